@@ -1,0 +1,43 @@
+# Thin wrapper over CMake. The two commands a new user needs:
+#   make run   install dependencies, build, load the sample market, run it
+#   make test  build and run the whole suite through CTest
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build deps run test test-asan bench fuzz clean
+
+all: build
+
+deps:
+	@bash tools/deps.sh
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@bash tools/run_sample.sh $(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory build CMAKE_FLAGS="-DREGIO_WERROR=ON"
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The same suite under AddressSanitizer + UBSan (CI's second pass).
+test-asan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-asan \
+	  CMAKE_FLAGS="-DREGIO_WERROR=ON -DREGIO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	@bash bench/run.sh $(BUILD)
+
+fuzz: deps
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DREGIO_FUZZ=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS)
+	@bash fuzz/run.sh build-fuzz
+
+clean:
+	rm -rf build build-asan build-fuzz

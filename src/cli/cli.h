@@ -1,0 +1,27 @@
+/*
+ * Shared declarations of the `regio` command: one function per subcommand
+ * and small helpers for options that several of them take.
+ */
+#ifndef REGIO_CLI_H
+#define REGIO_CLI_H
+
+#include "regio/regio.h"
+
+typedef int (*regio_cli_fn)(int argc, char **argv);
+
+typedef struct regio_cli_cmd {
+    const char *name;
+    regio_cli_fn fn;
+    const char *summary;
+} regio_cli_cmd;
+
+/* Exit statuses shared by every subcommand. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Path of the store: --db value, else $REGIO_DB, else "regio.db". */
+const char *cli_db_path(const char *opt);
+
+/* Prints "regio: <formatted error>" on stderr. */
+void cli_print_error(const char *what, regio_err rc, const regio_error *e);
+
+#endif

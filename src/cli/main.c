@@ -1,0 +1,76 @@
+/*
+ * Entry point of the `regio` command: dispatches to one subcommand per file
+ * (cmd_<name>.c). Everything they do is a libregio call.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+#define REGIO_CLI_COMMANDS(X)                                                  \
+    X(version, "print the version")
+
+#define DECLARE(name, summary) int cli_cmd_##name(int argc, char **argv);
+REGIO_CLI_COMMANDS(DECLARE)
+#undef DECLARE
+
+static const regio_cli_cmd commands[] = {
+#define ENTRY(name, summary) {#name, cli_cmd_##name, summary},
+    REGIO_CLI_COMMANDS(ENTRY)
+#undef ENTRY
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: regio <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'regio <command> --help' for the options of one command.\n");
+}
+
+const char *cli_db_path(const char *opt)
+{
+    if (opt && *opt)
+        return opt;
+    const char *env = getenv("REGIO_DB");
+    return env && *env ? env : "regio.db";
+}
+
+void cli_print_error(const char *what, regio_err rc, const regio_error *e)
+{
+    char buf[2048];
+    if (e && (e->msg[0] || e->line || e->file[0]))
+        fprintf(stderr, "regio: %s: %s\n", what, regio_error_format(e, buf, sizeof buf));
+    else
+        fprintf(stderr, "regio: %s: %s\n", what, regio_strerror(rc));
+}
+
+int cli_cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("regio %s\n", regio_version());
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version"))
+        return cli_cmd_version(0, NULL);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "regio: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_USAGE;
+}

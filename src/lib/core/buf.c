@@ -1,0 +1,161 @@
+/*
+ * Growable byte buffer with a size cap (see buf.h). Used for JSON, CSV and
+ * message building across the library.
+ */
+#include "core/buf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void regio__buf_init(regio__buf *b, size_t limit)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->limit = limit;
+}
+
+void regio__buf_free(regio__buf *b)
+{
+    regio_free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void regio__buf_reset(regio__buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+regio_err regio__buf_reserve(regio__buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len - 1)
+        return REGIO_ENOMEM;
+    size_t need = b->len + extra + 1;
+    if (b->limit && need > b->limit + 1)
+        return REGIO_ENOMEM;
+    if (need <= b->cap)
+        return REGIO_OK;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = regio_realloc(b->data, cap);
+    if (!p)
+        return REGIO_ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return REGIO_OK;
+}
+
+regio_err regio__buf_append(regio__buf *b, const char *s, size_t n)
+{
+    regio_err rc = regio__buf_reserve(b, n);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return REGIO_OK;
+}
+
+regio_err regio__buf_puts(regio__buf *b, const char *s)
+{
+    return regio__buf_append(b, s, strlen(s));
+}
+
+regio_err regio__buf_putc(regio__buf *b, char c)
+{
+    return regio__buf_append(b, &c, 1);
+}
+
+regio_err regio__buf_vprintf(regio__buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return REGIO_EINVAL;
+    regio_err rc = regio__buf_reserve(b, (size_t)n);
+    if (rc)
+        return rc;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+    return REGIO_OK;
+}
+
+regio_err regio__buf_printf(regio__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    regio_err rc = regio__buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+regio_err regio__buf_json_str(regio__buf *b, const char *s)
+{
+    regio_err rc = regio__buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); !rc && *p; p++) {
+        switch (*p) {
+        case '"': rc = regio__buf_append(b, "\\\"", 2); break;
+        case '\\': rc = regio__buf_append(b, "\\\\", 2); break;
+        case '\n': rc = regio__buf_append(b, "\\n", 2); break;
+        case '\r': rc = regio__buf_append(b, "\\r", 2); break;
+        case '\t': rc = regio__buf_append(b, "\\t", 2); break;
+        default:
+            if (*p < 0x20)
+                rc = regio__buf_printf(b, "\\u%04x", *p);
+            else
+                rc = regio__buf_putc(b, (char)*p);
+        }
+    }
+    return rc ? rc : regio__buf_putc(b, '"');
+}
+
+regio_err regio__buf_num(regio__buf *b, double v)
+{
+    if (!isfinite(v))
+        return regio__buf_puts(b, "null");
+    char tmp[40];
+    /* Shortest representation that reads back to the same double. */
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    return regio__buf_puts(b, tmp);
+}
+
+regio_err regio__buf_csv_field(regio__buf *b, const char *s, char sep)
+{
+    if (!s)
+        return REGIO_OK;
+    int quote = 0;
+    for (const char *p = s; *p; p++)
+        if (*p == sep || *p == '"' || *p == '\n' || *p == '\r') {
+            quote = 1;
+            break;
+        }
+    if (!quote)
+        return regio__buf_puts(b, s);
+    regio_err rc = regio__buf_putc(b, '"');
+    for (const char *p = s; !rc && *p; p++)
+        rc = *p == '"' ? regio__buf_append(b, "\"\"", 2) : regio__buf_putc(b, *p);
+    return rc ? rc : regio__buf_putc(b, '"');
+}
+
+char *regio__buf_steal(regio__buf *b)
+{
+    char *p = b->data;
+    if (!p)
+        p = regio_strdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}

@@ -1,0 +1,110 @@
+/* Unit tests for the core module: errors, allocation hook, buffer, RNG. */
+#include "core/buf.h"
+#include "regio/core.h"
+#include "regio_test.h"
+
+static void test_err_names(void)
+{
+    ASSERT_EQ_STR(regio_err_name(REGIO_EPARSE), "REGIO_EPARSE");
+    ASSERT_EQ_STR(regio_err_name(REGIO_EINFEASIBLE), "REGIO_EINFEASIBLE");
+    ASSERT_EQ_STR(regio_err_name((regio_err)999), "REGIO_EUNKNOWN");
+    ASSERT_EQ_STR(regio_strerror(REGIO_OK), "success");
+}
+
+static void test_error_format(void)
+{
+    regio_error e;
+    regio_error_clear(&e);
+    snprintf(e.file, sizeof e.file, "a.csv");
+    e.line = 57;
+    snprintf(e.field, sizeof e.field, "lat");
+    snprintf(e.msg, sizeof e.msg, "'abc' is not a number");
+    char buf[256];
+    ASSERT_EQ_STR(regio_error_format(&e, buf, sizeof buf),
+                  "a.csv:57: field 'lat': 'abc' is not a number");
+}
+
+static int fail_at, calls;
+static void *failing_malloc(void *ud, size_t n)
+{
+    (void)ud;
+    return ++calls == fail_at ? NULL : malloc(n);
+}
+static void *failing_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    return ++calls == fail_at ? NULL : realloc(p, n);
+}
+static void plain_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+static void test_buf_and_alloc_failure(void)
+{
+    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    int saw_enomem = 0;
+    for (fail_at = 1; fail_at < 20; fail_at++) {
+        calls = 0;
+        regio_set_allocator(&a);
+        regio__buf b;
+        regio__buf_init(&b, 0);
+        regio_err rc = REGIO_OK;
+        for (int i = 0; i < 200 && !rc; i++)
+            rc = regio__buf_printf(&b, "%d,", i);
+        if (rc == REGIO_ENOMEM)
+            saw_enomem = 1;
+        else
+            ASSERT_EQ_INT(b.len, 690);
+        regio__buf_free(&b);
+        regio_set_allocator(NULL);
+    }
+    ASSERT_TRUE(saw_enomem);
+}
+
+static void test_buf_escapes(void)
+{
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    ASSERT_OK(regio__buf_json_str(&b, "a\"b\\c\n\x01"));
+    ASSERT_EQ_STR(b.data, "\"a\\\"b\\\\c\\n\\u0001\"");
+    regio__buf_reset(&b);
+    ASSERT_OK(regio__buf_csv_field(&b, "x,\"y\"", ','));
+    ASSERT_EQ_STR(b.data, "\"x,\"\"y\"\"\"");
+    regio__buf_reset(&b);
+    ASSERT_OK(regio__buf_num(&b, 0.1));
+    ASSERT_EQ_STR(b.data, "0.1");
+    regio__buf_free(&b);
+    regio__buf_init(&b, 8);
+    ASSERT_EQ_INT(regio__buf_puts(&b, "0123456789"), REGIO_ENOMEM);
+    regio__buf_free(&b);
+}
+
+static void test_rng_deterministic(void)
+{
+    regio_rng a, b;
+    regio_rng_seed(&a, 42);
+    regio_rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++)
+        ASSERT_EQ_INT(regio_rng_next(&a), regio_rng_next(&b));
+    regio_rng_seed(&b, 43);
+    ASSERT_TRUE(regio_rng_next(&a) != regio_rng_next(&b));
+    int hist[10] = {0};
+    for (int i = 0; i < 10000; i++)
+        hist[regio_rng_below(&a, 10)]++;
+    for (int i = 0; i < 10; i++)
+        ASSERT_TRUE(hist[i] > 850 && hist[i] < 1150);
+    double d = regio_rng_double(&a);
+    ASSERT_TRUE(d >= 0 && d < 1);
+}
+
+int main(void)
+{
+    RUN(test_err_names);
+    RUN(test_error_format);
+    RUN(test_buf_and_alloc_failure);
+    RUN(test_buf_escapes);
+    RUN(test_rng_deterministic);
+    TEST_END();
+}
