@@ -6,5 +6,6 @@
 #define REGIO_REGIO_H
 
 #include "regio/core.h"
+#include "regio/model.h"
 
 #endif
