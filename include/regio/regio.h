@@ -7,5 +7,13 @@
 
 #include "regio/core.h"
 #include "regio/model.h"
+#include "regio/csv.h"
+#include "regio/fields.h"
+#include "regio/geo.h"
+#include "regio/geocode.h"
+#include "regio/store.h"
+#include "regio/import.h"
+#include "regio/export.h"
+#include "regio/assign.h"
 
 #endif

@@ -10,6 +10,10 @@
 
 
 #define REGIO_CLI_COMMANDS(X)                                                  \
+    X(import, "import accounts, reps or geography units into the store")        \
+    X(export, "export accounts, reps, units, adjacency or an alignment")        \
+    X(assign, "place accounts into geography units")                           \
+    X(summary, "print what the store holds")                                   \
     X(version, "print the version")
 
 #define DECLARE(name, summary) int cli_cmd_##name(int argc, char **argv);

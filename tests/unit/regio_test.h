@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int regio_test_failed_checks_;
-static int regio_test_passed_;
-static int regio_test_failed_;
-static int regio_test_skipped_;
+static int regio_test_failed_checks_ __attribute__((unused));
+static int regio_test_passed_ __attribute__((unused));
+static int regio_test_failed_ __attribute__((unused));
+static int regio_test_skipped_ __attribute__((unused));
 
 #define FAIL_AT_(...)                                                          \
     do {                                                                       \

@@ -1,0 +1,118 @@
+/*
+ * VRPTW benchmark: reads one Solomon / Gehring-Homberger instance, solves it
+ * with regio_vrp_solve under a fleet limit and a time limit, verifies the
+ * result with the independent checker and prints one line:
+ * instance, routes, distance, reference, gap, feasible, seconds.
+ * Usage: bench_vrptw FILE [--time-limit S] [--vehicles N] [--seed K]
+ *        [--iterations N] [--ref COST] [--min-vehicles] [--header]
+ */
+#include "regio/vrp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_d(const char *s, double *out)
+{
+    char *e;
+    errno = 0;
+    double v = strtod(s, &e);
+    if (e == s || *e || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_l(const char *s, long *out)
+{
+    char *e;
+    errno = 0;
+    long v = strtol(s, &e, 10);
+    if (e == s || *e || errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    double tl = 10.0, ref = 0.0;
+    long nveh = 0, seed = 1, iters = 0;
+    int minveh = 0, header = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int bad = 0;
+        if (!strcmp(a, "--time-limit") && i + 1 < argc)
+            bad = parse_d(argv[++i], &tl);
+        else if (!strcmp(a, "--vehicles") && i + 1 < argc)
+            bad = parse_l(argv[++i], &nveh);
+        else if (!strcmp(a, "--seed") && i + 1 < argc)
+            bad = parse_l(argv[++i], &seed);
+        else if (!strcmp(a, "--iterations") && i + 1 < argc)
+            bad = parse_l(argv[++i], &iters);
+        else if (!strcmp(a, "--ref") && i + 1 < argc)
+            bad = parse_d(argv[++i], &ref);
+        else if (!strcmp(a, "--min-vehicles"))
+            minveh = 1;
+        else if (!strcmp(a, "--header"))
+            header = 1;
+        else if (a[0] != '-' && !path)
+            path = a;
+        else
+            bad = 1;
+        if (bad) {
+            fprintf(stderr,
+                    "usage: bench_vrptw FILE [--time-limit S] [--vehicles N] "
+                    "[--seed K] [--iterations N] [--ref COST] "
+                    "[--min-vehicles] [--header]\n");
+            return 2;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "bench_vrptw: an instance file is required\n");
+        return 2;
+    }
+    regio_error err;
+    regio_vrp_solomon *inst = NULL;
+    regio_err rc = regio_vrp_solomon_read(path, (int)nveh, &inst, &err);
+    if (rc) {
+        char buf[1024];
+        fprintf(stderr, "bench_vrptw: %s\n",
+                regio_error_format(&err, buf, sizeof buf));
+        return 1;
+    }
+    regio_vrp_params prm;
+    regio_vrp_params_default(&prm);
+    prm.seed = (uint64_t)seed;
+    prm.time_limit_s = tl;
+    prm.max_iterations = iters;
+    prm.minimize_vehicles = minveh;
+    regio_vrp_solution *sol = NULL;
+    rc = regio_vrp_solve(&inst->problem, &prm, &sol, &err);
+    if (rc) {
+        char buf[1024];
+        fprintf(stderr, "bench_vrptw: solve: %s\n",
+                regio_error_format(&err, buf, sizeof buf));
+        regio_vrp_solomon_destroy(inst);
+        return 1;
+    }
+    regio_vrp_check_report rep;
+    rc = regio_vrp_check(&inst->problem, sol, &rep);
+    int ok = rc == REGIO_OK && rep.feasible && sol->n_unassigned == 0;
+    if (header)
+        printf("instance routes distance reference gap_pct feasible "
+               "unassigned iterations seconds\n");
+    char gap[32] = "-";
+    if (ref > 0)
+        snprintf(gap, sizeof gap, "%.2f", 100.0 * (rep.cost - ref) / ref);
+    printf("%s %d %.2f %.2f %s %s %d %ld %.1f\n", inst->name, rep.vehicles_used,
+           rep.cost, ref, gap, ok ? "yes" : "no", sol->n_unassigned,
+           sol->iterations, sol->seconds);
+    if (!rep.feasible)
+        fprintf(stderr, "bench_vrptw: checker: %s\n", rep.first);
+    regio_vrp_solution_destroy(sol);
+    regio_vrp_solomon_destroy(inst);
+    return ok ? 0 : 3;
+}

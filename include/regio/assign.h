@@ -1,0 +1,39 @@
+/*
+ * Account allocation, first mechanism: every account with coordinates is
+ * placed into the geography unit that contains it (or, for point units or
+ * points just outside every polygon, the nearest unit within a limit).
+ */
+#ifndef REGIO_ASSIGN_H
+#define REGIO_ASSIGN_H
+
+#include "regio/core.h"
+#include "regio/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct regio_locate_opts {
+    double max_km;    /* farthest an account may lie from its unit; <= 0: 50 km */
+    int measures;     /* also recompute unit measures accounts/revenue/potential */
+} regio_locate_opts;
+
+typedef struct regio_locate_summary {
+    size_t accounts;  /* accounts with coordinates considered */
+    size_t inside;    /* placed by point-in-polygon */
+    size_t nearest;   /* placed into the nearest unit */
+    size_t unplaced;  /* farther than max_km from every unit */
+    size_t changed;   /* accounts whose unit changed */
+} regio_locate_summary;
+
+/*
+ * Places the store's accounts into its units inside the caller's
+ * transaction, or in its own when none is open. opts and sum may be NULL.
+ */
+regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *opts,
+                                       regio_locate_summary *sum, regio_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

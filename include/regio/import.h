@@ -1,0 +1,79 @@
+/*
+ * Importing accounts, reps and geography units into a store. Every import
+ * is one transaction: it lands whole or not at all, and a failure names the
+ * file, the line (or feature), the field and the problem.
+ */
+#ifndef REGIO_IMPORT_H
+#define REGIO_IMPORT_H
+
+#include "regio/core.h"
+#include "regio/geocode.h"
+#include "regio/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct regio_import_opts {
+    const char *const *maps;  /* "SOURCE=FIELD" header overrides, may be NULL */
+    size_t n_maps;
+    char sep;                 /* CSV separator, 0 = detect */
+    const regio_gazetteer *gazetteer; /* NULL: records without coordinates stay unplaced */
+    int skip_invalid;         /* reject bad rows (listed) instead of failing */
+    const char *rejects_path; /* with skip_invalid: CSV of rejected rows + reason */
+    int dry_run;              /* validate and count, then roll back */
+    const char *actor;        /* who imports, for the audit log; NULL = "cli" */
+} regio_import_opts;
+
+/* Options for units: OGR layer and field choices (NULL = detect). */
+typedef struct regio_units_import_opts {
+    regio_import_opts base;
+    const char *layer;
+    const char *id_field;
+    const char *name_field;
+    const char *where;          /* OGR attribute filter (SQL WHERE), NULL = all */
+    int skip_empty;             /* skip features with empty geometry (listed) */
+    const char *adjacency_path; /* CSV "a,b"; NULL = derive (borders or Delaunay) */
+    double delaunay_max_km;     /* drop longer Delaunay edges; <= 0 keeps all */
+} regio_units_import_opts;
+
+#define REGIO_IMPORT_SAMPLE_IDS 5
+
+/* What an import did. Plain value type. */
+typedef struct regio_import_summary {
+    size_t rows;          /* data rows read */
+    size_t added, updated, unchanged, rejected;
+    size_t coords_given;  /* rows that carried coordinates */
+    size_t geocoded_postal, geocoded_city, not_placed;
+    char not_placed_ids[REGIO_IMPORT_SAMPLE_IDS][64]; /* first few unplaced ids */
+    size_t located;       /* accounts placed into a geography unit */
+    /* units only */
+    size_t edges, edges_border, edges_given, edges_delaunay, island_links;
+    size_t repaired;      /* invalid geometries repaired */
+    char repaired_ids[REGIO_IMPORT_SAMPLE_IDS][64];
+    char layer[800];      /* OGR layer used, driver and id field; "" for CSV */
+    int planar;           /* units have planar x,y coordinates */
+    char notes[1024];     /* extra sentences for the user (islands, layer choice) */
+} regio_import_summary;
+
+/* Imports accounts from CSV or any OGR vector file (features as rows). */
+regio_err regio_import_accounts(regio_store *s, const char *path,
+                                const regio_import_opts *opts,
+                                regio_import_summary *sum, regio_error *err);
+
+/* Imports reps (users with a home base) the same way. */
+regio_err regio_import_reps(regio_store *s, const char *path,
+                            const regio_import_opts *opts,
+                            regio_import_summary *sum, regio_error *err);
+
+/* Imports geography units (CSV id,lat,lon|x,y,<measures> or GeoJSON,
+ * TopoJSON, Shapefile, GeoPackage), with adjacency given or derived and
+ * island links added per METRICS.md; then places accounts into them. */
+regio_err regio_import_units(regio_store *s, const char *path,
+                             const regio_units_import_opts *opts,
+                             regio_import_summary *sum, regio_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,195 @@
+/*
+ * `regio import accounts|reps|units FILE`: loads a file into the store in
+ * one transaction and prints what landed. Bad input prints file, line,
+ * field and problem, exits 1, and leaves the store as it was.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: regio import accounts|reps|units FILE [options]\n"
+            "\n"
+            "  --db PATH            store file (default $REGIO_DB or ./regio.db)\n"
+            "  --map SOURCE=FIELD   map a column to a canonical field (repeatable);\n"
+            "                       FIELD '-' drops it, 'attr:NAME' keeps it as custom\n"
+            "  --sep C              CSV separator: ',' ';' or 'tab' (default: detect)\n"
+            "  --skip-invalid       reject bad rows instead of failing the import\n"
+            "  --rejects FILE       with --skip-invalid: write rejected rows and reasons\n"
+            "  --dry-run            validate and count, change nothing\n"
+            "  --no-geocode         do not place records that lack coordinates\n"
+            "  --gazetteer PATH     gazetteer file (default: the installed one)\n"
+            "units only:\n"
+            "  --adjacency FILE     CSV of neighbour pairs a,b (default: derived)\n"
+            "  --layer NAME         layer of a multi-layer file (default: largest)\n"
+            "  --id-field NAME      property holding the unit id (default: detect)\n"
+            "  --name-field NAME    property holding the unit name (default: detect)\n"
+            "  --where SQL          import only features matching an OGR attribute filter\n"
+            "  --skip-empty         skip features whose geometry is empty (they are listed)\n"
+            "  --delaunay-max-km K  drop derived point-adjacency edges longer than K\n"
+            "  --quiet              print nothing on success\n");
+}
+
+static void print_summary(const char *what, const char *path, const regio_import_summary *s,
+                          int dry_run)
+{
+    printf("%s %s from %s: %zu rows\n", dry_run ? "checked" : "imported", what, path, s->rows);
+    printf("  added %zu, updated %zu, unchanged %zu, rejected %zu\n", s->added, s->updated,
+           s->unchanged, s->rejected);
+    if (strcmp(what, "units") != 0) {
+        printf("  coordinates: %zu given, %zu geocoded by postal code, %zu by city, %zu not placed",
+               s->coords_given, s->geocoded_postal, s->geocoded_city, s->not_placed);
+        if (s->not_placed) {
+            printf(" (");
+            for (size_t i = 0; i < s->not_placed && i < REGIO_IMPORT_SAMPLE_IDS; i++)
+                printf("%s%s", i ? ", " : "", s->not_placed_ids[i]);
+            printf(s->not_placed > REGIO_IMPORT_SAMPLE_IDS ? ", ...)" : ")");
+        }
+        printf("\n");
+    } else {
+        if (s->layer[0])
+            printf("  layer: %s\n", s->layer);
+        printf("  adjacency: %zu edges (%zu shared borders, %zu given, %zu Delaunay, %zu island links)\n",
+               s->edges, s->edges_border, s->edges_given, s->edges_delaunay, s->island_links);
+        if (s->repaired) {
+            printf("  repaired %zu invalid geometries (", s->repaired);
+            for (size_t i = 0; i < s->repaired && i < REGIO_IMPORT_SAMPLE_IDS; i++)
+                printf("%s%s", i ? ", " : "", s->repaired_ids[i]);
+            printf(s->repaired > REGIO_IMPORT_SAMPLE_IDS ? ", ...)\n" : ")\n");
+        }
+    }
+    if (s->located)
+        printf("  accounts placed into units: %zu\n", s->located);
+    if (s->notes[0])
+        printf("%s", s->notes);
+}
+
+int cli_cmd_import(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, 0, 'd'},        {"map", required_argument, 0, 'm'},
+        {"sep", required_argument, 0, 's'},       {"skip-invalid", no_argument, 0, 'k'},
+        {"rejects", required_argument, 0, 'r'},   {"dry-run", no_argument, 0, 'n'},
+        {"no-geocode", no_argument, 0, 'G'},      {"gazetteer", required_argument, 0, 'g'},
+        {"adjacency", required_argument, 0, 'a'}, {"layer", required_argument, 0, 'l'},
+        {"id-field", required_argument, 0, 'i'},  {"name-field", required_argument, 0, 'N'},
+        {"delaunay-max-km", required_argument, 0, 'D'}, {"where", required_argument, 0, 'w'},
+        {"skip-empty", no_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    const char *db = NULL, *gaz_path = NULL;
+    const char **maps = NULL;
+    size_t n_maps = 0;
+    int no_geocode = 0, quiet = 0;
+    regio_units_import_opts uo;
+    memset(&uo, 0, sizeof uo);
+    regio_import_opts *o = &uo.base;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'm': {
+            const char **nm = realloc(maps, (n_maps + 1) * sizeof *nm);
+            if (!nm) {
+                free(maps);
+                return CLI_FAIL;
+            }
+            maps = nm;
+            maps[n_maps++] = optarg;
+            break;
+        }
+        case 's':
+            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t"))
+                o->sep = '\t';
+            else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0]))
+                o->sep = optarg[0];
+            else {
+                fprintf(stderr, "regio import: --sep takes ',', ';', '|' or 'tab'\n");
+                free(maps);
+                return CLI_USAGE;
+            }
+            break;
+        case 'k': o->skip_invalid = 1; break;
+        case 'r': o->rejects_path = optarg; break;
+        case 'n': o->dry_run = 1; break;
+        case 'G': no_geocode = 1; break;
+        case 'g': gaz_path = optarg; break;
+        case 'a': uo.adjacency_path = optarg; break;
+        case 'l': uo.layer = optarg; break;
+        case 'i': uo.id_field = optarg; break;
+        case 'N': uo.name_field = optarg; break;
+        case 'w': uo.where = optarg; break;
+        case 'E': uo.skip_empty = 1; break;
+        case 'D': {
+            char *end;
+            uo.delaunay_max_km = strtod(optarg, &end);
+            if (*end || end == optarg) {
+                fprintf(stderr, "regio import: --delaunay-max-km needs a number\n");
+                free(maps);
+                return CLI_USAGE;
+            }
+            break;
+        }
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); free(maps); return CLI_OK;
+        default: usage(stderr); free(maps); return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        usage(stderr);
+        free(maps);
+        return CLI_USAGE;
+    }
+    const char *what = argv[optind], *path = argv[optind + 1];
+    int is_acc = !strcmp(what, "accounts"), is_rep = !strcmp(what, "reps"),
+        is_unit = !strcmp(what, "units");
+    if (!is_acc && !is_rep && !is_unit) {
+        fprintf(stderr, "regio import: unknown kind '%s' (accounts, reps or units)\n", what);
+        free(maps);
+        return CLI_USAGE;
+    }
+    o->maps = maps;
+    o->n_maps = n_maps;
+    regio_error err;
+    regio_error_clear(&err);
+    regio_gazetteer *gaz = NULL;
+    regio_store *s = NULL;
+    regio_err rc = REGIO_OK;
+    if (!is_unit && !no_geocode) {
+        rc = regio_gazetteer_open(gaz_path, &gaz, &err);
+        if (rc) {
+            cli_print_error("gazetteer", rc, &err);
+            free(maps);
+            return CLI_FAIL;
+        }
+        o->gazetteer = gaz;
+    }
+    rc = regio_store_open(cli_db_path(db), &s, &err);
+    if (rc) {
+        cli_print_error("store", rc, &err);
+        regio_gazetteer_close(gaz);
+        free(maps);
+        return CLI_FAIL;
+    }
+    regio_import_summary sum;
+    if (is_acc)
+        rc = regio_import_accounts(s, path, o, &sum, &err);
+    else if (is_rep)
+        rc = regio_import_reps(s, path, o, &sum, &err);
+    else
+        rc = regio_import_units(s, path, &uo, &sum, &err);
+    if (rc) {
+        cli_print_error("import failed, nothing was changed", rc, &err);
+    } else if (!quiet) {
+        print_summary(what, path, &sum, o->dry_run);
+    }
+    regio_store_close(s);
+    regio_gazetteer_close(gaz);
+    free(maps);
+    return rc ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,248 @@
+/*
+ * Places accounts into geography units (see regio/assign.h). Polygons go
+ * into a GEOS STRtree of prepared geometries: each account point is tested
+ * against the polygons whose envelopes hold it, O(log n + hits) per point.
+ * Points in no polygon (coast lines, gaps) and point-only unit sets use the
+ * nearest unit centroid on a lat/lon grid, within max_km.
+ */
+#include "regio/assign.h"
+
+#include "geo/geo_internal.h"
+#include "regio/geo.h"
+
+#include <geos_c.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct poly_unit {
+    char *id;
+    double lat, lon;
+    GEOSGeometry *geom;
+    const GEOSPreparedGeometry *prep;
+} poly_unit;
+
+typedef struct locate_ctx {
+    regio__geos g;
+    poly_unit *units;
+    size_t n, cap;
+    GEOSSTRtree *tree;
+    double max_km;
+    /* results to write */
+    char **acc_ids, **unit_ids;
+    size_t n_out, cap_out;
+    regio_locate_summary *sum;
+    regio_err rc;
+    /* query scratch */
+    double qlat, qlon;
+    long hit;
+} locate_ctx;
+
+static int load_unit(void *ud, const regio_unit *u)
+{
+    locate_ctx *c = ud;
+    if (isnan(u->lat) || isnan(u->lon))
+        return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        poly_unit *nu = regio_realloc(c->units, cap * sizeof *nu);
+        if (!nu) {
+            c->rc = REGIO_ENOMEM;
+            return 1;
+        }
+        c->units = nu;
+        c->cap = cap;
+    }
+    poly_unit *p = &c->units[c->n];
+    memset(p, 0, sizeof *p);
+    p->id = regio_strdup(u->id);
+    if (!p->id) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
+    }
+    p->lat = u->lat;
+    p->lon = u->lon;
+    if (u->wkb) {
+        GEOSWKBReader *r = GEOSWKBReader_create_r(c->g.h);
+        p->geom = r ? GEOSWKBReader_read_r(c->g.h, r, u->wkb, u->wkb_len) : NULL;
+        if (r)
+            GEOSWKBReader_destroy_r(c->g.h, r);
+    }
+    c->n++;
+    return 0;
+}
+
+static void tree_hit(void *item, void *ud)
+{
+    locate_ctx *c = ud;
+    size_t i = (size_t)((uintptr_t)item - 1);
+    if (c->hit >= 0 && (size_t)c->hit < i)
+        return; /* keep the smallest position for determinism */
+    poly_unit *p = &c->units[i];
+    if (!p->prep)
+        return;
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->g.h, c->qlon, c->qlat);
+    if (pt && GEOSPreparedIntersects_r(c->g.h, p->prep, pt) == 1)
+        c->hit = (long)i;
+    if (pt)
+        GEOSGeom_destroy_r(c->g.h, pt);
+}
+
+/* Nearest unit centroid by great-circle distance; linear scan over a
+ * coarse pre-filter is enough since it only runs for the few accounts in
+ * no polygon (or for point units, where n is the number of units). */
+static long nearest_unit(const locate_ctx *c, double lat, double lon, double *dist)
+{
+    long best = -1;
+    double bd = INFINITY;
+    for (size_t i = 0; i < c->n; i++) {
+        double dlat = fabs(c->units[i].lat - lat);
+        if (dlat * 111.0 > bd)
+            continue;
+        double d = regio_haversine_km(lat, lon, c->units[i].lat, c->units[i].lon);
+        if (d < bd) {
+            bd = d;
+            best = (long)i;
+        }
+    }
+    *dist = bd;
+    return best;
+}
+
+static regio_err push_result(locate_ctx *c, const char *acc, const char *unit)
+{
+    if (c->n_out == c->cap_out) {
+        size_t cap = c->cap_out ? c->cap_out * 2 : 1024;
+        char **a = regio_realloc(c->acc_ids, cap * sizeof *a);
+        if (!a)
+            return REGIO_ENOMEM;
+        c->acc_ids = a;
+        char **u = regio_realloc(c->unit_ids, cap * sizeof *u);
+        if (!u)
+            return REGIO_ENOMEM;
+        c->unit_ids = u;
+        c->cap_out = cap;
+    }
+    c->acc_ids[c->n_out] = regio_strdup(acc);
+    c->unit_ids[c->n_out] = unit ? regio_strdup(unit) : NULL;
+    if (!c->acc_ids[c->n_out] || (unit && !c->unit_ids[c->n_out])) {
+        regio_free(c->acc_ids[c->n_out]);
+        regio_free(c->unit_ids[c->n_out]);
+        return REGIO_ENOMEM;
+    }
+    c->n_out++;
+    return REGIO_OK;
+}
+
+static int place_account(void *ud, const regio_account *a)
+{
+    locate_ctx *c = ud;
+    if (isnan(a->lat) || isnan(a->lon))
+        return 0;
+    c->sum->accounts++;
+    long idx = -1;
+    if (c->tree) {
+        c->qlat = a->lat;
+        c->qlon = a->lon;
+        c->hit = -1;
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->g.h, a->lon, a->lat);
+        if (pt) {
+            GEOSSTRtree_query_r(c->g.h, c->tree, pt, tree_hit, c);
+            GEOSGeom_destroy_r(c->g.h, pt);
+        }
+        idx = c->hit;
+        if (idx >= 0)
+            c->sum->inside++;
+    }
+    if (idx < 0) {
+        double d;
+        idx = nearest_unit(c, a->lat, a->lon, &d);
+        if (idx >= 0 && d <= c->max_km)
+            c->sum->nearest++;
+        else
+            idx = -1;
+    }
+    if (idx < 0)
+        c->sum->unplaced++;
+    const char *unit = idx >= 0 ? c->units[idx].id : NULL;
+    int same = (unit && a->unit_id && !strcmp(unit, a->unit_id)) || (!unit && !a->unit_id);
+    if (same)
+        return 0;
+    c->sum->changed++;
+    c->rc = push_result(c, a->id, unit);
+    return c->rc != REGIO_OK;
+}
+
+static void ctx_free(locate_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->units[i].prep)
+            GEOSPreparedGeom_destroy_r(c->g.h, c->units[i].prep);
+        if (c->units[i].geom)
+            GEOSGeom_destroy_r(c->g.h, c->units[i].geom);
+        regio_free(c->units[i].id);
+    }
+    regio_free(c->units);
+    if (c->tree)
+        GEOSSTRtree_destroy_r(c->g.h, c->tree);
+    for (size_t i = 0; i < c->n_out; i++) {
+        regio_free(c->acc_ids[i]);
+        regio_free(c->unit_ids[i]);
+    }
+    regio_free(c->acc_ids);
+    regio_free(c->unit_ids);
+    regio__geos_finish(&c->g);
+}
+
+regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *opts,
+                                       regio_locate_summary *sum, regio_error *err)
+{
+    regio_locate_summary local;
+    if (!sum)
+        sum = &local;
+    memset(sum, 0, sizeof *sum);
+    locate_ctx c;
+    memset(&c, 0, sizeof c);
+    c.sum = sum;
+    c.max_km = opts && opts->max_km > 0 ? opts->max_km : 50.0;
+    regio_err rc = regio__geos_init(&c.g);
+    if (rc)
+        return rc;
+    rc = regio_store_units_foreach(s, 1, load_unit, &c, err);
+    if (rc == REGIO_ECANCELLED && c.rc)
+        rc = c.rc;
+    if (!rc && c.n == 0)
+        goto done; /* no units: nothing to place into */
+    int any_poly = 0;
+    for (size_t i = 0; !rc && i < c.n; i++)
+        any_poly |= c.units[i].geom != NULL;
+    if (!rc && any_poly) {
+        c.tree = GEOSSTRtree_create_r(c.g.h, 10);
+        if (!c.tree)
+            rc = REGIO_EGEOM;
+        for (size_t i = 0; !rc && i < c.n; i++) {
+            if (!c.units[i].geom)
+                continue;
+            c.units[i].prep = GEOSPrepare_r(c.g.h, c.units[i].geom);
+            GEOSSTRtree_insert_r(c.g.h, c.tree, c.units[i].geom, (void *)(uintptr_t)(i + 1));
+        }
+    }
+    if (!rc) {
+        rc = regio_store_accounts_foreach(s, place_account, &c, err);
+        if (rc == REGIO_ECANCELLED && c.rc)
+            rc = c.rc;
+    }
+    if (!rc && c.n_out)
+        rc = regio_store_account_set_unit(s, (const char *const *)c.acc_ids,
+                                          (const char *const *)c.unit_ids, c.n_out, err);
+    if (!rc && opts && opts->measures)
+        rc = regio_store_unit_measures_from_accounts(s, err);
+done:
+    ctx_free(&c);
+    if (rc && err && !err->msg[0]) {
+        err->code = rc;
+        snprintf(err->msg, sizeof err->msg, "placing accounts into units failed: %s",
+                 regio_strerror(rc));
+    }
+    return rc;
+}

@@ -1,0 +1,585 @@
+/*
+ * Balance repair by ejection chains: load is pushed from the most
+ * violating territory s along a shortest path s = a0, a1, ..., ar = u of
+ * the territory adjacency graph to the nearest territory u with room (or
+ * pulled from the nearest one with surplus when s is short). Each hop
+ * moves one boundary node from a_j to a_{j+1} whose load best matches
+ * what a_j received, so intermediate territories stay where they were; the
+ * chain is kept only when the total violation drops, otherwise it is
+ * undone exactly. This is the transshipment view of districting balance
+ * (flows along the territory graph) realised with unit moves.
+ *
+ * Invariants: every hop keeps its donor connected (can_remove) and its
+ * receiver adjacent, so contiguity is preserved; locked nodes never move;
+ * the realign budget is never exceeded. Cost per chain: O(n + edges) to
+ * rebuild the territory graph and member lists, plus O(sum of the path's
+ * territory sizes * degree) for the hops.
+ */
+#include "design/design_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PATH 64
+#define MAX_UNDO (2 * MAX_PATH + 4)
+
+typedef struct chain_ctx {
+    regio__dz *z;
+    unsigned char *tadj; /* k*k territory adjacency */
+    int *mstart;         /* k+1 */
+    int *members;        /* n */
+    int *dist;           /* k BFS depth */
+    int *parent;         /* k BFS parent */
+    int *order;          /* k BFS order */
+    int *undo_node, *undo_from;
+    int n_undo;
+    double *v_orig;      /* k: violation of each territory when the chain began */
+    double *l_orig;      /* k*nb: loads when the chain began */
+} chain_ctx;
+
+static void rebuild(chain_ctx *C)
+{
+    regio__dz *z = C->z;
+    int k = z->k, n = z->n;
+    memset(C->tadj, 0, (size_t)k * (size_t)k);
+    for (int i = 0; i < n; i++) {
+        int a = z->label[i];
+        for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
+            int b = z->label[z->adj[e]];
+            if (a != b)
+                C->tadj[(size_t)a * k + b] = 1;
+        }
+    }
+    memset(C->mstart, 0, ((size_t)k + 1) * sizeof *C->mstart);
+    for (int i = 0; i < n; i++)
+        C->mstart[z->label[i] + 1]++;
+    for (int t = 0; t < k; t++)
+        C->mstart[t + 1] += C->mstart[t];
+    for (int i = 0; i < n; i++)
+        C->members[C->mstart[z->label[i]]++] = i;
+    for (int t = k; t > 0; t--)
+        C->mstart[t] = C->mstart[t - 1];
+    C->mstart[0] = 0;
+}
+
+static double dev_of(const regio__dz *z, int t, int c)
+{
+    return z->share[t] > 0 ? z->load[t * z->nb + c] / z->share[t] - 1.0 : 0.0;
+}
+
+static int budget_ok(const regio__dz *z, int i, int t)
+{
+    if (!z->base || z->base[i] != z->label[i] || z->base[i] == t)
+        return 1;
+    if (z->budget_units >= 0 && z->moved_units + z->nunits[i] > z->budget_units + 1e-9)
+        return 0;
+    if (z->budget_weight >= 0 && z->moved_weight + z->w[i] > z->budget_weight + 1e-9)
+        return 0;
+    return 1;
+}
+
+/* Score of giving the node set xs[0..nx) from a to b: violations above
+ * what a (and b on the last hop) had when the chain began weigh most;
+ * then how far a ends from its target (and b on the last hop); then, in
+ * realign mode, fresh moves cost and returns home are rewarded, otherwise
+ * travel breaks near-ties. */
+static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
+                        int realign, int first, int last)
+{
+    regio__dz *z = C->z;
+    int nb = z->nb;
+    double va = 0, vb = 0, da = 0, db = 0;
+    for (int cc = 0; cc < nb; cc++) {
+        double g = 0;
+        for (int q = 0; q < nx; q++)
+            g += z->b[(size_t)xs[q] * nb + cc];
+        double la = (z->load[a * nb + cc] - g) / z->share[a] - 1.0;
+        double lb = (z->load[b * nb + cc] + g) / z->share[b] - 1.0;
+        va += fabs(la) > z->tol ? fabs(la) - z->tol : 0;
+        vb += fabs(lb) > z->tol ? fabs(lb) - z->tol : 0;
+        /* The source moves toward its target; a territory in the middle
+         * passes on what it received (its load stays where it was). */
+        if (first)
+            da += fabs(la);
+        else
+            da += fabs(z->load[a * nb + cc] - g - C->l_orig[a * nb + cc]) / z->share[a];
+        db += fabs(lb);
+    }
+    double pen = va > C->v_orig[a] + 1e-12 ? va - C->v_orig[a] : 0;
+    if (last && vb > C->v_orig[b] + 1e-12)
+        pen += vb - C->v_orig[b];
+    double score = 1e3 * pen;
+    if (realign) {
+        /* Few moves: carry as much as the band allows per move. */
+        double g = 0;
+        for (int q = 0; q < nx; q++)
+            for (int cc = 0; cc < nb; cc++)
+                g += z->b[(size_t)xs[q] * nb + cc];
+        score += -0.5 * g / (nb * z->share[a]) / nx + 0.1 * (da + (last ? db : 0));
+    } else {
+        score += da + (last ? db : 0);
+    }
+    for (int q = 0; q < nx; q++) {
+        int x = xs[q];
+        if (realign && z->base) {
+            if (z->base[x] == b)
+                score -= 0.25 * z->tol;
+            else if (z->base[x] == a)
+                score += 0.25 * z->tol;
+        } else if (z->w[x] != 0) {
+            double dtr = z->w[x] * (regio__dz_dist(z, x, b) - regio__dz_dist(z, x, a));
+            score += 1e-6 * dtr / (z->wsum / z->n + 1e-300);
+        }
+    }
+    return score;
+}
+
+#define HOP_CAND 24
+
+/* Moves the best node, or pair of nodes, from a to b. Members lists are
+ * stale after earlier hops, so labels are checked. Returns 1 when a move
+ * was made. */
+static int hop(chain_ctx *C, int a, int b, int realign, int first, int last)
+{
+    regio__dz *z = C->z;
+    int cand[HOP_CAND];
+    double csc[HOP_CAND];
+    int nc = 0;
+    for (int q = C->mstart[a]; q < C->mstart[a + 1]; q++) {
+        int x = C->members[q];
+        if (z->label[x] != a || (z->lock && z->lock[x] >= 0))
+            continue;
+        int touch = 0;
+        for (int e = z->xadj[x]; e < z->xadj[x + 1] && !touch; e++)
+            touch = z->label[z->adj[e]] == b;
+        if (!touch || !budget_ok(z, x, b))
+            continue;
+        double sc = score_set(C, a, b, &x, 1, realign, first, last);
+        /* Keep the HOP_CAND best by score (insertion). */
+        if (nc == HOP_CAND && sc >= csc[nc - 1])
+            continue;
+        int pos = nc < HOP_CAND ? nc++ : HOP_CAND - 1;
+        while (pos > 0 && csc[pos - 1] > sc) {
+            csc[pos] = csc[pos - 1];
+            cand[pos] = cand[pos - 1];
+            pos--;
+        }
+        csc[pos] = sc;
+        cand[pos] = x;
+    }
+    int best1 = -1;
+    double bs1 = INFINITY;
+    for (int q = 0; q < nc; q++) {
+        if (regio__dz_can_remove(z, cand[q])) {
+            best1 = cand[q];
+            bs1 = csc[q];
+            break;
+        }
+    }
+    /* Pairs help when one node is too light or too heavy. */
+    int px = -1, py = -1;
+    double bs2 = bs1;
+    if (bs1 >= 1e3 * 1e-9 || best1 < 0) {
+        for (int q = 0; q < nc; q++) {
+            for (int r = q + 1; r < nc; r++) {
+                int xs[2] = {cand[q], cand[r]};
+                double sc = score_set(C, a, b, xs, 2, realign, first, last);
+                if (sc >= bs2 - 1e-12)
+                    continue;
+                if (z->base && !realign) {
+                    /* no budget outside realign */
+                }
+                if (!regio__dz_can_remove(z, xs[0]))
+                    continue;
+                regio__dz_move(z, xs[0], b);
+                int ok = z->cnt[a] > 0 && budget_ok(z, xs[1], b) &&
+                         regio__dz_can_remove(z, xs[1]);
+                regio__dz_move(z, xs[0], a);
+                if (!ok)
+                    continue;
+                bs2 = sc;
+                px = xs[0];
+                py = xs[1];
+            }
+        }
+    }
+    if (px >= 0) {
+        C->undo_node[C->n_undo] = px;
+        C->undo_from[C->n_undo++] = a;
+        regio__dz_move(z, px, b);
+        C->undo_node[C->n_undo] = py;
+        C->undo_from[C->n_undo++] = a;
+        regio__dz_move(z, py, b);
+        return 1;
+    }
+    if (best1 < 0)
+        return 0;
+    C->undo_node[C->n_undo] = best1;
+    C->undo_from[C->n_undo++] = a;
+    regio__dz_move(z, best1, b);
+    return 1;
+}
+
+static void undo(chain_ctx *C)
+{
+    while (C->n_undo > 0) {
+        C->n_undo--;
+        regio__dz_move(C->z, C->undo_node[C->n_undo], C->undo_from[C->n_undo]);
+    }
+}
+
+/* Tries one chain for territory s; returns 1 when the violation dropped. */
+static int try_chain(chain_ctx *C, int s, int realign)
+{
+    regio__dz *z = C->z;
+    int k = z->k, nb = z->nb;
+    /* Worst column of s decides direction. */
+    int c = 0;
+    double wd = 0;
+    for (int cc = 0; cc < nb; cc++) {
+        double d = dev_of(z, s, cc);
+        if (fabs(d) > fabs(wd)) {
+            wd = d;
+            c = cc;
+        }
+    }
+    int over = wd > 0;
+    double v0 = regio__dz_viol(z);
+    for (int t = 0; t < k; t++)
+        C->v_orig[t] = regio__dz_viol_t(z, t);
+    memcpy(C->l_orig, z->load, (size_t)k * nb * sizeof *C->l_orig);
+    /* BFS over territories from s. */
+    for (int t = 0; t < k; t++)
+        C->dist[t] = -1;
+    int head = 0, tail = 0;
+    C->order[tail++] = s;
+    C->dist[s] = 0;
+    C->parent[s] = -1;
+    int tried = 0, best_len = 0, best_seq[MAX_PATH + 1];
+    double best_ratio = 0;
+    while (head < tail && tried < 40) {
+        int a = C->order[head++];
+        for (int b = 0; b < k; b++) {
+            if (!C->tadj[(size_t)a * k + b] || C->dist[b] >= 0)
+                continue;
+            C->dist[b] = C->dist[a] + 1;
+            C->parent[b] = a;
+            C->order[tail++] = b;
+        }
+        if (a == s)
+            continue;
+        double du = dev_of(z, a, c);
+        int ok = over ? du < 0.5 * z->tol : du > -0.5 * z->tol;
+        if (!ok || C->dist[a] >= MAX_PATH)
+            continue;
+        tried++;
+        /* Path from s to a. */
+        int path[MAX_PATH + 1], len = 0;
+        for (int t = a; t >= 0; t = C->parent[t])
+            path[len++] = t; /* a ... s */
+        /* Orient so that load flows src -> dst. */
+        int seq[MAX_PATH + 1];
+        for (int q = 0; q < len; q++)
+            seq[q] = over ? path[len - 1 - q] : path[q];
+        C->n_undo = 0;
+        int fail = 0;
+        double m0 = z->moved_units;
+        for (int q = 0; q + 1 < len && !fail; q++)
+            fail = !hop(C, seq[q], seq[q + 1], realign, q == 0, q + 2 == len);
+        double v = regio__dz_viol(z);
+        if (getenv("REGIO_DZ_DEBUG3"))
+            fprintf(stderr, "  try s=%d dst=%d len=%d fail=%d v0=%.5f v=%.5f\n", s, a, len, fail, v0, v);
+        if (!fail && v < v0 - 1e-12) {
+            if (!realign)
+                return 1;
+            /* Realign: keep the chain with the best violation drop per
+             * freshly moved unit; replayed below (hops are deterministic). */
+            double fresh = z->moved_units - m0;
+            double ratio = (v0 - v) / (fresh < 1 ? 1 : fresh);
+            if (ratio > best_ratio) {
+                best_ratio = ratio;
+                best_len = len;
+                memcpy(best_seq, seq, (size_t)len * sizeof *seq);
+            }
+        }
+        undo(C);
+    }
+    if (best_len > 0) {
+        C->n_undo = 0;
+        for (int q = 0; q + 1 < best_len; q++)
+            if (!hop(C, best_seq[q], best_seq[q + 1], realign, q == 0, q + 2 == best_len))
+                break;
+        if (regio__dz_viol(z) < v0 - 1e-12)
+            return 1;
+        undo(C);
+    }
+    return 0;
+}
+
+void regio__dz_balance(regio__dz *z, int realign, int max_chains)
+{
+    int k = z->k, n = z->n;
+    chain_ctx C;
+    memset(&C, 0, sizeof C);
+    C.z = z;
+    C.tadj = regio_malloc((size_t)k * (size_t)k);
+    C.mstart = regio_malloc(((size_t)k + 1) * sizeof(int));
+    C.members = regio_malloc((size_t)n * sizeof(int));
+    C.dist = regio_malloc((size_t)k * sizeof(int));
+    C.parent = regio_malloc((size_t)k * sizeof(int));
+    C.order = regio_malloc((size_t)k * sizeof(int));
+    C.undo_node = regio_malloc(MAX_UNDO * sizeof(int));
+    C.undo_from = regio_malloc(MAX_UNDO * sizeof(int));
+    C.v_orig = regio_malloc((size_t)k * sizeof(double));
+    C.l_orig = regio_malloc((size_t)k * (size_t)z->nb * sizeof(double));
+    unsigned char *failed = regio_calloc((size_t)k, 1);
+    if (!C.tadj || !C.mstart || !C.members || !C.dist || !C.parent ||
+        !C.order || !C.undo_node || !C.undo_from || !C.v_orig || !C.l_orig || !failed)
+        goto done;
+    int since_rebuild = 0;
+    for (int it = 0; it < max_chains; it++) {
+        if (regio__dz_viol(z) <= 1e-12 || regio__dz_stop(z))
+            break;
+        int s = -1;
+        double worst = 0;
+        for (int t = 0; t < k; t++) {
+            double v = regio__dz_viol_t(z, t);
+            if (!failed[t] && v > worst) {
+                worst = v;
+                s = t;
+            }
+        }
+        if (s < 0)
+            break;
+        /* The territory graph and member lists go stale slowly (hops
+         * re-check labels), so they are rebuilt every few chains. */
+        if (since_rebuild++ % 8 == 0)
+            rebuild(&C);
+        if (try_chain(&C, s, realign)) {
+            memset(failed, 0, (size_t)k);
+            if (getenv("REGIO_DZ_DEBUG2"))
+                fprintf(stderr, "chain s=%d moves=%d viol=%.4f moved=%.0f\n", s, C.n_undo, regio__dz_viol(z), z->moved_units);
+        }
+        else {
+            failed[s] = 1;
+            since_rebuild = 0; /* retry others on a fresh graph */
+        }
+    }
+done:
+    regio_free(C.tadj);
+    regio_free(C.mstart);
+    regio_free(C.members);
+    regio_free(C.dist);
+    regio_free(C.parent);
+    regio_free(C.order);
+    regio_free(C.undo_node);
+    regio_free(C.undo_from);
+    regio_free(C.v_orig);
+    regio_free(C.l_orig);
+    regio_free(failed);
+}
+
+/* ---- tabu balance search --------------------------------------------- */
+
+/* Change of sum_c dev^2 over s and t if node i moved from s to t. */
+static double dsq(const regio__dz *z, int i, int t)
+{
+    int s = z->label[i], nb = z->nb;
+    double d = 0;
+    for (int c = 0; c < nb; c++) {
+        double v = z->b[(size_t)i * nb + c];
+        if (v == 0.0)
+            continue;
+        double ds0 = z->load[s * nb + c] / z->share[s] - 1.0;
+        double ds1 = (z->load[s * nb + c] - v) / z->share[s] - 1.0;
+        double dt0 = z->load[t * nb + c] / z->share[t] - 1.0;
+        double dt1 = (z->load[t * nb + c] + v) / z->share[t] - 1.0;
+        d += ds1 * ds1 - ds0 * ds0 + dt1 * dt1 - dt0 * dt0;
+    }
+    return d;
+}
+
+#define TABU_TOP 8
+
+void regio__dz_tabu_balance(regio__dz *z, int realign, long max_iter)
+{
+    int n = z->n;
+    int *tabu_t = regio_malloc((size_t)n * sizeof *tabu_t);
+    long *tabu_until = regio_malloc((size_t)n * sizeof *tabu_until);
+    int *bestlab = regio_malloc((size_t)n * sizeof *bestlab);
+    int *cand = regio_malloc((size_t)n * sizeof *cand);
+    unsigned char *hot = regio_malloc((size_t)z->k);
+    if (!tabu_t || !tabu_until || !bestlab || !cand || !hot)
+        goto done;
+    for (int i = 0; i < n; i++) {
+        tabu_t[i] = -1;
+        tabu_until[i] = 0;
+    }
+    double v = regio__dz_viol(z), bestv = v;
+    memcpy(bestlab, z->label, (size_t)n * sizeof *bestlab);
+    double wmean = z->wsum / n + 1e-300;
+    long since = 0;
+    int ncand = 0;
+    for (long it = 0; it < max_iter && v > 1e-12; it++) {
+        int mi[TABU_TOP], mt[TABU_TOP];
+        double mf[TABU_TOP];
+        int nm = 0;
+        if ((it & 15) == 0) {
+            /* Candidates: nodes of violating territories and of the
+             * territories around them (refreshed every 16 moves). */
+            memset(hot, 0, (size_t)z->k);
+            for (int t = 0; t < z->k; t++)
+                if (regio__dz_viol_t(z, t) > 1e-12)
+                    hot[t] = 2;
+            for (int ring = 2; ring > 0; ring--)
+                for (int i = 0; i < n; i++)
+                    if (hot[z->label[i]] == ring)
+                        for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++)
+                            if (!hot[z->label[z->adj[e]]])
+                                hot[z->label[z->adj[e]]] = (unsigned char)(ring - 1 ? 1 : 3);
+            ncand = 0;
+            for (int i = 0; i < n; i++)
+                if (hot[z->label[i]])
+                    cand[ncand++] = i;
+        }
+        for (int qc = 0; qc < ncand; qc++) {
+            int i = cand[qc];
+            if (z->lock && z->lock[i] >= 0)
+                continue;
+            int s = z->label[i];
+            for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
+                int t = z->label[z->adj[e]];
+                if (t == s)
+                    continue;
+                double dv = regio__dz_dviol(z, i, t);
+                if (tabu_t[i] == t && tabu_until[i] > it && v + dv >= bestv - 1e-12)
+                    continue;
+                double f = dv + 0.5 * z->tol * dsq(z, i, t) / (z->tol * z->tol);
+                if (realign && z->base) {
+                    if (z->base[i] == s)
+                        f += 0.1 * z->tol;
+                    else if (z->base[i] == t)
+                        f -= 0.1 * z->tol;
+                } else if (z->w[i] != 0) {
+                    f += 1e-7 * z->w[i] *
+                         (regio__dz_dist(z, i, t) - regio__dz_dist(z, i, s)) / wmean;
+                }
+                if (nm == TABU_TOP && f >= mf[nm - 1])
+                    continue;
+                /* same (i, t) may repeat across edges: skip duplicates */
+                int dup = 0;
+                for (int q = 0; q < nm && !dup; q++)
+                    dup = mi[q] == i && mt[q] == t;
+                if (dup)
+                    continue;
+                int pos = nm < TABU_TOP ? nm++ : TABU_TOP - 1;
+                while (pos > 0 && mf[pos - 1] > f) {
+                    mf[pos] = mf[pos - 1];
+                    mi[pos] = mi[pos - 1];
+                    mt[pos] = mt[pos - 1];
+                    pos--;
+                }
+                mf[pos] = f;
+                mi[pos] = i;
+                mt[pos] = t;
+            }
+        }
+        int done_move = 0;
+        for (int q = 0; q < nm && !done_move; q++) {
+            int i = mi[q], t = mt[q], s = z->label[i];
+            if (!budget_ok(z, i, t) || !regio__dz_can_remove(z, i))
+                continue;
+            regio__dz_move(z, i, t);
+            tabu_t[i] = s;
+            tabu_until[i] = it + 5 + (long)regio_rng_below(&z->rng, 10);
+            done_move = 1;
+        }
+        if (!done_move)
+            break;
+        v = regio__dz_viol(z);
+        if (v < bestv - 1e-12) {
+            bestv = v;
+            memcpy(bestlab, z->label, (size_t)n * sizeof *bestlab);
+            since = 0;
+        } else if (++since > 20L * z->k + 200) {
+            break;
+        }
+        if ((it & 63) == 0 && regio__dz_stop(z))
+            break;
+    }
+    memcpy(z->label, bestlab, (size_t)n * sizeof *bestlab);
+    regio__dz_recount(z);
+done:
+    regio_free(tabu_t);
+    regio_free(tabu_until);
+    regio_free(bestlab);
+    regio_free(cand);
+    regio_free(hot);
+}
+
+int regio__dz_return_home(regio__dz *z)
+{
+    if (!z->base)
+        return 0;
+    int back = 0;
+    for (int i = 0; i < z->n; i++) {
+        int h = z->base[i];
+        if (z->label[i] == h || (z->lock && z->lock[i] >= 0))
+            continue;
+        int touch = 0;
+        for (int e = z->xadj[i]; e < z->xadj[i + 1] && !touch; e++)
+            touch = z->label[z->adj[e]] == h;
+        if (!touch || regio__dz_dviol(z, i, h) > 1e-12 || !regio__dz_can_remove(z, i))
+            continue;
+        regio__dz_move(z, i, h);
+        back++;
+    }
+    return back;
+}
+
+int regio__dz_exchange(regio__dz *z)
+{
+    int n = z->n, made = 0;
+    for (int s = 0; s < z->k; s++) {
+        if (regio__dz_viol_t(z, s) <= 1e-12)
+            continue;
+        double v0 = regio__dz_viol(z);
+        int done = 0;
+        for (int y = 0; y < n && !done; y++) {
+            if (z->label[y] != s || (z->lock && z->lock[y] >= 0))
+                continue;
+            for (int e = z->xadj[y]; e < z->xadj[y + 1] && !done; e++) {
+                int t = z->label[z->adj[e]];
+                if (t == s || !budget_ok(z, y, t) || !regio__dz_can_remove(z, y))
+                    continue;
+                regio__dz_move(z, y, t);
+                /* Partner x in t touching s, two hops around y. */
+                for (int f = z->xadj[y]; f < z->xadj[y + 1] && !done; f++) {
+                    int u = z->adj[f];
+                    for (int g = z->xadj[u]; g <= z->xadj[u + 1] && !done; g++) {
+                        int x = g == z->xadj[u + 1] ? u : z->adj[g];
+                        if (x == y || z->label[x] != t || (z->lock && z->lock[x] >= 0))
+                            continue;
+                        int touch = 0;
+                        for (int h = z->xadj[x]; h < z->xadj[x + 1] && !touch; h++)
+                            touch = z->label[z->adj[h]] == s;
+                        if (!touch)
+                            continue;
+                        double dv = regio__dz_dviol(z, x, s);
+                        if (regio__dz_viol(z) + dv >= v0 - 1e-12)
+                            continue;
+                        if (!budget_ok(z, x, s) || !regio__dz_can_remove(z, x))
+                            continue;
+                        regio__dz_move(z, x, s);
+                        done = 1;
+                    }
+                }
+                if (!done)
+                    regio__dz_move(z, y, s);
+            }
+        }
+        made += done;
+    }
+    return made;
+}

@@ -1,0 +1,758 @@
+/*
+ * regio_design_run: validates the request, builds the node problem (a
+ * node is a unit, or a whole group of units that must stay together),
+ * runs the search schedule and expands, evaluates and explains the
+ * result.
+ *
+ * Design schedule (multistart, fixed; the time limit only cuts it short):
+ * for each start, balanced k-means with Lagrangian prices (assign.c),
+ * contiguity repair (contiguity.c), boundary-move descent and swaps
+ * (local_search.c) alternating with ejection-chain balance repair
+ * (balance.c); the best start by (violation, broken territories, travel)
+ * wins. Realign: start from the baseline, repair contiguity, then
+ * ejection chains with few heavy moves under the disruption budget.
+ * Invariant: the returned labelling is always complete (best effort).
+ * Cost: dominated by the assignment rounds, O(starts * rounds * n L nb).
+ */
+#include "design/design_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct diag_list {
+    char **items;
+    size_t n, cap;
+    int oom;
+} diag_list;
+
+__attribute__((format(printf, 2, 3)))
+static void diag(diag_list *d, const char *fmt, ...)
+{
+    if (d->oom || d->n >= 200)
+        return;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 8;
+        char **p = regio_realloc(d->items, cap * sizeof *p);
+        if (!p) {
+            d->oom = 1;
+            return;
+        }
+        d->items = p;
+        d->cap = cap;
+    }
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *s = regio_strdup(buf);
+    if (!s) {
+        d->oom = 1;
+        return;
+    }
+    d->items[d->n++] = s;
+}
+
+void regio_design_result_free(regio_design_result *r)
+{
+    if (!r)
+        return;
+    regio_free(r->labels);
+    regio_design_report_free(&r->report);
+    for (size_t i = 0; i < r->n_diagnostics; i++)
+        regio_free(r->diagnostics[i]);
+    regio_free(r->diagnostics);
+    regio_free(r->moved);
+    memset(r, 0, sizeof *r);
+}
+
+static regio_err fail(regio_error *err, regio_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static regio_err fail(regio_error *err, regio_err code, const char *fmt, ...)
+{
+    if (err) {
+        regio_error_clear(err);
+        err->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static const char *unit_name(const regio_design_input *in, size_t i, char *buf,
+                             size_t cap)
+{
+    if (in->unit_ids && in->unit_ids[i])
+        return in->unit_ids[i];
+    snprintf(buf, cap, "#%zu", i);
+    return buf;
+}
+
+static const char *measure_name(const regio_design_input *in, int c, char *buf,
+                                size_t cap)
+{
+    if (in->measure_names && in->measure_names[c])
+        return in->measure_names[c];
+    snprintf(buf, cap, "measure %d", c);
+    return buf;
+}
+
+static regio_err validate(const regio_design_input *in,
+                          const regio_design_params *p, regio_error *err)
+{
+    if (!in || !p)
+        return fail(err, REGIO_EINVAL, "design: input and params are required");
+    if (in->n == 0 || in->n > (size_t)1 << 30)
+        return fail(err, REGIO_EINVAL, "design: the number of units must be 1..2^30");
+    if (!in->x || !in->y || !in->measures || !in->xadj || !in->adjncy || in->m == 0)
+        return fail(err, REGIO_EINVAL, "design: coordinates, measures and adjacency are required");
+    if (p->k < 1 || (size_t)p->k > in->n)
+        return fail(err, REGIO_EINVAL, "design: k = %d must be between 1 and the number of units (%zu)",
+                    p->k, in->n);
+    if (p->k > 20000)
+        return fail(err, REGIO_EINVAL, "design: k = %d is more than 20000", p->k);
+    size_t n = in->n, m = in->m;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(in->x[i]) || !isfinite(in->y[i]))
+            return fail(err, REGIO_EDATA, "design: unit %zu has no finite coordinates", i);
+        for (size_t c = 0; c < m; c++) {
+            double a = in->measures[i * m + c];
+            if (!isfinite(a) || a < 0)
+                return fail(err, REGIO_EDATA, "design: unit %zu has measure %zu = %g (must be finite and >= 0)",
+                            i, c, a);
+        }
+    }
+    if (in->xadj[0] != 0)
+        return fail(err, REGIO_EINVAL, "design: xadj[0] must be 0");
+    for (size_t i = 0; i < n; i++) {
+        if (in->xadj[i + 1] < in->xadj[i])
+            return fail(err, REGIO_EINVAL, "design: xadj is not monotone at %zu", i);
+        for (int e = in->xadj[i]; e < in->xadj[i + 1]; e++)
+            if (in->adjncy[e] < 0 || (size_t)in->adjncy[e] >= n)
+                return fail(err, REGIO_EINVAL, "design: adjacency of unit %zu points outside 0..%zu",
+                            i, n - 1);
+    }
+    if (p->balance_cols) {
+        if (p->n_balance == 0)
+            return fail(err, REGIO_EINVAL, "design: n_balance is 0 with balance_cols set");
+        for (size_t c = 0; c < p->n_balance; c++)
+            if (p->balance_cols[c] < 0 || (size_t)p->balance_cols[c] >= m)
+                return fail(err, REGIO_EINVAL, "design: balance column %d out of range", p->balance_cols[c]);
+    }
+    int tc = regio__design_travel_col(p);
+    if (tc >= (int)m || (tc < 0 && tc != REGIO_DESIGN_TRAVEL_UNIFORM))
+        return fail(err, REGIO_EINVAL, "design: travel column %d out of range", p->travel_col);
+    if (p->target_shares) {
+        double s = 0;
+        for (int t = 0; t < p->k; t++) {
+            if (!(p->target_shares[t] > 0) || !isfinite(p->target_shares[t]))
+                return fail(err, REGIO_EINVAL, "design: target share of territory %d must be > 0", t);
+            s += p->target_shares[t];
+        }
+    }
+    if (p->locked)
+        for (size_t i = 0; i < n; i++)
+            if (p->locked[i] < -1 || p->locked[i] >= p->k)
+                return fail(err, REGIO_EINVAL, "design: lock of unit %zu is %d (must be -1..%d)",
+                            i, p->locked[i], p->k - 1);
+    if (p->baseline)
+        for (size_t i = 0; i < n; i++)
+            if (p->baseline[i] < 0 || p->baseline[i] >= p->k)
+                return fail(err, REGIO_EINVAL, "design: baseline label of unit %zu is %d (must be 0..%d)",
+                            i, p->baseline[i], p->k - 1);
+    if (p->realign && !p->baseline)
+        return fail(err, REGIO_EINVAL, "design: realign needs a baseline");
+    if (p->home_x && p->home_y)
+        for (int t = 0; t < p->k; t++)
+            if (!isfinite(p->home_x[t]) || !isfinite(p->home_y[t]))
+                return fail(err, REGIO_EINVAL, "design: home of territory %d is not finite", t);
+    return REGIO_OK;
+}
+
+/* The node problem built from the units. */
+typedef struct node_problem {
+    int n;
+    int *of_unit;    /* unit -> node */
+    int *xadj, *adj; /* node graph */
+    double *p, *b, *w, *nunits, *home, *share;
+    int *lock, *base;
+    int nb;
+    int n_groups_split; /* groups whose units are not connected */
+} node_problem;
+
+static void node_problem_free(node_problem *np)
+{
+    regio_free(np->of_unit);
+    regio_free(np->xadj);
+    regio_free(np->adj);
+    regio_free(np->p);
+    regio_free(np->b);
+    regio_free(np->w);
+    regio_free(np->nunits);
+    regio_free(np->home);
+    regio_free(np->share);
+    regio_free(np->lock);
+    regio_free(np->base);
+    memset(np, 0, sizeof *np);
+}
+
+static regio_err build_nodes(const regio_design_input *in,
+                             const regio_design_params *p, node_problem *np,
+                             diag_list *dg)
+{
+    size_t n = in->n, m = in->m;
+    int k = p->k;
+    char nb1[64], nb2[64];
+    memset(np, 0, sizeof *np);
+    np->of_unit = regio_malloc(n * sizeof *np->of_unit);
+    if (!np->of_unit)
+        return REGIO_ENOMEM;
+    /* Map units to nodes: groups (dense renumbering by first appearance)
+     * or identity. */
+    int nn = 0;
+    if (p->groups) {
+        /* Group ids may be arbitrary ints: sort-free hashing via a map of
+         * first unit per id would need a hash table; an O(n log n) sort of
+         * (id, unit) pairs is simpler. */
+        int *ord = regio_malloc(n * sizeof *ord);
+        if (!ord)
+            return REGIO_ENOMEM;
+        for (size_t i = 0; i < n; i++)
+            ord[i] = (int)i;
+        /* insertion-merge sort by group id (stable); n log n via bottom-up merge */
+        int *tmp = regio_malloc(n * sizeof *tmp);
+        if (!tmp) {
+            regio_free(ord);
+            return REGIO_ENOMEM;
+        }
+        for (size_t width = 1; width < n; width *= 2) {
+            for (size_t lo = 0; lo < n; lo += 2 * width) {
+                size_t mid = lo + width < n ? lo + width : n;
+                size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+                size_t a = lo, b = mid, o = lo;
+                while (a < mid && b < hi)
+                    tmp[o++] = p->groups[ord[b]] < p->groups[ord[a]] ? ord[b++] : ord[a++];
+                while (a < mid)
+                    tmp[o++] = ord[a++];
+                while (b < hi)
+                    tmp[o++] = ord[b++];
+            }
+            memcpy(ord, tmp, n * sizeof *ord);
+        }
+        regio_free(tmp);
+        for (size_t i = 0; i < n; i++)
+            np->of_unit[i] = -1;
+        /* Nodes numbered in unit order for determinism: first pass gives
+         * each group a representative (its smallest unit). */
+        int *rep = regio_malloc(n * sizeof *rep);
+        if (!rep) {
+            regio_free(ord);
+            return REGIO_ENOMEM;
+        }
+        for (size_t q = 0; q < n;) {
+            size_t r = q;
+            int g = p->groups[ord[q]];
+            int mn = ord[q];
+            while (r < n && p->groups[ord[r]] == g) {
+                if (ord[r] < mn)
+                    mn = ord[r];
+                r++;
+            }
+            for (size_t s = q; s < r; s++)
+                rep[ord[s]] = g < 0 ? ord[s] : mn;
+            q = r;
+        }
+        regio_free(ord);
+        for (size_t i = 0; i < n; i++)
+            if (rep[i] == (int)i)
+                np->of_unit[i] = nn++;
+        for (size_t i = 0; i < n; i++)
+            np->of_unit[i] = np->of_unit[rep[i]];
+        regio_free(rep);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            np->of_unit[i] = (int)i;
+        nn = (int)n;
+    }
+    np->n = nn;
+    int nb = p->index_weights ? 1 : (p->balance_cols ? (int)p->n_balance : 1);
+    np->nb = nb;
+    np->p = regio_calloc(3 * (size_t)nn, sizeof *np->p);
+    np->b = regio_calloc((size_t)nn * nb, sizeof *np->b);
+    np->w = regio_calloc((size_t)nn, sizeof *np->w);
+    np->nunits = regio_calloc((size_t)nn, sizeof *np->nunits);
+    np->share = regio_malloc((size_t)k * sizeof *np->share);
+    np->lock = regio_malloc((size_t)nn * sizeof *np->lock);
+    double *colsum = regio_calloc(m, sizeof *colsum);
+    if (!np->p || !np->b || !np->w || !np->nunits || !np->share || !np->lock || !colsum) {
+        regio_free(colsum);
+        return REGIO_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < m; c++)
+            colsum[c] += in->measures[i * m + c];
+    int tcol = regio__design_travel_col(p);
+    for (size_t c = 0; c < (p->balance_cols ? p->n_balance : 1); c++) {
+        int col = p->balance_cols ? p->balance_cols[c] : 0;
+        if (!(colsum[col] > 0))
+            diag(dg, "measure %s sums to zero, so it cannot be balanced",
+                 measure_name(in, col, nb1, sizeof nb1));
+    }
+    double wisum = 0;
+    if (p->index_weights)
+        for (size_t c = 0; c < p->n_balance; c++)
+            wisum += p->index_weights[c];
+    for (int v = 0; v < nn; v++)
+        np->lock[v] = -1;
+    for (size_t i = 0; i < n; i++) {
+        int v = np->of_unit[i];
+        double pt[3];
+        regio__design_point(in->coords, in->x[i], in->y[i], pt);
+        np->p[3 * (size_t)v] += pt[0];
+        np->p[3 * (size_t)v + 1] += pt[1];
+        np->p[3 * (size_t)v + 2] += pt[2];
+        np->nunits[v] += 1;
+        np->w[v] += tcol >= 0 ? in->measures[i * m + (size_t)tcol] : 1.0;
+        if (p->index_weights) {
+            double s = 0;
+            for (size_t c = 0; c < p->n_balance; c++) {
+                int col = p->balance_cols[c];
+                if (colsum[col] > 0)
+                    s += p->index_weights[c] * in->measures[i * m + (size_t)col] / colsum[col];
+            }
+            np->b[v] += wisum > 0 ? s / wisum : 0;
+        } else {
+            for (int c = 0; c < nb; c++) {
+                int col = p->balance_cols ? p->balance_cols[c] : 0;
+                if (colsum[col] > 0)
+                    np->b[(size_t)v * nb + c] += in->measures[i * m + (size_t)col] / colsum[col];
+            }
+        }
+        if (p->locked && p->locked[i] >= 0) {
+            if (np->lock[v] >= 0 && np->lock[v] != p->locked[i])
+                diag(dg, "unit %s is locked to territory %d but its group is already locked to %d; the first lock wins",
+                     unit_name(in, i, nb1, sizeof nb1), p->locked[i], np->lock[v]);
+            else
+                np->lock[v] = p->locked[i];
+        }
+    }
+    regio_free(colsum);
+    for (int v = 0; v < nn; v++) {
+        double *q = np->p + 3 * (size_t)v;
+        if (np->nunits[v] > 1) {
+            if (in->coords == REGIO_COORDS_PLANAR) {
+                q[0] /= np->nunits[v];
+                q[1] /= np->nunits[v];
+            } else {
+                double r = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+                if (r > 0) {
+                    q[0] /= r;
+                    q[1] /= r;
+                    q[2] /= r;
+                }
+            }
+        }
+    }
+    double ssum = 0;
+    for (int t = 0; t < k; t++) {
+        np->share[t] = p->target_shares ? p->target_shares[t] : 1.0;
+        ssum += np->share[t];
+    }
+    for (int t = 0; t < k; t++)
+        np->share[t] /= ssum;
+    if (p->home_x && p->home_y) {
+        np->home = regio_malloc(3 * (size_t)k * sizeof *np->home);
+        if (!np->home)
+            return REGIO_ENOMEM;
+        for (int t = 0; t < k; t++)
+            regio__design_point(in->coords, p->home_x[t], p->home_y[t], np->home + 3 * (size_t)t);
+    }
+    if (p->baseline) {
+        np->base = regio_malloc((size_t)nn * sizeof *np->base);
+        if (!np->base)
+            return REGIO_ENOMEM;
+        for (int v = 0; v < nn; v++)
+            np->base[v] = -1;
+        for (size_t i = 0; i < n; i++) {
+            int v = np->of_unit[i];
+            /* A group takes the baseline label of its first unit. */
+            if (np->base[v] < 0)
+                np->base[v] = p->baseline[i];
+        }
+    }
+    /* Node graph. */
+    if (!p->groups) {
+        np->xadj = regio_malloc((n + 1) * sizeof *np->xadj);
+        np->adj = regio_malloc(((size_t)in->xadj[n] + 1) * sizeof *np->adj);
+        if (!np->xadj || !np->adj)
+            return REGIO_ENOMEM;
+        memcpy(np->xadj, in->xadj, (n + 1) * sizeof *np->xadj);
+        memcpy(np->adj, in->adjncy, (size_t)in->xadj[n] * sizeof *np->adj);
+    } else {
+        size_t ne = (size_t)in->xadj[n];
+        int *ea = regio_malloc((ne + 1) * sizeof *ea);
+        int *eb = regio_malloc((ne + 1) * sizeof *eb);
+        if (!ea || !eb) {
+            regio_free(ea);
+            regio_free(eb);
+            return REGIO_ENOMEM;
+        }
+        size_t q = 0;
+        for (size_t i = 0; i < n; i++)
+            for (int e = in->xadj[i]; e < in->xadj[i + 1]; e++) {
+                int a = np->of_unit[i], b = np->of_unit[in->adjncy[e]];
+                if (a != b) {
+                    ea[q] = a;
+                    eb[q++] = b;
+                }
+            }
+        regio_err rc = regio_design_csr_from_edges((size_t)nn, ea, eb, q, &np->xadj, &np->adj);
+        regio_free(ea);
+        regio_free(eb);
+        if (rc)
+            return rc;
+    }
+    /* Units (nodes) too heavy for any territory. */
+    double smax = 0;
+    for (int t = 0; t < k; t++)
+        if (np->share[t] > smax)
+            smax = np->share[t];
+    double tol = p->tolerance > 0 ? p->tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+    for (size_t i = 0; i < n; i++) {
+        int v = np->of_unit[i];
+        for (int c = 0; c < nb; c++) {
+            double share = np->lock[v] >= 0 ? np->share[np->lock[v]] : smax;
+            double r = np->b[(size_t)v * nb + c] / share;
+            if (r > 1 + tol && np->nunits[v] == 1) {
+                int col = p->balance_cols ? p->balance_cols[c] : 0;
+                diag(dg, "unit %s alone is %.1f\xC3\x97 its territory's target on measure %s, so that territory cannot be within %.0f%%",
+                     unit_name(in, i, nb1, sizeof nb1), r,
+                     p->index_weights ? "index" : measure_name(in, col, nb2, sizeof nb2),
+                     100 * tol);
+            }
+        }
+    }
+    /* Heavy groups: reported once per group node. */
+    if (p->groups) {
+        unsigned char *seen = regio_calloc((size_t)nn, 1);
+        if (!seen)
+            return REGIO_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int v = np->of_unit[i];
+            if (seen[v] || np->nunits[v] < 2)
+                continue;
+            seen[v] = 1;
+            for (int c = 0; c < nb; c++) {
+                double share = np->lock[v] >= 0 ? np->share[np->lock[v]] : smax;
+                double r = np->b[(size_t)v * nb + c] / share;
+                if (r > 1 + tol)
+                    diag(dg, "group %d (with unit %s) alone is %.1f\xC3\x97 its territory's target",
+                         p->groups[i], unit_name(in, i, nb1, sizeof nb1), r);
+            }
+        }
+        regio_free(seen);
+    }
+    return REGIO_OK;
+}
+
+/* Quality key of a node labelling: (violation, broken, travel). */
+typedef struct qkey {
+    double viol;
+    int broken;
+    double travel;
+} qkey;
+
+static int better(qkey a, qkey b)
+{
+    if (a.viol < b.viol - 1e-12)
+        return 1;
+    if (a.viol > b.viol + 1e-12)
+        return 0;
+    if (a.broken != b.broken)
+        return a.broken < b.broken;
+    return a.travel < b.travel - 1e-9;
+}
+
+static qkey measure(regio__dz *z)
+{
+    qkey q;
+    regio__dz_update_centres(z);
+    q.viol = regio__dz_viol(z);
+    q.broken = regio__dz_count_broken(z);
+    q.travel = regio__dz_travel(z);
+    return q;
+}
+
+static int report_progress(regio__dz *z, double frac, const char *phase)
+{
+    if (z->progress && z->progress(z->progress_ud, frac, phase))
+        z->cancelled = 1;
+    return z->cancelled;
+}
+
+/* One start of the design schedule. */
+static regio_err one_start(regio__dz *z, int rounds)
+{
+    regio_err rc = regio__dz_assign(z, rounds, 30);
+    if (rc)
+        return rc;
+#define DBG(tag) if (getenv("REGIO_DZ_DEBUG")) fprintf(stderr, "  %-8s viol=%.5f broken=%d travel=%.3f t=%.2f\n", tag, regio__dz_viol(z), regio__dz_count_broken(z), regio__dz_travel(z) / z->wsum, regio__now() - z->t_start)
+    DBG("assign");
+    regio__dz_repair_contiguity(z);
+    regio__dz_update_centres(z);
+    DBG("repair");
+    for (int cycle = 0; cycle < 3; cycle++) {
+        regio__dz_descent(z, 30, 1);
+        DBG("descent");
+        if (regio__dz_viol(z) > 0)
+            regio__dz_balance(z, 0, 20 * z->k);
+        DBG("balance");
+        if (regio__dz_viol(z) > 0)
+            regio__dz_tabu_balance(z, 0, 50L * z->k + 2000);
+        DBG("tabu");
+        for (int radius = 3; radius <= 9 && regio__dz_viol(z) > 0 && !regio__dz_stop(z); radius += 3) {
+            for (int t = 0; t < z->k; t++)
+                if (regio__dz_viol_t(z, t) > 0)
+                    regio__dz_lns(z, t, radius, z->n > 20000 ? 30 : 100, 0);
+            DBG("lns");
+        }
+        long s = regio__dz_swaps(z);
+        DBG("swaps");
+        long d = regio__dz_descent(z, 30, 1);
+        DBG("descent2");
+        if (regio__dz_stop(z) || (s == 0 && d == 0 && regio__dz_viol(z) <= 0))
+            break;
+    }
+    return REGIO_OK;
+}
+
+regio_err regio_design_run(const regio_design_input *in,
+                           const regio_design_params *params,
+                           regio_design_result *out, regio_error *err)
+{
+    if (!out)
+        return fail(err, REGIO_EINVAL, "design: out is required");
+    memset(out, 0, sizeof *out);
+    regio_err rc = validate(in, params, err);
+    if (rc)
+        return rc;
+    double t0 = regio__now();
+    diag_list dg = {0};
+    node_problem np;
+    regio__dz z;
+    memset(&z, 0, sizeof z);
+    int *best = NULL;
+    rc = build_nodes(in, params, &np, &dg);
+    if (rc)
+        goto done;
+    z.n = np.n;
+    z.k = params->k;
+    z.nb = np.nb;
+    z.planar = in->coords == REGIO_COORDS_PLANAR;
+    z.xadj = np.xadj;
+    z.adj = np.adj;
+    z.p = np.p;
+    z.b = np.b;
+    z.w = np.w;
+    z.wsum = 0;
+    for (int v = 0; v < np.n; v++)
+        z.wsum += np.w[v];
+    z.share = np.share;
+    z.tol = params->tolerance > 0 ? params->tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+    z.lock = np.lock;
+    z.home = np.home;
+    z.nunits = np.nunits;
+    z.budget_units = z.budget_weight = -1;
+    z.t_start = t0;
+    z.t_limit = params->time_limit_s;
+    z.progress = params->progress;
+    z.progress_ud = params->progress_ud;
+    rc = regio__dz_alloc(&z);
+    if (rc)
+        goto done;
+    best = regio_malloc((size_t)np.n * sizeof *best);
+    if (!best) {
+        rc = REGIO_ENOMEM;
+        goto done;
+    }
+    regio_rng_seed(&z.rng, params->seed);
+
+    if (params->realign) {
+        z.base = np.base;
+        if (params->max_moved_units > 0)
+            z.budget_units = params->max_moved_units * (double)in->n;
+        if (params->max_moved_weight > 0)
+            z.budget_weight = params->max_moved_weight * z.wsum;
+        memcpy(z.label, np.base, (size_t)np.n * sizeof *z.label);
+        for (int v = 0; v < np.n; v++)
+            if (np.lock[v] >= 0)
+                z.label[v] = np.lock[v];
+        regio__dz_recount(&z);
+        regio__dz_update_centres(&z);
+        report_progress(&z, 0.0, "realign");
+        if (regio__dz_count_broken(&z) > 0)
+            regio__dz_repair_contiguity(&z);
+        for (int round = 0; round < 10 && regio__dz_viol(&z) > 0; round++) {
+            double v0 = regio__dz_viol(&z), m0 = z.moved_units;
+#define RDBG(tag) if (getenv("REGIO_DZ_DEBUG")) fprintf(stderr, "  %-10s viol=%.5f moved=%.0f\n", tag, regio__dz_viol(&z), z.moved_units)
+            RDBG("start");
+            regio__dz_balance(&z, 1, 50 * z.k);
+            RDBG("heavy");
+            regio__dz_return_home(&z);
+            RDBG("home");
+            if (regio__dz_viol(&z) > 0)
+                regio__dz_balance(&z, 0, 10 * z.k); /* exact-fit chains */
+            RDBG("exact");
+            if (regio__dz_viol(&z) > 0)
+                regio__dz_descent(&z, 5, 0);
+            regio__dz_return_home(&z);
+            if (regio__dz_viol(&z) > 0)
+                regio__dz_tabu_balance(&z, 1, 20L * z.k + 500);
+            regio__dz_return_home(&z);
+            RDBG("tabu");
+            while (regio__dz_viol(&z) > 0 && regio__dz_exchange(&z) > 0)
+                ;
+            RDBG("exchange");
+            for (int radius = 2; radius <= 8 && regio__dz_viol(&z) > 0 && !regio__dz_stop(&z); radius += 2)
+                for (int t = 0; t < z.k; t++)
+                    if (regio__dz_viol_t(&z, t) > 0)
+                        regio__dz_lns(&z, t, radius, 100, 1);
+            regio__dz_return_home(&z);
+            if (regio__dz_viol(&z) >= v0 - 1e-12 && z.moved_units >= m0)
+                break;
+        }
+        memcpy(best, z.label, (size_t)np.n * sizeof *best);
+        out->starts_done = 1;
+    } else {
+        int starts = params->n_starts > 0 ? params->n_starts
+                     : np.n <= 5000          ? 8
+                     : np.n <= 20000         ? 3
+                                             : 1;
+        int rounds = getenv("REGIO_DZ_ROUNDS") ? atoi(getenv("REGIO_DZ_ROUNDS")) : np.n <= 20000 ? 40 : 20;
+        qkey bestq = {INFINITY, 1 << 30, INFINITY};
+        for (int s = 0; s < starts; s++) {
+            if (report_progress(&z, (double)s / starts, "design"))
+                break;
+            regio_rng_seed(&z.rng, params->seed * 0x9E3779B97F4A7C15ull + (uint64_t)s);
+            rc = one_start(&z, rounds);
+            if (rc)
+                goto done;
+            qkey q = measure(&z);
+            out->starts_done++;
+            if (better(q, bestq)) {
+                bestq = q;
+                memcpy(best, z.label, (size_t)np.n * sizeof *best);
+            }
+            if (regio__dz_stop(&z))
+                break;
+        }
+        if (out->starts_done == 0) {
+            /* Cancelled before any start: still return a labelling. */
+            for (int v = 0; v < np.n; v++)
+                best[v] = np.lock[v] >= 0 ? np.lock[v] : v % z.k;
+        }
+    }
+    out->stopped_by_time = z.timed_out;
+    report_progress(&z, 1.0, "done");
+
+    /* Expand to units and evaluate. */
+    out->labels = regio_malloc(in->n * sizeof *out->labels);
+    if (!out->labels) {
+        rc = REGIO_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < in->n; i++)
+        out->labels[i] = best[np.of_unit[i]];
+    rc = regio_design_evaluate(in, params, out->labels, &out->report, err);
+    if (rc)
+        goto done;
+    if (params->baseline && out->report.moved_units > 0) {
+        out->moved = regio_malloc(out->report.moved_units * sizeof *out->moved);
+        if (!out->moved) {
+            rc = REGIO_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < in->n; i++)
+            if (out->labels[i] != params->baseline[i])
+                out->moved[out->n_moved++] = i;
+    }
+
+    /* Explain what still does not hold. */
+    int infeasible = 0;
+    char nb1[64];
+    const regio_design_report *R = &out->report;
+    for (size_t c = 0; c < (params->balance_cols ? params->n_balance : 1); c++) {
+        int col = params->balance_cols ? params->balance_cols[c] : 0;
+        if (params->index_weights)
+            break;
+        if (R->balance[col] > z.tol + 1e-12) {
+            infeasible = 1;
+            int worst = 0;
+            for (int t = 1; t < params->k; t++)
+                if (fabs(R->territories[t].dev[col]) > fabs(R->territories[worst].dev[col]))
+                    worst = t;
+            diag(&dg, "balance on %s is %.2f%% (territory %d), above the %.2f%% tolerance",
+                 measure_name(in, col, nb1, sizeof nb1), 100 * R->balance[col], worst,
+                 100 * z.tol);
+        }
+    }
+    if (params->index_weights && regio__dz_viol(&z) > 0) {
+        memcpy(z.label, best, (size_t)np.n * sizeof *best);
+        regio__dz_recount(&z);
+        if (regio__dz_viol(&z) > 1e-12) {
+            infeasible = 1;
+            diag(&dg, "the balance index is outside the %.2f%% tolerance in some territory", 100 * z.tol);
+        }
+    }
+    if (R->n_noncontiguous > 0) {
+        infeasible = 1;
+        diag(&dg, "%d territor%s not contiguous", R->n_noncontiguous,
+             R->n_noncontiguous == 1 ? "y is" : "ies are");
+    }
+    if (np.lock)
+        for (size_t i = 0; i < in->n; i++)
+            if (params->locked && params->locked[i] >= 0 && out->labels[i] != params->locked[i]) {
+                infeasible = 1;
+                diag(&dg, "unit %s could not stay in its locked territory %d",
+                     unit_name(in, i, nb1, sizeof nb1), params->locked[i]);
+            }
+    if (params->realign) {
+        if (params->max_moved_units > 0 && R->moved_units_share > params->max_moved_units + 1e-12) {
+            infeasible = 1;
+            diag(&dg, "%.1f%% of units moved, above the %.1f%% budget",
+                 100 * R->moved_units_share, 100 * params->max_moved_units);
+        }
+        if (params->max_moved_weight > 0 && R->moved_weight_share > params->max_moved_weight + 1e-12) {
+            infeasible = 1;
+            diag(&dg, "%.1f%% of the weight moved, above the %.1f%% budget",
+                 100 * R->moved_weight_share, 100 * params->max_moved_weight);
+        }
+    }
+    if (z.timed_out)
+        diag(&dg, "the time limit (%.1f s) cut the search after %d start%s",
+             params->time_limit_s, out->starts_done, out->starts_done == 1 ? "" : "s");
+    if (dg.oom) {
+        rc = REGIO_ENOMEM;
+        goto done;
+    }
+    rc = z.cancelled ? REGIO_ECANCELLED : infeasible ? REGIO_EINFEASIBLE : REGIO_OK;
+    if (rc == REGIO_EINFEASIBLE)
+        fail(err, rc, "%s", dg.n ? dg.items[0] : "constraints cannot all hold");
+done:
+    out->seconds = regio__now() - t0;
+    out->diagnostics = dg.items;
+    out->n_diagnostics = dg.n;
+    if (rc != REGIO_OK && rc != REGIO_EINFEASIBLE && rc != REGIO_ECANCELLED) {
+        if (rc == REGIO_ENOMEM)
+            fail(err, rc, "out of memory in design");
+        regio_design_result_free(out);
+    }
+    regio__dz_free(&z);
+    node_problem_free(&np);
+    regio_free(best);
+    return rc;
+}

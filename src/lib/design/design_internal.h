@@ -1,0 +1,173 @@
+/*
+ * Private state of the territory design engine, shared by the files of
+ * src/lib/design. The engine works on "nodes": units, or whole groups of
+ * units when groups must stay together (design.c builds the node graph).
+ */
+#ifndef REGIO_DESIGN_INTERNAL_H
+#define REGIO_DESIGN_INTERNAL_H
+
+#include "regio/design.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* Points are stored as 3-vectors: unit vectors on the sphere (LATLON) or
+ * (x, y, 0) in the plane, so one routine measures both. */
+static inline double regio__chord(const double *a, const double *b)
+{
+    double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+    return sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+/* Great-circle km from the chord of unit vectors (haversine identity:
+ * chord / 2 = sqrt(hav)), or the plain Euclidean distance. */
+static inline double regio__pdist(int planar, const double *a, const double *b)
+{
+    double c = regio__chord(a, b);
+    if (planar)
+        return c;
+    double h = 0.5 * c;
+    if (h > 1.0)
+        h = 1.0;
+    return 2.0 * REGIO_EARTH_RADIUS_KM * asin(h);
+}
+
+/* Resolves params.travel_col: a measure index >= 0, or -2 (uniform). */
+int regio__design_travel_col(const regio_design_params *p);
+
+/* Converts one coordinate pair to the 3-vector form. */
+void regio__design_point(regio_coords coords, double x, double y, double out[3]);
+
+/* Weighted medoid of the members idx[0..cnt) of pts (3-vectors) with
+ * weights w (NULL = 1): exact, with candidates tried from the weighted
+ * mean outwards and partial sums abandoned once they exceed the best.
+ * scratch holds 2*cnt doubles + cnt ints worth of space (see metrics.c).
+ * Returns the position in idx of the medoid and its cost in *cost. */
+size_t regio__medoid(int planar, const double *pts, const double *w,
+                     const int *idx, size_t cnt, double *cost,
+                     double *scratch_d, int *scratch_i);
+
+/* Largest pairwise distance among idx[0..cnt), exact, pruned by the
+ * triangle inequality around a reference member. scratch_d: cnt doubles,
+ * scratch_i: cnt ints. */
+double regio__diameter(int planar, const double *pts, const int *idx,
+                       size_t cnt, double *scratch_d, int *scratch_i);
+
+/* The engine state. Balance loads are normalised so that each balanced
+ * column sums to 1 over all nodes; the target of territory t is then its
+ * share, for every column. */
+typedef struct regio__dz {
+    int n, k, nb;
+    int planar;
+    const int *xadj, *adj;  /* node graph (CSR) */
+    const double *p;        /* 3*n node points */
+    const double *b;        /* n*nb normalised balance loads */
+    const double *w;        /* n travel weights */
+    double wsum;
+    const double *share;    /* k target shares, summing to 1 */
+    double tol;
+    const int *lock;        /* n, -1 free (may be NULL) */
+    const double *home;     /* 3*k home points or NULL */
+    const int *base;        /* n baseline labels (realign) or NULL */
+    const double *nunits;   /* n: units per node (disruption budget) */
+    double budget_units;    /* realign: max moved units (count), <0 none */
+    double budget_weight;   /* realign: max moved weight, <0 none */
+
+    int *label;             /* n */
+    double *load;           /* k*nb */
+    int *cnt;               /* k nodes per territory */
+    double *cp;             /* 3*k centre points */
+    int *cnode;             /* k centre node or -1 */
+    double moved_units, moved_weight; /* vs base */
+
+    /* scratch */
+    int *mark;
+    int stamp;
+    int *queue;
+    int *tmp;               /* n ints */
+    double *tmpd;           /* 2n doubles */
+    regio_rng rng;
+    double t_start, t_limit;
+    int timed_out;
+    regio_progress_fn progress;
+    void *progress_ud;
+    int cancelled;
+} regio__dz;
+
+/* Wall clock seconds (monotonic). */
+double regio__now(void);
+/* 1 when the time limit passed or the callback cancelled (latched). */
+int regio__dz_stop(regio__dz *z);
+
+regio_err regio__dz_alloc(regio__dz *z);
+void regio__dz_free(regio__dz *z);
+/* Recomputes load, cnt and moved counters from label. */
+void regio__dz_recount(regio__dz *z);
+/* Distance from node i to the centre of territory t. */
+static inline double regio__dz_dist(const regio__dz *z, int i, int t)
+{
+    return regio__pdist(z->planar, z->p + 3 * (size_t)i, z->cp + 3 * (size_t)t);
+}
+/* Moves node i to territory t, updating loads and counters. */
+void regio__dz_move(regio__dz *z, int i, int t);
+/* Violation of territory t: sum over columns of max(0, |dev| - tol). */
+double regio__dz_viol_t(const regio__dz *z, int t);
+double regio__dz_viol(const regio__dz *z);
+/* Change of total violation if node i moved from its territory to t. */
+double regio__dz_dviol(const regio__dz *z, int i, int t);
+/* Travel objective sum_i w_i d(i, c_label(i)) with current centres. */
+double regio__dz_travel(const regio__dz *z);
+/* Sets every centre to its home or the weighted medoid of its nodes.
+ * Returns the number of centres that changed. */
+int regio__dz_update_centres(regio__dz *z);
+
+/* ---- contiguity.c ---- */
+/* 1 when removing node i keeps its territory connected (and non-empty). */
+int regio__dz_can_remove(regio__dz *z, int i);
+/* Number of territories whose nodes are not connected (empty included). */
+int regio__dz_count_broken(regio__dz *z);
+/* Gives every empty territory the removable node nearest its centre. */
+void regio__dz_fill_empty(regio__dz *z);
+/* Reassigns every component other than a territory's main one to an
+ * adjacent territory until all are connected (or no progress). */
+void regio__dz_repair_contiguity(regio__dz *z);
+
+/* ---- assign.c ---- */
+/* Balanced k-means: k-means++ seeding weighted by the balance index, then
+ * alternating price-adjusted (Lagrangian) assignment and medoid updates.
+ * Writes label and centres. Respects locks and homes. */
+regio_err regio__dz_assign(regio__dz *z, int rounds, int lloyd_rounds);
+
+/* ---- balance.c ---- */
+/* Ejection chains that carry load from violating territories to the
+ * nearest ones with room, keeping every territory connected. realign = 1
+ * prefers few, heavy moves and respects the disruption budget. */
+void regio__dz_balance(regio__dz *z, int realign, int max_chains);
+/* Tabu search on single boundary moves minimising violation (plus a small
+ * squared-deviation term that diffuses load, and travel or disruption as
+ * tie-breaks); passes through worse states to escape plateaus, keeps the
+ * best labelling seen. */
+void regio__dz_tabu_balance(regio__dz *z, int realign, long max_iter);
+/* Realign: moves nodes back to their baseline territory wherever that
+ * does not raise the violation (frees disruption budget). Returns count. */
+int regio__dz_return_home(regio__dz *z);
+/* Exchanges across a border (y from a violating s to t, x from t to s)
+ * that lower the total violation. Returns the number made. */
+int regio__dz_exchange(regio__dz *z);
+
+/* ---- lns.c ---- */
+/* Dissolves territory s and its neighbours (up to `radius` territories)
+ * and re-grows them `trials` times; keeps the best rebuild by
+ * (violation, travel) if it beats the current one. Returns 1 then. */
+int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign);
+
+/* ---- local_search.c ---- */
+/* Boundary-move descent: lexicographic (violation, travel) with fixed
+ * centres per sweep, then medoid update; stops at a local optimum or
+ * after max_sweeps. Returns the number of moves made. */
+long regio__dz_descent(regio__dz *z, int max_sweeps, int travel_moves);
+/* Swap neighbourhood: exchanges of two boundary nodes across a border
+ * that keep balance within tolerance and shorten travel. */
+long regio__dz_swaps(regio__dz *z);
+
+#endif

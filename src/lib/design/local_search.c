@@ -1,0 +1,184 @@
+/*
+ * Local search over boundary moves (Kernighan–Lin / Fiduccia–Mattheyses
+ * style single-node moves and two-node exchanges across a border), as in
+ * the districting local searches of Ríos-Mercado & Fernández (2009).
+ *
+ * Objective: lexicographic (balance violation, travel), travel measured to
+ * centres that stay fixed during a sweep; medoids are recomputed between
+ * sweeps (a Lloyd step), so the travel seen by a move is exact for the
+ * current centres. Every move keeps the donor territory connected
+ * (can_remove) and the receiver is adjacent by construction, so
+ * contiguity is an invariant once it holds. Locked nodes never move; in
+ * realign mode the disruption budget is never exceeded.
+ * Cost per sweep: O(sum of degrees * nb) plus the connectivity BFS of
+ * accepted candidates (O(territory size) each).
+ */
+#include "design/design_internal.h"
+
+#include <string.h>
+
+#define EPS_V 1e-12
+#define EPS_T 1e-9
+
+/* Shuffles 0..n-1 with the engine's seeded RNG. */
+static void permutation(regio__dz *z, int *perm)
+{
+    for (int i = 0; i < z->n; i++)
+        perm[i] = i;
+    for (int i = z->n - 1; i > 0; i--) {
+        int j = (int)regio_rng_below(&z->rng, (uint64_t)i + 1);
+        int t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
+
+/* 1 when moving i out of its territory keeps the realign budget. */
+static int budget_ok(const regio__dz *z, int i, int t)
+{
+    if (!z->base)
+        return 1;
+    if (z->base[i] != z->label[i])
+        return 1; /* already moved: moving again does not add */
+    if (z->base[i] == t)
+        return 1;
+    if (z->budget_units >= 0 && z->moved_units + z->nunits[i] > z->budget_units + 1e-9)
+        return 0;
+    if (z->budget_weight >= 0 && z->moved_weight + z->w[i] > z->budget_weight + 1e-9)
+        return 0;
+    return 1;
+}
+
+/* Distinct territories adjacent to i other than its own, into out[]. */
+static int neighbour_territories(const regio__dz *z, int i, int *out, int cap)
+{
+    int s = z->label[i], m = 0;
+    for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
+        int t = z->label[z->adj[e]];
+        if (t == s)
+            continue;
+        int q;
+        for (q = 0; q < m; q++)
+            if (out[q] == t)
+                break;
+        if (q == m && m < cap)
+            out[m++] = t;
+    }
+    return m;
+}
+
+long regio__dz_descent(regio__dz *z, int max_sweeps, int travel_moves)
+{
+    int *perm = regio_malloc((size_t)z->n * sizeof *perm);
+    if (!perm)
+        return 0;
+    long total = 0;
+    int nt[64];
+    for (int sweep = 0; sweep < max_sweeps; sweep++) {
+        permutation(z, perm);
+        long moves = 0;
+        for (int q = 0; q < z->n; q++) {
+            int i = perm[q];
+            if (z->lock && z->lock[i] >= 0)
+                continue;
+            int m = neighbour_territories(z, i, nt, 64);
+            if (m == 0)
+                continue;
+            int s = z->label[i];
+            double ds = travel_moves && z->w[i] != 0 ? regio__dz_dist(z, i, s) : 0;
+            int bt = -1;
+            double bv = 0, btr = 0;
+            for (int a = 0; a < m; a++) {
+                int t = nt[a];
+                double dv = regio__dz_dviol(z, i, t);
+                double dtr = travel_moves && z->w[i] != 0
+                                 ? z->w[i] * (regio__dz_dist(z, i, t) - ds)
+                                 : 0.0;
+                int improving = dv < -EPS_V || (dv <= EPS_V && dtr < -EPS_T);
+                if (!improving)
+                    continue;
+                if (bt < 0 || dv < bv - EPS_V || (dv <= bv + EPS_V && dtr < btr)) {
+                    bt = t;
+                    bv = dv;
+                    btr = dtr;
+                }
+            }
+            if (bt < 0 || !budget_ok(z, i, bt) || !regio__dz_can_remove(z, i))
+                continue;
+            regio__dz_move(z, i, bt);
+            moves++;
+        }
+        total += moves;
+        int changed = travel_moves ? regio__dz_update_centres(z) : 0;
+        if ((moves == 0 && changed == 0) || regio__dz_stop(z))
+            break;
+    }
+    regio_free(perm);
+    return total;
+}
+
+long regio__dz_swaps(regio__dz *z)
+{
+    int *perm = regio_malloc((size_t)z->n * sizeof *perm);
+    if (!perm)
+        return 0;
+    long made = 0;
+    int nt[64];
+    permutation(z, perm);
+    for (int q = 0; q < z->n; q++) {
+        int i = perm[q];
+        if ((z->lock && z->lock[i] >= 0) || z->w[i] == 0)
+            continue;
+        int m = neighbour_territories(z, i, nt, 64);
+        int s = z->label[i];
+        double ds = regio__dz_dist(z, i, s);
+        for (int a = 0; a < m; a++) {
+            int t = nt[a];
+            double dtr_i = z->w[i] * (regio__dz_dist(z, i, t) - ds);
+            if (dtr_i >= -EPS_T)
+                continue;
+            double v0 = regio__dz_viol_t(z, s) + regio__dz_viol_t(z, t);
+            if (!budget_ok(z, i, t) || !regio__dz_can_remove(z, i))
+                continue;
+            regio__dz_move(z, i, t);
+            /* Best partner j in t, two hops from i, adjacent to s. */
+            int bj = -1;
+            double bgain = -dtr_i - EPS_T;
+            for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
+                int u = z->adj[e];
+                for (int f = z->xadj[u]; f < z->xadj[u + 1]; f++) {
+                    int j = z->adj[f];
+                    if (j == i || z->label[j] != t || (z->lock && z->lock[j] >= 0))
+                        continue;
+                    double dtr_j = z->w[j] * (regio__dz_dist(z, j, s) -
+                                              regio__dz_dist(z, j, t));
+                    if (dtr_j >= bgain)
+                        continue;
+                    double dv = regio__dz_dviol(z, j, s);
+                    double v1 = regio__dz_viol_t(z, s) + regio__dz_viol_t(z, t) + dv;
+                    if (v1 > v0 + EPS_V)
+                        continue;
+                    /* j must touch s. */
+                    int touch = 0;
+                    for (int g = z->xadj[j]; g < z->xadj[j + 1] && !touch; g++)
+                        touch = z->label[z->adj[g]] == s;
+                    if (!touch)
+                        continue;
+                    bj = j;
+                    bgain = dtr_j;
+                }
+            }
+            if (bj >= 0 && budget_ok(z, bj, s) && regio__dz_can_remove(z, bj)) {
+                regio__dz_move(z, bj, s);
+                made++;
+                break;
+            }
+            regio__dz_move(z, i, s); /* undo */
+            s = z->label[i];
+        }
+        if ((q & 255) == 0 && regio__dz_stop(z))
+            break;
+    }
+    regio_free(perm);
+    return made;
+}

@@ -1,0 +1,472 @@
+/*
+ * Design metrics exactly as defined in shared/docs/METRICS.md: totals and
+ * deviations, balance, travel to the weighted medoid (or rep home),
+ * contiguity in G', fairness (CV, Gini, within 5 % / 15 %), disruption and
+ * district diameters. Independent of the optimiser: it backs
+ * `regio report` for any labelling.
+ *
+ * Method: one pass for totals; per territory an exact weighted medoid
+ * (candidates from the weighted mean outwards, partial sums abandoned once
+ * above the best: worst case O(s^2), typically near O(s log s) for a
+ * territory of s units), a BFS for connectivity (O(n + edges)) and an exact
+ * diameter pruned by the triangle inequality around a reference unit.
+ * Great-circle distances use the chord of unit vectors, which is the
+ * haversine formula in another form (chord/2 = sqrt(hav)).
+ */
+#include "design/design_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void regio__design_point(regio_coords coords, double x, double y, double out[3])
+{
+    if (coords == REGIO_COORDS_PLANAR) {
+        out[0] = x;
+        out[1] = y;
+        out[2] = 0.0;
+        return;
+    }
+    const double deg = 3.14159265358979323846 / 180.0;
+    double la = y * deg, lo = x * deg;
+    out[0] = cos(la) * cos(lo);
+    out[1] = cos(la) * sin(lo);
+    out[2] = sin(la);
+}
+
+double regio_design_distance(regio_coords coords, double x1, double y1,
+                             double x2, double y2)
+{
+    if (coords == REGIO_COORDS_PLANAR)
+        return hypot(x2 - x1, y2 - y1);
+    const double deg = 3.14159265358979323846 / 180.0;
+    double dla = (y2 - y1) * deg, dlo = (x2 - x1) * deg;
+    double s1 = sin(0.5 * dla), s2 = sin(0.5 * dlo);
+    double h = s1 * s1 + cos(y1 * deg) * cos(y2 * deg) * s2 * s2;
+    if (h > 1.0)
+        h = 1.0;
+    return 2.0 * REGIO_EARTH_RADIUS_KM * asin(sqrt(h));
+}
+
+void regio_design_params_init(regio_design_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->k = 1;
+    p->tolerance = REGIO_DESIGN_DEFAULT_TOLERANCE;
+    p->travel_col = REGIO_DESIGN_TRAVEL_DEFAULT;
+    p->objective = REGIO_DESIGN_MIN_TRAVEL;
+    p->seed = 1;
+}
+
+/* Sort helper: order ints by an associated key, ascending, stable on index. */
+static const double *sort_key_;
+static int cmp_by_key(const void *a, const void *b)
+{
+    int ia = *(const int *)a, ib = *(const int *)b;
+    double ka = sort_key_[ia], kb = sort_key_[ib];
+    if (ka < kb)
+        return -1;
+    if (ka > kb)
+        return 1;
+    return (ia > ib) - (ia < ib);
+}
+
+/* Sorts pos[0..cnt) (positions into key[]) by key; not reentrant but the
+ * library's design calls are single-threaded per call chain. A local
+ * insertion sort keeps small inputs cheap. */
+static void sort_positions(int *pos, size_t cnt, const double *key)
+{
+    if (cnt < 24) {
+        for (size_t a = 1; a < cnt; a++) {
+            int v = pos[a];
+            size_t b = a;
+            while (b > 0 && (key[pos[b - 1]] > key[v] ||
+                             (key[pos[b - 1]] == key[v] && pos[b - 1] > v))) {
+                pos[b] = pos[b - 1];
+                b--;
+            }
+            pos[b] = v;
+        }
+        return;
+    }
+    sort_key_ = key;
+    qsort(pos, cnt, sizeof *pos, cmp_by_key);
+    sort_key_ = NULL;
+}
+
+size_t regio__medoid(int planar, const double *pts, const double *w,
+                     const int *idx, size_t cnt, double *cost,
+                     double *scratch_d, int *scratch_i)
+{
+    if (cnt <= 1) {
+        *cost = 0.0;
+        return 0;
+    }
+    /* Weighted mean point; its nearest members are likely medoids. */
+    double mx = 0, my = 0, mz = 0, ws = 0;
+    for (size_t a = 0; a < cnt; a++) {
+        const double *q = pts + 3 * (size_t)idx[a];
+        double wi = w ? w[idx[a]] : 1.0;
+        mx += wi * q[0];
+        my += wi * q[1];
+        mz += wi * q[2];
+        ws += wi;
+    }
+    if (ws <= 0) {
+        /* All weights zero: every member costs 0; the first one wins. */
+        *cost = 0.0;
+        return 0;
+    }
+    double mean[3] = {mx / ws, my / ws, mz / ws};
+    for (size_t a = 0; a < cnt; a++) {
+        scratch_d[a] = regio__chord(pts + 3 * (size_t)idx[a], mean);
+        scratch_i[a] = (int)a;
+    }
+    sort_positions(scratch_i, cnt, scratch_d);
+    double best = INFINITY;
+    size_t best_a = 0;
+    for (size_t r = 0; r < cnt; r++) {
+        size_t a = (size_t)scratch_i[r];
+        const double *c = pts + 3 * (size_t)idx[a];
+        double s = 0.0;
+        size_t b;
+        for (b = 0; b < cnt; b++) {
+            double wi = w ? w[idx[b]] : 1.0;
+            if (wi == 0.0)
+                continue;
+            s += wi * regio__pdist(planar, pts + 3 * (size_t)idx[b], c);
+            if (s >= best)
+                break;
+        }
+        if (b == cnt && s < best) {
+            best = s;
+            best_a = a;
+        }
+    }
+    *cost = best;
+    return best_a;
+}
+
+double regio__diameter(int planar, const double *pts, const int *idx,
+                       size_t cnt, double *scratch_d, int *scratch_i)
+{
+    if (cnt < 2)
+        return 0.0;
+    /* Distances to a reference member r bound every pair: d(i,j) <=
+     * d(i,r) + d(r,j). Visit members farthest first and stop a row as soon
+     * as the bound cannot beat the best pair found. */
+    const double *ref = pts + 3 * (size_t)idx[0];
+    for (size_t a = 0; a < cnt; a++) {
+        scratch_d[a] = -regio__pdist(planar, pts + 3 * (size_t)idx[a], ref);
+        scratch_i[a] = (int)a;
+    }
+    sort_positions(scratch_i, cnt, scratch_d);
+    double best = 0.0;
+    for (size_t r = 0; r < cnt; r++) {
+        size_t a = (size_t)scratch_i[r];
+        double ra = -scratch_d[a];
+        if (ra + (-scratch_d[scratch_i[0]]) <= best)
+            break;
+        for (size_t q = r + 1; q < cnt; q++) {
+            size_t b = (size_t)scratch_i[q];
+            if (ra + (-scratch_d[b]) <= best)
+                break;
+            double d = regio__pdist(planar, pts + 3 * (size_t)idx[a],
+                                    pts + 3 * (size_t)idx[b]);
+            if (d > best)
+                best = d;
+        }
+    }
+    return best;
+}
+
+void regio_design_report_free(regio_design_report *r)
+{
+    if (!r)
+        return;
+    if (r->territories) {
+        for (int t = 0; t < r->k; t++) {
+            regio_free(r->territories[t].totals);
+            regio_free(r->territories[t].target);
+            regio_free(r->territories[t].dev);
+        }
+    }
+    regio_free(r->territories);
+    regio_free(r->balance);
+    regio_free(r->cv);
+    regio_free(r->gini);
+    regio_free(r->within5);
+    regio_free(r->within15);
+    memset(r, 0, sizeof *r);
+}
+
+static regio_err fail(regio_error *err, regio_err code, const char *msg)
+{
+    if (err) {
+        regio_error_clear(err);
+        err->code = code;
+        snprintf(err->msg, sizeof err->msg, "%s", msg);
+    }
+    return code;
+}
+
+/* Resolves the travel weight column: >= 0 a measure, -2 uniform. */
+int regio__design_travel_col(const regio_design_params *p)
+{
+    if (!p)
+        return 0;
+    if (p->travel_col >= 0 || p->travel_col == REGIO_DESIGN_TRAVEL_UNIFORM)
+        return p->travel_col;
+    if (p->balance_cols && p->n_balance > 0)
+        return p->balance_cols[0];
+    return 0;
+}
+
+regio_err regio_design_evaluate(const regio_design_input *in,
+                                const regio_design_params *params,
+                                const int *labels, regio_design_report *out,
+                                regio_error *err)
+{
+    if (!in || !labels || !out || in->n == 0 || in->m == 0 || !in->x ||
+        !in->y || !in->measures || !in->xadj || !in->adjncy)
+        return fail(err, REGIO_EINVAL, "design evaluate: missing input");
+    memset(out, 0, sizeof *out);
+    size_t n = in->n, m = in->m;
+    int k;
+    if (params && params->k >= 1) {
+        k = params->k;
+    } else {
+        k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (labels[i] + 1 > k)
+                k = labels[i] + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] < 0 || labels[i] >= k) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "label %d of unit %zu is outside 0..%d", labels[i], i,
+                     k - 1);
+            return fail(err, REGIO_EINVAL, msg);
+        }
+    }
+    int tcol = regio__design_travel_col(params);
+    if (tcol >= (int)m)
+        return fail(err, REGIO_EINVAL, "travel column out of range");
+    int planar = in->coords == REGIO_COORDS_PLANAR;
+    int homes = params && params->home_x && params->home_y;
+
+    regio_err rc = REGIO_ENOMEM;
+    double *pts = regio_malloc(3 * n * sizeof *pts);
+    double *w = regio_malloc(n * sizeof *w);
+    double *share = regio_malloc((size_t)k * sizeof *share);
+    double *colsum = regio_calloc(m, sizeof *colsum);
+    size_t *start = regio_calloc((size_t)k + 1, sizeof *start);
+    int *members = regio_malloc(n * sizeof *members);
+    double *sd = regio_malloc(n * sizeof *sd);
+    int *si = regio_malloc(n * sizeof *si);
+    int *queue = regio_malloc(n * sizeof *queue);
+    int *comp = regio_malloc(n * sizeof *comp);
+    out->k = k;
+    out->m = m;
+    out->territories = regio_calloc((size_t)k, sizeof *out->territories);
+    out->balance = regio_calloc(m, sizeof(double));
+    out->cv = regio_calloc(m, sizeof(double));
+    out->gini = regio_calloc(m, sizeof(double));
+    out->within5 = regio_calloc(m, sizeof(double));
+    out->within15 = regio_calloc(m, sizeof(double));
+    if (!pts || !w || !share || !colsum || !start || !members || !sd || !si ||
+        !queue || !comp || !out->territories || !out->balance || !out->cv ||
+        !out->gini || !out->within5 || !out->within15)
+        goto done;
+    for (int t = 0; t < k; t++) {
+        regio_design_territory *T = &out->territories[t];
+        T->totals = regio_calloc(m, sizeof(double));
+        T->target = regio_calloc(m, sizeof(double));
+        T->dev = regio_calloc(m, sizeof(double));
+        T->centre = -1;
+        if (!T->totals || !T->target || !T->dev)
+            goto done;
+    }
+
+    /* Targets: share_t * column total. */
+    double ssum = 0;
+    for (int t = 0; t < k; t++) {
+        share[t] = params && params->target_shares ? params->target_shares[t]
+                                                   : 1.0;
+        if (!(share[t] >= 0)) {
+            rc = fail(err, REGIO_EINVAL, "target shares must be >= 0");
+            goto done;
+        }
+        ssum += share[t];
+    }
+    if (!(ssum > 0)) {
+        rc = fail(err, REGIO_EINVAL, "target shares sum to zero");
+        goto done;
+    }
+    for (int t = 0; t < k; t++)
+        share[t] /= ssum;
+
+    for (size_t i = 0; i < n; i++) {
+        regio__design_point(in->coords, in->x[i], in->y[i], pts + 3 * i);
+        w[i] = tcol >= 0 ? in->measures[i * m + (size_t)tcol] : 1.0;
+        regio_design_territory *T = &out->territories[labels[i]];
+        T->n_units++;
+        for (size_t c = 0; c < m; c++) {
+            double a = in->measures[i * m + c];
+            T->totals[c] += a;
+            colsum[c] += a;
+        }
+    }
+    double wsum = 0;
+    for (size_t i = 0; i < n; i++)
+        wsum += w[i];
+
+    /* Bucket units by territory. */
+    for (size_t i = 0; i < n; i++)
+        start[labels[i] + 1]++;
+    for (int t = 0; t < k; t++)
+        start[t + 1] += start[t];
+    {
+        size_t *fill = regio_malloc((size_t)k * sizeof *fill);
+        if (!fill)
+            goto done;
+        memcpy(fill, start, (size_t)k * sizeof *fill);
+        for (size_t i = 0; i < n; i++)
+            members[fill[labels[i]]++] = (int)i;
+        regio_free(fill);
+    }
+
+    for (int t = 0; t < k; t++) {
+        regio_design_territory *T = &out->territories[t];
+        for (size_t c = 0; c < m; c++) {
+            T->target[c] = share[t] * colsum[c];
+            T->dev[c] = T->target[c] > 0
+                            ? (T->totals[c] - T->target[c]) / T->target[c]
+                            : 0.0;
+            double a = fabs(T->dev[c]);
+            if (a > out->balance[c])
+                out->balance[c] = a;
+        }
+    }
+
+    /* Centres, travel and diameters. */
+    double travel = 0;
+    for (int t = 0; t < k; t++) {
+        regio_design_territory *T = &out->territories[t];
+        const int *idx = members + start[t];
+        size_t cnt = start[t + 1] - start[t];
+        double cost = 0;
+        if (homes) {
+            double h[3];
+            regio__design_point(in->coords, params->home_x[t],
+                                params->home_y[t], h);
+            for (size_t a = 0; a < cnt; a++)
+                cost += w[idx[a]] * regio__pdist(planar, pts + 3 * (size_t)idx[a], h);
+        } else if (cnt > 0) {
+            size_t a = regio__medoid(planar, pts, w, idx, cnt, &cost, sd, si);
+            T->centre = idx[a];
+        }
+        T->travel_km = wsum > 0 ? cost / wsum : 0.0;
+        travel += cost;
+        T->diameter = regio__diameter(planar, pts, idx, cnt, sd, si);
+        if (T->diameter > out->max_diameter)
+            out->max_diameter = T->diameter;
+    }
+    out->travel_km = wsum > 0 ? travel / wsum : 0.0;
+
+    /* Contiguity in G': components of each territory's induced subgraph. */
+    for (size_t i = 0; i < n; i++)
+        comp[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (comp[i] >= 0)
+            continue;
+        int t = labels[i];
+        size_t head = 0, tail = 0;
+        queue[tail++] = (int)i;
+        comp[i] = (int)i;
+        while (head < tail) {
+            int u = queue[head++];
+            for (int e = in->xadj[u]; e < in->xadj[u + 1]; e++) {
+                int v = in->adjncy[e];
+                if (v < 0 || (size_t)v >= n) {
+                    rc = fail(err, REGIO_EINVAL, "adjacency index out of range");
+                    goto done;
+                }
+                if (labels[v] == t && comp[v] < 0) {
+                    comp[v] = (int)i;
+                    queue[tail++] = v;
+                }
+            }
+        }
+        out->territories[t].n_components++;
+    }
+    for (int t = 0; t < k; t++) {
+        regio_design_territory *T = &out->territories[t];
+        T->contiguous = T->n_components == 1;
+        if (!T->contiguous)
+            out->n_noncontiguous++;
+        if (T->n_units == 0)
+            out->n_empty++;
+    }
+
+    /* Fairness over territory totals, per measure. The standard deviation
+     * is the population one (divide by k); Gini is the mean absolute
+     * difference over twice the mean. A tiny epsilon keeps shares that sit
+     * exactly on 5 % / 15 % inside despite rounding. */
+    for (size_t c = 0; c < m; c++) {
+        double mean = 0;
+        for (int t = 0; t < k; t++)
+            mean += out->territories[t].totals[c];
+        mean /= k;
+        double var = 0, mad = 0;
+        int in5 = 0, in15 = 0;
+        for (int t = 0; t < k; t++) {
+            double a = out->territories[t].totals[c];
+            var += (a - mean) * (a - mean);
+            for (int u = 0; u < k; u++)
+                mad += fabs(a - out->territories[u].totals[c]);
+            double dv = fabs(out->territories[t].dev[c]);
+            if (dv <= 0.05 + 1e-12)
+                in5++;
+            if (dv <= 0.15 + 1e-12)
+                in15++;
+        }
+        var /= k;
+        out->cv[c] = mean > 0 ? sqrt(var) / mean : 0.0;
+        out->gini[c] = mean > 0 ? mad / (2.0 * (double)k * (double)k * mean) : 0.0;
+        out->within5[c] = (double)in5 / k;
+        out->within15[c] = (double)in15 / k;
+    }
+
+    if (params && params->baseline) {
+        out->has_baseline = 1;
+        double wm = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (params->baseline[i] != labels[i]) {
+                out->moved_units++;
+                wm += w[i];
+            }
+        }
+        out->moved_units_share = (double)out->moved_units / (double)n;
+        out->moved_weight_share = wsum > 0 ? wm / wsum : 0.0;
+    }
+    rc = REGIO_OK;
+done:
+    if (rc != REGIO_OK) {
+        if (rc == REGIO_ENOMEM)
+            fail(err, REGIO_ENOMEM, "out of memory in design evaluate");
+        regio_design_report_free(out);
+    }
+    regio_free(pts);
+    regio_free(w);
+    regio_free(share);
+    regio_free(colsum);
+    regio_free(start);
+    regio_free(members);
+    regio_free(sd);
+    regio_free(si);
+    regio_free(queue);
+    regio_free(comp);
+    return rc;
+}

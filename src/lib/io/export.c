@@ -1,0 +1,547 @@
+/*
+ * Exports of accounts, reps, units, adjacency and alignments as CSV (headers
+ * are the canonical import names, numbers in shortest round-trip form) or
+ * GeoJSON (WGS84, geometry through OGR). File exports are written to a
+ * temporary file and renamed into place.
+ */
+#include "regio/export.h"
+
+#include "core/buf.h"
+#include "regio/fields.h"
+#include "regio/model.h"
+
+#include <ogr_api.h>
+#include <cpl_conv.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+regio_err regio_export_what_parse(const char *s, regio_export_what *out)
+{
+    static const struct {
+        const char *name;
+        regio_export_what what;
+    } names[] = {{"accounts", REGIO_EXPORT_ACCOUNTS}, {"reps", REGIO_EXPORT_REPS},
+                 {"units", REGIO_EXPORT_UNITS},       {"adjacency", REGIO_EXPORT_ADJACENCY},
+                 {"alignment", REGIO_EXPORT_ALIGNMENT}};
+    for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(s, names[i].name)) {
+            *out = names[i].what;
+            return REGIO_OK;
+        }
+    return REGIO_EINVAL;
+}
+
+regio_err regio_export_format_parse(const char *s, regio_export_format *out)
+{
+    if (s && !strcmp(s, "csv"))
+        *out = REGIO_FORMAT_CSV;
+    else if (s && (!strcmp(s, "geojson") || !strcmp(s, "json")))
+        *out = REGIO_FORMAT_GEOJSON;
+    else
+        return REGIO_EINVAL;
+    return REGIO_OK;
+}
+
+/* ---- attribute key collection (first pass) ------------------------------ */
+
+typedef struct keyset {
+    char **keys;
+    size_t n, cap;
+} keyset;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static regio_err keyset_add_attrs(keyset *ks, const regio_attr *attrs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < ks->n && !seen; j++)
+            seen = !strcmp(ks->keys[j], attrs[i].key);
+        if (seen)
+            continue;
+        if (ks->n == ks->cap) {
+            size_t cap = ks->cap ? ks->cap * 2 : 16;
+            char **k = regio_realloc(ks->keys, cap * sizeof *k);
+            if (!k)
+                return REGIO_ENOMEM;
+            ks->keys = k;
+            ks->cap = cap;
+        }
+        if (!(ks->keys[ks->n] = regio_strdup(attrs[i].key)))
+            return REGIO_ENOMEM;
+        ks->n++;
+    }
+    return REGIO_OK;
+}
+
+static void keyset_free(keyset *ks)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        regio_free(ks->keys[i]);
+    regio_free(ks->keys);
+}
+
+static int collect_account_keys(void *ud, const regio_account *a)
+{
+    return keyset_add_attrs(ud, a->attrs, a->n_attrs) != REGIO_OK;
+}
+
+static int collect_rep_keys(void *ud, const regio_rep *r)
+{
+    return keyset_add_attrs(ud, r->attrs, r->n_attrs) != REGIO_OK;
+}
+
+static int collect_unit_keys(void *ud, const regio_unit *u)
+{
+    return keyset_add_attrs(ud, u->attrs, u->n_attrs) != REGIO_OK;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+typedef struct writer {
+    regio_export_format fmt;
+    FILE *out;
+    regio__buf b;
+    keyset keys;
+    size_t rows;
+    regio_err rc; /* first error inside a callback */
+} writer;
+
+static const char *geo_source_name(regio_geo_source g)
+{
+    switch (g) {
+    case REGIO_GEO_INPUT: return "input";
+    case REGIO_GEO_POSTAL: return "postal";
+    case REGIO_GEO_CITY: return "city";
+    default: return "";
+    }
+}
+
+/* Appends one CSV cell (with its leading comma unless first). */
+static regio_err csv_str(writer *w, const char *s, int first)
+{
+    regio_err rc = first ? REGIO_OK : regio__buf_putc(&w->b, ',');
+    return rc ? rc : regio__buf_csv_field(&w->b, s ? s : "", ',');
+}
+
+static regio_err csv_num(writer *w, double v)
+{
+    regio_err rc = regio__buf_putc(&w->b, ',');
+    if (!rc && !isnan(v))
+        rc = regio__buf_num(&w->b, v);
+    return rc;
+}
+
+static regio_err csv_attrs(writer *w, const regio_attr *attrs, size_t n)
+{
+    regio_err rc = REGIO_OK;
+    for (size_t k = 0; k < w->keys.n && !rc; k++) {
+        rc = regio__buf_putc(&w->b, ',');
+        for (size_t i = 0; i < n && !rc; i++)
+            if (!strcmp(attrs[i].key, w->keys.keys[k])) {
+                rc = attrs[i].is_num ? regio__buf_num(&w->b, attrs[i].num)
+                                     : regio__buf_csv_field(&w->b, attrs[i].text, ',');
+                break;
+            }
+    }
+    return rc;
+}
+
+/* JSON member helpers for GeoJSON properties. */
+static regio_err js_str(writer *w, const char *key, const char *v, int *first)
+{
+    if (!v)
+        return REGIO_OK;
+    regio_err rc = regio__buf_puts(&w->b, *first ? "" : ",");
+    *first = 0;
+    if (!rc)
+        rc = regio__buf_json_str(&w->b, key);
+    if (!rc)
+        rc = regio__buf_putc(&w->b, ':');
+    return rc ? rc : regio__buf_json_str(&w->b, v);
+}
+
+static regio_err js_num(writer *w, const char *key, double v, int *first)
+{
+    if (isnan(v))
+        return REGIO_OK;
+    regio_err rc = regio__buf_puts(&w->b, *first ? "" : ",");
+    *first = 0;
+    if (!rc)
+        rc = regio__buf_json_str(&w->b, key);
+    if (!rc)
+        rc = regio__buf_putc(&w->b, ':');
+    return rc ? rc : regio__buf_num(&w->b, v);
+}
+
+static regio_err js_attrs(writer *w, const regio_attr *attrs, size_t n, int *first)
+{
+    regio_err rc = REGIO_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = attrs[i].is_num ? js_num(w, attrs[i].key, attrs[i].num, first)
+                             : js_str(w, attrs[i].key, attrs[i].text, first);
+    return rc;
+}
+
+static regio_err js_feature_start(writer *w, double lat, double lon)
+{
+    regio_err rc = regio__buf_puts(&w->b, w->rows ? ",\n" : "\n");
+    if (!rc)
+        rc = regio__buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":");
+    if (rc)
+        return rc;
+    if (isnan(lat) || isnan(lon))
+        rc = regio__buf_puts(&w->b, "null");
+    else {
+        rc = regio__buf_puts(&w->b, "{\"type\":\"Point\",\"coordinates\":[");
+        if (!rc)
+            rc = regio__buf_num(&w->b, lon);
+        if (!rc)
+            rc = regio__buf_putc(&w->b, ',');
+        if (!rc)
+            rc = regio__buf_num(&w->b, lat);
+        if (!rc)
+            rc = regio__buf_puts(&w->b, "]}");
+    }
+    return rc ? rc : regio__buf_puts(&w->b, ",\"properties\":{");
+}
+
+static int flush_row(writer *w, regio_err rc)
+{
+    if (!rc && w->b.len && fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len)
+        rc = REGIO_EIO;
+    regio__buf_reset(&w->b);
+    if (rc) {
+        w->rc = rc;
+        return 1;
+    }
+    w->rows++;
+    return 0;
+}
+
+static int write_account(void *ud, const regio_account *a)
+{
+    writer *w = ud;
+    regio_err rc;
+    if (w->fmt == REGIO_FORMAT_CSV) {
+        rc = csv_str(w, a->id, 1);
+        const char *strs[] = {a->name, a->street, a->city, a->region, a->postal_code, a->country};
+        for (size_t i = 0; !rc && i < 6; i++)
+            rc = csv_str(w, strs[i], 0);
+        if (!rc)
+            rc = csv_num(w, a->lat);
+        if (!rc)
+            rc = csv_num(w, a->lon);
+        if (!rc)
+            rc = csv_str(w, geo_source_name(a->geo_source), 0);
+        const char *more[] = {a->owner, a->industry, a->type, a->segment};
+        for (size_t i = 0; !rc && i < 4; i++)
+            rc = csv_str(w, more[i], 0);
+        if (!rc)
+            rc = csv_num(w, a->annual_revenue);
+        if (!rc)
+            rc = csv_num(w, a->employees);
+        if (!rc)
+            rc = csv_num(w, a->potential);
+        if (!rc)
+            rc = csv_str(w, a->unit_id, 0);
+        if (!rc)
+            rc = csv_attrs(w, a->attrs, a->n_attrs);
+        if (!rc)
+            rc = regio__buf_putc(&w->b, '\n');
+    } else {
+        int first = 1;
+        rc = js_feature_start(w, a->lat, a->lon);
+        if (!rc) rc = js_str(w, "id", a->id, &first);
+        if (!rc) rc = js_str(w, "name", a->name, &first);
+        if (!rc) rc = js_str(w, "street", a->street, &first);
+        if (!rc) rc = js_str(w, "city", a->city, &first);
+        if (!rc) rc = js_str(w, "region", a->region, &first);
+        if (!rc) rc = js_str(w, "postal_code", a->postal_code, &first);
+        if (!rc) rc = js_str(w, "country", a->country, &first);
+        if (!rc && a->geo_source) rc = js_str(w, "geo_source", geo_source_name(a->geo_source), &first);
+        if (!rc) rc = js_str(w, "owner", a->owner, &first);
+        if (!rc) rc = js_str(w, "industry", a->industry, &first);
+        if (!rc) rc = js_str(w, "type", a->type, &first);
+        if (!rc) rc = js_str(w, "segment", a->segment, &first);
+        if (!rc) rc = js_num(w, "annual_revenue", a->annual_revenue, &first);
+        if (!rc) rc = js_num(w, "employees", a->employees, &first);
+        if (!rc) rc = js_num(w, "potential", a->potential, &first);
+        if (!rc) rc = js_str(w, "unit_id", a->unit_id, &first);
+        if (!rc) rc = js_attrs(w, a->attrs, a->n_attrs, &first);
+        if (!rc) rc = regio__buf_puts(&w->b, "}}");
+    }
+    return flush_row(w, rc);
+}
+
+static int write_rep(void *ud, const regio_rep *r)
+{
+    writer *w = ud;
+    regio_err rc;
+    if (w->fmt == REGIO_FORMAT_CSV) {
+        rc = csv_str(w, r->id, 1);
+        const char *strs[] = {r->name, r->email, r->city, r->region, r->postal_code, r->country};
+        for (size_t i = 0; !rc && i < 6; i++)
+            rc = csv_str(w, strs[i], 0);
+        if (!rc) rc = csv_num(w, r->lat);
+        if (!rc) rc = csv_num(w, r->lon);
+        if (!rc) rc = csv_str(w, geo_source_name(r->geo_source), 0);
+        if (!rc) rc = csv_num(w, r->capacity);
+        const char *more[] = {r->skills, r->day_start, r->day_end, r->manager};
+        for (size_t i = 0; !rc && i < 4; i++)
+            rc = csv_str(w, more[i], 0);
+        if (!rc) rc = csv_attrs(w, r->attrs, r->n_attrs);
+        if (!rc) rc = regio__buf_putc(&w->b, '\n');
+    } else {
+        int first = 1;
+        rc = js_feature_start(w, r->lat, r->lon);
+        if (!rc) rc = js_str(w, "id", r->id, &first);
+        if (!rc) rc = js_str(w, "name", r->name, &first);
+        if (!rc) rc = js_str(w, "email", r->email, &first);
+        if (!rc) rc = js_str(w, "city", r->city, &first);
+        if (!rc) rc = js_str(w, "region", r->region, &first);
+        if (!rc) rc = js_str(w, "postal_code", r->postal_code, &first);
+        if (!rc) rc = js_str(w, "country", r->country, &first);
+        if (!rc && r->geo_source) rc = js_str(w, "geo_source", geo_source_name(r->geo_source), &first);
+        if (!rc) rc = js_num(w, "capacity", r->capacity, &first);
+        if (!rc) rc = js_str(w, "skills", r->skills, &first);
+        if (!rc) rc = js_str(w, "day_start", r->day_start, &first);
+        if (!rc) rc = js_str(w, "day_end", r->day_end, &first);
+        if (!rc) rc = js_str(w, "manager", r->manager, &first);
+        if (!rc) rc = js_attrs(w, r->attrs, r->n_attrs, &first);
+        if (!rc) rc = regio__buf_puts(&w->b, "}}");
+    }
+    return flush_row(w, rc);
+}
+
+/* Appends the unit's geometry as GeoJSON (full precision) or its centroid. */
+static regio_err js_unit_geometry(writer *w, const regio_unit *u)
+{
+    if (!u->wkb)
+        return REGIO_OK; /* js_feature_start already wrote the point */
+    OGRGeometryH g = NULL;
+    if (OGR_G_CreateFromWkb(u->wkb, NULL, &g, (int)u->wkb_len) != OGRERR_NONE || !g)
+        return REGIO_EGEOM;
+    char *opts[] = {"SIGNIFICANT_FIGURES=17", NULL};
+    char *json = OGR_G_ExportToJsonEx(g, opts);
+    OGR_G_DestroyGeometry(g);
+    if (!json)
+        return REGIO_EGEOM;
+    regio_err rc = regio__buf_puts(&w->b, json);
+    CPLFree(json);
+    return rc;
+}
+
+static int write_unit(void *ud, const regio_unit *u)
+{
+    writer *w = ud;
+    regio_err rc;
+    if (w->fmt == REGIO_FORMAT_CSV) {
+        rc = csv_str(w, u->id, 1);
+        if (!rc) rc = csv_str(w, u->name, 0);
+        if (!rc) rc = csv_num(w, u->lat);
+        if (!rc) rc = csv_num(w, u->lon);
+        if (!rc) rc = csv_num(w, u->area_km2);
+        if (!rc) rc = csv_attrs(w, u->attrs, u->n_attrs);
+        if (!rc) rc = regio__buf_putc(&w->b, '\n');
+    } else {
+        int first = 1;
+        if (u->wkb) {
+            rc = regio__buf_puts(&w->b, w->rows ? ",\n" : "\n");
+            if (!rc) rc = regio__buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":");
+            if (!rc) rc = js_unit_geometry(w, u);
+            if (!rc) rc = regio__buf_puts(&w->b, ",\"properties\":{");
+        } else {
+            rc = js_feature_start(w, u->lat, u->lon);
+        }
+        if (!rc) rc = js_str(w, "id", u->id, &first);
+        if (!rc) rc = js_str(w, "name", u->name, &first);
+        if (!rc) rc = js_attrs(w, u->attrs, u->n_attrs, &first);
+        if (!rc) rc = regio__buf_puts(&w->b, "}}");
+    }
+    return flush_row(w, rc);
+}
+
+static const char *adj_kind_name(regio_adj_kind k)
+{
+    switch (k) {
+    case REGIO_ADJ_BORDER: return "border";
+    case REGIO_ADJ_GIVEN: return "given";
+    case REGIO_ADJ_DELAUNAY: return "delaunay";
+    case REGIO_ADJ_ISLAND: return "island";
+    }
+    return "given";
+}
+
+static int write_edge(void *ud, const regio_adj_edge *e)
+{
+    writer *w = ud;
+    regio_err rc = csv_str(w, e->a, 1);
+    if (!rc) rc = csv_str(w, e->b, 0);
+    if (!rc) rc = csv_str(w, adj_kind_name(e->kind), 0);
+    if (!rc) rc = csv_num(w, e->shared_km);
+    if (!rc) rc = regio__buf_putc(&w->b, '\n');
+    return flush_row(w, rc);
+}
+
+static int write_alignment(void *ud, const regio_alignment_row *r)
+{
+    writer *w = ud;
+    if (!r->unit_id)
+        return 0; /* account overrides are not part of the unit alignment file */
+    regio_err rc;
+    if (w->fmt == REGIO_FORMAT_CSV) {
+        rc = csv_str(w, r->unit_id, 1);
+        if (!rc) rc = csv_str(w, r->territory, 0);
+        if (!rc) rc = regio__buf_putc(&w->b, '\n');
+    } else {
+        int first = 1;
+        rc = regio__buf_puts(&w->b, w->rows ? ",\n" : "\n");
+        if (!rc) rc = regio__buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{");
+        if (!rc) rc = js_str(w, "unit_id", r->unit_id, &first);
+        if (!rc) rc = js_str(w, "territory", r->territory, &first);
+        if (!rc) rc = js_str(w, "effective_from", r->effective_from, &first);
+        if (!rc) rc = regio__buf_puts(&w->b, "}}");
+    }
+    return flush_row(w, rc);
+}
+
+static regio_err put_header(writer *w, const char *fixed)
+{
+    regio__buf_reset(&w->b);
+    regio_err rc = regio__buf_puts(&w->b, fixed);
+    for (size_t i = 0; !rc && i < w->keys.n; i++) {
+        rc = regio__buf_putc(&w->b, ',');
+        if (!rc)
+            rc = regio__buf_csv_field(&w->b, w->keys.keys[i], ',');
+    }
+    if (!rc)
+        rc = regio__buf_putc(&w->b, '\n');
+    if (!rc && fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len)
+        rc = REGIO_EIO;
+    regio__buf_reset(&w->b);
+    return rc;
+}
+
+regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_export_format fmt,
+                              const regio_export_opts *opts, FILE *out, size_t *rows,
+                              regio_error *err)
+{
+    writer w;
+    memset(&w, 0, sizeof w);
+    w.fmt = fmt;
+    w.out = out;
+    regio__buf_init(&w.b, 0);
+    regio_err rc = REGIO_OK;
+    if (fmt == REGIO_FORMAT_GEOJSON && what == REGIO_EXPORT_ADJACENCY) {
+        if (err) {
+            regio_error_clear(err);
+            err->code = REGIO_EUNSUPPORTED;
+            snprintf(err->msg, sizeof err->msg, "adjacency exports as csv only");
+        }
+        return REGIO_EUNSUPPORTED;
+    }
+    /* First pass: the union of custom attribute keys, sorted, for CSV. */
+    if (fmt == REGIO_FORMAT_CSV) {
+        if (what == REGIO_EXPORT_ACCOUNTS)
+            rc = regio_store_accounts_foreach(s, collect_account_keys, &w.keys, err);
+        else if (what == REGIO_EXPORT_REPS)
+            rc = regio_store_reps_foreach(s, collect_rep_keys, &w.keys, err);
+        else if (what == REGIO_EXPORT_UNITS)
+            rc = regio_store_units_foreach(s, 0, collect_unit_keys, &w.keys, err);
+        if (rc)
+            goto done;
+        qsort(w.keys.keys, w.keys.n, sizeof *w.keys.keys, cmp_str);
+    }
+    if (fmt == REGIO_FORMAT_GEOJSON && fputs("{\"type\":\"FeatureCollection\",\"features\":[", out) < 0)
+        rc = REGIO_EIO;
+    switch (what) {
+    case REGIO_EXPORT_ACCOUNTS:
+        if (!rc && fmt == REGIO_FORMAT_CSV)
+            rc = put_header(&w, "id,name,street,city,region,postal_code,country,lat,lon,"
+                                "geo_source,owner,industry,type,segment,annual_revenue,"
+                                "employees,potential,unit_id");
+        if (!rc)
+            rc = regio_store_accounts_foreach(s, write_account, &w, err);
+        break;
+    case REGIO_EXPORT_REPS:
+        if (!rc && fmt == REGIO_FORMAT_CSV)
+            rc = put_header(&w, "id,name,email,city,region,postal_code,country,lat,lon,"
+                                "geo_source,capacity,skills,day_start,day_end,manager");
+        if (!rc)
+            rc = regio_store_reps_foreach(s, write_rep, &w, err);
+        break;
+    case REGIO_EXPORT_UNITS:
+        if (!rc && fmt == REGIO_FORMAT_CSV)
+            rc = put_header(&w, "id,name,lat,lon,area_km2");
+        if (!rc)
+            rc = regio_store_units_foreach(s, fmt == REGIO_FORMAT_GEOJSON, write_unit, &w, err);
+        break;
+    case REGIO_EXPORT_ADJACENCY:
+        if (!rc)
+            rc = put_header(&w, "a,b,kind,shared_km");
+        if (!rc)
+            rc = regio_store_adjacency_foreach(s, write_edge, &w, err);
+        break;
+    case REGIO_EXPORT_ALIGNMENT:
+        if (!rc && fmt == REGIO_FORMAT_CSV)
+            rc = put_header(&w, "unit_id,territory");
+        if (!rc)
+            rc = regio_store_alignment_foreach(s, opts ? opts->model : NULL, write_alignment,
+                                               &w, err);
+        break;
+    }
+    if (rc == REGIO_ECANCELLED && w.rc)
+        rc = w.rc;
+    if (!rc && fmt == REGIO_FORMAT_GEOJSON && fputs("\n]}\n", out) < 0)
+        rc = REGIO_EIO;
+done:
+    if (rows)
+        *rows = w.rows;
+    keyset_free(&w.keys);
+    regio__buf_free(&w.b);
+    if (rc && err && !err->msg[0]) {
+        err->code = rc;
+        snprintf(err->msg, sizeof err->msg, "export failed: %s", regio_strerror(rc));
+    }
+    return rc;
+}
+
+regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export_format fmt,
+                            const regio_export_opts *opts, const char *path, size_t *rows,
+                            regio_error *err)
+{
+    regio__buf tmp;
+    regio__buf_init(&tmp, 0);
+    if (regio__buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+        return REGIO_ENOMEM;
+    FILE *f = fopen(tmp.data, "w");
+    regio_err rc = REGIO_OK;
+    if (!f) {
+        rc = REGIO_EIO;
+    } else {
+        rc = regio_export_stream(s, what, fmt, opts, f, rows, err);
+        if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+            rc = rc ? rc : REGIO_EIO;
+        if (fclose(f) != 0)
+            rc = rc ? rc : REGIO_EIO;
+        if (!rc && rename(tmp.data, path) != 0)
+            rc = REGIO_EIO;
+        if (rc)
+            remove(tmp.data);
+    }
+    if (rc == REGIO_EIO && err) {
+        regio_error_clear(err);
+        err->code = REGIO_EIO;
+        snprintf(err->file, sizeof err->file, "%s", path);
+        snprintf(err->msg, sizeof err->msg, "cannot write the file");
+    }
+    regio__buf_free(&tmp);
+    return rc;
+}

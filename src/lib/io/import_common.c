@@ -1,0 +1,120 @@
+/*
+ * Helpers shared by the importers (see import_common.h): trimming, strict
+ * number parsing of cells and row-level error reports.
+ */
+#include "io/import_common.h"
+
+#include "regio/fields.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *regio__trim_view(const char *s)
+{
+    if (!s)
+        return "";
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    return s;
+}
+
+size_t regio__trim_len(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    return n;
+}
+
+char *regio__copy_trim(char *buf, size_t cap, const char *s)
+{
+    s = regio__trim_view(s);
+    size_t n = regio__trim_len(s);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+regio_err regio__parse_cell_number(const char *s, double *out, int *empty)
+{
+    *out = NAN;
+    const char *v = regio__trim_view(s);
+    *empty = regio__trim_len(v) == 0;
+    if (*empty)
+        return REGIO_OK;
+    double x;
+    if (regio_parse_number(v, &x) != REGIO_OK || !isfinite(x))
+        return REGIO_EDATA;
+    *out = x;
+    return REGIO_OK;
+}
+
+int regio__looks_numeric(const char *s)
+{
+    const char *p = regio__trim_view(s);
+    if (*p == '+')
+        return 0;
+    if (*p == '-')
+        p++;
+    /* A leading zero followed by a digit is an identifier, not a number. */
+    if (p[0] == '0' && isdigit((unsigned char)p[1]))
+        return 0;
+    return isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]));
+}
+
+regio_err regio__row_error(regio_error *err, const char *path, const regio__table *t,
+                           size_t col, const char *fmt, ...)
+{
+    if (!err)
+        return REGIO_EDATA;
+    regio_error_clear(err);
+    err->code = REGIO_EDATA;
+    snprintf(err->file, sizeof err->file, "%s", path);
+    err->line = regio__table_line(t);
+    if (col < regio__table_ncols(t)) {
+        err->column = (long)col + 1;
+        snprintf(err->field, sizeof err->field, "%s", regio__table_header(t)[col]);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[sizeof err->msg - 32];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (regio__table_is_features(t))
+        snprintf(err->msg, sizeof err->msg, "feature %ld: %s", err->line, msg);
+    else
+        snprintf(err->msg, sizeof err->msg, "%s", msg);
+    return REGIO_EDATA;
+}
+
+regio_err regio__file_error(regio_error *err, regio_err code, const char *path,
+                            const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    if (err->code == code && err->msg[0])
+        return code;
+    regio_error_clear(err);
+    err->code = code;
+    snprintf(err->file, sizeof err->file, "%s", path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void regio__error_set_file(regio_error *err, const char *path, long line)
+{
+    if (!err)
+        return;
+    if (!err->file[0])
+        snprintf(err->file, sizeof err->file, "%s", path);
+    if (line > 0 && err->line == 0)
+        err->line = line;
+}

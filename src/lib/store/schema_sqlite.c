@@ -1,0 +1,454 @@
+/*
+ * The SQLite schema as an ordered list of versioned migrations. Each
+ * migration runs in its own transaction and is recorded both in the
+ * schema_migrations table and in PRAGMA user_version; a database written by
+ * a newer Regio is refused rather than guessed at. docs/SCHEMA.md explains
+ * every table.
+ */
+#include "store/schema_sqlite.h"
+
+#include "store/store_impl.h"
+
+#include <stdio.h>
+
+typedef struct migration {
+    int version;
+    const char *name;
+    const char *sql;
+} migration;
+
+/* Migration 1: the whole product data model (see docs/SCHEMA.md). Columns
+ * named *_ext hold external ids as soft references, so records may be
+ * imported in any order; integer *_id columns are enforced foreign keys. */
+static const char MIGRATION_1[] =
+    /* ---- people ---- */
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " login TEXT NOT NULL UNIQUE CHECK (login <> ''),"
+    " display_name TEXT,"
+    " email TEXT,"
+    " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE TABLE user_permissions ("
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " permission TEXT NOT NULL CHECK (permission <> ''),"
+    " granted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " PRIMARY KEY (user_id, permission)) WITHOUT ROWID;"
+    "CREATE TABLE reps ("
+    " id INTEGER PRIMARY KEY,"
+    " ext_id TEXT NOT NULL UNIQUE CHECK (ext_id <> ''),"
+    " user_id INTEGER UNIQUE REFERENCES users(id) ON DELETE SET NULL,"
+    " name TEXT, email TEXT, city TEXT, region TEXT, postal_code TEXT, country TEXT,"
+    " lat REAL, lon REAL,"
+    " geo_source INTEGER NOT NULL DEFAULT 0 CHECK (geo_source BETWEEN 0 AND 3),"
+    " capacity REAL, skills TEXT, day_start TEXT, day_end TEXT,"
+    " manager_ext TEXT,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " row_hash INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE INDEX reps_manager ON reps(manager_ext);"
+    /* ---- geography ---- */
+    "CREATE TABLE units ("
+    " id INTEGER PRIMARY KEY,"
+    " ext_id TEXT NOT NULL UNIQUE CHECK (ext_id <> ''),"
+    " name TEXT,"
+    " lat REAL, lon REAL, area_km2 REAL,"
+    " geom BLOB,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " row_hash INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE TABLE unit_adjacency ("
+    " unit_a INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,"
+    " unit_b INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,"
+    " kind INTEGER NOT NULL DEFAULT 0 CHECK (kind BETWEEN 0 AND 3),"
+    " shared_km REAL,"
+    " PRIMARY KEY (unit_a, unit_b),"
+    " CHECK (unit_a < unit_b)) WITHOUT ROWID;"
+    "CREATE INDEX unit_adjacency_b ON unit_adjacency(unit_b);"
+    /* ---- accounts ---- */
+    "CREATE TABLE accounts ("
+    " id INTEGER PRIMARY KEY,"
+    " ext_id TEXT NOT NULL UNIQUE CHECK (ext_id <> ''),"
+    " name TEXT, street TEXT, city TEXT, region TEXT, postal_code TEXT, country TEXT,"
+    " lat REAL, lon REAL,"
+    " geo_source INTEGER NOT NULL DEFAULT 0 CHECK (geo_source BETWEEN 0 AND 3),"
+    " owner_ext TEXT, industry TEXT, type TEXT, segment TEXT,"
+    " annual_revenue REAL, employees REAL, potential REAL,"
+    " unit_ext TEXT,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " excluded_from_realign INTEGER NOT NULL DEFAULT 0 CHECK (excluded_from_realign IN (0, 1)),"
+    " row_hash INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+    "CREATE INDEX accounts_unit ON accounts(unit_ext);"
+    "CREATE INDEX accounts_owner ON accounts(owner_ext);"
+    "CREATE TABLE opportunities ("
+    " id INTEGER PRIMARY KEY, ext_id TEXT UNIQUE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " name TEXT, stage TEXT, amount REAL, close_date TEXT, owner_ext TEXT,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX opportunities_account ON opportunities(account_id);"
+    "CREATE TABLE contacts ("
+    " id INTEGER PRIMARY KEY, ext_id TEXT UNIQUE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " name TEXT, email TEXT, phone TEXT, title TEXT,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX contacts_account ON contacts(account_id);"
+    "CREATE TABLE cases ("
+    " id INTEGER PRIMARY KEY, ext_id TEXT UNIQUE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " subject TEXT, status TEXT, priority TEXT,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX cases_account ON cases(account_id);"
+    /* ---- territory models ---- */
+    "CREATE TABLE territory_models ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE CHECK (name <> ''),"
+    " state TEXT NOT NULL DEFAULT 'planning'"
+    "   CHECK (state IN ('planning', 'active', 'archived')),"
+    " effective_from TEXT,"
+    " parent_model_id INTEGER REFERENCES territory_models(id) ON DELETE SET NULL,"
+    " description TEXT,"
+    " alignment_rev INTEGER NOT NULL DEFAULT 0,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE UNIQUE INDEX territory_models_one_active ON territory_models(state)"
+    " WHERE state = 'active';"
+    "CREATE INDEX territory_models_parent ON territory_models(parent_model_id);"
+    "CREATE TRIGGER territory_models_archived_final BEFORE UPDATE OF state ON territory_models"
+    " WHEN OLD.state = 'archived' AND NEW.state <> 'archived'"
+    " BEGIN SELECT RAISE(ABORT, 'an archived territory model never becomes active or planning again; clone it instead'); END;"
+    "CREATE TABLE territory_types ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE CHECK (name <> ''),"
+    " priority INTEGER NOT NULL UNIQUE,"
+    " description TEXT);"
+    "CREATE TABLE territories ("
+    " id INTEGER PRIMARY KEY,"
+    " model_id INTEGER NOT NULL REFERENCES territory_models(id) ON DELETE CASCADE,"
+    " ext_id TEXT NOT NULL CHECK (ext_id <> ''),"
+    " name TEXT,"
+    " parent_id INTEGER,"
+    " type_id INTEGER REFERENCES territory_types(id) ON DELETE SET NULL,"
+    " account_access TEXT NOT NULL DEFAULT 'read'"
+    "   CHECK (account_access IN ('read', 'edit', 'owner')),"
+    " opportunity_access TEXT NOT NULL DEFAULT 'none'"
+    "   CHECK (opportunity_access IN ('none', 'read', 'edit')),"
+    " contact_access TEXT NOT NULL DEFAULT 'none'"
+    "   CHECK (contact_access IN ('none', 'read', 'edit')),"
+    " case_access TEXT NOT NULL DEFAULT 'none'"
+    "   CHECK (case_access IN ('none', 'read', 'edit')),"
+    " rep_id INTEGER REFERENCES reps(id) ON DELETE SET NULL,"
+    " center_lat REAL, center_lon REAL,"
+    " target_share REAL CHECK (target_share IS NULL OR target_share >= 0),"
+    " description TEXT,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " UNIQUE (model_id, ext_id),"
+    " UNIQUE (model_id, id),"
+    " CHECK (parent_id IS NULL OR parent_id <> id),"
+    " FOREIGN KEY (model_id, parent_id) REFERENCES territories(model_id, id));"
+    "CREATE INDEX territories_parent ON territories(parent_id);"
+    "CREATE INDEX territories_type ON territories(type_id);"
+    "CREATE INDEX territories_rep ON territories(rep_id);"
+    "CREATE TABLE alignments ("
+    " id INTEGER PRIMARY KEY,"
+    " model_id INTEGER NOT NULL REFERENCES territory_models(id) ON DELETE CASCADE,"
+    " unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,"
+    " territory_id INTEGER NOT NULL,"
+    " effective_from TEXT, effective_to TEXT,"
+    " locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),"
+    " FOREIGN KEY (model_id, territory_id) REFERENCES territories(model_id, id)"
+    "   ON DELETE CASCADE,"
+    " CHECK (effective_to IS NULL OR effective_from IS NULL OR effective_to >= effective_from));"
+    "CREATE UNIQUE INDEX alignments_current ON alignments(model_id, unit_id)"
+    " WHERE effective_to IS NULL;"
+    "CREATE INDEX alignments_unit ON alignments(unit_id);"
+    "CREATE INDEX alignments_territory ON alignments(model_id, territory_id);"
+    "CREATE TABLE assignment_rules ("
+    " id INTEGER PRIMARY KEY,"
+    " territory_id INTEGER NOT NULL REFERENCES territories(id) ON DELETE CASCADE,"
+    " name TEXT,"
+    " expression TEXT,"
+    " inherited INTEGER NOT NULL DEFAULT 0 CHECK (inherited IN (0, 1)),"
+    " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+    " priority INTEGER NOT NULL DEFAULT 0,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX assignment_rules_territory ON assignment_rules(territory_id);"
+    "CREATE TABLE rule_criteria ("
+    " rule_id INTEGER NOT NULL REFERENCES assignment_rules(id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 10),"
+    " field TEXT NOT NULL CHECK (field <> ''),"
+    " operator TEXT NOT NULL CHECK (operator <> ''),"
+    " value TEXT,"
+    " PRIMARY KEY (rule_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE account_territories ("
+    " account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " territory_id INTEGER NOT NULL REFERENCES territories(id) ON DELETE CASCADE,"
+    " cause TEXT NOT NULL CHECK (cause IN ('rule', 'manual')),"
+    " rule_id INTEGER REFERENCES assignment_rules(id) ON DELETE CASCADE,"
+    " effective_from TEXT,"
+    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " PRIMARY KEY (account_id, territory_id, cause),"
+    " CHECK (cause = 'rule' OR rule_id IS NULL)) WITHOUT ROWID;"
+    "CREATE INDEX account_territories_territory ON account_territories(territory_id, cause);"
+    "CREATE INDEX account_territories_rule ON account_territories(rule_id);"
+    "CREATE TRIGGER account_territories_excluded BEFORE INSERT ON account_territories"
+    " WHEN NEW.cause = 'rule' AND"
+    "  (SELECT excluded_from_realign FROM accounts WHERE id = NEW.account_id) = 1"
+    " BEGIN SELECT RAISE(ABORT, 'account is excluded from realignment and gets no rule associations'); END;"
+    "CREATE TABLE memberships ("
+    " id INTEGER PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " territory_id INTEGER NOT NULL REFERENCES territories(id) ON DELETE CASCADE,"
+    " role TEXT NOT NULL CHECK (role IN ('owner', 'rep', 'overlay', 'manager', 'admin')),"
+    " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+    " start_date TEXT, end_date TEXT,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " CHECK (end_date IS NULL OR start_date IS NULL OR end_date >= start_date));"
+    "CREATE INDEX memberships_user ON memberships(user_id, active);"
+    "CREATE INDEX memberships_territory ON memberships(territory_id);"
+    /* ---- scenarios, challenges ---- */
+    "CREATE TABLE scenario_promotions ("
+    " id INTEGER PRIMARY KEY,"
+    " model_id INTEGER NOT NULL REFERENCES territory_models(id),"
+    " previous_model_id INTEGER REFERENCES territory_models(id),"
+    " effective_from TEXT NOT NULL,"
+    " promoted_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " promoted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " note TEXT);"
+    "CREATE INDEX scenario_promotions_model ON scenario_promotions(model_id);"
+    "CREATE TABLE challenges ("
+    " id INTEGER PRIMARY KEY,"
+    " model_id INTEGER NOT NULL REFERENCES territory_models(id) ON DELETE CASCADE,"
+    " territory_id INTEGER REFERENCES territories(id) ON DELETE CASCADE,"
+    " account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,"
+    " unit_id INTEGER REFERENCES units(id) ON DELETE CASCADE,"
+    " raised_by INTEGER NOT NULL REFERENCES users(id),"
+    " reason TEXT NOT NULL CHECK (reason <> ''),"
+    " status TEXT NOT NULL DEFAULT 'open'"
+    "   CHECK (status IN ('open', 'approved', 'rejected', 'withdrawn')),"
+    " decided_by INTEGER REFERENCES users(id),"
+    " decided_at TEXT, decision_note TEXT,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " CHECK (status = 'open' OR status = 'withdrawn' OR decided_by IS NOT NULL));"
+    "CREATE INDEX challenges_model ON challenges(model_id, status);"
+    "CREATE INDEX challenges_territory ON challenges(territory_id);"
+    /* ---- coverage and performance ---- */
+    "CREATE TABLE visit_plans ("
+    " id INTEGER PRIMARY KEY,"
+    " model_id INTEGER REFERENCES territory_models(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " cycle_start TEXT, cycle_days INTEGER CHECK (cycle_days IS NULL OR cycle_days > 0),"
+    " params TEXT NOT NULL DEFAULT '{}',"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE TABLE plan_visits ("
+    " id INTEGER PRIMARY KEY,"
+    " plan_id INTEGER NOT NULL REFERENCES visit_plans(id) ON DELETE CASCADE,"
+    " rep_id INTEGER NOT NULL REFERENCES reps(id) ON DELETE CASCADE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " day INTEGER NOT NULL CHECK (day >= 0),"
+    " seq INTEGER NOT NULL CHECK (seq >= 0),"
+    " arrival_s INTEGER, departure_s INTEGER,"
+    " travel_s INTEGER,"
+    " UNIQUE (plan_id, rep_id, day, seq),"
+    " CHECK (departure_s IS NULL OR arrival_s IS NULL OR departure_s >= arrival_s));"
+    "CREATE INDEX plan_visits_account ON plan_visits(account_id);"
+    "CREATE INDEX plan_visits_rep ON plan_visits(rep_id);"
+    "CREATE TABLE activities ("
+    " id INTEGER PRIMARY KEY,"
+    " ext_id TEXT UNIQUE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+    " rep_id INTEGER REFERENCES reps(id) ON DELETE SET NULL,"
+    " user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " plan_visit_id INTEGER REFERENCES plan_visits(id) ON DELETE SET NULL,"
+    " kind TEXT NOT NULL DEFAULT 'visit',"
+    " occurred_at TEXT NOT NULL,"
+    " duration_s INTEGER,"
+    " notes TEXT,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX activities_account ON activities(account_id);"
+    "CREATE INDEX activities_rep ON activities(rep_id, occurred_at);"
+    "CREATE TABLE sales_transactions ("
+    " id INTEGER PRIMARY KEY,"
+    " ext_id TEXT UNIQUE,"
+    " account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,"
+    " account_ext TEXT,"
+    " rep_id INTEGER REFERENCES reps(id) ON DELETE SET NULL,"
+    " territory_id INTEGER REFERENCES territories(id) ON DELETE SET NULL,"
+    " tx_date TEXT NOT NULL,"
+    " amount REAL NOT NULL,"
+    " currency TEXT, product TEXT,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX sales_transactions_account ON sales_transactions(account_id, tx_date);"
+    "CREATE INDEX sales_transactions_date ON sales_transactions(tx_date);"
+    "CREATE TABLE quotas ("
+    " id INTEGER PRIMARY KEY,"
+    " territory_id INTEGER REFERENCES territories(id) ON DELETE CASCADE,"
+    " rep_id INTEGER REFERENCES reps(id) ON DELETE CASCADE,"
+    " period_start TEXT NOT NULL, period_end TEXT NOT NULL,"
+    " amount REAL NOT NULL, currency TEXT, measure TEXT NOT NULL DEFAULT 'sales',"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " CHECK ((territory_id IS NULL) <> (rep_id IS NULL)),"
+    " CHECK (period_end >= period_start));"
+    "CREATE UNIQUE INDEX quotas_territory ON quotas(territory_id, measure, period_start)"
+    " WHERE territory_id IS NOT NULL;"
+    "CREATE UNIQUE INDEX quotas_rep ON quotas(rep_id, measure, period_start)"
+    " WHERE rep_id IS NOT NULL;"
+    /* ---- operations ---- */
+    "CREATE TABLE jobs ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " params TEXT NOT NULL DEFAULT '{}',"
+    " state TEXT NOT NULL DEFAULT 'queued'"
+    "   CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),"
+    " progress REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),"
+    " phase TEXT,"
+    " result TEXT, error TEXT,"
+    " cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),"
+    " claimed_by TEXT, heartbeat_at TEXT,"
+    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " started_at TEXT, finished_at TEXT);"
+    "CREATE INDEX jobs_state ON jobs(state, id);"
+    "CREATE TABLE settings ("
+    " key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO settings(key, value) VALUES ('territory_depth_limit', '16');"
+    "CREATE TABLE audit_log ("
+    " id INTEGER PRIMARY KEY,"
+    " ts TEXT NOT NULL,"
+    " actor TEXT,"
+    " action TEXT NOT NULL CHECK (action <> ''),"
+    " object_type TEXT, object_id TEXT,"
+    " before TEXT CHECK (before IS NULL OR json_valid(before)),"
+    " after TEXT CHECK (after IS NULL OR json_valid(after)),"
+    " prev_hash TEXT NOT NULL,"
+    " hash TEXT NOT NULL UNIQUE);"
+    "CREATE INDEX audit_log_object ON audit_log(object_type, object_id);"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is forbidden'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is forbidden'); END;";
+
+static const migration migrations[] = {
+    {1, "initial schema: the whole product data model", MIGRATION_1},
+};
+
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+int regio__sqlite_schema_latest(void)
+{
+    return migrations[N_MIGRATIONS - 1].version;
+}
+
+static regio_err sql_fail(sqlite3 *db, regio_error *err, const char *what)
+{
+    return regio__store_fail(err, REGIO_ESTORE, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+regio_err regio__sqlite_user_version(sqlite3 *db, int *version, regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, err, "reading the schema version");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        regio_err e = sql_fail(db, err, "reading the schema version");
+        sqlite3_finalize(st);
+        return e;
+    }
+    *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return REGIO_OK;
+}
+
+static regio_err apply(sqlite3 *db, const migration *m, int *version, regio_error *err)
+{
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(db, err, "starting a migration");
+    /* Another process may have migrated while we waited for the lock. */
+    int now = 0;
+    regio_err rc = regio__sqlite_user_version(db, &now, err);
+    if (rc)
+        goto fail;
+    if (now >= m->version) {
+        *version = now;
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        return REGIO_OK;
+    }
+    if (sqlite3_exec(db,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                     " applied_at TEXT NOT NULL)",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+        regio__store_fail(err, REGIO_ESTORE, "schema migration %d (%s) failed: %s", m->version,
+                          m->name, sqlite3_errmsg(db));
+        rc = REGIO_ESTORE;
+        goto fail;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO schema_migrations(version, name, applied_at)"
+                           " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, err, "recording a migration");
+        goto fail;
+    }
+    sqlite3_bind_int(st, 1, m->version);
+    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE) {
+        rc = sql_fail(db, err, "recording a migration");
+        goto fail;
+    }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+    if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, err, "setting the schema version");
+        goto fail;
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, err, "committing a migration");
+        goto fail;
+    }
+    *version = m->version;
+    return REGIO_OK;
+fail:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+regio_err regio__sqlite_migrate(sqlite3 *db, int target, int *version_out, regio_error *err)
+{
+    int latest = regio__sqlite_schema_latest();
+    if (target <= 0 || target > latest)
+        target = latest;
+    int version = 0;
+    regio_err rc = regio__sqlite_user_version(db, &version, err);
+    if (rc)
+        return rc;
+    if (version > latest)
+        return regio__store_fail(err, REGIO_EUNSUPPORTED,
+                                 "database schema version %d is newer than this Regio supports "
+                                 "(latest %d); open it with a newer Regio",
+                                 version, latest);
+    for (size_t i = 0; i < N_MIGRATIONS && !rc; i++) {
+        if (migrations[i].version <= version || migrations[i].version > target)
+            continue;
+        rc = apply(db, &migrations[i], &version, err);
+    }
+    if (version_out)
+        *version_out = version;
+    return rc;
+}

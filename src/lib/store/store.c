@@ -1,0 +1,399 @@
+/*
+ * The public store interface: validates arguments, dispatches each call to
+ * the backend's vtable, and keeps the handle's last-error text in step with
+ * the regio_error the caller passed (or a local one when it passed NULL).
+ * Also holds the backend-independent helpers: content hash, state names.
+ */
+#include "store/schema_sqlite.h"
+#include "store/store_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+regio_err regio__store_fail(regio_error *err, regio_err code, const char *fmt, ...)
+{
+    if (err) {
+        err->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* Runs one backend call with a guaranteed error struct and records the
+ * failure text on the handle. */
+#define DISPATCH(s, err, call)                                                 \
+    do {                                                                       \
+        regio_error local_;                                                    \
+        regio_error *e_ = (err) ? (err) : &local_;                             \
+        light_clear(e_);                                                       \
+        if (!(s))                                                              \
+            return regio__store_fail(e_, REGIO_EINVAL, "store handle is NULL"); \
+        regio_err rc_ = (s)->ops->call;                                        \
+        note((s), rc_, e_);                                                    \
+        return rc_;                                                            \
+    } while (0)
+
+/* Resets the fields a failure fills, without clearing 1.4 kB per call on
+ * the upsert hot path. */
+static inline void light_clear(regio_error *e)
+{
+    e->code = REGIO_OK;
+    e->file[0] = e->field[0] = e->msg[0] = '\0';
+    e->line = e->column = 0;
+}
+
+static void note(regio_store *s, regio_err rc, regio_error *e)
+{
+    if (rc == REGIO_OK)
+        return;
+    e->code = rc;
+    if (!e->msg[0])
+        snprintf(e->msg, sizeof e->msg, "%s", regio_strerror(rc));
+    snprintf(s->errmsg, sizeof s->errmsg, "%s", e->msg);
+}
+
+/* Fails a call before it reaches the backend, recording it like any other. */
+static regio_err reject(regio_store *s, regio_error *err, regio_err code, const char *msg)
+{
+    regio_error local;
+    regio_error *e = err ? err : &local;
+    regio_error_clear(e);
+    regio__store_fail(e, code, "%s", msg);
+    note(s, code, e);
+    return code;
+}
+
+regio_err regio_store_open(const char *path, regio_store **out, regio_error *err)
+{
+    regio_error local;
+    regio_error *e = err ? err : &local;
+    regio_error_clear(e);
+    if (out)
+        *out = NULL;
+    if (!path || !*path || !out)
+        return regio__store_fail(e, REGIO_EINVAL, "store path is empty");
+    if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13))
+        return regio__store_fail(e, REGIO_EUNSUPPORTED,
+                                 "the PostgreSQL store backend is not built into this Regio");
+    regio_err rc = regio__sqlite_open(path, out, e);
+    if (rc) {
+        e->code = rc;
+        if (!e->msg[0])
+            snprintf(e->msg, sizeof e->msg, "%s", regio_strerror(rc));
+        snprintf(e->file, sizeof e->file, "%s", path);
+    }
+    return rc;
+}
+
+void regio_store_close(regio_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+int regio_store_schema_version(const regio_store *s)
+{
+    return s ? s->ops->schema_version(s) : 0;
+}
+
+int regio_store_schema_latest(void)
+{
+    return regio__sqlite_schema_latest();
+}
+
+const char *regio_store_errmsg(const regio_store *s)
+{
+    return s ? s->errmsg : "store handle is NULL";
+}
+
+regio_err regio_store_begin(regio_store *s, regio_error *err)
+{
+    DISPATCH(s, err, begin(s, e_));
+}
+
+regio_err regio_store_commit(regio_store *s, regio_error *err)
+{
+    DISPATCH(s, err, commit(s, e_));
+}
+
+regio_err regio_store_rollback(regio_store *s, regio_error *err)
+{
+    DISPATCH(s, err, rollback(s, e_));
+}
+
+regio_err regio_store_account_upsert(regio_store *s, const regio_account *a,
+                                     regio_upsert_result *out, regio_error *err)
+{
+    if (s && (!a || !a->id || !*a->id)) {
+        return reject(s, err, REGIO_EDATA, "account has no external id");
+    }
+    DISPATCH(s, err, account_upsert(s, a, out, e_));
+}
+
+regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,
+                                 regio_error *err)
+{
+    if (s && (!r || !r->id || !*r->id)) {
+        return reject(s, err, REGIO_EDATA, "rep has no external id");
+    }
+    DISPATCH(s, err, rep_upsert(s, r, out, e_));
+}
+
+regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u, regio_upsert_result *out,
+                                  regio_error *err)
+{
+    if (s && (!u || !u->id || !*u->id)) {
+        return reject(s, err, REGIO_EDATA, "unit has no external id");
+    }
+    DISPATCH(s, err, unit_upsert(s, u, out, e_));
+}
+
+regio_err regio_store_adjacency_replace(regio_store *s, const regio_adj_edge *edges, size_t n,
+                                        regio_error *err)
+{
+    if (s && n && !edges) {
+        return reject(s, err, REGIO_EINVAL, "edges is NULL");
+    }
+    DISPATCH(s, err, adjacency_replace(s, edges, n, e_));
+}
+
+#define NEED_CB(s, err, cb)                                                    \
+    do {                                                                       \
+        if ((s) && !(cb)) {                                                    \
+            return reject(s, err, REGIO_EINVAL, "callback is NULL");          \
+        }                                                                      \
+    } while (0)
+
+regio_err regio_store_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
+                                       regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, accounts_foreach(s, cb, ud, e_));
+}
+
+regio_err regio_store_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, reps_foreach(s, cb, ud, e_));
+}
+
+regio_err regio_store_units_foreach(regio_store *s, int with_geometry, regio_unit_cb cb,
+                                    void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, units_foreach(s, with_geometry, cb, ud, e_));
+}
+
+regio_err regio_store_adjacency_foreach(regio_store *s, regio_adj_cb cb, void *ud,
+                                        regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, adjacency_foreach(s, cb, ud, e_));
+}
+
+regio_err regio_store_account_set_unit(regio_store *s, const char *const *account_ids,
+                                       const char *const *unit_ids, size_t n, regio_error *err)
+{
+    if (s && n && (!account_ids || !unit_ids)) {
+        return reject(s, err, REGIO_EINVAL, "id arrays are NULL");
+    }
+    DISPATCH(s, err, account_set_unit(s, account_ids, unit_ids, n, e_));
+}
+
+regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *err)
+{
+    DISPATCH(s, err, unit_measures_from_accounts(s, e_));
+}
+
+regio_err regio_store_stats(regio_store *s, regio_store_counts *out, regio_error *err)
+{
+    if (s && !out) {
+        return reject(s, err, REGIO_EINVAL, "out is NULL");
+    }
+    DISPATCH(s, err, stats(s, out, e_));
+}
+
+/* ---- models ---------------------------------------------------------------- */
+
+const char *regio_model_state_name(regio_model_state st)
+{
+    switch (st) {
+    case REGIO_MODEL_PLANNING: return "planning";
+    case REGIO_MODEL_ACTIVE: return "active";
+    case REGIO_MODEL_ARCHIVED: return "archived";
+    }
+    return "unknown";
+}
+
+void regio_model_info_clear(regio_model_info *m)
+{
+    if (!m)
+        return;
+    regio_free(m->name);
+    regio_free(m->effective_from);
+    regio_free(m->created_at);
+    regio_free(m->parent);
+    regio_free(m->description);
+    memset(m, 0, sizeof *m);
+}
+
+regio_err regio_store_model_create(regio_store *s, const char *name, regio_model_state state,
+                                   const char *effective_from, const char *parent,
+                                   const char *description, long *id_out, regio_error *err)
+{
+    if (s && (!name || !*name || (int)state < 0 || state > REGIO_MODEL_ARCHIVED)) {
+        return reject(s, err, REGIO_EINVAL, "a model needs a name and a valid state");
+    }
+    DISPATCH(s, err,
+             model_create(s, name, state, effective_from, parent, description, id_out, e_));
+}
+
+regio_err regio_store_model_find(regio_store *s, const char *name, regio_model_info *out,
+                                 regio_error *err)
+{
+    if (s && !out) {
+        return reject(s, err, REGIO_EINVAL, "out is NULL");
+    }
+    if (out)
+        memset(out, 0, sizeof *out);
+    DISPATCH(s, err, model_find(s, name, out, e_));
+}
+
+regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, model_list(s, cb, ud, e_));
+}
+
+regio_err regio_store_territory_upsert(regio_store *s, const char *model, const char *ext_id,
+                                       const char *name, const char *parent_ext_id,
+                                       regio_error *err)
+{
+    if (s && (!ext_id || !*ext_id)) {
+        return reject(s, err, REGIO_EDATA, "territory has no external id");
+    }
+    DISPATCH(s, err, territory_upsert(s, model, ext_id, name, parent_ext_id, e_));
+}
+
+regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
+                                    const char *territory, regio_error *err)
+{
+    if (s && (!unit_id || !*unit_id)) {
+        return reject(s, err, REGIO_EDATA, "alignment row has no unit id");
+    }
+    DISPATCH(s, err, alignment_set(s, model, unit_id, territory, e_));
+}
+
+regio_err regio_store_alignment_foreach(regio_store *s, const char *model, regio_alignment_cb cb,
+                                        void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, alignment_foreach(s, model, cb, ud, e_));
+}
+
+regio_err regio_store_alignment_revision(regio_store *s, const char *model, long *rev,
+                                         regio_error *err)
+{
+    if (s && !rev) {
+        return reject(s, err, REGIO_EINVAL, "rev is NULL");
+    }
+    DISPATCH(s, err, alignment_revision(s, model, rev, e_));
+}
+
+/* ---- audit ------------------------------------------------------------------- */
+
+regio_err regio_store_audit_append(regio_store *s, const char *actor, const char *action,
+                                   const char *object_type, const char *object_id,
+                                   const char *before_json, const char *after_json,
+                                   regio_error *err)
+{
+    if (s && (!action || !*action)) {
+        return reject(s, err, REGIO_EINVAL, "an audit record needs an action");
+    }
+    DISPATCH(s, err, audit_append(s, actor, action, object_type, object_id, before_json,
+                                  after_json, e_));
+}
+
+regio_err regio_store_audit_verify(regio_store *s, long *bad_id, regio_error *err)
+{
+    long dummy;
+    DISPATCH(s, err, audit_verify(s, bad_id ? bad_id : &dummy, e_));
+}
+
+/* ---- content hash ------------------------------------------------------------
+ * A 64-bit FNV-1a-style hash over every canonical field of a record, each
+ * field framed by its length so that field boundaries cannot shift. */
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+void regio__hash_init(regio__hash *h)
+{
+    h->h = FNV_OFFSET;
+}
+
+/* FNV-1a's xor-multiply step applied to 8-byte words (then to the tail
+ * bytes) with an xor-shift after each multiply so high input bits reach the
+ * low hash bits: several times faster than byte-wise FNV-1a on the import
+ * hot path, and as good for change detection. */
+void regio__hash_bytes(regio__hash *h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    uint64_t x = h->h;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, c, 8);
+        x ^= w;
+        x *= 0x9e3779b97f4a7c15ULL;
+        x ^= x >> 29;
+        c += 8;
+        n -= 8;
+    }
+    for (size_t i = 0; i < n; i++) {
+        x ^= c[i];
+        x *= FNV_PRIME;
+    }
+    h->h = x;
+}
+
+void regio__hash_int(regio__hash *h, int64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+    regio__hash_bytes(h, b, sizeof b);
+}
+
+/* Each string is framed by its length (and NULL by a length no string can
+ * have), so ("ab","c") and ("a","bc") never collide by construction. */
+void regio__hash_str(regio__hash *h, const char *s)
+{
+    if (!s) {
+        regio__hash_int(h, -1);
+        return;
+    }
+    size_t n = strlen(s);
+    regio__hash_int(h, (int64_t)n);
+    regio__hash_bytes(h, s, n);
+}
+
+void regio__hash_num(regio__hash *h, double v)
+{
+    if (isnan(v)) {
+        unsigned char tag = 0xff;
+        regio__hash_bytes(h, &tag, 1);
+        return;
+    }
+    if (v == 0)
+        v = 0; /* fold -0.0 */
+    unsigned char tag = 0x01;
+    regio__hash_bytes(h, &tag, 1);
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    regio__hash_int(h, (int64_t)bits);
+}

@@ -1,0 +1,90 @@
+/*
+ * Private contract between the public store interface (store.c) and its
+ * backends (store_sqlite.c, later PostgreSQL). A backend embeds
+ * struct regio_store as its first member and fills a regio__store_ops table.
+ */
+#ifndef REGIO_STORE_IMPL_H
+#define REGIO_STORE_IMPL_H
+
+#include "regio/store.h"
+
+#include <stdint.h>
+
+typedef struct regio__store_ops {
+    const char *name; /* "sqlite" */
+    void (*close)(regio_store *s);
+    int (*schema_version)(const regio_store *s);
+    regio_err (*begin)(regio_store *s, regio_error *err);
+    regio_err (*commit)(regio_store *s, regio_error *err);
+    regio_err (*rollback)(regio_store *s, regio_error *err);
+
+    regio_err (*account_upsert)(regio_store *s, const regio_account *a,
+                                regio_upsert_result *out, regio_error *err);
+    regio_err (*rep_upsert)(regio_store *s, const regio_rep *r, regio_upsert_result *out,
+                            regio_error *err);
+    regio_err (*unit_upsert)(regio_store *s, const regio_unit *u, regio_upsert_result *out,
+                             regio_error *err);
+    regio_err (*adjacency_replace)(regio_store *s, const regio_adj_edge *edges, size_t n,
+                                   regio_error *err);
+    regio_err (*accounts_foreach)(regio_store *s, regio_account_cb cb, void *ud,
+                                  regio_error *err);
+    regio_err (*reps_foreach)(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err);
+    regio_err (*units_foreach)(regio_store *s, int with_geometry, regio_unit_cb cb, void *ud,
+                               regio_error *err);
+    regio_err (*adjacency_foreach)(regio_store *s, regio_adj_cb cb, void *ud,
+                                   regio_error *err);
+    regio_err (*account_set_unit)(regio_store *s, const char *const *account_ids,
+                                  const char *const *unit_ids, size_t n, regio_error *err);
+    regio_err (*unit_measures_from_accounts)(regio_store *s, regio_error *err);
+    regio_err (*stats)(regio_store *s, regio_store_counts *out, regio_error *err);
+
+    regio_err (*model_create)(regio_store *s, const char *name, regio_model_state state,
+                              const char *effective_from, const char *parent,
+                              const char *description, long *id_out, regio_error *err);
+    regio_err (*model_find)(regio_store *s, const char *name, regio_model_info *out,
+                            regio_error *err);
+    regio_err (*model_list)(regio_store *s, regio_model_cb cb, void *ud, regio_error *err);
+    regio_err (*territory_upsert)(regio_store *s, const char *model, const char *ext_id,
+                                  const char *name, const char *parent_ext_id,
+                                  regio_error *err);
+    regio_err (*alignment_set)(regio_store *s, const char *model, const char *unit_id,
+                               const char *territory, regio_error *err);
+    regio_err (*alignment_foreach)(regio_store *s, const char *model, regio_alignment_cb cb,
+                                   void *ud, regio_error *err);
+    regio_err (*alignment_revision)(regio_store *s, const char *model, long *rev,
+                                    regio_error *err);
+
+    regio_err (*audit_append)(regio_store *s, const char *actor, const char *action,
+                              const char *object_type, const char *object_id,
+                              const char *before_json, const char *after_json,
+                              regio_error *err);
+    regio_err (*audit_verify)(regio_store *s, long *bad_id, regio_error *err);
+} regio__store_ops;
+
+struct regio_store {
+    const regio__store_ops *ops;
+    char errmsg[768]; /* most recent failure, "" if none */
+};
+
+/* Opens the SQLite backend (store_sqlite.c). */
+regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *err);
+
+/* Fills err (may be NULL) with code and a printf-style message; returns code. */
+regio_err regio__store_fail(regio_error *err, regio_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* 64-bit FNV-1a-style content hash (word-wise, see store.c) with
+ * unambiguous field framing; stable across runs and platforms of one
+ * endianness, since it is stored as row_hash. */
+typedef struct regio__hash {
+    uint64_t h;
+} regio__hash;
+void regio__hash_init(regio__hash *h);
+/* Adds a string field; NULL and "" hash differently. */
+void regio__hash_str(regio__hash *h, const char *s);
+void regio__hash_bytes(regio__hash *h, const void *p, size_t n);
+/* Adds a double; every NAN hashes alike, -0.0 like 0.0. */
+void regio__hash_num(regio__hash *h, double v);
+void regio__hash_int(regio__hash *h, int64_t v);
+
+#endif

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job of `make run`: loads the bundled sample market (US counties
+# from the us-atlas package, reps and accounts from data/sample) into the
+# sample store and prints what it holds.
+set -euo pipefail
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+REGIO="$BUILD/regio"
+export REGIO_DB=${REGIO_DB:-regio-sample.db}
+echo "== Regio sample market -> $REGIO_DB"
+# Contiguous United States: drop Alaska (02), Hawaii (15) and the
+# territories (60 and up), which hold no sample accounts.
+"$REGIO" import units node_modules/us-atlas/counties-10m.json --layer counties --skip-empty \
+  --where "id NOT LIKE '02%' AND id NOT LIKE '15%' AND id < '60'"
+"$REGIO" import reps data/sample/reps.csv
+"$REGIO" import accounts data/sample/accounts.csv
+"$REGIO" assign units --measures
+echo
+"$REGIO" summary
+echo
+echo "Explore it: $REGIO summary --db $REGIO_DB, $REGIO export accounts --db $REGIO_DB"
