@@ -108,7 +108,9 @@ enum {
 /*
  * Builds neighbour lists: row i of *out (k entries, out[i * k + r]) holds k
  * points j != i. Without flags they are the k nearest to i, ascending by
- * distance with ties broken by index; for coordinate metrics "distance" is
+ * distance (then index); when several points tie at the k-th distance, which
+ * of them are listed is deterministic but not necessarily the lowest
+ * indices (matrices: lowest indices). For coordinate metrics "distance" is
  * the exact geometric one (unrounded Euclidean, or great-circle), found
  * with a k-d tree in O(n log n) expected time and O(n) extra memory; for
  * matrices it is cost(i, j), found by a partial sort of each row. Requires

@@ -79,9 +79,11 @@ typedef struct regio_vrp_problem {
  * the fraction of the budget used, taken as the larger of
  * iterations / max_iterations and elapsed / time_limit_s. With
  * max_iterations > 0 and time_limit_s == 0 the result depends only on the
- * seed and the input. With a time limit the wall clock decides where the
- * trajectory is cut (and how fast it cools), so runs may differ; set both
- * to get a deterministic run that still has a safety deadline. */
+ * seed and the input (the choice made for reproducible runs: iterations are
+ * the unit of work, the clock only a deadline). With a time limit the wall
+ * clock decides where the trajectory is cut and how fast it cools, so runs
+ * on a busy machine may differ. When both are 0, 20000 iterations are run.
+ * The final polish is bounded by the time limit too. */
 typedef struct regio_vrp_params {
     uint64_t seed;
     double time_limit_s;        /* 0 = none */

@@ -14,6 +14,7 @@ export REGIO="${REGIO_BIN:?REGIO_BIN not set}"
 export DATA="${REGIO_SOURCE_DIR:?}/tests/data"
 export REGIO_DB="$work/regio.db"
 export REGIO_GAZETTEER="$DATA/gazetteer_small.tsv"
+ln -s "$DATA" "$work/data"
 actual="$work/actual.out"
 (cd "$work" && bash -e "$case_file") >"$actual" 2>&1
 status=$?

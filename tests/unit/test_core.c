@@ -75,6 +75,15 @@ static void test_buf_escapes(void)
     regio__buf_reset(&b);
     ASSERT_OK(regio__buf_num(&b, 0.1));
     ASSERT_EQ_STR(b.data, "0.1");
+    regio__buf_reset(&b);
+    ASSERT_OK(regio__buf_num(&b, 25000000));
+    ASSERT_EQ_STR(b.data, "25000000");
+    regio__buf_reset(&b);
+    ASSERT_OK(regio__buf_num(&b, 980000.5));
+    ASSERT_EQ_STR(b.data, "980000.5");
+    regio__buf_reset(&b);
+    ASSERT_OK(regio__buf_num(&b, 1.5e-9));
+    ASSERT_EQ_STR(b.data, "1.5e-09");
     regio__buf_free(&b);
     regio__buf_init(&b, 8);
     ASSERT_EQ_INT(regio__buf_puts(&b, "0123456789"), REGIO_ENOMEM);

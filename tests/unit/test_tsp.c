@@ -176,12 +176,23 @@ static void check_neighbours_brute(const regio_dist *d, size_t n, size_t k,
             uint32_t t = idx[r];
             idx[r] = idx[b];
             idx[b] = t;
-            if (nb[i * k + r] != idx[r]) {
-                FAIL_AT_("point %zu rank %zu: got %u, brute force %u", i, r,
-                         nb[i * k + r], idx[r]);
+            /* Same distance at every rank (ties may pick other points at
+             * exactly the k-th distance), and each listed point distinct
+             * from i. */
+            uint32_t got = nb[i * k + r];
+            if (got == i || got >= n || d2[got] != d2[idx[r]]) {
+                FAIL_AT_("point %zu rank %zu: got %u (d2 %g), brute force "
+                         "%u (d2 %g)",
+                         i, r, got, got < n ? d2[got] : -1.0, idx[r],
+                         d2[idx[r]]);
                 bad = 1;
                 break;
             }
+            for (size_t q = 0; q < r; q++)
+                if (nb[i * k + q] == got) {
+                    FAIL_AT_("point %zu lists %u twice", i, got);
+                    bad = 1;
+                }
         }
     }
     free(d2);
@@ -230,7 +241,8 @@ static void test_neighbours_haversine_bruteforce(void)
     for (size_t i = 0; i < n; i++) {
         lon[i] = -10 + 30 * regio_rng_double(&r);
         lat[i] = 35 + 25 * regio_rng_double(&r);
-        double a = lat[i] * M_PI / 180, b = lon[i] * M_PI / 180;
+        double rad = M_PI / 180.0; /* same rounding as the provider */
+        double a = lat[i] * rad, b = lon[i] * rad;
         ux[i] = cos(a) * cos(b);
         uy[i] = cos(a) * sin(b);
         uz[i] = sin(a);

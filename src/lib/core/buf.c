@@ -122,12 +122,27 @@ regio_err regio__buf_num(regio__buf *b, double v)
 {
     if (!isfinite(v))
         return regio__buf_puts(b, "null");
-    char tmp[40];
-    /* Shortest representation that reads back to the same double. */
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
+    char tmp[64];
+    double a = fabs(v);
+    if (a == 0) {
+        return regio__buf_puts(b, "0");
+    } else if (a >= 1e-4 && a < 1e15) {
+        /* Plain decimals, as few as read back to the same double. */
+        int dec;
+        for (dec = 0; dec <= 24; dec++) {
+            snprintf(tmp, sizeof tmp, "%.*f", dec, v);
+            if (strtod(tmp, NULL) == v)
+                break;
+        }
+        if (dec > 24)
+            snprintf(tmp, sizeof tmp, "%.17g", v);
+    } else {
+        /* Shortest exponent form that reads back to the same double. */
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+            if (strtod(tmp, NULL) == v)
+                break;
+        }
     }
     return regio__buf_puts(b, tmp);
 }

@@ -617,7 +617,7 @@ regio_err regio_design_run(const regio_design_input *in,
             while (regio__dz_viol(&z) > 0 && regio__dz_exchange(&z) > 0)
                 ;
             RDBG("exchange");
-            for (int radius = 2; radius <= 8 && regio__dz_viol(&z) > 0 && !regio__dz_stop(&z); radius += 2)
+            for (int radius = 2; radius <= 16 && regio__dz_viol(&z) > 0 && !regio__dz_stop(&z); radius += 2)
                 for (int t = 0; t < z.k; t++)
                     if (regio__dz_viol_t(&z, t) > 0)
                         regio__dz_lns(&z, t, radius, 100, 1);

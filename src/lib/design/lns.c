@@ -17,6 +17,8 @@
  */
 #include "design/design_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct win {
@@ -182,19 +184,34 @@ static int grow(win *W, const int *seed, double noise)
         }
         if (ba < 0)
             break;
+        int t = W->terr[ba];
+        if (fill(z, t) >= 1.0 - 0.25 * z->tol) {
+            /* The least filled territory is already near its target:
+             * stop growing and let the leftover pass place the rest. */
+            break;
+        }
         int best = -1;
         while (fr[ba].len > 0) {
             int j = fr_pop(&fr[ba]);
-            if (z->label[j] == -1) {
-                best = j;
-                break;
+            if (z->label[j] != -1)
+                continue;
+            /* Skip nodes that would overshoot the band; a neighbour
+             * territory or the leftover pass takes them. */
+            double over = 0;
+            for (int c = 0; c < nb; c++) {
+                double l = (z->load[t * nb + c] + z->b[(size_t)j * nb + c]) / z->share[t] - 1.0;
+                if (l > z->tol)
+                    over = 1;
             }
+            if (over)
+                continue;
+            best = j;
+            break;
         }
         if (best < 0) {
             blocked[ba] = 1;
             continue;
         }
-        int t = W->terr[ba];
         z->label[best] = t;
         z->cnt[t]++;
         for (int c = 0; c < nb; c++)
@@ -202,6 +219,39 @@ static int grow(win *W, const int *seed, double noise)
         left--;
         if (push_free_neighbours(W, &fr[ba], best, seed[ba], noise))
             goto out;
+    }
+    /* Leftover pass: free nodes join the least filled adjacent window
+     * territory, repeated until none is left (contiguity holds because
+     * each joins a neighbour). */
+    while (left > 0) {
+        int placed = 0;
+        for (int q = 0; q < W->nu; q++) {
+            int i = W->nodes[q];
+            if (z->label[i] != -1)
+                continue;
+            int bt = -1;
+            double bf = INFINITY;
+            for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
+                int t = z->label[z->adj[e]];
+                if (t < 0 || !W->inwin[t])
+                    continue;
+                double f = fill(z, t);
+                if (f < bf) {
+                    bf = f;
+                    bt = t;
+                }
+            }
+            if (bt < 0)
+                continue;
+            z->label[i] = bt;
+            z->cnt[bt]++;
+            for (int c = 0; c < nb; c++)
+                z->load[bt * nb + c] += z->b[(size_t)i * nb + c];
+            left--;
+            placed++;
+        }
+        if (!placed)
+            break;
     }
     ok = left == 0;
 out:
@@ -370,6 +420,17 @@ int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign)
             break;
         if (regio__dz_stop(z))
             break;
+    }
+    if (getenv("REGIO_DZ_DEBUG4")) {
+        double tot = 0, lo = 0, hi = 0;
+        for (int a = 0; a < W.r; a++) {
+            tot += 0;
+            lo += z->share[W.terr[a]] * (1 - z->tol);
+            hi += z->share[W.terr[a]] * (1 + z->tol);
+        }
+        for (int q = 0; q < W.nu; q++)
+            tot += z->b[(size_t)W.nodes[q] * z->nb];
+        fprintf(stderr, "lns s=%d r=%d nu=%d v0=%.5f best=%.5f window load %.5f in [%.5f, %.5f] realign=%d\n", s, W.r, W.nu, win_viol(&W), bv, tot, lo, hi, W.realign);
     }
     /* Install the best (or restore the original). */
     for (int q = 0; q < W.nu; q++)

@@ -236,9 +236,11 @@ static regio_err row_to_rep(const rec_ctx *c, regio_rep *r, regio_error *err)
     return rc;
 }
 
-/* Normalises the country and places a record that has no coordinates. */
+/* Normalises the country and region to codes where the gazetteer knows
+ * them ("United States" -> US, "California" -> CA) and places a record
+ * that has no coordinates. */
 static void place(const rec_ctx *c, char **country, const char *postal, const char *city,
-                  const char *region, const char *id, double *lat, double *lon,
+                  char **region_p, const char *id, double *lat, double *lon,
                   regio_geo_source *src)
 {
     const regio_gazetteer *g = c->opts->gazetteer;
@@ -253,6 +255,17 @@ static void place(const rec_ctx *c, char **country, const char *postal, const ch
             }
         }
     }
+    if (g && *region_p && *country) {
+        const char *code = regio_region_code(g, *country, *region_p);
+        if (code && strcmp(code, *region_p)) {
+            char *dup = regio_strdup(code);
+            if (dup) {
+                regio_free(*region_p);
+                *region_p = dup;
+            }
+        }
+    }
+    const char *region = *region_p;
     if (!isnan(*lat)) {
         sum->coords_given++;
         return;
@@ -314,7 +327,7 @@ static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
         if (!rc)
             rc = check_id(c, a.id, err);
         if (!rc) {
-            place(c, &a.country, a.postal_code, a.city, a.region, a.id, &a.lat, &a.lon,
+            place(c, &a.country, a.postal_code, a.city, &a.region, a.id, &a.lat, &a.lon,
                   &a.geo_source);
             rc = regio_store_account_upsert(s, &a, &res, err);
         }
@@ -326,7 +339,7 @@ static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
         if (!rc)
             rc = check_id(c, r.id, err);
         if (!rc) {
-            place(c, &r.country, r.postal_code, r.city, r.region, r.id, &r.lat, &r.lon,
+            place(c, &r.country, r.postal_code, r.city, &r.region, r.id, &r.lat, &r.lon,
                   &r.geo_source);
             rc = regio_store_rep_upsert(s, &r, &res, err);
         }

@@ -93,7 +93,10 @@ static regio_err open_ogr(regio__table *t, const char *path, regio_error *err)
 {
     GDALAllRegister();
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    t->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    /* Dates and arrays stay text as written, so a GeoJSON export of ours
+     * reads back to the same values (other drivers ignore the options). */
+    static const char *const open_opts[] = {"DATE_AS_STRING=YES", "ARRAY_AS_STRING=YES", NULL};
+    t->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, open_opts, NULL);
     CPLPopErrorHandler();
     if (!t->ds) {
         char msg[600];

@@ -351,7 +351,7 @@ static void kd_build(kdtree *t, size_t lo, size_t hi)
 }
 
 /* Bounded max-heap of (squared distance, index), ordered lexicographically so
- * ties resolve by index exactly as a brute-force sort would. */
+ * that results are deterministic. */
 typedef struct kheap {
     double *d2;
     uint32_t *id;
@@ -431,7 +431,10 @@ static void kd_query(const kdtree *t, size_t lo, size_t hi, uint32_t q,
             nlo = mid + 1, nhi = hi, flo = lo, fhi = mid;
         }
         kd_query(t, nlo, nhi, q, h);
-        if (h->len == h->cap && diff * diff > h->d2[0])
+        /* Pruning on ties too keeps heavily duplicated points O(log n)
+         * per query; the price is that among points at exactly the k-th
+         * distance the choice follows the tree, not the index. */
+        if (h->len == h->cap && diff * diff >= h->d2[0])
             return;
         lo = flo;
         hi = fhi;

@@ -50,7 +50,8 @@ static double earliest_start(const regio_vrp_job *j, double a, int *ok,
         return a;
     }
     for (int k = 0; k < j->n_tws; k++) {
-        if (a <= j->tws[k].end) {
+        /* a relative 1e-9 of slack absorbs rounding in summed legs */
+        if (a <= j->tws[k].end + 1e-9 * (1.0 + fabs(j->tws[k].end))) {
             *win_end = j->tws[k].end;
             return a > j->tws[k].start ? a : j->tws[k].start;
         }
@@ -87,7 +88,7 @@ static int simulate(const regio_vrp_problem *p, regio_vrp_route *r,
     }
     double end = t + mat(p, p->duration, prev, v->end);
     cost += mat(p, p->cost, prev, v->end);
-    if (end > v->shift.end)
+    if (end > v->shift.end + 1e-9 * (1.0 + fabs(v->shift.end)))
         ok = 0;
     r->end_time = end;
     r->cost = cost;

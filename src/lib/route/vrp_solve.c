@@ -3,15 +3,24 @@
  *
  * Method: Slack Induction by String Removals (SISR, Christiaens & Vanden
  * Berghe, Transportation Science 2020): remove a few strings of
- * consecutive jobs from routes that are close to a random seed job, then
- * reinsert every removed job greedily (in random / demand / far / close
- * order) at its cheapest feasible position, skipping positions at a small
- * "blink" rate. Acceptance is simulated annealing on cost. While jobs are
- * left out (the fleet is too small, or vehicles are being minimised) the
- * search first runs SISR's absence-driven phase: a candidate is accepted
- * when it leaves fewer jobs out or the jobs it leaves out have been absent
- * less often, which pushes hard-to-place jobs into routes. A final local
- * search (relocate, 2-opt*) polishes the best solution.
+ * consecutive jobs from routes close to a random seed job, then reinsert
+ * every removed job greedily (random / demand / far / close / tight-window
+ * order, higher priority first) at its cheapest feasible position, skipping
+ * positions at a small "blink" rate. Insertion is granular: only routes
+ * holding one of the job's 20 nearest jobs are scanned unless none fits.
+ * Phase 1 (only while jobs are left out, or when vehicles are minimised):
+ * SISR's absence-driven search, which accepts a candidate when it leaves
+ * fewer jobs out or jobs that were absent less often, and removes a route
+ * whenever all jobs fit (vehicle minimisation). Phase 2: simulated
+ * annealing on cost, never accepting more left-out jobs (or more vehicles
+ * when minimising); the temperature falls exponentially from 1x to 0.01x
+ * the best cost per served job. A final relocate + 2-opt* descent polishes
+ * the best solution.
+ *
+ * Reproducibility: one RNG stream (regio_rng, seeded by params->seed) drives
+ * every choice, and the schedule depends only on the budget fraction used
+ * (see regio_vrp_params): iteration-bounded runs are bit-for-bit repeatable;
+ * time-bounded runs follow the same trajectory until the clock cuts it.
  *
  * Invariants: every route held by the search is feasible (hard windows,
  * shift, capacity, skills, max_tasks); for each route the arrays est[]
@@ -22,10 +31,13 @@
  * in the arrival time; so inserting a job between positions i and i+1 is
  * checked in O(windows) by est[i] -> job -> lat[i+1] (Savelsbergh's
  * forward/backward slack, the hard-window case of Vidal's concatenation).
+ * est[] and lat[] are nondecreasing along a route, which bounds the
+ * positions worth scanning by binary search.
  *
- * Complexity per iteration: O(removed * (total positions) ) for recreate plus
- * O(route length) per touched route; memory O(n_jobs^2) for the neighbour
- * lists when n_jobs <= 2000, O(200 n_jobs) above.
+ * Complexity: per iteration O(removed * scanned positions) for recreate plus
+ * O(route length) per touched route, O(n) to copy the candidate; setup
+ * O(n_jobs^2 log n_jobs) for the neighbour lists, memory O(n_jobs^2) when
+ * n_jobs <= 2000 and O(200 n_jobs) above.
  */
 #include "regio/vrp.h"
 
@@ -39,16 +51,15 @@
 #define AVG_REMOVED 10.0   /* SISR c-bar */
 #define BLINK 0.01
 #define SPLIT_BETA 0.01
-#define NEIGH_CAP 200
-#ifndef GRANULAR_K
-#define GRANULAR_K 20
-#endif
-#ifndef T0_FACTOR
-#define T0_FACTOR 1.0
-#endif
-#ifndef PHASE2_NEW_ROUTE_LAST
+#define NEIGH_CAP 200      /* neighbour list length above 2000 jobs */
+#define GRANULAR_K 20      /* nearest jobs whose routes are scanned first */
+#define T0_FACTOR 1.0      /* start temperature / best cost per job */
+/* In the cost phase, empty vehicles compete on cost with used routes
+ * (measured better on R2/RC2, where more routes mean less distance). */
 #define PHASE2_NEW_ROUTE_LAST 0
-#endif
+
+/* Slack granted to window and shift ends against rounding. */
+#define TIME_EPS(t) (1e-9 * (1.0 + fabs(t)))
 
 static double now_s(void)
 {
@@ -97,6 +108,7 @@ typedef struct solver {
     int n, nj, nv, nd;
     const double *C, *D;
     vjob *job;
+    regio_vrp_tw *tws;     /* padded copies of the jobs' windows */
     unsigned char *compat; /* nv * nj: vehicle can serve job alone */
     int *servable;         /* list of jobs some vehicle can serve */
     int n_servable;
@@ -219,7 +231,7 @@ static void route_update(solver *s, sol *x, route *r)
     cost += cst(s, prev, v->end);
     if (m == 0)
         cost = 0.0;
-    r->lat[m + 1] = v->shift.end;
+    r->lat[m + 1] = v->shift.end + TIME_EPS(v->shift.end);
     int next = v->end;
     for (int i = m; i >= 1; i--) {
         const vjob *j = &s->job[r->jobs[i - 1]];
@@ -722,7 +734,7 @@ static int tail_ok(solver *s, const route *A, int a, const route *B, int b,
         prev = j->loc;
         nt++;
     }
-    if (t + dur(s, prev, va->end) > va->shift.end)
+    if (t + dur(s, prev, va->end) > va->shift.end + TIME_EPS(va->shift.end))
         return 0;
 check:
     for (int d = 0; d < s->nd; d++)
@@ -900,6 +912,7 @@ static int cmp_keyed(const void *a, const void *b)
 static void solver_free(solver *s)
 {
     regio_free(s->job);
+    regio_free(s->tws);
     regio_free(s->compat);
     regio_free(s->servable);
     regio_free(s->vclass);
@@ -953,14 +966,32 @@ static int solver_init(solver *s, const regio_vrp_problem *p, uint64_t seed,
         !s->key || !s->absent || !s->route_hit)
         return -1;
     int64_t base = (int64_t)(REGIO_VRP_MAX_PRIORITY + 1) * (s->nj + 1);
+    size_t ntw = 0;
+    for (int j = 0; j < s->nj; j++)
+        ntw += p->jobs[j].tws && p->jobs[j].n_tws > 0 ? (size_t)p->jobs[j].n_tws : 0;
+    s->tws = regio_malloc((ntw ? ntw : 1) * sizeof *s->tws);
+    if (!s->tws)
+        return -1;
+    ntw = 0;
     for (int j = 0; j < s->nj; j++) {
         const regio_vrp_job *q = &p->jobs[j];
         vjob *v = &s->job[j];
         v->loc = q->location;
         v->serv = q->service;
         v->n_tw = q->tws ? q->n_tws : 0;
-        v->tw = v->n_tw > 0 ? q->tws : NULL;
-        v->tw_last = v->tw ? q->tws[q->n_tws - 1].end : INFINITY;
+        v->tw = NULL;
+        if (v->n_tw > 0) {
+            /* Own copy with ends padded by a relative 1e-9: insertion
+             * checks and the forward pass sum the same legs in different
+             * orders, and a one-ulp overshoot must not read as "late". */
+            v->tw = s->tws + ntw;
+            for (int k = 0; k < v->n_tw; k++) {
+                s->tws[ntw + k].start = q->tws[k].start;
+                s->tws[ntw + k].end = q->tws[k].end + TIME_EPS(q->tws[k].end);
+            }
+            ntw += v->n_tw;
+        }
+        v->tw_last = v->tw ? v->tw[v->n_tw - 1].end : INFINITY;
         for (int d = 0; d < s->nd; d++)
             v->amt[d] = q->amount[d];
         v->weight = base + q->priority;
@@ -990,7 +1021,8 @@ static int solver_init(solver *s, const regio_vrp_problem *p, uint64_t seed,
                                                   dur(s, vh->start, q->location));
             if (st == INFINITY)
                 continue;
-            if (st + q->service + dur(s, q->location, vh->end) > vh->shift.end)
+            if (st + q->service + dur(s, q->location, vh->end) >
+                vh->shift.end + TIME_EPS(vh->shift.end))
                 continue;
             alone = 1;
             s->compat[(size_t)v * s->nj + j] = 1;

@@ -294,23 +294,30 @@ static void fmt_json_num(char *buf, size_t cap, double v)
     fmt_num(buf, cap, v);
 }
 
-/* Writes attrs as one JSON object in the given (column) order: numbers as
- * JSON numbers, texts as strings, empty values as null; a repeated key
- * keeps its first value so the object stays well-defined. */
+/* Writes attrs as one JSON object with its keys in byte order (so the
+ * same attributes give the same text, and the same content hash, whatever
+ * the column order of the file): numbers as JSON numbers, texts as strings,
+ * empty values as null; a repeated key keeps its first value. */
 static regio_err attrs_json(regio__buf *b, const regio_attr *attrs, size_t n)
 {
     regio__buf_reset(b);
     regio_err rc = regio__buf_putc(b, '{');
     int first = 1;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const regio_attr *a = &attrs[i];
-        if (!a->key)
-            continue;
-        int dup = 0;
-        for (size_t j = 0; j < i && !dup; j++)
-            dup = attrs[j].key && !strcmp(attrs[j].key, a->key);
-        if (dup)
-            continue;
+    const char *prev = NULL;
+    for (size_t step = 0; step < n && !rc; step++) {
+        /* Selection of the next key in order: n is a record's attribute
+         * count (tens), so O(n^2) costs less than allocating an index. */
+        const regio_attr *a = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const char *k = attrs[i].key;
+            if (!k || (prev && strcmp(k, prev) <= 0))
+                continue;
+            if (!a || strcmp(k, a->key) < 0)
+                a = &attrs[i];
+        }
+        if (!a)
+            break;
+        prev = a->key;
         if (!first)
             rc = regio__buf_putc(b, ',');
         first = 0;
