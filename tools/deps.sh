@@ -10,7 +10,7 @@ PKGS=(build-essential cmake pkg-config git
       libcsv-dev libmicrohttpd-dev libssl-dev nodejs npm)
 # Extra tools for the test suite (ASan runtime from clang, fuzzing).
 if [ "${REGIO_DEPS_TEST:-0}" = 1 ]; then
-  PKGS+=(clang libclang-rt-14-dev)
+  PKGS+=(clang libclang-rt-14-dev python3)
 fi
 
 missing=()

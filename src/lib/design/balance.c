@@ -17,8 +17,6 @@
  */
 #include "design/design_internal.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MAX_PATH 64
@@ -140,7 +138,8 @@ static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
 /* Moves the best node, or pair of nodes, from a to b. Members lists are
  * stale after earlier hops, so labels are checked. Returns 1 when a move
  * was made. */
-static int hop(chain_ctx *C, int a, int b, int realign, int first, int last)
+static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
+               const int *skip, int nskip)
 {
     regio__dz *z = C->z;
     int cand[HOP_CAND];
@@ -154,6 +153,11 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last)
         for (int e = z->xadj[x]; e < z->xadj[x + 1] && !touch; e++)
             touch = z->label[z->adj[e]] == b;
         if (!touch || !budget_ok(z, x, b))
+            continue;
+        int skipped = 0;
+        for (int q2 = 0; q2 < nskip && !skipped; q2++)
+            skipped = skip[q2] == x;
+        if (skipped)
             continue;
         double sc = score_set(C, a, b, &x, 1, realign, first, last);
         /* Keep the HOP_CAND best by score (insertion). */
@@ -221,6 +225,39 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last)
     return 1;
 }
 
+static void undo_to(chain_ctx *C, int mark)
+{
+    while (C->n_undo > mark) {
+        C->n_undo--;
+        regio__dz_move(C->z, C->undo_node[C->n_undo], C->undo_from[C->n_undo]);
+    }
+}
+
+/* Depth-first search over the hops of a path: at each hop up to three
+ * alternatives (best first) are tried before backtracking, within a
+ * budget of expansions. Returns 1 with the moves applied when the total
+ * violation drops below v0. */
+static int chain_dfs(chain_ctx *C, const int *seq, int len, int q, int realign,
+                     double v0, int *expansions)
+{
+    if (q == len - 1)
+        return regio__dz_viol(C->z) < v0 - 1e-12;
+    int skip[3], nskip = 0;
+    for (int br = 0; br < 3; br++) {
+        if (--*expansions < 0)
+            return 0;
+        int mark = C->n_undo;
+        if (!hop(C, seq[q], seq[q + 1], realign, q == 0, q + 2 == len, skip, nskip))
+            return 0;
+        int moved = C->undo_node[mark];
+        if (chain_dfs(C, seq, len, q + 1, realign, v0, expansions))
+            return 1;
+        undo_to(C, mark);
+        skip[nskip++] = moved;
+    }
+    return 0;
+}
+
 static void undo(chain_ctx *C)
 {
     while (C->n_undo > 0) {
@@ -256,7 +293,7 @@ static int try_chain(chain_ctx *C, int s, int realign)
     C->order[tail++] = s;
     C->dist[s] = 0;
     C->parent[s] = -1;
-    int tried = 0, best_len = 0, best_seq[MAX_PATH + 1];
+    int tried = 0, best_n = 0, best_node[MAX_UNDO], best_to[MAX_UNDO];
     double best_ratio = 0;
     while (head < tail && tried < 40) {
         int a = C->order[head++];
@@ -270,7 +307,10 @@ static int try_chain(chain_ctx *C, int s, int realign)
         if (a == s)
             continue;
         double du = dev_of(z, a, c);
-        int ok = over ? du < 0.5 * z->tol : du > -0.5 * z->tol;
+        /* Any territory with some room (surplus) can end the chain; the
+         * hops' scores keep it inside the band. */
+        double margin = realign ? 0.9 : 0.5;
+        int ok = over ? du < margin * z->tol : du > -margin * z->tol;
         if (!ok || C->dist[a] >= MAX_PATH)
             continue;
         tried++;
@@ -285,34 +325,36 @@ static int try_chain(chain_ctx *C, int s, int realign)
         C->n_undo = 0;
         int fail = 0;
         double m0 = z->moved_units;
-        for (int q = 0; q + 1 < len && !fail; q++)
-            fail = !hop(C, seq[q], seq[q + 1], realign, q == 0, q + 2 == len);
+        int expansions = 60;
+        fail = !chain_dfs(C, seq, len, 0, realign, v0, &expansions);
         double v = regio__dz_viol(z);
-        if (getenv("REGIO_DZ_DEBUG3"))
-            fprintf(stderr, "  try s=%d dst=%d len=%d fail=%d v0=%.5f v=%.5f\n", s, a, len, fail, v0, v);
         if (!fail && v < v0 - 1e-12) {
             if (!realign)
                 return 1;
             /* Realign: keep the chain with the best violation drop per
-             * freshly moved unit; replayed below (hops are deterministic). */
+             * freshly moved unit; its exact moves are replayed below. */
             double fresh = z->moved_units - m0;
             double ratio = (v0 - v) / (fresh < 1 ? 1 : fresh);
             if (ratio > best_ratio) {
                 best_ratio = ratio;
-                best_len = len;
-                memcpy(best_seq, seq, (size_t)len * sizeof *seq);
+                best_n = C->n_undo;
+                for (int q = 0; q < best_n; q++) {
+                    best_node[q] = C->undo_node[q];
+                    best_to[q] = z->label[C->undo_node[q]];
+                }
             }
         }
         undo(C);
     }
-    if (best_len > 0) {
+    if (best_n > 0) {
+        /* Same state as when the chain was found, so the moves are valid. */
         C->n_undo = 0;
-        for (int q = 0; q + 1 < best_len; q++)
-            if (!hop(C, best_seq[q], best_seq[q + 1], realign, q == 0, q + 2 == best_len))
-                break;
-        if (regio__dz_viol(z) < v0 - 1e-12)
-            return 1;
-        undo(C);
+        for (int q = 0; q < best_n; q++) {
+            C->undo_node[C->n_undo] = best_node[q];
+            C->undo_from[C->n_undo++] = z->label[best_node[q]];
+            regio__dz_move(z, best_node[q], best_to[q]);
+        }
+        return 1;
     }
     return 0;
 }
@@ -358,10 +400,7 @@ void regio__dz_balance(regio__dz *z, int realign, int max_chains)
             rebuild(&C);
         if (try_chain(&C, s, realign)) {
             memset(failed, 0, (size_t)k);
-            if (getenv("REGIO_DZ_DEBUG2"))
-                fprintf(stderr, "chain s=%d moves=%d viol=%.4f moved=%.0f\n", s, C.n_undo, regio__dz_viol(z), z->moved_units);
-        }
-        else {
+        } else {
             failed[s] = 1;
             since_rebuild = 0; /* retry others on a fresh graph */
         }

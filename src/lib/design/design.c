@@ -18,7 +18,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct diag_list {
@@ -500,30 +499,21 @@ static regio_err one_start(regio__dz *z, int rounds)
     regio_err rc = regio__dz_assign(z, rounds, 30);
     if (rc)
         return rc;
-#define DBG(tag) if (getenv("REGIO_DZ_DEBUG")) fprintf(stderr, "  %-8s viol=%.5f broken=%d travel=%.3f t=%.2f\n", tag, regio__dz_viol(z), regio__dz_count_broken(z), regio__dz_travel(z) / z->wsum, regio__now() - z->t_start)
-    DBG("assign");
     regio__dz_repair_contiguity(z);
     regio__dz_update_centres(z);
-    DBG("repair");
     for (int cycle = 0; cycle < 3; cycle++) {
         regio__dz_descent(z, 30, 1);
-        DBG("descent");
         if (regio__dz_viol(z) > 0)
             regio__dz_balance(z, 0, 20 * z->k);
-        DBG("balance");
         if (regio__dz_viol(z) > 0)
             regio__dz_tabu_balance(z, 0, 50L * z->k + 2000);
-        DBG("tabu");
         for (int radius = 3; radius <= 9 && regio__dz_viol(z) > 0 && !regio__dz_stop(z); radius += 3) {
             for (int t = 0; t < z->k; t++)
                 if (regio__dz_viol_t(z, t) > 0)
                     regio__dz_lns(z, t, radius, z->n > 20000 ? 30 : 100, 0);
-            DBG("lns");
         }
         long s = regio__dz_swaps(z);
-        DBG("swaps");
         long d = regio__dz_descent(z, 30, 1);
-        DBG("descent2");
         if (regio__dz_stop(z) || (s == 0 && d == 0 && regio__dz_viol(z) <= 0))
             break;
     }
@@ -598,29 +588,22 @@ regio_err regio_design_run(const regio_design_input *in,
             regio__dz_repair_contiguity(&z);
         for (int round = 0; round < 10 && regio__dz_viol(&z) > 0; round++) {
             double v0 = regio__dz_viol(&z), m0 = z.moved_units;
-#define RDBG(tag) if (getenv("REGIO_DZ_DEBUG")) fprintf(stderr, "  %-10s viol=%.5f moved=%.0f\n", tag, regio__dz_viol(&z), z.moved_units)
-            RDBG("start");
             regio__dz_balance(&z, 1, 50 * z.k);
-            RDBG("heavy");
             regio__dz_return_home(&z);
-            RDBG("home");
             if (regio__dz_viol(&z) > 0)
                 regio__dz_balance(&z, 0, 10 * z.k); /* exact-fit chains */
-            RDBG("exact");
             if (regio__dz_viol(&z) > 0)
                 regio__dz_descent(&z, 5, 0);
             regio__dz_return_home(&z);
             if (regio__dz_viol(&z) > 0)
                 regio__dz_tabu_balance(&z, 1, 20L * z.k + 500);
             regio__dz_return_home(&z);
-            RDBG("tabu");
             while (regio__dz_viol(&z) > 0 && regio__dz_exchange(&z) > 0)
                 ;
-            RDBG("exchange");
-            for (int radius = 2; radius <= 16 && regio__dz_viol(&z) > 0 && !regio__dz_stop(&z); radius += 2)
+            for (int radius = 2; radius <= 8 && regio__dz_viol(&z) > 0 && !regio__dz_stop(&z); radius += 2)
                 for (int t = 0; t < z.k; t++)
                     if (regio__dz_viol_t(&z, t) > 0)
-                        regio__dz_lns(&z, t, radius, 100, 1);
+                        regio__dz_lns(&z, t, radius, 50, 1);
             regio__dz_return_home(&z);
             if (regio__dz_viol(&z) >= v0 - 1e-12 && z.moved_units >= m0)
                 break;
@@ -632,7 +615,7 @@ regio_err regio_design_run(const regio_design_input *in,
                      : np.n <= 5000          ? 8
                      : np.n <= 20000         ? 3
                                              : 1;
-        int rounds = getenv("REGIO_DZ_ROUNDS") ? atoi(getenv("REGIO_DZ_ROUNDS")) : np.n <= 20000 ? 40 : 20;
+        int rounds = np.n <= 20000 ? 40 : 20;
         qkey bestq = {INFINITY, 1 << 30, INFINITY};
         for (int s = 0; s < starts; s++) {
             if (report_progress(&z, (double)s / starts, "design"))

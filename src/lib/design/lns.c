@@ -17,8 +17,6 @@
  */
 #include "design/design_internal.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct win {
@@ -420,17 +418,6 @@ int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign)
             break;
         if (regio__dz_stop(z))
             break;
-    }
-    if (getenv("REGIO_DZ_DEBUG4")) {
-        double tot = 0, lo = 0, hi = 0;
-        for (int a = 0; a < W.r; a++) {
-            tot += 0;
-            lo += z->share[W.terr[a]] * (1 - z->tol);
-            hi += z->share[W.terr[a]] * (1 + z->tol);
-        }
-        for (int q = 0; q < W.nu; q++)
-            tot += z->b[(size_t)W.nodes[q] * z->nb];
-        fprintf(stderr, "lns s=%d r=%d nu=%d v0=%.5f best=%.5f window load %.5f in [%.5f, %.5f] realign=%d\n", s, W.r, W.nu, win_viol(&W), bv, tot, lo, hi, W.realign);
     }
     /* Install the best (or restore the original). */
     for (int q = 0; q < W.nu; q++)

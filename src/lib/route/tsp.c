@@ -543,7 +543,9 @@ static regio_err greedy(tsp *s)
     uint32_t *fa = regio_malloc((size_t)n * sizeof *fa);
     uint32_t *fb = regio_malloc((size_t)n * sizeof *fb);
     uint8_t *vis = regio_calloc(n, 1);
-    if (!es || !adj || !par || !deg || !fa || !fb || !vis)
+    uint32_t *al = regio_malloc((size_t)n * sizeof *al);
+    uint32_t *slot = regio_malloc((size_t)n * sizeof *slot);
+    if (!es || !adj || !par || !deg || !fa || !fb || !vis || !al || !slot)
         goto done;
     size_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -598,38 +600,71 @@ static regio_err greedy(tsp *s)
         fb[nf] = x;
         nf++;
     }
-    /* Join: from fragment 0's end b, link to the nearest free end. */
+    /* Join: from fragment 0's end b, link to the nearest free end of
+     * another fragment: first among cur's candidates (O(k)), else by a
+     * scan of all live fragments while a budget of 64 n cost evaluations
+     * lasts (then the next live fragment), so degenerate inputs such as
+     * thousands of coincident points stay near-linear. par[] is reused as
+     * endpoint -> fragment; al[0..left) lists live fragments, slot[] their
+     * place in al. */
+    uint32_t *fr = par;
+    for (uint32_t i = 0; i < n; i++)
+        fr[i] = UINT32_MAX;
+    for (uint32_t f = 0; f < nf; f++) {
+        fr[fa[f]] = fr[fb[f]] = f;
+        al[f] = slot[f] = f;
+    }
+    uint32_t left = nf;
+#define FRAG_REMOVE(f)                                                         \
+    do {                                                                       \
+        uint32_t p_ = slot[f], last_ = al[--left];                             \
+        al[p_] = last_;                                                        \
+        slot[last_] = p_;                                                      \
+        slot[f] = UINT32_MAX;                                                  \
+    } while (0)
     uint32_t cur = fb[0], first = fa[0];
-    uint32_t left = nf - 1;
-    /* fa/fb of used fragments are swapped out past `left`. */
-    fa[0] = fa[left];
-    fb[0] = fb[left];
+    FRAG_REMOVE(0);
+    size_t budget = (size_t)64 * n;
     while (left > 0) {
-        uint32_t best = 0;
+        uint32_t bf = UINT32_MAX;
         int bend = 0;
         double bc = INFINITY;
-        for (uint32_t f = 0; f < left; f++) {
-            double ca = C(s, cur, fa[f]), cb = C(s, cur, fb[f]);
-            if (ca < bc) {
-                bc = ca;
-                best = f;
-                bend = 0;
-            }
-            if (cb < bc) {
-                bc = cb;
-                best = f;
-                bend = 1;
+        for (uint32_t r = 0; r < k; r++) {
+            uint32_t j = s->nb[(size_t)cur * k + r], f = fr[j];
+            if (f != UINT32_MAX && slot[f] != UINT32_MAX &&
+                s->nbc[(size_t)cur * k + r] < bc) {
+                bc = s->nbc[(size_t)cur * k + r];
+                bf = f;
+                bend = j != fa[f];
             }
         }
-        uint32_t in = bend ? fb[best] : fa[best];
-        uint32_t out = bend ? fa[best] : fb[best];
+        if (bf == UINT32_MAX && budget >= 2 * (size_t)left) {
+            budget -= 2 * (size_t)left;
+            for (uint32_t q = 0; q < left; q++) {
+                uint32_t f = al[q];
+                double ca = C(s, cur, fa[f]), cb = C(s, cur, fb[f]);
+                if (ca < bc) {
+                    bc = ca;
+                    bf = f;
+                    bend = 0;
+                }
+                if (cb < bc) {
+                    bc = cb;
+                    bf = f;
+                    bend = 1;
+                }
+            }
+        }
+        if (bf == UINT32_MAX)
+            bf = al[0];
+        uint32_t in = bend ? fb[bf] : fa[bf];
+        uint32_t out = bend ? fa[bf] : fb[bf];
         adj[2 * cur + deg[cur]++] = in;
         adj[2 * in + deg[in]++] = cur;
         cur = out;
-        left--;
-        fa[best] = fa[left];
-        fb[best] = fb[left];
+        FRAG_REMOVE(bf);
     }
+#undef FRAG_REMOVE
     if (n > 1) {
         adj[2 * cur + deg[cur]++] = first;
         adj[2 * first + deg[first]++] = cur;
@@ -652,6 +687,8 @@ done:
     regio_free(fa);
     regio_free(fb);
     regio_free(vis);
+    regio_free(al);
+    regio_free(slot);
     return rc;
 }
 

@@ -1,0 +1,171 @@
+/*
+ * SQLite backend, audit log: appends records chained by
+ * hash = SHA-256(prev_hash || canonical record) (OpenSSL EVP) and verifies
+ * the chain. The table itself refuses UPDATE and DELETE through triggers.
+ */
+#include "store/sqlite_impl.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char ZERO_HASH[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* Canonical record: each field framed as "<len>:<bytes>" or "~" for NULL,
+ * in a fixed order, so no two different records share a byte string. */
+static regio_err audit_canonical(regio__buf *b, const char *prev_hash, sqlite3_int64 id,
+                                 const char *const fields[7])
+{
+    regio__buf_reset(b);
+    regio_err rc = regio__buf_puts(b, prev_hash);
+    if (!rc)
+        rc = regio__buf_printf(b, "%lld", (long long)id);
+    for (int i = 0; i < 7 && !rc; i++) {
+        rc = regio__buf_putc(b, '|');
+        if (rc)
+            break;
+        if (!fields[i]) {
+            rc = regio__buf_putc(b, '~');
+        } else {
+            size_t n = strlen(fields[i]);
+            rc = regio__buf_printf(b, "%zu:", n);
+            if (!rc)
+                rc = regio__buf_append(b, fields[i], n);
+        }
+    }
+    return rc;
+}
+
+static regio_err sha256_hex(const regio__buf *b, char out[65], regio_error *err)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(b->data, b->len, md, &len, EVP_sha256(), NULL) || len != 32)
+        return regio__store_fail(err, REGIO_ESTORE, "SHA-256 failed");
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+    return REGIO_OK;
+}
+
+regio_err regio__sq_audit_append(regio_store *base, const char *actor, const char *action,
+                                 const char *object_type, const char *object_id,
+                                 const char *before_json, const char *after_json,
+                                 regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    sqlite3_int64 prev_id = 0;
+    char prev[65];
+    snprintf(prev, sizeof prev, "%s", ZERO_HASH);
+    rc = regio__sq_prepare(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", &st, err);
+    if (!rc) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            prev_id = sqlite3_column_int64(st, 0);
+            snprintf(prev, sizeof prev, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+            r = SQLITE_DONE;
+        }
+        rc = regio__sq_finish(s, st, r, rc, err);
+    }
+    char ts[40] = "";
+    struct timespec tv;
+    clock_gettime(CLOCK_REALTIME, &tv);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char secs[24];
+    strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts, sizeof ts, "%s.%03ldZ", secs, (long)(tv.tv_nsec / 1000000));
+
+    const char *fields[7] = {ts, actor, action, object_type, object_id, before_json, after_json};
+    char hash[65];
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    if (!rc && audit_canonical(&b, prev, prev_id + 1, fields))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+    if (!rc)
+        rc = sha256_hex(&b, hash, err);
+    regio__buf_free(&b);
+    if (!rc)
+        rc = regio__sq_prepare(s,
+                          "INSERT INTO audit_log(id, ts, actor, action, object_type, object_id,"
+                          " before, after, prev_hash, hash)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                          &st, err);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, prev_id + 1);
+        for (int i = 0; i < 7; i++)
+            bind_text(st, i + 2, fields[i]);
+        bind_text(st, 9, prev);
+        bind_text(st, 10, hash);
+        int r = sqlite3_step(st);
+        if (r != SQLITE_DONE) {
+            if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_CHECK)
+                rc = regio__store_fail(err, REGIO_EINVAL,
+                                       "audit before/after must be valid JSON: %s",
+                                       sqlite3_errmsg(s->db));
+            else
+                rc = regio__sq_err(s, err, "appending to the audit log");
+        }
+        sqlite3_finalize(st);
+    }
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    *bad_id = 0;
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s,
+                                "SELECT id, ts, actor, action, object_type, object_id, before,"
+                                " after, prev_hash, hash FROM audit_log ORDER BY id",
+                                &st, err);
+    if (rc)
+        return rc;
+    char expect[65];
+    snprintf(expect, sizeof expect, "%s", ZERO_HASH);
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    int r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(st, 0);
+        const char *fields[7];
+        for (int i = 0; i < 7; i++)
+            fields[i] = col_text(st, i + 1);
+        const char *prev = col_text(st, 8), *hash = col_text(st, 9);
+        char calc[65] = "";
+        if (!prev || strcmp(prev, expect) != 0) {
+            *bad_id = (long)id;
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "audit log row %lld does not link to the row before it "
+                                   "(a row was removed or altered)",
+                                   (long long)id);
+            break;
+        }
+        if (audit_canonical(&b, prev, id, fields)) {
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory verifying the audit log");
+            break;
+        }
+        if ((rc = sha256_hex(&b, calc, err)))
+            break;
+        if (!hash || strcmp(hash, calc) != 0) {
+            *bad_id = (long)id;
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "audit log row %lld was altered: its hash does not match",
+                                   (long long)id);
+            break;
+        }
+        snprintf(expect, sizeof expect, "%s", calc);
+    }
+    regio__buf_free(&b);
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}

@@ -1,0 +1,172 @@
+/*
+ * Private to the SQLite backend: the handle, its cached statements and the
+ * helpers its files share (store_sqlite.c: connection, transactions, bulk
+ * mode; sqlite_records.c: accounts, reps, units, adjacency; sqlite_models.c:
+ * models, territories, alignments; sqlite_audit.c: the audit chain).
+ */
+#ifndef REGIO_STORE_SQLITE_IMPL_H
+#define REGIO_STORE_SQLITE_IMPL_H
+
+#include "core/buf.h"
+#include "store/store_impl.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <time.h>
+
+/* Statements prepared once per handle (store_sqlite.c holds their SQL). */
+enum regio__sq_stmt_id {
+    REGIO_ST_ACC_UPSERT,
+    REGIO_ST_ACC_SET_UNIT,
+    REGIO_ST_REP_GET,
+    REGIO_ST_REP_INS,
+    REGIO_ST_REP_UPD,
+    REGIO_ST_USER_UPSERT,
+    REGIO_ST_UNIT_GET,
+    REGIO_ST_UNIT_INS,
+    REGIO_ST_UNIT_UPD,
+    REGIO_ST_UNIT_ID,
+    REGIO_ST_ADJ_INS,
+    REGIO_ST_MODEL_ID,
+    REGIO_ST_MODEL_ACTIVE_ID,
+    REGIO_ST_TERR_ID,
+    REGIO_ST_ALIGN_SET,
+    REGIO_ST_ALIGN_DEL,
+    REGIO_ST_MODEL_BUMP,
+    REGIO_ST_COUNT
+};
+
+typedef struct regio__sqlite_store {
+    regio_store base; /* first: the public handle */
+    sqlite3 *db;
+    int version;
+    sqlite3_stmt *st[REGIO_ST_COUNT];
+    regio__buf json; /* scratch for attrs JSON, reused by every upsert */
+    int user_txn;     /* inside regio_store_begin .. commit/rollback */
+    long txn_upserts; /* accounts written in the current user transaction */
+    char *bulk_sql[8]; /* secondary account indexes dropped for a bulk load */
+    int n_bulk;
+    time_t now_t;
+    char now[32];
+} regio__sqlite_store;
+
+#define REGIO_SQ(s) ((regio__sqlite_store *)(s))
+
+
+/* Accounts added or changed in one transaction before it switches to bulk
+ * mode (see regio__sq_bulk_enter). */
+#define REGIO_BULK_AFTER 20000
+
+/* Atomic multi-statement writes: an IMMEDIATE transaction of their own when
+ * the caller has none open, else a savepoint inside the caller's. */
+typedef struct regio__sq_txn {
+    int own;
+} regio__sq_txn;
+
+
+/* Maps the connection's last SQLite error onto a regio error code + text. */
+regio_err regio__sq_err(regio__sqlite_store *s, regio_error *err, const char *what);
+/* The cached statement `which`, prepared on first use; owned by the handle. */
+regio_err regio__sq_stmt(regio__sqlite_store *s, int which, sqlite3_stmt **out, regio_error *err);
+/* Runs SQL without results. */
+regio_err regio__sq_exec(regio__sqlite_store *s, const char *sql, regio_error *err);
+/* Prepares a one-off statement the caller finalizes (or hands to regio__sq_finish). */
+regio_err regio__sq_prepare(regio__sqlite_store *s, const char *sql, sqlite3_stmt **st,
+                            regio_error *err);
+/* Finalizes a scan's statement; r is the last step result. */
+regio_err regio__sq_finish(regio__sqlite_store *s, sqlite3_stmt *st, int r, regio_err rc,
+                           regio_error *err);
+/* Steps a write statement to completion and resets it; names ext on failure. */
+regio_err regio__sq_step_done(regio__sqlite_store *s, sqlite3_stmt *st, const char *what,
+                              const char *ext, regio_error *err);
+/* The REGIO_ECANCELLED error of a reader whose callback asked to stop. */
+regio_err regio__sq_cancelled(regio_error *err);
+/* Current UTC time, ISO-8601 to the second; owned by the handle. */
+const char *regio__sq_now(regio__sqlite_store *s);
+/* Atomic multi-statement writes: an IMMEDIATE transaction of their own when
+ * the caller has none open, else a savepoint inside the caller's. */
+regio_err regio__sq_txn_begin(regio__sqlite_store *s, regio__sq_txn *t, regio_error *err);
+regio_err regio__sq_txn_end(regio__sqlite_store *s, regio__sq_txn *t, regio_err rc,
+                            regio_error *err);
+/* Bulk mode: drop / rebuild / forget the secondary indexes of accounts. */
+void regio__sq_bulk_enter(regio__sqlite_store *s);
+regio_err regio__sq_bulk_leave(regio__sqlite_store *s, regio_error *err);
+void regio__sq_bulk_forget(regio__sqlite_store *s);
+/* Id of the unit with external id ext; *found says whether it exists. */
+regio_err regio__sq_unit_id(regio__sqlite_store *s, const char *ext, sqlite3_int64 *id,
+                            int *found, regio_error *err);
+
+static inline void done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static inline void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static inline void bind_num(sqlite3_stmt *st, int i, double v)
+{
+    if (isnan(v))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_double(st, i, v);
+}
+
+static inline double col_num(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static inline char *col_text(sqlite3_stmt *st, int i)
+{
+    return (char *)sqlite3_column_text(st, i);
+}
+
+/* Backend operations, one file per concern; see the vtable in store_sqlite.c. */
+regio_err regio__sq_account_upsert(regio_store *base, const regio_account *a,
+                                   regio_upsert_result *out, regio_error *err);
+regio_err regio__sq_rep_upsert(regio_store *base, const regio_rep *r, regio_upsert_result *out,
+                               regio_error *err);
+regio_err regio__sq_unit_upsert(regio_store *base, const regio_unit *u, regio_upsert_result *out,
+                                regio_error *err);
+regio_err regio__sq_adjacency_replace(regio_store *base, const regio_adj_edge *edges, size_t n,
+                                      regio_error *err);
+regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
+                                     regio_error *err);
+regio_err regio__sq_reps_foreach(regio_store *base, regio_rep_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_units_foreach(regio_store *base, int with_geometry, regio_unit_cb cb,
+                                  void *ud, regio_error *err);
+regio_err regio__sq_adjacency_foreach(regio_store *base, regio_adj_cb cb, void *ud,
+                                      regio_error *err);
+regio_err regio__sq_account_set_unit(regio_store *base, const char *const *account_ids,
+                                     const char *const *unit_ids, size_t n, regio_error *err);
+regio_err regio__sq_unit_measures_from_accounts(regio_store *base, regio_error *err);
+regio_err regio__sq_stats(regio_store *base, regio_store_counts *out, regio_error *err);
+regio_err regio__sq_model_create(regio_store *base, const char *name, regio_model_state state,
+                                 const char *effective_from, const char *parent,
+                                 const char *description, long *id_out, regio_error *err);
+regio_err regio__sq_model_find(regio_store *base, const char *name, regio_model_info *out,
+                               regio_error *err);
+regio_err regio__sq_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_territory_upsert(regio_store *base, const char *model, const char *ext_id,
+                                     const char *name, const char *parent_ext_id,
+                                     regio_error *err);
+regio_err regio__sq_alignment_set(regio_store *base, const char *model, const char *unit_id,
+                                  const char *territory, regio_error *err);
+regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regio_alignment_cb cb,
+                                      void *ud, regio_error *err);
+regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,
+                                       regio_error *err);
+regio_err regio__sq_audit_append(regio_store *base, const char *actor, const char *action,
+                                 const char *object_type, const char *object_id,
+                                 const char *before_json, const char *after_json,
+                                 regio_error *err);
+regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *err);
+
+#endif

@@ -1,0 +1,716 @@
+/*
+ * SQLite backend, records: account, rep and unit upserts with content-hash
+ * change detection, custom attributes as JSON, the ordered readers, unit
+ * adjacency, allocation of accounts to units, unit measures and counts.
+ * Upserts are the import hot path: cached statements, one reused buffer.
+ */
+#include "store/sqlite_impl.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- attributes as JSON ----------------------------------------------------- */
+
+/* Shortest of %.15g/%.16g/%.17g that reads back to v. */
+static void fmt_num(char *buf, size_t cap, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* Writes the digits of u at p; returns their count. */
+static size_t put_uint(char *p, unsigned long long u)
+{
+    char rev[24];
+    size_t n = 0;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (size_t i = 0; i < n; i++)
+        p[i] = rev[n - 1 - i];
+    return n;
+}
+
+/* Number text for the attrs JSON: integers and numbers with up to four
+ * decimals are written without printf (the import hot path), checked to
+ * read back exactly; anything else in shortest %.17g form. */
+static void fmt_json_num(char *buf, size_t cap, double v)
+{
+    static const double scale[] = {1, 10, 100, 1000, 10000};
+    static const unsigned long long iscale[] = {1, 10, 100, 1000, 10000};
+    for (int d = 0; d <= 4; d++) {
+        double x = v * scale[d];
+        if (!(fabs(x) < 1e15) || x != (double)(long long)x)
+            continue;
+        long long xi = (long long)x;
+        unsigned long long u = (unsigned long long)(xi < 0 ? -xi : xi);
+        char *p = buf;
+        if (xi < 0)
+            *p++ = '-';
+        p += put_uint(p, u / iscale[d]);
+        if (d) {
+            unsigned long long frac = u % iscale[d];
+            *p++ = '.';
+            for (int k = d - 1; k >= 0; k--) {
+                p[k] = (char)('0' + frac % 10);
+                frac /= 10;
+            }
+            p += d;
+        }
+        *p = '\0';
+        if (d == 0 || strtod(buf, NULL) == v)
+            return;
+        break;
+    }
+    fmt_num(buf, cap, v);
+}
+
+/* Writes attrs as one JSON object with its keys in byte order (so the
+ * same attributes give the same text, and the same content hash, whatever
+ * the column order of the file): numbers as JSON numbers, texts as strings,
+ * empty values as null; a repeated key keeps its first value. */
+static regio_err attrs_json(regio__buf *b, const regio_attr *attrs, size_t n)
+{
+    regio__buf_reset(b);
+    regio_err rc = regio__buf_putc(b, '{');
+    int first = 1;
+    const char *prev = NULL;
+    for (size_t step = 0; step < n && !rc; step++) {
+        /* Selection of the next key in order: n is a record's attribute
+         * count (tens), so O(n^2) costs less than allocating an index. */
+        const regio_attr *a = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const char *k = attrs[i].key;
+            if (!k || (prev && strcmp(k, prev) <= 0))
+                continue;
+            if (!a || strcmp(k, a->key) < 0)
+                a = &attrs[i];
+        }
+        if (!a)
+            break;
+        prev = a->key;
+        if (!first)
+            rc = regio__buf_putc(b, ',');
+        first = 0;
+        if (!rc)
+            rc = regio__buf_json_str(b, a->key);
+        if (!rc)
+            rc = regio__buf_putc(b, ':');
+        if (rc)
+            break;
+        if (a->is_num && isfinite(a->num)) {
+            char tmp[40];
+            fmt_json_num(tmp, sizeof tmp, a->num);
+            rc = regio__buf_puts(b, tmp);
+        } else if (a->text && !a->is_num) {
+            rc = regio__buf_json_str(b, a->text);
+        } else {
+            rc = regio__buf_puts(b, "null");
+        }
+    }
+    if (!rc)
+        rc = regio__buf_putc(b, '}');
+    return rc;
+}
+
+/* Parses an attrs JSON object into a new regio_attr array the caller frees
+ * with regio_attrs_free. */
+static regio_err attrs_parse(const char *text, regio_attr **out, size_t *n_out,
+                             regio_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (!text || !strcmp(text, "{}"))
+        return REGIO_OK;
+    json_error_t jerr;
+    json_t *root = json_loads(text, JSON_DECODE_INT_AS_REAL, &jerr);
+    if (!root || !json_is_object(root)) {
+        json_decref(root);
+        return regio__store_fail(err, REGIO_ESTORE, "stored attributes are not a JSON object: %s",
+                                 root ? "not an object" : jerr.text);
+    }
+    size_t n = json_object_size(root);
+    if (!n) {
+        json_decref(root);
+        return REGIO_OK;
+    }
+    regio_attr *attrs = regio_calloc(n, sizeof *attrs);
+    if (!attrs) {
+        json_decref(root);
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading attributes");
+    }
+    size_t k = 0;
+    const char *key;
+    json_t *v;
+    regio_err rc = REGIO_OK;
+    json_object_foreach(root, key, v)
+    {
+        regio_attr *a = &attrs[k++];
+        a->num = NAN;
+        a->key = regio_strdup(key);
+        if (!a->key) {
+            rc = REGIO_ENOMEM;
+            break;
+        }
+        if (json_is_number(v)) {
+            char tmp[40];
+            a->is_num = 1;
+            a->num = json_number_value(v);
+            fmt_num(tmp, sizeof tmp, a->num);
+            a->text = regio_strdup(tmp);
+            if (!a->text)
+                rc = REGIO_ENOMEM;
+        } else if (json_is_string(v)) {
+            a->text = regio_strdup(json_string_value(v));
+            if (!a->text)
+                rc = REGIO_ENOMEM;
+        } else if (!json_is_null(v)) {
+            char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            a->text = regio_strdup(dump);
+            free(dump);
+            if (!a->text)
+                rc = REGIO_ENOMEM;
+        }
+        if (rc)
+            break;
+    }
+    json_decref(root);
+    if (rc) {
+        regio_attrs_free(attrs, k);
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading attributes");
+    }
+    *out = attrs;
+    *n_out = k;
+    return REGIO_OK;
+}
+
+/* ---- upserts -------------------------------------------------------------------- */
+
+/* Looks up (id, row_hash) by external id with a cached statement. */
+static regio_err find_hash(regio__sqlite_store *s, int which, const char *ext, sqlite3_int64 *id,
+                           sqlite3_int64 *hash, int *found, regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_stmt(s, which, &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, ext);
+    int r = sqlite3_step(st);
+    *found = r == SQLITE_ROW;
+    if (*found) {
+        *id = sqlite3_column_int64(st, 0);
+        *hash = sqlite3_column_int64(st, 1);
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = regio__sq_err(s, err, "looking up a record");
+    done(st);
+    return rc;
+}
+
+regio_err regio__sq_account_upsert(regio_store *base, const regio_account *a,
+                                   regio_upsert_result *out, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    if (attrs_json(&s->json, a->attrs, a->n_attrs))
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory encoding attributes of '%s'",
+                                 a->id);
+    regio__hash h;
+    regio__hash_init(&h);
+    const char *strs1[] = {a->id, a->name, a->street, a->city, a->region, a->postal_code,
+                           a->country};
+    for (size_t i = 0; i < sizeof strs1 / sizeof *strs1; i++)
+        regio__hash_str(&h, strs1[i]);
+    regio__hash_num(&h, a->lat);
+    regio__hash_num(&h, a->lon);
+    regio__hash_int(&h, a->geo_source);
+    const char *strs2[] = {a->owner, a->industry, a->type, a->segment};
+    for (size_t i = 0; i < sizeof strs2 / sizeof *strs2; i++)
+        regio__hash_str(&h, strs2[i]);
+    regio__hash_num(&h, a->annual_revenue);
+    regio__hash_num(&h, a->employees);
+    regio__hash_num(&h, a->potential);
+    regio__hash_str(&h, a->unit_id);
+    regio__hash_str(&h, s->json.data);
+    sqlite3_int64 hash = (sqlite3_int64)h.h;
+
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_stmt(s, REGIO_ST_ACC_UPSERT, &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, a->id);
+    bind_text(st, 2, a->name);
+    bind_text(st, 3, a->street);
+    bind_text(st, 4, a->city);
+    bind_text(st, 5, a->region);
+    bind_text(st, 6, a->postal_code);
+    bind_text(st, 7, a->country);
+    bind_num(st, 8, a->lat);
+    bind_num(st, 9, a->lon);
+    sqlite3_bind_int(st, 10, (int)a->geo_source);
+    bind_text(st, 11, a->owner);
+    bind_text(st, 12, a->industry);
+    bind_text(st, 13, a->type);
+    bind_text(st, 14, a->segment);
+    bind_num(st, 15, a->annual_revenue);
+    bind_num(st, 16, a->employees);
+    bind_num(st, 17, a->potential);
+    bind_text(st, 18, a->unit_id);
+    sqlite3_bind_text(st, 19, s->json.data, (int)s->json.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 20, hash);
+    bind_text(st, 21, regio__sq_now(s));
+    /* An insert sets the last rowid; the update branch leaves it alone. */
+    sqlite3_set_last_insert_rowid(s->db, 0);
+    rc = regio__sq_step_done(s, st, "writing account", a->id, err);
+    if (rc)
+        return rc;
+    int wrote = sqlite3_changes(s->db) != 0;
+    if (out)
+        *out = !wrote                             ? REGIO_UPSERT_UNCHANGED
+               : sqlite3_last_insert_rowid(s->db) ? REGIO_UPSERT_ADDED
+                                                  : REGIO_UPSERT_UPDATED;
+    if (wrote && s->user_txn && ++s->txn_upserts == REGIO_BULK_AFTER &&
+        !sqlite3_get_autocommit(s->db))
+        regio__sq_bulk_enter(s);
+    return REGIO_OK;
+}
+
+regio_err regio__sq_rep_upsert(regio_store *base, const regio_rep *r, regio_upsert_result *out,
+                               regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    if (attrs_json(&s->json, r->attrs, r->n_attrs))
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory encoding attributes of '%s'",
+                                 r->id);
+    regio__hash h;
+    regio__hash_init(&h);
+    const char *strs1[] = {r->id, r->name, r->email, r->city, r->region, r->postal_code,
+                           r->country};
+    for (size_t i = 0; i < sizeof strs1 / sizeof *strs1; i++)
+        regio__hash_str(&h, strs1[i]);
+    regio__hash_num(&h, r->lat);
+    regio__hash_num(&h, r->lon);
+    regio__hash_int(&h, r->geo_source);
+    regio__hash_num(&h, r->capacity);
+    const char *strs2[] = {r->skills, r->day_start, r->day_end, r->manager, s->json.data};
+    for (size_t i = 0; i < sizeof strs2 / sizeof *strs2; i++)
+        regio__hash_str(&h, strs2[i]);
+    sqlite3_int64 hash = (sqlite3_int64)h.h;
+
+    sqlite3_int64 id = 0, old = 0;
+    int found = 0;
+    regio_err rc = find_hash(s, REGIO_ST_REP_GET, r->id, &id, &old, &found, err);
+    if (rc)
+        return rc;
+    if (found && old == hash) {
+        if (out)
+            *out = REGIO_UPSERT_UNCHANGED;
+        return REGIO_OK;
+    }
+    regio__sq_txn t;
+    rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    /* Reps are users too: keep the user row (login = rep external id) in step. */
+    sqlite3_stmt *st = NULL;
+    sqlite3_int64 user_id = 0;
+    rc = regio__sq_stmt(s, REGIO_ST_USER_UPSERT, &st, err);
+    if (!rc) {
+        bind_text(st, 1, r->id);
+        bind_text(st, 2, r->name);
+        bind_text(st, 3, r->email);
+        bind_text(st, 4, regio__sq_now(s));
+        if (sqlite3_step(st) == SQLITE_ROW)
+            user_id = sqlite3_column_int64(st, 0);
+        else
+            rc = regio__sq_err(s, err, "writing the user of a rep");
+        done(st);
+    }
+    if (!rc)
+        rc = regio__sq_stmt(s, found ? REGIO_ST_REP_UPD : REGIO_ST_REP_INS, &st, err);
+    if (!rc) {
+        bind_text(st, 1, r->id);
+        bind_text(st, 2, r->name);
+        bind_text(st, 3, r->email);
+        bind_text(st, 4, r->city);
+        bind_text(st, 5, r->region);
+        bind_text(st, 6, r->postal_code);
+        bind_text(st, 7, r->country);
+        bind_num(st, 8, r->lat);
+        bind_num(st, 9, r->lon);
+        sqlite3_bind_int(st, 10, (int)r->geo_source);
+        bind_num(st, 11, r->capacity);
+        bind_text(st, 12, r->skills);
+        bind_text(st, 13, r->day_start);
+        bind_text(st, 14, r->day_end);
+        bind_text(st, 15, r->manager);
+        sqlite3_bind_text(st, 16, s->json.data, (int)s->json.len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 17, hash);
+        bind_text(st, 18, regio__sq_now(s));
+        sqlite3_bind_int64(st, 19, user_id);
+        if (found)
+            sqlite3_bind_int64(st, 20, id);
+        rc = regio__sq_step_done(s, st, "writing rep", r->id, err);
+    }
+    rc = regio__sq_txn_end(s, &t, rc, err);
+    if (!rc && out)
+        *out = found ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED;
+    return rc;
+}
+
+regio_err regio__sq_unit_upsert(regio_store *base, const regio_unit *u, regio_upsert_result *out,
+                                regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    if (attrs_json(&s->json, u->attrs, u->n_attrs))
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory encoding attributes of '%s'",
+                                 u->id);
+    regio__hash h;
+    regio__hash_init(&h);
+    regio__hash_str(&h, u->id);
+    regio__hash_str(&h, u->name);
+    regio__hash_num(&h, u->lat);
+    regio__hash_num(&h, u->lon);
+    regio__hash_num(&h, u->area_km2);
+    if (u->wkb) {
+        regio__hash_int(&h, (int64_t)u->wkb_len);
+        regio__hash_bytes(&h, u->wkb, u->wkb_len);
+    } else {
+        regio__hash_int(&h, -1);
+    }
+    regio__hash_str(&h, s->json.data);
+    sqlite3_int64 hash = (sqlite3_int64)h.h;
+
+    sqlite3_int64 id = 0, old = 0;
+    int found = 0;
+    regio_err rc = find_hash(s, REGIO_ST_UNIT_GET, u->id, &id, &old, &found, err);
+    if (rc)
+        return rc;
+    if (found && old == hash) {
+        if (out)
+            *out = REGIO_UPSERT_UNCHANGED;
+        return REGIO_OK;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = regio__sq_stmt(s, found ? REGIO_ST_UNIT_UPD : REGIO_ST_UNIT_INS, &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, u->id);
+    bind_text(st, 2, u->name);
+    bind_num(st, 3, u->lat);
+    bind_num(st, 4, u->lon);
+    bind_num(st, 5, u->area_km2);
+    if (u->wkb)
+        sqlite3_bind_blob64(st, 6, u->wkb, u->wkb_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    sqlite3_bind_text(st, 7, s->json.data, (int)s->json.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, hash);
+    bind_text(st, 9, regio__sq_now(s));
+    if (found)
+        sqlite3_bind_int64(st, 10, id);
+    rc = regio__sq_step_done(s, st, "writing unit", u->id, err);
+    if (!rc && out)
+        *out = found ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED;
+    return rc;
+}
+
+/* ---- adjacency --------------------------------------------------------------------- */
+
+regio_err regio__sq_adjacency_replace(regio_store *base, const regio_adj_edge *edges, size_t n,
+                                      regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    rc = regio__sq_exec(s, "DELETE FROM unit_adjacency", err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const regio_adj_edge *e = &edges[i];
+        if (!e->a || !e->b) {
+            rc = regio__store_fail(err, REGIO_EDATA, "adjacency edge %zu has no unit id", i + 1);
+            break;
+        }
+        sqlite3_int64 ia = 0, ib = 0;
+        int fa = 0, fb = 0;
+        rc = regio__sq_unit_id(s, e->a, &ia, &fa, err);
+        if (!rc)
+            rc = regio__sq_unit_id(s, e->b, &ib, &fb, err);
+        if (rc)
+            break;
+        if (!fa || !fb) {
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "adjacency edge %zu refers to unknown unit '%s'", i + 1,
+                                   fa ? e->b : e->a);
+            break;
+        }
+        if (ia == ib) {
+            rc = regio__store_fail(err, REGIO_EDATA, "adjacency edge %zu links unit '%s' to itself",
+                                   i + 1, e->a);
+            break;
+        }
+        sqlite3_stmt *st = NULL;
+        rc = regio__sq_stmt(s, REGIO_ST_ADJ_INS, &st, err);
+        if (rc)
+            break;
+        sqlite3_bind_int64(st, 1, ia < ib ? ia : ib);
+        sqlite3_bind_int64(st, 2, ia < ib ? ib : ia);
+        sqlite3_bind_int(st, 3, (int)e->kind);
+        bind_num(st, 4, e->shared_km);
+        rc = regio__sq_step_done(s, st, "writing adjacency of unit", e->a, err);
+    }
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+/* ---- readers ----------------------------------------------------------------------- */
+
+regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
+                                     regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(
+        s,
+        "SELECT ext_id, name, street, city, region, postal_code, country, lat, lon,"
+        " geo_source, owner_ext, industry, type, segment, annual_revenue, employees,"
+        " potential, unit_ext, attrs FROM accounts ORDER BY ext_id",
+        &st, err);
+    if (rc)
+        return rc;
+    int r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio_account a;
+        regio_account_init(&a);
+        a.id = col_text(st, 0);
+        a.name = col_text(st, 1);
+        a.street = col_text(st, 2);
+        a.city = col_text(st, 3);
+        a.region = col_text(st, 4);
+        a.postal_code = col_text(st, 5);
+        a.country = col_text(st, 6);
+        a.lat = col_num(st, 7);
+        a.lon = col_num(st, 8);
+        a.geo_source = (regio_geo_source)sqlite3_column_int(st, 9);
+        a.owner = col_text(st, 10);
+        a.industry = col_text(st, 11);
+        a.type = col_text(st, 12);
+        a.segment = col_text(st, 13);
+        a.annual_revenue = col_num(st, 14);
+        a.employees = col_num(st, 15);
+        a.potential = col_num(st, 16);
+        a.unit_id = col_text(st, 17);
+        rc = attrs_parse(col_text(st, 18), &a.attrs, &a.n_attrs, err);
+        if (rc)
+            break;
+        int stop = cb(ud, &a);
+        regio_attrs_free(a.attrs, a.n_attrs);
+        if (stop)
+            rc = regio__sq_cancelled(err);
+    }
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
+
+regio_err regio__sq_reps_foreach(regio_store *base, regio_rep_cb cb, void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(
+        s,
+        "SELECT ext_id, name, email, city, region, postal_code, country, lat, lon, geo_source,"
+        " capacity, skills, day_start, day_end, manager_ext, attrs FROM reps ORDER BY ext_id",
+        &st, err);
+    if (rc)
+        return rc;
+    int r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio_rep p;
+        regio_rep_init(&p);
+        p.id = col_text(st, 0);
+        p.name = col_text(st, 1);
+        p.email = col_text(st, 2);
+        p.city = col_text(st, 3);
+        p.region = col_text(st, 4);
+        p.postal_code = col_text(st, 5);
+        p.country = col_text(st, 6);
+        p.lat = col_num(st, 7);
+        p.lon = col_num(st, 8);
+        p.geo_source = (regio_geo_source)sqlite3_column_int(st, 9);
+        p.capacity = col_num(st, 10);
+        p.skills = col_text(st, 11);
+        p.day_start = col_text(st, 12);
+        p.day_end = col_text(st, 13);
+        p.manager = col_text(st, 14);
+        rc = attrs_parse(col_text(st, 15), &p.attrs, &p.n_attrs, err);
+        if (rc)
+            break;
+        int stop = cb(ud, &p);
+        regio_attrs_free(p.attrs, p.n_attrs);
+        if (stop)
+            rc = regio__sq_cancelled(err);
+    }
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
+
+regio_err regio__sq_units_foreach(regio_store *base, int with_geometry, regio_unit_cb cb,
+                                  void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s,
+                                with_geometry
+                                    ? "SELECT ext_id, name, lat, lon, area_km2, attrs, geom"
+                                      " FROM units ORDER BY ext_id"
+                                    : "SELECT ext_id, name, lat, lon, area_km2, attrs"
+                                      " FROM units ORDER BY ext_id",
+                                &st, err);
+    if (rc)
+        return rc;
+    int r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio_unit u;
+        regio_unit_init(&u);
+        u.id = col_text(st, 0);
+        u.name = col_text(st, 1);
+        u.lat = col_num(st, 2);
+        u.lon = col_num(st, 3);
+        u.area_km2 = col_num(st, 4);
+        if (with_geometry && sqlite3_column_type(st, 6) == SQLITE_BLOB) {
+            u.wkb = (unsigned char *)sqlite3_column_blob(st, 6);
+            u.wkb_len = (size_t)sqlite3_column_bytes(st, 6);
+        }
+        rc = attrs_parse(col_text(st, 5), &u.attrs, &u.n_attrs, err);
+        if (rc)
+            break;
+        int stop = cb(ud, &u);
+        regio_attrs_free(u.attrs, u.n_attrs);
+        if (stop)
+            rc = regio__sq_cancelled(err);
+    }
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
+
+regio_err regio__sq_adjacency_foreach(regio_store *base, regio_adj_cb cb, void *ud,
+                                      regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    /* Stored by integer id; reported with a < b by external id (strcmp
+     * order matches SQLite's default BINARY collation). */
+    regio_err rc = regio__sq_prepare(
+        s,
+        "SELECT min(ua.ext_id, ub.ext_id) AS a, max(ua.ext_id, ub.ext_id) AS b, j.kind,"
+        " j.shared_km FROM unit_adjacency j JOIN units ua ON ua.id = j.unit_a"
+        " JOIN units ub ON ub.id = j.unit_b ORDER BY a, b",
+        &st, err);
+    if (rc)
+        return rc;
+    int r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio_adj_edge e;
+        e.a = col_text(st, 0);
+        e.b = col_text(st, 1);
+        e.kind = (regio_adj_kind)sqlite3_column_int(st, 2);
+        e.shared_km = col_num(st, 3);
+        if (cb(ud, &e))
+            rc = regio__sq_cancelled(err);
+    }
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
+
+/* ---- allocation and counts ------------------------------------------------------------ */
+
+regio_err regio__sq_account_set_unit(regio_store *base, const char *const *account_ids,
+                                     const char *const *unit_ids, size_t n, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = REGIO_OK;
+    int multi = n > 1;
+    if (multi && (rc = regio__sq_txn_begin(s, &t, err)))
+        return rc;
+    /* A large batch (point-in-polygon allocation of a whole import) also
+     * rebuilds the unit index once instead of row by row. */
+    int entered = 0;
+    if (n >= REGIO_BULK_AFTER && s->n_bulk == 0) {
+        regio__sq_bulk_enter(s);
+        entered = s->n_bulk > 0;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_stmt *st = NULL;
+        if (!account_ids[i]) {
+            rc = regio__store_fail(err, REGIO_EINVAL, "account id %zu is NULL", i + 1);
+            break;
+        }
+        rc = regio__sq_stmt(s, REGIO_ST_ACC_SET_UNIT, &st, err);
+        if (rc)
+            break;
+        bind_text(st, 1, account_ids[i]);
+        bind_text(st, 2, unit_ids[i]);
+        bind_text(st, 3, regio__sq_now(s));
+        rc = regio__sq_step_done(s, st, "setting the unit of account", account_ids[i], err);
+        if (!rc && sqlite3_changes(s->db) == 0)
+            rc = regio__store_fail(err, REGIO_ENOTFOUND, "account '%s' not found",
+                                   account_ids[i]);
+    }
+    if (entered && !rc && !s->user_txn)
+        rc = regio__sq_bulk_leave(s, err);
+    if (multi)
+        rc = regio__sq_txn_end(s, &t, rc, err);
+    if (entered && (rc || !s->user_txn))
+        regio__sq_bulk_forget(s); /* rolled back with the batch, or rebuilt above */
+    return rc;
+}
+
+regio_err regio__sq_unit_measures_from_accounts(regio_store *base, regio_error *err)
+{
+    return regio__sq_exec(REGIO_SQ(base),
+                "UPDATE units SET attrs = json_set(attrs, '$.accounts', m.n, '$.revenue', m.rev,"
+                " '$.potential', m.pot)"
+                " FROM (SELECT u.id AS uid, COUNT(a.id) AS n, TOTAL(a.annual_revenue) AS rev,"
+                "   TOTAL(a.potential) AS pot FROM units u"
+                "   LEFT JOIN accounts a ON a.unit_ext = u.ext_id GROUP BY u.id) AS m"
+                " WHERE m.uid = units.id",
+                err);
+}
+
+regio_err regio__sq_stats(regio_store *base, regio_store_counts *out, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(
+        s,
+        "SELECT COUNT(*),"
+        " TOTAL(lat IS NOT NULL AND lon IS NOT NULL),"
+        " TOTAL(geo_source = 1 AND lat IS NOT NULL),"
+        " TOTAL(geo_source = 2 AND lat IS NOT NULL),"
+        " TOTAL(geo_source = 3 AND lat IS NOT NULL),"
+        " TOTAL(lat IS NULL OR lon IS NULL),"
+        " TOTAL(unit_ext IS NOT NULL),"
+        " (SELECT COUNT(*) FROM reps), (SELECT COUNT(*) FROM units),"
+        " (SELECT COUNT(*) FROM unit_adjacency), (SELECT COUNT(*) FROM territory_models),"
+        " (SELECT COUNT(*) FROM territories)"
+        " FROM accounts",
+        &st, err);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        long *f[] = {&out->accounts,           &out->accounts_with_coords,
+                     &out->accounts_geo_input,  &out->accounts_geo_postal,
+                     &out->accounts_geo_city,   &out->accounts_without_coords,
+                     &out->accounts_with_unit,  &out->reps,
+                     &out->units,              &out->adjacency_edges,
+                     &out->models,             &out->territories};
+        for (int i = 0; i < 12; i++)
+            *f[i] = (long)sqlite3_column_int64(st, i);
+        r = SQLITE_DONE;
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
