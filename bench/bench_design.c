@@ -490,18 +490,6 @@ int main(int argc, char **argv)
         return 1;
     }
     print_result(mode, &P, &p, &R, rc, secs);
-    if (getenv("REGIO_DZ_DEBUG")) {
-        int bc = p.balance_cols[0];
-        for (int t = 0; t < p.k; t++) {
-            if (fabs(R.report.territories[t].dev[bc]) <= tol)
-                continue;
-            fprintf(stderr, "territory %d dev %.4f units %zu:", t, R.report.territories[t].dev[bc], R.report.territories[t].n_units);
-            for (size_t i = 0; i < P.n; i++)
-                if (R.labels[i] == t)
-                    fprintf(stderr, " %s(%g)", P.ids ? P.ids[i] : "?", P.meas[i * P.m + (size_t)bc]);
-            fprintf(stderr, "\n");
-        }
-    }
     if (!strcmp(mode, "dl")) {
         /* Published best D from the summary table next to the instance. */
         char tsv[1200], name[256];
@@ -560,17 +548,6 @@ int main(int argc, char **argv)
             return 1;
         }
         print_result("realign", &P, &p, &R2, rc, secs);
-        if (getenv("REGIO_DZ_DEBUG")) {
-            for (int t = 0; t < p.k; t++) {
-                if (fabs(R2.report.territories[t].dev[acc]) <= tol)
-                    continue;
-                fprintf(stderr, "territory %d dev %.4f units %zu:", t, R2.report.territories[t].dev[acc], R2.report.territories[t].n_units);
-                for (size_t i = 0; i < P.n; i++)
-                    if (R2.labels[i] == t)
-                        fprintf(stderr, " %s(%g%s)", P.ids[i], P.meas[i * P.m + (size_t)acc], R.labels[i] != t ? "*" : "");
-                fprintf(stderr, "\n");
-            }
-        }
         regio_design_result_free(&R2);
     }
     regio_design_result_free(&R);

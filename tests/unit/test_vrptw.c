@@ -230,6 +230,59 @@ static void test_unassigned_reasons(void)
     regio_vrp_solution_destroy(s);
 }
 
+/* Skills route a job to the one vehicle that has them; max_tasks caps a
+ * route even when capacity would allow more. */
+static void test_skills_and_max_tasks(void)
+{
+    static const double xs[] = {0, 1, 2, 3, 4};
+    line_inst L;
+    line_setup(&L, xs, 5, 3, 10);
+    L.veh[1].skills = 0x2;
+    L.jobs[3].skills = 0x2; /* the job at 4 needs skill 2 */
+    L.veh[0].max_tasks = 1;
+    L.veh[2].max_tasks = 1;
+    L.veh[1].max_tasks = 2;
+    regio_vrp_solution *s = solve_iters(&L.p, 300, 2);
+    ASSERT_TRUE(s != NULL);
+    if (!s)
+        return;
+    ASSERT_EQ_INT(s->n_unassigned, 0);
+    int found = 0;
+    for (int k = 0; k < s->routes[1].n_steps; k++)
+        found |= s->routes[1].steps[k].job == 3;
+    ASSERT_TRUE(found);
+    for (int r = 0; r < s->n_routes; r++)
+        ASSERT_TRUE(s->routes[r].n_steps <= L.veh[r].max_tasks);
+    regio_vrp_check_report rep;
+    ASSERT_OK(regio_vrp_check(&L.p, s, &rep));
+    ASSERT_TRUE(rep.feasible);
+    /* move job 3 onto vehicle 0 (no skill 2, max 1 task) by hand: the
+     * checker must flag both */
+    regio_vrp_route *r0 = &s->routes[0];
+    regio_vrp_step *two = regio_calloc(2, sizeof *two);
+    two[0] = r0->steps[0];
+    two[1].job = 3;
+    regio_free(r0->steps);
+    r0->steps = two;
+    r0->n_steps = 2;
+    for (int k = 0; k < s->routes[1].n_steps; k++)
+        if (s->routes[1].steps[k].job == 3) {
+            s->routes[1].steps[k] = s->routes[1].steps[s->routes[1].n_steps - 1];
+            s->routes[1].n_steps--;
+            break;
+        }
+    regio_vrp_route_schedule(&L.p, r0);
+    regio_vrp_route_schedule(&L.p, &s->routes[1]);
+    s->total_cost = 0;
+    for (int r = 0; r < s->n_routes; r++)
+        s->total_cost += s->routes[r].cost;
+    ASSERT_OK(regio_vrp_check(&L.p, s, &rep));
+    ASSERT_TRUE(!rep.feasible);
+    ASSERT_EQ_INT(rep.skill_violations, 1);
+    ASSERT_EQ_INT(rep.max_tasks_violations, 1);
+    regio_vrp_solution_destroy(s);
+}
+
 /* Two jobs, room for one: the one with the higher priority is served. */
 static void test_priority_kept_first(void)
 {
@@ -521,6 +574,7 @@ int main(void)
     RUN(test_unassigned_reasons);
     RUN(test_multi_windows_open_route);
     RUN(test_priority_kept_first);
+    RUN(test_skills_and_max_tasks);
     RUN(test_same_seed_same_solution);
     RUN(test_solomon_reader_errors);
     RUN(test_degenerate_problems);

@@ -17,6 +17,8 @@
  */
 #include "design/design_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_PATH 64
@@ -237,11 +239,15 @@ static void undo_to(chain_ctx *C, int mark)
  * alternatives (best first) are tried before backtracking, within a
  * budget of expansions. Returns 1 with the moves applied when the total
  * violation drops below v0. */
+static int dbg_depth;
 static int chain_dfs(chain_ctx *C, const int *seq, int len, int q, int realign,
                      double v0, int *expansions)
 {
-    if (q == len - 1)
+    if (q > dbg_depth) dbg_depth = q;
+    if (q == len - 1) {
+        if (getenv("DZD")) fprintf(stderr, "    reached end: v=%.5f v0=%.5f\n", regio__dz_viol(C->z), v0);
         return regio__dz_viol(C->z) < v0 - 1e-12;
+    }
     int skip[3], nskip = 0;
     for (int br = 0; br < 3; br++) {
         if (--*expansions < 0)
@@ -325,8 +331,14 @@ static int try_chain(chain_ctx *C, int s, int realign)
         C->n_undo = 0;
         int fail = 0;
         double m0 = z->moved_units;
-        int expansions = 60;
+        int expansions = realign ? 400 : 60;
+        dbg_depth = 0;
         fail = !chain_dfs(C, seq, len, 0, realign, v0, &expansions);
+        if (getenv("DZD") && realign) {
+            fprintf(stderr, "  s=%d over=%d path:", s, over);
+            for (int q = 0; q < len; q++) fprintf(stderr, " %d(%.4f)", seq[q], dev_of(z, seq[q], 0));
+            fprintf(stderr, " depth=%d fail=%d exp=%d\n", dbg_depth, fail, expansions);
+        }
         double v = regio__dz_viol(z);
         if (!fail && v < v0 - 1e-12) {
             if (!realign)

@@ -482,7 +482,10 @@ static qkey measure(regio__dz *z)
     regio__dz_update_centres(z);
     q.viol = regio__dz_viol(z);
     q.broken = regio__dz_count_broken(z);
-    q.travel = regio__dz_travel(z);
+    /* The start kept is the one with the best objective: travel, or the
+     * largest territory diameter for REGIO_DESIGN_MIN_DIAMETER. */
+    q.travel = z->objective == REGIO_DESIGN_MIN_DIAMETER ? regio__dz_max_diameter(z)
+                                                         : regio__dz_travel(z);
     return q;
 }
 
@@ -561,6 +564,7 @@ regio_err regio_design_run(const regio_design_input *in,
     z.t_limit = params->time_limit_s;
     z.progress = params->progress;
     z.progress_ud = params->progress_ud;
+    z.objective = params->objective;
     rc = regio__dz_alloc(&z);
     if (rc)
         goto done;

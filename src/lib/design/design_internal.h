@@ -92,6 +92,7 @@ typedef struct regio__dz {
     regio_progress_fn progress;
     void *progress_ud;
     int cancelled;
+    int objective;          /* regio_design_objective: picks the best start */
 } regio__dz;
 
 /* Wall clock seconds (monotonic). */
@@ -117,6 +118,8 @@ double regio__dz_viol(const regio__dz *z);
 double regio__dz_dviol(const regio__dz *z, int i, int t);
 /* Travel objective sum_i w_i d(i, c_label(i)) with current centres. */
 double regio__dz_travel(const regio__dz *z);
+/* Largest node-to-node distance inside one territory (exact). */
+double regio__dz_max_diameter(regio__dz *z);
 /* Sets every centre to its home or the weighted medoid of its nodes.
  * Returns the number of centres that changed. */
 int regio__dz_update_centres(regio__dz *z);

@@ -201,3 +201,34 @@ int regio__dz_update_centres(regio__dz *z)
     regio_free(si);
     return changed;
 }
+
+double regio__dz_max_diameter(regio__dz *z)
+{
+    int k = z->k, n = z->n;
+    int *start = regio_calloc((size_t)k + 1, sizeof *start);
+    int *idx = regio_malloc((size_t)n * sizeof *idx);
+    int *si = regio_malloc((size_t)n * sizeof *si);
+    double best = INFINITY;
+    if (start && idx && si) {
+        for (int i = 0; i < n; i++)
+            start[z->label[i] + 1]++;
+        for (int t = 0; t < k; t++)
+            start[t + 1] += start[t];
+        for (int i = 0; i < n; i++)
+            idx[start[z->label[i]]++] = i;
+        for (int t = k; t > 0; t--)
+            start[t] = start[t - 1];
+        start[0] = 0;
+        best = 0;
+        for (int t = 0; t < k; t++) {
+            double d = regio__diameter(z->planar, z->p, idx + start[t],
+                                       (size_t)(start[t + 1] - start[t]), z->tmpd, si);
+            if (d > best)
+                best = d;
+        }
+    }
+    regio_free(start);
+    regio_free(idx);
+    regio_free(si);
+    return best;
+}

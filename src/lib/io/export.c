@@ -457,7 +457,8 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
             rc = regio_store_units_foreach(s, 0, collect_unit_keys, &w.keys, err);
         if (rc)
             goto done;
-        qsort(w.keys.keys, w.keys.n, sizeof *w.keys.keys, cmp_str);
+        if (w.keys.n > 1)
+            qsort(w.keys.keys, w.keys.n, sizeof *w.keys.keys, cmp_str);
     }
     if (fmt == REGIO_FORMAT_GEOJSON && fputs("{\"type\":\"FeatureCollection\",\"features\":[", out) < 0)
         rc = REGIO_EIO;

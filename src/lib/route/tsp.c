@@ -602,7 +602,7 @@ static regio_err greedy(tsp *s)
     }
     /* Join: from fragment 0's end b, link to the nearest free end of
      * another fragment: first among cur's candidates (O(k)), else by a
-     * scan of all live fragments while a budget of 64 n cost evaluations
+     * scan of all live fragments while a budget of 256 n cost evaluations
      * lasts (then the next live fragment), so degenerate inputs such as
      * thousands of coincident points stay near-linear. par[] is reused as
      * endpoint -> fragment; al[0..left) lists live fragments, slot[] their
@@ -624,7 +624,7 @@ static regio_err greedy(tsp *s)
     } while (0)
     uint32_t cur = fb[0], first = fa[0];
     FRAG_REMOVE(0);
-    size_t budget = (size_t)64 * n;
+    size_t budget = (size_t)256 * n;
     while (left > 0) {
         uint32_t bf = UINT32_MAX;
         int bend = 0;
@@ -701,10 +701,41 @@ static regio_err build_candidates(tsp *s)
     if (!s->nbc)
         return REGIO_ENOMEM;
     if (regio_dist_metric(s->d) != REGIO_METRIC_MATRIX) {
-        regio_err rc = regio_dist_neighbours(s->d, k, REGIO_NEIGH_QUADRANT,
-                                             &s->nb, NULL);
+        /* Ask for a longer list and keep at most two zero-cost entries per
+         * city: with many coincident points the k nearest would all be
+         * copies of the same place and the candidate graph would fall
+         * apart into islands. */
+        uint32_t kk = 3 * k < n - 1 ? 3 * k : n - 1, *wide = NULL;
+        regio_err rc = regio_dist_neighbours(s->d, kk, REGIO_NEIGH_QUADRANT,
+                                             &wide, NULL);
         if (rc)
             return rc;
+        s->nb = regio_malloc((size_t)n * k * sizeof *s->nb);
+        if (!s->nb) {
+            regio_free(wide);
+            return REGIO_ENOMEM;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            const uint32_t *w = wide + (size_t)i * kk;
+            uint32_t *row = s->nb + (size_t)i * k, got = 0, zeros = 0;
+            /* First pass: the list as given, capping zero-cost entries;
+             * second pass: top up from the skipped ones if short. */
+            for (uint32_t r = 0; r < kk && got < k; r++) {
+                int zero = C(s, i, w[r]) == 0;
+                if (zero && zeros >= 2)
+                    continue;
+                zeros += (uint32_t)zero;
+                row[got++] = w[r];
+            }
+            for (uint32_t r = 0; r < kk && got < k; r++) {
+                int dup = 0;
+                for (uint32_t q = 0; q < got && !dup; q++)
+                    dup = row[q] == w[r];
+                if (!dup)
+                    row[got++] = w[r];
+            }
+        }
+        regio_free(wide);
     } else {
         /* Matrices: nearest by the (symmetrised) search cost. */
         s->nb = regio_malloc((size_t)n * k * sizeof *s->nb);

@@ -109,10 +109,12 @@ typedef struct solver {
     const double *C, *D;
     vjob *job;
     regio_vrp_tw *tws;     /* padded copies of the jobs' windows */
-    unsigned char *compat; /* nv * nj: vehicle can serve job alone */
+    unsigned char *compat; /* nj * nv: vehicle can serve job alone */
     int *servable;         /* list of jobs some vehicle can serve */
     int n_servable;
-    int *vclass;           /* v if v stands for its class's empty ones */
+    int *reps;             /* lowest empty vehicle of each class */
+    int n_reps;
+    int cur_used;          /* used vehicles while recreating */
     int *vcls;             /* vehicle -> first identical vehicle */
     unsigned char *class_seen;
     int *neigh;            /* nj * k: other jobs by increasing cost */
@@ -417,7 +419,7 @@ static void try_route(solver *s, sol *x, int v, int jb, int blink,
                       double *bd, int *bv, int *bp)
 {
     route *r = &x->r[v];
-    if (!s->compat[(size_t)v * s->nj + jb] || !fits_load(s, r, &s->job[jb]))
+    if (!s->compat[(size_t)jb * s->nv + v] || !fits_load(s, r, &s->job[jb]))
         return;
     double d;
     int i = best_in_route(s, r, jb, blink, &d);
@@ -437,10 +439,7 @@ static int insert_best(solver *s, sol *x, int jb, int blink)
 {
     int bv = -1, bp = -1;
     double bd = INFINITY;
-    int used = 0;
-    for (int v = 0; v < s->nv; v++)
-        used += x->r[v].m > 0;
-    int can_open = used < s->max_used;
+    int can_open = s->cur_used < s->max_used;
     /* stage 0: granular */
     s->stamp++;
     int kk = s->k_neigh < GRANULAR_K ? s->k_neigh : GRANULAR_K;
@@ -461,28 +460,34 @@ static int insert_best(solver *s, sol *x, int jb, int blink)
                 try_route(s, x, v, jb, blink, &bd, &bv, &bp);
     /* empty vehicles */
     if (can_open && (bv < 0 || !s->new_route_last))
-        for (int v = 0; v < s->nv; v++)
-            if (x->r[v].m == 0 && s->vclass[v] == v)
-                try_route(s, x, v, jb, blink, &bd, &bv, &bp);
+        for (int k = 0; k < s->n_reps; k++)
+            try_route(s, x, s->reps[k], jb, blink, &bd, &bv, &bp);
     if (bv < 0)
         return 0;
+    if (x->r[bv].m == 0)
+        s->cur_used++;
     if (route_insert(s, x, &x->r[bv], bp, jb))
         return -1;
     return 1;
 }
 
-/* Marks, for each class of identical vehicles, its lowest-index empty
- * vehicle with vclass[v] == v; other vehicles get -1. One empty vehicle per
+/* Lists, for each class of identical vehicles, its lowest-index empty
+ * vehicle in reps[], and counts the used vehicles. One empty vehicle per
  * class is all recreate needs to try. O(nv). */
 static void refresh_classes(solver *s, sol *x)
 {
     memset(s->class_seen, 0, (size_t)s->nv);
+    s->n_reps = 0;
+    s->cur_used = 0;
     for (int v = 0; v < s->nv; v++) {
-        s->vclass[v] = -1;
-        if (x->r[v].m > 0 || s->class_seen[s->vcls[v]])
+        if (x->r[v].m > 0) {
+            s->cur_used++;
+            continue;
+        }
+        if (s->class_seen[s->vcls[v]])
             continue;
         s->class_seen[s->vcls[v]] = 1;
-        s->vclass[v] = v;
+        s->reps[s->n_reps++] = v;
     }
 }
 
@@ -676,7 +681,7 @@ static int polish_relocate(solver *s, sol *x, int *improved, double deadline)
         double bd = gain - 1e-9;
         for (int u = 0; u < s->nv; u++) {
             route *q = &x->r[u];
-            if (q->m == 0 || !s->compat[(size_t)u * s->nj + jb] ||
+            if (q->m == 0 || !s->compat[(size_t)jb * s->nv + u] ||
                 !fits_load(s, q, &s->job[jb]))
                 continue;
             double d;
@@ -743,7 +748,7 @@ check:
     if (va->max_tasks > 0 && nt > va->max_tasks)
         return 0;
     for (int i = b + 1; i <= B->m; i++)
-        if (!s->compat[(size_t)A->veh * s->nj + B->jobs[i - 1]])
+        if (!s->compat[(size_t)B->jobs[i - 1] * s->nv + A->veh])
             return 0;
     return 1;
 }
@@ -915,7 +920,7 @@ static void solver_free(solver *s)
     regio_free(s->tws);
     regio_free(s->compat);
     regio_free(s->servable);
-    regio_free(s->vclass);
+    regio_free(s->reps);
     regio_free(s->vcls);
     regio_free(s->class_seen);
     regio_free(s->neigh);
@@ -943,7 +948,7 @@ static int solver_init(solver *s, const regio_vrp_problem *p, uint64_t seed,
     s->job = regio_calloc(nj1, sizeof *s->job);
     s->compat = regio_calloc(nv1 * nj1, 1);
     s->servable = regio_malloc(nj1 * sizeof(int));
-    s->vclass = regio_malloc(nv1 * sizeof(int));
+    s->reps = regio_malloc(nv1 * sizeof(int));
     s->removed = regio_malloc(nj1 * sizeof(int));
     s->key = regio_malloc(nj1 * sizeof(double));
     s->absent = regio_calloc(nj1, sizeof(int));
@@ -962,7 +967,7 @@ static int solver_init(solver *s, const regio_vrp_problem *p, uint64_t seed,
                 break;
             }
     }
-    if (!s->job || !s->compat || !s->servable || !s->vclass || !s->removed ||
+    if (!s->job || !s->compat || !s->servable || !s->reps || !s->removed ||
         !s->key || !s->absent || !s->route_hit)
         return -1;
     int64_t base = (int64_t)(REGIO_VRP_MAX_PRIORITY + 1) * (s->nj + 1);
@@ -1025,7 +1030,7 @@ static int solver_init(solver *s, const regio_vrp_problem *p, uint64_t seed,
                 vh->shift.end + TIME_EPS(vh->shift.end))
                 continue;
             alone = 1;
-            s->compat[(size_t)v * s->nj + j] = 1;
+            s->compat[(size_t)j * s->nv + v] = 1;
         }
         reason[j] = s->nv == 0 ? REGIO_VRP_REASON_FLEET
                     : !skill ? REGIO_VRP_REASON_SKILLS

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs the territory design benchmarks (shared/docs/METRICS.md definitions)
+# and prints a markdown table: US counties k=50 design, the Texas drift
+# realignment, the two DL instances (diameter D against the published best)
+# and a synthetic 33,000-unit set with k=200.
+#
+#   bench/design.sh [BUILD_DIR] [SEED]
+# Environment: REGIO_SHARED_DATA (default ../shared/data next to the repo).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$here/build-design}"
+seed="${2:-1}"
+bin="$build/bench_design"
+export REGIO_SHARED_DATA="${REGIO_SHARED_DATA:-$here/../shared/data}"
+[ -x "$bin" ] || { echo "missing $bin (cmake --build $build --target bench_design)" >&2; exit 1; }
+
+field() { # field KEY LINE
+  sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"
+}
+
+echo "| run | result | balance | non-contiguous | travel km | max D | moved units | seconds |"
+echo "|---|---|---|---|---|---|---|---|"
+
+out="$("$bin" counties --k 50 --balance accounts --tol 0.02 --seed "$seed" --realign-texas --max-moved 0.05 2>/dev/null)"
+d="$(grep '^counties:' <<<"$out")"
+r="$(grep '^realign:' <<<"$out")"
+echo "| us_counties k=50 accounts tol 0.02 | $(field rc "$d") | $(field balance_accounts "$d") | $(field noncontig "$d") | $(field travel_km "$d") | $(field maxD "$d") | – | $(field seconds "$d") |"
+echo "| realign Texas x1.3, max-moved 5% | $(field rc "$r") | $(field balance_accounts "$r") | $(field noncontig "$r") | $(field travel_km "$r") | $(field maxD "$r") | $(field moved_share "$r") | $(field seconds "$r") |"
+
+for f in "$REGIO_SHARED_DATA"/territory/dl/*.in; do
+  out="$("$bin" dl "$f" --seed "$seed" --starts "${DL_STARTS:-8}" 2>/dev/null)"
+  d="$(grep '^dl: rc' <<<"$out")"
+  i="$(grep '^dl: instance' <<<"$out")"
+  name="$(field instance "$i")"
+  echo "| DL $name (published best D $(field published_best "$i"), gap $(field gap "$i")) | $(field rc "$d") | w1 $(field balance_w1 "$d") w2 $(field balance_w2 "$d") w3 $(field balance_w3 "$d") | $(field noncontig "$d") | – | $(field maxD "$d") | – | $(field seconds "$d") |"
+done
+
+out="$("$bin" synth --n 33000 --k 200 --tol 0.02 --seed "$seed" 2>/dev/null)"
+d="$(grep '^synth:' <<<"$out")"
+echo "| synthetic 33,000 points k=200 tol 0.02 | $(field rc "$d") | $(field balance_accounts "$d") | $(field noncontig "$d") | $(field travel_km "$d") | $(field maxD "$d") | – | $(field seconds "$d") |"
