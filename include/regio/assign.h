@@ -27,8 +27,10 @@ typedef struct regio_locate_summary {
 } regio_locate_summary;
 
 /*
- * Places the store's accounts into its units inside the caller's
- * transaction, or in its own when none is open. opts and sum may be NULL.
+ * Places the store's accounts with coordinates into its units; accounts
+ * farther than max_km from every unit lose their unit. Call it inside a
+ * transaction (regio_store_begin) so the change lands whole. opts and sum
+ * may be NULL; nothing is returned that the caller must free.
  */
 regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *opts,
                                        regio_locate_summary *sum, regio_error *err);

@@ -17,8 +17,6 @@
  */
 #include "design/design_internal.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MAX_PATH 64
@@ -85,7 +83,7 @@ static int budget_ok(const regio__dz *z, int i, int t)
  * realign mode, fresh moves cost and returns home are rewarded, otherwise
  * travel breaks near-ties. */
 static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
-                        int realign, int first, int last)
+                        int realign, int first, int last, double *pen_out)
 {
     regio__dz *z = C->z;
     int nb = z->nb;
@@ -109,6 +107,8 @@ static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
     double pen = va > C->v_orig[a] + 1e-12 ? va - C->v_orig[a] : 0;
     if (last && vb > C->v_orig[b] + 1e-12)
         pen += vb - C->v_orig[b];
+    if (pen_out)
+        *pen_out = pen;
     double score = 1e3 * pen;
     if (realign) {
         /* Few moves: carry as much as the band allows per move. */
@@ -116,7 +116,7 @@ static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
         for (int q = 0; q < nx; q++)
             for (int cc = 0; cc < nb; cc++)
                 g += z->b[(size_t)xs[q] * nb + cc];
-        score += -0.5 * g / (nb * z->share[a]) / nx + 0.1 * (da + (last ? db : 0));
+        score += -z->heavy * g / (nb * z->share[a]) / nx + 0.1 * (da + (last ? db : 0));
     } else {
         score += da + (last ? db : 0);
     }
@@ -141,7 +141,7 @@ static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
  * stale after earlier hops, so labels are checked. Returns 1 when a move
  * was made. */
 static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
-               const int *skip, int nskip)
+               const int *skip, int nskip, int strict)
 {
     regio__dz *z = C->z;
     int cand[HOP_CAND];
@@ -161,7 +161,7 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
             skipped = skip[q2] == x;
         if (skipped)
             continue;
-        double sc = score_set(C, a, b, &x, 1, realign, first, last);
+        double sc = score_set(C, a, b, &x, 1, realign, first, last, NULL);
         /* Keep the HOP_CAND best by score (insertion). */
         if (nc == HOP_CAND && sc >= csc[nc - 1])
             continue;
@@ -190,7 +190,7 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
         for (int q = 0; q < nc; q++) {
             for (int r = q + 1; r < nc; r++) {
                 int xs[2] = {cand[q], cand[r]};
-                double sc = score_set(C, a, b, xs, 2, realign, first, last);
+                double sc = score_set(C, a, b, xs, 2, realign, first, last, NULL);
                 if (sc >= bs2 - 1e-12)
                     continue;
                 if (z->base && !realign) {
@@ -209,6 +209,19 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
                 py = xs[1];
             }
         }
+    }
+    if (strict) {
+        /* Depth-first chains only take moves that leave every territory
+         * no worse than when the chain began. */
+        double pen = 0;
+        if (px >= 0) {
+            int xs[2] = {px, py};
+            score_set(C, a, b, xs, 2, realign, first, last, &pen);
+        } else if (best1 >= 0) {
+            score_set(C, a, b, &best1, 1, realign, first, last, &pen);
+        }
+        if (pen > 1e-12)
+            return 0;
     }
     if (px >= 0) {
         C->undo_node[C->n_undo] = px;
@@ -239,21 +252,17 @@ static void undo_to(chain_ctx *C, int mark)
  * alternatives (best first) are tried before backtracking, within a
  * budget of expansions. Returns 1 with the moves applied when the total
  * violation drops below v0. */
-static int dbg_depth;
 static int chain_dfs(chain_ctx *C, const int *seq, int len, int q, int realign,
                      double v0, int *expansions)
 {
-    if (q > dbg_depth) dbg_depth = q;
-    if (q == len - 1) {
-        if (getenv("DZD")) fprintf(stderr, "    reached end: v=%.5f v0=%.5f\n", regio__dz_viol(C->z), v0);
+    if (q == len - 1)
         return regio__dz_viol(C->z) < v0 - 1e-12;
-    }
     int skip[3], nskip = 0;
     for (int br = 0; br < 3; br++) {
         if (--*expansions < 0)
             return 0;
         int mark = C->n_undo;
-        if (!hop(C, seq[q], seq[q + 1], realign, q == 0, q + 2 == len, skip, nskip))
+        if (!hop(C, seq[q], seq[q + 1], realign, q == 0, q + 2 == len, skip, nskip, 1))
             return 0;
         int moved = C->undo_node[mark];
         if (chain_dfs(C, seq, len, q + 1, realign, v0, expansions))
@@ -315,7 +324,7 @@ static int try_chain(chain_ctx *C, int s, int realign)
         double du = dev_of(z, a, c);
         /* Any territory with some room (surplus) can end the chain; the
          * hops' scores keep it inside the band. */
-        double margin = realign ? 0.9 : 0.5;
+        double margin = realign ? z->margin : 0.5;
         int ok = over ? du < margin * z->tol : du > -margin * z->tol;
         if (!ok || C->dist[a] >= MAX_PATH)
             continue;
@@ -332,13 +341,7 @@ static int try_chain(chain_ctx *C, int s, int realign)
         int fail = 0;
         double m0 = z->moved_units;
         int expansions = realign ? 400 : 60;
-        dbg_depth = 0;
         fail = !chain_dfs(C, seq, len, 0, realign, v0, &expansions);
-        if (getenv("DZD") && realign) {
-            fprintf(stderr, "  s=%d over=%d path:", s, over);
-            for (int q = 0; q < len; q++) fprintf(stderr, " %d(%.4f)", seq[q], dev_of(z, seq[q], 0));
-            fprintf(stderr, " depth=%d fail=%d exp=%d\n", dbg_depth, fail, expansions);
-        }
         double v = regio__dz_viol(z);
         if (!fail && v < v0 - 1e-12) {
             if (!realign)

@@ -93,6 +93,8 @@ typedef struct regio__dz {
     void *progress_ud;
     int cancelled;
     int objective;          /* regio_design_objective: picks the best start */
+    double heavy;           /* realign chains: preference for heavy moves */
+    double margin;          /* realign chains: room a chain end must have (x tol) */
 } regio__dz;
 
 /* Wall clock seconds (monotonic). */

@@ -506,6 +506,9 @@ static double local_search(tsp *s, int keep)
 
 /* ---- construction: greedy edge ----------------------------------------- */
 
+/* Cities a fragment join explores breadth-first before scanning. */
+#define JOIN_BFS_NODES 128
+
 typedef struct gedge {
     double c;
     uint32_t a, b;
@@ -545,7 +548,10 @@ static regio_err greedy(tsp *s)
     uint8_t *vis = regio_calloc(n, 1);
     uint32_t *al = regio_malloc((size_t)n * sizeof *al);
     uint32_t *slot = regio_malloc((size_t)n * sizeof *slot);
-    if (!es || !adj || !par || !deg || !fa || !fb || !vis || !al || !slot)
+    uint32_t *stamp = regio_calloc(n, sizeof *stamp);
+    uint32_t *bfs = regio_malloc(JOIN_BFS_NODES * MAX_K * sizeof *bfs);
+    if (!es || !adj || !par || !deg || !fa || !fb || !vis || !al || !slot ||
+        !stamp || !bfs)
         goto done;
     size_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -601,8 +607,9 @@ static regio_err greedy(tsp *s)
         nf++;
     }
     /* Join: from fragment 0's end b, link to the nearest free end of
-     * another fragment: first among cur's candidates (O(k)), else by a
-     * scan of all live fragments while a budget of 256 n cost evaluations
+     * another fragment: first among cur's candidates (O(k)), else among
+     * the JOIN_BFS_NODES cities nearest to cur in the candidate graph,
+     * else by a scan of all live fragments while a budget of 256 n cost evaluations
      * lasts (then the next live fragment), so degenerate inputs such as
      * thousands of coincident points stay near-linear. par[] is reused as
      * endpoint -> fragment; al[0..left) lists live fragments, slot[] their
@@ -625,6 +632,7 @@ static regio_err greedy(tsp *s)
     uint32_t cur = fb[0], first = fa[0];
     FRAG_REMOVE(0);
     size_t budget = (size_t)256 * n;
+    uint32_t stamp_no = 0;
     while (left > 0) {
         uint32_t bf = UINT32_MAX;
         int bend = 0;
@@ -636,6 +644,33 @@ static regio_err greedy(tsp *s)
                 bc = s->nbc[(size_t)cur * k + r];
                 bf = f;
                 bend = j != fa[f];
+            }
+        }
+        if (bf == UINT32_MAX) {
+            /* Breadth-first over the candidate graph from cur: nearby
+             * cities first, a bounded number of them. */
+            uint32_t qh = 0, qt = 0;
+            stamp_no++;
+            bfs[qt++] = cur;
+            stamp[cur] = stamp_no;
+            while (qh < qt && qh < JOIN_BFS_NODES) {
+                uint32_t x = bfs[qh++];
+                for (uint32_t r = 0; r < k; r++) {
+                    uint32_t j = s->nb[(size_t)x * k + r], f = fr[j];
+                    if (stamp[j] == stamp_no)
+                        continue;
+                    stamp[j] = stamp_no;
+                    if (qt < JOIN_BFS_NODES * MAX_K)
+                        bfs[qt++] = j;
+                    if (f != UINT32_MAX && slot[f] != UINT32_MAX) {
+                        double c = C(s, cur, j);
+                        if (c < bc) {
+                            bc = c;
+                            bf = f;
+                            bend = j != fa[f];
+                        }
+                    }
+                }
             }
         }
         if (bf == UINT32_MAX && budget >= 2 * (size_t)left) {
@@ -689,6 +724,8 @@ done:
     regio_free(vis);
     regio_free(al);
     regio_free(slot);
+    regio_free(stamp);
+    regio_free(bfs);
     return rc;
 }
 
