@@ -7,6 +7,7 @@
 #define REGIO_IMPORT_H
 
 #include "regio/core.h"
+#include "regio/geo.h"
 #include "regio/geocode.h"
 #include "regio/store.h"
 
@@ -65,6 +66,25 @@ regio_err regio_import_accounts(regio_store *s, const char *path,
 regio_err regio_import_reps(regio_store *s, const char *path,
                             const regio_import_opts *opts,
                             regio_import_summary *sum, regio_error *err);
+
+/* Geography units read from a file with their adjacency graph G' (given,
+ * shared borders or Delaunay, plus island links). Owned by the caller:
+ * free with regio_units_loaded_free. */
+typedef struct regio_units_loaded {
+    regio_unitset *units;
+    regio_adj_edge *edges;   /* sorted (a, b), island links included */
+    size_t n_edges;
+    regio_island_report islands;
+} regio_units_loaded;
+
+/* Reads units and derives their adjacency like regio_import_units, without
+ * a store (file mode of design, realign and report). */
+regio_err regio_units_load(const char *path, const regio_units_import_opts *opts,
+                           regio_units_loaded *out, regio_import_summary *sum,
+                           regio_error *err);
+
+/* Frees what regio_units_load returned and zeroes it. Accepts NULL. */
+void regio_units_loaded_free(regio_units_loaded *l);
 
 /* Imports geography units (CSV id,lat,lon|x,y,<measures> or GeoJSON,
  * TopoJSON, Shapefile, GeoPackage), with adjacency given or derived and

@@ -402,6 +402,10 @@ void regio__dz_balance(regio__dz *z, int realign, int max_chains)
         double worst = 0;
         for (int t = 0; t < k; t++) {
             double v = regio__dz_viol_t(z, t);
+            /* Realign may serve short territories first: far deficits then
+             * draw on the big surplus while the budget is still there. */
+            if (realign && z->under_first && v > 0 && dev_of(z, t, 0) < 0)
+                v += 10.0;
             if (!failed[t] && v > worst) {
                 worst = v;
                 s = t;

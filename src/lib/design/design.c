@@ -615,8 +615,9 @@ regio_err regio_design_run(const regio_design_input *in,
             z.budget_weight = params->max_moved_weight * z.wsum;
         /* A fixed schedule of attempts that differ in how chains pick
          * their moves; the best by (violation, moved units) is kept. */
-        static const double heavy[6] = {0.5, 0.25, 1.0, 0.1, 0.5, 0.25};
-        static const double margin[6] = {0.9, 0.9, 0.9, 0.5, 0.5, 0.7};
+        static const double heavy[6] = {0.5, 0.5, 0.25, 1.0, 0.25, 0.1};
+        static const double margin[6] = {0.9, 0.9, 0.9, 0.9, 0.5, 0.7};
+        static const int under_first[6] = {0, 1, 1, 1, 0, 1};
         int attempts = params->n_starts > 0 ? params->n_starts : 6;
         if (attempts > 6)
             attempts = 6;
@@ -627,6 +628,7 @@ regio_err regio_design_run(const regio_design_input *in,
             regio_rng_seed(&z.rng, params->seed * 0x9E3779B97F4A7C15ull + (uint64_t)at);
             z.heavy = heavy[at];
             z.margin = margin[at];
+            z.under_first = under_first[at];
             memcpy(z.label, np.base, (size_t)np.n * sizeof *z.label);
             for (int v = 0; v < np.n; v++)
                 if (np.lock[v] >= 0)

@@ -95,6 +95,7 @@ typedef struct regio__dz {
     int objective;          /* regio_design_objective: picks the best start */
     double heavy;           /* realign chains: preference for heavy moves */
     double margin;          /* realign chains: room a chain end must have (x tol) */
+    int under_first;        /* realign chains: serve short territories first */
 } regio__dz;
 
 /* Wall clock seconds (monotonic). */

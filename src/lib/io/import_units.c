@@ -323,14 +323,15 @@ static regio_err write_units(regio_store *s, const regio_unitset *us, const regi
     return rc;
 }
 
-regio_err regio_import_units(regio_store *s, const char *path, const regio_units_import_opts *o,
-                             regio_import_summary *sum, regio_error *err)
+regio_err regio_units_load(const char *path, const regio_units_import_opts *o,
+                           regio_units_loaded *out, regio_import_summary *sum, regio_error *err)
 {
     static const regio_units_import_opts defaults;
     regio_import_summary local;
     if (!sum)
         sum = &local;
     memset(sum, 0, sizeof *sum);
+    memset(out, 0, sizeof *out);
     if (!o)
         o = &defaults;
     regio_error_clear(err);
@@ -351,10 +352,10 @@ regio_err regio_import_units(regio_store *s, const char *path, const regio_units
         ro.layer = o->layer;
         ro.id_field = o->id_field;
         ro.name_field = o->name_field;
-        regio_units_report rep;
-        memset(&rep, 0, sizeof rep);
         ro.where = o->where;
         ro.skip_empty = o->skip_empty;
+        regio_units_report rep;
+        memset(&rep, 0, sizeof rep);
         rc = regio_units_read_ogr(path, &ro, &us, &rep, err);
         if (!rc) {
             sum->rows = us->n;
@@ -370,11 +371,11 @@ regio_err regio_import_units(regio_store *s, const char *path, const regio_units
         }
     }
     if (rc)
-        goto done;
+        goto fail;
     sum->planar = us->planar;
     if (us->n == 0) {
         rc = regio__file_error(err, REGIO_EDATA, path, "the file holds no units");
-        goto done;
+        goto fail;
     }
     if (o->adjacency_path) {
         rc = read_adjacency_csv(o->adjacency_path, us, &edges, &n_edges, err);
@@ -384,15 +385,7 @@ regio_err regio_import_units(regio_store *s, const char *path, const regio_units
         rc = regio_adjacency_delaunay(us, o->delaunay_max_km, &edges, &n_edges, err);
     }
     if (rc)
-        goto done;
-    for (size_t i = 0; i < n_edges; i++) {
-        if (edges[i].kind == REGIO_ADJ_BORDER)
-            sum->edges_border++;
-        else if (edges[i].kind == REGIO_ADJ_DELAUNAY)
-            sum->edges_delaunay++;
-        else if (edges[i].kind == REGIO_ADJ_GIVEN)
-            sum->edges_given++;
-    }
+        goto fail;
     /* Island links of a previous export are recomputed, not kept. */
     size_t kept = 0;
     for (size_t i = 0; i < n_edges; i++) {
@@ -400,12 +393,18 @@ regio_err regio_import_units(regio_store *s, const char *path, const regio_units
             regio_adj_edge_clear(&edges[i]);
             continue;
         }
+        if (edges[i].kind == REGIO_ADJ_BORDER)
+            sum->edges_border++;
+        else if (edges[i].kind == REGIO_ADJ_DELAUNAY)
+            sum->edges_delaunay++;
+        else
+            sum->edges_given++;
         edges[kept++] = edges[i];
     }
     n_edges = kept;
     rc = regio_adjacency_link_islands(us, &edges, &n_edges, &islands, err);
     if (rc)
-        goto done;
+        goto fail;
     sum->island_links = islands.n_links;
     sum->edges = n_edges;
     for (size_t i = 0; i < islands.n_links && i < 8; i++)
@@ -414,6 +413,46 @@ regio_err regio_import_units(regio_store *s, const char *path, const regio_units
              islands.links[i].b, islands.links[i].dist_km, us->planar ? "units" : "km");
     if (islands.n_links > 8)
         note(sum, "  ... and %zu more island links\n", islands.n_links - 8);
+    out->units = us;
+    out->edges = edges;
+    out->n_edges = n_edges;
+    out->islands = islands;
+    return REGIO_OK;
+fail:
+    if (rc == REGIO_ENOMEM)
+        regio__file_error(err, REGIO_ENOMEM, path, "out of memory");
+    regio_island_report_clear(&islands);
+    regio_adj_edges_free(edges, n_edges);
+    regio_unitset_destroy(us);
+    return rc;
+}
+
+void regio_units_loaded_free(regio_units_loaded *l)
+{
+    if (!l)
+        return;
+    regio_island_report_clear(&l->islands);
+    regio_adj_edges_free(l->edges, l->n_edges);
+    regio_unitset_destroy(l->units);
+    memset(l, 0, sizeof *l);
+}
+
+regio_err regio_import_units(regio_store *s, const char *path, const regio_units_import_opts *o,
+                             regio_import_summary *sum, regio_error *err)
+{
+    static const regio_units_import_opts defaults;
+    regio_import_summary local;
+    if (!sum)
+        sum = &local;
+    if (!o)
+        o = &defaults;
+    regio_units_loaded l;
+    regio_err rc = regio_units_load(path, o, &l, sum, err);
+    if (rc)
+        return rc;
+    regio_unitset *us = l.units;
+    regio_adj_edge *edges = l.edges;
+    size_t n_edges = l.n_edges;
     if ((rc = regio_store_begin(s, err)))
         goto done;
     rc = write_units(s, us, edges, n_edges, sum, err);
@@ -437,8 +476,6 @@ regio_err regio_import_units(regio_store *s, const char *path, const regio_units
 done:
     if (rc == REGIO_ENOMEM)
         regio__file_error(err, REGIO_ENOMEM, path, "out of memory");
-    regio_island_report_clear(&islands);
-    regio_adj_edges_free(edges, n_edges);
-    regio_unitset_destroy(us);
+    regio_units_loaded_free(&l);
     return rc;
 }
