@@ -96,6 +96,27 @@ double regio_dist_cost(const regio_dist *d, size_t i, size_t j);
  * HAVERSINE); i, j < size. */
 double regio_dist_duration(const regio_dist *d, size_t i, size_t j);
 
+/*
+ * Groups exactly coincident points: for coordinate metrics, points with
+ * identical x and y; for matrices no points are grouped. On success *rep
+ * (size entries, allocated with regio_malloc, owned by the caller) maps each
+ * point to the smallest index with the same coordinates, and *n_unique
+ * counts the distinct points. O(n log n).
+ */
+regio_err regio_dist_coincident(const regio_dist *d, uint32_t **rep,
+                                size_t *n_unique, regio_error *err);
+
+/*
+ * Creates a provider over the points idx[0..m) of d, in that order: point r
+ * of the new provider is point idx[r] of d, with the same metric and
+ * options (coordinates or the m x m matrix entries are copied). Indices must
+ * be < size (duplicates allowed); m >= 1. On success *out is owned by the
+ * caller.
+ */
+regio_err regio_dist_create_subset(const regio_dist *d, const uint32_t *idx,
+                                   size_t m, regio_dist **out,
+                                   regio_error *err);
+
 /* Flags for regio_dist_neighbours. */
 enum {
     /* Prefer spatial spread: up to k/4 of the nearest points from each of the

@@ -14,6 +14,8 @@
 #include "regio/store.h"
 #include "regio/import.h"
 #include "regio/export.h"
+#include "regio/design.h"
+#include "regio/design_io.h"
 #include "regio/assign.h"
 
 #endif

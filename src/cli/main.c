@@ -13,6 +13,9 @@
     X(import, "import accounts, reps or geography units into the store")        \
     X(export, "export accounts, reps, units, adjacency or an alignment")        \
     X(assign, "place accounts into geography units")                           \
+    X(design, "partition units into balanced, contiguous, compact territories") \
+    X(realign, "repair an alignment with a disruption budget")                 \
+    X(report, "measure any alignment (balance, contiguity, travel, disruption)") \
     X(summary, "print what the store holds")                                   \
     X(version, "print the version")
 

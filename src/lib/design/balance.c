@@ -415,7 +415,7 @@ void regio__dz_balance(regio__dz *z, int realign, int max_chains)
             break;
         /* The territory graph and member lists go stale slowly (hops
          * re-check labels), so they are rebuilt every few chains. */
-        if (since_rebuild++ % 8 == 0)
+        if (n <= 20000 || since_rebuild++ % 8 == 0)
             rebuild(&C);
         if (try_chain(&C, s, realign)) {
             memset(failed, 0, (size_t)k);

@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct regio_dist {
@@ -603,4 +604,130 @@ regio_err regio_dist_neighbours(const regio_dist *d, size_t k, unsigned flags,
     }
     *out = res;
     return REGIO_OK;
+}
+
+/* ---- coincident points and subsets --------------------------------------- */
+
+typedef struct xyi {
+    double x, y;
+    uint32_t i;
+} xyi;
+
+static int xyi_cmp(const void *a, const void *b)
+{
+    const xyi *p = a, *q = b;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    if (p->y != q->y)
+        return p->y < q->y ? -1 : 1;
+    return (p->i > q->i) - (p->i < q->i);
+}
+
+regio_err regio_dist_coincident(const regio_dist *d, uint32_t **rep,
+                                size_t *n_unique, regio_error *err)
+{
+    if (rep)
+        *rep = NULL;
+    if (!d || !rep || !n_unique) {
+        set_err(err, REGIO_EINVAL, 0, 0, "no provider or outputs given");
+        return REGIO_EINVAL;
+    }
+    size_t n = d->n;
+    uint32_t *r = regio_malloc(n * sizeof *r);
+    if (!r) {
+        set_err(err, REGIO_ENOMEM, 0, 0, "out of memory");
+        return REGIO_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        r[i] = (uint32_t)i;
+    size_t uniq = n;
+    if (d->metric != REGIO_METRIC_MATRIX && n > 1) {
+        xyi *a = regio_malloc(n * sizeof *a);
+        if (!a) {
+            regio_free(r);
+            set_err(err, REGIO_ENOMEM, 0, 0, "out of memory");
+            return REGIO_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            a[i].x = d->x[i];
+            a[i].y = d->y[i];
+            a[i].i = (uint32_t)i;
+        }
+        qsort(a, n, sizeof *a, xyi_cmp);
+        /* Within a run of equal coordinates the first has the smallest
+         * index (the comparator's last key). */
+        for (size_t s0 = 0; s0 < n;) {
+            size_t e = s0 + 1;
+            while (e < n && a[e].x == a[s0].x && a[e].y == a[s0].y) {
+                r[a[e].i] = a[s0].i;
+                uniq--;
+                e++;
+            }
+            s0 = e;
+        }
+        regio_free(a);
+    }
+    *rep = r;
+    *n_unique = uniq;
+    return REGIO_OK;
+}
+
+regio_err regio_dist_create_subset(const regio_dist *d, const uint32_t *idx,
+                                   size_t m, regio_dist **out,
+                                   regio_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!d || !idx || !out || m == 0) {
+        set_err(err, REGIO_EINVAL, 0, 0, "subset needs a provider, m >= 1 "
+                                         "indices and an output");
+        return REGIO_EINVAL;
+    }
+    for (size_t r = 0; r < m; r++)
+        if (idx[r] >= d->n) {
+            set_err(err, REGIO_EINVAL, 0, 0, "subset index out of range");
+            return REGIO_EINVAL;
+        }
+    regio_err rc;
+    if (d->metric != REGIO_METRIC_MATRIX) {
+        double *x = regio_malloc(m * sizeof *x), *y = regio_malloc(m * sizeof *y);
+        rc = REGIO_ENOMEM;
+        if (x && y) {
+            for (size_t r = 0; r < m; r++) {
+                x[r] = d->x[idx[r]];
+                y[r] = d->y[idx[r]];
+            }
+            regio_dist_opts o = {d->metric, d->round_nearest, d->road_factor,
+                                 d->speed_kmh};
+            rc = regio_dist_create_coords(m, x, y, &o, out, err);
+        } else {
+            set_err(err, REGIO_ENOMEM, 0, 0, "out of memory");
+        }
+        regio_free(x);
+        regio_free(y);
+        return rc;
+    }
+    if (m > SIZE_MAX / sizeof(double) / m) {
+        set_err(err, REGIO_EINVAL, 0, 0, "subset too large");
+        return REGIO_EINVAL;
+    }
+    double *c = regio_malloc(m * m * sizeof *c);
+    double *t = d->dur != d->cost ? regio_malloc(m * m * sizeof *t) : NULL;
+    if (!c || (d->dur != d->cost && !t)) {
+        regio_free(c);
+        regio_free(t);
+        set_err(err, REGIO_ENOMEM, 0, 0, "out of memory");
+        return REGIO_ENOMEM;
+    }
+    size_t n = d->n;
+    for (size_t a = 0; a < m; a++)
+        for (size_t b = 0; b < m; b++) {
+            c[a * m + b] = d->cost[(size_t)idx[a] * n + idx[b]];
+            if (t)
+                t[a * m + b] = d->dur[(size_t)idx[a] * n + idx[b]];
+        }
+    rc = regio_dist_create_matrix(m, c, t, out, err);
+    regio_free(c);
+    regio_free(t);
+    return rc;
 }

@@ -933,9 +933,80 @@ static void set_err(regio_error *err, regio_err code, const char *msg)
     snprintf(err->msg, sizeof err->msg, "%s", msg);
 }
 
+static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
+                       uint32_t *tour, double *cost, regio_tsp_stats *stats,
+                       regio_error *err, int dedup_done);
+
+/* Coincident points cost nothing between them, so an optimal tour visits
+ * each group consecutively: solve over one representative per group and
+ * list the copies right after it. Besides shrinking the problem this keeps
+ * the candidate graph connected when thousands of points coincide. Sets
+ * *done when it produced the answer. */
+static regio_err solve_unique(const regio_dist *d, const regio_tsp_params *p,
+                              uint32_t *tour, double *cost,
+                              regio_tsp_stats *stats, regio_error *err,
+                              int *done)
+{
+    uint32_t *rep = NULL, *uidx = NULL, *utour = NULL, *next = NULL;
+    regio_dist *sub = NULL;
+    size_t n = regio_dist_size(d), m = 0;
+    regio_err rc = regio_dist_coincident(d, &rep, &m, err);
+    *done = 0;
+    if (rc || m == n) {
+        regio_free(rep);
+        return rc;
+    }
+    rc = REGIO_ENOMEM;
+    uidx = regio_malloc(m * sizeof *uidx);
+    utour = regio_malloc(m * sizeof *utour);
+    next = regio_malloc(n * sizeof *next);
+    if (!uidx || !utour || !next)
+        goto out;
+    /* Representatives in index order (so point 0 stays first); copies
+     * chained from their representative in index order. */
+    size_t u = 0;
+    for (size_t i = n; i-- > 0;)
+        next[i] = UINT32_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (rep[i] == i)
+            uidx[u++] = (uint32_t)i;
+    for (size_t i = n; i-- > 0;)
+        if (rep[i] != i) {
+            next[i] = next[rep[i]];
+            next[rep[i]] = (uint32_t)i;
+        }
+    if ((rc = regio_dist_create_subset(d, uidx, m, &sub, err)) != REGIO_OK)
+        goto out;
+    double ucost;
+    if ((rc = solve(sub, p, utour, &ucost, stats, err, 1)) != REGIO_OK)
+        goto out;
+    size_t w = 0;
+    for (size_t r = 0; r < m; r++)
+        for (uint32_t x = uidx[utour[r]]; x != UINT32_MAX; x = next[x])
+            tour[w++] = x;
+    *cost = regio_tsp_tour_cost(d, tour, n);
+    *done = 1;
+out:
+    if (rc == REGIO_ENOMEM && err && err->code != REGIO_ENOMEM)
+        set_err(err, rc, "out of memory in the TSP solver");
+    regio_dist_destroy(sub);
+    regio_free(rep);
+    regio_free(uidx);
+    regio_free(utour);
+    regio_free(next);
+    return rc;
+}
+
 regio_err regio_tsp_solve_ex(const regio_dist *d, const regio_tsp_params *p,
                              uint32_t *tour, double *cost,
                              regio_tsp_stats *stats, regio_error *err)
+{
+    return solve(d, p, tour, cost, stats, err, 0);
+}
+
+static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
+                       uint32_t *tour, double *cost, regio_tsp_stats *stats,
+                       regio_error *err, int dedup_done)
 {
     regio_tsp_stats st;
     memset(&st, 0, sizeof st);
@@ -972,6 +1043,12 @@ regio_err regio_tsp_solve_ex(const regio_dist *d, const regio_tsp_params *p,
         if (stats)
             *stats = st;
         return REGIO_OK;
+    }
+    if (!dedup_done) {
+        int done = 0;
+        rc = solve_unique(d, p, tour, cost, stats, err, &done);
+        if (rc || done)
+            return rc;
     }
 
     tsp s;

@@ -1,0 +1,86 @@
+/*
+ * Territory design on files: loads units, adjacency, rep homes, locked
+ * units, targets and baseline alignments into a design problem, and writes
+ * alignments and reports (JSON, CSV, text). Backs `regio design`,
+ * `regio realign` and `regio report`; the server makes the same calls.
+ */
+#ifndef REGIO_DESIGN_IO_H
+#define REGIO_DESIGN_IO_H
+
+#include "regio/core.h"
+#include "regio/design.h"
+#include "regio/import.h"
+
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What to load. Paths may be NULL when not used. */
+typedef struct regio_design_spec {
+    const char *units_path;              /* any units file regio_units_load reads */
+    regio_units_import_opts units_opts;  /* adjacency_path, layer, where, ... */
+    const char *balance;        /* comma-separated measure names (required) */
+    const char *index_weights;  /* comma-separated weights, one per balance measure */
+    const char *travel;         /* travel weight measure; NULL = first balance measure */
+    const char *homes_path;     /* reps: id,lat,lon (or x,y): one territory per rep */
+    const char *locked_path;    /* unit_id,territory */
+    const char *keep_whole;     /* attribute whose equal values stay together */
+    const char *targets_path;   /* territory,share */
+    const char *baseline_path;  /* unit_id,territory: realign start / disruption base */
+    const char *alignment_path; /* unit_id,territory: the labelling to measure (report) */
+    int k;                      /* territories; 0 = from homes, baseline or alignment */
+    double capacity;            /* > 0: k = ceil(total of the first balance measure / capacity) */
+} regio_design_spec;
+
+/* A loaded problem: engine input, the parameters the files define, and
+ * the territory names. Owned by the caller; free with
+ * regio_design_problem_destroy. */
+typedef struct regio_design_problem {
+    regio_units_loaded loaded;
+    regio_design_input in;       /* arrays below, borrowed by in */
+    regio_design_params params;  /* k, balance, travel, targets, homes, locks, groups, baseline */
+    int k;
+    char **territory;            /* k names: rep ids, baseline labels or T01.. */
+    int *alignment;              /* labels of spec.alignment_path, or NULL */
+    char **notes;                /* sentences about the input (k chosen, islands) */
+    size_t n_notes;
+    /* owned storage */
+    double *x_, *y_, *measures_;
+    int *xadj_, *adjncy_, *balance_cols_, *locked_, *groups_, *baseline_;
+    double *weights_, *targets_, *home_x_, *home_y_;
+    const char **unit_ids_;
+    int n_names_;                /* territory names allocated */
+} regio_design_problem;
+
+/* Loads everything the spec names. Errors name the file, line and field. */
+regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
+                                    regio_error *err);
+
+/* Frees a problem. Accepts NULL. */
+void regio_design_problem_destroy(regio_design_problem *p);
+
+/* Writes `unit_id,territory`, one row per unit in input order, to path
+ * atomically (temporary file renamed). */
+regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
+                                       const char *path, regio_error *err);
+
+typedef enum regio_report_format {
+    REGIO_REPORT_JSON,
+    REGIO_REPORT_CSV,
+    REGIO_REPORT_TEXT
+} regio_report_format;
+
+/* Writes the METRICS.md figures of a labelling: per territory and overall,
+ * with disruption and the moved units when a baseline is loaded, and the
+ * run's diagnostics when res is given (NULL for `regio report`). */
+regio_err regio_design_write_report(const regio_design_problem *p, const int *labels,
+                                    const regio_design_report *r,
+                                    const regio_design_result *res, regio_report_format fmt,
+                                    FILE *out, regio_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

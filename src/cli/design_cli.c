@@ -1,0 +1,305 @@
+/*
+ * The common body of `regio design`, `regio realign` and `regio report`:
+ * option parsing, loading the problem through libregio, running the
+ * optimiser or the evaluator, writing the alignment and the report.
+ */
+#include "cli/design_cli.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const usage_text[] = {
+    [DESIGN_CMD_DESIGN] =
+        "usage: regio design --units UNITS [--adjacency ADJ.csv] --k K|auto [--capacity V]\n"
+        "                    --balance COL[,COL...] [--index-weights W[,W...]]\n"
+        "                    [--tolerance T] [--travel COL] [--homes REPS.csv]\n"
+        "                    [--locked LOCKED.csv] [--keep-whole COL] [--targets TARGETS.csv]\n"
+        "                    [--objective travel|diameter] [--seed N] [--time-limit S]\n"
+        "                    --out ALIGNMENT.csv [--report REPORT.json]\n",
+    [DESIGN_CMD_REALIGN] =
+        "usage: regio realign --units UNITS [--adjacency ADJ.csv] --from CURRENT.csv\n"
+        "                     --balance COL[,COL...] [--max-moved F] [--max-moved-weight F]\n"
+        "                     [--tolerance T] [--travel COL] [--locked ...] [--seed N]\n"
+        "                     [--time-limit S] --out ALIGNMENT.csv [--report REPORT.json]\n",
+    [DESIGN_CMD_REPORT] =
+        "usage: regio report --units UNITS [--adjacency ADJ.csv] --alignment A.csv\n"
+        "                    --balance COL[,COL...] [--baseline B.csv] [--travel COL]\n"
+        "                    [--homes REPS.csv] [--targets T.csv] [--tolerance T]\n"
+        "                    [--format json|csv|text] [--out FILE]\n",
+};
+
+static const char *const cmd_name[] = {"design", "realign", "report"};
+
+typedef struct progress_state {
+    struct timespec start;
+    int shown;
+} progress_state;
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static int on_progress(void *ud, double fraction, const char *phase)
+{
+    progress_state *ps = ud;
+    double t = elapsed(&ps->start);
+    if (t >= 1.0) {
+        fprintf(stderr, "\rregio: %3.0f%% %-24.24s %6.1f s", 100 * fraction, phase ? phase : "", t);
+        ps->shown = 1;
+    }
+    return 0;
+}
+
+static int parse_double(const char *opt, const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    if (end == s || *end || !isfinite(*out)) {
+        fprintf(stderr, "regio: %s needs a number, not '%s'\n", opt, s);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_design_main(design_cmd cmd, int argc, char **argv)
+{
+    enum {
+        O_UNITS = 256, O_ADJ, O_LAYER, O_WHERE, O_IDF, O_K, O_CAP, O_BAL, O_IW, O_TOL, O_TRAVEL,
+        O_HOMES, O_LOCKED, O_KEEP, O_TARGETS, O_SEED, O_TIME, O_OUT, O_REPORT, O_OBJ, O_FROM,
+        O_MAXM, O_MAXW, O_ALIGN, O_BASE, O_FORMAT, O_STARTS
+    };
+    static const struct option longopts[] = {
+        {"units", required_argument, 0, O_UNITS},       {"adjacency", required_argument, 0, O_ADJ},
+        {"layer", required_argument, 0, O_LAYER},       {"where", required_argument, 0, O_WHERE},
+        {"id-field", required_argument, 0, O_IDF},      {"k", required_argument, 0, O_K},
+        {"capacity", required_argument, 0, O_CAP},      {"balance", required_argument, 0, O_BAL},
+        {"index-weights", required_argument, 0, O_IW},  {"tolerance", required_argument, 0, O_TOL},
+        {"travel", required_argument, 0, O_TRAVEL},     {"homes", required_argument, 0, O_HOMES},
+        {"locked", required_argument, 0, O_LOCKED},     {"keep-whole", required_argument, 0, O_KEEP},
+        {"targets", required_argument, 0, O_TARGETS},   {"seed", required_argument, 0, O_SEED},
+        {"time-limit", required_argument, 0, O_TIME},   {"out", required_argument, 0, O_OUT},
+        {"report", required_argument, 0, O_REPORT},     {"objective", required_argument, 0, O_OBJ},
+        {"from", required_argument, 0, O_FROM},         {"max-moved", required_argument, 0, O_MAXM},
+        {"max-moved-weight", required_argument, 0, O_MAXW},
+        {"alignment", required_argument, 0, O_ALIGN},   {"baseline", required_argument, 0, O_BASE},
+        {"format", required_argument, 0, O_FORMAT},     {"starts", required_argument, 0, O_STARTS},
+        {"help", no_argument, 0, 'h'},                  {0, 0, 0, 0}};
+    regio_design_spec spec;
+    memset(&spec, 0, sizeof spec);
+    const char *out = NULL, *report = NULL, *format = cmd == DESIGN_CMD_REPORT ? "text" : "json";
+    double tolerance = 0, time_limit = 0, max_moved = 0, max_moved_w = 0;
+    unsigned long long seed = 1;
+    int k_auto = 0, starts = 0;
+    regio_design_objective objective = REGIO_DESIGN_MIN_TRAVEL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_UNITS: spec.units_path = optarg; break;
+        case O_ADJ: spec.units_opts.adjacency_path = optarg; break;
+        case O_LAYER: spec.units_opts.layer = optarg; break;
+        case O_WHERE: spec.units_opts.where = optarg; break;
+        case O_IDF: spec.units_opts.id_field = optarg; break;
+        case O_K:
+            if (!strcmp(optarg, "auto")) {
+                k_auto = 1;
+            } else {
+                char *end;
+                long k = strtol(optarg, &end, 10);
+                if (*end || end == optarg || k < 1 || k > 100000) {
+                    fprintf(stderr, "regio %s: --k takes a positive number or 'auto'\n",
+                            cmd_name[cmd]);
+                    return CLI_USAGE;
+                }
+                spec.k = (int)k;
+            }
+            break;
+        case O_CAP:
+            if (parse_double("--capacity", optarg, &spec.capacity) || spec.capacity <= 0)
+                return CLI_USAGE;
+            break;
+        case O_BAL: spec.balance = optarg; break;
+        case O_IW: spec.index_weights = optarg; break;
+        case O_TOL:
+            if (parse_double("--tolerance", optarg, &tolerance) || tolerance <= 0 || tolerance >= 1)
+                return CLI_USAGE;
+            break;
+        case O_TRAVEL: spec.travel = optarg; break;
+        case O_HOMES: spec.homes_path = optarg; break;
+        case O_LOCKED: spec.locked_path = optarg; break;
+        case O_KEEP: spec.keep_whole = optarg; break;
+        case O_TARGETS: spec.targets_path = optarg; break;
+        case O_SEED: {
+            char *end;
+            seed = strtoull(optarg, &end, 10);
+            if (*end || end == optarg) {
+                fprintf(stderr, "regio %s: --seed takes a non-negative integer\n", cmd_name[cmd]);
+                return CLI_USAGE;
+            }
+            break;
+        }
+        case O_TIME:
+            if (parse_double("--time-limit", optarg, &time_limit) || time_limit < 0)
+                return CLI_USAGE;
+            break;
+        case O_OUT: out = optarg; break;
+        case O_REPORT: report = optarg; break;
+        case O_OBJ:
+            if (!strcmp(optarg, "travel"))
+                objective = REGIO_DESIGN_MIN_TRAVEL;
+            else if (!strcmp(optarg, "diameter"))
+                objective = REGIO_DESIGN_MIN_DIAMETER;
+            else {
+                fprintf(stderr, "regio %s: --objective is travel or diameter\n", cmd_name[cmd]);
+                return CLI_USAGE;
+            }
+            break;
+        case O_FROM: spec.baseline_path = optarg; break;
+        case O_BASE: spec.baseline_path = optarg; break;
+        case O_MAXM:
+            if (parse_double("--max-moved", optarg, &max_moved) || max_moved < 0 || max_moved > 1)
+                return CLI_USAGE;
+            break;
+        case O_MAXW:
+            if (parse_double("--max-moved-weight", optarg, &max_moved_w) || max_moved_w < 0 ||
+                max_moved_w > 1)
+                return CLI_USAGE;
+            break;
+        case O_ALIGN: spec.alignment_path = optarg; break;
+        case O_FORMAT: format = optarg; break;
+        case O_STARTS: starts = atoi(optarg) > 0 ? (int)strtol(optarg, NULL, 10) : 0; break;
+        case 'h': fputs(usage_text[cmd], stdout); return CLI_OK;
+        default: fputs(usage_text[cmd], stderr); return CLI_USAGE;
+        }
+    }
+    const char *missing = !spec.units_path ? "--units" : !spec.balance ? "--balance" : NULL;
+    if (!missing && cmd == DESIGN_CMD_DESIGN && !out)
+        missing = "--out";
+    if (!missing && cmd == DESIGN_CMD_DESIGN && !spec.k && !k_auto && !spec.homes_path)
+        missing = "--k";
+    if (!missing && cmd == DESIGN_CMD_REALIGN && !spec.baseline_path)
+        missing = "--from";
+    if (!missing && cmd == DESIGN_CMD_REALIGN && !out)
+        missing = "--out";
+    if (!missing && cmd == DESIGN_CMD_REPORT && !spec.alignment_path)
+        missing = "--alignment";
+    if (!missing && k_auto && spec.capacity <= 0)
+        missing = "--capacity (with --k auto)";
+    if (missing || optind != argc) {
+        if (missing)
+            fprintf(stderr, "regio %s: %s is required\n", cmd_name[cmd], missing);
+        fputs(usage_text[cmd], stderr);
+        return CLI_USAGE;
+    }
+    regio_report_format fmt;
+    if (!strcmp(format, "json"))
+        fmt = REGIO_REPORT_JSON;
+    else if (!strcmp(format, "csv"))
+        fmt = REGIO_REPORT_CSV;
+    else if (!strcmp(format, "text"))
+        fmt = REGIO_REPORT_TEXT;
+    else {
+        fprintf(stderr, "regio %s: --format is json, csv or text\n", cmd_name[cmd]);
+        return CLI_USAGE;
+    }
+    regio_error err;
+    regio_error_clear(&err);
+    regio_design_problem *p = NULL;
+    regio_err rc = regio_design_problem_load(&spec, &p, &err);
+    if (rc) {
+        cli_print_error(cmd_name[cmd], rc, &err);
+        return CLI_FAIL;
+    }
+    p->params.tolerance = tolerance;
+    p->params.seed = seed;
+    p->params.time_limit_s = time_limit;
+    p->params.objective = objective;
+    p->params.n_starts = starts;
+    p->params.max_moved_units = max_moved;
+    p->params.max_moved_weight = max_moved_w;
+    p->params.realign = cmd == DESIGN_CMD_REALIGN;
+    progress_state ps;
+    clock_gettime(CLOCK_MONOTONIC, &ps.start);
+    ps.shown = 0;
+    p->params.progress = on_progress;
+    p->params.progress_ud = &ps;
+    int status = CLI_OK;
+    if (cmd == DESIGN_CMD_REPORT) {
+        regio_design_report r;
+        memset(&r, 0, sizeof r);
+        rc = regio_design_evaluate(&p->in, &p->params, p->alignment, &r, &err);
+        if (!rc) {
+            FILE *f = out ? fopen(out, "w") : stdout;
+            if (!f) {
+                fprintf(stderr, "regio report: cannot write %s\n", out);
+                rc = REGIO_EIO;
+            } else {
+                rc = regio_design_write_report(p, p->alignment, &r, NULL, fmt, f, &err);
+                if (f != stdout && fclose(f) != 0 && !rc)
+                    rc = REGIO_EIO;
+            }
+        }
+        if (rc)
+            cli_print_error("report", rc, &err);
+        regio_design_report_free(&r);
+        regio_design_problem_destroy(p);
+        return rc ? CLI_FAIL : CLI_OK;
+    }
+    regio_design_result res;
+    memset(&res, 0, sizeof res);
+    rc = regio_design_run(&p->in, &p->params, &res, &err);
+    if (ps.shown)
+        fputc('\n', stderr);
+    if (rc && rc != REGIO_EINFEASIBLE && rc != REGIO_ECANCELLED) {
+        cli_print_error(cmd_name[cmd], rc, &err);
+        regio_design_result_free(&res);
+        regio_design_problem_destroy(p);
+        return CLI_FAIL;
+    }
+    if (rc == REGIO_EINFEASIBLE) {
+        fprintf(stderr, "regio %s: not every constraint could be met; best effort written:\n",
+                cmd_name[cmd]);
+        for (size_t i = 0; i < res.n_diagnostics; i++)
+            fprintf(stderr, "  %s\n", res.diagnostics[i]);
+        status = CLI_FAIL;
+    }
+    regio_err wrc = regio_design_write_alignment(p, res.labels, out, &err);
+    if (!wrc && report) {
+        FILE *f = !strcmp(report, "-") ? stdout : fopen(report, "w");
+        if (!f) {
+            fprintf(stderr, "regio %s: cannot write %s\n", cmd_name[cmd], report);
+            wrc = REGIO_EIO;
+        } else {
+            wrc = regio_design_write_report(p, res.labels, &res.report, &res, fmt, f, &err);
+            if (f != stdout && fclose(f) != 0 && !wrc)
+                wrc = REGIO_EIO;
+        }
+    }
+    if (wrc) {
+        cli_print_error(cmd_name[cmd], wrc, &err);
+        status = CLI_FAIL;
+    } else {
+        const regio_design_report *r = &res.report;
+        fprintf(stderr, "regio %s: %zu units in %d territories; balance", cmd_name[cmd], p->in.n,
+                p->k);
+        for (size_t i = 0; i < p->params.n_balance; i++)
+            fprintf(stderr, " %s %.2f%%", p->in.measure_names[p->params.balance_cols[i]],
+                    100 * r->balance[p->params.balance_cols[i]]);
+        fprintf(stderr, ", non-contiguous %d, travel %.2f %s", r->n_noncontiguous, r->travel_km,
+                p->in.coords == REGIO_COORDS_PLANAR ? "units" : "km");
+        if (r->has_baseline)
+            fprintf(stderr, ", moved %zu units (%.2f%%)", r->moved_units,
+                    100 * r->moved_units_share);
+        fprintf(stderr, "; %.1f s\n", res.seconds);
+    }
+    regio_design_result_free(&res);
+    regio_design_problem_destroy(p);
+    return status;
+}

@@ -1,0 +1,948 @@
+/*
+ * Territory design on files (see regio/design_io.h): turns a units file,
+ * its adjacency and the optional rep homes, locks, targets, groups and
+ * baseline into the engine's arrays, and writes alignments and the
+ * METRICS.md report as JSON, CSV or text.
+ */
+#include "regio/design_io.h"
+
+#include "core/buf.h"
+#include "core/strmap.h"
+#include "io/import_common.h"
+#include "io/table.h"
+#include "regio/fields.h"
+#include "regio/geo.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static regio_err fail(regio_error *err, regio_err code, const char *file, long line,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static regio_err fail(regio_error *err, regio_err code, const char *file, long line,
+                      const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    regio_error_clear(err);
+    err->code = code;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    err->line = line;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static regio_err add_note(regio_design_problem *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static regio_err add_note(regio_design_problem *p, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **nn = regio_realloc(p->notes, (p->n_notes + 1) * sizeof *nn);
+    if (!nn)
+        return REGIO_ENOMEM;
+    p->notes = nn;
+    if (!(nn[p->n_notes] = regio_strdup(buf)))
+        return REGIO_ENOMEM;
+    p->n_notes++;
+    return REGIO_OK;
+}
+
+/* ---- territory names ----------------------------------------------------- */
+
+/* Index of a territory name, or -1. k is small (hundreds): linear. */
+static int territory_index(const regio_design_problem *p, int n_named, const char *name)
+{
+    for (int t = 0; t < n_named; t++)
+        if (!strcmp(p->territory[t], name))
+            return t;
+    return -1;
+}
+
+static regio_err push_name(regio_design_problem *p, int *n_named, int *cap, const char *name)
+{
+    if (*n_named == *cap) {
+        int nc = *cap ? *cap * 2 : 16;
+        char **nt = regio_realloc(p->territory, (size_t)nc * sizeof *nt);
+        if (!nt)
+            return REGIO_ENOMEM;
+        p->territory = nt;
+        *cap = nc;
+    }
+    if (!(p->territory[*n_named] = regio_strdup(name)))
+        return REGIO_ENOMEM;
+    (*n_named)++;
+    p->n_names_ = *n_named;
+    return REGIO_OK;
+}
+
+/* ---- small CSV files ------------------------------------------------------- */
+
+static long find_col(regio__table *t, const char *const *names)
+{
+    const char *const *h = regio__table_header(t);
+    for (size_t i = 0; i < regio__table_ncols(t); i++)
+        for (const char *const *n = names; *n; n++)
+            if (!strcasecmp(regio__trim_view(h[i]), *n))
+                return (long)i;
+    return -1;
+}
+
+typedef regio_err (*pair_cb)(void *ud, regio__table *t, const char *path, const char *a,
+                             const char *b, regio_error *err);
+
+/* Reads two named columns of a CSV, calling cb for each row. */
+static regio_err read_pairs(const char *path, const char *const *a_names,
+                            const char *const *b_names, pair_cb cb, void *ud, regio_error *err)
+{
+    regio__table *t = NULL;
+    regio_err rc = regio__table_open(path, 0, &t, err);
+    if (rc)
+        return rc;
+    long ca = find_col(t, a_names), cb_ = find_col(t, b_names);
+    if (ca < 0 || cb_ < 0) {
+        regio__table_close(t);
+        return fail(err, REGIO_EDATA, path, 1, "the file needs columns %s and %s", a_names[0],
+                    b_names[0]);
+    }
+    for (;;) {
+        int has = 0;
+        if ((rc = regio__table_next(t, &has, err)) || !has)
+            break;
+        char a[256], b[256];
+        regio__copy_trim(a, sizeof a, regio__table_field(t, (size_t)ca));
+        regio__copy_trim(b, sizeof b, regio__table_field(t, (size_t)cb_));
+        if ((rc = cb(ud, t, path, a, b, err)))
+            break;
+    }
+    regio__table_close(t);
+    return rc;
+}
+
+static const char *const unit_cols[] = {"unit_id", "unit", "id", NULL};
+static const char *const terr_cols[] = {"territory", "territory_id", "label", "district", NULL};
+static const char *const share_cols[] = {"share", "target", "weight", NULL};
+
+/* Collects distinct labels of an alignment file (first pass). */
+typedef struct label_ctx {
+    regio_design_problem *p;
+    int *n_named, *cap;
+    int *labels;  /* when set: unit -> label index */
+    long *line_of;/* unit -> line it was given on (duplicates) */
+} label_ctx;
+
+static regio_err collect_label(void *ud, regio__table *t, const char *path, const char *a,
+                               const char *b, regio_error *err)
+{
+    label_ctx *c = ud;
+    if (!*b)
+        return regio__row_error(err, path, t, 0, "unit '%s' has no territory", a);
+    if (territory_index(c->p, *c->n_named, b) < 0)
+        return push_name(c->p, c->n_named, c->cap, b);
+    return REGIO_OK;
+}
+
+static regio_err assign_label(void *ud, regio__table *t, const char *path, const char *a,
+                              const char *b, regio_error *err)
+{
+    label_ctx *c = ud;
+    long u = regio_unitset_find(c->p->loaded.units, a);
+    if (u < 0)
+        return regio__row_error(err, path, t, 0, "unit '%s' is not among the units", a);
+    if (c->line_of[u])
+        return regio__row_error(err, path, t, 0, "unit '%s' is listed twice (first on line %ld)",
+                                a, c->line_of[u]);
+    int ti = territory_index(c->p, *c->n_named, b);
+    if (ti < 0)
+        return regio__row_error(err, path, t, 1, "territory '%s' is not one of the %d territories",
+                                b, c->p->k);
+    c->labels[u] = ti;
+    c->line_of[u] = regio__table_line(t);
+    return REGIO_OK;
+}
+
+/* Reads a full alignment (every unit labelled) into labels[]. */
+static regio_err read_alignment(regio_design_problem *p, const char *path, int *n_named, int *cap,
+                                int *labels, regio_error *err)
+{
+    size_t n = p->loaded.units->n;
+    long *line_of = regio_calloc(n, sizeof *line_of);
+    if (!line_of)
+        return REGIO_ENOMEM;
+    label_ctx c = {p, n_named, cap, labels, line_of};
+    regio_err rc = read_pairs(path, unit_cols, terr_cols, assign_label, &c, err);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!line_of[i])
+            rc = fail(err, REGIO_EDATA, path, 0, "unit '%s' has no territory in the file",
+                      p->loaded.units->units[i].id);
+    regio_free(line_of);
+    return rc;
+}
+
+static regio_err lock_unit(void *ud, regio__table *t, const char *path, const char *a,
+                           const char *b, regio_error *err)
+{
+    label_ctx *c = ud;
+    long u = regio_unitset_find(c->p->loaded.units, a);
+    if (u < 0)
+        return regio__row_error(err, path, t, 0, "unit '%s' is not among the units", a);
+    int ti = territory_index(c->p, c->p->k, b);
+    if (ti < 0)
+        return regio__row_error(err, path, t, 1, "territory '%s' is not one of the %d territories",
+                                b, c->p->k);
+    c->labels[u] = ti;
+    return REGIO_OK;
+}
+
+static regio_err set_target(void *ud, regio__table *t, const char *path, const char *a,
+                            const char *b, regio_error *err)
+{
+    label_ctx *c = ud;
+    int ti = territory_index(c->p, c->p->k, a);
+    if (ti < 0)
+        return regio__row_error(err, path, t, 0, "territory '%s' is not one of the %d territories",
+                                a, c->p->k);
+    double v;
+    int empty;
+    if (regio__parse_cell_number(b, &v, &empty) || empty || v <= 0)
+        return regio__row_error(err, path, t, 1, "share '%s' is not a positive number", b);
+    c->p->targets_[ti] = v;
+    return REGIO_OK;
+}
+
+/* ---- homes ------------------------------------------------------------------ */
+
+static regio_err read_homes(regio_design_problem *p, const char *path, int *n_named, int *cap,
+                            regio_error *err)
+{
+    regio__table *t = NULL;
+    regio_header_map *map = NULL;
+    regio_err rc = regio__table_open(path, 0, &t, err);
+    if (rc)
+        return rc;
+    rc = regio_header_map_build(REGIO_ENTITY_REP, regio__table_header(t), regio__table_ncols(t),
+                                NULL, 0, &map, err);
+    if (rc) {
+        regio__error_set_file(err, path, 1);
+        regio__table_close(t);
+        return rc;
+    }
+    long cid = regio_header_map_column_of(map, REGIO_F_ID);
+    long clat = regio_header_map_column_of(map, REGIO_F_LAT);
+    long clon = regio_header_map_column_of(map, REGIO_F_LON);
+    if (clat < 0 || clon < 0) {
+        rc = fail(err, REGIO_EDATA, path, 1, "rep homes need coordinate columns lat,lon (or x,y)");
+        goto done;
+    }
+    size_t cap_h = 0, n_h = 0;
+    for (;;) {
+        int has = 0;
+        if ((rc = regio__table_next(t, &has, err)) || !has)
+            break;
+        char id[256];
+        regio__copy_trim(id, sizeof id, regio__table_field(t, (size_t)cid));
+        double lat, lon;
+        int e1, e2;
+        if (!*id) {
+            rc = regio__row_error(err, path, t, (size_t)cid, "the rep id is empty");
+            break;
+        }
+        if (regio__parse_cell_number(regio__table_field(t, (size_t)clat), &lat, &e1) || e1 ||
+            regio__parse_cell_number(regio__table_field(t, (size_t)clon), &lon, &e2) || e2) {
+            rc = regio__row_error(err, path, t, (size_t)clat,
+                                  "rep '%s' needs a home: lat and lon must be numbers", id);
+            break;
+        }
+        if (territory_index(p, *n_named, id) >= 0) {
+            rc = regio__row_error(err, path, t, (size_t)cid, "rep '%s' appears twice", id);
+            break;
+        }
+        if ((rc = push_name(p, n_named, cap, id)))
+            break;
+        if (n_h == cap_h) {
+            cap_h = cap_h ? cap_h * 2 : 32;
+            double *hx = regio_realloc(p->home_x_, cap_h * sizeof *hx);
+            if (!hx) {
+                rc = REGIO_ENOMEM;
+                break;
+            }
+            p->home_x_ = hx;
+            double *hy = regio_realloc(p->home_y_, cap_h * sizeof *hy);
+            if (!hy) {
+                rc = REGIO_ENOMEM;
+                break;
+            }
+            p->home_y_ = hy;
+        }
+        p->home_x_[n_h] = lon;
+        p->home_y_[n_h] = lat;
+        n_h++;
+    }
+    if (!rc && n_h == 0)
+        rc = fail(err, REGIO_EDATA, path, 0, "the homes file lists no rep");
+done:
+    regio_header_map_destroy(map);
+    regio__table_close(t);
+    return rc;
+}
+
+/* ---- measures ------------------------------------------------------------- */
+
+static int measure_index(const regio_unitset *us, const char *name)
+{
+    for (size_t i = 0; i < us->n_measures; i++)
+        if (!strcmp(us->measure_names[i], name))
+            return (int)i;
+    return -1;
+}
+
+static regio_err unknown_measure(const regio_unitset *us, const char *path, const char *name,
+                                 regio_error *err)
+{
+    regio__buf b;
+    regio__buf_init(&b, 4096);
+    for (size_t i = 0; i < us->n_measures; i++)
+        regio__buf_printf(&b, "%s%s", i ? ", " : "", us->measure_names[i]);
+    regio_err rc = fail(err, REGIO_EDATA, path, 0, "no measure '%s' in the units (measures: %s)",
+                        name, b.data ? b.data : "none");
+    regio__buf_free(&b);
+    return rc;
+}
+
+/* Parses "a,b,c" into measure indexes. */
+static regio_err parse_balance(regio_design_problem *p, const char *path, const char *list,
+                               regio_error *err)
+{
+    const regio_unitset *us = p->loaded.units;
+    size_t cap = 1;
+    for (const char *c = list; *c; c++)
+        cap += *c == ',';
+    p->balance_cols_ = regio_calloc(cap, sizeof *p->balance_cols_);
+    if (!p->balance_cols_)
+        return REGIO_ENOMEM;
+    size_t n = 0;
+    const char *s = list;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        char name[256];
+        if (len >= sizeof name)
+            len = sizeof name - 1;
+        memcpy(name, s, len);
+        name[len] = '\0';
+        regio__copy_trim(name, sizeof name, name);
+        if (*name) {
+            int mi = measure_index(us, name);
+            if (mi < 0)
+                return unknown_measure(us, path, name, err);
+            p->balance_cols_[n++] = mi;
+        }
+        s = e ? e + 1 : s + len;
+    }
+    if (n == 0)
+        return fail(err, REGIO_EINVAL, NULL, 0, "--balance names no measure");
+    p->params.balance_cols = p->balance_cols_;
+    p->params.n_balance = n;
+    return REGIO_OK;
+}
+
+static regio_err parse_weights(regio_design_problem *p, const char *list, regio_error *err)
+{
+    size_t n = p->params.n_balance;
+    p->weights_ = regio_calloc(n, sizeof *p->weights_);
+    if (!p->weights_)
+        return REGIO_ENOMEM;
+    size_t i = 0;
+    const char *s = list;
+    while (*s && i < n) {
+        char *end;
+        double w = strtod(s, &end);
+        if (end == s || !isfinite(w) || w < 0)
+            return fail(err, REGIO_EINVAL, NULL, 0, "--index-weights: '%s' is not a weight", s);
+        p->weights_[i++] = w;
+        s = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+            return fail(err, REGIO_EINVAL, NULL, 0, "--index-weights: unexpected '%s'", end);
+    }
+    if (i != n || *s)
+        return fail(err, REGIO_EINVAL, NULL, 0,
+                    "--index-weights needs exactly one weight per --balance measure (%zu)", n);
+    p->params.index_weights = p->weights_;
+    return REGIO_OK;
+}
+
+/* ---- load ---------------------------------------------------------------- */
+
+regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
+                                    regio_error *err)
+{
+    *out = NULL;
+    regio_error_clear(err);
+    if (!spec->units_path || !spec->balance)
+        return fail(err, REGIO_EINVAL, NULL, 0, "a units file and --balance are required");
+    regio_design_problem *p = regio_calloc(1, sizeof *p);
+    if (!p)
+        return REGIO_ENOMEM;
+    regio_design_params_init(&p->params);
+    regio_import_summary sum;
+    regio_err rc = regio_units_load(spec->units_path, &spec->units_opts, &p->loaded, &sum, err);
+    if (rc)
+        goto fail_;
+    const regio_unitset *us = p->loaded.units;
+    size_t n = us->n, m = us->n_measures;
+    if (m == 0) {
+        rc = fail(err, REGIO_EDATA, spec->units_path, 0,
+                  "the units have no numeric measure to balance");
+        goto fail_;
+    }
+    for (size_t i = 0; i < p->loaded.islands.n_links; i++)
+        if ((rc = add_note(p, "island %s linked to %s (%.1f %s)", p->loaded.islands.links[i].a,
+                           p->loaded.islands.links[i].b, p->loaded.islands.links[i].dist_km,
+                           us->planar ? "units" : "km")))
+            goto fail_;
+    /* Coordinates, measures, ids. */
+    p->x_ = regio_malloc(n * sizeof *p->x_);
+    p->y_ = regio_malloc(n * sizeof *p->y_);
+    p->measures_ = regio_malloc(n * m * sizeof *p->measures_);
+    p->unit_ids_ = regio_malloc(n * sizeof *p->unit_ids_);
+    if (!p->x_ || !p->y_ || !p->measures_ || !p->unit_ids_) {
+        rc = REGIO_ENOMEM;
+        goto fail_;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const regio_unit *u = &us->units[i];
+        p->x_[i] = u->lon;
+        p->y_[i] = u->lat;
+        p->unit_ids_[i] = u->id;
+        for (size_t c = 0; c < m; c++) {
+            double v = regio_attrs_num(u->attrs, u->n_attrs, us->measure_names[c]);
+            p->measures_[i * m + c] = isnan(v) ? 0 : v;
+        }
+    }
+    /* Adjacency G' as CSR. */
+    size_t ne = p->loaded.n_edges;
+    int *ea = regio_malloc((ne ? ne : 1) * sizeof *ea);
+    int *eb = regio_malloc((ne ? ne : 1) * sizeof *eb);
+    if (!ea || !eb) {
+        regio_free(ea);
+        regio_free(eb);
+        rc = REGIO_ENOMEM;
+        goto fail_;
+    }
+    for (size_t e = 0; e < ne; e++) {
+        ea[e] = (int)regio_unitset_find(us, p->loaded.edges[e].a);
+        eb[e] = (int)regio_unitset_find(us, p->loaded.edges[e].b);
+    }
+    rc = regio_design_csr_from_edges(n, ea, eb, ne, &p->xadj_, &p->adjncy_);
+    regio_free(ea);
+    regio_free(eb);
+    if (rc)
+        goto fail_;
+    p->in.n = n;
+    p->in.coords = us->planar ? REGIO_COORDS_PLANAR : REGIO_COORDS_LATLON;
+    p->in.x = p->x_;
+    p->in.y = p->y_;
+    p->in.m = m;
+    p->in.measures = p->measures_;
+    p->in.measure_names = (const char *const *)us->measure_names;
+    p->in.unit_ids = p->unit_ids_;
+    p->in.xadj = p->xadj_;
+    p->in.adjncy = p->adjncy_;
+    /* Measures to balance and to weigh travel by. */
+    if ((rc = parse_balance(p, spec->units_path, spec->balance, err)))
+        goto fail_;
+    if (spec->index_weights && (rc = parse_weights(p, spec->index_weights, err)))
+        goto fail_;
+    if (spec->travel) {
+        int ti = measure_index(us, spec->travel);
+        if (ti < 0) {
+            rc = unknown_measure(us, spec->units_path, spec->travel, err);
+            goto fail_;
+        }
+        p->params.travel_col = ti;
+    }
+    /* Territories: rep homes, else the labels of a baseline or alignment. */
+    int n_named = 0, cap = 0;
+    label_ctx lc = {p, &n_named, &cap, NULL, NULL};
+    if (spec->homes_path) {
+        if ((rc = read_homes(p, spec->homes_path, &n_named, &cap, err)))
+            goto fail_;
+        p->params.home_x = p->home_x_;
+        p->params.home_y = p->home_y_;
+    }
+    const char *labelled = spec->baseline_path ? spec->baseline_path : spec->alignment_path;
+    int from_homes = n_named;
+    if (labelled && !from_homes) {
+        if ((rc = read_pairs(labelled, unit_cols, terr_cols, collect_label, &lc, err)))
+            goto fail_;
+        /* Sorted names: the labels' order must not depend on row order. */
+        for (int a = 1; a < n_named; a++)
+            for (int b = a; b > 0 && strcmp(p->territory[b - 1], p->territory[b]) > 0; b--) {
+                char *tmp = p->territory[b];
+                p->territory[b] = p->territory[b - 1];
+                p->territory[b - 1] = tmp;
+            }
+    }
+    int k = spec->k;
+    if (spec->capacity > 0) {
+        double total = 0;
+        int c0 = p->params.balance_cols[0];
+        for (size_t i = 0; i < n; i++)
+            total += p->measures_[i * m + (size_t)c0];
+        k = (int)ceil(total / spec->capacity - 1e-9);
+        if (k < 1)
+            k = 1;
+        if ((rc = add_note(p, "k = %d: total %s %.6g / capacity %.6g per territory, rounded up", k,
+                           us->measure_names[c0], total, spec->capacity)))
+            goto fail_;
+    }
+    if (k <= 0)
+        k = n_named;
+    if (k <= 0) {
+        rc = fail(err, REGIO_EINVAL, NULL, 0,
+                  "the number of territories is unknown: give --k, --homes or --capacity");
+        goto fail_;
+    }
+    if (from_homes && k != from_homes) {
+        rc = fail(err, REGIO_EINVAL, spec->homes_path, 0,
+                  "--k %d conflicts with the %d reps of the homes file (one territory per rep)", k,
+                  from_homes);
+        goto fail_;
+    }
+    if (n_named > k) {
+        rc = fail(err, REGIO_EDATA, labelled, 0,
+                  "the file uses %d territories but --k is %d", n_named, k);
+        goto fail_;
+    }
+    if ((size_t)k > n) {
+        rc = fail(err, REGIO_EINVAL, NULL, 0, "--k %d exceeds the %zu units", k, n);
+        goto fail_;
+    }
+    /* Unnamed territories get T01, T02, ... (skipping names in use). */
+    int width = k >= 100 ? 3 : 2;
+    for (int next = 1; n_named < k; next++) {
+        char name[32];
+        snprintf(name, sizeof name, "T%0*d", width, next);
+        if (territory_index(p, n_named, name) < 0 && (rc = push_name(p, &n_named, &cap, name)))
+            goto fail_;
+    }
+    p->k = k;
+    p->params.k = k;
+    /* Baseline / alignment labels. */
+    if (spec->baseline_path) {
+        p->baseline_ = regio_malloc(n * sizeof *p->baseline_);
+        if (!p->baseline_ ||
+            (rc = read_alignment(p, spec->baseline_path, &n_named, &cap, p->baseline_, err)))
+            goto fail_nomem;
+        p->params.baseline = p->baseline_;
+    }
+    if (spec->alignment_path) {
+        p->alignment = regio_malloc(n * sizeof *p->alignment);
+        if (!p->alignment ||
+            (rc = read_alignment(p, spec->alignment_path, &n_named, &cap, p->alignment, err)))
+            goto fail_nomem;
+    }
+    if (spec->locked_path) {
+        p->locked_ = regio_malloc(n * sizeof *p->locked_);
+        if (!p->locked_) {
+            rc = REGIO_ENOMEM;
+            goto fail_;
+        }
+        for (size_t i = 0; i < n; i++)
+            p->locked_[i] = -1;
+        lc.labels = p->locked_;
+        if ((rc = read_pairs(spec->locked_path, unit_cols, terr_cols, lock_unit, &lc, err)))
+            goto fail_;
+        p->params.locked = p->locked_;
+    }
+    if (spec->targets_path) {
+        p->targets_ = regio_calloc((size_t)k, sizeof *p->targets_);
+        if (!p->targets_) {
+            rc = REGIO_ENOMEM;
+            goto fail_;
+        }
+        if ((rc = read_pairs(spec->targets_path, terr_cols, share_cols, set_target, &lc, err)))
+            goto fail_;
+        double sum_s = 0;
+        for (int t = 0; t < k; t++) {
+            if (p->targets_[t] <= 0) {
+                rc = fail(err, REGIO_EDATA, spec->targets_path, 0,
+                          "territory '%s' has no share in the targets file", p->territory[t]);
+                goto fail_;
+            }
+            sum_s += p->targets_[t];
+        }
+        if (fabs(sum_s - 1) > 1e-9 &&
+            (rc = add_note(p, "target shares sum to %.6g; they were scaled to sum to 1", sum_s)))
+            goto fail_;
+        p->params.target_shares = p->targets_;
+    }
+    if (spec->keep_whole) {
+        p->groups_ = regio_malloc(n * sizeof *p->groups_);
+        regio__strmap *g = regio__strmap_create(n);
+        if (!p->groups_ || !g) {
+            regio__strmap_destroy(g);
+            rc = REGIO_ENOMEM;
+            goto fail_;
+        }
+        size_t seen = 0;
+        for (size_t i = 0; i < n && !rc; i++) {
+            const regio_unit *u = &us->units[i];
+            const char *v = NULL;
+            for (size_t a = 0; a < u->n_attrs; a++)
+                if (!strcmp(u->attrs[a].key, spec->keep_whole))
+                    v = u->attrs[a].text;
+            p->groups_[i] = -1;
+            if (!v)
+                continue;
+            seen++;
+            int found;
+            long val;
+            rc = regio__strmap_put(g, v, (long)regio__strmap_size(g), &found, &val);
+            p->groups_[i] = found ? (int)val : (int)regio__strmap_size(g) - 1;
+        }
+        regio__strmap_destroy(g);
+        if (rc)
+            goto fail_;
+        if (seen == 0) {
+            rc = fail(err, REGIO_EDATA, spec->units_path, 0,
+                      "--keep-whole: no unit has an attribute '%s'", spec->keep_whole);
+            goto fail_;
+        }
+        p->params.groups = p->groups_;
+    }
+    *out = p;
+    return REGIO_OK;
+fail_nomem:
+    if (!rc)
+        rc = REGIO_ENOMEM;
+fail_:
+    if (rc == REGIO_ENOMEM && err && !err->msg[0])
+        fail(err, REGIO_ENOMEM, NULL, 0, "out of memory");
+    regio_design_problem_destroy(p);
+    return rc;
+}
+
+void regio_design_problem_destroy(regio_design_problem *p)
+{
+    if (!p)
+        return;
+    for (int t = 0; p->territory && t < p->n_names_; t++)
+        regio_free(p->territory[t]);
+    regio_free(p->territory);
+    for (size_t i = 0; i < p->n_notes; i++)
+        regio_free(p->notes[i]);
+    regio_free(p->notes);
+    regio_free(p->alignment);
+    regio_free(p->x_);
+    regio_free(p->y_);
+    regio_free(p->measures_);
+    regio_free(p->xadj_);
+    regio_free(p->adjncy_);
+    regio_free(p->balance_cols_);
+    regio_free(p->locked_);
+    regio_free(p->groups_);
+    regio_free(p->baseline_);
+    regio_free(p->weights_);
+    regio_free(p->targets_);
+    regio_free(p->home_x_);
+    regio_free(p->home_y_);
+    regio_free(p->unit_ids_);
+    regio_units_loaded_free(&p->loaded);
+    regio_free(p);
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static regio_err write_atomic(const char *path, const regio__buf *b, regio_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f && (!b->len || fwrite(b->data, 1, b->len, f) == b->len);
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok && rename(tmp, path) == 0)
+        return REGIO_OK;
+    remove(tmp);
+    return fail(err, REGIO_EIO, path, 0, "cannot write the file");
+}
+
+regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
+                                       const char *path, regio_error *err)
+{
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    regio_err rc = regio__buf_puts(&b, "unit_id,territory\n");
+    const regio_unitset *us = p->loaded.units;
+    for (size_t i = 0; i < us->n && !rc; i++) {
+        rc = regio__buf_csv_field(&b, us->units[i].id, ',');
+        if (!rc)
+            rc = regio__buf_putc(&b, ',');
+        if (!rc)
+            rc = regio__buf_csv_field(&b, labels[i] >= 0 && labels[i] < p->k
+                                              ? p->territory[labels[i]] : "", ',');
+        if (!rc)
+            rc = regio__buf_putc(&b, '\n');
+    }
+    if (!rc)
+        rc = path && strcmp(path, "-") ? write_atomic(path, &b, err)
+                                       : (fwrite(b.data, 1, b.len, stdout) == b.len ? REGIO_OK
+                                                                                   : REGIO_EIO);
+    regio__buf_free(&b);
+    return rc;
+}
+
+#define P(...)                                                                 \
+    do {                                                                       \
+        if (!rc)                                                               \
+            rc = regio__buf_printf(b, __VA_ARGS__);                            \
+    } while (0)
+#define NUM(v)                                                                 \
+    do {                                                                       \
+        if (!rc)                                                               \
+            rc = regio__buf_num(b, (v));                                       \
+    } while (0)
+#define STR(s)                                                                 \
+    do {                                                                       \
+        if (!rc)                                                               \
+            rc = regio__buf_json_str(b, (s));                                  \
+    } while (0)
+
+static int is_balanced(const regio_design_problem *p, size_t c)
+{
+    for (size_t i = 0; i < p->params.n_balance; i++)
+        if ((size_t)p->params.balance_cols[i] == c)
+            return 1;
+    return 0;
+}
+
+static regio_err report_json(const regio_design_problem *p, const int *labels,
+                             const regio_design_report *r, const regio_design_result *res,
+                             regio__buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    size_t m = p->in.m;
+    P("{\n  \"units\": %zu,\n  \"k\": %d,\n  \"tolerance\": ", us->n, p->k);
+    NUM(p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE);
+    P(",\n  \"balanced_measures\": [");
+    for (size_t i = 0; i < p->params.n_balance; i++) {
+        P(i ? ", " : "");
+        STR(us->measure_names[p->params.balance_cols[i]]);
+    }
+    P("],\n  \"balance\": {");
+    for (size_t c = 0; c < m; c++) {
+        P(c ? ", " : "");
+        STR(us->measure_names[c]);
+        P(": ");
+        NUM(r->balance[c]);
+    }
+    P("},\n  \"fairness\": {");
+    for (size_t c = 0; c < m; c++) {
+        P(c ? ", " : "");
+        STR(us->measure_names[c]);
+        P(": {\"cv\": ");
+        NUM(r->cv[c]);
+        P(", \"gini\": ");
+        NUM(r->gini[c]);
+        P(", \"within_5pct\": ");
+        NUM(r->within5[c]);
+        P(", \"within_15pct\": ");
+        NUM(r->within15[c]);
+        P("}");
+    }
+    P("},\n  \"travel_km\": ");
+    NUM(r->travel_km);
+    P(",\n  \"max_diameter\": ");
+    NUM(r->max_diameter);
+    P(",\n  \"non_contiguous\": %d,\n  \"empty\": %d,\n  \"islands_linked\": %zu,\n",
+      r->n_noncontiguous, r->n_empty, p->loaded.islands.n_links);
+    P("  \"island_links\": [");
+    for (size_t i = 0; i < p->loaded.islands.n_links; i++) {
+        P(i ? ", " : "");
+        P("{\"a\": ");
+        STR(p->loaded.islands.links[i].a);
+        P(", \"b\": ");
+        STR(p->loaded.islands.links[i].b);
+        P(", \"distance\": ");
+        NUM(p->loaded.islands.links[i].dist_km);
+        P("}");
+    }
+    P("],\n");
+    if (r->has_baseline) {
+        P("  \"disruption\": {\"units_moved\": %zu, \"units_share\": ", r->moved_units);
+        NUM(r->moved_units_share);
+        P(", \"weight_share\": ");
+        NUM(r->moved_weight_share);
+        P("},\n");
+    }
+    P("  \"territories\": [\n");
+    for (int t = 0; t < p->k; t++) {
+        const regio_design_territory *tt = &r->territories[t];
+        P("    {\"territory\": ");
+        STR(p->territory[t]);
+        P(", \"units\": %zu, \"totals\": {", tt->n_units);
+        for (size_t c = 0; c < m; c++) {
+            P(c ? ", " : "");
+            STR(us->measure_names[c]);
+            P(": ");
+            NUM(tt->totals[c]);
+        }
+        P("}, \"deviation\": {");
+        for (size_t c = 0; c < m; c++) {
+            P(c ? ", " : "");
+            STR(us->measure_names[c]);
+            P(": ");
+            NUM(tt->dev[c]);
+        }
+        P("}, \"travel_km\": ");
+        NUM(tt->travel_km);
+        P(", \"diameter\": ");
+        NUM(tt->diameter);
+        P(", \"contiguous\": %s, \"components\": %d, \"centre\": ",
+          tt->contiguous ? "true" : "false", tt->n_components);
+        if (tt->centre >= 0)
+            STR(us->units[tt->centre].id);
+        else
+            P("null");
+        P("}%s\n", t + 1 < p->k ? "," : "");
+    }
+    P("  ]");
+    if (r->has_baseline && p->params.baseline) {
+        P(",\n  \"moved\": [");
+        size_t shown = 0;
+        for (size_t i = 0; i < us->n; i++) {
+            if (labels[i] == p->params.baseline[i])
+                continue;
+            P(shown++ ? ",\n    " : "\n    ");
+            P("{\"unit\": ");
+            STR(us->units[i].id);
+            P(", \"from\": ");
+            STR(p->territory[p->params.baseline[i]]);
+            P(", \"to\": ");
+            STR(p->territory[labels[i]]);
+            P(", \"measures\": {");
+            for (size_t c = 0; c < m; c++) {
+                P(c ? ", " : "");
+                STR(us->measure_names[c]);
+                P(": ");
+                NUM(p->measures_[i * m + c]);
+            }
+            P("}}");
+        }
+        P("]");
+    }
+    if (res) {
+        P(",\n  \"diagnostics\": [");
+        for (size_t i = 0; i < res->n_diagnostics; i++) {
+            P(i ? ",\n    " : "\n    ");
+            STR(res->diagnostics[i]);
+        }
+        P("],\n  \"seconds\": ");
+        NUM(res->seconds);
+        P(",\n  \"starts\": %d,\n  \"stopped_by_time\": %s", res->starts_done,
+          res->stopped_by_time ? "true" : "false");
+    }
+    P(",\n  \"notes\": [");
+    for (size_t i = 0; i < p->n_notes; i++) {
+        P(i ? ", " : "");
+        STR(p->notes[i]);
+    }
+    P("]\n}\n");
+    (void)is_balanced;
+    return rc;
+}
+
+static regio_err report_csv(const regio_design_problem *p, const regio_design_report *r,
+                            regio__buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    size_t m = p->in.m;
+    P("territory,units");
+    for (size_t c = 0; c < m; c++)
+        P(",%s,%s_dev", us->measure_names[c], us->measure_names[c]);
+    P(",travel_km,diameter,contiguous,components\n");
+    for (int t = 0; t < p->k; t++) {
+        const regio_design_territory *tt = &r->territories[t];
+        if (!rc)
+            rc = regio__buf_csv_field(b, p->territory[t], ',');
+        P(",%zu", tt->n_units);
+        for (size_t c = 0; c < m; c++) {
+            P(",");
+            NUM(tt->totals[c]);
+            P(",");
+            NUM(tt->dev[c]);
+        }
+        P(",");
+        NUM(tt->travel_km);
+        P(",");
+        NUM(tt->diameter);
+        P(",%d,%d\n", tt->contiguous, tt->n_components);
+    }
+    return rc;
+}
+
+static regio_err report_text(const regio_design_problem *p, const regio_design_report *r,
+                             const regio_design_result *res, regio__buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    size_t m = p->in.m;
+    P("%zu units in %d territories (tolerance %.1f%%)\n", us->n, p->k,
+      100 * (p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE));
+    for (size_t c = 0; c < m; c++)
+        P("  %-16s balance %7.3f%%  cv %.4f  gini %.4f  within 5%% %5.1f%%  within 15%% %5.1f%%%s\n",
+          us->measure_names[c], 100 * r->balance[c], r->cv[c], r->gini[c], 100 * r->within5[c],
+          100 * r->within15[c], is_balanced(p, c) ? "  (balanced)" : "");
+    P("  travel %.3f %s, non-contiguous territories %d, empty %d, island links %zu\n",
+      r->travel_km, us->planar ? "units" : "km", r->n_noncontiguous, r->n_empty,
+      p->loaded.islands.n_links);
+    if (r->has_baseline)
+        P("  disruption: %zu units moved (%.2f%% of units, %.2f%% of weight)\n", r->moved_units,
+          100 * r->moved_units_share, 100 * r->moved_weight_share);
+    P("\n%-12s %6s", "territory", "units");
+    for (size_t c = 0; c < m; c++)
+        P(" %14.14s %8s", us->measure_names[c], "dev%");
+    P(" %10s %s\n", "travel", "contiguous");
+    for (int t = 0; t < p->k; t++) {
+        const regio_design_territory *tt = &r->territories[t];
+        P("%-12.12s %6zu", p->territory[t], tt->n_units);
+        for (size_t c = 0; c < m; c++)
+            P(" %14.6g %+8.2f", tt->totals[c], 100 * tt->dev[c]);
+        P(" %10.2f %s\n", tt->travel_km, tt->contiguous ? "yes" : "NO");
+    }
+    if (res)
+        for (size_t i = 0; i < res->n_diagnostics; i++)
+            P("note: %s\n", res->diagnostics[i]);
+    for (size_t i = 0; i < p->n_notes; i++)
+        P("note: %s\n", p->notes[i]);
+    return rc;
+}
+
+regio_err regio_design_write_report(const regio_design_problem *p, const int *labels,
+                                    const regio_design_report *r,
+                                    const regio_design_result *res, regio_report_format fmt,
+                                    FILE *out, regio_error *err)
+{
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    regio_err rc = fmt == REGIO_REPORT_JSON  ? report_json(p, labels, r, res, &b)
+                   : fmt == REGIO_REPORT_CSV ? report_csv(p, r, &b)
+                                             : report_text(p, r, res, &b);
+    if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+        rc = fail(err, REGIO_EIO, NULL, 0, "cannot write the report");
+    regio__buf_free(&b);
+    return rc;
+}
