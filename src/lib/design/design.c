@@ -545,10 +545,10 @@ static void realign_attempt(regio__dz *z)
         regio__dz_return_home(z);
         while (regio__dz_viol(z) > 0 && regio__dz_exchange(z) > 0)
             ;
-        for (int radius = 2; radius <= 8 && regio__dz_viol(z) > 0 && !regio__dz_stop(z); radius += 2)
+        for (int radius = 2; radius <= 6 && regio__dz_viol(z) > 0 && !regio__dz_stop(z); radius += 2)
             for (int t = 0; t < z->k; t++)
                 if (regio__dz_viol_t(z, t) > 0)
-                    regio__dz_lns(z, t, radius, 50, 1);
+                    regio__dz_lns(z, t, radius, 30, 1);
         regio__dz_return_home(z);
         if ((regio__dz_viol(z) >= v0 - 1e-12 && z->moved_units >= m0) || regio__dz_stop(z))
             break;

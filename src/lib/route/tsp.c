@@ -35,7 +35,6 @@
 #include <string.h>
 #include <time.h>
 
-#define EPS 1e-9
 #define MAX_K 16
 #define MAX_DEPTH 64
 /* LK depth: levels searched with backtracking while the tour is not yet
@@ -73,6 +72,10 @@ typedef struct tsp {
     uint8_t *inchain; /* per city: how many chain edges touch it */
     int max_depth, ext_depth;
     uint32_t maxrev;
+    /* Smallest gain that counts: relative to the tour length so rounding
+     * noise in sums of large costs (1e9 coordinates) is never taken for an
+     * improvement, which would let the search cycle. */
+    double eps;
     regio_rng rng;
 } tsp;
 
@@ -249,7 +252,7 @@ static int collect(tsp *s, uint32_t t1, uint32_t t2, double gopen, cand *out)
     for (uint32_t r = 0; r < s->k; r++) {
         uint32_t t3 = nb[r];
         double c23 = nbc[r];
-        if (gopen - c23 <= EPS)
+        if (gopen - c23 <= s->eps)
             break;
         if (t3 == t1)
             continue;
@@ -316,7 +319,7 @@ static double extend(tsp *s, uint32_t t1, uint32_t t2, double gopen,
         gopen = gopen - c.c23 + c.c34;
         t2 = c.t4;
         depth++;
-        if (cur < best - EPS) {
+        if (cur < best - s->eps) {
             best = cur;
             bestmark = s->jlen;
         }
@@ -344,22 +347,22 @@ static double lk_rec(tsp *s, uint32_t t1, uint32_t t2, double gopen,
         double c14 = C(s, t1, c.t4);
         double cur2 = cur + c14 + c.c23 - c12 - c.c34;
         double gopen2 = gopen - c.c23 + c.c34;
-        if (cur2 >= -EPS && depth >= s->max_depth)
+        if (cur2 >= -s->eps && depth >= s->max_depth)
             continue; /* neither improving nor allowed deeper: no flip */
         /* Exploratory (not yet improving) flips that would reverse a long
          * stretch are skipped: on 14k cities they cost more than they find
          * (measured on brd14051: 18% faster per kick, same tour quality). */
-        if (cur2 >= -EPS && flip_len(s, t1, t2, c.t4, c.t3) > s->maxrev)
+        if (cur2 >= -s->eps && flip_len(s, t1, t2, c.t4, c.t3) > s->maxrev)
             continue;
         flip(s, t1, t2, c.t4, c.t3);
         chain_push(s, t2, c.t3, c.t4);
         double r = 0;
-        if (cur2 < -EPS)
+        if (cur2 < -s->eps)
             r = -extend(s, t1, c.t4, gopen2, cur2, depth + 1);
         else if (depth < s->max_depth)
             r = lk_rec(s, t1, c.t4, gopen2, cur2, depth + 1);
         chain_pop(s);
-        if (r > EPS)
+        if (r > s->eps)
             return r;
         undo_to(s, mark);
     }
@@ -405,7 +408,7 @@ static double oropt_from(tsp *s, uint32_t s1)
             if (nn == p || s2 == p)
                 break;
             double g0 = C(s, p, s1) + C(s, s2, nn) - C(s, p, nn);
-            if (g0 <= EPS)
+            if (g0 <= s->eps)
                 continue;
             /* Insert between c and d, c a candidate of s1 or s2. */
             for (int end = 0; end < 2; end++) {
@@ -414,7 +417,7 @@ static double oropt_from(tsp *s, uint32_t s1)
                 const double *nbc = s->nbc + (size_t)e * s->k;
                 for (uint32_t r = 0; r < s->k; r++) {
                     uint32_t c = nb[r];
-                    if (nbc[r] >= g0 - EPS)
+                    if (nbc[r] >= g0 - s->eps)
                         break;
                     /* c must lie outside the segment and p..nn. */
                     int inseg = 0;
@@ -440,7 +443,7 @@ static double oropt_from(tsp *s, uint32_t s1)
                         int reversed = add1 < add0;
                         double add = reversed ? add1 : add0;
                         double gain = g0 + C(s, a, b) - add;
-                        if (gain <= EPS)
+                        if (gain <= s->eps)
                             continue;
                         /* Apply as flips. Orientation "nx": ... p s1..s2 nn
                          * ... a b ... (a anywhere in nn..p's path). */
@@ -843,7 +846,7 @@ static void brute_force(const regio_dist *d, uint32_t n, uint32_t *tour)
             cur[1 + a] = cur[1 + i];
             cur[1 + i] = t;
             double v = regio_tsp_tour_cost(d, cur, n);
-            if (v < bc - EPS) {
+            if (v < bc - 1e-12 * bc) {
                 bc = v;
                 memcpy(best, cur, n * sizeof *cur);
             }
@@ -1079,6 +1082,9 @@ static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
     if ((rc = greedy(&s)) != REGIO_OK)
         goto fail;
     st.initial_cost = regio_tsp_tour_cost(d, s.tour, n);
+    s.eps = 1e-12 * search_cost(&s);
+    if (!(s.eps > 1e-300))
+        s.eps = 1e-300; /* all-zero costs: any positive gain is real */
 
     /* First local search from every city, in a seeded random order. */
     {
@@ -1144,10 +1150,10 @@ static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
             rc = REGIO_ENOMEM;
             goto fail;
         }
-        if (delta < -EPS) {
+        if (delta < -s.eps) {
             cur += delta;
             st.improvements++;
-        } else if (delta > EPS) {
+        } else if (delta > s.eps) {
             undo_to(&s, 0);
         }
         it++;
