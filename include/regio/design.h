@@ -83,9 +83,14 @@ typedef struct regio_design_params {
     int realign;                  /* 1: start from baseline and repair it */
     double max_moved_units;       /* realign: max share of units moved (0 = no cap) */
     double max_moved_weight;      /* realign: max share of weight w moved (0 = no cap) */
-    regio_design_objective objective;
+    regio_design_objective objective; /* MIN_DIAMETER adds a diameter descent
+                                     and picks the start with the smallest
+                                     largest diameter */
     uint64_t seed;
-    int n_starts;                 /* multistart schedule; 0 = automatic */
+    int n_starts;                 /* design: starts of the multistart schedule
+                                     (0 = automatic: 8 up to 5,000 nodes, 3 up
+                                     to 20,000, else 1); realign: attempts
+                                     (0 = 6, at most 6) */
     double time_limit_s;          /* safety net, 0 = none (see regio_design_run) */
     regio_progress_fn progress;   /* may be NULL; non-zero return cancels */
     void *progress_ud;

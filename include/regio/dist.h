@@ -119,8 +119,8 @@ regio_err regio_dist_create_subset(const regio_dist *d, const uint32_t *idx,
 
 /* Flags for regio_dist_neighbours. */
 enum {
-    /* Prefer spatial spread: up to k/4 of the nearest points from each of the
-     * four quadrants around the point, topped up with the nearest others.
+    /* Prefer spatial spread: from the 2k nearest, up to k/4 per quadrant
+     * around the point, topped up with the nearest others.
      * Coordinate metrics only; ignored for matrices. Improves candidate sets
      * on clustered instances. */
     REGIO_NEIGH_QUADRANT = 1u
@@ -135,8 +135,9 @@ enum {
  * the exact geometric one (unrounded Euclidean, or great-circle), found
  * with a k-d tree in O(n log n) expected time and O(n) extra memory; for
  * matrices it is cost(i, j), found by a partial sort of each row. Requires
- * 1 <= k < size (REGIO_EINVAL otherwise). On success *out is allocated with
- * regio_malloc and owned by the caller (free with regio_free).
+ * 1 <= k < size and k <= 512 (REGIO_EINVAL otherwise). On success *out is
+ * allocated with regio_malloc and owned by the caller (free with
+ * regio_free).
  */
 regio_err regio_dist_neighbours(const regio_dist *d, size_t k, unsigned flags,
                                 uint32_t **out, regio_error *err);

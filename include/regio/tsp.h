@@ -1,9 +1,9 @@
 /*
  * Travelling salesman: one closed tour through every point of a distance
  * provider, starting and ending at point 0 (the depot), with no stop limit.
- * The solver is Or-opt style local search inside Lin-Kernighan moves with
- * an iterated local search around them (see src/lib/route/tsp.c). Also a
- * small reader for TSPLIB instances, for benchmarks and tests.
+ * The solver is Lin-Kernighan local search with Or-opt inside an iterated
+ * local search (see src/lib/route/tsp.c for the method). Also a small reader
+ * for TSPLIB instances, for benchmarks and tests.
  */
 #ifndef REGIO_TSP_H
 #define REGIO_TSP_H
@@ -37,13 +37,16 @@ typedef struct regio_tsp_params {
     uint64_t seed;
     double time_limit_s;       /* wall clock budget; 0 = none */
     uint64_t max_iterations;   /* kick budget; 0 = none */
+    /* The first local search (before any kick) runs to completion unless
+     * the time limit expires during it; see regio_tsp_stats.first_ls_cut. */
     /* Called about ten times a second with the fraction of the budget used
      * and a phase label ("construct", "local search", "ils"); a non-zero
      * return stops the search and the best tour so far is returned with
      * REGIO_OK (the search is anytime). May be NULL. */
     regio_progress_fn progress;
     void *progress_ud;
-    int neighbours;            /* candidate list length; 0 = default (8) */
+    int neighbours;            /* candidate list length, <= 16; 0 = default
+                                * (10: nearest with quadrant spread) */
 } regio_tsp_params;
 
 /* What a solve did. Plain value type. */
@@ -54,6 +57,10 @@ typedef struct regio_tsp_stats {
     double local_opt_cost;   /* after the first local search */
     double seconds;          /* wall clock spent */
     int cancelled;           /* the progress callback asked to stop */
+    /* The time limit ran out during the first local search (only on very
+     * large inputs: it takes ~5 s at 100,000 points on a 2-core machine);
+     * then no kicks were made and the tour depends on machine speed. */
+    int first_ls_cut;
 } regio_tsp_stats;
 
 /*

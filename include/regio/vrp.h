@@ -7,6 +7,9 @@
  * (seconds for real data, instance units for Solomon); cost is whatever the
  * `cost` matrix holds (what the solver minimises). Both matrices are full,
  * row-major, n x n, indexed [from * n + to]; they may be the same array.
+ * Durations must be >= 0 (the solver relies on it and does not scan the
+ * matrix to check); neither matrix needs to be symmetric or to satisfy the
+ * triangle inequality.
  */
 #ifndef REGIO_VRP_H
 #define REGIO_VRP_H

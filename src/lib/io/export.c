@@ -7,6 +7,7 @@
 #include "regio/export.h"
 
 #include "core/buf.h"
+#include "io/record_desc.h"
 #include "regio/fields.h"
 #include "regio/model.h"
 
@@ -225,99 +226,54 @@ static int flush_row(writer *w, regio_err rc)
     return 0;
 }
 
+/* Writes one account or rep, its columns driven by the record's field
+ * table (the same one the importer reads with). */
+static int write_record(writer *w, const regio__record_desc *d, const void *rec_c)
+{
+    void *rec = (void *)rec_c; /* read only: the accessors are shared with the importer */
+    regio_err rc = REGIO_OK;
+    int first = 1;
+    if (w->fmt == REGIO_FORMAT_GEOJSON)
+        rc = js_feature_start(w, *regio__rec_num(rec, d->lat_off),
+                              *regio__rec_num(rec, d->lon_off));
+    for (size_t i = 0; i < d->n_fields && !rc; i++) {
+        const regio__field_desc *fd = &d->fields[i];
+        const char *text = NULL;
+        double num = NAN;
+        int is_num = fd->kind == REGIO__FK_NUM || fd->kind == REGIO__FK_MEASURE;
+        if (is_num)
+            num = *regio__rec_num(rec, fd->offset);
+        else if (fd->kind == REGIO__FK_GEO)
+            text = geo_source_name(*regio__rec_geo(rec, d));
+        else
+            text = *regio__rec_str(rec, fd->offset);
+        if (w->fmt == REGIO_FORMAT_CSV) {
+            rc = is_num ? csv_num(w, num) : csv_str(w, text, i == 0);
+        } else if (is_num) {
+            rc = js_num(w, fd->name, num, &first);
+        } else {
+            rc = js_str(w, fd->name, text && *text ? text : NULL, &first);
+        }
+    }
+    regio_attr *attrs = *regio__rec_attrs(rec, d);
+    size_t n_attrs = *regio__rec_n_attrs(rec, d);
+    if (!rc)
+        rc = w->fmt == REGIO_FORMAT_CSV ? csv_attrs(w, attrs, n_attrs)
+                                        : js_attrs(w, attrs, n_attrs, &first);
+    if (!rc)
+        rc = w->fmt == REGIO_FORMAT_CSV ? regio__buf_putc(&w->b, '\n')
+                                        : regio__buf_puts(&w->b, "}}");
+    return flush_row(w, rc);
+}
+
 static int write_account(void *ud, const regio_account *a)
 {
-    writer *w = ud;
-    regio_err rc;
-    if (w->fmt == REGIO_FORMAT_CSV) {
-        rc = csv_str(w, a->id, 1);
-        const char *strs[] = {a->name, a->street, a->city, a->region, a->postal_code, a->country};
-        for (size_t i = 0; !rc && i < 6; i++)
-            rc = csv_str(w, strs[i], 0);
-        if (!rc)
-            rc = csv_num(w, a->lat);
-        if (!rc)
-            rc = csv_num(w, a->lon);
-        if (!rc)
-            rc = csv_str(w, geo_source_name(a->geo_source), 0);
-        const char *more[] = {a->owner, a->industry, a->type, a->segment};
-        for (size_t i = 0; !rc && i < 4; i++)
-            rc = csv_str(w, more[i], 0);
-        if (!rc)
-            rc = csv_num(w, a->annual_revenue);
-        if (!rc)
-            rc = csv_num(w, a->employees);
-        if (!rc)
-            rc = csv_num(w, a->potential);
-        if (!rc)
-            rc = csv_str(w, a->unit_id, 0);
-        if (!rc)
-            rc = csv_attrs(w, a->attrs, a->n_attrs);
-        if (!rc)
-            rc = regio__buf_putc(&w->b, '\n');
-    } else {
-        int first = 1;
-        rc = js_feature_start(w, a->lat, a->lon);
-        if (!rc) rc = js_str(w, "id", a->id, &first);
-        if (!rc) rc = js_str(w, "name", a->name, &first);
-        if (!rc) rc = js_str(w, "street", a->street, &first);
-        if (!rc) rc = js_str(w, "city", a->city, &first);
-        if (!rc) rc = js_str(w, "region", a->region, &first);
-        if (!rc) rc = js_str(w, "postal_code", a->postal_code, &first);
-        if (!rc) rc = js_str(w, "country", a->country, &first);
-        if (!rc && a->geo_source) rc = js_str(w, "geo_source", geo_source_name(a->geo_source), &first);
-        if (!rc) rc = js_str(w, "owner", a->owner, &first);
-        if (!rc) rc = js_str(w, "industry", a->industry, &first);
-        if (!rc) rc = js_str(w, "type", a->type, &first);
-        if (!rc) rc = js_str(w, "segment", a->segment, &first);
-        if (!rc) rc = js_num(w, "annual_revenue", a->annual_revenue, &first);
-        if (!rc) rc = js_num(w, "employees", a->employees, &first);
-        if (!rc) rc = js_num(w, "potential", a->potential, &first);
-        if (!rc) rc = js_str(w, "unit_id", a->unit_id, &first);
-        if (!rc) rc = js_attrs(w, a->attrs, a->n_attrs, &first);
-        if (!rc) rc = regio__buf_puts(&w->b, "}}");
-    }
-    return flush_row(w, rc);
+    return write_record(ud, &regio__account_desc, a);
 }
 
 static int write_rep(void *ud, const regio_rep *r)
 {
-    writer *w = ud;
-    regio_err rc;
-    if (w->fmt == REGIO_FORMAT_CSV) {
-        rc = csv_str(w, r->id, 1);
-        const char *strs[] = {r->name, r->email, r->city, r->region, r->postal_code, r->country};
-        for (size_t i = 0; !rc && i < 6; i++)
-            rc = csv_str(w, strs[i], 0);
-        if (!rc) rc = csv_num(w, r->lat);
-        if (!rc) rc = csv_num(w, r->lon);
-        if (!rc) rc = csv_str(w, geo_source_name(r->geo_source), 0);
-        if (!rc) rc = csv_num(w, r->capacity);
-        const char *more[] = {r->skills, r->day_start, r->day_end, r->manager};
-        for (size_t i = 0; !rc && i < 4; i++)
-            rc = csv_str(w, more[i], 0);
-        if (!rc) rc = csv_attrs(w, r->attrs, r->n_attrs);
-        if (!rc) rc = regio__buf_putc(&w->b, '\n');
-    } else {
-        int first = 1;
-        rc = js_feature_start(w, r->lat, r->lon);
-        if (!rc) rc = js_str(w, "id", r->id, &first);
-        if (!rc) rc = js_str(w, "name", r->name, &first);
-        if (!rc) rc = js_str(w, "email", r->email, &first);
-        if (!rc) rc = js_str(w, "city", r->city, &first);
-        if (!rc) rc = js_str(w, "region", r->region, &first);
-        if (!rc) rc = js_str(w, "postal_code", r->postal_code, &first);
-        if (!rc) rc = js_str(w, "country", r->country, &first);
-        if (!rc && r->geo_source) rc = js_str(w, "geo_source", geo_source_name(r->geo_source), &first);
-        if (!rc) rc = js_num(w, "capacity", r->capacity, &first);
-        if (!rc) rc = js_str(w, "skills", r->skills, &first);
-        if (!rc) rc = js_str(w, "day_start", r->day_start, &first);
-        if (!rc) rc = js_str(w, "day_end", r->day_end, &first);
-        if (!rc) rc = js_str(w, "manager", r->manager, &first);
-        if (!rc) rc = js_attrs(w, r->attrs, r->n_attrs, &first);
-        if (!rc) rc = regio__buf_puts(&w->b, "}}");
-    }
-    return flush_row(w, rc);
+    return write_record(ud, &regio__rep_desc, r);
 }
 
 /* Appends the unit's geometry as GeoJSON (full precision) or its centroid. */
@@ -429,6 +385,20 @@ static regio_err put_header(writer *w, const char *fixed)
     return rc;
 }
 
+/* CSV header of a record type: its field names, then the attribute keys. */
+static regio_err put_record_header(writer *w, const regio__record_desc *d)
+{
+    regio__buf cols;
+    regio__buf_init(&cols, 0);
+    regio_err rc = REGIO_OK;
+    for (size_t i = 0; i < d->n_fields && !rc; i++)
+        rc = regio__buf_printf(&cols, "%s%s", i ? "," : "", d->fields[i].name);
+    if (!rc)
+        rc = put_header(w, cols.data);
+    regio__buf_free(&cols);
+    return rc;
+}
+
 regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_export_format fmt,
                               const regio_export_opts *opts, FILE *out, size_t *rows,
                               regio_error *err)
@@ -465,16 +435,13 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
     switch (what) {
     case REGIO_EXPORT_ACCOUNTS:
         if (!rc && fmt == REGIO_FORMAT_CSV)
-            rc = put_header(&w, "id,name,street,city,region,postal_code,country,lat,lon,"
-                                "geo_source,owner,industry,type,segment,annual_revenue,"
-                                "employees,potential,unit_id");
+            rc = put_record_header(&w, &regio__account_desc);
         if (!rc)
             rc = regio_store_accounts_foreach(s, write_account, &w, err);
         break;
     case REGIO_EXPORT_REPS:
         if (!rc && fmt == REGIO_FORMAT_CSV)
-            rc = put_header(&w, "id,name,email,city,region,postal_code,country,lat,lon,"
-                                "geo_source,capacity,skills,day_start,day_end,manager");
+            rc = put_record_header(&w, &regio__rep_desc);
         if (!rc)
             rc = regio_store_reps_foreach(s, write_rep, &w, err);
         break;

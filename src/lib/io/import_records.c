@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/strmap.h"
 #include "io/import_common.h"
+#include "io/record_desc.h"
 #include "io/table.h"
 #include "regio/assign.h"
 #include "regio/fields.h"
@@ -137,102 +138,49 @@ static regio_err check_coords(const rec_ctx *c, double *lat, double *lon, regio_
     return REGIO_OK;
 }
 
-/* Converts the current row into an account. */
-static regio_err row_to_account(const rec_ctx *c, regio_account *a, regio_error *err)
+/* Converts the current row into a record described by d (an account or
+ * a rep): canonical columns into their members, the rest into attributes. */
+static regio_err row_to_record(const rec_ctx *c, const regio__record_desc *d, void *rec,
+                               regio_error *err)
 {
     size_t nc = regio__table_ncols(c->t);
     regio_err rc = REGIO_OK;
     regio_geo_source given = REGIO_GEO_INPUT;
     for (size_t col = 0; col < nc && !rc; col++) {
         const char *v = regio__table_field(c->t, col);
-        int f = regio_header_map_field(c->map, col);
-        switch (f) {
-        case REGIO_F_ID: rc = set_str(&a->id, v); break;
-        case REGIO_F_NAME: rc = set_str(&a->name, v); break;
-        case REGIO_F_STREET: rc = set_str(&a->street, v); break;
-        case REGIO_F_CITY: rc = set_str(&a->city, v); break;
-        case REGIO_F_REGION: rc = set_str(&a->region, v); break;
-        case REGIO_F_POSTAL_CODE: rc = set_str(&a->postal_code, v); break;
-        case REGIO_F_COUNTRY: rc = set_str(&a->country, v); break;
-        case REGIO_F_LAT: rc = set_num(c, col, v, &a->lat, 0, err); break;
-        case REGIO_F_LON: rc = set_num(c, col, v, &a->lon, 0, err); break;
-        case REGIO_F_OWNER: rc = set_str(&a->owner, v); break;
-        case REGIO_F_INDUSTRY: rc = set_str(&a->industry, v); break;
-        case REGIO_F_TYPE: rc = set_str(&a->type, v); break;
-        case REGIO_F_SEGMENT: rc = set_str(&a->segment, v); break;
-        case REGIO_F_ANNUAL_REVENUE: rc = set_num(c, col, v, &a->annual_revenue, 1, err); break;
-        case REGIO_F_EMPLOYEES: rc = set_num(c, col, v, &a->employees, 1, err); break;
-        case REGIO_F_POTENTIAL: rc = set_num(c, col, v, &a->potential, 1, err); break;
-        case REGIO_F_UNIT_ID: rc = set_str(&a->unit_id, v); break;
-        case REGIO_F_NONE: {
+        regio_field f = regio_header_map_field(c->map, col);
+        if (f == REGIO_F_NONE) {
             const char *key = regio_header_map_attr_name(c->map, col);
             if (key && !strcmp(key, "geo_source"))
                 given = parse_geo_source(v);
             else if (key)
-                rc = add_attr(&a->attrs, &a->n_attrs, key, v);
-            break;
+                rc = add_attr(regio__rec_attrs(rec, d), regio__rec_n_attrs(rec, d), key, v);
+            continue;
         }
-        default: break; /* fields of other entities or dropped columns */
+        const regio__field_desc *fd = regio__record_field(d, f);
+        if (!fd)
+            continue; /* a field of another entity, or a dropped column */
+        switch (fd->kind) {
+        case REGIO__FK_STR: rc = set_str(regio__rec_str(rec, fd->offset), v); break;
+        case REGIO__FK_NUM: rc = set_num(c, col, v, regio__rec_num(rec, fd->offset), 0, err); break;
+        case REGIO__FK_MEASURE:
+            rc = set_num(c, col, v, regio__rec_num(rec, fd->offset), 1, err);
+            break;
+        case REGIO__FK_HHMM: rc = set_hhmm(c, col, v, regio__rec_str(rec, fd->offset), err); break;
+        case REGIO__FK_GEO: break;
         }
     }
     if (rc)
         return rc;
-    double lat, lon;
-    if (isnan(a->lat) && isnan(a->lon) && regio__table_point(c->t, &lat, &lon)) {
-        a->lat = lat;
-        a->lon = lon;
+    double *lat = regio__rec_num(rec, d->lat_off), *lon = regio__rec_num(rec, d->lon_off);
+    double plat, plon;
+    if (isnan(*lat) && isnan(*lon) && regio__table_point(c->t, &plat, &plon)) {
+        *lat = plat;
+        *lon = plon;
     }
-    rc = check_coords(c, &a->lat, &a->lon, err);
-    if (!rc && !isnan(a->lat))
-        a->geo_source = given;
-    return rc;
-}
-
-/* Converts the current row into a rep. */
-static regio_err row_to_rep(const rec_ctx *c, regio_rep *r, regio_error *err)
-{
-    size_t nc = regio__table_ncols(c->t);
-    regio_err rc = REGIO_OK;
-    regio_geo_source given = REGIO_GEO_INPUT;
-    for (size_t col = 0; col < nc && !rc; col++) {
-        const char *v = regio__table_field(c->t, col);
-        int f = regio_header_map_field(c->map, col);
-        switch (f) {
-        case REGIO_F_ID: rc = set_str(&r->id, v); break;
-        case REGIO_F_NAME: rc = set_str(&r->name, v); break;
-        case REGIO_F_EMAIL: rc = set_str(&r->email, v); break;
-        case REGIO_F_CITY: rc = set_str(&r->city, v); break;
-        case REGIO_F_REGION: rc = set_str(&r->region, v); break;
-        case REGIO_F_POSTAL_CODE: rc = set_str(&r->postal_code, v); break;
-        case REGIO_F_COUNTRY: rc = set_str(&r->country, v); break;
-        case REGIO_F_LAT: rc = set_num(c, col, v, &r->lat, 0, err); break;
-        case REGIO_F_LON: rc = set_num(c, col, v, &r->lon, 0, err); break;
-        case REGIO_F_CAPACITY: rc = set_num(c, col, v, &r->capacity, 1, err); break;
-        case REGIO_F_SKILLS: rc = set_str(&r->skills, v); break;
-        case REGIO_F_DAY_START: rc = set_hhmm(c, col, v, &r->day_start, err); break;
-        case REGIO_F_DAY_END: rc = set_hhmm(c, col, v, &r->day_end, err); break;
-        case REGIO_F_MANAGER: rc = set_str(&r->manager, v); break;
-        case REGIO_F_NONE: {
-            const char *key = regio_header_map_attr_name(c->map, col);
-            if (key && !strcmp(key, "geo_source"))
-                given = parse_geo_source(v);
-            else if (key)
-                rc = add_attr(&r->attrs, &r->n_attrs, key, v);
-            break;
-        }
-        default: break;
-        }
-    }
-    if (rc)
-        return rc;
-    double lat, lon;
-    if (isnan(r->lat) && isnan(r->lon) && regio__table_point(c->t, &lat, &lon)) {
-        r->lat = lat;
-        r->lon = lon;
-    }
-    rc = check_coords(c, &r->lat, &r->lon, err);
-    if (!rc && !isnan(r->lat))
-        r->geo_source = given;
+    rc = check_coords(c, lat, lon, err);
+    if (!rc && !isnan(*lat))
+        *regio__rec_geo(rec, d) = given;
     return rc;
 }
 
@@ -323,7 +271,7 @@ static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
     if (c->ent == REGIO_ENTITY_ACCOUNT) {
         regio_account a;
         regio_account_init(&a);
-        rc = row_to_account(c, &a, err);
+        rc = row_to_record(c, &regio__account_desc, &a, err);
         if (!rc)
             rc = check_id(c, a.id, err);
         if (!rc) {
@@ -335,7 +283,7 @@ static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
     } else {
         regio_rep r;
         regio_rep_init(&r);
-        rc = row_to_rep(c, &r, err);
+        rc = row_to_record(c, &regio__rep_desc, &r, err);
         if (!rc)
             rc = check_id(c, r.id, err);
         if (!rc) {
