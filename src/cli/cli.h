@@ -21,6 +21,10 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* Path of the store: --db value, else $REGIO_DB, else "regio.db". */
 const char *cli_db_path(const char *opt);
 
+/* Opens the store named by --db / $REGIO_DB; prints the error and returns
+ * NULL when it cannot. */
+regio_store *cli_open_store(const char *db_opt);
+
 /* Prints "regio: <formatted error>" on stderr. */
 void cli_print_error(const char *what, regio_err rc, const regio_error *e);
 

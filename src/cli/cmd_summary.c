@@ -119,12 +119,10 @@ int cli_cmd_summary(int argc, char **argv)
     }
     regio_error err;
     regio_error_clear(&err);
-    regio_store *s = NULL;
-    regio_err rc = regio_store_open(cli_db_path(db), &s, &err);
-    if (rc) {
-        cli_print_error("store", rc, &err);
+    regio_store *s = cli_open_store(db);
+    if (!s)
         return CLI_FAIL;
-    }
+    regio_err rc = REGIO_OK;
     regio_store_counts st;
     agg g;
     memset(&g, 0, sizeof g);

@@ -45,6 +45,19 @@ const char *cli_db_path(const char *opt)
     return env && *env ? env : "regio.db";
 }
 
+regio_store *cli_open_store(const char *db_opt)
+{
+    regio_error err;
+    regio_error_clear(&err);
+    regio_store *s = NULL;
+    regio_err rc = regio_store_open(cli_db_path(db_opt), &s, &err);
+    if (rc) {
+        cli_print_error("store", rc, &err);
+        return NULL;
+    }
+    return s;
+}
+
 void cli_print_error(const char *what, regio_err rc, const regio_error *e)
 {
     char buf[2048];

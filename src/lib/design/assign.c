@@ -3,9 +3,10 @@
  * the balance load, then rounds of (a) price-adjusted assignment — each
  * node goes to the territory minimising w_i d(i, c_t) + W sum_c lambda_tc
  * b_ic, an additively weighted Voronoi diagram whose Lagrangian prices
- * lambda are raised for overloaded and lowered for underloaded
- * territories with per-territory adaptive steps (sign change halves the
- * step) — and (b) weighted-medoid centre updates. This is the Lagrangian
+ * lambda follow a subgradient step on the dual (raised for overloaded,
+ * lowered for underloaded territories; the best-balanced assignment of
+ * each round is kept) — and (b) weighted-medoid centre updates, after a
+ * few plain weighted Lloyd rounds on the seeds. This is the Lagrangian
  * relaxation of the capacitated p-median problem; contiguity is not
  * enforced here (contiguity.c repairs it).
  *

@@ -34,6 +34,8 @@ typedef struct chain_ctx {
     int n_undo;
     double *v_orig;      /* k: violation of each territory when the chain began */
     double *l_orig;      /* k*nb: loads when the chain began */
+    unsigned char *onpath; /* k: territories on the free search's chain */
+    int onpath_n;
 } chain_ctx;
 
 static void rebuild(chain_ctx *C)
@@ -273,6 +275,172 @@ static int chain_dfs(chain_ctx *C, const int *seq, int len, int q, int realign,
     return 0;
 }
 
+/* Violation of territory t if its load changed by +sign * b_x. */
+static double viol_after(const regio__dz *z, int t, int x, double sign)
+{
+    double v = 0;
+    for (int c = 0; c < z->nb; c++) {
+        double l = (z->load[t * z->nb + c] + sign * z->b[(size_t)x * z->nb + c]) /
+                       z->share[t] - 1.0;
+        v += fabs(l) > z->tol ? fabs(l) - z->tol : 0;
+    }
+    return v;
+}
+
+#define BCAND 3
+
+/* Backward planning of a chain: hops are chosen from the end of the path
+ * to its start, so each receiver is judged in its final state (it has
+ * already passed its own node on) and an intermediate territory may lend
+ * what the previous hop will bring. This finds chains whose amount must
+ * be large from the start, e.g. one heavy unit at the end. */
+static int chain_bdfs(chain_ctx *C, const int *seq, int len, int q, int realign,
+                      double v0, int *expansions)
+{
+    regio__dz *z = C->z;
+    if (q < 0) {
+        if (regio__dz_viol_t(z, seq[0]) > C->v_orig[seq[0]] + 1e-12)
+            return 0;
+        return regio__dz_viol(z) < v0 - 1e-12;
+    }
+    int a = seq[q], b = seq[q + 1], nb = z->nb;
+    int cand[BCAND];
+    double csc[BCAND];
+    int nc = 0;
+    for (int r = C->mstart[a]; r < C->mstart[a + 1]; r++) {
+        int x = C->members[r];
+        if (z->label[x] != a || (z->lock && z->lock[x] >= 0))
+            continue;
+        int touch = 0;
+        for (int e = z->xadj[x]; e < z->xadj[x + 1] && !touch; e++)
+            touch = z->label[z->adj[e]] == b;
+        if (!touch || !budget_ok(z, x, b))
+            continue;
+        if (viol_after(z, b, x, 1.0) > C->v_orig[b] + 1e-12)
+            continue;
+        /* Receiver as close as possible to where it started (or to its
+         * target at the end of the path); realign prefers heavy nodes. */
+        double sc = 0;
+        for (int c = 0; c < nb; c++) {
+            double l = z->load[b * nb + c] + z->b[(size_t)x * nb + c];
+            sc += fabs(l - (q + 2 == len ? z->share[b] : C->l_orig[b * nb + c])) / z->share[b];
+        }
+        if (realign && z->base && z->base[x] == a)
+            sc += 0.1 * z->tol;
+        if (nc == BCAND && sc >= csc[nc - 1])
+            continue;
+        int pos = nc < BCAND ? nc++ : BCAND - 1;
+        while (pos > 0 && csc[pos - 1] > sc) {
+            csc[pos] = csc[pos - 1];
+            cand[pos] = cand[pos - 1];
+            pos--;
+        }
+        csc[pos] = sc;
+        cand[pos] = x;
+    }
+    for (int r = 0; r < nc; r++) {
+        if (--*expansions < 0)
+            return 0;
+        int x = cand[r];
+        if (!regio__dz_can_remove(z, x))
+            continue;
+        C->undo_node[C->n_undo] = x;
+        C->undo_from[C->n_undo++] = a;
+        regio__dz_move(z, x, b);
+        if (chain_bdfs(C, seq, len, q - 1, realign, v0, expansions))
+            return 1;
+        undo_to(C, C->n_undo - 1);
+    }
+    return 0;
+}
+
+#define FCAND 4
+
+/* Free chain search: territory a is outside its band (short when over is
+ * 0, long when over is 1). It takes a node from (or gives a node to) any
+ * adjacent territory p not yet on the chain so that a ends no worse than
+ * when the chain began, then p is treated the same way, depth first with
+ * the FCAND best nodes per step. Unlike a fixed shortest path, the chain
+ * may turn wherever a fitting node exists. */
+static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
+                       double v0, int *expansions)
+{
+    regio__dz *z = C->z;
+    /* The chain's own territory must improve; the others must end no
+     * worse than they began. */
+    int root = C->onpath_n == 0;
+    double limit = root ? C->v_orig[a] - 1e-9 : C->v_orig[a] + 1e-12;
+    if (!root && regio__dz_viol_t(z, a) <= limit)
+        return regio__dz_viol(z) < v0 - 1e-12;
+    if (depth == 0)
+        return 0;
+    int nb = z->nb;
+    int cx[FCAND], cp[FCAND];
+    double csc[FCAND];
+    int nc = 0;
+    C->onpath[a] = 1;
+    C->onpath_n++;
+    for (int r = C->mstart[a]; r < C->mstart[a + 1]; r++) {
+        int i = C->members[r];
+        if (z->label[i] != a)
+            continue;
+        for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
+            int j = z->adj[e], p = z->label[j];
+            if (p == a || C->onpath[p])
+                continue;
+            /* over: a gives i to p; short: a takes j from p. */
+            int x = over ? i : j, from = over ? a : p, to = over ? p : a;
+            if (z->lock && z->lock[x] >= 0)
+                continue;
+            if (!budget_ok(z, x, to))
+                continue;
+            double va = viol_after(z, a, x, over ? -1.0 : 1.0);
+            if (va > limit)
+                continue;
+            double sc = 0;
+            for (int c = 0; c < nb; c++) {
+                double l = z->load[a * nb + c] + (over ? -1 : 1) * z->b[(size_t)x * nb + c];
+                sc += fabs(l - z->share[a]) / z->share[a];
+            }
+            if (realign && z->base && z->base[x] == from)
+                sc += 0.1 * z->tol;
+            int dup = 0;
+            for (int q = 0; q < nc && !dup; q++)
+                dup = cx[q] == x;
+            if (dup || (nc == FCAND && sc >= csc[nc - 1]))
+                continue;
+            int pos = nc < FCAND ? nc++ : FCAND - 1;
+            while (pos > 0 && csc[pos - 1] > sc) {
+                csc[pos] = csc[pos - 1];
+                cx[pos] = cx[pos - 1];
+                cp[pos] = cp[pos - 1];
+                pos--;
+            }
+            csc[pos] = sc;
+            cx[pos] = x;
+            cp[pos] = p;
+            (void)to;
+        }
+    }
+    for (int q = 0; q < nc; q++) {
+        if (--*expansions < 0)
+            break;
+        int x = cx[q], p = cp[q];
+        if (C->n_undo >= MAX_UNDO || !regio__dz_can_remove(z, x))
+            continue;
+        int mark = C->n_undo;
+        C->undo_node[C->n_undo] = x;
+        C->undo_from[C->n_undo++] = z->label[x];
+        regio__dz_move(z, x, over ? p : a);
+        if (free_search(C, p, over, depth - 1, realign, v0, expansions))
+            return 1;
+        undo_to(C, mark);
+    }
+    C->onpath[a] = 0;
+    C->onpath_n--;
+    return 0;
+}
+
 static void undo(chain_ctx *C)
 {
     while (C->n_undo > 0) {
@@ -342,6 +510,11 @@ static int try_chain(chain_ctx *C, int s, int realign)
         double m0 = z->moved_units;
         int expansions = realign ? 400 : 60;
         fail = !chain_dfs(C, seq, len, 0, realign, v0, &expansions);
+        if (fail) {
+            expansions = realign ? 400 : 60;
+            C->n_undo = 0;
+            fail = !chain_bdfs(C, seq, len, len - 2, realign, v0, &expansions);
+        }
         double v = regio__dz_viol(z);
         if (!fail && v < v0 - 1e-12) {
             if (!realign)
@@ -371,6 +544,14 @@ static int try_chain(chain_ctx *C, int s, int realign)
         }
         return 1;
     }
+    /* No path worked: search freely over the territory graph. */
+    memset(C->onpath, 0, (size_t)k);
+    C->onpath_n = 0;
+    C->n_undo = 0;
+    int expansions = realign ? 1500 : 300;
+    if (free_search(C, s, over, 14, realign, v0, &expansions))
+        return 1;
+    undo(C);
     return 0;
 }
 
@@ -390,9 +571,10 @@ void regio__dz_balance(regio__dz *z, int realign, int max_chains)
     C.undo_from = regio_malloc(MAX_UNDO * sizeof(int));
     C.v_orig = regio_malloc((size_t)k * sizeof(double));
     C.l_orig = regio_malloc((size_t)k * (size_t)z->nb * sizeof(double));
+    C.onpath = regio_malloc((size_t)k);
     unsigned char *failed = regio_calloc((size_t)k, 1);
     if (!C.tadj || !C.mstart || !C.members || !C.dist || !C.parent ||
-        !C.order || !C.undo_node || !C.undo_from || !C.v_orig || !C.l_orig || !failed)
+        !C.order || !C.undo_node || !C.undo_from || !C.v_orig || !C.l_orig || !C.onpath || !failed)
         goto done;
     int since_rebuild = 0;
     for (int it = 0; it < max_chains; it++) {
@@ -435,6 +617,7 @@ done:
     regio_free(C.undo_from);
     regio_free(C.v_orig);
     regio_free(C.l_orig);
+    regio_free(C.onpath);
     regio_free(failed);
 }
 

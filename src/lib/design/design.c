@@ -7,10 +7,13 @@
  * Design schedule (multistart, fixed; the time limit only cuts it short):
  * for each start, balanced k-means with Lagrangian prices (assign.c),
  * contiguity repair (contiguity.c), boundary-move descent and swaps
- * (local_search.c) alternating with ejection-chain balance repair
- * (balance.c); the best start by (violation, broken territories, travel)
- * wins. Realign: start from the baseline, repair contiguity, then
- * ejection chains with few heavy moves under the disruption budget.
+ * (local_search.c) alternating with balance repair by ejection chains,
+ * tabu search and window rebuilds (balance.c, lns.c), and for the
+ * diameter objective a diameter descent (diameter.c); the best start by
+ * (violation, broken territories, objective) wins. Realign: a fixed
+ * schedule of attempts from the baseline that differ in how chains pick
+ * moves, each repairing contiguity and then balance under the disruption
+ * budget; the best by (violation, moved units) wins.
  * Invariant: the returned labelling is always complete (best effort).
  * Cost: dominated by the assignment rounds, O(starts * rounds * n L nb).
  */
@@ -520,6 +523,8 @@ static regio_err one_start(regio__dz *z, int rounds)
         if (regio__dz_stop(z) || (s == 0 && d == 0 && regio__dz_viol(z) <= 0))
             break;
     }
+    if (z->objective == REGIO_DESIGN_MIN_DIAMETER && regio__dz_viol(z) <= 1e-12)
+        regio__dz_diameter_descent(z, 20L * z->n);
     return REGIO_OK;
 }
 
@@ -636,6 +641,10 @@ regio_err regio_design_run(const regio_design_input *in,
             regio__dz_recount(&z);
             regio__dz_update_centres(&z);
             realign_attempt(&z);
+            regio__dz_recount(&z);
+            if ((z.budget_units >= 0 && z.moved_units > z.budget_units + 1e-9) ||
+                (z.budget_weight >= 0 && z.moved_weight > z.budget_weight + 1e-9))
+                continue; /* over budget: not a candidate */
             double v = regio__dz_viol(&z) + regio__dz_count_broken(&z);
             out->starts_done++;
             if (v < bestv - 1e-12 || (v <= bestv + 1e-12 && z.moved_units < bestm)) {

@@ -167,6 +167,12 @@ int regio__dz_exchange(regio__dz *z);
  * (violation, travel) if it beats the current one. Returns 1 then. */
 int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign);
 
+/* ---- diameter.c ---- */
+/* Shortens the largest territory diameter by moving (or exchanging) an
+ * end of its diametral pair, never raising the violation. Returns the
+ * number of steps made. */
+long regio__dz_diameter_descent(regio__dz *z, long max_steps);
+
 /* ---- local_search.c ---- */
 /* Boundary-move descent: lexicographic (violation, travel) with fixed
  * centres per sweep, then medoid update; stops at a local optimum or

@@ -67,6 +67,41 @@ int regio__looks_numeric(const char *s)
     return isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]));
 }
 
+regio_err regio__attr_append(regio_attr **attrs, size_t *n, const char *key, const char *value,
+                             regio_attr **added)
+{
+    if (added)
+        *added = NULL;
+    const char *s = regio__trim_view(value);
+    size_t len = regio__trim_len(s);
+    if (len == 0)
+        return REGIO_OK;
+    regio_attr *na = regio_realloc(*attrs, (*n + 1) * sizeof **attrs);
+    if (!na)
+        return REGIO_ENOMEM;
+    *attrs = na;
+    regio_attr *a = &na[*n];
+    memset(a, 0, sizeof *a);
+    a->num = NAN;
+    a->key = regio_strdup(key);
+    a->text = regio_strndup(s, len);
+    if (!a->key || !a->text) {
+        regio_free(a->key);
+        regio_free(a->text);
+        return REGIO_ENOMEM;
+    }
+    (*n)++;
+    double x;
+    int empty;
+    if (regio__looks_numeric(a->text) && !regio__parse_cell_number(a->text, &x, &empty)) {
+        a->is_num = 1;
+        a->num = x;
+    }
+    if (added)
+        *added = a;
+    return REGIO_OK;
+}
+
 regio_err regio__row_error(regio_error *err, const char *path, const regio__table *t,
                            size_t col, const char *fmt, ...)
 {

@@ -7,6 +7,7 @@
 
 #include "io/table.h"
 #include "regio/core.h"
+#include "regio/model.h"
 
 #include <stddef.h>
 
@@ -23,6 +24,12 @@ regio_err regio__parse_cell_number(const char *s, double *out, int *empty);
 /* Whether a custom value should be kept as a number (so "02134" and
  * "+1 555" stay text). */
 int regio__looks_numeric(const char *s);
+
+/* Appends a custom attribute (trimmed; a blank value adds nothing), typed
+ * as a number when regio__looks_numeric says so. *added (may be NULL)
+ * points at the new attribute, or NULL when none was added. */
+regio_err regio__attr_append(regio_attr **attrs, size_t *n, const char *key, const char *value,
+                             regio_attr **added);
 
 /* Fills err for the current row of t, column col, and returns REGIO_EDATA. */
 regio_err regio__row_error(regio_error *err, const char *path, const regio__table *t,

@@ -76,37 +76,6 @@ static regio_err set_hhmm(const rec_ctx *c, size_t col, const char *v, char **ds
     return set_str(dst, tmp);
 }
 
-/* Moves one custom column into the record's attribute list. */
-static regio_err add_attr(regio_attr **attrs, size_t *n, const char *key, const char *v)
-{
-    const char *s = regio__trim_view(v);
-    size_t len = regio__trim_len(s);
-    if (len == 0)
-        return REGIO_OK;
-    regio_attr *na = regio_realloc(*attrs, (*n + 1) * sizeof **attrs);
-    if (!na)
-        return REGIO_ENOMEM;
-    *attrs = na;
-    regio_attr *a = &na[*n];
-    memset(a, 0, sizeof *a);
-    a->num = NAN;
-    a->key = regio_strdup(key);
-    a->text = regio_strndup(s, len);
-    if (!a->key || !a->text) {
-        regio_free(a->key);
-        regio_free(a->text);
-        return REGIO_ENOMEM;
-    }
-    (*n)++;
-    double x;
-    int empty;
-    if (regio__looks_numeric(a->text) && !regio__parse_cell_number(a->text, &x, &empty)) {
-        a->is_num = 1;
-        a->num = x;
-    }
-    return REGIO_OK;
-}
-
 /* Reads the geo_source column of an earlier export, so a re-import keeps
  * how each record was placed; anything else counts as given coordinates. */
 static regio_geo_source parse_geo_source(const char *v)
@@ -154,7 +123,8 @@ static regio_err row_to_record(const rec_ctx *c, const regio__record_desc *d, vo
             if (key && !strcmp(key, "geo_source"))
                 given = parse_geo_source(v);
             else if (key)
-                rc = add_attr(regio__rec_attrs(rec, d), regio__rec_n_attrs(rec, d), key, v);
+                rc = regio__attr_append(regio__rec_attrs(rec, d), regio__rec_n_attrs(rec, d), key, v,
+                                         NULL);
             continue;
         }
         const regio__field_desc *fd = regio__record_field(d, f);

@@ -85,29 +85,13 @@ static regio_err csv_unit_row(const char *path, regio__table *t, const regio_hea
                 u->area_km2 = num;
                 break;
             }
-            regio_attr *na = regio_realloc(u->attrs, (u->n_attrs + 1) * sizeof *na);
-            if (!na)
-                return REGIO_ENOMEM;
-            u->attrs = na;
-            regio_attr *a = &na[u->n_attrs];
-            memset(a, 0, sizeof *a);
-            a->num = NAN;
-            a->key = regio_strdup(key);
-            a->text = regio_strndup(s, len);
-            if (!a->key || !a->text) {
-                regio_free(a->key);
-                regio_free(a->text);
-                return REGIO_ENOMEM;
-            }
-            u->n_attrs++;
-            if (regio__looks_numeric(a->text) && !regio__parse_cell_number(a->text, &num, &empty)) {
-                if (num < 0)
-                    return regio__row_error(err, path, t, col,
-                                            "measure %s is negative; measures must be 0 or more",
-                                            a->text);
-                a->is_num = 1;
-                a->num = num;
-            }
+            regio_attr *a = NULL;
+            if ((rc = regio__attr_append(&u->attrs, &u->n_attrs, key, v, &a)))
+                return rc;
+            if (a && a->is_num && a->num < 0)
+                return regio__row_error(err, path, t, col,
+                                        "measure %s is negative; measures must be 0 or more",
+                                        a->text);
             break;
         }
         default: break;

@@ -447,21 +447,43 @@ static void kd_query(const kdtree *t, size_t lo, size_t hi, uint32_t q,
     }
 }
 
-/* Sorts the heap contents ascending in place (heap order is destroyed). */
+/* Sorts the heap contents ascending in place (heap order is destroyed):
+ * heapsort, repeatedly moving the maximum to the end. O(k log k). */
 static void kh_sort(kheap *h)
 {
-    for (size_t i = 1; i < h->len; i++) {
-        double d2 = h->d2[i];
-        uint32_t id = h->id[i];
-        size_t j = i;
-        while (j > 0 && kh_greater(h->d2[j - 1], h->id[j - 1], d2, id)) {
-            h->d2[j] = h->d2[j - 1];
-            h->id[j] = h->id[j - 1];
-            j--;
+    size_t len = h->len;
+    while (h->len > 1) {
+        size_t last = h->len - 1;
+        double md = h->d2[0];
+        uint32_t mi = h->id[0];
+        /* Sift the last element down from the root over [0, last). */
+        double d2 = h->d2[last];
+        uint32_t id = h->id[last];
+        size_t i = 0;
+        h->len = last;
+        for (;;) {
+            size_t l = 2 * i + 1, r = l + 1, m = i;
+            double bd = d2;
+            uint32_t bi = id;
+            if (l < h->len && kh_greater(h->d2[l], h->id[l], bd, bi)) {
+                m = l;
+                bd = h->d2[l];
+                bi = h->id[l];
+            }
+            if (r < h->len && kh_greater(h->d2[r], h->id[r], bd, bi))
+                m = r;
+            if (m == i)
+                break;
+            h->d2[i] = h->d2[m];
+            h->id[i] = h->id[m];
+            i = m;
         }
-        h->d2[j] = d2;
-        h->id[j] = id;
+        h->d2[i] = d2;
+        h->id[i] = id;
+        h->d2[last] = md;
+        h->id[last] = mi;
     }
+    h->len = len;
 }
 
 /* Quadrant of point p around q: 0..3 by the signs of the planar offsets
@@ -478,7 +500,7 @@ static regio_err coord_neighbours(const regio_dist *d, size_t k,
 {
     size_t n = d->n;
     int quad = (flags & REGIO_NEIGH_QUADRANT) != 0 && k >= 4;
-    size_t kq = quad ? (3 * k < n - 1 ? 3 * k : n - 1) : k;
+    size_t kq = quad ? (2 * k < n - 1 ? 2 * k : n - 1) : k;
     kdtree t = {0};
     kheap h = {0};
     regio_err rc = REGIO_ENOMEM;
@@ -583,10 +605,10 @@ regio_err regio_dist_neighbours(const regio_dist *d, size_t k, unsigned flags,
     if (out)
         *out = NULL;
     if (!d || !out || k == 0 || k >= d->n || k > SIZE_MAX / 4 / d->n ||
-        3 * k > 1024) {
+        2 * k > 1024) {
         set_err(err, REGIO_EINVAL, 0, 0,
                 "neighbour lists need 1 <= k < number of points (and k <= "
-                "341)");
+                "512)");
         return REGIO_EINVAL;
     }
     uint32_t *res = regio_malloc(d->n * k * sizeof *res);

@@ -1,18 +1,23 @@
 /*
  * Symmetric TSP solver: greedy-edge construction, Lin-Kernighan local search
- * and an iterated local search with segment double-bridge kicks.
+ * with Or-opt, and an iterated local search with segment double-bridge kicks.
  *
- * Method. Construction is the greedy edge heuristic restricted to candidate
- * edges (Bentley 1992), fragments joined nearest-endpoint first. Local
- * search is Lin & Kernighan (1973) in the "flip" formulation of Johnson &
- * McGeoch (1997) and Applegate et al.: from t1 with tour edge (t1,t2), pick
- * t3 among t2's candidates with positive partial gain, let t4 be the tour
- * neighbour of t3 that keeps a Hamiltonian cycle, and flip (reverse) so that
- * (t2,t3) and (t1,t4) replace (t1,t2) and (t3,t4); t4 becomes the new t2.
- * Breadth 5/3/1 at levels 1/2/3+, depth limited, LK's tabu rules (no added
- * edge is removed, no removed edge added), the best prefix kept. Active
- * cities sit in a FIFO queue (don't-look bits, Bentley 1992). The iterated
- * local search (Martin, Otto & Felten 1991; Johnson 1990) applies a
+ * Method. Coincident points are merged first (zero cost between copies, so
+ * an optimal tour visits them consecutively); up to 8 points are solved
+ * exhaustively. Candidates are the 10 nearest with quadrant spread (k-d
+ * tree, regio/dist.h). Construction is the greedy edge heuristic on
+ * candidate edges (Bentley 1992), fragments joined nearest-endpoint first.
+ * Local search is Lin & Kernighan (1973) in the "flip" formulation of
+ * Johnson & McGeoch (1997) and Applegate et al.: from t1 with tour edge
+ * (t1,t2), pick t3 among t2's candidates with positive partial gain, let t4
+ * be the tour neighbour of t3 that keeps a Hamiltonian cycle, and flip so
+ * that (t2,t3) and (t1,t4) replace (t1,t2) and (t3,t4); t4 becomes the new
+ * t2. Breadth 5/3/1 at levels 1/2/3+, backtracking to depth 4, greedy
+ * extension to depth 15 once the tour is better, LK's tabu rules (no added
+ * edge removed, no removed edge added), best prefix kept. Or-opt (Or 1976)
+ * moves segments of 1-3 cities, either way round, when LK finds nothing.
+ * Active cities sit in a FIFO queue (don't-look bits, Bentley 1992). The
+ * iterated local search (Martin, Otto & Felten 1991; Johnson 1990) applies a
  * double-bridge kick A B C D -> A C B D whose segments B and C are short
  * (<= 50 cities) and adjacent in tour order, so kick plus repair cost
  * O(k * segment) rather than O(n); every reversal is journalled, and a kick
@@ -22,10 +27,13 @@
  * the path a..b reverses the shorter of it and its complement (the same
  * cycle, opposite orientation), so no code assumes an orientation: it is
  * re-derived from SUCC/PRED whenever needed. Candidate lists are sorted by
- * ascending cost. Complexity: construction O(n k log(n k)); one LK step
- * O(k) candidate checks plus flips of at most n/2 elements (typically far
- * fewer); memory O(n k). Determinism: all choices are a function of the
- * input, the seed and the number of kicks done (see regio/tsp.h).
+ * ascending cost. Gains count only above eps = 1e-12 x tour length, so
+ * floating-point noise can never make the search cycle. Complexity:
+ * construction O(n k log(n k)); one LK step O(k) candidate checks plus flips
+ * of at most n/2 elements (exploratory flips at most 1000); memory O(n k).
+ * Determinism: all choices are a function of the input, the seed and the
+ * number of kicks done (see regio/tsp.h). The file is one unit because
+ * its parts share the tour state; splitting it needs a private header.
  */
 #include "regio/tsp.h"
 
@@ -483,12 +491,20 @@ static double elapsed(const clock_ctx *ck)
 }
 
 /* Runs LK + Or-opt until the queue is empty. With keep set, the journal is
- * kept (for an ILS undo); otherwise it is truncated after each move.
- * Returns the total gain. */
-static double local_search(tsp *s, int keep)
+ * kept (for an ILS undo); otherwise it is truncated after each move. With
+ * ck set, stops early (returning with *stopped set) once the time limit has
+ * passed. Returns the total gain. */
+static double local_search(tsp *s, int keep, const clock_ctx *ck,
+                           int *stopped)
 {
     double total = 0;
+    uint32_t pops = 0;
     while (s->qlen > 0 && !s->oom) {
+        if (ck && ck->limit > 0 && (++pops & 255) == 0 &&
+            elapsed(ck) >= ck->limit) {
+            *stopped = 1;
+            break;
+        }
         uint32_t t1 = q_pop(s);
         size_t mark = s->jlen;
         double g = lk_from(s, t1);
@@ -741,41 +757,12 @@ static regio_err build_candidates(tsp *s)
     if (!s->nbc)
         return REGIO_ENOMEM;
     if (regio_dist_metric(s->d) != REGIO_METRIC_MATRIX) {
-        /* Ask for a longer list and keep at most two zero-cost entries per
-         * city: with many coincident points the k nearest would all be
-         * copies of the same place and the candidate graph would fall
-         * apart into islands. */
-        uint32_t kk = 3 * k < n - 1 ? 3 * k : n - 1, *wide = NULL;
-        regio_err rc = regio_dist_neighbours(s->d, kk, REGIO_NEIGH_QUADRANT,
-                                             &wide, NULL);
+        /* Coincident points were merged before (solve_unique), so the k
+         * nearest are real places; the quadrant rule adds spread. */
+        regio_err rc = regio_dist_neighbours(s->d, k, REGIO_NEIGH_QUADRANT,
+                                             &s->nb, NULL);
         if (rc)
             return rc;
-        s->nb = regio_malloc((size_t)n * k * sizeof *s->nb);
-        if (!s->nb) {
-            regio_free(wide);
-            return REGIO_ENOMEM;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            const uint32_t *w = wide + (size_t)i * kk;
-            uint32_t *row = s->nb + (size_t)i * k, got = 0, zeros = 0;
-            /* First pass: the list as given, capping zero-cost entries;
-             * second pass: top up from the skipped ones if short. */
-            for (uint32_t r = 0; r < kk && got < k; r++) {
-                int zero = C(s, i, w[r]) == 0;
-                if (zero && zeros >= 2)
-                    continue;
-                zeros += (uint32_t)zero;
-                row[got++] = w[r];
-            }
-            for (uint32_t r = 0; r < kk && got < k; r++) {
-                int dup = 0;
-                for (uint32_t q = 0; q < got && !dup; q++)
-                    dup = row[q] == w[r];
-                if (!dup)
-                    row[got++] = w[r];
-            }
-        }
-        regio_free(wide);
     } else {
         /* Matrices: nearest by the (symmetrised) search cost. */
         s->nb = regio_malloc((size_t)n * k * sizeof *s->nb);
@@ -1059,7 +1046,7 @@ static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
     s.d = d;
     s.n = n;
     s.asym = !regio_dist_is_symmetric(d);
-    s.k = p->neighbours ? (uint32_t)p->neighbours : 8;
+    s.k = p->neighbours ? (uint32_t)p->neighbours : 10;
     if (s.k > n - 1)
         s.k = n - 1;
     s.max_depth = LK_BACKTRACK_DEPTH;
@@ -1106,7 +1093,7 @@ static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
         p->progress(p->progress_ud, 0.0, "local search"))
         st.cancelled = 1;
     if (!st.cancelled)
-        local_search(&s, 0);
+        local_search(&s, 0, &ck, &st.first_ls_cut);
     if (s.oom) {
         rc = REGIO_ENOMEM;
         goto fail;
@@ -1123,7 +1110,7 @@ static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
         maxlen = 1;
     double last_report = 0;
     uint64_t it = 0;
-    while (!st.cancelled) {
+    while (!st.cancelled && !st.first_ls_cut) {
         if (max_it && it >= max_it)
             break;
         if ((it & 15) == 0 && (p->time_limit_s > 0 || p->progress)) {
@@ -1145,7 +1132,7 @@ static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
         }
         s.jlen = 0;
         double delta = kick(&s, maxlen);
-        delta -= local_search(&s, 1);
+        delta -= local_search(&s, 1, NULL, NULL);
         if (s.oom) {
             rc = REGIO_ENOMEM;
             goto fail;

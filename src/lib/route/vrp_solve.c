@@ -1265,10 +1265,6 @@ regio_err regio_vrp_solve(const regio_vrp_problem *p,
         if (sol_copy(&S, &cur, &best))
             goto oom;
     }
-#ifdef VRP_DEBUG
-    fprintf(stderr, "phase1 end: it %ld t %.2f U %d used %d cost %.2f\n", it,
-            now_s() - t0, best.n_unassigned, best.used, best.cost);
-#endif
     S.max_used = minveh ? (best.used > 0 ? best.used : 1) : S.nv;
     S.new_route_last = minveh ? 1 : PHASE2_NEW_ROUTE_LAST;
 
