@@ -5,6 +5,8 @@
  * instance, routes, distance, reference, gap, feasible, seconds.
  * Usage: bench_vrptw FILE [--time-limit S] [--vehicles N] [--seed K]
  *        [--iterations N] [--ref COST] [--min-vehicles] [--header]
+ * Without --ref the reference is read from BKS.json beside FILE (the
+ * "NAME_distance" entry when there is one, else "NAME").
  */
 #include "regio/vrp.h"
 
@@ -33,6 +35,45 @@ static int parse_l(const char *s, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* best_known_cost of key in the BKS.json text, or 0. */
+static double bks_lookup(const char *text, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(text, pat);
+    if (!p)
+        return 0.0;
+    const char *end = strchr(p, '}');
+    const char *c = strstr(p, "\"best_known_cost\":");
+    if (!c || (end && c > end))
+        return 0.0;
+    return strtod(c + strlen("\"best_known_cost\":"), NULL);
+}
+
+static double bks_for(const char *path, const char *name)
+{
+    char file[1024];
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) : 1;
+    snprintf(file, sizeof file, "%.*s/BKS.json", dl, slash ? path : ".");
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return 0.0;
+    char *text = regio_malloc(1 << 22);
+    size_t n = text ? fread(text, 1, (1 << 22) - 1, f) : 0;
+    fclose(f);
+    if (!text)
+        return 0.0;
+    text[n] = '\0';
+    char key[96];
+    snprintf(key, sizeof key, "%s_distance", name);
+    double v = bks_lookup(text, key);
+    if (v <= 0)
+        v = bks_lookup(text, name);
+    regio_free(text);
+    return v;
 }
 
 int main(int argc, char **argv)
@@ -83,6 +124,8 @@ int main(int argc, char **argv)
                 regio_error_format(&err, buf, sizeof buf));
         return 1;
     }
+    if (ref <= 0)
+        ref = bks_for(path, inst->name);
     regio_vrp_params prm;
     regio_vrp_params_default(&prm);
     prm.seed = (uint64_t)seed;

@@ -28,7 +28,7 @@ echo "| us_counties k=50 accounts tol 0.02 | $(field rc "$d") | $(field balance_
 echo "| realign Texas x1.3, max-moved 5% | $(field rc "$r") | $(field balance_accounts "$r") | $(field noncontig "$r") | $(field travel_km "$r") | $(field maxD "$r") | $(field moved_share "$r") | $(field seconds "$r") |"
 
 for f in "$REGIO_SHARED_DATA"/territory/dl/*.in; do
-  out="$("$bin" dl "$f" --seed "$seed" --starts "${DL_STARTS:-8}" 2>/dev/null)"
+  out="$("$bin" dl "$f" --seed "$seed" --starts "${DL_STARTS:-24}" 2>/dev/null)"
   d="$(grep '^dl: rc' <<<"$out")"
   i="$(grep '^dl: instance' <<<"$out")"
   name="$(field instance "$i")"

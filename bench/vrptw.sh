@@ -20,12 +20,16 @@ c1_2_1:20:2704.56:60 rc1_2_1:20:3588.06:60 r1_2_1:24:4761.46:60
 r1_4_1:43:10601.29:60"
 
 bks() { # name -> "vehicles cost" from BKS.json (the _distance entry if any)
-  python3 - "$data/BKS.json" "$1" <<'PY' 2>/dev/null
-import json, sys
-d = json.load(open(sys.argv[1])); n = sys.argv[2]
-e = d.get(n + "_distance") or d.get(n)
-print(e["solved_with_vehicles"], e["best_known_cost"]) if e else print("0 0")
-PY
+  local out
+  for key in "$1_distance" "$1"; do
+    out=$(awk -v k="\"$key\":" '
+      $1 == k { inside = 1; next }
+      inside && /"best_known_cost"/ { gsub(/[^0-9.]/, "", $2); c = $2 }
+      inside && /"solved_with_vehicles"/ { gsub(/[^0-9]/, "", $2); v = $2 }
+      inside && /}/ { print v, c; exit }' "$data/BKS.json" 2>/dev/null)
+    [ -n "$out" ] && { echo "$out"; return; }
+  done
+  echo "0 0"
 }
 
 echo "| instance | fleet | routes | distance | target | gap to target | BKS | gap to BKS | feasible | s |"

@@ -30,19 +30,24 @@ extern "C" {
  *  - with a time limit, the run stops after whole kicks, and the number of
  *    kicks completed is reported in regio_tsp_stats.iterations; rerunning
  *    with that number as max_iterations (and no time limit) reproduces the
- *    tour exactly, on any machine.
+ *    tour exactly, on any machine (also after a cancel through progress).
  * Both limits zero means a default budget of 50 * n kicks (deterministic).
+ * The first local search (before any kick) runs to completion unless the
+ * time limit expires during it; see regio_tsp_stats.first_ls_cut.
+ * "Every machine" means every machine running the same build: Euclidean
+ * and matrix costs use only correctly rounded operations, but a compiler
+ * that fuses multiply-adds (e.g. on AArch64) or another libm (haversine's
+ * sin/cos/asin) can change last bits and so the trajectory.
  */
 typedef struct regio_tsp_params {
     uint64_t seed;
     double time_limit_s;       /* wall clock budget; 0 = none */
     uint64_t max_iterations;   /* kick budget; 0 = none */
-    /* The first local search (before any kick) runs to completion unless
-     * the time limit expires during it; see regio_tsp_stats.first_ls_cut. */
-    /* Called about ten times a second with the fraction of the budget used
-     * and a phase label ("construct", "local search", "ils"); a non-zero
-     * return stops the search and the best tour so far is returned with
-     * REGIO_OK (the search is anytime). May be NULL. */
+    /* Called at the start of each phase ("construct", "local search") and
+     * about ten times a second during the kicks ("ils"), with the fraction
+     * of the budget used; "done" at the end. A non-zero return stops the
+     * search and the best tour so far is returned with REGIO_OK (the
+     * search is anytime; stats.cancelled is set). May be NULL. */
     regio_progress_fn progress;
     void *progress_ud;
     int neighbours;            /* candidate list length, <= 16; 0 = default
@@ -70,7 +75,8 @@ typedef struct regio_tsp_stats {
  * back to 0. Asymmetric matrices are searched on symmetrised costs
  * (c(i,j) + c(j,i)) / 2 and the cheaper orientation of the result is
  * returned, so they get a good but not ATSP-specific answer. Returns
- * REGIO_EINVAL for NULL arguments or negative limits, REGIO_ENOMEM.
+ * REGIO_EINVAL for NULL arguments, a negative or non-finite time limit or
+ * neighbours outside 0..16, and REGIO_ENOMEM (err says which).
  */
 regio_err regio_tsp_solve(const regio_dist *d, const regio_tsp_params *p,
                           uint32_t *tour, double *cost, regio_error *err);

@@ -360,9 +360,43 @@ static void test_invalid_input(void)
     regio_error err;
     ASSERT_EQ_INT(regio_design_run(&in, &p, &r, &err), REGIO_EINVAL);
     ASSERT_TRUE(strstr(err.msg, "k = 10") != NULL);
+    p.k = 1;
+    ASSERT_OK(regio_design_run(&in, &p, &r, &err));
+    for (int i = 0; i < g.n; i++)
+        ASSERT_EQ_INT(r.labels[i], 0);
+    regio_design_result_free(&r);
     p.k = 2;
     g.meas[0] = -1;
     ASSERT_EQ_INT(regio_design_run(&in, &p, &r, &err), REGIO_EDATA);
+    grid_free(&g);
+}
+
+static int cancel_now(void *ud, double fraction, const char *phase)
+{
+    (void)fraction;
+    (void)phase;
+    ++*(int *)ud;
+    return 1;
+}
+
+static void test_cancel_returns_best_effort(void)
+{
+    grid g;
+    grid_make(&g, 8, 8, 1, 1);
+    regio_design_input in = grid_input(&g);
+    regio_design_params p;
+    regio_design_params_init(&p);
+    p.k = 3;
+    int calls = 0;
+    p.progress = cancel_now;
+    p.progress_ud = &calls;
+    regio_design_result r;
+    ASSERT_EQ_INT(regio_design_run(&in, &p, &r, NULL), REGIO_ECANCELLED);
+    ASSERT_TRUE(calls >= 1);
+    ASSERT_TRUE(r.labels != NULL);
+    for (int i = 0; i < g.n; i++)
+        ASSERT_TRUE(r.labels[i] >= 0 && r.labels[i] < 3);
+    regio_design_result_free(&r);
     grid_free(&g);
 }
 
@@ -583,6 +617,7 @@ int main(void)
     RUN(test_heavy_unit_diagnosed);
     RUN(test_realign_budget);
     RUN(test_invalid_input);
+    RUN(test_cancel_returns_best_effort);
     RUN(test_allocation_failures);
     RUN(test_us_counties);
     TEST_END();

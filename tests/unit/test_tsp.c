@@ -281,6 +281,39 @@ static void test_tour_valid_and_cost(void)
     regio_dist_destroy(d);
 }
 
+static void test_haversine_tour(void)
+{
+    /* Points on a small circle of latitude-longitude offsets around Paris,
+     * in scrambled order: the tour follows the ring, whose length is close
+     * to the circumference (2 pi * 10 km). */
+    size_t n = 48;
+    double lon[48], lat[48];
+    for (size_t i = 0; i < n; i++) {
+        double a = 2 * M_PI * (double)((i * 11) % n) / (double)n;
+        double dlat = 10.0 / 111.195 * sin(a);
+        lat[i] = 48.8566 + dlat;
+        lon[i] = 2.3522 + 10.0 / (111.195 * cos(48.8566 * M_PI / 180)) *
+                              cos(a);
+    }
+    regio_dist_opts o = {.metric = REGIO_METRIC_HAVERSINE};
+    regio_dist *d = NULL;
+    ASSERT_OK(regio_dist_create_coords(n, lon, lat, &o, &d, NULL));
+    uint32_t t[48];
+    double cost;
+    regio_tsp_params p = {.seed = 2, .max_iterations = 300};
+    ASSERT_OK(regio_tsp_solve(d, &p, t, &cost, NULL));
+    ASSERT_TRUE(is_perm_from_zero(t, n));
+    ASSERT_NEAR(cost, recompute(d, t, n), 1e-9);
+    ASSERT_NEAR(cost, 2 * M_PI * 10.0, 0.2);
+    /* consecutive stops are ring neighbours: the ring order is preserved */
+    for (size_t i = 0; i < n; i++) {
+        size_t a = (t[i] * 11) % n, b = (t[(i + 1) % n] * 11) % n;
+        size_t gap = a > b ? a - b : b - a;
+        ASSERT_TRUE(gap == 1 || gap == n - 1);
+    }
+    regio_dist_destroy(d);
+}
+
 static void test_circle_optimal(void)
 {
     /* 64 points on a circle, listed in a scrambled order: the optimum is
@@ -455,6 +488,95 @@ static void test_invalid_args(void)
     regio_dist_destroy(d);
 }
 
+static void test_coincident_points(void)
+{
+    /* 60 places, each listed 5 times in a scattered order: the solver
+     * merges copies, so its tour costs what the 60-place tour costs. */
+    size_t u = 60, n = 300;
+    regio_rng r;
+    regio_rng_seed(&r, 17);
+    double ux[60], uy[60], x[300], y[300];
+    for (size_t i = 0; i < u; i++) {
+        ux[i] = (double)regio_rng_below(&r, 1000);
+        uy[i] = (double)regio_rng_below(&r, 1000) + 0.5 * (double)i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        x[i] = ux[(i * 7) % u];
+        y[i] = uy[(i * 7) % u];
+    }
+    regio_dist_opts o = {.metric = REGIO_METRIC_EUCLIDEAN, .round_nearest = 1};
+    regio_dist *d = NULL, *du = NULL;
+    ASSERT_OK(regio_dist_create_coords(n, x, y, &o, &d, NULL));
+    uint32_t *rep = NULL;
+    size_t nu = 0;
+    ASSERT_OK(regio_dist_coincident(d, &rep, &nu, NULL));
+    ASSERT_EQ_INT(nu, u);
+    ASSERT_EQ_INT(rep[0], 0);
+    ASSERT_EQ_INT(rep[60], 0); /* (60 * 7) % 60 == 0 */
+    regio_free(rep);
+    uint32_t t[300], tu[60];
+    double c, cu;
+    regio_tsp_params p = {.seed = 4, .max_iterations = 1000};
+    ASSERT_OK(regio_tsp_solve(d, &p, t, &c, NULL));
+    ASSERT_TRUE(is_perm_from_zero(t, n));
+    ASSERT_NEAR(c, recompute(d, t, n), 1e-9);
+    /* the first 60 inputs are exactly the 60 places in the same order as
+     * the representatives the solver uses */
+    ASSERT_OK(regio_dist_create_coords(u, x, y, &o, &du, NULL));
+    ASSERT_OK(regio_tsp_solve(du, &p, tu, &cu, NULL));
+    ASSERT_NEAR(c, cu, 1e-9);
+    regio_dist_destroy(d);
+    regio_dist_destroy(du);
+}
+
+static void test_subset_provider(void)
+{
+    double m[16] = {0, 1, 2, 3, 4, 0, 5, 6, 7, 8, 0, 9, 10, 11, 12, 0};
+    regio_dist *d = NULL, *s = NULL;
+    ASSERT_OK(regio_dist_create_matrix(4, m, NULL, &d, NULL));
+    uint32_t idx[] = {3, 1};
+    ASSERT_OK(regio_dist_create_subset(d, idx, 2, &s, NULL));
+    ASSERT_EQ_INT(regio_dist_size(s), 2);
+    ASSERT_NEAR(regio_dist_cost(s, 0, 1), 11, 0);
+    ASSERT_NEAR(regio_dist_cost(s, 1, 0), 6, 0);
+    regio_dist_destroy(s);
+    uint32_t badidx[] = {4};
+    ASSERT_EQ_INT(regio_dist_create_subset(d, badidx, 1, &s, NULL),
+                  REGIO_EINVAL);
+    regio_dist_destroy(d);
+}
+
+static void test_large_coordinates_terminate(void)
+{
+    /* Costs near 1e9 make rounding noise of ~1e-7 in gain sums; the search
+     * must not mistake it for improvement (it used to cycle forever). */
+    size_t n = 3000;
+    regio_rng r;
+    regio_rng_seed(&r, 2);
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = regio_rng_double(&r) * 1e-9;
+        y[i] = regio_rng_double(&r) * 1e9;
+    }
+    regio_dist_opts o = {.metric = REGIO_METRIC_EUCLIDEAN};
+    regio_dist *d = NULL;
+    ASSERT_OK(regio_dist_create_coords(n, x, y, &o, &d, NULL));
+    uint32_t *t = malloc(n * sizeof *t);
+    double c;
+    regio_tsp_params p = {.seed = 1, .max_iterations = 3000,
+                          .time_limit_s = 20};
+    regio_tsp_stats st;
+    ASSERT_OK(regio_tsp_solve_ex(d, &p, t, &c, &st, NULL));
+    ASSERT_EQ_INT(st.iterations, 3000);
+    ASSERT_TRUE(is_perm_from_zero(t, n));
+    /* nearly collinear: the optimum is about twice the y extent */
+    ASSERT_TRUE(c < 2.0e9 * 1.001);
+    free(t);
+    free(x);
+    free(y);
+    regio_dist_destroy(d);
+}
+
 /* ---- allocation failure ------------------------------------------------ */
 
 static int fail_at, calls;
@@ -608,12 +730,16 @@ int main(void)
     RUN(test_neighbours_haversine_bruteforce);
     RUN(test_tour_valid_and_cost);
     RUN(test_circle_optimal);
+    RUN(test_haversine_tour);
     RUN(test_bruteforce_small);
     RUN(test_tiny_sizes);
     RUN(test_same_seed_same_tour);
     RUN(test_asymmetric_matrix);
     RUN(test_cancel_gives_valid_tour);
     RUN(test_invalid_args);
+    RUN(test_coincident_points);
+    RUN(test_subset_provider);
+    RUN(test_large_coordinates_terminate);
     RUN(test_alloc_failure);
     RUN(test_tsplib_parse);
     RUN(test_berlin52_gap);

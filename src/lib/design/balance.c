@@ -355,6 +355,7 @@ static int chain_bdfs(chain_ctx *C, const int *seq, int len, int q, int realign,
 }
 
 #define FCAND 4
+#define FSMALL 12
 
 /* Free chain search: territory a is outside its band (short when over is
  * 0, long when over is 1). It takes a node from (or gives a node to) any
@@ -378,6 +379,7 @@ static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
     int cx[FCAND], cp[FCAND];
     double csc[FCAND];
     int nc = 0;
+    int sx[FSMALL], sp[FSMALL], ns = 0;
     C->onpath[a] = 1;
     C->onpath_n++;
     for (int r = C->mstart[a]; r < C->mstart[a + 1]; r++) {
@@ -395,8 +397,22 @@ static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
             if (!budget_ok(z, x, to))
                 continue;
             double va = viol_after(z, a, x, over ? -1.0 : 1.0);
-            if (va > limit)
+            if (va > limit) {
+                /* Too light alone (a still on the same side): keep it for
+                 * pairs. */
+                double d0 = z->load[a * nb] / z->share[a] - 1.0;
+                double d1 = d0 + (over ? -1 : 1) * z->b[(size_t)x * nb] / z->share[a];
+                if (ns < FSMALL && (over ? d1 > 0 : d1 < 0)) {
+                    int dup = 0;
+                    for (int q = 0; q < ns && !dup; q++)
+                        dup = sx[q] == x;
+                    if (!dup) {
+                        sx[ns] = x;
+                        sp[ns++] = p;
+                    }
+                }
                 continue;
+            }
             double sc = 0;
             for (int c = 0; c < nb; c++) {
                 double l = z->load[a * nb + c] + (over ? -1 : 1) * z->b[(size_t)x * nb + c];
@@ -435,6 +451,38 @@ static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
         if (free_search(C, p, over, depth - 1, realign, v0, expansions))
             return 1;
         undo_to(C, mark);
+    }
+    /* Pairs of light nodes across the same border. */
+    for (int q = 0; q < ns && *expansions > 0; q++) {
+        for (int r = q + 1; r < ns && *expansions > 0; r++) {
+            if (sp[q] != sp[r])
+                continue;
+            int x1 = sx[q], x2 = sx[r], p = sp[q];
+            int to = over ? p : a;
+            double va = 0;
+            for (int c = 0; c < nb; c++) {
+                double g = z->b[(size_t)x1 * nb + c] + z->b[(size_t)x2 * nb + c];
+                double l = (z->load[a * nb + c] + (over ? -g : g)) / z->share[a] - 1.0;
+                va += fabs(l) > z->tol ? fabs(l) - z->tol : 0;
+            }
+            if (va > limit || C->n_undo + 2 > MAX_UNDO)
+                continue;
+            --*expansions;
+            if (!budget_ok(z, x1, to) || !regio__dz_can_remove(z, x1))
+                continue;
+            int mark = C->n_undo;
+            C->undo_node[C->n_undo] = x1;
+            C->undo_from[C->n_undo++] = z->label[x1];
+            regio__dz_move(z, x1, to);
+            if (budget_ok(z, x2, to) && regio__dz_can_remove(z, x2)) {
+                C->undo_node[C->n_undo] = x2;
+                C->undo_from[C->n_undo++] = z->label[x2];
+                regio__dz_move(z, x2, to);
+                if (free_search(C, p, over, depth - 1, realign, v0, expansions))
+                    return 1;
+            }
+            undo_to(C, mark);
+        }
     }
     C->onpath[a] = 0;
     C->onpath_n--;

