@@ -95,6 +95,9 @@ uint64_t regio_rng_below(regio_rng *r, uint64_t n);
 /* Uniform double in [0, 1). */
 double regio_rng_double(regio_rng *r);
 
+/* Earth radius of every great-circle distance in Regio (METRICS.md). */
+#define REGIO_EARTH_RADIUS_KM 6371.0088
+
 /* ---- progress and cancel --------------------------------------------- */
 
 /* Called by long computations with a fraction in [0,1] and a short phase

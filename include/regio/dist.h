@@ -34,8 +34,6 @@ typedef enum regio_metric {
     REGIO_METRIC_MATRIX = 2
 } regio_metric;
 
-/* Earth radius used by the haversine metric, in km (mean radius, IUGG). */
-#define REGIO_EARTH_RADIUS_KM 6371.0088
 
 /* Options for coordinate providers. Zero-initialise and set what you need;
  * zero road_factor / speed_kmh mean the defaults 1.3 and 50 km/h. Plain

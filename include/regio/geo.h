@@ -16,8 +16,6 @@
 extern "C" {
 #endif
 
-/* Mean Earth radius used for every great-circle figure (METRICS.md). */
-#define REGIO_EARTH_RADIUS_KM 6371.0088
 
 /* ---- distances, areas, centroids ------------------------------------- */
 

@@ -6,6 +6,8 @@
 #ifndef REGIO_TEST_H
 #define REGIO_TEST_H
 
+#include "regio/core.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,37 @@ static int regio_test_failed_checks_ __attribute__((unused));
 static int regio_test_passed_ __attribute__((unused));
 static int regio_test_failed_ __attribute__((unused));
 static int regio_test_skipped_ __attribute__((unused));
+
+/*
+ * Allocation-failure support: with regio_set_allocator(&regio_test_failing)
+ * installed, the alloc_fail_at-th allocation (counted in alloc_calls, which
+ * the test resets) returns NULL. Tests loop alloc_fail_at over 1, 2, ... to prove each
+ * public API survives every failure without a crash, a leak or a partial
+ * write.
+ */
+static int alloc_fail_at __attribute__((unused));
+static int alloc_calls __attribute__((unused));
+
+static void *regio_test_malloc_(void *ud, size_t n)
+{
+    (void)ud;
+    return ++alloc_calls == alloc_fail_at ? NULL : malloc(n);
+}
+
+static void *regio_test_realloc_(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    return ++alloc_calls == alloc_fail_at ? NULL : realloc(p, n);
+}
+
+static void regio_test_free_(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+static const regio_allocator regio_test_failing __attribute__((unused)) = {
+    regio_test_malloc_, regio_test_realloc_, regio_test_free_, NULL};
 
 #define FAIL_AT_(...)                                                          \
     do {                                                                       \

@@ -24,29 +24,13 @@ static void test_error_format(void)
                   "a.csv:57: field 'lat': 'abc' is not a number");
 }
 
-static int fail_at, calls;
-static void *failing_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 static void test_buf_and_alloc_failure(void)
 {
-    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    regio_allocator a = regio_test_failing;
     int saw_enomem = 0;
-    for (fail_at = 1; fail_at < 20; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 20; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio__buf b;
         regio__buf_init(&b, 0);

@@ -353,32 +353,16 @@ static void test_file_across_chunks(void)
     unlink(path);
 }
 
-static int fail_at, calls;
-static void *failing_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 /* Every allocation failure gives REGIO_ENOMEM (or is absorbed by a retry)
  * and never a crash, leak or wrong record. */
 static void test_alloc_failures(void)
 {
     static const char d[] = "id,name\n1,\"a,b\"\n2,c\n";
-    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    regio_allocator a = regio_test_failing;
     int saw_enomem = 0, saw_ok = 0;
-    for (fail_at = 1; fail_at < 40; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 40; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio_csv *c = NULL;
         regio_error e;

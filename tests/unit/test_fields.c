@@ -314,32 +314,16 @@ static void test_parse_hhmm(void)
             FAIL_AT_("'%s' should be rejected", bad[i]);
 }
 
-static int fail_at, calls;
-static void *failing_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 /* Each allocation failure yields REGIO_ENOMEM, never a crash or leak. */
 static void test_alloc_failures(void)
 {
     static const char *const h[] = {"Id", "Name", "Notes", "Latitude", "lat", ""};
     static const char *const ov[] = {"lat=-", "Notes=attr:n"};
-    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    regio_allocator a = regio_test_failing;
     int saw_enomem = 0, saw_ok = 0;
-    for (fail_at = 1; fail_at < 30; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 30; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio_header_map *m = NULL;
         regio_error e;

@@ -313,29 +313,13 @@ static void test_search_env(void)
     unsetenv("REGIO_GAZETTEER");
 }
 
-static int fail_at, calls;
-static void *failing_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 static void test_alloc_failure(void)
 {
-    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    regio_allocator a = regio_test_failing;
     int ok = 0, enomem = 0;
-    for (fail_at = 1; fail_at < 40 && !ok; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 40 && !ok; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio_gazetteer *g = NULL;
         regio_error e;

@@ -582,30 +582,14 @@ static void test_island_tie(void)
     regio_unitset_destroy(us);
 }
 
-static int fail_at, calls;
-static void *failing_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 static void test_alloc_failures(void)
 {
-    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    regio_allocator a = regio_test_failing;
     const char *path = memfile("alloc.geojson", SQUARES);
     int saw = 0, ok = 0;
-    for (fail_at = 1; fail_at < 400 && !ok; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 400 && !ok; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio_unitset *us = NULL;
         regio_error e;
@@ -619,11 +603,11 @@ static void test_alloc_failures(void)
         regio_set_allocator(NULL);
         if (rc == REGIO_ENOMEM)
             saw = 1;
-        else if (rc == REGIO_OK && calls < fail_at)
+        else if (rc == REGIO_OK && alloc_calls < alloc_fail_at)
             ok = 1;
         else {
             char b[1200];
-            fprintf(stderr, "  fail_at %d: %s\n", fail_at,
+            fprintf(stderr, "  alloc_fail_at %d: %s\n", alloc_fail_at,
                     regio_error_format(&e, b, sizeof b));
             ASSERT_EQ_INT(rc, REGIO_ENOMEM);
         }

@@ -201,22 +201,6 @@ static void test_bad_line_changes_nothing(void)
     remove(db_path);
 }
 
-static int fail_at, calls;
-static void *fmalloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *frealloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void ffree(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 static void test_alloc_failures(void)
 {
@@ -224,10 +208,10 @@ static void test_alloc_failures(void)
     regio_gazetteer *g = gaz();
     regio_import_opts o = {0};
     o.gazetteer = g;
-    regio_allocator a = {fmalloc, frealloc, ffree, NULL};
+    regio_allocator a = regio_test_failing;
     int failures = 0, successes = 0;
-    for (fail_at = 1; fail_at < 4000 && successes < 3; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 4000 && successes < 3; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio_import_summary sum;
         regio_err rc = regio_import_accounts(s, data("salesforce_accounts.csv"), &o, &sum, NULL);

@@ -579,22 +579,6 @@ static void test_large_coordinates_terminate(void)
 
 /* ---- allocation failure ------------------------------------------------ */
 
-static int fail_at, calls;
-static void *failing_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 static void test_alloc_failure(void)
 {
@@ -604,10 +588,10 @@ static void test_alloc_failure(void)
         x[i] = (double)((i * 7919) % 101);
         y[i] = (double)((i * 104729) % 97);
     }
-    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    regio_allocator a = regio_test_failing;
     int saw_enomem = 0, saw_ok = 0;
-    for (fail_at = 1; fail_at < 60; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 60; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio_dist_opts o = {.metric = REGIO_METRIC_EUCLIDEAN};
         regio_dist *d = NULL;

@@ -484,22 +484,6 @@ static void test_degenerate_problems(void)
     ASSERT_TRUE(err.msg[0] != '\0');
 }
 
-static int fail_at, calls;
-static void *failing_malloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
 
 /* Every allocation of a solve may fail: the result is ENOMEM or a valid
  * solution, never a crash (leaks show under the sanitizer build). */
@@ -509,14 +493,14 @@ static void test_solve_allocation_failures(void)
     line_inst L;
     line_setup(&L, xs, 6, 2, 3);
     set_tw(&L, 2, 0, 3.5);
-    regio_allocator a = {failing_malloc, failing_realloc, plain_free, NULL};
+    regio_allocator a = regio_test_failing;
     regio_vrp_params prm;
     regio_vrp_params_default(&prm);
     prm.time_limit_s = 0;
     prm.max_iterations = 20;
     int saw_enomem = 0, done = 0;
-    for (fail_at = 1; fail_at < 400 && !done; fail_at++) {
-        calls = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 400 && !done; alloc_fail_at++) {
+        alloc_calls = 0;
         regio_set_allocator(&a);
         regio_vrp_solution *s = NULL;
         regio_err rc = regio_vrp_solve(&L.p, &prm, &s, NULL);
@@ -526,7 +510,7 @@ static void test_solve_allocation_failures(void)
             ASSERT_TRUE(s == NULL);
         } else {
             ASSERT_EQ_INT(rc, REGIO_OK);
-            done = calls < fail_at;
+            done = alloc_calls < alloc_fail_at;
         }
         regio_vrp_solution_destroy(s);
     }
