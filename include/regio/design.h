@@ -17,8 +17,7 @@
 extern "C" {
 #endif
 
-/* Earth radius used for every great-circle distance (METRICS.md). */
-#define REGIO_EARTH_RADIUS_KM 6371.0088
+/* Great-circle distances use REGIO_EARTH_RADIUS_KM from core.h. */
 
 /* Default balance tolerance when params.tolerance <= 0. */
 #define REGIO_DESIGN_DEFAULT_TOLERANCE 0.05

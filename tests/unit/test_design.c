@@ -402,23 +402,6 @@ static void test_cancel_returns_best_effort(void)
 
 /* ---- allocation failures ------------------------------------------------ */
 
-static long fail_at_, calls_;
-static void *fmalloc(void *ud, size_t n)
-{
-    (void)ud;
-    return ++calls_ == fail_at_ ? NULL : malloc(n);
-}
-static void *frealloc(void *ud, void *q, size_t n)
-{
-    (void)ud;
-    return ++calls_ == fail_at_ ? NULL : realloc(q, n);
-}
-static void ffree(void *ud, void *q)
-{
-    (void)ud;
-    free(q);
-}
-
 static void test_allocation_failures(void)
 {
     grid g;
@@ -428,11 +411,10 @@ static void test_allocation_failures(void)
     regio_design_params_init(&p);
     p.k = 3;
     p.n_starts = 1;
-    regio_allocator a = {fmalloc, frealloc, ffree, NULL};
     int saw_enomem = 0, saw_ok = 0;
-    for (fail_at_ = 1; fail_at_ < 400; fail_at_++) {
-        calls_ = 0;
-        regio_set_allocator(&a);
+    for (alloc_fail_at = 1; alloc_fail_at < 400; alloc_fail_at++) {
+        alloc_calls = 0;
+        regio_set_allocator(&regio_test_failing);
         regio_design_result r;
         regio_err rc = regio_design_run(&in, &p, &r, NULL);
         regio_set_allocator(NULL);

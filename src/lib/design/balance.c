@@ -1,19 +1,22 @@
 /*
- * Balance repair by ejection chains: load is pushed from the most
- * violating territory s along a shortest path s = a0, a1, ..., ar = u of
- * the territory adjacency graph to the nearest territory u with room (or
- * pulled from the nearest one with surplus when s is short). Each hop
- * moves one boundary node from a_j to a_{j+1} whose load best matches
- * what a_j received, so intermediate territories stay where they were; the
- * chain is kept only when the total violation drops, otherwise it is
- * undone exactly. This is the transshipment view of districting balance
- * (flows along the territory graph) realised with unit moves.
+ * Balance repair. Ejection chains carry load from a violating territory s
+ * along a path of the territory adjacency graph to the nearest territories
+ * with room (or pull it from ones with surplus when s is short): each hop
+ * moves one or two boundary nodes, chosen depth-first (forward: each
+ * middle territory passes on what it received; backward: each receiver is
+ * judged in its final state) and, when no fixed path works, by a free
+ * depth-first search that may turn at any territory where single nodes or
+ * pairs fit. A chain is kept only when the total violation drops and is
+ * otherwise undone exactly — the transshipment view of districting
+ * balance realised with unit moves. Also here: a tabu search on single
+ * moves (violation plus a small squared-deviation term that diffuses
+ * load), border exchanges, and the realign helper that sends nodes home.
  *
- * Invariants: every hop keeps its donor connected (can_remove) and its
+ * Invariants: every move keeps its donor connected (can_remove) and its
  * receiver adjacent, so contiguity is preserved; locked nodes never move;
  * the realign budget is never exceeded. Cost per chain: O(n + edges) to
- * rebuild the territory graph and member lists, plus O(sum of the path's
- * territory sizes * degree) for the hops.
+ * rebuild the territory graph and member lists, plus the searches, bounded
+ * by a fixed number of expansions (each O(territory size * degree)).
  */
 #include "design/design_internal.h"
 
@@ -667,208 +670,4 @@ done:
     regio_free(C.l_orig);
     regio_free(C.onpath);
     regio_free(failed);
-}
-
-/* ---- tabu balance search --------------------------------------------- */
-
-/* Change of sum_c dev^2 over s and t if node i moved from s to t. */
-static double dsq(const regio__dz *z, int i, int t)
-{
-    int s = z->label[i], nb = z->nb;
-    double d = 0;
-    for (int c = 0; c < nb; c++) {
-        double v = z->b[(size_t)i * nb + c];
-        if (v == 0.0)
-            continue;
-        double ds0 = z->load[s * nb + c] / z->share[s] - 1.0;
-        double ds1 = (z->load[s * nb + c] - v) / z->share[s] - 1.0;
-        double dt0 = z->load[t * nb + c] / z->share[t] - 1.0;
-        double dt1 = (z->load[t * nb + c] + v) / z->share[t] - 1.0;
-        d += ds1 * ds1 - ds0 * ds0 + dt1 * dt1 - dt0 * dt0;
-    }
-    return d;
-}
-
-#define TABU_TOP 8
-
-void regio__dz_tabu_balance(regio__dz *z, int realign, long max_iter)
-{
-    int n = z->n;
-    int *tabu_t = regio_malloc((size_t)n * sizeof *tabu_t);
-    long *tabu_until = regio_malloc((size_t)n * sizeof *tabu_until);
-    int *bestlab = regio_malloc((size_t)n * sizeof *bestlab);
-    int *cand = regio_malloc((size_t)n * sizeof *cand);
-    unsigned char *hot = regio_malloc((size_t)z->k);
-    if (!tabu_t || !tabu_until || !bestlab || !cand || !hot)
-        goto done;
-    for (int i = 0; i < n; i++) {
-        tabu_t[i] = -1;
-        tabu_until[i] = 0;
-    }
-    double v = regio__dz_viol(z), bestv = v;
-    memcpy(bestlab, z->label, (size_t)n * sizeof *bestlab);
-    double wmean = z->wsum / n + 1e-300;
-    long since = 0;
-    int ncand = 0;
-    for (long it = 0; it < max_iter && v > 1e-12; it++) {
-        int mi[TABU_TOP], mt[TABU_TOP];
-        double mf[TABU_TOP];
-        int nm = 0;
-        if ((it & 15) == 0) {
-            /* Candidates: nodes of violating territories and of the
-             * territories around them (refreshed every 16 moves). */
-            memset(hot, 0, (size_t)z->k);
-            for (int t = 0; t < z->k; t++)
-                if (regio__dz_viol_t(z, t) > 1e-12)
-                    hot[t] = 2;
-            for (int ring = 2; ring > 0; ring--)
-                for (int i = 0; i < n; i++)
-                    if (hot[z->label[i]] == ring)
-                        for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++)
-                            if (!hot[z->label[z->adj[e]]])
-                                hot[z->label[z->adj[e]]] = (unsigned char)(ring - 1 ? 1 : 3);
-            ncand = 0;
-            for (int i = 0; i < n; i++)
-                if (hot[z->label[i]])
-                    cand[ncand++] = i;
-        }
-        for (int qc = 0; qc < ncand; qc++) {
-            int i = cand[qc];
-            if (z->lock && z->lock[i] >= 0)
-                continue;
-            int s = z->label[i];
-            for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
-                int t = z->label[z->adj[e]];
-                if (t == s)
-                    continue;
-                double dv = regio__dz_dviol(z, i, t);
-                if (tabu_t[i] == t && tabu_until[i] > it && v + dv >= bestv - 1e-12)
-                    continue;
-                double f = dv + 0.5 * z->tol * dsq(z, i, t) / (z->tol * z->tol);
-                if (realign && z->base) {
-                    if (z->base[i] == s)
-                        f += 0.1 * z->tol;
-                    else if (z->base[i] == t)
-                        f -= 0.1 * z->tol;
-                } else if (z->w[i] != 0) {
-                    f += 1e-7 * z->w[i] *
-                         (regio__dz_dist(z, i, t) - regio__dz_dist(z, i, s)) / wmean;
-                }
-                if (nm == TABU_TOP && f >= mf[nm - 1])
-                    continue;
-                /* same (i, t) may repeat across edges: skip duplicates */
-                int dup = 0;
-                for (int q = 0; q < nm && !dup; q++)
-                    dup = mi[q] == i && mt[q] == t;
-                if (dup)
-                    continue;
-                int pos = nm < TABU_TOP ? nm++ : TABU_TOP - 1;
-                while (pos > 0 && mf[pos - 1] > f) {
-                    mf[pos] = mf[pos - 1];
-                    mi[pos] = mi[pos - 1];
-                    mt[pos] = mt[pos - 1];
-                    pos--;
-                }
-                mf[pos] = f;
-                mi[pos] = i;
-                mt[pos] = t;
-            }
-        }
-        int done_move = 0;
-        for (int q = 0; q < nm && !done_move; q++) {
-            int i = mi[q], t = mt[q], s = z->label[i];
-            if (!budget_ok(z, i, t) || !regio__dz_can_remove(z, i))
-                continue;
-            regio__dz_move(z, i, t);
-            tabu_t[i] = s;
-            tabu_until[i] = it + 5 + (long)regio_rng_below(&z->rng, 10);
-            done_move = 1;
-        }
-        if (!done_move)
-            break;
-        v = regio__dz_viol(z);
-        if (v < bestv - 1e-12) {
-            bestv = v;
-            memcpy(bestlab, z->label, (size_t)n * sizeof *bestlab);
-            since = 0;
-        } else if (++since > 20L * z->k + 200) {
-            break;
-        }
-        if ((it & 63) == 0 && regio__dz_stop(z))
-            break;
-    }
-    memcpy(z->label, bestlab, (size_t)n * sizeof *bestlab);
-    regio__dz_recount(z);
-done:
-    regio_free(tabu_t);
-    regio_free(tabu_until);
-    regio_free(bestlab);
-    regio_free(cand);
-    regio_free(hot);
-}
-
-int regio__dz_return_home(regio__dz *z)
-{
-    if (!z->base)
-        return 0;
-    int back = 0;
-    for (int i = 0; i < z->n; i++) {
-        int h = z->base[i];
-        if (z->label[i] == h || (z->lock && z->lock[i] >= 0))
-            continue;
-        int touch = 0;
-        for (int e = z->xadj[i]; e < z->xadj[i + 1] && !touch; e++)
-            touch = z->label[z->adj[e]] == h;
-        if (!touch || regio__dz_dviol(z, i, h) > 1e-12 || !regio__dz_can_remove(z, i))
-            continue;
-        regio__dz_move(z, i, h);
-        back++;
-    }
-    return back;
-}
-
-int regio__dz_exchange(regio__dz *z)
-{
-    int n = z->n, made = 0;
-    for (int s = 0; s < z->k; s++) {
-        if (regio__dz_viol_t(z, s) <= 1e-12)
-            continue;
-        double v0 = regio__dz_viol(z);
-        int done = 0;
-        for (int y = 0; y < n && !done; y++) {
-            if (z->label[y] != s || (z->lock && z->lock[y] >= 0))
-                continue;
-            for (int e = z->xadj[y]; e < z->xadj[y + 1] && !done; e++) {
-                int t = z->label[z->adj[e]];
-                if (t == s || !budget_ok(z, y, t) || !regio__dz_can_remove(z, y))
-                    continue;
-                regio__dz_move(z, y, t);
-                /* Partner x in t touching s, two hops around y. */
-                for (int f = z->xadj[y]; f < z->xadj[y + 1] && !done; f++) {
-                    int u = z->adj[f];
-                    for (int g = z->xadj[u]; g <= z->xadj[u + 1] && !done; g++) {
-                        int x = g == z->xadj[u + 1] ? u : z->adj[g];
-                        if (x == y || z->label[x] != t || (z->lock && z->lock[x] >= 0))
-                            continue;
-                        int touch = 0;
-                        for (int h = z->xadj[x]; h < z->xadj[x + 1] && !touch; h++)
-                            touch = z->label[z->adj[h]] == s;
-                        if (!touch)
-                            continue;
-                        double dv = regio__dz_dviol(z, x, s);
-                        if (regio__dz_viol(z) + dv >= v0 - 1e-12)
-                            continue;
-                        if (!budget_ok(z, x, s) || !regio__dz_can_remove(z, x))
-                            continue;
-                        regio__dz_move(z, x, s);
-                        done = 1;
-                    }
-                }
-                if (!done)
-                    regio__dz_move(z, y, s);
-            }
-        }
-        made += done;
-    }
-    return made;
 }

@@ -149,12 +149,9 @@ static regio_err validate(const regio_design_input *in,
     if (tc >= (int)m || (tc < 0 && tc != REGIO_DESIGN_TRAVEL_UNIFORM))
         return fail(err, REGIO_EINVAL, "design: travel column %d out of range", p->travel_col);
     if (p->target_shares) {
-        double s = 0;
-        for (int t = 0; t < p->k; t++) {
+        for (int t = 0; t < p->k; t++)
             if (!(p->target_shares[t] > 0) || !isfinite(p->target_shares[t]))
                 return fail(err, REGIO_EINVAL, "design: target share of territory %d must be > 0", t);
-            s += p->target_shares[t];
-        }
     }
     if (p->locked)
         for (size_t i = 0; i < n; i++)

@@ -149,11 +149,13 @@ regio_err regio__dz_assign(regio__dz *z, int rounds, int lloyd_rounds);
  * nearest ones with room, keeping every territory connected. realign = 1
  * prefers few, heavy moves and respects the disruption budget. */
 void regio__dz_balance(regio__dz *z, int realign, int max_chains);
+/* ---- tabu.c ---- */
 /* Tabu search on single boundary moves minimising violation (plus a small
  * squared-deviation term that diffuses load, and travel or disruption as
  * tie-breaks); passes through worse states to escape plateaus, keeps the
  * best labelling seen. */
 void regio__dz_tabu_balance(regio__dz *z, int realign, long max_iter);
+/* ---- local_search.c (helpers) ---- */
 /* Realign: moves nodes back to their baseline territory wherever that
  * does not raise the violation (frees disruption budget). Returns count. */
 int regio__dz_return_home(regio__dz *z);

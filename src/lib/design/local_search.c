@@ -1,7 +1,9 @@
 /*
  * Local search over boundary moves (Kernighan–Lin / Fiduccia–Mattheyses
  * style single-node moves and two-node exchanges across a border), as in
- * the districting local searches of Ríos-Mercado & Fernández (2009).
+ * the districting local searches of Ríos-Mercado & Fernández (2009); plus
+ * two helpers built from the same moves: border exchanges that lower the
+ * balance violation, and (realign) sending moved nodes back home.
  *
  * Objective: lexicographic (balance violation, travel), travel measured to
  * centres that stay fixed during a sweep; medoids are recomputed between
@@ -180,5 +182,73 @@ long regio__dz_swaps(regio__dz *z)
             break;
     }
     regio_free(perm);
+    return made;
+}
+
+/* ---- realign and balance helpers ------------------------------------- */
+
+int regio__dz_return_home(regio__dz *z)
+{
+    if (!z->base)
+        return 0;
+    int back = 0;
+    for (int i = 0; i < z->n; i++) {
+        int h = z->base[i];
+        if (z->label[i] == h || (z->lock && z->lock[i] >= 0))
+            continue;
+        int touch = 0;
+        for (int e = z->xadj[i]; e < z->xadj[i + 1] && !touch; e++)
+            touch = z->label[z->adj[e]] == h;
+        if (!touch || regio__dz_dviol(z, i, h) > 1e-12 || !regio__dz_can_remove(z, i))
+            continue;
+        regio__dz_move(z, i, h);
+        back++;
+    }
+    return back;
+}
+
+int regio__dz_exchange(regio__dz *z)
+{
+    int n = z->n, made = 0;
+    for (int s = 0; s < z->k; s++) {
+        if (regio__dz_viol_t(z, s) <= 1e-12)
+            continue;
+        double v0 = regio__dz_viol(z);
+        int done = 0;
+        for (int y = 0; y < n && !done; y++) {
+            if (z->label[y] != s || (z->lock && z->lock[y] >= 0))
+                continue;
+            for (int e = z->xadj[y]; e < z->xadj[y + 1] && !done; e++) {
+                int t = z->label[z->adj[e]];
+                if (t == s || !budget_ok(z, y, t) || !regio__dz_can_remove(z, y))
+                    continue;
+                regio__dz_move(z, y, t);
+                /* Partner x in t touching s, two hops around y. */
+                for (int f = z->xadj[y]; f < z->xadj[y + 1] && !done; f++) {
+                    int u = z->adj[f];
+                    for (int g = z->xadj[u]; g <= z->xadj[u + 1] && !done; g++) {
+                        int x = g == z->xadj[u + 1] ? u : z->adj[g];
+                        if (x == y || z->label[x] != t || (z->lock && z->lock[x] >= 0))
+                            continue;
+                        int touch = 0;
+                        for (int h = z->xadj[x]; h < z->xadj[x + 1] && !touch; h++)
+                            touch = z->label[z->adj[h]] == s;
+                        if (!touch)
+                            continue;
+                        double dv = regio__dz_dviol(z, x, s);
+                        if (regio__dz_viol(z) + dv >= v0 - 1e-12)
+                            continue;
+                        if (!budget_ok(z, x, s) || !regio__dz_can_remove(z, x))
+                            continue;
+                        regio__dz_move(z, x, s);
+                        done = 1;
+                    }
+                }
+                if (!done)
+                    regio__dz_move(z, y, s);
+            }
+        }
+        made += done;
+    }
     return made;
 }

@@ -16,7 +16,6 @@
 #include "design/design_internal.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 void regio__design_point(regio_coords coords, double x, double y, double out[3])
@@ -58,30 +57,22 @@ void regio_design_params_init(regio_design_params *p)
     p->seed = 1;
 }
 
-/* Sort helper: order ints by an associated key, ascending, stable on index. */
-static const double *sort_key_;
-static int cmp_by_key(const void *a, const void *b)
+/* Orders positions by (key, position): 1 when pos a comes after pos b. */
+static inline int after(const double *key, int a, int b)
 {
-    int ia = *(const int *)a, ib = *(const int *)b;
-    double ka = sort_key_[ia], kb = sort_key_[ib];
-    if (ka < kb)
-        return -1;
-    if (ka > kb)
-        return 1;
-    return (ia > ib) - (ia < ib);
+    return key[a] > key[b] || (key[a] == key[b] && a > b);
 }
 
-/* Sorts pos[0..cnt) (positions into key[]) by key; not reentrant but the
- * library's design calls are single-threaded per call chain. A local
- * insertion sort keeps small inputs cheap. */
+/* Sorts pos[0..cnt) (positions into key[]) ascending by key, ties by
+ * position: insertion sort for short inputs, heapsort otherwise — in
+ * place, without globals, so concurrent designs are safe. */
 static void sort_positions(int *pos, size_t cnt, const double *key)
 {
     if (cnt < 24) {
         for (size_t a = 1; a < cnt; a++) {
             int v = pos[a];
             size_t b = a;
-            while (b > 0 && (key[pos[b - 1]] > key[v] ||
-                             (key[pos[b - 1]] == key[v] && pos[b - 1] > v))) {
+            while (b > 0 && after(key, pos[b - 1], v)) {
                 pos[b] = pos[b - 1];
                 b--;
             }
@@ -89,9 +80,41 @@ static void sort_positions(int *pos, size_t cnt, const double *key)
         }
         return;
     }
-    sort_key_ = key;
-    qsort(pos, cnt, sizeof *pos, cmp_by_key);
-    sort_key_ = NULL;
+    for (size_t start = cnt / 2; start-- > 0;) {
+        size_t r = start;
+        for (;;) {
+            size_t c = 2 * r + 1;
+            if (c >= cnt)
+                break;
+            if (c + 1 < cnt && after(key, pos[c + 1], pos[c]))
+                c++;
+            if (!after(key, pos[c], pos[r]))
+                break;
+            int t = pos[r];
+            pos[r] = pos[c];
+            pos[c] = t;
+            r = c;
+        }
+    }
+    for (size_t end = cnt - 1; end > 0; end--) {
+        int t = pos[0];
+        pos[0] = pos[end];
+        pos[end] = t;
+        size_t r = 0;
+        for (;;) {
+            size_t c = 2 * r + 1;
+            if (c >= end)
+                break;
+            if (c + 1 < end && after(key, pos[c + 1], pos[c]))
+                c++;
+            if (!after(key, pos[c], pos[r]))
+                break;
+            int u = pos[r];
+            pos[r] = pos[c];
+            pos[c] = u;
+            r = c;
+        }
+    }
 }
 
 size_t regio__medoid(int planar, const double *pts, const double *w,
