@@ -23,12 +23,13 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   bash "$here/bench/import.sh" "$build" 2>&1
   echo
   echo "Target: 1,000,000 accounts in at most 20 s with at most 1 GB peak memory."
-  for part in design tsp vrptw; do
+  for part in design design_compare tsp vrptw plan; do
     [ -f "$here/bench/$part.sh" ] || continue
     echo
-    echo "## ${part^^} (bench/$part.sh)"
+    case $part in design) title="Territory design";; design_compare) title="Design against METIS and k-means";; tsp) title="TSP (TSPLIB)";; vrptw) title="VRPTW (Solomon, Gehring-Homberger)";; plan) title="Call-cycle planning";; *) title=$part;; esac
+    echo "## $title (bench/$part.sh)"
     echo
-    if [ ! -d "$REGIO_SHARED_DATA" ]; then
+    if [ ! -d "$REGIO_SHARED_DATA" ] && [ "$part" != plan ] && [ "$part" != design_compare ]; then
       echo "Skipped: benchmark data not found at $REGIO_SHARED_DATA."
       continue
     fi
