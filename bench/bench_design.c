@@ -2,9 +2,9 @@
  * Benchmark of the territory design engine on shared/data/territory: the
  * US counties instance (design and the Texas drift realignment), the DL
  * commercial-districting instances (max diameter D against the published
- * best) and a synthetic grid-like point set for scale. Reads the numeric
- * CSVs with a minimal strtod loader (temporary, until the library's
- * reader is wired in). Prints one "key=value" result line per run.
+ * best) and a synthetic grid-like point set for scale. The counties are
+ * read through libregio's readers; the DL files have their own format
+ * (read below). Prints one "key=value" result line per run.
  *
  *   bench_design counties [--k 50] [--balance accounts] [--tol 0.02]
  *                [--travel accounts] [--seed 1] [--time 60] [--starts N]
@@ -14,6 +14,7 @@
  */
 #include "regio/core.h"
 #include "regio/design.h"
+#include "regio/design_io.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -49,78 +50,6 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Splits buf into lines and comma fields in place (no quoting). */
-typedef struct table {
-    char *buf;
-    size_t rows, cols;
-    char **cell; /* rows*cols, header is row 0 */
-} table;
-
-static int load_csv(const char *path, table *t)
-{
-    memset(t, 0, sizeof *t);
-    t->buf = slurp(path, NULL);
-    if (!t->buf)
-        return -1;
-    size_t lines = 0;
-    for (char *p = t->buf; *p; p++)
-        if (*p == '\n')
-            lines++;
-    char *hdr_end = strchr(t->buf, '\n');
-    size_t cols = 1;
-    for (char *p = t->buf; p < hdr_end; p++)
-        if (*p == ',')
-            cols++;
-    t->cols = cols;
-    t->cell = calloc((lines + 2) * cols, sizeof *t->cell);
-    char *p = t->buf;
-    size_t r = 0;
-    while (*p) {
-        char *eol = strchr(p, '\n');
-        if (!eol)
-            eol = p + strlen(p);
-        int more = *eol != 0;
-        char *end = eol;
-        if (end > p && end[-1] == '\r')
-            end--;
-        if (end > p) {
-            size_t c = 0;
-            char *f = p;
-            for (char *q = p; q <= end; q++) {
-                if (q == end || *q == ',') {
-                    if (c < cols)
-                        t->cell[r * cols + c++] = f;
-                    f = q + 1;
-                    if (q != end)
-                        *q = 0;
-                }
-            }
-            *end = 0;
-            r++;
-        }
-        p = more ? eol + 1 : eol;
-    }
-    t->rows = r;
-    return 0;
-}
-
-static int col_of(const table *t, const char *name)
-{
-    for (size_t c = 0; c < t->cols; c++)
-        if (t->cell[c] && strcmp(t->cell[c], name) == 0)
-            return (int)c;
-    return -1;
-}
-
-typedef struct idx_entry {
-    const char *id;
-    int i;
-} idx_entry;
-static int cmp_idx(const void *a, const void *b)
-{
-    return strcmp(((const idx_entry *)a)->id, ((const idx_entry *)b)->id);
-}
-
 typedef struct problem {
     size_t n, m;
     double *x, *y, *meas;
@@ -132,65 +61,41 @@ typedef struct problem {
     double dl_tau[3];
 } problem;
 
+/* Loads the counties through the library's readers (CSV units + pair
+ * list, island links added) exactly as `regio design` does. The loaded
+ * problem stays alive for the whole run: P borrows its arrays. */
+static regio_design_problem *counties_loaded;
+
 static int load_counties(const char *dir, problem *P)
 {
-    char path[2048];
-    table T, A;
-    snprintf(path, sizeof path, "%s/us_counties.csv", dir);
-    if (load_csv(path, &T))
+    char units[2048], adj[2048];
+    snprintf(units, sizeof units, "%s/us_counties.csv", dir);
+    snprintf(adj, sizeof adj, "%s/us_counties_adjacency.csv", dir);
+    regio_design_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.units_path = units;
+    spec.units_opts.adjacency_path = adj;
+    spec.balance = "accounts";
+    spec.k = 1;
+    regio_error err;
+    if (regio_design_problem_load(&spec, &counties_loaded, &err)) {
+        fprintf(stderr, "counties: %s: %s\n", err.file, err.msg);
         return -1;
-    snprintf(path, sizeof path, "%s/us_counties_adjacency.csv", dir);
-    if (load_csv(path, &A))
-        return -1;
+    }
+    const regio_design_input *in = &counties_loaded->in;
     memset(P, 0, sizeof *P);
-    size_t n = T.rows - 1;
-    P->n = n;
-    P->m = 3;
-    P->coords = REGIO_COORDS_LATLON;
-    P->x = malloc(n * sizeof *P->x);
-    P->y = malloc(n * sizeof *P->y);
-    P->meas = malloc(n * 3 * sizeof *P->meas);
-    P->ids = malloc(n * sizeof *P->ids);
-    static char *mn[3] = {"pop", "accounts", "area_km2"};
-    P->names = mn;
-    int cid = col_of(&T, "id"), clat = col_of(&T, "lat"), clon = col_of(&T, "lon");
-    int cm[3] = {col_of(&T, "pop"), col_of(&T, "accounts"), col_of(&T, "area_km2")};
-    idx_entry *ix = malloc(n * sizeof *ix);
-    for (size_t i = 0; i < n; i++) {
-        char **row = T.cell + (i + 1) * T.cols;
-        P->ids[i] = row[cid];
-        P->y[i] = strtod(row[clat], NULL);
-        P->x[i] = strtod(row[clon], NULL);
-        for (int c = 0; c < 3; c++)
-            P->meas[i * 3 + c] = strtod(row[cm[c]], NULL);
-        ix[i].id = row[cid];
-        ix[i].i = (int)i;
-    }
-    qsort(ix, n, sizeof *ix, cmp_idx);
-    size_t ne = A.rows - 1, q = 0;
-    int *ea = malloc(ne * sizeof *ea), *eb = malloc(ne * sizeof *eb);
-    for (size_t e = 0; e < ne; e++) {
-        idx_entry ka = {A.cell[(e + 1) * 2], 0}, kb = {A.cell[(e + 1) * 2 + 1], 0};
-        idx_entry *fa = bsearch(&ka, ix, n, sizeof *ix, cmp_idx);
-        idx_entry *fb = bsearch(&kb, ix, n, sizeof *ix, cmp_idx);
-        if (fa && fb) {
-            ea[q] = fa->i;
-            eb[q++] = fb->i;
-        }
-    }
-    int *gx, *ga;
-    size_t links = 0;
-    if (regio_design_csr_from_edges(n, ea, eb, q, &gx, &ga) ||
-        regio_design_island_links(n, P->coords, P->x, P->y, gx, ga, &P->xadj, &P->adj, &links))
-        return -1;
-    fprintf(stderr, "counties: %zu units, %zu edges, %zu island links\n", n, q, links);
-    regio_free(gx);
-    regio_free(ga);
-    free(ea);
-    free(eb);
-    free(ix);
-    free(A.cell);
-    /* T.buf stays alive: ids point into it. */
+    P->n = in->n;
+    P->m = in->m;
+    P->coords = in->coords;
+    P->x = (double *)in->x;
+    P->y = (double *)in->y;
+    P->meas = (double *)in->measures;
+    P->names = (char **)in->measure_names;
+    P->ids = (const char **)in->unit_ids;
+    P->xadj = (int *)in->xadj;
+    P->adj = (int *)in->adjncy;
+    fprintf(stderr, "counties: %zu units, %zu island links\n", in->n,
+            counties_loaded->loaded.islands.n_links);
     return 0;
 }
 
