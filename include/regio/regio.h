@@ -16,6 +16,10 @@
 #include "regio/export.h"
 #include "regio/design.h"
 #include "regio/design_io.h"
+#include "regio/dist.h"
+#include "regio/tsp.h"
+#include "regio/vrp.h"
+#include "regio/route_io.h"
 #include "regio/assign.h"
 
 #endif

@@ -16,6 +16,8 @@
     X(design, "partition units into balanced, contiguous, compact territories") \
     X(realign, "repair an alignment with a disruption budget")                 \
     X(report, "measure any alignment (balance, contiguity, travel, disruption)") \
+    X(plan, "plan a rep's call cycle: visit days and daily routes")          \
+    X(route, "solve a TSP / VRP with time windows (VROOM JSON or CSV stops)")    \
     X(summary, "print what the store holds")                                   \
     X(version, "print the version")
 

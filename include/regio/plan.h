@@ -1,0 +1,288 @@
+/*
+ * Call-cycle planning (sales coverage, PRODUCT.md job 3): for each rep,
+ * decide on which working day of an N-day cycle every visit happens (repeat
+ * visits evenly spaced around the cycle) and the order of the stops of
+ * every day, starting and ending at the rep's home inside the working day.
+ * Also the loaders for the accounts / reps CSV files, the METRICS.md
+ * figures of a plan (coverage, spacing, overtime, travel, workload) and the
+ * writers for plan CSV, routes GeoJSON, report JSON and workload CSV.
+ */
+#ifndef REGIO_PLAN_H
+#define REGIO_PLAN_H
+
+#include "regio/core.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Longest cycle, in working days. */
+#define REGIO_PLAN_MAX_DAYS 256
+
+/* A set of cycle days 1..REGIO_PLAN_MAX_DAYS (bit d-1 for day d). Plain
+ * value type; zero is the empty set. */
+typedef struct regio_plan_dayset {
+    uint64_t bits[REGIO_PLAN_MAX_DAYS / 64];
+} regio_plan_dayset;
+
+/* Adds day (1-based) to s; out-of-range days are ignored. */
+void regio_plan_dayset_add(regio_plan_dayset *s, int day);
+
+/* Non-zero when day (1-based) is in s. */
+int regio_plan_dayset_has(const regio_plan_dayset *s, int day);
+
+/*
+ * Parses a day list such as "6,7", "mon,fri" or "3-5; wed" into *out
+ * (added to what it holds). Items are separated by ',', ';', '|' or
+ * spaces. A number d is cycle day d (1..n_days); "a-b" a range of them. A
+ * weekday name (mon..sun or the full English name, any case) means every
+ * cycle day on that weekday, counting day 1 as a Monday and week_len
+ * working days a week (5: days 1-5 are Mon-Fri, 6-10 the next Mon-Fri; a
+ * Saturday then matches no day). REGIO_EPARSE (msg says which item) for
+ * an unknown word or a day outside 1..n_days. No ownership.
+ */
+regio_err regio_plan_days_parse(const char *s, int n_days, int week_len,
+                                regio_plan_dayset *out, regio_error *err);
+
+/* A rep: home base and working day (seconds since midnight). Plain value
+ * type; id is borrowed. */
+typedef struct regio_plan_rep {
+    const char *id;
+    double lat, lon;             /* home, degrees */
+    double day_start_s;          /* leaves home no earlier */
+    double day_end_s;            /* back home no later */
+    regio_plan_dayset days_off;  /* cycle days the rep does not work */
+} regio_plan_rep;
+
+/* An account to visit. Plain value type; id is borrowed. */
+typedef struct regio_plan_account {
+    const char *id;
+    double lat, lon;             /* degrees */
+    int rep;                     /* index into the reps */
+    int frequency;               /* visits per cycle; 0 = not visited */
+    double call_s;               /* duration of one call */
+    int has_window;              /* calls start inside [tw_start_s, tw_end_s] */
+    double tw_start_s, tw_end_s; /* seconds since midnight */
+    regio_plan_dayset closed_days; /* cycle days it cannot be visited */
+} regio_plan_account;
+
+/* Solver parameters. Zero-initialise, then set what you need; zeros mean
+ * the defaults noted. */
+typedef struct regio_plan_params {
+    int n_days;                  /* working days in the cycle (required) */
+    double road_factor;          /* road km per great-circle km; 0 = 1.3 */
+    double speed_kmh;            /* average speed; 0 = 50 */
+    /* Largest deviation of a gap between consecutive visits from the even
+     * gap n_days / frequency that day patterns may use, as a fraction; 0 =
+     * 0.25 (every ratio in [0.75, 1.25]; METRICS.md's band is 0.6-1.4). */
+    double spacing_tolerance;
+    uint64_t seed;               /* 0 is a valid seed */
+    /* Deadline for the whole solve in seconds; 0 = none. The result is
+     * reproducible for a seed whenever the deadline is not reached (the
+     * work is bounded by iteration counts, the clock only cuts it). */
+    double time_limit_s;
+    long search_iterations;      /* ruin-and-recreate kicks per rep; 0 = 400, < 0 = none */
+    long route_iterations;       /* VRP iterations per day; 0 = 2000 */
+    regio_progress_fn progress;  /* may be NULL; non-zero return cancels */
+    void *progress_ud;
+} regio_plan_params;
+
+/* One visit of a day's route. */
+typedef struct regio_plan_visit {
+    int account;                 /* index into the accounts */
+    double arrival_s;            /* seconds since midnight */
+    double start_s;              /* call starts (after any wait) */
+    double departure_s;          /* call ends, rep leaves */
+    double leg_km;               /* road km (great circle x road factor) from the
+                                  * previous stop or home */
+    double leg_s;
+} regio_plan_visit;
+
+/* One working day of one rep: leaves home at start_s, returns at end_s. */
+typedef struct regio_plan_day {
+    int rep;                     /* index into the reps */
+    int day;                     /* 1..n_days */
+    int off;                     /* 1 when the rep does not work that day */
+    int n_visits;
+    regio_plan_visit *visits;
+    double start_s, end_s;       /* both day_start_s when there is no visit */
+    double travel_km, travel_s;  /* including the legs from and to home */
+    double call_s, wait_s;
+    double overtime_s;           /* end_s past day_end_s (0 when solved) */
+} regio_plan_day;
+
+/* Why a visit is not in the plan. Values are stable. */
+typedef enum regio_plan_reason {
+    REGIO_PLAN_REASON_NONE = 0,
+    REGIO_PLAN_REASON_DAYS = 1,     /* no spaced day pattern avoids closed days / days off */
+    REGIO_PLAN_REASON_WINDOW = 2,   /* its window or call cannot fit the rep's day at all */
+    REGIO_PLAN_REASON_CAPACITY = 3, /* fits alone, but no day has room left */
+    REGIO_PLAN_REASON_INPUT = 4,    /* frequency above the rep's working days, bad rep */
+    REGIO_PLAN_REASON_CANCELLED = 5 /* the progress callback stopped the solve */
+} regio_plan_reason;
+
+/* Stable lower-case name of a reason ("capacity"); static storage. */
+const char *regio_plan_reason_name(regio_plan_reason r);
+
+/* One visit left out, with the day it was meant for (0 = none). */
+typedef struct regio_plan_unplaced {
+    int account;
+    int day;
+    regio_plan_reason reason;
+    char text[160];
+} regio_plan_unplaced;
+
+/* Per-account figures. spacing_min/max are NAN unless all its visits are
+ * scheduled (and it has at least one). */
+typedef struct regio_plan_account_stats {
+    int required, scheduled;
+    double spacing_min, spacing_max;
+    double call_h, travel_h;     /* travel share: half of each leg touching it */
+    double workload_h;           /* call_h + travel_h over the cycle */
+} regio_plan_account_stats;
+
+/* Per-rep figures over the cycle. */
+typedef struct regio_plan_rep_stats {
+    int required, scheduled;
+    int working_days;
+    double travel_km, travel_h, call_h, workload_h;
+    int overtime_days;
+    double overtime_min;
+} regio_plan_rep_stats;
+
+/* A plan: owned by the caller, freed with regio_plan_result_destroy. */
+typedef struct regio_plan_result {
+    int n_days;
+    size_t n_reps, n_accounts;
+    regio_plan_day *days;          /* n_reps * n_days, [rep * n_days + day - 1] */
+    regio_plan_unplaced *unplaced;
+    size_t n_unplaced;
+    regio_plan_account_stats *accounts; /* n_accounts */
+    regio_plan_rep_stats *reps;    /* n_reps */
+    /* totals (METRICS.md "Routes and plans") */
+    long visits_required, visits_scheduled;
+    double coverage;               /* scheduled / required (1 when none required) */
+    double spacing_min, spacing_max; /* band over accounts; NAN when none */
+    int overtime_days;
+    double overtime_min;
+    double travel_km, travel_h, call_h, workload_h;
+    int infeasible_schedules;      /* days whose recomputed times miss a window */
+    /* run diagnostics */
+    double estimate_travel_km;     /* after the day-pattern search, before routing */
+    long search_moves;             /* pattern moves applied */
+    int cancelled;
+    double seconds;
+} regio_plan_result;
+
+/*
+ * Plans the call cycle of every rep. Method (see src/lib/plan/plan.c):
+ * spaced day patterns, sweep-ordered greedy pattern choice on insertion
+ * cost, pattern local search with tour estimates inside an iterated
+ * ruin-and-recreate loop, each day routed with regio_vrp_solve, then a
+ * whole-pattern repair of visits the routing left out. Visits that cannot
+ * be placed are listed in unplaced with a reason; no day ever runs past
+ * the rep's day_end_s. Same input and seed, same plan (see
+ * params.time_limit_s). Errors: REGIO_EINVAL for bad params or NULL
+ * arrays; REGIO_EDATA for a rep or account with bad values (err->line =
+ * 1-based index in its array, err->msg names the id): no valid rep,
+ * invalid coordinates, negative frequency or call time, a window ending
+ * before it starts, a day ending before it starts. A cancel returns the
+ * best plan so far with result->cancelled set. On success *out is owned
+ * by the caller.
+ */
+regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
+                           const regio_plan_account *accounts,
+                           size_t n_accounts, const regio_plan_params *params,
+                           regio_plan_result **out, regio_error *err);
+
+/*
+ * Recomputes every figure of r (day times and legs from the visit order,
+ * account, rep and total stats, overtime, spacing) from its day routes and
+ * the input, independently of how the routes were made. Used by
+ * regio_plan_solve; callers that build or edit routes by hand call it too.
+ */
+regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
+                             const regio_plan_account *accounts,
+                             size_t n_accounts, const regio_plan_params *params,
+                             regio_plan_result *r);
+
+/* Frees a plan; accepts NULL. */
+void regio_plan_result_destroy(regio_plan_result *r);
+
+/* ---- files ------------------------------------------------------------ */
+
+/* How to read the accounts file. Zero-initialise; NULL names mean the
+ * defaults noted. */
+typedef struct regio_plan_load_opts {
+    int n_days;                  /* required: cycle length (checks days) */
+    int week_len;                /* working days per week for weekday names; 0 = 5 */
+    const char *frequency_col;   /* column of visits per cycle; NULL = "frequency" */
+    const char *segment_col;     /* with frequency_map: column of segments */
+    const char *frequency_map;   /* "A=4,B=2,C=1" (segment -> visits) */
+    const char *call_minutes_col;/* column of call minutes; NULL = "call_minutes" */
+    double call_minutes;         /* used when the column is absent or blank; 0 = 30 */
+} regio_plan_load_opts;
+
+/* Accounts and reps read from CSV; owns the ids. Free with
+ * regio_plan_data_destroy. */
+typedef struct regio_plan_data {
+    regio_plan_rep *reps;
+    size_t n_reps;
+    regio_plan_account *accounts;
+    size_t n_accounts;
+    char **ids_;                 /* owned copies of the ids */
+    size_t n_ids_;
+} regio_plan_data;
+
+/*
+ * Reads REPS.csv (id, lat, lon; optional day_start, day_end as HH:MM,
+ * default 08:00-17:00, and days_off as a day list) and ACCOUNTS.csv (id,
+ * lat, lon, rep; frequency, or a segment column with a frequency map;
+ * optional call_minutes, tw_start, tw_end as HH:MM and closed_days as a day
+ * list). Header names are matched as regio_header_map_build does. Errors
+ * name the file, line and field: missing columns, bad numbers or times,
+ * unknown reps, unmapped segments, frequencies above n_days, duplicate
+ * ids. On success *out is owned by the caller.
+ */
+regio_err regio_plan_load(const char *accounts_path, const char *reps_path,
+                          const regio_plan_load_opts *opts,
+                          regio_plan_data **out, regio_error *err);
+
+/* Frees loaded data; accepts NULL. */
+void regio_plan_data_destroy(regio_plan_data *d);
+
+/* Writes `rep,day,seq,account_id,arrival,departure` (times HH:MM:SS), one
+ * row per visit, rep by rep and day by day; home is not a row (each day
+ * starts at home at the rep's day start and ends there). Written
+ * atomically (temporary file renamed). */
+regio_err regio_plan_write_csv(const regio_plan_result *r,
+                               const regio_plan_data *d, const char *path,
+                               regio_error *err);
+
+/* Writes a GeoJSON FeatureCollection: one LineString per rep and working
+ * day with visits (home, stops, home) and properties rep, day, visits,
+ * travel_km, travel_h, workload_h, start, end. Atomic. */
+regio_err regio_plan_write_geojson(const regio_plan_result *r,
+                                   const regio_plan_data *d, const char *path,
+                                   regio_error *err);
+
+/* Writes the report as JSON: totals, per rep, per day (workload hours),
+ * per-account spacing and the unplaced visits with reasons. Atomic. */
+regio_err regio_plan_write_report(const regio_plan_result *r,
+                                  const regio_plan_data *d, const char *path,
+                                  regio_error *err);
+
+/* Writes `id,lat,lon,workload` (hours over the cycle: call time plus share
+ * of routed travel), one row per account: a point units file that
+ * `regio design --units FILE --balance workload` reads. Atomic. */
+regio_err regio_plan_write_workload(const regio_plan_result *r,
+                                    const regio_plan_data *d, const char *path,
+                                    regio_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,104 @@
+/*
+ * Internals of the call-cycle planner shared by its files: the day-pattern
+ * catalogue (patterns.c), the per-rep planning state and the day-tour
+ * operations (tours.c).
+ */
+#ifndef REGIO_PLAN_INTERNAL_H
+#define REGIO_PLAN_INTERNAL_H
+
+#include "regio/plan.h"
+
+/* The candidate day patterns of one frequency: n patterns of f days each
+ * (0-based, ascending), evenly spaced ones first. */
+typedef struct regio__plan_patset {
+    int f, n_days;
+    double tol;
+    int n;
+    int *days;   /* n * f */
+} regio__plan_patset;
+
+/* Cache of pattern sets by (frequency, days, tolerance). */
+typedef struct regio__plan_patcache regio__plan_patcache;
+
+regio_err regio__plan_patcache_create(regio__plan_patcache **out);
+void regio__plan_patcache_destroy(regio__plan_patcache *c);
+
+/* The pattern set for f visits over n_days with the given tolerance (0 =
+ * default 0.25); owned by the cache. 1 <= f <= n_days. */
+regio_err regio__plan_patterns(regio__plan_patcache *c, int f, int n_days, double tol,
+                               const regio__plan_patset **out);
+
+#include "regio/dist.h"
+
+/* One day's tour of a rep: the visited accounts (local indices 1..m) in
+ * order, with home (location 0) implicit at both ends. */
+typedef struct regio__plan_tour {
+    int *s;
+    int n, cap;
+    double travel;   /* seconds, home -> stops -> home */
+    double call;     /* seconds */
+} regio__plan_tour;
+
+/* The planning state of one rep: its accounts, travel times and day tours. */
+typedef struct regio__plan_rctx {
+    const regio_plan_rep *rep;
+    const regio_plan_account *acc;   /* all accounts */
+    int m;                           /* accounts of this rep with visits */
+    int *gi;                         /* local 1..m -> global index (gi[0] unused) */
+    regio_dist *dist;                /* m + 1 points, 0 = home */
+    double *mat;                     /* (m+1)^2 durations or NULL */
+    int N;
+    regio__plan_tour *days;          /* N */
+    const regio__plan_patset **ps;   /* per local account (index 1..m) */
+    int *pat;                        /* per local account, -1 = none */
+    double cap;                      /* search capacity of a day, s */
+    double shift;                    /* day_end - day_start */
+    unsigned char *inday;            /* scratch N */
+} regio__plan_rctx;
+
+
+static inline double regio__plan_dur(const regio__plan_rctx *c, int i, int j)
+{
+    if (c->mat)
+        return c->mat[(size_t)i * (size_t)(c->m + 1) + (size_t)j];
+    return regio_dist_duration(c->dist, (size_t)i, (size_t)j);
+}
+
+static inline const regio_plan_account *regio__plan_acc(const regio__plan_rctx *c, int a)
+{
+    return &c->acc[c->gi[a]];
+}
+
+/* ---- tours.c: day tours and exact schedules ---------------------------- */
+
+/* Non-zero when day0 (0-based) is the rep's day off or the account's
+ * closed day. */
+int regio__plan_blocked(const regio__plan_rctx *c, int a, int day0);
+regio_err regio__plan_tour_reserve(regio__plan_tour *t, int n);
+/* Travel time of home -> s[0..n) -> home. */
+double regio__plan_tour_travel(const regio__plan_rctx *c, const int *s, int n);
+/* Cheapest insertion of a into t: added travel, position in *pos. */
+double regio__plan_ins_delta(const regio__plan_rctx *c, const regio__plan_tour *t, int a,
+                             int *pos);
+/* Index of a in t, or -1. */
+int regio__plan_tour_find(const regio__plan_tour *t, int a);
+/* Travel saved by removing the stop at index i. */
+double regio__plan_rem_gain(const regio__plan_rctx *c, const regio__plan_tour *t, int i);
+/* Inserts a at its cheapest position (windows ignored). */
+regio_err regio__plan_tour_insert(const regio__plan_rctx *c, regio__plan_tour *t, int a);
+/* Removes a when present. */
+void regio__plan_tour_remove(const regio__plan_rctx *c, regio__plan_tour *t, int a);
+/* 2-opt + Or-opt descent; scratch holds t->n + 2 ints. */
+void regio__plan_tour_improve(const regio__plan_rctx *c, regio__plan_tour *t, int *scratch);
+/* Earliest-start schedule of s leaving home at day start: 1 when every
+ * window and the day end hold; *end_out (may be NULL) = back home. */
+int regio__plan_seq_feasible(const regio__plan_rctx *c, const int *s, int n, double *end_out);
+/* Cheapest position where inserting a keeps t feasible, or -1; scratch
+ * holds t->n + 1 ints. */
+int regio__plan_feasible_insert_pos(const regio__plan_rctx *c, const regio__plan_tour *t, int a,
+                                    int *scratch, double *delta);
+/* Inserts a at position p. */
+regio_err regio__plan_tour_insert_at(const regio__plan_rctx *c, regio__plan_tour *t, int a,
+                                     int p);
+
+#endif
