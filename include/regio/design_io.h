@@ -10,6 +10,7 @@
 #include "regio/core.h"
 #include "regio/design.h"
 #include "regio/import.h"
+#include "regio/store.h"
 
 #include <stdio.h>
 
@@ -19,7 +20,12 @@ extern "C" {
 
 /* What to load. Paths may be NULL when not used. */
 typedef struct regio_design_spec {
-    const char *units_path;              /* any units file regio_units_load reads */
+    const char *units_path;              /* any units file regio_units_load reads; */
+    regio_store *store;                  /* ... or, when units_path is NULL, the
+                                            store's units and adjacency */
+    const char *baseline_model;          /* store: a model whose alignment is the
+                                            baseline (realign / disruption) */
+    const char *alignment_model;         /* store: the model to measure (report) */
     regio_units_import_opts units_opts;  /* adjacency_path, layer, where, ... */
     const char *balance;        /* comma-separated measure names (required) */
     const char *index_weights;  /* comma-separated weights, one per balance measure */
@@ -60,6 +66,17 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
 
 /* Frees a problem. Accepts NULL. */
 void regio_design_problem_destroy(regio_design_problem *p);
+
+/*
+ * Saves labels as the alignment of planning model `model` in the store (a
+ * new planning scenario; re-running replaces the alignment of the same
+ * planning model). Active and archived models are never overwritten
+ * (REGIO_ECONFLICT). One transaction, audited. The units must be the
+ * store's (REGIO_EDATA names the first that is not).
+ */
+regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
+                                  const int *labels, const char *model, const char *actor,
+                                  regio_error *err);
 
 /* Writes `unit_id,territory`, one row per unit in input order, to path
  * atomically (temporary file renamed). */

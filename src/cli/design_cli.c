@@ -19,17 +19,21 @@ static const char *const usage_text[] = {
         "                    [--tolerance T] [--travel COL] [--homes REPS.csv]\n"
         "                    [--locked LOCKED.csv] [--keep-whole COL] [--targets TARGETS.csv]\n"
         "                    [--objective travel|diameter] [--seed N] [--time-limit S]\n"
-        "                    --out ALIGNMENT.csv [--report REPORT.json]\n",
+        "                    --out ALIGNMENT.csv [--report REPORT.json]\n"
+        "store mode: without --units the store's units are used; --model NAME saves\n"
+        "the result as planning model NAME (--db PATH, default $REGIO_DB or regio.db)\n",
     [DESIGN_CMD_REALIGN] =
         "usage: regio realign --units UNITS [--adjacency ADJ.csv] --from CURRENT.csv\n"
         "                     --balance COL[,COL...] [--max-moved F] [--max-moved-weight F]\n"
         "                     [--tolerance T] [--travel COL] [--locked ...] [--seed N]\n"
-        "                     [--time-limit S] --out ALIGNMENT.csv [--report REPORT.json]\n",
+        "                     [--time-limit S] --out ALIGNMENT.csv [--report REPORT.json]\n"
+        "store mode: --from-model NAME instead of --from, --model NEW to save the result\n",
     [DESIGN_CMD_REPORT] =
         "usage: regio report --units UNITS [--adjacency ADJ.csv] --alignment A.csv\n"
         "                    --balance COL[,COL...] [--baseline B.csv] [--travel COL]\n"
         "                    [--homes REPS.csv] [--targets T.csv] [--tolerance T]\n"
-        "                    [--format json|csv|text] [--out FILE]\n",
+        "                    [--format json|csv|text] [--out FILE]\n"
+        "store mode: --model NAME measures a model of the store (--from-model for the baseline)\n",
 };
 
 static const char *const cmd_name[] = {"design", "realign", "report"};
@@ -73,7 +77,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     enum {
         O_UNITS = 256, O_ADJ, O_LAYER, O_WHERE, O_IDF, O_K, O_CAP, O_BAL, O_IW, O_TOL, O_TRAVEL,
         O_HOMES, O_LOCKED, O_KEEP, O_TARGETS, O_SEED, O_TIME, O_OUT, O_REPORT, O_OBJ, O_FROM,
-        O_MAXM, O_MAXW, O_ALIGN, O_BASE, O_FORMAT, O_STARTS
+        O_MAXM, O_MAXW, O_ALIGN, O_BASE, O_FORMAT, O_STARTS, O_DB, O_MODEL, O_FROM_MODEL
     };
     static const struct option longopts[] = {
         {"units", required_argument, 0, O_UNITS},       {"adjacency", required_argument, 0, O_ADJ},
@@ -90,6 +94,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         {"max-moved-weight", required_argument, 0, O_MAXW},
         {"alignment", required_argument, 0, O_ALIGN},   {"baseline", required_argument, 0, O_BASE},
         {"format", required_argument, 0, O_FORMAT},     {"starts", required_argument, 0, O_STARTS},
+        {"db", required_argument, 0, O_DB},             {"model", required_argument, 0, O_MODEL},
+        {"from-model", required_argument, 0, O_FROM_MODEL},
         {"help", no_argument, 0, 'h'},                  {0, 0, 0, 0}};
     regio_design_spec spec;
     memset(&spec, 0, sizeof spec);
@@ -97,6 +103,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     double tolerance = 0, time_limit = 0, max_moved = 0, max_moved_w = 0;
     unsigned long long seed = 1;
     int k_auto = 0, starts = 0;
+    const char *db = NULL, *model = NULL;
     regio_design_objective objective = REGIO_DESIGN_MIN_TRAVEL;
     int c;
     optind = 1;
@@ -173,23 +180,32 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
                 return CLI_USAGE;
             break;
         case O_ALIGN: spec.alignment_path = optarg; break;
+        case O_DB: db = optarg; break;
+        case O_MODEL: model = optarg; break;
+        case O_FROM_MODEL: spec.baseline_model = optarg; break;
         case O_FORMAT: format = optarg; break;
         case O_STARTS: starts = atoi(optarg) > 0 ? (int)strtol(optarg, NULL, 10) : 0; break;
         case 'h': fputs(usage_text[cmd], stdout); return CLI_OK;
         default: fputs(usage_text[cmd], stderr); return CLI_USAGE;
         }
     }
-    const char *missing = !spec.units_path ? "--units" : !spec.balance ? "--balance" : NULL;
-    if (!missing && cmd == DESIGN_CMD_DESIGN && !out)
-        missing = "--out";
+    /* Without --units the store is the source (store mode). */
+    if (cmd == DESIGN_CMD_REPORT && model) {
+        spec.alignment_model = model; /* report measures the model */
+        model = NULL;
+    }
+    int store_mode = !spec.units_path || model || spec.baseline_model || spec.alignment_model;
+    const char *missing = !spec.balance ? "--balance" : NULL;
+    if (!missing && cmd == DESIGN_CMD_DESIGN && !out && !model)
+        missing = "--out (or --model)";
     if (!missing && cmd == DESIGN_CMD_DESIGN && !spec.k && !k_auto && !spec.homes_path)
         missing = "--k";
-    if (!missing && cmd == DESIGN_CMD_REALIGN && !spec.baseline_path)
-        missing = "--from";
-    if (!missing && cmd == DESIGN_CMD_REALIGN && !out)
-        missing = "--out";
-    if (!missing && cmd == DESIGN_CMD_REPORT && !spec.alignment_path)
-        missing = "--alignment";
+    if (!missing && cmd == DESIGN_CMD_REALIGN && !spec.baseline_path && !spec.baseline_model)
+        missing = "--from (or --from-model)";
+    if (!missing && cmd == DESIGN_CMD_REALIGN && !out && !model)
+        missing = "--out (or --model)";
+    if (!missing && cmd == DESIGN_CMD_REPORT && !spec.alignment_path && !spec.alignment_model)
+        missing = "--alignment (or --model)";
     if (!missing && k_auto && spec.capacity <= 0)
         missing = "--capacity (with --k auto)";
     if (missing || optind != argc) {
@@ -211,10 +227,15 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     }
     regio_error err;
     regio_error_clear(&err);
+    regio_store *store = NULL;
+    if (store_mode && !(store = cli_open_store(db)))
+        return CLI_FAIL;
+    spec.store = store;
     regio_design_problem *p = NULL;
     regio_err rc = regio_design_problem_load(&spec, &p, &err);
     if (rc) {
         cli_print_error(cmd_name[cmd], rc, &err);
+        regio_store_close(store);
         return CLI_FAIL;
     }
     p->params.tolerance = tolerance;
@@ -250,6 +271,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             cli_print_error("report", rc, &err);
         regio_design_report_free(&r);
         regio_design_problem_destroy(p);
+        regio_store_close(store);
         return rc ? CLI_FAIL : CLI_OK;
     }
     regio_design_result res;
@@ -261,6 +283,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         cli_print_error(cmd_name[cmd], rc, &err);
         regio_design_result_free(&res);
         regio_design_problem_destroy(p);
+        regio_store_close(store);
         return CLI_FAIL;
     }
     if (rc == REGIO_EINFEASIBLE) {
@@ -270,7 +293,12 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             fprintf(stderr, "  %s\n", res.diagnostics[i]);
         status = CLI_FAIL;
     }
-    regio_err wrc = regio_design_write_alignment(p, res.labels, out, &err);
+    regio_err wrc = out ? regio_design_write_alignment(p, res.labels, out, &err) : REGIO_OK;
+    if (!wrc && model) {
+        wrc = regio_design_save_model(store, p, res.labels, model, "cli", &err);
+        if (!wrc)
+            fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
+    }
     if (!wrc && report) {
         FILE *f = !strcmp(report, "-") ? stdout : fopen(report, "w");
         if (!f) {
@@ -301,5 +329,6 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     }
     regio_design_result_free(&res);
     regio_design_problem_destroy(p);
+    regio_store_close(store);
     return status;
 }

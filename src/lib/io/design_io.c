@@ -381,6 +381,148 @@ static regio_err parse_weights(regio_design_problem *p, const char *list, regio_
     return REGIO_OK;
 }
 
+/* ---- units from the store ------------------------------------------------ */
+
+typedef struct store_units {
+    regio_unit *units;
+    size_t n, cap;
+    regio_adj_edge *edges;
+    size_t n_edges, cap_edges;
+    regio_err rc;
+} store_units;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? regio_strdup(s) : NULL;
+}
+
+static int copy_unit(void *ud, const regio_unit *u)
+{
+    store_units *c = ud;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        regio_unit *nu = regio_realloc(c->units, cap * sizeof *nu);
+        if (!nu)
+            goto nomem;
+        c->units = nu;
+        c->cap = cap;
+    }
+    regio_unit *d = &c->units[c->n];
+    regio_unit_init(d);
+    c->n++;
+    d->id = dup_or_null(u->id);
+    d->name = dup_or_null(u->name);
+    d->lat = u->lat;
+    d->lon = u->lon;
+    d->area_km2 = u->area_km2;
+    if (!d->id || (u->name && !d->name))
+        goto nomem;
+    if (u->n_attrs) {
+        d->attrs = regio_calloc(u->n_attrs, sizeof *d->attrs);
+        if (!d->attrs)
+            goto nomem;
+        for (size_t i = 0; i < u->n_attrs; i++) {
+            d->attrs[i] = u->attrs[i];
+            d->attrs[i].key = dup_or_null(u->attrs[i].key);
+            d->attrs[i].text = dup_or_null(u->attrs[i].text);
+            d->n_attrs++;
+            if (!d->attrs[i].key || (u->attrs[i].text && !d->attrs[i].text))
+                goto nomem;
+        }
+    }
+    return 0;
+nomem:
+    c->rc = REGIO_ENOMEM;
+    return 1;
+}
+
+static int copy_edge(void *ud, const regio_adj_edge *e)
+{
+    store_units *c = ud;
+    if (e->kind == REGIO_ADJ_ISLAND)
+        return 0; /* recomputed below, with their report */
+    if (c->n_edges == c->cap_edges) {
+        size_t cap = c->cap_edges ? c->cap_edges * 2 : 1024;
+        regio_adj_edge *ne = regio_realloc(c->edges, cap * sizeof *ne);
+        if (!ne) {
+            c->rc = REGIO_ENOMEM;
+            return 1;
+        }
+        c->edges = ne;
+        c->cap_edges = cap;
+    }
+    regio_adj_edge *d = &c->edges[c->n_edges++];
+    *d = *e;
+    d->a = regio_strdup(e->a);
+    d->b = regio_strdup(e->b);
+    if (!d->a || !d->b) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+/* The store's units and adjacency as a regio_units_loaded, island links
+ * recomputed so the report can list them. */
+static regio_err load_units_store(regio_store *s, regio_units_loaded *out, regio_error *err)
+{
+    memset(out, 0, sizeof *out);
+    store_units c;
+    memset(&c, 0, sizeof c);
+    regio_err rc = regio_store_units_foreach(s, 0, copy_unit, &c, err);
+    if (!rc)
+        rc = regio_store_adjacency_foreach(s, copy_edge, &c, err);
+    if (rc == REGIO_ECANCELLED && c.rc)
+        rc = c.rc;
+    if (!rc && c.n == 0)
+        rc = fail(err, REGIO_ENOTFOUND, NULL, 0,
+                  "the store holds no geography units (regio import units FILE)");
+    if (rc) {
+        for (size_t i = 0; i < c.n; i++)
+            regio_unit_clear(&c.units[i]);
+        regio_free(c.units);
+        regio_adj_edges_free(c.edges, c.n_edges);
+        return rc;
+    }
+    /* regio_unitset_create owns the units from here on, success or not. */
+    rc = regio_unitset_create(c.units, c.n, 0, &out->units, err);
+    if (!rc)
+        rc = regio_adjacency_link_islands(out->units, &c.edges, &c.n_edges, &out->islands, err);
+    out->edges = c.edges;
+    out->n_edges = c.n_edges;
+    if (rc)
+        regio_units_loaded_free(out);
+    return rc;
+}
+
+typedef struct model_labels {
+    regio_design_problem *p;
+    int *n_named, *cap;
+    int *labels;
+    size_t seen;
+    regio_err rc;
+} model_labels;
+
+static int model_label(void *ud, const regio_alignment_row *row)
+{
+    model_labels *c = ud;
+    if (!row->unit_id || !row->territory)
+        return 0;
+    long u = regio_unitset_find(c->p->loaded.units, row->unit_id);
+    if (u < 0)
+        return 0;
+    int t = territory_index(c->p, *c->n_named, row->territory);
+    if (t < 0 && !c->labels) {
+        c->rc = push_name(c->p, c->n_named, c->cap, row->territory);
+        return c->rc != REGIO_OK;
+    }
+    if (c->labels && t >= 0) {
+        c->labels[u] = t;
+        c->seen++;
+    }
+    return 0;
+}
+
 /* ---- load ---------------------------------------------------------------- */
 
 regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
@@ -388,14 +530,16 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
 {
     *out = NULL;
     regio_error_clear(err);
-    if (!spec->units_path || !spec->balance)
-        return fail(err, REGIO_EINVAL, NULL, 0, "a units file and --balance are required");
+    if ((!spec->units_path && !spec->store) || !spec->balance)
+        return fail(err, REGIO_EINVAL, NULL, 0, "units (a file or the store) and --balance are required");
     regio_design_problem *p = regio_calloc(1, sizeof *p);
     if (!p)
         return REGIO_ENOMEM;
     regio_design_params_init(&p->params);
     regio_import_summary sum;
-    regio_err rc = regio_units_load(spec->units_path, &spec->units_opts, &p->loaded, &sum, err);
+    regio_err rc = spec->units_path
+                       ? regio_units_load(spec->units_path, &spec->units_opts, &p->loaded, &sum, err)
+                       : load_units_store(spec->store, &p->loaded, err);
     if (rc)
         goto fail_;
     const regio_unitset *us = p->loaded.units;
@@ -482,9 +626,22 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
     }
     const char *labelled = spec->baseline_path ? spec->baseline_path : spec->alignment_path;
     int from_homes = n_named;
+    model_labels ml = {p, &n_named, &cap, NULL, 0, REGIO_OK};
+    const char *models[2] = {spec->baseline_model, spec->alignment_model};
+    for (int mi = 0; mi < 2 && spec->store && !from_homes; mi++) {
+        if (!models[mi])
+            continue;
+        rc = regio_store_alignment_foreach(spec->store, models[mi], model_label, &ml, err);
+        if (rc == REGIO_ECANCELLED && ml.rc)
+            rc = ml.rc;
+        if (rc)
+            goto fail_;
+    }
     if (labelled && !from_homes) {
         if ((rc = read_pairs(labelled, unit_cols, terr_cols, collect_label, &lc, err)))
             goto fail_;
+    }
+    if (!from_homes) {
         /* Sorted names: the labels' order must not depend on row order. */
         for (int a = 1; a < n_named; a++)
             for (int b = a; b > 0 && strcmp(p->territory[b - 1], p->territory[b]) > 0; b--) {
@@ -539,6 +696,29 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
     p->k = k;
     p->params.k = k;
     /* Baseline / alignment labels. */
+    for (int mi = 0; mi < 2 && spec->store; mi++) {
+        if (!models[mi])
+            continue;
+        int *labels = regio_malloc(n * sizeof *labels);
+        if (!labels)
+            goto fail_nomem;
+        if (mi == 0)
+            p->baseline_ = labels;
+        else
+            p->alignment = labels;
+        for (size_t i = 0; i < n; i++)
+            labels[i] = -1;
+        ml.labels = labels;
+        rc = regio_store_alignment_foreach(spec->store, models[mi], model_label, &ml, err);
+        for (size_t i = 0; !rc && i < n; i++)
+            if (labels[i] < 0)
+                rc = fail(err, REGIO_EDATA, NULL, 0, "unit '%s' has no territory in model '%s'",
+                          p->loaded.units->units[i].id, models[mi]);
+        if (rc)
+            goto fail_;
+        if (mi == 0)
+            p->params.baseline = p->baseline_;
+    }
     if (spec->baseline_path) {
         p->baseline_ = regio_malloc(n * sizeof *p->baseline_);
         if (!p->baseline_ ||
@@ -660,6 +840,51 @@ void regio_design_problem_destroy(regio_design_problem *p)
     regio_free(p->unit_ids_);
     regio_units_loaded_free(&p->loaded);
     regio_free(p);
+}
+
+/* ---- saving to the store -------------------------------------------------- */
+
+regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
+                                  const int *labels, const char *model, const char *actor,
+                                  regio_error *err)
+{
+    regio_model_info info;
+    memset(&info, 0, sizeof info);
+    regio_err rc = regio_store_begin(s, err);
+    if (rc)
+        return rc;
+    rc = regio_store_model_find(s, model, &info, err);
+    if (rc == REGIO_ENOTFOUND) {
+        regio_error_clear(err);
+        rc = regio_store_model_create(s, model, REGIO_MODEL_PLANNING, NULL, NULL,
+                                      "territory design", NULL, err);
+    } else if (!rc && info.state != REGIO_MODEL_PLANNING) {
+        rc = fail(err, REGIO_ECONFLICT, NULL, 0,
+                  "model '%s' is %s: write the design into a new planning model", model,
+                  regio_model_state_name(info.state));
+    }
+    regio_model_info_clear(&info);
+    for (int t = 0; !rc && t < p->k; t++)
+        rc = regio_store_territory_upsert(s, model, p->territory[t], p->territory[t], NULL, err);
+    const regio_unitset *us = p->loaded.units;
+    for (size_t i = 0; !rc && i < us->n; i++) {
+        rc = regio_store_alignment_set(s, model, us->units[i].id, p->territory[labels[i]], err);
+        if (rc == REGIO_EDATA || rc == REGIO_ENOTFOUND)
+            rc = fail(err, REGIO_EDATA, NULL, 0,
+                      "unit '%s' is not in the store: import the units before saving a model",
+                      us->units[i].id);
+    }
+    if (!rc) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "{\"units\":%zu,\"territories\":%d}", us->n, p->k);
+        rc = regio_store_audit_append(s, actor ? actor : "cli", "design.save", "model", model,
+                                      NULL, detail, err);
+    }
+    if (!rc)
+        rc = regio_store_commit(s, err);
+    else
+        regio_store_rollback(s, NULL);
+    return rc;
 }
 
 /* ---- writing ------------------------------------------------------------- */

@@ -308,9 +308,9 @@ static void spacing_band(const int *d, int k, int N, int f, double *lo, double *
     }
 }
 
-/* Tries to place the left-out visit of local account a on day d0.
- * Returns 1 when placed. */
-static int repair_visit(rctx *c, int a, int d0, int *scratch, int *pos_tmp, regio_err *rc)
+/* Tries to place a left-out visit of local account a: first by moving
+ * its whole pattern, then on one more day. Returns 1 when placed. */
+static int repair_visit(rctx *c, int a, int *scratch, int *pos_tmp, regio_err *rc)
 {
     const regio__plan_patset *ps = c->ps[a];
     int f = ps->f;
@@ -395,15 +395,12 @@ static int repair_visit(rctx *c, int a, int d0, int *scratch, int *pos_tmp, regi
                 continue;
         }
         double dl;
-        int tmp[1];
-        (void)tmp;
         int *sc = scratch + f + 1;
         if (regio__plan_feasible_insert_pos(c, &c->days[d], a, sc, &dl) >= 0 && dl < bdl) {
             bdl = dl;
             bd = d;
         }
     }
-    (void)d0;
     if (bd >= 0) {
         int *sc = scratch + f + 1;
         double dl;
@@ -883,7 +880,7 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
         }
         for (int i = 0; i < n_left_all && !rc; i++) {
             int a = left_all[i], d = left_day[i];
-            if (repair_visit(&c, a, d, scratch, pos_tmp, &rc))
+            if (repair_visit(&c, a, scratch, pos_tmp, &rc))
                 continue;
             if (rc)
                 break;
