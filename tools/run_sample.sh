@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job of `make run`: loads the bundled sample market (US counties
 # from the us-atlas package, reps and accounts from data/sample) into the
-# sample store and prints what it holds.
+# sample store, prints what it holds and designs a first set of territories.
 set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -17,5 +17,9 @@ echo "== Regio sample market -> $REGIO_DB"
 "$REGIO" assign units --measures
 echo
 "$REGIO" summary
+echo
+echo "== A first design: 25 territories balanced on accounts (planning model sample-design)"
+"$REGIO" design --k 25 --balance accounts --tolerance 0.05 --model sample-design
+"$REGIO" report --model sample-design --balance accounts,potential --tolerance 0.05 --format text
 echo
 echo "Explore it: $REGIO summary --db $REGIO_DB, $REGIO export accounts --db $REGIO_DB"

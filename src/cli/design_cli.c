@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const usage_text[] = {
     [DESIGN_CMD_DESIGN] =
@@ -249,8 +250,11 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.start);
     ps.shown = 0;
-    p->params.progress = on_progress;
-    p->params.progress_ud = &ps;
+    /* Progress on stderr only for a terminal: logs and pipes stay clean. */
+    if (isatty(STDERR_FILENO)) {
+        p->params.progress = on_progress;
+        p->params.progress_ud = &ps;
+    }
     int status = CLI_OK;
     if (cmd == DESIGN_CMD_REPORT) {
         regio_design_report r;
