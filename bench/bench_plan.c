@@ -264,7 +264,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--accounts-per-rep") && i + 1 < argc)
-            per_rep = atoi(argv[++i]) > 0 ? (int)strtol(argv[i], NULL, 10) : 150;
+            per_rep = (int)strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--route-iterations") && i + 1 < argc)
             route_it = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--search-iterations") && i + 1 < argc)
@@ -283,6 +283,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (per_rep <= 0)
+        per_rep = 150;
     if (header) {
         printf("| scenario | method | coverage | overtime days | spacing | travel km | km/visit "
                "| travel h | seconds |\n");
@@ -291,7 +293,7 @@ int main(int argc, char **argv)
     int rc = 0;
     for (int sc = 0; sc < 2; sc++) {
         int n_reps = sc == 0 ? 1 : 4;
-        if (strcmp(which, "all") && atoi(which) != n_reps)
+        if (strcmp(which, "all") && strtol(which, NULL, 10) != n_reps)
             continue;
         scen s;
         memset(&s, 0, sizeof s);

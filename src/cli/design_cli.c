@@ -185,7 +185,16 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         case O_MODEL: model = optarg; break;
         case O_FROM_MODEL: spec.baseline_model = optarg; break;
         case O_FORMAT: format = optarg; break;
-        case O_STARTS: starts = atoi(optarg) > 0 ? (int)strtol(optarg, NULL, 10) : 0; break;
+        case O_STARTS: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1 || v > 1000) {
+                fprintf(stderr, "regio %s: --starts takes a number from 1 to 1000\n", cmd_name[cmd]);
+                return CLI_USAGE;
+            }
+            starts = (int)v;
+            break;
+        }
         case 'h': fputs(usage_text[cmd], stdout); return CLI_OK;
         default: fputs(usage_text[cmd], stderr); return CLI_USAGE;
         }
