@@ -13,6 +13,7 @@
 #include <geos_c.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct poly_unit {
@@ -21,6 +22,11 @@ typedef struct poly_unit {
     GEOSGeometry *geom;
     const GEOSPreparedGeometry *prep;
 } poly_unit;
+
+typedef struct grid_entry {
+    uint64_t key;
+    size_t unit;
+} grid_entry;
 
 typedef struct locate_ctx {
     regio__geos g;
@@ -36,6 +42,10 @@ typedef struct locate_ctx {
     /* query scratch */
     double qlat, qlon;
     long hit;
+    /* nearest-centroid grid */
+    grid_entry *grid;
+    double cell_deg;
+    long ncols;
 } locate_ctx;
 
 static int load_unit(void *ud, const regio_unit *u)
@@ -88,25 +98,81 @@ static void tree_hit(void *item, void *ud)
         GEOSGeom_destroy_r(c->g.h, pt);
 }
 
-/* Nearest unit centroid by great-circle distance; linear scan over a
- * coarse pre-filter is enough since it only runs for the few accounts in
- * no polygon (or for point units, where n is the number of units). */
+/* Grid over unit centroids for the nearest-unit fallback: cells of h
+ * degrees (h = the search radius in latitude degrees), keys sorted so a
+ * cell's units are found by binary search. A query scans the 3 rows around
+ * the point and as many columns as the radius spans at that latitude, so it
+ * costs O(log n + units nearby) instead of O(n). */
+static uint64_t cell_key(long row, long col, long ncols)
+{
+    return (uint64_t)row * (uint64_t)ncols + (uint64_t)col;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const grid_entry *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->unit < y->unit ? -1 : x->unit > y->unit;
+}
+
+static regio_err grid_build(locate_ctx *c)
+{
+    c->cell_deg = c->max_km / 111.0;
+    if (c->cell_deg < 0.01)
+        c->cell_deg = 0.01;
+    c->ncols = (long)ceil(360.0 / c->cell_deg);
+    c->grid = regio_malloc((c->n ? c->n : 1) * sizeof *c->grid);
+    if (!c->grid)
+        return REGIO_ENOMEM;
+    for (size_t i = 0; i < c->n; i++) {
+        long row = (long)floor((c->units[i].lat + 90.0) / c->cell_deg);
+        long col = (long)floor((c->units[i].lon + 180.0) / c->cell_deg) % c->ncols;
+        c->grid[i].key = cell_key(row, col < 0 ? col + c->ncols : col, c->ncols);
+        c->grid[i].unit = i;
+    }
+    qsort(c->grid, c->n, sizeof *c->grid, cmp_entry);
+    return REGIO_OK;
+}
+
+/* Nearest unit centroid within max_km by great-circle distance (ties: the
+ * smallest unit position), or -1. */
 static long nearest_unit(const locate_ctx *c, double lat, double lon, double *dist)
 {
     long best = -1;
     double bd = INFINITY;
-    for (size_t i = 0; i < c->n; i++) {
-        double dlat = fabs(c->units[i].lat - lat);
-        if (dlat * 111.0 > bd)
+    long row0 = (long)floor((lat + 90.0) / c->cell_deg);
+    long col0 = (long)floor((lon + 180.0) / c->cell_deg);
+    double coslat = cos((fabs(lat) + c->cell_deg) * M_PI / 180.0);
+    long span = coslat > 0.01 ? (long)ceil(1.0 / coslat) + 1 : c->ncols;
+    if (2 * span + 1 > c->ncols)
+        span = c->ncols / 2;
+    for (long r = row0 - 1; r <= row0 + 1; r++) {
+        if (r < 0)
             continue;
-        double d = regio_haversine_km(lat, lon, c->units[i].lat, c->units[i].lon);
-        if (d < bd) {
-            bd = d;
-            best = (long)i;
+        for (long dc = -span; dc <= span; dc++) {
+            long col = ((col0 + dc) % c->ncols + c->ncols) % c->ncols;
+            uint64_t key = cell_key(r, col, c->ncols);
+            size_t lo = 0, hi = c->n;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (c->grid[mid].key < key)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t g = lo; g < c->n && c->grid[g].key == key; g++) {
+                size_t i = c->grid[g].unit;
+                double d = regio_haversine_km(lat, lon, c->units[i].lat, c->units[i].lon);
+                if (d < bd || (d == bd && (long)i < best)) {
+                    bd = d;
+                    best = (long)i;
+                }
+            }
         }
     }
     *dist = bd;
-    return best;
+    return bd <= c->max_km ? best : -1;
 }
 
 static regio_err push_result(locate_ctx *c, const char *acc, const char *unit)
@@ -157,10 +223,8 @@ static int place_account(void *ud, const regio_account *a)
     if (idx < 0) {
         double d;
         idx = nearest_unit(c, a->lat, a->lon, &d);
-        if (idx >= 0 && d <= c->max_km)
+        if (idx >= 0)
             c->sum->nearest++;
-        else
-            idx = -1;
     }
     if (idx < 0)
         c->sum->unplaced++;
@@ -183,6 +247,7 @@ static void ctx_free(locate_ctx *c)
         regio_free(c->units[i].id);
     }
     regio_free(c->units);
+    regio_free(c->grid);
     if (c->tree)
         GEOSSTRtree_destroy_r(c->g.h, c->tree);
     for (size_t i = 0; i < c->n_out; i++) {
@@ -227,6 +292,8 @@ regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *
             GEOSSTRtree_insert_r(c.g.h, c.tree, c.units[i].geom, (void *)(uintptr_t)(i + 1));
         }
     }
+    if (!rc)
+        rc = grid_build(&c);
     if (!rc) {
         rc = regio_store_accounts_foreach(s, place_account, &c, err);
         if (rc == REGIO_ECANCELLED && c.rc)
