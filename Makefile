@@ -31,6 +31,7 @@ test-asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan CTEST_ARGS="-LE heavy" \
 	  CMAKE_FLAGS="-DREGIO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
+bench: export REGIO_DEPS_BENCH=1
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@bash bench/run.sh $(BUILD)

@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config git
       libsqlite3-dev sqlite3 libgdal-dev gdal-bin libgeos-dev libjansson-dev
       libcsv-dev libmicrohttpd-dev libssl-dev nodejs npm)
+# For `make bench`: METIS (the comparison baseline) and jq.
+if [ "${REGIO_DEPS_BENCH:-0}" = 1 ]; then
+  PKGS+=(metis jq)
+fi
 # Extra tools for the test suite (ASan runtime from clang, fuzzing).
 if [ "${REGIO_DEPS_TEST:-0}" = 1 ]; then
   PKGS+=(clang libclang-rt-14-dev python3)
