@@ -473,7 +473,9 @@ static regio_err read_feature(reader *r, OGRFeatureH f, OGRFeatureDefnH defn,
     }
     if (OGR_G_IsEmpty(geom))
         return fail_feat(r, REGIO_EDATA, feat, "geometry",
-                         "unit '%s' has an empty geometry", u->id);
+                         "unit '%s' has an empty geometry (skip such features "
+                         "with --skip-empty)",
+                         u->id);
     if (r->ct && OGR_G_Transform(geom, r->ct) != OGRERR_NONE)
         return fail_feat(r, REGIO_EDATA, feat, "geometry",
                          "cannot reproject unit '%s' to WGS84: %s", u->id,
