@@ -23,7 +23,7 @@ static double leg_s(double lat1, double lon1, double lat2, double lon2, double r
     return km * rf / kmh * 3600;
 }
 
-static char ids[64][8];
+static char ids[64][16];
 
 static void make_case(regio_plan_rep *rep, regio_plan_account *acc, int n, int call_min)
 {
