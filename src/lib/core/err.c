@@ -2,7 +2,10 @@
  * Error codes, their names and messages, and the error-detail struct that
  * parsers fill with file, line, column and field.
  */
+#include "core/errorf.h"
 #include "regio/core.h"
+
+#include <stdarg.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -88,4 +91,21 @@ const char *regio_error_format(const regio_error *e, char *buf, size_t cap)
 const char *regio_version(void)
 {
     return "0.1.0";
+}
+
+regio_err regio__errorf(regio_error *err, regio_err code, const char *file, long line,
+                        const char *field, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    regio_error_clear(err);
+    err->code = code;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    err->line = line;
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
 }

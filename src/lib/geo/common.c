@@ -33,23 +33,6 @@ void regio__geos_finish(regio__geos *g)
     g->h = NULL;
 }
 
-regio_err regio__geo_fail(regio_error *err, regio_err code, const char *file,
-                          long line, const char *field, const char *fmt, ...)
-{
-    if (!err)
-        return code;
-    regio_error_clear(err);
-    err->code = code;
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-    err->line = line;
-    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 regio_err regio__edges_push(regio__edges *e, const char *a, const char *b,
                             regio_adj_kind kind, double km)
 {

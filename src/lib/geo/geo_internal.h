@@ -6,6 +6,7 @@
 #ifndef REGIO_GEO_INTERNAL_H
 #define REGIO_GEO_INTERNAL_H
 
+#include "core/errorf.h"
 #include "regio/geo.h"
 
 #include <geos_c.h>
@@ -20,10 +21,8 @@ typedef struct regio__geos {
 regio_err regio__geos_init(regio__geos *g);
 void regio__geos_finish(regio__geos *g);
 
-/* Fills err (may be NULL) and returns code. */
-regio_err regio__geo_fail(regio_error *err, regio_err code, const char *file,
-                          long line, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+/* Fills err (may be NULL) and returns code (see core/errorf.h). */
+#define regio__geo_fail regio__errorf
 
 /* Unit vector of a lon/lat point in degrees. */
 void regio__sphere_vec(double lon, double lat, double v[3]);

@@ -7,6 +7,7 @@
 #include "regio/design_io.h"
 
 #include "core/buf.h"
+#include "core/errorf.h"
 #include "core/strmap.h"
 #include "io/import_common.h"
 #include "io/table.h"
@@ -21,23 +22,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-static regio_err fail(regio_error *err, regio_err code, const char *file, long line,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static regio_err fail(regio_error *err, regio_err code, const char *file, long line,
-                      const char *fmt, ...)
-{
-    if (!err)
-        return code;
-    regio_error_clear(err);
-    err->code = code;
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-    err->line = line;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
+/* Fills err with file and line (no field) and returns code. */
+#define fail(err, code, file, line, ...) regio__errorf((err), (code), (file), (line), NULL, __VA_ARGS__)
 
 static regio_err add_note(regio_design_problem *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
