@@ -20,6 +20,6 @@ echo
 echo
 echo "== A first design: 25 territories balanced on accounts (planning model sample-design)"
 "$REGIO" design --k 25 --balance accounts --tolerance 0.05 --model sample-design
-"$REGIO" report --model sample-design --balance accounts,potential --tolerance 0.05 --format text
+"$REGIO" report --model sample-design --balance accounts --tolerance 0.05 --format text
 echo
 echo "Explore it: $REGIO summary --db $REGIO_DB, $REGIO export accounts --db $REGIO_DB"
