@@ -15,6 +15,7 @@
  * moves, each repairing contiguity and then balance under the disruption
  * budget; the best by (violation, moved units) wins.
  * Invariant: the returned labelling is always complete (best effort).
+ * Starts: 8 up to 5,000 nodes, else 3 (n_starts overrides).
  * Cost: dominated by the assignment rounds, O(starts * rounds * n L nb).
  */
 #include "design/design_internal.h"
@@ -657,8 +658,7 @@ regio_err regio_design_run(const regio_design_input *in,
     } else {
         int starts = params->n_starts > 0 ? params->n_starts
                      : np.n <= 5000          ? 8
-                     : np.n <= 20000         ? 3
-                                             : 1;
+                                             : 3;
         int rounds = np.n <= 20000 ? 40 : 20;
         qkey bestq = {INFINITY, 1 << 30, INFINITY};
         for (int s = 0; s < starts; s++) {

@@ -11,7 +11,10 @@
  * current centres. Every move keeps the donor territory connected
  * (can_remove) and the receiver is adjacent by construction, so
  * contiguity is an invariant once it holds. Locked nodes never move; in
- * realign mode the disruption budget is never exceeded.
+ * realign mode the disruption budget is never exceeded. A move that does
+ * not lower the violation (e.g. between two over-full territories) may
+ * not take its receiver or donor more than 3 tolerances off target, so
+ * travel moves cannot pile load into one territory.
  * Cost per sweep: O(sum of degrees * nb) plus the connectivity BFS of
  * accepted candidates (O(territory size) each).
  */
@@ -69,6 +72,23 @@ static int neighbour_territories(const regio__dz *z, int i, int *out, int cap)
     return m;
 }
 
+/* 1 when moving node i to t leaves t more than LEAVE_TOL tolerances
+ * above its target or its donor as far below, on some column. */
+#define LEAVE_TOL 3.0
+static int leaves_band(const regio__dz *z, int i, int t)
+{
+    int s = z->label[i], nb = z->nb;
+    for (int c = 0; c < nb; c++) {
+        double v = z->b[(size_t)i * nb + c];
+        if (v == 0.0)
+            continue;
+        if ((z->load[t * nb + c] + v) / z->share[t] - 1.0 > LEAVE_TOL * z->tol ||
+            (z->load[s * nb + c] - v) / z->share[s] - 1.0 < -LEAVE_TOL * z->tol)
+            return 1;
+    }
+    return 0;
+}
+
 long regio__dz_descent(regio__dz *z, int max_sweeps, int travel_moves)
 {
     int *perm = regio_malloc((size_t)z->n * sizeof *perm);
@@ -98,6 +118,15 @@ long regio__dz_descent(regio__dz *z, int max_sweeps, int travel_moves)
                                  : 0.0;
                 int improving = dv < -EPS_V || (dv <= EPS_V && dtr < -EPS_T);
                 if (!improving)
+                    continue;
+                /* A move between two territories that are both over (or
+                 * both short) leaves the total violation unchanged: one
+                 * loses what the other gains. Taken for travel, such
+                 * moves let load pile up in one territory sweep after
+                 * sweep (one reached twice its target), so a move that
+                 * does not lower the violation must not take either of
+                 * them far outside its band. */
+                if (dv > -EPS_V && leaves_band(z, i, t))
                     continue;
                 if (bt < 0 || dv < bv - EPS_V || (dv <= bv + EPS_V && dtr < btr)) {
                     bt = t;
