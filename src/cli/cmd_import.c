@@ -162,10 +162,19 @@ int cli_cmd_import(int argc, char **argv)
     regio_err rc = REGIO_OK;
     if (!is_unit && !no_geocode) {
         rc = regio_gazetteer_open(gaz_path, &gaz, &err);
-        if (rc) {
+        if (rc && gaz_path) {
             cli_print_error("gazetteer", rc, &err);
             free(maps);
             return CLI_FAIL;
+        }
+        if (rc) {
+            /* No installed gazetteer: import anyway; records without
+             * coordinates stay unplaced and the summary counts them. */
+            char buf[2048];
+            fprintf(stderr, "regio: warning: no gazetteer, records without coordinates stay "
+                            "unplaced: %s\n", regio_error_format(&err, buf, sizeof buf));
+            regio_error_clear(&err);
+            rc = REGIO_OK;
         }
         o->gazetteer = gaz;
     }
