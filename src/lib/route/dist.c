@@ -364,26 +364,10 @@ static int kh_greater(double da, uint32_t ia, double db, uint32_t ib)
     return da > db || (da == db && ia > ib);
 }
 
-static void kh_offer(kheap *h, double d2, uint32_t id)
+/* Places (d2, id) at slot i and sifts it down over [0, len) so the max-heap
+ * order holds again. O(log len). */
+static void kh_sift_down(kheap *h, size_t i, double d2, uint32_t id)
 {
-    size_t i;
-    if (h->len < h->cap) {
-        i = h->len++;
-        while (i > 0) {
-            size_t p = (i - 1) / 2;
-            if (!kh_greater(d2, id, h->d2[p], h->id[p]))
-                break;
-            h->d2[i] = h->d2[p];
-            h->id[i] = h->id[p];
-            i = p;
-        }
-        h->d2[i] = d2;
-        h->id[i] = id;
-        return;
-    }
-    if (!kh_greater(h->d2[0], h->id[0], d2, id))
-        return;
-    i = 0;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
         double md = d2;
@@ -403,6 +387,28 @@ static void kh_offer(kheap *h, double d2, uint32_t id)
     }
     h->d2[i] = d2;
     h->id[i] = id;
+}
+
+static void kh_offer(kheap *h, double d2, uint32_t id)
+{
+    size_t i;
+    if (h->len < h->cap) {
+        i = h->len++;
+        while (i > 0) {
+            size_t p = (i - 1) / 2;
+            if (!kh_greater(d2, id, h->d2[p], h->id[p]))
+                break;
+            h->d2[i] = h->d2[p];
+            h->id[i] = h->id[p];
+            i = p;
+        }
+        h->d2[i] = d2;
+        h->id[i] = id;
+        return;
+    }
+    if (!kh_greater(h->d2[0], h->id[0], d2, id))
+        return;
+    kh_sift_down(h, 0, d2, id);
 }
 
 static double kd_d2(const kdtree *t, uint32_t a, uint32_t b)
@@ -459,27 +465,8 @@ static void kh_sort(kheap *h)
         /* Sift the last element down from the root over [0, last). */
         double d2 = h->d2[last];
         uint32_t id = h->id[last];
-        size_t i = 0;
         h->len = last;
-        for (;;) {
-            size_t l = 2 * i + 1, r = l + 1, m = i;
-            double bd = d2;
-            uint32_t bi = id;
-            if (l < h->len && kh_greater(h->d2[l], h->id[l], bd, bi)) {
-                m = l;
-                bd = h->d2[l];
-                bi = h->id[l];
-            }
-            if (r < h->len && kh_greater(h->d2[r], h->id[r], bd, bi))
-                m = r;
-            if (m == i)
-                break;
-            h->d2[i] = h->d2[m];
-            h->id[i] = h->id[m];
-            i = m;
-        }
-        h->d2[i] = d2;
-        h->id[i] = id;
+        kh_sift_down(h, 0, d2, id);
         h->d2[last] = md;
         h->id[last] = mi;
     }
