@@ -714,6 +714,27 @@ static int distance_known(const regio_route_problem *p)
     return p->dist_m != NULL || p->dist_scale > 0;
 }
 
+/* Writes the totals VROOM reports for a route and for the summary (loads,
+ * service, duration, waiting time, distance when known), each member
+ * preceded by sep. */
+static regio_err put_totals(const regio_route_problem *p, regio__buf *b, const char *sep,
+                            const route_tot *t, int nd)
+{
+    regio_err rc = REGIO_OK;
+    if (nd) {
+        rc |= put_amounts(b, sep, "delivery", t->delivery, nd);
+        rc |= put_amounts(b, sep, "pickup", t->pickup, nd);
+    }
+    const char *keys[] = {"service", "duration", "waiting_time", "distance"};
+    const double vals[] = {t->service, t->travel, t->waiting, t->distance};
+    int n = distance_known(p) ? 4 : 3;
+    for (int k = 0; k < n; k++) {
+        rc |= regio__buf_printf(b, "%s\"%s\": ", sep, keys[k]);
+        rc |= put_num(b, vals[k]);
+    }
+    return rc ? REGIO_ENOMEM : REGIO_OK;
+}
+
 regio_err regio_route_write_json(const regio_route_problem *p,
                                  const regio_vrp_solution *s,
                                  const regio_route_timing *timing, char **out,
@@ -747,20 +768,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
     rc |= put_num(&b, all.cost);
     rc |= regio__buf_printf(&b, ",\n    \"routes\": %d,\n    \"unassigned\": %d", used,
                             s->n_unassigned);
-    if (nd) {
-        rc |= put_amounts(&b, ",\n    ", "delivery", all.delivery, nd);
-        rc |= put_amounts(&b, ",\n    ", "pickup", all.pickup, nd);
-    }
-    rc |= regio__buf_puts(&b, ",\n    \"service\": ");
-    rc |= put_num(&b, all.service);
-    rc |= regio__buf_puts(&b, ",\n    \"duration\": ");
-    rc |= put_num(&b, all.travel);
-    rc |= regio__buf_puts(&b, ",\n    \"waiting_time\": ");
-    rc |= put_num(&b, all.waiting);
-    if (distance_known(p)) {
-        rc |= regio__buf_puts(&b, ",\n    \"distance\": ");
-        rc |= put_num(&b, all.distance);
-    }
+    rc |= put_totals(p, &b, ",\n    ", &all, nd);
     rc |= regio__buf_printf(&b, ",\n    \"computing_times\": {\"loading\": %.0f, \"solving\": %.0f}",
                             timing ? timing->loading_ms : 0.0,
                             timing ? timing->solving_ms : 0.0);
@@ -789,20 +797,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
         rc |= put_id(p, &b, p->veh_ids[rt->vehicle]);
         rc |= regio__buf_puts(&b, ", \"cost\": ");
         rc |= put_num(&b, t.cost);
-        if (nd) {
-            rc |= put_amounts(&b, ", ", "delivery", t.delivery, nd);
-            rc |= put_amounts(&b, ", ", "pickup", t.pickup, nd);
-        }
-        rc |= regio__buf_puts(&b, ", \"service\": ");
-        rc |= put_num(&b, t.service);
-        rc |= regio__buf_puts(&b, ", \"duration\": ");
-        rc |= put_num(&b, t.travel);
-        rc |= regio__buf_puts(&b, ", \"waiting_time\": ");
-        rc |= put_num(&b, t.waiting);
-        if (distance_known(p)) {
-            rc |= regio__buf_puts(&b, ", \"distance\": ");
-            rc |= put_num(&b, t.distance);
-        }
+        rc |= put_totals(p, &b, ", ", &t, nd);
         rc |= regio__buf_puts(&b, ",\n     \"steps\": [");
         double load[REGIO_VRP_MAX_DIMS];
         for (int d = 0; d < nd; d++)
