@@ -154,17 +154,22 @@ static regio_err csv_attrs(writer *w, const regio_attr *attrs, size_t n)
     return rc;
 }
 
-/* JSON member helpers for GeoJSON properties. */
-static regio_err js_str(writer *w, const char *key, const char *v, int *first)
+/* JSON member helpers for GeoJSON properties: js_key writes the
+ * separator and the quoted key, the others add their value. */
+static regio_err js_key(writer *w, const char *key, int *first)
 {
-    if (!v)
-        return REGIO_OK;
     regio_err rc = regio__buf_puts(&w->b, *first ? "" : ",");
     *first = 0;
     if (!rc)
         rc = regio__buf_json_str(&w->b, key);
-    if (!rc)
-        rc = regio__buf_putc(&w->b, ':');
+    return rc ? rc : regio__buf_putc(&w->b, ':');
+}
+
+static regio_err js_str(writer *w, const char *key, const char *v, int *first)
+{
+    if (!v)
+        return REGIO_OK;
+    regio_err rc = js_key(w, key, first);
     return rc ? rc : regio__buf_json_str(&w->b, v);
 }
 
@@ -172,12 +177,7 @@ static regio_err js_num(writer *w, const char *key, double v, int *first)
 {
     if (isnan(v))
         return REGIO_OK;
-    regio_err rc = regio__buf_puts(&w->b, *first ? "" : ",");
-    *first = 0;
-    if (!rc)
-        rc = regio__buf_json_str(&w->b, key);
-    if (!rc)
-        rc = regio__buf_putc(&w->b, ':');
+    regio_err rc = js_key(w, key, first);
     return rc ? rc : regio__buf_num(&w->b, v);
 }
 
