@@ -1,5 +1,6 @@
 # Thin wrapper over CMake. The two commands a new user needs:
-#   make run   install dependencies, build, load the sample market, run it
+#   make run   install dependencies, build, load the sample market, design it
+#              and serve the app at http://127.0.0.1:8080
 #   make test  build and run the whole suite through CTest
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -22,6 +23,7 @@ run: deps
 
 CTEST_ARGS ?=
 
+test: export REGIO_DEPS_TEST=1
 test: deps
 	@$(MAKE) --no-print-directory build CMAKE_FLAGS="-DREGIO_WERROR=ON $(CMAKE_FLAGS)"
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config git
       libsqlite3-dev sqlite3 libgdal-dev gdal-bin libgeos-dev libjansson-dev
       libcsv-dev libmicrohttpd-dev libssl-dev nodejs npm)
-# For `make bench`: METIS (the comparison baseline) and jq.
+# For `make bench`: METIS (the comparison baseline), jq, and wrk (HTTP load).
 if [ "${REGIO_DEPS_BENCH:-0}" = 1 ]; then
-  PKGS+=(metis jq)
+  PKGS+=(metis jq wrk)
 fi
-# Extra tools for the test suite (ASan runtime from clang, fuzzing).
+# Extra tools for the test suite (ASan runtime from clang, fuzzing) and
+# Chromium for the browser tests (driven by playwright-core from npm).
 if [ "${REGIO_DEPS_TEST:-0}" = 1 ]; then
-  PKGS+=(clang libclang-rt-14-dev python3)
+  PKGS+=(clang libclang-rt-14-dev python3 chromium)
 fi
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job of `make run`: loads the bundled sample market (US counties
 # from the us-atlas package, reps and accounts from data/sample) into the
-# sample store, prints what it holds and designs a first set of territories.
+# sample store, prints what it holds, designs a first set of territories and
+# serves the app on http://127.0.0.1:8080 (REGIO_PORT to change it).
 set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -22,4 +23,7 @@ echo "== A first design: 25 territories balanced on accounts (planning model sam
 "$REGIO" design --k 25 --balance accounts --tolerance 0.05 --model sample-design
 "$REGIO" report --model sample-design --balance accounts --tolerance 0.05 --format text
 echo
-echo "Explore it: $REGIO summary --db $REGIO_DB, $REGIO export accounts --db $REGIO_DB"
+PORT=${REGIO_PORT:-8080}
+echo "== The app: open http://127.0.0.1:$PORT in a browser (Ctrl-C stops the server)"
+echo "   (the CLI works on the same store: $REGIO summary --db $REGIO_DB)"
+exec "$REGIO" serve --db "$REGIO_DB" --port "$PORT" --quiet

@@ -27,7 +27,8 @@ typedef struct regio_design_spec {
                                             baseline (realign / disruption) */
     const char *alignment_model;         /* store: the model to measure (report) */
     regio_units_import_opts units_opts;  /* adjacency_path, layer, where, ... */
-    const char *balance;        /* comma-separated measure names (required) */
+    int with_geometry;          /* store: also load the units' WKB polygons */
+    const char *balance;        /* comma-separated measure names; NULL = the first measure */
     const char *index_weights;  /* comma-separated weights, one per balance measure */
     const char *travel;         /* travel weight measure; NULL = first balance measure */
     const char *homes_path;     /* reps: id,lat,lon (or x,y): one territory per rep */

@@ -249,6 +249,47 @@ regio_err regio_adjacency_link_islands(const regio_unitset *us,
                                        regio_island_report *rep,
                                        regio_error *err);
 
+/* ---- territory outlines ------------------------------------------------------ */
+
+/* Text format of a territory outline. Values are stable. */
+typedef enum regio_outline_format {
+    REGIO_OUTLINE_GEOJSON = 0, /* a GeoJSON geometry object, or "null" */
+    REGIO_OUTLINE_KML = 1      /* <MultiGeometry>...</MultiGeometry>, or "" */
+} regio_outline_format;
+
+/*
+ * The outline of territory t: the GEOS union of the WKB polygons of the
+ * units i with labels[i] == t, together with the convex hull of those of
+ * them that have no polygon (their lat/lon points; one point gives a
+ * point, two a line), then simplified with topology preserved by
+ * simplify_deg degrees (0 = not simplified). Coordinates are rounded to 5
+ * decimals; rings the rounding collapses are left out. GeoJSON gives one
+ * geometry object (Polygon, MultiPolygon, or for point-only territories
+ * Point/LineString/GeometryCollection); KML gives a <MultiGeometry> of
+ * <Polygon>s (outer and inner boundaries), <LineString>s and <Point>s.
+ * A territory without units (or without coordinates) gives "null"
+ * (GeoJSON) or "" (KML). Unreadable WKB fails with REGIO_EGEOM naming the
+ * unit. Thread-safe (one GEOS context per call). On success the caller
+ * owns *out and frees it with regio_free; on failure *out is NULL.
+ */
+regio_err regio_geo_outline(const regio_unitset *us, const int *labels, int t,
+                            double simplify_deg, regio_outline_format fmt, char **out,
+                            regio_error *err);
+
+/*
+ * The outlines of territories 0..k-1 in one pass (units are bucketed by
+ * label once; labels outside 0..k-1 are ignored), each exactly as
+ * regio_geo_outline gives it. On success *outs is a new array of k strings
+ * the caller owns and frees with regio_geo_outlines_free; on failure
+ * *outs is NULL.
+ */
+regio_err regio_geo_outline_many(const regio_unitset *us, const int *labels, int k,
+                                 double simplify_deg, regio_outline_format fmt, char ***outs,
+                                 regio_error *err);
+
+/* Frees an array of k outlines from regio_geo_outline_many. Accepts NULL. */
+void regio_geo_outlines_free(char **outs, int k);
+
 /* ---- compressed graph ---------------------------------------------------- */
 
 /*

@@ -109,6 +109,8 @@ typedef struct regio_alignment_row {
     char *account_id;    /* account external id for an override, else NULL */
     char *territory;     /* territory external id / label */
     char *effective_from;/* ISO date "YYYY-MM-DD" or NULL */
+    int locked;          /* 1 when the unit's alignment is locked against
+                            moves (unit rows read from a store); else 0 */
 } regio_alignment_row;
 
 /* Frees the strings and arrays inside a record and zeroes it. Accept NULL. */

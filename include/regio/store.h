@@ -74,6 +74,33 @@ typedef int (*regio_adj_cb)(void *ud, const regio_adj_edge *e);
 typedef int (*regio_alignment_cb)(void *ud, const regio_alignment_row *row);
 typedef int (*regio_model_cb)(void *ud, const regio_model_info *m);
 
+/* One territory of a model as read by regio_store_territories_foreach.
+ * Strings are owned by the store and valid only during the callback. */
+typedef struct regio_territory_info {
+    const char *id;     /* external id, unique in the model */
+    const char *name;   /* display name, or NULL */
+    const char *parent; /* parent's external id, or NULL for a root */
+    const char *type;   /* territory type name, or NULL */
+} regio_territory_info;
+
+typedef int (*regio_territory_cb)(void *ud, const regio_territory_info *t);
+
+/*
+ * Why an alignment edit (regio_store_alignment_apply / _lock) was refused,
+ * so that callers can map failures onto distinct answers without parsing
+ * messages. Values are stable.
+ */
+typedef enum regio_apply_status {
+    REGIO_APPLY_OK = 0,           /* applied; revision bumped once */
+    REGIO_APPLY_NOT_FOUND = 1,    /* the model does not exist (REGIO_ENOTFOUND) */
+    REGIO_APPLY_NOT_EDITABLE = 2, /* the model is active or archived (REGIO_ECONFLICT) */
+    REGIO_APPLY_STALE = 3,        /* expected_rev is not the current revision (REGIO_ECONFLICT) */
+    REGIO_APPLY_LOCKED = 4,       /* a unit to move is locked (REGIO_ECONFLICT) */
+    REGIO_APPLY_UNKNOWN = 5,      /* an unknown unit, account or territory (REGIO_EDATA) */
+    REGIO_APPLY_INVALID = 6,      /* a malformed row or argument (REGIO_EINVAL) */
+    REGIO_APPLY_ERROR = 7         /* anything else: store, memory (see the regio_err) */
+} regio_apply_status;
+
 /* ---- open, close, transactions ------------------------------------------ */
 
 /*
@@ -218,14 +245,103 @@ regio_err regio_store_alignment_set(regio_store *s, const char *model, const cha
                                     const char *territory, regio_error *err);
 
 /* Calls cb for each current alignment row of model (NULL = active): units
- * in external-id order, then manual account overrides in account-id order;
- * rows are valid during the call. */
+ * in external-id order (with their locked flag), then manual account
+ * overrides in account-id order; rows are valid during the call. */
 regio_err regio_store_alignment_foreach(regio_store *s, const char *model,
                                         regio_alignment_cb cb, void *ud, regio_error *err);
 
 /* Current alignment revision of model (NULL = active) into *rev. */
 regio_err regio_store_alignment_revision(regio_store *s, const char *model, long *rev,
                                          regio_error *err);
+
+/* ---- scenarios: life cycle and alignment edits ---------------------------- */
+
+/*
+ * Clones model `from` into a new planning model new_name whose parent is
+ * `from`: its territories (external ids, names, hierarchy, type, access
+ * levels, rep, centre, target share), its current unit alignment rows with
+ * their locked flags (effective_from cleared, so rows follow the clone's
+ * own date) and its manual account associations. Rule associations,
+ * rules and memberships are not copied. One transaction; audited as
+ * "model.clone" by actor (may be NULL). A duplicate new_name fails with
+ * REGIO_ECONFLICT, an unknown `from` with REGIO_ENOTFOUND. *id_out (may
+ * be NULL) receives the new id; the caller keeps ownership of all inputs.
+ */
+regio_err regio_store_model_clone(regio_store *s, const char *from, const char *new_name,
+                                  const char *description, const char *actor, long *id_out,
+                                  regio_error *err);
+
+/*
+ * Promotes planning model `name` to active from effective_from
+ * ("YYYY-MM-DD", a real date, else REGIO_EINVAL); the previously active
+ * model, if any, becomes archived in the same transaction and a
+ * scenario_promotions row records both. Audited as "model.promote".
+ * Promoting an active or archived model fails with REGIO_ECONFLICT (an
+ * archived model never becomes active again: clone it); an unknown name
+ * with REGIO_ENOTFOUND. The caller keeps ownership of all inputs.
+ */
+regio_err regio_store_model_promote(regio_store *s, const char *name, const char *effective_from,
+                                    const char *actor, regio_error *err);
+
+/* Archives a planning or active model; audited as "model.archive". An
+ * archived one fails with REGIO_ECONFLICT, an unknown name with
+ * REGIO_ENOTFOUND. The caller keeps ownership of all inputs. */
+regio_err regio_store_model_archive(regio_store *s, const char *name, const char *actor,
+                                    regio_error *err);
+
+/*
+ * Applies a batch of moves to planning model `model` (by name; NULL means
+ * the active model, which is never editable): a row with unit_id moves that unit to row.territory (NULL
+ * removes its alignment); a row with account_id gives that account a
+ * manual association with row.territory that replaces its previous manual
+ * association in this model (NULL removes it). Each row sets exactly one
+ * of unit_id and account_id; effective_from and locked of the rows are
+ * ignored. Unit rows update the current alignment row in place, keeping
+ * its locked flag, as regio_store_alignment_set does.
+ *
+ * All rows apply in one transaction or none do. With n >= 1 the model's
+ * alignment revision is bumped exactly once (even when every row was
+ * already so) and one "alignment.apply" audit record holds the before and
+ * after territories of every row as JSON; n == 0 checks the guards and
+ * changes nothing. Failures, checked in this order, change nothing:
+ *   REGIO_ENOTFOUND  model not found                (REGIO_APPLY_NOT_FOUND)
+ *   REGIO_ECONFLICT  model not planning, "not editable" (REGIO_APPLY_NOT_EDITABLE)
+ *   REGIO_ECONFLICT  expected_rev != current revision, message "stale
+ *                    revision ... current revision is N" (REGIO_APPLY_STALE)
+ *   REGIO_EINVAL     a row with neither or both ids  (REGIO_APPLY_INVALID)
+ *   REGIO_EDATA      unknown unit, account or territory, named (REGIO_APPLY_UNKNOWN)
+ *   REGIO_ECONFLICT  a locked unit would change territory, "locked" (REGIO_APPLY_LOCKED)
+ * A row that leaves a locked unit where it is is allowed. *new_rev (may be
+ * NULL) receives the model's revision after the call: the new one on
+ * success, the unchanged current one on failure once the model was found
+ * (so a stale-revision answer can carry it), else -1. *status (may be
+ * NULL) receives the regio_apply_status. The caller keeps ownership of
+ * rows and all other inputs.
+ */
+regio_err regio_store_alignment_apply(regio_store *s, const char *model, long expected_rev,
+                                      const regio_alignment_row *rows, size_t n,
+                                      const char *actor, long *new_rev,
+                                      regio_apply_status *status, regio_error *err);
+
+/*
+ * Sets (locked != 0) or clears the locked flag of the current alignment
+ * rows of units unit_ids[0..n) in planning model `model`, with the same
+ * guards, outputs and all-or-nothing transaction as
+ * regio_store_alignment_apply (a unit that is unknown or not aligned in the
+ * model fails with REGIO_EDATA naming it); with n >= 1 bumps the revision
+ * once and writes one "alignment.lock" audit record. The caller keeps
+ * ownership of all inputs.
+ */
+regio_err regio_store_alignment_lock(regio_store *s, const char *model, long expected_rev,
+                                     const char *const *unit_ids, size_t n, int locked,
+                                     const char *actor, long *new_rev,
+                                     regio_apply_status *status, regio_error *err);
+
+/* Calls cb for every territory of model (by name; NULL = active) in
+ * external-id order; records are owned by the store and valid only during
+ * the call. An unknown model fails with REGIO_ENOTFOUND. */
+regio_err regio_store_territories_foreach(regio_store *s, const char *model,
+                                          regio_territory_cb cb, void *ud, regio_error *err);
 
 /* ---- audit log -------------------------------------------------------------- */
 

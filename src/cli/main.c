@@ -18,6 +18,7 @@
     X(report, "measure any alignment (balance, contiguity, travel, disruption)") \
     X(plan, "plan a rep's call cycle: visit days and daily routes")          \
     X(route, "solve a TSP / VRP with time windows (VROOM JSON or CSV stops)")    \
+    X(serve, "serve the HTTP API and the browser app")                        \
     X(summary, "print what the store holds")                                   \
     X(version, "print the version")
 

@@ -403,6 +403,13 @@ static int copy_unit(void *ud, const regio_unit *u)
     d->area_km2 = u->area_km2;
     if (!d->id || (u->name && !d->name))
         goto nomem;
+    if (u->wkb && u->wkb_len) {
+        d->wkb = regio_malloc(u->wkb_len);
+        if (!d->wkb)
+            goto nomem;
+        memcpy(d->wkb, u->wkb, u->wkb_len);
+        d->wkb_len = u->wkb_len;
+    }
     if (u->n_attrs) {
         d->attrs = regio_calloc(u->n_attrs, sizeof *d->attrs);
         if (!d->attrs)
@@ -450,12 +457,13 @@ static int copy_edge(void *ud, const regio_adj_edge *e)
 
 /* The store's units and adjacency as a regio_units_loaded, island links
  * recomputed so the report can list them. */
-static regio_err load_units_store(regio_store *s, regio_units_loaded *out, regio_error *err)
+static regio_err load_units_store(regio_store *s, int with_geometry, regio_units_loaded *out,
+                                  regio_error *err)
 {
     memset(out, 0, sizeof *out);
     store_units c;
     memset(&c, 0, sizeof c);
-    regio_err rc = regio_store_units_foreach(s, 0, copy_unit, &c, err);
+    regio_err rc = regio_store_units_foreach(s, with_geometry, copy_unit, &c, err);
     if (!rc)
         rc = regio_store_adjacency_foreach(s, copy_edge, &c, err);
     if (rc == REGIO_ECANCELLED && c.rc)
@@ -516,8 +524,8 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
 {
     *out = NULL;
     regio_error_clear(err);
-    if ((!spec->units_path && !spec->store) || !spec->balance)
-        return fail(err, REGIO_EINVAL, NULL, 0, "units (a file or the store) and --balance are required");
+    if (!spec->units_path && !spec->store)
+        return fail(err, REGIO_EINVAL, NULL, 0, "units (a file or the store) are required");
     regio_design_problem *p = regio_calloc(1, sizeof *p);
     if (!p)
         return REGIO_ENOMEM;
@@ -525,7 +533,7 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
     regio_import_summary sum;
     regio_err rc = spec->units_path
                        ? regio_units_load(spec->units_path, &spec->units_opts, &p->loaded, &sum, err)
-                       : load_units_store(spec->store, &p->loaded, err);
+                       : load_units_store(spec->store, spec->with_geometry, &p->loaded, err);
     if (rc)
         goto fail_;
     const regio_unitset *us = p->loaded.units;
@@ -589,7 +597,8 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
     p->in.xadj = p->xadj_;
     p->in.adjncy = p->adjncy_;
     /* Measures to balance and to weigh travel by. */
-    if ((rc = parse_balance(p, spec->units_path, spec->balance, err)))
+    if ((rc = parse_balance(p, spec->units_path,
+                            spec->balance ? spec->balance : us->measure_names[0], err)))
         goto fail_;
     if (spec->index_weights && (rc = parse_weights(p, spec->index_weights, err)))
         goto fail_;

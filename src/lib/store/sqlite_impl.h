@@ -2,7 +2,8 @@
  * Private to the SQLite backend: the handle, its cached statements and the
  * helpers its files share (store_sqlite.c: connection, transactions, bulk
  * mode; sqlite_records.c: accounts, reps, units, adjacency; sqlite_models.c:
- * models, territories, alignments; sqlite_audit.c: the audit chain).
+ * models, territories, alignments; sqlite_scenarios.c: scenario life cycle
+ * and batched alignment edits; sqlite_audit.c: the audit chain).
  */
 #ifndef REGIO_STORE_SQLITE_IMPL_H
 #define REGIO_STORE_SQLITE_IMPL_H
@@ -163,6 +164,22 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
                                       void *ud, regio_error *err);
 regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,
                                        regio_error *err);
+regio_err regio__sq_model_clone(regio_store *base, const char *from, const char *new_name,
+                                const char *description, const char *actor, long *id_out,
+                                regio_error *err);
+regio_err regio__sq_model_promote(regio_store *base, const char *name, const char *effective_from,
+                                  const char *actor, regio_error *err);
+regio_err regio__sq_model_archive(regio_store *base, const char *name, const char *actor,
+                                  regio_error *err);
+regio_err regio__sq_alignment_apply(regio_store *base, const char *model, long expected_rev,
+                                    const regio_alignment_row *rows, size_t n, const char *actor,
+                                    long *new_rev, regio_apply_status *status, regio_error *err);
+regio_err regio__sq_alignment_lock(regio_store *base, const char *model, long expected_rev,
+                                   const char *const *unit_ids, size_t n, int locked,
+                                   const char *actor, long *new_rev, regio_apply_status *status,
+                                   regio_error *err);
+regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
+                                        regio_territory_cb cb, void *ud, regio_error *err);
 regio_err regio__sq_audit_append(regio_store *base, const char *actor, const char *action,
                                  const char *object_type, const char *object_id,
                                  const char *before_json, const char *after_json,

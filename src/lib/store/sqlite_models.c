@@ -332,7 +332,7 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
     sqlite3_int64 mid = 0;
     regio_err rc = model_id(s, model, &mid, err);
     static const char *const sql[2] = {
-        "SELECT u.ext_id, t.ext_id, COALESCE(al.effective_from, m.effective_from)"
+        "SELECT u.ext_id, t.ext_id, COALESCE(al.effective_from, m.effective_from), al.locked"
         " FROM alignments al JOIN units u ON u.id = al.unit_id"
         " JOIN territories t ON t.id = al.territory_id"
         " JOIN territory_models m ON m.id = al.model_id"
@@ -351,10 +351,12 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
         int r;
         while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
             regio_alignment_row row = {0};
-            if (pass == 0)
+            if (pass == 0) {
                 row.unit_id = col_text(st, 0);
-            else
+                row.locked = sqlite3_column_int(st, 3) != 0;
+            } else {
                 row.account_id = col_text(st, 0);
+            }
             row.territory = col_text(st, 1);
             row.effective_from = col_text(st, 2);
             if (cb(ud, &row))

@@ -305,6 +305,75 @@ regio_err regio_store_alignment_revision(regio_store *s, const char *model, long
     DISPATCH(s, err, alignment_revision(s, model, rev, e_));
 }
 
+/* ---- scenarios ------------------------------------------------------------- */
+
+regio_err regio_store_model_clone(regio_store *s, const char *from, const char *new_name,
+                                  const char *description, const char *actor, long *id_out,
+                                  regio_error *err)
+{
+    if (s && (!from || !*from || !new_name || !*new_name)) {
+        return reject(s, err, REGIO_EINVAL, "a clone needs a source model and a new name");
+    }
+    DISPATCH(s, err, model_clone(s, from, new_name, description, actor, id_out, e_));
+}
+
+regio_err regio_store_model_promote(regio_store *s, const char *name, const char *effective_from,
+                                    const char *actor, regio_error *err)
+{
+    if (s && (!name || !*name)) {
+        return reject(s, err, REGIO_EINVAL, "promoting needs a model name");
+    }
+    DISPATCH(s, err, model_promote(s, name, effective_from, actor, e_));
+}
+
+regio_err regio_store_model_archive(regio_store *s, const char *name, const char *actor,
+                                    regio_error *err)
+{
+    if (s && (!name || !*name)) {
+        return reject(s, err, REGIO_EINVAL, "archiving needs a model name");
+    }
+    DISPATCH(s, err, model_archive(s, name, actor, e_));
+}
+
+regio_err regio_store_alignment_apply(regio_store *s, const char *model, long expected_rev,
+                                      const regio_alignment_row *rows, size_t n,
+                                      const char *actor, long *new_rev,
+                                      regio_apply_status *status, regio_error *err)
+{
+    if (new_rev)
+        *new_rev = -1;
+    if (status)
+        *status = s && n && !rows ? REGIO_APPLY_INVALID : REGIO_APPLY_ERROR;
+    if (s && n && !rows) {
+        return reject(s, err, REGIO_EINVAL, "rows is NULL");
+    }
+    DISPATCH(s, err,
+             alignment_apply(s, model, expected_rev, rows, n, actor, new_rev, status, e_));
+}
+
+regio_err regio_store_alignment_lock(regio_store *s, const char *model, long expected_rev,
+                                     const char *const *unit_ids, size_t n, int locked,
+                                     const char *actor, long *new_rev,
+                                     regio_apply_status *status, regio_error *err)
+{
+    if (new_rev)
+        *new_rev = -1;
+    if (status)
+        *status = s && n && !unit_ids ? REGIO_APPLY_INVALID : REGIO_APPLY_ERROR;
+    if (s && n && !unit_ids) {
+        return reject(s, err, REGIO_EINVAL, "unit_ids is NULL");
+    }
+    DISPATCH(s, err, alignment_lock(s, model, expected_rev, unit_ids, n, locked, actor, new_rev,
+                                    status, e_));
+}
+
+regio_err regio_store_territories_foreach(regio_store *s, const char *model,
+                                          regio_territory_cb cb, void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, territories_foreach(s, model, cb, ud, e_));
+}
+
 /* ---- audit ------------------------------------------------------------------- */
 
 regio_err regio_store_audit_append(regio_store *s, const char *actor, const char *action,

@@ -54,6 +54,23 @@ typedef struct regio__store_ops {
     regio_err (*alignment_revision)(regio_store *s, const char *model, long *rev,
                                     regio_error *err);
 
+    regio_err (*model_clone)(regio_store *s, const char *from, const char *new_name,
+                             const char *description, const char *actor, long *id_out,
+                             regio_error *err);
+    regio_err (*model_promote)(regio_store *s, const char *name, const char *effective_from,
+                               const char *actor, regio_error *err);
+    regio_err (*model_archive)(regio_store *s, const char *name, const char *actor,
+                               regio_error *err);
+    regio_err (*alignment_apply)(regio_store *s, const char *model, long expected_rev,
+                                 const regio_alignment_row *rows, size_t n, const char *actor,
+                                 long *new_rev, regio_apply_status *status, regio_error *err);
+    regio_err (*alignment_lock)(regio_store *s, const char *model, long expected_rev,
+                                const char *const *unit_ids, size_t n, int locked,
+                                const char *actor, long *new_rev, regio_apply_status *status,
+                                regio_error *err);
+    regio_err (*territories_foreach)(regio_store *s, const char *model, regio_territory_cb cb,
+                                     void *ud, regio_error *err);
+
     regio_err (*audit_append)(regio_store *s, const char *actor, const char *action,
                               const char *object_type, const char *object_id,
                               const char *before_json, const char *after_json,

@@ -364,6 +364,12 @@ static const regio__store_ops sqlite_ops = {
     .alignment_set = regio__sq_alignment_set,
     .alignment_foreach = regio__sq_alignment_foreach,
     .alignment_revision = regio__sq_alignment_revision,
+    .model_clone = regio__sq_model_clone,
+    .model_promote = regio__sq_model_promote,
+    .model_archive = regio__sq_model_archive,
+    .alignment_apply = regio__sq_alignment_apply,
+    .alignment_lock = regio__sq_alignment_lock,
+    .territories_foreach = regio__sq_territories_foreach,
     .audit_append = regio__sq_audit_append,
     .audit_verify = regio__sq_audit_verify,
 };

@@ -1,0 +1,114 @@
+/*
+ * `regio serve`: the HTTP API and the browser app over the store.
+ */
+#include "cli/cli.h"
+#include "server/server.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef REGIO_SOURCE_DIR
+#define REGIO_SOURCE_DIR "."
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: regio serve [--db PATH] [--port 8080] [--bind 127.0.0.1]\n"
+            "                   [--tile-url URL] [--cors ORIGIN] [--max-body BYTES]\n"
+            "                   [--timeout SECONDS] [--per-client N] [--threads N]\n"
+            "                   [--web DIR] [--modules DIR] [--quiet]\n"
+            "Serves the JSON API under /api/v1 (docs/API.md) and the browser app at /.\n"
+            "Binds 127.0.0.1 unless --bind says otherwise; --port 0 picks a free port.\n");
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long max, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max || s[0] == '-') {
+        fprintf(stderr, "regio serve: %s '%s' is not a whole number up to %lu\n", opt, s, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_cmd_serve(int argc, char **argv)
+{
+    enum { O_DB = 1, O_PORT, O_BIND, O_TILE, O_CORS, O_BODY, O_TIMEOUT, O_PER, O_THREADS,
+           O_WEB, O_MODULES, O_QUIET, O_HELP };
+    static const struct option opts[] = {
+        {"db", required_argument, 0, O_DB},           {"port", required_argument, 0, O_PORT},
+        {"bind", required_argument, 0, O_BIND},       {"tile-url", required_argument, 0, O_TILE},
+        {"cors", required_argument, 0, O_CORS},       {"max-body", required_argument, 0, O_BODY},
+        {"timeout", required_argument, 0, O_TIMEOUT}, {"per-client", required_argument, 0, O_PER},
+        {"threads", required_argument, 0, O_THREADS}, {"web", required_argument, 0, O_WEB},
+        {"modules", required_argument, 0, O_MODULES}, {"quiet", no_argument, 0, O_QUIET},
+        {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
+    srv_opts o;
+    srv_opts_init(&o);
+    const char *db = NULL;
+    const char *web = getenv("REGIO_WEB_ROOT"), *modules = getenv("REGIO_MODULES_ROOT");
+    int c;
+    unsigned long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db = optarg; break;
+        case O_PORT:
+            if (parse_uint("--port", optarg, 65535, &v))
+                return CLI_USAGE;
+            o.port = (int)v;
+            break;
+        case O_BIND: o.bind = optarg; break;
+        case O_TILE: o.tile_url = optarg; break;
+        case O_CORS: o.cors_origin = optarg; break;
+        case O_BODY:
+            if (parse_uint("--max-body", optarg, 1UL << 30, &v) || v == 0)
+                return CLI_USAGE;
+            o.max_body = v;
+            break;
+        case O_TIMEOUT:
+            if (parse_uint("--timeout", optarg, 3600, &v) || v == 0)
+                return CLI_USAGE;
+            o.timeout_s = (unsigned)v;
+            break;
+        case O_PER:
+            if (parse_uint("--per-client", optarg, 100000, &v) || v == 0)
+                return CLI_USAGE;
+            o.per_client = (unsigned)v;
+            break;
+        case O_THREADS:
+            if (parse_uint("--threads", optarg, 64, &v) || v == 0)
+                return CLI_USAGE;
+            o.threads = (unsigned)v;
+            break;
+        case O_WEB: web = optarg; break;
+        case O_MODULES: modules = optarg; break;
+        case O_QUIET: o.quiet = 1; break;
+        case O_HELP: usage(stdout); return CLI_OK;
+        default: usage(stderr); return CLI_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "regio serve: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    o.db_path = cli_db_path(db);
+    o.web_root = web ? web : REGIO_SOURCE_DIR "/web";
+    o.modules_root = modules ? modules : REGIO_SOURCE_DIR "/node_modules";
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = srv_run(&o, &err);
+    if (rc) {
+        cli_print_error("serve", rc, &err);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}

@@ -1,0 +1,748 @@
+/*
+ * SQLite backend, scenarios: the life cycle of territory models (clone a
+ * model into a planning scenario, promote a scenario to active while the
+ * previous active one is archived, archive) and batched alignment edits
+ * (moves of units and accounts, locks) guarded by the model's state and
+ * alignment revision. Every call is one transaction with one audit record.
+ */
+#include "store/sqlite_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A model row as the guards need it. */
+typedef struct model_row {
+    sqlite3_int64 id;
+    regio_model_state state;
+    long rev;
+    char name[256];
+} model_row;
+
+static regio_model_state state_of(const char *t)
+{
+    if (t && !strcmp(t, "active"))
+        return REGIO_MODEL_ACTIVE;
+    if (t && !strcmp(t, "archived"))
+        return REGIO_MODEL_ARCHIVED;
+    return REGIO_MODEL_PLANNING;
+}
+
+/* Looks a model up by name (NULL = the active one); *found says whether it exists. */
+static regio_err model_get(regio__sqlite_store *s, const char *name, model_row *m, int *found,
+                           regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(
+        s,
+        name ? "SELECT id, state, alignment_rev, name FROM territory_models WHERE name = ?1"
+             : "SELECT id, state, alignment_rev, name FROM territory_models"
+               " WHERE state = 'active'",
+        &st, err);
+    if (rc)
+        return rc;
+    if (name)
+        bind_text(st, 1, name);
+    int r = sqlite3_step(st);
+    *found = r == SQLITE_ROW;
+    if (*found) {
+        m->id = sqlite3_column_int64(st, 0);
+        m->state = state_of(col_text(st, 1));
+        m->rev = (long)sqlite3_column_int64(st, 2);
+        snprintf(m->name, sizeof m->name, "%s", col_text(st, 3) ? col_text(st, 3) : "");
+        r = SQLITE_DONE;
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
+
+static regio_err model_missing(const char *name, regio_error *err)
+{
+    return name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name)
+                : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
+}
+
+/* Runs a write statement with up to three integer parameters and an
+ * optional text parameter ?4 (bound only when the SQL has it). */
+static regio_err exec_ids(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
+                          sqlite3_int64 p2, sqlite3_int64 p3, const char *t4, long *changes,
+                          regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s, sql, &st, err);
+    if (rc)
+        return rc;
+    int np = sqlite3_bind_parameter_count(st);
+    if (np >= 1)
+        sqlite3_bind_int64(st, 1, p1);
+    if (np >= 2)
+        sqlite3_bind_int64(st, 2, p2);
+    if (np >= 3)
+        sqlite3_bind_int64(st, 3, p3);
+    if (np >= 4)
+        bind_text(st, 4, t4);
+    int r = sqlite3_step(st);
+    if (r != SQLITE_DONE)
+        rc = regio__sq_err(s, err, "writing a scenario");
+    else if (changes)
+        *changes = (long)sqlite3_changes(s->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static regio_err json_oom(regio_error *err)
+{
+    return regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+}
+
+/* Appends "key":value with value a JSON string or null. */
+static regio_err json_kv(regio__buf *b, const char *key, const char *v, int comma)
+{
+    regio_err rc = comma ? regio__buf_putc(b, ',') : REGIO_OK;
+    if (!rc)
+        rc = regio__buf_json_str(b, key);
+    if (!rc)
+        rc = regio__buf_putc(b, ':');
+    if (!rc)
+        rc = v ? regio__buf_json_str(b, v) : regio__buf_puts(b, "null");
+    return rc;
+}
+
+/* ---- clone ------------------------------------------------------------------ */
+
+regio_err regio__sq_model_clone(regio_store *base, const char *from, const char *new_name,
+                                const char *description, const char *actor, long *id_out,
+                                regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    model_row src, dup;
+    int found = 0;
+    sqlite3_int64 nid = 0;
+    long n_terr = 0, n_units = 0, n_acc = 0;
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    rc = model_get(s, from, &src, &found, err);
+    if (!rc && !found)
+        rc = model_missing(from, err);
+    if (!rc)
+        rc = model_get(s, new_name, &dup, &found, err);
+    if (!rc && found)
+        rc = regio__store_fail(err, REGIO_ECONFLICT,
+                               "a territory model named '%s' already exists", new_name);
+    if (!rc) {
+        sqlite3_stmt *st = NULL;
+        rc = regio__sq_prepare(s,
+                               "INSERT INTO territory_models(name, state, parent_model_id,"
+                               " description) VALUES (?1, 'planning', ?2, ?3)",
+                               &st, err);
+        if (!rc) {
+            bind_text(st, 1, new_name);
+            sqlite3_bind_int64(st, 2, src.id);
+            bind_text(st, 3, description);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = regio__sq_err(s, err, "creating the clone");
+            else
+                nid = sqlite3_last_insert_rowid(s->db);
+            sqlite3_finalize(st);
+        }
+    }
+    /* Territories first without parents, then the hierarchy by external
+     * id, then alignment rows and manual associations mapped by external
+     * id of their territory. */
+    if (!rc)
+        rc = exec_ids(s,
+                      "INSERT INTO territories(model_id, ext_id, name, type_id, account_access,"
+                      " opportunity_access, contact_access, case_access, rep_id, center_lat,"
+                      " center_lon, target_share, description)"
+                      " SELECT ?1, ext_id, name, type_id, account_access, opportunity_access,"
+                      " contact_access, case_access, rep_id, center_lat, center_lon,"
+                      " target_share, description FROM territories WHERE model_id = ?2"
+                      " ORDER BY ext_id",
+                      nid, src.id, 0, NULL, &n_terr, err);
+    if (!rc)
+        rc = exec_ids(s,
+                      "UPDATE territories SET parent_id = (SELECT n.id FROM territories o"
+                      " JOIN territories op ON op.id = o.parent_id"
+                      " JOIN territories n ON n.model_id = ?1 AND n.ext_id = op.ext_id"
+                      " WHERE o.model_id = ?2 AND o.ext_id = territories.ext_id)"
+                      " WHERE model_id = ?1",
+                      nid, src.id, 0, NULL, NULL, err);
+    if (!rc)
+        rc = exec_ids(s,
+                      "INSERT INTO alignments(model_id, unit_id, territory_id, locked)"
+                      " SELECT ?1, a.unit_id, n.id, a.locked FROM alignments a"
+                      " JOIN territories o ON o.id = a.territory_id"
+                      " JOIN territories n ON n.model_id = ?1 AND n.ext_id = o.ext_id"
+                      " WHERE a.model_id = ?2 AND a.effective_to IS NULL",
+                      nid, src.id, 0, NULL, &n_units, err);
+    if (!rc)
+        rc = exec_ids(s,
+                      "INSERT INTO account_territories(account_id, territory_id, cause,"
+                      " created_by)"
+                      " SELECT at.account_id, n.id, 'manual', at.created_by"
+                      " FROM account_territories at JOIN territories o ON o.id = at.territory_id"
+                      " JOIN territories n ON n.model_id = ?1 AND n.ext_id = o.ext_id"
+                      " WHERE o.model_id = ?2 AND at.cause = 'manual'",
+                      nid, src.id, 0, NULL, &n_acc, err);
+    if (!rc) {
+        if (regio__buf_puts(&b, "{") || json_kv(&b, "name", new_name, 0) ||
+            json_kv(&b, "from", src.name, 1) || json_kv(&b, "description", description, 1) ||
+            regio__buf_printf(&b, ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld}",
+                              n_terr, n_units, n_acc))
+            rc = json_oom(err);
+    }
+    if (!rc)
+        rc = regio__sq_audit_append(base, actor, "model.clone", "territory_model", new_name, NULL,
+                                    b.data, err);
+    regio__buf_free(&b);
+    rc = regio__sq_txn_end(s, &t, rc, err);
+    if (!rc && id_out)
+        *id_out = (long)nid;
+    return rc;
+}
+
+/* ---- promote, archive ----------------------------------------------------------- */
+
+/* A real calendar date written YYYY-MM-DD. */
+static int valid_date(const char *d)
+{
+    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+            return 0;
+    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int m = (d[5] - '0') * 10 + (d[6] - '0');
+    int day = (d[8] - '0') * 10 + (d[9] - '0');
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || day < 1)
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return day <= mdays[m - 1] + (m == 2 && leap);
+}
+
+regio_err regio__sq_model_promote(regio_store *base, const char *name, const char *effective_from,
+                                  const char *actor, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    if (!valid_date(effective_from))
+        return regio__store_fail(err, REGIO_EINVAL,
+                                 "effective_from '%s' is not a date written YYYY-MM-DD",
+                                 effective_from ? effective_from : "");
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    model_row m, prev;
+    int found = 0, has_prev = 0;
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    rc = model_get(s, name, &m, &found, err);
+    if (!rc && !found)
+        rc = model_missing(name, err);
+    if (!rc && m.state == REGIO_MODEL_ACTIVE)
+        rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already active",
+                               name);
+    if (!rc && m.state == REGIO_MODEL_ARCHIVED)
+        rc = regio__store_fail(err, REGIO_ECONFLICT,
+                               "territory model '%s' is archived and can never become active "
+                               "again; clone it and promote the clone",
+                               name);
+    if (!rc)
+        rc = model_get(s, NULL, &prev, &has_prev, err);
+    /* Archive first: the schema allows one active model at a time. */
+    if (!rc && has_prev)
+        rc = exec_ids(s,
+                      "UPDATE territory_models SET state = 'archived',"
+                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+                      prev.id, 0, 0, NULL, NULL, err);
+    if (!rc)
+        rc = exec_ids(s,
+                      "UPDATE territory_models SET state = 'active', effective_from = ?4,"
+                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                      " WHERE id = ?1",
+                      m.id, 0, 0, effective_from, NULL, err);
+    if (!rc) {
+        sqlite3_stmt *st = NULL;
+        rc = regio__sq_prepare(s,
+                               "INSERT INTO scenario_promotions(model_id, previous_model_id,"
+                               " effective_from, promoted_by)"
+                               " VALUES (?1, ?2, ?3, (SELECT id FROM users WHERE login = ?4))",
+                               &st, err);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, m.id);
+            if (has_prev)
+                sqlite3_bind_int64(st, 2, prev.id);
+            bind_text(st, 3, effective_from);
+            bind_text(st, 4, actor);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = regio__sq_err(s, err, "recording the promotion");
+            sqlite3_finalize(st);
+        }
+    }
+    regio__buf a;
+    regio__buf_init(&a, 0);
+    if (!rc) {
+        const char *pn = has_prev ? prev.name : NULL;
+        if (regio__buf_puts(&b, "{\"state\":\"planning\",") || json_kv(&b, "active", pn, 0) ||
+            regio__buf_puts(&b, "}") || regio__buf_puts(&a, "{\"state\":\"active\",") ||
+            json_kv(&a, "effective_from", effective_from, 0) || json_kv(&a, "archived", pn, 1) ||
+            regio__buf_puts(&a, "}"))
+            rc = json_oom(err);
+    }
+    if (!rc)
+        rc = regio__sq_audit_append(base, actor, "model.promote", "territory_model", m.name,
+                                    b.data, a.data, err);
+    regio__buf_free(&a);
+    regio__buf_free(&b);
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__sq_model_archive(regio_store *base, const char *name, const char *actor,
+                                  regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    model_row m;
+    int found = 0;
+    rc = model_get(s, name, &m, &found, err);
+    if (!rc && !found)
+        rc = model_missing(name, err);
+    if (!rc && m.state == REGIO_MODEL_ARCHIVED)
+        rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already archived",
+                               name);
+    if (!rc)
+        rc = exec_ids(s,
+                      "UPDATE territory_models SET state = 'archived',"
+                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+                      m.id, 0, 0, NULL, NULL, err);
+    if (!rc) {
+        char before[64];
+        snprintf(before, sizeof before, "{\"state\":\"%s\"}", regio_model_state_name(m.state));
+        rc = regio__sq_audit_append(base, actor, "model.archive", "territory_model", m.name,
+                                    before, "{\"state\":\"archived\"}", err);
+    }
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+/* ---- alignment edits ----------------------------------------------------------- */
+
+#define SET_STATUS(st_, v_)                                                                 \
+    do {                                                                                    \
+        if (st_)                                                                            \
+            *(st_) = (v_);                                                                  \
+    } while (0)
+
+/* The guards every edit passes inside its transaction: the model exists,
+ * is planning, and is at expected_rev. Fills *m, *new_rev and *status. */
+static regio_err edit_guard(regio__sqlite_store *s, const char *model, long expected_rev,
+                            model_row *m, long *new_rev, regio_apply_status *status,
+                            regio_error *err)
+{
+    int found = 0;
+    regio_err rc = model_get(s, model, m, &found, err);
+    if (rc)
+        return rc;
+    if (!found) {
+        SET_STATUS(status, REGIO_APPLY_NOT_FOUND);
+        return model_missing(model, err);
+    }
+    if (new_rev)
+        *new_rev = m->rev;
+    if (m->state != REGIO_MODEL_PLANNING) {
+        SET_STATUS(status, REGIO_APPLY_NOT_EDITABLE);
+        return regio__store_fail(err, REGIO_ECONFLICT,
+                                 "territory model '%s' is %s and not editable; clone it to make "
+                                 "changes",
+                                 m->name, regio_model_state_name(m->state));
+    }
+    if (m->rev != expected_rev) {
+        SET_STATUS(status, REGIO_APPLY_STALE);
+        return regio__store_fail(err, REGIO_ECONFLICT,
+                                 "stale revision: the edit of '%s' was based on revision %ld but "
+                                 "the current revision is %ld",
+                                 m->name, expected_rev, m->rev);
+    }
+    return REGIO_OK;
+}
+
+/* The current alignment row of a unit in a model: id, territory ext id
+ * (copied into terr) and locked flag; *found = 0 when the unit is not aligned. */
+static regio_err current_row(regio__sqlite_store *s, sqlite3_stmt *st, sqlite3_int64 mid,
+                             sqlite3_int64 uid, sqlite3_int64 *row_id, char *terr, size_t cap,
+                             int *locked, int *found, regio_error *err)
+{
+    sqlite3_bind_int64(st, 1, mid);
+    sqlite3_bind_int64(st, 2, uid);
+    int r = sqlite3_step(st);
+    regio_err rc = REGIO_OK;
+    *found = r == SQLITE_ROW;
+    if (*found) {
+        *row_id = sqlite3_column_int64(st, 0);
+        snprintf(terr, cap, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+        *locked = sqlite3_column_int(st, 2) != 0;
+    } else if (r != SQLITE_DONE) {
+        rc = regio__sq_err(s, err, "reading an alignment");
+    }
+    done(st);
+    return rc;
+}
+
+static const char CURRENT_SQL[] =
+    "SELECT al.id, t.ext_id, al.locked FROM alignments al"
+    " JOIN territories t ON t.id = al.territory_id"
+    " WHERE al.model_id = ?1 AND al.unit_id = ?2 AND al.effective_to IS NULL";
+
+/* Bumps the revision once and appends the audit record of an edit. */
+static regio_err edit_finish(regio__sqlite_store *s, const model_row *m, const char *actor,
+                             const char *action, const char *before, const char *after,
+                             regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_stmt(s, REGIO_ST_MODEL_BUMP, &st, err);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, m->id);
+        rc = regio__sq_step_done(s, st, "bumping the alignment revision of model", m->name, err);
+    }
+    if (!rc)
+        rc = regio__sq_audit_append(&s->base, actor, action, "territory_model", m->name, before,
+                                    after, err);
+    return rc;
+}
+
+/* Before/after JSON of an edit, built side by side. */
+typedef struct edit_json {
+    regio__buf before, after;
+    size_t rows;
+} edit_json;
+
+static regio_err ej_open(edit_json *j, long rev, const char *list)
+{
+    regio__buf_init(&j->before, 0);
+    regio__buf_init(&j->after, 0);
+    j->rows = 0;
+    if (regio__buf_printf(&j->before, "{\"revision\":%ld,\"%s\":[", rev, list) ||
+        regio__buf_printf(&j->after, "{\"revision\":%ld,\"%s\":[", rev + 1, list))
+        return REGIO_ENOMEM;
+    return REGIO_OK;
+}
+
+/* Adds {"kind":id,"field":before} and {"kind":id,"field":after}; the
+ * values are JSON strings (NULL = null), or literal JSON when raw. */
+static regio_err ej_row(edit_json *j, const char *kind, const char *id, const char *field,
+                        const char *bv, const char *av, int raw)
+{
+    regio__buf *bufs[2] = {&j->before, &j->after};
+    const char *vals[2] = {bv, av};
+    for (int i = 0; i < 2; i++) {
+        regio__buf *b = bufs[i];
+        if ((j->rows && regio__buf_putc(b, ',')) || regio__buf_putc(b, '{') ||
+            json_kv(b, kind, id, 0))
+            return REGIO_ENOMEM;
+        if (raw ? regio__buf_putc(b, ',') || regio__buf_json_str(b, field) ||
+                      regio__buf_putc(b, ':') || regio__buf_puts(b, vals[i])
+                : json_kv(b, field, vals[i], 1))
+            return REGIO_ENOMEM;
+        if (regio__buf_putc(b, '}'))
+            return REGIO_ENOMEM;
+    }
+    j->rows++;
+    return REGIO_OK;
+}
+
+static regio_err ej_close(edit_json *j)
+{
+    if (regio__buf_puts(&j->before, "]}") || regio__buf_puts(&j->after, "]}"))
+        return REGIO_ENOMEM;
+    return REGIO_OK;
+}
+
+static void ej_free(edit_json *j)
+{
+    regio__buf_free(&j->before);
+    regio__buf_free(&j->after);
+}
+
+/* Moves one unit; fills before (its old territory, "" when unaligned). */
+static regio_err move_unit(regio__sqlite_store *s, sqlite3_stmt *cur, const model_row *m,
+                           const regio_alignment_row *row, char *before, size_t cap,
+                           regio_apply_status *status, regio_error *err)
+{
+    sqlite3_int64 uid = 0, tid = 0, row_id = 0;
+    int found = 0, aligned = 0, locked = 0;
+    regio_err rc = regio__sq_unit_id(s, row->unit_id, &uid, &found, err);
+    if (rc)
+        return rc;
+    if (!found) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA, "unknown unit '%s'", row->unit_id);
+    }
+    if (row->territory) {
+        sqlite3_stmt *st = NULL;
+        if ((rc = regio__sq_stmt(s, REGIO_ST_TERR_ID, &st, err)))
+            return rc;
+        sqlite3_bind_int64(st, 1, m->id);
+        bind_text(st, 2, row->territory);
+        int r = sqlite3_step(st);
+        found = r == SQLITE_ROW;
+        if (found)
+            tid = sqlite3_column_int64(st, 0);
+        else if (r != SQLITE_DONE)
+            rc = regio__sq_err(s, err, "looking up a territory");
+        done(st);
+        if (rc)
+            return rc;
+        if (!found) {
+            SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+            return regio__store_fail(err, REGIO_EDATA,
+                                     "unknown territory '%s' in territory model '%s'",
+                                     row->territory, m->name);
+        }
+    }
+    before[0] = '\0';
+    rc = current_row(s, cur, m->id, uid, &row_id, before, cap, &locked, &aligned, err);
+    if (rc)
+        return rc;
+    int same = aligned ? row->territory && !strcmp(before, row->territory) : !row->territory;
+    if (locked && !same) {
+        SET_STATUS(status, REGIO_APPLY_LOCKED);
+        return regio__store_fail(err, REGIO_ECONFLICT,
+                                 "unit '%s' is locked in territory '%s'; unlock it first",
+                                 row->unit_id, before);
+    }
+    if (same)
+        return REGIO_OK;
+    sqlite3_stmt *st = NULL;
+    rc = regio__sq_stmt(s, row->territory ? REGIO_ST_ALIGN_SET : REGIO_ST_ALIGN_DEL, &st, err);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, m->id);
+        sqlite3_bind_int64(st, 2, uid);
+        if (row->territory)
+            sqlite3_bind_int64(st, 3, tid);
+        rc = regio__sq_step_done(s, st, "aligning unit", row->unit_id, err);
+    }
+    return rc;
+}
+
+/* Replaces the manual association of one account in the model. */
+static regio_err move_account(regio__sqlite_store *s, const model_row *m,
+                              const regio_alignment_row *row, const char *actor, char *before,
+                              size_t cap, regio_apply_status *status, regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s,
+                                     "SELECT a.id, (SELECT t.ext_id FROM account_territories at"
+                                     " JOIN territories t ON t.id = at.territory_id"
+                                     " WHERE at.account_id = a.id AND t.model_id = ?2"
+                                     " AND at.cause = 'manual' ORDER BY t.ext_id LIMIT 1),"
+                                     " (SELECT id FROM territories WHERE model_id = ?2"
+                                     " AND ext_id = ?3)"
+                                     " FROM accounts a WHERE a.ext_id = ?1",
+                                     &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, row->account_id);
+    sqlite3_bind_int64(st, 2, m->id);
+    bind_text(st, 3, row->territory);
+    int r = sqlite3_step(st);
+    sqlite3_int64 aid = 0, tid = 0;
+    int has_tid = 0;
+    before[0] = '\0';
+    if (r == SQLITE_ROW) {
+        aid = sqlite3_column_int64(st, 0);
+        if (col_text(st, 1))
+            snprintf(before, cap, "%s", col_text(st, 1));
+        has_tid = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        tid = sqlite3_column_int64(st, 2);
+    } else if (r == SQLITE_DONE) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        rc = regio__store_fail(err, REGIO_EDATA, "unknown account '%s'", row->account_id);
+    } else {
+        rc = regio__sq_err(s, err, "looking up an account");
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    if (row->territory && !has_tid) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA,
+                                 "unknown territory '%s' in territory model '%s'", row->territory,
+                                 m->name);
+    }
+    rc = exec_ids(s,
+                  "DELETE FROM account_territories WHERE account_id = ?1 AND cause = 'manual'"
+                  " AND territory_id IN (SELECT id FROM territories WHERE model_id = ?2)",
+                  aid, m->id, 0, NULL, NULL, err);
+    if (!rc && row->territory)
+        rc = exec_ids(s,
+                      "INSERT INTO account_territories(account_id, territory_id, cause,"
+                      " created_by) VALUES (?1, ?2, 'manual',"
+                      " (SELECT id FROM users WHERE login = ?4))",
+                      aid, tid, 0, actor, NULL, err);
+    return rc;
+}
+
+regio_err regio__sq_alignment_apply(regio_store *base, const char *model, long expected_rev,
+                                    const regio_alignment_row *rows, size_t n, const char *actor,
+                                    long *new_rev, regio_apply_status *status, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    model_row m = {0};
+    edit_json j;
+    sqlite3_stmt *cur = NULL;
+    rc = edit_guard(s, model, expected_rev, &m, new_rev, status, err);
+    int json_rc = ej_open(&j, m.rev, "moves");
+    if (!rc && json_rc)
+        rc = json_oom(err);
+    if (!rc && n)
+        rc = regio__sq_prepare(s, CURRENT_SQL, &cur, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const regio_alignment_row *row = &rows[i];
+        int is_unit = row->unit_id && *row->unit_id;
+        int is_acc = row->account_id && *row->account_id;
+        if (is_unit == is_acc) {
+            SET_STATUS(status, REGIO_APPLY_INVALID);
+            rc = regio__store_fail(err, REGIO_EINVAL,
+                                   "move %zu must name exactly one of a unit and an account",
+                                   i + 1);
+            break;
+        }
+        char before[256];
+        rc = is_unit ? move_unit(s, cur, &m, row, before, sizeof before, status, err)
+                     : move_account(s, &m, row, actor, before, sizeof before, status, err);
+        if (!rc && ej_row(&j, is_unit ? "unit" : "account", is_unit ? row->unit_id
+                                                                   : row->account_id,
+                          "territory", before[0] ? before : NULL, row->territory, 0))
+            rc = json_oom(err);
+    }
+    sqlite3_finalize(cur);
+    if (!rc && n) {
+        if (ej_close(&j))
+            rc = json_oom(err);
+        else
+            rc = edit_finish(s, &m, actor, "alignment.apply", j.before.data, j.after.data, err);
+    }
+    ej_free(&j);
+    rc = regio__sq_txn_end(s, &t, rc, err);
+    if (!rc) {
+        SET_STATUS(status, REGIO_APPLY_OK);
+        if (new_rev)
+            *new_rev = n ? m.rev + 1 : m.rev;
+    } else if (status && *status == REGIO_APPLY_OK) {
+        *status = REGIO_APPLY_ERROR;
+    }
+    return rc;
+}
+
+regio_err regio__sq_alignment_lock(regio_store *base, const char *model, long expected_rev,
+                                   const char *const *unit_ids, size_t n, int locked,
+                                   const char *actor, long *new_rev, regio_apply_status *status,
+                                   regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    model_row m = {0};
+    edit_json j;
+    sqlite3_stmt *cur = NULL;
+    rc = edit_guard(s, model, expected_rev, &m, new_rev, status, err);
+    int json_rc = ej_open(&j, m.rev, "units");
+    if (!rc && json_rc)
+        rc = json_oom(err);
+    if (!rc && n)
+        rc = regio__sq_prepare(s, CURRENT_SQL, &cur, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const char *id = unit_ids[i];
+        sqlite3_int64 uid = 0, row_id = 0;
+        int found = 0, was = 0;
+        char terr[256];
+        if (!id || !*id) {
+            SET_STATUS(status, REGIO_APPLY_INVALID);
+            rc = regio__store_fail(err, REGIO_EINVAL, "unit %zu of the lock has no id", i + 1);
+            break;
+        }
+        if ((rc = regio__sq_unit_id(s, id, &uid, &found, err)))
+            break;
+        if (!found) {
+            SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+            rc = regio__store_fail(err, REGIO_EDATA, "unknown unit '%s'", id);
+            break;
+        }
+        if ((rc = current_row(s, cur, m.id, uid, &row_id, terr, sizeof terr, &was, &found,
+                              err)))
+            break;
+        if (!found) {
+            SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "unit '%s' is not aligned in territory model '%s'", id,
+                                   m.name);
+            break;
+        }
+        rc = exec_ids(s, "UPDATE alignments SET locked = ?2 WHERE id = ?1", row_id,
+                      locked ? 1 : 0, 0, NULL, NULL, err);
+        if (!rc && ej_row(&j, "unit", id, "locked", was ? "true" : "false",
+                          locked ? "true" : "false", 1))
+            rc = json_oom(err);
+    }
+    sqlite3_finalize(cur);
+    if (!rc && n) {
+        if (ej_close(&j))
+            rc = json_oom(err);
+        else
+            rc = edit_finish(s, &m, actor, "alignment.lock", j.before.data, j.after.data, err);
+    }
+    ej_free(&j);
+    rc = regio__sq_txn_end(s, &t, rc, err);
+    if (!rc) {
+        SET_STATUS(status, REGIO_APPLY_OK);
+        if (new_rev)
+            *new_rev = n ? m.rev + 1 : m.rev;
+    } else if (status && *status == REGIO_APPLY_OK) {
+        *status = REGIO_APPLY_ERROR;
+    }
+    return rc;
+}
+
+/* ---- territories ---------------------------------------------------------------- */
+
+regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
+                                        regio_territory_cb cb, void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    model_row m;
+    int found = 0;
+    regio_err rc = model_get(s, model, &m, &found, err);
+    if (!rc && !found)
+        rc = model_missing(model, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    rc = regio__sq_prepare(s,
+                           "SELECT t.ext_id, t.name, p.ext_id, ty.name FROM territories t"
+                           " LEFT JOIN territories p ON p.id = t.parent_id"
+                           " LEFT JOIN territory_types ty ON ty.id = t.type_id"
+                           " WHERE t.model_id = ?1 ORDER BY t.ext_id",
+                           &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, m.id);
+    int r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio_territory_info ti = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                                   col_text(st, 3)};
+        if (cb(ud, &ti))
+            rc = regio__sq_cancelled(err);
+    }
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}

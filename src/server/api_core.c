@@ -1,0 +1,424 @@
+/*
+ * Core API: health, config, models, territories with their METRICS.md
+ * figures (JSON and GeoJSON with dissolved outlines), the alignment and
+ * its edits (moves, locks) guarded by the model's revision.
+ */
+#include "server/handlers.h"
+#include "server/render.h"
+
+#include "lib/core/buf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Outline simplification for display (degrees, about 300 m). */
+#define OUTLINE_SIMPLIFY_DEG 0.003
+/* Most moves or locks in one request. */
+#define MAX_BATCH 100000
+
+SRV_HANDLER(api_health)
+{
+    (void)app;
+    (void)rq;
+    srv_reply_json(rs, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+SRV_HANDLER(api_config)
+{
+    (void)rq;
+    pthread_mutex_lock(&app->mu);
+    json_t *measures = json_array();
+    const regio_design_problem *p = srv_units(app, rs);
+    if (p)
+        for (size_t c = 0; c < p->in.m; c++)
+            json_array_append_new(measures, json_string(p->in.measure_names[c]));
+    char *dflt = srv_default_model(app);
+    json_t *v = json_pack("{s:s,s:o,s:o,s:o,s:s?}", "version", regio_version(), "default_model",
+                          dflt ? json_string(dflt) : json_null(), "measures", measures, "tile_url",
+                          app->opts.tile_url ? json_string(app->opts.tile_url) : json_null(),
+                          "default_measure",
+                          p ? p->in.measure_names[app->default_measure] : NULL);
+    regio_free(dflt);
+    pthread_mutex_unlock(&app->mu);
+    srv_reply_json(rs, 200, v);
+}
+
+/* ---- models ------------------------------------------------------------------ */
+
+static int add_model(void *ud, const regio_model_info *m)
+{
+    json_array_append_new(ud, srv_model_json(m));
+    return 0;
+}
+
+SRV_HANDLER(api_models_list)
+{
+    (void)rq;
+    pthread_mutex_lock(&app->mu);
+    json_t *arr = json_array();
+    regio_error err;
+    regio_err rc = regio_store_model_list(app->store, add_model, arr, &err);
+    char *dflt = rc ? NULL : srv_default_model(app);
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        json_decref(arr);
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
+    srv_reply_json(rs, 200,
+                   json_pack("{s:o,s:o}", "default", dflt ? json_string(dflt) : json_null(),
+                             "models", arr));
+    regio_free(dflt);
+}
+
+SRV_HANDLER(api_model_get)
+{
+    pthread_mutex_lock(&app->mu);
+    regio_model_info m;
+    memset(&m, 0, sizeof m);
+    regio_error err;
+    regio_err rc = regio_store_model_find(app->store, rq->params[0], &m, &err);
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
+    srv_reply_json(rs, 200, srv_model_json(&m));
+    regio_model_info_clear(&m);
+}
+
+/* ---- territories ------------------------------------------------------------- */
+
+SRV_HANDLER(api_territories)
+{
+    pthread_mutex_lock(&app->mu);
+    srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
+    json_t *v = w ? srv_territories_json(app, w, srv_query(rq, "balance"), rs) : NULL;
+    pthread_mutex_unlock(&app->mu);
+    if (v)
+        srv_reply_json(rs, 200, v);
+}
+
+/* Builds (or reuses) the territories FeatureCollection of w. */
+static srv_blob *territories_geojson(srv_app *app, srv_workspace *w, srv_response *rs)
+{
+    if (w->geojson)
+        return w->geojson;
+    const regio_design_problem *p = app->units;
+    regio_error err;
+    regio_error_clear(&err);
+    for (int t = 0; t < w->k; t++) {
+        if (w->outline[t])
+            continue;
+        regio_err rc = regio_geo_outline(p->loaded.units, w->labels, t, OUTLINE_SIMPLIFY_DEG,
+                                         REGIO_OUTLINE_GEOJSON, &w->outline[t], &err);
+        if (rc) {
+            srv_reply_regio_error(rs, rc, &err);
+            return NULL;
+        }
+    }
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    regio_err rc = regio__buf_printf(&b, "{\"type\":\"FeatureCollection\",\"model\":");
+    regio__buf_json_str(&b, w->model);
+    regio__buf_printf(&b, ",\"revision\":%ld,\"features\":[", w->revision);
+    for (int t = 0; t < w->k && !rc; t++) {
+        json_t *props = srv_territory_json(app, w, t);
+        char *ps = json_dumps(props, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        json_decref(props);
+        if (!ps) {
+            rc = REGIO_ENOMEM;
+            break;
+        }
+        regio__buf_printf(&b, "%s{\"type\":\"Feature\",\"id\":", t ? "," : "");
+        regio__buf_json_str(&b, w->territory[t]);
+        regio__buf_printf(&b, ",\"properties\":%s,\"geometry\":%s}", ps,
+                          w->outline[t] ? w->outline[t] : "null");
+        free(ps);
+    }
+    if (!rc)
+        rc = regio__buf_puts(&b, "]}");
+    if (rc || !(w->geojson = srv_blob_from_buf(&b))) {
+        regio__buf_free(&b);
+        srv_reply_error(rs, 500, "internal", "out of memory building the GeoJSON");
+        return NULL;
+    }
+    return w->geojson;
+}
+
+static void reply_geojson(srv_app *app, const char *model, srv_response *rs)
+{
+    pthread_mutex_lock(&app->mu);
+    srv_workspace *w = srv_workspace_get(app, model, rs);
+    srv_blob *b = w ? territories_geojson(app, w, rs) : NULL;
+    if (b)
+        srv_reply_blob(rs, 200, "application/geo+json", b);
+    pthread_mutex_unlock(&app->mu);
+}
+
+SRV_HANDLER(api_territories_geojson) { reply_geojson(app, rq->params[0], rs); }
+
+SRV_HANDLER(api_default_territories_geojson) { reply_geojson(app, NULL, rs); }
+
+/* ---- alignment ------------------------------------------------------------------ */
+
+SRV_HANDLER(api_alignment)
+{
+    pthread_mutex_lock(&app->mu);
+    srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
+    if (!w) {
+        pthread_mutex_unlock(&app->mu);
+        return;
+    }
+    const regio_design_problem *p = app->units;
+    json_t *units = json_object(), *locked = json_array();
+    for (size_t i = 0; i < p->in.n; i++) {
+        if (w->labels[i] >= 0)
+            json_object_set_new(units, p->in.unit_ids[i], json_string(w->territory[w->labels[i]]));
+        if (w->locked[i])
+            json_array_append_new(locked, json_string(p->in.unit_ids[i]));
+    }
+    json_t *v = json_pack("{s:s,s:I,s:o,s:o}", "model", w->model, "revision",
+                          (json_int_t)w->revision, "units", units, "locked", locked);
+    pthread_mutex_unlock(&app->mu);
+    srv_reply_json(rs, 200, v);
+}
+
+/* Reads "revision" from the body: 1 and *rev on success, else fills rs. */
+static int body_revision(json_t *body, long *rev, srv_response *rs)
+{
+    json_t *r = json_object_get(body, "revision");
+    if (!json_is_integer(r)) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "\"revision\" (an integer, the revision the change is based on) is required");
+        return 0;
+    }
+    *rev = (long)json_integer_value(r);
+    return 1;
+}
+
+static void reply_stale(srv_response *rs, long current, long given)
+{
+    srv_reply_json(rs, 409,
+                   json_pack("{s:{s:s,s:s},s:I}", "error", "code", "stale_revision", "message",
+                             given < current
+                                 ? "the alignment changed since this revision; reload and retry"
+                                 : "no such revision; reload and retry",
+                             "revision", (json_int_t)current));
+}
+
+/* Maps an apply/lock failure from the store to a response. */
+static void reply_apply_error(srv_response *rs, regio_err rc, regio_apply_status st, long current,
+                              long given, const regio_error *err)
+{
+    switch (st) {
+    case REGIO_APPLY_STALE: reply_stale(rs, current, given); return;
+    case REGIO_APPLY_NOT_EDITABLE:
+        srv_reply_error(rs, 409, "not_editable", "%s", err->msg);
+        return;
+    case REGIO_APPLY_LOCKED: srv_reply_error(rs, 409, "unit_locked", "%s", err->msg); return;
+    default: break;
+    }
+    if (rc == REGIO_EDATA || rc == REGIO_ENOTFOUND)
+        srv_reply_error(rs, 422, "unprocessable", "%s", err->msg);
+    else
+        srv_reply_regio_error(rs, rc, err);
+}
+
+SRV_HANDLER(api_moves)
+{
+    json_t *body = srv_body_json(rq, rs);
+    if (!body)
+        return;
+    long rev = 0;
+    json_t *moves = json_object_get(body, "moves");
+    if (!body_revision(body, &rev, rs))
+        goto done;
+    if (!json_is_array(moves) || json_array_size(moves) == 0 ||
+        json_array_size(moves) > MAX_BATCH) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "\"moves\" must be a non-empty array of {\"unit\"|\"account\", \"to\"}");
+        goto done;
+    }
+    size_t n = json_array_size(moves);
+    regio_alignment_row *rows = regio_calloc(n, sizeof *rows);
+    if (!rows) {
+        srv_reply_error(rs, 500, "internal", "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *mv = json_array_get(moves, i);
+        const char *unit = json_string_value(json_object_get(mv, "unit"));
+        const char *account = json_string_value(json_object_get(mv, "account"));
+        const char *to = json_string_value(json_object_get(mv, "to"));
+        if (!json_is_object(mv) || !to || !*to || (!unit == !account)) {
+            srv_reply_error(rs, 400, "bad_request",
+                            "moves[%zu] needs \"to\" and exactly one of \"unit\" or \"account\"", i);
+            regio_free(rows);
+            goto done;
+        }
+        rows[i].unit_id = (char *)unit;
+        rows[i].account_id = (char *)account;
+        rows[i].territory = (char *)to;
+    }
+
+    pthread_mutex_lock(&app->mu);
+    srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
+    if (!w)
+        goto unlock;
+    if (rev != w->revision) {
+        reply_stale(rs, w->revision, rev);
+        goto unlock;
+    }
+    const regio_design_problem *p = app->units;
+    /* Resolve before writing: unknown ids are the caller's mistake (422). */
+    int *to = regio_malloc(n * sizeof *to);
+    long *idx = regio_malloc(n * sizeof *idx);
+    if (!to || !idx) {
+        regio_free(to);
+        regio_free(idx);
+        srv_reply_error(rs, 500, "internal", "out of memory");
+        goto unlock;
+    }
+    for (size_t i = 0; i < n; i++) {
+        to[i] = srv_workspace_territory(w, rows[i].territory);
+        idx[i] = rows[i].unit_id ? regio_unitset_find(p->loaded.units, rows[i].unit_id) : -1;
+        if (to[i] < 0 || (rows[i].unit_id && idx[i] < 0)) {
+            srv_reply_error(rs, 422, "unprocessable", "moves[%zu]: unknown %s '%s'", i,
+                            to[i] < 0 ? "territory" : "unit",
+                            to[i] < 0 ? rows[i].territory : rows[i].unit_id);
+            goto free_idx;
+        }
+        if (idx[i] >= 0 && w->locked[idx[i]]) {
+            srv_reply_error(rs, 409, "unit_locked", "unit '%s' is locked in %s; unlock it first",
+                            rows[i].unit_id, w->model);
+            goto free_idx;
+        }
+    }
+    long new_rev = 0;
+    regio_apply_status st = REGIO_APPLY_OK;
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = regio_store_alignment_apply(app->store, w->model, rev, rows, n, rq->actor,
+                                               &new_rev, &st, &err);
+    if (rc) {
+        long cur = w->revision;
+        regio_store_alignment_revision(app->store, w->model, &cur, NULL);
+        reply_apply_error(rs, rc, st, cur, rev, &err);
+        goto free_idx;
+    }
+    /* Apply to the workspace: labels, stale outlines, metrics. */
+    json_t *moved = json_array();
+    unsigned char *changed = regio_calloc((size_t)w->k, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (idx[i] < 0) {
+            json_array_append_new(moved, json_pack("{s:s,s:s}", "account", rows[i].account_id,
+                                                   "to", rows[i].territory));
+            continue;
+        }
+        int from = w->labels[idx[i]];
+        json_array_append_new(moved, json_pack("{s:s,s:o,s:s}", "unit", rows[i].unit_id, "from",
+                                               from >= 0 ? json_string(w->territory[from])
+                                                         : json_null(),
+                                               "to", rows[i].territory));
+        if (from == to[i])
+            continue;
+        if (from >= 0 && changed)
+            changed[from] = 1;
+        if (changed)
+            changed[to[i]] = 1;
+        w->labels[idx[i]] = to[i];
+    }
+    for (int t = 0; t < w->k; t++)
+        if (!changed || changed[t]) {
+            regio_free(w->outline[t]);
+            w->outline[t] = NULL;
+        }
+    srv_blob_unref(w->geojson);
+    w->geojson = NULL;
+    w->revision = new_rev;
+    srv_workspace_metrics(app, w, &err);
+    json_t *terrs = json_array();
+    for (int t = 0; t < w->k; t++)
+        if (!changed || changed[t])
+            json_array_append_new(terrs, srv_territory_json(app, w, t));
+    regio_free(changed);
+    srv_reply_json(rs, 200,
+                   json_pack("{s:s,s:I,s:o,s:o,s:o}", "model", w->model, "revision",
+                             (json_int_t)new_rev, "moved", moved, "territories", terrs, "summary",
+                             srv_summary_json(app, w)));
+free_idx:
+    regio_free(to);
+    regio_free(idx);
+unlock:
+    pthread_mutex_unlock(&app->mu);
+    regio_free(rows);
+done:
+    json_decref(body);
+}
+
+SRV_HANDLER(api_locks)
+{
+    json_t *body = srv_body_json(rq, rs);
+    if (!body)
+        return;
+    long rev = 0;
+    json_t *units = json_object_get(body, "units");
+    json_t *locked = json_object_get(body, "locked");
+    if (!body_revision(body, &rev, rs))
+        goto done;
+    if (!json_is_array(units) || json_array_size(units) == 0 ||
+        json_array_size(units) > MAX_BATCH || !json_is_boolean(locked)) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "\"units\" (a non-empty array of unit ids) and \"locked\" (true or false) "
+                        "are required");
+        goto done;
+    }
+    size_t n = json_array_size(units);
+    const char **ids = regio_calloc(n, sizeof *ids);
+    if (!ids) {
+        srv_reply_error(rs, 500, "internal", "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = json_string_value(json_array_get(units, i));
+        if (!ids[i]) {
+            srv_reply_error(rs, 400, "bad_request", "units[%zu] is not a string", i);
+            regio_free(ids);
+            goto done;
+        }
+    }
+    pthread_mutex_lock(&app->mu);
+    srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
+    if (w) {
+        long new_rev = 0;
+        regio_apply_status st = REGIO_APPLY_OK;
+        regio_error err;
+        regio_error_clear(&err);
+        regio_err rc = regio_store_alignment_lock(app->store, w->model, rev, ids, n,
+                                                  json_is_true(locked), rq->actor, &new_rev, &st,
+                                                  &err);
+        if (rc) {
+            long cur = w->revision;
+            regio_store_alignment_revision(app->store, w->model, &cur, NULL);
+            reply_apply_error(rs, rc, st, cur, rev, &err);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                long u = regio_unitset_find(app->units->loaded.units, ids[i]);
+                if (u >= 0)
+                    w->locked[u] = json_is_true(locked) ? 1 : 0;
+            }
+            w->revision = new_rev;
+            srv_blob_unref(w->geojson);
+            w->geojson = NULL;
+            srv_reply_json(rs, 200,
+                           json_pack("{s:s,s:I,s:i}", "model", w->model, "revision",
+                                     (json_int_t)new_rev, "units", (int)n));
+        }
+    }
+    pthread_mutex_unlock(&app->mu);
+    regio_free(ids);
+done:
+    json_decref(body);
+}

@@ -1,0 +1,327 @@
+/*
+ * Units, accounts and reps: paged, bbox-filtered and searchable lists, one
+ * unit with its territory per model, and the unit boundaries as GeoJSON.
+ * Units come from the loaded design problem; accounts stream from the
+ * store on each request (filtered as they pass).
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include "server/handlers.h"
+#include "server/render.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 5000
+/* Unit boundary simplification for display (degrees). */
+#define UNIT_SIMPLIFY_DEG 0.002
+
+typedef struct page {
+    long limit, offset;
+    int has_bbox;
+    double w, s, e, n;
+    const char *q;
+} page;
+
+/* Parses limit, offset, bbox and q; 0 and rs filled (400) when invalid. */
+static int parse_page(const srv_request *rq, page *pg, srv_response *rs)
+{
+    memset(pg, 0, sizeof *pg);
+    pg->limit = PAGE_DEFAULT;
+    const char *names[2] = {"limit", "offset"};
+    long *vals[2] = {&pg->limit, &pg->offset};
+    for (int i = 0; i < 2; i++) {
+        const char *v = srv_query(rq, names[i]);
+        if (!v)
+            continue;
+        char *end = NULL;
+        errno = 0;
+        long x = strtol(v, &end, 10);
+        if (errno || end == v || *end || x < 0 || (i == 0 && (x < 1 || x > PAGE_MAX))) {
+            srv_reply_error(rs, 400, "bad_request", "%s '%s' must be a whole number%s", names[i],
+                            v, i == 0 ? " from 1 to 5000" : " >= 0");
+            return 0;
+        }
+        *vals[i] = x;
+    }
+    const char *b = srv_query(rq, "bbox");
+    if (b) {
+        double v[4];
+        const char *s = b;
+        for (int i = 0; i < 4; i++) {
+            char *end = NULL;
+            errno = 0;
+            v[i] = strtod(s, &end);
+            if (errno || end == s || !isfinite(v[i]) || (i < 3 && *end != ',') ||
+                (i == 3 && *end)) {
+                srv_reply_error(rs, 400, "bad_request",
+                                "bbox '%s' must be west,south,east,north in degrees", b);
+                return 0;
+            }
+            s = end + 1;
+        }
+        if (v[1] > v[3]) {
+            srv_reply_error(rs, 400, "bad_request", "bbox '%s': south is above north", b);
+            return 0;
+        }
+        pg->has_bbox = 1;
+        pg->w = v[0];
+        pg->s = v[1];
+        pg->e = v[2];
+        pg->n = v[3];
+    }
+    pg->q = srv_query(rq, "q");
+    if (pg->q && !*pg->q)
+        pg->q = NULL;
+    return 1;
+}
+
+static int in_bbox(const page *pg, double lat, double lon)
+{
+    if (!pg->has_bbox)
+        return 1;
+    if (!isfinite(lat) || !isfinite(lon) || lat < pg->s || lat > pg->n)
+        return 0;
+    if (pg->w <= pg->e)
+        return lon >= pg->w && lon <= pg->e;
+    return lon >= pg->w || lon <= pg->e; /* crosses the antimeridian */
+}
+
+static int matches(const char *q, const char *a, const char *b)
+{
+    return !q || (a && strcasestr(a, q)) || (b && strcasestr(b, q));
+}
+
+/* ---- units ------------------------------------------------------------------------ */
+
+static json_t *unit_json(const regio_design_problem *p, size_t i)
+{
+    const regio_unit *u = &p->loaded.units->units[i];
+    json_t *ms = json_object();
+    for (size_t c = 0; c < p->in.m; c++)
+        json_object_set_new(ms, p->in.measure_names[c], json_real(p->in.measures[i * p->in.m + c]));
+    return json_pack("{s:s,s:o,s:o,s:o,s:o}", "id", u->id, "name",
+                     u->name ? json_string(u->name) : json_null(), "lat",
+                     isfinite(u->lat) ? json_real(u->lat) : json_null(), "lon",
+                     isfinite(u->lon) ? json_real(u->lon) : json_null(), "measures", ms);
+}
+
+SRV_HANDLER(api_units)
+{
+    page pg;
+    if (!parse_page(rq, &pg, rs))
+        return;
+    pthread_mutex_lock(&app->mu);
+    const regio_design_problem *p = srv_units(app, rs);
+    if (!p) {
+        pthread_mutex_unlock(&app->mu);
+        return;
+    }
+    json_t *arr = json_array();
+    long total = 0;
+    for (size_t i = 0; i < p->in.n; i++) {
+        const regio_unit *u = &p->loaded.units->units[i];
+        if (!in_bbox(&pg, u->lat, u->lon) || !matches(pg.q, u->id, u->name))
+            continue;
+        if (total >= pg.offset && total < pg.offset + pg.limit)
+            json_array_append_new(arr, unit_json(p, i));
+        total++;
+    }
+    pthread_mutex_unlock(&app->mu);
+    srv_reply_json(rs, 200,
+                   json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)total, "offset",
+                             (json_int_t)pg.offset, "limit", (json_int_t)pg.limit, "units", arr));
+}
+
+typedef struct unit_models {
+    srv_app *app;
+    const char *unit;
+    json_t *out;
+} unit_models;
+
+static int unit_in_model(void *ud, const regio_model_info *m)
+{
+    unit_models *c = ud;
+    srv_response tmp = {0};
+    regio__buf_init(&tmp.body, 0);
+    srv_workspace *w = srv_workspace_get(c->app, m->name, &tmp);
+    srv_response_clear(&tmp);
+    if (!w)
+        return 0;
+    long i = regio_unitset_find(c->app->units->loaded.units, c->unit);
+    if (i >= 0 && w->labels[i] >= 0)
+        json_object_set_new(c->out, m->name, json_string(w->territory[w->labels[i]]));
+    return 0;
+}
+
+SRV_HANDLER(api_unit_get)
+{
+    pthread_mutex_lock(&app->mu);
+    const regio_design_problem *p = srv_units(app, rs);
+    long i = p ? regio_unitset_find(p->loaded.units, rq->params[0]) : -1;
+    if (p && i < 0)
+        srv_reply_error(rs, 404, "not_found", "unit '%s' not found", rq->params[0]);
+    if (i < 0) {
+        pthread_mutex_unlock(&app->mu);
+        return;
+    }
+    json_t *v = unit_json(p, (size_t)i);
+    unit_models c = {app, rq->params[0], json_object()};
+    regio_error err;
+    regio_store_model_list(app->store, unit_in_model, &c, &err);
+    json_object_set_new(v, "territories", c.out);
+    pthread_mutex_unlock(&app->mu);
+    srv_reply_json(rs, 200, v);
+}
+
+/* Unit boundaries as one FeatureCollection (built once, then cached). */
+static srv_blob *units_geojson(srv_app *app, const regio_design_problem *p, srv_response *rs)
+{
+    if (app->units_geojson)
+        return app->units_geojson;
+    size_t n = p->in.n;
+    int *ident = regio_malloc((n ? n : 1) * sizeof *ident);
+    char **geo = NULL;
+    regio_error err;
+    regio_error_clear(&err);
+    if (!ident) {
+        srv_reply_error(rs, 500, "internal", "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        ident[i] = (int)i;
+    regio_err rc = regio_geo_outline_many(p->loaded.units, ident, (int)n, UNIT_SIMPLIFY_DEG,
+                                          REGIO_OUTLINE_GEOJSON, &geo, &err);
+    regio_free(ident);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+        return NULL;
+    }
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    rc = regio__buf_puts(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
+    for (size_t i = 0; i < n && !rc; i++) {
+        const regio_unit *u = &p->loaded.units->units[i];
+        regio__buf_printf(&b, "%s{\"type\":\"Feature\",\"id\":", i ? "," : "");
+        regio__buf_json_str(&b, u->id);
+        regio__buf_puts(&b, ",\"properties\":{\"id\":");
+        regio__buf_json_str(&b, u->id);
+        regio__buf_puts(&b, ",\"name\":");
+        if (u->name)
+            regio__buf_json_str(&b, u->name);
+        else
+            regio__buf_puts(&b, "null");
+        regio__buf_printf(&b, ",\"lat\":%.6f,\"lon\":%.6f},\"geometry\":", u->lat, u->lon);
+        rc = regio__buf_puts(&b, geo[i] ? geo[i] : "null");
+        rc = rc ? rc : regio__buf_putc(&b, '}');
+    }
+    for (size_t i = 0; i < n; i++)
+        regio_free(geo[i]);
+    regio_free(geo);
+    if (!rc)
+        rc = regio__buf_puts(&b, "]}");
+    if (rc || !(app->units_geojson = srv_blob_from_buf(&b))) {
+        regio__buf_free(&b);
+        srv_reply_error(rs, 500, "internal", "out of memory building the unit GeoJSON");
+        return NULL;
+    }
+    return app->units_geojson;
+}
+
+SRV_HANDLER(api_units_geojson)
+{
+    (void)rq;
+    pthread_mutex_lock(&app->mu);
+    const regio_design_problem *p = srv_units(app, rs);
+    srv_blob *b = p ? units_geojson(app, p, rs) : NULL;
+    if (b)
+        srv_reply_blob(rs, 200, "application/geo+json", b);
+    pthread_mutex_unlock(&app->mu);
+}
+
+/* ---- accounts ------------------------------------------------------------------- */
+
+static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *opt_num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+typedef struct acc_page {
+    const page *pg;
+    const char *unit;
+    long total;
+    json_t *arr;
+} acc_page;
+
+static int on_account(void *ud, const regio_account *a)
+{
+    acc_page *c = ud;
+    if (!in_bbox(c->pg, a->lat, a->lon))
+        return 0;
+    if (c->unit && (!a->unit_id || strcmp(c->unit, a->unit_id) != 0))
+        return 0;
+    if (c->pg->q && !matches(c->pg->q, a->id, a->name) && !matches(c->pg->q, a->city, a->postal_code))
+        return 0;
+    if (c->total >= c->pg->offset && c->total < c->pg->offset + c->pg->limit)
+        json_array_append_new(
+            c->arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", a->id,
+                              "name", opt_str(a->name), "city", opt_str(a->city), "region",
+                              opt_str(a->region), "postal_code", opt_str(a->postal_code), "lat",
+                              opt_num(a->lat), "lon", opt_num(a->lon), "unit", opt_str(a->unit_id),
+                              "annual_revenue", opt_num(a->annual_revenue), "potential",
+                              opt_num(a->potential), "owner", opt_str(a->owner), "segment",
+                              opt_str(a->segment)));
+    c->total++;
+    return 0;
+}
+
+SRV_HANDLER(api_accounts)
+{
+    page pg;
+    if (!parse_page(rq, &pg, rs))
+        return;
+    acc_page c = {&pg, srv_query(rq, "unit"), 0, json_array()};
+    regio_error err;
+    pthread_mutex_lock(&app->mu);
+    regio_err rc = regio_store_accounts_foreach(app->store, on_account, &c, &err);
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        json_decref(c.arr);
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
+    srv_reply_json(rs, 200,
+                   json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)c.total, "offset",
+                             (json_int_t)pg.offset, "limit", (json_int_t)pg.limit, "accounts",
+                             c.arr));
+}
+
+/* ---- reps -------------------------------------------------------------------------- */
+
+static int on_rep(void *ud, const regio_rep *r)
+{
+    json_array_append_new(
+        ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "name", opt_str(r->name),
+                      "lat", opt_num(r->lat), "lon", opt_num(r->lon), "city", opt_str(r->city),
+                      "region", opt_str(r->region), "capacity", opt_num(r->capacity), "manager",
+                      opt_str(r->manager)));
+    return 0;
+}
+
+SRV_HANDLER(api_reps)
+{
+    (void)rq;
+    json_t *arr = json_array();
+    regio_error err;
+    pthread_mutex_lock(&app->mu);
+    regio_err rc = regio_store_reps_foreach(app->store, on_rep, arr, &err);
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        json_decref(arr);
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
+    srv_reply_json(rs, 200, json_pack("{s:o}", "reps", arr));
+}

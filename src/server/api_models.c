@@ -1,0 +1,495 @@
+/*
+ * Scenario life cycle (create, clone, promote, archive), the comparison of
+ * two models' alignments, and the downloads of one model (CSV alignment,
+ * GeoJSON and KML territories). Each handler validates the request, makes
+ * one library call under app->mu and renders the answer.
+ */
+#include "server/handlers.h"
+#include "server/render.h"
+
+#include "lib/core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest model name, in characters (code points). */
+#define MAX_NAME_CHARS 100
+/* Outline simplification of the KML download (degrees, about 300 m): the
+ * same as the GeoJSON territories, so both downloads show the same shapes. */
+#define EXPORT_SIMPLIFY_DEG 0.003
+
+/* ---- request helpers ------------------------------------------------------------- */
+
+/* Checks a model name: non-empty, at most MAX_NAME_CHARS characters, no
+ * control characters and no '/' (a name is one URL path segment). Returns
+ * NULL when fine, else a sentence saying what is wrong. */
+static const char *name_problem(const char *s)
+{
+    if (!*s)
+        return "must not be empty";
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return "must not contain control characters";
+        /* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8. */
+        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            return "must not contain control characters";
+        if (*p == '/')
+            return "must not contain '/'";
+        if ((*p & 0xc0) != 0x80)
+            chars++;
+    }
+    if (chars > MAX_NAME_CHARS)
+        return "must be at most 100 characters";
+    return NULL;
+}
+
+/*
+ * Reads the string member key of body into *out (NULL when absent or null
+ * and not required). Returns 1 on success, else fills rs with a 400 naming
+ * the field and returns 0. is_name adds the model-name rules.
+ */
+static int body_string(json_t *body, const char *key, int required, int is_name,
+                       const char **out, srv_response *rs)
+{
+    json_t *v = json_object_get(body, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (!required)
+            return 1;
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" (a string) is required", key);
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" must be a string", key);
+        return 0;
+    }
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v)) {
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" must not contain NUL characters", key);
+        return 0;
+    }
+    const char *why = is_name ? name_problem(s) : NULL;
+    if (why) {
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" %s", key, why);
+        return 0;
+    }
+    *out = s;
+    return 1;
+}
+
+/* Appends s percent-encoded as one URL path segment (RFC 3986 unreserved
+ * characters stay as they are). */
+static regio_err put_path_segment(regio__buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    regio_err rc = REGIO_OK;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+        unsigned char c = *p;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            rc = regio__buf_putc(b, (char)c);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = regio__buf_append(b, e, 3);
+        }
+    }
+    return rc;
+}
+
+/* ---- life cycle ------------------------------------------------------------------- */
+
+/*
+ * With app->mu held: answers the model `name` as it is now (status 200 or
+ * 201, with a Location header for 201), after dropping any cached
+ * workspace of it and of `also` (may be NULL).
+ */
+static void reply_model(srv_app *app, const char *name, const char *also, int status,
+                        srv_response *rs)
+{
+    srv_workspace_forget(app, name);
+    if (also)
+        srv_workspace_forget(app, also);
+    regio_model_info m;
+    memset(&m, 0, sizeof m);
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = regio_store_model_find(app->store, name, &m, &err);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
+    srv_reply_json(rs, status, srv_model_json(&m));
+    if (status == 201) {
+        regio__buf loc;
+        regio__buf_init(&loc, 0);
+        if (!regio__buf_puts(&loc, "/api/v1/models/") && !put_path_segment(&loc, m.name))
+            srv_reply_header(rs, "Location", loc.data);
+        regio__buf_free(&loc);
+    }
+    regio_model_info_clear(&m);
+}
+
+/* Creates planning model `name` as a clone of `from`, or empty when from is
+ * NULL, and answers 201 with it. */
+static void create_model(srv_app *app, srv_request *rq, const char *name, const char *from,
+                         const char *description, srv_response *rs)
+{
+    regio_error err;
+    regio_error_clear(&err);
+    pthread_mutex_lock(&app->mu);
+    regio_err rc = from ? regio_store_model_clone(app->store, from, name, description, rq->actor,
+                                                  NULL, &err)
+                        : regio_store_model_create(app->store, name, REGIO_MODEL_PLANNING, NULL,
+                                                   NULL, description, NULL, &err);
+    if (rc)
+        srv_reply_regio_error(rs, rc, &err);
+    else
+        reply_model(app, name, NULL, 201, rs);
+    pthread_mutex_unlock(&app->mu);
+}
+
+SRV_HANDLER(api_model_create)
+{
+    json_t *body = srv_body_json(rq, rs);
+    if (!body)
+        return;
+    const char *name, *description, *from;
+    if (body_string(body, "name", 1, 1, &name, rs) &&
+        body_string(body, "description", 0, 0, &description, rs) &&
+        body_string(body, "from", 0, 0, &from, rs)) {
+        if (from && !*from)
+            srv_reply_error(rs, 400, "bad_request", "\"from\" must not be empty");
+        else
+            create_model(app, rq, name, from, description, rs);
+    }
+    json_decref(body);
+}
+
+SRV_HANDLER(api_model_clone)
+{
+    json_t *body = srv_body_json(rq, rs);
+    if (!body)
+        return;
+    const char *name, *description;
+    if (body_string(body, "name", 1, 1, &name, rs) &&
+        body_string(body, "description", 0, 0, &description, rs))
+        create_model(app, rq, name, rq->params[0], description, rs);
+    json_decref(body);
+}
+
+SRV_HANDLER(api_model_promote)
+{
+    json_t *body = srv_body_json(rq, rs);
+    if (!body)
+        return;
+    const char *date;
+    if (!body_string(body, "effective_from", 1, 0, &date, rs)) {
+        json_decref(body);
+        return;
+    }
+    pthread_mutex_lock(&app->mu);
+    /* The active model, if any, becomes archived: drop its workspace too. */
+    regio_model_info prev;
+    memset(&prev, 0, sizeof prev);
+    regio_error err;
+    regio_error_clear(&err);
+    if (regio_store_model_find(app->store, NULL, &prev, &err) != REGIO_OK)
+        regio_model_info_clear(&prev);
+    regio_error_clear(&err);
+    regio_err rc = regio_store_model_promote(app->store, rq->params[0], date, rq->actor, &err);
+    if (rc)
+        srv_reply_regio_error(rs, rc, &err);
+    else
+        reply_model(app, rq->params[0], prev.name, 200, rs);
+    pthread_mutex_unlock(&app->mu);
+    regio_model_info_clear(&prev);
+    json_decref(body);
+}
+
+SRV_HANDLER(api_model_archive)
+{
+    regio_error err;
+    regio_error_clear(&err);
+    pthread_mutex_lock(&app->mu);
+    regio_err rc = regio_store_model_archive(app->store, rq->params[0], rq->actor, &err);
+    if (rc)
+        srv_reply_regio_error(rs, rc, &err);
+    else
+        reply_model(app, rq->params[0], NULL, 200, rs);
+    pthread_mutex_unlock(&app->mu);
+}
+
+/* ---- compare ------------------------------------------------------------------------ */
+
+static json_t *territory_of(const srv_workspace *w, size_t i)
+{
+    return w->labels[i] >= 0 ? json_string(w->territory[w->labels[i]]) : json_null();
+}
+
+/* Whether unit i sits in different territories (by id) in wa and wb; an
+ * unaligned unit differs from an aligned one. */
+static int differs(const srv_workspace *wa, const srv_workspace *wb, size_t i)
+{
+    int la = wa->labels[i], lb = wb->labels[i];
+    if (la < 0 || lb < 0)
+        return (la < 0) != (lb < 0);
+    return strcmp(wa->territory[la], wb->territory[lb]) != 0;
+}
+
+SRV_HANDLER(api_compare)
+{
+    const char *a = srv_query(rq, "a"), *b = srv_query(rq, "b");
+    if (!a || !*a || !b || !*b) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "both \"a\" and \"b\" (the names of the models to compare) are required");
+        return;
+    }
+    pthread_mutex_lock(&app->mu);
+    /* Fetching b never frees a: a workspace is only replaced when its own
+     * model's revision moved, and the same name gives the same workspace. */
+    srv_workspace *wa = srv_workspace_get(app, a, rs);
+    srv_workspace *wb = wa ? srv_workspace_get(app, b, rs) : NULL;
+    if (!wb) {
+        pthread_mutex_unlock(&app->mu);
+        return;
+    }
+    const regio_design_problem *p = app->units;
+    const regio_unitset *us = p->loaded.units;
+    size_t n = p->in.n, m = p->in.m, moved = 0;
+    json_t *changes = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (!differs(wa, wb, i))
+            continue;
+        moved++;
+        json_t *ms = json_object();
+        for (size_t c = 0; c < m; c++)
+            json_object_set_new(ms, p->in.measure_names[c], json_real(p->in.measures[i * m + c]));
+        const regio_unit *u = &us->units[i];
+        json_array_append_new(changes, json_pack("{s:s,s:o,s:o,s:o,s:o}", "unit", u->id, "name",
+                                                 u->name ? json_string(u->name) : json_null(),
+                                                 "from", territory_of(wa, i), "to",
+                                                 territory_of(wb, i), "measures", ms));
+    }
+    json_t *v = json_pack("{s:s,s:s,s:I,s:f,s:o,s:{s:o,s:o}}", "a", wa->model, "b", wb->model,
+                          "moved_units", (json_int_t)moved, "moved_share",
+                          n ? (double)moved / (double)n : 0.0, "changes", changes, "summary", "a",
+                          srv_summary_json(app, wa), "b", srv_summary_json(app, wb));
+    pthread_mutex_unlock(&app->mu);
+    srv_reply_json(rs, 200, v);
+}
+
+/* ---- exports --------------------------------------------------------------------------- */
+
+/* Adds Content-Disposition: attachment with filename "{model}.{ext}": an
+ * ASCII fallback (quotes, backslashes, controls and non-ASCII bytes become
+ * '_') and, when that changed anything, the exact name as filename*. */
+static void attachment(srv_response *rs, const char *model, const char *ext)
+{
+    regio__buf h;
+    regio__buf_init(&h, 0);
+    int exact = 1;
+    regio_err rc = regio__buf_puts(&h, "attachment; filename=\"");
+    for (const unsigned char *p = (const unsigned char *)model; *p && !rc; p++) {
+        int ok = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+        exact &= ok;
+        rc = regio__buf_putc(&h, ok ? (char)*p : '_');
+    }
+    if (!rc)
+        rc = regio__buf_printf(&h, ".%s\"", ext);
+    if (!rc && !exact) {
+        rc = regio__buf_puts(&h, "; filename*=UTF-8''");
+        if (!rc)
+            rc = put_path_segment(&h, model);
+        if (!rc)
+            rc = regio__buf_printf(&h, ".%s", ext);
+    }
+    if (!rc)
+        srv_reply_header(rs, "Content-Disposition", h.data);
+    regio__buf_free(&h);
+}
+
+/* Answers b (whose memory it takes) as a download; rc is how building it went. */
+static void reply_download(srv_response *rs, regio_err rc, regio__buf *b, const char *ctype,
+                           const char *model, const char *ext)
+{
+    srv_blob *blob = rc ? NULL : srv_blob_from_buf(b);
+    regio__buf_free(b);
+    if (!blob) {
+        srv_reply_error(rs, 500, "internal", "out of memory building the %s download", ext);
+        return;
+    }
+    srv_reply_blob(rs, 200, ctype, blob);
+    srv_blob_unref(blob);
+    attachment(rs, model, ext);
+}
+
+/* `unit_id,territory`, one row per unit in unit order (an empty territory
+ * for an unaligned unit), as `regio design --out` writes it. */
+static regio_err build_csv(const srv_app *app, const srv_workspace *w, regio__buf *b)
+{
+    const regio_unitset *us = app->units->loaded.units;
+    regio_err rc = regio__buf_puts(b, "unit_id,territory\n");
+    for (size_t i = 0; i < us->n && !rc; i++) {
+        rc = regio__buf_csv_field(b, us->units[i].id, ',');
+        if (!rc)
+            rc = regio__buf_putc(b, ',');
+        if (!rc)
+            rc = regio__buf_csv_field(b, w->labels[i] >= 0 ? w->territory[w->labels[i]] : "",
+                                      ',');
+        if (!rc)
+            rc = regio__buf_putc(b, '\n');
+    }
+    return rc;
+}
+
+/* Appends s as XML character data or attribute text: the five special
+ * characters escaped, characters XML 1.0 forbids (C0 controls other than
+ * tab, newline, return) dropped. */
+static regio_err put_xml(regio__buf *b, const char *s)
+{
+    regio_err rc = REGIO_OK;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+        switch (*p) {
+        case '&': rc = regio__buf_puts(b, "&amp;"); break;
+        case '<': rc = regio__buf_puts(b, "&lt;"); break;
+        case '>': rc = regio__buf_puts(b, "&gt;"); break;
+        case '"': rc = regio__buf_puts(b, "&quot;"); break;
+        case '\'': rc = regio__buf_puts(b, "&apos;"); break;
+        default:
+            if (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r')
+                rc = regio__buf_putc(b, (char)*p);
+            break;
+        }
+    }
+    return rc;
+}
+
+/* One <Data name="NAME"><value>V</value></Data>; v a JSON number, string,
+ * boolean or null (an empty value). */
+static regio_err put_data(regio__buf *b, const char *name, json_t *v)
+{
+    regio_err rc = regio__buf_puts(b, "<Data name=\"");
+    if (!rc)
+        rc = put_xml(b, name);
+    if (!rc)
+        rc = regio__buf_puts(b, "\"><value>");
+    if (rc)
+        return rc;
+    if (json_is_string(v))
+        rc = put_xml(b, json_string_value(v));
+    else if (json_is_number(v))
+        rc = regio__buf_num(b, json_number_value(v));
+    else if (json_is_boolean(v))
+        rc = regio__buf_puts(b, json_is_true(v) ? "true" : "false");
+    if (!rc)
+        rc = regio__buf_puts(b, "</value></Data>");
+    return rc;
+}
+
+/* The ExtendedData of a territory: id, parent, units, travel_km,
+ * contiguous, then per measure its total ("accounts") and its deviation
+ * from the target ("accounts_dev"), from the same figures as the JSON. */
+static regio_err put_extended(regio__buf *b, json_t *tj)
+{
+    static const char *const plain[] = {"id",        "parent",     "units",
+                                        "travel_km", "contiguous", "components"};
+    regio_err rc = regio__buf_puts(b, "<ExtendedData>");
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0] && !rc; i++)
+        rc = put_data(b, plain[i], json_object_get(tj, plain[i]));
+    json_t *totals = json_object_get(tj, "totals"), *dev = json_object_get(tj, "dev");
+    const char *key;
+    json_t *v;
+    json_object_foreach(totals, key, v)
+    {
+        char dname[256];
+        snprintf(dname, sizeof dname, "%s_dev", key);
+        if (!rc)
+            rc = put_data(b, key, v);
+        if (!rc)
+            rc = put_data(b, dname, json_object_get(dev, key));
+    }
+    if (!rc)
+        rc = regio__buf_puts(b, "</ExtendedData>");
+    return rc;
+}
+
+/* A KML Document with one Placemark per territory: its name, its figures
+ * as ExtendedData and its outline (the dissolved units) as geometry. With
+ * app->mu held; on failure *err says why. */
+static regio_err build_kml(const srv_app *app, const srv_workspace *w, regio__buf *b,
+                           regio_error *err)
+{
+    const regio_design_problem *p = app->units;
+    regio_err rc = regio__buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                      "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n"
+                                      "<Document><name>");
+    if (!rc)
+        rc = put_xml(b, w->model);
+    if (!rc)
+        rc = regio__buf_puts(b, "</name>\n");
+    char **geoms = NULL;
+    if (!rc && w->k > 0)
+        rc = regio_geo_outline_many(p->loaded.units, w->labels, w->k, EXPORT_SIMPLIFY_DEG,
+                                    REGIO_OUTLINE_KML, &geoms, err);
+    for (int t = 0; t < w->k && !rc; t++) {
+        json_t *tj = srv_territory_json(app, w, t);
+        if (!tj) {
+            rc = REGIO_ENOMEM;
+            break;
+        }
+        rc = regio__buf_puts(b, "<Placemark><name>");
+        if (!rc)
+            rc = put_xml(b, json_string_value(json_object_get(tj, "name")));
+        if (!rc)
+            rc = regio__buf_puts(b, "</name>");
+        if (!rc)
+            rc = put_extended(b, tj);
+        if (!rc && geoms[t])
+            rc = regio__buf_puts(b, geoms[t]);
+        if (!rc)
+            rc = regio__buf_puts(b, "</Placemark>\n");
+        json_decref(tj);
+    }
+    regio_geo_outlines_free(geoms, w->k);
+    if (!rc)
+        rc = regio__buf_puts(b, "</Document>\n</kml>\n");
+    return rc;
+}
+
+SRV_HANDLER(api_export)
+{
+    const char *format = srv_query(rq, "format");
+    if (!format || !*format)
+        format = "csv";
+    if (strcmp(format, "geojson") == 0) {
+        /* The same FeatureCollection (and cache) as territories.geojson. */
+        api_territories_geojson(app, rq, rs);
+        if (rs->status == 200)
+            attachment(rs, rq->params[0], "geojson");
+        return;
+    }
+    int csv = strcmp(format, "csv") == 0;
+    if (!csv && strcmp(format, "kml") != 0) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "format '%s' is not one of csv, geojson, kml", format);
+        return;
+    }
+    pthread_mutex_lock(&app->mu);
+    srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
+    if (w) {
+        regio__buf b;
+        regio__buf_init(&b, 0);
+        regio_error err;
+        regio_error_clear(&err);
+        regio_err rc = csv ? build_csv(app, w, &b) : build_kml(app, w, &b, &err);
+        if (rc && rc != REGIO_ENOMEM) {
+            regio__buf_free(&b);
+            srv_reply_regio_error(rs, rc, &err);
+        } else {
+            reply_download(rs, rc, &b, csv ? "text/csv" : "application/vnd.google-earth.kml+xml",
+                           w->model, csv ? "csv" : "kml");
+        }
+    }
+    pthread_mutex_unlock(&app->mu);
+}

@@ -1,0 +1,383 @@
+/*
+ * Application state of `regio serve`: the store, the units loaded once as
+ * a design problem (coordinates, measures, adjacency, polygons), and one
+ * workspace per territory model (labels and locks at a revision, cached
+ * outlines and GeoJSON). Everything here runs with app->mu held.
+ */
+#include "server/app.h"
+
+#include "lib/core/errorf.h"
+#include "lib/core/strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- errors ------------------------------------------------------------------ */
+
+void srv_reply_regio_error(srv_response *rs, regio_err rc, const regio_error *err)
+{
+    char msg[1024];
+    regio_error_format(err, msg, sizeof msg);
+    if (!msg[0])
+        snprintf(msg, sizeof msg, "%s", regio_strerror(rc));
+    switch (rc) {
+    case REGIO_ENOTFOUND: srv_reply_error(rs, 404, "not_found", "%s", msg); break;
+    case REGIO_ECONFLICT: srv_reply_error(rs, 409, "conflict", "%s", msg); break;
+    case REGIO_EINVAL:
+    case REGIO_EPARSE: srv_reply_error(rs, 400, "bad_request", "%s", msg); break;
+    case REGIO_EDATA:
+    case REGIO_EINFEASIBLE: srv_reply_error(rs, 422, "unprocessable", "%s", msg); break;
+    case REGIO_ECANCELLED: srv_reply_error(rs, 409, "cancelled", "%s", msg); break;
+    default: srv_reply_error(rs, 500, "internal", "%s", msg); break;
+    }
+}
+
+/* ---- open / close ------------------------------------------------------------- */
+
+regio_err srv_app_open(srv_app *app, const srv_opts *o, regio_error *err)
+{
+    memset(app, 0, sizeof *app);
+    app->opts = *o;
+    pthread_mutex_init(&app->mu, NULL);
+    regio_err rc = regio_store_open(o->db_path, &app->store, err);
+    if (rc)
+        return rc;
+    return REGIO_OK;
+}
+
+static void workspace_free(srv_workspace *w)
+{
+    if (!w)
+        return;
+    for (int t = 0; t < w->k; t++) {
+        regio_free(w->territory[t]);
+        if (w->territory_name)
+            regio_free(w->territory_name[t]);
+        if (w->territory_parent)
+            regio_free(w->territory_parent[t]);
+        if (w->outline)
+            regio_free(w->outline[t]);
+    }
+    regio_free(w->territory);
+    regio_free(w->territory_name);
+    regio_free(w->territory_parent);
+    regio_free(w->outline);
+    regio_free(w->labels);
+    regio_free(w->locked);
+    srv_blob_unref(w->geojson);
+    regio_design_report_free(&w->report);
+    regio_free(w->model);
+    regio_free(w);
+}
+
+void srv_app_close(srv_app *app)
+{
+    while (app->ws) {
+        srv_workspace *n = app->ws->next;
+        workspace_free(app->ws);
+        app->ws = n;
+    }
+    srv_blob_unref(app->units_geojson);
+    regio_design_problem_destroy(app->units);
+    regio_store_close(app->store);
+    pthread_mutex_destroy(&app->mu);
+    memset(app, 0, sizeof *app);
+}
+
+/* ---- units ------------------------------------------------------------------------ */
+
+regio_design_problem *srv_units(srv_app *app, srv_response *rs)
+{
+    if (app->units)
+        return app->units;
+    regio_design_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.store = app->store;
+    spec.with_geometry = 1;
+    spec.k = 1; /* each model brings its own territories */
+    regio_error err;
+    regio_err rc = regio_design_problem_load(&spec, &app->units, &err);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+        return NULL;
+    }
+    /* Balance and travel default to "accounts" when the units have it. */
+    const regio_design_problem *p = app->units;
+    for (size_t c = 0; c < p->in.m; c++)
+        if (!strcmp(p->in.measure_names[c], "accounts"))
+            app->default_measure = (int)c;
+    return app->units;
+}
+
+/* ---- default model ------------------------------------------------------------- */
+
+typedef struct pick {
+    char *active;
+    char *newest;
+    char *newest_at;
+} pick;
+
+static int pick_model(void *ud, const regio_model_info *m)
+{
+    pick *p = ud;
+    if (m->state == REGIO_MODEL_ACTIVE && !p->active)
+        p->active = regio_strdup(m->name);
+    if (m->state == REGIO_MODEL_PLANNING && m->created_at &&
+        (!p->newest_at || strcmp(m->created_at, p->newest_at) >= 0)) {
+        regio_free(p->newest);
+        regio_free(p->newest_at);
+        p->newest = regio_strdup(m->name);
+        p->newest_at = regio_strdup(m->created_at);
+    }
+    return 0;
+}
+
+char *srv_default_model(srv_app *app)
+{
+    pick p = {0};
+    regio_error err;
+    if (regio_store_model_list(app->store, pick_model, &p, &err) != REGIO_OK) {
+        regio_free(p.active);
+        p.active = NULL;
+    }
+    char *r = p.active ? p.active : p.newest;
+    if (r == p.active)
+        regio_free(p.newest);
+    regio_free(p.newest_at);
+    return r;
+}
+
+/* ---- workspaces ------------------------------------------------------------------ */
+
+typedef struct load_ctx {
+    srv_app *app;
+    srv_workspace *w;
+    regio__strmap *tindex; /* territory id -> index + 1 */
+    size_t cap;
+    regio_err rc;
+} load_ctx;
+
+static int add_territory(load_ctx *c, const char *id)
+{
+    srv_workspace *w = c->w;
+    long v = regio__strmap_get(c->tindex, id);
+    if (v >= 0)
+        return (int)v;
+    if ((size_t)w->k == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        char **nt = regio_realloc(w->territory, cap * sizeof *nt);
+        if (!nt)
+            return -1;
+        w->territory = nt;
+        c->cap = cap;
+    }
+    w->territory[w->k] = regio_strdup(id);
+    if (!w->territory[w->k])
+        return -1;
+    int found = 0;
+    long old = 0;
+    if (regio__strmap_put(c->tindex, w->territory[w->k], w->k, &found, &old))
+        return -1;
+    return w->k++;
+}
+
+static int load_row(void *ud, const regio_alignment_row *row)
+{
+    load_ctx *c = ud;
+    if (!row->unit_id || !row->territory)
+        return 0; /* account overrides do not change unit labels */
+    const regio_unitset *us = c->app->units->loaded.units;
+    long i = regio_unitset_find(us, row->unit_id);
+    if (i < 0)
+        return 0;
+    int t = add_territory(c, row->territory);
+    if (t < 0) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
+    }
+    c->w->labels[i] = t;
+    c->w->locked[i] = row->locked ? 1 : 0;
+    return 0;
+}
+
+static int add_listed_territory(void *ud, const regio_territory_info *ti)
+{
+    load_ctx *c = ud;
+    if (add_territory(c, ti->id) < 0) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Territories in id order, labels remapped to that order. */
+static regio_err sort_territories(srv_workspace *w, size_t n)
+{
+    int k = w->k;
+    char **sorted = regio_malloc((size_t)(k ? k : 1) * sizeof *sorted);
+    int *map = regio_malloc((size_t)(k ? k : 1) * sizeof *map);
+    if (!sorted || !map) {
+        regio_free(sorted);
+        regio_free(map);
+        return REGIO_ENOMEM;
+    }
+    memcpy(sorted, w->territory, (size_t)k * sizeof *sorted);
+    qsort(sorted, (size_t)k, sizeof *sorted, cmp_str);
+    for (int t = 0; t < k; t++)
+        for (int u = 0; u < k; u++)
+            if (w->territory[t] == sorted[u]) {
+                map[t] = u;
+                break;
+            }
+    for (size_t i = 0; i < n; i++)
+        if (w->labels[i] >= 0)
+            w->labels[i] = map[w->labels[i]];
+    memcpy(w->territory, sorted, (size_t)k * sizeof *sorted);
+    regio_free(sorted);
+    regio_free(map);
+    return REGIO_OK;
+}
+
+regio_err srv_workspace_metrics(srv_app *app, srv_workspace *w, regio_error *err)
+{
+    regio_design_report_free(&w->report);
+    w->has_report = 0;
+    const regio_design_problem *p = app->units;
+    size_t n = p->in.n;
+    if (w->k == 0)
+        return REGIO_OK;
+    for (size_t i = 0; i < n; i++)
+        if (w->labels[i] < 0)
+            return REGIO_OK; /* partly aligned: no METRICS.md figures */
+    regio_design_params params;
+    regio_design_params_init(&params);
+    params.k = w->k;
+    params.tolerance = p->params.tolerance;
+    params.balance_cols = &app->default_measure;
+    params.n_balance = 1;
+    params.travel_col = app->default_measure;
+    regio_err rc = regio_design_evaluate(&p->in, &params, w->labels, &w->report, err);
+    if (rc == REGIO_OK)
+        w->has_report = 1;
+    return rc;
+}
+
+static srv_workspace *workspace_load(srv_app *app, const char *model, long rev, srv_response *rs)
+{
+    regio_design_problem *p = app->units;
+    size_t n = p->in.n;
+    srv_workspace *w = regio_calloc(1, sizeof *w);
+    load_ctx c = {app, w, NULL, 0, REGIO_OK};
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = REGIO_ENOMEM;
+    if (!w || !(w->model = regio_strdup(model)) ||
+        !(w->labels = regio_malloc((n ? n : 1) * sizeof *w->labels)) ||
+        !(w->locked = regio_calloc(n ? n : 1, 1)) || !(c.tindex = regio__strmap_create(64)))
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        w->labels[i] = -1;
+    w->revision = rev;
+    rc = regio_store_territories_foreach(app->store, model, add_listed_territory, &c, &err);
+    if (!rc)
+        rc = regio_store_alignment_foreach(app->store, model, load_row, &c, &err);
+    if (rc == REGIO_ECANCELLED && c.rc)
+        rc = c.rc;
+    if (!rc)
+        rc = sort_territories(w, n);
+    if (rc)
+        goto fail;
+    w->outline = regio_calloc((size_t)(w->k ? w->k : 1), sizeof *w->outline);
+    if (!w->outline) {
+        rc = REGIO_ENOMEM;
+        goto fail;
+    }
+    if ((rc = srv_workspace_metrics(app, w, &err)))
+        goto fail;
+    regio__strmap_destroy(c.tindex);
+    return w;
+fail:
+    regio__strmap_destroy(c.tindex);
+    workspace_free(w);
+    srv_reply_regio_error(rs, rc, &err);
+    return NULL;
+}
+
+srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *rs)
+{
+    if (!srv_units(app, rs))
+        return NULL;
+    char *dflt = NULL;
+    if (!model) {
+        dflt = srv_default_model(app);
+        if (!dflt) {
+            srv_reply_error(rs, 404, "not_found",
+                            "the store holds no territory model yet (regio design --model NAME)");
+            return NULL;
+        }
+        model = dflt;
+    }
+    long rev = 0;
+    regio_error err;
+    regio_err rc = regio_store_alignment_revision(app->store, model, &rev, &err);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+        regio_free(dflt);
+        return NULL;
+    }
+    srv_workspace **pp = &app->ws;
+    while (*pp && strcmp((*pp)->model, model) != 0)
+        pp = &(*pp)->next;
+    if (*pp && (*pp)->revision == rev) {
+        regio_free(dflt);
+        return *pp;
+    }
+    srv_workspace *w = workspace_load(app, model, rev, rs);
+    regio_free(dflt);
+    if (!w)
+        return NULL;
+    if (*pp) {
+        w->next = (*pp)->next;
+        workspace_free(*pp);
+    }
+    *pp = w;
+    return w;
+}
+
+void srv_workspace_forget(srv_app *app, const char *model)
+{
+    srv_workspace **pp = &app->ws;
+    while (*pp && strcmp((*pp)->model, model) != 0)
+        pp = &(*pp)->next;
+    if (*pp) {
+        srv_workspace *w = *pp;
+        *pp = w->next;
+        workspace_free(w);
+    }
+}
+
+int srv_workspace_territory(const srv_workspace *w, const char *id)
+{
+    for (int t = 0; t < w->k; t++)
+        if (!strcmp(w->territory[t], id))
+            return t;
+    return -1;
+}
+
+void srv_opts_init(srv_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->bind = "127.0.0.1";
+    o->port = 8080;
+    o->max_body = 8u << 20;
+    o->max_header = 32u << 10;
+    o->timeout_s = 15;
+    o->per_client = 128;
+    o->max_conns = 4096;
+    o->threads = 4;
+}

@@ -1,0 +1,107 @@
+/*
+ * The server's application state and the contract between the router and
+ * the handlers. One store handle, guarded by one mutex (a store handle is
+ * used by one thread at a time); per territory model a workspace holding
+ * the labels, the metrics and the cached GeoJSON at a revision, so reads
+ * under load are a cache hit and an edit recomputes only what it changed.
+ */
+#ifndef REGIO_SERVER_APP_H
+#define REGIO_SERVER_APP_H
+
+#include "server/http.h"
+#include "server/server.h"
+
+#include "regio/regio.h"
+
+#include <pthread.h>
+
+typedef struct srv_app srv_app;
+typedef struct srv_jobs srv_jobs;
+
+/* What an operation does, for the authorisation hook. */
+typedef enum srv_action {
+    SRV_READ = 0,   /* reads data */
+    SRV_WRITE = 1,  /* changes a planning scenario (alignment edits, runs) */
+    SRV_MANAGE = 2  /* creates, promotes or archives models */
+} srv_action;
+
+typedef void (*srv_handler)(srv_app *app, srv_request *rq, srv_response *rs);
+
+typedef struct srv_route {
+    const char *method;
+    const char *pattern;  /* "/api/v1/models/{}/clone": {} matches one segment */
+    srv_handler fn;
+    srv_action action;
+} srv_route;
+
+/* A territory model's working state at one alignment revision. */
+typedef struct srv_workspace {
+    char *model;
+    long revision;           /* alignment_rev these fields belong to */
+    int k;
+    char **territory;        /* k territory ids (labels) */
+    char **territory_name;   /* k display names, or NULL entries */
+    char **territory_parent; /* k parent ids, or NULL entries */
+    int *labels;             /* n unit labels, -1 = unaligned */
+    unsigned char *locked;   /* n: 1 = locked unit */
+    regio_design_report report; /* METRICS.md figures (when has_report) */
+    int has_report;          /* 0 while some units are unaligned */
+    srv_blob *geojson;       /* cached territories FeatureCollection, or NULL */
+    char **outline;          /* k cached GeoJSON geometries (NULL = stale) */
+    struct srv_workspace *next;
+} srv_workspace;
+
+struct srv_app {
+    srv_opts opts;
+    regio_store *store;
+    pthread_mutex_t mu;          /* guards store, problem, workspaces */
+    regio_design_problem *units; /* units, measures, adjacency (loaded once) */
+    int default_measure;         /* balance/travel measure: "accounts" or the first */
+    srv_blob *units_geojson;     /* cached unit boundaries, or NULL */
+    srv_workspace *ws;
+    srv_jobs *jobs;
+};
+
+/* ---- routing (routes.c) ---- */
+
+/* Finds the route for the request, runs the authorisation hook and the
+ * handler, and fills rs (404/405 JSON when nothing matches). */
+void srv_dispatch(srv_app *app, srv_request *rq, srv_response *rs);
+
+/*
+ * The one authorisation hook every handler passes through. Returns 1 to
+ * proceed; else fills rs (403, or 404 to hide existence) and returns 0.
+ * Today: every caller is the local user "local" with all rights.
+ */
+int srv_authorize(srv_app *app, srv_request *rq, const srv_route *route, srv_response *rs);
+
+/* ---- application state (app.c) ---- */
+
+regio_err srv_app_open(srv_app *app, const srv_opts *o, regio_error *err);
+void srv_app_close(srv_app *app);
+
+/* With app->mu held: the workspace of model (NULL = default model) brought
+ * up to the store's revision; NULL and rs filled (404/500) on failure. */
+srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *rs);
+
+/* With app->mu held: the units (loaded on first use); NULL and rs filled
+ * when the store has none. */
+regio_design_problem *srv_units(srv_app *app, srv_response *rs);
+
+/* Recomputes w->report from w->labels. */
+regio_err srv_workspace_metrics(srv_app *app, srv_workspace *w, regio_error *err);
+
+/* Drops the cached workspace of model (after a change made elsewhere). */
+void srv_workspace_forget(srv_app *app, const char *model);
+
+/* Index of territory id in w, or -1. */
+int srv_workspace_territory(const srv_workspace *w, const char *id);
+
+/* Name of the model the app shows first: the active model, else the most
+ * recently created planning model, else NULL. Caller frees (regio_free). */
+char *srv_default_model(srv_app *app);
+
+/* Maps a store/library error to an HTTP error response. */
+void srv_reply_regio_error(srv_response *rs, regio_err rc, const regio_error *err);
+
+#endif

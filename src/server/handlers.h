@@ -1,0 +1,51 @@
+/*
+ * Every API handler, grouped by file. Each parses the request, calls the
+ * library and renders JSON; none of them touches libmicrohttpd.
+ */
+#ifndef REGIO_SERVER_HANDLERS_H
+#define REGIO_SERVER_HANDLERS_H
+
+#include "server/app.h"
+
+#define SRV_HANDLER(name) void name(srv_app *app, srv_request *rq, srv_response *rs)
+
+/* api_core.c: health, config, territories, metrics, alignment edits */
+SRV_HANDLER(api_health);
+SRV_HANDLER(api_config);
+SRV_HANDLER(api_models_list);
+SRV_HANDLER(api_model_get);
+SRV_HANDLER(api_territories);
+SRV_HANDLER(api_territories_geojson);
+SRV_HANDLER(api_default_territories_geojson);
+SRV_HANDLER(api_alignment);
+SRV_HANDLER(api_moves);
+SRV_HANDLER(api_locks);
+
+/* api_models.c: scenario life cycle, compare, exports */
+SRV_HANDLER(api_model_create);
+SRV_HANDLER(api_model_clone);
+SRV_HANDLER(api_model_promote);
+SRV_HANDLER(api_model_archive);
+SRV_HANDLER(api_compare);
+SRV_HANDLER(api_export);
+
+/* api_data.c: units, accounts, reps */
+SRV_HANDLER(api_units);
+SRV_HANDLER(api_unit_get);
+SRV_HANDLER(api_units_geojson);
+SRV_HANDLER(api_accounts);
+SRV_HANDLER(api_reps);
+
+/* api_jobs.c: design and realign runs */
+SRV_HANDLER(api_job_create);
+SRV_HANDLER(api_jobs_list);
+SRV_HANDLER(api_job_get);
+SRV_HANDLER(api_job_cancel);
+
+/* api_plans.c: call plans and routes */
+SRV_HANDLER(api_plan);
+
+/* static.c: the app's files */
+SRV_HANDLER(srv_static);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * The HTTP adapter's view of one exchange: a parsed request (method, path,
+ * query, headers, body, path parameters from the router) and the response a
+ * handler fills (status, content type, body, extra headers). Handlers never
+ * see libmicrohttpd: http.c converts both ways, so another embedded server
+ * could replace it without touching a handler.
+ */
+#ifndef REGIO_SERVER_HTTP_H
+#define REGIO_SERVER_HTTP_H
+
+#include "lib/core/buf.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define SRV_MAX_PARAMS 4
+#define SRV_MAX_EXTRA_HEADERS 4
+
+typedef struct srv_request {
+    const char *method;              /* "GET", "POST", ... */
+    const char *path;                /* decoded path without the query */
+    const char *body;                /* request body (NUL-terminated), or "" */
+    size_t body_len;
+    const char *client;              /* peer address ("127.0.0.1") */
+    const char *params[SRV_MAX_PARAMS]; /* path parameters ({name} segments) */
+    int n_params;
+    const char *actor;               /* who is calling, set by the auth hook */
+    void *conn_;                     /* adapter private */
+} srv_request;
+
+/* A shared, immutable response body (cached GeoJSON): refcounted so a cache
+ * entry can be replaced while responses still stream the old one. */
+typedef struct srv_blob srv_blob;
+
+typedef struct srv_response {
+    int status;
+    const char *content_type;        /* static string */
+    regio__buf body;                 /* owned body, or ... */
+    srv_blob *blob;                  /* ... a shared one (a reference is held) */
+    const char *file_path;           /* ... or a file to stream (static files) */
+    char *extra_name[SRV_MAX_EXTRA_HEADERS];
+    char *extra_value[SRV_MAX_EXTRA_HEADERS];
+    int n_extra;
+} srv_response;
+
+/* Query-string value of key, or NULL; valid during the request. */
+const char *srv_query(const srv_request *rq, const char *key);
+/* Request header value (case-insensitive name), or NULL. */
+const char *srv_header(const srv_request *rq, const char *name);
+
+/* Sets a JSON body (takes the reference to v) with the status. */
+void srv_reply_json(srv_response *rs, int status, json_t *v);
+/* Sets a JSON error body {"error":{"code":code,"message":...}} with status. */
+void srv_reply_error(srv_response *rs, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sets the body to a copy of data with a content type. */
+void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char *data,
+                     size_t len);
+/* Serves a shared blob (takes a new reference). */
+void srv_reply_blob(srv_response *rs, int status, const char *ctype, srv_blob *b);
+/* Adds a response header (copied). */
+void srv_reply_header(srv_response *rs, const char *name, const char *value);
+
+/* Blob life cycle: create from a buffer (the buffer's memory is taken). */
+srv_blob *srv_blob_from_buf(regio__buf *b);
+void srv_blob_ref(srv_blob *b);
+void srv_blob_unref(srv_blob *b);
+const char *srv_blob_data(const srv_blob *b);
+size_t srv_blob_len(const srv_blob *b);
+
+/* Frees what a response owns. */
+void srv_response_clear(srv_response *rs);
+
+/* Parses the request body as a JSON object; on failure fills a 400
+ * "invalid_json" response and returns NULL. Caller owns the result. */
+json_t *srv_body_json(const srv_request *rq, srv_response *rs);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * JSON renderings shared by the handlers (see render.h). Figures come from
+ * regio_design_evaluate, so they are the numbers `regio report` prints.
+ */
+#include "server/render.h"
+
+#include <math.h>
+#include <string.h>
+
+static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+json_t *srv_model_json(const regio_model_info *m)
+{
+    return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:I}", "name", m->name, "state",
+                     regio_model_state_name(m->state), "effective_from",
+                     str_or_null(m->effective_from), "created_at", str_or_null(m->created_at),
+                     "parent", str_or_null(m->parent), "description",
+                     str_or_null(m->description), "revision", (json_int_t)m->alignment_rev);
+}
+
+json_t *srv_territory_json(const srv_app *app, const srv_workspace *w, int t)
+{
+    const regio_design_problem *p = app->units;
+    size_t n = p->in.n, m = p->in.m;
+    long units = 0, locked = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w->labels[i] == t) {
+            units++;
+            locked += w->locked[i];
+        }
+    json_t *totals = json_object(), *target = json_object(), *dev = json_object();
+    const regio_design_territory *r = w->has_report ? &w->report.territories[t] : NULL;
+    for (size_t c = 0; c < m; c++) {
+        const char *name = p->in.measure_names[c];
+        double tot = 0;
+        if (r) {
+            tot = r->totals[c];
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (w->labels[i] == t)
+                    tot += p->in.measures[i * m + c];
+        }
+        json_object_set_new(totals, name, num(tot));
+        json_object_set_new(target, name, r ? num(r->target[c]) : json_null());
+        json_object_set_new(dev, name, r ? num(r->dev[c]) : json_null());
+    }
+    return json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", w->territory[t],
+                     "name",
+                     str_or_null(w->territory_name && w->territory_name[t] ? w->territory_name[t]
+                                                                           : w->territory[t]),
+                     "parent",
+                     str_or_null(w->territory_parent ? w->territory_parent[t] : NULL), "units",
+                     (json_int_t)units, "locked_units", (json_int_t)locked, "totals", totals,
+                     "target", target, "dev", dev, "travel_km",
+                     r ? num(r->travel_km) : json_null(), "contiguous",
+                     r ? json_boolean(r->contiguous) : json_null(), "components",
+                     r ? json_integer(r->n_components) : json_null());
+}
+
+json_t *srv_summary_json(const srv_app *app, const srv_workspace *w)
+{
+    const regio_design_problem *p = app->units;
+    size_t n = p->in.n;
+    long unaligned = 0;
+    for (size_t i = 0; i < n; i++)
+        unaligned += w->labels[i] < 0;
+    json_t *bal = json_object();
+    const regio_design_report *r = w->has_report ? &w->report : NULL;
+    for (size_t c = 0; c < p->in.m; c++)
+        json_object_set_new(bal, p->in.measure_names[c], r ? num(r->balance[c]) : json_null());
+    return json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:i}", "balance", bal, "travel_km",
+                     r ? num(r->travel_km) : json_null(), "non_contiguous",
+                     r ? json_integer(r->n_noncontiguous) : json_null(), "empty",
+                     r ? json_integer(r->n_empty) : json_null(), "units", (json_int_t)n,
+                     "unaligned", (json_int_t)unaligned, "territories", w->k);
+}
+
+json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const char *balance,
+                             srv_response *rs)
+{
+    const regio_design_problem *p = app->units;
+    json_t *measures = json_array(), *bm = json_array();
+    for (size_t c = 0; c < p->in.m; c++)
+        json_array_append_new(measures, json_string(p->in.measure_names[c]));
+    if (!balance || !*balance) {
+        json_array_append_new(bm, json_string(p->in.measure_names[app->default_measure]));
+    } else {
+        const char *s = balance;
+        while (*s) {
+            const char *e = strchr(s, ',');
+            size_t len = e ? (size_t)(e - s) : strlen(s);
+            int found = 0;
+            for (size_t c = 0; c < p->in.m; c++)
+                if (strlen(p->in.measure_names[c]) == len &&
+                    !strncmp(p->in.measure_names[c], s, len)) {
+                    json_array_append_new(bm, json_string(p->in.measure_names[c]));
+                    found = 1;
+                }
+            if (!found && len) {
+                srv_reply_error(rs, 400, "bad_request", "no measure '%.*s' in the units",
+                                (int)len, s);
+                json_decref(measures);
+                json_decref(bm);
+                return NULL;
+            }
+            s = e ? e + 1 : s + len;
+        }
+    }
+    json_t *terrs = json_array();
+    for (int t = 0; t < w->k; t++)
+        json_array_append_new(terrs, srv_territory_json(app, w, t));
+    return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "model", w->model, "revision",
+                     (json_int_t)w->revision, "measures", measures, "balance_measures", bm,
+                     "summary", srv_summary_json(app, w), "territories", terrs);
+}

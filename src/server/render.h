@@ -1,0 +1,27 @@
+/*
+ * JSON renderings shared by several handlers: a model, one territory with
+ * its METRICS.md figures, the overall summary, the territories answer.
+ */
+#ifndef REGIO_SERVER_RENDER_H
+#define REGIO_SERVER_RENDER_H
+
+#include "server/app.h"
+
+/* A model as the API shows it; caller owns the result. */
+json_t *srv_model_json(const regio_model_info *m);
+
+/* Territory t of w: id, name, parent, units, locked_units, totals, target,
+ * dev, travel_km, contiguous, components; caller owns the result. */
+json_t *srv_territory_json(const srv_app *app, const srv_workspace *w, int t);
+
+/* The overall figures of w (balance per measure, travel, non-contiguous,
+ * empty, units, unaligned); caller owns the result. */
+json_t *srv_summary_json(const srv_app *app, const srv_workspace *w);
+
+/* The territories answer (hierarchy and metrics); balance is the
+ * comma-separated list of measures the caller balances (NULL = default).
+ * NULL and rs filled (400) for an unknown measure. */
+json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const char *balance,
+                             srv_response *rs);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * `regio serve`: the embedded HTTP server (libmicrohttpd behind http.c),
+ * the JSON API under /api/v1 and the static browser app.
+ */
+#ifndef REGIO_SERVER_SERVER_H
+#define REGIO_SERVER_SERVER_H
+
+#include "regio/regio.h"
+
+#include <stddef.h>
+
+typedef struct srv_opts {
+    const char *bind;          /* listen address, default "127.0.0.1" */
+    int port;                  /* default 8080; 0 = any free port */
+    const char *db_path;       /* the store */
+    const char *web_root;      /* the app's files (web/) */
+    const char *modules_root;  /* node_modules with Leaflet and the atlases */
+    const char *tile_url;      /* online tile layer for the app, or NULL */
+    const char *cors_origin;   /* Access-Control-Allow-Origin, NULL = no CORS */
+    size_t max_body;           /* request body cap (413), default 8 MiB */
+    size_t max_header;         /* per-connection header memory (431), default 32 KiB */
+    unsigned timeout_s;        /* idle connection timeout, default 15 s */
+    unsigned per_client;       /* connections per client address, default 128 */
+    unsigned max_conns;        /* connections in all, default 4096 */
+    unsigned threads;          /* worker threads, default 4 */
+    int quiet;                 /* 1 = no request log */
+} srv_opts;
+
+/* Fills the defaults above. */
+void srv_opts_init(srv_opts *o);
+
+/*
+ * Opens the store, starts the server and blocks until SIGINT or SIGTERM;
+ * prints "Regio serving at http://HOST:PORT/" on stdout once it listens.
+ */
+regio_err srv_run(const srv_opts *o, regio_error *err);
+
+#endif
