@@ -100,8 +100,7 @@ SRV_HANDLER(api_territories)
         srv_reply_json(rs, 200, v);
 }
 
-/* Builds (or reuses) the territories FeatureCollection of w. */
-static srv_blob *territories_geojson(srv_app *app, srv_workspace *w, srv_response *rs)
+srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
 {
     if (w->geojson)
         return w->geojson;
@@ -151,7 +150,7 @@ static void reply_geojson(srv_app *app, const char *model, srv_response *rs)
 {
     pthread_mutex_lock(&app->mu);
     srv_workspace *w = srv_workspace_get(app, model, rs);
-    srv_blob *b = w ? territories_geojson(app, w, rs) : NULL;
+    srv_blob *b = w ? srv_territories_blob(app, w, rs) : NULL;
     if (b)
         srv_reply_blob(rs, 200, "application/geo+json", b);
     pthread_mutex_unlock(&app->mu);

@@ -282,8 +282,8 @@ SRV_HANDLER(api_compare)
 /* ---- exports --------------------------------------------------------------------------- */
 
 /* Adds Content-Disposition: attachment with filename "{model}.{ext}": an
- * ASCII fallback (quotes, backslashes, controls and non-ASCII bytes become
- * '_') and, when that changed anything, the exact name as filename*. */
+ * ASCII fallback (quotes, backslashes, controls and non-ASCII characters
+ * become '_') and, when that changed anything, the exact name as filename*. */
 static void attachment(srv_response *rs, const char *model, const char *ext)
 {
     regio__buf h;
@@ -293,7 +293,8 @@ static void attachment(srv_response *rs, const char *model, const char *ext)
     for (const unsigned char *p = (const unsigned char *)model; *p && !rc; p++) {
         int ok = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
         exact &= ok;
-        rc = regio__buf_putc(&h, ok ? (char)*p : '_');
+        if ((*p & 0xc0) != 0x80) /* one '_' per UTF-8 character */
+            rc = regio__buf_putc(&h, ok ? (char)*p : '_');
     }
     if (!rc)
         rc = regio__buf_printf(&h, ".%s\"", ext);
@@ -462,22 +463,22 @@ SRV_HANDLER(api_export)
     const char *format = srv_query(rq, "format");
     if (!format || !*format)
         format = "csv";
-    if (strcmp(format, "geojson") == 0) {
-        /* The same FeatureCollection (and cache) as territories.geojson. */
-        api_territories_geojson(app, rq, rs);
-        if (rs->status == 200)
-            attachment(rs, rq->params[0], "geojson");
-        return;
-    }
-    int csv = strcmp(format, "csv") == 0;
-    if (!csv && strcmp(format, "kml") != 0) {
+    int csv = !strcmp(format, "csv"), geojson = !strcmp(format, "geojson");
+    if (!csv && !geojson && strcmp(format, "kml") != 0) {
         srv_reply_error(rs, 400, "bad_request",
                         "format '%s' is not one of csv, geojson, kml", format);
         return;
     }
     pthread_mutex_lock(&app->mu);
     srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
-    if (w) {
+    if (w && geojson) {
+        /* The same FeatureCollection (and cache) as territories.geojson. */
+        srv_blob *blob = srv_territories_blob(app, w, rs);
+        if (blob) {
+            srv_reply_blob(rs, 200, "application/geo+json", blob);
+            attachment(rs, w->model, "geojson");
+        }
+    } else if (w) {
         regio__buf b;
         regio__buf_init(&b, 0);
         regio_error err;

@@ -166,18 +166,28 @@ static int add_territory(load_ctx *c, const char *id)
     if ((size_t)w->k == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 32;
         char **nt = regio_realloc(w->territory, cap * sizeof *nt);
-        if (!nt)
+        if (nt)
+            w->territory = nt;
+        char **nn = nt ? regio_realloc(w->territory_name, cap * sizeof *nn) : NULL;
+        if (nn)
+            w->territory_name = nn;
+        char **np = nn ? regio_realloc(w->territory_parent, cap * sizeof *np) : NULL;
+        if (!np)
             return -1;
-        w->territory = nt;
+        w->territory_parent = np;
         c->cap = cap;
     }
+    w->territory_name[w->k] = NULL;
+    w->territory_parent[w->k] = NULL;
     w->territory[w->k] = regio_strdup(id);
     if (!w->territory[w->k])
         return -1;
     int found = 0;
     long old = 0;
-    if (regio__strmap_put(c->tindex, w->territory[w->k], w->k, &found, &old))
+    if (regio__strmap_put(c->tindex, w->territory[w->k], w->k, &found, &old)) {
+        regio_free(w->territory[w->k]);
         return -1;
+    }
     return w->k++;
 }
 
@@ -203,43 +213,63 @@ static int load_row(void *ud, const regio_alignment_row *row)
 static int add_listed_territory(void *ud, const regio_territory_info *ti)
 {
     load_ctx *c = ud;
-    if (add_territory(c, ti->id) < 0) {
-        c->rc = REGIO_ENOMEM;
-        return 1;
-    }
+    int t = add_territory(c, ti->id);
+    if (t < 0)
+        goto nomem;
+    if (ti->name && !(c->w->territory_name[t] = regio_strdup(ti->name)))
+        goto nomem;
+    if (ti->parent && !(c->w->territory_parent[t] = regio_strdup(ti->parent)))
+        goto nomem;
     return 0;
+nomem:
+    c->rc = REGIO_ENOMEM;
+    return 1;
 }
 
-static int cmp_str(const void *a, const void *b)
+typedef struct order {
+    const char *id;
+    int t;
+} order;
+
+static int cmp_order(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const order *)a)->id, ((const order *)b)->id);
 }
 
-/* Territories in id order, labels remapped to that order. */
+/* Territories in id order (names and parents alongside), labels remapped. */
 static regio_err sort_territories(srv_workspace *w, size_t n)
 {
     int k = w->k;
-    char **sorted = regio_malloc((size_t)(k ? k : 1) * sizeof *sorted);
-    int *map = regio_malloc((size_t)(k ? k : 1) * sizeof *map);
-    if (!sorted || !map) {
-        regio_free(sorted);
+    size_t sz = (size_t)(k ? k : 1);
+    order *o = regio_malloc(sz * sizeof *o);
+    int *map = regio_malloc(sz * sizeof *map);
+    char **tmp = regio_malloc(3 * sz * sizeof *tmp);
+    if (!o || !map || !tmp) {
+        regio_free(o);
         regio_free(map);
+        regio_free(tmp);
         return REGIO_ENOMEM;
     }
-    memcpy(sorted, w->territory, (size_t)k * sizeof *sorted);
-    qsort(sorted, (size_t)k, sizeof *sorted, cmp_str);
     for (int t = 0; t < k; t++)
-        for (int u = 0; u < k; u++)
-            if (w->territory[t] == sorted[u]) {
-                map[t] = u;
-                break;
-            }
+        o[t] = (order){w->territory[t], t};
+    qsort(o, (size_t)k, sizeof *o, cmp_order);
+    for (int u = 0; u < k; u++) {
+        map[o[u].t] = u;
+        tmp[u] = w->territory[o[u].t];
+        tmp[sz + (size_t)u] = w->territory_name[o[u].t];
+        tmp[2 * sz + (size_t)u] = w->territory_parent[o[u].t];
+    }
+    for (int u = 0; u < k; u++) {
+        w->territory[u] = tmp[u];
+        w->territory_name[u] = tmp[sz + (size_t)u];
+        w->territory_parent[u] = tmp[2 * sz + (size_t)u];
+    }
     for (size_t i = 0; i < n; i++)
         if (w->labels[i] >= 0)
             w->labels[i] = map[w->labels[i]];
-    memcpy(w->territory, sorted, (size_t)k * sizeof *sorted);
-    regio_free(sorted);
+    regio_free(o);
     regio_free(map);
+    regio_free(tmp);
     return REGIO_OK;
 }
 

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,25 +35,20 @@
 struct srv_blob {
     atomic_long refs;
     size_t len;
-    char *data;
+    char data[]; /* len bytes and a NUL */
 };
 
 srv_blob *srv_blob_from_buf(regio__buf *b)
 {
-    srv_blob *x = regio_malloc(sizeof *x);
+    srv_blob *x = regio_malloc(sizeof *x + b->len + 1);
     if (!x)
         return NULL;
     atomic_init(&x->refs, 1);
     x->len = b->len;
-    x->data = regio__buf_steal(b);
-    if (!x->data) {
-        x->data = regio_malloc(1);
-        if (!x->data) {
-            regio_free(x);
-            return NULL;
-        }
-        x->data[0] = '\0';
-    }
+    if (b->len)
+        memcpy(x->data, b->data, b->len);
+    x->data[b->len] = '\0';
+    regio__buf_free(b);
     return x;
 }
 
@@ -64,10 +60,8 @@ void srv_blob_ref(srv_blob *b)
 
 void srv_blob_unref(srv_blob *b)
 {
-    if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
-        regio_free(b->data);
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
         regio_free(b);
-    }
 }
 
 const char *srv_blob_data(const srv_blob *b) { return b->data; }
@@ -206,19 +200,11 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static ssize_t blob_reader(void *cls, uint64_t pos, char *buf, size_t max)
+/* MHD frees a zero-copy body by its data pointer: find the blob from it. */
+static void blob_free_cb(void *data)
 {
-    srv_blob *b = cls;
-    if (pos >= b->len)
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    size_t n = b->len - (size_t)pos;
-    if (n > max)
-        n = max;
-    memcpy(buf, b->data + pos, n);
-    return (ssize_t)n;
+    srv_blob_unref((srv_blob *)(void *)((char *)data - offsetof(srv_blob, data)));
 }
-
-static void blob_free_cb(void *cls) { srv_blob_unref(cls); }
 
 static void client_addr(struct MHD_Connection *c, char *out, size_t cap)
 {
@@ -252,7 +238,7 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
     if (!r && rs->blob) {
         srv_blob *b = rs->blob;
         rs->blob = NULL; /* the response holds the reference now */
-        r = MHD_create_response_from_callback(b->len, 64 * 1024, blob_reader, b, blob_free_cb);
+        r = MHD_create_response_from_buffer_with_free_callback(b->len, b->data, blob_free_cb);
         if (!r)
             srv_blob_unref(b);
     }
@@ -415,7 +401,6 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_client,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->max_header,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_END);

@@ -24,4 +24,10 @@ json_t *srv_summary_json(const srv_app *app, const srv_workspace *w);
 json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const char *balance,
                              srv_response *rs);
 
+/* With app->mu held: the territories FeatureCollection of w (dissolved
+ * outlines, metrics as properties), built on first use and cached until
+ * the next edit; borrowed (srv_reply_blob takes its own reference). NULL
+ * and rs filled on failure. */
+srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs);
+
 #endif
