@@ -655,8 +655,11 @@ static int opt_number(json_t *body, const char *key, double *out, srv_response *
     return 0;
 }
 
-/* Reads an optional string field: 1 = absent, 0 = read, -1 = bad (rs filled). */
-static int opt_name(json_t *body, const char *key, const char **out, srv_response *rs)
+/* Reads an optional model name field: 1 = absent, 0 = read, -1 = bad (rs
+ * filled). A new model's name (target) may not hold '/', which no URL path
+ * segment can carry. */
+static int opt_name(json_t *body, const char *key, int new_name, const char **out,
+                    srv_response *rs)
 {
     json_t *v = json_object_get(body, key);
     if (!v || json_is_null(v))
@@ -665,12 +668,12 @@ static int opt_name(json_t *body, const char *key, const char **out, srv_respons
     size_t len = s ? strlen(s) : 0;
     int bad = !s || len == 0 || len > NAME_MAX_LEN;
     for (size_t i = 0; !bad && i < len; i++)
-        bad = (unsigned char)s[i] < 0x20 || s[i] == '/';
+        bad = (unsigned char)s[i] < 0x20 || (new_name && s[i] == '/');
     if (bad) {
         srv_reply_error(rs, 400, "bad_request",
-                        "\"%s\" must be a model name (1 to %d characters, no '/' or control "
-                        "characters)",
-                        key, NAME_MAX_LEN);
+                        "\"%s\" must be a model name (1 to %d characters, no control "
+                        "characters%s)",
+                        key, NAME_MAX_LEN, new_name ? " or '/'" : "");
         return -1;
     }
     *out = s;
@@ -796,7 +799,7 @@ static int parse_job(json_t *body, job *j, const char **base, const char **targe
     }
     j->realign = !strcmp(kind, "realign");
     *base = *target = NULL;
-    if (opt_name(body, "model", base, rs) < 0 || opt_name(body, "target", target, rs) < 0)
+    if (opt_name(body, "model", 0, base, rs) < 0 || opt_name(body, "target", 1, target, rs) < 0)
         return 0;
     if (j->realign && !*base) {
         srv_reply_error(rs, 400, "bad_request",
@@ -872,6 +875,9 @@ static int assign_target(srv_app *app, srv_jobs *J, job *j, const char *base, co
         char name[NAME_MAX_LEN + 64];
         snprintf(name, sizeof name, "%s-%s-%ld", base ? base : "design",
                  j->realign ? "realign" : "design", J->next_id);
+        for (char *c = name; *c; c++)
+            if (*c == '/')
+                *c = '-'; /* a default name stays addressable in a URL */
         if (model_exists(app, name) || target_pending(J, name)) {
             J->next_id++;
             continue;

@@ -153,7 +153,9 @@ static double parse_hhmm(const char *s, double dflt)
 static void fmt_hhmm(double s, char *buf, size_t cap)
 {
     long v = isfinite(s) ? lround(s / 60.0) : 0;
-    snprintf(buf, cap, "%02ld:%02ld", v / 60, v % 60);
+    if (v < 0 || v > 99 * 60 + 59)
+        v = v < 0 ? 0 : 99 * 60 + 59; /* two digits of hours: keeps the text short */
+    snprintf(buf, cap, "%02d:%02d", (int)(v / 60), (int)(v % 60));
 }
 
 /* ---- copying from the store ---------------------------------------------------- */

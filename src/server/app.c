@@ -5,6 +5,7 @@
  * outlines and GeoJSON). Everything here runs with app->mu held.
  */
 #include "server/app.h"
+#include "server/jobs.h"
 
 #include "lib/core/errorf.h"
 #include "lib/core/strmap.h"
@@ -58,6 +59,14 @@ static void workspace_free(srv_workspace *w)
         if (w->outline)
             regio_free(w->outline[t]);
     }
+    for (size_t h = 0; h < w->n_hier; h++) {
+        regio_free(w->hier_id[h]);
+        regio_free(w->hier_name[h]);
+        regio_free(w->hier_parent[h]);
+    }
+    regio_free(w->hier_id);
+    regio_free(w->hier_name);
+    regio_free(w->hier_parent);
     regio_free(w->territory);
     regio_free(w->territory_name);
     regio_free(w->territory_parent);
@@ -72,6 +81,7 @@ static void workspace_free(srv_workspace *w)
 
 void srv_app_close(srv_app *app)
 {
+    srv_jobs_shutdown(app);
     while (app->ws) {
         srv_workspace *n = app->ws->next;
         workspace_free(app->ws);
@@ -154,6 +164,7 @@ typedef struct load_ctx {
     srv_workspace *w;
     regio__strmap *tindex; /* territory id -> index + 1 */
     size_t cap;
+    size_t hier_cap;
     regio_err rc;
 } load_ctx;
 
@@ -210,20 +221,59 @@ static int load_row(void *ud, const regio_alignment_row *row)
     return 0;
 }
 
+/* Every territory of the model, kept as the hierarchy (w->hier_*). */
 static int add_listed_territory(void *ud, const regio_territory_info *ti)
 {
     load_ctx *c = ud;
-    int t = add_territory(c, ti->id);
-    if (t < 0)
-        goto nomem;
-    if (ti->name && !(c->w->territory_name[t] = regio_strdup(ti->name)))
-        goto nomem;
-    if (ti->parent && !(c->w->territory_parent[t] = regio_strdup(ti->parent)))
+    srv_workspace *w = c->w;
+    if (w->n_hier == c->hier_cap) {
+        size_t cap = c->hier_cap ? c->hier_cap * 2 : 32;
+        char **a = regio_realloc(w->hier_id, cap * sizeof *a);
+        if (a)
+            w->hier_id = a;
+        char **b = a ? regio_realloc(w->hier_name, cap * sizeof *b) : NULL;
+        if (b)
+            w->hier_name = b;
+        char **d = b ? regio_realloc(w->hier_parent, cap * sizeof *d) : NULL;
+        if (!d)
+            goto nomem;
+        w->hier_parent = d;
+        c->hier_cap = cap;
+    }
+    size_t h = w->n_hier;
+    w->hier_id[h] = regio_strdup(ti->id);
+    w->hier_name[h] = ti->name ? regio_strdup(ti->name) : NULL;
+    w->hier_parent[h] = ti->parent ? regio_strdup(ti->parent) : NULL;
+    w->n_hier++;
+    if (!w->hier_id[h] || (ti->name && !w->hier_name[h]) || (ti->parent && !w->hier_parent[h]))
         goto nomem;
     return 0;
 nomem:
     c->rc = REGIO_ENOMEM;
     return 1;
+}
+
+/* The leaves of the hierarchy (territories nobody names as parent) are the
+ * territories units are aligned to; parents only group them. A parent that
+ * holds units anyway is added when its units are read. */
+static regio_err add_leaves(load_ctx *c)
+{
+    srv_workspace *w = c->w;
+    for (size_t h = 0; h < w->n_hier; h++) {
+        int is_parent = 0;
+        for (size_t g = 0; g < w->n_hier && !is_parent; g++)
+            is_parent = w->hier_parent[g] && !strcmp(w->hier_parent[g], w->hier_id[h]);
+        if (is_parent)
+            continue;
+        int t = add_territory(c, w->hier_id[h]);
+        if (t < 0)
+            return REGIO_ENOMEM;
+        if (w->hier_name[h] && !(w->territory_name[t] = regio_strdup(w->hier_name[h])))
+            return REGIO_ENOMEM;
+        if (w->hier_parent[h] && !(w->territory_parent[t] = regio_strdup(w->hier_parent[h])))
+            return REGIO_ENOMEM;
+    }
+    return REGIO_OK;
 }
 
 typedef struct order {
@@ -302,7 +352,7 @@ static srv_workspace *workspace_load(srv_app *app, const char *model, long rev, 
     regio_design_problem *p = app->units;
     size_t n = p->in.n;
     srv_workspace *w = regio_calloc(1, sizeof *w);
-    load_ctx c = {app, w, NULL, 0, REGIO_OK};
+    load_ctx c = {app, w, NULL, 0, 0, REGIO_OK};
     regio_error err;
     regio_error_clear(&err);
     regio_err rc = REGIO_ENOMEM;
@@ -314,6 +364,10 @@ static srv_workspace *workspace_load(srv_app *app, const char *model, long rev, 
         w->labels[i] = -1;
     w->revision = rev;
     rc = regio_store_territories_foreach(app->store, model, add_listed_territory, &c, &err);
+    if (rc == REGIO_ECANCELLED && c.rc)
+        rc = c.rc;
+    if (!rc)
+        rc = add_leaves(&c);
     if (!rc)
         rc = regio_store_alignment_foreach(app->store, model, load_row, &c, &err);
     if (rc == REGIO_ECANCELLED && c.rc)

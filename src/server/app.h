@@ -42,6 +42,10 @@ typedef struct srv_workspace {
     char **territory;        /* k territory ids (labels) */
     char **territory_name;   /* k display names, or NULL entries */
     char **territory_parent; /* k parent ids, or NULL entries */
+    char **hier_id;          /* n_hier: every territory of the model, */
+    char **hier_name;        /* leaves and the parents that group them */
+    char **hier_parent;
+    size_t n_hier;
     int *labels;             /* n unit labels, -1 = unaligned */
     unsigned char *locked;   /* n: 1 = locked unit */
     regio_design_report report; /* METRICS.md figures (when has_report) */

@@ -108,10 +108,15 @@ json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const c
             s = e ? e + 1 : s + len;
         }
     }
-    json_t *terrs = json_array();
+    json_t *terrs = json_array(), *hier = json_array();
     for (int t = 0; t < w->k; t++)
         json_array_append_new(terrs, srv_territory_json(app, w, t));
-    return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "model", w->model, "revision",
+    for (size_t h = 0; h < w->n_hier; h++)
+        json_array_append_new(hier, json_pack("{s:s,s:o,s:o}", "id", w->hier_id[h], "name",
+                                              str_or_null(w->hier_name[h]), "parent",
+                                              str_or_null(w->hier_parent[h])));
+    return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "model", w->model, "revision",
                      (json_int_t)w->revision, "measures", measures, "balance_measures", bm,
-                     "summary", srv_summary_json(app, w), "territories", terrs);
+                     "summary", srv_summary_json(app, w), "territories", terrs, "hierarchy",
+                     hier);
 }
