@@ -303,7 +303,8 @@ regio_err regio_store_model_archive(regio_store *s, const char *name, const char
  * alignment revision is bumped exactly once (even when every row was
  * already so) and one "alignment.apply" audit record holds the before and
  * after territories of every row as JSON; n == 0 checks the guards and
- * changes nothing. Failures, checked in this order, change nothing:
+ * changes nothing. Failures change nothing; the model is checked first,
+ * then the rows one by one in order:
  *   REGIO_ENOTFOUND  model not found                (REGIO_APPLY_NOT_FOUND)
  *   REGIO_ECONFLICT  model not planning, "not editable" (REGIO_APPLY_NOT_EDITABLE)
  *   REGIO_ECONFLICT  expected_rev != current revision, message "stale

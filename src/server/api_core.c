@@ -217,6 +217,7 @@ static void reply_apply_error(srv_response *rs, regio_err rc, regio_apply_status
         srv_reply_error(rs, 409, "not_editable", "%s", err->msg);
         return;
     case REGIO_APPLY_LOCKED: srv_reply_error(rs, 409, "unit_locked", "%s", err->msg); return;
+    case REGIO_APPLY_NOT_FOUND: srv_reply_error(rs, 404, "not_found", "%s", err->msg); return;
     default: break;
     }
     if (rc == REGIO_EDATA || rc == REGIO_ENOTFOUND)

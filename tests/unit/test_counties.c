@@ -138,11 +138,7 @@ static void test_counties_geojson(void)
     if (!us)
         goto out;
     ASSERT_EQ_INT(us->n, 3108);
-#if defined(__SANITIZE_ADDRESS__)
-    ASSERT_TRUE(t1 - t0 < 30.0); /* sanitizers slow everything down */
-#else
-    ASSERT_TRUE(t1 - t0 < 2.0);
-#endif
+    /* Times are printed, not asserted: speed is measured by bench/. */
     regio_adj_edge *E = NULL;
     size_t n = 0;
     regio_adj_stats st;

@@ -38,6 +38,17 @@ static regio_err oom(ctx *c)
                            "out of memory computing a territory outline");
 }
 
+/* Coverage union of a collection, trusted only when its result is valid. */
+static GEOSGeometry *coverage_union(GEOSContextHandle_t h, const GEOSGeometry *coll)
+{
+    GEOSGeometry *u = GEOSCoverageUnion_r(h, coll);
+    if (u && GEOSisValid_r(h, u) != 1) {
+        GEOSGeom_destroy_r(h, u);
+        u = NULL;
+    }
+    return u;
+}
+
 /* Takes ownership of parts[0..n) (GEOS does, even on failure of the
  * union: the collection is destroyed here). */
 static GEOSGeometry *union_parts(ctx *c, GEOSGeometry **parts, size_t n)
@@ -56,16 +67,16 @@ static GEOSGeometry *union_parts(ctx *c, GEOSGeometry **parts, size_t n)
      * their borders vertex for vertex: a coverage union, which only drops
      * the shared edges, is then several times faster than an overlay
      * union. It is trusted only when its result is valid; otherwise (gaps,
-     * overlaps, edges that do not match) the overlay union decides. */
-    GEOSGeometry *u = GEOSCoverageUnion_r(h, coll);
-    if (u && GEOSisValid_r(h, u) != 1) {
-        GEOSGeom_destroy_r(h, u);
-        u = NULL;
-    }
+     * overlaps, edges that do not match) the overlay union decides. Most
+     * territories of the US counties pass; splitting the others into
+     * halves that pass was measured and gained nothing. */
+    GEOSGeometry *u = coverage_union(h, coll);
     if (!u)
         u = GEOSUnaryUnion_r(h, coll);
     if (!u) /* a robustness failure: retry snapped to a fine grid */
         u = GEOSUnaryUnionPrec_r(h, coll, 1e-7);
+    if (u)
+        c->g.last[0] = '\0'; /* forget the complaints of the attempts that failed */
     GEOSGeom_destroy_r(h, coll);
     return u;
 }
