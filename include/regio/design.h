@@ -88,8 +88,8 @@ typedef struct regio_design_params {
     uint64_t seed;
     int n_starts;                 /* design: starts of the multistart schedule
                                      (0 = automatic: 8 up to 5,000 nodes, 3
-                                     above); realign: attempts
-                                     (0 = 6, at most 6) */
+                                     up to 20,000, 1 longer start above);
+                                     realign: attempts (0 = 6, at most 6) */
     double time_limit_s;          /* safety net, 0 = none (see regio_design_run) */
     regio_progress_fn progress;   /* may be NULL; non-zero return cancels */
     void *progress_ud;

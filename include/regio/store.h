@@ -344,6 +344,11 @@ regio_err regio_store_alignment_lock(regio_store *s, const char *model, long exp
 regio_err regio_store_territories_foreach(regio_store *s, const char *model,
                                           regio_territory_cb cb, void *ud, regio_error *err);
 
+/* A number that changes whenever the store's content may have changed: a
+ * write through this handle or a commit by another process. Lets callers
+ * keep caches without re-reading; plain value, no ownership. */
+regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err);
+
 /* ---- audit log -------------------------------------------------------------- */
 
 /*

@@ -88,6 +88,7 @@ void srv_app_close(srv_app *app)
         app->ws = n;
     }
     srv_blob_unref(app->units_geojson);
+    regio_free(app->default_name);
     regio_design_problem_destroy(app->units);
     regio_store_close(app->store);
     pthread_mutex_destroy(&app->mu);
@@ -396,6 +397,18 @@ srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *
 {
     if (!srv_units(app, rs))
         return NULL;
+    /* Fast path: nothing was written since the last full check, so the
+     * cached workspace (and the default model's name) still hold. */
+    uint64_t gen = 0;
+    int have_gen = regio_store_generation(app->store, &gen, NULL) == REGIO_OK;
+    if (have_gen) {
+        const char *name = model;
+        if (!name && app->default_valid && app->default_gen == gen)
+            name = app->default_name;
+        for (srv_workspace *w = app->ws; name && w; w = w->next)
+            if (!strcmp(w->model, name) && w->gen_valid && w->gen == gen)
+                return w;
+    }
     char *dflt = NULL;
     if (!model) {
         dflt = srv_default_model(app);
@@ -417,24 +430,35 @@ srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *
     srv_workspace **pp = &app->ws;
     while (*pp && strcmp((*pp)->model, model) != 0)
         pp = &(*pp)->next;
-    if (*pp && (*pp)->revision == rev) {
-        regio_free(dflt);
-        return *pp;
+    srv_workspace *w = *pp;
+    if (!w || w->revision != rev) {
+        w = workspace_load(app, model, rev, rs);
+        if (!w) {
+            regio_free(dflt);
+            return NULL;
+        }
+        if (*pp) {
+            w->next = (*pp)->next;
+            workspace_free(*pp);
+        }
+        *pp = w;
     }
-    srv_workspace *w = workspace_load(app, model, rev, rs);
-    regio_free(dflt);
-    if (!w)
-        return NULL;
-    if (*pp) {
-        w->next = (*pp)->next;
-        workspace_free(*pp);
+    /* Remember what was checked at this generation (read before the
+     * checks, so a write in between only costs one more full check). */
+    w->gen = gen;
+    w->gen_valid = have_gen;
+    if (dflt) {
+        regio_free(app->default_name);
+        app->default_name = dflt;
+        app->default_gen = gen;
+        app->default_valid = have_gen;
     }
-    *pp = w;
     return w;
 }
 
 void srv_workspace_forget(srv_app *app, const char *model)
 {
+    app->default_valid = 0;
     srv_workspace **pp = &app->ws;
     while (*pp && strcmp((*pp)->model, model) != 0)
         pp = &(*pp)->next;

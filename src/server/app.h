@@ -50,6 +50,8 @@ typedef struct srv_workspace {
     unsigned char *locked;   /* n: 1 = locked unit */
     regio_design_report report; /* METRICS.md figures (when has_report) */
     int has_report;          /* 0 while some units are unaligned */
+    uint64_t gen;            /* store generation at which revision was checked */
+    int gen_valid;
     srv_blob *geojson;       /* cached territories FeatureCollection, or NULL */
     char **outline;          /* k cached GeoJSON geometries (NULL = stale) */
     struct srv_workspace *next;
@@ -64,6 +66,9 @@ struct srv_app {
     srv_blob *units_geojson;     /* cached unit boundaries, or NULL */
     srv_workspace *ws;
     srv_jobs *jobs;
+    char *default_name;          /* the default model ... */
+    uint64_t default_gen;        /* ... at this store generation */
+    int default_valid;
 };
 
 /* ---- routing (routes.c) ---- */

@@ -620,6 +620,31 @@ static void test_models_and_alignment(void)
 
 /* ---- audit log ---------------------------------------------------------------------- */
 
+/* The generation moves with writes of this handle and of another one,
+ * and stays put while nothing is written. */
+static void test_generation(void)
+{
+    regio_store *s = fresh();
+    regio_error e;
+    uint64_t g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+    ASSERT_OK(regio_store_generation(s, &g0, &e));
+    ASSERT_OK(regio_store_generation(s, &g1, &e));
+    ASSERT_TRUE(g0 == g1);
+    ASSERT_OK(regio_store_model_create(s, "A", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL, &e));
+    ASSERT_OK(regio_store_generation(s, &g2, &e));
+    ASSERT_TRUE(g2 != g1);
+    regio_store *other = NULL;
+    ASSERT_OK(regio_store_open(path, &other, &e));
+    ASSERT_OK(regio_store_model_create(other, "B", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL,
+                                       &e));
+    regio_store_close(other);
+    ASSERT_OK(regio_store_generation(s, &g3, &e));
+    ASSERT_TRUE(g3 != g2);
+    ASSERT_EQ_INT(regio_store_generation(s, NULL, &e), REGIO_EINVAL);
+    regio_store_close(s);
+    rm_db();
+}
+
 static void test_audit_chain(void)
 {
     regio_store *s = fresh();
@@ -843,6 +868,7 @@ int main(void)
     RUN(test_units_allocation_and_measures);
     RUN(test_models_and_alignment);
     RUN(test_audit_chain);
+    RUN(test_generation);
     RUN(test_bulk_load_keeps_indexes);
     RUN(test_alloc_failure);
     TEST_END();

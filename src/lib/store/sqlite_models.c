@@ -367,6 +367,17 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
     return rc;
 }
 
+/* PRAGMA data_version moves when another connection commits; this
+ * connection's own writes show in sqlite3_total_changes64. */
+regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_int64 v = 0;
+    regio_err rc = int_query(s, "PRAGMA data_version", 0, 0, &v, err);
+    *gen = ((uint64_t)v << 40) ^ (uint64_t)sqlite3_total_changes64(s->db);
+    return rc;
+}
+
 regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,
                                        regio_error *err)
 {

@@ -305,6 +305,14 @@ regio_err regio_store_alignment_revision(regio_store *s, const char *model, long
     DISPATCH(s, err, alignment_revision(s, model, rev, e_));
 }
 
+regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err)
+{
+    if (s && !gen) {
+        return reject(s, err, REGIO_EINVAL, "gen is NULL");
+    }
+    DISPATCH(s, err, generation(s, gen, e_));
+}
+
 /* ---- scenarios ------------------------------------------------------------- */
 
 regio_err regio_store_model_clone(regio_store *s, const char *from, const char *new_name,
