@@ -1,0 +1,241 @@
+// Editing the alignment: target territory, click and lasso, moves with the
+// model revision, undo/redo as inverse moves, locks.
+import { state, emit, on, status, showError, el, isEditable } from './state.js';
+import { api } from './api.js';
+import { restyleUnits, renderLabels, setLasso, isLasso } from './map.js';
+import { renderPanel } from './panel.js';
+import { reloadState, scheduleRefresh } from './model.js';
+
+let busy = Promise.resolve();
+
+export function initEdit() {
+  const sel = document.getElementById('target-territory');
+  sel.addEventListener('change', () => setTarget(sel.value));
+  document.getElementById('lasso-button').addEventListener('click', () => setLasso(!isLasso()));
+  document.getElementById('undo').addEventListener('click', () => undo().catch(() => {}));
+  document.getElementById('redo').addEventListener('click', () => redo().catch(() => {}));
+  document.getElementById('lock').addEventListener('click', () => lockUnits(state.selection, true).catch(() => {}));
+  document.getElementById('unlock').addEventListener('click', () => lockUnits(state.selection, false).catch(() => {}));
+  document.getElementById('clear-selection').addEventListener('click', () => select([]));
+  document.getElementById('move-selection').addEventListener('click', () => {
+    if (!state.target) return status('Choose a target territory first.', 'warn');
+    moveUnits(state.selection, state.target).catch(() => {});
+  });
+  on('unit-click', (id, ev) => {
+    if (ev && (ev.shiftKey || ev.metaKey || ev.ctrlKey)) return toggleSelect([id]);
+    if (state.compare) { select([id]); return; }
+    if (state.target && !ev?.altKey) moveUnits([id], state.target).catch(() => {});
+    else select([id]);
+  });
+  on('lasso', (ids, ev) => {
+    if (!ids.length) return status('The lasso holds no unit centroid.', 'warn');
+    if (ev && ev.shiftKey) return toggleSelect(ids, true);
+    if (state.target && !state.compare) moveUnits(ids, state.target).catch(() => {});
+    else select(ids);
+  });
+  on('territory-click', t => setTarget(t === state.target ? '' : t));
+  document.addEventListener('keydown', e => {
+    if (e.target.closest('input, select, textarea')) return;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') { e.preventDefault(); (e.shiftKey ? redo() : undo()).catch(() => {}); }
+    else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'y') { e.preventDefault(); redo().catch(() => {}); }
+    else if (e.key === 'Escape') { setLasso(false); select([]); }
+    else if (e.key === 'l' && !e.ctrlKey && !e.metaKey) setLasso(!isLasso());
+  });
+  updateButtons();
+}
+
+export function renderTargetSelect() {
+  const sel = document.getElementById('target-territory');
+  sel.replaceChildren(el('option', { value: '', text: '— select units —' }),
+    ...state.territories.map(t => el('option', { value: t.id, text: t.name && t.name !== t.id ? `${t.id} · ${t.name}` : t.id })));
+  if (!state.territories.some(t => t.id === state.target)) state.target = '';
+  sel.value = state.target;
+}
+
+export function setTarget(t) {
+  state.target = t || '';
+  document.getElementById('target-territory').value = state.target;
+  emit('target-changed', state.target);
+  if (state.target) status(`Move mode: click or lasso units to move them to ${state.target}.`, 'info');
+}
+
+export function select(ids) {
+  const before = state.selection;
+  state.selection = [...new Set(ids)];
+  restyleUnits([...before, ...state.selection]);
+  renderSelection();
+}
+function toggleSelect(ids, add) {
+  const s = new Set(state.selection);
+  for (const id of ids) { if (s.has(id) && !add) s.delete(id); else s.add(id); }
+  select([...s]);
+}
+function renderSelection() {
+  const box = document.getElementById('selection-info');
+  const n = state.selection.length;
+  const locked = state.selection.filter(u => state.locked[u]).length;
+  box.textContent = n ? `${n} unit${n > 1 ? 's' : ''} selected${locked ? `, ${locked} locked` : ''}: ` +
+    state.selection.slice(0, 12).map(u => (state.units[u]?.name ? `${state.units[u].name} (${u})` : u)).join(', ') + (n > 12 ? ' …' : '') : 'No units selected.';
+  updateButtons();
+}
+
+export function updateButtons() {
+  const ed = isEditable() && !!state.model;
+  document.getElementById('undo').disabled = !ed || !state.undo.length;
+  document.getElementById('redo').disabled = !ed || !state.redo.length;
+  document.getElementById('lock').disabled = !ed || !state.selection.length;
+  document.getElementById('unlock').disabled = !ed || !state.selection.length;
+  document.getElementById('move-selection').disabled = !ed || !state.selection.length;
+  document.getElementById('undo').title = state.undo.length ? `Undo: ${describe(state.undo.at(-1))} (Ctrl+Z)` : 'Nothing to undo';
+  document.getElementById('redo').title = state.redo.length ? `Redo: ${describe(state.redo.at(-1))} (Ctrl+Shift+Z)` : 'Nothing to redo';
+  const ro = document.getElementById('readonly-note');
+  if (ro) ro.hidden = ed || !state.model;
+  const h = document.getElementById('history');
+  if (h) h.replaceChildren(...state.undo.slice(-15).reverse().map(b => el('li', { text: describe(b) })));
+}
+function describe(batch) {
+  const to = [...new Set(batch.map(m => m.to))];
+  return batch.length === 1 ? `${batch[0].unit}: ${batch[0].from} → ${batch[0].to}` : `${batch.length} units → ${to.join(', ')}`;
+}
+
+/** Moves units to one territory (window.regio.moveUnits). Resolves with the API answer. */
+export function moveUnits(unitIds, territory) {
+  const ids = [...new Set(unitIds || [])];
+  return applyMoves(ids.map(u => ({ unit: u, to: territory })), 'record');
+}
+
+export async function undo() {
+  const batch = state.undo.at(-1);
+  if (!batch) return null;
+  const r = await applyMoves(batch.map(m => ({ unit: m.unit, to: m.from })), 'undo');
+  return r;
+}
+export async function redo() {
+  const batch = state.redo.at(-1);
+  if (!batch) return null;
+  return applyMoves(batch.map(m => ({ unit: m.unit, to: m.to })), 'redo');
+}
+
+function applyMoves(moves, kind) {
+  const run = busy.then(() => doMoves(moves, kind));
+  busy = run.catch(() => {});
+  return run;
+}
+
+async function doMoves(moves, kind) {
+  const real = moves.filter(m => state.alignment[m.unit] !== m.to);
+  if (!real.length) {
+    status('Nothing to move: the units are already in ' + [...new Set(moves.map(m => m.to))].join(', ') + '.', 'info');
+    if (kind === 'record') select(moves.map(m => m.unit));
+    return { revision: state.revision, moved: [], territories: [], summary: state.summary };
+  }
+  const model = state.model;
+  const t0 = performance.now();
+  let r;
+  try {
+    r = await api.moves(model, state.revision, real);
+  } catch (e) {
+    await handleEditError(e, 'Move');
+    throw e;
+  }
+  if (model !== state.model) return r;
+  const moved = r.moved || real.map(m => ({ unit: m.unit, from: state.alignment[m.unit], to: m.to }));
+  const t1 = performance.now();
+  applyMoveAnswer(r, moved);
+  state.lastMoveRenderMs = performance.now() - t1;
+  if (kind === 'record') { state.undo.push(moved); state.redo = []; }
+  else if (kind === 'undo') { state.redo.push(state.undo.pop()); }
+  else if (kind === 'redo') { state.undo.push(state.redo.pop()); }
+  if (kind === 'record') select(moved.map(m => m.unit)); else updateButtons();
+  state.lastMoveMs = performance.now() - t0;
+  const verb = kind === 'undo' ? 'Undid' : kind === 'redo' ? 'Redid' : 'Moved';
+  status(`${verb} ${moved.length} unit${moved.length === 1 ? '' : 's'}${kind === 'record' ? ' to ' + [...new Set(moved.map(m => m.to))].join(', ') : ''} — revision ${state.revision}.`, 'ok');
+  emit('edited', moved);
+  scheduleRefresh();
+  return r;
+}
+
+/** Renders a move answer at once: alignment, unit colours, merged territory metrics, summary. */
+function applyMoveAnswer(r, moved) {
+  const before = {};
+  for (const t of state.territories) before[t.id] = t;
+  const delta = {};
+  for (const m of moved) {
+    const U = state.units[m.unit];
+    state.alignment[m.unit] = m.to;
+    for (const [t, sign] of [[m.from, -1], [m.to, 1]]) {
+      const d = delta[t] || (delta[t] = { units: 0, totals: {} });
+      d.units += sign;
+      if (U && U.measures) for (const [k, v] of Object.entries(U.measures)) d.totals[k] = (d.totals[k] || 0) + sign * (+v || 0);
+    }
+  }
+  if (typeof r.revision === 'number') state.revision = r.revision;
+  const fromServer = {};
+  for (const t of r.territories || []) fromServer[t.id] = t;
+  state.territories = state.territories.map(old => {
+    const s = fromServer[old.id], d = delta[old.id];
+    if (!s && !d) return old;
+    const nt = { ...old, ...(s || {}), totals: { ...old.totals }, target: { ...old.target, ...(s?.target || {}) }, dev: { ...old.dev } };
+    if (!s && d) nt.units = (old.units || 0) + d.units;
+    for (const mname of new Set([...Object.keys(old.totals || {}), ...state.balance])) {
+      if (s && s.totals && s.totals[mname] !== undefined) nt.totals[mname] = s.totals[mname];
+      else if (d && nt.totals[mname] !== undefined) nt.totals[mname] += d.totals[mname] || 0;
+      if (s && s.dev && s.dev[mname] !== undefined) nt.dev[mname] = s.dev[mname];
+      else if (nt.target[mname]) nt.dev[mname] = (nt.totals[mname] - nt.target[mname]) / nt.target[mname];
+    }
+    return nt;
+  });
+  const sum = { ...(state.summary || {}), ...(r.summary || {}) };
+  sum.balance = { ...(r.summary?.balance || {}) };
+  for (const m of state.balance) {
+    if (sum.balance[m] !== undefined) continue;
+    sum.balance[m] = Math.max(0, ...state.territories.map(t => Math.abs(t.dev?.[m] ?? 0)));
+  }
+  state.summary = sum;
+  renderPanel();
+  restyleUnits([...moved.map(m => m.unit), ...state.selection]);
+  labelsSoon();
+  if (state.modelInfo) state.modelInfo.revision = state.revision;
+  emit('revision', state.revision);
+}
+
+let labelTimer = null;
+function labelsSoon() { clearTimeout(labelTimer); labelTimer = setTimeout(renderLabels, 120); }
+
+async function handleEditError(e, what) {
+  if (e.code === 'stale_revision') {
+    const cur = e.body && e.body.revision;
+    try { await reloadState(); } catch (e2) { showError(e2, 'Reloading'); return; }
+    state.undo = []; state.redo = [];
+    updateButtons();
+    status(`${what} refused: the model was changed elsewhere (now revision ${cur ?? state.revision}). The map and panel were reloaded; please redo your edit.`, 'error');
+  } else if (e.code === 'not_editable') {
+    status(`${what} refused: ${e.message} [not_editable]`, 'error');
+  } else showError(e, what);
+}
+
+/** Locks or unlocks units (window.regio.lockUnits). */
+export function lockUnits(ids, locked) {
+  const run = busy.then(async () => {
+    ids = [...new Set(ids || [])];
+    if (!ids.length) { status('Select units first (click, Shift+click or lasso with no target).', 'warn'); return null; }
+    let r;
+    try { r = await api.locks(state.model, state.revision, ids, locked); }
+    catch (e) { await handleEditError(e, locked ? 'Lock' : 'Unlock'); throw e; }
+    if (typeof r.revision === 'number') state.revision = r.revision;
+    for (const u of ids) { if (locked) state.locked[u] = true; else delete state.locked[u]; }
+    restyleUnits(ids);
+    renderSelection();
+    status(`${locked ? 'Locked' : 'Unlocked'} ${ids.length} unit${ids.length === 1 ? '' : 's'} — revision ${state.revision}.`, 'ok');
+    emit('revision', state.revision);
+    scheduleRefresh();
+    return r;
+  });
+  busy = run.catch(() => {});
+  return run;
+}
+
+export function resetEdits() {
+  state.undo = []; state.redo = []; state.selection = [];
+  renderSelection();
+}

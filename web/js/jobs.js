@@ -1,0 +1,107 @@
+// Design / realign jobs: the form, a progress bar polling GET /jobs/{id},
+// cancel, and switching to the resulting model when done.
+import { state, status, showError, el, on } from './state.js';
+import { api } from './api.js';
+
+let poll = null;
+let switchTo = null;
+
+export function initJobs(onDone) {
+  switchTo = onDone;
+  document.getElementById('job-form').addEventListener('submit', e => { e.preventDefault(); startJob().catch(() => {}); });
+  document.getElementById('job-cancel').addEventListener('click', () => cancelJob());
+  document.getElementById('job-kind').addEventListener('change', syncKind);
+  on('model-loaded', () => {
+    const k = document.getElementById('job-k');
+    if (!k.dataset.touched) k.value = state.territories.length || 10;
+    document.getElementById('job-base').textContent = state.model || '—';
+  });
+  document.getElementById('job-k').addEventListener('input', e => { e.target.dataset.touched = '1'; });
+  on('measures', renderBalanceChoices);
+  syncKind();
+}
+
+function syncKind() {
+  const realign = document.getElementById('job-kind').value === 'realign';
+  document.getElementById('job-max-moved-row').hidden = !realign;
+}
+
+export function renderBalanceChoices() {
+  const box = document.getElementById('job-balance');
+  box.replaceChildren(...state.measures.map(m => el('label', { class: 'chk' },
+    el('input', { type: 'checkbox', value: m, id: 'job-balance-' + m, checked: state.balance.includes(m) }), ' ' + m)));
+}
+
+function num(id) {
+  const v = document.getElementById(id).value.trim();
+  return v === '' ? undefined : Number(v);
+}
+
+export async function startJob() {
+  if (state.job && ['queued', 'running'].includes(state.job.state)) { status('A job is already running.', 'warn'); return null; }
+  const kind = document.getElementById('job-kind').value;
+  const body = {
+    kind, model: state.model,
+    k: num('job-k'),
+    balance: [...document.querySelectorAll('#job-balance input:checked')].map(i => i.value),
+    tolerance: num('job-tolerance'), seed: num('job-seed'), time_limit: num('job-time'),
+  };
+  const target = document.getElementById('job-target').value.trim();
+  if (target) body.target = target;
+  if (kind === 'realign' && num('job-max-moved') !== undefined) body.max_moved = num('job-max-moved');
+  if (!body.balance.length) body.balance = state.balance.slice();
+  for (const k of Object.keys(body)) if (body[k] === undefined || Number.isNaN(body[k])) delete body[k];
+  let j;
+  try { j = await api.startJob(body); }
+  catch (e) { showError(e, `Starting ${kind}`); throw e; }
+  state.job = { ...j, kind, progress: 0 };
+  renderJob();
+  status(`${kind} job ${j.id} queued.`, 'busy');
+  clearInterval(poll);
+  poll = setInterval(() => pollJob(j.id), 400);
+  return j;
+}
+
+async function pollJob(id) {
+  let j;
+  try { j = await api.job(id); }
+  catch (e) { clearInterval(poll); showError(e, 'Job ' + id); return; }
+  if (!state.job || state.job.id !== id) return;
+  state.job = j;
+  renderJob();
+  if (j.state === 'running' || j.state === 'queued') { status(`${j.kind || 'job'} ${id}: ${j.phase || j.state} ${Math.round((j.progress || 0) * 100)}%${j.message ? ' — ' + j.message : ''}`, 'busy'); return; }
+  clearInterval(poll);
+  if (j.state === 'done') {
+    const model = j.result && j.result.model;
+    status(`${j.kind || 'Job'} ${id} done${model ? ': switching to ' + model : ''}.`, 'ok');
+    if (model && switchTo) {
+      try { await switchTo(model, true); status(`${j.kind || 'Job'} ${id} done: showing ${model}.`, 'ok'); }
+      catch (e) { showError(e, 'Opening ' + model); }
+    }
+  } else if (j.state === 'failed') status(`${j.kind || 'Job'} ${id} failed: ${j.message || 'no message'}`, 'error');
+  else if (j.state === 'cancelled') status(`${j.kind || 'Job'} ${id} cancelled.`, 'warn');
+}
+
+export async function cancelJob() {
+  if (!state.job) return;
+  try {
+    const j = await api.cancelJob(state.job.id);
+    state.job = { ...state.job, ...j };
+    renderJob();
+    status(`Cancelling job ${state.job.id} …`, 'busy');
+  } catch (e) { showError(e, 'Cancel'); }
+}
+
+function renderJob() {
+  const j = state.job || {};
+  const bar = document.getElementById('job-progress');
+  bar.value = j.state === 'done' ? 1 : (j.progress || 0);
+  bar.dataset.state = j.state || '';
+  const running = ['queued', 'running'].includes(j.state);
+  document.getElementById('job-cancel').disabled = !running;
+  document.getElementById('job-run').disabled = running;
+  document.getElementById('job-state').textContent = j.id ? `Job ${j.id}: ${j.state}${j.phase ? ' · ' + j.phase : ''} · ${Math.round((j.state === 'done' ? 1 : j.progress || 0) * 100)}%${j.message ? ' — ' + j.message : ''}` : '';
+  const res = document.getElementById('job-result');
+  const s = j.result && j.result.summary;
+  res.textContent = j.result ? `Result: ${j.result.model}` + (s ? ` · balance ${Object.entries(s.balance || {}).map(([k, v]) => `${k} ±${(v * 100).toFixed(1)}%`).join(', ')} · travel ${s.travel_km?.toFixed?.(1) ?? '–'} km · non-contiguous ${s.non_contiguous ?? '–'}` : '') : '';
+}

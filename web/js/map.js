@@ -1,0 +1,361 @@
+// The Leaflet map: offline base layer, optional tiles, units coloured by
+// territory, territory outlines and labels, accounts, rep homes, plan routes,
+// and the lasso tool.
+/* global L, topojson */
+import { state, emit, colorOf, assignColors, esc, fmtNum, status, showError, debounce } from './state.js';
+import { api } from './api.js';
+
+export let map = null;
+const layers = {};
+let unitsGeo = null;            // the L.GeoJSON of unit boundaries
+let labelsGroup = null;
+let lassoOn = false;
+
+export function initMap() {
+  map = L.map('map', { zoomControl: true, minZoom: 2, maxZoom: 18, worldCopyJump: false, attributionControl: true });
+  map.attributionControl.setPrefix('Regio · Leaflet');
+  for (const [name, z] of [['base', 250], ['units', 400], ['terr', 450], ['route', 500]]) {
+    const p = map.createPane(name);
+    p.style.zIndex = z;
+    if (name === 'terr' || name === 'base') p.style.pointerEvents = 'none';
+  }
+  map.setView([39.5, -98.35], 4);
+  layers.base = L.layerGroup();
+  layers.units = L.layerGroup();
+  layers.terr = L.layerGroup();
+  labelsGroup = L.layerGroup();
+  layers.accounts = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+  layers.reps = L.layerGroup();
+  layers.route = L.layerGroup();
+  for (const k of ['units', 'terr', 'accounts', 'reps', 'route']) layers[k].addTo(map);
+  labelsGroup.addTo(map);
+  layers.control = L.control.layers({}, {
+    'Units (by territory)': layers.units, 'Territory outlines': layers.terr, 'Territory labels': labelsGroup,
+    'Accounts': layers.accounts, 'Rep homes': layers.reps, 'Plan route': layers.route,
+  }, { collapsed: true, position: 'topright' }).addTo(map);
+  addInfoBox();
+  setupLasso();
+  map.on('moveend', debounce(() => { if (state.loaded) loadAccounts(); }, 250));
+  return map;
+}
+
+// ---------- base layers ----------
+export async function loadBasemap(tileUrl) {
+  const canvas = L.canvas({ pane: 'base', padding: 0.5 });
+  const [world, us] = await Promise.all([
+    fetch('/basemap/countries.json').then(r => { if (!r.ok) throw new Error('basemap countries: HTTP ' + r.status); return r.json(); }),
+    fetch('/basemap/states.json').then(r => { if (!r.ok) throw new Error('basemap states: HTTP ' + r.status); return r.json(); }),
+  ]);
+  const common = { pane: 'base', renderer: canvas, interactive: false };
+  L.geoJSON(topojson.feature(world, world.objects.countries), {
+    ...common, style: { color: '#b9b4aa', weight: 0.6, fillColor: '#f3f1ec', fillOpacity: 1 },
+  }).addTo(layers.base);
+  L.geoJSON(topojson.mesh(us, us.objects.states, (a, b) => a !== b), {
+    ...common, style: { color: '#9a958c', weight: 0.8, fill: false },
+  }).addTo(layers.base);
+  if (tileUrl) {
+    const tiles = L.tileLayer(tileUrl, { maxZoom: 19, attribution: 'Tiles: configured server' });
+    layers.control.addBaseLayer(tiles, 'Online tiles');
+    layers.control.addBaseLayer(layers.base, 'Offline base');
+    tiles.addTo(map);
+  } else {
+    layers.control.addOverlay(layers.base, 'Offline base');
+    layers.base.addTo(map);
+  }
+}
+
+// ---------- units ----------
+function unitStyle(id) {
+  const t = state.alignment[id];
+  const sel = selSet.has(id);
+  const locked = !!state.locked[id];
+  const s = { pane: 'units', weight: 0.5, color: '#ffffff', opacity: 0.9, fillColor: t ? colorOf(t) : '#cccccc', fillOpacity: t ? 0.55 : 0.25, dashArray: null };
+  if (state.compare) {
+    const ch = state.compare.byUnit[id];
+    if (ch) Object.assign(s, { fillColor: ch.to ? colorOf(ch.to) : '#888', fillOpacity: 0.9, color: '#c0392b', weight: 1.6 });
+    else Object.assign(s, { fillColor: '#d9d6cf', fillOpacity: 0.45 });
+  }
+  if (locked) Object.assign(s, { color: '#333', weight: 1.2, dashArray: '2 3' });
+  if (sel) Object.assign(s, { color: '#111', weight: 2.2, dashArray: null, fillOpacity: Math.min(0.85, s.fillOpacity + 0.2) });
+  return s;
+}
+let selSet = new Set();
+
+let unitsRaw = null, unitAdjCache = null, unitAdjFor = null;
+export function renderUnits(geojson) {
+  unitsRaw = geojson;
+  layers.units.clearLayers();
+  state.unitLayers = {};
+  const renderer = L.svg({ pane: 'units', padding: 0.3 });
+  unitsGeo = L.geoJSON(geojson, {
+    renderer,
+    style: f => unitStyle(String(f.properties.id)),
+    onEachFeature: (f, layer) => {
+      const id = String(f.properties.id);
+      layer.options.className = 'unit';
+      state.unitLayers[id] = layer;
+      layer.unitId = id;
+    },
+  });
+  unitsGeo.on('click', e => {
+    if (suppressClick) return;
+    L.DomEvent.stop(e);
+    emit('unit-click', e.layer.unitId, e.originalEvent);
+  });
+  unitsGeo.on('mouseover', e => showInfo(e.layer.unitId));
+  unitsGeo.on('mouseout', () => showInfo(null));
+  unitsGeo.addTo(layers.units);
+  for (const [id, layer] of Object.entries(state.unitLayers)) {
+    const p = layer.getElement && layer.getElement();
+    if (p) { p.setAttribute('data-unit', id); p.setAttribute('data-in', state.alignment[id] || ''); }
+  }
+}
+
+/** Restyle all units, or only the given ids (fast path after a move). */
+export function restyleUnits(ids) {
+  selSet = new Set(state.selection);
+  const list = ids || Object.keys(state.unitLayers);
+  for (const id of list) {
+    const layer = state.unitLayers[id];
+    if (!layer) continue;
+    layer.setStyle(unitStyle(id));
+    const p = layer.getElement && layer.getElement();
+    if (p) {
+      p.setAttribute('data-in', state.alignment[id] || '');
+      p.classList.toggle('locked', !!state.locked[id]);
+      p.classList.toggle('selected', selSet.has(id));
+    }
+  }
+}
+
+/** Unit adjacency approximated by touching bounding boxes (sweep over west edges; cheap, no GC churn). */
+function unitAdjacency(geojson) {
+  if (unitAdjCache && geojson === unitAdjFor) return unitAdjCache;
+  const boxes = [];
+  for (const f of geojson.features || []) {
+    const g = f.geometry;
+    if (!g) continue;
+    const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    let w = Infinity, so = Infinity, e = -Infinity, n = -Infinity;
+    for (const poly of polys) for (const [x, y] of poly[0] || []) {
+      if (x < w) w = x; if (x > e) e = x; if (y < so) so = y; if (y > n) n = y;
+    }
+    if (w <= e) boxes.push({ id: String(f.properties.id), w, so, e, n });
+  }
+  boxes.sort((a, b) => a.w - b.w);
+  const eps = 1e-6;
+  const unitAdj = new Map();
+  const link = (a, b) => { if (!unitAdj.has(a)) unitAdj.set(a, new Set()); unitAdj.get(a).add(b); };
+  for (let i = 0; i < boxes.length; i++) {
+    const A = boxes[i];
+    for (let j = i + 1; j < boxes.length && boxes[j].w <= A.e + eps; j++) {
+      const B = boxes[j];
+      if (B.so <= A.n + eps && B.n >= A.so - eps) { link(A.id, B.id); link(B.id, A.id); }
+    }
+  }
+  unitAdjCache = unitAdj; unitAdjFor = geojson;
+  return unitAdj;
+}
+export function territoryAdjacency(geojson) {
+  const unitAdj = unitAdjacency(geojson);
+  const adj = {};
+  for (const t of state.terrIds) adj[t] = new Set();
+  for (const [a, ns] of unitAdj) {
+    const ta = state.alignment[a];
+    for (const b of ns) {
+      const tb = state.alignment[b];
+      if (ta && tb && ta !== tb) { (adj[ta] = adj[ta] || new Set()).add(tb); (adj[tb] = adj[tb] || new Set()).add(ta); }
+    }
+  }
+  return adj;
+}
+export function colourTerritories(geojson) {
+  state.colors = assignColors(state.terrIds, geojson ? territoryAdjacency(geojson) : {});
+}
+export function unitsGeojson() { return unitsRaw; }
+
+// ---------- territories ----------
+export function renderTerritories(geojson) {
+  layers.terr.clearLayers();
+  const noUnits = !Object.keys(state.unitLayers).length;   // no unit layer: colour the territories themselves
+  const g = L.geoJSON(geojson, {
+    pane: 'terr', interactive: false,
+    style: f => {
+      const p = f.properties || {};
+      const contiguous = p.contiguous !== false;
+      return { className: 'territory', color: contiguous ? '#222' : '#c0392b', weight: contiguous ? 1.6 : 2.2, dashArray: contiguous ? null : '6 4',
+        fill: noUnits, fillColor: colorOf(terrId(f)), fillOpacity: 0.45, opacity: 0.85 };
+    },
+  }).addTo(layers.terr);
+  g.eachLayer(l => { const p = l.getElement && l.getElement(); if (p) p.setAttribute('data-outline', terrId(l.feature)); });
+  renderLabels();
+}
+const terrId = f => String((f.properties && (f.properties.id ?? f.properties.territory)) ?? f.id ?? '');
+
+/** Labels at the unit centroid nearest each territory's mean centroid (always inside it). */
+export function renderLabels() {
+  labelsGroup.clearLayers();
+  const acc = {};
+  for (const [u, t] of Object.entries(state.alignment)) {
+    const U = state.units[u];
+    if (!U || U.lat == null) continue;
+    const a = acc[t] || (acc[t] = { lat: 0, lon: 0, n: 0, us: [] });
+    a.lat += U.lat; a.lon += U.lon; a.n++; a.us.push(U);
+  }
+  for (const [t, a] of Object.entries(acc)) {
+    const lat = a.lat / a.n, lon = a.lon / a.n;
+    let best = a.us[0], bd = Infinity;
+    for (const U of a.us) { const d = (U.lat - lat) ** 2 + (U.lon - lon) ** 2; if (d < bd) { bd = d; best = U; } }
+    const tt = state.territories.find(x => x.id === t);
+    L.tooltip({ permanent: true, direction: 'center', className: 'terr-label', interactive: false })
+      .setLatLng([best.lat, best.lon]).setContent(esc(tt && tt.name ? tt.name : t)).addTo(labelsGroup);
+  }
+}
+
+export function fitToUnits() {
+  const pts = Object.values(state.units).filter(u => u.lat != null).map(u => [u.lat, u.lon]);
+  if (pts.length) map.fitBounds(L.latLngBounds(pts), { padding: [10, 10] });
+  else if (unitsGeo && unitsGeo.getBounds().isValid()) map.fitBounds(unitsGeo.getBounds());
+}
+export function zoomToUnits(ids) {
+  const b = L.latLngBounds([]);
+  for (const id of ids) { const l = state.unitLayers[id]; if (l) b.extend(l.getBounds()); else if (state.units[id]) b.extend([state.units[id].lat, state.units[id].lon]); }
+  if (b.isValid()) map.fitBounds(b, { maxZoom: 8, padding: [30, 30] });
+}
+export function zoomToTerritory(t) {
+  zoomToUnits(Object.keys(state.alignment).filter(u => state.alignment[u] === t));
+}
+
+// ---------- info box ----------
+let infoEl = null;
+function addInfoBox() {
+  const Info = L.Control.extend({ onAdd() { infoEl = L.DomUtil.create('div', 'map-info'); infoEl.id = 'map-info'; infoEl.hidden = true; return infoEl; } });
+  new Info({ position: 'bottomleft' }).addTo(map);
+}
+function showInfo(id) {
+  if (!infoEl) return;
+  if (!id) { infoEl.hidden = true; return; }
+  const U = state.units[id] || { id, name: '' };
+  const ms = Object.entries(U.measures || {}).filter(([k]) => state.measures.includes(k)).map(([k, v]) => `${esc(k)} ${fmtNum(v)}`).join(' · ');
+  const ch = state.compare && state.compare.byUnit[id];
+  infoEl.innerHTML = `<b>${esc(U.name || id)}</b> <span class="muted">${esc(id)}</span><br>` +
+    `Territory <b>${esc(state.alignment[id] || '—')}</b>${state.locked[id] ? ' · locked' : ''}` +
+    (ch ? `<br>Changed ${esc(ch.from)} → ${esc(ch.to)}` : '') + (ms ? `<br><span class="muted">${ms}</span>` : '');
+  infoEl.hidden = false;
+}
+
+// ---------- accounts and reps ----------
+let accAbort = null;
+export async function loadAccounts() {
+  if (!map || !map.hasLayer(layers.accounts)) return;
+  const b = map.getBounds();
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(v => Math.max(-180, Math.min(180, v)).toFixed(4)).join(',');
+  if (accAbort) accAbort.abort();
+  accAbort = new AbortController();
+  try {
+    const r = await api.accounts({ bbox, limit: 5000 }, accAbort.signal);
+    const ms = [];
+    for (const a of r.accounts || []) {
+      if (a.lat == null || a.lon == null) continue;
+      const mk = L.circleMarker([a.lat, a.lon], { radius: 4, weight: 1, color: '#fff', fillColor: '#333', fillOpacity: 0.85 });
+      mk.bindPopup(() => `<b>${esc(a.name)}</b><br>${esc(a.city || '')} ${esc(a.region || '')} ${esc(a.postal_code || '')}<br>` +
+        `Unit ${esc(a.unit || '—')} → ${esc(state.alignment[a.unit] || '—')}<br>Revenue ${fmtNum(a.annual_revenue)} · potential ${fmtNum(a.potential)}` +
+        (a.owner ? `<br>Owner ${esc(a.owner)}` : ''));
+      ms.push(mk);
+    }
+    layers.accounts.clearLayers();
+    layers.accounts.addLayers(ms);
+    state.accountsShown = ms.length;
+    state.accountsTotal = r.total;
+  } catch (e) {
+    if (e.name !== 'AbortError') showError(e, 'Loading accounts');
+  }
+}
+
+export function renderReps(reps) {
+  layers.reps.clearLayers();
+  for (const r of reps) {
+    if (r.lat == null || r.lon == null) continue;
+    const icon = L.divIcon({ className: 'rep-icon', html: '<span>⌂</span>', iconSize: [18, 18], iconAnchor: [9, 9] });
+    L.marker([r.lat, r.lon], { icon, title: r.name, keyboard: false })
+      .bindPopup(`<b>${esc(r.name)}</b> <span class="muted">${esc(r.id)}</span><br>${esc(r.city || '')} ${esc(r.region || '')}<br>Capacity ${fmtNum(r.capacity)}`)
+      .addTo(layers.reps);
+  }
+}
+
+// ---------- plan routes ----------
+export function showRoute(day, rep) {
+  layers.route.clearLayers();
+  if (!day) return;
+  if (!map.hasLayer(layers.route)) layers.route.addTo(map);
+  const pts = (day.route || []).filter(p => Array.isArray(p) && p.length >= 2);
+  if (pts.length > 1) L.polyline(pts, { pane: 'route', color: '#c0392b', weight: 3, opacity: 0.9, className: 'plan-route' }).addTo(layers.route);
+  (day.visits || []).forEach((v, i) => {
+    const icon = L.divIcon({ className: 'stop-icon', html: `<span>${i + 1}</span>`, iconSize: [20, 20], iconAnchor: [10, 10] });
+    L.marker([v.lat, v.lon], { icon, title: v.name, keyboard: false })
+      .bindPopup(`<b>${i + 1}. ${esc(v.name)}</b> <span class="muted">${esc(v.account)}</span><br>${esc(v.arrive || '')}–${esc(v.depart || '')}`)
+      .addTo(layers.route);
+  });
+  if (rep && rep.lat != null) L.marker([rep.lat, rep.lon], { icon: L.divIcon({ className: 'rep-icon home', html: '<span>⌂</span>', iconSize: [20, 20], iconAnchor: [10, 10] }), title: rep.name }).addTo(layers.route);
+  const b = L.latLngBounds(pts.length ? pts : (day.visits || []).map(v => [v.lat, v.lon]));
+  if (b.isValid()) map.fitBounds(b, { padding: [40, 40], maxZoom: 10 });
+}
+
+// ---------- lasso ----------
+let suppressClick = false;
+export function setLasso(onOff) {
+  lassoOn = onOff;
+  map.getContainer().classList.toggle('lasso-mode', onOff);
+  const b = document.getElementById('lasso-button');
+  if (b) { b.setAttribute('aria-pressed', String(onOff)); b.classList.toggle('active', onOff); }
+}
+export function isLasso() { return lassoOn; }
+
+function setupLasso() {
+  const c = map.getContainer();
+  let path = null, line = null;
+  c.addEventListener('mousedown', e => {
+    if (e.button !== 0 || !(lassoOn || e.altKey)) return;
+    if (e.target.closest('.leaflet-control')) return;
+    e.preventDefault(); e.stopPropagation();
+    map.dragging.disable();
+    path = [map.mouseEventToLatLng(e)];
+    line = L.polyline(path, { pane: 'route', color: '#111', weight: 1.5, dashArray: '4 4', interactive: false }).addTo(map);
+  }, true);
+  c.addEventListener('mousemove', e => {
+    if (!path) return;
+    path.push(map.mouseEventToLatLng(e));
+    line.setLatLngs(path);
+  }, true);
+  const finish = e => {
+    if (!path) return;
+    const poly = path; path = null;
+    map.removeLayer(line); line = null;
+    map.dragging.enable();
+    suppressClick = true;
+    setTimeout(() => { suppressClick = false; }, 50);
+    if (poly.length < 3) return;
+    const ids = unitsInPolygon(poly.map(p => [p.lng, p.lat]));
+    emit('lasso', ids, e);
+  };
+  c.addEventListener('mouseup', finish, true);
+  window.addEventListener('mouseup', finish);
+}
+
+export function unitsInPolygon(poly) {
+  const out = [];
+  for (const U of Object.values(state.units)) {
+    if (U.lat == null || !(U.id in state.alignment)) continue;
+    if (pointInPolygon(U.lon, U.lat, poly)) out.push(U.id);
+  }
+  return out;
+}
+export function pointInPolygon(x, y, poly) {
+  let inside = false;
+  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+    const [xi, yi] = poly[i], [xj, yj] = poly[j];
+    if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+export { layers, status };

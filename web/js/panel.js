@@ -1,0 +1,104 @@
+// The balance panel: measure picker, summary, one row per territory with
+// totals, deviation bars, travel and contiguity warnings.
+import { state, emit, on, el, esc, fmtNum, fmtPct, colorOf } from './state.js';
+
+const TOL_OK = 0.05, TOL_WARN = 0.15;
+
+export function initPanel() {
+  const body = document.getElementById('balance-body');
+  body.addEventListener('click', e => {
+    const tr = e.target.closest('tr[data-territory]');
+    if (!tr) return;
+    emit('territory-click', tr.dataset.territory, e);
+  });
+  body.addEventListener('dblclick', e => {
+    const tr = e.target.closest('tr[data-territory]');
+    if (tr) emit('territory-zoom', tr.dataset.territory);
+  });
+  on('target-changed', markTarget);
+}
+
+export function renderMeasurePicker() {
+  const box = document.getElementById('measure-picker');
+  box.replaceChildren(...state.measures.map(m => el('label', { class: 'chk' },
+    el('input', { type: 'checkbox', id: 'measure-' + m, value: m, checked: state.balance.includes(m),
+      onchange: () => {
+        const chosen = [...box.querySelectorAll('input:checked')].map(i => i.value);
+        if (!chosen.length) { box.querySelector(`input[value="${CSS.escape(m)}"]`).checked = true; return; }
+        emit('balance-changed', state.measures.filter(x => chosen.includes(x)));
+      } }), ' ' + m)));
+}
+
+function devClass(d) {
+  const a = Math.abs(d);
+  return a <= TOL_OK ? 'ok' : a <= TOL_WARN ? 'warn' : 'bad';
+}
+
+/** Worst (largest |dev|) deviation over the chosen measures, signed. */
+export function worstDev(t) {
+  let best = null;
+  for (const m of state.balance) {
+    const d = t.dev ? t.dev[m] : undefined;
+    if (d === undefined || d === null) continue;
+    if (best === null || Math.abs(d) > Math.abs(best)) best = d;
+  }
+  return best;
+}
+
+export function renderPanel() {
+  const t0 = performance.now();
+  renderSummary();
+  const head = document.getElementById('balance-head');
+  head.replaceChildren(el('tr', {},
+    el('th', { text: 'Territory' }), el('th', { class: 'num', text: 'Units' }),
+    ...state.balance.map(m => el('th', { class: 'num', text: m, title: 'total ' + m })),
+    el('th', { class: 'devh', text: 'Deviation' }), el('th', { class: 'num', text: 'Travel', title: 'travel km (METRICS.md)' }), el('th', { text: '' })));
+  const scale = Math.max(0.2, ...state.territories.flatMap(t => state.balance.map(m => Math.abs(t.dev?.[m] ?? 0))));
+  const rows = state.territories.map(t => {
+    const wd = worstDev(t);
+    const bars = state.balance.map(m => {
+      const d = t.dev?.[m];
+      if (d === undefined || d === null) return null;
+      const w = Math.min(50, Math.abs(d) / scale * 50);
+      return el('div', { class: 'bar-track', title: `${m}: ${fmtPct(d)} (total ${fmtNum(t.totals?.[m])}, target ${fmtNum(t.target?.[m])})` },
+        el('div', { class: 'bar ' + devClass(d), style: `width:${w}%;${d < 0 ? `right:50%` : `left:50%`}` }));
+    });
+    const warn = [];
+    if (t.contiguous === false) warn.push(el('span', { class: 'warn-icon', title: `not contiguous: ${t.components ?? '?'} components` }, '⚠'));
+    if (!t.units) warn.push(el('span', { class: 'warn-icon', title: 'empty territory' }, '∅'));
+    return el('tr', { dataset: { territory: t.id }, class: (t.id === state.target ? 'target ' : '') + (t.contiguous === false ? 'noncontig' : '') },
+      el('td', { class: 'name' }, el('span', { class: 'swatch', style: `background:${colorOf(t.id)}` }), t.name || t.id),
+      el('td', { class: 'num units' + (t.locked_units ? ' has-locks' : ''), title: t.locked_units ? `${t.locked_units} locked unit${t.locked_units === 1 ? '' : 's'}` : null },
+        String(t.units ?? '–')),
+      ...state.balance.map(m => el('td', { class: 'num total', dataset: { measure: m, value: t.totals?.[m] ?? '' } }, fmtNum(t.totals?.[m]))),
+      el('td', { class: 'dev ' + (wd === null ? '' : devClass(wd)), dataset: { value: wd ?? '' } },
+        el('div', { class: 'bars' }, bars), el('span', { class: 'dev-text' }, fmtPct(wd))),
+      el('td', { class: 'num travel' }, t.travel_km == null ? '–' : t.travel_km.toFixed(1)),
+      el('td', { class: 'contig' }, warn));
+  });
+  document.getElementById('balance-body').replaceChildren(...rows);
+  state.lastPanelRenderMs = performance.now() - t0;
+}
+
+function renderSummary() {
+  const s = state.summary || {};
+  const box = document.getElementById('balance-summary');
+  const bal = state.balance.map(m => {
+    const v = s.balance ? s.balance[m] : undefined;
+    return el('span', { class: 'kpi ' + (v == null ? '' : devClass(v)), dataset: { measure: m } },
+      el('small', { text: 'balance ' + m }), el('b', { text: v == null ? '–' : '±' + (v * 100).toFixed(1) + '%' }));
+  });
+  box.replaceChildren(...bal,
+    el('span', { class: 'kpi', id: 'summary-travel' }, el('small', { text: 'travel' }), el('b', { text: s.travel_km == null ? '–' : s.travel_km.toFixed(1) + ' km' })),
+    el('span', { class: 'kpi ' + (s.non_contiguous ? 'bad' : 'ok'), id: 'summary-contiguity' }, el('small', { text: 'non-contiguous' }), el('b', { text: String(s.non_contiguous ?? '–') })),
+    el('span', { class: 'kpi ' + (s.empty ? 'bad' : ''), id: 'summary-empty' }, el('small', { text: 'empty' }), el('b', { text: String(s.empty ?? '–') })),
+    el('span', { class: 'kpi' }, el('small', { text: 'units' }), el('b', { text: String(s.units ?? '–') })));
+  const warn = document.getElementById('contiguity-warnings');
+  const bad = state.territories.filter(t => t.contiguous === false);
+  warn.hidden = !bad.length;
+  warn.innerHTML = bad.length ? '⚠ Not contiguous: ' + bad.map(t => `<b>${esc(t.id)}</b> (${t.components ?? '?'} parts)`).join(', ') : '';
+}
+
+function markTarget() {
+  for (const tr of document.querySelectorAll('#balance-body tr[data-territory]')) tr.classList.toggle('target', tr.dataset.territory === state.target);
+}

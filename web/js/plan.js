@@ -1,0 +1,113 @@
+// A rep's call plan: pick territory + rep, calendar of days, a day's route on the map.
+import { state, on, status, showError, el, fmtNum, fmtPct, today } from './state.js';
+import { api } from './api.js';
+import { showRoute } from './map.js';
+
+export function initPlan() {
+  document.getElementById('plan-form').addEventListener('submit', e => { e.preventDefault(); runPlan().catch(() => {}); });
+  document.getElementById('plan-territory').addEventListener('change', suggestRep);
+  document.getElementById('plan-rep').addEventListener('change', e => { e.target.dataset.touched = '1'; });
+  document.getElementById('plan-calendar').addEventListener('click', e => {
+    const c = e.target.closest('[data-day]');
+    if (c) showDay(c.dataset.day);
+  });
+  document.getElementById('plan-start').value = nextMonday();
+  on('model-loaded', fillTerritories);
+  on('reps', fillReps);
+}
+
+function nextMonday() {
+  const d = new Date(today() + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7 || 7));
+  return d.toISOString().slice(0, 10);
+}
+
+function fillTerritories() {
+  const sel = document.getElementById('plan-territory');
+  const v = sel.value;
+  sel.replaceChildren(...state.territories.map(t => el('option', { value: t.id, text: t.name && t.name !== t.id ? `${t.id} · ${t.name}` : t.id })));
+  if (state.territories.some(t => t.id === v)) sel.value = v;
+  suggestRep();
+}
+function fillReps() {
+  const sel = document.getElementById('plan-rep');
+  sel.replaceChildren(...state.reps.map(r => el('option', { value: r.id, text: `${r.name} (${r.city || r.id})` })));
+  suggestRep();
+}
+/** Default rep: the one whose home is nearest the territory's unit centroids. */
+function suggestRep() {
+  const t = document.getElementById('plan-territory').value;
+  const sel = document.getElementById('plan-rep');
+  if (!t || !state.reps.length || sel.dataset.touched) return;
+  let lat = 0, lon = 0, n = 0;
+  for (const [u, x] of Object.entries(state.alignment)) if (x === t && state.units[u]) { lat += state.units[u].lat; lon += state.units[u].lon; n++; }
+  if (!n) return;
+  lat /= n; lon /= n;
+  let best = null, bd = Infinity;
+  for (const r of state.reps) { if (r.lat == null) continue; const d = (r.lat - lat) ** 2 + ((r.lon - lon) * Math.cos(lat * Math.PI / 180)) ** 2; if (d < bd) { bd = d; best = r; } }
+  if (best) sel.value = best.id;
+}
+
+export async function runPlan(territory, rep, days) {
+  const t = territory || document.getElementById('plan-territory').value;
+  const r = rep || document.getElementById('plan-rep').value;
+  const params = { rep: r, days: days || document.getElementById('plan-days').value || 20,
+    visit_min: document.getElementById('plan-visit-min').value || undefined, start: document.getElementById('plan-start').value || undefined };
+  if (!t) { status('Choose a territory.', 'warn'); return null; }
+  status(`Planning ${t} for ${r || 'rep'} …`, 'busy');
+  let p;
+  try { p = await api.plan(state.model, t, params); }
+  catch (e) { showError(e, 'Plan'); throw e; }
+  state.plan = p;
+  renderPlan(p);
+  status(`Plan for ${p.territory || t}: ${p.days?.length || 0} days, coverage ${fmtPct(p.coverage, false)}${p.overtime_days ? `, ${p.overtime_days} overtime days` : ''}. Click a day to see its route.`, 'ok');
+  return p;
+}
+
+function renderPlan(p) {
+  const days = p.days || [];
+  const visits = days.reduce((s, d) => s + (d.visits?.length || 0), 0);
+  const km = days.reduce((s, d) => s + (+d.km || 0), 0);
+  document.getElementById('plan-summary').replaceChildren(
+    el('span', { class: 'kpi' }, el('small', { text: 'visits' }), el('b', { text: String(visits) })),
+    el('span', { class: 'kpi' }, el('small', { text: 'coverage' }), el('b', { text: fmtPct(p.coverage, false) })),
+    el('span', { class: 'kpi' }, el('small', { text: 'km' }), el('b', { text: fmtNum(Math.round(km)) })),
+    el('span', { class: 'kpi ' + (p.overtime_days ? 'warn' : '') }, el('small', { text: 'overtime days' }), el('b', { text: String(p.overtime_days ?? 0) })));
+  const cal = document.getElementById('plan-calendar');
+  const head = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map(d => el('div', { class: 'cal-head', text: d }));
+  const cells = [];
+  const dow = d => d.date ? (new Date(d.date + 'T00:00:00Z').getUTCDay() + 6) % 7 : null;
+  const hasDates = days.length && days.every(d => d.date);
+  if (hasDates) for (let i = 0; i < dow(days[0]); i++) cells.push(el('div', { class: 'cal-pad' }));
+  let prev = null;
+  for (const d of days) {
+    if (hasDates && prev) {
+      const gap = Math.round((Date.parse(d.date) - Date.parse(prev.date)) / 864e5);
+      for (let i = 1; i < gap; i++) cells.push(el('div', { class: 'cal-pad off' }));
+    }
+    prev = d;
+    const n = d.visits?.length || 0;
+    const over = d.work_min != null && d.work_min > 8 * 60;
+    cells.push(el('button', { type: 'button', class: 'cal-day' + (n ? '' : ' empty') + (over ? ' over' : ''), dataset: { day: String(d.day), visits: String(n) },
+      title: `${d.date || 'day ' + d.day}: ${n} visits, ${fmtNum(d.km)} km, ${d.work_min ?? '–'} min` },
+      el('span', { class: 'date', text: d.date ? d.date.slice(5) : 'Day ' + d.day }),
+      el('b', { class: 'visits', text: String(n) }),
+      el('span', { class: 'km', text: d.km != null ? Math.round(d.km) + ' km' : '' })));
+  }
+  cal.classList.toggle('nodates', !hasDates);
+  cal.replaceChildren(...(hasDates ? head : []), ...cells);
+  document.getElementById('plan-day').replaceChildren();
+}
+
+export function showDay(dayKey) {
+  const p = state.plan;
+  if (!p) return;
+  const d = (p.days || []).find(x => String(x.day) === String(dayKey));
+  if (!d) return;
+  for (const c of document.querySelectorAll('#plan-calendar .cal-day')) c.classList.toggle('active', c.dataset.day === String(dayKey));
+  const rep = state.reps.find(r => r.id === p.rep);
+  showRoute(d, rep);
+  document.getElementById('plan-day').replaceChildren(
+    el('h4', { text: `${d.date || 'Day ' + d.day} — ${d.visits?.length || 0} visits, ${fmtNum(d.km)} km, ${d.work_min ?? '–'} min` }),
+    el('ol', { class: 'stops' }, ...(d.visits || []).map(v => el('li', {}, el('span', { class: 'muted', text: `${v.arrive || ''}–${v.depart || ''} ` }), v.name || v.account))));
+}

@@ -1,0 +1,124 @@
+// Shared application state, a tiny event bus, the status bar and formatting.
+
+export const state = {
+  config: null,
+  measures: [],          // every measure the server knows
+  balance: [],           // measures chosen in the balance panel
+  models: [],            // model objects from GET /models
+  defaultModel: null,
+  model: null,           // name of the model shown
+  modelInfo: null,       // its model object
+  revision: null,
+  territories: [],       // territory metrics (GET …/territories or merged moves)
+  summary: null,
+  terrIds: [],
+  colors: {},            // territory id → colour
+  alignment: {},         // unit id → territory id
+  locked: {},            // unit id → true
+  units: {},             // unit id → {id, name, lat, lon, measures}
+  selection: [],         // selected unit ids
+  target: '',            // territory units are moved to ('' = select mode)
+  undo: [],              // batches of {unit, from, to}
+  redo: [],
+  compare: null,         // last compare answer while the compare colouring is on
+  reps: [],
+  plan: null,
+  job: null,
+  lastError: null,
+  loaded: false,
+};
+// Leaflet layers are not serialisable: keep them off the enumerable state.
+Object.defineProperty(state, 'unitLayers', { value: {}, writable: true, enumerable: false });
+
+const listeners = {};
+export function on(ev, fn) { (listeners[ev] = listeners[ev] || []).push(fn); }
+export function emit(ev, ...args) { for (const fn of listeners[ev] || []) fn(...args); }
+
+export function territoryById(id) { return state.territories.find(t => t.id === id) || null; }
+
+export function isEditable() { return !state.modelInfo || state.modelInfo.state === 'planning'; }
+
+// ---- status bar ----
+let statusTimer = null;
+export function status(msg, level = 'info') {
+  const el = document.getElementById('status');
+  if (!el) return;
+  clearTimeout(statusTimer);
+  el.textContent = msg;
+  el.dataset.level = level;
+  el.className = 'status-' + level;
+  if (level === 'error') state.lastError = msg;
+  if (level === 'busy') return;
+  if (level === 'info' || level === 'ok') statusTimer = setTimeout(() => { if (el.textContent === msg) { el.textContent = 'Ready'; el.dataset.level = 'idle'; el.className = 'status-idle'; } }, 8000);
+}
+export function showError(e, what) {
+  if (e && e.name === 'AbortError') return;
+  const code = e && e.code ? ` [${e.code}]` : '';
+  status(`${what ? what + ': ' : ''}${e && e.message ? e.message : e}${code}`, 'error');
+}
+
+// ---- formatting ----
+export function fmtNum(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  const a = Math.abs(v);
+  if (a >= 1e9) return (v / 1e9).toFixed(2) + 'B';
+  if (a >= 1e6) return (v / 1e6).toFixed(2) + 'M';
+  if (a >= 1e4) return (v / 1e3).toFixed(1) + 'k';
+  if (Number.isInteger(v)) return String(v);
+  return v.toFixed(a < 10 ? 2 : 1);
+}
+export function fmtPct(v, signed = true) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  const s = (v * 100).toFixed(1) + '%';
+  return signed && v > 0 ? '+' + s : s;
+}
+export function esc(s) {
+  return String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+export function el(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k);
+  return e;
+}
+
+// ---- colours ----
+export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2',
+  '#edc948', '#ff9da7', '#9c755f', '#86bcb6', '#d37295', '#a0cbe8'];
+export function colorOf(tid) {
+  if (state.colors[tid]) return state.colors[tid];
+  let h = 0;
+  for (const c of String(tid)) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return PALETTE[h % PALETTE.length];
+}
+/** Greedy colouring of territories over an adjacency {t: Set(t)} so neighbours differ. */
+export function assignColors(terrIds, adj) {
+  const colors = {};
+  const order = [...terrIds].sort((a, b) => (adj[b]?.size || 0) - (adj[a]?.size || 0) || (a < b ? -1 : 1));
+  const used = new Array(PALETTE.length).fill(0);
+  for (const t of order) {
+    const taken = new Set([...(adj[t] || [])].map(n => colors[n]).filter(Boolean));
+    let best = -1;
+    for (let i = 0; i < PALETTE.length; i++) {
+      if (taken.has(PALETTE[i])) continue;
+      if (best < 0 || used[i] < used[best]) best = i;
+    }
+    if (best < 0) best = terrIds.indexOf(t) % PALETTE.length;
+    used[best]++;
+    colors[t] = PALETTE[best];
+  }
+  return colors;
+}
+
+export function debounce(fn, ms) {
+  let t = null;
+  return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); };
+}
+export const today = () => new Date().toISOString().slice(0, 10);
