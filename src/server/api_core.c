@@ -52,6 +52,20 @@ static int add_model(void *ud, const regio_model_info *m)
     return 0;
 }
 
+void srv_model_add_counts(srv_app *app, json_t *mj)
+{
+    srv_response tmp = {0};
+    regio__buf_init(&tmp.body, 0);
+    srv_workspace *w = srv_workspace_get(app, json_string_value(json_object_get(mj, "name")), &tmp);
+    srv_response_clear(&tmp);
+    long aligned = 0;
+    if (w)
+        for (size_t i = 0; i < app->units->in.n; i++)
+            aligned += w->labels[i] >= 0;
+    json_object_set_new(mj, "territories", w ? json_integer(w->k) : json_null());
+    json_object_set_new(mj, "units_aligned", w ? json_integer(aligned) : json_null());
+}
+
 SRV_HANDLER(api_models_list)
 {
     (void)rq;
@@ -59,6 +73,8 @@ SRV_HANDLER(api_models_list)
     json_t *arr = json_array();
     regio_error err;
     regio_err rc = regio_store_model_list(app->store, add_model, arr, &err);
+    for (size_t i = 0; !rc && i < json_array_size(arr); i++)
+        srv_model_add_counts(app, json_array_get(arr, i));
     char *dflt = rc ? NULL : srv_default_model(app);
     pthread_mutex_unlock(&app->mu);
     if (rc) {
@@ -79,13 +95,15 @@ SRV_HANDLER(api_model_get)
     memset(&m, 0, sizeof m);
     regio_error err;
     regio_err rc = regio_store_model_find(app->store, rq->params[0], &m, &err);
+    json_t *v = rc ? NULL : srv_model_json(&m);
+    if (v)
+        srv_model_add_counts(app, v);
     pthread_mutex_unlock(&app->mu);
-    if (rc) {
-        srv_reply_regio_error(rs, rc, &err);
-        return;
-    }
-    srv_reply_json(rs, 200, srv_model_json(&m));
     regio_model_info_clear(&m);
+    if (rc)
+        srv_reply_regio_error(rs, rc, &err);
+    else
+        srv_reply_json(rs, 200, v);
 }
 
 /* ---- territories ------------------------------------------------------------- */

@@ -178,14 +178,13 @@ SRV_HANDLER(api_unit_get)
     srv_reply_json(rs, 200, v);
 }
 
-/* Unit boundaries as one FeatureCollection (built once, then cached). */
-static srv_blob *units_geojson(srv_app *app, const regio_design_problem *p, srv_response *rs)
+/* Each unit's simplified boundary as GeoJSON text (built once). */
+static char **unit_geometries(srv_app *app, const regio_design_problem *p, srv_response *rs)
 {
-    if (app->units_geojson)
-        return app->units_geojson;
+    if (app->unit_geo)
+        return app->unit_geo;
     size_t n = p->in.n;
     int *ident = regio_malloc((n ? n : 1) * sizeof *ident);
-    char **geo = NULL;
     regio_error err;
     regio_error_clear(&err);
     if (!ident) {
@@ -195,51 +194,67 @@ static srv_blob *units_geojson(srv_app *app, const regio_design_problem *p, srv_
     for (size_t i = 0; i < n; i++)
         ident[i] = (int)i;
     regio_err rc = regio_geo_outline_many(p->loaded.units, ident, (int)n, UNIT_SIMPLIFY_DEG,
-                                          REGIO_OUTLINE_GEOJSON, &geo, &err);
+                                          REGIO_OUTLINE_GEOJSON, &app->unit_geo, &err);
     regio_free(ident);
     if (rc) {
+        app->unit_geo = NULL;
         srv_reply_regio_error(rs, rc, &err);
         return NULL;
     }
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    rc = regio__buf_puts(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
-    for (size_t i = 0; i < n && !rc; i++) {
+    return app->unit_geo;
+}
+
+/* The unit boundaries in pg's bbox (by centroid) as a FeatureCollection. */
+static regio_err units_collection(const regio_design_problem *p, char **geo, const page *pg,
+                                  regio__buf *b)
+{
+    regio_err rc = regio__buf_puts(b, "{\"type\":\"FeatureCollection\",\"features\":[");
+    int first = 1;
+    for (size_t i = 0; i < p->in.n && !rc; i++) {
         const regio_unit *u = &p->loaded.units->units[i];
-        regio__buf_printf(&b, "%s{\"type\":\"Feature\",\"id\":", i ? "," : "");
-        regio__buf_json_str(&b, u->id);
-        regio__buf_puts(&b, ",\"properties\":{\"id\":");
-        regio__buf_json_str(&b, u->id);
-        regio__buf_puts(&b, ",\"name\":");
+        if (!in_bbox(pg, u->lat, u->lon))
+            continue;
+        regio__buf_printf(b, "%s{\"type\":\"Feature\",\"id\":", first ? "" : ",");
+        first = 0;
+        regio__buf_json_str(b, u->id);
+        regio__buf_puts(b, ",\"properties\":{\"id\":");
+        regio__buf_json_str(b, u->id);
+        regio__buf_puts(b, ",\"name\":");
         if (u->name)
-            regio__buf_json_str(&b, u->name);
+            regio__buf_json_str(b, u->name);
         else
-            regio__buf_puts(&b, "null");
-        regio__buf_printf(&b, ",\"lat\":%.6f,\"lon\":%.6f},\"geometry\":", u->lat, u->lon);
-        rc = regio__buf_puts(&b, geo[i] ? geo[i] : "null");
-        rc = rc ? rc : regio__buf_putc(&b, '}');
+            regio__buf_puts(b, "null");
+        regio__buf_printf(b, ",\"lat\":%.6f,\"lon\":%.6f},\"geometry\":", u->lat, u->lon);
+        rc = regio__buf_puts(b, geo[i] ? geo[i] : "null");
+        rc = rc ? rc : regio__buf_putc(b, '}');
     }
-    for (size_t i = 0; i < n; i++)
-        regio_free(geo[i]);
-    regio_free(geo);
-    if (!rc)
-        rc = regio__buf_puts(&b, "]}");
-    if (rc || !(app->units_geojson = srv_blob_from_buf(&b))) {
-        regio__buf_free(&b);
-        srv_reply_error(rs, 500, "internal", "out of memory building the unit GeoJSON");
-        return NULL;
-    }
-    return app->units_geojson;
+    return rc ? rc : regio__buf_puts(b, "]}");
 }
 
 SRV_HANDLER(api_units_geojson)
 {
-    (void)rq;
+    page pg;
+    if (!parse_page(rq, &pg, rs))
+        return;
     pthread_mutex_lock(&app->mu);
     const regio_design_problem *p = srv_units(app, rs);
-    srv_blob *b = p ? units_geojson(app, p, rs) : NULL;
-    if (b)
-        srv_reply_blob(rs, 200, "application/geo+json", b);
+    char **geo = p ? unit_geometries(app, p, rs) : NULL;
+    if (geo && (pg.has_bbox || !app->units_geojson)) {
+        regio__buf b;
+        regio__buf_init(&b, 0);
+        srv_blob *blob = NULL;
+        if (units_collection(p, geo, &pg, &b) || !(blob = srv_blob_from_buf(&b))) {
+            regio__buf_free(&b);
+            srv_reply_error(rs, 500, "internal", "out of memory building the unit GeoJSON");
+        } else if (pg.has_bbox) {
+            srv_reply_blob(rs, 200, "application/geo+json", blob);
+            srv_blob_unref(blob);
+        } else {
+            app->units_geojson = blob; /* the whole set: kept for the next request */
+        }
+    }
+    if (geo && !pg.has_bbox && app->units_geojson)
+        srv_reply_blob(rs, 200, "application/geo+json", app->units_geojson);
     pthread_mutex_unlock(&app->mu);
 }
 

@@ -119,7 +119,9 @@ static void reply_model(srv_app *app, const char *name, const char *also, int st
         srv_reply_regio_error(rs, rc, &err);
         return;
     }
-    srv_reply_json(rs, status, srv_model_json(&m));
+    json_t *v = srv_model_json(&m);
+    srv_model_add_counts(app, v);
+    srv_reply_json(rs, status, v);
     if (status == 201) {
         regio__buf loc;
         regio__buf_init(&loc, 0);

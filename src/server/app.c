@@ -88,6 +88,8 @@ void srv_app_close(srv_app *app)
         app->ws = n;
     }
     srv_blob_unref(app->units_geojson);
+    if (app->unit_geo)
+        regio_geo_outlines_free(app->unit_geo, (int)app->units->in.n);
     regio_free(app->default_name);
     regio_design_problem_destroy(app->units);
     regio_store_close(app->store);

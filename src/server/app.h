@@ -64,6 +64,7 @@ struct srv_app {
     regio_design_problem *units; /* units, measures, adjacency (loaded once) */
     int default_measure;         /* balance/travel measure: "accounts" or the first */
     srv_blob *units_geojson;     /* cached unit boundaries, or NULL */
+    char **unit_geo;             /* n simplified unit boundaries (GeoJSON), or NULL */
     srv_workspace *ws;
     srv_jobs *jobs;
     char *default_name;          /* the default model ... */

@@ -294,11 +294,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_YES;
     }
     if (*upload_size) {
+        /* Past the cap the rest is read and dropped; the 413 goes out
+         * once the body has ended (MHD cannot answer mid-body). */
         if (!st->too_large && regio__buf_append(&st->body, upload_data, *upload_size))
             st->too_large = 1;
         *upload_size = 0;
-        if (!st->too_large)
-            return MHD_YES;
+        return MHD_YES;
     }
 
     srv_response rs = {0};

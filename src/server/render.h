@@ -10,6 +10,10 @@
 /* A model as the API shows it; caller owns the result. */
 json_t *srv_model_json(const regio_model_info *m);
 
+/* With app->mu held: adds "territories" and "units_aligned" to a model
+ * object made by srv_model_json (null when the store holds no units). */
+void srv_model_add_counts(srv_app *app, json_t *mj);
+
 /* Territory t of w: id, name, parent, units, locked_units, totals, target,
  * dev, travel_km, contiguous, components; caller owns the result. */
 json_t *srv_territory_json(const srv_app *app, const srv_workspace *w, int t);
