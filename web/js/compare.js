@@ -23,7 +23,8 @@ function fillSelects(reset) {
   const names = state.models.map(m => m.name);
   const parent = state.modelInfo && state.modelInfo.parent;
   const active = (state.models.find(m => m.state === 'active') || {}).name;
-  const defA = [parent, active].find(n => n && names.includes(n) && n !== state.model) || names.find(n => n !== state.model) || state.model;
+  const hint = state.compareHint && state.compareHint.b === state.model ? state.compareHint.a : null;
+  const defA = [hint, parent, active].find(n => n && names.includes(n) && n !== state.model) || names.find(n => n !== state.model) || state.model;
   a.value = !reset && names.includes(va) ? va : defA || '';
   b.value = !reset && names.includes(vb) ? vb : state.model || '';
 }
@@ -42,6 +43,7 @@ export async function runCompare(aName, bName) {
   restyleUnits();
   document.getElementById('compare-clear').disabled = false;
   document.getElementById('map').classList.add('compare-mode');
+  if (r.changes && r.changes.length) zoomToUnits(r.changes.map(c => c.unit));
   status(`Compare ${r.a} → ${r.b}: ${r.moved_units} units changed (${fmtPct(r.moved_share, false)}). Changed units are outlined red on the map${b !== state.model ? ' (map shows ' + state.model + ')' : ''}.`, 'ok');
   return r;
 }

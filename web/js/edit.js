@@ -2,7 +2,7 @@
 // model revision, undo/redo as inverse moves, locks.
 import { state, emit, on, status, showError, el, isEditable } from './state.js';
 import { api } from './api.js';
-import { restyleUnits, renderLabels, setLasso, isLasso } from './map.js';
+import { restyleUnits, renderLabels, setLasso, isLasso, zoomToUnits } from './map.js';
 import { renderPanel } from './panel.js';
 import { reloadState, scheduleRefresh } from './model.js';
 
@@ -34,6 +34,13 @@ export function initEdit() {
     else select(ids);
   });
   on('territory-click', t => setTarget(t === state.target ? '' : t));
+  document.getElementById('unit-search-form').addEventListener('submit', e => { e.preventDefault(); searchUnits().catch(() => {}); });
+  document.getElementById('unit-search-results').addEventListener('click', e => {
+    const li = e.target.closest('[data-unit]');
+    if (!li) return;
+    select([li.dataset.unit]);
+    zoomToUnits([li.dataset.unit]);
+  });
   document.addEventListener('keydown', e => {
     if (e.target.closest('input, select, textarea')) return;
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') { e.preventDefault(); (e.shiftKey ? redo() : undo()).catch(() => {}); }
@@ -100,7 +107,7 @@ function describe(batch) {
 
 /** Moves units to one territory (window.regio.moveUnits). Resolves with the API answer. */
 export function moveUnits(unitIds, territory) {
-  const ids = [...new Set(unitIds || [])];
+  const ids = [...new Set(typeof unitIds === 'string' ? [unitIds] : unitIds || [])];
   return applyMoves(ids.map(u => ({ unit: u, to: territory })), 'record');
 }
 
@@ -127,6 +134,8 @@ async function doMoves(moves, kind) {
   if (!real.length) {
     status('Nothing to move: the units are already in ' + [...new Set(moves.map(m => m.to))].join(', ') + '.', 'info');
     if (kind === 'record') select(moves.map(m => m.unit));
+    else if (kind === 'undo') { state.redo.push(state.undo.pop()); updateButtons(); }
+    else if (kind === 'redo') { state.undo.push(state.redo.pop()); updateButtons(); }
     return { revision: state.revision, moved: [], territories: [], summary: state.summary };
   }
   const model = state.model;
@@ -203,21 +212,24 @@ let labelTimer = null;
 function labelsSoon() { clearTimeout(labelTimer); labelTimer = setTimeout(renderLabels, 120); }
 
 async function handleEditError(e, what) {
+  e.shown = true;
   if (e.code === 'stale_revision') {
     const cur = e.body && e.body.revision;
     try { await reloadState(); } catch (e2) { showError(e2, 'Reloading'); return; }
     state.undo = []; state.redo = [];
     updateButtons();
-    status(`${what} refused: the model was changed elsewhere (now revision ${cur ?? state.revision}). The map and panel were reloaded; please redo your edit.`, 'error');
+    status(`${what} refused: the model was changed elsewhere (now revision ${cur ?? state.revision}). The map and panel were reloaded; please redo your edit. [stale_revision]`, 'error');
+    document.getElementById('status').dataset.code = e.code;
   } else if (e.code === 'not_editable') {
     status(`${what} refused: ${e.message} [not_editable]`, 'error');
+    document.getElementById('status').dataset.code = e.code;
   } else showError(e, what);
 }
 
 /** Locks or unlocks units (window.regio.lockUnits). */
 export function lockUnits(ids, locked) {
   const run = busy.then(async () => {
-    ids = [...new Set(ids || [])];
+    ids = [...new Set(typeof ids === 'string' ? [ids] : ids || [])];
     if (!ids.length) { status('Select units first (click, Shift+click or lasso with no target).', 'warn'); return null; }
     let r;
     try { r = await api.locks(state.model, state.revision, ids, locked); }
@@ -233,6 +245,18 @@ export function lockUnits(ids, locked) {
   });
   busy = run.catch(() => {});
   return run;
+}
+
+async function searchUnits() {
+  const q = document.getElementById('unit-search').value.trim();
+  const box = document.getElementById('unit-search-results');
+  if (!q) { box.replaceChildren(); return; }
+  let r;
+  try { r = await api.units({ q, limit: 20 }); } catch (e) { showError(e, 'Unit search'); throw e; }
+  const us = r.units || [];
+  box.replaceChildren(...(us.length ? us.map(u => el('li', { dataset: { unit: u.id }, title: 'select and zoom' },
+    el('b', { text: u.name || u.id }), ` ${u.id} · ${state.alignment[u.id] || '—'}`)) : [el('li', { class: 'muted', text: 'No unit matches.' })]),
+    ...(r.total > us.length ? [el('li', { class: 'muted', text: `… ${r.total - us.length} more` })] : []));
 }
 
 export function resetEdits() {

@@ -4,6 +4,7 @@ import { state, status, showError, el, on } from './state.js';
 import { api } from './api.js';
 
 let poll = null;
+const jobBase = {};
 let switchTo = null;
 
 export function initJobs(onDone) {
@@ -24,6 +25,7 @@ export function initJobs(onDone) {
 function syncKind() {
   const realign = document.getElementById('job-kind').value === 'realign';
   document.getElementById('job-max-moved-row').hidden = !realign;
+  document.getElementById('job-k-row').hidden = realign;
 }
 
 export function renderBalanceChoices() {
@@ -42,7 +44,7 @@ export async function startJob() {
   const kind = document.getElementById('job-kind').value;
   const body = {
     kind, model: state.model,
-    k: num('job-k'),
+    k: kind === 'design' ? num('job-k') : undefined,
     balance: [...document.querySelectorAll('#job-balance input:checked')].map(i => i.value),
     tolerance: num('job-tolerance'), seed: num('job-seed'), time_limit: num('job-time'),
   };
@@ -54,7 +56,8 @@ export async function startJob() {
   let j;
   try { j = await api.startJob(body); }
   catch (e) { showError(e, `Starting ${kind}`); throw e; }
-  state.job = { ...j, kind, progress: 0 };
+  state.job = { ...j, kind, progress: 0, base: state.model };
+  jobBase[j.id] = state.model;
   renderJob();
   status(`${kind} job ${j.id} queued.`, 'busy');
   clearInterval(poll);
@@ -74,6 +77,7 @@ async function pollJob(id) {
   if (j.state === 'done') {
     const model = j.result && j.result.model;
     status(`${j.kind || 'Job'} ${id} done${model ? ': switching to ' + model : ''}.`, 'ok');
+    if (model) state.compareHint = { a: jobBase[id] || j.model, b: model };
     if (model && switchTo) {
       try { await switchTo(model, true); status(`${j.kind || 'Job'} ${id} done: showing ${model}.`, 'ok'); }
       catch (e) { showError(e, 'Opening ' + model); }
@@ -103,5 +107,8 @@ function renderJob() {
   document.getElementById('job-state').textContent = j.id ? `Job ${j.id}: ${j.state}${j.phase ? ' · ' + j.phase : ''} · ${Math.round((j.state === 'done' ? 1 : j.progress || 0) * 100)}%${j.message ? ' — ' + j.message : ''}` : '';
   const res = document.getElementById('job-result');
   const s = j.result && j.result.summary;
-  res.textContent = j.result ? `Result: ${j.result.model}` + (s ? ` · balance ${Object.entries(s.balance || {}).map(([k, v]) => `${k} ±${(v * 100).toFixed(1)}%`).join(', ')} · travel ${s.travel_km?.toFixed?.(1) ?? '–'} km · non-contiguous ${s.non_contiguous ?? '–'}` : '') : '';
+  res.textContent = j.result ? `Result: ${j.result.model}` + (s ? ` · balance ${Object.entries(s.balance || {}).map(([k, v]) => `${k} ±${(v * 100).toFixed(1)}%`).join(', ')} · travel ${s.travel_km?.toFixed?.(1) ?? '–'} km · non-contiguous ${s.non_contiguous ?? '–'}` +
+    (s.moved_units != null ? ` · moved ${s.moved_units} units (${((s.moved_share || 0) * 100).toFixed(1)}%)` : '') + (s.stopped_by_time ? ' · stopped by the time limit' : '') : '') : '';
+  const diags = (j.result && j.result.diagnostics) || [];
+  document.getElementById('job-diagnostics').replaceChildren(...diags.slice(0, 50).map(d => el('li', { text: typeof d === 'string' ? d : (d.message || d.text || JSON.stringify(d)) })));
 }

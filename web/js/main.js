@@ -10,7 +10,8 @@ import { initJobs, startJob, cancelJob } from './jobs.js';
 import { initCompare, runCompare, clearCompare } from './compare.js';
 import { initPlan, runPlan, showDay } from './plan.js';
 
-window.addEventListener('unhandledrejection', e => { showError(e.reason, 'Unexpected error'); e.preventDefault(); });
+// Errors already shown in the status bar are not reported twice.
+window.addEventListener('unhandledrejection', e => { if (!(e.reason && e.reason.shown)) showError(e.reason, 'Unexpected error'); e.preventDefault(); });
 window.addEventListener('error', e => { if (e.message) status('Script error: ' + e.message, 'error'); });
 
 /* The panel's tabs are a sticky navigation over stacked sections: every
@@ -144,9 +145,8 @@ async function boot() {
   renderMeasurePicker();
   emit('measures', state.measures);
 
-  api.reps().then(r => { state.reps = r.reps || []; renderReps(state.reps); emit('reps', state.reps); }).catch(e => showError(e, 'Reps'));
-  loadAccounts();
-  await base;
+  const reps = api.reps().then(r => { state.reps = r.reps || []; renderReps(state.reps); emit('reps', state.reps); }).catch(e => showError(e, 'Reps'));
+  await Promise.all([base, reps, loadAccounts()]);
   mark('base');
   state.loaded = true;
   document.body.dataset.ready = 'true';

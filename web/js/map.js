@@ -24,7 +24,9 @@ export function initMap() {
   layers.units = L.layerGroup();
   layers.terr = L.layerGroup();
   labelsGroup = L.layerGroup();
-  layers.accounts = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+  // Chunks of at most 40 ms, so a move answer never waits long behind account clustering.
+  layers.accounts = L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 40, chunkDelay: 10, showCoverageOnHover: false, maxClusterRadius: 50,
+    chunkProgress: (done, total) => { if (done >= total && accountsDone) { accountsDone(); accountsDone = null; } } });
   layers.reps = L.layerGroup();
   layers.route = L.layerGroup();
   for (const k of ['units', 'terr', 'accounts', 'reps', 'route']) layers[k].addTo(map);
@@ -54,14 +56,15 @@ export async function loadBasemap(tileUrl) {
     ...common, style: { color: '#9a958c', weight: 0.8, fill: false },
   }).addTo(layers.base);
   if (tileUrl) {
-    const tiles = L.tileLayer(tileUrl, { maxZoom: 19, attribution: 'Tiles: configured server' });
-    layers.control.addBaseLayer(tiles, 'Online tiles');
-    layers.control.addBaseLayer(layers.base, 'Offline base');
+    // Tiles on top of the offline base, which stays below as the fallback when offline.
+    map.getPane('base').style.zIndex = 150;
+    const tiles = L.tileLayer(tileUrl, { maxZoom: 19, attribution: 'Tiles: configured server', className: 'online-tiles' });
+    layers.control.addOverlay(tiles, 'Online tiles');
     tiles.addTo(map);
-  } else {
-    layers.control.addOverlay(layers.base, 'Offline base');
-    layers.base.addTo(map);
+    layers.tiles = tiles;
   }
+  layers.control.addOverlay(layers.base, 'Offline base');
+  layers.base.addTo(map);
 }
 
 // ---------- units ----------
@@ -76,7 +79,7 @@ function unitStyle(id) {
     else Object.assign(s, { fillColor: '#d9d6cf', fillOpacity: 0.45 });
   }
   if (locked) Object.assign(s, { color: '#333', weight: 1.2, dashArray: '2 3' });
-  if (sel) Object.assign(s, { color: '#111', weight: 2.2, dashArray: null, fillOpacity: Math.min(0.85, s.fillOpacity + 0.2) });
+  if (sel) Object.assign(s, { color: '#111', weight: 1.8, dashArray: null, fillOpacity: Math.min(0.85, s.fillOpacity + 0.2) });
   return s;
 }
 let selSet = new Set();
@@ -86,7 +89,10 @@ export function renderUnits(geojson) {
   unitsRaw = geojson;
   layers.units.clearLayers();
   state.unitLayers = {};
-  const renderer = L.svg({ pane: 'units', padding: 0.3 });
+  // SVG keeps one <path data-unit> per unit; beyond a few thousand units canvas is much faster.
+  const many = (geojson.features || []).length > 8000;
+  const renderer = many ? L.canvas({ pane: 'units', padding: 0.3, tolerance: 1 }) : L.svg({ pane: 'units', padding: 0.3 });
+  state.unitRenderer = many ? 'canvas' : 'svg';
   unitsGeo = L.geoJSON(geojson, {
     renderer,
     style: f => unitStyle(String(f.properties.id)),
@@ -246,6 +252,8 @@ function showInfo(id) {
 
 // ---------- accounts and reps ----------
 let accAbort = null;
+let accountsDone = null;
+/** Loads the accounts in view; resolves once they are clustered on the map. */
 export async function loadAccounts() {
   if (!map || !map.hasLayer(layers.accounts)) return;
   const b = map.getBounds();
@@ -264,7 +272,10 @@ export async function loadAccounts() {
       ms.push(mk);
     }
     layers.accounts.clearLayers();
+    const clustered = new Promise(res => { accountsDone = res; });
     layers.accounts.addLayers(ms);
+    if (!ms.length && accountsDone) { accountsDone(); accountsDone = null; }
+    await Promise.race([clustered, new Promise(res => setTimeout(res, 5000))]);
     state.accountsShown = ms.length;
     state.accountsTotal = r.total;
   } catch (e) {
@@ -332,9 +343,9 @@ function setupLasso() {
     const poly = path; path = null;
     map.removeLayer(line); line = null;
     map.dragging.enable();
+    if (poly.length < 3) return;          // a plain click: let the unit's click handler have it
     suppressClick = true;
     setTimeout(() => { suppressClick = false; }, 50);
-    if (poly.length < 3) return;
     const ids = unitsInPolygon(poly.map(p => [p.lng, p.lat]));
     emit('lasso', ids, e);
   };

@@ -41,7 +41,11 @@ export function fetchModel(name) {
 
 /** Loads and renders everything of one model. `beforeRender(geo)` may draw the units first. */
 export async function loadModel(name, pre, beforeRender) {
-  if (!name) { status('No territory model yet: import data and run a design (regio design) or create a model.', 'warn'); return; }
+  if (!name) {
+    const prev = state.lastError ? ` (${state.lastError})` : '';
+    status('No territory model yet: import data and run a design (regio design) or create a model.' + prev, state.lastError ? 'error' : 'warn');
+    return;
+  }
   status(`Loading ${name} …`, 'busy');
   const f = pre && pre.name === name ? pre : fetchModel(name);
   const [info, al, terr] = await f.data;
@@ -131,7 +135,7 @@ export function renderModelInfo() {
 
 export function initModelActions(onSwitch) {
   const sel = document.getElementById('model-select');
-  sel.addEventListener('change', () => onSwitch(sel.value));
+  sel.addEventListener('change', () => { onSwitch(sel.value).catch(() => {}); });
   const form = document.getElementById('model-form');
   const input = document.getElementById('model-form-input');
   const label = document.getElementById('model-form-label');

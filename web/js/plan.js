@@ -66,13 +66,23 @@ export async function runPlan(territory, rep, days) {
 
 function renderPlan(p) {
   const days = p.days || [];
-  const visits = days.reduce((s, d) => s + (d.visits?.length || 0), 0);
-  const km = days.reduce((s, d) => s + (+d.km || 0), 0);
+  const visits = p.visits_scheduled ?? days.reduce((s, d) => s + (d.visits?.length || 0), 0);
+  const km = p.travel_km ?? days.reduce((s, d) => s + (+d.km || 0), 0);
   document.getElementById('plan-summary').replaceChildren(
-    el('span', { class: 'kpi' }, el('small', { text: 'visits' }), el('b', { text: String(visits) })),
+    el('span', { class: 'kpi', id: 'plan-visits' }, el('small', { text: 'visits' }), el('b', { text: p.visits_required != null ? `${visits} / ${p.visits_required}` : String(visits) })),
     el('span', { class: 'kpi' }, el('small', { text: 'coverage' }), el('b', { text: fmtPct(p.coverage, false) })),
     el('span', { class: 'kpi' }, el('small', { text: 'km' }), el('b', { text: fmtNum(Math.round(km)) })),
+    p.workload_h != null ? el('span', { class: 'kpi' }, el('small', { text: 'workload' }), el('b', { text: p.workload_h.toFixed(1) + ' h' })) : null,
     el('span', { class: 'kpi ' + (p.overtime_days ? 'warn' : '') }, el('small', { text: 'overtime days' }), el('b', { text: String(p.overtime_days ?? 0) })));
+  const un = p.unplaced || [];
+  const ub = document.getElementById('plan-unplaced');
+  ub.hidden = !un.length;
+  if (un.length) {
+    const why = {};
+    for (const u of un) { const k = u.text || u.reason || 'unplaced'; why[k] = (why[k] || 0) + 1; }
+    ub.replaceChildren(el('b', { text: `${un.length} visit${un.length === 1 ? '' : 's'} could not be placed` }),
+      el('ul', {}, ...Object.entries(why).map(([k, n]) => el('li', { text: `${n} × ${k}` }))));
+  }
   const cal = document.getElementById('plan-calendar');
   const head = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map(d => el('div', { class: 'cal-head', text: d }));
   const cells = [];
@@ -87,9 +97,9 @@ function renderPlan(p) {
     }
     prev = d;
     const n = d.visits?.length || 0;
-    const over = d.work_min != null && d.work_min > 8 * 60;
-    cells.push(el('button', { type: 'button', class: 'cal-day' + (n ? '' : ' empty') + (over ? ' over' : ''), dataset: { day: String(d.day), visits: String(n) },
-      title: `${d.date || 'day ' + d.day}: ${n} visits, ${fmtNum(d.km)} km, ${d.work_min ?? '–'} min` },
+    const over = d.overtime_min != null ? d.overtime_min > 0 : d.work_min != null && d.work_min > 8 * 60;
+    cells.push(el('button', { type: 'button', class: 'cal-day' + (n ? '' : ' empty') + (over ? ' over' : '') + (d.off ? ' off' : ''), dataset: { day: String(d.day), visits: String(n) },
+      title: `${d.date || 'day ' + d.day}: ${n} visits, ${fmtNum(d.km)} km, ${d.work_min != null ? Math.round(d.work_min) : '–'} min${d.off ? ' (day off)' : ''}` },
       el('span', { class: 'date', text: d.date ? d.date.slice(5) : 'Day ' + d.day }),
       el('b', { class: 'visits', text: String(n) }),
       el('span', { class: 'km', text: d.km != null ? Math.round(d.km) + ' km' : '' })));
@@ -105,9 +115,10 @@ export function showDay(dayKey) {
   const d = (p.days || []).find(x => String(x.day) === String(dayKey));
   if (!d) return;
   for (const c of document.querySelectorAll('#plan-calendar .cal-day')) c.classList.toggle('active', c.dataset.day === String(dayKey));
-  const rep = state.reps.find(r => r.id === p.rep);
+  const r0 = state.reps.find(r => r.id === p.rep);
+  const rep = Array.isArray(p.home) && p.home.length >= 2 ? { ...(r0 || {}), name: p.rep_name || r0?.name || p.rep, lat: p.home[0], lon: p.home[1] } : r0;
   showRoute(d, rep);
   document.getElementById('plan-day').replaceChildren(
-    el('h4', { text: `${d.date || 'Day ' + d.day} — ${d.visits?.length || 0} visits, ${fmtNum(d.km)} km, ${d.work_min ?? '–'} min` }),
+    el('h4', { text: `${d.date || 'Day ' + d.day} — ${d.visits?.length || 0} visits, ${fmtNum(d.km)} km, ${d.work_min != null ? Math.round(d.work_min) : '–'} min` + (d.leave ? ` (${d.leave}–${d.back || ''})` : '') + (d.overtime_min ? `, ${Math.round(d.overtime_min)} min overtime` : '') }),
     el('ol', { class: 'stops' }, ...(d.visits || []).map(v => el('li', {}, el('span', { class: 'muted', text: `${v.arrive || ''}–${v.depart || ''} ` }), v.name || v.account))));
 }

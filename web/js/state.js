@@ -48,13 +48,17 @@ export function status(msg, level = 'info') {
   el.dataset.level = level;
   el.className = 'status-' + level;
   if (level === 'error') state.lastError = msg;
+  el.dataset.code = '';
   if (level === 'busy') return;
   if (level === 'info' || level === 'ok') statusTimer = setTimeout(() => { if (el.textContent === msg) { el.textContent = 'Ready'; el.dataset.level = 'idle'; el.className = 'status-idle'; } }, 8000);
 }
 export function showError(e, what) {
   if (e && e.name === 'AbortError') return;
+  if (e && typeof e === 'object') e.shown = true;
   const code = e && e.code ? ` [${e.code}]` : '';
   status(`${what ? what + ': ' : ''}${e && e.message ? e.message : e}${code}`, 'error');
+  const bar = document.getElementById('status');
+  if (bar && e && e.code) bar.dataset.code = e.code;
 }
 
 // ---- formatting ----
@@ -90,8 +94,8 @@ export function el(tag, attrs = {}, ...kids) {
 }
 
 // ---- colours ----
-export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2',
-  '#edc948', '#ff9da7', '#9c755f', '#86bcb6', '#d37295', '#a0cbe8'];
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948',
+  '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#b6992d', '#d4a6c8'];
 export function colorOf(tid) {
   if (state.colors[tid]) return state.colors[tid];
   let h = 0;
