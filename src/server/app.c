@@ -171,26 +171,33 @@ typedef struct load_ctx {
     regio_err rc;
 } load_ctx;
 
+/* Grows three parallel string arrays of capacity *cap (doubling). */
+static int grow3(char ***a, char ***b, char ***c, size_t *cap)
+{
+    size_t n = *cap ? *cap * 2 : 32;
+    char **x = regio_realloc(*a, n * sizeof *x);
+    if (!x)
+        return -1;
+    *a = x;
+    if (!(x = regio_realloc(*b, n * sizeof *x)))
+        return -1;
+    *b = x;
+    if (!(x = regio_realloc(*c, n * sizeof *x)))
+        return -1;
+    *c = x;
+    *cap = n;
+    return 0;
+}
+
 static int add_territory(load_ctx *c, const char *id)
 {
     srv_workspace *w = c->w;
     long v = regio__strmap_get(c->tindex, id);
     if (v >= 0)
         return (int)v;
-    if ((size_t)w->k == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        char **nt = regio_realloc(w->territory, cap * sizeof *nt);
-        if (nt)
-            w->territory = nt;
-        char **nn = nt ? regio_realloc(w->territory_name, cap * sizeof *nn) : NULL;
-        if (nn)
-            w->territory_name = nn;
-        char **np = nn ? regio_realloc(w->territory_parent, cap * sizeof *np) : NULL;
-        if (!np)
-            return -1;
-        w->territory_parent = np;
-        c->cap = cap;
-    }
+    if ((size_t)w->k == c->cap &&
+        grow3(&w->territory, &w->territory_name, &w->territory_parent, &c->cap))
+        return -1;
     w->territory_name[w->k] = NULL;
     w->territory_parent[w->k] = NULL;
     w->territory[w->k] = regio_strdup(id);
@@ -229,20 +236,9 @@ static int add_listed_territory(void *ud, const regio_territory_info *ti)
 {
     load_ctx *c = ud;
     srv_workspace *w = c->w;
-    if (w->n_hier == c->hier_cap) {
-        size_t cap = c->hier_cap ? c->hier_cap * 2 : 32;
-        char **a = regio_realloc(w->hier_id, cap * sizeof *a);
-        if (a)
-            w->hier_id = a;
-        char **b = a ? regio_realloc(w->hier_name, cap * sizeof *b) : NULL;
-        if (b)
-            w->hier_name = b;
-        char **d = b ? regio_realloc(w->hier_parent, cap * sizeof *d) : NULL;
-        if (!d)
-            goto nomem;
-        w->hier_parent = d;
-        c->hier_cap = cap;
-    }
+    if (w->n_hier == c->hier_cap &&
+        grow3(&w->hier_id, &w->hier_name, &w->hier_parent, &c->hier_cap))
+        goto nomem;
     size_t h = w->n_hier;
     w->hier_id[h] = regio_strdup(ti->id);
     w->hier_name[h] = ti->name ? regio_strdup(ti->name) : NULL;

@@ -6,11 +6,13 @@
  * lambda follow a subgradient step on the dual (raised for overloaded,
  * lowered for underloaded territories; the best-balanced assignment of
  * each round is kept; above 20,000 nodes each price has its own step,
- * halved when its deviation changes sign and grown by 10 % while it
- * keeps it, with a 1,000-step final round) — and (b) weighted-medoid
- * centre updates, after a few plain weighted Lloyd rounds on the seeds. This is the Lagrangian
- * relaxation of the capacitated p-median problem; contiguity is not
- * enforced here (contiguity.c repairs it).
+ * scaled by its territory's radius, halved when its deviation changes
+ * sign and grown by 10 % while it keeps it, and every round runs 100
+ * steps (300 in the first, 500 in the last) so that the medoid updates
+ * always see a nearly balanced assignment) — and (b) weighted-medoid
+ * centre updates, after a few plain weighted Lloyd rounds on the seeds.
+ * This is the Lagrangian relaxation of the capacitated p-median problem;
+ * contiguity is not enforced here (contiguity.c repairs it).
  *
  * Invariants: locked nodes keep their territory; with rep homes centres
  * never move. Cost: O(rounds * (n k + iters * n L nb)) with L candidate
@@ -91,7 +93,10 @@ static void candidates(regio__dz *z, int L, int *cand)
         int m = 0;
         const double *pi = z->p + 3 * (size_t)i;
         for (int t = 0; t < k; t++) {
-            double c = regio__chord(pi, z->cp + 3 * (size_t)t);
+            /* Squared chord: same order as the distance, no square root. */
+            const double *ct = z->cp + 3 * (size_t)t;
+            double dx = pi[0] - ct[0], dy = pi[1] - ct[1], dz = pi[2] - ct[2];
+            double c = dx * dx + dy * dy + dz * dz;
             if (m == L && c >= best[L - 1])
                 continue;
             int q = m < L ? m++ : L - 1;
@@ -173,8 +178,13 @@ regio_err regio__dz_assign(regio__dz *z, int rounds, int lloyd_rounds)
     int *bestlab = regio_malloc((size_t)n * sizeof *bestlab);
     double *step = regio_malloc((size_t)k * (size_t)nb * sizeof *step);
     double *pdev = regio_malloc((size_t)k * (size_t)nb * sizeof *pdev);
+    double *rs = regio_malloc((size_t)k * sizeof *rs);
+    double *rw = regio_malloc((size_t)k * sizeof *rw);
+    double *wlam = regio_malloc((size_t)k * sizeof *wlam);
+    double *wdist = regio_malloc((size_t)n * (size_t)L * sizeof *wdist);
     regio_err rc = REGIO_ENOMEM;
-    if (!cand || !lam || !seedw || !dist || !bestlab || !step || !pdev)
+    if (!cand || !lam || !seedw || !dist || !bestlab || !step || !pdev || !rs || !rw || !wlam ||
+        !wdist)
         goto done;
 
     /* Seeding weight: the balance load, with a floor so that zero-load
@@ -217,16 +227,76 @@ regio_err regio__dz_assign(regio__dz *z, int rounds, int lloyd_rounds)
         for (int i = 0; i < n; i++)
             dscale += dist[(size_t)i * L];
         dscale = dscale / n + 1e-12;
-        int iters = r + 1 == rounds ? (adaptive ? 1000 : 80) : 40;
+        /* Large instances: every round's prices are brought close to
+         * balance (warm-started from the last round), so that each medoid
+         * step sees a balanced assignment and the centres settle where
+         * balanced territories need them; the first round starts the
+         * prices from zero and the last one polishes them. */
+        int last = r + 1 == rounds || (adaptive && z->home);
+        int iters = !adaptive ? (last ? 80 : 40) : last ? 500 : r == 0 ? 300 : 100;
         double bestsc = INFINITY;
         for (int q = 0; q < k * nb; q++) {
             step[q] = 0.2 * dscale;
             pdev[q] = 0;
         }
+        if (adaptive) {
+            /* Each price moves on the scale of its own territory: the
+             * weighted mean distance of the nodes nearest its centre
+             * (a territory's load responds to a price change in
+             * proportion to its radius; urban and rural territories
+             * differ by two orders of magnitude). */
+            for (int t = 0; t < k; t++)
+                rs[t] = rw[t] = 0;
+            for (int i = 0; i < n; i++) {
+                int t = cand[(size_t)i * L];
+                double wi = z->w[i] + 1e-6 * wmean;
+                rs[t] += wi * dist[(size_t)i * L];
+                rw[t] += wi;
+            }
+            for (int t = 0; t < k; t++) {
+                rs[t] = rw[t] > 0 ? rs[t] / rw[t] : dscale;
+                if (rs[t] < 0.05 * dscale)
+                    rs[t] = 0.05 * dscale;
+                for (int c = 0; c < nb; c++)
+                    step[t * nb + c] = 0.3 * rs[t];
+            }
+        }
+        /* The travel part of every candidate cost is fixed for the round. */
+        for (int i = 0; i < n; i++) {
+            double wi = z->w[i] + 1e-6 * wmean;
+            for (int q = 0; q < L; q++)
+                wdist[(size_t)i * L + q] = wi * dist[(size_t)i * L + q];
+        }
         for (int it = 0; it < iters; it++) {
             memset(z->load, 0, (size_t)k * nb * sizeof *z->load);
             memset(z->cnt, 0, (size_t)k * sizeof *z->cnt);
-            for (int i = 0; i < n; i++) {
+            if (nb == 1) {
+                /* The common single-measure case, kept tight: this loop
+                 * is most of the design's running time. */
+                for (int t = 0; t < k; t++)
+                    wlam[t] = W * lam[t];
+                for (int i = 0; i < n; i++) {
+                    int bt;
+                    if (z->lock && z->lock[i] >= 0) {
+                        bt = z->lock[i];
+                    } else {
+                        const int *ci = cand + (size_t)i * L;
+                        const double *di = wdist + (size_t)i * L;
+                        double bi = z->b[i], bc = INFINITY;
+                        bt = ci[0];
+                        for (int q = 0; q < L; q++) {
+                            double cst = di[q] + wlam[ci[q]] * bi;
+                            if (cst < bc) {
+                                bc = cst;
+                                bt = ci[q];
+                            }
+                        }
+                    }
+                    z->label[i] = bt;
+                    z->cnt[bt]++;
+                    z->load[bt] += z->b[i];
+                }
+            } else for (int i = 0; i < n; i++) {
                 int bt;
                 if (z->lock && z->lock[i] >= 0) {
                     bt = z->lock[i];
@@ -279,7 +349,7 @@ regio_err regio__dz_assign(regio__dz *z, int rounds, int lloyd_rounds)
                      * its sign (still too far). */
                     if (dev * pdev[q] < 0)
                         step[q] *= 0.5;
-                    else if (step[q] < 4 * dscale)
+                    else if (step[q] < 2 * rs[t])
                         step[q] *= 1.1;
                     pdev[q] = dev;
                     lam[q] += step[q] * dev;
@@ -310,5 +380,9 @@ done:
     regio_free(bestlab);
     regio_free(step);
     regio_free(pdev);
+    regio_free(rs);
+    regio_free(rw);
+    regio_free(wlam);
+    regio_free(wdist);
     return rc;
 }

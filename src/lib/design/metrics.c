@@ -148,8 +148,15 @@ size_t regio__medoid(int planar, const double *pts, const double *w,
     sort_positions(scratch_i, cnt, scratch_d);
     double best = INFINITY;
     size_t best_a = 0;
+    /* Lower bound: sum_b w_b d(b, c) >= sum_b w_b |b - c| >= ws |mean - c|
+     * (chords are Euclidean in R^3 and a great-circle distance is at
+     * least R times its chord), so once ws |mean - c| reaches the best
+     * cost no farther candidate can win. */
+    double lbf = planar ? ws : ws * REGIO_EARTH_RADIUS_KM;
     for (size_t r = 0; r < cnt; r++) {
         size_t a = (size_t)scratch_i[r];
+        if (lbf * scratch_d[a] > best * (1.0 + 1e-9))
+            break;
         const double *c = pts + 3 * (size_t)idx[a];
         double s = 0.0;
         size_t b;

@@ -587,11 +587,22 @@ static regio_err move_account(regio__sqlite_store *s, const model_row *m,
     return rc;
 }
 
-regio_err regio__sq_alignment_apply(regio_store *base, const char *model, long expected_rev,
-                                    const regio_alignment_row *rows, size_t n, const char *actor,
-                                    long *new_rev, regio_apply_status *status, regio_error *err)
+/* One row of an edit batch: checks and writes row i, adds its before/after
+ * to j. */
+typedef regio_err (*edit_row_fn)(regio__sqlite_store *s, sqlite3_stmt *cur, const model_row *m,
+                                 size_t i, const void *ctx, const char *actor, edit_json *j,
+                                 regio_apply_status *status, regio_error *err);
+
+/*
+ * The frame every alignment edit shares: one transaction, the guards
+ * (model, editable, revision), n rows through fn, one audit record and one
+ * revision bump, and the outputs of regio_store_alignment_apply.
+ */
+static regio_err edit_batch(regio__sqlite_store *s, const char *model, long expected_rev,
+                            size_t n, const char *json_key, const char *action, edit_row_fn fn,
+                            const void *ctx, const char *actor, long *new_rev,
+                            regio_apply_status *status, regio_error *err)
 {
-    regio__sqlite_store *s = REGIO_SQ(base);
     regio__sq_txn t;
     regio_err rc = regio__sq_txn_begin(s, &t, err);
     if (rc)
@@ -600,36 +611,19 @@ regio_err regio__sq_alignment_apply(regio_store *base, const char *model, long e
     edit_json j;
     sqlite3_stmt *cur = NULL;
     rc = edit_guard(s, model, expected_rev, &m, new_rev, status, err);
-    int json_rc = ej_open(&j, m.rev, "moves");
+    int json_rc = ej_open(&j, m.rev, json_key);
     if (!rc && json_rc)
         rc = json_oom(err);
     if (!rc && n)
         rc = regio__sq_prepare(s, CURRENT_SQL, &cur, err);
-    for (size_t i = 0; i < n && !rc; i++) {
-        const regio_alignment_row *row = &rows[i];
-        int is_unit = row->unit_id && *row->unit_id;
-        int is_acc = row->account_id && *row->account_id;
-        if (is_unit == is_acc) {
-            SET_STATUS(status, REGIO_APPLY_INVALID);
-            rc = regio__store_fail(err, REGIO_EINVAL,
-                                   "move %zu must name exactly one of a unit and an account",
-                                   i + 1);
-            break;
-        }
-        char before[256];
-        rc = is_unit ? move_unit(s, cur, &m, row, before, sizeof before, status, err)
-                     : move_account(s, &m, row, actor, before, sizeof before, status, err);
-        if (!rc && ej_row(&j, is_unit ? "unit" : "account", is_unit ? row->unit_id
-                                                                   : row->account_id,
-                          "territory", before[0] ? before : NULL, row->territory, 0))
-            rc = json_oom(err);
-    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = fn(s, cur, &m, i, ctx, actor, &j, status, err);
     sqlite3_finalize(cur);
     if (!rc && n) {
         if (ej_close(&j))
             rc = json_oom(err);
         else
-            rc = edit_finish(s, &m, actor, "alignment.apply", j.before.data, j.after.data, err);
+            rc = edit_finish(s, &m, actor, action, j.before.data, j.after.data, err);
     }
     ej_free(&j);
     rc = regio__sq_txn_end(s, &t, rc, err);
@@ -643,75 +637,84 @@ regio_err regio__sq_alignment_apply(regio_store *base, const char *model, long e
     return rc;
 }
 
+static regio_err apply_row(regio__sqlite_store *s, sqlite3_stmt *cur, const model_row *m,
+                           size_t i, const void *ctx, const char *actor, edit_json *j,
+                           regio_apply_status *status, regio_error *err)
+{
+    const regio_alignment_row *row = (const regio_alignment_row *)ctx + i;
+    int is_unit = row->unit_id && *row->unit_id;
+    int is_acc = row->account_id && *row->account_id;
+    if (is_unit == is_acc) {
+        SET_STATUS(status, REGIO_APPLY_INVALID);
+        return regio__store_fail(err, REGIO_EINVAL,
+                                 "move %zu must name exactly one of a unit and an account", i + 1);
+    }
+    char before[256];
+    regio_err rc = is_unit ? move_unit(s, cur, m, row, before, sizeof before, status, err)
+                           : move_account(s, m, row, actor, before, sizeof before, status, err);
+    if (!rc && ej_row(j, is_unit ? "unit" : "account", is_unit ? row->unit_id : row->account_id,
+                      "territory", before[0] ? before : NULL, row->territory, 0))
+        rc = json_oom(err);
+    return rc;
+}
+
+regio_err regio__sq_alignment_apply(regio_store *base, const char *model, long expected_rev,
+                                    const regio_alignment_row *rows, size_t n, const char *actor,
+                                    long *new_rev, regio_apply_status *status, regio_error *err)
+{
+    return edit_batch(REGIO_SQ(base), model, expected_rev, n, "moves", "alignment.apply",
+                      apply_row, rows, actor, new_rev, status, err);
+}
+
+typedef struct lock_ctx {
+    const char *const *unit_ids;
+    int locked;
+} lock_ctx;
+
+static regio_err lock_row(regio__sqlite_store *s, sqlite3_stmt *cur, const model_row *m,
+                          size_t i, const void *ctx, const char *actor, edit_json *j,
+                          regio_apply_status *status, regio_error *err)
+{
+    (void)actor;
+    const lock_ctx *c = ctx;
+    const char *id = c->unit_ids[i];
+    sqlite3_int64 uid = 0, row_id = 0;
+    int found = 0, was = 0;
+    char terr[256];
+    if (!id || !*id) {
+        SET_STATUS(status, REGIO_APPLY_INVALID);
+        return regio__store_fail(err, REGIO_EINVAL, "unit %zu of the lock has no id", i + 1);
+    }
+    regio_err rc = regio__sq_unit_id(s, id, &uid, &found, err);
+    if (rc)
+        return rc;
+    if (!found) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA, "unknown unit '%s'", id);
+    }
+    if ((rc = current_row(s, cur, m->id, uid, &row_id, terr, sizeof terr, &was, &found, err)))
+        return rc;
+    if (!found) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA,
+                                 "unit '%s' is not aligned in territory model '%s'", id, m->name);
+    }
+    rc = exec_ids(s, "UPDATE alignments SET locked = ?2 WHERE id = ?1", row_id, c->locked ? 1 : 0,
+                  0, NULL, NULL, err);
+    if (!rc && ej_row(j, "unit", id, "locked", was ? "true" : "false",
+                      c->locked ? "true" : "false", 1))
+        rc = json_oom(err);
+    return rc;
+}
+
 regio_err regio__sq_alignment_lock(regio_store *base, const char *model, long expected_rev,
                                    const char *const *unit_ids, size_t n, int locked,
                                    const char *actor, long *new_rev, regio_apply_status *status,
                                    regio_error *err)
 {
-    regio__sqlite_store *s = REGIO_SQ(base);
-    regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
-    if (rc)
-        return rc;
-    model_row m = {0};
-    edit_json j;
-    sqlite3_stmt *cur = NULL;
-    rc = edit_guard(s, model, expected_rev, &m, new_rev, status, err);
-    int json_rc = ej_open(&j, m.rev, "units");
-    if (!rc && json_rc)
-        rc = json_oom(err);
-    if (!rc && n)
-        rc = regio__sq_prepare(s, CURRENT_SQL, &cur, err);
-    for (size_t i = 0; i < n && !rc; i++) {
-        const char *id = unit_ids[i];
-        sqlite3_int64 uid = 0, row_id = 0;
-        int found = 0, was = 0;
-        char terr[256];
-        if (!id || !*id) {
-            SET_STATUS(status, REGIO_APPLY_INVALID);
-            rc = regio__store_fail(err, REGIO_EINVAL, "unit %zu of the lock has no id", i + 1);
-            break;
-        }
-        if ((rc = regio__sq_unit_id(s, id, &uid, &found, err)))
-            break;
-        if (!found) {
-            SET_STATUS(status, REGIO_APPLY_UNKNOWN);
-            rc = regio__store_fail(err, REGIO_EDATA, "unknown unit '%s'", id);
-            break;
-        }
-        if ((rc = current_row(s, cur, m.id, uid, &row_id, terr, sizeof terr, &was, &found,
-                              err)))
-            break;
-        if (!found) {
-            SET_STATUS(status, REGIO_APPLY_UNKNOWN);
-            rc = regio__store_fail(err, REGIO_EDATA,
-                                   "unit '%s' is not aligned in territory model '%s'", id,
-                                   m.name);
-            break;
-        }
-        rc = exec_ids(s, "UPDATE alignments SET locked = ?2 WHERE id = ?1", row_id,
-                      locked ? 1 : 0, 0, NULL, NULL, err);
-        if (!rc && ej_row(&j, "unit", id, "locked", was ? "true" : "false",
-                          locked ? "true" : "false", 1))
-            rc = json_oom(err);
-    }
-    sqlite3_finalize(cur);
-    if (!rc && n) {
-        if (ej_close(&j))
-            rc = json_oom(err);
-        else
-            rc = edit_finish(s, &m, actor, "alignment.lock", j.before.data, j.after.data, err);
-    }
-    ej_free(&j);
-    rc = regio__sq_txn_end(s, &t, rc, err);
-    if (!rc) {
-        SET_STATUS(status, REGIO_APPLY_OK);
-        if (new_rev)
-            *new_rev = n ? m.rev + 1 : m.rev;
-    } else if (status && *status == REGIO_APPLY_OK) {
-        *status = REGIO_APPLY_ERROR;
-    }
-    return rc;
+    lock_ctx c = {unit_ids, locked};
+    return edit_batch(REGIO_SQ(base), model, expected_rev, n, "units", "alignment.lock", lock_row,
+                      &c, actor, new_rev, status, err);
 }
 
 /* ---- territories ---------------------------------------------------------------- */
