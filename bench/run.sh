@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-build}" && pwd)"
 shift || true
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan)
+[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan serve)
 export REGIO_SHARED_DATA="${REGIO_SHARED_DATA:-$here/../shared/data}"
 outdir="$here/bench/out"
 mkdir -p "$outdir"
@@ -25,6 +25,7 @@ title() {
     tsp) echo "TSP (TSPLIB)" ;;
     vrptw) echo "VRPTW (Solomon, Gehring–Homberger)" ;;
     plan) echo "Call-cycle planning" ;;
+    serve) echo "HTTP server" ;;
     *) echo "$1" ;;
   esac
 }
@@ -63,7 +64,7 @@ done
   echo "clock, so the load average at the start of each section is given."
   echo
   [ -f "$here/bench/NOTES.md" ] && { cat "$here/bench/NOTES.md"; echo; }
-  for part in import design design_compare tsp vrptw plan; do
+  for part in import design design_compare tsp vrptw plan serve; do
     [ -f "$outdir/$part.md" ] && cat "$outdir/$part.md"
   done
 } > "$here/docs/BENCHMARKS.md"

@@ -1,0 +1,193 @@
+// Shared helpers for the API and browser tests and the HTTP benchmark:
+// a tiny test runner (prints the closing "N passed, N failed" line), store
+// builders that run the regio CLI into a temporary directory, and a server
+// handle that starts `regio serve --port 0` and parses its "serving at" line.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const SRC = process.env.REGIO_SOURCE_DIR || resolve(here, '../..');
+export const BUILD = process.env.REGIO_BUILD_DIR || join(SRC, 'build');
+export const BIN = process.env.REGIO_BIN || join(BUILD, 'regio');
+
+// ---- runner ----------------------------------------------------------------
+
+const tests = [];
+/** Registers a test; tests run in order and share state through closures. */
+export function test(name, fn) { tests.push({ name, fn }); }
+
+/** Runs the registered tests, prints one line each and the closing count. */
+export async function run({ after } = {}) {
+  let passed = 0, failed = 0;
+  for (const t of tests) {
+    const t0 = Date.now();
+    try {
+      await t.fn();
+      passed++;
+      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${t.name} (${Date.now() - t0} ms)\n     ${String(e && e.stack || e).split('\n').slice(0, 12).join('\n     ')}`);
+    }
+  }
+  if (after) {
+    try { await after(); } catch (e) { console.log(`cleanup failed: ${e && e.stack || e}`); }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+  return failed;
+}
+
+// ---- temp dirs and stores --------------------------------------------------
+
+export function tempDir(prefix = 'regio-test-') { return mkdtempSync(join(tmpdir(), prefix)); }
+export function removeDir(d) { if (d) rmSync(d, { recursive: true, force: true }); }
+
+function regio(args, db, { quiet = true } = {}) {
+  try {
+    return execFileSync(BIN, [...args, '--db', db], {
+      cwd: SRC, encoding: 'utf8', maxBuffer: 64 << 20,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    throw new Error(`regio ${args.join(' ')} failed (${e.status}):\n${e.stderr || ''}${e.stdout || ''}`);
+  }
+}
+
+/**
+ * The small store of the API tests: Colorado's counties, the sample reps
+ * and accounts, and a planning model `base` of 5 territories.
+ */
+export function buildSmallStore(db, { design = true } = {}) {
+  regio(['import', 'units', join(SRC, 'node_modules/us-atlas/counties-10m.json'), '--layer', 'counties',
+    '--skip-empty', '--where', "id LIKE '08%'"], db);
+  regio(['import', 'reps', join(SRC, 'data/sample/reps.csv')], db);
+  regio(['import', 'accounts', join(SRC, 'data/sample/accounts.csv')], db);
+  regio(['assign', 'units', '--measures'], db);
+  if (design)
+    regio(['design', '--k', '5', '--balance', 'accounts', '--tolerance', '0.05', '--model', 'base'], db);
+  return db;
+}
+
+/** The sample market of tools/run_sample.sh (contiguous US, 25 territories, model sample-design). */
+export function buildSampleStore(db) {
+  regio(['import', 'units', join(SRC, 'node_modules/us-atlas/counties-10m.json'), '--layer', 'counties',
+    '--skip-empty', '--where', "id NOT LIKE '02%' AND id NOT LIKE '15%' AND id < '60'"], db);
+  regio(['import', 'reps', join(SRC, 'data/sample/reps.csv')], db);
+  regio(['import', 'accounts', join(SRC, 'data/sample/accounts.csv')], db);
+  regio(['assign', 'units', '--measures'], db);
+  regio(['design', '--k', '25', '--balance', 'accounts', '--tolerance', '0.05', '--model', 'sample-design'], db);
+  return db;
+}
+
+export function copyStore(from, to) {
+  copyFileSync(from, to);
+  for (const ext of ['-wal', '-shm']) if (existsSync(from + ext)) copyFileSync(from + ext, to + ext);
+  return to;
+}
+
+// ---- the server ------------------------------------------------------------
+
+// Servers still running when this process ends (an exception, a signal from
+// CTest's timeout) are killed, so none outlives its test.
+const live = new Set();
+process.on('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => { for (const p of live) p.kill('SIGKILL'); process.exit(130); });
+
+/**
+ * Starts `regio serve --db DB --port 0 --quiet ARGS…` and resolves once it
+ * prints its URL: {url, base (url + 'api/v1'), port, proc, stderr(), stop()}.
+ * stop() sends SIGTERM and resolves with the exit code (or signal name).
+ */
+export function startServer(db, args = [], { timeoutMs = 30000, env = {} } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const proc = spawn(BIN, ['serve', '--db', db, '--port', '0', '--quiet', ...args], {
+      cwd: SRC, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    });
+    let out = '', err = '', done = false, exited = null;
+    live.add(proc);
+    const exitP = new Promise(r => proc.on('exit', (code, sig) => { exited = code ?? sig; live.delete(proc); r(exited); }));
+    const timer = setTimeout(() => fail(new Error(`regio serve did not print its URL in ${timeoutMs} ms\n${err}`)), timeoutMs);
+    function fail(e) { if (done) return; done = true; clearTimeout(timer); proc.kill('SIGKILL'); reject(e); }
+    proc.stderr.on('data', d => { err += d; if (err.length > 1 << 20) err = err.slice(-(1 << 19)); });
+    proc.stdout.on('data', d => {
+      out += d;
+      const m = out.match(/Regio serving at (http:\/\/([^/\s]+):(\d+)\/)/);
+      if (m && !done) {
+        done = true;
+        clearTimeout(timer);
+        const url = m[1];
+        resolvePromise({
+          url, base: url + 'api/v1', port: Number(m[3]), host: m[2], proc,
+          stderr: () => err,
+          exited: () => exited,
+          async stop(waitMs = 20000) {
+            if (exited !== null) return exited;
+            proc.kill('SIGTERM');
+            const t = setTimeout(() => proc.kill('SIGKILL'), waitMs);
+            const r = await exitP;
+            clearTimeout(t);
+            return r;
+          },
+        });
+      }
+    });
+    proc.on('error', fail);
+    exitP.then(code => fail(new Error(`regio serve exited (${code}) before listening\n${err}`)));
+  });
+}
+
+// ---- HTTP helpers ------------------------------------------------------------
+
+/** fetch with a timeout; resolves {status, headers, text, json (or undefined), ms}. */
+export async function http(url, { method = 'GET', body, headers = {}, timeoutMs = 30000 } = {}) {
+  const t0 = performance.now();
+  const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    if (!init.headers['Content-Type']) init.headers['Content-Type'] = 'application/json';
+  }
+  const r = await fetch(url, init);
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, headers: r.headers, text, json, ms: performance.now() - t0 };
+}
+
+/**
+ * Sends raw bytes on a fresh TCP connection and collects what comes back
+ * until the peer closes, `untilRe` matches, or timeoutMs passes:
+ * {data, closed, error, status (from the status line, or null)}.
+ */
+export function rawRequest(port, bytes, { host = '127.0.0.1', timeoutMs = 5000, untilRe = null, localAddress } = {}) {
+  return new Promise(resolvePromise => {
+    const s = net.connect({ host, port, localAddress });
+    let data = '', closed = false, error = null, finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(t);
+      s.destroy();
+      const m = data.match(/^HTTP\/1\.[01] (\d{3})/);
+      resolvePromise({ data, closed, error, status: m ? Number(m[1]) : null });
+    };
+    const t = setTimeout(finish, timeoutMs);
+    s.on('connect', () => s.write(bytes, () => {}));
+    s.on('data', d => { data += d.toString('latin1'); if (untilRe && untilRe.test(data)) finish(); });
+    s.on('error', e => { error = e.code || String(e); finish(); });
+    s.on('close', () => { closed = true; finish(); });
+  });
+}
+
+export function sleep(ms) { return new Promise(r => setTimeout(r, ms)); }
+
+export function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1));
+  return sorted[i];
+}
