@@ -1,0 +1,609 @@
+/*
+ * The job runner behind /api/v1/jobs: a table of design and realign jobs
+ * and one worker thread (started with the first job) that runs the queue in
+ * order. A run copies what it needs under app->mu, optimises without it
+ * (progress and cancel pass through the job under the table's mutex), then
+ * saves the result as a new planning model under app->mu again.
+ * Lock order: app->mu before the table's mutex, never the other way.
+ */
+#include "server/jobs.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Longest message built from the run's diagnostics. */
+#define MESSAGE_MAX 2000
+
+static const char *const STATE_NAME[] = {"queued", "running", "done", "failed", "cancelled"};
+
+/* Guards app->jobs itself (created on first use by any handler thread). */
+static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the table --------------------------------------------------------------- */
+
+void srv_job_free(job *j)
+{
+    if (!j)
+        return;
+    regio_free(j->base);
+    regio_free(j->target);
+    regio_free(j->balance);
+    regio_free(j->actor);
+    regio_free(j->message);
+    json_decref(j->result);
+    regio_free(j);
+}
+
+/* The app's job table, created when create is set; NULL when absent. */
+srv_jobs *srv_jobs_table(srv_app *app, int create)
+{
+    pthread_mutex_lock(&table_mu);
+    srv_jobs *J = app->jobs;
+    if (!J && create) {
+        J = regio_calloc(1, sizeof *J);
+        if (J) {
+            pthread_mutex_init(&J->mu, NULL);
+            pthread_cond_init(&J->cv, NULL);
+            J->next_id = 1;
+            J->app = app;
+            app->jobs = J;
+        }
+    }
+    pthread_mutex_unlock(&table_mu);
+    return J;
+}
+
+int srv_job_finished(const job *j)
+{
+    return j->state == JOB_DONE || j->state == JOB_FAILED || j->state == JOB_CANCELLED;
+}
+
+/* With J->mu held: drops the oldest finished jobs beyond KEEP_FINISHED. */
+void srv_jobs_prune(srv_jobs *J)
+{
+    size_t n_done = 0;
+    for (job *j = J->head; j; j = j->next)
+        n_done += srv_job_finished(j);
+    job **pp = &J->head;
+    while (*pp && n_done > KEEP_FINISHED) {
+        job *j = *pp;
+        if (srv_job_finished(j)) {
+            *pp = j->next;
+            srv_job_free(j);
+            n_done--;
+        } else {
+            pp = &j->next;
+        }
+    }
+}
+
+/* With J->mu held: the job of a path id, or NULL. */
+job *srv_job_find(srv_jobs *J, const char *id)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(id, &end, 10);
+    if (errno || end == id || *end || v <= 0)
+        return NULL;
+    for (job *j = J->head; j; j = j->next)
+        if (j->id == v)
+            return j;
+    return NULL;
+}
+
+/* With J->mu held: sets a final state and message (copied, may be NULL). */
+void srv_job_finish(job *j, job_state st, const char *msg, json_t *result)
+{
+    j->state = st;
+    regio_free(j->message);
+    j->message = msg ? regio_strdup(msg) : NULL;
+    json_decref(j->result);
+    j->result = result;
+    if (st == JOB_DONE)
+        j->progress = 1;
+    snprintf(j->phase, sizeof j->phase, "%s", STATE_NAME[st]);
+}
+
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* With J->mu held: the job as the API shows it; caller owns the result. */
+json_t *srv_job_json(const srv_app *app, const job *j)
+{
+    char id[32], url[64];
+    snprintf(id, sizeof id, "%ld", j->id);
+    snprintf(url, sizeof url, "/api/v1/jobs/%ld", j->id);
+    json_t *bal = json_array();
+    const regio_design_problem *p = app->units;
+    for (size_t b = 0; p && b < j->n_balance; b++)
+        json_array_append_new(bal, json_string(p->in.measure_names[j->balance[b]]));
+    json_t *params = json_pack("{s:o,s:o,s:f,s:I,s:f}", "k",
+                               j->realign ? json_null() : json_integer(j->k), "balance", bal,
+                               "tolerance", j->tolerance, "seed", (json_int_t)j->seed,
+                               "time_limit", j->time_limit_s);
+    if (j->realign)
+        json_object_set_new(params, "max_moved", json_real(j->max_moved));
+    json_t *v = json_object();
+    json_object_set_new(v, "id", json_string(id));
+    json_object_set_new(v, "kind", json_string(j->realign ? "realign" : "design"));
+    json_object_set_new(v, "state", json_string(STATE_NAME[j->state]));
+    json_object_set_new(v, "progress", num_or_null(j->progress));
+    json_object_set_new(v, "phase", j->phase[0] ? json_string(j->phase) : json_null());
+    json_object_set_new(v, "message", j->message ? json_string(j->message) : json_null());
+    json_object_set_new(v, "model", j->base ? json_string(j->base) : json_null());
+    json_object_set_new(v, "target", json_string(j->target));
+    json_object_set_new(v, "created_at", json_string(j->created_at));
+    json_object_set_new(v, "url", json_string(url));
+    json_object_set_new(v, "params", params);
+    json_object_set_new(v, "result", j->result ? json_deep_copy(j->result) : json_null());
+    return v;
+}
+
+/* ---- running a job ----------------------------------------------------------- */
+
+/* One territory of the base model (realign keeps names and hierarchy). */
+typedef struct terr_info {
+    char *id, *name, *parent;
+} terr_info;
+
+/* What a run copies under app->mu. */
+typedef struct run_input {
+    const regio_design_problem *p; /* app->units: valid until the app closes */
+    int k;
+    char **names;                  /* k territory ids */
+    int *baseline;                 /* realign: n labels 0..k-1 */
+    int *locked;                   /* realign: n, -1 free; NULL when none is locked */
+    terr_info *terr;               /* realign: every territory of the base model */
+    size_t n_terr, cap_terr;
+} run_input;
+
+static void run_input_free(run_input *in)
+{
+    for (int t = 0; in->names && t < in->k; t++)
+        regio_free(in->names[t]);
+    regio_free(in->names);
+    regio_free(in->baseline);
+    regio_free(in->locked);
+    for (size_t i = 0; i < in->n_terr; i++) {
+        regio_free(in->terr[i].id);
+        regio_free(in->terr[i].name);
+        regio_free(in->terr[i].parent);
+    }
+    regio_free(in->terr);
+    memset(in, 0, sizeof *in);
+}
+
+/* The message of an error response a helper filled (caller frees). */
+static char *response_message(srv_response *rs)
+{
+    char *msg = NULL;
+    json_t *v = rs->body.len ? json_loadb(rs->body.data, rs->body.len, 0, NULL) : NULL;
+    const char *m = json_string_value(json_object_get(json_object_get(v, "error"), "message"));
+    msg = regio_strdup(m ? m : "the store could not be read");
+    json_decref(v);
+    srv_response_clear(rs);
+    return msg;
+}
+
+static char *error_message(regio_err rc, const regio_error *err)
+{
+    char buf[1024];
+    regio_error_format(err, buf, sizeof buf);
+    return regio_strdup(buf[0] ? buf : regio_strerror(rc));
+}
+
+static int collect_territory(void *ud, const regio_territory_info *ti)
+{
+    run_input *in = ud;
+    if (in->n_terr == in->cap_terr) {
+        size_t cap = in->cap_terr ? 2 * in->cap_terr : 32;
+        terr_info *nt = regio_realloc(in->terr, cap * sizeof *nt);
+        if (!nt)
+            return 1;
+        in->terr = nt;
+        in->cap_terr = cap;
+    }
+    terr_info *t = &in->terr[in->n_terr++];
+    t->id = regio_strdup(ti->id);
+    t->name = regio_strdup(ti->name);
+    t->parent = regio_strdup(ti->parent);
+    return !t->id || (ti->name && !t->name) || (ti->parent && !t->parent);
+}
+
+/* Default territory names of a design: T01, T02, ... (as the library's). */
+static char **design_names(int k)
+{
+    char **names = regio_calloc((size_t)k, sizeof *names);
+    int width = k >= 100 ? 3 : 2;
+    for (int t = 0; names && t < k; t++) {
+        char name[32];
+        snprintf(name, sizeof name, "T%0*d", width, t + 1);
+        if (!(names[t] = regio_strdup(name))) {
+            for (int u = 0; u < t; u++)
+                regio_free(names[u]);
+            regio_free(names);
+            return NULL;
+        }
+    }
+    return names;
+}
+
+/*
+ * With app->mu held: copies the problem pointer and, for a realign, the
+ * base model's labels (territories with units only, in id order), locks
+ * and territory records. Returns an error message (caller frees) or NULL.
+ */
+static char *copy_input(srv_app *app, const job *j, run_input *in)
+{
+    srv_response rs;
+    memset(&rs, 0, sizeof rs);
+    memset(in, 0, sizeof *in);
+    if (!(in->p = srv_units(app, &rs)))
+        return response_message(&rs);
+    if (!j->realign) {
+        in->k = j->k;
+        in->names = design_names(j->k);
+        return in->names ? NULL : regio_strdup("out of memory");
+    }
+    srv_workspace *w = srv_workspace_get(app, j->base, &rs);
+    if (!w)
+        return response_message(&rs);
+    size_t n = in->p->in.n;
+    int *map = regio_malloc((size_t)(w->k ? w->k : 1) * sizeof *map);
+    in->baseline = regio_malloc((n ? n : 1) * sizeof *in->baseline);
+    in->names = regio_calloc((size_t)(w->k ? w->k : 1), sizeof *in->names);
+    if (!map || !in->baseline || !in->names) {
+        regio_free(map);
+        return regio_strdup("out of memory");
+    }
+    for (int t = 0; t < w->k; t++)
+        map[t] = -1;
+    size_t unaligned = 0, n_locked = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w->labels[i] < 0)
+            unaligned++;
+        else
+            map[w->labels[i]] = 0;
+        n_locked += w->locked[i] != 0;
+    }
+    if (unaligned) {
+        regio_free(map);
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "model '%s' leaves %zu units without a territory: a realign starts from a "
+                 "complete alignment",
+                 j->base, unaligned);
+        return regio_strdup(msg);
+    }
+    /* Territories without units (parents in a hierarchy) are not labels. */
+    for (int t = 0; t < w->k; t++)
+        if (map[t] == 0) {
+            map[t] = in->k;
+            if (!(in->names[in->k++] = regio_strdup(w->territory[t]))) {
+                regio_free(map);
+                return regio_strdup("out of memory");
+            }
+        }
+    for (size_t i = 0; i < n; i++)
+        in->baseline[i] = map[w->labels[i]];
+    regio_free(map);
+    if (n_locked) {
+        if (!(in->locked = regio_malloc(n * sizeof *in->locked)))
+            return regio_strdup("out of memory");
+        for (size_t i = 0; i < n; i++)
+            in->locked[i] = w->locked[i] ? in->baseline[i] : -1;
+    }
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc =
+        regio_store_territories_foreach(app->store, j->base, collect_territory, in, &err);
+    if (rc == REGIO_ECANCELLED)
+        return regio_strdup("out of memory reading the territories");
+    return rc ? error_message(rc, &err) : NULL;
+}
+
+static const terr_info *terr_find(const run_input *in, const char *id)
+{
+    for (size_t i = 0; id && i < in->n_terr; i++)
+        if (!strcmp(in->terr[i].id, id))
+            return &in->terr[i];
+    return NULL;
+}
+
+/*
+ * With app->mu held, after the save: gives the realigned model the base
+ * model's territory names and hierarchy (parents first, so every parent
+ * exists when its children point to it).
+ */
+static regio_err copy_hierarchy(srv_app *app, const job *j, const run_input *in,
+                                regio_error *err)
+{
+    size_t nt = in->n_terr;
+    if (!nt)
+        return REGIO_OK;
+    /* needed: territories with units and all their ancestors */
+    unsigned char *need = regio_calloc(nt, 1), *done = regio_calloc(nt, 1);
+    if (!need || !done) {
+        regio_free(need);
+        regio_free(done);
+        return REGIO_ENOMEM;
+    }
+    for (int t = 0; t < in->k; t++) {
+        const terr_info *ti = terr_find(in, in->names[t]);
+        for (int depth = 0; ti && depth < 32; depth++) {
+            need[ti - in->terr] = 1;
+            ti = terr_find(in, ti->parent);
+        }
+    }
+    regio_err rc = REGIO_OK;
+    for (int progress = 1; progress && !rc;) {
+        progress = 0;
+        for (size_t i = 0; i < nt && !rc; i++) {
+            if (!need[i] || done[i])
+                continue;
+            const terr_info *par = terr_find(in, in->terr[i].parent);
+            if (par && !done[par - in->terr])
+                continue;
+            rc = regio_store_territory_upsert(app->store, j->target, in->terr[i].id,
+                                              in->terr[i].name ? in->terr[i].name
+                                                               : in->terr[i].id,
+                                              par ? par->id : NULL, err);
+            done[i] = 1;
+            progress = 1;
+        }
+    }
+    regio_free(need);
+    regio_free(done);
+    return rc;
+}
+
+typedef struct progress_ctx {
+    srv_jobs *J;
+    job *j;
+} progress_ctx;
+
+static int on_progress(void *ud, double fraction, const char *phase)
+{
+    progress_ctx *c = ud;
+    pthread_mutex_lock(&c->J->mu);
+    if (isfinite(fraction))
+        c->j->progress = 0.98 * (fraction < 0 ? 0 : fraction > 1 ? 1 : fraction);
+    if (phase)
+        snprintf(c->j->phase, sizeof c->j->phase, "%s", phase);
+    int stop = c->j->cancel;
+    pthread_mutex_unlock(&c->J->mu);
+    return stop;
+}
+
+/* The result object of a finished run; caller owns it. */
+static json_t *result_json(const job *j, const run_input *in, const regio_design_result *res)
+{
+    const regio_design_report *r = &res->report;
+    json_t *bal = json_object();
+    for (size_t b = 0; b < j->n_balance; b++) {
+        int c = j->balance[b];
+        json_object_set_new(bal, in->p->in.measure_names[c],
+                            (size_t)c < r->m ? num_or_null(r->balance[c]) : json_null());
+    }
+    json_t *summary = json_pack("{s:o,s:o,s:i,s:i,s:i,s:o,s:i,s:b}", "balance", bal, "travel_km",
+                                num_or_null(r->travel_km), "non_contiguous", r->n_noncontiguous,
+                                "empty", r->n_empty, "territories", in->k, "seconds",
+                                num_or_null(res->seconds), "starts", res->starts_done,
+                                "stopped_by_time", res->stopped_by_time);
+    if (r->has_baseline) {
+        json_object_set_new(summary, "moved_units", json_integer((json_int_t)r->moved_units));
+        json_object_set_new(summary, "moved_share", num_or_null(r->moved_units_share));
+    }
+    json_t *diag = json_array();
+    for (size_t i = 0; i < res->n_diagnostics; i++)
+        json_array_append_new(diag, json_string(res->diagnostics[i]));
+    return json_pack("{s:s,s:o,s:o}", "model", j->target, "summary", summary, "diagnostics",
+                     diag);
+}
+
+/* The message of a best effort that misses a constraint. */
+static char *infeasible_message(const regio_design_result *res)
+{
+    regio__buf b;
+    regio__buf_init(&b, MESSAGE_MAX);
+    regio__buf_puts(&b, "not every constraint could be met; best effort saved");
+    for (size_t i = 0; i < res->n_diagnostics; i++)
+        if (regio__buf_printf(&b, "%s %s", i ? ";" : ":", res->diagnostics[i]))
+            break;
+    char *msg = regio_strdup(b.data ? b.data : "not every constraint could be met");
+    regio__buf_free(&b);
+    return msg;
+}
+
+static void run_job(srv_jobs *J, job *j)
+{
+    srv_app *app = J->app;
+    run_input in;
+    pthread_mutex_lock(&app->mu);
+    char *msg = copy_input(app, j, &in);
+    pthread_mutex_unlock(&app->mu);
+    if (msg) {
+        pthread_mutex_lock(&J->mu);
+        srv_job_finish(j, JOB_FAILED, msg, NULL);
+        pthread_mutex_unlock(&J->mu);
+        regio_free(msg);
+        run_input_free(&in);
+        return;
+    }
+
+    /* The optimisation, without app->mu. */
+    regio_design_params prm;
+    regio_design_params_init(&prm);
+    prm.k = in.k;
+    prm.balance_cols = j->balance;
+    prm.n_balance = j->n_balance;
+    prm.tolerance = j->tolerance;
+    prm.seed = j->seed;
+    prm.time_limit_s = j->time_limit_s;
+    if (j->realign) {
+        prm.realign = 1;
+        prm.baseline = in.baseline;
+        prm.locked = in.locked;
+        prm.max_moved_units = j->max_moved;
+    }
+    progress_ctx pc = {J, j};
+    prm.progress = on_progress;
+    prm.progress_ud = &pc;
+    regio_design_result res;
+    memset(&res, 0, sizeof res);
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = regio_design_run(&in.p->in, &prm, &res, &err);
+
+    pthread_mutex_lock(&J->mu);
+    int cancelled = j->cancel || rc == REGIO_ECANCELLED;
+    if (cancelled || (rc && rc != REGIO_EINFEASIBLE)) {
+        char *m = cancelled ? NULL : error_message(rc, &err);
+        srv_job_finish(j, cancelled ? JOB_CANCELLED : JOB_FAILED,
+                   cancelled ? "cancelled: nothing was saved" : m, NULL);
+        pthread_mutex_unlock(&J->mu);
+        regio_free(m);
+        regio_design_result_free(&res);
+        run_input_free(&in);
+        return;
+    }
+    j->progress = 0.99;
+    snprintf(j->phase, sizeof j->phase, "saving");
+    pthread_mutex_unlock(&J->mu);
+
+    /* Saving, under app->mu: a new planning model, never an existing one. */
+    pthread_mutex_lock(&app->mu);
+    regio_model_info mi;
+    memset(&mi, 0, sizeof mi);
+    regio_error_clear(&err);
+    regio_err src = regio_store_model_find(app->store, j->target, &mi, &err);
+    regio_model_info_clear(&mi);
+    if (src == REGIO_OK) {
+        char m[NAME_MAX_LEN + 128];
+        snprintf(m, sizeof m, "model '%s' was created while the job ran; nothing was saved",
+                 j->target);
+        msg = regio_strdup(m);
+    } else if (src != REGIO_ENOTFOUND) {
+        msg = error_message(src, &err);
+    } else {
+        /* The shared problem with this run's territories: save_model reads
+         * only k, the territory names and the units. */
+        regio_design_problem view = *in.p;
+        view.k = in.k;
+        view.territory = in.names;
+        regio_error_clear(&err);
+        src = regio_design_save_model(app->store, &view, res.labels, j->target,
+                                      j->actor ? j->actor : "local", &err);
+        if (src)
+            msg = error_message(src, &err);
+    }
+    char *note = NULL;
+    if (!msg && j->realign) {
+        regio_error_clear(&err);
+        regio_err hrc = copy_hierarchy(app, j, &in, &err);
+        if (hrc) {
+            char *e = error_message(hrc, &err);
+            char m[1200];
+            snprintf(m, sizeof m, "saved, but the territory names were not copied: %s",
+                     e ? e : "out of memory");
+            regio_free(e);
+            note = regio_strdup(m);
+        }
+    }
+    if (!msg)
+        srv_workspace_forget(app, j->target);
+    pthread_mutex_unlock(&app->mu);
+
+    pthread_mutex_lock(&J->mu);
+    if (msg) {
+        srv_job_finish(j, JOB_FAILED, msg, NULL);
+    } else {
+        char *done = NULL;
+        if (rc == REGIO_EINFEASIBLE)
+            done = infeasible_message(&res);
+        if (!done && !note) {
+            char m[NAME_MAX_LEN + 64];
+            snprintf(m, sizeof m, "saved as planning model '%s'", j->target);
+            done = regio_strdup(m);
+        }
+        srv_job_finish(j, JOB_DONE, note ? note : done, result_json(j, &in, &res));
+        regio_free(done);
+    }
+    pthread_mutex_unlock(&J->mu);
+    regio_free(note);
+    regio_free(msg);
+    regio_design_result_free(&res);
+    run_input_free(&in);
+}
+
+static void *worker(void *arg)
+{
+    srv_jobs *J = arg;
+    pthread_mutex_lock(&J->mu);
+    for (;;) {
+        job *next = NULL;
+        while (!J->stop) {
+            for (next = J->head; next && next->state != JOB_QUEUED; next = next->next)
+                ;
+            if (next)
+                break;
+            pthread_cond_wait(&J->cv, &J->mu);
+        }
+        if (J->stop)
+            break;
+        next->state = JOB_RUNNING;
+        next->progress = 0;
+        snprintf(next->phase, sizeof next->phase, "starting");
+        pthread_mutex_unlock(&J->mu);
+        run_job(J, next);
+        pthread_mutex_lock(&J->mu);
+        srv_jobs_prune(J);
+    }
+    pthread_mutex_unlock(&J->mu);
+    return NULL;
+}
+
+int srv_jobs_start(srv_jobs *J)
+{
+    if (J->has_thread)
+        return 0;
+    if (pthread_create(&J->thread, NULL, worker, J) != 0)
+        return -1;
+    J->has_thread = 1;
+    return 0;
+}
+
+const char *srv_job_state_name(job_state st) { return STATE_NAME[st]; }
+
+void srv_jobs_shutdown(srv_app *app)
+{
+    pthread_mutex_lock(&table_mu);
+    srv_jobs *J = app->jobs;
+    app->jobs = NULL;
+    pthread_mutex_unlock(&table_mu);
+    if (!J)
+        return;
+    pthread_mutex_lock(&J->mu);
+    J->stop = 1;
+    for (job *j = J->head; j; j = j->next) {
+        if (j->state == JOB_QUEUED)
+            srv_job_finish(j, JOB_CANCELLED, "the server stopped", NULL);
+        j->cancel = 1;
+    }
+    pthread_cond_broadcast(&J->cv);
+    pthread_mutex_unlock(&J->mu);
+    if (J->has_thread)
+        pthread_join(J->thread, NULL);
+    while (J->head) {
+        job *n = J->head->next;
+        srv_job_free(J->head);
+        J->head = n;
+    }
+    pthread_cond_destroy(&J->cv);
+    pthread_mutex_destroy(&J->mu);
+    regio_free(J);
+}
+
