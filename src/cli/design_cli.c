@@ -73,6 +73,25 @@ static int parse_double(const char *opt, const char *s, double *out)
     return 0;
 }
 
+/* Balance of the weighted index (--index-weights): a territory's index
+ * deviation is the weight-averaged deviation of its measures, since each
+ * measure's target is the territory's share of that measure's total. */
+static double index_balance(const regio_design_problem *p, const regio_design_report *r)
+{
+    double wsum = 0, worst = 0;
+    for (size_t i = 0; i < p->params.n_balance; i++)
+        wsum += p->params.index_weights[i];
+    for (int t = 0; wsum > 0 && t < r->k; t++) {
+        double d = 0;
+        for (size_t i = 0; i < p->params.n_balance; i++)
+            d += p->params.index_weights[i] * r->territories[t].dev[p->params.balance_cols[i]];
+        d /= wsum;
+        if (fabs(d) > worst)
+            worst = fabs(d);
+    }
+    return worst;
+}
+
 int cli_design_main(design_cmd cmd, int argc, char **argv)
 {
     enum {
@@ -330,9 +349,14 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         const regio_design_report *r = &res.report;
         fprintf(stderr, "regio %s: %zu units in %d territories; balance", cmd_name[cmd], p->in.n,
                 p->k);
+        if (p->params.index_weights)
+            fprintf(stderr, " index %.2f%% (", 100 * index_balance(p, r));
         for (size_t i = 0; i < p->params.n_balance; i++)
-            fprintf(stderr, " %s %.2f%%", p->in.measure_names[p->params.balance_cols[i]],
+            fprintf(stderr, "%s%s %.2f%%", i || !p->params.index_weights ? " " : "",
+                    p->in.measure_names[p->params.balance_cols[i]],
                     100 * r->balance[p->params.balance_cols[i]]);
+        if (p->params.index_weights)
+            fputc(')', stderr);
         fprintf(stderr, ", non-contiguous %d, travel %.2f %s", r->n_noncontiguous, r->travel_km,
                 p->in.coords == REGIO_COORDS_PLANAR ? "units" : "km");
         if (r->has_baseline)
