@@ -71,17 +71,6 @@ static double dev_of(const regio__dz *z, int t, int c)
     return z->share[t] > 0 ? z->load[t * z->nb + c] / z->share[t] - 1.0 : 0.0;
 }
 
-static int budget_ok(const regio__dz *z, int i, int t)
-{
-    if (!z->base || z->base[i] != z->label[i] || z->base[i] == t)
-        return 1;
-    if (z->budget_units >= 0 && z->moved_units + z->nunits[i] > z->budget_units + 1e-9)
-        return 0;
-    if (z->budget_weight >= 0 && z->moved_weight + z->w[i] > z->budget_weight + 1e-9)
-        return 0;
-    return 1;
-}
-
 /* Score of giving the node set xs[0..nx) from a to b: violations above
  * what a (and b on the last hop) had when the chain began weigh most;
  * then how far a ends from its target (and b on the last hop); then, in
@@ -142,6 +131,18 @@ static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
 
 #define HOP_CAND 24
 
+/* 1 when node x (members lists are stale: checked) is still in a, free,
+ * on the border with b and within the realign budget. */
+static int movable(const regio__dz *z, int x, int a, int b)
+{
+    if (z->label[x] != a || (z->lock && z->lock[x] >= 0))
+        return 0;
+    int touch = 0;
+    for (int e = z->xadj[x]; e < z->xadj[x + 1] && !touch; e++)
+        touch = z->label[z->adj[e]] == b;
+    return touch && regio__dz_budget_ok(z, x, b);
+}
+
 /* Moves the best node, or pair of nodes, from a to b. Members lists are
  * stale after earlier hops, so labels are checked. Returns 1 when a move
  * was made. */
@@ -154,12 +155,7 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
     int nc = 0;
     for (int q = C->mstart[a]; q < C->mstart[a + 1]; q++) {
         int x = C->members[q];
-        if (z->label[x] != a || (z->lock && z->lock[x] >= 0))
-            continue;
-        int touch = 0;
-        for (int e = z->xadj[x]; e < z->xadj[x + 1] && !touch; e++)
-            touch = z->label[z->adj[e]] == b;
-        if (!touch || !budget_ok(z, x, b))
+        if (!movable(z, x, a, b))
             continue;
         int skipped = 0;
         for (int q2 = 0; q2 < nskip && !skipped; q2++)
@@ -167,17 +163,8 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
         if (skipped)
             continue;
         double sc = score_set(C, a, b, &x, 1, realign, first, last, NULL);
-        /* Keep the HOP_CAND best by score (insertion). */
-        if (nc == HOP_CAND && sc >= csc[nc - 1])
-            continue;
-        int pos = nc < HOP_CAND ? nc++ : HOP_CAND - 1;
-        while (pos > 0 && csc[pos - 1] > sc) {
-            csc[pos] = csc[pos - 1];
-            cand[pos] = cand[pos - 1];
-            pos--;
-        }
-        csc[pos] = sc;
-        cand[pos] = x;
+        /* Keep the HOP_CAND best by score. */
+        regio__topk_insert(csc, cand, NULL, &nc, HOP_CAND, sc, x, 0);
     }
     int best1 = -1;
     double bs1 = INFINITY;
@@ -204,7 +191,7 @@ static int hop(chain_ctx *C, int a, int b, int realign, int first, int last,
                 if (!regio__dz_can_remove(z, xs[0]))
                     continue;
                 regio__dz_move(z, xs[0], b);
-                int ok = z->cnt[a] > 0 && budget_ok(z, xs[1], b) &&
+                int ok = z->cnt[a] > 0 && regio__dz_budget_ok(z, xs[1], b) &&
                          regio__dz_can_remove(z, xs[1]);
                 regio__dz_move(z, xs[0], a);
                 if (!ok)
@@ -312,12 +299,7 @@ static int chain_bdfs(chain_ctx *C, const int *seq, int len, int q, int realign,
     int nc = 0;
     for (int r = C->mstart[a]; r < C->mstart[a + 1]; r++) {
         int x = C->members[r];
-        if (z->label[x] != a || (z->lock && z->lock[x] >= 0))
-            continue;
-        int touch = 0;
-        for (int e = z->xadj[x]; e < z->xadj[x + 1] && !touch; e++)
-            touch = z->label[z->adj[e]] == b;
-        if (!touch || !budget_ok(z, x, b))
+        if (!movable(z, x, a, b))
             continue;
         if (viol_after(z, b, x, 1.0) > C->v_orig[b] + 1e-12)
             continue;
@@ -330,16 +312,7 @@ static int chain_bdfs(chain_ctx *C, const int *seq, int len, int q, int realign,
         }
         if (realign && z->base && z->base[x] == a)
             sc += 0.1 * z->tol;
-        if (nc == BCAND && sc >= csc[nc - 1])
-            continue;
-        int pos = nc < BCAND ? nc++ : BCAND - 1;
-        while (pos > 0 && csc[pos - 1] > sc) {
-            csc[pos] = csc[pos - 1];
-            cand[pos] = cand[pos - 1];
-            pos--;
-        }
-        csc[pos] = sc;
-        cand[pos] = x;
+        regio__topk_insert(csc, cand, NULL, &nc, BCAND, sc, x, 0);
     }
     for (int r = 0; r < nc; r++) {
         if (--*expansions < 0)
@@ -397,7 +370,7 @@ static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
             int x = over ? i : j, from = over ? a : p, to = over ? p : a;
             if (z->lock && z->lock[x] >= 0)
                 continue;
-            if (!budget_ok(z, x, to))
+            if (!regio__dz_budget_ok(z, x, to))
                 continue;
             double va = viol_after(z, a, x, over ? -1.0 : 1.0);
             if (va > limit) {
@@ -426,18 +399,8 @@ static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
             int dup = 0;
             for (int q = 0; q < nc && !dup; q++)
                 dup = cx[q] == x;
-            if (dup || (nc == FCAND && sc >= csc[nc - 1]))
-                continue;
-            int pos = nc < FCAND ? nc++ : FCAND - 1;
-            while (pos > 0 && csc[pos - 1] > sc) {
-                csc[pos] = csc[pos - 1];
-                cx[pos] = cx[pos - 1];
-                cp[pos] = cp[pos - 1];
-                pos--;
-            }
-            csc[pos] = sc;
-            cx[pos] = x;
-            cp[pos] = p;
+            if (!dup)
+                regio__topk_insert(csc, cx, cp, &nc, FCAND, sc, x, p);
             (void)to;
         }
     }
@@ -471,13 +434,13 @@ static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
             if (va > limit || C->n_undo + 2 > MAX_UNDO)
                 continue;
             --*expansions;
-            if (!budget_ok(z, x1, to) || !regio__dz_can_remove(z, x1))
+            if (!regio__dz_budget_ok(z, x1, to) || !regio__dz_can_remove(z, x1))
                 continue;
             int mark = C->n_undo;
             C->undo_node[C->n_undo] = x1;
             C->undo_from[C->n_undo++] = z->label[x1];
             regio__dz_move(z, x1, to);
-            if (budget_ok(z, x2, to) && regio__dz_can_remove(z, x2)) {
+            if (regio__dz_budget_ok(z, x2, to) && regio__dz_can_remove(z, x2)) {
                 C->undo_node[C->n_undo] = x2;
                 C->undo_from[C->n_undo++] = z->label[x2];
                 regio__dz_move(z, x2, to);

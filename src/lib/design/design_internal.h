@@ -126,6 +126,32 @@ double regio__dz_max_diameter(regio__dz *z);
 /* Sets every centre to its home or the weighted medoid of its nodes.
  * Returns the number of centres that changed. */
 int regio__dz_update_centres(regio__dz *z);
+/* 1 when moving node i to t keeps the realign budget (a node already moved
+ * moves again for free; one going back to its baseline always may). */
+int regio__dz_budget_ok(const regio__dz *z, int i, int t);
+
+/* Keeps the best `cap` candidates by ascending score in sc[0..*n) with
+ * their ids in x[] (and y[] when not NULL); ties keep arrival order.
+ * Returns 0 when s does not make the list. */
+static inline int regio__topk_insert(double *sc, int *x, int *y, int *n, int cap, double s,
+                                     int xv, int yv)
+{
+    if (*n == cap && s >= sc[*n - 1])
+        return 0;
+    int pos = *n < cap ? (*n)++ : cap - 1;
+    while (pos > 0 && sc[pos - 1] > s) {
+        sc[pos] = sc[pos - 1];
+        x[pos] = x[pos - 1];
+        if (y)
+            y[pos] = y[pos - 1];
+        pos--;
+    }
+    sc[pos] = s;
+    x[pos] = xv;
+    if (y)
+        y[pos] = yv;
+    return 1;
+}
 
 /* ---- contiguity.c ---- */
 /* 1 when removing node i keeps its territory connected (and non-empty). */

@@ -38,22 +38,6 @@ static void permutation(regio__dz *z, int *perm)
     }
 }
 
-/* 1 when moving i out of its territory keeps the realign budget. */
-static int budget_ok(const regio__dz *z, int i, int t)
-{
-    if (!z->base)
-        return 1;
-    if (z->base[i] != z->label[i])
-        return 1; /* already moved: moving again does not add */
-    if (z->base[i] == t)
-        return 1;
-    if (z->budget_units >= 0 && z->moved_units + z->nunits[i] > z->budget_units + 1e-9)
-        return 0;
-    if (z->budget_weight >= 0 && z->moved_weight + z->w[i] > z->budget_weight + 1e-9)
-        return 0;
-    return 1;
-}
-
 /* Distinct territories adjacent to i other than its own, into out[]. */
 static int neighbour_territories(const regio__dz *z, int i, int *out, int cap)
 {
@@ -134,7 +118,7 @@ long regio__dz_descent(regio__dz *z, int max_sweeps, int travel_moves)
                     btr = dtr;
                 }
             }
-            if (bt < 0 || !budget_ok(z, i, bt) || !regio__dz_can_remove(z, i))
+            if (bt < 0 || !regio__dz_budget_ok(z, i, bt) || !regio__dz_can_remove(z, i))
                 continue;
             regio__dz_move(z, i, bt);
             moves++;
@@ -169,7 +153,7 @@ long regio__dz_swaps(regio__dz *z)
             if (dtr_i >= -EPS_T)
                 continue;
             double v0 = regio__dz_viol_t(z, s) + regio__dz_viol_t(z, t);
-            if (!budget_ok(z, i, t) || !regio__dz_can_remove(z, i))
+            if (!regio__dz_budget_ok(z, i, t) || !regio__dz_can_remove(z, i))
                 continue;
             regio__dz_move(z, i, t);
             /* Best partner j in t, two hops from i, adjacent to s. */
@@ -199,7 +183,7 @@ long regio__dz_swaps(regio__dz *z)
                     bgain = dtr_j;
                 }
             }
-            if (bj >= 0 && budget_ok(z, bj, s) && regio__dz_can_remove(z, bj)) {
+            if (bj >= 0 && regio__dz_budget_ok(z, bj, s) && regio__dz_can_remove(z, bj)) {
                 regio__dz_move(z, bj, s);
                 made++;
                 break;
@@ -249,7 +233,7 @@ int regio__dz_exchange(regio__dz *z)
                 continue;
             for (int e = z->xadj[y]; e < z->xadj[y + 1] && !done; e++) {
                 int t = z->label[z->adj[e]];
-                if (t == s || !budget_ok(z, y, t) || !regio__dz_can_remove(z, y))
+                if (t == s || !regio__dz_budget_ok(z, y, t) || !regio__dz_can_remove(z, y))
                     continue;
                 regio__dz_move(z, y, t);
                 /* Partner x in t touching s, two hops around y. */
@@ -267,7 +251,7 @@ int regio__dz_exchange(regio__dz *z)
                         double dv = regio__dz_dviol(z, x, s);
                         if (regio__dz_viol(z) + dv >= v0 - 1e-12)
                             continue;
-                        if (!budget_ok(z, x, s) || !regio__dz_can_remove(z, x))
+                        if (!regio__dz_budget_ok(z, x, s) || !regio__dz_can_remove(z, x))
                             continue;
                         regio__dz_move(z, x, s);
                         done = 1;

@@ -148,6 +148,17 @@ double regio__dz_dviol(const regio__dz *z, int i, int t)
     return d;
 }
 
+int regio__dz_budget_ok(const regio__dz *z, int i, int t)
+{
+    if (!z->base || z->base[i] != z->label[i] || z->base[i] == t)
+        return 1;
+    if (z->budget_units >= 0 && z->moved_units + z->nunits[i] > z->budget_units + 1e-9)
+        return 0;
+    if (z->budget_weight >= 0 && z->moved_weight + z->w[i] > z->budget_weight + 1e-9)
+        return 0;
+    return 1;
+}
+
 double regio__dz_travel(const regio__dz *z)
 {
     double s = 0;

@@ -16,17 +16,6 @@
 
 #include <string.h>
 
-static int budget_ok(const regio__dz *z, int i, int t)
-{
-    if (!z->base || z->base[i] != z->label[i] || z->base[i] == t)
-        return 1;
-    if (z->budget_units >= 0 && z->moved_units + z->nunits[i] > z->budget_units + 1e-9)
-        return 0;
-    if (z->budget_weight >= 0 && z->moved_weight + z->w[i] > z->budget_weight + 1e-9)
-        return 0;
-    return 1;
-}
-
 /* Change of sum_c dev^2 over s and t if node i moved from s to t. */
 static double dsq(const regio__dz *z, int i, int t)
 {
@@ -116,24 +105,14 @@ void regio__dz_tabu_balance(regio__dz *z, int realign, long max_iter)
                 int dup = 0;
                 for (int q = 0; q < nm && !dup; q++)
                     dup = mi[q] == i && mt[q] == t;
-                if (dup)
-                    continue;
-                int pos = nm < TABU_TOP ? nm++ : TABU_TOP - 1;
-                while (pos > 0 && mf[pos - 1] > f) {
-                    mf[pos] = mf[pos - 1];
-                    mi[pos] = mi[pos - 1];
-                    mt[pos] = mt[pos - 1];
-                    pos--;
-                }
-                mf[pos] = f;
-                mi[pos] = i;
-                mt[pos] = t;
+                if (!dup)
+                    regio__topk_insert(mf, mi, mt, &nm, TABU_TOP, f, i, t);
             }
         }
         int done_move = 0;
         for (int q = 0; q < nm && !done_move; q++) {
             int i = mi[q], t = mt[q], s = z->label[i];
-            if (!budget_ok(z, i, t) || !regio__dz_can_remove(z, i))
+            if (!regio__dz_budget_ok(z, i, t) || !regio__dz_can_remove(z, i))
                 continue;
             regio__dz_move(z, i, t);
             tabu_t[i] = s;
