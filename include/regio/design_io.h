@@ -71,13 +71,15 @@ void regio_design_problem_destroy(regio_design_problem *p);
 /*
  * Saves labels as the alignment of planning model `model` in the store (a
  * new planning scenario; re-running replaces the alignment of the same
- * planning model). Active and archived models are never overwritten
- * (REGIO_ECONFLICT). One transaction, audited. The units must be the
- * store's (REGIO_EDATA names the first that is not).
+ * planning model). A new model records `parent` (the model it was derived
+ * from, e.g. a realign's baseline; NULL for none) as its parent. Active
+ * and archived models are never overwritten (REGIO_ECONFLICT). One
+ * transaction, audited. The units must be the store's (REGIO_EDATA names
+ * the first that is not).
  */
 regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
-                                  const int *labels, const char *model, const char *actor,
-                                  regio_error *err);
+                                  const int *labels, const char *model, const char *parent,
+                                  const char *actor, regio_error *err);
 
 /* Writes `unit_id,territory`, one row per unit in input order, to path
  * atomically (temporary file renamed). */

@@ -327,7 +327,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     }
     regio_err wrc = out ? regio_design_write_alignment(p, res.labels, out, &err) : REGIO_OK;
     if (!wrc && model) {
-        wrc = regio_design_save_model(store, p, res.labels, model, "cli", &err);
+        wrc = regio_design_save_model(store, p, res.labels, model, spec.baseline_model, "cli",
+                                      &err);
         if (!wrc)
             fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
     }

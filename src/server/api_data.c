@@ -224,7 +224,11 @@ static regio_err units_collection(const regio_design_problem *p, char **geo, con
             regio__buf_json_str(b, u->name);
         else
             regio__buf_puts(b, "null");
-        regio__buf_printf(b, ",\"lat\":%.6f,\"lon\":%.6f},\"geometry\":", u->lat, u->lon);
+        regio__buf_puts(b, ",\"lat\":");
+        regio__buf_num(b, u->lat); /* null when unknown */
+        regio__buf_puts(b, ",\"lon\":");
+        regio__buf_num(b, u->lon);
+        regio__buf_puts(b, "},\"geometry\":");
         rc = regio__buf_puts(b, geo[i] ? geo[i] : "null");
         rc = rc ? rc : regio__buf_putc(b, '}');
     }

@@ -5,6 +5,7 @@
  */
 #include "server/handlers.h"
 #include "server/jobs.h"
+#include "server/render.h"
 
 #include <errno.h>
 #include <math.h>
@@ -34,26 +35,15 @@ static int opt_number(json_t *body, const char *key, double *out, srv_response *
 }
 
 /* Reads an optional model name field: 1 = absent, 0 = read, -1 = bad (rs
- * filled). A new model's name (target) may not hold '/', which no URL path
- * segment can carry. */
+ * filled). A new model's name (target) follows the rules of POST /models. */
 static int opt_name(json_t *body, const char *key, int new_name, const char **out,
                     srv_response *rs)
 {
-    json_t *v = json_object_get(body, key);
-    if (!v || json_is_null(v))
-        return 1;
-    const char *s = json_string_value(v);
-    size_t len = s ? strlen(s) : 0;
-    int bad = !s || len == 0 || len > NAME_MAX_LEN;
-    for (size_t i = 0; !bad && i < len; i++)
-        bad = (unsigned char)s[i] < 0x20 || (new_name && s[i] == '/');
-    if (bad) {
-        srv_reply_error(rs, 400, "bad_request",
-                        "\"%s\" must be a model name (1 to %d characters, no control "
-                        "characters%s)",
-                        key, NAME_MAX_LEN, new_name ? " or '/'" : "");
+    const char *s = NULL;
+    if (!srv_body_string(body, key, 0, new_name, &s, rs))
         return -1;
-    }
+    if (!s)
+        return 1;
     *out = s;
     return 0;
 }
@@ -284,6 +274,10 @@ SRV_HANDLER(api_job_create)
         goto fail;
     j->actor = regio_strdup(rq->actor ? rq->actor : "local");
     j->base = regio_strdup(base);
+    if (!j->actor || (base && !j->base)) {
+        srv_reply_error(rs, 500, "internal", "out of memory");
+        goto fail;
+    }
 
     pthread_mutex_lock(&app->mu);
     const regio_design_problem *p = srv_units(app, rs);
@@ -406,12 +400,14 @@ SRV_HANDLER(api_job_cancel)
             st = j->state;
             if (st == JOB_QUEUED) {
                 srv_job_finish(j, JOB_CANCELLED, "cancelled before it started", NULL);
+            } else if (st == JOB_RUNNING && !strcmp(j->phase, "saving")) {
+                st = JOB_DONE; /* too late: the result is being written */
             } else if (st == JOB_RUNNING) {
                 j->cancel = 1;
                 regio_free(j->message);
                 j->message = regio_strdup("cancel requested; stopping at the next checkpoint");
             }
-            if (!srv_job_finished(j) || st == JOB_QUEUED)
+            if ((!srv_job_finished(j) && st != JOB_DONE) || st == JOB_QUEUED)
                 v = srv_job_json(app, j);
         }
         pthread_mutex_unlock(&J->mu);
@@ -420,7 +416,7 @@ SRV_HANDLER(api_job_cancel)
         srv_reply_error(rs, 404, "not_found", "no job '%s'", rq->params[0]);
     else if (!v)
         srv_reply_error(rs, 409, "conflict", "job %s is already %s", rq->params[0],
-                        srv_job_state_name(st));
+                        st == JOB_DONE && !v ? "done or saving its result" : srv_job_state_name(st));
     else
         srv_reply_json(rs, 200, v);
 }

@@ -13,70 +13,11 @@
 #include <string.h>
 
 /* Longest model name, in characters (code points). */
-#define MAX_NAME_CHARS 100
 /* Outline simplification of the KML download (degrees, about 300 m): the
  * same as the GeoJSON territories, so both downloads show the same shapes. */
 #define EXPORT_SIMPLIFY_DEG 0.003
 
 /* ---- request helpers ------------------------------------------------------------- */
-
-/* Checks a model name: non-empty, at most MAX_NAME_CHARS characters, no
- * control characters and no '/' (a name is one URL path segment). Returns
- * NULL when fine, else a sentence saying what is wrong. */
-static const char *name_problem(const char *s)
-{
-    if (!*s)
-        return "must not be empty";
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return "must not contain control characters";
-        /* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8. */
-        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-            return "must not contain control characters";
-        if (*p == '/')
-            return "must not contain '/'";
-        if ((*p & 0xc0) != 0x80)
-            chars++;
-    }
-    if (chars > MAX_NAME_CHARS)
-        return "must be at most 100 characters";
-    return NULL;
-}
-
-/*
- * Reads the string member key of body into *out (NULL when absent or null
- * and not required). Returns 1 on success, else fills rs with a 400 naming
- * the field and returns 0. is_name adds the model-name rules.
- */
-static int body_string(json_t *body, const char *key, int required, int is_name,
-                       const char **out, srv_response *rs)
-{
-    json_t *v = json_object_get(body, key);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 1;
-        srv_reply_error(rs, 400, "bad_request", "\"%s\" (a string) is required", key);
-        return 0;
-    }
-    if (!json_is_string(v)) {
-        srv_reply_error(rs, 400, "bad_request", "\"%s\" must be a string", key);
-        return 0;
-    }
-    const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) {
-        srv_reply_error(rs, 400, "bad_request", "\"%s\" must not contain NUL characters", key);
-        return 0;
-    }
-    const char *why = is_name ? name_problem(s) : NULL;
-    if (why) {
-        srv_reply_error(rs, 400, "bad_request", "\"%s\" %s", key, why);
-        return 0;
-    }
-    *out = s;
-    return 1;
-}
 
 /* Appends s percent-encoded as one URL path segment (RFC 3986 unreserved
  * characters stay as they are). */
@@ -157,9 +98,9 @@ SRV_HANDLER(api_model_create)
     if (!body)
         return;
     const char *name, *description, *from;
-    if (body_string(body, "name", 1, 1, &name, rs) &&
-        body_string(body, "description", 0, 0, &description, rs) &&
-        body_string(body, "from", 0, 0, &from, rs)) {
+    if (srv_body_string(body, "name", 1, 1, &name, rs) &&
+        srv_body_string(body, "description", 0, 0, &description, rs) &&
+        srv_body_string(body, "from", 0, 0, &from, rs)) {
         if (from && !*from)
             srv_reply_error(rs, 400, "bad_request", "\"from\" must not be empty");
         else
@@ -174,8 +115,8 @@ SRV_HANDLER(api_model_clone)
     if (!body)
         return;
     const char *name, *description;
-    if (body_string(body, "name", 1, 1, &name, rs) &&
-        body_string(body, "description", 0, 0, &description, rs))
+    if (srv_body_string(body, "name", 1, 1, &name, rs) &&
+        srv_body_string(body, "description", 0, 0, &description, rs))
         create_model(app, rq, name, rq->params[0], description, rs);
     json_decref(body);
 }
@@ -186,7 +127,7 @@ SRV_HANDLER(api_model_promote)
     if (!body)
         return;
     const char *date;
-    if (!body_string(body, "effective_from", 1, 0, &date, rs)) {
+    if (!srv_body_string(body, "effective_from", 1, 0, &date, rs)) {
         json_decref(body);
         return;
     }
@@ -249,9 +190,9 @@ SRV_HANDLER(api_compare)
     }
     pthread_mutex_lock(&app->mu);
     /* Fetching b never frees a: a workspace is only replaced when its own
-     * model's revision moved, and the same name gives the same workspace. */
+     * model's revision moved, and the same model is fetched once. */
     srv_workspace *wa = srv_workspace_get(app, a, rs);
-    srv_workspace *wb = wa ? srv_workspace_get(app, b, rs) : NULL;
+    srv_workspace *wb = !wa ? NULL : strcmp(a, b) ? srv_workspace_get(app, b, rs) : wa;
     if (!wb) {
         pthread_mutex_unlock(&app->mu);
         return;

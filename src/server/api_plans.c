@@ -11,6 +11,7 @@
 #include "regio/plan.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,7 +509,21 @@ SRV_HANDLER(api_plan)
     regio_plan_result *r = NULL;
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc = regio_plan_solve(&pr, 1, pa, in.n_acc, &pp, &r, &err);
+    /* A solve runs on the HTTP worker thread: at most half of them solve at
+     * once, so plans can never hold up every other client. */
+    static atomic_int solving;
+    unsigned cap = app->opts.threads > 1 ? app->opts.threads / 2 : 1;
+    regio_err rc;
+    if ((unsigned)atomic_fetch_add(&solving, 1) >= cap) {
+        atomic_fetch_sub(&solving, 1);
+        srv_reply_header(rs, "Retry-After", "1");
+        srv_reply_error(rs, 503, "busy", "%u plans are being solved; retry in a moment", cap);
+        regio_free(pa);
+        plan_input_free(&in);
+        return;
+    }
+    rc = regio_plan_solve(&pr, 1, pa, in.n_acc, &pp, &r, &err);
+    atomic_fetch_sub(&solving, 1);
     if (rc) {
         if (rc == REGIO_EDATA || rc == REGIO_EINVAL) {
             char msg[512];

@@ -258,20 +258,33 @@ nomem:
 static regio_err add_leaves(load_ctx *c)
 {
     srv_workspace *w = c->w;
+    regio__strmap *parents = regio__strmap_create(w->n_hier + 1);
+    if (!parents)
+        return REGIO_ENOMEM;
+    int found = 0;
+    long old = 0;
+    for (size_t g = 0; g < w->n_hier; g++)
+        if (w->hier_parent[g] &&
+            regio__strmap_put(parents, w->hier_parent[g], 1, &found, &old)) {
+            regio__strmap_destroy(parents);
+            return REGIO_ENOMEM;
+        }
     for (size_t h = 0; h < w->n_hier; h++) {
-        int is_parent = 0;
-        for (size_t g = 0; g < w->n_hier && !is_parent; g++)
-            is_parent = w->hier_parent[g] && !strcmp(w->hier_parent[g], w->hier_id[h]);
-        if (is_parent)
+        if (regio__strmap_get(parents, w->hier_id[h]) >= 0)
             continue;
         int t = add_territory(c, w->hier_id[h]);
-        if (t < 0)
+        if (t < 0) {
+            regio__strmap_destroy(parents);
             return REGIO_ENOMEM;
-        if (w->hier_name[h] && !(w->territory_name[t] = regio_strdup(w->hier_name[h])))
+        }
+        if ((w->hier_name[h] && !(w->territory_name[t] = regio_strdup(w->hier_name[h]))) ||
+            (w->hier_parent[h] &&
+             !(w->territory_parent[t] = regio_strdup(w->hier_parent[h])))) {
+            regio__strmap_destroy(parents);
             return REGIO_ENOMEM;
-        if (w->hier_parent[h] && !(w->territory_parent[t] = regio_strdup(w->hier_parent[h])))
-            return REGIO_ENOMEM;
+        }
     }
+    regio__strmap_destroy(parents);
     return REGIO_OK;
 }
 

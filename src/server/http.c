@@ -144,8 +144,14 @@ void srv_reply_error(srv_response *rs, int status, const char *code, const char 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    srv_reply_json(rs, status,
-                   json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    json_t *m = json_string(msg);
+    if (!m) { /* not UTF-8 (request bytes, or cut mid-character): keep it ASCII */
+        for (char *p = msg; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                *p = '?';
+        m = json_string(msg);
+    }
+    srv_reply_json(rs, status, json_pack("{s:{s:s,s:o}}", "error", "code", code, "message", m));
 }
 
 void srv_reply_header(srv_response *rs, const char *name, const char *value)
@@ -229,6 +235,10 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
         struct stat st;
         if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
             r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+            if (!r) {
+                close(fd);
+                srv_reply_error(rs, 500, "internal", "cannot serve the file");
+            }
         } else {
             if (fd >= 0)
                 close(fd);

@@ -495,7 +495,7 @@ static void run_job(srv_jobs *J, job *j)
         view.k = in.k;
         view.territory = in.names;
         regio_error_clear(&err);
-        src = regio_design_save_model(app->store, &view, res.labels, j->target,
+        src = regio_design_save_model(app->store, &view, res.labels, j->target, j->base,
                                       j->actor ? j->actor : "local", &err);
         if (src)
             msg = error_message(src, &err);

@@ -120,3 +120,66 @@ json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const c
                      "summary", srv_summary_json(app, w), "territories", terrs, "hierarchy",
                      hier);
 }
+
+/* ---- request fields ---- */
+
+#define MAX_NAME_CHARS 100
+
+/* Checks a model name: non-empty, at most MAX_NAME_CHARS characters, no
+ * control characters and no '/' (a name is one URL path segment). Returns
+ * NULL when fine, else a sentence saying what is wrong. */
+static const char *name_problem(const char *s)
+{
+    if (!*s)
+        return "must not be empty";
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return "must not contain control characters";
+        /* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8. */
+        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            return "must not contain control characters";
+        if (*p == '/')
+            return "must not contain '/'";
+        if ((*p & 0xc0) != 0x80)
+            chars++;
+    }
+    if (chars > MAX_NAME_CHARS)
+        return "must be at most 100 characters";
+    return NULL;
+}
+
+/*
+ * Reads the string member key of body into *out (NULL when absent or null
+ * and not required). Returns 1 on success, else fills rs with a 400 naming
+ * the field and returns 0. is_name adds the model-name rules.
+ */
+int srv_body_string(json_t *body, const char *key, int required, int is_name,
+                       const char **out, srv_response *rs)
+{
+    json_t *v = json_object_get(body, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (!required)
+            return 1;
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" (a string) is required", key);
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" must be a string", key);
+        return 0;
+    }
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v)) {
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" must not contain NUL characters", key);
+        return 0;
+    }
+    const char *why = is_name ? name_problem(s) : NULL;
+    if (why) {
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" %s", key, why);
+        return 0;
+    }
+    *out = s;
+    return 1;
+}
+

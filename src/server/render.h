@@ -34,4 +34,13 @@ json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const c
  * and rs filled on failure. */
 srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs);
 
+/*
+ * Reads the string member key of body into *out (NULL when absent or null
+ * and not required; borrowed from body). Returns 1 on success, else fills
+ * rs with a 400 naming the field and returns 0. is_name adds the rules of
+ * a new model's name: 1 to 100 characters, no control characters, no '/'.
+ */
+int srv_body_string(json_t *body, const char *key, int required, int is_name, const char **out,
+                    srv_response *rs);
+
 #endif

@@ -840,8 +840,8 @@ void regio_design_problem_destroy(regio_design_problem *p)
 /* ---- saving to the store -------------------------------------------------- */
 
 regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
-                                  const int *labels, const char *model, const char *actor,
-                                  regio_error *err)
+                                  const int *labels, const char *model, const char *parent,
+                                  const char *actor, regio_error *err)
 {
     regio_model_info info;
     memset(&info, 0, sizeof info);
@@ -851,7 +851,7 @@ regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
     rc = regio_store_model_find(s, model, &info, err);
     if (rc == REGIO_ENOTFOUND) {
         regio_error_clear(err);
-        rc = regio_store_model_create(s, model, REGIO_MODEL_PLANNING, NULL, NULL,
+        rc = regio_store_model_create(s, model, REGIO_MODEL_PLANNING, NULL, parent,
                                       "territory design", NULL, err);
     } else if (!rc && info.state != REGIO_MODEL_PLANNING) {
         rc = fail(err, REGIO_ECONFLICT, NULL, 0,

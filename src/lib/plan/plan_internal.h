@@ -1,7 +1,9 @@
 /*
  * Internals of the call-cycle planner shared by its files: the day-pattern
  * catalogue (patterns.c), the per-rep planning state and the day-tour
- * operations (tours.c).
+ * operations (tours.c), the solve state with its progress, deadlines and
+ * unplaced visits (plan.c), the pattern search (plan_search.c) and the
+ * routing and repair of the days (plan_route.c).
  */
 #ifndef REGIO_PLAN_INTERNAL_H
 #define REGIO_PLAN_INTERNAL_H
@@ -100,5 +102,75 @@ int regio__plan_feasible_insert_pos(const regio__plan_rctx *c, const regio__plan
 /* Inserts a at position p. */
 regio_err regio__plan_tour_insert_at(const regio__plan_rctx *c, regio__plan_tour *t, int a,
                                      int p);
+
+/* ---- plan.c: the solve state shared by the stages ---------------------- */
+
+/* Growable list of unplaced visits. */
+typedef struct regio__plan_unplaced_list {
+    regio_plan_unplaced *v;
+    size_t n, cap;
+} regio__plan_unplaced_list;
+
+/* State of one regio_plan_solve call across reps. */
+typedef struct regio__plan_solve_ctx {
+    const regio_plan_params *p;
+    double deadline;            /* 0 = none */
+    double search_deadline;     /* this rep's share for the search; 0 = none */
+    regio__plan_unplaced_list un;
+    regio__plan_patcache *pc;
+    int cancelled;
+    long moves;
+    double est_km;
+    double progress_base, progress_span;
+} regio__plan_solve_ctx;
+
+/* A local account and its polar angle around the rep's home. */
+typedef struct regio__plan_angle {
+    double ang;
+    int a;
+} regio__plan_angle;
+
+/* Appends an unplaced visit (text is copied, truncated to fit). */
+regio_err regio__plan_add_unplaced(regio__plan_unplaced_list *u, int account, int day,
+                                   regio_plan_reason why, const char *text);
+/* Reports progress frac of this rep's share; 1 when the solve is (now)
+ * cancelled. */
+int regio__plan_tick(regio__plan_solve_ctx *s, double frac, const char *phase);
+/* 1 when the whole solve's deadline has passed. */
+int regio__plan_past_deadline(const regio__plan_solve_ctx *s);
+/* 1 when this rep's search deadline has passed. */
+int regio__plan_past_search_deadline(const regio__plan_solve_ctx *s);
+
+/* SplitMix64 finaliser: derives the per-rep and per-day seeds. */
+static inline uint64_t regio__plan_mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* ---- plan_search.c: day patterns by construction and local search ------ */
+
+/* Construction: the accounts of order (sorted by angle) in sweep order from
+ * the widest angular gap, each given its cheapest pattern against a
+ * balance target derived from total_call over the working days; then every
+ * day tour is improved. scratch as for regio__plan_tour_improve. */
+regio_err regio__plan_construct(regio__plan_rctx *c, regio__plan_solve_ctx *s,
+                                const regio__plan_angle *order, int n_order,
+                                double total_call, int working, int *scratch);
+/* Pattern descent, then the iterated local search (ruin and recreate) of
+ * rep r, seeded from the params' seed; perm holds n_order ints. */
+regio_err regio__plan_search(regio__plan_rctx *c, regio__plan_solve_ctx *s, int r,
+                             const regio__plan_angle *order, int n_order, int *perm,
+                             int *scratch);
+
+/* ---- plan_route.c: routing and repair ----------------------------------- */
+
+/* Routes every day of rep r with the VRPTW solver, then repairs each visit
+ * the routing left out or lists it as unplaced. left holds m + 1 ints,
+ * scratch m + 2 * N + 8, pos_tmp N + 1. */
+regio_err regio__plan_route_days(regio__plan_rctx *c, regio__plan_solve_ctx *s, int r,
+                                 int *left, int *scratch, int *pos_tmp, regio_error *err);
 
 #endif

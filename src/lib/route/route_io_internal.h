@@ -1,7 +1,8 @@
 /*
- * The routing problem object shared by the VROOM JSON reader (vroom_json.c)
- * and the CSV reader, solver glue and writers (route_io.c). Private to
- * libregio.
+ * The routing problem object shared by the VROOM JSON reader (vroom_json.c),
+ * the CSV stops reader (route_io_csv.c), the object itself and the solve
+ * entry point (route_io.c) and the solution writers (route_io_write.c).
+ * Private to libregio.
  */
 #ifndef REGIO_ROUTE_IO_INTERNAL_H
 #define REGIO_ROUTE_IO_INTERNAL_H
@@ -39,9 +40,12 @@ struct regio_route_problem {
 };
 
 regio_route_problem *regio__route_new(void);
+/* Fills err (may be NULL) and returns code; file and field may be NULL. */
 regio_err regio__route_fail(regio_error *err, regio_err code, const char *file,
                             long line, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* Fills err with "out of memory while routing"; returns REGIO_ENOMEM. */
+regio_err regio__route_oom(regio_error *err);
 /* Builds p->dist from p->x, p->y under p->metric and the options. */
 regio_err regio__route_make_coord_dist(regio_route_problem *p,
                                        const regio_route_opts *o,

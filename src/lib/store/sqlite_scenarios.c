@@ -11,11 +11,14 @@
 #include <string.h>
 
 /* A model row as the guards need it. */
+/* Longest model or territory name the edit calls handle (bytes + NUL). */
+#define NAME_CAP 2048
+
 typedef struct model_row {
     sqlite3_int64 id;
     regio_model_state state;
     long rev;
-    char name[256];
+    char name[NAME_CAP];
 } model_row;
 
 static regio_model_state state_of(const char *t)
@@ -48,7 +51,13 @@ static regio_err model_get(regio__sqlite_store *s, const char *name, model_row *
         m->id = sqlite3_column_int64(st, 0);
         m->state = state_of(col_text(st, 1));
         m->rev = (long)sqlite3_column_int64(st, 2);
-        snprintf(m->name, sizeof m->name, "%s", col_text(st, 3) ? col_text(st, 3) : "");
+        const char *nm = col_text(st, 3) ? col_text(st, 3) : "";
+        if (strlen(nm) >= sizeof m->name) {
+            sqlite3_finalize(st);
+            return regio__store_fail(err, REGIO_EINVAL, "a model name is longer than %d bytes",
+                                     NAME_CAP - 1);
+        }
+        snprintf(m->name, sizeof m->name, "%s", nm);
         r = SQLITE_DONE;
     }
     return regio__sq_finish(s, st, r, rc, err);
@@ -384,7 +393,11 @@ static regio_err current_row(regio__sqlite_store *s, sqlite3_stmt *st, sqlite3_i
     *found = r == SQLITE_ROW;
     if (*found) {
         *row_id = sqlite3_column_int64(st, 0);
-        snprintf(terr, cap, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+        const char *tx = col_text(st, 1) ? col_text(st, 1) : "";
+        if (strlen(tx) >= cap)
+            rc = regio__store_fail(err, REGIO_EINVAL, "a territory id is longer than %zu bytes",
+                                   cap - 1);
+        snprintf(terr, cap, "%s", tx);
         *locked = sqlite3_column_int(st, 2) != 0;
     } else if (r != SQLITE_DONE) {
         rc = regio__sq_err(s, err, "reading an alignment");
@@ -555,8 +568,12 @@ static regio_err move_account(regio__sqlite_store *s, const model_row *m,
     before[0] = '\0';
     if (r == SQLITE_ROW) {
         aid = sqlite3_column_int64(st, 0);
-        if (col_text(st, 1))
+        if (col_text(st, 1)) {
+            if (strlen(col_text(st, 1)) >= cap)
+                rc = regio__store_fail(err, REGIO_EINVAL,
+                                       "a territory id is longer than %zu bytes", cap - 1);
             snprintf(before, cap, "%s", col_text(st, 1));
+        }
         has_tid = sqlite3_column_type(st, 2) != SQLITE_NULL;
         tid = sqlite3_column_int64(st, 2);
     } else if (r == SQLITE_DONE) {
@@ -649,7 +666,7 @@ static regio_err apply_row(regio__sqlite_store *s, sqlite3_stmt *cur, const mode
         return regio__store_fail(err, REGIO_EINVAL,
                                  "move %zu must name exactly one of a unit and an account", i + 1);
     }
-    char before[256];
+    char before[NAME_CAP];
     regio_err rc = is_unit ? move_unit(s, cur, m, row, before, sizeof before, status, err)
                            : move_account(s, m, row, actor, before, sizeof before, status, err);
     if (!rc && ej_row(j, is_unit ? "unit" : "account", is_unit ? row->unit_id : row->account_id,
@@ -680,7 +697,7 @@ static regio_err lock_row(regio__sqlite_store *s, sqlite3_stmt *cur, const model
     const char *id = c->unit_ids[i];
     sqlite3_int64 uid = 0, row_id = 0;
     int found = 0, was = 0;
-    char terr[256];
+    char terr[NAME_CAP];
     if (!id || !*id) {
         SET_STATUS(status, REGIO_APPLY_INVALID);
         return regio__store_fail(err, REGIO_EINVAL, "unit %zu of the lock has no id", i + 1);
