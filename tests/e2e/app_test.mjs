@@ -195,6 +195,7 @@ test('the compare view (#compare-a = snapshot, #compare-b = edited) lists the mo
   const api = await http(`${A}/compare?a=${enc(SNAPSHOT)}&b=${enc(MODEL)}`);
   assert.equal(api.status, 200);
   assert.deepEqual(api.json.changes.map(c => c.unit), [move.unit], 'the API agrees');
+  await row.scrollIntoViewIfNeeded();
   await shot('compare.png');
 });
 
