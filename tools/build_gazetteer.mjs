@@ -12,7 +12,7 @@
 //   K  country  alias_key                                  (country alias)
 //   S  country  region_key   region_code                   (region name)
 // Lines starting with '#' are comments. Keys are normalised with normKey()
-// below; src/lib/geo/gazetteer.c implements the SAME function (see
+// below; src/lib/geo/gazetteer_norm.c implements the SAME function (see
 // docs/DATA_SOURCES.md, "Key normalisation"). Change both or neither.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -31,7 +31,7 @@ function pkgVersion(name) {
   return require(`${name}/package.json`).version;
 }
 
-// ---- key normalisation (mirror of regio__place_norm in gazetteer.c) -------
+// ---- key normalisation (mirror of regio__place_norm in gazetteer_norm.c) -------
 
 // ASCII folding for U+00C0..U+024F and U+1E00..U+1EFF: '|'-separated
 // entries, one per code point; '~' keeps the character as it is, ' ' turns it
