@@ -1,0 +1,303 @@
+/*
+ * Writing what a design produced (see regio/design_io.h): the alignment
+ * CSV (atomically, through a temporary file) and the METRICS.md report as
+ * JSON, CSV or text, for `regio design`, `realign` and `report`.
+ */
+#include "regio/design_io.h"
+
+#include "core/buf.h"
+#include "core/errorf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Fills err with file and line (no field) and returns code. */
+#define fail(err, code, file, line, ...) regio__errorf((err), (code), (file), (line), NULL, __VA_ARGS__)
+
+/* ---- writing ------------------------------------------------------------- */
+
+static regio_err write_atomic(const char *path, const regio__buf *b, regio_error *err)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f && (!b->len || fwrite(b->data, 1, b->len, f) == b->len);
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok && rename(tmp, path) == 0)
+        return REGIO_OK;
+    remove(tmp);
+    return fail(err, REGIO_EIO, path, 0, "cannot write the file");
+}
+
+regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
+                                       const char *path, regio_error *err)
+{
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    regio_err rc = regio__buf_puts(&b, "unit_id,territory\n");
+    const regio_unitset *us = p->loaded.units;
+    for (size_t i = 0; i < us->n && !rc; i++) {
+        rc = regio__buf_csv_field(&b, us->units[i].id, ',');
+        if (!rc)
+            rc = regio__buf_putc(&b, ',');
+        if (!rc)
+            rc = regio__buf_csv_field(&b, labels[i] >= 0 && labels[i] < p->k
+                                              ? p->territory[labels[i]] : "", ',');
+        if (!rc)
+            rc = regio__buf_putc(&b, '\n');
+    }
+    if (!rc)
+        rc = path && strcmp(path, "-") ? write_atomic(path, &b, err)
+                                       : (fwrite(b.data, 1, b.len, stdout) == b.len ? REGIO_OK
+                                                                                   : REGIO_EIO);
+    regio__buf_free(&b);
+    return rc;
+}
+
+#define P(...)                                                                 \
+    do {                                                                       \
+        if (!rc)                                                               \
+            rc = regio__buf_printf(b, __VA_ARGS__);                            \
+    } while (0)
+#define NUM(v)                                                                 \
+    do {                                                                       \
+        if (!rc)                                                               \
+            rc = regio__buf_num(b, (v));                                       \
+    } while (0)
+#define STR(s)                                                                 \
+    do {                                                                       \
+        if (!rc)                                                               \
+            rc = regio__buf_json_str(b, (s));                                  \
+    } while (0)
+
+static int is_balanced(const regio_design_problem *p, size_t c)
+{
+    for (size_t i = 0; i < p->params.n_balance; i++)
+        if ((size_t)p->params.balance_cols[i] == c)
+            return 1;
+    return 0;
+}
+
+static regio_err report_json(const regio_design_problem *p, const int *labels,
+                             const regio_design_report *r, const regio_design_result *res,
+                             regio__buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    size_t m = p->in.m;
+    P("{\n  \"units\": %zu,\n  \"k\": %d,\n  \"tolerance\": ", us->n, p->k);
+    NUM(p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE);
+    P(",\n  \"balanced_measures\": [");
+    for (size_t i = 0; i < p->params.n_balance; i++) {
+        P(i ? ", " : "");
+        STR(us->measure_names[p->params.balance_cols[i]]);
+    }
+    P("],\n  \"balance\": {");
+    for (size_t c = 0; c < m; c++) {
+        P(c ? ", " : "");
+        STR(us->measure_names[c]);
+        P(": ");
+        NUM(r->balance[c]);
+    }
+    P("},\n  \"fairness\": {");
+    for (size_t c = 0; c < m; c++) {
+        P(c ? ", " : "");
+        STR(us->measure_names[c]);
+        P(": {\"cv\": ");
+        NUM(r->cv[c]);
+        P(", \"gini\": ");
+        NUM(r->gini[c]);
+        P(", \"within_5pct\": ");
+        NUM(r->within5[c]);
+        P(", \"within_15pct\": ");
+        NUM(r->within15[c]);
+        P("}");
+    }
+    P("},\n  \"travel_km\": ");
+    NUM(r->travel_km);
+    P(",\n  \"max_diameter\": ");
+    NUM(r->max_diameter);
+    P(",\n  \"non_contiguous\": %d,\n  \"empty\": %d,\n  \"islands_linked\": %zu,\n",
+      r->n_noncontiguous, r->n_empty, p->loaded.islands.n_links);
+    P("  \"island_links\": [");
+    for (size_t i = 0; i < p->loaded.islands.n_links; i++) {
+        P(i ? ", " : "");
+        P("{\"a\": ");
+        STR(p->loaded.islands.links[i].a);
+        P(", \"b\": ");
+        STR(p->loaded.islands.links[i].b);
+        P(", \"distance\": ");
+        NUM(p->loaded.islands.links[i].dist_km);
+        P("}");
+    }
+    P("],\n");
+    if (r->has_baseline) {
+        P("  \"disruption\": {\"units_moved\": %zu, \"units_share\": ", r->moved_units);
+        NUM(r->moved_units_share);
+        P(", \"weight_share\": ");
+        NUM(r->moved_weight_share);
+        P("},\n");
+    }
+    P("  \"territories\": [\n");
+    for (int t = 0; t < p->k; t++) {
+        const regio_design_territory *tt = &r->territories[t];
+        P("    {\"territory\": ");
+        STR(p->territory[t]);
+        P(", \"units\": %zu, \"totals\": {", tt->n_units);
+        for (size_t c = 0; c < m; c++) {
+            P(c ? ", " : "");
+            STR(us->measure_names[c]);
+            P(": ");
+            NUM(tt->totals[c]);
+        }
+        P("}, \"deviation\": {");
+        for (size_t c = 0; c < m; c++) {
+            P(c ? ", " : "");
+            STR(us->measure_names[c]);
+            P(": ");
+            NUM(tt->dev[c]);
+        }
+        P("}, \"travel_km\": ");
+        NUM(tt->travel_km);
+        P(", \"diameter\": ");
+        NUM(tt->diameter);
+        P(", \"contiguous\": %s, \"components\": %d, \"centre\": ",
+          tt->contiguous ? "true" : "false", tt->n_components);
+        if (tt->centre >= 0)
+            STR(us->units[tt->centre].id);
+        else
+            P("null");
+        P("}%s\n", t + 1 < p->k ? "," : "");
+    }
+    P("  ]");
+    if (r->has_baseline && p->params.baseline) {
+        P(",\n  \"moved\": [");
+        size_t shown = 0;
+        for (size_t i = 0; i < us->n; i++) {
+            if (labels[i] == p->params.baseline[i])
+                continue;
+            P(shown++ ? ",\n    " : "\n    ");
+            P("{\"unit\": ");
+            STR(us->units[i].id);
+            P(", \"from\": ");
+            STR(p->territory[p->params.baseline[i]]);
+            P(", \"to\": ");
+            STR(p->territory[labels[i]]);
+            P(", \"measures\": {");
+            for (size_t c = 0; c < m; c++) {
+                P(c ? ", " : "");
+                STR(us->measure_names[c]);
+                P(": ");
+                NUM(p->measures_[i * m + c]);
+            }
+            P("}}");
+        }
+        P("]");
+    }
+    if (res) {
+        P(",\n  \"diagnostics\": [");
+        for (size_t i = 0; i < res->n_diagnostics; i++) {
+            P(i ? ",\n    " : "\n    ");
+            STR(res->diagnostics[i]);
+        }
+        P("],\n  \"seconds\": ");
+        NUM(res->seconds);
+        P(",\n  \"starts\": %d,\n  \"stopped_by_time\": %s", res->starts_done,
+          res->stopped_by_time ? "true" : "false");
+    }
+    P(",\n  \"notes\": [");
+    for (size_t i = 0; i < p->n_notes; i++) {
+        P(i ? ", " : "");
+        STR(p->notes[i]);
+    }
+    P("]\n}\n");
+    (void)is_balanced;
+    return rc;
+}
+
+static regio_err report_csv(const regio_design_problem *p, const regio_design_report *r,
+                            regio__buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    size_t m = p->in.m;
+    P("territory,units");
+    for (size_t c = 0; c < m; c++)
+        P(",%s,%s_dev", us->measure_names[c], us->measure_names[c]);
+    P(",travel_km,diameter,contiguous,components\n");
+    for (int t = 0; t < p->k; t++) {
+        const regio_design_territory *tt = &r->territories[t];
+        if (!rc)
+            rc = regio__buf_csv_field(b, p->territory[t], ',');
+        P(",%zu", tt->n_units);
+        for (size_t c = 0; c < m; c++) {
+            P(",");
+            NUM(tt->totals[c]);
+            P(",");
+            NUM(tt->dev[c]);
+        }
+        P(",");
+        NUM(tt->travel_km);
+        P(",");
+        NUM(tt->diameter);
+        P(",%d,%d\n", tt->contiguous, tt->n_components);
+    }
+    return rc;
+}
+
+static regio_err report_text(const regio_design_problem *p, const regio_design_report *r,
+                             const regio_design_result *res, regio__buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    size_t m = p->in.m;
+    P("%zu units in %d territories (tolerance %.1f%%)\n", us->n, p->k,
+      100 * (p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE));
+    for (size_t c = 0; c < m; c++)
+        P("  %-16s balance %7.3f%%  cv %.4f  gini %.4f  within 5%% %5.1f%%  within 15%% %5.1f%%%s\n",
+          us->measure_names[c], 100 * r->balance[c], r->cv[c], r->gini[c], 100 * r->within5[c],
+          100 * r->within15[c], is_balanced(p, c) ? "  (balanced)" : "");
+    P("  travel %.3f %s, non-contiguous territories %d, empty %d, island links %zu\n",
+      r->travel_km, us->planar ? "units" : "km", r->n_noncontiguous, r->n_empty,
+      p->loaded.islands.n_links);
+    if (r->has_baseline)
+        P("  disruption: %zu units moved (%.2f%% of units, %.2f%% of weight)\n", r->moved_units,
+          100 * r->moved_units_share, 100 * r->moved_weight_share);
+    P("\n%-12s %6s", "territory", "units");
+    for (size_t c = 0; c < m; c++)
+        P(" %14.14s %8s", us->measure_names[c], "dev%");
+    P(" %10s %s\n", "travel", "contiguous");
+    for (int t = 0; t < p->k; t++) {
+        const regio_design_territory *tt = &r->territories[t];
+        P("%-12.12s %6zu", p->territory[t], tt->n_units);
+        for (size_t c = 0; c < m; c++)
+            P(" %14.6g %+8.2f", tt->totals[c], 100 * tt->dev[c]);
+        P(" %10.2f %s\n", tt->travel_km, tt->contiguous ? "yes" : "NO");
+    }
+    if (res)
+        for (size_t i = 0; i < res->n_diagnostics; i++)
+            P("note: %s\n", res->diagnostics[i]);
+    for (size_t i = 0; i < p->n_notes; i++)
+        P("note: %s\n", p->notes[i]);
+    return rc;
+}
+
+regio_err regio_design_write_report(const regio_design_problem *p, const int *labels,
+                                    const regio_design_report *r,
+                                    const regio_design_result *res, regio_report_format fmt,
+                                    FILE *out, regio_error *err)
+{
+    regio__buf b;
+    regio__buf_init(&b, 0);
+    regio_err rc = fmt == REGIO_REPORT_JSON  ? report_json(p, labels, r, res, &b)
+                   : fmt == REGIO_REPORT_CSV ? report_csv(p, r, &b)
+                                             : report_text(p, r, res, &b);
+    if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+        rc = fail(err, REGIO_EIO, NULL, 0, "cannot write the report");
+    regio__buf_free(&b);
+    return rc;
+}
