@@ -166,6 +166,26 @@ regio_err regio_store_adjacency_replace(regio_store *s, const regio_adj_edge *ed
 regio_err regio_store_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
                                        regio_error *err);
 
+/* A filtered, paged read of accounts. Plain value type; strings borrowed. */
+typedef struct regio_account_query {
+    int has_bbox;               /* 1: only accounts with coordinates inside */
+    double west, south, east, north; /* degrees; west > east crosses the antimeridian */
+    const char *unit_id;        /* only accounts placed in this unit, or NULL */
+    const char *text;           /* case-insensitive substring of the id, name, city
+                                   or postal code, or NULL */
+    long limit;                 /* at most this many rows (<= 0: all) */
+    long offset;                /* after skipping this many */
+} regio_account_query;
+
+/*
+ * Calls cb for the accounts matching q in external-id order, one page of
+ * them, and sets *total to the number matching in all. Records are owned
+ * by the store and valid only during the call. The caller keeps q.
+ */
+regio_err regio_store_accounts_query(regio_store *s, const regio_account_query *q,
+                                     regio_account_cb cb, void *ud, long *total,
+                                     regio_error *err);
+
 /* Calls cb for every rep in external-id order; records valid during the call. */
 regio_err regio_store_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud,
                                    regio_error *err);

@@ -1,8 +1,8 @@
 /*
  * Units, accounts and reps: paged, bbox-filtered and searchable lists, one
  * unit with its territory per model, and the unit boundaries as GeoJSON.
- * Units come from the loaded design problem; accounts stream from the
- * store on each request (filtered as they pass).
+ * Units come from the loaded design problem; accounts are queried from
+ * the store page by page (filtered and counted in SQL).
  */
 #define _GNU_SOURCE /* strcasestr */
 #include "server/handlers.h"
@@ -267,32 +267,15 @@ SRV_HANDLER(api_units_geojson)
 static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
 static json_t *opt_num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-typedef struct acc_page {
-    const page *pg;
-    const char *unit;
-    long total;
-    json_t *arr;
-} acc_page;
-
 static int on_account(void *ud, const regio_account *a)
 {
-    acc_page *c = ud;
-    if (!in_bbox(c->pg, a->lat, a->lon))
-        return 0;
-    if (c->unit && (!a->unit_id || strcmp(c->unit, a->unit_id) != 0))
-        return 0;
-    if (c->pg->q && !matches(c->pg->q, a->id, a->name) && !matches(c->pg->q, a->city, a->postal_code))
-        return 0;
-    if (c->total >= c->pg->offset && c->total < c->pg->offset + c->pg->limit)
-        json_array_append_new(
-            c->arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", a->id,
-                              "name", opt_str(a->name), "city", opt_str(a->city), "region",
-                              opt_str(a->region), "postal_code", opt_str(a->postal_code), "lat",
-                              opt_num(a->lat), "lon", opt_num(a->lon), "unit", opt_str(a->unit_id),
-                              "annual_revenue", opt_num(a->annual_revenue), "potential",
-                              opt_num(a->potential), "owner", opt_str(a->owner), "segment",
-                              opt_str(a->segment)));
-    c->total++;
+    json_array_append_new(
+        ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", a->id, "name",
+                      opt_str(a->name), "city", opt_str(a->city), "region", opt_str(a->region),
+                      "postal_code", opt_str(a->postal_code), "lat", opt_num(a->lat), "lon",
+                      opt_num(a->lon), "unit", opt_str(a->unit_id), "annual_revenue",
+                      opt_num(a->annual_revenue), "potential", opt_num(a->potential), "owner",
+                      opt_str(a->owner), "segment", opt_str(a->segment)));
     return 0;
 }
 
@@ -301,20 +284,23 @@ SRV_HANDLER(api_accounts)
     page pg;
     if (!parse_page(rq, &pg, rs))
         return;
-    acc_page c = {&pg, srv_query(rq, "unit"), 0, json_array()};
+    regio_account_query q = {pg.has_bbox, pg.w, pg.s, pg.e, pg.n, srv_query(rq, "unit"),
+                             pg.q, pg.limit, pg.offset};
+    json_t *arr = json_array();
+    long total = 0;
     regio_error err;
     pthread_mutex_lock(&app->mu);
-    regio_err rc = regio_store_accounts_foreach(app->store, on_account, &c, &err);
+    regio_err rc = regio_store_accounts_query(app->store, &q, on_account, arr, &total, &err);
     pthread_mutex_unlock(&app->mu);
     if (rc) {
-        json_decref(c.arr);
+        json_decref(arr);
         srv_reply_regio_error(rs, rc, &err);
         return;
     }
     srv_reply_json(rs, 200,
-                   json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)c.total, "offset",
+                   json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)total, "offset",
                              (json_int_t)pg.offset, "limit", (json_int_t)pg.limit, "accounts",
-                             c.arr));
+                             arr));
 }
 
 /* ---- reps -------------------------------------------------------------------------- */

@@ -620,6 +620,71 @@ static void test_models_and_alignment(void)
 
 /* ---- audit log ---------------------------------------------------------------------- */
 
+static int collect_ids(void *ud, const regio_account *a)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s%s", n ? "," : "", a->id);
+    return 0;
+}
+
+/* Paged, filtered account reads: bbox (also across the antimeridian),
+ * unit, text, limit and offset, with the total of all matches. */
+static void test_accounts_query(void)
+{
+    regio_store *s = fresh();
+    regio_error e;
+    struct {
+        const char *id, *name, *city;
+        double lat, lon;
+    } seed[] = {{"A1", "Acme", "Denver", 39.7, -105.0},   {"A2", "Bolt", "Boulder", 40.0, -105.3},
+                {"A3", "Crane", "Austin", 30.3, -97.7},   {"A4", "Delta acme", "Suva", -18.1, 178.4},
+                {"A5", "Echo", "Apia", -13.8, -171.8},    {"A6", "Foxtrot", NULL, NAN, NAN}};
+    for (size_t i = 0; i < sizeof seed / sizeof seed[0]; i++) {
+        regio_account a = acc(seed[i].id, seed[i].name, 1);
+        a.city = (char *)seed[i].city;
+        a.lat = seed[i].lat;
+        a.lon = seed[i].lon;
+        ASSERT_OK(up(s, &a, NULL));
+    }
+    const char *u[] = {"A1", "A2"}, *units[] = {"U1", "U1"};
+    ASSERT_EQ_INT(q_exec(s, "INSERT INTO units(ext_id, row_hash, created_at, updated_at)"
+                            " VALUES ('U1', 0, '', '')"),
+                  SQLITE_OK);
+    ASSERT_OK(regio_store_account_set_unit(s, u, units, 2, &e));
+    char ids[256] = "";
+    long total = -1;
+    regio_account_query q = {0};
+    q.has_bbox = 1, q.west = -106, q.south = 39, q.east = -104, q.north = 41;
+    ASSERT_OK(regio_store_accounts_query(s, &q, collect_ids, ids, &total, &e));
+    ASSERT_EQ_STR(ids, "A1,A2");
+    ASSERT_EQ_INT(total, 2);
+    /* West of east: the box crosses the antimeridian (Fiji to Samoa). */
+    ids[0] = '\0';
+    q.west = 170, q.south = -20, q.east = -170, q.north = -10;
+    ASSERT_OK(regio_store_accounts_query(s, &q, collect_ids, ids, &total, &e));
+    ASSERT_EQ_STR(ids, "A4,A5");
+    /* Text matches id, name or city, any case; paging keeps the total. */
+    ids[0] = '\0';
+    memset(&q, 0, sizeof q);
+    q.text = "ACME";
+    ASSERT_OK(regio_store_accounts_query(s, &q, collect_ids, ids, &total, &e));
+    ASSERT_EQ_STR(ids, "A1,A4");
+    ids[0] = '\0';
+    q.text = NULL, q.limit = 2, q.offset = 3;
+    ASSERT_OK(regio_store_accounts_query(s, &q, collect_ids, ids, &total, &e));
+    ASSERT_EQ_STR(ids, "A4,A5");
+    ASSERT_EQ_INT(total, 6);
+    ids[0] = '\0';
+    memset(&q, 0, sizeof q);
+    q.unit_id = "U1", q.text = "bou";
+    ASSERT_OK(regio_store_accounts_query(s, &q, collect_ids, ids, &total, &e));
+    ASSERT_EQ_STR(ids, "A2");
+    ASSERT_EQ_INT(total, 1);
+    ASSERT_EQ_INT(regio_store_accounts_query(s, NULL, collect_ids, ids, &total, &e), REGIO_EINVAL);
+    done_with(s);
+}
+
 /* The generation moves with writes of this handle and of another one,
  * and stays put while nothing is written. */
 static void test_generation(void)
@@ -869,6 +934,7 @@ int main(void)
     RUN(test_models_and_alignment);
     RUN(test_audit_chain);
     RUN(test_generation);
+    RUN(test_accounts_query);
     RUN(test_bulk_load_keeps_indexes);
     RUN(test_alloc_failure);
     TEST_END();

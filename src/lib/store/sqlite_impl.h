@@ -138,6 +138,8 @@ regio_err regio__sq_unit_upsert(regio_store *base, const regio_unit *u, regio_up
                                 regio_error *err);
 regio_err regio__sq_adjacency_replace(regio_store *base, const regio_adj_edge *edges, size_t n,
                                       regio_error *err);
+regio_err regio__sq_accounts_query(regio_store *base, const regio_account_query *q,
+                                   regio_account_cb cb, void *ud, long *total, regio_error *err);
 regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
                                      regio_error *err);
 regio_err regio__sq_reps_foreach(regio_store *base, regio_rep_cb cb, void *ud, regio_error *err);

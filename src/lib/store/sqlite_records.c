@@ -470,19 +470,16 @@ regio_err regio__sq_adjacency_replace(regio_store *base, const regio_adj_edge *e
 
 /* ---- readers ----------------------------------------------------------------------- */
 
-regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
-                                     regio_error *err)
+#define ACCOUNT_COLS                                                                   \
+    "ext_id, name, street, city, region, postal_code, country, lat, lon,"              \
+    " geo_source, owner_ext, industry, type, segment, annual_revenue, employees,"      \
+    " potential, unit_ext, attrs"
+
+/* Steps st (columns ACCOUNT_COLS) and calls cb for each row. */
+static regio_err each_account(regio__sqlite_store *s, sqlite3_stmt *st, regio_account_cb cb,
+                              void *ud, regio_error *err)
 {
-    regio__sqlite_store *s = REGIO_SQ(base);
-    sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prepare(
-        s,
-        "SELECT ext_id, name, street, city, region, postal_code, country, lat, lon,"
-        " geo_source, owner_ext, industry, type, segment, annual_revenue, employees,"
-        " potential, unit_ext, attrs FROM accounts ORDER BY ext_id",
-        &st, err);
-    if (rc)
-        return rc;
+    regio_err rc = REGIO_OK;
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         regio_account a;
@@ -514,6 +511,67 @@ regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, voi
             rc = regio__sq_cancelled(err);
     }
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
+
+regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
+                                     regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc =
+        regio__sq_prepare(s, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY ext_id", &st, err);
+    if (rc)
+        return rc;
+    return each_account(s, st, cb, ud, err);
+}
+
+/* The filter of an account query; ?1..?7 as bound by bind_query. */
+#define QUERY_WHERE                                                                    \
+    " WHERE (?1 IS NULL OR (lat BETWEEN ?2 AND ?3 AND (CASE WHEN ?4 <= ?5"            \
+    " THEN lon BETWEEN ?4 AND ?5 ELSE lon >= ?4 OR lon <= ?5 END)))"                  \
+    " AND (?6 IS NULL OR unit_ext = ?6)"                                             \
+    " AND (?7 IS NULL OR instr(lower(ext_id), lower(?7)) OR instr(lower(name), lower(?7))" \
+    " OR instr(lower(city), lower(?7)) OR instr(lower(postal_code), lower(?7)))"
+
+static void bind_query(sqlite3_stmt *st, const regio_account_query *q)
+{
+    if (q->has_bbox) {
+        sqlite3_bind_int(st, 1, 1);
+        sqlite3_bind_double(st, 2, q->south);
+        sqlite3_bind_double(st, 3, q->north);
+        sqlite3_bind_double(st, 4, q->west);
+        sqlite3_bind_double(st, 5, q->east);
+    }
+    if (q->unit_id)
+        sqlite3_bind_text(st, 6, q->unit_id, -1, SQLITE_TRANSIENT);
+    if (q->text && *q->text)
+        sqlite3_bind_text(st, 7, q->text, -1, SQLITE_TRANSIENT);
+}
+
+regio_err regio__sq_accounts_query(regio_store *base, const regio_account_query *q,
+                                   regio_account_cb cb, void *ud, long *total, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s, "SELECT count(*) FROM accounts" QUERY_WHERE, &st, err);
+    if (rc)
+        return rc;
+    bind_query(st, q);
+    int r = sqlite3_step(st);
+    *total = r == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    rc = regio__sq_finish(s, st, r == SQLITE_ROW ? SQLITE_DONE : r, REGIO_OK, err);
+    if (rc)
+        return rc;
+    rc = regio__sq_prepare(s,
+                           "SELECT " ACCOUNT_COLS " FROM accounts" QUERY_WHERE
+                           " ORDER BY ext_id LIMIT ?8 OFFSET ?9",
+                           &st, err);
+    if (rc)
+        return rc;
+    bind_query(st, q);
+    sqlite3_bind_int64(st, 8, q->limit > 0 ? q->limit : -1);
+    sqlite3_bind_int64(st, 9, q->offset > 0 ? q->offset : 0);
+    return each_account(s, st, cb, ud, err);
 }
 
 regio_err regio__sq_reps_foreach(regio_store *base, regio_rep_cb cb, void *ud, regio_error *err)

@@ -169,6 +169,17 @@ regio_err regio_store_adjacency_replace(regio_store *s, const regio_adj_edge *ed
         }                                                                      \
     } while (0)
 
+regio_err regio_store_accounts_query(regio_store *s, const regio_account_query *q,
+                                     regio_account_cb cb, void *ud, long *total,
+                                     regio_error *err)
+{
+    if (s && (!q || !total)) {
+        return reject(s, err, REGIO_EINVAL, "query or total is NULL");
+    }
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, accounts_query(s, q, cb, ud, total, e_));
+}
+
 regio_err regio_store_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
                                        regio_error *err)
 {

@@ -26,6 +26,8 @@ typedef struct regio__store_ops {
                              regio_error *err);
     regio_err (*adjacency_replace)(regio_store *s, const regio_adj_edge *edges, size_t n,
                                    regio_error *err);
+    regio_err (*accounts_query)(regio_store *s, const regio_account_query *q,
+                                regio_account_cb cb, void *ud, long *total, regio_error *err);
     regio_err (*accounts_foreach)(regio_store *s, regio_account_cb cb, void *ud,
                                   regio_error *err);
     regio_err (*reps_foreach)(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err);

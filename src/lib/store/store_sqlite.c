@@ -351,6 +351,7 @@ static const regio__store_ops sqlite_ops = {
     .unit_upsert = regio__sq_unit_upsert,
     .adjacency_replace = regio__sq_adjacency_replace,
     .accounts_foreach = regio__sq_accounts_foreach,
+    .accounts_query = regio__sq_accounts_query,
     .reps_foreach = regio__sq_reps_foreach,
     .units_foreach = regio__sq_units_foreach,
     .adjacency_foreach = regio__sq_adjacency_foreach,
