@@ -25,13 +25,15 @@ static void usage(FILE *out)
             "Binds 127.0.0.1 unless --bind says otherwise; --port 0 picks a free port.\n");
 }
 
-static int parse_uint(const char *opt, const char *s, unsigned long max, unsigned long *out)
+static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
+                      unsigned long *out)
 {
     char *end = NULL;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v > max || s[0] == '-') {
-        fprintf(stderr, "regio serve: %s '%s' is not a whole number up to %lu\n", opt, s, max);
+    if (errno || end == s || *end || v < min || v > max || s[0] == '-') {
+        fprintf(stderr, "regio serve: %s '%s' is not a whole number from %lu to %lu\n", opt, s,
+                min, max);
         return -1;
     }
     *out = v;
@@ -61,7 +63,7 @@ int cli_cmd_serve(int argc, char **argv)
         switch (c) {
         case O_DB: db = optarg; break;
         case O_PORT:
-            if (parse_uint("--port", optarg, 65535, &v))
+            if (parse_uint("--port", optarg, 0, 65535, &v))
                 return CLI_USAGE;
             o.port = (int)v;
             break;
@@ -69,22 +71,22 @@ int cli_cmd_serve(int argc, char **argv)
         case O_TILE: o.tile_url = optarg; break;
         case O_CORS: o.cors_origin = optarg; break;
         case O_BODY:
-            if (parse_uint("--max-body", optarg, 1UL << 30, &v) || v == 0)
+            if (parse_uint("--max-body", optarg, 1, 1UL << 30, &v))
                 return CLI_USAGE;
             o.max_body = v;
             break;
         case O_TIMEOUT:
-            if (parse_uint("--timeout", optarg, 3600, &v) || v == 0)
+            if (parse_uint("--timeout", optarg, 1, 3600, &v))
                 return CLI_USAGE;
             o.timeout_s = (unsigned)v;
             break;
         case O_PER:
-            if (parse_uint("--per-client", optarg, 100000, &v) || v == 0)
+            if (parse_uint("--per-client", optarg, 1, 100000, &v))
                 return CLI_USAGE;
             o.per_client = (unsigned)v;
             break;
         case O_THREADS:
-            if (parse_uint("--threads", optarg, 64, &v) || v == 0)
+            if (parse_uint("--threads", optarg, 1, 64, &v))
                 return CLI_USAGE;
             o.threads = (unsigned)v;
             break;
