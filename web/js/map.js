@@ -96,6 +96,10 @@ export function renderUnits(geojson) {
   unitsGeo = L.geoJSON(geojson, {
     renderer,
     style: f => unitStyle(String(f.properties.id)),
+    // Point units (ZIP centroids, stores) as vector dots on the same
+    // renderer: Leaflet's default marker per point is a DOM image, far too
+    // heavy at tens of thousands.
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, { renderer, radius: many ? 2.5 : 4 }),
     onEachFeature: (f, layer) => {
       const id = String(f.properties.id);
       layer.options.className = 'unit';
