@@ -180,6 +180,13 @@ SRV_HANDLER(api_default_territories_geojson) { reply_geojson(app, NULL, rs); }
 
 /* ---- alignment ------------------------------------------------------------------ */
 
+static int add_override(void *ud, const regio_alignment_row *row)
+{
+    if (row->account_id && row->territory)
+        json_object_set_new(ud, row->account_id, json_string(row->territory));
+    return 0;
+}
+
 SRV_HANDLER(api_alignment)
 {
     pthread_mutex_lock(&app->mu);
@@ -196,9 +203,21 @@ SRV_HANDLER(api_alignment)
         if (w->locked[i])
             json_array_append_new(locked, json_string(p->in.unit_ids[i]));
     }
-    json_t *v = json_pack("{s:s,s:I,s:o,s:o}", "model", w->model, "revision",
-                          (json_int_t)w->revision, "units", units, "locked", locked);
+    json_t *accounts = json_object();
+    regio_error err;
+    regio_err rc = regio_store_alignment_foreach(app->store, w->model, add_override, accounts, &err);
+    json_t *v = rc ? NULL
+                   : json_pack("{s:s,s:I,s:o,s:o,s:o}", "model", w->model, "revision",
+                               (json_int_t)w->revision, "units", units, "locked", locked,
+                               "accounts", accounts);
     pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        json_decref(units);
+        json_decref(locked);
+        json_decref(accounts);
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
     srv_reply_json(rs, 200, v);
 }
 

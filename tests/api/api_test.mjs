@@ -519,6 +519,8 @@ test('POST /moves of an account: 200, revision + 1, unit alignment unchanged', a
   const al2 = await alignmentOf(M);
   assert.equal(al2.revision, al.revision + 1);
   assert.deepEqual(al2.units, al.units);
+  assert.equal(al2.accounts[acc.id], to, 'the alignment lists the account move');
+  assert.equal((al.accounts || {})[acc.id], undefined, 'and did not before');
 });
 
 test('POST /locks: a locked unit cannot move (409 unit_locked); unlock lets it move', async () => {
