@@ -289,7 +289,10 @@ SRV_HANDLER(api_moves)
         const char *unit = json_string_value(json_object_get(mv, "unit"));
         const char *account = json_string_value(json_object_get(mv, "account"));
         const char *to = json_string_value(json_object_get(mv, "to"));
-        if (!json_is_object(mv) || !to || !*to || (!unit == !account)) {
+        /* An account may go back to its unit's territory: "to": null
+         * removes its override. */
+        int clear = account && json_is_null(json_object_get(mv, "to"));
+        if (!json_is_object(mv) || (!clear && (!to || !*to)) || (!unit == !account)) {
             srv_reply_error(rs, 400, "bad_request",
                             "moves[%zu] needs \"to\" and exactly one of \"unit\" or \"account\"", i);
             regio_free(rows);
@@ -319,9 +322,9 @@ SRV_HANDLER(api_moves)
         goto unlock;
     }
     for (size_t i = 0; i < n; i++) {
-        to[i] = srv_workspace_territory(w, rows[i].territory);
+        to[i] = rows[i].territory ? srv_workspace_territory(w, rows[i].territory) : -1;
         idx[i] = rows[i].unit_id ? regio_unitset_find(p->loaded.units, rows[i].unit_id) : -1;
-        if (to[i] < 0 || (rows[i].unit_id && idx[i] < 0)) {
+        if ((rows[i].territory && to[i] < 0) || (rows[i].unit_id && idx[i] < 0)) {
             srv_reply_error(rs, 422, "unprocessable", "moves[%zu]: unknown %s '%s'", i,
                             to[i] < 0 ? "territory" : "unit",
                             to[i] < 0 ? rows[i].territory : rows[i].unit_id);
@@ -350,8 +353,10 @@ SRV_HANDLER(api_moves)
     unsigned char *changed = regio_calloc((size_t)w->k, 1);
     for (size_t i = 0; i < n; i++) {
         if (idx[i] < 0) {
-            json_array_append_new(moved, json_pack("{s:s,s:s}", "account", rows[i].account_id,
-                                                   "to", rows[i].territory));
+            json_array_append_new(moved, json_pack("{s:s,s:o}", "account", rows[i].account_id,
+                                                   "to", rows[i].territory
+                                                             ? json_string(rows[i].territory)
+                                                             : json_null()));
             continue;
         }
         int from = w->labels[idx[i]];

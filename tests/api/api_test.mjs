@@ -521,6 +521,15 @@ test('POST /moves of an account: 200, revision + 1, unit alignment unchanged', a
   assert.deepEqual(al2.units, al.units);
   assert.equal(al2.accounts[acc.id], to, 'the alignment lists the account move');
   assert.equal((al.accounts || {})[acc.id], undefined, 'and did not before');
+  // "to": null removes the override; then it is set again for the plan test.
+  const r2 = await post(`/models/${M}/moves`, { revision: al2.revision, moves: [{ account: acc.id, to: null }] });
+  assert.equal(r2.status, 200, r2.text.slice(0, 300));
+  const al3 = await alignmentOf(M);
+  assert.equal(al3.accounts[acc.id], undefined, 'override removed');
+  assertError(await post(`/models/${M}/moves`, { revision: al3.revision, moves: [{ unit: acc.unit, to: null }] }),
+    400, 'bad_request', 'a unit cannot be unaligned by a move');
+  const r3 = await post(`/models/${M}/moves`, { revision: al3.revision, moves: [{ account: acc.id, to }] });
+  assert.equal(r3.status, 200, r3.text.slice(0, 300));
 });
 
 test('POST /locks: a locked unit cannot move (409 unit_locked); unlock lets it move', async () => {

@@ -1,6 +1,7 @@
 // Editing the alignment: target territory, click and lasso, moves with the
-// model revision, undo/redo as inverse moves, locks.
-import { state, emit, on, status, showError, el, isEditable } from './state.js';
+// model revision, undo/redo as inverse moves, locks; the accounts of a single
+// selected unit with account-level moves (overrides of the unit's territory).
+import { state, emit, on, status, showError, el, isEditable, fmtNum } from './state.js';
 import { api } from './api.js';
 import { restyleUnits, renderLabels, setLasso, isLasso, zoomToUnits } from './map.js';
 import { renderPanel } from './panel.js';
@@ -34,6 +35,16 @@ export function initEdit() {
     else select(ids);
   });
   on('territory-click', t => setTarget(t === state.target ? '' : t));
+  on('target-changed', renderUnitAccounts);
+  on('edited', renderUnitAccounts);
+  on('model-loaded', renderUnitAccounts);
+  document.getElementById('unit-accounts').addEventListener('click', e => {
+    const b = e.target.closest('button.move-account');
+    const tr = b && b.closest('tr[data-account]');
+    if (!tr || b.disabled) return;
+    if (!state.target) return status('Choose a target territory first.', 'warn');
+    moveAccount(tr.dataset.account, state.target, tr.dataset.unit).catch(() => {});
+  });
   document.getElementById('unit-search-form').addEventListener('submit', e => { e.preventDefault(); searchUnits().catch(() => {}); });
   document.getElementById('unit-search-results').addEventListener('click', e => {
     const li = e.target.closest('[data-unit]');
@@ -84,6 +95,7 @@ function renderSelection() {
   box.textContent = n ? `${n} unit${n > 1 ? 's' : ''} selected${locked ? `, ${locked} locked` : ''}: ` +
     state.selection.slice(0, 12).map(u => (state.units[u]?.name ? `${state.units[u].name} (${u})` : u)).join(', ') + (n > 12 ? ' …' : '') : 'No units selected.';
   updateButtons();
+  loadUnitAccounts();
 }
 
 export function updateButtons() {
@@ -100,9 +112,25 @@ export function updateButtons() {
   const h = document.getElementById('history');
   if (h) h.replaceChildren(...state.undo.slice(-15).reverse().map(b => el('li', { text: describe(b) })));
 }
+const isAccount = m => m.account !== undefined && m.account !== null;
 function describe(batch) {
   const to = [...new Set(batch.map(m => m.to))];
-  return batch.length === 1 ? `${batch[0].unit}: ${batch[0].from} → ${batch[0].to}` : `${batch.length} units → ${to.join(', ')}`;
+  if (batch.length === 1) {
+    const m = batch[0];
+    return isAccount(m) ? `account ${m.account}: ${m.from ?? '?'} → ${m.to}` : `${m.unit}: ${m.from} → ${m.to}`;
+  }
+  const na = batch.filter(isAccount).length, nu = batch.length - na;
+  return [nu ? `${nu} unit${nu === 1 ? '' : 's'}` : '', na ? `${na} account${na === 1 ? '' : 's'}` : ''].filter(Boolean).join(' + ') + ` → ${to.join(', ')}`;
+}
+
+/** The territory an account is in as far as this client knows: an override
+ *  made here (state.accountMoves), else its unit's territory. */
+export function accountTerritory(accountId, unitId) {
+  return state.accountMoves[accountId] ?? (unitId ? state.alignment[unitId] : undefined) ?? null;
+}
+/** The override an account has now (null: it follows its unit). */
+function accountOverride(accountId) {
+  return state.accountMoves[accountId] ?? null;
 }
 
 /** Moves units to one territory (window.regio.moveUnits). Resolves with the API answer. */
@@ -111,16 +139,27 @@ export function moveUnits(unitIds, territory) {
   return applyMoves(ids.map(u => ({ unit: u, to: territory })), 'record');
 }
 
+/** Moves one account to a territory, overriding its unit's territory
+ *  (window.regio.moveAccount). `unitId` (the account's unit) lets undo know
+ *  where the account was; it defaults to the unit of the listed account. */
+export function moveAccount(accountId, territory, unitId) {
+  const unit = unitId || unitAccounts.list.find(a => a.id === accountId)?.unit || undefined;
+  return applyMoves([{ account: accountId, unit, to: territory }], 'record');
+}
+
+// A history entry is {unit, from, to} or {account, unit, from, to, fromOverride,
+// toOverride}: an account goes back to the override it had (null: none).
+const moveTo = (m, to) => (isAccount(m) ? { account: m.account, unit: m.unit, to } : { unit: m.unit, to });
+
 export async function undo() {
   const batch = state.undo.at(-1);
   if (!batch) return null;
-  const r = await applyMoves(batch.map(m => ({ unit: m.unit, to: m.from })), 'undo');
-  return r;
+  return applyMoves(batch.map(m => (isAccount(m) ? moveTo(m, m.fromOverride ?? null) : moveTo(m, m.from))), 'undo');
 }
 export async function redo() {
   const batch = state.redo.at(-1);
   if (!batch) return null;
-  return applyMoves(batch.map(m => ({ unit: m.unit, to: m.to })), 'redo');
+  return applyMoves(batch.map(m => (isAccount(m) ? moveTo(m, m.toOverride ?? null) : moveTo(m, m.to))), 'redo');
 }
 
 function applyMoves(moves, kind) {
@@ -130,7 +169,8 @@ function applyMoves(moves, kind) {
 }
 
 async function doMoves(moves, kind) {
-  const real = moves.filter(m => state.alignment[m.unit] !== m.to);
+  // Account moves always go to the server: it may know overrides this client does not.
+  const real = moves.filter(m => isAccount(m) || state.alignment[m.unit] !== m.to);
   if (!real.length) {
     status('Nothing to move: the units are already in ' + [...new Set(moves.map(m => m.to))].join(', ') + '.', 'info');
     if (kind === 'record') select(moves.map(m => m.unit));
@@ -140,32 +180,52 @@ async function doMoves(moves, kind) {
   }
   const model = state.model;
   const t0 = performance.now();
+  // Where each account is before the move (the API answers only {account, to}).
+  const accFrom = {};
+  for (const m of real) if (isAccount(m)) accFrom[m.account] = { unit: m.unit, from: accountTerritory(m.account, m.unit), fromOverride: accountOverride(m.account) };
   let r;
   try {
-    r = await api.moves(model, state.revision, real);
+    r = await api.moves(model, state.revision, real.map(m => (isAccount(m) ? { account: m.account, to: m.to } : { unit: m.unit, to: m.to })));
   } catch (e) {
     await handleEditError(e, 'Move');
     throw e;
   }
   if (model !== state.model) return r;
-  const moved = r.moved || real.map(m => ({ unit: m.unit, from: state.alignment[m.unit], to: m.to }));
+  const moved = (r.moved || real.map(m => (isAccount(m) ? { account: m.account, to: m.to } : { unit: m.unit, from: state.alignment[m.unit], to: m.to })))
+    .map(x => {
+      if (!isAccount(x)) return x;
+      const f = accFrom[x.account] || {};
+      // to: null sends the account back to its unit's territory.
+      return { account: x.account, unit: f.unit, from: f.from ?? null, to: x.to ?? (f.unit ? state.alignment[f.unit] : null),
+               fromOverride: f.fromOverride ?? null, toOverride: x.to ?? null };
+    });
+  const movedUnits = moved.filter(m => !isAccount(m)), movedAccounts = moved.filter(isAccount);
   const t1 = performance.now();
   applyMoveAnswer(r, moved);
   state.lastMoveRenderMs = performance.now() - t1;
   if (kind === 'record') { state.undo.push(moved); state.redo = []; }
   else if (kind === 'undo') { state.redo.push(state.undo.pop()); }
   else if (kind === 'redo') { state.undo.push(state.redo.pop()); }
-  if (kind === 'record') select(moved.map(m => m.unit)); else updateButtons();
+  if (kind === 'record' && movedUnits.length) select(movedUnits.map(m => m.unit)); else updateButtons();
   state.lastMoveMs = performance.now() - t0;
   const verb = kind === 'undo' ? 'Undid' : kind === 'redo' ? 'Redid' : 'Moved';
-  status(`${verb} ${moved.length} unit${moved.length === 1 ? '' : 's'}${kind === 'record' ? ' to ' + [...new Set(moved.map(m => m.to))].join(', ') : ''} — revision ${state.revision}.`, 'ok');
+  const what = [movedUnits.length ? `${movedUnits.length} unit${movedUnits.length === 1 ? '' : 's'}` : '',
+    movedAccounts.length === 1 ? `account ${movedAccounts[0].account}` : movedAccounts.length ? `${movedAccounts.length} accounts` : ''].filter(Boolean).join(' and ');
+  status(`${verb} ${what}${kind === 'record' ? ' to ' + [...new Set(moved.map(m => m.to))].join(', ') : ''} — revision ${state.revision}.`, 'ok');
   emit('edited', moved);
   scheduleRefresh();
   return r;
 }
 
-/** Renders a move answer at once: alignment, unit colours, merged territory metrics, summary. */
-function applyMoveAnswer(r, moved) {
+/** Renders a move answer at once: alignment, account overrides, unit colours,
+ *  merged territory metrics, summary. */
+function applyMoveAnswer(r, allMoved) {
+  const moved = allMoved.filter(m => !isAccount(m));
+  for (const m of allMoved) {
+    if (!isAccount(m)) continue;
+    if (m.toOverride == null) delete state.accountMoves[m.account];
+    else state.accountMoves[m.account] = m.toOverride;
+  }
   const before = {};
   for (const t of state.territories) before[t.id] = t;
   const delta = {};
@@ -261,5 +321,64 @@ async function searchUnits() {
 
 export function resetEdits() {
   state.undo = []; state.redo = []; state.selection = [];
+  state.accountMoves = {};
   renderSelection();
+}
+
+// ---- accounts of the single selected unit ----
+const unitAccounts = { unit: null, list: [], total: 0, abort: null };
+
+async function loadUnitAccounts() {
+  const unit = state.selection.length === 1 ? state.selection[0] : null;
+  if (unit === unitAccounts.unit) return;
+  if (unitAccounts.abort) unitAccounts.abort.abort();
+  unitAccounts.unit = unit; unitAccounts.list = []; unitAccounts.total = 0; unitAccounts.abort = null;
+  if (!unit) { renderUnitAccounts(); return; }
+  const ac = unitAccounts.abort = new AbortController();
+  unitAccounts.loading = true;
+  renderUnitAccounts();
+  try {
+    const r = await api.accounts({ unit, limit: 200 }, ac.signal);
+    if (unitAccounts.unit !== unit) return;
+    unitAccounts.list = r.accounts || [];
+    unitAccounts.total = r.total ?? unitAccounts.list.length;
+  } catch (e) {
+    if (e.name === 'AbortError' || unitAccounts.unit !== unit) return;
+    showError(e, 'Accounts of ' + unit);
+  } finally {
+    if (unitAccounts.unit === unit) { unitAccounts.loading = false; unitAccounts.abort = null; renderUnitAccounts(); }
+  }
+}
+
+function renderUnitAccounts() {
+  const box = document.getElementById('unit-accounts');
+  if (!box) return;
+  const unit = unitAccounts.unit;
+  box.hidden = !unit;
+  box.dataset.unit = unit || '';
+  const head = document.getElementById('unit-accounts-info');
+  const body = document.getElementById('unit-accounts-body');
+  if (!unit) { head.textContent = ''; body.replaceChildren(); return; }
+  const uName = state.units[unit]?.name ? `${state.units[unit].name} (${unit})` : unit;
+  const list = unitAccounts.list;
+  head.textContent = unitAccounts.loading ? `Loading the accounts of ${uName} …`
+    : list.length ? `${unitAccounts.total} account${unitAccounts.total === 1 ? '' : 's'} in ${uName} (unit territory ${state.alignment[unit] || '—'})` +
+      (unitAccounts.total > list.length ? `, first ${list.length} shown` : '') + '.'
+    : `No accounts in ${uName}.`;
+  const ed = isEditable() && !!state.model;
+  body.replaceChildren(...list.map(a => {
+    const t = accountTerritory(a.id, a.unit || unit);
+    const over = state.accountMoves[a.id] !== undefined;
+    return el('tr', { dataset: { account: a.id, unit: a.unit || unit, territory: t || '' }, class: over ? 'override' : null },
+      el('td', { class: 'acc-name', title: `${a.name || a.id} (${a.id})${a.city ? ', ' + a.city : ''}` },
+        el('div', { class: 'acc-title', text: a.name || a.id }),
+        el('small', { class: 'muted' }, el('span', { class: 'acc-id', text: a.id }), a.city ? el('span', { class: 'city', text: ' · ' + a.city }) : null)),
+      el('td', { class: 'num revenue', text: fmtNum(a.annual_revenue) }),
+      el('td', { class: 'num potential', text: fmtNum(a.potential) }),
+      el('td', { class: 'owner', text: a.owner || '–' }),
+      el('td', { class: 'territory', title: over ? 'moved here by hand (account override)' : 'the unit\'s territory' },
+        (t || '—') + (over ? ' *' : '')),
+      el('td', {}, el('button', { type: 'button', class: 'move-account', disabled: !ed || !state.target,
+        title: state.target ? `Move ${a.id} to ${state.target}` : 'Choose a target territory first', text: 'Move to target' })));
+  }));
 }

@@ -4,7 +4,7 @@ import { state, on, emit, status, showError, el } from './state.js';
 import { api, allUnits } from './api.js';
 import { initMap, loadBasemap, renderUnits, fitToUnits, renderReps, loadAccounts, zoomToTerritory, colourTerritories, map } from './map.js';
 import { initPanel, renderMeasurePicker } from './panel.js';
-import { initEdit, renderTargetSelect, moveUnits, undo, redo, lockUnits, select, setTarget, resetEdits, updateButtons } from './edit.js';
+import { initEdit, renderTargetSelect, moveUnits, moveAccount, undo, redo, lockUnits, select, setTarget, resetEdits, updateButtons } from './edit.js';
 import { loadModels, loadModel, fetchModel, initModelActions, refreshMetrics } from './model.js';
 import { initJobs, startJob, cancelJob } from './jobs.js';
 import { initCompare, runCompare, clearCompare } from './compare.js';
@@ -77,7 +77,7 @@ let readyResolve;
 window.regio = {
   state,
   ready: new Promise(r => { readyResolve = r; }),
-  moveUnits, undo, redo, lockUnits, select, setTarget,
+  moveUnits, moveAccount, undo, redo, lockUnits, select, setTarget,
   loadModel: n => switchModel(n, true),
   compare: runCompare, clearCompare, plan: runPlan, showDay, startJob, cancelJob,
   get map() { return map; },

@@ -24,6 +24,7 @@ function setTerritories(t) {
   state.territories = t.territories || [];
   state.terrIds = state.territories.map(x => x.id);
   state.summary = t.summary || null;
+  state.hierarchy = t.hierarchy || [];
   if (t.measures && t.measures.length && !state.measures.length) state.measures = t.measures;
   if (!state.balance.length) {
     state.balance = (t.balance_measures && t.balance_measures.length) ? t.balance_measures.slice()
@@ -52,6 +53,7 @@ export async function loadModel(name, pre, beforeRender) {
   state.model = name;
   state.modelInfo = info;
   state.alignment = al.units || {};
+  state.accountMoves = { ...(al.accounts || {}) };
   state.locked = {};
   for (const u of al.locked || []) state.locked[u] = true;
   state.revision = al.revision ?? info.revision;
@@ -78,6 +80,7 @@ export async function reloadState() {
   if (name !== state.model) return;
   state.modelInfo = info;
   state.alignment = al.units || {};
+  state.accountMoves = { ...(al.accounts || {}) };
   state.locked = {};
   for (const u of al.locked || []) state.locked[u] = true;
   setTerritories(terr);

@@ -1,5 +1,6 @@
 // The balance panel: measure picker, summary, one row per territory with
-// totals, deviation bars, travel and contiguity warnings.
+// totals, deviation bars, travel and contiguity warnings; with a territory
+// hierarchy the leaf rows are grouped under a header row per parent.
 import { state, emit, on, el, esc, fmtNum, fmtPct, colorOf } from './state.js';
 
 const TOL_OK = 0.05, TOL_WARN = 0.15;
@@ -54,7 +55,7 @@ export function renderPanel() {
     ...state.balance.map(m => el('th', { class: 'num', text: m, title: 'total ' + m })),
     el('th', { class: 'devh', text: 'Deviation' }), el('th', { class: 'num', text: 'Travel', title: 'travel km (METRICS.md)' }), el('th', { text: '' })));
   const scale = Math.max(0.2, ...state.territories.flatMap(t => state.balance.map(m => Math.abs(t.dev?.[m] ?? 0))));
-  const rows = state.territories.map(t => {
+  const leafRow = t => {
     const wd = worstDev(t);
     const bars = state.balance.map(m => {
       const d = t.dev?.[m];
@@ -75,9 +76,65 @@ export function renderPanel() {
         el('div', { class: 'bars' }, bars), el('span', { class: 'dev-text' }, fmtPct(wd))),
       el('td', { class: 'num travel' }, t.travel_km == null ? '–' : t.travel_km.toFixed(1)),
       el('td', { class: 'contig' }, warn));
-  });
+  };
+  const groups = parentGroups();
+  const rows = groups ? groups.flatMap(g => [groupRow(g), ...g.leaves.map(t => {
+    const tr = leafRow(t);
+    tr.classList.add('child');
+    return tr;
+  })]) : state.territories.map(leafRow);
   document.getElementById('balance-body').replaceChildren(...rows);
   state.lastPanelRenderMs = performance.now() - t0;
+}
+
+/** Leaves grouped by their parent (in the order parents first appear), or
+ *  null when no territory has a parent. Leaves without a parent come last. */
+function parentGroups() {
+  const hier = {};
+  for (const h of state.hierarchy || []) hier[h.id] = h;
+  const parentOf = t => t.parent ?? hier[t.id]?.parent ?? null;
+  if (!state.territories.some(t => parentOf(t))) return null;
+  const groups = new Map();
+  const orphans = [];
+  for (const t of state.territories) {
+    const p = parentOf(t);
+    if (!p) { orphans.push(t); continue; }
+    if (!groups.has(p)) groups.set(p, { id: p, name: hier[p]?.name || p, path: ancestry(p, hier), leaves: [] });
+    groups.get(p).leaves.push(t);
+  }
+  const out = [...groups.values()];
+  if (orphans.length) out.push({ id: null, name: 'Without parent', path: '', leaves: orphans });
+  return out;
+}
+function ancestry(id, hier) {
+  const names = [];
+  const seen = new Set();
+  for (let p = hier[id]?.parent; p && !seen.has(p); p = hier[p]?.parent) { seen.add(p); names.unshift(hier[p]?.name || p); }
+  return names.join(' › ');
+}
+
+/** A parent's header row: the sum of its leaves' totals and the deviation of
+ *  that sum from the sum of their targets (the worst over the chosen measures). */
+function groupRow(g) {
+  const totals = {}, targets = {}, dev = {};
+  let units = 0;
+  for (const t of g.leaves) {
+    units += t.units || 0;
+    for (const m of state.balance) {
+      if (t.totals?.[m] != null) totals[m] = (totals[m] || 0) + t.totals[m];
+      if (t.target?.[m] != null) targets[m] = (targets[m] || 0) + t.target[m];
+    }
+  }
+  for (const m of state.balance) if (targets[m] && totals[m] != null) dev[m] = (totals[m] - targets[m]) / targets[m];
+  const wd = worstDev({ dev });
+  return el('tr', { class: 'group-head' + (g.id === null ? ' orphans' : ''), dataset: g.id === null ? {} : { parent: g.id },
+    title: g.id === null ? null : (g.path ? g.path + ' › ' : '') + `${g.name} (${g.id}): ${g.leaves.length} territor${g.leaves.length === 1 ? 'y' : 'ies'}` },
+    el('td', { class: 'name' }, el('b', { text: g.name }), el('small', { class: 'muted', text: ` ${g.leaves.length}` })),
+    el('td', { class: 'num units' }, String(units)),
+    ...state.balance.map(m => el('td', { class: 'num group-total', dataset: { measure: m, value: totals[m] ?? '' },
+      title: `${m}: total ${fmtNum(totals[m])}, target ${fmtNum(targets[m])}, deviation ${fmtPct(dev[m])}` }, fmtNum(totals[m]))),
+    el('td', { class: 'group-dev ' + (wd === null ? '' : devClass(wd)), dataset: { value: wd ?? '' } }, el('span', { class: 'dev-text' }, fmtPct(wd))),
+    el('td', {}), el('td', {}));
 }
 
 function renderSummary() {

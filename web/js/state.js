@@ -11,14 +11,16 @@ export const state = {
   revision: null,
   territories: [],       // territory metrics (GET …/territories or merged moves)
   summary: null,
+  hierarchy: [],         // every territory of the model {id, name, parent}, parents included
   terrIds: [],
   colors: {},            // territory id → colour
   alignment: {},         // unit id → territory id
   locked: {},            // unit id → true
   units: {},             // unit id → {id, name, lat, lon, measures}
   selection: [],         // selected unit ids
+  accountMoves: {},      // account id → territory, account overrides made in this session
   target: '',            // territory units are moved to ('' = select mode)
-  undo: [],              // batches of {unit, from, to}
+  undo: [],              // batches of {unit, from, to} or {account, unit, from, to}
   redo: [],
   compare: null,         // last compare answer while the compare colouring is on
   reps: [],
