@@ -369,6 +369,11 @@ regio_err regio_store_territories_foreach(regio_store *s, const char *model,
  * keep caches without re-reading; plain value, no ownership. */
 regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err);
 
+/* A number that changes when another connection (another process, the CLI)
+ * commits to the store, and never for this handle's own writes; tells a
+ * cache that something it did not write may have changed. Plain value. */
+regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err);
+
 /* ---- audit log -------------------------------------------------------------- */
 
 /*

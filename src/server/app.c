@@ -441,8 +441,12 @@ srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *
     srv_workspace **pp = &app->ws;
     while (*pp && strcmp((*pp)->model, model) != 0)
         pp = &(*pp)->next;
+    /* A commit by another process may have changed anything of the model
+     * (territory names, hierarchy, locks) without moving its revision. */
+    long others = 0;
+    int have_others = regio_store_others_version(app->store, &others, NULL) == REGIO_OK;
     srv_workspace *w = *pp;
-    if (!w || w->revision != rev) {
+    if (!w || w->revision != rev || !have_others || w->others != others) {
         w = workspace_load(app, model, rev, rs);
         if (!w) {
             regio_free(dflt);
@@ -456,6 +460,7 @@ srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *
     }
     /* Remember what was checked at this generation (read before the
      * checks, so a write in between only costs one more full check). */
+    w->others = others;
     w->gen = gen;
     w->gen_valid = have_gen;
     if (dflt) {

@@ -51,6 +51,7 @@ typedef struct srv_workspace {
     regio_design_report report; /* METRICS.md figures (when has_report) */
     int has_report;          /* 0 while some units are unaligned */
     uint64_t gen;            /* store generation at which revision was checked */
+    long others;             /* regio_store_others_version when loaded */
     int gen_valid;
     srv_blob *geojson;       /* cached territories FeatureCollection, or NULL */
     char **outline;          /* k cached GeoJSON geometries (NULL = stale) */

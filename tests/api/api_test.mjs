@@ -4,6 +4,7 @@
 // status codes, error codes and the figures in the bodies. Tests run in
 // order and share the server; each prints ok/FAIL, then "N passed, N failed".
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, sleep,
@@ -368,6 +369,33 @@ test('POST /models/{m}/clone: 201 planning copy with the same alignment (the pre
   assert.deepEqual(al.units, alignment0.units);
   const g = await get('/models/base-before');
   assert.equal(g.status, 200);
+});
+
+test('hierarchy: parents written by another process (sqlite3) show up, leaves stay the territories', async () => {
+  const c = await post(`/models/${M}/clone`, { name: 'base-regions' });
+  assert.equal(c.status, 201, c.text.slice(0, 300));
+  const before = await territoriesOf('base-regions');
+  const leaves = before.territories.map(t => t.id);
+  assert.ok(leaves.length >= 2);
+  // A region over the first two leaves, written behind the server's back:
+  // the server notices the store changed and reloads.
+  const sql = `INSERT INTO territories(model_id, ext_id, name)
+      SELECT id, 'R1', 'Region one' FROM territory_models WHERE name = 'base-regions';
+    UPDATE territories SET parent_id = (SELECT t.id FROM territories t JOIN territory_models m ON m.id = t.model_id
+        WHERE m.name = 'base-regions' AND t.ext_id = 'R1')
+      WHERE ext_id IN ('${leaves[0]}', '${leaves[1]}')
+        AND model_id = (SELECT id FROM territory_models WHERE name = 'base-regions');`;
+  execFileSync('sqlite3', [join(dir, 'api.db'), sql]);
+  const after = await territoriesOf('base-regions');
+  assert.deepEqual(after.territories.map(t => t.id), leaves, 'the parent is not a territory of its own');
+  const h = Object.fromEntries(after.hierarchy.map(x => [x.id, x]));
+  assert.equal(h.R1?.name, 'Region one');
+  assert.equal(h.R1?.parent, null);
+  assert.equal(h[leaves[0]].parent, 'R1');
+  assert.equal(h[leaves[1]].parent, 'R1');
+  assert.equal(after.territories.find(t => t.id === leaves[0]).parent, 'R1');
+  assert.equal(after.summary.empty, 0, 'no empty territory from the parent');
+  assert.deepEqual(after.summary.balance, before.summary.balance);
 });
 
 test('POST /models/{m}/clone: duplicate name 409 conflict; unknown source 404; no name 400', async () => {

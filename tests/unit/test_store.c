@@ -692,12 +692,16 @@ static void test_generation(void)
     regio_store *s = fresh();
     regio_error e;
     uint64_t g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+    long o0 = 0, o1 = 0, o2 = 0;
     ASSERT_OK(regio_store_generation(s, &g0, &e));
     ASSERT_OK(regio_store_generation(s, &g1, &e));
     ASSERT_TRUE(g0 == g1);
+    ASSERT_OK(regio_store_others_version(s, &o0, &e));
     ASSERT_OK(regio_store_model_create(s, "A", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL, &e));
     ASSERT_OK(regio_store_generation(s, &g2, &e));
     ASSERT_TRUE(g2 != g1);
+    ASSERT_OK(regio_store_others_version(s, &o1, &e));
+    ASSERT_EQ_INT(o1, o0); /* own writes do not count as others' */
     regio_store *other = NULL;
     ASSERT_OK(regio_store_open(path, &other, &e));
     ASSERT_OK(regio_store_model_create(other, "B", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL,
@@ -705,6 +709,8 @@ static void test_generation(void)
     regio_store_close(other);
     ASSERT_OK(regio_store_generation(s, &g3, &e));
     ASSERT_TRUE(g3 != g2);
+    ASSERT_OK(regio_store_others_version(s, &o2, &e));
+    ASSERT_TRUE(o2 != o1);
     ASSERT_EQ_INT(regio_store_generation(s, NULL, &e), REGIO_EINVAL);
     regio_store_close(s);
     rm_db();

@@ -165,6 +165,7 @@ regio_err regio__sq_alignment_set(regio_store *base, const char *model, const ch
 regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regio_alignment_cb cb,
                                       void *ud, regio_error *err);
 regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *err);
+regio_err regio__sq_others_version(regio_store *base, long *v, regio_error *err);
 regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,
                                        regio_error *err);
 regio_err regio__sq_model_clone(regio_store *base, const char *from, const char *new_name,

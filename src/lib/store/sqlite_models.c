@@ -378,6 +378,14 @@ regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *er
     return rc;
 }
 
+regio_err regio__sq_others_version(regio_store *base, long *v, regio_error *err)
+{
+    sqlite3_int64 x = 0;
+    regio_err rc = int_query(REGIO_SQ(base), "PRAGMA data_version", 0, 0, &x, err);
+    *v = (long)x;
+    return rc;
+}
+
 regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,
                                        regio_error *err)
 {

@@ -324,6 +324,14 @@ regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err
     DISPATCH(s, err, generation(s, gen, e_));
 }
 
+regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err)
+{
+    if (s && !v) {
+        return reject(s, err, REGIO_EINVAL, "v is NULL");
+    }
+    DISPATCH(s, err, others_version(s, v, e_));
+}
+
 /* ---- scenarios ------------------------------------------------------------- */
 
 regio_err regio_store_model_clone(regio_store *s, const char *from, const char *new_name,

@@ -56,6 +56,7 @@ typedef struct regio__store_ops {
     regio_err (*alignment_revision)(regio_store *s, const char *model, long *rev,
                                     regio_error *err);
     regio_err (*generation)(regio_store *s, uint64_t *gen, regio_error *err);
+    regio_err (*others_version)(regio_store *s, long *v, regio_error *err);
 
     regio_err (*model_clone)(regio_store *s, const char *from, const char *new_name,
                              const char *description, const char *actor, long *id_out,
