@@ -244,7 +244,7 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
     regio_err rc = regio__sq_txn_begin(s, &t, err);
     if (rc)
         return rc;
-    model_row m, prev;
+    model_row m = {0}, prev = {0};
     int found = 0, has_prev = 0;
     regio__buf b;
     regio__buf_init(&b, 0);
