@@ -6,6 +6,7 @@
  */
 #include "regio/regio.h"
 #include "regio_test.h"
+#include "regio_test_db.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,12 +24,7 @@ static const char *data(const char *name)
 static regio_store *fresh(void)
 {
     snprintf(db_path, sizeof db_path, "/tmp/regio_test_import_%ld.db", (long)getpid());
-    char side[300];
-    remove(db_path);
-    snprintf(side, sizeof side, "%s-wal", db_path);
-    remove(side);
-    snprintf(side, sizeof side, "%s-shm", db_path);
-    remove(side);
+    regio_test_db_remove(db_path);
     regio_store *s = NULL;
     regio_error err;
     if (regio_store_open(db_path, &s, &err) != REGIO_OK)

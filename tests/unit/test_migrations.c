@@ -5,6 +5,7 @@
  */
 #include "regio/store.h"
 #include "regio_test.h"
+#include "regio_test_db.h"
 #include "store/schema_sqlite.h"
 
 #include <sqlite3.h>
@@ -13,33 +14,10 @@
 
 static char path[64];
 
-static void tmp_path(void)
-{
-    snprintf(path, sizeof path, "/tmp/regio_migr_XXXXXX");
-    int fd = mkstemp(path);
-    if (fd >= 0)
-        close(fd);
-}
+static void tmp_path(void) { regio_test_db_path(path, sizeof path, "migr"); }
 
-static void rm_db(void)
-{
-    char p[80];
-    remove(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    remove(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    remove(p);
-}
+static void rm_db(void) { regio_test_db_remove(path); }
 
-static long long q_int(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static void q_text(sqlite3 *db, const char *sql, char *out, size_t cap)
 {
@@ -62,9 +40,9 @@ static void test_fresh_db_reaches_latest(void)
     ASSERT_EQ_INT(regio_store_schema_version(s), regio_store_schema_latest());
     sqlite3 *db = regio__sqlite_handle(s);
     ASSERT_TRUE(db != NULL);
-    ASSERT_EQ_INT(q_int(db, "PRAGMA user_version"), regio_store_schema_latest());
-    ASSERT_EQ_INT(q_int(db, "SELECT COUNT(*) FROM schema_migrations"), regio_store_schema_latest());
-    ASSERT_EQ_INT(q_int(db, "SELECT MAX(version) FROM schema_migrations"),
+    ASSERT_EQ_INT(regio_test_sql_int(db, "PRAGMA user_version"), regio_store_schema_latest());
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT COUNT(*) FROM schema_migrations"), regio_store_schema_latest());
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT MAX(version) FROM schema_migrations"),
                   regio_store_schema_latest());
     /* The whole data model is there from migration 1. */
     static const char *const tables[] = {
@@ -79,7 +57,7 @@ static void test_fresh_db_reaches_latest(void)
         snprintf(sql, sizeof sql,
                  "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
                  tables[i]);
-        if (q_int(db, sql) != 1)
+        if (regio_test_sql_int(db, sql) != 1)
             FAIL_AT_("table %s missing", tables[i]);
     }
     regio_store_close(s);
@@ -94,7 +72,7 @@ static void test_reopen_is_noop(void)
     char before[64], after[64];
     q_text(regio__sqlite_handle(s), "SELECT group_concat(version || '@' || applied_at) FROM schema_migrations",
            before, sizeof before);
-    long long objects = q_int(regio__sqlite_handle(s), "SELECT COUNT(*) FROM sqlite_master");
+    long long objects = regio_test_sql_int(regio__sqlite_handle(s), "SELECT COUNT(*) FROM sqlite_master");
     regio_store_close(s);
     s = NULL;
     ASSERT_OK(regio_store_open(path, &s, NULL));
@@ -102,7 +80,7 @@ static void test_reopen_is_noop(void)
     q_text(regio__sqlite_handle(s), "SELECT group_concat(version || '@' || applied_at) FROM schema_migrations",
            after, sizeof after);
     ASSERT_EQ_STR(after, before);
-    ASSERT_EQ_INT(q_int(regio__sqlite_handle(s), "SELECT COUNT(*) FROM sqlite_master"), objects);
+    ASSERT_EQ_INT(regio_test_sql_int(regio__sqlite_handle(s), "SELECT COUNT(*) FROM sqlite_master"), objects);
     regio_store_close(s);
     rm_db();
 }
@@ -125,8 +103,8 @@ static void test_future_version_refused(void)
     ASSERT_EQ_STR(e.file, path);
     /* Nothing was written to it. */
     ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    ASSERT_EQ_INT(q_int(db, "PRAGMA user_version"), 999);
-    ASSERT_EQ_INT(q_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'accounts'"), 0);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "PRAGMA user_version"), 999);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'accounts'"), 0);
     sqlite3_close(db);
     rm_db();
 }
@@ -141,17 +119,17 @@ static void test_migrations_apply_once_per_version(void)
     regio_error_clear(&e);
     ASSERT_OK(regio__sqlite_migrate(db, 1, &v, &e));
     ASSERT_EQ_INT(v, 1);
-    ASSERT_EQ_INT(q_int(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1"), 1);
-    long long objects = q_int(db, "SELECT COUNT(*) FROM sqlite_master");
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1"), 1);
+    long long objects = regio_test_sql_int(db, "SELECT COUNT(*) FROM sqlite_master");
     /* Applying the same version again does nothing (no "table exists" error). */
     ASSERT_OK(regio__sqlite_migrate(db, 1, &v, &e));
     ASSERT_EQ_INT(v, 1);
-    ASSERT_EQ_INT(q_int(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1"), 1);
-    ASSERT_EQ_INT(q_int(db, "SELECT COUNT(*) FROM sqlite_master"), objects);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1"), 1);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT COUNT(*) FROM sqlite_master"), objects);
     ASSERT_OK(regio__sqlite_migrate(db, 0, &v, &e));
     ASSERT_EQ_INT(v, regio__sqlite_schema_latest());
     ASSERT_OK(regio__sqlite_migrate(db, 0, &v, &e));
-    ASSERT_EQ_INT(q_int(db, "SELECT COUNT(*) FROM schema_migrations"), regio__sqlite_schema_latest());
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT COUNT(*) FROM schema_migrations"), regio__sqlite_schema_latest());
     /* A migration that fails part-way leaves no trace: simulate by taking
      * a name migration 1 needs on a fresh database. */
     sqlite3_close(db);
@@ -161,8 +139,8 @@ static void test_migrations_apply_once_per_version(void)
     ASSERT_EQ_INT(sqlite3_exec(db, "CREATE TABLE audit_log(x)", NULL, NULL, NULL), SQLITE_OK);
     ASSERT_EQ_INT(regio__sqlite_migrate(db, 0, &v, &e), REGIO_ESTORE);
     ASSERT_TRUE(strstr(e.msg, "migration 1") != NULL);
-    ASSERT_EQ_INT(q_int(db, "PRAGMA user_version"), 0);
-    ASSERT_EQ_INT(q_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'accounts'"), 0);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "PRAGMA user_version"), 0);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'accounts'"), 0);
     sqlite3_close(db);
     rm_db();
 }
@@ -176,9 +154,9 @@ static void test_connection_settings(void)
     char mode[16];
     q_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     ASSERT_EQ_STR(mode, "wal");
-    ASSERT_EQ_INT(q_int(db, "PRAGMA foreign_keys"), 1);
-    ASSERT_EQ_INT(q_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
-    ASSERT_TRUE(q_int(db, "PRAGMA busy_timeout") > 0);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "PRAGMA foreign_keys"), 1);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
+    ASSERT_TRUE(regio_test_sql_int(db, "PRAGMA busy_timeout") > 0);
     /* Foreign keys are enforced, not just declared. */
     ASSERT_TRUE(sqlite3_exec(db, "INSERT INTO unit_adjacency(unit_a, unit_b) VALUES (1, 2)", NULL,
                              NULL, NULL) != SQLITE_OK);

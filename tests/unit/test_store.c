@@ -5,6 +5,7 @@
  */
 #include "regio/store.h"
 #include "regio_test.h"
+#include "regio_test_db.h"
 #include "store/schema_sqlite.h"
 
 #include <sqlite3.h>
@@ -13,23 +14,9 @@
 
 static char path[64];
 
-static void tmp_path(void)
-{
-    snprintf(path, sizeof path, "/tmp/regio_store_XXXXXX");
-    int fd = mkstemp(path);
-    if (fd >= 0)
-        close(fd);
-}
+static void tmp_path(void) { regio_test_db_path(path, sizeof path, "store"); }
 
-static void rm_db(void)
-{
-    char p[80];
-    remove(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    remove(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    remove(p);
-}
+static void rm_db(void) { regio_test_db_remove(path); }
 
 static regio_store *fresh(void)
 {
@@ -49,13 +36,7 @@ static void done_with(regio_store *s)
 
 static long long q_int(regio_store *s, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    if (sqlite3_prepare_v2(regio__sqlite_handle(s), sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
+    return regio_test_sql_int(regio__sqlite_handle(s), sql);
 }
 
 static int q_exec(regio_store *s, const char *sql)
