@@ -35,8 +35,8 @@ SRV_HANDLER(api_config)
             json_array_append_new(measures, json_string(p->in.measure_names[c]));
     char *dflt = srv_default_model(app);
     json_t *v = json_pack("{s:s,s:o,s:o,s:o,s:s?}", "version", regio_version(), "default_model",
-                          dflt ? json_string(dflt) : json_null(), "measures", measures, "tile_url",
-                          app->opts.tile_url ? json_string(app->opts.tile_url) : json_null(),
+                          srv_json_str(dflt), "measures", measures, "tile_url",
+                          srv_json_str(app->opts.tile_url),
                           "default_measure",
                           p ? p->in.measure_names[app->default_measure] : NULL);
     regio_free(dflt);
@@ -83,7 +83,7 @@ SRV_HANDLER(api_models_list)
         return;
     }
     srv_reply_json(rs, 200,
-                   json_pack("{s:o,s:o}", "default", dflt ? json_string(dflt) : json_null(),
+                   json_pack("{s:o,s:o}", "default", srv_json_str(dflt),
                              "models", arr));
     regio_free(dflt);
 }

@@ -105,9 +105,9 @@ static json_t *unit_json(const regio_design_problem *p, size_t i)
     for (size_t c = 0; c < p->in.m; c++)
         json_object_set_new(ms, p->in.measure_names[c], json_real(p->in.measures[i * p->in.m + c]));
     return json_pack("{s:s,s:o,s:o,s:o,s:o}", "id", u->id, "name",
-                     u->name ? json_string(u->name) : json_null(), "lat",
-                     isfinite(u->lat) ? json_real(u->lat) : json_null(), "lon",
-                     isfinite(u->lon) ? json_real(u->lon) : json_null(), "measures", ms);
+                     srv_json_str(u->name), "lat",
+                     srv_json_num(u->lat), "lon",
+                     srv_json_num(u->lon), "measures", ms);
 }
 
 SRV_HANDLER(api_units)
@@ -264,18 +264,15 @@ SRV_HANDLER(api_units_geojson)
 
 /* ---- accounts ------------------------------------------------------------------- */
 
-static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
-static json_t *opt_num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static int on_account(void *ud, const regio_account *a)
 {
     json_array_append_new(
         ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", a->id, "name",
-                      opt_str(a->name), "city", opt_str(a->city), "region", opt_str(a->region),
-                      "postal_code", opt_str(a->postal_code), "lat", opt_num(a->lat), "lon",
-                      opt_num(a->lon), "unit", opt_str(a->unit_id), "annual_revenue",
-                      opt_num(a->annual_revenue), "potential", opt_num(a->potential), "owner",
-                      opt_str(a->owner), "segment", opt_str(a->segment)));
+                      srv_json_str(a->name), "city", srv_json_str(a->city), "region", srv_json_str(a->region),
+                      "postal_code", srv_json_str(a->postal_code), "lat", srv_json_num(a->lat), "lon",
+                      srv_json_num(a->lon), "unit", srv_json_str(a->unit_id), "annual_revenue",
+                      srv_json_num(a->annual_revenue), "potential", srv_json_num(a->potential), "owner",
+                      srv_json_str(a->owner), "segment", srv_json_str(a->segment)));
     return 0;
 }
 
@@ -308,10 +305,10 @@ SRV_HANDLER(api_accounts)
 static int on_rep(void *ud, const regio_rep *r)
 {
     json_array_append_new(
-        ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "name", opt_str(r->name),
-                      "lat", opt_num(r->lat), "lon", opt_num(r->lon), "city", opt_str(r->city),
-                      "region", opt_str(r->region), "capacity", opt_num(r->capacity), "manager",
-                      opt_str(r->manager)));
+        ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "name", srv_json_str(r->name),
+                      "lat", srv_json_num(r->lat), "lon", srv_json_num(r->lon), "city", srv_json_str(r->city),
+                      "region", srv_json_str(r->region), "capacity", srv_json_num(r->capacity), "manager",
+                      srv_json_str(r->manager)));
     return 0;
 }
 

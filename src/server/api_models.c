@@ -210,7 +210,7 @@ SRV_HANDLER(api_compare)
             json_object_set_new(ms, p->in.measure_names[c], json_real(p->in.measures[i * m + c]));
         const regio_unit *u = &us->units[i];
         json_array_append_new(changes, json_pack("{s:s,s:o,s:o,s:o,s:o}", "unit", u->id, "name",
-                                                 u->name ? json_string(u->name) : json_null(),
+                                                 srv_json_str(u->name),
                                                  "from", territory_of(wa, i), "to",
                                                  territory_of(wb, i), "measures", ms));
     }

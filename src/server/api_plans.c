@@ -6,6 +6,7 @@
  * without it, capped in accounts and time.
  */
 #include "server/handlers.h"
+#include "server/render.h"
 
 #include "lib/core/strmap.h"
 #include "regio/plan.h"
@@ -355,8 +356,6 @@ static const plan_rep *pick_rep(const plan_input *in, const char *want, srv_resp
 
 /* ---- rendering ------------------------------------------------------------------ */
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static json_t *point(double lat, double lon) { return json_pack("[f,f]", lat, lon); }
 
 static json_t *plan_json(const plan_input *in, const plan_rep *rep, const char *model,
@@ -388,7 +387,7 @@ static json_t *plan_json(const plan_input *in, const plan_rep *rep, const char *
                 visits, json_pack("{s:s,s:s,s:f,s:f,s:s,s:s,s:s,s:o}", "account", a->id, "name",
                                   a->name ? a->name : a->id, "lat", a->lat, "lon", a->lon,
                                   "arrive", arr, "start", st, "depart", dep, "leg_km",
-                                  num_or_null(vi->leg_km)));
+                                  srv_json_num(vi->leg_km)));
             json_array_append_new(route, point(a->lat, a->lon));
         }
         if (day->n_visits > 0)
@@ -399,10 +398,10 @@ static json_t *plan_json(const plan_input *in, const plan_rep *rep, const char *
         double work_min = day->n_visits > 0 ? (day->end_s - day->start_s) / 60.0 : 0;
         json_array_append_new(
             days, json_pack("{s:i,s:s,s:b,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:o}", "day", d, "date", ds,
-                            "off", day->off, "visits", visits, "km", num_or_null(day->travel_km),
-                            "work_min", num_or_null(work_min), "overtime_min",
-                            num_or_null(day->overtime_s / 60.0), "leave", leave, "back", back,
-                            "travel_min", num_or_null(day->travel_s / 60.0), "route", route));
+                            "off", day->off, "visits", visits, "km", srv_json_num(day->travel_km),
+                            "work_min", srv_json_num(work_min), "overtime_min",
+                            srv_json_num(day->overtime_s / 60.0), "leave", leave, "back", back,
+                            "travel_min", srv_json_num(day->travel_s / 60.0), "route", route));
     }
     json_t *unplaced = json_array();
     for (size_t u = 0; u < r->n_unplaced && u < MAX_UNPLACED_SHOWN; u++)
@@ -418,14 +417,14 @@ static json_t *plan_json(const plan_input *in, const plan_rep *rep, const char *
     snprintf(ss, sizeof ss, "%04d-%02d-%02d", sy, sm, sd);
     json_t *v = json_pack(
         "{s:s,s:o,s:o,s:s,s:s,s:s,s:i,s:f,s:o,s:o,s:i,s:I,s:I,s:o,s:o,s:I,s:I,s:o,s:o,s:b}", "rep",
-        rep->id, "rep_name", rep->name ? json_string(rep->name) : json_null(), "home",
+        rep->id, "rep_name", srv_json_str(rep->name), "home",
         point(rep->lat, rep->lon), "model", model, "territory", territory, "start", ss, "n_days",
-        r->n_days, "visit_min", visit_min, "days", days, "coverage", num_or_null(r->coverage),
+        r->n_days, "visit_min", visit_min, "days", days, "coverage", srv_json_num(r->coverage),
         "overtime_days", r->overtime_days, "visits_required", (json_int_t)r->visits_required,
         "visits_scheduled", (json_int_t)r->visits_scheduled, "travel_km",
-        num_or_null(r->travel_km), "workload_h", num_or_null(r->workload_h), "accounts",
+        srv_json_num(r->travel_km), "workload_h", srv_json_num(r->workload_h), "accounts",
         (json_int_t)in->n_acc, "skipped_accounts", (json_int_t)in->skipped, "unplaced", unplaced,
-        "seconds", num_or_null(r->seconds), "cancelled", r->cancelled);
+        "seconds", srv_json_num(r->seconds), "cancelled", r->cancelled);
     if (r->n_unplaced > MAX_UNPLACED_SHOWN)
         json_object_set_new(v, "unplaced_total", json_integer((json_int_t)r->n_unplaced));
     return v;

@@ -7,6 +7,7 @@
  * Lock order: app->mu before the table's mutex, never the other way.
  */
 #include "server/jobs.h"
+#include "server/render.h"
 
 #include <errno.h>
 #include <math.h>
@@ -108,8 +109,6 @@ void srv_job_finish(job *j, job_state st, const char *msg, json_t *result)
     snprintf(j->phase, sizeof j->phase, "%s", STATE_NAME[st]);
 }
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 /* With J->mu held: the job as the API shows it; caller owns the result. */
 json_t *srv_job_json(const srv_app *app, const job *j)
 {
@@ -130,10 +129,10 @@ json_t *srv_job_json(const srv_app *app, const job *j)
     json_object_set_new(v, "id", json_string(id));
     json_object_set_new(v, "kind", json_string(j->realign ? "realign" : "design"));
     json_object_set_new(v, "state", json_string(STATE_NAME[j->state]));
-    json_object_set_new(v, "progress", num_or_null(j->progress));
+    json_object_set_new(v, "progress", srv_json_num(j->progress));
     json_object_set_new(v, "phase", j->phase[0] ? json_string(j->phase) : json_null());
-    json_object_set_new(v, "message", j->message ? json_string(j->message) : json_null());
-    json_object_set_new(v, "model", j->base ? json_string(j->base) : json_null());
+    json_object_set_new(v, "message", srv_json_str(j->message));
+    json_object_set_new(v, "model", srv_json_str(j->base));
     json_object_set_new(v, "target", json_string(j->target));
     json_object_set_new(v, "created_at", json_string(j->created_at));
     json_object_set_new(v, "url", json_string(url));
@@ -386,16 +385,16 @@ static json_t *result_json(const job *j, const run_input *in, const regio_design
     for (size_t b = 0; b < j->n_balance; b++) {
         int c = j->balance[b];
         json_object_set_new(bal, in->p->in.measure_names[c],
-                            (size_t)c < r->m ? num_or_null(r->balance[c]) : json_null());
+                            (size_t)c < r->m ? srv_json_num(r->balance[c]) : json_null());
     }
     json_t *summary = json_pack("{s:o,s:o,s:i,s:i,s:i,s:o,s:i,s:b}", "balance", bal, "travel_km",
-                                num_or_null(r->travel_km), "non_contiguous", r->n_noncontiguous,
+                                srv_json_num(r->travel_km), "non_contiguous", r->n_noncontiguous,
                                 "empty", r->n_empty, "territories", in->k, "seconds",
-                                num_or_null(res->seconds), "starts", res->starts_done,
+                                srv_json_num(res->seconds), "starts", res->starts_done,
                                 "stopped_by_time", res->stopped_by_time);
     if (r->has_baseline) {
         json_object_set_new(summary, "moved_units", json_integer((json_int_t)r->moved_units));
-        json_object_set_new(summary, "moved_share", num_or_null(r->moved_units_share));
+        json_object_set_new(summary, "moved_share", srv_json_num(r->moved_units_share));
     }
     json_t *diag = json_array();
     for (size_t i = 0; i < res->n_diagnostics; i++)

@@ -7,17 +7,17 @@
 #include <math.h>
 #include <string.h>
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+json_t *srv_json_str(const char *s) { return s ? json_string(s) : json_null(); }
 
-static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+json_t *srv_json_num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 json_t *srv_model_json(const regio_model_info *m)
 {
     return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:I}", "name", m->name, "state",
                      regio_model_state_name(m->state), "effective_from",
-                     str_or_null(m->effective_from), "created_at", str_or_null(m->created_at),
-                     "parent", str_or_null(m->parent), "description",
-                     str_or_null(m->description), "revision", (json_int_t)m->alignment_rev);
+                     srv_json_str(m->effective_from), "created_at", srv_json_str(m->created_at),
+                     "parent", srv_json_str(m->parent), "description",
+                     srv_json_str(m->description), "revision", (json_int_t)m->alignment_rev);
 }
 
 json_t *srv_territory_json(const srv_app *app, const srv_workspace *w, int t)
@@ -42,19 +42,19 @@ json_t *srv_territory_json(const srv_app *app, const srv_workspace *w, int t)
                 if (w->labels[i] == t)
                     tot += p->in.measures[i * m + c];
         }
-        json_object_set_new(totals, name, num(tot));
-        json_object_set_new(target, name, r ? num(r->target[c]) : json_null());
-        json_object_set_new(dev, name, r ? num(r->dev[c]) : json_null());
+        json_object_set_new(totals, name, srv_json_num(tot));
+        json_object_set_new(target, name, r ? srv_json_num(r->target[c]) : json_null());
+        json_object_set_new(dev, name, r ? srv_json_num(r->dev[c]) : json_null());
     }
     return json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", w->territory[t],
                      "name",
-                     str_or_null(w->territory_name && w->territory_name[t] ? w->territory_name[t]
+                     srv_json_str(w->territory_name && w->territory_name[t] ? w->territory_name[t]
                                                                            : w->territory[t]),
                      "parent",
-                     str_or_null(w->territory_parent ? w->territory_parent[t] : NULL), "units",
+                     srv_json_str(w->territory_parent ? w->territory_parent[t] : NULL), "units",
                      (json_int_t)units, "locked_units", (json_int_t)locked, "totals", totals,
                      "target", target, "dev", dev, "travel_km",
-                     r ? num(r->travel_km) : json_null(), "contiguous",
+                     r ? srv_json_num(r->travel_km) : json_null(), "contiguous",
                      r ? json_boolean(r->contiguous) : json_null(), "components",
                      r ? json_integer(r->n_components) : json_null());
 }
@@ -69,9 +69,9 @@ json_t *srv_summary_json(const srv_app *app, const srv_workspace *w)
     json_t *bal = json_object();
     const regio_design_report *r = w->has_report ? &w->report : NULL;
     for (size_t c = 0; c < p->in.m; c++)
-        json_object_set_new(bal, p->in.measure_names[c], r ? num(r->balance[c]) : json_null());
+        json_object_set_new(bal, p->in.measure_names[c], r ? srv_json_num(r->balance[c]) : json_null());
     return json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:i}", "balance", bal, "travel_km",
-                     r ? num(r->travel_km) : json_null(), "non_contiguous",
+                     r ? srv_json_num(r->travel_km) : json_null(), "non_contiguous",
                      r ? json_integer(r->n_noncontiguous) : json_null(), "empty",
                      r ? json_integer(r->n_empty) : json_null(), "units", (json_int_t)n,
                      "unaligned", (json_int_t)unaligned, "territories", w->k);
@@ -113,8 +113,8 @@ json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const c
         json_array_append_new(terrs, srv_territory_json(app, w, t));
     for (size_t h = 0; h < w->n_hier; h++)
         json_array_append_new(hier, json_pack("{s:s,s:o,s:o}", "id", w->hier_id[h], "name",
-                                              str_or_null(w->hier_name[h]), "parent",
-                                              str_or_null(w->hier_parent[h])));
+                                              srv_json_str(w->hier_name[h]), "parent",
+                                              srv_json_str(w->hier_parent[h])));
     return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "model", w->model, "revision",
                      (json_int_t)w->revision, "measures", measures, "balance_measures", bm,
                      "summary", srv_summary_json(app, w), "territories", terrs, "hierarchy",

@@ -7,6 +7,11 @@
 
 #include "server/app.h"
 
+/* s as a JSON string, or null when s is NULL; caller owns the result. */
+json_t *srv_json_str(const char *s);
+/* v as a JSON number, or null when v is not finite; caller owns the result. */
+json_t *srv_json_num(double v);
+
 /* A model as the API shows it; caller owns the result. */
 json_t *srv_model_json(const regio_model_info *m);
 
