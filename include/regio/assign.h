@@ -32,7 +32,7 @@ typedef struct regio_locate_summary {
  * transaction (regio_store_begin) so the change lands whole. opts and sum
  * may be NULL; nothing is returned that the caller must free.
  */
-regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *opts,
+REGIO_API regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *opts,
                                        regio_locate_summary *sum, regio_error *err);
 
 #ifdef __cplusplus

@@ -8,6 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Marks a function of libregio's public surface: only these are exported
+ * from the shared library (it is built with -fvisibility=hidden). */
+#if defined(__GNUC__) || defined(__clang__)
+#define REGIO_API __attribute__((visibility("default")))
+#else
+#define REGIO_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -31,10 +39,10 @@ typedef enum regio_err {
 } regio_err;
 
 /* Human-readable sentence for an error code; static storage. */
-const char *regio_strerror(regio_err err);
+REGIO_API const char *regio_strerror(regio_err err);
 
 /* Stable upper-case name ("REGIO_EPARSE") for logs and JSON; static storage. */
-const char *regio_err_name(regio_err err);
+REGIO_API const char *regio_err_name(regio_err err);
 
 /*
  * Where and why an operation failed. Callers pass one in (it may be NULL);
@@ -51,13 +59,22 @@ typedef struct regio_error {
 } regio_error;
 
 /* Resets an error struct to "no error". Accepts NULL. */
-void regio_error_clear(regio_error *e);
+REGIO_API void regio_error_clear(regio_error *e);
 
 /*
  * Formats "FILE:LINE: field 'F': MSG" (omitting missing parts) into buf.
  * Returns buf. Never fails; truncates to cap.
  */
-const char *regio_error_format(const regio_error *e, char *buf, size_t cap);
+REGIO_API const char *regio_error_format(const regio_error *e, char *buf, size_t cap);
+
+/*
+ * Clears err (may be NULL), fills its code, file, line and field (each may
+ * be NULL/0) and the formatted message, and returns code: the one way every
+ * part of Regio says which file, line and field an error is about.
+ */
+REGIO_API regio_err regio_error_setf(regio_error *err, regio_err code, const char *file, long line,
+                           const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* ---- allocation hook ------------------------------------------------- */
 
@@ -71,16 +88,16 @@ typedef struct regio_allocator {
 
 /* Installs an allocator (NULL restores the C library's). Not thread-safe:
  * call before any other libregio function. */
-void regio_set_allocator(const regio_allocator *a);
+REGIO_API void regio_set_allocator(const regio_allocator *a);
 
-void *regio_malloc(size_t size);
-void *regio_calloc(size_t n, size_t size);
-void *regio_realloc(void *ptr, size_t size);
-void regio_free(void *ptr);
+REGIO_API void *regio_malloc(size_t size);
+REGIO_API void *regio_calloc(size_t n, size_t size);
+REGIO_API void *regio_realloc(void *ptr, size_t size);
+REGIO_API void regio_free(void *ptr);
 /* Duplicates s (NULL gives NULL); caller frees with regio_free. */
-char *regio_strdup(const char *s);
+REGIO_API char *regio_strdup(const char *s);
 /* Duplicates n bytes of s plus a terminating NUL; caller frees. */
-char *regio_strndup(const char *s, size_t n);
+REGIO_API char *regio_strndup(const char *s, size_t n);
 
 /* ---- seeded random numbers (xoshiro256**, seeded through splitmix64) -- */
 
@@ -88,12 +105,12 @@ typedef struct regio_rng {
     uint64_t s[4];
 } regio_rng;
 
-void regio_rng_seed(regio_rng *r, uint64_t seed);
-uint64_t regio_rng_next(regio_rng *r);
+REGIO_API void regio_rng_seed(regio_rng *r, uint64_t seed);
+REGIO_API uint64_t regio_rng_next(regio_rng *r);
 /* Uniform integer in [0, n); n > 0. */
-uint64_t regio_rng_below(regio_rng *r, uint64_t n);
+REGIO_API uint64_t regio_rng_below(regio_rng *r, uint64_t n);
 /* Uniform double in [0, 1). */
-double regio_rng_double(regio_rng *r);
+REGIO_API double regio_rng_double(regio_rng *r);
 
 /* Earth radius of every great-circle distance in Regio (METRICS.md). */
 #define REGIO_EARTH_RADIUS_KM 6371.0088
@@ -106,7 +123,7 @@ double regio_rng_double(regio_rng *r);
 typedef int (*regio_progress_fn)(void *ud, double fraction, const char *phase);
 
 /* Library version string, e.g. "0.1.0"; static storage. */
-const char *regio_version(void);
+REGIO_API const char *regio_version(void);
 
 #ifdef __cplusplus
 }

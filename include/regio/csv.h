@@ -36,7 +36,7 @@ typedef struct regio_csv_opts {
  * opened or read, REGIO_EINVAL for a bad opts.sep. On success the caller
  * owns *out and closes it with regio_csv_close.
  */
-regio_err regio_csv_open(const char *path, const regio_csv_opts *opts,
+REGIO_API regio_err regio_csv_open(const char *path, const regio_csv_opts *opts,
                          regio_csv **out, regio_error *err);
 
 /*
@@ -44,13 +44,13 @@ regio_err regio_csv_open(const char *path, const regio_csv_opts *opts,
  * used as the file name in errors. The data is not copied: it must stay
  * valid until regio_csv_close. The caller owns *out.
  */
-regio_err regio_csv_open_mem(const char *data, size_t len,
+REGIO_API regio_err regio_csv_open_mem(const char *data, size_t len,
                              const char *name_for_errors,
                              const regio_csv_opts *opts, regio_csv **out,
                              regio_error *err);
 
 /* Closes the reader and frees everything it owns. Accepts NULL. */
-void regio_csv_close(regio_csv *c);
+REGIO_API void regio_csv_close(regio_csv *c);
 
 /*
  * Reads the next record. Sets *has_row to 1 and returns REGIO_OK when a
@@ -61,38 +61,38 @@ void regio_csv_close(regio_csv *c);
  * tabs; quoted fields are kept verbatim. Bytes are passed through as they
  * are (invalid UTF-8 included).
  */
-regio_err regio_csv_next(regio_csv *c, int *has_row, regio_error *err);
+REGIO_API regio_err regio_csv_next(regio_csv *c, int *has_row, regio_error *err);
 
 /* Number of fields in the current record (0 before the first record). */
-size_t regio_csv_nfields(const regio_csv *c);
+REGIO_API size_t regio_csv_nfields(const regio_csv *c);
 
 /*
  * Field i of the current record, NUL-terminated, or NULL when i is out of
  * range. Owned by the reader; valid until the next regio_csv_next or
  * regio_csv_close.
  */
-const char *regio_csv_field(const regio_csv *c, size_t i);
+REGIO_API const char *regio_csv_field(const regio_csv *c, size_t i);
 
 /* Length in bytes of field i (a field may hold NUL bytes); 0 if out of range. */
-size_t regio_csv_field_len(const regio_csv *c, size_t i);
+REGIO_API size_t regio_csv_field_len(const regio_csv *c, size_t i);
 
 /*
  * All fields of the current record as an array of regio_csv_nfields
  * strings (handy for regio_header_map_build). Owned by the reader; valid
  * until the next regio_csv_next or regio_csv_close.
  */
-const char *const *regio_csv_fields(const regio_csv *c);
+REGIO_API const char *const *regio_csv_fields(const regio_csv *c);
 
 /* 1-based physical line on which the current record starts (a record with
  * a quoted multi-line field spans several lines); 0 before the first. */
-long regio_csv_line(const regio_csv *c);
+REGIO_API long regio_csv_line(const regio_csv *c);
 
 /* The separator in use (detected or given). */
-char regio_csv_sep(const regio_csv *c);
+REGIO_API char regio_csv_sep(const regio_csv *c);
 
 /* The file name used in errors (path or name_for_errors); owned by the
  * reader. */
-const char *regio_csv_name(const regio_csv *c);
+REGIO_API const char *regio_csv_name(const regio_csv *c);
 
 #ifdef __cplusplus
 }

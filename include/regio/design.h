@@ -96,7 +96,7 @@ typedef struct regio_design_params {
 } regio_design_params;
 
 /* Fills defaults: k = 1, tolerance 0.05, balance measure 0, seed 1. */
-void regio_design_params_init(regio_design_params *p);
+REGIO_API void regio_design_params_init(regio_design_params *p);
 
 /* One territory in a report. Arrays are owned by the report. */
 typedef struct regio_design_territory {
@@ -133,7 +133,7 @@ typedef struct regio_design_report {
 } regio_design_report;
 
 /* Frees the arrays inside a report and zeroes it. Accepts NULL. */
-void regio_design_report_free(regio_design_report *r);
+REGIO_API void regio_design_report_free(regio_design_report *r);
 
 /*
  * Measures any labelling (labels[i] in 0..k-1) with the METRICS.md
@@ -142,7 +142,7 @@ void regio_design_report_free(regio_design_report *r);
  * k = max label + 1 and defaults). The report is filled on success and
  * owned by the caller (regio_design_report_free).
  */
-regio_err regio_design_evaluate(const regio_design_input *in,
+REGIO_API regio_err regio_design_evaluate(const regio_design_input *in,
                                 const regio_design_params *params,
                                 const int *labels, regio_design_report *out,
                                 regio_error *err);
@@ -161,7 +161,7 @@ typedef struct regio_design_result {
 } regio_design_result;
 
 /* Frees everything inside a result and zeroes it. Accepts NULL. */
-void regio_design_result_free(regio_design_result *r);
+REGIO_API void regio_design_result_free(regio_design_result *r);
 
 /*
  * Designs k territories (or, with params.realign, repairs the baseline).
@@ -175,7 +175,7 @@ void regio_design_result_free(regio_design_result *r);
  * when the callback stopped it (best effort still filled), or an error
  * for invalid input. The result is owned by the caller.
  */
-regio_err regio_design_run(const regio_design_input *in,
+REGIO_API regio_err regio_design_run(const regio_design_input *in,
                            const regio_design_params *params,
                            regio_design_result *out, regio_error *err);
 
@@ -186,7 +186,7 @@ regio_err regio_design_run(const regio_design_input *in,
  * caller (regio_free both); n_links receives the number of links added
  * (may be NULL).
  */
-regio_err regio_design_island_links(size_t n, regio_coords coords,
+REGIO_API regio_err regio_design_island_links(size_t n, regio_coords coords,
                                     const double *x, const double *y,
                                     const int *xadj, const int *adjncy,
                                     int **out_xadj, int **out_adjncy,
@@ -197,12 +197,12 @@ regio_err regio_design_island_links(size_t n, regio_coords coords,
  * from an edge list of n_edges pairs (a[e], b[e]). Caller frees both
  * arrays with regio_free.
  */
-regio_err regio_design_csr_from_edges(size_t n, const int *a, const int *b,
+REGIO_API regio_err regio_design_csr_from_edges(size_t n, const int *a, const int *b,
                                       size_t n_edges, int **out_xadj,
                                       int **out_adjncy);
 
 /* Distance between two points in km (LATLON, haversine) or plane units. */
-double regio_design_distance(regio_coords coords, double x1, double y1,
+REGIO_API double regio_design_distance(regio_coords coords, double x1, double y1,
                              double x2, double y2);
 
 #ifdef __cplusplus

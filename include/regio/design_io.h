@@ -62,11 +62,11 @@ typedef struct regio_design_problem {
 } regio_design_problem;
 
 /* Loads everything the spec names. Errors name the file, line and field. */
-regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
+REGIO_API regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
                                     regio_error *err);
 
 /* Frees a problem. Accepts NULL. */
-void regio_design_problem_destroy(regio_design_problem *p);
+REGIO_API void regio_design_problem_destroy(regio_design_problem *p);
 
 /*
  * Saves labels as the alignment of planning model `model` in the store (a
@@ -77,13 +77,13 @@ void regio_design_problem_destroy(regio_design_problem *p);
  * transaction, audited. The units must be the store's (REGIO_EDATA names
  * the first that is not).
  */
-regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
+REGIO_API regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
                                   const int *labels, const char *model, const char *parent,
                                   const char *actor, regio_error *err);
 
 /* Writes `unit_id,territory`, one row per unit in input order, to path
  * atomically (temporary file renamed). */
-regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
+REGIO_API regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
                                        const char *path, regio_error *err);
 
 typedef enum regio_report_format {
@@ -95,7 +95,7 @@ typedef enum regio_report_format {
 /* Writes the METRICS.md figures of a labelling: per territory and overall,
  * with disruption and the moved units when a baseline is loaded, and the
  * run's diagnostics when res is given (NULL for `regio report`). */
-regio_err regio_design_write_report(const regio_design_problem *p, const int *labels,
+REGIO_API regio_err regio_design_write_report(const regio_design_problem *p, const int *labels,
                                     const regio_design_report *r,
                                     const regio_design_result *res, regio_report_format fmt,
                                     FILE *out, regio_error *err);

@@ -58,7 +58,7 @@ typedef struct regio_dist regio_dist;
  * (err->line = 1-based point index) for non-finite values or latitudes
  * outside [-90, 90]. On success *out is owned by the caller.
  */
-regio_err regio_dist_create_coords(size_t n, const double *x, const double *y,
+REGIO_API regio_err regio_dist_create_coords(size_t n, const double *x, const double *y,
                                    const regio_dist_opts *opts,
                                    regio_dist **out, regio_error *err);
 
@@ -70,29 +70,29 @@ regio_err regio_dist_create_coords(size_t n, const double *x, const double *y,
  * non-finite off-diagonal entries give REGIO_EDATA (err->line = 1-based row,
  * err->column = 1-based column). On success *out is owned by the caller.
  */
-regio_err regio_dist_create_matrix(size_t n, const double *cost,
+REGIO_API regio_err regio_dist_create_matrix(size_t n, const double *cost,
                                    const double *duration, regio_dist **out,
                                    regio_error *err);
 
 /* Frees a provider; accepts NULL. */
-void regio_dist_destroy(regio_dist *d);
+REGIO_API void regio_dist_destroy(regio_dist *d);
 
 /* Number of points. */
-size_t regio_dist_size(const regio_dist *d);
+REGIO_API size_t regio_dist_size(const regio_dist *d);
 
 /* The provider's metric. */
-regio_metric regio_dist_metric(const regio_dist *d);
+REGIO_API regio_metric regio_dist_metric(const regio_dist *d);
 
 /* Non-zero when cost(i, j) == cost(j, i) for all pairs (always true for
  * coordinate metrics; checked once at creation for matrices). */
-int regio_dist_is_symmetric(const regio_dist *d);
+REGIO_API int regio_dist_is_symmetric(const regio_dist *d);
 
 /* Cost of the leg i -> j (0 when i == j); i, j < size. */
-double regio_dist_cost(const regio_dist *d, size_t i, size_t j);
+REGIO_API double regio_dist_cost(const regio_dist *d, size_t i, size_t j);
 
 /* Duration of the leg i -> j in the provider's time unit (seconds for
  * HAVERSINE); i, j < size. */
-double regio_dist_duration(const regio_dist *d, size_t i, size_t j);
+REGIO_API double regio_dist_duration(const regio_dist *d, size_t i, size_t j);
 
 /*
  * Groups exactly coincident points: for coordinate metrics, points with
@@ -101,7 +101,7 @@ double regio_dist_duration(const regio_dist *d, size_t i, size_t j);
  * point to the smallest index with the same coordinates, and *n_unique
  * counts the distinct points. O(n log n).
  */
-regio_err regio_dist_coincident(const regio_dist *d, uint32_t **rep,
+REGIO_API regio_err regio_dist_coincident(const regio_dist *d, uint32_t **rep,
                                 size_t *n_unique, regio_error *err);
 
 /*
@@ -111,7 +111,7 @@ regio_err regio_dist_coincident(const regio_dist *d, uint32_t **rep,
  * be < size (duplicates allowed); m >= 1. On success *out is owned by the
  * caller.
  */
-regio_err regio_dist_create_subset(const regio_dist *d, const uint32_t *idx,
+REGIO_API regio_err regio_dist_create_subset(const regio_dist *d, const uint32_t *idx,
                                    size_t m, regio_dist **out,
                                    regio_error *err);
 
@@ -137,7 +137,7 @@ enum {
  * allocated with regio_malloc and owned by the caller (free with
  * regio_free).
  */
-regio_err regio_dist_neighbours(const regio_dist *d, size_t k, unsigned flags,
+REGIO_API regio_err regio_dist_neighbours(const regio_dist *d, size_t k, unsigned flags,
                                 uint32_t **out, regio_error *err);
 
 #ifdef __cplusplus

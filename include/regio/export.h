@@ -30,18 +30,18 @@ typedef struct regio_export_opts {
 } regio_export_opts;
 
 /* Parses "accounts", "reps", ... into *out; REGIO_EINVAL when unknown. */
-regio_err regio_export_what_parse(const char *s, regio_export_what *out);
+REGIO_API regio_err regio_export_what_parse(const char *s, regio_export_what *out);
 /* Parses "csv" / "geojson"; REGIO_EINVAL when unknown. */
-regio_err regio_export_format_parse(const char *s, regio_export_format *out);
+REGIO_API regio_err regio_export_format_parse(const char *s, regio_export_format *out);
 
 /* Writes the export to an open stream; *rows gets the record count. */
-regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_export_format fmt,
+REGIO_API regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_export_format fmt,
                               const regio_export_opts *opts, FILE *out, size_t *rows,
                               regio_error *err);
 
 /* Writes the export to path atomically (a temporary file renamed into
  * place), so a failed export never leaves a half-written file. */
-regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export_format fmt,
+REGIO_API regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export_format fmt,
                             const regio_export_opts *opts, const char *path, size_t *rows,
                             regio_error *err);
 

@@ -63,19 +63,19 @@ typedef enum regio_field {
 /* Canonical snake_case name of a field ("postal_code"), used as the CSV
  * export header; static storage. NULL for REGIO_F_NONE, REGIO_F_DROP and
  * out-of-range values. */
-const char *regio_field_name(regio_field f);
+REGIO_API const char *regio_field_name(regio_field f);
 
 /* Lower-case entity name ("account", "rep", "unit"); static storage. */
-const char *regio_entity_name(regio_entity ent);
+REGIO_API const char *regio_entity_name(regio_entity ent);
 
 /* Non-zero when field f belongs to records of kind ent. */
-int regio_field_applies(regio_entity ent, regio_field f);
+REGIO_API int regio_field_applies(regio_entity ent, regio_field f);
 
 /*
  * Looks a canonical field name up (case, spaces, '_', '-' ignored).
  * Returns REGIO_ENOTFOUND when name is not a canonical field. No ownership.
  */
-regio_err regio_field_from_name(const char *name, regio_field *out);
+REGIO_API regio_err regio_field_from_name(const char *name, regio_field *out);
 
 /* Column-to-field mapping for one header row. Opaque. */
 typedef struct regio_header_map regio_header_map;
@@ -93,28 +93,28 @@ typedef struct regio_header_map regio_header_map;
  * On success the caller owns *out and frees it with
  * regio_header_map_destroy.
  */
-regio_err regio_header_map_build(regio_entity ent, const char *const *headers,
+REGIO_API regio_err regio_header_map_build(regio_entity ent, const char *const *headers,
                                  size_t n, const char *const *overrides,
                                  size_t n_overrides, regio_header_map **out,
                                  regio_error *err);
 
 /* Frees a map. Accepts NULL. */
-void regio_header_map_destroy(regio_header_map *map);
+REGIO_API void regio_header_map_destroy(regio_header_map *map);
 
 /* Number of columns the map was built for. */
-size_t regio_header_map_ncols(const regio_header_map *map);
+REGIO_API size_t regio_header_map_ncols(const regio_header_map *map);
 
 /* Field of column col: a canonical field, REGIO_F_NONE (custom attribute)
  * or REGIO_F_DROP; REGIO_F_DROP for an out-of-range col. */
-regio_field regio_header_map_field(const regio_header_map *map, size_t col);
+REGIO_API regio_field regio_header_map_field(const regio_header_map *map, size_t col);
 
 /* Custom attribute name of column col (the trimmed header, the name given
  * by an attr: override, or "column_N" for an empty header); NULL unless the
  * column is REGIO_F_NONE. Owned by the map. */
-const char *regio_header_map_attr_name(const regio_header_map *map, size_t col);
+REGIO_API const char *regio_header_map_attr_name(const regio_header_map *map, size_t col);
 
 /* 0-based column holding field f, or -1 when no column does. */
-long regio_header_map_column_of(const regio_header_map *map, regio_field f);
+REGIO_API long regio_header_map_column_of(const regio_header_map *map, regio_field f);
 
 /* ---- value parsing ---------------------------------------------------- */
 
@@ -125,14 +125,14 @@ long regio_header_map_column_of(const regio_header_map *map, regio_field f);
  * REGIO_EPARSE. A NULL or blank string gives REGIO_ENOTFOUND ("no value")
  * and sets *out to NAN. Expects the C numeric locale. No ownership.
  */
-regio_err regio_parse_number(const char *s, double *out);
+REGIO_API regio_err regio_parse_number(const char *s, double *out);
 
 /*
  * Parses a clock time "H:MM", "HH:MM" or "HH:MM:SS" (00:00 to 24:00) into
  * minutes since midnight; seconds are checked (00-59) and then dropped.
  * REGIO_ENOTFOUND for a NULL or blank string, REGIO_EPARSE otherwise.
  */
-regio_err regio_parse_hhmm(const char *s, int *minutes);
+REGIO_API regio_err regio_parse_hhmm(const char *s, int *minutes);
 
 #ifdef __cplusplus
 }

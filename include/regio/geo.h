@@ -21,16 +21,16 @@ extern "C" {
 
 /* Great-circle distance in km between two WGS84 points given in degrees
  * (haversine, R = REGIO_EARTH_RADIUS_KM). Pure function, nothing owned. */
-double regio_haversine_km(double lat1, double lon1, double lat2, double lon2);
+REGIO_API double regio_haversine_km(double lat1, double lon1, double lat2, double lon2);
 
 /* Euclidean distance between two planar points. Pure function. */
-double regio_euclid(double x1, double y1, double x2, double y2);
+REGIO_API double regio_euclid(double x1, double y1, double x2, double y2);
 
 /* Spherical area (km^2) and spherical centroid (degrees) of a polygonal
  * geometry given as WKB in lon/lat degrees (Polygon or MultiPolygon, holes
  * subtracted). Writes through the out-pointers; nothing is allocated for
  * the caller. REGIO_EGEOM when the WKB is unreadable or not polygonal. */
-regio_err regio_wkb_sphere_stats(const unsigned char *wkb, size_t wkb_len,
+REGIO_API regio_err regio_wkb_sphere_stats(const unsigned char *wkb, size_t wkb_len,
                                  double *area_km2, double *lat, double *lon,
                                  regio_error *err);
 
@@ -63,14 +63,14 @@ typedef struct regio_unitset {
  * duplicate id (err names both positions). The caller owns *out and frees
  * it with regio_unitset_destroy.
  */
-regio_err regio_unitset_create(regio_unit *units, size_t n, int planar,
+REGIO_API regio_err regio_unitset_create(regio_unit *units, size_t n, int planar,
                                regio_unitset **out, regio_error *err);
 
 /* Position of the unit with this id, or -1. O(1) expected; owns nothing. */
-long regio_unitset_find(const regio_unitset *us, const char *id);
+REGIO_API long regio_unitset_find(const regio_unitset *us, const char *id);
 
 /* Frees a unit set and everything it owns. Accepts NULL. */
-void regio_unitset_destroy(regio_unitset *us);
+REGIO_API void regio_unitset_destroy(regio_unitset *us);
 
 /* Options for regio_units_read_ogr; zero-initialise and set what you need. */
 typedef struct regio_units_read_opts {
@@ -138,7 +138,7 @@ typedef struct regio_units_report {
  * feature index + 1. The caller owns *out (regio_unitset_destroy); report
  * and opts may be NULL.
  */
-regio_err regio_units_read_ogr(const char *path,
+REGIO_API regio_err regio_units_read_ogr(const char *path,
                                const regio_units_read_opts *opts,
                                regio_unitset **out, regio_units_report *report,
                                regio_error *err);
@@ -146,12 +146,12 @@ regio_err regio_units_read_ogr(const char *path,
 /* ---- adjacency ---------------------------------------------------------- */
 
 /* Frees an edge array and the ids it owns. Accepts NULL. */
-void regio_adj_edges_free(regio_adj_edge *edges, size_t n);
+REGIO_API void regio_adj_edges_free(regio_adj_edge *edges, size_t n);
 
 /* Sorts edges by (a, b) with strcmp, swapping a/b so that a < b, and drops
  * duplicates (the one with the smallest kind is kept) and self-loops in
  * place, freeing their ids; *n is updated. Nothing is allocated. */
-void regio_adj_edges_normalize(regio_adj_edge *edges, size_t *n);
+REGIO_API void regio_adj_edges_normalize(regio_adj_edge *edges, size_t *n);
 
 /* Options for polygon adjacency; zero-initialised gives snap_tol = 0
  * (exact only), so use regio_adj_opts_default. */
@@ -173,7 +173,7 @@ typedef struct regio_adj_stats {
 } regio_adj_stats;
 
 /* Default options (automatic tolerance, ratio 50). */
-regio_adj_opts regio_adj_opts_default(void);
+REGIO_API regio_adj_opts regio_adj_opts_default(void);
 
 /*
  * Border adjacency of the polygon units of us (units without WKB are
@@ -187,13 +187,13 @@ regio_adj_opts regio_adj_opts_default(void);
  * on the sphere (planar sets: coordinate units). The caller owns *edges
  * (regio_adj_edges_free); sorted and unique, kind REGIO_ADJ_BORDER.
  */
-regio_err regio_adjacency_from_polygons(const regio_unitset *us,
+REGIO_API regio_err regio_adjacency_from_polygons(const regio_unitset *us,
                                         regio_adj_edge **edges, size_t *n,
                                         regio_error *err);
 
 /* Like regio_adjacency_from_polygons with explicit options (NULL =
  * defaults) and optional statistics. The caller owns *edges. */
-regio_err regio_adjacency_from_polygons_ex(const regio_unitset *us,
+REGIO_API regio_err regio_adjacency_from_polygons_ex(const regio_unitset *us,
                                            const regio_adj_opts *opts,
                                            regio_adj_edge **edges, size_t *n,
                                            regio_adj_stats *stats,
@@ -208,7 +208,7 @@ regio_err regio_adjacency_from_polygons_ex(const regio_unitset *us,
  * carries the triangulation edges. The caller owns *edges; kind
  * REGIO_ADJ_DELAUNAY, shared_km = edge length.
  */
-regio_err regio_adjacency_delaunay(const regio_unitset *us, double max_edge_km,
+REGIO_API regio_err regio_adjacency_delaunay(const regio_unitset *us, double max_edge_km,
                                    regio_adj_edge **edges, size_t *n,
                                    regio_error *err);
 
@@ -231,7 +231,7 @@ typedef struct regio_island_report {
 } regio_island_report;
 
 /* Frees the links array of a report and zeroes it. Accepts NULL. */
-void regio_island_report_clear(regio_island_report *rep);
+REGIO_API void regio_island_report_clear(regio_island_report *rep);
 
 /*
  * Adds the METRICS.md island links to an edge array: every connected
@@ -244,7 +244,7 @@ void regio_island_report_clear(regio_island_report *rep);
  * without coordinates cannot be linked: an island made only of such units
  * fails with REGIO_EDATA. Edges naming unknown ids fail with REGIO_EDATA.
  */
-regio_err regio_adjacency_link_islands(const regio_unitset *us,
+REGIO_API regio_err regio_adjacency_link_islands(const regio_unitset *us,
                                        regio_adj_edge **edges, size_t *n,
                                        regio_island_report *rep,
                                        regio_error *err);
@@ -272,7 +272,7 @@ typedef enum regio_outline_format {
  * unit. Thread-safe (one GEOS context per call). On success the caller
  * owns *out and frees it with regio_free; on failure *out is NULL.
  */
-regio_err regio_geo_outline(const regio_unitset *us, const int *labels, int t,
+REGIO_API regio_err regio_geo_outline(const regio_unitset *us, const int *labels, int t,
                             double simplify_deg, regio_outline_format fmt, char **out,
                             regio_error *err);
 
@@ -283,12 +283,12 @@ regio_err regio_geo_outline(const regio_unitset *us, const int *labels, int t,
  * the caller owns and frees with regio_geo_outlines_free; on failure
  * *outs is NULL.
  */
-regio_err regio_geo_outline_many(const regio_unitset *us, const int *labels, int k,
+REGIO_API regio_err regio_geo_outline_many(const regio_unitset *us, const int *labels, int k,
                                  double simplify_deg, regio_outline_format fmt, char ***outs,
                                  regio_error *err);
 
 /* Frees an array of k outlines from regio_geo_outline_many. Accepts NULL. */
-void regio_geo_outlines_free(char **outs, int k);
+REGIO_API void regio_geo_outlines_free(char **outs, int k);
 
 /* ---- compressed graph ---------------------------------------------------- */
 
@@ -310,17 +310,17 @@ typedef struct regio_graph {
 /* Builds the CSR graph of edges over the units of us; duplicate edges and
  * self-loops are ignored, unknown ids fail with REGIO_EDATA. The caller
  * owns *out (regio_graph_destroy). */
-regio_err regio_graph_build(const regio_unitset *us,
+REGIO_API regio_err regio_graph_build(const regio_unitset *us,
                             const regio_adj_edge *edges, size_t n,
                             regio_graph **out, regio_error *err);
 
 /* Frees a graph. Accepts NULL. */
-void regio_graph_destroy(regio_graph *g);
+REGIO_API void regio_graph_destroy(regio_graph *g);
 
 /* Labels connected components: comp (caller-allocated, g->n entries) gets
  * 0..k-1 numbered in order of each component's smallest vertex; *n_comp
  * gets k. Allocates only scratch. */
-regio_err regio_graph_components(const regio_graph *g, size_t *comp,
+REGIO_API regio_err regio_graph_components(const regio_graph *g, size_t *comp,
                                  size_t *n_comp);
 
 #ifdef __cplusplus

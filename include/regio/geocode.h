@@ -27,18 +27,18 @@ typedef struct regio_gazetteer regio_gazetteer;
  * Malformed rows give REGIO_EPARSE with the line in err. On success the
  * caller owns *out and releases it with regio_gazetteer_close.
  */
-regio_err regio_gazetteer_open(const char *path, regio_gazetteer **out,
+REGIO_API regio_err regio_gazetteer_open(const char *path, regio_gazetteer **out,
                                regio_error *err);
 
 /* Releases a gazetteer and everything it owns. Accepts NULL. */
-void regio_gazetteer_close(regio_gazetteer *g);
+REGIO_API void regio_gazetteer_close(regio_gazetteer *g);
 
 /* Path of the loaded file; owned by the gazetteer, valid until close. */
-const char *regio_gazetteer_path(const regio_gazetteer *g);
+REGIO_API const char *regio_gazetteer_path(const regio_gazetteer *g);
 
 /* Row counts by kind (any out-pointer may be NULL); plain values, no
  * ownership. */
-void regio_gazetteer_counts(const regio_gazetteer *g, size_t *n_postal,
+REGIO_API void regio_gazetteer_counts(const regio_gazetteer *g, size_t *n_postal,
                             size_t *n_places, size_t *n_country_aliases,
                             size_t *n_region_names);
 
@@ -56,7 +56,7 @@ void regio_gazetteer_counts(const regio_gazetteer *g, size_t *n_postal,
  * REGIO_ENOTFOUND with NAN coordinates and *how = REGIO_GEO_NONE. Plain
  * values, no ownership.
  */
-regio_err regio_geocode(const regio_gazetteer *g, const char *postal_code,
+REGIO_API regio_err regio_geocode(const regio_gazetteer *g, const char *postal_code,
                         const char *city, const char *region,
                         const char *country, double *lat, double *lon,
                         regio_geo_source *how);
@@ -70,14 +70,14 @@ regio_err regio_geocode(const regio_gazetteer *g, const char *postal_code,
  * means "US" when the code looks like a US ZIP. Returns NULL when no valid
  * key can be made; otherwise the caller frees the string with regio_free.
  */
-char *regio_postal_key(const char *country, const char *postal_code);
+REGIO_API char *regio_postal_key(const char *country, const char *postal_code);
 
 /*
  * ISO 3166-1 alpha-2 code for a country code (alpha-2 or alpha-3) or name
  * in any of the gazetteer's languages, or NULL when unknown. The returned
  * string is owned by the gazetteer and valid until it is closed.
  */
-const char *regio_country_code(const regio_gazetteer *g,
+REGIO_API const char *regio_country_code(const regio_gazetteer *g,
                                const char *name_or_code);
 
 /*
@@ -86,7 +86,7 @@ const char *regio_country_code(const regio_gazetteer *g,
  * for that country or the name is unknown. The returned string is owned by
  * the gazetteer, valid until it is closed.
  */
-const char *regio_region_code(const regio_gazetteer *g, const char *country,
+REGIO_API const char *regio_region_code(const regio_gazetteer *g, const char *country,
                               const char *name_or_code);
 
 /*
@@ -97,7 +97,7 @@ const char *regio_region_code(const regio_gazetteer *g, const char *country,
  * for NULL input or on allocation failure; otherwise the caller frees the
  * string with regio_free.
  */
-char *regio_place_norm(const char *s);
+REGIO_API char *regio_place_norm(const char *s);
 
 #ifdef __cplusplus
 }

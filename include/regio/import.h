@@ -58,12 +58,12 @@ typedef struct regio_import_summary {
 } regio_import_summary;
 
 /* Imports accounts from CSV or any OGR vector file (features as rows). */
-regio_err regio_import_accounts(regio_store *s, const char *path,
+REGIO_API regio_err regio_import_accounts(regio_store *s, const char *path,
                                 const regio_import_opts *opts,
                                 regio_import_summary *sum, regio_error *err);
 
 /* Imports reps (users with a home base) the same way. */
-regio_err regio_import_reps(regio_store *s, const char *path,
+REGIO_API regio_err regio_import_reps(regio_store *s, const char *path,
                             const regio_import_opts *opts,
                             regio_import_summary *sum, regio_error *err);
 
@@ -79,17 +79,17 @@ typedef struct regio_units_loaded {
 
 /* Reads units and derives their adjacency like regio_import_units, without
  * a store (file mode of design, realign and report). */
-regio_err regio_units_load(const char *path, const regio_units_import_opts *opts,
+REGIO_API regio_err regio_units_load(const char *path, const regio_units_import_opts *opts,
                            regio_units_loaded *out, regio_import_summary *sum,
                            regio_error *err);
 
 /* Frees what regio_units_load returned and zeroes it. Accepts NULL. */
-void regio_units_loaded_free(regio_units_loaded *l);
+REGIO_API void regio_units_loaded_free(regio_units_loaded *l);
 
 /* Imports geography units (CSV id,lat,lon|x,y,<measures> or GeoJSON,
  * TopoJSON, Shapefile, GeoPackage), with adjacency given or derived and
  * island links added per METRICS.md; then places accounts into them. */
-regio_err regio_import_units(regio_store *s, const char *path,
+REGIO_API regio_err regio_import_units(regio_store *s, const char *path,
                              const regio_units_import_opts *opts,
                              regio_import_summary *sum, regio_error *err);
 

@@ -114,20 +114,20 @@ typedef struct regio_alignment_row {
 } regio_alignment_row;
 
 /* Frees the strings and arrays inside a record and zeroes it. Accept NULL. */
-void regio_account_clear(regio_account *a);
-void regio_rep_clear(regio_rep *r);
-void regio_unit_clear(regio_unit *u);
-void regio_adj_edge_clear(regio_adj_edge *e);
-void regio_alignment_row_clear(regio_alignment_row *r);
-void regio_attrs_free(regio_attr *attrs, size_t n);
+REGIO_API void regio_account_clear(regio_account *a);
+REGIO_API void regio_rep_clear(regio_rep *r);
+REGIO_API void regio_unit_clear(regio_unit *u);
+REGIO_API void regio_adj_edge_clear(regio_adj_edge *e);
+REGIO_API void regio_alignment_row_clear(regio_alignment_row *r);
+REGIO_API void regio_attrs_free(regio_attr *attrs, size_t n);
 
 /* Initialises a record: all strings NULL, all numbers NAN, no attrs. */
-void regio_account_init(regio_account *a);
-void regio_rep_init(regio_rep *r);
-void regio_unit_init(regio_unit *u);
+REGIO_API void regio_account_init(regio_account *a);
+REGIO_API void regio_rep_init(regio_rep *r);
+REGIO_API void regio_unit_init(regio_unit *u);
 
 /* Looks up a numeric attribute by key (exact match); NAN when absent. */
-double regio_attrs_num(const regio_attr *attrs, size_t n, const char *key);
+REGIO_API double regio_attrs_num(const regio_attr *attrs, size_t n, const char *key);
 
 #ifdef __cplusplus
 }

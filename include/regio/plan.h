@@ -29,10 +29,10 @@ typedef struct regio_plan_dayset {
 } regio_plan_dayset;
 
 /* Adds day (1-based) to s; out-of-range days are ignored. */
-void regio_plan_dayset_add(regio_plan_dayset *s, int day);
+REGIO_API void regio_plan_dayset_add(regio_plan_dayset *s, int day);
 
 /* Non-zero when day (1-based) is in s. */
-int regio_plan_dayset_has(const regio_plan_dayset *s, int day);
+REGIO_API int regio_plan_dayset_has(const regio_plan_dayset *s, int day);
 
 /*
  * Parses a day list such as "6,7", "mon,fri" or "3-5; wed" into *out
@@ -44,7 +44,7 @@ int regio_plan_dayset_has(const regio_plan_dayset *s, int day);
  * Saturday then matches no day). REGIO_EPARSE (msg says which item) for
  * an unknown word or a day outside 1..n_days. No ownership.
  */
-regio_err regio_plan_days_parse(const char *s, int n_days, int week_len,
+REGIO_API regio_err regio_plan_days_parse(const char *s, int n_days, int week_len,
                                 regio_plan_dayset *out, regio_error *err);
 
 /* A rep: home base and working day (seconds since midnight). Plain value
@@ -125,7 +125,7 @@ typedef enum regio_plan_reason {
 } regio_plan_reason;
 
 /* Stable lower-case name of a reason ("capacity"); static storage. */
-const char *regio_plan_reason_name(regio_plan_reason r);
+REGIO_API const char *regio_plan_reason_name(regio_plan_reason r);
 
 /* One visit left out, with the day it was meant for (0 = none). */
 typedef struct regio_plan_unplaced {
@@ -193,7 +193,7 @@ typedef struct regio_plan_result {
  * best plan so far with result->cancelled set. On success *out is owned
  * by the caller.
  */
-regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
+REGIO_API regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
                            const regio_plan_account *accounts,
                            size_t n_accounts, const regio_plan_params *params,
                            regio_plan_result **out, regio_error *err);
@@ -204,13 +204,13 @@ regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
  * the input, independently of how the routes were made. Used by
  * regio_plan_solve; callers that build or edit routes by hand call it too.
  */
-regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
+REGIO_API regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
                              const regio_plan_account *accounts,
                              size_t n_accounts, const regio_plan_params *params,
                              regio_plan_result *r);
 
 /* Frees a plan; accepts NULL. */
-void regio_plan_result_destroy(regio_plan_result *r);
+REGIO_API void regio_plan_result_destroy(regio_plan_result *r);
 
 /* ---- files ------------------------------------------------------------ */
 
@@ -247,38 +247,38 @@ typedef struct regio_plan_data {
  * unknown reps, unmapped segments, frequencies above n_days, duplicate
  * ids. On success *out is owned by the caller.
  */
-regio_err regio_plan_load(const char *accounts_path, const char *reps_path,
+REGIO_API regio_err regio_plan_load(const char *accounts_path, const char *reps_path,
                           const regio_plan_load_opts *opts,
                           regio_plan_data **out, regio_error *err);
 
 /* Frees loaded data; accepts NULL. */
-void regio_plan_data_destroy(regio_plan_data *d);
+REGIO_API void regio_plan_data_destroy(regio_plan_data *d);
 
 /* Writes `rep,day,seq,account_id,arrival,departure` (times HH:MM:SS), one
  * row per visit, rep by rep and day by day; home is not a row (each day
  * starts at home at the rep's day start and ends there). Written
  * atomically (temporary file renamed). */
-regio_err regio_plan_write_csv(const regio_plan_result *r,
+REGIO_API regio_err regio_plan_write_csv(const regio_plan_result *r,
                                const regio_plan_data *d, const char *path,
                                regio_error *err);
 
 /* Writes a GeoJSON FeatureCollection: one LineString per rep and working
  * day with visits (home, stops, home) and properties rep, day, visits,
  * travel_km, travel_h, workload_h, start, end. Atomic. */
-regio_err regio_plan_write_geojson(const regio_plan_result *r,
+REGIO_API regio_err regio_plan_write_geojson(const regio_plan_result *r,
                                    const regio_plan_data *d, const char *path,
                                    regio_error *err);
 
 /* Writes the report as JSON: totals, per rep, per day (workload hours),
  * per-account spacing and the unplaced visits with reasons. Atomic. */
-regio_err regio_plan_write_report(const regio_plan_result *r,
+REGIO_API regio_err regio_plan_write_report(const regio_plan_result *r,
                                   const regio_plan_data *d, const char *path,
                                   regio_error *err);
 
 /* Writes `id,lat,lon,workload` (hours over the cycle: call time plus share
  * of routed travel), one row per account: a point units file that
  * `regio design --units FILE --balance workload` reads. Atomic. */
-regio_err regio_plan_write_workload(const regio_plan_result *r,
+REGIO_API regio_err regio_plan_write_workload(const regio_plan_result *r,
                                     const regio_plan_data *d, const char *path,
                                     regio_error *err);
 

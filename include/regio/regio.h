@@ -6,6 +6,8 @@
 #define REGIO_REGIO_H
 
 #include "regio/core.h"
+#include "regio/buf.h"
+#include "regio/strmap.h"
 #include "regio/model.h"
 #include "regio/csv.h"
 #include "regio/fields.h"
@@ -21,5 +23,6 @@
 #include "regio/vrp.h"
 #include "regio/route_io.h"
 #include "regio/assign.h"
+#include "regio/plan.h"
 
 #endif

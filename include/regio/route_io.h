@@ -53,14 +53,14 @@ typedef struct regio_route_problem regio_route_problem;
  * "jobs[3].time_windows[0]: end before start". On success *out is owned by
  * the caller.
  */
-regio_err regio_route_parse_vroom(const char *json, size_t len,
+REGIO_API regio_err regio_route_parse_vroom(const char *json, size_t len,
                                   const char *name,
                                   const regio_route_opts *opts,
                                   regio_route_problem **out, regio_error *err);
 
 /* As regio_route_parse_vroom, reading the file at path (REGIO_EIO when it
  * cannot be read). */
-regio_err regio_route_read_vroom(const char *path, const regio_route_opts *opts,
+REGIO_API regio_err regio_route_read_vroom(const char *path, const regio_route_opts *opts,
                                  regio_route_problem **out, regio_error *err);
 
 /*
@@ -72,25 +72,25 @@ regio_err regio_route_read_vroom(const char *path, const regio_route_opts *opts,
  * REGIO_ENOTFOUND for an unknown depot id. On success *out is owned by the
  * caller.
  */
-regio_err regio_route_read_stops_csv(const char *path,
+REGIO_API regio_err regio_route_read_stops_csv(const char *path,
                                      const regio_route_opts *opts,
                                      regio_route_problem **out,
                                      regio_error *err);
 
 /* Frees a problem; accepts NULL. */
-void regio_route_problem_destroy(regio_route_problem *p);
+REGIO_API void regio_route_problem_destroy(regio_route_problem *p);
 
 /* Number of jobs and vehicles. */
-int regio_route_problem_jobs(const regio_route_problem *p);
-int regio_route_problem_vehicles(const regio_route_problem *p);
+REGIO_API int regio_route_problem_jobs(const regio_route_problem *p);
+REGIO_API int regio_route_problem_vehicles(const regio_route_problem *p);
 
 /* Id of job j / vehicle v as written in the input (VROOM ids in decimal);
  * owned by the problem. NULL when out of range. */
-const char *regio_route_job_id(const regio_route_problem *p, int j);
-const char *regio_route_vehicle_id(const regio_route_problem *p, int v);
+REGIO_API const char *regio_route_job_id(const regio_route_problem *p, int j);
+REGIO_API const char *regio_route_vehicle_id(const regio_route_problem *p, int v);
 
 /* The travel-cost provider over the problem's locations; owned by p. */
-const regio_dist *regio_route_problem_dist(const regio_route_problem *p);
+REGIO_API const regio_dist *regio_route_problem_dist(const regio_route_problem *p);
 
 /*
  * The problem as a regio_vrp_problem (for regio_vrp_check and friends).
@@ -98,14 +98,14 @@ const regio_dist *regio_route_problem_dist(const regio_route_problem *p);
  * them in p (so this is not thread-safe); REGIO_EDATA when there are more
  * locations than opts.max_locations allows. *out points into p.
  */
-regio_err regio_route_problem_vrp(regio_route_problem *p,
+REGIO_API regio_err regio_route_problem_vrp(regio_route_problem *p,
                                   const regio_vrp_problem **out,
                                   regio_error *err);
 
 /* Non-zero when the problem is a plain TSP (one vehicle starting and ending
  * at the same place, no windows, shift, skills, capacities or task limit
  * that bind, symmetric costs); regio_route_solve then uses regio_tsp_solve. */
-int regio_route_problem_is_tsp(const regio_route_problem *p);
+REGIO_API int regio_route_problem_is_tsp(const regio_route_problem *p);
 
 /* Solver parameters; zero-initialise. Both budgets zero give the
  * deterministic defaults of the underlying solver (TSP: 50 n kicks, VRP:
@@ -131,7 +131,7 @@ typedef struct regio_route_stats {
  * stats may be NULL. May build and cache the matrices in p (see
  * regio_route_problem_vrp).
  */
-regio_err regio_route_solve(regio_route_problem *p,
+REGIO_API regio_err regio_route_solve(regio_route_problem *p,
                             const regio_route_params *params,
                             regio_vrp_solution **out,
                             regio_route_stats *stats, regio_error *err);
@@ -147,7 +147,7 @@ typedef struct regio_route_timing {
  * timing may be NULL (zeros). On success *out is a NUL-terminated string
  * allocated with regio_malloc that the caller frees with regio_free.
  */
-regio_err regio_route_write_json(const regio_route_problem *p,
+REGIO_API regio_err regio_route_write_json(const regio_route_problem *p,
                                  const regio_vrp_solution *s,
                                  const regio_route_timing *timing, char **out,
                                  regio_error *err);
@@ -158,7 +158,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
  * and arrival properties. REGIO_EUNSUPPORTED when some location has no
  * coordinates (matrix-only input). *out as for regio_route_write_json.
  */
-regio_err regio_route_write_geojson(const regio_route_problem *p,
+REGIO_API regio_err regio_route_write_geojson(const regio_route_problem *p,
                                     const regio_vrp_solution *s, char **out,
                                     regio_error *err);
 
@@ -168,7 +168,7 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
  * stops). With more than one vehicle a leading "vehicle" column is added
  * and empty routes are skipped. *out as for regio_route_write_json.
  */
-regio_err regio_route_write_tour_csv(const regio_route_problem *p,
+REGIO_API regio_err regio_route_write_tour_csv(const regio_route_problem *p,
                                      const regio_vrp_solution *s, char **out,
                                      regio_error *err);
 

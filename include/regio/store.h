@@ -109,28 +109,28 @@ typedef enum regio_apply_status {
  * On success *out is a new handle the caller owns and closes with
  * regio_store_close; on failure *out is NULL and err says why.
  */
-regio_err regio_store_open(const char *path, regio_store **out, regio_error *err);
+REGIO_API regio_err regio_store_open(const char *path, regio_store **out, regio_error *err);
 
 /* Closes the handle and frees everything it owns; rolls back an open
  * transaction. Accepts NULL. */
-void regio_store_close(regio_store *s);
+REGIO_API void regio_store_close(regio_store *s);
 
 /* Schema version the open database is at (after migrations); no ownership. */
-int regio_store_schema_version(const regio_store *s);
+REGIO_API int regio_store_schema_version(const regio_store *s);
 
 /* Latest schema version this build knows; no ownership. */
-int regio_store_schema_latest(void);
+REGIO_API int regio_store_schema_latest(void);
 
 /* Text of the most recent failure on this handle ("" when none yet); the
  * string is owned by the handle and valid until its next call. */
-const char *regio_store_errmsg(const regio_store *s);
+REGIO_API const char *regio_store_errmsg(const regio_store *s);
 
 /* Starts a transaction (writes are held until commit); no ownership. */
-regio_err regio_store_begin(regio_store *s, regio_error *err);
+REGIO_API regio_err regio_store_begin(regio_store *s, regio_error *err);
 /* Commits the open transaction durably; no ownership. */
-regio_err regio_store_commit(regio_store *s, regio_error *err);
+REGIO_API regio_err regio_store_commit(regio_store *s, regio_error *err);
 /* Discards the open transaction, leaving the store as before begin. */
-regio_err regio_store_rollback(regio_store *s, regio_error *err);
+REGIO_API regio_err regio_store_rollback(regio_store *s, regio_error *err);
 
 /* ---- records -------------------------------------------------------------- */
 
@@ -140,17 +140,17 @@ regio_err regio_store_rollback(regio_store *s, regio_error *err);
  * store copies what it needs; the caller keeps ownership of a. A NULL
  * unit_id keeps the stored unit unless the coordinates changed.
  */
-regio_err regio_store_account_upsert(regio_store *s, const regio_account *a,
+REGIO_API regio_err regio_store_account_upsert(regio_store *s, const regio_account *a,
                                      regio_upsert_result *out, regio_error *err);
 
 /* Inserts or updates a rep (and the user row it is) by external id; the
  * caller keeps ownership of r. */
-regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r,
+REGIO_API regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r,
                                  regio_upsert_result *out, regio_error *err);
 
 /* Inserts or updates a geography unit by external id (geometry, centroid,
  * area, attributes); the caller keeps ownership of u. */
-regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u,
+REGIO_API regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u,
                                   regio_upsert_result *out, regio_error *err);
 
 /*
@@ -158,12 +158,12 @@ regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u,
  * an unknown unit or a self-loop fails with REGIO_EDATA naming it and
  * changes nothing. Duplicate pairs keep the first. Caller owns edges.
  */
-regio_err regio_store_adjacency_replace(regio_store *s, const regio_adj_edge *edges,
+REGIO_API regio_err regio_store_adjacency_replace(regio_store *s, const regio_adj_edge *edges,
                                         size_t n, regio_error *err);
 
 /* Calls cb for every account in external-id order; records are owned by
  * the store and valid only during the call. */
-regio_err regio_store_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
+REGIO_API regio_err regio_store_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
                                        regio_error *err);
 
 /* A filtered, paged read of accounts. Plain value type; strings borrowed. */
@@ -182,22 +182,22 @@ typedef struct regio_account_query {
  * them, and sets *total to the number matching in all. Records are owned
  * by the store and valid only during the call. The caller keeps q.
  */
-regio_err regio_store_accounts_query(regio_store *s, const regio_account_query *q,
+REGIO_API regio_err regio_store_accounts_query(regio_store *s, const regio_account_query *q,
                                      regio_account_cb cb, void *ud, long *total,
                                      regio_error *err);
 
 /* Calls cb for every rep in external-id order; records valid during the call. */
-regio_err regio_store_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud,
+REGIO_API regio_err regio_store_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud,
                                    regio_error *err);
 
 /* Calls cb for every unit in external-id order, with its WKB geometry when
  * with_geometry is non-zero (else wkb is NULL); records valid during the call. */
-regio_err regio_store_units_foreach(regio_store *s, int with_geometry, regio_unit_cb cb,
+REGIO_API regio_err regio_store_units_foreach(regio_store *s, int with_geometry, regio_unit_cb cb,
                                     void *ud, regio_error *err);
 
 /* Calls cb for every adjacency edge (a < b by strcmp) ordered by (a, b);
  * edges valid during the call. */
-regio_err regio_store_adjacency_foreach(regio_store *s, regio_adj_cb cb, void *ud,
+REGIO_API regio_err regio_store_adjacency_foreach(regio_store *s, regio_adj_cb cb, void *ud,
                                         regio_error *err);
 
 /*
@@ -206,25 +206,25 @@ regio_err regio_store_adjacency_foreach(regio_store *s, regio_adj_cb cb, void *u
  * change the import hash. Caller owns both arrays; wrap many calls in a
  * transaction for speed.
  */
-regio_err regio_store_account_set_unit(regio_store *s, const char *const *account_ids,
+REGIO_API regio_err regio_store_account_set_unit(regio_store *s, const char *const *account_ids,
                                        const char *const *unit_ids, size_t n,
                                        regio_error *err);
 
 /* Recomputes each unit's measures "accounts" (count), "revenue" (sum of
  * annual_revenue) and "potential" (sum) from its accounts and merges them
  * into the unit attributes; no ownership. */
-regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *err);
+REGIO_API regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *err);
 
 /* Fills *out with record counts; plain values, no ownership. */
-regio_err regio_store_stats(regio_store *s, regio_store_counts *out, regio_error *err);
+REGIO_API regio_err regio_store_stats(regio_store *s, regio_store_counts *out, regio_error *err);
 
 /* ---- territory models, territories, alignments ---------------------------- */
 
 /* Stable lower-case name of a model state ("planning"); static storage. */
-const char *regio_model_state_name(regio_model_state st);
+REGIO_API const char *regio_model_state_name(regio_model_state st);
 
 /* Frees the strings of a model info and zeroes it. Accepts NULL. */
-void regio_model_info_clear(regio_model_info *m);
+REGIO_API void regio_model_info_clear(regio_model_info *m);
 
 /*
  * Creates a territory model. A second active model fails with
@@ -232,18 +232,18 @@ void regio_model_info_clear(regio_model_info *m);
  * with REGIO_ENOTFOUND. effective_from, parent and description may be NULL.
  * *id_out (may be NULL) receives the new id; caller keeps ownership of inputs.
  */
-regio_err regio_store_model_create(regio_store *s, const char *name, regio_model_state state,
+REGIO_API regio_err regio_store_model_create(regio_store *s, const char *name, regio_model_state state,
                                    const char *effective_from, const char *parent,
                                    const char *description, long *id_out, regio_error *err);
 
 /* Looks a model up by name, or the active one when name is NULL
  * (REGIO_ENOTFOUND if none). The caller owns *out's strings and frees them
  * with regio_model_info_clear. */
-regio_err regio_store_model_find(regio_store *s, const char *name, regio_model_info *out,
+REGIO_API regio_err regio_store_model_find(regio_store *s, const char *name, regio_model_info *out,
                                  regio_error *err);
 
 /* Calls cb for every model ordered by name; infos valid during the call. */
-regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, void *ud,
+REGIO_API regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, void *ud,
                                  regio_error *err);
 
 /*
@@ -252,7 +252,7 @@ regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, void *ud,
  * for a root). An unknown parent, a cycle or a hierarchy deeper than the
  * limit (16) fails with REGIO_EDATA. Caller keeps ownership of inputs.
  */
-regio_err regio_store_territory_upsert(regio_store *s, const char *model, const char *ext_id,
+REGIO_API regio_err regio_store_territory_upsert(regio_store *s, const char *model, const char *ext_id,
                                        const char *name, const char *parent_ext_id,
                                        regio_error *err);
 
@@ -261,17 +261,17 @@ regio_err regio_store_territory_upsert(regio_store *s, const char *model, const 
  * removes the unit's alignment when territory is NULL; bumps the model's
  * alignment revision. Caller keeps ownership of inputs.
  */
-regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
+REGIO_API regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
                                     const char *territory, regio_error *err);
 
 /* Calls cb for each current alignment row of model (NULL = active): units
  * in external-id order (with their locked flag), then manual account
  * overrides in account-id order; rows are valid during the call. */
-regio_err regio_store_alignment_foreach(regio_store *s, const char *model,
+REGIO_API regio_err regio_store_alignment_foreach(regio_store *s, const char *model,
                                         regio_alignment_cb cb, void *ud, regio_error *err);
 
 /* Current alignment revision of model (NULL = active) into *rev. */
-regio_err regio_store_alignment_revision(regio_store *s, const char *model, long *rev,
+REGIO_API regio_err regio_store_alignment_revision(regio_store *s, const char *model, long *rev,
                                          regio_error *err);
 
 /* ---- scenarios: life cycle and alignment edits ---------------------------- */
@@ -287,7 +287,7 @@ regio_err regio_store_alignment_revision(regio_store *s, const char *model, long
  * REGIO_ECONFLICT, an unknown `from` with REGIO_ENOTFOUND. *id_out (may
  * be NULL) receives the new id; the caller keeps ownership of all inputs.
  */
-regio_err regio_store_model_clone(regio_store *s, const char *from, const char *new_name,
+REGIO_API regio_err regio_store_model_clone(regio_store *s, const char *from, const char *new_name,
                                   const char *description, const char *actor, long *id_out,
                                   regio_error *err);
 
@@ -300,13 +300,13 @@ regio_err regio_store_model_clone(regio_store *s, const char *from, const char *
  * archived model never becomes active again: clone it); an unknown name
  * with REGIO_ENOTFOUND. The caller keeps ownership of all inputs.
  */
-regio_err regio_store_model_promote(regio_store *s, const char *name, const char *effective_from,
+REGIO_API regio_err regio_store_model_promote(regio_store *s, const char *name, const char *effective_from,
                                     const char *actor, regio_error *err);
 
 /* Archives a planning or active model; audited as "model.archive". An
  * archived one fails with REGIO_ECONFLICT, an unknown name with
  * REGIO_ENOTFOUND. The caller keeps ownership of all inputs. */
-regio_err regio_store_model_archive(regio_store *s, const char *name, const char *actor,
+REGIO_API regio_err regio_store_model_archive(regio_store *s, const char *name, const char *actor,
                                     regio_error *err);
 
 /*
@@ -339,7 +339,7 @@ regio_err regio_store_model_archive(regio_store *s, const char *name, const char
  * NULL) receives the regio_apply_status. The caller keeps ownership of
  * rows and all other inputs.
  */
-regio_err regio_store_alignment_apply(regio_store *s, const char *model, long expected_rev,
+REGIO_API regio_err regio_store_alignment_apply(regio_store *s, const char *model, long expected_rev,
                                       const regio_alignment_row *rows, size_t n,
                                       const char *actor, long *new_rev,
                                       regio_apply_status *status, regio_error *err);
@@ -353,7 +353,7 @@ regio_err regio_store_alignment_apply(regio_store *s, const char *model, long ex
  * once and writes one "alignment.lock" audit record. The caller keeps
  * ownership of all inputs.
  */
-regio_err regio_store_alignment_lock(regio_store *s, const char *model, long expected_rev,
+REGIO_API regio_err regio_store_alignment_lock(regio_store *s, const char *model, long expected_rev,
                                      const char *const *unit_ids, size_t n, int locked,
                                      const char *actor, long *new_rev,
                                      regio_apply_status *status, regio_error *err);
@@ -361,18 +361,18 @@ regio_err regio_store_alignment_lock(regio_store *s, const char *model, long exp
 /* Calls cb for every territory of model (by name; NULL = active) in
  * external-id order; records are owned by the store and valid only during
  * the call. An unknown model fails with REGIO_ENOTFOUND. */
-regio_err regio_store_territories_foreach(regio_store *s, const char *model,
+REGIO_API regio_err regio_store_territories_foreach(regio_store *s, const char *model,
                                           regio_territory_cb cb, void *ud, regio_error *err);
 
 /* A number that changes whenever the store's content may have changed: a
  * write through this handle or a commit by another process. Lets callers
  * keep caches without re-reading; plain value, no ownership. */
-regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err);
+REGIO_API regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err);
 
 /* A number that changes when another connection (another process, the CLI)
  * commits to the store, and never for this handle's own writes; tells a
  * cache that something it did not write may have changed. Plain value. */
-regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err);
+REGIO_API regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err);
 
 /* ---- audit log -------------------------------------------------------------- */
 
@@ -381,7 +381,7 @@ regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err);
  * before_json/after_json must be valid JSON or NULL (REGIO_EINVAL
  * otherwise). Caller keeps ownership of all inputs.
  */
-regio_err regio_store_audit_append(regio_store *s, const char *actor, const char *action,
+REGIO_API regio_err regio_store_audit_append(regio_store *s, const char *actor, const char *action,
                                    const char *object_type, const char *object_id,
                                    const char *before_json, const char *after_json,
                                    regio_error *err);
@@ -391,7 +391,7 @@ regio_err regio_store_audit_append(regio_store *s, const char *actor, const char
  * REGIO_EDATA with *bad_id = the first row whose hash or link does not
  * match. Plain values, no ownership.
  */
-regio_err regio_store_audit_verify(regio_store *s, long *bad_id, regio_error *err);
+REGIO_API regio_err regio_store_audit_verify(regio_store *s, long *bad_id, regio_error *err);
 
 #ifdef __cplusplus
 }

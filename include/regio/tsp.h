@@ -78,16 +78,16 @@ typedef struct regio_tsp_stats {
  * REGIO_EINVAL for NULL arguments, a negative or non-finite time limit or
  * neighbours outside 0..16, and REGIO_ENOMEM (err says which).
  */
-regio_err regio_tsp_solve(const regio_dist *d, const regio_tsp_params *p,
+REGIO_API regio_err regio_tsp_solve(const regio_dist *d, const regio_tsp_params *p,
                           uint32_t *tour, double *cost, regio_error *err);
 
 /* As regio_tsp_solve, also filling *stats (may be NULL). */
-regio_err regio_tsp_solve_ex(const regio_dist *d, const regio_tsp_params *p,
+REGIO_API regio_err regio_tsp_solve_ex(const regio_dist *d, const regio_tsp_params *p,
                              uint32_t *tour, double *cost,
                              regio_tsp_stats *stats, regio_error *err);
 
 /* Sum of cost(tour[i], tour[i+1]) over the closed tour of n points. */
-double regio_tsp_tour_cost(const regio_dist *d, const uint32_t *tour,
+REGIO_API double regio_tsp_tour_cost(const regio_dist *d, const uint32_t *tour,
                            size_t n);
 
 /* ---- TSPLIB reader ----------------------------------------------------- */
@@ -108,15 +108,15 @@ typedef struct regio_tsplib {
  * missing, duplicate or out-of-range nodes; REGIO_EUNSUPPORTED for other
  * types or edge weight types. On success *out owns its arrays.
  */
-regio_err regio_tsplib_read(const char *path, regio_tsplib *out,
+REGIO_API regio_err regio_tsplib_read(const char *path, regio_tsplib *out,
                             regio_error *err);
 
 /* Same, from a NUL-terminated string (name is used in error messages). */
-regio_err regio_tsplib_parse(const char *text, const char *name,
+REGIO_API regio_err regio_tsplib_parse(const char *text, const char *name,
                              regio_tsplib *out, regio_error *err);
 
 /* Frees an instance's arrays and zeroes it; accepts NULL. */
-void regio_tsplib_clear(regio_tsplib *t);
+REGIO_API void regio_tsplib_clear(regio_tsplib *t);
 
 #ifdef __cplusplus
 }

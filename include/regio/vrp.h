@@ -97,7 +97,7 @@ typedef struct regio_vrp_params {
 } regio_vrp_params;
 
 /* Fills defaults: seed 1, 10 s, no iteration cap, no vehicle minimisation. */
-void regio_vrp_params_default(regio_vrp_params *p);
+REGIO_API void regio_vrp_params_default(regio_vrp_params *p);
 
 /* One served job in a route. */
 typedef struct regio_vrp_step {
@@ -158,18 +158,18 @@ typedef struct regio_vrp_solution {
  * progress callback ends the search early and still returns the best
  * solution found (REGIO_OK). params may be NULL (defaults).
  */
-regio_err regio_vrp_solve(const regio_vrp_problem *p,
+REGIO_API regio_err regio_vrp_solve(const regio_vrp_problem *p,
                           const regio_vrp_params *params,
                           regio_vrp_solution **out, regio_error *err);
 
 /* Frees a solution; accepts NULL. */
-void regio_vrp_solution_destroy(regio_vrp_solution *s);
+REGIO_API void regio_vrp_solution_destroy(regio_vrp_solution *s);
 
 /* Recomputes a route's schedule (earliest service starts) and cost from the
  * matrices and fills the step times; used to build solutions by hand.
  * Returns REGIO_EINFEASIBLE when a window or the shift is missed (the
  * times are still filled, with the late service starting at arrival). */
-regio_err regio_vrp_route_schedule(const regio_vrp_problem *p,
+REGIO_API regio_err regio_vrp_route_schedule(const regio_vrp_problem *p,
                                    regio_vrp_route *r);
 
 /* Result of regio_vrp_check. Plain value type. */
@@ -200,7 +200,7 @@ typedef struct regio_vrp_check_report {
  * rep->feasible for the verdict), REGIO_EINVAL on malformed input (bad
  * indices).
  */
-regio_err regio_vrp_check(const regio_vrp_problem *p,
+REGIO_API regio_err regio_vrp_check(const regio_vrp_problem *p,
                           const regio_vrp_solution *s,
                           regio_vrp_check_report *rep);
 
@@ -225,11 +225,11 @@ typedef struct regio_vrp_solomon {
  * distance. n_vehicles > 0 overrides the header's fleet size. Errors carry
  * the file and line.
  */
-regio_err regio_vrp_solomon_read(const char *path, int n_vehicles,
+REGIO_API regio_err regio_vrp_solomon_read(const char *path, int n_vehicles,
                                  regio_vrp_solomon **out, regio_error *err);
 
 /* Frees an instance; accepts NULL. */
-void regio_vrp_solomon_destroy(regio_vrp_solomon *s);
+REGIO_API void regio_vrp_solomon_destroy(regio_vrp_solomon *s);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@
 #include "server/handlers.h"
 #include "server/render.h"
 
-#include "lib/core/buf.h"
+#include "regio/buf.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -55,7 +55,7 @@ static int add_model(void *ud, const regio_model_info *m)
 void srv_model_add_counts(srv_app *app, json_t *mj)
 {
     srv_response tmp = {0};
-    regio__buf_init(&tmp.body, 0);
+    regio_buf_init(&tmp.body, 0);
     srv_workspace *w = srv_workspace_get(app, json_string_value(json_object_get(mj, "name")), &tmp);
     srv_response_clear(&tmp);
     long aligned = 0;
@@ -135,11 +135,11 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
             return NULL;
         }
     }
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_printf(&b, "{\"type\":\"FeatureCollection\",\"model\":");
-    regio__buf_json_str(&b, w->model);
-    regio__buf_printf(&b, ",\"revision\":%ld,\"features\":[", w->revision);
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_printf(&b, "{\"type\":\"FeatureCollection\",\"model\":");
+    regio_buf_json_str(&b, w->model);
+    regio_buf_printf(&b, ",\"revision\":%ld,\"features\":[", w->revision);
     for (int t = 0; t < w->k && !rc; t++) {
         json_t *props = srv_territory_json(app, w, t);
         char *ps = json_dumps(props, JSON_COMPACT | JSON_REAL_PRECISION(10));
@@ -148,16 +148,16 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
             rc = REGIO_ENOMEM;
             break;
         }
-        regio__buf_printf(&b, "%s{\"type\":\"Feature\",\"id\":", t ? "," : "");
-        regio__buf_json_str(&b, w->territory[t]);
-        regio__buf_printf(&b, ",\"properties\":%s,\"geometry\":%s}", ps,
+        regio_buf_printf(&b, "%s{\"type\":\"Feature\",\"id\":", t ? "," : "");
+        regio_buf_json_str(&b, w->territory[t]);
+        regio_buf_printf(&b, ",\"properties\":%s,\"geometry\":%s}", ps,
                           w->outline[t] ? w->outline[t] : "null");
         free(ps);
     }
     if (!rc)
-        rc = regio__buf_puts(&b, "]}");
+        rc = regio_buf_puts(&b, "]}");
     if (rc || !(w->geojson = srv_blob_from_buf(&b))) {
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         srv_reply_error(rs, 500, "internal", "out of memory building the GeoJSON");
         return NULL;
     }

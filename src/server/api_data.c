@@ -147,7 +147,7 @@ static int unit_in_model(void *ud, const regio_model_info *m)
 {
     unit_models *c = ud;
     srv_response tmp = {0};
-    regio__buf_init(&tmp.body, 0);
+    regio_buf_init(&tmp.body, 0);
     srv_workspace *w = srv_workspace_get(c->app, m->name, &tmp);
     srv_response_clear(&tmp);
     if (!w)
@@ -206,33 +206,33 @@ static char **unit_geometries(srv_app *app, const regio_design_problem *p, srv_r
 
 /* The unit boundaries in pg's bbox (by centroid) as a FeatureCollection. */
 static regio_err units_collection(const regio_design_problem *p, char **geo, const page *pg,
-                                  regio__buf *b)
+                                  regio_buf *b)
 {
-    regio_err rc = regio__buf_puts(b, "{\"type\":\"FeatureCollection\",\"features\":[");
+    regio_err rc = regio_buf_puts(b, "{\"type\":\"FeatureCollection\",\"features\":[");
     int first = 1;
     for (size_t i = 0; i < p->in.n && !rc; i++) {
         const regio_unit *u = &p->loaded.units->units[i];
         if (!in_bbox(pg, u->lat, u->lon))
             continue;
-        regio__buf_printf(b, "%s{\"type\":\"Feature\",\"id\":", first ? "" : ",");
+        regio_buf_printf(b, "%s{\"type\":\"Feature\",\"id\":", first ? "" : ",");
         first = 0;
-        regio__buf_json_str(b, u->id);
-        regio__buf_puts(b, ",\"properties\":{\"id\":");
-        regio__buf_json_str(b, u->id);
-        regio__buf_puts(b, ",\"name\":");
+        regio_buf_json_str(b, u->id);
+        regio_buf_puts(b, ",\"properties\":{\"id\":");
+        regio_buf_json_str(b, u->id);
+        regio_buf_puts(b, ",\"name\":");
         if (u->name)
-            regio__buf_json_str(b, u->name);
+            regio_buf_json_str(b, u->name);
         else
-            regio__buf_puts(b, "null");
-        regio__buf_puts(b, ",\"lat\":");
-        regio__buf_num(b, u->lat); /* null when unknown */
-        regio__buf_puts(b, ",\"lon\":");
-        regio__buf_num(b, u->lon);
-        regio__buf_puts(b, "},\"geometry\":");
-        rc = regio__buf_puts(b, geo[i] ? geo[i] : "null");
-        rc = rc ? rc : regio__buf_putc(b, '}');
+            regio_buf_puts(b, "null");
+        regio_buf_puts(b, ",\"lat\":");
+        regio_buf_num(b, u->lat); /* null when unknown */
+        regio_buf_puts(b, ",\"lon\":");
+        regio_buf_num(b, u->lon);
+        regio_buf_puts(b, "},\"geometry\":");
+        rc = regio_buf_puts(b, geo[i] ? geo[i] : "null");
+        rc = rc ? rc : regio_buf_putc(b, '}');
     }
-    return rc ? rc : regio__buf_puts(b, "]}");
+    return rc ? rc : regio_buf_puts(b, "]}");
 }
 
 SRV_HANDLER(api_units_geojson)
@@ -244,11 +244,11 @@ SRV_HANDLER(api_units_geojson)
     const regio_design_problem *p = srv_units(app, rs);
     char **geo = p ? unit_geometries(app, p, rs) : NULL;
     if (geo && (pg.has_bbox || !app->units_geojson)) {
-        regio__buf b;
-        regio__buf_init(&b, 0);
+        regio_buf b;
+        regio_buf_init(&b, 0);
         srv_blob *blob = NULL;
         if (units_collection(p, geo, &pg, &b) || !(blob = srv_blob_from_buf(&b))) {
-            regio__buf_free(&b);
+            regio_buf_free(&b);
             srv_reply_error(rs, 500, "internal", "out of memory building the unit GeoJSON");
         } else if (pg.has_bbox) {
             srv_reply_blob(rs, 200, "application/geo+json", blob);

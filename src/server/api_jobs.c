@@ -70,13 +70,13 @@ static int add_measure(job *j, const regio_design_problem *p, const char *name, 
         j->balance[j->n_balance++] = (int)c;
         return 1;
     }
-    regio__buf known;
-    regio__buf_init(&known, 4096);
+    regio_buf known;
+    regio_buf_init(&known, 4096);
     for (size_t c = 0; c < p->in.m; c++)
-        regio__buf_printf(&known, "%s%s", c ? ", " : "", p->in.measure_names[c]);
+        regio_buf_printf(&known, "%s%s", c ? ", " : "", p->in.measure_names[c]);
     srv_reply_error(rs, 400, "bad_request", "\"balance\": unknown measure '%.*s' (measures: %s)",
                     (int)(len > 200 ? 200 : len), name, known.data ? known.data : "");
-    regio__buf_free(&known);
+    regio_buf_free(&known);
     return 0;
 }
 

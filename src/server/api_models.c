@@ -7,7 +7,7 @@
 #include "server/handlers.h"
 #include "server/render.h"
 
-#include "lib/core/buf.h"
+#include "regio/buf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,7 @@
 
 /* Appends s percent-encoded as one URL path segment (RFC 3986 unreserved
  * characters stay as they are). */
-static regio_err put_path_segment(regio__buf *b, const char *s)
+static regio_err put_path_segment(regio_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     regio_err rc = REGIO_OK;
@@ -29,10 +29,10 @@ static regio_err put_path_segment(regio__buf *b, const char *s)
         unsigned char c = *p;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '.' || c == '_' || c == '~') {
-            rc = regio__buf_putc(b, (char)c);
+            rc = regio_buf_putc(b, (char)c);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = regio__buf_append(b, e, 3);
+            rc = regio_buf_append(b, e, 3);
         }
     }
     return rc;
@@ -64,11 +64,11 @@ static void reply_model(srv_app *app, const char *name, const char *also, int st
     srv_model_add_counts(app, v);
     srv_reply_json(rs, status, v);
     if (status == 201) {
-        regio__buf loc;
-        regio__buf_init(&loc, 0);
-        if (!regio__buf_puts(&loc, "/api/v1/models/") && !put_path_segment(&loc, m.name))
+        regio_buf loc;
+        regio_buf_init(&loc, 0);
+        if (!regio_buf_puts(&loc, "/api/v1/models/") && !put_path_segment(&loc, m.name))
             srv_reply_header(rs, "Location", loc.data);
-        regio__buf_free(&loc);
+        regio_buf_free(&loc);
     }
     regio_model_info_clear(&m);
 }
@@ -229,36 +229,36 @@ SRV_HANDLER(api_compare)
  * become '_') and, when that changed anything, the exact name as filename*. */
 static void attachment(srv_response *rs, const char *model, const char *ext)
 {
-    regio__buf h;
-    regio__buf_init(&h, 0);
+    regio_buf h;
+    regio_buf_init(&h, 0);
     int exact = 1;
-    regio_err rc = regio__buf_puts(&h, "attachment; filename=\"");
+    regio_err rc = regio_buf_puts(&h, "attachment; filename=\"");
     for (const unsigned char *p = (const unsigned char *)model; *p && !rc; p++) {
         int ok = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
         exact &= ok;
         if ((*p & 0xc0) != 0x80) /* one '_' per UTF-8 character */
-            rc = regio__buf_putc(&h, ok ? (char)*p : '_');
+            rc = regio_buf_putc(&h, ok ? (char)*p : '_');
     }
     if (!rc)
-        rc = regio__buf_printf(&h, ".%s\"", ext);
+        rc = regio_buf_printf(&h, ".%s\"", ext);
     if (!rc && !exact) {
-        rc = regio__buf_puts(&h, "; filename*=UTF-8''");
+        rc = regio_buf_puts(&h, "; filename*=UTF-8''");
         if (!rc)
             rc = put_path_segment(&h, model);
         if (!rc)
-            rc = regio__buf_printf(&h, ".%s", ext);
+            rc = regio_buf_printf(&h, ".%s", ext);
     }
     if (!rc)
         srv_reply_header(rs, "Content-Disposition", h.data);
-    regio__buf_free(&h);
+    regio_buf_free(&h);
 }
 
 /* Answers b (whose memory it takes) as a download; rc is how building it went. */
-static void reply_download(srv_response *rs, regio_err rc, regio__buf *b, const char *ctype,
+static void reply_download(srv_response *rs, regio_err rc, regio_buf *b, const char *ctype,
                            const char *model, const char *ext)
 {
     srv_blob *blob = rc ? NULL : srv_blob_from_buf(b);
-    regio__buf_free(b);
+    regio_buf_free(b);
     if (!blob) {
         srv_reply_error(rs, 500, "internal", "out of memory building the %s download", ext);
         return;
@@ -270,19 +270,19 @@ static void reply_download(srv_response *rs, regio_err rc, regio__buf *b, const 
 
 /* `unit_id,territory`, one row per unit in unit order (an empty territory
  * for an unaligned unit), as `regio design --out` writes it. */
-static regio_err build_csv(const srv_app *app, const srv_workspace *w, regio__buf *b)
+static regio_err build_csv(const srv_app *app, const srv_workspace *w, regio_buf *b)
 {
     const regio_unitset *us = app->units->loaded.units;
-    regio_err rc = regio__buf_puts(b, "unit_id,territory\n");
+    regio_err rc = regio_buf_puts(b, "unit_id,territory\n");
     for (size_t i = 0; i < us->n && !rc; i++) {
-        rc = regio__buf_csv_field(b, us->units[i].id, ',');
+        rc = regio_buf_csv_field(b, us->units[i].id, ',');
         if (!rc)
-            rc = regio__buf_putc(b, ',');
+            rc = regio_buf_putc(b, ',');
         if (!rc)
-            rc = regio__buf_csv_field(b, w->labels[i] >= 0 ? w->territory[w->labels[i]] : "",
+            rc = regio_buf_csv_field(b, w->labels[i] >= 0 ? w->territory[w->labels[i]] : "",
                                       ',');
         if (!rc)
-            rc = regio__buf_putc(b, '\n');
+            rc = regio_buf_putc(b, '\n');
     }
     return rc;
 }
@@ -290,19 +290,19 @@ static regio_err build_csv(const srv_app *app, const srv_workspace *w, regio__bu
 /* Appends s as XML character data or attribute text: the five special
  * characters escaped, characters XML 1.0 forbids (C0 controls other than
  * tab, newline, return) dropped. */
-static regio_err put_xml(regio__buf *b, const char *s)
+static regio_err put_xml(regio_buf *b, const char *s)
 {
     regio_err rc = REGIO_OK;
     for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
         switch (*p) {
-        case '&': rc = regio__buf_puts(b, "&amp;"); break;
-        case '<': rc = regio__buf_puts(b, "&lt;"); break;
-        case '>': rc = regio__buf_puts(b, "&gt;"); break;
-        case '"': rc = regio__buf_puts(b, "&quot;"); break;
-        case '\'': rc = regio__buf_puts(b, "&apos;"); break;
+        case '&': rc = regio_buf_puts(b, "&amp;"); break;
+        case '<': rc = regio_buf_puts(b, "&lt;"); break;
+        case '>': rc = regio_buf_puts(b, "&gt;"); break;
+        case '"': rc = regio_buf_puts(b, "&quot;"); break;
+        case '\'': rc = regio_buf_puts(b, "&apos;"); break;
         default:
             if (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r')
-                rc = regio__buf_putc(b, (char)*p);
+                rc = regio_buf_putc(b, (char)*p);
             break;
         }
     }
@@ -311,34 +311,34 @@ static regio_err put_xml(regio__buf *b, const char *s)
 
 /* One <Data name="NAME"><value>V</value></Data>; v a JSON number, string,
  * boolean or null (an empty value). */
-static regio_err put_data(regio__buf *b, const char *name, json_t *v)
+static regio_err put_data(regio_buf *b, const char *name, json_t *v)
 {
-    regio_err rc = regio__buf_puts(b, "<Data name=\"");
+    regio_err rc = regio_buf_puts(b, "<Data name=\"");
     if (!rc)
         rc = put_xml(b, name);
     if (!rc)
-        rc = regio__buf_puts(b, "\"><value>");
+        rc = regio_buf_puts(b, "\"><value>");
     if (rc)
         return rc;
     if (json_is_string(v))
         rc = put_xml(b, json_string_value(v));
     else if (json_is_number(v))
-        rc = regio__buf_num(b, json_number_value(v));
+        rc = regio_buf_num(b, json_number_value(v));
     else if (json_is_boolean(v))
-        rc = regio__buf_puts(b, json_is_true(v) ? "true" : "false");
+        rc = regio_buf_puts(b, json_is_true(v) ? "true" : "false");
     if (!rc)
-        rc = regio__buf_puts(b, "</value></Data>");
+        rc = regio_buf_puts(b, "</value></Data>");
     return rc;
 }
 
 /* The ExtendedData of a territory: id, parent, units, travel_km,
  * contiguous, then per measure its total ("accounts") and its deviation
  * from the target ("accounts_dev"), from the same figures as the JSON. */
-static regio_err put_extended(regio__buf *b, json_t *tj)
+static regio_err put_extended(regio_buf *b, json_t *tj)
 {
     static const char *const plain[] = {"id",        "parent",     "units",
                                         "travel_km", "contiguous", "components"};
-    regio_err rc = regio__buf_puts(b, "<ExtendedData>");
+    regio_err rc = regio_buf_puts(b, "<ExtendedData>");
     for (size_t i = 0; i < sizeof plain / sizeof plain[0] && !rc; i++)
         rc = put_data(b, plain[i], json_object_get(tj, plain[i]));
     json_t *totals = json_object_get(tj, "totals"), *dev = json_object_get(tj, "dev");
@@ -354,24 +354,24 @@ static regio_err put_extended(regio__buf *b, json_t *tj)
             rc = put_data(b, dname, json_object_get(dev, key));
     }
     if (!rc)
-        rc = regio__buf_puts(b, "</ExtendedData>");
+        rc = regio_buf_puts(b, "</ExtendedData>");
     return rc;
 }
 
 /* A KML Document with one Placemark per territory: its name, its figures
  * as ExtendedData and its outline (the dissolved units) as geometry. With
  * app->mu held; on failure *err says why. */
-static regio_err build_kml(const srv_app *app, const srv_workspace *w, regio__buf *b,
+static regio_err build_kml(const srv_app *app, const srv_workspace *w, regio_buf *b,
                            regio_error *err)
 {
     const regio_design_problem *p = app->units;
-    regio_err rc = regio__buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    regio_err rc = regio_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                                       "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n"
                                       "<Document><name>");
     if (!rc)
         rc = put_xml(b, w->model);
     if (!rc)
-        rc = regio__buf_puts(b, "</name>\n");
+        rc = regio_buf_puts(b, "</name>\n");
     char **geoms = NULL;
     if (!rc && w->k > 0)
         rc = regio_geo_outline_many(p->loaded.units, w->labels, w->k, EXPORT_SIMPLIFY_DEG,
@@ -382,22 +382,22 @@ static regio_err build_kml(const srv_app *app, const srv_workspace *w, regio__bu
             rc = REGIO_ENOMEM;
             break;
         }
-        rc = regio__buf_puts(b, "<Placemark><name>");
+        rc = regio_buf_puts(b, "<Placemark><name>");
         if (!rc)
             rc = put_xml(b, json_string_value(json_object_get(tj, "name")));
         if (!rc)
-            rc = regio__buf_puts(b, "</name>");
+            rc = regio_buf_puts(b, "</name>");
         if (!rc)
             rc = put_extended(b, tj);
         if (!rc && geoms[t])
-            rc = regio__buf_puts(b, geoms[t]);
+            rc = regio_buf_puts(b, geoms[t]);
         if (!rc)
-            rc = regio__buf_puts(b, "</Placemark>\n");
+            rc = regio_buf_puts(b, "</Placemark>\n");
         json_decref(tj);
     }
     regio_geo_outlines_free(geoms, w->k);
     if (!rc)
-        rc = regio__buf_puts(b, "</Document>\n</kml>\n");
+        rc = regio_buf_puts(b, "</Document>\n</kml>\n");
     return rc;
 }
 
@@ -422,13 +422,13 @@ SRV_HANDLER(api_export)
             attachment(rs, w->model, "geojson");
         }
     } else if (w) {
-        regio__buf b;
-        regio__buf_init(&b, 0);
+        regio_buf b;
+        regio_buf_init(&b, 0);
         regio_error err;
         regio_error_clear(&err);
         regio_err rc = csv ? build_csv(app, w, &b) : build_kml(app, w, &b, &err);
         if (rc && rc != REGIO_ENOMEM) {
-            regio__buf_free(&b);
+            regio_buf_free(&b);
             srv_reply_regio_error(rs, rc, &err);
         } else {
             reply_download(rs, rc, &b, csv ? "text/csv" : "application/vnd.google-earth.kml+xml",

@@ -8,7 +8,7 @@
 #include "server/handlers.h"
 #include "server/render.h"
 
-#include "lib/core/strmap.h"
+#include "regio/strmap.h"
 #include "regio/plan.h"
 
 #include <errno.h>
@@ -49,7 +49,7 @@ typedef struct plan_input {
     const int *labels;        /* workspace labels */
     int t;                    /* territory index */
     const char *territory;    /* territory id */
-    regio__strmap *override;  /* account id -> 1 in this territory, 0 elsewhere */
+    regio_strmap *override;  /* account id -> 1 in this territory, 0 elsewhere */
     int n_days;
     /* copied records */
     plan_acc *acc;
@@ -74,7 +74,7 @@ static void plan_input_free(plan_input *in)
         regio_free(in->reps[i].name);
     }
     regio_free(in->reps);
-    regio__strmap_destroy(in->override);
+    regio_strmap_destroy(in->override);
 }
 
 /* ---- query parameters -------------------------------------------------------- */
@@ -169,7 +169,7 @@ static int collect_override(void *ud, const regio_alignment_row *row)
         return 0;
     int found = 0;
     long old = 0;
-    if (regio__strmap_put(in->override, row->account_id, !strcmp(row->territory, in->territory),
+    if (regio_strmap_put(in->override, row->account_id, !strcmp(row->territory, in->territory),
                           &found, &old)) {
         in->rc = REGIO_ENOMEM;
         return 1;
@@ -197,7 +197,7 @@ static int account_frequency(const regio_account *a, int n_days)
 static int collect_account(void *ud, const regio_account *a)
 {
     plan_input *in = ud;
-    long ov = regio__strmap_get(in->override, a->id);
+    long ov = regio_strmap_get(in->override, a->id);
     int mine;
     if (ov >= 0) {
         mine = ov == 1;
@@ -288,7 +288,7 @@ static int copy_input(srv_app *app, const char *model, const char *territory, pl
     in->labels = w->labels;
     in->t = t;
     in->territory = w->territory[t];
-    if (!(in->override = regio__strmap_create(64))) {
+    if (!(in->override = regio_strmap_create(64))) {
         srv_reply_error(rs, 500, "internal", "out of memory");
         return 0;
     }

@@ -7,8 +7,7 @@
 #include "server/app.h"
 #include "server/jobs.h"
 
-#include "lib/core/errorf.h"
-#include "lib/core/strmap.h"
+#include "regio/strmap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +164,7 @@ char *srv_default_model(srv_app *app)
 typedef struct load_ctx {
     srv_app *app;
     srv_workspace *w;
-    regio__strmap *tindex; /* territory id -> index + 1 */
+    regio_strmap *tindex; /* territory id -> index + 1 */
     size_t cap;
     size_t hier_cap;
     regio_err rc;
@@ -192,7 +191,7 @@ static int grow3(char ***a, char ***b, char ***c, size_t *cap)
 static int add_territory(load_ctx *c, const char *id)
 {
     srv_workspace *w = c->w;
-    long v = regio__strmap_get(c->tindex, id);
+    long v = regio_strmap_get(c->tindex, id);
     if (v >= 0)
         return (int)v;
     if ((size_t)w->k == c->cap &&
@@ -205,7 +204,7 @@ static int add_territory(load_ctx *c, const char *id)
         return -1;
     int found = 0;
     long old = 0;
-    if (regio__strmap_put(c->tindex, w->territory[w->k], w->k, &found, &old)) {
+    if (regio_strmap_put(c->tindex, w->territory[w->k], w->k, &found, &old)) {
         regio_free(w->territory[w->k]);
         return -1;
     }
@@ -258,33 +257,33 @@ nomem:
 static regio_err add_leaves(load_ctx *c)
 {
     srv_workspace *w = c->w;
-    regio__strmap *parents = regio__strmap_create(w->n_hier + 1);
+    regio_strmap *parents = regio_strmap_create(w->n_hier + 1);
     if (!parents)
         return REGIO_ENOMEM;
     int found = 0;
     long old = 0;
     for (size_t g = 0; g < w->n_hier; g++)
         if (w->hier_parent[g] &&
-            regio__strmap_put(parents, w->hier_parent[g], 1, &found, &old)) {
-            regio__strmap_destroy(parents);
+            regio_strmap_put(parents, w->hier_parent[g], 1, &found, &old)) {
+            regio_strmap_destroy(parents);
             return REGIO_ENOMEM;
         }
     for (size_t h = 0; h < w->n_hier; h++) {
-        if (regio__strmap_get(parents, w->hier_id[h]) >= 0)
+        if (regio_strmap_get(parents, w->hier_id[h]) >= 0)
             continue;
         int t = add_territory(c, w->hier_id[h]);
         if (t < 0) {
-            regio__strmap_destroy(parents);
+            regio_strmap_destroy(parents);
             return REGIO_ENOMEM;
         }
         if ((w->hier_name[h] && !(w->territory_name[t] = regio_strdup(w->hier_name[h]))) ||
             (w->hier_parent[h] &&
              !(w->territory_parent[t] = regio_strdup(w->hier_parent[h])))) {
-            regio__strmap_destroy(parents);
+            regio_strmap_destroy(parents);
             return REGIO_ENOMEM;
         }
     }
-    regio__strmap_destroy(parents);
+    regio_strmap_destroy(parents);
     return REGIO_OK;
 }
 
@@ -370,7 +369,7 @@ static srv_workspace *workspace_load(srv_app *app, const char *model, long rev, 
     regio_err rc = REGIO_ENOMEM;
     if (!w || !(w->model = regio_strdup(model)) ||
         !(w->labels = regio_malloc((n ? n : 1) * sizeof *w->labels)) ||
-        !(w->locked = regio_calloc(n ? n : 1, 1)) || !(c.tindex = regio__strmap_create(64)))
+        !(w->locked = regio_calloc(n ? n : 1, 1)) || !(c.tindex = regio_strmap_create(64)))
         goto fail;
     for (size_t i = 0; i < n; i++)
         w->labels[i] = -1;
@@ -395,10 +394,10 @@ static srv_workspace *workspace_load(srv_app *app, const char *model, long rev, 
     }
     if ((rc = srv_workspace_metrics(app, w, &err)))
         goto fail;
-    regio__strmap_destroy(c.tindex);
+    regio_strmap_destroy(c.tindex);
     return w;
 fail:
-    regio__strmap_destroy(c.tindex);
+    regio_strmap_destroy(c.tindex);
     workspace_free(w);
     srv_reply_regio_error(rs, rc, &err);
     return NULL;

@@ -9,8 +9,7 @@
 #include "server/app.h"
 #include "server/http.h"
 
-#include "lib/core/buf.h"
-#include "lib/core/errorf.h"
+#include "regio/buf.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -38,7 +37,7 @@ struct srv_blob {
     char data[]; /* len bytes and a NUL */
 };
 
-srv_blob *srv_blob_from_buf(regio__buf *b)
+srv_blob *srv_blob_from_buf(regio_buf *b)
 {
     srv_blob *x = regio_malloc(sizeof *x + b->len + 1);
     if (!x)
@@ -48,7 +47,7 @@ srv_blob *srv_blob_from_buf(regio__buf *b)
     if (b->len)
         memcpy(x->data, b->data, b->len);
     x->data[b->len] = '\0';
-    regio__buf_free(b);
+    regio_buf_free(b);
     return x;
 }
 
@@ -83,7 +82,7 @@ const char *srv_header(const srv_request *rq, const char *name)
 
 void srv_response_clear(srv_response *rs)
 {
-    regio__buf_free(&rs->body);
+    regio_buf_free(&rs->body);
     srv_blob_unref(rs->blob);
     rs->blob = NULL;
     for (int i = 0; i < rs->n_extra; i++) {
@@ -96,7 +95,7 @@ void srv_response_clear(srv_response *rs)
 
 static void reset_body(srv_response *rs)
 {
-    regio__buf_reset(&rs->body);
+    regio_buf_reset(&rs->body);
     srv_blob_unref(rs->blob);
     rs->blob = NULL;
     rs->file_path = NULL;
@@ -108,7 +107,7 @@ void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char
     reset_body(rs);
     rs->status = status;
     rs->content_type = ctype;
-    if (regio__buf_append(&rs->body, data, len)) {
+    if (regio_buf_append(&rs->body, data, len)) {
         rs->status = 500;
         rs->content_type = "text/plain";
     }
@@ -189,7 +188,7 @@ json_t *srv_body_json(const srv_request *rq, srv_response *rs)
 /* ---- the adapter ------------------------------------------------------------ */
 
 typedef struct conn_state {
-    regio__buf body;
+    regio_buf body;
     int too_large;
     struct timespec t0;
 } conn_state;
@@ -254,7 +253,7 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
     }
     if (!r) {
         size_t len = rs->body.len;
-        char *data = regio__buf_steal(&rs->body);
+        char *data = regio_buf_steal(&rs->body);
         if (data)
             r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_COPY);
         else
@@ -287,7 +286,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         st = regio_calloc(1, sizeof *st);
         if (!st)
             return MHD_NO;
-        regio__buf_init(&st->body, ad->app->opts.max_body);
+        regio_buf_init(&st->body, ad->app->opts.max_body);
         clock_gettime(CLOCK_MONOTONIC, &st->t0);
         *con_cls = st;
         /* Refuse a declared oversize body before reading it. */
@@ -306,21 +305,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         /* Past the cap the rest is read and dropped; the 413 goes out
          * once the body has ended (MHD cannot answer mid-body). */
-        if (!st->too_large && regio__buf_append(&st->body, upload_data, *upload_size))
+        if (!st->too_large && regio_buf_append(&st->body, upload_data, *upload_size))
             st->too_large = 1;
         *upload_size = 0;
         return MHD_YES;
     }
 
     srv_response rs = {0};
-    regio__buf_init(&rs.body, 0);
+    regio_buf_init(&rs.body, 0);
     if (st->too_large) {
         srv_reply_error(&rs, 413, "payload_too_large", "request body exceeds %zu bytes",
                         ad->app->opts.max_body);
     } else {
         char client[INET6_ADDRSTRLEN + 1];
         client_addr(c, client, sizeof client);
-        if (regio__buf_putc(&st->body, '\0') == REGIO_OK)
+        if (regio_buf_putc(&st->body, '\0') == REGIO_OK)
             st->body.len--;
         srv_request rq = {0};
         rq.method = method;
@@ -353,7 +352,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     conn_state *st = *con_cls;
     if (st) {
-        regio__buf_free(&st->body);
+        regio_buf_free(&st->body);
         regio_free(st);
         *con_cls = NULL;
     }
@@ -390,7 +389,7 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
         flags |= MHD_USE_IPv6;
     } else {
         srv_app_close(&app);
-        return regio__errorf(err, REGIO_EINVAL, NULL, 0, NULL, "--bind '%s' is not an IP address",
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "--bind '%s' is not an IP address",
                              o->bind);
     }
 
@@ -417,7 +416,7 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
         MHD_OPTION_END);
     if (!ad.daemon) {
         srv_app_close(&app);
-        return regio__errorf(err, REGIO_EIO, NULL, 0, NULL,
+        return regio_error_setf(err, REGIO_EIO, NULL, 0, NULL,
                              "cannot listen on %s:%d (in use, or not allowed)", o->bind, o->port);
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(ad.daemon, MHD_DAEMON_INFO_BIND_PORT);

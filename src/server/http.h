@@ -8,7 +8,7 @@
 #ifndef REGIO_SERVER_HTTP_H
 #define REGIO_SERVER_HTTP_H
 
-#include "lib/core/buf.h"
+#include "regio/buf.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -35,7 +35,7 @@ typedef struct srv_blob srv_blob;
 typedef struct srv_response {
     int status;
     const char *content_type;        /* static string */
-    regio__buf body;                 /* owned body, or ... */
+    regio_buf body;                 /* owned body, or ... */
     srv_blob *blob;                  /* ... a shared one (a reference is held) */
     const char *file_path;           /* ... or a file to stream (static files) */
     char *extra_name[SRV_MAX_EXTRA_HEADERS];
@@ -62,7 +62,7 @@ void srv_reply_blob(srv_response *rs, int status, const char *ctype, srv_blob *b
 void srv_reply_header(srv_response *rs, const char *name, const char *value);
 
 /* Blob life cycle: create from a buffer (the buffer's memory is taken). */
-srv_blob *srv_blob_from_buf(regio__buf *b);
+srv_blob *srv_blob_from_buf(regio_buf *b);
 void srv_blob_ref(srv_blob *b);
 void srv_blob_unref(srv_blob *b);
 const char *srv_blob_data(const srv_blob *b);

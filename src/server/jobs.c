@@ -406,14 +406,14 @@ static json_t *result_json(const job *j, const run_input *in, const regio_design
 /* The message of a best effort that misses a constraint. */
 static char *infeasible_message(const regio_design_result *res)
 {
-    regio__buf b;
-    regio__buf_init(&b, MESSAGE_MAX);
-    regio__buf_puts(&b, "not every constraint could be met; best effort saved");
+    regio_buf b;
+    regio_buf_init(&b, MESSAGE_MAX);
+    regio_buf_puts(&b, "not every constraint could be met; best effort saved");
     for (size_t i = 0; i < res->n_diagnostics; i++)
-        if (regio__buf_printf(&b, "%s %s", i ? ";" : ":", res->diagnostics[i]))
+        if (regio_buf_printf(&b, "%s %s", i ? ";" : ":", res->diagnostics[i]))
             break;
     char *msg = regio_strdup(b.data ? b.data : "not every constraint could be met");
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return msg;
 }
 

@@ -1,5 +1,5 @@
 /* Unit tests for the core module: errors, allocation hook, buffer, RNG. */
-#include "core/buf.h"
+#include "regio/buf.h"
 #include "regio/core.h"
 #include "regio_test.h"
 
@@ -32,16 +32,16 @@ static void test_buf_and_alloc_failure(void)
     for (alloc_fail_at = 1; alloc_fail_at < 20; alloc_fail_at++) {
         alloc_calls = 0;
         regio_set_allocator(&a);
-        regio__buf b;
-        regio__buf_init(&b, 0);
+        regio_buf b;
+        regio_buf_init(&b, 0);
         regio_err rc = REGIO_OK;
         for (int i = 0; i < 200 && !rc; i++)
-            rc = regio__buf_printf(&b, "%d,", i);
+            rc = regio_buf_printf(&b, "%d,", i);
         if (rc == REGIO_ENOMEM)
             saw_enomem = 1;
         else
             ASSERT_EQ_INT(b.len, 690);
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         regio_set_allocator(NULL);
     }
     ASSERT_TRUE(saw_enomem);
@@ -49,29 +49,29 @@ static void test_buf_and_alloc_failure(void)
 
 static void test_buf_escapes(void)
 {
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    ASSERT_OK(regio__buf_json_str(&b, "a\"b\\c\n\x01"));
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    ASSERT_OK(regio_buf_json_str(&b, "a\"b\\c\n\x01"));
     ASSERT_EQ_STR(b.data, "\"a\\\"b\\\\c\\n\\u0001\"");
-    regio__buf_reset(&b);
-    ASSERT_OK(regio__buf_csv_field(&b, "x,\"y\"", ','));
+    regio_buf_reset(&b);
+    ASSERT_OK(regio_buf_csv_field(&b, "x,\"y\"", ','));
     ASSERT_EQ_STR(b.data, "\"x,\"\"y\"\"\"");
-    regio__buf_reset(&b);
-    ASSERT_OK(regio__buf_num(&b, 0.1));
+    regio_buf_reset(&b);
+    ASSERT_OK(regio_buf_num(&b, 0.1));
     ASSERT_EQ_STR(b.data, "0.1");
-    regio__buf_reset(&b);
-    ASSERT_OK(regio__buf_num(&b, 25000000));
+    regio_buf_reset(&b);
+    ASSERT_OK(regio_buf_num(&b, 25000000));
     ASSERT_EQ_STR(b.data, "25000000");
-    regio__buf_reset(&b);
-    ASSERT_OK(regio__buf_num(&b, 980000.5));
+    regio_buf_reset(&b);
+    ASSERT_OK(regio_buf_num(&b, 980000.5));
     ASSERT_EQ_STR(b.data, "980000.5");
-    regio__buf_reset(&b);
-    ASSERT_OK(regio__buf_num(&b, 1.5e-9));
+    regio_buf_reset(&b);
+    ASSERT_OK(regio_buf_num(&b, 1.5e-9));
     ASSERT_EQ_STR(b.data, "1.5e-09");
-    regio__buf_free(&b);
-    regio__buf_init(&b, 8);
-    ASSERT_EQ_INT(regio__buf_puts(&b, "0123456789"), REGIO_ENOMEM);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
+    regio_buf_init(&b, 8);
+    ASSERT_EQ_INT(regio_buf_puts(&b, "0123456789"), REGIO_ENOMEM);
+    regio_buf_free(&b);
 }
 
 static void test_rng_deterministic(void)

@@ -3,7 +3,7 @@
  * multi-line fields and CRLF, separator detection, BOM, blank lines, the
  * caps, errors with file and line, and file input across chunk borders.
  */
-#include "core/buf.h"
+#include "regio/buf.h"
 #include "regio/csv.h"
 #include "regio_test.h"
 
@@ -17,23 +17,23 @@ static regio_err render(const char *data, size_t len, const regio_csv_opts *o,
                         char **out, regio_error *err, char *sep)
 {
     regio_csv *c = NULL;
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio__buf_puts(&b, "");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_buf_puts(&b, "");
     regio_err rc = regio_csv_open_mem(data, len, "mem.csv", o, &c, err);
     if (!rc) {
         if (sep)
             *sep = regio_csv_sep(c);
         int has = 0;
         while ((rc = regio_csv_next(c, &has, err)) == REGIO_OK && has) {
-            regio__buf_printf(&b, "%ld:[", regio_csv_line(c));
+            regio_buf_printf(&b, "%ld:[", regio_csv_line(c));
             for (size_t i = 0; i < regio_csv_nfields(c); i++)
-                regio__buf_printf(&b, "%s%s", i ? "|" : "", regio_csv_field(c, i));
-            regio__buf_puts(&b, "]\n");
+                regio_buf_printf(&b, "%s%s", i ? "|" : "", regio_csv_field(c, i));
+            regio_buf_puts(&b, "]\n");
         }
     }
     regio_csv_close(c);
-    *out = regio__buf_steal(&b);
+    *out = regio_buf_steal(&b);
     return rc;
 }
 
@@ -178,16 +178,16 @@ static void test_caps(void)
     regio_free(got);
 
     /* A field that never ends is caught while it streams in. */
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio__buf_puts(&b, "a\n\"");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_buf_puts(&b, "a\n\"");
     for (int i = 0; i < 100000; i++)
-        regio__buf_putc(&b, 'x');
+        regio_buf_putc(&b, 'x');
     o.max_field_bytes = 1000;
     ASSERT_EQ_INT(render(b.data, b.len, &o, &got, &e, NULL), REGIO_EPARSE);
     ASSERT_EQ_INT(e.line, 2);
     regio_free(got);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
 
     o.max_field_bytes = 0;
     o.max_fields = 3;
@@ -221,30 +221,30 @@ static void test_empty_and_header_only(void)
 
 static void test_line_57_and_bytes(void)
 {
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio__buf_puts(&b, "id,v\n");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_buf_puts(&b, "id,v\n");
     /* Lines 2..56: 50 records, two of them spanning 3 lines and one blank
      * line, so the record on line 57 is reached only if every kind of line
      * was counted. */
     long line = 2;
     for (int i = 0; line < 57; i++) {
         if (i == 10) {
-            regio__buf_puts(&b, "q,\"a\nb\nc\"\n");
+            regio_buf_puts(&b, "q,\"a\nb\nc\"\n");
             line += 3;
         } else if (i == 20) {
-            regio__buf_puts(&b, "\r\n");
+            regio_buf_puts(&b, "\r\n");
             line += 1;
         } else if (i == 30) {
-            regio__buf_puts(&b, "r,\"x\r\ny\"\r\n");
+            regio_buf_puts(&b, "r,\"x\r\ny\"\r\n");
             line += 2;
         } else {
-            regio__buf_printf(&b, "%d,%d\n", i, i);
+            regio_buf_printf(&b, "%d,%d\n", i, i);
             line += 1;
         }
     }
     ASSERT_EQ_INT(line, 57);
-    regio__buf_puts(&b, "target,\xff\xfe bytes\n");
+    regio_buf_puts(&b, "target,\xff\xfe bytes\n");
     regio_csv *c = NULL;
     regio_error e;
     int has = 0;
@@ -260,7 +260,7 @@ static void test_line_57_and_bytes(void)
     }
     ASSERT_EQ_INT(last, 57);
     regio_csv_close(c);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
 }
 
 static void test_embedded_nul(void)
@@ -307,14 +307,14 @@ static void test_file_across_chunks(void)
     ASSERT_TRUE(fd >= 0);
     if (fd < 0)
         return;
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio__buf_puts(&b, "\xEF\xBB\xBFid;text;n\r\n");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_buf_puts(&b, "\xEF\xBB\xBFid;text;n\r\n");
     for (int i = 0; i < 20000; i++) {
         if (i % 997 == 0)
-            regio__buf_printf(&b, "%d;\"multi\r\nline;%d\";%d\r\n", i, i, i);
+            regio_buf_printf(&b, "%d;\"multi\r\nline;%d\";%d\r\n", i, i, i);
         else
-            regio__buf_printf(&b, "%d;plain text %d;%d\r\n", i, i, i);
+            regio_buf_printf(&b, "%d;plain text %d;%d\r\n", i, i, i);
     }
     ASSERT_TRUE(write(fd, b.data, b.len) == (ssize_t)b.len);
     close(fd);
@@ -349,7 +349,7 @@ static void test_file_across_chunks(void)
     }
     regio_csv_close(f);
     regio_csv_close(m);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     unlink(path);
 }
 

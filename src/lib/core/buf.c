@@ -2,14 +2,14 @@
  * Growable byte buffer with a size cap (see buf.h). Used for JSON, CSV and
  * message building across the library.
  */
-#include "core/buf.h"
+#include "regio/buf.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void regio__buf_init(regio__buf *b, size_t limit)
+void regio_buf_init(regio_buf *b, size_t limit)
 {
     b->data = NULL;
     b->len = 0;
@@ -17,21 +17,21 @@ void regio__buf_init(regio__buf *b, size_t limit)
     b->limit = limit;
 }
 
-void regio__buf_free(regio__buf *b)
+void regio_buf_free(regio_buf *b)
 {
     regio_free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
 
-void regio__buf_reset(regio__buf *b)
+void regio_buf_reset(regio_buf *b)
 {
     b->len = 0;
     if (b->data)
         b->data[0] = '\0';
 }
 
-regio_err regio__buf_reserve(regio__buf *b, size_t extra)
+regio_err regio_buf_reserve(regio_buf *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)
         return REGIO_ENOMEM;
@@ -51,9 +51,9 @@ regio_err regio__buf_reserve(regio__buf *b, size_t extra)
     return REGIO_OK;
 }
 
-regio_err regio__buf_append(regio__buf *b, const char *s, size_t n)
+regio_err regio_buf_append(regio_buf *b, const char *s, size_t n)
 {
-    regio_err rc = regio__buf_reserve(b, n);
+    regio_err rc = regio_buf_reserve(b, n);
     if (rc)
         return rc;
     if (n)
@@ -63,17 +63,17 @@ regio_err regio__buf_append(regio__buf *b, const char *s, size_t n)
     return REGIO_OK;
 }
 
-regio_err regio__buf_puts(regio__buf *b, const char *s)
+regio_err regio_buf_puts(regio_buf *b, const char *s)
 {
-    return regio__buf_append(b, s, strlen(s));
+    return regio_buf_append(b, s, strlen(s));
 }
 
-regio_err regio__buf_putc(regio__buf *b, char c)
+regio_err regio_buf_putc(regio_buf *b, char c)
 {
-    return regio__buf_append(b, &c, 1);
+    return regio_buf_append(b, &c, 1);
 }
 
-regio_err regio__buf_vprintf(regio__buf *b, const char *fmt, va_list ap)
+regio_err regio_buf_vprintf(regio_buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
@@ -81,7 +81,7 @@ regio_err regio__buf_vprintf(regio__buf *b, const char *fmt, va_list ap)
     va_end(ap2);
     if (n < 0)
         return REGIO_EINVAL;
-    regio_err rc = regio__buf_reserve(b, (size_t)n);
+    regio_err rc = regio_buf_reserve(b, (size_t)n);
     if (rc)
         return rc;
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -89,43 +89,43 @@ regio_err regio__buf_vprintf(regio__buf *b, const char *fmt, va_list ap)
     return REGIO_OK;
 }
 
-regio_err regio__buf_printf(regio__buf *b, const char *fmt, ...)
+regio_err regio_buf_printf(regio_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    regio_err rc = regio__buf_vprintf(b, fmt, ap);
+    regio_err rc = regio_buf_vprintf(b, fmt, ap);
     va_end(ap);
     return rc;
 }
 
-regio_err regio__buf_json_str(regio__buf *b, const char *s)
+regio_err regio_buf_json_str(regio_buf *b, const char *s)
 {
-    regio_err rc = regio__buf_putc(b, '"');
+    regio_err rc = regio_buf_putc(b, '"');
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); !rc && *p; p++) {
         switch (*p) {
-        case '"': rc = regio__buf_append(b, "\\\"", 2); break;
-        case '\\': rc = regio__buf_append(b, "\\\\", 2); break;
-        case '\n': rc = regio__buf_append(b, "\\n", 2); break;
-        case '\r': rc = regio__buf_append(b, "\\r", 2); break;
-        case '\t': rc = regio__buf_append(b, "\\t", 2); break;
+        case '"': rc = regio_buf_append(b, "\\\"", 2); break;
+        case '\\': rc = regio_buf_append(b, "\\\\", 2); break;
+        case '\n': rc = regio_buf_append(b, "\\n", 2); break;
+        case '\r': rc = regio_buf_append(b, "\\r", 2); break;
+        case '\t': rc = regio_buf_append(b, "\\t", 2); break;
         default:
             if (*p < 0x20)
-                rc = regio__buf_printf(b, "\\u%04x", *p);
+                rc = regio_buf_printf(b, "\\u%04x", *p);
             else
-                rc = regio__buf_putc(b, (char)*p);
+                rc = regio_buf_putc(b, (char)*p);
         }
     }
-    return rc ? rc : regio__buf_putc(b, '"');
+    return rc ? rc : regio_buf_putc(b, '"');
 }
 
-regio_err regio__buf_num(regio__buf *b, double v)
+regio_err regio_buf_num(regio_buf *b, double v)
 {
     if (!isfinite(v))
-        return regio__buf_puts(b, "null");
+        return regio_buf_puts(b, "null");
     char tmp[64];
     double a = fabs(v);
     if (a == 0) {
-        return regio__buf_puts(b, "0");
+        return regio_buf_puts(b, "0");
     } else if (a >= 1e-4 && a < 1e15) {
         /* Plain decimals, as few as read back to the same double. */
         int dec;
@@ -144,10 +144,10 @@ regio_err regio__buf_num(regio__buf *b, double v)
                 break;
         }
     }
-    return regio__buf_puts(b, tmp);
+    return regio_buf_puts(b, tmp);
 }
 
-regio_err regio__buf_csv_field(regio__buf *b, const char *s, char sep)
+regio_err regio_buf_csv_field(regio_buf *b, const char *s, char sep)
 {
     if (!s)
         return REGIO_OK;
@@ -158,14 +158,14 @@ regio_err regio__buf_csv_field(regio__buf *b, const char *s, char sep)
             break;
         }
     if (!quote)
-        return regio__buf_puts(b, s);
-    regio_err rc = regio__buf_putc(b, '"');
+        return regio_buf_puts(b, s);
+    regio_err rc = regio_buf_putc(b, '"');
     for (const char *p = s; !rc && *p; p++)
-        rc = *p == '"' ? regio__buf_append(b, "\"\"", 2) : regio__buf_putc(b, *p);
-    return rc ? rc : regio__buf_putc(b, '"');
+        rc = *p == '"' ? regio_buf_append(b, "\"\"", 2) : regio_buf_putc(b, *p);
+    return rc ? rc : regio_buf_putc(b, '"');
 }
 
-char *regio__buf_steal(regio__buf *b)
+char *regio_buf_steal(regio_buf *b)
 {
     char *p = b->data;
     if (!p)

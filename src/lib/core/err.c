@@ -2,7 +2,6 @@
  * Error codes, their names and messages, and the error-detail struct that
  * parsers fill with file, line, column and field.
  */
-#include "core/errorf.h"
 #include "regio/core.h"
 
 #include <stdarg.h>
@@ -93,7 +92,7 @@ const char *regio_version(void)
     return "0.1.0";
 }
 
-regio_err regio__errorf(regio_error *err, regio_err code, const char *file, long line,
+regio_err regio_error_setf(regio_error *err, regio_err code, const char *file, long line,
                         const char *field, const char *fmt, ...)
 {
     if (!err)

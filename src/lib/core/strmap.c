@@ -3,7 +3,7 @@
  * power-of-two table kept at most half full). Keys live in large chunks so
  * a million-entry map costs a few allocations, not a million.
  */
-#include "core/strmap.h"
+#include "regio/strmap.h"
 
 #include <string.h>
 
@@ -19,7 +19,7 @@ typedef struct chunk {
     char data[];
 } chunk;
 
-struct regio__strmap {
+struct regio_strmap {
     slot *slots;
     size_t cap, size;
     chunk *chunks;
@@ -35,9 +35,9 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
-regio__strmap *regio__strmap_create(size_t expected)
+regio_strmap *regio_strmap_create(size_t expected)
 {
-    regio__strmap *m = regio_calloc(1, sizeof *m);
+    regio_strmap *m = regio_calloc(1, sizeof *m);
     if (!m)
         return NULL;
     size_t cap = 64;
@@ -52,7 +52,7 @@ regio__strmap *regio__strmap_create(size_t expected)
     return m;
 }
 
-void regio__strmap_destroy(regio__strmap *m)
+void regio_strmap_destroy(regio_strmap *m)
 {
     if (!m)
         return;
@@ -66,7 +66,7 @@ void regio__strmap_destroy(regio__strmap *m)
     regio_free(m);
 }
 
-static const char *store_key(regio__strmap *m, const char *key)
+static const char *store_key(regio_strmap *m, const char *key)
 {
     size_t n = strlen(key) + 1;
     if (!m->chunks || m->chunks->cap - m->chunks->used < n) {
@@ -85,7 +85,7 @@ static const char *store_key(regio__strmap *m, const char *key)
     return p;
 }
 
-static regio_err grow(regio__strmap *m)
+static regio_err grow(regio_strmap *m)
 {
     size_t cap = m->cap * 2;
     slot *s = regio_calloc(cap, sizeof *s);
@@ -105,7 +105,7 @@ static regio_err grow(regio__strmap *m)
     return REGIO_OK;
 }
 
-regio_err regio__strmap_put(regio__strmap *m, const char *key, long value, int *found,
+regio_err regio_strmap_put(regio_strmap *m, const char *key, long value, int *found,
                             long *value_out)
 {
     if ((m->size + 1) * 2 > m->cap) {
@@ -137,7 +137,7 @@ regio_err regio__strmap_put(regio__strmap *m, const char *key, long value, int *
     return REGIO_OK;
 }
 
-long regio__strmap_get(const regio__strmap *m, const char *key)
+long regio_strmap_get(const regio_strmap *m, const char *key)
 {
     uint64_t h = fnv1a(key);
     size_t j = h & (m->cap - 1);
@@ -149,7 +149,7 @@ long regio__strmap_get(const regio__strmap *m, const char *key)
     return -1;
 }
 
-size_t regio__strmap_size(const regio__strmap *m)
+size_t regio_strmap_size(const regio_strmap *m)
 {
     return m->size;
 }

@@ -8,7 +8,6 @@
 #ifndef REGIO_GEO_INTERNAL_H
 #define REGIO_GEO_INTERNAL_H
 
-#include "core/errorf.h"
 #include "regio/geo.h"
 
 #include <geos_c.h>
@@ -24,7 +23,7 @@ regio_err regio__geos_init(regio__geos *g);
 void regio__geos_finish(regio__geos *g);
 
 /* Fills err (may be NULL) and returns code (see core/errorf.h). */
-#define regio__geo_fail regio__errorf
+#define regio__geo_fail regio_error_setf
 
 /* Unit vector of a lon/lat point in degrees. */
 void regio__sphere_vec(double lon, double lat, double v[3]);

@@ -7,7 +7,7 @@
  * run on several threads at once. Cost: one union per territory, about
  * O(v log v) in the territory's vertex count v.
  */
-#include "core/buf.h"
+#include "regio/buf.h"
 #include "geo/geo_internal.h"
 
 #include <math.h>
@@ -181,13 +181,13 @@ static regio_err build(ctx *c, const regio_unitset *us, const size_t *idx, size_
 
 typedef struct writer {
     ctx *c;
-    regio__buf b;
+    regio_buf b;
     regio_outline_format fmt;
     long long *q;   /* rounded coordinates of the current sequence */
     size_t q_cap;
 } writer;
 
-static regio_err put_q(regio__buf *b, long long v)
+static regio_err put_q(regio_buf *b, long long v)
 {
     char tmp[32];
     unsigned long long a = v < 0 ? (unsigned long long)-v : (unsigned long long)v;
@@ -202,7 +202,7 @@ static regio_err put_q(regio__buf *b, long long v)
             frac[i] = '\0';
         n = snprintf(tmp, sizeof tmp, "%s%llu.%s", v < 0 ? "-" : "", ip, frac);
     }
-    return regio__buf_append(b, tmp, (size_t)n);
+    return regio_buf_append(b, tmp, (size_t)n);
 }
 
 /*
@@ -245,31 +245,31 @@ static regio_err read_seq(writer *w, const GEOSGeometry *geom, size_t *n)
  * single) or KML "x,y x,y". */
 static regio_err put_coords(writer *w, size_t n, int single)
 {
-    regio__buf *b = &w->b;
+    regio_buf *b = &w->b;
     int js = w->fmt == REGIO_OUTLINE_GEOJSON;
-    regio_err rc = js && !single ? regio__buf_putc(b, '[') : REGIO_OK;
+    regio_err rc = js && !single ? regio_buf_putc(b, '[') : REGIO_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         if (i)
-            rc = regio__buf_putc(b, js ? ',' : ' ');
+            rc = regio_buf_putc(b, js ? ',' : ' ');
         if (!rc && js)
-            rc = regio__buf_putc(b, '[');
+            rc = regio_buf_putc(b, '[');
         if (!rc)
             rc = put_q(b, w->q[2 * i]);
         if (!rc)
-            rc = regio__buf_putc(b, ',');
+            rc = regio_buf_putc(b, ',');
         if (!rc)
             rc = put_q(b, w->q[2 * i + 1]);
         if (!rc && js)
-            rc = regio__buf_putc(b, ']');
+            rc = regio_buf_putc(b, ']');
     }
     if (!rc && js && !single)
-        rc = regio__buf_putc(b, ']');
+        rc = regio_buf_putc(b, ']');
     return rc ? oom(w->c) : REGIO_OK;
 }
 
 static regio_err puts_(writer *w, const char *s)
 {
-    return regio__buf_puts(&w->b, s) ? oom(w->c) : REGIO_OK;
+    return regio_buf_puts(&w->b, s) ? oom(w->c) : REGIO_OK;
 }
 
 /* Writes one polygon; rings the rounding collapsed (fewer than four
@@ -369,7 +369,7 @@ static regio_err put_geom(writer *w, const GEOSGeometry *geom)
                                : ty == GEOS_MULTILINESTRING ? "MultiLineString"
                                                             : "GeometryCollection";
             if (ty == GEOS_MULTIPOINT || ty == GEOS_MULTILINESTRING) {
-                rc = regio__buf_printf(&w->b, "{\"type\":\"%s\",\"coordinates\":[", name)
+                rc = regio_buf_printf(&w->b, "{\"type\":\"%s\",\"coordinates\":[", name)
                          ? oom(w->c)
                          : REGIO_OK;
                 for (int i = 0; i < ng && !rc; i++) {
@@ -403,7 +403,7 @@ static regio_err write_out(writer *w, const GEOSGeometry *geom, char **out)
 {
     regio_err rc = REGIO_OK;
     int empty = !geom || GEOSisEmpty_r(w->c->g.h, geom);
-    regio__buf_reset(&w->b);
+    regio_buf_reset(&w->b);
     if (w->fmt == REGIO_OUTLINE_GEOJSON) {
         rc = empty ? puts_(w, "null") : put_geom(w, geom);
     } else {
@@ -420,7 +420,7 @@ static regio_err write_out(writer *w, const GEOSGeometry *geom, char **out)
     }
     if (rc)
         return rc;
-    *out = regio__buf_steal(&w->b);
+    *out = regio_buf_steal(&w->b);
     return *out ? REGIO_OK : oom(w->c);
 }
 
@@ -433,7 +433,7 @@ static regio_err start(ctx *c, writer *w, regio_outline_format fmt, regio_error 
     c->err = err;
     w->c = c;
     w->fmt = fmt;
-    regio__buf_init(&w->b, 0);
+    regio_buf_init(&w->b, 0);
     if (regio__geos_init(&c->g))
         return oom(c);
     c->rd = GEOSWKBReader_create_r(c->g.h);
@@ -447,7 +447,7 @@ static void finish(ctx *c, writer *w)
     if (c->rd)
         GEOSWKBReader_destroy_r(c->g.h, c->rd);
     regio__geos_finish(&c->g);
-    regio__buf_free(&w->b);
+    regio_buf_free(&w->b);
     regio_free(w->q);
 }
 

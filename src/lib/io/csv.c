@@ -8,7 +8,7 @@
  */
 #include "regio/csv.h"
 
-#include "core/buf.h"
+#include "regio/buf.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -43,7 +43,7 @@ struct regio_csv {
     int in_row;        /* libcsv is inside a record */
     long row_line;     /* line on which that record began */
 
-    regio__buf rec;    /* field bytes of the record, each NUL-terminated */
+    regio_buf rec;    /* field bytes of the record, each NUL-terminated */
     size_t *offs, *lens;
     const char **ptrs;
     size_t nf, cap_f;
@@ -154,7 +154,7 @@ static void on_field(void *s, size_t len, void *ud)
         c->cap_f = cap;
     }
     if (c->rec.len + len + 1 >= c->rec.cap &&
-        regio__buf_reserve(&c->rec, len + 1) != REGIO_OK) {
+        regio_buf_reserve(&c->rec, len + 1) != REGIO_OK) {
         cb_fail(c, REGIO_ENOMEM, "out of memory reading a record");
         return;
     }
@@ -260,7 +260,7 @@ static regio_csv *alloc_reader(const char *name)
         return NULL;
     snprintf(c->name, sizeof c->name, "%s", name ? name : "");
     c->line = 1;
-    regio__buf_init(&c->rec, 0);
+    regio_buf_init(&c->rec, 0);
     return c;
 }
 
@@ -354,7 +354,7 @@ void regio_csv_close(regio_csv *c)
     if (c->fp)
         fclose(c->fp);
     regio_free(c->chunk);
-    regio__buf_free(&c->rec);
+    regio_buf_free(&c->rec);
     regio_free(c->offs);
     regio_free(c->lens);
     regio_free((void *)c->ptrs);
@@ -422,7 +422,7 @@ regio_err regio_csv_next(regio_csv *c, int *has_row, regio_error *err)
         return c->sticky;
     }
     if (c->returned) {
-        regio__buf_reset(&c->rec);
+        regio_buf_reset(&c->rec);
         c->nf = 0;
         c->row_done = 0;
         c->returned = 0;

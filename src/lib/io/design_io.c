@@ -6,9 +6,8 @@
  */
 #include "regio/design_io.h"
 
-#include "core/buf.h"
-#include "core/errorf.h"
-#include "core/strmap.h"
+#include "regio/buf.h"
+#include "regio/strmap.h"
 #include "io/import_common.h"
 #include "io/table.h"
 #include "regio/fields.h"
@@ -23,7 +22,7 @@
 #include <unistd.h>
 
 /* Fills err with file and line (no field) and returns code. */
-#define fail(err, code, file, line, ...) regio__errorf((err), (code), (file), (line), NULL, __VA_ARGS__)
+#define fail(err, code, file, line, ...) regio_error_setf((err), (code), (file), (line), NULL, __VA_ARGS__)
 
 static regio_err add_note(regio_design_problem *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -295,13 +294,13 @@ static int measure_index(const regio_unitset *us, const char *name)
 static regio_err unknown_measure(const regio_unitset *us, const char *path, const char *name,
                                  regio_error *err)
 {
-    regio__buf b;
-    regio__buf_init(&b, 4096);
+    regio_buf b;
+    regio_buf_init(&b, 4096);
     for (size_t i = 0; i < us->n_measures; i++)
-        regio__buf_printf(&b, "%s%s", i ? ", " : "", us->measure_names[i]);
+        regio_buf_printf(&b, "%s%s", i ? ", " : "", us->measure_names[i]);
     regio_err rc = fail(err, REGIO_EDATA, path, 0, "no measure '%s' in the units (measures: %s)",
                         name, b.data ? b.data : "none");
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }
 
@@ -764,9 +763,9 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
     }
     if (spec->keep_whole) {
         p->groups_ = regio_malloc(n * sizeof *p->groups_);
-        regio__strmap *g = regio__strmap_create(n);
+        regio_strmap *g = regio_strmap_create(n);
         if (!p->groups_ || !g) {
-            regio__strmap_destroy(g);
+            regio_strmap_destroy(g);
             rc = REGIO_ENOMEM;
             goto fail_;
         }
@@ -783,10 +782,10 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
             seen++;
             int found;
             long val;
-            rc = regio__strmap_put(g, v, (long)regio__strmap_size(g), &found, &val);
-            p->groups_[i] = found ? (int)val : (int)regio__strmap_size(g) - 1;
+            rc = regio_strmap_put(g, v, (long)regio_strmap_size(g), &found, &val);
+            p->groups_[i] = found ? (int)val : (int)regio_strmap_size(g) - 1;
         }
-        regio__strmap_destroy(g);
+        regio_strmap_destroy(g);
         if (rc)
             goto fail_;
         if (seen == 0) {

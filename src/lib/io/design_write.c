@@ -5,8 +5,7 @@
  */
 #include "regio/design_io.h"
 
-#include "core/buf.h"
-#include "core/errorf.h"
+#include "regio/buf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,11 +14,11 @@
 #include <unistd.h>
 
 /* Fills err with file and line (no field) and returns code. */
-#define fail(err, code, file, line, ...) regio__errorf((err), (code), (file), (line), NULL, __VA_ARGS__)
+#define fail(err, code, file, line, ...) regio_error_setf((err), (code), (file), (line), NULL, __VA_ARGS__)
 
 /* ---- writing ------------------------------------------------------------- */
 
-static regio_err write_atomic(const char *path, const regio__buf *b, regio_error *err)
+static regio_err write_atomic(const char *path, const regio_buf *b, regio_error *err)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -36,42 +35,42 @@ static regio_err write_atomic(const char *path, const regio__buf *b, regio_error
 regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
                                        const char *path, regio_error *err)
 {
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_puts(&b, "unit_id,territory\n");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "unit_id,territory\n");
     const regio_unitset *us = p->loaded.units;
     for (size_t i = 0; i < us->n && !rc; i++) {
-        rc = regio__buf_csv_field(&b, us->units[i].id, ',');
+        rc = regio_buf_csv_field(&b, us->units[i].id, ',');
         if (!rc)
-            rc = regio__buf_putc(&b, ',');
+            rc = regio_buf_putc(&b, ',');
         if (!rc)
-            rc = regio__buf_csv_field(&b, labels[i] >= 0 && labels[i] < p->k
+            rc = regio_buf_csv_field(&b, labels[i] >= 0 && labels[i] < p->k
                                               ? p->territory[labels[i]] : "", ',');
         if (!rc)
-            rc = regio__buf_putc(&b, '\n');
+            rc = regio_buf_putc(&b, '\n');
     }
     if (!rc)
         rc = path && strcmp(path, "-") ? write_atomic(path, &b, err)
                                        : (fwrite(b.data, 1, b.len, stdout) == b.len ? REGIO_OK
                                                                                    : REGIO_EIO);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }
 
 #define P(...)                                                                 \
     do {                                                                       \
         if (!rc)                                                               \
-            rc = regio__buf_printf(b, __VA_ARGS__);                            \
+            rc = regio_buf_printf(b, __VA_ARGS__);                            \
     } while (0)
 #define NUM(v)                                                                 \
     do {                                                                       \
         if (!rc)                                                               \
-            rc = regio__buf_num(b, (v));                                       \
+            rc = regio_buf_num(b, (v));                                       \
     } while (0)
 #define STR(s)                                                                 \
     do {                                                                       \
         if (!rc)                                                               \
-            rc = regio__buf_json_str(b, (s));                                  \
+            rc = regio_buf_json_str(b, (s));                                  \
     } while (0)
 
 static int is_balanced(const regio_design_problem *p, size_t c)
@@ -84,7 +83,7 @@ static int is_balanced(const regio_design_problem *p, size_t c)
 
 static regio_err report_json(const regio_design_problem *p, const int *labels,
                              const regio_design_report *r, const regio_design_result *res,
-                             regio__buf *b)
+                             regio_buf *b)
 {
     regio_err rc = REGIO_OK;
     const regio_unitset *us = p->loaded.units;
@@ -220,7 +219,7 @@ static regio_err report_json(const regio_design_problem *p, const int *labels,
 }
 
 static regio_err report_csv(const regio_design_problem *p, const regio_design_report *r,
-                            regio__buf *b)
+                            regio_buf *b)
 {
     regio_err rc = REGIO_OK;
     const regio_unitset *us = p->loaded.units;
@@ -232,7 +231,7 @@ static regio_err report_csv(const regio_design_problem *p, const regio_design_re
     for (int t = 0; t < p->k; t++) {
         const regio_design_territory *tt = &r->territories[t];
         if (!rc)
-            rc = regio__buf_csv_field(b, p->territory[t], ',');
+            rc = regio_buf_csv_field(b, p->territory[t], ',');
         P(",%zu", tt->n_units);
         for (size_t c = 0; c < m; c++) {
             P(",");
@@ -250,7 +249,7 @@ static regio_err report_csv(const regio_design_problem *p, const regio_design_re
 }
 
 static regio_err report_text(const regio_design_problem *p, const regio_design_report *r,
-                             const regio_design_result *res, regio__buf *b)
+                             const regio_design_result *res, regio_buf *b)
 {
     regio_err rc = REGIO_OK;
     const regio_unitset *us = p->loaded.units;
@@ -291,13 +290,13 @@ regio_err regio_design_write_report(const regio_design_problem *p, const int *la
                                     const regio_design_result *res, regio_report_format fmt,
                                     FILE *out, regio_error *err)
 {
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     regio_err rc = fmt == REGIO_REPORT_JSON  ? report_json(p, labels, r, res, &b)
                    : fmt == REGIO_REPORT_CSV ? report_csv(p, r, &b)
                                              : report_text(p, r, res, &b);
     if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
         rc = fail(err, REGIO_EIO, NULL, 0, "cannot write the report");
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }

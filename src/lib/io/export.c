@@ -6,7 +6,7 @@
  */
 #include "regio/export.h"
 
-#include "core/buf.h"
+#include "regio/buf.h"
 #include "io/record_desc.h"
 #include "regio/fields.h"
 #include "regio/model.h"
@@ -108,7 +108,7 @@ static int collect_unit_keys(void *ud, const regio_unit *u)
 typedef struct writer {
     regio_export_format fmt;
     FILE *out;
-    regio__buf b;
+    regio_buf b;
     keyset keys;
     size_t rows;
     regio_err rc; /* first error inside a callback */
@@ -127,15 +127,15 @@ static const char *geo_source_name(regio_geo_source g)
 /* Appends one CSV cell (with its leading comma unless first). */
 static regio_err csv_str(writer *w, const char *s, int first)
 {
-    regio_err rc = first ? REGIO_OK : regio__buf_putc(&w->b, ',');
-    return rc ? rc : regio__buf_csv_field(&w->b, s ? s : "", ',');
+    regio_err rc = first ? REGIO_OK : regio_buf_putc(&w->b, ',');
+    return rc ? rc : regio_buf_csv_field(&w->b, s ? s : "", ',');
 }
 
 static regio_err csv_num(writer *w, double v)
 {
-    regio_err rc = regio__buf_putc(&w->b, ',');
+    regio_err rc = regio_buf_putc(&w->b, ',');
     if (!rc && !isnan(v))
-        rc = regio__buf_num(&w->b, v);
+        rc = regio_buf_num(&w->b, v);
     return rc;
 }
 
@@ -143,11 +143,11 @@ static regio_err csv_attrs(writer *w, const regio_attr *attrs, size_t n)
 {
     regio_err rc = REGIO_OK;
     for (size_t k = 0; k < w->keys.n && !rc; k++) {
-        rc = regio__buf_putc(&w->b, ',');
+        rc = regio_buf_putc(&w->b, ',');
         for (size_t i = 0; i < n && !rc; i++)
             if (!strcmp(attrs[i].key, w->keys.keys[k])) {
-                rc = attrs[i].is_num ? regio__buf_num(&w->b, attrs[i].num)
-                                     : regio__buf_csv_field(&w->b, attrs[i].text, ',');
+                rc = attrs[i].is_num ? regio_buf_num(&w->b, attrs[i].num)
+                                     : regio_buf_csv_field(&w->b, attrs[i].text, ',');
                 break;
             }
     }
@@ -158,11 +158,11 @@ static regio_err csv_attrs(writer *w, const regio_attr *attrs, size_t n)
  * separator and the quoted key, the others add their value. */
 static regio_err js_key(writer *w, const char *key, int *first)
 {
-    regio_err rc = regio__buf_puts(&w->b, *first ? "" : ",");
+    regio_err rc = regio_buf_puts(&w->b, *first ? "" : ",");
     *first = 0;
     if (!rc)
-        rc = regio__buf_json_str(&w->b, key);
-    return rc ? rc : regio__buf_putc(&w->b, ':');
+        rc = regio_buf_json_str(&w->b, key);
+    return rc ? rc : regio_buf_putc(&w->b, ':');
 }
 
 static regio_err js_str(writer *w, const char *key, const char *v, int *first)
@@ -170,7 +170,7 @@ static regio_err js_str(writer *w, const char *key, const char *v, int *first)
     if (!v)
         return REGIO_OK;
     regio_err rc = js_key(w, key, first);
-    return rc ? rc : regio__buf_json_str(&w->b, v);
+    return rc ? rc : regio_buf_json_str(&w->b, v);
 }
 
 static regio_err js_num(writer *w, const char *key, double v, int *first)
@@ -178,7 +178,7 @@ static regio_err js_num(writer *w, const char *key, double v, int *first)
     if (isnan(v))
         return REGIO_OK;
     regio_err rc = js_key(w, key, first);
-    return rc ? rc : regio__buf_num(&w->b, v);
+    return rc ? rc : regio_buf_num(&w->b, v);
 }
 
 static regio_err js_attrs(writer *w, const regio_attr *attrs, size_t n, int *first)
@@ -192,32 +192,32 @@ static regio_err js_attrs(writer *w, const regio_attr *attrs, size_t n, int *fir
 
 static regio_err js_feature_start(writer *w, double lat, double lon)
 {
-    regio_err rc = regio__buf_puts(&w->b, w->rows ? ",\n" : "\n");
+    regio_err rc = regio_buf_puts(&w->b, w->rows ? ",\n" : "\n");
     if (!rc)
-        rc = regio__buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":");
+        rc = regio_buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":");
     if (rc)
         return rc;
     if (isnan(lat) || isnan(lon))
-        rc = regio__buf_puts(&w->b, "null");
+        rc = regio_buf_puts(&w->b, "null");
     else {
-        rc = regio__buf_puts(&w->b, "{\"type\":\"Point\",\"coordinates\":[");
+        rc = regio_buf_puts(&w->b, "{\"type\":\"Point\",\"coordinates\":[");
         if (!rc)
-            rc = regio__buf_num(&w->b, lon);
+            rc = regio_buf_num(&w->b, lon);
         if (!rc)
-            rc = regio__buf_putc(&w->b, ',');
+            rc = regio_buf_putc(&w->b, ',');
         if (!rc)
-            rc = regio__buf_num(&w->b, lat);
+            rc = regio_buf_num(&w->b, lat);
         if (!rc)
-            rc = regio__buf_puts(&w->b, "]}");
+            rc = regio_buf_puts(&w->b, "]}");
     }
-    return rc ? rc : regio__buf_puts(&w->b, ",\"properties\":{");
+    return rc ? rc : regio_buf_puts(&w->b, ",\"properties\":{");
 }
 
 static int flush_row(writer *w, regio_err rc)
 {
     if (!rc && w->b.len && fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len)
         rc = REGIO_EIO;
-    regio__buf_reset(&w->b);
+    regio_buf_reset(&w->b);
     if (rc) {
         w->rc = rc;
         return 1;
@@ -261,8 +261,8 @@ static int write_record(writer *w, const regio__record_desc *d, const void *rec_
         rc = w->fmt == REGIO_FORMAT_CSV ? csv_attrs(w, attrs, n_attrs)
                                         : js_attrs(w, attrs, n_attrs, &first);
     if (!rc)
-        rc = w->fmt == REGIO_FORMAT_CSV ? regio__buf_putc(&w->b, '\n')
-                                        : regio__buf_puts(&w->b, "}}");
+        rc = w->fmt == REGIO_FORMAT_CSV ? regio_buf_putc(&w->b, '\n')
+                                        : regio_buf_puts(&w->b, "}}");
     return flush_row(w, rc);
 }
 
@@ -289,7 +289,7 @@ static regio_err js_unit_geometry(writer *w, const regio_unit *u)
     OGR_G_DestroyGeometry(g);
     if (!json)
         return REGIO_EGEOM;
-    regio_err rc = regio__buf_puts(&w->b, json);
+    regio_err rc = regio_buf_puts(&w->b, json);
     CPLFree(json);
     return rc;
 }
@@ -305,21 +305,21 @@ static int write_unit(void *ud, const regio_unit *u)
         if (!rc) rc = csv_num(w, u->lon);
         if (!rc) rc = csv_num(w, u->area_km2);
         if (!rc) rc = csv_attrs(w, u->attrs, u->n_attrs);
-        if (!rc) rc = regio__buf_putc(&w->b, '\n');
+        if (!rc) rc = regio_buf_putc(&w->b, '\n');
     } else {
         int first = 1;
         if (u->wkb) {
-            rc = regio__buf_puts(&w->b, w->rows ? ",\n" : "\n");
-            if (!rc) rc = regio__buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":");
+            rc = regio_buf_puts(&w->b, w->rows ? ",\n" : "\n");
+            if (!rc) rc = regio_buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":");
             if (!rc) rc = js_unit_geometry(w, u);
-            if (!rc) rc = regio__buf_puts(&w->b, ",\"properties\":{");
+            if (!rc) rc = regio_buf_puts(&w->b, ",\"properties\":{");
         } else {
             rc = js_feature_start(w, u->lat, u->lon);
         }
         if (!rc) rc = js_str(w, "id", u->id, &first);
         if (!rc) rc = js_str(w, "name", u->name, &first);
         if (!rc) rc = js_attrs(w, u->attrs, u->n_attrs, &first);
-        if (!rc) rc = regio__buf_puts(&w->b, "}}");
+        if (!rc) rc = regio_buf_puts(&w->b, "}}");
     }
     return flush_row(w, rc);
 }
@@ -342,7 +342,7 @@ static int write_edge(void *ud, const regio_adj_edge *e)
     if (!rc) rc = csv_str(w, e->b, 0);
     if (!rc) rc = csv_str(w, adj_kind_name(e->kind), 0);
     if (!rc) rc = csv_num(w, e->shared_km);
-    if (!rc) rc = regio__buf_putc(&w->b, '\n');
+    if (!rc) rc = regio_buf_putc(&w->b, '\n');
     return flush_row(w, rc);
 }
 
@@ -355,47 +355,47 @@ static int write_alignment(void *ud, const regio_alignment_row *r)
     if (w->fmt == REGIO_FORMAT_CSV) {
         rc = csv_str(w, r->unit_id, 1);
         if (!rc) rc = csv_str(w, r->territory, 0);
-        if (!rc) rc = regio__buf_putc(&w->b, '\n');
+        if (!rc) rc = regio_buf_putc(&w->b, '\n');
     } else {
         int first = 1;
-        rc = regio__buf_puts(&w->b, w->rows ? ",\n" : "\n");
-        if (!rc) rc = regio__buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{");
+        rc = regio_buf_puts(&w->b, w->rows ? ",\n" : "\n");
+        if (!rc) rc = regio_buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{");
         if (!rc) rc = js_str(w, "unit_id", r->unit_id, &first);
         if (!rc) rc = js_str(w, "territory", r->territory, &first);
         if (!rc) rc = js_str(w, "effective_from", r->effective_from, &first);
-        if (!rc) rc = regio__buf_puts(&w->b, "}}");
+        if (!rc) rc = regio_buf_puts(&w->b, "}}");
     }
     return flush_row(w, rc);
 }
 
 static regio_err put_header(writer *w, const char *fixed)
 {
-    regio__buf_reset(&w->b);
-    regio_err rc = regio__buf_puts(&w->b, fixed);
+    regio_buf_reset(&w->b);
+    regio_err rc = regio_buf_puts(&w->b, fixed);
     for (size_t i = 0; !rc && i < w->keys.n; i++) {
-        rc = regio__buf_putc(&w->b, ',');
+        rc = regio_buf_putc(&w->b, ',');
         if (!rc)
-            rc = regio__buf_csv_field(&w->b, w->keys.keys[i], ',');
+            rc = regio_buf_csv_field(&w->b, w->keys.keys[i], ',');
     }
     if (!rc)
-        rc = regio__buf_putc(&w->b, '\n');
+        rc = regio_buf_putc(&w->b, '\n');
     if (!rc && fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len)
         rc = REGIO_EIO;
-    regio__buf_reset(&w->b);
+    regio_buf_reset(&w->b);
     return rc;
 }
 
 /* CSV header of a record type: its field names, then the attribute keys. */
 static regio_err put_record_header(writer *w, const regio__record_desc *d)
 {
-    regio__buf cols;
-    regio__buf_init(&cols, 0);
+    regio_buf cols;
+    regio_buf_init(&cols, 0);
     regio_err rc = REGIO_OK;
     for (size_t i = 0; i < d->n_fields && !rc; i++)
-        rc = regio__buf_printf(&cols, "%s%s", i ? "," : "", d->fields[i].name);
+        rc = regio_buf_printf(&cols, "%s%s", i ? "," : "", d->fields[i].name);
     if (!rc)
         rc = put_header(w, cols.data);
-    regio__buf_free(&cols);
+    regio_buf_free(&cols);
     return rc;
 }
 
@@ -407,7 +407,7 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
     memset(&w, 0, sizeof w);
     w.fmt = fmt;
     w.out = out;
-    regio__buf_init(&w.b, 0);
+    regio_buf_init(&w.b, 0);
     regio_err rc = REGIO_OK;
     if (fmt == REGIO_FORMAT_GEOJSON && what == REGIO_EXPORT_ADJACENCY) {
         if (err) {
@@ -473,7 +473,7 @@ done:
     if (rows)
         *rows = w.rows;
     keyset_free(&w.keys);
-    regio__buf_free(&w.b);
+    regio_buf_free(&w.b);
     if (rc && err && !err->msg[0]) {
         err->code = rc;
         snprintf(err->msg, sizeof err->msg, "export failed: %s", regio_strerror(rc));
@@ -485,9 +485,9 @@ regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export
                             const regio_export_opts *opts, const char *path, size_t *rows,
                             regio_error *err)
 {
-    regio__buf tmp;
-    regio__buf_init(&tmp, 0);
-    if (regio__buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+    regio_buf tmp;
+    regio_buf_init(&tmp, 0);
+    if (regio_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
         return REGIO_ENOMEM;
     FILE *f = fopen(tmp.data, "w");
     regio_err rc = REGIO_OK;
@@ -510,6 +510,6 @@ regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export
         snprintf(err->file, sizeof err->file, "%s", path);
         snprintf(err->msg, sizeof err->msg, "cannot write the file");
     }
-    regio__buf_free(&tmp);
+    regio_buf_free(&tmp);
     return rc;
 }

@@ -6,7 +6,7 @@
  */
 #include "regio/fields.h"
 
-#include "core/buf.h"
+#include "regio/buf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -409,13 +409,13 @@ static regio_err set_attr(regio_header_map *m, size_t col, const char *name,
 }
 
 /* Lists the names accepted for field f of entity ent, for error messages. */
-static void list_names(regio__buf *b, regio_entity ent, regio_field f)
+static void list_names(regio_buf *b, regio_entity ent, regio_field f)
 {
     unsigned bit = entity_bit(ent);
-    regio__buf_puts(b, field_names[f]);
+    regio_buf_puts(b, field_names[f]);
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
         if (aliases[i].field == f && (aliases[i].entities & bit))
-            regio__buf_printf(b, ", %s", aliases[i].name);
+            regio_buf_printf(b, ", %s", aliases[i].name);
 }
 
 static regio_err apply_override(regio_header_map *m, const char *const *headers,
@@ -505,17 +505,17 @@ static regio_err apply_override(regio_header_map *m, const char *const *headers,
                 norm_eq(target, tl, field_names[k]))
                 f = (regio_field)k;
         if (f == REGIO_F_NONE) {
-            regio__buf b;
-            regio__buf_init(&b, 600);
+            regio_buf b;
+            regio_buf_init(&b, 600);
             for (int k = 0; k < REGIO_F_COUNT_; k++)
                 if (field_entities[k] & entity_bit(m->ent))
-                    regio__buf_printf(&b, "%s%s", b.len ? ", " : "", field_names[k]);
+                    regio_buf_printf(&b, "%s%s", b.len ? ", " : "", field_names[k]);
             snprintf(msg, sizeof msg,
                      "--map '%.200s': '%.*s' is not a %s field; use one of %s, "
                      "'-' to drop or attr:NAME",
                      ov, (int)(tl > 100 ? 100 : tl), target,
                      regio_entity_name(m->ent), b.data ? b.data : "");
-            regio__buf_free(&b);
+            regio_buf_free(&b);
             return set_err(err, REGIO_EINVAL, col + 1, "", msg);
         }
         regio_free(m->attr[col]);
@@ -617,15 +617,15 @@ regio_err regio_header_map_build(regio_entity ent, const char *const *headers,
     }
 
     if (m->col_of[REGIO_F_ID] < 0) {
-        regio__buf b;
-        regio__buf_init(&b, 600);
+        regio_buf b;
+        regio_buf_init(&b, 600);
         list_names(&b, ent, REGIO_F_ID);
         char msg[760];
         snprintf(msg, sizeof msg,
                  "no id column in the %s file: expected one of %s (or name a "
                  "column with --map COLUMN=id)",
                  regio_entity_name(ent), b.data ? b.data : "id");
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         rc = set_err(err, REGIO_EDATA, 0, "id", msg);
         goto done;
     }

@@ -6,8 +6,8 @@
  */
 #include "regio/import.h"
 
-#include "core/buf.h"
-#include "core/strmap.h"
+#include "regio/buf.h"
+#include "regio/strmap.h"
 #include "io/import_common.h"
 #include "io/record_desc.h"
 #include "io/table.h"
@@ -26,7 +26,7 @@ typedef struct rec_ctx {
     const regio_import_opts *opts;
     regio__table *t;
     regio_header_map *map;
-    regio__strmap *ids;
+    regio_strmap *ids;
     regio_import_summary *sum;
     FILE *rejects;
 } rec_ctx;
@@ -213,7 +213,7 @@ static regio_err check_id(rec_ctx *c, const char *id, regio_error *err)
         return regio__row_error(err, c->path, c->t, (size_t)idcol, "the id is empty");
     int found = 0;
     long first = 0;
-    regio_err rc = regio__strmap_put(c->ids, id, regio__table_line(c->t), &found, &first);
+    regio_err rc = regio_strmap_put(c->ids, id, regio__table_line(c->t), &found, &first);
     if (rc)
         return rc;
     if (found)
@@ -276,18 +276,18 @@ static regio_err open_rejects(rec_ctx *c, regio_error *err)
     if (!c->rejects)
         return regio__file_error(err, REGIO_EIO, c->opts->rejects_path,
                                  "cannot write the rejects file");
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_puts(&b, "line,error");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "line,error");
     const char *const *h = regio__table_header(c->t);
     for (size_t i = 0; !rc && i < regio__table_ncols(c->t); i++) {
-        rc = regio__buf_putc(&b, ',');
+        rc = regio_buf_putc(&b, ',');
         if (!rc)
-            rc = regio__buf_csv_field(&b, h[i], ',');
+            rc = regio_buf_csv_field(&b, h[i], ',');
     }
     if (!rc)
         fprintf(c->rejects, "%s\n", b.data);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }
 
@@ -295,21 +295,21 @@ static void write_reject(rec_ctx *c, const regio_error *e)
 {
     if (!c->rejects)
         return;
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     char msg[1400];
     regio_error_format(e, msg, sizeof msg);
-    regio_err rc = regio__buf_printf(&b, "%ld,", regio__table_line(c->t));
+    regio_err rc = regio_buf_printf(&b, "%ld,", regio__table_line(c->t));
     if (!rc)
-        rc = regio__buf_csv_field(&b, msg, ',');
+        rc = regio_buf_csv_field(&b, msg, ',');
     for (size_t i = 0; !rc && i < regio__table_ncols(c->t); i++) {
-        rc = regio__buf_putc(&b, ',');
+        rc = regio_buf_putc(&b, ',');
         if (!rc)
-            rc = regio__buf_csv_field(&b, regio__table_field(c->t, i), ',');
+            rc = regio_buf_csv_field(&b, regio__table_field(c->t, i), ',');
     }
     if (!rc)
         fprintf(c->rejects, "%s\n", b.data);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
 }
 
 static regio_err import_records(regio_store *s, const char *path, regio_entity ent,
@@ -335,7 +335,7 @@ static regio_err import_records(regio_store *s, const char *path, regio_entity e
         regio__table_close(c.t);
         return rc;
     }
-    c.ids = regio__strmap_create(1024);
+    c.ids = regio_strmap_create(1024);
     if (!c.ids) {
         rc = REGIO_ENOMEM;
         goto done;
@@ -393,7 +393,7 @@ done:
         regio__file_error(err, REGIO_ENOMEM, path, "out of memory");
     if (c.rejects)
         fclose(c.rejects);
-    regio__strmap_destroy(c.ids);
+    regio_strmap_destroy(c.ids);
     regio_header_map_destroy(c.map);
     regio__table_close(c.t);
     return rc;

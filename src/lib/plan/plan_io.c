@@ -6,8 +6,8 @@
  */
 #include "plan/plan_internal.h"
 
-#include "core/buf.h"
-#include "core/strmap.h"
+#include "regio/buf.h"
+#include "regio/strmap.h"
 #include "regio/csv.h"
 #include "regio/fields.h"
 
@@ -187,7 +187,7 @@ static regio_err open_with_map(const char *path, regio_entity ent, regio_csv **c
 }
 
 static regio_err load_reps(const char *path, const regio_plan_load_opts *o, regio_plan_data *d,
-                           regio__strmap *by_id, regio_error *err)
+                           regio_strmap *by_id, regio_error *err)
 {
     regio_csv *c = NULL;
     regio_header_map *map = NULL;
@@ -222,7 +222,7 @@ static regio_err load_reps(const char *path, const regio_plan_load_opts *o, regi
         }
         int found = 0, pr;
         long old;
-        if ((rc = regio__strmap_put(by_id, id, (long)d->n_reps, &found, &old)))
+        if ((rc = regio_strmap_put(by_id, id, (long)d->n_reps, &found, &old)))
             break;
         if (found) {
             rc = ferr(err, REGIO_ECONFLICT, path, cs.line, cid + 1, "id", "rep '%s' is listed twice",
@@ -266,7 +266,7 @@ done:
 }
 
 /* "A=4,B=2,C=1" -> map segment -> frequency. */
-static regio_err parse_freq_map(const char *s, int n_days, regio__strmap *m, regio_error *err)
+static regio_err parse_freq_map(const char *s, int n_days, regio_strmap *m, regio_error *err)
 {
     const char *p = s;
     while (*p) {
@@ -297,7 +297,7 @@ static regio_err parse_freq_map(const char *s, int n_days, regio__strmap *m, reg
         nk[n] = '\0';
         int found;
         long old;
-        regio_err rc = regio__strmap_put(m, nk, (long)v, &found, &old);
+        regio_err rc = regio_strmap_put(m, nk, (long)v, &found, &old);
         if (rc)
             return rc;
         p = end;
@@ -306,11 +306,11 @@ static regio_err parse_freq_map(const char *s, int n_days, regio__strmap *m, reg
 }
 
 static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
-                               regio_plan_data *d, regio__strmap *reps, regio_error *err)
+                               regio_plan_data *d, regio_strmap *reps, regio_error *err)
 {
     regio_csv *c = NULL;
     regio_header_map *map = NULL;
-    regio__strmap *fmap = NULL, *seen = regio__strmap_create(1024);
+    regio_strmap *fmap = NULL, *seen = regio_strmap_create(1024);
     regio_err rc = seen ? open_with_map(path, REGIO_ENTITY_ACCOUNT, &c, &map, err) : REGIO_ENOMEM;
     size_t cap = 0;
     if (rc)
@@ -338,7 +338,7 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
             rc = ferr(err, REGIO_EDATA, path, 1, 0, sname, "no segment column '%s'", sname);
             goto done;
         }
-        if (!(fmap = regio__strmap_create(16))) {
+        if (!(fmap = regio_strmap_create(16))) {
             rc = REGIO_ENOMEM;
             goto done;
         }
@@ -379,7 +379,7 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
         }
         int found = 0, pr;
         long old;
-        if ((rc = regio__strmap_put(seen, id, 1, &found, &old)))
+        if ((rc = regio_strmap_put(seen, id, 1, &found, &old)))
             break;
         if (found) {
             rc = ferr(err, REGIO_ECONFLICT, path, cs.line, cid + 1, "id",
@@ -403,7 +403,7 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
             break;
         }
         const char *rid = cell(c, crep);
-        long ri = blank(rid) ? -1 : regio__strmap_get(reps, rid);
+        long ri = blank(rid) ? -1 : regio_strmap_get(reps, rid);
         if (ri < 0) {
             rc = ferr(err, REGIO_ENOTFOUND, path, cs.line, crep + 1, "rep",
                       "account '%s': rep '%s' is not in the reps file", id, rid);
@@ -419,7 +419,7 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
                 if (!isspace((unsigned char)*q))
                     nk[n++] = *q;
             nk[n] = '\0';
-            long v = regio__strmap_get(fmap, nk);
+            long v = regio_strmap_get(fmap, nk);
             if (v < 0) {
                 rc = ferr(err, REGIO_EDATA, path, cs.line, cseg + 1, sname,
                           "account '%s': segment '%s' is not in --frequency-map", id, seg);
@@ -477,8 +477,8 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
         d->n_accounts++;
     }
 done:
-    regio__strmap_destroy(fmap);
-    regio__strmap_destroy(seen);
+    regio_strmap_destroy(fmap);
+    regio_strmap_destroy(seen);
     regio_header_map_destroy(map);
     regio_csv_close(c);
     return rc;
@@ -495,7 +495,7 @@ regio_err regio_plan_load(const char *accounts_path, const char *reps_path,
         return ferr(err, REGIO_EINVAL, "", 0, 0, "days", "the cycle needs 1..%d working days",
                     REGIO_PLAN_MAX_DAYS);
     regio_plan_data *d = regio_calloc(1, sizeof *d);
-    regio__strmap *reps = regio__strmap_create(64);
+    regio_strmap *reps = regio_strmap_create(64);
     regio_err rc = (!d || !reps) ? REGIO_ENOMEM : REGIO_OK;
     if (!rc)
         rc = load_reps(reps_path, opts, d, reps, err);
@@ -503,7 +503,7 @@ regio_err regio_plan_load(const char *accounts_path, const char *reps_path,
         rc = ferr(err, REGIO_EDATA, reps_path, 0, 0, "", "the reps file lists no rep");
     if (!rc)
         rc = load_accounts(accounts_path, opts, d, reps, err);
-    regio__strmap_destroy(reps);
+    regio_strmap_destroy(reps);
     if (rc) {
         if (rc == REGIO_ENOMEM)
             ferr(err, rc, "", 0, 0, "", "out of memory");
@@ -528,7 +528,7 @@ void regio_plan_data_destroy(regio_plan_data *d)
 
 /* ---- writers ------------------------------------------------------------- */
 
-static regio_err write_atomic(const char *path, const regio__buf *b, regio_error *err)
+static regio_err write_atomic(const char *path, const regio_buf *b, regio_error *err)
 {
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -563,27 +563,27 @@ regio_err regio_plan_write_csv(const regio_plan_result *r, const regio_plan_data
 {
     if (!match(r, d) || !path)
         return ferr(err, REGIO_EINVAL, "", 0, 0, "", "plan and data do not match");
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_puts(&b, "rep,day,seq,account_id,arrival,departure\n");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "rep,day,seq,account_id,arrival,departure\n");
     for (size_t i = 0; !rc && i < r->n_reps * (size_t)r->n_days; i++) {
         const regio_plan_day *pd = &r->days[i];
         for (int k = 0; !rc && k < pd->n_visits; k++) {
             char a[32], dp[32];
             hms(pd->visits[k].arrival_s, a, sizeof a);
             hms(pd->visits[k].departure_s, dp, sizeof dp);
-            rc = regio__buf_csv_field(&b, d->reps[pd->rep].id, ',');
+            rc = regio_buf_csv_field(&b, d->reps[pd->rep].id, ',');
             if (!rc)
-                rc = regio__buf_printf(&b, ",%d,%d,", pd->day, k + 1);
+                rc = regio_buf_printf(&b, ",%d,%d,", pd->day, k + 1);
             if (!rc)
-                rc = regio__buf_csv_field(&b, d->accounts[pd->visits[k].account].id, ',');
+                rc = regio_buf_csv_field(&b, d->accounts[pd->visits[k].account].id, ',');
             if (!rc)
-                rc = regio__buf_printf(&b, ",%s,%s\n", a, dp);
+                rc = regio_buf_printf(&b, ",%s,%s\n", a, dp);
         }
     }
     if (!rc)
         rc = write_atomic(path, &b, err);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }
 
@@ -592,9 +592,9 @@ regio_err regio_plan_write_geojson(const regio_plan_result *r, const regio_plan_
 {
     if (!match(r, d) || !path)
         return ferr(err, REGIO_EINVAL, "", 0, 0, "", "plan and data do not match");
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_puts(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
     int first = 1;
     for (size_t i = 0; !rc && i < r->n_reps * (size_t)r->n_days; i++) {
         const regio_plan_day *pd = &r->days[i];
@@ -604,39 +604,39 @@ regio_err regio_plan_write_geojson(const regio_plan_result *r, const regio_plan_
         char s0[32], s1[32];
         hms(pd->start_s, s0, sizeof s0);
         hms(pd->end_s, s1, sizeof s1);
-        rc = regio__buf_puts(&b, first ? "\n" : ",\n");
+        rc = regio_buf_puts(&b, first ? "\n" : ",\n");
         first = 0;
         if (!rc)
-            rc = regio__buf_puts(&b, "{\"type\":\"Feature\",\"properties\":{\"rep\":");
+            rc = regio_buf_puts(&b, "{\"type\":\"Feature\",\"properties\":{\"rep\":");
         if (!rc)
-            rc = regio__buf_json_str(&b, rp->id);
+            rc = regio_buf_json_str(&b, rp->id);
         if (!rc)
-            rc = regio__buf_printf(&b,
+            rc = regio_buf_printf(&b,
                                    ",\"day\":%d,\"visits\":%d,\"travel_km\":%.3f,\"travel_h\":%.4f,"
                                    "\"workload_h\":%.4f,\"start\":\"%s\",\"end\":\"%s\"},"
                                    "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[",
                                    pd->day, pd->n_visits, pd->travel_km, pd->travel_s / 3600,
                                    (pd->travel_s + pd->call_s) / 3600, s0, s1);
         if (!rc)
-            rc = regio__buf_printf(&b, "[%.7f,%.7f]", rp->lon, rp->lat);
+            rc = regio_buf_printf(&b, "[%.7f,%.7f]", rp->lon, rp->lat);
         for (int k = 0; !rc && k < pd->n_visits; k++) {
             const regio_plan_account *a = &d->accounts[pd->visits[k].account];
-            rc = regio__buf_printf(&b, ",[%.7f,%.7f]", a->lon, a->lat);
+            rc = regio_buf_printf(&b, ",[%.7f,%.7f]", a->lon, a->lat);
         }
         if (!rc)
-            rc = regio__buf_printf(&b, ",[%.7f,%.7f]]}}", rp->lon, rp->lat);
+            rc = regio_buf_printf(&b, ",[%.7f,%.7f]]}}", rp->lon, rp->lat);
     }
     if (!rc)
-        rc = regio__buf_puts(&b, "\n]}\n");
+        rc = regio_buf_puts(&b, "\n]}\n");
     if (!rc)
         rc = write_atomic(path, &b, err);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }
 
-static regio_err num(regio__buf *b, double v)
+static regio_err num(regio_buf *b, double v)
 {
-    return regio__buf_num(b, isfinite(v) ? floor(v * 1e4 + 0.5) / 1e4 : v);
+    return regio_buf_num(b, isfinite(v) ? floor(v * 1e4 + 0.5) / 1e4 : v);
 }
 
 regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_data *d,
@@ -644,13 +644,13 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
 {
     if (!match(r, d) || !path)
         return ferr(err, REGIO_EINVAL, "", 0, 0, "", "plan and data do not match");
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_printf(
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_printf(
         &b, "{\n\"days\":%d,\n\"visits_required\":%ld,\n\"visits_scheduled\":%ld,\n\"coverage\":",
         r->n_days, r->visits_required, r->visits_scheduled);
 #define N_(v) (rc = rc ? rc : num(&b, (v)))
-#define P_(...) (rc = rc ? rc : regio__buf_printf(&b, __VA_ARGS__))
+#define P_(...) (rc = rc ? rc : regio_buf_printf(&b, __VA_ARGS__))
     N_(r->coverage);
     P_(",\n\"spacing\":{\"min\":");
     N_(r->spacing_min);
@@ -673,7 +673,7 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
         const regio_plan_rep_stats *s = &r->reps[i];
         P_("%s\n {\"rep\":", i ? "," : "");
         if (!rc)
-            rc = regio__buf_json_str(&b, d->reps[i].id);
+            rc = regio_buf_json_str(&b, d->reps[i].id);
         P_(",\"visits_required\":%d,\"visits_scheduled\":%d,\"working_days\":%d,\"travel_km\":",
            s->required, s->scheduled, s->working_days);
         N_(s->travel_km);
@@ -714,7 +714,7 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
         const regio_plan_account_stats *s = &r->accounts[i];
         P_("%s\n {\"id\":", i ? "," : "");
         if (!rc)
-            rc = regio__buf_json_str(&b, d->accounts[i].id);
+            rc = regio_buf_json_str(&b, d->accounts[i].id);
         P_(",\"frequency\":%d,\"scheduled\":%d,\"spacing_min\":", s->required, s->scheduled);
         N_(s->spacing_min);
         P_(",\"spacing_max\":");
@@ -728,10 +728,10 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
         const regio_plan_unplaced *u = &r->unplaced[i];
         P_("%s\n {\"id\":", i ? "," : "");
         if (!rc)
-            rc = regio__buf_json_str(&b, d->accounts[u->account].id);
+            rc = regio_buf_json_str(&b, d->accounts[u->account].id);
         P_(",\"day\":%d,\"reason\":\"%s\",\"text\":", u->day, regio_plan_reason_name(u->reason));
         if (!rc)
-            rc = regio__buf_json_str(&b, u->text);
+            rc = regio_buf_json_str(&b, u->text);
         P_("}");
     }
     P_("\n]\n}\n");
@@ -739,7 +739,7 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
 #undef P_
     if (!rc)
         rc = write_atomic(path, &b, err);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }
 
@@ -748,18 +748,18 @@ regio_err regio_plan_write_workload(const regio_plan_result *r, const regio_plan
 {
     if (!match(r, d) || !path)
         return ferr(err, REGIO_EINVAL, "", 0, 0, "", "plan and data do not match");
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_puts(&b, "id,lat,lon,workload\n");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "id,lat,lon,workload\n");
     for (size_t i = 0; !rc && i < r->n_accounts; i++) {
         const regio_plan_account *a = &d->accounts[i];
-        rc = regio__buf_csv_field(&b, a->id, ',');
+        rc = regio_buf_csv_field(&b, a->id, ',');
         if (!rc)
-            rc = regio__buf_printf(&b, ",%.7f,%.7f,%.4f\n", a->lat, a->lon,
+            rc = regio_buf_printf(&b, ",%.7f,%.7f,%.4f\n", a->lat, a->lon,
                                    r->accounts[i].workload_h);
     }
     if (!rc)
         rc = write_atomic(path, &b, err);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }

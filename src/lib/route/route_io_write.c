@@ -10,18 +10,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/buf.h"
+#include "regio/buf.h"
 #include "route/route_io_internal.h"
 
 /* Numbers as VROOM writes them when they are whole; otherwise six decimals
  * with trailing zeros trimmed, so outputs stay readable and stable. */
-static regio_err put_num(regio__buf *b, double v)
+static regio_err put_num(regio_buf *b, double v)
 {
     if (!isfinite(v))
-        return regio__buf_puts(b, "null");
+        return regio_buf_puts(b, "null");
     double r = nearbyint(v);
     if (fabs(v - r) <= 1e-9 * (1.0 + fabs(v)))
-        return regio__buf_printf(b, "%.0f", r == 0 ? 0.0 : r);
+        return regio_buf_printf(b, "%.0f", r == 0 ? 0.0 : r);
     char tmp[64];
     snprintf(tmp, sizeof tmp, "%.6f", v);
     size_t len = strlen(tmp);
@@ -30,13 +30,13 @@ static regio_err put_num(regio__buf *b, double v)
     if (len > 0 && tmp[len - 1] == '.')
         tmp[--len] = '\0';
     if (!strcmp(tmp, "-0"))
-        return regio__buf_puts(b, "0");
-    return regio__buf_puts(b, tmp);
+        return regio_buf_puts(b, "0");
+    return regio_buf_puts(b, tmp);
 }
 
-static regio_err put_id(const regio_route_problem *p, regio__buf *b, const char *id)
+static regio_err put_id(const regio_route_problem *p, regio_buf *b, const char *id)
 {
-    return p->ids_numeric ? regio__buf_puts(b, id) : regio__buf_json_str(b, id);
+    return p->ids_numeric ? regio_buf_puts(b, id) : regio_buf_json_str(b, id);
 }
 
 static int has_xy(const regio_route_problem *p, int loc)
@@ -44,18 +44,18 @@ static int has_xy(const regio_route_problem *p, int loc)
     return p->has_coords && loc >= 0 && !isnan(p->x[loc]) && !isnan(p->y[loc]);
 }
 
-static regio_err put_location(const regio_route_problem *p, regio__buf *b, int loc)
+static regio_err put_location(const regio_route_problem *p, regio_buf *b, int loc)
 {
     regio_err rc = REGIO_OK;
     if (has_xy(p, loc)) {
-        rc |= regio__buf_puts(b, ", \"location\": [");
-        rc |= regio__buf_num(b, p->x[loc]);
-        rc |= regio__buf_puts(b, ", ");
-        rc |= regio__buf_num(b, p->y[loc]);
-        rc |= regio__buf_puts(b, "]");
+        rc |= regio_buf_puts(b, ", \"location\": [");
+        rc |= regio_buf_num(b, p->x[loc]);
+        rc |= regio_buf_puts(b, ", ");
+        rc |= regio_buf_num(b, p->y[loc]);
+        rc |= regio_buf_puts(b, "]");
     }
     if (p->uses_index)
-        rc |= regio__buf_printf(b, ", \"location_index\": %d", loc);
+        rc |= regio_buf_printf(b, ", \"location_index\": %d", loc);
     return rc ? REGIO_ENOMEM : REGIO_OK;
 }
 
@@ -78,16 +78,16 @@ static double leg_cost(const regio_route_problem *p, int a, int b)
     return a < 0 || b < 0 ? 0 : regio_dist_cost(p->dist, (size_t)a, (size_t)b);
 }
 
-static regio_err put_amounts(regio__buf *b, const char *sep, const char *key,
+static regio_err put_amounts(regio_buf *b, const char *sep, const char *key,
                              const double *v, int nd)
 {
-    regio_err rc = regio__buf_printf(b, "%s\"%s\": [", sep, key);
+    regio_err rc = regio_buf_printf(b, "%s\"%s\": [", sep, key);
     for (int d = 0; d < nd; d++) {
         if (d)
-            rc |= regio__buf_puts(b, ", ");
+            rc |= regio_buf_puts(b, ", ");
         rc |= put_num(b, v[d]);
     }
-    rc |= regio__buf_puts(b, "]");
+    rc |= regio_buf_puts(b, "]");
     return rc ? REGIO_ENOMEM : REGIO_OK;
 }
 
@@ -141,7 +141,7 @@ static int distance_known(const regio_route_problem *p)
 /* Writes the totals VROOM reports for a route and for the summary (loads,
  * service, duration, waiting time, distance when known), each member
  * preceded by sep. */
-static regio_err put_totals(const regio_route_problem *p, regio__buf *b, const char *sep,
+static regio_err put_totals(const regio_route_problem *p, regio_buf *b, const char *sep,
                             const route_tot *t, int nd)
 {
     regio_err rc = REGIO_OK;
@@ -153,7 +153,7 @@ static regio_err put_totals(const regio_route_problem *p, regio__buf *b, const c
     const double vals[] = {t->service, t->travel, t->waiting, t->distance};
     int n = distance_known(p) ? 4 : 3;
     for (int k = 0; k < n; k++) {
-        rc |= regio__buf_printf(b, "%s\"%s\": ", sep, keys[k]);
+        rc |= regio_buf_printf(b, "%s\"%s\": ", sep, keys[k]);
         rc |= put_num(b, vals[k]);
     }
     return rc ? REGIO_ENOMEM : REGIO_OK;
@@ -167,8 +167,8 @@ regio_err regio_route_write_json(const regio_route_problem *p,
     if (!p || !s || !out)
         return regio__route_fail(err, REGIO_EINVAL, NULL, 0, NULL,
                                  "problem, solution and out are required");
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     regio_err rc = REGIO_OK;
     int nd = p->n_dims, used = 0;
     route_tot all, t;
@@ -188,27 +188,27 @@ regio_err regio_route_write_json(const regio_route_problem *p,
             all.pickup[d] += t.pickup[d];
         }
     }
-    rc |= regio__buf_puts(&b, "{\n  \"code\": 0,\n  \"summary\": {\n    \"cost\": ");
+    rc |= regio_buf_puts(&b, "{\n  \"code\": 0,\n  \"summary\": {\n    \"cost\": ");
     rc |= put_num(&b, all.cost);
-    rc |= regio__buf_printf(&b, ",\n    \"routes\": %d,\n    \"unassigned\": %d", used,
+    rc |= regio_buf_printf(&b, ",\n    \"routes\": %d,\n    \"unassigned\": %d", used,
                             s->n_unassigned);
     rc |= put_totals(p, &b, ",\n    ", &all, nd);
-    rc |= regio__buf_printf(&b, ",\n    \"computing_times\": {\"loading\": %.0f, \"solving\": %.0f}",
+    rc |= regio_buf_printf(&b, ",\n    \"computing_times\": {\"loading\": %.0f, \"solving\": %.0f}",
                             timing ? timing->loading_ms : 0.0,
                             timing ? timing->solving_ms : 0.0);
-    rc |= regio__buf_puts(&b, "\n  },\n  \"unassigned\": [");
+    rc |= regio_buf_puts(&b, "\n  },\n  \"unassigned\": [");
     for (int u = 0; u < s->n_unassigned; u++) {
         const regio_vrp_unassigned *ua = &s->unassigned[u];
-        rc |= regio__buf_puts(&b, u ? ",\n    {\"id\": " : "\n    {\"id\": ");
+        rc |= regio_buf_puts(&b, u ? ",\n    {\"id\": " : "\n    {\"id\": ");
         rc |= put_id(p, &b, p->job_ids[ua->job]);
-        rc |= regio__buf_puts(&b, ", \"type\": \"job\"");
+        rc |= regio_buf_puts(&b, ", \"type\": \"job\"");
         rc |= put_location(p, &b, p->jobs[ua->job].location);
-        rc |= regio__buf_printf(&b, ", \"reason_code\": \"%s\", \"reason\": ",
+        rc |= regio_buf_printf(&b, ", \"reason_code\": \"%s\", \"reason\": ",
                                 reason_code(ua->reason));
-        rc |= regio__buf_json_str(&b, ua->text);
-        rc |= regio__buf_puts(&b, "}");
+        rc |= regio_buf_json_str(&b, ua->text);
+        rc |= regio_buf_puts(&b, "}");
     }
-    rc |= regio__buf_puts(&b, s->n_unassigned ? "\n  ],\n  \"routes\": [" : "],\n  \"routes\": [");
+    rc |= regio_buf_puts(&b, s->n_unassigned ? "\n  ],\n  \"routes\": [" : "],\n  \"routes\": [");
     int first = 1;
     for (int r = 0; r < s->n_routes; r++) {
         const regio_vrp_route *rt = &s->routes[r];
@@ -216,29 +216,29 @@ regio_err regio_route_write_json(const regio_route_problem *p,
             continue;
         const regio_vrp_vehicle *v = &p->veh[rt->vehicle];
         route_totals(p, rt, &t);
-        rc |= regio__buf_puts(&b, first ? "\n    {\"vehicle\": " : ",\n    {\"vehicle\": ");
+        rc |= regio_buf_puts(&b, first ? "\n    {\"vehicle\": " : ",\n    {\"vehicle\": ");
         first = 0;
         rc |= put_id(p, &b, p->veh_ids[rt->vehicle]);
-        rc |= regio__buf_puts(&b, ", \"cost\": ");
+        rc |= regio_buf_puts(&b, ", \"cost\": ");
         rc |= put_num(&b, t.cost);
         rc |= put_totals(p, &b, ", ", &t, nd);
-        rc |= regio__buf_puts(&b, ",\n     \"steps\": [");
+        rc |= regio_buf_puts(&b, ",\n     \"steps\": [");
         double load[REGIO_VRP_MAX_DIMS];
         for (int d = 0; d < nd; d++)
             load[d] = t.delivery[d];
         double travel = 0, dist = 0;
         int prev = v->start, nsteps = 0;
         if (v->start >= 0) {
-            rc |= regio__buf_puts(&b, "\n      {\"type\": \"start\"");
+            rc |= regio_buf_puts(&b, "\n      {\"type\": \"start\"");
             rc |= put_location(p, &b, v->start);
-            rc |= regio__buf_puts(&b, ", \"arrival\": ");
+            rc |= regio_buf_puts(&b, ", \"arrival\": ");
             rc |= put_num(&b, rt->start_time);
-            rc |= regio__buf_puts(&b, ", \"duration\": 0, \"service\": 0, \"waiting_time\": 0");
+            rc |= regio_buf_puts(&b, ", \"duration\": 0, \"service\": 0, \"waiting_time\": 0");
             if (nd)
                 rc |= put_amounts(&b, ", ", "load", load, nd);
             if (distance_known(p))
-                rc |= regio__buf_puts(&b, ", \"distance\": 0");
-            rc |= regio__buf_puts(&b, "}");
+                rc |= regio_buf_puts(&b, ", \"distance\": 0");
+            rc |= regio_buf_puts(&b, "}");
             nsteps++;
         }
         for (int k = 0; k < rt->n_steps; k++) {
@@ -250,93 +250,93 @@ regio_err regio_route_write_json(const regio_route_problem *p,
             for (int d = 0; d < nd; d++)
                 load[d] += p->pickup[(size_t)j * REGIO_VRP_MAX_DIMS + d] -
                            p->delivery[(size_t)j * REGIO_VRP_MAX_DIMS + d];
-            rc |= regio__buf_puts(&b, nsteps ? ",\n      {\"type\": \"job\", \"id\": "
+            rc |= regio_buf_puts(&b, nsteps ? ",\n      {\"type\": \"job\", \"id\": "
                                              : "\n      {\"type\": \"job\", \"id\": ");
             nsteps++;
             rc |= put_id(p, &b, p->job_ids[j]);
             rc |= put_location(p, &b, loc);
-            rc |= regio__buf_puts(&b, ", \"arrival\": ");
+            rc |= regio_buf_puts(&b, ", \"arrival\": ");
             rc |= put_num(&b, st->arrival);
-            rc |= regio__buf_puts(&b, ", \"duration\": ");
+            rc |= regio_buf_puts(&b, ", \"duration\": ");
             rc |= put_num(&b, travel);
-            rc |= regio__buf_puts(&b, ", \"service\": ");
+            rc |= regio_buf_puts(&b, ", \"service\": ");
             rc |= put_num(&b, p->jobs[j].service);
-            rc |= regio__buf_puts(&b, ", \"waiting_time\": ");
+            rc |= regio_buf_puts(&b, ", \"waiting_time\": ");
             rc |= put_num(&b, st->waiting);
             if (nd)
                 rc |= put_amounts(&b, ", ", "load", load, nd);
             if (distance_known(p)) {
-                rc |= regio__buf_puts(&b, ", \"distance\": ");
+                rc |= regio_buf_puts(&b, ", \"distance\": ");
                 rc |= put_num(&b, dist);
             }
-            rc |= regio__buf_puts(&b, "}");
+            rc |= regio_buf_puts(&b, "}");
         }
         if (v->end >= 0) {
             travel += leg_dur(p, prev, v->end);
             dist += leg_distance(p, prev, v->end);
-            rc |= regio__buf_puts(&b, nsteps ? ",\n      {\"type\": \"end\""
+            rc |= regio_buf_puts(&b, nsteps ? ",\n      {\"type\": \"end\""
                                              : "\n      {\"type\": \"end\"");
             rc |= put_location(p, &b, v->end);
-            rc |= regio__buf_puts(&b, ", \"arrival\": ");
+            rc |= regio_buf_puts(&b, ", \"arrival\": ");
             rc |= put_num(&b, rt->end_time);
-            rc |= regio__buf_puts(&b, ", \"duration\": ");
+            rc |= regio_buf_puts(&b, ", \"duration\": ");
             rc |= put_num(&b, travel);
-            rc |= regio__buf_puts(&b, ", \"service\": 0, \"waiting_time\": 0");
+            rc |= regio_buf_puts(&b, ", \"service\": 0, \"waiting_time\": 0");
             if (nd)
                 rc |= put_amounts(&b, ", ", "load", load, nd);
             if (distance_known(p)) {
-                rc |= regio__buf_puts(&b, ", \"distance\": ");
+                rc |= regio_buf_puts(&b, ", \"distance\": ");
                 rc |= put_num(&b, dist);
             }
-            rc |= regio__buf_puts(&b, "}");
+            rc |= regio_buf_puts(&b, "}");
         }
-        rc |= regio__buf_puts(&b, "\n    ]}");
+        rc |= regio_buf_puts(&b, "\n    ]}");
     }
-    rc |= regio__buf_puts(&b, first ? "]\n}\n" : "\n  ]\n}\n");
+    rc |= regio_buf_puts(&b, first ? "]\n}\n" : "\n  ]\n}\n");
     if (rc) {
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         return regio__route_oom(err);
     }
-    *out = regio__buf_steal(&b);
+    *out = regio_buf_steal(&b);
     return *out ? REGIO_OK : regio__route_oom(err);
 }
 
-static regio_err put_point(regio__buf *b, const regio_route_problem *p, int loc)
+static regio_err put_point(regio_buf *b, const regio_route_problem *p, int loc)
 {
-    regio_err rc = regio__buf_puts(b, "[");
-    rc |= regio__buf_num(b, p->x[loc]);
-    rc |= regio__buf_puts(b, ", ");
-    rc |= regio__buf_num(b, p->y[loc]);
-    rc |= regio__buf_puts(b, "]");
+    regio_err rc = regio_buf_puts(b, "[");
+    rc |= regio_buf_num(b, p->x[loc]);
+    rc |= regio_buf_puts(b, ", ");
+    rc |= regio_buf_num(b, p->y[loc]);
+    rc |= regio_buf_puts(b, "]");
     return rc ? REGIO_ENOMEM : REGIO_OK;
 }
 
-static regio_err stop_feature(regio__buf *b, const regio_route_problem *p,
+static regio_err stop_feature(regio_buf *b, const regio_route_problem *p,
                               int *nfeat, const char *veh, int seq,
                               const char *type, const char *id, int loc,
                               double arrival, const char *reason)
 {
-    regio_err rc = regio__buf_puts(b, (*nfeat)++ ? ",\n" : "\n");
-    rc |= regio__buf_puts(b, "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", "
+    regio_err rc = regio_buf_puts(b, (*nfeat)++ ? ",\n" : "\n");
+    rc |= regio_buf_puts(b, "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", "
                              "\"coordinates\": ");
     rc |= put_point(b, p, loc);
-    rc |= regio__buf_puts(b, "}, \"properties\": {\"type\": ");
-    rc |= regio__buf_json_str(b, type);
+    rc |= regio_buf_puts(b, "}, \"properties\": {\"type\": ");
+    rc |= regio_buf_json_str(b, type);
     if (veh) {
-        rc |= regio__buf_puts(b, ", \"vehicle\": ");
+        rc |= regio_buf_puts(b, ", \"vehicle\": ");
         rc |= put_id(p, b, veh);
-        rc |= regio__buf_printf(b, ", \"sequence\": %d, \"arrival\": ", seq);
+        rc |= regio_buf_printf(b, ", \"sequence\": %d, \"arrival\": ", seq);
         rc |= put_num(b, arrival);
     }
     if (id) {
-        rc |= regio__buf_puts(b, ", \"id\": ");
+        rc |= regio_buf_puts(b, ", \"id\": ");
         rc |= put_id(p, b, id);
     }
     if (reason) {
-        rc |= regio__buf_puts(b, ", \"reason\": ");
-        rc |= regio__buf_json_str(b, reason);
+        rc |= regio_buf_puts(b, ", \"reason\": ");
+        rc |= regio_buf_json_str(b, reason);
     }
-    rc |= regio__buf_puts(b, "}}");
+    rc |= regio_buf_puts(b, "}}");
     return rc ? REGIO_ENOMEM : REGIO_OK;
 }
 
@@ -359,9 +359,9 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
             return regio__route_fail(err, REGIO_EUNSUPPORTED, NULL, 0, NULL,
                                      "GeoJSON needs coordinates, and vehicle %s's "
                                      "start or end has none", p->veh_ids[v]);
-    regio__buf b;
-    regio__buf_init(&b, 0);
-    regio_err rc = regio__buf_puts(&b, "{\"type\": \"FeatureCollection\", \"features\": [");
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "{\"type\": \"FeatureCollection\", \"features\": [");
     int nf = 0;
     for (int r = 0; r < s->n_routes; r++) {
         const regio_vrp_route *rt = &s->routes[r];
@@ -369,8 +369,8 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
             continue;
         const regio_vrp_vehicle *v = &p->veh[rt->vehicle];
         const char *vid = p->veh_ids[rt->vehicle];
-        rc |= regio__buf_puts(&b, nf++ ? ",\n" : "\n");
-        rc |= regio__buf_puts(&b, "{\"type\": \"Feature\", \"geometry\": {\"type\": "
+        rc |= regio_buf_puts(&b, nf++ ? ",\n" : "\n");
+        rc |= regio_buf_puts(&b, "{\"type\": \"Feature\", \"geometry\": {\"type\": "
                                   "\"LineString\", \"coordinates\": [");
         int np = 0;
         if (v->start >= 0) {
@@ -379,18 +379,18 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
         }
         for (int k = 0; k < rt->n_steps; k++) {
             if (np++)
-                rc |= regio__buf_puts(&b, ", ");
+                rc |= regio_buf_puts(&b, ", ");
             rc |= put_point(&b, p, p->jobs[rt->steps[k].job].location);
         }
         if (v->end >= 0) {
-            rc |= regio__buf_puts(&b, ", ");
+            rc |= regio_buf_puts(&b, ", ");
             rc |= put_point(&b, p, v->end);
         }
-        rc |= regio__buf_puts(&b, "]}, \"properties\": {\"vehicle\": ");
+        rc |= regio_buf_puts(&b, "]}, \"properties\": {\"vehicle\": ");
         rc |= put_id(p, &b, vid);
-        rc |= regio__buf_printf(&b, ", \"jobs\": %d, \"cost\": ", rt->n_steps);
+        rc |= regio_buf_printf(&b, ", \"jobs\": %d, \"cost\": ", rt->n_steps);
         rc |= put_num(&b, rt->cost);
-        rc |= regio__buf_puts(&b, "}}");
+        rc |= regio_buf_puts(&b, "}}");
         int seq = 0;
         if (v->start >= 0)
             rc |= stop_feature(&b, p, &nf, vid, seq++, "start", NULL, v->start,
@@ -409,29 +409,29 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
         rc |= stop_feature(&b, p, &nf, NULL, 0, "unassigned", p->job_ids[j],
                            p->jobs[j].location, 0, s->unassigned[u].text);
     }
-    rc |= regio__buf_puts(&b, "\n]}\n");
+    rc |= regio_buf_puts(&b, "\n]}\n");
     if (rc) {
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         return regio__route_oom(err);
     }
-    *out = regio__buf_steal(&b);
+    *out = regio_buf_steal(&b);
     return *out ? REGIO_OK : regio__route_oom(err);
 }
 
-static regio_err tour_row(regio__buf *b, const regio_route_problem *p,
+static regio_err tour_row(regio_buf *b, const regio_route_problem *p,
                           const char *veh, const char *id, double arr, double dep)
 {
     regio_err rc = REGIO_OK;
     if (veh) {
-        rc |= regio__buf_csv_field(b, veh, ',');
-        rc |= regio__buf_putc(b, ',');
+        rc |= regio_buf_csv_field(b, veh, ',');
+        rc |= regio_buf_putc(b, ',');
     }
-    rc |= regio__buf_csv_field(b, id, ',');
-    rc |= regio__buf_putc(b, ',');
+    rc |= regio_buf_csv_field(b, id, ',');
+    rc |= regio_buf_putc(b, ',');
     rc |= put_num(b, arr);
-    rc |= regio__buf_putc(b, ',');
+    rc |= regio_buf_putc(b, ',');
     rc |= put_num(b, dep);
-    rc |= regio__buf_putc(b, '\n');
+    rc |= regio_buf_putc(b, '\n');
     (void)p;
     return rc ? REGIO_ENOMEM : REGIO_OK;
 }
@@ -443,10 +443,10 @@ regio_err regio_route_write_tour_csv(const regio_route_problem *p,
     if (!p || !s || !out)
         return regio__route_fail(err, REGIO_EINVAL, NULL, 0, NULL,
                                  "problem, solution and out are required");
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     int multi = p->n_veh > 1;
-    regio_err rc = regio__buf_puts(&b, multi ? "vehicle,id,arrival_s,departure_s\n"
+    regio_err rc = regio_buf_puts(&b, multi ? "vehicle,id,arrival_s,departure_s\n"
                                              : "id,arrival_s,departure_s\n");
     for (int r = 0; r < s->n_routes; r++) {
         const regio_vrp_route *rt = &s->routes[r];
@@ -465,9 +465,9 @@ regio_err regio_route_write_tour_csv(const regio_route_problem *p,
                            rt->end_time, rt->end_time);
     }
     if (rc) {
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         return regio__route_oom(err);
     }
-    *out = regio__buf_steal(&b);
+    *out = regio_buf_steal(&b);
     return *out ? REGIO_OK : regio__route_oom(err);
 }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
+#include "regio/buf.h"
 
 static regio_err fail(regio_error *err, regio_err code, const char *file,
                       long line, const char *fmt, ...)
@@ -262,29 +262,29 @@ regio_err regio_tsplib_read(const char *path, regio_tsplib *out,
     if (!f)
         return fail(err, REGIO_EIO, path, 0, "cannot open: %s",
                     strerror(errno));
-    regio__buf b;
-    regio__buf_init(&b, (size_t)1 << 30);
+    regio_buf b;
+    regio_buf_init(&b, (size_t)1 << 30);
     char chunk[65536];
     size_t got;
     regio_err rc = REGIO_OK;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if ((rc = regio__buf_append(&b, chunk, got)) != REGIO_OK)
+        if ((rc = regio_buf_append(&b, chunk, got)) != REGIO_OK)
             break;
     int ioerr = ferror(f);
     fclose(f);
     if (rc) {
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         return fail(err, rc, path, 0, "out of memory reading the file");
     }
     if (ioerr) {
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         return fail(err, REGIO_EIO, path, 0, "read error");
     }
     if (memchr(b.data ? b.data : "", '\0', b.len)) {
-        regio__buf_free(&b);
+        regio_buf_free(&b);
         return fail(err, REGIO_EPARSE, path, 0, "file contains NUL bytes");
     }
     rc = regio_tsplib_parse(b.data ? b.data : "", path, out, err);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return rc;
 }

@@ -14,30 +14,30 @@ static const char ZERO_HASH[] =
 
 /* Canonical record: each field framed as "<len>:<bytes>" or "~" for NULL,
  * in a fixed order, so no two different records share a byte string. */
-static regio_err audit_canonical(regio__buf *b, const char *prev_hash, sqlite3_int64 id,
+static regio_err audit_canonical(regio_buf *b, const char *prev_hash, sqlite3_int64 id,
                                  const char *const fields[7])
 {
-    regio__buf_reset(b);
-    regio_err rc = regio__buf_puts(b, prev_hash);
+    regio_buf_reset(b);
+    regio_err rc = regio_buf_puts(b, prev_hash);
     if (!rc)
-        rc = regio__buf_printf(b, "%lld", (long long)id);
+        rc = regio_buf_printf(b, "%lld", (long long)id);
     for (int i = 0; i < 7 && !rc; i++) {
-        rc = regio__buf_putc(b, '|');
+        rc = regio_buf_putc(b, '|');
         if (rc)
             break;
         if (!fields[i]) {
-            rc = regio__buf_putc(b, '~');
+            rc = regio_buf_putc(b, '~');
         } else {
             size_t n = strlen(fields[i]);
-            rc = regio__buf_printf(b, "%zu:", n);
+            rc = regio_buf_printf(b, "%zu:", n);
             if (!rc)
-                rc = regio__buf_append(b, fields[i], n);
+                rc = regio_buf_append(b, fields[i], n);
         }
     }
     return rc;
 }
 
-static regio_err sha256_hex(const regio__buf *b, char out[65], regio_error *err)
+static regio_err sha256_hex(const regio_buf *b, char out[65], regio_error *err)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -87,13 +87,13 @@ regio_err regio__sq_audit_append(regio_store *base, const char *actor, const cha
 
     const char *fields[7] = {ts, actor, action, object_type, object_id, before_json, after_json};
     char hash[65];
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     if (!rc && audit_canonical(&b, prev, prev_id + 1, fields))
         rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
     if (!rc)
         rc = sha256_hex(&b, hash, err);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     if (!rc)
         rc = regio__sq_prepare(s,
                           "INSERT INTO audit_log(id, ts, actor, action, object_type, object_id,"
@@ -133,8 +133,8 @@ regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *e
         return rc;
     char expect[65];
     snprintf(expect, sizeof expect, "%s", ZERO_HASH);
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         sqlite3_int64 id = sqlite3_column_int64(st, 0);
@@ -166,6 +166,6 @@ regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *e
         }
         snprintf(expect, sizeof expect, "%s", calc);
     }
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
 }

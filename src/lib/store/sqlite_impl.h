@@ -8,7 +8,7 @@
 #ifndef REGIO_STORE_SQLITE_IMPL_H
 #define REGIO_STORE_SQLITE_IMPL_H
 
-#include "core/buf.h"
+#include "regio/buf.h"
 #include "store/store_impl.h"
 
 #include <math.h>
@@ -42,7 +42,7 @@ typedef struct regio__sqlite_store {
     sqlite3 *db;
     int version;
     sqlite3_stmt *st[REGIO_ST_COUNT];
-    regio__buf json; /* scratch for attrs JSON, reused by every upsert */
+    regio_buf json; /* scratch for attrs JSON, reused by every upsert */
     int user_txn;     /* inside regio_store_begin .. commit/rollback */
     long txn_upserts; /* accounts written in the current user transaction */
     char *bulk_sql[8]; /* secondary account indexes dropped for a bulk load */

@@ -75,10 +75,10 @@ static void fmt_json_num(char *buf, size_t cap, double v)
  * same attributes give the same text, and the same content hash, whatever
  * the column order of the file): numbers as JSON numbers, texts as strings,
  * empty values as null; a repeated key keeps its first value. */
-static regio_err attrs_json(regio__buf *b, const regio_attr *attrs, size_t n)
+static regio_err attrs_json(regio_buf *b, const regio_attr *attrs, size_t n)
 {
-    regio__buf_reset(b);
-    regio_err rc = regio__buf_putc(b, '{');
+    regio_buf_reset(b);
+    regio_err rc = regio_buf_putc(b, '{');
     int first = 1;
     const char *prev = NULL;
     for (size_t step = 0; step < n && !rc; step++) {
@@ -96,26 +96,26 @@ static regio_err attrs_json(regio__buf *b, const regio_attr *attrs, size_t n)
             break;
         prev = a->key;
         if (!first)
-            rc = regio__buf_putc(b, ',');
+            rc = regio_buf_putc(b, ',');
         first = 0;
         if (!rc)
-            rc = regio__buf_json_str(b, a->key);
+            rc = regio_buf_json_str(b, a->key);
         if (!rc)
-            rc = regio__buf_putc(b, ':');
+            rc = regio_buf_putc(b, ':');
         if (rc)
             break;
         if (a->is_num && isfinite(a->num)) {
             char tmp[40];
             fmt_json_num(tmp, sizeof tmp, a->num);
-            rc = regio__buf_puts(b, tmp);
+            rc = regio_buf_puts(b, tmp);
         } else if (a->text && !a->is_num) {
-            rc = regio__buf_json_str(b, a->text);
+            rc = regio_buf_json_str(b, a->text);
         } else {
-            rc = regio__buf_puts(b, "null");
+            rc = regio_buf_puts(b, "null");
         }
     }
     if (!rc)
-        rc = regio__buf_putc(b, '}');
+        rc = regio_buf_putc(b, '}');
     return rc;
 }
 

@@ -103,15 +103,15 @@ static regio_err json_oom(regio_error *err)
 }
 
 /* Appends "key":value with value a JSON string or null. */
-static regio_err json_kv(regio__buf *b, const char *key, const char *v, int comma)
+static regio_err json_kv(regio_buf *b, const char *key, const char *v, int comma)
 {
-    regio_err rc = comma ? regio__buf_putc(b, ',') : REGIO_OK;
+    regio_err rc = comma ? regio_buf_putc(b, ',') : REGIO_OK;
     if (!rc)
-        rc = regio__buf_json_str(b, key);
+        rc = regio_buf_json_str(b, key);
     if (!rc)
-        rc = regio__buf_putc(b, ':');
+        rc = regio_buf_putc(b, ':');
     if (!rc)
-        rc = v ? regio__buf_json_str(b, v) : regio__buf_puts(b, "null");
+        rc = v ? regio_buf_json_str(b, v) : regio_buf_puts(b, "null");
     return rc;
 }
 
@@ -130,8 +130,8 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
     int found = 0;
     sqlite3_int64 nid = 0;
     long n_terr = 0, n_units = 0, n_acc = 0;
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     rc = model_get(s, from, &src, &found, err);
     if (!rc && !found)
         rc = model_missing(from, err);
@@ -196,16 +196,16 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
                       " WHERE o.model_id = ?2 AND at.cause = 'manual'",
                       nid, src.id, 0, NULL, &n_acc, err);
     if (!rc) {
-        if (regio__buf_puts(&b, "{") || json_kv(&b, "name", new_name, 0) ||
+        if (regio_buf_puts(&b, "{") || json_kv(&b, "name", new_name, 0) ||
             json_kv(&b, "from", src.name, 1) || json_kv(&b, "description", description, 1) ||
-            regio__buf_printf(&b, ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld}",
+            regio_buf_printf(&b, ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld}",
                               n_terr, n_units, n_acc))
             rc = json_oom(err);
     }
     if (!rc)
         rc = regio__sq_audit_append(base, actor, "model.clone", "territory_model", new_name, NULL,
                                     b.data, err);
-    regio__buf_free(&b);
+    regio_buf_free(&b);
     rc = regio__sq_txn_end(s, &t, rc, err);
     if (!rc && id_out)
         *id_out = (long)nid;
@@ -246,8 +246,8 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
         return rc;
     model_row m = {0}, prev = {0};
     int found = 0, has_prev = 0;
-    regio__buf b;
-    regio__buf_init(&b, 0);
+    regio_buf b;
+    regio_buf_init(&b, 0);
     rc = model_get(s, name, &m, &found, err);
     if (!rc && !found)
         rc = model_missing(name, err);
@@ -291,21 +291,21 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
             sqlite3_finalize(st);
         }
     }
-    regio__buf a;
-    regio__buf_init(&a, 0);
+    regio_buf a;
+    regio_buf_init(&a, 0);
     if (!rc) {
         const char *pn = has_prev ? prev.name : NULL;
-        if (regio__buf_puts(&b, "{\"state\":\"planning\",") || json_kv(&b, "active", pn, 0) ||
-            regio__buf_puts(&b, "}") || regio__buf_puts(&a, "{\"state\":\"active\",") ||
+        if (regio_buf_puts(&b, "{\"state\":\"planning\",") || json_kv(&b, "active", pn, 0) ||
+            regio_buf_puts(&b, "}") || regio_buf_puts(&a, "{\"state\":\"active\",") ||
             json_kv(&a, "effective_from", effective_from, 0) || json_kv(&a, "archived", pn, 1) ||
-            regio__buf_puts(&a, "}"))
+            regio_buf_puts(&a, "}"))
             rc = json_oom(err);
     }
     if (!rc)
         rc = regio__sq_audit_append(base, actor, "model.promote", "territory_model", m.name,
                                     b.data, a.data, err);
-    regio__buf_free(&a);
-    regio__buf_free(&b);
+    regio_buf_free(&a);
+    regio_buf_free(&b);
     return regio__sq_txn_end(s, &t, rc, err);
 }
 
@@ -430,17 +430,17 @@ static regio_err edit_finish(regio__sqlite_store *s, const model_row *m, const c
 
 /* Before/after JSON of an edit, built side by side. */
 typedef struct edit_json {
-    regio__buf before, after;
+    regio_buf before, after;
     size_t rows;
 } edit_json;
 
 static regio_err ej_open(edit_json *j, long rev, const char *list)
 {
-    regio__buf_init(&j->before, 0);
-    regio__buf_init(&j->after, 0);
+    regio_buf_init(&j->before, 0);
+    regio_buf_init(&j->after, 0);
     j->rows = 0;
-    if (regio__buf_printf(&j->before, "{\"revision\":%ld,\"%s\":[", rev, list) ||
-        regio__buf_printf(&j->after, "{\"revision\":%ld,\"%s\":[", rev + 1, list))
+    if (regio_buf_printf(&j->before, "{\"revision\":%ld,\"%s\":[", rev, list) ||
+        regio_buf_printf(&j->after, "{\"revision\":%ld,\"%s\":[", rev + 1, list))
         return REGIO_ENOMEM;
     return REGIO_OK;
 }
@@ -450,18 +450,18 @@ static regio_err ej_open(edit_json *j, long rev, const char *list)
 static regio_err ej_row(edit_json *j, const char *kind, const char *id, const char *field,
                         const char *bv, const char *av, int raw)
 {
-    regio__buf *bufs[2] = {&j->before, &j->after};
+    regio_buf *bufs[2] = {&j->before, &j->after};
     const char *vals[2] = {bv, av};
     for (int i = 0; i < 2; i++) {
-        regio__buf *b = bufs[i];
-        if ((j->rows && regio__buf_putc(b, ',')) || regio__buf_putc(b, '{') ||
+        regio_buf *b = bufs[i];
+        if ((j->rows && regio_buf_putc(b, ',')) || regio_buf_putc(b, '{') ||
             json_kv(b, kind, id, 0))
             return REGIO_ENOMEM;
-        if (raw ? regio__buf_putc(b, ',') || regio__buf_json_str(b, field) ||
-                      regio__buf_putc(b, ':') || regio__buf_puts(b, vals[i])
+        if (raw ? regio_buf_putc(b, ',') || regio_buf_json_str(b, field) ||
+                      regio_buf_putc(b, ':') || regio_buf_puts(b, vals[i])
                 : json_kv(b, field, vals[i], 1))
             return REGIO_ENOMEM;
-        if (regio__buf_putc(b, '}'))
+        if (regio_buf_putc(b, '}'))
             return REGIO_ENOMEM;
     }
     j->rows++;
@@ -470,15 +470,15 @@ static regio_err ej_row(edit_json *j, const char *kind, const char *id, const ch
 
 static regio_err ej_close(edit_json *j)
 {
-    if (regio__buf_puts(&j->before, "]}") || regio__buf_puts(&j->after, "]}"))
+    if (regio_buf_puts(&j->before, "]}") || regio_buf_puts(&j->after, "]}"))
         return REGIO_ENOMEM;
     return REGIO_OK;
 }
 
 static void ej_free(edit_json *j)
 {
-    regio__buf_free(&j->before);
-    regio__buf_free(&j->after);
+    regio_buf_free(&j->before);
+    regio_buf_free(&j->after);
 }
 
 /* Moves one unit; fills before (its old territory, "" when unaligned). */

@@ -217,7 +217,7 @@ static void sq_close(regio_store *base)
         sqlite3_close_v2(s->db);
     }
     regio__sq_bulk_forget(s);
-    regio__buf_free(&s->json);
+    regio_buf_free(&s->json);
     regio_free(s);
 }
 
@@ -388,7 +388,7 @@ regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *e
     if (!s)
         return regio__store_fail(err, REGIO_ENOMEM, "out of memory opening the store");
     s->base.ops = &sqlite_ops;
-    regio__buf_init(&s->json, 0);
+    regio_buf_init(&s->json, 0);
     /* NOMUTEX: a handle is used by one thread at a time (see store.h), so
      * SQLite need not lock the connection on every call. */
     int r = sqlite3_open_v2(path, &s->db,
