@@ -91,6 +91,11 @@ typedef struct regio_design_params {
                                      up to 20,000, 1 longer start above);
                                      realign: attempts (0 = 6, at most 6) */
     double time_limit_s;          /* safety net, 0 = none (see regio_design_run) */
+    const double *measure_adjust; /* evaluate only: k*m amounts added to each
+                                     territory's totals (and the column totals)
+                                     before deviations are computed — the
+                                     measures of accounts moved by hand into or
+                                     out of a territory; NULL = none */
     regio_progress_fn progress;   /* may be NULL; non-zero return cancels */
     void *progress_ud;
 } regio_design_params;

@@ -348,6 +348,15 @@ regio_err regio_design_evaluate(const regio_design_input *in,
             colsum[c] += a;
         }
     }
+    /* Accounts moved by hand count in their new territory (measures only:
+     * travel and contiguity stay unit-based). */
+    if (params && params->measure_adjust)
+        for (int t = 0; t < k; t++)
+            for (size_t c = 0; c < m; c++) {
+                double d = params->measure_adjust[(size_t)t * m + c];
+                out->territories[t].totals[c] += d;
+                colsum[c] += d;
+            }
     double wsum = 0;
     for (size_t i = 0; i < n; i++)
         wsum += w[i];
