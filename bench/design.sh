@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the territory design benchmarks (shared/docs/METRICS.md definitions)
+# Runs the territory design benchmarks (docs/METRICS.md definitions)
 # and prints a markdown table: US counties k=50 design, the Texas drift
 # realignment, the two DL instances (diameter D against the published best)
 # and a synthetic 33,000-unit set with k=200.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Territory design side by side (issue 3): Regio `design`, METIS 5.1
 # (`gpmetis`) and unconstrained weighted k-means on the same instances, every
-# alignment measured by `regio report` (shared/docs/METRICS.md), printed as a
+# alignment measured by `regio report` (docs/METRICS.md), printed as a
 # markdown table.
 #
 #   bench/design_compare.sh [BUILD_DIR] [SEED]

