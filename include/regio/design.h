@@ -2,7 +2,7 @@
  * Territory design: the optimiser that groups geography units into k
  * balanced, contiguous, compact territories (and realigns an existing
  * design), and the evaluator that measures any labelling with the
- * definitions of shared/docs/METRICS.md. Inputs are plain arrays so the
+ * definitions of docs/METRICS.md. Inputs are plain arrays so the
  * engine does not depend on any reader or on the store.
  */
 #ifndef REGIO_DESIGN_H

@@ -2,7 +2,7 @@
  * Regio geography: great-circle and planar distances, spherical areas and
  * centroids, unit sets read from any vector format GDAL/OGR opens, and the
  * adjacency graph of a unit set (shared borders, Delaunay edges for points,
- * island links as defined in shared/docs/METRICS.md, compressed graphs).
+ * island links as defined in docs/METRICS.md, compressed graphs).
  */
 #ifndef REGIO_GEO_H
 #define REGIO_GEO_H

@@ -88,7 +88,7 @@ int srv_authorize(srv_app *app, srv_request *rq, const srv_route *route, srv_res
     (void)route;
     (void)rs;
     /* One local user with every right until users and territory-based
-     * access (shared/docs/ACCESS.md) arrive: then this looks the caller up,
+     * access (docs/ACCESS.md) arrive: then this looks the caller up,
      * answers 404 for what they cannot read and 403 for writes they may
      * not make. */
     rq->actor = "local";

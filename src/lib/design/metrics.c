@@ -1,5 +1,5 @@
 /*
- * Design metrics exactly as defined in shared/docs/METRICS.md: totals and
+ * Design metrics exactly as defined in docs/METRICS.md: totals and
  * deviations, balance, travel to the weighted medoid (or rep home),
  * contiguity in G', fairness (CV, Gini, within 5 % / 15 %), disruption and
  * district diameters. Independent of the optimiser: it backs
