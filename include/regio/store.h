@@ -81,6 +81,7 @@ typedef struct regio_territory_info {
     const char *name;   /* display name, or NULL */
     const char *parent; /* parent's external id, or NULL for a root */
     const char *type;   /* territory type name, or NULL */
+    const char *rep;    /* external id of the territory's rep, or NULL (vacant) */
 } regio_territory_info;
 
 typedef int (*regio_territory_cb)(void *ud, const regio_territory_info *t);
@@ -175,6 +176,7 @@ typedef struct regio_account_query {
                                    or postal code, or NULL */
     long limit;                 /* at most this many rows (<= 0: all) */
     long offset;                /* after skipping this many */
+    const char *id;             /* exactly this external id, or NULL */
 } regio_account_query;
 
 /*
@@ -255,6 +257,15 @@ REGIO_API regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, vo
 REGIO_API regio_err regio_store_territory_upsert(regio_store *s, const char *model, const char *ext_id,
                                        const char *name, const char *parent_ext_id,
                                        regio_error *err);
+
+/*
+ * Makes rep (external id; NULL = vacant) the rep of territory ext_id in
+ * model (by name; NULL = active). An unknown model, territory or rep fails
+ * with REGIO_ENOTFOUND naming it. Caller keeps ownership of inputs.
+ */
+REGIO_API regio_err regio_store_territory_set_rep(regio_store *s, const char *model,
+                                                  const char *ext_id, const char *rep,
+                                                  regio_error *err);
 
 /*
  * Aligns unit unit_id to territory in model (by name; NULL = active), or

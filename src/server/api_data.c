@@ -282,7 +282,7 @@ SRV_HANDLER(api_accounts)
     if (!parse_page(rq, &pg, rs))
         return;
     regio_account_query q = {pg.has_bbox, pg.w, pg.s, pg.e, pg.n, srv_query(rq, "unit"),
-                             pg.q, pg.limit, pg.offset};
+                             pg.q, pg.limit, pg.offset, NULL};
     json_t *arr = json_array();
     long total = 0;
     regio_error err;

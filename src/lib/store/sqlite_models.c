@@ -284,6 +284,39 @@ regio_err regio__sq_territory_upsert(regio_store *base, const char *model, const
     return rc;
 }
 
+regio_err regio__sq_territory_set_rep(regio_store *base, const char *model, const char *ext_id,
+                                       const char *rep, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_int64 mid = 0, self = 0;
+    int found = 0;
+    regio_err rc = model_id(s, model, &mid, err);
+    if (!rc)
+        rc = id_query(s, REGIO_ST_TERR_ID, mid, ext_id, &self, &found, err);
+    if (!rc && !found)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "territory '%s' is not in the model",
+                               ext_id);
+    sqlite3_stmt *st = NULL;
+    if (!rc)
+        rc = regio__sq_prepare(s,
+                               "UPDATE territories SET rep_id = (SELECT id FROM reps"
+                               " WHERE ext_id = ?1), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ',"
+                               " 'now') WHERE id = ?2 AND (?1 IS NULL OR EXISTS"
+                               " (SELECT 1 FROM reps WHERE ext_id = ?1))",
+                               &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, rep);
+    sqlite3_bind_int64(st, 2, self);
+    int r = sqlite3_step(st);
+    if (r != SQLITE_DONE)
+        rc = regio__sq_err(s, err, "setting a territory's rep");
+    else if (sqlite3_changes(s->db) == 0)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "no rep '%s'", rep);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 regio_err regio__sq_alignment_set(regio_store *base, const char *model, const char *unit_id,
                                   const char *territory, regio_error *err)
 {

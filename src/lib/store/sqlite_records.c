@@ -531,7 +531,8 @@ regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, voi
     " THEN lon BETWEEN ?4 AND ?5 ELSE lon >= ?4 OR lon <= ?5 END)))"                  \
     " AND (?6 IS NULL OR unit_ext = ?6)"                                             \
     " AND (?7 IS NULL OR instr(lower(ext_id), lower(?7)) OR instr(lower(name), lower(?7))" \
-    " OR instr(lower(city), lower(?7)) OR instr(lower(postal_code), lower(?7)))"
+    " OR instr(lower(city), lower(?7)) OR instr(lower(postal_code), lower(?7)))" \
+    " AND (?10 IS NULL OR ext_id = ?10)"
 
 static void bind_query(sqlite3_stmt *st, const regio_account_query *q)
 {
@@ -546,6 +547,8 @@ static void bind_query(sqlite3_stmt *st, const regio_account_query *q)
         sqlite3_bind_text(st, 6, q->unit_id, -1, SQLITE_TRANSIENT);
     if (q->text && *q->text)
         sqlite3_bind_text(st, 7, q->text, -1, SQLITE_TRANSIENT);
+    if (q->id)
+        sqlite3_bind_text(st, 10, q->id, -1, SQLITE_TRANSIENT);
 }
 
 regio_err regio__sq_accounts_query(regio_store *base, const regio_account_query *q,

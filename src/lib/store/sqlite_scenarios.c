@@ -749,9 +749,11 @@ regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
         return rc;
     sqlite3_stmt *st = NULL;
     rc = regio__sq_prepare(s,
-                           "SELECT t.ext_id, t.name, p.ext_id, ty.name FROM territories t"
+                           "SELECT t.ext_id, t.name, p.ext_id, ty.name, r.ext_id"
+                           " FROM territories t"
                            " LEFT JOIN territories p ON p.id = t.parent_id"
                            " LEFT JOIN territory_types ty ON ty.id = t.type_id"
+                           " LEFT JOIN reps r ON r.id = t.rep_id"
                            " WHERE t.model_id = ?1 ORDER BY t.ext_id",
                            &st, err);
     if (rc)
@@ -760,7 +762,7 @@ regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         regio_territory_info ti = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
-                                   col_text(st, 3)};
+                                   col_text(st, 3), col_text(st, 4)};
         if (cb(ud, &ti))
             rc = regio__sq_cancelled(err);
     }

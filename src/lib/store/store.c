@@ -291,6 +291,14 @@ regio_err regio_store_territory_upsert(regio_store *s, const char *model, const 
     DISPATCH(s, err, territory_upsert(s, model, ext_id, name, parent_ext_id, e_));
 }
 
+regio_err regio_store_territory_set_rep(regio_store *s, const char *model, const char *ext_id,
+                                         const char *rep, regio_error *err)
+{
+    if (s && (!ext_id || !*ext_id))
+        return reject(s, err, REGIO_EDATA, "territory has no external id");
+    DISPATCH(s, err, territory_set_rep(s, model, ext_id, rep, e_));
+}
+
 regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
                                     const char *territory, regio_error *err)
 {

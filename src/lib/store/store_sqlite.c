@@ -362,6 +362,7 @@ static const regio__store_ops sqlite_ops = {
     .model_find = regio__sq_model_find,
     .model_list = regio__sq_model_list,
     .territory_upsert = regio__sq_territory_upsert,
+    .territory_set_rep = regio__sq_territory_set_rep,
     .alignment_set = regio__sq_alignment_set,
     .alignment_foreach = regio__sq_alignment_foreach,
     .alignment_revision = regio__sq_alignment_revision,
