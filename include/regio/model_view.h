@@ -1,0 +1,184 @@
+/*
+ * A territory model as the store holds it, loaded for work: its hierarchy
+ * (leaf territories that units are aligned to, and the parents that group
+ * them), one label per unit, the locked units, the manual account
+ * overrides, the rep of each territory and the revision it was read at.
+ * Every rule about stored models lives here, so that the CLI and the
+ * server give the same answer to the same request: edits go through the
+ * store's revision guard, the METRICS.md report counts account overrides
+ * in their new territory, and a realign starts from the model's labels
+ * with its locks and ends with its hierarchy.
+ */
+#ifndef REGIO_MODEL_VIEW_H
+#define REGIO_MODEL_VIEW_H
+
+#include "regio/core.h"
+#include "regio/design.h"
+#include "regio/design_io.h"
+#include "regio/store.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One territory of a model's hierarchy. Strings owned by the view. */
+typedef struct regio_model_node {
+    char *id;     /* external id, unique in the model */
+    char *name;   /* display name, or NULL */
+    char *parent; /* parent's id, or NULL for a root */
+    char *rep;    /* external id of the territory's rep, or NULL (vacant) */
+} regio_model_node;
+
+/* A manual account override: the account belongs to territory `to`
+ * whatever its unit's territory. */
+typedef struct regio_model_override {
+    char *account;   /* account external id (owned by the view) */
+    int to;          /* leaf index of the territory, or -1 when it is a parent */
+    char *territory; /* the territory's id as stored (owned by the view) */
+    long unit;       /* index of the account's unit in the units, or -1 */
+    double *delta;   /* m: what the account adds to a territory per measure
+                        (accounts 1, revenue its annual_revenue, potential its
+                        potential; 0 for other measures), owned by the view */
+} regio_model_override;
+
+/*
+ * A loaded model. Fields are read-only for callers: change them only
+ * through the functions below, which keep them consistent with the store.
+ * Leaves are the territories units may be aligned to: every territory no
+ * other territory names as its parent, plus any parent that holds units;
+ * they are indexed 0..k-1 in id order and labels refer to them.
+ */
+typedef struct regio_model_view {
+    char *model;                /* the model's name */
+    regio_model_state state;
+    long revision;              /* alignment revision the labels belong to */
+    const regio_design_problem *units; /* borrowed: the store's units */
+    int k;                      /* leaves */
+    char **territory;           /* k leaf ids, sorted */
+    char **territory_name;      /* k display names, or NULL entries */
+    char **territory_parent;    /* k parent ids, or NULL entries */
+    char **territory_rep;       /* k rep ids, or NULL entries */
+    regio_model_node *nodes;    /* every territory of the model, leaves and */
+    size_t n_nodes;             /* parents, in id order */
+    int *labels;                /* n unit labels 0..k-1, -1 = unaligned */
+    unsigned char *locked;      /* n: 1 = locked unit */
+    regio_model_override *overrides; /* manual account overrides, by account id */
+    size_t n_overrides;
+    size_t n_aligned;           /* units with a label */
+    regio_design_report report; /* METRICS.md figures, overrides included */
+    int has_report;             /* 0 while some units are unaligned */
+    int balance_col;            /* measure the report balances and weighs travel by */
+    /* internal: indexes and the measures of the last evaluation */
+    struct regio_strmap *leaf_index_, *override_index_;
+    int *eval_cols_;
+    size_t n_eval_cols_;
+    double eval_tol_;
+} regio_model_view;
+
+/*
+ * Loads model (by name; NULL = the active model) of store s over the units
+ * of `units` (the store's units, loaded with regio_design_problem_load in
+ * store mode; borrowed, must outlive the view) and computes its report
+ * with measure balance_col (< 0: "accounts" when the units have it, else
+ * the first measure). Alignment rows of units that are not among `units`
+ * are ignored. *out is owned by the caller (regio_model_view_destroy).
+ */
+REGIO_API regio_err regio_model_view_load(regio_store *s, const regio_design_problem *units,
+                                          const char *model, int balance_col,
+                                          regio_model_view **out, regio_error *err);
+
+/* Frees a view. Accepts NULL. */
+REGIO_API void regio_model_view_destroy(regio_model_view *v);
+
+/* Leaf index of territory id, or -1 (parents and unknown ids). */
+REGIO_API int regio_model_view_leaf(const regio_model_view *v, const char *id);
+
+/* The node of territory id (leaf or parent), or NULL. Owned by the view. */
+REGIO_API const regio_model_node *regio_model_view_node(const regio_model_view *v,
+                                                        const char *id);
+
+/*
+ * The territory an account belongs to in the view: its override when it
+ * has one, else its unit's label. Returns the leaf index, or -1 when the
+ * account is in no leaf (no unit, an unaligned unit, or an override to a
+ * parent). unit_id is the account's unit (may be NULL).
+ */
+REGIO_API int regio_model_view_account_leaf(const regio_model_view *v, const char *account_id,
+                                            const char *unit_id);
+
+/*
+ * Recomputes v->report (METRICS.md) balancing n_balance measures (NULL/0:
+ * v->balance_col) with the given tolerance (<= 0: the default), travel
+ * weighted by the first of them. A manually moved account's measures count
+ * in the territory it was moved to; travel and contiguity stay unit-based.
+ * Leaves has_report 0 (and returns REGIO_OK) while a unit is unaligned.
+ */
+REGIO_API regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols,
+                                              size_t n_balance, double tolerance,
+                                              regio_error *err);
+
+/*
+ * Applies a batch of moves (rows as for regio_store_alignment_apply: a unit
+ * or an account to a territory; an account to NULL removes its override)
+ * to the model in the store and, on success, to the view: labels,
+ * overrides, revision and report. expected_rev is the revision the caller
+ * based the moves on. Unknown units and territories, locked units and a
+ * stale revision are refused before anything is written (see *status).
+ * changed (may be NULL) receives k flags: 1 for the leaves whose units or
+ * accounts changed. The caller keeps rows.
+ */
+REGIO_API regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expected_rev,
+                                           const regio_alignment_row *rows, size_t n,
+                                           const char *actor, unsigned char *changed,
+                                           regio_apply_status *status, regio_error *err);
+
+/* Locks (locked != 0) or unlocks units, with the guards of _apply; on
+ * success the view's locks and revision follow. */
+REGIO_API regio_err regio_model_view_lock(regio_store *s, regio_model_view *v, long expected_rev,
+                                          const char *const *unit_ids, size_t n, int locked,
+                                          const char *actor, regio_apply_status *status,
+                                          regio_error *err);
+
+/*
+ * What a realign of the view starts from: the leaves that hold units
+ * (renumbered 0..k-1 in id order; parents and empty leaves are not labels),
+ * the baseline labels and the locks (a locked unit keeps its territory).
+ * Fails with REGIO_EDATA when a unit is unaligned. All outputs are owned
+ * by the caller: *names (k strings) with regio_model_view_names_free,
+ * *baseline and *locked (NULL when nothing is locked) with regio_free.
+ */
+REGIO_API regio_err regio_model_view_realign_input(const regio_model_view *v, int *k,
+                                                   char ***names, int **baseline, int **locked,
+                                                   regio_error *err);
+
+/* Frees k names from regio_model_view_realign_input. Accepts NULL. */
+REGIO_API void regio_model_view_names_free(char **names, int k);
+
+/*
+ * Saves the result of a design or realign as a new planning model `target`
+ * (never an existing one: REGIO_ECONFLICT), labels[i] in 0..k-1 naming
+ * names[label]. With base (a realign's view, may be NULL) the new model
+ * records base as its parent and keeps base's territory names, parents
+ * (all ancestors of the saved territories, parents first) and reps. One
+ * transaction, audited as "design.save" by actor.
+ */
+REGIO_API regio_err regio_model_view_save_new(regio_store *s, const regio_design_problem *units,
+                                              const regio_model_view *base, int k,
+                                              char *const *names, const int *labels,
+                                              const char *target, const char *actor,
+                                              regio_error *err);
+
+/*
+ * Checks a model name: non-empty, at most 100 characters (code points), no
+ * control characters and no '/' (a name is one URL path segment). Returns
+ * NULL when fine, else a phrase saying what is wrong ("must not be
+ * empty"); static storage.
+ */
+REGIO_API const char *regio_model_name_problem(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,268 @@
+/*
+ * Changing a loaded model: moves and locks go through the store's revision
+ * guard (regio_store_alignment_apply / _lock) and then update the view, so
+ * the CLI and the server refuse and accept exactly the same edits; and the
+ * saving of a design or realign as a new planning model that keeps the
+ * base model's hierarchy, names, reps and locks.
+ */
+#include "model/view_internal.h"
+
+#include "regio/buf.h"
+#include "regio/strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Fills err and *status for a refusal before the store is asked. */
+static regio_err refuse(regio_error *err, regio_apply_status *status, regio_apply_status st,
+                        regio_err code, const char *fmt, const char *a, const char *b)
+{
+    if (status)
+        *status = st;
+    return regio_error_setf(err, code, NULL, 0, NULL, fmt, a, b);
+}
+
+regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expected_rev,
+                                 const regio_alignment_row *rows, size_t n, const char *actor,
+                                 unsigned char *changed, regio_apply_status *status,
+                                 regio_error *err)
+{
+    if (status)
+        *status = REGIO_APPLY_OK;
+    if (changed)
+        memset(changed, 0, (size_t)(v->k ? v->k : 1));
+    if (expected_rev != v->revision) {
+        /* The store says the same; asking it gives the current revision. */
+        long cur = v->revision;
+        regio_store_alignment_revision(s, v->model, &cur, NULL);
+        if (cur != expected_rev) {
+            if (status)
+                *status = REGIO_APPLY_STALE;
+            return regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
+                                    "stale revision %ld of model '%s': the current revision is "
+                                    "%ld; reload and retry",
+                                    expected_rev, v->model, cur);
+        }
+    }
+    if (v->state != REGIO_MODEL_PLANNING)
+        return refuse(err, status, REGIO_APPLY_NOT_EDITABLE, REGIO_ECONFLICT,
+                      "model '%s' is %s and not editable: clone it into a planning model",
+                      v->model, regio_model_state_name(v->state));
+    const regio_unitset *us = v->units->loaded.units;
+    int *to = regio_malloc((n ? n : 1) * sizeof *to);
+    long *idx = regio_malloc((n ? n : 1) * sizeof *idx);
+    if (!to || !idx) {
+        regio_free(to);
+        regio_free(idx);
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    /* Resolve before writing: unknown ids and locked units change nothing. */
+    regio_err rc = REGIO_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const regio_alignment_row *r = &rows[i];
+        if (!r->unit_id == !r->account_id || (r->unit_id && !r->territory)) {
+            rc = refuse(err, status, REGIO_APPLY_INVALID, REGIO_EINVAL,
+                        "a move names a territory and exactly one unit or account%s%s", "", "");
+            break;
+        }
+        to[i] = r->territory ? regio_model_view_leaf(v, r->territory) : -1;
+        idx[i] = r->unit_id ? regio_unitset_find(us, r->unit_id) : -1;
+        if (r->territory && to[i] < 0)
+            rc = refuse(err, status, REGIO_APPLY_UNKNOWN, REGIO_EDATA,
+                        "model '%s' has no territory '%s' that units or accounts can be moved to",
+                        v->model, r->territory);
+        else if (r->unit_id && idx[i] < 0)
+            rc = refuse(err, status, REGIO_APPLY_UNKNOWN, REGIO_EDATA, "unknown unit '%s'%s",
+                        r->unit_id, "");
+        else if (idx[i] >= 0 && v->locked[idx[i]] && v->labels[idx[i]] != to[i])
+            rc = refuse(err, status, REGIO_APPLY_LOCKED, REGIO_ECONFLICT,
+                        "unit '%s' is locked in %s; unlock it first", r->unit_id, v->model);
+    }
+    /* Where each moved account was: its override's territory and unit, or
+     * (-3) its unit's territory, known once the overrides are read again. */
+    int *old_to = regio_malloc((n ? n : 1) * sizeof *old_to);
+    long *old_unit = regio_malloc((n ? n : 1) * sizeof *old_unit);
+    if (!rc && (!old_to || !old_unit))
+        rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    int accounts = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (idx[i] >= 0)
+            continue;
+        accounts = 1;
+        long o = v->override_index_ ? regio_strmap_get(v->override_index_, rows[i].account_id)
+                                    : -1;
+        old_to[i] = o >= 0 ? v->overrides[o].to : -3;
+        old_unit[i] = o >= 0 ? v->overrides[o].unit : -1;
+    }
+    long new_rev = v->revision;
+    if (!rc)
+        rc = regio_store_alignment_apply(s, v->model, expected_rev, rows, n, actor, &new_rev,
+                                         status, err);
+    if (rc)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        if (idx[i] < 0)
+            continue;
+        int from = v->labels[idx[i]];
+        if (from == to[i])
+            continue;
+        if (changed && from >= 0)
+            changed[from] = 1;
+        if (changed)
+            changed[to[i]] = 1;
+        v->labels[idx[i]] = to[i];
+    }
+    v->revision = new_rev;
+    /* The store has the change: what follows only refreshes the view. */
+    regio_error e2;
+    regio_error_clear(&e2);
+    if (accounts && regio__view_reload_overrides(s, v, &e2)) {
+        v->has_report = 0;
+        if (changed)
+            memset(changed, 1, (size_t)v->k);
+        goto done;
+    }
+    for (size_t i = 0; accounts && changed && i < n; i++) {
+        if (idx[i] >= 0)
+            continue;
+        long o = v->override_index_ ? regio_strmap_get(v->override_index_, rows[i].account_id)
+                                    : -1;
+        long unit = o >= 0 ? v->overrides[o].unit : old_unit[i];
+        int unit_leaf = unit >= 0 ? v->labels[unit] : -1;
+        int was = old_to[i] == -3 ? unit_leaf : old_to[i];
+        int now = o >= 0 ? v->overrides[o].to : unit_leaf;
+        if (was >= 0)
+            changed[was] = 1;
+        if (now >= 0)
+            changed[now] = 1;
+    }
+    regio_model_view_evaluate(v, NULL, 0, 0, &e2);
+done:
+    regio_free(to);
+    regio_free(idx);
+    regio_free(old_to);
+    regio_free(old_unit);
+    return rc;
+}
+
+regio_err regio_model_view_lock(regio_store *s, regio_model_view *v, long expected_rev,
+                                const char *const *unit_ids, size_t n, int locked,
+                                const char *actor, regio_apply_status *status, regio_error *err)
+{
+    long new_rev = v->revision;
+    regio_err rc = regio_store_alignment_lock(s, v->model, expected_rev, unit_ids, n, locked,
+                                              actor, &new_rev, status, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        long u = regio_unitset_find(v->units->loaded.units, unit_ids[i]);
+        if (u >= 0)
+            v->locked[u] = locked ? 1 : 0;
+    }
+    v->revision = new_rev;
+    return REGIO_OK;
+}
+
+/* ---- saving a new model -------------------------------------------------------- */
+
+/* Saves node id of base (and first its ancestors) into target once. */
+static regio_err save_node(regio_store *s, const regio_model_view *base, const char *id,
+                           const char *target, regio_strmap *done, int depth, regio_error *err)
+{
+    if (regio_strmap_get(done, id) >= 0)
+        return REGIO_OK;
+    const regio_model_node *nd = regio_model_view_node(base, id);
+    regio_err rc = REGIO_OK;
+    if (nd && nd->parent && depth < 64)
+        rc = save_node(s, base, nd->parent, target, done, depth + 1, err);
+    if (!rc)
+        rc = regio_store_territory_upsert(s, target, id, nd && nd->name ? nd->name : id,
+                                          nd ? nd->parent : NULL, err);
+    if (!rc && nd && nd->rep)
+        rc = regio_store_territory_set_rep(s, target, id, nd->rep, err);
+    int found = 0;
+    long old = 0;
+    if (!rc)
+        rc = regio_strmap_put(done, id, 1, &found, &old);
+    return rc;
+}
+
+regio_err regio_model_view_save_new(regio_store *s, const regio_design_problem *units,
+                                    const regio_model_view *base, int k, char *const *names,
+                                    const int *labels, const char *target, const char *actor,
+                                    regio_error *err)
+{
+    const regio_unitset *us = units->loaded.units;
+    size_t n = us->n;
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= k)
+            return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                    "unit '%s' has no territory among the %d", us->units[i].id, k);
+    regio_strmap *done = regio_strmap_create((size_t)k + 1);
+    if (!done)
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    regio_err rc = regio_store_begin(s, err);
+    if (rc) {
+        regio_strmap_destroy(done);
+        return rc;
+    }
+    regio_model_info info;
+    memset(&info, 0, sizeof info);
+    rc = regio_store_model_find(s, target, &info, err);
+    regio_model_info_clear(&info);
+    if (rc == REGIO_OK) {
+        rc = regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
+                              "model '%s' exists already: save under a new name (or clone it "
+                              "and edit the clone)",
+                              target);
+    } else if (rc == REGIO_ENOTFOUND) {
+        regio_error_clear(err);
+        rc = regio_store_model_create(s, target, REGIO_MODEL_PLANNING, NULL,
+                                      base ? base->model : NULL,
+                                      base ? "territory realign" : "territory design", NULL, err);
+    }
+    for (int t = 0; !rc && t < k; t++)
+        rc = base ? save_node(s, base, names[t], target, done, 0, err)
+                  : regio_store_territory_upsert(s, target, names[t], names[t], NULL, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = regio_store_alignment_set(s, target, us->units[i].id, names[labels[i]], err);
+        if (rc == REGIO_EDATA || rc == REGIO_ENOTFOUND)
+            rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
+                                  "unit '%s' is not in the store: import the units before "
+                                  "saving a model",
+                                  us->units[i].id);
+    }
+    /* The base's locked units stay locked in the new model. */
+    if (!rc && base) {
+        size_t n_locked = 0;
+        for (size_t i = 0; i < base->units->in.n; i++)
+            n_locked += base->locked[i] != 0;
+        const char **ids = n_locked ? regio_malloc(n_locked * sizeof *ids) : NULL;
+        if (n_locked && !ids)
+            rc = REGIO_ENOMEM;
+        size_t j = 0;
+        for (size_t i = 0; ids && i < base->units->in.n; i++)
+            if (base->locked[i])
+                ids[j++] = base->units->loaded.units->units[i].id;
+        long rev = 0;
+        if (!rc && j)
+            rc = regio_store_alignment_revision(s, target, &rev, err);
+        if (!rc && j)
+            rc = regio_store_alignment_lock(s, target, rev, ids, j, 1, actor, NULL, NULL, err);
+        regio_free(ids);
+    }
+    if (!rc) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "{\"units\":%zu,\"territories\":%d}", n, k);
+        rc = regio_store_audit_append(s, actor ? actor : "cli", "design.save", "model", target,
+                                      NULL, detail, err);
+    }
+    if (!rc)
+        rc = regio_store_commit(s, err);
+    else
+        regio_store_rollback(s, NULL);
+    regio_strmap_destroy(done);
+    if (rc == REGIO_ENOMEM)
+        regio_error_setf(err, rc, NULL, 0, NULL, "out of memory saving model '%s'", target);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * Shared between the loading (view.c) and editing (view_edit.c) halves of
+ * the loaded-model type. Internal to libregio.
+ */
+#ifndef REGIO_MODEL_VIEW_INTERNAL_H
+#define REGIO_MODEL_VIEW_INTERNAL_H
+
+#include "regio/model_view.h"
+
+/* Makes room for element len of *arr (capacity *cap, elements of sz). */
+regio_err regio__view_reserve(void **arr, size_t *cap, size_t len, size_t sz);
+
+/* Resolves an override's leaf, unit and measure deltas from the store. */
+regio_err regio__view_resolve_override(regio_store *s, regio_model_view *v,
+                                       regio_model_override *o, regio_error *err);
+
+/* Sorts the overrides by account and rebuilds their index. */
+regio_err regio__view_index_overrides(regio_model_view *v);
+
+/* Reads the model's account overrides again from the store. */
+regio_err regio__view_reload_overrides(regio_store *s, regio_model_view *v, regio_error *err);
+
+#endif
