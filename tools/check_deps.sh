@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Checks Regio's dependency rules on the source tree (and, given a build
+# directory, on libregio.so's exports). Usage:
+#
+#   tools/check_deps.sh [BUILD_DIR]      BUILD_DIR defaults to $REGIO_BUILD_DIR;
+#                                        without either, only the include rules run
+#
+# Prints each violation as `file:line: rule: what` and exits 1 when there is
+# any (2 on a usage or setup error, 0 when clean). The rules and why:
+#
+#  engine-store   No file of libregio other than the store itself (every
+#                 directory of src/lib except src/lib/store: today assign,
+#                 core, design, geo, io, model, plan, route) includes the
+#                 store: "regio/store.h", "store/..." or a header that leads
+#                 to one of them (regio/assign.h, regio/import.h, ... include
+#                 regio/store.h, so the rule follows includes transitively).
+#                 Why: the optimisation engines (design, route, plan's
+#                 solver, geo) work on plain arrays and must stay usable,
+#                 testable and benchmarkable without a database. The files
+#                 whose job is to bridge engines and the store are listed in
+#                 EXCEPTIONS below, each with its reason.
+#  lib-shell      Nothing in src/lib includes from src/cli or src/server.
+#                 Why: the library must not know its shells; the dependency
+#                 points one way only.
+#  shell-private  Files of the shells (src/cli, src/server) include only the
+#                 public headers ("regio/..." that exist in include/regio),
+#                 their own headers ("cli/...", "server/...") and system
+#                 headers; nothing under src/lib ("lib/...", "core/...",
+#                 "io/...", "store/...", any *_internal.h or *_impl.h).
+#                 Why: the shells are thin; whatever they need from the
+#                 library is public API, so it is visible, exported and kept.
+#  public-header  include/regio/*.h include only other public headers
+#                 ("regio/..." that exist) and system headers. Why: an
+#                 installed header that includes a private one cannot compile
+#                 outside this tree.
+#  exports-private  (with a build dir) libregio.so exports no `regio__`
+#                 symbol: the double underscore marks library-private names.
+#  exports-missing  (with a build dir) every function declared REGIO_API in
+#                 include/regio is exported by libregio.so. Why: a public
+#                 declaration without an exported definition links in-tree
+#                 against libregio.a and fails for users of the .so.
+#  exports-undeclared  (with a build dir) and libregio.so exports nothing
+#                 else (names starting with "_" belong to the toolchain):
+#                 the public headers are the whole ABI.
+#
+# Only `#include` lines are read (no preprocessing): an include under
+# `#if 0` still counts. Bash, grep, awk (mawk is enough) and nm (binutils).
+set -euo pipefail
+
+# Files allowed to depend on the store although they live outside
+# src/lib/store, as "glob|reason". A glob that matches nothing is reported as
+# a note (stale, or a file not written yet), never as a failure.
+EXCEPTIONS=(
+  "src/lib/io/design_io.c|loads a design problem from files or from the store and saves a design as a planning model in the store (regio_design_problem_load, regio_design_save_model): the bridge between the design engine and the store"
+  "src/lib/io/design_write.c|the writer half of the design_io bridge; it uses no store function but includes regio/design_io.h, which declares the store-saving regio_design_save_model and so includes regio/store.h"
+  "src/lib/io/import_records.c|import pipeline: reads account and rep files and writes them to the store"
+  "src/lib/io/import_units.c|import pipeline: reads geography unit files and writes units and adjacency to the store"
+  "src/lib/io/export.c|export: streams accounts, reps, units, adjacency and alignments out of the store as CSV or GeoJSON"
+  "src/lib/assign/locate.c|a store pipeline step, not an engine: regio_assign_locate_accounts reads the store's units and accounts and writes each account's unit back"
+  "src/lib/plan/plan_store*.c|plans saved to and loaded from the store (the bridge for plan's solver, being written)"
+  "src/lib/model/view*|the loaded-model type (regio/model_view.h, view*.c and view_internal.h): reads a planning model, its alignment and account overrides from the store and edits them for the shells"
+  "src/lib/model/names.c|the model-name rules, run by the store before it creates a model; uses no store function, but its public declaration (regio_model_name_problem) sits in regio/model_view.h, which includes regio/store.h"
+)
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1-${REGIO_BUILD_DIR:-}}
+cd "$root"
+for d in src/lib include/regio; do
+  [ -d "$d" ] || { echo "check_deps: $root has no $d" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Every C source and header of the library, the shells and the public API,
+# with a 1 when it is excepted from engine-store.
+find src include -type f \( -name '*.c' -o -name '*.h' \) | LC_ALL=C sort > "$tmp/all"
+: > "$tmp/files"
+while IFS= read -r f; do
+  ex=0
+  for e in "${EXCEPTIONS[@]}"; do
+    # shellcheck disable=SC2053  # the exception is a glob on purpose
+    if [[ $f == ${e%%|*} ]]; then ex=1; break; fi
+  done
+  printf '%s\t%s\n' "$f" "$ex" >> "$tmp/files"
+done < "$tmp/all"
+for e in "${EXCEPTIONS[@]}"; do
+  pat=${e%%|*}
+  hit=0
+  while IFS= read -r f; do
+    # shellcheck disable=SC2053
+    if [[ $f == $pat ]]; then hit=1; break; fi
+  done < "$tmp/all"
+  [ "$hit" = 1 ] || echo "check_deps: note: exception $pat matches no file" >&2
+done
+
+# file:line:text of every #include line.
+xargs -r grep -nH -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' < "$tmp/all" \
+  > "$tmp/incs" || true
+
+awk -F'\t' '
+function dirname(p) { return (p ~ /\//) ? substr(p, 1, match(p, /\/[^\/]*$/) - 1) : "." }
+function norm(p,   n, parts, out, i, k, o) {
+  n = split(p, parts, "/"); k = 0
+  for (i = 1; i <= n; i++) {
+    if (parts[i] == "" || parts[i] == ".") continue
+    if (parts[i] == ".." && k > 0 && out[k] != "..") { k--; continue }
+    out[++k] = parts[i]
+  }
+  o = ""
+  for (i = 1; i <= k; i++) o = o (i > 1 ? "/" : "") out[i]
+  return o
+}
+function area(p) {
+  if (p ~ /^src\/lib\//) return "lib"
+  if (p ~ /^src\/(cli|server)\//) return "shell"
+  if (p ~ /^include\//) return "pub"
+  return "other"
+}
+# Where #include resolves, given the -I directories of the compilation the
+# file takes part in (ctx): libregio (-Iinclude -Isrc/lib), the regio
+# executable (-Isrc -Iinclude) or a public header on its own (-Iinclude).
+function resolve(ctx, f, kind, x,   c) {
+  if (kind == "q") { c = norm(dirname(f) "/" x); if (c in exists) return c }
+  if (ctx == "shell") { c = norm("src/" x); if (c in exists) return c }
+  c = norm("include/" x); if (c in exists) return c
+  if (ctx == "lib") { c = norm("src/lib/" x); if (c in exists) return c }
+  return ""
+}
+function is_store(p) { return p == "include/regio/store.h" || p ~ /^src\/lib\/store\// }
+# The include chain from f to the store ("a -> b -> include/regio/store.h"),
+# or "" when f does not lead to the store.
+function chain(ctx, f,   key, i, r, c) {
+  key = ctx SUBSEP f
+  if (key in memo) return memo[key]
+  memo[key] = ""                     # cycles lead nowhere
+  for (i = 1; i <= ninc[f]; i++) {
+    r = resolve(ctx, f, ikind[f, i], ix[f, i])
+    if (r == "") continue
+    if (is_store(r)) { memo[key] = r; return r }
+    c = chain(ctx, r)
+    if (c != "") { memo[key] = r " -> " c; return memo[key] }
+  }
+  return ""
+}
+# Names that point into the library rather than at a system header.
+function looks_private(x,   top) {
+  top = x; sub(/\/.*/, "", top)
+  return (x ~ /\// && (top in libtop || top == "lib" || top == "src")) ||
+         x ~ /(^|\/)\.\.(\/|$)/ || x ~ /_internal\.h$/ || x ~ /_impl\.h$/ ||
+         (norm("src/lib/" x) in exists)
+}
+function out(f, l, rule, what) { printf "%s:%s: %s: %s\n", f, l, rule, what; bad++ }
+
+FNR == NR {                           # the file list
+  exists[$1] = 1; exempt[$1] = $2; order[++nfiles] = $1
+  if ($1 ~ /^src\/lib\/[^\/]+\//) { t = $1; sub(/^src\/lib\//, "", t); sub(/\/.*/, "", t); libtop[t] = 1 }
+  next
+}
+{                                     # file:line:#include ...
+  line = $0
+  f = line; sub(/:.*/, "", f); line = substr(line, length(f) + 2)
+  l = line; sub(/:.*/, "", l); text = substr(line, length(l) + 2)
+  if (!match(text, /[<"][^>"]*[>"]/)) next
+  x = substr(text, RSTART + 1, RLENGTH - 2)
+  n = ++ninc[f]
+  ix[f, n] = x; iline[f, n] = l; ikind[f, n] = (substr(text, RSTART, 1) == "\"") ? "q" : "a"
+}
+END {
+  bad = 0
+  for (k = 1; k <= nfiles; k++) {
+    f = order[k]; a = area(f)
+    for (i = 1; i <= ninc[f]; i++) {
+      x = ix[f, i]; l = iline[f, i]; kind = ikind[f, i]
+      q = (kind == "q") ? "\"" x "\"" : "<" x ">"
+      if (a == "lib") {
+        nx = norm(dirname(f) "/" x)
+        if (x ~ /^(cli|server)\// || x ~ /(^|\/)src\/(cli|server)\// || nx ~ /^src\/(cli|server)\//)
+          out(f, l, "lib-shell", "includes " q " from the shells (src/cli, src/server)")
+        if (f ~ /^src\/lib\/store\// || exempt[f]) continue
+        r = resolve("lib", f, kind, x)
+        if (x == "regio/store.h" || x ~ /^store\// || (r != "" && is_store(r)))
+          out(f, l, "engine-store", "includes " q " (the store) outside src/lib/store")
+        else if (r != "" && (c = chain("lib", r)) != "")
+          out(f, l, "engine-store", "includes " q ", which leads to the store: " r " -> " c)
+      } else if (a == "shell") {
+        if (x ~ /^regio\// && x !~ /(^|\/)\.\.(\/|$)/) {
+          if (!(("include/" x) in exists))
+            out(f, l, "shell-private", "includes " q ", which is not a public header in include/regio")
+        } else if (x ~ /^(cli|server)\// && x !~ /(^|\/)\.\.(\/|$)/) {
+          # the shells own headers
+        } else if (kind == "q" || looks_private(x))
+          out(f, l, "shell-private", "includes " q ": a shell may include only public headers (regio/...), its own (cli/..., server/...) and system headers")
+      } else if (a == "pub") {
+        if (x ~ /^regio\/[^\/]+$/) {
+          if (!(("include/" x) in exists))
+            out(f, l, "public-header", "includes " q ", which is not a public header in include/regio")
+        } else if (kind == "q" || looks_private(x) || x ~ /^(regio|cli|server)\//)
+          out(f, l, "public-header", "includes " q ": a public header may include only regio/... and system headers")
+      }
+    }
+  }
+  exit (bad > 0)
+}' "$tmp/files" "$tmp/incs" || status=$?
+status=${status:-0}
+[ "$status" -le 1 ] || { echo "check_deps: awk failed" >&2; exit 2; }
+
+# ---- libregio.so's exports -----------------------------------------------
+if [ -n "$build" ]; then
+  so="$build/libregio.so"
+  if [ ! -e "$so" ]; then
+    echo "check_deps: $so not found (build the regio_shared target first)" >&2
+    exit 2
+  fi
+  command -v nm >/dev/null || { echo "check_deps: nm not found (binutils)" >&2; exit 2; }
+  nm -D --defined-only "$so" | awk 'NF >= 3 { s = $3; sub(/@.*/, "", s); print s }' \
+    | LC_ALL=C sort -u > "$tmp/exported"
+  [ -s "$tmp/exported" ] || { echo "check_deps: nm found no exports in $so" >&2; exit 2; }
+
+  # Where a symbol is defined in src/lib (file:line), else the .so itself.
+  where() {
+    local at
+    at=$(grep -rnE "^([A-Za-z_].*[^A-Za-z0-9_])?$1[[:space:]]*[(=;[]" src/lib --include='*.c' \
+           | head -n 1 | cut -d: -f1,2 || true)
+    echo "${at:-$so:1}"
+  }
+  while IFS= read -r sym; do
+    echo "$(where "$sym"): exports-private: libregio.so exports $sym"
+    status=1
+  done < <(grep '^regio__' "$tmp/exported" || true)
+
+  # Every REGIO_API declaration: file:line:name (the name is the last
+  # identifier before "(", or before ";" / "[" / "=" for a variable).
+  for h in include/regio/*.h; do
+    awk -v f="$h" '
+      /^[[:space:]]*REGIO_API[[:space:]]/ { decl = ""; start = FNR; on = 1 }
+      on {
+        decl = decl " " $0
+        if (decl ~ /[(;]/) {
+          s = decl; sub(/[(;=\[].*/, "", s); sub(/[[:space:]]+$/, "", s)
+          n = split(s, w, /[^A-Za-z0-9_]+/)
+          print f ":" start ":" w[n]
+          on = 0
+        }
+      }' "$h"
+  done > "$tmp/declared"
+  while IFS=: read -r h l sym; do
+    grep -qxF "$sym" "$tmp/exported" ||
+      { echo "$h:$l: exports-missing: $sym is declared REGIO_API but libregio.so does not export it"; status=1; }
+  done < "$tmp/declared"
+  # The other way round: nothing leaves the .so that no public header
+  # declares (names starting with "_" belong to the toolchain: _edata, ...).
+  cut -d: -f3 "$tmp/declared" | LC_ALL=C sort -u > "$tmp/declared_names"
+  while IFS= read -r sym; do
+    echo "$(where "$sym"): exports-undeclared: libregio.so exports $sym, which no include/regio header declares REGIO_API"
+    status=1
+  done < <(grep -v -e '^_' -e '^regio__' "$tmp/exported" | LC_ALL=C comm -23 - "$tmp/declared_names")
+fi
+
+exit "$status"
