@@ -1,6 +1,7 @@
 // Compare two scenarios: change table and change colouring on the map.
 import { state, on, status, showError, el, fmtNum, fmtPct } from './state.js';
 import { api } from './api.js';
+import * as model from './model.js';
 import { restyleUnits, zoomToUnits } from './map.js';
 
 export function initCompare() {
@@ -21,12 +22,13 @@ function fillSelects(reset) {
   a.replaceChildren(...opts());
   b.replaceChildren(...opts());
   const names = state.models.map(m => m.name);
-  const parent = state.modelInfo && state.modelInfo.parent;
+  const shown = model.name();
+  const parent = model.info() && model.info().parent;
   const active = (state.models.find(m => m.state === 'active') || {}).name;
-  const hint = state.compareHint && state.compareHint.b === state.model ? state.compareHint.a : null;
-  const defA = [hint, parent, active].find(n => n && names.includes(n) && n !== state.model) || names.find(n => n !== state.model) || state.model;
+  const hint = state.compareHint && state.compareHint.b === shown ? state.compareHint.a : null;
+  const defA = [hint, parent, active].find(n => n && names.includes(n) && n !== shown) || names.find(n => n !== shown) || shown;
   a.value = !reset && names.includes(va) ? va : defA || '';
-  b.value = !reset && names.includes(vb) ? vb : state.model || '';
+  b.value = !reset && names.includes(vb) ? vb : shown || '';
 }
 
 export async function runCompare(aName, bName) {
@@ -44,7 +46,7 @@ export async function runCompare(aName, bName) {
   document.getElementById('compare-clear').disabled = false;
   document.getElementById('map').classList.add('compare-mode');
   if (r.changes && r.changes.length) zoomToUnits(r.changes.map(c => c.unit));
-  status(`Compare ${r.a} → ${r.b}: ${r.moved_units} units changed (${fmtPct(r.moved_share, false)}). Changed units are outlined red on the map${b !== state.model ? ' (map shows ' + state.model + ')' : ''}.`, 'ok');
+  status(`Compare ${r.a} → ${r.b}: ${r.moved_units} units changed (${fmtPct(r.moved_share, false)}). Changed units are outlined red on the map${b !== model.name() ? ' (map shows ' + model.name() + ')' : ''}.`, 'ok');
   return r;
 }
 

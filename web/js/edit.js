@@ -1,11 +1,13 @@
 // Editing the alignment: target territory, click and lasso, moves with the
 // model revision, undo/redo as inverse moves, locks; the accounts of a single
 // selected unit with account-level moves (overrides of the unit's territory).
-import { state, emit, on, status, showError, el, isEditable, fmtNum } from './state.js';
+// Edits go to the server; its answers are handed to model.js, which owns the
+// model's state (the map and the panel follow model.js's events). The undo /
+// redo stacks (state.undo, state.redo) and the selection are the editor's.
+import { state, emit, on, status, showError, el, fmtNum } from './state.js';
 import { api } from './api.js';
-import { restyleUnits, renderLabels, setLasso, isLasso, zoomToUnits } from './map.js';
-import { renderPanel } from './panel.js';
-import { reloadState, scheduleRefresh } from './model.js';
+import { restyleUnits, setLasso, isLasso, zoomToUnits } from './map.js';
+import * as model from './model.js';
 
 let busy = Promise.resolve();
 
@@ -36,8 +38,8 @@ export function initEdit() {
   });
   on('territory-click', t => setTarget(t === state.target ? '' : t));
   on('target-changed', renderUnitAccounts);
-  on('edited', renderUnitAccounts);
-  on('model-loaded', renderUnitAccounts);
+  on('model-changed', ch => { renderUnitAccounts(); if (ch.locked.length) renderSelection(); else updateButtons(); });
+  on('model-loaded', () => { renderTargetSelect(); updateButtons(); emit('target-changed', state.target); });
   document.getElementById('unit-accounts').addEventListener('click', e => {
     const b = e.target.closest('button.move-account');
     const tr = b && b.closest('tr[data-account]');
@@ -65,8 +67,8 @@ export function initEdit() {
 export function renderTargetSelect() {
   const sel = document.getElementById('target-territory');
   sel.replaceChildren(el('option', { value: '', text: '— select units —' }),
-    ...state.territories.map(t => el('option', { value: t.id, text: t.name && t.name !== t.id ? `${t.id} · ${t.name}` : t.id })));
-  if (!state.territories.some(t => t.id === state.target)) state.target = '';
+    ...model.territories().map(t => el('option', { value: t.id, text: t.name && t.name !== t.id ? `${t.id} · ${t.name}` : t.id })));
+  if (!model.territories().some(t => t.id === state.target)) state.target = '';
   sel.value = state.target;
 }
 
@@ -91,7 +93,7 @@ function toggleSelect(ids, add) {
 function renderSelection() {
   const box = document.getElementById('selection-info');
   const n = state.selection.length;
-  const locked = state.selection.filter(u => state.locked[u]).length;
+  const locked = state.selection.filter(model.isLocked).length;
   box.textContent = n ? `${n} unit${n > 1 ? 's' : ''} selected${locked ? `, ${locked} locked` : ''}: ` +
     state.selection.slice(0, 12).map(u => (state.units[u]?.name ? `${state.units[u].name} (${u})` : u)).join(', ') + (n > 12 ? ' …' : '') : 'No units selected.';
   updateButtons();
@@ -99,7 +101,7 @@ function renderSelection() {
 }
 
 export function updateButtons() {
-  const ed = isEditable() && !!state.model;
+  const ed = model.isEditable() && !!model.name();
   document.getElementById('undo').disabled = !ed || !state.undo.length;
   document.getElementById('redo').disabled = !ed || !state.redo.length;
   document.getElementById('lock').disabled = !ed || !state.selection.length;
@@ -108,7 +110,7 @@ export function updateButtons() {
   document.getElementById('undo').title = state.undo.length ? `Undo: ${describe(state.undo.at(-1))} (Ctrl+Z)` : 'Nothing to undo';
   document.getElementById('redo').title = state.redo.length ? `Redo: ${describe(state.redo.at(-1))} (Ctrl+Shift+Z)` : 'Nothing to redo';
   const ro = document.getElementById('readonly-note');
-  if (ro) ro.hidden = ed || !state.model;
+  if (ro) ro.hidden = ed || !model.name();
   const h = document.getElementById('history');
   if (h) h.replaceChildren(...state.undo.slice(-15).reverse().map(b => el('li', { text: describe(b) })));
 }
@@ -121,16 +123,6 @@ function describe(batch) {
   }
   const na = batch.filter(isAccount).length, nu = batch.length - na;
   return [nu ? `${nu} unit${nu === 1 ? '' : 's'}` : '', na ? `${na} account${na === 1 ? '' : 's'}` : ''].filter(Boolean).join(' + ') + ` → ${to.join(', ')}`;
-}
-
-/** The territory an account is in as far as this client knows: an override
- *  made here (state.accountMoves), else its unit's territory. */
-export function accountTerritory(accountId, unitId) {
-  return state.accountMoves[accountId] ?? (unitId ? state.alignment[unitId] : undefined) ?? null;
-}
-/** The override an account has now (null: it follows its unit). */
-function accountOverride(accountId) {
-  return state.accountMoves[accountId] ?? null;
 }
 
 /** Moves units to one territory (window.regio.moveUnits). Resolves with the API answer. */
@@ -170,115 +162,61 @@ function applyMoves(moves, kind) {
 
 async function doMoves(moves, kind) {
   // Account moves always go to the server: it may know overrides this client does not.
-  const real = moves.filter(m => isAccount(m) || state.alignment[m.unit] !== m.to);
+  const real = moves.filter(m => isAccount(m) || model.territoryOf(m.unit) !== m.to);
   if (!real.length) {
     status('Nothing to move: the units are already in ' + [...new Set(moves.map(m => m.to))].join(', ') + '.', 'info');
     if (kind === 'record') select(moves.map(m => m.unit));
     else if (kind === 'undo') { state.redo.push(state.undo.pop()); updateButtons(); }
     else if (kind === 'redo') { state.undo.push(state.redo.pop()); updateButtons(); }
-    return { revision: state.revision, moved: [], territories: [], summary: state.summary };
+    return { revision: model.revision(), moved: [], territories: [], summary: model.summary() };
   }
-  const model = state.model;
+  const modelName = model.name();
   const t0 = performance.now();
   // Where each account is before the move (the API answers only {account, to}).
   const accFrom = {};
-  for (const m of real) if (isAccount(m)) accFrom[m.account] = { unit: m.unit, from: accountTerritory(m.account, m.unit), fromOverride: accountOverride(m.account) };
+  for (const m of real) if (isAccount(m)) accFrom[m.account] = { unit: m.unit, from: model.accountTerritory(m.account, m.unit), fromOverride: model.accountOverride(m.account) };
+  const sent = real.map(m => (isAccount(m) ? { account: m.account, to: m.to } : { unit: m.unit, to: m.to }));
   let r;
   try {
-    r = await api.moves(model, state.revision, real.map(m => (isAccount(m) ? { account: m.account, to: m.to } : { unit: m.unit, to: m.to })));
+    r = await api.moves(modelName, model.revision(), sent);
   } catch (e) {
     await handleEditError(e, 'Move');
     throw e;
   }
-  if (model !== state.model) return r;
-  const moved = (r.moved || real.map(m => (isAccount(m) ? { account: m.account, to: m.to } : { unit: m.unit, from: state.alignment[m.unit], to: m.to })))
+  if (modelName !== model.name()) return r;
+  // The history entries, resolved before the model applies the answer.
+  const moved = (r.moved || sent.map(m => (isAccount(m) ? m : { ...m, from: model.territoryOf(m.unit) })))
     .map(x => {
       if (!isAccount(x)) return x;
       const f = accFrom[x.account] || {};
       // to: null sends the account back to its unit's territory.
-      return { account: x.account, unit: f.unit, from: f.from ?? null, to: x.to ?? (f.unit ? state.alignment[f.unit] : null),
+      return { account: x.account, unit: f.unit, from: f.from ?? null, to: x.to ?? (f.unit ? model.territoryOf(f.unit) : null),
                fromOverride: f.fromOverride ?? null, toOverride: x.to ?? null };
     });
   const movedUnits = moved.filter(m => !isAccount(m)), movedAccounts = moved.filter(isAccount);
-  const t1 = performance.now();
-  applyMoveAnswer(r, moved);
-  state.lastMoveRenderMs = performance.now() - t1;
   if (kind === 'record') { state.undo.push(moved); state.redo = []; }
   else if (kind === 'undo') { state.redo.push(state.undo.pop()); }
   else if (kind === 'redo') { state.undo.push(state.redo.pop()); }
+  const t1 = performance.now();
+  model.applyMoves(r, r.moved || sent);
+  state.lastMoveRenderMs = performance.now() - t1;
   if (kind === 'record' && movedUnits.length) select(movedUnits.map(m => m.unit)); else updateButtons();
   state.lastMoveMs = performance.now() - t0;
   const verb = kind === 'undo' ? 'Undid' : kind === 'redo' ? 'Redid' : 'Moved';
   const what = [movedUnits.length ? `${movedUnits.length} unit${movedUnits.length === 1 ? '' : 's'}` : '',
     movedAccounts.length === 1 ? `account ${movedAccounts[0].account}` : movedAccounts.length ? `${movedAccounts.length} accounts` : ''].filter(Boolean).join(' and ');
-  status(`${verb} ${what}${kind === 'record' ? ' to ' + [...new Set(moved.map(m => m.to))].join(', ') : ''} — revision ${state.revision}.`, 'ok');
-  emit('edited', moved);
-  scheduleRefresh();
+  status(`${verb} ${what}${kind === 'record' ? ' to ' + [...new Set(moved.map(m => m.to))].join(', ') : ''} — revision ${model.revision()}.`, 'ok');
   return r;
 }
-
-/** Renders a move answer at once: alignment, account overrides, unit colours,
- *  merged territory metrics, summary. */
-function applyMoveAnswer(r, allMoved) {
-  const moved = allMoved.filter(m => !isAccount(m));
-  for (const m of allMoved) {
-    if (!isAccount(m)) continue;
-    if (m.toOverride == null) delete state.accountMoves[m.account];
-    else state.accountMoves[m.account] = m.toOverride;
-  }
-  const before = {};
-  for (const t of state.territories) before[t.id] = t;
-  const delta = {};
-  for (const m of moved) {
-    const U = state.units[m.unit];
-    state.alignment[m.unit] = m.to;
-    for (const [t, sign] of [[m.from, -1], [m.to, 1]]) {
-      const d = delta[t] || (delta[t] = { units: 0, totals: {} });
-      d.units += sign;
-      if (U && U.measures) for (const [k, v] of Object.entries(U.measures)) d.totals[k] = (d.totals[k] || 0) + sign * (+v || 0);
-    }
-  }
-  if (typeof r.revision === 'number') state.revision = r.revision;
-  const fromServer = {};
-  for (const t of r.territories || []) fromServer[t.id] = t;
-  state.territories = state.territories.map(old => {
-    const s = fromServer[old.id], d = delta[old.id];
-    if (!s && !d) return old;
-    const nt = { ...old, ...(s || {}), totals: { ...old.totals }, target: { ...old.target, ...(s?.target || {}) }, dev: { ...old.dev } };
-    if (!s && d) nt.units = (old.units || 0) + d.units;
-    for (const mname of new Set([...Object.keys(old.totals || {}), ...state.balance])) {
-      if (s && s.totals && s.totals[mname] !== undefined) nt.totals[mname] = s.totals[mname];
-      else if (d && nt.totals[mname] !== undefined) nt.totals[mname] += d.totals[mname] || 0;
-      if (s && s.dev && s.dev[mname] !== undefined) nt.dev[mname] = s.dev[mname];
-      else if (nt.target[mname]) nt.dev[mname] = (nt.totals[mname] - nt.target[mname]) / nt.target[mname];
-    }
-    return nt;
-  });
-  const sum = { ...(state.summary || {}), ...(r.summary || {}) };
-  sum.balance = { ...(r.summary?.balance || {}) };
-  for (const m of state.balance) {
-    if (sum.balance[m] !== undefined) continue;
-    sum.balance[m] = Math.max(0, ...state.territories.map(t => Math.abs(t.dev?.[m] ?? 0)));
-  }
-  state.summary = sum;
-  renderPanel();
-  restyleUnits([...moved.map(m => m.unit), ...state.selection]);
-  labelsSoon();
-  if (state.modelInfo) state.modelInfo.revision = state.revision;
-  emit('revision', state.revision);
-}
-
-let labelTimer = null;
-function labelsSoon() { clearTimeout(labelTimer); labelTimer = setTimeout(renderLabels, 120); }
 
 async function handleEditError(e, what) {
   e.shown = true;
   if (e.code === 'stale_revision') {
     const cur = e.body && e.body.revision;
-    try { await reloadState(); } catch (e2) { showError(e2, 'Reloading'); return; }
+    try { await model.reload(); } catch (e2) { showError(e2, 'Reloading'); return; }
     state.undo = []; state.redo = [];
     updateButtons();
-    status(`${what} refused: the model was changed elsewhere (now revision ${cur ?? state.revision}). The map and panel were reloaded; please redo your edit. [stale_revision]`, 'error');
+    status(`${what} refused: the model was changed elsewhere (now revision ${cur ?? model.revision()}). The map and panel were reloaded; please redo your edit. [stale_revision]`, 'error');
     document.getElementById('status').dataset.code = e.code;
   } else if (e.code === 'not_editable') {
     status(`${what} refused: ${e.message} [not_editable]`, 'error');
@@ -292,15 +230,12 @@ export function lockUnits(ids, locked) {
     ids = [...new Set(typeof ids === 'string' ? [ids] : ids || [])];
     if (!ids.length) { status('Select units first (click, Shift+click or lasso with no target).', 'warn'); return null; }
     let r;
-    try { r = await api.locks(state.model, state.revision, ids, locked); }
+    const modelName = model.name();
+    try { r = await api.locks(modelName, model.revision(), ids, locked); }
     catch (e) { await handleEditError(e, locked ? 'Lock' : 'Unlock'); throw e; }
-    if (typeof r.revision === 'number') state.revision = r.revision;
-    for (const u of ids) { if (locked) state.locked[u] = true; else delete state.locked[u]; }
-    restyleUnits(ids);
-    renderSelection();
-    status(`${locked ? 'Locked' : 'Unlocked'} ${ids.length} unit${ids.length === 1 ? '' : 's'} — revision ${state.revision}.`, 'ok');
-    emit('revision', state.revision);
-    scheduleRefresh();
+    if (modelName !== model.name()) return r;
+    model.applyLocks(r, ids, locked);
+    status(`${locked ? 'Locked' : 'Unlocked'} ${ids.length} unit${ids.length === 1 ? '' : 's'} — revision ${model.revision()}.`, 'ok');
     return r;
   });
   busy = run.catch(() => {});
@@ -315,13 +250,12 @@ async function searchUnits() {
   try { r = await api.units({ q, limit: 20 }); } catch (e) { showError(e, 'Unit search'); throw e; }
   const us = r.units || [];
   box.replaceChildren(...(us.length ? us.map(u => el('li', { dataset: { unit: u.id }, title: 'select and zoom' },
-    el('b', { text: u.name || u.id }), ` ${u.id} · ${state.alignment[u.id] || '—'}`)) : [el('li', { class: 'muted', text: 'No unit matches.' })]),
+    el('b', { text: u.name || u.id }), ` ${u.id} · ${model.territoryOf(u.id) || '—'}`)) : [el('li', { class: 'muted', text: 'No unit matches.' })]),
     ...(r.total > us.length ? [el('li', { class: 'muted', text: `… ${r.total - us.length} more` })] : []));
 }
 
 export function resetEdits() {
   state.undo = []; state.redo = []; state.selection = [];
-  state.accountMoves = {};
   renderSelection();
 }
 
@@ -362,13 +296,13 @@ function renderUnitAccounts() {
   const uName = state.units[unit]?.name ? `${state.units[unit].name} (${unit})` : unit;
   const list = unitAccounts.list;
   head.textContent = unitAccounts.loading ? `Loading the accounts of ${uName} …`
-    : list.length ? `${unitAccounts.total} account${unitAccounts.total === 1 ? '' : 's'} in ${uName} (unit territory ${state.alignment[unit] || '—'})` +
+    : list.length ? `${unitAccounts.total} account${unitAccounts.total === 1 ? '' : 's'} in ${uName} (unit territory ${model.territoryOf(unit) || '—'})` +
       (unitAccounts.total > list.length ? `, first ${list.length} shown` : '') + '.'
     : `No accounts in ${uName}.`;
-  const ed = isEditable() && !!state.model;
+  const ed = model.isEditable() && !!model.name();
   body.replaceChildren(...list.map(a => {
-    const t = accountTerritory(a.id, a.unit || unit);
-    const over = state.accountMoves[a.id] !== undefined;
+    const t = model.accountTerritory(a.id, a.unit || unit);
+    const over = model.accountOverride(a.id) !== null;
     return el('tr', { dataset: { account: a.id, unit: a.unit || unit, territory: t || '' }, class: over ? 'override' : null },
       el('td', { class: 'acc-name', title: `${a.name || a.id} (${a.id})${a.city ? ', ' + a.city : ''}` },
         el('div', { class: 'acc-title', text: a.name || a.id }),

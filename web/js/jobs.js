@@ -2,6 +2,7 @@
 // cancel, and switching to the resulting model when done.
 import { state, status, showError, el, on } from './state.js';
 import { api } from './api.js';
+import * as model from './model.js';
 
 let poll = null;
 const jobBase = {};
@@ -14,8 +15,8 @@ export function initJobs(onDone) {
   document.getElementById('job-kind').addEventListener('change', syncKind);
   on('model-loaded', () => {
     const k = document.getElementById('job-k');
-    if (!k.dataset.touched) k.value = state.territories.length || 10;
-    document.getElementById('job-base').textContent = state.model || '—';
+    if (!k.dataset.touched) k.value = model.territories().length || 10;
+    document.getElementById('job-base').textContent = model.name() || '—';
   });
   document.getElementById('job-k').addEventListener('input', e => { e.target.dataset.touched = '1'; });
   on('measures', renderBalanceChoices);
@@ -43,7 +44,7 @@ export async function startJob() {
   if (state.job && ['queued', 'running'].includes(state.job.state)) { status('A job is already running.', 'warn'); return null; }
   const kind = document.getElementById('job-kind').value;
   const body = {
-    kind, model: state.model,
+    kind, model: model.name(),
     k: kind === 'design' ? num('job-k') : undefined,
     balance: [...document.querySelectorAll('#job-balance input:checked')].map(i => i.value),
     tolerance: num('job-tolerance'), seed: num('job-seed'), time_limit: num('job-time'),
@@ -56,8 +57,8 @@ export async function startJob() {
   let j;
   try { j = await api.startJob(body); }
   catch (e) { showError(e, `Starting ${kind}`); throw e; }
-  state.job = { ...j, kind, progress: 0, base: state.model };
-  jobBase[j.id] = state.model;
+  state.job = { ...j, kind, progress: 0, base: model.name() };
+  jobBase[j.id] = model.name();
   renderJob();
   status(`${kind} job ${j.id} queued.`, 'busy');
   clearInterval(poll);
@@ -75,12 +76,12 @@ async function pollJob(id) {
   if (j.state === 'running' || j.state === 'queued') { status(`${j.kind || 'job'} ${id}: ${j.phase || j.state} ${Math.round((j.progress || 0) * 100)}%${j.message ? ' — ' + j.message : ''}`, 'busy'); return; }
   clearInterval(poll);
   if (j.state === 'done') {
-    const model = j.result && j.result.model;
-    status(`${j.kind || 'Job'} ${id} done${model ? ': switching to ' + model : ''}.`, 'ok');
-    if (model) state.compareHint = { a: jobBase[id] || j.model, b: model };
-    if (model && switchTo) {
-      try { await switchTo(model, true); status(`${j.kind || 'Job'} ${id} done: showing ${model}.`, 'ok'); }
-      catch (e) { showError(e, 'Opening ' + model); }
+    const result = j.result && j.result.model;
+    status(`${j.kind || 'Job'} ${id} done${result ? ': switching to ' + result : ''}.`, 'ok');
+    if (result) state.compareHint = { a: jobBase[id] || j.model, b: result };
+    if (result && switchTo) {
+      try { await switchTo(result, true); status(`${j.kind || 'Job'} ${id} done: showing ${result}.`, 'ok'); }
+      catch (e) { showError(e, 'Opening ' + result); }
     }
   } else if (j.state === 'failed') status(`${j.kind || 'Job'} ${id} failed: ${j.message || 'no message'}`, 'error');
   else if (j.state === 'cancelled') status(`${j.kind || 'Job'} ${id} cancelled.`, 'warn');

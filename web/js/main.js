@@ -2,10 +2,11 @@
 // window.regio for tests and scripting.
 import { state, on, emit, status, showError, el } from './state.js';
 import { api, allUnits } from './api.js';
-import { initMap, loadBasemap, renderUnits, fitToUnits, renderReps, loadAccounts, zoomToTerritory, colourTerritories, map } from './map.js';
+import { initMap, loadBasemap, renderUnits, setUnitShapes, unitsDrawn, fitToUnits, renderReps, loadAccounts, zoomToTerritory, colourTerritories, map } from './map.js';
 import { initPanel, renderMeasurePicker } from './panel.js';
-import { initEdit, renderTargetSelect, moveUnits, moveAccount, undo, redo, lockUnits, select, setTarget, resetEdits, updateButtons } from './edit.js';
-import { loadModels, loadModel, fetchModel, initModelActions, refreshMetrics } from './model.js';
+import { initEdit, moveUnits, moveAccount, undo, redo, lockUnits, select, setTarget, resetEdits } from './edit.js';
+import * as model from './model.js';
+import { loadModels, initModelBar } from './modelbar.js';
 import { initJobs, startJob, cancelJob } from './jobs.js';
 import { initCompare, runCompare, clearCompare } from './compare.js';
 import { initPlan, runPlan, showDay } from './plan.js';
@@ -60,22 +61,52 @@ function initTabs() {
 
 function renderExports() {
   const box = document.getElementById('export-links');
-  if (!state.model) { box.replaceChildren('No model.'); return; }
+  const name = model.name();
+  if (!name) { box.replaceChildren('No model.'); return; }
   box.replaceChildren(...[['csv', 'Alignment CSV (unit_id,territory)'], ['geojson', 'Territory polygons (GeoJSON)'], ['kml', 'Territory polygons (KML)']].map(([f, label]) =>
-    el('li', {}, el('a', { id: 'export-' + f, href: api.exportUrl(state.model, f), download: `${state.model}.${f}`, text: label }))));
-  document.getElementById('export-model').textContent = state.model;
+    el('li', {}, el('a', { id: 'export-' + f, href: api.exportUrl(name, f), download: `${name}.${f}`, text: label }))));
+  document.getElementById('export-model').textContent = name;
+}
+
+/** Loads a model through model.js, with the status bar. */
+async function openModel(name, pre) {
+  if (!name) {
+    const prev = state.lastError ? ` (${state.lastError})` : '';
+    status('No territory model yet: import data and run a design (regio design) or create a model.' + prev, state.lastError ? 'error' : 'warn');
+    return;
+  }
+  status(`Loading ${name} …`, 'busy');
+  await model.load(name, pre);
+  if (model.name() === name) status(`${name}: ${model.territories().length} territories, ${Object.keys(model.alignment()).length} units, revision ${model.revision()}.`, 'ok');
 }
 
 async function switchModel(name, reloadList) {
   if (reloadList) await loadModels();
   resetEdits();
-  try { await loadModel(name); }
+  try { await openModel(name); }
   catch (e) { showError(e, 'Loading ' + name); throw e; }
 }
 
+/* window.regio.state: the UI state of state.js plus, read-only, the fields
+   model.js owns (assigning one of them throws). */
+const MODEL_FIELDS = {
+  model: model.name, modelInfo: model.info, revision: model.revision, alignment: model.alignment,
+  locked: model.locked, accountMoves: model.accountOverrides, territories: model.territories,
+  terrIds: model.territoryIds, summary: model.summary, hierarchy: model.hierarchy,
+};
+const owned = k => typeof k === 'string' && Object.hasOwn(MODEL_FIELDS, k);
+const stateView = new Proxy(state, {
+  get: (t, k) => (owned(k) ? MODEL_FIELDS[k]() : Reflect.get(t, k)),
+  set: (t, k, v) => { if (owned(k)) throw new TypeError(`state.${k} is owned by model.js`); return Reflect.set(t, k, v); },
+  has: (t, k) => owned(k) || Reflect.has(t, k),
+  ownKeys: t => [...Reflect.ownKeys(t), ...Object.keys(MODEL_FIELDS).filter(k => !Object.hasOwn(t, k))],
+  getOwnPropertyDescriptor: (t, k) => (owned(k) ? { value: MODEL_FIELDS[k](), writable: false, enumerable: true, configurable: true }
+    : Reflect.getOwnPropertyDescriptor(t, k)),
+});
+
 let readyResolve;
 window.regio = {
-  state,
+  state: stateView,
   ready: new Promise(r => { readyResolve = r; }),
   moveUnits, moveAccount, undo, redo, lockUnits, select, setTarget,
   loadModel: n => switchModel(n, true),
@@ -88,15 +119,14 @@ async function boot() {
   initMap();
   initPanel();
   initEdit();
-  initModelActions(n => switchModel(n));
+  initModelBar(n => switchModel(n));
   initJobs((n, reload) => switchModel(n, reload));
   initCompare();
   initPlan();
-  on('model-loaded', () => { renderTargetSelect(); renderExports(); updateButtons(); emit('target-changed', state.target); });
-  on('revision', () => { const r = document.getElementById('model-rev'); if (r) r.textContent = 'rev ' + state.revision; });
+  on('model-loaded', renderExports);
   on('balance-changed', async ms => {
     state.balance = ms;
-    try { await refreshMetrics(); } catch (e) { showError(e, 'Balance measures'); }
+    try { await model.refreshMetrics(); } catch (e) { showError(e, 'Balance measures'); }
   });
   on('territory-zoom', zoomToTerritory);
   status('Loading …', 'busy');
@@ -113,33 +143,38 @@ async function boot() {
   const unitsP = allUnits(), geoP = api.unitsGeojson();
   unitsP.catch(() => {}); geoP.catch(() => {});
   try { await loadModels(); } catch (e) { showError(e, 'Models'); }
-  const pre = state.defaultModel ? fetchModel(state.defaultModel) : null;
+  const pre = state.defaultModel ? model.prefetch(state.defaultModel) : null;
   const [units, geo] = await Promise.allSettled([unitsP, geoP]);
   mark('fetched');
   if (units.status === 'fulfilled') for (const u of units.value) state.units[u.id] = u;
   else showError(units.reason, 'Units');
   if (geo.status === 'rejected') showError(geo.reason, 'Unit boundaries');
-  // Draw the unit layer once the alignment is known, so every path is styled once.
-  const drawUnits = () => {
-    if (geo.status !== 'fulfilled') return false;
-    colourTerritories(geo.value);
+  // The map draws the unit layer when the first model is loaded, so every
+  // path is styled once by its alignment; without a model, here.
+  if (geo.status === 'fulfilled') {
+    setUnitShapes(geo.value);
     if (units.status === 'fulfilled') fitToUnits();
-    renderUnits(geo.value);
+  }
+  let drawn = false;
+  const drawUnits = () => {
+    if (geo.status !== 'fulfilled' || drawn) return;
+    drawn = true;
+    if (!unitsDrawn()) { colourTerritories(geo.value); renderUnits(geo.value); }
     if (units.status === 'rejected') {
       // No centroids from /units: derive them from the boundaries for the lasso and labels.
       for (const [id, l] of Object.entries(state.unitLayers)) { const c = l.getBounds().getCenter(); state.units[id] = { id, name: l.feature.properties.name, lat: c.lat, lon: c.lng, measures: {} }; }
     }
     if (units.status !== 'fulfilled') fitToUnits();
     mark('units');
-    return true;
   };
   try {
-    if (state.defaultModel) await loadModel(state.defaultModel, pre, drawUnits);
-    else { drawUnits(); await loadModel(null); }
+    if (state.defaultModel) await openModel(state.defaultModel, pre);
+    else { drawUnits(); await openModel(null); }
+    drawUnits();
     if (state.measures.length && !state.balance.length) state.balance = [state.measures[0]];
   } catch (e) {
     showError(e, 'Loading model ' + state.defaultModel);
-    if (!Object.keys(state.unitLayers).length) drawUnits();
+    drawUnits();
   }
   mark('model');
   renderMeasurePicker();

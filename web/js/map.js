@@ -2,8 +2,9 @@
 // territory, territory outlines and labels, accounts, rep homes, plan routes,
 // and the lasso tool.
 /* global L, topojson */
-import { state, emit, colorOf, assignColors, esc, fmtNum, status, showError, debounce } from './state.js';
+import { state, emit, on, colorOf, assignColors, esc, fmtNum, status, showError, debounce } from './state.js';
 import { api } from './api.js';
+import * as model from './model.js';
 
 export let map = null;
 const layers = {};
@@ -37,6 +38,7 @@ export function initMap() {
   }, { collapsed: true, position: 'topright' }).addTo(map);
   addInfoBox();
   setupLasso();
+  followModel();
   map.on('moveend', debounce(() => { if (state.loaded) loadAccounts(); }, 250));
   return map;
 }
@@ -69,9 +71,9 @@ export async function loadBasemap(tileUrl) {
 
 // ---------- units ----------
 function unitStyle(id) {
-  const t = state.alignment[id];
+  const t = model.territoryOf(id);
   const sel = selSet.has(id);
-  const locked = !!state.locked[id];
+  const locked = model.isLocked(id);
   const s = { pane: 'units', weight: 0.5, color: '#ffffff', opacity: 0.9, fillColor: t ? colorOf(t) : '#cccccc', fillOpacity: t ? 0.55 : 0.25, dashArray: null };
   if (state.compare) {
     const ch = state.compare.byUnit[id];
@@ -117,7 +119,7 @@ export function renderUnits(geojson) {
   unitsGeo.addTo(layers.units);
   for (const [id, layer] of Object.entries(state.unitLayers)) {
     const p = layer.getElement && layer.getElement();
-    if (p) { p.setAttribute('data-unit', id); p.setAttribute('data-in', state.alignment[id] || ''); }
+    if (p) { p.setAttribute('data-unit', id); p.setAttribute('data-in', model.territoryOf(id) || ''); }
   }
 }
 
@@ -131,8 +133,8 @@ export function restyleUnits(ids) {
     layer.setStyle(unitStyle(id));
     const p = layer.getElement && layer.getElement();
     if (p) {
-      p.setAttribute('data-in', state.alignment[id] || '');
-      p.classList.toggle('locked', !!state.locked[id]);
+      p.setAttribute('data-in', model.territoryOf(id) || '');
+      p.classList.toggle('locked', model.isLocked(id));
       p.classList.toggle('selected', selSet.has(id));
     }
   }
@@ -169,20 +171,42 @@ function unitAdjacency(geojson) {
 export function territoryAdjacency(geojson) {
   const unitAdj = unitAdjacency(geojson);
   const adj = {};
-  for (const t of state.terrIds) adj[t] = new Set();
+  const al = model.alignment();
+  for (const t of model.territoryIds()) adj[t] = new Set();
   for (const [a, ns] of unitAdj) {
-    const ta = state.alignment[a];
+    const ta = al[a];
     for (const b of ns) {
-      const tb = state.alignment[b];
+      const tb = al[b];
       if (ta && tb && ta !== tb) { (adj[ta] = adj[ta] || new Set()).add(tb); (adj[tb] = adj[tb] || new Set()).add(ta); }
     }
   }
   return adj;
 }
 export function colourTerritories(geojson) {
-  state.colors = assignColors(state.terrIds, geojson ? territoryAdjacency(geojson) : {});
+  state.colors = assignColors(model.territoryIds(), geojson ? territoryAdjacency(geojson) : {});
 }
 export function unitsGeojson() { return unitsRaw; }
+/** The unit boundaries, known before a model is: the first model loaded draws them. */
+export function setUnitShapes(geojson) { unitsRaw = geojson; }
+export const unitsDrawn = () => !!unitsGeo;
+
+/** The map follows model.js: a loaded model colours the territories and
+ *  styles (or first draws) every unit; an edit restyles the units it touched;
+ *  outlines replace the territory layer. */
+function followModel() {
+  on('model-loaded', (name, { reload } = {}) => {
+    if (!reload || !Object.keys(state.colors).length) colourTerritories(unitsRaw);
+    if (unitsRaw && !unitsGeo) renderUnits(unitsRaw);
+    else restyleUnits();
+  });
+  on('model-changed', ch => {
+    restyleUnits([...ch.units, ...ch.locked, ...state.selection]);
+    if (ch.units.length) labelsSoon();
+  });
+  on('outlines', g => { if (g) renderTerritories(g); else renderLabels(); });
+}
+let labelTimer = null;
+function labelsSoon() { clearTimeout(labelTimer); labelTimer = setTimeout(renderLabels, 120); }
 
 // ---------- territories ----------
 export function renderTerritories(geojson) {
@@ -206,7 +230,7 @@ const terrId = f => String((f.properties && (f.properties.id ?? f.properties.ter
 export function renderLabels() {
   labelsGroup.clearLayers();
   const acc = {};
-  for (const [u, t] of Object.entries(state.alignment)) {
+  for (const [u, t] of Object.entries(model.alignment())) {
     const U = state.units[u];
     if (!U || U.lat == null) continue;
     const a = acc[t] || (acc[t] = { lat: 0, lon: 0, n: 0, us: [] });
@@ -216,7 +240,7 @@ export function renderLabels() {
     const lat = a.lat / a.n, lon = a.lon / a.n;
     let best = a.us[0], bd = Infinity;
     for (const U of a.us) { const d = (U.lat - lat) ** 2 + (U.lon - lon) ** 2; if (d < bd) { bd = d; best = U; } }
-    const tt = state.territories.find(x => x.id === t);
+    const tt = model.territory(t);
     L.tooltip({ permanent: true, direction: 'center', className: 'terr-label', interactive: false })
       .setLatLng([best.lat, best.lon]).setContent(esc(tt && tt.name ? tt.name : t)).addTo(labelsGroup);
   }
@@ -233,7 +257,7 @@ export function zoomToUnits(ids) {
   if (b.isValid()) map.fitBounds(b, { maxZoom: 8, padding: [30, 30] });
 }
 export function zoomToTerritory(t) {
-  zoomToUnits(Object.keys(state.alignment).filter(u => state.alignment[u] === t));
+  zoomToUnits(model.unitsIn(t));
 }
 
 // ---------- info box ----------
@@ -249,7 +273,7 @@ function showInfo(id) {
   const ms = Object.entries(U.measures || {}).filter(([k]) => state.measures.includes(k)).map(([k, v]) => `${esc(k)} ${fmtNum(v)}`).join(' · ');
   const ch = state.compare && state.compare.byUnit[id];
   infoEl.innerHTML = `<b>${esc(U.name || id)}</b> <span class="muted">${esc(id)}</span><br>` +
-    `Territory <b>${esc(state.alignment[id] || '—')}</b>${state.locked[id] ? ' · locked' : ''}` +
+    `Territory <b>${esc(model.territoryOf(id) || '—')}</b>${model.isLocked(id) ? ' · locked' : ''}` +
     (ch ? `<br>Changed ${esc(ch.from)} → ${esc(ch.to)}` : '') + (ms ? `<br><span class="muted">${ms}</span>` : '');
   infoEl.hidden = false;
 }
@@ -271,7 +295,7 @@ export async function loadAccounts() {
       if (a.lat == null || a.lon == null) continue;
       const mk = L.circleMarker([a.lat, a.lon], { radius: 4, weight: 1, color: '#fff', fillColor: '#333', fillOpacity: 0.85 });
       mk.bindPopup(() => `<b>${esc(a.name)}</b><br>${esc(a.city || '')} ${esc(a.region || '')} ${esc(a.postal_code || '')}<br>` +
-        `Unit ${esc(a.unit || '—')} → ${esc(state.alignment[a.unit] || '—')}<br>Revenue ${fmtNum(a.annual_revenue)} · potential ${fmtNum(a.potential)}` +
+        `Unit ${esc(a.unit || '—')} → ${esc(model.territoryOf(a.unit) || '—')}<br>Revenue ${fmtNum(a.annual_revenue)} · potential ${fmtNum(a.potential)}` +
         (a.owner ? `<br>Owner ${esc(a.owner)}` : ''));
       ms.push(mk);
     }
@@ -360,7 +384,7 @@ function setupLasso() {
 export function unitsInPolygon(poly) {
   const out = [];
   for (const U of Object.values(state.units)) {
-    if (U.lat == null || !(U.id in state.alignment)) continue;
+    if (U.lat == null || !model.hasUnit(U.id)) continue;
     if (pointInPolygon(U.lon, U.lat, poly)) out.push(U.id);
   }
   return out;

@@ -1,193 +1,234 @@
-// Loading a model (alignment, metrics, outlines), the model picker and the
-// clone / promote / archive actions.
-import { state, emit, status, showError, el, debounce, today } from './state.js';
+// The loaded territory model: this module is the one owner of its state.
+//
+// Ownership rule. Everything that describes the model shown — its name and
+// model object (state, parent, …), its revision, the unit alignment, the
+// locks, the manual account moves (overrides), the territory metrics and the
+// summary, the territory hierarchy — lives here, and changes only through the
+// operations below: load(), reload(), applyMoves() and applyLocks() (a
+// server's answer to an edit), refreshMetrics(), and the background refresh
+// they schedule. Other modules read it with the accessors and listen to the
+// events; none assigns it. The accessors that return objects (alignment(),
+// locked(), accountOverrides(), territories(), …) hand out this module's own
+// data for reading: never modify what they return.
+//
+// What stays outside, as UI state in state.js: the list of models and the
+// default model (modelbar.js), the server's measures and the measures chosen
+// in the balance panel (panel.js), the unit catalogue (names, centroids, unit
+// measures: the same for every model), the selection, the move target, the
+// territory colours, the undo / redo stacks (the editor's history of its own
+// requests, edit.js), compare, plan, job. window.regio.state (main.js) shows
+// both: the fields owned here read through, read-only.
+//
+// Events (on / emit of state.js), in this order when several fire:
+//   'model-loaded'    (name, {reload})  a model was loaded, or the one shown
+//                     was reloaded (reload: true, after a stale revision):
+//                     every field above was replaced.
+//   'metrics-changed' ()  territory metrics and summary were replaced or
+//                     merged (an edit's answer, the refresh after an edit,
+//                     other balance measures).
+//   'model-changed'   ({units, accounts, locked, revision})  the server
+//                     accepted an edit and it was applied: the units whose
+//                     territory changed, the accounts whose override changed,
+//                     the units whose lock changed, the new revision.
+//   'outlines'        (geojson | null)  territory outlines of the current
+//                     revision (null: they could not be fetched).
+import { state, emit, showError, debounce } from './state.js';
 import { api } from './api.js';
-import { renderTerritories, restyleUnits, renderLabels, colourTerritories, unitsGeojson } from './map.js';
-import { renderPanel } from './panel.js';
 
-export async function loadModels() {
-  const r = await api.models();
-  state.models = r.models || [];
-  state.defaultModel = r.default || state.config?.default_model || (state.models[0] && state.models[0].name) || null;
-  renderModelSelect();
-  emit('models', state.models);
-  return state.models;
+const blank = () => ({
+  name: null,            // name of the model shown
+  info: null,            // its model object (GET /models/{m}), revision kept current
+  revision: null,        // revision of the alignment this client holds
+  alignment: {},         // unit id → territory id
+  locked: {},            // unit id → true
+  accounts: {},          // account id → territory: the model's manual account moves
+  territories: [],       // territory metrics {id, name, parent, units, totals, target, dev, …}
+  ids: [],               // territory ids, in the server's order
+  summary: null,
+  hierarchy: [],         // every territory of the model {id, name, parent}, parents included
+  measures: [],          // the measures the territories answer lists
+  balanceMeasures: [],   // the measures its balance figures were asked for
+});
+let m = blank();
+
+// ---- reading ----
+export const name = () => m.name;
+export const info = () => m.info;
+export const revision = () => m.revision;
+/** True when the model may be edited (a planning scenario; true before any model is known). */
+export const isEditable = () => !m.info || m.info.state === 'planning';
+export const alignment = () => m.alignment;
+export const territoryOf = unit => m.alignment[unit] ?? null;
+export const hasUnit = unit => Object.hasOwn(m.alignment, unit);
+export const unitsIn = t => Object.keys(m.alignment).filter(u => m.alignment[u] === t);
+export const locked = () => m.locked;
+export const isLocked = unit => !!m.locked[unit];
+export const accountOverrides = () => m.accounts;
+/** The override an account has (null: it follows its unit). */
+export const accountOverride = account => m.accounts[account] ?? null;
+/** The territory of an account: its override, else its unit's territory. */
+export const accountTerritory = (account, unit) => m.accounts[account] ?? (unit ? m.alignment[unit] : undefined) ?? null;
+export const territories = () => m.territories;
+export const territoryIds = () => m.ids;
+export const territory = id => m.territories.find(t => t.id === id) || null;
+export const summary = () => m.summary;
+export const hierarchy = () => m.hierarchy;
+export const measures = () => m.measures;
+export const balanceMeasures = () => m.balanceMeasures;
+
+// ---- changing (the only writers) ----
+function setMetrics(t) {
+  m.territories = t.territories || [];
+  m.ids = m.territories.map(x => x.id);
+  m.summary = t.summary || null;
+  m.hierarchy = t.hierarchy || [];
+  if (t.measures && t.measures.length) m.measures = t.measures.slice();
+  m.balanceMeasures = (t.balance_measures && t.balance_measures.length) ? t.balance_measures.slice()
+    : Object.keys(m.territories[0]?.totals || {}).slice(0, 1);
 }
 
-export function renderModelSelect() {
-  const sel = document.getElementById('model-select');
-  sel.replaceChildren(...state.models.map(m => el('option', { value: m.name, text: `${m.name} (${m.state})` })));
-  if (state.model) sel.value = state.model;
+function setRevision(rev) {
+  if (typeof rev !== 'number') return;
+  m.revision = rev;
+  if (m.info) m.info.revision = rev;
 }
 
-function setTerritories(t) {
-  state.territories = t.territories || [];
-  state.terrIds = state.territories.map(x => x.id);
-  state.summary = t.summary || null;
-  state.hierarchy = t.hierarchy || [];
-  if (t.measures && t.measures.length && !state.measures.length) state.measures = t.measures;
-  if (!state.balance.length) {
-    state.balance = (t.balance_measures && t.balance_measures.length) ? t.balance_measures.slice()
-      : Object.keys(state.territories[0]?.totals || {}).slice(0, 1);
-  }
-  if (typeof t.revision === 'number') state.revision = t.revision;
+/** Replaces the whole model from the three answers. The revision is the
+ *  alignment's: an edit is checked against the alignment this client holds. */
+function replace(modelName, inf, al, terr) {
+  const next = blank();
+  next.name = modelName;
+  next.info = { ...(inf || {}) };
+  next.alignment = al.units || {};
+  next.accounts = { ...(al.accounts || {}) };
+  for (const u of al.locked || []) next.locked[u] = true;
+  m = next;
+  setMetrics(terr);
+  setRevision(al.revision ?? inf?.revision ?? terr.revision ?? null);
 }
 
-/** Fetches what a model needs (started early by the boot sequence). */
-export function fetchModel(name) {
-  const geo = api.territoriesGeojson(name);
+/** Starts the requests a model needs (the boot sequence starts them early). */
+export function prefetch(modelName) {
+  const geo = api.territoriesGeojson(modelName);
   geo.catch(() => {});
-  return { name, geo, data: Promise.all([api.model(name), api.alignment(name), api.territories(name, state.balance)]) };
+  return { name: modelName, geo, data: Promise.all([api.model(modelName), api.alignment(modelName), api.territories(modelName, state.balance)]) };
 }
 
-/** Loads and renders everything of one model. `beforeRender(geo)` may draw the units first. */
-export async function loadModel(name, pre, beforeRender) {
-  if (!name) {
-    const prev = state.lastError ? ` (${state.lastError})` : '';
-    status('No territory model yet: import data and run a design (regio design) or create a model.' + prev, state.lastError ? 'error' : 'warn');
-    return;
-  }
-  status(`Loading ${name} …`, 'busy');
-  const f = pre && pre.name === name ? pre : fetchModel(name);
-  const [info, al, terr] = await f.data;
-  state.model = name;
-  state.modelInfo = info;
-  state.alignment = al.units || {};
-  state.accountMoves = { ...(al.accounts || {}) };
-  state.locked = {};
-  for (const u of al.locked || []) state.locked[u] = true;
-  state.revision = al.revision ?? info.revision;
-  state.compare = null;
-  setTerritories(terr);
-  if (typeof al.revision === 'number') state.revision = Math.max(state.revision, al.revision);
-  let drawn = false;
-  if (beforeRender) drawn = await beforeRender();
-  colourTerritories(unitsGeojson());
-  document.getElementById('model-select').value = name;
-  renderModelInfo();
-  if (!drawn) restyleUnits();
-  renderPanel();
-  emit('model-loaded', name);
+let loadSeq = 0;
+/** Loads a model (`pre`: a prefetch() of it). Emits 'model-loaded', then
+ *  'outlines'; resolves once the outlines are there (or failed). Rejects with
+ *  the ApiError when the model cannot be read. */
+export async function load(modelName, pre) {
+  const seq = ++loadSeq;
+  const f = pre && pre.name === modelName ? pre : prefetch(modelName);
+  const [inf, al, terr] = await f.data;
+  if (seq !== loadSeq) return;              // another model was asked for meanwhile
+  replace(modelName, inf, al, terr);
+  emit('model-loaded', modelName, { reload: false });
   const g = await f.geo.catch(e => { showError(e, 'Territory outlines'); return null; });
-  if (g && state.model === name) renderTerritories(g); else renderLabels();
-  status(`${name}: ${state.territories.length} territories, ${Object.keys(state.alignment).length} units, revision ${state.revision}.`, 'ok');
+  if (seq === loadSeq && m.name === modelName) emit('outlines', g);
 }
 
-/** Reloads alignment and metrics of the current model (after a stale revision). */
-export async function reloadState() {
-  const name = state.model;
-  const [info, al, terr] = await Promise.all([api.model(name), api.alignment(name), api.territories(name, state.balance)]);
-  if (name !== state.model) return;
-  state.modelInfo = info;
-  state.alignment = al.units || {};
-  state.accountMoves = { ...(al.accounts || {}) };
-  state.locked = {};
-  for (const u of al.locked || []) state.locked[u] = true;
-  setTerritories(terr);
-  state.revision = al.revision ?? info.revision;
-  renderModelInfo();
-  restyleUnits();
-  renderPanel();
-  emit('model-loaded', name);
-  refreshOutlines();
+/** Reloads the model shown (after a stale revision: edited elsewhere). */
+export async function reload() {
+  const modelName = m.name, seq = loadSeq;
+  const [inf, al, terr] = await Promise.all([api.model(modelName), api.alignment(modelName), api.territories(modelName, state.balance)]);
+  if (modelName !== m.name || seq !== loadSeq) return;
+  replace(modelName, inf, al, terr);
+  emit('model-loaded', modelName, { reload: true });
+  refreshOutlines().catch(e => showError(e, 'Territory outlines'));
 }
 
-/** Metrics for newly chosen balance measures. */
+/** Applies the server's answer to POST …/moves: the moves ({unit, to} or
+ *  {account, to}, `to: null` = the override removed; by default the answer's
+ *  `moved`), the revision, and the territory metrics: the server's for the
+ *  territories it lists, else estimated from the moved units' measures. */
+export function applyMoves(r, moved = r.moved || []) {
+  const units = [], accounts = [], delta = {};
+  for (const x of moved) {
+    if (x.account !== undefined && x.account !== null) {
+      if (x.to === null || x.to === undefined) delete m.accounts[x.account];
+      else m.accounts[x.account] = x.to;
+      accounts.push(x.account);
+    } else if (x.unit && x.to) {
+      const from = m.alignment[x.unit], U = state.units[x.unit];
+      m.alignment[x.unit] = x.to;
+      units.push(x.unit);
+      for (const [t, sign] of [[from, -1], [x.to, 1]]) {
+        const d = delta[t] || (delta[t] = { units: 0, totals: {} });
+        d.units += sign;
+        if (U && U.measures) for (const [k, v] of Object.entries(U.measures)) d.totals[k] = (d.totals[k] || 0) + sign * (+v || 0);
+      }
+    }
+  }
+  setRevision(r.revision);
+  mergeMetrics(r, delta);
+  emit('metrics-changed');
+  emit('model-changed', { units, accounts, locked: [], revision: m.revision });
+  scheduleRefresh();
+}
+
+/** Applies the server's answer to POST …/locks for `units`. */
+export function applyLocks(r, units, lock) {
+  setRevision(r.revision);
+  for (const u of units) { if (lock) m.locked[u] = true; else delete m.locked[u]; }
+  emit('model-changed', { units: [], accounts: [], locked: units.slice(), revision: m.revision });
+  scheduleRefresh();
+}
+
+function mergeMetrics(r, delta) {
+  const fromServer = {};
+  for (const t of r.territories || []) fromServer[t.id] = t;
+  m.territories = m.territories.map(old => {
+    const s = fromServer[old.id], d = delta[old.id];
+    if (!s && !d) return old;
+    const nt = { ...old, ...(s || {}), totals: { ...old.totals }, target: { ...old.target, ...(s?.target || {}) }, dev: { ...old.dev } };
+    if (!s && d) nt.units = (old.units || 0) + d.units;
+    for (const mname of new Set([...Object.keys(old.totals || {}), ...state.balance])) {
+      if (s && s.totals && s.totals[mname] !== undefined) nt.totals[mname] = s.totals[mname];
+      else if (d && nt.totals[mname] !== undefined) nt.totals[mname] += d.totals[mname] || 0;
+      if (s && s.dev && s.dev[mname] !== undefined) nt.dev[mname] = s.dev[mname];
+      else if (nt.target[mname]) nt.dev[mname] = (nt.totals[mname] - nt.target[mname]) / nt.target[mname];
+    }
+    return nt;
+  });
+  const sum = { ...(m.summary || {}), ...(r.summary || {}) };
+  sum.balance = { ...(r.summary?.balance || {}) };
+  for (const mname of state.balance) {
+    if (sum.balance[mname] !== undefined) continue;
+    sum.balance[mname] = Math.max(0, ...m.territories.map(t => Math.abs(t.dev?.[mname] ?? 0)));
+  }
+  m.summary = sum;
+}
+
+/** Metrics for newly chosen balance measures (state.balance). The revision
+ *  stays the alignment's. */
 export async function refreshMetrics() {
-  const name = state.model;
-  const t = await api.territories(name, state.balance);
-  if (name !== state.model) return;
-  const rev = state.revision;
-  setTerritories(t);
-  if (typeof t.revision === 'number' && t.revision < rev) state.revision = rev;
-  renderPanel();
+  const modelName = m.name, rev = m.revision;
+  if (!modelName) return;
+  const t = await api.territories(modelName, state.balance);
+  if (modelName !== m.name || rev !== m.revision) return;   // an edit's refresh brings them
+  setMetrics(t);
+  emit('metrics-changed');
 }
 
-export async function refreshOutlines() {
-  const name = state.model, rev = state.revision;
-  const g = await api.territoriesGeojson(name);
-  if (name === state.model && rev === state.revision) renderTerritories(g);
+async function refreshOutlines() {
+  const modelName = m.name, rev = m.revision;
+  const g = await api.territoriesGeojson(modelName);
+  if (modelName === m.name && rev === m.revision) emit('outlines', g);
 }
 
 let refreshSeq = 0;
 /** After an edit: exact metrics and fresh outlines, in the background. */
-export const scheduleRefresh = debounce(async () => {
-  const seq = ++refreshSeq, rev = state.revision, name = state.model;
+const scheduleRefresh = debounce(async () => {
+  const seq = ++refreshSeq, rev = m.revision, modelName = m.name;
+  const current = () => seq === refreshSeq && rev === m.revision && modelName === m.name;
   try {
-    const t = await api.territories(name, state.balance);
-    if (seq !== refreshSeq || rev !== state.revision || name !== state.model) return;
-    setTerritories(t);
-    state.revision = rev;
-    renderPanel();
-    const g = await api.territoriesGeojson(name);
-    if (seq !== refreshSeq || rev !== state.revision || name !== state.model) return;
-    renderTerritories(g);
+    const t = await api.territories(modelName, state.balance);
+    if (!current()) return;
+    setMetrics(t);
+    emit('metrics-changed');
+    const g = await api.territoriesGeojson(modelName);
+    if (current()) emit('outlines', g);
   } catch (e) { showError(e, 'Refreshing territories'); }
 }, 250);
-
-export function renderModelInfo() {
-  const m = state.modelInfo || {};
-  const st = document.getElementById('model-state');
-  st.textContent = m.state || '';
-  st.className = 'badge ' + (m.state || '');
-  document.getElementById('model-rev').textContent = state.revision != null ? 'rev ' + state.revision : '';
-  document.getElementById('model-rev').title = [m.description, m.parent ? 'from ' + m.parent : '', m.effective_from ? 'effective ' + m.effective_from : ''].filter(Boolean).join(' · ');
-  document.getElementById('promote-button').disabled = m.state !== 'planning';
-  document.getElementById('archive-button').disabled = m.state === 'archived' || !m.state;
-}
-
-export function initModelActions(onSwitch) {
-  const sel = document.getElementById('model-select');
-  sel.addEventListener('change', () => { onSwitch(sel.value).catch(() => {}); });
-  const form = document.getElementById('model-form');
-  const input = document.getElementById('model-form-input');
-  const label = document.getElementById('model-form-label');
-  let action = null;
-  const open = (a, lab, type, value, okText) => {
-    action = a;
-    label.textContent = lab;
-    input.type = type;
-    input.value = value;
-    document.getElementById('model-form-ok').textContent = okText;
-    form.hidden = false;
-    if (type !== 'hidden') { input.focus(); input.select?.(); }
-  };
-  document.getElementById('clone-button').addEventListener('click', () => open('clone', 'New scenario name', 'text', uniqueName(state.model + '-copy'), 'Clone'));
-  document.getElementById('promote-button').addEventListener('click', () => open('promote', `Promote "${state.model}" to active, effective from`, 'date', today(), 'Promote'));
-  document.getElementById('archive-button').addEventListener('click', () => open('archive', `Archive "${state.model}"? An archived model cannot be edited or activated again.`, 'hidden', state.model, 'Archive'));
-  document.getElementById('model-form-cancel').addEventListener('click', () => { form.hidden = true; });
-  form.addEventListener('submit', async e => {
-    e.preventDefault();
-    const v = input.value.trim();
-    const name = state.model;
-    try {
-      if (action === 'clone') {
-        if (!v) return status('Give the new scenario a name.', 'warn');
-        const m = await api.clone(name, { name: v, description: `clone of ${name}` });
-        form.hidden = true;
-        await loadModels();
-        await onSwitch(m.name || v);
-        status(`Cloned ${name} → ${m.name || v} (planning).`, 'ok');
-      } else if (action === 'promote') {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return status('Effective date must be YYYY-MM-DD.', 'warn');
-        await api.promote(name, v);
-        form.hidden = true;
-        await loadModels();
-        await onSwitch(name);
-        status(`${name} is now active from ${v}; the previously active model was archived.`, 'ok');
-      } else if (action === 'archive') {
-        await api.archive(name);
-        form.hidden = true;
-        await loadModels();
-        await onSwitch(name);
-        status(`${name} archived.`, 'ok');
-      }
-    } catch (err) { showError(err, action[0].toUpperCase() + action.slice(1)); }
-  });
-}
-
-function uniqueName(base) {
-  const names = new Set(state.models.map(m => m.name));
-  if (!names.has(base)) return base;
-  for (let i = 2; ; i++) if (!names.has(`${base}-${i}`)) return `${base}-${i}`;
-}

@@ -1,7 +1,10 @@
 // The balance panel: measure picker, summary, one row per territory with
 // totals, deviation bars, travel and contiguity warnings; with a territory
-// hierarchy the leaf rows are grouped under a header row per parent.
+// hierarchy the leaf rows are grouped under a header row per parent. It
+// renders model.js's figures whenever a model is loaded or its metrics change
+// (an edit's answer from the server, the refresh after it, other measures).
 import { state, emit, on, el, esc, fmtNum, fmtPct, colorOf } from './state.js';
+import * as model from './model.js';
 
 const TOL_OK = 0.05, TOL_WARN = 0.15;
 
@@ -17,6 +20,16 @@ export function initPanel() {
     if (tr) emit('territory-zoom', tr.dataset.territory);
   });
   on('target-changed', markTarget);
+  on('model-loaded', render);
+  on('metrics-changed', render);
+}
+
+/** The measures shown: the server's (else the model's), and the chosen ones
+ *  (by default those the model's figures were asked for). */
+function render() {
+  if (!state.measures.length && model.measures().length) state.measures = model.measures().slice();
+  if (!state.balance.length) state.balance = model.balanceMeasures().slice();
+  renderPanel();
 }
 
 export function renderMeasurePicker() {
@@ -54,7 +67,8 @@ export function renderPanel() {
     el('th', { text: 'Territory' }), el('th', { class: 'num', text: 'Units' }),
     ...state.balance.map(m => el('th', { class: 'num', text: m, title: 'total ' + m })),
     el('th', { class: 'devh', text: 'Deviation' }), el('th', { class: 'num', text: 'Travel', title: 'travel km (METRICS.md)' }), el('th', { text: '' })));
-  const scale = Math.max(0.2, ...state.territories.flatMap(t => state.balance.map(m => Math.abs(t.dev?.[m] ?? 0))));
+  const terrs = model.territories();
+  const scale = Math.max(0.2, ...terrs.flatMap(t => state.balance.map(m => Math.abs(t.dev?.[m] ?? 0))));
   const leafRow = t => {
     const wd = worstDev(t);
     const bars = state.balance.map(m => {
@@ -82,7 +96,7 @@ export function renderPanel() {
     const tr = leafRow(t);
     tr.classList.add('child');
     return tr;
-  })]) : state.territories.map(leafRow);
+  })]) : terrs.map(leafRow);
   document.getElementById('balance-body').replaceChildren(...rows);
   state.lastPanelRenderMs = performance.now() - t0;
 }
@@ -91,12 +105,13 @@ export function renderPanel() {
  *  null when no territory has a parent. Leaves without a parent come last. */
 function parentGroups() {
   const hier = {};
-  for (const h of state.hierarchy || []) hier[h.id] = h;
+  for (const h of model.hierarchy() || []) hier[h.id] = h;
   const parentOf = t => t.parent ?? hier[t.id]?.parent ?? null;
-  if (!state.territories.some(t => parentOf(t))) return null;
+  const terrs = model.territories();
+  if (!terrs.some(t => parentOf(t))) return null;
   const groups = new Map();
   const orphans = [];
-  for (const t of state.territories) {
+  for (const t of terrs) {
     const p = parentOf(t);
     if (!p) { orphans.push(t); continue; }
     if (!groups.has(p)) groups.set(p, { id: p, name: hier[p]?.name || p, path: ancestry(p, hier), leaves: [] });
@@ -138,7 +153,7 @@ function groupRow(g) {
 }
 
 function renderSummary() {
-  const s = state.summary || {};
+  const s = model.summary() || {};
   const box = document.getElementById('balance-summary');
   const bal = state.balance.map(m => {
     const v = s.balance ? s.balance[m] : undefined;
@@ -151,7 +166,7 @@ function renderSummary() {
     el('span', { class: 'kpi ' + (s.empty ? 'bad' : ''), id: 'summary-empty' }, el('small', { text: 'empty' }), el('b', { text: String(s.empty ?? '–') })),
     el('span', { class: 'kpi' }, el('small', { text: 'units' }), el('b', { text: String(s.units ?? '–') })));
   const warn = document.getElementById('contiguity-warnings');
-  const bad = state.territories.filter(t => t.contiguous === false);
+  const bad = model.territories().filter(t => t.contiguous === false);
   warn.hidden = !bad.length;
   warn.innerHTML = bad.length ? '⚠ Not contiguous: ' + bad.map(t => `<b>${esc(t.id)}</b> (${t.components ?? '?'} parts)`).join(', ') : '';
 }

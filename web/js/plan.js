@@ -1,6 +1,7 @@
 // A rep's call plan: pick territory + rep, calendar of days, a day's route on the map.
 import { state, on, status, showError, el, fmtNum, fmtPct, today } from './state.js';
 import { api } from './api.js';
+import * as model from './model.js';
 import { showRoute } from './map.js';
 
 export function initPlan() {
@@ -25,8 +26,8 @@ function nextMonday() {
 function fillTerritories() {
   const sel = document.getElementById('plan-territory');
   const v = sel.value;
-  sel.replaceChildren(...state.territories.map(t => el('option', { value: t.id, text: t.name && t.name !== t.id ? `${t.id} · ${t.name}` : t.id })));
-  if (state.territories.some(t => t.id === v)) sel.value = v;
+  sel.replaceChildren(...model.territories().map(t => el('option', { value: t.id, text: t.name && t.name !== t.id ? `${t.id} · ${t.name}` : t.id })));
+  if (model.territories().some(t => t.id === v)) sel.value = v;
   suggestRep();
 }
 function fillReps() {
@@ -40,7 +41,7 @@ function suggestRep() {
   const sel = document.getElementById('plan-rep');
   if (!t || !state.reps.length || sel.dataset.touched) return;
   let lat = 0, lon = 0, n = 0;
-  for (const [u, x] of Object.entries(state.alignment)) if (x === t && state.units[u]) { lat += state.units[u].lat; lon += state.units[u].lon; n++; }
+  for (const [u, x] of Object.entries(model.alignment())) if (x === t && state.units[u]) { lat += state.units[u].lat; lon += state.units[u].lon; n++; }
   if (!n) return;
   lat /= n; lon /= n;
   let best = null, bd = Infinity;
@@ -56,7 +57,7 @@ export async function runPlan(territory, rep, days) {
   if (!t) { status('Choose a territory.', 'warn'); return null; }
   status(`Planning ${t} for ${r || 'rep'} …`, 'busy');
   let p;
-  try { p = await api.plan(state.model, t, params); }
+  try { p = await api.plan(model.name(), t, params); }
   catch (e) { showError(e, 'Plan'); throw e; }
   state.plan = p;
   renderPlan(p);

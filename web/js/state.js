@@ -1,4 +1,6 @@
-// Shared application state, a tiny event bus, the status bar and formatting.
+// Shared UI state, a tiny event bus, the status bar and formatting.
+// The loaded model's state (name, revision, alignment, locks, account
+// overrides, territories, summary, hierarchy) is not here: model.js owns it.
 
 export const state = {
   config: null,
@@ -6,21 +8,11 @@ export const state = {
   balance: [],           // measures chosen in the balance panel
   models: [],            // model objects from GET /models
   defaultModel: null,
-  model: null,           // name of the model shown
-  modelInfo: null,       // its model object
-  revision: null,
-  territories: [],       // territory metrics (GET …/territories or merged moves)
-  summary: null,
-  hierarchy: [],         // every territory of the model {id, name, parent}, parents included
-  terrIds: [],
   colors: {},            // territory id → colour
-  alignment: {},         // unit id → territory id
-  locked: {},            // unit id → true
-  units: {},             // unit id → {id, name, lat, lon, measures}
+  units: {},             // unit id → {id, name, lat, lon, measures} (the same for every model)
   selection: [],         // selected unit ids
-  accountMoves: {},      // account id → territory, account overrides made in this session
   target: '',            // territory units are moved to ('' = select mode)
-  undo: [],              // batches of {unit, from, to} or {account, unit, from, to}
+  undo: [],              // the editor's batches of {unit, from, to} or {account, unit, from, to, …}
   redo: [],
   compare: null,         // last compare answer while the compare colouring is on
   reps: [],
@@ -35,10 +27,6 @@ Object.defineProperty(state, 'unitLayers', { value: {}, writable: true, enumerab
 const listeners = {};
 export function on(ev, fn) { (listeners[ev] = listeners[ev] || []).push(fn); }
 export function emit(ev, ...args) { for (const fn of listeners[ev] || []) fn(...args); }
-
-export function territoryById(id) { return state.territories.find(t => t.id === id) || null; }
-
-export function isEditable() { return !state.modelInfo || state.modelInfo.state === 'planning'; }
 
 // ---- status bar ----
 let statusTimer = null;
