@@ -141,28 +141,23 @@ export async function reload() {
 
 /** Applies the server's answer to POST …/moves: the moves ({unit, to} or
  *  {account, to}, `to: null` = the override removed; by default the answer's
- *  `moved`), the revision, and the territory metrics: the server's for the
- *  territories it lists, else estimated from the moved units' measures. */
+ *  `moved`), the revision, and the server's figures of the territories it
+ *  lists — the panel shows what the server counts, overrides included; the
+ *  other territories follow with the background refresh. */
 export function applyMoves(r, moved = r.moved || []) {
-  const units = [], accounts = [], delta = {};
+  const units = [], accounts = [];
   for (const x of moved) {
     if (x.account !== undefined && x.account !== null) {
       if (x.to === null || x.to === undefined) delete m.accounts[x.account];
       else m.accounts[x.account] = x.to;
       accounts.push(x.account);
     } else if (x.unit && x.to) {
-      const from = m.alignment[x.unit], U = state.units[x.unit];
       m.alignment[x.unit] = x.to;
       units.push(x.unit);
-      for (const [t, sign] of [[from, -1], [x.to, 1]]) {
-        const d = delta[t] || (delta[t] = { units: 0, totals: {} });
-        d.units += sign;
-        if (U && U.measures) for (const [k, v] of Object.entries(U.measures)) d.totals[k] = (d.totals[k] || 0) + sign * (+v || 0);
-      }
     }
   }
   setRevision(r.revision);
-  mergeMetrics(r, delta);
+  mergeMetrics(r.territories, r.summary);
   emit('metrics-changed');
   emit('model-changed', { units, accounts, locked: [], revision: m.revision });
   scheduleRefresh();
@@ -176,29 +171,12 @@ export function applyLocks(r, units, lock) {
   scheduleRefresh();
 }
 
-function mergeMetrics(r, delta) {
-  const fromServer = {};
-  for (const t of r.territories || []) fromServer[t.id] = t;
-  m.territories = m.territories.map(old => {
-    const s = fromServer[old.id], d = delta[old.id];
-    if (!s && !d) return old;
-    const nt = { ...old, ...(s || {}), totals: { ...old.totals }, target: { ...old.target, ...(s?.target || {}) }, dev: { ...old.dev } };
-    if (!s && d) nt.units = (old.units || 0) + d.units;
-    for (const mname of new Set([...Object.keys(old.totals || {}), ...state.balance])) {
-      if (s && s.totals && s.totals[mname] !== undefined) nt.totals[mname] = s.totals[mname];
-      else if (d && nt.totals[mname] !== undefined) nt.totals[mname] += d.totals[mname] || 0;
-      if (s && s.dev && s.dev[mname] !== undefined) nt.dev[mname] = s.dev[mname];
-      else if (nt.target[mname]) nt.dev[mname] = (nt.totals[mname] - nt.target[mname]) / nt.target[mname];
-    }
-    return nt;
-  });
-  const sum = { ...(m.summary || {}), ...(r.summary || {}) };
-  sum.balance = { ...(r.summary?.balance || {}) };
-  for (const mname of state.balance) {
-    if (sum.balance[mname] !== undefined) continue;
-    sum.balance[mname] = Math.max(0, ...m.territories.map(t => Math.abs(t.dev?.[mname] ?? 0)));
+function mergeMetrics(terrs, sum) {
+  if (terrs && terrs.length) {
+    const fresh = new Map(terrs.map(t => [t.id, t]));
+    m.territories = m.territories.map(t => (fresh.has(t.id) ? { ...t, ...fresh.get(t.id) } : t));
   }
-  m.summary = sum;
+  if (sum) m.summary = { ...(m.summary || {}), ...sum };
 }
 
 /** Metrics for newly chosen balance measures (state.balance). The revision
