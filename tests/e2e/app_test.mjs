@@ -1,8 +1,10 @@
 // Browser test of the web app: builds the sample market (as tools/run_sample.sh
 // does) in a temporary store, starts `regio serve`, opens the app in headless
 // Chromium and checks that it loads cleanly, draws every territory, moves a
-// unit with a real click on the map (balance panel and API follow) and lists
-// that unit in the compare view. Screenshots go to
+// unit with a real click on the map (balance panel and API follow), lists
+// that unit in the compare view, and moves one of its accounts with its "Move
+// to target" button (the balance panel rows of both territories change by that
+// account's 1 in the accounts measure, as the server counts). Screenshots go to
 // $REGIO_BUILD_DIR/e2e-artifacts/. Prints "N passed, N failed" at the end.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -197,6 +199,59 @@ test('the compare view (#compare-a = snapshot, #compare-b = edited) lists the mo
   assert.deepEqual(api.json.changes.map(c => c.unit), [move.unit], 'the API agrees');
   await row.scrollIntoViewIfNeeded();
   await shot('compare.png');
+});
+
+test('an account moved with its "Move to target" button counts in its new territory: the panel rows change by 1 account', async () => {
+  assert.ok(move, 'a unit was moved');
+  phase = 'account';
+  // Out of the compare colouring, into select mode (no target).
+  if (!(await page.$eval('#compare-clear', b => b.disabled))) await page.click('#compare-clear');
+  await page.selectOption('#target-territory', '');
+  // Select the moved unit with the unit search (name or id), then list its accounts.
+  await page.fill('#unit-search', move.unit);
+  await page.press('#unit-search', 'Enter');
+  await page.click(`#unit-search-results [data-unit="${move.unit}"]`, { timeout: 15000 });
+  await page.waitForSelector(`#unit-accounts[data-unit="${move.unit}"] tr[data-account]`, { timeout: 15000 });
+  const acc = await page.$eval(`#unit-accounts tr[data-account]`, tr => ({ id: tr.dataset.account, from: tr.dataset.territory }));
+  assert.equal(acc.from, move.to, `the account follows its unit into ${move.to}`);
+  // Its new territory: where the unit came from.
+  const dest = move.from;
+  const measureCell = t => `#balance-panel tr[data-territory="${t}"] td.total[data-measure="accounts"]`;
+  if (!(await page.$(measureCell(dest)))) {
+    await page.check('#measure-accounts');
+    await page.waitForSelector(measureCell(dest), { timeout: 15000 });
+  }
+  const accountsOf = t => page.$eval(measureCell(t), td => Number(td.dataset.value));
+  const apiAccounts = async () => {
+    const terr = (await http(`${A}/models/${MODEL}/territories`)).json.territories;
+    return Object.fromEntries(terr.map(t => [t.id, t.totals.accounts]));
+  };
+  const beforeFrom = await accountsOf(acc.from), beforeTo = await accountsOf(dest);
+  const apiBefore = await apiAccounts();
+  const rev = (await http(`${A}/models/${MODEL}/alignment`)).json.revision;
+  // The app's own path: choose the target, click the account row's button.
+  await page.selectOption('#target-territory', dest);
+  await page.click(`#unit-accounts tr[data-account="${acc.id}"] button.move-account`);
+  await page.waitForSelector(`#unit-accounts tr[data-account="${acc.id}"][data-territory="${dest}"].override`, { timeout: 15000 });
+  const al = (await http(`${A}/models/${MODEL}/alignment`)).json;
+  assert.equal(al.accounts?.[acc.id], dest, 'the API lists the account override');
+  assert.equal(al.revision, rev + 1, 'one revision');
+  // The panel shows the server's figures: the move answer's, then the
+  // refresh's (GET …/territories); wait for both rows to settle.
+  await page.waitForFunction(({ a, b, va, vb }) => {
+    const v = t => Number(document.querySelector(`#balance-panel tr[data-territory="${t}"] td.total[data-measure="accounts"]`)?.dataset.value);
+    return v(a) !== va && v(b) !== vb;
+  }, { a: acc.from, b: dest, va: beforeFrom, vb: beforeTo }, { timeout: 5000 }).catch(() => {});
+  await page.waitForTimeout(1000);   // the background refresh after the edit (250 ms debounce)
+  const afterFrom = await accountsOf(acc.from), afterTo = await accountsOf(dest);
+  const apiAfter = await apiAccounts();
+  await page.click('#tab-balance');
+  await page.waitForTimeout(700);    // the tab's smooth scroll
+  await shot('after-account-move.png');
+  const server = `GET …/territories says ${dest}: ${apiBefore[dest]} → ${apiAfter[dest]}, ${acc.from}: ${apiBefore[acc.from]} → ${apiAfter[acc.from]}`;
+  assert.equal(afterTo - beforeTo, 1, `${dest} row (accounts) rises by the account's 1: ${beforeTo} → ${afterTo} (${server})`);
+  assert.equal(beforeFrom - afterFrom, 1, `${acc.from} row (accounts) falls by 1: ${beforeFrom} → ${afterFrom} (${server})`);
+  assert.equal(afterTo, apiAfter[dest], 'the panel shows the server\'s figure');
 });
 
 test('no console or page errors during the move and the compare', async () => {
