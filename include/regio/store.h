@@ -385,6 +385,67 @@ REGIO_API regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_
  * cache that something it did not write may have changed. Plain value. */
 REGIO_API regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err);
 
+/* ---- call plans ------------------------------------------------------------- */
+
+/* A saved call plan (a visit_plans row). Given to regio_store_plan_save
+ * (id, created_at and visits are then ignored) and read back by
+ * regio_store_plans_foreach (strings owned by the store, valid only
+ * during the callback). */
+typedef struct regio_plan_info {
+    long id;
+    const char *model;       /* name of the territory model it belongs to, or NULL */
+    const char *name;        /* required, not unique */
+    const char *cycle_start; /* first day "YYYY-MM-DD", or NULL */
+    int cycle_days;          /* working days in the cycle, >= 1 */
+    const char *params;      /* a JSON object (how it was planned); NULL = "{}" */
+    const char *created_at;  /* ISO timestamp (UTC) */
+    long visits;             /* planned visits */
+} regio_plan_info;
+
+/* One planned visit (a plan_visits row) by external ids. Strings borrowed
+ * (on save) or owned by the store and valid only during the callback. */
+typedef struct regio_plan_visit_row {
+    const char *rep;         /* rep external id */
+    const char *account;     /* account external id */
+    int day;                 /* cycle day, 1..cycle_days */
+    int seq;                 /* 1-based position in the rep's day */
+    long arrival_s;          /* seconds since midnight (read back: -1 if not stored) */
+    long departure_s;        /* >= arrival_s (read back: -1 if not stored) */
+    long travel_s;           /* seconds of the leg from the previous stop or home
+                                (read back: -1 if not stored) */
+} regio_plan_visit_row;
+
+typedef int (*regio_plan_info_cb)(void *ud, const regio_plan_info *p);
+typedef int (*regio_plan_visit_cb)(void *ud, const regio_plan_visit_row *v);
+
+/*
+ * Saves a call plan and its visits[0..n) in one transaction, audited as
+ * "plan.save" (object "visit_plan", the new id) by actor (may be NULL).
+ * An unknown model, rep or account fails with REGIO_ENOTFOUND naming it;
+ * a missing name, a cycle_days < 1, a cycle_start that is not a real date
+ * YYYY-MM-DD, a day outside 1..cycle_days, a seq < 1, a negative time, a
+ * departure before its arrival or a duplicate (rep, day, seq) with
+ * REGIO_EDATA; a params text that is not a JSON object with REGIO_EINVAL.
+ * A failure saves nothing. *id_out (may be NULL) receives the new plan's
+ * id. The caller keeps ownership of all inputs.
+ */
+REGIO_API regio_err regio_store_plan_save(regio_store *s, const regio_plan_info *plan,
+                                          const regio_plan_visit_row *visits, size_t n,
+                                          const char *actor, long *id_out, regio_error *err);
+
+/* Calls cb for every saved plan of model (by name; NULL = every plan,
+ * whatever its model), newest first (by id); an unknown model fails with
+ * REGIO_ENOTFOUND. Records are valid only during the call. */
+REGIO_API regio_err regio_store_plans_foreach(regio_store *s, const char *model,
+                                              regio_plan_info_cb cb, void *ud, regio_error *err);
+
+/* Calls cb for every visit of plan plan_id ordered by rep external id, day
+ * and seq; an unknown plan fails with REGIO_ENOTFOUND. Records are valid
+ * only during the call. */
+REGIO_API regio_err regio_store_plan_visits_foreach(regio_store *s, long plan_id,
+                                                    regio_plan_visit_cb cb, void *ud,
+                                                    regio_error *err);
+
 /* ---- audit log -------------------------------------------------------------- */
 
 /*

@@ -3,7 +3,8 @@
  * helpers its files share (store_sqlite.c: connection, transactions, bulk
  * mode; sqlite_records.c: accounts, reps, units, adjacency; sqlite_models.c:
  * models, territories, alignments; sqlite_scenarios.c: scenario life cycle
- * and batched alignment edits; sqlite_audit.c: the audit chain).
+ * and batched alignment edits; sqlite_plans.c: call plans; sqlite_audit.c:
+ * the audit chain).
  */
 #ifndef REGIO_STORE_SQLITE_IMPL_H
 #define REGIO_STORE_SQLITE_IMPL_H
@@ -186,6 +187,13 @@ regio_err regio__sq_alignment_lock(regio_store *base, const char *model, long ex
                                    regio_error *err);
 regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
                                         regio_territory_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_plan_save(regio_store *base, const regio_plan_info *plan,
+                              const regio_plan_visit_row *visits, size_t n, const char *actor,
+                              long *id_out, regio_error *err);
+regio_err regio__sq_plans_foreach(regio_store *base, const char *model, regio_plan_info_cb cb,
+                                  void *ud, regio_error *err);
+regio_err regio__sq_plan_visits_foreach(regio_store *base, long plan_id, regio_plan_visit_cb cb,
+                                        void *ud, regio_error *err);
 regio_err regio__sq_audit_append(regio_store *base, const char *actor, const char *action,
                                  const char *object_type, const char *object_id,
                                  const char *before_json, const char *after_json,

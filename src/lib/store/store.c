@@ -409,6 +409,34 @@ regio_err regio_store_territories_foreach(regio_store *s, const char *model,
     DISPATCH(s, err, territories_foreach(s, model, cb, ud, e_));
 }
 
+/* ---- call plans ---------------------------------------------------------------- */
+
+regio_err regio_store_plan_save(regio_store *s, const regio_plan_info *plan,
+                                const regio_plan_visit_row *visits, size_t n, const char *actor,
+                                long *id_out, regio_error *err)
+{
+    if (id_out)
+        *id_out = 0;
+    if (s && (!plan || (n && !visits))) {
+        return reject(s, err, REGIO_EINVAL, "plan or visits is NULL");
+    }
+    DISPATCH(s, err, plan_save(s, plan, visits, n, actor, id_out, e_));
+}
+
+regio_err regio_store_plans_foreach(regio_store *s, const char *model, regio_plan_info_cb cb,
+                                    void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, plans_foreach(s, model, cb, ud, e_));
+}
+
+regio_err regio_store_plan_visits_foreach(regio_store *s, long plan_id, regio_plan_visit_cb cb,
+                                          void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, plan_visits_foreach(s, plan_id, cb, ud, e_));
+}
+
 /* ---- audit ------------------------------------------------------------------- */
 
 regio_err regio_store_audit_append(regio_store *s, const char *actor, const char *action,

@@ -77,6 +77,14 @@ typedef struct regio__store_ops {
     regio_err (*territories_foreach)(regio_store *s, const char *model, regio_territory_cb cb,
                                      void *ud, regio_error *err);
 
+    regio_err (*plan_save)(regio_store *s, const regio_plan_info *plan,
+                           const regio_plan_visit_row *visits, size_t n, const char *actor,
+                           long *id_out, regio_error *err);
+    regio_err (*plans_foreach)(regio_store *s, const char *model, regio_plan_info_cb cb,
+                               void *ud, regio_error *err);
+    regio_err (*plan_visits_foreach)(regio_store *s, long plan_id, regio_plan_visit_cb cb,
+                                     void *ud, regio_error *err);
+
     regio_err (*audit_append)(regio_store *s, const char *actor, const char *action,
                               const char *object_type, const char *object_id,
                               const char *before_json, const char *after_json,

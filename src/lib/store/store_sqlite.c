@@ -374,6 +374,9 @@ static const regio__store_ops sqlite_ops = {
     .alignment_apply = regio__sq_alignment_apply,
     .alignment_lock = regio__sq_alignment_lock,
     .territories_foreach = regio__sq_territories_foreach,
+    .plan_save = regio__sq_plan_save,
+    .plans_foreach = regio__sq_plans_foreach,
+    .plan_visits_foreach = regio__sq_plan_visits_foreach,
     .audit_append = regio__sq_audit_append,
     .audit_verify = regio__sq_audit_verify,
 };
