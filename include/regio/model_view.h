@@ -120,6 +120,17 @@ REGIO_API regio_err regio_model_view_evaluate(regio_model_view *v, const int *ba
                                               regio_error *err);
 
 /*
+ * What the view's account overrides add to (and take from) the totals of k
+ * territories named names[0..k) (any naming of the model's leaves; an
+ * override into a territory not among them only leaves its old one): k*m
+ * amounts for regio_design_params.measure_adjust. *out is owned by the
+ * caller (regio_free).
+ */
+REGIO_API regio_err regio_model_view_measure_adjust(const regio_model_view *v, int k,
+                                                    char *const *names, double **out,
+                                                    regio_error *err);
+
+/*
  * Applies a batch of moves (rows as for regio_store_alignment_apply: a unit
  * or an account to a territory; an account to NULL removes its override)
  * to the model in the store and, on success, to the view: labels,

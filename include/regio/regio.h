@@ -24,5 +24,6 @@
 #include "regio/route_io.h"
 #include "regio/assign.h"
 #include "regio/plan.h"
+#include "regio/model_view.h"
 
 #endif

@@ -92,6 +92,47 @@ static double index_balance(const regio_design_problem *p, const regio_design_re
     return worst;
 }
 
+/*
+ * A realign from a stored model starts where the library says it starts
+ * (regio_model_view_realign_input, as a server job does): the model's
+ * labels and its locked units. A --locked file adds locks on top.
+ */
+static regio_err realign_start(const regio_model_view *view, regio_design_problem *p,
+                               regio_error *err)
+{
+    int k = 0;
+    char **names = NULL;
+    int *baseline = NULL, *locked = NULL;
+    regio_err rc = regio_model_view_realign_input(view, &k, &names, &baseline, &locked, err);
+    if (rc)
+        return rc;
+    /* The problem was loaded from the same model: its territories are the
+     * same leaves in the same order. */
+    for (int t = 0; !rc && t < k; t++)
+        if (t >= p->k || strcmp(names[t], p->territory[t]) != 0)
+            rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
+                                  "model '%s' changed while it was read; run the realign again",
+                                  view->model);
+    size_t n = p->in.n;
+    for (size_t i = 0; !rc && locked && i < n; i++) {
+        if (p->params.locked && p->params.locked[i] >= 0)
+            continue; /* the --locked file's territory wins */
+        if (!p->locked_ && !(p->locked_ = regio_malloc(n * sizeof *p->locked_)))
+            rc = REGIO_ENOMEM;
+        else if (!p->params.locked)
+            for (size_t u = 0; u < n; u++)
+                p->locked_[u] = -1;
+        if (!rc) {
+            p->params.locked = p->locked_;
+            p->locked_[i] = locked[i];
+        }
+    }
+    regio_model_view_names_free(names, k);
+    regio_free(baseline);
+    regio_free(locked);
+    return rc;
+}
+
 int cli_design_main(design_cmd cmd, int argc, char **argv)
 {
     enum {
@@ -284,6 +325,29 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         p->params.progress_ud = &ps;
     }
     int status = CLI_OK;
+    /* A model of the store is read as the library's loaded model: its
+     * account overrides count in their new territory, its locks hold in a
+     * realign, and a realign's result keeps its hierarchy. */
+    regio_model_view *view = NULL;
+    const char *view_model = cmd == DESIGN_CMD_REPORT    ? spec.alignment_model
+                             : cmd == DESIGN_CMD_REALIGN ? spec.baseline_model
+                                                         : NULL;
+    double *adjust = NULL;
+    if (view_model) {
+        rc = regio_model_view_load(store, p, view_model, p->params.balance_cols[0], &view, &err);
+        if (!rc && cmd == DESIGN_CMD_REPORT)
+            rc = regio_model_view_measure_adjust(view, p->k, p->territory, &adjust, &err);
+        if (!rc && cmd == DESIGN_CMD_REALIGN)
+            rc = realign_start(view, p, &err);
+        if (rc) {
+            cli_print_error(cmd_name[cmd], rc, &err);
+            regio_model_view_destroy(view);
+            regio_design_problem_destroy(p);
+            regio_store_close(store);
+            return CLI_FAIL;
+        }
+        p->params.measure_adjust = adjust;
+    }
     if (cmd == DESIGN_CMD_REPORT) {
         regio_design_report r;
         memset(&r, 0, sizeof r);
@@ -302,6 +366,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         if (rc)
             cli_print_error("report", rc, &err);
         regio_design_report_free(&r);
+        regio_free(adjust);
+        regio_model_view_destroy(view);
         regio_design_problem_destroy(p);
         regio_store_close(store);
         return rc ? CLI_FAIL : CLI_OK;
@@ -314,6 +380,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     if (rc && rc != REGIO_EINFEASIBLE && rc != REGIO_ECANCELLED) {
         cli_print_error(cmd_name[cmd], rc, &err);
         regio_design_result_free(&res);
+        regio_model_view_destroy(view);
         regio_design_problem_destroy(p);
         regio_store_close(store);
         return CLI_FAIL;
@@ -327,8 +394,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     }
     regio_err wrc = out ? regio_design_write_alignment(p, res.labels, out, &err) : REGIO_OK;
     if (!wrc && model) {
-        wrc = regio_design_save_model(store, p, res.labels, model, spec.baseline_model, "cli",
-                                      &err);
+        wrc = regio_model_view_save_new(store, p, view, p->k, p->territory, res.labels, model,
+                                        "cli", &err);
         if (!wrc)
             fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
     }
@@ -366,6 +433,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         fprintf(stderr, "; %.1f s\n", res.seconds);
     }
     regio_design_result_free(&res);
+    regio_model_view_destroy(view);
     regio_design_problem_destroy(p);
     regio_store_close(store);
     return status;

@@ -61,8 +61,8 @@ void srv_model_add_counts(srv_app *app, json_t *mj)
     long aligned = 0;
     if (w)
         for (size_t i = 0; i < app->units->in.n; i++)
-            aligned += w->labels[i] >= 0;
-    json_object_set_new(mj, "territories", w ? json_integer(w->k) : json_null());
+            aligned += w->v->labels[i] >= 0;
+    json_object_set_new(mj, "territories", w ? json_integer(w->v->k) : json_null());
     json_object_set_new(mj, "units_aligned", w ? json_integer(aligned) : json_null());
 }
 
@@ -125,10 +125,10 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
     const regio_design_problem *p = app->units;
     regio_error err;
     regio_error_clear(&err);
-    for (int t = 0; t < w->k; t++) {
+    for (int t = 0; t < w->v->k; t++) {
         if (w->outline[t])
             continue;
-        regio_err rc = regio_geo_outline(p->loaded.units, w->labels, t, OUTLINE_SIMPLIFY_DEG,
+        regio_err rc = regio_geo_outline(p->loaded.units, w->v->labels, t, OUTLINE_SIMPLIFY_DEG,
                                          REGIO_OUTLINE_GEOJSON, &w->outline[t], &err);
         if (rc) {
             srv_reply_regio_error(rs, rc, &err);
@@ -138,9 +138,9 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
     regio_buf b;
     regio_buf_init(&b, 0);
     regio_err rc = regio_buf_printf(&b, "{\"type\":\"FeatureCollection\",\"model\":");
-    regio_buf_json_str(&b, w->model);
-    regio_buf_printf(&b, ",\"revision\":%ld,\"features\":[", w->revision);
-    for (int t = 0; t < w->k && !rc; t++) {
+    regio_buf_json_str(&b, w->v->model);
+    regio_buf_printf(&b, ",\"revision\":%ld,\"features\":[", w->v->revision);
+    for (int t = 0; t < w->v->k && !rc; t++) {
         json_t *props = srv_territory_json(app, w, t);
         char *ps = json_dumps(props, JSON_COMPACT | JSON_REAL_PRECISION(10));
         json_decref(props);
@@ -149,7 +149,7 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
             break;
         }
         regio_buf_printf(&b, "%s{\"type\":\"Feature\",\"id\":", t ? "," : "");
-        regio_buf_json_str(&b, w->territory[t]);
+        regio_buf_json_str(&b, w->v->territory[t]);
         regio_buf_printf(&b, ",\"properties\":%s,\"geometry\":%s}", ps,
                           w->outline[t] ? w->outline[t] : "null");
         free(ps);
@@ -198,17 +198,17 @@ SRV_HANDLER(api_alignment)
     const regio_design_problem *p = app->units;
     json_t *units = json_object(), *locked = json_array();
     for (size_t i = 0; i < p->in.n; i++) {
-        if (w->labels[i] >= 0)
-            json_object_set_new(units, p->in.unit_ids[i], json_string(w->territory[w->labels[i]]));
-        if (w->locked[i])
+        if (w->v->labels[i] >= 0)
+            json_object_set_new(units, p->in.unit_ids[i], json_string(w->v->territory[w->v->labels[i]]));
+        if (w->v->locked[i])
             json_array_append_new(locked, json_string(p->in.unit_ids[i]));
     }
     json_t *accounts = json_object();
     regio_error err;
-    regio_err rc = regio_store_alignment_foreach(app->store, w->model, add_override, accounts, &err);
+    regio_err rc = regio_store_alignment_foreach(app->store, w->v->model, add_override, accounts, &err);
     json_t *v = rc ? NULL
-                   : json_pack("{s:s,s:I,s:o,s:o,s:o}", "model", w->model, "revision",
-                               (json_int_t)w->revision, "units", units, "locked", locked,
+                   : json_pack("{s:s,s:I,s:o,s:o,s:o}", "model", w->v->model, "revision",
+                               (json_int_t)w->v->revision, "units", units, "locked", locked,
                                "accounts", accounts);
     pthread_mutex_unlock(&app->mu);
     if (rc) {
@@ -307,92 +307,58 @@ SRV_HANDLER(api_moves)
     srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
     if (!w)
         goto unlock;
-    if (rev != w->revision) {
-        reply_stale(rs, w->revision, rev);
-        goto unlock;
-    }
-    const regio_design_problem *p = app->units;
-    /* Resolve before writing: unknown ids are the caller's mistake (422). */
-    int *to = regio_malloc(n * sizeof *to);
-    long *idx = regio_malloc(n * sizeof *idx);
-    if (!to || !idx) {
-        regio_free(to);
-        regio_free(idx);
+    /* Where each unit was, for the answer. */
+    int *from = regio_malloc(n * sizeof *from);
+    unsigned char *changed = regio_calloc((size_t)(w->v->k ? w->v->k : 1), 1);
+    if (!from || !changed) {
+        regio_free(from);
+        regio_free(changed);
         srv_reply_error(rs, 500, "internal", "out of memory");
         goto unlock;
     }
     for (size_t i = 0; i < n; i++) {
-        to[i] = rows[i].territory ? srv_workspace_territory(w, rows[i].territory) : -1;
-        idx[i] = rows[i].unit_id ? regio_unitset_find(p->loaded.units, rows[i].unit_id) : -1;
-        if ((rows[i].territory && to[i] < 0) || (rows[i].unit_id && idx[i] < 0)) {
-            srv_reply_error(rs, 422, "unprocessable", "moves[%zu]: unknown %s '%s'", i,
-                            to[i] < 0 ? "territory" : "unit",
-                            to[i] < 0 ? rows[i].territory : rows[i].unit_id);
-            goto free_idx;
-        }
-        if (idx[i] >= 0 && w->locked[idx[i]]) {
-            srv_reply_error(rs, 409, "unit_locked", "unit '%s' is locked in %s; unlock it first",
-                            rows[i].unit_id, w->model);
-            goto free_idx;
-        }
+        long u = rows[i].unit_id ? regio_unitset_find(app->units->loaded.units, rows[i].unit_id)
+                                 : -1;
+        from[i] = u >= 0 ? w->v->labels[u] : -1;
     }
-    long new_rev = 0;
     regio_apply_status st = REGIO_APPLY_OK;
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc = regio_store_alignment_apply(app->store, w->model, rev, rows, n, rq->actor,
-                                               &new_rev, &st, &err);
+    regio_err rc = regio_model_view_apply(app->store, w->v, rev, rows, n, rq->actor, changed, &st,
+                                          &err);
     if (rc) {
-        long cur = w->revision;
-        regio_store_alignment_revision(app->store, w->model, &cur, NULL);
+        long cur = w->v->revision;
+        regio_store_alignment_revision(app->store, w->v->model, &cur, NULL);
         reply_apply_error(rs, rc, st, cur, rev, &err);
-        goto free_idx;
+        if (st == REGIO_APPLY_ERROR || st == REGIO_APPLY_OK)
+            srv_workspace_forget(app, rq->params[0]); /* may no longer match the store */
+        goto free_from;
     }
-    /* Apply to the workspace: labels, stale outlines, metrics. */
     json_t *moved = json_array();
-    unsigned char *changed = regio_calloc((size_t)w->k, 1);
     for (size_t i = 0; i < n; i++) {
-        if (idx[i] < 0) {
+        if (!rows[i].unit_id) {
             json_array_append_new(moved, json_pack("{s:s,s:o}", "account", rows[i].account_id,
-                                                   "to", rows[i].territory
-                                                             ? json_string(rows[i].territory)
-                                                             : json_null()));
+                                                   "to", srv_json_str(rows[i].territory)));
             continue;
         }
-        int from = w->labels[idx[i]];
         json_array_append_new(moved, json_pack("{s:s,s:o,s:s}", "unit", rows[i].unit_id, "from",
-                                               from >= 0 ? json_string(w->territory[from])
-                                                         : json_null(),
+                                               from[i] >= 0
+                                                   ? json_string(w->v->territory[from[i]])
+                                                   : json_null(),
                                                "to", rows[i].territory));
-        if (from == to[i])
-            continue;
-        if (from >= 0 && changed)
-            changed[from] = 1;
-        if (changed)
-            changed[to[i]] = 1;
-        w->labels[idx[i]] = to[i];
     }
-    for (int t = 0; t < w->k; t++)
-        if (!changed || changed[t]) {
-            regio_free(w->outline[t]);
-            w->outline[t] = NULL;
-        }
-    srv_blob_unref(w->geojson);
-    w->geojson = NULL;
-    w->revision = new_rev;
-    srv_workspace_metrics(app, w, &err);
+    srv_workspace_changed(w, changed);
     json_t *terrs = json_array();
-    for (int t = 0; t < w->k; t++)
-        if (!changed || changed[t])
+    for (int t = 0; t < w->v->k; t++)
+        if (changed[t])
             json_array_append_new(terrs, srv_territory_json(app, w, t));
-    regio_free(changed);
     srv_reply_json(rs, 200,
-                   json_pack("{s:s,s:I,s:o,s:o,s:o}", "model", w->model, "revision",
-                             (json_int_t)new_rev, "moved", moved, "territories", terrs, "summary",
-                             srv_summary_json(app, w)));
-free_idx:
-    regio_free(to);
-    regio_free(idx);
+                   json_pack("{s:s,s:I,s:o,s:o,s:o}", "model", w->v->model, "revision",
+                             (json_int_t)w->v->revision, "moved", moved, "territories", terrs,
+                             "summary", srv_summary_json(app, w)));
+free_from:
+    regio_free(from);
+    regio_free(changed);
 unlock:
     pthread_mutex_unlock(&app->mu);
     regio_free(rows);
@@ -434,29 +400,21 @@ SRV_HANDLER(api_locks)
     pthread_mutex_lock(&app->mu);
     srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
     if (w) {
-        long new_rev = 0;
         regio_apply_status st = REGIO_APPLY_OK;
         regio_error err;
         regio_error_clear(&err);
-        regio_err rc = regio_store_alignment_lock(app->store, w->model, rev, ids, n,
-                                                  json_is_true(locked), rq->actor, &new_rev, &st,
-                                                  &err);
+        regio_err rc = regio_model_view_lock(app->store, w->v, rev, ids, n, json_is_true(locked),
+                                             rq->actor, &st, &err);
         if (rc) {
-            long cur = w->revision;
-            regio_store_alignment_revision(app->store, w->model, &cur, NULL);
+            long cur = w->v->revision;
+            regio_store_alignment_revision(app->store, w->v->model, &cur, NULL);
             reply_apply_error(rs, rc, st, cur, rev, &err);
         } else {
-            for (size_t i = 0; i < n; i++) {
-                long u = regio_unitset_find(app->units->loaded.units, ids[i]);
-                if (u >= 0)
-                    w->locked[u] = json_is_true(locked) ? 1 : 0;
-            }
-            w->revision = new_rev;
-            srv_blob_unref(w->geojson);
+            srv_blob_unref(w->geojson); /* the locked counts change, the outlines do not */
             w->geojson = NULL;
             srv_reply_json(rs, 200,
-                           json_pack("{s:s,s:I,s:i}", "model", w->model, "revision",
-                                     (json_int_t)new_rev, "units", (int)n));
+                           json_pack("{s:s,s:I,s:i}", "model", w->v->model, "revision",
+                                     (json_int_t)w->v->revision, "units", (int)n));
         }
     }
     pthread_mutex_unlock(&app->mu);

@@ -153,8 +153,8 @@ static int unit_in_model(void *ud, const regio_model_info *m)
     if (!w)
         return 0;
     long i = regio_unitset_find(c->app->units->loaded.units, c->unit);
-    if (i >= 0 && w->labels[i] >= 0)
-        json_object_set_new(c->out, m->name, json_string(w->territory[w->labels[i]]));
+    if (i >= 0 && w->v->labels[i] >= 0)
+        json_object_set_new(c->out, m->name, json_string(w->v->territory[w->v->labels[i]]));
     return 0;
 }
 

@@ -124,12 +124,12 @@ static int parse_balance(job *j, const regio_design_problem *p, json_t *v, int d
 static int used_territories(const srv_app *app, const srv_workspace *w)
 {
     int used = 0;
-    unsigned char *seen = regio_calloc((size_t)(w->k ? w->k : 1), 1);
+    unsigned char *seen = regio_calloc((size_t)(w->v->k ? w->v->k : 1), 1);
     if (!seen)
-        return w->k;
+        return w->v->k;
     for (size_t i = 0; i < app->units->in.n; i++)
-        if (w->labels[i] >= 0 && !seen[w->labels[i]]) {
-            seen[w->labels[i]] = 1;
+        if (w->v->labels[i] >= 0 && !seen[w->v->labels[i]]) {
+            seen[w->v->labels[i]] = 1;
             used++;
         }
     regio_free(seen);
@@ -291,7 +291,7 @@ SRV_HANDLER(api_job_create)
         if (j->realign) {
             size_t unaligned = 0;
             for (size_t i = 0; i < p->in.n; i++)
-                unaligned += w->labels[i] < 0;
+                unaligned += w->v->labels[i] < 0;
             if (unaligned || used == 0) {
                 srv_reply_error(rs, 422, "unprocessable",
                                 "model '%s' leaves %zu units without a territory: a realign "

@@ -167,17 +167,17 @@ SRV_HANDLER(api_model_archive)
 
 static json_t *territory_of(const srv_workspace *w, size_t i)
 {
-    return w->labels[i] >= 0 ? json_string(w->territory[w->labels[i]]) : json_null();
+    return w->v->labels[i] >= 0 ? json_string(w->v->territory[w->v->labels[i]]) : json_null();
 }
 
 /* Whether unit i sits in different territories (by id) in wa and wb; an
  * unaligned unit differs from an aligned one. */
 static int differs(const srv_workspace *wa, const srv_workspace *wb, size_t i)
 {
-    int la = wa->labels[i], lb = wb->labels[i];
+    int la = wa->v->labels[i], lb = wb->v->labels[i];
     if (la < 0 || lb < 0)
         return (la < 0) != (lb < 0);
-    return strcmp(wa->territory[la], wb->territory[lb]) != 0;
+    return strcmp(wa->v->territory[la], wb->v->territory[lb]) != 0;
 }
 
 SRV_HANDLER(api_compare)
@@ -214,7 +214,7 @@ SRV_HANDLER(api_compare)
                                                  "from", territory_of(wa, i), "to",
                                                  territory_of(wb, i), "measures", ms));
     }
-    json_t *v = json_pack("{s:s,s:s,s:I,s:f,s:o,s:{s:o,s:o}}", "a", wa->model, "b", wb->model,
+    json_t *v = json_pack("{s:s,s:s,s:I,s:f,s:o,s:{s:o,s:o}}", "a", wa->v->model, "b", wb->v->model,
                           "moved_units", (json_int_t)moved, "moved_share",
                           n ? (double)moved / (double)n : 0.0, "changes", changes, "summary", "a",
                           srv_summary_json(app, wa), "b", srv_summary_json(app, wb));
@@ -279,7 +279,7 @@ static regio_err build_csv(const srv_app *app, const srv_workspace *w, regio_buf
         if (!rc)
             rc = regio_buf_putc(b, ',');
         if (!rc)
-            rc = regio_buf_csv_field(b, w->labels[i] >= 0 ? w->territory[w->labels[i]] : "",
+            rc = regio_buf_csv_field(b, w->v->labels[i] >= 0 ? w->v->territory[w->v->labels[i]] : "",
                                       ',');
         if (!rc)
             rc = regio_buf_putc(b, '\n');
@@ -369,14 +369,14 @@ static regio_err build_kml(const srv_app *app, const srv_workspace *w, regio_buf
                                       "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n"
                                       "<Document><name>");
     if (!rc)
-        rc = put_xml(b, w->model);
+        rc = put_xml(b, w->v->model);
     if (!rc)
         rc = regio_buf_puts(b, "</name>\n");
     char **geoms = NULL;
-    if (!rc && w->k > 0)
-        rc = regio_geo_outline_many(p->loaded.units, w->labels, w->k, EXPORT_SIMPLIFY_DEG,
+    if (!rc && w->v->k > 0)
+        rc = regio_geo_outline_many(p->loaded.units, w->v->labels, w->v->k, EXPORT_SIMPLIFY_DEG,
                                     REGIO_OUTLINE_KML, &geoms, err);
-    for (int t = 0; t < w->k && !rc; t++) {
+    for (int t = 0; t < w->v->k && !rc; t++) {
         json_t *tj = srv_territory_json(app, w, t);
         if (!tj) {
             rc = REGIO_ENOMEM;
@@ -395,7 +395,7 @@ static regio_err build_kml(const srv_app *app, const srv_workspace *w, regio_buf
             rc = regio_buf_puts(b, "</Placemark>\n");
         json_decref(tj);
     }
-    regio_geo_outlines_free(geoms, w->k);
+    regio_geo_outlines_free(geoms, w->v->k);
     if (!rc)
         rc = regio_buf_puts(b, "</Document>\n</kml>\n");
     return rc;
@@ -419,7 +419,7 @@ SRV_HANDLER(api_export)
         srv_blob *blob = srv_territories_blob(app, w, rs);
         if (blob) {
             srv_reply_blob(rs, 200, "application/geo+json", blob);
-            attachment(rs, w->model, "geojson");
+            attachment(rs, w->v->model, "geojson");
         }
     } else if (w) {
         regio_buf b;
@@ -432,7 +432,7 @@ SRV_HANDLER(api_export)
             srv_reply_regio_error(rs, rc, &err);
         } else {
             reply_download(rs, rc, &b, csv ? "text/csv" : "application/vnd.google-earth.kml+xml",
-                           w->model, csv ? "csv" : "kml");
+                           w->v->model, csv ? "csv" : "kml");
         }
     }
     pthread_mutex_unlock(&app->mu);

@@ -278,16 +278,16 @@ static int copy_input(srv_app *app, const char *model, const char *territory, pl
     srv_workspace *w = srv_workspace_get(app, model, rs);
     if (!w)
         return 0;
-    int t = srv_workspace_territory(w, territory);
+    int t = regio_model_view_leaf(w->v, territory);
     if (t < 0) {
         srv_reply_error(rs, 404, "not_found", "model '%s' has no territory '%s'", model,
                         territory);
         return 0;
     }
     in->units = app->units->loaded.units;
-    in->labels = w->labels;
+    in->labels = w->v->labels;
     in->t = t;
-    in->territory = w->territory[t];
+    in->territory = w->v->territory[t];
     if (!(in->override = regio_strmap_create(64))) {
         srv_reply_error(rs, 500, "internal", "out of memory");
         return 0;

@@ -34,27 +34,16 @@ typedef struct srv_route {
     srv_action action;
 } srv_route;
 
-/* A territory model's working state at one alignment revision. */
+/* A territory model as the library loads it (regio_model_view: leaves,
+ * hierarchy, labels, locks, overrides, METRICS.md report at a revision),
+ * plus what the server caches on top of it. */
 typedef struct srv_workspace {
-    char *model;
-    long revision;           /* alignment_rev these fields belong to */
-    int k;
-    char **territory;        /* k territory ids (labels) */
-    char **territory_name;   /* k display names, or NULL entries */
-    char **territory_parent; /* k parent ids, or NULL entries */
-    char **hier_id;          /* n_hier: every territory of the model, */
-    char **hier_name;        /* leaves and the parents that group them */
-    char **hier_parent;
-    size_t n_hier;
-    int *labels;             /* n unit labels, -1 = unaligned */
-    unsigned char *locked;   /* n: 1 = locked unit */
-    regio_design_report report; /* METRICS.md figures (when has_report) */
-    int has_report;          /* 0 while some units are unaligned */
+    regio_model_view *v;
     uint64_t gen;            /* store generation at which revision was checked */
     long others;             /* regio_store_others_version when loaded */
     int gen_valid;
     srv_blob *geojson;       /* cached territories FeatureCollection, or NULL */
-    char **outline;          /* k cached GeoJSON geometries (NULL = stale) */
+    char **outline;          /* v->k cached GeoJSON geometries (NULL = stale) */
     struct srv_workspace *next;
 } srv_workspace;
 
@@ -99,14 +88,12 @@ srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *
  * when the store has none. */
 regio_design_problem *srv_units(srv_app *app, srv_response *rs);
 
-/* Recomputes w->report from w->labels. */
-regio_err srv_workspace_metrics(srv_app *app, srv_workspace *w, regio_error *err);
+/* After an edit of w->v: drops the cached GeoJSON and the outlines of the
+ * territories flagged in changed (k flags; NULL = all). */
+void srv_workspace_changed(srv_workspace *w, const unsigned char *changed);
 
 /* Drops the cached workspace of model (after a change made elsewhere). */
 void srv_workspace_forget(srv_app *app, const char *model);
-
-/* Index of territory id in w, or -1. */
-int srv_workspace_territory(const srv_workspace *w, const char *id);
 
 /* Name of the model the app shows first: the active model, else the most
  * recently created planning model, else NULL. Caller frees (regio_free). */

@@ -143,11 +143,6 @@ json_t *srv_job_json(const srv_app *app, const job *j)
 
 /* ---- running a job ----------------------------------------------------------- */
 
-/* One territory of the base model (realign keeps names and hierarchy). */
-typedef struct terr_info {
-    char *id, *name, *parent;
-} terr_info;
-
 /* What a run copies under app->mu. */
 typedef struct run_input {
     const regio_design_problem *p; /* app->units: valid until the app closes */
@@ -155,23 +150,15 @@ typedef struct run_input {
     char **names;                  /* k territory ids */
     int *baseline;                 /* realign: n labels 0..k-1 */
     int *locked;                   /* realign: n, -1 free; NULL when none is locked */
-    terr_info *terr;               /* realign: every territory of the base model */
-    size_t n_terr, cap_terr;
+    regio_model_view *base;        /* realign: the base model as loaded (own copy) */
 } run_input;
 
 static void run_input_free(run_input *in)
 {
-    for (int t = 0; in->names && t < in->k; t++)
-        regio_free(in->names[t]);
-    regio_free(in->names);
+    regio_model_view_names_free(in->names, in->k);
     regio_free(in->baseline);
     regio_free(in->locked);
-    for (size_t i = 0; i < in->n_terr; i++) {
-        regio_free(in->terr[i].id);
-        regio_free(in->terr[i].name);
-        regio_free(in->terr[i].parent);
-    }
-    regio_free(in->terr);
+    regio_model_view_destroy(in->base);
     memset(in, 0, sizeof *in);
 }
 
@@ -194,24 +181,6 @@ static char *error_message(regio_err rc, const regio_error *err)
     return regio_strdup(buf[0] ? buf : regio_strerror(rc));
 }
 
-static int collect_territory(void *ud, const regio_territory_info *ti)
-{
-    run_input *in = ud;
-    if (in->n_terr == in->cap_terr) {
-        size_t cap = in->cap_terr ? 2 * in->cap_terr : 32;
-        terr_info *nt = regio_realloc(in->terr, cap * sizeof *nt);
-        if (!nt)
-            return 1;
-        in->terr = nt;
-        in->cap_terr = cap;
-    }
-    terr_info *t = &in->terr[in->n_terr++];
-    t->id = regio_strdup(ti->id);
-    t->name = regio_strdup(ti->name);
-    t->parent = regio_strdup(ti->parent);
-    return !t->id || (ti->name && !t->name) || (ti->parent && !t->parent);
-}
-
 /* Default territory names of a design: T01, T02, ... (as the library's). */
 static char **design_names(int k)
 {
@@ -231,9 +200,10 @@ static char **design_names(int k)
 }
 
 /*
- * With app->mu held: copies the problem pointer and, for a realign, the
- * base model's labels (territories with units only, in id order), locks
- * and territory records. Returns an error message (caller frees) or NULL.
+ * With app->mu held: copies the problem pointer and, for a realign, loads
+ * the base model (its own view: the cached workspace may change while the
+ * job runs) and takes the realign's start from it. Returns an error
+ * message (caller frees) or NULL.
  */
 static char *copy_input(srv_app *app, const job *j, run_input *in)
 {
@@ -247,116 +217,14 @@ static char *copy_input(srv_app *app, const job *j, run_input *in)
         in->names = design_names(j->k);
         return in->names ? NULL : regio_strdup("out of memory");
     }
-    srv_workspace *w = srv_workspace_get(app, j->base, &rs);
-    if (!w)
-        return response_message(&rs);
-    size_t n = in->p->in.n;
-    int *map = regio_malloc((size_t)(w->k ? w->k : 1) * sizeof *map);
-    in->baseline = regio_malloc((n ? n : 1) * sizeof *in->baseline);
-    in->names = regio_calloc((size_t)(w->k ? w->k : 1), sizeof *in->names);
-    if (!map || !in->baseline || !in->names) {
-        regio_free(map);
-        return regio_strdup("out of memory");
-    }
-    for (int t = 0; t < w->k; t++)
-        map[t] = -1;
-    size_t unaligned = 0, n_locked = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (w->labels[i] < 0)
-            unaligned++;
-        else
-            map[w->labels[i]] = 0;
-        n_locked += w->locked[i] != 0;
-    }
-    if (unaligned) {
-        regio_free(map);
-        char msg[256];
-        snprintf(msg, sizeof msg,
-                 "model '%s' leaves %zu units without a territory: a realign starts from a "
-                 "complete alignment",
-                 j->base, unaligned);
-        return regio_strdup(msg);
-    }
-    /* Territories without units (parents in a hierarchy) are not labels. */
-    for (int t = 0; t < w->k; t++)
-        if (map[t] == 0) {
-            map[t] = in->k;
-            if (!(in->names[in->k++] = regio_strdup(w->territory[t]))) {
-                regio_free(map);
-                return regio_strdup("out of memory");
-            }
-        }
-    for (size_t i = 0; i < n; i++)
-        in->baseline[i] = map[w->labels[i]];
-    regio_free(map);
-    if (n_locked) {
-        if (!(in->locked = regio_malloc(n * sizeof *in->locked)))
-            return regio_strdup("out of memory");
-        for (size_t i = 0; i < n; i++)
-            in->locked[i] = w->locked[i] ? in->baseline[i] : -1;
-    }
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc =
-        regio_store_territories_foreach(app->store, j->base, collect_territory, in, &err);
-    if (rc == REGIO_ECANCELLED)
-        return regio_strdup("out of memory reading the territories");
+    regio_err rc = regio_model_view_load(app->store, in->p, j->base, app->default_measure,
+                                         &in->base, &err);
+    if (!rc)
+        rc = regio_model_view_realign_input(in->base, &in->k, &in->names, &in->baseline,
+                                            &in->locked, &err);
     return rc ? error_message(rc, &err) : NULL;
-}
-
-static const terr_info *terr_find(const run_input *in, const char *id)
-{
-    for (size_t i = 0; id && i < in->n_terr; i++)
-        if (!strcmp(in->terr[i].id, id))
-            return &in->terr[i];
-    return NULL;
-}
-
-/*
- * With app->mu held, after the save: gives the realigned model the base
- * model's territory names and hierarchy (parents first, so every parent
- * exists when its children point to it).
- */
-static regio_err copy_hierarchy(srv_app *app, const job *j, const run_input *in,
-                                regio_error *err)
-{
-    size_t nt = in->n_terr;
-    if (!nt)
-        return REGIO_OK;
-    /* needed: territories with units and all their ancestors */
-    unsigned char *need = regio_calloc(nt, 1), *done = regio_calloc(nt, 1);
-    if (!need || !done) {
-        regio_free(need);
-        regio_free(done);
-        return REGIO_ENOMEM;
-    }
-    for (int t = 0; t < in->k; t++) {
-        const terr_info *ti = terr_find(in, in->names[t]);
-        for (int depth = 0; ti && depth < 32; depth++) {
-            need[ti - in->terr] = 1;
-            ti = terr_find(in, ti->parent);
-        }
-    }
-    regio_err rc = REGIO_OK;
-    for (int progress = 1; progress && !rc;) {
-        progress = 0;
-        for (size_t i = 0; i < nt && !rc; i++) {
-            if (!need[i] || done[i])
-                continue;
-            const terr_info *par = terr_find(in, in->terr[i].parent);
-            if (par && !done[par - in->terr])
-                continue;
-            rc = regio_store_territory_upsert(app->store, j->target, in->terr[i].id,
-                                              in->terr[i].name ? in->terr[i].name
-                                                               : in->terr[i].id,
-                                              par ? par->id : NULL, err);
-            done[i] = 1;
-            progress = 1;
-        }
-    }
-    regio_free(need);
-    regio_free(done);
-    return rc;
 }
 
 typedef struct progress_ctx {
@@ -488,29 +356,11 @@ static void run_job(srv_jobs *J, job *j)
     } else if (src != REGIO_ENOTFOUND) {
         msg = error_message(src, &err);
     } else {
-        /* The shared problem with this run's territories: save_model reads
-         * only k, the territory names and the units. */
-        regio_design_problem view = *in.p;
-        view.k = in.k;
-        view.territory = in.names;
         regio_error_clear(&err);
-        src = regio_design_save_model(app->store, &view, res.labels, j->target, j->base,
-                                      j->actor ? j->actor : "local", &err);
+        src = regio_model_view_save_new(app->store, in.p, in.base, in.k, in.names, res.labels,
+                                        j->target, j->actor ? j->actor : "local", &err);
         if (src)
             msg = error_message(src, &err);
-    }
-    char *note = NULL;
-    if (!msg && j->realign) {
-        regio_error_clear(&err);
-        regio_err hrc = copy_hierarchy(app, j, &in, &err);
-        if (hrc) {
-            char *e = error_message(hrc, &err);
-            char m[1200];
-            snprintf(m, sizeof m, "saved, but the territory names were not copied: %s",
-                     e ? e : "out of memory");
-            regio_free(e);
-            note = regio_strdup(m);
-        }
     }
     if (!msg)
         srv_workspace_forget(app, j->target);
@@ -523,16 +373,15 @@ static void run_job(srv_jobs *J, job *j)
         char *done = NULL;
         if (rc == REGIO_EINFEASIBLE)
             done = infeasible_message(&res);
-        if (!done && !note) {
+        if (!done) {
             char m[NAME_MAX_LEN + 64];
             snprintf(m, sizeof m, "saved as planning model '%s'", j->target);
             done = regio_strdup(m);
         }
-        srv_job_finish(j, JOB_DONE, note ? note : done, result_json(j, &in, &res));
+        srv_job_finish(j, JOB_DONE, done, result_json(j, &in, &res));
         regio_free(done);
     }
     pthread_mutex_unlock(&J->mu);
-    regio_free(note);
     regio_free(msg);
     regio_design_result_free(&res);
     run_input_free(&in);

@@ -4,6 +4,8 @@
  */
 #include "server/render.h"
 
+#include "regio/model_view.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -26,12 +28,12 @@ json_t *srv_territory_json(const srv_app *app, const srv_workspace *w, int t)
     size_t n = p->in.n, m = p->in.m;
     long units = 0, locked = 0;
     for (size_t i = 0; i < n; i++)
-        if (w->labels[i] == t) {
+        if (w->v->labels[i] == t) {
             units++;
-            locked += w->locked[i];
+            locked += w->v->locked[i];
         }
     json_t *totals = json_object(), *target = json_object(), *dev = json_object();
-    const regio_design_territory *r = w->has_report ? &w->report.territories[t] : NULL;
+    const regio_design_territory *r = w->v->has_report ? &w->v->report.territories[t] : NULL;
     for (size_t c = 0; c < m; c++) {
         const char *name = p->in.measure_names[c];
         double tot = 0;
@@ -39,19 +41,20 @@ json_t *srv_territory_json(const srv_app *app, const srv_workspace *w, int t)
             tot = r->totals[c];
         } else {
             for (size_t i = 0; i < n; i++)
-                if (w->labels[i] == t)
+                if (w->v->labels[i] == t)
                     tot += p->in.measures[i * m + c];
         }
         json_object_set_new(totals, name, srv_json_num(tot));
         json_object_set_new(target, name, r ? srv_json_num(r->target[c]) : json_null());
         json_object_set_new(dev, name, r ? srv_json_num(r->dev[c]) : json_null());
     }
-    return json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", w->territory[t],
+    return json_pack("{s:s,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "id", w->v->territory[t],
                      "name",
-                     srv_json_str(w->territory_name && w->territory_name[t] ? w->territory_name[t]
-                                                                           : w->territory[t]),
+                     srv_json_str(w->v->territory_name[t] ? w->v->territory_name[t]
+                                                                           : w->v->territory[t]),
                      "parent",
-                     srv_json_str(w->territory_parent ? w->territory_parent[t] : NULL), "units",
+                     srv_json_str(w->v->territory_parent[t]), "rep",
+                     srv_json_str(w->v->territory_rep[t]), "units",
                      (json_int_t)units, "locked_units", (json_int_t)locked, "totals", totals,
                      "target", target, "dev", dev, "travel_km",
                      r ? srv_json_num(r->travel_km) : json_null(), "contiguous",
@@ -65,16 +68,16 @@ json_t *srv_summary_json(const srv_app *app, const srv_workspace *w)
     size_t n = p->in.n;
     long unaligned = 0;
     for (size_t i = 0; i < n; i++)
-        unaligned += w->labels[i] < 0;
+        unaligned += w->v->labels[i] < 0;
     json_t *bal = json_object();
-    const regio_design_report *r = w->has_report ? &w->report : NULL;
+    const regio_design_report *r = w->v->has_report ? &w->v->report : NULL;
     for (size_t c = 0; c < p->in.m; c++)
         json_object_set_new(bal, p->in.measure_names[c], r ? srv_json_num(r->balance[c]) : json_null());
     return json_pack("{s:o,s:o,s:o,s:o,s:I,s:I,s:i}", "balance", bal, "travel_km",
                      r ? srv_json_num(r->travel_km) : json_null(), "non_contiguous",
                      r ? json_integer(r->n_noncontiguous) : json_null(), "empty",
                      r ? json_integer(r->n_empty) : json_null(), "units", (json_int_t)n,
-                     "unaligned", (json_int_t)unaligned, "territories", w->k);
+                     "unaligned", (json_int_t)unaligned, "territories", w->v->k);
 }
 
 json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const char *balance,

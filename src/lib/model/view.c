@@ -508,20 +508,9 @@ regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols
         return REGIO_OK; /* partly aligned: no METRICS.md figures */
     double *adjust = NULL;
     if (v->n_overrides) {
-        if (!(adjust = regio_calloc((size_t)v->k * m, sizeof *adjust)))
-            return REGIO_ENOMEM;
-        for (size_t o = 0; o < v->n_overrides; o++) {
-            const regio_model_override *ov = &v->overrides[o];
-            int from = ov->unit >= 0 ? v->labels[ov->unit] : -1;
-            if (from == ov->to)
-                continue;
-            for (size_t c = 0; c < m; c++) {
-                if (ov->to >= 0)
-                    adjust[(size_t)ov->to * m + c] += ov->delta[c];
-                if (from >= 0)
-                    adjust[(size_t)from * m + c] -= ov->delta[c];
-            }
-        }
+        regio_err arc = regio_model_view_measure_adjust(v, v->k, v->territory, &adjust, err);
+        if (arc)
+            return arc;
     }
     regio_design_params params;
     regio_design_params_init(&params);
@@ -536,6 +525,43 @@ regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols
     if (rc == REGIO_OK)
         v->has_report = 1;
     return rc;
+}
+
+regio_err regio_model_view_measure_adjust(const regio_model_view *v, int k,
+                                          char *const *names, double **out, regio_error *err)
+{
+    *out = NULL;
+    size_t m = v->units->in.m;
+    double *adjust = regio_calloc((size_t)(k ? k : 1) * m, sizeof *adjust);
+    int *map = regio_malloc((size_t)(v->k ? v->k : 1) * sizeof *map);
+    if (!adjust || !map) {
+        regio_free(adjust);
+        regio_free(map);
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    /* leaf of the view -> territory of the caller's naming (k is small) */
+    for (int t = 0; t < v->k; t++) {
+        map[t] = -1;
+        for (int u = 0; u < k && map[t] < 0; u++)
+            if (!strcmp(v->territory[t], names[u]))
+                map[t] = u;
+    }
+    for (size_t o = 0; o < v->n_overrides; o++) {
+        const regio_model_override *ov = &v->overrides[o];
+        int from = ov->unit >= 0 && v->labels[ov->unit] >= 0 ? map[v->labels[ov->unit]] : -1;
+        int to = ov->to >= 0 ? map[ov->to] : -1;
+        if (from == to)
+            continue;
+        for (size_t c = 0; c < m; c++) {
+            if (to >= 0)
+                adjust[(size_t)to * m + c] += ov->delta[c];
+            if (from >= 0)
+                adjust[(size_t)from * m + c] -= ov->delta[c];
+        }
+    }
+    regio_free(map);
+    *out = adjust;
+    return REGIO_OK;
 }
 
 /* ---- a realign's start --------------------------------------------------------- */
