@@ -125,6 +125,7 @@ typedef struct load_ctx {
     regio_model_view *v;
     size_t cap_nodes, cap_leaves, cap_ov;
     regio_strmap *leaves; /* leaf id -> index (before sorting) */
+    int accounts_only;    /* reading the overrides again: unit rows are skipped */
     regio_err rc;
 } load_ctx;
 
@@ -189,6 +190,8 @@ static int read_row(void *ud, const regio_alignment_row *row)
     if (!row->territory)
         return 0;
     if (row->unit_id) {
+        if (c->accounts_only)
+            return 0;
         long i = regio_unitset_find(v->units->loaded.units, row->unit_id);
         if (i < 0)
             return 0; /* a unit the loaded units do not hold */
@@ -371,36 +374,10 @@ regio_err regio__view_reload_overrides(regio_store *s, regio_model_view *v, regi
     load_ctx c;
     memset(&c, 0, sizeof c);
     c.v = v;
-    /* Unit rows are read too but change nothing: labels already follow. */
-    int *labels = v->labels;
-    unsigned char *locked = v->locked;
-    size_t n = v->units->in.n;
-    int *lab2 = regio_malloc((n ? n : 1) * sizeof *lab2);
-    unsigned char *lock2 = regio_malloc(n ? n : 1);
-    if (!lab2 || !lock2 || !(c.leaves = regio_strmap_create(16))) {
-        regio_free(lab2);
-        regio_free(lock2);
-        return REGIO_ENOMEM;
-    }
-    v->labels = lab2;
-    v->locked = lock2;
-    int k = v->k;
+    c.accounts_only = 1;
     regio_err rc = regio_store_alignment_foreach(s, v->model, read_row, &c, err);
     if (rc == REGIO_ECANCELLED && c.rc)
         rc = c.rc;
-    /* read_row may have appended leaves: drop them, the labels are kept. */
-    for (int t = k; t < v->k; t++) {
-        regio_free(v->territory[t]);
-        regio_free(v->territory_name[t]);
-        regio_free(v->territory_parent[t]);
-        regio_free(v->territory_rep[t]);
-    }
-    v->k = k;
-    v->labels = labels;
-    v->locked = locked;
-    regio_free(lab2);
-    regio_free(lock2);
-    regio_strmap_destroy(c.leaves);
     for (size_t i = 0; !rc && i < v->n_overrides; i++)
         rc = regio__view_resolve_override(s, v, &v->overrides[i], err);
     if (!rc)
