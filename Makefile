@@ -38,6 +38,7 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@bash bench/run.sh $(BUILD)
 
+fuzz: export REGIO_DEPS_TEST=1
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DREGIO_FUZZ=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
