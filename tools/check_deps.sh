@@ -51,13 +51,14 @@ set -euo pipefail
 # src/lib/store, as "glob|reason". A glob that matches nothing is reported as
 # a note (stale, or a file not written yet), never as a failure.
 EXCEPTIONS=(
-  "src/lib/io/design_io.c|loads a design problem from files or from the store and saves a design as a planning model in the store (regio_design_problem_load, regio_design_save_model): the bridge between the design engine and the store"
-  "src/lib/io/design_write.c|the writer half of the design_io bridge; it uses no store function but includes regio/design_io.h, which declares the store-saving regio_design_save_model and so includes regio/store.h"
+  "src/lib/design/design_io*|the design problem loader (design_io.c, design_io_internal.h): from files or from the store (spec->store: units through design_store*.c, stored models' alignments through regio_store_alignment_foreach); the bridge between the design engine's input and the store"
+  "src/lib/design/design_store*.c|the store half of the design problem loader: a problem's units, attributes, geometry and adjacency read from the store"
+  "src/lib/design/design_write.c|writes a design's alignment and report and uses no store function, but includes regio/design_io.h, whose regio_design_spec carries a regio_store (and whose regio/import.h includes regio/store.h too)"
   "src/lib/io/import_records.c|import pipeline: reads account and rep files and writes them to the store"
   "src/lib/io/import_units.c|import pipeline: reads geography unit files and writes units and adjacency to the store"
   "src/lib/io/export.c|export: streams accounts, reps, units, adjacency and alignments out of the store as CSV or GeoJSON"
   "src/lib/assign/locate.c|a store pipeline step, not an engine: regio_assign_locate_accounts reads the store's units and accounts and writes each account's unit back"
-  "src/lib/plan/plan_store*.c|plans saved to and loaded from the store (the bridge for plan's solver, being written)"
+  "src/lib/plan/plan_store*.c|the call plan of a territory of a stored model: its accounts and rep from the store (through regio_model_view), the solve by plan's solver, the plan saved in the store; the bridge between the plan solver and the store"
   "src/lib/model/view*|the loaded-model type (regio/model_view.h, view*.c and view_internal.h): reads a planning model, its alignment and account overrides from the store and edits them for the shells"
   "src/lib/model/names.c|the model-name rules, run by the store before it creates a model; uses no store function, but its public declaration (regio_model_name_problem) sits in regio/model_view.h, which includes regio/store.h"
 )
