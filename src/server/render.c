@@ -126,30 +126,21 @@ json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const c
 
 /* ---- request fields ---- */
 
-#define MAX_NAME_CHARS 100
+/* Longest model name the error message quotes, in characters (the
+ * library's limit). */
+#define NAME_QUOTE_CHARS 100
 
-/* Checks a model name: non-empty, at most MAX_NAME_CHARS characters, no
- * control characters and no '/' (a name is one URL path segment). Returns
- * NULL when fine, else a sentence saying what is wrong. */
-static const char *name_problem(const char *s)
+/* Answers 400 for a model name that breaks regio_model_name_problem's rule
+ * why, with the text the library's store gives for it ("model name 'a/b'
+ * must not contain '/'", the name cut after 100 characters). */
+static void reply_bad_name(srv_response *rs, const char *s, const char *why)
 {
-    if (!*s)
-        return "must not be empty";
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return "must not contain control characters";
-        /* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8. */
-        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-            return "must not contain control characters";
-        if (*p == '/')
-            return "must not contain '/'";
-        if ((*p & 0xc0) != 0x80)
-            chars++;
-    }
-    if (chars > MAX_NAME_CHARS)
-        return "must be at most 100 characters";
-    return NULL;
+    size_t len = 0, chars = 0;
+    for (; s[len]; len++)
+        if (((unsigned char)s[len] & 0xc0) != 0x80 && ++chars > NAME_QUOTE_CHARS)
+            break;
+    srv_reply_error(rs, 400, "bad_request", "model name '%.*s%s' %s", (int)len, s,
+                    s[len] ? "..." : "", why);
 }
 
 /*
@@ -177,9 +168,9 @@ int srv_body_string(json_t *body, const char *key, int required, int is_name,
         srv_reply_error(rs, 400, "bad_request", "\"%s\" must not contain NUL characters", key);
         return 0;
     }
-    const char *why = is_name ? name_problem(s) : NULL;
+    const char *why = is_name ? regio_model_name_problem(s) : NULL;
     if (why) {
-        srv_reply_error(rs, 400, "bad_request", "\"%s\" %s", key, why);
+        reply_bad_name(rs, s, why);
         return 0;
     }
     *out = s;

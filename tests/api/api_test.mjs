@@ -398,11 +398,15 @@ test('hierarchy: parents written by another process (sqlite3) show up, leaves st
   assert.deepEqual(after.summary.balance, before.summary.balance);
 });
 
-test('POST /models/{m}/clone: duplicate name 409 conflict; unknown source 404; no name 400', async () => {
+test('POST /models/{m}/clone: duplicate name 409 conflict; unknown source 404; no or invalid name 400', async () => {
   assertError(await post(`/models/${M}/clone`, { name: 'base-before' }), 409, 'conflict', 'duplicate clone');
   assertError(await post(`/models/${M}/clone`, { name: M }), 409, 'conflict', 'clone onto the source name');
   assertError(await post('/models/no-such-model/clone', { name: 'x1' }), 404, 'not_found', 'clone of unknown');
   assertError(await post(`/models/${M}/clone`, {}), 400, 'bad_request', 'clone without name');
+  const slash = await post(`/models/${M}/clone`, { name: 'a/b' });
+  assertError(slash, 400, 'bad_request', 'clone to a name with a slash');
+  // The library's text, which `regio model clone` prints too.
+  assert.equal(slash.json.error.message, "model name 'a/b' must not contain '/'");
   assertError(await post(`/models/${M}/clone`, '{"name": '), 400, 'invalid_json', 'clone with broken JSON');
 });
 
