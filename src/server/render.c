@@ -112,14 +112,17 @@ json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const c
         }
     }
     json_t *terrs = json_array(), *hier = json_array();
-    for (int t = 0; t < w->k; t++)
+    for (int t = 0; t < w->v->k; t++)
         json_array_append_new(terrs, srv_territory_json(app, w, t));
-    for (size_t h = 0; h < w->n_hier; h++)
-        json_array_append_new(hier, json_pack("{s:s,s:o,s:o}", "id", w->hier_id[h], "name",
-                                              srv_json_str(w->hier_name[h]), "parent",
-                                              srv_json_str(w->hier_parent[h])));
-    return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "model", w->model, "revision",
-                     (json_int_t)w->revision, "measures", measures, "balance_measures", bm,
+    for (size_t h = 0; h < w->v->n_nodes; h++) {
+        const regio_model_node *nd = &w->v->nodes[h];
+        json_array_append_new(hier, json_pack("{s:s,s:o,s:o,s:o}", "id", nd->id, "name",
+                                              srv_json_str(nd->name), "parent",
+                                              srv_json_str(nd->parent), "rep",
+                                              srv_json_str(nd->rep)));
+    }
+    return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "model", w->v->model, "revision",
+                     (json_int_t)w->v->revision, "measures", measures, "balance_measures", bm,
                      "summary", srv_summary_json(app, w), "territories", terrs, "hierarchy",
                      hier);
 }
