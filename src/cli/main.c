@@ -16,6 +16,7 @@
     X(design, "partition units into balanced, contiguous, compact territories") \
     X(realign, "repair an alignment with a disruption budget")                 \
     X(report, "measure any alignment (balance, contiguity, travel, disruption)") \
+    X(model, "list, show, clone, promote, archive and edit territory models")   \
     X(plan, "plan a rep's call cycle: visit days and daily routes")          \
     X(route, "solve a TSP / VRP with time windows (VROOM JSON or CSV stops)")    \
     X(serve, "serve the HTTP API and the browser app")                        \
