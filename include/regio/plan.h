@@ -4,8 +4,10 @@
  * visits evenly spaced around the cycle) and the order of the stops of
  * every day, starting and ending at the rep's home inside the working day.
  * Also the loaders for the accounts / reps CSV files, the METRICS.md
- * figures of a plan (coverage, spacing, overtime, travel, workload) and the
- * writers for plan CSV, routes GeoJSON, report JSON and workload CSV.
+ * figures of a plan (coverage, spacing, overtime, travel, workload), the
+ * writers for plan CSV, routes GeoJSON, report JSON and workload CSV, and
+ * the plan of one territory of a stored model (regio_territory_plan_*:
+ * its accounts and rep from the store, solved, saved there).
  */
 #ifndef REGIO_PLAN_H
 #define REGIO_PLAN_H
@@ -281,6 +283,146 @@ REGIO_API regio_err regio_plan_write_report(const regio_plan_result *r,
 REGIO_API regio_err regio_plan_write_workload(const regio_plan_result *r,
                                     const regio_plan_data *d, const char *path,
                                     regio_error *err);
+
+/* ---- the plan of a territory, from the store ----------------------------- */
+
+struct regio_store;
+struct regio_model_view;
+
+/* Defaults of a territory plan: every caller (`regio plan --model`, the
+ * HTTP plan endpoint) gets the same ones, so the same request gives the
+ * same plan through both. */
+#define REGIO_TERRITORY_PLAN_DAYS 20            /* working days in the cycle */
+#define REGIO_TERRITORY_PLAN_CALL_MINUTES 20.0  /* per call without call_minutes */
+#define REGIO_TERRITORY_PLAN_TIME_LIMIT_S 5.0   /* deadline of the solve */
+/* Working days a year: visits_per_year * n_days / this = visits per cycle. */
+#define REGIO_PLAN_WORKING_DAYS_PER_YEAR 240.0
+/* A rep's home is "far" from a territory when it lies farther from the
+ * territory's nearest account than this many km and than the territory's
+ * own diameter (see regio_territory_plan.far). */
+#define REGIO_PLAN_FAR_KM 100.0
+
+/* What to plan. Zero-initialise, then set territory (and what else you
+ * need); zeros mean the defaults noted. Strings borrowed. */
+typedef struct regio_territory_plan_opts {
+    const char *territory;       /* required: a leaf territory of the view's model */
+    const char *rep;             /* rep external id; NULL: see regio_territory_plan_prepare */
+    int n_days;                  /* 1..REGIO_PLAN_MAX_DAYS; 0 = REGIO_TERRITORY_PLAN_DAYS */
+    double call_minutes;         /* 0 < m <= 1440 for accounts without a call_minutes
+                                    attribute; 0 = REGIO_TERRITORY_PLAN_CALL_MINUTES */
+    uint64_t seed;               /* 0 is a valid seed */
+    double time_limit_s;         /* 0 = REGIO_TERRITORY_PLAN_TIME_LIMIT_S, < 0 = none */
+    const char *start;           /* first day "YYYY-MM-DD"; NULL = today (UTC); a
+                                    Saturday or Sunday moves on to the Monday */
+    size_t max_accounts;         /* more accounts with coordinates: REGIO_EDATA; 0 = no limit */
+    regio_progress_fn progress;  /* of the solve; may be NULL */
+    void *progress_ud;
+} regio_territory_plan_opts;
+
+/* How the rep of a territory plan was chosen. Values are stable. */
+typedef enum regio_plan_rep_source {
+    REGIO_PLAN_REP_GIVEN = 0,     /* opts.rep */
+    REGIO_PLAN_REP_TERRITORY = 1, /* the territory's own rep */
+    REGIO_PLAN_REP_ONLY = 2,      /* the only rep of the store */
+    REGIO_PLAN_REP_OWNER = 3      /* the one rep owning the territory's accounts */
+} regio_plan_rep_source;
+
+/* Stable lower-case name of a rep source ("territory"); static storage. */
+REGIO_API const char *regio_plan_rep_source_name(regio_plan_rep_source s);
+
+/*
+ * The call plan of one territory of a stored model for one rep: its input
+ * as copied from the store, then (after _solve) the plan, then (after
+ * _save) its id in the store. Owned by the caller, freed with
+ * regio_territory_plan_destroy; fields are read-only for callers.
+ */
+typedef struct regio_territory_plan {
+    char *model, *territory;     /* the model's name, the territory's id */
+    char *territory_name;        /* or NULL */
+    regio_plan_rep_source rep_source;
+    char *rep_name;              /* or NULL; the rep's id is data->reps[0].id */
+    /* One rep (the planned one) and the territory's accounts with
+     * coordinates in external-id order: the input of the solve, and what
+     * regio_plan_write_csv and the other writers take with result. */
+    regio_plan_data *data;
+    char **account_names;        /* data->n_accounts display names, NULL entries */
+    size_t skipped;              /* accounts of the territory without coordinates */
+    regio_plan_params params;    /* as solved: defaults applied */
+    double call_minutes;         /* default call length used */
+    char start[11];              /* first day of the cycle, "YYYY-MM-DD" (a weekday) */
+    double home_km;              /* great-circle km from the rep's home to the
+                                    territory's nearest account */
+    double diameter_km;          /* largest great-circle km between two of the accounts
+                                    (exact up to 2,000 accounts, else a double-sweep
+                                    estimate) */
+    int far;                     /* home_km > max(REGIO_PLAN_FAR_KM, diameter_km) */
+    char warning[320];           /* "" or why the plan may disappoint (a far home) */
+    regio_plan_result *result;   /* after regio_territory_plan_solve, else NULL */
+    long plan_id;                /* after regio_territory_plan_save, else 0 */
+    char *name;                  /* the name it was saved under, else NULL */
+} regio_territory_plan;
+
+/*
+ * Copies what a plan of territory opts->territory of model v (loaded with
+ * regio_model_view_load; borrowed for the call only) needs from store s:
+ *
+ * - accounts: those the view puts in the territory (its manual override,
+ *   else its unit's territory) that have coordinates; the others are
+ *   counted in skipped. Visits per cycle: a numeric "frequency" attribute,
+ *   else "visits_per_year" * n_days / REGIO_PLAN_WORKING_DAYS_PER_YEAR
+ *   rounded (at least 1 when positive), else 1; capped at n_days. Call
+ *   length: a numeric "call_minutes" attribute (>= 0), else
+ *   opts->call_minutes. Opening hours: "tw_start" / "tw_end" attributes
+ *   (HH:MM, regio_parse_hhmm; either may be left out) bound when a call
+ *   may start.
+ * - the rep: opts->rep; else the territory's own rep; else the store's
+ *   only rep; else the one rep that owns (account owner) the territory's
+ *   accounts. Its home is where each day starts and ends; its working day
+ *   day_start..day_end (HH:MM), default 08:00-17:00.
+ *
+ * Errors (err->msg says which and names it; callers show it as it is):
+ * REGIO_ENOTFOUND for a territory the model does not have, an unknown rep
+ * or a territory's rep missing from the store; REGIO_EINVAL for bad opts
+ * (days, call minutes, start date) or when no rep is given and none can be
+ * chosen; REGIO_EDATA for a parent territory, a plan that would cover
+ * nothing (no account with coordinates in the territory, or none with a
+ * visit in the cycle), more than opts->max_accounts accounts, a store
+ * without reps, a rep without home coordinates or with a day ending before
+ * it starts, and a bad attribute value (naming the account). A rep whose
+ * home is far (see far) is no error: warning says so. On success *out is
+ * owned by the caller.
+ */
+REGIO_API regio_err regio_territory_plan_prepare(struct regio_store *s,
+                                                 const struct regio_model_view *v,
+                                                 const regio_territory_plan_opts *opts,
+                                                 regio_territory_plan **out, regio_error *err);
+
+/*
+ * Plans p with regio_plan_solve (p->params); touches no store, so it may
+ * run without the lock that guards one. Fills p->result (replacing an
+ * earlier one). Errors as regio_plan_solve; a cancel by the progress
+ * callback keeps the best plan so far with result->cancelled set.
+ */
+REGIO_API regio_err regio_territory_plan_solve(regio_territory_plan *p, regio_error *err);
+
+/*
+ * Saves the solved plan p in store s (regio_store_plan_save: one audited
+ * transaction by actor, may be NULL) as name, or when name is NULL or ""
+ * as "<model>/<territory>/<rep>/<start>"; its params hold the territory,
+ * rep, seed, call minutes and the plan's totals. Sets p->plan_id and
+ * p->name. REGIO_EINVAL when p is not solved; store errors as they come.
+ */
+REGIO_API regio_err regio_territory_plan_save(struct regio_store *s, regio_territory_plan *p,
+                                              const char *name, const char *actor,
+                                              regio_error *err);
+
+/* The calendar date of cycle day `day` (1..n_days) of p: working days run
+ * Monday to Friday from p->start. Writes "YYYY-MM-DD" into out (at least
+ * 11 bytes); "" for a day outside the cycle. */
+REGIO_API void regio_territory_plan_date(const regio_territory_plan *p, int day, char *out);
+
+/* Frees a territory plan; accepts NULL. */
+REGIO_API void regio_territory_plan_destroy(regio_territory_plan *p);
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,16 @@
  * Tests for saved call plans: regio_store_plan_save and the readers
  * (regio_store_plans_foreach, regio_store_plan_visits_foreach) round-trip
  * a plan by external ids in rep/day/seq order, audit the save and refuse
- * bad input without writing anything, also under failing allocations.
+ * bad input without writing anything, also under failing allocations; and
+ * the plan of a territory from the store (regio_territory_plan_*): which
+ * accounts, which rep, the attributes' rules, the saved plan read back as
+ * solved, and the refusals.
  */
+#include "regio/design_io.h"
+#include "regio/model_view.h"
+#include "regio/plan.h"
+#include "regio/buf.h"
+#include "regio/fields.h"
 #include "regio/store.h"
 #include "regio_test.h"
 #include "regio_test_db.h"
@@ -221,10 +229,241 @@ static void test_alloc_failures(void)
     done_with(s);
 }
 
+/* ---- the plan of a territory --------------------------------------------------- */
+
+static void add_account(regio_store *s, const char *id, const char *unit, double lat, double lon,
+                        const char *owner, const char *k1, const char *v1, const char *k2,
+                        const char *v2)
+{
+    regio_account a;
+    regio_account_init(&a);
+    a.id = (char *)id;
+    a.unit_id = (char *)unit;
+    a.lat = lat;
+    a.lon = lon;
+    a.owner = (char *)owner;
+    regio_attr at[2];
+    memset(at, 0, sizeof at);
+    const char *k[2] = {k1, k2}, *v[2] = {v1, v2};
+    for (int i = 0; i < 2 && k[i]; i++) {
+        at[i].key = (char *)k[i];
+        at[i].text = (char *)v[i];
+        at[i].num = NAN;
+        at[i].is_num = regio_parse_number(v[i], &at[i].num) == REGIO_OK;
+        a.n_attrs = (size_t)i + 1;
+    }
+    a.attrs = at;
+    ASSERT_OK(regio_store_account_upsert(s, &a, NULL, NULL));
+}
+
+/* Model M over units U1..U4 near Denver: T1 = U1, U2 (rep R1), T2 = U3, U4
+ * (no rep, its accounts owned by R2), T3 empty, parent P over T1 and T2.
+ * Accounts: A1 (U1, frequency 3, call_minutes 45), A2 (U2, opening hours
+ * 09:00-11:00), A3 (U2, no coordinates), A4 (U3, visits_per_year 24), A5
+ * (U4, moved by hand to T1), A6 (U3, visits_per_year 0). */
+static regio_store *territory_fixture(regio_design_problem **units, regio_model_view **v)
+{
+    regio_store *s = fixture();
+    if (!s)
+        return NULL;
+    for (int i = 0; i < 4; i++) {
+        regio_unit u;
+        regio_unit_init(&u);
+        char id[8];
+        snprintf(id, sizeof id, "U%d", i + 1);
+        u.id = id;
+        u.lat = 39.7 + 0.1 * (i / 2);
+        u.lon = -105.0 + 0.1 * (i % 2);
+        ASSERT_OK(regio_store_unit_upsert(s, &u, NULL, NULL));
+    }
+    regio_rep r;
+    regio_rep_init(&r);
+    r.id = "R1";
+    r.lat = 39.75;
+    r.lon = -104.95;
+    r.day_start = "07:00";
+    r.day_end = "15:00";
+    ASSERT_OK(regio_store_rep_upsert(s, &r, NULL, NULL));
+    r.id = "R2";
+    r.day_start = r.day_end = NULL;
+    ASSERT_OK(regio_store_rep_upsert(s, &r, NULL, NULL));
+    add_account(s, "A1", "U1", 39.71, -104.99, NULL, "frequency", "3", "call_minutes", "45");
+    add_account(s, "A2", "U2", 39.72, -104.89, NULL, "tw_start", "09:00", "tw_end", "11:00");
+    add_account(s, "A3", "U2", NAN, NAN, NULL, NULL, NULL, NULL, NULL);
+    add_account(s, "A4", "U3", 39.81, -104.99, "R2", "visits_per_year", "24", NULL, NULL);
+    add_account(s, "A5", "U4", 39.82, -104.88, "R2", NULL, NULL, NULL, NULL);
+    add_account(s, "A6", "U3", 39.83, -104.97, "R2", "visits_per_year", "0", NULL, NULL);
+    ASSERT_OK(regio_store_unit_measures_from_accounts(s, NULL));
+    const char *terr[][2] = {{"P", NULL}, {"T1", "P"}, {"T2", "P"}, {"T3", NULL}};
+    for (int i = 0; i < 4; i++)
+        ASSERT_OK(regio_store_territory_upsert(s, "M", terr[i][0], NULL, terr[i][1], NULL));
+    const char *align[][2] = {{"U1", "T1"}, {"U2", "T1"}, {"U3", "T2"}, {"U4", "T2"}};
+    for (int i = 0; i < 4; i++)
+        ASSERT_OK(regio_store_alignment_set(s, "M", align[i][0], align[i][1], NULL));
+    ASSERT_OK(regio_store_territory_set_rep(s, "M", "T1", "R1", NULL));
+    regio_alignment_row mv = {NULL, "A5", "T1", NULL, 0};
+    long rev = 0;
+    ASSERT_OK(regio_store_alignment_revision(s, "M", &rev, NULL));
+    ASSERT_OK(regio_store_alignment_apply(s, "M", rev, &mv, 1, "ana", NULL, NULL, NULL));
+    regio_design_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.store = s;
+    spec.k = 1;
+    regio_error e;
+    *units = NULL;
+    *v = NULL;
+    if (regio_design_problem_load(&spec, units, &e) ||
+        regio_model_view_load(s, *units, "M", -1, v, &e))
+        FAIL_AT_("loading M: %s", e.msg);
+    return s;
+}
+
+static int collect_visit(void *ud, const regio_plan_visit_row *v)
+{
+    regio_buf *b = ud;
+    return regio_buf_printf(b, "%s %d %d %s %ld %ld %ld\n", v->rep, v->day, v->seq, v->account,
+                            v->arrival_s, v->departure_s, v->travel_s) != REGIO_OK;
+}
+
+static void test_territory_plan(void)
+{
+    regio_design_problem *units = NULL;
+    regio_model_view *v = NULL;
+    regio_store *s = territory_fixture(&units, &v);
+    if (!s || !v)
+        goto out;
+    regio_territory_plan_opts o;
+    memset(&o, 0, sizeof o);
+    o.territory = "T1";
+    o.seed = 1;
+    o.start = "2027-01-09"; /* a Saturday: the cycle starts on Monday 11 */
+    regio_territory_plan *p = NULL;
+    regio_error e;
+    ASSERT_OK(regio_territory_plan_prepare(s, v, &o, &p, &e));
+    if (!p)
+        goto out;
+    /* T1's own rep; its accounts with coordinates (A3 has none) and A5,
+     * moved there by hand; the attributes' rules. */
+    ASSERT_EQ_STR(p->data->reps[0].id, "R1");
+    ASSERT_EQ_INT(p->rep_source, REGIO_PLAN_REP_TERRITORY);
+    ASSERT_NEAR(p->data->reps[0].day_start_s, 7 * 3600, 0);
+    ASSERT_NEAR(p->data->reps[0].day_end_s, 15 * 3600, 0);
+    ASSERT_EQ_STR(p->start, "2027-01-11");
+    ASSERT_EQ_INT(p->params.n_days, REGIO_TERRITORY_PLAN_DAYS);
+    ASSERT_EQ_INT(p->data->n_accounts, 3);
+    ASSERT_EQ_INT(p->skipped, 1);
+    const regio_plan_account *a = p->data->accounts;
+    ASSERT_EQ_STR(a[0].id, "A1");
+    ASSERT_EQ_STR(a[1].id, "A2");
+    ASSERT_EQ_STR(a[2].id, "A5");
+    ASSERT_EQ_INT(a[0].frequency, 3);
+    ASSERT_NEAR(a[0].call_s, 45 * 60, 0);
+    ASSERT_EQ_INT(a[1].frequency, 1);
+    ASSERT_NEAR(a[1].call_s, REGIO_TERRITORY_PLAN_CALL_MINUTES * 60, 0);
+    ASSERT_TRUE(a[1].has_window && a[1].tw_start_s == 9 * 3600 && a[1].tw_end_s == 11 * 3600);
+    ASSERT_TRUE(!a[0].has_window);
+    ASSERT_TRUE(!p->far && !p->warning[0]);
+    char date[16];
+    regio_territory_plan_date(p, 5, date);
+    ASSERT_EQ_STR(date, "2027-01-15");
+    regio_territory_plan_date(p, 6, date);
+    ASSERT_EQ_STR(date, "2027-01-18");
+    /* Solved, saved, read back as solved. */
+    ASSERT_EQ_INT(regio_territory_plan_save(s, p, NULL, "ana", &e), REGIO_EINVAL);
+    ASSERT_OK(regio_territory_plan_solve(p, &e));
+    ASSERT_EQ_INT(p->result->visits_required, 5);
+    ASSERT_EQ_INT(p->result->visits_scheduled, 5);
+    ASSERT_OK(regio_territory_plan_save(s, p, NULL, "ana", &e));
+    ASSERT_TRUE(p->plan_id > 0);
+    ASSERT_EQ_STR(p->name, "M/T1/R1/2027-01-11");
+    regio_buf want, got;
+    regio_buf_init(&want, 0);
+    regio_buf_init(&got, 0);
+    for (int d = 0; d < p->result->n_days; d++) {
+        const regio_plan_day *day = &p->result->days[d];
+        for (int k = 0; k < day->n_visits; k++)
+            collect_visit(&want, &(regio_plan_visit_row){
+                                     "R1", a[day->visits[k].account].id, day->day, k + 1,
+                                     lround(day->visits[k].arrival_s),
+                                     lround(day->visits[k].departure_s),
+                                     lround(day->visits[k].leg_s)});
+    }
+    ASSERT_OK(regio_store_plan_visits_foreach(s, p->plan_id, collect_visit, &got, NULL));
+    ASSERT_EQ_STR(got.data, want.data);
+    char q[200];
+    snprintf(q, sizeof q,
+             "SELECT json_extract(params, '$.seed') = 1 AND json_extract(params, '$.rep') = 'R1'"
+             " AND json_extract(params, '$.visits_scheduled') = 5 FROM visit_plans WHERE id = %ld",
+             p->plan_id);
+    ASSERT_EQ_INT(q_int(s, q), 1);
+    regio_buf_free(&want);
+    regio_buf_free(&got);
+    regio_territory_plan_destroy(p);
+    p = NULL;
+    /* T2 has no rep of its own: its accounts' one owner (R2) plans it; a
+     * far rep is a warning. */
+    o.territory = "T2";
+    ASSERT_OK(regio_territory_plan_prepare(s, v, &o, &p, &e));
+    if (p) {
+        ASSERT_EQ_STR(p->data->reps[0].id, "R2");
+        ASSERT_EQ_INT(p->rep_source, REGIO_PLAN_REP_OWNER);
+        ASSERT_EQ_INT(p->data->n_accounts, 2);
+        ASSERT_EQ_INT(p->data->accounts[0].frequency, 2); /* 24 a year over 20 of 240 days */
+        ASSERT_EQ_INT(p->data->accounts[1].frequency, 0);
+    }
+    regio_territory_plan_destroy(p);
+    p = NULL;
+    regio_rep far;
+    regio_rep_init(&far);
+    far.id = "R1";
+    far.lat = 37.77;
+    far.lon = -122.41; /* San Francisco */
+    ASSERT_OK(regio_store_rep_upsert(s, &far, NULL, NULL));
+    o.territory = "T1";
+    ASSERT_OK(regio_territory_plan_prepare(s, v, &o, &p, &e));
+    if (p) {
+        ASSERT_TRUE(p->far && p->home_km > 1000);
+        ASSERT_TRUE(strstr(p->warning, "rep 'R1' lives ") != NULL);
+    }
+    regio_territory_plan_destroy(p);
+    p = NULL;
+    /* Refusals, each with its code and words. */
+    struct {
+        const char *terr, *rep, *start;
+        int days;
+        regio_err want;
+        const char *msg;
+    } bad[] = {
+        {"T9", NULL, NULL, 0, REGIO_ENOTFOUND, "model 'M' has no territory 'T9'"},
+        {"P", NULL, NULL, 0, REGIO_EDATA, "groups other territories"},
+        {"T1", "R9", NULL, 0, REGIO_ENOTFOUND, "rep 'R9' not found"},
+        {"T3", "R1", NULL, 0, REGIO_EDATA, "has no account to visit"},
+        {"T1", NULL, "2027-13-01", 0, REGIO_EINVAL, "start '2027-13-01' must be a date"},
+        {"T1", NULL, NULL, 999, REGIO_EINVAL, "1 to 256 working days"},
+        {NULL, NULL, NULL, 0, REGIO_EINVAL, "needs a territory"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&o, 0, sizeof o);
+        o.territory = bad[i].terr;
+        o.rep = bad[i].rep;
+        o.start = bad[i].start;
+        o.n_days = bad[i].days;
+        regio_err rc = regio_territory_plan_prepare(s, v, &o, &p, &e);
+        if (rc != bad[i].want || !strstr(e.msg, bad[i].msg) || p)
+            FAIL_AT_("case %zu: %s \"%s\"", i, regio_err_name(rc), e.msg);
+    }
+out:
+    regio_model_view_destroy(v);
+    regio_design_problem_destroy(units);
+    if (s)
+        done_with(s);
+}
+
 int main(void)
 {
     RUN(test_round_trip);
     RUN(test_refusals);
     RUN(test_alloc_failures);
+    RUN(test_territory_plan);
     TEST_END();
 }

@@ -173,4 +173,11 @@ regio_err regio__plan_search(regio__plan_rctx *c, regio__plan_solve_ctx *s, int 
 regio_err regio__plan_route_days(regio__plan_rctx *c, regio__plan_solve_ctx *s, int r,
                                  int *left, int *scratch, int *pos_tmp, regio_error *err);
 
+/* ---- plan_store_save.c: the calendar of a territory plan --------------- */
+
+/* The first day of a territory plan's cycle into out ("YYYY-MM-DD", 11
+ * bytes): start (NULL = today, UTC), moved on to the Monday when it is a
+ * Saturday or Sunday. 0 when start is not a real date YYYY-MM-DD. */
+int regio__plan_cycle_start(const char *start, char *out);
+
 #endif
