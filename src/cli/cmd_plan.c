@@ -1,9 +1,13 @@
 /*
- * `regio plan`: plans each rep's call cycle from plain files (visit days
- * with even spacing, daily routes from and to home) and writes the plan,
- * routes, report and per-account workload. All work is libregio calls.
+ * `regio plan`: plans each rep's call cycle (visit days with even spacing,
+ * daily routes from and to home) from plain files, or the cycle of one
+ * territory of a stored model from the store (saved there as a plan), and
+ * writes the plan, routes, report and per-account workload. All work is
+ * libregio calls.
  */
 #include "cli/cli.h"
+#include "regio/design_io.h"
+#include "regio/model_view.h"
 #include "regio/plan.h"
 
 #include <getopt.h>
@@ -34,7 +38,20 @@ static void usage(FILE *out)
             "PLAN.csv: rep,day,seq,account_id,arrival,departure (HH:MM:SS). Home is not a\n"
             "  row: every day leaves home at day_start and ends there (see the report).\n"
             "WORKLOAD.csv: id,lat,lon,workload (hours per cycle: calls + share of routed\n"
-            "  travel), a point units file: regio design --units WORKLOAD.csv --balance workload\n");
+            "  travel), a point units file: regio design --units WORKLOAD.csv --balance workload\n"
+            "\n"
+            "usage: regio plan --model MODEL --territory T [--rep R] [--days 20] [--seed 1]\n"
+            "                  [--call-minutes 20] [--start YYYY-MM-DD] [--time-limit 5]\n"
+            "                  [--name NAME] [--out PLAN.csv] [--routes ROUTES.geojson]\n"
+            "                  [--report REPORT.json] [--workload WORKLOAD.csv] [--db PATH]\n"
+            "\n"
+            "Store mode: plans territory T of model MODEL (the accounts the model puts in it)\n"
+            "  for rep R, by default the territory's own rep, and saves the plan in the store\n"
+            "  (named MODEL/T/R/START unless --name). Visits per cycle from an account's\n"
+            "  frequency attribute, else visits_per_year scaled to the cycle, else 1;\n"
+            "  call_minutes, tw_start and tw_end attributes when present. Same defaults and\n"
+            "  same plan as the server's GET /api/v1/models/MODEL/territories/T/plan.\n"
+            "  --time-limit 0 = no deadline. --db PATH, default $REGIO_DB or regio.db.\n");
 }
 
 static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
@@ -46,8 +63,92 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
     return 0;
 }
 
+/* Writes the plan and the optional routes, report and workload files. */
+static regio_err write_outputs(const regio_plan_result *r, const regio_plan_data *d,
+                               const char *out, const char *routes, const char *report,
+                               const char *work, regio_error *err)
+{
+    regio_err rc = out ? regio_plan_write_csv(r, d, out, err) : REGIO_OK;
+    if (!rc && routes)
+        rc = regio_plan_write_geojson(r, d, routes, err);
+    if (!rc && report)
+        rc = regio_plan_write_report(r, d, report, err);
+    if (!rc && work)
+        rc = regio_plan_write_workload(r, d, work, err);
+    return rc;
+}
+
+static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
+{
+    fprintf(stderr,
+            "regio plan: %zu reps, %zu accounts, %d days: coverage %ld/%ld (%.1f%%), "
+            "spacing %.0f%%-%.0f%%, overtime days %d, travel %.1f km (%.1f h), "
+            "workload %.1f h, %zu unplaced, %.2f s\n",
+            d->n_reps, d->n_accounts, r->n_days, r->visits_scheduled, r->visits_required,
+            100 * r->coverage, 100 * r->spacing_min, 100 * r->spacing_max, r->overtime_days,
+            r->travel_km, r->travel_h, r->workload_h, r->n_unplaced, r->seconds);
+    for (size_t i = 0; i < r->n_unplaced && i < 10; i++)
+        fprintf(stderr, "  unplaced: %s day %d (%s): %s\n",
+                d->accounts[r->unplaced[i].account].id, r->unplaced[i].day,
+                regio_plan_reason_name(r->unplaced[i].reason), r->unplaced[i].text);
+    if (r->n_unplaced > 10)
+        fprintf(stderr, "  ... %zu more in the report\n", r->n_unplaced - 10);
+}
+
+/* What store mode was asked for. */
+typedef struct store_req {
+    const char *db, *model, *name;
+    regio_territory_plan_opts o;
+} store_req;
+
+/* Store mode: the units, the model, then prepare, solve, save and write. */
+static int plan_store(const store_req *q, const char *out, const char *routes,
+                      const char *report, const char *work)
+{
+    regio_store *s = cli_open_store(q->db);
+    if (!s)
+        return CLI_FAIL;
+    regio_error err;
+    regio_error_clear(&err);
+    regio_design_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.store = s;
+    spec.k = 1; /* the model brings its own territories */
+    regio_design_problem *units = NULL;
+    regio_model_view *v = NULL;
+    regio_territory_plan *p = NULL;
+    regio_err rc = regio_design_problem_load(&spec, &units, &err);
+    if (!rc)
+        rc = regio_model_view_load(s, units, q->model, -1, &v, &err);
+    if (!rc)
+        rc = regio_territory_plan_prepare(s, v, &q->o, &p, &err);
+    if (!rc && p->warning[0])
+        fprintf(stderr, "regio plan: warning: %s\n", p->warning);
+    if (!rc)
+        rc = regio_territory_plan_solve(p, &err);
+    if (!rc)
+        rc = regio_territory_plan_save(s, p, q->name, "cli", &err);
+    if (!rc)
+        rc = write_outputs(p->result, p->data, out, routes, report, work, &err);
+    if (rc) {
+        cli_print_error("plan", rc, &err);
+    } else {
+        fprintf(stderr, "regio plan: territory %s of %s, rep %s (%s), %s to day %d\n",
+                p->territory, p->model, p->data->reps[0].id,
+                regio_plan_rep_source_name(p->rep_source), p->start, p->params.n_days);
+        print_summary(p->result, p->data);
+        fprintf(stderr, "regio plan: saved as plan %ld '%s'\n", p->plan_id, p->name);
+    }
+    regio_territory_plan_destroy(p);
+    regio_model_view_destroy(v);
+    regio_design_problem_destroy(units);
+    regio_store_close(s);
+    return rc ? CLI_FAIL : CLI_OK;
+}
+
 enum { O_ACC = 256, O_REPS, O_DAYS, O_FREQ, O_SEG, O_FMAP, O_CALL, O_SPEED, O_ROAD, O_TL,
-       O_SEED, O_OUT, O_ROUTES, O_REPORT, O_WORK, O_TOL, O_WEEK };
+       O_SEED, O_OUT, O_ROUTES, O_REPORT, O_WORK, O_TOL, O_WEEK, O_DB, O_MODEL, O_TERR, O_REP,
+       O_START, O_NAME };
 
 int cli_cmd_plan(int argc, char **argv)
 {
@@ -63,9 +164,16 @@ int cli_cmd_plan(int argc, char **argv)
         {"report", required_argument, 0, O_REPORT}, {"workload", required_argument, 0, O_WORK},
         {"spacing-tolerance", required_argument, 0, O_TOL},
         {"week-days", required_argument, 0, O_WEEK},
+        {"db", required_argument, 0, O_DB},         {"model", required_argument, 0, O_MODEL},
+        {"territory", required_argument, 0, O_TERR}, {"rep", required_argument, 0, O_REP},
+        {"start", required_argument, 0, O_START},   {"name", required_argument, 0, O_NAME},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     const char *acc = NULL, *reps = NULL, *out = NULL, *routes = NULL, *report = NULL,
                *work = NULL;
+    const char *file_only = NULL; /* an option store mode does not take */
+    int time_limit_given = 0;
+    store_req q;
+    memset(&q, 0, sizeof q);
     regio_plan_load_opts lo;
     memset(&lo, 0, sizeof lo);
     regio_plan_params pp;
@@ -83,9 +191,9 @@ int cli_cmd_plan(int argc, char **argv)
                 return CLI_USAGE;
             lo.n_days = pp.n_days = (int)v;
             break;
-        case O_FREQ: lo.frequency_col = optarg; break;
-        case O_SEG: lo.segment_col = optarg; break;
-        case O_FMAP: lo.frequency_map = optarg; break;
+        case O_FREQ: lo.frequency_col = optarg; file_only = "--frequency"; break;
+        case O_SEG: lo.segment_col = optarg; file_only = "--segment"; break;
+        case O_FMAP: lo.frequency_map = optarg; file_only = "--frequency-map"; break;
         case O_CALL:
             if (regio_parse_number(optarg, &v) == REGIO_OK) {
                 if (v <= 0 || v > 24 * 60) {
@@ -95,19 +203,23 @@ int cli_cmd_plan(int argc, char **argv)
                 lo.call_minutes = v;
             } else {
                 lo.call_minutes_col = optarg;
+                file_only = "--call-minutes COL";
             }
             break;
         case O_SPEED:
             if (parse_num("--speed-kmh", optarg, 1, 300, &pp.speed_kmh))
                 return CLI_USAGE;
+            file_only = "--speed-kmh";
             break;
         case O_ROAD:
             if (parse_num("--road-factor", optarg, 1, 5, &pp.road_factor))
                 return CLI_USAGE;
+            file_only = "--road-factor";
             break;
         case O_TL:
             if (parse_num("--time-limit", optarg, 0, 1e6, &pp.time_limit_s))
                 return CLI_USAGE;
+            time_limit_given = 1;
             break;
         case O_SEED:
             if (parse_num("--seed", optarg, 0, 9007199254740992.0, &v) || v != floor(v))
@@ -117,12 +229,20 @@ int cli_cmd_plan(int argc, char **argv)
         case O_TOL:
             if (parse_num("--spacing-tolerance", optarg, 0.01, 0.4, &pp.spacing_tolerance))
                 return CLI_USAGE;
+            file_only = "--spacing-tolerance";
             break;
         case O_WEEK:
             if (parse_num("--week-days", optarg, 1, 7, &v) || v != floor(v))
                 return CLI_USAGE;
             lo.week_len = (int)v;
+            file_only = "--week-days";
             break;
+        case O_DB: q.db = optarg; break;
+        case O_MODEL: q.model = optarg; break;
+        case O_TERR: q.o.territory = optarg; break;
+        case O_REP: q.o.rep = optarg; break;
+        case O_START: q.o.start = optarg; break;
+        case O_NAME: q.name = optarg; break;
         case O_OUT: out = optarg; break;
         case O_ROUTES: routes = optarg; break;
         case O_REPORT: report = optarg; break;
@@ -131,8 +251,35 @@ int cli_cmd_plan(int argc, char **argv)
         default: usage(stderr); return CLI_USAGE;
         }
     }
+    if (q.model || q.o.territory) {
+        const char *other = acc ? "--accounts" : reps ? "--reps" : file_only;
+        const char *need = !q.model ? "--model" : !q.o.territory ? "--territory" : NULL;
+        if (other || need || optind != argc) {
+            if (other)
+                fprintf(stderr, "regio plan: %s is for plans from files, not with --model\n",
+                        other);
+            else if (need)
+                fprintf(stderr, "regio plan: %s is required with --%s\n", need,
+                        q.model ? "model" : "territory");
+            usage(stderr);
+            return CLI_USAGE;
+        }
+        q.o.n_days = pp.n_days;
+        q.o.seed = pp.seed;
+        q.o.call_minutes = lo.call_minutes;
+        q.o.time_limit_s = !time_limit_given ? 0 : pp.time_limit_s > 0 ? pp.time_limit_s : -1;
+        return plan_store(&q, out, routes, report, work);
+    }
     const char *missing = !acc ? "--accounts" : !reps ? "--reps" : !lo.n_days ? "--days"
                           : !out ? "--out" : NULL;
+    const char *store_only = q.db ? "--db" : q.o.rep ? "--rep" : q.o.start ? "--start"
+                             : q.name ? "--name" : NULL;
+    if (!missing && store_only) {
+        fprintf(stderr, "regio plan: %s is for plans from the store (with --model)\n",
+                store_only);
+        usage(stderr);
+        return CLI_USAGE;
+    }
     if (missing || optind != argc) {
         if (missing)
             fprintf(stderr, "regio plan: %s is required\n", missing);
@@ -162,30 +309,11 @@ int cli_cmd_plan(int argc, char **argv)
         regio_plan_data_destroy(d);
         return CLI_FAIL;
     }
-    rc = regio_plan_write_csv(r, d, out, &err);
-    if (!rc && routes)
-        rc = regio_plan_write_geojson(r, d, routes, &err);
-    if (!rc && report)
-        rc = regio_plan_write_report(r, d, report, &err);
-    if (!rc && work)
-        rc = regio_plan_write_workload(r, d, work, &err);
-    if (rc) {
+    rc = write_outputs(r, d, out, routes, report, work, &err);
+    if (rc)
         cli_print_error("plan", rc, &err);
-    } else {
-        fprintf(stderr,
-                "regio plan: %zu reps, %zu accounts, %d days: coverage %ld/%ld (%.1f%%), "
-                "spacing %.0f%%-%.0f%%, overtime days %d, travel %.1f km (%.1f h), "
-                "workload %.1f h, %zu unplaced, %.2f s\n",
-                d->n_reps, d->n_accounts, r->n_days, r->visits_scheduled, r->visits_required,
-                100 * r->coverage, 100 * r->spacing_min, 100 * r->spacing_max, r->overtime_days,
-                r->travel_km, r->travel_h, r->workload_h, r->n_unplaced, r->seconds);
-        for (size_t i = 0; i < r->n_unplaced && i < 10; i++)
-            fprintf(stderr, "  unplaced: %s day %d (%s): %s\n",
-                    d->accounts[r->unplaced[i].account].id, r->unplaced[i].day,
-                    regio_plan_reason_name(r->unplaced[i].reason), r->unplaced[i].text);
-        if (r->n_unplaced > 10)
-            fprintf(stderr, "  ... %zu more in the report\n", r->n_unplaced - 10);
-    }
+    else
+        print_summary(r, d);
     regio_plan_result_destroy(r);
     regio_plan_data_destroy(d);
     return rc ? CLI_FAIL : CLI_OK;
