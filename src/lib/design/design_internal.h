@@ -6,30 +6,19 @@
 #ifndef REGIO_DESIGN_INTERNAL_H
 #define REGIO_DESIGN_INTERNAL_H
 
+#include "core/great_circle.h"
 #include "regio/design.h"
 
 #include <math.h>
 #include <stddef.h>
 
 /* Points are stored as 3-vectors: unit vectors on the sphere (LATLON) or
- * (x, y, 0) in the plane, so one routine measures both. */
-static inline double regio__chord(const double *a, const double *b)
-{
-    double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
-    return sqrt(dx * dx + dy * dy + dz * dz);
-}
-
-/* Great-circle km from the chord of unit vectors (haversine identity:
- * chord / 2 = sqrt(hav)), or the plain Euclidean distance. */
+ * (x, y, 0) in the plane, so one routine measures both: great-circle km
+ * from the chord of unit vectors, or the plain Euclidean distance. */
 static inline double regio__pdist(int planar, const double *a, const double *b)
 {
     double c = regio__chord(a, b);
-    if (planar)
-        return c;
-    double h = 0.5 * c;
-    if (h > 1.0)
-        h = 1.0;
-    return 2.0 * REGIO_EARTH_RADIUS_KM * asin(h);
+    return planar ? c : regio__chord_km(c);
 }
 
 /* Resolves params.travel_col: a measure index >= 0, or -2 (uniform). */

@@ -26,11 +26,7 @@ void regio__design_point(regio_coords coords, double x, double y, double out[3])
         out[2] = 0.0;
         return;
     }
-    const double deg = 3.14159265358979323846 / 180.0;
-    double la = y * deg, lo = x * deg;
-    out[0] = cos(la) * cos(lo);
-    out[1] = cos(la) * sin(lo);
-    out[2] = sin(la);
+    regio__unit_vector(y, x, out);
 }
 
 double regio_design_distance(regio_coords coords, double x1, double y1,
@@ -38,7 +34,7 @@ double regio_design_distance(regio_coords coords, double x1, double y1,
 {
     if (coords == REGIO_COORDS_PLANAR)
         return hypot(x2 - x1, y2 - y1);
-    const double deg = 3.14159265358979323846 / 180.0;
+    const double deg = REGIO__DEG2RAD;
     double dla = (y2 - y1) * deg, dlo = (x2 - x1) * deg;
     double s1 = sin(0.5 * dla), s2 = sin(0.5 * dlo);
     double h = s1 * s1 + cos(y1 * deg) * cos(y2 * deg) * s2 * s2;

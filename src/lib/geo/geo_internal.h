@@ -25,9 +25,6 @@ void regio__geos_finish(regio__geos *g);
 /* Fills err (may be NULL) and returns code (see core/errorf.h). */
 #define regio__geo_fail regio_error_setf
 
-/* Unit vector of a lon/lat point in degrees. */
-void regio__sphere_vec(double lon, double lat, double v[3]);
-
 /*
  * Spherical integrals of one ring given as n interleaved lon,lat pairs
  * (closed or not): signed area in steradians (positive when counter-

@@ -7,6 +7,7 @@
  * O(n log n) overall; ties go to the smallest (island, mainland) positions.
  */
 #include "geo/geo_internal.h"
+#include "core/great_circle.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -141,7 +142,7 @@ regio_err regio_adjacency_link_islands(const regio_unitset *us,
             pts[i][1] = u->lat;
             pts[i][2] = 0;
         } else {
-            regio__sphere_vec(u->lon, u->lat, pts[i]);
+            regio__unit_vector(u->lat, u->lon, pts[i]);
         }
         if (ok && comp[i] == main_c)
             idx[nm++] = i;

@@ -1,5 +1,6 @@
 /*
- * Distances, areas and centroids on the sphere (R = 6371.0088 km, METRICS.md).
+ * Distances, areas and centroids on the sphere (R = REGIO_EARTH_RADIUS_KM,
+ * METRICS.md).
  * Method: a ring's signed area is the sum of the spherical triangles of a
  * fan from its first vertex (Van Oosterom-Strackee: tan(E/2) = det(a,b,c) /
  * (1 + a.b + b.c + c.a)); its first moment (the integral of the position
@@ -11,17 +12,16 @@
  * O(vertices). Edges are great-circle arcs, not parallels.
  */
 #include "geo/geo_internal.h"
+#include "core/great_circle.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#define DEG2RAD (M_PI / 180.0)
-
 double regio_haversine_km(double lat1, double lon1, double lat2, double lon2)
 {
-    double p1 = lat1 * DEG2RAD, p2 = lat2 * DEG2RAD;
-    double dp = p2 - p1, dl = (lon2 - lon1) * DEG2RAD;
+    double p1 = lat1 * REGIO__DEG2RAD, p2 = lat2 * REGIO__DEG2RAD;
+    double dp = p2 - p1, dl = (lon2 - lon1) * REGIO__DEG2RAD;
     double s1 = sin(dp / 2), s2 = sin(dl / 2);
     double h = s1 * s1 + cos(p1) * cos(p2) * s2 * s2;
     if (h > 1.0)
@@ -32,15 +32,6 @@ double regio_haversine_km(double lat1, double lon1, double lat2, double lon2)
 double regio_euclid(double x1, double y1, double x2, double y2)
 {
     return hypot(x2 - x1, y2 - y1);
-}
-
-void regio__sphere_vec(double lon, double lat, double v[3])
-{
-    double la = lat * DEG2RAD, lo = lon * DEG2RAD;
-    double c = cos(la);
-    v[0] = c * cos(lo);
-    v[1] = c * sin(lo);
-    v[2] = sin(la);
 }
 
 static void cross(const double a[3], const double b[3], double o[3])
@@ -64,11 +55,11 @@ void regio__sphere_ring(const double *xy, size_t n, double *area,
         return;
     double v0[3], a[3], b[3], c[3];
     double e = 0, m[3] = {0, 0, 0};
-    regio__sphere_vec(xy[0], xy[1], v0);
-    regio__sphere_vec(xy[2], xy[3], a);
+    regio__unit_vector(xy[1], xy[0], v0);
+    regio__unit_vector(xy[3], xy[2], a);
     /* fan triangles (v0, v_i, v_i+1) */
     for (size_t i = 1; i + 1 < n; i++) {
-        regio__sphere_vec(xy[2 * (i + 1)], xy[2 * (i + 1) + 1], b);
+        regio__unit_vector(xy[2 * (i + 1) + 1], xy[2 * (i + 1)], b);
         cross(a, b, c);
         double det = dot(v0, c);
         double den = 1.0 + dot(v0, a) + dot(a, b) + dot(b, v0);
@@ -76,10 +67,10 @@ void regio__sphere_ring(const double *xy, size_t n, double *area,
         memcpy(a, b, sizeof a);
     }
     /* first moment over all edges, closing edge included */
-    regio__sphere_vec(xy[0], xy[1], a);
+    regio__unit_vector(xy[1], xy[0], a);
     for (size_t i = 0; i < n; i++) {
         size_t j = (i + 1) % n;
-        regio__sphere_vec(xy[2 * j], xy[2 * j + 1], b);
+        regio__unit_vector(xy[2 * j + 1], xy[2 * j], b);
         cross(a, b, c);
         double s = sqrt(dot(c, c));
         if (s > 0) {
@@ -159,8 +150,8 @@ regio_err regio__sphere_geos_stats(regio__geos *g, const GEOSGeometry *geom,
     if (n_poly == 0 || !(norm > 0) || !isfinite(area))
         return REGIO_EGEOM;
     *area_km2 = area * REGIO_EARTH_RADIUS_KM * REGIO_EARTH_RADIUS_KM;
-    *lat = asin(fmax(-1.0, fmin(1.0, mom[2] / norm))) / DEG2RAD;
-    *lon = atan2(mom[1], mom[0]) / DEG2RAD;
+    *lat = asin(fmax(-1.0, fmin(1.0, mom[2] / norm))) / REGIO__DEG2RAD;
+    *lon = atan2(mom[1], mom[0]) / REGIO__DEG2RAD;
     return REGIO_OK;
 }
 

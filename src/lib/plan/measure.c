@@ -18,7 +18,7 @@ static double hav_km(double lat1, double lon1, double lat2, double lon2)
     double h = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
     if (h > 1)
         h = 1;
-    return 2.0 * 6371.0088 * asin(sqrt(h));
+    return 2.0 * REGIO_EARTH_RADIUS_KM * asin(sqrt(h));
 }
 
 regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,

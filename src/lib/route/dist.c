@@ -15,6 +15,7 @@
  * worst case, fine for the small n matrices are used for.
  */
 #include "regio/dist.h"
+#include "core/great_circle.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -120,12 +121,12 @@ regio_err regio_dist_create_coords(size_t n, const double *x, const double *y,
         d->uz = regio_malloc(n * sizeof *d->uz);
         if (!d->ux || !d->uy || !d->uz)
             goto nomem;
-        const double rad = M_PI / 180.0;
         for (size_t i = 0; i < n; i++) {
-            double lat = y[i] * rad, lon = x[i] * rad;
-            d->ux[i] = cos(lat) * cos(lon);
-            d->uy[i] = cos(lat) * sin(lon);
-            d->uz[i] = sin(lat);
+            double u[3];
+            regio__unit_vector(y[i], x[i], u);
+            d->ux[i] = u[0];
+            d->uy[i] = u[1];
+            d->uz[i] = u[2];
         }
     }
     *out = d;
@@ -217,17 +218,12 @@ int regio_dist_is_symmetric(const regio_dist *d)
     return d->symmetric;
 }
 
-/* Great-circle distance in km by the haversine formula, from the unit
- * vectors: the chord c gives the central angle 2 asin(c / 2), which is the
- * haversine result without recomputing trigonometry of the inputs. */
+/* Great-circle distance in km from the unit vectors (core/great_circle.h). */
 static double gc_km(const regio_dist *d, size_t i, size_t j)
 {
-    double dx = d->ux[i] - d->ux[j], dy = d->uy[i] - d->uy[j],
-           dz = d->uz[i] - d->uz[j];
-    double c = sqrt(dx * dx + dy * dy + dz * dz) * 0.5;
-    if (c > 1.0)
-        c = 1.0;
-    return 2.0 * REGIO_EARTH_RADIUS_KM * asin(c);
+    double a[3] = {d->ux[i], d->uy[i], d->uz[i]};
+    double b[3] = {d->ux[j], d->uy[j], d->uz[j]};
+    return regio__chord_km(regio__chord(a, b));
 }
 
 double regio_dist_cost(const regio_dist *d, size_t i, size_t j)
