@@ -68,19 +68,6 @@ REGIO_API regio_err regio_design_problem_load(const regio_design_spec *spec, reg
 /* Frees a problem. Accepts NULL. */
 REGIO_API void regio_design_problem_destroy(regio_design_problem *p);
 
-/*
- * Saves labels as the alignment of planning model `model` in the store (a
- * new planning scenario; re-running replaces the alignment of the same
- * planning model). A new model records `parent` (the model it was derived
- * from, e.g. a realign's baseline; NULL for none) as its parent. Active
- * and archived models are never overwritten (REGIO_ECONFLICT). One
- * transaction, audited. The units must be the store's (REGIO_EDATA names
- * the first that is not).
- */
-REGIO_API regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
-                                  const int *labels, const char *model, const char *parent,
-                                  const char *actor, regio_error *err);
-
 /* Writes `unit_id,territory`, one row per unit in input order, to path
  * atomically (temporary file renamed). */
 REGIO_API regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,

@@ -1,10 +1,11 @@
 /*
- * Territory design on files (see regio/design_io.h): turns a units file,
- * its adjacency and the optional rep homes, locks, targets, groups and
- * baseline into the engine's arrays, and saves a design as a planning
- * model in the store. Writing alignments and reports: design_write.c.
+ * Territory design problems (see regio/design_io.h): turns units (a file or
+ * the store, design_store.c) with their adjacency and the optional rep
+ * homes, locks, targets, groups, baseline and alignment into the engine's
+ * arrays, one loading step per input. Writing alignments and reports:
+ * design_write.c; saving a result as a model: regio_model_view_save_new.
  */
-#include "regio/design_io.h"
+#include "design/design_io_internal.h"
 
 #include "regio/buf.h"
 #include "regio/strmap.h"
@@ -366,128 +367,6 @@ static regio_err parse_weights(regio_design_problem *p, const char *list, regio_
     return REGIO_OK;
 }
 
-/* ---- units from the store ------------------------------------------------ */
-
-typedef struct store_units {
-    regio_unit *units;
-    size_t n, cap;
-    regio_adj_edge *edges;
-    size_t n_edges, cap_edges;
-    regio_err rc;
-} store_units;
-
-static char *dup_or_null(const char *s)
-{
-    return s ? regio_strdup(s) : NULL;
-}
-
-static int copy_unit(void *ud, const regio_unit *u)
-{
-    store_units *c = ud;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        regio_unit *nu = regio_realloc(c->units, cap * sizeof *nu);
-        if (!nu)
-            goto nomem;
-        c->units = nu;
-        c->cap = cap;
-    }
-    regio_unit *d = &c->units[c->n];
-    regio_unit_init(d);
-    c->n++;
-    d->id = dup_or_null(u->id);
-    d->name = dup_or_null(u->name);
-    d->lat = u->lat;
-    d->lon = u->lon;
-    d->area_km2 = u->area_km2;
-    if (!d->id || (u->name && !d->name))
-        goto nomem;
-    if (u->wkb && u->wkb_len) {
-        d->wkb = regio_malloc(u->wkb_len);
-        if (!d->wkb)
-            goto nomem;
-        memcpy(d->wkb, u->wkb, u->wkb_len);
-        d->wkb_len = u->wkb_len;
-    }
-    if (u->n_attrs) {
-        d->attrs = regio_calloc(u->n_attrs, sizeof *d->attrs);
-        if (!d->attrs)
-            goto nomem;
-        for (size_t i = 0; i < u->n_attrs; i++) {
-            d->attrs[i] = u->attrs[i];
-            d->attrs[i].key = dup_or_null(u->attrs[i].key);
-            d->attrs[i].text = dup_or_null(u->attrs[i].text);
-            d->n_attrs++;
-            if (!d->attrs[i].key || (u->attrs[i].text && !d->attrs[i].text))
-                goto nomem;
-        }
-    }
-    return 0;
-nomem:
-    c->rc = REGIO_ENOMEM;
-    return 1;
-}
-
-static int copy_edge(void *ud, const regio_adj_edge *e)
-{
-    store_units *c = ud;
-    if (e->kind == REGIO_ADJ_ISLAND)
-        return 0; /* recomputed below, with their report */
-    if (c->n_edges == c->cap_edges) {
-        size_t cap = c->cap_edges ? c->cap_edges * 2 : 1024;
-        regio_adj_edge *ne = regio_realloc(c->edges, cap * sizeof *ne);
-        if (!ne) {
-            c->rc = REGIO_ENOMEM;
-            return 1;
-        }
-        c->edges = ne;
-        c->cap_edges = cap;
-    }
-    regio_adj_edge *d = &c->edges[c->n_edges++];
-    *d = *e;
-    d->a = regio_strdup(e->a);
-    d->b = regio_strdup(e->b);
-    if (!d->a || !d->b) {
-        c->rc = REGIO_ENOMEM;
-        return 1;
-    }
-    return 0;
-}
-
-/* The store's units and adjacency as a regio_units_loaded, island links
- * recomputed so the report can list them. */
-static regio_err load_units_store(regio_store *s, int with_geometry, regio_units_loaded *out,
-                                  regio_error *err)
-{
-    memset(out, 0, sizeof *out);
-    store_units c;
-    memset(&c, 0, sizeof c);
-    regio_err rc = regio_store_units_foreach(s, with_geometry, copy_unit, &c, err);
-    if (!rc)
-        rc = regio_store_adjacency_foreach(s, copy_edge, &c, err);
-    if (rc == REGIO_ECANCELLED && c.rc)
-        rc = c.rc;
-    if (!rc && c.n == 0)
-        rc = fail(err, REGIO_ENOTFOUND, NULL, 0,
-                  "the store holds no geography units (regio import units FILE)");
-    if (rc) {
-        for (size_t i = 0; i < c.n; i++)
-            regio_unit_clear(&c.units[i]);
-        regio_free(c.units);
-        regio_adj_edges_free(c.edges, c.n_edges);
-        return rc;
-    }
-    /* regio_unitset_create owns the units from here on, success or not. */
-    rc = regio_unitset_create(c.units, c.n, 0, &out->units, err);
-    if (!rc)
-        rc = regio_adjacency_link_islands(out->units, &c.edges, &c.n_edges, &out->islands, err);
-    out->edges = c.edges;
-    out->n_edges = c.n_edges;
-    if (rc)
-        regio_units_loaded_free(out);
-    return rc;
-}
-
 typedef struct model_labels {
     regio_design_problem *p;
     int *n_named, *cap;
@@ -514,297 +393,6 @@ static int model_label(void *ud, const regio_alignment_row *row)
         c->seen++;
     }
     return 0;
-}
-
-/* ---- load ---------------------------------------------------------------- */
-
-regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
-                                    regio_error *err)
-{
-    *out = NULL;
-    regio_error_clear(err);
-    if (!spec->units_path && !spec->store)
-        return fail(err, REGIO_EINVAL, NULL, 0, "units (a file or the store) are required");
-    regio_design_problem *p = regio_calloc(1, sizeof *p);
-    if (!p)
-        return REGIO_ENOMEM;
-    regio_design_params_init(&p->params);
-    regio_import_summary sum;
-    regio_err rc = spec->units_path
-                       ? regio_units_load(spec->units_path, &spec->units_opts, &p->loaded, &sum, err)
-                       : load_units_store(spec->store, spec->with_geometry, &p->loaded, err);
-    if (rc)
-        goto fail_;
-    const regio_unitset *us = p->loaded.units;
-    size_t n = us->n, m = us->n_measures;
-    if (m == 0) {
-        rc = fail(err, REGIO_EDATA, spec->units_path, 0,
-                  "the units have no numeric measure to balance");
-        goto fail_;
-    }
-    for (size_t i = 0; i < p->loaded.islands.n_links; i++)
-        if ((rc = add_note(p, "island %s linked to %s (%.1f %s)", p->loaded.islands.links[i].a,
-                           p->loaded.islands.links[i].b, p->loaded.islands.links[i].dist_km,
-                           us->planar ? "units" : "km")))
-            goto fail_;
-    /* Coordinates, measures, ids. */
-    p->x_ = regio_malloc(n * sizeof *p->x_);
-    p->y_ = regio_malloc(n * sizeof *p->y_);
-    p->measures_ = regio_malloc(n * m * sizeof *p->measures_);
-    p->unit_ids_ = regio_malloc(n * sizeof *p->unit_ids_);
-    if (!p->x_ || !p->y_ || !p->measures_ || !p->unit_ids_) {
-        rc = REGIO_ENOMEM;
-        goto fail_;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const regio_unit *u = &us->units[i];
-        p->x_[i] = u->lon;
-        p->y_[i] = u->lat;
-        p->unit_ids_[i] = u->id;
-        for (size_t c = 0; c < m; c++) {
-            double v = regio_attrs_num(u->attrs, u->n_attrs, us->measure_names[c]);
-            p->measures_[i * m + c] = isnan(v) ? 0 : v;
-        }
-    }
-    /* Adjacency G' as CSR. */
-    size_t ne = p->loaded.n_edges;
-    int *ea = regio_malloc((ne ? ne : 1) * sizeof *ea);
-    int *eb = regio_malloc((ne ? ne : 1) * sizeof *eb);
-    if (!ea || !eb) {
-        regio_free(ea);
-        regio_free(eb);
-        rc = REGIO_ENOMEM;
-        goto fail_;
-    }
-    for (size_t e = 0; e < ne; e++) {
-        ea[e] = (int)regio_unitset_find(us, p->loaded.edges[e].a);
-        eb[e] = (int)regio_unitset_find(us, p->loaded.edges[e].b);
-    }
-    rc = regio_design_csr_from_edges(n, ea, eb, ne, &p->xadj_, &p->adjncy_);
-    regio_free(ea);
-    regio_free(eb);
-    if (rc)
-        goto fail_;
-    p->in.n = n;
-    p->in.coords = us->planar ? REGIO_COORDS_PLANAR : REGIO_COORDS_LATLON;
-    p->in.x = p->x_;
-    p->in.y = p->y_;
-    p->in.m = m;
-    p->in.measures = p->measures_;
-    p->in.measure_names = (const char *const *)us->measure_names;
-    p->in.unit_ids = p->unit_ids_;
-    p->in.xadj = p->xadj_;
-    p->in.adjncy = p->adjncy_;
-    /* Measures to balance and to weigh travel by. */
-    if ((rc = parse_balance(p, spec->units_path,
-                            spec->balance ? spec->balance : us->measure_names[0], err)))
-        goto fail_;
-    if (spec->index_weights && (rc = parse_weights(p, spec->index_weights, err)))
-        goto fail_;
-    if (spec->travel) {
-        int ti = measure_index(us, spec->travel);
-        if (ti < 0) {
-            rc = unknown_measure(us, spec->units_path, spec->travel, err);
-            goto fail_;
-        }
-        p->params.travel_col = ti;
-    }
-    /* Territories: rep homes, else the labels of a baseline or alignment. */
-    int n_named = 0, cap = 0;
-    label_ctx lc = {p, &n_named, &cap, NULL, NULL};
-    if (spec->homes_path) {
-        if ((rc = read_homes(p, spec->homes_path, &n_named, &cap, err)))
-            goto fail_;
-        p->params.home_x = p->home_x_;
-        p->params.home_y = p->home_y_;
-    }
-    const char *labelled = spec->baseline_path ? spec->baseline_path : spec->alignment_path;
-    int from_homes = n_named;
-    model_labels ml = {p, &n_named, &cap, NULL, 0, REGIO_OK};
-    const char *models[2] = {spec->baseline_model, spec->alignment_model};
-    for (int mi = 0; mi < 2 && spec->store && !from_homes; mi++) {
-        if (!models[mi])
-            continue;
-        rc = regio_store_alignment_foreach(spec->store, models[mi], model_label, &ml, err);
-        if (rc == REGIO_ECANCELLED && ml.rc)
-            rc = ml.rc;
-        if (rc)
-            goto fail_;
-    }
-    if (labelled && !from_homes) {
-        if ((rc = read_pairs(labelled, unit_cols, terr_cols, collect_label, &lc, err)))
-            goto fail_;
-    }
-    if (!from_homes) {
-        /* Sorted names: the labels' order must not depend on row order. */
-        for (int a = 1; a < n_named; a++)
-            for (int b = a; b > 0 && strcmp(p->territory[b - 1], p->territory[b]) > 0; b--) {
-                char *tmp = p->territory[b];
-                p->territory[b] = p->territory[b - 1];
-                p->territory[b - 1] = tmp;
-            }
-    }
-    int k = spec->k;
-    if (spec->capacity > 0) {
-        double total = 0;
-        int c0 = p->params.balance_cols[0];
-        for (size_t i = 0; i < n; i++)
-            total += p->measures_[i * m + (size_t)c0];
-        k = (int)ceil(total / spec->capacity - 1e-9);
-        if (k < 1)
-            k = 1;
-        if ((rc = add_note(p, "k = %d: total %s %.6g / capacity %.6g per territory, rounded up", k,
-                           us->measure_names[c0], total, spec->capacity)))
-            goto fail_;
-    }
-    if (k <= 0)
-        k = n_named;
-    if (k <= 0) {
-        rc = fail(err, REGIO_EINVAL, NULL, 0,
-                  "the number of territories is unknown: give --k, --homes or --capacity");
-        goto fail_;
-    }
-    if (from_homes && k != from_homes) {
-        rc = fail(err, REGIO_EINVAL, spec->homes_path, 0,
-                  "--k %d conflicts with the %d reps of the homes file (one territory per rep)", k,
-                  from_homes);
-        goto fail_;
-    }
-    if (n_named > k) {
-        rc = fail(err, REGIO_EDATA, labelled, 0,
-                  "the file uses %d territories but --k is %d", n_named, k);
-        goto fail_;
-    }
-    if ((size_t)k > n) {
-        rc = fail(err, REGIO_EINVAL, NULL, 0, "--k %d exceeds the %zu units", k, n);
-        goto fail_;
-    }
-    /* Unnamed territories get T01, T02, ... (skipping names in use). */
-    int width = k >= 100 ? 3 : 2;
-    for (int next = 1; n_named < k; next++) {
-        char name[32];
-        snprintf(name, sizeof name, "T%0*d", width, next);
-        if (territory_index(p, n_named, name) < 0 && (rc = push_name(p, &n_named, &cap, name)))
-            goto fail_;
-    }
-    p->k = k;
-    p->params.k = k;
-    /* Baseline / alignment labels. */
-    for (int mi = 0; mi < 2 && spec->store; mi++) {
-        if (!models[mi])
-            continue;
-        int *labels = regio_malloc(n * sizeof *labels);
-        if (!labels)
-            goto fail_nomem;
-        if (mi == 0)
-            p->baseline_ = labels;
-        else
-            p->alignment = labels;
-        for (size_t i = 0; i < n; i++)
-            labels[i] = -1;
-        ml.labels = labels;
-        rc = regio_store_alignment_foreach(spec->store, models[mi], model_label, &ml, err);
-        for (size_t i = 0; !rc && i < n; i++)
-            if (labels[i] < 0)
-                rc = fail(err, REGIO_EDATA, NULL, 0, "unit '%s' has no territory in model '%s'",
-                          p->loaded.units->units[i].id, models[mi]);
-        if (rc)
-            goto fail_;
-        if (mi == 0)
-            p->params.baseline = p->baseline_;
-    }
-    if (spec->baseline_path) {
-        p->baseline_ = regio_malloc(n * sizeof *p->baseline_);
-        if (!p->baseline_ ||
-            (rc = read_alignment(p, spec->baseline_path, &n_named, &cap, p->baseline_, err)))
-            goto fail_nomem;
-        p->params.baseline = p->baseline_;
-    }
-    if (spec->alignment_path) {
-        p->alignment = regio_malloc(n * sizeof *p->alignment);
-        if (!p->alignment ||
-            (rc = read_alignment(p, spec->alignment_path, &n_named, &cap, p->alignment, err)))
-            goto fail_nomem;
-    }
-    if (spec->locked_path) {
-        p->locked_ = regio_malloc(n * sizeof *p->locked_);
-        if (!p->locked_) {
-            rc = REGIO_ENOMEM;
-            goto fail_;
-        }
-        for (size_t i = 0; i < n; i++)
-            p->locked_[i] = -1;
-        lc.labels = p->locked_;
-        if ((rc = read_pairs(spec->locked_path, unit_cols, terr_cols, lock_unit, &lc, err)))
-            goto fail_;
-        p->params.locked = p->locked_;
-    }
-    if (spec->targets_path) {
-        p->targets_ = regio_calloc((size_t)k, sizeof *p->targets_);
-        if (!p->targets_) {
-            rc = REGIO_ENOMEM;
-            goto fail_;
-        }
-        if ((rc = read_pairs(spec->targets_path, terr_cols, share_cols, set_target, &lc, err)))
-            goto fail_;
-        double sum_s = 0;
-        for (int t = 0; t < k; t++) {
-            if (p->targets_[t] <= 0) {
-                rc = fail(err, REGIO_EDATA, spec->targets_path, 0,
-                          "territory '%s' has no share in the targets file", p->territory[t]);
-                goto fail_;
-            }
-            sum_s += p->targets_[t];
-        }
-        if (fabs(sum_s - 1) > 1e-9 &&
-            (rc = add_note(p, "target shares sum to %.6g; they were scaled to sum to 1", sum_s)))
-            goto fail_;
-        p->params.target_shares = p->targets_;
-    }
-    if (spec->keep_whole) {
-        p->groups_ = regio_malloc(n * sizeof *p->groups_);
-        regio_strmap *g = regio_strmap_create(n);
-        if (!p->groups_ || !g) {
-            regio_strmap_destroy(g);
-            rc = REGIO_ENOMEM;
-            goto fail_;
-        }
-        size_t seen = 0;
-        for (size_t i = 0; i < n && !rc; i++) {
-            const regio_unit *u = &us->units[i];
-            const char *v = NULL;
-            for (size_t a = 0; a < u->n_attrs; a++)
-                if (!strcmp(u->attrs[a].key, spec->keep_whole))
-                    v = u->attrs[a].text;
-            p->groups_[i] = -1;
-            if (!v)
-                continue;
-            seen++;
-            int found;
-            long val;
-            rc = regio_strmap_put(g, v, (long)regio_strmap_size(g), &found, &val);
-            p->groups_[i] = found ? (int)val : (int)regio_strmap_size(g) - 1;
-        }
-        regio_strmap_destroy(g);
-        if (rc)
-            goto fail_;
-        if (seen == 0) {
-            rc = fail(err, REGIO_EDATA, spec->units_path, 0,
-                      "--keep-whole: no unit has an attribute '%s'", spec->keep_whole);
-            goto fail_;
-        }
-        p->params.groups = p->groups_;
-    }
-    *out = p;
-    return REGIO_OK;
-fail_nomem:
-    if (!rc)
-        rc = REGIO_ENOMEM;
-fail_:
-    if (rc == REGIO_ENOMEM && err && !err->msg[0])
-        fail(err, REGIO_ENOMEM, NULL, 0, "out of memory");
-    regio_design_problem_destroy(p);
-    return rc;
 }
 
 void regio_design_problem_destroy(regio_design_problem *p)
@@ -836,47 +424,364 @@ void regio_design_problem_destroy(regio_design_problem *p)
     regio_free(p);
 }
 
-/* ---- saving to the store -------------------------------------------------- */
+/* ---- load, one step per input ---------------------------------------------- */
 
-regio_err regio_design_save_model(regio_store *s, const regio_design_problem *p,
-                                  const int *labels, const char *model, const char *parent,
-                                  const char *actor, regio_error *err)
+/* What the steps of regio_design_problem_load share. */
+typedef struct loader {
+    const regio_design_spec *spec;
+    regio_design_problem *p;
+    int n_named, cap;    /* territory names so far (p->territory) */
+    int from_homes;      /* territories named by the rep homes file */
+    const char *labelled;/* the labels file that names territories, or NULL */
+} loader;
+
+/* Units (a file or the store), with a note per island link. */
+static regio_err load_units(loader *L, regio_error *err)
 {
-    regio_model_info info;
-    memset(&info, 0, sizeof info);
-    regio_err rc = regio_store_begin(s, err);
+    const regio_design_spec *spec = L->spec;
+    regio_design_problem *p = L->p;
+    regio_import_summary sum;
+    regio_err rc = spec->units_path
+                       ? regio_units_load(spec->units_path, &spec->units_opts, &p->loaded, &sum, err)
+                       : regio__design_units_from_store(spec->store, spec->with_geometry,
+                                                        &p->loaded, err);
     if (rc)
         return rc;
-    rc = regio_store_model_find(s, model, &info, err);
-    if (rc == REGIO_ENOTFOUND) {
-        regio_error_clear(err);
-        rc = regio_store_model_create(s, model, REGIO_MODEL_PLANNING, NULL, parent,
-                                      "territory design", NULL, err);
-    } else if (!rc && info.state != REGIO_MODEL_PLANNING) {
-        rc = fail(err, REGIO_ECONFLICT, NULL, 0,
-                  "model '%s' is %s: write the design into a new planning model", model,
-                  regio_model_state_name(info.state));
-    }
-    regio_model_info_clear(&info);
-    for (int t = 0; !rc && t < p->k; t++)
-        rc = regio_store_territory_upsert(s, model, p->territory[t], p->territory[t], NULL, err);
     const regio_unitset *us = p->loaded.units;
-    for (size_t i = 0; !rc && i < us->n; i++) {
-        rc = regio_store_alignment_set(s, model, us->units[i].id, p->territory[labels[i]], err);
-        if (rc == REGIO_EDATA || rc == REGIO_ENOTFOUND)
-            rc = fail(err, REGIO_EDATA, NULL, 0,
-                      "unit '%s' is not in the store: import the units before saving a model",
-                      us->units[i].id);
+    if (us->n_measures == 0)
+        return fail(err, REGIO_EDATA, spec->units_path, 0,
+                    "the units have no numeric measure to balance");
+    for (size_t i = 0; i < p->loaded.islands.n_links; i++)
+        if ((rc = add_note(p, "island %s linked to %s (%.1f %s)", p->loaded.islands.links[i].a,
+                           p->loaded.islands.links[i].b, p->loaded.islands.links[i].dist_km,
+                           us->planar ? "units" : "km")))
+            return rc;
+    return REGIO_OK;
+}
+
+/* The engine's arrays: coordinates, measures, ids and the adjacency G' as CSR. */
+static regio_err build_input(regio_design_problem *p)
+{
+    const regio_unitset *us = p->loaded.units;
+    size_t n = us->n, m = us->n_measures;
+    p->x_ = regio_malloc(n * sizeof *p->x_);
+    p->y_ = regio_malloc(n * sizeof *p->y_);
+    p->measures_ = regio_malloc(n * m * sizeof *p->measures_);
+    p->unit_ids_ = regio_malloc(n * sizeof *p->unit_ids_);
+    if (!p->x_ || !p->y_ || !p->measures_ || !p->unit_ids_)
+        return REGIO_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const regio_unit *u = &us->units[i];
+        p->x_[i] = u->lon;
+        p->y_[i] = u->lat;
+        p->unit_ids_[i] = u->id;
+        for (size_t c = 0; c < m; c++) {
+            double v = regio_attrs_num(u->attrs, u->n_attrs, us->measure_names[c]);
+            p->measures_[i * m + c] = isnan(v) ? 0 : v;
+        }
     }
-    if (!rc) {
-        char detail[128];
-        snprintf(detail, sizeof detail, "{\"units\":%zu,\"territories\":%d}", us->n, p->k);
-        rc = regio_store_audit_append(s, actor ? actor : "cli", "design.save", "model", model,
-                                      NULL, detail, err);
+    size_t ne = p->loaded.n_edges;
+    int *ea = regio_malloc((ne ? ne : 1) * sizeof *ea);
+    int *eb = regio_malloc((ne ? ne : 1) * sizeof *eb);
+    regio_err rc = REGIO_ENOMEM;
+    if (ea && eb) {
+        for (size_t e = 0; e < ne; e++) {
+            ea[e] = (int)regio_unitset_find(us, p->loaded.edges[e].a);
+            eb[e] = (int)regio_unitset_find(us, p->loaded.edges[e].b);
+        }
+        rc = regio_design_csr_from_edges(n, ea, eb, ne, &p->xadj_, &p->adjncy_);
     }
-    if (!rc)
-        rc = regio_store_commit(s, err);
-    else
-        regio_store_rollback(s, NULL);
+    regio_free(ea);
+    regio_free(eb);
+    if (rc)
+        return rc;
+    p->in.n = n;
+    p->in.coords = us->planar ? REGIO_COORDS_PLANAR : REGIO_COORDS_LATLON;
+    p->in.x = p->x_;
+    p->in.y = p->y_;
+    p->in.m = m;
+    p->in.measures = p->measures_;
+    p->in.measure_names = (const char *const *)us->measure_names;
+    p->in.unit_ids = p->unit_ids_;
+    p->in.xadj = p->xadj_;
+    p->in.adjncy = p->adjncy_;
+    return REGIO_OK;
+}
+
+/* The measures to balance (with their index weights) and to weigh travel by. */
+static regio_err choose_measures(loader *L, regio_error *err)
+{
+    const regio_design_spec *spec = L->spec;
+    regio_design_problem *p = L->p;
+    const regio_unitset *us = p->loaded.units;
+    regio_err rc = parse_balance(p, spec->units_path,
+                                 spec->balance ? spec->balance : us->measure_names[0], err);
+    if (!rc && spec->index_weights)
+        rc = parse_weights(p, spec->index_weights, err);
+    if (!rc && spec->travel) {
+        int ti = measure_index(us, spec->travel);
+        if (ti < 0)
+            return unknown_measure(us, spec->units_path, spec->travel, err);
+        p->params.travel_col = ti;
+    }
     return rc;
 }
+
+/* Territory names: one per rep of the homes file, else the labels of the
+ * stored models and the baseline or alignment file, sorted (the labels'
+ * order must not depend on row order). */
+static regio_err name_territories(loader *L, model_labels *ml, regio_error *err)
+{
+    const regio_design_spec *spec = L->spec;
+    regio_design_problem *p = L->p;
+    regio_err rc = REGIO_OK;
+    if (spec->homes_path) {
+        if ((rc = read_homes(p, spec->homes_path, &L->n_named, &L->cap, err)))
+            return rc;
+        p->params.home_x = p->home_x_;
+        p->params.home_y = p->home_y_;
+    }
+    L->labelled = spec->baseline_path ? spec->baseline_path : spec->alignment_path;
+    L->from_homes = L->n_named;
+    if (L->from_homes)
+        return REGIO_OK;
+    const char *models[2] = {spec->baseline_model, spec->alignment_model};
+    for (int mi = 0; mi < 2 && spec->store; mi++) {
+        if (!models[mi])
+            continue;
+        rc = regio_store_alignment_foreach(spec->store, models[mi], model_label, ml, err);
+        if (rc == REGIO_ECANCELLED && ml->rc)
+            rc = ml->rc;
+        if (rc)
+            return rc;
+    }
+    label_ctx lc = {p, &L->n_named, &L->cap, NULL, NULL};
+    if (L->labelled && (rc = read_pairs(L->labelled, unit_cols, terr_cols, collect_label, &lc, err)))
+        return rc;
+    for (int a = 1; a < L->n_named; a++)
+        for (int b = a; b > 0 && strcmp(p->territory[b - 1], p->territory[b]) > 0; b--) {
+            char *tmp = p->territory[b];
+            p->territory[b] = p->territory[b - 1];
+            p->territory[b - 1] = tmp;
+        }
+    return REGIO_OK;
+}
+
+/* k: given, from the capacity, or the number of names; unnamed territories
+ * get T01, T02, ... (skipping names in use). */
+static regio_err choose_k(loader *L, regio_error *err)
+{
+    const regio_design_spec *spec = L->spec;
+    regio_design_problem *p = L->p;
+    size_t n = p->in.n, m = p->in.m;
+    regio_err rc;
+    int k = spec->k;
+    if (spec->capacity > 0) {
+        double total = 0;
+        int c0 = p->params.balance_cols[0];
+        for (size_t i = 0; i < n; i++)
+            total += p->measures_[i * m + (size_t)c0];
+        k = (int)ceil(total / spec->capacity - 1e-9);
+        if (k < 1)
+            k = 1;
+        if ((rc = add_note(p, "k = %d: total %s %.6g / capacity %.6g per territory, rounded up", k,
+                           p->in.measure_names[c0], total, spec->capacity)))
+            return rc;
+    }
+    if (k <= 0)
+        k = L->n_named;
+    if (k <= 0)
+        return fail(err, REGIO_EINVAL, NULL, 0,
+                    "the number of territories is unknown: give --k, --homes or --capacity");
+    if (L->from_homes && k != L->from_homes)
+        return fail(err, REGIO_EINVAL, spec->homes_path, 0,
+                    "--k %d conflicts with the %d reps of the homes file (one territory per rep)",
+                    k, L->from_homes);
+    if (L->n_named > k)
+        return fail(err, REGIO_EDATA, L->labelled, 0, "the file uses %d territories but --k is %d",
+                    L->n_named, k);
+    if ((size_t)k > n)
+        return fail(err, REGIO_EINVAL, NULL, 0, "--k %d exceeds the %zu units", k, n);
+    int width = k >= 100 ? 3 : 2;
+    for (int next = 1; L->n_named < k; next++) {
+        char name[32];
+        snprintf(name, sizeof name, "T%0*d", width, next);
+        if (territory_index(p, L->n_named, name) < 0 &&
+            (rc = push_name(p, &L->n_named, &L->cap, name)))
+            return rc;
+    }
+    p->k = k;
+    p->params.k = k;
+    return REGIO_OK;
+}
+
+/* The baseline and the alignment to measure: from stored models and files;
+ * every unit must have a territory. */
+static regio_err read_labels(loader *L, model_labels *ml, regio_error *err)
+{
+    const regio_design_spec *spec = L->spec;
+    regio_design_problem *p = L->p;
+    size_t n = p->in.n;
+    regio_err rc = REGIO_OK;
+    const char *models[2] = {spec->baseline_model, spec->alignment_model};
+    for (int mi = 0; mi < 2 && spec->store; mi++) {
+        if (!models[mi])
+            continue;
+        int *labels = regio_malloc(n * sizeof *labels);
+        if (!labels)
+            return REGIO_ENOMEM;
+        if (mi == 0)
+            p->baseline_ = labels;
+        else
+            p->alignment = labels;
+        for (size_t i = 0; i < n; i++)
+            labels[i] = -1;
+        ml->labels = labels;
+        rc = regio_store_alignment_foreach(spec->store, models[mi], model_label, ml, err);
+        for (size_t i = 0; !rc && i < n; i++)
+            if (labels[i] < 0)
+                rc = fail(err, REGIO_EDATA, NULL, 0, "unit '%s' has no territory in model '%s'",
+                          p->loaded.units->units[i].id, models[mi]);
+        if (rc)
+            return rc;
+        if (mi == 0)
+            p->params.baseline = p->baseline_;
+    }
+    if (spec->baseline_path) {
+        p->baseline_ = regio_malloc(n * sizeof *p->baseline_);
+        if (!p->baseline_ ||
+            (rc = read_alignment(p, spec->baseline_path, &L->n_named, &L->cap, p->baseline_, err)))
+            return rc ? rc : REGIO_ENOMEM;
+        p->params.baseline = p->baseline_;
+    }
+    if (spec->alignment_path) {
+        p->alignment = regio_malloc(n * sizeof *p->alignment);
+        if (!p->alignment ||
+            (rc = read_alignment(p, spec->alignment_path, &L->n_named, &L->cap, p->alignment, err)))
+            return rc ? rc : REGIO_ENOMEM;
+    }
+    return REGIO_OK;
+}
+
+/* Locked units: unit_id,territory. */
+static regio_err read_locks(loader *L, regio_error *err)
+{
+    regio_design_problem *p = L->p;
+    size_t n = p->in.n;
+    if (!(p->locked_ = regio_malloc(n * sizeof *p->locked_)))
+        return REGIO_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        p->locked_[i] = -1;
+    label_ctx lc = {p, &L->n_named, &L->cap, p->locked_, NULL};
+    regio_err rc = read_pairs(L->spec->locked_path, unit_cols, terr_cols, lock_unit, &lc, err);
+    if (!rc)
+        p->params.locked = p->locked_;
+    return rc;
+}
+
+/* Target shares: territory,share (scaled to sum to 1, with a note). */
+static regio_err read_targets(loader *L, regio_error *err)
+{
+    regio_design_problem *p = L->p;
+    const char *path = L->spec->targets_path;
+    int k = p->k;
+    if (!(p->targets_ = regio_calloc((size_t)k, sizeof *p->targets_)))
+        return REGIO_ENOMEM;
+    label_ctx lc = {p, &L->n_named, &L->cap, NULL, NULL};
+    regio_err rc = read_pairs(path, terr_cols, share_cols, set_target, &lc, err);
+    if (rc)
+        return rc;
+    double sum_s = 0;
+    for (int t = 0; t < k; t++) {
+        if (p->targets_[t] <= 0)
+            return fail(err, REGIO_EDATA, path, 0, "territory '%s' has no share in the targets file",
+                        p->territory[t]);
+        sum_s += p->targets_[t];
+    }
+    if (fabs(sum_s - 1) > 1e-9 &&
+        (rc = add_note(p, "target shares sum to %.6g; they were scaled to sum to 1", sum_s)))
+        return rc;
+    p->params.target_shares = p->targets_;
+    return REGIO_OK;
+}
+
+/* --keep-whole: units with equal values of an attribute form one group. */
+static regio_err read_groups(loader *L, regio_error *err)
+{
+    const regio_design_spec *spec = L->spec;
+    regio_design_problem *p = L->p;
+    const regio_unitset *us = p->loaded.units;
+    size_t n = us->n;
+    p->groups_ = regio_malloc(n * sizeof *p->groups_);
+    regio_strmap *g = regio_strmap_create(n);
+    if (!p->groups_ || !g) {
+        regio_strmap_destroy(g);
+        return REGIO_ENOMEM;
+    }
+    size_t seen = 0;
+    regio_err rc = REGIO_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const regio_unit *u = &us->units[i];
+        const char *v = NULL;
+        for (size_t a = 0; a < u->n_attrs; a++)
+            if (!strcmp(u->attrs[a].key, spec->keep_whole))
+                v = u->attrs[a].text;
+        p->groups_[i] = -1;
+        if (!v)
+            continue;
+        seen++;
+        int found;
+        long val;
+        rc = regio_strmap_put(g, v, (long)regio_strmap_size(g), &found, &val);
+        p->groups_[i] = found ? (int)val : (int)regio_strmap_size(g) - 1;
+    }
+    regio_strmap_destroy(g);
+    if (rc)
+        return rc;
+    if (seen == 0)
+        return fail(err, REGIO_EDATA, spec->units_path, 0,
+                    "--keep-whole: no unit has an attribute '%s'", spec->keep_whole);
+    p->params.groups = p->groups_;
+    return REGIO_OK;
+}
+
+regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
+                                    regio_error *err)
+{
+    *out = NULL;
+    regio_error_clear(err);
+    if (!spec->units_path && !spec->store)
+        return fail(err, REGIO_EINVAL, NULL, 0, "units (a file or the store) are required");
+    regio_design_problem *p = regio_calloc(1, sizeof *p);
+    if (!p)
+        return REGIO_ENOMEM;
+    regio_design_params_init(&p->params);
+    loader L = {spec, p, 0, 0, 0, NULL};
+    model_labels ml = {p, &L.n_named, &L.cap, NULL, 0, REGIO_OK};
+    regio_err rc = load_units(&L, err);
+    if (!rc)
+        rc = build_input(p);
+    if (!rc)
+        rc = choose_measures(&L, err);
+    if (!rc)
+        rc = name_territories(&L, &ml, err);
+    if (!rc)
+        rc = choose_k(&L, err);
+    if (!rc)
+        rc = read_labels(&L, &ml, err);
+    if (!rc && spec->locked_path)
+        rc = read_locks(&L, err);
+    if (!rc && spec->targets_path)
+        rc = read_targets(&L, err);
+    if (!rc && spec->keep_whole)
+        rc = read_groups(&L, err);
+    if (rc) {
+        if (rc == REGIO_ENOMEM && err && !err->msg[0])
+            fail(err, REGIO_ENOMEM, NULL, 0, "out of memory");
+        regio_design_problem_destroy(p);
+        return rc;
+    }
+    *out = p;
+    return REGIO_OK;
+}
+
