@@ -135,18 +135,25 @@ REGIO_API regio_err regio_model_view_measure_adjust(const regio_model_view *v, i
  * or an account to a territory; an account to NULL removes its override)
  * to the model in the store and, on success, to the view: labels,
  * overrides, revision and report. expected_rev is the revision the caller
- * based the moves on. Unknown units and territories, locked units and a
- * stale revision are refused before anything is written (see *status).
- * changed (may be NULL) receives k flags: 1 for the leaves whose units or
- * accounts changed. The caller keeps rows.
+ * based the moves on. The store's guards come first (model, planning,
+ * revision: see regio_store_alignment_apply for the statuses); a view
+ * older than the store's revision (an edit through another handle) is
+ * loaded again first; a parent as destination is refused (units and
+ * accounts go to leaves); the store checks the rows (unknown ids, locked
+ * units). A refusal changes nothing. *changed (may be NULL) receives v->k
+ * flags, 1 for the leaves whose units or accounts changed (caller frees
+ * with regio_free). When the view cannot follow a committed change (out of
+ * memory), the call still succeeds but the view is left stale: revision -1,
+ * no overrides, no report; load the model again.
  */
 REGIO_API regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expected_rev,
                                            const regio_alignment_row *rows, size_t n,
-                                           const char *actor, unsigned char *changed,
+                                           const char *actor, unsigned char **changed,
                                            regio_apply_status *status, regio_error *err);
 
-/* Locks (locked != 0) or unlocks units, with the guards of _apply; on
- * success the view's locks and revision follow. */
+/* Locks (locked != 0) or unlocks units, with the guards of _apply (a stale
+ * view is loaded again first); on success the view's locks and revision
+ * follow. */
 REGIO_API regio_err regio_model_view_lock(regio_store *s, regio_model_view *v, long expected_rev,
                                           const char *const *unit_ids, size_t n, int locked,
                                           const char *actor, regio_apply_status *status,

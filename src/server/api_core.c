@@ -307,25 +307,28 @@ SRV_HANDLER(api_moves)
     srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
     if (!w)
         goto unlock;
-    /* Where each unit was, for the answer. */
-    int *from = regio_malloc(n * sizeof *from);
-    unsigned char *changed = regio_calloc((size_t)(w->v->k ? w->v->k : 1), 1);
-    if (!from || !changed) {
-        regio_free(from);
-        regio_free(changed);
+    /* Where each unit was, for the answer (names: the view may be loaded
+     * again by the edit). */
+    char **from = regio_calloc(n, sizeof *from);
+    unsigned char *changed = NULL;
+    if (!from) {
         srv_reply_error(rs, 500, "internal", "out of memory");
         goto unlock;
     }
     for (size_t i = 0; i < n; i++) {
         long u = rows[i].unit_id ? regio_unitset_find(app->units->loaded.units, rows[i].unit_id)
                                  : -1;
-        from[i] = u >= 0 ? w->v->labels[u] : -1;
+        if (u >= 0 && w->v->labels[u] >= 0 &&
+            !(from[i] = regio_strdup(w->v->territory[w->v->labels[u]]))) {
+            srv_reply_error(rs, 500, "internal", "out of memory");
+            goto free_from;
+        }
     }
     regio_apply_status st = REGIO_APPLY_OK;
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc = regio_model_view_apply(app->store, w->v, rev, rows, n, rq->actor, changed, &st,
-                                          &err);
+    regio_err rc = regio_model_view_apply(app->store, w->v, rev, rows, n, rq->actor, &changed,
+                                          &st, &err);
     if (rc) {
         long cur = w->v->revision;
         regio_store_alignment_revision(app->store, w->v->model, &cur, NULL);
@@ -333,6 +336,19 @@ SRV_HANDLER(api_moves)
         if (st == REGIO_APPLY_ERROR || st == REGIO_APPLY_OK)
             srv_workspace_forget(app, rq->params[0]); /* may no longer match the store */
         goto free_from;
+    }
+    if (w->v->revision < 0) {
+        /* Applied, but the view could not follow (out of memory): load the
+         * model again for the answer. */
+        srv_workspace_forget(app, rq->params[0]);
+        if (!(w = srv_workspace_get(app, rq->params[0], rs)))
+            goto free_from;
+        regio_free(changed);
+        if (!(changed = regio_malloc((size_t)(w->v->k ? w->v->k : 1)))) {
+            srv_reply_error(rs, 500, "internal", "out of memory");
+            goto free_from;
+        }
+        memset(changed, 1, (size_t)(w->v->k ? w->v->k : 1));
     }
     json_t *moved = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -342,9 +358,7 @@ SRV_HANDLER(api_moves)
             continue;
         }
         json_array_append_new(moved, json_pack("{s:s,s:o,s:s}", "unit", rows[i].unit_id, "from",
-                                               from[i] >= 0
-                                                   ? json_string(w->v->territory[from[i]])
-                                                   : json_null(),
+                                               srv_json_str(from[i]),
                                                "to", rows[i].territory));
     }
     srv_workspace_changed(w, changed);
@@ -357,6 +371,8 @@ SRV_HANDLER(api_moves)
                              (json_int_t)w->v->revision, "moved", moved, "territories", terrs,
                              "summary", srv_summary_json(app, w)));
 free_from:
+    for (size_t i = 0; from && i < n; i++)
+        regio_free(from[i]);
     regio_free(from);
     regio_free(changed);
 unlock:

@@ -763,12 +763,12 @@ static void do_apply(world *w, regio_model_view *v, const regio_alignment_row *r
         for (size_t c = 0; c < w->m; c++)
             before[(size_t)t * w->m + c] = v->report.territories[t].totals[c];
     }
-    unsigned char changed[MAXN];
-    memset(changed, 7, sizeof changed);
+    unsigned char *changed = NULL;
     regio_apply_status status = (regio_apply_status)99;
     regio_error e;
     regio_err rc =
-        regio_model_view_apply(w->s, v, w->st.rev, rows, n, "tester", changed, &status, &e);
+        regio_model_view_apply(w->s, v, w->st.rev, rows, n, "tester", &changed, &status, &e);
+    EXPECT(rc != REGIO_OK || changed, "apply gave no changed flags");
     EXPECT(rc == REGIO_OK && status == REGIO_APPLY_OK, "apply of %zu rows: %s (status %d): %s",
            n, regio_err_name(rc), (int)status, e.msg);
     if (rc)
@@ -788,6 +788,7 @@ static void do_apply(world *w, regio_model_view *v, const regio_alignment_row *r
             EXPECT(changed[t] == 1, "leaf %s totals changed but changed[%d] = 0", leaf_id(w, t),
                    t);
     }
+    regio_free(changed);
     w->st = post;
 }
 
@@ -820,20 +821,18 @@ static void expect_refused(world *w, regio_model_view *v, int is_lock, long expe
 {
     long view_rev = v->revision;
     char *fp = fingerprint(w);
-    unsigned char changed[MAXN];
-    memset(changed, 7, sizeof changed);
+    unsigned char *changed = (unsigned char *)1; /* must come back NULL */
     regio_apply_status status = (regio_apply_status)99;
     regio_error e;
     regio_error_clear(&e);
     regio_err rc =
         is_lock ? regio_model_view_lock(w->s, v, expected_rev, ids, n, locked, "tester", &status,
                                         &e)
-                : regio_model_view_apply(w->s, v, expected_rev, rows, n, "tester", changed,
+                : regio_model_view_apply(w->s, v, expected_rev, rows, n, "tester", &changed,
                                          &status, &e);
     EXPECT(rc == want && status == want_st, "%s: got %s (status %d), want %s (status %d): %s",
            what, regio_err_name(rc), (int)status, regio_err_name(want), (int)want_st, e.msg);
-    for (int t = 0; !is_lock && t < w->k; t++)
-        EXPECT(changed[t] == 0, "%s: changed[%d] = %d after a refusal", what, t, changed[t]);
+    EXPECT(is_lock || changed == NULL, "%s: changed flags after a refusal", what);
     EXPECT(v->revision == view_rev, "%s: view revision %ld, want %ld", what, v->revision,
            view_rev);
     EXPECT(store_rev(w, "M") == w->st.rev, "%s: store revision moved", what);
@@ -1308,7 +1307,7 @@ static void test_alloc_apply(void)
         arow(w.aid[a_new2], leaf_id(&w, w.k - 1)),
     };
     int ok = 0, failures = 0, committed_failures = 0;
-    int bad_view_runs = 0, first_bad_view = 0, last_bad_view = 0;
+    int bad_view_runs = 0, first_bad_view = 0, last_bad_view = 0, stale_views = 0;
     int bad_overrides_runs = 0, no_report_runs = 0;
     int bad_status_runs = 0, first_bad_status = 0, last_bad_status = 0, bad_status = 0;
     for (alloc_fail_at = 1; alloc_fail_at < 20000 && !ok; alloc_fail_at++) {
@@ -1329,12 +1328,13 @@ static void test_alloc_apply(void)
         apply_rows(&w, &post, rows, 4);
         post.rev++;
         check_view(&w, v, &pre);
-        unsigned char changed[MAXN];
+        unsigned char *changed = NULL;
         regio_apply_status status = (regio_apply_status)99;
         alloc_calls = 0;
         regio_set_allocator(&regio_test_failing);
-        regio_err rc = regio_model_view_apply(w.s, v, pre.rev, rows, 4, "tester", changed,
+        regio_err rc = regio_model_view_apply(w.s, v, pre.rev, rows, 4, "tester", &changed,
                                               &status, &e);
+        regio_free(changed);
         regio_set_allocator(NULL);
         regio_model_view *f = load_view(&w, model);
         if (rc == REGIO_OK) {
@@ -1345,7 +1345,22 @@ static void test_alloc_apply(void)
              * full, count the others. */
             snprintf(ctx + strlen(ctx), sizeof ctx - strlen(ctx), ", the view");
             quiet = bad_view_runs > 0;
-            if (check_view(&w, v, &post)) {
+            /* A view that could not follow the committed change must say
+             * so (model_view.h): revision -1, no overrides, no report, and
+             * every later edit refused as stale. */
+            if (v->revision == -1) {
+                stale_views++;
+                EXPECT(v->n_overrides == 0 && !v->has_report,
+                       "a stale view keeps %zu overrides (report %d)", v->n_overrides,
+                       v->has_report);
+                regio_alignment_row again = {(char *)"U00", NULL, (char *)"T00", NULL, 0};
+                regio_apply_status st2 = REGIO_APPLY_OK;
+                regio_error e2;
+                EXPECT(regio_model_view_apply(w.s, v, post.rev, &again, 1, "tester", NULL, &st2,
+                                              &e2) == REGIO_OK ||
+                           st2 != REGIO_APPLY_OK,
+                       "an edit through a stale view: %s", e2.msg);
+            } else if (check_view(&w, v, &post)) {
                 if (!bad_view_runs++)
                     first_bad_view = alloc_fail_at;
                 last_bad_view = alloc_fail_at;
@@ -1402,8 +1417,8 @@ static void test_alloc_apply(void)
            "(failing allocation %d..%d)",
            bad_status, bad_status_runs, first_bad_status, last_bad_status);
     printf("allocation failures: apply ran %d times, failed %d times (%d of them after the "
-           "store committed)\n",
-           alloc_fail_at - 1, failures, committed_failures);
+           "store committed); %d successes left the view marked stale\n",
+           alloc_fail_at - 1, failures, committed_failures, stale_views);
     world_free(&w);
 }
 

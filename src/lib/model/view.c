@@ -40,7 +40,17 @@ regio_err regio__view_reserve(void **arr, size_t *cap, size_t len, size_t sz)
     return REGIO_OK;
 }
 
-static void overrides_free(regio_model_view *v)
+void regio__view_mark_stale(regio_model_view *v)
+{
+    regio__view_drop_overrides(v);
+    regio_strmap_destroy(v->override_index_);
+    v->override_index_ = NULL;
+    regio_design_report_free(&v->report);
+    v->has_report = 0;
+    v->revision = -1;
+}
+
+void regio__view_drop_overrides(regio_model_view *v)
 {
     for (size_t i = 0; i < v->n_overrides; i++) {
         regio_free(v->overrides[i].account);
@@ -75,7 +85,7 @@ void regio_model_view_destroy(regio_model_view *v)
     regio_free(v->nodes);
     regio_free(v->labels);
     regio_free(v->locked);
-    overrides_free(v);
+    regio__view_drop_overrides(v);
     regio_free(v->eval_cols_);
     regio_design_report_free(&v->report);
     regio_strmap_destroy(v->leaf_index_);
@@ -354,7 +364,8 @@ static int cmp_override(const void *a, const void *b)
 
 regio_err regio__view_index_overrides(regio_model_view *v)
 {
-    qsort(v->overrides, v->n_overrides, sizeof *v->overrides, cmp_override);
+    if (v->n_overrides > 1)
+        qsort(v->overrides, v->n_overrides, sizeof *v->overrides, cmp_override);
     regio_strmap_destroy(v->override_index_);
     if (!(v->override_index_ = regio_strmap_create(v->n_overrides + 1)))
         return REGIO_ENOMEM;
@@ -370,7 +381,7 @@ regio_err regio__view_index_overrides(regio_model_view *v)
  * that changed some). */
 regio_err regio__view_reload_overrides(regio_store *s, regio_model_view *v, regio_error *err)
 {
-    overrides_free(v);
+    regio__view_drop_overrides(v);
     load_ctx c;
     memset(&c, 0, sizeof c);
     c.v = v;

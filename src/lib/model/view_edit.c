@@ -13,96 +13,133 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Fills err and *status for a refusal before the store is asked. */
-static regio_err refuse(regio_error *err, regio_apply_status *status, regio_apply_status st,
-                        regio_err code, const char *fmt, const char *a, const char *b)
+static regio_err out_of_memory(regio_error *err, regio_apply_status *status)
 {
     if (status)
-        *status = st;
-    return regio_error_setf(err, code, NULL, 0, NULL, fmt, a, b);
+        *status = REGIO_APPLY_ERROR;
+    return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+}
+
+/* Replaces v's contents by the model as the store holds it now (another
+ * handle or process edited it), keeping the measures v is evaluated with. */
+static regio_err refresh(regio_store *s, regio_model_view *v, regio_error *err)
+{
+    regio_model_view *nv = NULL;
+    regio_err rc = regio_model_view_load(s, v->units, v->model, v->balance_col, &nv, err);
+    if (rc)
+        return rc;
+    regio_model_view old = *v;
+    *v = *nv;
+    *nv = old;
+    v->eval_cols_ = nv->eval_cols_;
+    v->n_eval_cols_ = nv->n_eval_cols_;
+    v->eval_tol_ = nv->eval_tol_;
+    nv->eval_cols_ = NULL;
+    regio_model_view_destroy(nv);
+    if (v->eval_cols_) {
+        regio_error e2;
+        if (regio_model_view_evaluate(v, NULL, 0, 0, &e2))
+            v->has_report = 0;
+    }
+    return REGIO_OK;
+}
+
+/*
+ * The guards every edit passes first, with the store's own answers: the
+ * model exists and is planning, and expected_rev is its current revision.
+ * A view older than that revision (an edit through another handle) is
+ * brought up to date before the rows are checked against it.
+ */
+static regio_err guard(regio_store *s, regio_model_view *v, long expected_rev, int lock,
+                       const char *actor, int *refreshed, regio_apply_status *status,
+                       regio_error *err)
+{
+    long cur = -1;
+    *refreshed = 0;
+    regio_err rc = lock ? regio_store_alignment_lock(s, v->model, expected_rev, NULL, 0, 1, actor,
+                                                     &cur, status, err)
+                        : regio_store_alignment_apply(s, v->model, expected_rev, NULL, 0, actor,
+                                                      &cur, status, err);
+    if (!rc && cur != v->revision) {
+        *refreshed = 1;
+        if ((rc = refresh(s, v, err)) != REGIO_OK && status)
+            *status = REGIO_APPLY_ERROR;
+    }
+    return rc;
 }
 
 regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expected_rev,
                                  const regio_alignment_row *rows, size_t n, const char *actor,
-                                 unsigned char *changed, regio_apply_status *status,
+                                 unsigned char **changed_out, regio_apply_status *status,
                                  regio_error *err)
 {
     if (status)
         *status = REGIO_APPLY_OK;
-    if (changed)
-        memset(changed, 0, (size_t)(v->k ? v->k : 1));
-    if (expected_rev != v->revision) {
-        /* The store says the same; asking it gives the current revision. */
-        long cur = v->revision;
-        regio_store_alignment_revision(s, v->model, &cur, NULL);
-        if (cur != expected_rev) {
-            if (status)
-                *status = REGIO_APPLY_STALE;
-            return regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
-                                    "stale revision %ld of model '%s': the current revision is "
-                                    "%ld; reload and retry",
-                                    expected_rev, v->model, cur);
-        }
-    }
-    if (v->state != REGIO_MODEL_PLANNING)
-        return refuse(err, status, REGIO_APPLY_NOT_EDITABLE, REGIO_ECONFLICT,
-                      "model '%s' is %s and not editable: clone it into a planning model",
-                      v->model, regio_model_state_name(v->state));
+    if (changed_out)
+        *changed_out = NULL;
+    int refreshed = 0;
+    regio_err rc = guard(s, v, expected_rev, 0, actor, &refreshed, status, err);
+    if (rc)
+        return rc;
+    unsigned char *changed = NULL;
+    if (changed_out && !(changed = regio_calloc((size_t)(v->k ? v->k : 1), 1)))
+        return out_of_memory(err, status);
+    if (changed && refreshed) /* what the caller saw is gone: everything changed */
+        memset(changed, 1, (size_t)(v->k ? v->k : 1));
     const regio_unitset *us = v->units->loaded.units;
-    int *to = regio_malloc((n ? n : 1) * sizeof *to);
-    long *idx = regio_malloc((n ? n : 1) * sizeof *idx);
-    if (!to || !idx) {
-        regio_free(to);
-        regio_free(idx);
-        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    size_t sz = n ? n : 1;
+    int *to = regio_malloc(sz * sizeof *to);
+    long *idx = regio_malloc(sz * sizeof *idx);
+    int *old_to = regio_malloc(sz * sizeof *old_to);
+    long *old_unit = regio_malloc(sz * sizeof *old_unit);
+    if (!to || !idx || !old_to || !old_unit) {
+        rc = out_of_memory(err, status);
+        goto done;
     }
-    /* Resolve before writing: unknown ids and locked units change nothing. */
-    regio_err rc = REGIO_OK;
-    for (size_t i = 0; i < n && !rc; i++) {
+    /* Units and accounts go to leaves: a parent only groups territories.
+     * Everything else about the rows (ids, locks) the store checks. */
+    int accounts = 0;
+    for (size_t i = 0; i < n; i++) {
         const regio_alignment_row *r = &rows[i];
-        if (!r->unit_id == !r->account_id || (r->unit_id && !r->territory)) {
-            rc = refuse(err, status, REGIO_APPLY_INVALID, REGIO_EINVAL,
-                        "a move names a territory and exactly one unit or account%s%s", "", "");
-            break;
+        if (r->unit_id && !r->account_id && !r->territory) {
+            if (status)
+                *status = REGIO_APPLY_INVALID;
+            rc = regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                  "the move of unit '%s' names no territory: every unit belongs "
+                                  "to one",
+                                  r->unit_id);
+            goto done;
         }
         to[i] = r->territory ? regio_model_view_leaf(v, r->territory) : -1;
         idx[i] = r->unit_id ? regio_unitset_find(us, r->unit_id) : -1;
-        if (r->territory && to[i] < 0)
-            rc = refuse(err, status, REGIO_APPLY_UNKNOWN, REGIO_EDATA,
-                        "model '%s' has no territory '%s' that units or accounts can be moved to",
-                        v->model, r->territory);
-        else if (r->unit_id && idx[i] < 0)
-            rc = refuse(err, status, REGIO_APPLY_UNKNOWN, REGIO_EDATA, "unknown unit '%s'%s",
-                        r->unit_id, "");
-        else if (idx[i] >= 0 && v->locked[idx[i]] && v->labels[idx[i]] != to[i])
-            rc = refuse(err, status, REGIO_APPLY_LOCKED, REGIO_ECONFLICT,
-                        "unit '%s' is locked in %s; unlock it first", r->unit_id, v->model);
-    }
-    /* Where each moved account was: its override's territory and unit, or
-     * (-3) its unit's territory, known once the overrides are read again. */
-    int *old_to = regio_malloc((n ? n : 1) * sizeof *old_to);
-    long *old_unit = regio_malloc((n ? n : 1) * sizeof *old_unit);
-    if (!rc && (!old_to || !old_unit))
-        rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
-    int accounts = 0;
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (idx[i] >= 0)
-            continue;
-        accounts = 1;
-        long o = v->override_index_ ? regio_strmap_get(v->override_index_, rows[i].account_id)
-                                    : -1;
-        old_to[i] = o >= 0 ? v->overrides[o].to : -3;
-        old_unit[i] = o >= 0 ? v->overrides[o].unit : -1;
+        if (r->territory && to[i] < 0 && regio_model_view_node(v, r->territory)) {
+            if (status)
+                *status = REGIO_APPLY_UNKNOWN;
+            rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
+                                  "territory '%s' of model '%s' groups other territories: move "
+                                  "units and accounts to one of its leaves",
+                                  r->territory, v->model);
+            goto done;
+        }
+        /* Where each moved account was: its override's territory and unit,
+         * or (-3) its unit's territory, known once the overrides are read
+         * again. */
+        if (r->account_id && !r->unit_id) {
+            accounts = 1;
+            long o = v->override_index_ ? regio_strmap_get(v->override_index_, r->account_id)
+                                        : -1;
+            old_to[i] = o >= 0 ? v->overrides[o].to : -3;
+            old_unit[i] = o >= 0 ? v->overrides[o].unit : -1;
+        }
     }
     long new_rev = v->revision;
-    if (!rc)
-        rc = regio_store_alignment_apply(s, v->model, expected_rev, rows, n, actor, &new_rev,
-                                         status, err);
+    rc = regio_store_alignment_apply(s, v->model, expected_rev, rows, n, actor, &new_rev, status,
+                                     err);
     if (rc)
         goto done;
     for (size_t i = 0; i < n; i++) {
-        if (idx[i] < 0)
-            continue;
+        if (idx[i] < 0 || to[i] < 0)
+            continue; /* an account, or a unit the view does not hold */
         int from = v->labels[idx[i]];
         if (from == to[i])
             continue;
@@ -113,17 +150,20 @@ regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expec
         v->labels[idx[i]] = to[i];
     }
     v->revision = new_rev;
-    /* The store has the change: what follows only refreshes the view. */
+    /* The store has the change: what follows only brings the view along.
+     * When it cannot (out of memory), the view says it is stale. */
     regio_error e2;
     regio_error_clear(&e2);
-    if (accounts && regio__view_reload_overrides(s, v, &e2)) {
-        v->has_report = 0;
+    if ((accounts && regio__view_reload_overrides(s, v, &e2)) ||
+        regio_model_view_evaluate(v, NULL, 0, 0, &e2) || (v->n_aligned == v->units->in.n &&
+                                                          !v->has_report)) {
+        regio__view_mark_stale(v);
         if (changed)
-            memset(changed, 1, (size_t)v->k);
+            memset(changed, 1, (size_t)(v->k ? v->k : 1));
         goto done;
     }
     for (size_t i = 0; accounts && changed && i < n; i++) {
-        if (idx[i] >= 0)
+        if (!rows[i].account_id || rows[i].unit_id)
             continue;
         long o = v->override_index_ ? regio_strmap_get(v->override_index_, rows[i].account_id)
                                     : -1;
@@ -136,12 +176,15 @@ regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expec
         if (now >= 0)
             changed[now] = 1;
     }
-    regio_model_view_evaluate(v, NULL, 0, 0, &e2);
 done:
     regio_free(to);
     regio_free(idx);
     regio_free(old_to);
     regio_free(old_unit);
+    if (rc)
+        regio_free(changed);
+    else if (changed_out)
+        *changed_out = changed;
     return rc;
 }
 
@@ -149,9 +192,14 @@ regio_err regio_model_view_lock(regio_store *s, regio_model_view *v, long expect
                                 const char *const *unit_ids, size_t n, int locked,
                                 const char *actor, regio_apply_status *status, regio_error *err)
 {
+    if (status)
+        *status = REGIO_APPLY_OK;
+    int refreshed = 0;
+    regio_err rc = guard(s, v, expected_rev, 1, actor, &refreshed, status, err);
     long new_rev = v->revision;
-    regio_err rc = regio_store_alignment_lock(s, v->model, expected_rev, unit_ids, n, locked,
-                                              actor, &new_rev, status, err);
+    if (!rc)
+        rc = regio_store_alignment_lock(s, v->model, expected_rev, unit_ids, n, locked, actor,
+                                        &new_rev, status, err);
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++) {

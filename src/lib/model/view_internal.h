@@ -17,6 +17,14 @@ regio_err regio__view_resolve_override(regio_store *s, regio_model_view *v,
 /* Sorts the overrides by account and rebuilds their index. */
 regio_err regio__view_index_overrides(regio_model_view *v);
 
+/* Frees the overrides (the index is left as it is). */
+void regio__view_drop_overrides(regio_model_view *v);
+
+/* After a change the view could not follow (out of memory once the store
+ * had committed): no overrides, no report and revision -1, so that every
+ * later edit is refused as stale and a cache reloads the model. */
+void regio__view_mark_stale(regio_model_view *v);
+
 /* Reads the model's account overrides again from the store. */
 regio_err regio__view_reload_overrides(regio_store *s, regio_model_view *v, regio_error *err);
 
