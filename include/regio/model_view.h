@@ -196,6 +196,14 @@ REGIO_API regio_err regio_model_view_save_new(regio_store *s, const regio_design
  */
 REGIO_API const char *regio_model_name_problem(const char *name);
 
+/*
+ * REGIO_OK when name is a valid model name, else REGIO_EINVAL with
+ * err->msg "model name 'NAME' <what is wrong>" (NAME cut after 100
+ * characters, with "..."): the text the store refuses a name with, the
+ * CLI prints and the API answers.
+ */
+REGIO_API regio_err regio_model_name_check(const char *name, regio_error *err);
+
 #ifdef __cplusplus
 }
 #endif

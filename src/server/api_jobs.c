@@ -240,9 +240,15 @@ static int assign_target(srv_app *app, srv_jobs *J, job *j, const char *base, co
         return j->target != NULL;
     }
     for (int tries = 0; tries < 1000; tries++) {
+        /* The base's first 80 characters: the name stays within the
+         * library's 100 (regio_model_name_check). */
+        const char *b = base ? base : "design";
+        int len = 0, chars = 0;
+        while (b[len] && !(((unsigned char)b[len] & 0xc0) != 0x80 && ++chars > 80))
+            len++;
         char name[NAME_MAX_LEN + 64];
-        snprintf(name, sizeof name, "%s-%s-%ld", base ? base : "design",
-                 j->realign ? "realign" : "design", J->next_id);
+        snprintf(name, sizeof name, "%.*s-%s-%ld", len, b, j->realign ? "realign" : "design",
+                 J->next_id);
         for (char *c = name; *c; c++)
             if (*c == '/')
                 *c = '-'; /* a default name stays addressable in a URL */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Longest model name, in characters (code points). */
 /* Outline simplification of the KML download (degrees, about 300 m): the
  * same as the GeoJSON territories, so both downloads show the same shapes. */
 #define EXPORT_SIMPLIFY_DEG 0.003

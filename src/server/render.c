@@ -129,23 +129,6 @@ json_t *srv_territories_json(const srv_app *app, const srv_workspace *w, const c
 
 /* ---- request fields ---- */
 
-/* Longest model name the error message quotes, in characters (the
- * library's limit). */
-#define NAME_QUOTE_CHARS 100
-
-/* Answers 400 for a model name that breaks regio_model_name_problem's rule
- * why, with the text the library's store gives for it ("model name 'a/b'
- * must not contain '/'", the name cut after 100 characters). */
-static void reply_bad_name(srv_response *rs, const char *s, const char *why)
-{
-    size_t len = 0, chars = 0;
-    for (; s[len]; len++)
-        if (((unsigned char)s[len] & 0xc0) != 0x80 && ++chars > NAME_QUOTE_CHARS)
-            break;
-    srv_reply_error(rs, 400, "bad_request", "model name '%.*s%s' %s", (int)len, s,
-                    s[len] ? "..." : "", why);
-}
-
 /*
  * Reads the string member key of body into *out (NULL when absent or null
  * and not required). Returns 1 on success, else fills rs with a 400 naming
@@ -171,9 +154,9 @@ int srv_body_string(json_t *body, const char *key, int required, int is_name,
         srv_reply_error(rs, 400, "bad_request", "\"%s\" must not contain NUL characters", key);
         return 0;
     }
-    const char *why = is_name ? regio_model_name_problem(s) : NULL;
-    if (why) {
-        reply_bad_name(rs, s, why);
+    regio_error err;
+    if (is_name && regio_model_name_check(s, &err)) {
+        srv_reply_error(rs, 400, "bad_request", "%s", err.msg);
         return 0;
     }
     *out = s;

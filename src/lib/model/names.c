@@ -4,8 +4,6 @@
  * server: non-empty, at most 100 characters (code points), no control
  * characters, no '/' (a name is one URL path segment of the API).
  */
-#include "model/names.h"
-
 #include "regio/model_view.h"
 
 #include <string.h>
@@ -34,7 +32,7 @@ const char *regio_model_name_problem(const char *name)
     return NULL;
 }
 
-regio_err regio__model_name_check(const char *name, regio_error *err)
+regio_err regio_model_name_check(const char *name, regio_error *err)
 {
     const char *why = regio_model_name_problem(name);
     if (!why)

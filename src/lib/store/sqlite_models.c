@@ -4,7 +4,7 @@
  * cycles and depth beyond the limit rejected), and unit alignments with the
  * per-model revision counter used for optimistic concurrency.
  */
-#include "model/names.h"
+#include "regio/model_view.h"
 #include "store/sqlite_impl.h"
 
 #include <stdio.h>
@@ -56,7 +56,7 @@ regio_err regio__sq_model_create(regio_store *base, const char *name, regio_mode
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 pid = 0, id = 0;
     int found = 0;
-    regio_err rc = regio__model_name_check(name, err);
+    regio_err rc = regio_model_name_check(name, err);
     if (!rc)
         rc = id_query(s, REGIO_ST_MODEL_ID, 0, name, &id, &found, err);
     if (rc)

@@ -5,7 +5,7 @@
  * (moves of units and accounts, locks) guarded by the model's state and
  * alignment revision. Every call is one transaction with one audit record.
  */
-#include "model/names.h"
+#include "regio/model_view.h"
 #include "store/sqlite_impl.h"
 
 #include <stdio.h>
@@ -124,7 +124,7 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     regio__sq_txn t;
-    regio_err rc = regio__model_name_check(new_name, err);
+    regio_err rc = regio_model_name_check(new_name, err);
     if (!rc)
         rc = regio__sq_txn_begin(s, &t, err);
     if (rc)

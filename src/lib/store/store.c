@@ -257,7 +257,7 @@ regio_err regio_store_model_create(regio_store *s, const char *name, regio_model
                                    const char *effective_from, const char *parent,
                                    const char *description, long *id_out, regio_error *err)
 {
-    if (s && (!name || !*name || (int)state < 0 || state > REGIO_MODEL_ARCHIVED)) {
+    if (s && (!name || (int)state < 0 || state > REGIO_MODEL_ARCHIVED)) {
         return reject(s, err, REGIO_EINVAL, "a model needs a name and a valid state");
     }
     DISPATCH(s, err,
@@ -346,7 +346,7 @@ regio_err regio_store_model_clone(regio_store *s, const char *from, const char *
                                   const char *description, const char *actor, long *id_out,
                                   regio_error *err)
 {
-    if (s && (!from || !*from || !new_name || !*new_name)) {
+    if (s && (!from || !*from || !new_name)) {
         return reject(s, err, REGIO_EINVAL, "a clone needs a source model and a new name");
     }
     DISPATCH(s, err, model_clone(s, from, new_name, description, actor, id_out, e_));
