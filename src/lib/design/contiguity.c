@@ -1,7 +1,8 @@
 /*
  * Contiguity: the donor-connectivity test behind every boundary move, the
  * repair that makes each territory one connected piece of G', the island
- * links of METRICS.md and a CSR builder.
+ * links of METRICS.md and the int-array face of the one CSR builder
+ * (geo/graph.c) for the design engine's inputs.
  *
  * can_remove(i) runs a BFS restricted to i's territory from one of its
  * same-territory neighbours and stops as soon as all of them are reached:
@@ -13,6 +14,7 @@
  * |mainland|).
  */
 #include "design/design_internal.h"
+#include "geo/graph_internal.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -244,10 +246,23 @@ done:
 
 /* ---- public helpers --------------------------------------------------- */
 
-static int cmp_int(const void *a, const void *b)
+/* The CSR of the one builder (geo/graph.c) as int arrays. */
+static regio_err int_csr(const regio_graph *g, int **out_xadj, int **out_adjncy)
 {
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
+    int *xadj = regio_malloc((g->n + 1) * sizeof *xadj);
+    int *adj = regio_malloc((g->n_arcs + 1) * sizeof *adj);
+    if (!xadj || !adj) {
+        regio_free(xadj);
+        regio_free(adj);
+        return REGIO_ENOMEM;
+    }
+    for (size_t i = 0; i <= g->n; i++)
+        xadj[i] = (int)g->xadj[i];
+    for (size_t k = 0; k < g->n_arcs; k++)
+        adj[k] = (int)g->adjncy[k];
+    *out_xadj = xadj;
+    *out_adjncy = adj;
+    return REGIO_OK;
 }
 
 regio_err regio_design_csr_from_edges(size_t n, const int *a, const int *b,
@@ -261,46 +276,23 @@ regio_err regio_design_csr_from_edges(size_t n, const int *a, const int *b,
     for (size_t e = 0; e < n_edges; e++)
         if (a[e] < 0 || b[e] < 0 || (size_t)a[e] >= n || (size_t)b[e] >= n)
             return REGIO_EINVAL;
-    int *xadj = regio_calloc(n + 1, sizeof *xadj);
-    int *adj = regio_malloc((2 * n_edges + 1) * sizeof *adj);
-    int *fill = regio_malloc((n + 1) * sizeof *fill);
-    if (!xadj || !adj || !fill) {
-        regio_free(xadj);
-        regio_free(adj);
-        regio_free(fill);
-        return REGIO_ENOMEM;
+    size_t *pa = regio_malloc((n_edges + 1) * sizeof *pa);
+    size_t *pb = regio_malloc((n_edges + 1) * sizeof *pb);
+    regio_graph *g = NULL;
+    regio_err rc = REGIO_ENOMEM;
+    if (pa && pb) {
+        for (size_t e = 0; e < n_edges; e++) {
+            pa[e] = (size_t)a[e];
+            pb[e] = (size_t)b[e];
+        }
+        rc = regio__graph_from_pairs(n, pa, pb, n_edges, &g);
     }
-    for (size_t e = 0; e < n_edges; e++) {
-        if (a[e] == b[e])
-            continue;
-        xadj[a[e] + 1]++;
-        xadj[b[e] + 1]++;
-    }
-    for (size_t i = 0; i < n; i++)
-        xadj[i + 1] += xadj[i];
-    memcpy(fill, xadj, (n + 1) * sizeof *fill);
-    for (size_t e = 0; e < n_edges; e++) {
-        if (a[e] == b[e])
-            continue;
-        adj[fill[a[e]]++] = b[e];
-        adj[fill[b[e]]++] = a[e];
-    }
-    /* Sort and deduplicate each row, compacting in place. */
-    int w = 0;
-    for (size_t i = 0; i < n; i++) {
-        int s = xadj[i], t = xadj[i + 1];
-        qsort(adj + s, (size_t)(t - s), sizeof *adj, cmp_int);
-        int row = w;
-        for (int e = s; e < t; e++)
-            if (e == s || adj[e] != adj[e - 1])
-                adj[w++] = adj[e];
-        xadj[i] = row;
-    }
-    xadj[n] = w;
-    regio_free(fill);
-    *out_xadj = xadj;
-    *out_adjncy = adj;
-    return REGIO_OK;
+    regio_free(pa);
+    regio_free(pb);
+    if (!rc)
+        rc = int_csr(g, out_xadj, out_adjncy);
+    regio_graph_destroy(g);
+    return rc;
 }
 
 regio_err regio_design_island_links(size_t n, regio_coords coords,

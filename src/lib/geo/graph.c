@@ -1,9 +1,11 @@
 /*
- * Compressed sparse row adjacency over unit positions, built from an edge
- * array (ids resolved through the unit set's index), and connected
+ * Compressed sparse row adjacency: the one builder from an edge list of
+ * vertex pairs (sorted arcs, duplicates dropped), regio_graph_build over
+ * it with ids resolved through the unit set's index, and connected
  * components by iterative depth-first search. O(n + m log m).
  */
 #include "geo/geo_internal.h"
+#include "geo/graph_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,54 @@ void regio_graph_destroy(regio_graph *g)
     regio_free(g);
 }
 
+regio_err regio__graph_from_pairs(size_t n, const size_t *a, const size_t *b,
+                                  size_t m, regio_graph **out)
+{
+    *out = NULL;
+    arc *A = regio_malloc((2 * m + 1) * sizeof *A);
+    regio_graph *g = regio_calloc(1, sizeof *g);
+    if (!A || !g) {
+        regio_free(A);
+        regio_free(g);
+        return REGIO_ENOMEM;
+    }
+    size_t na = 0;
+    for (size_t k = 0; k < m; k++) {
+        if (a[k] == b[k])
+            continue;
+        A[na++] = (arc){a[k], b[k], k};
+        A[na++] = (arc){b[k], a[k], k};
+    }
+    if (na)
+        qsort(A, na, sizeof *A, arc_cmp);
+    size_t w = 0;
+    for (size_t k = 0; k < na; k++)
+        if (!w || A[w - 1].u != A[k].u || A[w - 1].v != A[k].v)
+            A[w++] = A[k];
+    na = w;
+    g->n = n;
+    g->n_arcs = na;
+    g->xadj = regio_calloc(n + 1, sizeof *g->xadj);
+    g->adjncy = regio_malloc((na ? na : 1) * sizeof *g->adjncy);
+    g->edge = regio_malloc((na ? na : 1) * sizeof *g->edge);
+    g->weight = regio_malloc((na ? na : 1) * sizeof *g->weight);
+    if (!g->xadj || !g->adjncy || !g->edge || !g->weight) {
+        regio_free(A);
+        regio_graph_destroy(g);
+        return REGIO_ENOMEM;
+    }
+    for (size_t k = 0; k < na; k++) {
+        g->xadj[A[k].u + 1]++;
+        g->adjncy[k] = A[k].v;
+        g->edge[k] = A[k].e;
+    }
+    for (size_t i = 0; i < n; i++)
+        g->xadj[i + 1] += g->xadj[i];
+    regio_free(A);
+    *out = g;
+    return REGIO_OK;
+}
+
 regio_err regio_graph_build(const regio_unitset *us,
                             const regio_adj_edge *edges, size_t n,
                             regio_graph **out, regio_error *err)
@@ -41,58 +91,36 @@ regio_err regio_graph_build(const regio_unitset *us,
         return regio__geo_fail(err, REGIO_EINVAL, "", 0, "",
                                "unit set, edges and out are required");
     *out = NULL;
-    arc *A = regio_malloc((2 * n + 1) * sizeof *A);
-    regio_graph *g = regio_calloc(1, sizeof *g);
-    if (!A || !g) {
-        regio_free(A);
-        regio_free(g);
+    size_t *a = regio_malloc((n ? n : 1) * sizeof *a);
+    size_t *b = regio_malloc((n ? n : 1) * sizeof *b);
+    if (!a || !b) {
+        regio_free(a);
+        regio_free(b);
         return regio__geo_fail(err, REGIO_ENOMEM, "", 0, "", "out of memory");
     }
-    size_t m = 0;
     for (size_t k = 0; k < n; k++) {
-        long a = regio_unitset_find(us, edges[k].a);
-        long b = regio_unitset_find(us, edges[k].b);
-        if (a < 0 || b < 0) {
-            regio_free(A);
-            regio_free(g);
+        long ia = regio_unitset_find(us, edges[k].a);
+        long ib = regio_unitset_find(us, edges[k].b);
+        if (ia < 0 || ib < 0) {
+            regio_free(a);
+            regio_free(b);
             return regio__geo_fail(err, REGIO_EDATA, "", (long)k + 1,
-                                   a < 0 ? "a" : "b",
+                                   ia < 0 ? "a" : "b",
                                    "edge %zu names unknown unit '%s'", k + 1,
-                                   a < 0 ? (edges[k].a ? edges[k].a : "")
-                                         : (edges[k].b ? edges[k].b : ""));
+                                   ia < 0 ? (edges[k].a ? edges[k].a : "")
+                                          : (edges[k].b ? edges[k].b : ""));
         }
-        if (a == b)
-            continue;
-        A[m++] = (arc){(size_t)a, (size_t)b, k};
-        A[m++] = (arc){(size_t)b, (size_t)a, k};
+        a[k] = (size_t)ia;
+        b[k] = (size_t)ib;
     }
-    if (m)
-        qsort(A, m, sizeof *A, arc_cmp);
-    size_t w = 0;
-    for (size_t k = 0; k < m; k++)
-        if (!w || A[w - 1].u != A[k].u || A[w - 1].v != A[k].v)
-            A[w++] = A[k];
-    m = w;
-    g->n = us->n;
-    g->n_arcs = m;
-    g->xadj = regio_calloc(us->n + 1, sizeof *g->xadj);
-    g->adjncy = regio_malloc((m ? m : 1) * sizeof *g->adjncy);
-    g->edge = regio_malloc((m ? m : 1) * sizeof *g->edge);
-    g->weight = regio_malloc((m ? m : 1) * sizeof *g->weight);
-    if (!g->xadj || !g->adjncy || !g->edge || !g->weight) {
-        regio_free(A);
-        regio_graph_destroy(g);
-        return regio__geo_fail(err, REGIO_ENOMEM, "", 0, "", "out of memory");
-    }
-    for (size_t k = 0; k < m; k++) {
-        g->xadj[A[k].u + 1]++;
-        g->adjncy[k] = A[k].v;
-        g->edge[k] = A[k].e;
-        g->weight[k] = edges[A[k].e].shared_km;
-    }
-    for (size_t i = 0; i < us->n; i++)
-        g->xadj[i + 1] += g->xadj[i];
-    regio_free(A);
+    regio_graph *g = NULL;
+    regio_err rc = regio__graph_from_pairs(us->n, a, b, n, &g);
+    regio_free(a);
+    regio_free(b);
+    if (rc)
+        return regio__geo_fail(err, rc, "", 0, "", "out of memory");
+    for (size_t k = 0; k < g->n_arcs; k++)
+        g->weight[k] = edges[g->edge[k]].shared_km;
     *out = g;
     return REGIO_OK;
 }
