@@ -46,25 +46,6 @@ static int query_number(const srv_request *rq, const char *key, double lo, doubl
     return 1;
 }
 
-/* "save": true (default) or false. */
-static int query_bool(const srv_request *rq, const char *key, int dflt, int *out,
-                      srv_response *rs)
-{
-    const char *v = srv_query(rq, key);
-    *out = dflt;
-    if (!v)
-        return 1;
-    if (!strcmp(v, "1") || !strcmp(v, "true"))
-        *out = 1;
-    else if (!strcmp(v, "0") || !strcmp(v, "false"))
-        *out = 0;
-    else {
-        srv_reply_error(rs, 400, "bad_request", "%s '%s' must be true or false", key, v);
-        return 0;
-    }
-    return 1;
-}
-
 static void fmt_hhmm(double s, char *buf, size_t cap)
 {
     long v = isfinite(s) ? lround(s / 60.0) : 0;
@@ -164,11 +145,11 @@ SRV_HANDLER(api_plan)
     const char *model = rq->params[0];
     double days = REGIO_TERRITORY_PLAN_DAYS, visit_min = REGIO_TERRITORY_PLAN_CALL_MINUTES,
            seed = SEED_DEFAULT;
-    int save = 1;
+    /* GET previews a plan and changes nothing; POST plans and saves it. */
+    int save = !strcmp(rq->method, "POST");
     if (!query_number(rq, "days", 1, REGIO_PLAN_MAX_DAYS, 1, &days, rs) ||
         !query_number(rq, "visit_min", 1, 480, 0, &visit_min, rs) ||
-        !query_number(rq, "seed", 0, 9007199254740992.0, 1, &seed, rs) ||
-        !query_bool(rq, "save", 1, &save, rs))
+        !query_number(rq, "seed", 0, 9007199254740992.0, 1, &seed, rs))
         return;
     regio_territory_plan_opts o;
     memset(&o, 0, sizeof o);

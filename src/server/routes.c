@@ -23,6 +23,7 @@ static const srv_route ROUTES[] = {
     {"GET", "/api/v1/models/{}/territories", api_territories, SRV_READ},
     {"GET", "/api/v1/models/{}/territories.geojson", api_territories_geojson, SRV_READ},
     {"GET", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_READ},
+    {"POST", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_WRITE},
     {"GET", "/api/v1/models/{}/alignment", api_alignment, SRV_READ},
     {"POST", "/api/v1/models/{}/moves", api_moves, SRV_WRITE},
     {"POST", "/api/v1/models/{}/locks", api_locks, SRV_WRITE},

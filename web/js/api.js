@@ -52,7 +52,7 @@ export async function request(method, path, { query, body, signal } = {}) {
 }
 
 const get = (p, query, signal) => request('GET', p, { query, signal });
-const post = (p, body) => request('POST', p, { body: body === undefined ? {} : body });
+const post = (p, body, query) => request('POST', p, { body: body === undefined ? {} : body, query });
 const m = name => '/models/' + enc(name);
 
 export const api = {
@@ -79,7 +79,7 @@ export const api = {
   jobs: () => get('/jobs'),
   job: id => get('/jobs/' + enc(id)),
   cancelJob: id => post('/jobs/' + enc(id) + '/cancel'),
-  plan: (name, territory, params) => get(m(name) + '/territories/' + enc(territory) + '/plan', params),
+  plan: (name, territory, params) => post(m(name) + '/territories/' + enc(territory) + '/plan', {}, params),
   exportUrl: (name, format) => API + m(name) + '/export' + qs({ format }),
 };
 
