@@ -1,8 +1,8 @@
 /*
  * Contiguity: the donor-connectivity test behind every boundary move, the
- * repair that makes each territory one connected piece of G', the island
- * links of METRICS.md and the int-array face of the one CSR builder
- * (geo/graph.c) for the design engine's inputs.
+ * repair that makes each territory one connected piece of G', and the
+ * int-array faces of the one CSR builder and the one island linker
+ * (geo/graph.c, geo/islands.c) for the design engine's inputs.
  *
  * can_remove(i) runs a BFS restricted to i's territory from one of its
  * same-territory neighbours and stops as soon as all of them are reached:
@@ -10,8 +10,7 @@
  * territory's main component (the one holding a locked node, else the
  * centre, else the largest) and hands every other component to the
  * adjacent territory it shares most edges with; repeated until stable,
- * O(passes * (n + edges)). Island links: O(sum over islands of |island| *
- * |mainland|).
+ * O(passes * (n + edges)).
  */
 #include "design/design_internal.h"
 #include "geo/graph_internal.h"
@@ -304,86 +303,59 @@ regio_err regio_design_island_links(size_t n, regio_coords coords,
     if (!x || !y || !xadj || !adjncy || !out_xadj || !out_adjncy || n == 0 ||
         n > INT_MAX / 2)
         return REGIO_EINVAL;
-    regio_err rc = REGIO_ENOMEM;
-    int *comp = regio_malloc(n * sizeof *comp);
-    int *queue = regio_malloc(n * sizeof *queue);
-    int *csize = regio_malloc(n * sizeof *csize);
-    double *pts = regio_malloc(3 * n * sizeof *pts);
-    int *ea = NULL, *eb = NULL;
-    size_t ne = 0, links = 0;
-    if (!comp || !queue || !csize || !pts)
-        goto done;
-    for (size_t i = 0; i < n; i++) {
-        comp[i] = -1;
-        regio__design_point(coords, x[i], y[i], pts + 3 * i);
-    }
-    int nc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (comp[i] >= 0)
-            continue;
-        size_t head = 0, tail = 0;
-        queue[tail++] = (int)i;
-        comp[i] = nc;
-        while (head < tail) {
-            int u = queue[head++];
-            for (int e = xadj[u]; e < xadj[u + 1]; e++) {
-                int v = adjncy[e];
-                if (v < 0 || (size_t)v >= n) {
-                    rc = REGIO_EINVAL;
-                    goto done;
-                }
-                if (comp[v] < 0) {
-                    comp[v] = nc;
-                    queue[tail++] = v;
-                }
-            }
-        }
-        csize[nc++] = (int)tail;
-    }
-    int big = 0;
-    for (int c = 1; c < nc; c++)
-        if (csize[c] > csize[big])
-            big = c;
-    ea = regio_malloc(((size_t)xadj[n] + (size_t)nc + 1) * sizeof *ea);
-    eb = regio_malloc(((size_t)xadj[n] + (size_t)nc + 1) * sizeof *eb);
-    if (!ea || !eb)
-        goto done;
-    ne = 0;
+    size_t m = 0;
     for (size_t i = 0; i < n; i++)
         for (int e = xadj[i]; e < xadj[i + 1]; e++) {
-            ea[ne] = (int)i;
-            eb[ne++] = adjncy[e];
-        }
-    for (int c = 0; c < nc; c++) {
-        if (c == big)
-            continue;
-        double best = INFINITY;
-        int bi = -1, bj = -1;
-        for (size_t i = 0; i < n; i++) {
-            if (comp[i] != c)
-                continue;
-            for (size_t j = 0; j < n; j++) {
-                if (comp[j] != big)
-                    continue;
-                double d = regio__chord(pts + 3 * i, pts + 3 * j);
-                if (d < best) {
-                    best = d;
-                    bi = (int)i;
-                    bj = (int)j;
-                }
+            if (adjncy[e] < 0 || (size_t)adjncy[e] >= n) {
+                if (n_links)
+                    *n_links = 0;
+                return REGIO_EINVAL;
             }
+            m++;
         }
-        ea[ne] = bi;
-        eb[ne++] = bj;
-        links++;
+    /* G as vertex pairs (room for one link per vertex), its islands by the
+     * one linker (geo/islands.c), then G' by the one CSR builder. */
+    regio_err rc = REGIO_ENOMEM;
+    size_t *ea = regio_malloc((m + n) * sizeof *ea);
+    size_t *eb = regio_malloc((m + n) * sizeof *eb);
+    double (*pts)[3] = regio_malloc(n * sizeof *pts);
+    regio_graph *g = NULL;
+    regio__island *isl = NULL;
+    size_t ncomp = 0, main_size = 0, links = 0;
+    if (!ea || !eb || !pts)
+        goto done;
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        regio__design_point(coords, x[i], y[i], pts[i]);
+        for (int e = xadj[i]; e < xadj[i + 1]; e++) {
+            ea[ne] = i;
+            eb[ne++] = (size_t)adjncy[e];
+        }
     }
-    rc = regio_design_csr_from_edges(n, ea, eb, ne, out_xadj, out_adjncy);
+    if ((rc = regio__graph_from_pairs(n, ea, eb, ne, &g)))
+        goto done;
+    rc = regio__islands_find(g, (const double (*)[3])pts, &ncomp, &main_size, &isl);
+    if (rc == REGIO_EDATA)
+        rc = REGIO_EINVAL;
+    if (rc)
+        goto done;
+    for (; links + 1 < ncomp; links++) {
+        if (isl[links].a == (size_t)-1) {
+            rc = REGIO_EINVAL;
+            goto done;
+        }
+        ea[ne] = isl[links].a;
+        eb[ne++] = isl[links].b;
+    }
+    regio_graph_destroy(g);
+    g = NULL;
+    if (!(rc = regio__graph_from_pairs(n, ea, eb, ne, &g)))
+        rc = int_csr(g, out_xadj, out_adjncy);
 done:
     if (n_links)
         *n_links = rc == REGIO_OK ? links : 0;
-    regio_free(comp);
-    regio_free(queue);
-    regio_free(csize);
+    regio_graph_destroy(g);
+    regio_free(isl);
     regio_free(pts);
     regio_free(ea);
     regio_free(eb);

@@ -1,13 +1,17 @@
 /*
- * Island links (METRICS.md): every connected component other than the
- * largest gets one edge between its unit and the mainland unit closest by
- * great-circle distance. Method: a k-d tree over the mainland centroids as
- * unit vectors in R^3 (chord length is monotone in great-circle distance;
- * planar sets use x, y, 0), nearest-neighbour query per island unit.
- * O(n log n) overall; ties go to the smallest (island, mainland) positions.
+ * Island links (METRICS.md), the one linker of libregio: every connected
+ * component other than the largest gets one edge between its unit and the
+ * mainland unit closest by great-circle distance. Method: a k-d tree over
+ * the mainland centroids as unit vectors in R^3 (chord length is monotone
+ * in great-circle distance; planar sets use x, y, 0), nearest-neighbour
+ * query per island unit. O(n log n) overall; ties go to the smallest
+ * (island, mainland) positions. regio__islands_find works on any graph and
+ * points (the design engine's regio_design_island_links calls it too);
+ * regio_adjacency_link_islands applies it to a unit set's edge list.
  */
 #include "geo/geo_internal.h"
 #include "core/great_circle.h"
+#include "geo/graph_internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -73,6 +77,92 @@ static void kd_nearest(const kd *t, size_t lo, size_t hi, int depth,
         kd_nearest(t, flo, fhi, depth + 1, q, best, best_idx);
 }
 
+regio_err regio__islands_find(const regio_graph *g, const double (*pts)[3],
+                              size_t *n_comp, size_t *mainland_size,
+                              regio__island **out)
+{
+    *n_comp = *mainland_size = 0;
+    *out = NULL;
+    size_t N = g->n, ncomp = 0;
+    size_t *comp = regio_malloc((N ? N : 1) * sizeof *comp);
+    size_t *size = NULL, *idx = NULL;
+    double *bd = NULL;
+    regio__island *isl = NULL;
+    regio_err rc = REGIO_ENOMEM;
+    if (!comp || regio_graph_components(g, comp, &ncomp))
+        goto done;
+    size = regio_calloc(ncomp ? ncomp : 1, sizeof *size);
+    if (!size)
+        goto done;
+    for (size_t i = 0; i < N; i++)
+        size[comp[i]]++;
+    size_t main_c = 0;
+    for (size_t c = 1; c < ncomp; c++)
+        if (size[c] > size[main_c])
+            main_c = c;
+    *n_comp = ncomp;
+    *mainland_size = ncomp ? size[main_c] : 0;
+    rc = REGIO_OK;
+    if (ncomp <= 1)
+        goto done;
+    rc = REGIO_ENOMEM;
+    idx = regio_malloc(N * sizeof *idx);
+    isl = regio_malloc((ncomp - 1) * sizeof *isl);
+    bd = regio_malloc((ncomp - 1) * sizeof *bd);
+    if (!idx || !isl || !bd)
+        goto done;
+    size_t nm = 0;
+    for (size_t i = 0; i < N; i++)
+        if (comp[i] == main_c && !isnan(pts[i][0]))
+            idx[nm++] = i;
+    if (nm == 0) {
+        rc = REGIO_EDATA;
+        goto done;
+    }
+    kd t = {pts, idx};
+    pthread_mutex_lock(&kd_lock);
+    kd_build(&t, 0, nm, 0);
+    pthread_mutex_unlock(&kd_lock);
+    /* island j is component j, or j + 1 from the mainland on; best link per
+     * island: (d2, island pos, mainland pos) */
+    for (size_t c = 0, j = 0; c < ncomp; c++) {
+        if (c == main_c)
+            continue;
+        isl[j] = (regio__island){size[c], (size_t)-1, (size_t)-1, (size_t)-1};
+        bd[j++] = INFINITY;
+    }
+    for (size_t i = 0; i < N; i++) {
+        size_t c = comp[i];
+        if (c == main_c)
+            continue;
+        size_t j = c < main_c ? c : c - 1;
+        if (isl[j].first == (size_t)-1)
+            isl[j].first = i;
+        if (isnan(pts[i][0]))
+            continue;
+        double best = INFINITY;
+        size_t bi = (size_t)-1;
+        kd_nearest(&t, 0, nm, 0, pts[i], &best, &bi);
+        /* positions are visited in increasing order, so a tie keeps the
+         * smaller island position */
+        if (best < bd[j]) {
+            bd[j] = best;
+            isl[j].a = i;
+            isl[j].b = bi;
+        }
+    }
+    *out = isl;
+    isl = NULL;
+    rc = REGIO_OK;
+done:
+    regio_free(bd);
+    regio_free(isl);
+    regio_free(idx);
+    regio_free(size);
+    regio_free(comp);
+    return rc;
+}
+
 void regio_island_report_clear(regio_island_report *rep)
 {
     if (!rep)
@@ -80,7 +170,6 @@ void regio_island_report_clear(regio_island_report *rep)
     regio_free(rep->links);
     memset(rep, 0, sizeof *rep);
 }
-
 
 regio_err regio_adjacency_link_islands(const regio_unitset *us,
                                        regio_adj_edge **edges, size_t *n,
@@ -96,46 +185,19 @@ regio_err regio_adjacency_link_islands(const regio_unitset *us,
     regio_err rc = regio_graph_build(us, *edges, *n, &g, err);
     if (rc)
         return rc;
-    size_t N = us->n, ncomp = 0;
-    size_t *comp = regio_malloc((N ? N : 1) * sizeof *comp);
-    size_t *size = NULL, *idx = NULL;
-    double (*pts)[3] = NULL;
+    size_t N = us->n, ncomp = 0, main_size = 0;
+    double (*pts)[3] = regio_malloc((N ? N : 1) * sizeof *pts);
+    regio__island *isl = NULL;
     regio__edges add = {0};
     regio_island_link *links = NULL;
     size_t n_links = 0;
-    if (!comp || regio_graph_components(g, comp, &ncomp)) {
+    if (!pts) {
         rc = REGIO_ENOMEM;
         goto done;
     }
-    size = regio_calloc(ncomp ? ncomp : 1, sizeof *size);
-    if (!size) {
-        rc = REGIO_ENOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < N; i++)
-        size[comp[i]]++;
-    size_t main_c = 0;
-    for (size_t c = 1; c < ncomp; c++)
-        if (size[c] > size[main_c])
-            main_c = c;
-    if (rep) {
-        rep->n_components = ncomp;
-        rep->mainland_size = ncomp ? size[main_c] : 0;
-    }
-    if (ncomp <= 1)
-        goto done;
-    pts = regio_malloc(N * sizeof *pts);
-    idx = regio_malloc(N * sizeof *idx);
-    links = regio_calloc(ncomp - 1, sizeof *links);
-    if (!pts || !idx || !links) {
-        rc = REGIO_ENOMEM;
-        goto done;
-    }
-    size_t nm = 0;
     for (size_t i = 0; i < N; i++) {
         const regio_unit *u = &us->units[i];
-        int ok = isfinite(u->lat) && isfinite(u->lon);
-        if (!ok)
+        if (!isfinite(u->lat) || !isfinite(u->lon))
             pts[i][0] = pts[i][1] = pts[i][2] = NAN;
         else if (us->planar) {
             pts[i][0] = u->lon;
@@ -144,74 +206,41 @@ regio_err regio_adjacency_link_islands(const regio_unitset *us,
         } else {
             regio__unit_vector(u->lat, u->lon, pts[i]);
         }
-        if (ok && comp[i] == main_c)
-            idx[nm++] = i;
     }
-    if (nm == 0) {
+    rc = regio__islands_find(g, (const double (*)[3])pts, &ncomp, &main_size, &isl);
+    if (rep) {
+        rep->n_components = ncomp;
+        rep->mainland_size = main_size;
+    }
+    if (rc == REGIO_EDATA)
         rc = regio__geo_fail(err, REGIO_EDATA, "", 0, "",
                              "no mainland unit has coordinates; islands "
                              "cannot be linked");
+    if (rc || ncomp <= 1)
         goto done;
-    }
-    kd t = {(const double (*)[3])pts, idx};
-    pthread_mutex_lock(&kd_lock);
-    kd_build(&t, 0, nm, 0);
-    pthread_mutex_unlock(&kd_lock);
-    /* best link per component: (d2, island pos, mainland pos) */
-    double *bd = regio_malloc(ncomp * sizeof *bd);
-    size_t *ba = regio_malloc(ncomp * sizeof *ba);
-    size_t *bb = regio_malloc(ncomp * sizeof *bb);
-    if (!bd || !ba || !bb) {
-        regio_free(bd);
-        regio_free(ba);
-        regio_free(bb);
+    links = regio_calloc(ncomp - 1, sizeof *links);
+    if (!links) {
         rc = REGIO_ENOMEM;
         goto done;
     }
-    for (size_t c = 0; c < ncomp; c++) {
-        bd[c] = INFINITY;
-        ba[c] = bb[c] = (size_t)-1;
-    }
-    for (size_t i = 0; i < N; i++) {
-        size_t c = comp[i];
-        if (c == main_c || isnan(pts[i][0]))
-            continue;
-        double best = INFINITY;
-        size_t bi = (size_t)-1;
-        kd_nearest(&t, 0, nm, 0, pts[i], &best, &bi);
-        /* positions are visited in increasing order, so a tie keeps the
-         * smaller island position */
-        if (best < bd[c]) {
-            bd[c] = best;
-            ba[c] = i;
-            bb[c] = bi;
-        }
-    }
-    for (size_t c = 0; c < ncomp && !rc; c++) {
-        if (c == main_c)
-            continue;
-        if (ba[c] == (size_t)-1) {
-            size_t first = 0;
-            while (comp[first] != c)
-                first++;
-            rc = regio__geo_fail(err, REGIO_EDATA, "", (long)first + 1, "",
+    for (size_t j = 0; j + 1 < ncomp && !rc; j++) {
+        const regio__island *is = &isl[j];
+        if (is->a == (size_t)-1) {
+            rc = regio__geo_fail(err, REGIO_EDATA, "", (long)is->first + 1, "",
                                  "island of %zu unit%s containing '%s' has no "
-                                 "coordinates and cannot be linked", size[c],
-                                 size[c] == 1 ? "" : "s", us->units[first].id);
+                                 "coordinates and cannot be linked", is->size,
+                                 is->size == 1 ? "" : "s", us->units[is->first].id);
             break;
         }
-        const regio_unit *a = &us->units[ba[c]], *b = &us->units[bb[c]];
+        const regio_unit *a = &us->units[is->a], *b = &us->units[is->b];
         double dist = us->planar
                           ? regio_euclid(a->lon, a->lat, b->lon, b->lat)
                           : regio_haversine_km(a->lat, a->lon, b->lat, b->lon);
-        links[n_links++] = (regio_island_link){size[c], ba[c], bb[c], a->id,
+        links[n_links++] = (regio_island_link){is->size, is->a, is->b, a->id,
                                                b->id, dist};
         if (regio__edges_push(&add, a->id, b->id, REGIO_ADJ_ISLAND, dist))
             rc = REGIO_ENOMEM;
     }
-    regio_free(bd);
-    regio_free(ba);
-    regio_free(bb);
     if (rc)
         goto done;
     /* append to the caller's array and re-sort */
@@ -236,10 +265,8 @@ done:
         regio__geo_fail(err, rc, "", 0, "", "out of memory");
     regio__edges_free(&add);
     regio_free(links);
+    regio_free(isl);
     regio_free(pts);
-    regio_free(idx);
-    regio_free(size);
-    regio_free(comp);
     regio_graph_destroy(g);
     return rc;
 }
