@@ -306,10 +306,8 @@ regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *
         rc = regio_store_unit_measures_from_accounts(s, err);
 done:
     ctx_free(&c);
-    if (rc && err && !err->msg[0]) {
-        err->code = rc;
-        snprintf(err->msg, sizeof err->msg, "placing accounts into units failed: %s",
-                 regio_strerror(rc));
-    }
+    if (rc && err && !err->msg[0])
+        regio_error_setf(err, rc, NULL, 0, NULL, "placing accounts into units failed: %s",
+                         regio_strerror(rc));
     return rc;
 }

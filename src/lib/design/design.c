@@ -72,20 +72,7 @@ void regio_design_result_free(regio_design_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static regio_err fail(regio_error *err, regio_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static regio_err fail(regio_error *err, regio_err code, const char *fmt, ...)
-{
-    if (err) {
-        regio_error_clear(err);
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
+#define fail(err, code, ...) regio_error_setf((err), (code), NULL, 0, NULL, __VA_ARGS__)
 
 static const char *unit_name(const regio_design_input *in, size_t i, char *buf,
                              size_t cap)

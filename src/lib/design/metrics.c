@@ -226,15 +226,7 @@ void regio_design_report_free(regio_design_report *r)
     memset(r, 0, sizeof *r);
 }
 
-static regio_err fail(regio_error *err, regio_err code, const char *msg)
-{
-    if (err) {
-        regio_error_clear(err);
-        err->code = code;
-        snprintf(err->msg, sizeof err->msg, "%s", msg);
-    }
-    return code;
-}
+#define fail(err, code, msg) regio_error_setf((err), (code), NULL, 0, NULL, "%s", (msg))
 
 /* Resolves the travel weight column: >= 0 a measure, -2 uniform. */
 int regio__design_travel_col(const regio_design_params *p)

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,25 +179,8 @@ static int parse_u32(const char *s, uint32_t *out)
     return 1;
 }
 
-static void set_err(regio_error *err, regio_err code, const char *file,
-                    long line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void set_err(regio_error *err, regio_err code, const char *file,
-                    long line, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    regio_error_clear(err);
-    err->code = code;
-    if (file)
-        snprintf(err->file, sizeof err->file, "%s", file);
-    err->line = line;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
+#define set_err(err, code, file, line, ...)                                    \
+    regio_error_setf((err), (code), (file), (line), NULL, __VA_ARGS__)
 
 static regio_err read_file(const char *path, char **buf, size_t *len,
                            regio_error *err)
@@ -452,21 +434,16 @@ regio_err regio_gazetteer_open(const char *path, regio_gazetteer **out,
         if (access(tried[i], R_OK) == 0)
             return load(tried[i], out, err);
 
-    if (err) {
-        regio_error_clear(err);
-        err->code = REGIO_ENOTFOUND;
-        size_t at = 0;
-        at += (size_t)snprintf(err->msg, sizeof err->msg,
-                               "no gazetteer found (looked at %s",
-                               env && *env ? "" : "$REGIO_GAZETTEER (unset)");
-        for (size_t i = 0; i < n_tried && at < sizeof err->msg; i++)
-            at += (size_t)snprintf(err->msg + at, sizeof err->msg - at, "%s%s",
-                                   i == 0 && env && *env ? "" : ", ", tried[i]);
-        if (at < sizeof err->msg)
-            snprintf(err->msg + at, sizeof err->msg - at,
-                     "); run `make deps` to build share/gazetteer.tsv");
-    }
-    return REGIO_ENOTFOUND;
+    char msg[sizeof err->msg];
+    size_t at = 0;
+    at += (size_t)snprintf(msg, sizeof msg, "no gazetteer found (looked at %s",
+                           env && *env ? "" : "$REGIO_GAZETTEER (unset)");
+    for (size_t i = 0; i < n_tried && at < sizeof msg; i++)
+        at += (size_t)snprintf(msg + at, sizeof msg - at, "%s%s",
+                               i == 0 && env && *env ? "" : ", ", tried[i]);
+    if (at < sizeof msg)
+        snprintf(msg + at, sizeof msg - at, "); run `make deps` to build share/gazetteer.tsv");
+    return regio_error_setf(err, REGIO_ENOTFOUND, NULL, 0, NULL, "%s", msg);
 }
 
 void regio_gazetteer_close(regio_gazetteer *g)

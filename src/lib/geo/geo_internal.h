@@ -22,7 +22,7 @@ typedef struct regio__geos {
 regio_err regio__geos_init(regio__geos *g);
 void regio__geos_finish(regio__geos *g);
 
-/* Fills err (may be NULL) and returns code (see core/errorf.h). */
+/* Fills err (may be NULL) and returns code: regio_error_setf (regio/core.h). */
 #define regio__geo_fail regio_error_setf
 
 /*

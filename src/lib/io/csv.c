@@ -9,6 +9,7 @@
 #include "regio/csv.h"
 
 #include "regio/buf.h"
+#include "core/error.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -59,28 +60,21 @@ struct regio_csv {
     regio_error sticky_err;
 };
 
-static regio_err fail(regio_csv *c, regio_error *err, regio_err code,
-                      long line, long col, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static regio_err fail(regio_csv *c, regio_error *err, regio_err code,
-                      long line, long col, const char *fmt, ...)
+/* Makes the reader's error (already in c->sticky_err) sticky and copies it
+ * to err (may be NULL); returns code. */
+static regio_err stick(regio_csv *c, regio_error *err, regio_err code)
 {
-    regio_error *e = &c->sticky_err;
-    regio_error_clear(e);
-    e->code = code;
-    snprintf(e->file, sizeof e->file, "%s", c->name);
-    e->line = line;
-    e->column = col;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
     c->sticky = code;
     if (err)
-        *err = *e;
+        *err = c->sticky_err;
     return code;
 }
+
+#define fail(c, err, code, line, col, ...)                                     \
+    stick((c), (err),                                                          \
+          regio__error_column(&(c)->sticky_err, (col),                         \
+                              regio_error_setf(&(c)->sticky_err, (code), (c)->name, \
+                                               (line), NULL, __VA_ARGS__)))
 
 static void cb_fail(regio_csv *c, regio_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -266,13 +260,7 @@ static regio_csv *alloc_reader(const char *name)
 
 static regio_err oom(regio_error *err, const char *name)
 {
-    if (err) {
-        regio_error_clear(err);
-        err->code = REGIO_ENOMEM;
-        snprintf(err->file, sizeof err->file, "%s", name ? name : "");
-        snprintf(err->msg, sizeof err->msg, "out of memory opening CSV input");
-    }
-    return REGIO_ENOMEM;
+    return regio_error_setf(err, REGIO_ENOMEM, name, 0, NULL, "out of memory opening CSV input");
 }
 
 regio_err regio_csv_open(const char *path, const regio_csv_opts *opts,
@@ -281,14 +269,8 @@ regio_err regio_csv_open(const char *path, const regio_csv_opts *opts,
     if (!out)
         return REGIO_EINVAL;
     *out = NULL;
-    if (!path) {
-        if (err) {
-            regio_error_clear(err);
-            err->code = REGIO_EINVAL;
-            snprintf(err->msg, sizeof err->msg, "no CSV path given");
-        }
-        return REGIO_EINVAL;
-    }
+    if (!path)
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "no CSV path given");
     regio_csv *c = alloc_reader(path);
     if (!c)
         return oom(err, path);
@@ -323,14 +305,9 @@ regio_err regio_csv_open_mem(const char *data, size_t len,
     if (!out)
         return REGIO_EINVAL;
     *out = NULL;
-    if (!data && len) {
-        if (err) {
-            regio_error_clear(err);
-            err->code = REGIO_EINVAL;
-            snprintf(err->msg, sizeof err->msg, "NULL CSV data with non-zero length");
-        }
-        return REGIO_EINVAL;
-    }
+    if (!data && len)
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                "NULL CSV data with non-zero length");
     regio_csv *c = alloc_reader(name_for_errors);
     if (!c)
         return oom(err, name_for_errors);

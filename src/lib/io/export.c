@@ -409,14 +409,9 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
     w.out = out;
     regio_buf_init(&w.b, 0);
     regio_err rc = REGIO_OK;
-    if (fmt == REGIO_FORMAT_GEOJSON && what == REGIO_EXPORT_ADJACENCY) {
-        if (err) {
-            regio_error_clear(err);
-            err->code = REGIO_EUNSUPPORTED;
-            snprintf(err->msg, sizeof err->msg, "adjacency exports as csv only");
-        }
-        return REGIO_EUNSUPPORTED;
-    }
+    if (fmt == REGIO_FORMAT_GEOJSON && what == REGIO_EXPORT_ADJACENCY)
+        return regio_error_setf(err, REGIO_EUNSUPPORTED, NULL, 0, NULL,
+                                "adjacency exports as csv only");
     /* First pass: the union of custom attribute keys, sorted, for CSV. */
     if (fmt == REGIO_FORMAT_CSV) {
         if (what == REGIO_EXPORT_ACCOUNTS)
@@ -474,10 +469,8 @@ done:
         *rows = w.rows;
     keyset_free(&w.keys);
     regio_buf_free(&w.b);
-    if (rc && err && !err->msg[0]) {
-        err->code = rc;
-        snprintf(err->msg, sizeof err->msg, "export failed: %s", regio_strerror(rc));
-    }
+    if (rc && err && !err->msg[0])
+        regio_error_setf(err, rc, NULL, 0, NULL, "export failed: %s", regio_strerror(rc));
     return rc;
 }
 
@@ -504,12 +497,8 @@ regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export
         if (rc)
             remove(tmp.data);
     }
-    if (rc == REGIO_EIO && err) {
-        regio_error_clear(err);
-        err->code = REGIO_EIO;
-        snprintf(err->file, sizeof err->file, "%s", path);
-        snprintf(err->msg, sizeof err->msg, "cannot write the file");
-    }
+    if (rc == REGIO_EIO)
+        regio_error_setf(err, REGIO_EIO, path, 0, NULL, "cannot write the file");
     regio_buf_free(&tmp);
     return rc;
 }

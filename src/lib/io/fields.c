@@ -7,6 +7,7 @@
 #include "regio/fields.h"
 
 #include "regio/buf.h"
+#include "core/error.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -377,18 +378,9 @@ void regio_header_map_destroy(regio_header_map *map)
     regio_free(map);
 }
 
-static regio_err set_err(regio_error *err, regio_err code, long column,
-                         const char *field, const char *msg)
-{
-    if (err) {
-        regio_error_clear(err);
-        err->code = code;
-        err->column = column;
-        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
-        snprintf(err->msg, sizeof err->msg, "%s", msg);
-    }
-    return code;
-}
+#define set_err(err, code, column, field, msg)                                 \
+    regio__error_column((err), (column),                                       \
+                        regio_error_setf((err), (code), NULL, 0, (field), "%s", (msg)))
 
 /* Sets column col to a custom attribute named by (name, len), or
  * "column_N" when empty. */

@@ -5,6 +5,7 @@
 #include "io/import_common.h"
 
 #include "regio/fields.h"
+#include "core/error.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -107,24 +108,19 @@ regio_err regio__row_error(regio_error *err, const char *path, const regio__tabl
 {
     if (!err)
         return REGIO_EDATA;
-    regio_error_clear(err);
-    err->code = REGIO_EDATA;
-    snprintf(err->file, sizeof err->file, "%s", path);
-    err->line = regio__table_line(t);
-    if (col < regio__table_ncols(t)) {
-        err->column = (long)col + 1;
-        snprintf(err->field, sizeof err->field, "%s", regio__table_header(t)[col]);
-    }
+    long line = regio__table_line(t);
+    int has_col = col < regio__table_ncols(t);
+    const char *field = has_col ? regio__table_header(t)[col] : NULL;
     va_list ap;
     va_start(ap, fmt);
     char msg[sizeof err->msg - 32];
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (regio__table_is_features(t))
-        snprintf(err->msg, sizeof err->msg, "feature %ld: %s", err->line, msg);
+        regio_error_setf(err, REGIO_EDATA, path, line, field, "feature %ld: %s", line, msg);
     else
-        snprintf(err->msg, sizeof err->msg, "%s", msg);
-    return REGIO_EDATA;
+        regio_error_setf(err, REGIO_EDATA, path, line, field, "%s", msg);
+    return regio__error_column(err, has_col ? (long)col + 1 : 0, REGIO_EDATA);
 }
 
 regio_err regio__file_error(regio_error *err, regio_err code, const char *path,
@@ -134,14 +130,12 @@ regio_err regio__file_error(regio_error *err, regio_err code, const char *path,
         return code;
     if (err->code == code && err->msg[0])
         return code;
-    regio_error_clear(err);
-    err->code = code;
-    snprintf(err->file, sizeof err->file, "%s", path);
+    char msg[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return code;
+    return regio_error_setf(err, code, path, 0, NULL, "%s", msg);
 }
 
 void regio__error_set_file(regio_error *err, const char *path, long line)

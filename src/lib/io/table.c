@@ -42,17 +42,8 @@ static int is_csv_path(const char *path)
            !strcasecmp(dot, ".txt");
 }
 
-static void set_err(regio_error *err, regio_err code, const char *path, long line,
-                    const char *msg)
-{
-    if (!err)
-        return;
-    regio_error_clear(err);
-    err->code = code;
-    snprintf(err->file, sizeof err->file, "%s", path);
-    err->line = line;
-    snprintf(err->msg, sizeof err->msg, "%s", msg);
-}
+#define set_err(err, code, path, line, msg)                                    \
+    regio_error_setf((err), (code), (path), (line), NULL, "%s", (msg))
 
 static void free_strv(char **v, size_t n)
 {

@@ -228,13 +228,9 @@ regio_err regio_plan_days_parse(const char *s, int n_days, int week_len, regio_p
         if (isalpha((unsigned char)item[0])) {
             int w = weekday_of(item);
             if (w < 0) {
-                if (err) {
-                    regio_error_clear(err);
-                    err->code = REGIO_EPARSE;
-                    snprintf(err->msg, sizeof err->msg,
-                             "'%s' is neither a day number nor a weekday name (mon..sun)", item);
-                }
-                return REGIO_EPARSE;
+                return regio_error_setf(
+                    err, REGIO_EPARSE, NULL, 0, NULL,
+                    "'%s' is neither a day number nor a weekday name (mon..sun)", item);
             }
             for (int d = 1; d <= n_days; d++)
                 if ((d - 1) % week_len == w)
@@ -246,14 +242,9 @@ regio_err regio_plan_days_parse(const char *s, int n_days, int week_len, regio_p
         if (end != item && *end == '-')
             b = strtol(end + 1, &end, 10);
         if (end == item || *end || a < 1 || b < a || b > n_days) {
-            if (err) {
-                regio_error_clear(err);
-                err->code = REGIO_EPARSE;
-                snprintf(err->msg, sizeof err->msg,
-                         "'%s' is not a day (or range a-b) within 1..%d, nor a weekday name",
-                         item, n_days);
-            }
-            return REGIO_EPARSE;
+            return regio_error_setf(
+                err, REGIO_EPARSE, NULL, 0, NULL,
+                "'%s' is not a day (or range a-b) within 1..%d, nor a weekday name", item, n_days);
         }
         for (long d = a; d <= b; d++)
             regio_plan_dayset_add(out, (int)d);

@@ -317,18 +317,8 @@ done:
     return rc;
 }
 
-static regio_err fail(regio_error *err, regio_err code, long line, const char *field,
-                      const char *msg)
-{
-    if (err) {
-        regio_error_clear(err);
-        err->code = code;
-        err->line = line;
-        snprintf(err->field, sizeof err->field, "%s", field ? field : "");
-        snprintf(err->msg, sizeof err->msg, "%s", msg);
-    }
-    return code;
-}
+#define fail(err, code, line, field, msg)                                      \
+    regio_error_setf((err), (code), NULL, (line), (field), "%s", (msg))
 
 regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
                            const regio_plan_account *accounts, size_t n_accounts,

@@ -10,36 +10,18 @@
 #include "regio/strmap.h"
 #include "regio/csv.h"
 #include "regio/fields.h"
+#include "core/error.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static regio_err ferr(regio_error *err, regio_err code, const char *file, long line, long col,
-                      const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-
-static regio_err ferr(regio_error *err, regio_err code, const char *file, long line, long col,
-                      const char *field, const char *fmt, ...)
-{
-    if (!err)
-        return code;
-    regio_error_clear(err);
-    err->code = code;
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-    err->line = line;
-    err->column = col;
-    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
+#define ferr(err, code, file, line, col, field, ...)                           \
+    regio__error_column((err), (col),                                          \
+                        regio_error_setf((err), (code), (file), (line), (field), __VA_ARGS__))
 
 /* Header comparison: case, spaces, '_', '-' and '.' ignored. */
 static void norm(const char *s, char *out, size_t cap)

@@ -15,6 +15,7 @@
  * worst case, fine for the small n matrices are used for.
  */
 #include "regio/dist.h"
+#include "core/error.h"
 #include "core/great_circle.h"
 
 #include <math.h>
@@ -35,17 +36,9 @@ struct regio_dist {
     double *dur;          /* MATRIX; may alias cost */
 };
 
-static void set_err(regio_error *err, regio_err code, long line, long col,
-                    const char *msg)
-{
-    if (!err)
-        return;
-    regio_error_clear(err);
-    err->code = code;
-    err->line = line;
-    err->column = col;
-    snprintf(err->msg, sizeof err->msg, "%s", msg);
-}
+#define set_err(err, code, line, col, msg)                                      \
+    regio__error_column((err), (col),                                          \
+                        regio_error_setf((err), (code), NULL, (line), NULL, "%s", (msg)))
 
 void regio_dist_destroy(regio_dist *d)
 {

@@ -9,31 +9,10 @@
 #include "regio/route_io.h"
 #include "regio/tsp.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "route/route_io_internal.h"
-
-regio_err regio__route_fail(regio_error *err, regio_err code, const char *file,
-                            long line, const char *field, const char *fmt, ...)
-{
-    if (!err)
-        return code;
-    regio_error_clear(err);
-    err->code = code;
-    if (file)
-        snprintf(err->file, sizeof err->file, "%s", file);
-    err->line = line;
-    if (field)
-        snprintf(err->field, sizeof err->field, "%s", field);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 regio_err regio__route_oom(regio_error *err)
 {

@@ -41,9 +41,7 @@ struct regio_route_problem {
 
 regio_route_problem *regio__route_new(void);
 /* Fills err (may be NULL) and returns code; file and field may be NULL. */
-regio_err regio__route_fail(regio_error *err, regio_err code, const char *file,
-                            long line, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+#define regio__route_fail regio_error_setf
 /* Fills err with "out of memory while routing"; returns REGIO_ENOMEM. */
 regio_err regio__route_oom(regio_error *err);
 /* Builds p->dist from p->x, p->y under p->metric and the options. */

@@ -15,18 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static regio_err fail(regio_error *err, regio_err code, const char *path,
-                      long line, const char *msg)
-{
-    if (err) {
-        regio_error_clear(err);
-        err->code = code;
-        snprintf(err->file, sizeof err->file, "%s", path);
-        err->line = line;
-        snprintf(err->msg, sizeof err->msg, "%s", msg);
-    }
-    return code;
-}
+#define fail(err, code, path, line, msg)                                       \
+    regio_error_setf((err), (code), (path), (line), NULL, "%s", (msg))
 
 /* Splits s into up to max numbers; returns the count, -1 on a non-number. */
 static int parse_numbers(const char *s, double *out, int max)

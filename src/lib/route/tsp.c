@@ -27,7 +27,6 @@
 #include "route/tsp_internal.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -102,14 +101,7 @@ static void free_tsp(regio__tsp *s)
 }
 
 
-static void set_err(regio_error *err, regio_err code, const char *msg)
-{
-    if (!err)
-        return;
-    regio_error_clear(err);
-    err->code = code;
-    snprintf(err->msg, sizeof err->msg, "%s", msg);
-}
+#define set_err(err, code, msg) regio_error_setf((err), (code), NULL, 0, NULL, "%s", (msg))
 
 static regio_err solve(const regio_dist *d, const regio_tsp_params *p,
                        uint32_t *tour, double *cost, regio_tsp_stats *stats,

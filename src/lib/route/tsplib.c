@@ -10,32 +10,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "regio/buf.h"
 
-static regio_err fail(regio_error *err, regio_err code, const char *file,
-                      long line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static regio_err fail(regio_error *err, regio_err code, const char *file,
-                      long line, const char *fmt, ...)
-{
-    if (!err)
-        return code;
-    regio_error_clear(err);
-    err->code = code;
-    err->line = line;
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
+#define fail(err, code, file, line, ...)                                       \
+    regio_error_setf((err), (code), (file), (line), NULL, __VA_ARGS__)
 
 void regio_tsplib_clear(regio_tsplib *t)
 {

@@ -18,7 +18,6 @@
 #include "route/vrp_internal.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,12 +64,7 @@ regio_err regio__vrp_validate(const regio_vrp_problem *p, regio_error *err)
     }
     if (!why)
         return REGIO_OK;
-    if (err) {
-        regio_error_clear(err);
-        err->code = REGIO_EINVAL;
-        snprintf(err->msg, sizeof err->msg, "%s", why);
-    }
-    return REGIO_EINVAL;
+    return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "%s", why);
 }
 
 static int same_vehicle(const regio_vrp_vehicle *a, const regio_vrp_vehicle *b,

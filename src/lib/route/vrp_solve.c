@@ -135,12 +135,8 @@ regio_err regio_vrp_solve(const regio_vrp_problem *p,
                           regio_vrp_solution **out, regio_error *err)
 {
     if (!p || !out) {
-        if (err) {
-            regio_error_clear(err);
-            err->code = REGIO_EINVAL;
-            snprintf(err->msg, sizeof err->msg, "problem and out are required");
-        }
-        return REGIO_EINVAL;
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                "problem and out are required");
     }
     *out = NULL;
     regio_vrp_params def;
@@ -311,12 +307,7 @@ regio_err regio_vrp_solve(const regio_vrp_problem *p,
     }
     goto done;
 oom:
-    rc = REGIO_ENOMEM;
-    if (err) {
-        regio_error_clear(err);
-        err->code = rc;
-        snprintf(err->msg, sizeof err->msg, "out of memory in the VRP solver");
-    }
+    rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory in the VRP solver");
 done:
     regio__vrp_sol_free(&S, &cur);
     regio__vrp_sol_free(&S, &cand);

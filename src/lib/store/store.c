@@ -8,21 +8,8 @@
 #include "store/store_impl.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-regio_err regio__store_fail(regio_error *err, regio_err code, const char *fmt, ...)
-{
-    if (err) {
-        err->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* Runs one backend call with a guaranteed error struct and records the
  * failure text on the handle. */
@@ -53,7 +40,7 @@ static void note(regio_store *s, regio_err rc, regio_error *e)
         return;
     e->code = rc;
     if (!e->msg[0])
-        snprintf(e->msg, sizeof e->msg, "%s", regio_strerror(rc));
+        regio_error_setf(e, rc, NULL, 0, NULL, "%s", regio_strerror(rc));
     snprintf(s->errmsg, sizeof s->errmsg, "%s", e->msg);
 }
 
@@ -82,10 +69,9 @@ regio_err regio_store_open(const char *path, regio_store **out, regio_error *err
                                  "the PostgreSQL store backend is not built into this Regio");
     regio_err rc = regio__sqlite_open(path, out, e);
     if (rc) {
-        e->code = rc;
-        if (!e->msg[0])
-            snprintf(e->msg, sizeof e->msg, "%s", regio_strerror(rc));
-        snprintf(e->file, sizeof e->file, "%s", path);
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg[0] ? e->msg : regio_strerror(rc));
+        regio_error_setf(e, rc, path, 0, NULL, "%s", msg);
     }
     return rc;
 }

@@ -101,8 +101,8 @@ struct regio_store {
 regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *err);
 
 /* Fills err (may be NULL) with code and a printf-style message; returns code. */
-regio_err regio__store_fail(regio_error *err, regio_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define regio__store_fail(err, code, ...)                                      \
+    regio_error_setf((err), (code), NULL, 0, NULL, __VA_ARGS__)
 
 /* 64-bit FNV-1a-style content hash (word-wise, see store.c) with
  * unambiguous field framing; stable across runs and platforms of one
