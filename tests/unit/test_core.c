@@ -1,7 +1,10 @@
 /* Unit tests for the core module: errors, allocation hook, buffer, RNG. */
 #include "regio/buf.h"
 #include "regio/core.h"
+#include "core/grow.h"
 #include "regio_test.h"
+
+#include <stdint.h>
 
 static void test_err_names(void)
 {
@@ -45,6 +48,37 @@ static void test_buf_and_alloc_failure(void)
         regio_set_allocator(NULL);
     }
     ASSERT_TRUE(saw_enomem);
+}
+
+/* regio__grow: doubling from 16, contents kept, overflow and allocation
+ * failures refused with the array and its capacity untouched. */
+static void test_grow(void)
+{
+    int *v = NULL;
+    size_t cap = 0;
+    ASSERT_OK(regio__grow(&v, &cap, 1, sizeof *v));
+    ASSERT_EQ_INT(cap, 16);
+    for (int i = 0; i < 16; i++)
+        v[i] = i;
+    ASSERT_OK(regio__grow(&v, &cap, 16, sizeof *v));
+    ASSERT_EQ_INT(cap, 16);
+    ASSERT_OK(regio__grow(&v, &cap, 17, sizeof *v));
+    ASSERT_EQ_INT(cap, 32);
+    ASSERT_OK(regio__grow(&v, &cap, 100, sizeof *v));
+    ASSERT_EQ_INT(cap, 100);
+    ASSERT_EQ_INT(v[15], 15);
+    int *before = v;
+    ASSERT_EQ_INT(regio__grow(&v, &cap, SIZE_MAX / 2, sizeof *v), REGIO_ENOMEM);
+    ASSERT_TRUE(v == before && cap == 100);
+    regio_allocator a = regio_test_failing;
+    alloc_calls = 0;
+    alloc_fail_at = 1;
+    regio_set_allocator(&a);
+    regio_err rc = regio__grow(&v, &cap, 101, sizeof *v);
+    regio_set_allocator(NULL);
+    ASSERT_EQ_INT(rc, REGIO_ENOMEM);
+    ASSERT_TRUE(v == before && cap == 100 && v[15] == 15);
+    regio_free(v);
 }
 
 static void test_buf_escapes(void)
@@ -97,6 +131,7 @@ int main(void)
     RUN(test_err_names);
     RUN(test_error_format);
     RUN(test_buf_and_alloc_failure);
+    RUN(test_grow);
     RUN(test_buf_escapes);
     RUN(test_rng_deterministic);
     TEST_END();

@@ -8,6 +8,7 @@
 #include "regio/assign.h"
 
 #include "geo/geo_internal.h"
+#include "core/grow.h"
 #include "regio/geo.h"
 
 #include <geos_c.h>
@@ -53,15 +54,9 @@ static int load_unit(void *ud, const regio_unit *u)
     locate_ctx *c = ud;
     if (isnan(u->lat) || isnan(u->lon))
         return 0;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        poly_unit *nu = regio_realloc(c->units, cap * sizeof *nu);
-        if (!nu) {
-            c->rc = REGIO_ENOMEM;
-            return 1;
-        }
-        c->units = nu;
-        c->cap = cap;
+    if (c->n == c->cap && regio__grow(&c->units, &c->cap, c->n + 1, sizeof *c->units)) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
     }
     poly_unit *p = &c->units[c->n];
     memset(p, 0, sizeof *p);
@@ -178,16 +173,11 @@ static long nearest_unit(const locate_ctx *c, double lat, double lon, double *di
 static regio_err push_result(locate_ctx *c, const char *acc, const char *unit)
 {
     if (c->n_out == c->cap_out) {
-        size_t cap = c->cap_out ? c->cap_out * 2 : 1024;
-        char **a = regio_realloc(c->acc_ids, cap * sizeof *a);
-        if (!a)
+        size_t ca = c->cap_out, cu = c->cap_out;
+        if (regio__grow(&c->acc_ids, &ca, c->n_out + 1, sizeof *c->acc_ids) ||
+            regio__grow(&c->unit_ids, &cu, c->n_out + 1, sizeof *c->unit_ids))
             return REGIO_ENOMEM;
-        c->acc_ids = a;
-        char **u = regio_realloc(c->unit_ids, cap * sizeof *u);
-        if (!u)
-            return REGIO_ENOMEM;
-        c->unit_ids = u;
-        c->cap_out = cap;
+        c->cap_out = ca;
     }
     c->acc_ids[c->n_out] = regio_strdup(acc);
     c->unit_ids[c->n_out] = unit ? regio_strdup(unit) : NULL;

@@ -3,6 +3,7 @@
  * message building across the library.
  */
 #include "regio/buf.h"
+#include "core/grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,17 +39,7 @@ regio_err regio_buf_reserve(regio_buf *b, size_t extra)
     size_t need = b->len + extra + 1;
     if (b->limit && need > b->limit + 1)
         return REGIO_ENOMEM;
-    if (need <= b->cap)
-        return REGIO_OK;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = regio_realloc(b->data, cap);
-    if (!p)
-        return REGIO_ENOMEM;
-    b->data = p;
-    b->cap = cap;
-    return REGIO_OK;
+    return regio__grow(&b->data, &b->cap, need, 1);
 }
 
 regio_err regio_buf_append(regio_buf *b, const char *s, size_t n)

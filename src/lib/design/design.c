@@ -20,6 +20,7 @@
  * Cost: dominated by the assignment rounds, O(starts * rounds * n L nb).
  */
 #include "design/design_internal.h"
+#include "core/grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,15 +37,9 @@ static void diag(diag_list *d, const char *fmt, ...)
 {
     if (d->oom || d->n >= 200)
         return;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 8;
-        char **p = regio_realloc(d->items, cap * sizeof *p);
-        if (!p) {
-            d->oom = 1;
-            return;
-        }
-        d->items = p;
-        d->cap = cap;
+    if (d->n == d->cap && regio__grow(&d->items, &d->cap, d->n + 1, sizeof *d->items)) {
+        d->oom = 1;
+        return;
     }
     char buf[512];
     va_list ap;

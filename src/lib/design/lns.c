@@ -16,7 +16,9 @@
  * descent, |U| the window's node count.
  */
 #include "design/design_internal.h"
+#include "core/grow.h"
 
+#include <limits.h>
 #include <string.h>
 
 typedef struct win {
@@ -70,16 +72,11 @@ typedef struct frontier {
 static int fr_push(frontier *f, double key, int node)
 {
     if (f->len == f->cap) {
-        int cap = f->cap ? 2 * f->cap : 64;
-        double *k2 = regio_realloc(f->key, (size_t)cap * sizeof *k2);
-        if (!k2)
+        size_t ck = (size_t)f->cap, cn = (size_t)f->cap;
+        if (regio__grow(&f->key, &ck, ck + 1, sizeof *f->key) ||
+            regio__grow(&f->node, &cn, cn + 1, sizeof *f->node) || ck > INT_MAX)
             return -1;
-        f->key = k2;
-        int *n2 = regio_realloc(f->node, (size_t)cap * sizeof *n2);
-        if (!n2)
-            return -1;
-        f->node = n2;
-        f->cap = cap;
+        f->cap = (int)ck;
     }
     int q = f->len++;
     while (q > 0) {

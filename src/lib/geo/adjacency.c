@@ -15,6 +15,7 @@
  * deterministic (pairs in index order, output sorted).
  */
 #include "geo/geo_internal.h"
+#include "core/grow.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -115,25 +116,12 @@ static regio_err add_ring_segs(regio__geos *g, const GEOSGeometry *ring,
     unsigned int m = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(g->h, seq, &m) || m < 2)
         return REGIO_OK;
-    if (m > S->buf_cap) {
-        double *b = regio_realloc(S->buf, 2 * sizeof(double) * m);
-        if (!b)
-            return REGIO_ENOMEM;
-        S->buf = b;
-        S->buf_cap = m;
-    }
+    if (regio__grow(&S->buf, &S->buf_cap, m, 2 * sizeof(double)))
+        return REGIO_ENOMEM;
     if (!GEOSCoordSeq_copyToBuffer_r(g->h, seq, S->buf, 0, 0))
         return REGIO_EGEOM;
-    if (S->n + m > S->cap) {
-        size_t cap = S->cap ? S->cap : 4096;
-        while (cap < S->n + m)
-            cap *= 2;
-        segrec *v = regio_realloc(S->v, cap * sizeof *v);
-        if (!v)
-            return REGIO_ENOMEM;
-        S->v = v;
-        S->cap = cap;
-    }
+    if (regio__grow(&S->v, &S->cap, S->n + m, sizeof *S->v))
+        return REGIO_ENOMEM;
     const double *c = S->buf;
     for (unsigned int k = 0; k + 1 < m; k++) {
         double ax = c[2 * k], ay = c[2 * k + 1];
@@ -198,14 +186,9 @@ static regio_err shared_segments(regio__geos *g, const poly_ref *P, size_t n,
             for (size_t b = a + 1; b < e; b++) {
                 if (S.v[a].unit == S.v[b].unit)
                     continue;
-                if (np == cap) {
-                    cap = cap ? cap * 2 : 1024;
-                    pairrec *v = regio_realloc(pr, cap * sizeof *v);
-                    if (!v) {
-                        rc = REGIO_ENOMEM;
-                        break;
-                    }
-                    pr = v;
+                if (np == cap && regio__grow(&pr, &cap, np + 1, sizeof *pr)) {
+                    rc = REGIO_ENOMEM;
+                    break;
                 }
                 pr[np++] = (pairrec){S.v[a].unit, S.v[b].unit, S.v[a].km};
             }
@@ -252,15 +235,9 @@ typedef struct cand {
 static void query_cb(void *item, void *ud)
 {
     cand *c = ud;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        size_t *v = regio_realloc(c->v, cap * sizeof *v);
-        if (!v) {
-            c->oom = 1;
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
+    if (c->n == c->cap && regio__grow(&c->v, &c->cap, c->n + 1, sizeof *c->v)) {
+        c->oom = 1;
+        return;
     }
     c->v[c->n++] = (size_t)((uintptr_t)item - 1);
 }

@@ -4,6 +4,7 @@
  * normalisation by strcmp order, freeing).
  */
 #include "geo/geo_internal.h"
+#include "core/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,14 +37,8 @@ void regio__geos_finish(regio__geos *g)
 regio_err regio__edges_push(regio__edges *e, const char *a, const char *b,
                             regio_adj_kind kind, double km)
 {
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 64;
-        regio_adj_edge *v = regio_realloc(e->v, cap * sizeof *v);
-        if (!v)
-            return REGIO_ENOMEM;
-        e->v = v;
-        e->cap = cap;
-    }
+    if (e->n == e->cap && regio__grow(&e->v, &e->cap, e->n + 1, sizeof *e->v))
+        return REGIO_ENOMEM;
     regio_adj_edge *x = &e->v[e->n];
     int swap = strcmp(a, b) > 0;
     x->a = regio_strdup(swap ? b : a);

@@ -9,6 +9,7 @@
  */
 #include "regio/buf.h"
 #include "geo/geo_internal.h"
+#include "core/grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -217,14 +218,8 @@ static regio_err read_seq(writer *w, const GEOSGeometry *geom, size_t *n)
     *n = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &m))
         return geos_fail(w->c, "reading coordinates", NULL);
-    if (2 * (size_t)m > w->q_cap) {
-        size_t cap = 2 * (size_t)m + 64;
-        long long *q = regio_realloc(w->q, cap * sizeof *q);
-        if (!q)
-            return oom(w->c);
-        w->q = q;
-        w->q_cap = cap;
-    }
+    if (regio__grow(&w->q, &w->q_cap, 2 * (size_t)m, sizeof *w->q))
+        return oom(w->c);
     size_t k = 0;
     for (unsigned int i = 0; i < m; i++) {
         double x = 0, y = 0;

@@ -6,6 +6,7 @@
  * One pass over the features (two for GeoJSON-like sources, to look at FIDs).
  */
 #include "geo/geo_internal.h"
+#include "core/grow.h"
 
 #include <cpl_error.h>
 #include <cpl_string.h>
@@ -662,17 +663,13 @@ static regio_err read_layer(reader *r, GDALDatasetH ds)
     long feat = 0;
     while ((f = OGR_L_GetNextFeature(L)) != NULL) {
         if (r->n_units == r->cap_units) {
-            size_t cap = r->cap_units ? r->cap_units * 2 : 256;
-            regio_unit *v = regio_realloc(r->units, cap * sizeof *v);
-            if (v)
-                r->units = v;
-            long *fo = v ? regio_realloc(r->feat_of, cap * sizeof *fo) : NULL;
-            if (!v || !fo) {
+            size_t cu = r->cap_units, cf = r->cap_units;
+            if (regio__grow(&r->units, &cu, r->n_units + 1, sizeof *r->units) ||
+                regio__grow(&r->feat_of, &cf, r->n_units + 1, sizeof *r->feat_of)) {
                 OGR_F_Destroy(f);
                 return fail_feat(r, REGIO_ENOMEM, -1, "", "out of memory");
             }
-            r->feat_of = fo;
-            r->cap_units = cap;
+            r->cap_units = cu;
         }
         r->feat_of[r->n_units] = feat;
         regio_unit *u = &r->units[r->n_units++];

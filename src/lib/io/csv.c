@@ -10,6 +10,7 @@
 
 #include "regio/buf.h"
 #include "core/error.h"
+#include "core/grow.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -124,28 +125,15 @@ static void on_field(void *s, size_t len, void *ud)
         return;
     }
     if (c->nf == c->cap_f) {
-        size_t cap = c->cap_f ? c->cap_f * 2 : 32;
-        if (cap > c->max_fields)
-            cap = c->max_fields; /* so nf < cap_f implies nf < max_fields */
-        size_t *offs = regio_realloc(c->offs, cap * sizeof *offs);
-        if (!offs) {
+        size_t co = c->cap_f, cl = c->cap_f, cp = c->cap_f;
+        if (regio__grow(&c->offs, &co, c->nf + 1, sizeof *c->offs) ||
+            regio__grow(&c->lens, &cl, c->nf + 1, sizeof *c->lens) ||
+            regio__grow(&c->ptrs, &cp, c->nf + 1, sizeof *c->ptrs)) {
             cb_fail(c, REGIO_ENOMEM, "out of memory reading a record");
             return;
         }
-        c->offs = offs;
-        size_t *lens = regio_realloc(c->lens, cap * sizeof *lens);
-        if (!lens) {
-            cb_fail(c, REGIO_ENOMEM, "out of memory reading a record");
-            return;
-        }
-        c->lens = lens;
-        const char **ptrs = regio_realloc((void *)c->ptrs, cap * sizeof *ptrs);
-        if (!ptrs) {
-            cb_fail(c, REGIO_ENOMEM, "out of memory reading a record");
-            return;
-        }
-        c->ptrs = ptrs;
-        c->cap_f = cap;
+        /* at most max_fields, so nf < cap_f implies nf < max_fields */
+        c->cap_f = co < c->max_fields ? co : c->max_fields;
     }
     if (c->rec.len + len + 1 >= c->rec.cap &&
         regio_buf_reserve(&c->rec, len + 1) != REGIO_OK) {

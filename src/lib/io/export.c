@@ -8,6 +8,7 @@
 
 #include "regio/buf.h"
 #include "io/record_desc.h"
+#include "core/grow.h"
 #include "regio/fields.h"
 #include "regio/model.h"
 
@@ -66,14 +67,8 @@ static regio_err keyset_add_attrs(keyset *ks, const regio_attr *attrs, size_t n)
             seen = !strcmp(ks->keys[j], attrs[i].key);
         if (seen)
             continue;
-        if (ks->n == ks->cap) {
-            size_t cap = ks->cap ? ks->cap * 2 : 16;
-            char **k = regio_realloc(ks->keys, cap * sizeof *k);
-            if (!k)
-                return REGIO_ENOMEM;
-            ks->keys = k;
-            ks->cap = cap;
-        }
+        if (ks->n == ks->cap && regio__grow(&ks->keys, &ks->cap, ks->n + 1, sizeof *ks->keys))
+            return REGIO_ENOMEM;
         if (!(ks->keys[ks->n] = regio_strdup(attrs[i].key)))
             return REGIO_ENOMEM;
         ks->n++;

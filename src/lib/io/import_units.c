@@ -8,6 +8,7 @@
 #include "regio/import.h"
 
 #include "io/import_common.h"
+#include "core/grow.h"
 #include "io/table.h"
 #include "regio/assign.h"
 #include "regio/fields.h"
@@ -143,14 +144,9 @@ static regio_err read_units_csv(const char *path, const regio_units_import_opts 
         }
         if (!has)
             break;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            regio_unit *nu = regio_realloc(units, cap * sizeof *nu);
-            if (!nu) {
-                rc = REGIO_ENOMEM;
-                goto fail;
-            }
-            units = nu;
+        if (n == cap && regio__grow(&units, &cap, n + 1, sizeof *units)) {
+            rc = REGIO_ENOMEM;
+            goto fail;
         }
         regio_unit_init(&units[n]);
         sum->rows++;
@@ -248,14 +244,9 @@ static regio_err read_adjacency_csv(const char *path, const regio_unitset *us,
             rc = regio__row_error(err, path, t, (size_t)cb, "unit '%s' cannot neighbour itself", a);
             break;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            regio_adj_edge *ne = regio_realloc(edges, cap * sizeof *ne);
-            if (!ne) {
-                rc = REGIO_ENOMEM;
-                break;
-            }
-            edges = ne;
+        if (n == cap && regio__grow(&edges, &cap, n + 1, sizeof *edges)) {
+            rc = REGIO_ENOMEM;
+            break;
         }
         regio_adj_edge *e = &edges[n];
         int swap = strcmp(a, b) > 0;

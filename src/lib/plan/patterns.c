@@ -8,6 +8,7 @@
  * to three times) before the list is cut. Also the day-set helpers.
  */
 #include "plan/plan_internal.h"
+#include "core/grow.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -127,14 +128,8 @@ regio_err regio__plan_patterns(regio__plan_patcache *c, int f, int n_days, doubl
             *out = &c->v[i];
             return REGIO_OK;
         }
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 8;
-        regio__plan_patset *nv = regio_realloc(c->v, nc * sizeof *nv);
-        if (!nv)
-            return REGIO_ENOMEM;
-        c->v = nv;
-        c->cap = nc;
-    }
+    if (c->n == c->cap && regio__grow(&c->v, &c->cap, c->n + 1, sizeof *c->v))
+        return REGIO_ENOMEM;
     gen g;
     memset(&g, 0, sizeof g);
     g.f = f;

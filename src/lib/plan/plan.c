@@ -49,6 +49,7 @@
  * patterns in patterns.c.
  */
 #include "plan/plan_internal.h"
+#include "core/grow.h"
 
 #include "regio/dist.h"
 
@@ -79,14 +80,8 @@ static double now_s(void)
 regio_err regio__plan_add_unplaced(unplaced_list *u, int account, int day, regio_plan_reason why,
                                    const char *text)
 {
-    if (u->n == u->cap) {
-        size_t nc = u->cap ? u->cap * 2 : 16;
-        regio_plan_unplaced *nv = regio_realloc(u->v, nc * sizeof *nv);
-        if (!nv)
-            return REGIO_ENOMEM;
-        u->v = nv;
-        u->cap = nc;
-    }
+    if (u->n == u->cap && regio__grow(&u->v, &u->cap, u->n + 1, sizeof *u->v))
+        return REGIO_ENOMEM;
     regio_plan_unplaced *x = &u->v[u->n++];
     x->account = account;
     x->day = day;

@@ -11,6 +11,7 @@
 #include "regio/csv.h"
 #include "regio/fields.h"
 #include "core/error.h"
+#include "core/grow.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -134,17 +135,17 @@ static regio_err days_cell(const col_spec *cs, long col, const char *field, int 
     return REGIO_OK;
 }
 
-static regio_err grow(void **v, size_t n, size_t *cap, size_t elem)
+/* Room for element n of the array at pv (capacity *cap), new slots zeroed. */
+static regio_err grow(void *pv, size_t n, size_t *cap, size_t elem)
 {
-    if (n < *cap)
-        return REGIO_OK;
-    size_t nc = *cap ? *cap * 2 : 64;
-    void *nv = regio_realloc(*v, nc * elem);
-    if (!nv)
+    size_t old = *cap;
+    if (regio__grow(pv, cap, n + 1, elem))
         return REGIO_ENOMEM;
-    memset((char *)nv + *cap * elem, 0, (nc - *cap) * elem);
-    *v = nv;
-    *cap = nc;
+    if (*cap > old) {
+        char *v;
+        memcpy(&v, pv, sizeof v);
+        memset(v + old * elem, 0, (*cap - old) * elem);
+    }
     return REGIO_OK;
 }
 
@@ -193,7 +194,7 @@ static regio_err load_reps(const char *path, const regio_plan_load_opts *o, regi
         if ((rc = regio_csv_next(c, &has, err)) || !has)
             break;
         col_spec cs = {path, c, regio_csv_line(c)};
-        if ((rc = grow((void **)&d->reps, d->n_reps, &cap, sizeof *d->reps)))
+        if ((rc = grow(&d->reps, d->n_reps, &cap, sizeof *d->reps)))
             break;
         regio_plan_rep *r = &d->reps[d->n_reps];
         memset(r, 0, sizeof *r);
@@ -350,7 +351,7 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
         if ((rc = regio_csv_next(c, &has, err)) || !has)
             break;
         col_spec cs = {path, c, regio_csv_line(c)};
-        if ((rc = grow((void **)&d->accounts, d->n_accounts, &cap, sizeof *d->accounts)))
+        if ((rc = grow(&d->accounts, d->n_accounts, &cap, sizeof *d->accounts)))
             break;
         regio_plan_account *a = &d->accounts[d->n_accounts];
         memset(a, 0, sizeof *a);

@@ -6,7 +6,9 @@
  * O(L^2) per improvement pass for a day of L stops.
  */
 #include "plan/plan_internal.h"
+#include "core/grow.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -23,14 +25,10 @@ regio_err regio__plan_tour_reserve(tour *t, int n)
 {
     if (n <= t->cap)
         return REGIO_OK;
-    int nc = t->cap ? t->cap * 2 : 16;
-    while (nc < n)
-        nc *= 2;
-    int *ns = regio_realloc(t->s, (size_t)nc * sizeof *ns);
-    if (!ns)
+    size_t cap = (size_t)t->cap;
+    if (regio__grow(&t->s, &cap, (size_t)n, sizeof *t->s) || cap > INT_MAX)
         return REGIO_ENOMEM;
-    t->s = ns;
-    t->cap = nc;
+    t->cap = (int)cap;
     return REGIO_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "route/route_io_internal.h"
+#include "core/grow.h"
 
 static int col_is(const char *h, const char *const *names)
 {
@@ -119,15 +120,9 @@ regio_err regio_route_read_stops_csv(const char *path,
         if (!has)
             break;
         long line = regio_csv_line(c);
-        if (n == cap) {
-            size_t nc = cap ? 2 * cap : 64;
-            stop_row *nr = regio_realloc(rows, nc * sizeof *nr);
-            if (!nr) {
-                rc = regio__route_oom(err);
-                goto done;
-            }
-            rows = nr;
-            cap = nc;
+        if (n == cap && regio__grow(&rows, &cap, n + 1, sizeof *rows)) {
+            rc = regio__route_oom(err);
+            goto done;
         }
         stop_row *r = &rows[n];
         memset(r, 0, sizeof *r);

@@ -7,6 +7,7 @@
  * are numbered 0..n consecutively; any deviation is an EPARSE with its line.
  */
 #include "regio/vrp.h"
+#include "core/grow.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -86,7 +87,8 @@ regio_err regio_vrp_solomon_read(const char *path, int n_vehicles,
     char name[64] = "";
     double fleet = 0, cap = 0;
     row *rows = NULL;
-    int n_rows = 0, cap_rows = 0;
+    int n_rows = 0;
+    size_t cap_rows = 0;
     regio_vrp_solomon *s = NULL;
 
     while (fgets(line, sizeof line, f)) {
@@ -160,15 +162,9 @@ regio_err regio_vrp_solomon_read(const char *path, int n_vehicles,
                           "negative demand or service, or due before ready");
                 goto done;
             }
-            if (n_rows == cap_rows) {
-                int nc = cap_rows ? cap_rows * 2 : 128;
-                row *nr = regio_realloc(rows, (size_t)nc * sizeof *rows);
-                if (!nr) {
-                    rc = fail(err, REGIO_ENOMEM, path, lineno, "out of memory");
-                    goto done;
-                }
-                rows = nr;
-                cap_rows = nc;
+            if (regio__grow(&rows, &cap_rows, (size_t)n_rows + 1, sizeof *rows)) {
+                rc = fail(err, REGIO_ENOMEM, path, lineno, "out of memory");
+                goto done;
             }
             rows[n_rows++] = r;
         }

@@ -16,6 +16,7 @@
  * journal append amortised O(1); memory O(number of journalled moves).
  */
 #include "route/tsp_internal.h"
+#include "core/grow.h"
 
 /* Reverses tour positions [i, i + len) (mod n). */
 void regio__tsp_rev_range(regio__tsp *s, uint32_t i, uint32_t len)
@@ -50,15 +51,9 @@ void regio__tsp_rev_range(regio__tsp *s, uint32_t i, uint32_t len)
 
 void regio__tsp_journal(regio__tsp *s, uint32_t i, uint32_t len)
 {
-    if (s->jlen == s->jcap) {
-        size_t cap = s->jcap ? 2 * s->jcap : 1024;
-        regio__tsp_jentry *nj = regio_realloc(s->j, cap * sizeof *nj);
-        if (!nj) {
-            s->oom = 1;
-            return;
-        }
-        s->j = nj;
-        s->jcap = cap;
+    if (s->jlen == s->jcap && regio__grow(&s->j, &s->jcap, s->jlen + 1, sizeof *s->j)) {
+        s->oom = 1;
+        return;
     }
     uint32_t n = s->n, e = i + len - 1;
     if (e >= n)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "route/route_io_internal.h"
+#include "core/grow.h"
 
 /* What the reader tracks while it walks the document. */
 typedef struct ctx {
@@ -187,16 +188,11 @@ static regio_err parse_location(ctx *c, json_t *obj, const char *key,
         return FAIL(c, REGIO_EDATA, "%s.%s: missing", path, key);
     }
     if (c->n_pts == c->cap_pts) {
-        size_t nc = c->cap_pts ? 2 * c->cap_pts : 64;
-        double *nx = regio_realloc(p->x, nc * sizeof *nx);
-        if (!nx)
+        size_t cx = c->cap_pts, cy = c->cap_pts;
+        if (regio__grow(&p->x, &cx, c->n_pts + 1, sizeof *p->x) ||
+            regio__grow(&p->y, &cy, c->n_pts + 1, sizeof *p->y))
             return nomem(c);
-        p->x = nx;
-        double *ny = regio_realloc(p->y, nc * sizeof *ny);
-        if (!ny)
-            return nomem(c);
-        p->y = ny;
-        c->cap_pts = nc;
+        c->cap_pts = cx;
     }
     p->x[c->n_pts] = xy[0];
     p->y[c->n_pts] = xy[1];
@@ -615,16 +611,10 @@ regio_err regio_route_read_vroom(const char *path, const regio_route_opts *o,
     size_t len = 0, cap = 0;
     regio_err rc = REGIO_OK;
     for (;;) {
-        if (cap - len < 65536) {
-            size_t nc = cap ? 2 * cap : 65536;
-            char *nb = regio_realloc(buf, nc);
-            if (!nb) {
-                rc = regio__route_fail(err, REGIO_ENOMEM, path, 0, NULL,
-                                       "out of memory reading '%s'", path);
-                break;
-            }
-            buf = nb;
-            cap = nc;
+        if (cap - len < 65536 && regio__grow(&buf, &cap, len + 65536, 1)) {
+            rc = regio__route_fail(err, REGIO_ENOMEM, path, 0, NULL,
+                                   "out of memory reading '%s'", path);
+            break;
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;

@@ -19,29 +19,22 @@
  * windows); sol_copy O(n_jobs + n_vehicles); arrays grow by doubling.
  */
 #include "route/vrp_internal.h"
+#include "core/grow.h"
 
+#include <limits.h>
 #include <string.h>
 
 int regio__vrp_route_reserve(regio__vroute *r, int m)
 {
     if (m <= r->cap)
         return 0;
-    int nc = r->cap ? r->cap : 8;
-    while (nc < m)
-        nc *= 2;
-    int *nj = regio_realloc(r->jobs, (size_t)nc * sizeof *nj);
-    if (!nj)
+    /* est and lat hold two more slots than jobs: the start and the end */
+    size_t cj = (size_t)r->cap, ce = r->cap ? (size_t)r->cap + 2 : 0, cl = ce;
+    if (regio__grow(&r->jobs, &cj, (size_t)m, sizeof *r->jobs) || cj > INT_MAX - 2 ||
+        regio__grow(&r->est, &ce, cj + 2, sizeof *r->est) ||
+        regio__grow(&r->lat, &cl, cj + 2, sizeof *r->lat))
         return -1;
-    r->jobs = nj;
-    double *ne = regio_realloc(r->est, (size_t)(nc + 2) * sizeof *ne);
-    if (!ne)
-        return -1;
-    r->est = ne;
-    double *nl = regio_realloc(r->lat, (size_t)(nc + 2) * sizeof *nl);
-    if (!nl)
-        return -1;
-    r->lat = nl;
-    r->cap = nc;
+    r->cap = (int)cj;
     return 0;
 }
 
