@@ -26,8 +26,8 @@ typedef enum regio_metric {
      * TSPLIB EUC_2D: nint(sqrt(dx^2 + dy^2))). Duration = cost, the Solomon
      * convention that one coordinate unit takes one time unit. */
     REGIO_METRIC_EUCLIDEAN = 0,
-    /* Great circle on a sphere of radius 6371.0088 km (METRICS.md): cost =
-     * great-circle distance in km; duration in seconds =
+    /* Great circle on a sphere of radius REGIO_EARTH_RADIUS_KM (regio/core.h,
+     * METRICS.md): cost = great-circle distance in km; duration in seconds =
      * cost * road_factor / speed_kmh * 3600. */
     REGIO_METRIC_HAVERSINE = 1,
     /* Given matrices (regio_dist_create_matrix). */
