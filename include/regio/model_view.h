@@ -174,19 +174,26 @@ REGIO_API regio_err regio_model_view_realign_input(const regio_model_view *v, in
 /* Frees k names from regio_model_view_realign_input. Accepts NULL. */
 REGIO_API void regio_model_view_names_free(char **names, int k);
 
+/* regio_model_view_save flag: an existing planning model `target` is
+ * emptied (regio_store_model_reset) and takes the result. */
+#define REGIO_SAVE_REPLACE 1u
+
 /*
- * Saves the result of a design or realign as a new planning model `target`
- * (never an existing one: REGIO_ECONFLICT), labels[i] in 0..k-1 naming
- * names[label]. With base (a realign's view, may be NULL) the new model
- * records base as its parent and keeps base's territory names, parents
- * (all ancestors of the saved territories, parents first) and reps. One
- * transaction, audited as "design.save" by actor.
+ * Saves the result of a design or realign as planning model `target`,
+ * labels[i] in 0..k-1 naming names[label]. A model of that name is never
+ * overwritten in silence: without REGIO_SAVE_REPLACE in flags it is refused
+ * (REGIO_ECONFLICT, nothing written); with it a planning model is replaced
+ * whole (its hand edits, locks and overrides go), an active or archived
+ * one never is. With base (a realign's view, may be NULL) a new model
+ * records base as its parent, and the result keeps base's territory names,
+ * parents (all ancestors of the saved territories, parents first), reps
+ * and locked units. One transaction, audited as "design.save" by actor.
  */
-REGIO_API regio_err regio_model_view_save_new(regio_store *s, const regio_design_problem *units,
-                                              const regio_model_view *base, int k,
-                                              char *const *names, const int *labels,
-                                              const char *target, const char *actor,
-                                              regio_error *err);
+REGIO_API regio_err regio_model_view_save(regio_store *s, const regio_design_problem *units,
+                                          const regio_model_view *base, int k,
+                                          char *const *names, const int *labels,
+                                          const char *target, unsigned flags, const char *actor,
+                                          regio_error *err);
 
 /*
  * Checks a model name: non-empty, at most 100 characters (code points), no

@@ -259,6 +259,17 @@ REGIO_API regio_err regio_store_territory_upsert(regio_store *s, const char *mod
                                        regio_error *err);
 
 /*
+ * Empties planning model `name` so that a new design can replace it: its
+ * territories go, and with them its alignment, account associations,
+ * rules, memberships, challenges and quotas; the model itself (name,
+ * parent, description, creation date) stays and its revision is bumped.
+ * Audited as "model.reset" by actor. An active or archived model is never
+ * reset (REGIO_ECONFLICT); an unknown name fails with REGIO_ENOTFOUND.
+ */
+REGIO_API regio_err regio_store_model_reset(regio_store *s, const char *name, const char *actor,
+                                            regio_error *err);
+
+/*
  * Makes rep (external id; NULL = vacant) the rep of territory ext_id in
  * model (by name; NULL = active). An unknown model, territory or rep fails
  * with REGIO_ENOTFOUND naming it. Caller keeps ownership of inputs.

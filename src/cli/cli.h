@@ -15,8 +15,10 @@ typedef struct regio_cli_cmd {
     const char *summary;
 } regio_cli_cmd;
 
-/* Exit statuses shared by every subcommand. */
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+/* Exit statuses shared by every subcommand: 0 done; 1 failed, nothing
+ * written; 2 usage error; 3 a result was written but not every constraint
+ * holds (a best effort: an imbalanced design, visits or stops left out). */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_PARTIAL = 3 };
 
 /* Path of the store: --db value, else $REGIO_DB, else "regio.db". */
 const char *cli_db_path(const char *opt);

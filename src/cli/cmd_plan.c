@@ -78,6 +78,17 @@ static regio_err write_outputs(const regio_plan_result *r, const regio_plan_data
     return rc;
 }
 
+/* A plan that leaves visits out is a best effort: written, exit 3. */
+static int partial_status(const regio_plan_result *r)
+{
+    if (!r || r->n_unplaced == 0)
+        return CLI_OK;
+    fprintf(stderr, "regio plan: %zu visits could not be placed; the plan is a best effort "
+                    "(exit 3)\n",
+            r->n_unplaced);
+    return CLI_PARTIAL;
+}
+
 static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
 {
     fprintf(stderr,
@@ -139,11 +150,12 @@ static int plan_store(const store_req *q, const char *out, const char *routes,
         print_summary(p->result, p->data);
         fprintf(stderr, "regio plan: saved as plan %ld '%s'\n", p->plan_id, p->name);
     }
+    int status = rc ? CLI_FAIL : partial_status(p ? p->result : NULL);
     regio_territory_plan_destroy(p);
     regio_model_view_destroy(v);
     regio_design_problem_destroy(units);
     regio_store_close(s);
-    return rc ? CLI_FAIL : CLI_OK;
+    return status;
 }
 
 enum { O_ACC = 256, O_REPS, O_DAYS, O_FREQ, O_SEG, O_FMAP, O_CALL, O_SPEED, O_ROAD, O_TL,
@@ -314,7 +326,8 @@ int cli_cmd_plan(int argc, char **argv)
         cli_print_error("plan", rc, &err);
     else
         print_summary(r, d);
+    int status = rc ? CLI_FAIL : partial_status(r);
     regio_plan_result_destroy(r);
     regio_plan_data_destroy(d);
-    return rc ? CLI_FAIL : CLI_OK;
+    return status;
 }

@@ -211,6 +211,12 @@ int cli_cmd_route(int argc, char **argv)
         for (int u = 0; stops && u < s->n_unassigned; u++)
             fprintf(stderr, "regio route: unassigned %s: %s\n",
                     regio_route_job_id(p, s->unassigned[u].job), s->unassigned[u].text);
+        if (s->n_unassigned > 0) {
+            fprintf(stderr, "regio route: %d stops could not be served; the routes are a best "
+                            "effort (exit 3)\n",
+                    s->n_unassigned);
+            status = CLI_PARTIAL;
+        }
     }
     regio_vrp_solution_destroy(s);
     regio_route_problem_destroy(p);

@@ -22,13 +22,17 @@ static const char *const usage_text[] = {
         "                    [--objective travel|diameter] [--seed N] [--time-limit S]\n"
         "                    --out ALIGNMENT.csv [--report REPORT.json]\n"
         "store mode: without --units the store's units are used; --model NAME saves\n"
-        "the result as planning model NAME (--db PATH, default $REGIO_DB or regio.db)\n",
+        "the result as planning model NAME (--db PATH, default $REGIO_DB or regio.db);\n"
+        "a model of that name is refused unless --replace (a planning model only)\n"
+        "exit: 0 done, 1 failed (nothing written), 2 usage, 3 best effort written\n",
     [DESIGN_CMD_REALIGN] =
         "usage: regio realign --units UNITS [--adjacency ADJ.csv] --from CURRENT.csv\n"
         "                     --balance COL[,COL...] [--max-moved F] [--max-moved-weight F]\n"
         "                     [--tolerance T] [--travel COL] [--locked ...] [--seed N]\n"
         "                     [--time-limit S] --out ALIGNMENT.csv [--report REPORT.json]\n"
-        "store mode: --from-model NAME instead of --from, --model NEW to save the result\n",
+        "store mode: --from-model NAME instead of --from, --model NEW to save the result\n"
+        "(--replace to replace a planning model of that name)\n"
+        "exit: 0 done, 1 failed (nothing written), 2 usage, 3 best effort written\n",
     [DESIGN_CMD_REPORT] =
         "usage: regio report --units UNITS [--adjacency ADJ.csv] --alignment A.csv\n"
         "                    --balance COL[,COL...] [--baseline B.csv] [--travel COL]\n"
@@ -138,7 +142,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     enum {
         O_UNITS = 256, O_ADJ, O_LAYER, O_WHERE, O_IDF, O_K, O_CAP, O_BAL, O_IW, O_TOL, O_TRAVEL,
         O_HOMES, O_LOCKED, O_KEEP, O_TARGETS, O_SEED, O_TIME, O_OUT, O_REPORT, O_OBJ, O_FROM,
-        O_MAXM, O_MAXW, O_ALIGN, O_BASE, O_FORMAT, O_STARTS, O_DB, O_MODEL, O_FROM_MODEL
+        O_MAXM, O_MAXW, O_ALIGN, O_BASE, O_FORMAT, O_STARTS, O_DB, O_MODEL, O_FROM_MODEL,
+        O_REPLACE
     };
     static const struct option longopts[] = {
         {"units", required_argument, 0, O_UNITS},       {"adjacency", required_argument, 0, O_ADJ},
@@ -157,13 +162,14 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         {"format", required_argument, 0, O_FORMAT},     {"starts", required_argument, 0, O_STARTS},
         {"db", required_argument, 0, O_DB},             {"model", required_argument, 0, O_MODEL},
         {"from-model", required_argument, 0, O_FROM_MODEL},
+        {"replace", no_argument, 0, O_REPLACE},
         {"help", no_argument, 0, 'h'},                  {0, 0, 0, 0}};
     regio_design_spec spec;
     memset(&spec, 0, sizeof spec);
     const char *out = NULL, *report = NULL, *format = cmd == DESIGN_CMD_REPORT ? "text" : "json";
     double tolerance = 0, time_limit = 0, max_moved = 0, max_moved_w = 0;
     unsigned long long seed = 1;
-    int k_auto = 0, starts = 0;
+    int k_auto = 0, starts = 0, replace = 0;
     const char *db = NULL, *model = NULL;
     regio_design_objective objective = REGIO_DESIGN_MIN_TRAVEL;
     int c;
@@ -244,6 +250,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         case O_DB: db = optarg; break;
         case O_MODEL: model = optarg; break;
         case O_FROM_MODEL: spec.baseline_model = optarg; break;
+        case O_REPLACE: replace = 1; break;
         case O_FORMAT: format = optarg; break;
         case O_STARTS: {
             char *end;
@@ -390,12 +397,12 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
                 cmd_name[cmd]);
         for (size_t i = 0; i < res.n_diagnostics; i++)
             fprintf(stderr, "  %s\n", res.diagnostics[i]);
-        status = CLI_FAIL;
+        status = CLI_PARTIAL;
     }
     regio_err wrc = out ? regio_design_write_alignment(p, res.labels, out, &err) : REGIO_OK;
     if (!wrc && model) {
-        wrc = regio_model_view_save_new(store, p, view, p->k, p->territory, res.labels, model,
-                                        "cli", &err);
+        wrc = regio_model_view_save(store, p, view, p->k, p->territory, res.labels, model,
+                                    replace ? REGIO_SAVE_REPLACE : 0, "cli", &err);
         if (!wrc)
             fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
     }

@@ -357,8 +357,8 @@ static void run_job(srv_jobs *J, job *j)
         msg = error_message(src, &err);
     } else {
         regio_error_clear(&err);
-        src = regio_model_view_save_new(app->store, in.p, in.base, in.k, in.names, res.labels,
-                                        j->target, j->actor ? j->actor : "local", &err);
+        src = regio_model_view_save(app->store, in.p, in.base, in.k, in.names, res.labels,
+                                    j->target, 0, j->actor ? j->actor : "local", &err);
         if (src)
             msg = error_message(src, &err);
     }

@@ -43,7 +43,9 @@ function sql(q) {
 function cliPlan(territory, extra, file) {
   const r = cli(['plan', '--model', M, '--territory', territory, '--days', '20', '--seed', '1',
     '--start', START, '--out', join(dir, file), ...extra]);
-  assert.equal(r.status, 0, `regio plan failed:\n${r.stderr}`);
+  // 3: written, but some visits could not be placed (a best effort).
+  const unplaced = Number((r.stderr.match(/, (\d+) unplaced,/) || [])[1] || 0);
+  assert.equal(r.status, unplaced ? 3 : 0, `regio plan exit status (${unplaced} unplaced):\n${r.stderr}`);
   const m = r.stderr.match(/saved as plan (\d+) '([^']*)'/);
   assert.ok(m, `"saved as plan N" in:\n${r.stderr}`);
   const lines = readFileSync(join(dir, file), 'utf8').trim().split('\n');
@@ -161,7 +163,7 @@ test('GET previews a plan without saving; a far rep is a warning', async () => {
   assert.match(r.json.warnings[0], /rep 'REP-01' lives \d+ km from the nearest account of territory 'T02'/);
   const c = cli(['plan', '--model', M, '--territory', 'T02', '--rep', 'REP-01', '--days', '20',
     '--start', START, '--out', join(dir, 'far.csv')]);
-  assert.equal(c.status, 0, c.stderr);
+  assert.ok(c.status === 0 || c.status === 3, c.stderr);
   assert.ok(c.stderr.includes(`regio plan: warning: ${r.json.warnings[0]}\n`), c.stderr);
 });
 

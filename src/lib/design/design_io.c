@@ -3,7 +3,7 @@
  * the store, design_store.c) with their adjacency and the optional rep
  * homes, locks, targets, groups, baseline and alignment into the engine's
  * arrays, one loading step per input. Writing alignments and reports:
- * design_write.c; saving a result as a model: regio_model_view_save_new.
+ * design_write.c; saving a result as a model: regio_model_view_save.
  */
 #include "design/design_io_internal.h"
 

@@ -235,10 +235,10 @@ static regio_err save_node(regio_store *s, const regio_model_view *base, const c
     return rc;
 }
 
-regio_err regio_model_view_save_new(regio_store *s, const regio_design_problem *units,
-                                    const regio_model_view *base, int k, char *const *names,
-                                    const int *labels, const char *target, const char *actor,
-                                    regio_error *err)
+regio_err regio_model_view_save(regio_store *s, const regio_design_problem *units,
+                                const regio_model_view *base, int k, char *const *names,
+                                const int *labels, const char *target, unsigned flags,
+                                const char *actor, regio_error *err)
 {
     const regio_unitset *us = units->loaded.units;
     size_t n = us->n;
@@ -258,10 +258,12 @@ regio_err regio_model_view_save_new(regio_store *s, const regio_design_problem *
     memset(&info, 0, sizeof info);
     rc = regio_store_model_find(s, target, &info, err);
     regio_model_info_clear(&info);
-    if (rc == REGIO_OK) {
+    if (rc == REGIO_OK && (flags & REGIO_SAVE_REPLACE)) {
+        rc = regio_store_model_reset(s, target, actor ? actor : "cli", err);
+    } else if (rc == REGIO_OK) {
         rc = regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
-                              "model '%s' exists already: save under a new name (or clone it "
-                              "and edit the clone)",
+                              "model '%s' exists already and is not replaced: save under a new "
+                              "name, or replace it with --replace (its hand edits are lost)",
                               target);
     } else if (rc == REGIO_ENOTFOUND) {
         regio_error_clear(err);

@@ -70,6 +70,16 @@ static regio_err model_missing(const char *name, regio_error *err)
                 : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
 }
 
+/* The row of model `name` (NULL = the active one); REGIO_ENOTFOUND naming
+ * it when there is none. */
+static regio_err model_required(regio__sqlite_store *s, const char *name, model_row *m,
+                                regio_error *err)
+{
+    int found = 0;
+    regio_err rc = model_get(s, name, m, &found, err);
+    return !rc && !found ? model_missing(name, err) : rc;
+}
+
 /* Runs a write statement with up to three integer parameters and an
  * optional text parameter ?4 (bound only when the SQL has it). */
 static regio_err exec_ids(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
@@ -248,12 +258,10 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
     if (rc)
         return rc;
     model_row m = {0}, prev = {0};
-    int found = 0, has_prev = 0;
+    int has_prev = 0;
     regio_buf b;
     regio_buf_init(&b, 0);
-    rc = model_get(s, name, &m, &found, err);
-    if (!rc && !found)
-        rc = model_missing(name, err);
+    rc = model_required(s, name, &m, err);
     if (!rc && m.state == REGIO_MODEL_ACTIVE)
         rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already active",
                                name);
@@ -321,10 +329,7 @@ regio_err regio__sq_model_archive(regio_store *base, const char *name, const cha
     if (rc)
         return rc;
     model_row m;
-    int found = 0;
-    rc = model_get(s, name, &m, &found, err);
-    if (!rc && !found)
-        rc = model_missing(name, err);
+    rc = model_required(s, name, &m, err);
     if (!rc && m.state == REGIO_MODEL_ARCHIVED)
         rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already archived",
                                name);
@@ -338,6 +343,52 @@ regio_err regio__sq_model_archive(regio_store *base, const char *name, const cha
         snprintf(before, sizeof before, "{\"state\":\"%s\"}", regio_model_state_name(m.state));
         rc = regio__sq_audit_append(base, actor, "model.archive", "territory_model", m.name,
                                     before, "{\"state\":\"archived\"}", err);
+    }
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__sq_model_reset(regio_store *base, const char *name, const char *actor,
+                                regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    model_row m;
+    rc = model_required(s, name, &m, err);
+    if (!rc && m.state != REGIO_MODEL_PLANNING)
+        rc = regio__store_fail(err, REGIO_ECONFLICT,
+                               "territory model '%s' is %s and is never replaced; clone it or "
+                               "save under a new name",
+                               m.name, regio_model_state_name(m.state));
+    /* Its territories go, and with them (ON DELETE CASCADE) its alignment,
+     * account associations, rules, memberships, challenges and quotas. */
+    long n_terr = 0;
+    if (!rc) {
+        sqlite3_stmt *st = NULL;
+        rc = regio__sq_prepare(s, "SELECT COUNT(*) FROM territories WHERE model_id = ?1", &st,
+                               err);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, m.id);
+            int r = sqlite3_step(st);
+            n_terr = r == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+            rc = regio__sq_finish(s, st, r == SQLITE_ROW ? SQLITE_DONE : r, REGIO_OK, err);
+        }
+    }
+    if (!rc)
+        rc = exec_ids(s, "DELETE FROM territories WHERE model_id = ?1", m.id, 0, 0, NULL, NULL,
+                      err);
+    if (!rc)
+        rc = exec_ids(s,
+                      "UPDATE territory_models SET alignment_rev = alignment_rev + 1,"
+                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+                      m.id, 0, 0, NULL, NULL, err);
+    if (!rc) {
+        char before[64];
+        snprintf(before, sizeof before, "{\"territories\":%ld}", n_terr);
+        rc = regio__sq_audit_append(base, actor, "model.reset", "territory_model", m.name,
+                                    before, "{\"territories\":0}", err);
     }
     return regio__sq_txn_end(s, &t, rc, err);
 }
@@ -744,10 +795,7 @@ regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     model_row m;
-    int found = 0;
-    regio_err rc = model_get(s, model, &m, &found, err);
-    if (!rc && !found)
-        rc = model_missing(model, err);
+    regio_err rc = model_required(s, model, &m, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = NULL;

@@ -277,6 +277,14 @@ regio_err regio_store_territory_upsert(regio_store *s, const char *model, const 
     DISPATCH(s, err, territory_upsert(s, model, ext_id, name, parent_ext_id, e_));
 }
 
+regio_err regio_store_model_reset(regio_store *s, const char *name, const char *actor,
+                                  regio_error *err)
+{
+    if (s && !name)
+        return reject(s, err, REGIO_EINVAL, "a reset needs the model's name");
+    DISPATCH(s, err, model_reset(s, name, actor, e_));
+}
+
 regio_err regio_store_territory_set_rep(regio_store *s, const char *model, const char *ext_id,
                                          const char *rep, regio_error *err)
 {

@@ -49,6 +49,8 @@ typedef struct regio__store_ops {
     regio_err (*territory_upsert)(regio_store *s, const char *model, const char *ext_id,
                                   const char *name, const char *parent_ext_id,
                                   regio_error *err);
+    regio_err (*model_reset)(regio_store *s, const char *name, const char *actor,
+                             regio_error *err);
     regio_err (*territory_set_rep)(regio_store *s, const char *model, const char *ext_id,
                                    const char *rep, regio_error *err);
     regio_err (*alignment_set)(regio_store *s, const char *model, const char *unit_id,

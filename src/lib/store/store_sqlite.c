@@ -363,6 +363,7 @@ static const regio__store_ops sqlite_ops = {
     .model_list = regio__sq_model_list,
     .territory_upsert = regio__sq_territory_upsert,
     .territory_set_rep = regio__sq_territory_set_rep,
+    .model_reset = regio__sq_model_reset,
     .alignment_set = regio__sq_alignment_set,
     .alignment_foreach = regio__sq_alignment_foreach,
     .alignment_revision = regio__sq_alignment_revision,
