@@ -15,6 +15,8 @@
  */
 #include "design/design_internal.h"
 
+#include "regio/geo.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -34,13 +36,7 @@ double regio_design_distance(regio_coords coords, double x1, double y1,
 {
     if (coords == REGIO_COORDS_PLANAR)
         return hypot(x2 - x1, y2 - y1);
-    const double deg = REGIO__DEG2RAD;
-    double dla = (y2 - y1) * deg, dlo = (x2 - x1) * deg;
-    double s1 = sin(0.5 * dla), s2 = sin(0.5 * dlo);
-    double h = s1 * s1 + cos(y1 * deg) * cos(y2 * deg) * s2 * s2;
-    if (h > 1.0)
-        h = 1.0;
-    return 2.0 * REGIO_EARTH_RADIUS_KM * asin(sqrt(h));
+    return regio_haversine_km(y1, x1, y2, x2);
 }
 
 void regio_design_params_init(regio_design_params *p)

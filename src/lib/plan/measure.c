@@ -7,19 +7,10 @@
  */
 #include "plan/plan_internal.h"
 
+#include "regio/geo.h"
+
 #include <math.h>
 #include <string.h>
-
-static double hav_km(double lat1, double lon1, double lat2, double lon2)
-{
-    const double k = M_PI / 180.0;
-    double p1 = lat1 * k, p2 = lat2 * k;
-    double dp = (lat2 - lat1) * k, dl = (lon2 - lon1) * k;
-    double h = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
-    if (h > 1)
-        h = 1;
-    return 2.0 * REGIO_EARTH_RADIUS_KM * asin(sqrt(h));
-}
 
 regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
                              const regio_plan_account *accounts, size_t n_accounts,
@@ -73,7 +64,7 @@ regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
                     return REGIO_EINVAL;
                 }
                 const regio_plan_account *a = &accounts[vi->account];
-                vi->leg_km = hav_km(plat, plon, a->lat, a->lon) * rf;
+                vi->leg_km = regio_haversine_km(plat, plon, a->lat, a->lon) * rf;
                 vi->leg_s = vi->leg_km / v * 3600.0;
                 t += vi->leg_s;
                 vi->arrival_s = t;
@@ -91,7 +82,7 @@ regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
                 plat = a->lat;
                 plon = a->lon;
             }
-            double back_km = hav_km(plat, plon, rp->lat, rp->lon) * rf;
+            double back_km = regio_haversine_km(plat, plon, rp->lat, rp->lon) * rf;
             double back_s = back_km / v * 3600.0;
             pd->travel_km += back_km;
             pd->travel_s += back_s;
