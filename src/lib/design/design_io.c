@@ -7,6 +7,8 @@
  */
 #include "design/design_io_internal.h"
 
+#include "core/grow.h"
+
 #include "regio/buf.h"
 #include "regio/strmap.h"
 #include "io/import_common.h"
@@ -57,14 +59,10 @@ static int territory_index(const regio_design_problem *p, int n_named, const cha
 
 static regio_err push_name(regio_design_problem *p, int *n_named, int *cap, const char *name)
 {
-    if (*n_named == *cap) {
-        int nc = *cap ? *cap * 2 : 16;
-        char **nt = regio_realloc(p->territory, (size_t)nc * sizeof *nt);
-        if (!nt)
-            return REGIO_ENOMEM;
-        p->territory = nt;
-        *cap = nc;
-    }
+    size_t c = (size_t)*cap;
+    if (regio__grow(&p->territory, &c, (size_t)*n_named + 1, sizeof *p->territory))
+        return REGIO_ENOMEM;
+    *cap = (int)c;
     if (!(p->territory[*n_named] = regio_strdup(name)))
         return REGIO_ENOMEM;
     (*n_named)++;
@@ -230,7 +228,7 @@ static regio_err read_homes(regio_design_problem *p, const char *path, int *n_na
         rc = fail(err, REGIO_EDATA, path, 1, "rep homes need coordinate columns lat,lon (or x,y)");
         goto done;
     }
-    size_t cap_h = 0, n_h = 0;
+    size_t cap_x = 0, cap_y = 0, n_h = 0;
     for (;;) {
         int has = 0;
         if ((rc = regio__table_next(t, &has, err)) || !has)
@@ -255,20 +253,10 @@ static regio_err read_homes(regio_design_problem *p, const char *path, int *n_na
         }
         if ((rc = push_name(p, n_named, cap, id)))
             break;
-        if (n_h == cap_h) {
-            cap_h = cap_h ? cap_h * 2 : 32;
-            double *hx = regio_realloc(p->home_x_, cap_h * sizeof *hx);
-            if (!hx) {
-                rc = REGIO_ENOMEM;
-                break;
-            }
-            p->home_x_ = hx;
-            double *hy = regio_realloc(p->home_y_, cap_h * sizeof *hy);
-            if (!hy) {
-                rc = REGIO_ENOMEM;
-                break;
-            }
-            p->home_y_ = hy;
+        if (regio__grow(&p->home_x_, &cap_x, n_h + 1, sizeof *p->home_x_) ||
+            regio__grow(&p->home_y_, &cap_y, n_h + 1, sizeof *p->home_y_)) {
+            rc = REGIO_ENOMEM;
+            break;
         }
         p->home_x_[n_h] = lon;
         p->home_y_[n_h] = lat;

@@ -6,6 +6,8 @@
  */
 #include "design/design_io_internal.h"
 
+#include "core/grow.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,14 +27,8 @@ static char *dup_or_null(const char *s)
 static int copy_unit(void *ud, const regio_unit *u)
 {
     store_units *c = ud;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        regio_unit *nu = regio_realloc(c->units, cap * sizeof *nu);
-        if (!nu)
-            goto nomem;
-        c->units = nu;
-        c->cap = cap;
-    }
+    if (regio__grow(&c->units, &c->cap, c->n + 1, sizeof *c->units))
+        goto nomem;
     regio_unit *d = &c->units[c->n];
     regio_unit_init(d);
     c->n++;
@@ -74,15 +70,9 @@ static int copy_edge(void *ud, const regio_adj_edge *e)
     store_units *c = ud;
     if (e->kind == REGIO_ADJ_ISLAND)
         return 0; /* recomputed below, with their report */
-    if (c->n_edges == c->cap_edges) {
-        size_t cap = c->cap_edges ? c->cap_edges * 2 : 1024;
-        regio_adj_edge *ne = regio_realloc(c->edges, cap * sizeof *ne);
-        if (!ne) {
-            c->rc = REGIO_ENOMEM;
-            return 1;
-        }
-        c->edges = ne;
-        c->cap_edges = cap;
+    if (regio__grow(&c->edges, &c->cap_edges, c->n_edges + 1, sizeof *c->edges)) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
     }
     regio_adj_edge *d = &c->edges[c->n_edges++];
     *d = *e;

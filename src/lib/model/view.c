@@ -7,6 +7,8 @@
  */
 #include "model/view_internal.h"
 
+#include "core/grow.h"
+
 #include "regio/buf.h"
 #include "regio/strmap.h"
 
@@ -29,15 +31,7 @@ static char *dup_opt(const char *s, int *oom)
 /* Makes room for one more element in *arr of *cap elements of size sz. */
 regio_err regio__view_reserve(void **arr, size_t *cap, size_t len, size_t sz)
 {
-    if (len < *cap)
-        return REGIO_OK;
-    size_t nc = *cap ? *cap * 2 : 32;
-    void *na = regio_realloc(*arr, nc * sz);
-    if (!na)
-        return REGIO_ENOMEM;
-    *arr = na;
-    *cap = nc;
-    return REGIO_OK;
+    return regio__grow(arr, cap, len + 1, sz);
 }
 
 void regio__view_mark_stale(regio_model_view *v)
@@ -167,18 +161,17 @@ static int add_leaf(load_ctx *c, const char *id)
     if (have >= 0)
         return (int)have;
     size_t k = (size_t)v->k;
-    if (k == c->cap_leaves) {
-        size_t nc = k ? 2 * k : 32;
-        char ***cols[4] = {&v->territory, &v->territory_name, &v->territory_parent,
-                           &v->territory_rep};
-        for (int f = 0; f < 4; f++) {
-            char **na = regio_realloc(*cols[f], nc * sizeof *na);
-            if (!na)
-                return -1;
-            *cols[f] = na;
-        }
-        c->cap_leaves = nc;
+    /* Four parallel columns of one capacity: each grows to the same size. */
+    char ***cols[4] = {&v->territory, &v->territory_name, &v->territory_parent,
+                       &v->territory_rep};
+    size_t cap = c->cap_leaves;
+    for (int f = 0; f < 4; f++) {
+        size_t cf = c->cap_leaves;
+        if (regio__grow(cols[f], &cf, k + 1, sizeof(char *)))
+            return -1;
+        cap = cf;
     }
+    c->cap_leaves = cap;
     const regio_model_node *nd = regio_model_view_node(v, id);
     int oom = 0;
     v->territory[k] = dup_opt(id, &oom);

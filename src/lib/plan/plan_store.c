@@ -8,6 +8,8 @@
  * the HTTP plan endpoint give the same plan for the same request.
  */
 #include "plan/plan_internal.h"
+
+#include "core/grow.h"
 #include "regio/fields.h"
 #include "regio/geo.h"
 #include "regio/model_view.h"
@@ -52,13 +54,10 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
     if (n < *cap)
         return 0;
-    size_t nc = *cap ? 2 * *cap : 64;
-    void *na = regio_realloc(*arr, nc * elem);
-    if (!na)
+    size_t old = *cap;
+    if (regio__grow(arr, cap, n + 1, elem))
         return 1;
-    memset((char *)na + *cap * elem, 0, (nc - *cap) * elem);
-    *arr = na;
-    *cap = nc;
+    memset((char *)*arr + old * elem, 0, (*cap - old) * elem);
     return 0;
 }
 
