@@ -91,6 +91,11 @@ typedef struct regio_design_params {
                                      up to 20,000, 1 longer start above);
                                      realign: attempts (0 = 6, at most 6) */
     double time_limit_s;          /* safety net, 0 = none (see regio_design_run) */
+    int allow_unaligned;          /* evaluate only: a label of -1 is a unit in no
+                                     territory (added after the alignment was
+                                     made): it counts in no total, travel,
+                                     contiguity or disruption, and the report
+                                     counts it in n_unaligned; else an error */
     const double *measure_adjust; /* evaluate only: k*m amounts added to each
                                      territory's totals (and the column totals)
                                      before deviations are computed — the
@@ -131,6 +136,7 @@ typedef struct regio_design_report {
     double max_diameter;      /* max over territories */
     int n_noncontiguous;      /* territories not connected in G' (incl. empty) */
     int n_empty;
+    size_t n_unaligned;       /* units in no territory (params.allow_unaligned) */
     int has_baseline;
     size_t moved_units;       /* units whose label differs from the baseline */
     double moved_units_share;

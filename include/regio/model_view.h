@@ -68,7 +68,7 @@ typedef struct regio_model_view {
     size_t n_overrides;
     size_t n_aligned;           /* units with a label */
     regio_design_report report; /* METRICS.md figures, overrides included */
-    int has_report;             /* 0 while some units are unaligned */
+    int has_report;             /* 0 while no unit is aligned */
     int balance_col;            /* measure the report balances and weighs travel by */
     /* internal: indexes and the measures of the last evaluation */
     struct regio_strmap *leaf_index_, *override_index_;
@@ -113,7 +113,9 @@ REGIO_API int regio_model_view_account_leaf(const regio_model_view *v, const cha
  * v->balance_col) with the given tolerance (<= 0: the default), travel
  * weighted by the first of them. A manually moved account's measures count
  * in the territory it was moved to; travel and contiguity stay unit-based.
- * Leaves has_report 0 (and returns REGIO_OK) while a unit is unaligned.
+ * Units in no territory (added to the store after the model was made)
+ * count in no total, travel or contiguity; report.n_unaligned counts them.
+ * Leaves has_report 0 (and returns REGIO_OK) while no unit is aligned.
  */
 REGIO_API regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols,
                                               size_t n_balance, double tolerance,
@@ -163,7 +165,10 @@ REGIO_API regio_err regio_model_view_lock(regio_store *s, regio_model_view *v, l
  * What a realign of the view starts from: the leaves that hold units
  * (renumbered 0..k-1 in id order; parents and empty leaves are not labels),
  * the baseline labels and the locks (a locked unit keeps its territory).
- * Fails with REGIO_EDATA when a unit is unaligned. All outputs are owned
+ * A unit in no territory (added to the store after the model was made)
+ * starts in the territory of the aligned unit nearest to it in hops over
+ * the adjacency (by distance when no path leads to one), so the realign
+ * assigns it; REGIO_EDATA when no unit is aligned at all. All outputs are owned
  * by the caller: *names (k strings) with regio_model_view_names_free,
  * *baseline and *locked (NULL when nothing is locked) with regio_free.
  */

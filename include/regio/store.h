@@ -391,6 +391,13 @@ REGIO_API regio_err regio_store_territories_foreach(regio_store *s, const char *
  * keep caches without re-reading; plain value, no ownership. */
 REGIO_API regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err);
 
+/* A number that changes whenever a geography unit or an adjacency edge is
+ * added, removed or changed (a hash of their counts, newest id and change
+ * time, and content hashes): lets a cache of the units notice an import.
+ * Plain value, no ownership. */
+REGIO_API regio_err regio_store_units_fingerprint(regio_store *s, uint64_t *fp,
+                                                  regio_error *err);
+
 /* A number that changes when another connection (another process, the CLI)
  * commits to the store, and never for this handle's own writes; tells a
  * cache that something it did not write may have changed. Plain value. */

@@ -118,6 +118,20 @@ static regio_err realign_start(const regio_model_view *view, regio_design_proble
                                   "model '%s' changed while it was read; run the realign again",
                                   view->model);
     size_t n = p->in.n;
+    /* Units added after the model was made start where the library puts
+     * them (the territory of the nearest aligned unit). */
+    if (!rc && p->baseline_) {
+        size_t filled = 0;
+        for (size_t i = 0; i < n; i++) {
+            filled += p->baseline_[i] < 0;
+            p->baseline_[i] = baseline[i];
+        }
+        if (filled)
+            fprintf(stderr,
+                    "regio realign: %zu units of '%s' had no territory (added since); they "
+                    "start in the territory of their nearest aligned unit\n",
+                    filled, view->model);
+    }
     for (size_t i = 0; !rc && locked && i < n; i++) {
         if (p->params.locked && p->params.locked[i] >= 0)
             continue; /* the --locked file's territory wins */
@@ -358,6 +372,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     if (cmd == DESIGN_CMD_REPORT) {
         regio_design_report r;
         memset(&r, 0, sizeof r);
+        /* A stored model may leave units added since unaligned: listed. */
+        p->params.allow_unaligned = spec.alignment_model != NULL;
         rc = regio_design_evaluate(&p->in, &p->params, p->alignment, &r, &err);
         if (!rc) {
             FILE *f = out ? fopen(out, "w") : stdout;

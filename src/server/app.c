@@ -69,6 +69,9 @@ void srv_app_close(srv_app *app)
         regio_geo_outlines_free(app->unit_geo, (int)app->units->in.n);
     regio_free(app->default_name);
     regio_design_problem_destroy(app->units);
+    for (size_t i = 0; i < app->n_retired; i++)
+        regio_design_problem_destroy(app->retired[i]);
+    regio_free(app->retired);
     regio_store_close(app->store);
     pthread_mutex_destroy(&app->mu);
     memset(app, 0, sizeof *app);
@@ -86,17 +89,57 @@ regio_design_problem *srv_units(srv_app *app, srv_response *rs)
     spec.with_geometry = 1;
     spec.k = 1; /* each model brings its own territories */
     regio_error err;
-    regio_err rc = regio_design_problem_load(&spec, &app->units, &err);
+    uint64_t fp = 0;
+    long others = 0;
+    regio_err rc = regio_store_others_version(app->store, &others, &err);
+    if (!rc)
+        rc = regio_store_units_fingerprint(app->store, &fp, &err);
+    if (!rc)
+        rc = regio_design_problem_load(&spec, &app->units, &err);
     if (rc) {
         srv_reply_regio_error(rs, rc, &err);
         return NULL;
     }
+    app->units_fp = fp;
+    app->units_others = others;
     /* Balance and travel default to "accounts" when the units have it. */
     const regio_design_problem *p = app->units;
     for (size_t c = 0; c < p->in.m; c++)
         if (!strcmp(p->in.measure_names[c], "accounts"))
             app->default_measure = (int)c;
     return app->units;
+}
+
+void srv_units_refresh(srv_app *app)
+{
+    long others = 0;
+    uint64_t fp = 0;
+    if (!app->units || regio_store_others_version(app->store, &others, NULL) != REGIO_OK ||
+        others == app->units_others)
+        return;
+    app->units_others = others;
+    if (regio_store_units_fingerprint(app->store, &fp, NULL) != REGIO_OK || fp == app->units_fp)
+        return;
+    /* The units changed under us: models read against the old ones go,
+     * and so do the unit caches; a job still running keeps its copy. */
+    regio_design_problem **r =
+        regio_realloc(app->retired, (app->n_retired + 1) * sizeof *app->retired);
+    if (!r)
+        return; /* keep serving the old units rather than free them under a job */
+    app->retired = r;
+    app->retired[app->n_retired++] = app->units;
+    while (app->ws) {
+        srv_workspace *n = app->ws->next;
+        workspace_free(app->ws);
+        app->ws = n;
+    }
+    srv_blob_unref(app->units_geojson);
+    app->units_geojson = NULL;
+    if (app->unit_geo)
+        regio_geo_outlines_free(app->unit_geo, (int)app->units->in.n);
+    app->unit_geo = NULL;
+    app->units = NULL;
+    app->default_valid = 0;
 }
 
 /* ---- default model ------------------------------------------------------------- */

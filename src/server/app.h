@@ -51,7 +51,12 @@ struct srv_app {
     srv_opts opts;
     regio_store *store;
     pthread_mutex_t mu;          /* guards store, problem, workspaces */
-    regio_design_problem *units; /* units, measures, adjacency (loaded once) */
+    regio_design_problem *units; /* units, measures, adjacency (loaded on first use,
+                                    again when the store's units change) */
+    uint64_t units_fp;           /* regio_store_units_fingerprint of units */
+    long units_others;           /* others_version when units_fp was checked */
+    regio_design_problem **retired; /* earlier units a running job may still read: */
+    size_t n_retired;            /* freed when the app closes */
     int default_measure;         /* balance/travel measure: "accounts" or the first */
     srv_blob *units_geojson;     /* cached unit boundaries, or NULL */
     char **unit_geo;             /* n simplified unit boundaries (GeoJSON), or NULL */
@@ -87,6 +92,11 @@ srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *
 /* With app->mu held: the units (loaded on first use); NULL and rs filled
  * when the store has none. */
 regio_design_problem *srv_units(srv_app *app, srv_response *rs);
+
+/* With app->mu held, before a request's handler: when another process has
+ * changed the store's units (an import), drops the units and every cached
+ * workspace so that they load again. */
+void srv_units_refresh(srv_app *app);
 
 /* After an edit of w->v: drops the cached GeoJSON and the outlines of the
  * territories flagged in changed (k flags; NULL = all). */

@@ -133,6 +133,11 @@ void srv_dispatch(srv_app *app, srv_request *rq, srv_response *rs)
     }
     if (!srv_authorize(app, rq, route, rs))
         return;
+    if (route != &STATIC_ROUTE) {
+        pthread_mutex_lock(&app->mu);
+        srv_units_refresh(app);
+        pthread_mutex_unlock(&app->mu);
+    }
     route->fn(app, rq, rs);
     if (!rs->status)
         srv_reply_error(rs, 500, "internal", "the handler gave no answer");

@@ -168,6 +168,29 @@ test('an account moved by hand counts in its new territory: API figures and `reg
   assert.equal(t2[from].totals.accounts, t0[from].totals.accounts);
 });
 
+test('units imported under a running server: the model still reports, the new units listed as unaligned; a realign assigns them', async () => {
+  const before = await territoriesOf(M);
+  assert.equal(before.summary.unaligned, 0);
+  // The whole counties file: Alaska, Hawaii and the territories come in.
+  cli(['import', 'units', join(SRC, 'node_modules/us-atlas/counties-10m.json'), '--layer', 'counties',
+    '--skip-empty', '--quiet']);
+  const after = await territoriesOf(M);
+  const added = after.summary.units - before.summary.units;
+  assert.ok(added > 30, `${added} units added`);
+  assert.equal(after.summary.unaligned, added, 'the new units are unaligned');
+  assert.equal(after.territories.length, 25);
+  assert.ok(after.summary.balance.accounts !== null, 'the model still has its figures');
+  const units = (await get('/units?limit=1')).json;
+  assert.equal(units.total, after.summary.units, 'the server serves the new units');
+  const txt = cli(['report', '--model', M, '--balance', 'accounts', '--format', 'text']);
+  assert.match(txt, new RegExp(`unaligned: ${added} units in no territory`));
+  cli(['realign', '--from-model', M, ...realignArgs(), '--model', 'after-import'], { allowFail: true });
+  const al = await alignmentOf('after-import');
+  assert.equal(Object.keys(al.units).length, after.summary.units, 'the realign aligned every unit');
+  const t = await territoriesOf('after-import');
+  assert.equal(t.summary.unaligned, 0);
+});
+
 await run({
   after: async () => {
     if (srv) await srv.stop();

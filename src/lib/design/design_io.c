@@ -625,11 +625,9 @@ static regio_err read_labels(loader *L, model_labels *ml, regio_error *err)
         for (size_t i = 0; i < n; i++)
             labels[i] = -1;
         ml->labels = labels;
+        /* Units added after the model was made stay -1: a report lists
+         * them, a realign assigns them (regio_model_view_realign_input). */
         rc = regio_store_alignment_foreach(spec->store, models[mi], model_label, ml, err);
-        for (size_t i = 0; !rc && i < n; i++)
-            if (labels[i] < 0)
-                rc = fail(err, REGIO_EDATA, NULL, 0, "unit '%s' has no territory in model '%s'",
-                          p->loaded.units->units[i].id, models[mi]);
         if (rc)
             return rc;
         if (mi == 0)

@@ -134,6 +134,17 @@ static regio_err report_json(const regio_design_problem *p, const int *labels,
         P("}");
     }
     P("],\n");
+    if (r->n_unaligned) {
+        /* Units added after the model was made: in no territory. */
+        P("  \"unaligned\": %zu,\n  \"unaligned_units\": [", r->n_unaligned);
+        size_t shown = 0;
+        for (size_t i = 0; i < us->n; i++)
+            if (labels[i] < 0) {
+                P(shown++ ? ", " : "");
+                STR(us->units[i].id);
+            }
+        P("],\n");
+    }
     if (r->has_baseline) {
         P("  \"disruption\": {\"units_moved\": %zu, \"units_share\": ", r->moved_units);
         NUM(r->moved_units_share);
@@ -248,8 +259,9 @@ static regio_err report_csv(const regio_design_problem *p, const regio_design_re
     return rc;
 }
 
-static regio_err report_text(const regio_design_problem *p, const regio_design_report *r,
-                             const regio_design_result *res, regio_buf *b)
+static regio_err report_text(const regio_design_problem *p, const int *labels,
+                             const regio_design_report *r, const regio_design_result *res,
+                             regio_buf *b)
 {
     regio_err rc = REGIO_OK;
     const regio_unitset *us = p->loaded.units;
@@ -266,6 +278,18 @@ static regio_err report_text(const regio_design_problem *p, const regio_design_r
     if (r->has_baseline)
         P("  disruption: %zu units moved (%.2f%% of units, %.2f%% of weight)\n", r->moved_units,
           100 * r->moved_units_share, 100 * r->moved_weight_share);
+    if (r->n_unaligned) {
+        P("  unaligned: %zu units in no territory (added after the model was made; the next "
+          "realign assigns them):",
+          r->n_unaligned);
+        size_t shown = 0;
+        for (size_t i = 0; i < us->n && shown < 10; i++)
+            if (labels[i] < 0)
+                P("%s %s", shown++ ? "," : "", us->units[i].id);
+        if (r->n_unaligned > shown)
+            P(" ... %zu more (--format json lists all)", r->n_unaligned - shown);
+        P("\n");
+    }
     P("\n%-12s %6s", "territory", "units");
     for (size_t c = 0; c < m; c++)
         P(" %14.14s %8s", us->measure_names[c], "dev%");
@@ -294,7 +318,7 @@ regio_err regio_design_write_report(const regio_design_problem *p, const int *la
     regio_buf_init(&b, 0);
     regio_err rc = fmt == REGIO_REPORT_JSON  ? report_json(p, labels, r, res, &b)
                    : fmt == REGIO_REPORT_CSV ? report_csv(p, r, &b)
-                                             : report_text(p, r, res, &b);
+                                             : report_text(p, labels, r, res, &b);
     if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
         rc = fail(err, REGIO_EIO, NULL, 0, "cannot write the report");
     regio_buf_free(&b);

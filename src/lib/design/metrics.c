@@ -255,7 +255,10 @@ regio_err regio_design_evaluate(const regio_design_input *in,
             if (labels[i] + 1 > k)
                 k = labels[i] + 1;
     }
+    int partial = params && params->allow_unaligned;
     for (size_t i = 0; i < n; i++) {
+        if (partial && labels[i] == -1)
+            continue; /* unaligned: in no territory */
         if (labels[i] < 0 || labels[i] >= k) {
             char msg[160];
             snprintf(msg, sizeof msg,
@@ -324,6 +327,12 @@ regio_err regio_design_evaluate(const regio_design_input *in,
     for (size_t i = 0; i < n; i++) {
         regio__design_point(in->coords, in->x[i], in->y[i], pts + 3 * i);
         w[i] = tcol >= 0 ? in->measures[i * m + (size_t)tcol] : 1.0;
+        if (labels[i] < 0) {
+            /* An unaligned unit weighs nothing and counts in no total. */
+            w[i] = 0;
+            out->n_unaligned++;
+            continue;
+        }
         regio_design_territory *T = &out->territories[labels[i]];
         T->n_units++;
         for (size_t c = 0; c < m; c++) {
@@ -347,7 +356,8 @@ regio_err regio_design_evaluate(const regio_design_input *in,
 
     /* Bucket units by territory. */
     for (size_t i = 0; i < n; i++)
-        start[labels[i] + 1]++;
+        if (labels[i] >= 0)
+            start[labels[i] + 1]++;
     for (int t = 0; t < k; t++)
         start[t + 1] += start[t];
     {
@@ -356,7 +366,8 @@ regio_err regio_design_evaluate(const regio_design_input *in,
             goto done;
         memcpy(fill, start, (size_t)k * sizeof *fill);
         for (size_t i = 0; i < n; i++)
-            members[fill[labels[i]]++] = (int)i;
+            if (labels[i] >= 0)
+                members[fill[labels[i]]++] = (int)i;
         regio_free(fill);
     }
 
@@ -402,7 +413,7 @@ regio_err regio_design_evaluate(const regio_design_input *in,
     for (size_t i = 0; i < n; i++)
         comp[i] = -1;
     for (size_t i = 0; i < n; i++) {
-        if (comp[i] >= 0)
+        if (comp[i] >= 0 || labels[i] < 0)
             continue;
         int t = labels[i];
         size_t head = 0, tail = 0;
@@ -466,7 +477,7 @@ regio_err regio_design_evaluate(const regio_design_input *in,
         out->has_baseline = 1;
         double wm = 0;
         for (size_t i = 0; i < n; i++) {
-            if (params->baseline[i] != labels[i]) {
+            if (labels[i] >= 0 && params->baseline[i] != labels[i]) {
                 out->moved_units++;
                 wm += w[i];
             }

@@ -485,8 +485,8 @@ regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols
     v->n_aligned = 0;
     for (size_t i = 0; i < n; i++)
         v->n_aligned += v->labels[i] >= 0;
-    if (v->k == 0 || v->n_aligned < n)
-        return REGIO_OK; /* partly aligned: no METRICS.md figures */
+    if (v->k == 0 || v->n_aligned == 0)
+        return REGIO_OK; /* nothing aligned: no METRICS.md figures */
     double *adjust = NULL;
     if (v->n_overrides) {
         regio_err arc = regio_model_view_measure_adjust(v, v->k, v->territory, &adjust, err);
@@ -501,6 +501,7 @@ regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols
     params.n_balance = v->eval_cols_ ? v->n_eval_cols_ : 1;
     params.travel_col = params.balance_cols[0];
     params.measure_adjust = adjust;
+    params.allow_unaligned = 1; /* units added since: listed, in no total */
     regio_err rc = regio_design_evaluate(&p->in, &params, v->labels, &v->report, err);
     regio_free(adjust);
     if (rc == REGIO_OK)
@@ -547,6 +548,53 @@ regio_err regio_model_view_measure_adjust(const regio_model_view *v, int k,
 
 /* ---- a realign's start --------------------------------------------------------- */
 
+/*
+ * Units added after the model was made start the realign in the territory
+ * of the nearest aligned unit: nearest in hops over the adjacency (a
+ * breadth-first search from every aligned unit at once, so a new unit
+ * joins the territory it borders), else — cut off from every aligned unit
+ * — nearest by distance. Ties go to the lower unit index. O(n + edges),
+ * plus O(n * aligned) for cut-off units only.
+ */
+static int fill_unaligned(const regio_model_view *v, int *labels)
+{
+    const regio_design_input *in = &v->units->in;
+    size_t n = in->n;
+    int *queue = regio_malloc(n * sizeof *queue);
+    if (!queue)
+        return -1;
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] >= 0)
+            queue[tail++] = (int)i;
+    while (head < tail) {
+        int u = queue[head++];
+        for (int e = in->xadj[u]; e < in->xadj[u + 1]; e++) {
+            int w = in->adjncy[e];
+            if (labels[w] < 0) {
+                labels[w] = labels[u];
+                queue[tail++] = w;
+            }
+        }
+    }
+    regio_free(queue);
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] >= 0 || v->labels[i] >= 0)
+            continue;
+        double best = INFINITY;
+        for (size_t j = 0; j < n; j++) {
+            if (v->labels[j] < 0)
+                continue;
+            double d = regio_design_distance(in->coords, in->x[i], in->y[i], in->x[j], in->y[j]);
+            if (d < best) {
+                best = d;
+                labels[i] = labels[j];
+            }
+        }
+    }
+    return 0;
+}
+
 void regio_model_view_names_free(char **names, int k)
 {
     for (int t = 0; names && t < k; t++)
@@ -562,11 +610,11 @@ regio_err regio_model_view_realign_input(const regio_model_view *v, int *k_out, 
     *baseline_out = NULL;
     *locked_out = NULL;
     size_t n = v->units->in.n;
-    if (v->n_aligned < n)
+    if (v->n_aligned == 0)
         return regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
-                                "model '%s' leaves %zu units without a territory: a realign "
-                                "starts from a complete alignment",
-                                v->model, n - v->n_aligned);
+                                "model '%s' aligns no unit: a realign starts from an alignment "
+                                "(design one first)",
+                                v->model);
     size_t sz = (size_t)(v->k ? v->k : 1);
     int *map = regio_malloc(sz * sizeof *map);
     int *baseline = regio_malloc((n ? n : 1) * sizeof *baseline);
@@ -577,7 +625,8 @@ regio_err regio_model_view_realign_input(const regio_model_view *v, int *k_out, 
     for (int t = 0; t < v->k; t++)
         map[t] = -1;
     for (size_t i = 0; i < n; i++) {
-        map[v->labels[i]] = 0;
+        if (v->labels[i] >= 0)
+            map[v->labels[i]] = 0;
         n_locked += v->locked[i] != 0;
     }
     /* Leaves without units (empty or parents) are not labels. */
@@ -588,7 +637,9 @@ regio_err regio_model_view_realign_input(const regio_model_view *v, int *k_out, 
                 goto nomem;
         }
     for (size_t i = 0; i < n; i++)
-        baseline[i] = map[v->labels[i]];
+        baseline[i] = v->labels[i] >= 0 ? map[v->labels[i]] : -1;
+    if (v->n_aligned < n && fill_unaligned(v, baseline))
+        goto nomem;
     if (n_locked) {
         int *locked = regio_malloc(n * sizeof *locked);
         if (!locked)

@@ -158,6 +158,7 @@ regio_err regio__sq_model_create(regio_store *base, const char *name, regio_mode
 regio_err regio__sq_model_find(regio_store *base, const char *name, regio_model_info *out,
                                regio_error *err);
 regio_err regio__sq_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_units_fingerprint(regio_store *base, uint64_t *fp, regio_error *err);
 regio_err regio__sq_model_reset(regio_store *base, const char *name, const char *actor,
                                 regio_error *err);
 regio_err regio__sq_territory_set_rep(regio_store *base, const char *model, const char *ext_id,

@@ -422,6 +422,35 @@ regio_err regio__sq_others_version(regio_store *base, long *v, regio_error *err)
     return rc;
 }
 
+regio_err regio__sq_units_fingerprint(regio_store *base, uint64_t *fp, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    *fp = 0;
+    regio_err rc = regio__sq_prepare(s,
+                                     "SELECT COUNT(*), COALESCE(MAX(id), 0),"
+                                     " COALESCE(MAX(updated_at), ''), TOTAL(row_hash),"
+                                     " (SELECT COUNT(*) FROM unit_adjacency) FROM units",
+                                     &st, err);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        /* FNV-1a over the row's text: any added, removed, changed unit or
+         * adjacency edge moves it. */
+        uint64_t h = 1469598103934665603ull;
+        for (int c = 0; c < 5; c++) {
+            const unsigned char *t = sqlite3_column_text(st, c);
+            for (; t && *t; t++)
+                h = (h ^ *t) * 1099511628211ull;
+            h = (h ^ '|') * 1099511628211ull;
+        }
+        *fp = h;
+        r = SQLITE_DONE;
+    }
+    return regio__sq_finish(s, st, r, REGIO_OK, err);
+}
+
 regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,
                                        regio_error *err)
 {

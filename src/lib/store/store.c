@@ -277,6 +277,11 @@ regio_err regio_store_territory_upsert(regio_store *s, const char *model, const 
     DISPATCH(s, err, territory_upsert(s, model, ext_id, name, parent_ext_id, e_));
 }
 
+regio_err regio_store_units_fingerprint(regio_store *s, uint64_t *fp, regio_error *err)
+{
+    DISPATCH(s, err, units_fingerprint(s, fp, e_));
+}
+
 regio_err regio_store_model_reset(regio_store *s, const char *name, const char *actor,
                                   regio_error *err)
 {

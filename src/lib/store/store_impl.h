@@ -49,6 +49,7 @@ typedef struct regio__store_ops {
     regio_err (*territory_upsert)(regio_store *s, const char *model, const char *ext_id,
                                   const char *name, const char *parent_ext_id,
                                   regio_error *err);
+    regio_err (*units_fingerprint)(regio_store *s, uint64_t *fp, regio_error *err);
     regio_err (*model_reset)(regio_store *s, const char *name, const char *actor,
                              regio_error *err);
     regio_err (*territory_set_rep)(regio_store *s, const char *model, const char *ext_id,

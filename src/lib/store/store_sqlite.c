@@ -364,6 +364,7 @@ static const regio__store_ops sqlite_ops = {
     .territory_upsert = regio__sq_territory_upsert,
     .territory_set_rep = regio__sq_territory_set_rep,
     .model_reset = regio__sq_model_reset,
+    .units_fingerprint = regio__sq_units_fingerprint,
     .alignment_set = regio__sq_alignment_set,
     .alignment_foreach = regio__sq_alignment_foreach,
     .alignment_revision = regio__sq_alignment_revision,
