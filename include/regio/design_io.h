@@ -69,7 +69,8 @@ REGIO_API regio_err regio_design_problem_load(const regio_design_spec *spec, reg
 REGIO_API void regio_design_problem_destroy(regio_design_problem *p);
 
 /* Writes `unit_id,territory`, one row per unit in input order, to path
- * atomically (temporary file renamed). */
+ * through regio_output_write (regio/output.h: a regular file atomically,
+ * a device or FIFO in place, "-" or NULL standard output). */
 REGIO_API regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
                                        const char *path, regio_error *err);
 

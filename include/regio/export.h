@@ -39,8 +39,9 @@ REGIO_API regio_err regio_export_stream(regio_store *s, regio_export_what what, 
                               const regio_export_opts *opts, FILE *out, size_t *rows,
                               regio_error *err);
 
-/* Writes the export to path atomically (a temporary file renamed into
- * place), so a failed export never leaves a half-written file. */
+/* Writes the export to path through regio_output_open (regio/output.h):
+ * a regular file atomically (a failed export leaves the old file as it
+ * was), a device, FIFO or socket in place, "-" to standard output. */
 REGIO_API regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export_format fmt,
                             const regio_export_opts *opts, const char *path, size_t *rows,
                             regio_error *err);

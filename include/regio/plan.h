@@ -258,28 +258,29 @@ REGIO_API void regio_plan_data_destroy(regio_plan_data *d);
 
 /* Writes `rep,day,seq,account_id,arrival,departure` (times HH:MM:SS), one
  * row per visit, rep by rep and day by day; home is not a row (each day
- * starts at home at the rep's day start and ends there). Written
- * atomically (temporary file renamed). */
+ * starts at home at the rep's day start and ends there). Every writer
+ * here writes path through regio_output_write (regio/output.h: a regular
+ * file atomically, a device or FIFO in place, "-" standard output). */
 REGIO_API regio_err regio_plan_write_csv(const regio_plan_result *r,
                                const regio_plan_data *d, const char *path,
                                regio_error *err);
 
 /* Writes a GeoJSON FeatureCollection: one LineString per rep and working
  * day with visits (home, stops, home) and properties rep, day, visits,
- * travel_km, travel_h, workload_h, start, end. Atomic. */
+ * travel_km, travel_h, workload_h, start, end. */
 REGIO_API regio_err regio_plan_write_geojson(const regio_plan_result *r,
                                    const regio_plan_data *d, const char *path,
                                    regio_error *err);
 
 /* Writes the report as JSON: totals, per rep, per day (workload hours),
- * per-account spacing and the unplaced visits with reasons. Atomic. */
+ * per-account spacing and the unplaced visits with reasons. */
 REGIO_API regio_err regio_plan_write_report(const regio_plan_result *r,
                                   const regio_plan_data *d, const char *path,
                                   regio_error *err);
 
 /* Writes `id,lat,lon,workload` (hours over the cycle: call time plus share
  * of routed travel), one row per account: a point units file that
- * `regio design --units FILE --balance workload` reads. Atomic. */
+ * `regio design --units FILE --balance workload` reads. */
 REGIO_API regio_err regio_plan_write_workload(const regio_plan_result *r,
                                     const regio_plan_data *d, const char *path,
                                     regio_error *err);

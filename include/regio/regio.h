@@ -16,6 +16,7 @@
 #include "regio/store.h"
 #include "regio/import.h"
 #include "regio/export.h"
+#include "regio/output.h"
 #include "regio/design.h"
 #include "regio/design_io.h"
 #include "regio/dist.h"

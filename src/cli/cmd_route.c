@@ -6,6 +6,7 @@
  */
 #include "cli/cli.h"
 #include "regio/route_io.h"
+#include "regio/output.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -43,24 +44,16 @@ static int parse_long(const char *s, long lo, long *out)
     return 0;
 }
 
-/* Writes text to path, or to stdout when path is NULL. */
+/* Writes text to path (NULL or "-": stdout) through the library's one
+ * output helper; prints the error. */
 static int write_text(const char *path, const char *text)
 {
-    if (!path) {
-        fputs(text, stdout);
-        return fflush(stdout) ? -1 : 0;
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        fprintf(stderr, "regio route: cannot write '%s': %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t n = strlen(text);
-    int bad = fwrite(text, 1, n, f) != n;
-    bad |= fclose(f) != 0;
-    if (bad)
-        fprintf(stderr, "regio route: cannot write '%s'\n", path);
-    return bad ? -1 : 0;
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = regio_output_write(path, text, strlen(text), &err);
+    if (rc)
+        cli_print_error("route", rc, &err);
+    return rc ? -1 : 0;
 }
 
 int cli_cmd_route(int argc, char **argv)

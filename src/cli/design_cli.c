@@ -77,6 +77,24 @@ static int parse_double(const char *opt, const char *s, double *out)
     return 0;
 }
 
+/* Writes the report to path (NULL or "-": stdout) through the library's
+ * one output helper (regio/output.h). */
+static regio_err write_report(const char *path, const regio_design_problem *p, const int *labels,
+                              const regio_design_report *r, const regio_design_result *res,
+                              regio_report_format fmt, regio_error *err)
+{
+    regio_output *o;
+    regio_err rc = regio_output_open(path, &o, err);
+    if (rc)
+        return rc;
+    rc = regio_design_write_report(p, labels, r, res, fmt, regio_output_stream(o), err);
+    if (rc) {
+        regio_output_discard(o);
+        return rc;
+    }
+    return regio_output_commit(o, err);
+}
+
 /* Balance of the weighted index (--index-weights): a territory's index
  * deviation is the weight-averaged deviation of its measures, since each
  * measure's target is the territory's share of that measure's total. */
@@ -375,17 +393,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         /* A stored model may leave units added since unaligned: listed. */
         p->params.allow_unaligned = spec.alignment_model != NULL;
         rc = regio_design_evaluate(&p->in, &p->params, p->alignment, &r, &err);
-        if (!rc) {
-            FILE *f = out ? fopen(out, "w") : stdout;
-            if (!f) {
-                fprintf(stderr, "regio report: cannot write %s\n", out);
-                rc = REGIO_EIO;
-            } else {
-                rc = regio_design_write_report(p, p->alignment, &r, NULL, fmt, f, &err);
-                if (f != stdout && fclose(f) != 0 && !rc)
-                    rc = REGIO_EIO;
-            }
-        }
+        if (!rc)
+            rc = write_report(out, p, p->alignment, &r, NULL, fmt, &err);
         if (rc)
             cli_print_error("report", rc, &err);
         regio_design_report_free(&r);
@@ -423,15 +432,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
     }
     if (!wrc && report) {
-        FILE *f = !strcmp(report, "-") ? stdout : fopen(report, "w");
-        if (!f) {
-            fprintf(stderr, "regio %s: cannot write %s\n", cmd_name[cmd], report);
-            wrc = REGIO_EIO;
-        } else {
-            wrc = regio_design_write_report(p, res.labels, &res.report, &res, fmt, f, &err);
-            if (f != stdout && fclose(f) != 0 && !wrc)
-                wrc = REGIO_EIO;
-        }
+        wrc = write_report(report, p, res.labels, &res.report, &res, fmt, &err);
     }
     if (wrc) {
         cli_print_error(cmd_name[cmd], wrc, &err);

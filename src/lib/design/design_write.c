@@ -1,36 +1,23 @@
 /*
  * Writing what a design produced (see regio/design_io.h): the alignment
- * CSV (atomically, through a temporary file) and the METRICS.md report as
- * JSON, CSV or text, for `regio design`, `realign` and `report`.
+ * CSV (through regio_output_write: a regular file atomically, "-" to
+ * stdout) and the METRICS.md report as JSON, CSV or text, for `regio
+ * design`, `realign` and `report`.
  */
 #include "regio/design_io.h"
 
 #include "regio/buf.h"
+#include "regio/output.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Fills err with file and line (no field) and returns code. */
 #define fail(err, code, file, line, ...) regio_error_setf((err), (code), (file), (line), NULL, __VA_ARGS__)
 
 /* ---- writing ------------------------------------------------------------- */
-
-static regio_err write_atomic(const char *path, const regio_buf *b, regio_error *err)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int ok = f && (!b->len || fwrite(b->data, 1, b->len, f) == b->len);
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) == 0)
-        return REGIO_OK;
-    remove(tmp);
-    return fail(err, REGIO_EIO, path, 0, "cannot write the file");
-}
 
 regio_err regio_design_write_alignment(const regio_design_problem *p, const int *labels,
                                        const char *path, regio_error *err)
@@ -50,9 +37,7 @@ regio_err regio_design_write_alignment(const regio_design_problem *p, const int 
             rc = regio_buf_putc(&b, '\n');
     }
     if (!rc)
-        rc = path && strcmp(path, "-") ? write_atomic(path, &b, err)
-                                       : (fwrite(b.data, 1, b.len, stdout) == b.len ? REGIO_OK
-                                                                                   : REGIO_EIO);
+        rc = regio_output_write(path, b.data, b.len, err);
     regio_buf_free(&b);
     return rc;
 }

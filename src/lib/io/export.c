@@ -1,8 +1,8 @@
 /*
  * Exports of accounts, reps, units, adjacency and alignments as CSV (headers
  * are the canonical import names, numbers in shortest round-trip form) or
- * GeoJSON (WGS84, geometry through OGR). File exports are written to a
- * temporary file and renamed into place.
+ * GeoJSON (WGS84, geometry through OGR). File exports go through the one
+ * output helper (regio/output.h).
  */
 #include "regio/export.h"
 
@@ -11,6 +11,7 @@
 #include "core/grow.h"
 #include "regio/fields.h"
 #include "regio/model.h"
+#include "regio/output.h"
 
 #include <ogr_api.h>
 #include <cpl_conv.h>
@@ -18,7 +19,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 regio_err regio_export_what_parse(const char *s, regio_export_what *out)
 {
@@ -473,27 +473,14 @@ regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export
                             const regio_export_opts *opts, const char *path, size_t *rows,
                             regio_error *err)
 {
-    regio_buf tmp;
-    regio_buf_init(&tmp, 0);
-    if (regio_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
-        return REGIO_ENOMEM;
-    FILE *f = fopen(tmp.data, "w");
-    regio_err rc = REGIO_OK;
-    if (!f) {
-        rc = REGIO_EIO;
-    } else {
-        rc = regio_export_stream(s, what, fmt, opts, f, rows, err);
-        if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-            rc = rc ? rc : REGIO_EIO;
-        if (fclose(f) != 0)
-            rc = rc ? rc : REGIO_EIO;
-        if (!rc && rename(tmp.data, path) != 0)
-            rc = REGIO_EIO;
-        if (rc)
-            remove(tmp.data);
+    regio_output *o;
+    regio_err rc = regio_output_open(path, &o, err);
+    if (rc)
+        return rc;
+    rc = regio_export_stream(s, what, fmt, opts, regio_output_stream(o), rows, err);
+    if (rc) {
+        regio_output_discard(o);
+        return rc;
     }
-    if (rc == REGIO_EIO)
-        regio_error_setf(err, REGIO_EIO, path, 0, NULL, "cannot write the file");
-    regio_buf_free(&tmp);
-    return rc;
+    return regio_output_commit(o, err);
 }

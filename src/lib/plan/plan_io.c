@@ -2,7 +2,8 @@
  * Files of the call-cycle planner: reads the accounts and reps CSV files
  * (through the CSV reader and the header mapping, never by hand) and
  * writes the plan CSV, the routes GeoJSON, the report JSON and the
- * per-account workload CSV, each atomically.
+ * per-account workload CSV, each through regio_output_write (a regular
+ * file atomically; "-" is standard output).
  */
 #include "plan/plan_internal.h"
 
@@ -10,6 +11,7 @@
 #include "regio/strmap.h"
 #include "regio/csv.h"
 #include "regio/fields.h"
+#include "regio/output.h"
 #include "core/error.h"
 #include "core/grow.h"
 
@@ -18,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define ferr(err, code, file, line, col, field, ...)                           \
     regio__error_column((err), (col),                                          \
@@ -511,23 +512,6 @@ void regio_plan_data_destroy(regio_plan_data *d)
 
 /* ---- writers ------------------------------------------------------------- */
 
-static regio_err write_atomic(const char *path, const regio_buf *b, regio_error *err)
-{
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return ferr(err, REGIO_EIO, path, 0, 0, "", "cannot write the file");
-    size_t n = b->len;
-    int bad = (n && fwrite(b->data, 1, n, f) != n);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return ferr(err, REGIO_EIO, path, 0, 0, "", "cannot write the file");
-    }
-    return REGIO_OK;
-}
-
 static void hms(double s, char *out, size_t cap)
 {
     double r = floor(s + 0.5);
@@ -565,7 +549,7 @@ regio_err regio_plan_write_csv(const regio_plan_result *r, const regio_plan_data
         }
     }
     if (!rc)
-        rc = write_atomic(path, &b, err);
+        rc = regio_output_write(path, b.data, b.len, err);
     regio_buf_free(&b);
     return rc;
 }
@@ -612,7 +596,7 @@ regio_err regio_plan_write_geojson(const regio_plan_result *r, const regio_plan_
     if (!rc)
         rc = regio_buf_puts(&b, "\n]}\n");
     if (!rc)
-        rc = write_atomic(path, &b, err);
+        rc = regio_output_write(path, b.data, b.len, err);
     regio_buf_free(&b);
     return rc;
 }
@@ -721,7 +705,7 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
 #undef N_
 #undef P_
     if (!rc)
-        rc = write_atomic(path, &b, err);
+        rc = regio_output_write(path, b.data, b.len, err);
     regio_buf_free(&b);
     return rc;
 }
@@ -742,7 +726,7 @@ regio_err regio_plan_write_workload(const regio_plan_result *r, const regio_plan
                                    r->accounts[i].workload_h);
     }
     if (!rc)
-        rc = write_atomic(path, &b, err);
+        rc = regio_output_write(path, b.data, b.len, err);
     regio_buf_free(&b);
     return rc;
 }
