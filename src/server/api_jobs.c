@@ -295,14 +295,14 @@ SRV_HANDLER(api_job_create)
             goto unlock;
         int used = used_territories(app, w);
         if (j->realign) {
-            size_t unaligned = 0;
-            for (size_t i = 0; i < p->in.n; i++)
-                unaligned += w->v->labels[i] < 0;
-            if (unaligned || used == 0) {
+            /* Units added since the model was made are assigned by the
+             * realign (regio_model_view_realign_input); none aligned at
+             * all is nothing to start from. */
+            if (w->v->n_aligned == 0 || used == 0) {
                 srv_reply_error(rs, 422, "unprocessable",
-                                "model '%s' leaves %zu units without a territory: a realign "
-                                "starts from a complete alignment",
-                                base, unaligned ? unaligned : p->in.n);
+                                "model '%s' aligns no unit: a realign starts from an alignment "
+                                "(design one first)",
+                                base);
                 goto unlock;
             }
         } else if (!j->k) {
