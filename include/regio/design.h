@@ -91,6 +91,8 @@ typedef struct regio_design_params {
                                      up to 20,000, 1 longer start above);
                                      realign: attempts (0 = 6, at most 6) */
     double time_limit_s;          /* safety net, 0 = none (see regio_design_run) */
+    const char *const *territory_names; /* k names for diagnostics ("T34"), or NULL
+                                     ("territory 34", counting from 1) */
     int allow_unaligned;          /* evaluate only: a label of -1 is a unit in no
                                      territory (added after the alignment was
                                      made): it counts in no total, travel,

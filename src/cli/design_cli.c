@@ -355,6 +355,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     p->params.max_moved_units = max_moved;
     p->params.max_moved_weight = max_moved_w;
     p->params.realign = cmd == DESIGN_CMD_REALIGN;
+    p->params.territory_names = (const char *const *)p->territory; /* for messages */
     progress_state ps;
     clock_gettime(CLOCK_MONOTONIC, &ps.start);
     ps.shown = 0;

@@ -310,6 +310,7 @@ static void run_job(srv_jobs *J, job *j)
     prm.tolerance = j->tolerance;
     prm.seed = j->seed;
     prm.time_limit_s = j->time_limit_s;
+    prm.territory_names = (const char *const *)in.names; /* for messages */
     if (j->realign) {
         prm.realign = 1;
         prm.baseline = in.baseline;

@@ -87,6 +87,15 @@ static const char *measure_name(const regio_design_input *in, int c, char *buf,
     return buf;
 }
 
+/* A territory as the user knows it: its name, else its number from 1. */
+static const char *terr_name(const regio_design_params *p, int t, char *buf, size_t cap)
+{
+    if (p->territory_names && t >= 0 && t < p->k && p->territory_names[t])
+        return p->territory_names[t];
+    snprintf(buf, cap, "territory %d", t + 1);
+    return buf;
+}
+
 static regio_err validate(const regio_design_input *in,
                           const regio_design_params *p, regio_error *err)
 {
@@ -189,7 +198,7 @@ static regio_err build_nodes(const regio_design_input *in,
 {
     size_t n = in->n, m = in->m;
     int k = p->k;
-    char nb1[64], nb2[64];
+    char nb1[64], nb2[64], nb3[64];
     memset(np, 0, sizeof *np);
     np->of_unit = regio_malloc(n * sizeof *np->of_unit);
     if (!np->of_unit)
@@ -317,8 +326,9 @@ static regio_err build_nodes(const regio_design_input *in,
         }
         if (p->locked && p->locked[i] >= 0) {
             if (np->lock[v] >= 0 && np->lock[v] != p->locked[i])
-                diag(dg, "unit %s is locked to territory %d but its group is already locked to %d; the first lock wins",
-                     unit_name(in, i, nb1, sizeof nb1), p->locked[i], np->lock[v]);
+                diag(dg, "unit %s is locked to %s but its group is already locked to %s; the first lock wins",
+                     unit_name(in, i, nb1, sizeof nb1), terr_name(p, p->locked[i], nb2, sizeof nb2),
+                     terr_name(p, np->lock[v], nb3, sizeof nb3));
             else
                 np->lock[v] = p->locked[i];
         }
@@ -697,7 +707,7 @@ regio_err regio_design_run(const regio_design_input *in,
 
     /* Explain what still does not hold. */
     int infeasible = 0;
-    char nb1[64];
+    char nb1[64], nb2[64];
     const regio_design_report *R = &out->report;
     for (size_t c = 0; c < (params->balance_cols ? params->n_balance : 1); c++) {
         int col = params->balance_cols ? params->balance_cols[c] : 0;
@@ -709,9 +719,10 @@ regio_err regio_design_run(const regio_design_input *in,
             for (int t = 1; t < params->k; t++)
                 if (fabs(R->territories[t].dev[col]) > fabs(R->territories[worst].dev[col]))
                     worst = t;
-            diag(&dg, "balance on %s is %.2f%% (territory %d), above the %.2f%% tolerance",
-                 measure_name(in, col, nb1, sizeof nb1), 100 * R->balance[col], worst,
-                 100 * z.tol);
+            diag(&dg, "balance on %s is %.2f%% (%s: %+.2f%%), above the %.2f%% tolerance",
+                 measure_name(in, col, nb1, sizeof nb1), 100 * R->balance[col],
+                 terr_name(params, worst, nb2, sizeof nb2),
+                 100 * R->territories[worst].dev[col], 100 * z.tol);
         }
     }
     if (params->index_weights && regio__dz_viol(&z) > 0) {
@@ -724,15 +735,29 @@ regio_err regio_design_run(const regio_design_input *in,
     }
     if (R->n_noncontiguous > 0) {
         infeasible = 1;
-        diag(&dg, "%d territor%s not contiguous", R->n_noncontiguous,
-             R->n_noncontiguous == 1 ? "y is" : "ies are");
+        char list[256] = "";
+        size_t len = 0;
+        int listed = 0;
+        for (int t = 0; t < params->k && listed < 10; t++)
+            if (!R->territories[t].contiguous) {
+                int w = snprintf(list + len, sizeof list - len, "%s%s", listed ? ", " : "",
+                                 terr_name(params, t, nb2, sizeof nb2));
+                if (w < 0 || (size_t)w >= sizeof list - len)
+                    break;
+                len += (size_t)w;
+                listed++;
+            }
+        diag(&dg, "%d territor%s not contiguous: %s%s", R->n_noncontiguous,
+             R->n_noncontiguous == 1 ? "y is" : "ies are", list,
+             R->n_noncontiguous > listed ? ", ..." : "");
     }
     if (np.lock)
         for (size_t i = 0; i < in->n; i++)
             if (params->locked && params->locked[i] >= 0 && out->labels[i] != params->locked[i]) {
                 infeasible = 1;
-                diag(&dg, "unit %s could not stay in its locked territory %d",
-                     unit_name(in, i, nb1, sizeof nb1), params->locked[i]);
+                diag(&dg, "unit %s could not stay in its locked territory %s",
+                     unit_name(in, i, nb1, sizeof nb1),
+                     terr_name(params, params->locked[i], nb2, sizeof nb2));
             }
     if (params->realign) {
         if (params->max_moved_units > 0 && R->moved_units_share > params->max_moved_units + 1e-12) {
