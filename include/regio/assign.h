@@ -13,9 +13,15 @@
 extern "C" {
 #endif
 
+/* Called for each account with coordinates that no unit takes (farther
+ * than max_km from every unit); the record is valid during the call. */
+typedef void (*regio_unplaced_fn)(void *ud, const regio_account *a);
+
 typedef struct regio_locate_opts {
     double max_km;    /* farthest an account may lie from its unit; <= 0: 50 km */
     int measures;     /* also recompute unit measures accounts/revenue/potential */
+    regio_unplaced_fn on_unplaced; /* may be NULL: names every unplaced account */
+    void *unplaced_ud;
 } regio_locate_opts;
 
 typedef struct regio_locate_summary {

@@ -35,6 +35,8 @@ typedef struct locate_ctx {
     size_t n, cap;
     GEOSSTRtree *tree;
     double max_km;
+    regio_unplaced_fn on_unplaced;
+    void *unplaced_ud;
     /* results to write */
     char **acc_ids, **unit_ids;
     size_t n_out, cap_out;
@@ -170,6 +172,55 @@ static long nearest_unit(const locate_ctx *c, double lat, double lon, double *di
     return bd <= c->max_km ? best : -1;
 }
 
+/* How far outside every polygon an account may lie and still go to the
+ * nearest one: coastlines drawn at 1:10m leave harbour-front accounts a
+ * few km offshore, while accounts of a neighbouring region that is not in
+ * the store lie farther (a store of one state must not pull in the next
+ * state's border towns). */
+#define POLYGON_REACH_KM 10.0
+
+/* Distance callback of the STRtree's nearest search: planar, in degrees,
+ * between a unit polygon (items are positions + 1) and the query point
+ * (the item that is not a small number: the point geometry itself). */
+static int polygon_distance(const void *a, const void *b, double *d, void *ud)
+{
+    locate_ctx *c = ud;
+    const GEOSGeometry *pt = (const GEOSGeometry *)((uintptr_t)a > c->n ? a : b);
+    uintptr_t item = (uintptr_t)a > c->n ? (uintptr_t)b : (uintptr_t)a;
+    if (item == 0 || item > c->n || !c->units[item - 1].geom) {
+        *d = INFINITY;
+        return 1;
+    }
+    return GEOSDistance_r(c->g.h, c->units[item - 1].geom, pt, d);
+}
+
+/* The unit polygon nearest to a point outside all of them, within
+ * POLYGON_REACH_KM (and max_km) measured on the sphere from the point to the polygon's nearest point
+ * (a coastal account a little offshore of a large county whose centroid is
+ * far away), or -1. */
+static long nearest_polygon(locate_ctx *c, double lat, double lon)
+{
+    if (!c->tree)
+        return -1;
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->g.h, lon, lat);
+    if (!pt)
+        return -1;
+    long best = -1;
+    const void *item = GEOSSTRtree_nearest_generic_r(c->g.h, c->tree, pt, pt, polygon_distance, c);
+    uintptr_t i = (uintptr_t)item;
+    if (i >= 1 && i <= c->n && c->units[i - 1].geom) {
+        GEOSCoordSequence *cs = GEOSNearestPoints_r(c->g.h, c->units[i - 1].geom, pt);
+        double x, y;
+        if (cs && GEOSCoordSeq_getXY_r(c->g.h, cs, 0, &x, &y) &&
+            regio_haversine_km(lat, lon, y, x) <= fmin(c->max_km, POLYGON_REACH_KM))
+            best = (long)(i - 1);
+        if (cs)
+            GEOSCoordSeq_destroy_r(c->g.h, cs);
+    }
+    GEOSGeom_destroy_r(c->g.h, pt);
+    return best;
+}
+
 static regio_err push_result(locate_ctx *c, const char *acc, const char *unit)
 {
     if (c->n_out == c->cap_out) {
@@ -213,11 +264,16 @@ static int place_account(void *ud, const regio_account *a)
     if (idx < 0) {
         double d;
         idx = nearest_unit(c, a->lat, a->lon, &d);
+        if (idx < 0)
+            idx = nearest_polygon(c, a->lat, a->lon);
         if (idx >= 0)
             c->sum->nearest++;
     }
-    if (idx < 0)
+    if (idx < 0) {
         c->sum->unplaced++;
+        if (c->on_unplaced)
+            c->on_unplaced(c->unplaced_ud, a);
+    }
     const char *unit = idx >= 0 ? c->units[idx].id : NULL;
     int same = (unit && a->unit_id && !strcmp(unit, a->unit_id)) || (!unit && !a->unit_id);
     if (same)
@@ -260,6 +316,8 @@ regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *
     memset(&c, 0, sizeof c);
     c.sum = sum;
     c.max_km = opts && opts->max_km > 0 ? opts->max_km : 50.0;
+    c.on_unplaced = opts ? opts->on_unplaced : NULL;
+    c.unplaced_ud = opts ? opts->unplaced_ud : NULL;
     regio_err rc = regio__geos_init(&c.g);
     if (rc)
         return rc;
