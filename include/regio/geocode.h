@@ -50,8 +50,10 @@ REGIO_API void regio_gazetteer_counts(const regio_gazetteer *g, size_t *n_postal
  * countries whose region names the gazetteer knows (US, CA) — elsewhere a
  * matching region is preferred but not required. country may be an ISO
  * 3166-1 alpha-2 or alpha-3 code or a name; when it is NULL or empty, "US"
- * is assumed if the postal code looks like a US ZIP or the region is a US
- * state. Any string argument may be NULL. Writes *lat, *lon (degrees) and
+ * is assumed if the region is a US state (for the postal code and the city)
+ * or the postal code looks like a full US ZIP (for the postal code). Any
+ * string argument may be NULL. regio_geocode_record also takes a default
+ * country. Writes *lat, *lon (degrees) and
  * *how (REGIO_GEO_POSTAL or REGIO_GEO_CITY); when nothing matches returns
  * REGIO_ENOTFOUND with NAN coordinates and *how = REGIO_GEO_NONE. Plain
  * values, no ownership.
@@ -60,6 +62,59 @@ REGIO_API regio_err regio_geocode(const regio_gazetteer *g, const char *postal_c
                         const char *city, const char *region,
                         const char *country, double *lat, double *lon,
                         regio_geo_source *how);
+
+/*
+ * The country (ISO alpha-2) a record is read in, for its postal code and
+ * its place: the given country's code when country is not blank (NULL when
+ * the gazetteer does not know it: an unknown country is never replaced);
+ * else "US" when the region is a US state or territory, as code or name
+ * ("MA", "Massachusetts"); else default_country's code (a per-import
+ * default such as `regio import --country US`; NULL or blank for none);
+ * else NULL. A full-shape ZIP ("12345") without a country is read as a US
+ * one by the lookups themselves, not here. The string is owned by the
+ * gazetteer (or static), valid until it is closed.
+ */
+REGIO_API const char *regio_record_country(const regio_gazetteer *g, const char *country,
+                                           const char *region,
+                                           const char *default_country);
+
+/* What regio_geocode_record found. Strings are owned by the gazetteer and
+ * valid until it is closed. */
+typedef struct regio_geocode_result {
+    double lat, lon;       /* degrees; NAN when not placed */
+    regio_geo_source how;  /* REGIO_GEO_POSTAL, REGIO_GEO_CITY or REGIO_GEO_NONE */
+    const char *country;   /* the country the record was read in
+                            * (regio_record_country), or NULL */
+} regio_geocode_result;
+
+/*
+ * regio_geocode with a default country, telling what it found: the record is
+ * read in regio_record_country(g, country, region, default_country) (and,
+ * with no country at all, in the US when its postal code has a full ZIP's
+ * shape); then placed by postal code, then by city as regio_geocode does.
+ * Fills *out (all of it, also when nothing matches) and returns REGIO_OK,
+ * REGIO_ENOTFOUND or REGIO_EINVAL (g or out NULL).
+ */
+REGIO_API regio_err regio_geocode_record(const regio_gazetteer *g, const char *postal_code,
+                                         const char *city, const char *region,
+                                         const char *country, const char *default_country,
+                                         regio_geocode_result *out);
+
+/*
+ * Restores the leading zeros a spreadsheet dropped from a US ZIP code, for
+ * a record read in the US or a US territory (country: alpha-2, "US", "PR",
+ * "GU", "VI", "AS", "MP"; anything else leaves the code alone): 3 or 4
+ * digits are padded to 5 ("2134" -> "02134", "501" -> "00501"), optionally
+ * followed by "-" and the 4 digits of ZIP+4, which are kept ("2134-1234" ->
+ * "02134-1234"); 8 digits are a ZIP+4 written without its hyphen
+ * ("21341234" -> "021341234"); a trailing ".0" of a number-formatted cell
+ * goes with it ("2134.0" -> "02134"). Surrounding blanks are ignored.
+ * Writes the restored code into out (cap bytes, 16 are always enough) and
+ * returns 1; returns 0 and leaves out alone when the code is not such a
+ * ZIP (it is complete, not a ZIP at all, or the country is not the US).
+ */
+REGIO_API int regio_postal_restore(const char *country, const char *postal_code, char *out,
+                                   size_t cap);
 
 /*
  * Country-qualified, normalised postal key ("US-94103", "CA-K1A0B1"): upper

@@ -24,6 +24,10 @@ typedef struct regio_import_opts {
     const char *rejects_path; /* with skip_invalid: CSV of rejected rows + reason */
     int dry_run;              /* validate and count, then roll back */
     const char *actor;        /* who imports, for the audit log; NULL = "cli" */
+    const char *default_country; /* country (code or name) of records that give
+                               * none and whose region is no US state; NULL =
+                               * none. Read with the gazetteer; an unknown
+                               * one fails the import (REGIO_EINVAL) */
 } regio_import_opts;
 
 /* Options for units: OGR layer and field choices (NULL = detect). */
@@ -47,6 +51,8 @@ typedef struct regio_import_summary {
     size_t coords_given;  /* rows that carried coordinates */
     size_t geocoded_postal, geocoded_city, not_placed;
     char not_placed_ids[REGIO_IMPORT_SAMPLE_IDS][64]; /* first few unplaced ids */
+    size_t postal_restored; /* US ZIP codes whose lost leading zeros were
+                             * restored (regio_postal_restore) */
     size_t located;       /* accounts placed into a geography unit */
     /* units only */
     size_t edges, edges_border, edges_given, edges_delaunay, island_links;

@@ -24,6 +24,8 @@ static void usage(FILE *out)
             "  --dry-run            validate and count, change nothing\n"
             "  --no-geocode         do not place records that lack coordinates\n"
             "  --gazetteer PATH     gazetteer file (default: the installed one)\n"
+            "  --country C          country of records that give none and whose state is\n"
+            "                       no US state (code or name, e.g. US); this import only\n"
             "units only:\n"
             "  --adjacency FILE     CSV of neighbour pairs a,b (default: derived)\n"
             "  --layer NAME         layer of a multi-layer file (default: largest)\n"
@@ -51,6 +53,9 @@ static void print_summary(const char *what, const char *path, const regio_import
             printf(s->not_placed > REGIO_IMPORT_SAMPLE_IDS ? ", ...)" : ")");
         }
         printf("\n");
+        if (s->postal_restored)
+            printf("  US ZIP codes restored (leading zeros a spreadsheet dropped): %zu\n",
+                   s->postal_restored);
     } else {
         if (s->layer[0])
             printf("  layer: %s\n", s->layer);
@@ -80,6 +85,7 @@ int cli_cmd_import(int argc, char **argv)
         {"id-field", required_argument, 0, 'i'},  {"name-field", required_argument, 0, 'N'},
         {"delaunay-max-km", required_argument, 0, 'D'}, {"where", required_argument, 0, 'w'},
         {"skip-empty", no_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
+        {"country", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     const char *db = NULL, *gaz_path = NULL;
     const char **maps = NULL;
@@ -119,6 +125,7 @@ int cli_cmd_import(int argc, char **argv)
         case 'n': o->dry_run = 1; break;
         case 'G': no_geocode = 1; break;
         case 'g': gaz_path = optarg; break;
+        case 'C': o->default_country = optarg; break;
         case 'a': uo.adjacency_path = optarg; break;
         case 'l': uo.layer = optarg; break;
         case 'i': uo.id_field = optarg; break;

@@ -24,8 +24,9 @@ zip,lat,lon
 55401,44.9836,-93.2697
 REF
 { echo "id,name,postal_code,country"; tail -n +2 "$work/ref.csv" | awk -F, '{print "Z"NR","$1" only,"$1","}'; } > "$work/acc.csv"
-# Spreadsheets drop leading zeros (then the country must say US, as a
-# four-digit code could be Swiss or Danish) and add ZIP+4.
+# Spreadsheets drop leading zeros (then the country, the state or
+# --country must say US, as a four-digit code could be Swiss or Danish; the
+# store keeps the restored 02134) and add ZIP+4.
 echo "Z99,zero dropped,2134,United States" >> "$work/acc.csv"
 echo "Z98,zip plus four,94103-1234," >> "$work/acc.csv"
 REGIO_GAZETTEER=$gaz "$REGIO" import accounts "$work/acc.csv" --db "$work/t.db" || { echo "0 passed, 1 failed"; exit 1; }

@@ -106,6 +106,50 @@ static void test_postal_key(void)
     check_key("Narnia", "12345", NULL);
 }
 
+static void check_restore(const char *country, const char *code, const char *want)
+{
+    char out[16] = "untouched";
+    int r = regio_postal_restore(country, code, out, sizeof out);
+    if (want) {
+        ASSERT_EQ_INT(r, 1);
+        ASSERT_EQ_STR(out, want);
+    } else {
+        if (r)
+            FAIL_AT_("regio_postal_restore(%s, %s) = %s, expected no change",
+                     country ? country : "NULL", code ? code : "NULL", out);
+        ASSERT_EQ_STR(out, "untouched");
+    }
+}
+
+static void test_postal_restore(void)
+{
+    check_restore("US", "2134", "02134");       /* one zero lost */
+    check_restore("us", " 2134 ", "02134");
+    check_restore("US", "501", "00501");        /* two zeros lost */
+    check_restore("US", "2134-1234", "02134-1234"); /* ZIP+4 kept whole */
+    check_restore("US", "501-0001", "00501-0001");
+    check_restore("US", "21341234", "021341234"); /* ZIP+4 without hyphen */
+    check_restore("US", "2134.0", "02134");     /* number-formatted cell */
+    check_restore("PR", "601", "00601");        /* territories use ZIPs */
+    check_restore("US", "02134", NULL);         /* nothing lost */
+    check_restore("US", "94103-1234", NULL);
+    check_restore("US", "941031234", NULL);
+    check_restore("US", "12", NULL);            /* no ZIP starts with 000 */
+    check_restore("US", "2134-12", NULL);
+    check_restore("US", "2134 1234", NULL);
+    check_restore("US", "ABCD", NULL);
+    check_restore("US", "", NULL);
+    check_restore("US", NULL, NULL);
+    check_restore("CA", "2134", NULL);          /* other countries: as given */
+    check_restore("DE", "2134", NULL);
+    check_restore("USA", "2134", NULL);         /* alpha-2 codes only */
+    check_restore("", "2134", NULL);
+    check_restore(NULL, "2134", NULL);
+    char small[5] = "abc";
+    ASSERT_EQ_INT(regio_postal_restore("US", "2134", small, sizeof small), 0);
+    ASSERT_EQ_STR(small, "abc");
+}
+
 static void test_open_counts_and_path(void)
 {
     regio_gazetteer *g = open_fixture();
@@ -117,7 +161,7 @@ static void test_open_counts_and_path(void)
     ASSERT_EQ_INT(p, 5);
     ASSERT_EQ_INT(c, 11);
     ASSERT_EQ_INT(k, 21);
-    ASSERT_EQ_INT(s, 8);
+    ASSERT_EQ_INT(s, 9);
     ASSERT_EQ_STR(regio_gazetteer_path(g), fixture);
     regio_gazetteer_close(g);
     regio_gazetteer_close(NULL);
@@ -242,6 +286,80 @@ static void test_city_geocode(void)
     regio_gazetteer_close(g);
 }
 
+static void test_record_country(void)
+{
+    regio_gazetteer *g = open_fixture();
+    if (!g)
+        return;
+    ASSERT_EQ_STR(regio_record_country(g, "United States", NULL, NULL), "US");
+    ASSERT_EQ_STR(regio_record_country(g, "Canada", "MA", "US"), "CA"); /* given wins */
+    ASSERT_EQ_STR(regio_record_country(g, NULL, "MA", NULL), "US");
+    ASSERT_EQ_STR(regio_record_country(g, "", " Massachusetts ", NULL), "US");
+    ASSERT_EQ_STR(regio_record_country(g, NULL, "PR", NULL), "US");
+    ASSERT_EQ_STR(regio_record_country(g, NULL, "MA", "Canada"), "US"); /* state wins */
+    ASSERT_EQ_STR(regio_record_country(g, NULL, NULL, "US"), "US");    /* the default */
+    ASSERT_EQ_STR(regio_record_country(g, NULL, "Ontario", "usa"), "US");
+    ASSERT_EQ_STR(regio_record_country(g, NULL, NULL, "Canada"), "CA");
+    ASSERT_TRUE(regio_record_country(g, NULL, "Ontario", NULL) == NULL); /* US only */
+    ASSERT_TRUE(regio_record_country(g, NULL, NULL, NULL) == NULL);
+    ASSERT_TRUE(regio_record_country(g, " ", "", "") == NULL);
+    /* An unknown country is not replaced by a guess. */
+    ASSERT_TRUE(regio_record_country(g, "Narnia", "MA", "US") == NULL);
+    ASSERT_TRUE(regio_record_country(NULL, "US", NULL, NULL) == NULL);
+    regio_gazetteer_close(g);
+}
+
+/* Postal codes as people type them: a ZIP that lost its leading zeros is
+ * read as one when the state, the country or the default says US. */
+static void test_geocode_record(void)
+{
+    regio_gazetteer *g = open_fixture();
+    if (!g)
+        return;
+    regio_geocode_result r;
+    ASSERT_OK(regio_geocode_record(g, "2134", NULL, "MA", NULL, NULL, &r));
+    ASSERT_EQ_INT(r.how, REGIO_GEO_POSTAL);
+    ASSERT_NEAR(r.lat, 42.359, 1e-9);
+    ASSERT_NEAR(r.lon, -71.129, 1e-9);
+    ASSERT_EQ_STR(r.country, "US");
+    ASSERT_OK(regio_geocode_record(g, "2134", NULL, "Massachusetts", "", NULL, &r));
+    ASSERT_EQ_INT(r.how, REGIO_GEO_POSTAL);
+    ASSERT_NEAR(r.lat, 42.359, 1e-9);
+    ASSERT_OK(regio_geocode_record(g, "2134-1234", NULL, "MA", NULL, NULL, &r));
+    ASSERT_NEAR(r.lat, 42.359, 1e-9);
+    ASSERT_OK(regio_geocode_record(g, "501", NULL, "NY", NULL, NULL, &r));
+    ASSERT_NEAR(r.lat, 40.81322, 1e-9);
+    /* No state, no country, no default: four digits could be anywhere. */
+    ASSERT_EQ_INT(regio_geocode_record(g, "2134", NULL, NULL, NULL, NULL, &r),
+                  REGIO_ENOTFOUND);
+    ASSERT_EQ_INT(r.how, REGIO_GEO_NONE);
+    ASSERT_TRUE(isnan(r.lat) && isnan(r.lon));
+    ASSERT_TRUE(r.country == NULL);
+    /* ... unless the import's default country is the US. */
+    ASSERT_OK(regio_geocode_record(g, "2134", NULL, NULL, NULL, "US", &r));
+    ASSERT_EQ_INT(r.how, REGIO_GEO_POSTAL);
+    /* A Canadian record stays Canadian, whatever the state or default. */
+    ASSERT_EQ_INT(regio_geocode_record(g, "2134", NULL, NULL, "CA", "US", &r),
+                  REGIO_ENOTFOUND);
+    ASSERT_EQ_STR(r.country, "CA");
+    ASSERT_EQ_INT(regio_geocode_record(g, "2134", NULL, "MA", "Canada", NULL, &r),
+                  REGIO_ENOTFOUND);
+    /* The old call reads the state too. */
+    double lat, lon;
+    regio_geo_source how;
+    ASSERT_OK(regio_geocode(g, "2134", NULL, "Massachusetts", NULL, &lat, &lon, &how));
+    ASSERT_EQ_INT(how, REGIO_GEO_POSTAL);
+    /* The default country serves the city too. */
+    ASSERT_OK(regio_geocode_record(g, NULL, "Springfield", NULL, NULL, "US", &r));
+    ASSERT_EQ_INT(r.how, REGIO_GEO_CITY);
+    ASSERT_EQ_INT(regio_geocode_record(NULL, "94103", NULL, NULL, "US", NULL, &r),
+                  REGIO_EINVAL);
+    ASSERT_TRUE(isnan(r.lat));
+    ASSERT_EQ_INT(regio_geocode_record(g, "94103", NULL, NULL, "US", NULL, NULL),
+                  REGIO_EINVAL);
+    regio_gazetteer_close(g);
+}
+
 static void test_not_found(void)
 {
     regio_gazetteer *g = open_fixture();
@@ -278,27 +396,26 @@ static void test_open_errors(void)
 
     /* A malformed row is reported with its line. */
     const char *bad = "test_gazetteer_bad.tsv";
-    FILE *f = fopen(bad, "w");
-    ASSERT_TRUE(f != NULL);
-    if (!f)
-        return;
-    fputs("# header\nP\tUS\t94103\t\t37.7\t-122.4\t0\nC\tUS\tx\tCA\tnorth\t1\t0\n", f);
-    fclose(f);
-    ASSERT_EQ_INT(regio_gazetteer_open(bad, &g, &e), REGIO_EPARSE);
-    ASSERT_EQ_INT(e.line, 3);
-    f = fopen(bad, "w");
-    if (f) {
-        fputs("Q\tUS\tx\n", f);
+    static const struct {
+        const char *text;
+        regio_err rc;
+        long line;
+    } cases[] = {
+        {"# header\nP\tUS\t94103\t\t37.7\t-122.4\t0\nC\tUS\tx\tCA\tnorth\t1\t0\n",
+         REGIO_EPARSE, 3},
+        {"Q\tUS\tx\n", REGIO_EPARSE, 1},
+        {"# only a comment\n", REGIO_EDATA, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FILE *f = fopen(bad, "w");
+        ASSERT_TRUE(f != NULL);
+        if (!f)
+            return;
+        fputs(cases[i].text, f);
         fclose(f);
+        ASSERT_EQ_INT(regio_gazetteer_open(bad, &g, &e), cases[i].rc);
+        ASSERT_EQ_INT(e.line, cases[i].line);
     }
-    ASSERT_EQ_INT(regio_gazetteer_open(bad, &g, &e), REGIO_EPARSE);
-    ASSERT_EQ_INT(e.line, 1);
-    f = fopen(bad, "w");
-    if (f) {
-        fputs("# only a comment\n", f);
-        fclose(f);
-    }
-    ASSERT_EQ_INT(regio_gazetteer_open(bad, &g, &e), REGIO_EDATA);
     remove(bad);
 }
 
@@ -418,10 +535,13 @@ int main(void)
              src ? src : "..");
     RUN(test_place_norm);
     RUN(test_postal_key);
+    RUN(test_postal_restore);
     RUN(test_open_counts_and_path);
     RUN(test_postal_geocode);
     RUN(test_country_aliases);
     RUN(test_city_geocode);
+    RUN(test_record_country);
+    RUN(test_geocode_record);
     RUN(test_not_found);
     RUN(test_open_errors);
     RUN(test_search_env);

@@ -41,7 +41,7 @@ static regio_gazetteer *gaz(void)
 
 typedef struct found {
     int n;
-    regio_account acc[8];
+    regio_account acc[12];
 } found;
 
 static char *dup_or_null(const char *s)
@@ -52,12 +52,13 @@ static char *dup_or_null(const char *s)
 static int keep(void *ud, const regio_account *a)
 {
     found *f = ud;
-    if (f->n < 8) {
+    if (f->n < 12) {
         regio_account *c = &f->acc[f->n];
         regio_account_init(c);
         c->id = dup_or_null(a->id);
         c->name = dup_or_null(a->name);
         c->street = dup_or_null(a->street);
+        c->city = dup_or_null(a->city);
         c->region = dup_or_null(a->region);
         c->postal_code = dup_or_null(a->postal_code);
         c->country = dup_or_null(a->country);
@@ -77,7 +78,7 @@ static int keep(void *ud, const regio_account *a)
 
 static void found_clear(found *f)
 {
-    for (int i = 0; i < f->n && i < 8; i++) {
+    for (int i = 0; i < f->n && i < 12; i++) {
         f->acc[i].n_attrs = 0;
         regio_account_clear(&f->acc[i]);
     }
@@ -159,6 +160,104 @@ static void test_hubspot_fields(void)
     remove(db_path);
 }
 
+/* Postal codes as people type them (issue 10, item 8): a ZIP that a
+ * spreadsheet stripped of its leading zeros is restored and placed when the
+ * state, the country or the import's default country says US. */
+static void test_typed_postal_codes(void)
+{
+    char csv[256];
+    snprintf(csv, sizeof csv, "/tmp/regio_test_import_zips_%ld.csv", (long)getpid());
+    FILE *f = fopen(csv, "w");
+    ASSERT_TRUE(f != NULL);
+    if (!f)
+        return;
+    fputs("id,name,city,state,zip,country,lat,lon\n"
+          "Z1,state code,,MA,2134,,,\n"
+          "Z2,state name,,Massachusetts,2134,,,\n"
+          "Z3,nothing says US,,,2134,,,\n"
+          "Z4,Canadian,,,2134,CA,,\n"
+          "Z5,two zeros,,NY,501,,,\n"
+          "Z6,zip plus four,,MA,2134-1234,,,\n"
+          "Z7,city given,Boston,MA,2134,,,\n"
+          "Z8,by city,Springfield,,,US,,\n"
+          "Z9,coordinates given,,MA,2134,,42.3,-71.1\n", f);
+    fclose(f);
+    regio_store *s = fresh();
+    regio_gazetteer *g = gaz();
+    regio_import_opts o = {0};
+    o.gazetteer = g;
+    regio_import_summary sum;
+    regio_error err;
+    ASSERT_OK(regio_import_accounts(s, csv, &o, &sum, &err));
+    ASSERT_EQ_INT(sum.rows, 9);
+    ASSERT_EQ_INT(sum.coords_given, 1);
+    ASSERT_EQ_INT(sum.geocoded_postal, 5);  /* Z1 Z2 Z5 Z6 Z7 */
+    ASSERT_EQ_INT(sum.geocoded_city, 1);    /* Z8 */
+    ASSERT_EQ_INT(sum.not_placed, 2);       /* Z3 Z4 */
+    ASSERT_EQ_STR(sum.not_placed_ids[0], "Z3");
+    ASSERT_EQ_STR(sum.not_placed_ids[1], "Z4");
+    ASSERT_EQ_INT(sum.postal_restored, 6);  /* Z1 Z2 Z5 Z6 Z7 Z9 */
+    found fd = {0};
+    ASSERT_OK(regio_store_accounts_foreach(s, keep, &fd, NULL));
+    ASSERT_EQ_INT(fd.n, 9);
+    if (fd.n == 9) {
+        regio_account *a = fd.acc; /* ordered by id: Z1..Z9 */
+        ASSERT_EQ_STR(a[0].postal_code, "02134");
+        ASSERT_EQ_INT(a[0].geo_source, REGIO_GEO_POSTAL);
+        ASSERT_NEAR(a[0].lat, 42.359, 1e-9);
+        ASSERT_EQ_STR(a[0].region, "MA");
+        ASSERT_TRUE(a[0].country == NULL); /* no country is made up */
+        ASSERT_EQ_STR(a[1].postal_code, "02134");
+        ASSERT_EQ_STR(a[1].region, "MA"); /* "Massachusetts" -> MA */
+        ASSERT_EQ_INT(a[1].geo_source, REGIO_GEO_POSTAL);
+        ASSERT_EQ_STR(a[2].postal_code, "2134"); /* as given, not placed */
+        ASSERT_TRUE(isnan(a[2].lat));
+        ASSERT_TRUE(a[2].city == NULL && a[2].region == NULL);
+        ASSERT_EQ_STR(a[3].postal_code, "2134"); /* Canadian: untouched */
+        ASSERT_EQ_INT(a[3].geo_source, REGIO_GEO_NONE);
+        ASSERT_EQ_STR(a[4].postal_code, "00501");
+        ASSERT_NEAR(a[4].lat, 40.81322, 1e-9);
+        ASSERT_EQ_STR(a[5].postal_code, "02134-1234"); /* the +4 is kept */
+        ASSERT_EQ_INT(a[5].geo_source, REGIO_GEO_POSTAL);
+        ASSERT_EQ_STR(a[6].postal_code, "02134");
+        ASSERT_EQ_STR(a[6].city, "Boston"); /* the file's city is kept */
+        ASSERT_EQ_STR(a[7].city, "Springfield");
+        ASSERT_EQ_INT(a[7].geo_source, REGIO_GEO_CITY);
+        ASSERT_EQ_STR(a[8].postal_code, "02134"); /* restored, not geocoded */
+        ASSERT_EQ_INT(a[8].geo_source, REGIO_GEO_INPUT);
+        ASSERT_TRUE(a[8].city == NULL);
+        ASSERT_NEAR(a[8].lat, 42.3, 1e-9);
+    }
+    found_clear(&fd);
+    /* The same file again: the restored codes are what the store holds,
+     * so nothing changes. */
+    ASSERT_OK(regio_import_accounts(s, csv, &o, &sum, &err));
+    ASSERT_EQ_INT(sum.unchanged, 9);
+    /* A default country: the record that nothing said US is placed. */
+    o.default_country = "United States";
+    ASSERT_OK(regio_import_accounts(s, csv, &o, &sum, &err));
+    ASSERT_EQ_INT(sum.updated, 1);
+    ASSERT_EQ_INT(sum.not_placed, 1);
+    ASSERT_EQ_STR(sum.not_placed_ids[0], "Z4"); /* Canada stays Canada */
+    ASSERT_EQ_INT(sum.postal_restored, 7);
+    fd.n = 0;
+    ASSERT_OK(regio_store_accounts_foreach(s, keep, &fd, NULL));
+    if (fd.n == 9) {
+        ASSERT_EQ_STR(fd.acc[2].postal_code, "02134");
+        ASSERT_EQ_INT(fd.acc[2].geo_source, REGIO_GEO_POSTAL);
+        ASSERT_TRUE(fd.acc[2].country == NULL);
+    }
+    found_clear(&fd);
+    /* An unknown default country fails before anything is read. */
+    o.default_country = "Narnia";
+    ASSERT_EQ_INT(regio_import_accounts(s, csv, &o, &sum, &err), REGIO_EINVAL);
+    ASSERT_TRUE(strstr(err.msg, "Narnia") != NULL);
+    regio_gazetteer_close(g);
+    regio_store_close(s);
+    remove(db_path);
+    remove(csv);
+}
+
 static long count_accounts(regio_store *s)
 {
     regio_store_counts c;
@@ -235,6 +334,7 @@ int main(void)
     snprintf(data_dir, sizeof data_dir, "%s/tests/data", src ? src : ".");
     RUN(test_salesforce_fields);
     RUN(test_hubspot_fields);
+    RUN(test_typed_postal_codes);
     RUN(test_bad_line_changes_nothing);
     RUN(test_alloc_failures);
     TEST_END();

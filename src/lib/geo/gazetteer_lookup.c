@@ -1,8 +1,9 @@
 /*
- * Gazetteer lookups: country and region codes from names or codes, and
- * regio_geocode, which places a record by its postal code first and else by
- * city + region + country (the most populous matching place, earliest row
- * on ties). Names are tried as given, then normalised (gazetteer_norm.c).
+ * Gazetteer lookups: country and region codes from names or codes, the
+ * country a record is read in, and regio_geocode(_record), which places a
+ * record by its postal code first and else by city + region + country (the
+ * most populous matching place, earliest row on ties). Names are tried as
+ * given, then normalised (gazetteer_norm.c).
  */
 #include "regio/geocode.h"
 
@@ -66,26 +67,38 @@ static const row *best_place(const regio_gazetteer *g, const row *r,
     return best;
 }
 
-regio_err regio_geocode(const regio_gazetteer *g, const char *postal_code,
-                        const char *city, const char *region,
-                        const char *country, double *lat, double *lon,
-                        regio_geo_source *how)
+const char *regio_record_country(const regio_gazetteer *g, const char *country,
+                                 const char *region, const char *default_country)
 {
-    if (lat)
-        *lat = NAN;
-    if (lon)
-        *lon = NAN;
-    if (how)
-        *how = REGIO_GEO_NONE;
-    if (!g || !lat || !lon)
+    if (!g)
+        return NULL;
+    if (!regio__gaz_is_blank(country))
+        return regio_country_code(g, country);
+    /* A US state or territory ("MA", "Massachusetts", "PR") says US. */
+    if (!regio__gaz_is_blank(region) && regio_region_code(g, "US", region))
+        return "US";
+    if (!regio__gaz_is_blank(default_country))
+        return regio_country_code(g, default_country);
+    return NULL;
+}
+
+regio_err regio_geocode_record(const regio_gazetteer *g, const char *postal_code,
+                               const char *city, const char *region,
+                               const char *country, const char *default_country,
+                               regio_geocode_result *out)
+{
+    if (!out)
+        return REGIO_EINVAL;
+    out->lat = out->lon = NAN;
+    out->how = REGIO_GEO_NONE;
+    out->country = NULL;
+    if (!g)
         return REGIO_EINVAL;
 
-    const char *cc = NULL;
-    if (!regio__gaz_is_blank(country)) {
-        cc = regio_country_code(g, country);
-        if (!cc)
-            return REGIO_ENOTFOUND;
-    }
+    const char *cc = regio_record_country(g, country, region, default_country);
+    out->country = cc;
+    if (!cc && !regio__gaz_is_blank(country))
+        return REGIO_ENOTFOUND; /* a country the gazetteer does not know */
 
     if (!regio__gaz_is_blank(postal_code)) {
         const char *pc = regio__gaz_postal_country(cc, postal_code);
@@ -96,22 +109,17 @@ regio_err regio_geocode(const regio_gazetteer *g, const char *postal_code,
         if (pc && regio__gaz_postal_code_norm(pc, postal_code, code)) {
             const row *r = regio__gaz_lookup(g, REGIO__GAZ_POSTAL, pc, code);
             if (r) {
-                *lat = r->lat;
-                *lon = r->lon;
-                if (how)
-                    *how = REGIO_GEO_POSTAL;
+                out->lat = r->lat;
+                out->lon = r->lon;
+                out->how = REGIO_GEO_POSTAL;
                 return REGIO_OK;
             }
         }
     }
 
-    if (regio__gaz_is_blank(city))
+    if (regio__gaz_is_blank(city) || !cc)
         return REGIO_ENOTFOUND;
     int has_region = !regio__gaz_is_blank(region);
-    if (!cc && has_region && regio_region_code(g, "US", region))
-        cc = "US";
-    if (!cc)
-        return REGIO_ENOTFOUND;
     /* "San Juan, PR, US": GeoNames files territories under their own code,
      * where the region is no longer a filter. */
     if (has_region && regio__gaz_eq_ci(cc, "US")) {
@@ -150,9 +158,30 @@ regio_err regio_geocode(const regio_gazetteer *g, const char *postal_code,
     }
     if (!best)
         return REGIO_ENOTFOUND;
-    *lat = best->lat;
-    *lon = best->lon;
-    if (how)
-        *how = REGIO_GEO_CITY;
+    out->lat = best->lat;
+    out->lon = best->lon;
+    out->how = REGIO_GEO_CITY;
     return REGIO_OK;
+}
+
+regio_err regio_geocode(const regio_gazetteer *g, const char *postal_code,
+                        const char *city, const char *region,
+                        const char *country, double *lat, double *lon,
+                        regio_geo_source *how)
+{
+    if (lat)
+        *lat = NAN;
+    if (lon)
+        *lon = NAN;
+    if (how)
+        *how = REGIO_GEO_NONE;
+    if (!g || !lat || !lon)
+        return REGIO_EINVAL;
+    regio_geocode_result res;
+    regio_err rc = regio_geocode_record(g, postal_code, city, region, country, NULL, &res);
+    *lat = res.lat;
+    *lon = res.lon;
+    if (how)
+        *how = res.how;
+    return rc;
 }

@@ -428,6 +428,47 @@ const char *regio__gaz_postal_country(const char *cc, const char *postal)
     return looks_like_zip(s, n) ? "US" : NULL;
 }
 
+int regio_postal_restore(const char *country, const char *postal_code, char *out,
+                         size_t cap)
+{
+    if (!country || !postal_code || !out)
+        return 0;
+    const char *c = country;
+    size_t cn = strlen(country);
+    regio__gaz_trim(&c, &cn);
+    char cc[3] = {0};
+    if (cn != 2)
+        return 0;
+    cc[0] = (char)(c[0] & ~32);
+    cc[1] = (char)(c[1] & ~32);
+    if (strcmp(cc, "US") != 0 && !regio__gaz_is_us_territory(cc))
+        return 0;
+    const char *s = postal_code;
+    size_t n = strlen(postal_code);
+    regio__gaz_trim(&s, &n);
+    /* A number-formatted cell: "2134.0". */
+    if (n > 2 && s[n - 2] == '.' && s[n - 1] == '0')
+        n -= 2;
+    size_t head = 0;
+    while (head < n && s[head] >= '0' && s[head] <= '9')
+        head++;
+    char buf[16];
+    if (head == n && (n == 3 || n == 4)) {
+        snprintf(buf, sizeof buf, "%.*s%.*s", (int)(5 - n), "00", (int)n, s);
+    } else if (head == n && n == 8) {
+        snprintf(buf, sizeof buf, "0%.*s", (int)n, s);
+    } else if ((head == 3 || head == 4) && n == head + 5 && s[head] == '-' &&
+               all_digits(s + head + 1, 4)) {
+        snprintf(buf, sizeof buf, "%.*s%.*s", (int)(5 - head), "00", (int)n, s);
+    } else {
+        return 0;
+    }
+    if (strlen(buf) >= cap)
+        return 0;
+    memcpy(out, buf, strlen(buf) + 1);
+    return 1;
+}
+
 char *regio_postal_key(const char *country, const char *postal_code)
 {
     if (regio__gaz_is_blank(postal_code))

@@ -154,48 +154,66 @@ static regio_err row_to_record(const rec_ctx *c, const regio__record_desc *d, vo
     return rc;
 }
 
-/* Normalises the country and region to codes where the gazetteer knows
- * them ("United States" -> US, "California" -> CA) and places a record
- * that has no coordinates. */
-static void place(const rec_ctx *c, char **country, const char *postal, const char *city,
-                  char **region_p, const char *id, double *lat, double *lon,
-                  regio_geo_source *src)
+/* Points *dst at a copy of v. */
+static regio_err replace_str(char **dst, const char *v)
+{
+    char *dup = regio_strdup(v);
+    if (!dup)
+        return REGIO_ENOMEM;
+    regio_free(*dst);
+    *dst = dup;
+    return REGIO_OK;
+}
+
+/* Reads a record in its country (given; else "US" for a US state; else the
+ * import's default country), normalises the country and region to codes
+ * where the gazetteer knows them ("United States" -> US, "California" ->
+ * CA), restores the leading zeros a spreadsheet took from a US ZIP code,
+ * and places a record that has no coordinates. */
+static regio_err place(const rec_ctx *c, char **country, char **postal_p, char **city_p,
+                       char **region_p, const char *id, double *lat, double *lon,
+                       regio_geo_source *src)
 {
     const regio_gazetteer *g = c->opts->gazetteer;
+    const char *def = c->opts->default_country;
     regio_import_summary *sum = c->sum;
+    regio_err rc = REGIO_OK;
+    const char *cc = g ? regio_record_country(g, *country, *region_p, def) : NULL;
     if (g && *country) {
         const char *code = regio_country_code(g, *country);
-        if (code && strcmp(code, *country)) {
-            char *dup = regio_strdup(code);
-            if (dup) {
-                regio_free(*country);
-                *country = dup;
-            }
-        }
+        if (code && strcmp(code, *country))
+            rc = replace_str(country, code);
     }
-    if (g && *region_p && *country) {
-        const char *code = regio_region_code(g, *country, *region_p);
-        if (code && strcmp(code, *region_p)) {
-            char *dup = regio_strdup(code);
-            if (dup) {
-                regio_free(*region_p);
-                *region_p = dup;
-            }
-        }
+    if (!rc && cc && *region_p) {
+        const char *code = regio_region_code(g, cc, *region_p);
+        if (code && strcmp(code, *region_p))
+            rc = replace_str(region_p, code);
     }
-    const char *region = *region_p;
+    char zip[16];
+    if (!rc && cc && *postal_p && regio_postal_restore(cc, *postal_p, zip, sizeof zip)) {
+        rc = replace_str(postal_p, zip);
+        if (!rc)
+            sum->postal_restored++;
+    }
+    if (rc)
+        return rc;
     if (!isnan(*lat)) {
         sum->coords_given++;
-        return;
+        return REGIO_OK;
     }
-    regio_geo_source how = REGIO_GEO_NONE;
-    if (g && (postal || city))
-        regio_geocode(g, postal, city, region, *country, lat, lon, &how);
-    *src = how;
-    if (how == REGIO_GEO_POSTAL) {
-        sum->geocoded_postal++;
-    } else if (how == REGIO_GEO_CITY) {
-        sum->geocoded_city++;
+    regio_geocode_result res;
+    res.lat = res.lon = NAN;
+    res.how = REGIO_GEO_NONE;
+    if (g && (*postal_p || *city_p))
+        regio_geocode_record(g, *postal_p, *city_p, *region_p, *country, def, &res);
+    *src = res.how;
+    if (res.how == REGIO_GEO_POSTAL || res.how == REGIO_GEO_CITY) {
+        *lat = res.lat;
+        *lon = res.lon;
+        if (res.how == REGIO_GEO_POSTAL)
+            sum->geocoded_postal++;
+        else
+            sum->geocoded_city++;
     } else {
         *lat = *lon = NAN;
         if (sum->not_placed < REGIO_IMPORT_SAMPLE_IDS)
@@ -203,6 +221,7 @@ static void place(const rec_ctx *c, char **country, const char *postal, const ch
                      "%s", id);
         sum->not_placed++;
     }
+    return rc;
 }
 
 /* Records a unique id or reports the line where it appeared first. */
@@ -244,11 +263,11 @@ static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
         rc = row_to_record(c, &regio__account_desc, &a, err);
         if (!rc)
             rc = check_id(c, a.id, err);
-        if (!rc) {
-            place(c, &a.country, a.postal_code, a.city, &a.region, a.id, &a.lat, &a.lon,
-                  &a.geo_source);
+        if (!rc)
+            rc = place(c, &a.country, &a.postal_code, &a.city, &a.region, a.id, &a.lat,
+                       &a.lon, &a.geo_source);
+        if (!rc)
             rc = regio_store_account_upsert(s, &a, &res, err);
-        }
         regio_account_clear(&a);
     } else {
         regio_rep r;
@@ -256,11 +275,11 @@ static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
         rc = row_to_record(c, &regio__rep_desc, &r, err);
         if (!rc)
             rc = check_id(c, r.id, err);
-        if (!rc) {
-            place(c, &r.country, r.postal_code, r.city, &r.region, r.id, &r.lat, &r.lon,
-                  &r.geo_source);
+        if (!rc)
+            rc = place(c, &r.country, &r.postal_code, &r.city, &r.region, r.id, &r.lat,
+                       &r.lon, &r.geo_source);
+        if (!rc)
             rc = regio_store_rep_upsert(s, &r, &res, err);
-        }
         regio_rep_clear(&r);
     }
     if (!rc)
@@ -325,6 +344,12 @@ static regio_err import_records(regio_store *s, const char *path, regio_entity e
         opts = &defaults;
     regio_error_clear(err);
     rec_ctx c = {path, ent, opts, NULL, NULL, NULL, sum, NULL};
+    if (opts->gazetteer && opts->default_country &&
+        !regio_country_code(opts->gazetteer, opts->default_country))
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                "the default country '%s' is no country the gazetteer knows "
+                                "(an ISO code such as US, or a name)",
+                                opts->default_country);
     regio_err rc = regio__table_open(path, opts->sep, &c.t, err);
     if (rc)
         return rc;
