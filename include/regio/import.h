@@ -53,6 +53,8 @@ typedef struct regio_import_summary {
     char not_placed_ids[REGIO_IMPORT_SAMPLE_IDS][64]; /* first few unplaced ids */
     size_t postal_restored; /* US ZIP codes whose lost leading zeros were
                              * restored (regio_postal_restore) */
+    size_t places_filled; /* placed records whose empty city or region was
+                           * filled from the gazetteer */
     size_t located;       /* accounts placed into a geography unit */
     /* units only */
     size_t edges, edges_border, edges_given, edges_delaunay, island_links;

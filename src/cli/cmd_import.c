@@ -56,6 +56,8 @@ static void print_summary(const char *what, const char *path, const regio_import
         if (s->postal_restored)
             printf("  US ZIP codes restored (leading zeros a spreadsheet dropped): %zu\n",
                    s->postal_restored);
+        if (s->places_filled)
+            printf("  city or state filled from the gazetteer: %zu\n", s->places_filled);
     } else {
         if (s->layer[0])
             printf("  layer: %s\n", s->layer);

@@ -322,6 +322,8 @@ static void test_geocode_record(void)
     ASSERT_NEAR(r.lat, 42.359, 1e-9);
     ASSERT_NEAR(r.lon, -71.129, 1e-9);
     ASSERT_EQ_STR(r.country, "US");
+    ASSERT_EQ_STR(r.region, "MA");
+    ASSERT_EQ_STR(r.city, "Allston");
     ASSERT_OK(regio_geocode_record(g, "2134", NULL, "Massachusetts", "", NULL, &r));
     ASSERT_EQ_INT(r.how, REGIO_GEO_POSTAL);
     ASSERT_NEAR(r.lat, 42.359, 1e-9);
@@ -329,12 +331,14 @@ static void test_geocode_record(void)
     ASSERT_NEAR(r.lat, 42.359, 1e-9);
     ASSERT_OK(regio_geocode_record(g, "501", NULL, "NY", NULL, NULL, &r));
     ASSERT_NEAR(r.lat, 40.81322, 1e-9);
+    ASSERT_EQ_STR(r.city, "Holtsville");
+    ASSERT_EQ_STR(r.region, "NY");
     /* No state, no country, no default: four digits could be anywhere. */
     ASSERT_EQ_INT(regio_geocode_record(g, "2134", NULL, NULL, NULL, NULL, &r),
                   REGIO_ENOTFOUND);
     ASSERT_EQ_INT(r.how, REGIO_GEO_NONE);
     ASSERT_TRUE(isnan(r.lat) && isnan(r.lon));
-    ASSERT_TRUE(r.country == NULL);
+    ASSERT_TRUE(r.country == NULL && r.region == NULL && r.city == NULL);
     /* ... unless the import's default country is the US. */
     ASSERT_OK(regio_geocode_record(g, "2134", NULL, NULL, NULL, "US", &r));
     ASSERT_EQ_INT(r.how, REGIO_GEO_POSTAL);
@@ -349,9 +353,19 @@ static void test_geocode_record(void)
     regio_geo_source how;
     ASSERT_OK(regio_geocode(g, "2134", NULL, "Massachusetts", NULL, &lat, &lon, &how));
     ASSERT_EQ_INT(how, REGIO_GEO_POSTAL);
-    /* The default country serves the city too. */
-    ASSERT_OK(regio_geocode_record(g, NULL, "Springfield", NULL, NULL, "US", &r));
+    /* Territories: region and place name of the ZIP. */
+    ASSERT_OK(regio_geocode_record(g, "601", NULL, NULL, "PR", NULL, &r));
+    ASSERT_EQ_STR(r.region, "PR");
+    ASSERT_EQ_STR(r.city, "Adjuntas");
+    /* City matches tell their region where the gazetteer names regions. */
+    ASSERT_OK(regio_geocode_record(g, NULL, "Springfield", NULL, "US", NULL, &r));
     ASSERT_EQ_INT(r.how, REGIO_GEO_CITY);
+    ASSERT_EQ_STR(r.region, "MO");
+    ASSERT_TRUE(r.city == NULL);
+    ASSERT_OK(regio_geocode_record(g, NULL, "Springfield", NULL, NULL, "US", &r));
+    ASSERT_EQ_STR(r.region, "MO");
+    ASSERT_OK(regio_geocode_record(g, NULL, "München", NULL, "DE", NULL, &r));
+    ASSERT_TRUE(r.region == NULL); /* GeoNames' "02" names nothing to a reader */
     ASSERT_EQ_INT(regio_geocode_record(NULL, "94103", NULL, NULL, "US", NULL, &r),
                   REGIO_EINVAL);
     ASSERT_TRUE(isnan(r.lat));
@@ -403,6 +417,10 @@ static void test_open_errors(void)
     } cases[] = {
         {"# header\nP\tUS\t94103\t\t37.7\t-122.4\t0\nC\tUS\tx\tCA\tnorth\t1\t0\n",
          REGIO_EPARSE, 3},
+        /* A place name is an eighth column of P rows only. */
+        {"P\tUS\t02134\tMA\t42.359\t-71.129\t0\tAllston\nC\tUS\tx\tCA\t1\t1\t0\tX\n",
+         REGIO_EPARSE, 2},
+        {"P\tUS\t02134\tMA\t42.359\t-71.129\t0\tAllston\textra\n", REGIO_EPARSE, 1},
         {"Q\tUS\tx\n", REGIO_EPARSE, 1},
         {"# only a comment\n", REGIO_EDATA, 0},
     };

@@ -162,7 +162,8 @@ static void test_hubspot_fields(void)
 
 /* Postal codes as people type them (issue 10, item 8): a ZIP that a
  * spreadsheet stripped of its leading zeros is restored and placed when the
- * state, the country or the import's default country says US. */
+ * state, the country or the import's default country says US; placed
+ * records get an empty city and state from the gazetteer. */
 static void test_typed_postal_codes(void)
 {
     char csv[256];
@@ -197,6 +198,7 @@ static void test_typed_postal_codes(void)
     ASSERT_EQ_STR(sum.not_placed_ids[0], "Z3");
     ASSERT_EQ_STR(sum.not_placed_ids[1], "Z4");
     ASSERT_EQ_INT(sum.postal_restored, 6);  /* Z1 Z2 Z5 Z6 Z7 Z9 */
+    ASSERT_EQ_INT(sum.places_filled, 5);    /* Z1 Z2 Z5 Z6 (city), Z8 (state); Z7 gave both */
     found fd = {0};
     ASSERT_OK(regio_store_accounts_foreach(s, keep, &fd, NULL));
     ASSERT_EQ_INT(fd.n, 9);
@@ -205,6 +207,7 @@ static void test_typed_postal_codes(void)
         ASSERT_EQ_STR(a[0].postal_code, "02134");
         ASSERT_EQ_INT(a[0].geo_source, REGIO_GEO_POSTAL);
         ASSERT_NEAR(a[0].lat, 42.359, 1e-9);
+        ASSERT_EQ_STR(a[0].city, "Allston");
         ASSERT_EQ_STR(a[0].region, "MA");
         ASSERT_TRUE(a[0].country == NULL); /* no country is made up */
         ASSERT_EQ_STR(a[1].postal_code, "02134");
@@ -216,12 +219,14 @@ static void test_typed_postal_codes(void)
         ASSERT_EQ_STR(a[3].postal_code, "2134"); /* Canadian: untouched */
         ASSERT_EQ_INT(a[3].geo_source, REGIO_GEO_NONE);
         ASSERT_EQ_STR(a[4].postal_code, "00501");
+        ASSERT_EQ_STR(a[4].city, "Holtsville");
         ASSERT_NEAR(a[4].lat, 40.81322, 1e-9);
         ASSERT_EQ_STR(a[5].postal_code, "02134-1234"); /* the +4 is kept */
         ASSERT_EQ_INT(a[5].geo_source, REGIO_GEO_POSTAL);
         ASSERT_EQ_STR(a[6].postal_code, "02134");
         ASSERT_EQ_STR(a[6].city, "Boston"); /* the file's city is kept */
         ASSERT_EQ_STR(a[7].city, "Springfield");
+        ASSERT_EQ_STR(a[7].region, "MO"); /* the place it was put at */
         ASSERT_EQ_INT(a[7].geo_source, REGIO_GEO_CITY);
         ASSERT_EQ_STR(a[8].postal_code, "02134"); /* restored, not geocoded */
         ASSERT_EQ_INT(a[8].geo_source, REGIO_GEO_INPUT);
@@ -244,7 +249,8 @@ static void test_typed_postal_codes(void)
     ASSERT_OK(regio_store_accounts_foreach(s, keep, &fd, NULL));
     if (fd.n == 9) {
         ASSERT_EQ_STR(fd.acc[2].postal_code, "02134");
-        ASSERT_EQ_INT(fd.acc[2].geo_source, REGIO_GEO_POSTAL);
+        ASSERT_EQ_STR(fd.acc[2].city, "Allston");
+        ASSERT_EQ_STR(fd.acc[2].region, "MA");
         ASSERT_TRUE(fd.acc[2].country == NULL);
     }
     found_clear(&fd);

@@ -283,7 +283,9 @@ static regio_err parse_rows(regio_gazetteer *g, size_t len, regio_error *err)
         }
         int kind = f[0][1] == '\0' ? kind_of(f[0][0]) : -1;
         static const int need[REGIO__GAZ_KIND_COUNT] = {6, 6, 3, 4};
-        if (kind < 0 || nf < need[kind] || nf > 7 || strlen(f[1]) != 2 ||
+        /* P rows may carry an eighth column: the code's place name. */
+        int most = kind == REGIO__GAZ_POSTAL ? 8 : 7;
+        if (kind < 0 || nf < need[kind] || nf > most || strlen(f[1]) != 2 ||
             f[2][0] == '\0') {
             set_err(err, REGIO_EPARSE, g->path, lineno,
                     "malformed gazetteer row (expected TYPE<TAB>CC<TAB>KEY..., "
@@ -295,6 +297,7 @@ static regio_err parse_rows(regio_gazetteer *g, size_t len, regio_error *err)
         r->cc = f[1];
         r->key = f[2];
         r->region = nf > 3 ? f[3] : "";
+        r->name = nf > 7 ? f[7] : "";
         r->lat = r->lon = NAN;
         r->kind = kind;
         if (kind == REGIO__GAZ_POSTAL || kind == REGIO__GAZ_CITY) {
@@ -366,6 +369,7 @@ static regio_err build_index(regio_gazetteer *g)
         r->cc = s->cc;
         r->key = s->region;
         r->region = s->region;
+        r->name = "";
         r->lat = r->lon = NAN;
         r->kind = REGIO__GAZ_REGION;
         sl->row = (uint32_t)g->n_rows + 1;

@@ -82,6 +82,17 @@ const char *regio_record_country(const regio_gazetteer *g, const char *country,
     return NULL;
 }
 
+/* The region code of a matched row, for countries whose region names the
+ * gazetteer knows (elsewhere codes such as GeoNames' "02" mean nothing to a
+ * reader). P rows of US territories are filed under US with their own
+ * code as the region. */
+static const char *known_region(const regio_gazetteer *g, const row *r)
+{
+    if (!r->region[0])
+        return NULL;
+    return regio__gaz_has_region_names(g, r->cc) ? r->region : NULL;
+}
+
 regio_err regio_geocode_record(const regio_gazetteer *g, const char *postal_code,
                                const char *city, const char *region,
                                const char *country, const char *default_country,
@@ -91,7 +102,7 @@ regio_err regio_geocode_record(const regio_gazetteer *g, const char *postal_code
         return REGIO_EINVAL;
     out->lat = out->lon = NAN;
     out->how = REGIO_GEO_NONE;
-    out->country = NULL;
+    out->country = out->region = out->city = NULL;
     if (!g)
         return REGIO_EINVAL;
 
@@ -112,6 +123,8 @@ regio_err regio_geocode_record(const regio_gazetteer *g, const char *postal_code
                 out->lat = r->lat;
                 out->lon = r->lon;
                 out->how = REGIO_GEO_POSTAL;
+                out->region = known_region(g, r);
+                out->city = r->name && r->name[0] ? r->name : NULL;
                 return REGIO_OK;
             }
         }
@@ -161,6 +174,7 @@ regio_err regio_geocode_record(const regio_gazetteer *g, const char *postal_code
     out->lat = best->lat;
     out->lon = best->lon;
     out->how = REGIO_GEO_CITY;
+    out->region = known_region(g, best);
     return REGIO_OK;
 }
 

@@ -78,7 +78,9 @@ enum {
 typedef struct regio__gaz_row {
     const char *cc;     /* ISO alpha-2, points into the file buffer */
     const char *key;    /* normalised key (postal code for P rows) */
-    const char *region; /* region code (C), region code (S), or "" */
+    const char *region; /* region code (P, C, S), or "" */
+    const char *name;   /* P rows: the place name the code is written with
+                         * ("Allston"), or ""; "" for other rows */
     double lat, lon;
     uint32_t pop;
     uint32_t next;      /* 1-based index of the next row with the same key */

@@ -169,7 +169,8 @@ static regio_err replace_str(char **dst, const char *v)
  * import's default country), normalises the country and region to codes
  * where the gazetteer knows them ("United States" -> US, "California" ->
  * CA), restores the leading zeros a spreadsheet took from a US ZIP code,
- * and places a record that has no coordinates. */
+ * and places a record that has no coordinates, filling an empty city or
+ * region from what the gazetteer matched. */
 static regio_err place(const rec_ctx *c, char **country, char **postal_p, char **city_p,
                        char **region_p, const char *id, double *lat, double *lon,
                        regio_geo_source *src)
@@ -204,6 +205,7 @@ static regio_err place(const rec_ctx *c, char **country, char **postal_p, char *
     regio_geocode_result res;
     res.lat = res.lon = NAN;
     res.how = REGIO_GEO_NONE;
+    res.region = res.city = NULL;
     if (g && (*postal_p || *city_p))
         regio_geocode_record(g, *postal_p, *city_p, *region_p, *country, def, &res);
     *src = res.how;
@@ -214,6 +216,18 @@ static regio_err place(const rec_ctx *c, char **country, char **postal_p, char *
             sum->geocoded_postal++;
         else
             sum->geocoded_city++;
+        /* Never over a value the file gave. */
+        int filled = 0;
+        if (!*city_p && res.city) {
+            rc = replace_str(city_p, res.city);
+            filled = 1;
+        }
+        if (!rc && !*region_p && res.region) {
+            rc = replace_str(region_p, res.region);
+            filled = 1;
+        }
+        if (!rc && filled)
+            sum->places_filled++;
     } else {
         *lat = *lon = NAN;
         if (sum->not_placed < REGIO_IMPORT_SAMPLE_IDS)
