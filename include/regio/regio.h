@@ -8,6 +8,7 @@
 #include "regio/core.h"
 #include "regio/buf.h"
 #include "regio/strmap.h"
+#include "regio/format.h"
 #include "regio/model.h"
 #include "regio/csv.h"
 #include "regio/fields.h"

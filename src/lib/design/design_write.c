@@ -7,6 +7,7 @@
 #include "regio/design_io.h"
 
 #include "regio/buf.h"
+#include "regio/format.h"
 #include "regio/output.h"
 
 #include <math.h>
@@ -286,16 +287,26 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
             P(" ... %zu more (--format json lists all)", r->n_unaligned - shown);
         P("\n");
     }
+    /* Numbers as people read them: thousands separators, money in k/M/B,
+     * a unit on every column. */
     P("\n%-12s %6s", "territory", "units");
     for (size_t c = 0; c < m; c++)
-        P(" %14.14s %8s", us->measure_names[c], "dev%");
-    P(" %10s %s\n", "travel", "contiguous");
+        P(" %14.14s %8s", us->measure_names[c], "dev %");
+    P(" %10s %s\n", us->planar ? "travel" : "travel km", "contiguous");
     for (int t = 0; t < p->k; t++) {
         const regio_design_territory *tt = &r->territories[t];
+        char num[64];
         P("%-12.12s %6zu", p->territory[t], tt->n_units);
-        for (size_t c = 0; c < m; c++)
-            P(" %14.6g %+8.2f", tt->totals[c], 100 * tt->dev[c]);
-        P(" %10.2f %s\n", tt->travel_km, tt->contiguous ? "yes" : "NO");
+        for (size_t c = 0; c < m; c++) {
+            double v = tt->totals[c];
+            if (regio_measure_is_money(us->measure_names[c]))
+                regio_format_money(v, NULL, num, sizeof num);
+            else
+                regio_format_number(v, v == floor(v) ? 0 : 2, num, sizeof num);
+            P(" %14s %+8.2f", num, 100 * tt->dev[c]);
+        }
+        P(" %10s %s\n", regio_format_number(tt->travel_km, 2, num, sizeof num),
+          tt->contiguous ? "yes" : "NO");
     }
     if (res)
         for (size_t i = 0; i < res->n_diagnostics; i++)
