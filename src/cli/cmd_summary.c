@@ -86,7 +86,11 @@ static void print_tallies(const char *title, tallies *t, size_t top, int sort_by
     qsort(t->v, t->n, sizeof *t->v, sort_by_key ? by_key : by_count);
     printf("  by %s:", title);
     for (size_t i = 0; i < t->n && i < top; i++)
-        printf("%s %s %ld", i ? "," : "", t->v[i].key, t->v[i].count);
+    {
+        char num[32];
+        printf("%s %s %s", i ? "," : "", t->v[i].key,
+               regio_format_number((double)t->v[i].count, 0, num, sizeof num));
+    }
     if (t->n > top)
         printf(", ... (%zu in all)", t->n);
     printf("\n");
@@ -132,21 +136,28 @@ int cli_cmd_summary(int argc, char **argv)
     if (rc) {
         cli_print_error("summary", rc, &err);
     } else {
+        /* Counts with thousands separators, money in k/M/B. */
+        char a[8][32];
+#define N(i, v) regio_format_number((double)(v), 0, a[i], sizeof a[i])
         printf("market in %s\n", cli_db_path(db));
-        printf("accounts: %ld (coordinates given %ld, geocoded by postal code %ld, by city %ld, "
-               "not placed %ld; in a geography unit %ld)\n",
-               st.accounts, st.accounts_geo_input, st.accounts_geo_postal, st.accounts_geo_city,
-               st.accounts_without_coords, st.accounts_with_unit);
+        printf("accounts: %s (coordinates given %s, geocoded by postal code %s, by city %s, "
+               "not placed %s; in a geography unit %s)\n",
+               N(0, st.accounts), N(1, st.accounts_geo_input), N(2, st.accounts_geo_postal),
+               N(3, st.accounts_geo_city), N(4, st.accounts_without_coords),
+               N(5, st.accounts_with_unit));
         if (st.accounts) {
-            printf("  annual revenue %.1f M, potential %.1f M\n", g.revenue / 1e6,
-                   g.potential / 1e6);
+            printf("  annual revenue %s, potential %s\n",
+                   regio_format_money(g.revenue, NULL, a[6], sizeof a[6]),
+                   regio_format_money(g.potential, NULL, a[7], sizeof a[7]));
             print_tallies("segment", &g.segment, 10, 1);
             print_tallies("industry", &g.industry, 6, 0);
             print_tallies("state/region", &g.region, 8, 0);
         }
-        printf("reps: %ld\n", st.reps);
-        printf("geography units: %ld, adjacency edges: %ld\n", st.units, st.adjacency_edges);
-        printf("territory models: %ld, territories: %ld\n", st.models, st.territories);
+        printf("reps: %s\n", N(0, st.reps));
+        printf("geography units: %s, adjacency edges: %s\n", N(0, st.units),
+               N(1, st.adjacency_edges));
+        printf("territory models: %s, territories: %s\n", N(0, st.models), N(1, st.territories));
+#undef N
         rc = regio_store_model_list(s, on_model, NULL, &err);
     }
     free(g.segment.v);
