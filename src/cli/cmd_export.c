@@ -1,17 +1,33 @@
 /*
- * `regio export accounts|reps|units|adjacency|alignment`: writes what the
- * store holds as CSV or GeoJSON to a file (atomically) or to stdout.
+ * `regio export accounts|reps|units|adjacency|alignment|territories`:
+ * writes what the store holds as CSV or GeoJSON, and a model's
+ * territories as GeoJSON, KML, Shapefile or CSV, to --out (through the
+ * library's output helper: a regular file atomically, `-` standard
+ * output) or to standard output.
  */
 #include "cli/cli.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: regio export accounts|reps|units|adjacency|alignment\n"
-                 "                    [--format csv|geojson] [--out FILE] [--model NAME] [--db PATH]\n");
+    fprintf(out,
+            "usage: regio export accounts|reps|units|adjacency|alignment|territories\n"
+            "                    [--format csv|geojson|kml|shp] [--out FILE] [--model NAME]\n"
+            "                    [--db PATH]\n"
+            "  accounts, reps, units: csv (default) or geojson; adjacency: csv.\n"
+            "  accounts --model NAME: each account's territory in NAME is added (its\n"
+            "    override, else its unit's territory).\n"
+            "  alignment: the unit_id,territory of --model NAME (default: the active model).\n"
+            "  territories: the territories of --model NAME (default: the active model)\n"
+            "    with their outlines and figures: geojson (default), kml, csv (no\n"
+            "    geometry) or shp (FILE.shp writes FILE.shp/.shx/.dbf/.prj/.cpg; any\n"
+            "    other FILE, - included, gets them zipped: FILE.shp.zip).\n"
+            "  --out FILE: a regular file is replaced atomically; a device or FIFO is\n"
+            "    written in place; - is standard output (the default).\n");
 }
 
 int cli_cmd_export(int argc, char **argv)
@@ -20,7 +36,7 @@ int cli_cmd_export(int argc, char **argv)
         {"db", required_argument, 0, 'd'},     {"format", required_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'},    {"model", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    const char *db = NULL, *fmt_s = "csv", *out = NULL;
+    const char *db = NULL, *fmt_s = NULL, *out = NULL;
     regio_export_opts eo = {NULL};
     int c;
     optind = 1;
@@ -44,8 +60,20 @@ int cli_cmd_export(int argc, char **argv)
         fprintf(stderr, "regio export: unknown kind '%s'\n", argv[optind]);
         return CLI_USAGE;
     }
+    if (!fmt_s)
+        fmt_s = what == REGIO_EXPORT_TERRITORIES ? "geojson" : "csv";
     if (regio_export_format_parse(fmt_s, &fmt)) {
-        fprintf(stderr, "regio export: unknown format '%s' (csv or geojson)\n", fmt_s);
+        fprintf(stderr, "regio export: unknown format '%s' (csv, geojson, kml or shp)\n", fmt_s);
+        return CLI_USAGE;
+    }
+    if (eo.model && (what == REGIO_EXPORT_REPS || what == REGIO_EXPORT_UNITS ||
+                     what == REGIO_EXPORT_ADJACENCY)) {
+        fprintf(stderr, "regio export: --model applies to accounts, alignment and territories\n");
+        return CLI_USAGE;
+    }
+    if (fmt == REGIO_FORMAT_SHP && regio_output_is_stdout(out) && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "regio export: a shapefile is binary; give --out FILE.shp (or a "
+                        ".shp.zip), or redirect standard output\n");
         return CLI_USAGE;
     }
     regio_error err;
@@ -62,7 +90,8 @@ int cli_cmd_export(int argc, char **argv)
     if (rc)
         cli_print_error("export", rc, &err);
     else if (out)
-        fprintf(stderr, "regio: wrote %zu %s to %s\n", rows, argv[optind], out);
+        fprintf(stderr, "regio: wrote %zu %s to %s\n", rows, argv[optind],
+                regio_output_is_stdout(out) ? "standard output" : out);
     regio_store_close(s);
     return rc ? CLI_FAIL : CLI_OK;
 }

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Outline simplification for display (degrees, about 300 m). */
-#define OUTLINE_SIMPLIFY_DEG 0.003
 /* Most moves or locks in one request. */
 #define MAX_BATCH 100000
 
@@ -128,7 +126,8 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
     for (int t = 0; t < w->v->k; t++) {
         if (w->outline[t])
             continue;
-        regio_err rc = regio_geo_outline(p->loaded.units, w->v->labels, t, OUTLINE_SIMPLIFY_DEG,
+        regio_err rc = regio_geo_outline(p->loaded.units, w->v->labels, t,
+                                         REGIO_TERRITORY_SIMPLIFY_DEG,
                                          REGIO_OUTLINE_GEOJSON, &w->outline[t], &err);
         if (rc) {
             srv_reply_regio_error(rs, rc, &err);

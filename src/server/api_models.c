@@ -12,10 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Outline simplification of the KML download (degrees, about 300 m): the
- * same as the GeoJSON territories, so both downloads show the same shapes. */
-#define EXPORT_SIMPLIFY_DEG 0.003
-
 /* ---- request helpers ------------------------------------------------------------- */
 
 /* Appends s percent-encoded as one URL path segment (RFC 3986 unreserved
@@ -286,120 +282,9 @@ static regio_err build_csv(const srv_app *app, const srv_workspace *w, regio_buf
     return rc;
 }
 
-/* Appends s as XML character data or attribute text: the five special
- * characters escaped, characters XML 1.0 forbids (C0 controls other than
- * tab, newline, return) dropped. */
-static regio_err put_xml(regio_buf *b, const char *s)
-{
-    regio_err rc = REGIO_OK;
-    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-        switch (*p) {
-        case '&': rc = regio_buf_puts(b, "&amp;"); break;
-        case '<': rc = regio_buf_puts(b, "&lt;"); break;
-        case '>': rc = regio_buf_puts(b, "&gt;"); break;
-        case '"': rc = regio_buf_puts(b, "&quot;"); break;
-        case '\'': rc = regio_buf_puts(b, "&apos;"); break;
-        default:
-            if (*p >= 0x20 || *p == '\t' || *p == '\n' || *p == '\r')
-                rc = regio_buf_putc(b, (char)*p);
-            break;
-        }
-    }
-    return rc;
-}
-
-/* One <Data name="NAME"><value>V</value></Data>; v a JSON number, string,
- * boolean or null (an empty value). */
-static regio_err put_data(regio_buf *b, const char *name, json_t *v)
-{
-    regio_err rc = regio_buf_puts(b, "<Data name=\"");
-    if (!rc)
-        rc = put_xml(b, name);
-    if (!rc)
-        rc = regio_buf_puts(b, "\"><value>");
-    if (rc)
-        return rc;
-    if (json_is_string(v))
-        rc = put_xml(b, json_string_value(v));
-    else if (json_is_number(v))
-        rc = regio_buf_num(b, json_number_value(v));
-    else if (json_is_boolean(v))
-        rc = regio_buf_puts(b, json_is_true(v) ? "true" : "false");
-    if (!rc)
-        rc = regio_buf_puts(b, "</value></Data>");
-    return rc;
-}
-
-/* The ExtendedData of a territory: id, parent, units, travel_km,
- * contiguous, then per measure its total ("accounts") and its deviation
- * from the target ("accounts_dev"), from the same figures as the JSON. */
-static regio_err put_extended(regio_buf *b, json_t *tj)
-{
-    static const char *const plain[] = {"id",        "parent",     "units",
-                                        "travel_km", "contiguous", "components"};
-    regio_err rc = regio_buf_puts(b, "<ExtendedData>");
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0] && !rc; i++)
-        rc = put_data(b, plain[i], json_object_get(tj, plain[i]));
-    json_t *totals = json_object_get(tj, "totals"), *dev = json_object_get(tj, "dev");
-    const char *key;
-    json_t *v;
-    json_object_foreach(totals, key, v)
-    {
-        char dname[256];
-        snprintf(dname, sizeof dname, "%s_dev", key);
-        if (!rc)
-            rc = put_data(b, key, v);
-        if (!rc)
-            rc = put_data(b, dname, json_object_get(dev, key));
-    }
-    if (!rc)
-        rc = regio_buf_puts(b, "</ExtendedData>");
-    return rc;
-}
-
-/* A KML Document with one Placemark per territory: its name, its figures
- * as ExtendedData and its outline (the dissolved units) as geometry. With
- * app->mu held; on failure *err says why. */
-static regio_err build_kml(const srv_app *app, const srv_workspace *w, regio_buf *b,
-                           regio_error *err)
-{
-    const regio_design_problem *p = app->units;
-    regio_err rc = regio_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                                      "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n"
-                                      "<Document><name>");
-    if (!rc)
-        rc = put_xml(b, w->v->model);
-    if (!rc)
-        rc = regio_buf_puts(b, "</name>\n");
-    char **geoms = NULL;
-    if (!rc && w->v->k > 0)
-        rc = regio_geo_outline_many(p->loaded.units, w->v->labels, w->v->k, EXPORT_SIMPLIFY_DEG,
-                                    REGIO_OUTLINE_KML, &geoms, err);
-    for (int t = 0; t < w->v->k && !rc; t++) {
-        json_t *tj = srv_territory_json(app, w, t);
-        if (!tj) {
-            rc = REGIO_ENOMEM;
-            break;
-        }
-        rc = regio_buf_puts(b, "<Placemark><name>");
-        if (!rc)
-            rc = put_xml(b, json_string_value(json_object_get(tj, "name")));
-        if (!rc)
-            rc = regio_buf_puts(b, "</name>");
-        if (!rc)
-            rc = put_extended(b, tj);
-        if (!rc && geoms[t])
-            rc = regio_buf_puts(b, geoms[t]);
-        if (!rc)
-            rc = regio_buf_puts(b, "</Placemark>\n");
-        json_decref(tj);
-    }
-    regio_geo_outlines_free(geoms, w->v->k);
-    if (!rc)
-        rc = regio_buf_puts(b, "</Document>\n</kml>\n");
-    return rc;
-}
-
+/* The alignment as CSV, or the territories as GeoJSON or KML: the
+ * library's territory export (regio_export_territories), the file `regio
+ * export territories` writes, with flat properties. */
 SRV_HANDLER(api_export)
 {
     const char *format = srv_query(rq, "format");
@@ -413,25 +298,24 @@ SRV_HANDLER(api_export)
     }
     pthread_mutex_lock(&app->mu);
     srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
-    if (w && geojson) {
-        /* The same FeatureCollection (and cache) as territories.geojson. */
-        srv_blob *blob = srv_territories_blob(app, w, rs);
-        if (blob) {
-            srv_reply_blob(rs, 200, "application/geo+json", blob);
-            attachment(rs, w->v->model, "geojson");
-        }
-    } else if (w) {
+    if (w) {
         regio_buf b;
         regio_buf_init(&b, 0);
         regio_error err;
         regio_error_clear(&err);
-        regio_err rc = csv ? build_csv(app, w, &b) : build_kml(app, w, &b, &err);
+        regio_err rc = csv ? build_csv(app, w, &b)
+                           : regio_export_territories(w->v, geojson ? REGIO_FORMAT_GEOJSON
+                                                                    : REGIO_FORMAT_KML,
+                                                      &b, NULL, &err);
         if (rc && rc != REGIO_ENOMEM) {
             regio_buf_free(&b);
             srv_reply_regio_error(rs, rc, &err);
         } else {
-            reply_download(rs, rc, &b, csv ? "text/csv" : "application/vnd.google-earth.kml+xml",
-                           w->v->model, csv ? "csv" : "kml");
+            reply_download(rs, rc, &b,
+                           csv       ? "text/csv"
+                           : geojson ? "application/geo+json"
+                                     : "application/vnd.google-earth.kml+xml",
+                           w->v->model, format);
         }
     }
     pthread_mutex_unlock(&app->mu);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, sleep,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, sleep, BIN,
 } from './harness.mjs';
 
 const MAX_BODY = 1024;
@@ -643,13 +643,29 @@ test('GET /export?format=csv: attachment, one row per unit matching the alignmen
   assert.equal(seen.size, 64);
 });
 
-test('GET /export?format=geojson and kml: attachments with one feature/placemark per territory', async () => {
+test('GET /export?format=geojson and kml: attachments with one feature/placemark per territory, flat properties, the files `regio export territories` writes', async () => {
   const g = await get(`/models/${M}/export?format=geojson`);
   assert.equal(g.status, 200, g.text.slice(0, 300));
   assert.match(g.headers.get('content-disposition') || '', /^attachment;\s*filename="?[^"]+\.(geo)?json"?/);
   assert.equal(g.json.type, 'FeatureCollection');
   assert.equal(g.json.features.length, 5);
   assert.ok(g.json.features.every(f => f.geometry));
+  const figures = (await territoriesOf(M)).territories;
+  for (const f of g.json.features) {
+    const p = f.properties;
+    const t = figures.find(x => x.id === p.id);
+    assert.ok(t, `feature ${p.id} is a territory`);
+    assert.equal(f.id, p.id);
+    assert.equal(p.units, t.units);
+    for (const k of ['totals', 'target', 'dev']) assert.ok(!(k in p), `no nested ${k}: flat properties`);
+    for (const m of measures) {
+      assert.equal(typeof p[m], 'number', `${p.id}.${m} is a number`);
+      near(p[m], t.totals[m], `${p.id}.${m}`);
+      near(p[`${m}_target`], t.target[m], `${p.id}.${m}_target`);
+      near(p[`${m}_dev`], t.dev[m], `${p.id}.${m}_dev`);
+    }
+    assert.equal(typeof p.contiguous, 'boolean');
+  }
   const k = await get(`/models/${M}/export?format=kml`);
   assert.equal(k.status, 200, k.text.slice(0, 300));
   assert.match(k.headers.get('content-type') || '', /kml|xml/);
@@ -657,6 +673,12 @@ test('GET /export?format=geojson and kml: attachments with one feature/placemark
   assert.match(k.text, /<kml[\s>]/);
   assert.equal((k.text.match(/<Placemark[\s>]/g) || []).length, 5, 'one Placemark per territory');
   for (const t of terrIds) assert.ok(k.text.includes(t), `kml names ${t}`);
+  for (const m of measures) assert.ok(k.text.includes(`<Data name="${m}_target">`), `kml has ${m}_target`);
+  // The CLI writes the same files (the library's one territory export).
+  const cli = fmt => execFileSync(BIN, ['export', 'territories', '--model', M, '--format', fmt,
+    '--db', join(dir, 'api.db')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(cli('geojson'), g.text, 'regio export territories --format geojson = the API download');
+  assert.equal(cli('kml'), k.text, 'regio export territories --format kml = the API download');
   assertError(await get(`/models/${M}/export?format=xls`), 400, 'bad_request', 'unknown format');
   assertError(await get('/models/no-such-model/export?format=csv'), 404, 'not_found');
 });

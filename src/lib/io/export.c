@@ -1,10 +1,11 @@
 /*
  * Exports of accounts, reps, units, adjacency and alignments as CSV (headers
  * are the canonical import names, numbers in shortest round-trip form) or
- * GeoJSON (WGS84, geometry through OGR). File exports go through the one
- * output helper (regio/output.h).
+ * GeoJSON (WGS84, geometry through OGR), and of a model's territories
+ * (loaded here from the store, rendered by export_territories.c). File
+ * exports go through the one output helper (regio/output.h).
  */
-#include "regio/export.h"
+#include "io/export_internal.h"
 
 #include "regio/buf.h"
 #include "io/record_desc.h"
@@ -27,7 +28,8 @@ regio_err regio_export_what_parse(const char *s, regio_export_what *out)
         regio_export_what what;
     } names[] = {{"accounts", REGIO_EXPORT_ACCOUNTS}, {"reps", REGIO_EXPORT_REPS},
                  {"units", REGIO_EXPORT_UNITS},       {"adjacency", REGIO_EXPORT_ADJACENCY},
-                 {"alignment", REGIO_EXPORT_ALIGNMENT}};
+                 {"alignment", REGIO_EXPORT_ALIGNMENT},
+                 {"territories", REGIO_EXPORT_TERRITORIES}};
     for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(s, names[i].name)) {
             *out = names[i].what;
@@ -42,6 +44,10 @@ regio_err regio_export_format_parse(const char *s, regio_export_format *out)
         *out = REGIO_FORMAT_CSV;
     else if (s && (!strcmp(s, "geojson") || !strcmp(s, "json")))
         *out = REGIO_FORMAT_GEOJSON;
+    else if (s && !strcmp(s, "kml"))
+        *out = REGIO_FORMAT_KML;
+    else if (s && (!strcmp(s, "shp") || !strcmp(s, "shapefile")))
+        *out = REGIO_FORMAT_SHP;
     else
         return REGIO_EINVAL;
     return REGIO_OK;
@@ -107,7 +113,30 @@ typedef struct writer {
     keyset keys;
     size_t rows;
     regio_err rc; /* first error inside a callback */
+    const regio_model_view *view; /* accounts: each one's territory in it */
+    const char *terr_key;         /* ... under this name */
 } writer;
+
+/* The territory account a is in under view: its override (a leaf or a
+ * parent), else its unit's territory; NULL when none. */
+static const char *account_territory(const regio_model_view *v, const regio_account *a)
+{
+    int leaf = regio_model_view_account_leaf(v, a->id, a->unit_id);
+    if (leaf >= 0)
+        return v->territory[leaf];
+    size_t lo = 0, hi = v->n_overrides; /* sorted by account id */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(v->overrides[mid].account, a->id);
+        if (!c)
+            return v->overrides[mid].territory;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
 
 static const char *geo_source_name(regio_geo_source g)
 {
@@ -255,6 +284,10 @@ static int write_record(writer *w, const regio__record_desc *d, const void *rec_
     if (!rc)
         rc = w->fmt == REGIO_FORMAT_CSV ? csv_attrs(w, attrs, n_attrs)
                                         : js_attrs(w, attrs, n_attrs, &first);
+    if (!rc && w->view && d == &regio__account_desc) {
+        const char *t = account_territory(w->view, rec);
+        rc = w->fmt == REGIO_FORMAT_CSV ? csv_str(w, t, 0) : js_str(w, w->terr_key, t, &first);
+    }
     if (!rc)
         rc = w->fmt == REGIO_FORMAT_CSV ? regio_buf_putc(&w->b, '\n')
                                         : regio_buf_puts(&w->b, "}}");
@@ -372,6 +405,11 @@ static regio_err put_header(writer *w, const char *fixed)
         if (!rc)
             rc = regio_buf_csv_field(&w->b, w->keys.keys[i], ',');
     }
+    if (!rc && w->view) {
+        rc = regio_buf_putc(&w->b, ',');
+        if (!rc)
+            rc = regio_buf_csv_field(&w->b, w->terr_key, ',');
+    }
     if (!rc)
         rc = regio_buf_putc(&w->b, '\n');
     if (!rc && fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len)
@@ -394,10 +432,70 @@ static regio_err put_record_header(writer *w, const regio__record_desc *d)
     return rc;
 }
 
+/* The store's units (with their polygons when geometry) and model's view
+ * over them (NULL = the active model), as the server loads them. */
+static regio_err load_view(regio_store *s, const char *model, int geometry,
+                           regio_design_problem **p, regio_model_view **v, regio_error *err)
+{
+    regio_design_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.store = s;
+    spec.k = 1; /* the model brings its own territories */
+    spec.with_geometry = geometry;
+    *v = NULL;
+    regio_err rc = regio_design_problem_load(&spec, p, err);
+    if (!rc)
+        rc = regio_model_view_load(s, *p, model, -1, v, err);
+    return rc;
+}
+
+static regio_err export_territories_stream(regio_store *s, regio_export_format fmt,
+                                           const regio_export_opts *opts, FILE *out,
+                                           size_t *rows, regio_error *err)
+{
+    regio_design_problem *p = NULL;
+    regio_model_view *v = NULL;
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = load_view(s, opts ? opts->model : NULL, fmt != REGIO_FORMAT_CSV, &p, &v, err);
+    if (!rc)
+        rc = regio_export_territories(v, fmt, &b, rows, err);
+    if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+        rc = regio_error_setf(err, REGIO_EIO, NULL, 0, NULL, "export failed: %s",
+                              regio_strerror(REGIO_EIO));
+    regio_buf_free(&b);
+    regio_model_view_destroy(v);
+    regio_design_problem_destroy(p);
+    return rc;
+}
+
+static int has_key(const keyset *ks, const char *key)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        if (!strcmp(ks->keys[i], key))
+            return 1;
+    return 0;
+}
+
+static const char *what_name(regio_export_what what)
+{
+    static const char *const names[] = {"accounts", "reps", "units", "adjacency", "alignment",
+                                        "territories"};
+    return (size_t)what < sizeof names / sizeof names[0] ? names[what] : "?";
+}
+
 regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_export_format fmt,
                               const regio_export_opts *opts, FILE *out, size_t *rows,
                               regio_error *err)
 {
+    if (rows)
+        *rows = 0;
+    if (what == REGIO_EXPORT_TERRITORIES)
+        return export_territories_stream(s, fmt, opts, out, rows, err);
+    if (fmt == REGIO_FORMAT_KML || fmt == REGIO_FORMAT_SHP)
+        return regio_error_setf(err, REGIO_EUNSUPPORTED, NULL, 0, NULL,
+                                "%s export as csv%s; kml and shp are for territories",
+                                what_name(what), what == REGIO_EXPORT_ADJACENCY ? "" : " or geojson");
     writer w;
     memset(&w, 0, sizeof w);
     w.fmt = fmt;
@@ -407,8 +505,17 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
     if (fmt == REGIO_FORMAT_GEOJSON && what == REGIO_EXPORT_ADJACENCY)
         return regio_error_setf(err, REGIO_EUNSUPPORTED, NULL, 0, NULL,
                                 "adjacency exports as csv only");
-    /* First pass: the union of custom attribute keys, sorted, for CSV. */
-    if (fmt == REGIO_FORMAT_CSV) {
+    regio_design_problem *units = NULL;
+    regio_model_view *view = NULL;
+    if (what == REGIO_EXPORT_ACCOUNTS && opts && opts->model) {
+        rc = load_view(s, opts->model, 0, &units, &view, err);
+        if (rc)
+            goto done;
+        w.view = view;
+    }
+    /* First pass: the union of custom attribute keys, sorted, for CSV (and
+     * to name the territory column apart from an attribute "territory"). */
+    if (fmt == REGIO_FORMAT_CSV || w.view) {
         if (what == REGIO_EXPORT_ACCOUNTS)
             rc = regio_store_accounts_foreach(s, collect_account_keys, &w.keys, err);
         else if (what == REGIO_EXPORT_REPS)
@@ -419,6 +526,7 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
             goto done;
         if (w.keys.n > 1)
             qsort(w.keys.keys, w.keys.n, sizeof *w.keys.keys, cmp_str);
+        w.terr_key = has_key(&w.keys, "territory") ? "model_territory" : "territory";
     }
     if (fmt == REGIO_FORMAT_GEOJSON && fputs("{\"type\":\"FeatureCollection\",\"features\":[", out) < 0)
         rc = REGIO_EIO;
@@ -454,6 +562,8 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
             rc = regio_store_alignment_foreach(s, opts ? opts->model : NULL, write_alignment,
                                                &w, err);
         break;
+    case REGIO_EXPORT_TERRITORIES:
+        break; /* export_territories_stream above */
     }
     if (rc == REGIO_ECANCELLED && w.rc)
         rc = w.rc;
@@ -464,6 +574,8 @@ done:
         *rows = w.rows;
     keyset_free(&w.keys);
     regio_buf_free(&w.b);
+    regio_model_view_destroy(view);
+    regio_design_problem_destroy(units);
     if (rc && err && !err->msg[0])
         regio_error_setf(err, rc, NULL, 0, NULL, "export failed: %s", regio_strerror(rc));
     return rc;
@@ -473,6 +585,17 @@ regio_err regio_export_file(regio_store *s, regio_export_what what, regio_export
                             const regio_export_opts *opts, const char *path, size_t *rows,
                             regio_error *err)
 {
+    if (what == REGIO_EXPORT_TERRITORIES && fmt == REGIO_FORMAT_SHP &&
+        regio__export_is_shp_path(path)) {
+        regio_design_problem *p = NULL;
+        regio_model_view *v = NULL;
+        regio_err rc = load_view(s, opts ? opts->model : NULL, 1, &p, &v, err);
+        if (!rc)
+            rc = regio__export_territories_shp_files(v, path, rows, err);
+        regio_model_view_destroy(v);
+        regio_design_problem_destroy(p);
+        return rc;
+    }
     regio_output *o;
     regio_err rc = regio_output_open(path, &o, err);
     if (rc)
