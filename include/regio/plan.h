@@ -226,7 +226,18 @@ typedef struct regio_plan_load_opts {
     const char *frequency_map;   /* "A=4,B=2,C=1" (segment -> visits) */
     const char *call_minutes_col;/* column of call minutes; NULL = "call_minutes" */
     double call_minutes;         /* used when the column is absent or blank; 0 = 30 */
+    const char *default_rep;     /* rep of accounts whose rep column is blank (or
+                                    absent); NULL = the reps file's only rep, if it
+                                    lists one, else such an account is an error */
 } regio_plan_load_opts;
+
+/*
+ * The calendar date of cycle day `day` (1-based) when the cycle starts on
+ * `start` (YYYY-MM-DD; a Saturday or Sunday moves on to the Monday) and
+ * works Monday to Friday, written to out (11 bytes). 0 (out empty) when
+ * start is not a real date or day < 1.
+ */
+REGIO_API int regio_plan_day_date(const char *start, int day, char *out);
 
 /* Accounts and reps read from CSV; owns the ids. Free with
  * regio_plan_data_destroy. */
@@ -235,6 +246,8 @@ typedef struct regio_plan_data {
     size_t n_reps;
     regio_plan_account *accounts;
     size_t n_accounts;
+    char start[11];              /* date of cycle day 1 (YYYY-MM-DD) for the dates
+                                    the outputs show, or "" for day numbers only */
     char **ids_;                 /* owned copies of the ids */
     size_t n_ids_;
 } regio_plan_data;
@@ -256,8 +269,8 @@ REGIO_API regio_err regio_plan_load(const char *accounts_path, const char *reps_
 /* Frees loaded data; accepts NULL. */
 REGIO_API void regio_plan_data_destroy(regio_plan_data *d);
 
-/* Writes `rep,day,seq,account_id,arrival,departure` (times HH:MM:SS), one
- * row per visit, rep by rep and day by day; home is not a row (each day
+/* Writes `rep,day,seq,account_id,arrival,departure` (times HH:MM:SS), and
+ * `date` (YYYY-MM-DD) when d->start is set, one row per visit, rep by rep and day by day; home is not a row (each day
  * starts at home at the rep's day start and ends there). Every writer
  * here writes path through regio_output_write (regio/output.h: a regular
  * file atomically, a device or FIFO in place, "-" standard output). */

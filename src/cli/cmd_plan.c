@@ -23,11 +23,13 @@ static void usage(FILE *out)
             "                  [--frequency COL | --segment COL --frequency-map A=4,B=2,C=1]\n"
             "                  [--call-minutes COL|N] [--speed-kmh 50] [--road-factor 1.3]\n"
             "                  [--spacing-tolerance 0.25] [--week-days 5]\n"
-            "                  [--time-limit S] [--seed N] --out PLAN.csv\n"
+            "                  [--time-limit S] [--seed N] [--rep R] [--start YYYY-MM-DD]\n"
+            "                  --out PLAN.csv\n"
             "                  [--routes ROUTES.geojson] [--report REPORT.json]\n"
             "                  [--workload WORKLOAD.csv]\n"
             "\n"
-            "ACCOUNTS.csv: id,lat,lon,rep and a frequency column (visits per cycle; default\n"
+            "ACCOUNTS.csv: id,lat,lon,rep (or owner; blank: --rep R, or the only rep of\n"
+            "  REPS.csv) and a frequency column (visits per cycle; default\n"
             "  'frequency') or a segment column mapped by --frequency-map; optional\n"
             "  call_minutes (default 30, or --call-minutes N), tw_start,tw_end (HH:MM: the\n"
             "  call starts inside), closed_days. REPS.csv: id,lat,lon, optional\n"
@@ -35,7 +37,8 @@ static void usage(FILE *out)
             "Day lists (closed_days, days_off): cycle days 1..N, ranges a-b, or weekday\n"
             "  names (mon..sun): day 1 is a Monday and weeks have --week-days working days\n"
             "  (default 5, so days 1-5 are Mon-Fri, 6-10 the next Mon-Fri).\n"
-            "PLAN.csv: rep,day,seq,account_id,arrival,departure (HH:MM:SS). Home is not a\n"
+            "PLAN.csv: rep,day,seq,account_id,arrival,departure (HH:MM:SS), and date\n"
+            "  (YYYY-MM-DD, Monday to Friday from --start) with --start. Home is not a\n"
             "  row: every day leaves home at day_start and ends there (see the report).\n"
             "WORKLOAD.csv: id,lat,lon,workload (hours per cycle: calls + share of routed\n"
             "  travel), a point units file: regio design --units WORKLOAD.csv --balance workload\n"
@@ -98,10 +101,20 @@ static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
             d->n_reps, d->n_accounts, r->n_days, r->visits_scheduled, r->visits_required,
             100 * r->coverage, 100 * r->spacing_min, 100 * r->spacing_max, r->overtime_days,
             r->travel_km, r->travel_h, r->workload_h, r->n_unplaced, r->seconds);
-    for (size_t i = 0; i < r->n_unplaced && i < 10; i++)
-        fprintf(stderr, "  unplaced: %s day %d (%s): %s\n",
-                d->accounts[r->unplaced[i].account].id, r->unplaced[i].day,
-                regio_plan_reason_name(r->unplaced[i].reason), r->unplaced[i].text);
+    for (size_t i = 0; i < r->n_unplaced && i < 10; i++) {
+        /* Day 0 is no day: the visit fits none. */
+        char when[40] = "no day";
+        int day = r->unplaced[i].day;
+        if (day > 0 && d->start[0]) {
+            char date[11];
+            regio_plan_day_date(d->start, day, date);
+            snprintf(when, sizeof when, "day %d (%s)", day, date);
+        } else if (day > 0) {
+            snprintf(when, sizeof when, "day %d", day);
+        }
+        fprintf(stderr, "  unplaced: %s, %s (%s): %s\n", d->accounts[r->unplaced[i].account].id,
+                when, regio_plan_reason_name(r->unplaced[i].reason), r->unplaced[i].text);
+    }
     if (r->n_unplaced > 10)
         fprintf(stderr, "  ... %zu more in the report\n", r->n_unplaced - 10);
 }
@@ -284,8 +297,7 @@ int cli_cmd_plan(int argc, char **argv)
     }
     const char *missing = !acc ? "--accounts" : !reps ? "--reps" : !lo.n_days ? "--days"
                           : !out ? "--out" : NULL;
-    const char *store_only = q.db ? "--db" : q.o.rep ? "--rep" : q.o.start ? "--start"
-                             : q.name ? "--name" : NULL;
+    const char *store_only = q.db ? "--db" : q.name ? "--name" : NULL;
     if (!missing && store_only) {
         fprintf(stderr, "regio plan: %s is for plans from the store (with --model)\n",
                 store_only);
@@ -310,11 +322,19 @@ int cli_cmd_plan(int argc, char **argv)
     regio_error_clear(&err);
     regio_plan_data *d = NULL;
     regio_plan_result *r = NULL;
+    char day1[11];
+    if (q.o.start && !regio_plan_day_date(q.o.start, 1, day1)) {
+        fprintf(stderr, "regio plan: --start '%s' is not a date written YYYY-MM-DD\n", q.o.start);
+        return CLI_USAGE;
+    }
+    lo.default_rep = q.o.rep;
     regio_err rc = regio_plan_load(acc, reps, &lo, &d, &err);
     if (rc) {
         cli_print_error("plan", rc, &err);
         return CLI_FAIL;
     }
+    if (q.o.start) /* outputs show calendar dates from day 1 on */
+        memcpy(d->start, day1, sizeof d->start);
     rc = regio_plan_solve(d->reps, d->n_reps, d->accounts, d->n_accounts, &pp, &r, &err);
     if (rc) {
         cli_print_error("plan", rc, &err);

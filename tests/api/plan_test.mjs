@@ -49,10 +49,10 @@ function cliPlan(territory, extra, file) {
   const m = r.stderr.match(/saved as plan (\d+) '([^']*)'/);
   assert.ok(m, `"saved as plan N" in:\n${r.stderr}`);
   const lines = readFileSync(join(dir, file), 'utf8').trim().split('\n');
-  assert.equal(lines[0], 'rep,day,seq,account_id,arrival,departure');
+  assert.equal(lines[0], 'rep,day,seq,account_id,arrival,departure,date');
   const rows = lines.slice(1).map(l => {
-    const [rep, day, seq, account, arrival] = l.split(',');
-    return { rep, day: +day, seq: +seq, account, arrival };
+    const [rep, day, seq, account, arrival, , date] = l.split(',');
+    return { rep, day: +day, seq: +seq, account, arrival, date };
   });
   return { rows, id: +m[1], name: m[2], stderr: r.stderr };
 }
@@ -68,7 +68,7 @@ async function apiPlan(territory, q = '', method = 'POST') {
 function apiRows(j) {
   const rows = [];
   for (const d of j.days)
-    d.visits.forEach((v, i) => rows.push({ rep: j.rep, day: d.day, seq: i + 1, account: v.account, arrive: v.arrive }));
+    d.visits.forEach((v, i) => rows.push({ rep: j.rep, day: d.day, date: d.date, seq: i + 1, account: v.account, arrive: v.arrive }));
   return rows;
 }
 
@@ -79,10 +79,10 @@ function hhmm(hms) { // the API rounds to the minute
 }
 
 function sameVisits(cliRows, j, what) {
-  const a = cliRows.map(r => `${r.rep} d${r.day} #${r.seq} ${r.account} ${hhmm(r.arrival)}`);
-  const b = apiRows(j).map(r => `${r.rep} d${r.day} #${r.seq} ${r.account} ${r.arrive}`);
+  const a = cliRows.map(r => `${r.rep} d${r.day} ${r.date} #${r.seq} ${r.account} ${hhmm(r.arrival)}`);
+  const b = apiRows(j).map(r => `${r.rep} d${r.day} ${r.date} #${r.seq} ${r.account} ${r.arrive}`);
   assert.ok(a.length > 0, `${what}: the plan visits someone`);
-  assert.deepEqual(b, a, `${what}: API visits = CLI visits (day, order, account, arrival)`);
+  assert.deepEqual(b, a, `${what}: API visits = CLI visits (day, date, order, account, arrival)`);
 }
 
 function storedRows(id) {

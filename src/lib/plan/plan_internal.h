@@ -180,4 +180,10 @@ regio_err regio__plan_route_days(regio__plan_rctx *c, regio__plan_solve_ctx *s, 
  * Saturday or Sunday. 0 when start is not a real date YYYY-MM-DD. */
 int regio__plan_cycle_start(const char *start, char *out);
 
+/* Visits in a cycle of n_days working days for an account visited vpy
+ * times a year (REGIO_PLAN_WORKING_DAYS_PER_YEAR working days): at least 1
+ * when vpy > 0, 0 when vpy is 0, at most n_days. One rule for the file and
+ * the store. */
+int regio__plan_visits_per_cycle(double vpy, int n_days);
+
 #endif

@@ -305,13 +305,25 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
     long clat = regio_header_map_column_of(map, REGIO_F_LAT);
     long clon = regio_header_map_column_of(map, REGIO_F_LON);
     long crep = regio_header_map_column_of(map, REGIO_F_OWNER);
-    const char *missing = clat < 0 ? "lat" : clon < 0 ? "lon" : crep < 0 ? "rep" : NULL;
+    const char *missing = clat < 0 ? "lat" : clon < 0 ? "lon" : NULL;
     if (missing) {
         rc = ferr(err, REGIO_EDATA, path, 1, 0, missing,
-                  "accounts need columns id,lat,lon,rep (missing '%s')", missing);
+                  "accounts need columns id,lat,lon (and rep or owner; missing '%s')", missing);
         goto done;
     }
-    long cfreq = -1, cseg = -1;
+    /* Accounts without a rep of their own (Regio's own exports leave the
+     * owner empty) go to the rep given, else to the reps file's only rep. */
+    long dflt_rep = -1;
+    if (o->default_rep) {
+        if ((dflt_rep = regio_strmap_get(reps, o->default_rep)) < 0) {
+            rc = ferr(err, REGIO_ENOTFOUND, "", 0, 0, "", "rep '%s' is not in the reps file",
+                      o->default_rep);
+            goto done;
+        }
+    } else if (d->n_reps == 1) {
+        dflt_rep = 0;
+    }
+    long cfreq = -1, cseg = -1, cvpy = -1;
     const char *fname = o->frequency_col ? o->frequency_col : "frequency";
     const char *sname = o->segment_col ? o->segment_col : "segment";
     if (o->frequency_map) {
@@ -330,7 +342,11 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
             goto done;
     } else {
         cfreq = find_header(h, nh, fname);
-        if (cfreq < 0) {
+        /* Without a frequency column (Regio's own exports): visits_per_year
+         * scaled to the cycle, else one visit per cycle -- as from the store. */
+        if (cfreq < 0 && !o->frequency_col)
+            cvpy = find_header(h, nh, "visits_per_year");
+        if (cfreq < 0 && o->frequency_col) {
             rc = ferr(err, REGIO_EDATA, path, 1, 0, fname,
                       "no frequency column '%s' (give --frequency COL, or --segment COL with "
                       "--frequency-map)",
@@ -387,7 +403,14 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
             break;
         }
         const char *rid = cell(c, crep);
-        long ri = blank(rid) ? -1 : regio_strmap_get(reps, rid);
+        long ri = blank(rid) ? dflt_rep : regio_strmap_get(reps, rid);
+        if (ri < 0 && blank(rid)) {
+            rc = ferr(err, REGIO_EDATA, path, cs.line, crep >= 0 ? crep + 1 : 0, "rep",
+                      "account '%s' has no rep: give --rep ID (one of the %zu reps of the "
+                      "reps file) or fill its rep (owner) column",
+                      id, d->n_reps);
+            break;
+        }
         if (ri < 0) {
             rc = ferr(err, REGIO_ENOTFOUND, path, cs.line, crep + 1, "rep",
                       "account '%s': rep '%s' is not in the reps file", id, rid);
@@ -410,6 +433,16 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
                 break;
             }
             f = (double)v;
+        } else if (cfreq < 0) {
+            double vpy = 0;
+            if (cvpy >= 0 && (rc = num_cell(&cs, cvpy, "visits_per_year", &vpy, &pr, err)))
+                break;
+            f = cvpy < 0 || !pr ? 1 : vpy < 0 ? -1 : regio__plan_visits_per_cycle(vpy, o->n_days);
+            if (f < 0) {
+                rc = ferr(err, REGIO_EDATA, path, cs.line, cvpy + 1, "visits_per_year",
+                          "account '%s': visits_per_year must be >= 0", id);
+                break;
+            }
         } else {
             if ((rc = num_cell(&cs, cfreq, fname, &f, &pr, err)))
                 break;
@@ -532,7 +565,8 @@ regio_err regio_plan_write_csv(const regio_plan_result *r, const regio_plan_data
         return ferr(err, REGIO_EINVAL, "", 0, 0, "", "plan and data do not match");
     regio_buf b;
     regio_buf_init(&b, 0);
-    regio_err rc = regio_buf_puts(&b, "rep,day,seq,account_id,arrival,departure\n");
+    regio_err rc = regio_buf_puts(&b, d->start[0] ? "rep,day,seq,account_id,arrival,departure,date\n"
+                                                  : "rep,day,seq,account_id,arrival,departure\n");
     for (size_t i = 0; !rc && i < r->n_reps * (size_t)r->n_days; i++) {
         const regio_plan_day *pd = &r->days[i];
         for (int k = 0; !rc && k < pd->n_visits; k++) {
@@ -544,8 +578,11 @@ regio_err regio_plan_write_csv(const regio_plan_result *r, const regio_plan_data
                 rc = regio_buf_printf(&b, ",%d,%d,", pd->day, k + 1);
             if (!rc)
                 rc = regio_buf_csv_field(&b, d->accounts[pd->visits[k].account].id, ',');
+            char date[11] = "";
+            if (d->start[0])
+                regio_plan_day_date(d->start, pd->day, date);
             if (!rc)
-                rc = regio_buf_printf(&b, ",%s,%s\n", a, dp);
+                rc = regio_buf_printf(&b, ",%s,%s%s%s\n", a, dp, date[0] ? "," : "", date);
         }
     }
     if (!rc)

@@ -86,7 +86,7 @@ static int account_frequency(const regio_account *a, int n_days)
     if (isnan(f)) {
         double vpy = regio_attrs_num(a->attrs, a->n_attrs, "visits_per_year");
         if (!isnan(vpy) && vpy >= 0)
-            f = vpy > 0 ? fmax(1.0, round(vpy * n_days / REGIO_PLAN_WORKING_DAYS_PER_YEAR)) : 0;
+            f = regio__plan_visits_per_cycle(vpy, n_days);
         else
             f = 1;
     }
@@ -397,6 +397,7 @@ static regio_err build_data(regio_territory_plan *p, collect *c, const rep_in *r
         (rep->name && !(p->rep_name = regio_strdup(rep->name))))
         return REGIO_ENOMEM;
     d->n_reps = 1;
+    memcpy(d->start, p->start, sizeof d->start); /* outputs show the cycle's dates */
     d->reps[0].id = d->ids_[0];
     d->reps[0].lat = rep->lat;
     d->reps[0].lon = rep->lon;
