@@ -28,6 +28,11 @@ typedef struct regio_import_opts {
                                * none and whose region is no US state; NULL =
                                * none. Read with the gazetteer; an unknown
                                * one fails the import (REGIO_EINVAL) */
+    /* with skip_invalid: called for each rejected row (its line and the
+     * formatted reason, valid during the call), so no row goes unnamed;
+     * may be NULL */
+    void (*on_reject)(void *ud, long line, const char *reason);
+    void *reject_ud;
 } regio_import_opts;
 
 /* Options for units: OGR layer and field choices (NULL = detect). */

@@ -76,6 +76,21 @@ static void print_summary(const char *what, const char *path, const regio_import
         printf("%s", s->notes);
 }
 
+/* Rejected rows (--skip-invalid): the first ones on screen, all of them in
+ * the --rejects file. */
+typedef struct rejected {
+    size_t n;
+} rejected;
+
+enum { REJECTS_SHOWN = 10 };
+
+static void on_reject(void *ud, long line, const char *reason)
+{
+    rejected *r = ud;
+    if (r->n++ < REJECTS_SHOWN)
+        fprintf(stderr, "regio import: rejected line %ld: %s\n", line, reason);
+}
+
 int cli_cmd_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -164,6 +179,9 @@ int cli_cmd_import(int argc, char **argv)
     }
     o->maps = maps;
     o->n_maps = n_maps;
+    rejected rj = {0};
+    o->on_reject = on_reject;
+    o->reject_ud = &rj;
     regio_error err;
     regio_error_clear(&err);
     regio_gazetteer *gaz = NULL;
@@ -206,6 +224,10 @@ int cli_cmd_import(int argc, char **argv)
     } else if (!quiet) {
         print_summary(what, path, &sum, o->dry_run);
     }
+    if (!rc && rj.n > REJECTS_SHOWN)
+        fprintf(stderr, "regio import: ... %zu more rejected rows (%s)\n", rj.n - REJECTS_SHOWN,
+                o->rejects_path ? "all of them are in the --rejects file"
+                                : "--rejects FILE lists all of them with their reasons");
     regio_store_close(s);
     regio_gazetteer_close(gaz);
     free(maps);

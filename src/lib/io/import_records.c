@@ -7,6 +7,7 @@
 #include "regio/import.h"
 
 #include "regio/buf.h"
+#include "regio/output.h"
 #include "regio/strmap.h"
 #include "io/import_common.h"
 #include "io/record_desc.h"
@@ -29,6 +30,7 @@ typedef struct rec_ctx {
     regio_strmap *ids;
     regio_import_summary *sum;
     FILE *rejects;
+    regio_output *rejects_out;
 } rec_ctx;
 
 /* Points a string member at a fresh copy of the trimmed value, or NULL. */
@@ -305,10 +307,10 @@ static regio_err open_rejects(rec_ctx *c, regio_error *err)
 {
     if (!c->opts->skip_invalid || !c->opts->rejects_path)
         return REGIO_OK;
-    c->rejects = fopen(c->opts->rejects_path, "w");
-    if (!c->rejects)
-        return regio__file_error(err, REGIO_EIO, c->opts->rejects_path,
-                                 "cannot write the rejects file");
+    regio_err orc = regio_output_open(c->opts->rejects_path, &c->rejects_out, err);
+    if (orc)
+        return orc;
+    c->rejects = regio_output_stream(c->rejects_out);
     regio_buf b;
     regio_buf_init(&b, 0);
     regio_err rc = regio_buf_puts(&b, "line,error");
@@ -326,12 +328,14 @@ static regio_err open_rejects(rec_ctx *c, regio_error *err)
 
 static void write_reject(rec_ctx *c, const regio_error *e)
 {
+    char msg[1400];
+    regio_error_format(e, msg, sizeof msg);
+    if (c->opts->on_reject)
+        c->opts->on_reject(c->opts->reject_ud, regio__table_line(c->t), msg);
     if (!c->rejects)
         return;
     regio_buf b;
     regio_buf_init(&b, 0);
-    char msg[1400];
-    regio_error_format(e, msg, sizeof msg);
     regio_err rc = regio_buf_printf(&b, "%ld,", regio__table_line(c->t));
     if (!rc)
         rc = regio_buf_csv_field(&b, msg, ',');
@@ -357,7 +361,7 @@ static regio_err import_records(regio_store *s, const char *path, regio_entity e
     if (!opts)
         opts = &defaults;
     regio_error_clear(err);
-    rec_ctx c = {path, ent, opts, NULL, NULL, NULL, sum, NULL};
+    rec_ctx c = {path, ent, opts, NULL, NULL, NULL, sum, NULL, NULL};
     if (opts->gazetteer && opts->default_country &&
         !regio_country_code(opts->gazetteer, opts->default_country))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
@@ -430,8 +434,14 @@ static regio_err import_records(regio_store *s, const char *path, regio_entity e
 done:
     if (rc == REGIO_ENOMEM)
         regio__file_error(err, REGIO_ENOMEM, path, "out of memory");
-    if (c.rejects)
-        fclose(c.rejects);
+    if (c.rejects_out) {
+        /* The rejects file lands with the import (or its dry run), and not
+         * when the import failed. */
+        if (rc)
+            regio_output_discard(c.rejects_out);
+        else
+            rc = regio_output_commit(c.rejects_out, err);
+    }
     regio_strmap_destroy(c.ids);
     regio_header_map_destroy(c.map);
     regio__table_close(c.t);

@@ -13,3 +13,5 @@ after=$(sqlite3 "$REGIO_DB" .dump | md5sum)
 # With --skip-invalid the other rows land and the bad one is listed.
 "$REGIO" import accounts bad.csv --skip-invalid --rejects rejects.csv
 cat rejects.csv
+"$REGIO" import accounts bad.csv --skip-invalid --rejects - --dry-run --quiet
+test -e ./- && echo "a file named - was written" || echo "no file named -"
