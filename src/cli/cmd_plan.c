@@ -94,13 +94,20 @@ static int partial_status(const regio_plan_result *r)
 
 static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
 {
+    /* Spacing exists only once an account has two visits. */
+    char spacing[48] = "-";
+    if (isfinite(r->spacing_min) && isfinite(r->spacing_max))
+        snprintf(spacing, sizeof spacing, "%.0f%%-%.0f%%", 100 * r->spacing_min,
+                 100 * r->spacing_max);
+    char km[32];
     fprintf(stderr,
             "regio plan: %zu reps, %zu accounts, %d days: coverage %ld/%ld (%.1f%%), "
-            "spacing %.0f%%-%.0f%%, overtime days %d, travel %.1f km (%.1f h), "
+            "spacing %s, overtime days %d, travel %s km (%.1f h), "
             "workload %.1f h, %zu unplaced, %.2f s\n",
             d->n_reps, d->n_accounts, r->n_days, r->visits_scheduled, r->visits_required,
-            100 * r->coverage, 100 * r->spacing_min, 100 * r->spacing_max, r->overtime_days,
-            r->travel_km, r->travel_h, r->workload_h, r->n_unplaced, r->seconds);
+            100 * r->coverage, spacing, r->overtime_days,
+            regio_format_number(r->travel_km, 1, km, sizeof km), r->travel_h, r->workload_h,
+            r->n_unplaced, r->seconds);
     for (size_t i = 0; i < r->n_unplaced && i < 10; i++) {
         /* Day 0 is no day: the visit fits none. */
         char when[40] = "no day";

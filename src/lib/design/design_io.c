@@ -438,7 +438,11 @@ static regio_err load_units(loader *L, regio_error *err)
     const regio_unitset *us = p->loaded.units;
     if (us->n_measures == 0)
         return fail(err, REGIO_EDATA, spec->units_path, 0,
-                    "the units have no numeric measure to balance");
+                    spec->units_path
+                        ? "the units have no numeric measure to balance (add a column such as "
+                          "accounts or workload)"
+                        : "the units have no numeric measure to balance: place the accounts "
+                          "and count them per unit with `regio assign units --measures`");
     for (size_t i = 0; i < p->loaded.islands.n_links; i++)
         if ((rc = add_note(p, "island %s linked to %s (%.1f %s)", p->loaded.islands.links[i].a,
                            p->loaded.islands.links[i].b, p->loaded.islands.links[i].dist_km,
