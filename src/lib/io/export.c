@@ -10,6 +10,7 @@
 #include "regio/buf.h"
 #include "io/record_desc.h"
 #include "core/grow.h"
+#include "regio/strmap.h"
 #include "regio/fields.h"
 #include "regio/model.h"
 #include "regio/output.h"
@@ -115,6 +116,9 @@ typedef struct writer {
     regio_err rc; /* first error inside a callback */
     const regio_model_view *view; /* accounts: each one's territory in it */
     const char *terr_key;         /* ... under this name */
+    regio_strmap *unit_terr;      /* alignment as GeoJSON: unit id -> terr index */
+    char **terr;                  /* ... and the territory ids */
+    size_t n_terr, cap_terr;
 } writer;
 
 /* The territory account a is in under view: its override (a leaf or a
@@ -379,20 +383,50 @@ static int write_alignment(void *ud, const regio_alignment_row *r)
     writer *w = ud;
     if (!r->unit_id)
         return 0; /* account overrides are not part of the unit alignment file */
-    regio_err rc;
-    if (w->fmt == REGIO_FORMAT_CSV) {
-        rc = csv_str(w, r->unit_id, 1);
-        if (!rc) rc = csv_str(w, r->territory, 0);
-        if (!rc) rc = regio_buf_putc(&w->b, '\n');
-    } else {
-        int first = 1;
-        rc = regio_buf_puts(&w->b, w->rows ? ",\n" : "\n");
-        if (!rc) rc = regio_buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{");
-        if (!rc) rc = js_str(w, "unit_id", r->unit_id, &first);
-        if (!rc) rc = js_str(w, "territory", r->territory, &first);
-        if (!rc) rc = js_str(w, "effective_from", r->effective_from, &first);
-        if (!rc) rc = regio_buf_puts(&w->b, "}}");
+    regio_err rc = csv_str(w, r->unit_id, 1);
+    if (!rc) rc = csv_str(w, r->territory, 0);
+    if (!rc) rc = regio_buf_putc(&w->b, '\n');
+    return flush_row(w, rc);
+}
+
+/* Alignment as GeoJSON, first pass: each unit's territory. */
+static int collect_alignment(void *ud, const regio_alignment_row *r)
+{
+    writer *w = ud;
+    if (!r->unit_id || !r->territory)
+        return 0;
+    int found = 0;
+    long old = 0;
+    if (regio__grow(&w->terr, &w->cap_terr, w->n_terr + 1, sizeof *w->terr) ||
+        !(w->terr[w->n_terr] = regio_strdup(r->territory)) ||
+        regio_strmap_put(w->unit_terr, r->unit_id, (long)w->n_terr, &found, &old)) {
+        w->rc = REGIO_ENOMEM;
+        return 1;
     }
+    w->n_terr++;
+    return 0;
+}
+
+/* Alignment as GeoJSON, second pass: every unit with its polygon (or its
+ * point) and its territory (null when unaligned), so a GIS shows it. */
+static int write_aligned_unit(void *ud, const regio_unit *u)
+{
+    writer *w = ud;
+    long t = regio_strmap_get(w->unit_terr, u->id);
+    int first = 1;
+    regio_err rc;
+    if (u->wkb) {
+        rc = regio_buf_puts(&w->b, w->rows ? ",\n" : "\n");
+        if (!rc) rc = regio_buf_puts(&w->b, "{\"type\":\"Feature\",\"geometry\":");
+        if (!rc) rc = js_unit_geometry(w, u);
+        if (!rc) rc = regio_buf_puts(&w->b, ",\"properties\":{");
+    } else {
+        rc = js_feature_start(w, u->lat, u->lon);
+    }
+    if (!rc) rc = js_str(w, "unit_id", u->id, &first);
+    if (!rc) rc = js_str(w, "name", u->name, &first);
+    if (!rc) rc = js_str(w, "territory", t >= 0 ? w->terr[t] : NULL, &first);
+    if (!rc) rc = regio_buf_puts(&w->b, "}}");
     return flush_row(w, rc);
 }
 
@@ -558,9 +592,18 @@ regio_err regio_export_stream(regio_store *s, regio_export_what what, regio_expo
     case REGIO_EXPORT_ALIGNMENT:
         if (!rc && fmt == REGIO_FORMAT_CSV)
             rc = put_header(&w, "unit_id,territory");
-        if (!rc)
+        if (!rc && fmt == REGIO_FORMAT_CSV)
             rc = regio_store_alignment_foreach(s, opts ? opts->model : NULL, write_alignment,
                                                &w, err);
+        if (!rc && fmt != REGIO_FORMAT_CSV) {
+            if (!(w.unit_terr = regio_strmap_create(1024)))
+                rc = REGIO_ENOMEM;
+            if (!rc)
+                rc = regio_store_alignment_foreach(s, opts ? opts->model : NULL,
+                                                   collect_alignment, &w, err);
+            if (!rc)
+                rc = regio_store_units_foreach(s, 1, write_aligned_unit, &w, err);
+        }
         break;
     case REGIO_EXPORT_TERRITORIES:
         break; /* export_territories_stream above */
@@ -574,6 +617,10 @@ done:
         *rows = w.rows;
     keyset_free(&w.keys);
     regio_buf_free(&w.b);
+    for (size_t i = 0; i < w.n_terr; i++)
+        regio_free(w.terr[i]);
+    regio_free(w.terr);
+    regio_strmap_destroy(w.unit_terr);
     regio_model_view_destroy(view);
     regio_design_problem_destroy(units);
     if (rc && err && !err->msg[0])

@@ -4,6 +4,8 @@
 "$REGIO" design --k 2 --balance accounts --tolerance 0.2 --model plan-a 2>&1 | grep -v "s$" || true
 "$REGIO" report --model plan-a --balance accounts --tolerance 0.2 --format csv
 "$REGIO" export alignment --model plan-a
+# as GeoJSON every unit carries its geometry (here points) and territory
+"$REGIO" export alignment --model plan-a --format geojson 2>/dev/null | grep -o '"geometry":{"type":"[A-Za-z]*"' | sort | uniq -c
 "$REGIO" realign --from-model plan-a --balance accounts --tolerance 0.05 --max-moved 0.4 \
   --model plan-b 2>&1 | grep -v "s$" || true
 "$REGIO" summary | tail -3
