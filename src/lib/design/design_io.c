@@ -136,20 +136,34 @@ static regio_err collect_label(void *ud, regio__table *t, const char *path, cons
     return REGIO_OK;
 }
 
+/* A unit,territory row of a labels file: the unit's position and the
+ * territory's index among the first n_named names, or a row error. */
+static regio_err resolve_row(const label_ctx *c, regio__table *t, const char *path,
+                             const char *a, const char *b, int n_named, long *u, int *ti,
+                             regio_error *err)
+{
+    *u = regio_unitset_find(c->p->loaded.units, a);
+    if (*u < 0)
+        return regio__row_error(err, path, t, 0, "unit '%s' is not among the units", a);
+    *ti = territory_index(c->p, n_named, b);
+    if (*ti < 0)
+        return regio__row_error(err, path, t, 1, "territory '%s' is not one of the %d territories",
+                                b, c->p->k);
+    return REGIO_OK;
+}
+
 static regio_err assign_label(void *ud, regio__table *t, const char *path, const char *a,
                               const char *b, regio_error *err)
 {
     label_ctx *c = ud;
     long u = regio_unitset_find(c->p->loaded.units, a);
-    if (u < 0)
-        return regio__row_error(err, path, t, 0, "unit '%s' is not among the units", a);
-    if (c->line_of[u])
+    if (u >= 0 && c->line_of[u])
         return regio__row_error(err, path, t, 0, "unit '%s' is listed twice (first on line %ld)",
                                 a, c->line_of[u]);
-    int ti = territory_index(c->p, *c->n_named, b);
-    if (ti < 0)
-        return regio__row_error(err, path, t, 1, "territory '%s' is not one of the %d territories",
-                                b, c->p->k);
+    int ti;
+    regio_err rc = resolve_row(c, t, path, a, b, *c->n_named, &u, &ti, err);
+    if (rc)
+        return rc;
     c->labels[u] = ti;
     c->line_of[u] = regio__table_line(t);
     return REGIO_OK;
@@ -177,15 +191,12 @@ static regio_err lock_unit(void *ud, regio__table *t, const char *path, const ch
                            const char *b, regio_error *err)
 {
     label_ctx *c = ud;
-    long u = regio_unitset_find(c->p->loaded.units, a);
-    if (u < 0)
-        return regio__row_error(err, path, t, 0, "unit '%s' is not among the units", a);
-    int ti = territory_index(c->p, c->p->k, b);
-    if (ti < 0)
-        return regio__row_error(err, path, t, 1, "territory '%s' is not one of the %d territories",
-                                b, c->p->k);
-    c->labels[u] = ti;
-    return REGIO_OK;
+    long u;
+    int ti;
+    regio_err rc = resolve_row(c, t, path, a, b, c->p->k, &u, &ti, err);
+    if (!rc)
+        c->labels[u] = ti;
+    return rc;
 }
 
 static regio_err set_target(void *ud, regio__table *t, const char *path, const char *a,
