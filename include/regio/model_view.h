@@ -194,6 +194,15 @@ REGIO_API void regio_model_view_names_free(char **names, int k);
  * parents (all ancestors of the saved territories, parents first), reps
  * and locked units. One transaction, audited as "design.save" by actor.
  */
+/*
+ * Whether a result may be saved as model `target` with these flags, the
+ * rules regio_model_view_save applies (so a caller can refuse before a long
+ * run): a valid name; a new name, or with REGIO_SAVE_REPLACE an existing
+ * planning model (*exists = 1). REGIO_ECONFLICT otherwise, nothing written.
+ */
+REGIO_API regio_err regio_model_save_check(regio_store *s, const char *target, unsigned flags,
+                                           int *exists, regio_error *err);
+
 REGIO_API regio_err regio_model_view_save(regio_store *s, const regio_design_problem *units,
                                           const regio_model_view *base, int k,
                                           char *const *names, const int *labels,

@@ -341,7 +341,17 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         return CLI_FAIL;
     spec.store = store;
     regio_design_problem *p = NULL;
-    regio_err rc = regio_design_problem_load(&spec, &p, &err);
+    regio_err rc = REGIO_OK;
+    /* Refuse a model that will not be saved before the run, not after. */
+    int exists = 0;
+    if (model && cmd != DESIGN_CMD_REPORT &&
+        (rc = regio_model_save_check(store, model, replace ? REGIO_SAVE_REPLACE : 0, &exists,
+                                     &err))) {
+        cli_print_error(cmd_name[cmd], rc, &err);
+        regio_store_close(store);
+        return CLI_FAIL;
+    }
+    rc = regio_design_problem_load(&spec, &p, &err);
     if (rc) {
         cli_print_error(cmd_name[cmd], rc, &err);
         regio_store_close(store);

@@ -213,6 +213,34 @@ regio_err regio_model_view_lock(regio_store *s, regio_model_view *v, long expect
 
 /* ---- saving a new model -------------------------------------------------------- */
 
+regio_err regio_model_save_check(regio_store *s, const char *target, unsigned flags,
+                                 int *exists, regio_error *err)
+{
+    regio_model_info info;
+    memset(&info, 0, sizeof info);
+    *exists = 0;
+    regio_err rc = regio_model_name_check(target, err);
+    if (!rc)
+        rc = regio_store_model_find(s, target, &info, err);
+    if (rc == REGIO_ENOTFOUND) {
+        regio_error_clear(err);
+        return REGIO_OK;
+    }
+    if (!rc && !(flags & REGIO_SAVE_REPLACE))
+        rc = regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
+                              "model '%s' exists already and is not replaced: save under a new "
+                              "name, or replace it with --replace (its hand edits are lost)",
+                              target);
+    else if (!rc && info.state != REGIO_MODEL_PLANNING)
+        rc = regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
+                              "territory model '%s' is %s and is never replaced; clone it or save "
+                              "under a new name",
+                              target, regio_model_state_name(info.state));
+    *exists = rc == REGIO_OK;
+    regio_model_info_clear(&info);
+    return rc;
+}
+
 /* Saves node id of base (and first its ancestors) into target once. */
 static regio_err save_node(regio_store *s, const regio_model_view *base, const char *id,
                            const char *target, regio_strmap *done, int depth, regio_error *err)
@@ -254,18 +282,11 @@ regio_err regio_model_view_save(regio_store *s, const regio_design_problem *unit
         regio_strmap_destroy(done);
         return rc;
     }
-    regio_model_info info;
-    memset(&info, 0, sizeof info);
-    rc = regio_store_model_find(s, target, &info, err);
-    regio_model_info_clear(&info);
-    if (rc == REGIO_OK && (flags & REGIO_SAVE_REPLACE)) {
+    int exists = 0;
+    rc = regio_model_save_check(s, target, flags, &exists, err);
+    if (!rc && exists) {
         rc = regio_store_model_reset(s, target, actor ? actor : "cli", err);
-    } else if (rc == REGIO_OK) {
-        rc = regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
-                              "model '%s' exists already and is not replaced: save under a new "
-                              "name, or replace it with --replace (its hand edits are lost)",
-                              target);
-    } else if (rc == REGIO_ENOTFOUND) {
+    } else if (!rc) {
         regio_error_clear(err);
         rc = regio_store_model_create(s, target, REGIO_MODEL_PLANNING, NULL,
                                       base ? base->model : NULL,
