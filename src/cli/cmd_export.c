@@ -89,9 +89,17 @@ int cli_cmd_export(int argc, char **argv)
         rc = regio_export_stream(s, what, fmt, &eo, stdout, &rows, &err);
     if (rc)
         cli_print_error("export", rc, &err);
-    else if (out)
-        fprintf(stderr, "regio: wrote %zu %s to %s\n", rows, argv[optind],
+    else if (out) {
+        /* "3,107 alignment rows", "8,709 adjacency edges", "59 accounts" */
+        const char *kind = argv[optind];
+        const char *noun = !strcmp(kind, "alignment")   ? (rows == 1 ? "alignment row" : "alignment rows")
+                           : !strcmp(kind, "adjacency") ? (rows == 1 ? "adjacency edge" : "adjacency edges")
+                                                        : kind;
+        char num[32];
+        fprintf(stderr, "regio: wrote %s %s to %s\n",
+                regio_format_number((double)rows, 0, num, sizeof num), noun,
                 regio_output_is_stdout(out) ? "standard output" : out);
+    }
     regio_store_close(s);
     return rc ? CLI_FAIL : CLI_OK;
 }

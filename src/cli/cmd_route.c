@@ -205,9 +205,9 @@ int cli_cmd_route(int argc, char **argv)
             fprintf(stderr, "regio route: unassigned %s: %s\n",
                     regio_route_job_id(p, s->unassigned[u].job), s->unassigned[u].text);
         if (s->n_unassigned > 0) {
-            fprintf(stderr, "regio route: %d stops could not be served; the routes are a best "
+            fprintf(stderr, "regio route: %d stop%s could not be served; the routes are a best "
                             "effort (exit 3)\n",
-                    s->n_unassigned);
+                    s->n_unassigned, s->n_unassigned == 1 ? "" : "s");
             status = CLI_PARTIAL;
         }
     }
