@@ -123,6 +123,10 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
     const regio_design_problem *p = app->units;
     regio_error err;
     regio_error_clear(&err);
+    if (w->n_outline != w->v->k) {
+        srv_reply_error(rs, 500, "internal", "out of memory resizing the outlines");
+        return NULL;
+    }
     for (int t = 0; t < w->v->k; t++) {
         if (w->outline[t])
             continue;
@@ -425,8 +429,12 @@ SRV_HANDLER(api_locks)
             regio_store_alignment_revision(app->store, w->v->model, &cur, NULL);
             reply_apply_error(rs, rc, st, cur, rev, &err);
         } else {
-            srv_blob_unref(w->geojson); /* the locked counts change, the outlines do not */
-            w->geojson = NULL;
+            if (w->n_outline != w->v->k) {
+                srv_workspace_changed(w, NULL); /* loaded again under the edit */
+            } else {
+                srv_blob_unref(w->geojson); /* the locked counts change, the outlines not */
+                w->geojson = NULL;
+            }
             srv_reply_json(rs, 200,
                            json_pack("{s:s,s:I,s:i}", "model", w->v->model, "revision",
                                      (json_int_t)w->v->revision, "units", (int)n));

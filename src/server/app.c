@@ -48,7 +48,7 @@ static void workspace_free(srv_workspace *w)
 {
     if (!w)
         return;
-    for (int t = 0; w->outline && t < w->v->k; t++)
+    for (int t = 0; w->outline && t < w->n_outline; t++)
         regio_free(w->outline[t]);
     regio_free(w->outline);
     srv_blob_unref(w->geojson);
@@ -193,6 +193,8 @@ static srv_workspace *workspace_load(srv_app *app, const char *model, srv_respon
                                    &err);
     if (!rc && !(w->outline = regio_calloc((size_t)(w->v->k ? w->v->k : 1), sizeof *w->outline)))
         rc = REGIO_ENOMEM;
+    if (!rc)
+        w->n_outline = w->v->k;
     if (rc) {
         if (w)
             workspace_free(w);
@@ -204,7 +206,19 @@ static srv_workspace *workspace_load(srv_app *app, const char *model, srv_respon
 
 void srv_workspace_changed(srv_workspace *w, const unsigned char *changed)
 {
-    for (int t = 0; t < w->v->k; t++)
+    if (w->n_outline != w->v->k) {
+        /* The view was loaded again under the edit: other territories. */
+        char **o = regio_calloc((size_t)(w->v->k ? w->v->k : 1), sizeof *o);
+        if (o) {
+            for (int t = 0; t < w->n_outline; t++)
+                regio_free(w->outline[t]);
+            regio_free(w->outline);
+            w->outline = o;
+            w->n_outline = w->v->k;
+        }
+        changed = NULL;
+    }
+    for (int t = 0; t < w->n_outline && t < w->v->k; t++)
         if (!changed || changed[t]) {
             regio_free(w->outline[t]);
             w->outline[t] = NULL;

@@ -43,7 +43,8 @@ typedef struct srv_workspace {
     long others;             /* regio_store_others_version when loaded */
     int gen_valid;
     srv_blob *geojson;       /* cached territories FeatureCollection, or NULL */
-    char **outline;          /* v->k cached GeoJSON geometries (NULL = stale) */
+    char **outline;          /* n_outline cached GeoJSON geometries (NULL = stale) */
+    int n_outline;           /* v->k when outline was sized */
     struct srv_workspace *next;
 } srv_workspace;
 
@@ -99,7 +100,9 @@ regio_design_problem *srv_units(srv_app *app, srv_response *rs);
 void srv_units_refresh(srv_app *app);
 
 /* After an edit of w->v: drops the cached GeoJSON and the outlines of the
- * territories flagged in changed (k flags; NULL = all). */
+ * territories flagged in changed (v->k flags; NULL = all). When the edit
+ * had to load the model again and its territories changed, every outline
+ * goes. */
 void srv_workspace_changed(srv_workspace *w, const unsigned char *changed);
 
 /* Drops the cached workspace of model (after a change made elsewhere). */
