@@ -18,7 +18,9 @@
 #   is a store in that folder and `regio` on the PATH is $REGIO_BIN. A file's
 #   blocks run in document order in one shell, so a tour builds up: the
 #   store, the files a command writes, `export` and `cd` carry over to the
-#   next command and the next block. Standard input is /dev/null.
+#   next command and the next block. Standard input is /dev/null. A
+#   background job an example starts (`regio serve ... &`) is stopped when
+#   the file's shell ends, should the example fail before it stops it.
 #
 # Commands and output
 #   - In a block without `$ ` lines, every line that is not blank and not a
@@ -337,6 +339,9 @@ for f in "${files[@]}"; do
     declare -f __doc_line_match __doc_match __doc_check
     printf '__doc_run=%q\n__doc_label=%q\n' "$run" "$label"
     printf 'cd %q || exit 90\n' "$work"
+    # a background job an example starts (`regio serve ... &`) ends with the
+    # file's shell, also when a command fails before the example stops it
+    echo 'trap '\''__doc_j=$(jobs -p); [ -n "$__doc_j" ] && kill $__doc_j 2>/dev/null'\'' EXIT'
     for ((c = 0; c < n; c++)); do
       printf '%s\n' "${C_TEXT[c]}" > "$run/cmd.$c"
       printf '%s\n' "${C_LINE[c]}" > "$run/line.$c"
