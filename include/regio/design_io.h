@@ -65,6 +65,16 @@ typedef struct regio_design_problem {
 REGIO_API regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
                                     regio_error *err);
 
+/*
+ * The store's units, measures and adjacency as a problem over which stored
+ * models are loaded (regio_model_view_load): store mode with k = 1, each
+ * model bringing its own territories; with their polygons when
+ * with_geometry. *out is owned by the caller (regio_design_problem_destroy).
+ */
+REGIO_API regio_err regio_design_problem_load_units(regio_store *s, int with_geometry,
+                                                   regio_design_problem **out,
+                                                   regio_error *err);
+
 /* Frees a problem. Accepts NULL. */
 REGIO_API void regio_design_problem_destroy(regio_design_problem *p);
 

@@ -174,11 +174,7 @@ static void table_free(table *t)
  * bringing its own territories), without polygons. */
 static regio_err load_units(regio_store *s, regio_design_problem **p, regio_error *err)
 {
-    regio_design_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.store = s;
-    spec.k = 1;
-    return regio_design_problem_load(&spec, p, err);
+    return regio_design_problem_load_units(s, 0, p, err);
 }
 
 /* What the verbs that edit or show one model hold open. */

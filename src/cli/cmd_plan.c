@@ -141,14 +141,10 @@ static int plan_store(const store_req *q, const char *out, const char *routes,
         return CLI_FAIL;
     regio_error err;
     regio_error_clear(&err);
-    regio_design_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.store = s;
-    spec.k = 1; /* the model brings its own territories */
     regio_design_problem *units = NULL;
     regio_model_view *v = NULL;
     regio_territory_plan *p = NULL;
-    regio_err rc = regio_design_problem_load(&spec, &units, &err);
+    regio_err rc = regio_design_problem_load_units(s, 0, &units, &err);
     if (!rc)
         rc = regio_model_view_load(s, units, q->model, -1, &v, &err);
     if (!rc)

@@ -83,11 +83,6 @@ regio_design_problem *srv_units(srv_app *app, srv_response *rs)
 {
     if (app->units)
         return app->units;
-    regio_design_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.store = app->store;
-    spec.with_geometry = 1;
-    spec.k = 1; /* each model brings its own territories */
     regio_error err;
     uint64_t fp = 0;
     long others = 0;
@@ -95,7 +90,7 @@ regio_design_problem *srv_units(srv_app *app, srv_response *rs)
     if (!rc)
         rc = regio_store_units_fingerprint(app->store, &fp, &err);
     if (!rc)
-        rc = regio_design_problem_load(&spec, &app->units, &err);
+        rc = regio_design_problem_load_units(app->store, 1, &app->units, &err);
     if (rc) {
         srv_reply_regio_error(rs, rc, &err);
         return NULL;

@@ -377,11 +377,7 @@ static int world_init(world *w, unsigned seed)
         SETUP(regio_store_alignment_apply(w->s, "M", rev, rows, nr, "setup", &rev, NULL, &e));
     w->st.rev = store_rev(w, "M");
     /* The units problem as the server loads it. */
-    regio_design_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.store = w->s;
-    spec.k = 1;
-    SETUP(regio_design_problem_load(&spec, &w->p, &e));
+    SETUP(regio_design_problem_load_units(w->s, 0, &w->p, &e));
 #undef SETUP
     if (!ok || !w->p)
         return 0;

@@ -305,14 +305,10 @@ static regio_store *territory_fixture(regio_design_problem **units, regio_model_
     long rev = 0;
     ASSERT_OK(regio_store_alignment_revision(s, "M", &rev, NULL));
     ASSERT_OK(regio_store_alignment_apply(s, "M", rev, &mv, 1, "ana", NULL, NULL, NULL));
-    regio_design_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.store = s;
-    spec.k = 1;
     regio_error e;
     *units = NULL;
     *v = NULL;
-    if (regio_design_problem_load(&spec, units, &e) ||
+    if (regio_design_problem_load_units(s, 0, units, &e) ||
         regio_model_view_load(s, *units, "M", -1, v, &e))
         FAIL_AT_("loading M: %s", e.msg);
     return s;

@@ -786,3 +786,13 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
     return REGIO_OK;
 }
 
+regio_err regio_design_problem_load_units(regio_store *s, int with_geometry,
+                                          regio_design_problem **out, regio_error *err)
+{
+    regio_design_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.store = s;
+    spec.with_geometry = with_geometry;
+    spec.k = 1; /* each model brings its own territories */
+    return regio_design_problem_load(&spec, out, err);
+}

@@ -471,13 +471,8 @@ static regio_err put_record_header(writer *w, const regio__record_desc *d)
 static regio_err load_view(regio_store *s, const char *model, int geometry,
                            regio_design_problem **p, regio_model_view **v, regio_error *err)
 {
-    regio_design_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.store = s;
-    spec.k = 1; /* the model brings its own territories */
-    spec.with_geometry = geometry;
     *v = NULL;
-    regio_err rc = regio_design_problem_load(&spec, p, err);
+    regio_err rc = regio_design_problem_load_units(s, geometry, p, err);
     if (!rc)
         rc = regio_model_view_load(s, *p, model, -1, v, err);
     return rc;
