@@ -150,18 +150,18 @@ static regio_err realign_start(const regio_model_view *view, regio_design_proble
                     "start in the territory of their nearest aligned unit\n",
                     filled, view->model);
     }
-    for (size_t i = 0; !rc && locked && i < n; i++) {
-        if (p->params.locked && p->params.locked[i] >= 0)
-            continue; /* the --locked file's territory wins */
-        if (!p->locked_ && !(p->locked_ = regio_malloc(n * sizeof *p->locked_)))
+    /* The model's locks, under those of a --locked file (whose territory wins). */
+    if (!rc && locked && !p->locked_) {
+        if (!(p->locked_ = regio_malloc(n * sizeof *p->locked_)))
             rc = REGIO_ENOMEM;
-        else if (!p->params.locked)
-            for (size_t u = 0; u < n; u++)
-                p->locked_[u] = -1;
-        if (!rc) {
-            p->params.locked = p->locked_;
-            p->locked_[i] = locked[i];
-        }
+        for (size_t i = 0; !rc && i < n; i++)
+            p->locked_[i] = -1;
+    }
+    if (!rc && locked) {
+        for (size_t i = 0; i < n; i++)
+            if (p->locked_[i] < 0)
+                p->locked_[i] = locked[i];
+        p->params.locked = p->locked_;
     }
     regio_model_view_names_free(names, k);
     regio_free(baseline);
