@@ -28,12 +28,6 @@ static char *dup_opt(const char *s, int *oom)
     return d;
 }
 
-/* Makes room for one more element in *arr of *cap elements of size sz. */
-regio_err regio__view_reserve(void **arr, size_t *cap, size_t len, size_t sz)
-{
-    return regio__grow(arr, cap, len + 1, sz);
-}
-
 void regio__view_mark_stale(regio_model_view *v)
 {
     regio__view_drop_overrides(v);
@@ -137,7 +131,7 @@ static int add_node(void *ud, const regio_territory_info *ti)
 {
     load_ctx *c = ud;
     regio_model_view *v = c->v;
-    if (regio__view_reserve((void **)&v->nodes, &c->cap_nodes, v->n_nodes, sizeof *v->nodes)) {
+    if (regio__grow(&v->nodes, &c->cap_nodes, v->n_nodes + 1, sizeof *v->nodes)) {
         c->rc = REGIO_ENOMEM;
         return 1;
     }
@@ -209,8 +203,7 @@ static int read_row(void *ud, const regio_alignment_row *row)
     }
     if (!row->account_id)
         return 0;
-    if (regio__view_reserve((void **)&v->overrides, &c->cap_ov, v->n_overrides,
-                            sizeof *v->overrides)) {
+    if (regio__grow(&v->overrides, &c->cap_ov, v->n_overrides + 1, sizeof *v->overrides)) {
         c->rc = REGIO_ENOMEM;
         return 1;
     }

@@ -7,9 +7,6 @@
 
 #include "regio/model_view.h"
 
-/* Makes room for element len of *arr (capacity *cap, elements of sz). */
-regio_err regio__view_reserve(void **arr, size_t *cap, size_t len, size_t sz);
-
 /* Resolves an override's leaf, unit and measure deltas from the store. */
 regio_err regio__view_resolve_override(regio_store *s, regio_model_view *v,
                                        regio_model_override *o, regio_error *err);
