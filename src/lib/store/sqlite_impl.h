@@ -158,6 +158,10 @@ regio_err regio__sq_model_create(regio_store *base, const char *name, regio_mode
 regio_err regio__sq_model_find(regio_store *base, const char *name, regio_model_info *out,
                                regio_error *err);
 regio_err regio__sq_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err);
+/* Runs a one-row integer query with up to two integer parameters (?1, ?2);
+ * *v = 0 when it returns no row. */
+regio_err regio__sq_int_query(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
+                              sqlite3_int64 p2, sqlite3_int64 *v, regio_error *err);
 regio_err regio__sq_units_fingerprint(regio_store *base, uint64_t *fp, regio_error *err);
 regio_err regio__sq_model_reset(regio_store *base, const char *name, const char *actor,
                                 regio_error *err);

@@ -180,9 +180,8 @@ regio_err regio__sq_model_list(regio_store *base, regio_model_cb cb, void *ud, r
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
 }
 
-/* Runs a one-row integer query with up to two integer parameters. */
-static regio_err int_query(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
-                           sqlite3_int64 p2, sqlite3_int64 *v, regio_error *err)
+regio_err regio__sq_int_query(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
+                              sqlite3_int64 p2, sqlite3_int64 *v, regio_error *err)
 {
     sqlite3_stmt *st = NULL;
     regio_err rc = regio__sq_prepare(s, sql, &st, err);
@@ -221,14 +220,14 @@ regio_err regio__sq_territory_upsert(regio_store *base, const char *model, const
         return rc;
     sqlite3_int64 limit = 16, up = 0, down = 0, cycle = 0;
     if (parent) {
-        rc = int_query(s, "SELECT CAST(value AS INTEGER) FROM settings"
+        rc = regio__sq_int_query(s, "SELECT CAST(value AS INTEGER) FROM settings"
                           " WHERE key = 'territory_depth_limit' AND ?1 = ?1",
                        0, 0, &limit, err);
         if (!rc && limit <= 0)
             limit = 16;
         /* Levels from the parent up to its root, and whether self is among them. */
         if (!rc)
-            rc = int_query(s,
+            rc = regio__sq_int_query(s,
                            "WITH RECURSIVE anc(id, parent_id, d) AS ("
                            " SELECT id, parent_id, 1 FROM territories WHERE id = ?1"
                            " UNION ALL SELECT t.id, t.parent_id, anc.d + 1 FROM territories t"
@@ -238,7 +237,7 @@ regio_err regio__sq_territory_upsert(regio_store *base, const char *model, const
         cycle = up & 1;
         up >>= 1;
         if (!rc && found)
-            rc = int_query(
+            rc = regio__sq_int_query(
                 s,
                 "WITH RECURSIVE sub(id, d) AS (SELECT id, 1 FROM territories WHERE id = ?1"
                 " UNION ALL SELECT t.id, sub.d + 1 FROM territories t"
@@ -409,7 +408,7 @@ regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *er
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 v = 0;
-    regio_err rc = int_query(s, "PRAGMA data_version", 0, 0, &v, err);
+    regio_err rc = regio__sq_int_query(s, "PRAGMA data_version", 0, 0, &v, err);
     *gen = ((uint64_t)v << 40) ^ (uint64_t)sqlite3_total_changes64(s->db);
     return rc;
 }
@@ -417,7 +416,7 @@ regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *er
 regio_err regio__sq_others_version(regio_store *base, long *v, regio_error *err)
 {
     sqlite3_int64 x = 0;
-    regio_err rc = int_query(REGIO_SQ(base), "PRAGMA data_version", 0, 0, &x, err);
+    regio_err rc = regio__sq_int_query(REGIO_SQ(base), "PRAGMA data_version", 0, 0, &x, err);
     *v = (long)x;
     return rc;
 }
@@ -458,7 +457,7 @@ regio_err regio__sq_alignment_revision(regio_store *base, const char *model, lon
     sqlite3_int64 mid = 0, v = 0;
     regio_err rc = model_id(s, model, &mid, err);
     if (!rc)
-        rc = int_query(s, "SELECT alignment_rev FROM territory_models WHERE id = ?1", mid, 0, &v,
+        rc = regio__sq_int_query(s, "SELECT alignment_rev FROM territory_models WHERE id = ?1", mid, 0, &v,
                        err);
     *rev = (long)v;
     return rc;

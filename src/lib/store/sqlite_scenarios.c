@@ -364,18 +364,10 @@ regio_err regio__sq_model_reset(regio_store *base, const char *name, const char 
                                m.name, regio_model_state_name(m.state));
     /* Its territories go, and with them (ON DELETE CASCADE) its alignment,
      * account associations, rules, memberships, challenges and quotas. */
-    long n_terr = 0;
-    if (!rc) {
-        sqlite3_stmt *st = NULL;
-        rc = regio__sq_prepare(s, "SELECT COUNT(*) FROM territories WHERE model_id = ?1", &st,
-                               err);
-        if (!rc) {
-            sqlite3_bind_int64(st, 1, m.id);
-            int r = sqlite3_step(st);
-            n_terr = r == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-            rc = regio__sq_finish(s, st, r == SQLITE_ROW ? SQLITE_DONE : r, REGIO_OK, err);
-        }
-    }
+    sqlite3_int64 n_terr = 0;
+    if (!rc)
+        rc = regio__sq_int_query(s, "SELECT COUNT(*) FROM territories WHERE model_id = ?1", m.id,
+                                 0, &n_terr, err);
     if (!rc)
         rc = exec_ids(s, "DELETE FROM territories WHERE model_id = ?1", m.id, 0, 0, NULL, NULL,
                       err);
@@ -386,7 +378,7 @@ regio_err regio__sq_model_reset(regio_store *base, const char *name, const char 
                       m.id, 0, 0, NULL, NULL, err);
     if (!rc) {
         char before[64];
-        snprintf(before, sizeof before, "{\"territories\":%ld}", n_terr);
+        snprintf(before, sizeof before, "{\"territories\":%lld}", (long long)n_terr);
         rc = regio__sq_audit_append(base, actor, "model.reset", "territory_model", m.name,
                                     before, "{\"territories\":0}", err);
     }
