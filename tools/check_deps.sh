@@ -60,6 +60,7 @@ EXCEPTIONS=(
   "src/lib/assign/locate.c|a store pipeline step, not an engine: regio_assign_locate_accounts reads the store's units and accounts and writes each account's unit back"
   "src/lib/plan/plan_store*.c|the call plan of a territory of a stored model: its accounts and rep from the store (through regio_model_view), the solve by plan's solver, the plan saved in the store; the bridge between the plan solver and the store"
   "src/lib/model/view*|the loaded-model type (regio/model_view.h, view*.c and view_internal.h): reads a planning model, its alignment and account overrides from the store and edits them for the shells"
+  "src/lib/access/*|access and sign-in (access.c, access_pairs.c, auth.c): load a snapshot of the organisation (users, roles, memberships, territories, account owners and associations) from the store and keep passwords, tokens and sessions in it; the rules of docs/ACCESS.md applied to what the store holds"
   "src/lib/model/names.c|the model-name rules, run by the store before it creates a model; uses no store function, but its public declaration (regio_model_name_problem) sits in regio/model_view.h, which includes regio/store.h"
 )
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config git
       libsqlite3-dev sqlite3 libgdal-dev gdal-bin libgeos-dev libjansson-dev
-      libcsv-dev libmicrohttpd-dev libssl-dev nodejs npm)
+      libcsv-dev libmicrohttpd-dev libssl-dev libsodium-dev nodejs npm)
 # For `make bench`: METIS (the comparison baseline), jq, and wrk (HTTP load).
 if [ "${REGIO_DEPS_BENCH:-0}" = 1 ]; then
   PKGS+=(metis jq wrk)

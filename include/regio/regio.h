@@ -27,5 +27,8 @@
 #include "regio/assign.h"
 #include "regio/plan.h"
 #include "regio/model_view.h"
+#include "regio/org.h"
+#include "regio/access.h"
+#include "regio/auth.h"
 
 #endif

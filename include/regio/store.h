@@ -82,6 +82,8 @@ typedef struct regio_territory_info {
     const char *parent; /* parent's external id, or NULL for a root */
     const char *type;   /* territory type name, or NULL */
     const char *rep;    /* external id of the territory's rep, or NULL (vacant) */
+    const char *account_access; /* level its members get on its accounts:
+                                   "read", "edit" or "owner" */
 } regio_territory_info;
 
 typedef int (*regio_territory_cb)(void *ud, const regio_territory_info *t);

@@ -29,7 +29,7 @@ static int q_exec(regio_store *s, const char *sql)
 
 /* A store with active model FY26: territories NA (root), T1 and T2 under
  * NA, T3 (root); units U1..U4 (U1, U2 -> T1, U3 -> T2, U4 unaligned);
- * accounts A1, A2; A1 manually associated with T1; U2 locked. */
+ * accounts A1, A2; A1 moved by hand to T1; U2 locked. */
 static regio_store *fixture(void)
 {
     regio_test_db_path(path, sizeof path, "scen");
@@ -70,7 +70,7 @@ static regio_store *fixture(void)
     ASSERT_OK(q_exec(s, "UPDATE alignments SET locked = 1 WHERE unit_id ="
                         " (SELECT id FROM units WHERE ext_id = 'U2')"));
     ASSERT_OK(q_exec(s, "INSERT INTO account_territories(account_id, territory_id, cause)"
-                        " SELECT a.id, t.id, 'manual' FROM accounts a, territories t"
+                        " SELECT a.id, t.id, 'geo' FROM accounts a, territories t"
                         " WHERE a.ext_id = 'A1' AND t.ext_id = 'T1'"));
     return s;
 }

@@ -564,11 +564,11 @@ static void test_models_and_alignment(void)
     rows ar = {{0}, 0};
     ASSERT_OK(regio_store_alignment_foreach(s, NULL, align_cb, &ar, NULL));
     ASSERT_EQ_STR(ar.text, "Z1>T1@2026-01-01;Z2>T2@2026-01-01;Z3>T2@2026-01-01;");
-    /* A manual account override shows up after the units. */
+    /* A hand move of an account (cause geo) shows up after the units. */
     regio_account a = acc("ACC1", "a", 1);
     ASSERT_OK(up(s, &a, NULL));
     ASSERT_EQ_INT(q_exec(s, "INSERT INTO account_territories(account_id, territory_id, cause)"
-                            " SELECT a.id, t.id, 'manual' FROM accounts a, territories t"
+                            " SELECT a.id, t.id, 'geo' FROM accounts a, territories t"
                             " JOIN territory_models m ON m.id = t.model_id"
                             " WHERE a.ext_id = 'ACC1' AND t.ext_id = 'T1' AND m.state = 'active'"),
                   SQLITE_OK);

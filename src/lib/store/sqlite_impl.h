@@ -207,4 +207,34 @@ regio_err regio__sq_audit_append(regio_store *base, const char *actor, const cha
                                  regio_error *err);
 regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *err);
 
+/* The organisation (sqlite_org.c). */
+regio_err regio__sq_role_upsert(regio_store *base, const char *name, const char *parent, const char *actor, regio_error *err);
+regio_err regio__sq_roles_foreach(regio_store *base, regio_role_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, const char *actor, regio_upsert_result *out, regio_error *err);
+regio_err regio__sq_users_foreach(regio_store *base, const char *login, regio_user_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_user_set_active(regio_store *base, const char *login, int active, const char *actor, regio_error *err);
+regio_err regio__sq_user_set_password_hash(regio_store *base, const char *login, const char *hash, const char *actor, regio_error *err);
+regio_err regio__sq_user_password_hash(regio_store *base, const char *login, char **hash, int *active, regio_error *err);
+regio_err regio__sq_login_users(regio_store *base, long *n, regio_error *err);
+regio_err regio__sq_territory_set_access(regio_store *base, const char *model, const char *ext_id, const char *level, const char *actor, regio_error *err);
+regio_err regio__sq_membership_upsert(regio_store *base, const char *model, const regio_membership_info *m, const char *actor, regio_error *err);
+regio_err regio__sq_membership_remove(regio_store *base, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err);
+regio_err regio__sq_memberships_foreach(regio_store *base, const char *model, regio_membership_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_association_set(regio_store *base, const char *model, const char *account, const char *territory, int add, const char *actor, regio_error *err);
+regio_err regio__sq_associations_foreach(regio_store *base, const char *model, regio_association_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_account_keys_foreach(regio_store *base, regio_account_key_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_model_in_force(regio_store *base, const char *day, regio_model_info *out, regio_error *err);
+regio_err regio__sq_token_add(regio_store *base, const char *login, const char *token_hash, const char *label, const char *actor, long *id, regio_error *err);
+regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char **login, regio_error *err);
+regio_err regio__sq_token_revoke(regio_store *base, const char *login, long id, const char *actor, regio_error *err);
+regio_err regio__sq_tokens_foreach(regio_store *base, const char *login, regio_token_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_session_add(regio_store *base, const char *id_hash, const char *login, const char *csrf, long long expires, regio_error *err);
+regio_err regio__sq_session_find(regio_store *base, const char *id_hash, long long now, char **login, char **csrf, regio_error *err);
+regio_err regio__sq_session_remove(regio_store *base, const char *id_hash, long long now, regio_error *err);
+regio_err regio__sq_audit_foreach(regio_store *base, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err);
+/* Resolves a model name (NULL = the active model) to its id; REGIO_ENOTFOUND
+ * naming it when there is none. */
+regio_err regio__sq_model_id(regio__sqlite_store *s, const char *name, sqlite3_int64 *id,
+                            regio_error *err);
+
 #endif

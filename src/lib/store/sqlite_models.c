@@ -33,9 +33,8 @@ static regio_err id_query(regio__sqlite_store *s, int which, sqlite3_int64 a, co
     return rc;
 }
 
-/* Resolves a model name (NULL = the active model) to its id. */
-static regio_err model_id(regio__sqlite_store *s, const char *name, sqlite3_int64 *id,
-                          regio_error *err)
+regio_err regio__sq_model_id(regio__sqlite_store *s, const char *name, sqlite3_int64 *id,
+                            regio_error *err)
 {
     int found = 0;
     regio_err rc =
@@ -74,7 +73,7 @@ regio_err regio__sq_model_create(regio_store *base, const char *name, regio_mode
                                      "already active (at most one may be)",
                                      name);
     }
-    if (parent && (rc = model_id(s, parent, &pid, err)))
+    if (parent && (rc = regio__sq_model_id(s, parent, &pid, err)))
         return rc;
     sqlite3_stmt *st = NULL;
     rc = regio__sq_prepare(s,
@@ -206,7 +205,7 @@ regio_err regio__sq_territory_upsert(regio_store *base, const char *model, const
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 mid = 0, self = 0, parent = 0;
     int found = 0, pfound = 0;
-    regio_err rc = model_id(s, model, &mid, err);
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
     if (!rc)
         rc = id_query(s, REGIO_ST_TERR_ID, mid, ext_id, &self, &found, err);
     if (!rc && parent_ext_id) {
@@ -292,7 +291,7 @@ regio_err regio__sq_territory_set_rep(regio_store *base, const char *model, cons
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 mid = 0, self = 0;
     int found = 0;
-    regio_err rc = model_id(s, model, &mid, err);
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
     if (!rc)
         rc = id_query(s, REGIO_ST_TERR_ID, mid, ext_id, &self, &found, err);
     if (!rc && !found)
@@ -325,7 +324,7 @@ regio_err regio__sq_alignment_set(regio_store *base, const char *model, const ch
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 mid = 0, uid = 0, tid = 0;
     int found = 0;
-    regio_err rc = model_id(s, model, &mid, err);
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
     if (!rc)
         rc = regio__sq_unit_id(s, unit_id, &uid, &found, err);
     if (!rc && !found)
@@ -365,7 +364,7 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 mid = 0;
-    regio_err rc = model_id(s, model, &mid, err);
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
     static const char *const sql[2] = {
         "SELECT u.ext_id, t.ext_id, COALESCE(al.effective_from, m.effective_from), al.locked"
         " FROM alignments al JOIN units u ON u.id = al.unit_id"
@@ -376,7 +375,7 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
         " FROM account_territories at JOIN accounts a ON a.id = at.account_id"
         " JOIN territories t ON t.id = at.territory_id"
         " JOIN territory_models m ON m.id = t.model_id"
-        " WHERE t.model_id = ?1 AND at.cause = 'manual' ORDER BY a.ext_id, t.ext_id",
+        " WHERE t.model_id = ?1 AND at.cause = 'geo' ORDER BY a.ext_id, t.ext_id",
     };
     for (int pass = 0; pass < 2 && !rc; pass++) {
         sqlite3_stmt *st = NULL;
@@ -455,7 +454,7 @@ regio_err regio__sq_alignment_revision(regio_store *base, const char *model, lon
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 mid = 0, v = 0;
-    regio_err rc = model_id(s, model, &mid, err);
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
     if (!rc)
         rc = regio__sq_int_query(s, "SELECT alignment_rev FROM territory_models WHERE id = ?1", mid, 0, &v,
                        err);

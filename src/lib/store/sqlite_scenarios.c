@@ -171,7 +171,7 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
         }
     }
     /* Territories first without parents, then the hierarchy by external
-     * id, then alignment rows and manual associations mapped by external
+     * id, then alignment rows and hand moves and manual associations mapped by external
      * id of their territory. */
     if (!rc)
         rc = exec_ids(s,
@@ -203,10 +203,10 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
         rc = exec_ids(s,
                       "INSERT INTO account_territories(account_id, territory_id, cause,"
                       " created_by)"
-                      " SELECT at.account_id, n.id, 'manual', at.created_by"
+                      " SELECT at.account_id, n.id, at.cause, at.created_by"
                       " FROM account_territories at JOIN territories o ON o.id = at.territory_id"
                       " JOIN territories n ON n.model_id = ?1 AND n.ext_id = o.ext_id"
-                      " WHERE o.model_id = ?2 AND at.cause = 'manual'",
+                      " WHERE o.model_id = ?2 AND at.cause IN ('geo', 'manual')",
                       nid, src.id, 0, NULL, &n_acc, err);
     if (!rc) {
         if (regio_buf_puts(&b, "{") || json_kv(&b, "name", new_name, 0) ||
@@ -588,7 +588,7 @@ static regio_err move_unit(regio__sqlite_store *s, sqlite3_stmt *cur, const mode
     return rc;
 }
 
-/* Replaces the manual association of one account in the model. */
+/* Replaces the hand move (cause geo) of one account in the model. */
 static regio_err move_account(regio__sqlite_store *s, const model_row *m,
                               const regio_alignment_row *row, const char *actor, char *before,
                               size_t cap, regio_apply_status *status, regio_error *err)
@@ -598,7 +598,7 @@ static regio_err move_account(regio__sqlite_store *s, const model_row *m,
                                      "SELECT a.id, (SELECT t.ext_id FROM account_territories at"
                                      " JOIN territories t ON t.id = at.territory_id"
                                      " WHERE at.account_id = a.id AND t.model_id = ?2"
-                                     " AND at.cause = 'manual' ORDER BY t.ext_id LIMIT 1),"
+                                     " AND at.cause = 'geo' ORDER BY t.ext_id LIMIT 1),"
                                      " (SELECT id FROM territories WHERE model_id = ?2"
                                      " AND ext_id = ?3)"
                                      " FROM accounts a WHERE a.ext_id = ?1",
@@ -638,13 +638,13 @@ static regio_err move_account(regio__sqlite_store *s, const model_row *m,
                                  m->name);
     }
     rc = exec_ids(s,
-                  "DELETE FROM account_territories WHERE account_id = ?1 AND cause = 'manual'"
+                  "DELETE FROM account_territories WHERE account_id = ?1 AND cause = 'geo'"
                   " AND territory_id IN (SELECT id FROM territories WHERE model_id = ?2)",
                   aid, m->id, 0, NULL, NULL, err);
     if (!rc && row->territory)
         rc = exec_ids(s,
                       "INSERT INTO account_territories(account_id, territory_id, cause,"
-                      " created_by) VALUES (?1, ?2, 'manual',"
+                      " created_by) VALUES (?1, ?2, 'geo',"
                       " (SELECT id FROM users WHERE login = ?4))",
                       aid, tid, 0, actor, NULL, err);
     return rc;
@@ -792,7 +792,7 @@ regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
         return rc;
     sqlite3_stmt *st = NULL;
     rc = regio__sq_prepare(s,
-                           "SELECT t.ext_id, t.name, p.ext_id, ty.name, r.ext_id"
+                           "SELECT t.ext_id, t.name, p.ext_id, ty.name, r.ext_id, t.account_access"
                            " FROM territories t"
                            " LEFT JOIN territories p ON p.id = t.parent_id"
                            " LEFT JOIN territory_types ty ON ty.id = t.type_id"
@@ -805,7 +805,7 @@ regio_err regio__sq_territories_foreach(regio_store *base, const char *model,
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         regio_territory_info ti = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
-                                   col_text(st, 3), col_text(st, 4)};
+                                   col_text(st, 3), col_text(st, 4), col_text(st, 5)};
         if (cb(ud, &ti))
             rc = regio__sq_cancelled(err);
     }

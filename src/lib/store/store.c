@@ -456,6 +456,163 @@ regio_err regio_store_audit_verify(regio_store *s, long *bad_id, regio_error *er
     DISPATCH(s, err, audit_verify(s, bad_id ? bad_id : &dummy, e_));
 }
 
+/* ---- the organisation (regio/org.h) --------------------------------------- */
+
+static int present(const char *v)
+{
+    return v && *v;
+}
+
+regio_err regio_store_role_upsert(regio_store *s, const char *name, const char *parent, const char *actor, regio_error *err)
+{
+    if (s && !present(name))
+        return reject(s, err, REGIO_EINVAL, "role upsert: a required value is missing");
+    DISPATCH(s, err, role_upsert(s, name, parent, actor, e_));
+}
+
+regio_err regio_store_roles_foreach(regio_store *s, regio_role_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, roles_foreach(s, cb, ud, e_));
+}
+
+regio_err regio_store_user_upsert(regio_store *s, const regio_user_info *u, const char *actor, regio_upsert_result *out, regio_error *err)
+{
+    if (s && !present(u ? u->login : NULL))
+        return reject(s, err, REGIO_EINVAL, "user upsert: a required value is missing");
+    DISPATCH(s, err, user_upsert(s, u, actor, out, e_));
+}
+
+regio_err regio_store_users_foreach(regio_store *s, const char *login, regio_user_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, users_foreach(s, login, cb, ud, e_));
+}
+
+regio_err regio_store_user_set_active(regio_store *s, const char *login, int active, const char *actor, regio_error *err)
+{
+    if (s && !present(login))
+        return reject(s, err, REGIO_EINVAL, "user set active: a required value is missing");
+    DISPATCH(s, err, user_set_active(s, login, active, actor, e_));
+}
+
+regio_err regio_store_user_set_password_hash(regio_store *s, const char *login, const char *hash, const char *actor, regio_error *err)
+{
+    if (s && !present(login))
+        return reject(s, err, REGIO_EINVAL, "user set password hash: a required value is missing");
+    DISPATCH(s, err, user_set_password_hash(s, login, hash, actor, e_));
+}
+
+regio_err regio_store_user_password_hash(regio_store *s, const char *login, char **hash, int *active, regio_error *err)
+{
+    if (s && !present(login))
+        return reject(s, err, REGIO_EINVAL, "user password hash: a required value is missing");
+    DISPATCH(s, err, user_password_hash(s, login, hash, active, e_));
+}
+
+regio_err regio_store_login_users(regio_store *s, long *n, regio_error *err)
+{
+    DISPATCH(s, err, login_users(s, n, e_));
+}
+
+regio_err regio_store_territory_set_access(regio_store *s, const char *model, const char *ext_id, const char *level, const char *actor, regio_error *err)
+{
+    if (s && !present(ext_id))
+        return reject(s, err, REGIO_EINVAL, "territory set access: a required value is missing");
+    DISPATCH(s, err, territory_set_access(s, model, ext_id, level, actor, e_));
+}
+
+regio_err regio_store_membership_upsert(regio_store *s, const char *model, const regio_membership_info *m, const char *actor, regio_error *err)
+{
+    if (s && !present(m && m->user && *m->user && m->territory ? m->role : NULL))
+        return reject(s, err, REGIO_EINVAL, "membership upsert: a required value is missing");
+    DISPATCH(s, err, membership_upsert(s, model, m, actor, e_));
+}
+
+regio_err regio_store_membership_remove(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err)
+{
+    if (s && !present(user && territory ? role : NULL))
+        return reject(s, err, REGIO_EINVAL, "membership remove: a required value is missing");
+    DISPATCH(s, err, membership_remove(s, model, user, territory, role, actor, e_));
+}
+
+regio_err regio_store_memberships_foreach(regio_store *s, const char *model, regio_membership_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, memberships_foreach(s, model, cb, ud, e_));
+}
+
+regio_err regio_store_association_set(regio_store *s, const char *model, const char *account, const char *territory, int add, const char *actor, regio_error *err)
+{
+    if (s && !present(account ? territory : NULL))
+        return reject(s, err, REGIO_EINVAL, "association set: a required value is missing");
+    DISPATCH(s, err, association_set(s, model, account, territory, add, actor, e_));
+}
+
+regio_err regio_store_associations_foreach(regio_store *s, const char *model, regio_association_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, associations_foreach(s, model, cb, ud, e_));
+}
+
+regio_err regio_store_account_keys_foreach(regio_store *s, regio_account_key_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, account_keys_foreach(s, cb, ud, e_));
+}
+
+regio_err regio_store_model_in_force(regio_store *s, const char *day, regio_model_info *out, regio_error *err)
+{
+    DISPATCH(s, err, model_in_force(s, day, out, e_));
+}
+
+regio_err regio_store_token_add(regio_store *s, const char *login, const char *token_hash, const char *label, const char *actor, long *id, regio_error *err)
+{
+    if (s && !present(login ? token_hash : NULL))
+        return reject(s, err, REGIO_EINVAL, "token add: a required value is missing");
+    DISPATCH(s, err, token_add(s, login, token_hash, label, actor, id, e_));
+}
+
+regio_err regio_store_token_user(regio_store *s, const char *token_hash, char **login, regio_error *err)
+{
+    if (s && !present(token_hash))
+        return reject(s, err, REGIO_EINVAL, "token user: a required value is missing");
+    DISPATCH(s, err, token_user(s, token_hash, login, e_));
+}
+
+regio_err regio_store_token_revoke(regio_store *s, const char *login, long id, const char *actor, regio_error *err)
+{
+    if (s && !present(login))
+        return reject(s, err, REGIO_EINVAL, "token revoke: a required value is missing");
+    DISPATCH(s, err, token_revoke(s, login, id, actor, e_));
+}
+
+regio_err regio_store_tokens_foreach(regio_store *s, const char *login, regio_token_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, tokens_foreach(s, login, cb, ud, e_));
+}
+
+regio_err regio_store_session_add(regio_store *s, const char *id_hash, const char *login, const char *csrf, long long expires, regio_error *err)
+{
+    if (s && !present(id_hash && login ? csrf : NULL))
+        return reject(s, err, REGIO_EINVAL, "session add: a required value is missing");
+    DISPATCH(s, err, session_add(s, id_hash, login, csrf, expires, e_));
+}
+
+regio_err regio_store_session_find(regio_store *s, const char *id_hash, long long now, char **login, char **csrf, regio_error *err)
+{
+    if (s && !present(id_hash))
+        return reject(s, err, REGIO_EINVAL, "session find: a required value is missing");
+    DISPATCH(s, err, session_find(s, id_hash, now, login, csrf, e_));
+}
+
+regio_err regio_store_session_remove(regio_store *s, const char *id_hash, long long now, regio_error *err)
+{
+    if (s && !present(id_hash))
+        return reject(s, err, REGIO_EINVAL, "session remove: a required value is missing");
+    DISPATCH(s, err, session_remove(s, id_hash, now, e_));
+}
+
+regio_err regio_store_audit_foreach(regio_store *s, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, audit_foreach(s, since, user, cb, ud, e_));
+}
+
 /* ---- content hash ------------------------------------------------------------
  * A 64-bit FNV-1a-style hash over every canonical field of a record, each
  * field framed by its length so that field boundaries cannot shift. */

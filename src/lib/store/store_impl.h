@@ -6,6 +6,7 @@
 #ifndef REGIO_STORE_IMPL_H
 #define REGIO_STORE_IMPL_H
 
+#include "regio/org.h"
 #include "regio/store.h"
 
 #include <stdint.h>
@@ -93,6 +94,32 @@ typedef struct regio__store_ops {
                               const char *before_json, const char *after_json,
                               regio_error *err);
     regio_err (*audit_verify)(regio_store *s, long *bad_id, regio_error *err);
+
+    /* the organisation (sqlite_org.c) */
+    regio_err (*role_upsert)(regio_store *s, const char *name, const char *parent, const char *actor, regio_error *err);
+    regio_err (*roles_foreach)(regio_store *s, regio_role_cb cb, void *ud, regio_error *err);
+    regio_err (*user_upsert)(regio_store *s, const regio_user_info *u, const char *actor, regio_upsert_result *out, regio_error *err);
+    regio_err (*users_foreach)(regio_store *s, const char *login, regio_user_cb cb, void *ud, regio_error *err);
+    regio_err (*user_set_active)(regio_store *s, const char *login, int active, const char *actor, regio_error *err);
+    regio_err (*user_set_password_hash)(regio_store *s, const char *login, const char *hash, const char *actor, regio_error *err);
+    regio_err (*user_password_hash)(regio_store *s, const char *login, char **hash, int *active, regio_error *err);
+    regio_err (*login_users)(regio_store *s, long *n, regio_error *err);
+    regio_err (*territory_set_access)(regio_store *s, const char *model, const char *ext_id, const char *level, const char *actor, regio_error *err);
+    regio_err (*membership_upsert)(regio_store *s, const char *model, const regio_membership_info *m, const char *actor, regio_error *err);
+    regio_err (*membership_remove)(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err);
+    regio_err (*memberships_foreach)(regio_store *s, const char *model, regio_membership_cb cb, void *ud, regio_error *err);
+    regio_err (*association_set)(regio_store *s, const char *model, const char *account, const char *territory, int add, const char *actor, regio_error *err);
+    regio_err (*associations_foreach)(regio_store *s, const char *model, regio_association_cb cb, void *ud, regio_error *err);
+    regio_err (*account_keys_foreach)(regio_store *s, regio_account_key_cb cb, void *ud, regio_error *err);
+    regio_err (*model_in_force)(regio_store *s, const char *day, regio_model_info *out, regio_error *err);
+    regio_err (*token_add)(regio_store *s, const char *login, const char *token_hash, const char *label, const char *actor, long *id, regio_error *err);
+    regio_err (*token_user)(regio_store *s, const char *token_hash, char **login, regio_error *err);
+    regio_err (*token_revoke)(regio_store *s, const char *login, long id, const char *actor, regio_error *err);
+    regio_err (*tokens_foreach)(regio_store *s, const char *login, regio_token_cb cb, void *ud, regio_error *err);
+    regio_err (*session_add)(regio_store *s, const char *id_hash, const char *login, const char *csrf, long long expires, regio_error *err);
+    regio_err (*session_find)(regio_store *s, const char *id_hash, long long now, char **login, char **csrf, regio_error *err);
+    regio_err (*session_remove)(regio_store *s, const char *id_hash, long long now, regio_error *err);
+    regio_err (*audit_foreach)(regio_store *s, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err);
 } regio__store_ops;
 
 struct regio_store {
