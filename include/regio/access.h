@@ -102,10 +102,13 @@ REGIO_API regio_err regio_access_scope_new(const regio_access *a, long user,
 REGIO_API void regio_access_scope_free(regio_access_scope *sc);
 /* Same as regio_access_level_of(a, user, account), in O(associations). */
 REGIO_API regio_access_level regio_access_scope_level(const regio_access_scope *sc, long account);
-/* Whether the scope's user may read accounts of territory ext_id (of the
- * model in force) through a membership: on it or an ancestor, theirs or
- * of a user below them in the role hierarchy. */
-REGIO_API int regio_access_scope_territory(const regio_access_scope *sc, const char *territory);
+/* The level the scope's user has on the accounts of territory ext_id (of
+ * the model in force) through memberships (on it or an ancestor, theirs or
+ * of a user below them in the role hierarchy) and permissions: the
+ * territory's own level when a membership reaches it, else what
+ * view_all / modify_all give, else NONE (they cannot see the territory). */
+REGIO_API regio_access_level regio_access_scope_territory(const regio_access_scope *sc,
+                                                          const char *territory);
 /* The readable accounts in external-id order: skips `offset`, writes up to
  * `limit` account indexes to idx and returns how many it wrote; *total
  * gets the number readable in all. */

@@ -40,6 +40,12 @@ REGIO_API regio_err regio_user_set_password(regio_store *s, const char *login,
 REGIO_API regio_err regio_auth_password(regio_store *s, const char *login, const char *password,
                                         int *ok, regio_error *err);
 
+/* The verification half of regio_auth_password, for callers that read the
+ * hash themselves (the server, outside its store lock): 1 when hash is
+ * non-NULL, active is non-zero and password matches; the same work
+ * otherwise. */
+REGIO_API int regio_auth_check_hash(const char *hash, int active, const char *password);
+
 /* Creates an API token for user login: *token (caller frees) is the secret,
  * shown once ("rgt_" + 64 hex digits); only its SHA-256 is stored. *id
  * (may be NULL) is its number for revoking. Audited as "token.create". */

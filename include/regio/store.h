@@ -190,6 +190,12 @@ REGIO_API regio_err regio_store_accounts_query(regio_store *s, const regio_accou
                                      regio_account_cb cb, void *ud, long *total,
                                      regio_error *err);
 
+/* Calls cb for the accounts with external ids ids[0..n) that exist, in
+ * external-id order (unknown ids are skipped); records valid during the
+ * call. For a page of accounts chosen elsewhere (e.g. by access). */
+REGIO_API regio_err regio_store_accounts_get(regio_store *s, const char *const *ids, size_t n,
+                                             regio_account_cb cb, void *ud, regio_error *err);
+
 /* Calls cb for every rep in external-id order; records valid during the call. */
 REGIO_API regio_err regio_store_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud,
                                    regio_error *err);

@@ -19,6 +19,9 @@
     X(model, "list, show, clone, promote, archive and edit territory models")   \
     X(plan, "plan a rep's call cycle: visit days and daily routes")          \
     X(route, "solve a TSP / VRP with time windows (VROOM JSON or CSV stops)")    \
+    X(user, "add users, set passwords, disable them, create API tokens")        \
+    X(access, "check the access level of a user on an account")                \
+    X(audit, "list the audit log and verify its hash chain")                   \
     X(serve, "serve the HTTP API and the browser app")                        \
     X(summary, "print what the store holds")                                   \
     X(version, "print the version")

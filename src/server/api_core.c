@@ -24,14 +24,13 @@ SRV_HANDLER(api_health)
 
 SRV_HANDLER(api_config)
 {
-    (void)rq;
     pthread_mutex_lock(&app->mu);
     json_t *measures = json_array();
     const regio_design_problem *p = srv_units(app, rs);
     if (p)
         for (size_t c = 0; c < p->in.m; c++)
             json_array_append_new(measures, json_string(p->in.measure_names[c]));
-    char *dflt = srv_default_model(app);
+    char *dflt = srv_default_model_for(app, rq);
     json_t *v = json_pack("{s:s,s:o,s:o,s:o,s:s?}", "version", regio_version(), "default_model",
                           srv_json_str(dflt), "measures", measures, "tile_url",
                           srv_json_str(app->opts.tile_url),
@@ -44,10 +43,34 @@ SRV_HANDLER(api_config)
 
 /* ---- models ------------------------------------------------------------------ */
 
+char *srv_default_model_for(srv_app *app, srv_request *rq)
+{
+    /* Rule 1: only managers see planning and archived models. */
+    return srv_caller_manages(rq) ? srv_default_model(app) : regio_strdup(srv_caller_model(rq));
+}
+
+typedef struct model_list {
+    srv_request *rq;
+    json_t *arr;
+} model_list;
+
 static int add_model(void *ud, const regio_model_info *m)
 {
-    json_array_append_new(ud, srv_model_json(m));
+    model_list *l = ud;
+    if (srv_caller_sees_model(l->rq, m->name))
+        json_array_append_new(l->arr, srv_model_json(m));
     return 0;
+}
+
+/* Rule 11 for a restricted caller: keeps the elements of arr (objects with
+ * an "id" territory) the caller may see. */
+static void visible_only(srv_request *rq, const char *model, json_t *arr)
+{
+    for (size_t i = json_array_size(arr); i-- > 0;) {
+        const char *id = json_string_value(json_object_get(json_array_get(arr, i), "id"));
+        if (!id || !srv_caller_sees_territory(rq, model, id))
+            json_array_remove(arr, i);
+    }
 }
 
 void srv_model_add_counts(srv_app *app, json_t *mj)
@@ -66,14 +89,14 @@ void srv_model_add_counts(srv_app *app, json_t *mj)
 
 SRV_HANDLER(api_models_list)
 {
-    (void)rq;
     pthread_mutex_lock(&app->mu);
     json_t *arr = json_array();
+    model_list l = {rq, arr};
     regio_error err;
-    regio_err rc = regio_store_model_list(app->store, add_model, arr, &err);
+    regio_err rc = regio_store_model_list(app->store, add_model, &l, &err);
     for (size_t i = 0; !rc && i < json_array_size(arr); i++)
         srv_model_add_counts(app, json_array_get(arr, i));
-    char *dflt = rc ? NULL : srv_default_model(app);
+    char *dflt = rc ? NULL : srv_default_model_for(app, rq);
     pthread_mutex_unlock(&app->mu);
     if (rc) {
         json_decref(arr);
@@ -112,6 +135,13 @@ SRV_HANDLER(api_territories)
     srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
     json_t *v = w ? srv_territories_json(app, w, srv_query(rq, "balance"), rs) : NULL;
     pthread_mutex_unlock(&app->mu);
+    if (v && !srv_caller_reads_all(rq)) {
+        /* Only the caller's part of the market; the model-wide summary
+         * (every territory's totals) is not theirs to read. */
+        visible_only(rq, rq->params[0], json_object_get(v, "territories"));
+        visible_only(rq, rq->params[0], json_object_get(v, "hierarchy"));
+        json_object_set_new(v, "summary", json_null());
+    }
     if (v)
         srv_reply_json(rs, 200, v);
 }
@@ -167,19 +197,50 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
     return w->geojson;
 }
 
-static void reply_geojson(srv_app *app, const char *model, srv_response *rs)
+static void reply_geojson(srv_app *app, srv_request *rq, const char *model, srv_response *rs)
 {
+    int all = srv_caller_reads_all(rq);
     pthread_mutex_lock(&app->mu);
     srv_workspace *w = srv_workspace_get(app, model, rs);
     srv_blob *b = w ? srv_territories_blob(app, w, rs) : NULL;
-    if (b)
+    if (b && all)
         srv_reply_blob(rs, 200, "application/geo+json", b);
+    else if (b)
+        srv_blob_ref(b);
     pthread_mutex_unlock(&app->mu);
+    if (!b || all)
+        return;
+    /* A restricted caller gets the features of their territories only. */
+    json_t *fc = json_loadb(srv_blob_data(b), srv_blob_len(b), 0, NULL);
+    srv_blob_unref(b);
+    if (!fc) {
+        srv_reply_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    visible_only(rq, json_string_value(json_object_get(fc, "model")),
+                 json_object_get(fc, "features"));
+    char *text = json_dumps(fc, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(fc);
+    if (!text) {
+        srv_reply_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    srv_reply_bytes(rs, 200, "application/geo+json", text, strlen(text));
+    free(text);
 }
 
-SRV_HANDLER(api_territories_geojson) { reply_geojson(app, rq->params[0], rs); }
+SRV_HANDLER(api_territories_geojson) { reply_geojson(app, rq, rq->params[0], rs); }
 
-SRV_HANDLER(api_default_territories_geojson) { reply_geojson(app, NULL, rs); }
+SRV_HANDLER(api_default_territories_geojson)
+{
+    char *m = srv_default_model_for(app, rq);
+    if (!m) {
+        srv_reply_error(rs, 404, "not_found", "no territory model to show");
+        return;
+    }
+    reply_geojson(app, rq, m, rs);
+    regio_free(m);
+}
 
 /* ---- alignment ------------------------------------------------------------------ */
 

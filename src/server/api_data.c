@@ -8,6 +8,7 @@
 #include "server/handlers.h"
 #include "server/render.h"
 
+#include <limits.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -264,7 +265,7 @@ SRV_HANDLER(api_units_geojson)
 
 /* ---- accounts ------------------------------------------------------------------- */
 
-static int on_account(void *ud, const regio_account *a)
+int srv_account_json_cb(void *ud, const regio_account *a)
 {
     json_array_append_new(
         ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", a->id, "name",
@@ -274,6 +275,35 @@ static int on_account(void *ud, const regio_account *a)
                       srv_json_num(a->annual_revenue), "potential", srv_json_num(a->potential), "owner",
                       srv_json_str(a->owner), "segment", srv_json_str(a->segment)));
     return 0;
+}
+
+/* Accounts of a filtered query that the caller may read: counted, and the
+ * page between offset and offset + limit kept. */
+typedef struct readable_page {
+    srv_request *rq;
+    long offset, limit, seen;
+    json_t *arr;
+} readable_page;
+
+static int on_readable(void *ud, const regio_account *a)
+{
+    readable_page *p = ud;
+    if (srv_caller_level(p->rq, a->id) == REGIO_LEVEL_NONE)
+        return 0;
+    if (p->seen >= p->offset && (long)json_array_size(p->arr) < p->limit)
+        srv_account_json_cb(p->arr, a);
+    p->seen++;
+    return 0;
+}
+
+/* Adds each account's "access": the caller's level on it. */
+static void add_levels(srv_request *rq, json_t *arr)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *a = json_array_get(arr, i);
+        regio_access_level lv = srv_caller_level(rq, json_string_value(json_object_get(a, "id")));
+        json_object_set_new(a, "access", json_string(regio_access_level_name(lv)));
+    }
 }
 
 SRV_HANDLER(api_accounts)
@@ -286,14 +316,57 @@ SRV_HANDLER(api_accounts)
     json_t *arr = json_array();
     long total = 0;
     regio_error err;
-    pthread_mutex_lock(&app->mu);
-    regio_err rc = regio_store_accounts_query(app->store, &q, on_account, arr, &total, &err);
-    pthread_mutex_unlock(&app->mu);
+    regio_error_clear(&err);
+    regio_err rc = REGIO_OK;
+    int filtered = pg.has_bbox || q.unit_id || (q.text && *q.text);
+    if (srv_caller_reads_all(rq)) {
+        pthread_mutex_lock(&app->mu);
+        rc = regio_store_accounts_query(app->store, &q, srv_account_json_cb, arr, &total, &err);
+        pthread_mutex_unlock(&app->mu);
+    } else if (!filtered) {
+        /* Deny by default: only the accounts the caller may read. */
+        long *idx = NULL, n = 0;
+        int owned = 0;
+        if (!srv_caller_readable(app, rq, &idx, &n, &owned)) {
+            json_decref(arr);
+            srv_reply_error(rs, 500, "internal", "out of memory");
+            return;
+        }
+        const regio_access *a = rq->caller->acc->a;
+        long from = pg.offset < n ? pg.offset : n;
+        long k = pg.limit > 0 && pg.limit < n - from ? pg.limit : n - from;
+        const char **ids = regio_malloc(((size_t)k + 1) * sizeof *ids);
+        if (!ids) {
+            rc = regio_error_setf(&err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+        } else {
+            for (long i = 0; i < k; i++)
+                ids[i] = regio_access_account_id(a, idx[from + i]);
+            pthread_mutex_lock(&app->mu);
+            rc = regio_store_accounts_get(app->store, ids, (size_t)k, srv_account_json_cb, arr,
+                                          &err);
+            pthread_mutex_unlock(&app->mu);
+        }
+        regio_free(ids);
+        total = n;
+        if (owned)
+            regio_free(idx);
+    } else {
+        regio_account_query all = q;
+        all.limit = 0;
+        all.offset = 0;
+        readable_page p = {rq, pg.offset, pg.limit > 0 ? pg.limit : LONG_MAX, 0, arr};
+        long ignored = 0;
+        pthread_mutex_lock(&app->mu);
+        rc = regio_store_accounts_query(app->store, &all, on_readable, &p, &ignored, &err);
+        pthread_mutex_unlock(&app->mu);
+        total = p.seen;
+    }
     if (rc) {
         json_decref(arr);
         srv_reply_regio_error(rs, rc, &err);
         return;
     }
+    add_levels(rq, arr);
     srv_reply_json(rs, 200,
                    json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)total, "offset",
                              (json_int_t)pg.offset, "limit", (json_int_t)pg.limit, "accounts",

@@ -147,6 +147,18 @@ SRV_HANDLER(api_plan)
            seed = SEED_DEFAULT;
     /* GET previews a plan and changes nothing; POST plans and saves it. */
     int save = !strcmp(rq->method, "POST");
+    /* Planning a territory needs reading it; saving a plan needs edit on
+     * its accounts, or administering it (docs/ACCESS.md rules 10, 11). */
+    if (!srv_caller_sees_territory(rq, model, rq->params[1]) &&
+        !srv_caller_can_manage(rq, model, rq->params[1])) {
+        srv_deny(app, rq, rs, 404, "not found");
+        return;
+    }
+    if (save && srv_caller_territory_level(rq, model, rq->params[1]) < REGIO_LEVEL_EDIT &&
+        !srv_caller_can_manage(rq, model, rq->params[1])) {
+        srv_deny(app, rq, rs, 403, "saving a plan needs edit access to the territory's accounts");
+        return;
+    }
     if (!query_number(rq, "days", 1, REGIO_PLAN_MAX_DAYS, 1, &days, rs) ||
         !query_number(rq, "visit_min", 1, 480, 0, &visit_min, rs) ||
         !query_number(rq, "seed", 0, 9007199254740992.0, 1, &seed, rs))

@@ -8,6 +8,8 @@
 #include "server/jobs.h"
 
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +29,12 @@ void srv_reply_regio_error(srv_response *rs, regio_err rc, const regio_error *er
     case REGIO_EDATA:
     case REGIO_EINFEASIBLE: srv_reply_error(rs, 422, "unprocessable", "%s", msg); break;
     case REGIO_ECANCELLED: srv_reply_error(rs, 409, "cancelled", "%s", msg); break;
-    default: srv_reply_error(rs, 500, "internal", "%s", msg); break;
+    default:
+        /* The detail (a store message) goes to the server's log, not to
+         * the caller. */
+        fprintf(stderr, "regio serve: internal error: %s\n", msg);
+        srv_reply_error(rs, 500, "internal", "internal error (the server log has the details)");
+        break;
     }
 }
 
@@ -41,6 +48,32 @@ regio_err srv_app_open(srv_app *app, const srv_opts *o, regio_error *err)
     regio_err rc = regio_store_open(o->db_path, &app->store, err);
     if (rc)
         return rc;
+    if (!(app->throttle = regio_throttle_create()))
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if ((rc = regio_auth_init(err)))
+        return rc;
+    long users = 0;
+    if ((rc = regio_store_login_users(app->store, &users, err)))
+        return rc;
+    const char *b = o->bind ? o->bind : "127.0.0.1";
+    unsigned char ip[16];
+    if (inet_pton(AF_INET, b, ip) != 1 && inet_pton(AF_INET6, b, ip) != 1)
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "--bind '%s' is not an IP address",
+                                b);
+    int loopback = (inet_pton(AF_INET, b, ip) == 1 && ip[0] == 127) || !strcmp(b, "::1");
+    if (!users && !loopback)
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                "no user can sign in, so Regio serves only on loopback "
+                                "(127.0.0.1); add one first: regio user add NAME "
+                                "--password-stdin (then --bind %s)",
+                                b);
+    if (o->quiet)
+        return REGIO_OK;
+    if (users)
+        printf("Sign-in required: %ld user%s can sign in\n", users, users == 1 ? "" : "s");
+    else
+        printf("Single-user mode: no user can sign in, so every request on loopback acts as the "
+               "local user with every right (add users with `regio user add`)\n");
     return REGIO_OK;
 }
 
@@ -68,6 +101,8 @@ void srv_app_close(srv_app *app)
     if (app->unit_geo)
         regio_geo_outlines_free(app->unit_geo, (int)app->units->in.n);
     regio_free(app->default_name);
+    srv_access_release_locked(app->acc);
+    regio_throttle_destroy(app->throttle);
     regio_design_problem_destroy(app->units);
     for (size_t i = 0; i < app->n_retired; i++)
         regio_design_problem_destroy(app->retired[i]);

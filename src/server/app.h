@@ -8,6 +8,7 @@
 #ifndef REGIO_SERVER_APP_H
 #define REGIO_SERVER_APP_H
 
+#include "server/auth.h"
 #include "server/http.h"
 #include "server/server.h"
 
@@ -20,9 +21,13 @@ typedef struct srv_jobs srv_jobs;
 
 /* What an operation does, for the authorisation hook. */
 typedef enum srv_action {
-    SRV_READ = 0,   /* reads data */
-    SRV_WRITE = 1,  /* changes a planning scenario (alignment edits, runs) */
-    SRV_MANAGE = 2  /* creates, promotes or archives models */
+    SRV_READ = 0,    /* reads data: any signed-in caller who sees the model */
+    SRV_WRITE = 1,   /* changes a planning scenario (alignment edits, runs):
+                        manage_territories */
+    SRV_MANAGE = 2,  /* creates, promotes or archives models: manage_territories */
+    SRV_PUBLIC = 3,  /* no credentials needed (health, sign-in) */
+    SRV_SELF = 4,    /* signed in; the handler decides (per territory or account) */
+    SRV_ADMIN_READ = 5 /* reads only manage_territories may make (else 404) */
 } srv_action;
 
 typedef void (*srv_handler)(srv_app *app, srv_request *rq, srv_response *rs);
@@ -63,6 +68,9 @@ struct srv_app {
     char **unit_geo;             /* n simplified unit boundaries (GeoJSON), or NULL */
     srv_workspace *ws;
     srv_jobs *jobs;
+    regio_throttle *throttle;    /* failed sign-ins per user and per address */
+    srv_access *acc;             /* the access snapshot (see server/auth.h) */
+    long writes;                 /* writes answered: a snapshot older than this is stale */
     char *default_name;          /* the default model ... */
     uint64_t default_gen;        /* ... at this store generation */
     int default_valid;
@@ -77,7 +85,9 @@ void srv_dispatch(srv_app *app, srv_request *rq, srv_response *rs);
 /*
  * The one authorisation hook every handler passes through. Returns 1 to
  * proceed; else fills rs (403, or 404 to hide existence) and returns 0.
- * Today: every caller is the local user "local" with all rights.
+ * The caller (rq->caller) is known by then: 401 without credentials when
+ * users exist, 404 for a model the caller may not see, 403 for a write
+ * they may not make, CSRF checked for cookie-authenticated writes.
  */
 int srv_authorize(srv_app *app, srv_request *rq, const srv_route *route, srv_response *rs);
 
@@ -111,6 +121,10 @@ void srv_workspace_forget(srv_app *app, const char *model);
 /* Name of the model the app shows first: the active model, else the most
  * recently created planning model, else NULL. Caller frees (regio_free). */
 char *srv_default_model(srv_app *app);
+
+/* The model the caller sees first: srv_default_model for managers, the
+ * model in force for everyone else (NULL when none). Caller frees. */
+char *srv_default_model_for(srv_app *app, srv_request *rq);
 
 /* Maps a store/library error to an HTTP error response. */
 void srv_reply_regio_error(srv_response *rs, regio_err rc, const regio_error *err);

@@ -36,6 +36,21 @@ SRV_HANDLER(api_units_geojson);
 SRV_HANDLER(api_accounts);
 SRV_HANDLER(api_reps);
 
+/* api_org.c: users, roles, memberships, associations, territory edits,
+ * one account with the caller's level, the audit log */
+SRV_HANDLER(api_users_list);
+SRV_HANDLER(api_user_upsert);
+SRV_HANDLER(api_roles_list);
+SRV_HANDLER(api_role_upsert);
+SRV_HANDLER(api_memberships);
+SRV_HANDLER(api_membership_edit);
+SRV_HANDLER(api_associations);
+SRV_HANDLER(api_association_edit);
+SRV_HANDLER(api_territory_edit);
+SRV_HANDLER(api_account_get);
+SRV_HANDLER(api_audit_list);
+SRV_HANDLER(api_audit_verify);
+
 /* api_jobs.c: design and realign runs */
 SRV_HANDLER(api_job_create);
 SRV_HANDLER(api_jobs_list);

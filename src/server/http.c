@@ -371,8 +371,10 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
 {
     static srv_app app;
     regio_err rc = srv_app_open(&app, o, err);
-    if (rc)
+    if (rc) {
+        srv_app_close(&app);
         return rc;
+    }
 
     union {
         struct sockaddr_in v4;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 
 #define SRV_MAX_PARAMS 4
+
+struct srv_caller;
 #define SRV_MAX_EXTRA_HEADERS 4
 
 typedef struct srv_request {
@@ -25,6 +27,7 @@ typedef struct srv_request {
     const char *params[SRV_MAX_PARAMS]; /* path parameters ({name} segments) */
     int n_params;
     const char *actor;               /* who is calling, set by the auth hook */
+    struct srv_caller *caller;       /* identity and rights, set by the router */
     void *conn_;                     /* adapter private */
 } srv_request;
 

@@ -9,6 +9,8 @@
 
 /* s as a JSON string, or null when s is NULL; caller owns the result. */
 json_t *srv_json_str(const char *s);
+/* Appends account a as JSON to the array ud (a regio_account_cb). */
+int srv_account_json_cb(void *ud, const regio_account *a);
 /* v as a JSON number, or null when v is not finite; caller owns the result. */
 json_t *srv_json_num(double v);
 

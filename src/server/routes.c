@@ -11,7 +11,16 @@
 #include <string.h>
 
 static const srv_route ROUTES[] = {
-    {"GET", "/api/v1/health", api_health, SRV_READ},
+    {"GET", "/api/v1/health", api_health, SRV_PUBLIC},
+    {"POST", "/api/v1/login", api_login, SRV_PUBLIC},
+    {"POST", "/api/v1/logout", api_logout, SRV_PUBLIC},
+    {"GET", "/api/v1/session", api_session, SRV_SELF},
+    {"GET", "/api/v1/users", api_users_list, SRV_ADMIN_READ},
+    {"POST", "/api/v1/users", api_user_upsert, SRV_MANAGE},
+    {"GET", "/api/v1/roles", api_roles_list, SRV_READ},
+    {"POST", "/api/v1/roles", api_role_upsert, SRV_MANAGE},
+    {"GET", "/api/v1/audit", api_audit_list, SRV_ADMIN_READ},
+    {"GET", "/api/v1/audit/verify", api_audit_verify, SRV_ADMIN_READ},
     {"GET", "/api/v1/config", api_config, SRV_READ},
     {"GET", "/api/v1/territories.geojson", api_default_territories_geojson, SRV_READ},
     {"GET", "/api/v1/models", api_models_list, SRV_READ},
@@ -22,25 +31,31 @@ static const srv_route ROUTES[] = {
     {"POST", "/api/v1/models/{}/archive", api_model_archive, SRV_MANAGE},
     {"GET", "/api/v1/models/{}/territories", api_territories, SRV_READ},
     {"GET", "/api/v1/models/{}/territories.geojson", api_territories_geojson, SRV_READ},
-    {"GET", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_READ},
-    {"POST", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_WRITE},
+    {"POST", "/api/v1/models/{}/territories/{}", api_territory_edit, SRV_SELF},
+    {"GET", "/api/v1/models/{}/memberships", api_memberships, SRV_READ},
+    {"POST", "/api/v1/models/{}/memberships", api_membership_edit, SRV_SELF},
+    {"GET", "/api/v1/models/{}/associations", api_associations, SRV_READ},
+    {"POST", "/api/v1/models/{}/associations", api_association_edit, SRV_SELF},
+    {"GET", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_SELF},
+    {"POST", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_SELF},
     {"GET", "/api/v1/models/{}/alignment", api_alignment, SRV_READ},
     {"POST", "/api/v1/models/{}/moves", api_moves, SRV_WRITE},
     {"POST", "/api/v1/models/{}/locks", api_locks, SRV_WRITE},
-    {"GET", "/api/v1/models/{}/export", api_export, SRV_READ},
-    {"GET", "/api/v1/compare", api_compare, SRV_READ},
+    {"GET", "/api/v1/models/{}/export", api_export, SRV_SELF},
+    {"GET", "/api/v1/compare", api_compare, SRV_ADMIN_READ},
     {"GET", "/api/v1/units", api_units, SRV_READ},
     {"GET", "/api/v1/units.geojson", api_units_geojson, SRV_READ},
     {"GET", "/api/v1/units/{}", api_unit_get, SRV_READ},
-    {"GET", "/api/v1/accounts", api_accounts, SRV_READ},
+    {"GET", "/api/v1/accounts", api_accounts, SRV_SELF},
+    {"GET", "/api/v1/accounts/{}", api_account_get, SRV_SELF},
     {"GET", "/api/v1/reps", api_reps, SRV_READ},
-    {"POST", "/api/v1/jobs", api_job_create, SRV_WRITE},
-    {"GET", "/api/v1/jobs", api_jobs_list, SRV_READ},
-    {"GET", "/api/v1/jobs/{}", api_job_get, SRV_READ},
-    {"POST", "/api/v1/jobs/{}/cancel", api_job_cancel, SRV_WRITE},
+    {"POST", "/api/v1/jobs", api_job_create, SRV_MANAGE},
+    {"GET", "/api/v1/jobs", api_jobs_list, SRV_ADMIN_READ},
+    {"GET", "/api/v1/jobs/{}", api_job_get, SRV_ADMIN_READ},
+    {"POST", "/api/v1/jobs/{}/cancel", api_job_cancel, SRV_MANAGE},
 };
 
-static const srv_route STATIC_ROUTE = {"GET", "/*", srv_static, SRV_READ};
+static const srv_route STATIC_ROUTE = {"GET", "/*", srv_static, SRV_PUBLIC};
 
 /* Matches path against pattern; on success fills rq->params (pointing into
  * buf, a writable copy of the path). */
@@ -85,15 +100,50 @@ static int match(const char *pattern, const char *path, char *buf, size_t cap, s
 
 int srv_authorize(srv_app *app, srv_request *rq, const srv_route *route, srv_response *rs)
 {
-    (void)app;
-    (void)route;
-    (void)rs;
-    /* One local user with every right until users and territory-based
-     * access (docs/ACCESS.md) arrive: then this looks the caller up,
-     * answers 404 for what they cannot read and 403 for writes they may
-     * not make. */
-    rq->actor = "local";
-    return 1;
+    srv_caller *c = rq->caller;
+    rq->actor = c->kind == SRV_ANONYMOUS ? "anonymous" : c->login;
+    if (route->action == SRV_PUBLIC)
+        return 1;
+    if (c->kind == SRV_ANONYMOUS) {
+        srv_reply_header(rs, "WWW-Authenticate", "Bearer realm=\"regio\"");
+        srv_reply_error(rs, 401, "unauthorized",
+                        "sign in first (POST /api/v1/login) or send an API token "
+                        "(Authorization: Bearer TOKEN)");
+        return 0;
+    }
+    int write = strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0;
+    /* A write made with the session cookie must carry the session's CSRF
+     * token (a bearer token cannot be sent by another site). */
+    if (write && c->via_cookie) {
+        const char *t = srv_header(rq, "X-CSRF-Token");
+        if (!t || !regio_auth_equal(t, c->csrf)) {
+            srv_deny(app, rq, rs, 403, "missing or wrong X-CSRF-Token header");
+            return 0;
+        }
+    }
+    /* Rule 1: models other than the one in force exist only for managers. */
+    if (!strncmp(route->pattern, "/api/v1/models/{}", 17) && rq->n_params > 0 &&
+        !srv_caller_sees_model(rq, rq->params[0])) {
+        srv_deny(app, rq, rs, 404, "not found");
+        return 0;
+    }
+    switch (route->action) {
+    case SRV_ADMIN_READ:
+        if (!srv_caller_manages(rq)) {
+            srv_deny(app, rq, rs, 404, "not found");
+            return 0;
+        }
+        return 1;
+    case SRV_WRITE:
+    case SRV_MANAGE:
+        if (!srv_caller_manages(rq)) {
+            srv_deny(app, rq, rs, 403,
+                     "this needs the manage_territories permission (docs/ACCESS.md rule 10)");
+            return 0;
+        }
+        return 1;
+    default: return 1;
+    }
 }
 
 void srv_dispatch(srv_app *app, srv_request *rq, srv_response *rs)
@@ -131,14 +181,29 @@ void srv_dispatch(srv_app *app, srv_request *rq, srv_response *rs)
         }
         route = &STATIC_ROUTE;
     }
-    if (!srv_authorize(app, rq, route, rs))
+    if (route == &STATIC_ROUTE) {
+        route->fn(app, rq, rs);
         return;
-    if (route != &STATIC_ROUTE) {
+    }
+    srv_caller caller;
+    if (!srv_caller_identify(app, rq, &caller, rs))
+        return;
+    rq->caller = &caller;
+    if (srv_authorize(app, rq, route, rs)) {
         pthread_mutex_lock(&app->mu);
         srv_units_refresh(app);
         pthread_mutex_unlock(&app->mu);
+        route->fn(app, rq, rs);
+        if (!rs->status)
+            srv_reply_error(rs, 500, "internal", "the handler gave no answer");
+        /* Rule 12: after any write the next request loads a new snapshot. */
+        if (route->action != SRV_PUBLIC && strcmp(rq->method, "GET") != 0 &&
+            strcmp(rq->method, "HEAD") != 0) {
+            pthread_mutex_lock(&app->mu);
+            app->writes++;
+            pthread_mutex_unlock(&app->mu);
+        }
     }
-    route->fn(app, rq, rs);
-    if (!rs->status)
-        srv_reply_error(rs, 500, "internal", "the handler gave no answer");
+    rq->caller = NULL;
+    srv_caller_done(app, &caller);
 }

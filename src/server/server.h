@@ -24,6 +24,7 @@ typedef struct srv_opts {
     unsigned max_conns;        /* connections in all, default 4096 */
     unsigned threads;          /* worker threads, default 4 */
     int quiet;                 /* 1 = no request log */
+    int secure_cookies;        /* 1 = session cookies carry Secure (TLS at a proxy) */
 } srv_opts;
 
 /* Fills the defaults above. */

@@ -843,10 +843,16 @@ regio_access_level regio_access_scope_level(const regio_access_scope *sc, long a
     return lv;
 }
 
-int regio_access_scope_territory(const regio_access_scope *sc, const char *territory)
+regio_access_level regio_access_scope_territory(const regio_access_scope *sc,
+                                                const char *territory)
 {
+    if (sc->user < 0)
+        return REGIO_LEVEL_NONE;
     long t = territory ? regio_strmap_get(sc->a->terr_map, territory) : -1;
-    return sc->user >= 0 && (sc->base >= REGIO_LEVEL_READ || (t >= 0 && sc->covered[t]));
+    regio_access_level lv = sc->base;
+    if (t >= 0 && sc->covered[t] && sc->a->terr_level[t] > lv)
+        lv = (regio_access_level)sc->a->terr_level[t];
+    return lv;
 }
 
 long regio_access_scope_page(const regio_access_scope *sc, long offset, long limit, long *idx,

@@ -110,14 +110,20 @@ regio_err regio_auth_password(regio_store *s, const char *login, const char *pas
                          : REGIO_ENOTFOUND;
     if (rc && rc != REGIO_ENOTFOUND)
         return rc;
-    const char *pw = password ? password : "";
-    size_t n = strlen(pw);
-    /* Exactly one verification whatever the case, against the user's hash
-     * or the dummy one. */
-    int match = crypto_pwhash_str_verify(hash && active ? hash : dummy_hash, pw, n) == 0;
-    *ok = match && hash && active && rc == REGIO_OK;
+    *ok = regio_auth_check_hash(rc == REGIO_OK ? hash : NULL, active, password);
     regio_free(hash);
     return REGIO_OK;
+}
+
+int regio_auth_check_hash(const char *hash, int active, const char *password)
+{
+    if (regio_auth_init(NULL))
+        return 0;
+    const char *pw = password ? password : "";
+    /* Exactly one verification whatever the case, against the user's hash
+     * or the dummy one. */
+    int match = crypto_pwhash_str_verify(hash && active ? hash : dummy_hash, pw, strlen(pw)) == 0;
+    return match && hash && active;
 }
 
 regio_err regio_auth_token_create(regio_store *s, const char *login, const char *label,

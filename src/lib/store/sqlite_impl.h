@@ -143,6 +143,8 @@ regio_err regio__sq_accounts_query(regio_store *base, const regio_account_query 
                                    regio_account_cb cb, void *ud, long *total, regio_error *err);
 regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
                                      regio_error *err);
+regio_err regio__sq_accounts_get(regio_store *base, const char *const *ids, size_t n,
+                                 regio_account_cb cb, void *ud, regio_error *err);
 regio_err regio__sq_reps_foreach(regio_store *base, regio_rep_cb cb, void *ud, regio_error *err);
 regio_err regio__sq_units_foreach(regio_store *base, int with_geometry, regio_unit_cb cb,
                                   void *ud, regio_error *err);

@@ -577,6 +577,37 @@ regio_err regio__sq_accounts_query(regio_store *base, const regio_account_query 
     return each_account(s, st, cb, ud, err);
 }
 
+regio_err regio__sq_accounts_get(regio_store *base, const char *const *ids, size_t n,
+                                 regio_account_cb cb, void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio_err rc = REGIO_OK;
+    /* Chunks of at most 500 ids: "ext_id IN (?1, ?2, ...)" probes the
+     * unique index once per id. */
+    for (size_t from = 0; from < n && !rc; from += 500) {
+        size_t k = n - from < 500 ? n - from : 500;
+        regio_buf sql;
+        regio_buf_init(&sql, 0);
+        rc = regio_buf_puts(&sql, "SELECT " ACCOUNT_COLS " FROM accounts WHERE ext_id IN (");
+        for (size_t i = 0; i < k && !rc; i++)
+            rc = regio_buf_puts(&sql, i ? ",?" : "?");
+        if (!rc)
+            rc = regio_buf_puts(&sql, ") ORDER BY ext_id");
+        sqlite3_stmt *st = NULL;
+        if (rc)
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory reading accounts");
+        else
+            rc = regio__sq_prepare(s, sql.data, &st, err);
+        regio_buf_free(&sql);
+        if (rc)
+            break;
+        for (size_t i = 0; i < k; i++)
+            bind_text(st, (int)i + 1, ids[from + i]);
+        rc = each_account(s, st, cb, ud, err);
+    }
+    return rc;
+}
+
 regio_err regio__sq_reps_foreach(regio_store *base, regio_rep_cb cb, void *ud, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);

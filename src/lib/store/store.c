@@ -173,6 +173,14 @@ regio_err regio_store_accounts_foreach(regio_store *s, regio_account_cb cb, void
     DISPATCH(s, err, accounts_foreach(s, cb, ud, e_));
 }
 
+regio_err regio_store_accounts_get(regio_store *s, const char *const *ids, size_t n,
+                                   regio_account_cb cb, void *ud, regio_error *err)
+{
+    if (s && n && !ids)
+        return reject(s, err, REGIO_EINVAL, "accounts get: ids is NULL");
+    DISPATCH(s, err, accounts_get(s, ids, n, cb, ud, e_));
+}
+
 regio_err regio_store_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);

@@ -31,6 +31,8 @@ typedef struct regio__store_ops {
                                 regio_account_cb cb, void *ud, long *total, regio_error *err);
     regio_err (*accounts_foreach)(regio_store *s, regio_account_cb cb, void *ud,
                                   regio_error *err);
+    regio_err (*accounts_get)(regio_store *s, const char *const *ids, size_t n,
+                              regio_account_cb cb, void *ud, regio_error *err);
     regio_err (*reps_foreach)(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err);
     regio_err (*units_foreach)(regio_store *s, int with_geometry, regio_unit_cb cb, void *ud,
                                regio_error *err);

@@ -352,6 +352,7 @@ static const regio__store_ops sqlite_ops = {
     .adjacency_replace = regio__sq_adjacency_replace,
     .accounts_foreach = regio__sq_accounts_foreach,
     .accounts_query = regio__sq_accounts_query,
+    .accounts_get = regio__sq_accounts_get,
     .reps_foreach = regio__sq_reps_foreach,
     .units_foreach = regio__sq_units_foreach,
     .adjacency_foreach = regio__sq_adjacency_foreach,
