@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job of `make run`: loads the bundled sample market (US counties
 # from the us-atlas package, reps and accounts from data/sample) into the
-# sample store, prints what it holds, designs a first set of territories and
-# serves the app on http://127.0.0.1:8080 (REGIO_PORT to change it).
+
+
 set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -29,6 +29,10 @@ else
   "$REGIO" design --k 25 --balance accounts --tolerance 0.05 --model sample-design || [ $? = 3 ]
 fi
 "$REGIO" report --model sample-design --balance accounts --tolerance 0.05 --format text
+echo
+# The demo organisation: regions, a live model, roles, users, memberships
+# (kept when it is there already) and the sign-ins to try.
+node tools/demo_org.mjs --db "$REGIO_DB" --regio "$REGIO"
 echo
 PORT=${REGIO_PORT:-8080}
 echo "== The app: open http://127.0.0.1:$PORT in a browser (Ctrl-C stops the server)"
