@@ -104,9 +104,9 @@ REGIO_API void regio_access_scope_free(regio_access_scope *sc);
 REGIO_API regio_access_level regio_access_scope_level(const regio_access_scope *sc, long account);
 /* The level the scope's user has on the accounts of territory ext_id (of
  * the model in force) through memberships (on it or an ancestor, theirs or
- * of a user below them in the role hierarchy) and permissions: the
- * territory's own level when a membership reaches it, else what
- * view_all / modify_all give, else NONE (they cannot see the territory). */
+ * of a user below them in the role hierarchy) and permissions: the highest
+ * of the territory's own level (when a membership reaches it) and what
+ * view_all / modify_all give; NONE when neither (they cannot see it). */
 REGIO_API regio_access_level regio_access_scope_territory(const regio_access_scope *sc,
                                                           const char *territory);
 /* The readable accounts in external-id order: skips `offset`, writes up to
