@@ -145,6 +145,43 @@ static void test_migrations_apply_once_per_version(void)
     rm_db();
 }
 
+/* Migration 2 turns the hand moves of version 1 (cause 'manual') into
+ * cause 'geo' and keeps every row. */
+static void test_v1_hand_moves_become_geo(void)
+{
+    tmp_path();
+    sqlite3 *db = NULL;
+    ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    int v = 0;
+    ASSERT_OK(regio__sqlite_migrate(db, 1, &v, NULL));
+    ASSERT_EQ_INT(v, 1);
+    ASSERT_EQ_INT(sqlite3_exec(db,
+                               "INSERT INTO accounts(ext_id, row_hash, created_at, updated_at)"
+                               " VALUES ('A1', 0, 'x', 'x');"
+                               "INSERT INTO territory_models(name) VALUES ('m');"
+                               "INSERT INTO territories(model_id, ext_id) VALUES (1, 'T1');"
+                               "INSERT INTO account_territories(account_id, territory_id, cause)"
+                               " VALUES (1, 1, 'manual');",
+                               NULL, NULL, NULL),
+                  SQLITE_OK);
+    ASSERT_OK(regio__sqlite_migrate(db, 0, &v, NULL));
+    ASSERT_EQ_INT(v, regio__sqlite_schema_latest());
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM account_territories"
+                                         " WHERE cause = 'geo' AND account_id = 1"),
+                  1);
+    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM account_territories"), 1);
+    /* the excluded-account trigger came back with the rebuilt table */
+    ASSERT_EQ_INT(sqlite3_exec(db,
+                               "UPDATE accounts SET excluded_from_realign = 1;"
+                               "INSERT INTO account_territories(account_id, territory_id, cause)"
+                               " VALUES (1, 1, 'rule')",
+                               NULL, NULL, NULL),
+                  SQLITE_CONSTRAINT);
+    sqlite3_close(db);
+    rm_db();
+}
+
 static void test_connection_settings(void)
 {
     tmp_path();
@@ -190,6 +227,7 @@ int main(void)
     RUN(test_reopen_is_noop);
     RUN(test_future_version_refused);
     RUN(test_migrations_apply_once_per_version);
+    RUN(test_v1_hand_moves_become_geo);
     RUN(test_connection_settings);
     RUN(test_not_a_database);
     TEST_END();

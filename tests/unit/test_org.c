@@ -1,0 +1,261 @@
+/*
+ * The organisation in the store (regio/org.h) and signing in (regio/auth.h):
+ * roles as a tree, users with roles and permissions, memberships and
+ * associations with their checks, tokens and sessions stored hashed, the
+ * model in force on a day, the audit records each write leaves.
+ */
+#include "regio/regio.h"
+#include "regio_test.h"
+#include "regio_test_db.h"
+
+#include <string.h>
+
+static regio_store *open_store(char *path, size_t cap)
+{
+    regio_test_db_path(path, cap, "org");
+    regio_store *s = NULL;
+    if (regio_store_open(path, &s, NULL) != REGIO_OK)
+        return NULL;
+    return s;
+}
+
+static long count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    long v = (long)regio_test_sql_int(db, sql);
+    sqlite3_close(db);
+    return v;
+}
+
+typedef struct text {
+    char v[2048];
+} text;
+
+static int role_cb(void *ud, const regio_role_info *r)
+{
+    text *t = ud;
+    size_t n = strlen(t->v);
+    snprintf(t->v + n, sizeof t->v - n, "%s<%s;", r->name, r->parent ? r->parent : "");
+    return 0;
+}
+
+static int user_cb(void *ud, const regio_user_info *u)
+{
+    text *t = ud;
+    char p[64];
+    regio_perm_format(u->perms, p, sizeof p);
+    size_t n = strlen(t->v);
+    snprintf(t->v + n, sizeof t->v - n, "%s:%s:%s:%d:%d;", u->login, u->role ? u->role : "", p,
+             u->active, u->has_password);
+    return 0;
+}
+
+static void test_roles(void)
+{
+    char path[128];
+    regio_store *s = open_store(path, sizeof path);
+    ASSERT_TRUE(s != NULL);
+    regio_error e;
+    ASSERT_OK(regio_store_role_upsert(s, "vp", NULL, "t", &e));
+    ASSERT_OK(regio_store_role_upsert(s, "mgr", "vp", "t", &e));
+    ASSERT_OK(regio_store_role_upsert(s, "rep", "mgr", "t", &e));
+    /* a cycle, a self-parent and an unknown parent are refused */
+    ASSERT_EQ_INT(regio_store_role_upsert(s, "vp", "rep", "t", &e), REGIO_EDATA);
+    ASSERT_TRUE(strstr(e.msg, "cycle") != NULL);
+    ASSERT_EQ_INT(regio_store_role_upsert(s, "vp", "vp", "t", &e), REGIO_EDATA);
+    ASSERT_EQ_INT(regio_store_role_upsert(s, "x", "nope", "t", &e), REGIO_EDATA);
+    text t = {""};
+    ASSERT_OK(regio_store_roles_foreach(s, role_cb, &t, &e));
+    ASSERT_EQ_STR(t.v, "vp<;mgr<vp;rep<mgr;");
+    /* moving a role keeps the tree a tree */
+    ASSERT_OK(regio_store_role_upsert(s, "rep", "vp", "t", &e));
+    memset(&t, 0, sizeof t);
+    ASSERT_OK(regio_store_roles_foreach(s, role_cb, &t, &e));
+    ASSERT_EQ_STR(t.v, "vp<;mgr<vp;rep<vp;");
+    regio_store_close(s);
+    regio_test_db_remove(path);
+}
+
+static void test_users_and_passwords(void)
+{
+    char path[128];
+    regio_store *s = open_store(path, sizeof path);
+    ASSERT_TRUE(s != NULL);
+    regio_error e;
+    unsigned bits = 0;
+    ASSERT_OK(regio_perm_parse(" view_all ; manage_territories;", &bits, &e));
+    ASSERT_EQ_INT(bits, REGIO_PERM_VIEW_ALL | REGIO_PERM_MANAGE_TERRITORIES);
+    ASSERT_EQ_INT(regio_perm_parse("view_all;fly", &bits, &e), REGIO_EDATA);
+    ASSERT_TRUE(strstr(e.msg, "fly") != NULL);
+    ASSERT_OK(regio_store_role_upsert(s, "rep", NULL, "t", &e));
+    regio_user_info u = {"kim", "Kim", "kim@example.com", "rep", REGIO_PERM_VIEW_ALL, 1, 0, 0};
+    regio_upsert_result r;
+    ASSERT_OK(regio_store_user_upsert(s, &u, "t", &r, &e));
+    ASSERT_EQ_INT(r, REGIO_UPSERT_ADDED);
+    ASSERT_OK(regio_store_user_upsert(s, &u, "t", &r, &e));
+    ASSERT_EQ_INT(r, REGIO_UPSERT_UNCHANGED);
+    u.role = "ghost";
+    ASSERT_EQ_INT(regio_store_user_upsert(s, &u, "t", &r, &e), REGIO_EDATA);
+    u.role = "rep";
+    long n = -1;
+    ASSERT_OK(regio_store_login_users(s, &n, &e));
+    ASSERT_EQ_INT(n, 0); /* no password, no token: cannot sign in */
+    /* passwords: too short refused; argon2id stored; the right one matches */
+    ASSERT_EQ_INT(regio_user_set_password(s, "kim", "short", "t", &e), REGIO_EINVAL);
+    ASSERT_OK(regio_user_set_password(s, "kim", "correct horse battery", "t", &e));
+    ASSERT_EQ_INT(count_rows(path, "SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"),
+                  1);
+    int ok = -1;
+    ASSERT_OK(regio_auth_password(s, "kim", "correct horse battery", &ok, &e));
+    ASSERT_EQ_INT(ok, 1);
+    ASSERT_OK(regio_auth_password(s, "kim", "correct horse battery!", &ok, &e));
+    ASSERT_EQ_INT(ok, 0);
+    ASSERT_OK(regio_auth_password(s, "nobody", "correct horse battery", &ok, &e));
+    ASSERT_EQ_INT(ok, 0);
+    ASSERT_OK(regio_store_login_users(s, &n, &e));
+    ASSERT_EQ_INT(n, 1);
+    /* a disabled user cannot sign in, even with the right password */
+    ASSERT_OK(regio_store_user_set_active(s, "kim", 0, "t", &e));
+    ASSERT_OK(regio_auth_password(s, "kim", "correct horse battery", &ok, &e));
+    ASSERT_EQ_INT(ok, 0);
+    text t = {""};
+    ASSERT_OK(regio_store_users_foreach(s, NULL, user_cb, &t, &e));
+    ASSERT_EQ_STR(t.v, "kim:rep:view_all:0:1;");
+    ASSERT_EQ_INT(regio_store_users_foreach(s, "nobody", user_cb, &t, &e), REGIO_ENOTFOUND);
+    regio_store_close(s);
+    regio_test_db_remove(path);
+}
+
+static void test_tokens_and_sessions(void)
+{
+    char path[128];
+    regio_store *s = open_store(path, sizeof path);
+    ASSERT_TRUE(s != NULL);
+    regio_error e;
+    regio_user_info u = {"lou", NULL, NULL, NULL, 0, 1, 0, 0};
+    ASSERT_OK(regio_store_user_upsert(s, &u, "t", NULL, &e));
+    char *tok = NULL, *who = NULL;
+    long id = 0;
+    ASSERT_OK(regio_auth_token_create(s, "lou", "ci", "t", &tok, &id, &e));
+    ASSERT_EQ_INT((int)strlen(tok), 4 + REGIO_SECRET_HEX);
+    ASSERT_OK(regio_auth_token_user(s, tok, &who, &e));
+    ASSERT_EQ_STR(who, "lou");
+    regio_free(who);
+    /* only the hash is stored */
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM api_tokens WHERE token_hash = '%s'", tok);
+    ASSERT_EQ_INT(count_rows(path, sql), 0);
+    ASSERT_EQ_INT(count_rows(path, "SELECT length(token_hash) FROM api_tokens"), 64);
+    /* a token one character off, and a revoked token, sign nobody in */
+    char bad[128];
+    snprintf(bad, sizeof bad, "%s", tok);
+    bad[10] = bad[10] == 'a' ? 'b' : 'a';
+    ASSERT_OK(regio_auth_token_user(s, bad, &who, &e));
+    ASSERT_TRUE(who == NULL);
+    ASSERT_EQ_INT(regio_store_token_revoke(s, "lou", id + 1, "t", &e), REGIO_ENOTFOUND);
+    ASSERT_OK(regio_store_token_revoke(s, "lou", id, "t", &e));
+    ASSERT_OK(regio_auth_token_user(s, tok, &who, &e));
+    ASSERT_TRUE(who == NULL);
+    regio_free(tok);
+    /* sessions: a live one finds its user and CSRF token; ended, nothing */
+    char sid[REGIO_SECRET_HEX + 1], csrf[REGIO_SECRET_HEX + 1];
+    ASSERT_OK(regio_auth_session_create(s, "lou", 60, sid, csrf, &e));
+    char *c2 = NULL;
+    ASSERT_OK(regio_auth_session_user(s, sid, &who, &c2, &e));
+    ASSERT_EQ_STR(who, "lou");
+    ASSERT_EQ_STR(c2, csrf);
+    ASSERT_TRUE(regio_auth_equal(c2, csrf));
+    ASSERT_TRUE(!regio_auth_equal(c2, sid));
+    regio_free(who);
+    regio_free(c2);
+    ASSERT_OK(regio_auth_session_end(s, sid, &e));
+    ASSERT_OK(regio_auth_session_user(s, sid, &who, &c2, &e));
+    ASSERT_TRUE(who == NULL && c2 == NULL);
+    /* an expired session is not found */
+    ASSERT_OK(regio_auth_session_create(s, "lou", -1, sid, csrf, &e));
+    ASSERT_OK(regio_auth_session_user(s, sid, &who, &c2, &e));
+    ASSERT_TRUE(who == NULL);
+    regio_store_close(s);
+    regio_test_db_remove(path);
+}
+
+static void test_throttle(void)
+{
+    regio_throttle *t = regio_throttle_create();
+    ASSERT_TRUE(t != NULL);
+    for (int i = 0; i < 5; i++) {
+        ASSERT_EQ_INT(regio_throttle_wait(t, "user:kim", 1000), 0);
+        regio_throttle_fail(t, "user:kim", 1000);
+    }
+    ASSERT_EQ_INT(regio_throttle_wait(t, "user:kim", 1000), 1);
+    regio_throttle_fail(t, "user:kim", 1000);
+    ASSERT_EQ_INT(regio_throttle_wait(t, "user:kim", 1000), 2);
+    ASSERT_EQ_INT(regio_throttle_wait(t, "user:kim", 1002), 0);
+    ASSERT_EQ_INT(regio_throttle_wait(t, "user:lou", 1000), 0);
+    /* forgotten after the window */
+    ASSERT_EQ_INT(regio_throttle_wait(t, "user:kim", 1000 + 901), 0);
+    regio_throttle_clear(t, "user:kim");
+    regio_throttle_destroy(t);
+}
+
+static void test_memberships_and_force(void)
+{
+    char path[128];
+    regio_store *s = open_store(path, sizeof path);
+    ASSERT_TRUE(s != NULL);
+    regio_error e;
+    regio_user_info u = {"kim", NULL, NULL, NULL, 0, 1, 0, 0};
+    ASSERT_OK(regio_store_user_upsert(s, &u, "t", NULL, &e));
+    ASSERT_OK(regio_store_model_create(s, "m1", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL, &e));
+    ASSERT_OK(regio_store_territory_upsert(s, "m1", "T1", "T1", NULL, &e));
+    regio_membership_info m = {"kim", "T1", "owner", 1, "2027-01-01", "2027-12-31"};
+    ASSERT_OK(regio_store_membership_upsert(s, "m1", &m, "t", &e));
+    m.role = "boss";
+    ASSERT_EQ_INT(regio_store_membership_upsert(s, "m1", &m, "t", &e), REGIO_EDATA);
+    m.role = "owner";
+    m.end = "2026-01-01";
+    ASSERT_EQ_INT(regio_store_membership_upsert(s, "m1", &m, "t", &e), REGIO_EDATA);
+    m.end = "2027-02-30";
+    ASSERT_EQ_INT(regio_store_membership_upsert(s, "m1", &m, "t", &e), REGIO_EDATA);
+    m.end = NULL;
+    m.user = "ghost";
+    ASSERT_EQ_INT(regio_store_membership_upsert(s, "m1", &m, "t", &e), REGIO_EDATA);
+    m.user = "kim";
+    m.territory = "T9";
+    ASSERT_EQ_INT(regio_store_membership_upsert(s, "m1", &m, "t", &e), REGIO_EDATA);
+    ASSERT_EQ_INT(regio_store_territory_set_access(s, "m1", "T1", "admin", "t", &e), REGIO_EDATA);
+    ASSERT_OK(regio_store_territory_set_access(s, "m1", "T1", "edit", "t", &e));
+    ASSERT_EQ_INT(regio_store_membership_remove(s, "m1", "kim", "T1", "rep", "t", &e),
+                  REGIO_ENOTFOUND);
+    ASSERT_OK(regio_store_membership_remove(s, "m1", "kim", "T1", "owner", "t", &e));
+    /* the model in force: none before its effective date, then it */
+    regio_model_info mi = {0};
+    ASSERT_EQ_INT(regio_store_model_in_force(s, "2027-01-01", &mi, &e), REGIO_ENOTFOUND);
+    ASSERT_OK(regio_store_model_promote(s, "m1", "2027-03-01", "t", &e));
+    ASSERT_EQ_INT(regio_store_model_in_force(s, "2027-02-28", &mi, &e), REGIO_ENOTFOUND);
+    ASSERT_OK(regio_store_model_in_force(s, "2027-03-01", &mi, &e));
+    ASSERT_EQ_STR(mi.name, "m1");
+    regio_model_info_clear(&mi);
+    ASSERT_EQ_INT(regio_store_model_in_force(s, "2027-13-01", &mi, &e), REGIO_EINVAL);
+    /* every write above that succeeded left one audit record, and the chain holds */
+    long bad = -1;
+    ASSERT_OK(regio_store_audit_verify(s, &bad, &e));
+    ASSERT_EQ_INT(bad, 0);
+    ASSERT_EQ_INT(count_rows(path, "SELECT count(*) FROM audit_log WHERE action IN"
+                                   " ('user.upsert','membership.upsert','territory.access',"
+                                   "'membership.remove','model.promote')"),
+                  5);
+    regio_store_close(s);
+    regio_test_db_remove(path);
+}
+
+int main(void)
+{
+    RUN(test_roles);
+    RUN(test_users_and_passwords);
+    RUN(test_tokens_and_sessions);
+    RUN(test_throttle);
+    RUN(test_memberships_and_force);
+    TEST_END();
+}
