@@ -1,6 +1,7 @@
 /*
  * Header mapping for importers: which CSV column holds which canonical
- * field of an account, rep or unit (Salesforce, HubSpot and common
+ * field of an account, rep or unit, or of a row of the organisation (role,
+ * user, territory, membership, association) (Salesforce, HubSpot and common
  * spellings are recognised; user --map overrides win), plus the strict
  * value parsers the importers use for numbers and clock times.
  */
@@ -19,15 +20,21 @@ extern "C" {
 typedef enum regio_entity {
     REGIO_ENTITY_ACCOUNT,
     REGIO_ENTITY_REP,
-    REGIO_ENTITY_UNIT
+    REGIO_ENTITY_UNIT,
+    REGIO_ENTITY_ROLE,       /* role,parent */
+    REGIO_ENTITY_USER,       /* user,name,email,role,permissions,active */
+    REGIO_ENTITY_TERRITORY,  /* name,parent,account_access,rep */
+    REGIO_ENTITY_MEMBERSHIP, /* user,territory,role,active,start,end */
+    REGIO_ENTITY_ASSOCIATION /* account,territory */
 } regio_entity;
 
 /*
  * Canonical fields, named after the members of regio_account, regio_rep
- * and regio_unit (include/regio/model.h). REGIO_F_NONE marks a column kept
- * as a custom attribute, REGIO_F_DROP a column the user chose to ignore.
- * X and Y are planar unit coordinates; for accounts and reps a column named
- * "x"/"y" maps to lon/lat.
+ * and regio_unit (include/regio/model.h) and of the organisation's rows
+ * (regio/org.h). REGIO_F_NONE marks a column kept as a custom attribute,
+ * REGIO_F_DROP a column the user chose to ignore. X and Y are planar unit
+ * coordinates; for accounts and reps a column named "x"/"y" maps to
+ * lon/lat.
  */
 typedef enum regio_field {
     REGIO_F_DROP = -2,
@@ -57,6 +64,17 @@ typedef enum regio_field {
     REGIO_F_MANAGER,
     REGIO_F_X,
     REGIO_F_Y,
+    REGIO_F_PARENT,         /* roles, territories: the parent's name */
+    REGIO_F_ROLE,           /* a role's name; a membership's role label */
+    REGIO_F_PERMISSIONS,    /* users: ';'-separated */
+    REGIO_F_ACTIVE,         /* users, memberships: true/false */
+    REGIO_F_ACCOUNT_ACCESS, /* territories: read, edit or owner */
+    REGIO_F_REP,            /* territories: the rep's id */
+    REGIO_F_USER,           /* a user's login */
+    REGIO_F_TERRITORY,      /* a territory's name in its model */
+    REGIO_F_ACCOUNT,        /* an account's id */
+    REGIO_F_START,          /* memberships: YYYY-MM-DD */
+    REGIO_F_END,
     REGIO_F_COUNT_
 } regio_field;
 
@@ -65,7 +83,8 @@ typedef enum regio_field {
  * out-of-range values. */
 REGIO_API const char *regio_field_name(regio_field f);
 
-/* Lower-case entity name ("account", "rep", "unit"); static storage. */
+/* Lower-case entity name ("account", "rep", "unit", "role", "user",
+ * "territory", "membership", "association"); static storage. */
 REGIO_API const char *regio_entity_name(regio_entity ent);
 
 /* Non-zero when field f belongs to records of kind ent. */
@@ -89,7 +108,11 @@ typedef struct regio_header_map regio_header_map;
  * attribute NAME; an override beats automatic matches for the same field.
  * Fails with REGIO_EINVAL for a malformed override or one naming no
  * column, REGIO_EDATA when two columns map to the same field (naming both)
- * or when no column holds the required id (listing the accepted names).
+ * or when a required column is missing (listing the accepted names): the
+ * id of accounts, reps and units; a role's name (role, name or id); a
+ * user's login (user); a territory's name (name, territory or id); the
+ * user and the territory of a membership; the account and the territory
+ * of an association.
  * On success the caller owns *out and frees it with
  * regio_header_map_destroy.
  */

@@ -1,8 +1,10 @@
 /*
  * Header mapping: recognises the column names CRMs (Salesforce, HubSpot)
- * and spreadsheets use for account, rep and unit fields, applies the
- * user's --map overrides and reports clashing or missing columns. Matching
- * ignores case, spaces, '_', '-', '.' and '/' and never allocates.
+ * and spreadsheets use for account, rep and unit fields and for the rows
+ * of the organisation (roles, users, territories, memberships,
+ * associations), applies the user's --map overrides and reports clashing
+ * or missing columns. Matching ignores case, spaces, '_', '-', '.' and '/'
+ * and never allocates.
  */
 #include "regio/fields.h"
 
@@ -18,17 +20,27 @@ static const char *const field_names[REGIO_F_COUNT_] = {
     "industry", "type",       "segment",        "annual_revenue",
     "employees", "potential", "unit_id",        "email",     "capacity",
     "skills",   "day_start",  "day_end",        "manager",   "x",
-    "y",
+    "y",        "parent",     "role",           "permissions", "active",
+    "account_access", "rep",  "user",           "territory", "account",
+    "start",    "end",
 };
 
 #define E_A 1u /* account */
 #define E_R 2u /* rep */
 #define E_U 4u /* unit */
+#define E_RO 8u /* role */
+#define E_US 16u /* user */
+#define E_T 32u /* territory */
+#define E_M 64u /* membership */
+#define E_AS 128u /* association */
 
-/* Which fields each entity has (mirrors model.h). */
+/* Which fields each entity has (mirrors model.h and org.h). A role's or a
+ * territory's id is the record id of a CRM export (Salesforce's Id), which
+ * its parent column may refer to; see regio_header_map_build for the
+ * columns each entity requires. */
 static const unsigned field_entities[REGIO_F_COUNT_] = {
-    [REGIO_F_ID] = E_A | E_R | E_U,
-    [REGIO_F_NAME] = E_A | E_R | E_U,
+    [REGIO_F_ID] = E_A | E_R | E_U | E_RO | E_T,
+    [REGIO_F_NAME] = E_A | E_R | E_U | E_RO | E_US | E_T,
     [REGIO_F_STREET] = E_A,
     [REGIO_F_CITY] = E_A | E_R,
     [REGIO_F_REGION] = E_A | E_R,
@@ -44,7 +56,7 @@ static const unsigned field_entities[REGIO_F_COUNT_] = {
     [REGIO_F_EMPLOYEES] = E_A,
     [REGIO_F_POTENTIAL] = E_A,
     [REGIO_F_UNIT_ID] = E_A,
-    [REGIO_F_EMAIL] = E_R,
+    [REGIO_F_EMAIL] = E_R | E_US,
     [REGIO_F_CAPACITY] = E_R,
     [REGIO_F_SKILLS] = E_R,
     [REGIO_F_DAY_START] = E_R,
@@ -52,6 +64,17 @@ static const unsigned field_entities[REGIO_F_COUNT_] = {
     [REGIO_F_MANAGER] = E_R,
     [REGIO_F_X] = E_U,
     [REGIO_F_Y] = E_U,
+    [REGIO_F_PARENT] = E_RO | E_T,
+    [REGIO_F_ROLE] = E_RO | E_US | E_M,
+    [REGIO_F_PERMISSIONS] = E_US,
+    [REGIO_F_ACTIVE] = E_US | E_M,
+    [REGIO_F_ACCOUNT_ACCESS] = E_T,
+    [REGIO_F_REP] = E_T,
+    [REGIO_F_USER] = E_US | E_M,
+    [REGIO_F_TERRITORY] = E_T | E_M | E_AS,
+    [REGIO_F_ACCOUNT] = E_AS,
+    [REGIO_F_START] = E_M,
+    [REGIO_F_END] = E_M,
 };
 
 typedef struct alias {
@@ -96,7 +119,8 @@ static const alias aliases[] = {
     {"Customer name", REGIO_F_NAME, E_A},
     {"Customer", REGIO_F_NAME, E_A},
     {"Rep name", REGIO_F_NAME, E_R},
-    {"Full name", REGIO_F_NAME, E_R},
+    {"Full name", REGIO_F_NAME, E_R | E_US},
+    {"Display name", REGIO_F_NAME, E_US},
     {"Unit name", REGIO_F_NAME, E_U},
     /* street */
     {"BillingStreet", REGIO_F_STREET, E_A},
@@ -174,7 +198,7 @@ static const alias aliases[] = {
     {"Territory unit", REGIO_F_UNIT_ID, E_A},
     {"Geo unit", REGIO_F_UNIT_ID, E_A},
     /* rep-only */
-    {"Email address", REGIO_F_EMAIL, E_R},
+    {"Email address", REGIO_F_EMAIL, E_R | E_US},
     {"Workload capacity", REGIO_F_CAPACITY, E_R},
     {"Skill", REGIO_F_SKILLS, E_R},
     {"Work start", REGIO_F_DAY_START, E_R},
@@ -186,6 +210,38 @@ static const alias aliases[] = {
     {"Manager ID", REGIO_F_MANAGER, E_R},
     {"ReportsToId", REGIO_F_MANAGER, E_R},
     {"Reports to", REGIO_F_MANAGER, E_R},
+    /* the organisation: Salesforce's UserRole, User, Territory2,
+     * UserTerritory2Association and ObjectTerritory2Association exports
+     * (relationship columns such as Territory2.DeveloperName included) */
+    {"DeveloperName", REGIO_F_ROLE, E_RO},
+    {"Role name", REGIO_F_ROLE, E_RO | E_US},
+    {"User role", REGIO_F_ROLE, E_US},
+    {"UserRole.Name", REGIO_F_ROLE, E_US},
+    {"RoleInTerritory2", REGIO_F_ROLE, E_M},
+    {"Role in territory", REGIO_F_ROLE, E_M},
+    {"ParentRoleId", REGIO_F_PARENT, E_RO},
+    {"Parent role", REGIO_F_PARENT, E_RO},
+    {"Reports to", REGIO_F_PARENT, E_RO},
+    {"Username", REGIO_F_USER, E_US | E_M},
+    {"Login", REGIO_F_USER, E_US | E_M},
+    {"UserId", REGIO_F_USER, E_M},
+    {"User.Username", REGIO_F_USER, E_M},
+    {"Permission", REGIO_F_PERMISSIONS, E_US},
+    {"IsActive", REGIO_F_ACTIVE, E_US | E_M},
+    {"Enabled", REGIO_F_ACTIVE, E_US},
+    {"DeveloperName", REGIO_F_TERRITORY, E_T},
+    {"Territory2Id", REGIO_F_TERRITORY, E_M | E_AS},
+    {"Territory2.DeveloperName", REGIO_F_TERRITORY, E_M | E_AS},
+    {"ParentTerritory2Id", REGIO_F_PARENT, E_T},
+    {"ParentTerritory2.DeveloperName", REGIO_F_PARENT, E_T},
+    {"Parent territory", REGIO_F_PARENT, E_T},
+    {"AccountAccessLevel", REGIO_F_ACCOUNT_ACCESS, E_T},
+    {"Access level", REGIO_F_ACCOUNT_ACCESS, E_T},
+    {"Rep ID", REGIO_F_REP, E_T},
+    {"ObjectId", REGIO_F_ACCOUNT, E_AS},
+    {"Account ID", REGIO_F_ACCOUNT, E_AS},
+    {"Start date", REGIO_F_START, E_M},
+    {"End date", REGIO_F_END, E_M},
 };
 
 struct regio_header_map {
@@ -202,6 +258,11 @@ static unsigned entity_bit(regio_entity ent)
     case REGIO_ENTITY_ACCOUNT: return E_A;
     case REGIO_ENTITY_REP: return E_R;
     case REGIO_ENTITY_UNIT: return E_U;
+    case REGIO_ENTITY_ROLE: return E_RO;
+    case REGIO_ENTITY_USER: return E_US;
+    case REGIO_ENTITY_TERRITORY: return E_T;
+    case REGIO_ENTITY_MEMBERSHIP: return E_M;
+    case REGIO_ENTITY_ASSOCIATION: return E_AS;
     }
     return 0;
 }
@@ -219,6 +280,11 @@ const char *regio_entity_name(regio_entity ent)
     case REGIO_ENTITY_ACCOUNT: return "account";
     case REGIO_ENTITY_REP: return "rep";
     case REGIO_ENTITY_UNIT: return "unit";
+    case REGIO_ENTITY_ROLE: return "role";
+    case REGIO_ENTITY_USER: return "user";
+    case REGIO_ENTITY_TERRITORY: return "territory";
+    case REGIO_ENTITY_MEMBERSHIP: return "membership";
+    case REGIO_ENTITY_ASSOCIATION: return "association";
     }
     return "unknown";
 }
@@ -408,6 +474,40 @@ static void list_names(regio_buf *b, regio_entity ent, regio_field f)
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
         if (aliases[i].field == f && (aliases[i].entities & bit))
             regio_buf_printf(b, ", %s", aliases[i].name);
+}
+
+/*
+ * The columns a file of kind ent must have: group g (0 or 1) is held by a
+ * column of any of the fields it writes to alt (the first names the group
+ * in messages). Returns how many fields alt got, 0 when there is no group
+ * g. A role or a territory is named by its own column (role, territory or
+ * their Salesforce DeveloperName), else by its id, else by name.
+ */
+static int required_group(regio_entity ent, int g, regio_field alt[3])
+{
+    switch (ent) {
+    case REGIO_ENTITY_ROLE:
+    case REGIO_ENTITY_TERRITORY:
+        if (g)
+            return 0;
+        alt[0] = ent == REGIO_ENTITY_ROLE ? REGIO_F_ROLE : REGIO_F_NAME;
+        alt[1] = ent == REGIO_ENTITY_ROLE ? REGIO_F_NAME : REGIO_F_TERRITORY;
+        alt[2] = REGIO_F_ID;
+        return 3;
+    case REGIO_ENTITY_USER:
+        alt[0] = REGIO_F_USER;
+        return g ? 0 : 1;
+    case REGIO_ENTITY_MEMBERSHIP:
+    case REGIO_ENTITY_ASSOCIATION:
+        if (g > 1)
+            return 0;
+        alt[0] = g ? REGIO_F_TERRITORY
+                   : ent == REGIO_ENTITY_MEMBERSHIP ? REGIO_F_USER : REGIO_F_ACCOUNT;
+        return 1;
+    default:
+        alt[0] = REGIO_F_ID;
+        return g ? 0 : 1;
+    }
 }
 
 static regio_err apply_override(regio_header_map *m, const char *const *headers,
@@ -608,17 +708,28 @@ regio_err regio_header_map_build(regio_entity ent, const char *const *headers,
         m->col_of[f] = first;
     }
 
-    if (m->col_of[REGIO_F_ID] < 0) {
+    regio_field alt[3];
+    for (int g = 0, n_alt; (n_alt = required_group(ent, g, alt)) > 0; g++) {
+        int held = 0;
+        for (int a = 0; a < n_alt; a++)
+            held |= m->col_of[alt[a]] >= 0;
+        if (held)
+            continue;
         regio_buf b;
         regio_buf_init(&b, 600);
-        list_names(&b, ent, REGIO_F_ID);
+        for (int a = 0; a < n_alt; a++) {
+            if (a)
+                regio_buf_puts(&b, ", ");
+            list_names(&b, ent, alt[a]);
+        }
+        const char *want = field_names[alt[0]];
         char msg[760];
         snprintf(msg, sizeof msg,
-                 "no id column in the %s file: expected one of %s (or name a "
-                 "column with --map COLUMN=id)",
-                 regio_entity_name(ent), b.data ? b.data : "id");
+                 "no %s column in the %s file: expected one of %s (or name a "
+                 "column with --map COLUMN=%s)",
+                 want, regio_entity_name(ent), b.data ? b.data : want, want);
         regio_buf_free(&b);
-        rc = set_err(err, REGIO_EDATA, 0, "id", msg);
+        rc = set_err(err, REGIO_EDATA, 0, want, msg);
         goto done;
     }
 
