@@ -1,9 +1,9 @@
 /*
  * Exporting what the store holds — accounts, reps, units, adjacency and
  * alignments — as CSV or GeoJSON, and the territories of a model with
- * their dissolved outlines and figures as GeoJSON, KML, ESRI Shapefile or
- * CSV. Exports read back through the importers give the same data (the
- * CSV headers are the canonical field names).
+ * their dissolved outlines and figures as GeoJSON, KML or ESRI Shapefile,
+ * or their hierarchy as CSV. Exports read back through the importers give
+ * the same data (the CSV headers are the canonical field names).
  */
 #ifndef REGIO_EXPORT_H
 #define REGIO_EXPORT_H
@@ -24,7 +24,10 @@ typedef enum regio_export_what {
     REGIO_EXPORT_UNITS,
     REGIO_EXPORT_ADJACENCY,
     REGIO_EXPORT_ALIGNMENT,
-    REGIO_EXPORT_TERRITORIES /* a model's leaf territories: outlines and figures */
+    REGIO_EXPORT_TERRITORIES /* a model's territories: the leaves with outlines and figures
+                                (GeoJSON, KML, Shapefile), or the whole hierarchy as CSV
+                                name,parent,account_access,rep, each parent before its
+                                children (what regio_import_territories reads) */
 } regio_export_what;
 
 typedef enum regio_export_format {
@@ -83,10 +86,11 @@ REGIO_API regio_err regio_export_file(regio_store *s, regio_export_what what, re
  * A measure named like one of the fixed properties is written as m_NAME.
  * GeoJSON: a FeatureCollection (name and model = the model, revision),
  * feature id = territory id. KML: a Document with one Placemark each, the
- * properties as ExtendedData. CSV: the properties, one row per territory,
- * no geometry. SHP: the zipped Shapefile (.shp.zip) bytes; see
- * docs/FORMATS.md for its 10-character field names. *rows (may be NULL)
- * gets the number of territories.
+ * properties as ExtendedData. SHP: the zipped Shapefile (.shp.zip) bytes;
+ * see docs/FORMATS.md for its 10-character field names. CSV is refused
+ * (REGIO_EUNSUPPORTED): a model's territories as CSV are its hierarchy,
+ * read from the store by regio_export_stream and regio_export_file.
+ * *rows (may be NULL) gets the number of territories.
  */
 struct regio_model_view; /* regio/model_view.h */
 REGIO_API regio_err regio_export_territories(const struct regio_model_view *v,

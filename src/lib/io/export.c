@@ -486,9 +486,14 @@ static regio_err export_territories_stream(regio_store *s, regio_export_format f
     regio_model_view *v = NULL;
     regio_buf b;
     regio_buf_init(&b, 0);
-    regio_err rc = load_view(s, opts ? opts->model : NULL, fmt != REGIO_FORMAT_CSV, &p, &v, err);
-    if (!rc)
-        rc = regio_export_territories(v, fmt, &b, rows, err);
+    regio_err rc;
+    if (fmt == REGIO_FORMAT_CSV) {
+        rc = regio__export_territories_csv(s, opts ? opts->model : NULL, &b, rows, err);
+    } else {
+        rc = load_view(s, opts ? opts->model : NULL, 1, &p, &v, err);
+        if (!rc)
+            rc = regio_export_territories(v, fmt, &b, rows, err);
+    }
     if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
         rc = regio_error_setf(err, REGIO_EIO, NULL, 0, NULL, "export failed: %s",
                               regio_strerror(REGIO_EIO));

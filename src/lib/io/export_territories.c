@@ -1,16 +1,21 @@
 /*
- * The territories of a loaded model as files (regio_export_territories in
- * regio/export.h): one table of flat properties per leaf territory (ids,
- * names, counts, per measure its total, target and deviation, travel,
- * contiguity) rendered as GeoJSON, KML or CSV by hand and as an ESRI
- * Shapefile through OGR, each with the territory's dissolved outline
- * (regio_geo_outline_many). The server's downloads and `regio export
- * territories` both come from here, so they give the same file.
+ * The territories of a model as files. A loaded model's leaf territories
+ * (regio_export_territories in regio/export.h): one table of flat
+ * properties per territory (ids, names, counts, per measure its total,
+ * target and deviation, travel, contiguity) rendered as GeoJSON or KML by
+ * hand and as an ESRI Shapefile through OGR, each with the territory's
+ * dissolved outline (regio_geo_outline_many); the server's downloads and
+ * `regio export territories` both come from here, so they give the same
+ * file. And the whole hierarchy as CSV, read from the store
+ * (name,parent,account_access,rep), which `regio import territories`
+ * reads back.
  */
 #include "io/export_internal.h"
 
 #include "regio/geo.h"
 #include "regio/output.h"
+#include "regio/strmap.h"
+#include "core/grow.h"
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -215,19 +220,17 @@ static regio_err put_xml(regio_buf *b, const char *s)
     return rc;
 }
 
-enum { TXT_JSON, TXT_XML, TXT_CSV };
+enum { TXT_JSON, TXT_XML };
 
-/* Appends the value of column c for territory t: JSON (null for none),
- * XML character data or a CSV cell (empty for none). */
+/* Appends the value of column c for territory t: JSON (null for none) or
+ * XML character data (empty for none). */
 static regio_err put_value(regio_buf *b, const col *c, int t, int how)
 {
     if (c->type == COL_STR) {
         const char *s = c->s[t];
         if (!s)
             return how == TXT_JSON ? regio_buf_puts(b, "null") : REGIO_OK;
-        return how == TXT_JSON  ? regio_buf_json_str(b, s)
-               : how == TXT_XML ? put_xml(b, s)
-                                : regio_buf_csv_field(b, s, ',');
+        return how == TXT_JSON ? regio_buf_json_str(b, s) : put_xml(b, s);
     }
     double d = c->d[t];
     if (!isfinite(d))
@@ -310,25 +313,144 @@ static regio_err put_kml(const regio_model_view *v, const table *tb, char **geom
     return rc ? rc : regio_buf_puts(b, "</Document>\n</kml>\n");
 }
 
-static regio_err put_csv(const table *tb, regio_buf *b)
+/* ---- the hierarchy as CSV --------------------------------------------------- */
+
+/* One territory as the store gives it; strings owned. */
+typedef struct tnode {
+    char *id, *parent, *access, *rep;
+    long first_child, next_sibling; /* -1: none */
+} tnode;
+
+typedef struct tnodes {
+    tnode *v;
+    size_t n, cap;
+    regio_err rc;
+} tnodes;
+
+static char *dup_opt(const char *s, regio_err *rc)
 {
+    char *d = s ? regio_strdup(s) : NULL;
+    if (s && !d)
+        *rc = REGIO_ENOMEM;
+    return d;
+}
+
+static int collect_territory(void *ud, const regio_territory_info *t)
+{
+    tnodes *ns = ud;
+    if (regio__grow(&ns->v, &ns->cap, ns->n + 1, sizeof *ns->v)) {
+        ns->rc = REGIO_ENOMEM;
+        return 1;
+    }
+    tnode *x = &ns->v[ns->n++];
+    memset(x, 0, sizeof *x);
+    x->id = dup_opt(t->id, &ns->rc);
+    x->parent = dup_opt(t->parent, &ns->rc);
+    x->access = dup_opt(t->account_access, &ns->rc);
+    x->rep = dup_opt(t->rep, &ns->rc);
+    return ns->rc != REGIO_OK;
+}
+
+static int cmp_tnode(const void *a, const void *b)
+{
+    return strcmp(((const tnode *)a)->id, ((const tnode *)b)->id);
+}
+
+static regio_err put_tnode(regio_buf *b, const tnode *x)
+{
+    const char *cells[4] = {x->id, x->parent, x->access, x->rep};
     regio_err rc = REGIO_OK;
-    for (size_t i = 0; i < tb->n && !rc; i++) {
-        rc = regio_buf_puts(b, i ? "," : "");
-        if (!rc)
-            rc = regio_buf_csv_field(b, tb->cols[i].name, ',');
+    for (int i = 0; i < 4 && !rc; i++) {
+        if (i)
+            rc = regio_buf_putc(b, ',');
+        if (!rc && cells[i])
+            rc = regio_buf_csv_field(b, cells[i], ',');
     }
-    if (!rc)
-        rc = regio_buf_putc(b, '\n');
-    for (int t = 0; t < tb->k && !rc; t++) {
-        for (size_t i = 0; i < tb->n && !rc; i++) {
-            rc = regio_buf_puts(b, i ? "," : "");
-            if (!rc)
-                rc = put_value(b, &tb->cols[i], t, TXT_CSV);
+    return rc ? rc : regio_buf_putc(b, '\n');
+}
+
+/*
+ * Writes the rows depth first: each root, then its subtree, siblings in
+ * name order, so every parent comes before its children and a subtree
+ * stays together. Territories whose parent is not among them (none in a
+ * consistent store) follow at the end, in name order.
+ */
+static regio_err put_hierarchy(tnodes *ns, regio_buf *b)
+{
+    size_t n = ns->n;
+    if (n > 1)
+        qsort(ns->v, n, sizeof *ns->v, cmp_tnode);
+    regio_strmap *at = regio_strmap_create(n);
+    long *stack = regio_malloc((n ? n : 1) * sizeof *stack);
+    unsigned char *done = regio_calloc(n ? n : 1, 1);
+    regio_err rc = at && stack && done ? REGIO_OK : REGIO_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        int found;
+        long old;
+        ns->v[i].first_child = ns->v[i].next_sibling = -1;
+        rc = regio_strmap_put(at, ns->v[i].id, (long)i, &found, &old);
+    }
+    /* Children lists in name order: prepend while walking names backwards. */
+    for (size_t i = n; !rc && i-- > 0;) {
+        long p = ns->v[i].parent ? regio_strmap_get(at, ns->v[i].parent) : -1;
+        if (p >= 0 && p != (long)i) {
+            ns->v[i].next_sibling = ns->v[p].first_child;
+            ns->v[p].first_child = (long)i;
         }
-        if (!rc)
-            rc = regio_buf_putc(b, '\n');
     }
+    rc = rc ? rc : regio_buf_puts(b, "name,parent,account_access,rep\n");
+    for (size_t r = 0; !rc && r < n; r++) {
+        long p = ns->v[r].parent ? regio_strmap_get(at, ns->v[r].parent) : -1;
+        if (p >= 0 && p != (long)r)
+            continue; /* not a root: written under its parent */
+        size_t sp = 0;
+        stack[sp++] = (long)r;
+        while (!rc && sp > 0) {
+            long v = stack[--sp];
+            done[v] = 1;
+            rc = put_tnode(b, &ns->v[v]);
+            /* Push the children backwards so the first is written next. */
+            size_t mark = sp;
+            for (long c = ns->v[v].first_child; c >= 0; c = ns->v[c].next_sibling)
+                if (!done[c])
+                    stack[sp++] = c;
+            for (size_t lo = mark, hi = sp; hi > lo + 1; lo++, hi--) {
+                long tmp = stack[lo];
+                stack[lo] = stack[hi - 1];
+                stack[hi - 1] = tmp;
+            }
+        }
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!done[i])
+            rc = put_tnode(b, &ns->v[i]);
+    regio_strmap_destroy(at);
+    regio_free(stack);
+    regio_free(done);
+    return rc;
+}
+
+regio_err regio__export_territories_csv(regio_store *s, const char *model, regio_buf *out,
+                                        size_t *rows, regio_error *err)
+{
+    tnodes ns;
+    memset(&ns, 0, sizeof ns);
+    regio_err rc = regio_store_territories_foreach(s, model, collect_territory, &ns, err);
+    if (rc == REGIO_ECANCELLED && ns.rc)
+        rc = ns.rc;
+    if (!rc)
+        rc = put_hierarchy(&ns, out);
+    for (size_t i = 0; i < ns.n; i++) {
+        regio_free(ns.v[i].id);
+        regio_free(ns.v[i].parent);
+        regio_free(ns.v[i].access);
+        regio_free(ns.v[i].rep);
+    }
+    regio_free(ns.v);
+    if (rc == REGIO_ENOMEM)
+        return regio_error_setf(err, rc, NULL, 0, NULL, "out of memory");
+    if (!rc && rows)
+        *rows = ns.n;
     return rc;
 }
 
@@ -574,22 +696,19 @@ regio_err regio_export_territories(const regio_model_view *v, regio_export_forma
         *rows = 0;
     if (!v || !out)
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "no model to export");
+    if (fmt == REGIO_FORMAT_CSV)
+        return regio_error_setf(err, REGIO_EUNSUPPORTED, NULL, 0, NULL,
+                                "territories as CSV are the model's hierarchy, read from the "
+                                "store: regio_export_stream or regio_export_file");
     table tb;
     char **geoms = NULL;
-    regio_err rc;
-    if (fmt == REGIO_FORMAT_CSV) {
-        rc = table_build(v, &tb);
-        if (!rc)
-            rc = put_csv(&tb, out);
-    } else {
-        rc = prepare(v, fmt == REGIO_FORMAT_KML ? REGIO_OUTLINE_KML : REGIO_OUTLINE_GEOJSON, &tb,
-                     &geoms, err);
-        if (rc)
-            return rc;
-        rc = fmt == REGIO_FORMAT_KML       ? put_kml(v, &tb, geoms, out)
-             : fmt == REGIO_FORMAT_GEOJSON ? put_geojson(v, &tb, geoms, out)
-                                           : shp_zip(v, &tb, geoms, out, err);
-    }
+    regio_err rc = prepare(v, fmt == REGIO_FORMAT_KML ? REGIO_OUTLINE_KML : REGIO_OUTLINE_GEOJSON,
+                           &tb, &geoms, err);
+    if (rc)
+        return rc;
+    rc = fmt == REGIO_FORMAT_KML       ? put_kml(v, &tb, geoms, out)
+         : fmt == REGIO_FORMAT_GEOJSON ? put_geojson(v, &tb, geoms, out)
+                                       : shp_zip(v, &tb, geoms, out, err);
     regio_geo_outlines_free(geoms, v->k);
     table_free(&tb);
     if (rc == REGIO_ENOMEM)

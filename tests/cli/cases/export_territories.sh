@@ -1,7 +1,8 @@
 # `regio export territories`: a model's territories with their dissolved
 # outlines and flat figures (numbers as numbers, one property per measure
-# and figure) as GeoJSON, KML, CSV and ESRI Shapefile — the files the API's
+# and figure) as GeoJSON, KML and ESRI Shapefile — the files the API's
 # downloads give too; ogrinfo reads the measures as Integer/Real fields.
+# As CSV: the whole hierarchy, name,parent,account_access,rep, parents first.
 # Then `regio export accounts --model`: each account's territory, a manual
 # override included. Four 1-degree squares, west (U1, U3) and east (U2, U4).
 cat > units.geojson <<'JSON'
@@ -36,7 +37,7 @@ echo "== ogrinfo reads its fields"
 ogrinfo -ro -al -so t.geojson | grep -E '^(Layer name|Geometry|Feature Count|[a-z_]+:)'
 echo "== kml"
 "$REGIO" export territories --model plan-a --format kml
-echo "== csv: the properties, no geometry"
+echo "== csv: every territory (R1 too), parents first: name,parent,account_access,rep"
 "$REGIO" export territories --model plan-a --format csv
 echo "== shp: NAME.shp and its side files"
 "$REGIO" export territories --model plan-a --format shp --out t.shp
