@@ -261,15 +261,28 @@ SRV_HANDLER(api_alignment)
     }
     const regio_design_problem *p = app->units;
     json_t *units = json_object(), *locked = json_array();
+    int all = srv_caller_reads_all(rq);
     for (size_t i = 0; i < p->in.n; i++) {
-        if (w->v->labels[i] >= 0)
-            json_object_set_new(units, p->in.unit_ids[i], json_string(w->v->territory[w->v->labels[i]]));
+        /* A restricted caller gets the units of the territories they see. */
+        if (w->v->labels[i] < 0 ||
+            (!all && !srv_caller_sees_territory(rq, w->v->model, w->v->territory[w->v->labels[i]])))
+            continue;
+        json_object_set_new(units, p->in.unit_ids[i], json_string(w->v->territory[w->v->labels[i]]));
         if (w->v->locked[i])
             json_array_append_new(locked, json_string(p->in.unit_ids[i]));
     }
     json_t *accounts = json_object();
     regio_error err;
     regio_err rc = regio_store_alignment_foreach(app->store, w->v->model, add_override, accounts, &err);
+    if (!rc && !all) {
+        const char *key;
+        json_t *val;
+        void *tmp;
+        json_object_foreach_safe(accounts, tmp, key, val) {
+            if (srv_caller_level(rq, key) == REGIO_LEVEL_NONE)
+                json_object_del(accounts, key);
+        }
+    }
     json_t *v = rc ? NULL
                    : json_pack("{s:s,s:I,s:o,s:o,s:o}", "model", w->v->model, "revision",
                                (json_int_t)w->v->revision, "units", units, "locked", locked,

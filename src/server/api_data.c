@@ -99,11 +99,13 @@ static int matches(const char *q, const char *a, const char *b)
 
 /* ---- units ------------------------------------------------------------------------ */
 
-static json_t *unit_json(const regio_design_problem *p, size_t i)
+/* A unit; its measures (totals over every account in it) only for callers
+ * who read every account. */
+static json_t *unit_json(const regio_design_problem *p, size_t i, int measures)
 {
     const regio_unit *u = &p->loaded.units->units[i];
     json_t *ms = json_object();
-    for (size_t c = 0; c < p->in.m; c++)
+    for (size_t c = 0; measures && c < p->in.m; c++)
         json_object_set_new(ms, p->in.measure_names[c], json_real(p->in.measures[i * p->in.m + c]));
     return json_pack("{s:s,s:o,s:o,s:o,s:o}", "id", u->id, "name",
                      srv_json_str(u->name), "lat",
@@ -124,12 +126,13 @@ SRV_HANDLER(api_units)
     }
     json_t *arr = json_array();
     long total = 0;
+    int all = srv_caller_reads_all(rq);
     for (size_t i = 0; i < p->in.n; i++) {
         const regio_unit *u = &p->loaded.units->units[i];
         if (!in_bbox(&pg, u->lat, u->lon) || !matches(pg.q, u->id, u->name))
             continue;
         if (total >= pg.offset && total < pg.offset + pg.limit)
-            json_array_append_new(arr, unit_json(p, i));
+            json_array_append_new(arr, unit_json(p, i, all));
         total++;
     }
     pthread_mutex_unlock(&app->mu);
@@ -140,6 +143,7 @@ SRV_HANDLER(api_units)
 
 typedef struct unit_models {
     srv_app *app;
+    srv_request *rq;
     const char *unit;
     json_t *out;
 } unit_models;
@@ -147,6 +151,8 @@ typedef struct unit_models {
 static int unit_in_model(void *ud, const regio_model_info *m)
 {
     unit_models *c = ud;
+    if (!srv_caller_sees_model(c->rq, m->name))
+        return 0;
     srv_response tmp = {0};
     regio_buf_init(&tmp.body, 0);
     srv_workspace *w = srv_workspace_get(c->app, m->name, &tmp);
@@ -154,7 +160,8 @@ static int unit_in_model(void *ud, const regio_model_info *m)
     if (!w)
         return 0;
     long i = regio_unitset_find(c->app->units->loaded.units, c->unit);
-    if (i >= 0 && w->v->labels[i] >= 0)
+    if (i >= 0 && w->v->labels[i] >= 0 &&
+        srv_caller_sees_territory(c->rq, m->name, w->v->territory[w->v->labels[i]]))
         json_object_set_new(c->out, m->name, json_string(w->v->territory[w->v->labels[i]]));
     return 0;
 }
@@ -170,8 +177,8 @@ SRV_HANDLER(api_unit_get)
         pthread_mutex_unlock(&app->mu);
         return;
     }
-    json_t *v = unit_json(p, (size_t)i);
-    unit_models c = {app, rq->params[0], json_object()};
+    json_t *v = unit_json(p, (size_t)i, srv_caller_reads_all(rq));
+    unit_models c = {app, rq, rq->params[0], json_object()};
     regio_error err;
     regio_store_model_list(app->store, unit_in_model, &c, &err);
     json_object_set_new(v, "territories", c.out);
@@ -375,10 +382,30 @@ SRV_HANDLER(api_accounts)
 
 /* ---- reps -------------------------------------------------------------------------- */
 
+/* The reps a restricted caller may see: themselves and the reps of the
+ * territories they see (homes are personal data). */
+typedef struct rep_filter {
+    srv_request *rq;
+    const char *model;
+    json_t *allowed; /* rep id -> true, or NULL: every rep */
+    json_t *arr;
+} rep_filter;
+
+static int allow_territory_rep(void *ud, const regio_territory_info *t)
+{
+    rep_filter *f = ud;
+    if (t->rep && srv_caller_sees_territory(f->rq, f->model, t->id))
+        json_object_set_new(f->allowed, t->rep, json_true());
+    return 0;
+}
+
 static int on_rep(void *ud, const regio_rep *r)
 {
+    rep_filter *f = ud;
+    if (f->allowed && !json_object_get(f->allowed, r->id))
+        return 0;
     json_array_append_new(
-        ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "name", srv_json_str(r->name),
+        f->arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "name", srv_json_str(r->name),
                       "lat", srv_json_num(r->lat), "lon", srv_json_num(r->lon), "city", srv_json_str(r->city),
                       "region", srv_json_str(r->region), "capacity", srv_json_num(r->capacity), "manager",
                       srv_json_str(r->manager)));
@@ -387,16 +414,25 @@ static int on_rep(void *ud, const regio_rep *r)
 
 SRV_HANDLER(api_reps)
 {
-    (void)rq;
-    json_t *arr = json_array();
+    rep_filter f = {rq, srv_caller_model(rq), NULL, json_array()};
     regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = REGIO_OK;
     pthread_mutex_lock(&app->mu);
-    regio_err rc = regio_store_reps_foreach(app->store, on_rep, arr, &err);
+    if (!srv_caller_reads_all(rq)) {
+        f.allowed = json_object();
+        json_object_set_new(f.allowed, rq->caller->login, json_true());
+        if (f.model)
+            rc = regio_store_territories_foreach(app->store, f.model, allow_territory_rep, &f, &err);
+    }
+    if (!rc)
+        rc = regio_store_reps_foreach(app->store, on_rep, &f, &err);
     pthread_mutex_unlock(&app->mu);
+    json_decref(f.allowed);
     if (rc) {
-        json_decref(arr);
+        json_decref(f.arr);
         srv_reply_regio_error(rs, rc, &err);
         return;
     }
-    srv_reply_json(rs, 200, json_pack("{s:o}", "reps", arr));
+    srv_reply_json(rs, 200, json_pack("{s:o}", "reps", f.arr));
 }
