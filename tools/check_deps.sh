@@ -56,6 +56,7 @@ EXCEPTIONS=(
   "src/lib/design/design_write.c|writes a design's alignment and report and uses no store function, but includes regio/design_io.h, whose regio_design_spec carries a regio_store (and whose regio/import.h includes regio/store.h too)"
   "src/lib/io/import_records.c|import pipeline: reads account and rep files and writes them to the store"
   "src/lib/io/import_units.c|import pipeline: reads geography unit files and writes units and adjacency to the store"
+  "src/lib/io/import_org.c|import pipeline: reads role, user, territory, membership and association files, compares them with what the store holds and writes the differences"
   "src/lib/io/export*|export (export.c, export_territories.c, export_internal.h): streams accounts, reps, units, adjacency and alignments out of the store as CSV or GeoJSON, and a model's territories (through regio_model_view) as GeoJSON, KML or Shapefile, and its hierarchy as CSV"
   "src/lib/assign/locate.c|a store pipeline step, not an engine: regio_assign_locate_accounts reads the store's units and accounts and writes each account's unit back"
   "src/lib/plan/plan_store*.c|the call plan of a territory of a stored model: its accounts and rep from the store (through regio_model_view), the solve by plan's solver, the plan saved in the store; the bridge between the plan solver and the store"

@@ -1,5 +1,6 @@
 /*
- * Importing accounts, reps and geography units into a store. Every import
+ * Importing accounts, reps, geography units and the organisation (roles,
+ * users, territories, memberships, associations) into a store. Every import
  * is one transaction: it lands whole or not at all, and a failure names the
  * file, the line (or feature), the field and the problem.
  */
@@ -105,6 +106,57 @@ REGIO_API void regio_units_loaded_free(regio_units_loaded *l);
 REGIO_API regio_err regio_import_units(regio_store *s, const char *path,
                              const regio_units_import_opts *opts,
                              regio_import_summary *sum, regio_error *err);
+
+/* ---- the organisation (regio/org.h) --------------------------------------
+ *
+ * Each import below reads CSV (or any table OGR reads) through the same
+ * header mapping as accounts (case-insensitive, Salesforce exports as they
+ * come, --map overrides in opts->maps) and is one transaction: every row
+ * lands or none, and a failure names the file, the line and the column
+ * ("file:line: field 'parent': ..."). Rows are compared with the store and
+ * only differences are written, so importing the same file twice changes
+ * nothing the second time (sum counts added, updated and unchanged rows).
+ * A column the file does not have keeps what the store holds. Every write
+ * is audited under opts->actor (NULL: "cli"), and a file that changed
+ * anything adds one "import.KIND" record. opts->skip_invalid is refused
+ * (REGIO_EINVAL); opts->dry_run checks and counts, then rolls back.
+ * docs/FORMATS.md lists the columns and their aliases.
+ */
+
+/* Roles: role,parent. Parents may come after their children in the file;
+ * an unknown parent or a cycle fails naming the line. */
+REGIO_API regio_err regio_import_roles(regio_store *s, const char *path,
+                                       const regio_import_opts *opts,
+                                       regio_import_summary *sum, regio_error *err);
+
+/* Users: user (login),name,email,role,permissions (';'-separated),active;
+ * the role must exist. Passwords are not imported. */
+REGIO_API regio_err regio_import_users(regio_store *s, const char *path,
+                                       const regio_import_opts *opts,
+                                       regio_import_summary *sum, regio_error *err);
+
+/* The territories of model (NULL: the active one; a name that does not
+ * exist creates a planning model, said in sum->notes): name,parent,
+ * account_access (read|edit|owner; Salesforce Read/Edit/All),rep (a rep's
+ * id, empty: vacant). Parents may come after their children; an unknown
+ * parent, a cycle or a hierarchy deeper than the store allows fails naming
+ * the line. An archived model is refused (REGIO_ECONFLICT). */
+REGIO_API regio_err regio_import_territories(regio_store *s, const char *path, const char *model,
+                                             const regio_import_opts *opts,
+                                             regio_import_summary *sum, regio_error *err);
+
+/* Memberships in territories of model (NULL: the active one): user,
+ * territory,role (owner|rep|overlay|manager|admin, empty: rep),active,
+ * start,end (YYYY-MM-DD, empty: open; end exclusive). */
+REGIO_API regio_err regio_import_memberships(regio_store *s, const char *path, const char *model,
+                                             const regio_import_opts *opts,
+                                             regio_import_summary *sum, regio_error *err);
+
+/* Manual account <-> territory associations of model (NULL: the active
+ * one): account,territory. Associations already there are kept. */
+REGIO_API regio_err regio_import_associations(regio_store *s, const char *path, const char *model,
+                                              const regio_import_opts *opts,
+                                              regio_import_summary *sum, regio_error *err);
 
 #ifdef __cplusplus
 }
