@@ -1,7 +1,9 @@
 /*
- * `regio import accounts|reps|units FILE`: loads a file into the store in
- * one transaction and prints what landed. Bad input prints file, line,
- * field and problem, exits 1, and leaves the store as it was.
+ * `regio import accounts|reps|units FILE` and the organisation's `regio
+ * import roles|users FILE`, `regio import territories|memberships|
+ * associations FILE --model M`: loads a file into the store in one
+ * transaction and prints what landed. Bad input prints file, line, field
+ * and problem, exits 1, and leaves the store as it was.
  */
 #include "cli/cli.h"
 
@@ -14,18 +16,25 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: regio import accounts|reps|units FILE [options]\n"
+            "       regio import roles|users FILE [options]\n"
+            "       regio import territories FILE --model M [options]\n"
+            "       regio import memberships|associations FILE [--model M] [options]\n"
             "\n"
             "  --db PATH            store file (default $REGIO_DB or ./regio.db)\n"
             "  --map SOURCE=FIELD   map a column to a canonical field (repeatable);\n"
             "                       FIELD '-' drops it, 'attr:NAME' keeps it as custom\n"
             "  --sep C              CSV separator: ',' ';' or 'tab' (default: detect)\n"
             "  --skip-invalid       reject bad rows instead of failing the import\n"
+            "                       (accounts, reps, units)\n"
             "  --rejects FILE       with --skip-invalid: write rejected rows and reasons\n"
             "  --dry-run            validate and count, change nothing\n"
             "  --no-geocode         do not place records that lack coordinates\n"
             "  --gazetteer PATH     gazetteer file (default: the installed one)\n"
             "  --country C          country of records that give none and whose state is\n"
             "                       no US state (code or name, e.g. US); this import only\n"
+            "territories, memberships, associations:\n"
+            "  --model M            the territory model (territories: created as a\n"
+            "                       planning model when new; others: default the active one)\n"
             "units only:\n"
             "  --adjacency FILE     CSV of neighbour pairs a,b (default: derived)\n"
             "  --layer NAME         layer of a multi-layer file (default: largest)\n"
@@ -38,9 +47,14 @@ static void usage(FILE *out)
 }
 
 static void print_summary(const char *what, const char *path, const regio_import_summary *s,
-                          int dry_run)
+                          int dry_run, int org)
 {
     printf("%s %s from %s: %zu rows\n", dry_run ? "checked" : "imported", what, path, s->rows);
+    if (org) {
+        printf("  added %zu, updated %zu, unchanged %zu\n%s", s->added, s->updated, s->unchanged,
+               s->notes);
+        return;
+    }
     printf("  added %zu, updated %zu, unchanged %zu, rejected %zu\n", s->added, s->updated,
            s->unchanged, s->rejected);
     if (strcmp(what, "units") != 0) {
@@ -102,9 +116,9 @@ int cli_cmd_import(int argc, char **argv)
         {"id-field", required_argument, 0, 'i'},  {"name-field", required_argument, 0, 'N'},
         {"delaunay-max-km", required_argument, 0, 'D'}, {"where", required_argument, 0, 'w'},
         {"skip-empty", no_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
-        {"country", required_argument, 0, 'C'},
+        {"country", required_argument, 0, 'C'},   {"model", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
-    const char *db = NULL, *gaz_path = NULL;
+    const char *db = NULL, *gaz_path = NULL, *model = NULL;
     const char **maps = NULL;
     size_t n_maps = 0;
     int no_geocode = 0, quiet = 0;
@@ -143,6 +157,7 @@ int cli_cmd_import(int argc, char **argv)
         case 'G': no_geocode = 1; break;
         case 'g': gaz_path = optarg; break;
         case 'C': o->default_country = optarg; break;
+        case 'M': model = optarg; break;
         case 'a': uo.adjacency_path = optarg; break;
         case 'l': uo.layer = optarg; break;
         case 'i': uo.id_field = optarg; break;
@@ -172,8 +187,30 @@ int cli_cmd_import(int argc, char **argv)
     const char *what = argv[optind], *path = argv[optind + 1];
     int is_acc = !strcmp(what, "accounts"), is_rep = !strcmp(what, "reps"),
         is_unit = !strcmp(what, "units");
-    if (!is_acc && !is_rep && !is_unit) {
-        fprintf(stderr, "regio import: unknown kind '%s' (accounts, reps or units)\n", what);
+    /* The organisation: 0 not, 1 without a model, 2 in a model. */
+    int org = !strcmp(what, "roles") || !strcmp(what, "users") ? 1
+              : !strcmp(what, "territories") || !strcmp(what, "memberships") ||
+                      !strcmp(what, "associations")
+                  ? 2
+                  : 0;
+    if (!is_acc && !is_rep && !is_unit && !org) {
+        fprintf(stderr, "regio import: unknown kind '%s' (accounts, reps, units, roles, users, "
+                        "territories, memberships or associations)\n",
+                what);
+        free(maps);
+        return CLI_USAGE;
+    }
+    const char *misuse = model && org != 2 ? "--model is for territories, memberships and "
+                                             "associations"
+                         : !model && !strcmp(what, "territories")
+                             ? "territories need --model M (the model is created as a planning "
+                               "model when it does not exist)"
+                         : org && o->skip_invalid
+                             ? "--skip-invalid is for accounts, reps and units: an import of the "
+                               "organisation is all or nothing"
+                             : NULL;
+    if (misuse) {
+        fprintf(stderr, "regio import: %s\n", misuse);
         free(maps);
         return CLI_USAGE;
     }
@@ -187,7 +224,7 @@ int cli_cmd_import(int argc, char **argv)
     regio_gazetteer *gaz = NULL;
     regio_store *s = NULL;
     regio_err rc = REGIO_OK;
-    if (!is_unit && !no_geocode) {
+    if (!is_unit && !org && !no_geocode) {
         rc = regio_gazetteer_open(gaz_path, &gaz, &err);
         if (rc && gaz_path) {
             cli_print_error("gazetteer", rc, &err);
@@ -217,12 +254,22 @@ int cli_cmd_import(int argc, char **argv)
         rc = regio_import_accounts(s, path, o, &sum, &err);
     else if (is_rep)
         rc = regio_import_reps(s, path, o, &sum, &err);
-    else
+    else if (is_unit)
         rc = regio_import_units(s, path, &uo, &sum, &err);
+    else if (!strcmp(what, "roles"))
+        rc = regio_import_roles(s, path, o, &sum, &err);
+    else if (!strcmp(what, "users"))
+        rc = regio_import_users(s, path, o, &sum, &err);
+    else if (!strcmp(what, "territories"))
+        rc = regio_import_territories(s, path, model, o, &sum, &err);
+    else if (!strcmp(what, "memberships"))
+        rc = regio_import_memberships(s, path, model, o, &sum, &err);
+    else
+        rc = regio_import_associations(s, path, model, o, &sum, &err);
     if (rc) {
         cli_print_error("import failed, nothing was changed", rc, &err);
     } else if (!quiet) {
-        print_summary(what, path, &sum, o->dry_run);
+        print_summary(what, path, &sum, o->dry_run, org != 0);
     }
     if (!rc && rj.n > REJECTS_SHOWN)
         fprintf(stderr, "regio import: ... %zu more rejected rows (%s)\n", rj.n - REJECTS_SHOWN,
