@@ -135,7 +135,7 @@ SRV_HANDLER(api_territories)
     srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
     json_t *v = w ? srv_territories_json(app, w, srv_query(rq, "balance"), rs) : NULL;
     pthread_mutex_unlock(&app->mu);
-    if (v && !srv_caller_reads_all(rq)) {
+    if (v && !srv_caller_sees_all(rq)) {
         /* Only the caller's part of the market; the model-wide summary
          * (every territory's totals) is not theirs to read. */
         visible_only(rq, rq->params[0], json_object_get(v, "territories"));
@@ -199,7 +199,7 @@ srv_blob *srv_territories_blob(srv_app *app, srv_workspace *w, srv_response *rs)
 
 static void reply_geojson(srv_app *app, srv_request *rq, const char *model, srv_response *rs)
 {
-    int all = srv_caller_reads_all(rq);
+    int all = srv_caller_sees_all(rq);
     pthread_mutex_lock(&app->mu);
     srv_workspace *w = srv_workspace_get(app, model, rs);
     srv_blob *b = w ? srv_territories_blob(app, w, rs) : NULL;
@@ -261,7 +261,7 @@ SRV_HANDLER(api_alignment)
     }
     const regio_design_problem *p = app->units;
     json_t *units = json_object(), *locked = json_array();
-    int all = srv_caller_reads_all(rq);
+    int all = srv_caller_sees_all(rq);
     for (size_t i = 0; i < p->in.n; i++) {
         /* A restricted caller gets the units of the territories they see. */
         if (w->v->labels[i] < 0 ||
@@ -274,7 +274,7 @@ SRV_HANDLER(api_alignment)
     json_t *accounts = json_object();
     regio_error err;
     regio_err rc = regio_store_alignment_foreach(app->store, w->v->model, add_override, accounts, &err);
-    if (!rc && !all) {
+    if (!rc && !srv_caller_reads_all(rq)) {
         const char *key;
         json_t *val;
         void *tmp;

@@ -126,7 +126,7 @@ SRV_HANDLER(api_units)
     }
     json_t *arr = json_array();
     long total = 0;
-    int all = srv_caller_reads_all(rq);
+    int all = srv_caller_sees_all(rq);
     for (size_t i = 0; i < p->in.n; i++) {
         const regio_unit *u = &p->loaded.units->units[i];
         if (!in_bbox(&pg, u->lat, u->lon) || !matches(pg.q, u->id, u->name))
@@ -177,7 +177,7 @@ SRV_HANDLER(api_unit_get)
         pthread_mutex_unlock(&app->mu);
         return;
     }
-    json_t *v = unit_json(p, (size_t)i, srv_caller_reads_all(rq));
+    json_t *v = unit_json(p, (size_t)i, srv_caller_sees_all(rq));
     unit_models c = {app, rq, rq->params[0], json_object()};
     regio_error err;
     regio_store_model_list(app->store, unit_in_model, &c, &err);
@@ -419,7 +419,7 @@ SRV_HANDLER(api_reps)
     regio_error_clear(&err);
     regio_err rc = REGIO_OK;
     pthread_mutex_lock(&app->mu);
-    if (!srv_caller_reads_all(rq)) {
+    if (!srv_caller_sees_all(rq)) {
         f.allowed = json_object();
         json_object_set_new(f.allowed, rq->caller->login, json_true());
         if (f.model)

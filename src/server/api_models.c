@@ -288,7 +288,7 @@ static regio_err build_csv(const srv_app *app, const srv_workspace *w, regio_buf
 SRV_HANDLER(api_export)
 {
     /* The whole alignment: for those who read every account. */
-    if (!srv_caller_reads_all(rq)) {
+    if (!srv_caller_sees_all(rq)) {
         srv_deny(app, rq, rs, 403, "exporting a whole model needs view_all, modify_all or "
                                    "manage_territories");
         return;

@@ -240,11 +240,11 @@ SRV_HANDLER(api_membership_edit)
     m.active = act ? json_is_true(act) : 1;
     int remove = json_is_true(json_object_get(body, "remove"));
     if (!srv_caller_can_manage(rq, model, m.territory)) {
-        json_decref(body);
         srv_deny(app, rq, rs,
                  srv_caller_sees_territory(rq, model, m.territory) ? 403 : 404,
                  "changing memberships needs manage_territories or a manager/admin membership "
                  "above the territory (docs/ACCESS.md rule 10)");
+        json_decref(body); /* m points into it */
         return;
     }
     regio_error err;
@@ -308,10 +308,10 @@ SRV_HANDLER(api_association_edit)
     }
     int remove = json_is_true(json_object_get(body, "remove"));
     if (!srv_caller_can_manage(rq, model, territory)) {
-        json_decref(body);
         srv_deny(app, rq, rs, srv_caller_sees_territory(rq, model, territory) ? 403 : 404,
                  "associating accounts needs manage_territories or a manager/admin membership "
                  "above the territory (docs/ACCESS.md rule 10)");
+        json_decref(body); /* territory points into it */
         return;
     }
     regio_error err;
@@ -365,7 +365,7 @@ SRV_HANDLER(api_territory_edit)
     if (!srv_caller_can_manage(rq, model, t) ||
         (set_parent && !(parent ? srv_caller_can_manage(rq, model, parent)
                                 : srv_caller_manages(rq)))) {
-        json_decref(body);
+        json_decref(body); /* parent points into it; not used below */
         srv_deny(app, rq, rs, srv_caller_sees_territory(rq, model, t) ? 403 : 404,
                  "changing a territory needs manage_territories or a manager/admin membership "
                  "above it (and above its new parent) (docs/ACCESS.md rule 10)");

@@ -186,9 +186,13 @@ int srv_caller_manages(const srv_request *rq)
 int srv_caller_reads_all(const srv_request *rq)
 {
     srv_caller *c = caller(rq);
-    return c && (c->kind == SRV_LOCAL || (perms(rq) & (REGIO_PERM_MANAGE_TERRITORIES |
-                                                       REGIO_PERM_VIEW_ALL |
-                                                       REGIO_PERM_MODIFY_ALL)));
+    return c && (c->kind == SRV_LOCAL ||
+                 (perms(rq) & (REGIO_PERM_VIEW_ALL | REGIO_PERM_MODIFY_ALL)));
+}
+
+int srv_caller_sees_all(const srv_request *rq)
+{
+    return srv_caller_reads_all(rq) || srv_caller_manages(rq);
 }
 
 const char *srv_caller_model(const srv_request *rq)
@@ -228,7 +232,7 @@ regio_access_level srv_caller_level(srv_request *rq, const char *account)
 
 int srv_caller_sees_territory(srv_request *rq, const char *model, const char *territory)
 {
-    if (srv_caller_reads_all(rq))
+    if (srv_caller_sees_all(rq))
         return srv_caller_sees_model(rq, model);
     if (!srv_caller_sees_model(rq, model))
         return 0;
@@ -453,9 +457,9 @@ void api_session(srv_app *app, srv_request *rq, srv_response *rs)
     const char *model = srv_caller_model(rq);
     if (c->kind == SRV_LOCAL) {
         srv_reply_json(rs, 200,
-                       json_pack("{s:s,s:n,s:o,s:b,s:b}", "mode", "single-user", "user",
+                       json_pack("{s:s,s:n,s:o,s:b,s:b,s:b}", "mode", "single-user", "user",
                                  "model_in_force", srv_json_str(model), "manages", 1,
-                                 "reads_all", 1));
+                                 "reads_all", 1, "sees_all", 1));
         return;
     }
     one_user u = {NULL};
@@ -463,8 +467,9 @@ void api_session(srv_app *app, srv_request *rq, srv_response *rs)
     regio_store_users_foreach(app->store, c->login, on_user, &u, NULL);
     pthread_mutex_unlock(&app->mu);
     srv_reply_json(rs, 200,
-                   json_pack("{s:s,s:o,s:s,s:o,s:b,s:b}", "mode", "users", "user",
+                   json_pack("{s:s,s:o,s:s,s:o,s:b,s:b,s:b}", "mode", "users", "user",
                              u.v ? u.v : json_null(), "csrf", c->csrf, "model_in_force",
                              srv_json_str(model), "manages", srv_caller_manages(rq),
-                             "reads_all", srv_caller_reads_all(rq)));
+                             "reads_all", srv_caller_reads_all(rq), "sees_all",
+                             srv_caller_sees_all(rq)));
 }

@@ -74,8 +74,10 @@ void srv_caller_done(srv_app *app, srv_caller *c);
 
 /* What the caller may do, for handlers. */
 int srv_caller_manages(const srv_request *rq);  /* manage_territories (or local) */
-int srv_caller_reads_all(const srv_request *rq); /* every account: view_all, modify_all,
-                                                    manage_territories or local */
+int srv_caller_reads_all(const srv_request *rq); /* every account: view_all, modify_all
+                                                    or local (rule 15) */
+int srv_caller_sees_all(const srv_request *rq);  /* every territory and the model-wide
+                                                    figures: reads_all or manages */
 /* The model in force (NULL when none). */
 const char *srv_caller_model(const srv_request *rq);
 /* Whether the caller may see model `name` at all (rule 1). */
