@@ -153,6 +153,19 @@ REGIO_API regio_err regio_store_territory_set_access(regio_store *s, const char 
                                                      const char *actor, regio_error *err);
 
 /*
+ * Changes an existing territory ext_id of model (NULL: active): its display
+ * name (name != NULL), its parent (set_parent != 0; parent NULL makes it a
+ * root; cycles and depth beyond the limit refused with REGIO_EDATA) and its
+ * account level (level != NULL). REGIO_ENOTFOUND when it does not exist.
+ * One transaction, audited as "territory.update" with before and after.
+ */
+REGIO_API regio_err regio_store_territory_edit(regio_store *s, const char *model,
+                                               const char *ext_id, const char *name,
+                                               int set_parent, const char *parent,
+                                               const char *level, const char *actor,
+                                               regio_error *err);
+
+/*
  * Inserts or updates the membership (m->user, m->territory, m->role) in
  * model (NULL: active) with its active flag and dates. Unknown user or
  * territory, a bad role label or date, or end before start fail with

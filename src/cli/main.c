@@ -20,6 +20,7 @@
     X(plan, "plan a rep's call cycle: visit days and daily routes")          \
     X(route, "solve a TSP / VRP with time windows (VROOM JSON or CSV stops)")    \
     X(user, "add users, set passwords, disable them, create API tokens")        \
+    X(org, "the territory tree, roles, memberships and manual associations")   \
     X(access, "check the access level of a user on an account")                \
     X(audit, "list the audit log and verify its hash chain")                   \
     X(serve, "serve the HTTP API and the browser app")                        \

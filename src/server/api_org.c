@@ -327,22 +327,6 @@ SRV_HANDLER(api_association_edit)
     json_decref(body);
 }
 
-typedef struct terr_find {
-    const char *id;
-    char name[256];
-    int found;
-} terr_find;
-
-static int find_territory(void *ud, const regio_territory_info *t)
-{
-    terr_find *f = ud;
-    if (strcmp(t->id, f->id) != 0)
-        return 0;
-    f->found = 1;
-    snprintf(f->name, sizeof f->name, "%s", t->name ? t->name : "");
-    return 1;
-}
-
 SRV_HANDLER(api_territory_edit)
 {
     json_t *body = srv_body_json(rq, rs);
@@ -374,43 +358,16 @@ SRV_HANDLER(api_territory_edit)
     regio_error err;
     regio_error_clear(&err);
     pthread_mutex_lock(&app->mu);
-    terr_find f = {t, "", 0};
-    regio_err rc = regio_store_territories_foreach(app->store, model, find_territory, &f, &err);
-    if (rc == REGIO_ECANCELLED)
-        rc = REGIO_OK;
-    if (!rc && !f.found)
-        rc = regio_error_setf(&err, REGIO_ENOTFOUND, NULL, 0, NULL,
-                              "no territory '%s' in model '%s'", t, model);
-    if (!rc)
-        rc = regio_store_begin(app->store, &err);
-    if (!rc) {
-        if (set_parent || name)
-            rc = regio_store_territory_upsert(app->store, model, t, name ? name : f.name,
-                                              set_parent ? parent : NULL, &err);
-        if (!rc && level)
-            rc = regio_store_territory_set_access(app->store, model, t, level, rq->actor, &err);
-        if (!rc && (set_parent || name)) {
-            json_t *after = json_pack("{s:s,s:o,s:o}", "model", model, "parent",
-                                      srv_json_str(parent), "name", srv_json_str(name));
-            char *text = json_dumps(after, JSON_COMPACT);
-            json_decref(after);
-            rc = regio_store_audit_append(app->store, rq->actor, "territory.update",
-                                          "territory", t, NULL, text, &err);
-            free(text);
-        }
-        if (!rc)
-            rc = regio_store_commit(app->store, &err);
-        else
-            regio_store_rollback(app->store, NULL);
-    }
+    regio_err rc = regio_store_territory_edit(app->store, model, t, name, set_parent, parent,
+                                              level, rq->actor, &err);
     if (!rc)
         srv_workspace_forget(app, model);
     pthread_mutex_unlock(&app->mu);
-    json_decref(body);
     if (rc)
         srv_reply_regio_error(rs, rc, &err);
     else
         srv_reply_json(rs, 200, json_pack("{s:s,s:s}", "territory", t, "result", "saved"));
+    json_decref(body);
 }
 
 /* ---- one account ----------------------------------------------------------------- */

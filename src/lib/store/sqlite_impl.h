@@ -219,6 +219,9 @@ regio_err regio__sq_user_set_password_hash(regio_store *base, const char *login,
 regio_err regio__sq_user_password_hash(regio_store *base, const char *login, char **hash, int *active, regio_error *err);
 regio_err regio__sq_login_users(regio_store *base, long *n, regio_error *err);
 regio_err regio__sq_territory_set_access(regio_store *base, const char *model, const char *ext_id, const char *level, const char *actor, regio_error *err);
+regio_err regio__sq_territory_edit(regio_store *base, const char *model, const char *ext_id,
+                                   const char *name, int set_parent, const char *parent,
+                                   const char *level, const char *actor, regio_error *err);
 regio_err regio__sq_membership_upsert(regio_store *base, const char *model, const regio_membership_info *m, const char *actor, regio_error *err);
 regio_err regio__sq_membership_remove(regio_store *base, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err);
 regio_err regio__sq_memberships_foreach(regio_store *base, const char *model, regio_membership_cb cb, void *ud, regio_error *err);

@@ -84,8 +84,12 @@ static regio_err territory_id(regio__sqlite_store *s, sqlite3_int64 mid, const c
         *id = sqlite3_column_int64(st, 0);
         r = SQLITE_DONE;
     } else if (r == SQLITE_DONE) {
-        rc = regio__store_fail(err, REGIO_EDATA, "unknown territory '%s' in territory model '%s'",
-                               ext, model_name ? model_name : "(active)");
+        rc = model_name ? regio__store_fail(err, REGIO_EDATA,
+                                            "unknown territory '%s' in territory model '%s'", ext,
+                                            model_name)
+                        : regio__store_fail(err, REGIO_EDATA,
+                                            "unknown territory '%s' in the active territory model",
+                                            ext);
     }
     return regio__sq_finish(s, st, r, rc, err);
 }
@@ -593,6 +597,69 @@ regio_err regio__sq_territory_set_access(regio_store *base, const char *model, c
     if (!rc)
         rc = audit(s, actor, "territory.access", "territory", ext_id, NULL,
                    json_obj("model", model, "account_access", level, NULL), err);
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__sq_territory_edit(regio_store *base, const char *model, const char *ext_id,
+                                   const char *name, int set_parent, const char *parent,
+                                   const char *level, const char *actor, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio_err rc = level ? regio_account_level_check(level, err) : REGIO_OK;
+    if (rc)
+        return rc;
+    regio__sq_txn t;
+    if ((rc = regio__sq_txn_begin(s, &t, err)))
+        return rc;
+    sqlite3_int64 mid = 0;
+    char *before = NULL;
+    char old_name[512] = "", old_parent[512] = "", old_level[16] = "";
+    int had_parent = 0;
+    rc = model_of(s, model, &mid, err);
+    sqlite3_stmt *st = NULL;
+    if (!rc)
+        rc = prep(s, &st, err,
+                  "SELECT t.name, p.ext_id, t.account_access FROM territories t LEFT JOIN"
+                  " territories p ON p.id = t.parent_id WHERE t.model_id = ?1 AND t.ext_id = ?2",
+                  "it", mid, ext_id);
+    if (!rc) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            snprintf(old_name, sizeof old_name, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+            had_parent = col_text(st, 1) != NULL;
+            snprintf(old_parent, sizeof old_parent, "%s", had_parent ? col_text(st, 1) : "");
+            snprintf(old_level, sizeof old_level, "%s", col_text(st, 2) ? col_text(st, 2) : "");
+            r = SQLITE_DONE;
+        } else if (r == SQLITE_DONE) {
+            rc = model ? regio__store_fail(err, REGIO_ENOTFOUND,
+                                           "no territory '%s' in territory model '%s'", ext_id,
+                                           model)
+                       : regio__store_fail(err, REGIO_ENOTFOUND,
+                                           "no territory '%s' in the active territory model",
+                                           ext_id);
+        }
+        rc = regio__sq_finish(s, st, r, rc, err);
+    }
+    if (!rc && (name || set_parent))
+        rc = regio__sq_territory_upsert(base, model, ext_id, name ? name : old_name,
+                                        set_parent ? parent : (had_parent ? old_parent : NULL),
+                                        err);
+    if (!rc && level) {
+        rc = prep(s, &st, err,
+                  "UPDATE territories SET account_access = ?3 WHERE model_id = ?1 AND ext_id = ?2",
+                  "itt", mid, ext_id, level);
+        if (!rc)
+            rc = run(s, st, "writing a territory", NULL, err);
+    }
+    if (!rc) {
+        before = json_obj("name", old_name, "parent", had_parent ? old_parent : NULL,
+                          "account_access", old_level, NULL);
+        rc = audit(s, actor, "territory.update", "territory", ext_id, before,
+                   json_obj("model", model, "name", name ? name : old_name, "parent",
+                            set_parent ? parent : (had_parent ? old_parent : NULL),
+                            "account_access", level ? level : old_level, NULL),
+                   err);
+    }
     return regio__sq_txn_end(s, &t, rc, err);
 }
 

@@ -528,6 +528,15 @@ regio_err regio_store_territory_set_access(regio_store *s, const char *model, co
     DISPATCH(s, err, territory_set_access(s, model, ext_id, level, actor, e_));
 }
 
+regio_err regio_store_territory_edit(regio_store *s, const char *model, const char *ext_id,
+                                     const char *name, int set_parent, const char *parent,
+                                     const char *level, const char *actor, regio_error *err)
+{
+    if (s && !present(ext_id))
+        return reject(s, err, REGIO_EINVAL, "territory edit: the territory id is missing");
+    DISPATCH(s, err, territory_edit(s, model, ext_id, name, set_parent, parent, level, actor, e_));
+}
+
 regio_err regio_store_membership_upsert(regio_store *s, const char *model, const regio_membership_info *m, const char *actor, regio_error *err)
 {
     if (s && !present(m && m->user && *m->user && m->territory ? m->role : NULL))

@@ -107,6 +107,9 @@ typedef struct regio__store_ops {
     regio_err (*user_password_hash)(regio_store *s, const char *login, char **hash, int *active, regio_error *err);
     regio_err (*login_users)(regio_store *s, long *n, regio_error *err);
     regio_err (*territory_set_access)(regio_store *s, const char *model, const char *ext_id, const char *level, const char *actor, regio_error *err);
+    regio_err (*territory_edit)(regio_store *s, const char *model, const char *ext_id,
+                                const char *name, int set_parent, const char *parent,
+                                const char *level, const char *actor, regio_error *err);
     regio_err (*membership_upsert)(regio_store *s, const char *model, const regio_membership_info *m, const char *actor, regio_error *err);
     regio_err (*membership_remove)(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err);
     regio_err (*memberships_foreach)(regio_store *s, const char *model, regio_membership_cb cb, void *ud, regio_error *err);

@@ -391,6 +391,7 @@ static const regio__store_ops sqlite_ops = {
     .user_password_hash = regio__sq_user_password_hash,
     .login_users = regio__sq_login_users,
     .territory_set_access = regio__sq_territory_set_access,
+    .territory_edit = regio__sq_territory_edit,
     .membership_upsert = regio__sq_membership_upsert,
     .membership_remove = regio__sq_membership_remove,
     .memberships_foreach = regio__sq_memberships_foreach,
