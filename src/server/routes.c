@@ -13,7 +13,7 @@
 static const srv_route ROUTES[] = {
     {"GET", "/api/v1/health", api_health, SRV_PUBLIC},
     {"POST", "/api/v1/login", api_login, SRV_PUBLIC},
-    {"POST", "/api/v1/logout", api_logout, SRV_PUBLIC},
+    {"POST", "/api/v1/logout", api_logout, SRV_SELF},
     {"GET", "/api/v1/session", api_session, SRV_SELF},
     {"GET", "/api/v1/users", api_users_list, SRV_ADMIN_READ},
     {"POST", "/api/v1/users", api_user_upsert, SRV_MANAGE},
