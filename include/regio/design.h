@@ -8,6 +8,7 @@
 #ifndef REGIO_DESIGN_H
 #define REGIO_DESIGN_H
 
+#include "regio/buf.h"
 #include "regio/core.h"
 
 #include <stddef.h>
@@ -217,6 +218,96 @@ REGIO_API regio_err regio_design_csr_from_edges(size_t n, const int *a, const in
 /* Distance between two points in km (LATLON, haversine) or plane units. */
 REGIO_API double regio_design_distance(regio_coords coords, double x1, double y1,
                              double x2, double y2);
+
+
+/* ---- reps to territories (rep_assign.c) ------------------------------------ */
+
+/*
+ * Minimum-cost rectangular assignment (Hungarian method, shortest
+ * augmenting paths with potentials; O(min^2 * max) for n_rows x n_cols).
+ * cost holds n_rows * n_cols finite numbers, row-major. When n_rows <=
+ * n_cols every row gets a column of its own, else every column gets a row
+ * of its own; the sum of the chosen costs is the least possible. The same
+ * input always gives the same answer. Fills row_col (n_rows entries, the
+ * caller's: a column index, or -1 for a row left out) and *total (may be
+ * NULL). REGIO_EINVAL for a cost that is not finite or a matrix too large
+ * to index with int, REGIO_ENOMEM.
+ */
+REGIO_API regio_err regio_assignment_solve(size_t n_rows, size_t n_cols, const double *cost,
+                                           int *row_col, double *total, regio_error *err);
+
+/*
+ * Home-to-territory distances (docs/METRICS.md): out[h * k + t] is the
+ * mean distance from home h (home_x[h], home_y[h] as in->coords: lon/lat
+ * degrees or planar) to the units of territory t (labels: n entries in
+ * 0..k-1, -1 for a unit in no territory), each unit weighted by measure
+ * weight_col (REGIO_DESIGN_TRAVEL_UNIFORM: every unit 1; a territory
+ * whose weight sums to 0 falls back to every unit 1): the mean distance
+ * the rep of a territory lives from its accounts, in km (great circle) or
+ * plane units. NAN for a territory without units and for a home with a
+ * coordinate that is not finite. out (n_homes * k doubles) is the
+ * caller's. REGIO_EINVAL for a bad label or weight column.
+ */
+REGIO_API regio_err regio_rep_distances(const regio_design_input *in, int k, const int *labels,
+                                        int weight_col, size_t n_homes, const double *home_x,
+                                        const double *home_y, double *out, regio_error *err);
+
+/* Reps given to k territories by regio_rep_assign. Arrays owned by the
+ * struct; free with regio_rep_assignment_free. */
+typedef struct regio_rep_assignment {
+    int k;
+    size_t n_reps;
+    int *territory_rep;       /* k: the territory's rep (0..n_reps-1), -1 = vacant */
+    double *territory_dist;   /* k: home-to-territory distance of that rep; NAN when
+                                 vacant, empty or the rep has no home */
+    unsigned char *kept;      /* k: 1 = the rep was pinned (kept), not chosen */
+    unsigned char *empty;     /* k: 1 = the territory holds no unit (gets no chosen rep) */
+    int *rep_territory;       /* n_reps: the (first) territory of each rep, -1 = none */
+    unsigned char *has_home;  /* n_reps: 1 = the rep's home coordinates are finite */
+    double total_dist;        /* sum of the finite territory_dist */
+    int n_assigned;           /* territories with a rep */
+    int n_kept;               /* of which pinned */
+    int n_vacant;             /* territories without a rep (empty ones included) */
+    size_t n_homeless;        /* reps without a home and without a territory: not placed */
+    size_t n_idle;            /* reps with a home and without a territory (more reps
+                                 than territories) */
+} regio_rep_assignment;
+
+/*
+ * Gives k territories (labels over in's units, as for regio_rep_distances)
+ * their reps: n_reps reps with homes home_x/home_y (a coordinate that is
+ * not finite: the rep has no home and cannot be placed). A territory t
+ * with pinned[t] >= 0 keeps that rep (pinned may be NULL; a rep may be
+ * pinned to several territories, and a pinned rep needs no home). The
+ * other territories that hold units and the other reps with a home are
+ * matched one to one by regio_assignment_solve minimising the total
+ * home-to-territory distance: every territory gets a rep when there are
+ * enough, else the territories the reps are nearest get them and the rest
+ * stay vacant; every rep gets a territory when there are enough
+ * territories, else some stay without one. Deterministic. *out is filled
+ * on success (caller frees with regio_rep_assignment_free).
+ */
+REGIO_API regio_err regio_rep_assign(const regio_design_input *in, int k, const int *labels,
+                                     int weight_col, size_t n_reps, const double *home_x,
+                                     const double *home_y, const int *pinned,
+                                     regio_rep_assignment *out, regio_error *err);
+
+/* Frees the arrays of an assignment and zeroes it. Accepts NULL. */
+REGIO_API void regio_rep_assignment_free(regio_rep_assignment *a);
+
+/*
+ * Appends what an assignment did to out as lines of text ("\n" each) for
+ * people: how many territories have a rep (and how many kept theirs), the
+ * total and mean home-to-territory distance (km, or "units" for planar
+ * coords), then, when there are any, the vacant territories, the reps
+ * without a home and the reps left without a territory, naming the first
+ * ten of each; without any rep, one line saying every territory is
+ * vacant. territory: k names; rep_ids: n_reps names.
+ */
+REGIO_API regio_err regio_rep_assignment_describe(const regio_rep_assignment *a,
+                                                  regio_coords coords,
+                                                  const char *const *territory,
+                                                  const char *const *rep_ids, regio_buf *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,467 @@
+/*
+ * Reps to territories: which rep takes which territory so that reps live
+ * as near their territories as they can (regio/design.h). A territory's
+ * distance from a home is the weighted mean distance from the home to its
+ * units (docs/METRICS.md, "Home-to-territory distance"); the matching is a
+ * minimum-cost rectangular assignment.
+ *
+ * Method: the Hungarian method in its shortest-augmenting-path form (Kuhn
+ * 1955, Munkres 1957; the augmenting-path formulation of Jonker and
+ * Volgenant 1987 without their initialisation heuristics). Rows are added
+ * one at a time; each addition runs Dijkstra from the new row over the
+ * reduced costs c(i,j) - u(i) - v(j) to the nearest free column, updates
+ * the potentials u, v and flips the path.
+ * Invariants: every reduced cost is >= 0 and every matched pair's is 0;
+ * v(j) <= 0 and a column never matched keeps v(j) = 0. At the end sum u +
+ * sum v equals the cost of the matching and is a feasible value of the
+ * dual, so the matching is optimal (LP duality).
+ * Complexity: O(n^2 m) time for n rows <= m columns (the matrix is
+ * transposed when it has more rows), O(n m) memory for the transpose only.
+ * Ties: columns are scanned in index order and the first of equal
+ * distances wins, so the same input gives the same matching.
+ */
+#include "design/design_internal.h"
+
+#include "regio/format.h"
+
+#include <limits.h>
+#include <string.h>
+
+/* ---- the assignment ------------------------------------------------------------ */
+
+/* Solves n <= m rows x columns, c row-major n x m: row_col[n] (all set). */
+static regio_err solve_wide(int n, int m, const double *c, int *row_col)
+{
+    double *u = regio_malloc((size_t)n * sizeof *u);
+    double *v = regio_calloc((size_t)m, sizeof *v);
+    double *d = regio_malloc((size_t)m * sizeof *d);
+    int *col_row = regio_malloc((size_t)m * sizeof *col_row);
+    int *pred = regio_malloc((size_t)m * sizeof *pred);
+    int *order = regio_malloc((size_t)m * sizeof *order);
+    unsigned char *done = regio_malloc((size_t)m);
+    regio_err rc = REGIO_ENOMEM;
+    if (!u || !v || !d || !col_row || !pred || !order || !done)
+        goto out;
+    /* u(i) = the row's least cost makes every reduced cost >= 0 with v = 0. */
+    for (int i = 0; i < n; i++) {
+        double lo = c[(size_t)i * (size_t)m];
+        for (int j = 1; j < m; j++)
+            if (c[(size_t)i * (size_t)m + (size_t)j] < lo)
+                lo = c[(size_t)i * (size_t)m + (size_t)j];
+        u[i] = lo;
+        row_col[i] = -1;
+    }
+    for (int j = 0; j < m; j++)
+        col_row[j] = -1;
+    for (int i0 = 0; i0 < n; i0++) {
+        for (int j = 0; j < m; j++) {
+            d[j] = INFINITY;
+            pred[j] = -1;
+            done[j] = 0;
+        }
+        int n_done = 0, i = i0, end = -1;
+        double di = 0; /* distance from i0 to row i */
+        /* Dijkstra over columns; a matched column leads on to its row at
+         * the same distance (its reduced cost is 0). At most i0 columns are
+         * matched, so a free column is always reached (n <= m). */
+        for (;;) {
+            const double *ci = c + (size_t)i * (size_t)m;
+            double best = INFINITY;
+            int jb = -1;
+            for (int j = 0; j < m; j++) {
+                if (done[j])
+                    continue;
+                double r = di + ci[j] - u[i] - v[j];
+                if (r < d[j]) {
+                    d[j] = r;
+                    pred[j] = i;
+                }
+                if (d[j] < best || jb < 0) {
+                    best = d[j];
+                    jb = j;
+                }
+            }
+            done[jb] = 1;
+            order[n_done++] = jb;
+            if (col_row[jb] < 0) {
+                end = jb;
+                break;
+            }
+            i = col_row[jb];
+            di = d[jb];
+        }
+        /* Potentials: every node reached closer than the free column moves
+         * by the difference, which keeps reduced costs >= 0 and makes the
+         * path's reduced costs 0. */
+        double dmin = d[end];
+        u[i0] += dmin;
+        for (int s = 0; s < n_done; s++) {
+            int j = order[s];
+            if (j == end)
+                continue;
+            double delta = dmin - d[j];
+            v[j] -= delta;
+            u[col_row[j]] += delta;
+        }
+        /* Flip the path: i0 ... pred[end] -> end. */
+        for (int j = end;;) {
+            int pi = pred[j], next = row_col[pi];
+            col_row[j] = pi;
+            row_col[pi] = j;
+            if (pi == i0)
+                break;
+            j = next;
+        }
+    }
+    rc = REGIO_OK;
+out:
+    regio_free(u);
+    regio_free(v);
+    regio_free(d);
+    regio_free(col_row);
+    regio_free(pred);
+    regio_free(order);
+    regio_free(done);
+    return rc;
+}
+
+regio_err regio_assignment_solve(size_t n_rows, size_t n_cols, const double *cost, int *row_col,
+                                 double *total, regio_error *err)
+{
+    if (total)
+        *total = 0;
+    for (size_t i = 0; i < n_rows; i++)
+        row_col[i] = -1;
+    if (!n_rows || !n_cols)
+        return REGIO_OK;
+    if (n_rows > INT_MAX || n_cols > INT_MAX || n_rows > SIZE_MAX / sizeof(double) / n_cols)
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                "an assignment of %zu x %zu is too large", n_rows, n_cols);
+    for (size_t e = 0; e < n_rows * n_cols; e++)
+        if (!isfinite(cost[e]))
+            return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                    "assignment cost [%zu][%zu] is not a finite number",
+                                    e / n_cols, e % n_cols);
+    regio_err rc;
+    if (n_rows <= n_cols) {
+        rc = solve_wide((int)n_rows, (int)n_cols, cost, row_col);
+    } else {
+        /* More rows than columns: match the columns to rows instead. */
+        double *t = regio_malloc(n_rows * n_cols * sizeof *t);
+        int *col_row = regio_malloc(n_cols * sizeof *col_row);
+        rc = t && col_row ? REGIO_OK : REGIO_ENOMEM;
+        for (size_t i = 0; !rc && i < n_rows; i++)
+            for (size_t j = 0; j < n_cols; j++)
+                t[j * n_rows + i] = cost[i * n_cols + j];
+        if (!rc)
+            rc = solve_wide((int)n_cols, (int)n_rows, t, col_row);
+        for (size_t j = 0; !rc && j < n_cols; j++)
+            row_col[col_row[j]] = (int)j;
+        regio_free(t);
+        regio_free(col_row);
+    }
+    if (rc)
+        return regio_error_setf(err, rc, NULL, 0, NULL, "out of memory");
+    if (total)
+        for (size_t i = 0; i < n_rows; i++)
+            if (row_col[i] >= 0)
+                *total += cost[i * n_cols + (size_t)row_col[i]];
+    return REGIO_OK;
+}
+
+/* ---- home-to-territory distances ----------------------------------------------- */
+
+static regio_err check_labels(const regio_design_input *in, int k, const int *labels,
+                              int weight_col, regio_error *err)
+{
+    if (k < 1)
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                "reps need at least one territory");
+    if (weight_col != REGIO_DESIGN_TRAVEL_UNIFORM && (weight_col < 0 || (size_t)weight_col >= in->m))
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                "weight column %d is not a measure of the units", weight_col);
+    for (size_t i = 0; i < in->n; i++)
+        if (labels[i] < -1 || labels[i] >= k)
+            return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                    "unit %zu has territory %d, not one of the %d", i, labels[i],
+                                    k);
+    return REGIO_OK;
+}
+
+regio_err regio_rep_distances(const regio_design_input *in, int k, const int *labels,
+                              int weight_col, size_t n_homes, const double *home_x,
+                              const double *home_y, double *out, regio_error *err)
+{
+    regio_err rc = check_labels(in, k, labels, weight_col, err);
+    if (rc)
+        return rc;
+    size_t n = in->n, kk = (size_t)k;
+    int planar = in->coords == REGIO_COORDS_PLANAR;
+    double *pts = regio_malloc((n ? n : 1) * 3 * sizeof *pts);
+    double *w = regio_malloc((n ? n : 1) * sizeof *w);
+    double *wsum = regio_calloc(kk, sizeof *wsum);
+    double *cnt = regio_calloc(kk, sizeof *cnt);
+    double *acc = regio_malloc(kk * sizeof *acc);
+    if (!pts || !w || !wsum || !cnt || !acc) {
+        rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        regio__design_point(in->coords, in->x[i], in->y[i], &pts[3 * i]);
+        w[i] = weight_col >= 0 ? in->measures[i * in->m + (size_t)weight_col] : 1.0;
+        if (labels[i] >= 0) {
+            wsum[labels[i]] += w[i];
+            cnt[labels[i]] += 1;
+        }
+    }
+    /* A territory without weight (no accounts) is measured to its units. */
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] >= 0 && !(wsum[labels[i]] > 0))
+            w[i] = 1.0;
+    for (size_t t = 0; t < kk; t++)
+        if (!(wsum[t] > 0))
+            wsum[t] = cnt[t];
+    for (size_t h = 0; h < n_homes; h++) {
+        double *row = out + h * kk;
+        if (!isfinite(home_x[h]) || !isfinite(home_y[h])) {
+            for (size_t t = 0; t < kk; t++)
+                row[t] = NAN;
+            continue;
+        }
+        double hp[3];
+        regio__design_point(in->coords, home_x[h], home_y[h], hp);
+        memset(acc, 0, kk * sizeof *acc);
+        for (size_t i = 0; i < n; i++)
+            if (labels[i] >= 0 && w[i] != 0)
+                acc[labels[i]] += w[i] * regio__pdist(planar, hp, &pts[3 * i]);
+        for (size_t t = 0; t < kk; t++)
+            row[t] = cnt[t] > 0 ? acc[t] / wsum[t] : NAN;
+    }
+out:
+    regio_free(pts);
+    regio_free(w);
+    regio_free(wsum);
+    regio_free(cnt);
+    regio_free(acc);
+    return rc;
+}
+
+/* ---- reps to territories --------------------------------------------------------- */
+
+void regio_rep_assignment_free(regio_rep_assignment *a)
+{
+    if (!a)
+        return;
+    regio_free(a->territory_rep);
+    regio_free(a->territory_dist);
+    regio_free(a->kept);
+    regio_free(a->empty);
+    regio_free(a->rep_territory);
+    regio_free(a->has_home);
+    memset(a, 0, sizeof *a);
+}
+
+/* Matches the free reps (with a home, pinned nowhere) to the free
+ * territories (no pinned rep, not empty) by least total distance. */
+static regio_err match_free(regio_rep_assignment *a, const double *dist, const unsigned char *free_rep,
+                            regio_error *err)
+{
+    size_t kk = (size_t)a->k, nr = 0, nt = 0;
+    int *rows = regio_malloc((a->n_reps ? a->n_reps : 1) * sizeof *rows);
+    int *cols = regio_malloc(kk * sizeof *cols);
+    double *cost = NULL;
+    int *row_col = NULL;
+    regio_err rc = rows && cols ? REGIO_OK : REGIO_ENOMEM;
+    for (size_t r = 0; !rc && r < a->n_reps; r++)
+        if (free_rep[r])
+            rows[nr++] = (int)r;
+    for (size_t t = 0; !rc && t < kk; t++)
+        if (a->territory_rep[t] < 0 && !a->empty[t])
+            cols[nt++] = (int)t;
+    if (!rc && nr && nt) {
+        cost = regio_malloc(nr * nt * sizeof *cost);
+        row_col = regio_malloc(nr * sizeof *row_col);
+        if (!cost || !row_col)
+            rc = REGIO_ENOMEM;
+        for (size_t i = 0; !rc && i < nr; i++)
+            for (size_t j = 0; j < nt; j++)
+                cost[i * nt + j] = dist[(size_t)rows[i] * kk + (size_t)cols[j]];
+        if (!rc)
+            rc = regio_assignment_solve(nr, nt, cost, row_col, NULL, err);
+        for (size_t i = 0; !rc && i < nr; i++)
+            if (row_col[i] >= 0)
+                a->territory_rep[cols[row_col[i]]] = rows[i];
+    }
+    regio_free(rows);
+    regio_free(cols);
+    regio_free(cost);
+    regio_free(row_col);
+    if (rc == REGIO_ENOMEM)
+        regio_error_setf(err, rc, NULL, 0, NULL, "out of memory assigning reps");
+    return rc;
+}
+
+regio_err regio_rep_assign(const regio_design_input *in, int k, const int *labels, int weight_col,
+                           size_t n_reps, const double *home_x, const double *home_y,
+                           const int *pinned, regio_rep_assignment *out, regio_error *err)
+{
+    memset(out, 0, sizeof *out);
+    regio_err rc = check_labels(in, k, labels, weight_col, err);
+    for (int t = 0; !rc && pinned && t < k; t++)
+        if (pinned[t] < -1 || (pinned[t] >= 0 && (size_t)pinned[t] >= n_reps))
+            rc = regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                  "territory %d is pinned to rep %d, not one of the %zu", t,
+                                  pinned[t], n_reps);
+    if (rc)
+        return rc;
+    size_t kk = (size_t)k, nr = n_reps ? n_reps : 1;
+    regio_rep_assignment a;
+    memset(&a, 0, sizeof a);
+    a.k = k;
+    a.n_reps = n_reps;
+    a.territory_rep = regio_malloc(kk * sizeof *a.territory_rep);
+    a.territory_dist = regio_malloc(kk * sizeof *a.territory_dist);
+    a.kept = regio_calloc(kk, 1);
+    a.empty = regio_malloc(kk);
+    a.rep_territory = regio_malloc(nr * sizeof *a.rep_territory);
+    a.has_home = regio_malloc(nr);
+    double *dist = regio_malloc(nr * kk * sizeof *dist);
+    unsigned char *free_rep = regio_malloc(nr);
+    if (!a.territory_rep || !a.territory_dist || !a.kept || !a.empty || !a.rep_territory ||
+        !a.has_home || !dist || !free_rep) {
+        rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory assigning reps");
+        goto out;
+    }
+    if (n_reps && (rc = regio_rep_distances(in, k, labels, weight_col, n_reps, home_x, home_y,
+                                            dist, err)))
+        goto out;
+    memset(a.empty, 1, kk);
+    for (size_t i = 0; i < in->n; i++)
+        if (labels[i] >= 0)
+            a.empty[labels[i]] = 0;
+    for (size_t r = 0; r < n_reps; r++)
+        free_rep[r] = a.has_home[r] = isfinite(home_x[r]) && isfinite(home_y[r]);
+    for (size_t t = 0; t < kk; t++) {
+        a.territory_rep[t] = pinned ? pinned[t] : -1;
+        if (a.territory_rep[t] >= 0) {
+            a.kept[t] = 1;
+            free_rep[a.territory_rep[t]] = 0;
+        }
+    }
+    if ((rc = match_free(&a, dist, free_rep, err)))
+        goto out;
+    for (size_t r = 0; r < n_reps; r++)
+        a.rep_territory[r] = -1;
+    for (size_t t = 0; t < kk; t++) {
+        int r = a.territory_rep[t];
+        a.territory_dist[t] = r >= 0 ? dist[(size_t)r * kk + t] : NAN;
+        if (r < 0) {
+            a.n_vacant++;
+            continue;
+        }
+        a.n_assigned++;
+        a.n_kept += a.kept[t];
+        if (a.rep_territory[r] < 0)
+            a.rep_territory[r] = (int)t;
+        if (isfinite(a.territory_dist[t]))
+            a.total_dist += a.territory_dist[t];
+    }
+    for (size_t r = 0; r < n_reps; r++) {
+        if (a.rep_territory[r] >= 0)
+            continue;
+        if (a.has_home[r])
+            a.n_idle++;
+        else
+            a.n_homeless++;
+    }
+out:
+    regio_free(dist);
+    regio_free(free_rep);
+    if (rc)
+        regio_rep_assignment_free(&a);
+    else
+        *out = a;
+    return rc;
+}
+
+/* ---- in words -------------------------------------------------------------------- */
+
+/* Appends ": a, b, c" for the first ten names that pass, then "... and N more". */
+static regio_err list_names(regio_buf *b, const char *const *names, size_t n,
+                            const unsigned char *pick, size_t total)
+{
+    regio_err rc = REGIO_OK;
+    size_t shown = 0;
+    for (size_t i = 0; !rc && i < n && shown < 10; i++)
+        if (pick[i])
+            rc = regio_buf_printf(b, "%s %s", shown++ ? "," : ":", names[i]);
+    if (!rc && total > shown)
+        rc = regio_buf_printf(b, " ... and %zu more", total - shown);
+    return rc ? rc : regio_buf_putc(b, '\n');
+}
+
+regio_err regio_rep_assignment_describe(const regio_rep_assignment *a, regio_coords coords,
+                                        const char *const *territory,
+                                        const char *const *rep_ids, regio_buf *out)
+{
+    const char *unit = coords == REGIO_COORDS_PLANAR ? "units" : "km";
+    size_t kk = (size_t)a->k, n_measured = 0, nr = a->n_reps ? a->n_reps : 1;
+    for (size_t t = 0; t < kk; t++)
+        n_measured += isfinite(a->territory_dist[t]);
+    char total[32], mean[32];
+    if (a->n_reps == 0)
+        return regio_buf_printf(out, "reps: none to give the %d territor%s, so %s vacant\n",
+                                a->k, a->k == 1 ? "y" : "ies", a->k == 1 ? "it is" : "all are");
+    regio_err rc = regio_buf_printf(out, "reps: %d of %d territor%s %s a rep", a->n_assigned,
+                                    a->k, a->k == 1 ? "y" : "ies",
+                                    a->k == 1 ? "has" : "have");
+    if (!rc && a->n_kept)
+        rc = regio_buf_printf(out, " (%d kept)", a->n_kept);
+    if (!rc && n_measured)
+        rc = regio_buf_printf(
+            out, "; home-to-territory distance %s %s in total, %s %s a territory",
+            regio_format_number(a->total_dist, 0, total, sizeof total), unit,
+            regio_format_number(a->total_dist / (double)n_measured, 0, mean, sizeof mean), unit);
+    if (!rc)
+        rc = regio_buf_putc(out, '\n');
+    unsigned char *pick = regio_malloc(kk > nr ? kk : nr);
+    if (!pick)
+        return rc ? rc : REGIO_ENOMEM;
+    size_t cnt = 0;
+    for (size_t t = 0; t < kk; t++)
+        cnt += pick[t] = a->territory_rep[t] < 0 && !a->empty[t];
+    if (!rc && cnt) {
+        rc = regio_buf_printf(out, "vacant: %zu territor%s without a rep (fewer reps with a home "
+                                   "than territories)",
+                              cnt, cnt == 1 ? "y" : "ies");
+        if (!rc)
+            rc = list_names(out, territory, kk, pick, cnt);
+    }
+    cnt = 0;
+    for (size_t t = 0; t < kk; t++)
+        cnt += pick[t] = a->territory_rep[t] < 0 && a->empty[t];
+    if (!rc && cnt) {
+        rc = regio_buf_printf(out, "vacant: %zu territor%s without units and without a rep",
+                              cnt, cnt == 1 ? "y" : "ies");
+        if (!rc)
+            rc = list_names(out, territory, kk, pick, cnt);
+    }
+    if (!rc && a->n_homeless) {
+        for (size_t r = 0; r < a->n_reps; r++)
+            pick[r] = a->rep_territory[r] < 0 && !a->has_home[r];
+        rc = regio_buf_printf(out, "not placed: %zu rep%s without a home (no coordinates)",
+                              a->n_homeless, a->n_homeless == 1 ? "" : "s");
+        if (!rc)
+            rc = list_names(out, rep_ids, a->n_reps, pick, a->n_homeless);
+    }
+    if (!rc && a->n_idle) {
+        for (size_t r = 0; r < a->n_reps; r++)
+            pick[r] = a->rep_territory[r] < 0 && a->has_home[r];
+        rc = regio_buf_printf(out, "without a territory: %zu rep%s (more reps than territories)",
+                              a->n_idle, a->n_idle == 1 ? "" : "s");
+        if (!rc)
+            rc = list_names(out, rep_ids, a->n_reps, pick, a->n_idle);
+    }
+    regio_free(pick);
+    return rc;
+}
