@@ -50,6 +50,10 @@ typedef struct regio_design_problem {
     regio_design_params params;  /* k, balance, travel, targets, homes, locks, groups, baseline */
     int k;
     char **territory;            /* k names: rep ids, baseline labels or T01.. */
+    char **territory_rep;        /* k rep ids (NULL entries: vacant) that reports show,
+                                    or NULL when no rep is known: a stored model's
+                                    (the alignment model, else the baseline model),
+                                    or regio_design_problem_set_reps */
     int *alignment;              /* labels of spec.alignment_path, or NULL */
     char **notes;                /* sentences about the input (k chosen, islands) */
     size_t n_notes;
@@ -78,6 +82,12 @@ REGIO_API regio_err regio_design_problem_load_units(regio_store *s, int with_geo
 /* Frees a problem. Accepts NULL. */
 REGIO_API void regio_design_problem_destroy(regio_design_problem *p);
 
+/* Sets the reps reports show for p's territories: reps[t] is the rep of
+ * p->territory[t] (p->k entries, NULL = vacant; copied into p); NULL
+ * forgets them. REGIO_ENOMEM leaves p without reps. */
+REGIO_API regio_err regio_design_problem_set_reps(regio_design_problem *p,
+                                                  const char *const *reps, regio_error *err);
+
 /* Writes `unit_id,territory`, one row per unit in input order, to path
  * through regio_output_write (regio/output.h: a regular file atomically,
  * a device or FIFO in place, "-" or NULL standard output). */
@@ -90,9 +100,10 @@ typedef enum regio_report_format {
     REGIO_REPORT_TEXT
 } regio_report_format;
 
-/* Writes the METRICS.md figures of a labelling: per territory and overall,
- * with disruption and the moved units when a baseline is loaded, and the
- * run's diagnostics when res is given (NULL for `regio report`). */
+/* Writes the METRICS.md figures of a labelling: per territory (with its
+ * rep when p->territory_rep is set) and overall, with disruption and the
+ * moved units when a baseline is loaded, and the run's diagnostics when
+ * res is given (NULL for `regio report`). */
 REGIO_API regio_err regio_design_write_report(const regio_design_problem *p, const int *labels,
                                     const regio_design_report *r,
                                     const regio_design_result *res, regio_report_format fmt,

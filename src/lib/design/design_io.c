@@ -394,10 +394,35 @@ static int model_label(void *ud, const regio_alignment_row *row)
     return 0;
 }
 
+static void free_reps(regio_design_problem *p)
+{
+    for (int t = 0; p->territory_rep && t < p->k; t++)
+        regio_free(p->territory_rep[t]);
+    regio_free(p->territory_rep);
+    p->territory_rep = NULL;
+}
+
+regio_err regio_design_problem_set_reps(regio_design_problem *p, const char *const *reps,
+                                        regio_error *err)
+{
+    free_reps(p);
+    if (!reps)
+        return REGIO_OK;
+    if (!(p->territory_rep = regio_calloc((size_t)(p->k > 0 ? p->k : 1), sizeof(char *))))
+        return fail(err, REGIO_ENOMEM, NULL, 0, "out of memory");
+    for (int t = 0; t < p->k; t++)
+        if (reps[t] && !(p->territory_rep[t] = regio_strdup(reps[t]))) {
+            free_reps(p);
+            return fail(err, REGIO_ENOMEM, NULL, 0, "out of memory");
+        }
+    return REGIO_OK;
+}
+
 void regio_design_problem_destroy(regio_design_problem *p)
 {
     if (!p)
         return;
+    free_reps(p);
     for (int t = 0; p->territory && t < p->n_names_; t++)
         regio_free(p->territory[t]);
     regio_free(p->territory);
@@ -664,6 +689,36 @@ static regio_err read_labels(loader *L, model_labels *ml, regio_error *err)
     return REGIO_OK;
 }
 
+/* The reps of a stored model's territories, for the report. */
+typedef struct model_reps {
+    regio_design_problem *p;
+    regio_err rc;
+} model_reps;
+
+static int model_rep(void *ud, const regio_territory_info *ti)
+{
+    model_reps *c = ud;
+    int t = ti->rep ? territory_index(c->p, c->p->k, ti->id) : -1;
+    if (t >= 0 && !(c->p->territory_rep[t] = regio_strdup(ti->rep))) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+static regio_err read_reps(loader *L, regio_error *err)
+{
+    const regio_design_spec *spec = L->spec;
+    regio_design_problem *p = L->p;
+    if (!(p->territory_rep = regio_calloc((size_t)p->k, sizeof *p->territory_rep)))
+        return REGIO_ENOMEM;
+    model_reps c = {p, REGIO_OK};
+    regio_err rc = regio_store_territories_foreach(
+        spec->store, spec->alignment_model ? spec->alignment_model : spec->baseline_model,
+        model_rep, &c, err);
+    return rc == REGIO_ECANCELLED && c.rc ? c.rc : rc;
+}
+
 /* Locked units: unit_id,territory. */
 static regio_err read_locks(loader *L, regio_error *err)
 {
@@ -770,6 +825,11 @@ regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_
         rc = choose_k(&L, err);
     if (!rc)
         rc = read_labels(&L, &ml, err);
+    if (!rc && spec->store && (spec->alignment_model || spec->baseline_model))
+        rc = read_reps(&L, err);
+    /* On rep homes each territory is its rep's, and named after the rep. */
+    if (!rc && L.from_homes)
+        rc = regio_design_problem_set_reps(p, (const char *const *)p->territory, err);
     if (!rc && spec->locked_path)
         rc = read_locks(&L, err);
     if (!rc && spec->targets_path)

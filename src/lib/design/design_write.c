@@ -154,6 +154,13 @@ static regio_err report_json(const regio_design_problem *p, const int *labels,
         const regio_design_territory *tt = &r->territories[t];
         P("    {\"territory\": ");
         STR(p->territory[t]);
+        if (p->territory_rep) {
+            P(", \"rep\": ");
+            if (p->territory_rep[t])
+                STR(p->territory_rep[t]);
+            else
+                P("null");
+        }
         P(", \"units\": %zu, \"totals\": {", tt->n_units);
         for (size_t c = 0; c < m; c++) {
             P(c ? ", " : "");
@@ -232,7 +239,7 @@ static regio_err report_csv(const regio_design_problem *p, const regio_design_re
     regio_err rc = REGIO_OK;
     const regio_unitset *us = p->loaded.units;
     size_t m = p->in.m;
-    P("territory,units");
+    P("territory%s,units", p->territory_rep ? ",rep" : "");
     for (size_t c = 0; c < m; c++)
         P(",%s,%s_dev", us->measure_names[c], us->measure_names[c]);
     P(",travel_km,diameter,contiguous,components\n");
@@ -240,6 +247,11 @@ static regio_err report_csv(const regio_design_problem *p, const regio_design_re
         const regio_design_territory *tt = &r->territories[t];
         if (!rc)
             rc = regio_buf_csv_field(b, p->territory[t], ',');
+        if (p->territory_rep) {
+            P(",");
+            if (!rc && p->territory_rep[t])
+                rc = regio_buf_csv_field(b, p->territory_rep[t], ',');
+        }
         P(",%zu", tt->n_units);
         for (size_t c = 0; c < m; c++) {
             P(",");
@@ -289,14 +301,28 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
     }
     /* Numbers as people read them: thousands separators, money in k/M/B,
      * a unit on every column. */
-    P("\n%-12s %6s", "territory", "units");
+    /* The rep column, when reps are known, as wide as the longest id (at
+     * most 20 characters; "-" for a vacant territory). */
+    int rep_w = 0;
+    for (int t = 0; p->territory_rep && t < p->k; t++) {
+        int len = p->territory_rep[t] ? (int)strlen(p->territory_rep[t]) : 1;
+        rep_w = len > rep_w ? len : rep_w;
+    }
+    rep_w = p->territory_rep ? (rep_w < 3 ? 3 : rep_w > 20 ? 20 : rep_w) : 0;
+    P("\n%-12s", "territory");
+    if (rep_w)
+        P(" %-*s", rep_w, "rep");
+    P(" %6s", "units");
     for (size_t c = 0; c < m; c++)
         P(" %14.14s %8s", us->measure_names[c], "dev %");
     P(" %10s %s\n", us->planar ? "travel" : "travel km", "contiguous");
     for (int t = 0; t < p->k; t++) {
         const regio_design_territory *tt = &r->territories[t];
         char num[64];
-        P("%-12.12s %6zu", p->territory[t], tt->n_units);
+        P("%-12.12s", p->territory[t]);
+        if (rep_w)
+            P(" %-*.*s", rep_w, rep_w, p->territory_rep[t] ? p->territory_rep[t] : "-");
+        P(" %6zu", tt->n_units);
         for (size_t c = 0; c < m; c++) {
             double v = tt->totals[c];
             if (regio_measure_is_money(us->measure_names[c]))
