@@ -403,8 +403,9 @@ typedef struct regio_territory_plan {
  * visit in the cycle), more than opts->max_accounts accounts, a store
  * without reps, a rep without home coordinates or with a day ending before
  * it starts, and a bad attribute value (naming the account). A rep whose
- * home is far (see far) is no error: warning says so. On success *out is
- * owned by the caller.
+ * home is far (see far) is no error: warning says so (but a plan that
+ * then places no visit is: regio_territory_plan_solve). On success *out
+ * is owned by the caller.
  */
 REGIO_API regio_err regio_territory_plan_prepare(struct regio_store *s,
                                                  const struct regio_model_view *v,
@@ -414,8 +415,11 @@ REGIO_API regio_err regio_territory_plan_prepare(struct regio_store *s,
 /*
  * Plans p with regio_plan_solve (p->params); touches no store, so it may
  * run without the lock that guards one. Fills p->result (replacing an
- * earlier one). Errors as regio_plan_solve; a cancel by the progress
- * callback keeps the best plan so far with result->cancelled set.
+ * earlier one). Errors as regio_plan_solve, and REGIO_EDATA when the plan
+ * places no visit at all (it would cover nothing: typically a rep whose
+ * home is too far to reach any account within a working day; err->msg
+ * says so, and p->result stays for a look at why); a cancel by the
+ * progress callback keeps the best plan so far with result->cancelled set.
  */
 REGIO_API regio_err regio_territory_plan_solve(regio_territory_plan *p, regio_error *err);
 

@@ -11,7 +11,8 @@
 //  - both save their plan in the store, with the same rows;
 //  - the same error text for an unknown territory or rep, a territory
 //    without a rep and a territory that would be covered by nothing (API:
-//    404, 404, 400, 422); a far rep is a warning, not an error.
+//    404, 404, 400, 422); a far rep is a warning, and a plan that then
+//    reaches no account covers nothing: an error (422), nothing saved.
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -152,19 +153,26 @@ test('T03 with a named rep (REP-10): the same visits through both', async () => 
   assert.equal(storedRows(r.json.plan_id), storedRows(c.id));
 });
 
-test('GET previews a plan without saving; a far rep is a warning', async () => {
+test('GET previews a plan without saving; a far rep that reaches nothing is an error', async () => {
   const before = sql('SELECT COUNT(*) FROM visit_plans');
-  const r = await apiPlan('T02', '&rep=REP-01', 'GET');
-  assert.equal(r.status, 200, r.text.slice(0, 300));
-  assert.equal(r.json.plan_id, null);
+  const g = await apiPlan('T03', '&rep=REP-10', 'GET');
+  assert.equal(g.status, 200, g.text.slice(0, 300));
+  assert.equal(g.json.plan_id, null);
+  assert.ok(g.json.days.some(d => d.visits.length > 0), 'the preview visits someone');
   assert.equal(sql('SELECT COUNT(*) FROM visit_plans'), before, 'nothing saved');
-  assert.equal(r.json.far, true, `REP-01 (San Francisco) is far from T02: home_km ${r.json.home_km}`);
-  assert.equal(r.json.warnings.length, 1);
-  assert.match(r.json.warnings[0], /rep 'REP-01' lives \d+ km from the nearest account of territory 'T02'/);
+  // REP-01 lives in San Francisco: far from T02, and no account is within
+  // a day's round trip. GET and POST refuse alike; the CLI warns first.
+  const r = await apiPlan('T02', '&rep=REP-01', 'GET');
+  const msg = assertError(r, 422, 'unprocessable', 'T02 with REP-01 (GET)');
+  assert.match(msg, /^rep 'REP-01' lives \d+ km from the nearest account of territory 'T02' and reaches none of its accounts within a working day: the plan would cover nothing/);
+  assert.equal(assertError(await apiPlan('T02', '&rep=REP-01'), 422, 'unprocessable', 'POST'), msg);
+  assert.equal(sql('SELECT COUNT(*) FROM visit_plans'), before, 'nothing saved');
   const c = cli(['plan', '--model', M, '--territory', 'T02', '--rep', 'REP-01', '--days', '20',
     '--start', START, '--out', join(dir, 'far.csv')]);
-  assert.ok(c.status === 0 || c.status === 3, c.stderr);
-  assert.ok(c.stderr.includes(`regio plan: warning: ${r.json.warnings[0]}\n`), c.stderr);
+  assert.equal(c.status, 1, c.stderr);
+  assert.match(c.stderr, /^regio plan: warning: rep 'REP-01' lives \d+ km from the nearest account of territory 'T02'/m);
+  assert.ok(c.stderr.includes(`regio: plan: ${msg}\n`), c.stderr);
+  assert.equal(sql('SELECT COUNT(*) FROM visit_plans'), before, 'the CLI saved nothing either');
 });
 
 function assertError(r, status, code, what) {

@@ -409,17 +409,42 @@ static void test_territory_plan(void)
     }
     regio_territory_plan_destroy(p);
     p = NULL;
+    /* A rep in Cheyenne, 150 km from T1's accounts around Denver (a few km
+     * across): far, a warning, and still a plan (a round trip fits a day). */
     regio_rep far;
     regio_rep_init(&far);
-    far.id = "R1";
-    far.lat = 37.77;
-    far.lon = -122.41; /* San Francisco */
+    far.id = "R3";
+    far.lat = 41.14;
+    far.lon = -104.82;
     ASSERT_OK(regio_store_rep_upsert(s, &far, NULL, NULL));
     o.territory = "T1";
+    o.rep = "R3";
+    ASSERT_OK(regio_territory_plan_prepare(s, v, &o, &p, &e));
+    if (p) {
+        ASSERT_TRUE(p->far && p->home_km > REGIO_PLAN_FAR_KM && p->home_km < 200);
+        ASSERT_TRUE(strstr(p->warning, "rep 'R3' lives ") != NULL);
+        ASSERT_OK(regio_territory_plan_solve(p, &e));
+        ASSERT_TRUE(p->result && p->result->visits_scheduled > 0);
+    }
+    regio_territory_plan_destroy(p);
+    p = NULL;
+    /* T1's own rep moves to San Francisco: far, and no account is within a
+     * day's reach: the plan would cover nothing, an error, nothing saved. */
+    far.id = "R1";
+    far.lat = 37.77;
+    far.lon = -122.41;
+    ASSERT_OK(regio_store_rep_upsert(s, &far, NULL, NULL));
+    o.rep = NULL;
     ASSERT_OK(regio_territory_plan_prepare(s, v, &o, &p, &e));
     if (p) {
         ASSERT_TRUE(p->far && p->home_km > 1000);
         ASSERT_TRUE(strstr(p->warning, "rep 'R1' lives ") != NULL);
+        long plans = q_int(s, "SELECT COUNT(*) FROM visit_plans");
+        ASSERT_EQ_INT(regio_territory_plan_solve(p, &e), REGIO_EDATA);
+        ASSERT_TRUE(strstr(e.msg, "reaches none of its accounts within a working day: the plan "
+                                  "would cover nothing (0 of 5 visits placed)") != NULL);
+        ASSERT_TRUE(p->result && p->result->visits_scheduled == 0);
+        ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM visit_plans"), plans);
     }
     regio_territory_plan_destroy(p);
     p = NULL;

@@ -21,8 +21,28 @@ regio_err regio_territory_plan_solve(regio_territory_plan *p, regio_error *err)
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "no plan to solve");
     regio_plan_result_destroy(p->result);
     p->result = NULL;
-    return regio_plan_solve(p->data->reps, p->data->n_reps, p->data->accounts,
-                            p->data->n_accounts, &p->params, &p->result, err);
+    regio_err rc = regio_plan_solve(p->data->reps, p->data->n_reps, p->data->accounts,
+                                    p->data->n_accounts, &p->params, &p->result, err);
+    if (rc)
+        return rc;
+    /* A plan that places no visit at all covers nothing: an error, not an
+     * empty success (a cancelled solve keeps what it has). */
+    const regio_plan_result *r = p->result;
+    if (r->cancelled || r->visits_required == 0 || r->visits_scheduled > 0)
+        return REGIO_OK;
+    const char *rep = p->data->reps[0].id;
+    if (p->far)
+        return regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
+                                "rep '%s' lives %.0f km from the nearest account of territory "
+                                "'%s' and reaches none of its accounts within a working day: "
+                                "the plan would cover nothing (0 of %ld visits placed); plan it "
+                                "with a rep nearer the territory",
+                                rep, p->home_km, p->territory, r->visits_required);
+    return regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
+                            "no visit to territory '%s' fits a working day of rep '%s' (0 of "
+                            "%ld visits placed; %s): the plan would cover nothing",
+                            p->territory, rep, r->visits_required,
+                            r->n_unplaced ? r->unplaced[0].text : "no day has room");
 }
 
 /* Appends "key":value to the JSON object open in b (a comma first unless

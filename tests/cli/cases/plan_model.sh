@@ -45,10 +45,11 @@ cmp plan.csv again.csv && echo "same plan"
 echo "== T01 has no rep: --rep names one"
 plan --model sample-design --territory T01 --rep REP-10 --days 20 --seed 1 --start 2027-01-04 \
   --out t01.csv
-echo "== a rep far away: a warning, and still a plan"
-plan --model sample-design --territory T02 --rep REP-01 --days 20 --seed 1 --start 2027-01-04 \
-  --out far.csv
 set +e
+echo "== a rep far away (San Francisco): the warning, then the plan covers nothing: an error"
+plan --model sample-design --territory T02 --rep REP-01 --days 20 --seed 1 --start 2027-01-04 \
+  --out far.csv; echo "exit $?"
+test -e far.csv || echo "no far.csv written"
 echo "== errors"
 plan --model sample-design --territory T01 --days 20 --out x.csv; echo "exit $?"
 plan --model sample-design --territory T09 --out x.csv; echo "exit $?"
