@@ -94,6 +94,16 @@ REGIO_API regio_err regio_access_explain(const regio_access *a, long user, long 
  */
 REGIO_API int regio_access_can_manage(const regio_access *a, long user, const char *territory);
 
+/*
+ * Whether user u may change a user whose permissions are old_perms (0 for
+ * a new user) into one holding new_perms, or set that user's password:
+ * u needs manage_territories and nobody grants what they do not hold, so
+ * both sets must be within u's own permissions (a user with fewer rights
+ * cannot take over or raise one with more).
+ */
+REGIO_API int regio_access_may_set_user(const regio_access *a, long user, unsigned old_perms,
+                                        unsigned new_perms);
+
 /* What one user can read: precomputed for many accounts at once. */
 typedef struct regio_access_scope regio_access_scope;
 

@@ -100,7 +100,7 @@ int cli_cmd_audit(int argc, char **argv)
     }
     if (rc) {
         cli_print_error("audit", rc, &err);
-        status = CLI_FAIL;
+        status = rc == REGIO_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
     regio_store_close(s);
     return status;

@@ -157,11 +157,21 @@ static int list_cb(void *ud, const regio_user_info *u)
     const opts *o = ud;
     char perms[64];
     regio_perm_format(u->perms, perms, sizeof perms);
-    if (o->format && !strcmp(o->format, "csv"))
-        printf("%s,%s,%s,%s,%s,%s,%s,%ld\n", u->login, u->name ? u->name : "",
-               u->email ? u->email : "", u->role ? u->role : "", perms,
-               u->active ? "yes" : "no", u->has_password ? "yes" : "no", u->tokens);
-    else
+    if (o->format && !strcmp(o->format, "csv")) {
+        /* Quoted as CSV needs, so that `regio import users` reads it back. */
+        regio_buf b;
+        regio_buf_init(&b, 0);
+        const char *cells[5] = {u->login, u->name, u->email, u->role, perms};
+        for (int i = 0; i < 5; i++) {
+            if (i)
+                regio_buf_putc(&b, ',');
+            regio_buf_csv_field(&b, cells[i] ? cells[i] : "", ',');
+        }
+        regio_buf_printf(&b, ",%s,%s,%ld\n", u->active ? "yes" : "no",
+                         u->has_password ? "yes" : "no", u->tokens);
+        fputs(b.data ? b.data : "", stdout);
+        regio_buf_free(&b);
+    } else
         printf("%-20s %-24s %-16s %-8s %-9s %6ld  %s\n", u->login, u->name ? u->name : "-",
                u->role ? u->role : "-", u->active ? "active" : "disabled",
                u->has_password ? "password" : "-", u->tokens, perms[0] ? perms : "-");
@@ -268,10 +278,16 @@ int cli_cmd_user(int argc, char **argv)
             regio_free(token);
         }
     } else if (!strcmp(verb, "tokens")) {
-        printf("%-6s %-20s %-24s %-24s %-24s %s\n", "id", "username", "label", "created",
-               "last used", "state");
-        if ((rc = regio_store_tokens_foreach(s, nargs ? args[0] : NULL, token_cb, NULL, &err)))
+        int exists = 0;
+        if (nargs && (rc = regio_store_users_foreach(s, args[0], found_cb, &exists, &err))) {
             status = fail(verb, rc, &err);
+        } else {
+            printf("%-6s %-20s %-24s %-24s %-24s %s\n", "id", "username", "label", "created",
+                   "last used", "state");
+            if ((rc = regio_store_tokens_foreach(s, nargs ? args[0] : NULL, token_cb, NULL,
+                                                 &err)))
+                status = fail(verb, rc, &err);
+        }
     } else { /* revoke */
         char *end = NULL;
         long id = strtol(args[1], &end, 10);

@@ -117,6 +117,18 @@ SRV_HANDLER(api_user_upsert)
         if (!act)
             u.active = json_is_true(json_object_get(old.v, "active"));
     }
+    /* Nobody grants what they do not hold, or takes over a user who holds
+     * more (docs/ACCESS.md). */
+    unsigned old_perms = old.v ? (unsigned)json_integer_value(json_object_get(old.v, "perms")) : 0;
+    if (!rc && !srv_caller_may_set_user(rq, old_perms, u.perms)) {
+        pthread_mutex_unlock(&app->mu);
+        srv_deny(app, rq, rs, 403,
+                 "a user may grant only permissions they hold, and change only users whose "
+                 "permissions they hold too");
+        json_decref(old.v);
+        json_decref(body);
+        return;
+    }
     if (!rc)
         rc = regio_store_begin(app->store, &err);
     if (!rc) {

@@ -297,6 +297,14 @@ int srv_caller_readable(srv_app *app, srv_request *rq, long **idx, long *n, int 
     return 1;
 }
 
+int srv_caller_may_set_user(const srv_request *rq, unsigned old_perms, unsigned new_perms)
+{
+    srv_caller *c = caller(rq);
+    return c && (c->kind == SRV_LOCAL ||
+                 (c->kind == SRV_USER &&
+                  regio_access_may_set_user(c->acc->a, c->user, old_perms, new_perms)));
+}
+
 int srv_caller_can_manage(const srv_request *rq, const char *model, const char *territory)
 {
     if (srv_caller_manages(rq))

@@ -97,6 +97,10 @@ int srv_caller_readable(srv_app *app, srv_request *rq, long **idx, long *n, int 
  * the local user; NONE when they cannot see it). */
 regio_access_level srv_caller_territory_level(srv_request *rq, const char *model,
                                               const char *territory);
+/* Whether the caller may turn a user holding old_perms into one holding
+ * new_perms, or set their password (regio_access_may_set_user; always for
+ * the local user). */
+int srv_caller_may_set_user(const srv_request *rq, unsigned old_perms, unsigned new_perms);
 /* Rule 10 for territory t of model (the model in force: delegated
  * managers; any other model: manage_territories). */
 int srv_caller_can_manage(const srv_request *rq, const char *model, const char *territory);

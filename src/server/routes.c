@@ -98,10 +98,32 @@ static int match(const char *pattern, const char *path, char *buf, size_t cap, s
     return 1;
 }
 
+/* Whether a browser's Origin header names this server itself (or the one
+ * origin --cors allows). Requests without Origin (scripts, curl) pass. */
+static int origin_ok(const srv_app *app, const srv_request *rq)
+{
+    const char *origin = srv_header(rq, "Origin"), *host = srv_header(rq, "Host");
+    if (!origin)
+        return 1;
+    if (app->opts.cors_origin && !strcmp(origin, app->opts.cors_origin))
+        return 1;
+    const char *rest = !strncmp(origin, "http://", 7)    ? origin + 7
+                       : !strncmp(origin, "https://", 8) ? origin + 8
+                                                         : NULL;
+    return rest && host && !strcmp(rest, host);
+}
+
 int srv_authorize(srv_app *app, srv_request *rq, const srv_route *route, srv_response *rs)
 {
     srv_caller *c = rq->caller;
     rq->actor = c->kind == SRV_ANONYMOUS ? "anonymous" : c->login;
+    int write = strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0;
+    /* Another site's page may not write here, signed in or not (single-user
+     * mode on loopback included): browsers name the page's origin. */
+    if (write && !origin_ok(app, rq)) {
+        srv_deny(app, rq, rs, 403, "a write from another site's page is refused (Origin)");
+        return 0;
+    }
     if (route->action == SRV_PUBLIC)
         return 1;
     if (c->kind == SRV_ANONYMOUS) {
@@ -111,7 +133,6 @@ int srv_authorize(srv_app *app, srv_request *rq, const srv_route *route, srv_res
                         "(Authorization: Bearer TOKEN)");
         return 0;
     }
-    int write = strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0;
     /* A write made with the session cookie must carry the session's CSRF
      * token (a bearer token cannot be sent by another site). */
     if (write && c->via_cookie) {

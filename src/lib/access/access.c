@@ -773,6 +773,13 @@ int regio_access_can_manage(const regio_access *a, long u, const char *territory
     return 0;
 }
 
+int regio_access_may_set_user(const regio_access *a, long u, unsigned old_perms,
+                              unsigned new_perms)
+{
+    unsigned mine = regio_access_perms(a, u);
+    return (mine & REGIO_PERM_MANAGE_TERRITORIES) && !(old_perms & ~mine) && !(new_perms & ~mine);
+}
+
 /* ---- scopes --------------------------------------------------------------------- */
 
 struct regio_access_scope {

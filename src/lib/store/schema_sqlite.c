@@ -393,7 +393,10 @@ static const char MIGRATION_2[] =
     "CREATE TRIGGER account_territories_excluded BEFORE INSERT ON account_territories"
     " WHEN NEW.cause = 'rule' AND"
     "  (SELECT excluded_from_realign FROM accounts WHERE id = NEW.account_id) = 1"
-    " BEGIN SELECT RAISE(ABORT, 'account is excluded from realignment and gets no rule associations'); END;";
+    " BEGIN SELECT RAISE(ABORT, 'account is excluded from realignment and gets no rule associations'); END;"
+    /* The audit chain's head (id:hash of its last record), checked by verify. */
+    "INSERT INTO settings(key, value) SELECT 'audit_head', id || ':' || hash FROM audit_log"
+    " ORDER BY id DESC LIMIT 1;";
 
 /* No index on (lat, lon): maintaining it cost a 1,000,000-account import
  * 40% more time (14 s -> 20 s), while a bounding-box scan of the same

@@ -107,7 +107,23 @@ regio_err regio__sq_audit_append(regio_store *base, const char *actor, const cha
         bind_text(st, 9, prev);
         bind_text(st, 10, hash);
         int r = sqlite3_step(st);
-        if (r != SQLITE_DONE) {
+        if (r == SQLITE_DONE) {
+            /* The chain's head, kept beside it, so that removing the newest
+             * records is as detectable as changing one. */
+            sqlite3_finalize(st);
+            st = NULL;
+            char head[96];
+            snprintf(head, sizeof head, "%lld:%s", (long long)(prev_id + 1), hash);
+            rc = regio__sq_prepare(s,
+                                   "INSERT INTO settings(key, value) VALUES ('audit_head', ?1)"
+                                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                   &st, err);
+            if (!rc) {
+                bind_text(st, 1, head);
+                r = sqlite3_step(st);
+            }
+        }
+        if (!rc && r != SQLITE_DONE) {
             if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_CHECK)
                 rc = regio__store_fail(err, REGIO_EINVAL,
                                        "audit before/after must be valid JSON: %s",
@@ -132,6 +148,7 @@ regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *e
     if (rc)
         return rc;
     char expect[65];
+    long long last = 0;
     snprintf(expect, sizeof expect, "%s", ZERO_HASH);
     regio_buf b;
     regio_buf_init(&b, 0);
@@ -165,7 +182,30 @@ regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *e
             break;
         }
         snprintf(expect, sizeof expect, "%s", calc);
+        last = (long long)id;
     }
     regio_buf_free(&b);
-    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+    rc = regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+    if (rc)
+        return rc;
+    /* The last record must be the head written with it. */
+    if ((rc = regio__sq_prepare(s, "SELECT value FROM settings WHERE key = 'audit_head'", &st,
+                                err)))
+        return rc;
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        long long head_id = 0;
+        char head_hash[65] = "";
+        const char *v = col_text(st, 0);
+        if (!v || sscanf(v, "%lld:%64s", &head_id, head_hash) != 2 || head_id != last ||
+            strcmp(head_hash, expect) != 0) {
+            *bad_id = (long)(last + 1);
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "audit log ends at record %lld but its last record was %lld: "
+                                   "records were removed from its end (or its head was altered)",
+                                   last, head_id);
+        }
+        r = SQLITE_DONE;
+    }
+    return regio__sq_finish(s, st, r, rc, err);
 }

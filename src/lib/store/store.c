@@ -471,6 +471,20 @@ static int present(const char *v)
     return v && *v;
 }
 
+/* "YYYY-MM-DD", optionally followed by "THH:MM" and more of a timestamp. */
+static int iso_time(const char *v)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    size_t n = strlen(v);
+    if (n != 10 && n < 16)
+        return 0;
+    for (size_t i = 0; i < n && shape[i]; i++)
+        if (shape[i] == 'd' ? (v[i] < '0' || v[i] > '9') : v[i] != shape[i])
+            return 0;
+    int month = (v[5] - '0') * 10 + (v[6] - '0'), day = (v[8] - '0') * 10 + (v[9] - '0');
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 regio_err regio_store_role_upsert(regio_store *s, const char *name, const char *parent, const char *actor, regio_error *err)
 {
     if (s && !present(name))
@@ -627,6 +641,9 @@ regio_err regio_store_session_remove(regio_store *s, const char *id_hash, long l
 
 regio_err regio_store_audit_foreach(regio_store *s, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err)
 {
+    if (s && since && !iso_time(since))
+        return reject(s, err, REGIO_EINVAL,
+                      "--since wants a date or time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]");
     DISPATCH(s, err, audit_foreach(s, since, user, cb, ud, e_));
 }
 
