@@ -12,6 +12,7 @@
 #ifndef REGIO_MODEL_VIEW_H
 #define REGIO_MODEL_VIEW_H
 
+#include "regio/buf.h"
 #include "regio/core.h"
 #include "regio/design.h"
 #include "regio/design_io.h"
@@ -184,17 +185,6 @@ REGIO_API void regio_model_view_names_free(char **names, int k);
 #define REGIO_SAVE_REPLACE 1u
 
 /*
- * Saves the result of a design or realign as planning model `target`,
- * labels[i] in 0..k-1 naming names[label]. A model of that name is never
- * overwritten in silence: without REGIO_SAVE_REPLACE in flags it is refused
- * (REGIO_ECONFLICT, nothing written); with it a planning model is replaced
- * whole (its hand edits, locks and overrides go), an active or archived
- * one never is. With base (a realign's view, may be NULL) a new model
- * records base as its parent, and the result keeps base's territory names,
- * parents (all ancestors of the saved territories, parents first), reps
- * and locked units. One transaction, audited as "design.save" by actor.
- */
-/*
  * Whether a result may be saved as model `target` with these flags, the
  * rules regio_model_view_save applies (so a caller can refuse before a long
  * run): a valid name; a new name, or with REGIO_SAVE_REPLACE an existing
@@ -203,11 +193,77 @@ REGIO_API void regio_model_view_names_free(char **names, int k);
 REGIO_API regio_err regio_model_save_check(regio_store *s, const char *target, unsigned flags,
                                            int *exists, regio_error *err);
 
+/*
+ * Saves the result of a design or realign as planning model `target`,
+ * labels[i] in 0..k-1 naming names[label]. A model of that name is never
+ * overwritten in silence: without REGIO_SAVE_REPLACE in flags it is refused
+ * (REGIO_ECONFLICT, nothing written); with it a planning model is replaced
+ * whole (its hand edits, locks and overrides go), an active or archived
+ * one never is. With base (a realign's view, may be NULL) a new model
+ * records base as its parent, and the result keeps base's territory names,
+ * parents (all ancestors of the saved territories, parents first), reps
+ * and locked units. reps (may be NULL) gives territory names[t] the rep
+ * reps[t] (a rep external id of the store; NULL = vacant) instead, as
+ * regio_model_reps_assign chose them; without it the saved territories
+ * keep base's reps, or have none. One transaction, audited as
+ * "design.save" by actor.
+ */
 REGIO_API regio_err regio_model_view_save(regio_store *s, const regio_design_problem *units,
                                           const regio_model_view *base, int k,
                                           char *const *names, const int *labels,
-                                          const char *target, unsigned flags, const char *actor,
+                                          const char *const *reps, const char *target,
+                                          unsigned flags, const char *actor,
                                           regio_error *err);
+
+/* regio_model_reps_assign flag: a realign's base territories do not keep
+ * their reps; every rep is chosen again. */
+#define REGIO_REPS_REASSIGN 1u
+/* regio_model_reps_assign flag: a territory named like a rep of the store
+ * is that rep's (a design on rep homes names its territories by rep). */
+#define REGIO_REPS_BY_NAME 2u
+
+/* The reps of a result's territories (regio_model_reps_assign). Owned by
+ * the caller; free with regio_model_reps_destroy. */
+typedef struct regio_model_reps {
+    int k;
+    regio_rep_assignment assignment; /* rep indices refer to rep_ids */
+    size_t n_reps;
+    char **rep_ids;                  /* the store's reps in id order */
+    const char **territory_rep;      /* k: each territory's rep id (pointing into
+                                        rep_ids), NULL = vacant: what
+                                        regio_model_view_save takes */
+} regio_model_reps;
+
+/*
+ * Gives the k territories of a design or realign result (names[t], unit
+ * labels over units->in as for regio_model_view_save) reps from the
+ * store's reps (regio_store_reps_foreach; a rep's home is its lat/lon)
+ * with regio_rep_assign, distances weighted by measure weight_col
+ * (REGIO_DESIGN_TRAVEL_UNIFORM: none). Pinned, so kept whatever their
+ * distance: with base (a realign's model, may be NULL) the rep each
+ * territory has in base, unless REGIO_REPS_REASSIGN; with
+ * REGIO_REPS_BY_NAME the rep a territory is named after. Every other
+ * territory gets the free rep that makes the total home-to-territory
+ * distance least; with fewer reps than territories some stay vacant. *out
+ * is owned by the caller (regio_model_reps_destroy).
+ */
+REGIO_API regio_err regio_model_reps_assign(regio_store *s, const regio_design_problem *units,
+                                            const regio_model_view *base, int k,
+                                            char *const *names, const int *labels,
+                                            int weight_col, unsigned flags,
+                                            regio_model_reps **out, regio_error *err);
+
+/* Frees reps from regio_model_reps_assign. Accepts NULL. */
+REGIO_API void regio_model_reps_destroy(regio_model_reps *r);
+
+/*
+ * The assignment in words (regio_rep_assignment_describe) appended to out:
+ * lines for people, each ending in a newline, naming territories by names
+ * (the k given to regio_model_reps_assign) and reps by id.
+ */
+REGIO_API regio_err regio_model_reps_describe(const regio_model_reps *r,
+                                              const regio_design_problem *units,
+                                              char *const *names, regio_buf *out);
 
 /*
  * Checks a model name: non-empty, at most 100 characters (code points), no

@@ -23,7 +23,8 @@ static const char *const usage_text[] = {
         "                    --out ALIGNMENT.csv [--report REPORT.json]\n"
         "store mode: without --units the store's units are used; --model NAME saves\n"
         "the result as planning model NAME (--db PATH, default $REGIO_DB or regio.db);\n"
-        "a model of that name is refused unless --replace (a planning model only)\n"
+        "a model of that name is refused unless --replace (a planning model only);\n"
+        "the store's reps go to the territories nearest their homes (Hungarian method)\n"
         "exit: 0 done, 1 failed (nothing written), 2 usage, 3 best effort written\n",
     [DESIGN_CMD_REALIGN] =
         "usage: regio realign --units UNITS [--adjacency ADJ.csv] --from CURRENT.csv\n"
@@ -31,7 +32,8 @@ static const char *const usage_text[] = {
         "                     [--tolerance T] [--travel COL] [--locked ...] [--seed N]\n"
         "                     [--time-limit S] --out ALIGNMENT.csv [--report REPORT.json]\n"
         "store mode: --from-model NAME instead of --from, --model NEW to save the result\n"
-        "(--replace to replace a planning model of that name)\n"
+        "(--replace to replace a planning model of that name); each territory keeps its\n"
+        "rep unless --reassign-reps, the others get the nearest free reps\n"
         "exit: 0 done, 1 failed (nothing written), 2 usage, 3 best effort written\n",
     [DESIGN_CMD_REPORT] =
         "usage: regio report --units UNITS [--adjacency ADJ.csv] --alignment A.csv\n"
@@ -169,13 +171,77 @@ static regio_err realign_start(const regio_model_view *view, regio_design_proble
     return rc;
 }
 
+/* The weight of the home-to-territory distance: the travel weight. */
+static int rep_weight_col(const regio_design_problem *p)
+{
+    int c = p->params.travel_col;
+    if (c == REGIO_DESIGN_TRAVEL_DEFAULT)
+        c = p->params.balance_cols ? p->params.balance_cols[0] : 0;
+    return c;
+}
+
+/*
+ * Reps for the result's territories, and the lines that say how it went
+ * (into text): in store mode the store's reps by the library's assignment
+ * (a realign keeps each territory's rep unless reassign; a territory named
+ * after a rep of the homes file is that rep's); in file mode with --homes
+ * each territory is its rep's and only the distances are measured; no reps
+ * otherwise. *mr receives the store mode's reps (NULL in file mode).
+ */
+static regio_err choose_reps(regio_store *store, regio_design_problem *p,
+                             const regio_model_view *view, const int *labels, int reassign,
+                             int by_name, regio_model_reps **mr, regio_buf *text,
+                             regio_error *err)
+{
+    *mr = NULL;
+    regio_err rc = REGIO_OK;
+    if (store) {
+        unsigned flags = (reassign ? REGIO_REPS_REASSIGN : 0) | (by_name ? REGIO_REPS_BY_NAME : 0);
+        rc = regio_model_reps_assign(store, p, view, p->k, p->territory, labels,
+                                     rep_weight_col(p), flags, mr, err);
+        if (!rc)
+            rc = regio_model_reps_describe(*mr, p, p->territory, text);
+        if (!rc)
+            rc = regio_design_problem_set_reps(p, (*mr)->territory_rep, err);
+        return rc;
+    }
+    if (!p->params.home_x)
+        return REGIO_OK;
+    int *pinned = regio_malloc((size_t)p->k * sizeof *pinned);
+    if (!pinned)
+        return REGIO_ENOMEM;
+    for (int t = 0; t < p->k; t++)
+        pinned[t] = t;
+    regio_rep_assignment a;
+    rc = regio_rep_assign(&p->in, p->k, labels, rep_weight_col(p), (size_t)p->k,
+                          p->params.home_x, p->params.home_y, pinned, &a, err);
+    if (!rc)
+        rc = regio_rep_assignment_describe(&a, p->in.coords, (const char *const *)p->territory,
+                                           (const char *const *)p->territory, text);
+    regio_rep_assignment_free(&a);
+    regio_free(pinned);
+    return rc;
+}
+
+/* Prints each line of text prefixed with "regio CMD: ". */
+static void print_lines(const char *cmd, const regio_buf *text)
+{
+    const char *s = text->data;
+    while (s && *s) {
+        const char *e = strchr(s, '\n');
+        int len = e ? (int)(e - s) : (int)strlen(s);
+        fprintf(stderr, "regio %s: %.*s\n", cmd, len, s);
+        s += len + (e ? 1 : 0);
+    }
+}
+
 int cli_design_main(design_cmd cmd, int argc, char **argv)
 {
     enum {
         O_UNITS = 256, O_ADJ, O_LAYER, O_WHERE, O_IDF, O_K, O_CAP, O_BAL, O_IW, O_TOL, O_TRAVEL,
         O_HOMES, O_LOCKED, O_KEEP, O_TARGETS, O_SEED, O_TIME, O_OUT, O_REPORT, O_OBJ, O_FROM,
         O_MAXM, O_MAXW, O_ALIGN, O_BASE, O_FORMAT, O_STARTS, O_DB, O_MODEL, O_FROM_MODEL,
-        O_REPLACE
+        O_REPLACE, O_REASSIGN
     };
     static const struct option longopts[] = {
         {"units", required_argument, 0, O_UNITS},       {"adjacency", required_argument, 0, O_ADJ},
@@ -195,13 +261,14 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         {"db", required_argument, 0, O_DB},             {"model", required_argument, 0, O_MODEL},
         {"from-model", required_argument, 0, O_FROM_MODEL},
         {"replace", no_argument, 0, O_REPLACE},
+        {"reassign-reps", no_argument, 0, O_REASSIGN},
         {"help", no_argument, 0, 'h'},                  {0, 0, 0, 0}};
     regio_design_spec spec;
     memset(&spec, 0, sizeof spec);
     const char *out = NULL, *report = NULL, *format = cmd == DESIGN_CMD_REPORT ? "text" : "json";
     double tolerance = 0, time_limit = 0, max_moved = 0, max_moved_w = 0;
     unsigned long long seed = 1;
-    int k_auto = 0, starts = 0, replace = 0;
+    int k_auto = 0, starts = 0, replace = 0, reassign = 0;
     const char *db = NULL, *model = NULL;
     regio_design_objective objective = REGIO_DESIGN_MIN_TRAVEL;
     int c;
@@ -283,6 +350,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         case O_MODEL: model = optarg; break;
         case O_FROM_MODEL: spec.baseline_model = optarg; break;
         case O_REPLACE: replace = 1; break;
+        case O_REASSIGN: reassign = 1; break;
         case O_FORMAT: format = optarg; break;
         case O_STARTS: {
             char *end;
@@ -317,6 +385,12 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         missing = "--alignment (or --model)";
     if (!missing && k_auto && spec.capacity <= 0)
         missing = "--capacity (with --k auto)";
+    if (!missing && reassign && (cmd != DESIGN_CMD_REALIGN || !spec.baseline_model)) {
+        fprintf(stderr, "regio %s: --reassign-reps is for regio realign --from-model\n",
+                cmd_name[cmd]);
+        fputs(usage_text[cmd], stderr);
+        return CLI_USAGE;
+    }
     if (missing || optind != argc) {
         if (missing)
             fprintf(stderr, "regio %s: %s is required\n", cmd_name[cmd], missing);
@@ -435,9 +509,17 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             fprintf(stderr, "  %s\n", res.diagnostics[i]);
         status = CLI_PARTIAL;
     }
-    regio_err wrc = out ? regio_design_write_alignment(p, res.labels, out, &err) : REGIO_OK;
+    /* Reps before anything is written: the model is saved with them. */
+    regio_model_reps *reps = NULL;
+    regio_buf rep_text;
+    regio_buf_init(&rep_text, 0);
+    regio_err wrc = choose_reps(store, p, view, res.labels, reassign, spec.homes_path != NULL,
+                                &reps, &rep_text, &err);
+    if (!wrc && out)
+        wrc = regio_design_write_alignment(p, res.labels, out, &err);
     if (!wrc && model) {
-        wrc = regio_model_view_save(store, p, view, p->k, p->territory, res.labels, model,
+        wrc = regio_model_view_save(store, p, view, p->k, p->territory, res.labels,
+                                    reps ? reps->territory_rep : NULL, model,
                                     replace ? REGIO_SAVE_REPLACE : 0, "cli", &err);
         if (!wrc)
             fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
@@ -466,7 +548,10 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             fprintf(stderr, ", moved %zu units (%.2f%%)", r->moved_units,
                     100 * r->moved_units_share);
         fprintf(stderr, "; %.1f s\n", res.seconds);
+        print_lines(cmd_name[cmd], &rep_text);
     }
+    regio_buf_free(&rep_text);
+    regio_model_reps_destroy(reps);
     regio_design_result_free(&res);
     regio_model_view_destroy(view);
     regio_design_problem_destroy(p);

@@ -207,6 +207,14 @@ static int parse_job(json_t *body, job *j, const char **base, const char **targe
                         "\"max_moved\" must be a share of units from 0 to 1 (0 = no cap)");
         return 0;
     }
+    json_t *reassign = json_object_get(body, "reassign_reps");
+    if (reassign && !json_is_null(reassign)) {
+        if (!json_is_boolean(reassign)) {
+            srv_reply_error(rs, 400, "bad_request", "\"reassign_reps\" must be true or false");
+            return 0;
+        }
+        j->reassign_reps = json_is_true(reassign);
+    }
     json_t *seed = json_object_get(body, "seed");
     if (seed && !json_is_null(seed)) {
         if (!json_is_integer(seed) || json_integer_value(seed) < 0) {

@@ -123,8 +123,10 @@ json_t *srv_job_json(const srv_app *app, const job *j)
                                j->realign ? json_null() : json_integer(j->k), "balance", bal,
                                "tolerance", j->tolerance, "seed", (json_int_t)j->seed,
                                "time_limit", j->time_limit_s);
-    if (j->realign)
+    if (j->realign) {
         json_object_set_new(params, "max_moved", json_real(j->max_moved));
+        json_object_set_new(params, "reassign_reps", json_boolean(j->reassign_reps));
+    }
     json_t *v = json_object();
     json_object_set_new(v, "id", json_string(id));
     json_object_set_new(v, "kind", json_string(j->realign ? "realign" : "design"));
@@ -245,8 +247,47 @@ static int on_progress(void *ud, double fraction, const char *phase)
     return stop;
 }
 
+/* The lines of a text (each ending in a newline) as a JSON array. */
+static json_t *text_lines(const char *text)
+{
+    json_t *lines = json_array();
+    for (const char *s = text; s && *s;) {
+        const char *e = strchr(s, '\n');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        json_array_append_new(lines, json_stringn(s, len));
+        s += len + (e ? 1 : 0);
+    }
+    return lines;
+}
+
+/* The reps of a finished run: per territory its rep (null when vacant)
+ * and home-to-territory km, the totals, and the lines that say it. */
+static json_t *reps_json(const run_input *in, const regio_model_reps *mr, json_t *lines)
+{
+    const regio_rep_assignment *a = &mr->assignment;
+    json_t *terr = json_object(), *vacant = json_array(), *homeless = json_array(),
+           *idle = json_array();
+    for (int t = 0; t < in->k; t++) {
+        json_object_set_new(terr, in->names[t],
+                            json_pack("{s:o,s:o,s:b}", "rep", srv_json_str(mr->territory_rep[t]),
+                                      "home_km", srv_json_num(a->territory_dist[t]), "kept",
+                                      a->kept[t]));
+        if (!mr->territory_rep[t])
+            json_array_append_new(vacant, json_string(in->names[t]));
+    }
+    for (size_t r = 0; r < mr->n_reps; r++)
+        if (a->rep_territory[r] < 0)
+            json_array_append_new(a->has_home[r] ? idle : homeless,
+                                  json_string(mr->rep_ids[r]));
+    return json_pack("{s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:O}", "assigned", a->n_assigned, "kept",
+                     a->n_kept, "home_km", srv_json_num(a->total_dist), "territories", terr,
+                     "vacant", vacant, "without_home", homeless, "without_territory", idle,
+                     "text", lines);
+}
+
 /* The result object of a finished run; caller owns it. */
-static json_t *result_json(const job *j, const run_input *in, const regio_design_result *res)
+static json_t *result_json(const job *j, const run_input *in, const regio_design_result *res,
+                           json_t *reps)
 {
     const regio_design_report *r = &res->report;
     json_t *bal = json_object();
@@ -267,8 +308,8 @@ static json_t *result_json(const job *j, const run_input *in, const regio_design
     json_t *diag = json_array();
     for (size_t i = 0; i < res->n_diagnostics; i++)
         json_array_append_new(diag, json_string(res->diagnostics[i]));
-    return json_pack("{s:s,s:o,s:o}", "model", j->target, "summary", summary, "diagnostics",
-                     diag);
+    return json_pack("{s:s,s:o,s:o,s:o}", "model", j->target, "summary", summary, "reps",
+                     reps ? reps : json_null(), "diagnostics", diag);
 }
 
 /* The message of a best effort that misses a constraint. */
@@ -283,6 +324,30 @@ static char *infeasible_message(const regio_design_result *res)
     char *msg = regio_strdup(b.data ? b.data : "not every constraint could be met");
     regio_buf_free(&b);
     return msg;
+}
+
+/* msg (taken) followed by what the reps left undone: the assignment's
+ * lines about vacant territories and reps without a home. */
+static char *with_rep_notes(char *msg, json_t *lines)
+{
+    regio_buf b;
+    regio_buf_init(&b, MESSAGE_MAX);
+    regio_buf_puts(&b, msg);
+    size_t i;
+    json_t *it;
+    json_array_foreach(lines, i, it)
+    {
+        const char *l = json_string_value(it);
+        if ((!strncmp(l, "vacant:", 7) || !strncmp(l, "not placed:", 11)) &&
+            regio_buf_printf(&b, "; %s", l))
+            break;
+    }
+    char *out = b.data ? regio_strdup(b.data) : NULL;
+    regio_buf_free(&b);
+    if (!out)
+        return msg;
+    regio_free(msg);
+    return out;
 }
 
 static void run_job(srv_jobs *J, job *j)
@@ -343,6 +408,9 @@ static void run_job(srv_jobs *J, job *j)
     pthread_mutex_unlock(&J->mu);
 
     /* Saving, under app->mu: a new planning model, never an existing one. */
+    regio_model_reps *reps = NULL;
+    regio_buf rep_text;
+    regio_buf_init(&rep_text, 0);
     pthread_mutex_lock(&app->mu);
     regio_model_info mi;
     memset(&mi, 0, sizeof mi);
@@ -357,9 +425,18 @@ static void run_job(srv_jobs *J, job *j)
     } else if (src != REGIO_ENOTFOUND) {
         msg = error_message(src, &err);
     } else {
+        /* Reps for the territories (a realign keeps each territory's rep
+         * unless reassign_reps), then the model with them. */
         regio_error_clear(&err);
-        src = regio_model_view_save(app->store, in.p, in.base, in.k, in.names, res.labels,
-                                    j->target, 0, j->actor ? j->actor : "local", &err);
+        src = regio_model_reps_assign(app->store, in.p, in.base, in.k, in.names, res.labels,
+                                      j->balance[0], j->reassign_reps ? REGIO_REPS_REASSIGN : 0,
+                                      &reps, &err);
+        if (!src)
+            src = regio_model_reps_describe(reps, in.p, in.names, &rep_text);
+        if (!src)
+            src = regio_model_view_save(app->store, in.p, in.base, in.k, in.names, res.labels,
+                                        reps->territory_rep, j->target, 0,
+                                        j->actor ? j->actor : "local", &err);
         if (src)
             msg = error_message(src, &err);
     }
@@ -379,10 +456,16 @@ static void run_job(srv_jobs *J, job *j)
             snprintf(m, sizeof m, "saved as planning model '%s'", j->target);
             done = regio_strdup(m);
         }
-        srv_job_finish(j, JOB_DONE, done, result_json(j, &in, &res));
+        json_t *lines = text_lines(rep_text.data);
+        if (done)
+            done = with_rep_notes(done, lines);
+        srv_job_finish(j, JOB_DONE, done, result_json(j, &in, &res, reps_json(&in, reps, lines)));
+        json_decref(lines);
         regio_free(done);
     }
     pthread_mutex_unlock(&J->mu);
+    regio_model_reps_destroy(reps);
+    regio_buf_free(&rep_text);
     regio_free(msg);
     regio_design_result_free(&res);
     run_input_free(&in);

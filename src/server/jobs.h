@@ -27,6 +27,7 @@ typedef struct job {
     int *balance;        /* measure indices */
     size_t n_balance;
     double tolerance, time_limit_s, max_moved;
+    int reassign_reps;   /* realign: the base's territories do not keep their reps */
     uint64_t seed;
     char *actor;
     char created_at[32];
@@ -36,7 +37,7 @@ typedef struct job {
     double progress;     /* 0..1 */
     char phase[32];
     char *message;
-    json_t *result;      /* {"model","summary","diagnostics"} once done */
+    json_t *result;      /* {"model","summary","reps","diagnostics"} once done */
     struct job *next;
 } job;
 

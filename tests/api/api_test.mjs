@@ -763,6 +763,20 @@ test('POST /jobs design: 202 + Location, runs to done, writes the new planning m
   assert.equal(tj.summary.units, 64);
   assert.equal(Object.keys((await alignmentOf('job-design')).units).length, 64, 'every unit aligned');
   assert.ok(tj.summary.balance.accounts <= 0.1 + 1e-9, `job design balance ${tj.summary.balance.accounts}`);
+  // 25 reps for 4 territories: every territory gets a rep, each a different
+  // one, as the job's result says; 21 reps stay without a territory.
+  const reps = tj.territories.map(t => t.rep);
+  assert.ok(reps.every(x => typeof x === 'string'), `every territory has a rep: ${reps}`);
+  assert.equal(new Set(reps).size, 4, 'four different reps');
+  assert.equal(j.result.reps.assigned, 4);
+  assert.deepEqual(j.result.reps.vacant, []);
+  assert.equal(j.result.reps.without_territory.length, 21);
+  for (const t of tj.territories) {
+    assert.equal(j.result.reps.territories[t.id].rep, t.rep, `${t.id}: the result names the saved rep`);
+    assert.ok(j.result.reps.territories[t.id].home_km >= 0);
+  }
+  assert.ok(j.result.reps.home_km > 0 && j.result.reps.text[0].startsWith('reps: 4 of 4 territories have a rep'),
+    JSON.stringify(j.result.reps.text));
   assert.deepEqual(await alignmentOf(M), before, 'the base model is never changed');
   const list = await get('/jobs');
   assert.equal(list.status, 200);
@@ -780,6 +794,15 @@ test('POST /jobs realign: done, target written, base untouched', async () => {
   const changed = Object.keys(al.units).filter(u => al.units[u] !== before.units[u]).length;
   assert.ok(changed <= Math.ceil(0.2 * 64), `realign moved ${changed} units, max_moved 20%`);
   assert.deepEqual(await alignmentOf(M), before);
+  // Each territory keeps the rep it has in the base model.
+  const baseReps = Object.fromEntries((await territoriesOf(M)).territories.map(t => [t.id, t.rep]));
+  const newReps = Object.fromEntries((await territoriesOf('job-realign')).territories.map(t => [t.id, t.rep]));
+  assert.ok(Object.values(baseReps).every(Boolean), 'the base model\'s territories have reps');
+  assert.deepEqual(newReps, baseReps, 'a realign keeps the reps');
+  assert.equal(j.result.reps.kept, Object.keys(baseReps).length);
+  assert.equal(j.params.reassign_reps, false);
+  assertError(await post('/jobs', { kind: 'realign', model: M, reassign_reps: 'yes' }), 400, 'bad_request',
+    'reassign_reps is a boolean');
 });
 
 test('POST /jobs/{id}/cancel: 200 job, ends cancelled (or done if it beat the cancel); unknown 404; bad job 400', async () => {

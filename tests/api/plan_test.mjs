@@ -1,8 +1,9 @@
 // Call plans from the store, one library behind two shells: on a store of
 // Colorado's counties with the sample reps and accounts and planning model
 // sample-design of 3 territories by longitude (every unit locked, so the
-// design engine does not matter: T01 west, T02 around Denver with rep
-// REP-10 in the store, T03 east), the same territory, rep, days and seed
+// design engine does not matter: T01 west, without a rep, T02 around
+// Denver with rep REP-10, both set in the store after the design, T03
+// east), the same territory, rep, days and seed
 // give the same plan through `regio plan --model` and
 // GET /api/v1/models/{model}/territories/{territory}/plan:
 //  - the same visits on the same days in the same order (the CLI's plan.csv
@@ -98,7 +99,7 @@ function must(args) {
   return r.stdout;
 }
 
-test('setup: Colorado, the sample reps and accounts, 3 locked territories, T02\'s rep REP-10, the server', async () => {
+test('setup: Colorado, the sample reps and accounts, 3 locked territories, T02\'s rep REP-10, T01 without one, the server', async () => {
   must(['import', 'units', join(SRC, 'node_modules/us-atlas/counties-10m.json'), '--layer', 'counties',
     '--skip-empty', '--where', "id LIKE '08%'", '--quiet']);
   must(['import', 'reps', join(SRC, 'data/sample/reps.csv'), '--quiet']);
@@ -110,8 +111,12 @@ test('setup: Colorado, the sample reps and accounts, 3 locked territories, T02\'
   cli(['design', '--k', '3', '--balance', 'accounts', '--locked', join(dir, 'locked.csv'), '--model', M]);
   const al = must(['export', 'alignment', '--model', M]).trim().split('\n').slice(1);
   assert.deepEqual(al.sort(), locked.sort(), 'the model is the locked split');
+  // The design gave every territory a rep; the cases want T02 with
+  // REP-10 and T01 without one.
   sql(`UPDATE territories SET rep_id = (SELECT id FROM reps WHERE ext_id = 'REP-10')
        WHERE ext_id = 'T02' AND model_id = (SELECT id FROM territory_models WHERE name = '${M}')`);
+  sql(`UPDATE territories SET rep_id = NULL
+       WHERE ext_id = 'T01' AND model_id = (SELECT id FROM territory_models WHERE name = '${M}')`);
   srv = await startServer(db);
   A = srv.base;
 });

@@ -1075,7 +1075,7 @@ static void test_save_round(world *w, const regio_model_view *v, int with_base, 
     const regio_model_view *base = with_base ? v : NULL;
     regio_error e;
     regio_err rc =
-        regio_model_view_save(w->s, w->p, base, k, names, labels, target, 0, "tester", &e);
+        regio_model_view_save(w->s, w->p, base, k, names, labels, NULL, target, 0, "tester", &e);
     EXPECT(rc == REGIO_OK, "save %s: %s: %s", target, regio_err_name(rc), e.msg);
     if (rc)
         return;
@@ -1084,8 +1084,8 @@ static void test_save_round(world *w, const regio_model_view *v, int with_base, 
     const char *again[2] = {target, "M"};
     for (int j = 0; j < 2; j++) {
         char *fp = fingerprint(w);
-        rc = regio_model_view_save(w->s, w->p, base, k, names, labels2, again[j], 0, "tester",
-                                       &e);
+        rc = regio_model_view_save(w->s, w->p, base, k, names, labels2, NULL, again[j], 0,
+                                   "tester", &e);
         EXPECT(rc == REGIO_ECONFLICT, "save over existing %s: %s", again[j], regio_err_name(rc));
         char *fp2 = fingerprint(w);
         EXPECT(!strcmp(fp, fp2), "a refused save over %s changed the store", again[j]);

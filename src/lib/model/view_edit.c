@@ -265,8 +265,8 @@ static regio_err save_node(regio_store *s, const regio_model_view *base, const c
 
 regio_err regio_model_view_save(regio_store *s, const regio_design_problem *units,
                                 const regio_model_view *base, int k, char *const *names,
-                                const int *labels, const char *target, unsigned flags,
-                                const char *actor, regio_error *err)
+                                const int *labels, const char *const *reps, const char *target,
+                                unsigned flags, const char *actor, regio_error *err)
 {
     const regio_unitset *us = units->loaded.units;
     size_t n = us->n;
@@ -295,6 +295,13 @@ regio_err regio_model_view_save(regio_store *s, const regio_design_problem *unit
     for (int t = 0; !rc && t < k; t++)
         rc = base ? save_node(s, base, names[t], target, done, 0, err)
                   : regio_store_territory_upsert(s, target, names[t], names[t], NULL, err);
+    /* The reps chosen for the result replace those kept from base. */
+    for (int t = 0; !rc && reps && t < k; t++) {
+        const regio_model_node *nd = base ? regio_model_view_node(base, names[t]) : NULL;
+        const char *had = nd ? nd->rep : NULL;
+        if (reps[t] != had && (!reps[t] || !had || strcmp(reps[t], had) != 0))
+            rc = regio_store_territory_set_rep(s, target, names[t], reps[t], err);
+    }
     for (size_t i = 0; !rc && i < n; i++) {
         rc = regio_store_alignment_set(s, target, us->units[i].id, names[labels[i]], err);
         if (rc == REGIO_EDATA || rc == REGIO_ENOTFOUND)

@@ -2,7 +2,10 @@
 # planned from the store and saved there. Store: Colorado's counties, the
 # sample reps and accounts, planning model sample-design of 3 territories
 # by longitude (every unit locked, so the design engine does not matter):
-# T01 west of 106°W, T02 (Denver) to 104.5°W with rep REP-10, T03 east.
+# T01 west of 106°W, T02 (Denver) to 104.5°W, T03 east. The design gives
+# them the reps that live nearest (least total distance): T01 REP-07 (Salt
+# Lake City), T02 REP-09 (Albuquerque), T03 REP-10 (Denver); T02 is then
+# given REP-10 by hand.
 SRC=${REGIO_SOURCE_DIR:?}
 "$REGIO" import units "$SRC/node_modules/us-atlas/counties-10m.json" --layer counties \
   --skip-empty --where "id LIKE '08%'" --quiet
@@ -13,6 +16,8 @@ SRC=${REGIO_SOURCE_DIR:?}
   { print $1 "," ($4 < -106 ? "T01" : $4 < -104.5 ? "T02" : "T03") }' > locked.csv
 "$REGIO" design --k 3 --balance accounts --locked locked.csv --model sample-design >/dev/null 2>&1 || true
 "$REGIO" export alignment --model sample-design | tail -n +2 | cut -d, -f2 | sort | uniq -c
+"$REGIO" export territories --model sample-design --format csv |
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "rep") r = i; next } { print $1 "," $r }'
 sql() { sqlite3 "$REGIO_DB" "$@"; }
 sql "UPDATE territories SET rep_id = (SELECT id FROM reps WHERE ext_id = 'REP-10')
      WHERE ext_id = 'T02' AND model_id = (SELECT id FROM territory_models WHERE name = 'sample-design')"
@@ -42,7 +47,11 @@ plan --model sample-design --territory T02 --days 20 --seed 1 --start 2027-01-04
   --name "T02 again" > again.log
 grep "saved as plan" again.log
 cmp plan.csv again.csv && echo "same plan"
-echo "== T01 has no rep: --rep names one"
+echo "== T01 with its own rep REP-07 (Salt Lake City): far, and no account within a day's reach"
+plan --model sample-design --territory T01 --days 20 --seed 1 --start 2027-01-04 --out t01.csv \
+  || echo "exit $?"
+test -e t01.csv || echo "no t01.csv written"
+echo "== T01 with another rep: --rep names one"
 plan --model sample-design --territory T01 --rep REP-10 --days 20 --seed 1 --start 2027-01-04 \
   --out t01.csv
 set +e
@@ -51,6 +60,8 @@ plan --model sample-design --territory T02 --rep REP-01 --days 20 --seed 1 --sta
   --out far.csv; echo "exit $?"
 test -e far.csv || echo "no far.csv written"
 echo "== errors"
+sql "UPDATE territories SET rep_id = NULL WHERE ext_id = 'T01'
+     AND model_id = (SELECT id FROM territory_models WHERE name = 'sample-design')"
 plan --model sample-design --territory T01 --days 20 --out x.csv; echo "exit $?"
 plan --model sample-design --territory T09 --out x.csv; echo "exit $?"
 plan --model sample-design --territory T02 --rep REP-99 --out x.csv; echo "exit $?"
