@@ -117,6 +117,21 @@ test('the map shows every territory of the sample market (25, as the API says)',
   assert.equal(seen.unitLayers, units.json.total, 'one map layer per unit');
   assert.equal(seen.unitPaths, units.json.total, 'one clickable path per unit');
   assert.deepEqual(seen.rows.slice().sort(), ids, 'one balance-panel row per territory');
+  // The design gave every territory a rep: the panel and the map's labels
+  // name them (the rep's name from GET /reps).
+  assert.ok(apiTerritories.every(t => t.rep), 'every territory has a rep');
+  const reps = Object.fromEntries((await http(`${A}/reps`)).json.reps.map(r => [r.id, r.name]));
+  await page.waitForFunction(() => document.querySelectorAll('#balance-panel td.name .rep[data-rep]').length === 25,
+    null, { timeout: 15000 });
+  const shown = await page.evaluate(() => ({
+    rows: Object.fromEntries([...document.querySelectorAll('#balance-panel tr[data-territory]')]
+      .map(r => [r.dataset.territory, r.querySelector('td.name .rep')?.textContent])),
+    labels: [...document.querySelectorAll('.terr-label .terr-rep')].map(e => e.textContent),
+  }));
+  for (const t of apiTerritories)
+    assert.equal(shown.rows[t.id], reps[t.rep], `${t.id}: the panel names its rep ${t.rep}`);
+  assert.deepEqual(shown.labels.slice().sort(), apiTerritories.map(t => reps[t.rep]).sort(),
+    'the map labels name the reps');
 });
 
 test('a real click on a unit after choosing #target-territory moves it: panel totals and API follow', async () => {

@@ -2,7 +2,7 @@
 // territory, territory outlines and labels, accounts, rep homes, plan routes,
 // and the lasso tool.
 /* global L, topojson */
-import { state, emit, on, colorOf, assignColors, esc, fmtNum, status, showError, debounce } from './state.js';
+import { state, emit, on, colorOf, assignColors, esc, fmtNum, status, showError, debounce, repName } from './state.js';
 import { api } from './api.js';
 import * as model from './model.js';
 
@@ -204,6 +204,7 @@ function followModel() {
     if (ch.units.length) labelsSoon();
   });
   on('outlines', g => { if (g) renderTerritories(g); else renderLabels(); });
+  on('reps', () => renderLabels());   // the labels name each territory's rep
 }
 let labelTimer = null;
 function labelsSoon() { clearTimeout(labelTimer); labelTimer = setTimeout(renderLabels, 120); }
@@ -236,13 +237,18 @@ export function renderLabels() {
     const a = acc[t] || (acc[t] = { lat: 0, lon: 0, n: 0, us: [] });
     a.lat += U.lat; a.lon += U.lon; a.n++; a.us.push(U);
   }
+  const anyRep = model.territories().some(x => x.rep);
   for (const [t, a] of Object.entries(acc)) {
     const lat = a.lat / a.n, lon = a.lon / a.n;
     let best = a.us[0], bd = Infinity;
     for (const U of a.us) { const d = (U.lat - lat) ** 2 + (U.lon - lon) ** 2; if (d < bd) { bd = d; best = U; } }
     const tt = model.territory(t);
+    // The rep under the name; "vacant" only in a model where reps are set.
+    const rep = tt && tt.rep ? repName(tt.rep) : anyRep ? 'vacant' : '';
     L.tooltip({ permanent: true, direction: 'center', className: 'terr-label', interactive: false })
-      .setLatLng([best.lat, best.lon]).setContent(esc(tt && tt.name ? tt.name : t)).addTo(labelsGroup);
+      .setLatLng([best.lat, best.lon])
+      .setContent(esc(tt && tt.name ? tt.name : t) + (rep ? `<br><span class="terr-rep${tt && tt.rep ? '' : ' vacant'}">${esc(rep)}</span>` : ''))
+      .addTo(labelsGroup);
   }
 }
 

@@ -3,7 +3,7 @@
 // hierarchy the leaf rows are grouped under a header row per parent. It
 // renders model.js's figures whenever a model is loaded or its metrics change
 // (an edit's answer from the server, the refresh after it, other measures).
-import { state, emit, on, el, esc, fmtNum, fmtPct, colorOf } from './state.js';
+import { state, emit, on, el, esc, fmtNum, fmtPct, colorOf, repName } from './state.js';
 import * as model from './model.js';
 
 const TOL_OK = 0.05, TOL_WARN = 0.15;
@@ -22,6 +22,7 @@ export function initPanel() {
   on('target-changed', markTarget);
   on('model-loaded', render);
   on('metrics-changed', render);
+  on('reps', () => { if (model.name()) renderPanel(); });   // rep names under the territories
 }
 
 /** The measures shown: the server's (else the model's), and the chosen ones
@@ -68,6 +69,7 @@ export function renderPanel() {
     ...state.balance.map(m => el('th', { class: 'num', text: m, title: 'total ' + m })),
     el('th', { class: 'devh', text: 'Deviation' }), el('th', { class: 'num', text: 'Travel', title: 'travel km (METRICS.md)' }), el('th', { text: '' })));
   const terrs = model.territories();
+  const anyRep = terrs.some(t => t.rep);
   const scale = Math.max(0.2, ...terrs.flatMap(t => state.balance.map(m => Math.abs(t.dev?.[m] ?? 0))));
   const leafRow = t => {
     const wd = worstDev(t);
@@ -82,7 +84,9 @@ export function renderPanel() {
     if (t.contiguous === false) warn.push(el('span', { class: 'warn-icon', title: `not contiguous: ${t.components ?? '?'} components` }, '⚠'));
     if (!t.units) warn.push(el('span', { class: 'warn-icon', title: 'empty territory' }, '∅'));
     return el('tr', { dataset: { territory: t.id }, class: (t.id === state.target ? 'target ' : '') + (t.contiguous === false ? 'noncontig' : '') },
-      el('td', { class: 'name' }, el('span', { class: 'swatch', style: `background:${colorOf(t.id)}` }), t.name || t.id),
+      el('td', { class: 'name' }, el('span', { class: 'swatch', style: `background:${colorOf(t.id)}` }), t.name || t.id,
+        t.rep ? el('span', { class: 'rep', dataset: { rep: t.rep }, title: `rep ${t.rep}`, text: repName(t.rep) })
+          : anyRep ? el('span', { class: 'rep vacant', text: 'vacant' }) : null),
       el('td', { class: 'num units' + (t.locked_units ? ' has-locks' : ''), title: t.locked_units ? `${t.locked_units} locked unit${t.locked_units === 1 ? '' : 's'}` : null },
         String(t.units ?? '–')),
       ...state.balance.map(m => el('td', { class: 'num total', dataset: { measure: m, value: t.totals?.[m] ?? '' } }, fmtNum(t.totals?.[m]))),

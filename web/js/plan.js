@@ -1,5 +1,5 @@
 // A rep's call plan: pick territory + rep, calendar of days, a day's route on the map.
-import { state, on, status, showError, el, fmtNum, fmtPct, today } from './state.js';
+import { state, on, status, showError, el, fmtNum, fmtPct, today, repName } from './state.js';
 import { api } from './api.js';
 import * as model from './model.js';
 import { showRoute } from './map.js';
@@ -14,7 +14,7 @@ export function initPlan() {
   });
   document.getElementById('plan-start').value = nextMonday();
   on('model-loaded', fillTerritories);
-  on('reps', fillReps);
+  on('reps', () => { fillTerritories(); fillReps(); });
 }
 
 function nextMonday() {
@@ -26,7 +26,8 @@ function nextMonday() {
 function fillTerritories() {
   const sel = document.getElementById('plan-territory');
   const v = sel.value;
-  sel.replaceChildren(...model.territories().map(t => el('option', { value: t.id, text: t.name && t.name !== t.id ? `${t.id} · ${t.name}` : t.id })));
+  sel.replaceChildren(...model.territories().map(t => el('option', { value: t.id,
+    text: [t.id, t.name && t.name !== t.id ? t.name : null, t.rep ? repName(t.rep) : null].filter(Boolean).join(' · ') })));
   if (model.territories().some(t => t.id === v)) sel.value = v;
   suggestRep();
 }
@@ -35,11 +36,14 @@ function fillReps() {
   sel.replaceChildren(...state.reps.map(r => el('option', { value: r.id, text: `${r.name} (${r.city || r.id})` })));
   suggestRep();
 }
-/** Default rep: the one whose home is nearest the territory's unit centroids. */
+/** Default rep: the territory's own (the server plans with it too), else
+ *  the one whose home is nearest the territory's unit centroids. */
 function suggestRep() {
   const t = document.getElementById('plan-territory').value;
   const sel = document.getElementById('plan-rep');
   if (!t || !state.reps.length || sel.dataset.touched) return;
+  const own = model.territory(t)?.rep;
+  if (own && state.reps.some(r => r.id === own)) { sel.value = own; return; }
   let lat = 0, lon = 0, n = 0;
   for (const [u, x] of Object.entries(model.alignment())) if (x === t && state.units[u]) { lat += state.units[u].lat; lon += state.units[u].lon; n++; }
   if (!n) return;

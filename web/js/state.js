@@ -66,6 +66,13 @@ export function fmtPct(v, signed = true) {
   const s = (v * 100).toFixed(1) + '%';
   return signed && v > 0 ? '+' + s : s;
 }
+/** A territory's rep as people read it: the rep's name (state.reps), else
+ *  its id; '' for a territory without one. */
+export function repName(id) {
+  if (!id) return '';
+  const r = (state.reps || []).find(x => x.id === id);
+  return r && r.name ? r.name : id;
+}
 export function esc(s) {
   return String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
