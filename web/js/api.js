@@ -16,6 +16,16 @@ export class ApiError extends Error {
 
 const enc = encodeURIComponent;
 
+// Sign-in (auth.js): the session's CSRF token goes with every write, and a
+// 401 is handed to the sign-in form. Both live here, so every request of the
+// app gets them.
+let csrfToken = null;
+let unauthorized = null;
+/** The CSRF token of the signed-in session (null: none, e.g. single-user). */
+export function setCsrfToken(token) { csrfToken = token || null; }
+/** `fn(error)` is called on every 401 answer (not for requests made with `{ quiet401: true }`). */
+export function onUnauthorized(fn) { unauthorized = fn; }
+
 function qs(params) {
   const parts = [];
   for (const [k, v] of Object.entries(params || {})) {
@@ -25,8 +35,9 @@ function qs(params) {
   return parts.length ? '?' + parts.join('&') : '';
 }
 
-export async function request(method, path, { query, body, signal } = {}) {
+export async function request(method, path, { query, body, signal, quiet401 = false } = {}) {
   const opts = { method, headers: { Accept: 'application/json' }, signal };
+  if (csrfToken && method !== 'GET' && method !== 'HEAD') opts.headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
@@ -45,7 +56,11 @@ export async function request(method, path, { query, body, signal } = {}) {
   }
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
-    throw new ApiError(res.status, err.code, err.message || `${method} ${path} failed: HTTP ${res.status}`, data);
+    const e = new ApiError(res.status, err.code, err.message || `${method} ${path} failed: HTTP ${res.status}`, data);
+    const wait = Number(res.headers.get('Retry-After'));
+    if (wait > 0) e.retryAfter = wait;
+    if (res.status === 401 && unauthorized && !quiet401) unauthorized(e);
+    throw e;
   }
   if (text && data === null) throw new ApiError(res.status, 'bad_response', `${method} ${path}: the answer is not JSON`);
   return data;

@@ -2,7 +2,7 @@
 // window.regio for tests and scripting.
 import { state, on, emit, status, showError, el } from './state.js';
 import { api, allUnits } from './api.js';
-import { initMap, loadBasemap, renderUnits, setUnitShapes, unitsDrawn, fitToUnits, renderReps, loadAccounts, zoomToTerritory, colourTerritories, map } from './map.js';
+import { initMap, loadBasemap, renderUnits, setUnitShapes, unitsDrawn, fitToUnits, renderReps, loadAccounts, zoomToTerritory, zoomToUnits, colourTerritories, map } from './map.js';
 import { initPanel, renderMeasurePicker } from './panel.js';
 import { initEdit, moveUnits, moveAccount, undo, redo, lockUnits, select, setTarget, resetEdits } from './edit.js';
 import * as model from './model.js';
@@ -10,6 +10,9 @@ import { loadModels, initModelBar } from './modelbar.js';
 import { initJobs, startJob, cancelJob } from './jobs.js';
 import { initCompare, runCompare, clearCompare } from './compare.js';
 import { initPlan, runPlan, showDay } from './plan.js';
+import * as auth from './auth.js';
+import { initAccounts } from './accounts.js';
+import { initOrg, available as orgAvailable } from './org.js';
 
 // Errors already shown in the status bar are not reported twice.
 window.addEventListener('unhandledrejection', e => { if (!(e.reason && e.reason.shown)) showError(e.reason, 'Unexpected error'); e.preventDefault(); });
@@ -112,9 +115,30 @@ window.regio = {
   loadModel: n => switchModel(n, true),
   compare: runCompare, clearCompare, plan: runPlan, showDay, startJob, cancelJob,
   get map() { return map; },
+  get session() { return auth.session(); },
+  signOut: auth.signOut,
 };
 
+/** Whom the app serves decides what it offers: the Org tab only to those
+ *  who may administer territories (it leaves the page before the tabs are
+ *  wired), and a user who sees part of the market starts on their part. */
+async function fitToCaller() {
+  if (!(await orgAvailable())) for (const id of ['tab-org', 'org-tab']) document.getElementById(id)?.remove();
+  const s = auth.session();
+  if (s && s.mode === 'users' && !s.manages)
+    document.getElementById('readonly-note').textContent = 'You may look at the territories, not change them: edits need the manage_territories permission.';
+  if (s && s.mode === 'users' && !s.reads_all) {
+    let first = true;
+    on('model-loaded', () => {
+      if (!first) return;
+      first = false;
+      zoomToUnits(Object.keys(model.alignment()));
+    });
+  }
+}
+
 async function boot() {
+  await fitToCaller();
   initTabs();
   initMap();
   initPanel();
@@ -123,6 +147,8 @@ async function boot() {
   initJobs((n, reload) => switchModel(n, reload));
   initCompare();
   initPlan();
+  initAccounts();
+  initOrg();
   on('model-loaded', renderExports);
   on('balance-changed', async ms => {
     state.balance = ms;
@@ -188,4 +214,4 @@ async function boot() {
   readyResolve(true);
 }
 
-boot().catch(e => { showError(e, 'Start-up'); readyResolve(false); });
+auth.start().then(boot).catch(e => { showError(e, 'Start-up'); readyResolve(false); });
