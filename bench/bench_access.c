@@ -371,7 +371,7 @@ static void build_territories(gen *g)
 static void member(gen *g, const char *user, const char *terr, const char *role, int active,
                    const char *start, const char *end)
 {
-    regio_membership_info m = {user, terr, role, active, start, end};
+    regio_membership_info m = {user, terr, role, active, start, end, NULL};
     CHECK("membership", regio_store_membership_upsert(g->s, MODEL, &m, ACTOR, &g->err));
 }
 

@@ -48,6 +48,7 @@ typedef struct regio_membership_info {
     int active;
     const char *start;     /* "YYYY-MM-DD" or NULL (open) */
     const char *end;       /* "YYYY-MM-DD" or NULL (open); exclusive */
+    const char *user_name; /* read only: the user's display name, or NULL */
 } regio_membership_info;
 
 /* An account <-> territory association; strings borrowed. cause is "geo"

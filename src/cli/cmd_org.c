@@ -212,7 +212,7 @@ int cli_cmd_org(int argc, char **argv)
                                                    ACTOR, &err)))
             printf("territory %s changed\n", args[0]);
     } else if (member) {
-        regio_membership_info m = {o.user, o.territory, o.role, !o.inactive, o.start, o.end};
+        regio_membership_info m = {o.user, o.territory, o.role, !o.inactive, o.start, o.end, NULL};
         rc = !strcmp(sub, "add")
                  ? regio_store_membership_upsert(s, o.model, &m, ACTOR, &err)
                  : regio_store_membership_remove(s, o.model, o.user, o.territory, o.role, ACTOR,

@@ -214,8 +214,9 @@ static int membership_json(void *ud, const regio_membership_info *m)
         !srv_caller_sees_territory(f->rq, f->model, m->territory))
         return 0;
     json_array_append_new(f->arr,
-                          json_pack("{s:s,s:s,s:s,s:b,s:o,s:o}", "user", m->user, "territory",
-                                    m->territory, "role", m->role, "active", m->active, "start",
+                          json_pack("{s:s,s:o,s:s,s:s,s:b,s:o,s:o}", "user", m->user, "name",
+                                    srv_json_str(m->user_name), "territory", m->territory, "role",
+                                    m->role, "active", m->active, "start",
                                     srv_json_str(m->start), "end", srv_json_str(m->end)));
     return 0;
 }

@@ -459,15 +459,37 @@ static int on_user(void *ud, const regio_user_info *u)
     return 0;
 }
 
+typedef struct administered {
+    srv_request *rq;
+    const char *model;
+    json_t *ids;
+} administered;
+
+static int add_administered(void *ud, const regio_territory_info *t)
+{
+    administered *a = ud;
+    if (srv_caller_can_manage(a->rq, a->model, t->id))
+        json_array_append_new(a->ids, json_string(t->id));
+    return 0;
+}
+
 void api_session(srv_app *app, srv_request *rq, srv_response *rs)
 {
     srv_caller *c = caller(rq);
     const char *model = srv_caller_model(rq);
+    /* The territories of the model in force the caller may administer
+     * (rule 10), so that the app offers edits only there. */
+    administered adm = {rq, model, json_array()};
+    if (model && c->kind == SRV_USER) {
+        pthread_mutex_lock(&app->mu);
+        regio_store_territories_foreach(app->store, model, add_administered, &adm, NULL);
+        pthread_mutex_unlock(&app->mu);
+    }
     if (c->kind == SRV_LOCAL) {
         srv_reply_json(rs, 200,
-                       json_pack("{s:s,s:n,s:o,s:b,s:b,s:b}", "mode", "single-user", "user",
+                       json_pack("{s:s,s:n,s:o,s:b,s:b,s:b,s:o}", "mode", "single-user", "user",
                                  "model_in_force", srv_json_str(model), "manages", 1,
-                                 "reads_all", 1, "sees_all", 1));
+                                 "reads_all", 1, "sees_all", 1, "administers", adm.ids));
         return;
     }
     one_user u = {NULL};
@@ -475,9 +497,9 @@ void api_session(srv_app *app, srv_request *rq, srv_response *rs)
     regio_store_users_foreach(app->store, c->login, on_user, &u, NULL);
     pthread_mutex_unlock(&app->mu);
     srv_reply_json(rs, 200,
-                   json_pack("{s:s,s:o,s:s,s:o,s:b,s:b,s:b}", "mode", "users", "user",
+                   json_pack("{s:s,s:o,s:s,s:o,s:b,s:b,s:b,s:o}", "mode", "users", "user",
                              u.v ? u.v : json_null(), "csrf", c->csrf, "model_in_force",
                              srv_json_str(model), "manages", srv_caller_manages(rq),
                              "reads_all", srv_caller_reads_all(rq), "sees_all",
-                             srv_caller_sees_all(rq)));
+                             srv_caller_sees_all(rq), "administers", adm.ids));
 }

@@ -209,7 +209,7 @@ static void test_memberships_and_force(void)
     ASSERT_OK(regio_store_user_upsert(s, &u, "t", NULL, &e));
     ASSERT_OK(regio_store_model_create(s, "m1", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL, &e));
     ASSERT_OK(regio_store_territory_upsert(s, "m1", "T1", "T1", NULL, &e));
-    regio_membership_info m = {"kim", "T1", "owner", 1, "2027-01-01", "2027-12-31"};
+    regio_membership_info m = {"kim", "T1", "owner", 1, "2027-01-01", "2027-12-31", NULL};
     ASSERT_OK(regio_store_membership_upsert(s, "m1", &m, "t", &e));
     m.role = "boss";
     ASSERT_EQ_INT(regio_store_membership_upsert(s, "m1", &m, "t", &e), REGIO_EDATA);

@@ -755,8 +755,8 @@ regio_err regio__sq_memberships_foreach(regio_store *base, const char *model,
     sqlite3_stmt *st = NULL;
     if (!rc)
         rc = prep(s, &st, err,
-                  "SELECT u.login, t.ext_id, m.role, m.active, m.start_date, m.end_date"
-                  " FROM memberships m JOIN users u ON u.id = m.user_id"
+                  "SELECT u.login, t.ext_id, m.role, m.active, m.start_date, m.end_date,"
+                  " u.display_name FROM memberships m JOIN users u ON u.id = m.user_id"
                   " JOIN territories t ON t.id = m.territory_id WHERE t.model_id = ?1"
                   " ORDER BY t.ext_id, u.login, m.role",
                   "i", mid);
@@ -765,7 +765,8 @@ regio_err regio__sq_memberships_foreach(regio_store *base, const char *model,
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         regio_membership_info mi = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
-                                    sqlite3_column_int(st, 3), col_text(st, 4), col_text(st, 5)};
+                                    sqlite3_column_int(st, 3), col_text(st, 4), col_text(st, 5),
+                                    col_text(st, 6)};
         if (cb(ud, &mi))
             rc = regio__sq_cancelled(err);
     }
