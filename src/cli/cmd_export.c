@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static void usage(FILE *out)
@@ -23,11 +24,30 @@ static void usage(FILE *out)
             "    override, else its unit's territory).\n"
             "  alignment: the unit_id,territory of --model NAME (default: the active model).\n"
             "  territories: the territories of --model NAME (default: the active model)\n"
-            "    with their outlines and figures: geojson (default), kml, csv (no\n"
-            "    geometry) or shp (FILE.shp writes FILE.shp/.shx/.dbf/.prj/.cpg; any\n"
-            "    other FILE, - included, gets them zipped: FILE.shp.zip).\n"
+            "    with their outlines and figures: geojson (default), kml, or shp\n"
+            "    (FILE.shp writes FILE.shp/.shx/.dbf/.prj/.cpg; any\n"
+            "    other FILE, - included, gets them zipped: FILE.shp.zip); csv is the\n"
+            "    hierarchy, name,parent,account_access,rep, as regio import territories\n"
+            "    reads it.\n"
+            "  Without --format, FILE's extension (.csv, .geojson, .json, .kml, .shp)\n"
+            "    chooses it.\n"
             "  --out FILE: a regular file is replaced atomically; a device or FIFO is\n"
             "    written in place; - is standard output (the default).\n");
+}
+
+/* The format a file name's extension names (any case), or NULL. */
+static const char *format_of_path(const char *path)
+{
+    static const char *const ext[][2] = {{".csv", "csv"},         {".geojson", "geojson"},
+                                         {".json", "geojson"},    {".kml", "kml"},
+                                         {".shp", "shp"},         {".shp.zip", "shp"}};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t k = strlen(ext[i][0]);
+        if (n > k && !strcasecmp(path + n - k, ext[i][0]))
+            return ext[i][1];
+    }
+    return NULL;
 }
 
 int cli_cmd_export(int argc, char **argv)
@@ -60,6 +80,10 @@ int cli_cmd_export(int argc, char **argv)
         fprintf(stderr, "regio export: unknown kind '%s'\n", argv[optind]);
         return CLI_USAGE;
     }
+    /* Without --format the file's extension says it (hierarchy.csv is CSV);
+     * else CSV, GeoJSON for territories. */
+    if (!fmt_s && out)
+        fmt_s = format_of_path(out);
     if (!fmt_s)
         fmt_s = what == REGIO_EXPORT_TERRITORIES ? "geojson" : "csv";
     if (regio_export_format_parse(fmt_s, &fmt)) {
