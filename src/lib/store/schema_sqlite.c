@@ -398,12 +398,58 @@ static const char MIGRATION_2[] =
     "INSERT INTO settings(key, value) SELECT 'audit_head', id || ':' || hash FROM audit_log"
     " ORDER BY id DESC LIMIT 1;";
 
+/* Migration 3: challenges as raised (docs/ACCESS.md, "Reps challenge,
+ * managers decide"). A challenge keeps where its unit or account was in the
+ * model in force and where the planning model put it when it was raised
+ * (from_territory, to_territory: external ids), so that a decided challenge
+ * still says what it was about after the counter-move; exactly one of unit
+ * and account; an automatic approval (auto_approved) has no deciding user.
+ * No store wrote challenges before, so the table is rebuilt. A model may
+ * approve its challenges automatically (auto_approve) when the counter-move
+ * keeps every territory within its balance tolerance (balance_tolerance,
+ * NULL: the default of design and of every report). */
+static const char MIGRATION_3[] =
+    "CREATE TABLE challenges_v3 ("
+    " id INTEGER PRIMARY KEY,"
+    " model_id INTEGER NOT NULL REFERENCES territory_models(id) ON DELETE CASCADE,"
+    " territory_id INTEGER NOT NULL REFERENCES territories(id) ON DELETE CASCADE,"
+    " account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,"
+    " unit_id INTEGER REFERENCES units(id) ON DELETE CASCADE,"
+    " raised_by INTEGER NOT NULL REFERENCES users(id),"
+    " reason TEXT NOT NULL CHECK (reason <> ''),"
+    " status TEXT NOT NULL DEFAULT 'open'"
+    "   CHECK (status IN ('open', 'approved', 'rejected', 'withdrawn')),"
+    " decided_by INTEGER REFERENCES users(id),"
+    " decided_at TEXT, decision_note TEXT,"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+    " from_territory TEXT, to_territory TEXT,"
+    " auto_approved INTEGER NOT NULL DEFAULT 0 CHECK (auto_approved IN (0, 1)),"
+    " CHECK ((account_id IS NULL) <> (unit_id IS NULL)),"
+    " CHECK (auto_approved = 0 OR status = 'approved'),"
+    " CHECK (status IN ('open', 'withdrawn') OR decided_by IS NOT NULL OR auto_approved = 1),"
+    " CHECK (status = 'open' OR decided_at IS NOT NULL));"
+    "INSERT INTO challenges_v3(id, model_id, territory_id, account_id, unit_id, raised_by,"
+    " reason, status, decided_by, decided_at, decision_note, created_at)"
+    " SELECT id, model_id, territory_id, account_id, unit_id, raised_by, reason, status,"
+    " decided_by, coalesce(decided_at, created_at), decision_note, created_at FROM challenges"
+    " WHERE territory_id IS NOT NULL AND (account_id IS NULL) <> (unit_id IS NULL);"
+    "DROP TABLE challenges;"
+    "ALTER TABLE challenges_v3 RENAME TO challenges;"
+    "CREATE INDEX challenges_model ON challenges(model_id, status);"
+    "CREATE INDEX challenges_territory ON challenges(territory_id);"
+    "CREATE INDEX challenges_raised_by ON challenges(raised_by);"
+    "ALTER TABLE territory_models ADD COLUMN auto_approve INTEGER NOT NULL DEFAULT 0"
+    " CHECK (auto_approve IN (0, 1));"
+    "ALTER TABLE territory_models ADD COLUMN balance_tolerance REAL"
+    " CHECK (balance_tolerance IS NULL OR (balance_tolerance > 0 AND balance_tolerance < 1));";
+
 /* No index on (lat, lon): maintaining it cost a 1,000,000-account import
  * 40% more time (14 s -> 20 s), while a bounding-box scan of the same
  * table takes a fraction of a second. */
 static const migration migrations[] = {
     {1, "initial schema: the whole product data model", MIGRATION_1},
     {2, "people and access: roles, passwords, tokens, sessions, geo associations", MIGRATION_2},
+    {3, "challenges as raised (from, to, automatic approval); a model's balance tolerance", MIGRATION_3},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
