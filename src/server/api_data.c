@@ -284,6 +284,82 @@ int srv_account_json_cb(void *ud, const regio_account *a)
     return 0;
 }
 
+/* A page of accounts copied out under the store lock (the few columns the
+ * list shows), so that building their JSON happens after it is released. */
+enum { ACC_ID, ACC_NAME, ACC_CITY, ACC_REGION, ACC_POSTAL, ACC_UNIT, ACC_OWNER, ACC_SEGMENT,
+       ACC_TEXTS };
+
+typedef struct acc_copy {
+    regio_buf text;  /* every string, NUL-separated */
+    long (*off)[ACC_TEXTS]; /* per account: offset of each string, -1 for NULL */
+    double (*num)[4];       /* lat, lon, annual_revenue, potential */
+    size_t n, cap;
+    int oom;
+} acc_copy;
+
+static int copy_account(void *ud, const regio_account *a)
+{
+    acc_copy *c = ud;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 128;
+        void *o = regio_realloc(c->off, cap * sizeof *c->off);
+        if (o)
+            c->off = o;
+        void *m = o ? regio_realloc(c->num, cap * sizeof *c->num) : NULL;
+        if (m)
+            c->num = m;
+        if (!o || !m) {
+            c->oom = 1;
+            return 1;
+        }
+        c->cap = cap;
+    }
+    const char *t[ACC_TEXTS] = {a->id,   a->name,     a->city,  a->region,
+                                a->postal_code, a->unit_id, a->owner, a->segment};
+    for (int i = 0; i < ACC_TEXTS; i++) {
+        c->off[c->n][i] = t[i] ? (long)c->text.len : -1;
+        if (t[i] && regio_buf_append(&c->text, t[i], strlen(t[i]) + 1)) {
+            c->oom = 1;
+            return 1;
+        }
+    }
+    c->num[c->n][0] = a->lat;
+    c->num[c->n][1] = a->lon;
+    c->num[c->n][2] = a->annual_revenue;
+    c->num[c->n][3] = a->potential;
+    c->n++;
+    return 0;
+}
+
+static const char *copy_text(const acc_copy *c, size_t i, int k)
+{
+    return c->off[i][k] < 0 ? NULL : c->text.data + c->off[i][k];
+}
+
+/* The copied accounts as the JSON array srv_account_json_cb builds. */
+static void copy_to_json(const acc_copy *c, json_t *arr)
+{
+    for (size_t i = 0; i < c->n; i++)
+        json_array_append_new(
+            arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+                           copy_text(c, i, ACC_ID), "name", srv_json_str(copy_text(c, i, ACC_NAME)),
+                           "city", srv_json_str(copy_text(c, i, ACC_CITY)), "region",
+                           srv_json_str(copy_text(c, i, ACC_REGION)), "postal_code",
+                           srv_json_str(copy_text(c, i, ACC_POSTAL)), "lat",
+                           srv_json_num(c->num[i][0]), "lon", srv_json_num(c->num[i][1]), "unit",
+                           srv_json_str(copy_text(c, i, ACC_UNIT)), "annual_revenue",
+                           srv_json_num(c->num[i][2]), "potential", srv_json_num(c->num[i][3]),
+                           "owner", srv_json_str(copy_text(c, i, ACC_OWNER)), "segment",
+                           srv_json_str(copy_text(c, i, ACC_SEGMENT))));
+}
+
+static void copy_free(acc_copy *c)
+{
+    regio_buf_free(&c->text);
+    regio_free(c->off);
+    regio_free(c->num);
+}
+
 /* Accounts of a filtered query that the caller may read: counted, and the
  * page between offset and offset + limit kept. */
 typedef struct readable_page {
@@ -326,9 +402,11 @@ SRV_HANDLER(api_accounts)
     regio_error_clear(&err);
     regio_err rc = REGIO_OK;
     int filtered = pg.has_bbox || q.unit_id || (q.text && *q.text);
+    acc_copy got = {{0}, NULL, NULL, 0, 0, 0};
+    regio_buf_init(&got.text, 0);
     if (srv_caller_reads_all(rq)) {
         pthread_mutex_lock(&app->mu);
-        rc = regio_store_accounts_query(app->store, &q, srv_account_json_cb, arr, &total, &err);
+        rc = regio_store_accounts_query(app->store, &q, copy_account, &got, &total, &err);
         pthread_mutex_unlock(&app->mu);
     } else if (!filtered) {
         /* Deny by default: only the accounts the caller may read. */
@@ -349,8 +427,7 @@ SRV_HANDLER(api_accounts)
             for (long i = 0; i < k; i++)
                 ids[i] = regio_access_account_id(a, idx[from + i]);
             pthread_mutex_lock(&app->mu);
-            rc = regio_store_accounts_get(app->store, ids, (size_t)k, srv_account_json_cb, arr,
-                                          &err);
+            rc = regio_store_accounts_get(app->store, ids, (size_t)k, copy_account, &got, &err);
             pthread_mutex_unlock(&app->mu);
         }
         regio_free(ids);
@@ -368,6 +445,11 @@ SRV_HANDLER(api_accounts)
         pthread_mutex_unlock(&app->mu);
         total = p.seen;
     }
+    if (got.oom)
+        rc = regio_error_setf(&err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (!rc)
+        copy_to_json(&got, arr);
+    copy_free(&got);
     if (rc) {
         json_decref(arr);
         srv_reply_regio_error(rs, rc, &err);
