@@ -30,5 +30,6 @@
 #include "regio/org.h"
 #include "regio/access.h"
 #include "regio/auth.h"
+#include "regio/rules.h"
 
 #endif
