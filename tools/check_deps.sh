@@ -62,6 +62,7 @@ EXCEPTIONS=(
   "src/lib/plan/plan_store*.c|the call plan of a territory of a stored model: its accounts and rep from the store (through regio_model_view), the solve by plan's solver, the plan saved in the store; the bridge between the plan solver and the store"
   "src/lib/model/view*|the loaded-model type (regio/model_view.h, view*.c and view_internal.h): reads a planning model, its alignment and account overrides from the store and edits them for the shells"
   "src/lib/access/*|access and sign-in (access.c, access_pairs.c, auth.c): load a snapshot of the organisation (users, roles, memberships, territories, account owners and associations) from the store and keep passwords, tokens and sessions in it; the rules of docs/ACCESS.md applied to what the store holds"
+  "src/lib/challenge/*|reps challenge, managers decide (challenge.c, changes.c, member.c): compare a planning model with the model in force (through regio_model_view) for a member's territories, read who they are from the organisation in the store, and store challenges and their counter-moves"
   "src/lib/model/names.c|the model-name rules, run by the store before it creates a model; uses no store function, but its public declaration (regio_model_name_problem) sits in regio/model_view.h, which includes regio/store.h"
 )
 

@@ -30,6 +30,7 @@
 #include "regio/org.h"
 #include "regio/access.h"
 #include "regio/auth.h"
+#include "regio/challenge.h"
 #include "regio/rules.h"
 
 #endif

@@ -237,6 +237,19 @@ regio_err regio__sq_session_add(regio_store *base, const char *id_hash, const ch
 regio_err regio__sq_session_find(regio_store *base, const char *id_hash, long long now, char **login, char **csrf, regio_error *err);
 regio_err regio__sq_session_remove(regio_store *base, const char *id_hash, long long now, regio_error *err);
 regio_err regio__sq_audit_foreach(regio_store *base, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err);
+/* Challenges (sqlite_challenges.c). */
+regio_err regio__sq_challenge_add(regio_store *base, const regio_challenge *c, const char *actor,
+                                  long *id, regio_error *err);
+regio_err regio__sq_challenge_close(regio_store *base, long id, regio_challenge_state to,
+                                    const char *by, const char *note, int auto_approved,
+                                    const char *actor, regio_error *err);
+regio_err regio__sq_challenges_foreach(regio_store *base, const char *model, long id,
+                                       regio_challenge_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_model_auto_approval(regio_store *base, const char *model, int *on,
+                                        double *tolerance, regio_error *err);
+regio_err regio__sq_model_set_auto_approval(regio_store *base, const char *model, int on,
+                                            double tolerance, const char *actor,
+                                            regio_error *err);
 /* Resolves a model name (NULL = the active model) to its id; REGIO_ENOTFOUND
  * naming it when there is none. */
 regio_err regio__sq_model_id(regio__sqlite_store *s, const char *name, sqlite3_int64 *id,

@@ -647,6 +647,52 @@ regio_err regio_store_audit_foreach(regio_store *s, const char *since, const cha
     DISPATCH(s, err, audit_foreach(s, since, user, cb, ud, e_));
 }
 
+/* ---- challenges (regio/challenge.h) ---------------------------------------- */
+
+regio_err regio_store_challenge_add(regio_store *s, const regio_challenge *c, const char *actor,
+                                    long *id, regio_error *err)
+{
+    if (s && (!c || !present(c->model) || !present(c->territory) || !present(c->raised_by) ||
+              !present(c->unit) == !present(c->account)))
+        return reject(s, err, REGIO_EINVAL,
+                      "challenge: a model, a territory, the user and exactly one of a unit and "
+                      "an account are required");
+    if (s && !present(c->reason))
+        return reject(s, err, REGIO_EINVAL, "challenge: a reason is required");
+    DISPATCH(s, err, challenge_add(s, c, actor, id, e_));
+}
+
+regio_err regio_store_challenge_close(regio_store *s, long id, regio_challenge_state to,
+                                      const char *by, const char *comment, int auto_approved,
+                                      const char *actor, regio_error *err)
+{
+    /* (comment: note is the function that records a failure on the handle) */
+    DISPATCH(s, err, challenge_close(s, id, to, by, comment, auto_approved, actor, e_));
+}
+
+regio_err regio_store_challenges_foreach(regio_store *s, const char *model, long id,
+                                         regio_challenge_cb cb, void *ud, regio_error *err)
+{
+    DISPATCH(s, err, challenges_foreach(s, model, id, cb, ud, e_));
+}
+
+regio_err regio_store_model_auto_approval(regio_store *s, const char *model, int *on,
+                                          double *tolerance, regio_error *err)
+{
+    if (s && !present(model))
+        return reject(s, err, REGIO_EINVAL, "automatic approval: a model is required");
+    DISPATCH(s, err, model_auto_approval(s, model, on, tolerance, e_));
+}
+
+regio_err regio_store_model_set_auto_approval(regio_store *s, const char *model, int on,
+                                              double tolerance, const char *actor,
+                                              regio_error *err)
+{
+    if (s && !present(model))
+        return reject(s, err, REGIO_EINVAL, "automatic approval: a model is required");
+    DISPATCH(s, err, model_set_auto_approval(s, model, on, tolerance, actor, e_));
+}
+
 /* ---- content hash ------------------------------------------------------------
  * A 64-bit FNV-1a-style hash over every canonical field of a record, each
  * field framed by its length so that field boundaries cannot shift. */

@@ -6,6 +6,7 @@
 #ifndef REGIO_STORE_IMPL_H
 #define REGIO_STORE_IMPL_H
 
+#include "regio/challenge.h"
 #include "regio/org.h"
 #include "regio/store.h"
 
@@ -125,6 +126,19 @@ typedef struct regio__store_ops {
     regio_err (*session_find)(regio_store *s, const char *id_hash, long long now, char **login, char **csrf, regio_error *err);
     regio_err (*session_remove)(regio_store *s, const char *id_hash, long long now, regio_error *err);
     regio_err (*audit_foreach)(regio_store *s, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err);
+
+    /* challenges (sqlite_challenges.c) */
+    regio_err (*challenge_add)(regio_store *s, const regio_challenge *c, const char *actor,
+                               long *id, regio_error *err);
+    regio_err (*challenge_close)(regio_store *s, long id, regio_challenge_state to,
+                                 const char *by, const char *note, int auto_approved,
+                                 const char *actor, regio_error *err);
+    regio_err (*challenges_foreach)(regio_store *s, const char *model, long id,
+                                    regio_challenge_cb cb, void *ud, regio_error *err);
+    regio_err (*model_auto_approval)(regio_store *s, const char *model, int *on,
+                                     double *tolerance, regio_error *err);
+    regio_err (*model_set_auto_approval)(regio_store *s, const char *model, int on,
+                                         double tolerance, const char *actor, regio_error *err);
 } regio__store_ops;
 
 struct regio_store {

@@ -407,6 +407,11 @@ static const regio__store_ops sqlite_ops = {
     .session_find = regio__sq_session_find,
     .session_remove = regio__sq_session_remove,
     .audit_foreach = regio__sq_audit_foreach,
+    .challenge_add = regio__sq_challenge_add,
+    .challenge_close = regio__sq_challenge_close,
+    .challenges_foreach = regio__sq_challenges_foreach,
+    .model_auto_approval = regio__sq_model_auto_approval,
+    .model_set_auto_approval = regio__sq_model_set_auto_approval,
 };
 
 sqlite3 *regio__sqlite_handle(regio_store *s)
