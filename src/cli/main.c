@@ -22,6 +22,7 @@
     X(user, "add users, set passwords, disable them, create API tokens")        \
     X(org, "the territory tree, roles, memberships and manual associations")   \
     X(access, "check the access level of a user on an account")                \
+    X(challenge, "what a planning model changes for a rep; challenges, decisions") \
     X(audit, "list the audit log and verify its hash chain")                   \
     X(serve, "serve the HTTP API and the browser app")                        \
     X(summary, "print what the store holds")                                   \
