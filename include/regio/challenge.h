@@ -188,6 +188,8 @@ typedef struct regio_changes {
     size_t n;
     regio_change_territory *territories; /* the user's leaves of the model in force, by id */
     size_t n_territories;
+    int auto_approve;   /* the planning model approves challenges automatically */
+    double tolerance;   /* its balance tolerance */
 } regio_changes;
 
 /*
@@ -211,6 +213,21 @@ REGIO_API regio_err regio_challenge_changes(regio_store *s, const regio_model_vi
 
 /* Frees what regio_challenge_changes made. Accepts NULL. */
 REGIO_API void regio_changes_free(regio_changes *c);
+
+/*
+ * Appends c to out as the JSON object GET /api/v1/models/{model}/changes
+ * answers and `regio challenge changes --format json` prints: {"model",
+ * "in_force", "user", "revision", "auto_approval": {"enabled",
+ * "tolerance"}, "territories": [{"id", "name", "in_plan", "before",
+ * "after", "units_in", "units_out", "accounts_in", "accounts_out"}],
+ * "changes": [{"kind", "id", "name", "from", "from_name", "to", "to_name",
+ * "territory", "direction", "measures", "challenge"}]}; measures are
+ * objects by measure name, territory names come from vf (from) and vp
+ * (to), either may be NULL (no names). direction is "out", "in" or
+ * "within" (both territories the user's).
+ */
+REGIO_API regio_err regio_changes_json(const regio_changes *c, const regio_model_view *vf,
+                                       const regio_model_view *vp, regio_buf *out);
 
 /* The user's territories of the model in force on day (see
  * regio_challenge_changes): *n (may be NULL) their number, leaves and the
@@ -273,6 +290,14 @@ REGIO_API regio_err regio_challenges_list(regio_store *s, const char *user, cons
                                           const char *filter_model, int state,
                                           regio_challenge_view_cb cb, void *ud,
                                           regio_error *err);
+
+/* Appends challenge c as JSON to out: {"id", "model", "territory", "kind":
+ * "unit"|"account", "item", "from", "to", "raised_by", "reason",
+ * "created_at", "status", "decided_by", "decided_at", "note",
+ * "auto_approved", "may_decide", "may_withdraw"} (r NULL: both false);
+ * what the API answers and `regio challenge list --format json` prints. */
+REGIO_API regio_err regio_challenge_json(const regio_challenge *c,
+                                         const regio_challenge_rights *r, regio_buf *out);
 
 /*
  * Closes challenge id as user `user` on day (NULL: today):

@@ -183,51 +183,17 @@ static void print_changes_text(const regio_changes *c)
     }
 }
 
-static json_t *measures_json(const regio_changes *c, const double *v)
+/* The library's JSON (the API's answer), indented for people. */
+static int print_changes_json(const loaded *l, const regio_changes *c)
 {
-    json_t *o = json_object();
-    for (size_t k = 0; k < c->m; k++)
-        json_object_set_new(o, c->measure_names[k], json_real(v[k]));
-    return o;
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static int print_changes_json(const regio_changes *c)
-{
-    json_t *terr = json_array(), *items = json_array();
-    for (size_t i = 0; i < c->n_territories; i++) {
-        const regio_change_territory *t = &c->territories[i];
-        json_array_append_new(
-            terr, json_pack("{s:s,s:o,s:b,s:o,s:o,s:I,s:I,s:I,s:I}", "id", t->id, "name",
-                            str_or_null(t->name), "in_plan", t->in_plan, "before",
-                            measures_json(c, t->before), "after", measures_json(c, t->after),
-                            "units_in", (json_int_t)t->units_in, "units_out",
-                            (json_int_t)t->units_out, "accounts_in", (json_int_t)t->accounts_in,
-                            "accounts_out", (json_int_t)t->accounts_out));
-    }
-    for (size_t i = 0; i < c->n; i++) {
-        const regio_change *it = &c->items[i];
-        json_array_append_new(
-            items,
-            json_pack("{s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:o}", "kind",
-                      it->is_account ? "account" : "unit", "id", it->id, "name",
-                      str_or_null(it->name), "from", str_or_null(it->from), "to",
-                      str_or_null(it->to), "territory", it->territory, "direction", direction(it),
-                      "measures", measures_json(c, it->measures), "challenge",
-                      it->challenge ? json_pack("{s:I,s:s}", "id", (json_int_t)it->challenge,
-                                                "status",
-                                                regio_challenge_state_name(it->challenge_state))
-                                    : json_null()));
-    }
-    json_t *out = json_pack("{s:s,s:s,s:s,s:I,s:o,s:o}", "model", c->plan, "in_force",
-                            c->in_force, "user", c->user, "revision", (json_int_t)c->revision,
-                            "territories", terr, "changes", items);
-    char *text = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-    json_decref(out);
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    json_t *v = regio_changes_json(c, l->in_force, l->plan, &b)
+                    ? NULL
+                    : json_loads(b.data, 0, NULL);
+    regio_buf_free(&b);
+    char *text = v ? json_dumps(v, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(v);
     if (!text)
         return CLI_FAIL;
     puts(text);
@@ -245,7 +211,7 @@ static int cmd_changes(const opts *o)
     regio_changes *c = NULL;
     regio_err rc = regio_challenge_changes(l.store, l.in_force, l.plan, o->user, NULL, &c, &err);
     int status = rc ? fail(o, rc, &err)
-                 : o->format && !strcmp(o->format, "json") ? print_changes_json(c)
+                 : o->format && !strcmp(o->format, "json") ? print_changes_json(&l, c)
                                                             : (print_changes_text(c), CLI_OK);
     regio_changes_free(c);
     loaded_close(&l);
@@ -337,18 +303,11 @@ static int on_listed(void *ud, const regio_challenge *c, const regio_challenge_r
     listing *l = ud;
     l->n++;
     if (l->json) {
-        json_array_append_new(
-            l->arr,
-            json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:b}",
-                      "id", (json_int_t)c->id, "model", c->model, "territory", c->territory,
-                      "kind", c->unit ? "unit" : "account", "item",
-                      c->unit ? c->unit : c->account, "from", str_or_null(c->from), "to",
-                      str_or_null(c->to), "raised_by", c->raised_by, "reason", c->reason,
-                      "created_at", c->created_at, "status",
-                      regio_challenge_state_name(c->state), "decided_by",
-                      str_or_null(c->decided_by), "decided_at", str_or_null(c->decided_at),
-                      "note", str_or_null(c->note), "auto_approved", c->auto_approved,
-                      "may_decide", r->may_decide, "may_withdraw", r->may_withdraw));
+        regio_buf b;
+        regio_buf_init(&b, 0);
+        json_t *v = regio_challenge_json(c, r, &b) ? NULL : json_loads(b.data, 0, NULL);
+        regio_buf_free(&b);
+        json_array_append_new(l->arr, v ? v : json_null());
         return 0;
     }
     printf("%ld  %s  %s  %s %s  %s -> %s  by %s: %s\n", c->id, regio_challenge_state_name(c->state),

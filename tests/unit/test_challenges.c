@@ -233,6 +233,16 @@ static void test_changes(void)
     ASSERT_EQ_INT(c->territories[0].accounts_out, 1);
     ASSERT_EQ_INT(c->territories[0].units_in, 0);
     ASSERT_EQ_INT(c->revision, w.plan->revision);
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    ASSERT_OK(regio_changes_json(c, w.live, w.plan, &b));
+    ASSERT_TRUE(b.data && strstr(b.data, "{\"kind\":\"unit\",\"id\":\"U2\",\"name\":null,"
+                                         "\"from\":\"T1\",\"from_name\":\"One\",\"to\":"
+                                         "\"T2\",\"to_name\":\"Two\",\"territory\":\"T1\","
+                                         "\"direction\":\"out\",\"measures\":{\"accounts\":2,"));
+    ASSERT_TRUE(b.data && strstr(b.data, "\"auto_approval\":{\"enabled\":false,"
+                                         "\"tolerance\":0.05}"));
+    regio_buf_free(&b);
     regio_changes_free(c);
     /* rep2 gains U2 and has nothing to do with A00 */
     ASSERT_OK(regio_challenge_changes(w.s, w.live, w.plan, "rep2", DAY, &c, &e));
@@ -354,6 +364,14 @@ typedef struct seen {
 static int on_seen(void *ud, const regio_challenge *c, const regio_challenge_rights *r)
 {
     seen *s = ud;
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    int bad = regio_challenge_json(c, r, &b) != REGIO_OK || !b.data ||
+              !strstr(b.data, r->may_decide ? "\"may_decide\":true" : "\"may_decide\":false") ||
+              !strstr(b.data, "\"status\":\"") || b.data[b.len - 1] != '}';
+    regio_buf_free(&b);
+    if (bad && !alloc_fail_at)
+        FAIL_AT_("regio_challenge_json of challenge %ld", c->id);
     if (s->n < 8) {
         s->id[s->n] = c->id;
         s->r[s->n] = *r;

@@ -269,6 +269,8 @@ regio_err regio_challenge_changes(regio_store *s, const regio_model_view *vf,
         rc = regio_store_challenges_foreach(s, vp->model, 0, on_challenge, &lk, err);
     if (!rc)
         rc = summarise(c, &m, vf, vp, err);
+    if (!rc)
+        rc = regio_store_model_auto_approval(s, vp->model, &c->auto_approve, &c->tolerance, err);
     regio__member_free(&m);
     if (rc) {
         regio_changes_free(c);
