@@ -27,7 +27,9 @@ typedef enum srv_action {
     SRV_MANAGE = 2,  /* creates, promotes or archives models: manage_territories */
     SRV_PUBLIC = 3,  /* no credentials needed (health, sign-in) */
     SRV_SELF = 4,    /* signed in; the handler decides (per territory or account) */
-    SRV_ADMIN_READ = 5 /* reads only manage_territories may make (else 404) */
+    SRV_ADMIN_READ = 5, /* reads only manage_territories may make (else 404) */
+    SRV_WINDOW = 6      /* signed in; the handler decides, also on a model rule 1 hides
+                           from the caller (what a planning model changes for them) */
 } srv_action;
 
 typedef void (*srv_handler)(srv_app *app, srv_request *rq, srv_response *rs);

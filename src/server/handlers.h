@@ -51,6 +51,18 @@ SRV_HANDLER(api_account_get);
 SRV_HANDLER(api_audit_list);
 SRV_HANDLER(api_audit_verify);
 
+/* api_challenges.c: what a planning model changes for the caller, challenges and
+ * their decisions, a model's automatic approval */
+SRV_HANDLER(api_changes_summary);
+SRV_HANDLER(api_model_changes);
+SRV_HANDLER(api_challenges_list);
+SRV_HANDLER(api_challenge_get);
+SRV_HANDLER(api_challenge_raise);
+SRV_HANDLER(api_challenge_approve);
+SRV_HANDLER(api_challenge_reject);
+SRV_HANDLER(api_challenge_withdraw);
+SRV_HANDLER(api_auto_approval);
+
 /* api_jobs.c: design and realign runs */
 SRV_HANDLER(api_job_create);
 SRV_HANDLER(api_jobs_list);

@@ -49,6 +49,16 @@ static const srv_route ROUTES[] = {
     {"GET", "/api/v1/accounts", api_accounts, SRV_SELF},
     {"GET", "/api/v1/accounts/{}", api_account_get, SRV_SELF},
     {"GET", "/api/v1/reps", api_reps, SRV_READ},
+    {"GET", "/api/v1/changes", api_changes_summary, SRV_SELF},
+    {"GET", "/api/v1/models/{}/changes", api_model_changes, SRV_WINDOW},
+    {"GET", "/api/v1/models/{}/auto-approval", api_auto_approval, SRV_ADMIN_READ},
+    {"POST", "/api/v1/models/{}/auto-approval", api_auto_approval, SRV_MANAGE},
+    {"GET", "/api/v1/challenges", api_challenges_list, SRV_SELF},
+    {"POST", "/api/v1/challenges", api_challenge_raise, SRV_SELF},
+    {"GET", "/api/v1/challenges/{}", api_challenge_get, SRV_SELF},
+    {"POST", "/api/v1/challenges/{}/approve", api_challenge_approve, SRV_SELF},
+    {"POST", "/api/v1/challenges/{}/reject", api_challenge_reject, SRV_SELF},
+    {"POST", "/api/v1/challenges/{}/withdraw", api_challenge_withdraw, SRV_SELF},
     {"POST", "/api/v1/jobs", api_job_create, SRV_MANAGE},
     {"GET", "/api/v1/jobs", api_jobs_list, SRV_ADMIN_READ},
     {"GET", "/api/v1/jobs/{}", api_job_get, SRV_ADMIN_READ},
@@ -142,8 +152,11 @@ int srv_authorize(srv_app *app, srv_request *rq, const srv_route *route, srv_res
             return 0;
         }
     }
-    /* Rule 1: models other than the one in force exist only for managers. */
+    /* Rule 1: models other than the one in force exist only for managers
+     * (the changes window decides itself: a member sees what a planning
+     * model changes for their territories, docs/ACCESS.md). */
     if (!strncmp(route->pattern, "/api/v1/models/{}", 17) && rq->n_params > 0 &&
+        route->action != SRV_WINDOW &&
         !srv_caller_sees_model(rq, rq->params[0])) {
         srv_deny(app, rq, rs, 404, "not found");
         return 0;
