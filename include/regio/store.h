@@ -26,11 +26,15 @@ typedef enum regio_upsert_result {
     REGIO_UPSERT_UNCHANGED = 2 /* same external id, same content hash */
 } regio_upsert_result;
 
-/* Life-cycle state of a territory model. Stored as text; values stable. */
+/* Life-cycle state of a territory model. Stored as text; values stable.
+ * Readers see the state a model has on a day, derived from the promotions
+ * (docs/ACCESS.md, "The model in force"): the model in force that day is
+ * active, a promoted one whose effective date is still ahead is scheduled. */
 typedef enum regio_model_state {
     REGIO_MODEL_PLANNING = 0,
     REGIO_MODEL_ACTIVE = 1,
-    REGIO_MODEL_ARCHIVED = 2
+    REGIO_MODEL_ARCHIVED = 2,
+    REGIO_MODEL_SCHEDULED = 3 /* promoted, not yet in force; never stored */
 } regio_model_state;
 
 /* A territory model as read from the store. Strings are owned by the
@@ -96,7 +100,7 @@ typedef int (*regio_territory_cb)(void *ud, const regio_territory_info *t);
 typedef enum regio_apply_status {
     REGIO_APPLY_OK = 0,           /* applied; revision bumped once */
     REGIO_APPLY_NOT_FOUND = 1,    /* the model does not exist (REGIO_ENOTFOUND) */
-    REGIO_APPLY_NOT_EDITABLE = 2, /* the model is active or archived (REGIO_ECONFLICT) */
+    REGIO_APPLY_NOT_EDITABLE = 2, /* the model is active, scheduled or archived (REGIO_ECONFLICT) */
     REGIO_APPLY_STALE = 3,        /* expected_rev is not the current revision (REGIO_ECONFLICT) */
     REGIO_APPLY_LOCKED = 4,       /* a unit to move is locked (REGIO_ECONFLICT) */
     REGIO_APPLY_UNKNOWN = 5,      /* an unknown unit, account or territory (REGIO_EDATA) */
@@ -246,15 +250,71 @@ REGIO_API regio_err regio_store_model_create(regio_store *s, const char *name, r
                                    const char *effective_from, const char *parent,
                                    const char *description, long *id_out, regio_error *err);
 
-/* Looks a model up by name, or the active one when name is NULL
- * (REGIO_ENOTFOUND if none). The caller owns *out's strings and frees them
- * with regio_model_info_clear. */
+/* Looks a model up by name, or the active one (the model in force today,
+ * UTC) when name is NULL (REGIO_ENOTFOUND if none), with its state today
+ * (regio_store_model_find_at). The caller owns *out's strings and frees
+ * them with regio_model_info_clear. */
 REGIO_API regio_err regio_store_model_find(regio_store *s, const char *name, regio_model_info *out,
                                  regio_error *err);
 
-/* Calls cb for every model ordered by name; infos valid during the call. */
+/* Calls cb for every model ordered by name, each with its state today;
+ * infos valid during the call. */
 REGIO_API regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, void *ud,
                                  regio_error *err);
+
+/*
+ * As regio_store_model_find, "as of" day ("YYYY-MM-DD"; NULL: today, UTC;
+ * else REGIO_EINVAL): the state is the one the model has that day — active
+ * for the model in force (regio_store_model_in_force), scheduled for a
+ * promoted model whose effective date is after day, archived for one whose
+ * time in force is over (or that was archived by hand), planning for one
+ * never promoted. name NULL finds the model in force on day
+ * (REGIO_ENOTFOUND when none). The caller frees *out with
+ * regio_model_info_clear.
+ */
+REGIO_API regio_err regio_store_model_find_at(regio_store *s, const char *name, const char *day,
+                                              regio_model_info *out, regio_error *err);
+
+/* As regio_store_model_list, with each model's state on day (NULL: today,
+ * UTC; a malformed day fails with REGIO_EINVAL). */
+REGIO_API regio_err regio_store_model_list_at(regio_store *s, const char *day, regio_model_cb cb,
+                                              void *ud, regio_error *err);
+
+/* Where a promotion stands on a given day. Values stable. */
+typedef enum regio_promotion_status {
+    REGIO_PROMOTION_SCHEDULED = 0,  /* its effective date is after the day */
+    REGIO_PROMOTION_IN_FORCE = 1,   /* it makes its model the model in force that day */
+    REGIO_PROMOTION_SUPERSEDED = 2, /* took effect; a later one has taken over */
+    REGIO_PROMOTION_ENDED = 3,      /* took effect; its model was archived by hand */
+    REGIO_PROMOTION_WITHDRAWN = 4   /* withdrawn before its effective date (replaced by
+                                       another promotion or cancelled): never took effect */
+} regio_promotion_status;
+
+/* Stable lower-case name of a promotion status ("in_force"); static storage. */
+REGIO_API const char *regio_promotion_status_name(regio_promotion_status st);
+
+/* One promotion as regio_store_promotions_foreach reads it; strings are
+ * owned by the store and valid only during the callback. */
+typedef struct regio_promotion_info {
+    long id;                    /* increasing in the order the promotions were made */
+    const char *model;          /* the model promoted */
+    const char *previous;       /* the model in force the day before its effective date,
+                                   as the timeline stands, or NULL */
+    const char *effective_from; /* "YYYY-MM-DD" */
+    const char *promoted_by;    /* who, as the audit log names them, or NULL */
+    const char *promoted_at;    /* when, ISO-8601 UTC */
+    const char *withdrawn_on;   /* "YYYY-MM-DD" it was withdrawn or ended, or NULL */
+    const char *note;           /* e.g. "rollback to 'FY26'", or NULL */
+    regio_promotion_status status; /* on the day asked about */
+} regio_promotion_info;
+
+typedef int (*regio_promotion_cb)(void *ud, const regio_promotion_info *p);
+
+/* Calls cb for every promotion ever made, oldest first, with its status on
+ * day (NULL: today, UTC; a malformed day fails with REGIO_EINVAL). */
+REGIO_API regio_err regio_store_promotions_foreach(regio_store *s, const char *day,
+                                                   regio_promotion_cb cb, void *ud,
+                                                   regio_error *err);
 
 /*
  * Inserts or updates territory ext_id in model (by name; NULL = active)
@@ -322,22 +382,48 @@ REGIO_API regio_err regio_store_model_clone(regio_store *s, const char *from, co
                                   regio_error *err);
 
 /*
- * Promotes planning model `name` to active from effective_from
- * ("YYYY-MM-DD", a real date, else REGIO_EINVAL); the previously active
- * model, if any, becomes archived in the same transaction and a
- * scenario_promotions row records both. Audited as "model.promote".
- * Promoting an active or archived model fails with REGIO_ECONFLICT (an
- * archived model never becomes active again: clone it); an unknown name
- * with REGIO_ENOTFOUND. The caller keeps ownership of all inputs.
+ * Promotes planning model `name` from effective_from ("YYYY-MM-DD", a real
+ * date, else REGIO_EINVAL); a scenario_promotions row records it with the
+ * model it takes over from. From that day on it is the model in force and
+ * the one before is archived: at once when the date is today or past,
+ * else the model is scheduled and the current one stays in force until
+ * then, with nothing more to do on the day. A promotion replaces every
+ * scheduled one whose date is the same or later (those models are
+ * archived and never take effect); it may not take effect before the
+ * latest model that took effect did, nor on that day once it is past
+ * (REGIO_ECONFLICT: what was in force is not rewritten).
+ * Audited as "model.promote". Promoting an active, scheduled or archived
+ * model fails with REGIO_ECONFLICT (an archived model never becomes active
+ * again: clone it); an unknown name with REGIO_ENOTFOUND. The caller keeps
+ * ownership of all inputs.
  */
 REGIO_API regio_err regio_store_model_promote(regio_store *s, const char *name, const char *effective_from,
                                     const char *actor, regio_error *err);
 
-/* Archives a planning or active model; audited as "model.archive". An
- * archived one fails with REGIO_ECONFLICT, an unknown name with
- * REGIO_ENOTFOUND. The caller keeps ownership of all inputs. */
+/* Archives a planning, scheduled or active model; audited as
+ * "model.archive". A scheduled model's promotion is withdrawn (it never
+ * takes effect); the model in force stops being in force today, and no
+ * model is in force until the next promotion takes effect. An archived one
+ * fails with REGIO_ECONFLICT, an unknown name with REGIO_ENOTFOUND. The
+ * caller keeps ownership of all inputs. */
 REGIO_API regio_err regio_store_model_archive(regio_store *s, const char *name, const char *actor,
                                     regio_error *err);
+
+/*
+ * Rolls back the model in force on effective_from ("YYYY-MM-DD"; NULL:
+ * today, UTC): the model in force the day before that one took effect
+ * (the previous model) is cloned — territories, alignment, hand moves, manual
+ * associations and memberships — into new_name (NULL: "PREVIOUS-rollback-
+ * DATE", with "-2", "-3"... when taken) and the clone is promoted from
+ * effective_from as regio_store_model_promote does; the previous model
+ * itself stays archived. One transaction, audited as "model.rollback".
+ * No model in force that day fails with REGIO_ENOTFOUND, one without a
+ * previous model with REGIO_ECONFLICT. *name_out (may be NULL) receives
+ * the clone's name, which the caller frees with regio_free.
+ */
+REGIO_API regio_err regio_store_model_rollback(regio_store *s, const char *effective_from,
+                                               const char *new_name, const char *actor,
+                                               char **name_out, regio_error *err);
 
 /*
  * Applies a batch of moves to planning model `model` (by name; NULL means

@@ -829,16 +829,17 @@ test('POST /jobs/{id}/cancel: 200 job, ends cancelled (or done if it beat the ca
 
 // ---- promote / archive and what they forbid -----------------------------------
 
+// Past dates: active at once (promotion_test.mjs has dates ahead).
 test('POST /promote: 400 bad date; 200 active; default model follows; previous active archived', async () => {
   assertError(await post('/models/scen-a/promote', { effective_from: '2027-13-45' }), 400, 'bad_request', 'bad date');
   assertError(await post('/models/scen-a/promote', { effective_from: '01/02/2027' }), 400, 'bad_request', 'not ISO');
   assertError(await post('/models/scen-a/promote', {}), 400, 'bad_request', 'no date');
   assertError(await post('/models/no-such-model/promote', { effective_from: '2027-01-01' }), 404, 'not_found', 'unknown');
-  const p = await post('/models/scen-a/promote', { effective_from: '2027-01-01' });
+  const p = await post('/models/scen-a/promote', { effective_from: '2026-01-01' });
   assert.equal(p.status, 200, p.text.slice(0, 300));
   assert.equal(p.json.name, 'scen-a');
   assert.equal(p.json.state, 'active');
-  assert.equal(p.json.effective_from, '2027-01-01');
+  assert.equal(p.json.effective_from, '2026-01-01');
   const cfg = await get('/config');
   assert.equal(cfg.json.default_model, 'scen-a', 'the active model is the default');
   const list = await get('/models');
@@ -848,7 +849,7 @@ test('POST /promote: 400 bad date; 200 active; default model follows; previous a
   // A second promotion archives the first in the same step.
   const q = await post('/models/base-before/clone', { name: 'scen-c' });
   assert.equal(q.status, 201);
-  const p2 = await post('/models/scen-c/promote', { effective_from: '2027-07-01' });
+  const p2 = await post('/models/scen-c/promote', { effective_from: '2026-07-01' });
   assert.equal(p2.status, 200, p2.text.slice(0, 300));
   assert.equal(p2.json.state, 'active');
   const a = await get('/models/scen-a');

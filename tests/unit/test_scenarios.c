@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 static char path[64];
@@ -411,11 +412,12 @@ static void test_promote_archive(void)
                       REGIO_EINVAL);
     }
     ASSERT_EQ_INT(regio_store_model_promote(s, "nope", "2027-01-01", "ana", &e), REGIO_ENOTFOUND);
-    ASSERT_OK(regio_store_model_promote(s, "FY27", "2028-02-29", "ana", &e));
+    /* A past date: active at once (test_promotions covers dates ahead). */
+    ASSERT_OK(regio_store_model_promote(s, "FY27", "2026-07-01", "ana", &e));
     regio_model_info m;
     ASSERT_OK(regio_store_model_find(s, NULL, &m, NULL));
     ASSERT_EQ_STR(m.name, "FY27");
-    ASSERT_EQ_STR(m.effective_from, "2028-02-29");
+    ASSERT_EQ_STR(m.effective_from, "2026-07-01");
     regio_model_info_clear(&m);
     ASSERT_OK(regio_store_model_find(s, "FY26", &m, NULL));
     ASSERT_EQ_INT(m.state, REGIO_MODEL_ARCHIVED);
@@ -425,7 +427,7 @@ static void test_promote_archive(void)
                            " JOIN territory_models b ON b.id = p.previous_model_id"
                            " JOIN users u ON u.id = p.promoted_by"
                            " WHERE a.name = 'FY27' AND b.name = 'FY26' AND u.login = 'ana'"
-                           " AND p.effective_from = '2028-02-29'"),
+                           " AND p.effective_from = '2026-07-01'"),
                   1);
     ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'model.promote'"
                            " AND json_extract(after, '$.archived') = 'FY26'"),
@@ -435,15 +437,23 @@ static void test_promote_archive(void)
     ASSERT_TRUE(strstr(e.msg, "archived") != NULL && strstr(e.msg, "clone") != NULL);
     ASSERT_EQ_INT(regio_store_model_promote(s, "FY27", "2029-01-01", NULL, &e), REGIO_ECONFLICT);
     ASSERT_TRUE(strstr(e.msg, "already active") != NULL);
-    /* Archive the active one; then promoting ALT has no previous model. */
+    /* Archive the active one: it stops being in force today, and nothing
+     * is in force until ALT, promoted from today, takes over from it. */
     ASSERT_OK(regio_store_model_archive(s, "FY27", "ana", &e));
     ASSERT_EQ_INT(regio_store_model_archive(s, "FY27", "ana", &e), REGIO_ECONFLICT);
     ASSERT_TRUE(strstr(e.msg, "already archived") != NULL);
     ASSERT_EQ_INT(regio_store_model_archive(s, "nope", "ana", &e), REGIO_ENOTFOUND);
     ASSERT_EQ_INT(regio_store_model_find(s, NULL, &m, &e), REGIO_ENOTFOUND);
-    ASSERT_OK(regio_store_model_promote(s, "ALT", "2030-01-01", NULL, &e));
-    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM scenario_promotions WHERE"
-                           " previous_model_id IS NULL"),
+    char today[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    ASSERT_OK(regio_store_model_promote(s, "ALT", today, NULL, &e));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM scenario_promotions p"
+                           " JOIN territory_models a ON a.id = p.model_id"
+                           " JOIN territory_models b ON b.id = p.previous_model_id"
+                           " WHERE a.name = 'ALT' AND b.name = 'FY27'"),
                   1);
     /* A planning model can be archived directly; an archived clone source still clones. */
     ASSERT_OK(regio_store_model_clone(s, "FY26", "FY28", NULL, NULL, NULL, NULL));

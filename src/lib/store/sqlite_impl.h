@@ -2,9 +2,10 @@
  * Private to the SQLite backend: the handle, its cached statements and the
  * helpers its files share (store_sqlite.c: connection, transactions, bulk
  * mode; sqlite_records.c: accounts, reps, units, adjacency; sqlite_models.c:
- * models, territories, alignments; sqlite_scenarios.c: scenario life cycle
- * and batched alignment edits; sqlite_plans.c: call plans; sqlite_audit.c:
- * the audit chain).
+ * models, territories, alignments; sqlite_scenarios.c: clones, resets and
+ * batched alignment edits; sqlite_promotions.c: the model in force, states
+ * for a day, promote, archive, rollback; sqlite_plans.c: call plans;
+ * sqlite_audit.c: the audit chain).
  */
 #ifndef REGIO_STORE_SQLITE_IMPL_H
 #define REGIO_STORE_SQLITE_IMPL_H
@@ -187,6 +188,47 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
                                   const char *actor, regio_error *err);
 regio_err regio__sq_model_archive(regio_store *base, const char *name, const char *actor,
                                   regio_error *err);
+/* Effective-dated promotion (sqlite_promotions.c; the clone rows are
+ * sqlite_scenarios.c's). */
+regio_err regio__sq_model_find_at(regio_store *base, const char *name, const char *day,
+                                  regio_model_info *out, regio_error *err);
+regio_err regio__sq_model_list_at(regio_store *base, const char *day, regio_model_cb cb, void *ud,
+                                  regio_error *err);
+regio_err regio__sq_promotions_foreach(regio_store *base, const char *day, regio_promotion_cb cb,
+                                       void *ud, regio_error *err);
+regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from,
+                                   const char *new_name, const char *actor, char **name_out,
+                                   regio_error *err);
+/* The model in force on day ("YYYY-MM-DD"), the one definition every reader
+ * uses (docs/ACCESS.md, "The model in force"): *model its id, 0 when none. */
+regio_err regio__sq_in_force(regio__sqlite_store *s, const char *day, sqlite3_int64 *model,
+                             regio_error *err);
+/* Today's date, UTC, into day. */
+void regio__sq_today(char day[11]);
+/* Whether d is a real calendar date written YYYY-MM-DD. */
+int regio__sq_is_date(const char *d);
+/* day into buf, or today (UTC) when day is NULL; REGIO_EINVAL naming a day
+ * that is no real date written YYYY-MM-DD. */
+regio_err regio__sq_day(const char *day, char buf[11], regio_error *err);
+/* The state model id (stored state `stored`) has on day (NULL: today),
+ * given the model in force that day (-1: look it up). */
+regio_err regio__sq_model_state(regio__sqlite_store *s, sqlite3_int64 id, regio_model_state stored,
+                                const char *day, sqlite3_int64 in_force, regio_model_state *out,
+                                regio_error *err);
+/* Runs a write statement with up to three integer parameters and an
+ * optional text parameter ?4 (bound only when the SQL has it); *changes
+ * (may be NULL) receives the rows changed (sqlite_scenarios.c). */
+regio_err regio__sq_exec_ids(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
+                             sqlite3_int64 p2, sqlite3_int64 p3, const char *t4, long *changes,
+                             regio_error *err);
+/* Clones model from into planning model new_name inside the caller's
+ * transaction (territories, alignment, hand moves, manual associations,
+ * and memberships when with_members), without an audit record; counts[]
+ * receives territories, units, accounts and memberships copied, *id_out
+ * (may be NULL) the new id (sqlite_scenarios.c). */
+regio_err regio__sq_clone_rows(regio__sqlite_store *s, const char *from, const char *new_name,
+                               const char *description, int with_members, sqlite3_int64 *id_out,
+                               long counts[4], regio_error *err);
 regio_err regio__sq_alignment_apply(regio_store *base, const char *model, long expected_rev,
                                     const regio_alignment_row *rows, size_t n, const char *actor,
                                     long *new_rev, regio_apply_status *status, regio_error *err);

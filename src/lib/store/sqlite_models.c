@@ -37,8 +37,16 @@ regio_err regio__sq_model_id(regio__sqlite_store *s, const char *name, sqlite3_i
                             regio_error *err)
 {
     int found = 0;
-    regio_err rc =
-        id_query(s, name ? REGIO_ST_MODEL_ID : REGIO_ST_MODEL_ACTIVE_ID, 0, name, id, &found, err);
+    regio_err rc;
+    if (name) {
+        rc = id_query(s, REGIO_ST_MODEL_ID, 0, name, id, &found, err);
+    } else {
+        /* The active model is the one in force today (sqlite_promotions.c). */
+        char today[11];
+        regio__sq_today(today);
+        rc = regio__sq_in_force(s, today, id, err);
+        found = *id != 0;
+    }
     if (rc)
         return rc;
     if (!found)
@@ -124,59 +132,101 @@ static void model_row(sqlite3_stmt *st, regio_model_info *m)
     m->alignment_rev = (long)sqlite3_column_int64(st, 7);
 }
 
-regio_err regio__sq_model_find(regio_store *base, const char *name, regio_model_info *out,
-                               regio_error *err)
+/* Fills out (owned strings) from the statement's row, with state st. */
+static regio_err model_copy(sqlite3_stmt *st, regio_model_state state, regio_model_info *out,
+                            regio_error *err)
+{
+    regio_model_info v;
+    model_row(st, &v);
+    out->id = v.id;
+    out->state = state;
+    out->alignment_rev = v.alignment_rev;
+    out->name = regio_strdup(v.name);
+    out->effective_from = regio_strdup(v.effective_from);
+    out->created_at = regio_strdup(v.created_at);
+    out->parent = regio_strdup(v.parent);
+    out->description = regio_strdup(v.description);
+    if (!out->name || (v.effective_from && !out->effective_from) ||
+        (v.created_at && !out->created_at) || (v.parent && !out->parent) ||
+        (v.description && !out->description)) {
+        regio_model_info_clear(out);
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading a model");
+    }
+    return REGIO_OK;
+}
+
+regio_err regio__sq_model_find_at(regio_store *base, const char *name, const char *day,
+                                  regio_model_info *out, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
+    char d[11];
+    sqlite3_int64 in_force = 0;
+    regio_err rc = regio__sq_day(day, d, err);
+    if (!rc)
+        rc = regio__sq_in_force(s, d, &in_force, err);
+    if (rc)
+        return rc;
+    if (!name && !in_force)
+        return day ? regio__store_fail(err, REGIO_ENOTFOUND,
+                                       "no territory model is in force on %s", d)
+                   : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prepare(
-        s, name ? MODEL_COLS "WHERE m.name = ?1" : MODEL_COLS "WHERE m.state = 'active'", &st,
-        err);
+    rc = regio__sq_prepare(s, name ? MODEL_COLS "WHERE m.name = ?1" : MODEL_COLS "WHERE m.id = ?2",
+                           &st, err);
     if (rc)
         return rc;
     if (name)
         bind_text(st, 1, name);
+    else
+        sqlite3_bind_int64(st, 2, in_force);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
-        regio_model_info v;
-        model_row(st, &v);
-        out->id = v.id;
-        out->state = v.state;
-        out->alignment_rev = v.alignment_rev;
-        out->name = regio_strdup(v.name);
-        out->effective_from = regio_strdup(v.effective_from);
-        out->created_at = regio_strdup(v.created_at);
-        out->parent = regio_strdup(v.parent);
-        out->description = regio_strdup(v.description);
-        if (!out->name || (v.effective_from && !out->effective_from) ||
-            (v.created_at && !out->created_at) || (v.parent && !out->parent) ||
-            (v.description && !out->description)) {
-            regio_model_info_clear(out);
-            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory reading a model");
-        }
+        regio_model_state state = REGIO_MODEL_PLANNING;
+        rc = regio__sq_model_state(s, sqlite3_column_int64(st, 0), state_of(col_text(st, 2)), d,
+                                   in_force, &state, err);
+        if (!rc)
+            rc = model_copy(st, state, out, err);
         r = SQLITE_DONE;
     } else if (r == SQLITE_DONE) {
-        rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name)
-                  : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name);
     }
     return regio__sq_finish(s, st, r, rc, err);
 }
 
-regio_err regio__sq_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err)
+regio_err regio__sq_model_find(regio_store *base, const char *name, regio_model_info *out,
+                               regio_error *err)
+{
+    return regio__sq_model_find_at(base, name, NULL, out, err);
+}
+
+regio_err regio__sq_model_list_at(regio_store *base, const char *day, regio_model_cb cb, void *ud,
+                                  regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
+    char d[11];
+    sqlite3_int64 in_force = 0;
+    regio_err rc = regio__sq_day(day, d, err);
+    if (!rc)
+        rc = regio__sq_in_force(s, d, &in_force, err);
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prepare(s, MODEL_COLS "ORDER BY m.name", &st, err);
+    if (!rc)
+        rc = regio__sq_prepare(s, MODEL_COLS "ORDER BY m.name", &st, err);
     if (rc)
         return rc;
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         regio_model_info m;
         model_row(st, &m);
-        if (cb(ud, &m))
+        rc = regio__sq_model_state(s, m.id, m.state, d, in_force, &m.state, err);
+        if (!rc && cb(ud, &m))
             rc = regio__sq_cancelled(err);
     }
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
+
+regio_err regio__sq_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err)
+{
+    return regio__sq_model_list_at(base, NULL, cb, ud, err);
 }
 
 regio_err regio__sq_int_query(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,

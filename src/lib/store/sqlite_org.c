@@ -861,37 +861,12 @@ regio_err regio__sq_account_keys_foreach(regio_store *base, regio_account_key_cb
 regio_err regio__sq_model_in_force(regio_store *base, const char *day, regio_model_info *out,
                                    regio_error *err)
 {
-    regio__sqlite_store *s = REGIO_SQ(base);
     if (!is_date(day))
         return regio__store_fail(err, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)",
                                  day ? day : "");
-    sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err,
-                        "SELECT name FROM ("
-                        " SELECT m.name, p.effective_from AS eff, p.id AS seq"
-                        "  FROM scenario_promotions p JOIN territory_models m ON m.id = p.model_id"
-                        " UNION ALL"
-                        " SELECT m.name, COALESCE(m.effective_from, '0000-01-01'), 0"
-                        "  FROM territory_models m WHERE m.state = 'active' AND NOT EXISTS"
-                        "  (SELECT 1 FROM scenario_promotions p WHERE p.model_id = m.id))"
-                        " WHERE eff <= ?1 ORDER BY eff DESC, seq DESC LIMIT 1",
-                        "t", day);
-    if (rc)
-        return rc;
-    char *name = NULL;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        if (!(name = regio_strdup(col_text(st, 0))))
-            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
-        r = SQLITE_DONE;
-    } else if (r == SQLITE_DONE) {
-        rc = regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is in force on %s", day);
-    }
-    rc = regio__sq_finish(s, st, r, rc, err);
-    if (!rc)
-        rc = regio__sq_model_find(base, name, out, err);
-    regio_free(name);
-    return rc;
+    /* The one definition of the model in force is the timeline's
+     * (sqlite_promotions.c), shared with every state a reader sees. */
+    return regio__sq_model_find_at(base, NULL, day, out, err);
 }
 
 /* ---- tokens and sessions ------------------------------------------------- */

@@ -1,9 +1,9 @@
 /*
- * SQLite backend, scenarios: the life cycle of territory models (clone a
- * model into a planning scenario, promote a scenario to active while the
- * previous active one is archived, archive) and batched alignment edits
- * (moves of units and accounts, locks) guarded by the model's state and
+ * SQLite backend, scenarios: cloning a model into a planning scenario,
+ * emptying one (reset), and batched alignment edits (moves of units and
+ * accounts, locks) guarded by the model's state on the day and its
  * alignment revision. Every call is one transaction with one audit record.
+ * Promotion, archiving and rollback are in sqlite_promotions.c.
  */
 #include "regio/model_view.h"
 #include "store/sqlite_impl.h"
@@ -31,21 +31,28 @@ static regio_model_state state_of(const char *t)
     return REGIO_MODEL_PLANNING;
 }
 
-/* Looks a model up by name (NULL = the active one); *found says whether it exists. */
+/* Looks a model up by name (NULL = the one in force today); *found says
+ * whether it exists. m->state is its state today (sqlite_promotions.c). */
 static regio_err model_get(regio__sqlite_store *s, const char *name, model_row *m, int *found,
                            regio_error *err)
 {
+    char today[11];
+    regio__sq_today(today);
+    sqlite3_int64 in_force = 0;
+    regio_err rc = regio__sq_in_force(s, today, &in_force, err);
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prepare(
-        s,
-        name ? "SELECT id, state, alignment_rev, name FROM territory_models WHERE name = ?1"
-             : "SELECT id, state, alignment_rev, name FROM territory_models"
-               " WHERE state = 'active'",
-        &st, err);
+    if (!rc)
+        rc = regio__sq_prepare(
+            s,
+            name ? "SELECT id, state, alignment_rev, name FROM territory_models WHERE name = ?1"
+                 : "SELECT id, state, alignment_rev, name FROM territory_models WHERE id = ?2",
+            &st, err);
     if (rc)
         return rc;
     if (name)
         bind_text(st, 1, name);
+    else
+        sqlite3_bind_int64(st, 2, in_force);
     int r = sqlite3_step(st);
     *found = r == SQLITE_ROW;
     if (*found) {
@@ -61,7 +68,10 @@ static regio_err model_get(regio__sqlite_store *s, const char *name, model_row *
         snprintf(m->name, sizeof m->name, "%s", nm);
         r = SQLITE_DONE;
     }
-    return regio__sq_finish(s, st, r, rc, err);
+    rc = regio__sq_finish(s, st, r, rc, err);
+    if (!rc && *found)
+        rc = regio__sq_model_state(s, m->id, m->state, today, in_force, &m->state, err);
+    return rc;
 }
 
 static regio_err model_missing(const char *name, regio_error *err)
@@ -80,11 +90,9 @@ static regio_err model_required(regio__sqlite_store *s, const char *name, model_
     return !rc && !found ? model_missing(name, err) : rc;
 }
 
-/* Runs a write statement with up to three integer parameters and an
- * optional text parameter ?4 (bound only when the SQL has it). */
-static regio_err exec_ids(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
-                          sqlite3_int64 p2, sqlite3_int64 p3, const char *t4, long *changes,
-                          regio_error *err)
+regio_err regio__sq_exec_ids(regio__sqlite_store *s, const char *sql, sqlite3_int64 p1,
+                             sqlite3_int64 p2, sqlite3_int64 p3, const char *t4, long *changes,
+                             regio_error *err)
 {
     sqlite3_stmt *st = NULL;
     regio_err rc = regio__sq_prepare(s, sql, &st, err);
@@ -128,23 +136,17 @@ static regio_err json_kv(regio_buf *b, const char *key, const char *v, int comma
 
 /* ---- clone ------------------------------------------------------------------ */
 
-regio_err regio__sq_model_clone(regio_store *base, const char *from, const char *new_name,
-                                const char *description, const char *actor, long *id_out,
-                                regio_error *err)
+regio_err regio__sq_clone_rows(regio__sqlite_store *s, const char *from, const char *new_name,
+                               const char *description, int with_members, sqlite3_int64 *id_out,
+                               long counts[4], regio_error *err)
 {
-    regio__sqlite_store *s = REGIO_SQ(base);
-    regio__sq_txn t;
     regio_err rc = regio_model_name_check(new_name, err);
-    if (!rc)
-        rc = regio__sq_txn_begin(s, &t, err);
     if (rc)
         return rc;
     model_row src, dup;
     int found = 0;
     sqlite3_int64 nid = 0;
-    long n_terr = 0, n_units = 0, n_acc = 0;
-    regio_buf b;
-    regio_buf_init(&b, 0);
+    counts[0] = counts[1] = counts[2] = counts[3] = 0;
     rc = model_get(s, from, &src, &found, err);
     if (!rc && !found)
         rc = model_missing(from, err);
@@ -174,7 +176,7 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
      * id, then alignment rows and hand moves and manual associations mapped by external
      * id of their territory. */
     if (!rc)
-        rc = exec_ids(s,
+        rc = regio__sq_exec_ids(s,
                       "INSERT INTO territories(model_id, ext_id, name, type_id, account_access,"
                       " opportunity_access, contact_access, case_access, rep_id, center_lat,"
                       " center_lon, target_share, description)"
@@ -182,9 +184,9 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
                       " contact_access, case_access, rep_id, center_lat, center_lon,"
                       " target_share, description FROM territories WHERE model_id = ?2"
                       " ORDER BY ext_id",
-                      nid, src.id, 0, NULL, &n_terr, err);
+                      nid, src.id, 0, NULL, &counts[0], err);
     if (!rc)
-        rc = exec_ids(s,
+        rc = regio__sq_exec_ids(s,
                       "UPDATE territories SET parent_id = (SELECT n.id FROM territories o"
                       " JOIN territories op ON op.id = o.parent_id"
                       " JOIN territories n ON n.model_id = ?1 AND n.ext_id = op.ext_id"
@@ -192,27 +194,57 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
                       " WHERE model_id = ?1",
                       nid, src.id, 0, NULL, NULL, err);
     if (!rc)
-        rc = exec_ids(s,
+        rc = regio__sq_exec_ids(s,
                       "INSERT INTO alignments(model_id, unit_id, territory_id, locked)"
                       " SELECT ?1, a.unit_id, n.id, a.locked FROM alignments a"
                       " JOIN territories o ON o.id = a.territory_id"
                       " JOIN territories n ON n.model_id = ?1 AND n.ext_id = o.ext_id"
                       " WHERE a.model_id = ?2 AND a.effective_to IS NULL",
-                      nid, src.id, 0, NULL, &n_units, err);
+                      nid, src.id, 0, NULL, &counts[1], err);
     if (!rc)
-        rc = exec_ids(s,
+        rc = regio__sq_exec_ids(s,
                       "INSERT INTO account_territories(account_id, territory_id, cause,"
                       " created_by)"
                       " SELECT at.account_id, n.id, at.cause, at.created_by"
                       " FROM account_territories at JOIN territories o ON o.id = at.territory_id"
                       " JOIN territories n ON n.model_id = ?1 AND n.ext_id = o.ext_id"
                       " WHERE o.model_id = ?2 AND at.cause IN ('geo', 'manual')",
-                      nid, src.id, 0, NULL, &n_acc, err);
+                      nid, src.id, 0, NULL, &counts[2], err);
+    if (!rc && with_members)
+        rc = regio__sq_exec_ids(s,
+                      "INSERT INTO memberships(user_id, territory_id, role, active, start_date,"
+                      " end_date)"
+                      " SELECT ms.user_id, n.id, ms.role, ms.active, ms.start_date, ms.end_date"
+                      " FROM memberships ms JOIN territories o ON o.id = ms.territory_id"
+                      " JOIN territories n ON n.model_id = ?1 AND n.ext_id = o.ext_id"
+                      " WHERE o.model_id = ?2 ORDER BY ms.id",
+                      nid, src.id, 0, NULL, &counts[3], err);
+    if (!rc && id_out)
+        *id_out = nid;
+    return rc;
+}
+
+regio_err regio__sq_model_clone(regio_store *base, const char *from, const char *new_name,
+                                const char *description, const char *actor, long *id_out,
+                                regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio_model_name_check(new_name, err);
+    if (!rc)
+        rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    sqlite3_int64 nid = 0;
+    long n[4];
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    rc = regio__sq_clone_rows(s, from, new_name, description, 0, &nid, n, err);
     if (!rc) {
         if (regio_buf_puts(&b, "{") || json_kv(&b, "name", new_name, 0) ||
-            json_kv(&b, "from", src.name, 1) || json_kv(&b, "description", description, 1) ||
+            json_kv(&b, "from", from, 1) || json_kv(&b, "description", description, 1) ||
             regio_buf_printf(&b, ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld}",
-                              n_terr, n_units, n_acc))
+                              n[0], n[1], n[2]))
             rc = json_oom(err);
     }
     if (!rc)
@@ -225,127 +257,7 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
     return rc;
 }
 
-/* ---- promote, archive ----------------------------------------------------------- */
-
-/* A real calendar date written YYYY-MM-DD. */
-static int valid_date(const char *d)
-{
-    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-            return 0;
-    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    int m = (d[5] - '0') * 10 + (d[6] - '0');
-    int day = (d[8] - '0') * 10 + (d[9] - '0');
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1 || m < 1 || m > 12 || day < 1)
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return day <= mdays[m - 1] + (m == 2 && leap);
-}
-
-regio_err regio__sq_model_promote(regio_store *base, const char *name, const char *effective_from,
-                                  const char *actor, regio_error *err)
-{
-    regio__sqlite_store *s = REGIO_SQ(base);
-    if (!valid_date(effective_from))
-        return regio__store_fail(err, REGIO_EINVAL,
-                                 "effective_from '%s' is not a date written YYYY-MM-DD",
-                                 effective_from ? effective_from : "");
-    regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
-    if (rc)
-        return rc;
-    model_row m = {0}, prev = {0};
-    int has_prev = 0;
-    regio_buf b;
-    regio_buf_init(&b, 0);
-    rc = model_required(s, name, &m, err);
-    if (!rc && m.state == REGIO_MODEL_ACTIVE)
-        rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already active",
-                               name);
-    if (!rc && m.state == REGIO_MODEL_ARCHIVED)
-        rc = regio__store_fail(err, REGIO_ECONFLICT,
-                               "territory model '%s' is archived and can never become active "
-                               "again; clone it and promote the clone",
-                               name);
-    if (!rc)
-        rc = model_get(s, NULL, &prev, &has_prev, err);
-    /* Archive first: the schema allows one active model at a time. */
-    if (!rc && has_prev)
-        rc = exec_ids(s,
-                      "UPDATE territory_models SET state = 'archived',"
-                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-                      prev.id, 0, 0, NULL, NULL, err);
-    if (!rc)
-        rc = exec_ids(s,
-                      "UPDATE territory_models SET state = 'active', effective_from = ?4,"
-                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-                      " WHERE id = ?1",
-                      m.id, 0, 0, effective_from, NULL, err);
-    if (!rc) {
-        sqlite3_stmt *st = NULL;
-        rc = regio__sq_prepare(s,
-                               "INSERT INTO scenario_promotions(model_id, previous_model_id,"
-                               " effective_from, promoted_by)"
-                               " VALUES (?1, ?2, ?3, (SELECT id FROM users WHERE login = ?4))",
-                               &st, err);
-        if (!rc) {
-            sqlite3_bind_int64(st, 1, m.id);
-            if (has_prev)
-                sqlite3_bind_int64(st, 2, prev.id);
-            bind_text(st, 3, effective_from);
-            bind_text(st, 4, actor);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = regio__sq_err(s, err, "recording the promotion");
-            sqlite3_finalize(st);
-        }
-    }
-    regio_buf a;
-    regio_buf_init(&a, 0);
-    if (!rc) {
-        const char *pn = has_prev ? prev.name : NULL;
-        if (regio_buf_puts(&b, "{\"state\":\"planning\",") || json_kv(&b, "active", pn, 0) ||
-            regio_buf_puts(&b, "}") || regio_buf_puts(&a, "{\"state\":\"active\",") ||
-            json_kv(&a, "effective_from", effective_from, 0) || json_kv(&a, "archived", pn, 1) ||
-            regio_buf_puts(&a, "}"))
-            rc = json_oom(err);
-    }
-    if (!rc)
-        rc = regio__sq_audit_append(base, actor, "model.promote", "territory_model", m.name,
-                                    b.data, a.data, err);
-    regio_buf_free(&a);
-    regio_buf_free(&b);
-    return regio__sq_txn_end(s, &t, rc, err);
-}
-
-regio_err regio__sq_model_archive(regio_store *base, const char *name, const char *actor,
-                                  regio_error *err)
-{
-    regio__sqlite_store *s = REGIO_SQ(base);
-    regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
-    if (rc)
-        return rc;
-    model_row m;
-    rc = model_required(s, name, &m, err);
-    if (!rc && m.state == REGIO_MODEL_ARCHIVED)
-        rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already archived",
-                               name);
-    if (!rc)
-        rc = exec_ids(s,
-                      "UPDATE territory_models SET state = 'archived',"
-                      " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-                      m.id, 0, 0, NULL, NULL, err);
-    if (!rc) {
-        char before[64];
-        snprintf(before, sizeof before, "{\"state\":\"%s\"}", regio_model_state_name(m.state));
-        rc = regio__sq_audit_append(base, actor, "model.archive", "territory_model", m.name,
-                                    before, "{\"state\":\"archived\"}", err);
-    }
-    return regio__sq_txn_end(s, &t, rc, err);
-}
+/* ---- reset ------------------------------------------------------------------ */
 
 regio_err regio__sq_model_reset(regio_store *base, const char *name, const char *actor,
                                 regio_error *err)
@@ -369,10 +281,10 @@ regio_err regio__sq_model_reset(regio_store *base, const char *name, const char 
         rc = regio__sq_int_query(s, "SELECT COUNT(*) FROM territories WHERE model_id = ?1", m.id,
                                  0, &n_terr, err);
     if (!rc)
-        rc = exec_ids(s, "DELETE FROM territories WHERE model_id = ?1", m.id, 0, 0, NULL, NULL,
+        rc = regio__sq_exec_ids(s, "DELETE FROM territories WHERE model_id = ?1", m.id, 0, 0, NULL, NULL,
                       err);
     if (!rc)
-        rc = exec_ids(s,
+        rc = regio__sq_exec_ids(s,
                       "UPDATE territory_models SET alignment_rev = alignment_rev + 1,"
                       " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
                       m.id, 0, 0, NULL, NULL, err);
@@ -637,12 +549,12 @@ static regio_err move_account(regio__sqlite_store *s, const model_row *m,
                                  "unknown territory '%s' in territory model '%s'", row->territory,
                                  m->name);
     }
-    rc = exec_ids(s,
+    rc = regio__sq_exec_ids(s,
                   "DELETE FROM account_territories WHERE account_id = ?1 AND cause = 'geo'"
                   " AND territory_id IN (SELECT id FROM territories WHERE model_id = ?2)",
                   aid, m->id, 0, NULL, NULL, err);
     if (!rc && row->territory)
-        rc = exec_ids(s,
+        rc = regio__sq_exec_ids(s,
                       "INSERT INTO account_territories(account_id, territory_id, cause,"
                       " created_by) VALUES (?1, ?2, 'geo',"
                       " (SELECT id FROM users WHERE login = ?4))",
@@ -762,7 +674,7 @@ static regio_err lock_row(regio__sqlite_store *s, sqlite3_stmt *cur, const model
         return regio__store_fail(err, REGIO_EDATA,
                                  "unit '%s' is not aligned in territory model '%s'", id, m->name);
     }
-    rc = exec_ids(s, "UPDATE alignments SET locked = ?2 WHERE id = ?1", row_id, c->locked ? 1 : 0,
+    rc = regio__sq_exec_ids(s, "UPDATE alignments SET locked = ?2 WHERE id = ?1", row_id, c->locked ? 1 : 0,
                   0, NULL, NULL, err);
     if (!rc && ej_row(j, "unit", id, "locked", was ? "true" : "false",
                       c->locked ? "true" : "false", 1))

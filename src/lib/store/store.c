@@ -231,6 +231,7 @@ const char *regio_model_state_name(regio_model_state st)
     case REGIO_MODEL_PLANNING: return "planning";
     case REGIO_MODEL_ACTIVE: return "active";
     case REGIO_MODEL_ARCHIVED: return "archived";
+    case REGIO_MODEL_SCHEDULED: return "scheduled";
     }
     return "unknown";
 }
@@ -273,6 +274,54 @@ regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, void *ud, re
 {
     NEED_CB(s, err, cb);
     DISPATCH(s, err, model_list(s, cb, ud, e_));
+}
+
+/* ---- effective-dated promotion (sqlite_promotions.c) ----------------------- */
+
+regio_err regio_store_model_find_at(regio_store *s, const char *name, const char *day,
+                                    regio_model_info *out, regio_error *err)
+{
+    if (s && !out) {
+        return reject(s, err, REGIO_EINVAL, "out is NULL");
+    }
+    if (out)
+        memset(out, 0, sizeof *out);
+    DISPATCH(s, err, model_find_at(s, name, day, out, e_));
+}
+
+regio_err regio_store_model_list_at(regio_store *s, const char *day, regio_model_cb cb, void *ud,
+                                    regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, model_list_at(s, day, cb, ud, e_));
+}
+
+const char *regio_promotion_status_name(regio_promotion_status st)
+{
+    switch (st) {
+    case REGIO_PROMOTION_SCHEDULED: return "scheduled";
+    case REGIO_PROMOTION_IN_FORCE: return "in_force";
+    case REGIO_PROMOTION_SUPERSEDED: return "superseded";
+    case REGIO_PROMOTION_ENDED: return "ended";
+    case REGIO_PROMOTION_WITHDRAWN: return "withdrawn";
+    }
+    return "unknown";
+}
+
+regio_err regio_store_promotions_foreach(regio_store *s, const char *day, regio_promotion_cb cb,
+                                         void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, promotions_foreach(s, day, cb, ud, e_));
+}
+
+regio_err regio_store_model_rollback(regio_store *s, const char *effective_from,
+                                     const char *new_name, const char *actor, char **name_out,
+                                     regio_error *err)
+{
+    if (name_out)
+        *name_out = NULL;
+    DISPATCH(s, err, model_rollback(s, effective_from, new_name, actor, name_out, e_));
 }
 
 regio_err regio_store_territory_upsert(regio_store *s, const char *model, const char *ext_id,

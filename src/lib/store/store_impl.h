@@ -74,6 +74,16 @@ typedef struct regio__store_ops {
                                const char *actor, regio_error *err);
     regio_err (*model_archive)(regio_store *s, const char *name, const char *actor,
                                regio_error *err);
+    /* effective-dated promotion (sqlite_promotions.c) */
+    regio_err (*model_find_at)(regio_store *s, const char *name, const char *day,
+                               regio_model_info *out, regio_error *err);
+    regio_err (*model_list_at)(regio_store *s, const char *day, regio_model_cb cb, void *ud,
+                               regio_error *err);
+    regio_err (*promotions_foreach)(regio_store *s, const char *day, regio_promotion_cb cb,
+                                    void *ud, regio_error *err);
+    regio_err (*model_rollback)(regio_store *s, const char *effective_from,
+                                const char *new_name, const char *actor, char **name_out,
+                                regio_error *err);
     regio_err (*alignment_apply)(regio_store *s, const char *model, long expected_rev,
                                  const regio_alignment_row *rows, size_t n, const char *actor,
                                  long *new_rev, regio_apply_status *status, regio_error *err);

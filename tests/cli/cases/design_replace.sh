@@ -12,7 +12,7 @@ echo "after the refusal:"; "$REGIO" export alignment --model plan-a | tr '\n' ' 
 "$REGIO" design --k 2 --balance accounts --tolerance 0.2 --model plan-a --replace 2>&1 | grep -v "s$"; echo "exit ${PIPESTATUS[0]}"
 echo "after --replace:"; "$REGIO" export alignment --model plan-a | tr '\n' ' '; echo
 sqlite3 "$REGIO_DB" "SELECT action FROM audit_log WHERE action IN ('model.reset', 'design.save') ORDER BY id"
-"$REGIO" model promote plan-a --effective 2027-01-01 > /dev/null
+"$REGIO" model promote plan-a --effective 2026-01-01 > /dev/null
 "$REGIO" design --k 2 --balance accounts --tolerance 0.2 --model plan-a --replace; echo "exit $?"
 echo "== exit codes"
 "$REGIO" design --k 2 --balance accounts --tolerance 0.01 --model tight > /dev/null 2>&1; echo "best effort: exit $?"

@@ -1,0 +1,767 @@
+/*
+ * SQLite backend, effective-dated promotion: the one definition of the
+ * model in force on a day (docs/ACCESS.md, "The model in force"), the state
+ * every reader derives from it for a day (planning, scheduled, active,
+ * archived), and the writes that build the timeline — promote, archive,
+ * roll back — with the history of promotions.
+ *
+ * The timeline is made of entries: every promotion not withdrawn before its
+ * effective date, plus each model created active without a promotion (from
+ * its effective_from, or always). The model in force on day d is the model
+ * of the latest entry not after d (by effective date, then by the order the
+ * promotions were made), unless that entry ended on or before d (its model
+ * was archived by hand while in force). Nothing is written when a date
+ * arrives: every reader asks the timeline. territory_models.state is the
+ * durable record (planning until promoted and in force, active while in
+ * force, archived after); every life-cycle write first brings it up to date
+ * ("settle"), and no reader takes the day's state from it.
+ */
+#include "regio/model_view.h"
+#include "store/sqlite_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Longest model name handled here (bytes + NUL), as in sqlite_scenarios.c. */
+#define NAME_CAP 2048
+
+/* The entries of the timeline (see the comment above): model, effective
+ * date, order (promotion id; 0 for a model created active) and the day the
+ * entry ended (NULL when it did not). A model created active stays an entry
+ * while active or once a promotion took over from it. */
+#define ENTRIES                                                                              \
+    "WITH entries(model_id, eff, seq, ended) AS ("                                           \
+    " SELECT model_id, effective_from, id, withdrawn_on FROM scenario_promotions"            \
+    "  WHERE withdrawn_on IS NULL OR withdrawn_on >= effective_from"                         \
+    " UNION ALL"                                                                             \
+    " SELECT m.id, COALESCE(m.effective_from, '0000-01-01'), 0, NULL FROM territory_models m" \
+    "  WHERE NOT EXISTS (SELECT 1 FROM scenario_promotions p WHERE p.model_id = m.id)"       \
+    "  AND (m.state = 'active' OR EXISTS (SELECT 1 FROM scenario_promotions q"               \
+    "   WHERE q.previous_model_id = m.id AND (q.withdrawn_on IS NULL"                        \
+    "   OR q.withdrawn_on >= q.effective_from)))) "
+
+#define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+void regio__sq_today(char day[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(day, 11, "%Y-%m-%d", &tm);
+}
+
+int regio__sq_is_date(const char *d)
+{
+    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+            return 0;
+    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int m = (d[5] - '0') * 10 + (d[6] - '0');
+    int day = (d[8] - '0') * 10 + (d[9] - '0');
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || day < 1)
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return day <= mdays[m - 1] + (m == 2 && leap);
+}
+
+regio_err regio__sq_day(const char *day, char buf[11], regio_error *err)
+{
+    if (!day) {
+        regio__sq_today(buf);
+        return REGIO_OK;
+    }
+    if (!regio__sq_is_date(day))
+        return regio__store_fail(err, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)", day);
+    memcpy(buf, day, 11);
+    return REGIO_OK;
+}
+
+/* The n-digit number at p. */
+static int digits(const char *p, int n)
+{
+    int v = 0;
+    while (n-- > 0)
+        v = v * 10 + (*p++ - '0');
+    return v;
+}
+
+/* The day before d (a valid date written YYYY-MM-DD) into out. */
+static void day_before(const char *d, char out[11])
+{
+    int y = digits(d, 4), m = digits(d + 5, 2), dd = digits(d + 8, 2);
+    if (--dd == 0) {
+        static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        if (--m == 0) {
+            m = 12;
+            y--;
+        }
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        dd = mdays[m - 1] + (m == 2 && leap);
+    }
+    /* Year 0 before 0001-01-01, which no day of the timeline precedes. */
+    unsigned uy = y < 0 ? 0u : (unsigned)y % 10000u, um = (unsigned)m % 100u,
+             ud = (unsigned)dd % 100u;
+    snprintf(out, 11, "%04u-%02u-%02u", uy, um, ud);
+}
+
+static void copy_text(char *dst, size_t cap, const unsigned char *t)
+{
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+/* ---- the model in force ----------------------------------------------------------- */
+
+/* What the timeline says about one day. */
+typedef struct force {
+    sqlite3_int64 model;     /* the model in force, 0 when none */
+    sqlite3_int64 latest;    /* model of the latest entry not after the day, 0 when none */
+    sqlite3_int64 promotion; /* that entry's promotion, 0 for a model created active */
+    char eff[11];            /* that entry's effective date */
+} force;
+
+static regio_err force_on(regio__sqlite_store *s, const char *day, force *f, regio_error *err)
+{
+    memset(f, 0, sizeof *f);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s,
+                                     ENTRIES "SELECT model_id, eff, seq, ended FROM entries"
+                                             " WHERE eff <= ?1 ORDER BY eff DESC, seq DESC"
+                                             " LIMIT 1",
+                                     &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, day);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        f->latest = sqlite3_column_int64(st, 0);
+        copy_text(f->eff, sizeof f->eff, sqlite3_column_text(st, 1));
+        f->promotion = sqlite3_column_int64(st, 2);
+        const char *ended = (const char *)sqlite3_column_text(st, 3);
+        f->model = ended && strcmp(ended, day) <= 0 ? 0 : f->latest;
+        r = SQLITE_DONE;
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
+
+regio_err regio__sq_in_force(regio__sqlite_store *s, const char *day, sqlite3_int64 *model,
+                             regio_error *err)
+{
+    force f;
+    regio_err rc = force_on(s, day, &f, err);
+    *model = rc ? 0 : f.model;
+    return rc;
+}
+
+regio_err regio__sq_model_state(regio__sqlite_store *s, sqlite3_int64 id, regio_model_state stored,
+                                const char *day, sqlite3_int64 in_force, regio_model_state *out,
+                                regio_error *err)
+{
+    char d[11];
+    regio_err rc = regio__sq_day(day, d, err);
+    if (!rc && in_force < 0)
+        rc = regio__sq_in_force(s, d, &in_force, err);
+    if (rc)
+        return rc;
+    if (id == in_force) {
+        *out = REGIO_MODEL_ACTIVE;
+        return REGIO_OK;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = regio__sq_prepare(s, ENTRIES "SELECT eff FROM entries WHERE model_id = ?1"
+                                      " ORDER BY seq DESC LIMIT 1",
+                           &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        const char *eff = (const char *)sqlite3_column_text(st, 0);
+        *out = eff && strcmp(eff, d) > 0 ? REGIO_MODEL_SCHEDULED : REGIO_MODEL_ARCHIVED;
+        r = SQLITE_DONE;
+    } else {
+        /* Never on the timeline: planning, or archived without ever taking effect. */
+        *out = stored == REGIO_MODEL_PLANNING ? REGIO_MODEL_PLANNING : REGIO_MODEL_ARCHIVED;
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+typedef struct model_ref {
+    sqlite3_int64 id;
+    regio_model_state stored;
+    char name[NAME_CAP];
+    char eff[11]; /* its effective_from, "" when none */
+} model_ref;
+
+static regio_model_state stored_state(const char *t)
+{
+    if (t && !strcmp(t, "active"))
+        return REGIO_MODEL_ACTIVE;
+    if (t && !strcmp(t, "archived"))
+        return REGIO_MODEL_ARCHIVED;
+    return REGIO_MODEL_PLANNING;
+}
+
+/* Model by name (id when name is NULL); REGIO_ENOTFOUND naming it when none. */
+static regio_err model_ref_get(regio__sqlite_store *s, const char *name, sqlite3_int64 id,
+                               model_ref *m, regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(
+        s,
+        name ? "SELECT id, state, name, effective_from FROM territory_models WHERE name = ?1"
+             : "SELECT id, state, name, effective_from FROM territory_models WHERE id = ?2",
+        &st, err);
+    if (rc)
+        return rc;
+    if (name)
+        bind_text(st, 1, name);
+    else
+        sqlite3_bind_int64(st, 2, id);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        m->id = sqlite3_column_int64(st, 0);
+        m->stored = stored_state((const char *)sqlite3_column_text(st, 1));
+        const char *nm = (const char *)sqlite3_column_text(st, 2);
+        if (nm && strlen(nm) >= sizeof m->name)
+            rc = regio__store_fail(err, REGIO_EINVAL, "a model name is longer than %d bytes",
+                                   NAME_CAP - 1);
+        copy_text(m->name, sizeof m->name, sqlite3_column_text(st, 2));
+        copy_text(m->eff, sizeof m->eff, sqlite3_column_text(st, 3));
+        r = SQLITE_DONE;
+    } else if (r == SQLITE_DONE) {
+        rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name)
+                  : regio__store_fail(err, REGIO_ENOTFOUND, "territory model %lld not found",
+                                      (long long)id);
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
+
+/* Runs a write with ?1 an id and ?4 a text, when the SQL has them. */
+static regio_err exec_it(regio__sqlite_store *s, const char *sql, sqlite3_int64 a, const char *b,
+                         regio_error *err)
+{
+    return regio__sq_exec_ids(s, sql, a, 0, 0, b, NULL, err);
+}
+
+static regio_err json_oom(regio_error *err)
+{
+    return regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+}
+
+/* Appends "key":value with value a JSON string or null (comma first when asked). */
+static int json_kv(regio_buf *b, const char *key, const char *v, int comma)
+{
+    return (comma && regio_buf_putc(b, ',')) || regio_buf_json_str(b, key) ||
+           regio_buf_putc(b, ':') || (v ? regio_buf_json_str(b, v) : regio_buf_puts(b, "null"));
+}
+
+/*
+ * Brings the stored states up to date with the timeline as of today: a
+ * model whose time in force has come and gone is archived, the model in
+ * force today is active. Stored states only move planning -> active ->
+ * archived, so the archived-is-final trigger always holds.
+ */
+static regio_err settle(regio__sqlite_store *s, const char *today, regio_error *err)
+{
+    force f;
+    regio_err rc = force_on(s, today, &f, err);
+    if (!rc)
+        rc = exec_it(s,
+                     ENTRIES "UPDATE territory_models SET state = 'archived', updated_at = " NOW_SQL
+                             " WHERE id <> ?1 AND state IN ('planning', 'active')"
+                             " AND id IN (SELECT model_id FROM entries WHERE eff <= ?4)",
+                     f.model, today, err);
+    if (!rc && f.model)
+        rc = exec_it(s,
+                     "UPDATE territory_models SET state = 'active', updated_at = " NOW_SQL
+                     " WHERE id = ?1 AND state = 'planning'"
+                     " AND NOT EXISTS (SELECT 1 FROM territory_models WHERE state = 'active')",
+                     f.model, NULL, err);
+    return rc;
+}
+
+/* ---- promote ------------------------------------------------------------------------- */
+
+/* What a promotion did, for its audit record. */
+typedef struct promo {
+    char today[11];
+    model_ref m;              /* the model promoted */
+    char prev[NAME_CAP];      /* the model it takes over from on its date, "" when none */
+    char was[NAME_CAP];       /* the model in force today before it, "" when none */
+    int scheduled;            /* its date is after today */
+    regio_buf replaced;       /* JSON array of the scheduled models it replaced */
+} promo;
+
+/* Names the model id into buf ("" for 0). */
+static regio_err name_of(regio__sqlite_store *s, sqlite3_int64 id, char *buf, size_t cap,
+                         regio_error *err)
+{
+    buf[0] = '\0';
+    if (!id)
+        return REGIO_OK;
+    model_ref r;
+    regio_err rc = model_ref_get(s, NULL, id, &r, err);
+    if (!rc)
+        snprintf(buf, cap, "%s", r.name);
+    return rc;
+}
+
+/* Withdraws the scheduled promotions a promotion from eff replaces (those
+ * still ahead of today dated eff or later) and archives their models. */
+static regio_err withdraw_replaced(regio__sqlite_store *s, promo *p, const char *eff,
+                                   regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s,
+                                     "SELECT p.id, m.id, m.name, p.effective_from"
+                                     " FROM scenario_promotions p"
+                                     " JOIN territory_models m ON m.id = p.model_id"
+                                     " WHERE p.withdrawn_on IS NULL AND p.effective_from > ?1"
+                                     " AND p.effective_from >= ?2 ORDER BY p.id",
+                                     &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, p->today);
+    bind_text(st, 2, eff);
+    sqlite3_int64 ids[2][64];
+    size_t n = 0;
+    int r, more = 0;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == 64) {
+            more = 1;
+            continue;
+        }
+        ids[0][n] = sqlite3_column_int64(st, 0);
+        ids[1][n] = sqlite3_column_int64(st, 1);
+        if ((p->replaced.len > 1 && regio_buf_putc(&p->replaced, ',')) ||
+            regio_buf_putc(&p->replaced, '{') ||
+            json_kv(&p->replaced, "model", (const char *)sqlite3_column_text(st, 2), 0) ||
+            json_kv(&p->replaced, "effective_from", (const char *)sqlite3_column_text(st, 3), 1) ||
+            regio_buf_putc(&p->replaced, '}'))
+            rc = json_oom(err);
+        n++;
+    }
+    rc = regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = exec_it(s, "UPDATE scenario_promotions SET withdrawn_on = ?4 WHERE id = ?1",
+                     ids[0][i], p->today, err);
+        if (!rc)
+            rc = exec_it(s,
+                         "UPDATE territory_models SET state = 'archived', updated_at = " NOW_SQL
+                         " WHERE id = ?1 AND state <> 'archived'",
+                         ids[1][i], NULL, err);
+    }
+    /* More than 64 pending promotions on or after one date: do the rest. */
+    if (!rc && more)
+        rc = withdraw_replaced(s, p, eff, err);
+    return rc;
+}
+
+/*
+ * Promotes model `name` from eff inside the caller's transaction; fills p
+ * (whose replaced buffer the caller frees). note goes into the promotion
+ * row. No audit record: the caller writes it.
+ */
+static regio_err promote_in(regio__sqlite_store *s, const char *name, const char *eff,
+                            const char *actor, const char *note, promo *p, regio_error *err)
+{
+    regio_err rc = settle(s, p->today, err);
+    if (!rc)
+        rc = model_ref_get(s, name, 0, &p->m, err);
+    force now;
+    regio_model_state st = REGIO_MODEL_PLANNING;
+    if (!rc)
+        rc = force_on(s, p->today, &now, err);
+    if (!rc)
+        rc = regio__sq_model_state(s, p->m.id, p->m.stored, p->today, now.model, &st, err);
+    if (rc)
+        return rc;
+    if (st == REGIO_MODEL_ACTIVE)
+        return regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already active",
+                                 name);
+    if (st == REGIO_MODEL_SCHEDULED)
+        return regio__store_fail(err, REGIO_ECONFLICT,
+                                 "territory model '%s' is already scheduled to become active on "
+                                 "%s",
+                                 name, p->m.eff);
+    if (st == REGIO_MODEL_ARCHIVED)
+        return regio__store_fail(err, REGIO_ECONFLICT,
+                                 "territory model '%s' is archived and can never become active "
+                                 "again; clone it and promote the clone",
+                                 name);
+    /* Not before the latest model that took effect, nor on its first day
+     * once that day is past: what was in force is not rewritten. */
+    int cmp = now.latest ? strcmp(eff, now.eff) : 1;
+    if (cmp < 0 || (cmp == 0 && strcmp(eff, p->today) < 0)) {
+        char latest[NAME_CAP];
+        rc = name_of(s, now.latest, latest, sizeof latest, err);
+        return rc ? rc
+                  : regio__store_fail(err, REGIO_ECONFLICT,
+                                      "a promotion from %s would rewrite what was in force: '%s' "
+                                      "took effect on %s; choose a later date",
+                                      eff, latest, now.eff);
+    }
+    rc = name_of(s, now.model, p->was, sizeof p->was, err);
+    if (!rc && regio_buf_putc(&p->replaced, '['))
+        rc = json_oom(err);
+    if (!rc)
+        rc = withdraw_replaced(s, p, eff, err);
+    if (!rc && regio_buf_putc(&p->replaced, ']'))
+        rc = json_oom(err);
+    /* It takes over from the model in force the day before its date. */
+    force on;
+    char before[11];
+    day_before(eff, before);
+    if (!rc)
+        rc = force_on(s, before, &on, err);
+    if (!rc)
+        rc = name_of(s, on.model, p->prev, sizeof p->prev, err);
+    sqlite3_stmt *ins = NULL;
+    if (!rc)
+        rc = regio__sq_prepare(s,
+                               "INSERT INTO scenario_promotions(model_id, previous_model_id,"
+                               " effective_from, promoted_by, actor, note)"
+                               " VALUES (?1, ?2, ?3, (SELECT id FROM users WHERE login = ?4), ?4,"
+                               " ?5)",
+                               &ins, err);
+    if (!rc) {
+        sqlite3_bind_int64(ins, 1, p->m.id);
+        if (on.model)
+            sqlite3_bind_int64(ins, 2, on.model);
+        bind_text(ins, 3, eff);
+        bind_text(ins, 4, actor);
+        bind_text(ins, 5, note);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            rc = regio__sq_err(s, err, "recording the promotion");
+        sqlite3_finalize(ins);
+    }
+    if (!rc)
+        rc = exec_it(s,
+                     "UPDATE territory_models SET effective_from = ?4, updated_at = " NOW_SQL
+                     " WHERE id = ?1",
+                     p->m.id, eff, err);
+    if (!rc)
+        rc = settle(s, p->today, err);
+    p->scheduled = strcmp(eff, p->today) > 0;
+    snprintf(p->m.eff, sizeof p->m.eff, "%s", eff);
+    return rc;
+}
+
+/* The after-JSON of a promotion: state, date, previous, archived, replaced. */
+static int promo_json(regio_buf *a, const promo *p)
+{
+    const char *archived = !p->scheduled && p->was[0] ? p->was : NULL;
+    return regio_buf_puts(a, "{") ||
+           json_kv(a, "state", p->scheduled ? "scheduled" : "active", 0) ||
+           json_kv(a, "effective_from", p->m.eff, 1) ||
+           json_kv(a, "previous", p->prev[0] ? p->prev : NULL, 1) ||
+           json_kv(a, "archived", archived, 1) || regio_buf_puts(a, ",\"replaced\":") ||
+           regio_buf_append(a, p->replaced.data, p->replaced.len);
+}
+
+regio_err regio__sq_model_promote(regio_store *base, const char *name, const char *effective_from,
+                                  const char *actor, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    if (!regio__sq_is_date(effective_from))
+        return regio__store_fail(err, REGIO_EINVAL,
+                                 "effective_from '%s' is not a date written YYYY-MM-DD",
+                                 effective_from ? effective_from : "");
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    promo p;
+    memset(&p, 0, sizeof p);
+    regio__sq_today(p.today);
+    regio_buf_init(&p.replaced, 0);
+    regio_buf b, a;
+    regio_buf_init(&b, 0);
+    regio_buf_init(&a, 0);
+    rc = promote_in(s, name, effective_from, actor, NULL, &p, err);
+    if (!rc && (regio_buf_puts(&b, "{\"state\":\"planning\",") ||
+                json_kv(&b, "active", p.was[0] ? p.was : NULL, 0) || regio_buf_puts(&b, "}") ||
+                promo_json(&a, &p) || regio_buf_puts(&a, "}")))
+        rc = json_oom(err);
+    if (!rc)
+        rc = regio__sq_audit_append(base, actor, "model.promote", "territory_model", p.m.name,
+                                    b.data, a.data, err);
+    regio_buf_free(&a);
+    regio_buf_free(&b);
+    regio_buf_free(&p.replaced);
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+/* ---- archive ------------------------------------------------------------------------- */
+
+regio_err regio__sq_model_archive(regio_store *base, const char *name, const char *actor,
+                                  regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    char today[11];
+    regio__sq_today(today);
+    model_ref m;
+    force now;
+    regio_model_state st = REGIO_MODEL_PLANNING;
+    rc = settle(s, today, err);
+    if (!rc)
+        rc = model_ref_get(s, name, 0, &m, err);
+    if (!rc)
+        rc = force_on(s, today, &now, err);
+    if (!rc)
+        rc = regio__sq_model_state(s, m.id, m.stored, today, now.model, &st, err);
+    if (!rc && st == REGIO_MODEL_ARCHIVED)
+        rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already archived",
+                               name);
+    /* A model created active that a scheduled promotion takes over from
+     * has no promotion of its own to end: it stays until then. */
+    sqlite3_int64 successor = 0;
+    if (!rc && st == REGIO_MODEL_ACTIVE && !now.promotion)
+        rc = regio__sq_int_query(s,
+                                 "SELECT model_id FROM scenario_promotions WHERE"
+                                 " previous_model_id = ?1 AND withdrawn_on IS NULL"
+                                 " ORDER BY effective_from LIMIT 1",
+                                 m.id, 0, &successor, err);
+    if (!rc && successor) {
+        model_ref next;
+        rc = model_ref_get(s, NULL, successor, &next, err);
+        if (!rc)
+            rc = regio__store_fail(err, REGIO_ECONFLICT,
+                                   "territory model '%s' stays in force until '%s' takes over on "
+                                   "%s; archive '%s' first to cancel that",
+                                   name, next.name, next.eff, next.name);
+    }
+    /* Scheduled: its promotion never takes effect. In force: it ends today. */
+    if (!rc && st == REGIO_MODEL_SCHEDULED)
+        rc = exec_it(s,
+                     "UPDATE scenario_promotions SET withdrawn_on = ?4 WHERE model_id = ?1"
+                     " AND withdrawn_on IS NULL",
+                     m.id, today, err);
+    if (!rc && st == REGIO_MODEL_ACTIVE && now.promotion)
+        rc = exec_it(s, "UPDATE scenario_promotions SET withdrawn_on = ?4 WHERE id = ?1",
+                     now.promotion, today, err);
+    if (!rc)
+        rc = exec_it(s,
+                     "UPDATE territory_models SET state = 'archived', updated_at = " NOW_SQL
+                     " WHERE id = ?1",
+                     m.id, NULL, err);
+    if (!rc) {
+        char before[64], after[96];
+        snprintf(before, sizeof before, "{\"state\":\"%s\"}", regio_model_state_name(st));
+        if (st == REGIO_MODEL_SCHEDULED || st == REGIO_MODEL_ACTIVE)
+            snprintf(after, sizeof after, "{\"state\":\"archived\",\"withdrawn_on\":\"%s\"}",
+                     today);
+        else
+            snprintf(after, sizeof after, "{\"state\":\"archived\"}");
+        rc = regio__sq_audit_append(base, actor, "model.archive", "territory_model", m.name,
+                                    before, after, err);
+    }
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+/* ---- roll back ------------------------------------------------------------------------ */
+
+/* Whether a model named name exists. */
+static regio_err name_taken(regio__sqlite_store *s, const char *name, int *taken,
+                            regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prepare(s, "SELECT 1 FROM territory_models WHERE name = ?1", &st,
+                                     err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, name);
+    int r = sqlite3_step(st);
+    *taken = r == SQLITE_ROW;
+    return regio__sq_finish(s, st, *taken ? SQLITE_DONE : r, rc, err);
+}
+
+/* "PREVIOUS-rollback-DATE" (PREVIOUS cut to keep the name within 100
+ * characters), then "-2", "-3"... until free. */
+static regio_err default_name(regio__sqlite_store *s, const char *prev, const char *day,
+                              char *out, size_t cap, regio_error *err)
+{
+    char suffix[48];
+    snprintf(suffix, sizeof suffix, "-rollback-%s", day);
+    /* 100 characters in all, with room for "-NNN". */
+    size_t keep = 100 - strlen(suffix) - 4, bytes = 0, chars = 0;
+    for (; prev[bytes]; bytes++)
+        if (((unsigned char)prev[bytes] & 0xc0) != 0x80 && ++chars > keep)
+            break;
+    for (int i = 1; i < 1000; i++) {
+        if (i == 1)
+            snprintf(out, cap, "%.*s%s", (int)bytes, prev, suffix);
+        else
+            snprintf(out, cap, "%.*s%s-%d", (int)bytes, prev, suffix, i);
+        int taken = 0;
+        regio_err rc = name_taken(s, out, &taken, err);
+        if (rc || !taken)
+            return rc;
+    }
+    return regio__store_fail(err, REGIO_ECONFLICT, "no free name for the rollback of '%s'", prev);
+}
+
+regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from,
+                                   const char *new_name, const char *actor, char **name_out,
+                                   regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    promo p;
+    memset(&p, 0, sizeof p);
+    regio__sq_today(p.today);
+    char eff[11];
+    if (effective_from && !regio__sq_is_date(effective_from))
+        return regio__store_fail(err, REGIO_EINVAL,
+                                 "effective_from '%s' is not a date written YYYY-MM-DD",
+                                 effective_from);
+    snprintf(eff, sizeof eff, "%s", effective_from ? effective_from : p.today);
+    regio_err rc = new_name ? regio_model_name_check(new_name, err) : REGIO_OK;
+    regio__sq_txn t;
+    if (!rc)
+        rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    regio_buf_init(&p.replaced, 0);
+    force on;
+    model_ref cur, prev;
+    sqlite3_int64 prev_id = 0;
+    rc = settle(s, p.today, err);
+    if (!rc)
+        rc = force_on(s, eff, &on, err);
+    if (!rc && !on.model)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND,
+                               "no territory model is in force on %s: nothing to roll back", eff);
+    if (!rc)
+        rc = model_ref_get(s, NULL, on.model, &cur, err);
+    /* The previous model: the one in force the day before cur took effect. */
+    force was;
+    char before[11];
+    if (!rc) {
+        day_before(on.eff, before);
+        rc = force_on(s, before, &was, err);
+        prev_id = was.model;
+    }
+    if (!rc && !prev_id)
+        rc = regio__store_fail(err, REGIO_ECONFLICT,
+                               "territory model '%s' (in force on %s) took over from no other "
+                               "model: there is nothing to roll back to",
+                               cur.name, eff);
+    if (!rc)
+        rc = model_ref_get(s, NULL, prev_id, &prev, err);
+    char name[NAME_CAP], note[NAME_CAP + 32], desc[NAME_CAP + 64];
+    if (!rc && new_name) {
+        snprintf(name, sizeof name, "%s", new_name);
+        int taken = 0;
+        rc = name_taken(s, name, &taken, err);
+        if (!rc && taken)
+            rc = regio__store_fail(err, REGIO_ECONFLICT,
+                                   "a territory model named '%s' already exists", name);
+    } else if (!rc) {
+        rc = default_name(s, prev.name, eff, name, sizeof name, err);
+    }
+    long counts[4] = {0, 0, 0, 0};
+    snprintf(note, sizeof note, "rollback to '%s'", prev.name);
+    snprintf(desc, sizeof desc, "rollback to '%s' from %s", prev.name, eff);
+    if (!rc)
+        rc = regio__sq_clone_rows(s, prev.name, name, desc, 1, NULL, counts, err);
+    if (!rc)
+        rc = promote_in(s, name, eff, actor, note, &p, err);
+    regio_buf b, a;
+    regio_buf_init(&b, 0);
+    regio_buf_init(&a, 0);
+    if (!rc && (regio_buf_puts(&b, "{") || json_kv(&b, "in_force", cur.name, 0) ||
+                json_kv(&b, "active", p.was[0] ? p.was : NULL, 1) || regio_buf_puts(&b, "}") ||
+                promo_json(&a, &p) || json_kv(&a, "clone_of", prev.name, 1) ||
+                regio_buf_printf(&a,
+                                 ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld,"
+                                 "\"memberships\":%ld}",
+                                 counts[0], counts[1], counts[2], counts[3])))
+        rc = json_oom(err);
+    if (!rc)
+        rc = regio__sq_audit_append(base, actor, "model.rollback", "territory_model", name, b.data,
+                                    a.data, err);
+    regio_buf_free(&a);
+    regio_buf_free(&b);
+    regio_buf_free(&p.replaced);
+    /* The name is copied before the commit, so that a failure here leaves
+     * nothing written. */
+    char *copy = NULL;
+    if (!rc && name_out && !(copy = regio_strdup(name)))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    rc = regio__sq_txn_end(s, &t, rc, err);
+    if (rc)
+        regio_free(copy);
+    else if (name_out)
+        *name_out = copy;
+    return rc;
+}
+
+/* ---- history ---------------------------------------------------------------------------- */
+
+regio_err regio__sq_promotions_foreach(regio_store *base, const char *day, regio_promotion_cb cb,
+                                       void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    char d[11];
+    force f;
+    regio_err rc = regio__sq_day(day, d, err);
+    if (!rc)
+        rc = force_on(s, d, &f, err);
+    sqlite3_stmt *st = NULL;
+    if (!rc)
+        rc = regio__sq_prepare(s,
+                               "SELECT p.id, m.name, p.effective_from, COALESCE(u.login, p.actor),"
+                               " p.promoted_at, p.withdrawn_on, p.note"
+                               " FROM scenario_promotions p"
+                               " JOIN territory_models m ON m.id = p.model_id"
+                               " LEFT JOIN users u ON u.id = p.promoted_by ORDER BY p.id",
+                               &st, err);
+    if (rc)
+        return rc;
+    char prev[NAME_CAP];
+    int r;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio_promotion_info pi = {(long)sqlite3_column_int64(st, 0),
+                                   col_text(st, 1),
+                                   NULL,
+                                   col_text(st, 2),
+                                   col_text(st, 3),
+                                   col_text(st, 4),
+                                   col_text(st, 5),
+                                   col_text(st, 6),
+                                   REGIO_PROMOTION_SUPERSEDED};
+        const char *eff = pi.effective_from ? pi.effective_from : "";
+        /* Its previous model: the one in force the day before its date, as
+         * the timeline stands (a withdrawn promotion between them is not). */
+        if (regio__sq_is_date(eff)) {
+            force was;
+            char before[11];
+            day_before(eff, before);
+            rc = force_on(s, before, &was, err);
+            if (!rc)
+                rc = name_of(s, was.model, prev, sizeof prev, err);
+            if (!rc && prev[0])
+                pi.previous = prev;
+        }
+        if (pi.withdrawn_on && strcmp(pi.withdrawn_on, eff) < 0)
+            pi.status = REGIO_PROMOTION_WITHDRAWN;
+        else if (strcmp(eff, d) > 0)
+            pi.status = REGIO_PROMOTION_SCHEDULED;
+        else if (f.model && pi.id == (long)f.promotion)
+            pi.status = REGIO_PROMOTION_IN_FORCE;
+        else if (pi.withdrawn_on && strcmp(pi.withdrawn_on, d) <= 0)
+            pi.status = REGIO_PROMOTION_ENDED;
+        if (!rc && cb(ud, &pi))
+            rc = regio__sq_cancelled(err);
+    }
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
