@@ -1,7 +1,8 @@
 /*
  * `regio model`: the territory models of the store and their edits, as the
- * API offers them — list, show, clone, promote, archive, lock, unlock and
- * move. Every rule (names, states, revisions, locks, unknown ids) is the
+ * API offers them — list, show, clone, promote, archive, history,
+ * rollback, lock, unlock and move. States are the library's for a day
+ * (today, or --at): planning, scheduled, active, archived. Every rule (names, states, revisions, locks, unknown ids) is the
  * library's: lock, unlock and move go through regio_model_view_lock /
  * _apply like the server's edit endpoints, so a refusal prints the message
  * the API answers in "error.message".
@@ -24,19 +25,26 @@
 #define MAX_DEPTH 64
 
 static const char usage_text[] =
-    "usage: regio model list [--format text|csv|json] [--db PATH]\n"
-    "       regio model show MODEL [--db PATH]\n"
+    "usage: regio model list [--at DAY] [--format text|csv|json] [--db PATH]\n"
+    "       regio model show MODEL [--at DAY] [--db PATH]\n"
     "       regio model clone MODEL NEW [--description TEXT] [--db PATH]\n"
     "       regio model promote MODEL [--effective YYYY-MM-DD] [--db PATH]\n"
     "       regio model archive MODEL [--db PATH]\n"
+    "       regio model history [--at DAY] [--format text|csv|json] [--db PATH]\n"
+    "       regio model rollback [--effective YYYY-MM-DD] [--name NEW] [--db PATH]\n"
     "       regio model lock MODEL UNIT... [--revision N] [--db PATH]\n"
     "       regio model unlock MODEL UNIT... [--revision N] [--db PATH]\n"
     "       regio model move MODEL --unit UNIT --to TERRITORY [--revision N] [--db PATH]\n"
     "       regio model move MODEL --account ACCOUNT (--to TERRITORY | --to - | --clear)\n"
     "                        [--revision N] [--db PATH]\n"
-    "promote defaults to today (UTC); --revision (lock, unlock, move) defaults to the\n"
-    "model's current revision; --to - or --clear removes an account's manual override.\n"
-    "The store is --db, else $REGIO_DB, else regio.db.\n";
+    "promote defaults to today (UTC); a later date schedules the model: the model in\n"
+    "force stays until that day, when the promoted one takes over with nothing more to\n"
+    "do. A promotion replaces the scheduled ones of its date or later; archiving a\n"
+    "scheduled model cancels it. rollback promotes a clone of the model that was in\n"
+    "force before the one in force on --effective (default today). --at DAY shows the\n"
+    "states as of that day (default today, UTC). --revision (lock, unlock, move)\n"
+    "defaults to the model's current revision; --to - or --clear removes an account's\n"
+    "manual override. The store is --db, else $REGIO_DB, else regio.db.\n";
 
 /* Everything the verbs take; each verb accepts a subset (see check_opts). */
 typedef struct opts {
@@ -48,6 +56,8 @@ typedef struct opts {
     const char *unit;
     const char *account;
     const char *to;
+    const char *at;   /* --at DAY, NULL: today */
+    const char *name; /* rollback --name */
     int clear;
     long revision; /* -1: the model's current one */
     char **args;   /* positional arguments after the verb */
@@ -65,11 +75,14 @@ enum {
     OPT_ACCOUNT = 1u << 6,
     OPT_TO = 1u << 7,
     OPT_CLEAR = 1u << 8,
+    OPT_AT = 1u << 9,
+    OPT_NAME = 1u << 10,
 };
 
 static const char *const opt_names[] = {"--db",       "--format", "--description",
                                         "--effective", "--revision", "--unit",
-                                        "--account",  "--to",     "--clear"};
+                                        "--account",  "--to",     "--clear",
+                                        "--at",       "--name"};
 
 /* ---- messages ----------------------------------------------------------------- */
 
@@ -166,6 +179,16 @@ static void table_free(table *t)
     for (size_t i = 0; i < t->nrow * t->ncol; i++)
         free(t->cells[i]);
     free(t->cells);
+}
+
+/* Prints t unless building it failed, then frees it; -1 when it failed. */
+static int table_done(table *t)
+{
+    if (!t->failed)
+        table_print(t);
+    int r = t->failed ? -1 : 0;
+    table_free(t);
+    return r;
 }
 
 /* ---- the store's units and a model's view ------------------------------------- */
@@ -382,11 +405,7 @@ static int print_text(const list_ctx *c, const long *terr, const long *aligned)
                              m->parent, rev, tc, ac};
         table_row(&t, row);
     }
-    if (!t.failed)
-        table_print(&t);
-    int r = t.failed ? -1 : 0;
-    table_free(&t);
-    return r;
+    return table_done(&t);
 }
 
 static int cmd_list(const opts *o)
@@ -400,7 +419,7 @@ static int cmd_list(const opts *o)
     list_ctx c = {0};
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc = regio_store_model_list(s, on_model, &c, &err);
+    regio_err rc = regio_store_model_list_at(s, o->at, on_model, &c, &err);
     if (c.failed)
         rc = REGIO_ENOMEM;
     int status = CLI_OK;
@@ -550,7 +569,7 @@ static int cmd_show(const opts *o)
     regio_error_clear(&err);
     regio_model_info m;
     memset(&m, 0, sizeof m);
-    regio_err rc = regio_store_model_find(l.store, o->args[0], &m, &err);
+    regio_err rc = regio_store_model_find_at(l.store, o->args[0], o->at, &m, &err);
     if (rc) {
         loaded_close(&l);
         return fail(o, rc, &err);
@@ -562,7 +581,10 @@ static int cmd_show(const opts *o)
         locked += v->locked[i] != 0;
     for (size_t h = 0; h < v->n_nodes; h++)
         parents += regio_model_view_leaf(v, v->nodes[h].id) < 0;
-    printf("model %s (%s)\n", m.name, regio_model_state_name(m.state));
+    if (o->at)
+        printf("model %s (%s on %s)\n", m.name, regio_model_state_name(m.state), o->at);
+    else
+        printf("model %s (%s)\n", m.name, regio_model_state_name(m.state));
     printf("  effective from: %s\n", m.effective_from ? m.effective_from : "-");
     printf("  parent: %s\n", m.parent ? m.parent : "-");
     printf("  description: %s\n", m.description ? m.description : "-");
@@ -601,15 +623,131 @@ static int cmd_clone(const opts *o)
     return CLI_OK;
 }
 
+/* The names of the models scheduled today (NULL-terminated, malloc'd), to
+ * say afterwards which of them a promotion replaced. */
+typedef struct names {
+    char **v;
+    size_t n, cap;
+    int failed;
+} names;
+
+static int on_scheduled(void *ud, const regio_model_info *m)
+{
+    names *c = ud;
+    if (m->state != REGIO_MODEL_SCHEDULED)
+        return 0;
+    if (c->n + 1 >= c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        char **nv = realloc(c->v, cap * sizeof *nv);
+        if (!nv) {
+            c->failed = 1;
+            return 1;
+        }
+        c->v = nv;
+        c->cap = cap;
+    }
+    c->failed |= !(c->v[c->n++] = strdup(m->name));
+    c->v[c->n] = NULL;
+    return c->failed;
+}
+
+static void names_free(names *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i]);
+    free(c->v);
+}
+
+/* Says which of the models scheduled before (`before`) are now archived:
+ * the promotion replaced them. */
+static void print_replaced(regio_store *s, const names *before)
+{
+    for (size_t i = 0; i < before->n; i++) {
+        regio_model_info m;
+        regio_error err;
+        regio_error_clear(&err);
+        if (regio_store_model_find(s, before->v[i], &m, &err) != REGIO_OK)
+            continue;
+        if (m.state == REGIO_MODEL_ARCHIVED)
+            printf("model '%s' was scheduled from %s: replaced, it never takes effect "
+                   "(archived)\n",
+                   m.name, m.effective_from ? m.effective_from : "-");
+        regio_model_info_clear(&m);
+    }
+}
+
+/* The previous model of the latest promotion of `model` (the one it takes
+ * over from), copied into buf ("" when none). */
+typedef struct prev_of {
+    const char *model;
+    char buf[1024];
+} prev_of;
+
+static int on_prev(void *ud, const regio_promotion_info *p)
+{
+    prev_of *q = ud;
+    if (!strcmp(p->model, q->model))
+        snprintf(q->buf, sizeof q->buf, "%s", p->previous ? p->previous : "");
+    return 0;
+}
+
+/* What a promotion (or a rollback's) made of `name`: active from `date` and
+ * the model in force before it archived, or scheduled for `date` and the
+ * model it takes over from then; then the scheduled models it replaced. */
+static void print_promoted(regio_store *s, const char *name, const char *date,
+                           const regio_model_info *was, const names *scheduled)
+{
+    regio_model_info m;
+    regio_error err;
+    regio_error_clear(&err);
+    memset(&m, 0, sizeof m);
+    int later = regio_store_model_find(s, name, &m, &err) == REGIO_OK &&
+                m.state == REGIO_MODEL_SCHEDULED;
+    regio_model_info_clear(&m);
+    if (!later) {
+        printf("model '%s' is active from %s\n", name, date);
+        if (was->name)
+            printf("model '%s' is archived\n", was->name);
+    } else {
+        prev_of q = {name, ""};
+        regio_store_promotions_foreach(s, NULL, on_prev, &q, &err);
+        if (q.buf[0])
+            printf("model '%s' is scheduled: it takes over from '%s' on %s\n", name, q.buf,
+                   date);
+        else
+            printf("model '%s' is scheduled: it becomes active on %s; no model is in force "
+                   "until then\n",
+                   name, date);
+    }
+    print_replaced(s, scheduled);
+}
+
+static void today_utc(char day[16])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(day, 16, "%Y-%m-%d", &tm);
+}
+
+/* The model in force today and the scheduled ones, before a promotion. */
+static void before_promotion(regio_store *s, regio_model_info *was, names *scheduled)
+{
+    regio_error err;
+    regio_error_clear(&err);
+    memset(was, 0, sizeof *was);
+    if (regio_store_model_find(s, NULL, was, &err) != REGIO_OK)
+        regio_model_info_clear(was);
+    memset(scheduled, 0, sizeof *scheduled);
+    regio_store_model_list(s, on_scheduled, scheduled, &err);
+}
+
 static int cmd_promote(const opts *o)
 {
     char today[16];
     const char *date = o->effective;
     if (!date) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(today, sizeof today, "%Y-%m-%d", &tm);
+        today_utc(today);
         date = today;
     }
     regio_store *s = NULL;
@@ -617,23 +755,16 @@ static int cmd_promote(const opts *o)
         return CLI_FAIL;
     regio_error err;
     regio_error_clear(&err);
-    /* The active model, if any, is archived by the promotion: name it. */
-    regio_model_info prev;
-    memset(&prev, 0, sizeof prev);
-    if (regio_store_model_find(s, NULL, &prev, &err) != REGIO_OK)
-        regio_model_info_clear(&prev);
-    regio_error_clear(&err);
+    regio_model_info was;
+    names scheduled;
+    before_promotion(s, &was, &scheduled);
     regio_err rc = regio_store_model_promote(s, o->args[0], date, ACTOR, &err);
+    if (!rc)
+        print_promoted(s, o->args[0], date, &was, &scheduled);
     regio_store_close(s);
-    if (rc) {
-        regio_model_info_clear(&prev);
-        return fail(o, rc, &err);
-    }
-    printf("model '%s' is active from %s\n", o->args[0], date);
-    if (prev.name)
-        printf("model '%s' is archived\n", prev.name);
-    regio_model_info_clear(&prev);
-    return CLI_OK;
+    regio_model_info_clear(&was);
+    names_free(&scheduled);
+    return rc ? fail(o, rc, &err) : CLI_OK;
 }
 
 static int cmd_archive(const opts *o)
@@ -643,12 +774,172 @@ static int cmd_archive(const opts *o)
         return CLI_FAIL;
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc = regio_store_model_archive(s, o->args[0], ACTOR, &err);
+    regio_model_info m;
+    memset(&m, 0, sizeof m);
+    regio_err rc = regio_store_model_find(s, o->args[0], &m, &err);
+    if (!rc)
+        rc = regio_store_model_archive(s, o->args[0], ACTOR, &err);
     regio_store_close(s);
-    if (rc)
+    if (rc) {
+        regio_model_info_clear(&m);
         return fail(o, rc, &err);
+    }
     printf("model '%s' is archived\n", o->args[0]);
+    if (m.state == REGIO_MODEL_SCHEDULED)
+        printf("its promotion from %s is withdrawn: it never takes effect\n",
+               m.effective_from ? m.effective_from : "-");
+    else if (m.state == REGIO_MODEL_ACTIVE)
+        printf("it is no longer in force from today; no model is until another takes effect\n");
+    regio_model_info_clear(&m);
     return CLI_OK;
+}
+
+static int cmd_rollback(const opts *o)
+{
+    char today[16];
+    today_utc(today);
+    const char *date = o->effective ? o->effective : today;
+    regio_store *s = NULL;
+    if (open_store(o, &s))
+        return CLI_FAIL;
+    regio_error err;
+    regio_error_clear(&err);
+    regio_model_info was;
+    names scheduled;
+    before_promotion(s, &was, &scheduled);
+    char *name = NULL;
+    regio_err rc = regio_store_model_rollback(s, o->effective, o->name, ACTOR, &name, &err);
+    if (!rc) {
+        regio_model_info m;
+        memset(&m, 0, sizeof m);
+        if (regio_store_model_find(s, name, &m, &err) == REGIO_OK)
+            printf("model '%s' is a clone of '%s', promoted as the rollback\n", name,
+                   m.parent ? m.parent : "-");
+        regio_model_info_clear(&m);
+        print_promoted(s, name, date, &was, &scheduled);
+    }
+    regio_free(name);
+    regio_store_close(s);
+    regio_model_info_clear(&was);
+    names_free(&scheduled);
+    return rc ? fail(o, rc, &err) : CLI_OK;
+}
+
+/* ---- history ------------------------------------------------------------------------ */
+
+typedef struct hist {
+    json_t *arr; /* the promotions as JSON objects, in order */
+} hist;
+
+static int on_promotion(void *ud, const regio_promotion_info *p)
+{
+#define JSTR(s) ((s) ? json_string(s) : json_null())
+    hist *h = ud;
+    json_t *o = json_pack("{s:I,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o}", "id", (json_int_t)p->id,
+                          "model", p->model, "previous", JSTR(p->previous), "effective_from",
+                          p->effective_from, "status", regio_promotion_status_name(p->status),
+                          "withdrawn_on", JSTR(p->withdrawn_on), "promoted_by",
+                          JSTR(p->promoted_by), "promoted_at", JSTR(p->promoted_at), "note",
+                          JSTR(p->note));
+#undef JSTR
+    return !o || json_array_append_new(h->arr, o);
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int history_text(const json_t *arr)
+{
+    static const unsigned char right[] = {1, 0, 0, 0, 0, 0, 0, 0};
+    static const char *const head[] = {"#",      "model",       "previous",    "effective",
+                                       "status", "promoted by", "promoted at", "note"};
+    table t = {8, right, NULL, 0, 0, 0};
+    table_row(&t, head);
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        char id[32], status[64];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(o, "id")));
+        const char *w = jstr(o, "withdrawn_on");
+        const char *st = jstr(o, "status");
+        if (w && (!strcmp(st, "withdrawn") || !strcmp(st, "ended")))
+            snprintf(status, sizeof status, "%s %s", st, w);
+        else
+            snprintf(status, sizeof status, "%s", st);
+        const char *row[] = {id,     jstr(o, "model"),       jstr(o, "previous"),
+                             jstr(o, "effective_from"),      status,
+                             jstr(o, "promoted_by"),         jstr(o, "promoted_at"),
+                             jstr(o, "note")};
+        table_row(&t, row);
+    }
+    return table_done(&t);
+}
+
+static int history_csv(const json_t *arr)
+{
+    static const char *const keys[] = {"model",      "previous",    "effective_from",
+                                       "status",     "withdrawn_on", "promoted_by",
+                                       "promoted_at", "note"};
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "id,model,previous,effective_from,status,withdrawn_on,"
+                                      "promoted_by,promoted_at,note\n");
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        if (!rc)
+            rc = regio_buf_printf(&b, "%lld",
+                                  (long long)json_integer_value(json_object_get(o, "id")));
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0] && !rc; k++) {
+            rc = regio_buf_putc(&b, ',');
+            const char *v = jstr(o, keys[k]);
+            if (!rc)
+                rc = regio_buf_csv_field(&b, v ? v : "", ',');
+        }
+        if (!rc)
+            rc = regio_buf_putc(&b, '\n');
+    }
+    if (!rc)
+        fwrite(b.data, 1, b.len, stdout);
+    regio_buf_free(&b);
+    return rc ? -1 : 0;
+}
+
+static int cmd_history(const opts *o)
+{
+    const char *format = o->format ? o->format : "text";
+    if (strcmp(format, "text") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+        return usage_error(o->verb, "--format is text, csv or json");
+    regio_store *s = NULL;
+    if (open_store(o, &s))
+        return CLI_FAIL;
+    regio_error err;
+    regio_error_clear(&err);
+    hist h = {json_array()};
+    regio_err rc = h.arr ? regio_store_promotions_foreach(s, o->at, on_promotion, &h, &err)
+                         : REGIO_ENOMEM;
+    regio_store_close(s);
+    int status = CLI_OK;
+    if (rc) {
+        status = fail(o, rc, &err);
+    } else if (!strcmp(format, "json")) {
+        json_t *root = json_pack("{s:O}", "promotions", h.arr);
+        char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(root);
+        if (text)
+            puts(text);
+        else
+            status = fail(o, REGIO_ENOMEM, NULL);
+        free(text);
+    } else if (!strcmp(format, "csv") ? history_csv(h.arr) : history_text(h.arr)) {
+        status = fail(o, REGIO_ENOMEM, NULL);
+    }
+    json_decref(h.arr);
+    return status;
 }
 
 /* ---- edits ----------------------------------------------------------------------- */
@@ -742,19 +1033,21 @@ typedef struct verb {
 } verb;
 
 static const verb verbs[] = {
-    {"list", 0, 0, OPT_DB | OPT_FORMAT},
-    {"show", 1, 1, OPT_DB},
+    {"list", 0, 0, OPT_DB | OPT_FORMAT | OPT_AT},
+    {"show", 1, 1, OPT_DB | OPT_AT},
     {"clone", 2, 2, OPT_DB | OPT_DESCRIPTION},
     {"promote", 1, 1, OPT_DB | OPT_EFFECTIVE},
     {"archive", 1, 1, OPT_DB},
     {"lock", 2, -1, OPT_DB | OPT_REVISION},
     {"unlock", 2, -1, OPT_DB | OPT_REVISION},
     {"move", 1, 1, OPT_DB | OPT_REVISION | OPT_UNIT | OPT_ACCOUNT | OPT_TO | OPT_CLEAR},
+    {"history", 0, 0, OPT_DB | OPT_FORMAT | OPT_AT},
+    {"rollback", 0, 0, OPT_DB | OPT_EFFECTIVE | OPT_NAME},
 };
 
 static const char *const arg_names[] = {"", "MODEL", "MODEL", "MODEL", "MODEL",
                                         "MODEL and at least one UNIT",
-                                        "MODEL and at least one UNIT", "MODEL"};
+                                        "MODEL and at least one UNIT", "MODEL", "", ""};
 
 /* Whether the options suit the verb; prints the usage error when not. */
 static int check_opts(const opts *o, const verb *vb, const char *args_what)
@@ -807,6 +1100,7 @@ int cli_cmd_model(int argc, char **argv)
         {"revision", required_argument, 0, 'r'},    {"unit", required_argument, 0, 'u'},
         {"account", required_argument, 0, 'a'},     {"to", required_argument, 0, 't'},
         {"clear", no_argument, 0, 'c'},             {"help", no_argument, 0, 'h'},
+        {"at", required_argument, 0, 'T'},          {"name", required_argument, 0, 'N'},
         {0, 0, 0, 0}};
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -843,6 +1137,8 @@ int cli_cmd_model(int argc, char **argv)
         case 'a': o.account = optarg; o.seen |= OPT_ACCOUNT; break;
         case 't': o.to = optarg; o.seen |= OPT_TO; break;
         case 'c': o.clear = 1; o.seen |= OPT_CLEAR; break;
+        case 'T': o.at = optarg; o.seen |= OPT_AT; break;
+        case 'N': o.name = optarg; o.seen |= OPT_NAME; break;
         case 'r':
             o.seen |= OPT_REVISION;
             if (parse_revision(optarg, &o.revision))
@@ -867,6 +1163,8 @@ int cli_cmd_model(int argc, char **argv)
     case 4: return cmd_archive(&o);
     case 5: return cmd_lock(&o, 1);
     case 6: return cmd_lock(&o, 0);
-    default: return cmd_move(&o);
+    case 7: return cmd_move(&o);
+    case 8: return cmd_history(&o);
+    default: return cmd_rollback(&o);
     }
 }
