@@ -93,7 +93,8 @@ SRV_HANDLER(api_models_list)
     json_t *arr = json_array();
     model_list l = {rq, arr};
     regio_error err;
-    regio_err rc = regio_store_model_list(app->store, add_model, &l, &err);
+    /* ?at=DAY: each model's state as of that day (default today). */
+    regio_err rc = regio_store_model_list_at(app->store, srv_query(rq, "at"), add_model, &l, &err);
     for (size_t i = 0; !rc && i < json_array_size(arr); i++)
         srv_model_add_counts(app, json_array_get(arr, i));
     char *dflt = rc ? NULL : srv_default_model_for(app, rq);
@@ -115,7 +116,8 @@ SRV_HANDLER(api_model_get)
     regio_model_info m;
     memset(&m, 0, sizeof m);
     regio_error err;
-    regio_err rc = regio_store_model_find(app->store, rq->params[0], &m, &err);
+    regio_err rc =
+        regio_store_model_find_at(app->store, rq->params[0], srv_query(rq, "at"), &m, &err);
     json_t *v = rc ? NULL : srv_model_json(&m);
     if (v)
         srv_model_add_counts(app, v);

@@ -1,8 +1,10 @@
 /*
- * Scenario life cycle (create, clone, promote, archive), the comparison of
- * two models' alignments, and the downloads of one model (CSV alignment,
- * GeoJSON and KML territories). Each handler validates the request, makes
- * one library call under app->mu and renders the answer.
+ * Scenario life cycle (create, clone, promote, archive, the history of
+ * promotions and rollback), the comparison of two models' alignments, and
+ * the downloads of one model (CSV alignment, GeoJSON and KML territories).
+ * Each handler validates the request, makes one library call under app->mu
+ * and renders the answer. A model's state is the library's for the day
+ * (scheduled until its effective date).
  */
 #include "server/handlers.h"
 #include "server/render.h"
@@ -11,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- request helpers ------------------------------------------------------------- */
 
@@ -66,6 +69,20 @@ static void reply_model(srv_app *app, const char *name, const char *also, int st
         regio_buf_free(&loc);
     }
     regio_model_info_clear(&m);
+}
+
+/* With app->mu held: the name of the model in force today, or NULL;
+ * the caller frees it. */
+static char *in_force_name(srv_app *app)
+{
+    regio_model_info m;
+    memset(&m, 0, sizeof m);
+    if (regio_store_model_find(app->store, NULL, &m, NULL) != REGIO_OK)
+        return NULL;
+    char *name = m.name;
+    m.name = NULL;
+    regio_model_info_clear(&m);
+    return name;
 }
 
 /* Creates planning model `name` as a clone of `from`, or empty when from is
@@ -127,21 +144,17 @@ SRV_HANDLER(api_model_promote)
         return;
     }
     pthread_mutex_lock(&app->mu);
-    /* The active model, if any, becomes archived: drop its workspace too. */
-    regio_model_info prev;
-    memset(&prev, 0, sizeof prev);
+    /* The model in force, if the promotion archives it: drop its workspace too. */
+    char *prev = in_force_name(app);
     regio_error err;
-    regio_error_clear(&err);
-    if (regio_store_model_find(app->store, NULL, &prev, &err) != REGIO_OK)
-        regio_model_info_clear(&prev);
     regio_error_clear(&err);
     regio_err rc = regio_store_model_promote(app->store, rq->params[0], date, rq->actor, &err);
     if (rc)
         srv_reply_regio_error(rs, rc, &err);
     else
-        reply_model(app, rq->params[0], prev.name, 200, rs);
+        reply_model(app, rq->params[0], prev, 200, rs);
     pthread_mutex_unlock(&app->mu);
-    regio_model_info_clear(&prev);
+    regio_free(prev);
     json_decref(body);
 }
 
@@ -156,6 +169,77 @@ SRV_HANDLER(api_model_archive)
     else
         reply_model(app, rq->params[0], NULL, 200, rs);
     pthread_mutex_unlock(&app->mu);
+}
+
+/* ---- history, rollback -------------------------------------------------------------- */
+
+static int add_promotion(void *ud, const regio_promotion_info *p)
+{
+    json_t *o = json_pack("{s:I,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o}", "id", (json_int_t)p->id,
+                          "model", p->model, "previous", srv_json_str(p->previous),
+                          "effective_from", p->effective_from, "status",
+                          regio_promotion_status_name(p->status), "withdrawn_on",
+                          srv_json_str(p->withdrawn_on), "promoted_by",
+                          srv_json_str(p->promoted_by), "promoted_at",
+                          srv_json_str(p->promoted_at), "note", srv_json_str(p->note));
+    return !o || json_array_append_new(ud, o);
+}
+
+/* Every promotion, oldest first, with its status on ?at=DAY (default today). */
+SRV_HANDLER(api_models_history)
+{
+    const char *at = srv_query(rq, "at");
+    char today[16];
+    if (!at) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(today, sizeof today, "%Y-%m-%d", &tm);
+        at = today;
+    }
+    json_t *arr = json_array();
+    regio_error err;
+    regio_error_clear(&err);
+    pthread_mutex_lock(&app->mu);
+    regio_err rc = arr ? regio_store_promotions_foreach(app->store, at, add_promotion, arr, &err)
+                       : REGIO_ENOMEM;
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        json_decref(arr);
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
+    srv_reply_json(rs, 200, json_pack("{s:s,s:o}", "at", at, "promotions", arr));
+}
+
+/* Promotes a clone of the model in force before the one in force on
+ * "effective_from" (default today): 201 with the clone. */
+SRV_HANDLER(api_models_rollback)
+{
+    json_t *body = rq->body_len ? srv_body_json(rq, rs) : json_object();
+    if (!body)
+        return;
+    const char *date, *name;
+    if (!srv_body_string(body, "effective_from", 0, 0, &date, rs) ||
+        !srv_body_string(body, "name", 0, 1, &name, rs)) {
+        json_decref(body);
+        return;
+    }
+    pthread_mutex_lock(&app->mu);
+    /* The model in force, if the rollback archives it: drop its workspace too. */
+    char *prev = in_force_name(app);
+    regio_error err;
+    regio_error_clear(&err);
+    char *clone = NULL;
+    regio_err rc = regio_store_model_rollback(app->store, date, name, rq->actor, &clone, &err);
+    if (rc)
+        srv_reply_regio_error(rs, rc, &err);
+    else
+        reply_model(app, clone, prev, 201, rs);
+    pthread_mutex_unlock(&app->mu);
+    regio_free(clone);
+    regio_free(prev);
+    json_decref(body);
 }
 
 /* ---- compare ------------------------------------------------------------------------ */

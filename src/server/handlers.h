@@ -26,6 +26,8 @@ SRV_HANDLER(api_model_create);
 SRV_HANDLER(api_model_clone);
 SRV_HANDLER(api_model_promote);
 SRV_HANDLER(api_model_archive);
+SRV_HANDLER(api_models_history);
+SRV_HANDLER(api_models_rollback);
 SRV_HANDLER(api_compare);
 SRV_HANDLER(api_export);
 

@@ -25,6 +25,10 @@ static const srv_route ROUTES[] = {
     {"GET", "/api/v1/territories.geojson", api_default_territories_geojson, SRV_READ},
     {"GET", "/api/v1/models", api_models_list, SRV_READ},
     {"POST", "/api/v1/models", api_model_create, SRV_MANAGE},
+    /* Before "/api/v1/models/{}": a model named "history" is read through its
+     * other routes. */
+    {"GET", "/api/v1/models/history", api_models_history, SRV_ADMIN_READ},
+    {"POST", "/api/v1/models/rollback", api_models_rollback, SRV_MANAGE},
     {"GET", "/api/v1/models/{}", api_model_get, SRV_READ},
     {"POST", "/api/v1/models/{}/clone", api_model_clone, SRV_MANAGE},
     {"POST", "/api/v1/models/{}/promote", api_model_promote, SRV_MANAGE},
