@@ -28,6 +28,8 @@ static const char usage_text[] =
     "       regio challenge reject ID --user USER --note TEXT [--db PATH]\n"
     "       regio challenge withdraw ID --user USER [--note TEXT] [--db PATH]\n"
     "       regio challenge auto --model PLAN [--on [--tolerance SHARE] | --off] [--db PATH]\n"
+    "changes, raise, list, approve, reject and withdraw take --at YYYY-MM-DD: the day whose\n"
+    "memberships and model in force count (default today, UTC).\n"
     "changes: the units and accounts PLAN moves into or out of USER's territories (their\n"
     "current memberships in the model in force, and what lies below them). raise challenges\n"
     "one of them; a manager of the territory (role manager on it or above it) or a user with\n"
@@ -38,11 +40,12 @@ static const char usage_text[] =
     "the counter-move keeps every territory within the model's balance tolerance (--tolerance,\n"
     "default 0.05) on the balanced measure.\n"
     "The command line signs nobody in: whoever may open the store acts as --user, the rules\n"
-    "are applied to that user and the audit log names them. The day is today (UTC).\n"
+    "are applied to that user and the audit log names them.\n"
     "The store is --db, else $REGIO_DB, else regio.db.\n";
 
 typedef struct opts {
     const char *verb, *db, *model, *user, *unit, *account, *reason, *note, *status, *format;
+    const char *at; /* the day, or NULL: today */
     long id;
     long revision; /* -1: the current one */
     int on, off;
@@ -99,11 +102,12 @@ static int load(const opts *o, int with_in_force, const char *plan, loaded *l)
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(today, sizeof today, "%Y-%m-%d", &tm);
-        rc = regio_store_model_in_force(l->store, today, &in_force, &err);
+        rc = regio_store_model_in_force(l->store, o->at ? o->at : today, &in_force, &err);
         if (rc == REGIO_ENOTFOUND)
             regio_error_setf(&err, rc, NULL, 0, NULL,
-                             "no territory model is in force today: there is nothing to "
-                             "compare with");
+                             "no territory model is in force on %s: there is nothing to "
+                             "compare with",
+                             o->at ? o->at : today);
     }
     if (!rc && plan) {
         regio_model_info m;
@@ -209,7 +213,7 @@ static int cmd_changes(const opts *o)
     regio_error err;
     regio_error_clear(&err);
     regio_changes *c = NULL;
-    regio_err rc = regio_challenge_changes(l.store, l.in_force, l.plan, o->user, NULL, &c, &err);
+    regio_err rc = regio_challenge_changes(l.store, l.in_force, l.plan, o->user, o->at, &c, &err);
     int status = rc ? fail(o, rc, &err)
                  : o->format && !strcmp(o->format, "json") ? print_changes_json(&l, c)
                                                             : (print_changes_text(c), CLI_OK);
@@ -229,7 +233,7 @@ static int cmd_raise(const opts *o)
     regio_error_clear(&err);
     long id = 0;
     int automatic = 0;
-    regio_err rc = regio_challenge_raise(l.store, l.in_force, l.plan, o->user, NULL, o->unit,
+    regio_err rc = regio_challenge_raise(l.store, l.in_force, l.plan, o->user, o->at, o->unit,
                                          o->account, o->reason, &id, &automatic, NULL, &err);
     int status = CLI_OK;
     if (rc)
@@ -276,7 +280,7 @@ static int cmd_close(const opts *o, regio_challenge_state to)
     }
     long rev = -1;
     regio_challenge_outcome outcome = REGIO_CHALLENGE_DONE;
-    regio_err rc = regio_challenge_close(l.store, l.plan, o->id, o->user, NULL, to, o->note,
+    regio_err rc = regio_challenge_close(l.store, l.plan, o->id, o->user, o->at, to, o->note,
                                          o->revision, &rev, &outcome, &err);
     int status = CLI_OK;
     if (rc)
@@ -337,7 +341,7 @@ static int cmd_list(const opts *o)
     listing l = {o->format && !strcmp(o->format, "json"), json_array(), 0};
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc = regio_challenges_list(s, o->user, NULL, o->model, state, on_listed, &l, &err);
+    regio_err rc = regio_challenges_list(s, o->user, o->at, o->model, state, on_listed, &l, &err);
     regio_store_close(s);
     int status = CLI_OK;
     if (rc) {
@@ -399,7 +403,8 @@ int cli_cmd_challenge(int argc, char **argv)
         {"note", required_argument, 0, 'n'},     {"status", required_argument, 0, 's'},
         {"format", required_argument, 0, 'f'},   {"revision", required_argument, 0, 'R'},
         {"tolerance", required_argument, 0, 't'}, {"on", no_argument, 0, 'O'},
-        {"off", no_argument, 0, 'F'},            {"help", no_argument, 0, 'h'},
+        {"off", no_argument, 0, 'F'},            {"at", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     static const char *const verbs[] = {"changes", "raise",    "list", "approve",
                                         "reject",  "withdraw", "auto"};
@@ -437,6 +442,7 @@ int cli_cmd_challenge(int argc, char **argv)
         case 'n': o.note = optarg; break;
         case 's': o.status = optarg; break;
         case 'f': o.format = optarg; break;
+        case 'T': o.at = optarg; break;
         case 'O': o.on = 1; break;
         case 'F': o.off = 1; break;
         case 'R':
@@ -472,7 +478,7 @@ int cli_cmd_challenge(int argc, char **argv)
     bad |= o.revision >= 0 && vi != 3;
     bad |= (o.on || o.off || o.tolerance > 0) && vi != 6;
     bad |= o.model && vi >= 3 && vi <= 5;
-    bad |= o.user && vi == 6;
+    bad |= (o.user || o.at) && vi == 6;
     if (bad)
         return usage_error(o.verb, "an option that does not apply to this command");
     if ((vi == 0 || vi == 1 || vi == 6) && !o.model)

@@ -83,3 +83,6 @@ set +e
 "$REGIO" challenge decide 1; echo "exit $?"
 "$REGIO" challenge changes --model plan-a --user nobody; echo "exit $?"
 "$REGIO" challenge changes --model nope --user kim; echo "exit $?"
+"$REGIO" challenge changes --model plan-a --user kim --at 2019-12-31; echo "exit $?"
+"$REGIO" challenge list --user kim --at 31.12.2030; echo "exit $?"
+"$REGIO" challenge auto --model plan-a --at 2030-01-01; echo "exit $?"
