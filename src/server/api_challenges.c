@@ -184,6 +184,8 @@ typedef struct listing {
     srv_app *app;
     json_t *arr;
     json_t *revisions; /* model -> its revision, read once */
+    int acts;          /* a signed-in user (the local user of single-user mode sees
+                          every challenge and decides none: no user to name) */
 } listing;
 
 static json_t *challenge_json(srv_app *app, json_t *revisions, const regio_challenge *c,
@@ -207,7 +209,8 @@ static json_t *challenge_json(srv_app *app, json_t *revisions, const regio_chall
 static int on_listed(void *ud, const regio_challenge *c, const regio_challenge_rights *r)
 {
     listing *l = ud;
-    json_array_append_new(l->arr, challenge_json(l->app, l->revisions, c, r));
+    regio_challenge_rights none = {r->sees, 0, 0};
+    json_array_append_new(l->arr, challenge_json(l->app, l->revisions, c, l->acts ? r : &none));
     return 0;
 }
 
@@ -216,7 +219,7 @@ static int on_listed(void *ud, const regio_challenge *c, const regio_challenge_r
 static json_t *visible(srv_app *app, srv_request *rq, const char *model, int state, long only,
                        srv_response *rs)
 {
-    listing l = {app, json_array(), json_object()};
+    listing l = {app, json_array(), json_object(), login_of(rq) != NULL};
     regio_error err;
     regio_error_clear(&err);
     regio_err rc = regio_challenges_list(app->store, login_of(rq), day_of(rq), model, state,
