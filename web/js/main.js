@@ -13,6 +13,7 @@ import { initPlan, runPlan, showDay } from './plan.js';
 import * as auth from './auth.js';
 import { initAccounts } from './accounts.js';
 import { initOrg, available as orgAvailable } from './org.js';
+import { initChallenges } from './challenges.js';
 
 // Errors already shown in the status bar are not reported twice.
 window.addEventListener('unhandledrejection', e => { if (!(e.reason && e.reason.shown)) showError(e.reason, 'Unexpected error'); e.preventDefault(); });
@@ -149,6 +150,7 @@ async function boot() {
   initPlan();
   initAccounts();
   initOrg();
+  initChallenges();
   on('model-loaded', renderExports);
   on('balance-changed', async ms => {
     state.balance = ms;
