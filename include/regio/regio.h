@@ -18,6 +18,7 @@
 #include "regio/import.h"
 #include "regio/export.h"
 #include "regio/output.h"
+#include "regio/salesforce.h"
 #include "regio/design.h"
 #include "regio/design_io.h"
 #include "regio/dist.h"

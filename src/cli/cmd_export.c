@@ -74,6 +74,32 @@ int cli_cmd_export(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
+    if (!strcmp(argv[optind], "salesforce")) {
+        /* Enterprise Territory Management's Data Loader CSVs into the
+         * directory --out (regio/salesforce.h; docs/FORMATS.md). */
+        if (!out || fmt_s || regio_output_is_stdout(out)) {
+            fprintf(stderr, "usage: regio export salesforce [--model NAME] --out DIR [--db PATH]\n"
+                            "  writes Territory2Type, Territory2, UserTerritory2Association,\n"
+                            "  ObjectTerritory2Association, ObjectTerritory2AssignmentRule(Item)\n"
+                            "  and AccountOwners .csv files into DIR (created if missing)\n");
+            return CLI_USAGE;
+        }
+        regio_store *ss = cli_open_store(db);
+        if (!ss)
+            return CLI_FAIL;
+        regio_error serr;
+        regio_error_clear(&serr);
+        regio_sf_summary sum;
+        regio_err src = regio_export_salesforce(ss, eo.model, out, &sum, &serr);
+        if (src)
+            cli_print_error("export", src, &serr);
+        for (int f = 0; !src && f < REGIO_SF_FILE_COUNT_; f++)
+            fprintf(stderr, "regio: wrote %zu %s to %s/%s\n", sum.rows[f],
+                    sum.rows[f] == 1 ? "row" : "rows", out,
+                    regio_sf_file_name((regio_sf_file)f));
+        regio_store_close(ss);
+        return src ? CLI_FAIL : CLI_OK;
+    }
     regio_export_what what;
     regio_export_format fmt;
     if (regio_export_what_parse(argv[optind], &what)) {

@@ -1,0 +1,299 @@
+/*
+ * Unit tests for regio_export_salesforce (regio/salesforce.h): every
+ * column is a field of its Salesforce object (the field lists below are
+ * Salesforce's Object Reference) or the relationship form of one of its
+ * reference fields; DeveloperNames; the round trip through the
+ * organisation importers; errors and allocation failures.
+ */
+#include "regio/regio.h"
+#include "regio_test.h"
+#include "regio_test_db.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The createable fields of each object as the Object Reference lists them
+ * (Territory2Type, Territory2, UserTerritory2Association,
+ * ObjectTerritory2Association, ObjectTerritory2AssignmentRule,
+ * ObjectTerritory2AssignmentRuleItem; Account for the owner file), and
+ * for a reference field FooId its relationship Foo with the field it is
+ * looked up by. */
+typedef struct sf_object {
+    regio_sf_file file;
+    const char *fields[12];
+    const char *relationships[6]; /* "Foo.Field", the reference FooId by Field */
+} sf_object;
+
+static const sf_object objects[] = {
+    {REGIO_SF_TERRITORY2_TYPE, {"DeveloperName", "MasterLabel", "Priority", "Description"}, {NULL}},
+    {REGIO_SF_TERRITORY2,
+     {"DeveloperName", "Name", "Territory2ModelId", "Territory2TypeId", "ParentTerritory2Id",
+      "AccountAccessLevel", "OpportunityAccessLevel", "CaseAccessLevel", "ContactAccessLevel",
+      "Description", "ForecastUserId"},
+     {"Territory2Model.DeveloperName", "Territory2Type.DeveloperName",
+      "ParentTerritory2.DeveloperName", "ForecastUser.Username"}},
+    {REGIO_SF_USER_TERRITORY2,
+     {"UserId", "Territory2Id", "RoleInTerritory2", "IsActive"},
+     {"User.Username", "Territory2.DeveloperName"}},
+    {REGIO_SF_OBJECT_TERRITORY2,
+     {"ObjectId", "Territory2Id", "AssociationCause", "SobjectType"},
+     {"Territory2.DeveloperName"}},
+    {REGIO_SF_ASSIGNMENT_RULE,
+     {"DeveloperName", "MasterLabel", "Territory2ModelId", "ObjectType", "IsActive",
+      "BooleanFilter"},
+     {"Territory2Model.DeveloperName"}},
+    {REGIO_SF_ASSIGNMENT_RULE_ITEM,
+     {"RuleId", "SortOrder", "Field", "Operation", "Value"},
+     {"Rule.DeveloperName"}},
+    {REGIO_SF_ACCOUNT_OWNERS, {"Id", "OwnerId"}, {NULL}},
+};
+
+/* The exact headers: what Data Loader maps and the importers read back. */
+static const char *const expected_headers[REGIO_SF_FILE_COUNT_] = {
+    "DeveloperName,MasterLabel,Priority",
+    "DeveloperName,Name,Territory2Model.DeveloperName,Territory2Type.DeveloperName,"
+    "ParentTerritory2.DeveloperName,AccountAccessLevel,OpportunityAccessLevel,CaseAccessLevel,"
+    "ContactAccessLevel,Description",
+    "User.Username,Territory2.DeveloperName,RoleInTerritory2,IsActive",
+    "ObjectId,Territory2.DeveloperName,AssociationCause",
+    "DeveloperName,MasterLabel,Territory2Model.DeveloperName,ObjectType,IsActive,BooleanFilter",
+    "Rule.DeveloperName,SortOrder,Field,Operation,Value",
+    "Id,OwnerId",
+};
+
+static char db_path[256], dir[256];
+static regio_error err;
+static regio_import_summary isum;
+
+static regio_store *fresh(void)
+{
+    snprintf(db_path, sizeof db_path, "/tmp/regio_test_salesforce_%ld.db", (long)getpid());
+    regio_test_db_remove(db_path);
+    snprintf(dir, sizeof dir, "/tmp/regio_test_salesforce_%ld", (long)getpid());
+    regio_store *s = NULL;
+    if (regio_store_open(db_path, &s, &err) != REGIO_OK)
+        fprintf(stderr, "cannot open %s: %s\n", db_path, err.msg);
+    return s;
+}
+
+static void rm_dir(const char *d)
+{
+    char p[512];
+    for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++) {
+        snprintf(p, sizeof p, "%s/%s", d, regio_sf_file_name((regio_sf_file)f));
+        unlink(p);
+    }
+    rmdir(d);
+}
+
+static void done(regio_store *s)
+{
+    regio_store_close(s);
+    regio_test_db_remove(db_path);
+    rm_dir(dir);
+}
+
+static const char *file(const char *name, const char *text)
+{
+    static char paths[8][256];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 256, "/tmp/regio_sf_%ld_%s", (long)getpid(), name);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return p;
+}
+
+/* The whole of d/name, malloc'd, or NULL. */
+static char *slurp(const char *d, regio_sf_file f)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", d, regio_sf_file_name(f));
+    FILE *fp = fopen(p, "rb");
+    if (!fp)
+        return NULL;
+    char *buf = calloc(1, 1 << 16);
+    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, fp) : 0;
+    (void)n;
+    fclose(fp);
+    return buf;
+}
+
+static void setup(regio_store *s)
+{
+    ASSERT_OK(regio_import_roles(s, file("r.csv", "role\nrep\n"), NULL, &isum, &err));
+    ASSERT_OK(regio_import_users(s, file("u.csv", "username,name,role\nana,Ana,rep\nbo,Bo,rep\n"),
+                                 NULL, &isum, &err));
+    ASSERT_OK(regio_import_accounts(
+        s, file("a.csv", "id,name,lat,lon,owner\n001A,Acme,1,1,ana\n001B,Bolt,2,2,\n"), NULL,
+        &isum, &err));
+    ASSERT_OK(regio_import_territories(
+        s,
+        file("t.csv", "name,parent,account_access\nWest,,read\n\"Bay Area, CA\",West,owner\n"
+                      "9 North,West,edit\n9_North,West,edit\n"),
+        "m", NULL, &isum, &err));
+    ASSERT_OK(regio_import_memberships(
+        s, file("m.csv", "user,territory,role,active\nana,\"Bay Area, CA\",owner,true\nbo,West,"
+                         "manager,false\n"),
+        "m", NULL, &isum, &err));
+    ASSERT_OK(regio_import_associations(
+        s, file("as.csv", "account,territory\n001A,9 North\n001B,9_North\n"), "m", NULL, &isum,
+        &err));
+}
+
+static int in_list(const char *const *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n && list[i]; i++)
+        if (!strcmp(list[i], name))
+            return 1;
+    return 0;
+}
+
+static void test_columns_are_salesforce_fields(void)
+{
+    for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++) {
+        const sf_object *ob = &objects[o];
+        const char *h = regio_sf_file_header(ob->file);
+        ASSERT_EQ_STR(h, expected_headers[ob->file]);
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", h ? h : "");
+        for (char *col = buf, *next; col && *col; col = next) {
+            next = strchr(col, ',');
+            if (next)
+                *next++ = '\0';
+            int ok = in_list(ob->fields, 12, col) || in_list(ob->relationships, 6, col);
+            if (!ok)
+                FAIL_AT_("%s: column '%s' is no field of the object",
+                         regio_sf_file_name(ob->file), col);
+            /* A relationship column stands for a reference field FooId. */
+            const char *dot = strchr(col, '.');
+            if (dot) {
+                char ref[128];
+                snprintf(ref, sizeof ref, "%.*sId", (int)(dot - col), col);
+                ASSERT_TRUE(in_list(ob->fields, 12, ref));
+            }
+        }
+    }
+    ASSERT_TRUE(regio_sf_file_name(REGIO_SF_FILE_COUNT_) == NULL);
+    ASSERT_TRUE(regio_sf_file_header((regio_sf_file)-1) == NULL);
+}
+
+static void test_developer_names(void)
+{
+    static const char *const cases[][2] = {
+        {"West", "West"},          {"Bay Area, CA", "Bay_Area_CA"}, {"9 North", "T_9_North"},
+        {"__a__b__", "a_b"},       {"", ""},                        {"Zürich", "Z_rich"},
+        {"T01", "T01"},
+    };
+    char out[81];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        regio_sf_developer_name(cases[i][0], out, sizeof out);
+        ASSERT_EQ_STR(out, cases[i][1]);
+    }
+    char longid[200];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    regio_sf_developer_name(longid, out, sizeof out);
+    ASSERT_EQ_INT((int)strlen(out), 80);
+}
+
+static void test_export_and_round_trip(void)
+{
+    regio_store *s = fresh();
+    setup(s);
+    regio_sf_summary sum;
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, &sum, &err));
+    ASSERT_EQ_INT((int)sum.rows[REGIO_SF_TERRITORY2], 4);
+    ASSERT_EQ_INT((int)sum.rows[REGIO_SF_USER_TERRITORY2], 2);
+    ASSERT_EQ_INT((int)sum.rows[REGIO_SF_OBJECT_TERRITORY2], 2);
+    ASSERT_EQ_INT((int)sum.rows[REGIO_SF_ACCOUNT_OWNERS], 1);
+    char *t = slurp(dir, REGIO_SF_TERRITORY2);
+    ASSERT_TRUE(t != NULL);
+    /* Parents first; "9 North" and "9_North" both want T_9_North. */
+    ASSERT_EQ_STR(t ? strchr(t, '\n') + 1 : "",
+                  "West,West,m,Territory,,Read,Read,Read,,\n"
+                  "Bay_Area_CA,\"Bay Area, CA\",m,Territory,West,All,Edit,Edit,,\n"
+                  "T_9_North,9 North,m,Territory,West,Edit,Edit,Edit,,\n"
+                  "T_9_North_2,9_North,m,Territory,West,Edit,Edit,Edit,,\n");
+    char *m = slurp(dir, REGIO_SF_USER_TERRITORY2);
+    ASSERT_EQ_STR(m ? m : "", "User.Username,Territory2.DeveloperName,RoleInTerritory2,IsActive\n"
+                              "ana,Bay_Area_CA,Owner,true\nbo,West,Manager,false\n");
+    char *o = slurp(dir, REGIO_SF_ACCOUNT_OWNERS);
+    ASSERT_EQ_STR(o ? o : "", "Id,OwnerId\n001A,ana\n");
+
+    /* Back into a new model and out again: the same files. */
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, regio_sf_file_name(REGIO_SF_TERRITORY2));
+    ASSERT_OK(regio_import_territories(s, p, "n", NULL, &isum, &err));
+    snprintf(p, sizeof p, "%s/%s", dir, regio_sf_file_name(REGIO_SF_USER_TERRITORY2));
+    ASSERT_OK(regio_import_memberships(s, p, "n", NULL, &isum, &err));
+    snprintf(p, sizeof p, "%s/%s", dir, regio_sf_file_name(REGIO_SF_OBJECT_TERRITORY2));
+    ASSERT_OK(regio_import_associations(s, p, "n", NULL, &isum, &err));
+    char dir2[300];
+    snprintf(dir2, sizeof dir2, "%s_2", dir);
+    ASSERT_OK(regio_export_salesforce(s, "n", dir2, NULL, &err));
+    for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++) {
+        char *a = slurp(dir, (regio_sf_file)f), *b = slurp(dir2, (regio_sf_file)f);
+        if (f == REGIO_SF_TERRITORY2 && a) /* the model's name: m, then n */
+            for (char *q = a; (q = strstr(q, ",m,")); q += 3)
+                q[1] = 'n';
+        ASSERT_EQ_STR(a ? a : "(none)", b ? b : "(none)");
+        free(a);
+        free(b);
+    }
+    rm_dir(dir2);
+    free(t);
+    free(m);
+    free(o);
+    done(s);
+}
+
+static void test_errors(void)
+{
+    regio_store *s = fresh();
+    setup(s);
+    ASSERT_EQ_INT(regio_export_salesforce(s, "nope", dir, NULL, &err), REGIO_ENOTFOUND);
+    struct stat st;
+    ASSERT_TRUE(stat(dir, &st) != 0); /* nothing created */
+    const char *f = file("plain", "x");
+    ASSERT_EQ_INT(regio_export_salesforce(s, "m", f, NULL, &err), REGIO_EIO);
+    ASSERT_TRUE(strstr(err.msg, "not a directory") != NULL);
+    ASSERT_EQ_INT(regio_export_salesforce(s, "m", "/nonexistent/dir/sf", NULL, &err), REGIO_EIO);
+    ASSERT_EQ_INT(regio_export_salesforce(s, "m", NULL, NULL, &err), REGIO_EINVAL);
+    unlink(f);
+    done(s);
+}
+
+static void test_alloc_failures(void)
+{
+    regio_store *s = fresh();
+    setup(s);
+    regio_allocator a = regio_test_failing;
+    int failures = 0, successes = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 4000 && successes < 2; alloc_fail_at++) {
+        alloc_calls = 0;
+        regio_set_allocator(&a);
+        regio_err rc = regio_export_salesforce(s, "m", dir, NULL, &err);
+        regio_set_allocator(NULL);
+        if (rc == REGIO_OK)
+            successes++;
+        else
+            failures++;
+    }
+    ASSERT_TRUE(failures > 10);
+    ASSERT_TRUE(successes > 0);
+    done(s);
+}
+
+int main(void)
+{
+    RUN(test_columns_are_salesforce_fields);
+    RUN(test_developer_names);
+    RUN(test_export_and_round_trip);
+    RUN(test_errors);
+    RUN(test_alloc_failures);
+    TEST_END();
+}
