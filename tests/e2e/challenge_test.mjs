@@ -153,7 +153,7 @@ test('the rep sees what the plan changes for them and challenges the unit with a
   assert.deepEqual({ item: mine[0].item, from: mine[0].from, to: mine[0].to, status: mine[0].status, reason: mine[0].reason, may_withdraw: mine[0].may_withdraw, may_decide: mine[0].may_decide },
     { item: unit, from: rep.id, to: away, status: 'open', reason: REASON, may_withdraw: true, may_decide: false });
   challengeId = mine[0].id;
-  await shot('challenge-rep.png', 'challenge-rep.png');
+  await shot('challenge-rep.png');
 });
 
 test('the API refuses what the rules refuse and changes nothing', async () => {
