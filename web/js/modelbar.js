@@ -27,7 +27,7 @@ export function renderModelInfo() {
   st.className = 'badge ' + (m.state || '');
   const rev = model.revision();
   document.getElementById('model-rev').textContent = rev != null ? 'rev ' + rev : '';
-  document.getElementById('model-rev').title = [m.description, m.parent ? 'from ' + m.parent : '', m.effective_from ? 'effective ' + m.effective_from : ''].filter(Boolean).join(' · ');
+  document.getElementById('model-rev').title = [m.description, m.parent ? 'from ' + m.parent : '', m.effective_from ? (m.state === 'scheduled' ? 'active from ' : 'effective ') + m.effective_from : ''].filter(Boolean).join(' · ');
   document.getElementById('promote-button').disabled = m.state !== 'planning';
   document.getElementById('archive-button').disabled = m.state === 'archived' || !m.state;
 }
@@ -69,11 +69,14 @@ export function initModelBar(onSwitch) {
         status(`Cloned ${name} → ${m.name || v} (planning).`, 'ok');
       } else if (action === 'promote') {
         if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return status('Effective date must be YYYY-MM-DD.', 'warn');
-        await api.promote(name, v);
+        const p = await api.promote(name, v);
         form.hidden = true;
         await loadModels();
         await onSwitch(name);
-        status(`${name} is now active from ${v}; the previously active model was archived.`, 'ok');
+        // A date ahead schedules the model: the one in force stays until then.
+        status(p && p.state === 'scheduled'
+          ? `${name} is scheduled: it becomes the active model on ${v}; the model in force stays until then.`
+          : `${name} is now active from ${v}; the previously active model was archived.`, 'ok');
       } else if (action === 'archive') {
         await api.archive(name);
         form.hidden = true;
