@@ -213,6 +213,29 @@ static void test_schedule(void)
                   1);
     ASSERT_EQ_STR(history(s, NULL, &t), "A<-:in_force;B<A:scheduled;");
     ASSERT_EQ_STR(history(s, day(1), &t), "A<-:superseded;B<A:in_force;");
+    /* The day arrives (simulated by moving B's date to today rather than
+     * the clock to tomorrow): every reader sees B in force with nothing
+     * written, while the stored record still says planning until the next
+     * life-cycle write brings it up to date. */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE scenario_promotions SET effective_from = '%s' WHERE model_id ="
+             " (SELECT id FROM territory_models WHERE name = 'B')",
+             day(0));
+    ASSERT_OK(sqlite3_exec(regio__sqlite_handle(s), sql, NULL, NULL, NULL));
+    ASSERT_EQ_STR(in_force(s, day(0)), "B");
+    ASSERT_OK(regio_store_model_find(s, NULL, &m, &e));
+    ASSERT_EQ_STR(m.name, "B");
+    regio_model_info_clear(&m);
+    ASSERT_EQ_STR(states(s, NULL, &t), "A:archived;B:active;");
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM territory_models WHERE name = 'B'"
+                           " AND state = 'planning'"),
+                  1);
+    ASSERT_OK(regio_store_model_clone(s, "A", "C", NULL, "cli", NULL, &e));
+    ASSERT_OK(regio_store_model_archive(s, "C", "cli", &e));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM territory_models WHERE"
+                           " (name = 'B' AND state = 'active') OR (name = 'A' AND state = 'archived')"),
+                  2);
     done_with(s);
 }
 
