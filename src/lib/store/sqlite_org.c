@@ -94,7 +94,10 @@ static regio_err territory_id(regio__sqlite_store *s, sqlite3_int64 mid, const c
     return regio__sq_finish(s, st, r, rc, err);
 }
 
-/* Audit JSON: {"k1":"v1",...} from NULL-terminated key/value pairs (a NULL
+/* The end of json_obj's arguments (a typed null: NULL may be a plain 0). */
+#define JSON_END ((const char *)NULL)
+
+/* Audit JSON: {"k1":"v1",...} from JSON_END-terminated key/value pairs (a NULL
  * value writes null). Returns NULL when out of memory; caller frees. */
 static char *json_obj(const char *k, ...)
 {
@@ -282,7 +285,7 @@ regio_err regio__sq_role_upsert(regio_store *base, const char *name, const char 
             goto out;
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
-            before = json_obj("name", name, "parent", col_text(st, 0), NULL);
+            before = json_obj("name", name, "parent", col_text(st, 0), JSON_END);
             r = SQLITE_DONE;
         }
         if ((rc = regio__sq_finish(s, st, r, rc, err)))
@@ -300,7 +303,7 @@ regio_err regio__sq_role_upsert(regio_store *base, const char *name, const char 
     }
     if (!rc)
         rc = audit(s, actor, "role.upsert", "role", name, before,
-                   json_obj("name", name, "parent", parent, NULL), err);
+                   json_obj("name", name, "parent", parent, JSON_END), err);
     else
         regio_free(before);
 out:
@@ -396,7 +399,7 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
                       ? REGIO_UPSERT_UNCHANGED
                       : REGIO_UPSERT_UPDATED;
             before = json_obj("name", old.name, "email", old.email, "role", old.role,
-                              "permissions", op, "active", old.active ? "yes" : "no", NULL);
+                              "permissions", op, "active", old.active ? "yes" : "no", JSON_END);
             r = SQLITE_DONE;
         }
         if ((rc = regio__sq_finish(s, st, r, rc, err)))
@@ -448,7 +451,7 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
     if (!rc) {
         rc = audit(s, actor, "user.upsert", "user", u->login, before,
                    json_obj("name", u->name, "email", u->email, "role", u->role, "permissions",
-                            perms, "active", u->active ? "yes" : "no", NULL),
+                            perms, "active", u->active ? "yes" : "no", JSON_END),
                    err);
         before = NULL;
     }
@@ -518,7 +521,7 @@ regio_err regio__sq_user_set_active(regio_store *base, const char *login, int ac
                       "UPDATE users SET active = ?3, updated_at = ?2 WHERE id = ?1",
                       regio__sq_now(REGIO_SQ(base)), active != 0, actor,
                       active ? "user.enable" : "user.disable",
-                      json_obj("active", active ? "yes" : "no", NULL), err);
+                      json_obj("active", active ? "yes" : "no", JSON_END), err);
 }
 
 regio_err regio__sq_user_set_password_hash(regio_store *base, const char *login, const char *hash,
@@ -526,7 +529,7 @@ regio_err regio__sq_user_set_password_hash(regio_store *base, const char *login,
 {
     return user_write(REGIO_SQ(base), login,
                       "UPDATE users SET password_hash = ?2 WHERE id = ?1", hash, 0, actor,
-                      "user.passwd", json_obj("password", hash ? "set" : "cleared", NULL), err);
+                      "user.passwd", json_obj("password", hash ? "set" : "cleared", JSON_END), err);
 }
 
 regio_err regio__sq_user_password_hash(regio_store *base, const char *login, char **hash,
@@ -596,7 +599,7 @@ regio_err regio__sq_territory_set_access(regio_store *base, const char *model, c
         rc = run(s, st, "writing a territory", NULL, err);
     if (!rc)
         rc = audit(s, actor, "territory.access", "territory", ext_id, NULL,
-                   json_obj("model", model, "account_access", level, NULL), err);
+                   json_obj("model", model, "account_access", level, JSON_END), err);
     return regio__sq_txn_end(s, &t, rc, err);
 }
 
@@ -653,11 +656,11 @@ regio_err regio__sq_territory_edit(regio_store *base, const char *model, const c
     }
     if (!rc) {
         before = json_obj("name", old_name, "parent", had_parent ? old_parent : NULL,
-                          "account_access", old_level, NULL);
+                          "account_access", old_level, JSON_END);
         rc = audit(s, actor, "territory.update", "territory", ext_id, before,
                    json_obj("model", model, "name", name ? name : old_name, "parent",
                             set_parent ? parent : (had_parent ? old_parent : NULL),
-                            "account_access", level ? level : old_level, NULL),
+                            "account_access", level ? level : old_level, JSON_END),
                    err);
     }
     return regio__sq_txn_end(s, &t, rc, err);
@@ -705,7 +708,7 @@ regio_err regio__sq_membership_upsert(regio_store *base, const char *model,
         rc = audit(s, actor, "membership.upsert", "membership", key, NULL,
                    json_obj("model", model, "user", m->user, "territory", m->territory, "role",
                             m->role, "active", m->active ? "yes" : "no", "start", m->start, "end",
-                            m->end, NULL),
+                            m->end, JSON_END),
                    err);
     }
     return regio__sq_txn_end(s, &t, rc, err);
@@ -740,7 +743,7 @@ regio_err regio__sq_membership_remove(regio_store *base, const char *model, cons
         snprintf(key, sizeof key, "%s@%s", user, territory);
         rc = audit(s, actor, "membership.remove", "membership", key,
                    json_obj("model", model, "user", user, "territory", territory, "role", role,
-                            NULL),
+                            JSON_END),
                    NULL, err);
     }
     return regio__sq_txn_end(s, &t, rc, err);
@@ -810,7 +813,7 @@ regio_err regio__sq_association_set(regio_store *base, const char *model, const 
     if (!rc && n > 0) {
         char key[512];
         snprintf(key, sizeof key, "%s@%s", account, territory);
-        char *j = json_obj("model", model, "account", account, "territory", territory, NULL);
+        char *j = json_obj("model", model, "account", account, "territory", territory, JSON_END);
         rc = audit(s, actor, add ? "association.add" : "association.remove", "association", key,
                    add ? NULL : j, add ? j : NULL, err);
     }
@@ -895,7 +898,7 @@ regio_err regio__sq_token_add(regio_store *base, const char *login, const char *
         char idtxt[32];
         snprintf(idtxt, sizeof idtxt, "%ld", tid);
         rc = audit(s, actor, "token.create", "user", login, NULL,
-                   json_obj("token", idtxt, "label", label, NULL), err);
+                   json_obj("token", idtxt, "label", label, JSON_END), err);
     }
     return regio__sq_txn_end(s, &t, rc, err);
 }
@@ -959,7 +962,7 @@ regio_err regio__sq_token_revoke(regio_store *base, const char *login, long id, 
         char idtxt[32];
         snprintf(idtxt, sizeof idtxt, "%ld", id);
         rc = audit(s, actor, "token.revoke", "user", login, NULL,
-                   json_obj("token", idtxt, NULL), err);
+                   json_obj("token", idtxt, JSON_END), err);
     }
     return regio__sq_txn_end(s, &t, rc, err);
 }
