@@ -63,6 +63,11 @@ EXCEPTIONS=(
   "src/lib/model/view*|the loaded-model type (regio/model_view.h, view*.c and view_internal.h): reads a planning model, its alignment and account overrides from the store and edits them for the shells"
   "src/lib/access/*|access and sign-in (access.c, access_pairs.c, auth.c): load a snapshot of the organisation (users, roles, memberships, territories, account owners and associations) from the store and keep passwords, tokens and sessions in it; the rules of docs/ACCESS.md applied to what the store holds"
   "src/lib/challenge/*|reps challenge, managers decide (challenge.c, changes.c, member.c): compare a planning model with the model in force (through regio_model_view) for a member's territories, read who they are from the organisation in the store, and store challenges and their counter-moves"
+  "src/lib/rules/rules_run*|the rule run (rules_run.c, rules_run.h): a model's territories and rules from the store compiled into the rule engine's matcher (matcher.c, which uses no store), every account streamed through it, the rule associations swapped in the store; the bridge between the rule engine and the store"
+  "src/lib/rules/rules_edit.c|checks a rule against the fields the store's accounts have before storing it (regio_rule_save)"
+  "src/lib/rules/rules_import.c|import pipeline: reads a rules file, checks it against the model's territories and the accounts' fields in the store, writes the rules that differ"
+  "src/lib/rules/rules_export.c|export: streams a model's rules out of the store as the CSV the rules import reads"
+  "src/lib/rules/associations.c|reads every account's associations in a model (alignment, hand moves, rule and manual associations) from the store, and exports them"
   "src/lib/model/names.c|the model-name rules, run by the store before it creates a model; uses no store function, but its public declaration (regio_model_name_problem) sits in regio/model_view.h, which includes regio/store.h"
 )
 

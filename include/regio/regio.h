@@ -33,5 +33,6 @@
 #include "regio/auth.h"
 #include "regio/challenge.h"
 #include "regio/rules.h"
+#include "regio/rule_store.h"
 
 #endif

@@ -19,6 +19,9 @@ static void usage(FILE *out)
             "usage: regio export accounts|reps|units|adjacency|alignment|territories\n"
             "                    [--format csv|geojson|kml|shp] [--out FILE] [--model NAME]\n"
             "                    [--db PATH]\n"
+            "       regio export associations --model NAME [--out FILE] [--db PATH]\n"
+            "  associations: account,territory,cause of every association in NAME\n"
+            "    (cause geo: its unit's territory or its hand move; rule; manual).\n"
             "  accounts, reps, units: csv (default) or geojson; adjacency: csv.\n"
             "  accounts --model NAME: each account's territory in NAME is added (its\n"
             "    override, else its unit's territory).\n"
@@ -99,6 +102,25 @@ int cli_cmd_export(int argc, char **argv)
                     regio_sf_file_name((regio_sf_file)f));
         regio_store_close(ss);
         return src ? CLI_FAIL : CLI_OK;
+    }
+    if (!strcmp(argv[optind], "associations")) {
+        if (fmt_s && strcmp(fmt_s, "csv") != 0) {
+            fprintf(stderr, "regio export: associations are CSV\n");
+            return CLI_USAGE;
+        }
+        regio_store *as = cli_open_store(db);
+        if (!as)
+            return CLI_FAIL;
+        regio_error aerr;
+        regio_error_clear(&aerr);
+        size_t arows = 0;
+        regio_err arc = regio_export_associations(as, eo.model, out ? out : "-", &arows, &aerr);
+        if (arc)
+            cli_print_error("export", arc, &aerr);
+        else if (out && !regio_output_is_stdout(out))
+            fprintf(stderr, "regio: wrote %zu associations to %s\n", arows, out);
+        regio_store_close(as);
+        return arc ? CLI_FAIL : CLI_OK;
     }
     regio_export_what what;
     regio_export_format fmt;

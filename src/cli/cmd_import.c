@@ -19,6 +19,7 @@ static void usage(FILE *out)
             "       regio import roles|users FILE [options]\n"
             "       regio import territories FILE --model M [options]\n"
             "       regio import memberships|associations FILE [--model M] [options]\n"
+            "       regio import rules FILE [--model M] [options]\n"
             "\n"
             "  --db PATH            store file (default $REGIO_DB or ./regio.db)\n"
             "  --map SOURCE=FIELD   map a column to a canonical field (repeatable);\n"
@@ -32,7 +33,7 @@ static void usage(FILE *out)
             "  --gazetteer PATH     gazetteer file (default: the installed one)\n"
             "  --country C          country of records that give none and whose state is\n"
             "                       no US state (code or name, e.g. US); this import only\n"
-            "territories, memberships, associations:\n"
+            "territories, memberships, associations, rules:\n"
             "  --model M            the territory model (territories: created as a\n"
             "                       planning model when new; others: default the active one)\n"
             "units only:\n"
@@ -190,18 +191,18 @@ int cli_cmd_import(int argc, char **argv)
     /* The organisation: 0 not, 1 without a model, 2 in a model. */
     int org = !strcmp(what, "roles") || !strcmp(what, "users") ? 1
               : !strcmp(what, "territories") || !strcmp(what, "memberships") ||
-                      !strcmp(what, "associations")
+                      !strcmp(what, "associations") || !strcmp(what, "rules")
                   ? 2
                   : 0;
     if (!is_acc && !is_rep && !is_unit && !org) {
         fprintf(stderr, "regio import: unknown kind '%s' (accounts, reps, units, roles, users, "
-                        "territories, memberships or associations)\n",
+                        "territories, memberships, associations or rules)\n",
                 what);
         free(maps);
         return CLI_USAGE;
     }
-    const char *misuse = model && org != 2 ? "--model is for territories, memberships and "
-                                             "associations"
+    const char *misuse = model && org != 2 ? "--model is for territories, memberships, "
+                                             "associations and rules"
                          : !model && !strcmp(what, "territories")
                              ? "territories need --model M (the model is created as a planning "
                                "model when it does not exist)"
@@ -264,6 +265,8 @@ int cli_cmd_import(int argc, char **argv)
         rc = regio_import_territories(s, path, model, o, &sum, &err);
     else if (!strcmp(what, "memberships"))
         rc = regio_import_memberships(s, path, model, o, &sum, &err);
+    else if (!strcmp(what, "rules"))
+        rc = regio_import_rules(s, path, model, o, &sum, &err);
     else
         rc = regio_import_associations(s, path, model, o, &sum, &err);
     if (rc) {

@@ -21,6 +21,7 @@
     X(route, "solve a TSP / VRP with time windows (VROOM JSON or CSV stops)")    \
     X(user, "add users, set passwords, disable them, create API tokens")        \
     X(org, "the territory tree, roles, memberships and manual associations")   \
+    X(rules, "list and run a model's assignment rules")                        \
     X(access, "check the access level of a user on an account")                \
     X(challenge, "what a planning model changes for a rep; challenges, decisions") \
     X(audit, "list the audit log and verify its hash chain")                   \

@@ -10,25 +10,8 @@
 #include "regio/rules.h"
 #include "rules/rules_internal.h"
 #include "regio_test.h"
+#include "rules_oracle.h"
 
-#include <stdint.h>
-
-/* ---- a deterministic generator (splitmix64) -------------------------------- */
-
-static uint64_t seed_state;
-
-static uint64_t rnd(void)
-{
-    uint64_t z = (seed_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static int below(int n)
-{
-    return (int)(rnd() % (uint64_t)n);
-}
 
 /* ---- the parser's errors ------------------------------------------------------- */
 
@@ -85,113 +68,9 @@ static void test_logic_errors(void)
 
 /* ---- precedence: random trees ----------------------------------------------------- */
 
-typedef struct node {
-    int kind; /* 0 leaf, 1 NOT, 2 AND, 3 OR */
-    int leaf;
-    struct node *a, *b;
-} node;
-
-static node pool[4096];
-static int n_pool;
-
-static node *gen(int depth, int n)
-{
-    node *x = &pool[n_pool++];
-    memset(x, 0, sizeof *x);
-    int k = depth <= 0 ? 0 : below(4);
-    x->kind = k;
-    if (k == 0)
-        x->leaf = below(n);
-    else if (k == 1)
-        x->a = gen(depth - 1, n);
-    else {
-        x->a = gen(depth - 1, n);
-        x->b = gen(depth - 1, n);
-    }
-    return x;
-}
-
-static int eval_tree(const node *x, unsigned m)
-{
-    switch (x->kind) {
-    case 0: return (int)((m >> x->leaf) & 1u);
-    case 1: return !eval_tree(x->a, m);
-    case 2: return eval_tree(x->a, m) && eval_tree(x->b, m);
-    default: return eval_tree(x->a, m) || eval_tree(x->b, m);
-    }
-}
-
-static int prec(const node *x)
-{
-    return x->kind == 0 ? 4 : x->kind == 1 ? 3 : x->kind == 2 ? 2 : 1;
-}
-
-static void put(char **p, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(*p, s, n);
-    *p += n;
-}
-
-static void space(char **p)
-{
-    int k = below(3);
-    for (int i = 0; i < k; i++)
-        put(p, " ");
-}
-
-static const char *word(const char *w)
-{
-    static char buf[8][8];
-    static int at;
-    char *b = buf[at++ & 7];
-    for (size_t i = 0; i <= strlen(w); i++)
-        b[i] = below(2) && w[i] ? (char)(w[i] - 'A' + 'a') : w[i];
-    return b;
-}
-
-/* Prints x with the parentheses its context needs, plus some extra ones.
- * `right` marks the right operand of a binary operator: a same-precedence
- * right child needs parentheses there (left associativity). */
-static void print(const node *x, int ctx, int right, char **p)
-{
-    int need = prec(x) < ctx || (right && prec(x) == ctx && x->kind >= 2) || below(6) == 0;
-    if (need) {
-        put(p, "(");
-        space(p);
-    }
-    switch (x->kind) {
-    case 0: {
-        char num[16];
-        snprintf(num, sizeof num, "%d", x->leaf + 1);
-        put(p, num);
-        break;
-    }
-    case 1:
-        put(p, word("NOT"));
-        put(p, " ");
-        space(p);
-        print(x->a, 3, 0, p);
-        break;
-    default:
-        print(x->a, prec(x), 0, p);
-        put(p, " ");
-        space(p);
-        put(p, word(x->kind == 2 ? "AND" : "OR"));
-        put(p, " ");
-        space(p);
-        print(x->b, prec(x), 1, p);
-        break;
-    }
-    if (need) {
-        space(p);
-        put(p, ")");
-    }
-}
-
 static void test_logic_precedence(void)
 {
-    seed_state = 12;
+    oracle_seed = 12;
     /* Fixed cases first. */
     struct {
         const char *logic;
@@ -213,13 +92,12 @@ static void test_logic_precedence(void)
                 FAIL_AT_("'%s' mask %u: %d", fixed[i].logic, m, regio__tt_get(t, m));
     }
     long checked = 0;
+    static ltree tree;
     for (int it = 0; it < 3000; it++) {
-        n_pool = 0;
         int n = 1 + below(REGIO_RULE_MAX_CRITERIA);
-        node *root = gen(1 + below(6), n);
-        char text[8192], *p = text;
-        print(root, 0, 0, &p);
-        *p = '\0';
+        ltree_new(&tree, 1 + below(6), n);
+        char text[8192];
+        ltree_print(&tree, text, sizeof text);
         uint64_t t[REGIO__TT_WORDS];
         regio_error e;
         if (regio__logic_table(text, n, t, &e)) {
@@ -227,9 +105,9 @@ static void test_logic_precedence(void)
             continue;
         }
         for (unsigned m = 0; m < (1u << n); m++, checked++)
-            if (regio__tt_get(t, m) != eval_tree(root, m)) {
+            if (regio__tt_get(t, m) != ltree_eval(&tree, m)) {
                 FAIL_AT_("'%s' mask %u: %d, expected %d", text, m, regio__tt_get(t, m),
-                         eval_tree(root, m));
+                         ltree_eval(&tree, m));
                 break;
             }
         for (unsigned m = 1u << n; m < 1024; m++)
@@ -344,132 +222,6 @@ static void test_operators(void)
 
 /* ---- the evaluator against an oracle ------------------------------------------------ */
 
-static int o_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-/* Trimmed, ASCII-lower-cased copy. */
-static void o_norm(const char *s, char *out, size_t cap)
-{
-    if (!s)
-        s = "";
-    while (*s && o_space(*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && o_space(s[n - 1]))
-        n--;
-    if (n >= cap)
-        n = cap - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
-    out[n] = '\0';
-}
-
-/* docs/ACCESS.md numbers: [sign] digits [. digits] [exponent], C-style
- * (".5" and "5." too), nothing else. A state machine. */
-static int o_number(const char *s, double *v)
-{
-    char t[512];
-    o_norm(s, t, sizeof t);
-    int st = 0, digits = 0;
-    for (const char *p = t;; p++) {
-        char c = *p;
-        int d = c >= '0' && c <= '9';
-        switch (st) {
-        case 0: st = (c == '+' || c == '-') ? 1 : d ? 2 : c == '.' ? 3 : -1; break;
-        case 1: st = d ? 2 : c == '.' ? 3 : -1; break;
-        case 2: st = d ? 2 : c == '.' ? 4 : c == 'e' ? 5 : c == 0 ? 9 : -1; break;
-        case 3: st = d ? 4 : -1; break;
-        case 4: st = d ? 4 : c == 'e' ? 5 : c == 0 ? 9 : -1; break;
-        case 5: st = (c == '+' || c == '-') ? 6 : d ? 7 : -1; break;
-        case 6: st = d ? 7 : -1; break;
-        case 7: st = d ? 7 : c == 0 ? 9 : -1; break;
-        }
-        digits += d;
-        if (st < 0)
-            return 0;
-        if (st == 9)
-            break;
-    }
-    *v = strtod(t, NULL);
-    return digits > 0 && isfinite(*v);
-}
-
-static void o_numtext(double v, char *out, size_t cap)
-{
-    for (int p = 15; p <= 17; p++) {
-        snprintf(out, cap, "%.*g", p, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
-/* The text of field f of a, as the document defines it. */
-static void o_value(const regio_account *a, const char *f, char *out, size_t cap)
-{
-    const char *text = NULL;
-    double num = NAN;
-    int is_num = 0;
-    if (!strcmp(f, "industry")) text = a->industry;
-    else if (!strcmp(f, "city")) text = a->city;
-    else if (!strcmp(f, "region")) text = a->region;
-    else if (!strcmp(f, "segment")) text = a->segment;
-    else if (!strcmp(f, "employees")) { num = a->employees; is_num = 1; }
-    else if (!strcmp(f, "annual_revenue")) { num = a->annual_revenue; is_num = 1; }
-    else
-        for (size_t i = 0; i < a->n_attrs; i++)
-            if (!strcmp(a->attrs[i].key, f)) {
-                if (a->attrs[i].is_num) { num = a->attrs[i].num; is_num = 1; }
-                else text = a->attrs[i].text;
-            }
-    if (is_num) {
-        if (isnan(num))
-            out[0] = '\0';
-        else
-            o_numtext(num, out, cap);
-    } else {
-        snprintf(out, cap, "%s", text ? text : "");
-    }
-}
-
-static int o_sat(const char *f, const char *op, const char *value, const regio_account *a)
-{
-    char raw[256], x[256], v[256];
-    o_value(a, f, raw, sizeof raw);
-    o_norm(raw, x, sizeof x);
-    o_norm(value, v, sizeof v);
-    if (!strcmp(op, "equals")) return !strcmp(x, v);
-    if (!strcmp(op, "not_equals")) return strcmp(x, v) != 0;
-    if (!strcmp(op, "starts_with")) return !strncmp(x, v, strlen(v));
-    if (!strcmp(op, "contains")) return strstr(x, v) != NULL;
-    if (!strcmp(op, "not_contains")) return strstr(x, v) == NULL;
-    if (!strcmp(op, "in")) {
-        char items[256];
-        snprintf(items, sizeof items, "%s", value);
-        char *p = items;
-        for (;;) {
-            char *semi = strchr(p, ';');
-            if (semi)
-                *semi = '\0';
-            char it[256];
-            o_norm(p, it, sizeof it);
-            if (!strcmp(x, it))
-                return 1;
-            if (!semi)
-                return 0;
-            p = semi + 1;
-        }
-    }
-    double xa, vb;
-    if (!o_number(raw, &xa) || !o_number(value, &vb))
-        return 0;
-    if (!strcmp(op, "less_than")) return xa < vb;
-    if (!strcmp(op, "greater_than")) return xa > vb;
-    if (!strcmp(op, "less_or_equal")) return xa <= vb;
-    return xa >= vb;
-}
-
 static const char *pick(const char *const *v, int n)
 {
     return v[below(n)];
@@ -489,16 +241,15 @@ static void test_eval_oracle(void)
                                       "less_or_equal", "greater_or_equal"};
     static const char *const text_fields[] = {"industry", "city", "region", "segment", "tier"};
     static const char *const num_fields[] = {"employees", "annual_revenue", "score", "tier"};
-    seed_state = 99;
+    oracle_seed = 99;
     long evaluated = 0, held = 0;
+    static ltree tree;
     for (int it = 0; it < 4000; it++) {
         /* A rule. */
-        n_pool = 0;
         int n = 1 + below(REGIO_RULE_MAX_CRITERIA);
-        node *root = gen(1 + below(4), n);
-        char logic[8192], *p = logic;
-        print(root, 0, 0, &p);
-        *p = '\0';
+        ltree_new(&tree, 1 + below(4), n);
+        char logic[8192];
+        ltree_print(&tree, logic, sizeof logic);
         regio_rule_info r;
         memset(&r, 0, sizeof r);
         r.name = "r";
@@ -541,7 +292,7 @@ static void test_eval_oracle(void)
                     m |= 1u << k;
             int expect;
             if (r.logic)
-                expect = eval_tree(root, m);
+                expect = ltree_eval(&tree, m);
             else
                 expect = m == (1u << n) - 1;
             int got = regio_rule_eval(c, &a);

@@ -224,6 +224,21 @@ static regio_err split_items(regio__crit *c, const char *v)
     return REGIO_OK;
 }
 
+/* Evaluation cost class of an operator: 0 numbers, 1 equality, 2 prefix
+ * and lists, 3 substrings. */
+static int op_class(regio_rule_op op)
+{
+    switch (op) {
+    case REGIO_RULE_EQUALS:
+    case REGIO_RULE_NOT_EQUALS: return 1;
+    case REGIO_RULE_STARTS_WITH:
+    case REGIO_RULE_IN: return 2;
+    case REGIO_RULE_CONTAINS:
+    case REGIO_RULE_NOT_CONTAINS: return 3;
+    default: return 0;
+    }
+}
+
 regio_err regio__rule_compile(const regio_rule_info *r, regio__fields *f, regio__rule *out,
                               int *bad, const char **part, regio_error *err)
 {
@@ -306,6 +321,19 @@ regio_err regio__rule_compile(const regio_rule_info *r, regio__fields *f, regio_
         *bad = -1;
         *part = "logic";
         rc = regio__logic_table(r->logic, r->n_criteria, out->table, err);
+    }
+    if (!rc) {
+        /* A conjunction holds for the all-true assignment alone. */
+        unsigned full = (1u << out->n) - 1, count = 0;
+        for (int w = 0; w < REGIO__TT_WORDS; w++)
+            count += (unsigned)__builtin_popcountll(out->table[w]);
+        out->conj = count == 1 && regio__tt_get(out->table, full);
+        /* Numbers and equalities first, substrings last. */
+        int k = 0;
+        for (int cls = 0; cls < 4; cls++)
+            for (int i = 0; i < out->n; i++)
+                if (op_class(out->c[i].op) == cls)
+                    out->order[k++] = (unsigned char)i;
     }
     if (rc)
         regio__rule_free(out);
@@ -431,6 +459,12 @@ static int crit_sat(const regio__crit *c, const regio__vals *v)
 
 int regio__rule_eval(const regio__rule *r, const regio__vals *v)
 {
+    if (r->conj) {
+        for (int i = 0; i < r->n; i++)
+            if (!crit_sat(&r->c[r->order[i]], v))
+                return 0;
+        return 1;
+    }
     unsigned m = 0;
     for (int i = 0; i < r->n; i++)
         if (crit_sat(&r->c[i], v))

@@ -46,6 +46,9 @@ typedef struct regio__rule {
     int n;
     regio__crit c[REGIO_RULE_MAX_CRITERIA];
     uint64_t table[REGIO__TT_WORDS];
+    int conj;           /* the logic is the AND of all criteria: evaluation
+                           stops at the first that fails */
+    unsigned char order[REGIO_RULE_MAX_CRITERIA]; /* criteria, cheapest first */
 } regio__rule;
 
 /* Names of the fields a set of rules refers to, each once; a criterion's

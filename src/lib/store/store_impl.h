@@ -136,6 +136,8 @@ typedef struct regio__store_ops {
     regio_err (*session_find)(regio_store *s, const char *id_hash, long long now, char **login, char **csrf, regio_error *err);
     regio_err (*session_remove)(regio_store *s, const char *id_hash, long long now, regio_error *err);
     regio_err (*audit_foreach)(regio_store *s, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err);
+    /* assignment rules, territory types, owners (store/rules_impl.h) */
+    const struct regio__rules_ops *rules;
 
     /* challenges (sqlite_challenges.c) */
     regio_err (*challenge_add)(regio_store *s, const regio_challenge *c, const char *actor,

@@ -5,6 +5,7 @@
  * share, and the vtable that store.c dispatches to.
  */
 #include "store/schema_sqlite.h"
+#include "store/rules_impl.h"
 #include "store/sqlite_impl.h"
 
 #include <stdio.h>
@@ -411,6 +412,7 @@ static const regio__store_ops sqlite_ops = {
     .session_find = regio__sq_session_find,
     .session_remove = regio__sq_session_remove,
     .audit_foreach = regio__sq_audit_foreach,
+    .rules = &regio__sq_rules_ops,
     .challenge_add = regio__sq_challenge_add,
     .challenge_close = regio__sq_challenge_close,
     .challenges_foreach = regio__sq_challenges_foreach,
