@@ -67,7 +67,9 @@ EXCEPTIONS=(
   "src/lib/rules/rules_edit.c|checks a rule against the fields the store's accounts have before storing it (regio_rule_save)"
   "src/lib/rules/rules_import.c|import pipeline: reads a rules file, checks it against the model's territories and the accounts' fields in the store, writes the rules that differ"
   "src/lib/rules/rules_export.c|export: streams a model's rules out of the store as the CSV the rules import reads"
+  "src/lib/rules/types_import.c|import pipeline: reads territory types and writes them to the store"
   "src/lib/rules/associations.c|reads every account's associations in a model (alignment, hand moves, rule and manual associations) from the store, and exports them"
+  "src/lib/rules/owners.c|a store pipeline step: reads each account's associations, territory types and owner memberships, and writes each account's owner back"
   "src/lib/model/names.c|the model-name rules, run by the store before it creates a model; uses no store function, but its public declaration (regio_model_name_problem) sits in regio/model_view.h, which includes regio/store.h"
 )
 

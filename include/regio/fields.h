@@ -23,7 +23,7 @@ typedef enum regio_entity {
     REGIO_ENTITY_UNIT,
     REGIO_ENTITY_ROLE,       /* role,parent */
     REGIO_ENTITY_USER,       /* user,name,email,role,permissions,active */
-    REGIO_ENTITY_TERRITORY,  /* name,parent,account_access,rep */
+    REGIO_ENTITY_TERRITORY,  /* name,parent,account_access,rep,type */
     REGIO_ENTITY_MEMBERSHIP, /* user,territory,role,active,start,end */
     REGIO_ENTITY_ASSOCIATION /* account,territory */
 } regio_entity;

@@ -138,7 +138,8 @@ REGIO_API regio_err regio_import_users(regio_store *s, const char *path,
 /* The territories of model (NULL: the active one; a name that does not
  * exist creates a planning model, said in sum->notes): name,parent,
  * account_access (read|edit|owner; Salesforce Read/Edit/All),rep (a rep's
- * id, empty: vacant). Parents may come after their children; an unknown
+ * id, empty: vacant),type (a territory type's name as regio_import_types
+ * stored it; empty: none). Parents may come after their children; an unknown
  * parent, a cycle or a hierarchy deeper than the store allows fails naming
  * the line. An archived model is refused (REGIO_ECONFLICT). */
 REGIO_API regio_err regio_import_territories(regio_store *s, const char *path, const char *model,

@@ -2,8 +2,10 @@
  * Assignment rules in the store (docs/ACCESS.md rule 9): storing and
  * importing rules, the rule run that swaps a model's `rule` associations
  * for the accounts' matches in one transaction, the live count of a rule
- * being edited, territory types with their priorities, and the export of
- * all associations. The rules themselves are regio/rules.h.
+ * being edited, territory types with their priorities, the export of all
+ * associations, and account owners from territories (the owner member of
+ * each account's primary territory, the one whose type has the highest
+ * priority). The rules themselves are regio/rules.h.
  */
 #ifndef REGIO_RULE_STORE_H
 #define REGIO_RULE_STORE_H
@@ -53,6 +55,13 @@ REGIO_API regio_err regio_store_types_save(regio_store *s, const regio_territory
 REGIO_API regio_err regio_store_territory_set_type(regio_store *s, const char *model,
                                                    const char *ext_id, const char *type,
                                                    const char *actor, regio_error *err);
+
+/* Territory types from CSV: name,priority[,description] (Salesforce
+ * Territory2Type: DeveloperName,Priority,Description). One transaction;
+ * the same file twice changes nothing. docs/FORMATS.md. */
+REGIO_API regio_err regio_import_types(regio_store *s, const char *path,
+                                       const regio_import_opts *opts, regio_import_summary *sum,
+                                       regio_error *err);
 
 /* ---- rules in the store ------------------------------------------------------ */
 
@@ -197,6 +206,51 @@ REGIO_API regio_err regio_rule_count(regio_store *s, const char *model, const re
  */
 REGIO_API regio_err regio_export_associations(regio_store *s, const char *model,
                                               const char *path, size_t *rows, regio_error *err);
+
+/* ---- account owners ------------------------------------------------------------ */
+
+/* One account of an owners assignment that changes or gets no owner;
+ * strings owned by the report. */
+typedef struct regio_owner_row {
+    char *account;
+    char *before;    /* its owner before, or NULL */
+    char *after;     /* its owner after (NULL: unchanged, see reason) */
+    char *territory; /* its primary territory, or NULL */
+    char *reason;    /* why it gets no owner (NULL when it gets one) */
+} regio_owner_row;
+
+/* What an owners assignment did (or would do). Free with
+ * regio_owners_report_clear. */
+typedef struct regio_owners_report {
+    long accounts;  /* accounts read */
+    long assigned;  /* accounts given the owner of their primary territory */
+    long changed;   /* of which whose owner changed */
+    long named;     /* named accounts (type `named`): owner kept as it is */
+    long without;   /* accounts that get no owner (they keep theirs) */
+    regio_owner_row *rows; /* the changed accounts and those without an owner,
+                              by account external id */
+    size_t n_rows;
+} regio_owners_report;
+
+/*
+ * Gives each account of the store the owner of its primary territory in
+ * model (NULL: active): among the territories it is associated with (geo,
+ * rule or manual), the one whose territory type has the highest priority
+ * (the LOWEST priority number; territories without a type come last), ties
+ * by territory name, then id. Its owner is the user of the territory's
+ * membership with role `owner` that is active and current today (several:
+ * the first by login). Named accounts (account type `named`, any case)
+ * keep the owner they have. An account without a territory, whose primary
+ * territory has no current owner member, or whose owner member is a
+ * disabled user keeps its owner and is listed with the reason. One
+ * transaction, audited as "owners.assign" (at most 10,000 changes listed
+ * in the record); with dry_run nothing is written. Owners grant access at
+ * once (docs/ACCESS.md rule 8).
+ */
+REGIO_API regio_err regio_owners_assign(regio_store *s, const char *model, int dry_run,
+                                        const char *actor, regio_owners_report *rep,
+                                        regio_error *err);
+REGIO_API void regio_owners_report_clear(regio_owners_report *r);
 
 /* ---- what a rule run reads and writes (the store's side) ------------------------- */
 

@@ -20,6 +20,7 @@ static void usage(FILE *out)
             "       regio import territories FILE --model M [options]\n"
             "       regio import memberships|associations FILE [--model M] [options]\n"
             "       regio import rules FILE [--model M] [options]\n"
+            "       regio import types FILE [options]\n"
             "\n"
             "  --db PATH            store file (default $REGIO_DB or ./regio.db)\n"
             "  --map SOURCE=FIELD   map a column to a canonical field (repeatable);\n"
@@ -189,14 +190,14 @@ int cli_cmd_import(int argc, char **argv)
     int is_acc = !strcmp(what, "accounts"), is_rep = !strcmp(what, "reps"),
         is_unit = !strcmp(what, "units");
     /* The organisation: 0 not, 1 without a model, 2 in a model. */
-    int org = !strcmp(what, "roles") || !strcmp(what, "users") ? 1
+    int org = !strcmp(what, "roles") || !strcmp(what, "users") || !strcmp(what, "types") ? 1
               : !strcmp(what, "territories") || !strcmp(what, "memberships") ||
                       !strcmp(what, "associations") || !strcmp(what, "rules")
                   ? 2
                   : 0;
     if (!is_acc && !is_rep && !is_unit && !org) {
         fprintf(stderr, "regio import: unknown kind '%s' (accounts, reps, units, roles, users, "
-                        "territories, memberships, associations or rules)\n",
+                        "territories, memberships, associations, rules or types)\n",
                 what);
         free(maps);
         return CLI_USAGE;
@@ -267,6 +268,8 @@ int cli_cmd_import(int argc, char **argv)
         rc = regio_import_memberships(s, path, model, o, &sum, &err);
     else if (!strcmp(what, "rules"))
         rc = regio_import_rules(s, path, model, o, &sum, &err);
+    else if (!strcmp(what, "types"))
+        rc = regio_import_types(s, path, o, &sum, &err);
     else
         rc = regio_import_associations(s, path, model, o, &sum, &err);
     if (rc) {

@@ -50,7 +50,7 @@ static const unsigned field_entities[REGIO_F_COUNT_] = {
     [REGIO_F_LON] = E_A | E_R | E_U,
     [REGIO_F_OWNER] = E_A,
     [REGIO_F_INDUSTRY] = E_A,
-    [REGIO_F_TYPE] = E_A,
+    [REGIO_F_TYPE] = E_A | E_T,
     [REGIO_F_SEGMENT] = E_A,
     [REGIO_F_ANNUAL_REVENUE] = E_A,
     [REGIO_F_EMPLOYEES] = E_A,
@@ -183,6 +183,7 @@ static const alias aliases[] = {
     {"Sales Rep", REGIO_F_OWNER, E_A},
     /* type, segment */
     {"Account Type", REGIO_F_TYPE, E_A},
+    {"Territory type", REGIO_F_TYPE, E_T},
     {"Tier", REGIO_F_SEGMENT, E_A},
     {"ABC", REGIO_F_SEGMENT, E_A},
     {"ABC class", REGIO_F_SEGMENT, E_A},

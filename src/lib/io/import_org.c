@@ -14,6 +14,7 @@
 #include "regio/buf.h"
 #include "regio/fields.h"
 #include "regio/org.h"
+#include "regio/rule_store.h"
 #include "regio/strmap.h"
 #include "core/error.h"
 #include "core/grow.h"
@@ -28,13 +29,13 @@
 
 /* ---- what each import reads ------------------------------------------------ */
 
-#define NSLOT 6
+#define NSLOT 7
 
 /* Slot 0 names the row: the role, the user's login, the territory, the
  * user of a membership, the account of an association. */
 enum { S_KEY = 0 };
 /* roles, territories */
-enum { S_PARENT = 1, S_RECID = 2, S_LEVEL = 3, S_REP = 4, S_LABEL = 5 };
+enum { S_PARENT = 1, S_RECID = 2, S_LEVEL = 3, S_REP = 4, S_LABEL = 5, S_TYPE = 6 };
 /* users */
 enum { S_NAME = 1, S_EMAIL = 2, S_ROLE = 3, S_PERMS = 4, S_ACTIVE = 5 };
 /* memberships (S_MTERR also the territory of an association) */
@@ -54,18 +55,18 @@ typedef struct kind_desc {
 
 static const kind_desc KINDS[] = {
     {K_ROLES, "roles", "role", REGIO_ENTITY_ROLE,
-     {REGIO_F_ROLE, REGIO_F_PARENT, REGIO_F_ID, NO_FIELD, NO_FIELD, NO_FIELD}},
+     {REGIO_F_ROLE, REGIO_F_PARENT, REGIO_F_ID, NO_FIELD, NO_FIELD, NO_FIELD, NO_FIELD}},
     {K_USERS, "users", "user", REGIO_ENTITY_USER,
      {REGIO_F_USER, REGIO_F_NAME, REGIO_F_EMAIL, REGIO_F_ROLE, REGIO_F_PERMISSIONS,
-      REGIO_F_ACTIVE}},
+      REGIO_F_ACTIVE, NO_FIELD}},
     {K_TERRITORIES, "territories", "territory", REGIO_ENTITY_TERRITORY,
      {REGIO_F_TERRITORY, REGIO_F_PARENT, REGIO_F_ID, REGIO_F_ACCOUNT_ACCESS, REGIO_F_REP,
-      REGIO_F_NAME}},
+      REGIO_F_NAME, REGIO_F_TYPE}},
     {K_MEMBERSHIPS, "memberships", "membership", REGIO_ENTITY_MEMBERSHIP,
      {REGIO_F_USER, REGIO_F_TERRITORY, REGIO_F_ROLE, REGIO_F_ACTIVE, REGIO_F_START,
-      REGIO_F_END}},
+      REGIO_F_END, NO_FIELD}},
     {K_ASSOCIATIONS, "associations", "association", REGIO_ENTITY_ASSOCIATION,
-     {REGIO_F_ACCOUNT, REGIO_F_TERRITORY, NO_FIELD, NO_FIELD, NO_FIELD, NO_FIELD}},
+     {REGIO_F_ACCOUNT, REGIO_F_TERRITORY, NO_FIELD, NO_FIELD, NO_FIELD, NO_FIELD, NO_FIELD}},
 };
 
 /* One data row: its trimmed values (NULL when empty or without a column)
@@ -78,10 +79,11 @@ typedef struct org_row {
     long up;         /* roles, territories: node of the parent, -1 for a root */
 } org_row;
 
-/* What the store holds already, by key: up to four strings and a number. */
+/* What the store holds already, by key: up to five strings and a number. */
+#define CUR_STRS 5
 typedef struct cur_entry {
     char *key;
-    char *s[4];
+    char *s[CUR_STRS];
     long n;
 } cur_entry;
 
@@ -148,7 +150,7 @@ static regio_err pair_key(regio_buf *b, const char *a, const char *x, const char
     return rc;
 }
 
-static regio_err cur_add(cur_set *c, const char *key, const char *const s[4], long n)
+static regio_err cur_add(cur_set *c, const char *key, const char *const s[CUR_STRS], long n)
 {
     int found = 0;
     long old = 0;
@@ -162,7 +164,7 @@ static regio_err cur_add(cur_set *c, const char *key, const char *const s[4], lo
     if (!(e->key = regio_strdup(key)))
         return REGIO_ENOMEM;
     c->n++;
-    for (int i = 0; s && i < 4; i++)
+    for (int i = 0; s && i < CUR_STRS; i++)
         if (s[i] && !(e->s[i] = regio_strdup(s[i])))
             return REGIO_ENOMEM;
     return regio_strmap_put(c->map, key, (long)c->n - 1, &found, &old);
@@ -178,7 +180,7 @@ static void cur_free(cur_set *c)
 {
     for (size_t i = 0; i < c->n; i++) {
         regio_free(c->e[i].key);
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < CUR_STRS; j++)
             regio_free(c->e[i].s[j]);
     }
     regio_free(c->e);
@@ -233,22 +235,28 @@ static regio_err row_fail(const org_ctx *c, const org_row *r, int slot, regio_er
 static int on_role(void *ud, const regio_role_info *r)
 {
     cur_set *c = ud;
-    const char *s[4] = {r->parent, NULL, NULL, NULL};
+    const char *s[CUR_STRS] = {r->parent, NULL, NULL, NULL, NULL};
     return (c->rc = cur_add(c, r->name, s, 0)) != REGIO_OK;
 }
 
 static int on_user(void *ud, const regio_user_info *u)
 {
     cur_set *c = ud;
-    const char *s[4] = {u->name, u->email, u->role, NULL};
+    const char *s[CUR_STRS] = {u->name, u->email, u->role, NULL, NULL};
     return (c->rc = cur_add(c, u->login, s, (long)u->perms | (u->active ? 0x100 : 0))) != REGIO_OK;
 }
 
 static int on_territory(void *ud, const regio_territory_info *t)
 {
     cur_set *c = ud;
-    const char *s[4] = {t->parent, t->name, t->account_access, t->rep};
+    const char *s[CUR_STRS] = {t->parent, t->name, t->account_access, t->rep, t->type};
     return (c->rc = cur_add(c, t->id, s, 0)) != REGIO_OK;
+}
+
+static int on_type(void *ud, const regio_territory_type *t)
+{
+    cur_set *c = ud;
+    return (c->rc = cur_add(c, t->name, NULL, t->priority)) != REGIO_OK;
 }
 
 static int on_rep(void *ud, const regio_rep *r)
@@ -262,7 +270,7 @@ static int on_membership(void *ud, const regio_membership_info *m)
     cur_set *c = ud;
     regio_buf b;
     regio_buf_init(&b, 0);
-    const char *s[4] = {m->start, m->end, NULL, NULL};
+    const char *s[CUR_STRS] = {m->start, m->end, NULL, NULL, NULL};
     c->rc = pair_key(&b, m->user, m->territory, m->role);
     if (!c->rc)
         c->rc = cur_add(c, b.data, s, m->active != 0);
@@ -295,7 +303,8 @@ static int on_association(void *ud, const regio_association_info *a)
 
 /*
  * Loads what the rows are compared with (cur) and the names they refer to:
- * users ref[0] = roles; territories ref[0] = reps; memberships ref[0] =
+ * users ref[0] = roles; territories ref[0] = reps, ref[1] = territory
+ * types; memberships ref[0] =
  * users, ref[1] = territories of the model; associations ref[1] =
  * territories (accounts are checked by the store as it writes).
  */
@@ -314,6 +323,8 @@ static regio_err load_state(org_ctx *c, regio_error *e)
         READ_INTO(&c->cur, regio_store_territories_foreach(s, c->model, on_territory, &c->cur, e));
         if (!rc && c->col[S_REP] >= 0)
             READ_INTO(&c->ref[0], regio_store_reps_foreach(s, on_rep, &c->ref[0], e));
+        if (!rc && c->col[S_TYPE] >= 0)
+            READ_INTO(&c->ref[1], regio_store_types_foreach(s, on_type, &c->ref[1], e));
         break;
     case K_MEMBERSHIPS:
         READ_INTO(&c->cur, regio_store_memberships_foreach(s, c->model, on_membership, &c->cur, e));
@@ -464,6 +475,11 @@ static regio_err check_row(org_ctx *c, org_row *r, regio_error *e)
                             "unknown rep '%s' (a rep's id as regio import reps stored it; an "
                             "empty cell leaves the territory vacant)",
                             r->v[S_REP]);
+        if (r->v[S_TYPE] && !cur_get(&c->ref[1], r->v[S_TYPE]))
+            return row_fail(c, r, S_TYPE, e,
+                            "unknown territory type '%s' (import the types first: regio import "
+                            "types; an empty cell leaves the territory without a type)",
+                            r->v[S_TYPE]);
         break;
     case K_MEMBERSHIPS:
         if (!r->v[S_MROLE] && !(r->v[S_MROLE] = regio_strdup("rep")))
@@ -753,6 +769,12 @@ static regio_err write_territory(org_ctx *c, const org_row *r, regio_error *e)
         changed = 1;
         if ((rc = regio_store_territory_set_rep(c->s, c->model, key, rep, e)))
             return at_row(c, r, S_REP, rc == REGIO_ENOTFOUND ? REGIO_EDATA : rc, e);
+    }
+    const char *type = r->v[S_TYPE];
+    if (c->col[S_TYPE] >= 0 && (was ? !same(type, was->s[4]) : type != NULL)) {
+        changed = 1;
+        if ((rc = regio_store_territory_set_type(c->s, c->model, key, type, c->actor, e)))
+            return at_row(c, r, S_TYPE, rc, e);
     }
     count(c, !was ? REGIO_UPSERT_ADDED : changed ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_UNCHANGED);
     return REGIO_OK;
