@@ -1104,8 +1104,8 @@ static regio_err sq_rule_assocs_apply(regio_store *base, const char *model,
     if (!rc && n_add >= BULK_ASSOCS) {
         bulk = 1;
         /* A large write reads back the pages it wrote: keep them in memory
-         * (256 MB) rather than looking them up in the write-ahead log. */
-        regio__sq_exec(s, "PRAGMA cache_size = -262144", NULL);
+         * (512 MB) rather than looking them up in the write-ahead log. */
+        regio__sq_exec(s, "PRAGMA cache_size = -524288", NULL);
         /* The trigger that refuses rule associations of excluded accounts
          * costs a look-up per row; the caller left those accounts out in
          * the same transaction (regio_rules_run reads the flag in it), so
