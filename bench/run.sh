@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-build}" && pwd)"
 shift || true
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan serve access)
+[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan serve access rules)
 export REGIO_SHARED_DATA="${REGIO_SHARED_DATA:-$here/../shared/data}"
 outdir="$here/bench/out"
 mkdir -p "$outdir"
@@ -27,6 +27,7 @@ title() {
     plan) echo "Call-cycle planning" ;;
     serve) echo "HTTP server" ;;
     access) echo "Access" ;;
+    rules) echo "Assignment rules" ;;
     *) echo "$1" ;;
   esac
 }
@@ -65,7 +66,7 @@ done
   echo "clock, so the load average at the start of each section is given."
   echo
   [ -f "$here/bench/NOTES.md" ] && { cat "$here/bench/NOTES.md"; echo; }
-  for part in import design design_compare tsp vrptw plan serve access; do
+  for part in import design design_compare tsp vrptw plan serve access rules; do
     [ -f "$outdir/$part.md" ] && cat "$outdir/$part.md"
   done
 } > "$here/docs/BENCHMARKS.md"
