@@ -65,6 +65,14 @@ SRV_HANDLER(api_challenge_reject);
 SRV_HANDLER(api_challenge_withdraw);
 SRV_HANDLER(api_auto_approval);
 
+/* api_rules.c: assignment rules of a territory, the live count, rule runs */
+SRV_HANDLER(api_rules_list);
+SRV_HANDLER(api_rule_create);
+SRV_HANDLER(api_rule_update);
+SRV_HANDLER(api_rule_delete);
+SRV_HANDLER(api_rule_count);
+SRV_HANDLER(api_rules_run);
+
 /* api_jobs.c: design and realign runs */
 SRV_HANDLER(api_job_create);
 SRV_HANDLER(api_jobs_list);

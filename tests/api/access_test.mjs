@@ -261,7 +261,7 @@ function fill(pattern) {
   const seg = pattern.split('/');
   for (let i = 0; i < seg.length; i++) {
     if (seg[i] !== '{}') continue;
-    seg[i] = { models: M, territories: 'T01', units: '08031', accounts: 'ACC-000001', jobs: '1', challenges: '1' }[seg[i - 1]];
+    seg[i] = { models: M, territories: 'T01', units: '08031', accounts: 'ACC-000001', jobs: '1', challenges: '1', rules: '1' }[seg[i - 1]];
     assert.ok(seg[i], `a value for the parameter after /${seg[i - 1]}/ in ${pattern}`);
   }
   return seg.join('/');
