@@ -13,6 +13,7 @@ import { initPlan, runPlan, showDay } from './plan.js';
 import * as auth from './auth.js';
 import { initAccounts } from './accounts.js';
 import { initOrg, available as orgAvailable } from './org.js';
+import { initRules } from './rules.js';
 import { initChallenges } from './challenges.js';
 
 // Errors already shown in the status bar are not reported twice.
@@ -150,6 +151,7 @@ async function boot() {
   initPlan();
   initAccounts();
   initOrg();
+  initRules();
   initChallenges();
   on('model-loaded', renderExports);
   on('balance-changed', async ms => {
