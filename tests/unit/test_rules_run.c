@@ -71,7 +71,7 @@ typedef struct trule {
     long id;
     int terr, inherit, active, alive, n, has_logic;
     int field[REGIO_RULE_MAX_CRITERIA], op[REGIO_RULE_MAX_CRITERIA];
-    char value[REGIO_RULE_MAX_CRITERIA][128];
+    char value[REGIO_RULE_MAX_CRITERIA][256];
     ltree tree;
 } trule;
 
@@ -85,7 +85,7 @@ typedef struct world {
     regio_store *s;
     sqlite3 *db;
     int n_terr;
-    char terr[MAX_T][8];
+    char terr[MAX_T][16];
     int parent[MAX_T];
     acc *a;
     size_t n_acc, cap_acc;
