@@ -91,6 +91,13 @@ typedef struct prefilter {
     double num;
 } prefilter;
 
+/* A posting: a rule and its prefilter, side by side, so that scanning a
+ * long list reads memory in order. */
+typedef struct posting {
+    long rule;
+    prefilter pre;
+} posting;
+
 struct regio__matcher {
     size_t n_terr, n_rules;
     const regio__rule *rules;
@@ -101,6 +108,7 @@ struct regio__matcher {
     csr anchored;       /* rule -> territories to check when it holds */
     csr postings;       /* posting list -> rules */
     prefilter *pre;     /* per rule: a number test it needs (op < 0: none) */
+    posting *post;      /* postings.idx with each rule's prefilter */
     field_index *fx;    /* per field */
     long *residual;     /* rules without a necessary condition: always evaluated */
     size_t n_residual;
@@ -123,6 +131,7 @@ void regio__matcher_free(regio__matcher *m)
     csr_free(&m->anchored);
     csr_free(&m->postings);
     regio_free(m->pre);
+    regio_free(m->post);
     for (size_t f = 0; m->fx && f < m->fields->n; f++) {
         regio_strmap_destroy(m->fx[f].eq);
         regio_strmap_destroy(m->fx[f].prefix);
@@ -450,6 +459,10 @@ regio_err regio__matcher_new(size_t n_terr, const long *parent, const unsigned c
     regio_free(kc.buf);
     if (!rc)
         rc = csr_build(&m->postings, (size_t)n_lists, postp.a, postp.b, postp.n);
+    if (!rc && !(m->post = regio_malloc((postp.n ? postp.n : 1) * sizeof *m->post)))
+        rc = REGIO_ENOMEM;
+    for (size_t k = 0; !rc && k < postp.n; k++)
+        m->post[k] = (posting){m->postings.idx[k], m->pre[m->postings.idx[k]]};
     /* Distinct prefix lengths per field, increasing. */
     for (size_t f = 0; !rc && f < fields->n; f++) {
         field_index *fx = &m->fx[f];
@@ -551,8 +564,9 @@ static int pre_ok(const prefilter *p, const regio__vals *v)
 static size_t add_list(regio__matcher *m, const regio__vals *v, long list, size_t nc)
 {
     for (size_t k = m->postings.start[list]; k < m->postings.start[list + 1]; k++) {
-        long r = m->postings.idx[k];
-        if (m->cand_stamp[r] != m->stamp && pre_ok(&m->pre[r], v)) {
+        const posting *p = &m->post[k];
+        long r = p->rule;
+        if (pre_ok(&p->pre, v) && m->cand_stamp[r] != m->stamp) {
             m->cand_stamp[r] = m->stamp;
             m->cand[nc++] = r;
         }
