@@ -25,6 +25,7 @@ typedef enum regio_sf_file {
     REGIO_SF_OBJECT_TERRITORY2,        /* ObjectTerritory2Association.csv */
     REGIO_SF_ASSIGNMENT_RULE,          /* ObjectTerritory2AssignmentRule.csv */
     REGIO_SF_ASSIGNMENT_RULE_ITEM,     /* ObjectTerritory2AssignmentRuleItem.csv */
+    REGIO_SF_RULE_TERRITORY2,          /* RuleTerritory2Association.csv */
     REGIO_SF_ACCOUNT_OWNERS,           /* AccountOwners.csv */
     REGIO_SF_FILE_COUNT_
 } regio_sf_file;

@@ -15,7 +15,8 @@
 /* The createable fields of each object as the Object Reference lists them
  * (Territory2Type, Territory2, UserTerritory2Association,
  * ObjectTerritory2Association, ObjectTerritory2AssignmentRule,
- * ObjectTerritory2AssignmentRuleItem; Account for the owner file), and
+ * ObjectTerritory2AssignmentRuleItem, RuleTerritory2Association; Account
+ * for the owner file), and
  * for a reference field FooId its relationship Foo with the field it is
  * looked up by. */
 typedef struct sf_object {
@@ -45,6 +46,9 @@ static const sf_object objects[] = {
     {REGIO_SF_ASSIGNMENT_RULE_ITEM,
      {"RuleId", "SortOrder", "Field", "Operation", "Value"},
      {"Rule.DeveloperName"}},
+    {REGIO_SF_RULE_TERRITORY2,
+     {"RuleId", "Territory2Id", "IsInherited"},
+     {"Rule.DeveloperName", "Territory2.DeveloperName"}},
     {REGIO_SF_ACCOUNT_OWNERS, {"Id", "OwnerId"}, {NULL}},
 };
 
@@ -58,6 +62,7 @@ static const char *const expected_headers[REGIO_SF_FILE_COUNT_] = {
     "ObjectId,Territory2.DeveloperName,AssociationCause",
     "DeveloperName,MasterLabel,Territory2Model.DeveloperName,ObjectType,IsActive,BooleanFilter",
     "Rule.DeveloperName,SortOrder,Field,Operation,Value",
+    "Rule.DeveloperName,Territory2.DeveloperName,IsInherited",
     "Id,OwnerId",
 };
 
@@ -251,6 +256,57 @@ static void test_export_and_round_trip(void)
     done(s);
 }
 
+/* Territory types with their priorities, and rules as
+ * ObjectTerritory2AssignmentRule, its items and RuleTerritory2Association. */
+static void test_types_and_rules(void)
+{
+    regio_store *s = fresh();
+    setup(s);
+    ASSERT_OK(regio_import_types(s, file("ty.csv", "name,priority\ngeo,1\nNamed accounts,5\n"), NULL,
+                                 &isum, &err));
+    ASSERT_OK(regio_store_territory_set_type(s, "m", "West", "geo", NULL, &err));
+    ASSERT_OK(regio_store_territory_set_type(s, "m", "9 North", "Named accounts", NULL, &err));
+    ASSERT_OK(regio_import_rules(
+        s,
+        file("ru.csv", "rule,territory,logic,inherit,criterion,field,operator,value\n"
+                       "Big,West,1 AND NOT 2,true,1,annual_revenue,greater_than,1000\n"
+                       "Big,West,1 AND NOT 2,true,2,industry,in,Retail;Pharma\n"
+                       "Acme,9 North,,false,1,name,starts_with,Ac\n"),
+        "m", NULL, &isum, &err));
+    regio_sf_summary sum;
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, &sum, &err));
+    ASSERT_EQ_INT((int)sum.rows[REGIO_SF_ASSIGNMENT_RULE], 2);
+    ASSERT_EQ_INT((int)sum.rows[REGIO_SF_ASSIGNMENT_RULE_ITEM], 3);
+    static const char *const want[][2] = {
+        {"Territory2Type.csv", "DeveloperName,MasterLabel,Priority\ngeo,geo,1\n"
+                               "Named_accounts,Named accounts,5\nTerritory,Territory,6\n"},
+        {"ObjectTerritory2AssignmentRule.csv",
+         "DeveloperName,MasterLabel,Territory2Model.DeveloperName,ObjectType,IsActive,"
+         "BooleanFilter\nT_9_North_Acme,Acme,m,Account,true,\n"
+         "West_Big,Big,m,Account,true,1 AND NOT 2\n"},
+        {"ObjectTerritory2AssignmentRuleItem.csv",
+         "Rule.DeveloperName,SortOrder,Field,Operation,Value\n"
+         "T_9_North_Acme,1,Account.Name,startsWith,Ac\n"
+         "West_Big,1,Account.AnnualRevenue,greaterThan,1000\n"
+         "West_Big,2,Account.Industry,equals,\"Retail,Pharma\"\n"},
+        {"RuleTerritory2Association.csv",
+         "Rule.DeveloperName,Territory2.DeveloperName,IsInherited\n"
+         "T_9_North_Acme,T_9_North,false\nWest_Big,West,true\n"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++)
+            if (!strcmp(regio_sf_file_name((regio_sf_file)f), want[i][0])) {
+                char *got = slurp(dir, (regio_sf_file)f);
+                ASSERT_EQ_STR(got ? got : "(none)", want[i][1]);
+                free(got);
+            }
+    char *t = slurp(dir, REGIO_SF_TERRITORY2);
+    ASSERT_TRUE(t && strstr(t, "\nWest,West,m,geo,,Read,") != NULL);
+    ASSERT_TRUE(t && strstr(t, "\nT_9_North,9 North,m,Named_accounts,West,") != NULL);
+    free(t);
+    done(s);
+}
+
 static void test_errors(void)
 {
     regio_store *s = fresh();
@@ -293,6 +349,7 @@ int main(void)
     RUN(test_columns_are_salesforce_fields);
     RUN(test_developer_names);
     RUN(test_export_and_round_trip);
+    RUN(test_types_and_rules);
     RUN(test_errors);
     RUN(test_alloc_failures);
     TEST_END();

@@ -13,7 +13,9 @@
 #include "regio/model.h"
 #include "regio/org.h"
 #include "regio/output.h"
+#include "regio/rule_store.h"
 #include "regio/strmap.h"
+#include "io/salesforce_map.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@ static const char *const file_names[REGIO_SF_FILE_COUNT_] = {
     "ObjectTerritory2Association.csv",
     "ObjectTerritory2AssignmentRule.csv",
     "ObjectTerritory2AssignmentRuleItem.csv",
+    "RuleTerritory2Association.csv",
     "AccountOwners.csv",
 };
 
@@ -43,12 +46,12 @@ static const char *const file_headers[REGIO_SF_FILE_COUNT_] = {
     "ObjectId,Territory2.DeveloperName,AssociationCause",
     "DeveloperName,MasterLabel,Territory2Model.DeveloperName,ObjectType,IsActive,BooleanFilter",
     "Rule.DeveloperName,SortOrder,Field,Operation,Value",
+    "Rule.DeveloperName,Territory2.DeveloperName,IsInherited",
     "Id,OwnerId",
 };
 
-/* A territory without a type gets this one (Salesforce requires a type). */
-#define DEFAULT_TYPE "Territory"
-#define DEV_CAP 81
+#define DEFAULT_TYPE REGIO__SF_DEFAULT_TYPE
+#define DEV_CAP REGIO__SF_DEV_CAP
 
 const char *regio_sf_file_name(regio_sf_file f)
 {
@@ -126,6 +129,13 @@ typedef struct sf_ctx {
     regio_strmap *moved;     /* account -> index in t (hand moves) */
     regio_buf owners;        /* AccountOwners.csv rows */
     size_t nowners;
+    char **type_names;       /* the store's territory types by priority */
+    long *type_prio;
+    size_t ntypes, captypes, capprio;
+    regio_buf rules, items, rule_terr; /* the three rule files' rows */
+    size_t nrules, nitems;
+    regio_strmap *rule_devs; /* rule DeveloperNames taken */
+    const char *model_dev;   /* the model's DeveloperName */
     regio_err rc;
 } sf_ctx;
 
@@ -353,6 +363,14 @@ static regio_err field(regio_buf *b, const char *s, int last)
     return rc ? rc : regio_buf_puts(b, last ? "\n" : ",");
 }
 
+static regio_err put_row(regio_buf *b, const char *const *cols, size_t n)
+{
+    regio_err rc = REGIO_OK;
+    for (size_t k = 0; k < n && !rc; k++)
+        rc = field(b, cols[k], k + 1 == n);
+    return rc;
+}
+
 static const char *sf_level(const char *level)
 {
     if (level && !strcmp(level, "owner"))
@@ -383,33 +401,32 @@ static regio_err role_field(regio_buf *b, const char *role)
     return field(b, r, 0);
 }
 
-static int cmp_cstr(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
+/* The store's types by priority (Regio's number: 1 is the highest), and
+ * the default type after them when a territory has no type (unless a
+ * stored type has that DeveloperName already). */
 static regio_err build_types(sf_ctx *c, regio_buf *b, size_t *rows)
 {
-    const char **names = regio_calloc(c->nt + 1, sizeof *names);
-    if (!names)
-        return REGIO_ENOMEM;
-    size_t n = 0;
-    for (size_t i = 0; i < c->nt; i++)
-        names[n++] = c->t[i].type ? c->t[i].type : DEFAULT_TYPE;
-    qsort(names, n, sizeof *names, cmp_cstr);
     regio_err rc = REGIO_OK;
-    size_t k = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (i > 0 && !strcmp(names[i], names[i - 1]))
-            continue;
-        char dev[DEV_CAP], prio[24];
-        regio_sf_developer_name(names[i], dev, sizeof dev);
-        snprintf(prio, sizeof prio, "%zu", ++k);
-        if (!(rc = field(b, dev[0] ? dev : DEFAULT_TYPE, 0)) && !(rc = field(b, names[i], 0)))
-            rc = field(b, prio, 1);
+    long last = 0;
+    int untyped = 0;
+    for (size_t i = 0; i < c->nt; i++)
+        untyped |= !c->t[i].type;
+    *rows = 0;
+    for (size_t i = 0; i <= c->ntypes && !rc; i++) {
+        const char *name = i < c->ntypes ? c->type_names[i] : DEFAULT_TYPE;
+        long prio = i < c->ntypes ? c->type_prio[i] : last + 1;
+        if (i == c->ntypes && !untyped)
+            break;
+        char dev[DEV_CAP], p[24];
+        regio_sf_developer_name(name, dev, sizeof dev);
+        if (i < c->ntypes && !strcmp(dev, DEFAULT_TYPE))
+            untyped = 0; /* a type of that name already stands for the untyped */
+        snprintf(p, sizeof p, "%ld", prio);
+        last = prio > last ? prio : last;
+        const char *cols[] = {dev[0] ? dev : DEFAULT_TYPE, name, p};
+        rc = put_row(b, cols, 3);
+        (*rows)++;
     }
-    regio_free(names);
-    *rows = k;
     return rc;
 }
 
@@ -467,6 +484,71 @@ static regio_err build_associations(sf_ctx *c, regio_buf *b, size_t *rows)
     return rc;
 }
 
+/* ---- territory types and assignment rules ---------------------------------- */
+
+static int on_type(void *ud, const regio_territory_type *ty)
+{
+    sf_ctx *c = ud;
+    if (grow((void **)&c->type_names, &c->captypes, c->ntypes, sizeof *c->type_names) ||
+        grow((void **)&c->type_prio, &c->capprio, c->ntypes, sizeof *c->type_prio) ||
+        !(c->type_names[c->ntypes] = regio_strdup(ty->name ? ty->name : ""))) {
+        c->rc = REGIO_ENOMEM;
+        return 1;
+    }
+    c->type_prio[c->ntypes++] = ty->priority;
+    return 0;
+}
+
+/* A rule: its DeveloperName is made from its territory's and its own name,
+ * unique in the export. */
+static int on_rule(void *ud, const regio_rule_info *r)
+{
+    sf_ctx *c = ud;
+    long t = terr_of(c, r->territory);
+    if (t < 0)
+        return 0;
+    char want[2 * DEV_CAP], base[DEV_CAP], dev[DEV_CAP];
+    snprintf(want, sizeof want, "%s_%s", c->t[t].dev, r->name ? r->name : "rule");
+    regio_sf_developer_name(want, base, sizeof base);
+    snprintf(dev, sizeof dev, "%s", base);
+    for (unsigned k = 2; regio_strmap_get(c->rule_devs, dev) >= 0 && k < 100000; k++)
+        snprintf(dev, sizeof dev, "%.70s_%u", base, k % 100000u);
+    int found = 0;
+    long old = 0;
+    regio_err rc = regio_strmap_put(c->rule_devs, dev, 0, &found, &old);
+    char label[81];
+    snprintf(label, sizeof label, "%s", r->name ? r->name : dev);
+    const char *rule[] = {dev, label, c->model_dev, "Account", r->active ? "true" : "false",
+                          r->logic && *r->logic ? r->logic : NULL};
+    if (!rc)
+        rc = put_row(&c->rules, rule, 6);
+    const char *link[] = {dev, c->t[t].dev, r->inherit ? "true" : "false"};
+    if (!rc)
+        rc = put_row(&c->rule_terr, link, 3);
+    for (int i = 0; i < r->n_criteria && !rc; i++) {
+        const regio_rule_criterion *cr = &r->criteria[i];
+        char sort[16], fld[128];
+        snprintf(sort, sizeof sort, "%d", i + 1);
+        regio__sf_field_out(cr->field ? cr->field : "", fld, sizeof fld);
+        char *value = regio_strdup(cr->value ? cr->value : "");
+        if (!value) {
+            rc = REGIO_ENOMEM;
+            break;
+        }
+        if (cr->op && !strcmp(cr->op, "in"))
+            for (char *q = value; *q; q++)
+                if (*q == ';')
+                    *q = ',';
+        const char *item[] = {dev, sort, fld, regio__sf_op_out(cr->op), value};
+        rc = put_row(&c->items, item, 5);
+        regio_free(value);
+        c->nitems++;
+    }
+    c->nrules++;
+    c->rc = rc;
+    return rc != REGIO_OK;
+}
+
 /* ---- the directory ------------------------------------------------------------ */
 
 static regio_err prepare_dir(const char *dir, regio_error *err)
@@ -510,6 +592,14 @@ static void ctx_free(sf_ctx *c)
     regio_strmap_destroy(c->unit_terr);
     regio_strmap_destroy(c->moved);
     regio_buf_free(&c->owners);
+    for (size_t i = 0; i < c->ntypes; i++)
+        regio_free(c->type_names[i]);
+    regio_free(c->type_names);
+    regio_free(c->type_prio);
+    regio_buf_free(&c->rules);
+    regio_buf_free(&c->items);
+    regio_buf_free(&c->rule_terr);
+    regio_strmap_destroy(c->rule_devs);
 }
 
 /* The store's error, or ours when a callback stopped the walk. */
@@ -528,7 +618,7 @@ static regio_err read_model(sf_ctx *c, regio_error *err)
     if (rc)
         return rc;
     if (!(c->by_id = regio_strmap_create(c->nt)) || !(c->unit_terr = regio_strmap_create(0)) ||
-        !(c->moved = regio_strmap_create(0)))
+        !(c->moved = regio_strmap_create(0)) || !(c->rule_devs = regio_strmap_create(0)))
         return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     for (size_t i = 0; i < c->nt && !rc; i++) {
         int found = 0;
@@ -549,6 +639,10 @@ static regio_err read_model(sf_ctx *c, regio_error *err)
                      err)))
         return rc;
     if ((rc = walked(c, regio_store_accounts_foreach(c->s, on_account, c, err), err)))
+        return rc;
+    if ((rc = walked(c, regio_store_types_foreach(c->s, on_type, c, err), err)))
+        return rc;
+    if ((rc = walked(c, regio_store_rules_foreach(c->s, c->model, NULL, on_rule, c, err), err)))
         return rc;
     /* Sort only now: the maps above hold indices into the unsorted array. */
     measure_depths(c);
@@ -575,7 +669,11 @@ regio_err regio_export_salesforce(regio_store *s, const char *model, const char 
     memset(&c, 0, sizeof c);
     c.s = s;
     c.model = mi.name;
+    c.model_dev = model_dev;
     regio_buf_init(&c.owners, 0);
+    regio_buf_init(&c.rules, 0);
+    regio_buf_init(&c.items, 0);
+    regio_buf_init(&c.rule_terr, 0);
     regio_buf out[REGIO_SF_FILE_COUNT_];
     regio_sf_summary tally;
     memset(&tally, 0, sizeof tally);
@@ -597,7 +695,14 @@ regio_err regio_export_salesforce(regio_store *s, const char *model, const char 
     if (!rc)
         rc = build_associations(&c, &out[REGIO_SF_OBJECT_TERRITORY2],
                                 &tally.rows[REGIO_SF_OBJECT_TERRITORY2]);
-    /* The rules stay headers only until the rule store is readable here. */
+    if (!rc && c.rules.len)
+        rc = regio_buf_append(&out[REGIO_SF_ASSIGNMENT_RULE], c.rules.data, c.rules.len);
+    if (!rc && c.items.len)
+        rc = regio_buf_append(&out[REGIO_SF_ASSIGNMENT_RULE_ITEM], c.items.data, c.items.len);
+    if (!rc && c.rule_terr.len)
+        rc = regio_buf_append(&out[REGIO_SF_RULE_TERRITORY2], c.rule_terr.data, c.rule_terr.len);
+    tally.rows[REGIO_SF_ASSIGNMENT_RULE] = tally.rows[REGIO_SF_RULE_TERRITORY2] = c.nrules;
+    tally.rows[REGIO_SF_ASSIGNMENT_RULE_ITEM] = c.nitems;
     if (!rc && c.owners.len)
         rc = regio_buf_append(&out[REGIO_SF_ACCOUNT_OWNERS], c.owners.data, c.owners.len);
     tally.rows[REGIO_SF_ACCOUNT_OWNERS] = c.nowners;

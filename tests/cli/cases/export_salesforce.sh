@@ -37,7 +37,8 @@ printf 'account,territory\nA1,"Key accounts, West"\nA2,T01\n' > associations.csv
 echo "== export"
 "$REGIO" export salesforce --model org --out sf
 for f in Territory2Type Territory2 UserTerritory2Association ObjectTerritory2Association \
-         ObjectTerritory2AssignmentRule ObjectTerritory2AssignmentRuleItem AccountOwners; do
+         ObjectTerritory2AssignmentRule ObjectTerritory2AssignmentRuleItem RuleTerritory2Association \
+         AccountOwners; do
   echo "-- $f.csv"
   cat "sf/$f.csv"
 done
