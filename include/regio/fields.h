@@ -25,7 +25,10 @@ typedef enum regio_entity {
     REGIO_ENTITY_USER,       /* user,name,email,role,permissions,active */
     REGIO_ENTITY_TERRITORY,  /* name,parent,account_access,rep,type */
     REGIO_ENTITY_MEMBERSHIP, /* user,territory,role,active,start,end */
-    REGIO_ENTITY_ASSOCIATION /* account,territory */
+    REGIO_ENTITY_ASSOCIATION, /* account,territory */
+    REGIO_ENTITY_SALE,        /* id,account,date,amount,status,probability,product,rep */
+    REGIO_ENTITY_QUOTA,       /* territory,period,amount */
+    REGIO_ENTITY_ACTIVITY     /* id,account,user,date,type,duration_min,outcome,lat,lon */
 } regio_entity;
 
 /*
@@ -75,6 +78,17 @@ typedef enum regio_field {
     REGIO_F_ACCOUNT,        /* an account's id */
     REGIO_F_START,          /* memberships: YYYY-MM-DD */
     REGIO_F_END,
+    REGIO_F_DATE,           /* sales lines, activities: YYYY-MM-DD */
+    REGIO_F_AMOUNT,         /* sales lines, quotas */
+    REGIO_F_STATUS,         /* sales lines: won, open or lost */
+    REGIO_F_PROBABILITY,    /* sales lines: 0-100 */
+    REGIO_F_PRODUCT,        /* sales lines */
+    REGIO_F_IS_WON,         /* sales lines: Salesforce IsWon */
+    REGIO_F_IS_CLOSED,      /* sales lines: Salesforce IsClosed */
+    REGIO_F_STAGE,          /* sales lines: Salesforce StageName, HubSpot Deal Stage */
+    REGIO_F_PERIOD,         /* quotas: 2027-01, 2027Q1 or 2027 */
+    REGIO_F_DURATION,       /* activities: minutes */
+    REGIO_F_OUTCOME,        /* activities */
     REGIO_F_COUNT_
 } regio_field;
 

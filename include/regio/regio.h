@@ -34,5 +34,6 @@
 #include "regio/challenge.h"
 #include "regio/rules.h"
 #include "regio/rule_store.h"
+#include "regio/perf.h"
 
 #endif

@@ -23,6 +23,7 @@
     X(org, "the territory tree, roles, memberships and manual associations")   \
     X(rules, "list and run a model's assignment rules")                        \
     X(owners, "give accounts the owner of their primary territory; types")     \
+    X(perf, "sales, quota, visits: the figures per territory, rep or level")   \
     X(access, "check the access level of a user on an account")                \
     X(challenge, "what a planning model changes for a rep; challenges, decisions") \
     X(audit, "list the audit log and verify its hash chain")                   \

@@ -22,7 +22,9 @@ static const char *const field_names[REGIO_F_COUNT_] = {
     "skills",   "day_start",  "day_end",        "manager",   "x",
     "y",        "parent",     "role",           "permissions", "active",
     "account_access", "rep",  "user",           "territory", "account",
-    "start",    "end",
+    "start",    "end",        "date",           "amount",    "status",
+    "probability", "product", "is_won",         "is_closed", "stage",
+    "period",   "duration_min", "outcome",
 };
 
 #define E_A 1u /* account */
@@ -33,24 +35,27 @@ static const char *const field_names[REGIO_F_COUNT_] = {
 #define E_T 32u /* territory */
 #define E_M 64u /* membership */
 #define E_AS 128u /* association */
+#define E_SA 256u /* sales line */
+#define E_Q 512u /* quota */
+#define E_AC 1024u /* activity */
 
 /* Which fields each entity has (mirrors model.h and org.h). A role's or a
  * territory's id is the record id of a CRM export (Salesforce's Id), which
  * its parent column may refer to; see regio_header_map_build for the
  * columns each entity requires. */
 static const unsigned field_entities[REGIO_F_COUNT_] = {
-    [REGIO_F_ID] = E_A | E_R | E_U | E_RO | E_T,
+    [REGIO_F_ID] = E_A | E_R | E_U | E_RO | E_T | E_SA | E_AC,
     [REGIO_F_NAME] = E_A | E_R | E_U | E_RO | E_US | E_T,
     [REGIO_F_STREET] = E_A,
     [REGIO_F_CITY] = E_A | E_R,
     [REGIO_F_REGION] = E_A | E_R,
     [REGIO_F_POSTAL_CODE] = E_A | E_R,
     [REGIO_F_COUNTRY] = E_A | E_R,
-    [REGIO_F_LAT] = E_A | E_R | E_U,
-    [REGIO_F_LON] = E_A | E_R | E_U,
+    [REGIO_F_LAT] = E_A | E_R | E_U | E_AC,
+    [REGIO_F_LON] = E_A | E_R | E_U | E_AC,
     [REGIO_F_OWNER] = E_A,
     [REGIO_F_INDUSTRY] = E_A,
-    [REGIO_F_TYPE] = E_A | E_T,
+    [REGIO_F_TYPE] = E_A | E_T | E_AC,
     [REGIO_F_SEGMENT] = E_A,
     [REGIO_F_ANNUAL_REVENUE] = E_A,
     [REGIO_F_EMPLOYEES] = E_A,
@@ -69,12 +74,23 @@ static const unsigned field_entities[REGIO_F_COUNT_] = {
     [REGIO_F_PERMISSIONS] = E_US,
     [REGIO_F_ACTIVE] = E_US | E_M,
     [REGIO_F_ACCOUNT_ACCESS] = E_T,
-    [REGIO_F_REP] = E_T,
-    [REGIO_F_USER] = E_US | E_M,
-    [REGIO_F_TERRITORY] = E_T | E_M | E_AS,
-    [REGIO_F_ACCOUNT] = E_AS,
+    [REGIO_F_REP] = E_T | E_SA,
+    [REGIO_F_USER] = E_US | E_M | E_AC,
+    [REGIO_F_TERRITORY] = E_T | E_M | E_AS | E_Q,
+    [REGIO_F_ACCOUNT] = E_AS | E_SA | E_AC,
     [REGIO_F_START] = E_M,
     [REGIO_F_END] = E_M,
+    [REGIO_F_DATE] = E_SA | E_AC,
+    [REGIO_F_AMOUNT] = E_SA | E_Q,
+    [REGIO_F_STATUS] = E_SA,
+    [REGIO_F_PROBABILITY] = E_SA,
+    [REGIO_F_PRODUCT] = E_SA,
+    [REGIO_F_IS_WON] = E_SA,
+    [REGIO_F_IS_CLOSED] = E_SA,
+    [REGIO_F_STAGE] = E_SA,
+    [REGIO_F_PERIOD] = E_Q,
+    [REGIO_F_DURATION] = E_AC,
+    [REGIO_F_OUTCOME] = E_AC,
 };
 
 typedef struct alias {
@@ -243,6 +259,39 @@ static const alias aliases[] = {
     {"Account ID", REGIO_F_ACCOUNT, E_AS},
     {"Start date", REGIO_F_START, E_M},
     {"End date", REGIO_F_END, E_M},
+    /* goals and results: Salesforce Opportunity and Task/Event exports,
+     * HubSpot deal and activity exports */
+    {"Opportunity ID", REGIO_F_ID, E_SA},
+    {"Record ID", REGIO_F_ID, E_SA | E_AC},
+    {"Deal ID", REGIO_F_ID, E_SA},
+    {"Activity ID", REGIO_F_ID, E_AC},
+    {"client_id", REGIO_F_ID, E_AC},
+    {"AccountId", REGIO_F_ACCOUNT, E_SA | E_AC},
+    {"Account ID", REGIO_F_ACCOUNT, E_SA | E_AC},
+    {"Associated Company ID", REGIO_F_ACCOUNT, E_SA | E_AC},
+    {"Company ID", REGIO_F_ACCOUNT, E_SA | E_AC},
+    {"WhatId", REGIO_F_ACCOUNT, E_AC},
+    {"CloseDate", REGIO_F_DATE, E_SA},
+    {"Close Date", REGIO_F_DATE, E_SA},
+    {"Order date", REGIO_F_DATE, E_SA},
+    {"ActivityDate", REGIO_F_DATE, E_AC},
+    {"Activity date", REGIO_F_DATE, E_AC},
+    {"Probability (%)", REGIO_F_PROBABILITY, E_SA},
+    {"IsWon", REGIO_F_IS_WON, E_SA},
+    {"IsClosed", REGIO_F_IS_CLOSED, E_SA},
+    {"StageName", REGIO_F_STAGE, E_SA},
+    {"Deal Stage", REGIO_F_STAGE, E_SA},
+    {"Owner", REGIO_F_REP, E_SA},
+    {"OwnerId", REGIO_F_REP, E_SA},
+    {"Deal owner", REGIO_F_REP, E_SA},
+    {"OwnerId", REGIO_F_USER, E_AC},
+    {"Activity assigned to", REGIO_F_USER, E_AC},
+    {"Rep", REGIO_F_USER, E_AC},
+    {"Activity type", REGIO_F_TYPE, E_AC},
+    {"duration", REGIO_F_DURATION, E_AC},
+    {"DurationInMinutes", REGIO_F_DURATION, E_AC},
+    {"Territory2.DeveloperName", REGIO_F_TERRITORY, E_Q},
+    {"Quota", REGIO_F_AMOUNT, E_Q},
 };
 
 struct regio_header_map {
@@ -264,6 +313,9 @@ static unsigned entity_bit(regio_entity ent)
     case REGIO_ENTITY_TERRITORY: return E_T;
     case REGIO_ENTITY_MEMBERSHIP: return E_M;
     case REGIO_ENTITY_ASSOCIATION: return E_AS;
+    case REGIO_ENTITY_SALE: return E_SA;
+    case REGIO_ENTITY_QUOTA: return E_Q;
+    case REGIO_ENTITY_ACTIVITY: return E_AC;
     }
     return 0;
 }
@@ -286,6 +338,9 @@ const char *regio_entity_name(regio_entity ent)
     case REGIO_ENTITY_TERRITORY: return "territory";
     case REGIO_ENTITY_MEMBERSHIP: return "membership";
     case REGIO_ENTITY_ASSOCIATION: return "association";
+    case REGIO_ENTITY_SALE: return "sales line";
+    case REGIO_ENTITY_QUOTA: return "quota";
+    case REGIO_ENTITY_ACTIVITY: return "activity";
     }
     return "unknown";
 }
@@ -505,6 +560,23 @@ static int required_group(regio_entity ent, int g, regio_field alt[3])
         alt[0] = g ? REGIO_F_TERRITORY
                    : ent == REGIO_ENTITY_MEMBERSHIP ? REGIO_F_USER : REGIO_F_ACCOUNT;
         return 1;
+    case REGIO_ENTITY_SALE:
+    case REGIO_ENTITY_QUOTA:
+    case REGIO_ENTITY_ACTIVITY: {
+        static const regio_field sale[] = {REGIO_F_ID, REGIO_F_ACCOUNT, REGIO_F_DATE,
+                                           REGIO_F_AMOUNT, REGIO_F_NONE};
+        static const regio_field quota[] = {REGIO_F_TERRITORY, REGIO_F_PERIOD, REGIO_F_AMOUNT,
+                                            REGIO_F_NONE};
+        static const regio_field act[] = {REGIO_F_ID, REGIO_F_ACCOUNT, REGIO_F_USER,
+                                          REGIO_F_DATE, REGIO_F_TYPE, REGIO_F_NONE};
+        const regio_field *req = ent == REGIO_ENTITY_SALE ? sale
+                                 : ent == REGIO_ENTITY_QUOTA ? quota : act;
+        for (int i = 0; i <= g; i++)
+            if (req[i] == REGIO_F_NONE)
+                return 0;
+        alt[0] = req[g];
+        return 1;
+    }
     default:
         alt[0] = REGIO_F_ID;
         return g ? 0 : 1;

@@ -36,6 +36,7 @@ enum regio__sq_stmt_id {
     REGIO_ST_ALIGN_SET,
     REGIO_ST_ALIGN_DEL,
     REGIO_ST_MODEL_BUMP,
+    REGIO_ST_SALE_UPSERT,
     REGIO_ST_COUNT
 };
 
@@ -76,6 +77,11 @@ regio_err regio__sq_exec(regio__sqlite_store *s, const char *sql, regio_error *e
 /* Prepares a one-off statement the caller finalizes (or hands to regio__sq_finish). */
 regio_err regio__sq_prepare(regio__sqlite_store *s, const char *sql, sqlite3_stmt **st,
                             regio_error *err);
+/* Prepares sql and binds its parameters in order from the variadic
+ * arguments as types says: 't' a string (NULL binds NULL), 'i' a
+ * sqlite3_int64, 'd' a double (NAN binds NULL). */
+regio_err regio__sq_prep(regio__sqlite_store *s, sqlite3_stmt **st, regio_error *err,
+                         const char *sql, const char *types, ...);
 /* Finalizes a scan's statement; r is the last step result. */
 regio_err regio__sq_finish(regio__sqlite_store *s, sqlite3_stmt *st, int r, regio_err rc,
                            regio_error *err);

@@ -138,6 +138,8 @@ typedef struct regio__store_ops {
     regio_err (*audit_foreach)(regio_store *s, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err);
     /* assignment rules, territory types, owners (store/rules_impl.h) */
     const struct regio__rules_ops *rules;
+    /* goals and results: sales lines, quotas, activities (store/perf_impl.h) */
+    const struct regio__perf_ops *perf;
 
     /* challenges (sqlite_challenges.c) */
     regio_err (*challenge_add)(regio_store *s, const regio_challenge *c, const char *actor,

@@ -6,8 +6,10 @@
  */
 #include "store/schema_sqlite.h"
 #include "store/rules_impl.h"
+#include "store/perf_impl.h"
 #include "store/sqlite_impl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +78,16 @@ static const char *const stmt_sql[REGIO_ST_COUNT] = {
     [REGIO_ST_MODEL_BUMP] =
         "UPDATE territory_models SET alignment_rev = alignment_rev + 1,"
         " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+    /* A sales line by its id; a line given again unchanged is not written. */
+    [REGIO_ST_SALE_UPSERT] =
+        "INSERT INTO sales_transactions(ext_id, account_id, day, status, amount, probability,"
+        " product, rep) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT(ext_id) DO UPDATE SET account_id = excluded.account_id, day = excluded.day,"
+        " status = excluded.status, amount = excluded.amount,"
+        " probability = excluded.probability, product = excluded.product, rep = excluded.rep"
+        " WHERE (account_id, day, status, amount, probability, product, rep) IS NOT"
+        " (excluded.account_id, excluded.day, excluded.status, excluded.amount,"
+        " excluded.probability, excluded.product, excluded.rep)",
 };
 
 /* Maps the connection's last SQLite error onto a regio error code. */
@@ -156,6 +168,26 @@ regio_err regio__sq_prepare(regio__sqlite_store *s, const char *sql, sqlite3_stm
 {
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
         return regio__sq_err(s, err, "preparing a query");
+    return REGIO_OK;
+}
+
+regio_err regio__sq_prep(regio__sqlite_store *s, sqlite3_stmt **st, regio_error *err,
+                         const char *sql, const char *types, ...)
+{
+    regio_err rc = regio__sq_prepare(s, sql, st, err);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, types);
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 't')
+            bind_text(*st, i + 1, va_arg(ap, const char *));
+        else if (types[i] == 'd')
+            bind_num(*st, i + 1, va_arg(ap, double));
+        else
+            sqlite3_bind_int64(*st, i + 1, va_arg(ap, sqlite3_int64));
+    }
+    va_end(ap);
     return REGIO_OK;
 }
 
@@ -413,6 +445,7 @@ static const regio__store_ops sqlite_ops = {
     .session_remove = regio__sq_session_remove,
     .audit_foreach = regio__sq_audit_foreach,
     .rules = &regio__sq_rules_ops,
+    .perf = &regio__sq_perf_ops,
     .challenge_add = regio__sq_challenge_add,
     .challenge_close = regio__sq_challenge_close,
     .challenges_foreach = regio__sq_challenges_foreach,

@@ -1,0 +1,221 @@
+/*
+ * Goals and results (docs/PERFORMANCE.md): sales lines, quotas and
+ * activities; the figures per territory, rep, level or model for a period,
+ * with as-of or current crediting, the flags and the fairness figures; and
+ * top-down quota setting. All the rules live here: the CLI and the server
+ * parse, call these functions and render what they return.
+ */
+#ifndef REGIO_PERF_H
+#define REGIO_PERF_H
+
+#include "regio/buf.h"
+#include "regio/core.h"
+#include "regio/import.h"
+#include "regio/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- days and periods ------------------------------------------------------ */
+
+/* Days since 1970-01-01 (proleptic Gregorian). */
+typedef int32_t regio_day;
+
+/* "YYYY-MM-DD" (a real date; anything after it — a time — is ignored when
+ * it starts with 'T' or ' ') or "M/D/YYYY" into *out; REGIO_EINVAL else. */
+REGIO_API regio_err regio_day_parse(const char *s, regio_day *out);
+/* Writes "YYYY-MM-DD" (11 bytes with the NUL) into out. */
+REGIO_API void regio_day_format(regio_day d, char out[11]);
+/* Today (UTC). */
+REGIO_API regio_day regio_day_today(void);
+/* d moved by whole calendar years (29 February becomes 28 February). */
+REGIO_API regio_day regio_day_add_years(regio_day d, int years);
+
+/* A half-open interval of days [start, end). */
+typedef struct regio_period {
+    regio_day start, end;
+} regio_period;
+
+/* Parses a period: "2027-03" (a month), "2027Q1" (a quarter), "2027" (a
+ * year) or "FY2027" (the fiscal year ending in 2027, starting in month
+ * fiscal_start, 1-12; 0 means 1). REGIO_EINVAL with a message naming the
+ * accepted forms else. */
+REGIO_API regio_err regio_period_parse(const char *text, int fiscal_start, regio_period *out,
+                                       regio_error *err);
+/* The period from day `from` to day `to`, both included ("YYYY-MM-DD"). */
+REGIO_API regio_err regio_period_range(const char *from, const char *to, regio_period *out,
+                                       regio_error *err);
+/* Writes "2027-01-01..2027-03-31" (the last day included). */
+REGIO_API void regio_period_format(regio_period p, char out[32]);
+
+/* ---- imports (atomic; upsert by key; errors name file, line and column) -- */
+
+/* Sales lines: id,account,date,amount[,status,probability,product,rep];
+ * Salesforce Opportunity and HubSpot deal headers as they come
+ * (docs/PERFORMANCE.md). An unknown account fails naming the line.
+ * sum->added/updated/unchanged count lines. */
+REGIO_API regio_err regio_import_sales(regio_store *s, const char *path,
+                                       const regio_import_opts *opts, regio_import_summary *sum,
+                                       regio_error *err);
+/* Quotas: territory,period,amount; key (territory, period). A territory
+ * code no model has, or two rows of one territory whose periods overlap
+ * (with the file's or the stored rows), fail naming the line. */
+REGIO_API regio_err regio_import_quotas(regio_store *s, const char *path,
+                                        const regio_import_opts *opts, regio_import_summary *sum,
+                                        regio_error *err);
+/* Activities: id,account,user,date,type[,duration_min,outcome,lat,lon];
+ * user is a user's login or a rep's id; type visit|call|email|meeting. */
+REGIO_API regio_err regio_import_activities(regio_store *s, const char *path,
+                                            const regio_import_opts *opts,
+                                            regio_import_summary *sum, regio_error *err);
+
+/* One activity as the check-in page logs it (strings owned by the caller). */
+typedef struct regio_activity {
+    const char *id;      /* the client's id: a retry with the same id changes nothing */
+    const char *account; /* account external id */
+    const char *user;    /* login or rep id */
+    const char *date;    /* YYYY-MM-DD or an ISO timestamp */
+    const char *type;    /* visit|call|email|meeting; NULL: visit */
+    double duration_min; /* NAN when unknown */
+    const char *outcome; /* or NULL */
+    const char *notes;   /* or NULL */
+    double lat, lon;     /* NAN when unknown */
+} regio_activity;
+
+/* Logs activities in one transaction (all or none); *added (may be NULL)
+ * gets how many were new (an id already stored is left as it is). */
+REGIO_API regio_err regio_activities_log(regio_store *s, const regio_activity *a, size_t n,
+                                         const char *actor, size_t *added, regio_error *err);
+
+/* ---- the figures -------------------------------------------------------------- */
+
+typedef enum regio_perf_by {
+    REGIO_PERF_BY_TERRITORY = 0,
+    REGIO_PERF_BY_REP = 1,
+    REGIO_PERF_BY_LEVEL = 2,
+    REGIO_PERF_BY_MODEL = 3
+} regio_perf_by;
+
+typedef struct regio_perf_query {
+    const char *model;       /* reporting model; NULL: the model in force today */
+    regio_period period;
+    regio_perf_by by;
+    int level;               /* with REGIO_PERF_BY_LEVEL: 1 = the roots */
+    int current;             /* 1: current crediting; 0: as-of */
+    const char *segment_visits; /* "A=24,B=12,C=4" or NULL */
+} regio_perf_query;
+
+/* The figures' flags (bits). */
+enum {
+    REGIO_PERF_UNDER_POTENTIAL = 1,
+    REGIO_PERF_UNDER_QUOTA = 2,
+    REGIO_PERF_UNDER_COVERED = 4
+};
+
+/* One row. A ratio is NAN when undefined. */
+typedef struct regio_perf_row {
+    char *key;
+    double bookings, quota, attainment, growth_yoy, pipeline, pipeline_weighted;
+    long won, lost;
+    double win_rate;
+    long active_accounts;
+    double potential, penetration;
+    long visits;
+    double coverage;
+    long needing, covered;   /* coverage's counts: accounts with f > 0, covered */
+    double bookings_prev;    /* bookings over P-1y */
+    double expected;         /* under_potential's E (NAN when no median) */
+    unsigned flags;
+    int special;             /* (unassigned) or (no rep): left out of fairness */
+} regio_perf_row;
+
+typedef struct regio_perf_fairness {
+    double cv, gini, within10; /* over the rows where the figure is defined */
+    size_t n;
+} regio_perf_fairness;
+
+typedef struct regio_perf_result {
+    char *model;             /* the reporting model's name */
+    regio_period period;
+    regio_perf_by by;
+    int level;
+    int current;
+    regio_perf_row *rows;
+    size_t n;
+    double median_penetration; /* NAN when no leaf has potential */
+    regio_perf_fairness attainment, potential;
+} regio_perf_result;
+
+/* Computes the figures of q (docs/PERFORMANCE.md). The caller frees *out
+ * with regio_perf_result_free. An unknown model fails with
+ * REGIO_ENOTFOUND; a bad segment map or level with REGIO_EINVAL. */
+REGIO_API regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q,
+                                       regio_perf_result *out, regio_error *err);
+REGIO_API void regio_perf_result_free(regio_perf_result *r);
+
+/* The flag's reason, e.g. "attainment 72% of quota" (into out, cap bytes). */
+REGIO_API void regio_perf_flag_reason(const regio_perf_result *r, const regio_perf_row *row,
+                                      unsigned flag, char *out, size_t cap);
+/* Stable name of one flag bit ("under_quota"); NULL for anything else. */
+REGIO_API const char *regio_perf_flag_name(unsigned flag);
+
+/* Output formats. */
+typedef enum regio_perf_format {
+    REGIO_PERF_TABLE = 0,
+    REGIO_PERF_CSV = 1,
+    REGIO_PERF_JSON = 2
+} regio_perf_format;
+
+/* Appends r in the format to b: CSV with the columns of docs/PERFORMANCE.md,
+ * JSON with every figure, flag reasons and fairness, or the table for
+ * people. */
+REGIO_API regio_err regio_perf_render(const regio_perf_result *r, regio_perf_format f,
+                                      regio_buf *b);
+
+/* ---- quota setting ---------------------------------------------------------- */
+
+typedef struct regio_quota_query {
+    const char *model;       /* NULL: the model in force today */
+    regio_period period;
+    double total;            /* X, whole currency units */
+    double w_potential, w_history; /* weights; normalised to a sum of 1 */
+    int seasonality;         /* spread by last year's monthly bookings shares */
+    int dry_run;             /* compute, do not save */
+    const char *actor;
+} regio_quota_query;
+
+typedef struct regio_quota_alloc {
+    char *territory;
+    double potential, history; /* the inputs */
+    double amount;             /* whole units */
+    double last_bookings;      /* bookings over the same period last year */
+} regio_quota_alloc;
+
+typedef struct regio_quota_result {
+    regio_quota_alloc *t;
+    size_t n;
+    regio_period history;    /* the period H is read over */
+    char **month_period;     /* with month_amount: what was saved, per month of P */
+    size_t n_months;
+} regio_quota_result;
+
+/* Allocates q->total over the leaves of q->model (docs/PERFORMANCE.md,
+ * "Quota setting") and, unless dry_run, saves it as monthly quotas of
+ * q->period replacing the quotas of those territories that overlap it,
+ * in one transaction, audited as "quota.allocate". */
+REGIO_API regio_err regio_quota_allocate(regio_store *s, const regio_quota_query *q,
+                                         regio_quota_result *out, regio_error *err);
+REGIO_API void regio_quota_result_free(regio_quota_result *r);
+
+/* Parses "potential=0.6,history=0.4" (either may be left out: 0). */
+REGIO_API regio_err regio_quota_weights_parse(const char *s, double *w_potential,
+                                              double *w_history, regio_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,105 @@
+/*
+ * What goals and results read from and write to the store (library-private,
+ * the store's `perf` vtable behind it: store/perf_impl.h). Accounts are named
+ * by their row key (a stable integer) so that scans of millions of sales
+ * lines carry no strings.
+ */
+#ifndef REGIO_PERF_STORE_H
+#define REGIO_PERF_STORE_H
+
+#include "regio/perf.h"
+
+/* An account's key and what the figures read from it. */
+typedef struct regio__perf_account {
+    long long key;
+    const char *id;          /* external id */
+    const char *segment;     /* or NULL */
+    double potential;        /* NAN when empty */
+    double visits_per_year;  /* the custom column, NAN when empty or not a number */
+} regio__perf_account;
+typedef int (*regio__perf_account_cb)(void *ud, const regio__perf_account *a);
+
+/* An account's territory (external id) in a model: the geographic one
+ * unless a hand move puts it elsewhere. Accounts in no territory are not
+ * listed. */
+typedef int (*regio__perf_placed_cb)(void *ud, long long account, const char *territory);
+
+/* A territory code some model has. */
+typedef int (*regio__perf_code_cb)(void *ud, const char *code);
+
+/* Sales line status as stored. */
+enum { REGIO__SALE_WON = 0, REGIO__SALE_OPEN = 1, REGIO__SALE_LOST = 2 };
+
+typedef struct regio__perf_sale {
+    long long account;
+    regio_day day;
+    int status;
+    double amount;
+    double probability; /* NAN when empty */
+} regio__perf_sale;
+typedef int (*regio__perf_sale_cb)(void *ud, const regio__perf_sale *s);
+
+typedef struct regio__perf_quota {
+    const char *territory;
+    const char *period;      /* as given: 2027-01, 2027Q1, 2027 */
+    regio_day start, end;
+    double amount;
+} regio__perf_quota;
+typedef int (*regio__perf_quota_cb)(void *ud, const regio__perf_quota *q);
+
+typedef struct regio__perf_activity {
+    const char *id;
+    long long account;
+    long long user;          /* users.id or 0 */
+    long long rep;           /* reps.id or 0 */
+    const char *kind;
+    const char *occurred_at; /* as given, ISO */
+    regio_day day;
+    double duration_min;
+    const char *outcome, *notes;
+    double lat, lon;
+    /* when read back */
+    const char *account_id, *user_name;
+} regio__perf_activity;
+typedef int (*regio__perf_activity_cb)(void *ud, const regio__perf_activity *a);
+
+typedef int (*regio__perf_visit_cb)(void *ud, long long account, regio_day day);
+
+/* Users (is_rep 0: key users.id, name the login) and reps (is_rep 1: key
+ * reps.id, name the external id). */
+typedef int (*regio__perf_person_cb)(void *ud, int is_rep, long long key, const char *name);
+
+regio_err regio__perf_account_keys(regio_store *s, regio__perf_account_cb cb, void *ud,
+                                   regio_error *err);
+regio_err regio__perf_model_accounts(regio_store *s, const char *model, regio__perf_placed_cb cb,
+                                     void *ud, regio_error *err);
+regio_err regio__perf_territory_codes(regio_store *s, regio__perf_code_cb cb, void *ud,
+                                      regio_error *err);
+regio_err regio__perf_sales_count(regio_store *s, long long *n, regio_error *err);
+/* Upserts one line by id (inside the caller's transaction); *changed says
+ * whether a row was written (added or updated). */
+regio_err regio__perf_sale_put(regio_store *s, const regio__perf_sale *row, const char *id,
+                               const char *product, const char *rep, int *changed,
+                               regio_error *err);
+regio_err regio__perf_sales_scan(regio_store *s, regio_day from, regio_day to,
+                                 regio__perf_sale_cb cb, void *ud, regio_error *err);
+regio_err regio__perf_quota_put(regio_store *s, const regio__perf_quota *q, regio_error *err);
+regio_err regio__perf_quota_delete(regio_store *s, const char *territory, const char *period,
+                                   regio_error *err);
+regio_err regio__perf_quotas_foreach(regio_store *s, regio__perf_quota_cb cb, void *ud,
+                                     regio_error *err);
+/* Inserts an activity; replace = 1 updates one with the same id, else
+ * it is left as it is. *added says whether a row was inserted. */
+regio_err regio__perf_activity_put(regio_store *s, const regio__perf_activity *a, int replace,
+                                   int *added, regio_error *err);
+regio_err regio__perf_visits_scan(regio_store *s, regio_day from, regio_day to,
+                                  regio__perf_visit_cb cb, void *ud, regio_error *err);
+/* Activities dated in [from, to) (user: a login, or NULL for everyone's). */
+regio_err regio__perf_activities_foreach(regio_store *s, regio_day from, regio_day to,
+                                         const char *user, regio__perf_activity_cb cb, void *ud,
+                                         regio_error *err);
+
+regio_err regio__perf_people(regio_store *s, regio__perf_person_cb cb, void *ud,
+                             regio_error *err);
+
+#endif

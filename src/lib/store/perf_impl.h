@@ -1,0 +1,43 @@
+/*
+ * Private contract between the public store functions of goals and results
+ * (store_perf.c, declared in perf/perf_store.h) and a backend: a third
+ * vtable the backend's regio__store_ops points to (member `perf`), as the
+ * rules have theirs.
+ */
+#ifndef REGIO_STORE_PERF_IMPL_H
+#define REGIO_STORE_PERF_IMPL_H
+
+#include "perf/perf_store.h"
+#include "store/store_impl.h"
+
+typedef struct regio__perf_ops {
+    regio_err (*account_keys)(regio_store *s, regio__perf_account_cb cb, void *ud,
+                              regio_error *err);
+    regio_err (*model_accounts)(regio_store *s, const char *model, regio__perf_placed_cb cb,
+                                void *ud, regio_error *err);
+    regio_err (*territory_codes)(regio_store *s, regio__perf_code_cb cb, void *ud,
+                                 regio_error *err);
+    regio_err (*sales_count)(regio_store *s, long long *n, regio_error *err);
+    regio_err (*sale_put)(regio_store *s, const regio__perf_sale *row, const char *id,
+                          const char *product, const char *rep, int *changed, regio_error *err);
+    regio_err (*sales_scan)(regio_store *s, regio_day from, regio_day to,
+                            regio__perf_sale_cb cb, void *ud, regio_error *err);
+    regio_err (*quota_put)(regio_store *s, const regio__perf_quota *q, regio_error *err);
+    regio_err (*quota_delete)(regio_store *s, const char *territory, const char *period,
+                              regio_error *err);
+    regio_err (*quotas_foreach)(regio_store *s, regio__perf_quota_cb cb, void *ud,
+                                regio_error *err);
+    regio_err (*activity_put)(regio_store *s, const regio__perf_activity *a, int replace,
+                              int *added, regio_error *err);
+    regio_err (*visits_scan)(regio_store *s, regio_day from, regio_day to,
+                             regio__perf_visit_cb cb, void *ud, regio_error *err);
+    regio_err (*activities_foreach)(regio_store *s, regio_day from, regio_day to,
+                                    const char *user, regio__perf_activity_cb cb, void *ud,
+                                    regio_error *err);
+    regio_err (*people)(regio_store *s, regio__perf_person_cb cb, void *ud, regio_error *err);
+} regio__perf_ops;
+
+/* The SQLite backend's table (sqlite_perf.c). */
+extern const regio__perf_ops regio__sq_perf_ops;
+
+#endif

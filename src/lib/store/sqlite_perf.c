@@ -1,0 +1,321 @@
+/*
+ * SQLite side of goals and results (store/perf_impl.h): sales lines, quotas
+ * and activities, and the reads the figures make. Scans stream rows to a
+ * callback; a sales-line scan of a period reads only the covering index
+ * sales_transactions_day (schema migration 5).
+ */
+#include "store/perf_impl.h"
+#include "store/sqlite_impl.h"
+
+#include <string.h>
+
+static regio_err scan_end(regio__sqlite_store *s, sqlite3_stmt *st, int r, int stopped,
+                          regio_error *err)
+{
+    return regio__sq_finish(s, st, stopped ? SQLITE_DONE : r,
+                            stopped ? regio__sq_cancelled(err) : REGIO_OK, err);
+}
+
+static regio_err sq_account_keys(regio_store *base, regio__perf_account_cb cb, void *ud,
+                                 regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT id, ext_id, segment, potential,"
+                                  " json_extract(attrs, '$.visits_per_year') FROM accounts"
+                                  " ORDER BY id",
+                                  "");
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio__perf_account a = {sqlite3_column_int64(st, 0),
+                                 (const char *)sqlite3_column_text(st, 1),
+                                 (const char *)sqlite3_column_text(st, 2),
+                                 col_num(st, 3),
+                                 NAN};
+        int t = sqlite3_column_type(st, 4);
+        if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
+            a.visits_per_year = sqlite3_column_double(st, 4);
+        stop = cb(ud, &a);
+    }
+    return scan_end(s, st, r, stop, err);
+}
+
+/* Geographic territory through the unit's alignment, replaced by a hand
+ * move (cause 'geo') where there is one. */
+static regio_err sq_model_accounts(regio_store *base, const char *model, regio__perf_placed_cb cb,
+                                   void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_int64 mid = 0;
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
+    sqlite3_stmt *st = NULL;
+    if (!rc)
+        rc = regio__sq_prep(
+            s, &st, err,
+            "SELECT a.id, coalesce((SELECT t.ext_id FROM account_territories x"
+            "   JOIN territories t ON t.id = x.territory_id"
+            "   WHERE x.account_id = a.id AND x.cause = 'geo' AND t.model_id = ?1"
+            "   ORDER BY t.ext_id LIMIT 1), g.ext_id)"
+            " FROM accounts a LEFT JOIN units u ON u.ext_id = a.unit_ext"
+            " LEFT JOIN alignments al ON al.model_id = ?1 AND al.unit_id = u.id"
+            "  AND al.effective_to IS NULL"
+            " LEFT JOIN territories g ON g.id = al.territory_id ORDER BY a.id",
+            "i", mid);
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW)
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            stop = cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+    return scan_end(s, st, r, stop, err);
+}
+
+static regio_err sq_territory_codes(regio_store *base, regio__perf_code_cb cb, void *ud,
+                                    regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT DISTINCT ext_id FROM territories ORDER BY ext_id", "");
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW)
+        stop = cb(ud, (const char *)sqlite3_column_text(st, 0));
+    return scan_end(s, st, r, stop, err);
+}
+
+static regio_err sq_sales_count(regio_store *base, long long *n, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err, "SELECT count(*) FROM sales_transactions", "");
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    *n = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    return regio__sq_finish(s, st, r == SQLITE_ROW ? SQLITE_DONE : r, REGIO_OK, err);
+}
+
+static regio_err sq_sale_put(regio_store *base, const regio__perf_sale *row, const char *id,
+                             const char *product, const char *rep, int *changed,
+                             regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_stmt(s, REGIO_ST_SALE_UPSERT, &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, row->account);
+    sqlite3_bind_int(st, 3, row->day);
+    sqlite3_bind_int(st, 4, row->status);
+    sqlite3_bind_double(st, 5, row->amount);
+    bind_num(st, 6, row->probability);
+    bind_text(st, 7, product);
+    bind_text(st, 8, rep);
+    rc = regio__sq_step_done(s, st, "writing a sales line", id, err);
+    *changed = !rc && sqlite3_changes(s->db) > 0;
+    return rc;
+}
+
+static regio_err sq_sales_scan(regio_store *base, regio_day from, regio_day to,
+                               regio__perf_sale_cb cb, void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT account_id, day, status, amount, probability"
+                                  " FROM sales_transactions INDEXED BY sales_transactions_day"
+                                  " WHERE day >= ?1 AND day < ?2",
+                                  "ii", (sqlite3_int64)from, (sqlite3_int64)to);
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio__perf_sale x = {sqlite3_column_int64(st, 0), (regio_day)sqlite3_column_int(st, 1),
+                              sqlite3_column_int(st, 2), sqlite3_column_double(st, 3),
+                              col_num(st, 4)};
+        stop = cb(ud, &x);
+    }
+    return scan_end(s, st, r, stop, err);
+}
+
+static regio_err sq_quota_put(regio_store *base, const regio__perf_quota *q, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "INSERT INTO quotas(territory, period, start_day, end_day, amount)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(territory, period)"
+                                  " DO UPDATE SET amount = excluded.amount,"
+                                  " start_day = excluded.start_day, end_day = excluded.end_day",
+                                  "ttiid", q->territory, q->period, (sqlite3_int64)q->start,
+                                  (sqlite3_int64)q->end, q->amount);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    return regio__sq_finish(s, st, r, REGIO_OK, err);
+}
+
+static regio_err sq_quota_delete(regio_store *base, const char *territory, const char *period,
+                                 regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "DELETE FROM quotas WHERE territory = ?1 AND period = ?2", "tt",
+                                  territory, period);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    return regio__sq_finish(s, st, r, REGIO_OK, err);
+}
+
+static regio_err sq_quotas_foreach(regio_store *base, regio__perf_quota_cb cb, void *ud,
+                                   regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT territory, period, start_day, end_day, amount FROM quotas"
+                                  " ORDER BY territory, start_day",
+                                  "");
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio__perf_quota q = {(const char *)sqlite3_column_text(st, 0),
+                               (const char *)sqlite3_column_text(st, 1),
+                               (regio_day)sqlite3_column_int(st, 2),
+                               (regio_day)sqlite3_column_int(st, 3), sqlite3_column_double(st, 4)};
+        stop = cb(ud, &q);
+    }
+    return scan_end(s, st, r, stop, err);
+}
+
+static regio_err sq_activity_put(regio_store *base, const regio__perf_activity *a, int replace,
+                                 int *added, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    *added = 0;
+    const char *sql =
+        replace ? "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at,"
+                  " day, duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0),"
+                  " nullif(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(ext_id) DO UPDATE"
+                  " SET account_id = excluded.account_id, user_id = excluded.user_id,"
+                  " rep_id = excluded.rep_id, kind = excluded.kind,"
+                  " occurred_at = excluded.occurred_at, day = excluded.day,"
+                  " duration_s = excluded.duration_s, outcome = excluded.outcome,"
+                  " notes = excluded.notes, lat = excluded.lat, lon = excluded.lon"
+                : "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at,"
+                  " day, duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0),"
+                  " nullif(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                  " ON CONFLICT(ext_id) DO NOTHING";
+    long long before = sqlite3_total_changes64(s->db);
+    sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
+    regio_err rc = regio__sq_prep(s, &st, err, sql, "tiiittidttdd", a->id,
+                                  (sqlite3_int64)a->account, (sqlite3_int64)a->user,
+                                  (sqlite3_int64)a->rep, a->kind, a->occurred_at,
+                                  (sqlite3_int64)a->day,
+                                  isnan(a->duration_min) ? NAN : a->duration_min * 60.0,
+                                  a->outcome, a->notes, a->lat, a->lon);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    rc = regio__sq_finish(s, st, r, REGIO_OK, err);
+    if (!rc)
+        *added = sqlite3_total_changes64(s->db) > before && sqlite3_last_insert_rowid(s->db) != last;
+    return rc;
+}
+
+static regio_err sq_visits_scan(regio_store *base, regio_day from, regio_day to,
+                                regio__perf_visit_cb cb, void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT account_id, day FROM activities"
+                                  " WHERE kind = 'visit' AND day >= ?1 AND day < ?2",
+                                  "ii", (sqlite3_int64)from, (sqlite3_int64)to);
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW)
+        stop = cb(ud, sqlite3_column_int64(st, 0), (regio_day)sqlite3_column_int(st, 1));
+    return scan_end(s, st, r, stop, err);
+}
+
+static regio_err sq_activities_foreach(regio_store *base, regio_day from, regio_day to,
+                                       const char *user, regio__perf_activity_cb cb, void *ud,
+                                       regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(
+        s, &st, err,
+        "SELECT x.ext_id, x.kind, x.occurred_at, x.day, x.duration_s / 60.0, x.outcome, x.notes,"
+        " x.lat, x.lon, a.ext_id, coalesce(u.login, r.ext_id)"
+        " FROM activities x JOIN accounts a ON a.id = x.account_id"
+        " LEFT JOIN users u ON u.id = x.user_id LEFT JOIN reps r ON r.id = x.rep_id"
+        " WHERE x.day >= ?1 AND x.day < ?2 AND (?3 IS NULL OR u.login = ?3 OR r.ext_id = ?3)"
+        " ORDER BY x.day, x.occurred_at, x.ext_id",
+        "iit", (sqlite3_int64)from, (sqlite3_int64)to, user);
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        regio__perf_activity a;
+        memset(&a, 0, sizeof a);
+        a.id = (const char *)sqlite3_column_text(st, 0);
+        a.kind = (const char *)sqlite3_column_text(st, 1);
+        a.occurred_at = (const char *)sqlite3_column_text(st, 2);
+        a.day = (regio_day)sqlite3_column_int(st, 3);
+        a.duration_min = col_num(st, 4);
+        a.outcome = (const char *)sqlite3_column_text(st, 5);
+        a.notes = (const char *)sqlite3_column_text(st, 6);
+        a.lat = col_num(st, 7);
+        a.lon = col_num(st, 8);
+        a.account_id = (const char *)sqlite3_column_text(st, 9);
+        a.user_name = (const char *)sqlite3_column_text(st, 10);
+        stop = cb(ud, &a);
+    }
+    return scan_end(s, st, r, stop, err);
+}
+
+static regio_err sq_people(regio_store *base, regio__perf_person_cb cb, void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT 0, id, login FROM users UNION ALL"
+                                  " SELECT 1, id, ext_id FROM reps",
+                                  "");
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW)
+        stop = cb(ud, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1),
+                  (const char *)sqlite3_column_text(st, 2));
+    return scan_end(s, st, r, stop, err);
+}
+
+const regio__perf_ops regio__sq_perf_ops = {
+    .people = sq_people,
+    .account_keys = sq_account_keys,
+    .model_accounts = sq_model_accounts,
+    .territory_codes = sq_territory_codes,
+    .sales_count = sq_sales_count,
+    .sale_put = sq_sale_put,
+    .sales_scan = sq_sales_scan,
+    .quota_put = sq_quota_put,
+    .quota_delete = sq_quota_delete,
+    .quotas_foreach = sq_quotas_foreach,
+    .activity_put = sq_activity_put,
+    .visits_scan = sq_visits_scan,
+    .activities_foreach = sq_activities_foreach,
+};

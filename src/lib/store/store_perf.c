@@ -1,0 +1,102 @@
+/*
+ * The store functions of goals and results (perf/perf_store.h): the
+ * backend's perf vtable (store/perf_impl.h), with the handle's last-error
+ * text kept in step as store.c does for the main table.
+ */
+#include "store/perf_impl.h"
+
+#include <stdio.h>
+
+#define PERF_DISPATCH(s, err, call)                                                    \
+    do {                                                                               \
+        regio_error local_;                                                            \
+        regio_error *e_ = (err) ? (err) : &local_;                                     \
+        if (!(s) || !(s)->ops->perf)                                                   \
+            return regio__store_fail(e_, REGIO_EUNSUPPORTED,                           \
+                                     "this store holds no sales, quotas or activities"); \
+        regio_err rc_ = (s)->ops->perf->call;                                          \
+        if (rc_) {                                                                     \
+            if (!e_->msg[0])                                                           \
+                regio_error_setf(e_, rc_, NULL, 0, NULL, "%s", regio_strerror(rc_));   \
+            snprintf((s)->errmsg, sizeof (s)->errmsg, "%s", e_->msg);                  \
+        }                                                                              \
+        return rc_;                                                                    \
+    } while (0)
+
+regio_err regio__perf_account_keys(regio_store *s, regio__perf_account_cb cb, void *ud,
+                                   regio_error *err)
+{
+    PERF_DISPATCH(s, err, account_keys(s, cb, ud, e_));
+}
+
+regio_err regio__perf_model_accounts(regio_store *s, const char *model, regio__perf_placed_cb cb,
+                                     void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, model_accounts(s, model, cb, ud, e_));
+}
+
+regio_err regio__perf_territory_codes(regio_store *s, regio__perf_code_cb cb, void *ud,
+                                      regio_error *err)
+{
+    PERF_DISPATCH(s, err, territory_codes(s, cb, ud, e_));
+}
+
+regio_err regio__perf_sales_count(regio_store *s, long long *n, regio_error *err)
+{
+    PERF_DISPATCH(s, err, sales_count(s, n, e_));
+}
+
+regio_err regio__perf_sale_put(regio_store *s, const regio__perf_sale *row, const char *id,
+                               const char *product, const char *rep, int *changed,
+                               regio_error *err)
+{
+    PERF_DISPATCH(s, err, sale_put(s, row, id, product, rep, changed, e_));
+}
+
+regio_err regio__perf_sales_scan(regio_store *s, regio_day from, regio_day to,
+                                 regio__perf_sale_cb cb, void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, sales_scan(s, from, to, cb, ud, e_));
+}
+
+regio_err regio__perf_quota_put(regio_store *s, const regio__perf_quota *q, regio_error *err)
+{
+    PERF_DISPATCH(s, err, quota_put(s, q, e_));
+}
+
+regio_err regio__perf_quota_delete(regio_store *s, const char *territory, const char *period,
+                                   regio_error *err)
+{
+    PERF_DISPATCH(s, err, quota_delete(s, territory, period, e_));
+}
+
+regio_err regio__perf_quotas_foreach(regio_store *s, regio__perf_quota_cb cb, void *ud,
+                                     regio_error *err)
+{
+    PERF_DISPATCH(s, err, quotas_foreach(s, cb, ud, e_));
+}
+
+regio_err regio__perf_activity_put(regio_store *s, const regio__perf_activity *a, int replace,
+                                   int *added, regio_error *err)
+{
+    PERF_DISPATCH(s, err, activity_put(s, a, replace, added, e_));
+}
+
+regio_err regio__perf_visits_scan(regio_store *s, regio_day from, regio_day to,
+                                  regio__perf_visit_cb cb, void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, visits_scan(s, from, to, cb, ud, e_));
+}
+
+regio_err regio__perf_activities_foreach(regio_store *s, regio_day from, regio_day to,
+                                         const char *user, regio__perf_activity_cb cb, void *ud,
+                                         regio_error *err)
+{
+    PERF_DISPATCH(s, err, activities_foreach(s, from, to, user, cb, ud, e_));
+}
+
+regio_err regio__perf_people(regio_store *s, regio__perf_person_cb cb, void *ud,
+                             regio_error *err)
+{
+    PERF_DISPATCH(s, err, people(s, cb, ud, e_));
+}
