@@ -107,7 +107,25 @@ typedef struct regio_perf_query {
     int level;               /* with REGIO_PERF_BY_LEVEL: 1 = the roots */
     int current;             /* 1: current crediting; 0: as-of */
     const char *segment_visits; /* "A=24,B=12,C=4" or NULL */
+    /* Who looks: only the territories visible() says yes to give rows and
+     * count in roll-ups; NULL: all. Called with NULL for (unassigned). The
+     * median of the flags stays the whole model's. */
+    int (*visible)(void *ud, const char *territory);
+    void *visible_ud;
 } regio_perf_query;
+
+/* A user's view through the access rules (regio/access.h): a territory's
+ * figures are visible when the user can see its accounts
+ * (regio_access_scope_territory is not NONE); (unassigned) with view_all. */
+struct regio_access;
+struct regio_access_scope;
+typedef struct regio_perf_viewer {
+    const struct regio_access *access;
+    long user;
+    const struct regio_access_scope *scope;
+} regio_perf_viewer;
+/* A visible() callback over a regio_perf_viewer. */
+REGIO_API int regio_perf_viewer_sees(void *viewer, const char *territory);
 
 /* The figures' flags (bits). */
 enum {

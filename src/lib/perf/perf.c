@@ -11,6 +11,7 @@
  */
 #include "regio/perf.h"
 
+#include "regio/access.h"
 #include "regio/org.h"
 #include "regio/strmap.h"
 #include "core/error.h"
@@ -639,6 +640,12 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
         rc = REGIO_ENOMEM;
     for (size_t m = 0; !rc && m < c->nm; m++)
         g.mcap[m] = c->nt;
+    unsigned char *vis = rc ? NULL : regio_malloc(nt1);
+    if (!rc && !vis)
+        rc = REGIO_ENOMEM;
+    for (size_t t = 0; !rc && t < nt1; t++)
+        vis[t] = !c->q->visible ||
+                 c->q->visible(c->q->visible_ud, t < c->nt ? c->tname[t] : NULL) != 0;
     /* territory-level figures of the reporting model's leaves, for the
      * median penetration */
     double *pen = NULL;
@@ -669,7 +676,7 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
     /* rows: the reporting model's leaves first, so that they are there
      * even with nothing credited */
     for (size_t t = 0; !rc && t < c->nt; t++) {
-        if (!present(&c->m[0], g.mcap[0], (long)t) || !c->m[0].leaf[t])
+        if (!present(&c->m[0], g.mcap[0], (long)t) || !c->m[0].leaf[t] || !vis[t])
             continue;
         const char *k = key_of(c, &g, 0, (long)t);
         long idx;
@@ -678,6 +685,8 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
     for (size_t m = 0; !rc && m < c->nm; m++)
         for (size_t t = 0; !rc && t < nt1; t++) {
             const slot *sl = &c->slots[m * nt1 + t];
+            if (!vis[t])
+                continue;
             int leaf0 = t < c->nt && present(&c->m[0], g.mcap[0], (long)t) && c->m[0].leaf[t];
             if (!sl->seen && !leaf0 && !(t == c->nt && (sl->potential > 0 || sl->needing > 0)))
                 continue;
@@ -692,6 +701,8 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
     /* the sums: every slot whose territory has a row at territory level */
     for (size_t t = 0; !rc && t < nt1; t++) {
         int has_row = 0;
+        if (!vis[t])
+            continue;
         if (t < c->nt && present(&c->m[0], g.mcap[0], (long)t) && c->m[0].leaf[t])
             has_row = 1;
         for (size_t m = 0; m < c->nm && !has_row; m++) {
@@ -713,6 +724,7 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
             add(&g.rows[idx], sl);
         }
     }
+    regio_free(vis);
     if (rc) {
         for (size_t i = 0; i < g.n; i++)
             regio_free(g.rows[i].key);
@@ -941,4 +953,14 @@ void regio_perf_result_free(regio_perf_result *r)
     regio_free(r->rows);
     regio_free(r->model);
     memset(r, 0, sizeof *r);
+}
+
+int regio_perf_viewer_sees(void *viewer, const char *territory)
+{
+    const regio_perf_viewer *v = viewer;
+    if (!v || !v->access || v->user < 0)
+        return 0;
+    if (!territory)
+        return (regio_access_perms(v->access, v->user) & REGIO_PERM_VIEW_ALL) != 0;
+    return v->scope && regio_access_scope_territory(v->scope, territory) != REGIO_LEVEL_NONE;
 }

@@ -603,3 +603,84 @@ regio_err regio_import_activities(regio_store *s, const char *path,
 {
     return run(s, K_ACTIVITIES, path, opts, sum, err);
 }
+
+/* ---- activities logged one by one (the check-in page, the API) -------------------- */
+
+static regio_err log_one(regio_store *s, const regio_activity *a, size_t i, int *added,
+                         regio_error *err)
+{
+#define BAD(...) regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, __VA_ARGS__)
+    if (!a->id || !*a->id || strlen(a->id) > 200)
+        return BAD("activity %zu: an id (the client's, up to 200 characters) is required", i + 1);
+    if (!a->account || !a->user)
+        return BAD("activity '%.100s': account and user are required", a->id);
+    regio_day day;
+    if (!a->date || regio_day_parse(a->date, &day))
+        return BAD("activity '%.100s': '%.40s' is no date (YYYY-MM-DD or an ISO timestamp)",
+                   a->id, a->date ? a->date : "");
+    const char *what = a->type ? activity_kind(a->type) : "visit";
+    if (!what)
+        return BAD("activity '%.100s': type '%.40s' is none of visit, call, email, meeting", a->id,
+                   a->type);
+    if ((!isnan(a->lat) && (a->lat < -90 || a->lat > 90)) ||
+        (!isnan(a->lon) && (a->lon < -180 || a->lon > 180)))
+        return BAD("activity '%.100s': the position is outside -90..90, -180..180", a->id);
+    if (!isnan(a->duration_min) && (a->duration_min < 0 || a->duration_min > 24 * 60))
+        return BAD("activity '%.100s': the duration must be 0 to 1440 minutes", a->id);
+#undef BAD
+    long long acc = 0, user = 0, rep = 0;
+    regio_err rc = regio__perf_keys_of(s, a->account, a->user, &acc, &user, &rep, err);
+    if (rc)
+        return rc;
+    if (!acc)
+        return regio_error_setf(err, REGIO_ENOTFOUND, NULL, 0, "account",
+                                "activity '%.100s': unknown account '%.100s'", a->id, a->account);
+    if (!user && !rep)
+        return regio_error_setf(err, REGIO_ENOTFOUND, NULL, 0, "user",
+                                "activity '%.100s': '%.100s' is no user and no rep", a->id, a->user);
+    regio__perf_activity row;
+    memset(&row, 0, sizeof row);
+    row.id = a->id;
+    row.account = acc;
+    row.user = user;
+    row.rep = rep;
+    row.kind = what;
+    row.occurred_at = a->date;
+    row.day = day;
+    row.duration_min = a->duration_min;
+    row.outcome = a->outcome;
+    row.notes = a->notes;
+    row.lat = a->lat;
+    row.lon = a->lon;
+    return regio__perf_activity_put(s, &row, 0, added, err);
+}
+
+regio_err regio_activities_log(regio_store *s, const regio_activity *a, size_t n,
+                               const char *actor, size_t *added, regio_error *err)
+{
+    regio_error_clear(err);
+    if (added)
+        *added = 0;
+    if (!s || (n && !a))
+        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "no store or no activities");
+    regio_err rc = regio_store_begin(s, err);
+    size_t count = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        int one = 0;
+        rc = log_one(s, &a[i], i, &one, err);
+        count += (size_t)one;
+    }
+    if (!rc && count) {
+        char after[64];
+        snprintf(after, sizeof after, "{\"logged\":%zu,\"new\":%zu}", n, count);
+        rc = regio_store_audit_append(s, actor ? actor : "cli", "activity.log", "activity",
+                                      a[0].id, NULL, after, err);
+    }
+    if (!rc)
+        rc = regio_store_commit(s, err);
+    else
+        regio_store_rollback(s, NULL);
+    if (!rc && added)
+        *added = count;
+    return rc;
+}

@@ -101,5 +101,10 @@ regio_err regio__perf_activities_foreach(regio_store *s, regio_day from, regio_d
 
 regio_err regio__perf_people(regio_store *s, regio__perf_person_cb cb, void *ud,
                              regio_error *err);
+/* The key of one account (external id) and of one person (a user's login,
+ * else a rep's id); 0 for what is not found. */
+regio_err regio__perf_keys_of(regio_store *s, const char *account, const char *person,
+                              long long *account_key, long long *user_key, long long *rep_key,
+                              regio_error *err);
 
 #endif

@@ -35,6 +35,9 @@ typedef struct regio__perf_ops {
                                     const char *user, regio__perf_activity_cb cb, void *ud,
                                     regio_error *err);
     regio_err (*people)(regio_store *s, regio__perf_person_cb cb, void *ud, regio_error *err);
+    regio_err (*keys_of)(regio_store *s, const char *account, const char *person,
+                         long long *account_key, long long *user_key, long long *rep_key,
+                         regio_error *err);
 } regio__perf_ops;
 
 /* The SQLite backend's table (sqlite_perf.c). */

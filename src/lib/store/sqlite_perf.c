@@ -304,7 +304,32 @@ static regio_err sq_people(regio_store *base, regio__perf_person_cb cb, void *ud
     return scan_end(s, st, r, stop, err);
 }
 
+static regio_err sq_keys_of(regio_store *base, const char *account, const char *person,
+                            long long *account_key, long long *user_key, long long *rep_key,
+                            regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    *account_key = *user_key = *rep_key = 0;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT (SELECT id FROM accounts WHERE ext_id = ?1),"
+                                  " (SELECT id FROM users WHERE login = ?2),"
+                                  " (SELECT id FROM reps WHERE ext_id = ?2)",
+                                  "tt", account, person);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *account_key = sqlite3_column_int64(st, 0);
+        *user_key = sqlite3_column_int64(st, 1);
+        *rep_key = *user_key ? 0 : sqlite3_column_int64(st, 2);
+        r = SQLITE_DONE;
+    }
+    return regio__sq_finish(s, st, r, REGIO_OK, err);
+}
+
 const regio__perf_ops regio__sq_perf_ops = {
+    .keys_of = sq_keys_of,
     .people = sq_people,
     .account_keys = sq_account_keys,
     .model_accounts = sq_model_accounts,

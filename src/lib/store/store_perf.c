@@ -100,3 +100,10 @@ regio_err regio__perf_people(regio_store *s, regio__perf_person_cb cb, void *ud,
 {
     PERF_DISPATCH(s, err, people(s, cb, ud, e_));
 }
+
+regio_err regio__perf_keys_of(regio_store *s, const char *account, const char *person,
+                              long long *account_key, long long *user_key, long long *rep_key,
+                              regio_error *err)
+{
+    PERF_DISPATCH(s, err, keys_of(s, account, person, account_key, user_key, rep_key, e_));
+}
