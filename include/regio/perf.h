@@ -210,15 +210,13 @@ typedef struct regio_quota_alloc {
     char *territory;
     double potential, history; /* the inputs */
     double amount;             /* whole units */
-    double last_bookings;      /* bookings over the same period last year */
+    double last_bookings;      /* bookings over the same period a year before */
 } regio_quota_alloc;
 
 typedef struct regio_quota_result {
     regio_quota_alloc *t;
     size_t n;
     regio_period history;    /* the period H is read over */
-    char **month_period;     /* with month_amount: what was saved, per month of P */
-    size_t n_months;
 } regio_quota_result;
 
 /* Allocates q->total over the leaves of q->model (docs/PERFORMANCE.md,

@@ -173,3 +173,114 @@ int cli_cmd_perf(int argc, char **argv)
     regio_perf_result_free(&r);
     return st;
 }
+
+static const char quota_usage[] =
+    "usage: regio quota allocate --total X --period P [--model M]\n"
+    "                            [--weights potential=0.6,history=0.4] [--seasonality]\n"
+    "                            [--dry-run] [--format table|csv|json] [--db PATH]\n"
+    "  Splits X (whole currency units) over the leaf territories of M (default: the\n"
+    "  model in force) by potential and by bookings over the period of the same\n"
+    "  length just before P (largest remainder: the parts add up to X exactly), and\n"
+    "  saves it as monthly quotas of P, spread by days or, with --seasonality, by\n"
+    "  last year's monthly bookings. P is whole months: 2027-03, 2027Q1, 2027, FY2027\n"
+    "  (--fiscal-start). --dry-run shows the proposal without saving it.\n";
+
+int cli_cmd_quota(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, 0, 'd'},      {"model", required_argument, 0, 'm'},
+        {"total", required_argument, 0, 'T'},   {"period", required_argument, 0, 'p'},
+        {"weights", required_argument, 0, 'w'}, {"seasonality", no_argument, 0, 'S'},
+        {"dry-run", no_argument, 0, 'n'},       {"format", required_argument, 0, 'o'},
+        {"fiscal-start", required_argument, 0, 'F'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *db = NULL, *period = NULL, *weights = "potential=0.6,history=0.4",
+               *format = "table";
+    int fiscal = 1;
+    regio_quota_query q;
+    memset(&q, 0, sizeof q);
+    q.total = NAN;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'm': q.model = optarg; break;
+        case 'T': {
+            char *end = NULL;
+            q.total = strtod(optarg, &end);
+            if (!*optarg || *end)
+                return usage_error("quota", quota_usage, "--total needs a number");
+            break;
+        }
+        case 'p': period = optarg; break;
+        case 'w': weights = optarg; break;
+        case 'S': q.seasonality = 1; break;
+        case 'n': q.dry_run = 1; break;
+        case 'o': format = optarg; break;
+        case 'F': fiscal = atoi(optarg); break;
+        case 'h': fputs(quota_usage, stdout); return CLI_OK;
+        default: return usage_error("quota", quota_usage, NULL);
+        }
+    }
+    if (optind + 1 != argc || strcmp(argv[optind], "allocate"))
+        return usage_error("quota", quota_usage, "the command is: regio quota allocate ...");
+    if (!period || isnan(q.total))
+        return usage_error("quota", quota_usage, "--total and --period are required");
+    if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json"))
+        return usage_error("quota", quota_usage, "--format is table, csv or json");
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = regio_period_parse(period, fiscal, &q.period, &err);
+    if (!rc)
+        rc = regio_quota_weights_parse(weights, &q.w_potential, &q.w_history, &err);
+    if (rc)
+        return usage_error("quota", quota_usage, err.msg);
+    regio_store *s = cli_open_store(db);
+    if (!s)
+        return CLI_FAIL;
+    regio_quota_result r;
+    rc = regio_quota_allocate(s, &q, &r, &err);
+    regio_store_close(s);
+    if (rc)
+        return fail("quota", rc, &err);
+    char per[32], hist[32], a[40], b[40], c2[40], d[40];
+    regio_period_format(q.period, per);
+    regio_period_format(r.history, hist);
+    if (!strcmp(format, "csv")) {
+        printf("territory,quota,potential,history,last_year_bookings\n");
+        for (size_t i = 0; i < r.n; i++)
+            printf("%s,%.0f,%.15g,%.15g,%.15g\n", r.t[i].territory, r.t[i].amount,
+                   r.t[i].potential, r.t[i].history, r.t[i].last_bookings);
+    } else if (!strcmp(format, "json")) {
+        printf("{\"period\":\"%s\",\"history\":\"%s\",\"saved\":%s,\"territories\":[", per, hist,
+               q.dry_run ? "false" : "true");
+        for (size_t i = 0; i < r.n; i++) {
+            regio_buf kb;
+            regio_buf_init(&kb, 0);
+            regio_buf_json_str(&kb, r.t[i].territory);
+            printf("%s{\"territory\":%s,\"quota\":%.0f,\"potential\":%.15g,\"history\":%.15g,"
+                   "\"last_year_bookings\":%.15g}",
+                   i ? "," : "", kb.data ? kb.data : "\"\"", r.t[i].amount, r.t[i].potential,
+                   r.t[i].history, r.t[i].last_bookings);
+            regio_buf_free(&kb);
+        }
+        printf("]}\n");
+    } else {
+        printf("%s quota of %s for %s over %zu territories (history: bookings %s)\n",
+               q.dry_run ? "Proposed" : "Saved", regio_format_money(q.total, NULL, a, sizeof a),
+               per, r.n, hist);
+        printf("%-16s  %12s  %12s  %12s  %16s\n", "territory", "quota", "potential",
+               "history", "same period -1y");
+        for (size_t i = 0; i < r.n; i++)
+            printf("%-16s  %12s  %12s  %12s  %16s\n", r.t[i].territory,
+                   regio_format_number(r.t[i].amount, 0, a, sizeof a),
+                   regio_format_money(r.t[i].potential, NULL, b, sizeof b),
+                   regio_format_money(r.t[i].history, NULL, c2, sizeof c2),
+                   regio_format_money(r.t[i].last_bookings, NULL, d, sizeof d));
+        if (q.dry_run)
+            printf("Nothing saved (--dry-run).\n");
+    }
+    regio_quota_result_free(&r);
+    return CLI_OK;
+}

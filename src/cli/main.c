@@ -24,6 +24,7 @@
     X(rules, "list and run a model's assignment rules")                        \
     X(owners, "give accounts the owner of their primary territory; types")     \
     X(perf, "sales, quota, visits: the figures per territory, rep or level")   \
+    X(quota, "split a quota total over territories by potential and history")  \
     X(access, "check the access level of a user on an account")                \
     X(challenge, "what a planning model changes for a rep; challenges, decisions") \
     X(audit, "list the audit log and verify its hash chain")                   \
