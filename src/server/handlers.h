@@ -82,6 +82,10 @@ SRV_HANDLER(api_job_cancel);
 /* api_plans.c: call plans and routes */
 SRV_HANDLER(api_plan);
 
+/* api_perf.c: the figures of docs/PERFORMANCE.md and their monthly trend */
+SRV_HANDLER(api_perf);
+SRV_HANDLER(api_perf_trend);
+
 /* static.c: the app's files */
 SRV_HANDLER(srv_static);
 

@@ -71,6 +71,8 @@ static const srv_route ROUTES[] = {
     {"POST", "/api/v1/challenges/{}/withdraw", api_challenge_withdraw, SRV_SELF},
     {"POST", "/api/v1/jobs", api_job_create, SRV_MANAGE},
     {"GET", "/api/v1/jobs", api_jobs_list, SRV_ADMIN_READ},
+    {"GET", "/api/v1/perf", api_perf, SRV_SELF},
+    {"GET", "/api/v1/perf/trend", api_perf_trend, SRV_SELF},
     {"GET", "/api/v1/jobs/{}", api_job_get, SRV_ADMIN_READ},
     {"POST", "/api/v1/jobs/{}/cancel", api_job_cancel, SRV_MANAGE},
 };

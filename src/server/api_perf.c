@@ -1,0 +1,156 @@
+/*
+ * Goals and results through the API: GET /api/v1/perf answers the figures
+ * of docs/PERFORMANCE.md exactly as `regio perf --format json` renders them,
+ * and GET /api/v1/perf/trend their monthly bookings and quota for the
+ * charts. Each caller sees the rows of the territories whose accounts they
+ * may see (regio_perf_viewer_sees); the rules are the library's, this file
+ * parses the query and renders what regio_perf_compute returns.
+ */
+#include "server/handlers.h"
+
+#include "regio/perf_trend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Fills q from the query (model, by, credit, segment_visits) and installs
+ * the caller's view; 0 with a 400/404 answer on a bad parameter. */
+static int parse_query(srv_request *rq, srv_response *rs, regio_perf_query *q,
+                       regio_perf_viewer *viewer)
+{
+    memset(q, 0, sizeof *q);
+    const char *by = srv_query(rq, "by"), *credit = srv_query(rq, "credit");
+    q->model = srv_query(rq, "model");
+    q->segment_visits = srv_query(rq, "segment_visits");
+    if (q->model && !*q->model)
+        q->model = NULL;
+    if (by && *by && strcmp(by, "territory")) {
+        char *end = NULL;
+        long n = 0;
+        if (!strcmp(by, "rep"))
+            q->by = REGIO_PERF_BY_REP;
+        else if (!strcmp(by, "model"))
+            q->by = REGIO_PERF_BY_MODEL;
+        else if (!strncmp(by, "level:", 6) && by[6] && (n = strtol(by + 6, &end, 10)) >= 1 &&
+                 n <= 64 && !*end) {
+            q->by = REGIO_PERF_BY_LEVEL;
+            q->level = (int)n;
+        } else {
+            srv_reply_error(rs, 400, "bad_request",
+                            "by '%s': give territory, rep, level:N (N from 1 to 64) or model", by);
+            return 0;
+        }
+    }
+    if (credit && *credit && strcmp(credit, "as-of") && strcmp(credit, "asof")) {
+        if (strcmp(credit, "current")) {
+            srv_reply_error(rs, 400, "bad_request", "credit '%s': give as-of or current", credit);
+            return 0;
+        }
+        q->current = 1;
+    }
+    /* Rule 1: a model other than the one in force only for managers. */
+    if (q->model && !srv_caller_sees_model(rq, q->model)) {
+        srv_reply_error(rs, 404, "not_found", "no model '%s'", q->model);
+        return 0;
+    }
+    const srv_caller *c = rq->caller;
+    if (c->kind == SRV_USER) {
+        viewer->access = c->acc->a;
+        viewer->user = c->user;
+        viewer->scope = srv_caller_scope(rq);
+        q->visible = regio_perf_viewer_sees;
+        q->visible_ud = viewer;
+    }
+    return 1;
+}
+
+/* The period of the query: period=P (with fiscal_start=M) or from=&to=. */
+static int parse_period(const srv_request *rq, srv_response *rs, regio_period *p)
+{
+    const char *period = srv_query(rq, "period"), *from = srv_query(rq, "from"),
+               *to = srv_query(rq, "to"), *fs = srv_query(rq, "fiscal_start");
+    int fiscal = 1;
+    if (fs) {
+        char *end = NULL;
+        long v = strtol(fs, &end, 10);
+        if (!*fs || *end || v < 1 || v > 12) {
+            srv_reply_error(rs, 400, "bad_request", "fiscal_start '%s' is a month, 1 to 12", fs);
+            return 0;
+        }
+        fiscal = (int)v;
+    }
+    if (!period == !(from || to) || (!period && (!from || !to))) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "give period=P (2027-03, 2027Q1, 2027 or FY2027), or from=DAY and "
+                        "to=DAY (YYYY-MM-DD), not both");
+        return 0;
+    }
+    regio_error err;
+    regio_error_clear(&err);
+    if (period ? regio_period_parse(period, fiscal, p, &err)
+               : regio_period_range(from, to, p, &err)) {
+        srv_reply_error(rs, 400, "bad_request", "%s", err.msg);
+        return 0;
+    }
+    return 1;
+}
+
+/* Computes and answers the figures (trend: the monthly series of `months`
+ * months ending with `to`) for q under app->mu; the library renders. */
+static void answer(srv_app *app, srv_response *rs, const regio_perf_query *q, int trend,
+                   int months, const char *to)
+{
+    regio_error err;
+    regio_error_clear(&err);
+    regio_perf_result r;
+    regio_perf_trend t;
+    pthread_mutex_lock(&app->mu);
+    regio_err rc = trend ? regio_perf_trend_compute(app->store, q, months, to, &t, &err)
+                         : regio_perf_compute(app->store, q, &r, &err);
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+        return;
+    }
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    rc = trend ? regio_perf_trend_render_json(&t, &b) : regio_perf_render(&r, REGIO_PERF_JSON, &b);
+    if (rc) {
+        regio_error_setf(&err, rc, NULL, 0, NULL, "%s", regio_strerror(rc));
+        srv_reply_regio_error(rs, rc, &err);
+    } else
+        srv_reply_bytes(rs, 200, "application/json", b.data ? b.data : "", b.len);
+    regio_buf_free(&b);
+    if (trend)
+        regio_perf_trend_free(&t);
+    else
+        regio_perf_result_free(&r);
+}
+
+SRV_HANDLER(api_perf)
+{
+    regio_perf_query q;
+    regio_perf_viewer viewer;
+    if (parse_query(rq, rs, &q, &viewer) && parse_period(rq, rs, &q.period))
+        answer(app, rs, &q, 0, 0, NULL);
+}
+
+SRV_HANDLER(api_perf_trend)
+{
+    regio_perf_query q;
+    regio_perf_viewer viewer;
+    if (!parse_query(rq, rs, &q, &viewer))
+        return;
+    const char *m = srv_query(rq, "months"), *to = srv_query(rq, "to");
+    long months = 12;
+    if (m) {
+        char *end = NULL;
+        months = strtol(m, &end, 10);
+        if (!*m || *end || months < 1 || months > REGIO_PERF_TREND_MAX_MONTHS) {
+            srv_reply_error(rs, 400, "bad_request", "months '%s' is a whole number, 1 to %d", m,
+                            REGIO_PERF_TREND_MAX_MONTHS);
+            return;
+        }
+    }
+    answer(app, rs, &q, 1, (int)months, to && *to ? to : NULL);
+}
