@@ -34,6 +34,13 @@ echo
 # (kept when it is there already) and the sign-ins to try.
 node tools/demo_org.mjs --db "$REGIO_DB" --regio "$REGIO"
 echo
+# Goals and results: a year of demo sales (won, open, lost), quarterly quotas
+# and visits for the live model (seeded: the same data every run), and
+# the quarter's figures (the app's Performance tab shows them).
+echo "== Goals and results: demo sales, quotas and visits of 2026"
+node tools/demo_sales.mjs --db "$REGIO_DB" --regio "$REGIO"
+"$REGIO" perf --period 2026Q3 --by level:1
+echo
 PORT=${REGIO_PORT:-8080}
 echo "== The app: open http://127.0.0.1:$PORT in a browser (Ctrl-C stops the server)"
 echo "   (the CLI works on the same store: $REGIO summary --db $REGIO_DB)"
