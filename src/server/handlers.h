@@ -82,6 +82,11 @@ SRV_HANDLER(api_job_cancel);
 /* api_plans.c: call plans and routes */
 SRV_HANDLER(api_plan);
 
+/* api_activities.c: activities logged with a client id, read back; the check-in page's day */
+SRV_HANDLER(api_activities_log);
+SRV_HANDLER(api_activities_list);
+SRV_HANDLER(api_checkin_today);
+
 /* api_perf.c: the figures of docs/PERFORMANCE.md and their monthly trend */
 SRV_HANDLER(api_perf);
 SRV_HANDLER(api_perf_trend);

@@ -107,4 +107,23 @@ regio_err regio__perf_keys_of(regio_store *s, const char *account, const char *p
                               long long *account_key, long long *user_key, long long *rep_key,
                               regio_error *err);
 
+/* ---- the check-in page's reads (perf/checkin.c) ---- */
+
+typedef int (*regio__checkin_rep_cb)(void *ud, const char *rep);
+typedef int (*regio__checkin_plan_cb)(void *ud, long plan_id, const char *cycle_start,
+                                      int cycle_days);
+/* The reps linked to user login (reps.user_id). */
+regio_err regio__checkin_user_reps(regio_store *s, const char *login, regio__checkin_rep_cb cb,
+                                   void *ud, regio_error *err);
+/* The saved plans with a cycle start that hold visits of rep, newest first. */
+regio_err regio__checkin_rep_plans(regio_store *s, const char *rep, regio__checkin_plan_cb cb,
+                                   void *ud, regio_error *err);
+/* The visits of rep on cycle day `day` of plan plan_id, by seq. */
+regio_err regio__checkin_plan_day(regio_store *s, long plan_id, const char *rep, int day,
+                                  regio_plan_visit_cb cb, void *ud, regio_error *err);
+/* The activity with client id `id` (cb is not called when there is none);
+ * account_id and user_name are set. */
+regio_err regio__checkin_activity_find(regio_store *s, const char *id,
+                                       regio__perf_activity_cb cb, void *ud, regio_error *err);
+
 #endif

@@ -38,9 +38,27 @@ typedef struct regio__perf_ops {
     regio_err (*keys_of)(regio_store *s, const char *account, const char *person,
                          long long *account_key, long long *user_key, long long *rep_key,
                          regio_error *err);
+    /* the check-in page's reads (perf/checkin.c; SQLite side in sqlite_checkin.c) */
+    regio_err (*user_reps)(regio_store *s, const char *login, regio__checkin_rep_cb cb, void *ud,
+                           regio_error *err);
+    regio_err (*rep_plans)(regio_store *s, const char *rep, regio__checkin_plan_cb cb, void *ud,
+                           regio_error *err);
+    regio_err (*plan_day)(regio_store *s, long plan_id, const char *rep, int day,
+                          regio_plan_visit_cb cb, void *ud, regio_error *err);
+    regio_err (*activity_find)(regio_store *s, const char *id, regio__perf_activity_cb cb,
+                               void *ud, regio_error *err);
 } regio__perf_ops;
 
 /* The SQLite backend's table (sqlite_perf.c). */
 extern const regio__perf_ops regio__sq_perf_ops;
+/* Its check-in reads (sqlite_checkin.c). */
+regio_err regio__sq_user_reps(regio_store *s, const char *login, regio__checkin_rep_cb cb,
+                              void *ud, regio_error *err);
+regio_err regio__sq_rep_plans(regio_store *s, const char *rep, regio__checkin_plan_cb cb,
+                              void *ud, regio_error *err);
+regio_err regio__sq_plan_day(regio_store *s, long plan_id, const char *rep, int day,
+                             regio_plan_visit_cb cb, void *ud, regio_error *err);
+regio_err regio__sq_activity_find(regio_store *s, const char *id, regio__perf_activity_cb cb,
+                                  void *ud, regio_error *err);
 
 #endif

@@ -343,4 +343,8 @@ const regio__perf_ops regio__sq_perf_ops = {
     .activity_put = sq_activity_put,
     .visits_scan = sq_visits_scan,
     .activities_foreach = sq_activities_foreach,
+    .user_reps = regio__sq_user_reps,
+    .rep_plans = regio__sq_rep_plans,
+    .plan_day = regio__sq_plan_day,
+    .activity_find = regio__sq_activity_find,
 };

@@ -107,3 +107,27 @@ regio_err regio__perf_keys_of(regio_store *s, const char *account, const char *p
 {
     PERF_DISPATCH(s, err, keys_of(s, account, person, account_key, user_key, rep_key, e_));
 }
+
+regio_err regio__checkin_user_reps(regio_store *s, const char *login, regio__checkin_rep_cb cb,
+                                   void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, user_reps(s, login, cb, ud, e_));
+}
+
+regio_err regio__checkin_rep_plans(regio_store *s, const char *rep, regio__checkin_plan_cb cb,
+                                   void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, rep_plans(s, rep, cb, ud, e_));
+}
+
+regio_err regio__checkin_plan_day(regio_store *s, long plan_id, const char *rep, int day,
+                                  regio_plan_visit_cb cb, void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, plan_day(s, plan_id, rep, day, cb, ud, e_));
+}
+
+regio_err regio__checkin_activity_find(regio_store *s, const char *id,
+                                       regio__perf_activity_cb cb, void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, activity_find(s, id, cb, ud, e_));
+}
