@@ -48,6 +48,8 @@ typedef struct regio__sqlite_store {
     regio_buf json; /* scratch for attrs JSON, reused by every upsert */
     int user_txn;     /* inside regio_store_begin .. commit/rollback */
     long txn_upserts; /* accounts written in the current user transaction */
+    long txn_sales;   /* sales lines written in the current user transaction */
+    unsigned bulk_tables; /* tables whose indexes are dropped: 1 accounts, 2 sales lines */
     char *bulk_sql[8]; /* secondary account indexes dropped for a bulk load */
     int n_bulk;
     time_t now_t;
@@ -97,8 +99,11 @@ const char *regio__sq_now(regio__sqlite_store *s);
 regio_err regio__sq_txn_begin(regio__sqlite_store *s, regio__sq_txn *t, regio_error *err);
 regio_err regio__sq_txn_end(regio__sqlite_store *s, regio__sq_txn *t, regio_err rc,
                             regio_error *err);
-/* Bulk mode: drop / rebuild / forget the secondary indexes of accounts. */
+/* Bulk mode: drop / rebuild / forget the secondary indexes of accounts
+ * (regio__sq_bulk_enter) or of another table (bit: 1 accounts, 2 sales
+ * lines; its own bit in bulk_tables). */
 void regio__sq_bulk_enter(regio__sqlite_store *s);
+void regio__sq_bulk_enter_table(regio__sqlite_store *s, const char *table, unsigned bit);
 regio_err regio__sq_bulk_leave(regio__sqlite_store *s, regio_error *err);
 void regio__sq_bulk_forget(regio__sqlite_store *s);
 /* Id of the unit with external id ext; *found says whether it exists. */

@@ -119,6 +119,11 @@ static regio_err sq_sale_put(regio_store *base, const regio__perf_sale *row, con
     bind_text(st, 8, rep);
     rc = regio__sq_step_done(s, st, "writing a sales line", id, err);
     *changed = !rc && sqlite3_changes(s->db) > 0;
+    /* A large import rebuilds the line indexes once, by sorting, at the
+     * commit instead of row by row (random days, random accounts). */
+    if (*changed && s->user_txn && ++s->txn_sales == REGIO_BULK_AFTER &&
+        !sqlite3_get_autocommit(s->db))
+        regio__sq_bulk_enter_table(s, "sales_transactions", 2u);
     return rc;
 }
 

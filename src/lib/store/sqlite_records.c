@@ -729,7 +729,7 @@ regio_err regio__sq_account_set_unit(regio_store *base, const char *const *accou
     /* A large batch (point-in-polygon allocation of a whole import) also
      * rebuilds the unit index once instead of row by row. */
     int entered = 0;
-    if (n >= REGIO_BULK_AFTER && s->n_bulk == 0) {
+    if (n >= REGIO_BULK_AFTER && !(s->bulk_tables & 1u)) {
         regio__sq_bulk_enter(s);
         entered = s->n_bulk > 0;
     }

@@ -270,20 +270,22 @@ void regio__sq_bulk_forget(regio__sqlite_store *s)
     for (int i = 0; i < s->n_bulk; i++)
         regio_free(s->bulk_sql[i]);
     s->n_bulk = 0;
+    s->bulk_tables = 0;
 }
 
-void regio__sq_bulk_enter(regio__sqlite_store *s)
+void regio__sq_bulk_enter_table(regio__sqlite_store *s, const char *table, unsigned bit)
 {
-    if (s->n_bulk > 0)
+    if (s->bulk_tables & bit)
         return; /* already in bulk mode */
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-                           " AND tbl_name = 'accounts' AND sql IS NOT NULL ORDER BY name",
+                           " AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name",
                            -1, &st, NULL) != SQLITE_OK)
         return;
+    bind_text(st, 1, table);
     char names[8][64];
-    int n = 0;
+    int first = s->n_bulk, n = s->n_bulk;
     while (n < 8 && sqlite3_step(st) == SQLITE_ROW) {
         char *sql = regio_strdup(col_text(st, 1));
         if (!sql)
@@ -293,7 +295,8 @@ void regio__sq_bulk_enter(regio__sqlite_store *s)
     }
     sqlite3_finalize(st);
     s->n_bulk = n;
-    for (int i = 0; i < n; i++) {
+    s->bulk_tables |= bit;
+    for (int i = first; i < n; i++) {
         char drop[600];
         snprintf(drop, sizeof drop, "DROP INDEX \"%s\"", names[i]);
         if (sqlite3_exec(s->db, drop, NULL, NULL, NULL) != SQLITE_OK) {
@@ -304,6 +307,11 @@ void regio__sq_bulk_enter(regio__sqlite_store *s)
             break;
         }
     }
+}
+
+void regio__sq_bulk_enter(regio__sqlite_store *s)
+{
+    regio__sq_bulk_enter_table(s, "accounts", 1u);
 }
 
 regio_err regio__sq_bulk_leave(regio__sqlite_store *s, regio_error *err)
@@ -342,6 +350,7 @@ static regio_err sq_begin(regio_store *base, regio_error *err)
     if (!rc) {
         s->user_txn = 1;
         s->txn_upserts = 0;
+        s->txn_sales = 0;
     }
     return rc;
 }
