@@ -32,6 +32,7 @@ static const struct {
 } FILES[] = {
     {"/", 0, "index.html"},
     {"/index.html", 0, "index.html"},
+    {"/checkin", 0, "checkin.html"},
     {"/favicon.ico", 0, "favicon.svg"},
     {"/basemap/states.json", 1, "us-atlas/states-10m.json"},
     {"/basemap/counties.json", 1, "us-atlas/counties-10m.json"},
