@@ -324,17 +324,22 @@ SRV_HANDLER(api_checkin_today)
     json_t *reps = json_array(), *stops = json_array();
     for (size_t i = 0; i < d->n_reps; i++)
         json_array_append_new(reps, json_string(d->reps[i]));
-    size_t visited = 0;
+    size_t visited = 0, hidden = 0;
     for (size_t i = 0; i < d->n; i++) {
         /* A stop whose account the caller may not read (a plan older than
-         * the alignment) is left out. */
-        if (srv_caller_level(rq, d->stops[i].account) < REGIO_LEVEL_READ && !srv_caller_manages(rq))
+         * the alignment, a linked rep's territory without a membership) is
+         * left out, and counted. */
+        if (srv_caller_level(rq, d->stops[i].account) < REGIO_LEVEL_READ && !srv_caller_manages(rq)) {
+            hidden++;
             continue;
+        }
         visited += d->stops[i].visit_id != NULL;
         json_array_append_new(stops, stop_json(&d->stops[i]));
     }
-    srv_reply_json(rs, 200, json_pack("{s:s,s:s,s:o,s:I,s:I,s:o}", "date", d->date, "user", user,
-                                      "reps", reps, "count", (json_int_t)json_array_size(stops),
-                                      "visited", (json_int_t)visited, "stops", stops));
+    srv_reply_json(rs, 200, json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:o}", "date", d->date, "user",
+                                      user, "reps", reps, "count",
+                                      (json_int_t)json_array_size(stops), "visited",
+                                      (json_int_t)visited, "hidden", (json_int_t)hidden, "stops",
+                                      stops));
     regio_checkin_day_free(d);
 }

@@ -181,6 +181,7 @@ function render() {
     sum.textContent = !day.reps.length ? 'No rep is linked to you, so there is no call plan to follow.'
       : !stops.length ? `No stops planned for ${DAY}.`
       : `${stops.length} stops, ${done} checked in.`;
+    if (day.hidden) sum.textContent += ` ${day.hidden} more at accounts you may not read.`;
   }
   const waiting = queue.filter(q => q.state === 'queued').length, failed = queue.filter(q => q.state === 'failed').length;
   const qe = document.getElementById('ck-queue');
