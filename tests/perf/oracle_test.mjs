@@ -1,24 +1,31 @@
 // perf.oracle: `regio perf --format csv` checked figure by figure against an
 // independent computation of docs/PERFORMANCE.md written here, from the data
-// this script generates (fixed seed) and the account→territory maps and
-// territory trees the store exports. It does not look at how `regio perf`
-// computes anything.
+// this script generates (fixed seed) and the account→territory maps, territory
+// trees and promotion history the store exports (`regio export accounts
+// --model M`, `regio export territories --format csv`, `regio model history`).
+// It does not look at how `regio perf` computes anything.
 //
 // The store: 30 point units in a grid, 6 reps, ~370 accounts (a dozen far
-// from every unit: in no territory), segments, potentials and a custom
-// `visits_per_year` column; model A25 (designed, hierarchy NATION > EAST/WEST
-// > leaves, T06 directly under NATION, an extra leaf TX and hand-moved
-// accounts) promoted effective 2025-07-01; B26 (a clone: a new region CENTRAL,
-// a new leaf T07, reps changed, T05 vacant, units and accounts moved)
-// effective 2026-01-01; C27 (a clone of B26, one unit moved, T02's rep
+// from every unit: in no territory) with segments, potentials and a custom
+// `visits_per_year` column (numbers, 0, "n/a", empty); model A25 (designed;
+// NATION > EAST/WEST > leaves, T06 directly under NATION, an extra leaf TX,
+// hand-moved accounts) promoted effective 2025-07-01; B26 (a clone: a new
+// region CENTRAL, a new leaf T07, reps swapped, T05 vacant, units and accounts
+// moved) effective 2026-01-01; C27 (a clone of B26, a unit moved, T02's rep
 // changed) scheduled for 2026-12-20; D27 scheduled for 2099 and withdrawn.
-// Several thousand sales lines (won/open/lost, date and status spellings, a
-// corrected re-import), monthly/quarterly/yearly quotas (with an upsert) and
-// visits plus calls/emails/meetings. Then `regio perf --model B26` for
-// months, quarters, years, a fiscal year and a --from/--to range, by
-// territory, rep, level:1..3 and model, with as-of and current crediting,
-// with and without --segment-visits, and a few runs with --model A25; and
+// ~4,800 sales lines (won/open/lost, dates with a time or M/D/YYYY, empty
+// status, lines on the change days, a few in 2023/early 2024 for P-1y and 29
+// February, Salesforce and HubSpot exports, a corrected re-import), monthly,
+// quarterly and yearly quotas (with upserts), ~9,600 visits and calls/emails/
+// meetings. Then `regio perf` for months, quarters, years, fiscal years,
+// --from/--to ranges (one day, 21 months, around 29 February), by territory,
+// rep, level:1..4 and model, as-of and current crediting, with and without
+// --segment-visits, reporting through B26 and through A25; the defaults; and
 // bad import files that must be rejected naming the line, changing nothing.
+//
+// Where PERFORMANCE.md leaves a choice open, the reading taken is written
+// where it is computed (search for "reading"): active accounts in roll-ups,
+// the (unassigned) row, rows reached only by zero contributions.
 //
 // Exit 77 (ctest: skipped) when the binary has no `perf` command.
 // PERF_ORACLE_LOG=FILE writes every mismatch there (default
@@ -320,6 +327,14 @@ function genSales() {
       rows.push([id, account, ymd(day), amount, 'won', '', 'widget', '']);
       rowsPlain.push([id, account, ymd(day), amount, 'won', '', 'widget', '']);
     }
+  // a few won lines long before (for the one-year shift of P and its 29 February)
+  for (const day of ['2023-02-28', '2023-03-01', '2024-01-01', '2024-02-28', '2024-02-29'].map(dayOf))
+    for (const account of accs.slice(0, 40).filter((_, i) => i % 4 === 0)) {
+      const id = `SE${String(++b).padStart(4, '0')}`, amount = money();
+      SALES.set(id, { account, day, amount, status: 'won', prob: 0 });
+      rows.push([id, account, ymd(day), amount, 'won', '', 'widget', '']);
+      rowsPlain.push([id, account, ymd(day), amount, 'won', '', 'widget', '']);
+    }
   // a corrected export: 250 of the lines again, some changed
   const fixed = new Set();
   for (let k = 1; k <= 250; k++) {
@@ -451,7 +466,12 @@ function expected({ model = REPORTING, credit = 'as-of', by = 'territory', segMa
   // territory rows: the reporting model's leaves, and every code credited
   // with a line or a visit dated in P, P-1y or the year before P's end
   const trows = new Set(Object.keys(tree[model]).filter(t => tree[model][t].leaf));
-  const note = (d, account) => { if (inP(d) || inPrev(d) || inW(d)) trows.add(creditOn(account, d)); };
+  // — plus (unassigned) "when something is credited to no territory"
+  // (reading: the sentence names no period, so any line or visit, any date)
+  const note = (d, account) => {
+    const t = creditOn(account, d);
+    if (inP(d) || inPrev(d) || inW(d) || t === UN) trows.add(t);
+  };
   for (const l of SALES.values()) note(l.day, l.account);
   for (const a of ACTS.values()) if (a.type === 'visit') note(a.day, a.account);
 
@@ -465,9 +485,9 @@ function expected({ model = REPORTING, credit = 'as-of', by = 'territory', segMa
   // active accounts: each (territory, account) pair with a won line in the
   // year before P's end counts once — for its territory and, in a roll-up,
   // for the group its territory is placed in on the day of the pair's latest
-  // won line in that year (PERFORMANCE.md says the roll-up "adds up the
-  // territories' counts" but not which day places a pair whose lines fall
-  // under two models; see the report of issue 13's oracle)
+  // won line in that year (reading: PERFORMANCE.md says the roll-up "adds
+  // up the territories' counts", so a pair counts in one group only, but not
+  // which day places a pair whose lines fall under two models)
   const activeDay = new Map();
   for (const l of SALES.values()) {
     const m = dayModel(l.day), t = creditOn(l.account, l.day);
@@ -507,9 +527,9 @@ function expected({ model = REPORTING, credit = 'as-of', by = 'territory', segMa
     acctsOf.get(t).push(a);
   }
   if (by === 'territory') for (const t of trows) G(t);
-  // (a territory row the reporting model lacks has no accounts there; placed
-  // through it, it is its own root without a rep, and that group gets its
-  // zero potential and counts: a row, as the literal reading has it)
+  // (reading: a territory row the reporting model lacks has no accounts
+  // there; placed through it, it is its own root without a rep, and that
+  // group gets its zero potential and counts: a row, as literally placed)
   for (const t of trows) {
     const g = G(groupOf(t, model));
     for (const a of acctsOf.get(t) || []) {
@@ -763,6 +783,23 @@ test('--by level:4 (deeper than every tree: each territory as itself); FY2026 wi
   const a = regio(['perf', '--format', 'csv', '--model', REPORTING, '--period', 'FY2026', '--by', 'rep'], { allowFail: true });
   const b = regio(['perf', '--format', 'csv', '--model', REPORTING, '--period', '2026', '--by', 'rep'], { allowFail: true });
   if (a.out !== b.out) MISMATCHES.push({ cmd: 'regio perf --period FY2026 vs --period 2026', key: '-', figure: 'output', exp: 'the same', got: 'different' });
+  if (MISMATCHES.length > before) throw new Error(`${MISMATCHES.length - before} mismatches`);
+});
+
+test('odd periods: one day, 21 months (P-1y overlaps P, the active year is shorter than P); a partial --segment-visits map', () => {
+  const before = MISMATCHES.length;
+  for (const p of [{ from: '2026-01-01', to: '2026-01-01' }, { from: '2025-03-01', to: '2026-11-30' }])
+    for (const by of ['territory', 'rep', 'level:2', 'model']) for (const credit of CREDITS)
+      compare({ model: REPORTING, by, credit, ...p });
+  for (const by of ['territory', 'model']) compare({ model: REPORTING, by, credit: 'as-of', segMap: { A: 24 }, period: '2026Q3' });
+  if (MISMATCHES.length > before) throw new Error(`${MISMATCHES.length - before} mismatches`);
+});
+
+test('P-1y moves each bound back one calendar year, 29 February to 28 February', () => {
+  const before = MISMATCHES.length;
+  for (const p of [{ period: '2025' }, { period: '2024Q1' }, { from: '2024-02-29', to: '2024-03-31' }, { from: '2024-02-01', to: '2024-02-28' }])
+    for (const by of ['territory', 'model']) for (const credit of CREDITS)
+      compare({ model: REPORTING, by, credit, ...p });
   if (MISMATCHES.length > before) throw new Error(`${MISMATCHES.length - before} mismatches`);
 });
 
