@@ -33,6 +33,9 @@ echo
 # The demo organisation: regions, a live model, roles, users, memberships
 # (kept when it is there already) and the sign-ins to try.
 node tools/demo_org.mjs --db "$REGIO_DB" --regio "$REGIO"
+# Call plans of the live model's territories from this week's Monday: the
+# stops a rep sees on the check-in page (/checkin).
+node tools/demo_plans.mjs --db "$REGIO_DB" --regio "$REGIO"
 echo
 # Goals and results: a year of demo sales (won, open, lost), quarterly quotas
 # and visits for the live model (seeded: the same data every run), and
