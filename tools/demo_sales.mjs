@@ -111,9 +111,9 @@ for (const a of accounts) {
   for (let i = 0; i < deals; i++) line('won', (target / deals) * (0.6 + 0.8 * rng.float()), seasonalDay(), '');
   const lost = Math.round(deals * (1 / f.win - 1) * (0.5 + rng.float()));
   for (let i = 0; i < lost; i++) line('lost', (target / deals) * (0.5 + rng.float()), seasonalDay(), '');
-  // Open deals closing in the last quarter and early next year.
+  // Open deals closing from September to early next year.
   for (let i = rng.int(3); i > 0; i--) {
-    const m = 9 + rng.int(6);
+    const m = 8 + rng.int(7);
     line('open', (target / deals) * (0.5 + rng.float()), m < 12 ? dayIn(year, m) : dayIn(year + 1, m - 12), String(10 * (1 + rng.int(9))));
   }
   // Visits: the account's yearly frequency, thinned by the territory's form,

@@ -1,7 +1,7 @@
 /*
  * The browser app's files, served from disk: web/ for the app itself and
- * pinned npm packages (Leaflet, markercluster, topojson-client, the
- * us-atlas and world-atlas boundaries) so the app works offline. Only the
+ * pinned npm packages (Leaflet, markercluster, topojson-client, Chart.js,
+ * the us-atlas and world-atlas boundaries) so the app works offline. Only the
  * prefixes below are served; a path with "..", a backslash or a NUL never
  * leaves its root.
  */
@@ -22,6 +22,7 @@ static const mount MOUNTS[] = {
     {"/vendor/leaflet/", 1, "leaflet/dist/"},
     {"/vendor/markercluster/", 1, "leaflet.markercluster/dist/"},
     {"/vendor/topojson-client/", 1, "topojson-client/dist/"},
+    {"/vendor/chartjs/", 1, "chart.js/dist/"},
 };
 
 /* Files with fixed names. */

@@ -15,6 +15,7 @@ import { initAccounts } from './accounts.js';
 import { initOrg, available as orgAvailable } from './org.js';
 import { initRules } from './rules.js';
 import { initChallenges } from './challenges.js';
+import { initPerf } from './perf.js';
 
 // Errors already shown in the status bar are not reported twice.
 window.addEventListener('unhandledrejection', e => { if (!(e.reason && e.reason.shown)) showError(e.reason, 'Unexpected error'); e.preventDefault(); });
@@ -153,6 +154,7 @@ async function boot() {
   initOrg();
   initRules();
   initChallenges();
+  initPerf();
   on('model-loaded', renderExports);
   on('balance-changed', async ms => {
     state.balance = ms;
