@@ -21,20 +21,16 @@
 // failed" at the end.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { test, run, tempDir, removeDir, buildSampleStore, startServer, http, BIN, BUILD, SRC } from '../api/harness.mjs';
+import { test, run, tempDir, removeDir, buildSampleStore, startServer, http, BIN, SRC } from '../api/harness.mjs';
+import { launch, openPage, shot, signInReady as signIn, assertNothingFailed } from './browser.mjs';
 
 const PLAN = 'sample-design', LIVE = 'sample-live';
-const CHROMIUM = process.env.REGIO_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = join(process.env.REGIO_BUILD_DIR || BUILD, 'e2e-artifacts');
-const DOC_IMAGES = process.env.REGIO_DOC_IMAGES === '1' ? join(SRC, 'docs/img') : null;
 const REASON = 'I have visited these accounts for six years';
 
 const dir = tempDir('regio-challenge-');
 const db = join(dir, 'sample.db');
-let srv = null, browser = null, ctx = null, page = null;
+let srv = null, browser = null, page = null, log = null;
 let password = '';
 let rep = null;       // {id: territory, rep, parent: region}
 let other = null;     // a rep's territory in another region
@@ -43,9 +39,6 @@ let away = null;      // where PLAN puts it
 let manager = '';     // the manager of rep's region
 let challengeId = 0;
 const token = {};     // user -> API token
-const consoleErrors = [];
-const failedResponses = [];
-let phase = 'setup';
 
 function regio(args, input) {
   return execFileSync(BIN, [...args, '--db', db], {
@@ -67,36 +60,7 @@ function alignment(m) {
 /** An API call as user u (their token). */
 const api = (u, path, opts = {}) => http(srv.base + path, { ...opts, headers: { Authorization: `Bearer ${token[u]}`, ...(opts.headers || {}) } });
 
-async function shot(name, docName) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const p = join(ARTIFACTS, name);
-  await page.screenshot({ path: p });
-  console.log(`     screenshot: ${p}`);
-  if (DOC_IMAGES && docName) { copyFileSync(p, join(DOC_IMAGES, docName)); console.log(`     and docs/img/${docName}`); }
-}
-
-async function openPage() {
-  ctx = await browser.newContext({ viewport: { width: 1400, height: 850 } });
-  page = await ctx.newPage();
-  page.on('console', m => { if (m.type() === 'error') consoleErrors.push(`[${phase}] console: ${m.text()}`); });
-  page.on('pageerror', e => consoleErrors.push(`[${phase}] pageerror: ${e.message}`));
-  page.on('response', r => { if (r.status() >= 400) failedResponses.push({ phase, status: r.status(), method: r.request().method(), url: r.url() }); });
-}
-
-const ready = () => page.evaluate(() => Promise.race([window.regio.ready, new Promise(r => setTimeout(() => r('timeout'), 60000))]));
-
-async function signInReady(user) {
-  phase = user;
-  if (await page.$('#signout-button')) {
-    await Promise.all([page.waitForEvent('load'), page.click('#signout-button')]);
-  }
-  await page.waitForSelector('#signin-form', { state: 'visible', timeout: 15000 });
-  await page.fill('#signin-username', user);
-  await page.fill('#signin-password', password);
-  await page.click('#signin-submit');
-  assert.equal(await ready(), true, `the app is ready for ${user}`);
-  assert.equal(await page.evaluate(() => window.regio.session?.user?.username), user);
-}
+const signInReady = user => signIn(page, log, user, password);
 
 /** Opens the Changes tab and waits for its first answer. */
 async function changesTab() {
@@ -124,12 +88,8 @@ test('setup: the sample market, the demo organisation, a unit of a rep moved awa
   assert.equal(alignment(LIVE)[unit], rep.id, `and in ${rep.id} in ${LIVE}`);
   for (const u of [rep.rep, other.rep, manager, 'ops']) token[u] = regio(['user', 'token', u]).trim().split(/\s+/).pop();
   srv = await startServer(db, []);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  await openPage();
+  browser = await launch();
+  ({ page, log } = await openPage(browser));
   await page.goto(srv.url, { waitUntil: 'load', timeout: 60000 });
 });
 
@@ -153,11 +113,11 @@ test('the rep sees what the plan changes for them and challenges the unit with a
   assert.deepEqual({ item: mine[0].item, from: mine[0].from, to: mine[0].to, status: mine[0].status, reason: mine[0].reason, may_withdraw: mine[0].may_withdraw, may_decide: mine[0].may_decide },
     { item: unit, from: rep.id, to: away, status: 'open', reason: REASON, may_withdraw: true, may_decide: false });
   challengeId = mine[0].id;
-  await shot('challenge-rep.png');
+  await shot(page, 'challenge-rep.png');
 });
 
 test('the API refuses what the rules refuse and changes nothing', async () => {
-  phase = 'api';
+  log.phase = 'api';
   const rev = (await api('ops', `/models/${PLAN}/alignment`)).json.revision;
   const post = (u, verb, body) => api(u, `/challenges/${challengeId}/${verb}`, { method: 'POST', body });
   assert.equal((await post(rep.rep, 'approve', {})).status, 403, 'the rep approving their own challenge');
@@ -181,7 +141,7 @@ test('the manager sees the pending challenge and approves it: the unit is back i
   assert.match(await page.textContent(row), new RegExp(REASON), 'with the rep\'s reason');
   assert.match(await page.textContent(row), new RegExp(rep.rep));
   await page.fill(`${row} .challenge-note`, 'agreed: the relationship matters more');
-  await shot('challenge-manager.png', 'challenge-manager.png');
+  await shot(page, 'challenge-manager.png', 'challenge-manager.png');
   await page.click(`${row} .challenge-approve`);
   await page.waitForSelector(`${row}[data-status="approved"]`, { timeout: 15000 });
   assert.equal(alignment(PLAN)[unit], rep.id, `${unit} is back in ${rep.id} in ${PLAN}`);
@@ -191,7 +151,7 @@ test('the manager sees the pending challenge and approves it: the unit is back i
 });
 
 test('the audit log shows the three steps: raised, moved back, approved', async () => {
-  phase = 'audit';
+  log.phase = 'audit';
   const records = (await api('ops', '/audit')).json.records;
   const steps = records.filter(r => (r.object_type === 'challenge' && r.object_id === String(challengeId))
     || (r.action === 'alignment.apply' && r.actor === manager));
@@ -213,12 +173,7 @@ test('the rep sees the challenge approved and nothing left to challenge', async 
   assert.equal(await page.$(`#challenges-list [data-challenge="${challengeId}"] .challenge-withdraw`), null, 'nothing to withdraw');
 });
 
-test('no console errors or failed requests but the expected ones', async () => {
-  const expected = f => f.status === 401 && /\/api\/v1\/session$/.test(f.url);
-  assert.deepEqual(failedResponses.filter(f => !expected(f)), [], 'unexpected failed requests');
-  const resourceErr = /Failed to load resource: the server responded with a status of 401/;
-  assert.deepEqual(consoleErrors.filter(e => !resourceErr.test(e)), [], 'console errors');
-});
+test('no console errors or failed requests but the expected ones', async () => assertNothingFailed(log));
 
 await run({
   after: async () => {
