@@ -34,6 +34,12 @@ typedef struct regio_import_opts {
      * may be NULL */
     void (*on_reject)(void *ud, long line, const char *reason);
     void *reject_ud;
+    /* the organisation's imports (roles ... associations, types, rules):
+     * the caller has begun a transaction (regio_store_begin) and commits
+     * or rolls it back, so several files land together or not at all;
+     * the import then neither begins nor ends one (dry_run is the
+     * caller's to honour) */
+    int in_transaction;
 } regio_import_opts;
 
 /* Options for units: OGR layer and field choices (NULL = detect). */

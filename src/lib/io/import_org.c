@@ -915,7 +915,7 @@ static regio_err import_org(regio_store *s, kind k, const char *path, const char
         c.recids = regio_strmap_create(64);
         rc = c.keys && c.recids ? REGIO_OK : REGIO_ENOMEM;
     }
-    if (!rc && !(rc = regio_store_begin(s, &e)))
+    if (!rc && !opts->in_transaction && !(rc = regio_store_begin(s, &e)))
         in_txn = 1;
     if (!rc && k != K_ROLES && k != K_USERS)
         rc = open_model(&c, model, &e);
@@ -927,7 +927,7 @@ static regio_err import_org(regio_store *s, kind k, const char *path, const char
         rc = write_rows(&c, &e);
     if (!rc && !opts->dry_run)
         rc = audit_import(&c, &e);
-    if (!rc && !opts->dry_run)
+    if (!rc && !opts->dry_run && in_txn)
         rc = regio_store_commit(s, &e);
     else if (in_txn)
         regio_store_rollback(s, NULL);

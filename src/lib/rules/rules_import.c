@@ -483,7 +483,7 @@ regio_err regio_import_rules(regio_store *s, const char *path, const char *model
     if (!rc)
         rc = regio__columns_find(path, c.t, "rule file", COLS, NC, opts->maps, opts->n_maps,
                                  c.col, &e);
-    if (!rc && !(rc = regio_store_begin(s, &e)))
+    if (!rc && !opts->in_transaction && !(rc = regio_store_begin(s, &e)))
         in_txn = 1;
     regio_model_info mi;
     memset(&mi, 0, sizeof mi);
@@ -582,7 +582,7 @@ regio_err regio_import_rules(regio_store *s, const char *path, const char *model
                                           "file", path, NULL, b.data, &e);
         regio_buf_free(&b);
     }
-    if (!rc && !opts->dry_run)
+    if (!rc && !opts->dry_run && in_txn)
         rc = regio_store_commit(s, &e);
     else if (in_txn)
         regio_store_rollback(s, NULL);

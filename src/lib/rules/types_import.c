@@ -108,7 +108,7 @@ regio_err regio_import_types(regio_store *s, const char *path, const regio_impor
     if (!rc)
         rc = regio__columns_find(path, t, "territory type file", COLS, NC, opts->maps,
                                  opts->n_maps, col, &e);
-    if (!rc && !(rc = regio_store_begin(s, &e)))
+    if (!rc && !opts->in_transaction && !(rc = regio_store_begin(s, &e)))
         in_txn = 1;
     if (!rc) {
         rc = regio_store_types_foreach(s, on_type, &st, &e);
@@ -216,7 +216,7 @@ regio_err regio_import_types(regio_store *s, const char *path, const regio_impor
         rc = regio_store_audit_append(s, opts->actor ? opts->actor : "cli", "import.types", "file",
                                       path, NULL, after, &e);
     }
-    if (!rc && !opts->dry_run)
+    if (!rc && !opts->dry_run && in_txn)
         rc = regio_store_commit(s, &e);
     else if (in_txn)
         regio_store_rollback(s, NULL);
