@@ -15,10 +15,12 @@
 #include "regio/fields.h"
 #include "regio/org.h"
 #include "regio/rule_store.h"
+#include "regio/salesforce.h"
 #include "regio/strmap.h"
 #include "core/error.h"
 #include "core/grow.h"
 #include "io/import_common.h"
+#include "io/salesforce_map.h"
 #include "io/table.h"
 
 #include <stdarg.h>
@@ -111,6 +113,8 @@ typedef struct org_ctx {
     cur_set ref[2];          /* names rows refer to (see load_state) */
     regio_import_summary *sum;
     size_t counted[3];       /* rows by regio_upsert_result */
+    long cause_col;          /* associations: Salesforce's AssociationCause, or -1 */
+    size_t rule_rows;        /* associations a rule made: left to the rule run */
 } org_ctx;
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -259,6 +263,23 @@ static int on_type(void *ud, const regio_territory_type *t)
     return (c->rc = cur_add(c, t->name, NULL, t->priority)) != REGIO_OK;
 }
 
+/* A type may also be named by its Salesforce DeveloperName (Territory2.csv
+ * of regio export salesforce): that key's entry names the type in s[0].
+ * A DeveloperName that is another type's name stays that type's. */
+static regio_err add_type_developer_names(cur_set *c)
+{
+    size_t n = c->n;
+    regio_err rc = REGIO_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        char dev[REGIO__SF_DEV_CAP];
+        regio_sf_developer_name(c->e[i].key, dev, sizeof dev);
+        const char *s[CUR_STRS] = {c->e[i].key, NULL, NULL, NULL, NULL};
+        if (dev[0] && !cur_get(c, dev))
+            rc = cur_add(c, dev, s, c->e[i].n);
+    }
+    return rc;
+}
+
 static int on_rep(void *ud, const regio_rep *r)
 {
     cur_set *c = ud;
@@ -325,6 +346,8 @@ static regio_err load_state(org_ctx *c, regio_error *e)
             READ_INTO(&c->ref[0], regio_store_reps_foreach(s, on_rep, &c->ref[0], e));
         if (!rc && c->col[S_TYPE] >= 0)
             READ_INTO(&c->ref[1], regio_store_types_foreach(s, on_type, &c->ref[1], e));
+        if (!rc && c->col[S_TYPE] >= 0)
+            rc = add_type_developer_names(&c->ref[1]);
         break;
     case K_MEMBERSHIPS:
         READ_INTO(&c->cur, regio_store_memberships_foreach(s, c->model, on_membership, &c->cur, e));
@@ -386,6 +409,19 @@ static void find_columns(org_ctx *c)
     for (int i = 0; i < NSLOT; i++)
         c->col[i] = c->k->slots[i] == NO_FIELD ? -1
                                                : regio_header_map_column_of(c->map, c->k->slots[i]);
+    /* An association a rule made (Salesforce's AssociationCause
+     * Territory2AssignmentRule) is not imported: a rule run makes it. */
+    c->cause_col = -1;
+    if (c->k->k == K_ASSOCIATIONS)
+        for (size_t i = 0; i < regio__table_ncols(c->t); i++)
+            if (!strcasecmp(regio__table_header(c->t)[i], "AssociationCause"))
+                c->cause_col = (long)i;
+    /* Salesforce's Territory2 names its type by the relationship column
+     * (regio export salesforce writes it so). */
+    if (c->k->k == K_TERRITORIES && c->col[S_TYPE] < 0)
+        for (size_t i = 0; i < regio__table_ncols(c->t); i++)
+            if (!strcasecmp(regio__table_header(c->t)[i], "Territory2Type.DeveloperName"))
+                c->col[S_TYPE] = (long)i;
     if ((c->k->k == K_ROLES || c->k->k == K_TERRITORIES) && c->col[S_KEY] < 0) {
         long id = regio_header_map_column_of(c->map, REGIO_F_ID);
         long name = regio_header_map_column_of(c->map, REGIO_F_NAME);
@@ -437,6 +473,24 @@ static regio_err check_unique(org_ctx *c, org_row *r, regio_error *e)
     return rc;
 }
 
+/* A type named by its DeveloperName becomes its name; the type Salesforce
+ * gets for a territory without one (REGIO__SF_DEFAULT_TYPE), when the
+ * store has no type of that name, is no type. */
+static regio_err resolve_type(org_ctx *c, org_row *r)
+{
+    const cur_entry *ty = cur_get(&c->ref[1], r->v[S_TYPE]);
+    if (!r->v[S_TYPE] || (ty && !ty->s[0]))
+        return REGIO_OK;
+    char *name = NULL;
+    if (ty && !(name = regio_strdup(ty->s[0])))
+        return REGIO_ENOMEM;
+    if (!ty && strcmp(r->v[S_TYPE], REGIO__SF_DEFAULT_TYPE) != 0)
+        return REGIO_OK; /* unknown: check_row says so */
+    regio_free(r->v[S_TYPE]);
+    r->v[S_TYPE] = name;
+    return REGIO_OK;
+}
+
 /* The values of one row: present, well formed, referring to what exists. */
 static regio_err check_row(org_ctx *c, org_row *r, regio_error *e)
 {
@@ -475,6 +529,8 @@ static regio_err check_row(org_ctx *c, org_row *r, regio_error *e)
                             "unknown rep '%s' (a rep's id as regio import reps stored it; an "
                             "empty cell leaves the territory vacant)",
                             r->v[S_REP]);
+        if ((rc = resolve_type(c, r)))
+            return rc;
         if (r->v[S_TYPE] && !cur_get(&c->ref[1], r->v[S_TYPE]))
             return row_fail(c, r, S_TYPE, e,
                             "unknown territory type '%s' (import the types first: regio import "
@@ -521,6 +577,14 @@ static regio_err read_rows(org_ctx *c, regio_error *e)
         if (!has)
             return REGIO_OK;
         c->sum->rows++;
+        if (c->cause_col >= 0) {
+            const char *v = regio__trim_view(regio__table_field(c->t, (size_t)c->cause_col));
+            size_t len = regio__trim_len(v);
+            if (len == 24 && !strncasecmp(v, "Territory2AssignmentRule", len)) {
+                c->rule_rows++;
+                continue;
+            }
+        }
         if (regio__grow(&c->rows, &c->cap, c->n + 1, sizeof *c->rows))
             return REGIO_ENOMEM;
         org_row *r = &c->rows[c->n++];
@@ -925,6 +989,11 @@ static regio_err import_org(regio_store *s, kind k, const char *path, const char
         rc = read_rows(&c, &e);
     if (!rc)
         rc = write_rows(&c, &e);
+    if (!rc && c.rule_rows)
+        snprintf(sum->notes, sizeof sum->notes,
+                 "  %zu association%s made by assignment rules (Territory2AssignmentRule) not "
+                 "imported: regio rules run makes them\n",
+                 c.rule_rows, c.rule_rows == 1 ? "" : "s");
     if (!rc && !opts->dry_run)
         rc = audit_import(&c, &e);
     if (!rc && !opts->dry_run && in_txn)
