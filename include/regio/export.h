@@ -26,8 +26,9 @@ typedef enum regio_export_what {
     REGIO_EXPORT_ALIGNMENT,
     REGIO_EXPORT_TERRITORIES /* a model's territories: the leaves with outlines and figures
                                 (GeoJSON, KML, Shapefile), or the whole hierarchy as CSV
-                                name,parent,account_access,rep, each parent before its
-                                children (what regio_import_territories reads) */
+                                name,parent,account_access,rep (and type when a territory
+                                has one), each parent before its children (what
+                                regio_import_territories reads) */
 } regio_export_what;
 
 typedef enum regio_export_format {

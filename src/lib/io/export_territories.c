@@ -7,8 +7,8 @@
  * dissolved outline (regio_geo_outline_many); the server's downloads and
  * `regio export territories` both come from here, so they give the same
  * file. And the whole hierarchy as CSV, read from the store
- * (name,parent,account_access,rep), which `regio import territories`
- * reads back.
+ * (name,parent,account_access,rep, and type when a territory has one),
+ * which `regio import territories` reads back.
  */
 #include "io/export_internal.h"
 
@@ -317,13 +317,14 @@ static regio_err put_kml(const regio_model_view *v, const table *tb, char **geom
 
 /* One territory as the store gives it; strings owned. */
 typedef struct tnode {
-    char *id, *parent, *access, *rep;
+    char *id, *parent, *access, *rep, *type;
     long first_child, next_sibling; /* -1: none */
 } tnode;
 
 typedef struct tnodes {
     tnode *v;
     size_t n, cap;
+    int typed; /* some territory has a type: the CSV has a type column */
     regio_err rc;
 } tnodes;
 
@@ -348,6 +349,8 @@ static int collect_territory(void *ud, const regio_territory_info *t)
     x->parent = dup_opt(t->parent, &ns->rc);
     x->access = dup_opt(t->account_access, &ns->rc);
     x->rep = dup_opt(t->rep, &ns->rc);
+    x->type = dup_opt(t->type, &ns->rc);
+    ns->typed |= t->type != NULL;
     return ns->rc != REGIO_OK;
 }
 
@@ -356,11 +359,11 @@ static int cmp_tnode(const void *a, const void *b)
     return strcmp(((const tnode *)a)->id, ((const tnode *)b)->id);
 }
 
-static regio_err put_tnode(regio_buf *b, const tnode *x)
+static regio_err put_tnode(regio_buf *b, const tnode *x, int typed)
 {
-    const char *cells[4] = {x->id, x->parent, x->access, x->rep};
+    const char *cells[5] = {x->id, x->parent, x->access, x->rep, x->type};
     regio_err rc = REGIO_OK;
-    for (int i = 0; i < 4 && !rc; i++) {
+    for (int i = 0; i < 4 + (typed != 0) && !rc; i++) {
         if (i)
             rc = regio_buf_putc(b, ',');
         if (!rc && cells[i])
@@ -398,7 +401,8 @@ static regio_err put_hierarchy(tnodes *ns, regio_buf *b)
             ns->v[p].first_child = (long)i;
         }
     }
-    rc = rc ? rc : regio_buf_puts(b, "name,parent,account_access,rep\n");
+    rc = rc ? rc : regio_buf_puts(b, ns->typed ? "name,parent,account_access,rep,type\n"
+                                               : "name,parent,account_access,rep\n");
     for (size_t r = 0; !rc && r < n; r++) {
         long p = ns->v[r].parent ? regio_strmap_get(at, ns->v[r].parent) : -1;
         if (p >= 0 && p != (long)r)
@@ -408,7 +412,7 @@ static regio_err put_hierarchy(tnodes *ns, regio_buf *b)
         while (!rc && sp > 0) {
             long v = stack[--sp];
             done[v] = 1;
-            rc = put_tnode(b, &ns->v[v]);
+            rc = put_tnode(b, &ns->v[v], ns->typed);
             /* Push the children backwards so the first is written next. */
             size_t mark = sp;
             for (long c = ns->v[v].first_child; c >= 0; c = ns->v[c].next_sibling)
@@ -423,7 +427,7 @@ static regio_err put_hierarchy(tnodes *ns, regio_buf *b)
     }
     for (size_t i = 0; !rc && i < n; i++)
         if (!done[i])
-            rc = put_tnode(b, &ns->v[i]);
+            rc = put_tnode(b, &ns->v[i], ns->typed);
     regio_strmap_destroy(at);
     regio_free(stack);
     regio_free(done);
@@ -445,6 +449,7 @@ regio_err regio__export_territories_csv(regio_store *s, const char *model, regio
         regio_free(ns.v[i].parent);
         regio_free(ns.v[i].access);
         regio_free(ns.v[i].rep);
+        regio_free(ns.v[i].type);
     }
     regio_free(ns.v);
     if (rc == REGIO_ENOMEM)

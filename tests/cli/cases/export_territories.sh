@@ -39,6 +39,16 @@ echo "== kml"
 "$REGIO" export territories --model plan-a --format kml
 echo "== csv: every territory (R1 too), parents first: name,parent,account_access,rep"
 "$REGIO" export territories --model plan-a --format csv
+echo "== csv with a territory type: a type column, read back to the same bytes"
+printf 'name,priority\nKey accounts,1\n' > types.csv
+"$REGIO" import types types.csv >/dev/null
+"$REGIO" export territories --model plan-a --format csv > h.csv
+"$REGIO" import territories h.csv --model typed >/dev/null
+printf 'name,type\nT01,Key accounts\n' > typed.csv
+"$REGIO" import territories typed.csv --model typed >/dev/null
+"$REGIO" export territories --model typed --format csv | tee typed_h.csv
+"$REGIO" import territories typed_h.csv --model typed2 >/dev/null
+"$REGIO" export territories --model typed2 --format csv | cmp - typed_h.csv && echo "the same bytes"
 echo "== shp: NAME.shp and its side files"
 "$REGIO" export territories --model plan-a --format shp --out t.shp
 ls t.*
