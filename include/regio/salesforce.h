@@ -8,6 +8,7 @@
 #define REGIO_SALESFORCE_H
 
 #include "regio/core.h"
+#include "regio/import.h"
 #include "regio/store.h"
 
 #include <stddef.h>
@@ -56,6 +57,34 @@ typedef struct regio_sf_summary {
  */
 REGIO_API regio_err regio_export_salesforce(regio_store *s, const char *model, const char *dir,
                                             regio_sf_summary *sum, regio_error *err);
+
+/* What regio_import_salesforce did, per file of regio_sf_file: rows read
+ * and what was added, updated or left as it was (for the rule files: the
+ * rules, counted in files[REGIO_SF_ASSIGNMENT_RULE]). AccountOwners.csv is
+ * not read: its entry stays zero. Plain value type. */
+typedef struct regio_sf_import_summary {
+    regio_import_summary files[REGIO_SF_FILE_COUNT_];
+} regio_sf_import_summary;
+
+/*
+ * Reads a folder regio_export_salesforce wrote (or one laid out the same
+ * way) into model, created as a planning model when it does not exist:
+ * Territory2Type.csv into the store's territory types (MasterLabel the
+ * name; the type Territory, which the export gives territories without a
+ * type, is no type unless the store has one of that name), Territory2.csv
+ * into the model's territories (their type by Territory2Type.DeveloperName),
+ * UserTerritory2Association.csv into memberships,
+ * ObjectTerritory2Association.csv into manual associations, and the rule
+ * files into rules (regio__import_sf_rules: Salesforce's fields and
+ * operations mapped back). One transaction: a missing required file or
+ * the first bad line fails naming the file, line and column, and nothing
+ * changes; opts->dry_run checks everything and changes nothing. Each file
+ * is imported as its own regio import would (the same folder twice
+ * changes nothing). sum (may be NULL) gets the counts.
+ */
+REGIO_API regio_err regio_import_salesforce(regio_store *s, const char *dir, const char *model,
+                                            const regio_import_opts *opts,
+                                            regio_sf_import_summary *sum, regio_error *err);
 
 /* Writes the Salesforce DeveloperName made from id into out (cap >= 81):
  * runs of characters other than ASCII letters and digits become one '_',

@@ -83,8 +83,9 @@ int cli_cmd_export(int argc, char **argv)
         if (!out || fmt_s || regio_output_is_stdout(out)) {
             fprintf(stderr, "usage: regio export salesforce [--model NAME] --out DIR [--db PATH]\n"
                             "  writes Territory2Type, Territory2, UserTerritory2Association,\n"
-                            "  ObjectTerritory2Association, ObjectTerritory2AssignmentRule(Item)\n"
-                            "  and AccountOwners .csv files into DIR (created if missing)\n");
+                            "  ObjectTerritory2Association, ObjectTerritory2AssignmentRule(Item),\n"
+                            "  RuleTerritory2Association and AccountOwners .csv files into DIR\n"
+                            "  (created if missing); regio import salesforce DIR reads it back\n");
             return CLI_USAGE;
         }
         regio_store *ss = cli_open_store(db);

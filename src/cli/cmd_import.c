@@ -1,7 +1,8 @@
 /*
  * `regio import accounts|reps|units FILE` and the organisation's `regio
  * import roles|users FILE`, `regio import territories|memberships|
- * associations FILE --model M`: loads a file into the store in one
+ * associations FILE --model M`, `regio import salesforce DIR --model M`
+ * (a folder of regio export salesforce): loads a file into the store in one
  * transaction and prints what landed. Bad input prints file, line, field
  * and problem, exits 1, and leaves the store as it was.
  */
@@ -21,6 +22,7 @@ static void usage(FILE *out)
             "       regio import memberships|associations FILE [--model M] [options]\n"
             "       regio import rules FILE [--model M] [options]\n"
             "       regio import types FILE [options]\n"
+            "       regio import salesforce DIR --model M [options]\n"
             "\n"
             "  --db PATH            store file (default $REGIO_DB or ./regio.db)\n"
             "  --map SOURCE=FIELD   map a column to a canonical field (repeatable);\n"
@@ -34,7 +36,7 @@ static void usage(FILE *out)
             "  --gazetteer PATH     gazetteer file (default: the installed one)\n"
             "  --country C          country of records that give none and whose state is\n"
             "                       no US state (code or name, e.g. US); this import only\n"
-            "territories, memberships, associations, rules:\n"
+            "territories, memberships, associations, rules, salesforce:\n"
             "  --model M            the territory model (territories: created as a\n"
             "                       planning model when new; others: default the active one)\n"
             "units only:\n"
@@ -90,6 +92,29 @@ static void print_summary(const char *what, const char *path, const regio_import
         printf("  accounts placed into units: %zu\n", s->located);
     if (s->notes[0])
         printf("%s", s->notes);
+}
+
+/* A Salesforce folder: each file with what it brought. */
+static void print_salesforce(const char *dir, const char *model,
+                             const regio_sf_import_summary *s, int dry_run)
+{
+    printf("%s salesforce folder %s into model '%s':\n", dry_run ? "checked" : "imported", dir,
+           model);
+    for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++) {
+        const regio_import_summary *x = &s->files[f];
+        const char *name = regio_sf_file_name((regio_sf_file)f);
+        if (f == REGIO_SF_ACCOUNT_OWNERS)
+            printf("  %s: not read (owners come with the accounts, or from regio owners "
+                   "assign)\n", name);
+        else if (f == REGIO_SF_ASSIGNMENT_RULE_ITEM || f == REGIO_SF_RULE_TERRITORY2)
+            printf("  %s: %zu rows\n", name, x->rows);
+        else
+            printf("  %s: %zu rows; %sadded %zu, updated %zu, unchanged %zu\n", name, x->rows,
+                   f == REGIO_SF_ASSIGNMENT_RULE ? "rules " : "", x->added, x->updated,
+                   x->unchanged);
+        if (f != REGIO_SF_ASSIGNMENT_RULE && x->notes[0])
+            printf("  %s", x->notes);
+    }
 }
 
 /* Rejected rows (--skip-invalid): the first ones on screen, all of them in
@@ -192,20 +217,24 @@ int cli_cmd_import(int argc, char **argv)
     /* The organisation: 0 not, 1 without a model, 2 in a model. */
     int org = !strcmp(what, "roles") || !strcmp(what, "users") || !strcmp(what, "types") ? 1
               : !strcmp(what, "territories") || !strcmp(what, "memberships") ||
-                      !strcmp(what, "associations") || !strcmp(what, "rules")
+                      !strcmp(what, "associations") || !strcmp(what, "rules") ||
+                      !strcmp(what, "salesforce")
                   ? 2
                   : 0;
     if (!is_acc && !is_rep && !is_unit && !org) {
         fprintf(stderr, "regio import: unknown kind '%s' (accounts, reps, units, roles, users, "
-                        "territories, memberships, associations, rules or types)\n",
+                        "territories, memberships, associations, rules, types or salesforce)\n",
                 what);
         free(maps);
         return CLI_USAGE;
     }
     const char *misuse = model && org != 2 ? "--model is for territories, memberships, "
-                                             "associations and rules"
+                                             "associations, rules and salesforce"
                          : !model && !strcmp(what, "territories")
                              ? "territories need --model M (the model is created as a planning "
+                               "model when it does not exist)"
+                         : !model && !strcmp(what, "salesforce")
+                             ? "salesforce needs --model M (the model is created as a planning "
                                "model when it does not exist)"
                          : org && o->skip_invalid
                              ? "--skip-invalid is for accounts, reps and units: an import of the "
@@ -252,7 +281,11 @@ int cli_cmd_import(int argc, char **argv)
         return CLI_FAIL;
     }
     regio_import_summary sum;
-    if (is_acc)
+    regio_sf_import_summary sf;
+    int is_sf = !strcmp(what, "salesforce");
+    if (is_sf)
+        rc = regio_import_salesforce(s, path, model, o, &sf, &err);
+    else if (is_acc)
         rc = regio_import_accounts(s, path, o, &sum, &err);
     else if (is_rep)
         rc = regio_import_reps(s, path, o, &sum, &err);
@@ -274,6 +307,8 @@ int cli_cmd_import(int argc, char **argv)
         rc = regio_import_associations(s, path, model, o, &sum, &err);
     if (rc) {
         cli_print_error("import failed, nothing was changed", rc, &err);
+    } else if (!quiet && is_sf) {
+        print_salesforce(path, model, &sf, o->dry_run);
     } else if (!quiet) {
         print_summary(what, path, &sum, o->dry_run, org != 0);
     }

@@ -3,7 +3,8 @@
  * column is a field of its Salesforce object (the field lists below are
  * Salesforce's Object Reference) or the relationship form of one of its
  * reference fields; DeveloperNames; the round trip through the
- * organisation importers; errors and allocation failures.
+ * organisation importers and through regio_import_salesforce (types and
+ * rules too); errors naming file and line; allocation failures.
  */
 #include "regio/regio.h"
 #include "regio_test.h"
@@ -256,12 +257,10 @@ static void test_export_and_round_trip(void)
     done(s);
 }
 
-/* Territory types with their priorities, and rules as
- * ObjectTerritory2AssignmentRule, its items and RuleTerritory2Association. */
-static void test_types_and_rules(void)
+/* Territory types (one territory left without) and rules: NOT logic,
+ * inherit, `in`, a standard text field. */
+static void setup_rules(regio_store *s)
 {
-    regio_store *s = fresh();
-    setup(s);
     ASSERT_OK(regio_import_types(s, file("ty.csv", "name,priority\ngeo,1\nNamed accounts,5\n"), NULL,
                                  &isum, &err));
     ASSERT_OK(regio_store_territory_set_type(s, "m", "West", "geo", NULL, &err));
@@ -273,6 +272,15 @@ static void test_types_and_rules(void)
                        "Big,West,1 AND NOT 2,true,2,industry,in,Retail;Pharma\n"
                        "Acme,9 North,,false,1,name,starts_with,Ac\n"),
         "m", NULL, &isum, &err));
+}
+
+/* Territory types with their priorities, and rules as
+ * ObjectTerritory2AssignmentRule, its items and RuleTerritory2Association. */
+static void test_types_and_rules(void)
+{
+    regio_store *s = fresh();
+    setup(s);
+    setup_rules(s);
     regio_sf_summary sum;
     ASSERT_OK(regio_export_salesforce(s, "m", dir, &sum, &err));
     ASSERT_EQ_INT((int)sum.rows[REGIO_SF_ASSIGNMENT_RULE], 2);
@@ -304,6 +312,124 @@ static void test_types_and_rules(void)
     ASSERT_TRUE(t && strstr(t, "\nWest,West,m,geo,,Read,") != NULL);
     ASSERT_TRUE(t && strstr(t, "\nT_9_North,9 North,m,Named_accounts,West,") != NULL);
     free(t);
+    done(s);
+}
+
+
+/* Files of d and d2 equal, the model's DeveloperName m in d read as n. */
+static void assert_same_folders(const char *d, const char *d2)
+{
+    for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++) {
+        char *a = slurp(d, (regio_sf_file)f), *b = slurp(d2, (regio_sf_file)f);
+        if ((f == REGIO_SF_TERRITORY2 || f == REGIO_SF_ASSIGNMENT_RULE) && a)
+            for (char *q = a; (q = strstr(q, ",m,")); q += 3)
+                q[1] = 'n';
+        ASSERT_EQ_STR(a ? a : "(none)", b ? b : "(none)");
+        free(a);
+        free(b);
+    }
+}
+
+/* regio_import_salesforce: the folder into a new model exports to the
+ * same files; the same folder again changes nothing. */
+static void test_import_round_trip(void)
+{
+    regio_store *s = fresh();
+    setup(s);
+    setup_rules(s);
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, NULL, &err));
+    regio_sf_import_summary sum;
+    ASSERT_OK(regio_import_salesforce(s, dir, "n", NULL, &sum, &err));
+    ASSERT_EQ_INT((int)sum.files[REGIO_SF_TERRITORY2].added, 4);
+    ASSERT_EQ_INT((int)sum.files[REGIO_SF_ASSIGNMENT_RULE].added, 2);
+    ASSERT_EQ_INT((int)sum.files[REGIO_SF_ASSIGNMENT_RULE_ITEM].rows, 3);
+    ASSERT_EQ_INT((int)sum.files[REGIO_SF_ACCOUNT_OWNERS].rows, 0);
+    char dir2[300];
+    snprintf(dir2, sizeof dir2, "%s_2", dir);
+    ASSERT_OK(regio_export_salesforce(s, "n", dir2, NULL, &err));
+    assert_same_folders(dir, dir2);
+    /* The rule as Regio holds it: `in` with ';', the logic, inherit. */
+    char rules[320];
+    snprintf(rules, sizeof rules, "%s/rules.csv", dir2);
+    ASSERT_OK(regio_rules_export(s, "n", "West", rules, NULL, &err));
+    FILE *fp = fopen(rules, "r");
+    char buf[1024] = "";
+    size_t got = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+    buf[got] = '\0';
+    if (fp)
+        fclose(fp);
+    unlink(rules);
+    ASSERT_TRUE(strstr(buf, "Big,West,1 AND NOT 2,true,1,annual_revenue,greater_than,1000") !=
+                NULL);
+    ASSERT_TRUE(strstr(buf, "industry,in,Retail;Pharma") != NULL);
+    ASSERT_OK(regio_import_salesforce(s, dir, "n", NULL, &sum, &err));
+    for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++)
+        ASSERT_EQ_INT((int)(sum.files[f].added + sum.files[f].updated), 0);
+    rm_dir(dir2);
+    done(s);
+}
+
+/* Appends line to d/name (the file ends with a newline). */
+static void append(const char *d, regio_sf_file f, const char *line)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", d, regio_sf_file_name(f));
+    FILE *fp = fopen(p, "a");
+    if (fp) {
+        fputs(line, fp);
+        fclose(fp);
+    }
+}
+
+/* A bad line fails naming file, line and column; nothing is written (the
+ * model is not even created); a dry run writes nothing either. */
+static void test_import_errors(void)
+{
+    regio_store *s = fresh();
+    setup(s);
+    setup_rules(s);
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, NULL, &err));
+    regio_model_info mi;
+    regio_import_opts dry = {0};
+    dry.dry_run = 1;
+    ASSERT_OK(regio_import_salesforce(s, dir, "n", &dry, NULL, &err));
+    ASSERT_EQ_INT(regio_store_model_find(s, "n", &mi, &err), REGIO_ENOTFOUND);
+
+    append(dir, REGIO_SF_ASSIGNMENT_RULE_ITEM, "West_Big,3,Account.Name,within,x\n");
+    ASSERT_EQ_INT(regio_import_salesforce(s, dir, "n", NULL, NULL, &err), REGIO_EDATA);
+    ASSERT_TRUE(strstr(err.file, "ObjectTerritory2AssignmentRuleItem.csv") != NULL);
+    ASSERT_EQ_INT((int)err.line, 5);
+    ASSERT_EQ_STR(err.field, "Operation");
+    ASSERT_TRUE(strstr(err.msg, "'within'") != NULL);
+    ASSERT_EQ_INT(regio_store_model_find(s, "n", &mi, &err), REGIO_ENOTFOUND);
+
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, NULL, &err));
+    append(dir, REGIO_SF_ASSIGNMENT_RULE_ITEM, "West_Big,3,Opportunity.Amount,equals,1\n");
+    ASSERT_EQ_INT(regio_import_salesforce(s, dir, "n", NULL, NULL, &err), REGIO_EDATA);
+    ASSERT_EQ_STR(err.field, "Field");
+
+    /* A rule without a territory; then one item the rule engine refuses. */
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, NULL, &err));
+    append(dir, REGIO_SF_ASSIGNMENT_RULE, "Lone,Lone,m,Account,true,\n");
+    ASSERT_EQ_INT(regio_import_salesforce(s, dir, "n", NULL, NULL, &err), REGIO_EDATA);
+    ASSERT_TRUE(strstr(err.file, "ObjectTerritory2AssignmentRule.csv") != NULL);
+    ASSERT_EQ_INT((int)err.line, 4);
+    ASSERT_TRUE(strstr(err.msg, "no territory") != NULL);
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, NULL, &err));
+    append(dir, REGIO_SF_ASSIGNMENT_RULE_ITEM, "West_Big,3,Account.Name,lessThan,x\n");
+    ASSERT_EQ_INT(regio_import_salesforce(s, dir, "n", NULL, NULL, &err), REGIO_EDATA);
+    ASSERT_EQ_INT((int)err.line, 5);
+    ASSERT_TRUE(strstr(err.msg, "West_Big") != NULL);
+
+    /* A missing required file is named. */
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, NULL, &err));
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, regio_sf_file_name(REGIO_SF_TERRITORY2));
+    unlink(p);
+    ASSERT_TRUE(regio_import_salesforce(s, dir, "n", NULL, NULL, &err) != REGIO_OK);
+    ASSERT_TRUE(strstr(err.file, "Territory2.csv") != NULL || strstr(err.msg, "Territory2.csv"));
+    ASSERT_EQ_INT(regio_store_model_find(s, "n", &mi, &err), REGIO_ENOTFOUND);
+    ASSERT_EQ_INT(regio_import_salesforce(s, dir, NULL, NULL, NULL, &err), REGIO_EINVAL);
     done(s);
 }
 
@@ -341,6 +467,34 @@ static void test_alloc_failures(void)
     }
     ASSERT_TRUE(failures > 10);
     ASSERT_TRUE(successes > 0);
+    /* The import: all or nothing under every allocation failure (each
+     * into a model of its own; some failures libcsv absorbs), until one
+     * runs through without reaching the failing allocation. */
+    setup_rules(s);
+    ASSERT_OK(regio_export_salesforce(s, "m", dir, NULL, &err));
+    failures = successes = 0;
+    int through = 0;
+    for (alloc_fail_at = 1; alloc_fail_at < 20000 && !through; alloc_fail_at++) {
+        char model[32];
+        snprintf(model, sizeof model, "n%d", alloc_fail_at);
+        alloc_calls = 0;
+        regio_set_allocator(&a);
+        regio_err rc = regio_import_salesforce(s, dir, model, NULL, NULL, &err);
+        regio_set_allocator(NULL);
+        through = alloc_calls < alloc_fail_at;
+        regio_model_info mi;
+        memset(&mi, 0, sizeof mi);
+        if (rc == REGIO_OK) {
+            successes++;
+        } else {
+            failures++;
+            ASSERT_EQ_INT(regio_store_model_find(s, model, &mi, &err), REGIO_ENOTFOUND);
+        }
+        regio_model_info_clear(&mi);
+    }
+    ASSERT_TRUE(through);
+    ASSERT_TRUE(failures > 10);
+    ASSERT_TRUE(successes > 0);
     done(s);
 }
 
@@ -350,6 +504,8 @@ int main(void)
     RUN(test_developer_names);
     RUN(test_export_and_round_trip);
     RUN(test_types_and_rules);
+    RUN(test_import_round_trip);
+    RUN(test_import_errors);
     RUN(test_errors);
     RUN(test_alloc_failures);
     TEST_END();

@@ -56,13 +56,15 @@ void regio__sf_field_out(const char *field, char *out, size_t cap)
                 snprintf(out, cap, "Account.%s", fields[i][1]);
                 return;
             }
-    char dev[REGIO__SF_DEV_CAP];
-    regio_sf_developer_name(canon ? canon : field, dev, sizeof dev);
-    size_t n = strlen(dev);
-    if (n > 3 && !strcmp(dev + n - 3, "__c"))
-        snprintf(out, cap, "Account.%s", dev);
-    else
-        snprintf(out, cap, "Account.%.40s__c", dev);
+    /* A column named like a custom field already (Score__c, as a Salesforce
+     * export names it) keeps its __c; a DeveloperName has single '_'. */
+    char base[REGIO__SF_DEV_CAP], dev[REGIO__SF_DEV_CAP];
+    const char *f = canon ? canon : field ? field : "";
+    size_t n = strlen(f);
+    int suffixed = n > 3 && !strcmp(f + n - 3, "__c");
+    snprintf(base, sizeof base, "%.*s", (int)(suffixed ? n - 3 : n), f);
+    regio_sf_developer_name(base, dev, sizeof dev);
+    snprintf(out, cap, "Account.%.40s__c", dev);
 }
 
 int regio__sf_field_in(const char *sf, char *out, size_t cap)

@@ -35,18 +35,7 @@ static const regio__col_spec COLS[NC] = {
 };
 
 /* One rule of the file. */
-typedef struct frule {
-    char *territory, *name;
-    long line;                  /* its first row */
-    char *logic;
-    int inherit, active;
-    int n;                      /* highest criterion number seen */
-    char *field[REGIO_RULE_MAX_CRITERIA], *op[REGIO_RULE_MAX_CRITERIA],
-        *value[REGIO_RULE_MAX_CRITERIA];
-    long cline[REGIO_RULE_MAX_CRITERIA]; /* line of each criterion, 0: none */
-    long id;                    /* the stored rule of that name, 0: new */
-    int broken;                 /* a row of it has a problem: not checked as a whole */
-} frule;
+typedef regio__file_rule frule;
 
 /* A stored rule, copied. */
 typedef struct srule {
@@ -351,20 +340,6 @@ out:
 
 /* ---- checking the rules -------------------------------------------------------------- */
 
-static void rule_info(const frule *r, regio_rule_info *ri)
-{
-    memset(ri, 0, sizeof *ri);
-    ri->id = r->id;
-    ri->territory = r->territory;
-    ri->name = r->name;
-    ri->logic = r->logic;
-    ri->inherit = r->inherit;
-    ri->active = r->active;
-    ri->n_criteria = r->n;
-    for (int i = 0; i < r->n; i++)
-        ri->criteria[i] = (regio_rule_criterion){r->field[i], r->op[i], r->value[i]};
-}
-
 static void check_rule(ictx *c, frule *r, regio__field_cache *cache)
 {
     if (r->broken)
@@ -381,7 +356,7 @@ static void check_rule(ictx *c, frule *r, regio__field_cache *cache)
             return;
         }
     regio_rule_info ri;
-    rule_info(r, &ri);
+    regio__file_rule_info(r, &ri);
     regio_error e;
     regio_error_clear(&e);
     int bad = -1;
@@ -421,17 +396,8 @@ static int rule_equal(const frule *f, const srule *s)
 
 static void ctx_free(ictx *c)
 {
-    for (size_t i = 0; i < c->n_rules; i++) {
-        frule *r = &c->rules[i];
-        regio_free(r->territory);
-        regio_free(r->name);
-        regio_free(r->logic);
-        for (int k = 0; k < REGIO_RULE_MAX_CRITERIA; k++) {
-            regio_free(r->field[k]);
-            regio_free(r->op[k]);
-            regio_free(r->value[k]);
-        }
-    }
+    for (size_t i = 0; i < c->n_rules; i++)
+        regio__file_rule_free(&c->rules[i]);
     regio_free(c->rules);
     for (size_t i = 0; i < c->n_stored; i++) {
         srule *x = &c->stored[i];
@@ -548,7 +514,7 @@ regio_err regio_import_rules(regio_store *s, const char *path, const char *model
         }
         r->id = si >= 0 ? c.stored[si].id : 0;
         regio_rule_info ri;
-        rule_info(r, &ri);
+        regio__file_rule_info(r, &ri);
         if ((rc = regio_store_rule_save(s, c.model, &ri, opts->actor, NULL, &e))) {
             char msg[sizeof e.msg];
             snprintf(msg, sizeof msg, "%s", e.msg);

@@ -123,3 +123,29 @@ int regio__parse_flag(const char *s, int dflt, int *v)
     }
     return -1;
 }
+
+void regio__file_rule_info(const regio__file_rule *r, regio_rule_info *ri)
+{
+    memset(ri, 0, sizeof *ri);
+    ri->id = r->id;
+    ri->territory = r->territory;
+    ri->name = r->name;
+    ri->logic = r->logic;
+    ri->inherit = r->inherit;
+    ri->active = r->active;
+    ri->n_criteria = r->n;
+    for (int i = 0; i < r->n; i++)
+        ri->criteria[i] = (regio_rule_criterion){r->field[i], r->op[i], r->value[i]};
+}
+
+void regio__file_rule_free(regio__file_rule *r)
+{
+    regio_free(r->territory);
+    regio_free(r->name);
+    regio_free(r->logic);
+    for (int k = 0; k < REGIO_RULE_MAX_CRITERIA; k++) {
+        regio_free(r->field[k]);
+        regio_free(r->op[k]);
+        regio_free(r->value[k]);
+    }
+}

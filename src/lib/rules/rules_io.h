@@ -8,6 +8,7 @@
 
 #include "io/table.h"
 #include "regio/core.h"
+#include "regio/rules.h"
 
 #include <stddef.h>
 
@@ -32,5 +33,26 @@ regio_err regio__columns_find(const char *path, const regio__table *t, const cha
 
 /* true/false, 1/0, yes/no in any case, or empty (*v = dflt); -1 otherwise. */
 int regio__parse_flag(const char *s, int dflt, int *v);
+
+/* A rule as a file gives it (regio import rules, regio import
+ * salesforce); strings owned. */
+typedef struct regio__file_rule {
+    char *territory, *name;
+    long line;                  /* its first row */
+    char *logic;
+    int inherit, active;
+    int n;                      /* highest criterion number seen */
+    char *field[REGIO_RULE_MAX_CRITERIA], *op[REGIO_RULE_MAX_CRITERIA],
+        *value[REGIO_RULE_MAX_CRITERIA];
+    long cline[REGIO_RULE_MAX_CRITERIA]; /* line of each criterion, 0: none */
+    long id;                    /* the stored rule of that name, 0: new */
+    int broken;                 /* a row of it has a problem: not checked as a whole */
+} regio__file_rule;
+
+/* r as a rule (its strings borrowed from r). */
+void regio__file_rule_info(const regio__file_rule *r, regio_rule_info *ri);
+
+/* Frees r's strings (not r). */
+void regio__file_rule_free(regio__file_rule *r);
 
 #endif

@@ -7,6 +7,7 @@
  * in one transaction (priorities may be swapped within one file).
  */
 #include "rules/rules_io.h"
+#include "rules/rules_salesforce.h"
 
 #include "regio/rule_store.h"
 #include "regio/strmap.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { C_NAME, C_PRIO, C_DESC, NC };
 
@@ -77,8 +79,30 @@ static int same(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* Whether the header has a MasterLabel column and the maps do not name the
+ * name column: then MasterLabel is the name (Salesforce's label). */
+static int master_label_is_name(const regio__table *t, const regio_import_opts *opts)
+{
+    int has = 0;
+    for (size_t i = 0; i < regio__table_ncols(t); i++)
+        has |= !strcasecmp(regio__table_header(t)[i], "MasterLabel");
+    for (size_t m = 0; m < opts->n_maps; m++) {
+        const char *eq = strchr(opts->maps[m], '=');
+        if (eq && !strcasecmp(eq + 1, "name"))
+            return 0;
+    }
+    return has;
+}
+
 regio_err regio_import_types(regio_store *s, const char *path, const regio_import_opts *opts,
                              regio_import_summary *sum, regio_error *err)
+{
+    return regio__import_types_skip(s, path, opts, NULL, sum, err);
+}
+
+regio_err regio__import_types_skip(regio_store *s, const char *path,
+                                   const regio_import_opts *opts, const char *skip,
+                                   regio_import_summary *sum, regio_error *err)
 {
     static const regio_import_opts defaults;
     regio_import_summary local;
@@ -105,9 +129,20 @@ regio_err regio_import_types(regio_store *s, const char *path, const regio_impor
     regio_err rc = st.by_name && names && prios ? REGIO_OK : REGIO_ENOMEM;
     if (!rc)
         rc = regio__table_open(path, opts->sep, &t, &e);
+    const char **maps = NULL;
+    size_t n_maps = opts->n_maps;
+    if (!rc && master_label_is_name(t, opts)) {
+        if (!(maps = regio_calloc(n_maps + 1, sizeof *maps)))
+            rc = REGIO_ENOMEM;
+        for (size_t m = 0; !rc && m < n_maps; m++)
+            maps[m] = opts->maps[m];
+        if (!rc)
+            maps[n_maps++] = "MasterLabel=name";
+    }
     if (!rc)
-        rc = regio__columns_find(path, t, "territory type file", COLS, NC, opts->maps,
-                                 opts->n_maps, col, &e);
+        rc = regio__columns_find(path, t, "territory type file", COLS, NC,
+                                 maps ? maps : opts->maps, n_maps, col, &e);
+    regio_free(maps);
     if (!rc && !opts->in_transaction && !(rc = regio_store_begin(s, &e)))
         in_txn = 1;
     if (!rc) {
@@ -125,6 +160,13 @@ regio_err regio_import_types(regio_store *s, const char *path, const regio_impor
         if (!has)
             break;
         sum->rows++;
+        if (skip && col[C_NAME] >= 0) {
+            char *name = cell(t, col[C_NAME]);
+            int skipped = name && !strcmp(name, skip) && regio_strmap_get(st.by_name, name) < 0;
+            regio_free(name);
+            if (skipped)
+                continue;
+        }
         if (regio__grow(&rows, &cap, n + 1, sizeof *rows)) {
             rc = REGIO_ENOMEM;
             break;
