@@ -527,10 +527,11 @@ function expected({ model = REPORTING, credit = 'as-of', by = 'territory', segMa
     acctsOf.get(t).push(a);
   }
   if (by === 'territory') for (const t of trows) G(t);
-  // (reading: a territory row the reporting model lacks has no accounts
-  // there; placed through it, it is its own root without a rep, and that
-  // group gets its zero potential and counts: a row, as literally placed)
+  // (PERFORMANCE.md, "Rows": a group gets a row when something is placed
+  // in it; a territory the reporting model lacks has no accounts there, so
+  // its potential and coverage place nothing)
   for (const t of trows) {
+    if (!tree[model][t] && t !== UN) continue;
     const g = G(groupOf(t, model));
     for (const a of acctsOf.get(t) || []) {
       g.potential += potentialOf(a);

@@ -682,17 +682,12 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
         long idx;
         rc = row_for(&g, k, !strcmp(k, NO_REP) || !strcmp(k, UNASSIGNED), &idx);
     }
+    /* then every territory credited with something, through the model
+     * that credited it */
     for (size_t m = 0; !rc && m < c->nm; m++)
         for (size_t t = 0; !rc && t < nt1; t++) {
             const slot *sl = &c->slots[m * nt1 + t];
-            if (!vis[t])
-                continue;
-            int leaf0 = t < c->nt && present(&c->m[0], g.mcap[0], (long)t) && c->m[0].leaf[t];
-            if (!sl->seen && !leaf0 && !(t == c->nt && (sl->potential > 0 || sl->needing > 0)))
-                continue;
-            /* a territory that is no row (a parent's quota, a code with
-             * nothing credited) adds nothing */
-            if (!sl->seen && !leaf0 && t != c->nt)
+            if (!vis[t] || !(sl->seen || (t == c->nt && (sl->potential > 0 || sl->needing > 0))))
                 continue;
             const char *k = key_of(c, &g, (int)m, (long)t);
             long idx;
@@ -713,6 +708,9 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
             continue;
         for (size_t m = 0; !rc && m < c->nm; m++) {
             const slot *sl = &c->slots[m * nt1 + t];
+            /* an empty slot adds nothing and makes no row */
+            if (!sl->seen && sl->quota == 0 && sl->potential == 0 && sl->needing == 0)
+                continue;
             long idx = regio_strmap_get(g.map, key_of(c, &g, (int)m, (long)t));
             if (idx < 0) {
                 long ni;
