@@ -464,10 +464,13 @@ export function initPerf() {
   });
   document.getElementById('perf-wide').addEventListener('click', () => setWide(!document.getElementById('perf-tab').classList.contains('wide')));
   document.addEventListener('keydown', e => { if (e.key === 'Escape' && document.body.classList.contains('perf-wide')) setWide(false); });
-  // Loaded the first time the section comes into view (or its tab is clicked).
+  // Loaded when its tab is clicked, or the first time the section's heading
+  // is scrolled into the upper part of the panel (not merely glimpsed below
+  // another section: the figures cost a dozen computations).
   const start = () => { if (!P.started) show().catch(() => {}); };
   document.getElementById('tab-perf')?.addEventListener('click', start);
-  new IntersectionObserver((es, ob) => { if (es.some(x => x.isIntersecting)) { ob.disconnect(); start(); } }).observe(panel);
+  new IntersectionObserver((es, ob) => { if (es.some(x => x.isIntersecting)) { ob.disconnect(); start(); } },
+    { root: document.getElementById('side-scroll'), rootMargin: '0px 0px -60% 0px' }).observe(document.querySelector('#perf-tab .section-title'));
   on('model-loaded', () => { if (P.started) { P.parent = null; refresh().catch(() => {}); } });
   window.regio.perf = { show, drill, refresh, wide: setWide, get data() { return P.data; }, get trend() { return P.trend; }, loaded: () => P.loading };
 }
