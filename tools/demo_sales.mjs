@@ -36,8 +36,14 @@ const BOOK_RATE = 0.3;
 // The share of each month in a year's bookings (busier at quarter ends and in Q4).
 const SEASON = [0.065, 0.07, 0.095, 0.075, 0.08, 0.095, 0.07, 0.065, 0.09, 0.085, 0.095, 0.115];
 
+// A failure ends the script with one line: what failed and regio's own message.
+process.on('uncaughtException', (e) => { console.error(`demo_sales: ${e.message}`); process.exit(1); });
 function regio(argv) {
-  return execFileSync(bin, [...argv, '--db', db], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return execFileSync(bin, [...argv, '--db', db], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`regio ${argv[0]} ${argv[1]} failed: ${String(e.stderr || e.message).trim()}`);
+  }
 }
 
 /** RFC 4180 CSV into arrays of strings. */
