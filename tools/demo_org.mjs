@@ -15,14 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { opt, db, bin } from './demo_args.mjs';
 
-const args = process.argv.slice(2);
-function opt(name, dflt) {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-}
-const db = opt('db', process.env.REGIO_DB || 'regio-sample.db');
-const bin = opt('regio', 'build/regio');
 const design = opt('design', 'sample-design');
 const live = opt('live', 'sample-live');
 const password = opt('password', 'regio-demo-2027');

@@ -16,14 +16,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRng } from './prng.mjs';
+import { opt, db, bin } from './demo_args.mjs';
 
-const args = process.argv.slice(2);
-function opt(name, dflt) {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-}
-const db = opt('db', process.env.REGIO_DB || 'regio-sample.db');
-const bin = opt('regio', 'build/regio');
 const model = opt('model', 'sample-live');
 const year = Number(opt('year', '2026'));
 const seed = Number(opt('seed', '20261207'));
