@@ -17,6 +17,8 @@ const pad = n => String(n).padStart(2, '0');
 const localDay = (d = new Date()) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 /** The day shown: ?date=YYYY-MM-DD, else the phone's own date. */
 const DAY = /^\d{4}-\d{2}-\d{2}$/.test(params.get('date') || '') ? params.get('date') : localDay();
+/** Whose stops: the signed-in user, or ?user=LOGIN (single-user mode, a manager's look). */
+const USER = params.get('user') || '';
 const OUTCOMES = ['visited', 'met decision maker', 'order taken', 'follow-up needed', 'nobody there'];
 const RETRY_MS = 15000;
 
@@ -71,6 +73,7 @@ function position() {
 // ---- sending ----
 function payload(q) {
   const b = { id: q.id, account: q.account, date: q.date, type: 'visit' };
+  if (q.user) b.user = q.user;
   if (q.outcome) b.outcome = q.outcome;
   if (q.notes) b.notes = q.notes;
   if (Number.isFinite(q.lat) && Number.isFinite(q.lon)) { b.lat = q.lat; b.lon = q.lon; }
@@ -111,7 +114,7 @@ async function flush() {
 // ---- the day's stops ----
 async function refresh() {
   try {
-    day = await request('GET', '/checkin/today', { query: { date: DAY } });
+    day = await request('GET', '/checkin/today', { query: { date: DAY, user: USER } });
   } catch (e) {
     if (!day) document.getElementById('ck-summary').textContent = e.status
       ? `Cannot load the stops: ${e.message}` : 'Offline: the stops load when the connection is back.';
@@ -202,6 +205,7 @@ async function checkIn(stop, outcome, notes, button) {
   button.disabled = true;
   button.textContent = 'Locating…';
   const item = { id: uuid(), account: stop.account, date: stamp(), outcome, notes, state: 'queued' };
+  if (USER) item.user = USER;
   const c = await position();
   if (c) { item.lat = +c.latitude.toFixed(6); item.lon = +c.longitude.toFixed(6); }
   queue.push(item);
