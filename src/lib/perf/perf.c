@@ -57,6 +57,9 @@ typedef struct perf {
     double *potential, *freq;
     size_t na, capa;
     int32_t *visits;     /* visits per account in P */
+    int32_t *dense;      /* account key -> index (keys are row ids, dense), or NULL */
+    long long max_key;
+    regio_day *lastwon;  /* nm * na: the latest won day in the active window, or INT32_MIN */
     char **segments;     /* segment per account (NULL) for the frequency map */
     /* territory codes and reps, interned */
     regio_strmap *tmap, *rmap;
@@ -100,6 +103,8 @@ static long intern(regio_strmap *map, char ***names, size_t *n, size_t *cap, con
 
 static long account_index(const perf *c, long long key)
 {
+    if (c->dense)
+        return key >= 0 && key <= c->max_key ? c->dense[key] : -1;
     size_t lo = 0, hi = c->na;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -389,17 +394,12 @@ static int in(regio_period p, regio_day d)
     return d >= p.start && d < p.end;
 }
 
-/* A won line in the active window: an (account, territory) pair, placed
- * with the slot of the latest such line. */
-typedef struct wonref {
-    int32_t acc, tid, model;
-    regio_day day;
-} wonref;
-
+/* The active window's won lines are kept per (model, account) as the
+ * latest day: an (account, territory) pair is the account under one or
+ * more models holding it in that territory, and it counts once, placed by
+ * the model of its latest day (count_active). */
 typedef struct scan {
     perf *c;
-    wonref *won;
-    size_t nwon, capwon;
 } scan;
 
 static int on_sale(void *ud, const regio__perf_sale *x)
@@ -429,28 +429,35 @@ static int on_sale(void *ud, const regio__perf_sale *x)
     }
     if (in(c->active, x->day)) {
         counted = 1;
-        if (x->status == REGIO__SALE_WON) {
-            if (regio__grow(&sc->won, &sc->capwon, sc->nwon + 1, sizeof *sc->won)) {
-                c->rc = REGIO_ENOMEM;
-                return 1;
-            }
-            int32_t t = acc >= 0 ? c->m[m].terr[acc] : -1;
-            wonref w = {(int32_t)acc, t >= 0 ? t : (int32_t)c->nt, m, x->day};
-            sc->won[sc->nwon++] = w;
+        if (x->status == REGIO__SALE_WON && acc >= 0) {
+            regio_day *lw = &c->lastwon[(size_t)m * c->na + (size_t)acc];
+            if (x->day > *lw)
+                *lw = x->day;
         }
     }
     sl->seen |= counted;
     return 0;
 }
 
-static int cmp_won(const void *a, const void *b)
+static void count_active(perf *c)
 {
-    const wonref *x = a, *y = b;
-    if (x->acc != y->acc)
-        return x->acc < y->acc ? -1 : 1;
-    if (x->tid != y->tid)
-        return x->tid < y->tid ? -1 : 1;
-    return (x->day > y->day) - (x->day < y->day);
+    size_t nt1 = c->nt + 1;
+    for (size_t i = 0; i < c->na; i++)
+        for (size_t m = 0; m < c->nm; m++) {
+            regio_day d = c->lastwon[m * c->na + i];
+            if (d == INT32_MIN)
+                continue;
+            int32_t t = c->m[m].terr[i];
+            int best = 1; /* the latest day among the models that put it in t */
+            for (size_t m2 = 0; m2 < c->nm && best; m2++) {
+                regio_day d2 = c->lastwon[m2 * c->na + i];
+                if (m2 == m || d2 == INT32_MIN || c->m[m2].terr[i] != t)
+                    continue;
+                best = d2 < d || (d2 == d && m2 > m);
+            }
+            if (best)
+                c->slots[m * nt1 + (t >= 0 ? (size_t)t : c->nt)].active++;
+        }
 }
 
 static int on_visit(void *ud, long long account, regio_day day)
@@ -776,6 +783,8 @@ static void perf_free(perf *c)
     regio_free(c->potential);
     regio_free(c->freq);
     regio_free(c->visits);
+    regio_free(c->dense);
+    regio_free(c->lastwon);
     for (size_t i = 0; c->segments && i < c->na; i++)
         regio_free(c->segments[i]);
     regio_free(c->segments);
@@ -875,6 +884,16 @@ regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q, regio_pe
         rc = walked(&c, regio__perf_account_keys(s, on_account, &c, err));
     if (!rc)
         rc = segment_visits(&c, err);
+    /* account keys are row ids: a direct index when they are dense enough */
+    if (!rc && c.na && c.keys[c.na - 1] >= 0 && (size_t)c.keys[c.na - 1] < 4 * c.na + 1024) {
+        c.max_key = c.keys[c.na - 1];
+        if (!(c.dense = regio_malloc((size_t)(c.max_key + 1) * sizeof *c.dense)))
+            rc = oom(err);
+        for (long long k = 0; !rc && k <= c.max_key; k++)
+            c.dense[k] = -1;
+        for (size_t i = 0; !rc && i < c.na; i++)
+            c.dense[c.keys[i]] = (int32_t)i;
+    }
     int r0 = 0;
     if (!rc)
         rc = load_model(&c, mi.name, &r0, err);
@@ -892,24 +911,20 @@ regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q, regio_pe
                 !(c.visits = regio_calloc(c.na ? c.na : 1, sizeof *c.visits))))
         rc = oom(err);
     /* sales lines over the union of the windows */
-    scan sc = {&c, NULL, 0, 0};
+    scan sc = {&c};
     regio_day from = c.p.start, to = c.p.end;
     if (c.prev.start < from)
         from = c.prev.start;
     if (c.active.start < from)
         from = c.active.start;
+    if (!rc && !(c.lastwon = regio_malloc((c.nm * c.na > 0 ? c.nm * c.na : 1) * sizeof *c.lastwon)))
+        rc = oom(err);
+    for (size_t i = 0; !rc && i < c.nm * c.na; i++)
+        c.lastwon[i] = INT32_MIN;
     if (!rc)
         rc = walked(&c, regio__perf_sales_scan(s, from, to, on_sale, &sc, err));
-    if (!rc) {
-        qsort(sc.won, sc.nwon, sizeof *sc.won, cmp_won);
-        for (size_t i = 0; i < sc.nwon; i++) {
-            int last = i + 1 == sc.nwon || sc.won[i + 1].acc != sc.won[i].acc ||
-                       sc.won[i + 1].tid != sc.won[i].tid;
-            if (last)
-                c.slots[(size_t)sc.won[i].model * nt1 + (size_t)sc.won[i].tid].active++;
-        }
-    }
-    regio_free(sc.won);
+    if (!rc)
+        count_active(&c);
     if (!rc)
         rc = walked(&c, regio__perf_visits_scan(s, c.p.start, c.p.end, on_visit, &c, err));
     if (!rc)
