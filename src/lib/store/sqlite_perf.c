@@ -56,7 +56,7 @@ static regio_err sq_model_accounts(regio_store *base, const char *model, regio__
         rc = regio__sq_prep(
             s, &st, err,
             "SELECT a.id, coalesce((SELECT t.ext_id FROM account_territories x"
-            "   JOIN territories t ON t.id = x.territory_id"
+            "   CROSS JOIN territories t ON t.id = x.territory_id" /* by account first */
             "   WHERE x.account_id = a.id AND x.cause = 'geo' AND t.model_id = ?1"
             "   ORDER BY t.ext_id LIMIT 1), g.ext_id)"
             " FROM accounts a LEFT JOIN units u ON u.ext_id = a.unit_ext"
@@ -208,31 +208,25 @@ static regio_err sq_activity_put(regio_store *base, const regio__perf_activity *
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
     *added = 0;
-    const char *sql =
-        replace ? "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at,"
-                  " day, duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0),"
-                  " nullif(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(ext_id) DO UPDATE"
-                  " SET account_id = excluded.account_id, user_id = excluded.user_id,"
-                  " rep_id = excluded.rep_id, kind = excluded.kind,"
-                  " occurred_at = excluded.occurred_at, day = excluded.day,"
-                  " duration_s = excluded.duration_s, outcome = excluded.outcome,"
-                  " notes = excluded.notes, lat = excluded.lat, lon = excluded.lon"
-                : "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at,"
-                  " day, duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0),"
-                  " nullif(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-                  " ON CONFLICT(ext_id) DO NOTHING";
     long long before = sqlite3_total_changes64(s->db);
     sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
-    regio_err rc = regio__sq_prep(s, &st, err, sql, "tiiittidttdd", a->id,
-                                  (sqlite3_int64)a->account, (sqlite3_int64)a->user,
-                                  (sqlite3_int64)a->rep, a->kind, a->occurred_at,
-                                  (sqlite3_int64)a->day,
-                                  isnan(a->duration_min) ? NAN : a->duration_min * 60.0,
-                                  a->outcome, a->notes, a->lat, a->lon);
+    regio_err rc = regio__sq_stmt(
+        s, replace ? REGIO_ST_ACTIVITY_UPSERT : REGIO_ST_ACTIVITY_INSERT, &st, err);
     if (rc)
         return rc;
-    int r = sqlite3_step(st);
-    rc = regio__sq_finish(s, st, r, REGIO_OK, err);
+    bind_text(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->account);
+    sqlite3_bind_int64(st, 3, a->user);
+    sqlite3_bind_int64(st, 4, a->rep);
+    bind_text(st, 5, a->kind);
+    bind_text(st, 6, a->occurred_at);
+    sqlite3_bind_int64(st, 7, a->day);
+    bind_num(st, 8, isnan(a->duration_min) ? NAN : a->duration_min * 60.0);
+    bind_text(st, 9, a->outcome);
+    bind_text(st, 10, a->notes);
+    bind_num(st, 11, a->lat);
+    bind_num(st, 12, a->lon);
+    rc = regio__sq_step_done(s, st, "writing an activity", a->id, err);
     if (!rc)
         *added = sqlite3_total_changes64(s->db) > before && sqlite3_last_insert_rowid(s->db) != last;
     return rc;

@@ -88,6 +88,20 @@ static const char *const stmt_sql[REGIO_ST_COUNT] = {
         " WHERE (account_id, day, status, amount, probability, product, rep) IS NOT"
         " (excluded.account_id, excluded.day, excluded.status, excluded.amount,"
         " excluded.probability, excluded.product, excluded.rep)",
+    /* An activity by its id: the import replaces it, a check-in keeps the
+     * first (a retried request logs nothing twice). */
+    [REGIO_ST_ACTIVITY_UPSERT] =
+        "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at, day,"
+        " duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0), nullif(?4, 0), ?5,"
+        " ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(ext_id) DO UPDATE"
+        " SET account_id = excluded.account_id, user_id = excluded.user_id,"
+        " rep_id = excluded.rep_id, kind = excluded.kind, occurred_at = excluded.occurred_at,"
+        " day = excluded.day, duration_s = excluded.duration_s, outcome = excluded.outcome,"
+        " notes = excluded.notes, lat = excluded.lat, lon = excluded.lon",
+    [REGIO_ST_ACTIVITY_INSERT] =
+        "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at, day,"
+        " duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0), nullif(?4, 0), ?5,"
+        " ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(ext_id) DO NOTHING",
 };
 
 /* Maps the connection's last SQLite error onto a regio error code. */
