@@ -56,8 +56,10 @@ test('setup: small store, model live in force, users, a saved call plan', async 
   day = monday();
   const terr = cli(['export', 'territories', '--model', M, '--format', 'csv', '--out', '-']).stdout
     .trim().split('\n').slice(1).map(l => l.split(',')).map(c => ({ territory: c[0], rep: c[3] })).filter(t => t.rep);
+  // No deadline: the same plan however busy the machine is (a Colorado
+  // territory plans in a fraction of a second).
   for (const t of terr) {
-    const r = cli(['plan', '--model', M, '--territory', t.territory, '--start', day, '--time-limit', '1'], { allowFail: true });
+    const r = cli(['plan', '--model', M, '--territory', t.territory, '--start', day, '--time-limit', '0'], { allowFail: true });
     if ((r.status === 0 || r.status === 3) && /saved as plan/.test(r.stdout + r.stderr)) { planned = t; break; }
   }
   assert.ok(planned, 'a territory with a plan');
