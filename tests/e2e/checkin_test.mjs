@@ -15,11 +15,12 @@
 //  - the same POST replayed (by a script with the rep's token, and by the
 //    page's own session) answers 200 "duplicate" and logs nothing twice;
 //  - after a reload the stops show as logged.
-// Screenshots go to $REGIO_BUILD_DIR/e2e-artifacts/. Prints "N passed, N
+// Screenshots go to $REGIO_BUILD_DIR/e2e-artifacts/; with REGIO_DOC_IMAGES=1
+// the offline one also to docs/img/checkin.png. Prints "N passed, N
 // failed" at the end.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { test, run, tempDir, removeDir, buildSampleStore, startServer, http, BIN, BUILD, SRC } from '../api/harness.mjs';
@@ -27,6 +28,7 @@ import { test, run, tempDir, removeDir, buildSampleStore, startServer, http, BIN
 const LIVE = 'sample-live';
 const CHROMIUM = process.env.REGIO_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = join(process.env.REGIO_BUILD_DIR || BUILD, 'e2e-artifacts');
+const DOC_IMAGES = process.env.REGIO_DOC_IMAGES === '1' ? join(SRC, 'docs/img') : null;
 
 const dir = tempDir('regio-checkin-');
 const db = join(dir, 'sample.db');
@@ -54,11 +56,12 @@ function firstWorkingDay() {
 
 const api = (path, opts = {}) => http(srv.base + path, { ...opts, headers: { Authorization: `Bearer ${token}`, ...(opts.headers || {}) } });
 
-async function shot(name) {
+async function shot(name, docName) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const p = join(ARTIFACTS, name);
   await page.screenshot({ path: p });
   console.log(`     screenshot: ${p}`);
+  if (DOC_IMAGES && docName) { copyFileSync(p, join(DOC_IMAGES, docName)); console.log(`     and docs/img/${docName}`); }
 }
 
 const stopSel = account => `[data-testid="checkin-stop"][data-account="${account}"]`;
@@ -152,7 +155,7 @@ test('offline: two check-ins are queued in the browser, nothing reaches the serv
   const got = await api(`/activities?from=${day}&to=${day}`);
   assert.equal(got.status, 200);
   assert.equal(got.json.count, 0, 'nothing logged while offline');
-  await shot('checkin-offline-queued.png');
+  await shot('checkin-offline-queued.png', 'checkin.png');
 });
 
 test('online again: both are sent and logged exactly once', async () => {
