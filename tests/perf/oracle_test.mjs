@@ -882,6 +882,76 @@ test('bad import files are rejected naming the line; the figures do not change; 
   if (problems.length) throw new Error(problems.join('\n'));
 });
 
+// ---- 5. quota setting ---------------------------------------------------------
+
+// Largest remainder, written here from PERFORMANCE.md: floors, then one unit
+// each to the largest fractional parts, ties to the item first in order.
+function largestRemainder(total, weights) {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map(w => (sum > 0 ? total * w / sum : total / weights.length));
+  const out = exact.map(x => Math.floor(x + 1e-9));
+  let left = total - out.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => ({ i, frac: x - out[i] })).sort((a, b) => b.frac - a.frac || a.i - b.i);
+  for (let k = 0; k < left; k++) out[order[k % order.length].i]++;
+  return out;
+}
+
+test('regio quota allocate totals exactly X, matches the formula per territory, and --seasonality spreads by last year', () => {
+  const model = REPORTING, X = 1234567;
+  const leaves = Object.keys(TRUTH.tree[model]).filter(t => TRUTH.tree[model][t].leaf).sort();
+  const problems = [];
+  // the formula: X * (w_p * potential_t / sum potential + w_h * H_t / sum H), a
+  // weight whose sum is 0 dropped (2027Q3: nothing booked in the 92 days before)
+  const allocation = period => {
+    const [s, e] = periodOf({ period });
+    const days = e - s;
+    const pot = expected({ model, credit: 'as-of', by: 'territory', period }).rows;
+    const hist = expected({ model, credit: 'as-of', by: 'territory', from: ymd(s - days), to: ymd(s - 1) }).rows;
+    const P = leaves.map(t => (pot[t] ? pot[t].potential : 0)), H = leaves.map(t => (hist[t] ? hist[t].bookings : 0));
+    const sp = P.reduce((a, b) => a + b, 0), sh = H.reduce((a, b) => a + b, 0);
+    let wp = sp > 0 ? 0.6 : 0, wh = sh > 0 ? 0.4 : 0;
+    const w = leaves.map((_, i) => (wp ? wp / (wp + wh) * P[i] / sp : 0) + (wh ? wh / (wp + wh) * H[i] / sh : 0));
+    const want = largestRemainder(X, w);
+    const got = csvObjects(R('quota', 'allocate', '--model', model, '--total', String(X), '--period', period,
+      '--weights', 'potential=0.6,history=0.4', '--dry-run', '--format', 'csv'));
+    const gotSum = got.reduce((a, r) => a + Number(r.quota), 0);
+    if (gotSum !== X) problems.push(`${period}: the quotas add up to ${gotSum}, not ${X}`);
+    if (got.length !== leaves.length) problems.push(`${period}: ${got.length} territories, expected the ${leaves.length} leaves of ${model}`);
+    leaves.forEach((t, i) => {
+      const r = got.find(x => x.territory === t);
+      if (!r) { problems.push(`${period} ${t}: missing`); return; }
+      if (Number(r.quota) !== want[i]) problems.push(`${period} ${t}: quota ${r.quota}, expected ${want[i]} (exact ${(X * w[i]).toFixed(4)})`);
+      if (Math.abs(Number(r.potential) - P[i]) > 1e-9 * Math.max(1, P[i])) problems.push(`${period} ${t}: potential ${r.potential}, expected ${P[i]}`);
+      if (Math.abs(Number(r.history) - H[i]) > 1e-9 * Math.max(1, H[i])) problems.push(`${period} ${t}: history ${r.history}, expected ${H[i]}`);
+    });
+    if (sh === 0 && period === '2027Q1') problems.push('2027Q1 should have history (the oracle data book through 2026-12)');
+    return want;
+  };
+  allocation('2027Q1');
+  const want = allocation('2027Q3');
+  // saved with --seasonality: each territory's part over the months by last
+  // year's monthly bookings (by days when it booked nothing)
+  R('quota', 'allocate', '--model', model, '--total', String(X), '--period', '2027Q3', '--seasonality');
+  const months = ['2027-07', '2027-08', '2027-09'];
+  const lastYear = months.map(m => expected({ model, credit: 'as-of', by: 'territory', period: `2026-${m.slice(5)}` }).rows);
+  const perMonth = months.map(m => Object.fromEntries(csvObjects(R('perf', '--model', model, '--period', m, '--format', 'csv')).map(r => [r.key, Number(r.quota)])));
+  let seasonal = 0;
+  leaves.forEach((t, i) => {
+    const lb = lastYear.map(rows => (rows[t] ? rows[t].bookings : 0));
+    const booked = lb.reduce((a, b) => a + b, 0);
+    seasonal += booked > 0;
+    const mw = booked > 0 ? lb : months.map(m => { const [a, b] = periodOf({ period: m }); return b - a; });
+    const split = largestRemainder(want[i], mw);
+    months.forEach((m, k) => {
+      const q = perMonth[k][t];
+      if (q === undefined || Math.abs(q - split[k]) > 1e-6) problems.push(`${t} ${m}: saved quota ${q}, expected ${split[k]}`);
+    });
+  });
+  if (!seasonal) problems.push('no territory booked anything in 2026Q3: the seasonality check proves nothing');
+  if (problems.length) throw new Error(problems.slice(0, 20).join('\n'));
+  console.log(`     quota allocate: ${leaves.length} territories, total ${X} exact for 2027Q1 and 2027Q3; seasonality by last year for ${seasonal} of them`);
+});
+
 await run({
   after() {
     const lines = MISMATCHES.map(m => `${m.cmd} | key=${m.key} | ${m.figure}: expected ${m.exp} got ${m.got}${m.why ? ` (${m.why})` : ''}`);
