@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-build}" && pwd)"
 shift || true
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan serve access rules)
+[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan serve access rules perf)
 export REGIO_SHARED_DATA="${REGIO_SHARED_DATA:-$here/../shared/data}"
 outdir="$here/bench/out"
 mkdir -p "$outdir"
@@ -28,6 +28,7 @@ title() {
     serve) echo "HTTP server" ;;
     access) echo "Access" ;;
     rules) echo "Assignment rules" ;;
+    perf) echo "Goals and results" ;;
     *) echo "$1" ;;
   esac
 }

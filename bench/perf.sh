@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Goals-and-results benchmark (issue 13): on the access benchmark's
+# organisation (bench_access: 1,000,000 accounts, 10,000 territories in 6
+# levels, 8,775 leaves), bench_perf writes 10,000,000 sales lines over 2025
+# and 2026, a quarterly quota per leaf and 1,000,000 visits; then
+#   - `regio import sales` of the 10,000,000 lines into a copy of the store:
+#     wall clock and peak resident memory (/usr/bin/time);
+#   - `regio import quotas` and `regio import activities`;
+#   - `regio perf` for a month, a quarter and a year, by territory, level:3,
+#     rep and model: wall clock and peak memory of each.
+# Prints the Markdown section body on stdout (the bench/run.sh protocol).
+#
+#   bench/perf.sh [BUILD_DIR]
+#
+# BUILD_DIR holds regio, bench_access and bench_perf (default: build). The
+# access store is built by bench/access.sh's generator when it is not in
+# $BENCH_WORK (default bench/out/access); the sales store is made in a
+# temporary folder and removed. LINES (default 10000000) shortens a trial.
+#
+# Targets: the import of 10,000,000 lines <= 60 s with <= 2 GB peak; regio
+# perf for any period and level <= 1 s.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$(cd "${1:-$here/build}" && pwd)"
+bin="$build/regio"
+gen="$build/bench_access"
+pgen="$build/bench_perf"
+lines="${LINES:-10000000}"
+seed="${SEED:-2026}"
+work="${BENCH_WORK:-$here/bench/out/access}"
+for x in "$bin" "$gen" "$pgen"; do
+  [ -x "$x" ] || { echo "perf.sh: $x not found (build regio, bench_access and bench_perf)" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "perf.sh: /usr/bin/time not found (Debian package time)" >&2; exit 1; }
+mkdir -p "$work"
+store="$work/access-v$("$gen" version)-s$seed.db"
+if [ ! -f "$store" ]; then
+  "$gen" build "$store.tmp" --seed "$seed" > "$work/build.tsv"
+  mv "$store.tmp" "$store"
+fi
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/regio-bench-perf.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+cp "$store" "$tmp/s.db"
+"$pgen" sales "$lines" "$tmp/sales.csv" --seed "$seed"
+"$pgen" quotas "$tmp/quotas.csv"
+"$pgen" visits 1000000 "$tmp/visits.csv" --seed "$seed"
+
+# run LABEL CMD...: one timed command; prints "LABEL|seconds|peak MB"
+run() {
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || {
+    echo "$label|failed: $(head -c 300 "$tmp/err")|"; return; }
+  read -r secs kb < "$tmp/time"
+  echo "$label|$secs|$(( kb / 1024 ))"
+}
+
+echo "Store: the access benchmark's organisation; $lines sales lines (80% won, 12% open, 8% lost) over 2025-2026, 70,200 quarterly quotas, 1,000,000 visits."
+echo
+echo "| step | wall s | peak MB |"
+echo "|---|---:|---:|"
+run "regio import sales ($lines lines)" "$bin" import sales "$tmp/sales.csv" --db "$tmp/s.db" | sed 's/^/| /; s/$/ |/'
+run "regio import quotas" "$bin" import quotas "$tmp/quotas.csv" --db "$tmp/s.db" | sed 's/^/| /; s/$/ |/'
+run "regio import activities (1,000,000 visits)" "$bin" import activities "$tmp/visits.csv" --db "$tmp/s.db" | sed 's/^/| /; s/$/ |/'
+for p in 2026-03 2026Q2 2026; do
+  for by in territory level:3 rep model; do
+    run "regio perf --period $p --by $by" "$bin" perf --period "$p" --by "$by" --format csv --db "$tmp/s.db" | sed 's/^/| /; s/$/ |/'
+  done
+done
+echo
+echo "Targets: the import <= 60 s with <= 2 GB; regio perf <= 1 s for any period and level."
