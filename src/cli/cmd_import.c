@@ -22,6 +22,7 @@ static void usage(FILE *out)
             "       regio import memberships|associations FILE [--model M] [options]\n"
             "       regio import rules FILE [--model M] [options]\n"
             "       regio import types FILE [options]\n"
+            "       regio import sales|quotas|activities FILE [options]\n"
             "       regio import salesforce DIR --model M [options]\n"
             "\n"
             "  --db PATH            store file (default $REGIO_DB or ./regio.db)\n"
@@ -215,7 +216,11 @@ int cli_cmd_import(int argc, char **argv)
     int is_acc = !strcmp(what, "accounts"), is_rep = !strcmp(what, "reps"),
         is_unit = !strcmp(what, "units");
     /* The organisation: 0 not, 1 without a model, 2 in a model. */
-    int org = !strcmp(what, "roles") || !strcmp(what, "users") || !strcmp(what, "types") ? 1
+    int results = !strcmp(what, "sales") || !strcmp(what, "quotas") ||
+                  !strcmp(what, "activities");
+    int org = !strcmp(what, "roles") || !strcmp(what, "users") || !strcmp(what, "types") ||
+                      results
+                  ? 1
               : !strcmp(what, "territories") || !strcmp(what, "memberships") ||
                       !strcmp(what, "associations") || !strcmp(what, "rules") ||
                       !strcmp(what, "salesforce")
@@ -223,7 +228,8 @@ int cli_cmd_import(int argc, char **argv)
                   : 0;
     if (!is_acc && !is_rep && !is_unit && !org) {
         fprintf(stderr, "regio import: unknown kind '%s' (accounts, reps, units, roles, users, "
-                        "territories, memberships, associations, rules, types or salesforce)\n",
+                        "territories, memberships, associations, rules, types, salesforce, sales, "
+                        "quotas or activities)\n",
                 what);
         free(maps);
         return CLI_USAGE;
@@ -303,6 +309,12 @@ int cli_cmd_import(int argc, char **argv)
         rc = regio_import_rules(s, path, model, o, &sum, &err);
     else if (!strcmp(what, "types"))
         rc = regio_import_types(s, path, o, &sum, &err);
+    else if (!strcmp(what, "sales"))
+        rc = regio_import_sales(s, path, o, &sum, &err);
+    else if (!strcmp(what, "quotas"))
+        rc = regio_import_quotas(s, path, o, &sum, &err);
+    else if (!strcmp(what, "activities"))
+        rc = regio_import_activities(s, path, o, &sum, &err);
     else
         rc = regio_import_associations(s, path, model, o, &sum, &err);
     if (rc) {
