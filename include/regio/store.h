@@ -229,6 +229,19 @@ REGIO_API regio_err regio_store_account_set_unit(regio_store *s, const char *con
  * into the unit attributes; no ownership. */
 REGIO_API regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *err);
 
+/*
+ * Sets the numeric attribute (measure) `name` of n units: unit ids[i] gets
+ * values[i] (finite, >= 0), merged into its attributes like the measures
+ * above (the unit's import hash is kept, so re-importing the same units
+ * file keeps the measure). name is 1 to 64 letters, digits or '_'
+ * (REGIO_EINVAL otherwise); an unknown unit fails with REGIO_ENOTFOUND
+ * naming it. One transaction unless the caller holds one. Caller owns the
+ * arrays.
+ */
+REGIO_API regio_err regio_store_unit_measure_set(regio_store *s, const char *name,
+                                                 const char *const *ids, const double *values,
+                                                 size_t n, regio_error *err);
+
 /* Fills *out with record counts; plain values, no ownership. */
 REGIO_API regio_err regio_store_stats(regio_store *s, regio_store_counts *out, regio_error *err);
 

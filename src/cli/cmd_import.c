@@ -7,6 +7,7 @@
  * and problem, exits 1, and leaves the store as it was.
  */
 #include "cli/cli.h"
+#include "cli/cmd_import_potential.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ static void usage(FILE *out)
             "       regio import types FILE [options]\n"
             "       regio import sales|quotas|activities FILE [options]\n"
             "       regio import salesforce DIR --model M [options]\n"
+            "       regio import potential --cities | FILE [--weight COLUMN] (see --help)\n"
             "\n"
             "  --db PATH            store file (default $REGIO_DB or ./regio.db)\n"
             "  --map SOURCE=FIELD   map a column to a canonical field (repeatable);\n"
@@ -153,6 +155,8 @@ int cli_cmd_import(int argc, char **argv)
     regio_units_import_opts uo;
     memset(&uo, 0, sizeof uo);
     regio_import_opts *o = &uo.base;
+    if (argc > 1 && !strcmp(argv[1], "potential"))
+        return cli_import_potential(argc - 1, argv + 1); /* options of its own */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

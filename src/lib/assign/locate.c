@@ -7,6 +7,7 @@
  */
 #include "regio/assign.h"
 
+#include "assign/locator.h"
 #include "geo/geo_internal.h"
 #include "core/grow.h"
 #include "regio/geo.h"
@@ -29,12 +30,30 @@ typedef struct grid_entry {
     size_t unit;
 } grid_entry;
 
-typedef struct locate_ctx {
+/* The store's units, indexed for point queries (assign/locator.h). */
+struct regio__locator {
     regio__geos g;
     poly_unit *units;
     size_t n, cap;
     GEOSSTRtree *tree;
     double max_km;
+    double reach_km;   /* how far outside every polygon a point may lie */
+    int points_only;   /* the centroid grid holds point units only */
+    regio_err rc;
+    /* query scratch */
+    double qlat, qlon;
+    long hit;
+    /* nearest-centroid grid over n_grid entries */
+    grid_entry *grid;
+    size_t n_grid;
+    double cell_deg;
+    long ncols;
+};
+
+typedef struct regio__locator locator;
+
+typedef struct locate_ctx {
+    locator *l;
     regio_unplaced_fn on_unplaced;
     void *unplaced_ud;
     /* results to write */
@@ -42,18 +61,11 @@ typedef struct locate_ctx {
     size_t n_out, cap_out;
     regio_locate_summary *sum;
     regio_err rc;
-    /* query scratch */
-    double qlat, qlon;
-    long hit;
-    /* nearest-centroid grid */
-    grid_entry *grid;
-    double cell_deg;
-    long ncols;
 } locate_ctx;
 
 static int load_unit(void *ud, const regio_unit *u)
 {
-    locate_ctx *c = ud;
+    locator *c = ud;
     if (isnan(u->lat) || isnan(u->lon))
         return 0;
     if (c->n == c->cap && regio__grow(&c->units, &c->cap, c->n + 1, sizeof *c->units)) {
@@ -81,7 +93,7 @@ static int load_unit(void *ud, const regio_unit *u)
 
 static void tree_hit(void *item, void *ud)
 {
-    locate_ctx *c = ud;
+    locator *c = ud;
     size_t i = (size_t)((uintptr_t)item - 1);
     if (c->hit >= 0 && (size_t)c->hit < i)
         return; /* keep the smallest position for determinism */
@@ -113,7 +125,7 @@ static int cmp_entry(const void *a, const void *b)
     return x->unit < y->unit ? -1 : x->unit > y->unit;
 }
 
-static regio_err grid_build(locate_ctx *c)
+static regio_err grid_build(locator *c)
 {
     c->cell_deg = c->max_km / 111.0;
     if (c->cell_deg < 0.01)
@@ -122,19 +134,23 @@ static regio_err grid_build(locate_ctx *c)
     c->grid = regio_malloc((c->n ? c->n : 1) * sizeof *c->grid);
     if (!c->grid)
         return REGIO_ENOMEM;
+    c->n_grid = 0;
     for (size_t i = 0; i < c->n; i++) {
+        if (c->points_only && c->units[i].geom)
+            continue;
         long row = (long)floor((c->units[i].lat + 90.0) / c->cell_deg);
         long col = (long)floor((c->units[i].lon + 180.0) / c->cell_deg) % c->ncols;
-        c->grid[i].key = cell_key(row, col < 0 ? col + c->ncols : col, c->ncols);
-        c->grid[i].unit = i;
+        c->grid[c->n_grid].key = cell_key(row, col < 0 ? col + c->ncols : col, c->ncols);
+        c->grid[c->n_grid].unit = i;
+        c->n_grid++;
     }
-    qsort(c->grid, c->n, sizeof *c->grid, cmp_entry);
+    qsort(c->grid, c->n_grid, sizeof *c->grid, cmp_entry);
     return REGIO_OK;
 }
 
 /* Nearest unit centroid within max_km by great-circle distance (ties: the
  * smallest unit position), or -1. */
-static long nearest_unit(const locate_ctx *c, double lat, double lon, double *dist)
+static long nearest_unit(const locator *c, double lat, double lon, double *dist)
 {
     long best = -1;
     double bd = INFINITY;
@@ -150,7 +166,7 @@ static long nearest_unit(const locate_ctx *c, double lat, double lon, double *di
         for (long dc = -span; dc <= span; dc++) {
             long col = ((col0 + dc) % c->ncols + c->ncols) % c->ncols;
             uint64_t key = cell_key(r, col, c->ncols);
-            size_t lo = 0, hi = c->n;
+            size_t lo = 0, hi = c->n_grid;
             while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
                 if (c->grid[mid].key < key)
@@ -158,7 +174,7 @@ static long nearest_unit(const locate_ctx *c, double lat, double lon, double *di
                 else
                     hi = mid;
             }
-            for (size_t g = lo; g < c->n && c->grid[g].key == key; g++) {
+            for (size_t g = lo; g < c->n_grid && c->grid[g].key == key; g++) {
                 size_t i = c->grid[g].unit;
                 double d = regio_haversine_km(lat, lon, c->units[i].lat, c->units[i].lon);
                 if (d < bd || (d == bd && (long)i < best)) {
@@ -184,7 +200,7 @@ static long nearest_unit(const locate_ctx *c, double lat, double lon, double *di
  * (the item that is not a small number: the point geometry itself). */
 static int polygon_distance(const void *a, const void *b, double *d, void *ud)
 {
-    locate_ctx *c = ud;
+    locator *c = ud;
     const GEOSGeometry *pt = (const GEOSGeometry *)((uintptr_t)a > c->n ? a : b);
     uintptr_t item = (uintptr_t)a > c->n ? (uintptr_t)b : (uintptr_t)a;
     if (item == 0 || item > c->n || !c->units[item - 1].geom) {
@@ -195,12 +211,13 @@ static int polygon_distance(const void *a, const void *b, double *d, void *ud)
 }
 
 /* The unit polygon nearest to a point outside all of them, within
- * POLYGON_REACH_KM (and max_km) measured on the sphere from the point to the polygon's nearest point
- * (a coastal account a little offshore of a large county whose centroid is
- * far away), or -1. */
-static long nearest_polygon(locate_ctx *c, double lat, double lon)
+ * reach_km (POLYGON_REACH_KM unless the caller chose) and max_km, measured
+ * on the sphere from the point to the polygon's nearest point (a coastal
+ * account a little offshore of a large county whose centroid is far away),
+ * or -1. */
+static long nearest_polygon(locator *c, double lat, double lon)
 {
-    if (!c->tree)
+    if (!c->tree || c->reach_km <= 0)
         return -1;
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->g.h, lon, lat);
     if (!pt)
@@ -212,7 +229,7 @@ static long nearest_polygon(locate_ctx *c, double lat, double lon)
         GEOSCoordSequence *cs = GEOSNearestPoints_r(c->g.h, c->units[i - 1].geom, pt);
         double x, y;
         if (cs && GEOSCoordSeq_getXY_r(c->g.h, cs, 0, &x, &y) &&
-            regio_haversine_km(lat, lon, y, x) <= fmin(c->max_km, POLYGON_REACH_KM))
+            regio_haversine_km(lat, lon, y, x) <= fmin(c->max_km, c->reach_km))
             best = (long)(i - 1);
         if (cs)
             GEOSCoordSeq_destroy_r(c->g.h, cs);
@@ -241,50 +258,56 @@ static regio_err push_result(locate_ctx *c, const char *acc, const char *unit)
     return REGIO_OK;
 }
 
-static int place_account(void *ud, const regio_account *a)
+/* ---- the locator (assign/locator.h) ---------------------------------------- */
+
+long regio__locator_find(regio__locator *c, double lat, double lon, int *inside)
 {
-    locate_ctx *c = ud;
-    if (isnan(a->lat) || isnan(a->lon))
-        return 0;
-    c->sum->accounts++;
+    if (inside)
+        *inside = 0;
+    if (isnan(lat) || isnan(lon) || c->n == 0)
+        return -1;
     long idx = -1;
     if (c->tree) {
-        c->qlat = a->lat;
-        c->qlon = a->lon;
+        c->qlat = lat;
+        c->qlon = lon;
         c->hit = -1;
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->g.h, a->lon, a->lat);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->g.h, lon, lat);
         if (pt) {
             GEOSSTRtree_query_r(c->g.h, c->tree, pt, tree_hit, c);
             GEOSGeom_destroy_r(c->g.h, pt);
         }
         idx = c->hit;
-        if (idx >= 0)
-            c->sum->inside++;
+        if (idx >= 0 && inside)
+            *inside = 1;
     }
     if (idx < 0) {
         double d;
-        idx = nearest_unit(c, a->lat, a->lon, &d);
+        idx = nearest_unit(c, lat, lon, &d);
         if (idx < 0)
-            idx = nearest_polygon(c, a->lat, a->lon);
-        if (idx >= 0)
-            c->sum->nearest++;
+            idx = nearest_polygon(c, lat, lon);
     }
-    if (idx < 0) {
-        c->sum->unplaced++;
-        if (c->on_unplaced)
-            c->on_unplaced(c->unplaced_ud, a);
-    }
-    const char *unit = idx >= 0 ? c->units[idx].id : NULL;
-    int same = (unit && a->unit_id && !strcmp(unit, a->unit_id)) || (!unit && !a->unit_id);
-    if (same)
-        return 0;
-    c->sum->changed++;
-    c->rc = push_result(c, a->id, unit);
-    return c->rc != REGIO_OK;
+    return idx;
 }
 
-static void ctx_free(locate_ctx *c)
+size_t regio__locator_count(const regio__locator *l)
 {
+    return l ? l->n : 0;
+}
+
+const char *regio__locator_unit_id(const regio__locator *l, size_t i)
+{
+    return l && i < l->n ? l->units[i].id : NULL;
+}
+
+int regio__locator_has_polygons(const regio__locator *l)
+{
+    return l && l->tree != NULL;
+}
+
+void regio__locator_close(regio__locator *c)
+{
+    if (!c)
+        return;
     for (size_t i = 0; i < c->n; i++) {
         if (c->units[i].prep)
             GEOSPreparedGeom_destroy_r(c->g.h, c->units[i].prep);
@@ -296,13 +319,89 @@ static void ctx_free(locate_ctx *c)
     regio_free(c->grid);
     if (c->tree)
         GEOSSTRtree_destroy_r(c->g.h, c->tree);
+    regio__geos_finish(&c->g);
+    regio_free(c);
+}
+
+regio_err regio__locator_open(regio_store *s, const regio__locator_opts *opts,
+                              regio__locator **out, regio_error *err)
+{
+    *out = NULL;
+    locator *c = regio_calloc(1, sizeof *c);
+    if (!c)
+        return REGIO_ENOMEM;
+    c->max_km = opts && opts->max_km > 0 ? opts->max_km : 50.0;
+    c->reach_km = opts && opts->reach_km != 0 ? opts->reach_km : POLYGON_REACH_KM;
+    c->points_only = opts ? opts->points_only : 0;
+    regio_err rc = regio__geos_init(&c->g);
+    if (rc) {
+        regio_free(c);
+        return rc;
+    }
+    rc = regio_store_units_foreach(s, 1, load_unit, c, err);
+    if (rc == REGIO_ECANCELLED && c->rc)
+        rc = c->rc;
+    int any_poly = 0;
+    for (size_t i = 0; !rc && i < c->n; i++)
+        any_poly |= c->units[i].geom != NULL;
+    if (!rc && any_poly) {
+        c->tree = GEOSSTRtree_create_r(c->g.h, 10);
+        if (!c->tree)
+            rc = REGIO_EGEOM;
+        for (size_t i = 0; !rc && i < c->n; i++) {
+            if (!c->units[i].geom)
+                continue;
+            c->units[i].prep = GEOSPrepare_r(c->g.h, c->units[i].geom);
+            GEOSSTRtree_insert_r(c->g.h, c->tree, c->units[i].geom, (void *)(uintptr_t)(i + 1));
+        }
+    }
+    if (!rc)
+        rc = grid_build(c);
+    if (rc) {
+        regio__locator_close(c);
+        return rc;
+    }
+    *out = c;
+    return REGIO_OK;
+}
+
+/* ---- accounts -------------------------------------------------------------- */
+
+static int place_account(void *ud, const regio_account *a)
+{
+    locate_ctx *c = ud;
+    if (isnan(a->lat) || isnan(a->lon))
+        return 0;
+    c->sum->accounts++;
+    int inside = 0;
+    long idx = regio__locator_find(c->l, a->lat, a->lon, &inside);
+    if (idx >= 0 && inside)
+        c->sum->inside++;
+    else if (idx >= 0)
+        c->sum->nearest++;
+    else {
+        c->sum->unplaced++;
+        if (c->on_unplaced)
+            c->on_unplaced(c->unplaced_ud, a);
+    }
+    const char *unit = idx >= 0 ? c->l->units[idx].id : NULL;
+    int same = (unit && a->unit_id && !strcmp(unit, a->unit_id)) || (!unit && !a->unit_id);
+    if (same)
+        return 0;
+    c->sum->changed++;
+    c->rc = push_result(c, a->id, unit);
+    return c->rc != REGIO_OK;
+}
+
+static void ctx_free(locate_ctx *c)
+{
+    regio__locator_close(c->l);
     for (size_t i = 0; i < c->n_out; i++) {
         regio_free(c->acc_ids[i]);
         regio_free(c->unit_ids[i]);
     }
     regio_free(c->acc_ids);
     regio_free(c->unit_ids);
-    regio__geos_finish(&c->g);
 }
 
 regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *opts,
@@ -315,33 +414,12 @@ regio_err regio_assign_locate_accounts(regio_store *s, const regio_locate_opts *
     locate_ctx c;
     memset(&c, 0, sizeof c);
     c.sum = sum;
-    c.max_km = opts && opts->max_km > 0 ? opts->max_km : 50.0;
     c.on_unplaced = opts ? opts->on_unplaced : NULL;
     c.unplaced_ud = opts ? opts->unplaced_ud : NULL;
-    regio_err rc = regio__geos_init(&c.g);
-    if (rc)
-        return rc;
-    rc = regio_store_units_foreach(s, 1, load_unit, &c, err);
-    if (rc == REGIO_ECANCELLED && c.rc)
-        rc = c.rc;
-    if (!rc && c.n == 0)
+    regio__locator_opts lo = {opts ? opts->max_km : 0, 0, 0};
+    regio_err rc = regio__locator_open(s, &lo, &c.l, err);
+    if (!rc && c.l->n == 0)
         goto done; /* no units: nothing to place into */
-    int any_poly = 0;
-    for (size_t i = 0; !rc && i < c.n; i++)
-        any_poly |= c.units[i].geom != NULL;
-    if (!rc && any_poly) {
-        c.tree = GEOSSTRtree_create_r(c.g.h, 10);
-        if (!c.tree)
-            rc = REGIO_EGEOM;
-        for (size_t i = 0; !rc && i < c.n; i++) {
-            if (!c.units[i].geom)
-                continue;
-            c.units[i].prep = GEOSPrepare_r(c.g.h, c.units[i].geom);
-            GEOSSTRtree_insert_r(c.g.h, c.tree, c.units[i].geom, (void *)(uintptr_t)(i + 1));
-        }
-    }
-    if (!rc)
-        rc = grid_build(&c);
     if (!rc) {
         rc = regio_store_accounts_foreach(s, place_account, &c, err);
         if (rc == REGIO_ECANCELLED && c.rc)

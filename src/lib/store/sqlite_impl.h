@@ -167,6 +167,8 @@ regio_err regio__sq_adjacency_foreach(regio_store *base, regio_adj_cb cb, void *
 regio_err regio__sq_account_set_unit(regio_store *base, const char *const *account_ids,
                                      const char *const *unit_ids, size_t n, regio_error *err);
 regio_err regio__sq_unit_measures_from_accounts(regio_store *base, regio_error *err);
+regio_err regio__sq_unit_measure_set(regio_store *base, const char *name, const char *const *ids,
+                                     const double *values, size_t n, regio_error *err);
 regio_err regio__sq_stats(regio_store *base, regio_store_counts *out, regio_error *err);
 regio_err regio__sq_model_create(regio_store *base, const char *name, regio_model_state state,
                                  const char *effective_from, const char *parent,

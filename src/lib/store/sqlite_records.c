@@ -6,7 +6,9 @@
  */
 #include "store/sqlite_impl.h"
 
+#include <ctype.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -769,6 +771,48 @@ regio_err regio__sq_unit_measures_from_accounts(regio_store *base, regio_error *
                 "   LEFT JOIN accounts a ON a.unit_ext = u.ext_id GROUP BY u.id) AS m"
                 " WHERE m.uid = units.id",
                 err);
+}
+
+regio_err regio__sq_unit_measure_set(regio_store *base, const char *name, const char *const *ids,
+                                     const double *values, size_t n, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    size_t len = name ? strlen(name) : 0;
+    int ok = len > 0 && len <= 64;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '_';
+    if (!ok)
+        return regio__store_fail(err, REGIO_EINVAL,
+                                 "measure name '%s' must be 1 to 64 letters, digits or '_'",
+                                 name ? name : "");
+    char path[80];
+    snprintf(path, sizeof path, "$.%s", name);
+    regio__sq_txn t;
+    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    rc = regio__sq_prepare(s, "UPDATE units SET attrs = json_set(attrs, ?1, ?2), updated_at = ?3"
+                              " WHERE ext_id = ?4",
+                           &st, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!ids[i] || !isfinite(values[i]) || values[i] < 0) {
+            rc = regio__store_fail(err, REGIO_EINVAL, "unit %zu: no id, or a measure that is not a"
+                                   " finite number >= 0", i + 1);
+            break;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 2, values[i]);
+        bind_text(st, 3, regio__sq_now(s));
+        bind_text(st, 4, ids[i]);
+        rc = regio__sq_step_done(s, st, "setting a measure of unit", ids[i], err);
+        if (!rc && sqlite3_changes(s->db) == 0)
+            rc = regio__store_fail(err, REGIO_ENOTFOUND, "unit '%s' not found", ids[i]);
+    }
+    if (st)
+        sqlite3_finalize(st);
+    return regio__sq_txn_end(s, &t, rc, err);
 }
 
 regio_err regio__sq_stats(regio_store *base, regio_store_counts *out, regio_error *err)

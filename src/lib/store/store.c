@@ -215,6 +215,12 @@ regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *e
     DISPATCH(s, err, unit_measures_from_accounts(s, e_));
 }
 
+regio_err regio_store_unit_measure_set(regio_store *s, const char *name, const char *const *ids,
+                                       const double *values, size_t n, regio_error *err)
+{
+    DISPATCH(s, err, unit_measure_set(s, name, ids, values, n, e_));
+}
+
 regio_err regio_store_stats(regio_store *s, regio_store_counts *out, regio_error *err)
 {
     if (s && !out) {

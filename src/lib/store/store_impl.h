@@ -42,6 +42,8 @@ typedef struct regio__store_ops {
     regio_err (*account_set_unit)(regio_store *s, const char *const *account_ids,
                                   const char *const *unit_ids, size_t n, regio_error *err);
     regio_err (*unit_measures_from_accounts)(regio_store *s, regio_error *err);
+    regio_err (*unit_measure_set)(regio_store *s, const char *name, const char *const *ids,
+                                  const double *values, size_t n, regio_error *err);
     regio_err (*stats)(regio_store *s, regio_store_counts *out, regio_error *err);
 
     regio_err (*model_create)(regio_store *s, const char *name, regio_model_state state,

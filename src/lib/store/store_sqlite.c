@@ -414,6 +414,7 @@ static const regio__store_ops sqlite_ops = {
     .adjacency_foreach = regio__sq_adjacency_foreach,
     .account_set_unit = regio__sq_account_set_unit,
     .unit_measures_from_accounts = regio__sq_unit_measures_from_accounts,
+    .unit_measure_set = regio__sq_unit_measure_set,
     .stats = regio__sq_stats,
     .model_create = regio__sq_model_create,
     .model_find = regio__sq_model_find,
