@@ -27,6 +27,7 @@
     X(quota, "split a quota total over territories by potential and history")  \
     X(access, "check the access level of a user on an account")                \
     X(challenge, "what a planning model changes for a rep; challenges, decisions") \
+    X(brief, "a territory's hand-over page: map, accounts, plan, quota, changes") \
     X(audit, "list the audit log and verify its hash chain")                   \
     X(serve, "serve the HTTP API and the browser app")                        \
     X(summary, "print what the store holds")                                   \
