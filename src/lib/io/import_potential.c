@@ -28,8 +28,15 @@ regio_err regio_potential_cities_path(char *buf, size_t cap, regio_error *err)
     char tried[3][512];
     size_t n = 0;
     const char *env = getenv("REGIO_CITIES");
-    if (env && *env)
-        snprintf(tried[n++], sizeof tried[0], "%s", env);
+    if (env && *env) { /* the one the user named, or none */
+        if (access(env, R_OK) == 0) {
+            snprintf(buf, cap, "%s", env);
+            return REGIO_OK;
+        }
+        return regio_error_setf(err, REGIO_ENOTFOUND, env, 0, NULL,
+                                "cannot read $REGIO_CITIES '%s' (make the cities file with "
+                                "`node tools/cities_points.mjs FILE`)", env);
+    }
     char exe[400];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
@@ -46,8 +53,7 @@ regio_err regio_potential_cities_path(char *buf, size_t cap, regio_error *err)
             return REGIO_OK;
         }
     char looked[1600];
-    size_t at = (size_t)snprintf(looked, sizeof looked, "%s",
-                                 env && *env ? "" : "$REGIO_CITIES (unset)");
+    size_t at = (size_t)snprintf(looked, sizeof looked, "$REGIO_CITIES (unset)");
     for (size_t i = 0; i < n && at < sizeof looked; i++)
         at += (size_t)snprintf(looked + at, sizeof looked - at, "%s%s",
                                at ? ", " : "", tried[i]);
