@@ -11,26 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Prepares sql and binds its parameters from a type string: 't' a string
- * (const char *, NULL binds NULL), 'i' an integer (sqlite3_int64). */
-static regio_err prep(regio__sqlite_store *s, sqlite3_stmt **st, regio_error *err,
-                      const char *sql, const char *types, ...)
-{
-    regio_err rc = regio__sq_prepare(s, sql, st, err);
-    if (rc)
-        return rc;
-    va_list ap;
-    va_start(ap, types);
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 't')
-            bind_text(*st, i + 1, va_arg(ap, const char *));
-        else
-            sqlite3_bind_int64(*st, i + 1, va_arg(ap, sqlite3_int64));
-    }
-    va_end(ap);
-    return REGIO_OK;
-}
-
 /* Steps a prepared write to its end and finalizes it; *changes (may be
  * NULL) gets the rows changed. */
 static regio_err run(regio__sqlite_store *s, sqlite3_stmt *st, const char *what, long *changes,
@@ -52,7 +32,7 @@ static regio_err id_of(regio__sqlite_store *s, const char *sql, const char *a, c
                        sqlite3_int64 *id, int *found, regio_error *err)
 {
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err, sql, b ? "tt" : "t", a, b);
+    regio_err rc = regio__sq_prep(s, &st, err, sql, b ? "tt" : "t", a, b);
     if (rc)
         return rc;
     int r = sqlite3_step(st);
@@ -75,7 +55,7 @@ static regio_err territory_id(regio__sqlite_store *s, sqlite3_int64 mid, const c
                               const char *ext, sqlite3_int64 *id, regio_error *err)
 {
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err, "SELECT id FROM territories WHERE model_id = ?1 AND ext_id = ?2",
+    regio_err rc = regio__sq_prep(s, &st, err, "SELECT id FROM territories WHERE model_id = ?1 AND ext_id = ?2",
                         "it", mid, ext);
     if (rc)
         return rc;
@@ -278,7 +258,7 @@ regio_err regio__sq_role_upsert(regio_store *base, const char *name, const char 
     char *before = NULL;
     {
         sqlite3_stmt *st = NULL;
-        if ((rc = prep(s, &st, err,
+        if ((rc = regio__sq_prep(s, &st, err,
                        "SELECT p.name FROM roles r LEFT JOIN roles p ON p.id = r.parent_id"
                        " WHERE r.name = ?1",
                        "t", name)))
@@ -292,7 +272,7 @@ regio_err regio__sq_role_upsert(regio_store *base, const char *name, const char 
             goto out;
     }
     sqlite3_stmt *st = NULL;
-    rc = prep(s, &st, err,
+    rc = regio__sq_prep(s, &st, err,
               "INSERT INTO roles(name, parent_id) VALUES (?1, ?2)"
               " ON CONFLICT(name) DO UPDATE SET parent_id = excluded.parent_id",
               "t", name);
@@ -314,7 +294,7 @@ regio_err regio__sq_roles_foreach(regio_store *base, regio_role_cb cb, void *ud,
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err,
+    regio_err rc = regio__sq_prep(s, &st, err,
                         "WITH RECURSIVE t(id, depth) AS (SELECT id, 0 FROM roles WHERE parent_id"
                         " IS NULL UNION ALL SELECT r.id, t.depth + 1 FROM roles r JOIN t ON"
                         " r.parent_id = t.id)"
@@ -385,7 +365,7 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
     regio_upsert_result res = REGIO_UPSERT_ADDED;
     {
         sqlite3_stmt *st = NULL;
-        if ((rc = prep(s, &st, err, USER_COLS "WHERE u.login = ?1", "t", u->login)))
+        if ((rc = regio__sq_prep(s, &st, err, USER_COLS "WHERE u.login = ?1", "t", u->login)))
             goto out;
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
@@ -411,7 +391,7 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
         goto out;
     {
         sqlite3_stmt *st = NULL;
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "INSERT INTO users(login, display_name, email, role_id, active, created_at,"
                   " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT(login) DO UPDATE"
                   " SET display_name = excluded.display_name, email = excluded.email,"
@@ -430,12 +410,12 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
         rc = user_id(s, u->login, &uid, err);
     if (!rc) {
         sqlite3_stmt *st = NULL;
-        rc = prep(s, &st, err, "DELETE FROM user_permissions WHERE user_id = ?1", "i", uid);
+        rc = regio__sq_prep(s, &st, err, "DELETE FROM user_permissions WHERE user_id = ?1", "i", uid);
         if (!rc)
             rc = run(s, st, "writing permissions", NULL, err);
         for (int i = 0; i < 3 && !rc; i++)
             if (u->perms & (1u << i)) {
-                rc = prep(s, &st, err,
+                rc = regio__sq_prep(s, &st, err,
                           "INSERT INTO user_permissions(user_id, permission) VALUES (?1, ?2)", "it",
                           uid, PERM_NAMES[i]);
                 if (!rc)
@@ -444,7 +424,7 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
     }
     if (!rc && !u->active) {
         sqlite3_stmt *st = NULL;
-        rc = prep(s, &st, err, "DELETE FROM sessions WHERE user_id = ?1", "i", uid);
+        rc = regio__sq_prep(s, &st, err, "DELETE FROM sessions WHERE user_id = ?1", "i", uid);
         if (!rc)
             rc = run(s, st, "ending sessions", NULL, err);
     }
@@ -465,8 +445,8 @@ regio_err regio__sq_users_foreach(regio_store *base, const char *login, regio_us
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = login ? prep(s, &st, err, USER_COLS "WHERE u.login = ?1", "t", login)
-                         : prep(s, &st, err, USER_COLS "ORDER BY u.login", "");
+    regio_err rc = login ? regio__sq_prep(s, &st, err, USER_COLS "WHERE u.login = ?1", "t", login)
+                         : regio__sq_prep(s, &st, err, USER_COLS "ORDER BY u.login", "");
     if (rc)
         return rc;
     int r, n = 0;
@@ -495,14 +475,14 @@ static regio_err user_write(regio__sqlite_store *s, const char *login, const cha
         rc = user_id(s, login, &uid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err, sql, "it", uid, text);
+        rc = regio__sq_prep(s, &st, err, sql, "it", uid, text);
     if (!rc) {
         if (sqlite3_bind_parameter_count(st) >= 3)
             sqlite3_bind_int(st, 3, flag);
         rc = run(s, st, "writing a user", NULL, err);
     }
     if (!rc && strcmp(action, "user.enable") != 0) {
-        rc = prep(s, &st, err, "DELETE FROM sessions WHERE user_id = ?1", "i", uid);
+        rc = regio__sq_prep(s, &st, err, "DELETE FROM sessions WHERE user_id = ?1", "i", uid);
         if (!rc)
             rc = run(s, st, "ending sessions", NULL, err);
     }
@@ -539,7 +519,7 @@ regio_err regio__sq_user_password_hash(regio_store *base, const char *login, cha
     *hash = NULL;
     *active = 0;
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err, "SELECT password_hash, active FROM users WHERE login = ?1",
+    regio_err rc = regio__sq_prep(s, &st, err, "SELECT password_hash, active FROM users WHERE login = ?1",
                         "t", login);
     if (rc)
         return rc;
@@ -593,7 +573,7 @@ regio_err regio__sq_territory_set_access(regio_store *base, const char *model, c
         rc = territory_id(s, mid, model, ext_id, &tid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err, "UPDATE territories SET account_access = ?2 WHERE id = ?1", "it",
+        rc = regio__sq_prep(s, &st, err, "UPDATE territories SET account_access = ?2 WHERE id = ?1", "it",
                   tid, level);
     if (!rc)
         rc = run(s, st, "writing a territory", NULL, err);
@@ -621,7 +601,7 @@ regio_err regio__sq_territory_edit(regio_store *base, const char *model, const c
     rc = model_of(s, model, &mid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "SELECT t.name, p.ext_id, t.account_access FROM territories t LEFT JOIN"
                   " territories p ON p.id = t.parent_id WHERE t.model_id = ?1 AND t.ext_id = ?2",
                   "it", mid, ext_id);
@@ -648,7 +628,7 @@ regio_err regio__sq_territory_edit(regio_store *base, const char *model, const c
                                         set_parent ? parent : (had_parent ? old_parent : NULL),
                                         err);
     if (!rc && level) {
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "UPDATE territories SET account_access = ?3 WHERE model_id = ?1 AND ext_id = ?2",
                   "itt", mid, ext_id, level);
         if (!rc)
@@ -694,7 +674,7 @@ regio_err regio__sq_membership_upsert(regio_store *base, const char *model,
         rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, "user", "unknown user '%s'", m->user);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "INSERT INTO memberships(user_id, territory_id, role, active, start_date,"
                   " end_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(user_id, territory_id,"
                   " role) DO UPDATE SET active = excluded.active, start_date ="
@@ -728,7 +708,7 @@ regio_err regio__sq_membership_remove(regio_store *base, const char *model, cons
     rc = model_of(s, model, &mid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "DELETE FROM memberships WHERE role = ?3 AND user_id = (SELECT id FROM users"
                   " WHERE login = ?1) AND territory_id = (SELECT id FROM territories WHERE"
                   " model_id = ?4 AND ext_id = ?2)",
@@ -757,7 +737,7 @@ regio_err regio__sq_memberships_foreach(regio_store *base, const char *model,
     regio_err rc = model_of(s, model, &mid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "SELECT u.login, t.ext_id, m.role, m.active, m.start_date, m.end_date,"
                   " u.display_name FROM memberships m JOIN users u ON u.id = m.user_id"
                   " JOIN territories t ON t.id = m.territory_id WHERE t.model_id = ?1"
@@ -799,12 +779,12 @@ regio_err regio__sq_association_set(regio_store *base, const char *model, const 
                               account);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = add ? prep(s, &st, err,
+        rc = add ? regio__sq_prep(s, &st, err,
                         "INSERT OR IGNORE INTO account_territories(account_id, territory_id,"
                         " cause, created_by) VALUES (?1, ?2, 'manual',"
                         " (SELECT id FROM users WHERE login = ?3))",
                         "iit", aid, tid, actor)
-                 : prep(s, &st, err,
+                 : regio__sq_prep(s, &st, err,
                         "DELETE FROM account_territories WHERE account_id = ?1 AND territory_id"
                         " = ?2 AND cause = 'manual'",
                         "ii", aid, tid);
@@ -828,7 +808,7 @@ regio_err regio__sq_associations_foreach(regio_store *base, const char *model,
     regio_err rc = model_of(s, model, &mid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "SELECT a.ext_id, t.ext_id, at.cause FROM account_territories at"
                   " JOIN accounts a ON a.id = at.account_id"
                   " JOIN territories t ON t.id = at.territory_id WHERE t.model_id = ?1"
@@ -851,7 +831,7 @@ regio_err regio__sq_account_keys_foreach(regio_store *base, regio_account_key_cb
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
     regio_err rc =
-        prep(s, &st, err, "SELECT ext_id, owner_ext, unit_ext FROM accounts ORDER BY ext_id", "");
+        regio__sq_prep(s, &st, err, "SELECT ext_id, owner_ext, unit_ext FROM accounts ORDER BY ext_id", "");
     if (rc)
         return rc;
     int r;
@@ -886,7 +866,7 @@ regio_err regio__sq_token_add(regio_store *base, const char *login, const char *
     rc = user_id(s, login, &uid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "INSERT INTO api_tokens(user_id, token_hash, label) VALUES (?1, ?2, ?3)", "itt",
                   uid, token_hash, label);
     if (!rc)
@@ -909,7 +889,7 @@ regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char *
     regio__sqlite_store *s = REGIO_SQ(base);
     *login = NULL;
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err,
+    regio_err rc = regio__sq_prep(s, &st, err,
                         "SELECT u.login, k.id, k.last_used_at FROM api_tokens k JOIN users u ON"
                         " u.id = k.user_id WHERE k.token_hash = ?1 AND k.revoked_at IS NULL AND"
                         " u.active = 1",
@@ -930,7 +910,7 @@ regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char *
     }
     rc = regio__sq_finish(s, st, r, rc, err);
     if (!rc && touch) {
-        if (!prep(s, &st, NULL, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", "it", kid,
+        if (!regio__sq_prep(s, &st, NULL, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", "it", kid,
                   regio__sq_now(s)))
             run(s, st, "noting a token's use", NULL, NULL);
     }
@@ -950,7 +930,7 @@ regio_err regio__sq_token_revoke(regio_store *base, const char *login, long id, 
     rc = user_id(s, login, &uid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND"
                   " revoked_at IS NULL",
                   "iit", (sqlite3_int64)id, uid, regio__sq_now(s));
@@ -972,7 +952,7 @@ regio_err regio__sq_tokens_foreach(regio_store *base, const char *login, regio_t
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err,
+    regio_err rc = regio__sq_prep(s, &st, err,
                         "SELECT k.id, u.login, k.label, k.created_at, k.last_used_at,"
                         " k.revoked_at IS NOT NULL FROM api_tokens k JOIN users u ON"
                         " u.id = k.user_id WHERE ?1 IS NULL OR u.login = ?1 ORDER BY k.id",
@@ -998,7 +978,7 @@ regio_err regio__sq_session_add(regio_store *base, const char *id_hash, const ch
     regio_err rc = user_id(s, login, &uid, err);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "INSERT INTO sessions(id_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
                   "titi", id_hash, uid, csrf, (sqlite3_int64)expires);
     if (!rc)
@@ -1012,7 +992,7 @@ regio_err regio__sq_session_find(regio_store *base, const char *id_hash, long lo
     regio__sqlite_store *s = REGIO_SQ(base);
     *login = *csrf = NULL;
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err,
+    regio_err rc = regio__sq_prep(s, &st, err,
                         "SELECT u.login, x.csrf FROM sessions x JOIN users u ON u.id = x.user_id"
                         " WHERE x.id_hash = ?1 AND x.expires_at > ?2 AND u.active = 1",
                         "ti", id_hash, (sqlite3_int64)now);
@@ -1038,7 +1018,7 @@ regio_err regio__sq_session_remove(regio_store *base, const char *id_hash, long 
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err, "DELETE FROM sessions WHERE id_hash = ?1 OR expires_at <= ?2",
+    regio_err rc = regio__sq_prep(s, &st, err, "DELETE FROM sessions WHERE id_hash = ?1 OR expires_at <= ?2",
                         "ti", id_hash, (sqlite3_int64)now);
     if (!rc)
         rc = run(s, st, "ending a session", NULL, err);
@@ -1052,7 +1032,7 @@ regio_err regio__sq_audit_foreach(regio_store *base, const char *since, const ch
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err,
+    regio_err rc = regio__sq_prep(s, &st, err,
                         "SELECT id, ts, actor, action, object_type, object_id, before, after, hash"
                         " FROM audit_log WHERE (?1 IS NULL OR ts >= ?1) AND (?2 IS NULL OR"
                         " actor = ?2) ORDER BY id",

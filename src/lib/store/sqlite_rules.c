@@ -25,25 +25,6 @@ static regio_err oom(regio_error *err)
     return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
 }
 
-/* Prepares sql and binds 't' strings and 'i' integers (sqlite3_int64). */
-static regio_err prep(regio__sqlite_store *s, sqlite3_stmt **st, regio_error *err,
-                      const char *sql, const char *types, ...)
-{
-    regio_err rc = regio__sq_prepare(s, sql, st, err);
-    if (rc)
-        return rc;
-    va_list ap;
-    va_start(ap, types);
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 't')
-            bind_text(*st, i + 1, va_arg(ap, const char *));
-        else
-            sqlite3_bind_int64(*st, i + 1, va_arg(ap, sqlite3_int64));
-    }
-    va_end(ap);
-    return REGIO_OK;
-}
-
 /* Steps a prepared write to its end and finalizes it. */
 static regio_err run(regio__sqlite_store *s, sqlite3_stmt *st, const char *what,
                      regio_error *err)
@@ -71,7 +52,7 @@ static regio_err territory_id(regio__sqlite_store *s, sqlite3_int64 mid, const c
 {
     sqlite3_stmt *st = NULL;
     int found = 0;
-    regio_err rc = prep(s, &st, err, "SELECT id FROM territories WHERE model_id = ?1 AND ext_id = ?2",
+    regio_err rc = regio__sq_prep(s, &st, err, "SELECT id FROM territories WHERE model_id = ?1 AND ext_id = ?2",
                         "it", mid, ext);
     if (!rc)
         rc = one_int(s, st, id, &found, err);
@@ -98,7 +79,7 @@ static regio_err sq_types_foreach(regio_store *base, regio_territory_type_cb cb,
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = prep(s, &st, err,
+    regio_err rc = regio__sq_prep(s, &st, err,
                         "SELECT y.name, y.priority, y.description, (SELECT count(*) FROM"
                         " territories t WHERE t.type_id = y.id) FROM territory_types y"
                         " ORDER BY y.priority",
@@ -179,7 +160,7 @@ static regio_err sq_types_save(regio_store *base, const regio_territory_type *ty
     type_row *rows = NULL;
     size_t nr = 0, cap = 0;
     sqlite3_stmt *st = NULL;
-    rc = prep(s, &st, err, "SELECT id, name, priority, description FROM territory_types", "");
+    rc = regio__sq_prep(s, &st, err, "SELECT id, name, priority, description FROM territory_types", "");
     int r = SQLITE_DONE;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         if (nr == cap) {
@@ -257,7 +238,7 @@ static regio_err sq_types_save(regio_store *base, const regio_territory_type *ty
         type_row *x = &rows[i];
         if (!x->id || !x->given || x->final == x->priority)
             continue;
-        if (!(rc = prep(s, &st, err, "UPDATE territory_types SET priority = ?2 WHERE id = ?1", "ii",
+        if (!(rc = regio__sq_prep(s, &st, err, "UPDATE territory_types SET priority = ?2 WHERE id = ?1", "ii",
                         x->id, (sqlite3_int64)(low - 1 - (long)i))))
             rc = run(s, st, "writing a territory type", err);
     }
@@ -270,11 +251,11 @@ static regio_err sq_types_save(regio_store *base, const regio_territory_type *ty
         if (same)
             continue;
         if (x->id)
-            rc = prep(s, &st, err,
+            rc = regio__sq_prep(s, &st, err,
                       "UPDATE territory_types SET priority = ?2, description = ?3 WHERE id = ?1",
                       "iit", x->id, (sqlite3_int64)x->final, in->description);
         else
-            rc = prep(s, &st, err,
+            rc = regio__sq_prep(s, &st, err,
                       "INSERT INTO territory_types(name, priority, description) VALUES (?1, ?2, ?3)",
                       "tit", x->name, (sqlite3_int64)x->final, in->description);
         if (!rc)
@@ -314,7 +295,7 @@ static regio_err sq_territory_set_type(regio_store *base, const char *model, con
     if (!rc)
         rc = territory_id(s, mid, model, ext_id, &tid, err);
     if (!rc && type) {
-        rc = prep(s, &st, err, "SELECT id FROM territory_types WHERE name = ?1", "t", type);
+        rc = regio__sq_prep(s, &st, err, "SELECT id FROM territory_types WHERE name = ?1", "t", type);
         if (!rc)
             rc = one_int(s, st, &yid, &found, err);
         if (!rc && !found)
@@ -324,7 +305,7 @@ static regio_err sq_territory_set_type(regio_store *base, const char *model, con
                                   type);
     }
     if (!rc)
-        rc = prep(s, &st, err, "UPDATE territories SET type_id = ?2 WHERE id = ?1", "ii", tid,
+        rc = regio__sq_prep(s, &st, err, "UPDATE territories SET type_id = ?2 WHERE id = ?1", "ii", tid,
                   yid);
     if (!rc) {
         if (!type)
@@ -397,7 +378,7 @@ static regio_err sq_rules_foreach(regio_store *base, const char *model, const ch
         return rc;
     }
     sqlite3_stmt *st = NULL;
-    rc = prep(s, &st, err,
+    rc = regio__sq_prep(s, &st, err,
               "SELECT r.id, t.ext_id, r.name, r.expression, r.inherited, r.active, c.seq, c.field,"
               " c.operator, c.value FROM assignment_rules r JOIN territories t ON t.id ="
               " r.territory_id LEFT JOIN rule_criteria c ON c.rule_id = r.id WHERE t.model_id ="
@@ -562,7 +543,7 @@ static regio_err sq_rule_save(regio_store *base, const char *model, const regio_
                                            "no rule %ld in the active territory model", r->id);
     }
     if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "SELECT id FROM assignment_rules WHERE territory_id = ?1 AND name = ?2 AND"
                   " id <> ?3",
                   "iti", tid, r->name, (sqlite3_int64)r->id);
@@ -574,14 +555,14 @@ static regio_err sq_rule_save(regio_store *base, const char *model, const regio_
                               r->territory, r->name, (long long)other);
     const char *logic = blank(r->logic) ? NULL : r->logic;
     if (!rc && r->id)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "UPDATE assignment_rules SET territory_id = ?2, name = ?3, expression = ?4,"
                   " inherited = ?5, active = ?6, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ',"
                   " 'now') WHERE id = ?1",
                   "iittii", (sqlite3_int64)r->id, tid, r->name, logic,
                   (sqlite3_int64)(r->inherit != 0), (sqlite3_int64)(r->active != 0));
     else if (!rc)
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "INSERT INTO assignment_rules(territory_id, name, expression, inherited, active)"
                   " VALUES (?1, ?2, ?3, ?4, ?5)",
                   "ittii", tid, r->name, logic, (sqlite3_int64)(r->inherit != 0),
@@ -590,12 +571,12 @@ static regio_err sq_rule_save(regio_store *base, const char *model, const regio_
         rc = run(s, st, "writing a rule", err);
     if (!rc && !r->id)
         id = sqlite3_last_insert_rowid(s->db);
-    if (!rc && (rc = prep(s, &st, err, "DELETE FROM rule_criteria WHERE rule_id = ?1", "i", id)) ==
+    if (!rc && (rc = regio__sq_prep(s, &st, err, "DELETE FROM rule_criteria WHERE rule_id = ?1", "i", id)) ==
                    REGIO_OK)
         rc = run(s, st, "writing a rule", err);
     for (int i = 0; !rc && i < r->n_criteria; i++) {
         const regio_rule_criterion *c = &r->criteria[i];
-        rc = prep(s, &st, err,
+        rc = regio__sq_prep(s, &st, err,
                   "INSERT INTO rule_criteria(rule_id, seq, field, operator, value)"
                   " VALUES (?1, ?2, ?3, ?4, ?5)",
                   "iittt", id, (sqlite3_int64)(i + 1), c->field, c->op, c->value);
@@ -642,11 +623,11 @@ static regio_err sq_rule_delete(regio_store *base, const char *model, long id, c
                                        "no rule %ld in the active territory model", id);
     /* Its associations stay until the next run (docs/ACCESS.md rule 9): they
      * only stop naming it, instead of going with it (ON DELETE CASCADE). */
-    if (!rc && (rc = prep(s, &st, err,
+    if (!rc && (rc = regio__sq_prep(s, &st, err,
                           "UPDATE account_territories SET rule_id = NULL WHERE rule_id = ?1", "i",
                           (sqlite3_int64)id)) == REGIO_OK)
         rc = run(s, st, "deleting a rule", err);
-    if (!rc && (rc = prep(s, &st, err, "DELETE FROM assignment_rules WHERE id = ?1", "i",
+    if (!rc && (rc = regio__sq_prep(s, &st, err, "DELETE FROM assignment_rules WHERE id = ?1", "i",
                           (sqlite3_int64)id)) == REGIO_OK)
         rc = run(s, st, "deleting a rule", err);
     if (!rc) {
@@ -665,7 +646,7 @@ static regio_err sq_attr_exists(regio_store *base, const char *key, int *exists,
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
     sqlite3_int64 v = 0;
-    regio_err rc = prep(s, &st, err,
+    regio_err rc = regio__sq_prep(s, &st, err,
                         "SELECT 1 FROM accounts a, json_each(a.attrs) j WHERE j.key = ?1 LIMIT 1",
                         "t", key);
     if (!rc)
@@ -813,7 +794,7 @@ static regio_err territory_ids(regio__sqlite_store *s, sqlite3_int64 mid,
     }
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = prep(s, &st, err, "SELECT id, ext_id FROM territories WHERE model_id = ?1", "i", mid);
+        rc = regio__sq_prep(s, &st, err, "SELECT id, ext_id FROM territories WHERE model_id = ?1", "i", mid);
     int r = SQLITE_DONE;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         long i = regio_strmap_get(map, col_text(st, 1));
@@ -865,7 +846,7 @@ static regio_err sq_rule_assocs_foreach(regio_store *base, const char *model,
             tab[nt++] = (id_index){ids[i], (long)i};
     qsort(tab, nt, sizeof *tab, cmp_id_index);
     sqlite3_stmt *st = NULL;
-    rc = prep(s, &st, err,
+    rc = regio__sq_prep(s, &st, err,
               "SELECT at.account_id, at.territory_id, at.rule_id FROM account_territories at"
               " JOIN territories t ON t.id = at.territory_id WHERE t.model_id = ?1 AND"
               " at.cause = 'rule'",
@@ -1080,7 +1061,7 @@ static regio_err sq_rule_assocs_apply(regio_store *base, const char *model,
     rc = regio__sq_model_id(s, model, &mid, err);
     if (!rc)
         rc = territory_ids(s, mid, territories, n, &ids, err);
-    if (!rc && actor && (rc = prep(s, &st, err, "SELECT id FROM users WHERE login = ?1", "t",
+    if (!rc && actor && (rc = regio__sq_prep(s, &st, err, "SELECT id FROM users WHERE login = ?1", "t",
                                    actor)) == REGIO_OK)
         rc = one_int(s, st, &uid, &found, err);
     const regio_rule_assoc *lists[3] = {del, add, upd};
@@ -1110,7 +1091,7 @@ static regio_err sq_rule_assocs_apply(regio_store *base, const char *model,
          * costs a look-up per row; the caller left those accounts out in
          * the same transaction (regio_rules_run reads the flag in it), so
          * it is set aside and put back as it was, in the transaction. */
-        if ((rc = prep(s, &st, err,
+        if ((rc = regio__sq_prep(s, &st, err,
                        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name ="
                        " 'account_territories_excluded'",
                        "")) == REGIO_OK) {
