@@ -1,6 +1,7 @@
 /*
- * Importing accounts, reps, geography units and the organisation (roles,
- * users, territories, memberships, associations) into a store. Every import
+ * Importing accounts, reps, geography units, the organisation (roles,
+ * users, territories, memberships, associations) and market potential from
+ * points (a unit measure) into a store. Every import
  * is one transaction: it lands whole or not at all, and a failure names the
  * file, the line (or feature), the field and the problem.
  */

@@ -45,7 +45,7 @@ check "Kings County 2M or more ($kings)" '[ "${kings%.*}" -ge 2000000 ]'
 check "Los Angeles County 9M to 13M ($la)" '[ "${la%.*}" -ge 9000000 ] && [ "${la%.*}" -le 13000000 ]'
 check "Cook County 4M to 6M ($cook)" '[ "${cook%.*}" -ge 4000000 ] && [ "${cook%.*}" -le 6000000 ]'
 # Without --country no place across a border counts: El Paso keeps its own
-# (Ciudad Juarez, 1.3M, lies 2 km beyond the county).
+# (Ciudad Juarez, 1.3M, lies across the Rio Grande).
 "$REGIO" import potential --cities --measure world_pop --quiet
 epw=$("$REGIO" export units | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "world_pop") p = i }
   $1 == "48141" { print $p }')

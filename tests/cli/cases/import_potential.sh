@@ -60,3 +60,13 @@ export REGIO_DB=poly.db
 "$REGIO" import potential q.csv --weight w --measure all_w
 "$REGIO" import potential q.csv --weight w --measure us_w --country US --quiet
 "$REGIO" export units | cut -d, -f1,6-
+# Any OGR point file: the geometry is the point (G1 -> U1, G2 -> U4; G3 has none).
+export REGIO_DB=regio.db
+cat > pts.geojson <<'JSON'
+{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"name":"G1","w":5},"geometry":{"type":"Point","coordinates":[-100.1,40.1]}},
+{"type":"Feature","properties":{"name":"G2","w":7},"geometry":{"type":"Point","coordinates":[-99.0,39.0]}},
+{"type":"Feature","properties":{"name":"G3","w":2},"geometry":null}]}
+JSON
+"$REGIO" import potential pts.geojson --weight w --measure geo_w
+"$REGIO" export units | cut -d, -f1,6-
