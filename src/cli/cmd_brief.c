@@ -25,16 +25,15 @@ extern char **environ;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: regio brief --model M --territory T --out T.html [--pdf T.pdf]\n"
-            "                   [--at YYYY-MM-DD] [--currency CODE]\n"
-            "                   [--segment-visits A=24,B=12,C=4] [--db PATH]\n"
-            "\n"
-            "Writes the territory brief of T in model M: header and members, a map,\n"
-            "the accounts by segment (last visit, bookings over 12 months), the call\n"
-            "plan, the quota and last quarter's figures, and what changed since the\n"
-            "previous model and why. --pdf prints it with headless Chromium\n"
-            "(" CHROMIUM ", or $REGIO_CHROMIUM) when it is installed.\n");
+    fprintf(f, "usage: regio brief --model M --territory T --out T.html [--pdf T.pdf]\n"
+               "                   [--at YYYY-MM-DD] [--currency CODE]\n"
+               "                   [--segment-visits A=24,B=12,C=4] [--db PATH]\n"
+               "\n"
+               "Writes the territory brief of T in model M: header and members, a map,\n"
+               "the accounts by segment (last visit, bookings over 12 months), the call\n"
+               "plan, the quota and last quarter's figures, and what changed since the\n"
+               "previous model and why. --pdf prints it with headless Chromium\n"
+               "(" CHROMIUM ", or $REGIO_CHROMIUM) when it is installed.\n");
 }
 
 /* Reads a whole file into a buffer; 0 on failure. */
@@ -98,10 +97,19 @@ static int print_pdf(const char *html, const char *pdf)
     snprintf(url, sizeof url, "file://%s", abs);
     snprintf(print, sizeof print, "--print-to-pdf=%s", tmp_pdf);
     snprintf(user_dir, sizeof user_dir, "--user-data-dir=%s/profile", profile);
-    char *argv[] = {(char *)bin, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--no-pdf-header-footer", user_dir, print,
-                    url, NULL};
+    char *argv[] = {(char *)bin,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--no-pdf-header-footer",
+                    user_dir,
+                    print,
+                    url,
+                    NULL};
     /* Chromium talks on its standard streams; the user sees only ours. */
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -121,8 +129,9 @@ static int print_pdf(const char *html, const char *pdf)
     if (spawned != 0 || stat(tmp_pdf, &st) != 0 || st.st_size == 0 || !slurp(tmp_pdf, &b)) {
         fprintf(stderr, "regio: brief: no PDF was written: Chromium (%s) failed to print %s%s\n",
                 bin, html,
-                spawned ? " (it could not be started)"
-                : WIFEXITED(status) && WEXITSTATUS(status) ? " (it exited with an error)" : "");
+                spawned                                    ? " (it could not be started)"
+                : WIFEXITED(status) && WEXITSTATUS(status) ? " (it exited with an error)"
+                                                           : "");
         rc = CLI_FAIL;
     } else {
         regio_error err;
@@ -141,15 +150,15 @@ static int print_pdf(const char *html, const char *pdf)
 int cli_cmd_brief(int argc, char **argv)
 {
     static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
-                                              {"territory", required_argument, 0, 't'},
-                                              {"out", required_argument, 0, 'o'},
-                                              {"pdf", required_argument, 0, 'p'},
-                                              {"at", required_argument, 0, 'a'},
-                                              {"currency", required_argument, 0, 'c'},
-                                              {"segment-visits", required_argument, 0, 's'},
-                                              {"db", required_argument, 0, 'd'},
-                                              {"help", no_argument, 0, 'h'},
-                                              {0, 0, 0, 0}};
+                                             {"territory", required_argument, 0, 't'},
+                                             {"out", required_argument, 0, 'o'},
+                                             {"pdf", required_argument, 0, 'p'},
+                                             {"at", required_argument, 0, 'a'},
+                                             {"currency", required_argument, 0, 'c'},
+                                             {"segment-visits", required_argument, 0, 's'},
+                                             {"db", required_argument, 0, 'd'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     const char *model = NULL, *territory = NULL, *out = NULL, *pdf = NULL, *db = NULL;
     regio_brief_opts opts;
     memset(&opts, 0, sizeof opts);

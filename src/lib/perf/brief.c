@@ -8,7 +8,6 @@
  * regio_perf_compute's.
  */
 #include "regio/brief.h"
-#include "regio/challenge.h"
 #include "regio/checkin.h"
 #include "regio/design_io.h"
 #include "regio/format.h"
@@ -29,52 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef regio__brief brief;
+typedef regio__brief_acct acct;
+typedef regio__page page;
+
 #define MAP_W 760
 #define MAP_H 460
-
-/* ---- what is gathered ------------------------------------------------------------------ */
-
-/* An account held by the territory in this model or in the previous one. */
-typedef struct acct {
-    char *id, *name, *city, *segment;
-    double lat, lon, potential;
-    int in_new, in_old;   /* in the territory in the model / the previous model */
-    int by_hand;          /* the difference comes from a hand move, not its unit */
-    char *from, *to;      /* the territories it left / joined (when it moved) */
-    char last_visit[11];  /* "" when never visited */
-    double bookings;      /* won amounts over the 365 days to the day */
-    long long key;
-} acct;
-
-typedef struct brief {
-    regio_store *s;
-    const char *model, *territory, *currency;
-    char day[11];
-    regio_day today;
-    regio_design_problem *units;
-    regio_model_view *v, *pv;     /* the model, the previous one (or NULL) */
-    char *prev;                   /* the previous model's name, or NULL */
-    char prev_why[160];           /* how it was found */
-    unsigned char *in_new, *in_old; /* per leaf of v / pv: under the territory */
-    acct *a;
-    size_t n, cap;
-    regio_strmap *index;          /* account id -> position in a */
-    char **reasons;               /* "u:ID" / "a:ID" -> why it moved */
-    regio_strmap *reason_index;
-    size_t n_reasons, cap_reasons;
-    char **segments;              /* distinct segments, sorted; "" for none (last) */
-    size_t n_segments;
-    regio_error *err;
-    int oom;                      /* a callback ran out of memory */
-} brief;
-
-static regio_err oom(brief *b)
-{
-    return regio_error_setf(b->err, REGIO_ENOMEM, NULL, 0, NULL,
-                            "out of memory writing the territory brief");
-}
-
-static char *dup(const char *s) { return s ? regio_strdup(s) : NULL; }
 
 /* Whether leaf `leaf` of view v lies under territory t (or is t). */
 static int under(const regio_model_view *v, int leaf, const char *t)
@@ -97,84 +56,6 @@ static unsigned char *leaves_under(const regio_model_view *v, const char *t)
     return in;
 }
 
-static int in_leaf(const unsigned char *in, int leaf) { return in && leaf >= 0 && in[leaf]; }
-
-static const char *leaf_name(const regio_model_view *v, int leaf)
-{
-    return v && leaf >= 0 ? v->territory[leaf] : NULL;
-}
-
-/* ---- the previous model ------------------------------------------------------------- */
-
-typedef struct prev_find {
-    const char *model;
-    char *previous;
-    char effective[11];
-    int found, oom;
-} prev_find;
-
-static int on_promotion(void *ud, const regio_promotion_info *p)
-{
-    prev_find *f = ud;
-    if (strcmp(p->model, f->model) || p->status == REGIO_PROMOTION_WITHDRAWN)
-        return 0;
-    /* the latest promotion of the model that took (or will take) effect */
-    regio_free(f->previous);
-    f->previous = dup(p->previous);
-    if (p->previous && !f->previous)
-        f->oom = 1;
-    snprintf(f->effective, sizeof f->effective, "%s", p->effective_from);
-    f->found = 1;
-    return f->oom;
-}
-
-/* The model in force before b->model: its promotion's previous model; for a
- * model never promoted, the model in force on the day (unless it is the
- * model itself). */
-static regio_err find_previous(brief *b)
-{
-    prev_find f = {b->model, NULL, "", 0, 0};
-    regio_err rc = regio_store_promotions_foreach(b->s, b->day, on_promotion, &f, b->err);
-    if (!rc && f.oom)
-        rc = oom(b);
-    if (rc) {
-        regio_free(f.previous);
-        return rc;
-    }
-    if (f.found) {
-        b->prev = f.previous;
-        if (b->prev)
-            snprintf(b->prev_why, sizeof b->prev_why,
-                     "the model in force before %s took effect on %s", b->model, f.effective);
-        else
-            snprintf(b->prev_why, sizeof b->prev_why,
-                     "none: %s was the first model promoted (effective %s)", b->model,
-                     f.effective);
-        return REGIO_OK;
-    }
-    regio_model_info mi;
-    memset(&mi, 0, sizeof mi);
-    rc = regio_store_model_in_force(b->s, b->day, &mi, NULL);
-    if (rc == REGIO_ENOTFOUND) {
-        snprintf(b->prev_why, sizeof b->prev_why, "none: no model is in force on %s", b->day);
-        return REGIO_OK;
-    }
-    if (rc)
-        return regio_error_setf(b->err, rc, NULL, 0, NULL,
-                                "cannot read the model in force on %s", b->day);
-    if (strcmp(mi.name, b->model)) {
-        if (!(b->prev = dup(mi.name)))
-            rc = oom(b);
-        snprintf(b->prev_why, sizeof b->prev_why,
-                 "the model in force on %s (%s was never promoted)", b->day, b->model);
-    } else {
-        snprintf(b->prev_why, sizeof b->prev_why, "none: %s is in force without a promotion",
-                 b->model);
-    }
-    regio_model_info_clear(&mi);
-    return rc;
-}
-
 /* ---- accounts ----------------------------------------------------------------------- */
 
 /* The leaf of the account's unit in view v (-1 when none). */
@@ -191,28 +72,28 @@ static int on_account(void *ud, const regio_account *a)
     brief *b = ud;
     int ln = regio_model_view_account_leaf(b->v, a->id, a->unit_id);
     int lo = b->pv ? regio_model_view_account_leaf(b->pv, a->id, a->unit_id) : -1;
-    int in_new = in_leaf(b->in_new, ln), in_old = in_leaf(b->in_old, lo);
+    int in_new = regio__brief_in_leaf(b->in_new, ln), in_old = regio__brief_in_leaf(b->in_old, lo);
     if (!in_new && !in_old)
         return 0;
     if (regio__grow(&b->a, &b->cap, b->n + 1, sizeof *b->a))
         return (b->oom = 1);
     acct *x = &b->a[b->n];
     memset(x, 0, sizeof *x);
-    x->id = dup(a->id);
-    x->name = dup(a->name);
-    x->city = dup(a->city);
-    x->segment = dup(a->segment && *a->segment ? a->segment : "");
+    x->id = regio__brief_dup(a->id);
+    x->name = regio__brief_dup(a->name);
+    x->city = regio__brief_dup(a->city);
+    x->segment = regio__brief_dup(a->segment && *a->segment ? a->segment : "");
     x->lat = a->lat;
     x->lon = a->lon;
     x->potential = a->potential;
     x->in_new = in_new;
     x->in_old = in_old;
     if (b->pv && in_new != in_old) {
-        int un = in_leaf(b->in_new, unit_leaf(b, b->v, a->unit_id));
-        int uo = in_leaf(b->in_old, unit_leaf(b, b->pv, a->unit_id));
+        int un = regio__brief_in_leaf(b->in_new, unit_leaf(b, b->v, a->unit_id));
+        int uo = regio__brief_in_leaf(b->in_old, unit_leaf(b, b->pv, a->unit_id));
         x->by_hand = un == uo; /* its unit did not move in or out: a hand move did */
-        x->from = dup(leaf_name(b->pv, lo));
-        x->to = dup(leaf_name(b->v, ln));
+        x->from = regio__brief_dup(regio__brief_leaf_name(b->pv, lo));
+        x->to = regio__brief_dup(regio__brief_leaf_name(b->v, ln));
     }
     b->n++; /* counted first, so that brief_free frees what was copied */
     if (!x->id || !x->segment || (a->name && !x->name) || (a->city && !x->city) ||
@@ -291,7 +172,7 @@ static regio_err account_figures(brief *b)
     keys k = {b, NULL, 0, 0, 0};
     regio_err rc = regio__perf_account_keys(b->s, on_key, &k, b->err);
     if (!rc && k.oom)
-        rc = oom(b);
+        rc = regio__brief_oom(b);
     if (!rc) {
         qsort(k.v, k.n, sizeof *k.v, by_key);
         rc = regio__perf_sales_scan(b->s, b->today - 364, b->today + 1, on_sale, &k, b->err);
@@ -316,7 +197,7 @@ static regio_err collect_segments(brief *b)
 {
     b->segments = regio_calloc(b->n ? b->n : 1, sizeof *b->segments);
     if (!b->segments)
-        return oom(b);
+        return regio__brief_oom(b);
     for (size_t i = 0; i < b->n; i++) {
         if (!b->a[i].in_new)
             continue;
@@ -338,183 +219,12 @@ static int segment_colour(const brief *b, const char *seg)
     return 0;
 }
 
-/* ---- reasons ------------------------------------------------------------------------ */
-
-/* Sets (replace) or adds to (append) the reason of item "u:ID" / "a:ID". */
-static regio_err reason_put(brief *b, char kind, const char *id, const char *text, int append)
-{
-    char key[300];
-    snprintf(key, sizeof key, "%c:%s", kind, id);
-    long at = regio_strmap_get(b->reason_index, key);
-    if (at < 0) {
-        if (regio__grow(&b->reasons, &b->cap_reasons, b->n_reasons + 1, sizeof *b->reasons))
-            return oom(b);
-        int found;
-        if (regio_strmap_put(b->reason_index, key, (long)b->n_reasons, &found, NULL))
-            return oom(b);
-        at = (long)b->n_reasons++;
-        b->reasons[at] = NULL;
-    }
-    char *old = b->reasons[at];
-    char *next;
-    if (append && old) {
-        size_t n = strlen(old) + strlen(text) + 3;
-        next = regio_malloc(n);
-        if (next)
-            snprintf(next, n, "%s; %s", old, text);
-    } else {
-        next = regio_strdup(text);
-    }
-    if (!next)
-        return oom(b);
-    regio_free(old);
-    b->reasons[at] = next;
-    return REGIO_OK;
-}
-
-static const char *reason_get(const brief *b, char kind, const char *id)
-{
-    char key[300];
-    snprintf(key, sizeof key, "%c:%s", kind, id);
-    long at = regio_strmap_get(b->reason_index, key);
-    return at < 0 ? NULL : b->reasons[at];
-}
-
-static int on_audit(void *ud, const regio_audit_record *r)
-{
-    brief *b = ud;
-    if (strcmp(r->action, "alignment.apply") || !r->object_id ||
-        strcmp(r->object_id, b->model) || !r->after)
-        return 0;
-    json_t *root = json_loads(r->after, 0, NULL);
-    json_t *moves = root ? json_object_get(root, "moves") : NULL;
-    size_t i;
-    json_t *m;
-    int fail = 0;
-    json_array_foreach(moves, i, m) {
-        const char *unit = json_string_value(json_object_get(m, "unit"));
-        const char *acc = json_string_value(json_object_get(m, "account"));
-        const char *to = json_string_value(json_object_get(m, "territory"));
-        char text[400];
-        snprintf(text, sizeof text, "moved by hand %s%s by %s on %.10s",
-                 to ? "to " : "(back to its unit's territory)", to ? to : "",
-                 r->actor ? r->actor : "someone", r->ts ? r->ts : "");
-        if ((unit && reason_put(b, 'u', unit, text, 0)) ||
-            (acc && reason_put(b, 'a', acc, text, 0)))
-            fail = 1;
-        if (fail)
-            break;
-    }
-    json_decref(root);
-    return fail;
-}
-
-static int on_challenge(void *ud, const regio_challenge *c)
-{
-    brief *b = ud;
-    const char *item = c->unit ? c->unit : c->account;
-    if (!item)
-        return 0;
-    char text[2600];
-    int n = snprintf(text, sizeof text, "challenged by %s: \"%s\" — %s", c->raised_by,
-                     c->reason, regio_challenge_state_name(c->state));
-    if (n > 0 && (size_t)n < sizeof text && c->state != REGIO_CHALLENGE_OPEN &&
-        c->state != REGIO_CHALLENGE_WITHDRAWN)
-        snprintf(text + n, sizeof text - (size_t)n, "%s%s%s%s%s",
-                 c->auto_approved ? " automatically (within the balance tolerance)" : "",
-                 c->decided_by ? " by " : "", c->decided_by ? c->decided_by : "",
-                 c->note ? ": " : "", c->note ? c->note : "");
-    return reason_put(b, c->unit ? 'u' : 'a', item, text, 1) != REGIO_OK;
-}
-
-/* Why units and accounts moved: hand moves in the audit log, then the
- * challenges and their decisions (oldest first, appended). */
-static regio_err gather_reasons(brief *b)
-{
-    regio_err rc = regio_store_audit_foreach(b->s, NULL, NULL, on_audit, b, b->err);
-    if (!rc)
-        rc = regio_store_challenges_foreach(b->s, b->model, 0, on_challenge, b, b->err);
-    return rc;
-}
-
-/* ---- rendering helpers -------------------------------------------------------------- */
-
-typedef struct page {
-    regio_buf *o;
-    int oom;
-} page;
-
-static void put(page *p, const char *s)
-{
-    if (!p->oom && regio_buf_puts(p->o, s))
-        p->oom = 1;
-}
-
-static void putf(page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(page *p, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (!p->oom && regio_buf_vprintf(p->o, fmt, ap))
-        p->oom = 1;
-    va_end(ap);
-}
-
-/* The string HTML-escaped; "–" for NULL or empty. */
-static void esc(page *p, const char *s)
-{
-    if (!s || !*s)
-        put(p, "&ndash;");
-    else if (!p->oom && regio__html_escape(p->o, s))
-        p->oom = 1;
-}
-
-static void td(page *p, const char *s)
-{
-    put(p, "<td>");
-    esc(p, s);
-    put(p, "</td>");
-}
-
-static void td_num(page *p, const char *s)
-{
-    put(p, "<td class=\"n\">");
-    esc(p, s);
-    put(p, "</td>");
-}
-
-static const char *money(const brief *b, double v, char *buf, size_t cap)
-{
-    return regio_format_money(isfinite(v) ? v : NAN, b->currency, buf, cap);
-}
-
-static const char *pct(double v, char *buf, size_t cap)
-{
-    if (!isfinite(v))
-        return "–";
-    char n[32];
-    snprintf(buf, cap, "%s%%", regio_format_number(v * 100, 1, n, sizeof n));
-    return buf;
-}
-
-static const char *count(double v, char *buf, size_t cap)
-{
-    return regio_format_number(v, 0, buf, cap);
-}
-
-/* "1 account", "1,204 accounts". */
-static const char *nouns(double v, const char *noun, char *buf, size_t cap)
-{
-    char n[32];
-    snprintf(buf, cap, "%s %s%s", count(v, n, sizeof n), noun, v == 1 ? "" : "s");
-    return buf;
-}
-
 /* ---- sections ------------------------------------------------------------------------ */
 
 typedef struct rep_find {
     const char *id;
     char *name, *email;
+    int found;
 } rep_find;
 
 static int on_rep(void *ud, const regio_rep *r)
@@ -522,9 +232,10 @@ static int on_rep(void *ud, const regio_rep *r)
     rep_find *f = ud;
     if (strcmp(r->id, f->id))
         return 0;
-    f->name = dup(r->name);
-    f->email = dup(r->email);
-    return 1;
+    f->name = regio__brief_dup(r->name);
+    f->email = regio__brief_dup(r->email);
+    f->found = 1;
+    return 0; /* stopping early would end the scan with REGIO_ECANCELLED */
 }
 
 typedef struct members {
@@ -540,64 +251,70 @@ static int on_member(void *ud, const regio_membership_info *m)
         return 0;
     page *p = x->p;
     if (!x->n++)
-        put(p, "<table><thead><tr><th>User</th><th>Name</th><th>Role</th><th>Active</th>"
-               "<th>From (date)</th><th>Until (date, excluded)</th></tr></thead><tbody>\n");
-    put(p, "<tr>");
-    td(p, m->user);
-    td(p, m->user_name);
-    td(p, m->role);
-    td(p, m->active ? "yes" : "no");
-    td(p, m->start);
-    td(p, m->end);
-    put(p, "</tr>\n");
+        regio__bp_put(p,
+                      "<table><thead><tr><th>User</th><th>Name</th><th>Role</th><th>Active</th>"
+                      "<th>From (date)</th><th>Until (date, excluded)</th></tr></thead><tbody>\n");
+    regio__bp_put(p, "<tr>");
+    regio__bp_td(p, m->user);
+    regio__bp_td(p, m->user_name);
+    regio__bp_td(p, m->role);
+    regio__bp_td(p, m->active ? "yes" : "no");
+    regio__bp_td(p, m->start);
+    regio__bp_td(p, m->end);
+    regio__bp_put(p, "</tr>\n");
     return p->oom;
 }
 
-static regio_err section_header(brief *b, page *p, const regio_model_info *mi)
+static regio_err section_header(brief *b, regio__page *p, const regio_model_info *mi)
 {
     const regio_model_node *node = regio_model_view_node(b->v, b->territory);
-    put(p, "<header><p class=\"kicker\">Territory brief</p><h1>");
-    esc(p, b->territory);
+    regio__bp_put(p, "<header><p class=\"kicker\">Territory brief</p><h1>");
+    regio__bp_esc(p, b->territory);
     if (node->name && *node->name && strcmp(node->name, b->territory)) {
-        put(p, " &middot; ");
-        esc(p, node->name);
+        regio__bp_put(p, " &middot; ");
+        regio__bp_esc(p, node->name);
     }
-    put(p, "</h1>\n<dl>\n<dt>Model</dt><dd>");
-    esc(p, b->model);
-    putf(p, " (%s", regio_model_state_name(mi->state));
+    regio__bp_put(p, "</h1>\n<dl>\n<dt>Model</dt><dd>");
+    regio__bp_esc(p, b->model);
+    regio__bp_putf(p, " (%s", regio_model_state_name(mi->state));
     if (mi->effective_from) {
-        put(p, ", effective ");
-        esc(p, mi->effective_from);
+        regio__bp_put(p, ", effective ");
+        regio__bp_esc(p, mi->effective_from);
     }
-    put(p, ")</dd>\n<dt>As of</dt><dd>");
-    esc(p, b->day);
-    put(p, "</dd>\n");
+    regio__bp_put(p, ")</dd>\n<dt>As of</dt><dd>");
+    regio__bp_esc(p, b->day);
+    regio__bp_put(p, "</dd>\n");
     if (node->parent) {
-        put(p, "<dt>Part of</dt><dd>");
-        esc(p, node->parent);
-        put(p, "</dd>\n");
+        regio__bp_put(p, "<dt>Part of</dt><dd>");
+        regio__bp_esc(p, node->parent);
+        regio__bp_put(p, "</dd>\n");
     }
-    put(p, "<dt>Rep</dt><dd>");
+    regio__bp_put(p, "<dt>Rep</dt><dd>");
     if (node->rep) {
-        rep_find f = {node->rep, NULL, NULL};
+        rep_find f = {node->rep, NULL, NULL, 0};
         regio_err rc = regio_store_reps_foreach(b->s, on_rep, &f, b->err);
-        if (rc)
+        if (rc) {
+            regio_free(f.name);
+            regio_free(f.email);
             return rc;
-        esc(p, node->rep);
+        }
+        regio__bp_esc(p, node->rep);
+        if (!f.found)
+            regio__bp_put(p, " (not among the store's reps)");
         if (f.name) {
-            put(p, " &middot; ");
-            esc(p, f.name);
+            regio__bp_put(p, " &middot; ");
+            regio__bp_esc(p, f.name);
         }
         if (f.email) {
-            put(p, " &middot; ");
-            esc(p, f.email);
+            regio__bp_put(p, " &middot; ");
+            regio__bp_esc(p, f.email);
         }
         regio_free(f.name);
         regio_free(f.email);
     } else {
-        put(p, "vacant (no rep)");
+        regio__bp_put(p, "vacant (no rep)");
     }
-    put(p, "</dd>\n");
+    regio__bp_put(p, "</dd>\n");
     long accounts = 0;
     double potential = 0, bookings = 0;
     for (size_t i = 0; i < b->n; i++)
@@ -608,28 +325,29 @@ static regio_err section_header(brief *b, page *p, const regio_model_info *mi)
         }
     long units = 0;
     for (size_t i = 0; i < b->units->in.n; i++)
-        units += in_leaf(b->in_new, b->v->labels[i]);
+        units += regio__brief_in_leaf(b->in_new, b->v->labels[i]);
     char c1[48], c2[48], m1[48], m2[48];
-    putf(p,
-         "<dt>Holds</dt><dd>%s in %s &middot; potential %s per year &middot; "
-         "bookings %s over the last 12 months</dd>\n</dl>\n</header>\n",
-         nouns((double)accounts, "account", c1, sizeof c1),
-         nouns((double)units, "unit", c2, sizeof c2),
-         money(b, potential, m1, sizeof m1), money(b, bookings, m2, sizeof m2));
-    put(p, "<section id=\"members\"><h2>Members</h2>\n");
+    regio__bp_putf(p,
+                   "<dt>Holds</dt><dd>%s in %s &middot; potential %s per year &middot; "
+                   "bookings %s over the last 12 months</dd>\n</dl>\n</header>\n",
+                   regio__bp_nouns((double)accounts, "account", c1, sizeof c1),
+                   regio__bp_nouns((double)units, "unit", c2, sizeof c2),
+                   regio__bp_money(b->currency, potential, m1, sizeof m1),
+                   regio__bp_money(b->currency, bookings, m2, sizeof m2));
+    regio__bp_put(p, "<section id=\"members\"><h2>Members</h2>\n");
     members x = {b, p, 0};
     regio_err rc = regio_store_memberships_foreach(b->s, b->model, on_member, &x, b->err);
     if (rc)
         return rc;
     if (x.n)
-        put(p, "</tbody></table>\n");
+        regio__bp_put(p, "</tbody></table>\n");
     else
-        put(p, "<p class=\"note\">No memberships are recorded for this territory.</p>\n");
-    put(p, "</section>\n");
+        regio__bp_put(p, "<p class=\"note\">No memberships are recorded for this territory.</p>\n");
+    regio__bp_put(p, "</section>\n");
     return REGIO_OK;
 }
 
-static regio_err section_map(brief *b, page *p)
+static regio_err section_map(brief *b, regio__page *p)
 {
     size_t n = b->units->in.n;
     regio__brief_shape *shapes = regio_calloc(n ? n : 1, sizeof *shapes);
@@ -637,12 +355,12 @@ static regio_err section_map(brief *b, page *p)
     if (!shapes || !dots) {
         regio_free(shapes);
         regio_free(dots);
-        return oom(b);
+        return regio__brief_oom(b);
     }
     size_t ns = 0, nd = 0, joined = 0, left = 0;
     for (size_t i = 0; i < n; i++) {
-        int now = in_leaf(b->in_new, b->v->labels[i]);
-        int before = b->pv ? in_leaf(b->in_old, b->pv->labels[i]) : now;
+        int now = regio__brief_in_leaf(b->in_new, b->v->labels[i]);
+        int before = b->pv ? regio__brief_in_leaf(b->in_old, b->pv->labels[i]) : now;
         if (!now && !before)
             continue;
         const regio_unit *u = &b->units->loaded.units->units[i];
@@ -662,29 +380,34 @@ static regio_err section_map(brief *b, page *p)
             dots[nd].colour = segment_colour(b, b->a[i].segment);
             nd++;
         }
-    put(p, "<section id=\"map\"><h2>Map</h2>\n<figure>\n");
-    regio_err rc = p->oom ? REGIO_OK
-                          : regio__brief_map_svg(shapes, ns, dots, nd, MAP_W, MAP_H, p->o, b->err);
+    regio__bp_put(p, "<section id=\"map\"><h2>Map</h2>\n<figure>\n");
+    regio_err rc =
+        p->oom ? REGIO_OK : regio__brief_map_svg(shapes, ns, dots, nd, MAP_W, MAP_H, p->o, b->err);
     regio_free(shapes);
     regio_free(dots);
     if (rc)
         return rc;
-    put(p, "<figcaption class=\"legend\">");
-    putf(p, "<span><i class=\"sw\" style=\"background:#dbe8f6;border-color:#5b7fa6\"></i>"
-            "units of the territory</span>");
+    regio__bp_put(p, "<figcaption class=\"legend\">");
+    regio__bp_putf(p, "<span><i class=\"sw\" style=\"background:#dbe8f6;border-color:#5b7fa6\"></i>"
+                      "units of the territory</span>");
     if (joined)
-        putf(p, "<span><i class=\"sw\" style=\"background:#cdeccd;border-color:#3d8b3d\"></i>"
-                "joined since the previous model (%zu)</span>", joined);
+        regio__bp_putf(
+            p,
+            "<span><i class=\"sw\" style=\"background:#cdeccd;border-color:#3d8b3d\"></i>"
+            "joined since the previous model (%zu)</span>",
+            joined);
     if (left)
-        putf(p, "<span><i class=\"sw\" style=\"background:#eeeeee;border-color:#999;"
-                "border-style:dashed\"></i>left since the previous model (%zu)</span>", left);
+        regio__bp_putf(p,
+                       "<span><i class=\"sw\" style=\"background:#eeeeee;border-color:#999;"
+                       "border-style:dashed\"></i>left since the previous model (%zu)</span>",
+                       left);
     for (size_t j = 0; j < b->n_segments; j++) {
-        putf(p, "<span><i class=\"dot\" style=\"background:%s\"></i>segment ",
-             regio__brief_palette[j % REGIO__BRIEF_COLOURS]);
-        esc(p, *b->segments[j] ? b->segments[j] : "(none)");
-        put(p, "</span>");
+        regio__bp_putf(p, "<span><i class=\"dot\" style=\"background:%s\"></i>segment ",
+                       regio__brief_palette[j % REGIO__BRIEF_COLOURS]);
+        regio__bp_esc(p, *b->segments[j] ? b->segments[j] : "(none)");
+        regio__bp_put(p, "</span>");
     }
-    put(p, "</figcaption>\n</figure>\n</section>\n");
+    regio__bp_put(p, "</figcaption>\n</figure>\n</section>\n");
     return REGIO_OK;
 }
 
@@ -693,14 +416,14 @@ static int by_id(const void *pa, const void *pb)
     return strcmp((*(acct *const *)pa)->id, (*(acct *const *)pb)->id);
 }
 
-static regio_err section_accounts(brief *b, page *p)
+static regio_err section_accounts(brief *b, regio__page *p)
 {
-    put(p, "<section id=\"accounts\"><h2>Accounts by segment</h2>\n");
+    regio__bp_put(p, "<section id=\"accounts\"><h2>Accounts by segment</h2>\n");
     acct **rows = regio_calloc(b->n ? b->n : 1, sizeof *rows);
     if (!rows)
-        return oom(b);
+        return regio__brief_oom(b);
     if (!b->n_segments)
-        put(p, "<p class=\"note\">The territory holds no account.</p>\n");
+        regio__bp_put(p, "<p class=\"note\">The territory holds no account.</p>\n");
     for (size_t j = 0; j < b->n_segments; j++) {
         size_t n = 0;
         double potential = 0, bookings = 0;
@@ -712,31 +435,33 @@ static regio_err section_accounts(brief *b, page *p)
             }
         qsort(rows, n, sizeof *rows, by_id);
         char c[48], m1[48], m2[48];
-        put(p, "<h3>Segment ");
-        esc(p, *b->segments[j] ? b->segments[j] : "(none)");
-        putf(p, " &middot; %s &middot; potential %s per year &middot; bookings %s "
-                "(12 months)</h3>\n",
-             nouns((double)n, "account", c, sizeof c), money(b, potential, m1, sizeof m1),
-             money(b, bookings, m2, sizeof m2));
-        put(p, "<table class=\"accounts\"><thead><tr><th>Account (id)</th><th>Name</th>"
-               "<th>City</th><th>Segment</th><th class=\"n\">Potential (per year)</th>"
-               "<th>Last visit (date)</th><th class=\"n\">Bookings (12 months)</th></tr>"
-               "</thead><tbody>\n");
+        regio__bp_put(p, "<h3>Segment ");
+        regio__bp_esc(p, *b->segments[j] ? b->segments[j] : "(none)");
+        regio__bp_putf(p,
+                       " &middot; %s &middot; potential %s per year &middot; bookings %s "
+                       "(12 months)</h3>\n",
+                       regio__bp_nouns((double)n, "account", c, sizeof c),
+                       regio__bp_money(b->currency, potential, m1, sizeof m1),
+                       regio__bp_money(b->currency, bookings, m2, sizeof m2));
+        regio__bp_put(p, "<table class=\"accounts\"><thead><tr><th>Account (id)</th><th>Name</th>"
+                         "<th>City</th><th>Segment</th><th class=\"n\">Potential (per year)</th>"
+                         "<th>Last visit (date)</th><th class=\"n\">Bookings (12 months)</th></tr>"
+                         "</thead><tbody>\n");
         for (size_t i = 0; i < n; i++) {
             const acct *x = rows[i];
-            put(p, "<tr>");
-            td(p, x->id);
-            td(p, x->name);
-            td(p, x->city);
-            td(p, *x->segment ? x->segment : NULL);
-            td_num(p, money(b, x->potential, m1, sizeof m1));
-            td(p, x->last_visit[0] ? x->last_visit : "never");
-            td_num(p, money(b, x->bookings, m2, sizeof m2));
-            put(p, "</tr>\n");
+            regio__bp_put(p, "<tr>");
+            regio__bp_td(p, x->id);
+            regio__bp_td(p, x->name);
+            regio__bp_td(p, x->city);
+            regio__bp_td(p, *x->segment ? x->segment : NULL);
+            regio__bp_td_num(p, regio__bp_money(b->currency, x->potential, m1, sizeof m1));
+            regio__bp_td(p, x->last_visit[0] ? x->last_visit : "never");
+            regio__bp_td_num(p, regio__bp_money(b->currency, x->bookings, m2, sizeof m2));
+            regio__bp_put(p, "</tr>\n");
         }
-        put(p, "</tbody></table>\n");
+        regio__bp_put(p, "</tbody></table>\n");
     }
-    put(p, "</section>\n");
+    regio__bp_put(p, "</section>\n");
     regio_free(rows);
     return REGIO_OK;
 }
@@ -764,11 +489,11 @@ static int on_plan(void *ud, const regio_plan_info *pi)
     memset(r, 0, sizeof *r);
     r->id = pi->id;
     r->days = pi->cycle_days;
-    r->name = dup(pi->name);
-    r->start = dup(pi->cycle_start);
+    r->name = regio__brief_dup(pi->name);
+    r->start = regio__brief_dup(pi->cycle_start);
     json_t *params = pi->params ? json_loads(pi->params, 0, NULL) : NULL;
     const char *t = params ? json_string_value(json_object_get(params, "territory")) : NULL;
-    r->territory = dup(t);
+    r->territory = regio__brief_dup(t);
     json_decref(params);
     if (!r->name || (pi->cycle_start && !r->start) || (t && !r->territory))
         l->oom = 1;
@@ -796,7 +521,7 @@ static int on_visit(void *ud, const regio_plan_visit_row *r)
     if (regio__grow(&l->v, &l->cap, l->n + 1, sizeof *l->v))
         return (l->oom = 1);
     stop *x = &l->v[l->n];
-    x->account = dup(r->account);
+    x->account = regio__brief_dup(r->account);
     if (!x->account)
         return (l->oom = 1);
     x->day = r->day;
@@ -822,14 +547,14 @@ static const char *hhmm(long s, char *buf, size_t cap)
     return buf;
 }
 
-static regio_err section_plan(brief *b, page *p)
+static regio_err section_plan(brief *b, regio__page *p)
 {
     const regio_model_node *node = regio_model_view_node(b->v, b->territory);
     plans l = {NULL, 0, 0, 0};
     stops st = {node->rep, NULL, 0, 0, 0};
     regio_err rc = regio_store_plans_foreach(b->s, b->model, on_plan, &l, b->err);
     if (!rc && l.oom)
-        rc = oom(b);
+        rc = regio__brief_oom(b);
     const plan_ref *chosen = NULL;
     /* newest first: the first plan made for the territory (or, when its
      * params do not say, holding visits of its rep) is the one in use */
@@ -839,32 +564,35 @@ static regio_err section_plan(brief *b, page *p)
             continue;
         rc = regio_store_plan_visits_foreach(b->s, r->id, on_visit, &st, b->err);
         if (!rc && st.oom)
-            rc = oom(b);
+            rc = regio__brief_oom(b);
         if (!rc && st.n)
             chosen = r;
     }
-    put(p, "<section id=\"plan\"><h2>Call plan</h2>\n");
+    regio__bp_put(p, "<section id=\"plan\"><h2>Call plan</h2>\n");
     if (!rc && !chosen) {
-        put(p, "<p class=\"note\">No call plan is stored for this territory in this model "
-               "(<code>regio plan --model ");
-        esc(p, b->model);
-        put(p, " --territory ");
-        esc(p, b->territory);
-        put(p, "</code> makes and saves one).</p>\n");
+        regio__bp_put(p,
+                      "<p class=\"note\">No call plan is stored for this territory in this model "
+                      "(<code>regio plan --model ");
+        regio__bp_esc(p, b->model);
+        regio__bp_put(p, " --territory ");
+        regio__bp_esc(p, b->territory);
+        regio__bp_put(p, "</code> makes and saves one).</p>\n");
     } else if (!rc) {
         char c1[32], c2[32];
-        put(p, "<p>Plan <strong>");
-        esc(p, chosen->name);
-        putf(p, "</strong>: a cycle of %s working days", count(chosen->days, c1, sizeof c1));
+        regio__bp_put(p, "<p>Plan <strong>");
+        regio__bp_esc(p, chosen->name);
+        regio__bp_putf(p, "</strong>: a cycle of %s working days",
+                       regio__bp_count(chosen->days, c1, sizeof c1));
         if (chosen->start) {
-            put(p, " from ");
-            esc(p, chosen->start);
+            regio__bp_put(p, " from ");
+            regio__bp_esc(p, chosen->start);
         }
-        putf(p, ", %s visits.</p>\n", count((double)st.n, c2, sizeof c2));
-        put(p, "<table class=\"plan\"><thead><tr><th class=\"n\">Day (of the cycle)</th>"
-               "<th>Date</th><th class=\"n\">Stop (#)</th><th>Account (id)</th><th>Name</th>"
-               "<th>City</th><th>Arrival (hh:mm)</th><th>Departure (hh:mm)</th></tr></thead>"
-               "<tbody>\n");
+        regio__bp_putf(p, ", %s visits.</p>\n", regio__bp_count((double)st.n, c2, sizeof c2));
+        regio__bp_put(p,
+                      "<table class=\"plan\"><thead><tr><th class=\"n\">Day (of the cycle)</th>"
+                      "<th>Date</th><th class=\"n\">Stop (#)</th><th>Account (id)</th><th>Name</th>"
+                      "<th>City</th><th>Arrival (hh:mm)</th><th>Departure (hh:mm)</th></tr></thead>"
+                      "<tbody>\n");
         for (size_t i = 0; i < st.n; i++) {
             const stop *x = &st.v[i];
             long pos = regio_strmap_get(b->index, x->account);
@@ -872,20 +600,20 @@ static regio_err section_plan(brief *b, page *p)
             char date[11] = "", t1[16], t2[16];
             if (chosen->start)
                 regio_plan_day_date(chosen->start, x->day, date);
-            putf(p, "<tr%s><td class=\"n\">%d</td>",
-                 i && st.v[i - 1].day != x->day ? " class=\"newday\"" : "", x->day);
-            td(p, date);
-            putf(p, "<td class=\"n\">%d</td>", x->seq);
-            td(p, x->account);
-            td(p, a ? a->name : NULL);
-            td(p, a ? a->city : NULL);
-            td(p, hhmm(x->arrival_s, t1, sizeof t1));
-            td(p, hhmm(x->departure_s, t2, sizeof t2));
-            put(p, "</tr>\n");
+            regio__bp_putf(p, "<tr%s><td class=\"n\">%d</td>",
+                           i && st.v[i - 1].day != x->day ? " class=\"newday\"" : "", x->day);
+            regio__bp_td(p, date);
+            regio__bp_putf(p, "<td class=\"n\">%d</td>", x->seq);
+            regio__bp_td(p, x->account);
+            regio__bp_td(p, a ? a->name : NULL);
+            regio__bp_td(p, a ? a->city : NULL);
+            regio__bp_td(p, hhmm(x->arrival_s, t1, sizeof t1));
+            regio__bp_td(p, hhmm(x->departure_s, t2, sizeof t2));
+            regio__bp_put(p, "</tr>\n");
         }
-        put(p, "</tbody></table>\n");
+        regio__bp_put(p, "</tbody></table>\n");
     }
-    put(p, "</section>\n");
+    regio__bp_put(p, "</section>\n");
     stops_clear(&st);
     regio_free(st.v);
     for (size_t i = 0; i < l.n; i++) {
@@ -930,49 +658,50 @@ static regio_err perf_row(brief *b, const char *period, const char *segment_visi
     return rc;
 }
 
-static void perf_tr(brief *b, page *p, const char *label, const regio_perf_result *r,
+static void perf_tr(brief *b, regio__page *p, const char *label, const regio_perf_result *r,
                     const regio_perf_row *x)
 {
     char per[32], m[6][48], c[4][32], pc[4][32];
     regio_period_format(r->period, per);
-    put(p, "<tr>");
-    put(p, "<td>");
-    esc(p, label);
-    put(p, "<br><small>");
-    esc(p, per);
-    put(p, "</small></td>");
+    regio__bp_put(p, "<tr>");
+    regio__bp_put(p, "<td>");
+    regio__bp_esc(p, label);
+    regio__bp_put(p, "<br><small>");
+    regio__bp_esc(p, per);
+    regio__bp_put(p, "</small></td>");
     if (!x) {
-        put(p, "<td colspan=\"9\">no figures</td></tr>\n");
+        regio__bp_put(p, "<td colspan=\"9\">no figures</td></tr>\n");
         return;
     }
-    td_num(p, money(b, x->quota, m[0], sizeof m[0]));
-    td_num(p, money(b, x->bookings, m[1], sizeof m[1]));
-    td_num(p, pct(x->attainment, pc[0], sizeof pc[0]));
-    td_num(p, pct(x->growth_yoy, pc[1], sizeof pc[1]));
-    td_num(p, money(b, x->pipeline, m[2], sizeof m[2]));
-    putf(p, "<td class=\"n\">%s / %s</td>", count((double)x->won, c[0], sizeof c[0]),
-         count((double)x->lost, c[1], sizeof c[1]));
-    td_num(p, count((double)x->visits, c[2], sizeof c[2]));
-    td_num(p, pct(x->coverage, pc[2], sizeof pc[2]));
-    put(p, "<td>");
+    regio__bp_td_num(p, regio__bp_money(b->currency, x->quota, m[0], sizeof m[0]));
+    regio__bp_td_num(p, regio__bp_money(b->currency, x->bookings, m[1], sizeof m[1]));
+    regio__bp_td_num(p, regio__bp_pct(x->attainment, pc[0], sizeof pc[0]));
+    regio__bp_td_num(p, regio__bp_pct(x->growth_yoy, pc[1], sizeof pc[1]));
+    regio__bp_td_num(p, regio__bp_money(b->currency, x->pipeline, m[2], sizeof m[2]));
+    regio__bp_putf(p, "<td class=\"n\">%s / %s</td>",
+                   regio__bp_count((double)x->won, c[0], sizeof c[0]),
+                   regio__bp_count((double)x->lost, c[1], sizeof c[1]));
+    regio__bp_td_num(p, regio__bp_count((double)x->visits, c[2], sizeof c[2]));
+    regio__bp_td_num(p, regio__bp_pct(x->coverage, pc[2], sizeof pc[2]));
+    regio__bp_put(p, "<td>");
     int any = 0;
     for (unsigned f = 1; f <= REGIO_PERF_UNDER_COVERED; f <<= 1) {
         if (!(x->flags & f))
             continue;
         char why[160];
         regio_perf_flag_reason(r, x, f, why, sizeof why);
-        put(p, any++ ? "<br>" : "");
-        put(p, "<span class=\"flag\">");
-        esc(p, regio_perf_flag_name(f));
-        put(p, "</span> ");
-        esc(p, why);
+        regio__bp_put(p, any++ ? "<br>" : "");
+        regio__bp_put(p, "<span class=\"flag\">");
+        regio__bp_esc(p, regio_perf_flag_name(f));
+        regio__bp_put(p, "</span> ");
+        regio__bp_esc(p, why);
     }
     if (!any)
-        put(p, "none");
-    put(p, "</td></tr>\n");
+        regio__bp_put(p, "none");
+    regio__bp_put(p, "</td></tr>\n");
 }
 
-static regio_err section_quota(brief *b, page *p, const char *segment_visits)
+static regio_err section_quota(brief *b, regio__page *p, const char *segment_visits)
 {
     int y = atoi(b->day), mo = (int)strtol(b->day + 5, NULL, 10);
     int qn = (mo - 1) / 3 + 1, py = qn == 1 ? y - 1 : y, pq = qn == 1 ? 4 : qn - 1;
@@ -988,11 +717,13 @@ static regio_err section_quota(brief *b, page *p, const char *segment_visits)
         rc = perf_row(b, cur, segment_visits, &rc_, &xc);
     if (!rc) {
         char m[48];
-        put(p, "<section id=\"quota\"><h2>Quota and results</h2>\n");
-        putf(p, "<p>Quota for the current quarter (%s): <strong>%s</strong>. Figures as "
-                "<code>regio perf</code> computes them (as-of crediting).</p>\n",
-             cur, xc ? money(b, xc->quota, m, sizeof m) : "none set");
-        put(p, "<table class=\"perf\"><thead><tr><th>Period</th><th class=\"n\">Quota</th>"
+        regio__bp_put(p, "<section id=\"quota\"><h2>Quota and results</h2>\n");
+        regio__bp_putf(p,
+                       "<p>Quota for the current quarter (%s): <strong>%s</strong>. Figures as "
+                       "<code>regio perf</code> computes them (as-of crediting).</p>\n",
+                       cur, xc ? regio__bp_money(b->currency, xc->quota, m, sizeof m) : "none set");
+        regio__bp_put(
+            p, "<table class=\"perf\"><thead><tr><th>Period</th><th class=\"n\">Quota</th>"
                "<th class=\"n\">Bookings</th><th class=\"n\">Attainment (%)</th>"
                "<th class=\"n\">Growth on a year before (%)</th><th class=\"n\">Pipeline</th>"
                "<th class=\"n\">Won / lost (deals)</th><th class=\"n\">Visits (count)</th>"
@@ -1000,128 +731,11 @@ static regio_err section_quota(brief *b, page *p, const char *segment_visits)
                "<tbody>\n");
         perf_tr(b, p, "Last full quarter", &rp, xp);
         perf_tr(b, p, "Current quarter (to date)", &rc_, xc);
-        put(p, "</tbody></table>\n</section>\n");
+        regio__bp_put(p, "</tbody></table>\n</section>\n");
     }
     regio_perf_result_free(&rp);
     regio_perf_result_free(&rc_);
     return rc;
-}
-
-/* ---- what changed ---------------------------------------------------------------------- */
-
-static const char *default_reason(const brief *b, const regio_model_info *mi, char *buf,
-                                  size_t cap)
-{
-    snprintf(buf, cap, "the alignment of %s%s%s", b->model, mi->description ? ": " : "",
-             mi->description ? mi->description : "");
-    return buf;
-}
-
-static regio_err section_changes(brief *b, page *p, const regio_model_info *mi)
-{
-    put(p, "<section id=\"changes\"><h2>What changed since the previous model</h2>\n");
-    put(p, "<p>Previous model: ");
-    if (b->prev) {
-        put(p, "<strong>");
-        esc(p, b->prev);
-        put(p, "</strong>, ");
-    }
-    esc(p, b->prev_why);
-    put(p, ".</p>\n");
-    if (!b->pv) {
-        put(p, "</section>\n");
-        return REGIO_OK;
-    }
-    const regio_design_input *in = &b->units->in;
-    char dflt[600];
-    default_reason(b, mi, dflt, sizeof dflt);
-    size_t units_in = 0, units_out = 0;
-    for (size_t i = 0; i < in->n; i++) {
-        int now = in_leaf(b->in_new, b->v->labels[i]);
-        int before = in_leaf(b->in_old, b->pv->labels[i]);
-        if (now == before)
-            continue;
-        if (!(units_in + units_out)) {
-            put(p, "<h3>Units</h3>\n<table class=\"changes\"><thead><tr><th>Unit (id)</th>"
-                   "<th>Name</th><th>Change</th>");
-            for (size_t m = 0; m < in->m; m++) {
-                const char *name = in->measure_names ? in->measure_names[m] : NULL;
-                put(p, "<th class=\"n\">");
-                esc(p, name);
-                put(p, name && regio_measure_is_money(name) ? " (money, per year)"
-                       : name && !strcmp(name, "accounts")  ? " (count)"
-                                                            : " (as imported)");
-                put(p, "</th>");
-            }
-            put(p, "<th>Why</th></tr></thead><tbody>\n");
-        }
-        units_in += now;
-        units_out += !now;
-        const regio_unit *u = &b->units->loaded.units->units[i];
-        put(p, "<tr>");
-        td(p, u->id);
-        td(p, u->name);
-        put(p, now ? "<td class=\"in\">joined from " : "<td class=\"out\">left for ");
-        esc(p, now ? leaf_name(b->pv, b->pv->labels[i]) : leaf_name(b->v, b->v->labels[i]));
-        put(p, "</td>");
-        for (size_t m = 0; m < in->m; m++) {
-            const char *name = in->measure_names ? in->measure_names[m] : NULL;
-            double val = in->measures[i * in->m + m];
-            char buf[48];
-            putf(p, "<td class=\"n\">%s", now ? "+" : "&minus;");
-            if (name && regio_measure_is_money(name))
-                esc(p, money(b, val, buf, sizeof buf));
-            else
-                esc(p, regio_format_number(val, 0, buf, sizeof buf));
-            put(p, "</td>");
-        }
-        const char *why = reason_get(b, 'u', u->id);
-        td(p, why ? why : dflt);
-        put(p, "</tr>\n");
-    }
-    if (units_in + units_out)
-        put(p, "</tbody></table>\n");
-    size_t acc_in = 0, acc_out = 0, moved_in = 0, moved_out = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        const acct *x = &b->a[i];
-        if (x->in_new == x->in_old)
-            continue;
-        moved_in += x->in_new;
-        moved_out += !x->in_new;
-        if (!x->by_hand)
-            continue;
-        if (!(acc_in + acc_out))
-            put(p, "<h3>Accounts moved by hand</h3>\n<table class=\"changes\"><thead><tr>"
-                   "<th>Account (id)</th><th>Name</th><th>Change</th>"
-                   "<th class=\"n\">Potential (per year)</th>"
-                   "<th class=\"n\">Bookings (12 months)</th><th>Why</th></tr></thead><tbody>\n");
-        acc_in += x->in_new;
-        acc_out += !x->in_new;
-        char m1[48], m2[48];
-        put(p, "<tr>");
-        td(p, x->id);
-        td(p, x->name);
-        put(p, x->in_new ? "<td class=\"in\">joined from " : "<td class=\"out\">left for ");
-        esc(p, x->in_new ? (x->from ? x->from : "no territory") : (x->to ? x->to : "no territory"));
-        put(p, "</td>");
-        td_num(p, money(b, x->potential, m1, sizeof m1));
-        td_num(p, money(b, x->bookings, m2, sizeof m2));
-        const char *why = reason_get(b, 'a', x->id);
-        td(p, why ? why : dflt);
-        put(p, "</tr>\n");
-    }
-    if (acc_in + acc_out)
-        put(p, "</tbody></table>\n");
-    char c[4][48], h[2][32];
-    putf(p, "<p class=\"summary\">In all: %s joined and %s left; %s joined and %s left "
-            "(%s and %s of them moved by hand).</p>\n",
-         nouns((double)units_in, "unit", c[0], sizeof c[0]),
-         count((double)units_out, h[0], sizeof h[0]),
-         nouns((double)moved_in, "account", c[1], sizeof c[1]),
-         count((double)moved_out, h[1], sizeof h[1]), count((double)acc_in, c[2], sizeof c[2]),
-         count((double)acc_out, c[3], sizeof c[3]));
-    put(p, "</section>\n");
-    return REGIO_OK;
 }
 
 /* ---- the page ----------------------------------------------------------------------------- */
@@ -1156,16 +770,17 @@ static const char css[] =
 static regio_err render(brief *b, const regio_model_info *mi, const char *segment_visits,
                         regio_buf *o)
 {
-    page p = {o, 0};
-    put(&p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    regio__page p = {o, 0};
+    regio__bp_put(
+        &p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
             "Territory brief: ");
-    esc(&p, b->territory);
-    put(&p, " (");
-    esc(&p, b->model);
-    put(&p, ")</title>\n");
-    put(&p, css);
-    put(&p, "</head>\n<body>\n");
+    regio__bp_esc(&p, b->territory);
+    regio__bp_put(&p, " (");
+    regio__bp_esc(&p, b->model);
+    regio__bp_put(&p, ")</title>\n");
+    regio__bp_put(&p, css);
+    regio__bp_put(&p, "</head>\n<body>\n");
     regio_err rc = section_header(b, &p, mi);
     if (!rc)
         rc = section_map(b, &p);
@@ -1176,16 +791,16 @@ static regio_err render(brief *b, const regio_model_info *mi, const char *segmen
     if (!rc)
         rc = section_quota(b, &p, segment_visits);
     if (!rc)
-        rc = section_changes(b, &p, mi);
+        rc = regio__brief_section_changes(b, &p, mi);
     if (!rc) {
-        put(&p, "<footer>Made by Regio ");
-        esc(&p, regio_version());
-        put(&p, " (regio brief) as of ");
-        esc(&p, b->day);
-        put(&p, ".</footer>\n</body>\n</html>\n");
+        regio__bp_put(&p, "<footer>Made by Regio ");
+        regio__bp_esc(&p, regio_version());
+        regio__bp_put(&p, " (regio brief) as of ");
+        regio__bp_esc(&p, b->day);
+        regio__bp_put(&p, ".</footer>\n</body>\n</html>\n");
     }
     if (!rc && p.oom)
-        rc = oom(b);
+        rc = regio__brief_oom(b);
     return rc;
 }
 
@@ -1253,34 +868,34 @@ regio_err regio_brief_html(regio_store *s, const char *model, const char *territ
         rc = regio_error_setf(err, REGIO_ENOTFOUND, NULL, 0, NULL,
                               "model '%s' has no territory '%s'", model, territory);
     if (!rc && !(b.in_new = leaves_under(b.v, territory)))
-        rc = oom(&b);
+        rc = regio__brief_oom(&b);
     if (!rc)
-        rc = find_previous(&b);
+        rc = regio__brief_find_previous(&b);
     if (!rc && b.prev) {
         rc = regio_model_view_load(s, b.units, b.prev, -1, &b.pv, err);
         if (!rc && !(b.in_old = leaves_under(b.pv, territory)))
-            rc = oom(&b);
+            rc = regio__brief_oom(&b);
     }
-    if (!rc && (!(b.index = regio_strmap_create(1024)) ||
-                !(b.reason_index = regio_strmap_create(64))))
-        rc = oom(&b);
+    if (!rc &&
+        (!(b.index = regio_strmap_create(1024)) || !(b.reason_index = regio_strmap_create(64))))
+        rc = regio__brief_oom(&b);
     if (!rc) {
         rc = regio_store_accounts_foreach(s, on_account, &b, err);
         if (b.oom)
-            rc = oom(&b);
+            rc = regio__brief_oom(&b);
     }
     if (!rc)
         rc = account_figures(&b);
     if (!rc)
         rc = collect_segments(&b);
     if (!rc && b.pv)
-        rc = gather_reasons(&b);
+        rc = regio__brief_gather_reasons(&b);
     regio_buf html;
     regio_buf_init(&html, 0);
     if (!rc)
         rc = render(&b, &mi, o.segment_visits, &html);
     if (!rc && regio_buf_append(out, html.data, html.len))
-        rc = oom(&b);
+        rc = regio__brief_oom(&b);
     regio_buf_free(&html);
     regio_model_info_clear(&mi);
     brief_free(&b);

@@ -20,27 +20,6 @@ const char *const regio__brief_palette[REGIO__BRIEF_COLOURS] = {
 static const char *const fill[3] = {"#dbe8f6", "#cdeccd", "#eeeeee"};
 static const char *const stroke[3] = {"#5b7fa6", "#3d8b3d", "#999999"};
 
-regio_err regio__html_escape(regio_buf *b, const char *s)
-{
-    if (!s)
-        return REGIO_OK;
-    for (const char *p = s; *p; p++) {
-        const char *rep = NULL;
-        switch (*p) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: break;
-        }
-        regio_err rc = rep ? regio_buf_puts(b, rep) : regio_buf_putc(b, *p);
-        if (rc)
-            return rc;
-    }
-    return REGIO_OK;
-}
-
 /* The projection: x = (lon - lon0) * kx, y = (lat0 - lat) * ky, in pixels. */
 typedef struct proj {
     double west, north, kx, ky, pad;
@@ -53,10 +32,14 @@ static void extend(double *b, double lon, double lat)
 {
     if (!isfinite(lon) || !isfinite(lat))
         return;
-    if (lon < b[0]) b[0] = lon;
-    if (lat < b[1]) b[1] = lat;
-    if (lon > b[2]) b[2] = lon;
-    if (lat > b[3]) b[3] = lat;
+    if (lon < b[0])
+        b[0] = lon;
+    if (lat < b[1])
+        b[1] = lat;
+    if (lon > b[2])
+        b[2] = lon;
+    if (lat > b[3])
+        b[3] = lat;
 }
 
 /* Appends one ring as "M x y L ... Z" (whole pixels tenths). */
@@ -101,8 +84,8 @@ static regio_err geom_path(GEOSContextHandle_t h, const GEOSGeometry *g, const p
 }
 
 regio_err regio__brief_map_svg(const regio__brief_shape *shapes, size_t n_shapes,
-                               const regio__brief_dot *dots, size_t n_dots, int width,
-                               int height, regio_buf *out, regio_error *err)
+                               const regio__brief_dot *dots, size_t n_dots, int width, int height,
+                               regio_buf *out, regio_error *err)
 {
     regio__geos g;
     regio_err rc = regio__geos_init(&g);
@@ -141,8 +124,14 @@ regio_err regio__brief_map_svg(const regio__brief_shape *shapes, size_t n_shapes
     }
     /* A single point still gets a small window around it. */
     double span_min = 0.01;
-    if (bb[2] - bb[0] < span_min) { bb[0] -= span_min / 2; bb[2] += span_min / 2; }
-    if (bb[3] - bb[1] < span_min) { bb[1] -= span_min / 2; bb[3] += span_min / 2; }
+    if (bb[2] - bb[0] < span_min) {
+        bb[0] -= span_min / 2;
+        bb[2] += span_min / 2;
+    }
+    if (bb[3] - bb[1] < span_min) {
+        bb[1] -= span_min / 2;
+        bb[3] += span_min / 2;
+    }
     double coslat = cos((bb[1] + bb[3]) / 2 * M_PI / 180);
     if (coslat < 0.1)
         coslat = 0.1;
@@ -182,8 +171,9 @@ regio_err regio__brief_map_svg(const regio__brief_shape *shapes, size_t n_shapes
                 continue;
             }
             GEOSGeometry *simple = GEOSTopologyPreserveSimplify_r(g.h, geoms[i], tol);
-            if (regio_buf_printf(out, "<path fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"%s "
-                                      "fill-rule=\"evenodd\" d=\"",
+            if (regio_buf_printf(out,
+                                 "<path fill=\"%s\" stroke=\"%s\" stroke-width=\"0.6\"%s "
+                                 "fill-rule=\"evenodd\" d=\"",
                                  fill[kind], stroke[kind],
                                  kind == REGIO__BRIEF_LEFT ? " stroke-dasharray=\"3 2\"" : ""))
                 rc = REGIO_ENOMEM;

@@ -6,6 +6,7 @@
 # reduced to its headings and a few lines (tags stripped) to stay stable.
 text() { sed -e 's/<[^>]*>/ /g; s/&middot;/·/g; s/&minus;/-/g; s/&amp;/\&/g; s/  */ /g; s/^ //; s/ $//' \
   -e 's/ by cli on [0-9-]*/ by cli on (day)/g'; }
+bytes() { sed 's/([0-9,]* bytes)/(N bytes)/'; }
 "$REGIO" import units data/units_small.csv --adjacency data/units_small_adjacency.csv --quiet
 printf 'id,name,city,lat,lon,segment,annual_revenue,potential,visits_per_year\nA1,Acme & Sons,Hays,40.1,-100.1,A,1000,120000,24\nA2,Bolt <Inc>,Salina,38.01,-97.5,B,2000,80000,12\nA3,Core,Hays,39.1,-99.9,A,3000,50000,24\nA4,Dash,Russell,39.5,-99.5,C,4000,9000,4\nA5,Echo,Ellis,40.05,-99.05,B,5000,30000,12\nA6,Fox,Hays,39.02,-99.02,,100,2000,\n' > acc.csv
 "$REGIO" import accounts acc.csv --no-geocode >/dev/null
@@ -33,9 +34,11 @@ printf 'territory,period,amount\nT01,2026Q3,20000\nT01,2026Q4,25000\nT02,2026Q3,
 printf 'id,account,user,date,type\nV1,A1,rita,2026-09-01,visit\nV2,A1,rita,2026-11-03,visit\nV3,A3,rita,2026-06-01,call\n' > act.csv
 "$REGIO" import activities act.csv >/dev/null
 "$REGIO" model promote FY27 --effective 2026-07-01 >/dev/null
+printf 'id,rep\nT01,R1\n' > reps_of.csv
+"$REGIO" import territories reps_of.csv --model FY27 >/dev/null
 "$REGIO" plan --model FY27 --territory T01 --start 2026-12-07 --time-limit 0 --out /dev/null >/dev/null 2>&1
 echo "== the brief"
-"$REGIO" brief --model FY27 --territory T01 --out T01.html --at 2026-12-07
+"$REGIO" brief --model FY27 --territory T01 --out T01.html --at 2026-12-07 2>&1 | bytes
 echo "headings:"
 grep -o '<h[123][^>]*>.*</h[123]>' T01.html | text | sed 's/^/  /'
 echo "holds: $(grep '<dt>Holds' T01.html | text)"
@@ -60,8 +63,8 @@ set +e
 "$REGIO" brief --model FY99 --territory T01 --out bad.html; echo "exit $?"
 "$REGIO" brief --model FY27 --territory T99 --out bad.html; echo "exit $?"
 "$REGIO" brief --model FY27 --territory T01 --out bad.html --at 2026-13-01; echo "exit $?"
-"$REGIO" brief --model FY27 --out bad.html 2>&1 | head -1; echo "exit ${PIPESTATUS[0]}"
+"$REGIO" brief --model FY27 --out bad.html 2>usage.txt; echo "exit $?"; head -1 usage.txt
 ls bad.html 2>/dev/null || echo "no bad.html"
 echo "== --pdf without Chromium"
-REGIO_CHROMIUM=/nonexistent/chromium "$REGIO" brief --model FY27 --territory T01 --out T01b.html --pdf T01.pdf --at 2026-12-07; echo "exit $?"
+REGIO_CHROMIUM=/nonexistent/chromium "$REGIO" brief --model FY27 --territory T01 --out T01b.html --pdf T01.pdf --at 2026-12-07 2>&1 | bytes; echo "exit ${PIPESTATUS[0]}"
 ls T01b.html; ls T01.pdf 2>/dev/null || echo "no T01.pdf"
