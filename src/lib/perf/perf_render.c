@@ -5,7 +5,7 @@
  * people (thousands separators, money in k/M, percentages, units in the
  * headers).
  */
-#include "regio/perf.h"
+#include "regio/perf_result.h"
 
 #include "regio/format.h"
 

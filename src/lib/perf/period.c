@@ -3,7 +3,7 @@
  * proleptic Gregorian calendar, and the periods of docs/PERFORMANCE.md
  * (month, quarter, year, fiscal year, any days) as half-open intervals.
  */
-#include "regio/perf.h"
+#include "regio/perf_result.h"
 
 #include <stdio.h>
 #include <string.h>
