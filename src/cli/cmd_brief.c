@@ -17,11 +17,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
 #define CHROMIUM "/usr/bin/chromium"
+#define PRINT_TIMEOUT_S 120
 
 static void usage(FILE *f)
 {
@@ -119,17 +121,30 @@ static int print_pdf(const char *html, const char *pdf)
     int status = -1;
     int spawned = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    if (spawned == 0)
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
+    /* A Chromium that hangs (a profile lock, a broken display stack) must
+     * not hang the command: it gets PRINT_TIMEOUT_S, then is killed. */
+    int timed_out = 0;
+    for (long waited_ms = 0; spawned == 0; waited_ms += 100) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR))
+            break;
+        if (waited_ms >= PRINT_TIMEOUT_S * 1000L && !timed_out) {
+            kill(pid, SIGKILL);
+            timed_out = 1;
+        }
+        struct timespec nap = {0, 100 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
     regio_buf b;
     regio_buf_init(&b, 0);
     int rc = CLI_OK;
     struct stat st;
-    if (spawned != 0 || stat(tmp_pdf, &st) != 0 || st.st_size == 0 || !slurp(tmp_pdf, &b)) {
+    if (spawned != 0 || timed_out || stat(tmp_pdf, &st) != 0 || st.st_size == 0 ||
+        !slurp(tmp_pdf, &b)) {
         fprintf(stderr, "regio: brief: no PDF was written: Chromium (%s) failed to print %s%s\n",
                 bin, html,
                 spawned                                    ? " (it could not be started)"
+                : timed_out                                ? " (it took too long and was stopped)"
                 : WIFEXITED(status) && WEXITSTATUS(status) ? " (it exited with an error)"
                                                            : "");
         rc = CLI_FAIL;

@@ -222,6 +222,13 @@ regio_err regio__brief_section_changes(brief *b, regio__page *p, const regio_mod
         regio__bp_put(p, "</section>\n");
         return REGIO_OK;
     }
+    if (!regio_model_view_node(b->pv, b->territory)) {
+        regio__bp_put(p, "<p class=\"note\">");
+        regio__bp_esc(p, b->territory);
+        regio__bp_put(p, " is new: ");
+        regio__bp_esc(p, b->prev);
+        regio__bp_put(p, " has no territory of that id, so all it holds joined.</p>\n");
+    }
     const regio_design_input *in = &b->units->in;
     char dflt[600];
     default_reason(b, mi, dflt, sizeof dflt);
