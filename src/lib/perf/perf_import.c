@@ -485,10 +485,12 @@ static regio_err activity_row(imp *c, regio_error *e)
         regio__error_set_file(e, c->path, regio__table_line(c->t));
         return rc;
     }
-    if (added)
+    if (added == 1)
         c->sum->added++;
-    else
+    else if (added == 2)
         c->sum->updated++;
+    else
+        c->sum->unchanged++;
     return REGIO_OK;
 }
 
@@ -563,8 +565,6 @@ static regio_err run(regio_store *s, kind k, const char *path, const regio_impor
             sum->updated = changed - sum->added;
             sum->unchanged = sum->rows - changed;
         }
-        if (k == K_ACTIVITIES)
-            sum->unchanged = 0;
     }
     if (!rc && !opts->dry_run)
         rc = audit(&c, what[k], &e);
@@ -652,7 +652,9 @@ static regio_err log_one(regio_store *s, const regio_activity *a, size_t i, int 
     row.notes = a->notes;
     row.lat = a->lat;
     row.lon = a->lon;
-    return regio__perf_activity_put(s, &row, 0, added, err);
+    rc = regio__perf_activity_put(s, &row, 0, added, err);
+    *added = *added == 1;
+    return rc;
 }
 
 regio_err regio_activities_log(regio_store *s, const regio_activity *a, size_t n,

@@ -89,7 +89,8 @@ regio_err regio__perf_quota_delete(regio_store *s, const char *territory, const 
 regio_err regio__perf_quotas_foreach(regio_store *s, regio__perf_quota_cb cb, void *ud,
                                      regio_error *err);
 /* Inserts an activity; replace = 1 updates one with the same id, else
- * it is left as it is. *added says whether a row was inserted. */
+ * it is left as it is. *added: 1 a row was inserted, 2 one was changed,
+ * 0 nothing was written. */
 regio_err regio__perf_activity_put(regio_store *s, const regio__perf_activity *a, int replace,
                                    int *added, regio_error *err);
 regio_err regio__perf_visits_scan(regio_store *s, regio_day from, regio_day to,

@@ -209,7 +209,7 @@ static regio_err sq_activity_put(regio_store *base, const regio__perf_activity *
     sqlite3_stmt *st = NULL;
     *added = 0;
     long long before = sqlite3_total_changes64(s->db);
-    sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
+    sqlite3_set_last_insert_rowid(s->db, 0);
     regio_err rc = regio__sq_stmt(
         s, replace ? REGIO_ST_ACTIVITY_UPSERT : REGIO_ST_ACTIVITY_INSERT, &st, err);
     if (rc)
@@ -227,8 +227,8 @@ static regio_err sq_activity_put(regio_store *base, const regio__perf_activity *
     bind_num(st, 11, a->lat);
     bind_num(st, 12, a->lon);
     rc = regio__sq_step_done(s, st, "writing an activity", a->id, err);
-    if (!rc)
-        *added = sqlite3_total_changes64(s->db) > before && sqlite3_last_insert_rowid(s->db) != last;
+    if (!rc && sqlite3_total_changes64(s->db) > before)
+        *added = sqlite3_last_insert_rowid(s->db) != 0 ? 1 : 2;
     return rc;
 }
 

@@ -97,7 +97,11 @@ static const char *const stmt_sql[REGIO_ST_COUNT] = {
         " SET account_id = excluded.account_id, user_id = excluded.user_id,"
         " rep_id = excluded.rep_id, kind = excluded.kind, occurred_at = excluded.occurred_at,"
         " day = excluded.day, duration_s = excluded.duration_s, outcome = excluded.outcome,"
-        " notes = excluded.notes, lat = excluded.lat, lon = excluded.lon",
+        " notes = excluded.notes, lat = excluded.lat, lon = excluded.lon"
+        " WHERE (account_id, user_id, rep_id, kind, occurred_at, day, duration_s, outcome, notes,"
+        " lat, lon) IS NOT (excluded.account_id, excluded.user_id, excluded.rep_id,"
+        " excluded.kind, excluded.occurred_at, excluded.day, excluded.duration_s,"
+        " excluded.outcome, excluded.notes, excluded.lat, excluded.lon)",
     [REGIO_ST_ACTIVITY_INSERT] =
         "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at, day,"
         " duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0), nullif(?4, 0), ?5,"
