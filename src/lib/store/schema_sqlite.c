@@ -479,7 +479,6 @@ static const char MIGRATION_5[] =
     " product TEXT, rep TEXT);"
     "CREATE INDEX sales_transactions_day"
     " ON sales_transactions(day, account_id, status, amount, probability);"
-    "CREATE INDEX sales_transactions_account ON sales_transactions(account_id);"
     "CREATE VIEW sales_lines AS SELECT ext_id AS id,"
     " (SELECT ext_id FROM accounts a WHERE a.id = account_id) AS account,"
     " date(day * 86400, 'unixepoch') AS date,"
