@@ -58,6 +58,11 @@ echo "network references: $(grep -c -E 'https?://[^"]*"' T01.html | tr -d ' ') (
 echo "unescaped store strings: $(grep -c -E 'Bolt <Inc>|Rita <R>|Acme & Sons' T01.html)"
 echo "== T02 of FY26, as of the day FY26 was in force: no previous model"
 "$REGIO" brief --model FY26 --territory T02 --out - --at 2026-03-01 | grep -E '^<p>Previous model|^<h1>' | text
+echo "== a parent territory new in FY27: its leaves, and everything joined"
+printf 'name,parent\nR,\nT01,R\nT02,R\n' > tree.csv
+"$REGIO" import territories tree.csv --model FY27 >/dev/null
+"$REGIO" brief --model FY27 --territory R --out - --at 2026-12-07 |
+  grep -E '<dt>Holds|is new:|class="summary"|^<tr><td>Last full' | text | cut -c1-120
 echo "== refusals write nothing"
 set +e
 "$REGIO" brief --model FY99 --territory T01 --out bad.html; echo "exit $?"
