@@ -127,6 +127,13 @@ REGIO_API regio_err regio_quota_allocate(regio_store *s, const regio_quota_query
                                          regio_quota_result *out, regio_error *err);
 REGIO_API void regio_quota_result_free(regio_quota_result *r);
 
+/* Appends the allocation as JSON: {"period","history","saved","total",
+ * "territories":[{"territory","quota","potential","history",
+ * "last_year_bookings"}]} (what `regio quota allocate --format json` and the
+ * API answer). */
+REGIO_API regio_err regio_quota_render_json(const regio_quota_query *q,
+                                            const regio_quota_result *r, regio_buf *b);
+
 /* Parses "potential=0.6,history=0.4" (either may be left out: 0). */
 REGIO_API regio_err regio_quota_weights_parse(const char *s, double *w_potential,
                                               double *w_history, regio_error *err);

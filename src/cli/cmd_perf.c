@@ -253,19 +253,11 @@ int cli_cmd_quota(int argc, char **argv)
             printf("%s,%.0f,%.15g,%.15g,%.15g\n", r.t[i].territory, r.t[i].amount,
                    r.t[i].potential, r.t[i].history, r.t[i].last_bookings);
     } else if (!strcmp(format, "json")) {
-        printf("{\"period\":\"%s\",\"history\":\"%s\",\"saved\":%s,\"territories\":[", per, hist,
-               q.dry_run ? "false" : "true");
-        for (size_t i = 0; i < r.n; i++) {
-            regio_buf kb;
-            regio_buf_init(&kb, 0);
-            regio_buf_json_str(&kb, r.t[i].territory);
-            printf("%s{\"territory\":%s,\"quota\":%.0f,\"potential\":%.15g,\"history\":%.15g,"
-                   "\"last_year_bookings\":%.15g}",
-                   i ? "," : "", kb.data ? kb.data : "\"\"", r.t[i].amount, r.t[i].potential,
-                   r.t[i].history, r.t[i].last_bookings);
-            regio_buf_free(&kb);
-        }
-        printf("]}\n");
+        regio_buf b2;
+        regio_buf_init(&b2, 0);
+        if (regio_quota_render_json(&q, &r, &b2) == REGIO_OK)
+            fwrite(b2.data ? b2.data : "", 1, b2.len, stdout);
+        regio_buf_free(&b2);
     } else {
         printf("%s quota of %s for %s over %zu territories (history: bookings %s)\n",
                q.dry_run ? "Proposed" : "Saved", regio_format_money(q.total, NULL, a, sizeof a),

@@ -154,3 +154,71 @@ SRV_HANDLER(api_perf_trend)
     }
     answer(app, rs, &q, 1, (int)months, to && *to ? to : NULL);
 }
+
+/* ---- quota setting ------------------------------------------------------------- */
+
+/*
+ * POST /api/v1/quotas/allocate {"total", "period" (or "from"/"to"),
+ * "model", "weights": "potential=0.6,history=0.4", "seasonality",
+ * "dry_run"}: regio_quota_allocate, answered as `regio quota allocate
+ * --format json` prints it. For callers with manage_territories (the
+ * route's SRV_MANAGE); a dry run saves nothing.
+ */
+SRV_HANDLER(api_quota_allocate)
+{
+    json_t *body = srv_body_json(rq, rs);
+    if (!body)
+        return;
+    json_t *total = json_object_get(body, "total"), *period = json_object_get(body, "period");
+    json_t *model = json_object_get(body, "model"), *weights = json_object_get(body, "weights");
+    json_t *fiscal = json_object_get(body, "fiscal_start");
+    regio_quota_query q;
+    memset(&q, 0, sizeof q);
+    if (!json_is_number(total) || !json_is_string(period) ||
+        (model && !json_is_null(model) && !json_is_string(model)) ||
+        (weights && !json_is_null(weights) && !json_is_string(weights)) ||
+        (fiscal && !json_is_integer(fiscal))) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "give \"total\" (a number) and \"period\" (2027Q1, 2027-03, 2027, FY2027); "
+                        "\"model\" and \"weights\" (\"potential=0.6,history=0.4\") are strings");
+        json_decref(body);
+        return;
+    }
+    regio_error err;
+    regio_error_clear(&err);
+    q.total = json_number_value(total);
+    q.model = json_is_string(model) ? json_string_value(model) : NULL;
+    q.seasonality = json_is_true(json_object_get(body, "seasonality"));
+    q.dry_run = json_is_true(json_object_get(body, "dry_run"));
+    q.actor = rq->actor;
+    regio_err rc = regio_period_parse(json_string_value(period),
+                                      fiscal ? (int)json_integer_value(fiscal) : 1, &q.period,
+                                      &err);
+    if (!rc)
+        rc = regio_quota_weights_parse(json_is_string(weights) ? json_string_value(weights)
+                                                               : "potential=0.6,history=0.4",
+                                       &q.w_potential, &q.w_history, &err);
+    if (rc) {
+        srv_reply_error(rs, 400, "bad_request", "%s", err.msg);
+        json_decref(body);
+        return;
+    }
+    regio_quota_result r;
+    pthread_mutex_lock(&app->mu);
+    rc = regio_quota_allocate(app->store, &q, &r, &err);
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+        json_decref(body);
+        return;
+    }
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    if (regio_quota_render_json(&q, &r, &b) == REGIO_OK)
+        srv_reply_bytes(rs, 200, "application/json", b.data ? b.data : "", b.len);
+    else
+        srv_reply_error(rs, 500, "internal", "out of memory");
+    regio_buf_free(&b);
+    regio_quota_result_free(&r);
+    json_decref(body);
+}

@@ -90,6 +90,7 @@ SRV_HANDLER(api_checkin_today);
 /* api_perf.c: the figures of docs/PERFORMANCE.md and their monthly trend */
 SRV_HANDLER(api_perf);
 SRV_HANDLER(api_perf_trend);
+SRV_HANDLER(api_quota_allocate);
 
 /* static.c: the app's files */
 SRV_HANDLER(srv_static);

@@ -76,6 +76,7 @@ static const srv_route ROUTES[] = {
     {"GET", "/api/v1/jobs", api_jobs_list, SRV_ADMIN_READ},
     {"GET", "/api/v1/perf", api_perf, SRV_SELF},
     {"GET", "/api/v1/perf/trend", api_perf_trend, SRV_SELF},
+    {"POST", "/api/v1/quotas/allocate", api_quota_allocate, SRV_MANAGE},
     {"GET", "/api/v1/jobs/{}", api_job_get, SRV_ADMIN_READ},
     {"POST", "/api/v1/jobs/{}/cancel", api_job_cancel, SRV_MANAGE},
 };

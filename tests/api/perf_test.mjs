@@ -122,6 +122,36 @@ test('who sees what: a manager their region, a rep their own territory', async (
   assert.deepEqual(trend.rows.map(r => r.key), [t.id], 'the trend too');
 });
 
+test('POST /quotas/allocate: the dry run answers what regio quota allocate --format json prints; managers only; saved quotas reach regio perf', async () => {
+  const post = (u, body) => http(srv.base + '/quotas/allocate', { method: 'POST', body,
+    headers: u ? { Authorization: `Bearer ${token[u]}` } : {} });
+  const body = { model: LIVE, total: 123457, period: '2027Q1', weights: 'potential=0.5,history=0.5', dry_run: true };
+  const r = await post('ops', body);
+  assert.equal(r.status, 200, r.text);
+  const want = cli(['quota', 'allocate', '--model', LIVE, '--total', '123457', '--period', '2027Q1',
+    '--weights', 'potential=0.5,history=0.5', '--dry-run', '--format', 'json']);
+  assert.equal(r.text, want);
+  assert.equal(r.json.territories.reduce((a, t) => a + t.quota, 0), 123457);
+  assert.equal(r.json.saved, false);
+  // nothing was saved: 2027-01 has no quota yet
+  const before = JSON.parse(cli(['perf', '--model', LIVE, '--period', '2027-01', '--by', 'model', '--format', 'json']));
+  assert.equal(before.rows[0].quota, 0);
+  // a rep may not set quotas; bad bodies are 400
+  assert.equal((await post(leaves[0].rep, body)).status, 403);
+  assert.equal((await post(null, body)).status, 401);
+  for (const bad of [{ total: 'lots', period: '2027Q1' }, { total: 1000, period: '2027Q9' },
+    { total: 1000.5, period: '2027Q1' }, { total: 1000, period: '2027Q1', weights: 'luck=1' }]) {
+    const b = await post('ops', bad);
+    assert.equal(b.status, 400, JSON.stringify(bad) + ' ' + b.text);
+  }
+  // saved: the quarter's quota is the total, month by month
+  const saved = await post('ops', { ...body, dry_run: false });
+  assert.equal(saved.status, 200, saved.text);
+  assert.equal(saved.json.saved, true);
+  const q1 = JSON.parse(cli(['perf', '--model', LIVE, '--period', '2027Q1', '--by', 'model', '--format', 'json']));
+  assert.equal(q1.rows[0].quota, 123457);
+});
+
 test('bad parameters: 400 naming the problem; an unknown model 404', async () => {
   const bad = [
     ['/perf', /period/],

@@ -499,6 +499,30 @@ regio_err regio_quota_allocate(regio_store *s, const regio_quota_query *q, regio
     return rc;
 }
 
+regio_err regio_quota_render_json(const regio_quota_query *q, const regio_quota_result *r,
+                                  regio_buf *b)
+{
+    char per[32], hist[32];
+    regio_period_format(q->period, per);
+    regio_period_format(r->history, hist);
+    regio_err rc = regio_buf_printf(b,
+                                    "{\"period\":\"%s\",\"history\":\"%s\",\"saved\":%s,"
+                                    "\"total\":%.0f,\"territories\":[",
+                                    per, hist, q->dry_run ? "false" : "true", q->total);
+    for (size_t i = 0; !rc && i < r->n; i++) {
+        rc = regio_buf_puts(b, i ? ",{\"territory\":" : "{\"territory\":");
+        if (!rc)
+            rc = regio_buf_json_str(b, r->t[i].territory);
+        if (!rc)
+            rc = regio_buf_printf(b,
+                                  ",\"quota\":%.0f,\"potential\":%.15g,\"history\":%.15g,"
+                                  "\"last_year_bookings\":%.15g}",
+                                  r->t[i].amount, r->t[i].potential, r->t[i].history,
+                                  r->t[i].last_bookings);
+    }
+    return rc ? rc : regio_buf_puts(b, "]}\n");
+}
+
 void regio_quota_result_free(regio_quota_result *r)
 {
     if (!r)
