@@ -142,6 +142,31 @@ test('a rep sees only their own territory', async () => {
   await shot(page, 'performance-rep.png');
 });
 
+test('a rep has no quota form; sales ops proposes quotas beside last year, then saves them', async () => {
+  // the rep (signed in by the test before) does not see the form
+  assert.equal(await page.isVisible('#quota-form'), false, 'no quota form for a rep');
+  await signInReady(page, log, 'ops', password);
+  await perfTab(PERIOD);
+  await page.click('#quota-form summary');
+  await page.fill('#quota-total', '2500000');
+  // the last quarter offered lies after the demo data's quotas (2026)
+  const period = await page.$eval('#quota-period', s => s.options[s.options.length - 1].value);
+  await page.selectOption('#quota-period', period);
+  await page.click('#quota-propose');
+  await page.waitForSelector('#quota-table tbody tr');
+  const rows = await page.$$eval('#quota-table tbody tr', rs => rs.map(r => ({ t: r.dataset.key, q: Number(r.cells[1].textContent.replace(/,/g, '')), last: r.cells[4].textContent })));
+  assert.equal(rows.length, leaves.length, 'a proposal per territory');
+  assert.equal(rows.reduce((a, r) => a + r.q, 0), 2500000, 'the proposal adds up to the total');
+  assert.ok(rows.every(r => r.last.length > 0), 'last year beside each');
+  assert.match(await page.textContent('#quota-note'), /Nothing is saved yet/);
+  // the dry run saved nothing; saving does, and the figures see it
+  const quota = () => JSON.parse(regio(['perf', '--model', LIVE, '--period', period, '--by', 'model', '--format', 'json'])).rows[0].quota;
+  assert.equal(quota(), 0, 'nothing saved by the proposal');
+  await page.click('#quota-save');
+  await page.waitForFunction(() => /^Saved:/.test(document.querySelector('#quota-note').textContent));
+  assert.equal(quota(), 2500000);
+});
+
 test('no console errors or failed requests but the expected ones', async () => assertNothingFailed(log));
 
 await run({

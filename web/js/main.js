@@ -16,6 +16,7 @@ import { initOrg, available as orgAvailable } from './org.js';
 import { initRules } from './rules.js';
 import { initChallenges } from './challenges.js';
 import { initPerf } from './perf.js';
+import { initQuota } from './quota.js';
 
 // Errors already shown in the status bar are not reported twice.
 window.addEventListener('unhandledrejection', e => { if (!(e.reason && e.reason.shown)) showError(e.reason, 'Unexpected error'); e.preventDefault(); });
@@ -155,6 +156,7 @@ async function boot() {
   initRules();
   initChallenges();
   initPerf();
+  initQuota();
   on('model-loaded', renderExports);
   on('balance-changed', async ms => {
     state.balance = ms;
