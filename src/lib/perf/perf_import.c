@@ -337,9 +337,36 @@ static regio_err quota_row(imp *c, qset *file, regio_error *e)
     return REGIO_OK;
 }
 
+/* A map from "territory<US>period" to the row's index in q (the last row
+ * of a key wins). */
+static regio_err key_map(const qset *q, regio_strmap **out)
+{
+    regio_err rc = (*out = regio_strmap_create(q->n)) ? REGIO_OK : REGIO_ENOMEM;
+    regio_buf k;
+    regio_buf_init(&k, 0);
+    for (size_t i = 0; i < q->n && !rc; i++) {
+        regio_buf_reset(&k);
+        int found = 0;
+        long old = 0;
+        if (!(rc = regio_buf_printf(&k, "%s\x1f%s", q->r[i].territory, q->r[i].period)))
+            rc = regio_strmap_put(*out, k.data, (long)i, &found, &old);
+    }
+    regio_buf_free(&k);
+    return rc;
+}
+
+static long key_find(regio_strmap *m, const qrow *r, regio_buf *k)
+{
+    regio_buf_reset(k);
+    if (regio_buf_printf(k, "%s\x1f%s", r->territory, r->period))
+        return -1;
+    return regio_strmap_get(m, k->data);
+}
+
 /* The file's rows replace the stored rows of the same key; then no two
  * rows of one territory may overlap. */
-static regio_err quotas_check(imp *c, qset *stored, qset *file, regio_error *e)
+static regio_err quotas_check(imp *c, qset *stored, qset *file, regio_strmap *in_file,
+                              regio_error *e)
 {
     qset all = {0};
     regio_err rc = REGIO_OK;
@@ -348,14 +375,12 @@ static regio_err quotas_check(imp *c, qset *stored, qset *file, regio_error *e)
         return REGIO_ENOMEM;
     for (size_t i = 0; i < file->n; i++)
         all.r[all.n++] = file->r[i];
-    for (size_t i = 0; i < stored->n; i++) {
-        int replaced = 0;
-        for (size_t j = 0; j < file->n && !replaced; j++)
-            replaced = !strcmp(file->r[j].territory, stored->r[i].territory) &&
-                       !strcmp(file->r[j].period, stored->r[i].period);
-        if (!replaced)
+    regio_buf k;
+    regio_buf_init(&k, 0);
+    for (size_t i = 0; i < stored->n; i++)
+        if (key_find(in_file, &stored->r[i], &k) < 0)
             all.r[all.n++] = stored->r[i];
-    }
+    regio_buf_free(&k);
     qsort(all.r, all.n, sizeof *all.r, cmp_qrow);
     for (size_t i = 1; i < all.n && !rc; i++) {
         const qrow *a = &all.r[i - 1], *b = &all.r[i];
@@ -399,17 +424,19 @@ static regio_err import_quotas(imp *c, regio_error *e)
         c->sum->rows++;
         rc = quota_row(c, &file, e);
     }
+    regio_strmap *in_file = NULL, *in_store = NULL;
     if (!rc)
-        rc = quotas_check(c, &stored, &file, e);
+        rc = key_map(&file, &in_file);
+    if (!rc)
+        rc = key_map(&stored, &in_store);
+    if (!rc)
+        rc = quotas_check(c, &stored, &file, in_file, e);
+    regio_buf k;
+    regio_buf_init(&k, 0);
     for (size_t i = 0; i < file.n && !rc; i++) {
         const qrow *r = &file.r[i];
-        int same = 0, existed = 0;
-        for (size_t j = 0; j < stored.n && !existed; j++)
-            if (!strcmp(stored.r[j].territory, r->territory) &&
-                !strcmp(stored.r[j].period, r->period)) {
-                existed = 1;
-                same = stored.r[j].amount == r->amount;
-            }
+        long j = key_find(in_store, r, &k);
+        int existed = j >= 0, same = existed && stored.r[j].amount == r->amount;
         if (same) {
             c->sum->unchanged++;
             continue;
@@ -421,6 +448,9 @@ static regio_err import_quotas(imp *c, regio_error *e)
         else
             c->sum->added++;
     }
+    regio_buf_free(&k);
+    regio_strmap_destroy(in_file);
+    regio_strmap_destroy(in_store);
     qset_free(&stored);
     qset_free(&file);
     return rc;
