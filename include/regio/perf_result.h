@@ -97,6 +97,10 @@ typedef struct regio_perf_result {
     regio_perf_fairness attainment, potential;
 } regio_perf_result;
 
+/* Parses a grouping: "territory", "rep", "model" or "level:N" (N 1 to 64)
+ * into *by and *level; REGIO_EINVAL for anything else. */
+REGIO_API regio_err regio_perf_by_parse(const char *s, regio_perf_by *by, int *level);
+
 REGIO_API void regio_perf_result_free(regio_perf_result *r);
 
 /* The flag's reason, e.g. "attainment 72% of quota" (into out, cap bytes). */

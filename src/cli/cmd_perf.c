@@ -54,26 +54,6 @@ static int write_out(const char *cmd, const char *path, const regio_buf *b)
     return rc ? fail(cmd, rc, &err) : CLI_OK;
 }
 
-static int parse_by(const char *v, regio_perf_query *q)
-{
-    if (!strcmp(v, "territory"))
-        q->by = REGIO_PERF_BY_TERRITORY;
-    else if (!strcmp(v, "rep"))
-        q->by = REGIO_PERF_BY_REP;
-    else if (!strcmp(v, "model"))
-        q->by = REGIO_PERF_BY_MODEL;
-    else if (!strncmp(v, "level:", 6)) {
-        char *end = NULL;
-        long n = strtol(v + 6, &end, 10);
-        if (!v[6] || *end || n < 1 || n > 64)
-            return -1;
-        q->by = REGIO_PERF_BY_LEVEL;
-        q->level = (int)n;
-    } else
-        return -1;
-    return 0;
-}
-
 int cli_cmd_perf(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -107,7 +87,7 @@ int cli_cmd_perf(int argc, char **argv)
             break;
         }
         case 'b':
-            if (parse_by(optarg, &q))
+            if (regio_perf_by_parse(optarg, &q.by, &q.level))
                 return usage_error("perf", perf_usage,
                                    "--by is territory, rep, level:N (N >= 1) or model");
             break;

@@ -24,22 +24,10 @@ static int parse_query(srv_request *rq, srv_response *rs, regio_perf_query *q,
     q->segment_visits = srv_query(rq, "segment_visits");
     if (q->model && !*q->model)
         q->model = NULL;
-    if (by && *by && strcmp(by, "territory")) {
-        char *end = NULL;
-        long n = 0;
-        if (!strcmp(by, "rep"))
-            q->by = REGIO_PERF_BY_REP;
-        else if (!strcmp(by, "model"))
-            q->by = REGIO_PERF_BY_MODEL;
-        else if (!strncmp(by, "level:", 6) && by[6] && (n = strtol(by + 6, &end, 10)) >= 1 &&
-                 n <= 64 && !*end) {
-            q->by = REGIO_PERF_BY_LEVEL;
-            q->level = (int)n;
-        } else {
-            srv_reply_error(rs, 400, "bad_request",
-                            "by '%s': give territory, rep, level:N (N from 1 to 64) or model", by);
-            return 0;
-        }
+    if (by && *by && regio_perf_by_parse(by, &q->by, &q->level)) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "by '%s': give territory, rep, level:N (N from 1 to 64) or model", by);
+        return 0;
     }
     if (credit && *credit && strcmp(credit, "as-of") && strcmp(credit, "asof")) {
         if (strcmp(credit, "current")) {

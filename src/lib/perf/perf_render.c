@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const unsigned FLAGS[] = {REGIO_PERF_UNDER_POTENTIAL, REGIO_PERF_UNDER_QUOTA,
@@ -156,6 +157,29 @@ static regio_err json_fair(regio_buf *b, const char *name, const regio_perf_fair
 {
     return regio_buf_printf(b, "\"%s\":{\"n\":%zu,\"cv\":%.15g,\"gini\":%.15g,\"within_10pct\":%.15g}",
                             name, f->n, f->cv, f->gini, f->within10);
+}
+
+regio_err regio_perf_by_parse(const char *s, regio_perf_by *by, int *level)
+{
+    if (!s || !by || !level)
+        return REGIO_EINVAL;
+    *level = 0;
+    if (!strcmp(s, "territory"))
+        *by = REGIO_PERF_BY_TERRITORY;
+    else if (!strcmp(s, "rep"))
+        *by = REGIO_PERF_BY_REP;
+    else if (!strcmp(s, "model"))
+        *by = REGIO_PERF_BY_MODEL;
+    else if (!strncmp(s, "level:", 6) && s[6]) {
+        char *end = NULL;
+        long n = strtol(s + 6, &end, 10);
+        if (*end || n < 1 || n > 64)
+            return REGIO_EINVAL;
+        *by = REGIO_PERF_BY_LEVEL;
+        *level = (int)n;
+    } else
+        return REGIO_EINVAL;
+    return REGIO_OK;
 }
 
 static const char *by_name(const regio_perf_result *r, char *buf, size_t cap)
