@@ -30,7 +30,13 @@
 /* One model the figures read: its accounts' territories and its tree. */
 typedef struct pmodel {
     char *name;
-    int32_t *terr;   /* per account index: territory id, -1 none */
+    /* per account index, side by side so that crediting a line touches one
+     * place: its territory id (-1 none) and its latest won day in the
+     * active window (INT32_MIN none) */
+    struct pacct {
+        int32_t terr;
+        regio_day lastwon;
+    } *acct;
     int32_t *parent; /* per territory id: parent id, -1 root, -2 not in this model */
     int32_t *rep;    /* per territory id: rep id, -1 none */
     unsigned char *leaf; /* per territory id: has no child in this model */
@@ -59,7 +65,7 @@ typedef struct perf {
     int32_t *visits;     /* visits per account in P */
     int32_t *dense;      /* account key -> index (keys are row ids, dense), or NULL */
     long long max_key;
-    regio_day *lastwon;  /* nm * na: the latest won day in the active window, or INT32_MIN */
+    int contiguous;      /* account keys are 1..na: the index is key - 1 */
     char **segments;     /* segment per account (NULL) for the frequency map */
     /* territory codes and reps, interned */
     regio_strmap *tmap, *rmap;
@@ -103,6 +109,8 @@ static long intern(regio_strmap *map, char ***names, size_t *n, size_t *cap, con
 
 static long account_index(const perf *c, long long key)
 {
+    if (c->contiguous)
+        return key >= 1 && key <= (long long)c->na ? (long)(key - 1) : -1;
     if (c->dense)
         return key >= 0 && key <= c->max_key ? c->dense[key] : -1;
     size_t lo = 0, hi = c->na;
@@ -234,7 +242,7 @@ static int on_placed(void *ud, long long account, const char *territory)
     long id = intern(c->tmap, &c->tname, &c->nt, &c->capt, territory, &c->rc);
     if (id < 0)
         return 1;
-    c->m[c->cur_model].terr[i] = (int32_t)id;
+    c->m[c->cur_model].acct[i].terr = (int32_t)id;
     return 0;
 }
 
@@ -259,13 +267,15 @@ static regio_err load_model(perf *c, const char *name, int *out, regio_error *er
     pmodel *m = &c->m[c->nm];
     memset(m, 0, sizeof *m);
     if (!(m->name = regio_strdup(name)) ||
-        !(m->terr = regio_malloc((c->na ? c->na : 1) * sizeof *m->terr))) {
+        !(m->acct = regio_malloc((c->na ? c->na : 1) * sizeof *m->acct))) {
         regio_free(m->name);
         return oom(err);
     }
     c->nm++;
-    for (size_t i = 0; i < c->na; i++)
-        m->terr[i] = -1;
+    for (size_t i = 0; i < c->na; i++) {
+        m->acct[i].terr = -1;
+        m->acct[i].lastwon = INT32_MIN;
+    }
     regio_err rc = walked(c, regio_store_territories_foreach(c->s, name, on_code, c, err));
     if (rc)
         return rc;
@@ -384,7 +394,7 @@ static int model_of(const perf *c, regio_day d)
 
 static slot *slot_of(perf *c, int m, long acc)
 {
-    int32_t t = acc >= 0 ? c->m[m].terr[acc] : -1;
+    int32_t t = acc >= 0 ? c->m[m].acct[acc].terr : -1;
     size_t tid = t >= 0 ? (size_t)t : c->nt;
     return &c->slots[(size_t)m * (c->nt + 1) + tid];
 }
@@ -430,7 +440,7 @@ static int on_sale(void *ud, const regio__perf_sale *x)
     if (in(c->active, x->day)) {
         counted = 1;
         if (x->status == REGIO__SALE_WON && acc >= 0) {
-            regio_day *lw = &c->lastwon[(size_t)m * c->na + (size_t)acc];
+            regio_day *lw = &c->m[m].acct[acc].lastwon;
             if (x->day > *lw)
                 *lw = x->day;
         }
@@ -444,14 +454,14 @@ static void count_active(perf *c)
     size_t nt1 = c->nt + 1;
     for (size_t i = 0; i < c->na; i++)
         for (size_t m = 0; m < c->nm; m++) {
-            regio_day d = c->lastwon[m * c->na + i];
+            regio_day d = c->m[m].acct[i].lastwon;
             if (d == INT32_MIN)
                 continue;
-            int32_t t = c->m[m].terr[i];
+            int32_t t = c->m[m].acct[i].terr;
             int best = 1; /* the latest day among the models that put it in t */
             for (size_t m2 = 0; m2 < c->nm && best; m2++) {
-                regio_day d2 = c->lastwon[m2 * c->na + i];
-                if (m2 == m || d2 == INT32_MIN || c->m[m2].terr[i] != t)
+                regio_day d2 = c->m[m2].acct[i].lastwon;
+                if (m2 == m || d2 == INT32_MIN || c->m[m2].acct[i].terr != t)
                     continue;
                 best = d2 < d || (d2 == d && m2 > m);
             }
@@ -784,7 +794,6 @@ static void perf_free(perf *c)
     regio_free(c->freq);
     regio_free(c->visits);
     regio_free(c->dense);
-    regio_free(c->lastwon);
     for (size_t i = 0; c->segments && i < c->na; i++)
         regio_free(c->segments[i]);
     regio_free(c->segments);
@@ -798,7 +807,7 @@ static void perf_free(perf *c)
     regio_free(c->rname);
     for (size_t i = 0; i < c->nm; i++) {
         regio_free(c->m[i].name);
-        regio_free(c->m[i].terr);
+        regio_free(c->m[i].acct);
         regio_free(c->m[i].parent);
         regio_free(c->m[i].rep);
         regio_free(c->m[i].leaf);
@@ -884,8 +893,10 @@ regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q, regio_pe
         rc = walked(&c, regio__perf_account_keys(s, on_account, &c, err));
     if (!rc)
         rc = segment_visits(&c, err);
-    /* account keys are row ids: a direct index when they are dense enough */
-    if (!rc && c.na && c.keys[c.na - 1] >= 0 && (size_t)c.keys[c.na - 1] < 4 * c.na + 1024) {
+    /* account keys are row ids: the index itself when they are 1..na (no
+     * account was ever removed), else a direct index when dense enough */
+    c.contiguous = c.na && c.keys[0] == 1 && c.keys[c.na - 1] == (long long)c.na;
+    if (!rc && !c.contiguous && c.na && c.keys[c.na - 1] >= 0 && (size_t)c.keys[c.na - 1] < 4 * c.na + 1024) {
         c.max_key = c.keys[c.na - 1];
         if (!(c.dense = regio_malloc((size_t)(c.max_key + 1) * sizeof *c.dense)))
             rc = oom(err);
@@ -917,10 +928,6 @@ regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q, regio_pe
         from = c.prev.start;
     if (c.active.start < from)
         from = c.active.start;
-    if (!rc && !(c.lastwon = regio_malloc((c.nm * c.na > 0 ? c.nm * c.na : 1) * sizeof *c.lastwon)))
-        rc = oom(err);
-    for (size_t i = 0; !rc && i < c.nm * c.na; i++)
-        c.lastwon[i] = INT32_MIN;
     if (!rc)
         rc = walked(&c, regio__perf_sales_scan(s, from, to, on_sale, &sc, err));
     if (!rc)
