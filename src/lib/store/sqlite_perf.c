@@ -4,6 +4,7 @@
  * callback; a sales-line scan of a period reads only the covering index
  * sales_transactions_day (schema migration 5).
  */
+#include "regio/strmap.h"
 #include "store/perf_impl.h"
 #include "store/sqlite_impl.h"
 
@@ -44,33 +45,113 @@ static regio_err sq_account_keys(regio_store *base, regio__perf_account_cb cb, v
 }
 
 /* Geographic territory through the unit's alignment, replaced by a hand
- * move (cause 'geo') where there is one. */
+ * move (cause 'geo') where there is one. Read as three scans merged here
+ * (the model's unit -> territory pairs into a map, the hand moves and the
+ * accounts both by account) rather than four index lookups per account. */
+typedef struct placed_map {
+    regio_strmap *unit_terr; /* unit external id -> index in names */
+    char **names;
+    size_t n, cap;
+} placed_map;
+
+static void placed_free(placed_map *pm)
+{
+    for (size_t i = 0; i < pm->n; i++)
+        regio_free(pm->names[i]);
+    regio_free(pm->names);
+    regio_strmap_destroy(pm->unit_terr);
+}
+
+static regio_err read_unit_territories(regio__sqlite_store *s, sqlite3_int64 mid, placed_map *pm,
+                                       regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT u.ext_id, t.ext_id FROM alignments al"
+                                  " JOIN units u ON u.id = al.unit_id"
+                                  " JOIN territories t ON t.id = al.territory_id"
+                                  " WHERE al.model_id = ?1 AND al.effective_to IS NULL",
+                                  "i", mid);
+    if (rc)
+        return rc;
+    if (!(pm->unit_terr = regio_strmap_create(1024)))
+        rc = REGIO_ENOMEM;
+    int r = SQLITE_DONE;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *unit = (const char *)sqlite3_column_text(st, 0);
+        const char *terr = (const char *)sqlite3_column_text(st, 1);
+        if (!unit || !terr)
+            continue;
+        if (pm->n == pm->cap) {
+            size_t cap = pm->cap ? 2 * pm->cap : 1024;
+            char **nn = regio_realloc(pm->names, cap * sizeof *nn);
+            if (!nn) {
+                rc = REGIO_ENOMEM;
+                break;
+            }
+            pm->names = nn;
+            pm->cap = cap;
+        }
+        int found = 0;
+        long old = 0;
+        if (!(pm->names[pm->n] = regio_strdup(terr)) ||
+            regio_strmap_put(pm->unit_terr, unit, (long)pm->n, &found, &old)) {
+            regio_free(pm->names[pm->n]);
+            rc = REGIO_ENOMEM;
+            break;
+        }
+        pm->n++;
+    }
+    if (rc == REGIO_ENOMEM) {
+        sqlite3_finalize(st);
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
+
 static regio_err sq_model_accounts(regio_store *base, const char *model, regio__perf_placed_cb cb,
                                    void *ud, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 mid = 0;
+    placed_map pm = {0};
     regio_err rc = regio__sq_model_id(s, model, &mid, err);
-    sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = regio__sq_prep(
-            s, &st, err,
-            "SELECT a.id, coalesce((SELECT t.ext_id FROM account_territories x"
-            "   CROSS JOIN territories t ON t.id = x.territory_id" /* by account first */
-            "   WHERE x.account_id = a.id AND x.cause = 'geo' AND t.model_id = ?1"
-            "   ORDER BY t.ext_id LIMIT 1), g.ext_id)"
-            " FROM accounts a LEFT JOIN units u ON u.ext_id = a.unit_ext"
-            " LEFT JOIN alignments al ON al.model_id = ?1 AND al.unit_id = u.id"
-            "  AND al.effective_to IS NULL"
-            " LEFT JOIN territories g ON g.id = al.territory_id ORDER BY a.id",
-            "i", mid);
-    if (rc)
-        return rc;
-    int r, stop = 0;
-    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW)
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            stop = cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
-    return scan_end(s, st, r, stop, err);
+        rc = read_unit_territories(s, mid, &pm, err);
+    sqlite3_stmt *acc = NULL, *hand = NULL;
+    if (!rc)
+        rc = regio__sq_prep(s, &acc, err, "SELECT id, unit_ext FROM accounts ORDER BY id", "");
+    if (!rc)
+        rc = regio__sq_prep(s, &hand, err,
+                            "SELECT x.account_id, min(t.ext_id) FROM territories t"
+                            " JOIN account_territories x ON x.territory_id = t.id"
+                            " WHERE t.model_id = ?1 AND x.cause = 'geo'"
+                            " GROUP BY x.account_id ORDER BY x.account_id",
+                            "i", mid);
+    int r = SQLITE_DONE, rh = hand ? sqlite3_step(hand) : SQLITE_DONE, stop = 0;
+    while (!rc && !stop && (r = sqlite3_step(acc)) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(acc, 0);
+        while (rh == SQLITE_ROW && sqlite3_column_int64(hand, 0) < id)
+            rh = sqlite3_step(hand);
+        const char *terr = NULL;
+        if (rh == SQLITE_ROW && sqlite3_column_int64(hand, 0) == id)
+            terr = (const char *)sqlite3_column_text(hand, 1);
+        else {
+            const char *unit = (const char *)sqlite3_column_text(acc, 1);
+            long k = unit ? regio_strmap_get(pm.unit_terr, unit) : -1;
+            terr = k >= 0 ? pm.names[k] : NULL;
+        }
+        if (terr)
+            stop = cb(ud, id, terr);
+    }
+    if (hand && rh != SQLITE_ROW && rh != SQLITE_DONE && !rc)
+        rc = regio__sq_err(s, err, "reading the hand moves");
+    sqlite3_finalize(hand);
+    if (acc)
+        rc = regio__sq_finish(s, acc, stop ? SQLITE_DONE : r,
+                              rc ? rc : stop ? regio__sq_cancelled(err) : REGIO_OK, err);
+    placed_free(&pm);
+    return rc;
 }
 
 static regio_err sq_territory_codes(regio_store *base, regio__perf_code_cb cb, void *ud,
