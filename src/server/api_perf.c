@@ -8,6 +8,7 @@
  */
 #include "server/handlers.h"
 
+#include "regio/brief.h"
 #include "regio/perf_trend.h"
 
 #include <stdlib.h>
@@ -209,4 +210,38 @@ SRV_HANDLER(api_quota_allocate)
     regio_buf_free(&b);
     regio_quota_result_free(&r);
     json_decref(body);
+}
+
+/* ---- the territory brief ------------------------------------------------------- */
+
+/*
+ * GET /api/v1/models/{model}/territories/{territory}/brief?day=&currency=
+ * &segment_visits=: regio_brief_html's page (what `regio brief` writes),
+ * shown inline. For callers who see the territory (its accounts, or
+ * everything); others get 404 like any territory they cannot see.
+ */
+SRV_HANDLER(api_territory_brief)
+{
+    const char *model = rq->params[0], *territory = rq->params[1];
+    if (!srv_caller_sees_territory(rq, model, territory)) {
+        srv_reply_error(rs, 404, "not_found", "no territory '%s' in model '%s'", territory, model);
+        return;
+    }
+    regio_brief_opts o;
+    memset(&o, 0, sizeof o);
+    o.day = srv_query(rq, "day");
+    o.currency = srv_query(rq, "currency");
+    o.segment_visits = srv_query(rq, "segment_visits");
+    regio_error err;
+    regio_error_clear(&err);
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    pthread_mutex_lock(&app->mu);
+    regio_err rc = regio_brief_html(app->store, model, territory, &o, &b, &err);
+    pthread_mutex_unlock(&app->mu);
+    if (rc)
+        srv_reply_regio_error(rs, rc, &err);
+    else
+        srv_reply_bytes(rs, 200, "text/html; charset=utf-8", b.data ? b.data : "", b.len);
+    regio_buf_free(&b);
 }

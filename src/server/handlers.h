@@ -91,6 +91,7 @@ SRV_HANDLER(api_checkin_today);
 SRV_HANDLER(api_perf);
 SRV_HANDLER(api_perf_trend);
 SRV_HANDLER(api_quota_allocate);
+SRV_HANDLER(api_territory_brief);
 
 /* static.c: the app's files */
 SRV_HANDLER(srv_static);

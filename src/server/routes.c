@@ -77,6 +77,7 @@ static const srv_route ROUTES[] = {
     {"GET", "/api/v1/perf", api_perf, SRV_SELF},
     {"GET", "/api/v1/perf/trend", api_perf_trend, SRV_SELF},
     {"POST", "/api/v1/quotas/allocate", api_quota_allocate, SRV_MANAGE},
+    {"GET", "/api/v1/models/{}/territories/{}/brief", api_territory_brief, SRV_SELF},
     {"GET", "/api/v1/jobs/{}", api_job_get, SRV_ADMIN_READ},
     {"POST", "/api/v1/jobs/{}/cancel", api_job_cancel, SRV_MANAGE},
 };

@@ -13,7 +13,7 @@
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, run, tempDir, removeDir, buildSmallStore, startServer, http, BIN, SRC } from './harness.mjs';
 
@@ -150,6 +150,20 @@ test('POST /quotas/allocate: the dry run answers what regio quota allocate --for
   assert.equal(saved.json.saved, true);
   const q1 = JSON.parse(cli(['perf', '--model', LIVE, '--period', '2027Q1', '--by', 'model', '--format', 'json']));
   assert.equal(q1.rows[0].quota, 123457);
+});
+
+test('GET …/territories/{t}/brief: the page regio brief writes, for those who see the territory', async () => {
+  const t = leaves[0].id, other = leaves[1].id;
+  const r = await as('vp', `/models/${LIVE}/territories/${t}/brief?day=2026-10-01`);
+  assert.equal(r.status, 200, r.text.slice(0, 200));
+  assert.match(r.headers.get('content-type'), /^text\/html/);
+  const cli_ = cli(['brief', '--model', LIVE, '--territory', t, '--at', '2026-10-01', '--out', join(dir, 'b.html')]);
+  assert.ok(cli_ !== undefined);
+  assert.equal(r.text, readFileSync(join(dir, 'b.html'), 'utf8'), 'the same page as regio brief');
+  // the rep of the first territory sees theirs, not another one
+  assert.equal((await as(leaves[0].rep, `/models/${LIVE}/territories/${t}/brief`)).status, 200);
+  assert.equal((await as(leaves[0].rep, `/models/${LIVE}/territories/${other}/brief`)).status, 404);
+  assert.equal((await as(null, `/models/${LIVE}/territories/${t}/brief`)).status, 401);
 });
 
 test('bad parameters: 400 naming the problem; an unknown model 404', async () => {

@@ -63,6 +63,12 @@ test('the VP sees the choropleth with its legend, the table with flags, both cha
   await perfTab(PERIOD);
   const ids = leaves.map(t => t.id).sort();
   assert.deepEqual((await tableKeys()).slice().sort(), ids, 'a row per territory');
+  // each territory row links its brief, which the server answers as a page
+  const briefs = await page.$$eval('#perf-body a.perf-brief', as => as.map(a => a.getAttribute('href')));
+  assert.equal(briefs.length, ids.length);
+  const br = await page.evaluate(async href => { const r = await fetch(href); return { s: r.status, t: r.headers.get('content-type') }; }, briefs[0]);
+  assert.equal(br.s, 200);
+  assert.match(br.t, /text\/html/);
   // The figures are the API's (the VP's own answer).
   const answer = (await api('vp', `/perf?period=${PERIOD}`)).json;
   assert.deepEqual(await page.evaluate(() => window.regio.perf.data), answer);

@@ -305,6 +305,11 @@ const CELL = {
   pipeline: money, win_rate: pct, potential: money, penetration: pct, visits: count, coverage: pct,
 };
 
+/** Whether a row key is a territory of the shown model (not a rep, a model or a special row). */
+function isTerritory(key) {
+  return (P.data.by === 'territory' || P.data.by.startsWith('level:')) && P.hier.some(h => h.id === key);
+}
+
 function renderTable() {
   const head = document.getElementById('perf-head'), body = document.getElementById('perf-body');
   const what = { territory: 'Territory', rep: 'Rep', model: 'Model' }[P.data.by] || `Level ${P.data.by.slice(6)}`;
@@ -318,7 +323,9 @@ function renderTable() {
     const drillable = !leafLevel && P.data.by.startsWith('level:') && P.hier.some(h => h.parent === r.key);
     const tr = el('tr', { dataset: { key: r.key, flags: r.flags.map(f => f.flag).join(' ') }, class: (r.flags.length ? 'flagged' : '') + (drillable ? ' drillable' : ''),
       title: drillable ? 'Open its territories' : '' },
-    el('td', { class: 'perf-key' }, el('div', { class: 'perf-name', text: label(r.key) + (drillable ? ' ›' : '') }), sub(r.key) ? el('small', { class: 'muted', text: sub(r.key) }) : null),
+    el('td', { class: 'perf-key' }, el('div', { class: 'perf-name', text: label(r.key) + (drillable ? ' ›' : '') }), sub(r.key) ? el('small', { class: 'muted', text: sub(r.key) }) : null,
+      isTerritory(r.key) ? el('a', { class: 'perf-brief', 'data-testid': 'perf-brief', target: '_blank', rel: 'noopener', title: 'The territory brief: map, accounts, call plan, quota, what changed',
+        href: `/api/v1/models/${encodeURIComponent(P.data.model)}/territories/${encodeURIComponent(r.key)}/brief`, text: 'brief' }) : null),
     ...COLUMNS.slice(1, -1).map(([k]) => el('td', { class: 'num', 'data-col': k, text: CELL[k](r[k]) })),
     el('td', { class: 'perf-flags' }, ...r.flags.map(f => el('div', { class: 'flag ' + f.flag, 'data-flag': f.flag },
       el('span', { class: 'flag-name', text: f.flag.replace('_', ' ') }), ' ', el('span', { class: 'flag-reason', text: f.reason })))));
