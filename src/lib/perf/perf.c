@@ -520,7 +520,6 @@ typedef struct gather {
     regio_strmap *map;
     regio_perf_row *rows;
     size_t n, cap;
-    size_t *mcap; /* per model: how many territory ids its arrays hold */
 } gather;
 
 static regio_err row_for(gather *g, const char *key, int special, long *idx)
@@ -554,7 +553,7 @@ static long depth_of(const pmodel *m, size_t ncap, long tid)
 }
 
 /* The row key of territory tid credited through model mi. */
-static const char *key_of(const perf *c, const gather *g, int mi, long tid)
+static const char *key_of(const perf *c, int mi, long tid)
 {
     const regio_perf_query *q = c->q;
     if (q->by == REGIO_PERF_BY_MODEL)
@@ -564,10 +563,9 @@ static const char *key_of(const perf *c, const gather *g, int mi, long tid)
     if (q->by == REGIO_PERF_BY_TERRITORY)
         return c->tname[tid];
     const pmodel *m = &c->m[mi];
-    size_t cap = g->mcap[mi];
+    size_t cap = c->nt;
     if (!present(m, cap, tid)) {
         m = &c->m[0];
-        cap = g->mcap[0];
         if (!present(m, cap, tid))
             return q->by == REGIO_PERF_BY_REP ? NO_REP : c->tname[tid];
     }
@@ -653,10 +651,8 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
     size_t nt1 = c->nt + 1;
     gather g = {0};
     regio_err rc = REGIO_OK;
-    if (!(g.map = regio_strmap_create(nt1)) || !(g.mcap = regio_calloc(c->nm, sizeof *g.mcap)))
+    if (!(g.map = regio_strmap_create(nt1)))
         rc = REGIO_ENOMEM;
-    for (size_t m = 0; !rc && m < c->nm; m++)
-        g.mcap[m] = c->nt;
     unsigned char *vis = rc ? NULL : regio_malloc(nt1);
     if (!rc && !vis)
         rc = REGIO_ENOMEM;
@@ -674,7 +670,7 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
             rc = REGIO_ENOMEM;
     }
     for (size_t t = 0; !rc && t < c->nt; t++) {
-        if (!present(&c->m[0], g.mcap[0], (long)t) || !c->m[0].leaf[t])
+        if (!present(&c->m[0], c->nt, (long)t) || !c->m[0].leaf[t])
             continue;
         regio_perf_row r;
         memset(&r, 0, sizeof r);
@@ -693,9 +689,9 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
     /* rows: the reporting model's leaves first, so that they are there
      * even with nothing credited */
     for (size_t t = 0; !rc && t < c->nt; t++) {
-        if (!present(&c->m[0], g.mcap[0], (long)t) || !c->m[0].leaf[t] || !vis[t])
+        if (!present(&c->m[0], c->nt, (long)t) || !c->m[0].leaf[t] || !vis[t])
             continue;
-        const char *k = key_of(c, &g, 0, (long)t);
+        const char *k = key_of(c, 0, (long)t);
         long idx;
         rc = row_for(&g, k, !strcmp(k, NO_REP) || !strcmp(k, UNASSIGNED), &idx);
     }
@@ -706,7 +702,7 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
             const slot *sl = &c->slots[m * nt1 + t];
             if (!vis[t] || !(sl->seen || (t == c->nt && (sl->potential > 0 || sl->needing > 0))))
                 continue;
-            const char *k = key_of(c, &g, (int)m, (long)t);
+            const char *k = key_of(c, (int)m, (long)t);
             long idx;
             rc = row_for(&g, k, !strcmp(k, NO_REP) || !strcmp(k, UNASSIGNED), &idx);
         }
@@ -715,7 +711,7 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
         int has_row = 0;
         if (!vis[t])
             continue;
-        if (t < c->nt && present(&c->m[0], g.mcap[0], (long)t) && c->m[0].leaf[t])
+        if (t < c->nt && present(&c->m[0], c->nt, (long)t) && c->m[0].leaf[t])
             has_row = 1;
         for (size_t m = 0; m < c->nm && !has_row; m++) {
             const slot *sl = &c->slots[m * nt1 + t];
@@ -728,14 +724,10 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
             /* an empty slot adds nothing and makes no row */
             if (!sl->seen && sl->quota == 0 && sl->potential == 0 && sl->needing == 0)
                 continue;
-            long idx = regio_strmap_get(g.map, key_of(c, &g, (int)m, (long)t));
-            if (idx < 0) {
-                long ni;
-                const char *k = key_of(c, &g, (int)m, (long)t);
-                if ((rc = row_for(&g, k, !strcmp(k, NO_REP) || !strcmp(k, UNASSIGNED), &ni)))
-                    break;
-                idx = ni;
-            }
+            const char *k = key_of(c, (int)m, (long)t);
+            long idx; /* row_for finds the row, or makes it */
+            if ((rc = row_for(&g, k, !strcmp(k, NO_REP) || !strcmp(k, UNASSIGNED), &idx)))
+                break;
             add(&g.rows[idx], sl);
         }
     }
@@ -744,7 +736,6 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
         for (size_t i = 0; i < g.n; i++)
             regio_free(g.rows[i].key);
         regio_free(g.rows);
-        regio_free(g.mcap);
         regio_strmap_destroy(g.map);
         return rc == REGIO_ENOMEM ? oom(err) : rc;
     }
@@ -780,7 +771,6 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
     out->rows = g.rows;
     out->n = g.n;
     out->median_penetration = median;
-    regio_free(g.mcap);
     regio_strmap_destroy(g.map);
     return REGIO_OK;
 }
