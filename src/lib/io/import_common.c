@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 const char *regio__trim_view(const char *s)
 {
@@ -146,4 +147,16 @@ void regio__error_set_file(regio_error *err, const char *path, long line)
         snprintf(err->file, sizeof err->file, "%s", path);
     if (line > 0 && err->line == 0)
         err->line = line;
+}
+
+int regio__parse_bool(const char *v)
+{
+    static const char *const yes[] = {"true", "1", "yes"}, *const no[] = {"false", "0", "no"};
+    for (int i = 0; v && i < 3; i++) {
+        if (!strcasecmp(v, yes[i]))
+            return 1;
+        if (!strcasecmp(v, no[i]))
+            return 0;
+    }
+    return -1;
 }

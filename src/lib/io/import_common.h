@@ -31,6 +31,10 @@ int regio__looks_numeric(const char *s);
 regio_err regio__attr_append(regio_attr **attrs, size_t *n, const char *key, const char *value,
                              regio_attr **added);
 
+/* true/false, 1/0, yes/no in any case: 1 or 0; -1 for anything else
+ * (NULL included). */
+int regio__parse_bool(const char *v);
+
 /* Fills err for the current row of t, column col, and returns REGIO_EDATA. */
 regio_err regio__row_error(regio_error *err, const char *path, const regio__table *t,
                            size_t col, const char *fmt, ...)

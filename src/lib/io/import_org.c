@@ -131,19 +131,6 @@ static void lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
-/* true/false, 1/0, yes/no in any case; -1 for anything else. */
-static int parse_bool(const char *v)
-{
-    static const char *const yes[] = {"true", "1", "yes"}, *const no[] = {"false", "0", "no"};
-    for (int i = 0; i < 3; i++) {
-        if (!strcasecmp(v, yes[i]))
-            return 1;
-        if (!strcasecmp(v, no[i]))
-            return 0;
-    }
-    return -1;
-}
-
 /* "a\x1fb[\x1fc]" into b: the key of a membership or an association. */
 static regio_err pair_key(regio_buf *b, const char *a, const char *x, const char *y)
 {
@@ -559,7 +546,7 @@ static regio_err check_row(org_ctx *c, org_row *r, regio_error *e)
     }
     int act = c->k->k == K_USERS ? S_ACTIVE : c->k->k == K_MEMBERSHIPS ? S_MACTIVE : -1;
     r->active = 1;
-    if (act >= 0 && r->v[act] && (r->active = parse_bool(r->v[act])) < 0)
+    if (act >= 0 && r->v[act] && (r->active = regio__parse_bool(r->v[act])) < 0)
         return row_fail(c, r, act, e, "'%s' is not true or false (true, false, 1, 0, yes, no)",
                         r->v[act]);
     return check_unique(c, r, e);

@@ -135,18 +135,6 @@ static void squash(const char *s, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static int parse_bool(const char *v)
-{
-    static const char *const yes[] = {"true", "1", "yes"}, *const no[] = {"false", "0", "no"};
-    for (int i = 0; v && i < 3; i++) {
-        if (!strcasecmp(v, yes[i]))
-            return 1;
-        if (!strcasecmp(v, no[i]))
-            return 0;
-    }
-    return -1;
-}
-
 static regio_err sale_status(imp *c, int *status, regio_error *e)
 {
     char buf[256], sq[64];
@@ -166,11 +154,11 @@ static regio_err sale_status(imp *c, int *status, regio_error *e)
     char b2[64];
     const char *closed = cell(c, REGIO_F_IS_CLOSED, buf, sizeof buf);
     if (closed) {
-        int cl = parse_bool(closed);
+        int cl = regio__parse_bool(closed);
         if (cl < 0)
             return FAIL(c, REGIO_F_IS_CLOSED, e, "'%.60s' is neither true nor false", closed);
         const char *won = cell(c, REGIO_F_IS_WON, b2, sizeof b2);
-        int w = won ? parse_bool(won) : 0;
+        int w = won ? regio__parse_bool(won) : 0;
         if (w < 0)
             return FAIL(c, REGIO_F_IS_WON, e, "'%.60s' is neither true nor false", won);
         *status = !cl ? REGIO__SALE_OPEN : w ? REGIO__SALE_WON : REGIO__SALE_LOST;
