@@ -30,6 +30,19 @@ extern "C" {
 /* Largest job priority; higher values are kept in the plan first. */
 #define REGIO_VRP_MAX_PRIORITY 1000
 
+/* What a job is. Values are stable. A shipment is two jobs, a PICKUP and a
+ * DELIVERY naming each other in `pair`, served by the same vehicle, the
+ * pickup first. A BREAK is a pause of one vehicle (`only_vehicle`) with no
+ * location of its own: it happens where the vehicle is (location
+ * REGIO_VRP_NO_LOCATION), and a route that serves any task keeps all its
+ * vehicle's breaks. */
+typedef enum regio_vrp_kind {
+    REGIO_VRP_KIND_JOB = 0,
+    REGIO_VRP_KIND_PICKUP = 1,
+    REGIO_VRP_KIND_DELIVERY = 2,
+    REGIO_VRP_KIND_BREAK = 3
+} regio_vrp_kind;
+
 /* A closed time window [start, end] in duration units. */
 typedef struct regio_vrp_tw {
     double start;
@@ -38,15 +51,27 @@ typedef struct regio_vrp_tw {
 
 /* One job (a visit). Service must start inside one of its windows; waiting
  * before a window opens is allowed. Plain value type; the windows array is
- * borrowed from the caller. */
+ * borrowed from the caller. Zero-initialised fields give a plain delivery
+ * job any vehicle may serve.
+ *
+ * Loads follow VROOM: a vehicle leaves its start carrying the `amount` of
+ * every plain job (and none of a shipment) on its route; a plain job drops
+ * its `amount` and takes on its `pickup`, which rides to the route's end; a
+ * shipment's PICKUP takes on its `pickup` and its DELIVERY drops its
+ * `amount` (the same numbers). The load after every step must fit the
+ * capacity. */
 typedef struct regio_vrp_job {
-    int location;               /* index into the matrices */
+    int location;               /* index into the matrices; BREAK: -1 */
     double service;             /* service duration */
     const regio_vrp_tw *tws;    /* sorted, disjoint; NULL/0 means "always" */
     int n_tws;
-    double amount[REGIO_VRP_MAX_DIMS]; /* delivery amounts, >= 0 */
+    double amount[REGIO_VRP_MAX_DIMS]; /* delivered here, >= 0 */
     uint64_t skills;            /* skills the serving vehicle must have */
     int priority;               /* 0..REGIO_VRP_MAX_PRIORITY; kept first */
+    double pickup[REGIO_VRP_MAX_DIMS]; /* picked up here, >= 0 */
+    regio_vrp_kind kind;
+    int pair;                   /* PICKUP / DELIVERY: 1 + the other half */
+    int only_vehicle;           /* 1 + the one vehicle allowed; 0 = any */
 } regio_vrp_job;
 
 /* One vehicle. A route starts at `start` (or at its first job when there is
@@ -58,7 +83,11 @@ typedef struct regio_vrp_vehicle {
     regio_vrp_tw shift;
     double capacity[REGIO_VRP_MAX_DIMS];
     uint64_t skills;
-    int max_tasks;              /* 0 = no limit */
+    int max_tasks;              /* 0 = no limit (breaks do not count) */
+    const int *steps;           /* a prescribed first route: job indices in
+                                   order (borrowed), or NULL; the search
+                                   starts from it (it must be feasible) */
+    int n_steps;
 } regio_vrp_vehicle;
 
 /* A problem. All arrays are borrowed; the caller keeps them alive during
@@ -149,14 +178,18 @@ typedef struct regio_vrp_solution {
 } regio_vrp_solution;
 
 /*
- * Solves p: serve as many jobs as possible (higher priority first), then,
+ * Solves p: serve the largest sum of priorities, then as many jobs as
+ * possible (VROOM's order), then,
  * when params->minimize_vehicles, use as few vehicles as possible, then
  * minimise total cost. Method: construction by cheapest insertion, then
  * ruin-and-recreate (slack-induced string removal) with simulated annealing
  * and an absence-driven phase when jobs are left out (see vrp_solve.c).
  * On success *out is a new solution the caller destroys. A cancel from the
  * progress callback ends the search early and still returns the best
- * solution found (REGIO_OK). params may be NULL (defaults).
+ * solution found (REGIO_OK). params may be NULL (defaults). A vehicle's
+ * `steps` that break a constraint give REGIO_EDATA with err->msg naming the
+ * vehicle and the constraint (as VROOM refuses them). Breaks of unused
+ * vehicles are neither in a route nor listed unassigned.
  */
 REGIO_API regio_err regio_vrp_solve(const regio_vrp_problem *p,
                           const regio_vrp_params *params,
@@ -181,6 +214,7 @@ typedef struct regio_vrp_check_report {
     int capacity_violations;
     int skill_violations;
     int max_tasks_violations;
+    int precedence_violations;  /* shipment halves apart or out of order */
     int duplicate_jobs;         /* served twice, or served and unassigned */
     int missing_jobs;           /* neither served nor listed unassigned */
     int time_mismatches;        /* reported times inconsistent with matrix */

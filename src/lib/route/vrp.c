@@ -84,7 +84,8 @@ static int simulate(const regio_vrp_problem *p, regio_vrp_route *r,
             fslack = wend - s + cum_wait;
         cost += mat(p, p->cost, prev, j->location);
         t = s + j->service;
-        prev = j->location;
+        if (j->location >= 0) /* a break happens where the vehicle is */
+            prev = j->location;
     }
     double end = t + mat(p, p->duration, prev, v->end);
     cost += mat(p, p->cost, prev, v->end);

@@ -4,7 +4,10 @@
  * its start time, recomputes every arrival as previous departure + matrix
  * travel time, and verifies windows, shifts, capacities, skills, max_tasks,
  * that each job is served exactly once or listed unassigned, and the
- * reported costs. O(n_jobs + total steps * max windows).
+ * reported costs; loads step by step as regio_vrp_job defines them,
+ * shipments (both halves on one route, pickup first) and breaks (on their
+ * own vehicle, none missing from a used route).
+ * O(n_jobs + total steps * max windows).
  */
 #include "regio/vrp.h"
 
@@ -80,7 +83,15 @@ regio_err regio_vrp_check(const regio_vrp_problem *p,
         if (rt->n_steps == 0)
             continue;
         rep->vehicles_used++;
-        double load[REGIO_VRP_MAX_DIMS] = {0};
+        double load[REGIO_VRP_MAX_DIMS] = {0}, peak[REGIO_VRP_MAX_DIMS];
+        for (int k = 0; k < rt->n_steps; k++) {
+            const regio_vrp_job *j = &p->jobs[rt->steps[k].job];
+            if (j->kind == REGIO_VRP_KIND_JOB)
+                for (int d = 0; d < p->n_dims; d++)
+                    load[d] += j->amount[d];
+        }
+        memcpy(peak, load, sizeof peak);
+        int tasks = 0;
         double t = rt->start_time, cost = 0.0;
         if (t < v->shift.start - 1e-9 * (1 + fabs(v->shift.start)))
             violation(rep, &rep->shift_violations,
@@ -124,12 +135,41 @@ regio_err regio_vrp_check(const regio_vrp_problem *p,
                 violation(rep, &rep->skill_violations,
                           "job %d needs skills vehicle %d lacks", st->job,
                           rt->vehicle);
-            for (int d = 0; d < p->n_dims; d++)
-                load[d] += j->amount[d];
+            if (j->only_vehicle && j->only_vehicle != rt->vehicle + 1)
+                violation(rep, &rep->skill_violations,
+                          "job %d is for vehicle %d, not %d", st->job,
+                          j->only_vehicle - 1, rt->vehicle);
+            if (j->kind == REGIO_VRP_KIND_PICKUP || j->kind == REGIO_VRP_KIND_DELIVERY) {
+                /* the other half must be on this route, on the right side */
+                int o = j->pair - 1, at = -1;
+                for (int q = 0; q < rt->n_steps; q++)
+                    if (rt->steps[q].job == o)
+                        at = q;
+                if (at < 0 || (j->kind == REGIO_VRP_KIND_PICKUP) != (at > k))
+                    violation(rep, &rep->precedence_violations,
+                              "shipment half %d: its %s %d is %s", st->job,
+                              j->kind == REGIO_VRP_KIND_PICKUP ? "delivery" : "pickup", o,
+                              at < 0 ? "not on the route" : "on the wrong side");
+            }
+            for (int d = 0; d < p->n_dims; d++) {
+                if (j->kind != REGIO_VRP_KIND_PICKUP)
+                    load[d] -= j->amount[d];
+                if (j->kind != REGIO_VRP_KIND_DELIVERY)
+                    load[d] += j->pickup[d];
+                if (load[d] > peak[d])
+                    peak[d] = load[d];
+            }
+            tasks += j->kind != REGIO_VRP_KIND_BREAK;
             cost += leg(p, p->cost, prev, j->location);
             t = start + j->service;
-            prev = j->location;
+            if (j->location >= 0)
+                prev = j->location;
         }
+        for (int j = 0; j < p->n_jobs; j++)
+            if (p->jobs[j].kind == REGIO_VRP_KIND_BREAK &&
+                p->jobs[j].only_vehicle == rt->vehicle + 1 && tasks > 0 && !seen[j])
+                violation(rep, &rep->missing_jobs,
+                          "vehicle %d serves tasks without its break %d", rt->vehicle, j);
         double end = t + leg(p, p->duration, prev, v->end);
         cost += leg(p, p->cost, prev, v->end);
         if (!close_to(rt->end_time, end))
@@ -141,21 +181,21 @@ regio_err regio_vrp_check(const regio_vrp_problem *p,
                       "vehicle %d ends at %.6f after its shift end %.6f",
                       rt->vehicle, end, v->shift.end);
         for (int d = 0; d < p->n_dims; d++)
-            if (load[d] > v->capacity[d] + 1e-9 * (1 + fabs(v->capacity[d])))
+            if (peak[d] > v->capacity[d] + 1e-9 * (1 + fabs(v->capacity[d])))
                 violation(rep, &rep->capacity_violations,
                           "vehicle %d carries %g > capacity %g (dim %d)",
-                          rt->vehicle, load[d], v->capacity[d], d);
-        if (v->max_tasks > 0 && rt->n_steps > v->max_tasks)
+                          rt->vehicle, peak[d], v->capacity[d], d);
+        if (v->max_tasks > 0 && tasks > v->max_tasks)
             violation(rep, &rep->max_tasks_violations,
                       "vehicle %d has %d tasks > max %d", rt->vehicle,
-                      rt->n_steps, v->max_tasks);
+                      tasks, v->max_tasks);
         if (!close_to(rt->cost, cost))
             violation(rep, &rep->cost_mismatch,
                       "vehicle %d: reported cost %.6f, matrix gives %.6f",
                       rt->vehicle, rt->cost, cost);
         total_cost += cost;
         total_dur += end - rt->start_time;
-        rep->served += rt->n_steps;
+        rep->served += tasks;
     }
     for (int u = 0; u < s->n_unassigned; u++) {
         int j = s->unassigned[u].job;
@@ -165,7 +205,7 @@ regio_err regio_vrp_check(const regio_vrp_problem *p,
                       "twice", j);
     }
     for (int j = 0; j < p->n_jobs; j++)
-        if (!seen[j])
+        if (!seen[j] && p->jobs[j].kind != REGIO_VRP_KIND_BREAK)
             violation(rep, &rep->missing_jobs,
                       "job %d is neither served nor listed unassigned", j);
     if (!close_to(s->total_cost, total_cost))

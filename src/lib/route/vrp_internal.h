@@ -39,6 +39,10 @@ typedef struct regio__vjob {
     const regio_vrp_tw *tw; /* NULL when always open */
     double tw_last;         /* end of last window (INFINITY if none) */
     double amt[REGIO_VRP_MAX_DIMS];
+    double pick[REGIO_VRP_MAX_DIMS];
+    int kind;               /* regio_vrp_kind */
+    int pair;               /* the other half of a shipment, or -1 */
+    int only_veh;           /* the one vehicle allowed, or -1 */
     int64_t weight;         /* penalty when unassigned */
     double far;             /* cost from the first vehicle's start */
 } regio__vjob;
@@ -51,6 +55,7 @@ typedef struct regio__vroute {
     int *jobs;      /* m job indices */
     double *est;    /* m + 2: earliest service start (0 = start, m+1 = end) */
     double *lat;    /* m + 2: latest arrival keeping the suffix feasible */
+    int ntask;      /* jobs that are not breaks: the route is used if > 0 */
     double load[REGIO_VRP_MAX_DIMS];
     double cost;
 } regio__vroute;
@@ -91,6 +96,11 @@ typedef struct regio__vsolver {
     int stamp;
     int max_used;          /* routes allowed in the current phase */
     int new_route_last;    /* open new routes only when nothing else fits */
+    int general;           /* shipments, pickups or breaks: every route is
+                              evaluated whole (vrp_general.c) */
+    int *tmp;              /* nj + 2 job slots for trial routes */
+    int *mark;             /* per job, for precedence checks */
+    int mark_stamp;
     /* scratch */
     int *removed;
     int n_removed;
@@ -208,6 +218,32 @@ int regio__vrp_recreate(regio__vsolver *s, regio__vsol *x, int blink);
  * the deadline (INFINITY for iteration-bounded, reproducible runs); -1 on
  * allocation failure. */
 int regio__vrp_polish(regio__vsolver *s, regio__vsol *x, double deadline);
+
+/* ---- routes with shipments, pickups and breaks (vrp_general.c) -------- */
+
+/* Why a whole route fails (0: it is feasible). */
+enum {
+    REGIO__VRP_OK = 0,
+    REGIO__VRP_BAD_TIME = 1,     /* a window or the shift is missed */
+    REGIO__VRP_BAD_LOAD = 2,     /* the load exceeds the capacity */
+    REGIO__VRP_BAD_PAIR = 3,     /* a shipment half without the other */
+    REGIO__VRP_BAD_TASKS = 4,    /* more tasks than max_tasks */
+    REGIO__VRP_BAD_VEHICLE = 5   /* skills, or another vehicle's break */
+};
+/* Evaluates the route of vehicle veh visiting jobs[0..m) in order from
+ * scratch (loads as in regio_vrp_job, breaks where the vehicle is): returns
+ * one of the codes above and, when feasible, its cost in *cost. O(m). */
+int regio__vrp_eval(regio__vsolver *s, int veh, const int *jobs, int m,
+                    double *cost);
+/* Best feasible insertion into route r of job jb, and of its delivery too
+ * when jb is a shipment's pickup: returns 1 and sets *after (and *after2
+ * for the delivery, as regio__vrp_route_insert positions after inserting
+ * the pickup) and *delta, or 0 when nothing fits. O(m^2) evaluations for a
+ * shipment, O(m) for a job. */
+int regio__vrp_general_best(regio__vsolver *s, const regio__vroute *r, int jb,
+                            double *delta, int *after, int *after2);
+/* After a ruin: removes the other half of every removed shipment half. */
+void regio__vrp_general_unpair(regio__vsolver *s, regio__vsol *x);
 
 /* ---- setup (vrp_setup.c) ----------------------------------------------- */
 

@@ -84,16 +84,28 @@ int regio__vrp_best_in_route(regio__vsolver *s, const regio__vroute *r, int jb,
     return best;
 }
 
-/* Offers route v to job jb: records it in *bd, *bv, *bp when the job may
- * go there and its best insertion is cheaper than *bd. */
+/* Offers route v to job jb: records it in *bd, *bv, *bp (and *bp2, the
+ * delivery's place for a shipment) when the job may go there and its best
+ * insertion is cheaper than *bd. */
 static void try_route(regio__vsolver *s, regio__vsol *x, int v, int jb,
-                      int blink, double *bd, int *bv, int *bp)
+                      int blink, double *bd, int *bv, int *bp, int *bp2)
 {
     regio__vroute *r = &x->r[v];
-    if (!s->compat[(size_t)jb * s->nv + v] ||
-        !regio__vrp_fits_load(s, r, &s->job[jb]))
+    if (!s->compat[(size_t)jb * s->nv + v])
         return;
     double d;
+    if (s->general) {
+        int a, a2;
+        if (regio__vrp_general_best(s, r, jb, &d, &a, &a2) && d < *bd) {
+            *bd = d;
+            *bv = v;
+            *bp = a;
+            *bp2 = a2;
+        }
+        return;
+    }
+    if (!regio__vrp_fits_load(s, r, &s->job[jb]))
+        return;
     int i = regio__vrp_best_in_route(s, r, jb, blink, &d);
     if (i >= 0 && d < *bd) {
         *bd = d;
@@ -109,7 +121,7 @@ static void try_route(regio__vsolver *s, regio__vsol *x, int v, int jb,
  * new_route_last is set. */
 static int insert_best(regio__vsolver *s, regio__vsol *x, int jb, int blink)
 {
-    int bv = -1, bp = -1;
+    int bv = -1, bp = -1, bp2 = -1;
     double bd = INFINITY;
     int can_open = s->cur_used < s->max_used;
     /* stage 0: granular */
@@ -123,22 +135,24 @@ static int insert_best(regio__vsolver *s, regio__vsol *x, int jb, int blink)
         if (v < 0 || s->route_mark[v] == s->stamp)
             continue;
         s->route_mark[v] = s->stamp;
-        try_route(s, x, v, jb, blink, &bd, &bv, &bp);
+        try_route(s, x, v, jb, blink, &bd, &bv, &bp, &bp2);
     }
     /* stage 1: every other used route */
     if (bv < 0)
         for (int v = 0; v < s->nv; v++)
             if (x->r[v].m > 0 && s->route_mark[v] != s->stamp)
-                try_route(s, x, v, jb, blink, &bd, &bv, &bp);
+                try_route(s, x, v, jb, blink, &bd, &bv, &bp, &bp2);
     /* empty vehicles */
     if (can_open && (bv < 0 || !s->new_route_last))
         for (int k = 0; k < s->n_reps; k++)
-            try_route(s, x, s->reps[k], jb, blink, &bd, &bv, &bp);
+            try_route(s, x, s->reps[k], jb, blink, &bd, &bv, &bp, &bp2);
     if (bv < 0)
         return 0;
-    if (x->r[bv].m == 0)
+    if (x->r[bv].ntask == 0 && s->job[jb].kind != REGIO_VRP_KIND_BREAK)
         s->cur_used++;
     if (regio__vrp_route_insert(s, x, &x->r[bv], bp, jb))
+        return -1;
+    if (bp2 >= 0 && regio__vrp_route_insert(s, x, &x->r[bv], bp2, s->job[jb].pair))
         return -1;
     return 1;
 }
@@ -152,7 +166,7 @@ static void refresh_classes(regio__vsolver *s, regio__vsol *x)
     s->n_reps = 0;
     s->cur_used = 0;
     for (int v = 0; v < s->nv; v++) {
-        if (x->r[v].m > 0) {
+        if (x->r[v].ntask > 0) {
             s->cur_used++;
             continue;
         }
@@ -226,13 +240,19 @@ int regio__vrp_recreate(regio__vsolver *s, regio__vsol *x, int blink)
     refresh_classes(s, x);
     for (int k = 0; k < s->n_removed; k++) {
         int jb = s->removed[k];
+        /* A shipment goes in (or stays out) with its pickup. */
+        if (s->job[jb].kind == REGIO_VRP_KIND_DELIVERY)
+            continue;
         int rc = insert_best(s, x, jb, blink);
         if (rc < 0)
             return -1;
-        if (rc == 0)
+        if (rc == 0) {
             x->unassigned[x->n_unassigned++] = jb;
-        else if (x->r[x->where[jb]].m == 1)
+            if (s->job[jb].kind == REGIO_VRP_KIND_PICKUP)
+                x->unassigned[x->n_unassigned++] = s->job[jb].pair;
+        } else if (x->r[x->where[jb]].ntask == 1 + (s->job[jb].pair >= 0)) {
             refresh_classes(s, x);
+        }
     }
     s->n_removed = 0;
     regio__vrp_sol_totals(s, x);

@@ -77,6 +77,17 @@ void regio__vrp_route_update(regio__vsolver *s, regio__vsol *x,
     }
     r->lat[0] = r->lat[1] - regio__vrp_dur(s, v->start, next);
     r->cost = cost;
+    r->ntask = m;
+    if (s->general) {
+        /* Breaks do not count as tasks and happen where the vehicle is; the
+         * whole-route evaluation gives the cost (the route is feasible). */
+        r->ntask = 0;
+        for (int i = 0; i < m; i++)
+            r->ntask += s->job[r->jobs[i]].kind != REGIO_VRP_KIND_BREAK;
+        double c = 0.0;
+        if (regio__vrp_eval(s, r->veh, r->jobs, m, &c) == REGIO__VRP_OK)
+            r->cost = c;
+    }
 }
 
 void regio__vrp_sol_totals(regio__vsolver *s, regio__vsol *x)
@@ -85,7 +96,7 @@ void regio__vrp_sol_totals(regio__vsolver *s, regio__vsol *x)
     x->used = 0;
     for (int v = 0; v < s->nv; v++) {
         x->cost += x->r[v].cost;
-        x->used += x->r[v].m > 0;
+        x->used += x->r[v].ntask > 0;
     }
     x->uweight = 0;
     for (int k = 0; k < x->n_unassigned; k++)
@@ -138,6 +149,7 @@ int regio__vrp_sol_copy(regio__vsolver *s, regio__vsol *dst,
             return -1;
         b->veh = a->veh;
         b->m = a->m;
+        b->ntask = a->ntask;
         memcpy(b->jobs, a->jobs, (size_t)a->m * sizeof(int));
         memcpy(b->est, a->est, (size_t)(a->m + 2) * sizeof(double));
         memcpy(b->lat, a->lat, (size_t)(a->m + 2) * sizeof(double));

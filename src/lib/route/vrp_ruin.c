@@ -105,4 +105,6 @@ void regio__vrp_ruin(regio__vsolver *s, regio__vsol *x, int seed_job)
         }
         regio__vrp_route_update(s, x, r);
     }
+    if (s->general)
+        regio__vrp_general_unpair(s, x);
 }

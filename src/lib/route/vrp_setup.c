@@ -36,7 +36,8 @@ regio_err regio__vrp_validate(const regio_vrp_problem *p, regio_error *err)
         why = "n_dims must be 0..4";
     for (int j = 0; !why && j < p->n_jobs; j++) {
         const regio_vrp_job *jb = &p->jobs[j];
-        if (jb->location < 0 || jb->location >= p->n_locations)
+        if ((jb->location < 0 && jb->kind != REGIO_VRP_KIND_BREAK) ||
+            jb->location < -1 || jb->location >= p->n_locations)
             why = "a job's location is out of range";
         else if (!(jb->service >= 0) || !isfinite(jb->service))
             why = "a job's service time is negative or not finite";
@@ -44,9 +45,22 @@ regio_err regio__vrp_validate(const regio_vrp_problem *p, regio_error *err)
             why = "a job's windows are missing";
         else if (jb->priority < 0 || jb->priority > REGIO_VRP_MAX_PRIORITY)
             why = "a job's priority is outside 0..1000";
+        else if (jb->kind < REGIO_VRP_KIND_JOB || jb->kind > REGIO_VRP_KIND_BREAK)
+            why = "a job's kind is unknown";
+        else if ((jb->kind == REGIO_VRP_KIND_PICKUP || jb->kind == REGIO_VRP_KIND_DELIVERY) &&
+                 (jb->pair < 1 || jb->pair > p->n_jobs || jb->pair - 1 == j ||
+                  p->jobs[jb->pair - 1].pair != j + 1 ||
+                  p->jobs[jb->pair - 1].kind + jb->kind != 3))
+            why = "a shipment's pickup and delivery do not name each other";
+        else if ((jb->kind == REGIO_VRP_KIND_JOB || jb->kind == REGIO_VRP_KIND_BREAK) &&
+                 jb->pair != 0)
+            why = "a job that is no shipment half has a pair";
+        else if (jb->only_vehicle < 0 || jb->only_vehicle > p->n_vehicles ||
+                 (jb->kind == REGIO_VRP_KIND_BREAK && jb->only_vehicle == 0))
+            why = "a job's only_vehicle is out of range (a break needs one)";
         for (int d = 0; !why && d < p->n_dims; d++)
-            if (!(jb->amount[d] >= 0))
-                why = "a job's amount is negative";
+            if (!(jb->amount[d] >= 0) || !(jb->pickup[d] >= 0))
+                why = "a job's amount or pickup is negative";
         for (int k = 0; !why && k < jb->n_tws; k++)
             if (!(jb->tws[k].end >= jb->tws[k].start) ||
                 (k > 0 && !(jb->tws[k].start > jb->tws[k - 1].end)))
@@ -61,7 +75,26 @@ regio_err regio__vrp_validate(const regio_vrp_problem *p, regio_error *err)
             why = "a vehicle's shift ends before it starts";
         else if (vh->max_tasks < 0)
             why = "a vehicle's max_tasks is negative";
+        else if (vh->n_steps < 0 || (vh->n_steps > 0 && !vh->steps))
+            why = "a vehicle's steps are missing";
     }
+    /* each job in at most one vehicle's steps, at most once */
+    int *in_steps = NULL;
+    for (int v = 0; !why && v < p->n_vehicles; v++) {
+        const regio_vrp_vehicle *vh = &p->vehicles[v];
+        if (vh->n_steps <= 0)
+            continue;
+        if (!in_steps && !(in_steps = regio_calloc((size_t)p->n_jobs + 1, sizeof *in_steps)))
+            return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+        for (int k = 0; !why && k < vh->n_steps; k++) {
+            int j = vh->steps[k];
+            if (j < 0 || j >= p->n_jobs)
+                why = "a vehicle's step names no job";
+            else if (in_steps[j]++)
+                why = "a job is in the steps twice";
+        }
+    }
+    regio_free(in_steps);
     if (!why)
         return REGIO_OK;
     return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "%s", why);
@@ -110,6 +143,8 @@ void regio__vrp_solver_free(regio__vsolver *s)
     regio_free(s->absent);
     regio_free(s->route_hit);
     regio_free(s->route_mark);
+    regio_free(s->tmp);
+    regio_free(s->mark);
 }
 
 int regio__vrp_solver_init(regio__vsolver *s, const regio_vrp_problem *p,
@@ -151,7 +186,15 @@ int regio__vrp_solver_init(regio__vsolver *s, const regio_vrp_problem *p,
     if (!s->job || !s->compat || !s->servable || !s->reps || !s->removed ||
         !s->key || !s->absent || !s->route_hit)
         return -1;
-    int64_t base = (int64_t)(REGIO_VRP_MAX_PRIORITY + 1) * (s->nj + 1);
+    /* Unassigned weight: VROOM's order, the priority sum first, then the
+     * number of jobs (priority * (nj + 1) + 1 per job); a break outweighs
+     * every job together, so a used route keeps its vehicle's breaks. */
+    int64_t per_prio = (int64_t)s->nj + 1;
+    int64_t break_w = (int64_t)(REGIO_VRP_MAX_PRIORITY + 1) * per_prio * per_prio;
+    s->tmp = regio_malloc((nj1 + 2) * sizeof(int));
+    s->mark = regio_calloc(nj1, sizeof(int));
+    if (!s->tmp || !s->mark)
+        return -1;
     size_t ntw = 0;
     for (int j = 0; j < s->nj; j++)
         ntw += p->jobs[j].tws && p->jobs[j].n_tws > 0 ? (size_t)p->jobs[j].n_tws
@@ -180,9 +223,19 @@ int regio__vrp_solver_init(regio__vsolver *s, const regio_vrp_problem *p,
             ntw += v->n_tw;
         }
         v->tw_last = v->tw ? v->tw[v->n_tw - 1].end : INFINITY;
-        for (int d = 0; d < s->nd; d++)
+        for (int d = 0; d < s->nd; d++) {
             v->amt[d] = q->amount[d];
-        v->weight = base + q->priority;
+            v->pick[d] = q->pickup[d];
+            if (q->pickup[d] > 0)
+                s->general = 1;
+        }
+        v->kind = q->kind;
+        v->pair = q->pair - 1;
+        v->only_veh = q->only_vehicle - 1;
+        if (q->kind != REGIO_VRP_KIND_JOB || q->only_vehicle)
+            s->general = 1;
+        v->weight = q->kind == REGIO_VRP_KIND_BREAK ? break_w
+                                                    : per_prio * q->priority + 1;
         if (q->priority > 0)
             s->has_priority = 1;
         v->far = s->nv > 0
@@ -195,12 +248,13 @@ int regio__vrp_solver_init(regio__vsolver *s, const regio_vrp_problem *p,
         int skill = 0, capok = 0, alone = 0;
         for (int v = 0; v < s->nv; v++) {
             const regio_vrp_vehicle *vh = &p->vehicles[v];
-            if (q->skills & ~vh->skills)
+            if ((q->skills & ~vh->skills) || (q->only_vehicle && q->only_vehicle != v + 1))
                 continue;
             skill = 1;
             int fits = 1;
             for (int d = 0; d < s->nd; d++)
-                if (q->amount[d] > vh->capacity[d] + 1e-9)
+                if (q->amount[d] > vh->capacity[d] + 1e-9 ||
+                    q->pickup[d] > vh->capacity[d] + 1e-9)
                     fits = 0;
             if (vh->max_tasks < 0)
                 fits = 0;
@@ -223,9 +277,28 @@ int regio__vrp_solver_init(regio__vsolver *s, const regio_vrp_problem *p,
                     : !capok ? REGIO_VRP_REASON_CAPACITY
                     : !alone ? REGIO_VRP_REASON_TIME_WINDOW
                              : REGIO_VRP_REASON_NONE;
-        if (alone)
-            s->servable[s->n_servable++] = j;
     }
+    /* A shipment's halves share a vehicle: each may use only the vehicles
+     * both can; a half the other cannot follow takes the other's reason. */
+    for (int j = 0; j < s->nj; j++) {
+        int o = s->job[j].pair;
+        if (o < 0)
+            continue;
+        int any = 0;
+        for (int v = 0; v < s->nv; v++) {
+            unsigned char *a = &s->compat[(size_t)j * s->nv + v];
+            *a = *a && s->compat[(size_t)o * s->nv + v];
+            any |= *a;
+        }
+        if (!any && !reason[j])
+            reason[j] = reason[o] ? reason[o] : REGIO_VRP_REASON_TIME_WINDOW;
+    }
+    for (int j = 0; j < s->nj; j++)
+        if (!reason[j])
+            s->servable[s->n_servable++] = j;
+    if (s->general)
+        for (int v = 0; v < s->nv; v++)
+            s->vcls[v] = v; /* breaks make vehicles differ: no classes */
     /* neighbour lists over all jobs (cost both ways) */
     s->k_neigh = s->nj - 1 < NEIGH_CAP || s->nj <= 2000 ? s->nj - 1 : NEIGH_CAP;
     if (s->k_neigh < 1)

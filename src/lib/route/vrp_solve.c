@@ -92,8 +92,9 @@ static regio_err build_output(regio__vsolver *s, const regio__vsol *best,
         const regio__vroute *r = &best->r[v];
         regio_vrp_route *q = &o->routes[v];
         q->vehicle = v;
-        q->n_steps = r->m;
-        if (r->m) {
+        /* A route holding only its vehicle's breaks is not used. */
+        q->n_steps = r->ntask > 0 ? r->m : 0;
+        if (q->n_steps) {
             q->steps = regio_calloc((size_t)r->m, sizeof *q->steps);
             if (!q->steps) {
                 regio_vrp_solution_destroy(o);
@@ -105,10 +106,14 @@ static regio_err build_output(regio__vsolver *s, const regio__vsol *best,
         regio_vrp_route_schedule(p, q);
         o->total_cost += q->cost;
         o->total_duration += q->duration;
-        o->vehicles_used += r->m > 0;
+        o->vehicles_used += r->ntask > 0;
     }
     for (int j = 0; j < s->nj; j++) {
-        if (best->where[j] >= 0)
+        if (best->where[j] >= 0 && best->r[best->where[j]].ntask > 0)
+            continue;
+        /* The breaks of an unused vehicle are not missed. */
+        if (s->job[j].kind == REGIO_VRP_KIND_BREAK &&
+            (s->job[j].only_veh < 0 || best->r[s->job[j].only_veh].ntask == 0))
             continue;
         regio_vrp_unassigned *u = &o->unassigned[o->n_unassigned++];
         u->job = j;
@@ -166,9 +171,35 @@ regio_err regio_vrp_solve(const regio_vrp_problem *p,
         goto oom;
     S.new_route_last = 1;
 
-    /* construction: everything servable goes through recreate */
+    /* construction: the vehicles' prescribed steps first (VROOM refuses
+     * steps that break a constraint, and so does Regio), then everything
+     * servable goes through recreate */
+    for (int v = 0; v < S.nv; v++) {
+        const regio_vrp_vehicle *vh = &p->vehicles[v];
+        if (vh->n_steps <= 0)
+            continue;
+        int bad = regio__vrp_eval(&S, v, vh->steps, vh->n_steps, NULL);
+        if (bad) {
+            static const char *why[] = {
+                "", "a time window or the shift is missed",
+                "the load exceeds the capacity",
+                "a shipment's pickup and delivery are not both on it in order",
+                "it has more tasks than max_tasks",
+                "a job needs skills the vehicle lacks, or is another vehicle's break"};
+            rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
+                                  "vehicles[%d].steps: infeasible route: %s", v, why[bad]);
+            goto done;
+        }
+        regio__vroute *r = &cur.r[v];
+        if (regio__vrp_route_reserve(r, vh->n_steps))
+            goto oom;
+        memcpy(r->jobs, vh->steps, (size_t)vh->n_steps * sizeof *r->jobs);
+        r->m = vh->n_steps;
+        regio__vrp_route_update(&S, &cur, r);
+    }
     for (int k = 0; k < S.n_servable; k++)
-        S.removed[S.n_removed++] = S.servable[k];
+        if (cur.where[S.servable[k]] < 0)
+            S.removed[S.n_removed++] = S.servable[k];
     if (regio__vrp_recreate(&S, &cur, 0))
         goto oom;
     if (regio__vrp_sol_copy(&S, &best, &cur))
@@ -297,7 +328,9 @@ regio_err regio_vrp_solve(const regio_vrp_problem *p,
                     goto oom;
         }
     }
-    if (regio__vrp_polish(&S, &best, tl > 0 ? t0 + tl : INFINITY))
+    /* relocate and 2-opt* move single jobs and tails, which would split
+     * shipments and move breaks: the general case skips the polish */
+    if (!S.general && regio__vrp_polish(&S, &best, tl > 0 ? t0 + tl : INFINITY))
         goto oom;
 
     rc = build_output(&S, &best, reason, out);
