@@ -48,10 +48,14 @@ typedef struct regio_route_problem regio_route_problem;
  * NUL-terminated); name is used in error messages (may be NULL). Errors:
  * REGIO_EPARSE for malformed JSON (err->line/column set) or a member of the
  * wrong type, REGIO_EDATA for invalid values, REGIO_EUNSUPPORTED for
- * features Regio does not model (shipments, breaks, setup times, several
- * routing profiles); err->field and err->msg name the JSON path, e.g.
- * "jobs[3].time_windows[0]: end before start". On success *out is owned by
- * the caller.
+ * features Regio does not model (setup times, vehicle costs, several
+ * routing profiles, max_travel_time, max_distance, break max_load);
+ * err->field and err->msg name the JSON path, e.g.
+ * "jobs[3].time_windows[0]: end before start". Jobs, shipments (two tasks
+ * each: pickup, delivery), vehicles' breaks (tasks of that vehicle) and
+ * steps are read as VROOM 1.14 reads them; with a matrix, `location` is
+ * optional and may hold any coordinates. On success *out is owned by the
+ * caller.
  */
 REGIO_API regio_err regio_route_parse_vroom(const char *json, size_t len,
                                   const char *name,
@@ -171,6 +175,46 @@ REGIO_API regio_err regio_route_write_geojson(const regio_route_problem *p,
 REGIO_API regio_err regio_route_write_tour_csv(const regio_route_problem *p,
                                      const regio_vrp_solution *s, char **out,
                                      regio_error *err);
+
+/* One constraint a planned route breaks; `cause` is VROOM's name:
+ * "delay", "lead_time", "load", "max_tasks", "skills", "precedence" or
+ * "missing_break". Plain value type. */
+typedef struct regio_route_violation {
+    int route;          /* index into the solution's routes */
+    int step;           /* -1: the start, 0..n_steps-1: a task, n_steps: the end */
+    char cause[16];
+    double duration;    /* delay or lead time, 0 for the other causes */
+} regio_route_violation;
+
+/* Routes as the vehicles' steps prescribe them, with their violations. */
+typedef struct regio_route_plan {
+    regio_vrp_solution *solution; /* owned */
+    int n_violations;
+    regio_route_violation *violations; /* owned */
+} regio_route_plan;
+
+/*
+ * VROOM's plan mode (`vroom -c`): each vehicle follows its `steps` exactly;
+ * each task is served at the earliest time its windows and its step's
+ * service_at / service_after / service_before allow, or on arrival when
+ * none can be met any more (a "delay"); every broken constraint is listed
+ * instead of refused. Tasks in no vehicle's steps are unassigned. (VROOM
+ * picks the times with a linear program that may also start early to cut
+ * delays; Regio never starts a route before its shift or its start step's
+ * bound.) On success *out is owned by the caller (regio_route_plan_destroy).
+ */
+REGIO_API regio_err regio_route_plan_steps(regio_route_problem *p,
+                                 regio_route_plan **out, regio_error *err);
+
+/* Frees a plan; accepts NULL. */
+REGIO_API void regio_route_plan_destroy(regio_route_plan *pl);
+
+/* As regio_route_write_json, with the plan's violations on their steps,
+ * routes and the summary. */
+REGIO_API regio_err regio_route_write_plan_json(const regio_route_problem *p,
+                                      const regio_route_plan *pl,
+                                      const regio_route_timing *timing,
+                                      char **out, regio_error *err);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@ static void usage(FILE *out)
             "       regio route --stops STOPS.csv [--depot ID] [--vehicles N] [options]\n"
             "options: [--metric haversine|euclidean] [--round nearest] [--time-limit S]\n"
             "         [--seed N] [--max-iterations N] [--out FILE] [--geojson FILE]\n"
+            "         [--plan | -c]   follow the vehicles' steps, report violations (VROOM -c)\n"
             "PROBLEM.json is VROOM's problem format; STOPS.csv has id,x,y or id,lat,lon\n"
             "and optionally service_s,tw_start,tw_end. See docs/ROUTING.md.\n");
 }
@@ -69,8 +70,10 @@ int cli_cmd_route(int argc, char **argv)
         {"max-iterations", required_argument, 0, 'i'},
         {"out", required_argument, 0, 'o'},
         {"geojson", required_argument, 0, 'g'},
+        {"plan", no_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    int plan = 0;
     const char *stops = NULL, *out = NULL, *geojson = NULL;
     regio_route_opts ro;
     regio_route_params rp;
@@ -80,7 +83,7 @@ int cli_cmd_route(int argc, char **argv)
     long v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hc", longopts, NULL)) != -1) {
         switch (c) {
         case 's': stops = optarg; break;
         case 'D': ro.depot_id = optarg; break;
@@ -136,6 +139,7 @@ int cli_cmd_route(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'g': geojson = optarg; break;
+        case 'c': plan = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
@@ -144,6 +148,10 @@ int cli_cmd_route(int argc, char **argv)
     if ((stops && npos != 0) || (!stops && npos != 1)) {
         fprintf(stderr, "regio route: give one PROBLEM.json or --stops STOPS.csv\n");
         usage(stderr);
+        return CLI_USAGE;
+    }
+    if (stops && plan) {
+        fprintf(stderr, "regio route: --plan needs VROOM JSON with vehicle steps\n");
         return CLI_USAGE;
     }
     if (!stops && (ro.depot_id || ro.n_vehicles)) {
@@ -162,8 +170,17 @@ int cli_cmd_route(int argc, char **argv)
     }
     double t1 = now_s();
     regio_vrp_solution *s = NULL;
+    regio_route_plan *pl = NULL;
     regio_route_stats st;
-    rc = regio_route_solve(p, &rp, &s, &st, &err);
+    memset(&st, 0, sizeof st);
+    if (plan) {
+        rc = regio_route_plan_steps(p, &pl, &err);
+        if (!rc)
+            s = pl->solution;
+        st.solve_s = now_s() - t1;
+    } else {
+        rc = regio_route_solve(p, &rp, &s, &st, &err);
+    }
     if (rc) {
         cli_print_error("route", rc, &err);
         regio_route_problem_destroy(p);
@@ -174,6 +191,8 @@ int cli_cmd_route(int argc, char **argv)
     regio_route_timing tm = {(t1 - t0) * 1000.0, st.solve_s * 1000.0};
     if (stops)
         rc = regio_route_write_tour_csv(p, s, &text, &err);
+    else if (pl)
+        rc = regio_route_write_plan_json(p, pl, &tm, &text, &err);
     else
         rc = regio_route_write_json(p, s, &tm, &text, &err);
     if (rc) {
@@ -199,8 +218,12 @@ int cli_cmd_route(int argc, char **argv)
         for (int r = 0; r < s->n_routes; r++)
             used += s->routes[r].n_steps > 0;
         fprintf(stderr, "regio route: cost %.6g, routes %d, unassigned %d, %s, %.2f s\n",
-                s->total_cost, used, s->n_unassigned, st.used_tsp ? "tsp" : "vrp",
-                st.solve_s);
+                s->total_cost, used, s->n_unassigned,
+                pl ? "plan" : st.used_tsp ? "tsp" : "vrp", st.solve_s);
+        if (pl && pl->n_violations)
+            fprintf(stderr, "regio route: %d violation%s of the prescribed routes (listed "
+                            "in the JSON)\n", pl->n_violations,
+                    pl->n_violations == 1 ? "" : "s");
         for (int u = 0; stops && u < s->n_unassigned; u++)
             fprintf(stderr, "regio route: unassigned %s: %s\n",
                     regio_route_job_id(p, s->unassigned[u].job), s->unassigned[u].text);
@@ -211,7 +234,10 @@ int cli_cmd_route(int argc, char **argv)
             status = CLI_PARTIAL;
         }
     }
-    regio_vrp_solution_destroy(s);
+    if (pl)
+        regio_route_plan_destroy(pl);
+    else
+        regio_vrp_solution_destroy(s);
     regio_route_problem_destroy(p);
     return status;
 }

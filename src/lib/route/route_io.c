@@ -49,6 +49,9 @@ void regio_route_problem_destroy(regio_route_problem *p)
     regio_free(p->cost_m);
     regio_free(p->dur_m);
     regio_free(p->depot_id);
+    regio_free(p->steps_buf);
+    regio_free(p->step_tw);
+    regio_free(p->veh_bounds);
     regio_dist_destroy(p->dist);
     regio_free(p);
 }
@@ -151,13 +154,18 @@ int regio_route_problem_is_tsp(const regio_route_problem *p)
         return 0;
     if (v->max_tasks > 0 && v->max_tasks < p->n_jobs)
         return 0;
+    if (v->n_steps > 0)
+        return 0;
     if (!regio_dist_is_symmetric(p->dist))
         return 0;
     double sum[REGIO_VRP_MAX_DIMS] = {0};
     for (int j = 0; j < p->n_jobs; j++) {
         const regio_vrp_job *jb = &p->jobs[j];
-        if (jb->n_tws > 0 || (jb->skills & ~v->skills))
+        if (jb->n_tws > 0 || (jb->skills & ~v->skills) || jb->kind != REGIO_VRP_KIND_JOB)
             return 0;
+        for (int d = 0; d < p->n_dims; d++)
+            if (jb->pickup[d] > 0)
+                return 0;
         for (int d = 0; d < p->n_dims; d++)
             sum[d] += jb->amount[d];
     }

@@ -33,6 +33,12 @@ struct regio_route_problem {
     regio_vrp_vehicle *veh;
     char **veh_ids;
     char *depot_id;             /* CSV stops: the depot's id */
+    int *steps_buf;             /* the vehicles' steps (VROOM), one block */
+    regio_vrp_tw *step_tw;      /* per entry of steps_buf: service_at /
+                                   _after / _before as [lo, hi] (plan mode) */
+    regio_vrp_tw *veh_bounds;   /* per vehicle: bounds on its start and
+                                   end times from its steps (plan mode) */
+    int has_steps;              /* some vehicle has steps */
     size_t max_loc;
     double *cost_m, *dur_m;     /* built by regio_route_problem_vrp */
     regio_vrp_problem vrp;

@@ -47,6 +47,8 @@ static int has_xy(const regio_route_problem *p, int loc)
 static regio_err put_location(const regio_route_problem *p, regio_buf *b, int loc)
 {
     regio_err rc = REGIO_OK;
+    if (loc < 0)
+        return REGIO_OK; /* a break: no place of its own */
     if (has_xy(p, loc)) {
         rc |= regio_buf_puts(b, ", \"location\": [");
         rc |= regio_buf_num(b, p->x[loc]);
@@ -102,10 +104,23 @@ static const char *reason_code(regio_vrp_reason r)
     }
 }
 
+/* VROOM's name for a task's type. */
+static const char *task_type(const regio_route_problem *p, int j)
+{
+    switch (p->jobs[j].kind) {
+    case REGIO_VRP_KIND_PICKUP: return "pickup";
+    case REGIO_VRP_KIND_DELIVERY: return "delivery";
+    case REGIO_VRP_KIND_BREAK: return "break";
+    default: return "job";
+    }
+}
+
 /* Totals of one route as VROOM reports them. */
 typedef struct route_tot {
     double cost, travel, service, waiting, distance;
+    long priority;
     double delivery[REGIO_VRP_MAX_DIMS], pickup[REGIO_VRP_MAX_DIMS];
+    double start_load[REGIO_VRP_MAX_DIMS]; /* plain jobs' deliveries */
 } route_tot;
 
 static void route_totals(const regio_route_problem *p, const regio_vrp_route *r,
@@ -122,11 +137,15 @@ static void route_totals(const regio_route_problem *p, const regio_vrp_route *r,
         t->distance += leg_distance(p, prev, loc);
         t->service += p->jobs[j].service;
         t->waiting += r->steps[k].waiting;
+        t->priority += p->jobs[j].priority;
         for (int d = 0; d < p->n_dims; d++) {
             t->delivery[d] += p->delivery[(size_t)j * REGIO_VRP_MAX_DIMS + d];
             t->pickup[d] += p->pickup[(size_t)j * REGIO_VRP_MAX_DIMS + d];
+            if (p->jobs[j].kind == REGIO_VRP_KIND_JOB)
+                t->start_load[d] += p->delivery[(size_t)j * REGIO_VRP_MAX_DIMS + d];
         }
-        prev = loc;
+        if (loc >= 0) /* a break happens where the vehicle is */
+            prev = loc;
     }
     t->cost += leg_cost(p, prev, v->end);
     t->travel += leg_dur(p, prev, v->end);
@@ -149,20 +168,78 @@ static regio_err put_totals(const regio_route_problem *p, regio_buf *b, const ch
         rc |= put_amounts(b, sep, "delivery", t->delivery, nd);
         rc |= put_amounts(b, sep, "pickup", t->pickup, nd);
     }
-    const char *keys[] = {"service", "duration", "waiting_time", "distance"};
-    const double vals[] = {t->service, t->travel, t->waiting, t->distance};
-    int n = distance_known(p) ? 4 : 3;
+    const char *keys[] = {"setup", "service", "duration", "waiting_time", "distance"};
+    const double vals[] = {0, t->service, t->travel, t->waiting, t->distance};
+    int n = distance_known(p) ? 5 : 4;
     for (int k = 0; k < n; k++) {
         rc |= regio_buf_printf(b, "%s\"%s\": ", sep, keys[k]);
         rc |= put_num(b, vals[k]);
     }
+    rc |= regio_buf_printf(b, "%s\"priority\": %ld", sep, t->priority);
     return rc ? REGIO_ENOMEM : REGIO_OK;
 }
+
+/* Writes ", \"violations\": [...]" for the violations of route `route`
+ * at step `step` (step == INT_MIN: all of the route's, route < 0: all),
+ * summed by cause as VROOM aggregates them for routes and the summary. */
+static regio_err put_viols(regio_buf *b, const char *sep,
+                           const regio_route_violation *vs, int nv, int route, int step)
+{
+    static const char *causes[] = {"delay", "lead_time", "load", "max_tasks", "skills",
+                                   "precedence", "missing_break"};
+    regio_err rc = regio_buf_printf(b, "%s\"violations\": [", sep);
+    int n = 0;
+    for (int c = 0; c < 7; c++) {
+        double dur = 0;
+        int hit = 0;
+        for (int k = 0; k < nv; k++) {
+            const regio_route_violation *v = &vs[k];
+            if (strcmp(v->cause, causes[c]) || (route >= 0 && v->route != route) ||
+                (step != -3 && v->step != step))
+                continue;
+            hit = 1;
+            dur += v->duration;
+        }
+        if (!hit)
+            continue;
+        rc |= regio_buf_printf(b, "%s{\"cause\": \"%s\"", n++ ? ", " : "", causes[c]);
+        if (c < 2) {
+            rc |= regio_buf_puts(b, ", \"duration\": ");
+            rc |= put_num(b, dur);
+        }
+        rc |= regio_buf_puts(b, "}");
+    }
+    rc |= regio_buf_puts(b, "]");
+    return rc ? REGIO_ENOMEM : REGIO_OK;
+}
+
+static regio_err write_json(const regio_route_problem *p, const regio_vrp_solution *s,
+                            const regio_route_violation *vs, int nv,
+                            const regio_route_timing *timing, char **out,
+                            regio_error *err);
 
 regio_err regio_route_write_json(const regio_route_problem *p,
                                  const regio_vrp_solution *s,
                                  const regio_route_timing *timing, char **out,
                                  regio_error *err)
+{
+    return write_json(p, s, NULL, 0, timing, out, err);
+}
+
+regio_err regio_route_write_plan_json(const regio_route_problem *p,
+                                      const regio_route_plan *pl,
+                                      const regio_route_timing *timing,
+                                      char **out, regio_error *err)
+{
+    if (!pl)
+        return regio__route_fail(err, REGIO_EINVAL, NULL, 0, NULL, "plan is required");
+    return write_json(p, pl->solution, pl->violations, pl->n_violations, timing, out, err);
+}
+
+static regio_err write_json(const regio_route_problem *p, const regio_vrp_solution *s,
+                            const regio_route_violation *vs, int nv,
+                            const regio_route_timing *timing, char **out,
+                            regio_error *err)
 {
     if (!p || !s || !out)
         return regio__route_fail(err, REGIO_EINVAL, NULL, 0, NULL,
@@ -183,6 +260,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
         all.service += t.service;
         all.waiting += t.waiting;
         all.distance += t.distance;
+        all.priority += t.priority;
         for (int d = 0; d < nd; d++) {
             all.delivery[d] += t.delivery[d];
             all.pickup[d] += t.pickup[d];
@@ -193,6 +271,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
     rc |= regio_buf_printf(&b, ",\n    \"routes\": %d,\n    \"unassigned\": %d", used,
                             s->n_unassigned);
     rc |= put_totals(p, &b, ",\n    ", &all, nd);
+    rc |= put_viols(&b, ",\n    ", vs, nv, -1, -3);
     rc |= regio_buf_printf(&b, ",\n    \"computing_times\": {\"loading\": %.0f, \"solving\": %.0f}",
                             timing ? timing->loading_ms : 0.0,
                             timing ? timing->solving_ms : 0.0);
@@ -201,7 +280,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
         const regio_vrp_unassigned *ua = &s->unassigned[u];
         rc |= regio_buf_puts(&b, u ? ",\n    {\"id\": " : "\n    {\"id\": ");
         rc |= put_id(p, &b, p->job_ids[ua->job]);
-        rc |= regio_buf_puts(&b, ", \"type\": \"job\"");
+        rc |= regio_buf_printf(&b, ", \"type\": \"%s\"", task_type(p, ua->job));
         rc |= put_location(p, &b, p->jobs[ua->job].location);
         rc |= regio_buf_printf(&b, ", \"reason_code\": \"%s\", \"reason\": ",
                                 reason_code(ua->reason));
@@ -222,10 +301,11 @@ regio_err regio_route_write_json(const regio_route_problem *p,
         rc |= regio_buf_puts(&b, ", \"cost\": ");
         rc |= put_num(&b, t.cost);
         rc |= put_totals(p, &b, ", ", &t, nd);
+        rc |= put_viols(&b, ", ", vs, nv, r, -3);
         rc |= regio_buf_puts(&b, ",\n     \"steps\": [");
         double load[REGIO_VRP_MAX_DIMS];
         for (int d = 0; d < nd; d++)
-            load[d] = t.delivery[d];
+            load[d] = t.start_load[d];
         double travel = 0, dist = 0;
         int prev = v->start, nsteps = 0;
         if (v->start >= 0) {
@@ -238,6 +318,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
                 rc |= put_amounts(&b, ", ", "load", load, nd);
             if (distance_known(p))
                 rc |= regio_buf_puts(&b, ", \"distance\": 0");
+            rc |= put_viols(&b, ", ", vs, nv, r, -1);
             rc |= regio_buf_puts(&b, "}");
             nsteps++;
         }
@@ -246,12 +327,13 @@ regio_err regio_route_write_json(const regio_route_problem *p,
             int j = st->job, loc = p->jobs[j].location;
             travel += leg_dur(p, prev, loc);
             dist += leg_distance(p, prev, loc);
-            prev = loc;
+            if (loc >= 0)
+                prev = loc;
             for (int d = 0; d < nd; d++)
                 load[d] += p->pickup[(size_t)j * REGIO_VRP_MAX_DIMS + d] -
                            p->delivery[(size_t)j * REGIO_VRP_MAX_DIMS + d];
-            rc |= regio_buf_puts(&b, nsteps ? ",\n      {\"type\": \"job\", \"id\": "
-                                             : "\n      {\"type\": \"job\", \"id\": ");
+            rc |= regio_buf_printf(&b, "%s      {\"type\": \"%s\", \"id\": ",
+                                   nsteps ? ",\n" : "\n", task_type(p, j));
             nsteps++;
             rc |= put_id(p, &b, p->job_ids[j]);
             rc |= put_location(p, &b, loc);
@@ -269,6 +351,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
                 rc |= regio_buf_puts(&b, ", \"distance\": ");
                 rc |= put_num(&b, dist);
             }
+            rc |= put_viols(&b, ", ", vs, nv, r, k);
             rc |= regio_buf_puts(&b, "}");
         }
         if (v->end >= 0) {
@@ -288,6 +371,7 @@ regio_err regio_route_write_json(const regio_route_problem *p,
                 rc |= regio_buf_puts(&b, ", \"distance\": ");
                 rc |= put_num(&b, dist);
             }
+            rc |= put_viols(&b, ", ", vs, nv, r, rt->n_steps);
             rc |= regio_buf_puts(&b, "}");
         }
         rc |= regio_buf_puts(&b, "\n    ]}");
@@ -348,7 +432,7 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
         return regio__route_fail(err, REGIO_EINVAL, NULL, 0, NULL,
                                  "problem, solution and out are required");
     for (int j = 0; j < p->n_jobs; j++)
-        if (!has_xy(p, p->jobs[j].location))
+        if (p->jobs[j].location >= 0 && !has_xy(p, p->jobs[j].location))
             return regio__route_fail(err, REGIO_EUNSUPPORTED, NULL, 0, NULL,
                                      "GeoJSON needs coordinates, and job %s has none "
                                      "(give \"location\" next to \"location_index\")",
@@ -378,6 +462,8 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
             np++;
         }
         for (int k = 0; k < rt->n_steps; k++) {
+            if (p->jobs[rt->steps[k].job].location < 0)
+                continue; /* a break stays where the vehicle is */
             if (np++)
                 rc |= regio_buf_puts(&b, ", ");
             rc |= put_point(&b, p, p->jobs[rt->steps[k].job].location);
@@ -397,7 +483,9 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
                                rt->start_time, NULL);
         for (int k = 0; k < rt->n_steps; k++) {
             int j = rt->steps[k].job;
-            rc |= stop_feature(&b, p, &nf, vid, seq++, "job", p->job_ids[j],
+            if (p->jobs[j].location < 0)
+                continue;
+            rc |= stop_feature(&b, p, &nf, vid, seq++, task_type(p, j), p->job_ids[j],
                                p->jobs[j].location, rt->steps[k].arrival, NULL);
         }
         if (v->end >= 0)
@@ -406,6 +494,8 @@ regio_err regio_route_write_geojson(const regio_route_problem *p,
     }
     for (int u = 0; u < s->n_unassigned; u++) {
         int j = s->unassigned[u].job;
+        if (p->jobs[j].location < 0)
+            continue;
         rc |= stop_feature(&b, p, &nf, NULL, 0, "unassigned", p->job_ids[j],
                            p->jobs[j].location, 0, s->unassigned[u].text);
     }

@@ -187,7 +187,9 @@ regio_err regio_vrp_solve(const regio_vrp_problem *p,
                 "it has more tasks than max_tasks",
                 "a job needs skills the vehicle lacks, or is another vehicle's break"};
             rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
-                                  "vehicles[%d].steps: infeasible route: %s", v, why[bad]);
+                                  "vehicles[%d].steps: infeasible route: %s (VROOM refuses "
+                                  "it too; plan mode follows the steps and reports the "
+                                  "violations)", v, why[bad]);
             goto done;
         }
         regio__vroute *r = &cur.r[v];
