@@ -6,6 +6,7 @@
  * libregio calls.
  */
 #include "cli/cli.h"
+#include "cli/plan_all.h"
 #include "regio/design_io.h"
 #include "regio/model_view.h"
 #include "regio/plan.h"
@@ -196,6 +197,8 @@ int cli_cmd_plan(int argc, char **argv)
         {"territory", required_argument, 0, O_TERR}, {"rep", required_argument, 0, O_REP},
         {"start", required_argument, 0, O_START},   {"name", required_argument, 0, O_NAME},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+    if (cli_plan_all_wanted(argc, argv)) /* every territory of a model: cmd_plan_all.c */
+        return cli_plan_all(argc, argv);
     const char *acc = NULL, *reps = NULL, *out = NULL, *routes = NULL, *report = NULL,
                *work = NULL;
     const char *file_only = NULL; /* an option store mode does not take */

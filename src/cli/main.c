@@ -18,6 +18,7 @@
     X(report, "measure any alignment (balance, contiguity, travel, disruption)") \
     X(model, "list, show, clone, promote, archive and edit territory models")   \
     X(plan, "plan a rep's call cycle: visit days and daily routes")          \
+    X(loop, "plan every territory, balance the workload, realign, plan again") \
     X(route, "solve a TSP / VRP with time windows (VROOM JSON or CSV stops)")    \
     X(user, "add users, set passwords, disable them, create API tokens")        \
     X(org, "the territory tree, roles, memberships and manual associations")   \

@@ -1,0 +1,185 @@
+/*
+ * `regio plan --model M --all`: plans every territory of a stored model
+ * (each as `regio plan --model M --territory T` plans one), saves the
+ * plans and stores their work per geography unit as the unit measure
+ * "workload" that design and realign balance. All work is libregio calls
+ * (regio_plan_all, regio_plan_all_store_workload); cmd_plan.c hands the
+ * command over when it sees --all.
+ */
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "cli/plan_all.h"
+#include "regio/design_io.h"
+#include "regio/format.h"
+#include "regio/model_view.h"
+#include "regio/workload.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: regio plan --model MODEL --all [--days 20] [--seed 1] [--call-minutes 20]\n"
+            "                  [--start YYYY-MM-DD] [--time-limit 5] [--name PREFIX]\n"
+            "                  [--workload UNITS.csv] [--db PATH]\n"
+            "\n"
+            "Plans every territory of MODEL for its rep, as --territory T plans one, saves\n"
+            "each plan (named PREFIX/T, default MODEL/T/REP/START) and stores the work of\n"
+            "the plans per geography unit as the unit measure 'workload' (hours per cycle:\n"
+            "each account's calls plus its share of the routed travel, on the unit it lies\n"
+            "in; a visit no day can take counts its call plus the mean travel per planned\n"
+            "visit), which regio design / realign --balance workload balance.\n"
+            "Prints one row per territory; --workload writes unit_id,workload too.\n"
+            "--time-limit is per territory (0 = no deadline).\n");
+}
+
+static void print_table(const regio_plan_all_result *r)
+{
+    printf("territory  rep       status     visits     call h  travel h  estimated h  "
+           "workload h  plan\n");
+    for (size_t t = 0; t < r->n_territories; t++) {
+        const regio_plan_all_territory *p = &r->territories[t];
+        char visits[32];
+        snprintf(visits, sizeof visits, "%ld/%ld", p->visits_scheduled, p->visits_required);
+        printf("%-10s %-9s %-10s %-9s %7.1f %9.1f %12.1f %11.1f  %s\n", p->territory,
+               p->rep ? p->rep : "-", regio_plan_all_status_name(p->status), visits, p->call_h,
+               p->travel_h, p->estimated_h, p->workload_h, p->plan_name ? p->plan_name : "-");
+    }
+    for (size_t t = 0; t < r->n_territories; t++) {
+        const regio_plan_all_territory *p = &r->territories[t];
+        if (p->status != REGIO_PLAN_ALL_PLANNED || p->message[0])
+            fprintf(stderr, "regio plan: %s: %s\n", p->territory,
+                    p->message[0] ? p->message : regio_plan_all_status_name(p->status));
+    }
+}
+
+int cli_plan_all(int argc, char **argv)
+{
+    enum { O_MODEL = 256, O_ALL, O_DAYS, O_SEED, O_CALL, O_START, O_TL, O_NAME, O_WORK, O_DB };
+    static const struct option longopts[] = {
+        {"model", required_argument, 0, O_MODEL},  {"all", no_argument, 0, O_ALL},
+        {"days", required_argument, 0, O_DAYS},    {"seed", required_argument, 0, O_SEED},
+        {"call-minutes", required_argument, 0, O_CALL},
+        {"start", required_argument, 0, O_START},  {"time-limit", required_argument, 0, O_TL},
+        {"name", required_argument, 0, O_NAME},    {"workload", required_argument, 0, O_WORK},
+        {"db", required_argument, 0, O_DB},        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *model = NULL, *db = NULL, *work = NULL;
+    regio_plan_all_opts o;
+    memset(&o, 0, sizeof o);
+    o.seed = 1;
+    double v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_MODEL: model = optarg; break;
+        case O_ALL: break;
+        case O_DAYS:
+            if (regio_parse_number(optarg, &v) || v < 1 || v > REGIO_PLAN_MAX_DAYS ||
+                v != floor(v)) {
+                fprintf(stderr, "regio plan: --days wants a whole number within 1..%d\n",
+                        REGIO_PLAN_MAX_DAYS);
+                return CLI_USAGE;
+            }
+            o.n_days = (int)v;
+            break;
+        case O_SEED:
+            if (regio_parse_number(optarg, &v) || v < 0 || v != floor(v) || v > 9007199254740992.0) {
+                fprintf(stderr, "regio plan: --seed wants a whole number >= 0\n");
+                return CLI_USAGE;
+            }
+            o.seed = (uint64_t)v;
+            break;
+        case O_CALL:
+            if (regio_parse_number(optarg, &v) || v <= 0 || v > 24 * 60) {
+                fprintf(stderr, "regio plan: --call-minutes N wants 0 < N <= 1440\n");
+                return CLI_USAGE;
+            }
+            o.call_minutes = v;
+            break;
+        case O_START: o.start = optarg; break;
+        case O_TL:
+            if (regio_parse_number(optarg, &v) || v < 0 || v > 1e6) {
+                fprintf(stderr, "regio plan: --time-limit wants seconds within 0..1e6\n");
+                return CLI_USAGE;
+            }
+            o.time_limit_s = v > 0 ? v : -1;
+            break;
+        case O_NAME: o.name_prefix = optarg; break;
+        case O_WORK: work = optarg; break;
+        case O_DB: db = optarg; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: usage(stderr); return CLI_USAGE;
+        }
+    }
+    if (!model || optind != argc) {
+        if (!model)
+            fprintf(stderr, "regio plan: --all needs --model\n");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    regio_store *s = cli_open_store(db);
+    if (!s)
+        return CLI_FAIL;
+    cli_progress ps;
+    if (cli_progress_start(&ps)) {
+        o.progress = cli_progress_print;
+        o.progress_ud = &ps;
+    }
+    o.actor = "cli";
+    regio_error err;
+    regio_error_clear(&err);
+    regio_design_problem *units = NULL;
+    regio_model_view *view = NULL;
+    regio_plan_all_result *r = NULL;
+    regio_err rc = regio_design_problem_load_units(s, 0, &units, &err);
+    if (!rc)
+        rc = regio_model_view_load(s, units, model, -1, &view, &err);
+    if (!rc)
+        rc = regio_plan_all(s, view, &o, &r, &err);
+    cli_progress_clear(&ps);
+    if (!rc)
+        rc = regio_plan_all_store_workload(s, r, NULL, &err);
+    if (!rc && work)
+        rc = regio_plan_all_write_units(r, work, &err);
+    int status = CLI_OK;
+    if (rc) {
+        cli_print_error("plan", rc, &err);
+        status = CLI_FAIL;
+    } else {
+        print_table(r);
+        char km[32];
+        fprintf(stderr,
+                "regio plan: %zu territories of %s: %zu planned, %zu unreached, %zu empty, %zu "
+                "failed; visits %ld/%ld, travel %s km (%.1f h), calls %.1f h, estimated %.1f h, "
+                "workload %.1f h\n",
+                r->n_territories, r->model, r->n_planned, r->n_unreached, r->n_empty,
+                r->n_failed, r->visits_scheduled, r->visits_required,
+                regio_format_number(r->travel_km, 1, km, sizeof km), r->travel_h, r->call_h,
+                r->estimated_h, r->workload_h);
+        fprintf(stderr, "regio plan: unit measure '%s' stored on %zu units",
+                REGIO_WORKLOAD_MEASURE, r->n_units);
+        if (r->unattributed_h > 0)
+            fprintf(stderr, " (%.1f h of accounts without a unit not on any)", r->unattributed_h);
+        fputc('\n', stderr);
+        if (r->n_failed || r->n_unreached || r->visits_scheduled < r->visits_required)
+            status = CLI_PARTIAL;
+    }
+    regio_plan_all_destroy(r);
+    regio_model_view_destroy(view);
+    regio_design_problem_destroy(units);
+    regio_store_close(s);
+    return status;
+}
+
+int cli_plan_all_wanted(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (!strcmp(argv[i], "--all"))
+            return 1;
+    return 0;
+}
