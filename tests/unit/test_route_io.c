@@ -9,6 +9,9 @@
 #include "regio_test.h"
 
 #include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -77,8 +80,10 @@ static void test_parse_small(void)
     ASSERT_NEAR(vp->jobs[0].tws[0].start, 0, 0);
     ASSERT_NEAR(vp->jobs[0].tws[1].end, 300, 0);
     ASSERT_NEAR(vp->jobs[0].service, 10, 0);
-    /* pickup + delivery are one amount for the solver */
-    ASSERT_NEAR(vp->jobs[3].amount[0], 1, 0);
+    /* a pickup rides from the job to the route's end (VROOM's loads) */
+    ASSERT_NEAR(vp->jobs[3].amount[0], 0, 0);
+    ASSERT_NEAR(vp->jobs[3].pickup[0], 1, 0);
+    ASSERT_NEAR(vp->jobs[0].amount[1], 3, 0);
     ASSERT_EQ_INT(vp->jobs[3].priority, 10);
     /* skills become bits: 9000 is held by vehicle 8 only; 77 by nobody */
     ASSERT_TRUE((vp->jobs[2].skills & ~vp->vehicles[1].skills) == 0);
@@ -117,8 +122,14 @@ static void test_malformed(void)
          "vehicles[0].start: expected [lon, lat]"},
         {"{\"vehicles\": [{\"id\": 1, \"start\": [0, 0], \"time_window\": [10, 5]}]}",
          REGIO_EDATA, "vehicles[0].time_window: end before start"},
-        {"{\"vehicles\": [{\"id\": 1, \"start\": [0, 0], \"breaks\": [{\"id\": 1}]}]}",
-         REGIO_EUNSUPPORTED, "vehicles[0].breaks"},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [0, 0], \"breaks\": [{\"id\": 1, "
+         "\"max_load\": [1]}]}]}",
+         REGIO_EUNSUPPORTED, "vehicles[0].breaks[0].max_load"},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [0, 0], \"breaks\": [{\"id\": 1}, "
+         "{\"id\": 1}]}]}",
+         REGIO_EDATA, "Duplicate break id: 1."},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [0, 0], \"max_travel_time\": 5}]}",
+         REGIO_EUNSUPPORTED, "vehicles[0]: max_travel_time"},
         {"{\"vehicles\": [{\"id\": 1, \"start\": [0, 0], \"capacity\": [1, 2, 3, 4, 5]}]}",
          REGIO_EUNSUPPORTED, "vehicles[0].capacity: 5 capacity dimensions"},
         {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48], \"time_windows\": "
@@ -130,14 +141,17 @@ static void test_malformed(void)
          REGIO_EDATA, "jobs[3].time_windows: windows overlap"},
         {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48], \"time_windows\": [[0]]}]}",
          REGIO_EPARSE, "jobs[0].time_windows[0]: expected [start, end]"},
-        {"{" V1 ", \"jobs\": [{\"id\": 1}]}", REGIO_EDATA, "jobs[0].location: missing"},
+        {"{" V1 ", \"jobs\": [{\"id\": 1}]}", REGIO_EDATA,
+         "jobs[0].location: missing (required without a matrix; VROOM: \"Missing "
+         "coordinates for routing engine.\")"},
         {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48], \"service\": -3}]}",
          REGIO_EDATA, "jobs[0].service: -3 is negative"},
         {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48], \"service\": \"x\"}]}",
          REGIO_EPARSE, "jobs[0].service: expected a number"},
         {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48]}, {\"id\": 1, \"location\": "
          "[2, 48]}]}",
-         REGIO_EDATA, "jobs[1].id: 1 is also the id of jobs[0]"},
+         REGIO_EDATA, "jobs[1].id: 1 is also the id of another job (VROOM: \"Duplicate job "
+         "id: 1.\")"},
         {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48], \"delivery\": [1]}, "
          "{\"id\": 2, \"location\": [2, 48], \"delivery\": [1, 2]}]}",
          REGIO_EDATA, "jobs[1].delivery: 2 values, but other amounts and capacities have 1"},
@@ -151,13 +165,48 @@ static void test_malformed(void)
          REGIO_EUNSUPPORTED, "jobs[0].setup"},
         {"{" V1 ", \"jobs\": [{\"id\": 1, \"location_index\": 0}]}", REGIO_EDATA,
          "jobs[0].location_index: given, but the problem has no matrix"},
-        {"{" V1 ", \"shipments\": [{\"amount\": [1]}]}", REGIO_EUNSUPPORTED, "shipments"},
+        {"{" V1 ", \"shipments\": [{\"amount\": [1]}]}", REGIO_EDATA,
+         "shipments[0].pickup: missing"},
+        {"{" V1 ", \"shipments\": {}}", REGIO_EPARSE, "shipments: expected an array"},
+        {"{" V1 ", \"shipments\": [{\"pickup\": {\"id\": 1, \"location\": [2, 48]}, "
+         "\"delivery\": {\"id\": 1, \"location\": [2, 48]}}, {\"pickup\": {\"id\": 1, "
+         "\"location\": [2, 48]}, \"delivery\": {\"id\": 2, \"location\": [2, 48]}}]}",
+         REGIO_EDATA, "shipments[1].pickup.id: 1 is also the id of another pickup (VROOM: "
+         "\"Duplicate pickup id: 1.\")"},
+        {"{" V1 ", \"shipments\": [{\"pickup\": {\"id\": 1, \"location\": [2, 48]}, "
+         "\"delivery\": {\"id\": 1}}]}",
+         REGIO_EDATA, "shipments[0].delivery.location: missing"},
+        {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48], \"priority\": 101}]}",
+         REGIO_EDATA, "jobs[0].priority: expected an integer in 0..100 (VROOM: \"Invalid "
+         "priority value\")"},
+        {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48], \"time_windows\": []}]}",
+         REGIO_EDATA, "jobs[0].time_windows: empty"},
+        {"{" V1 ", \"jobs\": [{\"id\": 1, \"location\": [2, 48]}]}",
+         REGIO_OK, ""},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [2.3, 48.8], \"steps\": [{\"type\": "
+         "\"job\", \"id\": 9}]}], \"jobs\": [{\"id\": 1, \"location\": [2, 48]}]}",
+         REGIO_EDATA, "vehicles[0].steps[0]: no job with id 9 (VROOM: \"Invalid job id 9 for "
+         "vehicle 1.\")"},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [2.3, 48.8], \"steps\": [{\"type\": "
+         "\"job\", \"id\": 1}, {\"type\": \"job\", \"id\": 1}]}], \"jobs\": [{\"id\": 1, "
+         "\"location\": [2, 48]}]}",
+         REGIO_EDATA, "Duplicate job id 1 in input steps for vehicle 1."},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [2.3, 48.8], \"steps\": [{\"type\": "
+         "\"job\", \"id\": 1}, {\"type\": \"start\"}]}], \"jobs\": [{\"id\": 1, "
+         "\"location\": [2, 48]}]}",
+         REGIO_EDATA, "Unexpected start in input steps for vehicle 1."},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [2.3, 48.8], \"steps\": [{\"type\": "
+         "\"visit\", \"id\": 1}]}], \"jobs\": [{\"id\": 1, \"location\": [2, 48]}]}",
+         REGIO_EDATA, "vehicles[0].steps[0].type: 'visit' is not"},
+        {"{\"vehicles\": [{\"id\": 1, \"start\": [35, 135]}]}", REGIO_EDATA,
+         "give a matrix to use other coordinates"},
         {"{\"vehicles\": [{\"id\": 1, \"start_index\": 0}], \"jobs\": [{\"id\": 1, "
          "\"location_index\": 2}], \"matrix\": [[0, 1], [1, 0]]}",
          REGIO_EDATA, "jobs[0].location_index: 2 is outside the 2 x 2 matrix"},
         {"{\"vehicles\": [{\"id\": 1, \"start_index\": 0}], \"jobs\": [{\"id\": 1, "
          "\"location\": [0, 0]}], \"matrix\": [[0, 1], [1, 0]]}",
-         REGIO_EDATA, "jobs[0].location_index: missing (required when a matrix is given)"},
+         REGIO_EDATA, "jobs[0].location_index: missing (required when a matrix is given; "
+         "VROOM: \"Missing location index.\")"},
         {"{\"vehicles\": [{\"id\": 1, \"start_index\": 0}], \"matrices\": {\"car\": "
          "{\"durations\": [[0, 1], [1]]}}}",
          REGIO_EDATA, "matrices.car.durations[1]: expected a row of 2 numbers"},
@@ -182,7 +231,8 @@ static void test_malformed(void)
         regio_err rc;
         regio_error e;
         regio_route_problem *p = parse(cases[i].json, &rc, &e);
-        if (rc != cases[i].code || p != NULL || !strstr(e.msg, cases[i].msg)) {
+        if (rc != cases[i].code || (p != NULL) != (rc == REGIO_OK) ||
+            (rc && !strstr(e.msg, cases[i].msg))) {
             FAIL_AT_("case %zu: got %s \"%s\", expected %s containing \"%s\"", i,
                      regio_err_name(rc), e.msg, regio_err_name(cases[i].code),
                      cases[i].msg);
@@ -528,6 +578,360 @@ static void test_alloc_failures(void)
     ASSERT_TRUE(done);
 }
 
+/* ---- VROOM's documented examples and general routes ---------------------- */
+
+/* An independent check of a solution against the problem, written here
+ * from VROOM's definitions (docs/API.md) rather than from the solver:
+ * every arrival is the previous departure (a break stays where the vehicle
+ * is) plus the matrix duration, service inside a window, the shift kept,
+ * loads after every step within capacity (plain jobs' deliveries aboard
+ * from the start, pickups to the end, a shipment's amount from its pickup
+ * to its delivery), both halves of a shipment on one route pickup first,
+ * a break only on its vehicle, skills, every task served once or
+ * unassigned. Returns the number of problems found (printed). */
+static int check_general(const regio_vrp_problem *p, const regio_vrp_solution *s)
+{
+    int bad = 0, n = p->n_locations;
+    int *seen = calloc((size_t)p->n_jobs + 1, sizeof *seen);
+    int *route_of = calloc((size_t)p->n_jobs + 1, sizeof *route_of);
+    int *pos_of = calloc((size_t)p->n_jobs + 1, sizeof *pos_of);
+#define BAD(...) (bad++, fprintf(stderr, "  check: " __VA_ARGS__), fputc('\n', stderr))
+    for (int r = 0; r < s->n_routes; r++) {
+        const regio_vrp_route *rt = &s->routes[r];
+        for (int k = 0; k < rt->n_steps; k++) {
+            int j = rt->steps[k].job;
+            if (seen[j]++)
+                BAD("job %d served twice", j);
+            route_of[j] = r;
+            pos_of[j] = k;
+        }
+    }
+    for (int r = 0; r < s->n_routes; r++) {
+        const regio_vrp_route *rt = &s->routes[r];
+        if (!rt->n_steps)
+            continue;
+        const regio_vrp_vehicle *v = &p->vehicles[rt->vehicle];
+        double load[REGIO_VRP_MAX_DIMS] = {0};
+        for (int k = 0; k < rt->n_steps; k++) {
+            const regio_vrp_job *j = &p->jobs[rt->steps[k].job];
+            for (int d = 0; d < p->n_dims; d++)
+                load[d] += j->kind == REGIO_VRP_KIND_JOB ? j->amount[d] : 0;
+        }
+        for (int d = 0; d < p->n_dims; d++)
+            if (load[d] > v->capacity[d] + 1e-9)
+                BAD("vehicle %d leaves with %g > %g", rt->vehicle, load[d], v->capacity[d]);
+        double t = rt->start_time;
+        if (t < v->shift.start - 1e-6)
+            BAD("vehicle %d leaves before its shift", rt->vehicle);
+        int prev = v->start, tasks = 0;
+        for (int k = 0; k < rt->n_steps; k++) {
+            const regio_vrp_step *st = &rt->steps[k];
+            int jb = st->job;
+            const regio_vrp_job *j = &p->jobs[jb];
+            double a = t;
+            if (j->location >= 0) {
+                if (prev >= 0)
+                    a += p->duration[prev * n + j->location];
+                prev = j->location;
+            }
+            if (fabs(a - st->arrival) > 1e-6 * (1 + fabs(a)))
+                BAD("job %d arrival %g, expected %g", jb, st->arrival, a);
+            double sv = st->service_start;
+            if (sv < a - 1e-6)
+                BAD("job %d served before arrival", jb);
+            int in = j->n_tws == 0;
+            for (int w = 0; w < j->n_tws; w++)
+                in |= sv >= j->tws[w].start - 1e-6 && sv <= j->tws[w].end + 1e-6;
+            if (!in)
+                BAD("job %d served at %g outside its windows", jb, sv);
+            if (j->skills & ~v->skills)
+                BAD("job %d lacks skills on vehicle %d", jb, rt->vehicle);
+            if (j->kind == REGIO_VRP_KIND_BREAK && j->only_vehicle != rt->vehicle + 1)
+                BAD("break %d on vehicle %d", jb, rt->vehicle);
+            if (j->kind == REGIO_VRP_KIND_PICKUP) {
+                int o = j->pair - 1;
+                if (!seen[o] || route_of[o] != r || pos_of[o] < k)
+                    BAD("pickup %d without its delivery %d after it", jb, o);
+            }
+            if (j->kind == REGIO_VRP_KIND_DELIVERY) {
+                int o = j->pair - 1;
+                if (!seen[o] || route_of[o] != r || pos_of[o] > k)
+                    BAD("delivery %d without its pickup %d before it", jb, o);
+            }
+            for (int d = 0; d < p->n_dims; d++) {
+                if (j->kind == REGIO_VRP_KIND_JOB)
+                    load[d] += j->pickup[d] - j->amount[d];
+                else if (j->kind == REGIO_VRP_KIND_PICKUP)
+                    load[d] += j->pickup[d];
+                else if (j->kind == REGIO_VRP_KIND_DELIVERY)
+                    load[d] -= j->amount[d];
+                if (load[d] > v->capacity[d] + 1e-9)
+                    BAD("vehicle %d carries %g > %g after job %d", rt->vehicle, load[d],
+                        v->capacity[d], jb);
+            }
+            tasks += j->kind != REGIO_VRP_KIND_BREAK;
+            t = sv + j->service;
+        }
+        double end = t + (prev >= 0 && v->end >= 0 ? p->duration[prev * n + v->end] : 0);
+        if (end > v->shift.end + 1e-6)
+            BAD("vehicle %d ends at %g after its shift %g", rt->vehicle, end, v->shift.end);
+        if (v->max_tasks > 0 && tasks > v->max_tasks)
+            BAD("vehicle %d has %d tasks", rt->vehicle, tasks);
+        for (int j = 0; j < p->n_jobs; j++)
+            if (p->jobs[j].kind == REGIO_VRP_KIND_BREAK &&
+                p->jobs[j].only_vehicle == rt->vehicle + 1 && !seen[j])
+                BAD("vehicle %d works without its break %d", rt->vehicle, j);
+    }
+    for (int u = 0; u < s->n_unassigned; u++)
+        if (seen[s->unassigned[u].job]++)
+            BAD("job %d unassigned and served", s->unassigned[u].job);
+    for (int j = 0; j < p->n_jobs; j++)
+        if (!seen[j] && p->jobs[j].kind != REGIO_VRP_KIND_BREAK)
+            BAD("job %d neither served nor unassigned", j);
+#undef BAD
+    free(seen);
+    free(route_of);
+    free(pos_of);
+    return bad;
+}
+
+static regio_route_problem *read_example(int i, const regio_route_opts *o)
+{
+    char name[64], path[1024];
+    snprintf(name, sizeof name, "vroom_example_%d.json", i);
+    regio_route_problem *p = NULL;
+    regio_error e;
+    regio_error_clear(&e);
+    regio_err rc = regio_route_read_vroom(data_path(name, path, sizeof path), o, &p, &e);
+    if (rc)
+        fprintf(stderr, "  %s: %s\n", name, e.msg);
+    ASSERT_OK(rc);
+    return p;
+}
+
+/* Index of the task with id `id` and kind `kind` (-1 when none). */
+static int task_of(const regio_route_problem *p, const regio_vrp_problem *vp,
+                   const char *id, int kind)
+{
+    for (int j = 0; j < vp->n_jobs; j++)
+        if ((int)vp->jobs[j].kind == kind && !strcmp(regio_route_job_id(p, j), id))
+            return j;
+    return -1;
+}
+
+/* VROOM's docs/API.md example 1 (a shipment, a break, skills, a pickup
+ * job) is accepted; with road speeds as fast as VROOM's OSRM answer all
+ * seven tasks are served, the shipment by the one vehicle with skill 2,
+ * the break on vehicle 2 inside its window; every route passes the check
+ * above. */
+static void test_vroom_example_1(void)
+{
+    regio_route_opts o = {0};
+    for (int fast = 0; fast < 2; fast++) {
+        o.speed_kmh = fast ? 80 : 0;
+        regio_route_problem *p = read_example(1, &o);
+        if (!p)
+            return;
+        ASSERT_EQ_INT(regio_route_problem_jobs(p), 7); /* 4 jobs, 2 shipment halves, 1 break */
+        const regio_vrp_problem *vp = NULL;
+        regio_error e;
+        ASSERT_OK(regio_route_problem_vrp(p, &vp, &e));
+        regio_route_params rp = {0};
+        rp.seed = 3;
+        rp.max_iterations = 2000;
+        regio_vrp_solution *s = NULL;
+        ASSERT_OK(regio_route_solve(p, &rp, &s, NULL, &e));
+        if (!s || !vp) {
+            regio_route_problem_destroy(p);
+            return;
+        }
+        ASSERT_EQ_INT(check_general(vp, s), 0);
+        regio_vrp_check_report rep;
+        ASSERT_OK(regio_vrp_check(vp, s, &rep));
+        ASSERT_TRUE(rep.feasible);
+        int pk = task_of(p, vp, "4", REGIO_VRP_KIND_PICKUP),
+            dl = task_of(p, vp, "3", REGIO_VRP_KIND_DELIVERY),
+            br = task_of(p, vp, "2", REGIO_VRP_KIND_BREAK);
+        ASSERT_TRUE(pk >= 0 && dl >= 0 && br >= 0);
+        if (fast) {
+            ASSERT_EQ_INT(s->n_unassigned, 0);
+            /* vehicle 2 (index 1) has skill 2: the shipment and the break */
+            int on1 = 0;
+            for (int k = 0; k < s->routes[1].n_steps; k++)
+                on1 += s->routes[1].steps[k].job == pk || s->routes[1].steps[k].job == dl ||
+                       s->routes[1].steps[k].job == br;
+            ASSERT_EQ_INT(on1, 3);
+        }
+        char *json = NULL;
+        ASSERT_OK(regio_route_write_json(p, s, NULL, &json, &e));
+        ASSERT_TRUE(json && strstr(json, "\"type\": \"pickup\", \"id\": 4"));
+        ASSERT_TRUE(json && strstr(json, "\"type\": \"break\", \"id\": 2"));
+        ASSERT_TRUE(json && strstr(json, "\"violations\": []"));
+        regio_free(json);
+        regio_vrp_solution_destroy(s);
+        regio_route_problem_destroy(p);
+    }
+}
+
+/* Example 2 (a custom matrix, no coordinates): VROOM's answer exactly —
+ * cost 5461, 1414 then 1515, the end at 5461. */
+static void test_vroom_example_2(void)
+{
+    regio_route_problem *p = read_example(2, NULL);
+    if (!p)
+        return;
+    regio_route_params rp = {0};
+    regio_vrp_solution *s = NULL;
+    regio_error e;
+    ASSERT_OK(regio_route_solve(p, &rp, &s, NULL, &e));
+    if (s) {
+        ASSERT_NEAR(s->total_cost, 5461, 1e-9);
+        ASSERT_EQ_INT(s->routes[0].n_steps, 2);
+        ASSERT_EQ_STR(regio_route_job_id(p, s->routes[0].steps[0].job), "1414");
+        ASSERT_EQ_STR(regio_route_job_id(p, s->routes[0].steps[1].job), "1515");
+        ASSERT_NEAR(s->routes[0].end_time, 5461, 1e-9);
+    }
+    regio_vrp_solution_destroy(s);
+    regio_route_problem_destroy(p);
+}
+
+/* Example 3 (steps): solving refuses vehicle 1's steps, which carry 7 on a
+ * capacity of 4, as VROOM does ("Route over capacity"); plan mode (VROOM's
+ * -c) follows both routes exactly, serves all six jobs and reports the
+ * load violation on vehicle 1 and delays on vehicle 2. */
+static void test_vroom_example_3(void)
+{
+    regio_route_problem *p = read_example(3, NULL);
+    if (!p)
+        return;
+    regio_route_params rp = {0};
+    regio_vrp_solution *s = NULL;
+    regio_error e;
+    regio_error_clear(&e);
+    ASSERT_EQ_INT(regio_route_solve(p, &rp, &s, NULL, &e), REGIO_EDATA);
+    ASSERT_TRUE(strstr(e.msg, "vehicles[0].steps: infeasible route: the load exceeds") != NULL);
+    regio_route_plan *pl = NULL;
+    ASSERT_OK(regio_route_plan_steps(p, &pl, &e));
+    if (pl) {
+        const regio_vrp_solution *ps = pl->solution;
+        ASSERT_EQ_INT(ps->n_unassigned, 0);
+        static const char *order[2][3] = {{"1", "2", "5"}, {"6", "4", "3"}};
+        for (int r = 0; r < 2; r++) {
+            ASSERT_EQ_INT(ps->routes[r].n_steps, 3);
+            for (int k = 0; k < 3 && k < ps->routes[r].n_steps; k++)
+                ASSERT_EQ_STR(regio_route_job_id(p, ps->routes[r].steps[k].job), order[r][k]);
+        }
+        int load1 = 0, delay2 = 0;
+        for (int k = 0; k < pl->n_violations; k++) {
+            load1 += pl->violations[k].route == 0 && !strcmp(pl->violations[k].cause, "load");
+            delay2 += pl->violations[k].route == 1 && !strcmp(pl->violations[k].cause, "delay");
+        }
+        ASSERT_TRUE(load1 >= 1);
+        ASSERT_TRUE(delay2 >= 1);
+        char *json = NULL;
+        ASSERT_OK(regio_route_write_plan_json(p, pl, NULL, &json, &e));
+        ASSERT_TRUE(json && strstr(json, "{\"cause\": \"load\"}"));
+        regio_free(json);
+    }
+    regio_route_plan_destroy(pl);
+    regio_route_problem_destroy(p);
+}
+
+/* Random problems with everything at once — shipments, jobs that pick up,
+ * breaks, windows, capacities, prescribed steps — solved with three seeds:
+ * every solution passes the independent check, and a seed gives the same
+ * answer twice. */
+static void test_general_random(void)
+{
+    for (int inst = 0; inst < 6; inst++) {
+        regio_rng rng;
+        regio_rng_seed(&rng, 100 + (uint64_t)inst);
+        int nloc = 16, nv = 3;
+        char *buf = malloc(1 << 16);
+        size_t len = 0, cap = 1 << 16;
+#define PUT(...) (len += (size_t)snprintf(buf + len, cap - len, __VA_ARGS__))
+        PUT("{\"vehicles\": [");
+        for (int v = 0; v < nv; v++)
+            PUT("%s{\"id\": %d, \"start_index\": 0, \"end_index\": 0, \"capacity\": [6],"
+                " \"time_window\": [0, 1000], \"breaks\": [{\"id\": 1, \"service\": 30,"
+                " \"time_windows\": [[300, 500]]}]%s}", v ? ", " : "", v + 1,
+                v == 0 && inst % 2 ? ", \"steps\": [{\"type\": \"job\", \"id\": 1}]" : "");
+        PUT("], \"jobs\": [");
+        for (int j = 1; j <= 8; j++) {
+            int loc = 1 + (int)regio_rng_below(&rng, (uint64_t)(nloc - 1));
+            PUT("%s{\"id\": %d, \"location_index\": %d, \"service\": 10, \"%s\": [%d]",
+                j > 1 ? ", " : "", j, loc, j % 3 ? "delivery" : "pickup",
+                1 + (int)regio_rng_below(&rng, 2));
+            if (j % 2)
+                PUT(", \"time_windows\": [[%d, %d]]", (int)regio_rng_below(&rng, 400),
+                    500 + (int)regio_rng_below(&rng, 400));
+            PUT("}");
+        }
+        PUT("], \"shipments\": [");
+        for (int k = 0; k < 5; k++)
+            PUT("%s{\"amount\": [%d], \"pickup\": {\"id\": %d, \"location_index\": %d, "
+                "\"service\": 5}, \"delivery\": {\"id\": %d, \"location_index\": %d, "
+                "\"service\": 5%s}}", k ? ", " : "", 1 + (int)regio_rng_below(&rng, 3), k + 1,
+                1 + (int)regio_rng_below(&rng, (uint64_t)(nloc - 1)), k + 1,
+                1 + (int)regio_rng_below(&rng, (uint64_t)(nloc - 1)),
+                k % 2 ? ", \"time_windows\": [[200, 900]]" : "");
+        PUT("], \"matrix\": [");
+        double xs[16], ys[16];
+        for (int i = 0; i < nloc; i++) {
+            xs[i] = (double)regio_rng_below(&rng, 100);
+            ys[i] = (double)regio_rng_below(&rng, 100);
+        }
+        for (int i = 0; i < nloc; i++) {
+            PUT("%s[", i ? ", " : "");
+            for (int k = 0; k < nloc; k++)
+                PUT("%s%d", k ? ", " : "",
+                    (int)(hypot(xs[i] - xs[k], ys[i] - ys[k]) * 1.5 + 0.5));
+            PUT("]");
+        }
+        PUT("]}");
+#undef PUT
+        regio_error e;
+        regio_error_clear(&e);
+        regio_route_problem *p = NULL;
+        regio_err rc = regio_route_parse_vroom(buf, len, "random", NULL, &p, &e);
+        if (rc)
+            fprintf(stderr, "  random %d: %s\n", inst, e.msg);
+        ASSERT_OK(rc);
+        free(buf);
+        if (!p)
+            continue;
+        const regio_vrp_problem *vp = NULL;
+        ASSERT_OK(regio_route_problem_vrp(p, &vp, &e));
+        double first_cost = -1;
+        for (int seed = 1; seed <= 3; seed++) {
+            for (int again = 0; again < (seed == 1 ? 2 : 1); again++) {
+                regio_route_params rp = {0};
+                rp.seed = (uint64_t)seed;
+                rp.max_iterations = 1500;
+                regio_vrp_solution *s = NULL;
+                ASSERT_OK(regio_route_solve(p, &rp, &s, NULL, &e));
+                if (!s)
+                    continue;
+                int bad = check_general(vp, s);
+                if (bad)
+                    fprintf(stderr, "  random %d seed %d: %d problems\n", inst, seed, bad);
+                ASSERT_EQ_INT(bad, 0);
+                regio_vrp_check_report rep;
+                ASSERT_OK(regio_vrp_check(vp, s, &rep));
+                if (!rep.feasible)
+                    fprintf(stderr, "  random %d: %s\n", inst, rep.first);
+                ASSERT_TRUE(rep.feasible);
+                if (seed == 1 && again == 0)
+                    first_cost = s->total_cost;
+                if (seed == 1 && again == 1)
+                    ASSERT_NEAR(s->total_cost, first_cost, 0);
+                regio_vrp_solution_destroy(s);
+            }
+        }
+        regio_route_problem_destroy(p);
+    }
+}
+
 int main(void)
 {
     RUN(test_parse_small);
@@ -536,5 +940,9 @@ int main(void)
     RUN(test_haversine_tsp);
     RUN(test_stops_csv);
     RUN(test_alloc_failures);
+    RUN(test_vroom_example_1);
+    RUN(test_vroom_example_2);
+    RUN(test_vroom_example_3);
+    RUN(test_general_random);
     TEST_END();
 }

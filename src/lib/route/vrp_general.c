@@ -149,6 +149,15 @@ int regio__vrp_general_best(regio__vsolver *s, const regio__vroute *r, int jb,
     return found;
 }
 
+/* Cuts route r's breaks (breaks_only) or all its jobs into s->removed. */
+static void cut_if(regio__vsolver *s, regio__vsol *x, regio__vroute *r, int breaks_only)
+{
+    for (int i = r->m; i >= 1; i--)
+        if (!breaks_only || s->job[r->jobs[i - 1]].kind == REGIO_VRP_KIND_BREAK)
+            regio__vrp_route_cut(s, x, r, i, i + 1);
+    regio__vrp_route_update(s, x, r);
+}
+
 void regio__vrp_general_unpair(regio__vsolver *s, regio__vsol *x)
 {
     /* s->removed grows while it is walked: partners join the list. */
@@ -160,5 +169,18 @@ void regio__vrp_general_unpair(regio__vsolver *s, regio__vsol *x)
         int i = x->pos[p];
         regio__vrp_route_cut(s, x, r, i, i + 1);
         regio__vrp_route_update(s, x, r);
+    }
+    /* Removing a job can make a route late when a break follows it: the
+     * break happens where the vehicle is, so the leg after the break now
+     * starts elsewhere. Such routes give up their breaks (recreate puts
+     * them back first), and, should the matrix break the triangle
+     * inequality, everything. */
+    for (int v = 0; v < s->nv; v++) {
+        regio__vroute *r = &x->r[v];
+        if (r->m == 0 || regio__vrp_eval(s, v, r->jobs, r->m, NULL) == REGIO__VRP_OK)
+            continue;
+        cut_if(s, x, r, 1);
+        if (regio__vrp_eval(s, v, r->jobs, r->m, NULL) != REGIO__VRP_OK)
+            cut_if(s, x, r, 0);
     }
 }

@@ -242,7 +242,8 @@ int regio__vrp_eval(regio__vsolver *s, int veh, const int *jobs, int m,
  * shipment, O(m) for a job. */
 int regio__vrp_general_best(regio__vsolver *s, const regio__vroute *r, int jb,
                             double *delta, int *after, int *after2);
-/* After a ruin: removes the other half of every removed shipment half. */
+/* After a ruin: removes the other half of every removed shipment half, and
+ * the breaks of routes the removals made late (see vrp_general.c). */
 void regio__vrp_general_unpair(regio__vsolver *s, regio__vsol *x);
 
 /* ---- setup (vrp_setup.c) ----------------------------------------------- */

@@ -13,6 +13,7 @@ grep -c '"type": "job", "id"' sol.json
 # errors name the JSON path
 printf '{"vehicles": [{"id": 1, "start": [2.3, 48.8]}], "jobs": [{"id": 5, "location": [2.3, 48.9], "time_windows": [[100, 50]]}]}' > bad.json
 "$REGIO" route bad.json; echo "exit $?"
+# a shipment needs a pickup and a delivery
 printf '{"vehicles": [{"id": 1, "start": [2.3, 48.8]}], "shipments": [{"amount": [1]}]}' > ship.json
 "$REGIO" route ship.json; echo "exit $?"
 printf '{"vehicles": [\n{"id": 1,, }]}' > broken.json
