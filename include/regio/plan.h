@@ -90,7 +90,25 @@ typedef struct regio_plan_params {
     long route_iterations;       /* VRP iterations per day; 0 = 2000 */
     regio_progress_fn progress;  /* may be NULL; non-zero return cancels */
     void *progress_ud;
+    /* Overnight trips. With overnight set, a rep whose accounts lie beyond
+     * a comfortable day trip from home may chain consecutive working days
+     * of one week into a trip: a day then starts at home or at last
+     * night's hotel and ends at home or at a hotel near the next day's
+     * first visit; driving counts within the working day. A night costs
+     * hotel_cost, a road km km_cost, and a night is kept only when it
+     * places visits or costs less than driving home. */
+    int overnight;
+    double hotel_cost;           /* per night; 0 = REGIO_PLAN_HOTEL_COST, < 0 invalid */
+    double km_cost;              /* per road km; 0 = REGIO_PLAN_KM_COST */
+    int max_nights;              /* nights away per week, 1..6; 0 = 4 */
+    int week_len;                /* working days a week, day 1 a Monday (trips never
+                                    span a weekend or a day off); 0 = 5 */
 } regio_plan_params;
+
+/* Defaults of the overnight costs (money units per night and per road km;
+ * only their ratio matters). */
+#define REGIO_PLAN_HOTEL_COST 100.0
+#define REGIO_PLAN_KM_COST 0.5
 
 /* One visit of a day's route. */
 typedef struct regio_plan_visit {
@@ -114,6 +132,11 @@ typedef struct regio_plan_day {
     double travel_km, travel_s;  /* including the legs from and to home */
     double call_s, wait_s;
     double overtime_s;           /* end_s past day_end_s (0 when solved) */
+    /* Overnight trips: night = 1 when the day ends at a hotel at
+     * (night_lat, night_lon) instead of home; the next day then starts
+     * there. A day that follows a night starts at that hotel. */
+    int night;
+    double night_lat, night_lon;
 } regio_plan_day;
 
 /* Why a visit is not in the plan. Values are stable. */
@@ -153,6 +176,7 @@ typedef struct regio_plan_rep_stats {
     double travel_km, travel_h, call_h, workload_h;
     int overtime_days;
     double overtime_min;
+    int nights;                  /* nights at a hotel */
 } regio_plan_rep_stats;
 
 /* A plan: owned by the caller, freed with regio_plan_result_destroy. */
@@ -172,6 +196,9 @@ typedef struct regio_plan_result {
     double overtime_min;
     double travel_km, travel_h, call_h, workload_h;
     int infeasible_schedules;      /* days whose recomputed times miss a window */
+    int nights;                    /* nights at a hotel, all reps */
+    double hotel_cost;             /* nights x params.hotel_cost */
+    double travel_cost;            /* travel_km x params.km_cost */
     /* run diagnostics */
     double estimate_travel_km;     /* after the day-pattern search, before routing */
     long search_moves;             /* pattern moves applied */
@@ -329,6 +356,10 @@ typedef struct regio_territory_plan_opts {
     const char *start;           /* first day "YYYY-MM-DD"; NULL = today (UTC); a
                                     Saturday or Sunday moves on to the Monday */
     size_t max_accounts;         /* more accounts with coordinates: REGIO_EDATA; 0 = no limit */
+    int overnight;               /* overnight trips allowed (regio_plan_params) */
+    double hotel_cost;           /* per night; 0 = REGIO_PLAN_HOTEL_COST */
+    double km_cost;              /* per road km; 0 = REGIO_PLAN_KM_COST */
+    int max_nights;              /* per week; 0 = 4 */
     regio_progress_fn progress;  /* of the solve; may be NULL */
     void *progress_ud;
 } regio_territory_plan_opts;

@@ -25,7 +25,8 @@ static double leg_s(double lat1, double lon1, double lat2, double lon2, double r
 
 static char ids[64][16];
 
-static void make_case(regio_plan_rep *rep, regio_plan_account *acc, int n, int call_min)
+/* The rep of the tests: home in Berlin, 08:00-17:00. */
+static void home_rep(regio_plan_rep *rep)
 {
     memset(rep, 0, sizeof *rep);
     rep->id = "R1";
@@ -33,6 +34,11 @@ static void make_case(regio_plan_rep *rep, regio_plan_account *acc, int n, int c
     rep->lon = HOME_LON;
     rep->day_start_s = 8 * 3600;
     rep->day_end_s = 17 * 3600;
+}
+
+static void make_case(regio_plan_rep *rep, regio_plan_account *acc, int n, int call_min)
+{
+    home_rep(rep);
     static const int freq[3] = {1, 2, 4};
     for (int i = 0; i < n; i++) {
         regio_plan_account *a = &acc[i];
@@ -335,6 +341,139 @@ static void test_allocation_failures(void)
     ASSERT_TRUE(saw_enomem && saw_ok);
 }
 
+/* ---- overnight trips ------------------------------------------------------ */
+
+/* A rep at home and 40 accounts in a far cluster about 320 km away (a
+ * round trip of 2 x 8.3 h does not fit a 9 h day) plus 8 near ones. */
+static void make_far_case(regio_plan_rep *rep, regio_plan_account *acc, int n)
+{
+    home_rep(rep);
+    for (int i = 0; i < n; i++) {
+        regio_plan_account *a = &acc[i];
+        memset(a, 0, sizeof *a);
+        snprintf(ids[i], sizeof ids[i], "F%02d", i);
+        a->id = ids[i];
+        int near = i < 8;
+        double ang = 2 * M_PI * i / 7.0, r_km = near ? 5 + i * 2 : 10 + (i * 13) % 60;
+        double clat = near ? HOME_LAT : HOME_LAT - 2.9, clon = HOME_LON + (near ? 0 : 0.5);
+        a->lat = clat + r_km * sin(ang) / 111.2;
+        a->lon = clon + r_km * cos(ang) / (111.2 * cos(clat * M_PI / 180));
+        a->frequency = i % 10 == 9 ? 2 : 1;
+        a->call_s = 30 * 60.0;
+    }
+}
+
+/* Recomputes every day from its stops as a rep drives them: a day leaves
+ * home, or last night's hotel, at day start and ends at home or tonight's
+ * hotel no later than day end; a night joins two working days of one
+ * 5-day week; at most max_nights nights a week. Returns the visits. */
+static int check_trips(const regio_plan_result *r, const regio_plan_rep *rep,
+                       const regio_plan_account *acc, int max_nights)
+{
+    int visits = 0, week_nights = 0;
+    for (int d = 0; d < r->n_days; d++) {
+        const regio_plan_day *pd = &r->days[d], *pv = d ? &r->days[d - 1] : NULL;
+        if (d % 5 == 0)
+            week_nights = 0;
+        int away = pv && pv->night;
+        double t = rep->day_start_s;
+        double plat = away ? pv->night_lat : rep->lat, plon = away ? pv->night_lon : rep->lon;
+        for (int i = 0; i < pd->n_visits; i++) {
+            const regio_plan_account *a = &acc[pd->visits[i].account];
+            t += leg_s(plat, plon, a->lat, a->lon, 1.3, 50);
+            ASSERT_NEAR(pd->visits[i].arrival_s, t, 1e-3);
+            if (a->has_window && t < a->tw_start_s)
+                t = a->tw_start_s;
+            t += a->call_s;
+            plat = a->lat;
+            plon = a->lon;
+            visits++;
+        }
+        double elat = pd->night ? pd->night_lat : rep->lat, elon = pd->night ? pd->night_lon : rep->lon;
+        if (pd->n_visits > 0 || away || pd->night) {
+            t += leg_s(plat, plon, elat, elon, 1.3, 50);
+            ASSERT_NEAR(pd->end_s, t, 1e-3);
+        }
+        ASSERT_TRUE(t <= rep->day_end_s + 1e-6); /* no day over the rep's hours */
+        if (pd->night) {
+            week_nights++;
+            ASSERT_TRUE(d % 5 != 4);       /* no night into a weekend */
+            ASSERT_TRUE(d + 1 < r->n_days); /* a next day starts at the hotel */
+            ASSERT_TRUE(!r->days[d + 1].off);
+            ASSERT_TRUE(r->days[d + 1].n_visits > 0 || r->days[d + 1].night);
+        }
+        ASSERT_TRUE(week_nights <= max_nights);
+    }
+    return visits;
+}
+
+static void test_overnight(void)
+{
+    enum { N = 48 };
+    regio_plan_rep rep;
+    regio_plan_account acc[N];
+    make_far_case(&rep, acc, N);
+    regio_plan_params p;
+    params_for(&p, 20, 3);
+    regio_plan_result *day_trips = NULL, *r = NULL, *again = NULL;
+    regio_error err;
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &day_trips, &err));
+    p.overnight = 1;
+    p.hotel_cost = 120;
+    p.max_nights = 3;
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &r, &err));
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &again, &err));
+    if (!day_trips || !r || !again)
+        goto out;
+    /* day trips reach only the near accounts */
+    ASSERT_EQ_INT(day_trips->nights, 0);
+    ASSERT_EQ_INT(day_trips->visits_scheduled, 8);
+    /* trips place (nearly) all: the far cluster is about a week's work */
+    ASSERT_EQ_INT(check_trips(r, &rep, acc, 3), (int)r->visits_scheduled);
+    ASSERT_TRUE(r->visits_scheduled >= 0.95 * r->visits_required);
+    ASSERT_TRUE(r->nights > 0);
+    ASSERT_EQ_INT(r->overtime_days, 0);
+    ASSERT_NEAR(r->hotel_cost, 120.0 * r->nights, 1e-9);
+    /* a night is at the next day's first visit or on the way there */
+    int at_first = 0;
+    for (int d = 0; d + 1 < r->n_days; d++) {
+        const regio_plan_day *pd = &r->days[d], *nx = &r->days[d + 1];
+        if (pd->night && nx->n_visits > 0 &&
+            acc[nx->visits[0].account].lat == pd->night_lat &&
+            acc[nx->visits[0].account].lon == pd->night_lon)
+            at_first++;
+    }
+    ASSERT_TRUE(at_first * 2 >= r->nights);
+    printf("overnight: %ld/%ld visits, %d nights (%d at the next first visit); day trips only: %ld\n",
+           r->visits_scheduled, r->visits_required, r->nights, at_first,
+           day_trips->visits_scheduled);
+    /* same seed, same trips */
+    ASSERT_EQ_INT(again->nights, r->nights);
+    ASSERT_EQ_INT((int)again->visits_scheduled, (int)r->visits_scheduled);
+    for (int d = 0; d < r->n_days; d++) {
+        ASSERT_EQ_INT(again->days[d].night, r->days[d].night);
+        ASSERT_EQ_INT(again->days[d].n_visits, r->days[d].n_visits);
+    }
+    /* a week of 2 working days allows 1 night: week_len 2 */
+    regio_plan_result_destroy(again);
+    again = NULL;
+    p.week_len = 2;
+    p.max_nights = 1;
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &again, &err));
+    if (again)
+        for (int d = 0; d < again->n_days; d++)
+            if (again->days[d].night)
+                ASSERT_TRUE(d % 2 == 0);
+    /* bad costs are refused */
+    p.hotel_cost = -1;
+    regio_plan_result *bad = NULL;
+    ASSERT_TRUE(regio_plan_solve(&rep, 1, acc, N, &p, &bad, &err) == REGIO_EINVAL);
+out:
+    regio_plan_result_destroy(day_trips);
+    regio_plan_result_destroy(r);
+    regio_plan_result_destroy(again);
+}
+
 int main(void)
 {
     RUN(test_small_cycle);
@@ -344,5 +483,6 @@ int main(void)
     RUN(test_load);
     RUN(test_cancel);
     RUN(test_allocation_failures);
+    RUN(test_overnight);
     TEST_END();
 }

@@ -41,6 +41,7 @@ regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
     r->overtime_days = 0;
     r->overtime_min = r->travel_km = r->travel_h = r->call_h = r->workload_h = 0;
     r->infeasible_schedules = 0;
+    r->nights = 0;
     for (size_t ri = 0; ri < n_reps; ri++) {
         regio_plan_rep_stats *rs = &r->reps[ri];
         memset(rs, 0, sizeof *rs);
@@ -50,11 +51,22 @@ regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
                 rs->working_days++;
         for (int d = 0; d < N; d++) {
             regio_plan_day *pd = &r->days[ri * (size_t)N + (size_t)d];
+            const regio_plan_day *prev = d > 0 ? pd - 1 : NULL;
             pd->travel_km = pd->travel_s = pd->call_s = pd->wait_s = pd->overtime_s = 0;
             pd->start_s = pd->end_s = rp->day_start_s;
-            if (pd->n_visits == 0)
+            /* a day starts at home or at last night's hotel, and ends at
+             * home or at tonight's hotel */
+            int away = prev && prev->night;
+            double slat = away ? prev->night_lat : rp->lat, slon = away ? prev->night_lon : rp->lon;
+            double elat = pd->night ? pd->night_lat : rp->lat;
+            double elon = pd->night ? pd->night_lon : rp->lon;
+            if (pd->night) {
+                rs->nights++;
+                r->nights++;
+            }
+            if (pd->n_visits == 0 && !away && !pd->night)
                 continue;
-            double t = rp->day_start_s, plat = rp->lat, plon = rp->lon;
+            double t = rp->day_start_s, plat = slat, plon = slon;
             int late = 0;
             for (int i = 0; i < pd->n_visits; i++) {
                 regio_plan_visit *vi = &pd->visits[i];
@@ -82,7 +94,7 @@ regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
                 plat = a->lat;
                 plon = a->lon;
             }
-            double back_km = regio_haversine_km(plat, plon, rp->lat, rp->lon) * rf;
+            double back_km = regio_haversine_km(plat, plon, elat, elon) * rf;
             double back_s = back_km / v * 3600.0;
             pd->travel_km += back_km;
             pd->travel_s += back_s;
@@ -157,6 +169,8 @@ regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
         r->call_h += rs->call_h;
     }
     r->workload_h = r->travel_h + r->call_h;
+    r->hotel_cost = r->nights * (params->hotel_cost > 0 ? params->hotel_cost : REGIO_PLAN_HOTEL_COST);
+    r->travel_cost = r->travel_km * (params->km_cost > 0 ? params->km_cost : REGIO_PLAN_KM_COST);
     r->coverage = r->visits_required > 0
                       ? (double)r->visits_scheduled / (double)r->visits_required
                       : 1.0;

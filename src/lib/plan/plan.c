@@ -34,6 +34,10 @@
  *     failing that, to another single day that keeps the spacing within
  *     METRICS.md's 0.6-1.4 band; failing that it is listed as unplaced
  *     with a reason. Routes are never allowed past day_end.
+ *  Overnight trips (params.overnight, overnight.c): before step 2 the days
+ *  of trips get anchors (home or a hotel at an account's place) so each
+ *  day's tour runs between them; after step 5 the hotels settle at the
+ *  next day's first visit and nights that do not pay are dropped.
  * Invariants: a day's tour never holds an account twice; an account with
  * a pattern is in the tour of each of its non-blocked days; routed days are
  * always feasible (windows, day end). Complexity: construction and each
@@ -122,6 +126,21 @@ static int cmp_angle(const void *x, const void *y)
     return a->a - b->a;
 }
 
+/* 1 when local account a alone fits some day: a round trip from home, or
+ * between the anchors of a day of a trip. */
+static int fits_a_day(const rctx *c, int a)
+{
+    int one[1] = {a};
+    if (regio__plan_seq_feasible(c, 0, 0, one, 1, NULL))
+        return 1;
+    for (int d = 0; d < c->N; d++) {
+        const tour *t = &c->days[d];
+        if ((t->from || t->to) && regio__plan_seq_feasible(c, t->from, t->to, one, 1, NULL))
+            return 1;
+    }
+    return 0;
+}
+
 static void rctx_free(rctx *c)
 {
     if (c->days)
@@ -206,6 +225,10 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
             for (size_t j = 0; j < L; j++)
                 c.mat[i * L + j] = regio_dist_duration(c.dist, i, j);
     }
+    /* overnight trips: anchors of the days of a trip (overnight.c) */
+    int n_nights = 0;
+    if ((rc = regio__plan_overnight_trips(&c, s, &n_nights)))
+        goto done;
     /* patterns and inputs that cannot be planned at all */
     int working = 0;
     for (int d = 1; d <= c.N; d++)
@@ -225,12 +248,13 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
                     goto done;
             continue;
         }
-        /* the call alone must fit the day (home -> account -> home) */
-        int one[1] = {a};
-        if (!regio__plan_seq_feasible(&c, one, 1, NULL)) {
+        /* the call alone must fit a day (home -> account -> home, or
+         * between the anchors of a day of a trip) */
+        if (!fits_a_day(&c, a)) {
             snprintf(text, sizeof text,
-                     "a round trip from home with this call%s does not fit the rep's day",
-                     ac->has_window ? " and its time window" : "");
+                     "a round trip from home with this call%s does not fit the rep's day%s",
+                     ac->has_window ? " and its time window" : "",
+                     n_nights ? ", nor a day of a trip" : "");
             for (int k = 0; k < ac->frequency; k++)
                 if ((rc = regio__plan_add_unplaced(&s->un, c.gi[a], 0, REGIO_PLAN_REASON_WINDOW,
                                                    text)))
@@ -286,10 +310,18 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     /* 4. routing, 5. repair */
     if ((rc = regio__plan_route_days(&c, s, r, left, scratch, pos_tmp, err)))
         goto done;
-    /* copy routes to the result */
+    if (n_nights)
+        regio__plan_overnight_settle(&c, s);
+    /* copy routes (and nights) to the result */
     for (int d = 0; d < c.N; d++) {
         regio_plan_day *pd = &res->days[(size_t)r * (size_t)c.N + (size_t)d];
         tour *t = &c.days[d];
+        if (t->to != 0) {
+            const regio_plan_account *h = regio__plan_acc(&c, t->to);
+            pd->night = 1;
+            pd->night_lat = h->lat;
+            pd->night_lon = h->lon;
+        }
         if (t->n == 0)
             continue;
         pd->visits = regio_calloc((size_t)t->n, sizeof *pd->visits);
@@ -330,6 +362,12 @@ regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
         return fail(err, REGIO_EINVAL, 0, NULL,
                     "plan: road factor, speed and time limit must be >= 0, spacing tolerance "
                     "within 0-0.4");
+    if (!(params->hotel_cost >= 0) || !(params->km_cost >= 0) || !isfinite(params->hotel_cost) ||
+        !isfinite(params->km_cost) || params->max_nights < 0 || params->max_nights > 6 ||
+        params->week_len < 0 || params->week_len > 7)
+        return fail(err, REGIO_EINVAL, 0, NULL,
+                    "plan: hotel and km costs must be >= 0, nights per week within 0-6 and "
+                    "working days per week within 0-7");
     char msg[512];
     for (size_t i = 0; i < n_reps; i++) {
         const regio_plan_rep *rp = &reps[i];

@@ -33,12 +33,15 @@ regio_err regio__plan_patterns(regio__plan_patcache *c, int f, int n_days, doubl
 #include "regio/dist.h"
 
 /* One day's tour of a rep: the visited accounts (local indices 1..m) in
- * order, with home (location 0) implicit at both ends. */
+ * order, from the node `from` to the node `to`, implicit at the ends: 0 =
+ * home, an account's node = a hotel at that account (overnight trips).
+ * Both are 0 (home) unless overnight.c made the day part of a trip. */
 typedef struct regio__plan_tour {
     int *s;
     int n, cap;
-    double travel;   /* seconds, home -> stops -> home */
+    double travel;   /* seconds, from -> stops -> to */
     double call;     /* seconds */
+    int from, to;    /* anchors: where the day starts and ends */
 } regio__plan_tour;
 
 /* The planning state of one rep: its accounts, travel times and day tours. */
@@ -77,8 +80,10 @@ static inline const regio_plan_account *regio__plan_acc(const regio__plan_rctx *
  * closed day. */
 int regio__plan_blocked(const regio__plan_rctx *c, int a, int day0);
 regio_err regio__plan_tour_reserve(regio__plan_tour *t, int n);
-/* Travel time of home -> s[0..n) -> home. */
-double regio__plan_tour_travel(const regio__plan_rctx *c, const int *s, int n);
+/* Travel time of from -> s[0..n) -> to (from -> to when n is 0). */
+double regio__plan_path_travel(const regio__plan_rctx *c, int from, int to, const int *s, int n);
+/* Travel time of t's stops between its anchors. */
+double regio__plan_tour_travel(const regio__plan_rctx *c, const regio__plan_tour *t);
 /* Cheapest insertion of a into t: added travel, position in *pos. */
 double regio__plan_ins_delta(const regio__plan_rctx *c, const regio__plan_tour *t, int a,
                              int *pos);
@@ -92,9 +97,11 @@ regio_err regio__plan_tour_insert(const regio__plan_rctx *c, regio__plan_tour *t
 void regio__plan_tour_remove(const regio__plan_rctx *c, regio__plan_tour *t, int a);
 /* 2-opt + Or-opt descent; scratch holds t->n + 2 ints. */
 void regio__plan_tour_improve(const regio__plan_rctx *c, regio__plan_tour *t, int *scratch);
-/* Earliest-start schedule of s leaving home at day start: 1 when every
- * window and the day end hold; *end_out (may be NULL) = back home. */
-int regio__plan_seq_feasible(const regio__plan_rctx *c, const int *s, int n, double *end_out);
+/* Earliest-start schedule of s leaving node from at day start and ending
+ * at node to: 1 when every window and the day end hold; *end_out (may be
+ * NULL) = arrival at to. */
+int regio__plan_seq_feasible(const regio__plan_rctx *c, int from, int to, const int *s, int n,
+                             double *end_out);
 /* Cheapest position where inserting a keeps t feasible, or -1; scratch
  * holds t->n + 1 ints. */
 int regio__plan_feasible_insert_pos(const regio__plan_rctx *c, const regio__plan_tour *t, int a,
@@ -172,6 +179,20 @@ regio_err regio__plan_search(regio__plan_rctx *c, regio__plan_solve_ctx *s, int 
  * scratch m + 2 * N + 8, pos_tmp N + 1. */
 regio_err regio__plan_route_days(regio__plan_rctx *c, regio__plan_solve_ctx *s, int r,
                                  int *left, int *scratch, int *pos_tmp, regio_error *err);
+
+/* ---- overnight.c: trips with nights at hotels ---------------------------- */
+
+/* Local accounts of c that need a trip (a round trip from home does not fit
+ * the day, or takes more than half of it) are given trips: consecutive
+ * working days of a week whose anchors (c->days[d].from/to) chain through
+ * hotels. Sets *n_nights (0: no trip, every anchor home). Called after the
+ * travel times exist and before the patterns are searched. */
+regio_err regio__plan_overnight_trips(regio__plan_rctx *c, regio__plan_solve_ctx *s,
+                                      int *n_nights);
+/* After routing: each hotel moves to the next day's first visit where both
+ * days still fit, then every night whose removal (home that evening) keeps
+ * both days feasible and costs less in km than the hotel is dropped. */
+void regio__plan_overnight_settle(regio__plan_rctx *c, regio__plan_solve_ctx *s);
 
 /* ---- plan_store_save.c: the calendar of a territory plan --------------- */
 

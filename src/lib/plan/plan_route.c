@@ -30,7 +30,9 @@ static regio_err route_day(rctx *c, tour *t, uint64_t seed, long iters, int *lef
     int n = t->n;
     if (n == 0)
         return REGIO_OK;
-    int L = n + 1;
+    /* locations: 0 = where the day starts (home or a hotel), 1..n the
+     * stops, n + 1 = where it ends when that is not where it started */
+    int L = t->from == t->to ? n + 1 : n + 2;
     double *mat = regio_malloc((size_t)L * (size_t)L * sizeof *mat);
     regio_vrp_job *jobs = regio_calloc((size_t)n, sizeof *jobs);
     regio_vrp_tw *tws = regio_calloc((size_t)n, sizeof *tws);
@@ -40,10 +42,13 @@ static regio_err route_day(rctx *c, tour *t, uint64_t seed, long iters, int *lef
         rc = REGIO_ENOMEM;
         goto done;
     }
-    for (int i = 0; i < L; i++)
-        for (int j = 0; j < L; j++)
-            mat[(size_t)i * (size_t)L + (size_t)j] =
-                i == j ? 0 : regio__plan_dur(c, i == 0 ? 0 : t->s[i - 1], j == 0 ? 0 : t->s[j - 1]);
+    for (int i = 0; i < L; i++) {
+        int ni = i == 0 ? t->from : i == n + 1 ? t->to : t->s[i - 1];
+        for (int j = 0; j < L; j++) {
+            int nj = j == 0 ? t->from : j == n + 1 ? t->to : t->s[j - 1];
+            mat[(size_t)i * (size_t)L + (size_t)j] = i == j ? 0 : regio__plan_dur(c, ni, nj);
+        }
+    }
     for (int i = 0; i < n; i++) {
         const regio_plan_account *ac = regio__plan_acc(c, t->s[i]);
         jobs[i].location = i + 1;
@@ -60,7 +65,7 @@ static regio_err route_day(rctx *c, tour *t, uint64_t seed, long iters, int *lef
     regio_vrp_vehicle veh;
     memset(&veh, 0, sizeof veh);
     veh.start = 0;
-    veh.end = 0;
+    veh.end = t->from == t->to ? 0 : n + 1;
     veh.shift.start = c->rep->day_start_s;
     veh.shift.end = c->rep->day_end_s;
     regio_vrp_problem pb;
@@ -81,8 +86,8 @@ static regio_err route_day(rctx *c, tour *t, uint64_t seed, long iters, int *lef
         goto done;
     /* The search's own tour wins when it is feasible and no longer. */
     double own_end;
-    int own_ok = regio__plan_seq_feasible(c, t->s, n, &own_end);
-    double own_travel = regio__plan_tour_travel(c, t->s, n);
+    int own_ok = regio__plan_seq_feasible(c, t->from, t->to, t->s, n, &own_end);
+    double own_travel = regio__plan_tour_travel(c, t);
     const regio_vrp_route *r = &sol->routes[0];
     if (own_ok && (sol->n_unassigned > 0 || own_travel <= r->cost + 1e-9))
         goto done;
@@ -96,7 +101,7 @@ static regio_err route_day(rctx *c, tour *t, uint64_t seed, long iters, int *lef
     memcpy(t->s, scratch, (size_t)r->n_steps * sizeof *scratch);
     t->n = r->n_steps;
     t->call = call;
-    t->travel = regio__plan_tour_travel(c, t->s, t->n);
+    t->travel = regio__plan_tour_travel(c, t);
 done:
     regio_vrp_solution_destroy(sol);
     regio_free(mat);
@@ -165,7 +170,7 @@ static int repair_visit(rctx *c, int a, int *scratch, int *pos_tmp, regio_err *r
         for (int d = 0; d < c->N; d++)
             if (!c->inday[d] && regio__plan_tour_find(&c->days[d], a) >= 0) {
                 regio__plan_tour_remove(c, &c->days[d], a);
-                c->days[d].travel = regio__plan_tour_travel(c, c->days[d].s, c->days[d].n);
+                c->days[d].travel = regio__plan_tour_travel(c, &c->days[d]);
             }
         for (int k = 0; k < f; k++) {
             tour *t = &c->days[qd[k]];

@@ -365,6 +365,10 @@ static regio_err apply_opts(const regio_territory_plan_opts *o, regio_territory_
     p->params.time_limit_s = o->time_limit_s < 0    ? 0
                              : o->time_limit_s > 0 ? o->time_limit_s
                                                    : REGIO_TERRITORY_PLAN_TIME_LIMIT_S;
+    p->params.overnight = o->overnight;
+    p->params.hotel_cost = o->hotel_cost;
+    p->params.km_cost = o->km_cost;
+    p->params.max_nights = o->max_nights;
     p->params.progress = o->progress;
     p->params.progress_ud = o->progress_ud;
     return REGIO_OK;

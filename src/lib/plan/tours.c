@@ -32,14 +32,19 @@ regio_err regio__plan_tour_reserve(tour *t, int n)
     return REGIO_OK;
 }
 
-double regio__plan_tour_travel(const rctx *c, const int *s, int n)
+double regio__plan_path_travel(const rctx *c, int from, int to, const int *s, int n)
 {
     if (n == 0)
-        return 0;
-    double t = regio__plan_dur(c, 0, s[0]) + regio__plan_dur(c, s[n - 1], 0);
+        return from == to ? 0 : regio__plan_dur(c, from, to);
+    double t = regio__plan_dur(c, from, s[0]) + regio__plan_dur(c, s[n - 1], to);
     for (int i = 0; i + 1 < n; i++)
         t += regio__plan_dur(c, s[i], s[i + 1]);
     return t;
+}
+
+double regio__plan_tour_travel(const rctx *c, const tour *t)
+{
+    return regio__plan_path_travel(c, t->from, t->to, t->s, t->n);
 }
 
 /* Cheapest insertion of a into t: delta travel and position. */
@@ -47,13 +52,14 @@ double regio__plan_ins_delta(const rctx *c, const tour *t, int a, int *pos)
 {
     if (t->n == 0) {
         *pos = 0;
-        return regio__plan_dur(c, 0, a) + regio__plan_dur(c, a, 0);
+        return regio__plan_dur(c, t->from, a) + regio__plan_dur(c, a, t->to) -
+               (t->from == t->to ? 0 : regio__plan_dur(c, t->from, t->to));
     }
     double best = INFINITY;
     int bp = 0;
     for (int p = 0; p <= t->n; p++) {
-        int pr = p == 0 ? 0 : t->s[p - 1];
-        int nx = p == t->n ? 0 : t->s[p];
+        int pr = p == 0 ? t->from : t->s[p - 1];
+        int nx = p == t->n ? t->to : t->s[p];
         double d = regio__plan_dur(c, pr, a) + regio__plan_dur(c, a, nx) - regio__plan_dur(c, pr, nx);
         if (d < best) {
             best = d;
@@ -75,9 +81,10 @@ int regio__plan_tour_find(const tour *t, int a)
 /* Travel saved by removing the stop at index i. */
 double regio__plan_rem_gain(const rctx *c, const tour *t, int i)
 {
-    int pr = i == 0 ? 0 : t->s[i - 1];
-    int nx = i == t->n - 1 ? 0 : t->s[i + 1];
-    return regio__plan_dur(c, pr, t->s[i]) + regio__plan_dur(c, t->s[i], nx) - regio__plan_dur(c, pr, nx);
+    int pr = i == 0 ? t->from : t->s[i - 1];
+    int nx = i == t->n - 1 ? t->to : t->s[i + 1];
+    return regio__plan_dur(c, pr, t->s[i]) + regio__plan_dur(c, t->s[i], nx) -
+           (pr == nx ? 0 : regio__plan_dur(c, pr, nx));
 }
 
 regio_err regio__plan_tour_insert(const rctx *c, tour *t, int a)
@@ -104,8 +111,10 @@ void regio__plan_tour_remove(const rctx *c, tour *t, int a)
     t->call -= regio__plan_acc(c, a)->call_s;
     memmove(t->s + i, t->s + i + 1, (size_t)(t->n - i - 1) * sizeof *t->s);
     t->n--;
-    if (t->n == 0)
-        t->travel = t->call = 0;
+    if (t->n == 0) {
+        t->travel = regio__plan_path_travel(c, t->from, t->to, t->s, 0);
+        t->call = 0;
+    }
 }
 
 /* 2-opt and Or-opt (segments of 1-3) descent on one tour, with the home
@@ -114,14 +123,14 @@ void regio__plan_tour_improve(const rctx *c, tour *t, int *scratch)
 {
     int n = t->n;
     if (n < 3) {
-        t->travel = regio__plan_tour_travel(c, t->s, n);
+        t->travel = regio__plan_tour_travel(c, t);
         return;
     }
-    /* work on a sequence with home at 0 and n+1 */
+    /* work on a sequence with the day's anchors at 0 and n+1 */
     int *q = scratch;
-    q[0] = 0;
+    q[0] = t->from;
     memcpy(q + 1, t->s, (size_t)n * sizeof *q);
-    q[n + 1] = 0;
+    q[n + 1] = t->to;
     int improved = 1, guard = 0;
     while (improved && guard++ < 100) {
         improved = 0;
@@ -171,17 +180,19 @@ void regio__plan_tour_improve(const rctx *c, tour *t, int *scratch)
         }
     }
     memcpy(t->s, q + 1, (size_t)n * sizeof *q);
-    t->travel = regio__plan_tour_travel(c, t->s, n);
+    t->travel = regio__plan_tour_travel(c, t);
 }
 
 /* ---- exact schedules (windows, day end) -------------------------------- */
 
-/* Earliest-start schedule of seq (local indices), leaving home at
- * day_start. Returns 1 when every window and the day end hold. */
-int regio__plan_seq_feasible(const rctx *c, const int *s, int n, double *end_out)
+/* Earliest-start schedule of seq (local indices), leaving from at
+ * day_start and ending at to. Returns 1 when every window and the day end
+ * hold. */
+int regio__plan_seq_feasible(const rctx *c, int from, int to, const int *s, int n,
+                             double *end_out)
 {
     double t = c->rep->day_start_s;
-    int prev = 0;
+    int prev = from;
     for (int i = 0; i < n; i++) {
         const regio_plan_account *ac = regio__plan_acc(c, s[i]);
         t += regio__plan_dur(c, prev, s[i]);
@@ -194,7 +205,8 @@ int regio__plan_seq_feasible(const rctx *c, const int *s, int n, double *end_out
         t += ac->call_s;
         prev = s[i];
     }
-    t += regio__plan_dur(c, prev, 0);
+    if (prev != to)
+        t += regio__plan_dur(c, prev, to);
     if (end_out)
         *end_out = t;
     return t <= c->rep->day_end_s + 1e-6;
@@ -207,15 +219,16 @@ int regio__plan_feasible_insert_pos(const rctx *c, const tour *t, int a, int *sc
     int best = -1;
     double bd = INFINITY;
     for (int p = 0; p <= t->n; p++) {
-        int pr = p == 0 ? 0 : t->s[p - 1];
-        int nx = p == t->n ? 0 : t->s[p];
-        double d = regio__plan_dur(c, pr, a) + regio__plan_dur(c, a, nx) - regio__plan_dur(c, pr, nx);
+        int pr = p == 0 ? t->from : t->s[p - 1];
+        int nx = p == t->n ? t->to : t->s[p];
+        double d = regio__plan_dur(c, pr, a) + regio__plan_dur(c, a, nx) -
+                   (pr == nx ? 0 : regio__plan_dur(c, pr, nx));
         if (d >= bd)
             continue;
         memcpy(scratch, t->s, (size_t)p * sizeof *scratch);
         scratch[p] = a;
         memcpy(scratch + p + 1, t->s + p, (size_t)(t->n - p) * sizeof *scratch);
-        if (regio__plan_seq_feasible(c, scratch, t->n + 1, NULL)) {
+        if (regio__plan_seq_feasible(c, t->from, t->to, scratch, t->n + 1, NULL)) {
             bd = d;
             best = p;
         }
@@ -232,7 +245,7 @@ regio_err regio__plan_tour_insert_at(const rctx *c, tour *t, int a, int p)
     memmove(t->s + p + 1, t->s + p, (size_t)(t->n - p) * sizeof *t->s);
     t->s[p] = a;
     t->n++;
-    t->travel = regio__plan_tour_travel(c, t->s, t->n);
+    t->travel = regio__plan_tour_travel(c, t);
     t->call += regio__plan_acc(c, a)->call_s;
     return REGIO_OK;
 }
