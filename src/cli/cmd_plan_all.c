@@ -48,6 +48,7 @@ static void print_table(const regio_plan_all_result *r)
                p->rep ? p->rep : "-", regio_plan_all_status_name(p->status), visits, p->call_h,
                p->travel_h, p->estimated_h, p->workload_h, p->plan_name ? p->plan_name : "-");
     }
+    fflush(stdout); /* the table before the notes below */
     for (size_t t = 0; t < r->n_territories; t++) {
         const regio_plan_all_territory *p = &r->territories[t];
         if (p->status != REGIO_PLAN_ALL_PLANNED || p->message[0])
