@@ -25,6 +25,7 @@ static void usage(FILE *out)
             "                  [--call-minutes COL|N] [--speed-kmh 50] [--road-factor 1.3]\n"
             "                  [--spacing-tolerance 0.25] [--week-days 5]\n"
             "                  [--time-limit S] [--seed N] [--rep R] [--start YYYY-MM-DD]\n"
+            "                  [--overnight [--hotel-cost 100] [--km-cost 0.5] [--max-nights 4]]\n"
             "                  --out PLAN.csv\n"
             "                  [--routes ROUTES.geojson] [--report REPORT.json]\n"
             "                  [--workload WORKLOAD.csv]\n"
@@ -43,9 +44,17 @@ static void usage(FILE *out)
             "  row: every day leaves home at day_start and ends there (see the report).\n"
             "WORKLOAD.csv: id,lat,lon,workload (hours per cycle: calls + share of routed\n"
             "  travel), a point units file: regio design --units WORKLOAD.csv --balance workload\n"
+            "--overnight: accounts beyond a comfortable day trip from home are visited on\n"
+            "  trips of consecutive working days of one week (Monday to Friday, no weekend or\n"
+            "  day off inside), sleeping at a hotel near the next day's first visit; driving\n"
+            "  counts within the working day. A night costs --hotel-cost, a road km --km-cost;\n"
+            "  a night is kept only when it places visits or costs less than driving home.\n"
+            "  At most --max-nights nights a week (1-6). PLAN.csv of a plan with nights has\n"
+            "  the columns night,hotel_lat,hotel_lon (1 and the hotel on a day ending there).\n"
             "\n"
             "usage: regio plan --model MODEL --territory T [--rep R] [--days 20] [--seed 1]\n"
             "                  [--call-minutes 20] [--start YYYY-MM-DD] [--time-limit 5]\n"
+            "                  [--overnight [--hotel-cost 100] [--km-cost 0.5] [--max-nights 4]]\n"
             "                  [--name NAME] [--out PLAN.csv] [--routes ROUTES.geojson]\n"
             "                  [--report REPORT.json] [--workload WORKLOAD.csv] [--db PATH]\n"
             "\n"
@@ -109,6 +118,12 @@ static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
             100 * r->coverage, spacing, r->overtime_days,
             regio_format_number(r->travel_km, 1, km, sizeof km), r->travel_h, r->workload_h,
             r->n_unplaced, r->seconds);
+    if (r->nights > 0) {
+        char hc[32], tc[32];
+        fprintf(stderr, "regio plan: %d nights at hotels (cost %s), travel cost %s\n", r->nights,
+                regio_format_number(r->hotel_cost, 0, hc, sizeof hc),
+                regio_format_number(r->travel_cost, 0, tc, sizeof tc));
+    }
     for (size_t i = 0; i < r->n_unplaced && i < 10; i++) {
         /* Day 0 is no day: the visit fits none. */
         char when[40] = "no day";
@@ -177,7 +192,7 @@ static int plan_store(const store_req *q, const char *out, const char *routes,
 
 enum { O_ACC = 256, O_REPS, O_DAYS, O_FREQ, O_SEG, O_FMAP, O_CALL, O_SPEED, O_ROAD, O_TL,
        O_SEED, O_OUT, O_ROUTES, O_REPORT, O_WORK, O_TOL, O_WEEK, O_DB, O_MODEL, O_TERR, O_REP,
-       O_START, O_NAME };
+       O_START, O_NAME, O_OVERNIGHT, O_HOTEL, O_KMCOST, O_NIGHTS };
 
 int cli_cmd_plan(int argc, char **argv)
 {
@@ -196,6 +211,8 @@ int cli_cmd_plan(int argc, char **argv)
         {"db", required_argument, 0, O_DB},         {"model", required_argument, 0, O_MODEL},
         {"territory", required_argument, 0, O_TERR}, {"rep", required_argument, 0, O_REP},
         {"start", required_argument, 0, O_START},   {"name", required_argument, 0, O_NAME},
+        {"overnight", no_argument, 0, O_OVERNIGHT}, {"hotel-cost", required_argument, 0, O_HOTEL},
+        {"km-cost", required_argument, 0, O_KMCOST}, {"max-nights", required_argument, 0, O_NIGHTS},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     if (cli_plan_all_wanted(argc, argv)) /* every territory of a model: cmd_plan_all.c */
         return cli_plan_all(argc, argv);
@@ -203,6 +220,7 @@ int cli_cmd_plan(int argc, char **argv)
                *work = NULL;
     const char *file_only = NULL; /* an option store mode does not take */
     int time_limit_given = 0;
+    const char *cost_given = NULL; /* an overnight option, which needs --overnight */
     store_req q;
     memset(&q, 0, sizeof q);
     regio_plan_load_opts lo;
@@ -268,6 +286,23 @@ int cli_cmd_plan(int argc, char **argv)
             lo.week_len = (int)v;
             file_only = "--week-days";
             break;
+        case O_OVERNIGHT: pp.overnight = 1; break;
+        case O_HOTEL:
+            if (parse_num("--hotel-cost", optarg, 0.01, 1e9, &pp.hotel_cost))
+                return CLI_USAGE;
+            cost_given = "--hotel-cost";
+            break;
+        case O_KMCOST:
+            if (parse_num("--km-cost", optarg, 0.0001, 1e6, &pp.km_cost))
+                return CLI_USAGE;
+            cost_given = "--km-cost";
+            break;
+        case O_NIGHTS:
+            if (parse_num("--max-nights", optarg, 1, 6, &v) || v != floor(v))
+                return CLI_USAGE;
+            pp.max_nights = (int)v;
+            cost_given = "--max-nights";
+            break;
         case O_DB: q.db = optarg; break;
         case O_MODEL: q.model = optarg; break;
         case O_TERR: q.o.territory = optarg; break;
@@ -281,6 +316,10 @@ int cli_cmd_plan(int argc, char **argv)
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
+    }
+    if (cost_given && !pp.overnight) {
+        fprintf(stderr, "regio plan: %s is for overnight trips: add --overnight\n", cost_given);
+        return CLI_USAGE;
     }
     if (q.model || q.o.territory) {
         const char *other = acc ? "--accounts" : reps ? "--reps" : file_only;
@@ -299,6 +338,10 @@ int cli_cmd_plan(int argc, char **argv)
         q.o.seed = pp.seed;
         q.o.call_minutes = lo.call_minutes;
         q.o.time_limit_s = !time_limit_given ? 0 : pp.time_limit_s > 0 ? pp.time_limit_s : -1;
+        q.o.overnight = pp.overnight;
+        q.o.hotel_cost = pp.hotel_cost;
+        q.o.km_cost = pp.km_cost;
+        q.o.max_nights = pp.max_nights;
         return plan_store(&q, out, routes, report, work);
     }
     const char *missing = !acc ? "--accounts" : !reps ? "--reps" : !lo.n_days ? "--days"
@@ -334,6 +377,7 @@ int cli_cmd_plan(int argc, char **argv)
         return CLI_USAGE;
     }
     lo.default_rep = q.o.rep;
+    pp.week_len = lo.week_len;
     regio_err rc = regio_plan_load(acc, reps, &lo, &d, &err);
     if (rc) {
         cli_print_error("plan", rc, &err);

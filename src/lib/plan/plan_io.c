@@ -565,8 +565,9 @@ regio_err regio_plan_write_csv(const regio_plan_result *r, const regio_plan_data
         return ferr(err, REGIO_EINVAL, "", 0, 0, "", "plan and data do not match");
     regio_buf b;
     regio_buf_init(&b, 0);
-    regio_err rc = regio_buf_puts(&b, d->start[0] ? "rep,day,seq,account_id,arrival,departure,date\n"
-                                                  : "rep,day,seq,account_id,arrival,departure\n");
+    regio_err rc = regio_buf_printf(&b, "rep,day,seq,account_id,arrival,departure%s%s\n",
+                                    d->start[0] ? ",date" : "",
+                                    r->nights ? ",night,hotel_lat,hotel_lon" : "");
     for (size_t i = 0; !rc && i < r->n_reps * (size_t)r->n_days; i++) {
         const regio_plan_day *pd = &r->days[i];
         for (int k = 0; !rc && k < pd->n_visits; k++) {
@@ -582,7 +583,13 @@ regio_err regio_plan_write_csv(const regio_plan_result *r, const regio_plan_data
             if (d->start[0])
                 regio_plan_day_date(d->start, pd->day, date);
             if (!rc)
-                rc = regio_buf_printf(&b, ",%s,%s%s%s\n", a, dp, date[0] ? "," : "", date);
+                rc = regio_buf_printf(&b, ",%s,%s%s%s", a, dp, date[0] ? "," : "", date);
+            /* with nights: whether the day ends at a hotel, and where */
+            if (!rc && r->nights)
+                rc = pd->night ? regio_buf_printf(&b, ",1,%.7f,%.7f", pd->night_lat, pd->night_lon)
+                               : regio_buf_puts(&b, ",0,,");
+            if (!rc)
+                rc = regio_buf_putc(&b, '\n');
         }
     }
     if (!rc)
@@ -621,14 +628,36 @@ regio_err regio_plan_write_geojson(const regio_plan_result *r, const regio_plan_
                                    "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[",
                                    pd->day, pd->n_visits, pd->travel_km, pd->travel_s / 3600,
                                    (pd->travel_s + pd->call_s) / 3600, s0, s1);
+        /* a day starts at home or last night's hotel, ends at home or a hotel */
+        const regio_plan_day *prev = pd->day > 1 ? pd - 1 : NULL;
+        int away = prev && prev->night;
         if (!rc)
-            rc = regio_buf_printf(&b, "[%.7f,%.7f]", rp->lon, rp->lat);
+            rc = regio_buf_printf(&b, "[%.7f,%.7f]", away ? prev->night_lon : rp->lon,
+                                   away ? prev->night_lat : rp->lat);
         for (int k = 0; !rc && k < pd->n_visits; k++) {
             const regio_plan_account *a = &d->accounts[pd->visits[k].account];
             rc = regio_buf_printf(&b, ",[%.7f,%.7f]", a->lon, a->lat);
         }
         if (!rc)
-            rc = regio_buf_printf(&b, ",[%.7f,%.7f]]}}", rp->lon, rp->lat);
+            rc = regio_buf_printf(&b, ",[%.7f,%.7f]]}}", pd->night ? pd->night_lon : rp->lon,
+                                   pd->night ? pd->night_lat : rp->lat);
+    }
+    /* the nights: a point per hotel, after the day it ends */
+    for (size_t i = 0; !rc && i < r->n_reps * (size_t)r->n_days; i++) {
+        const regio_plan_day *pd = &r->days[i];
+        if (!pd->night)
+            continue;
+        rc = regio_buf_puts(&b, first ? "\n" : ",\n");
+        first = 0;
+        if (!rc)
+            rc = regio_buf_puts(&b, "{\"type\":\"Feature\",\"properties\":{\"kind\":\"hotel\",\"rep\":");
+        if (!rc)
+            rc = regio_buf_json_str(&b, d->reps[pd->rep].id);
+        if (!rc)
+            rc = regio_buf_printf(&b,
+                                   ",\"night_after_day\":%d},\"geometry\":{\"type\":\"Point\","
+                                   "\"coordinates\":[%.7f,%.7f]}}",
+                                   pd->day, pd->night_lon, pd->night_lat);
     }
     if (!rc)
         rc = regio_buf_puts(&b, "\n]}\n");
@@ -672,6 +701,12 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
     N_(r->workload_h);
     P_(",\n\"seconds\":");
     N_(r->seconds);
+    if (r->nights) { /* overnight trips: the nights and what they cost */
+        P_(",\n\"nights\":%d,\n\"hotel_cost\":", r->nights);
+        N_(r->hotel_cost);
+        P_(",\n\"travel_cost\":");
+        N_(r->travel_cost);
+    }
     P_(",\n\"reps\":[");
     for (size_t i = 0; !rc && i < r->n_reps; i++) {
         const regio_plan_rep_stats *s = &r->reps[i];
@@ -689,6 +724,8 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
         N_(s->workload_h);
         P_(",\"overtime_days\":%d,\"overtime_min\":", s->overtime_days);
         N_(s->overtime_min);
+        if (r->nights)
+            P_(",\"nights\":%d", s->nights);
         P_(",\"days\":[");
         for (int k = 0; !rc && k < r->n_days; k++) {
             const regio_plan_day *pd = &r->days[i * (size_t)r->n_days + (size_t)k];
@@ -709,6 +746,19 @@ regio_err regio_plan_write_report(const regio_plan_result *r, const regio_plan_d
             N_((pd->travel_s + pd->call_s) / 3600);
             P_(",\"overtime_min\":");
             N_(pd->overtime_s / 60);
+            if (r->nights) {
+                const regio_plan_day *pv = k ? pd - 1 : NULL;
+                P_(",\"starts_at\":\"%s\",\"night\":", pv && pv->night ? "hotel" : "home");
+                if (pd->night) {
+                    P_("{\"lat\":");
+                    N_(pd->night_lat);
+                    P_(",\"lon\":");
+                    N_(pd->night_lon);
+                    P_("}");
+                } else {
+                    P_("null");
+                }
+            }
             P_("}");
         }
         P_("]}");
