@@ -66,8 +66,12 @@ static json_t *day_json(const regio_territory_plan *p, int d)
     char ds[16];
     regio_territory_plan_date(p, d, ds);
     json_t *visits = json_array(), *route = json_array();
-    if (day->n_visits > 0)
-        json_array_append_new(route, point(rep->lat, rep->lon));
+    /* a day starts at home or at last night's hotel (overnight trips) */
+    const regio_plan_day *prev = d > 1 ? day - 1 : NULL;
+    int away = prev && prev->night;
+    if (day->n_visits > 0 || away || day->night)
+        json_array_append_new(route, away ? point(prev->night_lat, prev->night_lon)
+                                          : point(rep->lat, rep->lon));
     for (int v = 0; v < day->n_visits; v++) {
         const regio_plan_visit *vi = &day->visits[v];
         const regio_plan_account *a = &p->data->accounts[vi->account];
@@ -83,17 +87,24 @@ static json_t *day_json(const regio_territory_plan *p, int d)
                               srv_json_num(vi->leg_km)));
         json_array_append_new(route, point(a->lat, a->lon));
     }
-    if (day->n_visits > 0)
-        json_array_append_new(route, point(rep->lat, rep->lon));
+    if (day->n_visits > 0 || away || day->night)
+        json_array_append_new(route, day->night ? point(day->night_lat, day->night_lon)
+                                                : point(rep->lat, rep->lon));
     char leave[8], back[8];
     fmt_hhmm(day->start_s, leave, sizeof leave);
     fmt_hhmm(day->end_s, back, sizeof back);
-    double work_min = day->n_visits > 0 ? (day->end_s - day->start_s) / 60.0 : 0;
-    return json_pack("{s:i,s:s,s:b,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:o}", "day", d, "date", ds,
+    double work_min = day->end_s > day->start_s ? (day->end_s - day->start_s) / 60.0 : 0;
+    json_t *v = json_pack("{s:i,s:s,s:b,s:o,s:o,s:o,s:o,s:s,s:s,s:o,s:o}", "day", d, "date", ds,
                      "off", day->off, "visits", visits, "km", srv_json_num(day->travel_km),
                      "work_min", srv_json_num(work_min), "overtime_min",
                      srv_json_num(day->overtime_s / 60.0), "leave", leave, "back", back,
                      "travel_min", srv_json_num(day->travel_s / 60.0), "route", route);
+    if (r->nights) {
+        json_object_set_new(v, "starts_at", json_string(away ? "hotel" : "home"));
+        json_object_set_new(v, "night", day->night ? point(day->night_lat, day->night_lon)
+                                                   : json_null());
+    }
+    return v;
 }
 
 static json_t *plan_json(const regio_territory_plan *p)
@@ -129,6 +140,12 @@ static json_t *plan_json(const regio_territory_plan *p)
         unplaced, "seconds", srv_json_num(r->seconds), "cancelled", r->cancelled);
     if (r->n_unplaced > MAX_UNPLACED_SHOWN)
         json_object_set_new(v, "unplaced_total", json_integer((json_int_t)r->n_unplaced));
+    if (p->params.overnight) {
+        json_object_set_new(v, "overnight", json_true());
+        json_object_set_new(v, "nights", json_integer(r->nights));
+        json_object_set_new(v, "hotel_cost", srv_json_num(r->hotel_cost));
+        json_object_set_new(v, "travel_cost", srv_json_num(r->travel_cost));
+    }
     json_object_set_new(v, "home_km", srv_json_num(p->home_km));
     json_object_set_new(v, "diameter_km", srv_json_num(p->diameter_km));
     json_object_set_new(v, "far", json_boolean(p->far));
@@ -144,7 +161,7 @@ SRV_HANDLER(api_plan)
 {
     const char *model = rq->params[0];
     double days = REGIO_TERRITORY_PLAN_DAYS, visit_min = REGIO_TERRITORY_PLAN_CALL_MINUTES,
-           seed = SEED_DEFAULT;
+           seed = SEED_DEFAULT, hotel_cost = 0, km_cost = 0, max_nights = 0;
     /* GET previews a plan and changes nothing; POST plans and saves it. */
     int save = !strcmp(rq->method, "POST");
     /* Planning a territory needs reading it; saving a plan needs edit on
@@ -161,8 +178,14 @@ SRV_HANDLER(api_plan)
     }
     if (!query_number(rq, "days", 1, REGIO_PLAN_MAX_DAYS, 1, &days, rs) ||
         !query_number(rq, "visit_min", 1, 480, 0, &visit_min, rs) ||
-        !query_number(rq, "seed", 0, 9007199254740992.0, 1, &seed, rs))
+        !query_number(rq, "seed", 0, 9007199254740992.0, 1, &seed, rs) ||
+        !query_number(rq, "hotel_cost", 0.01, 1e9, 0, &hotel_cost, rs) ||
+        !query_number(rq, "km_cost", 0.0001, 1e6, 0, &km_cost, rs) ||
+        !query_number(rq, "max_nights", 1, 6, 1, &max_nights, rs))
         return;
+    /* overnight trips: overnight=1 (or true) */
+    const char *ov = srv_query(rq, "overnight");
+    int overnight = ov && (!strcmp(ov, "1") || !strcmp(ov, "true"));
     regio_territory_plan_opts o;
     memset(&o, 0, sizeof o);
     o.territory = rq->params[1];
@@ -174,6 +197,10 @@ SRV_HANDLER(api_plan)
     o.seed = (uint64_t)seed;
     o.start = srv_query(rq, "start");
     o.max_accounts = MAX_ACCOUNTS;
+    o.overnight = overnight;
+    o.hotel_cost = hotel_cost;
+    o.km_cost = km_cost;
+    o.max_nights = (int)max_nights;
     const char *name = srv_query(rq, "name");
 
     regio_territory_plan *p = NULL;

@@ -342,6 +342,10 @@ export function showRoute(day, rep) {
       .addTo(layers.route);
   });
   if (rep && rep.lat != null) L.marker([rep.lat, rep.lon], { icon: L.divIcon({ className: 'rep-icon home', html: '<span>⌂</span>', iconSize: [20, 20], iconAnchor: [10, 10] }), title: rep.name }).addTo(layers.route);
+  // overnight trips: the hotel the day ends at (and the one it started from)
+  const hotel = (p, title) => L.marker(p, { icon: L.divIcon({ className: 'rep-icon hotel', html: '<span>☾</span>', iconSize: [20, 20], iconAnchor: [10, 10] }), title, keyboard: false }).addTo(layers.route);
+  if (Array.isArray(day.night)) hotel(day.night, 'night at a hotel');
+  if (day.starts_at === 'hotel' && pts.length) hotel(pts[0], "last night's hotel");
   const b = L.latLngBounds(pts.length ? pts : (day.visits || []).map(v => [v.lat, v.lon]));
   if (b.isValid()) map.fitBounds(b, { padding: [40, 40], maxZoom: 10 });
 }

@@ -13,8 +13,23 @@ export function initPlan() {
     if (c) showDay(c.dataset.day);
   });
   document.getElementById('plan-start').value = nextMonday();
+  addOvernightControls();
   on('model-loaded', fillTerritories);
   on('reps', () => { fillTerritories(); fillReps(); });
+}
+
+/** Overnight trips: a checkbox, the hotel cost per night and the nights
+ *  a week, put before the Plan button (the server's overnight, hotel_cost
+ *  and max_nights). */
+function addOvernightControls() {
+  const run = document.getElementById('plan-run');
+  if (!run || document.getElementById('plan-overnight')) return;
+  const cb = el('input', { id: 'plan-overnight', type: 'checkbox', dataset: { testid: 'plan-overnight' } });
+  const cost = el('input', { id: 'plan-hotel-cost', type: 'number', min: '1', step: '1', value: '100', disabled: true });
+  const nights = el('input', { id: 'plan-max-nights', type: 'number', min: '1', max: '6', value: '4', disabled: true });
+  cb.addEventListener('change', () => { cost.disabled = nights.disabled = !cb.checked; });
+  run.before(el('label', { title: 'Trips of consecutive days with nights at hotels, for accounts a day trip from home cannot reach' }, cb, ' Overnight'),
+    el('label', {}, 'Hotel/night ', cost), el('label', {}, 'Nights/week ', nights));
 }
 
 function nextMonday() {
@@ -58,6 +73,11 @@ export async function runPlan(territory, rep, days) {
   const r = rep || document.getElementById('plan-rep').value;
   const params = { rep: r, days: days || document.getElementById('plan-days').value || 20,
     visit_min: document.getElementById('plan-visit-min').value || undefined, start: document.getElementById('plan-start').value || undefined };
+  if (document.getElementById('plan-overnight')?.checked) {
+    params.overnight = 1;
+    params.hotel_cost = document.getElementById('plan-hotel-cost').value || undefined;
+    params.max_nights = document.getElementById('plan-max-nights').value || undefined;
+  }
   if (!t) { status('Choose a territory.', 'warn'); return null; }
   status(`Planning ${t} for ${r || 'rep'} …`, 'busy');
   let p;
@@ -65,7 +85,7 @@ export async function runPlan(territory, rep, days) {
   catch (e) { showError(e, 'Plan'); throw e; }
   state.plan = p;
   renderPlan(p);
-  status(`Plan for ${p.territory || t}: ${p.days?.length || 0} days, coverage ${fmtPct(p.coverage, false)}${p.overtime_days ? `, ${p.overtime_days} overtime days` : ''}. Click a day to see its route.`, 'ok');
+  status(`Plan for ${p.territory || t}: ${p.days?.length || 0} days, coverage ${fmtPct(p.coverage, false)}${p.overtime_days ? `, ${p.overtime_days} overtime days` : ''}${p.nights ? `, ${p.nights} nights at hotels` : ''}. Click a day to see its route.`, 'ok');
   return p;
 }
 
@@ -78,7 +98,8 @@ function renderPlan(p) {
     el('span', { class: 'kpi' }, el('small', { text: 'coverage' }), el('b', { text: fmtPct(p.coverage, false) })),
     el('span', { class: 'kpi' }, el('small', { text: 'km' }), el('b', { text: fmtNum(Math.round(km)) })),
     p.workload_h != null ? el('span', { class: 'kpi' }, el('small', { text: 'workload' }), el('b', { text: p.workload_h.toFixed(1) + ' h' })) : null,
-    el('span', { class: 'kpi ' + (p.overtime_days ? 'warn' : '') }, el('small', { text: 'overtime days' }), el('b', { text: String(p.overtime_days ?? 0) })));
+    el('span', { class: 'kpi ' + (p.overtime_days ? 'warn' : '') }, el('small', { text: 'overtime days' }), el('b', { text: String(p.overtime_days ?? 0) })),
+    p.overnight ? el('span', { class: 'kpi', id: 'plan-nights' }, el('small', { text: 'nights' }), el('b', { text: `${p.nights ?? 0}` + (p.hotel_cost ? ` (${fmtNum(Math.round(p.hotel_cost))})` : '') })) : null);
   const un = p.unplaced || [];
   const ub = document.getElementById('plan-unplaced');
   ub.hidden = !un.length;
@@ -103,11 +124,14 @@ function renderPlan(p) {
     prev = d;
     const n = d.visits?.length || 0;
     const over = d.overtime_min != null ? d.overtime_min > 0 : d.work_min != null && d.work_min > 8 * 60;
-    cells.push(el('button', { type: 'button', class: 'cal-day' + (n ? '' : ' empty') + (over ? ' over' : '') + (d.off ? ' off' : ''), dataset: { day: String(d.day), visits: String(n) },
-      title: `${d.date || 'day ' + d.day}: ${n} visits, ${fmtNum(d.km)} km, ${d.work_min != null ? Math.round(d.work_min) : '–'} min${d.off ? ' (day off)' : ''}` },
+    const night = !!d.night, away = d.starts_at === 'hotel';
+    cells.push(el('button', { type: 'button', class: 'cal-day' + (n ? '' : ' empty') + (over ? ' over' : '') + (d.off ? ' off' : '') + (night ? ' night' : '') + (away ? ' away' : ''),
+      dataset: { day: String(d.day), visits: String(n), night: night ? '1' : '0', startsAt: d.starts_at || 'home' },
+      title: `${d.date || 'day ' + d.day}: ${n} visits, ${fmtNum(d.km)} km, ${d.work_min != null ? Math.round(d.work_min) : '–'} min${d.off ? ' (day off)' : ''}${away ? ', from last night\'s hotel' : ''}${night ? ', night at a hotel' : ''}` },
       el('span', { class: 'date', text: d.date ? d.date.slice(5) : 'Day ' + d.day }),
       el('b', { class: 'visits', text: String(n) }),
-      el('span', { class: 'km', text: d.km != null ? Math.round(d.km) + ' km' : '' })));
+      el('span', { class: 'km', text: d.km != null ? Math.round(d.km) + ' km' : '' }),
+      night ? el('span', { class: 'night', title: 'night at a hotel', text: '☾ hotel' }) : null));
   }
   cal.classList.toggle('nodates', !hasDates);
   cal.replaceChildren(...(hasDates ? head : []), ...cells);
@@ -125,5 +149,7 @@ export function showDay(dayKey) {
   showRoute(d, rep);
   document.getElementById('plan-day').replaceChildren(
     el('h4', { text: `${d.date || 'Day ' + d.day} — ${d.visits?.length || 0} visits, ${fmtNum(d.km)} km, ${d.work_min != null ? Math.round(d.work_min) : '–'} min` + (d.leave ? ` (${d.leave}–${d.back || ''})` : '') + (d.overtime_min ? `, ${Math.round(d.overtime_min)} min overtime` : '') }),
-    el('ol', { class: 'stops' }, ...(d.visits || []).map(v => el('li', {}, el('span', { class: 'muted', text: `${v.arrive || ''}–${v.depart || ''} ` }), v.name || v.account))));
+    d.starts_at === 'hotel' ? el('p', { class: 'muted', text: `${d.leave || ''} from last night's hotel` }) : null,
+    el('ol', { class: 'stops' }, ...(d.visits || []).map(v => el('li', {}, el('span', { class: 'muted', text: `${v.arrive || ''}–${v.depart || ''} ` }), v.name || v.account))),
+    d.night ? el('p', { class: 'night', dataset: { testid: 'plan-night' }, text: `☾ ${d.back || ''} night at a hotel near the next day's first visit (${d.night[0].toFixed(3)}, ${d.night[1].toFixed(3)})` }) : null);
 }
