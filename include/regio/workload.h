@@ -35,6 +35,9 @@ typedef struct regio_plan_all_opts {
     uint64_t seed;
     double time_limit_s;         /* per territory; < 0 = none */
     const char *start;           /* "YYYY-MM-DD" or NULL */
+    int overnight;               /* overnight trips allowed, with these costs and */
+    double hotel_cost, km_cost;  /* limit (regio_territory_plan_opts; 0 = defaults) */
+    int max_nights;
     const char *name_prefix;     /* plans saved as "<prefix>/<territory>"; NULL or "" =
                                     the default name of regio_territory_plan_save */
     const char *actor;           /* audited as; NULL = "cli" */
@@ -66,6 +69,7 @@ typedef struct regio_plan_all_territory {
     size_t n_accounts;           /* accounts with coordinates planned */
     long visits_required, visits_scheduled;
     double call_h, travel_h, travel_km; /* of the scheduled visits (the routed plan) */
+    int nights;                  /* nights at hotels (overnight trips) */
     double estimated_h;          /* the visits not scheduled: their calls plus an
                                     estimated travel share (see regio_plan_all) */
     double workload_h;           /* call_h + travel_h + estimated_h */
@@ -79,6 +83,7 @@ typedef struct regio_plan_all_result {
     size_t n_planned, n_empty, n_unreached, n_failed;
     long visits_required, visits_scheduled;
     double call_h, travel_h, travel_km;    /* scheduled visits, all plans */
+    int nights;                            /* at hotels, all plans */
     double estimated_h;                    /* visits not scheduled */
     double workload_h;                     /* call_h + travel_h + estimated_h */
     double travel_per_visit_h;             /* travel_h / visits_scheduled (0 without) */
@@ -142,6 +147,7 @@ typedef struct regio_workload_round {
     double balance;              /* max over territories |workload - mean| / mean */
     double workload_h;           /* plan totals (regio_plan_all_result) */
     double travel_km, travel_h, estimated_h;
+    int nights;
     long visits_required, visits_scheduled;
     size_t moved_units;          /* moved by this round's realign (0 in round 0) */
     int n_noncontiguous;         /* territories of the alignment not contiguous */

@@ -6,12 +6,12 @@
  * planning model. All work is one libregio call (regio_workload_loop_run).
  */
 #include "cli/cli.h"
+#include "cli/plan_all.h"
 #include "cli/progress.h"
 #include "regio/format.h"
 #include "regio/model_view.h"
 #include "regio/workload.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,8 +21,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: regio loop --model MODEL [--save NAME] [--replace] [--rounds 5]\n"
             "                  [--tolerance 0.02] [--max-moved 0.1] [--min-gain 0.001]\n"
-            "                  [--days 20] [--call-minutes 20] [--start YYYY-MM-DD]\n"
-            "                  [--time-limit 5] [--seed 1] [--db PATH]\n"
+            CLI_PLAN_ALL_USAGE
+            "                  [--db PATH]\n"
             "\n"
             "Round 0 copies MODEL's alignment to planning model NAME (default MODEL-loop;\n"
             "--replace to replace a planning model of that name), plans every territory\n"
@@ -33,7 +33,8 @@ static void usage(FILE *out)
             "the realign moves nothing, or after --rounds realigns. NAME and the stored\n"
             "workload end as the best round left them. One row per round on stdout:\n"
             "round, workload balance (largest deviation from the mean), routed travel,\n"
-            "workload, units moved and seconds. --time-limit is per territory plan.\n"
+            "workload, units moved and seconds. --time-limit is per territory plan; --seed\n"
+            "seeds the plans and the realigns; --overnight as for regio plan --all.\n"
             "exit: 0 done, 1 failed, 2 usage\n");
 }
 
@@ -42,13 +43,13 @@ static void on_round(void *ud, const regio_workload_round *r)
 {
     cli_progress_clear(ud);
     if (r->round == 0)
-        printf("round  balance  travel km  travel h  workload h  estimated h  visits     "
+        printf("round  balance  travel km  travel h  nights  workload h  estimated h  visits     "
                "moved  non-contiguous  seconds\n");
     char km[32], visits[32];
     snprintf(visits, sizeof visits, "%ld/%ld", r->visits_scheduled, r->visits_required);
-    printf("%5d  %6.2f%%  %9s  %8.1f  %10.1f  %11.1f  %-9s  %5zu  %14d  %7.1f%s\n", r->round,
-           100 * r->balance, regio_format_number(r->travel_km, 0, km, sizeof km), r->travel_h,
-           r->workload_h, r->estimated_h, visits, r->moved_units, r->n_noncontiguous,
+    printf("%5d  %6.2f%%  %9s  %8.1f  %6d  %10.1f  %11.1f  %-9s  %5zu  %14d  %7.1f%s\n",
+           r->round, 100 * r->balance, regio_format_number(r->travel_km, 0, km, sizeof km),
+           r->travel_h, r->nights, r->workload_h, r->estimated_h, visits, r->moved_units, r->n_noncontiguous,
            r->seconds, r->round > 0 && !r->improved ? "  (no improvement)" : "");
     fflush(stdout);
 }
@@ -64,26 +65,27 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 
 int cli_cmd_loop(int argc, char **argv)
 {
-    enum { O_MODEL = 256, O_SAVE, O_REPLACE, O_ROUNDS, O_TOL, O_MAXM, O_GAIN, O_DAYS, O_CALL,
-           O_START, O_TL, O_SEED, O_DB };
+    enum { O_MODEL = 256, O_SAVE, O_REPLACE, O_ROUNDS, O_TOL, O_MAXM, O_GAIN, O_DB };
     static const struct option longopts[] = {
         {"model", required_argument, 0, O_MODEL},    {"save", required_argument, 0, O_SAVE},
         {"replace", no_argument, 0, O_REPLACE},      {"rounds", required_argument, 0, O_ROUNDS},
         {"tolerance", required_argument, 0, O_TOL},  {"max-moved", required_argument, 0, O_MAXM},
-        {"min-gain", required_argument, 0, O_GAIN},  {"days", required_argument, 0, O_DAYS},
-        {"call-minutes", required_argument, 0, O_CALL},
-        {"start", required_argument, 0, O_START},    {"time-limit", required_argument, 0, O_TL},
-        {"seed", required_argument, 0, O_SEED},      {"db", required_argument, 0, O_DB},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+        {"min-gain", required_argument, 0, O_GAIN},  {"db", required_argument, 0, O_DB},
+        {"help", no_argument, 0, 'h'},               CLI_PLAN_ALL_LONGOPTS,
+        {0, 0, 0, 0}};
     regio_workload_loop_opts o;
     memset(&o, 0, sizeof o);
-    o.seed = 1;
     o.plan.seed = 1;
     const char *db = NULL;
     double v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int taken = cli_plan_all_option(c, optarg, "loop", &o.plan);
+        if (taken < 0)
+            return CLI_USAGE;
+        if (taken == 0)
+            continue;
         switch (c) {
         case O_MODEL: o.model = optarg; break;
         case O_SAVE: o.target = optarg; break;
@@ -105,31 +107,14 @@ int cli_cmd_loop(int argc, char **argv)
             if (parse_num("--min-gain", optarg, 0, 1, &o.min_gain))
                 return CLI_USAGE;
             break;
-        case O_DAYS:
-            if (parse_num("--days", optarg, 1, REGIO_PLAN_MAX_DAYS, &v) || v != floor(v))
-                return CLI_USAGE;
-            o.plan.n_days = (int)v;
-            break;
-        case O_CALL:
-            if (parse_num("--call-minutes", optarg, 1e-9, 1440, &o.plan.call_minutes))
-                return CLI_USAGE;
-            break;
-        case O_START: o.plan.start = optarg; break;
-        case O_TL:
-            if (parse_num("--time-limit", optarg, 0, 1e6, &v))
-                return CLI_USAGE;
-            o.plan.time_limit_s = v > 0 ? v : -1;
-            break;
-        case O_SEED:
-            if (parse_num("--seed", optarg, 0, 9007199254740992.0, &v) || v != floor(v))
-                return CLI_USAGE;
-            o.seed = o.plan.seed = (uint64_t)v;
-            break;
         case O_DB: db = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }
     }
+    o.seed = o.plan.seed;
+    if (cli_plan_all_options_check(&o.plan, "loop"))
+        return CLI_USAGE;
     if (!o.model || optind != argc) {
         if (!o.model)
             fprintf(stderr, "regio loop: --model is required\n");

@@ -14,7 +14,6 @@
 #include "regio/model_view.h"
 #include "regio/workload.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,9 +21,9 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: regio plan --model MODEL --all [--days 20] [--seed 1] [--call-minutes 20]\n"
-            "                  [--start YYYY-MM-DD] [--time-limit 5] [--name PREFIX]\n"
-            "                  [--workload UNITS.csv] [--db PATH]\n"
+            "usage: regio plan --model MODEL --all [--name PREFIX] [--workload UNITS.csv]\n"
+            CLI_PLAN_ALL_USAGE
+            "                  [--db PATH]\n"
             "\n"
             "Plans every territory of MODEL for its rep, as --territory T plans one, saves\n"
             "each plan (named PREFIX/T, default MODEL/T/REP/START) and stores the work of\n"
@@ -33,7 +32,8 @@ static void usage(FILE *out)
             "in; a visit no day can take counts its call plus the mean travel per planned\n"
             "visit), which regio design / realign --balance workload balance.\n"
             "Prints one row per territory; --workload writes unit_id,workload too.\n"
-            "--time-limit is per territory (0 = no deadline).\n");
+            "--time-limit is per territory (0 = no deadline); --overnight lets reps whose\n"
+            "accounts lie beyond a day trip stay at hotels (as regio plan --territory).\n");
 }
 
 static void print_table(const regio_plan_all_result *r)
@@ -59,57 +59,27 @@ static void print_table(const regio_plan_all_result *r)
 
 int cli_plan_all(int argc, char **argv)
 {
-    enum { O_MODEL = 256, O_ALL, O_DAYS, O_SEED, O_CALL, O_START, O_TL, O_NAME, O_WORK, O_DB };
+    enum { O_MODEL = 256, O_ALL, O_NAME, O_WORK, O_DB };
     static const struct option longopts[] = {
-        {"model", required_argument, 0, O_MODEL},  {"all", no_argument, 0, O_ALL},
-        {"days", required_argument, 0, O_DAYS},    {"seed", required_argument, 0, O_SEED},
-        {"call-minutes", required_argument, 0, O_CALL},
-        {"start", required_argument, 0, O_START},  {"time-limit", required_argument, 0, O_TL},
-        {"name", required_argument, 0, O_NAME},    {"workload", required_argument, 0, O_WORK},
-        {"db", required_argument, 0, O_DB},        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"model", required_argument, 0, O_MODEL}, {"all", no_argument, 0, O_ALL},
+        {"name", required_argument, 0, O_NAME},   {"workload", required_argument, 0, O_WORK},
+        {"db", required_argument, 0, O_DB},       {"help", no_argument, 0, 'h'},
+        CLI_PLAN_ALL_LONGOPTS,                    {0, 0, 0, 0}};
     const char *model = NULL, *db = NULL, *work = NULL;
     regio_plan_all_opts o;
     memset(&o, 0, sizeof o);
     o.seed = 1;
-    double v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int taken = cli_plan_all_option(c, optarg, "plan", &o);
+        if (taken < 0)
+            return CLI_USAGE;
+        if (taken == 0)
+            continue;
         switch (c) {
         case O_MODEL: model = optarg; break;
         case O_ALL: break;
-        case O_DAYS:
-            if (regio_parse_number(optarg, &v) || v < 1 || v > REGIO_PLAN_MAX_DAYS ||
-                v != floor(v)) {
-                fprintf(stderr, "regio plan: --days wants a whole number within 1..%d\n",
-                        REGIO_PLAN_MAX_DAYS);
-                return CLI_USAGE;
-            }
-            o.n_days = (int)v;
-            break;
-        case O_SEED:
-            if (regio_parse_number(optarg, &v) || v < 0 || v != floor(v) || v > 9007199254740992.0) {
-                fprintf(stderr, "regio plan: --seed wants a whole number >= 0\n");
-                return CLI_USAGE;
-            }
-            o.seed = (uint64_t)v;
-            break;
-        case O_CALL:
-            if (regio_parse_number(optarg, &v) || v <= 0 || v > 24 * 60) {
-                fprintf(stderr, "regio plan: --call-minutes N wants 0 < N <= 1440\n");
-                return CLI_USAGE;
-            }
-            o.call_minutes = v;
-            break;
-        case O_START: o.start = optarg; break;
-        case O_TL:
-            if (regio_parse_number(optarg, &v) || v < 0 || v > 1e6) {
-                fprintf(stderr, "regio plan: --time-limit wants seconds within 0..1e6\n");
-                return CLI_USAGE;
-            }
-            o.time_limit_s = v > 0 ? v : -1;
-            break;
         case O_NAME: o.name_prefix = optarg; break;
         case O_WORK: work = optarg; break;
         case O_DB: db = optarg; break;
@@ -117,6 +87,8 @@ int cli_plan_all(int argc, char **argv)
         default: usage(stderr); return CLI_USAGE;
         }
     }
+    if (cli_plan_all_options_check(&o, "plan"))
+        return CLI_USAGE;
     if (!model || optind != argc) {
         if (!model)
             fprintf(stderr, "regio plan: --all needs --model\n");
@@ -162,6 +134,8 @@ int cli_plan_all(int argc, char **argv)
                 r->n_failed, r->visits_scheduled, r->visits_required,
                 regio_format_number(r->travel_km, 1, km, sizeof km), r->travel_h, r->call_h,
                 r->estimated_h, r->workload_h);
+        if (r->nights)
+            fprintf(stderr, "regio plan: %d nights at hotels\n", r->nights);
         fprintf(stderr, "regio plan: unit measure '%s' stored on %zu units",
                 REGIO_WORKLOAD_MEASURE, r->n_units);
         if (r->unattributed_h > 0)
@@ -183,4 +157,71 @@ int cli_plan_all_wanted(int argc, char **argv)
         if (!strcmp(argv[i], "--all"))
             return 1;
     return 0;
+}
+
+int cli_plan_all_option(int c, const char *arg, const char *cmd, regio_plan_all_opts *o)
+{
+    double v;
+    const char *want = NULL;
+    switch (c) {
+    case CLI_PA_DAYS:
+        if (regio_parse_number(arg, &v) || v < 1 || v > REGIO_PLAN_MAX_DAYS || v != floor(v))
+            want = "--days wants a whole number of working days within 1..256";
+        else
+            o->n_days = (int)v;
+        break;
+    case CLI_PA_SEED:
+        if (regio_parse_number(arg, &v) || v < 0 || v != floor(v) || v > 9007199254740992.0)
+            want = "--seed wants a whole number >= 0";
+        else
+            o->seed = (uint64_t)v;
+        break;
+    case CLI_PA_CALL:
+        if (regio_parse_number(arg, &v) || v <= 0 || v > 24 * 60)
+            want = "--call-minutes N wants 0 < N <= 1440";
+        else
+            o->call_minutes = v;
+        break;
+    case CLI_PA_START: o->start = arg; break;
+    case CLI_PA_TL:
+        if (regio_parse_number(arg, &v) || v < 0 || v > 1e6)
+            want = "--time-limit wants seconds within 0..1e6 (0: no deadline)";
+        else
+            o->time_limit_s = v > 0 ? v : -1;
+        break;
+    case CLI_PA_OVERNIGHT: o->overnight = 1; break;
+    case CLI_PA_HOTEL:
+        if (regio_parse_number(arg, &v) || v < 0.01 || v > 1e9)
+            want = "--hotel-cost wants a cost within 0.01..1e9";
+        else
+            o->hotel_cost = v;
+        break;
+    case CLI_PA_KM:
+        if (regio_parse_number(arg, &v) || v < 0.0001 || v > 1e6)
+            want = "--km-cost wants a cost within 0.0001..1e6";
+        else
+            o->km_cost = v;
+        break;
+    case CLI_PA_NIGHTS:
+        if (regio_parse_number(arg, &v) || v < 1 || v > 6 || v != floor(v))
+            want = "--max-nights wants a whole number within 1..6";
+        else
+            o->max_nights = (int)v;
+        break;
+    default: return 1;
+    }
+    if (!want)
+        return 0;
+    fprintf(stderr, "regio %s: %s, not '%s'\n", cmd, want, arg);
+    return -1;
+}
+
+int cli_plan_all_options_check(const regio_plan_all_opts *o, const char *cmd)
+{
+    const char *given = o->hotel_cost ? "--hotel-cost" : o->km_cost ? "--km-cost"
+                        : o->max_nights ? "--max-nights" : NULL;
+    if (!given || o->overnight)
+        return 0;
+    fprintf(stderr, "regio %s: %s is for overnight trips: add --overnight\n", cmd, given);
+    return -1;
 }

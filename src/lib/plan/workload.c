@@ -124,6 +124,7 @@ static void attribute(run *R, int t, const regio_territory_plan *p)
     pt->call_h = res->call_h;
     pt->travel_h = res->travel_h;
     pt->travel_km = res->travel_km;
+    pt->nights = res->nights;
     /* A plan that places only a few visits says little about the rest (one
      * visit after a long drive from home would price every other visit at
      * that drive): below half of them the model's mean is used. */
@@ -173,6 +174,10 @@ static regio_err plan_one(run *R, int t)
     po.seed = o->seed;
     po.time_limit_s = o->time_limit_s;
     po.start = o->start;
+    po.overnight = o->overnight;
+    po.hotel_cost = o->hotel_cost;
+    po.km_cost = o->km_cost;
+    po.max_nights = o->max_nights;
     regio_territory_plan *p = NULL;
     regio_error e;
     regio_error_clear(&e);
@@ -242,6 +247,7 @@ static void finish(run *R)
         r->call_h += pt->call_h;
         r->travel_h += pt->travel_h;
         r->travel_km += pt->travel_km;
+        r->nights += pt->nights;
     }
     double mean = r->visits_scheduled > 0 ? r->travel_h / (double)r->visits_scheduled : 0;
     r->travel_per_visit_h = mean;

@@ -109,6 +109,7 @@ static regio_err measure_round(loop *L, regio_workload_round *wr)
     wr->workload_h = pr->workload_h;
     wr->travel_km = pr->travel_km;
     wr->travel_h = pr->travel_h;
+    wr->nights = pr->nights;
     wr->estimated_h = pr->estimated_h;
     wr->visits_required = pr->visits_required;
     wr->visits_scheduled = pr->visits_scheduled;

@@ -33,6 +33,9 @@ echo "== realign and report balance it"
 "$REGIO" report --model co --balance workload --format text | grep -i "balance"
 "$REGIO" realign --from-model co --balance workload --tolerance 0.05 --max-moved 0.2 \
   --model co-realigned 2>&1 | grep "balance" | sed -E 's/; [0-9.]+ s$//'
+echo "== with overnight trips, the far rep's visits are placed too"
+"$REGIO" plan --model co --all --overnight --start 2027-01-04 --time-limit 0 --name co-nights \
+  2>&1 | grep -E "^T0|nights"
 echo "== the loop: a row per round (seconds cut), the best round kept"
 "$REGIO" loop --model co --save co-balanced --rounds 6 --start 2027-01-04 --time-limit 0 \
   > loop.out 2> loop.err; echo "exit $?"
@@ -46,3 +49,5 @@ echo "== refusals"
 "$REGIO" loop --rounds 2 > usage.log 2>&1; echo "exit $?"; head -2 usage.log
 "$REGIO" loop --model nope --save x 2>&1; echo "exit $?"
 "$REGIO" plan --all --start 2027-01-04 > usage.log 2>&1; echo "exit $?"; head -1 usage.log
+"$REGIO" loop --model co --hotel-cost 90 2>&1; echo "exit $?"
+"$REGIO" plan --model co --all --max-nights 9 2>&1; echo "exit $?"
