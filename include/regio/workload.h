@@ -162,7 +162,7 @@ typedef struct regio_workload_loop_opts {
     const char *model;           /* required: the start is its current alignment */
     const char *target;          /* required: the planning model the best round is saved as */
     unsigned save_flags;         /* REGIO_SAVE_REPLACE: replace a planning model target */
-    int rounds;                  /* most realigns; 0 = 5 */
+    int rounds;                  /* most realigns; 0 = 10 */
     double tolerance;            /* the realign's workload tolerance; 0 = 0.02 */
     double max_moved;            /* share of units one realign may move; 0 = 0.1 */
     double min_gain;             /* a round improves when its balance is lower than

@@ -19,7 +19,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: regio loop --model MODEL [--save NAME] [--replace] [--rounds 5]\n"
+            "usage: regio loop --model MODEL [--save NAME] [--replace] [--rounds 10]\n"
             "                  [--tolerance 0.02] [--max-moved 0.1] [--min-gain 0.001]\n"
             CLI_PLAN_ALL_USAGE
             "                  [--db PATH]\n"

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#define DEFAULT_ROUNDS 5
+#define DEFAULT_ROUNDS 10
 #define DEFAULT_TOLERANCE 0.02
 #define DEFAULT_MAX_MOVED 0.1
 #define DEFAULT_MIN_GAIN 0.001
