@@ -5,10 +5,21 @@
  * instance, routes, distance, reference, gap, feasible, seconds.
  * Usage: bench_vrptw FILE [--time-limit S] [--vehicles N] [--seed K]
  *        [--iterations N] [--ref COST] [--min-vehicles] [--header]
+ *        [--vroom-json [--write-json OUT]]
+ * With --vroom-json the instance goes through VROOM's problem JSON as a
+ * user would hand it in: planar `location`s (Solomon's x, y), a
+ * `location_index` and a full-precision `matrices.car.durations`, the fleet
+ * as vehicles with start and end at the depot, capacity and the depot's
+ * window; it is read by regio_route_parse_vroom and solved by
+ * regio_route_solve, and the answer is checked against the instance as
+ * read from the Solomon file. --write-json saves that JSON (to run VROOM on
+ * the very same input).
  * Without --ref the reference is read from BKS.json beside FILE (the
  * "NAME_distance" entry when there is one, else "NAME").
  */
 #include "regio/vrp.h"
+#include "regio/buf.h"
+#include "regio/route_io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,12 +87,91 @@ static double bks_for(const char *path, const char *name)
     return v;
 }
 
+/* The instance as VROOM problem JSON (see the header); NULL on failure. */
+static char *to_vroom_json(const regio_vrp_solomon *in)
+{
+    const regio_vrp_problem *p = &in->problem;
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = regio_buf_puts(&b, "{\"vehicles\": [");
+    for (int v = 0; v < p->n_vehicles; v++) {
+        const regio_vrp_vehicle *vh = &p->vehicles[v];
+        rc |= regio_buf_printf(&b, "%s\n {\"id\": %d, \"start\": [%.17g, %.17g], "
+                               "\"end\": [%.17g, %.17g], \"start_index\": 0, "
+                               "\"end_index\": 0, \"capacity\": [%.17g], "
+                               "\"time_window\": [%.17g, %.17g]}",
+                               v ? "," : "", v + 1, in->x[0], in->y[0], in->x[0], in->y[0],
+                               in->capacity, vh->shift.start, vh->shift.end);
+    }
+    rc |= regio_buf_puts(&b, "],\n\"jobs\": [");
+    for (int j = 0; j < p->n_jobs; j++) {
+        const regio_vrp_job *jb = &p->jobs[j];
+        int l = jb->location;
+        rc |= regio_buf_printf(&b, "%s\n {\"id\": %d, \"location\": [%.17g, %.17g], "
+                               "\"location_index\": %d, \"service\": %.17g, "
+                               "\"delivery\": [%.17g]",
+                               j ? "," : "", j + 1, in->x[l], in->y[l], l, jb->service,
+                               jb->amount[0]);
+        if (jb->n_tws > 0)
+            rc |= regio_buf_printf(&b, ", \"time_windows\": [[%.17g, %.17g]]",
+                                   jb->tws[0].start, jb->tws[0].end);
+        rc |= regio_buf_puts(&b, "}");
+    }
+    rc |= regio_buf_puts(&b, "],\n\"matrices\": {\"car\": {\"durations\": [");
+    int n = p->n_locations;
+    for (int a = 0; a < n; a++) {
+        rc |= regio_buf_puts(&b, a ? ",\n[" : "\n[");
+        for (int c = 0; c < n; c++)
+            rc |= regio_buf_printf(&b, c ? ",%.17g" : "%.17g", p->duration[a * n + c]);
+        rc |= regio_buf_puts(&b, "]");
+    }
+    rc |= regio_buf_puts(&b, "]}}}\n");
+    if (rc) {
+        regio_buf_free(&b);
+        return NULL;
+    }
+    return regio_buf_steal(&b);
+}
+
+/* Solves the instance through VROOM JSON; the solution's job and vehicle
+ * indices are the instance's (same order). */
+static regio_err solve_json(const regio_vrp_solomon *in, const regio_vrp_params *prm,
+                            const char *write_to, regio_vrp_solution **out,
+                            regio_error *err)
+{
+    char *json = to_vroom_json(in);
+    if (!json)
+        return REGIO_ENOMEM;
+    if (write_to) {
+        FILE *f = fopen(write_to, "wb");
+        if (f) {
+            fputs(json, f);
+            fclose(f);
+        }
+    }
+    regio_route_problem *rp = NULL;
+    regio_err rc = regio_route_parse_vroom(json, strlen(json), in->name, NULL, &rp, err);
+    regio_free(json);
+    if (rc)
+        return rc;
+    regio_route_params par;
+    memset(&par, 0, sizeof par);
+    par.seed = prm->seed;
+    par.time_limit_s = prm->time_limit_s;
+    par.max_iterations = prm->max_iterations;
+    par.force_vrp = 1;
+    rc = regio_route_solve(rp, &par, out, NULL, err);
+    regio_route_problem_destroy(rp);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL;
     double tl = 10.0, ref = 0.0;
     long nveh = 0, seed = 1, iters = 0;
-    int minveh = 0, header = 0;
+    int minveh = 0, header = 0, via_json = 0;
+    const char *write_json = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int bad = 0;
@@ -99,6 +189,10 @@ int main(int argc, char **argv)
             minveh = 1;
         else if (!strcmp(a, "--header"))
             header = 1;
+        else if (!strcmp(a, "--vroom-json"))
+            via_json = 1;
+        else if (!strcmp(a, "--write-json") && i + 1 < argc)
+            write_json = argv[++i];
         else if (a[0] != '-' && !path)
             path = a;
         else
@@ -107,7 +201,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: bench_vrptw FILE [--time-limit S] [--vehicles N] "
                     "[--seed K] [--iterations N] [--ref COST] "
-                    "[--min-vehicles] [--header]\n");
+                    "[--min-vehicles] [--header] [--vroom-json [--write-json OUT]]\n");
             return 2;
         }
     }
@@ -133,7 +227,10 @@ int main(int argc, char **argv)
     prm.max_iterations = iters;
     prm.minimize_vehicles = minveh;
     regio_vrp_solution *sol = NULL;
-    rc = regio_vrp_solve(&inst->problem, &prm, &sol, &err);
+    if (via_json)
+        rc = solve_json(inst, &prm, write_json, &sol, &err);
+    else
+        rc = regio_vrp_solve(&inst->problem, &prm, &sol, &err);
     if (rc) {
         char buf[1024];
         fprintf(stderr, "bench_vrptw: solve: %s\n",

@@ -14,8 +14,9 @@
  * holding one of the job's 20 nearest jobs are scanned unless none fits.
  * Construction is recreate from the empty solution. Phase 1 (only while
  * jobs are left out, or when vehicles are minimised): SISR's
- * absence-driven search, which accepts a candidate when it leaves fewer
- * jobs out or jobs that were absent less often, and removes a route
+ * absence-driven search, which accepts a candidate when it leaves less
+ * weight out (VROOM's order: priority sum, then count) or jobs that were
+ * absent less often (absences weighted by 1 + priority), and removes a route
  * whenever all jobs fit (vehicle minimisation). Phase 2: simulated
  * annealing on cost, never accepting more left-out jobs (or more vehicles
  * when minimising); the temperature falls exponentially from 1x to 0.01x
@@ -68,7 +69,8 @@ static int64_t absence_sum(const regio__vsolver *s, const regio__vsol *x)
 {
     int64_t t = 0;
     for (int k = 0; k < x->n_unassigned; k++)
-        t += s->absent[x->unassigned[k]];
+        t += (int64_t)s->absent[x->unassigned[k]] *
+             (1 + s->p->jobs[x->unassigned[k]].priority);
     return t;
 }
 
@@ -260,7 +262,7 @@ regio_err regio_vrp_solve(const regio_vrp_problem *p,
                 goto oom;
             it++;
             int64_t cand_abs = absence_sum(&S, &cand);
-            if (cand.n_unassigned < cur.n_unassigned || cand_abs < cur_abs) {
+            if (cand.uweight < cur.uweight || cand_abs < cur_abs) {
                 regio__vsol tmp = cur;
                 cur = cand;
                 cand = tmp;
