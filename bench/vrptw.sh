@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Runs bench_vrptw on every Solomon / Gehring-Homberger instance in the data
-# folder and prints a markdown table. Instances with a target (a VROOM result
-# under the same conventions) run with that fleet and time limit; others run
-# with the BKS fleet and TIME_OTHER seconds.
-# Usage: bench/vrptw.sh [BUILD_DIR] [DATA_DIR]   (env: SEED, TIME_OTHER, ONLY)
+# folder and prints a markdown table, then the over-subscribed week
+# (bench_week). Each instance is handed in as VROOM problem JSON — planar
+# `location`s, `location_index` and a full-precision duration matrix, the
+# fleet as vehicles (bench_vrptw --vroom-json; VIA=direct skips the JSON).
+# Instances with a target (VROOM 1.14's cost under the same conventions) run
+# with that fleet and time limit; others with the BKS fleet and TIME_OTHER
+# seconds. The verdict column applies issue 14's rule: at least 1% below
+# VROOM's cost, or within 0.1% of the best known distance at the same
+# route count.
+# Usage: bench/vrptw.sh [BUILD_DIR] [DATA_DIR]
+#   (env: SEED, TIME_OTHER, ONLY, VIA=json|direct, WEEK_SEEDS, WEEK_TIME)
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -11,6 +18,7 @@ data=${2:-${REGIO_SHARED_DATA:-$here/../shared/data}/routing/vrptw}
 bin=$build/bench_vrptw
 seed=${SEED:-1}
 time_other=${TIME_OTHER:-10}
+via=${VIA:-json}
 [ -x "$bin" ] || { echo "vrptw.sh: $bin not built" >&2; exit 2; }
 [ -d "$data" ] || { echo "vrptw.sh: no data at $data" >&2; exit 2; }
 
@@ -19,21 +27,18 @@ targets="C101:10:828.94:10 R101:20:1657.13:10 RC101:16:1661.03:10
 c1_2_1:20:2704.56:60 rc1_2_1:20:3588.06:60 r1_2_1:24:4761.46:60
 r1_4_1:43:10601.29:60"
 
-bks() { # name -> "vehicles cost" from BKS.json (the _distance entry if any)
-  local out
-  for key in "$1_distance" "$1"; do
-    out=$(awk -v k="\"$key\":" '
-      $1 == k { inside = 1; next }
-      inside && /"best_known_cost"/ { gsub(/[^0-9.]/, "", $2); c = $2 }
-      inside && /"solved_with_vehicles"/ { gsub(/[^0-9]/, "", $2); v = $2 }
-      inside && /}/ { print v, c; exit }' "$data/BKS.json" 2>/dev/null)
-    [ -n "$out" ] && { echo "$out"; return; }
-  done
-  echo "0 0"
+bks() { # name key -> "vehicles cost" from BKS.json for the entry "key"
+  awk -v k="\"$1\":" '
+    $1 == k { inside = 1; next }
+    inside && /"best_known_cost"/ { gsub(/[^0-9.]/, "", $2); c = $2 }
+    inside && /"solved_with_vehicles"/ { gsub(/[^0-9]/, "", $2); v = $2 }
+    inside && /}/ { print v, c; exit }' "$data/BKS.json" 2>/dev/null
 }
 
-echo "| instance | fleet | routes | distance | target | gap to target | BKS | gap to BKS | feasible | s |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+echo "Input: $( [ "$via" = json ] && echo "VROOM JSON (planar locations + matrix)" || echo "the Solomon file, directly"), seed $seed; CPU is the process's user+system seconds."
+echo
+echo "| instance | fleet | routes | distance | VROOM 1.14 | vs VROOM | BKS (routes) | vs BKS | feasible | wall s | CPU s | load | verdict |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|"
 for f in "$data"/*.txt; do
   name=$(basename "$f" .txt)
   [ -n "${ONLY:-}" ] && ! echo " $ONLY " | grep -q " $name " && continue
@@ -44,12 +49,42 @@ for f in "$data"/*.txt; do
   done
   read -r bveh bcost <<< "$(bks "$name")"
   [ -z "$veh" ] && veh=$bveh
-  [ "$veh" = "0" ] && veh=""
-  args=(--time-limit "$secs" --seed "$seed")
-  [ -n "$veh" ] && args+=(--vehicles "$veh")
-  line=$("$bin" "$f" "${args[@]}" 2>/dev/null)
+  args=(--time-limit "$secs" --seed "$seed" --vehicles "$veh")
+  [ "$via" = json ] && args+=(--vroom-json)
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  tf=$(mktemp)
+  line=$( { /usr/bin/time -f "%U %S" -o "$tf" "$bin" "$f" "${args[@]}"; } 2>/dev/null)
+  cpu=$(awk '{printf "%.1f", $1 + $2}' "$tf"); rm -f "$tf"
   read -r _ routes dist _ _ feas _ _ sec <<< "$line"
+  # the BKS entry at our route count, if there is one
+  read -r dv dc <<< "$(bks "${name}_distance")"
+  rb=$bveh; cb=$bcost
+  if [ -n "${dv:-}" ] && [ "$dv" = "$routes" ]; then rb=$dv; cb=$dc; fi
   gt="-"; [ -n "$target" ] && gt=$(awk -v a="$dist" -v b="$target" 'BEGIN{printf "%+.2f%%", 100*(a-b)/b}')
-  gb="-"; [ "${bcost:-0}" != "0" ] && gb=$(awk -v a="$dist" -v b="$bcost" 'BEGIN{printf "%+.2f%%", 100*(a-b)/b}')
-  echo "| $name | ${veh:-all} | $routes | $dist | ${target:--} | $gt | ${bcost:--} | $gb | $feas | $sec |"
+  gb=$(awk -v a="$dist" -v b="$cb" 'BEGIN{printf "%+.2f%%", 100*(a-b)/b}')
+  verdict=$(awk -v a="$dist" -v t="${target:-0}" -v b="$cb" -v r="$routes" -v rb="$rb" -v f="$feas" '
+    BEGIN {
+      if (f != "yes") { print "infeasible"; exit }
+      if (t > 0 && a <= 0.99 * t) { print "met (>= 1% below VROOM)"; exit }
+      if (r == rb && a <= 1.001 * b) { print "met (within 0.1% of BKS)"; exit }
+      if (r < rb && a <= 1.001 * b) { print "met (fewer routes, within 0.1% of BKS)"; exit }
+      print "not met" }')
+  echo "| $name | $veh | $routes | $dist | ${target:--} | $gt | $cb ($rb) | $gb | $feas | $sec | $cpu | $load | $verdict |"
 done
+
+wb=$build/bench_week
+if [ -x "$wb" ]; then
+  echo
+  echo "Over-subscribed week (bench_week: 1 rep, 5 days = 5 vehicles, 120 candidate visits"
+  echo "with windows on 1-3 days and priorities 0..100, VROOM JSON; ${WEEK_TIME:-10} s per run):"
+  echo
+  echo '```'
+  for ws in ${WEEK_SEEDS:-1 2 3}; do
+    echo "# week seed $ws, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    tf=$(mktemp)
+    /usr/bin/time -f "%U %S %e" -o "$tf" "$wb" --seed "$ws" --time-limit "${WEEK_TIME:-10}" \
+      --write "$here/bench/out/week_seed$ws.json"
+    awk '{printf "# all runs of this seed: CPU %.1f s, wall %.1f s\n", $1 + $2, $3}' "$tf"; rm -f "$tf"
+  done
+  echo '```'
+fi
