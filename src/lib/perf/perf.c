@@ -79,6 +79,7 @@ typedef struct perf {
     slot *slots;         /* nm * (nt + 1); the last territory id is (unassigned) */
     regio_err rc;
     int cur_model;
+    long last_placed; /* territory id on_placed gave last, or -1 */
 } perf;
 
 /* ---- small helpers -------------------------------------------------------------- */
@@ -239,9 +240,15 @@ static int on_placed(void *ud, long long account, const char *territory)
     long i = account_index(c, account);
     if (i < 0)
         return 0;
-    long id = intern(c->tmap, &c->tname, &c->nt, &c->capt, territory, &c->rc);
-    if (id < 0)
-        return 1;
+    /* accounts come grouped by unit: the same code as the last one is
+     * found without the map */
+    long id = c->last_placed;
+    if (id < 0 || strcmp(territory, c->tname[id])) {
+        id = intern(c->tmap, &c->tname, &c->nt, &c->capt, territory, &c->rc);
+        if (id < 0)
+            return 1;
+        c->last_placed = id;
+    }
     c->m[c->cur_model].acct[i].terr = (int32_t)id;
     return 0;
 }
@@ -280,6 +287,7 @@ static regio_err load_model(perf *c, const char *name, int *out, regio_error *er
     if (rc)
         return rc;
     c->cur_model = (int)(c->nm - 1);
+    c->last_placed = -1;
     rc = walked(c, regio__perf_model_accounts(c->s, name, on_placed, c, err));
     *out = (int)(c->nm - 1);
     return rc;

@@ -58,6 +58,13 @@ regio_err regio__sq_rep_plans(regio_store *s, const char *rep, regio__checkin_pl
                               void *ud, regio_error *err);
 regio_err regio__sq_plan_day(regio_store *s, long plan_id, const char *rep, int day,
                              regio_plan_visit_cb cb, void *ud, regio_error *err);
+/* The sales lines dated in [from, to) streamed from the packed monthly
+ * blocks (sqlite_sales_blocks.c); *used is 0 when the store has no valid
+ * blocks (the caller reads the table). */
+struct regio__sqlite_store;
+regio_err regio__sq_sales_blocks_scan(struct regio__sqlite_store *s, regio_day from, regio_day to,
+                                      regio__perf_sale_cb cb, void *ud, int *used,
+                                      regio_error *err);
 regio_err regio__sq_activity_find(regio_store *s, const char *id, regio__perf_activity_cb cb,
                                   void *ud, regio_error *err);
 

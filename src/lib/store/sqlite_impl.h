@@ -50,8 +50,9 @@ typedef struct regio__sqlite_store {
     regio_buf json; /* scratch for attrs JSON, reused by every upsert */
     int user_txn;     /* inside regio_store_begin .. commit/rollback */
     long txn_upserts; /* accounts written in the current user transaction */
-    long txn_sales;   /* sales lines written in the current user transaction */
-    unsigned bulk_tables; /* tables whose indexes are dropped: 1 accounts, 2 sales lines */
+    int sales_tracking;     /* this transaction wrote sales lines (sqlite_sales_blocks.c) */
+    long long sales_max_id; /* the largest sales line id before it did */
+    unsigned bulk_tables; /* tables whose indexes are dropped: bit 1 accounts */
     char *bulk_sql[8]; /* secondary account indexes dropped for a bulk load */
     int n_bulk;
     time_t now_t;
@@ -102,12 +103,19 @@ regio_err regio__sq_txn_begin(regio__sqlite_store *s, regio__sq_txn *t, regio_er
 regio_err regio__sq_txn_end(regio__sqlite_store *s, regio__sq_txn *t, regio_err rc,
                             regio_error *err);
 /* Bulk mode: drop / rebuild / forget the secondary indexes of accounts
- * (regio__sq_bulk_enter) or of another table (bit: 1 accounts, 2 sales
- * lines; its own bit in bulk_tables). */
+ * (regio__sq_bulk_enter) or of another table (bit: its own bit in
+ * bulk_tables; 1 is accounts). */
 void regio__sq_bulk_enter(regio__sqlite_store *s);
 void regio__sq_bulk_enter_table(regio__sqlite_store *s, const char *table, unsigned bit);
 regio_err regio__sq_bulk_leave(regio__sqlite_store *s, regio_error *err);
 void regio__sq_bulk_forget(regio__sqlite_store *s);
+/* Sales lines' packed monthly blocks (sqlite_sales_blocks.c): track is
+ * called before a transaction's first line is written, flush just before
+ * its commit (it writes the blocks of the months touched), forget after the
+ * commit or a rollback (the scan is declared in store/perf_impl.h). */
+regio_err regio__sq_sales_track(regio__sqlite_store *s, regio_error *err);
+regio_err regio__sq_sales_flush(regio__sqlite_store *s, regio_error *err);
+void regio__sq_sales_forget(regio__sqlite_store *s);
 /* Id of the unit with external id ext; *found says whether it exists. */
 regio_err regio__sq_unit_id(regio__sqlite_store *s, const char *ext, sqlite3_int64 *id,
                             int *found, regio_error *err);

@@ -1,8 +1,8 @@
 /*
  * SQLite side of goals and results (store/perf_impl.h): sales lines, quotas
  * and activities, and the reads the figures make. Scans stream rows to a
- * callback; a sales-line scan of a period reads only the covering index
- * sales_transactions_day (schema migration 5).
+ * callback; a sales-line scan of a period reads the packed monthly blocks
+ * of sqlite_sales_blocks.c (schema migration 6).
  */
 #include "regio/strmap.h"
 #include "store/perf_impl.h"
@@ -46,12 +46,18 @@ static regio_err sq_account_keys(regio_store *base, regio__perf_account_cb cb, v
 
 /* Geographic territory through the unit's alignment, replaced by a hand
  * move (cause 'geo') where there is one. Read as three scans merged here
- * (the model's unit -> territory pairs into a map, the hand moves and the
- * accounts both by account) rather than four index lookups per account. */
+ * rather than four index lookups per account: the model's unit ->
+ * territory pairs into a map, the hand moves (few) into a sorted array,
+ * and the accounts through the covering index on their unit, so that the
+ * map is asked once per unit, not once per account. Accounts come in unit
+ * order. */
 typedef struct placed_map {
     regio_strmap *unit_terr; /* unit external id -> index in names */
-    char **names;
+    char **names;            /* territory codes: the units', then the hand moves' */
     size_t n, cap;
+    sqlite3_int64 *hand_acc; /* hand-moved accounts, ascending */
+    size_t *hand_name;       /* their territory's index in names */
+    size_t nh, caph;
 } placed_map;
 
 static void placed_free(placed_map *pm)
@@ -59,7 +65,25 @@ static void placed_free(placed_map *pm)
     for (size_t i = 0; i < pm->n; i++)
         regio_free(pm->names[i]);
     regio_free(pm->names);
+    regio_free(pm->hand_acc);
+    regio_free(pm->hand_name);
     regio_strmap_destroy(pm->unit_terr);
+}
+
+/* Appends a copy of code to pm->names; its index, or -1 out of memory. */
+static long placed_name(placed_map *pm, const char *code)
+{
+    if (pm->n == pm->cap) {
+        size_t cap = pm->cap ? 2 * pm->cap : 1024;
+        char **nn = regio_realloc(pm->names, cap * sizeof *nn);
+        if (!nn)
+            return -1;
+        pm->names = nn;
+        pm->cap = cap;
+    }
+    if (!(pm->names[pm->n] = regio_strdup(code)))
+        return -1;
+    return (long)pm->n++;
 }
 
 static regio_err read_unit_territories(regio__sqlite_store *s, sqlite3_int64 mid, placed_map *pm,
@@ -82,31 +106,72 @@ static regio_err read_unit_territories(regio__sqlite_store *s, sqlite3_int64 mid
         const char *terr = (const char *)sqlite3_column_text(st, 1);
         if (!unit || !terr)
             continue;
-        if (pm->n == pm->cap) {
-            size_t cap = pm->cap ? 2 * pm->cap : 1024;
-            char **nn = regio_realloc(pm->names, cap * sizeof *nn);
-            if (!nn) {
-                rc = REGIO_ENOMEM;
-                break;
-            }
-            pm->names = nn;
-            pm->cap = cap;
-        }
         int found = 0;
-        long old = 0;
-        if (!(pm->names[pm->n] = regio_strdup(terr)) ||
-            regio_strmap_put(pm->unit_terr, unit, (long)pm->n, &found, &old)) {
-            regio_free(pm->names[pm->n]);
+        long old = 0, k = placed_name(pm, terr);
+        if (k < 0 || regio_strmap_put(pm->unit_terr, unit, k, &found, &old))
             rc = REGIO_ENOMEM;
-            break;
-        }
-        pm->n++;
     }
     if (rc == REGIO_ENOMEM) {
         sqlite3_finalize(st);
         return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
     }
     return regio__sq_finish(s, st, r, rc, err);
+}
+
+static regio_err read_hand_moves(regio__sqlite_store *s, sqlite3_int64 mid, placed_map *pm,
+                                 regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err,
+                                  "SELECT x.account_id, min(t.ext_id) FROM territories t"
+                                  " JOIN account_territories x ON x.territory_id = t.id"
+                                  " WHERE t.model_id = ?1 AND x.cause = 'geo'"
+                                  " GROUP BY x.account_id ORDER BY x.account_id",
+                                  "i", mid);
+    if (rc)
+        return rc;
+    int r = SQLITE_DONE;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (pm->nh == pm->caph) {
+            size_t cap = pm->caph ? 2 * pm->caph : 256;
+            sqlite3_int64 *a = regio_realloc(pm->hand_acc, cap * sizeof *a);
+            if (a)
+                pm->hand_acc = a;
+            size_t *nm = a ? regio_realloc(pm->hand_name, cap * sizeof *nm) : NULL;
+            if (!nm) {
+                rc = REGIO_ENOMEM;
+                break;
+            }
+            pm->hand_name = nm;
+            pm->caph = cap;
+        }
+        long k = placed_name(pm, (const char *)sqlite3_column_text(st, 1));
+        if (k < 0) {
+            rc = REGIO_ENOMEM;
+            break;
+        }
+        pm->hand_acc[pm->nh] = sqlite3_column_int64(st, 0);
+        pm->hand_name[pm->nh++] = (size_t)k;
+    }
+    if (rc == REGIO_ENOMEM) {
+        sqlite3_finalize(st);
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
+
+/* Index in names of account id's hand move, or -1. */
+static long hand_move(const placed_map *pm, sqlite3_int64 id)
+{
+    size_t lo = 0, hi = pm->nh;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pm->hand_acc[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < pm->nh && pm->hand_acc[lo] == id ? (long)pm->hand_name[lo] : -1;
 }
 
 static regio_err sq_model_accounts(regio_store *base, const char *model, regio__perf_placed_cb cb,
@@ -118,35 +183,33 @@ static regio_err sq_model_accounts(regio_store *base, const char *model, regio__
     regio_err rc = regio__sq_model_id(s, model, &mid, err);
     if (!rc)
         rc = read_unit_territories(s, mid, &pm, err);
-    sqlite3_stmt *acc = NULL, *hand = NULL;
     if (!rc)
-        rc = regio__sq_prep(s, &acc, err, "SELECT id, unit_ext FROM accounts ORDER BY id", "");
+        rc = read_hand_moves(s, mid, &pm, err);
+    sqlite3_stmt *acc = NULL;
     if (!rc)
-        rc = regio__sq_prep(s, &hand, err,
-                            "SELECT x.account_id, min(t.ext_id) FROM territories t"
-                            " JOIN account_territories x ON x.territory_id = t.id"
-                            " WHERE t.model_id = ?1 AND x.cause = 'geo'"
-                            " GROUP BY x.account_id ORDER BY x.account_id",
-                            "i", mid);
-    int r = SQLITE_DONE, rh = hand ? sqlite3_step(hand) : SQLITE_DONE, stop = 0;
+        rc = regio__sq_prep(s, &acc, err, "SELECT unit_ext, id FROM accounts ORDER BY unit_ext",
+                            "");
+    char last[256] = "";
+    int last_ok = 0; /* last holds the previous row's unit, whose territory is k */
+    long k = -1;
+    int r = SQLITE_DONE, stop = 0;
     while (!rc && !stop && (r = sqlite3_step(acc)) == SQLITE_ROW) {
-        sqlite3_int64 id = sqlite3_column_int64(acc, 0);
-        while (rh == SQLITE_ROW && sqlite3_column_int64(hand, 0) < id)
-            rh = sqlite3_step(hand);
-        const char *terr = NULL;
-        if (rh == SQLITE_ROW && sqlite3_column_int64(hand, 0) == id)
-            terr = (const char *)sqlite3_column_text(hand, 1);
-        else {
-            const char *unit = (const char *)sqlite3_column_text(acc, 1);
-            long k = unit ? regio_strmap_get(pm.unit_terr, unit) : -1;
-            terr = k >= 0 ? pm.names[k] : NULL;
+        const char *unit = (const char *)sqlite3_column_text(acc, 0);
+        sqlite3_int64 id = sqlite3_column_int64(acc, 1);
+        if (!unit) {
+            k = -1;
+            last_ok = 0;
+        } else if (!last_ok || strcmp(unit, last)) {
+            k = regio_strmap_get(pm.unit_terr, unit);
+            last_ok = strlen(unit) < sizeof last;
+            if (last_ok)
+                memcpy(last, unit, strlen(unit) + 1);
         }
-        if (terr)
-            stop = cb(ud, id, terr);
+        long h = pm.nh ? hand_move(&pm, id) : -1;
+        long t = h >= 0 ? h : k;
+        if (t >= 0)
+            stop = cb(ud, id, pm.names[t]);
     }
-    if (hand && rh != SQLITE_ROW && rh != SQLITE_DONE && !rc)
-        rc = regio__sq_err(s, err, "reading the hand moves");
-    sqlite3_finalize(hand);
     if (acc)
         rc = regio__sq_finish(s, acc, stop ? SQLITE_DONE : r,
                               rc ? rc : stop ? regio__sq_cancelled(err) : REGIO_OK, err);
@@ -187,7 +250,9 @@ static regio_err sq_sale_put(regio_store *base, const regio__perf_sale *row, con
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_stmt(s, REGIO_ST_SALE_UPSERT, &st, err);
+    regio_err rc = regio__sq_sales_track(s, err);
+    if (!rc)
+        rc = regio__sq_stmt(s, REGIO_ST_SALE_UPSERT, &st, err);
     if (rc)
         return rc;
     bind_text(st, 1, id);
@@ -200,11 +265,6 @@ static regio_err sq_sale_put(regio_store *base, const regio__perf_sale *row, con
     bind_text(st, 8, rep);
     rc = regio__sq_step_done(s, st, "writing a sales line", id, err);
     *changed = !rc && sqlite3_changes(s->db) > 0;
-    /* A large import rebuilds the line indexes once, by sorting, at the
-     * commit instead of row by row (random days, random accounts). */
-    if (*changed && s->user_txn && ++s->txn_sales == REGIO_BULK_AFTER &&
-        !sqlite3_get_autocommit(s->db))
-        regio__sq_bulk_enter_table(s, "sales_transactions", 2u);
     return rc;
 }
 
@@ -212,12 +272,16 @@ static regio_err sq_sales_scan(regio_store *base, regio_day from, regio_day to,
                                regio__perf_sale_cb cb, void *ud, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
+    int used = 0;
+    regio_err rc = regio__sq_sales_blocks_scan(s, from, to, cb, ud, &used, err);
+    if (rc || used)
+        return rc;
+    /* lines written before the blocks existed (schema migration 6) */
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "SELECT account_id, day, status, amount, probability"
-                                  " FROM sales_transactions INDEXED BY sales_transactions_day"
-                                  " WHERE day >= ?1 AND day < ?2",
-                                  "ii", (sqlite3_int64)from, (sqlite3_int64)to);
+    rc = regio__sq_prep(s, &st, err,
+                        "SELECT account_id, day, status, amount, probability"
+                        " FROM sales_transactions WHERE day >= ?1 AND day < ?2",
+                        "ii", (sqlite3_int64)from, (sqlite3_int64)to);
     if (rc)
         return rc;
     int r, stop = 0;

@@ -368,7 +368,7 @@ static regio_err sq_begin(regio_store *base, regio_error *err)
     if (!rc) {
         s->user_txn = 1;
         s->txn_upserts = 0;
-        s->txn_sales = 0;
+        regio__sq_sales_forget(s);
     }
     return rc;
 }
@@ -378,10 +378,13 @@ static regio_err sq_commit(regio_store *base, regio_error *err)
     regio__sqlite_store *s = REGIO_SQ(base);
     regio_err rc = regio__sq_bulk_leave(s, err);
     if (!rc)
+        rc = regio__sq_sales_flush(s, err);
+    if (!rc)
         rc = regio__sq_exec(s, "COMMIT", err);
     if (!rc || sqlite3_get_autocommit(s->db)) {
         s->user_txn = 0;
         regio__sq_bulk_forget(s);
+        regio__sq_sales_forget(s);
     }
     return rc;
 }
@@ -394,6 +397,7 @@ static regio_err sq_rollback(regio_store *base, regio_error *err)
     regio_err rc = regio__sq_exec(s, "ROLLBACK", err);
     s->user_txn = 0;
     regio__sq_bulk_forget(s); /* the rollback restored the dropped indexes */
+    regio__sq_sales_forget(s);
     return rc;
 }
 
