@@ -38,12 +38,16 @@
  */
 #include "plan/plan_internal.h"
 
+#include "regio/geo.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FAR_SHARE 0.5   /* round trip from home above this share of the day: far */
 #define TRIP_SLACK 1.15 /* weekly loops drive more than one giant tour */
+#define FILL 0.95       /* a filled sector's loop takes at most this share of its trip */
+#define MAX_STARTS 64   /* sweep starts tried for filled sectors */
 
 typedef regio__plan_tour tour;
 typedef regio__plan_rctx rctx;
@@ -100,66 +104,315 @@ static int cmp_ang(const void *x, const void *y)
     return a->ang < b->ang ? -1 : a->ang > b->ang ? 1 : a->a - b->a;
 }
 
-/* The hotel of tonight after a day that has used t seconds at node cur:
- * the node (an account's place) nearest target among those reachable
- * today from which home stays within days_left days; 0 when none. */
-static int pick_hotel(const rctx *c, int cur, double t, int target, int days_left)
+/* A place the walk is at: a node (home, an account) or a point on the
+ * way (node -1). */
+typedef struct place {
+    int node;
+    double lat, lon;
+} place;
+
+static place node_at(const rctx *c, int node)
 {
-    int best = 0;
-    double bd = INFINITY;
-    for (int y = 1; y <= c->m; y++) {
-        if (t + regio__plan_dur(c, cur, y) > c->cap ||
-            regio__plan_dur(c, y, 0) > days_left * c->cap)
-            continue;
-        double d = regio__plan_dur(c, y, target);
-        if (d < bd) {
-            bd = d;
-            best = y;
-        }
-    }
-    return best;
+    place q;
+    q.node = node;
+    regio__plan_node_place(c, node, &q.lat, &q.lon);
+    return q;
+}
+
+/* Driving time between two places, as regio_dist prices it. */
+static double pdur(const rctx *c, const regio_plan_params *p, place a, place b)
+{
+    if (a.node >= 0 && b.node >= 0 && a.node <= c->m && b.node <= c->m)
+        return regio__plan_dur(c, a.node, b.node);
+    double rf = p->road_factor > 0 ? p->road_factor : 1.3;
+    double v = p->speed_kmh > 0 ? p->speed_kmh : 50.0;
+    return regio_haversine_km(a.lat, a.lon, b.lat, b.lon) * rf / v * 3600.0;
+}
+
+/* A hotel on the way: a new node at q; returns its id. */
+static int add_way(rctx *c, place q)
+{
+    c->way_lat[c->n_way] = q.lat;
+    c->way_lon[c->n_way] = q.lon;
+    return c->m + 1 + c->n_way++;
 }
 
 /* Walks the loop g (home -> g -> home) over at most k days from day0 on
  * and sets their anchors: each day serves loop stops while it can still
- * reach a hotel and, from there, home in the days left; tonight's hotel is
- * the next stop when today reaches it (the next day's first visit), else
- * the place nearest it that today reaches. The trip ends early when the
- * loop is done and home is reached. Returns the nights set; 0 (no anchor
- * changed) when a day cannot move on. */
-static int set_trip(rctx *c, const tour *g, int day0, int k)
+ * reach its hotel and, from there, home in the days left. Tonight's hotel
+ * is the next stop when today reaches it (the next day's first visit),
+ * else a point on the way to it as far as today's hours reach (a hotel
+ * on the road), or where the day's last call was. The trip ends early
+ * when the loop is done and home is reached. The stops a day serves get
+ * it as their hint. Returns the nights set; 0 (no anchor changed) when a
+ * day cannot move on. */
+static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0, int k)
 {
-    int hotel[8], nights = 0, cur = 0, i = 0;
+    int hotel[8], nights = 0, i = 0, way0 = c->n_way;
     if (k > 8)
         k = 8;
+    int i_day[9]; /* loop stops served by day d: [i_day[d], i_day[d + 1]) */
+    i_day[0] = 0;
+    place cur = node_at(c, 0), home = cur;
     for (int j = 0; j < k - 1; j++) {
         int left = k - 1 - j; /* days after tonight */
         double t = 0;
         while (i < g->n) {
-            int x = g->s[i];
-            double arrive = t + regio__plan_dur(c, cur, x) + regio__plan_acc(c, x)->call_s;
-            if (arrive > c->cap || regio__plan_dur(c, x, 0) > left * c->cap)
+            place x = node_at(c, g->s[i]);
+            double arrive = t + pdur(c, p, cur, x) + regio__plan_acc(c, x.node)->call_s;
+            if (arrive > c->cap || pdur(c, p, x, home) > left * c->cap)
                 break;
             t = arrive;
             cur = x;
             i++;
         }
-        int target = i < g->n && regio__plan_dur(c, g->s[i], 0) <= left * c->cap ? g->s[i] : 0;
-        if (target == 0 && t + regio__plan_dur(c, cur, 0) <= c->cap)
+        i_day[j + 1] = i;
+        place target = home;
+        if (i < g->n) {
+            place x = node_at(c, g->s[i]);
+            if (pdur(c, p, x, home) <= left * c->cap)
+                target = x;
+        }
+        double to_target = pdur(c, p, cur, target);
+        if (target.node == 0 && t + to_target <= c->cap)
             break; /* home tonight: the trip ends here */
-        int h = pick_hotel(c, cur, t, target, left);
-        if (h == 0 || (h == cur && t == 0))
-            return 0; /* no progress */
-        hotel[nights++] = h;
+        place h = cur;
+        if (t + to_target <= c->cap) {
+            h = target; /* the next day's first visit */
+        } else {
+            /* else the account's place nearest it that today reaches (a
+             * town with calls), when that gets closer ... */
+            double best = to_target;
+            for (int y = 1; y <= c->m; y++) {
+                place q = node_at(c, y);
+                if (t + pdur(c, p, cur, q) > c->cap || pdur(c, p, q, home) > left * c->cap)
+                    continue;
+                double d = pdur(c, p, q, target);
+                if (d < best - 1e-6) {
+                    best = d;
+                    h = q;
+                }
+            }
+            /* ... by at least half of what the road gets; else a point
+             * on the road towards it, as far as today reaches */
+            if (to_target - best < 0.5 * 0.98 * (c->cap - t) && c->cap - t > 0.1 * c->shift) {
+                place town = h;
+                double f = 0.98 * (c->cap - t) / to_target;
+                h.node = -1;
+                h.lat = cur.lat + f * (target.lat - cur.lat);
+                h.lon = cur.lon + f * (target.lon - cur.lon);
+                if (t + pdur(c, p, cur, h) > c->cap || pdur(c, p, h, home) > left * c->cap)
+                    h = town;
+            }
+        }
+        int same = h.node == cur.node && h.lat == cur.lat && h.lon == cur.lon;
+        if (h.node == 0 || (same && t == 0))
+            goto fail; /* no progress */
+        hotel[nights++] = h.node >= 0 ? h.node : add_way(c, h);
         cur = h;
     }
-    if (nights == 0 || regio__plan_dur(c, cur, 0) > c->cap)
-        return 0;
+    if (nights == 0 || pdur(c, p, cur, home) > c->cap)
+        goto fail;
+    /* the last day serves what it can before the drive home */
+    {
+        double t = 0;
+        place at = cur;
+        while (i < g->n) {
+            place x = node_at(c, g->s[i]);
+            double arrive = t + pdur(c, p, at, x) + regio__plan_acc(c, x.node)->call_s;
+            if (arrive + pdur(c, p, x, home) > c->cap)
+                break;
+            t = arrive;
+            at = x;
+            i++;
+        }
+        i_day[nights + 1] = i;
+    }
     for (int d = 0; d <= nights; d++) {
         c->days[day0 + d].from = d ? hotel[d - 1] : 0;
         c->days[day0 + d].to = d < nights ? hotel[d] : 0;
+        for (int q = i_day[d]; q < i_day[d + 1]; q++)
+            if (c->hint[g->s[q]] < 0)
+                c->hint[g->s[q]] = day0 + d;
     }
     return nights;
+fail:
+    c->n_way = way0; /* the points of a trip not taken */
+    return 0;
+}
+
+/* The loop of one trip when the far work is more than the trips hold (a
+ * team-orienteering step): from every seed (at most MAX_STARTS, evenly
+ * spread) a loop home -> seed -> home grows by the cheapest insertion of
+ * a free far account while it stays within limit seconds (travel and
+ * calls); the loop holding the most visits wins (ties: less time, then the
+ * lower seed). Its accounts are marked in used. */
+static regio_err best_loop(const rctx *c, const int *far, int n_far, unsigned char *used,
+                           double limit, tour *loop, tour *best, unsigned char *in)
+{
+    int step = n_far <= MAX_STARTS ? 1 : n_far / MAX_STARTS;
+    long best_v = 0;
+    double best_t = INFINITY;
+    best->n = 0;
+    for (int s0 = 0; s0 < n_far; s0 += step) {
+        if (used[s0])
+            continue;
+        loop->n = 0;
+        loop->travel = loop->call = 0;
+        memset(in, 0, (size_t)n_far);
+        long v = 0;
+        int next = s0;
+        while (next >= 0) {
+            regio_err rc = regio__plan_tour_insert(c, loop, far[next]);
+            if (rc)
+                return rc;
+            in[next] = 1;
+            v += regio__plan_acc(c, far[next])->frequency;
+            next = -1;
+            double bd = INFINITY;
+            for (int i = 0; i < n_far; i++) {
+                if (used[i] || in[i])
+                    continue;
+                int pos;
+                const regio_plan_account *ac = regio__plan_acc(c, far[i]);
+                double d = regio__plan_ins_delta(c, loop, far[i], &pos) + ac->call_s;
+                if (loop->travel + loop->call + d <= limit && d < bd) {
+                    bd = d;
+                    next = i;
+                }
+            }
+        }
+        double t = loop->travel + loop->call;
+        if (loop->travel + loop->call > limit && loop->n == 1)
+            continue; /* the seed alone does not fit a trip */
+        if (v > best_v || (v == best_v && t < best_t - 1e-6)) {
+            best_v = v;
+            best_t = t;
+            regio_err rc = regio__plan_tour_reserve(best, loop->n);
+            if (rc)
+                return rc;
+            memcpy(best->s, loop->s, (size_t)loop->n * sizeof *loop->s);
+            best->n = loop->n;
+        }
+    }
+    for (int j = 0; j < best->n; j++)
+        for (int i = 0; i < n_far; i++)
+            if (far[i] == best->s[j])
+                used[i] = 1;
+    return REGIO_OK;
+}
+
+/* The anchors, hints and hotels on the way of one variant of the trips. */
+typedef struct trips_snap {
+    int *from, *to, *hint;
+    double *way_lat, *way_lon;
+    int n_way;
+} trips_snap;
+
+static regio_err trips_save(const rctx *c, trips_snap *b)
+{
+    if (!b->from) {
+        b->from = regio_malloc((size_t)c->N * sizeof *b->from);
+        b->to = regio_malloc((size_t)c->N * sizeof *b->to);
+        b->hint = regio_malloc(((size_t)c->m + 1) * sizeof *b->hint);
+        b->way_lat = regio_malloc(((size_t)c->N + 1) * sizeof *b->way_lat);
+        b->way_lon = regio_malloc(((size_t)c->N + 1) * sizeof *b->way_lon);
+        if (!b->from || !b->to || !b->hint || !b->way_lat || !b->way_lon)
+            return REGIO_ENOMEM;
+    }
+    for (int d = 0; d < c->N; d++) {
+        b->from[d] = c->days[d].from;
+        b->to[d] = c->days[d].to;
+    }
+    memcpy(b->hint, c->hint, ((size_t)c->m + 1) * sizeof *b->hint);
+    memcpy(b->way_lat, c->way_lat, (size_t)c->n_way * sizeof *b->way_lat);
+    memcpy(b->way_lon, c->way_lon, (size_t)c->n_way * sizeof *b->way_lon);
+    b->n_way = c->n_way;
+    return REGIO_OK;
+}
+
+static void trips_restore(rctx *c, const trips_snap *b)
+{
+    for (int d = 0; d < c->N; d++) {
+        c->days[d].from = b->from[d];
+        c->days[d].to = b->to[d];
+    }
+    memcpy(c->hint, b->hint, ((size_t)c->m + 1) * sizeof *b->hint);
+    memcpy(c->way_lat, b->way_lat, (size_t)b->n_way * sizeof *b->way_lat);
+    memcpy(c->way_lon, b->way_lon, (size_t)b->n_way * sizeof *b->way_lon);
+    c->n_way = b->n_way;
+}
+
+static void trips_snap_free(trips_snap *b)
+{
+    regio_free(b->from);
+    regio_free(b->to);
+    regio_free(b->hint);
+    regio_free(b->way_lat);
+    regio_free(b->way_lon);
+}
+
+/* One variant of the trips: n_trips of up to kmax days on runs spread
+ * evenly. When the far work fits the trips (need <= n_trips * kmax trip
+ * days), sectors of equal work in sweep order (order[0..n_far)); when it
+ * does not, each trip's loop is the one holding the most visits within the
+ * trip (best_loop). Each loop is improved and walked (set_trip). */
+static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *order, int n_far,
+                             const run *runs, int n_runs, int n_trips, int kmax, double need,
+                             const double *share, int *n_nights, int *scratch)
+{
+    regio_err rc = REGIO_OK;
+    for (int d = 0; d < c->N; d++)
+        c->days[d].from = c->days[d].to = 0;
+    for (int a = 0; a <= c->m; a++)
+        c->hint[a] = -1;
+    c->n_way = 0;
+    *n_nights = 0;
+    tour loop, bl;
+    memset(&loop, 0, sizeof loop);
+    memset(&bl, 0, sizeof bl);
+    int *members = regio_malloc(((size_t)n_far + 1) * sizeof *members);
+    unsigned char *in = regio_calloc((size_t)n_far + 1, 1);
+    unsigned char *used = regio_calloc((size_t)n_far + 1, 1);
+    if (!members || !in || !used || regio__plan_tour_reserve(&loop, n_far)) {
+        rc = REGIO_ENOMEM;
+        goto out;
+    }
+    int capacity_bound = need > (double)n_trips * kmax;
+    double tot = 0, acc = 0;
+    for (int i = 0; i < n_far; i++)
+        tot += share[order[i]];
+    int i = 0;
+    for (int t = 0; t < n_trips; t++) {
+        const run *r = &runs[(size_t)t * (size_t)n_runs / (size_t)n_trips];
+        int k = kmax < r->len ? kmax : r->len;
+        if (capacity_bound) {
+            if ((rc = best_loop(c, order, n_far, used, FILL * k * c->cap, &loop, &bl, in)))
+                goto out;
+        } else {
+            int n_in = 0;
+            double limit = tot * (t + 1) / n_trips;
+            while (i < n_far && (t == n_trips - 1 || n_in == 0 || acc + share[order[i]] / 2 <= limit)) {
+                members[n_in++] = order[i];
+                acc += share[order[i]];
+                i++;
+            }
+            if ((rc = giant_tour(c, members, n_in, &bl, in, scratch)))
+                goto out;
+        }
+        if (bl.n == 0)
+            continue;
+        bl.travel = regio__plan_tour_travel(c, &bl);
+        regio__plan_tour_improve(c, &bl, scratch);
+        *n_nights += set_trip(c, p, &bl, r->start, k);
+    }
+out:
+    regio_free(loop.s);
+    regio_free(bl.s);
+    regio_free(members);
+    regio_free(in);
+    regio_free(used);
+    return rc;
 }
 
 regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
@@ -180,26 +433,43 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
     run *runs = regio_malloc(((size_t)N + 1) * sizeof *runs);
     unsigned char *taken = regio_malloc((size_t)m + 1);
     regio__plan_angle *ang = regio_malloc(((size_t)m + 1) * sizeof *ang);
-    tour g, loop;
+    int *order = regio_malloc(((size_t)m + 1) * sizeof *order);
+    trips_snap best;
+    memset(&best, 0, sizeof best);
+    tour g;
     memset(&g, 0, sizeof g);
-    memset(&loop, 0, sizeof loop);
-    if (!far || !scratch || !share || !runs || !taken || !ang) {
+    if (!far || !scratch || !share || !runs || !taken || !ang || !order) {
         rc = REGIO_ENOMEM;
         goto done;
     }
     int n_far = 0, maxf = 0;
+    long far_visits = 0;
     double far_call = 0;
     for (int a = 1; a <= m; a++) {
         const regio_plan_account *ac = regio__plan_acc(c, a);
         if (ac->frequency < 1 || ac->frequency > N || !is_far(c, a))
             continue;
         far[n_far++] = a;
+        far_visits += ac->frequency;
         far_call += ac->frequency * ac->call_s;
         if (ac->frequency > maxf)
             maxf = ac->frequency;
     }
     if (n_far == 0)
         goto done;
+    if (!(c->hint = regio_malloc(((size_t)m + 1) * sizeof *c->hint))) {
+        rc = REGIO_ENOMEM;
+        goto done;
+    }
+    for (int a = 0; a <= m; a++)
+        c->hint[a] = -1;
+    /* at most a hotel on the way a night, a night a day */
+    c->way_lat = regio_malloc(((size_t)N + 1) * sizeof *c->way_lat);
+    c->way_lon = regio_malloc(((size_t)N + 1) * sizeof *c->way_lon);
+    if (!c->way_lat || !c->way_lon) {
+        rc = REGIO_ENOMEM;
+        goto done;
+    }
     /* runs of working days, cut at week ends and days off */
     int n_runs = 0;
     for (int d = 0; d < N;) {
@@ -235,13 +505,7 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
         n_trips = n_runs;
     if (n_trips < 1)
         n_trips = 1;
-    int k = (int)ceil(need / n_trips);
-    if (k < 2)
-        k = 2;
-    if (k > kmax)
-        k = kmax;
-    /* sectors (Gillett and Miller's sweep around home) of equal work, from
-     * the widest angular gap; one trip per sector */
+    /* far accounts by polar angle around home, from the widest gap */
     double clat = cos(c->rep->lat * M_PI / 180.0);
     for (int i = 0; i < n_far; i++) {
         const regio_plan_account *ac = regio__plan_acc(c, far[i]);
@@ -258,34 +522,37 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
             start = i;
         }
     }
-    double tot = 0;
     for (int i = 0; i < n_far; i++)
-        tot += share[ang[i].a];
-    if ((rc = regio__plan_tour_reserve(&loop, n_far)))
-        goto done;
-    int i = 0;
-    double acc = 0;
-    for (int t = 0; t < n_trips; t++) {
-        int n_in = 0;
-        double limit = tot * (t + 1) / n_trips;
-        while (i < n_far && (t == n_trips - 1 || n_in == 0 || acc + share[ang[(start + i) % n_far].a] / 2 <= limit)) {
-            int a = ang[(start + i) % n_far].a;
-            far[n_in++] = a;
-            acc += share[a];
-            i++;
-        }
-        if (n_in == 0)
-            break;
-        if ((rc = giant_tour(c, far, n_in, &loop, taken, scratch)))
+        order[i] = ang[(start + i) % n_far].a;
+    /* as many trips as needed: more while far visits stay off every walk
+     * and free runs are left; the variant placing the most far visits
+     * (then fewer nights) wins */
+    long best_v = -1;
+    int best_nights = 0;
+    for (;; n_trips++) {
+        int nights;
+        long v = 0;
+        if ((rc = build_trips(c, p, order, n_far, runs, n_runs, n_trips, kmax, need, share, &nights,
+                              scratch)))
             goto done;
-        const run *r = &runs[(size_t)t * (size_t)n_runs / (size_t)n_trips];
-        *n_nights += set_trip(c, &loop, r->start, k < r->len ? k : r->len);
+        for (int i = 0; i < n_far; i++)
+            if (c->hint[far[i]] >= 0)
+                v += regio__plan_acc(c, far[i])->frequency;
+        if (v > best_v || (v == best_v && nights < best_nights)) {
+            best_v = v;
+            best_nights = nights;
+            if ((rc = trips_save(c, &best)))
+                goto done;
+        }
+        if (v == far_visits || n_trips >= n_runs)
+            break;
     }
-    for (int d = 0; d < N; d++)
-        c->days[d].travel = regio__plan_tour_travel(c, &c->days[d]);
+    trips_restore(c, &best);
+    *n_nights = best_nights;
 done:
+    trips_snap_free(&best);
+    regio_free(order);
     regio_free(g.s);
-    regio_free(loop.s);
     regio_free(far);
     regio_free(scratch);
     regio_free(share);

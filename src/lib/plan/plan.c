@@ -126,6 +126,51 @@ static int cmp_angle(const void *x, const void *y)
     return a->a - b->a;
 }
 
+void regio__plan_node_place(const rctx *c, int i, double *lat, double *lon)
+{
+    if (i == 0) {
+        *lat = c->rep->lat;
+        *lon = c->rep->lon;
+    } else if (i <= c->m) {
+        *lat = regio__plan_acc(c, i)->lat;
+        *lon = regio__plan_acc(c, i)->lon;
+    } else {
+        *lat = c->way_lat[i - c->m - 1];
+        *lon = c->way_lon[i - c->m - 1];
+    }
+}
+
+regio_err regio__plan_build_times(rctx *c, const regio_plan_params *p, regio_error *err)
+{
+    size_t L = (size_t)c->L;
+    regio_dist_destroy(c->dist);
+    c->dist = NULL;
+    regio_free(c->mat);
+    c->mat = NULL;
+    double *xs = regio_malloc(L * sizeof *xs), *ys = regio_malloc(L * sizeof *ys);
+    regio_err rc = xs && ys ? REGIO_OK : REGIO_ENOMEM;
+    for (size_t i = 0; !rc && i < L; i++)
+        regio__plan_node_place(c, (int)i, &ys[i], &xs[i]);
+    regio_dist_opts dopt;
+    memset(&dopt, 0, sizeof dopt);
+    dopt.metric = REGIO_METRIC_HAVERSINE;
+    dopt.road_factor = p->road_factor;
+    dopt.speed_kmh = p->speed_kmh;
+    if (!rc)
+        rc = regio_dist_create_coords(L, xs, ys, &dopt, &c->dist, err);
+    if (!rc && L <= MATRIX_MAX) {
+        c->mat = regio_malloc(L * L * sizeof *c->mat);
+        if (!c->mat)
+            rc = REGIO_ENOMEM;
+        for (size_t i = 0; !rc && i < L; i++)
+            for (size_t j = 0; j < L; j++)
+                c->mat[i * L + j] = regio_dist_duration(c->dist, i, j);
+    }
+    regio_free(xs);
+    regio_free(ys);
+    return rc;
+}
+
 /* 1 when local account a alone fits some day: a round trip from home, or
  * between the anchors of a day of a trip. */
 static int fits_a_day(const rctx *c, int a)
@@ -152,6 +197,9 @@ static void rctx_free(rctx *c)
     regio_free(c->pat);
     regio_free(c->mat);
     regio_free(c->inday);
+    regio_free(c->hint);
+    regio_free(c->way_lat);
+    regio_free(c->way_lon);
     regio_dist_destroy(c->dist);
 }
 
@@ -173,7 +221,6 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
         if (acc[i].rep == r && acc[i].frequency > 0)
             m++;
     c.m = m;
-    double *xs = NULL, *ys = NULL;
     int *scratch = NULL, *left = NULL, *pos_tmp = NULL;
     angle_item *order = NULL;
     c.gi = regio_calloc((size_t)m + 1, sizeof *c.gi);
@@ -181,54 +228,40 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     c.pat = regio_calloc((size_t)m + 1, sizeof *c.pat);
     c.days = regio_calloc((size_t)c.N, sizeof *c.days);
     c.inday = regio_calloc((size_t)c.N, 1);
-    xs = regio_calloc((size_t)m + 1, sizeof *xs);
-    ys = regio_calloc((size_t)m + 1, sizeof *ys);
     scratch = regio_calloc((size_t)m + 2 * (size_t)c.N + 8, sizeof *scratch);
     left = regio_calloc((size_t)m + 1, sizeof *left);
     pos_tmp = regio_calloc((size_t)c.N + 1, sizeof *pos_tmp);
     order = regio_calloc((size_t)m + 1, sizeof *order);
-    if (!c.gi || !c.ps || !c.pat || !c.days || !c.inday || !xs || !ys || !scratch || !left ||
-        !pos_tmp || !order) {
+    if (!c.gi || !c.ps || !c.pat || !c.days || !c.inday || !scratch || !left || !pos_tmp ||
+        !order) {
         rc = REGIO_ENOMEM;
         goto done;
     }
     if (m == 0)
         goto done;
-    xs[0] = reps[r].lon;
-    ys[0] = reps[r].lat;
     {
         int k = 1;
         for (size_t i = 0; i < n_acc; i++)
             if (acc[i].rep == r && acc[i].frequency > 0) {
                 c.gi[k] = (int)i;
-                xs[k] = acc[i].lon;
-                ys[k] = acc[i].lat;
                 c.pat[k] = -1;
                 k++;
             }
     }
-    regio_dist_opts dopt;
-    memset(&dopt, 0, sizeof dopt);
-    dopt.metric = REGIO_METRIC_HAVERSINE;
-    dopt.road_factor = p->road_factor;
-    dopt.speed_kmh = p->speed_kmh;
-    if ((rc = regio_dist_create_coords((size_t)m + 1, xs, ys, &dopt, &c.dist, err)))
+    c.L = m + 1;
+    if ((rc = regio__plan_build_times(&c, p, err)))
         goto done;
-    if (m + 1 <= MATRIX_MAX) {
-        size_t L = (size_t)m + 1;
-        c.mat = regio_malloc(L * L * sizeof *c.mat);
-        if (!c.mat) {
-            rc = REGIO_ENOMEM;
-            goto done;
-        }
-        for (size_t i = 0; i < L; i++)
-            for (size_t j = 0; j < L; j++)
-                c.mat[i * L + j] = regio_dist_duration(c.dist, i, j);
-    }
     /* overnight trips: anchors of the days of a trip (overnight.c) */
     int n_nights = 0;
     if ((rc = regio__plan_overnight_trips(&c, s, &n_nights)))
         goto done;
+    if (c.n_way > 0) { /* hotels on the way are nodes too */
+        c.L = m + 1 + c.n_way;
+        if ((rc = regio__plan_build_times(&c, p, err)))
+            goto done;
+    }
+    for (int d = 0; d < c.N; d++)
+        c.days[d].travel = regio__plan_tour_travel(&c, &c.days[d]);
     /* patterns and inputs that cannot be planned at all */
     int working = 0;
     for (int d = 1; d <= c.N; d++)
@@ -271,7 +304,10 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
         n_order++;
     }
     qsort(order, (size_t)n_order, sizeof *order, cmp_angle);
-    /* 2. construction */
+    /* 2. construction (after the accounts an overnight trip's walk visits
+     * got that day) */
+    if ((rc = regio__plan_seed_hints(&c)))
+        goto done;
     if ((rc = regio__plan_construct(&c, s, order, n_order, total_call, working, scratch)))
         goto done;
     /* 3. pattern local search, then iterated: ruin a neighbourhood of
@@ -317,10 +353,8 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
         regio_plan_day *pd = &res->days[(size_t)r * (size_t)c.N + (size_t)d];
         tour *t = &c.days[d];
         if (t->to != 0) {
-            const regio_plan_account *h = regio__plan_acc(&c, t->to);
             pd->night = 1;
-            pd->night_lat = h->lat;
-            pd->night_lon = h->lon;
+            regio__plan_node_place(&c, t->to, &pd->night_lat, &pd->night_lon);
         }
         if (t->n == 0)
             continue;
@@ -335,8 +369,6 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     }
 done:
     rctx_free(&c);
-    regio_free(xs);
-    regio_free(ys);
     regio_free(scratch);
     regio_free(left);
     regio_free(pos_tmp);

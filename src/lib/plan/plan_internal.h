@@ -59,13 +59,18 @@ typedef struct regio__plan_rctx {
     double cap;                      /* search capacity of a day, s */
     double shift;                    /* day_end - day_start */
     unsigned char *inday;            /* scratch N */
+    int *hint;                       /* per local account: the day (0-based) an overnight
+                                        trip's walk visits it, -1 none; NULL without trips */
+    int L;                           /* nodes: home, m accounts, then n_way hotels */
+    int n_way;                       /* hotels on the way (not at an account), nodes m+1.. */
+    double *way_lat, *way_lon;       /* their places, n_way each */
 } regio__plan_rctx;
 
 
 static inline double regio__plan_dur(const regio__plan_rctx *c, int i, int j)
 {
     if (c->mat)
-        return c->mat[(size_t)i * (size_t)(c->m + 1) + (size_t)j];
+        return c->mat[(size_t)i * (size_t)c->L + (size_t)j];
     return regio_dist_duration(c->dist, (size_t)i, (size_t)j);
 }
 
@@ -166,6 +171,10 @@ static inline uint64_t regio__plan_mix(uint64_t x)
 regio_err regio__plan_construct(regio__plan_rctx *c, regio__plan_solve_ctx *s,
                                 const regio__plan_angle *order, int n_order,
                                 double total_call, int working, int *scratch);
+/* Gives each account with a hint (c->hint) the pattern holding its hinted
+ * day that costs least, before the construction (which leaves accounts
+ * with a pattern as they are). */
+regio_err regio__plan_seed_hints(regio__plan_rctx *c);
 /* Pattern descent, then the iterated local search (ruin and recreate) of
  * rep r, seeded from the params' seed; perm holds n_order ints. */
 regio_err regio__plan_search(regio__plan_rctx *c, regio__plan_solve_ctx *s, int r,
@@ -182,6 +191,9 @@ regio_err regio__plan_route_days(regio__plan_rctx *c, regio__plan_solve_ctx *s, 
 
 /* ---- overnight.c: trips with nights at hotels ---------------------------- */
 
+/* The place of node i (home, an account, a hotel on the way). */
+void regio__plan_node_place(const regio__plan_rctx *c, int i, double *lat, double *lon);
+
 /* Local accounts of c that need a trip (a round trip from home does not fit
  * the day, or takes more than half of it) are given trips: consecutive
  * working days of a week whose anchors (c->days[d].from/to) chain through
@@ -189,6 +201,10 @@ regio_err regio__plan_route_days(regio__plan_rctx *c, regio__plan_solve_ctx *s, 
  * travel times exist and before the patterns are searched. */
 regio_err regio__plan_overnight_trips(regio__plan_rctx *c, regio__plan_solve_ctx *s,
                                       int *n_nights);
+/* (Re)builds c's travel times over its c->L nodes (home, accounts, hotels
+ * on the way): regio_dist plus a cached matrix when small enough. */
+regio_err regio__plan_build_times(regio__plan_rctx *c, const regio_plan_params *p,
+                                  regio_error *err);
 /* After routing: each hotel moves to the next day's first visit where both
  * days still fit, then every night whose removal (home that evening) keeps
  * both days feasible and costs less in km than the hotel is dropped. */

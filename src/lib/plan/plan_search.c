@@ -304,6 +304,8 @@ regio_err regio__plan_construct(rctx *c, solve_ctx *s, const angle_item *order, 
         target = c->cap;
     for (int i = 0; i < n_order; i++) {
         int a = order[(start + i) % n_order].a;
+        if (c->pat[a] >= 0)
+            continue; /* seeded from an overnight trip (regio__plan_seed_hints) */
         double bd;
         int q = best_pattern(c, a, target, &bd);
         if (q >= 0 && (rc = pattern_apply(c, a, q)))
@@ -314,6 +316,38 @@ regio_err regio__plan_construct(rctx *c, solve_ctx *s, const angle_item *order, 
     }
     for (int d = 0; d < c->N; d++)
         regio__plan_tour_improve(c, &c->days[d], scratch);
+    return REGIO_OK;
+}
+
+regio_err regio__plan_seed_hints(rctx *c)
+{
+    if (!c->hint)
+        return REGIO_OK;
+    for (int a = 1; a <= c->m; a++) {
+        const regio__plan_patset *ps = c->ps[a];
+        if (c->hint[a] < 0 || !ps || c->pat[a] >= 0)
+            continue;
+        int best = -1;
+        double bd = INFINITY;
+        for (int q = 0; q < ps->n; q++) {
+            const int *qd = ps->days + (size_t)q * (size_t)ps->f;
+            int has = 0;
+            for (int k = 0; k < ps->f; k++)
+                has |= qd[k] == c->hint[a];
+            if (!has)
+                continue;
+            double d = pattern_delta(c, a, q, 0);
+            if (d < bd) {
+                bd = d;
+                best = q;
+            }
+        }
+        if (best >= 0) {
+            regio_err rc = pattern_apply(c, a, best);
+            if (rc)
+                return rc;
+        }
+    }
     return REGIO_OK;
 }
 
