@@ -68,6 +68,11 @@ typedef struct regio_design_params {
     int k;                        /* number of territories, >= 1 */
     const double *target_shares;  /* k shares (normalised internally), NULL = 1/k */
     double tolerance;             /* allowed |dev| per balanced measure; <= 0 = 0.05 */
+    const double *tolerances;     /* n_balance: a balanced measure's own allowed
+                                     |dev| (<= 0: tolerance), or NULL = tolerance
+                                     for all; with index_weights the index keeps
+                                     tolerance and a measure given a tolerance
+                                     here is also held within it */
     const int *balance_cols;      /* measures to balance; NULL = {0} */
     size_t n_balance;             /* length of balance_cols (0 with NULL) */
     const double *index_weights;  /* n_balance weights: balance one combined
@@ -110,6 +115,12 @@ typedef struct regio_design_params {
 
 /* Fills defaults: k = 1, tolerance 0.05, balance measure 0, seed 1. */
 REGIO_API void regio_design_params_init(regio_design_params *p);
+
+/* The tolerance of balanced measure i (0..n_balance-1, the position in
+ * balance_cols): tolerances[i] when given and > 0, else tolerance (else
+ * the default). With index_weights and no tolerances[i] the measure is
+ * held only through the index: 0 is returned then. */
+REGIO_API double regio_design_tolerance_of(const regio_design_params *p, size_t i);
 
 /* One territory in a report. Arrays are owned by the report. */
 typedef struct regio_design_territory {

@@ -17,7 +17,7 @@ static const char *const usage_text[] = {
     [DESIGN_CMD_DESIGN] =
         "usage: regio design --units UNITS [--adjacency ADJ.csv] --k K|auto [--capacity V]\n"
         "                    --balance COL[,COL...] [--index-weights W[,W...]]\n"
-        "                    [--tolerance T] [--travel COL] [--homes REPS.csv]\n"
+        "                    [--tolerance T|MEASURE=T[,...]] [--travel COL] [--homes REPS.csv]\n"
         "                    [--locked LOCKED.csv] [--keep-whole COL] [--targets TARGETS.csv]\n"
         "                    [--objective travel|diameter] [--seed N] [--time-limit S]\n"
         "                    --out ALIGNMENT.csv [--report REPORT.json]\n"
@@ -29,7 +29,8 @@ static const char *const usage_text[] = {
     [DESIGN_CMD_REALIGN] =
         "usage: regio realign --units UNITS [--adjacency ADJ.csv] --from CURRENT.csv\n"
         "                     --balance COL[,COL...] [--max-moved F] [--max-moved-weight F]\n"
-        "                     [--tolerance T] [--travel COL] [--locked ...] [--seed N]\n"
+        "                     [--tolerance T|MEASURE=T[,...]] [--travel COL] [--locked ...]\n"
+        "                     [--seed N]\n"
         "                     [--time-limit S] --out ALIGNMENT.csv [--report REPORT.json]\n"
         "store mode: --from-model NAME instead of --from, --model NEW to save the result\n"
         "(--replace to replace a planning model of that name); each territory keeps its\n"
@@ -38,7 +39,7 @@ static const char *const usage_text[] = {
     [DESIGN_CMD_REPORT] =
         "usage: regio report --units UNITS [--adjacency ADJ.csv] --alignment A.csv\n"
         "                    --balance COL[,COL...] [--baseline B.csv] [--travel COL]\n"
-        "                    [--homes REPS.csv] [--targets T.csv] [--tolerance T]\n"
+        "                    [--homes REPS.csv] [--targets T.csv] [--tolerance T|MEASURE=T[,...]]\n"
         "                    [--format json|csv|text] [--out FILE]\n"
         "store mode: --model NAME measures a model of the store (--from-model for the baseline)\n",
 };
@@ -75,6 +76,65 @@ static int parse_double(const char *opt, const char *s, double *out)
     if (end == s || *end || !isfinite(*out)) {
         fprintf(stderr, "regio: %s needs a number, not '%s'\n", opt, s);
         return -1;
+    }
+    return 0;
+}
+
+/*
+ * --tolerance: one number for every balanced measure, or a list of
+ * NAME=T for measures of --balance (each held within its own T) with at
+ * most one bare number for the others, e.g. "accounts=0.02,revenue=0.05"
+ * or "0.05,potential=0.08". Every T is in (0, 1). Without p only the
+ * syntax and the bare number (into *def) are checked; with p each NAME
+ * must be a balanced measure and tols (n_balance) receives its T.
+ */
+static int parse_tolerances(design_cmd cmd, const char *spec, const regio_design_problem *p,
+                            double *def, double *tols)
+{
+    static const char *const names[] = {"design", "realign", "report"};
+    char buf[1024];
+    if (strlen(spec) >= sizeof buf) {
+        fprintf(stderr, "regio %s: --tolerance is too long\n", names[cmd]);
+        return -1;
+    }
+    strcpy(buf, spec);
+    int bare = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        const char *num = eq ? eq + 1 : tok;
+        char *end;
+        double v = strtod(num, &end);
+        if (end == num || *end || !(v > 0 && v < 1)) {
+            fprintf(stderr, "regio %s: --tolerance takes T or MEASURE=T (T between 0 and 1), "
+                            "not '%s'\n", names[cmd], tok);
+            return -1;
+        }
+        if (!eq) {
+            if (bare++) {
+                fprintf(stderr, "regio %s: --tolerance has more than one bare number\n",
+                        names[cmd]);
+                return -1;
+            }
+            *def = v;
+            continue;
+        }
+        *eq = 0;
+        if (!p)
+            continue;
+        size_t i;
+        for (i = 0; i < p->params.n_balance; i++)
+            if (!strcmp(p->in.measure_names[p->params.balance_cols[i]], tok))
+                break;
+        if (i == p->params.n_balance) {
+            fprintf(stderr, "regio %s: --tolerance names '%s', which is not a measure of "
+                            "--balance (", names[cmd], tok);
+            for (size_t q = 0; q < p->params.n_balance; q++)
+                fprintf(stderr, "%s%s", q ? ", " : "", p->in.measure_names[p->params.balance_cols[q]]);
+            fprintf(stderr, ")\n");
+            return -1;
+        }
+        tols[i] = v;
     }
     return 0;
 }
@@ -267,6 +327,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     memset(&spec, 0, sizeof spec);
     const char *out = NULL, *report = NULL, *format = cmd == DESIGN_CMD_REPORT ? "text" : "json";
     double tolerance = 0, time_limit = 0, max_moved = 0, max_moved_w = 0;
+    const char *tol_spec = NULL;
+    double *tols = NULL;
     unsigned long long seed = 1;
     int k_auto = 0, starts = 0, replace = 0, reassign = 0;
     const char *db = NULL, *model = NULL;
@@ -300,10 +362,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             break;
         case O_BAL: spec.balance = optarg; break;
         case O_IW: spec.index_weights = optarg; break;
-        case O_TOL:
-            if (parse_double("--tolerance", optarg, &tolerance) || tolerance <= 0 || tolerance >= 1)
-                return CLI_USAGE;
-            break;
+        case O_TOL: tol_spec = optarg; break;
         case O_TRAVEL: spec.travel = optarg; break;
         case O_HOMES: spec.homes_path = optarg; break;
         case O_LOCKED: spec.locked_path = optarg; break;
@@ -397,6 +456,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         fputs(usage_text[cmd], stderr);
         return CLI_USAGE;
     }
+    if (tol_spec && parse_tolerances(cmd, tol_spec, NULL, &tolerance, NULL))
+        return CLI_USAGE;
     regio_report_format fmt;
     if (!strcmp(format, "json"))
         fmt = REGIO_REPORT_JSON;
@@ -432,6 +493,21 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         return CLI_FAIL;
     }
     p->params.tolerance = tolerance;
+    if (tol_spec && strchr(tol_spec, '=')) {
+        tols = regio_calloc(p->params.n_balance, sizeof *tols);
+        int bad = !tols ? CLI_FAIL
+                  : parse_tolerances(cmd, tol_spec, p, &tolerance, tols) ? CLI_USAGE
+                                                                          : CLI_OK;
+        if (bad) {
+            if (!tols)
+                fprintf(stderr, "regio %s: out of memory\n", cmd_name[cmd]);
+            regio_free(tols);
+            regio_design_problem_destroy(p);
+            regio_store_close(store);
+            return bad;
+        }
+        p->params.tolerances = tols;
+    }
     p->params.seed = seed;
     p->params.time_limit_s = time_limit;
     p->params.objective = objective;
@@ -467,6 +543,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             cli_print_error(cmd_name[cmd], rc, &err);
             regio_model_view_destroy(view);
             regio_design_problem_destroy(p);
+            regio_free(tols);
             regio_store_close(store);
             return CLI_FAIL;
         }
@@ -486,6 +563,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         regio_free(adjust);
         regio_model_view_destroy(view);
         regio_design_problem_destroy(p);
+        regio_free(tols);
         regio_store_close(store);
         return rc ? CLI_FAIL : CLI_OK;
     }
@@ -499,6 +577,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         regio_design_result_free(&res);
         regio_model_view_destroy(view);
         regio_design_problem_destroy(p);
+        regio_free(tols);
         regio_store_close(store);
         return CLI_FAIL;
     }
@@ -555,6 +634,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     regio_design_result_free(&res);
     regio_model_view_destroy(view);
     regio_design_problem_destroy(p);
+    regio_free(tols);
     regio_store_close(store);
     return status;
 }

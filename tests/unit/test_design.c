@@ -208,6 +208,77 @@ static void test_grid_balanced_contiguous(void)
     grid_free(&g);
 }
 
+/* Three measures on a grid, each held within a tolerance of its own; then
+ * a unit far too heavy on one of them, which must be named as the one
+ * that blocks (in the error and the diagnostics) while the others hold. */
+static void test_multi_measure_tolerances(void)
+{
+    grid g;
+    grid_make(&g, 16, 16, 0, 11);
+    static const char *names[3] = {"accounts", "revenue", "ones"};
+    double *m3 = malloc(3 * (size_t)g.n * sizeof *m3);
+    regio_rng r3;
+    regio_rng_seed(&r3, 99);
+    for (int i = 0; i < g.n; i++) {
+        m3[3 * i] = g.meas[2 * i];                              /* 1..5 */
+        m3[3 * i + 1] = (double)(1 + regio_rng_below(&r3, 9)); /* independent 1..9 */
+        m3[3 * i + 2] = 1.0;
+    }
+    regio_design_input in = grid_input(&g);
+    in.m = 3;
+    in.measures = m3;
+    in.measure_names = names;
+    regio_design_params p;
+    regio_design_params_init(&p);
+    int cols[3] = {0, 1, 2};
+    double tols[3] = {0.02, 0.05, 0.03};
+    p.k = 4;
+    p.balance_cols = cols;
+    p.n_balance = 3;
+    p.tolerance = 0.10;
+    p.tolerances = tols;
+    p.seed = 5;
+    ASSERT_NEAR(regio_design_tolerance_of(&p, 0), 0.02, 1e-15);
+    ASSERT_NEAR(regio_design_tolerance_of(&p, 1), 0.05, 1e-15);
+    regio_design_result r;
+    regio_error err;
+    ASSERT_OK(regio_design_run(&in, &p, &r, &err));
+    for (int c = 0; c < 3; c++) {
+        if (r.report.balance[c] > tols[c] + 1e-12)
+            fprintf(stderr, "  %s: %.4f above %.4f\n", names[c], r.report.balance[c], tols[c]);
+        ASSERT_TRUE(r.report.balance[c] <= tols[c] + 1e-12);
+    }
+    ASSERT_EQ_INT(r.report.n_noncontiguous, 0);
+    regio_design_result_free(&r);
+
+    /* A tolerance left at 0 falls back to p.tolerance. */
+    tols[2] = 0;
+    ASSERT_NEAR(regio_design_tolerance_of(&p, 2), 0.10, 1e-15);
+    tols[2] = 0.03;
+
+    /* Unit 0 holds 3x a territory's revenue: revenue cannot hold, and the
+     * design says so, and still holds the other two within their own
+     * tolerances (not trading them for a little less revenue excess). */
+    double rtot = 0;
+    for (int i = 0; i < g.n; i++)
+        rtot += m3[3 * i + 1];
+    m3[1] = 3.0 * rtot / 4.0;
+    regio_error_clear(&err);
+    ASSERT_EQ_INT(regio_design_run(&in, &p, &r, &err), REGIO_EINFEASIBLE);
+    ASSERT_TRUE(strstr(err.msg, "revenue blocks") != NULL);
+    int named = 0;
+    for (size_t d = 0; d < r.n_diagnostics; d++)
+        named += strstr(r.diagnostics[d], "revenue blocks") != NULL;
+    ASSERT_EQ_INT(named, 1);
+    ASSERT_TRUE(r.report.balance[1] > 0.05);
+    ASSERT_TRUE(r.report.balance[0] <= 0.02 + 1e-12);
+    ASSERT_TRUE(r.report.balance[2] <= 0.03 + 1e-12);
+    ASSERT_EQ_INT(r.report.n_noncontiguous, 0);
+    regio_design_result_free(&r);
+    free(m3);
+    grid_free(&g);
+}
+
 static void test_locked_units_stay(void)
 {
     grid g;
@@ -593,6 +664,7 @@ int main(void)
     RUN(test_evaluate_hand_computed);
     RUN(test_haversine);
     RUN(test_grid_balanced_contiguous);
+    RUN(test_multi_measure_tolerances);
     RUN(test_locked_units_stay);
     RUN(test_groups_stay_whole);
     RUN(test_same_seed_same_labels);

@@ -325,8 +325,9 @@ regio_err regio__dz_assign(regio__dz *z, int rounds, int lloyd_rounds)
             for (int q = 0; q < k * nb; q++) {
                 int t = q / nb;
                 double dev = z->share[t] > 0 ? z->load[q] / z->share[t] - 1.0 : 0.0;
-                if (fabs(dev) > 0.5 * z->tol)
-                    sc += fabs(dev) - 0.5 * z->tol;
+                double h = 0.5 * z->tolc[q % nb];
+                if (fabs(dev) > h)
+                    sc += (fabs(dev) - h) * z->vscale[q % nb];
             }
             if (sc < bestsc) {
                 bestsc = sc;
@@ -339,8 +340,8 @@ regio_err regio__dz_assign(regio__dz *z, int rounds, int lloyd_rounds)
             for (int q = 0; q < k * nb; q++) {
                 int t = q / nb;
                 double dev = z->share[t] > 0 ? z->load[q] / z->share[t] - 1.0 : 0.0;
-                if (fabs(dev) > worst)
-                    worst = fabs(dev);
+                if (fabs(dev) * z->vscale[q % nb] > worst)
+                    worst = fabs(dev) * z->vscale[q % nb];
                 if (dev > 1)
                     dev = 1;
                 if (adaptive) {

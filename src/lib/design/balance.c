@@ -88,8 +88,8 @@ static double score_set(chain_ctx *C, int a, int b, const int *xs, int nx,
             g += z->b[(size_t)xs[q] * nb + cc];
         double la = (z->load[a * nb + cc] - g) / z->share[a] - 1.0;
         double lb = (z->load[b * nb + cc] + g) / z->share[b] - 1.0;
-        va += fabs(la) > z->tol ? fabs(la) - z->tol : 0;
-        vb += fabs(lb) > z->tol ? fabs(lb) - z->tol : 0;
+        va += regio__dz_viol_c(z, cc, z->load[a * nb + cc] - g, z->share[a]);
+        vb += regio__dz_viol_c(z, cc, z->load[b * nb + cc] + g, z->share[b]);
         /* The source moves toward its target; a territory in the middle
          * passes on what it received (its load stays where it was). */
         if (first)
@@ -270,9 +270,8 @@ static double viol_after(const regio__dz *z, int t, int x, double sign)
 {
     double v = 0;
     for (int c = 0; c < z->nb; c++) {
-        double l = (z->load[t * z->nb + c] + sign * z->b[(size_t)x * z->nb + c]) /
-                       z->share[t] - 1.0;
-        v += fabs(l) > z->tol ? fabs(l) - z->tol : 0;
+        v += regio__dz_viol_c(z, c, z->load[t * z->nb + c] + sign * z->b[(size_t)x * z->nb + c],
+                              z->share[t]);
     }
     return v;
 }
@@ -428,8 +427,7 @@ static int free_search(chain_ctx *C, int a, int over, int depth, int realign,
             double va = 0;
             for (int c = 0; c < nb; c++) {
                 double g = z->b[(size_t)x1 * nb + c] + z->b[(size_t)x2 * nb + c];
-                double l = (z->load[a * nb + c] + (over ? -g : g)) / z->share[a] - 1.0;
-                va += fabs(l) > z->tol ? fabs(l) - z->tol : 0;
+                va += regio__dz_viol_c(z, c, z->load[a * nb + c] + (over ? -g : g), z->share[a]);
             }
             if (va > limit || C->n_undo + 2 > MAX_UNDO)
                 continue;
@@ -507,7 +505,7 @@ static int try_chain(chain_ctx *C, int s, int realign)
         /* Any territory with some room (surplus) can end the chain; the
          * hops' scores keep it inside the band. */
         double margin = realign ? z->margin : 0.5;
-        int ok = over ? du < margin * z->tol : du > -margin * z->tol;
+        int ok = over ? du < margin * z->tolc[c] : du > -margin * z->tolc[c];
         if (!ok || C->dist[a] >= MAX_PATH)
             continue;
         tried++;

@@ -173,6 +173,10 @@ typedef struct node_problem {
     double *p, *b, *w, *nunits, *home, *share;
     int *lock, *base;
     int nb;
+    int *colmap;     /* nb: the measure a column balances, -1 = the index */
+    double *tolc;    /* nb: the column's tolerance */
+    double *vscale;  /* nb: tightest tolerance / tolc */
+    double tol;      /* the tightest tolerance */
     int n_groups_split; /* groups whose units are not connected */
 } node_problem;
 
@@ -189,6 +193,9 @@ static void node_problem_free(node_problem *np)
     regio_free(np->share);
     regio_free(np->lock);
     regio_free(np->base);
+    regio_free(np->colmap);
+    regio_free(np->tolc);
+    regio_free(np->vscale);
     memset(np, 0, sizeof *np);
 }
 
@@ -271,7 +278,33 @@ static regio_err build_nodes(const regio_design_input *in,
         nn = (int)n;
     }
     np->n = nn;
-    int nb = p->index_weights ? 1 : (p->balance_cols ? (int)p->n_balance : 1);
+    /* Columns: each balanced measure with its own tolerance; with index
+     * weights the index (column 0, params.tolerance) and then every measure
+     * that has a tolerance of its own. */
+    size_t nbal = p->balance_cols ? p->n_balance : 1;
+    int nb = 0;
+    np->colmap = regio_malloc((nbal + 1) * sizeof *np->colmap);
+    np->tolc = regio_malloc((nbal + 1) * sizeof *np->tolc);
+    np->vscale = regio_malloc((nbal + 1) * sizeof *np->vscale);
+    if (!np->colmap || !np->tolc || !np->vscale)
+        return REGIO_ENOMEM;
+    if (p->index_weights) {
+        np->colmap[nb] = -1;
+        np->tolc[nb++] = p->tolerance > 0 ? p->tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+    }
+    for (size_t c = 0; c < nbal; c++) {
+        double tc = regio_design_tolerance_of(p, c);
+        if (tc <= 0)
+            continue;
+        np->colmap[nb] = p->balance_cols ? p->balance_cols[c] : 0;
+        np->tolc[nb++] = tc;
+    }
+    np->tol = np->tolc[0];
+    for (int c = 1; c < nb; c++)
+        if (np->tolc[c] < np->tol)
+            np->tol = np->tolc[c];
+    for (int c = 0; c < nb; c++)
+        np->vscale[c] = np->tol / np->tolc[c];
     np->nb = nb;
     np->p = regio_calloc(3 * (size_t)nn, sizeof *np->p);
     np->b = regio_calloc((size_t)nn * nb, sizeof *np->b);
@@ -309,19 +342,18 @@ static regio_err build_nodes(const regio_design_input *in,
         np->p[3 * (size_t)v + 2] += pt[2];
         np->nunits[v] += 1;
         np->w[v] += tcol >= 0 ? in->measures[i * m + (size_t)tcol] : 1.0;
-        if (p->index_weights) {
-            double s = 0;
-            for (size_t c = 0; c < p->n_balance; c++) {
-                int col = p->balance_cols[c];
-                if (colsum[col] > 0)
-                    s += p->index_weights[c] * in->measures[i * m + (size_t)col] / colsum[col];
-            }
-            np->b[v] += wisum > 0 ? s / wisum : 0;
-        } else {
-            for (int c = 0; c < nb; c++) {
-                int col = p->balance_cols ? p->balance_cols[c] : 0;
-                if (colsum[col] > 0)
-                    np->b[(size_t)v * nb + c] += in->measures[i * m + (size_t)col] / colsum[col];
+        for (int c = 0; c < nb; c++) {
+            int col = np->colmap[c];
+            if (col < 0) {
+                double s = 0;
+                for (size_t q = 0; q < p->n_balance; q++) {
+                    int qc = p->balance_cols[q];
+                    if (colsum[qc] > 0)
+                        s += p->index_weights[q] * in->measures[i * m + (size_t)qc] / colsum[qc];
+                }
+                np->b[(size_t)v * nb + c] += wisum > 0 ? s / wisum : 0;
+            } else if (colsum[col] > 0) {
+                np->b[(size_t)v * nb + c] += in->measures[i * m + (size_t)col] / colsum[col];
             }
         }
         if (p->locked && p->locked[i] >= 0) {
@@ -414,18 +446,17 @@ static regio_err build_nodes(const regio_design_input *in,
     for (int t = 0; t < k; t++)
         if (np->share[t] > smax)
             smax = np->share[t];
-    double tol = p->tolerance > 0 ? p->tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
     for (size_t i = 0; i < n; i++) {
         int v = np->of_unit[i];
         for (int c = 0; c < nb; c++) {
             double share = np->lock[v] >= 0 ? np->share[np->lock[v]] : smax;
             double r = np->b[(size_t)v * nb + c] / share;
-            if (r > 1 + tol && np->nunits[v] == 1) {
-                int col = p->balance_cols ? p->balance_cols[c] : 0;
+            if (r > 1 + np->tolc[c] && np->nunits[v] == 1) {
+                int col = np->colmap[c];
                 diag(dg, "unit %s alone is %.1f\xC3\x97 its territory's target on measure %s, so that territory cannot be within %.0f%%",
                      unit_name(in, i, nb1, sizeof nb1), r,
-                     p->index_weights ? "index" : measure_name(in, col, nb2, sizeof nb2),
-                     100 * tol);
+                     col < 0 ? "index" : measure_name(in, col, nb2, sizeof nb2),
+                     100 * np->tolc[c]);
             }
         }
     }
@@ -442,13 +473,27 @@ static regio_err build_nodes(const regio_design_input *in,
             for (int c = 0; c < nb; c++) {
                 double share = np->lock[v] >= 0 ? np->share[np->lock[v]] : smax;
                 double r = np->b[(size_t)v * nb + c] / share;
-                if (r > 1 + tol)
+                if (r > 1 + np->tolc[c])
                     diag(dg, "group %d (with unit %s) alone is %.1f\xC3\x97 its territory's target",
                          p->groups[i], unit_name(in, i, nb1, sizeof nb1), r);
             }
         }
         regio_free(seen);
     }
+    /* With several columns, one that a single node (unit or group) puts
+     * out of reach for its territory cannot hold whatever the others do:
+     * it keeps only a small weight in the search, so that the closest
+     * design holds the measures that can hold instead of trading them for
+     * a little less of an excess that stays anyway. */
+    if (nb > 1)
+        for (int c = 0; c < nb; c++)
+            for (int v = 0; v < nn; v++) {
+                double share = np->lock[v] >= 0 ? np->share[np->lock[v]] : smax;
+                if (np->b[(size_t)v * nb + c] / share > 1 + np->tolc[c]) {
+                    np->vscale[c] *= 1e-3;
+                    break;
+                }
+            }
     return REGIO_OK;
 }
 
@@ -490,7 +535,11 @@ static int report_progress(regio__dz *z, double frac, const char *phase)
     return z->cancelled;
 }
 
-/* One start of the design schedule. */
+/* One start of the design schedule. With several balanced columns the
+ * repaired start is first regrown as a whole (region growing that keeps
+ * each territory's measures alike, lns.c), which undoes most of what
+ * the contiguity repair did to the balance, and every cycle begins with
+ * the multi-measure tabu search (mm.c). */
 static regio_err one_start(regio__dz *z, int rounds)
 {
     regio_err rc = regio__dz_assign(z, rounds, 30);
@@ -498,8 +547,12 @@ static regio_err one_start(regio__dz *z, int rounds)
         return rc;
     regio__dz_repair_contiguity(z);
     regio__dz_update_centres(z);
+    if (z->nb > 1 && z->n <= 4000 && !z->lock)
+        regio__dz_lns(z, 0, z->k, 30, 0);
     for (int cycle = 0; cycle < 3; cycle++) {
         regio__dz_descent(z, 30, 1);
+        if (z->nb > 1 && regio__dz_viol(z) > 0)
+            regio__dz_mm_balance(z, 200L * z->k + 5000, 40L * z->k + 400, NULL, 0, NULL);
         if (regio__dz_viol(z) > 0)
             regio__dz_balance(z, 0, 20 * z->k);
         if (regio__dz_viol(z) > 0)
@@ -583,7 +636,9 @@ regio_err regio_design_run(const regio_design_input *in,
     for (int v = 0; v < np.n; v++)
         z.wsum += np.w[v];
     z.share = np.share;
-    z.tol = params->tolerance > 0 ? params->tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+    z.tol = np.tol;
+    z.tolc = np.tolc;
+    z.vscale = np.vscale;
     z.lock = np.lock;
     z.home = np.home;
     z.nunits = np.nunits;
@@ -709,28 +764,63 @@ regio_err regio_design_run(const regio_design_input *in,
     int infeasible = 0;
     char nb1[64], nb2[64];
     const regio_design_report *R = &out->report;
-    for (size_t c = 0; c < (params->balance_cols ? params->n_balance : 1); c++) {
-        int col = params->balance_cols ? params->balance_cols[c] : 0;
-        if (params->index_weights)
-            break;
-        if (R->balance[col] > z.tol + 1e-12) {
-            infeasible = 1;
-            int worst = 0;
-            for (int t = 1; t < params->k; t++)
-                if (fabs(R->territories[t].dev[col]) > fabs(R->territories[worst].dev[col]))
-                    worst = t;
-            diag(&dg, "balance on %s is %.2f%% (%s: %+.2f%%), above the %.2f%% tolerance",
-                 measure_name(in, col, nb1, sizeof nb1), 100 * R->balance[col],
-                 terr_name(params, worst, nb2, sizeof nb2),
-                 100 * R->territories[worst].dev[col], 100 * z.tol);
+    /* Each balanced column against its own tolerance; when some miss, the
+     * one furthest above its tolerance (relative to it) is named as the
+     * measure that blocks, then every miss with its worst territory. */
+    memcpy(z.label, best, (size_t)np.n * sizeof *best);
+    regio__dz_recount(&z);
+    int nmiss = 0, block = -1;
+    double block_r = 0;
+    double *cbal = z.tmpd;  /* nb: balance of each column */
+    int *cworst = z.tmp;    /* nb: its worst territory */
+    for (int c = 0; c < np.nb; c++) {
+        int col = np.colmap[c];
+        cbal[c] = 0;
+        cworst[c] = 0;
+        for (int t = 0; t < params->k; t++) {
+            double d = col >= 0 ? R->territories[t].dev[col]
+                                : (np.share[t] > 0 ? z.load[t * np.nb + c] / np.share[t] - 1.0 : 0);
+            if (fabs(d) > cbal[c]) {
+                cbal[c] = fabs(d);
+                cworst[c] = t;
+            }
+        }
+        if (cbal[c] > np.tolc[c] + 1e-12) {
+            nmiss++;
+            if (block < 0 || cbal[c] / np.tolc[c] > block_r) {
+                block = c;
+                block_r = cbal[c] / np.tolc[c];
+            }
         }
     }
-    if (params->index_weights && regio__dz_viol(&z) > 0) {
-        memcpy(z.label, best, (size_t)np.n * sizeof *best);
-        regio__dz_recount(&z);
-        if (regio__dz_viol(&z) > 1e-12) {
-            infeasible = 1;
-            diag(&dg, "the balance index is outside the %.2f%% tolerance in some territory", 100 * z.tol);
+    char blockmsg[512] = "";
+    if (nmiss > 0) {
+        infeasible = 1;
+        if (np.nb > 1) {
+            size_t len = 0;
+            int w = snprintf(blockmsg, sizeof blockmsg,
+                             "the balance tolerances cannot all hold: %s blocks (%.2f%% against its %.2f%% tolerance)",
+                             np.colmap[block] < 0 ? "the index" : measure_name(in, np.colmap[block], nb1, sizeof nb1),
+                             100 * cbal[block], 100 * np.tolc[block]);
+            len = w > 0 ? (size_t)w : 0;
+            for (int c = 0; c < np.nb && len < sizeof blockmsg; c++) {
+                if (c == block || cbal[c] <= np.tolc[c] + 1e-12)
+                    continue;
+                w = snprintf(blockmsg + len, sizeof blockmsg - len, ", then %s (%.2f%% against %.2f%%)",
+                             np.colmap[c] < 0 ? "the index" : measure_name(in, np.colmap[c], nb1, sizeof nb1),
+                             100 * cbal[c], 100 * np.tolc[c]);
+                len += w > 0 ? (size_t)w : 0;
+            }
+            diag(&dg, "%s; the closest design found is kept", blockmsg);
+        }
+        for (int c = 0; c < np.nb; c++) {
+            if (cbal[c] <= np.tolc[c] + 1e-12)
+                continue;
+            int t = cworst[c], col = np.colmap[c];
+            double d = col >= 0 ? R->territories[t].dev[col] : z.load[t * np.nb + c] / np.share[t] - 1.0;
+            diag(&dg, "balance on %s is %.2f%% (%s: %+.2f%%), above the %.2f%% tolerance",
+                 col < 0 ? "the index" : measure_name(in, col, nb1, sizeof nb1), 100 * cbal[c],
+                 terr_name(params, t, nb2, sizeof nb2), 100 * d, 100 * np.tolc[c]);
         }
     }
     if (R->n_noncontiguous > 0) {
@@ -780,7 +870,7 @@ regio_err regio_design_run(const regio_design_input *in,
     }
     rc = z.cancelled ? REGIO_ECANCELLED : infeasible ? REGIO_EINFEASIBLE : REGIO_OK;
     if (rc == REGIO_EINFEASIBLE)
-        fail(err, rc, "%s", dg.n ? dg.items[0] : "constraints cannot all hold");
+        fail(err, rc, "%s", blockmsg[0] ? blockmsg : dg.n ? dg.items[0] : "constraints cannot all hold");
 done:
     out->seconds = regio__now() - t0;
     out->diagnostics = dg.items;

@@ -54,7 +54,11 @@ typedef struct regio__dz {
     const double *w;        /* n travel weights */
     double wsum;
     const double *share;    /* k target shares, summing to 1 */
-    double tol;
+    double tol;             /* the tightest column tolerance (heuristic scales) */
+    const double *tolc;     /* nb: each column's own tolerance */
+    const double *vscale;   /* nb: tol / tolc[c]: a column's violation is
+                               counted in units of tol, so that equal
+                               tolerances give the plain sum */
     const int *lock;        /* n, -1 free (may be NULL) */
     const double *home;     /* 3*k home points or NULL */
     const int *base;        /* n baseline labels (realign) or NULL */
@@ -103,7 +107,16 @@ static inline double regio__dz_dist(const regio__dz *z, int i, int t)
 }
 /* Moves node i to territory t, updating loads and counters. */
 void regio__dz_move(regio__dz *z, int i, int t);
-/* Violation of territory t: sum over columns of max(0, |dev| - tol). */
+/* Violation of one column of territory t: max(0, |dev| - tolc[c]) scaled
+ * by vscale[c] (a share of 0 counts any load as violation). */
+static inline double regio__dz_viol_c(const regio__dz *z, int c, double load, double share)
+{
+    if (share <= 0)
+        return load > 0 ? load : 0.0;
+    double d = fabs(load / share - 1.0) - z->tolc[c];
+    return d > 0 ? d * z->vscale[c] : 0.0;
+}
+/* Violation of territory t: sum over columns of regio__dz_viol_c. */
 double regio__dz_viol_t(const regio__dz *z, int t);
 double regio__dz_viol(const regio__dz *z);
 /* Change of total violation if node i moved from its territory to t. */
@@ -177,6 +190,16 @@ int regio__dz_return_home(regio__dz *z);
 /* Exchanges across a border (y from a violating s to t, x from t to s)
  * that lower the total violation. Returns the number made. */
 int regio__dz_exchange(regio__dz *z);
+
+/* ---- mm.c ---- */
+/* Tabu search over boundary moves and border swaps holding every column
+ * within its own tolerance (costs in units of each tolerance, adaptive
+ * weight on the column that blocks); keeps the best labelling by plain
+ * excess. nodes (n_nodes) and inwin (k flags) confine it to a window of
+ * territories (NULL: everywhere); it stops after max_iter moves or
+ * patience moves without a better state. Returns the number of moves. */
+long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int *nodes,
+                          int n_nodes, const int *inwin);
 
 /* ---- lns.c ---- */
 /* Dissolves territory s and its neighbours (up to `radius` territories)

@@ -72,10 +72,40 @@ static int is_balanced(const regio_design_problem *p, size_t c)
 static const char *balance_note(const regio_design_problem *p, const regio_design_report *r,
                                 size_t c)
 {
-    if (!is_balanced(p, c))
+    size_t i;
+    for (i = 0; i < p->params.n_balance; i++)
+        if ((size_t)p->params.balance_cols[i] == c)
+            break;
+    if (i == p->params.n_balance)
         return "";
-    double tol = p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+    double tol = regio_design_tolerance_of(&p->params, i);
+    if (tol <= 0)
+        return ""; /* held through the index only */
     return r->balance[c] <= tol + 1e-12 ? "  (target met)" : "  (target MISSED)";
+}
+
+/* The balanced measures above their own tolerance, the furthest above
+ * (relative to its tolerance) first: the measures that block. Fills
+ * idx (positions in balance_cols) and returns their number. */
+static size_t blocking(const regio_design_problem *p, const regio_design_report *r, size_t *idx)
+{
+    size_t nm = 0;
+    for (size_t i = 0; i < p->params.n_balance; i++) {
+        double tol = regio_design_tolerance_of(&p->params, i);
+        if (tol <= 0 || r->balance[p->params.balance_cols[i]] <= tol + 1e-12)
+            continue;
+        double ri = r->balance[p->params.balance_cols[i]] / tol;
+        size_t q = nm++;
+        while (q > 0) {
+            size_t j = idx[q - 1];
+            if (r->balance[p->params.balance_cols[j]] / regio_design_tolerance_of(&p->params, j) >= ri)
+                break;
+            idx[q] = j;
+            q--;
+        }
+        idx[q] = i;
+    }
+    return nm;
 }
 
 static regio_err report_json(const regio_design_problem *p, const int *labels,
@@ -87,6 +117,17 @@ static regio_err report_json(const regio_design_problem *p, const int *labels,
     size_t m = p->in.m;
     P("{\n  \"units\": %zu,\n  \"k\": %d,\n  \"tolerance\": ", us->n, p->k);
     NUM(p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE);
+    if (p->params.tolerances) {
+        /* Each balanced measure's own tolerance (0: held through the index only). */
+        P(",\n  \"tolerances\": {");
+        for (size_t i = 0; i < p->params.n_balance; i++) {
+            P(i ? ", " : "");
+            STR(us->measure_names[p->params.balance_cols[i]]);
+            P(": ");
+            NUM(regio_design_tolerance_of(&p->params, i));
+        }
+        P("}");
+    }
     P(",\n  \"balanced_measures\": [");
     for (size_t i = 0; i < p->params.n_balance; i++) {
         P(i ? ", " : "");
@@ -99,7 +140,15 @@ static regio_err report_json(const regio_design_problem *p, const int *labels,
         P(": ");
         NUM(r->balance[c]);
     }
-    P("},\n  \"fairness\": {");
+    P("},\n  \"blocking\": [");
+    {
+        size_t idx[64], nm = p->params.n_balance <= 64 ? blocking(p, r, idx) : 0;
+        for (size_t q = 0; q < nm; q++) {
+            P(q ? ", " : "");
+            STR(us->measure_names[p->params.balance_cols[idx[q]]]);
+        }
+    }
+    P("],\n  \"fairness\": {");
     for (size_t c = 0; c < m; c++) {
         P(c ? ", " : "");
         STR(us->measure_names[c]);
@@ -275,12 +324,29 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
     regio_err rc = REGIO_OK;
     const regio_unitset *us = p->loaded.units;
     size_t m = p->in.m;
-    P("%zu units in %d territories (tolerance %.1f%%)\n", us->n, p->k,
+    P("%zu units in %d territories (tolerance %.1f%%", us->n, p->k,
       100 * (p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE));
+    if (p->params.tolerances)
+        for (size_t i = 0; i < p->params.n_balance; i++)
+            if (p->params.tolerances[i] > 0)
+                P(", %s %.1f%%", us->measure_names[p->params.balance_cols[i]],
+                  100 * p->params.tolerances[i]);
+    P(")\n");
     for (size_t c = 0; c < m; c++)
         P("  %-16s balance %7.3f%%  cv %.4f  gini %.4f  within 5%% %5.1f%%  within 15%% %5.1f%%%s\n",
           us->measure_names[c], 100 * r->balance[c], r->cv[c], r->gini[c], 100 * r->within5[c],
           100 * r->within15[c], balance_note(p, r, c));
+    if (p->params.n_balance > 1 && p->params.n_balance <= 64) {
+        size_t idx[64], nm = blocking(p, r, idx);
+        for (size_t q = 0; q < nm; q++) {
+            size_t i = idx[q];
+            P(q ? ", %s (%.2f%% against %.2f%%)" : "  blocking: %s (%.2f%% against its %.2f%% tolerance)",
+              us->measure_names[p->params.balance_cols[i]], 100 * r->balance[p->params.balance_cols[i]],
+              100 * regio_design_tolerance_of(&p->params, i));
+        }
+        if (nm)
+            P("\n");
+    }
     P("  travel %.3f %s, non-contiguous territories %d, empty %d, island links %zu\n",
       r->travel_km, us->planar ? "units" : "km", r->n_noncontiguous, r->n_empty,
       p->loaded.islands.n_links);

@@ -135,6 +135,8 @@ static int push_free_neighbours(win *W, frontier *f, int i, int seed, double noi
     return 0;
 }
 
+#define PICK 4
+
 /* Grows the window's territories from one seed each: the least filled
  * territory takes its nearest free frontier node. Returns 0 when some
  * node stayed free (or memory ran out). */
@@ -186,7 +188,14 @@ static int grow(win *W, const int *seed, double noise)
             break;
         }
         int best = -1;
-        while (fr[ba].len > 0) {
+        /* With several measures the territory looks at its PICK nearest
+         * fitting nodes and takes the one that keeps its measures most
+         * alike (deviations in units of each tolerance), so that it does
+         * not fill up on one measure while short of another. */
+        int pk[PICK], npk = 0;
+        double pkey[PICK];
+        while (fr[ba].len > 0 && npk < (nb > 1 ? PICK : 1)) {
+            double key = fr[ba].key[0];
             int j = fr_pop(&fr[ba]);
             if (z->label[j] != -1)
                 continue;
@@ -195,13 +204,44 @@ static int grow(win *W, const int *seed, double noise)
             double over = 0;
             for (int c = 0; c < nb; c++) {
                 double l = (z->load[t * nb + c] + z->b[(size_t)j * nb + c]) / z->share[t] - 1.0;
-                if (l > z->tol)
+                if (l > z->tolc[c])
                     over = 1;
             }
             if (over)
                 continue;
-            best = j;
-            break;
+            int dup = 0;
+            for (int q = 0; q < npk && !dup; q++)
+                dup = pk[q] == j;
+            if (dup)
+                continue;
+            pk[npk] = j;
+            pkey[npk++] = key;
+        }
+        if (npk > 0) {
+            int bq = 0;
+            if (npk > 1) {
+                double bs = INFINITY;
+                for (int q = 0; q < npk; q++) {
+                    double dv[16], mean = 0, sc = 0;
+                    int nc = nb < 16 ? nb : 16;
+                    for (int c = 0; c < nc; c++) {
+                        dv[c] = ((z->load[t * nb + c] + z->b[(size_t)pk[q] * nb + c]) / z->share[t] - 1.0) /
+                                z->tolc[c];
+                        mean += dv[c] / nc;
+                    }
+                    for (int c = 0; c < nc; c++)
+                        sc += fabs(dv[c] - mean);
+                    sc += 0.3 * q;
+                    if (sc < bs) {
+                        bs = sc;
+                        bq = q;
+                    }
+                }
+            }
+            best = pk[bq];
+            for (int q = 0; q < npk; q++)
+                if (q != bq && fr_push(&fr[ba], pkey[q], pk[q]))
+                    goto out;
         }
         if (best < 0) {
             blocked[ba] = 1;

@@ -66,8 +66,8 @@ static int leaves_band(const regio__dz *z, int i, int t)
         double v = z->b[(size_t)i * nb + c];
         if (v == 0.0)
             continue;
-        if ((z->load[t * nb + c] + v) / z->share[t] - 1.0 > LEAVE_TOL * z->tol ||
-            (z->load[s * nb + c] - v) / z->share[s] - 1.0 < -LEAVE_TOL * z->tol)
+        if ((z->load[t * nb + c] + v) / z->share[t] - 1.0 > LEAVE_TOL * z->tolc[c] ||
+            (z->load[s * nb + c] - v) / z->share[s] - 1.0 < -LEAVE_TOL * z->tolc[c])
             return 1;
     }
     return 0;

@@ -49,6 +49,15 @@ void regio_design_params_init(regio_design_params *p)
     p->seed = 1;
 }
 
+double regio_design_tolerance_of(const regio_design_params *p, size_t i)
+{
+    if (p->tolerances && i < (p->balance_cols ? p->n_balance : 1) && p->tolerances[i] > 0)
+        return p->tolerances[i];
+    if (p->index_weights)
+        return 0;
+    return p->tolerance > 0 ? p->tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+}
+
 /* Orders positions by (key, position): 1 when pos a comes after pos b. */
 static inline int after(const double *key, int a, int b)
 {

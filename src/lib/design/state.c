@@ -109,19 +109,11 @@ void regio__dz_move(regio__dz *z, int i, int t)
     z->label[i] = t;
 }
 
-static inline double viol_of(double load, double share, double tol)
-{
-    if (share <= 0)
-        return load > 0 ? load : 0.0;
-    double d = fabs(load / share - 1.0) - tol;
-    return d > 0 ? d : 0.0;
-}
-
 double regio__dz_viol_t(const regio__dz *z, int t)
 {
     double v = 0;
     for (int c = 0; c < z->nb; c++)
-        v += viol_of(z->load[t * z->nb + c], z->share[t], z->tol);
+        v += regio__dz_viol_c(z, c, z->load[t * z->nb + c], z->share[t]);
     return v;
 }
 
@@ -142,8 +134,8 @@ double regio__dz_dviol(const regio__dz *z, int i, int t)
         if (v == 0.0)
             continue;
         double ls = z->load[s * nb + c], lt = z->load[t * nb + c];
-        d += viol_of(ls - v, z->share[s], z->tol) - viol_of(ls, z->share[s], z->tol);
-        d += viol_of(lt + v, z->share[t], z->tol) - viol_of(lt, z->share[t], z->tol);
+        d += regio__dz_viol_c(z, c, ls - v, z->share[s]) - regio__dz_viol_c(z, c, ls, z->share[s]);
+        d += regio__dz_viol_c(z, c, lt + v, z->share[t]) - regio__dz_viol_c(z, c, lt, z->share[t]);
     }
     return d;
 }

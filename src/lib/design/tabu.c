@@ -16,7 +16,9 @@
 
 #include <string.h>
 
-/* Change of sum_c dev^2 over s and t if node i moved from s to t. */
+/* Change of sum_c (dev * vscale_c)^2 over s and t if node i moved from s
+ * to t: deviations in units of each column's own tolerance (times the
+ * tightest one; with one tolerance for all, plain dev^2). */
 static double dsq(const regio__dz *z, int i, int t)
 {
     int s = z->label[i], nb = z->nb;
@@ -29,7 +31,7 @@ static double dsq(const regio__dz *z, int i, int t)
         double ds1 = (z->load[s * nb + c] - v) / z->share[s] - 1.0;
         double dt0 = z->load[t * nb + c] / z->share[t] - 1.0;
         double dt1 = (z->load[t * nb + c] + v) / z->share[t] - 1.0;
-        d += ds1 * ds1 - ds0 * ds0 + dt1 * dt1 - dt0 * dt0;
+        d += (ds1 * ds1 - ds0 * ds0 + dt1 * dt1 - dt0 * dt0) * (z->vscale[c] * z->vscale[c]);
     }
     return d;
 }
