@@ -41,7 +41,7 @@ typedef struct regio_plan_all_opts {
     const char *name_prefix;     /* plans saved as "<prefix>/<territory>"; NULL or "" =
                                     the default name of regio_territory_plan_save */
     const char *actor;           /* audited as; NULL = "cli" */
-    regio_progress_fn progress;  /* per territory planned; may be NULL; non-zero cancels */
+    regio_progress_fn progress;  /* per territory; may be NULL; non-zero cancels (nothing saved) */
     void *progress_ud;
 } regio_plan_all_opts;
 
@@ -92,7 +92,6 @@ typedef struct regio_plan_all_result {
     size_t n_units;                        /* the view's units, in their order */
     char **unit_ids;
     double *unit_workload_h;               /* n_units: hours per cycle */
-    int cancelled;
     double seconds;
 } regio_plan_all_result;
 
@@ -112,10 +111,11 @@ typedef struct regio_plan_all_result {
  * (0 when no plan placed any). So the units'
  * workload sums to workload_h less unattributed_h. Territories that
  * cannot be planned (no rep, a rep without home) are listed as failed,
- * not errors. Errors: REGIO_EINVAL for bad arguments or options, store
- * errors and REGIO_ENOMEM as they come. A cancel by the progress callback
- * returns REGIO_OK with cancelled set and the territories not planned
- * failed. *out is owned by the caller.
+ * not errors. The plans are saved in one transaction once every
+ * territory is planned, so a failure or a cancel (REGIO_ECANCELLED, by the
+ * progress callback) saves none. Errors: REGIO_EINVAL for bad arguments
+ * or options, store errors and REGIO_ENOMEM as they come. *out is owned
+ * by the caller.
  */
 REGIO_API regio_err regio_plan_all(regio_store *s, const regio_model_view *v,
                                    const regio_plan_all_opts *opts,
@@ -172,7 +172,8 @@ typedef struct regio_workload_loop_opts {
     regio_plan_all_opts plan;    /* how each round plans (name_prefix: see below) */
     regio_workload_round_fn on_round; /* after each round; may be NULL */
     void *on_round_ud;
-    regio_progress_fn progress;  /* phases of each round; may be NULL; non-zero cancels */
+    regio_progress_fn progress;  /* phases of each round; may be NULL; non-zero cancels
+                                    (REGIO_ECANCELLED; target as the last save left it) */
     void *progress_ud;
 } regio_workload_loop_opts;
 
@@ -183,7 +184,7 @@ typedef struct regio_workload_loop_result {
     size_t n_rounds;
     int best;                    /* the round saved as target */
     const char *stop;            /* why it stopped: "no improvement", "rounds",
-                                    "balanced" (every move 0), "cancelled"; static */
+                                    "balanced" (the realign moved nothing); static */
     int k;                       /* territories */
     double seconds;
 } regio_workload_loop_result;

@@ -16,6 +16,7 @@
 #include "regio/workload.h"
 #include "regio_test.h"
 #include "regio_test_db.h"
+#include "store/schema_sqlite.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -433,6 +434,71 @@ static void test_plan_all_failed_and_empty(void)
     done_with(s);
 }
 
+/* Allocation failures anywhere in a plan-all (sampled over its whole run:
+ * every allocation of a solve would take too long) give REGIO_ENOMEM or a
+ * plan-all that still holds, never a crash or a partial write: the plans
+ * are saved all at once or not at all. */
+static long long count_plans(regio_store *s)
+{
+    return regio_test_sql_int(regio__sqlite_handle(s), "SELECT COUNT(*) FROM visit_plans");
+}
+
+static void test_plan_all_alloc_failures(void)
+{
+    regio_store *s = fixture(0);
+    if (!s)
+        return;
+    regio_design_problem *units = NULL;
+    regio_model_view *v = NULL;
+    regio_error e;
+    ASSERT_OK(regio_design_problem_load_units(s, 0, &units, &e));
+    ASSERT_OK(regio_model_view_load(s, units, "M", -1, &v, &e));
+    regio_plan_all_opts o;
+    memset(&o, 0, sizeof o);
+    o.start = "2027-01-04";
+    o.time_limit_s = -1;
+    /* How many allocations a whole run makes. */
+    regio_plan_all_result *r = NULL;
+    alloc_calls = 0;
+    alloc_fail_at = -1;
+    regio_set_allocator(&regio_test_failing);
+    regio_err rc = regio_plan_all(s, v, &o, &r, &e);
+    regio_set_allocator(NULL);
+    ASSERT_OK(rc);
+    regio_plan_all_destroy(r);
+    int total = alloc_calls, tried = 0, failed = 0;
+    long long before = count_plans(s);
+    ASSERT_EQ_INT((int)before, 2);
+    for (int k = 1; k <= total; k += k < 64 ? 1 : total / 60 + 1) {
+        alloc_calls = 0;
+        alloc_fail_at = k;
+        r = NULL;
+        regio_set_allocator(&regio_test_failing);
+        rc = regio_plan_all(s, v, &o, &r, &e);
+        regio_set_allocator(NULL);
+        tried++;
+        long long now = count_plans(s);
+        if (rc == REGIO_ENOMEM) {
+            failed++;
+            ASSERT_TRUE(r == NULL);
+            if (now != before)
+                FAIL_AT_("allocation %d failed, yet %lld plans were saved", k, now - before);
+        } else if (rc) {
+            FAIL_AT_("allocation %d: unexpected %s: %s", k, regio_err_name(rc), e.msg);
+        } else {
+            ASSERT_EQ_INT((int)(now - before), 2);
+            before = now;
+        }
+        regio_plan_all_destroy(r);
+    }
+    alloc_fail_at = 0;
+    ASSERT_TRUE(tried > 60);
+    ASSERT_TRUE(failed > 10);
+    regio_model_view_destroy(v);
+    regio_design_problem_destroy(units);
+    done_with(s);
+}
+
 /* ---- the loop ---------------------------------------------------------------------- */
 
 typedef struct rounds_seen {
@@ -547,6 +613,7 @@ int main(void)
 {
     RUN(test_plan_all);
     RUN(test_plan_all_failed_and_empty);
+    RUN(test_plan_all_alloc_failures);
     RUN(test_loop);
     TEST_END();
 }

@@ -98,6 +98,7 @@ typedef struct run {
     double *pending_visits;
     /* per territory: the same count */
     double *terr_pending;
+    regio_territory_plan **plans; /* per territory: solved, to be saved */
     regio_error *err;
 } run;
 
@@ -154,9 +155,9 @@ static void attribute(run *R, int t, const regio_territory_plan *p)
     }
 }
 
-/* Plans, saves and attributes leaf t. Only errors that stop the whole run
- * (memory, the store) are returned; a territory that cannot be planned is
- * recorded as such. */
+/* Plans leaf t (kept in R->plans[t] for save_all) or attributes what it
+ * could not place. Only errors that stop the whole run (memory, the store)
+ * are returned; a territory that cannot be planned is recorded as such. */
 static regio_err plan_one(run *R, int t)
 {
     const regio_plan_all_opts *o = R->o;
@@ -214,25 +215,46 @@ static regio_err plan_one(run *R, int t)
         regio_territory_plan_destroy(p);
         return REGIO_OK;
     }
-    if (!rc) {
-        char name[512] = "";
-        if (o->name_prefix && *o->name_prefix)
-            snprintf(name, sizeof name, "%s/%s", o->name_prefix, pt->territory);
-        rc = regio_territory_plan_save(R->s, p, name, o->actor ? o->actor : "cli", &e);
-    }
     if (rc) {
         if (R->err)
             *R->err = e;
         regio_territory_plan_destroy(p);
         return rc;
     }
+    /* Saved with the others once every territory is planned. */
     pt->status = REGIO_PLAN_ALL_PLANNED;
-    pt->plan_id = p->plan_id;
-    pt->plan_name = p->name;
-    p->name = NULL;
-    attribute(R, t, p);
-    regio_territory_plan_destroy(p);
+    R->plans[t] = p;
     return REGIO_OK;
+}
+
+/* Saves every plan in one transaction (all or none) and attributes them. */
+static regio_err save_all(run *R)
+{
+    const regio_plan_all_opts *o = R->o;
+    regio_err rc = regio_store_begin(R->s, R->err);
+    for (size_t t = 0; !rc && t < R->r->n_territories; t++) {
+        regio_territory_plan *p = R->plans[t];
+        if (!p)
+            continue;
+        regio_plan_all_territory *pt = &R->r->territories[t];
+        char name[512] = "";
+        if (o->name_prefix && *o->name_prefix)
+            snprintf(name, sizeof name, "%s/%s", o->name_prefix, pt->territory);
+        rc = regio_territory_plan_save(R->s, p, name, o->actor ? o->actor : "cli", R->err);
+        if (!rc) {
+            pt->plan_id = p->plan_id;
+            pt->plan_name = p->name;
+            p->name = NULL;
+        }
+    }
+    if (!rc)
+        rc = regio_store_commit(R->s, R->err);
+    else
+        regio_store_rollback(R->s, NULL);
+    for (size_t t = 0; !rc && t < R->r->n_territories; t++)
+        if (R->plans[t])
+            attribute(R, (int)t, R->plans[t]);
+    return rc;
 }
 
 /* Totals, and the visits of unreached territories priced at the model's
@@ -315,7 +337,8 @@ regio_err regio_plan_all(regio_store *s, const regio_model_view *v,
     R.au.v = v;
     regio_err rc = result_create(v, &R.r);
     if (!rc && (!(R.pending_visits = regio_calloc(R.r->n_units + 1, sizeof *R.pending_visits)) ||
-                !(R.terr_pending = regio_calloc((size_t)v->k + 1, sizeof *R.terr_pending))))
+                !(R.terr_pending = regio_calloc((size_t)v->k + 1, sizeof *R.terr_pending)) ||
+                !(R.plans = regio_calloc((size_t)v->k + 1, sizeof *R.plans))))
         rc = REGIO_ENOMEM;
     if (!rc)
         rc = map_accounts(s, &R.au, err);
@@ -323,15 +346,14 @@ regio_err regio_plan_all(regio_store *s, const regio_model_view *v,
         char phase[160];
         snprintf(phase, sizeof phase, "plan %s", v->territory[t]);
         if (opts->progress && opts->progress(opts->progress_ud, (double)t / v->k, phase)) {
-            R.r->cancelled = 1;
-            for (int u = t; u < v->k; u++) {
-                R.r->territories[u].status = REGIO_PLAN_ALL_FAILED;
-                set_message(&R.r->territories[u], "cancelled before it was planned");
-            }
+            rc = regio_error_setf(err, REGIO_ECANCELLED, NULL, 0, NULL,
+                                  "planning model '%s' was cancelled (nothing saved)", v->model);
             break;
         }
         rc = plan_one(&R, t);
     }
+    if (!rc)
+        rc = save_all(&R);
     if (!rc) {
         finish(&R);
         if (opts->progress)
@@ -340,6 +362,9 @@ regio_err regio_plan_all(regio_store *s, const regio_model_view *v,
     acc_units_free(&R.au);
     regio_free(R.pending_visits);
     regio_free(R.terr_pending);
+    for (int t = 0; R.plans && t < v->k; t++)
+        regio_territory_plan_destroy(R.plans[t]);
+    regio_free(R.plans);
     if (rc) {
         if (rc == REGIO_ENOMEM)
             regio_error_setf(err, rc, NULL, 0, NULL, "out of memory planning model '%s'",

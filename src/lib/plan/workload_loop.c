@@ -88,11 +88,6 @@ static regio_err measure_round(loop *L, regio_workload_round *wr)
     regio_err rc = regio_plan_all(L->s, L->view, &po, &pr, L->err);
     if (rc)
         return rc;
-    if (pr->cancelled) {
-        regio_plan_all_destroy(pr);
-        return regio_error_setf(L->err, REGIO_ECANCELLED, NULL, 0, NULL,
-                                "the workload loop was cancelled in round %d", wr->round);
-    }
     for (size_t t = 0; t < pr->n_territories; t++)
         if (pr->territories[t].status == REGIO_PLAN_ALL_FAILED) {
             rc = regio_error_setf(L->err, REGIO_EDATA, NULL, 0, NULL,
@@ -265,8 +260,6 @@ static regio_err run_loop(loop *L)
             break;
         }
     }
-    if (rc == REGIO_ECANCELLED)
-        L->res->stop = "cancelled";
     if (rc)
         return rc;
     /* The target and the workload measure end as the best round left them. */
