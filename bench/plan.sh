@@ -24,4 +24,31 @@ for s in $seeds; do
   if [ "$first" = 1 ]; then hdr=--header; first=0; else hdr=; fi
   "$bin" --seed "$s" $hdr || status=1
 done
+# Overnight trips on the sample market (make run's store; SAMPLE_DB, default
+# regio-sample.db; skipped when it is not there): the territory of the
+# Kansas City rep (REP-14; OVERNIGHT_TERRITORY, default T09 of today's
+# sample-design, 162 visits) planned with day trips only and with
+# --overnight. Target: at least 95% of the visits placed, no overtime day.
+db="${SAMPLE_DB:-$here/regio-sample.db}"
+terr="${OVERNIGHT_TERRITORY:-T09}"
+if [ -f "$db" ] && [ -x "$build/regio" ]; then
+  n=0; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  cp "$db" "$tmp/s.db"
+  echo
+  echo "| $terr, rep REP-14 | options | coverage | overtime days | nights | travel km | CPU s | wall s |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  for o in "" "--overnight --max-nights 4" "--overnight --hotel-cost 120 --max-nights 3"; do
+    n=$((n + 1))
+    /usr/bin/time -f "%U %S %e" -o "$tmp/time" "$build/regio" plan --db "$tmp/s.db" --model sample-design \
+      --territory "$terr" --rep REP-14 --start 2026-12-07 $o --name "bench-$n" \
+      --out "$tmp/p.csv" --report "$tmp/r.json" > /dev/null 2>&1 || true
+    node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const [u, s, e] = require("fs").readFileSync(process.argv[2], "utf8").trim().split("\n").pop().split(" ").map(Number);
+console.log(`| | ${process.argv[3] || "day trips only"} | ${r.visits_scheduled}/${r.visits_required} (${(100 * r.coverage).toFixed(1)}%) | ${r.overtime_days} | ${r.nights || 0} | ${r.travel_km.toFixed(1)} | ${(u + s).toFixed(2)} | ${e.toFixed(2)} |`);' \
+      "$tmp/r.json" "$tmp/time" "$o"
+  done
+  echo
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 exit $status

@@ -6,27 +6,37 @@
  * hotel, regio__plan_tour.from/to), so the pattern search, the routing
  * and the repair of the other files work on trips unchanged.
  *
- * Method ("route first, cluster second" with Gillett and Miller's sweep):
+ * Method ("route first, cluster second" in the manner of Beasley 1983, with
+ * a sweep and a greedy team-orienteering step for the clusters):
  *  1. Far accounts: a round trip from home with the call does not fit the
  *     day, or takes more than FAR_SHARE of it. None: no trip at all (the
  *     plan is exactly the plan without overnight).
  *  2. A giant tour from home through the far accounts (nearest neighbour,
- *     then the 2-opt + Or-opt descent of tours.c) prices each account's
- *     work: its calls plus half its legs.
+ *     then the 2-opt + Or-opt descent of tours.c) prices the far work
+ *     (calls x frequency + the tour) and each account's share of it.
  *  3. Trips: runs of consecutive working days inside one week (no weekend,
- *     no day off inside a trip); as many trips as the highest frequency of
- *     a far account and as the far work (calls x frequency + giant tour,
- *     times TRIP_SLACK) needs at up to max_nights + 1 days a trip, spread
- *     evenly over the runs.
- *  4. One sector of equal work per trip, swept by polar angle around home
- *     from the widest gap; its loop (home -> sector -> home, as in 2) is
- *     walked day by day: a day serves loop stops while it can still reach
- *     a hotel and from there home in the days left; tonight's hotel is the
- *     next stop (the next day's first visit) when today reaches it, else
- *     the account place nearest it that today reaches. These are the
- *     days' anchors; the pattern search and routing then choose the
- *     visits between them.
- *  5. After routing (settle): each hotel moves to the next day's actual
+ *     no day off inside a trip), each of up to max_nights + 1 days; as
+ *     many trips as the far work needs (times TRIP_SLACK) and as the
+ *     highest frequency of a far account, spread evenly over the runs.
+ *  4. A loop per trip: when the far work fits the trips, sectors of equal
+ *     work swept by polar angle around home from the widest gap (Gillett
+ *     and Miller); when it does not, the loop holding the most visits
+ *     within FILL of the trip's hours, grown from every seed by cheapest
+ *     insertion (the costliest, farthest visits are the ones left out).
+ *  5. Each loop (home -> loop -> home, improved) is walked day by day: a
+ *     day serves loop stops while it can still reach a hotel and, from
+ *     there, home in the days left; tonight's hotel is the next stop (the
+ *     next day's first visit) when today reaches it, else the account's
+ *     place nearest it that today reaches when that gets at least half as
+ *     far as the road would, else a point on the road towards it as far as
+ *     today's hours go (a new node of the travel times). These are the
+ *     days' anchors; the stops a day serves seed their accounts' day
+ *     patterns (hints), and the pattern search, routing and repair of the
+ *     other files choose the visits between the anchors.
+ *  6. More trips are tried while far visits stay off every walk and free
+ *     runs are left; the variant whose walks serve most far visits (then
+ *     fewer nights) is kept.
+ *  7. After routing (settle): each hotel moves to the next day's actual
  *     first visit when both days still fit; then a night is dropped (home
  *     that evening, home the next morning) when both days still fit and
  *     the km it adds cost less than the hotel.
@@ -34,7 +44,9 @@
  * at most max_nights a week; a day's anchors match: days[d].to ==
  * days[d+1].from whenever days[d].to is a hotel; routed days stay feasible
  * through settle. Complexity: O(F^2) for the giant tour of F far
- * accounts, O(N * L) checks of O(L) per settle pass for N days of L stops.
+ * accounts; a loop by orienteering O(S * F * L^2) for S <= MAX_STARTS seeds
+ * and loops of L stops, per trip and variant; a walk O(L * m); settle
+ * O(N * L).
  */
 #include "plan/plan_internal.h"
 
@@ -46,8 +58,8 @@
 
 #define FAR_SHARE 0.5   /* round trip from home above this share of the day: far */
 #define TRIP_SLACK 1.15 /* weekly loops drive more than one giant tour */
-#define FILL 0.95       /* a filled sector's loop takes at most this share of its trip */
-#define MAX_STARTS 64   /* sweep starts tried for filled sectors */
+#define FILL 0.95       /* a loop chosen by orienteering takes at most this share of its trip */
+#define MAX_STARTS 64   /* seeds tried for a loop chosen by orienteering */
 
 typedef regio__plan_tour tour;
 typedef regio__plan_rctx rctx;
