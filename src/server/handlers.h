@@ -82,6 +82,9 @@ SRV_HANDLER(api_job_cancel);
 /* api_plans.c: call plans and routes */
 SRV_HANDLER(api_plan);
 
+/* api_workload.c: every territory planned, the workload stored per unit */
+SRV_HANDLER(api_workload);
+
 /* api_activities.c: activities logged with a client id, read back; the check-in page's day */
 SRV_HANDLER(api_activities_log);
 SRV_HANDLER(api_activities_list);

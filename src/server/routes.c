@@ -48,6 +48,7 @@ static const srv_route ROUTES[] = {
     {"DELETE", "/api/v1/models/{}/rules/{}", api_rule_delete, SRV_SELF},
     {"GET", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_SELF},
     {"POST", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_SELF},
+    {"POST", "/api/v1/models/{}/workload", api_workload, SRV_MANAGE},
     {"GET", "/api/v1/models/{}/alignment", api_alignment, SRV_READ},
     {"POST", "/api/v1/models/{}/moves", api_moves, SRV_WRITE},
     {"POST", "/api/v1/models/{}/locks", api_locks, SRV_WRITE},
