@@ -184,7 +184,7 @@ typedef struct regio_workload_loop_result {
     size_t n_rounds;
     int best;                    /* the round saved as target */
     const char *stop;            /* why it stopped: "no improvement", "rounds",
-                                    "balanced" (the realign moved nothing); static */
+                                    "the realign moved nothing"; static */
     int k;                       /* territories */
     double seconds;
 } regio_workload_loop_result;

@@ -238,7 +238,7 @@ static regio_err run_loop(loop *L)
         wr.round = r;
         rc = realign(L, &wr.moved_units);
         if (!rc && wr.moved_units == 0) {
-            L->res->stop = "balanced";
+            L->res->stop = "the realign moved nothing";
             break;
         }
         if (!rc)
