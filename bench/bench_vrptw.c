@@ -20,6 +20,7 @@
 #include "regio/vrp.h"
 #include "regio/buf.h"
 #include "regio/route_io.h"
+#include "bench_vroom.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -117,15 +118,7 @@ static char *to_vroom_json(const regio_vrp_solomon *in)
                                    jb->tws[0].start, jb->tws[0].end);
         rc |= regio_buf_puts(&b, "}");
     }
-    rc |= regio_buf_puts(&b, "],\n\"matrices\": {\"car\": {\"durations\": [");
-    int n = p->n_locations;
-    for (int a = 0; a < n; a++) {
-        rc |= regio_buf_puts(&b, a ? ",\n[" : "\n[");
-        for (int c = 0; c < n; c++)
-            rc |= regio_buf_printf(&b, c ? ",%.17g" : "%.17g", p->duration[a * n + c]);
-        rc |= regio_buf_puts(&b, "]");
-    }
-    rc |= regio_buf_puts(&b, "]}}}\n");
+    rc |= bench_vroom_matrix(&b, p->duration, p->n_locations);
     if (rc) {
         regio_buf_free(&b);
         return NULL;

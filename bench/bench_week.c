@@ -24,6 +24,7 @@
  */
 #include "regio/buf.h"
 #include "regio/route_io.h"
+#include "bench_vroom.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,6 +42,7 @@ typedef struct week {
     int n;              /* visits; location 0 is home, visit i at i + 1 */
     double *x, *y;      /* km */
     int *dur;           /* (n+1)^2 seconds */
+    double *durf;       /* the same as doubles, for bench_vroom_matrix */
     int *service, *prio;
     int *n_tw;
     int (*tw)[3][2];
@@ -54,6 +56,7 @@ static void gen(week *w, int n, uint64_t seed)
     w->x = calloc((size_t)n + 1, sizeof *w->x);
     w->y = calloc((size_t)n + 1, sizeof *w->y);
     w->dur = calloc((size_t)(n + 1) * (size_t)(n + 1), sizeof *w->dur);
+    w->durf = calloc((size_t)(n + 1) * (size_t)(n + 1), sizeof *w->durf);
     w->service = calloc((size_t)n, sizeof *w->service);
     w->prio = calloc((size_t)n, sizeof *w->prio);
     w->n_tw = calloc((size_t)n, sizeof *w->n_tw);
@@ -78,7 +81,7 @@ static void gen(week *w, int n, uint64_t seed)
     /* 1.3 x straight line at 60 km/h, whole seconds */
     for (int a = 0; a <= n; a++)
         for (int b = 0; b <= n; b++)
-            w->dur[a * (n + 1) + b] =
+            w->durf[a * (n + 1) + b] = w->dur[a * (n + 1) + b] =
                 (int)lround(hypot(w->x[a] - w->x[b], w->y[a] - w->y[b]) * 1.3 * 60.0);
     for (int i = 0; i < n; i++) {
         w->service[i] = 1800 + 300 * (int)regio_rng_below(&r, 7); /* 30-60 min */
@@ -139,15 +142,7 @@ static char *to_json(const week *w, const unsigned char *keep)
                                    w->tw[i][k][1]);
         rc |= regio_buf_puts(&b, "]}");
     }
-    rc |= regio_buf_puts(&b, "],\n\"matrices\": {\"car\": {\"durations\": [");
-    int m = w->n + 1;
-    for (int a = 0; a < m; a++) {
-        rc |= regio_buf_puts(&b, a ? ",\n[" : "\n[");
-        for (int c = 0; c < m; c++)
-            rc |= regio_buf_printf(&b, c ? ",%d" : "%d", w->dur[a * m + c]);
-        rc |= regio_buf_puts(&b, "]");
-    }
-    rc |= regio_buf_puts(&b, "]}}}\n");
+    rc |= bench_vroom_matrix(&b, w->durf, w->n + 1);
     if (rc) {
         regio_buf_free(&b);
         return NULL;
