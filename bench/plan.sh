@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Call-cycle planning benchmark: generated Denver scenarios (1 rep with 150
 # accounts; 4 reps with 600), 20 working days, 20-minute calls, 08:00-17:00,
-# frequencies 4/2/1. Prints a markdown table of regio_plan_solve against the
-# baseline (evenly spaced days by account order, each day routed by
-# regio_vrp_solve): coverage, overtime days, spacing band, travel, seconds.
+# frequencies 4/2/1. Prints a markdown table of regio_plan_solve against two
+# baselines, each day routed by regio_vrp_solve (what regio route runs): the
+# weak one (evenly spaced days by account order, left-out visits dropped)
+# and the strong one of issue 14 (evenly spaced days levelled over sweep
+# sectors, the best of 32 sweeps by estimated driving, a left-out visit
+# moved to another day within the 0.6-1.4 spacing band instead of dropped):
+# coverage, overtime days, spacing band, travel, seconds.
 #
 #   bench/plan.sh [BUILD_DIR]
 #
 # BUILD_DIR holds bench_plan (default: build). SEEDS (default "1 2 3")
 # chooses the generated instances and solver seeds. Targets: full coverage,
 # no overtime, spacing within 60-140%, <= 30 s for 1 rep and <= 60 s for 4
-# reps, and no more travel than the baseline. Timings are wall clock: note
+# reps, no more travel than the weak baseline, and (issue 14) at most 0.9x
+# the strong baseline's travel. Timings are wall clock: note
 # the machine and its load when you quote them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
