@@ -159,7 +159,12 @@ typedef void (*regio_workload_round_fn)(void *ud, const regio_workload_round *r)
 
 /* Options of the loop. Zero-initialise, then set model and target. */
 typedef struct regio_workload_loop_opts {
-    const char *model;           /* required: the start is its current alignment */
+    const char *model;           /* the start is its current alignment (required
+                                    unless design_k) */
+    int design_k;                /* > 0: the start is instead a fresh design of this
+                                    many territories balanced on "accounts" (the first
+                                    measure without it) within 5%, the store's reps
+                                    given to them as `regio design --model` gives them */
     const char *target;          /* required: the planning model the best round is saved as */
     unsigned save_flags;         /* REGIO_SAVE_REPLACE: replace a planning model target */
     int rounds;                  /* most realigns; 0 = 10 */
@@ -191,7 +196,8 @@ typedef struct regio_workload_loop_result {
 
 /*
  * The workload loop: copies the alignment of opts->model (its leaves that
- * hold units, reps, hierarchy and locks) to planning model opts->target;
+ * hold units, reps, hierarchy and locks) to planning model opts->target
+ * (or, with design_k, saves a fresh design there);
  * round 0 plans every territory of target (regio_plan_all; plans named
  * "<target>/r<round>/<territory>" unless plan.name_prefix, then
  * "<prefix>/r<round>/<territory>"), stores the workload measure and

@@ -20,11 +20,14 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: regio loop --model MODEL [--save NAME] [--replace] [--rounds 10]\n"
+            "       regio loop --design K --save NAME [--replace] [--rounds 10] ...\n"
             "                  [--tolerance 0.02] [--max-moved 0.1] [--min-gain 0.001]\n"
             CLI_PLAN_ALL_USAGE
             "                  [--db PATH]\n"
             "\n"
             "Round 0 copies MODEL's alignment to planning model NAME (default MODEL-loop;\n"
+            "with --design K instead a fresh design of K territories on accounts within 5%%,\n"
+            "the store's reps given to them as regio design --model gives them;\n"
             "--replace to replace a planning model of that name), plans every territory\n"
             "(regio plan --model NAME --all: plans NAME/r0/T) and stores the workload.\n"
             "Each further round realigns NAME on the workload (moving at most --max-moved\n"
@@ -65,12 +68,13 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 
 int cli_cmd_loop(int argc, char **argv)
 {
-    enum { O_MODEL = 256, O_SAVE, O_REPLACE, O_ROUNDS, O_TOL, O_MAXM, O_GAIN, O_DB };
+    enum { O_MODEL = 256, O_SAVE, O_REPLACE, O_ROUNDS, O_TOL, O_MAXM, O_GAIN, O_DB, O_DESIGN };
     static const struct option longopts[] = {
         {"model", required_argument, 0, O_MODEL},    {"save", required_argument, 0, O_SAVE},
         {"replace", no_argument, 0, O_REPLACE},      {"rounds", required_argument, 0, O_ROUNDS},
         {"tolerance", required_argument, 0, O_TOL},  {"max-moved", required_argument, 0, O_MAXM},
         {"min-gain", required_argument, 0, O_GAIN},  {"db", required_argument, 0, O_DB},
+        {"design", required_argument, 0, O_DESIGN},
         {"help", no_argument, 0, 'h'},               CLI_PLAN_ALL_LONGOPTS,
         {0, 0, 0, 0}};
     regio_workload_loop_opts o;
@@ -107,6 +111,11 @@ int cli_cmd_loop(int argc, char **argv)
             if (parse_num("--min-gain", optarg, 0, 1, &o.min_gain))
                 return CLI_USAGE;
             break;
+        case O_DESIGN:
+            if (parse_num("--design", optarg, 1, 100000, &v) || v != floor(v))
+                return CLI_USAGE;
+            o.design_k = (int)v;
+            break;
         case O_DB: db = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
@@ -115,9 +124,16 @@ int cli_cmd_loop(int argc, char **argv)
     o.seed = o.plan.seed;
     if (cli_plan_all_options_check(&o.plan, "loop"))
         return CLI_USAGE;
-    if (!o.model || optind != argc) {
-        if (!o.model)
-            fprintf(stderr, "regio loop: --model is required\n");
+    const char *missing = o.design_k ? (o.model ? NULL : !o.target ? "--save" : NULL)
+                          : !o.model ? "--model (or --design K)" : NULL;
+    if (o.design_k && o.model) {
+        fprintf(stderr, "regio loop: give --model (start from its alignment) or --design K "
+                        "(start from a fresh design), not both\n");
+        return CLI_USAGE;
+    }
+    if (missing || optind != argc) {
+        if (missing)
+            fprintf(stderr, "regio loop: %s is required\n", missing);
         usage(stderr);
         return CLI_USAGE;
     }

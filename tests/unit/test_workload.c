@@ -609,11 +609,58 @@ static void test_loop(void)
     done_with(s);
 }
 
+/* A loop that starts from a fresh design: the target holds k territories,
+ * each with the rep nearest it (R1 west, R2 east), and the loop runs. */
+typedef struct terr_reps {
+    int n, with_rep;
+} terr_reps;
+
+static int count_terr(void *ud, const regio_territory_info *t)
+{
+    terr_reps *tr = ud;
+    tr->n++;
+    tr->with_rep += t->rep != NULL;
+    return 0;
+}
+
+static void test_loop_from_design(void)
+{
+    regio_store *s = fixture(0);
+    if (!s)
+        return;
+    regio_workload_loop_opts o;
+    memset(&o, 0, sizeof o);
+    o.design_k = 2;
+    o.target = "fresh";
+    o.rounds = 2;
+    o.plan.start = "2027-01-04";
+    o.plan.time_limit_s = -1;
+    regio_workload_loop_result *r = NULL;
+    regio_error e;
+    regio_err rc = regio_workload_loop_run(s, &o, &r, &e);
+    if (rc)
+        FAIL_AT_("loop from a design: %s", e.msg);
+    if (r) {
+        ASSERT_EQ_INT(r->k, 2);
+        ASSERT_TRUE(r->n_rounds >= 1);
+        terr_reps tr = {0, 0};
+        ASSERT_OK(regio_store_territories_foreach(s, "fresh", count_terr, &tr, NULL));
+        ASSERT_EQ_INT(tr.n, 2);
+        ASSERT_EQ_INT(tr.with_rep, 2);
+    }
+    regio_workload_loop_destroy(r);
+    /* Neither a model nor a design: refused. */
+    o.design_k = 0;
+    ASSERT_EQ_INT(regio_workload_loop_run(s, &o, &r, &e), REGIO_EINVAL);
+    done_with(s);
+}
+
 int main(void)
 {
     RUN(test_plan_all);
     RUN(test_plan_all_failed_and_empty);
     RUN(test_plan_all_alloc_failures);
     RUN(test_loop);
+    RUN(test_loop_from_design);
     TEST_END();
 }

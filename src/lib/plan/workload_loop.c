@@ -93,7 +93,7 @@ static regio_err measure_round(loop *L, regio_workload_round *wr)
             rc = regio_error_setf(L->err, REGIO_EDATA, NULL, 0, NULL,
                                   "territory '%s' of model '%s' could not be planned (%.400s): the "
                                   "workload of its units is unknown, so it cannot be balanced",
-                                  pr->territories[t].territory, L->o->model,
+                                  pr->territories[t].territory, L->o->target,
                                   pr->territories[t].message);
             regio_plan_all_destroy(pr);
             return rc;
@@ -178,8 +178,72 @@ static regio_err add_round(loop *L, const regio_workload_round *wr)
     return REGIO_OK;
 }
 
+/* A fresh design of design_k territories on accounts (the first measure
+ * without it) within 5%, named T01.., with the store's reps given to them
+ * by least home-to-territory distance (as `regio design --model`), saved
+ * as the target. */
+static regio_err design_start(loop *L)
+{
+    const regio_workload_loop_opts *o = L->o;
+    const regio_design_input *in = &L->units->in;
+    int col = 0, k = o->design_k;
+    for (size_t c = 0; in->measure_names && c < in->m; c++)
+        if (!strcmp(in->measure_names[c], "accounts"))
+            col = (int)c;
+    regio_design_params dp;
+    regio_design_params_init(&dp);
+    dp.k = k;
+    dp.balance_cols = &col;
+    dp.n_balance = 1;
+    dp.seed = o->seed;
+    dp.time_limit_s = o->realign_time_limit_s;
+    if (o->progress) {
+        dp.progress = round_progress;
+        dp.progress_ud = L;
+    }
+    regio_design_result dr;
+    memset(&dr, 0, sizeof dr);
+    regio_err rc = regio_design_run(in, &dp, &dr, L->err);
+    if (rc == REGIO_EINFEASIBLE) { /* a best effort starts the loop all the same */
+        regio_error_clear(L->err);
+        rc = REGIO_OK;
+    }
+    if (!rc && (!(L->names = regio_calloc((size_t)k, sizeof *L->names)) ||
+                !(L->labels = regio_malloc(in->n * sizeof *L->labels))))
+        rc = regio_error_setf(L->err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    for (int t = 0; !rc && t < k; t++) {
+        char name[16];
+        snprintf(name, sizeof name, "T%02d", t + 1);
+        if (!(L->names[t] = regio_strdup(name)))
+            rc = regio_error_setf(L->err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    if (!rc) {
+        L->k = k;
+        memcpy(L->labels, dr.labels, in->n * sizeof *L->labels);
+    } else if (L->names) {
+        regio_model_view_names_free(L->names, k);
+        L->names = NULL;
+    }
+    regio_design_result_free(&dr);
+    regio_model_reps *reps = NULL;
+    if (!rc)
+        rc = regio_model_reps_assign(L->s, L->units, NULL, k, L->names, L->labels, col, 0, &reps,
+                                     L->err);
+    if (!rc)
+        rc = regio_model_view_save(L->s, L->units, NULL, k, L->names, L->labels,
+                                   reps->territory_rep, o->target, o->save_flags,
+                                   o->plan.actor ? o->plan.actor : "cli", L->err);
+    regio_model_reps_destroy(reps);
+    regio_model_view *v = NULL;
+    if (!rc)
+        rc = regio_model_view_load(L->s, L->units, o->target, -1, &v, L->err);
+    if (!rc)
+        L->view = v;
+    return rc;
+}
+
 /* The start: the source model's leaves that hold units, its labels and
- * locks, copied to the target. */
+ * locks, copied to the target (or a fresh design saved there). */
 static regio_err start(loop *L)
 {
     const regio_workload_loop_opts *o = L->o;
@@ -187,19 +251,23 @@ static regio_err start(loop *L)
     regio_err rc = regio_model_save_check(L->s, o->target, o->save_flags, &exists, L->err);
     if (!rc)
         rc = regio_design_problem_load_units(L->s, 0, &L->units, L->err);
-    regio_model_view *src = NULL;
-    if (!rc)
-        rc = regio_model_view_load(L->s, L->units, o->model, -1, &src, L->err);
-    if (!rc)
-        rc = regio_model_view_realign_input(src, &L->k, &L->names, &L->labels, &L->locked,
-                                            L->err);
     size_t n = L->units ? L->units->in.n : 0;
     if (!rc && (!(L->best_labels = regio_malloc(n * sizeof *L->best_labels)) ||
                 !(L->w = regio_calloc(n, sizeof *L->w)) ||
                 !(L->best_w = regio_calloc(n, sizeof *L->best_w))))
         rc = regio_error_setf(L->err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
-    if (!rc)
-        rc = save_target(L, src, o->save_flags, L->labels);
+    regio_model_view *src = NULL;
+    if (!rc && o->design_k > 0) {
+        rc = design_start(L);
+    } else {
+        if (!rc)
+            rc = regio_model_view_load(L->s, L->units, o->model, -1, &src, L->err);
+        if (!rc)
+            rc = regio_model_view_realign_input(src, &L->k, &L->names, &L->labels, &L->locked,
+                                                L->err);
+        if (!rc)
+            rc = save_target(L, src, o->save_flags, L->labels);
+    }
     regio_model_view_destroy(src);
     if (rc)
         return rc;
@@ -286,7 +354,7 @@ regio_err regio_workload_loop_run(regio_store *s, const regio_workload_loop_opts
     regio_error_clear(err);
     if (out)
         *out = NULL;
-    if (!s || !o || !out || !o->model || !o->target)
+    if (!s || !o || !out || (!o->model && o->design_k <= 0) || !o->target)
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
                                 "the workload loop needs the store, a model and a target model");
     if (o->rounds < 0 || o->tolerance < 0 || o->tolerance >= 1 || o->max_moved < 0 ||

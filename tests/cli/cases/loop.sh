@@ -51,3 +51,12 @@ echo "== refusals"
 "$REGIO" plan --all --start 2027-01-04 > usage.log 2>&1; echo "exit $?"; head -1 usage.log
 "$REGIO" loop --model co --hotel-cost 90 2>&1; echo "exit $?"
 "$REGIO" plan --model co --all --max-nights 9 2>&1; echo "exit $?"
+echo "== the loop from a fresh design of 3 territories"
+"$REGIO" loop --design 3 --save co-fresh --rounds 2 --start 2027-01-04 --time-limit 0 \
+  > fresh.out 2> fresh.err; echo "exit $?"
+sed -E 's/[0-9]+\.[0-9]$/S/; s/[0-9]+\.[0-9]  \(no/S  (no/' fresh.out
+sed -E 's/, [0-9.]+ s in all//' fresh.err
+"$REGIO" export territories --model co-fresh --format csv |
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "rep") r = i; next } { print $1 "," $r }'
+"$REGIO" loop --design 3 > usage.log 2>&1; echo "exit $?"; head -1 usage.log
+"$REGIO" loop --design 3 --model co --save x 2>&1; echo "exit $?"
