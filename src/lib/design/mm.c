@@ -42,6 +42,8 @@
 
 #define MU 0.02
 #define TOPM 64
+#define CHAIN_BASE 16
+#define FREQ_W 0.05
 
 typedef struct mm_ctx {
     regio__dz *z;
@@ -49,6 +51,7 @@ typedef struct mm_ctx {
     double *cost;        /* k: territory cost with the current weights */
     unsigned char *hot;  /* k: 2 over a tolerance, 1 next to one */
     int *tabu_t;         /* n */
+    int *freq;           /* n: moves made of each node (long-term memory) */
     long *tabu_until;    /* n */
     double *lt;          /* 2*nb scratch loads */
     int *ent_i, *ent_s, *ent_t, n_ent, cap_ent; /* weighted border entries */
@@ -56,9 +59,10 @@ typedef struct mm_ctx {
     int n_piece;
     /* Removability of each node, cached until its territory changes:
      * state 1 removable, 2 removable with the cut-off pieces (whose loads
-     * are in pl), 3 not; valid while ver[i] == tver[label[i]]. */
+     * are in pl), 3 not; valid while rver[i] == tver[label[i]]. */
     unsigned char *rstate;
-    int *rver, *tver;
+    int *rver, *tver;    /* tver: a clock value unique to each change */
+    int vclock;
     double *pl;          /* n*nb */
 } mm_ctx;
 
@@ -113,6 +117,22 @@ static double dcost(mm_ctx *M, int s, int t, const double *g)
         lt[c] = z->load[t * nb + c] + g[c];
     }
     return tcost(M, s, ls) + tcost(M, t, lt) - M->cost[s] - M->cost[t];
+}
+
+/* Change of cost if node i went from s to t and node j from t to u. */
+static double dcost3(mm_ctx *M, int i, int s, int t, int j, int u)
+{
+    regio__dz *z = M->z;
+    int nb = z->nb;
+    double ls[16], lt[16], lu[16];
+    for (int c = 0; c < nb; c++) {
+        double bi = z->b[(size_t)i * nb + c], bj = z->b[(size_t)j * nb + c];
+        ls[c] = z->load[s * nb + c] - bi;
+        lt[c] = z->load[t * nb + c] + bi - bj;
+        lu[c] = z->load[u * nb + c] + bj;
+    }
+    return tcost(M, s, ls) + tcost(M, t, lt) + tcost(M, u, lu) - M->cost[s] - M->cost[t] -
+           M->cost[u];
 }
 
 static void refresh_cost(mm_ctx *M, int t)
@@ -257,6 +277,20 @@ static int ent_sort_cmp(const void *a, const void *b)
     return x->idx - y->idx;
 }
 
+/* The first of the n sorted entries whose key is >= key. */
+static int first_entry(const ent_sort *es, int n, long key)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (es[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int add_entry(mm_ctx *M, int i, int s, int t)
 {
     if (M->n_ent == M->cap_ent) {
@@ -286,6 +320,7 @@ static int add_entry(mm_ctx *M, int i, int s, int t)
 typedef struct cand {
     double f;
     int i, t, j;
+    int u; /* >= 0: a chain, j goes on from t to u */
 } cand;
 
 static void cand_insert(cand *L, int *n, cand c)
@@ -300,6 +335,15 @@ static void cand_insert(cand *L, int *n, cand c)
     L[pos] = c;
 }
 
+/* Non-improving moves of nodes that moved often cost more: the search
+ * leaves a cycle instead of running it again. */
+static double freq_pen(const mm_ctx *M, double d, int i, int j)
+{
+    if (d < -1e-12)
+        return d;
+    return d + FREQ_W * (M->freq[i] + (j >= 0 ? M->freq[j] : 0));
+}
+
 static int is_tabu(const mm_ctx *M, int i, int t, long it)
 {
     return M->tabu_t[i] == t && M->tabu_until[i] > it;
@@ -307,6 +351,7 @@ static int is_tabu(const mm_ctx *M, int i, int t, long it)
 
 static void set_tabu(mm_ctx *M, int i, int from, long it)
 {
+    M->freq[i]++;
     M->tabu_t[i] = from;
     M->tabu_until[i] = it + 7 + (long)regio_rng_below(&M->z->rng, 10);
 }
@@ -323,6 +368,7 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
     M.hot = regio_malloc((size_t)k);
     M.tabu_t = regio_malloc((size_t)n * sizeof *M.tabu_t);
     M.tabu_until = regio_malloc((size_t)n * sizeof *M.tabu_until);
+    M.freq = regio_calloc((size_t)n, sizeof *M.freq);
     M.lt = regio_malloc(2 * (size_t)nb * sizeof *M.lt);
     M.piece = regio_malloc((size_t)n * sizeof *M.piece);
     M.rstate = regio_calloc((size_t)n, 1);
@@ -334,7 +380,7 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
     ent_sort *es = NULL;
     size_t es_cap = 0;
     long made = 0;
-    if (!M.wc || !M.cost || !M.hot || !M.tabu_t || !M.tabu_until || !M.lt || !M.piece ||
+    if (!M.wc || !M.cost || !M.hot || !M.tabu_t || !M.tabu_until || !M.freq || !M.lt || !M.piece ||
         !M.rstate || !M.rver || !M.tver || !M.pl || !bestlab || !g)
         goto done;
     /* 1 for every column, small for one out of reach (design.c). */
@@ -417,7 +463,7 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
                     if (is_tabu(&M, i, t, it) && d > -1e-12)
                         continue;
                 }
-                cand cd = {d, i, t, -1};
+                cand cd = {freq_pen(&M, d, i, -1), i, t, -1, -1};
                 cand_insert(L, &nl, cd);
             }
         }
@@ -442,14 +488,7 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
             if (s < t && (M.hot[s] == 2 || M.hot[t] == 2)) {
                 /* the entries t -> s */
                 long key = (long)t * k + s;
-                int lo = 0, hi = M.n_ent;
-                while (lo < hi) {
-                    int mid = (lo + hi) / 2;
-                    if (es[mid].key < key)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
-                }
+                int lo = first_entry(es, M.n_ent, key);
                 for (int a = q; a < r; a++) {
                     int i = M.ent_i[es[a].idx];
                     for (int b2 = lo; b2 < M.n_ent && es[b2].key == key; b2++) {
@@ -463,12 +502,41 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
                             continue;
                         if (rem_get(&M, i) != 1 || rem_get(&M, j) != 1)
                             continue;
-                        cand cd = {d, i, t, j};
+                        cand cd = {freq_pen(&M, d, i, j), i, t, j, -1};
                         cand_insert(L, &nl, cd);
                     }
                 }
             }
             q = r;
+        }
+        /* Chains of two moves: the best single moves i: s -> t go on
+         * with a node j of t passed to a third territory u, so that t
+         * (at the edge of its band) can pass on what it receives. */
+        if (nb <= 16) {
+            cand base[CHAIN_BASE];
+            int nbase = 0;
+            for (int q = 0; q < nl && nbase < CHAIN_BASE; q++)
+                if (L[q].j == -1 && L[q].u < 0 && M.rstate[L[q].i] == 1)
+                    base[nbase++] = L[q];
+            for (int q = 0; q < nbase; q++) {
+                int i = base[q].i, t = base[q].t, s = z->label[i];
+                long key = (long)t * k;
+                int lo = first_entry(es, M.n_ent, key);
+                for (int b2 = lo; b2 < M.n_ent && es[b2].key < key + k; b2++) {
+                    int j = M.ent_i[es[b2].idx], u = M.ent_t[es[b2].idx];
+                    if (u == s || j == i)
+                        continue;
+                    double d = dcost3(&M, i, s, t, j, u);
+                    if (d >= base[q].f - 1e-12)
+                        continue; /* no better than the single move */
+                    if ((is_tabu(&M, i, t, it) || is_tabu(&M, j, u, it)) && d > -1e-12)
+                        continue;
+                    if (nl == TOPM && d >= L[nl - 1].f)
+                        continue;
+                    cand cd = {freq_pen(&M, d, i, j), i, t, j, u};
+                    cand_insert(L, &nl, cd);
+                }
+            }
         }
         /* Make the best candidate that keeps contiguity. A move that
          * would cut its donor apart takes the cut-off pieces along; its
@@ -484,21 +552,27 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
                     regio__dz_move(z, M.piece[p], t);
                 set_tabu(&M, i, s, it);
             } else {
+                /* a swap (j to s) or a chain (j on to u) */
+                int to = L[q].u >= 0 ? L[q].u : s;
                 if (!regio__dz_can_remove(z, i))
                     continue;
                 regio__dz_move(z, i, t);
-                if (z->label[j] != t || !touches(z, j, s) || !regio__dz_can_remove(z, j)) {
+                if (z->label[j] != t || !touches(z, j, to) || !regio__dz_can_remove(z, j)) {
                     regio__dz_move(z, i, s);
                     continue;
                 }
-                regio__dz_move(z, j, s);
+                regio__dz_move(z, j, to);
                 set_tabu(&M, i, s, it);
                 set_tabu(&M, j, t, it);
+                if (to != s) {
+                    refresh_cost(&M, to);
+                    M.tver[to] = ++M.vclock;
+                }
             }
             refresh_cost(&M, s);
             refresh_cost(&M, t);
-            M.tver[s]++;
-            M.tver[t]++;
+            M.tver[s] = ++M.vclock;
+            M.tver[t] = ++M.vclock;
             done_move = 1;
             made++;
         }
@@ -548,6 +622,7 @@ done:
     regio_free(M.hot);
     regio_free(M.tabu_t);
     regio_free(M.tabu_until);
+    regio_free(M.freq);
     regio_free(M.lt);
     regio_free(M.piece);
     regio_free(M.rstate);
