@@ -277,6 +277,25 @@ static void test_multi_measure_tolerances(void)
     regio_design_result_free(&r);
     free(m3);
     grid_free(&g);
+
+    /* Fewer units than balanced measures: two units, three measures, the
+     * second unit revenue-heavy; every measure misses and is explained. */
+    grid_make(&g, 1, 2, 1, 1);
+    double tiny[6] = {1, 1, 1, 1, 5, 1};
+    in = grid_input(&g);
+    in.m = 3;
+    in.measures = tiny;
+    in.measure_names = names;
+    tols[0] = 0.02;
+    tols[1] = 0.05;
+    tols[2] = 0.03;
+    p.k = 2;
+    regio_error_clear(&err);
+    ASSERT_EQ_INT(regio_design_run(&in, &p, &r, &err), REGIO_EINFEASIBLE);
+    ASSERT_TRUE(strstr(err.msg, "revenue blocks") != NULL);
+    ASSERT_EQ_INT(r.report.n_noncontiguous, 0);
+    regio_design_result_free(&r);
+    grid_free(&g);
 }
 
 static void test_locked_units_stay(void)

@@ -776,8 +776,14 @@ regio_err regio_design_run(const regio_design_input *in,
     regio__dz_recount(&z);
     int nmiss = 0, block = -1;
     double block_r = 0;
-    double *cbal = z.tmpd;  /* nb: balance of each column */
-    int *cworst = z.tmp;    /* nb: its worst territory */
+    double *cbal = regio_malloc((size_t)np.nb * sizeof *cbal); /* balance of each column */
+    int *cworst = regio_malloc((size_t)np.nb * sizeof *cworst); /* its worst territory */
+    if (!cbal || !cworst) {
+        regio_free(cbal);
+        regio_free(cworst);
+        rc = REGIO_ENOMEM;
+        goto done;
+    }
     for (int c = 0; c < np.nb; c++) {
         int col = np.colmap[c];
         cbal[c] = 0;
@@ -808,9 +814,21 @@ regio_err regio_design_run(const regio_design_input *in,
                              np.colmap[block] < 0 ? "the index" : measure_name(in, np.colmap[block], nb1, sizeof nb1),
                              100 * cbal[block], 100 * np.tolc[block]);
             len = w > 0 ? (size_t)w : 0;
-            for (int c = 0; c < np.nb && len < sizeof blockmsg; c++) {
+            /* the other misses, furthest above their tolerance first */
+            int order[64];
+            int no = 0;
+            for (int c = 0; c < np.nb && no < 64; c++) {
                 if (c == block || cbal[c] <= np.tolc[c] + 1e-12)
                     continue;
+                int q = no++;
+                while (q > 0 && cbal[order[q - 1]] / np.tolc[order[q - 1]] < cbal[c] / np.tolc[c]) {
+                    order[q] = order[q - 1];
+                    q--;
+                }
+                order[q] = c;
+            }
+            for (int q = 0; q < no && len < sizeof blockmsg; q++) {
+                int c = order[q];
                 w = snprintf(blockmsg + len, sizeof blockmsg - len, ", then %s (%.2f%% against %.2f%%)",
                              np.colmap[c] < 0 ? "the index" : measure_name(in, np.colmap[c], nb1, sizeof nb1),
                              100 * cbal[c], 100 * np.tolc[c]);
@@ -828,6 +846,8 @@ regio_err regio_design_run(const regio_design_input *in,
                  terr_name(params, t, nb2, sizeof nb2), 100 * d, 100 * np.tolc[c]);
         }
     }
+    regio_free(cbal);
+    regio_free(cworst);
     if (R->n_noncontiguous > 0) {
         infeasible = 1;
         char list[256] = "";
