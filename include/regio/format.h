@@ -28,6 +28,13 @@ REGIO_API const char *regio_format_number(double v, int decimals, char *buf, siz
  */
 REGIO_API const char *regio_format_money(double v, const char *currency, char *buf, size_t cap);
 
+/*
+ * Writes v exactly as printf's "%.15g" does (the plain numbers of CSV and
+ * JSON; -0 as 0), faster for whole numbers and whole cents, which most
+ * amounts are. buf holds at least 32 bytes. Returns buf.
+ */
+REGIO_API const char *regio_format_g15(double v, char *buf);
+
 /* 1 when a measure of this name is an amount of money (revenue,
  * potential, sales, bookings, amount, quota, pipeline), else 0. */
 REGIO_API int regio_measure_is_money(const char *name);

@@ -81,10 +81,47 @@ static void test_random_against_printf(void)
     }
 }
 
+/* regio_format_g15 against printf's own "%.15g" over random amounts
+ * (whole, cents, fractions of cents), ratios, negatives and extremes. */
+static void test_g15_is_printf(void)
+{
+    unsigned long long st = 0x9E3779B97F4A7C15ULL;
+    long bad = 0;
+    char got[32], want[64];
+    for (long i = 0; i < 2000000; i++) {
+        st ^= st >> 12;
+        st ^= st << 25;
+        st ^= st >> 27;
+        unsigned long long r = st * 2685821657736338717ULL;
+        double v;
+        switch (i % 6) {
+        case 0: v = (double)(r % 100000000000000ULL) / 100.0; break;   /* cents up to 1e12 */
+        case 1: v = (double)(r % 10000000ULL); break;                  /* whole */
+        case 2: v = (double)(r % 1000000007ULL) / 1000.0; break;       /* thousandths */
+        case 3: v = (double)(r >> 11) / 9007199254740992.0; break;     /* ratios 0..1 */
+        case 4: v = ldexp((double)(r >> 11), (int)(r % 120) - 80); break; /* any scale */
+        default: v = (double)(r % 200000000000000ULL) / 100.0 + 999999000000.0; break; /* near 1e12 */
+        }
+        if (r & 1)
+            v = -v;
+        regio_format_g15(v, got);
+        snprintf(want, sizeof want, "%.15g", v == 0 ? 0.0 : v);
+        if (strcmp(got, want)) {
+            if (bad++ < 5)
+                fprintf(stderr, "g15(%.17g): %s, printf %s\n", v, got, want);
+        }
+    }
+    ASSERT_EQ_INT(bad, 0);
+    ASSERT_EQ_STR(regio_format_g15(-0.0, got), "0");
+    ASSERT_EQ_STR(regio_format_g15(1070447.12, got), "1070447.12");
+    ASSERT_EQ_STR(regio_format_g15(0.5, got), "0.5");
+}
+
 int main(void)
 {
     RUN(test_number);
     RUN(test_money);
+    RUN(test_g15_is_printf);
     RUN(test_random_against_printf);
     TEST_END();
 }

@@ -66,15 +66,26 @@ regio_err regio_buf_putc(regio_buf *b, char c)
 
 regio_err regio_buf_vprintf(regio_buf *b, const char *fmt, va_list ap)
 {
+    /* Formatted once into the room there is; again only when it did not fit. */
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    size_t room = b->data && b->cap > b->len ? b->cap - b->len : 0;
+    if (b->limit && room > b->limit + 1 - b->len)
+        room = b->limit + 1 > b->len ? b->limit + 1 - b->len : 0;
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap2);
     va_end(ap2);
     if (n < 0)
         return REGIO_EINVAL;
+    if ((size_t)n < room) {
+        b->len += (size_t)n;
+        return REGIO_OK;
+    }
     regio_err rc = regio_buf_reserve(b, (size_t)n);
-    if (rc)
+    if (rc) {
+        if (b->data)
+            b->data[b->len] = '\0'; /* what the first try wrote is not kept */
         return rc;
+    }
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
     return REGIO_OK;

@@ -83,9 +83,10 @@ static regio_err csv_key(regio_buf *b, const char *s)
 
 static regio_err csv_num(regio_buf *b, double v)
 {
+    char n[32];
     regio_err rc = regio_buf_putc(b, ',');
     if (!rc && isfinite(v))
-        rc = regio_buf_printf(b, "%.15g", v == 0 ? 0.0 : v);
+        rc = regio_buf_puts(b, regio_format_g15(v, n));
     return rc;
 }
 
@@ -148,9 +149,13 @@ static regio_err render_csv(const regio_perf_result *r, regio_buf *b)
 
 static regio_err json_num(regio_buf *b, const char *name, double v)
 {
-    if (!isfinite(v))
-        return regio_buf_printf(b, ",\"%s\":null", name);
-    return regio_buf_printf(b, ",\"%s\":%.15g", name, v == 0 ? 0.0 : v);
+    char n[32];
+    regio_err rc = regio_buf_puts(b, ",\"");
+    if (!rc)
+        rc = regio_buf_puts(b, name);
+    if (!rc)
+        rc = regio_buf_puts(b, "\":");
+    return rc ? rc : regio_buf_puts(b, isfinite(v) ? regio_format_g15(v, n) : "null");
 }
 
 static regio_err json_fair(regio_buf *b, const char *name, const regio_perf_fairness *f)
