@@ -94,6 +94,20 @@ REGIO_API int regio_perf_viewer_sees(void *viewer, const char *territory);
  * REGIO_ENOTFOUND; a bad segment map or level with REGIO_EINVAL. */
 REGIO_API regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q,
                                        regio_perf_result *out, regio_error *err);
+/* Credited figures kept between requests: the crediting of a (model,
+ * period, crediting, segment map) is done once while the store does not
+ * change (regio_store_generation); each request then only gathers its
+ * rows for who looks and by what. Not thread-safe: use it under the lock
+ * the store is used under. Holds at most `entries` credited periods (a few
+ * MB each with 10,000 territories). */
+typedef struct regio_perf_cache regio_perf_cache;
+/* NULL out of memory; the caller destroys it (NULL accepted). */
+REGIO_API regio_perf_cache *regio_perf_cache_create(size_t entries);
+REGIO_API void regio_perf_cache_destroy(regio_perf_cache *cache);
+/* regio_perf_compute through cache (NULL: no cache); the same answer. */
+REGIO_API regio_err regio_perf_compute_cached(regio_perf_cache *cache, regio_store *s,
+                                              const regio_perf_query *q, regio_perf_result *out,
+                                              regio_error *err);
 /* ---- quota setting ---------------------------------------------------------- */
 
 typedef struct regio_quota_query {

@@ -44,6 +44,11 @@ typedef struct regio_perf_trend {
 REGIO_API regio_err regio_perf_trend_compute(regio_store *s, const regio_perf_query *q,
                                              int months, const char *to,
                                              regio_perf_trend *out, regio_error *err);
+/* The same through a cache of credited figures (regio_perf_cache). */
+REGIO_API regio_err regio_perf_trend_compute_cached(regio_perf_cache *cache, regio_store *s,
+                                                    const regio_perf_query *q, int months,
+                                                    const char *to, regio_perf_trend *out,
+                                                    regio_error *err);
 REGIO_API void regio_perf_trend_free(regio_perf_trend *t);
 
 /* Appends t as JSON to b: {"model", "by", "credit", "months": [...],

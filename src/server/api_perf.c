@@ -4,7 +4,8 @@
  * and GET /api/v1/perf/trend their monthly bookings and quota for the
  * charts. Each caller sees the rows of the territories whose accounts they
  * may see (regio_perf_viewer_sees); the rules are the library's, this file
- * parses the query and renders what regio_perf_compute returns.
+ * parses the query and renders what regio_perf_compute returns (through
+ * the app's cache of credited periods, which the library keeps valid).
  */
 #include "server/handlers.h"
 
@@ -94,8 +95,13 @@ static void answer(srv_app *app, srv_response *rs, const regio_perf_query *q, in
     regio_perf_result r;
     regio_perf_trend t;
     pthread_mutex_lock(&app->mu);
-    regio_err rc = trend ? regio_perf_trend_compute(app->store, q, months, to, &t, &err)
-                         : regio_perf_compute(app->store, q, &r, &err);
+    /* the crediting of a period is kept while the store does not change:
+     * dashboards ask the same months again and again */
+    if (!app->perf)
+        app->perf = regio_perf_cache_create(32);
+    regio_err rc = trend ? regio_perf_trend_compute_cached(app->perf, app->store, q, months, to,
+                                                           &t, &err)
+                         : regio_perf_compute_cached(app->perf, app->store, q, &r, &err);
     pthread_mutex_unlock(&app->mu);
     if (rc) {
         srv_reply_regio_error(rs, rc, &err);

@@ -101,6 +101,7 @@ void srv_app_close(srv_app *app)
     if (app->unit_geo)
         regio_geo_outlines_free(app->unit_geo, (int)app->units->in.n);
     regio_free(app->default_name);
+    regio_perf_cache_destroy(app->perf);
     srv_access_release_locked(app->acc);
     regio_throttle_destroy(app->throttle);
     regio_design_problem_destroy(app->units);

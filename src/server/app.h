@@ -76,6 +76,7 @@ struct srv_app {
     char *default_name;          /* the default model ... */
     uint64_t default_gen;        /* ... at this store generation */
     int default_valid;
+    struct regio_perf_cache *perf; /* credited figures of recent periods (made on first use) */
 };
 
 /* ---- routing (routes.c) ---- */

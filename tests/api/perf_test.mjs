@@ -83,6 +83,24 @@ test('GET /perf answers what regio perf --format json prints for the same query'
   assert.ok(q3.rows.some(r => r.flags.length), 'some territory is flagged');
 });
 
+test('the server keeps a period\'s credited figures only while the store does not change', async () => {
+  const q = 'period=2026Q3&by=model';
+  const first = await as('ana', '/perf?' + q);
+  assert.equal(first.status, 200, first.text);
+  assert.equal((await as('ana', '/perf?' + q)).text, first.text, 'asked again: the same answer');
+  // another process imports a won line of 1,000 in August 2026
+  const acc = (await as('ana', '/accounts?limit=1')).json;
+  const account = acc.accounts[0].id;
+  const file = join(dir, 'one_line.csv');
+  writeFileSync(file, `id,account,date,amount,status\nCACHE-1,${account},2026-08-15,1000,won\n`);
+  cli(['import', 'sales', file]);
+  const after = await as('ana', '/perf?' + q);
+  assert.equal(after.status, 200, after.text);
+  assert.equal(after.text, cli(['perf', '--period', '2026Q3', '--by', 'model', '--format', 'json']));
+  const b0 = first.json.rows[0].bookings, b1 = after.json.rows[0].bookings;
+  assert.ok(Math.abs(b1 - b0 - 1000) < 1e-6 * Math.max(1, b0), `bookings ${b0} -> ${b1}: +1,000`);
+});
+
 test('GET /perf/trend: each month is that month\'s regio perf', async () => {
   const r = await as('ana', '/perf/trend?months=12&to=2026-12&by=territory');
   assert.equal(r.status, 200, r.text);

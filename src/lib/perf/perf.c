@@ -60,6 +60,8 @@ typedef struct perf {
     regio_period p, prev, active;
     /* accounts */
     long long *keys;     /* account keys in ascending order */
+    long long *unit;     /* per account: its unit's key, 0 none */
+    long long max_unit;
     double *potential, *freq;
     size_t na, capa;
     int32_t *visits;     /* visits per account in P */
@@ -79,7 +81,8 @@ typedef struct perf {
     slot *slots;         /* nm * (nt + 1); the last territory id is (unassigned) */
     regio_err rc;
     int cur_model;
-    long last_placed; /* territory id on_placed gave last, or -1 */
+    long last_placed;   /* territory id code_id gave last, or -1 */
+    int32_t *unit_terr; /* per unit key: its territory in the model being loaded, -1 */
 } perf;
 
 /* ---- small helpers -------------------------------------------------------------- */
@@ -234,21 +237,54 @@ static int on_territory(void *ud, const regio_territory_info *t)
     return 0;
 }
 
-static int on_placed(void *ud, long long account, const char *territory)
+/* Territory id of a code, interned; -1 (c->rc set) out of memory. The
+ * same code as the last one is found without the map. */
+static long code_id(perf *c, const char *territory)
 {
-    perf *c = ud;
-    long i = account_index(c, account);
-    if (i < 0)
-        return 0;
-    /* accounts come grouped by unit: the same code as the last one is
-     * found without the map */
     long id = c->last_placed;
     if (id < 0 || strcmp(territory, c->tname[id])) {
         id = intern(c->tmap, &c->tname, &c->nt, &c->capt, territory, &c->rc);
-        if (id < 0)
-            return 1;
         c->last_placed = id;
     }
+    return id;
+}
+
+/* An account's unit. */
+static int on_account_unit(void *ud, long long account, long long unit)
+{
+    perf *c = ud;
+    long i = account_index(c, account);
+    if (i >= 0) {
+        c->unit[i] = unit;
+        if (unit > c->max_unit)
+            c->max_unit = unit;
+    }
+    return 0;
+}
+
+/* A unit of the model being loaded and its territory. */
+static int on_unit(void *ud, long long unit, const char *territory)
+{
+    perf *c = ud;
+    if (unit < 1 || unit > c->max_unit || !territory)
+        return 0; /* no account lies in it */
+    long id = code_id(c, territory);
+    if (id < 0)
+        return 1;
+    c->unit_terr[unit] = (int32_t)id;
+    return 0;
+}
+
+/* A hand move of the model being loaded. */
+static int on_hand_move(void *ud, long long account, const char *territory)
+{
+    perf *c = ud;
+    long i = account_index(c, account);
+    if (i < 0 || !territory)
+        return 0;
+    long id = code_id(c, territory);
+    if (id < 0)
+        return 1;
     c->m[c->cur_model].acct[i].terr = (int32_t)id;
     return 0;
 }
@@ -288,7 +324,18 @@ static regio_err load_model(perf *c, const char *name, int *out, regio_error *er
         return rc;
     c->cur_model = (int)(c->nm - 1);
     c->last_placed = -1;
-    rc = walked(c, regio__perf_model_accounts(c->s, name, on_placed, c, err));
+    /* each account where its unit is, then the hand moves */
+    if (!(c->unit_terr = regio_malloc((size_t)(c->max_unit + 1) * sizeof *c->unit_terr)))
+        return oom(err);
+    for (long long u = 0; u <= c->max_unit; u++)
+        c->unit_terr[u] = -1;
+    rc = walked(c, regio__perf_model_units(c->s, name, on_unit, c, err));
+    for (size_t i = 0; !rc && i < c->na; i++)
+        m->acct[i].terr = c->unit[i] > 0 ? c->unit_terr[c->unit[i]] : -1;
+    regio_free(c->unit_terr);
+    c->unit_terr = NULL;
+    if (!rc)
+        rc = walked(c, regio__perf_model_hand_moves(c->s, name, on_hand_move, c, err));
     *out = (int)(c->nm - 1);
     return rc;
 }
@@ -785,9 +832,11 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
 
 /* ---- the driver ---------------------------------------------------------------------- */
 
-static void perf_free(perf *c)
+/* What crediting leaves that the rows need: the per-account arrays go. */
+static void perf_trim(perf *c)
 {
     regio_free(c->keys);
+    regio_free(c->unit);
     regio_free(c->potential);
     regio_free(c->freq);
     regio_free(c->visits);
@@ -795,6 +844,19 @@ static void perf_free(perf *c)
     for (size_t i = 0; c->segments && i < c->na; i++)
         regio_free(c->segments[i]);
     regio_free(c->segments);
+    c->keys = c->unit = NULL;
+    c->potential = c->freq = NULL;
+    c->visits = c->dense = NULL;
+    c->segments = NULL;
+    for (size_t i = 0; i < c->nm; i++) {
+        regio_free(c->m[i].acct);
+        c->m[i].acct = NULL;
+    }
+}
+
+static void perf_free(perf *c)
+{
+    perf_trim(c);
     regio_strmap_destroy(c->tmap);
     regio_strmap_destroy(c->rmap);
     for (size_t i = 0; i < c->nt; i++)
@@ -805,7 +867,6 @@ static void perf_free(perf *c)
     regio_free(c->rname);
     for (size_t i = 0; i < c->nm; i++) {
         regio_free(c->m[i].name);
-        regio_free(c->m[i].acct);
         regio_free(c->m[i].parent);
         regio_free(c->m[i].rep);
         regio_free(c->m[i].leaf);
@@ -853,8 +914,212 @@ static regio_err read_trees(perf *c, regio_error *err)
     return rc;
 }
 
-regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q, regio_perf_result *out,
-                             regio_error *err)
+/* Credits every line, quota, visit and account of q to the slots of c
+ * (model: the reporting model's name). */
+static regio_err credit(perf *c, regio_store *s, const regio_perf_query *q, const char *model,
+                        regio_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    c->q = q;
+    c->p = q->period;
+    c->prev.start = regio_day_add_years(c->p.start, -1);
+    c->prev.end = regio_day_add_years(c->p.end, -1);
+    c->active.start = c->p.end - 365;
+    c->active.end = c->p.end;
+    regio_err rc = REGIO_OK;
+    if (!(c->tmap = regio_strmap_create(1024)) || !(c->rmap = regio_strmap_create(256)))
+        rc = oom(err);
+    if (!rc)
+        rc = walked(c, regio__perf_account_keys(s, on_account, c, err));
+    if (!rc)
+        rc = segment_visits(c, err);
+    /* account keys are row ids: the index itself when they are 1..na (no
+     * account was ever removed), else a direct index when dense enough */
+    c->contiguous = c->na && c->keys[0] == 1 && c->keys[c->na - 1] == (long long)c->na;
+    if (!rc && !c->contiguous && c->na && c->keys[c->na - 1] >= 0 &&
+        (size_t)c->keys[c->na - 1] < 4 * c->na + 1024) {
+        c->max_key = c->keys[c->na - 1];
+        if (!(c->dense = regio_malloc((size_t)(c->max_key + 1) * sizeof *c->dense)))
+            rc = oom(err);
+        for (long long k = 0; !rc && k <= c->max_key; k++)
+            c->dense[k] = -1;
+        for (size_t i = 0; !rc && i < c->na; i++)
+            c->dense[c->keys[i]] = (int32_t)i;
+    }
+    /* every account's unit, once for all the models read */
+    if (!rc && !(c->unit = regio_calloc(c->na ? c->na : 1, sizeof *c->unit)))
+        rc = oom(err);
+    if (!rc)
+        rc = walked(c, regio__perf_account_units(s, on_account_unit, c, err));
+    int r0 = 0;
+    if (!rc)
+        rc = load_model(c, model, &r0, err);
+    if (!rc && !q->current)
+        rc = load_timeline(c, err);
+    if (!rc)
+        rc = read_trees(c, err);
+    size_t nt1 = c->nt + 1;
+    if (!rc && (!(c->slots = regio_calloc(c->nm * nt1, sizeof *c->slots)) ||
+                !(c->visits = regio_calloc(c->na ? c->na : 1, sizeof *c->visits))))
+        rc = oom(err);
+    /* sales lines over the union of the windows */
+    scan sc = {c};
+    regio_day from = c->p.start, to = c->p.end;
+    if (c->prev.start < from)
+        from = c->prev.start;
+    if (c->active.start < from)
+        from = c->active.start;
+    if (!rc)
+        rc = walked(c, regio__perf_sales_scan(s, from, to, on_sale, &sc, err));
+    if (!rc)
+        count_active(c);
+    if (!rc)
+        rc = walked(c, regio__perf_visits_scan(s, c->p.start, c->p.end, on_visit, c, err));
+    if (!rc)
+        rc = walked(c, regio__perf_quotas_foreach(s, on_quota, c, err));
+    /* potential and coverage through the reporting model */
+    long days = c->p.end - c->p.start;
+    for (size_t i = 0; !rc && i < c->na; i++) {
+        slot *sl = slot_of(c, 0, (long)i);
+        sl->potential += c->potential[i];
+        double f = c->freq[i];
+        if (f > 0) {
+            long need = (long)floor(f * (double)days / 365.0);
+            sl->needing++;
+            if (c->visits[i] >= need)
+                sl->covered++;
+        }
+    }
+    return rc;
+}
+
+/* The rows of q (who looks, by what) from a credited c. */
+static regio_err rows(perf *c, const regio_perf_query *q, regio_perf_result *out,
+                      regio_error *err)
+{
+    c->q = q;
+    regio_err rc = build_rows(c, out, err);
+    if (!rc && !(out->model = regio_strdup(c->m[0].name))) {
+        regio_perf_result_free(out);
+        rc = oom(err);
+    }
+    if (!rc) {
+        out->period = c->p;
+        out->by = q->by;
+        out->level = q->level;
+        out->current = q->current;
+    }
+    return rc;
+}
+
+/* ---- the cache of credited figures ---------------------------------------------------- */
+
+typedef struct centry {
+    perf *c;                      /* credited, trimmed */
+    char *model, *segment_visits; /* the query's key, with the period and crediting */
+    regio_period period;
+    int current;
+    uint64_t stamp;
+    unsigned long long used;
+} centry;
+
+struct regio_perf_cache {
+    centry *e;
+    size_t n, cap;
+    unsigned long long tick;
+};
+
+regio_perf_cache *regio_perf_cache_create(size_t entries)
+{
+    regio_perf_cache *k = regio_calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    k->cap = entries ? entries : 1;
+    if (!(k->e = regio_calloc(k->cap, sizeof *k->e))) {
+        regio_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+static void centry_free(centry *e)
+{
+    if (e->c) {
+        perf_free(e->c);
+        regio_free(e->c);
+    }
+    regio_free(e->model);
+    regio_free(e->segment_visits);
+    memset(e, 0, sizeof *e);
+}
+
+void regio_perf_cache_destroy(regio_perf_cache *k)
+{
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->n; i++)
+        centry_free(&k->e[i]);
+    regio_free(k->e);
+    regio_free(k);
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static centry *cache_find(regio_perf_cache *k, const char *model, const regio_perf_query *q,
+                          uint64_t stamp)
+{
+    for (size_t i = 0; i < k->n; i++) {
+        centry *e = &k->e[i];
+        const char *sv = q->segment_visits && *q->segment_visits ? q->segment_visits : NULL;
+        if (e->stamp == stamp && !strcmp(e->model, model) &&
+            e->period.start == q->period.start && e->period.end == q->period.end &&
+            e->current == (q->current != 0) && same_text(e->segment_visits, sv))
+            return e;
+    }
+    return NULL;
+}
+
+/* Keeps c (credited) under the query's key, dropping the least recently
+ * used entry when full; frees c when it cannot be kept. */
+static void cache_keep(regio_perf_cache *k, perf *c, const char *model,
+                       const regio_perf_query *q, uint64_t stamp)
+{
+    centry *e = NULL;
+    for (size_t i = 0; i < k->n; i++) /* entries of an older stamp are stale */
+        if (k->e[i].stamp != stamp) {
+            centry_free(&k->e[i]);
+            k->e[i--] = k->e[--k->n];
+        }
+    if (k->n < k->cap) {
+        e = &k->e[k->n++];
+    } else {
+        e = &k->e[0];
+        for (size_t i = 1; i < k->n; i++)
+            if (k->e[i].used < e->used)
+                e = &k->e[i];
+        centry_free(e);
+    }
+    const char *sv = q->segment_visits && *q->segment_visits ? q->segment_visits : NULL;
+    e->c = c;
+    e->model = regio_strdup(model);
+    e->segment_visits = sv ? regio_strdup(sv) : NULL;
+    e->period = q->period;
+    e->current = q->current != 0;
+    e->stamp = stamp;
+    e->used = ++k->tick;
+    if (!e->model || (sv && !e->segment_visits)) {
+        centry_free(e);
+        *e = k->e[--k->n];
+    }
+}
+
+regio_err regio_perf_compute_cached(regio_perf_cache *cache, regio_store *s,
+                                    const regio_perf_query *q, regio_perf_result *out,
+                                    regio_error *err)
 {
     regio_error_clear(err);
     if (!out)
@@ -865,101 +1130,51 @@ regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q, regio_pe
     if (q->by == REGIO_PERF_BY_LEVEL && (q->level < 1 || q->level > MAX_DEPTH))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, "by",
                                 "level %d: levels count from 1 (the top territories)", q->level);
-    perf c;
-    memset(&c, 0, sizeof c);
-    c.s = s;
-    c.q = q;
-    c.p = q->period;
-    c.prev.start = regio_day_add_years(c.p.start, -1);
-    c.prev.end = regio_day_add_years(c.p.end, -1);
-    c.active.start = c.p.end - 365;
-    c.active.end = c.p.end;
     regio_model_info mi;
     memset(&mi, 0, sizeof mi);
-    regio_err rc = REGIO_OK;
-    if (!(c.tmap = regio_strmap_create(1024)) || !(c.rmap = regio_strmap_create(256)))
-        rc = oom(err);
     char today[11];
     regio_day_format(regio_day_today(), today);
-    if (!rc)
-        rc = q->model ? regio_store_model_find(s, q->model, &mi, err)
-                      : regio_store_model_in_force(s, today, &mi, err);
+    regio_err rc = q->model ? regio_store_model_find(s, q->model, &mi, err)
+                            : regio_store_model_in_force(s, today, &mi, err);
     if (rc == REGIO_ENOTFOUND && !q->model)
         rc = regio_error_setf(err, REGIO_ENOTFOUND, NULL, 0, "model",
                               "no model is in force today: name the reporting model with --model");
-    if (!rc)
-        rc = walked(&c, regio__perf_account_keys(s, on_account, &c, err));
-    if (!rc)
-        rc = segment_visits(&c, err);
-    /* account keys are row ids: the index itself when they are 1..na (no
-     * account was ever removed), else a direct index when dense enough */
-    c.contiguous = c.na && c.keys[0] == 1 && c.keys[c.na - 1] == (long long)c.na;
-    if (!rc && !c.contiguous && c.na && c.keys[c.na - 1] >= 0 && (size_t)c.keys[c.na - 1] < 4 * c.na + 1024) {
-        c.max_key = c.keys[c.na - 1];
-        if (!(c.dense = regio_malloc((size_t)(c.max_key + 1) * sizeof *c.dense)))
-            rc = oom(err);
-        for (long long k = 0; !rc && k <= c.max_key; k++)
-            c.dense[k] = -1;
-        for (size_t i = 0; !rc && i < c.na; i++)
-            c.dense[c.keys[i]] = (int32_t)i;
-    }
-    int r0 = 0;
-    if (!rc)
-        rc = load_model(&c, mi.name, &r0, err);
-    if (!rc && !q->current)
-        rc = load_timeline(&c, err);
-    regio_model_info_clear(&mi);
-    if (!rc)
-        rc = read_trees(&c, err);
+    uint64_t stamp = 0;
+    if (!rc && cache)
+        rc = regio_store_generation(s, &stamp, err);
     if (rc) {
-        perf_free(&c);
+        regio_model_info_clear(&mi);
         return rc;
     }
-    size_t nt1 = c.nt + 1;
-    if (!rc && (!(c.slots = regio_calloc(c.nm * nt1, sizeof *c.slots)) ||
-                !(c.visits = regio_calloc(c.na ? c.na : 1, sizeof *c.visits))))
-        rc = oom(err);
-    /* sales lines over the union of the windows */
-    scan sc = {&c};
-    regio_day from = c.p.start, to = c.p.end;
-    if (c.prev.start < from)
-        from = c.prev.start;
-    if (c.active.start < from)
-        from = c.active.start;
-    if (!rc)
-        rc = walked(&c, regio__perf_sales_scan(s, from, to, on_sale, &sc, err));
-    if (!rc)
-        count_active(&c);
-    if (!rc)
-        rc = walked(&c, regio__perf_visits_scan(s, c.p.start, c.p.end, on_visit, &c, err));
-    if (!rc)
-        rc = walked(&c, regio__perf_quotas_foreach(s, on_quota, &c, err));
-    /* potential and coverage through the reporting model */
-    long days = c.p.end - c.p.start;
-    for (size_t i = 0; !rc && i < c.na; i++) {
-        slot *sl = slot_of(&c, 0, (long)i);
-        sl->potential += c.potential[i];
-        double f = c.freq[i];
-        if (f > 0) {
-            long need = (long)floor(f * (double)days / 365.0);
-            sl->needing++;
-            if (c.visits[i] >= need)
-                sl->covered++;
-        }
+    centry *hit = cache ? cache_find(cache, mi.name, q, stamp) : NULL;
+    if (hit) {
+        hit->used = ++cache->tick;
+        regio_model_info_clear(&mi);
+        return rows(hit->c, q, out, err);
     }
-    if (!rc) {
-        rc = build_rows(&c, out, err);
-        if (!rc && !(out->model = regio_strdup(c.m[0].name))) {
-            regio_perf_result_free(out);
-            rc = oom(err);
-        }
-        out->period = c.p;
-        out->by = q->by;
-        out->level = q->level;
-        out->current = q->current;
+    perf *c = regio_malloc(sizeof *c);
+    if (!c) {
+        regio_model_info_clear(&mi);
+        return oom(err);
     }
-    perf_free(&c);
+    rc = credit(c, s, q, mi.name, err);
+    if (!rc)
+        rc = rows(c, q, out, err);
+    if (!rc && cache) {
+        perf_trim(c);
+        cache_keep(cache, c, mi.name, q, stamp);
+    } else {
+        perf_free(c);
+        regio_free(c);
+    }
+    regio_model_info_clear(&mi);
     return rc;
+}
+
+regio_err regio_perf_compute(regio_store *s, const regio_perf_query *q, regio_perf_result *out,
+                             regio_error *err)
+{
+    return regio_perf_compute_cached(NULL, s, q, out, err);
 }
 
 void regio_perf_result_free(regio_perf_result *r)

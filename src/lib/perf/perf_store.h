@@ -19,10 +19,12 @@ typedef struct regio__perf_account {
 } regio__perf_account;
 typedef int (*regio__perf_account_cb)(void *ud, const regio__perf_account *a);
 
-/* An account's territory (external id) in a model: the geographic one
- * unless a hand move puts it elsewhere. Accounts in no territory are not
- * listed. */
-typedef int (*regio__perf_placed_cb)(void *ud, long long account, const char *territory);
+/* A model places an account in the territory its unit is aligned to
+ * (unit: the unit's row key) unless a hand move (account: its key) puts it
+ * elsewhere. */
+typedef int (*regio__perf_placed_cb)(void *ud, long long key, const char *territory);
+/* An account (key) and the row key of the unit it lies in. */
+typedef int (*regio__perf_placed_unit_cb)(void *ud, long long account, long long unit);
 
 /* A territory code some model has. */
 typedef int (*regio__perf_code_cb)(void *ud, const char *code);
@@ -71,8 +73,16 @@ typedef int (*regio__perf_person_cb)(void *ud, int is_rep, long long key, const 
 
 regio_err regio__perf_account_keys(regio_store *s, regio__perf_account_cb cb, void *ud,
                                    regio_error *err);
-regio_err regio__perf_model_accounts(regio_store *s, const char *model, regio__perf_placed_cb cb,
-                                     void *ud, regio_error *err);
+/* Every account that lies in a known unit, with the unit's key (in no
+ * particular order). */
+regio_err regio__perf_account_units(regio_store *s, regio__perf_placed_unit_cb cb, void *ud,
+                                    regio_error *err);
+/* The units a model aligns and their territory; the accounts it moves by
+ * hand and theirs. */
+regio_err regio__perf_model_units(regio_store *s, const char *model, regio__perf_placed_cb cb,
+                                  void *ud, regio_error *err);
+regio_err regio__perf_model_hand_moves(regio_store *s, const char *model,
+                                       regio__perf_placed_cb cb, void *ud, regio_error *err);
 regio_err regio__perf_territory_codes(regio_store *s, regio__perf_code_cb cb, void *ud,
                                       regio_error *err);
 regio_err regio__perf_sales_count(regio_store *s, long long *n, regio_error *err);

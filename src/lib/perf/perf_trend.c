@@ -67,6 +67,13 @@ static int row_cmp(const void *a, const void *b)
 regio_err regio_perf_trend_compute(regio_store *s, const regio_perf_query *q, int months,
                                    const char *to, regio_perf_trend *out, regio_error *err)
 {
+    return regio_perf_trend_compute_cached(NULL, s, q, months, to, out, err);
+}
+
+regio_err regio_perf_trend_compute_cached(regio_perf_cache *cache, regio_store *s,
+                                          const regio_perf_query *q, int months, const char *to,
+                                          regio_perf_trend *out, regio_error *err)
+{
     memset(out, 0, sizeof *out);
     if (months < 1 || months > REGIO_PERF_TREND_MAX_MONTHS)
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, "months",
@@ -106,7 +113,7 @@ regio_err regio_perf_trend_compute(regio_store *s, const regio_perf_query *q, in
         rc = regio_period_parse(out->months[i], 1, &mq.period, err);
         regio_perf_result r;
         if (!rc)
-            rc = regio_perf_compute(s, &mq, &r, err);
+            rc = regio_perf_compute_cached(cache, s, &mq, &r, err);
         if (rc)
             break;
         if (!out->model)

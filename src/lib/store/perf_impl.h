@@ -13,8 +13,12 @@
 typedef struct regio__perf_ops {
     regio_err (*account_keys)(regio_store *s, regio__perf_account_cb cb, void *ud,
                               regio_error *err);
-    regio_err (*model_accounts)(regio_store *s, const char *model, regio__perf_placed_cb cb,
-                                void *ud, regio_error *err);
+    regio_err (*account_units)(regio_store *s, regio__perf_placed_unit_cb cb, void *ud,
+                               regio_error *err);
+    regio_err (*model_units)(regio_store *s, const char *model, regio__perf_placed_cb cb,
+                             void *ud, regio_error *err);
+    regio_err (*model_hand_moves)(regio_store *s, const char *model, regio__perf_placed_cb cb,
+                                  void *ud, regio_error *err);
     regio_err (*territory_codes)(regio_store *s, regio__perf_code_cb cb, void *ud,
                                  regio_error *err);
     regio_err (*sales_count)(regio_store *s, long long *n, regio_error *err);

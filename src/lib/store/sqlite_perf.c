@@ -17,15 +17,39 @@ static regio_err scan_end(regio__sqlite_store *s, sqlite3_stmt *st, int r, int s
                             stopped ? regio__sq_cancelled(err) : REGIO_OK, err);
 }
 
+/* Every unit's row key by external id (accounts name their unit by it). */
+static regio_err unit_keys(regio__sqlite_store *s, regio_strmap **out, regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err, "SELECT id, ext_id FROM units", "");
+    if (rc)
+        return rc;
+    if (!(*out = regio_strmap_create(1024)))
+        rc = REGIO_ENOMEM;
+    int r = SQLITE_DONE, found = 0;
+    long old = 0;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+        if (regio_strmap_put(*out, (const char *)sqlite3_column_text(st, 1),
+                             (long)sqlite3_column_int64(st, 0), &found, &old))
+            rc = REGIO_ENOMEM;
+    if (rc == REGIO_ENOMEM) {
+        sqlite3_finalize(st);
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    }
+    return regio__sq_finish(s, st, r, rc, err);
+}
+
 static regio_err sq_account_keys(regio_store *base, regio__perf_account_cb cb, void *ud,
                                  regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
+    /* the frequency column is looked for before JSON is parsed */
     regio_err rc = regio__sq_prep(s, &st, err,
                                   "SELECT id, ext_id, segment, potential,"
-                                  " json_extract(attrs, '$.visits_per_year') FROM accounts"
-                                  " ORDER BY id",
+                                  " CASE WHEN instr(attrs, '\"visits_per_year\"')"
+                                  " THEN json_extract(attrs, '$.visits_per_year') END"
+                                  " FROM accounts ORDER BY id",
                                   "");
     if (rc)
         return rc;
@@ -44,177 +68,84 @@ static regio_err sq_account_keys(regio_store *base, regio__perf_account_cb cb, v
     return scan_end(s, st, r, stop, err);
 }
 
-/* Geographic territory through the unit's alignment, replaced by a hand
- * move (cause 'geo') where there is one. Read as three scans merged here
- * rather than four index lookups per account: the model's unit ->
- * territory pairs into a map, the hand moves (few) into a sorted array,
- * and the accounts through the covering index on their unit, so that the
- * map is asked once per unit, not once per account. Accounts come in unit
- * order. */
-typedef struct placed_map {
-    regio_strmap *unit_terr; /* unit external id -> index in names */
-    char **names;            /* territory codes: the units', then the hand moves' */
-    size_t n, cap;
-    sqlite3_int64 *hand_acc; /* hand-moved accounts, ascending */
-    size_t *hand_name;       /* their territory's index in names */
-    size_t nh, caph;
-} placed_map;
-
-static void placed_free(placed_map *pm)
+/* Each account's unit key, read through the index on the accounts' unit so
+ * that the units' map is asked once per unit, not once per account. */
+static regio_err sq_account_units(regio_store *base, regio__perf_placed_unit_cb cb, void *ud,
+                                  regio_error *err)
 {
-    for (size_t i = 0; i < pm->n; i++)
-        regio_free(pm->names[i]);
-    regio_free(pm->names);
-    regio_free(pm->hand_acc);
-    regio_free(pm->hand_name);
-    regio_strmap_destroy(pm->unit_terr);
-}
-
-/* Appends a copy of code to pm->names; its index, or -1 out of memory. */
-static long placed_name(placed_map *pm, const char *code)
-{
-    if (pm->n == pm->cap) {
-        size_t cap = pm->cap ? 2 * pm->cap : 1024;
-        char **nn = regio_realloc(pm->names, cap * sizeof *nn);
-        if (!nn)
-            return -1;
-        pm->names = nn;
-        pm->cap = cap;
-    }
-    if (!(pm->names[pm->n] = regio_strdup(code)))
-        return -1;
-    return (long)pm->n++;
-}
-
-static regio_err read_unit_territories(regio__sqlite_store *s, sqlite3_int64 mid, placed_map *pm,
-                                       regio_error *err)
-{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    regio_strmap *units = NULL;
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "SELECT u.ext_id, t.ext_id FROM alignments al"
-                                  " JOIN units u ON u.id = al.unit_id"
-                                  " JOIN territories t ON t.id = al.territory_id"
-                                  " WHERE al.model_id = ?1 AND al.effective_to IS NULL",
-                                  "i", mid);
-    if (rc)
+    regio_err rc = unit_keys(s, &units, err);
+    if (!rc)
+        rc = regio__sq_prep(s, &st, err,
+                            "SELECT unit_ext, id FROM accounts WHERE unit_ext IS NOT NULL"
+                            " ORDER BY unit_ext",
+                            "");
+    if (rc) {
+        regio_strmap_destroy(units);
         return rc;
-    if (!(pm->unit_terr = regio_strmap_create(1024)))
-        rc = REGIO_ENOMEM;
-    int r = SQLITE_DONE;
-    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    char last[256] = "";
+    int last_ok = 0;
+    long long key = 0;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
         const char *unit = (const char *)sqlite3_column_text(st, 0);
-        const char *terr = (const char *)sqlite3_column_text(st, 1);
-        if (!unit || !terr)
-            continue;
-        int found = 0;
-        long old = 0, k = placed_name(pm, terr);
-        if (k < 0 || regio_strmap_put(pm->unit_terr, unit, k, &found, &old))
-            rc = REGIO_ENOMEM;
-    }
-    if (rc == REGIO_ENOMEM) {
-        sqlite3_finalize(st);
-        return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
-    }
-    return regio__sq_finish(s, st, r, rc, err);
-}
-
-static regio_err read_hand_moves(regio__sqlite_store *s, sqlite3_int64 mid, placed_map *pm,
-                                 regio_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "SELECT x.account_id, min(t.ext_id) FROM territories t"
-                                  " JOIN account_territories x ON x.territory_id = t.id"
-                                  " WHERE t.model_id = ?1 AND x.cause = 'geo'"
-                                  " GROUP BY x.account_id ORDER BY x.account_id",
-                                  "i", mid);
-    if (rc)
-        return rc;
-    int r = SQLITE_DONE;
-    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (pm->nh == pm->caph) {
-            size_t cap = pm->caph ? 2 * pm->caph : 256;
-            sqlite3_int64 *a = regio_realloc(pm->hand_acc, cap * sizeof *a);
-            if (a)
-                pm->hand_acc = a;
-            size_t *nm = a ? regio_realloc(pm->hand_name, cap * sizeof *nm) : NULL;
-            if (!nm) {
-                rc = REGIO_ENOMEM;
-                break;
-            }
-            pm->hand_name = nm;
-            pm->caph = cap;
+        if (!last_ok || strcmp(unit, last)) {
+            long k = regio_strmap_get(units, unit);
+            key = k > 0 ? k : 0;
+            size_t len = strlen(unit);
+            last_ok = len < sizeof last;
+            if (last_ok)
+                memcpy(last, unit, len + 1);
         }
-        long k = placed_name(pm, (const char *)sqlite3_column_text(st, 1));
-        if (k < 0) {
-            rc = REGIO_ENOMEM;
-            break;
-        }
-        pm->hand_acc[pm->nh] = sqlite3_column_int64(st, 0);
-        pm->hand_name[pm->nh++] = (size_t)k;
+        if (key)
+            stop = cb(ud, sqlite3_column_int64(st, 1), key);
     }
-    if (rc == REGIO_ENOMEM) {
-        sqlite3_finalize(st);
-        return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
-    }
-    return regio__sq_finish(s, st, r, rc, err);
+    regio_strmap_destroy(units);
+    return scan_end(s, st, r, stop, err);
 }
 
-/* Index in names of account id's hand move, or -1. */
-static long hand_move(const placed_map *pm, sqlite3_int64 id)
-{
-    size_t lo = 0, hi = pm->nh;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (pm->hand_acc[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < pm->nh && pm->hand_acc[lo] == id ? (long)pm->hand_name[lo] : -1;
-}
-
-static regio_err sq_model_accounts(regio_store *base, const char *model, regio__perf_placed_cb cb,
-                                   void *ud, regio_error *err)
+/* Streams the (key, territory code) pairs sql selects for model (?1). */
+static regio_err model_pairs(regio_store *base, const char *model, const char *sql,
+                             regio__perf_placed_cb cb, void *ud, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 mid = 0;
-    placed_map pm = {0};
+    sqlite3_stmt *st = NULL;
     regio_err rc = regio__sq_model_id(s, model, &mid, err);
     if (!rc)
-        rc = read_unit_territories(s, mid, &pm, err);
-    if (!rc)
-        rc = read_hand_moves(s, mid, &pm, err);
-    sqlite3_stmt *acc = NULL;
-    if (!rc)
-        rc = regio__sq_prep(s, &acc, err, "SELECT unit_ext, id FROM accounts ORDER BY unit_ext",
-                            "");
-    char last[256] = "";
-    int last_ok = 0; /* last holds the previous row's unit, whose territory is k */
-    long k = -1;
-    int r = SQLITE_DONE, stop = 0;
-    while (!rc && !stop && (r = sqlite3_step(acc)) == SQLITE_ROW) {
-        const char *unit = (const char *)sqlite3_column_text(acc, 0);
-        sqlite3_int64 id = sqlite3_column_int64(acc, 1);
-        if (!unit) {
-            k = -1;
-            last_ok = 0;
-        } else if (!last_ok || strcmp(unit, last)) {
-            k = regio_strmap_get(pm.unit_terr, unit);
-            last_ok = strlen(unit) < sizeof last;
-            if (last_ok)
-                memcpy(last, unit, strlen(unit) + 1);
-        }
-        long h = pm.nh ? hand_move(&pm, id) : -1;
-        long t = h >= 0 ? h : k;
-        if (t >= 0)
-            stop = cb(ud, id, pm.names[t]);
-    }
-    if (acc)
-        rc = regio__sq_finish(s, acc, stop ? SQLITE_DONE : r,
-                              rc ? rc : stop ? regio__sq_cancelled(err) : REGIO_OK, err);
-    placed_free(&pm);
-    return rc;
+        rc = regio__sq_prep(s, &st, err, sql, "i", mid);
+    if (rc)
+        return rc;
+    int r, stop = 0;
+    while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW)
+        stop = cb(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+    return scan_end(s, st, r, stop, err);
+}
+
+/* Each (unit, territory) pair of a model's current alignment. */
+static regio_err sq_model_units(regio_store *base, const char *model, regio__perf_placed_cb cb,
+                                void *ud, regio_error *err)
+{
+    return model_pairs(base, model,
+                       "SELECT al.unit_id, t.ext_id FROM alignments al"
+                       " JOIN territories t ON t.id = al.territory_id"
+                       " WHERE al.model_id = ?1 AND al.effective_to IS NULL",
+                       cb, ud, err);
+}
+
+/* The accounts a model moves by hand (cause 'geo'), one territory each. */
+static regio_err sq_model_hand_moves(regio_store *base, const char *model,
+                                     regio__perf_placed_cb cb, void *ud, regio_error *err)
+{
+    return model_pairs(base, model,
+                       "SELECT x.account_id, min(t.ext_id) FROM territories t"
+                       " JOIN account_territories x ON x.territory_id = t.id"
+                       " WHERE t.model_id = ?1 AND x.cause = 'geo'"
+                       " GROUP BY x.account_id",
+                       cb, ud, err);
 }
 
 static regio_err sq_territory_codes(regio_store *base, regio__perf_code_cb cb, void *ud,
@@ -479,7 +410,9 @@ const regio__perf_ops regio__sq_perf_ops = {
     .keys_of = sq_keys_of,
     .people = sq_people,
     .account_keys = sq_account_keys,
-    .model_accounts = sq_model_accounts,
+    .account_units = sq_account_units,
+    .model_units = sq_model_units,
+    .model_hand_moves = sq_model_hand_moves,
     .territory_codes = sq_territory_codes,
     .sales_count = sq_sales_count,
     .sale_put = sq_sale_put,

@@ -29,10 +29,22 @@ regio_err regio__perf_account_keys(regio_store *s, regio__perf_account_cb cb, vo
     PERF_DISPATCH(s, err, account_keys(s, cb, ud, e_));
 }
 
-regio_err regio__perf_model_accounts(regio_store *s, const char *model, regio__perf_placed_cb cb,
-                                     void *ud, regio_error *err)
+regio_err regio__perf_account_units(regio_store *s, regio__perf_placed_unit_cb cb, void *ud,
+                                    regio_error *err)
 {
-    PERF_DISPATCH(s, err, model_accounts(s, model, cb, ud, e_));
+    PERF_DISPATCH(s, err, account_units(s, cb, ud, e_));
+}
+
+regio_err regio__perf_model_units(regio_store *s, const char *model, regio__perf_placed_cb cb,
+                                  void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, model_units(s, model, cb, ud, e_));
+}
+
+regio_err regio__perf_model_hand_moves(regio_store *s, const char *model,
+                                       regio__perf_placed_cb cb, void *ud, regio_error *err)
+{
+    PERF_DISPATCH(s, err, model_hand_moves(s, model, cb, ud, e_));
 }
 
 regio_err regio__perf_territory_codes(regio_store *s, regio__perf_code_cb cb, void *ud,
