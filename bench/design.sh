@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the territory design benchmarks (docs/METRICS.md definitions)
 # and prints a markdown table: US counties k=50 design, the Texas drift
-# realignment, the two DL instances (diameter D against the published best)
-# and a synthetic 33,000-unit set with k=200.
+# realignment, the two DL instances (diameter D against the published best),
+# a synthetic 33,000-unit set with k=200 and the sample market (make run's
+# store) with k=25 and accounts, revenue and potential each within 5%.
 #
 #   bench/design.sh [BUILD_DIR] [SEED]
 # Environment: REGIO_SHARED_DATA (default ../shared/data next to the repo).
@@ -38,3 +39,32 @@ done
 out="$("$bin" synth --n 33000 --k 200 --tol 0.02 --seed "$seed" 2>/dev/null)"
 d="$(grep '^synth:' <<<"$out")"
 echo "| synthetic 33,000 points k=200 tol 0.02 | $(field rc "$d") | $(field balance_accounts "$d") | $(field noncontig "$d") | $(field travel_km "$d") | $(field maxD "$d") | – | $(field seconds "$d") |"
+
+# The sample market (what `make run` loads: the contiguous US counties of
+# us-atlas, data/sample's reps and accounts, the units' accounts, revenue
+# and potential) with 25 territories, each of the three measures within 5%
+# (issue 14: feasible, contiguous, <= 10 s). Run through the CLI on a store
+# of its own; CPU seconds and the load average beside the wall clock.
+regio="$build/regio"
+if [ -x "$regio" ] && [ -r "$here/node_modules/us-atlas/counties-10m.json" ]; then
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  export REGIO_DB="$tmp/sample.db"
+  "$regio" import units "$here/node_modules/us-atlas/counties-10m.json" --layer counties --skip-empty \
+    --where "id NOT LIKE '02%' AND id NOT LIKE '15%' AND id < '60'" --quiet >/dev/null 2>&1
+  "$regio" import reps "$here/data/sample/reps.csv" --quiet >/dev/null 2>&1
+  "$regio" import accounts "$here/data/sample/accounts.csv" --quiet >/dev/null 2>&1
+  "$regio" assign units --measures >/dev/null 2>&1
+  load="$(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -f 'cpu=%U wall=%e' -o "$tmp/time" "$regio" design --k 25 \
+    --balance accounts,revenue,potential --tolerance 0.05 --seed "$seed" \
+    --out "$tmp/a.csv" >"$tmp/out" 2>&1 || true
+  line="$(grep 'units in 25 territories' "$tmp/out" || true)"
+  rc=$(grep -q 'not every constraint' "$tmp/out" && echo "best effort (exit 3)" || echo "REGIO_OK")
+  bal="$(sed -n 's/.*balance \(accounts [0-9.]*% revenue [0-9.]*% potential [0-9.]*%\).*/\1/p' <<<"$line")"
+  nc="$(sed -n 's/.*non-contiguous \([0-9]*\).*/\1/p' <<<"$line")"
+  km="$(sed -n 's/.*travel \([0-9.]*\) km.*/\1/p' <<<"$line")"
+  cpu="$(sed -n 's/.*cpu=\([^ ]*\).*/\1/p' "$tmp/time")"
+  wall="$(sed -n 's/.*wall=\([^ ]*\).*/\1/p' "$tmp/time")"
+  echo "| sample market k=25 accounts, revenue, potential tol 0.05 (CPU $cpu s, load $load) | $rc | $bal | $nc | $km | – | – | $wall |"
+fi
