@@ -103,6 +103,28 @@ static regio_err params_json(const regio_territory_plan *p, regio_buf *b)
         rc = kv_bool(b, "far", p->far);
     if (!rc)
         rc = kv_bool(b, "cancelled", r->cancelled);
+    /* overnight trips: the costs and each night's hotel, after its day */
+    if (!rc && p->params.overnight) {
+        rc = kv_bool(b, "overnight", 1);
+        if (!rc)
+            rc = kv_num(b, "nights", r->nights);
+        if (!rc)
+            rc = kv_num(b, "hotel_cost", r->hotel_cost);
+        if (!rc)
+            rc = key(b, "hotels");
+        if (!rc)
+            rc = regio_buf_putc(b, '[');
+        int first = 1;
+        for (size_t i = 0; !rc && i < r->n_reps * (size_t)r->n_days; i++)
+            if (r->days[i].night) {
+                rc = regio_buf_printf(b, "%s{\"day\":%d,\"lat\":%.7f,\"lon\":%.7f}",
+                                      first ? "" : ",", r->days[i].day, r->days[i].night_lat,
+                                      r->days[i].night_lon);
+                first = 0;
+            }
+        if (!rc)
+            rc = regio_buf_putc(b, ']');
+    }
     return rc ? rc : regio_buf_putc(b, '}');
 }
 

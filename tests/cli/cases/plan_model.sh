@@ -54,6 +54,14 @@ test -e t01.csv || echo "no t01.csv written"
 echo "== T01 with another rep: --rep names one"
 plan --model sample-design --territory T01 --rep REP-10 --days 20 --seed 1 --start 2027-01-04 \
   --out t01.csv
+echo "== T01 for REP-10 with --overnight: trips to western Colorado, the nights saved with the plan"
+plan --model sample-design --territory T01 --rep REP-10 --days 20 --seed 1 --start 2027-01-04 \
+  --overnight --hotel-cost 120 --max-nights 3 --name "T01 trips" --out trips.csv
+sql "SELECT 'overnight ' || json_extract(params, '$.overnight') || ', nights ' ||
+     json_extract(params, '$.nights') || ', a hotel each: ' ||
+     (json_array_length(params, '$.hotels') = json_extract(params, '$.nights')) ||
+     ', cost 120 each: ' || (json_extract(params, '$.hotel_cost') = 120 * json_extract(params, '$.nights'))
+     FROM visit_plans WHERE name = 'T01 trips'"
 set +e
 echo "== a rep far away (San Francisco): the warning, then the plan covers nothing: an error"
 plan --model sample-design --territory T02 --rep REP-01 --days 20 --seed 1 --start 2027-01-04 \
