@@ -33,6 +33,7 @@
  *     days' anchors; the stops a day serves seed their accounts' day
  *     patterns (hints), and the pattern search, routing and repair of the
  *     other files choose the visits between the anchors.
+ *     Each loop is walked both ways; the way serving more visits is kept.
  *  6. More trips are tried while far visits stay off every walk and free
  *     runs are left; the variant whose walks serve most far visits (then
  *     fewer nights) is kept.
@@ -364,6 +365,16 @@ static void trips_snap_free(trips_snap *b)
     regio_free(b->way_lon);
 }
 
+/* Visits of the loop g's accounts that a walk serves (hinted). */
+static long served(const rctx *c, const tour *g)
+{
+    long v = 0;
+    for (int i = 0; i < g->n; i++)
+        if (c->hint[g->s[i]] >= 0)
+            v += regio__plan_acc(c, g->s[i])->frequency;
+    return v;
+}
+
 /* One variant of the trips: n_trips of up to kmax days on runs spread
  * evenly. When the far work fits the trips (need <= n_trips * kmax trip
  * days), sectors of equal work in sweep order (order[0..n_far)); when it
@@ -383,6 +394,9 @@ static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *ord
     tour loop, bl;
     memset(&loop, 0, sizeof loop);
     memset(&bl, 0, sizeof bl);
+    trips_snap before, fwd;
+    memset(&before, 0, sizeof before);
+    memset(&fwd, 0, sizeof fwd);
     int *members = regio_malloc(((size_t)n_far + 1) * sizeof *members);
     unsigned char *in = regio_calloc((size_t)n_far + 1, 1);
     unsigned char *used = regio_calloc((size_t)n_far + 1, 1);
@@ -416,9 +430,32 @@ static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *ord
             continue;
         bl.travel = regio__plan_tour_travel(c, &bl);
         regio__plan_tour_improve(c, &bl, scratch);
-        *n_nights += set_trip(c, p, &bl, r->start, k);
+        /* the loop walked both ways: the way that serves more visits
+         * (then fewer nights) */
+        if ((rc = trips_save(c, &before)))
+            goto out;
+        int n1 = set_trip(c, p, &bl, r->start, k);
+        long v1 = served(c, &bl);
+        if ((rc = trips_save(c, &fwd)))
+            goto out;
+        trips_restore(c, &before);
+        for (int x = 0, y = bl.n - 1; x < y; x++, y--) {
+            int tmp = bl.s[x];
+            bl.s[x] = bl.s[y];
+            bl.s[y] = tmp;
+        }
+        int n2 = set_trip(c, p, &bl, r->start, k);
+        long v2 = served(c, &bl);
+        if (v1 > v2 || (v1 == v2 && n1 <= n2)) {
+            trips_restore(c, &fwd);
+            *n_nights += n1;
+        } else {
+            *n_nights += n2;
+        }
     }
 out:
+    trips_snap_free(&before);
+    trips_snap_free(&fwd);
     regio_free(loop.s);
     regio_free(bl.s);
     regio_free(members);
