@@ -118,13 +118,18 @@ static regio_err report_json(const regio_design_problem *p, const int *labels,
     P("{\n  \"units\": %zu,\n  \"k\": %d,\n  \"tolerance\": ", us->n, p->k);
     NUM(p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE);
     if (p->params.tolerances) {
-        /* Each balanced measure's own tolerance (0: held through the index only). */
+        /* Each balanced measure's own tolerance (null: held through the
+         * index only). */
         P(",\n  \"tolerances\": {");
         for (size_t i = 0; i < p->params.n_balance; i++) {
             P(i ? ", " : "");
             STR(us->measure_names[p->params.balance_cols[i]]);
             P(": ");
-            NUM(regio_design_tolerance_of(&p->params, i));
+            double tol = regio_design_tolerance_of(&p->params, i);
+            if (tol > 0)
+                NUM(tol);
+            else
+                P("null");
         }
         P("}");
     }

@@ -49,3 +49,8 @@ check
 grep '"blocking"' r.json
 "$REGIO" report --units units.csv --adjacency adj.csv --alignment a.csv \
   --balance accounts,revenue,potential --tolerance accounts=0.03,revenue=0.05,0.08 --format text | grep -i "tolerance\|blocking"
+echo "== the weighted index within 8%, and accounts also within 3% on its own"
+make_grid 0
+"$REGIO" design --units units.csv --adjacency adj.csv --k 4 --balance accounts,revenue \
+  --index-weights 0.5,0.5 --tolerance 0.08,accounts=0.03 --out a.csv --report r.json 2>&1 | sed 's/; [0-9.]* s$//'
+grep '"tolerances"' r.json
