@@ -578,6 +578,9 @@ static regio_err run(regio_store *s, kind k, const char *path, const regio_impor
             sum->rows++;
             rc = k == K_SALES ? sales_row(&c, &changed, &e) : activity_row(&c, &e);
         }
+        long long later = 0;
+        if (!rc && k == K_SALES && !(rc = regio__perf_sales_settle(s, &later, &e)))
+            changed += (size_t)later;
         if (!rc && k == K_SALES && !(rc = regio__perf_sales_count(s, &after, &e))) {
             sum->added = (size_t)(after - before);
             sum->updated = changed - sum->added;

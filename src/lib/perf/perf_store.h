@@ -86,8 +86,13 @@ regio_err regio__perf_model_hand_moves(regio_store *s, const char *model,
 regio_err regio__perf_territory_codes(regio_store *s, regio__perf_code_cb cb, void *ud,
                                       regio_error *err);
 regio_err regio__perf_sales_count(regio_store *s, long long *n, regio_error *err);
+/* Lines regio__perf_sale_put reported with *changed 0 may wait in the
+ * backend to be written together (a large import); this writes them and
+ * says how many of them added or changed a row. The commit settles too. */
+regio_err regio__perf_sales_settle(regio_store *s, long long *changed, regio_error *err);
 /* Upserts one line by id (inside the caller's transaction); *changed says
- * whether a row was written (added or updated). */
+ * whether a row was written (added or updated), or is 0 for a line the
+ * backend keeps to write later (regio__perf_sales_settle counts those). */
 regio_err regio__perf_sale_put(regio_store *s, const regio__perf_sale *row, const char *id,
                                const char *product, const char *rep, int *changed,
                                regio_error *err);

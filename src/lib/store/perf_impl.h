@@ -22,6 +22,7 @@ typedef struct regio__perf_ops {
     regio_err (*territory_codes)(regio_store *s, regio__perf_code_cb cb, void *ud,
                                  regio_error *err);
     regio_err (*sales_count)(regio_store *s, long long *n, regio_error *err);
+    regio_err (*sales_settle)(regio_store *s, long long *changed, regio_error *err);
     regio_err (*sale_put)(regio_store *s, const regio__perf_sale *row, const char *id,
                           const char *product, const char *rep, int *changed, regio_error *err);
     regio_err (*sales_scan)(regio_store *s, regio_day from, regio_day to,

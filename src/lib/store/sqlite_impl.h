@@ -37,6 +37,7 @@ enum regio__sq_stmt_id {
     REGIO_ST_ALIGN_DEL,
     REGIO_ST_MODEL_BUMP,
     REGIO_ST_SALE_UPSERT,
+    REGIO_ST_SALE_STAGE,
     REGIO_ST_ACTIVITY_UPSERT,
     REGIO_ST_ACTIVITY_INSERT,
     REGIO_ST_COUNT
@@ -52,6 +53,8 @@ typedef struct regio__sqlite_store {
     long txn_upserts; /* accounts written in the current user transaction */
     int sales_tracking;     /* this transaction wrote sales lines (sqlite_sales_blocks.c) */
     long long sales_max_id; /* the largest sales line id before it did */
+    long sales_puts;        /* lines it wrote */
+    long sales_staged;      /* lines waiting in temp.regio_sales_stage */
     unsigned bulk_tables; /* tables whose indexes are dropped: bit 1 accounts */
     char *bulk_sql[8]; /* secondary account indexes dropped for a bulk load */
     int n_bulk;
@@ -61,6 +64,17 @@ typedef struct regio__sqlite_store {
 
 #define REGIO_SQ(s) ((regio__sqlite_store *)(s))
 
+
+/* How a sales line given again by its id is written: its values replaced,
+ * and nothing written when they are the same (the one-line upsert and the
+ * staged lines' INSERT ... SELECT end with it). */
+#define REGIO_SQ_SALE_UPSERT_TAIL                                                               \
+    " ON CONFLICT(ext_id) DO UPDATE SET account_id = excluded.account_id, day = excluded.day,"  \
+    " status = excluded.status, amount = excluded.amount,"                                      \
+    " probability = excluded.probability, product = excluded.product, rep = excluded.rep"       \
+    " WHERE (account_id, day, status, amount, probability, product, rep) IS NOT"                \
+    " (excluded.account_id, excluded.day, excluded.status, excluded.amount,"                    \
+    " excluded.probability, excluded.product, excluded.rep)"
 
 /* Accounts added or changed in one transaction before it switches to bulk
  * mode (see regio__sq_bulk_enter). */
@@ -116,6 +130,10 @@ void regio__sq_bulk_forget(regio__sqlite_store *s);
 regio_err regio__sq_sales_track(regio__sqlite_store *s, regio_error *err);
 regio_err regio__sq_sales_flush(regio__sqlite_store *s, regio_error *err);
 void regio__sq_sales_forget(regio__sqlite_store *s);
+/* Writes the lines staged (a large import's lines after the first
+ * REGIO_BULK_AFTER wait in a temporary table and go in with one statement);
+ * *changed: how many added or changed a row. */
+regio_err regio__sq_sales_settle(regio__sqlite_store *s, long long *changed, regio_error *err);
 /* Id of the unit with external id ext; *found says whether it exists. */
 regio_err regio__sq_unit_id(regio__sqlite_store *s, const char *ext, sqlite3_int64 *id,
                             int *found, regio_error *err);

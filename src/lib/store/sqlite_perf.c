@@ -181,9 +181,14 @@ static regio_err sq_sale_put(regio_store *base, const regio__perf_sale *row, con
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
+    *changed = 0;
     regio_err rc = regio__sq_sales_track(s, err);
+    /* A large import's lines after the first REGIO_BULK_AFTER wait in a
+     * temporary table and go in with one statement (regio__sq_sales_settle):
+     * a statement per line costs more than the line. They are counted then. */
+    int staged = s->sales_puts >= REGIO_BULK_AFTER;
     if (!rc)
-        rc = regio__sq_stmt(s, REGIO_ST_SALE_UPSERT, &st, err);
+        rc = regio__sq_stmt(s, staged ? REGIO_ST_SALE_STAGE : REGIO_ST_SALE_UPSERT, &st, err);
     if (rc)
         return rc;
     bind_text(st, 1, id);
@@ -195,8 +200,17 @@ static regio_err sq_sale_put(regio_store *base, const regio__perf_sale *row, con
     bind_text(st, 7, product);
     bind_text(st, 8, rep);
     rc = regio__sq_step_done(s, st, "writing a sales line", id, err);
-    *changed = !rc && sqlite3_changes(s->db) > 0;
+    if (!rc) {
+        s->sales_puts++;
+        s->sales_staged += staged;
+        *changed = !staged && sqlite3_changes(s->db) > 0;
+    }
     return rc;
+}
+
+static regio_err sq_sales_settle(regio_store *base, long long *changed, regio_error *err)
+{
+    return regio__sq_sales_settle(REGIO_SQ(base), changed, err);
 }
 
 static regio_err sq_sales_scan(regio_store *base, regio_day from, regio_day to,
@@ -415,6 +429,7 @@ const regio__perf_ops regio__sq_perf_ops = {
     .model_hand_moves = sq_model_hand_moves,
     .territory_codes = sq_territory_codes,
     .sales_count = sq_sales_count,
+    .sales_settle = sq_sales_settle,
     .sale_put = sq_sale_put,
     .sales_scan = sq_sales_scan,
     .quota_put = sq_quota_put,

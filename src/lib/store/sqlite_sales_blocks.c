@@ -447,6 +447,9 @@ regio_err regio__sq_sales_track(regio__sqlite_store *s, regio_error *err)
         "CREATE TEMP TABLE IF NOT EXISTS regio_sales_old(id INTEGER PRIMARY KEY,"
         " account_id INTEGER, day INTEGER, status INTEGER, amount REAL, probability REAL);"
         "CREATE TEMP TABLE IF NOT EXISTS regio_sales_since(max_id INTEGER);"
+        "CREATE TEMP TABLE IF NOT EXISTS regio_sales_stage(ext_id TEXT, account_id INTEGER,"
+        " day INTEGER, status INTEGER, amount REAL, probability REAL, product TEXT, rep TEXT);"
+        "DELETE FROM temp.regio_sales_stage;"
         "CREATE TEMP TRIGGER IF NOT EXISTS regio_sales_upd AFTER UPDATE ON main.sales_transactions"
         " WHEN old.id <= (SELECT max_id FROM regio_sales_since)"
         " BEGIN INSERT INTO regio_sales_old SELECT old.id, old.account_id, old.day,"
@@ -486,6 +489,29 @@ regio_err regio__sq_sales_flush(regio__sqlite_store *s, regio_error *err)
 void regio__sq_sales_forget(regio__sqlite_store *s)
 {
     s->sales_tracking = 0;
+    s->sales_puts = 0;
+    s->sales_staged = 0;
+}
+
+regio_err regio__sq_sales_settle(regio__sqlite_store *s, long long *changed, regio_error *err)
+{
+    *changed = 0;
+    if (!s->sales_staged || sqlite3_get_autocommit(s->db))
+        return REGIO_OK;
+    /* in the order staged: a line given twice ends as given last */
+    regio_err rc = regio__sq_exec(
+        s,
+        "INSERT INTO sales_transactions(ext_id, account_id, day, status, amount, probability,"
+        " product, rep) SELECT ext_id, account_id, day, status, amount, probability, product, rep"
+        " FROM temp.regio_sales_stage WHERE true ORDER BY rowid" REGIO_SQ_SALE_UPSERT_TAIL,
+        err);
+    if (!rc)
+        *changed = sqlite3_changes64(s->db);
+    if (!rc)
+        rc = regio__sq_exec(s, "DELETE FROM temp.regio_sales_stage", err);
+    if (!rc)
+        s->sales_staged = 0;
+    return rc;
 }
 
 /* ---- reading ----------------------------------------------------------------------- */

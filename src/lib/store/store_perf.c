@@ -53,6 +53,11 @@ regio_err regio__perf_territory_codes(regio_store *s, regio__perf_code_cb cb, vo
     PERF_DISPATCH(s, err, territory_codes(s, cb, ud, e_));
 }
 
+regio_err regio__perf_sales_settle(regio_store *s, long long *changed, regio_error *err)
+{
+    PERF_DISPATCH(s, err, sales_settle(s, changed, e_));
+}
+
 regio_err regio__perf_sales_count(regio_store *s, long long *n, regio_error *err)
 {
     PERF_DISPATCH(s, err, sales_count(s, n, e_));

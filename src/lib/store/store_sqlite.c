@@ -82,14 +82,12 @@ static const char *const stmt_sql[REGIO_ST_COUNT] = {
     [REGIO_ST_SALE_UPSERT] =
         "INSERT INTO sales_transactions(ext_id, account_id, day, status, amount, probability,"
         " product, rep) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        " ON CONFLICT(ext_id) DO UPDATE SET account_id = excluded.account_id, day = excluded.day,"
-        " status = excluded.status, amount = excluded.amount,"
-        " probability = excluded.probability, product = excluded.product, rep = excluded.rep"
-        " WHERE (account_id, day, status, amount, probability, product, rep) IS NOT"
-        " (excluded.account_id, excluded.day, excluded.status, excluded.amount,"
-        " excluded.probability, excluded.product, excluded.rep)",
+        REGIO_SQ_SALE_UPSERT_TAIL,
     /* An activity by its id: the import replaces it, a check-in keeps the
      * first (a retried request logs nothing twice). */
+    [REGIO_ST_SALE_STAGE] =
+        "INSERT INTO temp.regio_sales_stage(ext_id, account_id, day, status, amount,"
+        " probability, product, rep) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [REGIO_ST_ACTIVITY_UPSERT] =
         "INSERT INTO activities(ext_id, account_id, user_id, rep_id, kind, occurred_at, day,"
         " duration_s, outcome, notes, lat, lon) VALUES (?1, ?2, nullif(?3, 0), nullif(?4, 0), ?5,"
@@ -376,7 +374,10 @@ static regio_err sq_begin(regio_store *base, regio_error *err)
 static regio_err sq_commit(regio_store *base, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
+    long long staged = 0;
     regio_err rc = regio__sq_bulk_leave(s, err);
+    if (!rc)
+        rc = regio__sq_sales_settle(s, &staged, err);
     if (!rc)
         rc = regio__sq_sales_flush(s, err);
     if (!rc)
