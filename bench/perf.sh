@@ -88,6 +88,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$url" ] || { echo "perf.sh: regio serve did not start: $(cat "$tmp/serve.err")" >&2; exit 1; }
+url="${url%/}"
+# every measured answer must be a 200
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $vp_token" "$url/api/v1/perf?period=2025-01&by=model")"
+[ "$code" = 200 ] || { echo "perf.sh: GET /api/v1/perf answered $code" >&2; exit 1; }
 q="$url/api/v1/perf?period=2026-03&by=territory"
 ms() { curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $1" "$2" | awk '{ printf "%.1f", $1 * 1000 }'; }
 first="$(ms "$vp_token" "$q")"

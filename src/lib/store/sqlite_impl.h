@@ -55,6 +55,7 @@ typedef struct regio__sqlite_store {
     long long sales_max_id; /* the largest sales line id before it did */
     long sales_puts;        /* lines it wrote */
     long sales_staged;      /* lines waiting in temp.regio_sales_stage */
+    long long quiet_changes; /* rows written as bookkeeping, left out of the generation */
     unsigned bulk_tables; /* tables whose indexes are dropped: bit 1 accounts */
     char *bulk_sql[8]; /* secondary account indexes dropped for a bulk load */
     int n_bulk;

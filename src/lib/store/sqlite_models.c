@@ -452,13 +452,14 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
 }
 
 /* PRAGMA data_version moves when another connection commits; this
- * connection's own writes show in sqlite3_total_changes64. */
+ * connection's own writes show in sqlite3_total_changes64, less its
+ * bookkeeping (a token's last use: quiet_changes). */
 regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_int64 v = 0;
     regio_err rc = regio__sq_int_query(s, "PRAGMA data_version", 0, 0, &v, err);
-    *gen = ((uint64_t)v << 40) ^ (uint64_t)sqlite3_total_changes64(s->db);
+    *gen = ((uint64_t)v << 40) ^ (uint64_t)(sqlite3_total_changes64(s->db) - s->quiet_changes);
     return rc;
 }
 
