@@ -4,6 +4,7 @@
  * optimiser or the evaluator, writing the alignment and the report.
  */
 #include "cli/design_cli.h"
+#include "regio/design_opts.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -80,61 +81,20 @@ static int parse_double(const char *opt, const char *s, double *out)
     return 0;
 }
 
-/*
- * --tolerance: one number for every balanced measure, or a list of
- * NAME=T for measures of --balance (each held within its own T) with at
- * most one bare number for the others, e.g. "accounts=0.02,revenue=0.05"
- * or "0.05,potential=0.08". Every T is in (0, 1). Without p only the
- * syntax and the bare number (into *def) are checked; with p each NAME
- * must be a balanced measure and tols (n_balance) receives its T.
- */
+/* --tolerance through the library's one parse (regio/design_opts.h):
+ * without p only the syntax and the bare number (into *def); with p each
+ * NAME must be a measure of --balance and tols (n_balance) receives its T. */
 static int parse_tolerances(design_cmd cmd, const char *spec, const regio_design_problem *p,
                             double *def, double *tols)
 {
     static const char *const names[] = {"design", "realign", "report"};
-    char buf[1024];
-    if (strlen(spec) >= sizeof buf) {
-        fprintf(stderr, "regio %s: --tolerance is too long\n", names[cmd]);
+    regio_error err;
+    regio_error_clear(&err);
+    if (regio_design_tolerances_parse(spec, REGIO_OPTS_CLI, p ? p->in.measure_names : NULL,
+                                      p ? p->params.balance_cols : NULL,
+                                      p ? p->params.n_balance : 0, def, tols, NULL, &err)) {
+        fprintf(stderr, "regio %s: %s\n", names[cmd], err.msg);
         return -1;
-    }
-    strcpy(buf, spec);
-    int bare = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        const char *num = eq ? eq + 1 : tok;
-        char *end;
-        double v = strtod(num, &end);
-        if (end == num || *end || !(v > 0 && v < 1)) {
-            fprintf(stderr, "regio %s: --tolerance takes T or MEASURE=T (T between 0 and 1), "
-                            "not '%s'\n", names[cmd], tok);
-            return -1;
-        }
-        if (!eq) {
-            if (bare++) {
-                fprintf(stderr, "regio %s: --tolerance has more than one bare number\n",
-                        names[cmd]);
-                return -1;
-            }
-            *def = v;
-            continue;
-        }
-        *eq = 0;
-        if (!p)
-            continue;
-        size_t i;
-        for (i = 0; i < p->params.n_balance; i++)
-            if (!strcmp(p->in.measure_names[p->params.balance_cols[i]], tok))
-                break;
-        if (i == p->params.n_balance) {
-            fprintf(stderr, "regio %s: --tolerance names '%s', which is not a measure of "
-                            "--balance (", names[cmd], tok);
-            for (size_t q = 0; q < p->params.n_balance; q++)
-                fprintf(stderr, "%s%s", q ? ", " : "", p->in.measure_names[p->params.balance_cols[q]]);
-            fprintf(stderr, ")\n");
-            return -1;
-        }
-        tols[i] = v;
     }
     return 0;
 }
@@ -378,30 +338,28 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             break;
         }
         case O_TIME:
-            if (parse_double("--time-limit", optarg, &time_limit) || time_limit < 0)
+            if (parse_double("--time-limit", optarg, &time_limit))
                 return CLI_USAGE;
             break;
         case O_OUT: out = optarg; break;
         case O_REPORT: report = optarg; break;
-        case O_OBJ:
-            if (!strcmp(optarg, "travel"))
-                objective = REGIO_DESIGN_MIN_TRAVEL;
-            else if (!strcmp(optarg, "diameter"))
-                objective = REGIO_DESIGN_MIN_DIAMETER;
-            else {
-                fprintf(stderr, "regio %s: --objective is travel or diameter\n", cmd_name[cmd]);
+        case O_OBJ: {
+            regio_error oe;
+            regio_error_clear(&oe);
+            if (regio_design_objective_parse(optarg, REGIO_OPTS_CLI, &objective, &oe)) {
+                fprintf(stderr, "regio %s: %s\n", cmd_name[cmd], oe.msg);
                 return CLI_USAGE;
             }
             break;
+        }
         case O_FROM: spec.baseline_path = optarg; break;
         case O_BASE: spec.baseline_path = optarg; break;
         case O_MAXM:
-            if (parse_double("--max-moved", optarg, &max_moved) || max_moved < 0 || max_moved > 1)
+            if (parse_double("--max-moved", optarg, &max_moved))
                 return CLI_USAGE;
             break;
         case O_MAXW:
-            if (parse_double("--max-moved-weight", optarg, &max_moved_w) || max_moved_w < 0 ||
-                max_moved_w > 1)
+            if (parse_double("--max-moved-weight", optarg, &max_moved_w))
                 return CLI_USAGE;
             break;
         case O_ALIGN: spec.alignment_path = optarg; break;
@@ -458,6 +416,21 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     }
     if (tol_spec && parse_tolerances(cmd, tol_spec, NULL, &tolerance, NULL))
         return CLI_USAGE;
+    {
+        /* The numbers as the library checks them (regio/design_opts.h). */
+        regio_design_params chk;
+        regio_design_params_init(&chk);
+        chk.time_limit_s = time_limit;
+        chk.max_moved_units = max_moved;
+        chk.max_moved_weight = max_moved_w;
+        chk.n_starts = starts;
+        regio_error ce;
+        regio_error_clear(&ce);
+        if (regio_design_numbers_check(&chk, REGIO_OPTS_CLI, &ce)) {
+            fprintf(stderr, "regio %s: %s\n", cmd_name[cmd], ce.msg);
+            return CLI_USAGE;
+        }
+    }
     regio_report_format fmt;
     if (!strcmp(format, "json"))
         fmt = REGIO_REPORT_JSON;
