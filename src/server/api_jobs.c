@@ -6,6 +6,7 @@
 #include "server/handlers.h"
 #include "server/jobs.h"
 #include "server/render.h"
+#include "regio/design_opts.h"
 
 #include <errno.h>
 #include <math.h>
@@ -120,6 +121,212 @@ static int parse_balance(job *j, const regio_design_problem *p, json_t *v, int d
     return 1;
 }
 
+/* 0 with a 400 saying the library's message. */
+static int bad_option(srv_response *rs, const regio_error *err)
+{
+    srv_reply_error(rs, 400, "bad_request", "%s", err->msg);
+    return 0;
+}
+
+static int no_memory(srv_response *rs)
+{
+    srv_reply_error(rs, 500, "internal", "out of memory");
+    return 0;
+}
+
+/* The index of measure name, or a 400 naming the measures. */
+static int measure_of(const regio_design_problem *p, const char *key, const char *name,
+                      srv_response *rs)
+{
+    for (size_t c = 0; c < p->in.m; c++)
+        if (!strcmp(p->in.measure_names[c], name))
+            return (int)c;
+    regio_buf known;
+    regio_buf_init(&known, 4096);
+    for (size_t c = 0; c < p->in.m; c++)
+        regio_buf_printf(&known, "%s%s", c ? ", " : "", p->in.measure_names[c]);
+    srv_reply_error(rs, 400, "bad_request", "\"%s\": unknown measure '%.200s' (measures: %s)",
+                    key, name, known.data ? known.data : "");
+    regio_buf_free(&known);
+    return -1;
+}
+
+/* "index_weights": an array of numbers or "W,W,..." (the CLI's text). */
+static int parse_weights(json_t *v, job *j, srv_response *rs)
+{
+    regio_buf b;
+    regio_buf_init(&b, 256);
+    if (json_is_string(v)) {
+        regio_buf_puts(&b, json_string_value(v));
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(v, i, it)
+        {
+            if (!json_is_number(it)) {
+                regio_buf_free(&b);
+                srv_reply_error(rs, 400, "bad_request", "\"index_weights\"[%zu] is not a number",
+                                i);
+                return 0;
+            }
+            regio_buf_printf(&b, "%s%.17g", i ? "," : "", json_number_value(it));
+        }
+    } else {
+        srv_reply_error(rs, 400, "bad_request",
+                        "\"index_weights\" must be an array of numbers, one per measure of "
+                        "\"balance\"");
+        return 0;
+    }
+    regio_error err;
+    regio_error_clear(&err);
+    if (!(j->index_weights = regio_calloc(j->n_balance, sizeof *j->index_weights))) {
+        regio_buf_free(&b);
+        return no_memory(rs);
+    }
+    regio_err rc = regio_design_index_weights_parse(b.data ? b.data : "", REGIO_OPTS_JSON,
+                                                    j->n_balance, j->index_weights, &err);
+    regio_buf_free(&b);
+    return rc ? bad_option(rs, &err) : 1;
+}
+
+/* "locked": {"unit id": "territory"}; "targets": {"territory": share}. */
+static int parse_pairs(json_t *body, job *j, const regio_design_problem *p, srv_response *rs)
+{
+    json_t *lk = json_object_get(body, "locked");
+    if (lk && !json_is_null(lk)) {
+        if (!json_is_object(lk)) {
+            srv_reply_error(rs, 400, "bad_request",
+                            "\"locked\" must be an object of unit id: territory");
+            return 0;
+        }
+        size_t n = json_object_size(lk);
+        j->locked_units = regio_calloc(n ? n : 1, sizeof *j->locked_units);
+        j->locked_terr = regio_calloc(n ? n : 1, sizeof *j->locked_terr);
+        if (!j->locked_units || !j->locked_terr)
+            return no_memory(rs);
+        const char *key;
+        json_t *t;
+        json_object_foreach(lk, key, t)
+        {
+            long u = regio_unitset_find(p->loaded.units, key);
+            if (u < 0) {
+                srv_reply_error(rs, 400, "bad_request", "\"locked\": no unit '%.200s'", key);
+                return 0;
+            }
+            if (!json_is_string(t)) {
+                srv_reply_error(rs, 400, "bad_request",
+                                "\"locked\": unit '%.200s' needs a territory name", key);
+                return 0;
+            }
+            j->locked_units[j->n_locked] = (size_t)u;
+            if (!(j->locked_terr[j->n_locked++] = regio_strdup(json_string_value(t))))
+                return no_memory(rs);
+        }
+    }
+    json_t *tg = json_object_get(body, "targets");
+    if (tg && !json_is_null(tg)) {
+        if (!json_is_object(tg) || !json_object_size(tg)) {
+            srv_reply_error(rs, 400, "bad_request",
+                            "\"targets\" must be an object of territory: share");
+            return 0;
+        }
+        size_t n = json_object_size(tg);
+        j->target_terr = regio_calloc(n, sizeof *j->target_terr);
+        j->target_share = regio_calloc(n, sizeof *j->target_share);
+        if (!j->target_terr || !j->target_share)
+            return no_memory(rs);
+        const char *key;
+        json_t *v;
+        json_object_foreach(tg, key, v)
+        {
+            if (!json_is_number(v) || !(json_number_value(v) > 0) ||
+                !isfinite(json_number_value(v))) {
+                srv_reply_error(rs, 400, "bad_request",
+                                "\"targets\": territory '%.200s' needs a share above 0", key);
+                return 0;
+            }
+            j->target_share[j->n_targets] = json_number_value(v);
+            if (!(j->target_terr[j->n_targets++] = regio_strdup(key)))
+                return no_memory(rs);
+        }
+    }
+    return 1;
+}
+
+/* The CLI's other options, once the measures are known: each parsed and
+ * checked by the library as `regio design|realign` has it parsed. */
+static int parse_options(json_t *body, job *j, const regio_design_problem *p, srv_response *rs)
+{
+    regio_error err;
+    regio_error_clear(&err);
+    j->travel_col = REGIO_DESIGN_TRAVEL_DEFAULT;
+    j->objective = REGIO_DESIGN_MIN_TRAVEL;
+    if (j->tolerance_spec) {
+        int named = 0;
+        if (!(j->tolerances = regio_calloc(j->n_balance, sizeof *j->tolerances)))
+            return no_memory(rs);
+        if (regio_design_tolerances_parse(j->tolerance_spec, REGIO_OPTS_JSON,
+                                          p->in.measure_names, j->balance, j->n_balance,
+                                          &j->tolerance, j->tolerances, &named, &err))
+            return bad_option(rs, &err);
+        if (!named) {
+            regio_free(j->tolerances);
+            j->tolerances = NULL;
+        }
+    }
+    json_t *v = json_object_get(body, "index_weights");
+    if (v && !json_is_null(v) && !parse_weights(v, j, rs))
+        return 0;
+    v = json_object_get(body, "travel");
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v)) {
+            srv_reply_error(rs, 400, "bad_request", "\"travel\" must be a measure name");
+            return 0;
+        }
+        if ((j->travel_col = measure_of(p, "travel", json_string_value(v), rs)) < 0)
+            return 0;
+    }
+    v = json_object_get(body, "objective");
+    if (v && !json_is_null(v)) {
+        regio_design_objective o;
+        if (regio_design_objective_parse(json_string_value(v), REGIO_OPTS_JSON, &o, &err))
+            return bad_option(rs, &err);
+        j->objective = (int)o;
+    }
+    v = json_object_get(body, "starts");
+    if (v && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000) {
+            srv_reply_error(rs, 400, "bad_request", "\"starts\" takes a number from 1 to 1000");
+            return 0;
+        }
+        j->starts = (int)json_integer_value(v);
+    }
+    if (opt_number(body, "max_moved_weight", &j->max_moved_weight, rs) < 0)
+        return 0;
+    regio_design_params chk;
+    regio_design_params_init(&chk);
+    chk.time_limit_s = j->time_limit_s;
+    chk.max_moved_units = j->max_moved;
+    chk.max_moved_weight = j->max_moved_weight;
+    chk.n_starts = j->starts;
+    if (regio_design_numbers_check(&chk, REGIO_OPTS_JSON, &err))
+        return bad_option(rs, &err);
+    v = json_object_get(body, "keep_whole");
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v)) {
+            srv_reply_error(rs, 400, "bad_request", "\"keep_whole\" must be an attribute name");
+            return 0;
+        }
+        if (!(j->keep_whole = regio_strdup(json_string_value(v))) ||
+            !(j->groups = regio_malloc((p->in.n ? p->in.n : 1) * sizeof *j->groups)))
+            return no_memory(rs);
+        if (regio_design_groups_by_attribute(p->loaded.units, j->keep_whole, REGIO_OPTS_JSON,
+                                             j->groups, &err))
+            return bad_option(rs, &err);
+    }
+    return parse_pairs(body, j, p, rs);
+}
+
 /* Number of territories of w that hold units. */
 static int used_territories(const srv_app *app, const srv_workspace *w)
 {
@@ -186,7 +393,15 @@ static int parse_job(json_t *body, job *j, const char **base, const char **targe
     j->time_limit_s = TIME_LIMIT_DEFAULT_S;
     j->seed = 1;
     int r;
-    if ((r = opt_number(body, "tolerance", &j->tolerance, rs)) < 0)
+    json_t *tol = json_object_get(body, "tolerance");
+    if (json_is_string(tol)) {
+        /* "accounts=0.02,revenue=0.05": parsed once the measures are known */
+        if (!(j->tolerance_spec = regio_strdup(json_string_value(tol)))) {
+            srv_reply_error(rs, 500, "internal", "out of memory");
+            return 0;
+        }
+        r = 1;
+    } else if ((r = opt_number(body, "tolerance", &j->tolerance, rs)) < 0)
         return 0;
     if (!r && (j->tolerance <= 0 || j->tolerance >= 1)) {
         srv_reply_error(rs, 400, "bad_request", "\"tolerance\" must be above 0 and below 1");
@@ -295,7 +510,8 @@ SRV_HANDLER(api_job_create)
 
     pthread_mutex_lock(&app->mu);
     const regio_design_problem *p = srv_units(app, rs);
-    if (!p || !parse_balance(j, p, json_object_get(body, "balance"), app->default_measure, rs))
+    if (!p || !parse_balance(j, p, json_object_get(body, "balance"), app->default_measure, rs) ||
+        !parse_options(body, j, p, rs))
         goto unlock;
     if (base) {
         srv_workspace *w = srv_workspace_get(app, base, rs);

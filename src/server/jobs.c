@@ -33,6 +33,19 @@ void srv_job_free(job *j)
     regio_free(j->base);
     regio_free(j->target);
     regio_free(j->balance);
+    regio_free(j->tolerances);
+    regio_free(j->tolerance_spec);
+    regio_free(j->index_weights);
+    regio_free(j->keep_whole);
+    regio_free(j->groups);
+    for (size_t i = 0; i < j->n_locked; i++)
+        regio_free(j->locked_terr[i]);
+    regio_free(j->locked_units);
+    regio_free(j->locked_terr);
+    for (size_t i = 0; i < j->n_targets; i++)
+        regio_free(j->target_terr[i]);
+    regio_free(j->target_terr);
+    regio_free(j->target_share);
     regio_free(j->actor);
     regio_free(j->message);
     json_decref(j->result);
@@ -123,7 +136,39 @@ json_t *srv_job_json(const srv_app *app, const job *j)
                                j->realign ? json_null() : json_integer(j->k), "balance", bal,
                                "tolerance", j->tolerance, "seed", (json_int_t)j->seed,
                                "time_limit", j->time_limit_s);
+    if (j->tolerance_spec)
+        json_object_set_new(params, "tolerance", json_string(j->tolerance_spec));
+    json_object_set_new(params, "objective",
+                        json_string(j->objective == REGIO_DESIGN_MIN_DIAMETER ? "diameter"
+                                                                             : "travel"));
+    json_object_set_new(params, "travel",
+                        p && j->travel_col >= 0 && (size_t)j->travel_col < p->in.m
+                            ? json_string(p->in.measure_names[j->travel_col])
+                            : json_null());
+    json_object_set_new(params, "starts", j->starts ? json_integer(j->starts) : json_null());
+    if (j->index_weights) {
+        json_t *w = json_array();
+        for (size_t b = 0; b < j->n_balance; b++)
+            json_array_append_new(w, json_real(j->index_weights[b]));
+        json_object_set_new(params, "index_weights", w);
+    }
+    if (j->keep_whole)
+        json_object_set_new(params, "keep_whole", json_string(j->keep_whole));
+    if (j->n_locked) {
+        json_t *o = json_object();
+        for (size_t l = 0; p && l < j->n_locked; l++)
+            json_object_set_new(o, p->in.unit_ids[j->locked_units[l]],
+                                json_string(j->locked_terr[l]));
+        json_object_set_new(params, "locked", o);
+    }
+    if (j->n_targets) {
+        json_t *o = json_object();
+        for (size_t q = 0; q < j->n_targets; q++)
+            json_object_set_new(o, j->target_terr[q], json_real(j->target_share[q]));
+        json_object_set_new(params, "targets", o);
+    }
     if (j->realign) {
+        json_object_set_new(params, "max_moved_weight", json_real(j->max_moved_weight));
         json_object_set_new(params, "max_moved", json_real(j->max_moved));
         json_object_set_new(params, "reassign_reps", json_boolean(j->reassign_reps));
     }
@@ -350,6 +395,66 @@ static char *with_rep_notes(char *msg, json_t *lines)
     return out;
 }
 
+/* The territory of in named name, or -1. */
+static int territory_named(const run_input *in, const char *name)
+{
+    for (int t = 0; t < in->k; t++)
+        if (!strcmp(in->names[t], name))
+            return t;
+    return -1;
+}
+
+/* The message of a territory name in field key that in does not have. */
+static char *no_territory(const char *key, const char *name, const run_input *in)
+{
+    char m[512];
+    snprintf(m, sizeof m, "\"%s\": no territory '%.200s' (territories: %s..%s)", key, name,
+             in->names[0], in->names[in->k - 1]);
+    return regio_strdup(m);
+}
+
+/*
+ * The job's locks and target shares over in's territories: *locked (n,
+ * -1 free) the job's "locked" over the base model's locks (the job's win,
+ * as a --locked file's over a model's); *targets (k). Both NULL when not
+ * asked for. Returns an error message (caller frees) or NULL.
+ */
+static char *resolve_pairs(const job *j, const run_input *in, int **locked, double **targets)
+{
+    char m[512];
+    size_t n = in->p->in.n;
+    *locked = NULL;
+    *targets = NULL;
+    if (j->n_locked) {
+        if (!(*locked = regio_malloc(n * sizeof **locked)))
+            return regio_strdup("out of memory");
+        for (size_t i = 0; i < n; i++)
+            (*locked)[i] = in->locked ? in->locked[i] : -1;
+        for (size_t l = 0; l < j->n_locked; l++) {
+            int t = territory_named(in, j->locked_terr[l]);
+            if (t < 0)
+                return no_territory("locked", j->locked_terr[l], in);
+            (*locked)[j->locked_units[l]] = t;
+        }
+    }
+    if (j->n_targets) {
+        if (!(*targets = regio_calloc((size_t)in->k, sizeof **targets)))
+            return regio_strdup("out of memory");
+        for (size_t q = 0; q < j->n_targets; q++) {
+            int t = territory_named(in, j->target_terr[q]);
+            if (t < 0)
+                return no_territory("targets", j->target_terr[q], in);
+            (*targets)[t] = j->target_share[q];
+        }
+        for (int t = 0; t < in->k; t++)
+            if (!((*targets)[t] > 0)) {
+                snprintf(m, sizeof m, "\"targets\": territory '%s' has no share", in->names[t]);
+                return regio_strdup(m);
+            }
+    }
+    return NULL;
+}
+
 static void run_job(srv_jobs *J, job *j)
 {
     srv_app *app = J->app;
@@ -357,11 +462,17 @@ static void run_job(srv_jobs *J, job *j)
     pthread_mutex_lock(&app->mu);
     char *msg = copy_input(app, j, &in);
     pthread_mutex_unlock(&app->mu);
+    int *locked = NULL;
+    double *targets = NULL;
+    if (!msg)
+        msg = resolve_pairs(j, &in, &locked, &targets);
     if (msg) {
         pthread_mutex_lock(&J->mu);
         srv_job_finish(j, JOB_FAILED, msg, NULL);
         pthread_mutex_unlock(&J->mu);
         regio_free(msg);
+        regio_free(locked);
+        regio_free(targets);
         run_input_free(&in);
         return;
     }
@@ -376,11 +487,20 @@ static void run_job(srv_jobs *J, job *j)
     prm.seed = j->seed;
     prm.time_limit_s = j->time_limit_s;
     prm.territory_names = (const char *const *)in.names; /* for messages */
+    prm.tolerances = j->tolerances;
+    prm.index_weights = j->index_weights;
+    prm.travel_col = j->travel_col;
+    prm.objective = (regio_design_objective)j->objective;
+    prm.n_starts = j->starts;
+    prm.groups = j->groups;
+    prm.target_shares = targets;
+    prm.locked = locked;
     if (j->realign) {
         prm.realign = 1;
         prm.baseline = in.baseline;
-        prm.locked = in.locked;
+        prm.locked = locked ? locked : in.locked;
         prm.max_moved_units = j->max_moved;
+        prm.max_moved_weight = j->max_moved_weight;
     }
     progress_ctx pc = {J, j};
     prm.progress = on_progress;
@@ -400,9 +520,15 @@ static void run_job(srv_jobs *J, job *j)
         pthread_mutex_unlock(&J->mu);
         regio_free(m);
         regio_design_result_free(&res);
+        regio_free(locked);
+        regio_free(targets);
         run_input_free(&in);
         return;
     }
+    regio_free(locked);
+    regio_free(targets);
+    locked = NULL;
+    targets = NULL;
     j->progress = 0.99;
     snprintf(j->phase, sizeof j->phase, "saving");
     pthread_mutex_unlock(&J->mu);

@@ -28,6 +28,22 @@ typedef struct job {
     size_t n_balance;
     double tolerance, time_limit_s, max_moved;
     int reassign_reps;   /* realign: the base's territories do not keep their reps */
+    /* the CLI's other options (regio/design_opts.h parses them as it does) */
+    double *tolerances;  /* n_balance own tolerances (0 = "tolerance"), or NULL */
+    char *tolerance_spec; /* "tolerance" as given when a string, or NULL */
+    double *index_weights; /* n_balance, or NULL */
+    int travel_col;      /* REGIO_DESIGN_TRAVEL_DEFAULT or a measure index */
+    int objective;       /* regio_design_objective */
+    int starts;          /* 0 = the schedule's */
+    double max_moved_weight;
+    char *keep_whole;    /* attribute, or NULL */
+    int *groups;         /* n units' groups (keep_whole), or NULL */
+    size_t n_locked;     /* "locked": unit indexes and territory names */
+    size_t *locked_units;
+    char **locked_terr;
+    size_t n_targets;    /* "targets": territory names and shares */
+    char **target_terr;
+    double *target_share;
     uint64_t seed;
     char *actor;
     char created_at[32];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, sleep, BIN,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, waitJob as waitJobAt, BIN,
 } from './harness.mjs';
 
 const MAX_BODY = 1024;
@@ -725,19 +725,7 @@ test('GET /plan: a call plan of the territory\'s own accounts from the rep\'s ho
 
 // ---- jobs ----------------------------------------------------------------------
 
-async function waitJob(id, deadlineMs = 60000) {
-  const t0 = Date.now();
-  let j;
-  while (Date.now() - t0 < deadlineMs) {
-    const r = await get(`/jobs/${enc(id)}`);
-    assert.equal(r.status, 200, r.text.slice(0, 300));
-    j = r.json;
-    assert.ok(j.progress >= 0 && j.progress <= 1, `progress ${j.progress}`);
-    if (['done', 'failed', 'cancelled'].includes(j.state)) return j;
-    await sleep(200);
-  }
-  throw new Error(`job ${id} still ${j && j.state} after ${deadlineMs} ms`);
-}
+const waitJob = (id, ms) => waitJobAt(A, id, ms);
 
 test('POST /jobs design: 202 + Location, runs to done, writes the new planning model; base untouched', async () => {
   const before = await alignmentOf(M);

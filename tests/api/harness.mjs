@@ -186,6 +186,21 @@ export function rawRequest(port, bytes, { host = '127.0.0.1', timeoutMs = 5000, 
 
 export function sleep(ms) { return new Promise(r => setTimeout(r, ms)); }
 
+/** Polls GET {api}/jobs/{id} until the job is done, failed or cancelled; the job. */
+export async function waitJob(api, id, deadlineMs = 60000) {
+  const t0 = Date.now();
+  let j;
+  while (Date.now() - t0 < deadlineMs) {
+    const r = await http(`${api}/jobs/${encodeURIComponent(id)}`);
+    if (r.status !== 200) throw new Error(`GET /jobs/${id}: ${r.status} ${r.text.slice(0, 300)}`);
+    j = r.json;
+    if (!(j.progress >= 0 && j.progress <= 1)) throw new Error(`job ${id}: progress ${j.progress}`);
+    if (['done', 'failed', 'cancelled'].includes(j.state)) return j;
+    await sleep(200);
+  }
+  throw new Error(`job ${id} still ${j && j.state} after ${deadlineMs} ms`);
+}
+
 export function percentile(sorted, p) {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1));
