@@ -253,6 +253,60 @@ static int parse_pairs(json_t *body, job *j, const regio_design_problem *p, srv_
     return 1;
 }
 
+/* "homes": [{"id", "lat", "lon"}, ...], a design's reps (the CLI's --homes
+ * file): one territory per rep, named after it and centred on its home. */
+static int parse_homes(json_t *body, job *j, srv_response *rs)
+{
+    json_t *h = json_object_get(body, "homes");
+    if (!h || json_is_null(h))
+        return 1;
+    if (j->realign || !json_is_array(h) || !json_array_size(h)) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "\"homes\" (a design's reps) must be a non-empty array of "
+                        "{\"id\", \"lat\", \"lon\"}");
+        return 0;
+    }
+    size_t n = json_array_size(h);
+    j->home_ids = regio_calloc(n, sizeof *j->home_ids);
+    j->home_lat = regio_calloc(n, sizeof *j->home_lat);
+    j->home_lon = regio_calloc(n, sizeof *j->home_lon);
+    if (!j->home_ids || !j->home_lat || !j->home_lon)
+        return no_memory(rs);
+    size_t i;
+    json_t *it;
+    json_array_foreach(h, i, it)
+    {
+        const char *id = json_string_value(json_object_get(it, "id"));
+        json_t *la = json_object_get(it, "lat"), *lo = json_object_get(it, "lon");
+        if (!id || !*id || !json_is_number(la) || !json_is_number(lo) ||
+            fabs(json_number_value(la)) > 90 || fabs(json_number_value(lo)) > 180) {
+            srv_reply_error(rs, 400, "bad_request",
+                            "\"homes\"[%zu] needs an \"id\" and a home: \"lat\" (-90..90) and "
+                            "\"lon\" (-180..180)",
+                            i);
+            return 0;
+        }
+        for (size_t q = 0; q < i; q++)
+            if (!strcmp(j->home_ids[q], id)) {
+                srv_reply_error(rs, 400, "bad_request", "\"homes\" names rep '%.200s' twice", id);
+                return 0;
+            }
+        j->home_lat[i] = json_number_value(la);
+        j->home_lon[i] = json_number_value(lo);
+        if (!(j->home_ids[i] = regio_strdup(id)))
+            return no_memory(rs);
+        j->n_homes = i + 1;
+    }
+    if (j->k && (size_t)j->k != n) {
+        srv_reply_error(rs, 400, "bad_request",
+                        "\"k\" %d conflicts with the %zu reps of \"homes\" (one territory per rep)",
+                        j->k, n);
+        return 0;
+    }
+    j->k = (int)n;
+    return 1;
+}
+
 /* The CLI's other options, once the measures are known: each parsed and
  * checked by the library as `regio design|realign` has it parsed. */
 static int parse_options(json_t *body, job *j, const regio_design_problem *p, srv_response *rs)
@@ -324,7 +378,7 @@ static int parse_options(json_t *body, job *j, const regio_design_problem *p, sr
                                              j->groups, &err))
             return bad_option(rs, &err);
     }
-    return parse_pairs(body, j, p, rs);
+    return parse_pairs(body, j, p, rs) && parse_homes(body, j, rs);
 }
 
 /* Number of territories of w that hold units. */

@@ -46,6 +46,11 @@ void srv_job_free(job *j)
         regio_free(j->target_terr[i]);
     regio_free(j->target_terr);
     regio_free(j->target_share);
+    for (size_t i = 0; i < j->n_homes; i++)
+        regio_free(j->home_ids[i]);
+    regio_free(j->home_ids);
+    regio_free(j->home_lon);
+    regio_free(j->home_lat);
     regio_free(j->actor);
     regio_free(j->message);
     json_decref(j->result);
@@ -161,6 +166,13 @@ json_t *srv_job_json(const srv_app *app, const job *j)
                                 json_string(j->locked_terr[l]));
         json_object_set_new(params, "locked", o);
     }
+    if (j->n_homes) {
+        json_t *a = json_array();
+        for (size_t h = 0; h < j->n_homes; h++)
+            json_array_append_new(a, json_pack("{s:s,s:f,s:f}", "id", j->home_ids[h], "lat",
+                                               j->home_lat[h], "lon", j->home_lon[h]));
+        json_object_set_new(params, "homes", a);
+    }
     if (j->n_targets) {
         json_t *o = json_object();
         for (size_t q = 0; q < j->n_targets; q++)
@@ -246,6 +258,18 @@ static char **design_names(int k)
     return names;
 }
 
+/* A copy of n names (a design on homes: the reps' ids). */
+static char **copy_names(char *const *ids, size_t n)
+{
+    char **names = regio_calloc(n, sizeof *names);
+    for (size_t t = 0; names && t < n; t++)
+        if (!(names[t] = regio_strdup(ids[t]))) {
+            regio_model_view_names_free(names, (int)t);
+            return NULL;
+        }
+    return names;
+}
+
 /*
  * With app->mu held: copies the problem pointer and, for a realign, loads
  * the base model (its own view: the cached workspace may change while the
@@ -261,7 +285,7 @@ static char *copy_input(srv_app *app, const job *j, run_input *in)
         return response_message(&rs);
     if (!j->realign) {
         in->k = j->k;
-        in->names = design_names(j->k);
+        in->names = j->n_homes ? copy_names(j->home_ids, j->n_homes) : design_names(j->k);
         return in->names ? NULL : regio_strdup("out of memory");
     }
     regio_error err;
@@ -495,6 +519,10 @@ static void run_job(srv_jobs *J, job *j)
     prm.groups = j->groups;
     prm.target_shares = targets;
     prm.locked = locked;
+    if (j->n_homes) {
+        prm.home_x = j->home_lon;
+        prm.home_y = j->home_lat;
+    }
     if (j->realign) {
         prm.realign = 1;
         prm.baseline = in.baseline;
@@ -555,7 +583,9 @@ static void run_job(srv_jobs *J, job *j)
          * unless reassign_reps), then the model with them. */
         regio_error_clear(&err);
         src = regio_model_reps_assign(app->store, in.p, in.base, in.k, in.names, res.labels,
-                                      j->balance[0], j->reassign_reps ? REGIO_REPS_REASSIGN : 0,
+                                      j->balance[0],
+                                      (j->reassign_reps ? REGIO_REPS_REASSIGN : 0) |
+                                          (j->n_homes ? REGIO_REPS_BY_NAME : 0),
                                       &reps, &err);
         if (!src)
             src = regio_model_reps_describe(reps, in.p, in.names, &rep_text);

@@ -44,6 +44,10 @@ typedef struct job {
     size_t n_targets;    /* "targets": territory names and shares */
     char **target_terr;
     double *target_share;
+    size_t n_homes;      /* "homes": design territories named after reps, centred
+                            on their homes (k = n_homes) */
+    char **home_ids;
+    double *home_lon, *home_lat;
     uint64_t seed;
     char *actor;
     char created_at[32];

@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   test, run, tempDir, removeDir, buildSmallStore, startServer, http, waitJob as waitJobAt, BIN,
 } from './harness.mjs';
@@ -86,6 +86,29 @@ test('design job with the CLI options = regio design with the same options and s
   assert.equal(d.status, 202, d.text.slice(0, 300));
   assert.equal((await waitJob(String(d.json.id))).state, 'done');
   assert.notDeepEqual(await units('api-default'), a, 'the options changed the design');
+});
+
+test('design job on "homes" = regio design --homes: territories named after the reps', async () => {
+  const homes = [
+    { id: 'REP-10', lat: 39.74796, lon: -104.99905 },
+    { id: 'H-WEST', lat: 39.0639, lon: -108.5506 },
+    { id: 'H-SOUTH', lat: 38.2544, lon: -104.6091 },
+  ];
+  writeFileSync(join(dir, 'homes.csv'), 'id,lat,lon\n' + homes.map(h => `${h.id},${h.lat},${h.lon}`).join('\n') + '\n');
+  const r0 = cli(['design', '--homes', join(dir, 'homes.csv'), '--balance', 'accounts', '--tolerance', '0.1',
+    '--seed', '4', '--model', 'cli-homes']);
+  assert.ok(r0.status === 0 || r0.status === 3, `regio design --homes: ${r0.status}\n${r0.stderr}`);
+  const r = await post('/jobs', { kind: 'design', target: 'api-homes', homes, balance: ['accounts'], tolerance: 0.1, seed: 4 });
+  assert.equal(r.status, 202, r.text.slice(0, 300));
+  assert.equal(r.json.params.k, 3, 'k from the homes');
+  const j = await waitJob(String(r.json.id));
+  assert.equal(j.state, 'done', `job: ${j.message}`);
+  const a = await units('api-homes');
+  assert.deepEqual([...new Set(Object.values(a))].sort(), ['H-SOUTH', 'H-WEST', 'REP-10']);
+  assert.deepEqual(a, await units('cli-homes'), 'same alignment through the API and the CLI');
+  assert.equal(j.result.reps.territories['REP-10'].rep, 'REP-10', 'the territory named after a rep is that rep\'s');
+  bad(await post('/jobs', { kind: 'design', k: 2, homes, balance: ['accounts'] }), /"k" 2 conflicts with the 3 reps of "homes"/, 'k against homes');
+  bad(await post('/jobs', { kind: 'design', homes: [{ id: 'X', lat: 99, lon: 0 }] }), /"homes"\[0\] needs an "id" and a home/, 'bad home');
 });
 
 test('realign job: max_moved_weight, index weights, locked units, targets', async () => {
