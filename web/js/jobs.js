@@ -7,6 +7,7 @@ import * as model from './model.js';
 let poll = null;
 const jobBase = {};
 let switchTo = null;
+let reps = null;            // the store's reps with a home (GET /reps), once asked for
 
 export function initJobs(onDone) {
   switchTo = onDone;
@@ -17,6 +18,17 @@ export function initJobs(onDone) {
     const k = document.getElementById('job-k');
     if (!k.dataset.touched) k.value = model.territories().length || 10;
     document.getElementById('job-base').textContent = model.name() || '—';
+    document.getElementById('job-locks-n').textContent = Object.keys(model.locked() || {}).length;
+  });
+  // The reps' homes only once Advanced is opened (not every role may read reps).
+  document.getElementById('job-advanced').addEventListener('toggle', e => {
+    if (!e.target.open || reps) return;
+    reps = [];
+    api.reps().then(r => {
+      reps = (r.reps || []).filter(x => Number.isFinite(x.lat) && Number.isFinite(x.lon));
+      document.getElementById('job-homes-n').textContent = reps.length;
+      syncKind();
+    }).catch(() => {});
   });
   document.getElementById('job-k').addEventListener('input', e => { e.target.dataset.touched = '1'; });
   on('measures', renderBalanceChoices);
@@ -27,12 +39,49 @@ function syncKind() {
   const realign = document.getElementById('job-kind').value === 'realign';
   document.getElementById('job-max-moved-row').hidden = !realign;
   document.getElementById('job-k-row').hidden = realign;
+  document.getElementById('job-max-moved-weight-row').hidden = !realign;
+  document.getElementById('job-locks-row').hidden = realign; // a realign keeps the model's locks anyway
+  document.getElementById('job-homes-row').hidden = realign || !(reps && reps.length);
 }
 
 export function renderBalanceChoices() {
   const box = document.getElementById('job-balance');
   box.replaceChildren(...state.measures.map(m => el('label', { class: 'chk' },
     el('input', { type: 'checkbox', value: m, id: 'job-balance-' + m, checked: state.balance.includes(m) }), ' ' + m)));
+  const tols = document.getElementById('job-tolerances');
+  tols.replaceChildren(...state.measures.map(m => el('label', { class: 'chk' }, m + ' ',
+    el('input', { type: 'number', min: '0', max: '1', step: '0.01', id: 'job-tol-' + m, 'data-measure': m, placeholder: '—', class: 'narrow' }))));
+  const travel = document.getElementById('job-travel');
+  travel.replaceChildren(el('option', { value: '', text: '(first balanced measure)' }),
+    ...state.measures.map(m => el('option', { value: m, text: m })));
+}
+
+/* The "Advanced" options into body, under the API's (and the CLI's) names;
+ * the server checks them and says what is wrong. */
+function advancedOptions(body, kind) {
+  const tols = [...document.querySelectorAll('#job-tolerances input')]
+    .filter(i => i.value.trim() !== '' && body.balance.includes(i.dataset.measure))
+    .map(i => `${i.dataset.measure}=${Number(i.value)}`);
+  if (tols.length) body.tolerance = [...(body.tolerance !== undefined ? [body.tolerance] : []), ...tols].join(',');
+  const iw = document.getElementById('job-index-weights').value.trim();
+  if (iw) body.index_weights = iw;
+  const obj = document.getElementById('job-objective').value;
+  if (obj !== 'travel') body.objective = obj;
+  const travel = document.getElementById('job-travel').value;
+  if (travel) body.travel = travel;
+  body.starts = num('job-starts');
+  if (kind === 'realign') body.max_moved_weight = num('job-max-moved-weight');
+  const kw = document.getElementById('job-keep-whole').value.trim();
+  if (kw) body.keep_whole = kw;
+  if (kind === 'design' && document.getElementById('job-locks').checked) {
+    const locked = {};
+    for (const u of Object.keys(model.locked() || {})) if (model.territoryOf(u)) locked[u] = model.territoryOf(u);
+    if (Object.keys(locked).length) body.locked = locked;
+  }
+  if (kind === 'design' && document.getElementById('job-homes').checked && reps && reps.length) {
+    body.homes = reps.map(r => ({ id: r.id, lat: r.lat, lon: r.lon }));
+    delete body.k;
+  }
 }
 
 function num(id) {
@@ -53,6 +102,7 @@ export async function startJob() {
   if (target) body.target = target;
   if (kind === 'realign' && num('job-max-moved') !== undefined) body.max_moved = num('job-max-moved');
   if (!body.balance.length) body.balance = state.balance.slice();
+  advancedOptions(body, kind);
   for (const k of Object.keys(body)) if (body[k] === undefined || Number.isNaN(body[k])) delete body[k];
   let j;
   try { j = await api.startJob(body); }
