@@ -27,7 +27,9 @@
  * The repair targets the blocking measure: when the excess stalls, the
  * weight wc_c of the column with the largest remaining excess grows, so
  * moves that fix it win over moves that only polish the others (adaptive
- * penalties). The best state by the plain (unweighted) excess is kept.
+ * penalties). The best state by the plain (unweighted) excess is kept,
+ * and from it vector ejection chains (below) pass the right mix of load
+ * over up to five territories.
  *
  * Invariants: locked nodes never move, contiguity is kept, the best
  * labelling seen is restored. Deterministic for a seed (z->rng).
@@ -146,6 +148,17 @@ static int weighted(const regio__dz *z, int i)
         if (z->b[(size_t)i * z->nb + c] != 0.0)
             return 1;
     return 0;
+}
+
+/* 1 when edge e of node i is the first of i's edges into that territory
+ * (so each (node, territory) pair is looked at once). */
+static int first_edge_to(const regio__dz *z, int i, int e)
+{
+    int t = z->label[z->adj[e]];
+    for (int f = z->xadj[i]; f < e; f++)
+        if (z->label[z->adj[f]] == t)
+            return 0;
+    return 1;
 }
 
 static int touches(const regio__dz *z, int i, int t)
@@ -323,16 +336,21 @@ typedef struct cand {
     int u; /* >= 0: a chain, j goes on from t to u */
 } cand;
 
-static void cand_insert(cand *L, int *n, cand c)
+static void cand_insert_cap(cand *L, int *n, int cap, cand c)
 {
-    if (*n == TOPM && c.f >= L[*n - 1].f)
+    if (*n == cap && c.f >= L[*n - 1].f)
         return;
-    int pos = *n < TOPM ? (*n)++ : TOPM - 1;
+    int pos = *n < cap ? (*n)++ : cap - 1;
     while (pos > 0 && L[pos - 1].f > c.f) {
         L[pos] = L[pos - 1];
         pos--;
     }
     L[pos] = c;
+}
+
+static void cand_insert(cand *L, int *n, cand c)
+{
+    cand_insert_cap(L, n, TOPM, c);
 }
 
 /* Non-improving moves of nodes that moved often cost more: the search
@@ -354,6 +372,178 @@ static void set_tabu(mm_ctx *M, int i, int from, long it)
     M->freq[i]++;
     M->tabu_t[i] = from;
     M->tabu_until[i] = it + 7 + (long)regio_rng_below(&M->z->rng, 10);
+}
+
+
+/* ---- vector ejection chains ---------------------------------------------
+ * A territory over its tolerances hands a unit (or exchanges two) with a
+ * neighbour so that it ends as well as it can, that neighbour does the
+ * same with one of its own neighbours not yet on the chain, and so on up
+ * to VC_DEPTH hops; the chain is kept as soon as the total cost drops,
+ * else undone. Each hop chooses among the VC_BR best single moves and
+ * exchanges by the cost of the territory that hands on, so load of the
+ * right mix (revenue for accounts, say) travels across several
+ * territories, which no single move or swap does. */
+#define VC_DEPTH 5
+#define VC_BR 3
+#define VC_UNDO 64
+
+typedef struct vc_ctx {
+    mm_ctx *M;
+    unsigned char *onpath; /* k */
+    int un[VC_UNDO], uf[VC_UNDO], nu;
+    int budget;
+    double F0;
+} vc_ctx;
+
+static double total_cost(const mm_ctx *M)
+{
+    double f = 0;
+    for (int t = 0; t < M->z->k; t++)
+        f += M->cost[t];
+    return f;
+}
+
+static void vc_move(vc_ctx *V, int i, int to)
+{
+    regio__dz *z = V->M->z;
+    int from = z->label[i];
+    V->un[V->nu] = i;
+    V->uf[V->nu++] = from;
+    regio__dz_move(z, i, to);
+    refresh_cost(V->M, from);
+    refresh_cost(V->M, to);
+    V->M->tver[from] = ++V->M->vclock;
+    V->M->tver[to] = ++V->M->vclock;
+}
+
+static void vc_undo(vc_ctx *V, int mark)
+{
+    regio__dz *z = V->M->z;
+    while (V->nu > mark) {
+        V->nu--;
+        int i = V->un[V->nu], back = V->uf[V->nu], now = z->label[i];
+        regio__dz_move(z, i, back);
+        refresh_cost(V->M, back);
+        refresh_cost(V->M, now);
+        V->M->tver[back] = ++V->M->vclock;
+        V->M->tver[now] = ++V->M->vclock;
+    }
+}
+
+static int vc_hop(vc_ctx *V, int a, int depth)
+{
+    mm_ctx *M = V->M;
+    regio__dz *z = M->z;
+    int n = z->n, nb = z->nb;
+    /* Options: moves (j < 0) and exchanges of a's weighted boundary
+     * units, scored by a's cost after. */
+    cand best[VC_BR];
+    int nbst = 0;
+    double la[16];
+    for (int i = 0; i < n; i++) {
+        if (z->label[i] != a || !weighted(z, i) || (z->lock && z->lock[i] >= 0))
+            continue;
+        for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++) {
+            int t = z->label[z->adj[e]];
+            if (t == a || V->onpath[t])
+                continue;
+            if (!first_edge_to(z, i, e))
+                continue;
+            for (int c = 0; c < nb; c++)
+                la[c] = z->load[a * nb + c] - z->b[(size_t)i * nb + c];
+            double sc = tcost(M, a, la);
+            cand mv = {sc, i, t, -1, -1};
+            cand_insert_cap(best, &nbst, VC_BR, mv);
+            /* exchanges with the weighted units of t that touch a */
+            for (int f = z->xadj[i]; f < z->xadj[i + 1]; f++) {
+                int u = z->adj[f];
+                if (z->label[u] != t)
+                    continue;
+                for (int g2 = z->xadj[u]; g2 <= z->xadj[u + 1]; g2++) {
+                    int j = g2 == z->xadj[u + 1] ? u : z->adj[g2];
+                    if (z->label[j] != t || !weighted(z, j) || (z->lock && z->lock[j] >= 0) ||
+                        !touches(z, j, a))
+                        continue;
+                    for (int c = 0; c < nb; c++)
+                        la[c] = z->load[a * nb + c] - z->b[(size_t)i * nb + c] +
+                                z->b[(size_t)j * nb + c];
+                    double s2 = tcost(M, a, la);
+                    if (nbst == VC_BR && s2 >= best[nbst - 1].f)
+                        continue;
+                    int seen = 0;
+                    for (int q = 0; q < nbst && !seen; q++)
+                        seen = best[q].i == i && best[q].j == j;
+                    if (seen)
+                        continue;
+                    cand cd = {s2, i, t, j, -1};
+                    cand_insert_cap(best, &nbst, VC_BR, cd);
+                }
+            }
+        }
+    }
+    for (int q = 0; q < nbst; q++) {
+        if (--V->budget < 0)
+            return 0;
+        int i = best[q].i, t = best[q].t, j = best[q].j;
+        if (z->label[i] != a || V->nu + 2 > VC_UNDO || !regio__dz_can_remove(z, i))
+            continue;
+        int mark = V->nu;
+        vc_move(V, i, t);
+        if (j >= 0) {
+            if (z->label[j] != t || !touches(z, j, a) || !regio__dz_can_remove(z, j)) {
+                vc_undo(V, mark);
+                continue;
+            }
+            vc_move(V, j, a);
+        }
+        if (total_cost(M) < V->F0 - 1e-9)
+            return 1;
+        if (depth > 1) {
+            V->onpath[t] = 1;
+            if (vc_hop(V, t, depth - 1))
+                return 1;
+            V->onpath[t] = 0;
+        }
+        vc_undo(V, mark);
+    }
+    return 0;
+}
+
+/* Chains from every territory over a tolerance until none helps. */
+static long vchains(mm_ctx *M)
+{
+    regio__dz *z = M->z;
+    int k = z->k;
+    vc_ctx V;
+    memset(&V, 0, sizeof V);
+    V.M = M;
+    V.onpath = regio_malloc((size_t)k);
+    if (!V.onpath)
+        return 0;
+    long made = 0;
+    for (int round = 0; round < 4 * k; round++) {
+        int improved = 0;
+        for (int s = 0; s < k && !improved; s++) {
+            if (texcess(z, s) <= 1e-12)
+                continue;
+            memset(V.onpath, 0, (size_t)k);
+            V.onpath[s] = 1;
+            V.nu = 0;
+            V.budget = 400;
+            V.F0 = total_cost(M);
+            if (vc_hop(&V, s, VC_DEPTH)) {
+                improved = 1;
+                made++;
+            } else {
+                vc_undo(&V, 0);
+            }
+        }
+        if (!improved || regio__dz_stop(z))
+            break;
+    }
+    regio_free(V.onpath);
+    return made;
 }
 
 long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int *nodes, int n_nodes,
@@ -432,10 +622,7 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
                 if (t == s || !M.hot[t])
                     continue;
                 /* each (i, t) once: the first edge into t */
-                int dup = 0;
-                for (int f = z->xadj[i]; f < e && !dup; f++)
-                    dup = z->label[z->adj[f]] == t;
-                if (dup)
+                if (!first_edge_to(z, i, e))
                     continue;
                 if (!w)
                     continue; /* unweighted: no change of balance; such
@@ -616,6 +803,15 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
     }
     memcpy(z->label, bestlab, (size_t)n * sizeof *bestlab);
     regio__dz_recount(z);
+    if (bestE > 1e-12 && !nodes) {
+        /* From the best state, vector ejection chains with the plain
+         * weights: the repair aimed at what the moves could not fix. */
+        for (int c = 0; c < nb; c++)
+            M.wc[c] = z->vscale[c] * z->tolc[c] / z->tol;
+        for (int t = 0; t < k; t++)
+            refresh_cost(&M, t);
+        made += vchains(&M);
+    }
 done:
     regio_free(M.wc);
     regio_free(M.cost);
