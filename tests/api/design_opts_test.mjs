@@ -149,6 +149,30 @@ test('realign job: max_moved_weight, index weights, locked units, targets', asyn
   assert.match(bj.message, /"targets": no territory 'T07'/);
 });
 
+test('the same through both: a realign with index weights and a weight budget, a design with locks and targets', async () => {
+  const r0 = cli(['realign', '--from-model', 'base', '--balance', 'accounts,revenue', '--index-weights', '2,1',
+    '--tolerance', '0.1', '--max-moved-weight', '0.3', '--seed', '2', '--model', 'cli-realign2']);
+  assert.ok(r0.status === 0 || r0.status === 3, `regio realign: ${r0.status}\n${r0.stderr}`);
+  const r = await post('/jobs', { kind: 'realign', model: 'base', target: 'api-realign2', balance: 'accounts,revenue',
+    index_weights: '2,1', tolerance: 0.1, max_moved_weight: 0.3, seed: 2, time_limit: 600 });
+  assert.equal(r.status, 202, r.text.slice(0, 300));
+  assert.equal((await waitJob(String(r.json.id))).state, 'done');
+  assert.deepEqual(await units('api-realign2'), await units('cli-realign2'), 'realign: API = CLI');
+  writeFileSync(join(dir, 'locked.csv'), 'unit_id,territory\n08001,T03\n08003,T01\n');
+  writeFileSync(join(dir, 'targets.csv'), 'territory,share\nT01,2\nT02,1\nT03,1\n');
+  const r1 = cli(['design', '--k', '3', '--balance', 'accounts', '--tolerance', '0.1', '--seed', '1',
+    '--locked', join(dir, 'locked.csv'), '--targets', join(dir, 'targets.csv'), '--model', 'cli-lt']);
+  assert.ok(r1.status === 0 || r1.status === 3, `regio design --locked --targets: ${r1.status}\n${r1.stderr}`);
+  const d = await post('/jobs', { kind: 'design', target: 'api-lt', k: 3, balance: ['accounts'], tolerance: 0.1, seed: 1,
+    locked: { '08001': 'T03', '08003': 'T01' }, targets: { T01: 2, T02: 1, T03: 1 } });
+  assert.equal(d.status, 202, d.text.slice(0, 300));
+  assert.equal((await waitJob(String(d.json.id))).state, 'done');
+  const a = await units('api-lt');
+  assert.equal(a['08001'], 'T03');
+  assert.equal(a['08003'], 'T01');
+  assert.deepEqual(a, await units('cli-lt'), 'locks and targets: API = CLI');
+});
+
 test('bad option values: 400 with the library\'s message', async () => {
   const job = extra => post('/jobs', { kind: 'design', k: 3, balance: ['accounts', 'revenue'], ...extra });
   bad(await job({ tolerance: 'accounts=2' }), /"tolerance" takes T or MEASURE=T \(T between 0 and 1\), not 'accounts=2'/, 'tolerance out of range');
