@@ -30,6 +30,9 @@
     X(challenge, "what a planning model changes for a rep; challenges, decisions") \
     X(brief, "a territory's hand-over page: map, accounts, plan, quota, changes") \
     X(audit, "list the audit log and verify its hash chain")                   \
+    X(check, "check a store: integrity, foreign keys, audit chain, orphans")  \
+    X(backup, "copy the store to a file while it is in use, checked")         \
+    X(restore, "replace the store with a checked backup, keeping the old one") \
     X(serve, "serve the HTTP API and the browser app")                        \
     X(summary, "print what the store holds")                                   \
     X(version, "print the version")
