@@ -241,8 +241,9 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
         report_rows(&c, "integrity", "PRAGMA integrity_check(100)", "%s", 1);
         if (!c.stop)
             report_rows(&c, "foreign_key",
-                        "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check",
-                        "%s row %s refers to a row of %s that does not exist", 0);
+                        "SELECT \"table\", coalesce('row ' || rowid, 'a row'), parent"
+                        " FROM pragma_foreign_key_check",
+                        "%s: %s refers to a row of %s that does not exist", 0);
         if (!c.stop)
             check_audit(&c);
         if (!c.stop && has_table(c.db, "sales_transactions"))
