@@ -252,12 +252,13 @@ static int each_line(const unsigned char *data, size_t bytes, int32_t month, lin
         return 0;
     int wide = data[0] == 2;
     int32_t first = month_start(month);
-    size_t min = (wide ? 8 : 4) + 9;
-    for (size_t at = 1; at + min <= bytes;) {
+    size_t acc = wide ? 8 : 4;
+    for (size_t at = 1; at + acc + 9 <= bytes;) {
+        size_t len = acc + 9 + (data[at + acc] & 128 ? 8 : 0);
+        if (at + len > bytes)
+            break; /* a torn line: never written so */
         rec x;
         at += decode(data + at, wide, first, &x);
-        if (at > bytes)
-            break; /* a torn line: never written so */
         x.month = month;
         int stop = fn(ud, &x);
         if (stop)
