@@ -499,6 +499,11 @@ regio_err regio_store_restore(const char *db_path, const char *from_path, char *
     sqlite3_close(src);
     if (!rc)
         rc = check_copy(tmp, "the copy of the backup", err);
+    /* The restored store keeps the permissions of the one it replaces
+     * (mkstemp made the copy private to its owner). */
+    if (!rc && exists && chmod(tmp, cur.st_mode & 07777) != 0)
+        rc = regio__store_fail(err, REGIO_EIO, "cannot set the permissions of '%s': %s", tmp,
+                               strerror(errno));
     if (!rc && exists) {
         /* Keep the current store: its write-ahead log folded in and
          * removed, then a second name for its file. */
