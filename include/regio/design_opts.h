@@ -54,6 +54,10 @@ REGIO_API regio_err regio_design_index_weights_parse(const char *list, regio_opt
                                                      size_t n_balance, double *out,
                                                      regio_error *err);
 
+/* k for a capacity (--k auto --capacity V): the total of measure col over
+ * in's units divided by capacity (> 0), rounded up, at least 1. */
+REGIO_API int regio_design_k_for_capacity(const regio_design_input *in, int col, double capacity);
+
 /* The checks of the run's numbers, as the CLI and the jobs apply them:
  * time_limit >= 0 (0 = none), max_moved and max_moved_weight in [0, 1]
  * (0 = no cap), starts 0 (the schedule's) or 1..1000, k 1..100000 (0 =

@@ -436,9 +436,25 @@ static int parse_job(json_t *body, job *j, const char **base, const char **targe
         return 0;
     }
     json_t *k = json_object_get(body, "k");
-    if (k && !json_is_null(k) && !j->realign) {
+    /* "capacity" (> 0): k from the first balanced measure, as --capacity */
+    int cr = opt_number(body, "capacity", &j->capacity, rs);
+    if (cr < 0)
+        return 0;
+    if (!cr && !(j->capacity > 0)) {
+        srv_reply_error(rs, 400, "bad_request", "\"capacity\" must be above 0");
+        return 0;
+    }
+    if (json_is_string(k) && !strcmp(json_string_value(k), "auto") && !j->realign) {
+        if (!(j->capacity > 0)) {
+            srv_reply_error(rs, 400, "bad_request",
+                            "\"k\": \"auto\" needs \"capacity\" (> 0), the amount of the first "
+                            "balanced measure a territory holds");
+            return 0;
+        }
+    } else if (k && !json_is_null(k) && !j->realign) {
         if (!json_is_integer(k) || json_integer_value(k) < 1 || json_integer_value(k) > 100000) {
-            srv_reply_error(rs, 400, "bad_request", "\"k\" must be a whole number >= 1");
+            srv_reply_error(rs, 400, "bad_request",
+                            "\"k\" must be a whole number >= 1 (or \"auto\" with \"capacity\")");
             return 0;
         }
         j->k = (int)json_integer_value(k);
@@ -587,6 +603,8 @@ SRV_HANDLER(api_job_create)
             j->k = used;
         }
     }
+    if (!j->realign && j->capacity > 0 && !j->n_homes)
+        j->k = regio_design_k_for_capacity(&p->in, j->balance[0], j->capacity);
     if (!j->realign) {
         if (!j->k) {
             srv_reply_error(rs, 400, "bad_request",

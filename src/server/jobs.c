@@ -166,6 +166,8 @@ json_t *srv_job_json(const srv_app *app, const job *j)
                                 json_string(j->locked_terr[l]));
         json_object_set_new(params, "locked", o);
     }
+    if (j->capacity > 0)
+        json_object_set_new(params, "capacity", json_real(j->capacity));
     if (j->n_homes) {
         json_t *a = json_array();
         for (size_t h = 0; h < j->n_homes; h++)

@@ -24,6 +24,7 @@ typedef struct job {
     char *base;          /* base model, or NULL (design from scratch) */
     char *target;        /* planning model the result is saved as */
     int k;               /* design: territories */
+    double capacity;     /* design, "k": "auto": k = first balanced measure / capacity */
     int *balance;        /* measure indices */
     size_t n_balance;
     double tolerance, time_limit_s, max_moved;

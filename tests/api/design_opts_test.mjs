@@ -171,6 +171,16 @@ test('the same through both: a realign with index weights and a weight budget, a
   assert.equal(a['08001'], 'T03');
   assert.equal(a['08003'], 'T01');
   assert.deepEqual(a, await units('cli-lt'), 'locks and targets: API = CLI');
+  const r2 = cli(['design', '--k', 'auto', '--capacity', '60', '--balance', 'accounts', '--tolerance', '0.1', '--model', 'cli-cap']);
+  assert.ok(r2.status === 0 || r2.status === 3, `regio design --k auto: ${r2.status}\n${r2.stderr}`);
+  const c = await post('/jobs', { kind: 'design', target: 'api-cap', k: 'auto', capacity: 60, balance: ['accounts'], tolerance: 0.1 });
+  assert.equal(c.status, 202, c.text.slice(0, 300));
+  const cj = await waitJob(String(c.json.id));
+  assert.equal(cj.state, 'done');
+  const cap = await units('api-cap');
+  assert.ok(cj.params.k > 1, `k from the capacity: ${cj.params.k}`);
+  assert.equal(new Set(Object.values(cap)).size, cj.params.k);
+  assert.deepEqual(cap, await units('cli-cap'), 'k auto with a capacity: API = CLI');
 });
 
 test('bad option values: 400 with the library\'s message', async () => {
@@ -187,6 +197,8 @@ test('bad option values: 400 with the library\'s message', async () => {
   bad(await job({ keep_whole: 'no_such_attribute' }), /"keep_whole": no unit has an attribute 'no_such_attribute'/, 'keep_whole');
   bad(await job({ locked: { 'no-unit': 'T01' } }), /"locked": no unit 'no-unit'/, 'locked unit');
   bad(await job({ locked: ['x'] }), /"locked" must be an object/, 'locked array');
+  bad(await job({ k: 'auto' }), /"k": "auto" needs "capacity"/, 'k auto without capacity');
+  bad(await job({ capacity: -1 }), /"capacity" must be above 0/, 'capacity');
   bad(await job({ targets: { T01: 0 } }), /"targets": territory 'T01' needs a share above 0/, 'target share');
   // The CLI says the same of the same values.
   const c = cli(['design', '--k', '3', '--balance', 'accounts,revenue', '--tolerance', 'potential=0.1', '--model', 'x']);

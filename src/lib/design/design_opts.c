@@ -126,6 +126,15 @@ regio_err regio_design_index_weights_parse(const char *list, regio_opts_style st
     return REGIO_OK;
 }
 
+int regio_design_k_for_capacity(const regio_design_input *in, int col, double capacity)
+{
+    double total = 0;
+    for (size_t i = 0; i < in->n; i++)
+        total += in->measures[i * in->m + (size_t)col];
+    int k = (int)ceil(total / capacity - 1e-9);
+    return k < 1 ? 1 : k;
+}
+
 static regio_err share(const char *key, double v, regio_opts_style style, regio_error *err)
 {
     char opt[32];
