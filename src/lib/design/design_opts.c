@@ -34,12 +34,18 @@ regio_err regio_design_tolerances_parse(const char *spec, regio_opts_style style
     regio_design_opt_name(style, "balance", bal, sizeof bal);
     if (has_named)
         *has_named = 0;
-    if (strlen(spec) >= sizeof buf)
+    size_t spec_len = strlen(spec);
+    if (spec_len >= sizeof buf)
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "%s is too long", opt);
-    strcpy(buf, spec);
+    memcpy(buf, spec, spec_len + 1);
     int bare = 0, any = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    /* Comma-separated items; empty ones (",,") are skipped. */
+    for (char *tok = buf, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
+        if (!*tok)
+            continue;
         any = 1;
         char *eq = strchr(tok, '=');
         const char *num = eq ? eq + 1 : tok;
