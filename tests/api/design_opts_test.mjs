@@ -206,9 +206,14 @@ test('bad option values: 400 with the library\'s message', async () => {
   assert.match(c.stderr, /--tolerance names 'potential', which is not a measure of --balance \(accounts, revenue\)/);
 });
 
+test('the server stops with exit status 0 (under ASan: nothing leaked by the jobs)', async () => {
+  const code = await srv.stop();
+  assert.equal(code, 0, `exit ${code}; stderr tail:\n${srv.stderr().slice(-3000)}`);
+});
+
 await run({
   after: async () => {
-    if (srv) await srv.stop();
+    if (srv && srv.exited() === null) await srv.stop();
     removeDir(dir);
   },
 });
