@@ -162,7 +162,10 @@ static int on_account(void *ud, const regio__perf_account *a)
     c->potential[c->na] = isnan(a->potential) ? 0.0 : a->potential;
     c->freq[c->na] = a->visits_per_year;
     c->segments[c->na] = NULL;
-    if (isnan(a->visits_per_year) && a->segment && !(c->segments[c->na] = regio_strdup(a->segment))) {
+    /* the segment only matters to a segment frequency map */
+    int seg_map = c->q->segment_visits && *c->q->segment_visits;
+    if (seg_map && isnan(a->visits_per_year) && a->segment &&
+        !(c->segments[c->na] = regio_strdup(a->segment))) {
         c->rc = REGIO_ENOMEM;
         return 1;
     }
