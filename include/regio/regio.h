@@ -35,5 +35,6 @@
 #include "regio/rules.h"
 #include "regio/rule_store.h"
 #include "regio/perf.h"
+#include "regio/backup.h"
 
 #endif
