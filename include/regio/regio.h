@@ -21,6 +21,7 @@
 #include "regio/salesforce.h"
 #include "regio/design.h"
 #include "regio/design_io.h"
+#include "regio/design_opts.h"
 #include "regio/dist.h"
 #include "regio/tsp.h"
 #include "regio/vrp.h"
