@@ -10,6 +10,7 @@
 #include "core/grow.h"
 
 #include "regio/buf.h"
+#include "regio/design_opts.h"
 #include "regio/strmap.h"
 #include "io/import_common.h"
 #include "io/table.h"
@@ -344,26 +345,13 @@ static regio_err parse_balance(regio_design_problem *p, const char *path, const 
 static regio_err parse_weights(regio_design_problem *p, const char *list, regio_error *err)
 {
     size_t n = p->params.n_balance;
-    p->weights_ = regio_calloc(n, sizeof *p->weights_);
+    p->weights_ = regio_calloc(n ? n : 1, sizeof *p->weights_);
     if (!p->weights_)
         return REGIO_ENOMEM;
-    size_t i = 0;
-    const char *s = list;
-    while (*s && i < n) {
-        char *end;
-        double w = strtod(s, &end);
-        if (end == s || !isfinite(w) || w < 0)
-            return fail(err, REGIO_EINVAL, NULL, 0, "--index-weights: '%s' is not a weight", s);
-        p->weights_[i++] = w;
-        s = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',')
-            return fail(err, REGIO_EINVAL, NULL, 0, "--index-weights: unexpected '%s'", end);
-    }
-    if (i != n || *s)
-        return fail(err, REGIO_EINVAL, NULL, 0,
-                    "--index-weights needs exactly one weight per --balance measure (%zu)", n);
-    p->params.index_weights = p->weights_;
-    return REGIO_OK;
+    regio_err rc = regio_design_index_weights_parse(list, REGIO_OPTS_CLI, n, p->weights_, err);
+    if (!rc)
+        p->params.index_weights = p->weights_;
+    return rc;
 }
 
 typedef struct model_labels {
@@ -761,44 +749,26 @@ static regio_err read_targets(loader *L, regio_error *err)
     return REGIO_OK;
 }
 
-/* --keep-whole: units with equal values of an attribute form one group. */
+/* --keep-whole: units with equal values of an attribute form one group
+ * (regio_design_groups_by_attribute); a units file without the attribute
+ * is a data error of that file. */
 static regio_err read_groups(loader *L, regio_error *err)
 {
     const regio_design_spec *spec = L->spec;
     regio_design_problem *p = L->p;
     const regio_unitset *us = p->loaded.units;
-    size_t n = us->n;
-    p->groups_ = regio_malloc(n * sizeof *p->groups_);
-    regio_strmap *g = regio_strmap_create(n);
-    if (!p->groups_ || !g) {
-        regio_strmap_destroy(g);
+    if (!(p->groups_ = regio_malloc((us->n ? us->n : 1) * sizeof *p->groups_)))
         return REGIO_ENOMEM;
+    regio_err rc = regio_design_groups_by_attribute(us, spec->keep_whole, REGIO_OPTS_CLI,
+                                                    p->groups_, err);
+    if (rc == REGIO_EINVAL) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return fail(err, REGIO_EDATA, spec->units_path, 0, "%s", msg);
     }
-    size_t seen = 0;
-    regio_err rc = REGIO_OK;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const regio_unit *u = &us->units[i];
-        const char *v = NULL;
-        for (size_t a = 0; a < u->n_attrs; a++)
-            if (!strcmp(u->attrs[a].key, spec->keep_whole))
-                v = u->attrs[a].text;
-        p->groups_[i] = -1;
-        if (!v)
-            continue;
-        seen++;
-        int found;
-        long val;
-        rc = regio_strmap_put(g, v, (long)regio_strmap_size(g), &found, &val);
-        p->groups_[i] = found ? (int)val : (int)regio_strmap_size(g) - 1;
-    }
-    regio_strmap_destroy(g);
-    if (rc)
-        return rc;
-    if (seen == 0)
-        return fail(err, REGIO_EDATA, spec->units_path, 0,
-                    "--keep-whole: no unit has an attribute '%s'", spec->keep_whole);
-    p->params.groups = p->groups_;
-    return REGIO_OK;
+    if (!rc)
+        p->params.groups = p->groups_;
+    return rc;
 }
 
 regio_err regio_design_problem_load(const regio_design_spec *spec, regio_design_problem **out,
