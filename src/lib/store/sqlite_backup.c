@@ -154,7 +154,7 @@ static void report_rows(checker *c, const char *kind, const char *sql, const cha
         problem(c, kind, detail);
         return;
     }
-    int r, n = 0;
+    int r = SQLITE_DONE, n = 0;
     while (!c->stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
         const char *v[4];
         for (int i = 0; i < 4; i++) {
