@@ -387,7 +387,7 @@ static regio_err load_timeline(perf *c, regio_error *err)
     regio_err rc = regio_store_promotions_foreach(c->s, NULL, on_promotion, &ps, err);
     if (rc == REGIO_ECANCELLED && ps.rc)
         rc = ps.rc;
-    if (!rc)
+    if (!rc && ps.n > 1)
         qsort(ps.p, ps.n, sizeof *ps.p, cmp_promo);
     for (size_t i = 0; !rc && i < ps.n; i++) {
         regio_day d;
@@ -825,7 +825,8 @@ static regio_err build_rows(perf *c, regio_perf_result *out, regio_error *err)
     }
     regio_free(va);
     regio_free(vp);
-    qsort(g.rows, g.n, sizeof *g.rows, cmp_row);
+    if (g.n > 1)
+        qsort(g.rows, g.n, sizeof *g.rows, cmp_row);
     out->rows = g.rows;
     out->n = g.n;
     out->median_penetration = median;

@@ -159,6 +159,13 @@ static int cmp_month_line(const void *pa, const void *pb)
     return cmp_line(a, b);
 }
 
+/* Sorts lines by month, then line (an empty list has no array). */
+static void sort_lines(recs *r)
+{
+    if (r->n > 1)
+        qsort(r->v, r->n, sizeof *r->v, cmp_month_line);
+}
+
 static regio_err oom(regio_error *err)
 {
     return regio__store_fail(err, REGIO_ENOMEM, "out of memory packing sales lines");
@@ -337,7 +344,7 @@ static regio_err rebuild(regio__sqlite_store *s, regio_error *err)
     if (!rc)
         rc = read_lines(s, st, &all, err);
     if (!rc) {
-        qsort(all.v, all.n, sizeof *all.v, cmp_month_line);
+        sort_lines(&all);
         rc = write_all(s, &all, err);
     }
     regio_free(all.v);
@@ -399,8 +406,8 @@ static regio_err patch(regio__sqlite_store *s, regio_error *err)
     if (!rc)
         rc = read_lines(s, st, &gone, err);
     if (!rc) {
-        qsort(fresh.v, fresh.n, sizeof *fresh.v, cmp_month_line);
-        qsort(gone.v, gone.n, sizeof *gone.v, cmp_month_line);
+        sort_lines(&fresh);
+        sort_lines(&gone);
     }
     /* the months of both, in order */
     size_t fi = 0, gi = 0;
@@ -416,7 +423,8 @@ static regio_err patch(regio__sqlite_store *s, regio_error *err)
         old.n = 0;
         rc = read_month(s, m, &old, err);
         if (!rc)
-            rc = merge(old.v, old.n, gone.v + gi, gj - gi, fresh.v + fi, fj - fi, &merged, err);
+            rc = merge(old.v, old.n, gj > gi ? gone.v + gi : NULL, gj - gi,
+                       fj > fi ? fresh.v + fi : NULL, fj - fi, &merged, err);
         if (!rc)
             rc = write_month(s, m, merged.v, merged.n, &buf, &bufcap, err);
         fi = fj;
