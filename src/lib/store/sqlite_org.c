@@ -912,9 +912,10 @@ regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char *
     if (!rc && touch) {
         if (!regio__sq_prep(s, &st, NULL, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", "it", kid,
                   regio__sq_now(s))) {
-            run(s, st, "noting a token's use", NULL, NULL);
             /* bookkeeping: caches of what the store holds stay valid */
-            s->quiet_changes += sqlite3_changes64(s->db);
+            long changed = 0;
+            if (!run(s, st, "noting a token's use", &changed, NULL))
+                s->quiet_changes += changed;
         }
     }
     return rc;
