@@ -5,6 +5,7 @@
  * perf.c; this file only loops over months and collects.
  */
 #include "regio/perf_trend.h"
+#include "regio/format.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -161,10 +162,14 @@ void regio_perf_trend_free(regio_perf_trend *t)
 
 static regio_err series(regio_buf *b, const char *name, const double *v, size_t n)
 {
+    char num[32];
     regio_err rc = regio_buf_printf(b, "\"%s\":[", name);
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = isfinite(v[i]) ? regio_buf_printf(b, "%s%.15g", i ? "," : "", v[i])
-                            : regio_buf_printf(b, "%snull", i ? "," : "");
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (i)
+            rc = regio_buf_putc(b, ',');
+        if (!rc)
+            rc = regio_buf_puts(b, isfinite(v[i]) ? regio_format_g15(v[i], num) : "null");
+    }
     return rc ? rc : regio_buf_putc(b, ']');
 }
 
