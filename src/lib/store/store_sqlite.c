@@ -510,7 +510,7 @@ regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *e
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, REGIO_SQ_BUSY_MS);
     /* WAL with synchronous=NORMAL: a committed transaction survives a crash
      * of the process (not necessarily of the OS); readers never block the
      * writer. Foreign keys are per connection and off by default. Reading
