@@ -59,6 +59,14 @@ static int on_sale(void *ud, const regio__perf_sale *x)
     return 0;
 }
 
+static int on_sales(void *ud, const regio__perf_sale *v, size_t n)
+{
+    ASSERT_TRUE(n >= 1);
+    for (size_t i = 0; i < n; i++)
+        on_sale(ud, &v[i]);
+    return 0;
+}
+
 static int cmp_sale(const void *pa, const void *pb)
 {
     const regio__perf_sale *a = pa, *b = pb;
@@ -81,7 +89,7 @@ static size_t check_window(regio_store *s, regio_day from, regio_day to)
     got g = {0};
     regio_error e;
     regio_error_clear(&e);
-    ASSERT_OK(regio__perf_sales_scan(s, from, to, on_sale, &g, &e));
+    ASSERT_OK(regio__perf_sales_scan(s, from, to, on_sales, &g, &e));
     got want = {0};
     for (int i = 0; i < POOL; i++)
         if (model[i].present && model[i].day >= from && model[i].day < to) {

@@ -65,6 +65,7 @@ typedef struct perf {
     double *potential, *freq;
     size_t na, capa;
     int32_t *visits;     /* visits per account in P */
+    int visit_model;     /* the model crediting every visit of P, or -1 (visit by visit) */
     int32_t *dense;      /* account key -> index (keys are row ids, dense), or NULL */
     long long max_key;
     int contiguous;      /* account keys are 1..na: the index is key - 1 */
@@ -463,44 +464,70 @@ static int in(regio_period p, regio_day d)
  * latest day: an (account, territory) pair is the account under one or
  * more models holding it in that territory, and it counts once, placed by
  * the model of its latest day (count_active). */
+enum { IN_P = 1, IN_PREV = 2, IN_ACTIVE = 4 };
+
+/* The scan of [from, to): per day, the windows it lies in and the model
+ * that credits it, looked up once (lines come by account, days jump). */
 typedef struct scan {
     perf *c;
+    regio_day from;
+    size_t days;
+    unsigned char *in;
+    int32_t *model;
 } scan;
 
-static int on_sale(void *ud, const regio__perf_sale *x)
+static regio_err scan_days(scan *sc, perf *c, regio_day from, regio_day to, regio_error *err)
+{
+    sc->c = c;
+    sc->from = from;
+    sc->days = to > from ? (size_t)((long long)to - from) : 0;
+    sc->in = regio_malloc(sc->days ? sc->days : 1);
+    sc->model = regio_malloc((sc->days ? sc->days : 1) * sizeof *sc->model);
+    if (!sc->in || !sc->model)
+        return oom(err);
+    for (size_t i = 0; i < sc->days; i++) {
+        regio_day d = from + (regio_day)i;
+        sc->in[i] = (unsigned char)((in(c->p, d) ? IN_P : 0) | (in(c->prev, d) ? IN_PREV : 0) |
+                                    (in(c->active, d) ? IN_ACTIVE : 0));
+        sc->model[i] = model_of(c, d);
+    }
+    return REGIO_OK;
+}
+
+static int on_sales(void *ud, const regio__perf_sale *v, size_t n)
 {
     scan *sc = ud;
     perf *c = sc->c;
-    long acc = account_index(c, x->account);
-    int m = model_of(c, x->day);
-    slot *sl = slot_of(c, m, acc);
-    int counted = 0;
-    if (in(c->p, x->day)) {
-        counted = 1;
-        if (x->status == REGIO__SALE_WON) {
-            sl->bookings += x->amount;
-            sl->won++;
-        } else if (x->status == REGIO__SALE_LOST) {
-            sl->lost++;
-        } else {
-            sl->pipeline += x->amount;
-            sl->pipeline_w += x->amount * (isnan(x->probability) ? 0.0 : x->probability) / 100.0;
+    for (size_t i = 0; i < n; i++) {
+        const regio__perf_sale *x = &v[i];
+        size_t d = (size_t)((long long)x->day - sc->from);
+        if (x->day < sc->from || d >= sc->days || !sc->in[d])
+            continue;
+        unsigned in_ = sc->in[d];
+        int m = sc->model[d];
+        long acc = account_index(c, x->account);
+        slot *sl = slot_of(c, m, acc);
+        if (in_ & IN_P) {
+            if (x->status == REGIO__SALE_WON) {
+                sl->bookings += x->amount;
+                sl->won++;
+            } else if (x->status == REGIO__SALE_LOST) {
+                sl->lost++;
+            } else {
+                sl->pipeline += x->amount;
+                sl->pipeline_w +=
+                    x->amount * (isnan(x->probability) ? 0.0 : x->probability) / 100.0;
+            }
         }
-    }
-    if (in(c->prev, x->day)) {
-        counted = 1;
-        if (x->status == REGIO__SALE_WON)
+        if ((in_ & IN_PREV) && x->status == REGIO__SALE_WON)
             sl->bookings_prev += x->amount;
-    }
-    if (in(c->active, x->day)) {
-        counted = 1;
-        if (x->status == REGIO__SALE_WON && acc >= 0) {
+        if ((in_ & IN_ACTIVE) && x->status == REGIO__SALE_WON && acc >= 0) {
             regio_day *lw = &c->m[m].acct[acc].lastwon;
             if (x->day > *lw)
                 *lw = x->day;
         }
+        sl->seen = 1;
     }
-    sl->seen |= counted;
     return 0;
 }
 
@@ -531,11 +558,36 @@ static int on_visit(void *ud, long long account, regio_day day)
     long acc = account_index(c, account);
     if (acc < 0)
         return 0;
-    slot *sl = slot_of(c, model_of(c, day), acc);
-    sl->visits++;
-    sl->seen = 1;
     c->visits[acc]++;
+    if (c->visit_model < 0) {
+        slot *sl = slot_of(c, model_of(c, day), acc);
+        sl->visits++;
+        sl->seen = 1;
+    }
     return 0;
+}
+
+/* Visits arrive by day, their accounts at random: when one model credits
+ * the whole period, they are only counted per account while read, and
+ * credited to the slots here, in account order. */
+static regio_err credit_visits(perf *c, regio_error *err)
+{
+    int m = model_of(c, c->p.start);
+    c->visit_model = m;
+    for (size_t i = 0; c->visit_model >= 0 && i < c->ntl; i++)
+        if (c->tl[i].from > c->p.start && c->tl[i].from < c->p.end && c->tl[i].model != m)
+            c->visit_model = -1;
+    if (c->q->current)
+        c->visit_model = 0;
+    regio_err rc =
+        walked(c, regio__perf_visits_scan(c->s, c->p.start, c->p.end, on_visit, c, err));
+    for (size_t i = 0; !rc && c->visit_model >= 0 && i < c->na; i++)
+        if (c->visits[i]) {
+            slot *sl = slot_of(c, c->visit_model, (long)i);
+            sl->visits += c->visits[i];
+            sl->seen = 1;
+        }
+    return rc;
 }
 
 static int on_quota(void *ud, const regio__perf_quota *q)
@@ -1031,18 +1083,22 @@ static regio_err credit(perf *c, regio_store *s, const regio_perf_query *q, cons
                 !(c->visits = regio_calloc(c->na ? c->na : 1, sizeof *c->visits))))
         rc = oom(err);
     /* sales lines over the union of the windows */
-    scan sc = {c};
+    scan sc = {0};
     regio_day from = c->p.start, to = c->p.end;
     if (c->prev.start < from)
         from = c->prev.start;
     if (c->active.start < from)
         from = c->active.start;
     if (!rc)
-        rc = walked(c, regio__perf_sales_scan(s, from, to, on_sale, &sc, err));
+        rc = scan_days(&sc, c, from, to, err);
+    if (!rc)
+        rc = walked(c, regio__perf_sales_scan(s, from, to, on_sales, &sc, err));
+    regio_free(sc.in);
+    regio_free(sc.model);
     if (!rc)
         count_active(c);
     if (!rc)
-        rc = walked(c, regio__perf_visits_scan(s, c->p.start, c->p.end, on_visit, c, err));
+        rc = credit_visits(c, err);
     if (!rc)
         rc = walked(c, regio__perf_quotas_foreach(s, on_quota, c, err));
     /* potential and coverage through the reporting model */

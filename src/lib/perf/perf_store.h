@@ -41,7 +41,9 @@ typedef struct regio__perf_sale {
     double amount;
     double probability; /* NAN when empty */
 } regio__perf_sale;
-typedef int (*regio__perf_sale_cb)(void *ud, const regio__perf_sale *s);
+/* Sales lines come in batches: v[0..n), n >= 1 (a callback per line cost
+ * more than crediting it). */
+typedef int (*regio__perf_sales_cb)(void *ud, const regio__perf_sale *v, size_t n);
 
 typedef struct regio__perf_quota {
     const char *territory;
@@ -122,7 +124,7 @@ regio_err regio__perf_sale_put(regio_store *s, const regio__perf_sale *row, cons
                                const char *product, const char *rep, int *changed,
                                regio_error *err);
 regio_err regio__perf_sales_scan(regio_store *s, regio_day from, regio_day to,
-                                 regio__perf_sale_cb cb, void *ud, regio_error *err);
+                                 regio__perf_sales_cb cb, void *ud, regio_error *err);
 regio_err regio__perf_quota_put(regio_store *s, const regio__perf_quota *q, regio_error *err);
 regio_err regio__perf_quota_delete(regio_store *s, const char *territory, const char *period,
                                    regio_error *err);

@@ -30,7 +30,7 @@ typedef struct regio__perf_ops {
     regio_err (*sale_put)(regio_store *s, const regio__perf_sale *row, const char *id,
                           const char *product, const char *rep, int *changed, regio_error *err);
     regio_err (*sales_scan)(regio_store *s, regio_day from, regio_day to,
-                            regio__perf_sale_cb cb, void *ud, regio_error *err);
+                            regio__perf_sales_cb cb, void *ud, regio_error *err);
     regio_err (*quota_put)(regio_store *s, const regio__perf_quota *q, regio_error *err);
     regio_err (*quota_delete)(regio_store *s, const char *territory, const char *period,
                               regio_error *err);
@@ -77,7 +77,7 @@ regio_err regio__sq_account_columns_load(regio_store *s, regio__perf_account_col
 regio_err regio__sq_account_columns_save(regio_store *s, const regio__perf_account_cols *c,
                                          uint64_t generation, regio_error *err);
 regio_err regio__sq_sales_blocks_scan(struct regio__sqlite_store *s, regio_day from, regio_day to,
-                                      regio__perf_sale_cb cb, void *ud, int *used,
+                                      regio__perf_sales_cb cb, void *ud, int *used,
                                       regio_error *err);
 regio_err regio__sq_activity_find(regio_store *s, const char *id, regio__perf_activity_cb cb,
                                   void *ud, regio_error *err);

@@ -83,7 +83,7 @@ regio_err regio__perf_sale_put(regio_store *s, const regio__perf_sale *row, cons
 }
 
 regio_err regio__perf_sales_scan(regio_store *s, regio_day from, regio_day to,
-                                 regio__perf_sale_cb cb, void *ud, regio_error *err)
+                                 regio__perf_sales_cb cb, void *ud, regio_error *err)
 {
     PERF_DISPATCH(s, err, sales_scan(s, from, to, cb, ud, e_));
 }
