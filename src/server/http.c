@@ -168,8 +168,38 @@ void srv_reply_header(srv_response *rs, const char *name, const char *value)
     rs->n_extra++;
 }
 
+/* Whether JSON text nests arrays and objects deeper than limit (strings
+ * skipped): jansson would parse 2048 levels, which no body of the API needs. */
+static int json_too_deep(const char *s, size_t n, int limit)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > limit)
+                return 1;
+        } else if (ch == ']' || ch == '}') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 json_t *srv_body_json(const srv_request *rq, srv_response *rs)
 {
+    if (json_too_deep(rq->body, rq->body_len, SRV_MAX_JSON_DEPTH)) {
+        srv_reply_error(rs, 400, "invalid_json",
+                        "request body nests arrays and objects deeper than %d levels",
+                        SRV_MAX_JSON_DEPTH);
+        return NULL;
+    }
     json_error_t je;
     json_t *v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
     if (!v) {
