@@ -9,7 +9,7 @@
 // connections stayed open through the first phase, and the cut times.
 //   node bench/slow_clients.mjs PORT [SLOW=1000]
 import net from 'node:net';
-import { rawRequest, percentile, sleep } from '../tests/api/harness.mjs';
+import { rawRequest, percentile, sleep, slowClient } from '../tests/api/harness.mjs';
 
 const port = Number(process.argv[2]);
 const SLOW = Number(process.argv[3] || 1000);
@@ -29,30 +29,10 @@ function open(addr) {
   });
 }
 
-/** One client trickling a header byte every 2 s ('header') or a body at 10
- * bytes/s ('body'): resolves the seconds until the server closed it and
- * whether it answered 408. */
-function trickler(kind) {
-  return new Promise(resolve => {
-    const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
-    let t0 = 0, timer = null, data = '';
-    s.on('connect', () => {
-      t0 = performance.now();
-      if (kind === 'header') {
-        s.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-        timer = setInterval(() => s.write('a'), 2000);
-      } else {
-        s.write('POST /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n');
-        timer = setInterval(() => s.write('x'), 100);
-      }
-    });
-    s.on('data', d => { data += d.toString('latin1'); });
-    s.on('error', () => {});
-    s.on('close', () => { clearInterval(timer); resolve({ s: Math.round((performance.now() - t0) / 10) / 100, status408: /^HTTP\/1\.1 408 /.test(data) }); });
-  });
-}
-const headerTrickle = trickler('header');
-const bodyTrickle = trickler('body');
+// The seconds until the server cut each, and whether with a 408.
+const cut = p => p.then(r => ({ s: Math.round(r.ms / 10) / 100, status408: r.status === 408 }));
+const headerTrickle = cut(slowClient(port, 'header', { localAddress: '127.0.0.2' }));
+const bodyTrickle = cut(slowClient(port, 'body', { localAddress: '127.0.0.2' }));
 const tOpen = performance.now();
 for (let i = 0; i < SLOW; i += 100)
   await Promise.all(Array.from({ length: Math.min(100, SLOW - i) }, (_, k) => open(ADDRS[(i + k) % ADDRS.length])));

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';
-import { test, run, tempDir, removeDir, buildSmallStore, startServer, rawRequest, sleep } from './harness.mjs';
+import { test, run, tempDir, removeDir, buildSmallStore, startServer, rawRequest, sleep, slowClient } from './harness.mjs';
 
 const SLOW_PER_ADDR = 100;
 const SLOW_ADDRS = Array.from({ length: 10 }, (_, i) => `127.0.1.${i + 1}`);
@@ -59,34 +59,9 @@ test('setup: a small store and a server with the default limits', async () => {
   db = join(dir, 'slow.db');
   buildSmallStore(db, { design: false });
   srv = await startServer(db, []);
-  deadlineHeader = trickler(srv.port, 'header');
-  deadlineBody = trickler(srv.port, 'body');
+  deadlineHeader = slowClient(srv.port, 'header');
+  deadlineBody = slowClient(srv.port, 'body');
 });
-
-/** Trickles a request slowly on a fresh connection: 'header' sends one header
- * byte every 2 s, 'body' a declared 100,000-byte body at 10 bytes a second.
- * Resolves {ms (open time), data} once the server closes it. */
-function trickler(port, kind) {
-  return new Promise(resolve => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    sockets.push(s);
-    let data = '', t0 = 0, timer = null;
-    s.on('connect', () => {
-      t0 = performance.now();
-      if (kind === 'header') {
-        s.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-        timer = setInterval(() => s.write('a'), 2000);
-      } else {
-        s.write('POST /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
-          'Content-Length: 100000\r\n\r\n{"name":"');
-        timer = setInterval(() => s.write('x'), 100);
-      }
-    });
-    s.on('data', d => { data += d.toString('latin1'); });
-    s.on('error', () => {});
-    s.on('close', () => { clearInterval(timer); resolve({ ms: performance.now() - t0, data }); });
-  });
-}
 
 let slow = [];
 let trickle = null;
