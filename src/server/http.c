@@ -322,7 +322,7 @@ typedef struct adapter {
     long n_in_flight;
     atomic_int draining;    /* a graceful stop began: answers close their connection */
     char csp[1024];
-    char late[1024];        /* the 408 written on a connection past its deadline */
+    char late[2048];        /* the 408 written on a connection past its deadline */
     size_t late_len;
 } adapter;
 
