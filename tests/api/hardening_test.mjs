@@ -173,7 +173,8 @@ test('JSON nesting: 33 levels answer 400 invalid_json naming the cap of 32; 32 l
 
 test('constraint violations and bad ids: a duplicate model name is 409 conflict, unknown ids 404/422; no SQL', async () => {
   const dup = await probe(srv.base, 'POST', '/models', { body: { name: 'base' } });
-  assert.ok([400, 409].includes(dup.status), `duplicate model: ${dup.status} ${dup.text}`);
+  assert.equal(dup.status, 409, `duplicate model: ${dup.text}`);
+  assert.equal(dup.json.error.code, 'conflict');
   const clone = await probe(srv.base, 'POST', '/models/base/clone', { body: { name: 'base' } });
   assert.equal(clone.status, 409, `clone onto an existing name: ${clone.text}`);
   const unit = await probe(srv.base, 'POST', '/models/base/moves', { body: { revision: 1, moves: [{ unit: "08031' OR 1=1 --", to: 'T02' }] } });
