@@ -70,12 +70,16 @@ size_t srv_blob_len(const srv_blob *b) { return b->len; }
 
 const char *srv_query(const srv_request *rq, const char *key)
 {
+    if (rq->lookup_)
+        return rq->lookup_(rq, 0, key);
     return MHD_lookup_connection_value((struct MHD_Connection *)rq->conn_,
                                        MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *srv_header(const srv_request *rq, const char *name)
 {
+    if (rq->lookup_)
+        return rq->lookup_(rq, 1, name);
     return MHD_lookup_connection_value((struct MHD_Connection *)rq->conn_, MHD_HEADER_KIND,
                                        name);
 }
