@@ -43,8 +43,7 @@ static void cleanup(void)
 
 static int setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/regio_fuzz_api_XXXXXX");
-    if (!mkdtemp(dir))
+    if (fixture_dir(dir, sizeof dir, "fuzz_api"))
         return -1;
     atexit(cleanup);
     snprintf(template_db, sizeof template_db, "%s/template.db", dir);
@@ -54,30 +53,11 @@ static int setup(void)
     snprintf(modules_root, sizeof modules_root, "%s/node_modules", src ? src : REGIO_SOURCE_DIR);
     fixture_paths fp;
     regio_error e;
-    if (fixture_store(dir, template_db, &fp, &e)) {
+    if (fixture_store(dir, template_db, NULL, &fp, &e)) {
         fprintf(stderr, "fuzz_api: cannot build the store: %s\n", e.msg);
         return -1;
     }
     return 0;
-}
-
-/* Copies the template over the work store (no WAL is left after a close). */
-static int reset_store(void)
-{
-    char wal[160];
-    snprintf(wal, sizeof wal, "%s-wal", db);
-    remove(wal);
-    FILE *in = fopen(template_db, "rb"), *out = fopen(db, "wb");
-    char buf[1 << 16];
-    size_t n;
-    int bad = !in || !out;
-    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        bad = fwrite(buf, 1, n, out) != n;
-    if (in)
-        fclose(in);
-    if (out && fclose(out))
-        bad = 1;
-    return bad ? -1 : 0;
 }
 
 /* SQLite's words that an error body must not carry (unless echoed). */
@@ -166,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         return 0;
     }
-    if (reset_store()) {
+    if (fixture_copy(template_db, db)) {
         free(text);
         return 0;
     }

@@ -12,7 +12,18 @@
 #include "regio/regio.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* A new temporary folder for the stores (in /dev/shm when there is one:
+ * SQLite's syncs cost nothing there) in dir (cap >= 64); 0 on success. */
+static inline int fixture_dir(char *dir, size_t cap, const char *tag)
+{
+    snprintf(dir, cap, "%s/regio_%s_XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+             tag);
+    return mkdtemp(dir) ? 0 : -1;
+}
 
 /* Writes text to dir/name and puts the path in out (cap >= 4200). */
 static inline int fixture_file(const char *dir, const char *name, const char *text, char *out,
@@ -59,6 +70,28 @@ static const char FIXTURE_ACCOUNTS[] =
     "\"001K\",\"Kite Air\",\"39.79\",\"-104.89\",\"Logistics\",\"5100000\",\"130\",\"Cold\"\n"
     "\"001L\",\"Lark Legal\",\"39.61\",\"-104.99\",\"Services\",\"700000\",\"14\",\"\"\n";
 
+/* Copies the store at from over the file to (no WAL is left after a store
+ * is closed; to's -wal and -shm are removed). */
+static inline regio_err fixture_copy(const char *from, const char *to)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s-wal", to);
+    remove(p);
+    snprintf(p, sizeof p, "%s-shm", to);
+    remove(p);
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[1 << 16];
+    size_t n;
+    int bad = !in || !out;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = fwrite(buf, 1, n, out) != n;
+    if (in)
+        fclose(in);
+    if (out && fclose(out))
+        bad = 1;
+    return bad ? REGIO_EIO : REGIO_OK;
+}
+
 /* dir's fixture files (written once by fixture_store). */
 typedef struct fixture_paths {
     char units[4200], reps[4200], accounts[4200];
@@ -76,12 +109,19 @@ static inline regio_err fixture_import_accounts(regio_store *s, const fixture_pa
     return regio_import_accounts(s, p->accounts, NULL, NULL, e);
 }
 
-/* The units, then the accounts placed and the unit measures summed. */
+/* The units (the accounts placed into them): `regio import units`. */
 static inline regio_err fixture_import_units(regio_store *s, const fixture_paths *p,
                                              regio_error *e)
 {
-    regio_err rc = regio_import_units(s, p->units, NULL, NULL, e);
-    if (rc || (rc = regio_store_begin(s, e)))
+    return regio_import_units(s, p->units, NULL, NULL, e);
+}
+
+/* The unit measures summed from the accounts: `regio assign units
+ * --measures`, one transaction. */
+static inline regio_err fixture_assign_units(regio_store *s, regio_error *e)
+{
+    regio_err rc = regio_store_begin(s, e);
+    if (rc)
         return rc;
     regio_locate_opts lo = {0, 1, NULL, NULL};
     if ((rc = regio_assign_locate_accounts(s, &lo, NULL, e))) {
@@ -120,9 +160,10 @@ static inline regio_err fixture_design(regio_store *s, const char *name, regio_e
     return rc;
 }
 
-/* Writes the files into dir and builds the store at db (a new file). */
-static inline regio_err fixture_store(const char *dir, const char *db, fixture_paths *p,
-                                      regio_error *e)
+/* Writes the files into dir and builds the store at db (a new file);
+ * with people (may be NULL) also a store of the reps and accounts only. */
+static inline regio_err fixture_store(const char *dir, const char *db, const char *people,
+                                      fixture_paths *p, regio_error *e)
 {
     if (fixture_file(dir, "units.csv", FIXTURE_UNITS, p->units, sizeof p->units) ||
         fixture_file(dir, "reps.csv", FIXTURE_REPS, p->reps, sizeof p->reps) ||
@@ -134,8 +175,17 @@ static inline regio_err fixture_store(const char *dir, const char *db, fixture_p
         rc = fixture_import_reps(s, p, e);
     if (!rc)
         rc = fixture_import_accounts(s, p, e);
+    if (!rc && people) {
+        regio_store_close(s);
+        s = NULL;
+        rc = fixture_copy(db, people);
+        if (!rc)
+            rc = regio_store_open(db, &s, e);
+    }
     if (!rc)
         rc = fixture_import_units(s, p, e);
+    if (!rc)
+        rc = fixture_assign_units(s, e);
     if (!rc)
         rc = fixture_design(s, "base", e);
     if (!rc)

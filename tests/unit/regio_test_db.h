@@ -45,6 +45,18 @@ static inline long long regio_test_sql_int(sqlite3 *db, const char *sql)
     return v;
 }
 
+/* Copies database main of from over that of to (SQLite's backup API);
+ * 0 on success. */
+static inline int regio_test_db_copy(sqlite3 *from, sqlite3 *to)
+{
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+    if (!b)
+        return -1;
+    int rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* FNV-1a over n bytes, continuing from h. */
 static inline uint64_t regio_test_fnv(uint64_t h, const void *p, size_t n)
 {
@@ -57,11 +69,13 @@ static inline uint64_t regio_test_fnv(uint64_t h, const void *p, size_t n)
 /*
  * A fingerprint of every row of every table of db's main schema (SQLite's
  * own tables included), in rowid order (a WITHOUT ROWID table in its key's
- * order): equal before and after a call that must change nothing. *rows
+ * order): equal before and after a call that must change nothing. With
+ * values 0 only the tables and their numbers of rows count (the shape,
+ * equal for two runs of one write that differ only in timestamps). *rows
  * (may be NULL) gets the number of rows seen. Returns 0 when a query
  * fails (e.g. out of memory), which no content fingerprints to.
  */
-static inline uint64_t regio_test_db_fingerprint(sqlite3 *db, long *rows)
+static inline uint64_t regio_test_db_digest(sqlite3 *db, int values, long *rows)
 {
     uint64_t h = 14695981039346656037ull;
     long n = 0;
@@ -90,7 +104,8 @@ static inline uint64_t regio_test_db_fingerprint(sqlite3 *db, long *rows)
         int cols = sqlite3_column_count(st), r;
         while ((r = sqlite3_step(st)) == SQLITE_ROW) {
             n++;
-            for (int c = 0; c < cols; c++) {
+            h = regio_test_fnv(h, "\n", 1);
+            for (int c = 0; values && c < cols; c++) {
                 int t = sqlite3_column_type(st, c);
                 h = regio_test_fnv(h, &t, sizeof t);
                 const void *b = sqlite3_column_blob(st, c);
@@ -109,6 +124,12 @@ static inline uint64_t regio_test_db_fingerprint(sqlite3 *db, long *rows)
     if (rows)
         *rows = n;
     return h ? h : 1;
+}
+
+/* Every row's content: see regio_test_db_digest. */
+static inline uint64_t regio_test_db_fingerprint(sqlite3 *db, long *rows)
+{
+    return regio_test_db_digest(db, 1, rows);
 }
 
 #endif
