@@ -7,7 +7,7 @@
  * a failure. Two passes: libregio's allocations (regio_set_allocator), every
  * one, then SQLite's (sqlite3_config(SQLITE_CONFIG_MALLOC) before SQLite
  * starts): thousands per operation (opening a store alone makes ~1,500),
- * so by default every 61st (1, 62, 123, ...); REGIO_ALLOC_LOOP_SQLITE_STEP=1
+ * so by default every 127th (1, 128, 255, ...); REGIO_ALLOC_LOOP_SQLITE_STEP=1
  * fails every one (minutes).
  *
  * Every run starts from a fresh copy of its store and counts the whole
@@ -33,7 +33,7 @@
 
 /* ---- the failing allocators ------------------------------------------------------ */
 
-static long sqlite_step = 61; /* SQLite's pass fails allocations 1, 1 + step, ... */
+static long sqlite_step = 127; /* SQLite's pass fails allocations 1, 1 + step, ... */
 static int armed;          /* count (and fail) allocations of this pass */
 static int pass_sqlite;    /* 0: libregio's allocations, 1: SQLite's */
 static long calls, fail_at;
