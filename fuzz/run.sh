@@ -80,7 +80,8 @@ for bin in "${targets[@]}"; do
           crash-* | leak-*)
             "$bin" -minimize_crash=1 -max_total_time="$minimize" -timeout="$timeout" \
               -exact_artifact_path="$f.min" "$f" > "$dir/minimize.log" 2>&1
-            if [ -s "$f.min" ] && [ "$(stat -c %s "$f.min")" -lt "$(stat -c %s "$f")" ]; then
+            # (wc, not stat: stat is the log reader above)
+            if [ -s "$f.min" ] && [ "$(wc -c < "$f.min")" -lt "$(wc -c < "$f")" ]; then
               mv "$f.min" "$f"
             fi ;;
         esac
