@@ -4,31 +4,19 @@
  * when that succeeds, run through border adjacency, Delaunay and island
  * linking. GDAL's own messages are silenced.
  */
-#include "regio/geo.h"
+#include "fuzz_file.h"
 
-#include <cpl_error.h>
-#include <cpl_vsi.h>
-#include <stdint.h>
-#include <stdio.h>
+#include "regio/geo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int quiet;
-    if (!quiet) {
-        CPLSetErrorHandler(CPLQuietErrorHandler);
-        quiet = 1;
-    }
     if (size > (1u << 20))
         return 0;
     const char *path = "/vsimem/fuzz_geojson/input.geojson";
-    /* VSIFileFromMemBuffer does not copy: the file aliases data */
-    VSILFILE *f = VSIFileFromMemBuffer(path, (GByte *)data, (vsi_l_offset)size,
-                                       FALSE);
-    if (!f)
+    if (fuzz_vsimem(path, data, size))
         return 0;
-    VSIFCloseL(f);
     regio_unitset *us = NULL;
     regio_units_report rep;
     regio_error err;

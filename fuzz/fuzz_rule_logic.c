@@ -5,6 +5,8 @@
  * agree; an error must name a column inside the text (or just past it);
  * a table has no bit set beyond its 2^n assignments.
  */
+#include "fuzz_file.h"
+
 #include "regio/rules.h"
 #include "rules/rules_internal.h"
 
@@ -17,11 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     int n = data[0] % REGIO_RULE_MAX_CRITERIA + 1;
-    char *text = malloc(size);
+    char *text = fuzz_text(data + 1, size - 1);
     if (!text)
         return 0;
-    memcpy(text, data + 1, size - 1);
-    text[size - 1] = '\0';
     size_t len = strlen(text);
     regio_error e1, e2;
     regio_err a = regio_rule_logic_check(text, n, &e1);

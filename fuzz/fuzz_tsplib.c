@@ -4,6 +4,8 @@
  * with finite coordinates, and small instances are solved on a tiny budget
  * so the tour must be a permutation starting at node 0.
  */
+#include "fuzz_file.h"
+
 #include "regio/core.h"
 #include "regio/dist.h"
 #include "regio/tsp.h"
@@ -15,11 +17,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     regio_tsplib t;
     memset(&t, 0, sizeof t);
     regio_error e;

@@ -70,6 +70,11 @@ void srv_blob_unref(srv_blob *b)
         regio_free(b);
 }
 
+/* The answer when there is no memory left to make one: a static blob whose
+ * count of references never reaches 0, so it is never freed. */
+#define OOM_BODY "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}"
+static srv_blob oom_blob = {1L << 40, sizeof OOM_BODY - 1, OOM_BODY};
+
 const char *srv_blob_data(const srv_blob *b) { return b->data; }
 size_t srv_blob_len(const srv_blob *b) { return b->len; }
 
@@ -77,12 +82,16 @@ size_t srv_blob_len(const srv_blob *b) { return b->len; }
 
 const char *srv_query(const srv_request *rq, const char *key)
 {
+    if (rq->lookup_)
+        return rq->lookup_(rq, 0, key);
     return MHD_lookup_connection_value((struct MHD_Connection *)rq->conn_,
                                        MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *srv_header(const srv_request *rq, const char *name)
 {
+    if (rq->lookup_)
+        return rq->lookup_(rq, 1, name);
     return MHD_lookup_connection_value((struct MHD_Connection *)rq->conn_, MHD_HEADER_KIND,
                                        name);
 }
@@ -114,10 +123,8 @@ void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char
     reset_body(rs);
     rs->status = status;
     rs->content_type = ctype;
-    if (regio_buf_append(&rs->body, data, len)) {
-        rs->status = 500;
-        rs->content_type = "text/plain";
-    }
+    if (regio_buf_append(&rs->body, data, len))
+        srv_reply_blob(rs, 500, "application/json", &oom_blob);
 }
 
 void srv_reply_blob(srv_response *rs, int status, const char *ctype, srv_blob *b)
@@ -135,8 +142,7 @@ void srv_reply_json(srv_response *rs, int status, json_t *v)
     char *s = v ? json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
     json_decref(v);
     if (!s) {
-        srv_reply_bytes(rs, 500, "application/json",
-                        "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}", 55);
+        srv_reply_blob(rs, 500, "application/json", &oom_blob);
         return;
     }
     srv_reply_bytes(rs, status, "application/json", s, strlen(s));

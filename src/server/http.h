@@ -31,6 +31,9 @@ typedef struct srv_request {
     const char *actor;               /* who is calling, set by the auth hook */
     struct srv_caller *caller;       /* identity and rights, set by the router */
     void *conn_;                     /* adapter private */
+    /* Query (header 0) and header (header 1) values for a request made
+     * without libmicrohttpd (server/inproc.h); NULL in the adapter's. */
+    const char *(*lookup_)(const struct srv_request *rq, int header, const char *key);
 } srv_request;
 
 /* A shared, immutable response body (cached GeoJSON): refcounted so a cache

@@ -465,6 +465,14 @@ static int on_role_parent(void *ud, const regio_role_info *r)
     return 0;
 }
 
+/* What a walk over the store ended with: the callbacks' own failure (an
+ * allocation) when they stopped it, which the store reports only as
+ * REGIO_ECANCELLED, else the store's code. */
+static regio_err walked(regio_err rc, const loader *l)
+{
+    return l->rc ? l->rc : rc;
+}
+
 regio_err regio_access_load(regio_store *s, const char *day, regio_access **out,
                             regio_error *err)
 {
@@ -503,7 +511,7 @@ regio_err regio_access_load(regio_store *s, const char *day, regio_access **out,
         goto fail;
     }
     /* Roles, twice: names first, then parents (which may come later by name). */
-    if ((rc = regio_store_roles_foreach(s, on_role, &l, err)) || (rc = l.rc))
+    if ((rc = walked(regio_store_roles_foreach(s, on_role, &l, err), &l)))
         goto fail;
     a->role_parent = regio_malloc(((size_t)a->n_roles + 1) * sizeof(long));
     if (!a->role_parent) {
@@ -517,26 +525,22 @@ regio_err regio_access_load(regio_store *s, const char *day, regio_access **out,
     }
     if ((rc = roles_finish(a, &l, err)))
         goto fail;
-    if ((rc = regio_store_users_foreach(s, NULL, on_user, &l, err)) || (rc = l.rc))
+    if ((rc = walked(regio_store_users_foreach(s, NULL, on_user, &l, err), &l)))
         goto fail;
     if (a->model) {
-        if ((rc = regio_store_territories_foreach(s, a->model, on_territory, &l, err)) ||
-            (rc = l.rc))
-            goto fail;
-        if ((rc = regio_store_memberships_foreach(s, a->model, on_membership, &l, err)) ||
-            (rc = l.rc))
-            goto fail;
-        if ((rc = regio_store_alignment_foreach(s, a->model, on_alignment, &l, err)) ||
-            (rc = l.rc))
+        if ((rc = walked(regio_store_territories_foreach(s, a->model, on_territory, &l, err),
+                         &l)) ||
+            (rc = walked(regio_store_memberships_foreach(s, a->model, on_membership, &l, err),
+                         &l)) ||
+            (rc = walked(regio_store_alignment_foreach(s, a->model, on_alignment, &l, err), &l)))
             goto fail;
     }
     if ((rc = territories_finish(a, &l, err)))
         goto fail;
-    if ((rc = regio_store_account_keys_foreach(s, on_account, &l, err)) || (rc = l.rc))
+    if ((rc = walked(regio_store_account_keys_foreach(s, on_account, &l, err), &l)))
         goto fail;
-    if (a->model && ((rc = regio_store_associations_foreach(s, a->model, on_association, &l,
-                                                             err)) ||
-                     (rc = l.rc)))
+    if (a->model &&
+        (rc = walked(regio_store_associations_foreach(s, a->model, on_association, &l, err), &l)))
         goto fail;
     if ((rc = accounts_finish(a, &l, err)))
         goto fail;
