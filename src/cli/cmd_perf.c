@@ -230,8 +230,9 @@ int cli_cmd_quota(int argc, char **argv)
     if (!strcmp(format, "csv")) {
         printf("territory,quota,potential,history,last_year_bookings\n");
         for (size_t i = 0; i < r.n; i++)
-            printf("%s,%.0f,%.15g,%.15g,%.15g\n", r.t[i].territory, r.t[i].amount,
-                   r.t[i].potential, r.t[i].history, r.t[i].last_bookings);
+            printf("%s,%.0f,%s,%s,%s\n", r.t[i].territory, r.t[i].amount,
+                   regio_format_g15(r.t[i].potential, b), regio_format_g15(r.t[i].history, c2),
+                   regio_format_g15(r.t[i].last_bookings, d));
     } else if (!strcmp(format, "json")) {
         regio_buf b2;
         regio_buf_init(&b2, 0);
