@@ -27,6 +27,10 @@ const char *cli_db_path(const char *opt);
  * NULL when it cannot. */
 regio_store *cli_open_store(const char *db_opt);
 
+/* A count as people read it ("3,107") in the char array buf, which it
+ * returns (regio_format_number with no decimals). */
+#define CLI_COUNT(buf, v) regio_format_number((double)(v), 0, (buf), sizeof(buf))
+
 /* Prints "regio: <formatted error>" on stderr. */
 void cli_print_error(const char *what, regio_err rc, const regio_error *e);
 

@@ -56,17 +56,21 @@ static void usage(FILE *out)
 static void print_summary(const char *what, const char *path, const regio_import_summary *s,
                           int dry_run, int org)
 {
-    printf("%s %s from %s: %zu rows\n", dry_run ? "checked" : "imported", what, path, s->rows);
+    char n[6][32];
+    printf("%s %s from %s: %s rows\n", dry_run ? "checked" : "imported", what, path,
+           CLI_COUNT(n[0], s->rows));
     if (org) {
-        printf("  added %zu, updated %zu, unchanged %zu\n%s", s->added, s->updated, s->unchanged,
-               s->notes);
+        printf("  added %s, updated %s, unchanged %s\n%s", CLI_COUNT(n[0], s->added),
+               CLI_COUNT(n[1], s->updated), CLI_COUNT(n[2], s->unchanged), s->notes);
         return;
     }
-    printf("  added %zu, updated %zu, unchanged %zu, rejected %zu\n", s->added, s->updated,
-           s->unchanged, s->rejected);
+    printf("  added %s, updated %s, unchanged %s, rejected %s\n", CLI_COUNT(n[0], s->added),
+           CLI_COUNT(n[1], s->updated), CLI_COUNT(n[2], s->unchanged),
+           CLI_COUNT(n[3], s->rejected));
     if (strcmp(what, "units") != 0) {
-        printf("  coordinates: %zu given, %zu geocoded by postal code, %zu by city, %zu not placed",
-               s->coords_given, s->geocoded_postal, s->geocoded_city, s->not_placed);
+        printf("  coordinates: %s given, %s geocoded by postal code, %s by city, %s not placed",
+               CLI_COUNT(n[0], s->coords_given), CLI_COUNT(n[1], s->geocoded_postal),
+               CLI_COUNT(n[2], s->geocoded_city), CLI_COUNT(n[3], s->not_placed));
         if (s->not_placed) {
             printf(" (");
             for (size_t i = 0; i < s->not_placed && i < REGIO_IMPORT_SAMPLE_IDS; i++)
@@ -75,24 +79,28 @@ static void print_summary(const char *what, const char *path, const regio_import
         }
         printf("\n");
         if (s->postal_restored)
-            printf("  US ZIP codes restored (leading zeros a spreadsheet dropped): %zu\n",
-                   s->postal_restored);
+            printf("  US ZIP codes restored (leading zeros a spreadsheet dropped): %s\n",
+                   CLI_COUNT(n[0], s->postal_restored));
         if (s->places_filled)
-            printf("  city or state filled from the gazetteer: %zu\n", s->places_filled);
+            printf("  city or state filled from the gazetteer: %s\n",
+                   CLI_COUNT(n[0], s->places_filled));
     } else {
         if (s->layer[0])
             printf("  layer: %s\n", s->layer);
-        printf("  adjacency: %zu edges (%zu shared borders, %zu given, %zu Delaunay, %zu island links)\n",
-               s->edges, s->edges_border, s->edges_given, s->edges_delaunay, s->island_links);
+        printf("  adjacency: %s edges (%s shared borders, %s given, %s Delaunay, %s island "
+               "links)\n",
+               CLI_COUNT(n[0], s->edges), CLI_COUNT(n[1], s->edges_border),
+               CLI_COUNT(n[2], s->edges_given), CLI_COUNT(n[3], s->edges_delaunay),
+               CLI_COUNT(n[4], s->island_links));
         if (s->repaired) {
-            printf("  repaired %zu invalid geometries (", s->repaired);
+            printf("  repaired %s invalid geometries (", CLI_COUNT(n[0], s->repaired));
             for (size_t i = 0; i < s->repaired && i < REGIO_IMPORT_SAMPLE_IDS; i++)
                 printf("%s%s", i ? ", " : "", s->repaired_ids[i]);
             printf(s->repaired > REGIO_IMPORT_SAMPLE_IDS ? ", ...)\n" : ")\n");
         }
     }
     if (s->located)
-        printf("  accounts placed into units: %zu\n", s->located);
+        printf("  accounts placed into units: %s\n", CLI_COUNT(n[0], s->located));
     if (s->notes[0])
         printf("%s", s->notes);
 }

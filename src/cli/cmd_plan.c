@@ -96,9 +96,10 @@ static int partial_status(const regio_plan_result *r)
 {
     if (!r || r->n_unplaced == 0)
         return CLI_OK;
-    fprintf(stderr, "regio plan: %zu visits could not be placed; the plan is a best effort "
+    char n[32];
+    fprintf(stderr, "regio plan: %s visits could not be placed; the plan is a best effort "
                     "(exit 3)\n",
-            r->n_unplaced);
+            CLI_COUNT(n, r->n_unplaced));
     return CLI_PARTIAL;
 }
 
@@ -109,20 +110,23 @@ static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
     if (isfinite(r->spacing_min) && isfinite(r->spacing_max))
         snprintf(spacing, sizeof spacing, "%.0f%%-%.0f%%", 100 * r->spacing_min,
                  100 * r->spacing_max);
-    char km[32];
+    char n[5][32], km[48], th[48], wh[48];
     fprintf(stderr,
-            "regio plan: %zu reps, %zu accounts, %d days: coverage %ld/%ld (%.1f%%), "
-            "spacing %s, overtime days %d, travel %s km (%.1f h), "
-            "workload %.1f h, %zu unplaced, %.2f s\n",
-            d->n_reps, d->n_accounts, r->n_days, r->visits_scheduled, r->visits_required,
+            "regio plan: %s reps, %s accounts, %d days: coverage %s/%s (%.1f%%), "
+            "spacing %s, overtime days %d, travel %s (%s), "
+            "workload %s, %s unplaced, %.2f s\n",
+            CLI_COUNT(n[0], d->n_reps), CLI_COUNT(n[1], d->n_accounts), r->n_days,
+            CLI_COUNT(n[2], r->visits_scheduled), CLI_COUNT(n[3], r->visits_required),
             100 * r->coverage, spacing, r->overtime_days,
-            regio_format_number(r->travel_km, 1, km, sizeof km), r->travel_h, r->workload_h,
-            r->n_unplaced, r->seconds);
+            regio_format_unit(r->travel_km, 1, "km", km, sizeof km),
+            regio_format_unit(r->travel_h, 1, "h", th, sizeof th),
+            regio_format_unit(r->workload_h, 1, "h", wh, sizeof wh), CLI_COUNT(n[4], r->n_unplaced),
+            r->seconds);
     if (r->nights > 0) {
         char hc[32], tc[32];
         fprintf(stderr, "regio plan: %d nights at hotels (cost %s), travel cost %s\n", r->nights,
-                regio_format_number(r->hotel_cost, 0, hc, sizeof hc),
-                regio_format_number(r->travel_cost, 0, tc, sizeof tc));
+                regio_format_money(r->hotel_cost, NULL, hc, sizeof hc),
+                regio_format_money(r->travel_cost, NULL, tc, sizeof tc));
     }
     for (size_t i = 0; i < r->n_unplaced && i < 10; i++) {
         /* Day 0 is no day: the visit fits none. */

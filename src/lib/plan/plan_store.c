@@ -11,6 +11,7 @@
 
 #include "core/grow.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 #include "regio/geo.h"
 #include "regio/model_view.h"
 #include "regio/store.h"
@@ -319,12 +320,16 @@ static void measure_home(regio_territory_plan *p)
         p->diameter_km = farthest(a, n, i, &j);
     }
     p->far = p->home_km > fmax(REGIO_PLAN_FAR_KM, p->diameter_km);
-    if (p->far)
+    if (p->far) {
+        char home[48], across[48];
         snprintf(p->warning, sizeof p->warning,
-                 "rep '%s' lives %.0f km from the nearest account of territory '%s', farther "
-                 "than the territory is across (%.0f km) and than %.0f km: every day starts and "
+                 "rep '%s' lives %s from the nearest account of territory '%s', farther "
+                 "than the territory is across (%s) and than %.0f km: every day starts and "
                  "ends with that drive",
-                 r->id, p->home_km, p->territory, p->diameter_km, REGIO_PLAN_FAR_KM);
+                 r->id, regio_format_unit(p->home_km, 0, "km", home, sizeof home), p->territory,
+                 regio_format_unit(p->diameter_km, 0, "km", across, sizeof across),
+                 REGIO_PLAN_FAR_KM);
+    }
 }
 
 /* ---- prepare ----------------------------------------------------------------------- */
