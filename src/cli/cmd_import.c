@@ -114,15 +114,17 @@ static void print_salesforce(const char *dir, const char *model,
     for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++) {
         const regio_import_summary *x = &s->files[f];
         const char *name = regio_sf_file_name((regio_sf_file)f);
+        char n[4][32];
         if (f == REGIO_SF_ACCOUNT_OWNERS)
             printf("  %s: not read (owners come with the accounts, or from regio owners "
                    "assign)\n", name);
         else if (f == REGIO_SF_ASSIGNMENT_RULE_ITEM || f == REGIO_SF_RULE_TERRITORY2)
-            printf("  %s: %zu rows\n", name, x->rows);
+            printf("  %s: %s rows\n", name, CLI_COUNT(n[0], x->rows));
         else
-            printf("  %s: %zu rows; %sadded %zu, updated %zu, unchanged %zu\n", name, x->rows,
-                   f == REGIO_SF_ASSIGNMENT_RULE ? "rules " : "", x->added, x->updated,
-                   x->unchanged);
+            printf("  %s: %s rows; %sadded %s, updated %s, unchanged %s\n", name,
+                   CLI_COUNT(n[0], x->rows), f == REGIO_SF_ASSIGNMENT_RULE ? "rules " : "",
+                   CLI_COUNT(n[1], x->added), CLI_COUNT(n[2], x->updated),
+                   CLI_COUNT(n[3], x->unchanged));
         if (f != REGIO_SF_ASSIGNMENT_RULE && x->notes[0])
             printf("  %s", x->notes);
     }
@@ -336,8 +338,10 @@ int cli_cmd_import(int argc, char **argv)
     } else if (!quiet) {
         print_summary(what, path, &sum, o->dry_run, org != 0);
     }
+    char more[32];
     if (!rc && rj.n > REJECTS_SHOWN)
-        fprintf(stderr, "regio import: ... %zu more rejected rows (%s)\n", rj.n - REJECTS_SHOWN,
+        fprintf(stderr, "regio import: ... %s more rejected rows (%s)\n",
+                CLI_COUNT(more, rj.n - REJECTS_SHOWN),
                 o->rejects_path ? "all of them are in the --rejects file"
                                 : "--rejects FILE lists all of them with their reasons");
     regio_store_close(s);

@@ -240,9 +240,9 @@ int cli_cmd_quota(int argc, char **argv)
             fwrite(b2.data ? b2.data : "", 1, b2.len, stdout);
         regio_buf_free(&b2);
     } else {
-        printf("%s quota of %s for %s over %zu territories (history: bookings %s)\n",
+        printf("%s quota of %s for %s over %s territories (history: bookings %s)\n",
                q.dry_run ? "Proposed" : "Saved", regio_format_money(q.total, NULL, a, sizeof a),
-               per, r.n, hist);
+               per, CLI_COUNT(b, r.n), hist);
         printf("%-16s  %12s  %12s  %12s  %16s\n", "territory", "quota", "potential",
                "history", "same period -1y");
         for (size_t i = 0; i < r.n; i++)

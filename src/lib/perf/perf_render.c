@@ -352,13 +352,14 @@ static regio_err render_table(const regio_perf_result *r, regio_buf *b)
                                       r->rows[i].key, regio_perf_flag_name(FLAGS[f]), why);
                 any = 1;
             }
-    char cv[32], gi[32], wi[32];
+    char cv[32], gi[32], wi[32], rows[32];
     if (!rc) {
         pct(r->attainment.within10, wi, sizeof wi);
         snprintf(cv, sizeof cv, "%.2f", r->attainment.cv);
         snprintf(gi, sizeof gi, "%.2f", r->attainment.gini);
-        rc = regio_buf_printf(b, "\nFairness: attainment CV %s, Gini %s, %s within 10%% of the mean (%zu rows); ",
-                              cv, gi, wi, r->attainment.n);
+        regio_format_number((double)r->attainment.n, 0, rows, sizeof rows);
+        rc = regio_buf_printf(b, "\nFairness: attainment CV %s, Gini %s, %s within 10%% of the mean (%s rows); ",
+                              cv, gi, wi, rows);
     }
     if (!rc) {
         pct(r->potential.within10, wi, sizeof wi);
