@@ -47,7 +47,7 @@ export async function runCompare(aName, bName) {
   document.getElementById('compare-clear').disabled = false;
   document.getElementById('map').classList.add('compare-mode');
   if (r.changes && r.changes.length) zoomToUnits(r.changes.map(c => c.unit));
-  status(`Compare ${r.a} → ${r.b}: ${fmt.count(r.moved_units)} units changed (${fmt.pct(r.moved_share, { decimals: 1 })}). Changed units are outlined red on the map${b !== model.name() ? ' (map shows ' + model.name() + ')' : ''}.`, 'ok');
+  status(`Compare ${r.a} → ${r.b}: ${fmt.count(r.moved_units)} unit${r.moved_units === 1 ? '' : 's'} changed (${fmt.pct(r.moved_share, { decimals: 1 })}). Changed units are outlined red on the map${b !== model.name() ? ' (map shows ' + model.name() + ')' : ''}.`, 'ok');
   return r;
 }
 
@@ -72,7 +72,7 @@ function renderCompare(r) {
   const totals = {};
   for (const c of r.changes || []) for (const m of shown) totals[m] = (totals[m] || 0) + (+c.measures?.[m] || 0);
   document.getElementById('compare-summary').replaceChildren(
-    el('p', {}, el('b', { id: 'compare-moved', text: fmt.count(r.moved_units) }), ` units changed (${fmt.pct(r.moved_share, { decimals: 1 })}) from `, el('b', { text: r.a }), ' to ', el('b', { text: r.b }),
+    el('p', {}, el('b', { id: 'compare-moved', text: fmt.count(r.moved_units) }), ` unit${r.moved_units === 1 ? '' : 's'} changed (${fmt.pct(r.moved_share, { decimals: 1 })}) from `, el('b', { text: r.a }), ' to ', el('b', { text: r.b }),
       shown.length ? '; moved ' + shown.map(m => `${m} ${fmt.measure(m, totals[m])}`).join(', ') : ''),
     el('table', { class: 'mini' }, el('thead', {}, el('tr', {}, el('th'), el('th', { text: r.a }), el('th', { text: r.b }))),
       el('tbody', {}, ...ms.map(balRow),

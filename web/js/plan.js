@@ -100,7 +100,7 @@ function renderPlan(p) {
     el('span', { class: 'kpi' }, el('small', { text: 'travel' }), el('b', { text: fmt.km(km, 0) })),
     p.workload_h != null ? el('span', { class: 'kpi' }, el('small', { text: 'workload' }), el('b', { text: fmt.hours(p.workload_h) })) : null,
     el('span', { class: 'kpi ' + (p.overtime_days ? 'warn' : '') }, el('small', { text: 'overtime days' }), el('b', { text: String(p.overtime_days ?? 0) })),
-    p.overnight ? el('span', { class: 'kpi', id: 'plan-nights' }, el('small', { text: 'nights' }), el('b', { text: `${p.nights ?? 0}` + (p.hotel_cost ? ` (${fmt.money(p.hotel_cost)})` : '') })) : null);
+    p.overnight ? el('span', { class: 'kpi', id: 'plan-nights' }, el('small', { text: 'nights' }), el('b', { text: `${p.nights ?? 0}` + (p.hotel_cost ? ` (hotels ${fmt.money(p.hotel_cost)})` : '') })) : null);
   const un = p.unplaced || [];
   const ub = document.getElementById('plan-unplaced');
   ub.hidden = !un.length;
