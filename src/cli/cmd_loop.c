@@ -61,15 +61,6 @@ static void on_round(void *ud, const regio_workload_round *r)
     fflush(stdout);
 }
 
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    if (regio_parse_number(s, out) != REGIO_OK || *out < lo || *out > hi) {
-        fprintf(stderr, "regio loop: %s wants a number within %g..%g, not '%s'\n", opt, lo, hi, s);
-        return -1;
-    }
-    return 0;
-}
-
 int cli_cmd_loop(int argc, char **argv)
 {
     enum { O_MODEL = 256, O_SAVE, O_REPLACE, O_ROUNDS, O_TOL, O_MAXM, O_GAIN, O_DB, O_DESIGN };
@@ -99,24 +90,24 @@ int cli_cmd_loop(int argc, char **argv)
         case O_SAVE: o.target = optarg; break;
         case O_REPLACE: o.save_flags |= REGIO_SAVE_REPLACE; break;
         case O_ROUNDS:
-            if (parse_num("--rounds", optarg, 1, 100, &v) || v != floor(v))
+            if (cli_parse_num("loop", "--rounds", optarg, 1, 100, &v) || v != floor(v))
                 return CLI_USAGE;
             o.rounds = (int)v;
             break;
         case O_TOL:
-            if (parse_num("--tolerance", optarg, 0.001, 0.5, &o.tolerance))
+            if (cli_parse_num("loop", "--tolerance", optarg, 0.001, 0.5, &o.tolerance))
                 return CLI_USAGE;
             break;
         case O_MAXM:
-            if (parse_num("--max-moved", optarg, 0.001, 1, &o.max_moved))
+            if (cli_parse_num("loop", "--max-moved", optarg, 0.001, 1, &o.max_moved))
                 return CLI_USAGE;
             break;
         case O_GAIN:
-            if (parse_num("--min-gain", optarg, 0, 1, &o.min_gain))
+            if (cli_parse_num("loop", "--min-gain", optarg, 0, 1, &o.min_gain))
                 return CLI_USAGE;
             break;
         case O_DESIGN:
-            if (parse_num("--design", optarg, 1, 100000, &v) || v != floor(v))
+            if (cli_parse_num("loop", "--design", optarg, 1, 100000, &v) || v != floor(v))
                 return CLI_USAGE;
             o.design_k = (int)v;
             break;

@@ -67,15 +67,6 @@ static void usage(FILE *out)
             "  --time-limit 0 = no deadline. --db PATH, default $REGIO_DB or regio.db.\n");
 }
 
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    if (regio_parse_number(s, out) != REGIO_OK || *out < lo || *out > hi) {
-        fprintf(stderr, "regio plan: %s wants a number within %g..%g, not '%s'\n", opt, lo, hi, s);
-        return -1;
-    }
-    return 0;
-}
-
 /* Writes the plan and the optional routes, report and workload files. */
 static regio_err write_outputs(const regio_plan_result *r, const regio_plan_data *d,
                                const char *out, const char *routes, const char *report,
@@ -240,7 +231,8 @@ int cli_cmd_plan(int argc, char **argv)
         case O_ACC: acc = optarg; break;
         case O_REPS: reps = optarg; break;
         case O_DAYS:
-            if (parse_num("--days", optarg, 1, REGIO_PLAN_MAX_DAYS, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--days", optarg, 1, REGIO_PLAN_MAX_DAYS, &v) ||
+                v != floor(v))
                 return CLI_USAGE;
             lo.n_days = pp.n_days = (int)v;
             break;
@@ -260,49 +252,50 @@ int cli_cmd_plan(int argc, char **argv)
             }
             break;
         case O_SPEED:
-            if (parse_num("--speed-kmh", optarg, 1, 300, &pp.speed_kmh))
+            if (cli_parse_num("plan", "--speed-kmh", optarg, 1, 300, &pp.speed_kmh))
                 return CLI_USAGE;
             file_only = "--speed-kmh";
             break;
         case O_ROAD:
-            if (parse_num("--road-factor", optarg, 1, 5, &pp.road_factor))
+            if (cli_parse_num("plan", "--road-factor", optarg, 1, 5, &pp.road_factor))
                 return CLI_USAGE;
             file_only = "--road-factor";
             break;
         case O_TL:
-            if (parse_num("--time-limit", optarg, 0, 1e6, &pp.time_limit_s))
+            if (cli_parse_num("plan", "--time-limit", optarg, 0, 1e6, &pp.time_limit_s))
                 return CLI_USAGE;
             time_limit_given = 1;
             break;
         case O_SEED:
-            if (parse_num("--seed", optarg, 0, 9007199254740992.0, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--seed", optarg, 0, 9007199254740992.0, &v) || v != floor(v))
                 return CLI_USAGE;
             pp.seed = (uint64_t)v;
             break;
         case O_TOL:
-            if (parse_num("--spacing-tolerance", optarg, 0.01, 0.4, &pp.spacing_tolerance))
+            if (cli_parse_num("plan", "--spacing-tolerance", optarg, 0.01, 0.4,
+                              &pp.spacing_tolerance))
                 return CLI_USAGE;
             file_only = "--spacing-tolerance";
             break;
         case O_WEEK:
-            if (parse_num("--week-days", optarg, 1, 7, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--week-days", optarg, 1, 7, &v) || v != floor(v))
                 return CLI_USAGE;
             lo.week_len = (int)v;
             file_only = "--week-days";
             break;
         case O_OVERNIGHT: pp.overnight = 1; break;
         case O_HOTEL:
-            if (parse_num("--hotel-cost", optarg, 0.01, 1e9, &pp.hotel_cost))
+            if (cli_parse_num("plan", "--hotel-cost", optarg, 0.01, 1e9, &pp.hotel_cost))
                 return CLI_USAGE;
             cost_given = "--hotel-cost";
             break;
         case O_KMCOST:
-            if (parse_num("--km-cost", optarg, 0.0001, 1e6, &pp.km_cost))
+            if (cli_parse_num("plan", "--km-cost", optarg, 0.0001, 1e6, &pp.km_cost))
                 return CLI_USAGE;
             cost_given = "--km-cost";
             break;
         case O_NIGHTS:
-            if (parse_num("--max-nights", optarg, 1, 6, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--max-nights", optarg, 1, 6, &v) || v != floor(v))
                 return CLI_USAGE;
             pp.max_nights = (int)v;
             cost_given = "--max-nights";

@@ -195,20 +195,20 @@ int cli_plan_all_option(int c, const char *arg, const char *cmd, regio_plan_all_
     case CLI_PA_START: o->start = arg; break;
     case CLI_PA_TL:
         if (regio_parse_number(arg, &v) || v < 0 || v > 1e6)
-            want = "--time-limit wants seconds within 0..1e6 (0: no deadline)";
+            want = "--time-limit wants seconds within 0..1,000,000 (0: no deadline)";
         else
             o->time_limit_s = v > 0 ? v : -1;
         break;
     case CLI_PA_OVERNIGHT: o->overnight = 1; break;
     case CLI_PA_HOTEL:
         if (regio_parse_number(arg, &v) || v < 0.01 || v > 1e9)
-            want = "--hotel-cost wants a cost within 0.01..1e9";
+            want = "--hotel-cost wants a cost within 0.01..1,000,000,000";
         else
             o->hotel_cost = v;
         break;
     case CLI_PA_KM:
         if (regio_parse_number(arg, &v) || v < 0.0001 || v > 1e6)
-            want = "--km-cost wants a cost within 0.0001..1e6";
+            want = "--km-cost wants a cost within 0.0001..1,000,000";
         else
             o->km_cost = v;
         break;
