@@ -9,6 +9,7 @@
 
 #include "regio/buf.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 #include "regio/strmap.h"
 #include "core/error.h"
 #include "core/grow.h"
@@ -314,8 +315,10 @@ static regio_err quota_row(imp *c, qset *file, regio_error *e)
     regio_err rc = number(c, REGIO_F_AMOUNT, "the amount", 1, &amount, e);
     if (rc)
         return rc;
+    char num[32];
     if (amount < 0)
-        return FAIL(c, REGIO_F_AMOUNT, e, "the amount %g is negative", amount);
+        return FAIL(c, REGIO_F_AMOUNT, e, "the amount %s is negative",
+                    regio_format_g15(amount, num));
     for (char *q = per; *q; q++)
         *q = (char)toupper((unsigned char)*q);
     regio__perf_quota q = {t, per, pp.start, pp.end, amount};
@@ -490,8 +493,10 @@ static regio_err activity_row(imp *c, regio_error *e)
         (rc = number(c, REGIO_F_LAT, "the latitude", 0, &a.lat, e)) ||
         (rc = number(c, REGIO_F_LON, "the longitude", 0, &a.lon, e)))
         return rc;
+    char num[32];
     if (!isnan(a.duration_min) && a.duration_min < 0)
-        return FAIL(c, REGIO_F_DURATION, e, "the duration %g is negative", a.duration_min);
+        return FAIL(c, REGIO_F_DURATION, e, "the duration %s is negative",
+                    regio_format_g15(a.duration_min, num));
     if (!isnan(a.lat) && (a.lat < -90 || a.lat > 90))
         return FAIL(c, REGIO_F_LAT, e, "latitude %g is outside -90..90", a.lat);
     if (!isnan(a.lon) && (a.lon < -180 || a.lon > 180))

@@ -15,6 +15,7 @@
  * worst case, fine for the small n matrices are used for.
  */
 #include "regio/dist.h"
+#include "regio/format.h"
 #include "core/error.h"
 #include "core/great_circle.h"
 
@@ -151,11 +152,12 @@ regio_err regio_dist_create_matrix(size_t n, const double *cost,
             for (size_t j = 0; j < n; j++) {
                 double v = a[i * n + j];
                 if (i != j && (!isfinite(v) || v < 0)) {
-                    char msg[200];
+                    char msg[200], num[32];
                     snprintf(msg, sizeof msg,
-                             "%s matrix entry [%zu][%zu] = %g is negative "
+                             "%s matrix entry [%zu][%zu] = %s is negative "
                              "or not finite",
-                             m ? "duration" : "cost", i, j, v);
+                             m ? "duration" : "cost", i, j,
+                             regio_format_g15(v, num));
                     set_err(err, REGIO_EDATA, (long)i + 1, (long)j + 1, msg);
                     return REGIO_EDATA;
                 }
