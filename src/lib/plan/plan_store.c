@@ -119,9 +119,11 @@ static regio_err opening(collect *c, const regio_account *a, const char *key, do
 static regio_err account_times(collect *c, const regio_account *a, regio_plan_account *pa)
 {
     double cm = regio_attrs_num(a->attrs, a->n_attrs, "call_minutes");
+    char g[32];
     if (cm < 0 || cm > 24 * 60)
         return regio_error_setf(c->err, REGIO_EDATA, NULL, 0, NULL,
-                                "account '%s': call_minutes %g is not within 0..1440", a->id, cm);
+                                "account '%s': call_minutes %s is not within 0..1440", a->id,
+                                regio_format_g15(cm, g));
     pa->call_s = isnan(cm) ? c->call_s : cm * 60.0;
     int p1, p2;
     regio_err rc = opening(c, a, "tw_start", &pa->tw_start_s, &p1);
@@ -358,10 +360,11 @@ static regio_err apply_opts(const regio_territory_plan_opts *o, regio_territory_
                                 "a cycle has 1 to %d working days, not %d", REGIO_PLAN_MAX_DAYS,
                                 n_days);
     p->call_minutes = o->call_minutes ? o->call_minutes : REGIO_TERRITORY_PLAN_CALL_MINUTES;
+    char g[32];
     if (!(p->call_minutes > 0 && p->call_minutes <= 24 * 60))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
-                                "a call lasts more than 0 and at most 1440 minutes, not %g",
-                                p->call_minutes);
+                                "a call lasts more than 0 and at most 1440 minutes, not %s",
+                                regio_format_g15(p->call_minutes, g));
     if (!regio__plan_cycle_start(o->start, p->start))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
                                 "start '%s' must be a date YYYY-MM-DD", o->start);

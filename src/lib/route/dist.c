@@ -86,9 +86,9 @@ regio_err regio_dist_create_coords(size_t n, const double *x, const double *y,
         }
         if (opts->metric == REGIO_METRIC_HAVERSINE &&
             (y[i] < -90.0 || y[i] > 90.0)) {
-            snprintf(msg, sizeof msg,
-                     "point %zu has latitude %g outside [-90, 90]", i + 1,
-                     y[i]);
+            char g[32];
+            snprintf(msg, sizeof msg, "point %zu has latitude %s outside [-90, 90]", i + 1,
+                     regio_format_g15(y[i], g));
             set_err(err, REGIO_EDATA, (long)i + 1, 0, msg);
             return REGIO_EDATA;
         }

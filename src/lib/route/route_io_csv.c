@@ -157,9 +157,10 @@ regio_err regio_route_read_stops_csv(const char *path,
             }
         }
         if (geo && (r->y < -90 || r->y > 90 || r->x < -180 || r->x > 180)) {
+            char g1[32], g2[32];
             rc = regio__route_fail(err, REGIO_EDATA, fname, line, NULL,
-                                   "lat %g, lon %g is outside [-90, 90] x [-180, 180]",
-                                   r->y, r->x);
+                                   "lat %s, lon %s is outside [-90, 90] x [-180, 180]",
+                                   regio_format_g15(r->y, g1), regio_format_g15(r->x, g2));
             goto done;
         }
         r->service = 0;
