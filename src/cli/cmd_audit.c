@@ -95,8 +95,8 @@ int cli_cmd_audit(int argc, char **argv)
             rc = REGIO_OK;
         } else if (!rc && !(rc = regio_store_audit_foreach(s, NULL, NULL, count_record, &n,
                                                            &err))) {
-            printf("audit log intact: %s record%s, every hash matches its chain\n", CLI_COUNT(nb, n),
-                   n == 1 ? "" : "s");
+            printf("audit log intact: %s record%s, every hash matches its chain\n",
+                   CLI_COUNT(nb, n), n == 1 ? "" : "s");
         }
     }
     if (rc) {

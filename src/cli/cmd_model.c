@@ -596,7 +596,8 @@ static int cmd_show(const opts *o)
            regio_format_number((double)v->n_aligned, 0, na, sizeof na),
            regio_format_number((double)p->in.n, 0, nu, sizeof nu),
            regio_format_number((double)locked, 0, nl, sizeof nl));
-    printf("  account overrides: %s\n", regio_format_number((double)v->n_overrides, 0, no, sizeof no));
+    printf("  account overrides: %s\n",
+           regio_format_number((double)v->n_overrides, 0, no, sizeof no));
     print_summary(v, "");
     int status = CLI_OK;
     if (v->n_nodes) {

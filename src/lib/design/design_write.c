@@ -330,7 +330,8 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
     const regio_unitset *us = p->loaded.units;
     size_t m = p->in.m;
     char nu[32], km[64];
-    P("%s units in %d territories (tolerance %.1f%%", regio_format_number((double)us->n, 0, nu, sizeof nu), p->k,
+    P("%s units in %d territories (tolerance %.1f%%",
+      regio_format_number((double)us->n, 0, nu, sizeof nu), p->k,
       100 * (p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE));
     if (p->params.tolerances)
         for (size_t i = 0; i < p->params.n_balance; i++)
