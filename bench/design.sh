@@ -63,7 +63,7 @@ if [ -x "$regio" ] && [ -r "$here/node_modules/us-atlas/counties-10m.json" ]; th
   rc=$(grep -q 'not every constraint' "$tmp/out" && echo "best effort (exit 3)" || echo "REGIO_OK")
   bal="$(sed -n 's/.*balance \(accounts [0-9.]*% revenue [0-9.]*% potential [0-9.]*%\).*/\1/p' <<<"$line")"
   nc="$(sed -n 's/.*non-contiguous \([0-9]*\).*/\1/p' <<<"$line")"
-  km="$(sed -n 's/.*travel \([0-9.]*\) km.*/\1/p' <<<"$line")"
+  km="$(sed -n 's/.*travel \([0-9.,]*\) km.*/\1/p' <<<"$line")"
   cpu="$(sed -n 's/.*cpu=\([^ ]*\).*/\1/p' "$tmp/time")"
   wall="$(sed -n 's/.*wall=\([^ ]*\).*/\1/p' "$tmp/time")"
   echo "| sample market k=25 accounts, revenue, potential tol 0.05 (CPU $cpu s, load $load) | $rc | $bal | $nc | $km | – | – | $wall |"

@@ -27,6 +27,16 @@ const char *cli_db_path(const char *opt);
  * NULL when it cannot. */
 regio_store *cli_open_store(const char *db_opt);
 
+/* A count as people read it ("3,107") in the char array buf, which it
+ * returns (regio_format_number with no decimals). */
+#define CLI_COUNT(buf, v) regio_format_number((double)(v), 0, (buf), sizeof(buf))
+
+/* Reads s (regio_parse_number) into *out when it lies within lo..hi; else
+ * says "regio CMD: OPT wants a number within LO..HI, not 'S'" on stderr
+ * and returns -1. */
+int cli_parse_num(const char *cmd, const char *opt, const char *s, double lo, double hi,
+                  double *out);
+
 /* Prints "regio: <formatted error>" on stderr. */
 void cli_print_error(const char *what, regio_err rc, const regio_error *e);
 

@@ -100,8 +100,9 @@ int cli_cmd_access(int argc, char **argv)
             cli_print_error("access", rc, &err);
             status = CLI_FAIL;
         } else if (!regio_output_is_stdout(out)) {
-            fprintf(stderr, "regio access: %ld pairs answered for %s (model in force: %s) -> %s\n",
-                    n, regio_access_day(a),
+            char nn[32];
+            fprintf(stderr, "regio access: %s pairs answered for %s (model in force: %s) -> %s\n",
+                    CLI_COUNT(nn, n), regio_access_day(a),
                     regio_access_model(a) ? regio_access_model(a) : "none", out);
         }
     } else {

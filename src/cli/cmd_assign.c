@@ -129,12 +129,15 @@ int cli_cmd_assign(int argc, char **argv)
     if (rc) {
         cli_print_error("assign units", rc, &err);
     } else {
-        printf("placed %zu of %zu accounts with coordinates into units "
-               "(%zu inside a polygon, %zu nearest; %zu farther than the limit); %zu changed\n",
-               sum.inside + sum.nearest, sum.accounts, sum.inside, sum.nearest, sum.unplaced,
-               sum.changed);
+        char n[6][32];
+        printf("placed %s of %s accounts with coordinates into units "
+               "(%s inside a polygon, %s nearest; %s farther than the limit); %s changed\n",
+               CLI_COUNT(n[0], sum.inside + sum.nearest), CLI_COUNT(n[1], sum.accounts),
+               CLI_COUNT(n[2], sum.inside), CLI_COUNT(n[3], sum.nearest),
+               CLI_COUNT(n[4], sum.unplaced), CLI_COUNT(n[5], sum.changed));
         if (up.n > UNPLACED_SHOWN)
-            fprintf(stderr, "regio assign: ... %zu more not placed (%s)\n", up.n - UNPLACED_SHOWN,
+            fprintf(stderr, "regio assign: ... %s more not placed (%s)\n",
+                    CLI_COUNT(n[0], up.n - UNPLACED_SHOWN),
                     unplaced_path ? "all of them are in the --unplaced file"
                                   : "--unplaced FILE lists all of them");
         if (lo.measures)

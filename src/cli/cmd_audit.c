@@ -80,12 +80,13 @@ int cli_cmd_audit(int argc, char **argv)
     regio_error err;
     regio_error_clear(&err);
     long n = 0, bad = 0;
+    char nb[32];
     int status = CLI_OK;
     regio_err rc;
     if (!strcmp(verb, "list")) {
         rc = regio_store_audit_foreach(s, since, user, print_record, &n, &err);
         if (!rc)
-            fprintf(stderr, "regio audit: %ld record%s\n", n, n == 1 ? "" : "s");
+            fprintf(stderr, "regio audit: %s record%s\n", CLI_COUNT(nb, n), n == 1 ? "" : "s");
     } else {
         rc = regio_store_audit_verify(s, &bad, &err);
         if (rc == REGIO_EDATA && bad) {
@@ -94,8 +95,8 @@ int cli_cmd_audit(int argc, char **argv)
             rc = REGIO_OK;
         } else if (!rc && !(rc = regio_store_audit_foreach(s, NULL, NULL, count_record, &n,
                                                            &err))) {
-            printf("audit log intact: %ld record%s, every hash matches its chain\n", n,
-                   n == 1 ? "" : "s");
+            printf("audit log intact: %s record%s, every hash matches its chain\n",
+                   CLI_COUNT(nb, n), n == 1 ? "" : "s");
         }
     }
     if (rc) {

@@ -155,7 +155,8 @@ int cli_cmd_check(int argc, char **argv)
     if (rc)
         return fail("check", rc, &err);
     if (problems) {
-        printf("%s: %ld problem%s found\n", path, problems, problems == 1 ? "" : "s");
+        char n[32];
+        printf("%s: %s problem%s found\n", path, CLI_COUNT(n, problems), problems == 1 ? "" : "s");
         return CLI_FAIL;
     }
     printf("%s: ok (integrity, foreign keys, audit chain, orphans, sales blocks, account columns)\n", path);

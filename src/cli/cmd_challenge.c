@@ -132,14 +132,6 @@ static int load(const opts *o, int with_in_force, const char *plan, loaded *l)
 
 /* ---- changes -------------------------------------------------------------------- */
 
-static void fmt_measure(const char *name, double v, char *buf, size_t cap)
-{
-    if (regio_measure_is_money(name))
-        regio_format_money(v, NULL, buf, cap);
-    else
-        regio_format_number(v, 0, buf, cap);
-}
-
 static const char *direction(const regio_change *it)
 {
     return it->from_mine && it->to_mine ? "within" : it->from_mine ? "out" : "in";
@@ -159,25 +151,30 @@ static void print_changes_text(const regio_changes *c)
         if (!t->in_plan)
             printf(" not in %s;", c->plan);
         for (size_t k = 0; k < c->m; k++) {
-            fmt_measure(c->measure_names[k], t->before[k], a, sizeof a);
-            fmt_measure(c->measure_names[k], t->after[k], b, sizeof b);
+            regio_format_measure(c->measure_names[k], t->before[k], a, sizeof a);
+            regio_format_measure(c->measure_names[k], t->after[k], b, sizeof b);
             printf(" %s %s -> %s%s", c->measure_names[k], a, b, k + 1 < c->m ? "," : ";");
         }
-        printf(" units in %ld, out %ld; accounts in %ld, out %ld\n", t->units_in, t->units_out,
-               t->accounts_in, t->accounts_out);
+        char n[4][32];
+        printf(" units in %s, out %s; accounts in %s, out %s\n",
+               regio_format_number((double)t->units_in, 0, n[0], sizeof n[0]),
+               regio_format_number((double)t->units_out, 0, n[1], sizeof n[1]),
+               regio_format_number((double)t->accounts_in, 0, n[2], sizeof n[2]),
+               regio_format_number((double)t->accounts_out, 0, n[3], sizeof n[3]));
     }
     if (!c->n) {
         printf("no unit or account moves into or out of them\n");
         return;
     }
-    printf("%zu change%s:\n", c->n, c->n == 1 ? "" : "s");
+    printf("%s change%s:\n", regio_format_number((double)c->n, 0, a, sizeof a),
+           c->n == 1 ? "" : "s");
     for (size_t i = 0; i < c->n; i++) {
         const regio_change *it = &c->items[i];
         printf("  %-7s %s%s%s%s  %s -> %s  %s ", it->is_account ? "account" : "unit", it->id,
                it->name ? " (" : "", it->name ? it->name : "", it->name ? ")" : "",
                it->from ? it->from : "(none)", it->to ? it->to : "(none)", direction(it));
         for (size_t k = 0; k < c->m; k++) {
-            fmt_measure(c->measure_names[k], it->measures[k], a, sizeof a);
+            regio_format_measure(c->measure_names[k], it->measures[k], a, sizeof a);
             printf(" %s %s", c->measure_names[k], a);
         }
         if (it->challenge)
@@ -377,8 +374,9 @@ static int cmd_auto(const opts *o)
     regio_store_close(s);
     if (rc)
         return fail(o, rc, &err);
-    printf("%s: automatic approval %s; balance tolerance %.4g%%\n", o->model, on ? "on" : "off",
-           tol * 100);
+    char t[64];
+    printf("%s: automatic approval %s; balance tolerance %s%%\n", o->model, on ? "on" : "off",
+           regio_format_sig(tol * 100, 4, t, sizeof t));
     return CLI_OK;
 }
 

@@ -97,8 +97,9 @@ int cli_cmd_export(int argc, char **argv)
         regio_err src = regio_export_salesforce(ss, eo.model, out, &sum, &serr);
         if (src)
             cli_print_error("export", src, &serr);
+        char n[32];
         for (int f = 0; !src && f < REGIO_SF_FILE_COUNT_; f++)
-            fprintf(stderr, "regio: wrote %zu %s to %s/%s\n", sum.rows[f],
+            fprintf(stderr, "regio: wrote %s %s to %s/%s\n", CLI_COUNT(n, sum.rows[f]),
                     sum.rows[f] == 1 ? "row" : "rows", out,
                     regio_sf_file_name((regio_sf_file)f));
         regio_store_close(ss);
@@ -115,11 +116,12 @@ int cli_cmd_export(int argc, char **argv)
         regio_error aerr;
         regio_error_clear(&aerr);
         size_t arows = 0;
+        char n[32];
         regio_err arc = regio_export_associations(as, eo.model, out ? out : "-", &arows, &aerr);
         if (arc)
             cli_print_error("export", arc, &aerr);
         else if (out && !regio_output_is_stdout(out))
-            fprintf(stderr, "regio: wrote %zu associations to %s\n", arows, out);
+            fprintf(stderr, "regio: wrote %s associations to %s\n", CLI_COUNT(n, arows), out);
         regio_store_close(as);
         return arc ? CLI_FAIL : CLI_OK;
     }

@@ -56,17 +56,21 @@ static void usage(FILE *out)
 static void print_summary(const char *what, const char *path, const regio_import_summary *s,
                           int dry_run, int org)
 {
-    printf("%s %s from %s: %zu rows\n", dry_run ? "checked" : "imported", what, path, s->rows);
+    char n[6][32];
+    printf("%s %s from %s: %s rows\n", dry_run ? "checked" : "imported", what, path,
+           CLI_COUNT(n[0], s->rows));
     if (org) {
-        printf("  added %zu, updated %zu, unchanged %zu\n%s", s->added, s->updated, s->unchanged,
-               s->notes);
+        printf("  added %s, updated %s, unchanged %s\n%s", CLI_COUNT(n[0], s->added),
+               CLI_COUNT(n[1], s->updated), CLI_COUNT(n[2], s->unchanged), s->notes);
         return;
     }
-    printf("  added %zu, updated %zu, unchanged %zu, rejected %zu\n", s->added, s->updated,
-           s->unchanged, s->rejected);
+    printf("  added %s, updated %s, unchanged %s, rejected %s\n", CLI_COUNT(n[0], s->added),
+           CLI_COUNT(n[1], s->updated), CLI_COUNT(n[2], s->unchanged),
+           CLI_COUNT(n[3], s->rejected));
     if (strcmp(what, "units") != 0) {
-        printf("  coordinates: %zu given, %zu geocoded by postal code, %zu by city, %zu not placed",
-               s->coords_given, s->geocoded_postal, s->geocoded_city, s->not_placed);
+        printf("  coordinates: %s given, %s geocoded by postal code, %s by city, %s not placed",
+               CLI_COUNT(n[0], s->coords_given), CLI_COUNT(n[1], s->geocoded_postal),
+               CLI_COUNT(n[2], s->geocoded_city), CLI_COUNT(n[3], s->not_placed));
         if (s->not_placed) {
             printf(" (");
             for (size_t i = 0; i < s->not_placed && i < REGIO_IMPORT_SAMPLE_IDS; i++)
@@ -75,24 +79,28 @@ static void print_summary(const char *what, const char *path, const regio_import
         }
         printf("\n");
         if (s->postal_restored)
-            printf("  US ZIP codes restored (leading zeros a spreadsheet dropped): %zu\n",
-                   s->postal_restored);
+            printf("  US ZIP codes restored (leading zeros a spreadsheet dropped): %s\n",
+                   CLI_COUNT(n[0], s->postal_restored));
         if (s->places_filled)
-            printf("  city or state filled from the gazetteer: %zu\n", s->places_filled);
+            printf("  city or state filled from the gazetteer: %s\n",
+                   CLI_COUNT(n[0], s->places_filled));
     } else {
         if (s->layer[0])
             printf("  layer: %s\n", s->layer);
-        printf("  adjacency: %zu edges (%zu shared borders, %zu given, %zu Delaunay, %zu island links)\n",
-               s->edges, s->edges_border, s->edges_given, s->edges_delaunay, s->island_links);
+        printf("  adjacency: %s edges (%s shared borders, %s given, %s Delaunay, %s island "
+               "links)\n",
+               CLI_COUNT(n[0], s->edges), CLI_COUNT(n[1], s->edges_border),
+               CLI_COUNT(n[2], s->edges_given), CLI_COUNT(n[3], s->edges_delaunay),
+               CLI_COUNT(n[4], s->island_links));
         if (s->repaired) {
-            printf("  repaired %zu invalid geometries (", s->repaired);
+            printf("  repaired %s invalid geometries (", CLI_COUNT(n[0], s->repaired));
             for (size_t i = 0; i < s->repaired && i < REGIO_IMPORT_SAMPLE_IDS; i++)
                 printf("%s%s", i ? ", " : "", s->repaired_ids[i]);
             printf(s->repaired > REGIO_IMPORT_SAMPLE_IDS ? ", ...)\n" : ")\n");
         }
     }
     if (s->located)
-        printf("  accounts placed into units: %zu\n", s->located);
+        printf("  accounts placed into units: %s\n", CLI_COUNT(n[0], s->located));
     if (s->notes[0])
         printf("%s", s->notes);
 }
@@ -106,15 +114,17 @@ static void print_salesforce(const char *dir, const char *model,
     for (int f = 0; f < REGIO_SF_FILE_COUNT_; f++) {
         const regio_import_summary *x = &s->files[f];
         const char *name = regio_sf_file_name((regio_sf_file)f);
+        char n[4][32];
         if (f == REGIO_SF_ACCOUNT_OWNERS)
             printf("  %s: not read (owners come with the accounts, or from regio owners "
                    "assign)\n", name);
         else if (f == REGIO_SF_ASSIGNMENT_RULE_ITEM || f == REGIO_SF_RULE_TERRITORY2)
-            printf("  %s: %zu rows\n", name, x->rows);
+            printf("  %s: %s rows\n", name, CLI_COUNT(n[0], x->rows));
         else
-            printf("  %s: %zu rows; %sadded %zu, updated %zu, unchanged %zu\n", name, x->rows,
-                   f == REGIO_SF_ASSIGNMENT_RULE ? "rules " : "", x->added, x->updated,
-                   x->unchanged);
+            printf("  %s: %s rows; %sadded %s, updated %s, unchanged %s\n", name,
+                   CLI_COUNT(n[0], x->rows), f == REGIO_SF_ASSIGNMENT_RULE ? "rules " : "",
+                   CLI_COUNT(n[1], x->added), CLI_COUNT(n[2], x->updated),
+                   CLI_COUNT(n[3], x->unchanged));
         if (f != REGIO_SF_ASSIGNMENT_RULE && x->notes[0])
             printf("  %s", x->notes);
     }
@@ -328,8 +338,10 @@ int cli_cmd_import(int argc, char **argv)
     } else if (!quiet) {
         print_summary(what, path, &sum, o->dry_run, org != 0);
     }
+    char more[32];
     if (!rc && rj.n > REJECTS_SHOWN)
-        fprintf(stderr, "regio import: ... %zu more rejected rows (%s)\n", rj.n - REJECTS_SHOWN,
+        fprintf(stderr, "regio import: ... %s more rejected rows (%s)\n",
+                CLI_COUNT(more, rj.n - REJECTS_SHOWN),
                 o->rejects_path ? "all of them are in the --rejects file"
                                 : "--rejects FILE lists all of them with their reasons");
     regio_store_close(s);

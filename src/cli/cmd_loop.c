@@ -48,22 +48,17 @@ static void on_round(void *ud, const regio_workload_round *r)
     if (r->round == 0)
         printf("round  balance  travel km  travel h  nights  workload h  estimated h  visits     "
                "moved  non-contiguous  seconds\n");
-    char km[32], visits[32];
-    snprintf(visits, sizeof visits, "%ld/%ld", r->visits_scheduled, r->visits_required);
-    printf("%5d  %6.2f%%  %9s  %8.1f  %6d  %10.1f  %11.1f  %-9s  %5zu  %14d  %7.1f%s\n",
-           r->round, 100 * r->balance, regio_format_number(r->travel_km, 0, km, sizeof km),
-           r->travel_h, r->nights, r->workload_h, r->estimated_h, visits, r->moved_units, r->n_noncontiguous,
-           r->seconds, r->round > 0 && !r->improved ? "  (no improvement)" : "");
+    char km[32], visits[72], n[6][32];
+    snprintf(visits, sizeof visits, "%s/%s", CLI_COUNT(n[0], r->visits_scheduled),
+             CLI_COUNT(n[1], r->visits_required));
+    printf("%5d  %6.2f%%  %9s  %8s  %6s  %10s  %11s  %-9s  %5s  %14d  %7.1f%s\n", r->round,
+           100 * r->balance, regio_format_number(r->travel_km, 0, km, sizeof km),
+           regio_format_number(r->travel_h, 1, n[2], sizeof n[2]), CLI_COUNT(n[3], r->nights),
+           regio_format_number(r->workload_h, 1, n[4], sizeof n[4]),
+           regio_format_number(r->estimated_h, 1, n[5], sizeof n[5]), visits,
+           CLI_COUNT(n[0], r->moved_units), r->n_noncontiguous, r->seconds,
+           r->round > 0 && !r->improved ? "  (no improvement)" : "");
     fflush(stdout);
-}
-
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    if (regio_parse_number(s, out) != REGIO_OK || *out < lo || *out > hi) {
-        fprintf(stderr, "regio loop: %s wants a number within %g..%g, not '%s'\n", opt, lo, hi, s);
-        return -1;
-    }
-    return 0;
 }
 
 int cli_cmd_loop(int argc, char **argv)
@@ -95,24 +90,24 @@ int cli_cmd_loop(int argc, char **argv)
         case O_SAVE: o.target = optarg; break;
         case O_REPLACE: o.save_flags |= REGIO_SAVE_REPLACE; break;
         case O_ROUNDS:
-            if (parse_num("--rounds", optarg, 1, 100, &v) || v != floor(v))
+            if (cli_parse_num("loop", "--rounds", optarg, 1, 100, &v) || v != floor(v))
                 return CLI_USAGE;
             o.rounds = (int)v;
             break;
         case O_TOL:
-            if (parse_num("--tolerance", optarg, 0.001, 0.5, &o.tolerance))
+            if (cli_parse_num("loop", "--tolerance", optarg, 0.001, 0.5, &o.tolerance))
                 return CLI_USAGE;
             break;
         case O_MAXM:
-            if (parse_num("--max-moved", optarg, 0.001, 1, &o.max_moved))
+            if (cli_parse_num("loop", "--max-moved", optarg, 0.001, 1, &o.max_moved))
                 return CLI_USAGE;
             break;
         case O_GAIN:
-            if (parse_num("--min-gain", optarg, 0, 1, &o.min_gain))
+            if (cli_parse_num("loop", "--min-gain", optarg, 0, 1, &o.min_gain))
                 return CLI_USAGE;
             break;
         case O_DESIGN:
-            if (parse_num("--design", optarg, 1, 100000, &v) || v != floor(v))
+            if (cli_parse_num("loop", "--design", optarg, 1, 100000, &v) || v != floor(v))
                 return CLI_USAGE;
             o.design_k = (int)v;
             break;

@@ -326,7 +326,7 @@ static void fmt_count(char *buf, size_t size, long v)
     if (v < 0)
         snprintf(buf, size, "-");
     else
-        snprintf(buf, size, "%ld", v);
+        regio_format_number((double)v, 0, buf, size);
 }
 
 static int print_json(const list_ctx *c, const long *terr, const long *aligned)
@@ -474,11 +474,6 @@ static void add_up(const regio_model_view *v, node_sum *sum, long h, long units,
     }
 }
 
-static void fmt_num(char *buf, size_t size, double v)
-{
-    snprintf(buf, size, "%.6g", v);
-}
-
 /* One table row for node h, indented by depth, then its children. */
 static void tree_rows(const regio_model_view *v, const node_sum *sum, long h, int depth,
                       table *t)
@@ -487,14 +482,15 @@ static void tree_rows(const regio_model_view *v, const node_sum *sum, long h, in
     const node_sum *s = &sum[h];
     char id[1024], units[32], locked[32], over[32], total[64] = "-", dev[32] = "-";
     snprintf(id, sizeof id, "%*s%s", 2 * depth, "", n->id);
-    snprintf(units, sizeof units, "%ld", s->units);
-    snprintf(locked, sizeof locked, "%ld", s->locked);
-    snprintf(over, sizeof over, "%ld", s->overrides);
+    fmt_count(units, sizeof units, s->units);
+    fmt_count(locked, sizeof locked, s->locked);
+    fmt_count(over, sizeof over, s->overrides);
     if (v->has_report) {
-        fmt_num(total, sizeof total, s->total);
+        regio_format_measure(v->units->in.measure_names[v->balance_col], s->total, total,
+                             sizeof total);
         if (s->leaf >= 0 && !s->has_children)
-            snprintf(dev, sizeof dev, "%+.2f%%",
-                     100 * v->report.territories[s->leaf].dev[v->balance_col]);
+            regio_format_percent(v->report.territories[s->leaf].dev[v->balance_col], 2, 1, dev,
+                                 sizeof dev);
     }
     const char *row[] = {id, n->name, n->rep, units, locked, over, total, dev};
     table_row(t, row);
@@ -550,13 +546,17 @@ static void print_summary(const regio_model_view *v, const char *prefix)
 {
     const regio_design_problem *p = v->units;
     if (!v->has_report) {
-        printf("%ssummary: none while %zu units are unaligned\n", prefix,
-               p->in.n - v->n_aligned);
+        char n[32];
+        printf("%ssummary: none while %s units are unaligned\n", prefix,
+               regio_format_number((double)(p->in.n - v->n_aligned), 0, n, sizeof n));
         return;
     }
-    printf("%ssummary: balance %s %.2f%%, travel %.3f %s, non-contiguous territories %d\n",
-           prefix, p->in.measure_names[v->balance_col], 100 * v->report.balance[v->balance_col],
-           v->report.travel_km, p->loaded.units->planar ? "units" : "km",
+    char bal[32], travel[64];
+    printf("%ssummary: balance %s %s, travel %s, non-contiguous territories %d\n", prefix,
+           p->in.measure_names[v->balance_col],
+           regio_format_percent(v->report.balance[v->balance_col], 2, 0, bal, sizeof bal),
+           regio_format_unit(v->report.travel_km, 3, p->loaded.units->planar ? "units" : "km",
+                             travel, sizeof travel),
            v->report.n_noncontiguous);
 }
 
@@ -591,8 +591,13 @@ static int cmd_show(const opts *o)
     printf("  created: %s\n", m.created_at ? m.created_at : "-");
     printf("  revision: %ld\n", v->revision);
     printf("  territories: %d, parents: %ld\n", v->k, parents);
-    printf("  units: %zu aligned of %zu, %ld locked\n", v->n_aligned, p->in.n, locked);
-    printf("  account overrides: %zu\n", v->n_overrides);
+    char na[32], nu[32], nl[32], no[32];
+    printf("  units: %s aligned of %s, %s locked\n",
+           regio_format_number((double)v->n_aligned, 0, na, sizeof na),
+           regio_format_number((double)p->in.n, 0, nu, sizeof nu),
+           regio_format_number((double)locked, 0, nl, sizeof nl));
+    printf("  account overrides: %s\n",
+           regio_format_number((double)v->n_overrides, 0, no, sizeof no));
     print_summary(v, "");
     int status = CLI_OK;
     if (v->n_nodes) {

@@ -50,7 +50,8 @@ static int print_type(void *ud, const regio_territory_type *t)
     long *n = ud;
     if (!(*n)++)
         printf("%-8s  %-20s  %11s  %s\n", "priority", "type", "territories", "description");
-    printf("%8ld  %-20s  %11ld  %s\n", t->priority, t->name, t->territories,
+    char c[32];
+    printf("%8ld  %-20s  %11s  %s\n", t->priority, t->name, num(t->territories, c, sizeof c),
            t->description ? t->description : "");
     return 0;
 }

@@ -230,8 +230,9 @@ int cli_cmd_quota(int argc, char **argv)
     if (!strcmp(format, "csv")) {
         printf("territory,quota,potential,history,last_year_bookings\n");
         for (size_t i = 0; i < r.n; i++)
-            printf("%s,%.0f,%.15g,%.15g,%.15g\n", r.t[i].territory, r.t[i].amount,
-                   r.t[i].potential, r.t[i].history, r.t[i].last_bookings);
+            printf("%s,%.0f,%s,%s,%s\n", r.t[i].territory, r.t[i].amount,
+                   regio_format_g15(r.t[i].potential, b), regio_format_g15(r.t[i].history, c2),
+                   regio_format_g15(r.t[i].last_bookings, d));
     } else if (!strcmp(format, "json")) {
         regio_buf b2;
         regio_buf_init(&b2, 0);
@@ -239,9 +240,9 @@ int cli_cmd_quota(int argc, char **argv)
             fwrite(b2.data ? b2.data : "", 1, b2.len, stdout);
         regio_buf_free(&b2);
     } else {
-        printf("%s quota of %s for %s over %zu territories (history: bookings %s)\n",
+        printf("%s quota of %s for %s over %s territories (history: bookings %s)\n",
                q.dry_run ? "Proposed" : "Saved", regio_format_money(q.total, NULL, a, sizeof a),
-               per, r.n, hist);
+               per, CLI_COUNT(b, r.n), hist);
         printf("%-16s  %12s  %12s  %12s  %16s\n", "territory", "quota", "potential",
                "history", "same period -1y");
         for (size_t i = 0; i < r.n; i++)

@@ -67,15 +67,6 @@ static void usage(FILE *out)
             "  --time-limit 0 = no deadline. --db PATH, default $REGIO_DB or regio.db.\n");
 }
 
-static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    if (regio_parse_number(s, out) != REGIO_OK || *out < lo || *out > hi) {
-        fprintf(stderr, "regio plan: %s wants a number within %g..%g, not '%s'\n", opt, lo, hi, s);
-        return -1;
-    }
-    return 0;
-}
-
 /* Writes the plan and the optional routes, report and workload files. */
 static regio_err write_outputs(const regio_plan_result *r, const regio_plan_data *d,
                                const char *out, const char *routes, const char *report,
@@ -96,9 +87,10 @@ static int partial_status(const regio_plan_result *r)
 {
     if (!r || r->n_unplaced == 0)
         return CLI_OK;
-    fprintf(stderr, "regio plan: %zu visits could not be placed; the plan is a best effort "
+    char n[32];
+    fprintf(stderr, "regio plan: %s visits could not be placed; the plan is a best effort "
                     "(exit 3)\n",
-            r->n_unplaced);
+            CLI_COUNT(n, r->n_unplaced));
     return CLI_PARTIAL;
 }
 
@@ -109,20 +101,23 @@ static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
     if (isfinite(r->spacing_min) && isfinite(r->spacing_max))
         snprintf(spacing, sizeof spacing, "%.0f%%-%.0f%%", 100 * r->spacing_min,
                  100 * r->spacing_max);
-    char km[32];
+    char n[5][32], km[48], th[48], wh[48];
     fprintf(stderr,
-            "regio plan: %zu reps, %zu accounts, %d days: coverage %ld/%ld (%.1f%%), "
-            "spacing %s, overtime days %d, travel %s km (%.1f h), "
-            "workload %.1f h, %zu unplaced, %.2f s\n",
-            d->n_reps, d->n_accounts, r->n_days, r->visits_scheduled, r->visits_required,
+            "regio plan: %s reps, %s accounts, %d days: coverage %s/%s (%.1f%%), "
+            "spacing %s, overtime days %d, travel %s (%s), "
+            "workload %s, %s unplaced, %.2f s\n",
+            CLI_COUNT(n[0], d->n_reps), CLI_COUNT(n[1], d->n_accounts), r->n_days,
+            CLI_COUNT(n[2], r->visits_scheduled), CLI_COUNT(n[3], r->visits_required),
             100 * r->coverage, spacing, r->overtime_days,
-            regio_format_number(r->travel_km, 1, km, sizeof km), r->travel_h, r->workload_h,
-            r->n_unplaced, r->seconds);
+            regio_format_unit(r->travel_km, 1, "km", km, sizeof km),
+            regio_format_unit(r->travel_h, 1, "h", th, sizeof th),
+            regio_format_unit(r->workload_h, 1, "h", wh, sizeof wh), CLI_COUNT(n[4], r->n_unplaced),
+            r->seconds);
     if (r->nights > 0) {
         char hc[32], tc[32];
         fprintf(stderr, "regio plan: %d nights at hotels (cost %s), travel cost %s\n", r->nights,
-                regio_format_number(r->hotel_cost, 0, hc, sizeof hc),
-                regio_format_number(r->travel_cost, 0, tc, sizeof tc));
+                regio_format_money(r->hotel_cost, NULL, hc, sizeof hc),
+                regio_format_money(r->travel_cost, NULL, tc, sizeof tc));
     }
     for (size_t i = 0; i < r->n_unplaced && i < 10; i++) {
         /* Day 0 is no day: the visit fits none. */
@@ -236,7 +231,8 @@ int cli_cmd_plan(int argc, char **argv)
         case O_ACC: acc = optarg; break;
         case O_REPS: reps = optarg; break;
         case O_DAYS:
-            if (parse_num("--days", optarg, 1, REGIO_PLAN_MAX_DAYS, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--days", optarg, 1, REGIO_PLAN_MAX_DAYS, &v) ||
+                v != floor(v))
                 return CLI_USAGE;
             lo.n_days = pp.n_days = (int)v;
             break;
@@ -256,49 +252,50 @@ int cli_cmd_plan(int argc, char **argv)
             }
             break;
         case O_SPEED:
-            if (parse_num("--speed-kmh", optarg, 1, 300, &pp.speed_kmh))
+            if (cli_parse_num("plan", "--speed-kmh", optarg, 1, 300, &pp.speed_kmh))
                 return CLI_USAGE;
             file_only = "--speed-kmh";
             break;
         case O_ROAD:
-            if (parse_num("--road-factor", optarg, 1, 5, &pp.road_factor))
+            if (cli_parse_num("plan", "--road-factor", optarg, 1, 5, &pp.road_factor))
                 return CLI_USAGE;
             file_only = "--road-factor";
             break;
         case O_TL:
-            if (parse_num("--time-limit", optarg, 0, 1e6, &pp.time_limit_s))
+            if (cli_parse_num("plan", "--time-limit", optarg, 0, 1e6, &pp.time_limit_s))
                 return CLI_USAGE;
             time_limit_given = 1;
             break;
         case O_SEED:
-            if (parse_num("--seed", optarg, 0, 9007199254740992.0, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--seed", optarg, 0, 9007199254740992.0, &v) || v != floor(v))
                 return CLI_USAGE;
             pp.seed = (uint64_t)v;
             break;
         case O_TOL:
-            if (parse_num("--spacing-tolerance", optarg, 0.01, 0.4, &pp.spacing_tolerance))
+            if (cli_parse_num("plan", "--spacing-tolerance", optarg, 0.01, 0.4,
+                              &pp.spacing_tolerance))
                 return CLI_USAGE;
             file_only = "--spacing-tolerance";
             break;
         case O_WEEK:
-            if (parse_num("--week-days", optarg, 1, 7, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--week-days", optarg, 1, 7, &v) || v != floor(v))
                 return CLI_USAGE;
             lo.week_len = (int)v;
             file_only = "--week-days";
             break;
         case O_OVERNIGHT: pp.overnight = 1; break;
         case O_HOTEL:
-            if (parse_num("--hotel-cost", optarg, 0.01, 1e9, &pp.hotel_cost))
+            if (cli_parse_num("plan", "--hotel-cost", optarg, 0.01, 1e9, &pp.hotel_cost))
                 return CLI_USAGE;
             cost_given = "--hotel-cost";
             break;
         case O_KMCOST:
-            if (parse_num("--km-cost", optarg, 0.0001, 1e6, &pp.km_cost))
+            if (cli_parse_num("plan", "--km-cost", optarg, 0.0001, 1e6, &pp.km_cost))
                 return CLI_USAGE;
             cost_given = "--km-cost";
             break;
         case O_NIGHTS:
-            if (parse_num("--max-nights", optarg, 1, 6, &v) || v != floor(v))
+            if (cli_parse_num("plan", "--max-nights", optarg, 1, 6, &v) || v != floor(v))
                 return CLI_USAGE;
             pp.max_nights = (int)v;
             cost_given = "--max-nights";

@@ -42,11 +42,16 @@ static void print_table(const regio_plan_all_result *r)
            "workload h  plan\n");
     for (size_t t = 0; t < r->n_territories; t++) {
         const regio_plan_all_territory *p = &r->territories[t];
-        char visits[32];
-        snprintf(visits, sizeof visits, "%ld/%ld", p->visits_scheduled, p->visits_required);
-        printf("%-10s %-9s %-10s %-9s %7.1f %9.1f %12.1f %11.1f  %s\n", p->territory,
-               p->rep ? p->rep : "-", regio_plan_all_status_name(p->status), visits, p->call_h,
-               p->travel_h, p->estimated_h, p->workload_h, p->plan_name ? p->plan_name : "-");
+        char visits[72], n[6][32];
+        snprintf(visits, sizeof visits, "%s/%s", CLI_COUNT(n[0], p->visits_scheduled),
+                 CLI_COUNT(n[1], p->visits_required));
+        printf("%-10s %-9s %-10s %-9s %7s %9s %12s %11s  %s\n", p->territory,
+               p->rep ? p->rep : "-", regio_plan_all_status_name(p->status), visits,
+               regio_format_number(p->call_h, 1, n[2], sizeof n[2]),
+               regio_format_number(p->travel_h, 1, n[3], sizeof n[3]),
+               regio_format_number(p->estimated_h, 1, n[4], sizeof n[4]),
+               regio_format_number(p->workload_h, 1, n[5], sizeof n[5]),
+               p->plan_name ? p->plan_name : "-");
     }
     fflush(stdout); /* the table before the notes below */
     for (size_t t = 0; t < r->n_territories; t++) {
@@ -125,21 +130,26 @@ int cli_plan_all(int argc, char **argv)
         status = CLI_FAIL;
     } else {
         print_table(r);
-        char km[32];
+        char n[7][32], u[5][48];
         fprintf(stderr,
-                "regio plan: %zu territories of %s: %zu planned, %zu unreached, %zu empty, %zu "
-                "failed; visits %ld/%ld, travel %s km (%.1f h), calls %.1f h, estimated %.1f h, "
-                "workload %.1f h\n",
-                r->n_territories, r->model, r->n_planned, r->n_unreached, r->n_empty,
-                r->n_failed, r->visits_scheduled, r->visits_required,
-                regio_format_number(r->travel_km, 1, km, sizeof km), r->travel_h, r->call_h,
-                r->estimated_h, r->workload_h);
+                "regio plan: %s territories of %s: %s planned, %s unreached, %s empty, %s "
+                "failed; visits %s/%s, travel %s (%s), calls %s, estimated %s, workload %s\n",
+                CLI_COUNT(n[0], r->n_territories), r->model, CLI_COUNT(n[1], r->n_planned),
+                CLI_COUNT(n[2], r->n_unreached), CLI_COUNT(n[3], r->n_empty),
+                CLI_COUNT(n[4], r->n_failed), CLI_COUNT(n[5], r->visits_scheduled),
+                CLI_COUNT(n[6], r->visits_required),
+                regio_format_unit(r->travel_km, 1, "km", u[0], sizeof u[0]),
+                regio_format_unit(r->travel_h, 1, "h", u[1], sizeof u[1]),
+                regio_format_unit(r->call_h, 1, "h", u[2], sizeof u[2]),
+                regio_format_unit(r->estimated_h, 1, "h", u[3], sizeof u[3]),
+                regio_format_unit(r->workload_h, 1, "h", u[4], sizeof u[4]));
         if (r->nights)
-            fprintf(stderr, "regio plan: %d nights at hotels\n", r->nights);
-        fprintf(stderr, "regio plan: unit measure '%s' stored on %zu units",
-                REGIO_WORKLOAD_MEASURE, r->n_units);
+            fprintf(stderr, "regio plan: %s nights at hotels\n", CLI_COUNT(n[0], r->nights));
+        fprintf(stderr, "regio plan: unit measure '%s' stored on %s units",
+                REGIO_WORKLOAD_MEASURE, CLI_COUNT(n[0], r->n_units));
         if (r->unattributed_h > 0)
-            fprintf(stderr, " (%.1f h of accounts without a unit not on any)", r->unattributed_h);
+            fprintf(stderr, " (%s of accounts without a unit not on any)",
+                    regio_format_unit(r->unattributed_h, 1, "h", u[0], sizeof u[0]));
         fputc('\n', stderr);
         if (r->n_failed || r->n_unreached || r->visits_scheduled < r->visits_required)
             status = CLI_PARTIAL;
@@ -185,20 +195,20 @@ int cli_plan_all_option(int c, const char *arg, const char *cmd, regio_plan_all_
     case CLI_PA_START: o->start = arg; break;
     case CLI_PA_TL:
         if (regio_parse_number(arg, &v) || v < 0 || v > 1e6)
-            want = "--time-limit wants seconds within 0..1e6 (0: no deadline)";
+            want = "--time-limit wants seconds within 0..1,000,000 (0: no deadline)";
         else
             o->time_limit_s = v > 0 ? v : -1;
         break;
     case CLI_PA_OVERNIGHT: o->overnight = 1; break;
     case CLI_PA_HOTEL:
         if (regio_parse_number(arg, &v) || v < 0.01 || v > 1e9)
-            want = "--hotel-cost wants a cost within 0.01..1e9";
+            want = "--hotel-cost wants a cost within 0.01..1,000,000,000";
         else
             o->hotel_cost = v;
         break;
     case CLI_PA_KM:
         if (regio_parse_number(arg, &v) || v < 0.0001 || v > 1e6)
-            want = "--km-cost wants a cost within 0.0001..1e6";
+            want = "--km-cost wants a cost within 0.0001..1,000,000";
         else
             o->km_cost = v;
         break;

@@ -217,8 +217,9 @@ int cli_cmd_route(int argc, char **argv)
         int used = 0;
         for (int r = 0; r < s->n_routes; r++)
             used += s->routes[r].n_steps > 0;
-        fprintf(stderr, "regio route: cost %.6g, routes %d, unassigned %d, %s, %.2f s\n",
-                s->total_cost, used, s->n_unassigned,
+        char cost[64];
+        fprintf(stderr, "regio route: cost %s, routes %d, unassigned %d, %s, %.2f s\n",
+                regio_format_sig(s->total_cost, 6, cost, sizeof cost), used, s->n_unassigned,
                 pl ? "plan" : st.used_tsp ? "tsp" : "vrp", st.solve_s);
         if (pl && pl->n_violations)
             fprintf(stderr, "regio route: %d violation%s of the prescribed routes (listed "

@@ -82,11 +82,12 @@ static int cmd_list(regio_store *s, const char *model, const char *territory, co
     regio_err rc;
     if (!strcmp(format, "csv")) {
         size_t rows = 0;
+        char n[32];
         rc = regio_rules_export(s, model, territory, out ? out : "-", &rows, &err);
         if (rc)
             return fail(rc, &err);
         if (out && !regio_output_is_stdout(out))
-            fprintf(stderr, "regio: wrote %zu criteria to %s\n", rows, out);
+            fprintf(stderr, "regio: wrote %s criteria to %s\n", CLI_COUNT(n, rows), out);
         return CLI_OK;
     }
     list_ctx c;

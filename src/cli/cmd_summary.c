@@ -138,7 +138,7 @@ int cli_cmd_summary(int argc, char **argv)
     } else {
         /* Counts with thousands separators, money in k/M/B. */
         char a[8][32];
-#define N(i, v) regio_format_number((double)(v), 0, a[i], sizeof a[i])
+#define N(i, v) CLI_COUNT(a[i], v)
         printf("market in %s\n", cli_db_path(db));
         printf("accounts: %s (coordinates given %s, geocoded by postal code %s, by city %s, "
                "not placed %s; in a geography unit %s)\n",

@@ -584,8 +584,9 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         status = CLI_FAIL;
     } else {
         const regio_design_report *r = &res.report;
-        fprintf(stderr, "regio %s: %zu units in %d territories; balance", cmd_name[cmd], p->in.n,
-                p->k);
+        char nu[32], km[64];
+        fprintf(stderr, "regio %s: %s units in %d territories; balance", cmd_name[cmd],
+                regio_format_number((double)p->in.n, 0, nu, sizeof nu), p->k);
         if (p->params.index_weights)
             fprintf(stderr, " index %.2f%% (", 100 * index_balance(p, r));
         for (size_t i = 0; i < p->params.n_balance; i++)
@@ -594,10 +595,13 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
                     100 * r->balance[p->params.balance_cols[i]]);
         if (p->params.index_weights)
             fputc(')', stderr);
-        fprintf(stderr, ", non-contiguous %d, travel %.2f %s", r->n_noncontiguous, r->travel_km,
-                p->in.coords == REGIO_COORDS_PLANAR ? "units" : "km");
+        fprintf(stderr, ", non-contiguous %d, travel %s", r->n_noncontiguous,
+                regio_format_unit(r->travel_km, 2,
+                                  p->in.coords == REGIO_COORDS_PLANAR ? "units" : "km", km,
+                                  sizeof km));
         if (r->has_baseline)
-            fprintf(stderr, ", moved %zu units (%.2f%%)", r->moved_units,
+            fprintf(stderr, ", moved %s units (%.2f%%)",
+                    regio_format_number((double)r->moved_units, 0, nu, sizeof nu),
                     100 * r->moved_units_share);
         fprintf(stderr, "; %.1f s\n", res.seconds);
         print_lines(cmd_name[cmd], &rep_text);

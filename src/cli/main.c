@@ -76,6 +76,18 @@ regio_store *cli_open_store(const char *db_opt)
     return s;
 }
 
+int cli_parse_num(const char *cmd, const char *opt, const char *s, double lo, double hi,
+                  double *out)
+{
+    char a[64], b[64];
+    if (regio_parse_number(s, out) != REGIO_OK || *out < lo || *out > hi) {
+        fprintf(stderr, "regio %s: %s wants a number within %s..%s, not '%s'\n", cmd, opt,
+                regio_format_sig(lo, 16, a, sizeof a), regio_format_sig(hi, 16, b, sizeof b), s);
+        return -1;
+    }
+    return 0;
+}
+
 void cli_print_error(const char *what, regio_err rc, const regio_error *e)
 {
     char buf[2048];

@@ -38,8 +38,10 @@ static int query_number(const srv_request *rq, const char *key, double lo, doubl
     double x = strtod(v, &end);
     if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi ||
         (whole && x != floor(x))) {
-        srv_reply_error(rs, 400, "bad_request", "%s '%s' must be a %s from %g to %g", key, v,
-                        whole ? "whole number" : "number", lo, hi);
+        char a[64], b[64];
+        srv_reply_error(rs, 400, "bad_request", "%s '%s' must be a %s from %s to %s", key, v,
+                        whole ? "whole number" : "number", regio_format_sig(lo, 16, a, sizeof a),
+                        regio_format_sig(hi, 16, b, sizeof b));
         return 0;
     }
     *out = x;

@@ -25,8 +25,10 @@ static int body_number(json_t *body, const char *key, double lo, double hi, int 
         return 1;
     double x = json_is_number(v) ? json_number_value(v) : NAN;
     if (!isfinite(x) || x < lo || x > hi || (whole && x != floor(x))) {
-        srv_reply_error(rs, 400, "bad_request", "\"%s\" must be a %s from %g to %g", key,
-                        whole ? "whole number" : "number", lo, hi);
+        char a[64], b[64];
+        srv_reply_error(rs, 400, "bad_request", "\"%s\" must be a %s from %s to %s", key,
+                        whole ? "whole number" : "number", regio_format_sig(lo, 16, a, sizeof a),
+                        regio_format_sig(hi, 16, b, sizeof b));
         return -1;
     }
     *out = x;

@@ -169,13 +169,13 @@ test('GET previews a plan without saving; a far rep that reaches nothing is an e
   // a day's round trip. GET and POST refuse alike; the CLI warns first.
   const r = await apiPlan('T02', '&rep=REP-01', 'GET');
   const msg = assertError(r, 422, 'unprocessable', 'T02 with REP-01 (GET)');
-  assert.match(msg, /^rep 'REP-01' lives \d+ km from the nearest account of territory 'T02' and reaches none of its accounts within a working day: the plan would cover nothing/);
+  assert.match(msg, /^rep 'REP-01' lives [\d,]+ km from the nearest account of territory 'T02' and reaches none of its accounts within a working day: the plan would cover nothing/);
   assert.equal(assertError(await apiPlan('T02', '&rep=REP-01'), 422, 'unprocessable', 'POST'), msg);
   assert.equal(sql('SELECT COUNT(*) FROM visit_plans'), before, 'nothing saved');
   const c = cli(['plan', '--model', M, '--territory', 'T02', '--rep', 'REP-01', '--days', '20',
     '--start', START, '--out', join(dir, 'far.csv')]);
   assert.equal(c.status, 1, c.stderr);
-  assert.match(c.stderr, /^regio plan: warning: rep 'REP-01' lives \d+ km from the nearest account of territory 'T02'/m);
+  assert.match(c.stderr, /^regio plan: warning: rep 'REP-01' lives [\d,]+ km from the nearest account of territory 'T02'/m);
   assert.ok(c.stderr.includes(`regio: plan: ${msg}\n`), c.stderr);
   assert.equal(sql('SELECT COUNT(*) FROM visit_plans'), before, 'the CLI saved nothing either');
 });

@@ -2,14 +2,14 @@
 // only those, each with the caller's access level: read, edit or owner), with
 // a text search, their territory in the model shown, and paging. A click on
 // a row shows the account on the map.
-import { on, el, fmtNum, showError, debounce } from './state.js';
+import { on, el, showError, debounce } from './state.js';
+import * as fmt from './format.js';
 import { api } from './api.js';
 import * as model from './model.js';
 import * as auth from './auth.js';
 import { map } from './map.js';
 
 const PAGE = 100;
-const count = new Intl.NumberFormat('en-US');
 const list = { q: '', rows: [], total: 0, abort: null, loading: false };
 
 async function load(more = false) {
@@ -40,16 +40,16 @@ function render() {
   const n = list.total;
   info.dataset.total = String(n);
   info.textContent = list.loading && !list.rows.length ? 'Loading accounts …'
-    : `${count.format(n)} account${n === 1 ? '' : 's'}${whose}${list.q ? ` matching “${list.q}”` : ''}` +
-      (n > list.rows.length ? ` · first ${count.format(list.rows.length)} shown` : '') + '.';
+    : `${fmt.count(n)} account${n === 1 ? '' : 's'}${whose}${list.q ? ` matching “${list.q}”` : ''}` +
+      (n > list.rows.length ? ` · first ${fmt.count(list.rows.length)} shown` : '') + '.';
   body.replaceChildren(...list.rows.map(a => {
     const t = model.accountTerritory(a.id, a.unit);
     return el('tr', { dataset: { account: a.id, access: a.access || '', territory: t || '' }, title: 'Show on the map' },
       el('td', { class: 'acc-name' }, el('div', { class: 'acc-title', text: a.name || a.id }),
         el('small', { class: 'muted', text: [a.id, a.city, a.region].filter(Boolean).join(' · ') })),
       el('td', { class: 'territory', text: t || '—' }),
-      el('td', { class: 'num revenue', text: fmtNum(a.annual_revenue) }),
-      el('td', { class: 'num potential', text: fmtNum(a.potential) }),
+      el('td', { class: 'num revenue', text: fmt.money(a.annual_revenue) }),
+      el('td', { class: 'num potential', text: fmt.money(a.potential) }),
       el('td', {}, a.access ? el('span', { class: 'access ' + a.access, text: a.access }) : null));
   }));
   more.hidden = list.loading || list.rows.length >= n;

@@ -6,7 +6,8 @@
 // they may do — approve or reject with a comment (the managers of the
 // territory, manage_territories), withdraw (the author). The server decides
 // every step; its message is what is shown.
-import { el, fmtNum, status, on } from './state.js';
+import { el, status, on } from './state.js';
+import * as fmt from './format.js';
 import { request } from './api.js';
 import * as model from './model.js';
 
@@ -42,7 +43,7 @@ export async function refresh() {
 }
 
 const where = (id, name) => (name && name !== id ? `${name} (${id})` : id || '(none)');
-const money = v => (v === undefined || v === null ? null : fmtNum(v));
+const money = v => (v === undefined || v === null ? null : fmt.money(v));
 
 /** One change: what moves where, what it carries, and the challenge form (or
  *  the caller's open challenge of it). */
@@ -50,7 +51,7 @@ function changeCard(c) {
   const verb = c.direction === 'out' ? `leaves ${c.territory}` : c.direction === 'in' ? `joins ${c.territory}` : 'moves between yours';
   const m = c.measures || {};
   const figures = [`${where(c.from, c.from_name)} → ${where(c.to, c.to_name)}`,
-    m.accounts !== undefined ? `${fmtNum(m.accounts)} account${m.accounts === 1 ? '' : 's'}` : null,
+    m.accounts !== undefined ? `${fmt.count(m.accounts)} account${m.accounts === 1 ? '' : 's'}` : null,
     m.revenue !== undefined ? `revenue ${money(m.revenue)}` : null,
     m.potential !== undefined ? `potential ${money(m.potential)}` : null].filter(Boolean).join(' · ');
   const ch = c.challenge;
@@ -109,7 +110,7 @@ function render() {
       parts.push(el('p', { class: 'muted', id: 'changes-summary', dataset: { model: changes.model, revision: String(changes.revision) },
         text: `${changes.model} (revision ${changes.revision}) against ${changes.in_force}: ${n} change${n === 1 ? '' : 's'} for ` +
           changes.territories.filter(t => t.units_in + t.units_out + t.accounts_in + t.accounts_out > 0)
-            .map(t => `${t.id} (accounts ${fmtNum(t.before.accounts)} → ${fmtNum(t.after.accounts)})`).join(', ') +
+            .map(t => `${t.id} (accounts ${fmt.measure('accounts', t.before.accounts)} → ${fmt.measure('accounts', t.after.accounts)})`).join(', ') +
           (changes.auto_approval?.enabled ? `. A challenge is approved at once when moving back keeps every territory within ${Math.round(changes.auto_approval.tolerance * 1000) / 10} % of its target.` : '.') }));
       parts.push(el('div', { id: 'changes-list' }, changes.changes.map(changeCard)));
     }

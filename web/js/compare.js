@@ -1,5 +1,6 @@
 // Compare two scenarios: change table and change colouring on the map.
-import { state, on, status, showError, el, fmtNum, fmtPct } from './state.js';
+import { state, on, status, showError, el } from './state.js';
+import * as fmt from './format.js';
 import { api } from './api.js';
 import * as model from './model.js';
 import { restyleUnits, zoomToUnits } from './map.js';
@@ -46,7 +47,7 @@ export async function runCompare(aName, bName) {
   document.getElementById('compare-clear').disabled = false;
   document.getElementById('map').classList.add('compare-mode');
   if (r.changes && r.changes.length) zoomToUnits(r.changes.map(c => c.unit));
-  status(`Compare ${r.a} → ${r.b}: ${r.moved_units} units changed (${fmtPct(r.moved_share, false)}). Changed units are outlined red on the map${b !== model.name() ? ' (map shows ' + model.name() + ')' : ''}.`, 'ok');
+  status(`Compare ${r.a} → ${r.b}: ${fmt.count(r.moved_units)} unit${r.moved_units === 1 ? '' : 's'} changed (${fmt.pct(r.moved_share, { decimals: 1 })}). Changed units are outlined red on the map${b !== model.name() ? ' (map shows ' + model.name() + ')' : ''}.`, 'ok');
   return r;
 }
 
@@ -66,23 +67,23 @@ function renderCompare(r) {
   const meas = [...new Set((r.changes || []).flatMap(c => Object.keys(c.measures || {})))];
   const shown = state.measures.length ? state.measures.filter(m => meas.includes(m)).concat(meas.filter(m => !state.measures.includes(m))) : meas;
   const sa = r.summary?.a || {}, sb = r.summary?.b || {};
-  const balRow = m => el('tr', {}, el('th', { text: 'balance ' + m }), el('td', { text: sa.balance?.[m] == null ? '–' : '±' + fmtPct(sa.balance[m], false) }), el('td', { text: sb.balance?.[m] == null ? '–' : '±' + fmtPct(sb.balance[m], false) }));
+  const balRow = m => el('tr', {}, el('th', { text: 'balance ' + m }), el('td', { text: sa.balance?.[m] == null ? '–' : '±' + fmt.pct(sa.balance[m], { decimals: 1 }) }), el('td', { text: sb.balance?.[m] == null ? '–' : '±' + fmt.pct(sb.balance[m], { decimals: 1 }) }));
   const ms = [...new Set([...Object.keys(sa.balance || {}), ...Object.keys(sb.balance || {})])];
   const totals = {};
   for (const c of r.changes || []) for (const m of shown) totals[m] = (totals[m] || 0) + (+c.measures?.[m] || 0);
   document.getElementById('compare-summary').replaceChildren(
-    el('p', {}, el('b', { id: 'compare-moved', text: String(r.moved_units) }), ` units changed (${fmtPct(r.moved_share, false)}) from `, el('b', { text: r.a }), ' to ', el('b', { text: r.b }),
-      shown.length ? '; moved ' + shown.map(m => `${m} ${fmtNum(totals[m])}`).join(', ') : ''),
+    el('p', {}, el('b', { id: 'compare-moved', text: fmt.count(r.moved_units) }), ` unit${r.moved_units === 1 ? '' : 's'} changed (${fmt.pct(r.moved_share, { decimals: 1 })}) from `, el('b', { text: r.a }), ' to ', el('b', { text: r.b }),
+      shown.length ? '; moved ' + shown.map(m => `${m} ${fmt.measure(m, totals[m])}`).join(', ') : ''),
     el('table', { class: 'mini' }, el('thead', {}, el('tr', {}, el('th'), el('th', { text: r.a }), el('th', { text: r.b }))),
       el('tbody', {}, ...ms.map(balRow),
-        el('tr', {}, el('th', { text: 'travel km' }), el('td', { text: sa.travel_km?.toFixed?.(1) ?? '–' }), el('td', { text: sb.travel_km?.toFixed?.(1) ?? '–' })),
-        el('tr', {}, el('th', { text: 'non-contiguous' }), el('td', { text: String(sa.non_contiguous ?? '–') }), el('td', { text: String(sb.non_contiguous ?? '–') })))));
+        el('tr', {}, el('th', { text: 'travel' }), el('td', { text: fmt.km(sa.travel_km) }), el('td', { text: fmt.km(sb.travel_km) })),
+        el('tr', {}, el('th', { text: 'non-contiguous' }), el('td', { text: fmt.count(sa.non_contiguous) }), el('td', { text: fmt.count(sb.non_contiguous) })))));
   const table = document.getElementById('change-table');
   table.querySelector('thead').replaceChildren(el('tr', {}, el('th', { text: 'Unit' }), el('th', { text: 'Name' }), el('th', { text: 'From' }), el('th', { text: 'To' }),
     ...shown.map(m => el('th', { class: 'num', text: m }))));
   const rows = (r.changes || []).map(c => el('tr', { dataset: { unit: c.unit } },
     el('td', { class: 'unit', text: c.unit }), el('td', { text: c.name || state.units[c.unit]?.name || '' }),
     el('td', { class: 'from', text: c.from ?? '—' }), el('td', { class: 'to', text: c.to ?? '—' }),
-    ...shown.map(m => el('td', { class: 'num', dataset: { measure: m }, text: fmtNum(c.measures?.[m]) }))));
+    ...shown.map(m => el('td', { class: 'num', dataset: { measure: m }, text: fmt.measure(m, c.measures?.[m]) }))));
   table.querySelector('tbody').replaceChildren(...rows);
 }

@@ -4,7 +4,8 @@
 // Edits go to the server; its answers are handed to model.js, which owns the
 // model's state (the map and the panel follow model.js's events). The undo /
 // redo stacks (state.undo, state.redo) and the selection are the editor's.
-import { state, emit, on, status, showError, el, fmtNum } from './state.js';
+import { state, emit, on, status, showError, el } from './state.js';
+import * as fmt from './format.js';
 import { api } from './api.js';
 import { restyleUnits, setLasso, isLasso, zoomToUnits } from './map.js';
 import * as model from './model.js';
@@ -94,7 +95,7 @@ function renderSelection() {
   const box = document.getElementById('selection-info');
   const n = state.selection.length;
   const locked = state.selection.filter(model.isLocked).length;
-  box.textContent = n ? `${n} unit${n > 1 ? 's' : ''} selected${locked ? `, ${locked} locked` : ''}: ` +
+  box.textContent = n ? `${fmt.count(n)} unit${n > 1 ? 's' : ''} selected${locked ? `, ${fmt.count(locked)} locked` : ''}: ` +
     state.selection.slice(0, 12).map(u => (state.units[u]?.name ? `${state.units[u].name} (${u})` : u)).join(', ') + (n > 12 ? ' …' : '') : 'No units selected.';
   updateButtons();
   loadUnitAccounts();
@@ -307,8 +308,8 @@ function renderUnitAccounts() {
       el('td', { class: 'acc-name', title: `${a.name || a.id} (${a.id})${a.city ? ', ' + a.city : ''}` },
         el('div', { class: 'acc-title', text: a.name || a.id }),
         el('small', { class: 'muted' }, el('span', { class: 'acc-id', text: a.id }), a.city ? el('span', { class: 'city', text: ' · ' + a.city }) : null)),
-      el('td', { class: 'num revenue', text: fmtNum(a.annual_revenue) }),
-      el('td', { class: 'num potential', text: fmtNum(a.potential) }),
+      el('td', { class: 'num revenue', text: fmt.money(a.annual_revenue) }),
+      el('td', { class: 'num potential', text: fmt.money(a.potential) }),
       el('td', { class: 'owner', text: a.owner || '–' }),
       el('td', { class: 'territory', title: over ? 'moved here by hand (account override)' : 'the unit\'s territory' },
         (t || '—') + (over ? ' *' : '')),

@@ -1,6 +1,7 @@
 // Design / realign jobs: the form, a progress bar polling GET /jobs/{id},
 // cancel, and switching to the resulting model when done.
 import { state, status, showError, el, on } from './state.js';
+import * as fmt from './format.js';
 import { api } from './api.js';
 import * as model from './model.js';
 
@@ -158,8 +159,8 @@ function renderJob() {
   document.getElementById('job-state').textContent = j.id ? `Job ${j.id}: ${j.state}${j.phase ? ' · ' + j.phase : ''} · ${Math.round((j.state === 'done' ? 1 : j.progress || 0) * 100)}%${j.message ? ' — ' + j.message : ''}` : '';
   const res = document.getElementById('job-result');
   const s = j.result && j.result.summary;
-  res.textContent = j.result ? `Result: ${j.result.model}` + (s ? ` · balance ${Object.entries(s.balance || {}).map(([k, v]) => `${k} ±${(v * 100).toFixed(1)}%`).join(', ')} · travel ${s.travel_km?.toFixed?.(1) ?? '–'} km · non-contiguous ${s.non_contiguous ?? '–'}` +
-    (s.moved_units != null ? ` · moved ${s.moved_units} units (${((s.moved_share || 0) * 100).toFixed(1)}%)` : '') + (s.stopped_by_time ? ' · stopped by the time limit' : '') : '') : '';
+  res.textContent = j.result ? `Result: ${j.result.model}` + (s ? ` · balance ${Object.entries(s.balance || {}).map(([k, v]) => `${k} ±${fmt.pct(v, { decimals: 1 })}`).join(', ')} · travel ${fmt.km(s.travel_km)} · non-contiguous ${fmt.count(s.non_contiguous)}` +
+    (s.moved_units != null ? ` · moved ${fmt.count(s.moved_units)} units (${fmt.pct(s.moved_share || 0, { decimals: 1 })})` : '') + (s.stopped_by_time ? ' · stopped by the time limit' : '') : '') : '';
   const diags = (j.result && j.result.diagnostics) || [];
   document.getElementById('job-diagnostics').replaceChildren(...diags.slice(0, 50).map(d => el('li', { text: typeof d === 'string' ? d : (d.message || d.text || JSON.stringify(d)) })));
 }

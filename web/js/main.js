@@ -6,6 +6,7 @@ import { initMap, loadBasemap, renderUnits, setUnitShapes, unitsDrawn, fitToUnit
 import { initPanel, renderMeasurePicker } from './panel.js';
 import { initEdit, moveUnits, moveAccount, undo, redo, lockUnits, select, setTarget, resetEdits } from './edit.js';
 import * as model from './model.js';
+import * as fmt from './format.js';
 import { loadModels, initModelBar } from './modelbar.js';
 import { initJobs, startJob, cancelJob } from './jobs.js';
 import { initCompare, runCompare, clearCompare } from './compare.js';
@@ -84,7 +85,7 @@ async function openModel(name, pre) {
   }
   status(`Loading ${name} …`, 'busy');
   await model.load(name, pre);
-  if (model.name() === name) status(`${name}: ${model.territories().length} territories, ${Object.keys(model.alignment()).length} units, revision ${model.revision()}.`, 'ok');
+  if (model.name() === name) status(`${name}: ${fmt.count(model.territories().length)} territories, ${fmt.count(Object.keys(model.alignment()).length)} units, revision ${model.revision()}.`, 'ok');
 }
 
 async function switchModel(name, reloadList) {

@@ -2,7 +2,8 @@
 // territory, territory outlines and labels, accounts, rep homes, plan routes,
 // and the lasso tool.
 /* global L, topojson */
-import { state, emit, on, colorOf, assignColors, esc, fmtNum, status, showError, debounce, repName } from './state.js';
+import { state, emit, on, colorOf, assignColors, esc, status, showError, debounce, repName } from './state.js';
+import * as fmt from './format.js';
 import { api } from './api.js';
 import * as model from './model.js';
 
@@ -276,7 +277,7 @@ function showInfo(id) {
   if (!infoEl) return;
   if (!id) { infoEl.hidden = true; return; }
   const U = state.units[id] || { id, name: '' };
-  const ms = Object.entries(U.measures || {}).filter(([k]) => state.measures.includes(k)).map(([k, v]) => `${esc(k)} ${fmtNum(v)}`).join(' · ');
+  const ms = Object.entries(U.measures || {}).filter(([k]) => state.measures.includes(k)).map(([k, v]) => `${esc(k)} ${fmt.measure(k, v)}`).join(' · ');
   const ch = state.compare && state.compare.byUnit[id];
   infoEl.innerHTML = `<b>${esc(U.name || id)}</b> <span class="muted">${esc(id)}</span><br>` +
     `Territory <b>${esc(model.territoryOf(id) || '—')}</b>${model.isLocked(id) ? ' · locked' : ''}` +
@@ -301,7 +302,7 @@ export async function loadAccounts() {
       if (a.lat == null || a.lon == null) continue;
       const mk = L.circleMarker([a.lat, a.lon], { radius: 4, weight: 1, color: '#fff', fillColor: '#333', fillOpacity: 0.85 });
       mk.bindPopup(() => `<b>${esc(a.name)}</b><br>${esc(a.city || '')} ${esc(a.region || '')} ${esc(a.postal_code || '')}<br>` +
-        `Unit ${esc(a.unit || '—')} → ${esc(model.territoryOf(a.unit) || '—')}<br>Revenue ${fmtNum(a.annual_revenue)} · potential ${fmtNum(a.potential)}` +
+        `Unit ${esc(a.unit || '—')} → ${esc(model.territoryOf(a.unit) || '—')}<br>Revenue ${fmt.money(a.annual_revenue)} · potential ${fmt.money(a.potential)}` +
         (a.owner ? `<br>Owner ${esc(a.owner)}` : ''));
       ms.push(mk);
     }
@@ -323,7 +324,7 @@ export function renderReps(reps) {
     if (r.lat == null || r.lon == null) continue;
     const icon = L.divIcon({ className: 'rep-icon', html: '<span>⌂</span>', iconSize: [18, 18], iconAnchor: [9, 9] });
     L.marker([r.lat, r.lon], { icon, title: r.name, keyboard: false })
-      .bindPopup(`<b>${esc(r.name)}</b> <span class="muted">${esc(r.id)}</span><br>${esc(r.city || '')} ${esc(r.region || '')}<br>Capacity ${fmtNum(r.capacity)}`)
+      .bindPopup(`<b>${esc(r.name)}</b> <span class="muted">${esc(r.id)}</span><br>${esc(r.city || '')} ${esc(r.region || '')}<br>Capacity ${fmt.measure('capacity', r.capacity)}`)
       .addTo(layers.reps);
   }
 }

@@ -8,14 +8,14 @@
 // model in force). What they may not change is shown without controls; the
 // server decides every change, and its error message is what is shown.
 import { state, on, status, el, colorOf, repName } from './state.js';
+import * as fmt from './format.js';
 import { request } from './api.js';
 import * as model from './model.js';
 import * as auth from './auth.js';
 
 const enc = encodeURIComponent;
 const ROLES = ['owner', 'rep', 'overlay', 'manager', 'admin'];
-const count = new Intl.NumberFormat('en-US');
-const plural = (n, one, many = one + 's') => `${count.format(n)} ${n === 1 ? one : many}`;
+const plural = (n, one, many = one + 's') => `${fmt.count(n)} ${n === 1 ? one : many}`;
 const today = () => new Date().toISOString().slice(0, 10);
 
 let memberships = [];      // every membership of the model shown that the caller may read

@@ -3,7 +3,8 @@
 // hierarchy the leaf rows are grouped under a header row per parent. It
 // renders model.js's figures whenever a model is loaded or its metrics change
 // (an edit's answer from the server, the refresh after it, other measures).
-import { state, emit, on, el, esc, fmtNum, fmtPct, colorOf, repName } from './state.js';
+import { state, emit, on, el, esc, colorOf, repName } from './state.js';
+import * as fmt from './format.js';
 import * as model from './model.js';
 
 const TOL_OK = 0.05, TOL_WARN = 0.15;
@@ -44,6 +45,9 @@ export function renderMeasurePicker() {
       } }), ' ' + m)));
 }
 
+/** A deviation from the target as people read it: "+4.2%", "-12.0%". */
+const devPct = d => fmt.pct(d, { decimals: 1, sign: true });
+
 function devClass(d) {
   const a = Math.abs(d);
   return a <= TOL_OK ? 'ok' : a <= TOL_WARN ? 'warn' : 'bad';
@@ -67,7 +71,7 @@ export function renderPanel() {
   head.replaceChildren(el('tr', {},
     el('th', { text: 'Territory' }), el('th', { class: 'num', text: 'Units' }),
     ...state.balance.map(m => el('th', { class: 'num', text: m, title: 'total ' + m })),
-    el('th', { class: 'devh', text: 'Deviation' }), el('th', { class: 'num', text: 'Travel', title: 'travel km (METRICS.md)' }), el('th', { text: '' })));
+    el('th', { class: 'devh', text: 'Deviation' }), el('th', { class: 'num', text: 'Travel km', title: 'travel km (METRICS.md)' }), el('th', { text: '' })));
   const terrs = model.territories();
   const anyRep = terrs.some(t => t.rep);
   const scale = Math.max(0.2, ...terrs.flatMap(t => state.balance.map(m => Math.abs(t.dev?.[m] ?? 0))));
@@ -77,7 +81,7 @@ export function renderPanel() {
       const d = t.dev?.[m];
       if (d === undefined || d === null) return null;
       const w = Math.min(50, Math.abs(d) / scale * 50);
-      return el('div', { class: 'bar-track', title: `${m}: ${fmtPct(d)} (total ${fmtNum(t.totals?.[m])}, target ${fmtNum(t.target?.[m])})` },
+      return el('div', { class: 'bar-track', title: `${m}: ${devPct(d)} (total ${fmt.measure(m, t.totals?.[m])}, target ${fmt.measure(m, t.target?.[m])})` },
         el('div', { class: 'bar ' + devClass(d), style: `width:${w}%;${d < 0 ? `right:50%` : `left:50%`}` }));
     });
     const warn = [];
@@ -87,12 +91,12 @@ export function renderPanel() {
       el('td', { class: 'name' }, el('span', { class: 'swatch', style: `background:${colorOf(t.id)}` }), t.name || t.id,
         t.rep ? el('span', { class: 'rep', dataset: { rep: t.rep }, title: `rep ${t.rep}`, text: repName(t.rep) })
           : anyRep ? el('span', { class: 'rep vacant', text: 'vacant' }) : null),
-      el('td', { class: 'num units' + (t.locked_units ? ' has-locks' : ''), title: t.locked_units ? `${t.locked_units} locked unit${t.locked_units === 1 ? '' : 's'}` : null },
-        String(t.units ?? '–')),
-      ...state.balance.map(m => el('td', { class: 'num total', dataset: { measure: m, value: t.totals?.[m] ?? '' } }, fmtNum(t.totals?.[m]))),
+      el('td', { class: 'num units' + (t.locked_units ? ' has-locks' : ''), title: t.locked_units ? `${fmt.count(t.locked_units)} locked unit${t.locked_units === 1 ? '' : 's'}` : null },
+        fmt.count(t.units)),
+      ...state.balance.map(m => el('td', { class: 'num total', dataset: { measure: m, value: t.totals?.[m] ?? '' } }, fmt.measure(m, t.totals?.[m]))),
       el('td', { class: 'dev ' + (wd === null ? '' : devClass(wd)), dataset: { value: wd ?? '' } },
-        el('div', { class: 'bars' }, bars), el('span', { class: 'dev-text' }, fmtPct(wd))),
-      el('td', { class: 'num travel' }, t.travel_km == null ? '–' : t.travel_km.toFixed(1)),
+        el('div', { class: 'bars' }, bars), el('span', { class: 'dev-text' }, devPct(wd))),
+      el('td', { class: 'num travel' }, fmt.number(t.travel_km, 1)),
       el('td', { class: 'contig' }, warn));
   };
   const groups = parentGroups();
@@ -149,10 +153,10 @@ function groupRow(g) {
   return el('tr', { class: 'group-head' + (g.id === null ? ' orphans' : ''), dataset: g.id === null ? {} : { parent: g.id },
     title: g.id === null ? null : (g.path ? g.path + ' › ' : '') + `${g.name} (${g.id}): ${g.leaves.length} territor${g.leaves.length === 1 ? 'y' : 'ies'}` },
     el('td', { class: 'name' }, el('b', { text: g.name }), el('small', { class: 'muted', text: ` ${g.leaves.length}` })),
-    el('td', { class: 'num units' }, String(units)),
+    el('td', { class: 'num units' }, fmt.count(units)),
     ...state.balance.map(m => el('td', { class: 'num group-total', dataset: { measure: m, value: totals[m] ?? '' },
-      title: `${m}: total ${fmtNum(totals[m])}, target ${fmtNum(targets[m])}, deviation ${fmtPct(dev[m])}` }, fmtNum(totals[m]))),
-    el('td', { class: 'group-dev ' + (wd === null ? '' : devClass(wd)), dataset: { value: wd ?? '' } }, el('span', { class: 'dev-text' }, fmtPct(wd))),
+      title: `${m}: total ${fmt.measure(m, totals[m])}, target ${fmt.measure(m, targets[m])}, deviation ${devPct(dev[m])}` }, fmt.measure(m, totals[m]))),
+    el('td', { class: 'group-dev ' + (wd === null ? '' : devClass(wd)), dataset: { value: wd ?? '' } }, el('span', { class: 'dev-text' }, devPct(wd))),
     el('td', {}), el('td', {}));
 }
 
@@ -162,13 +166,13 @@ function renderSummary() {
   const bal = state.balance.map(m => {
     const v = s.balance ? s.balance[m] : undefined;
     return el('span', { class: 'kpi ' + (v == null ? '' : devClass(v)), dataset: { measure: m } },
-      el('small', { text: 'balance ' + m }), el('b', { text: v == null ? '–' : '±' + (v * 100).toFixed(1) + '%' }));
+      el('small', { text: 'balance ' + m }), el('b', { text: v == null ? '–' : '±' + fmt.pct(v, { decimals: 1 }) }));
   });
   box.replaceChildren(...bal,
-    el('span', { class: 'kpi', id: 'summary-travel' }, el('small', { text: 'travel' }), el('b', { text: s.travel_km == null ? '–' : s.travel_km.toFixed(1) + ' km' })),
-    el('span', { class: 'kpi ' + (s.non_contiguous ? 'bad' : 'ok'), id: 'summary-contiguity' }, el('small', { text: 'non-contiguous' }), el('b', { text: String(s.non_contiguous ?? '–') })),
-    el('span', { class: 'kpi ' + (s.empty ? 'bad' : ''), id: 'summary-empty' }, el('small', { text: 'empty' }), el('b', { text: String(s.empty ?? '–') })),
-    el('span', { class: 'kpi' }, el('small', { text: 'units' }), el('b', { text: String(s.units ?? '–') })));
+    el('span', { class: 'kpi', id: 'summary-travel' }, el('small', { text: 'travel' }), el('b', { text: fmt.km(s.travel_km) })),
+    el('span', { class: 'kpi ' + (s.non_contiguous ? 'bad' : 'ok'), id: 'summary-contiguity' }, el('small', { text: 'non-contiguous' }), el('b', { text: fmt.count(s.non_contiguous) })),
+    el('span', { class: 'kpi ' + (s.empty ? 'bad' : ''), id: 'summary-empty' }, el('small', { text: 'empty' }), el('b', { text: fmt.count(s.empty) })),
+    el('span', { class: 'kpi' }, el('small', { text: 'units' }), el('b', { text: fmt.count(s.units) })));
   const warn = document.getElementById('contiguity-warnings');
   const bad = model.territories().filter(t => t.contiguous === false);
   warn.hidden = !bad.length;

@@ -9,24 +9,9 @@
 import { on, el, esc, showError, repName } from './state.js';
 import { request } from './api.js';
 import * as model from './model.js';
+import { count, money, pct } from './format.js';
 
-const COUNT = new Intl.NumberFormat('en-US');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-// ---- formatting for people: thousands separators, money in k / M, percentages ----
-export function money(v) {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const a = Math.abs(v);
-  if (a >= 1e6) return (v / 1e6).toLocaleString('en-US', { maximumFractionDigits: a >= 1e8 ? 0 : a >= 1e7 ? 1 : 2 }) + ' M';
-  if (a >= 1e3) return (v / 1e3).toLocaleString('en-US', { maximumFractionDigits: a >= 1e5 ? 0 : 1 }) + ' k';
-  return COUNT.format(Math.round(v));
-}
-export function pct(v) {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const p = v * 100;
-  return p.toLocaleString('en-US', { maximumFractionDigits: Math.abs(p) < 10 ? 1 : 0 }) + '%';
-}
-const count = v => (v === null || v === undefined ? '–' : COUNT.format(v));
 
 // ---- colour scales: five classes from bad to good, grey without a figure ----
 const RAMP = ['#c0392b', '#e67e22', '#f1c40f', '#8bc34a', '#2e7d32'];
@@ -301,7 +286,7 @@ const COLUMNS = [
   ['penetration', 'Penetr.'], ['visits', 'Visits'], ['coverage', 'Coverage'], ['flags', 'Flags'],
 ];
 const CELL = {
-  bookings: money, quota: money, attainment: pct, growth_yoy: v => (Number.isFinite(v) ? (v > 0 ? '+' : '') + pct(v) : '–'),
+  bookings: money, quota: money, attainment: pct, growth_yoy: v => pct(v, { sign: true }),
   pipeline: money, win_rate: pct, potential: money, penetration: pct, visits: count, coverage: pct,
 };
 

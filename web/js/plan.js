@@ -1,5 +1,6 @@
 // A rep's call plan: pick territory + rep, calendar of days, a day's route on the map.
-import { state, on, status, showError, el, fmtNum, fmtPct, today, repName } from './state.js';
+import { state, on, status, showError, el, today, repName } from './state.js';
+import * as fmt from './format.js';
 import { api } from './api.js';
 import * as model from './model.js';
 import { showRoute } from './map.js';
@@ -85,7 +86,7 @@ export async function runPlan(territory, rep, days) {
   catch (e) { showError(e, 'Plan'); throw e; }
   state.plan = p;
   renderPlan(p);
-  status(`Plan for ${p.territory || t}: ${p.days?.length || 0} days, coverage ${fmtPct(p.coverage, false)}${p.overtime_days ? `, ${p.overtime_days} overtime days` : ''}${p.nights ? `, ${p.nights} nights at hotels` : ''}. Click a day to see its route.`, 'ok');
+  status(`Plan for ${p.territory || t}: ${p.days?.length || 0} days, coverage ${fmt.pct(p.coverage, { decimals: 1 })}${p.overtime_days ? `, ${p.overtime_days} overtime days` : ''}${p.nights ? `, ${p.nights} nights at hotels` : ''}. Click a day to see its route.`, 'ok');
   return p;
 }
 
@@ -94,20 +95,20 @@ function renderPlan(p) {
   const visits = p.visits_scheduled ?? days.reduce((s, d) => s + (d.visits?.length || 0), 0);
   const km = p.travel_km ?? days.reduce((s, d) => s + (+d.km || 0), 0);
   document.getElementById('plan-summary').replaceChildren(
-    el('span', { class: 'kpi', id: 'plan-visits' }, el('small', { text: 'visits' }), el('b', { text: p.visits_required != null ? `${visits} / ${p.visits_required}` : String(visits) })),
-    el('span', { class: 'kpi' }, el('small', { text: 'coverage' }), el('b', { text: fmtPct(p.coverage, false) })),
-    el('span', { class: 'kpi' }, el('small', { text: 'km' }), el('b', { text: fmtNum(Math.round(km)) })),
-    p.workload_h != null ? el('span', { class: 'kpi' }, el('small', { text: 'workload' }), el('b', { text: p.workload_h.toFixed(1) + ' h' })) : null,
+    el('span', { class: 'kpi', id: 'plan-visits' }, el('small', { text: 'visits' }), el('b', { text: p.visits_required != null ? `${fmt.count(visits)} / ${fmt.count(p.visits_required)}` : fmt.count(visits) })),
+    el('span', { class: 'kpi' }, el('small', { text: 'coverage' }), el('b', { text: fmt.pct(p.coverage, { decimals: 1 }) })),
+    el('span', { class: 'kpi' }, el('small', { text: 'travel' }), el('b', { text: fmt.km(km, 0) })),
+    p.workload_h != null ? el('span', { class: 'kpi' }, el('small', { text: 'workload' }), el('b', { text: fmt.hours(p.workload_h) })) : null,
     el('span', { class: 'kpi ' + (p.overtime_days ? 'warn' : '') }, el('small', { text: 'overtime days' }), el('b', { text: String(p.overtime_days ?? 0) })),
-    p.overnight ? el('span', { class: 'kpi', id: 'plan-nights' }, el('small', { text: 'nights' }), el('b', { text: `${p.nights ?? 0}` + (p.hotel_cost ? ` (${fmtNum(Math.round(p.hotel_cost))})` : '') })) : null);
+    p.overnight ? el('span', { class: 'kpi', id: 'plan-nights' }, el('small', { text: 'nights' }), el('b', { text: `${p.nights ?? 0}` + (p.hotel_cost ? ` (hotels ${fmt.money(p.hotel_cost)})` : '') })) : null);
   const un = p.unplaced || [];
   const ub = document.getElementById('plan-unplaced');
   ub.hidden = !un.length;
   if (un.length) {
     const why = {};
     for (const u of un) { const k = u.text || u.reason || 'unplaced'; why[k] = (why[k] || 0) + 1; }
-    ub.replaceChildren(el('b', { text: `${un.length} visit${un.length === 1 ? '' : 's'} could not be placed` }),
-      el('ul', {}, ...Object.entries(why).map(([k, n]) => el('li', { text: `${n} × ${k}` }))));
+    ub.replaceChildren(el('b', { text: `${fmt.count(un.length)} visit${un.length === 1 ? '' : 's'} could not be placed` }),
+      el('ul', {}, ...Object.entries(why).map(([k, n]) => el('li', { text: `${fmt.count(n)} × ${k}` }))));
   }
   const cal = document.getElementById('plan-calendar');
   const head = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map(d => el('div', { class: 'cal-head', text: d }));
@@ -127,10 +128,10 @@ function renderPlan(p) {
     const night = !!d.night, away = d.starts_at === 'hotel';
     cells.push(el('button', { type: 'button', class: 'cal-day' + (n ? '' : ' empty') + (over ? ' over' : '') + (d.off ? ' off' : '') + (night ? ' night' : '') + (away ? ' away' : ''),
       dataset: { day: String(d.day), visits: String(n), night: night ? '1' : '0', startsAt: d.starts_at || 'home' },
-      title: `${d.date || 'day ' + d.day}: ${n} visits, ${fmtNum(d.km)} km, ${d.work_min != null ? Math.round(d.work_min) : '–'} min${d.off ? ' (day off)' : ''}${away ? ', from last night\'s hotel' : ''}${night ? ', night at a hotel' : ''}` },
+      title: `${d.date || 'day ' + d.day}: ${n} visits, ${fmt.km(d.km)}, ${fmt.duration(d.work_min)}${d.off ? ' (day off)' : ''}${away ? ', from last night\'s hotel' : ''}${night ? ', night at a hotel' : ''}` },
       el('span', { class: 'date', text: d.date ? d.date.slice(5) : 'Day ' + d.day }),
       el('b', { class: 'visits', text: String(n) }),
-      el('span', { class: 'km', text: d.km != null ? Math.round(d.km) + ' km' : '' }),
+      el('span', { class: 'km', text: d.km != null ? fmt.km(d.km, 0) : '' }),
       night ? el('span', { class: 'night', title: 'night at a hotel', text: '☾ hotel' }) : null));
   }
   cal.classList.toggle('nodates', !hasDates);
@@ -148,7 +149,7 @@ export function showDay(dayKey) {
   const rep = Array.isArray(p.home) && p.home.length >= 2 ? { ...(r0 || {}), name: p.rep_name || r0?.name || p.rep, lat: p.home[0], lon: p.home[1] } : r0;
   showRoute(d, rep);
   document.getElementById('plan-day').replaceChildren(
-    el('h4', { text: `${d.date || 'Day ' + d.day} — ${d.visits?.length || 0} visits, ${fmtNum(d.km)} km, ${d.work_min != null ? Math.round(d.work_min) : '–'} min` + (d.leave ? ` (${d.leave}–${d.back || ''})` : '') + (d.overtime_min ? `, ${Math.round(d.overtime_min)} min overtime` : '') }),
+    el('h4', { text: `${d.date || 'Day ' + d.day} — ${d.visits?.length || 0} visits, ${fmt.km(d.km)}, ${fmt.duration(d.work_min)}` + (d.leave ? ` (${d.leave}–${d.back || ''})` : '') + (d.overtime_min ? `, ${fmt.duration(d.overtime_min)} overtime` : '') }),
     d.starts_at === 'hotel' ? el('p', { class: 'muted', text: `${d.leave || ''} from last night's hotel` }) : null,
     el('ol', { class: 'stops' }, ...(d.visits || []).map(v => el('li', {}, el('span', { class: 'muted', text: `${v.arrive || ''}–${v.depart || ''} ` }), v.name || v.account))),
     d.night ? el('p', { class: 'night', dataset: { testid: 'plan-night' }, text: `☾ ${d.back || ''} night at a hotel near the next day's first visit (${d.night[0].toFixed(3)}, ${d.night[1].toFixed(3)})` }) : null);

@@ -6,9 +6,8 @@
 import { el, showError } from './state.js';
 import { request } from './api.js';
 import * as model from './model.js';
-import { money } from './perf.js';
+import { count, money } from './format.js';
 
-const COUNT = new Intl.NumberFormat('en-US');
 let proposal = null;
 
 function quarters() {
@@ -38,14 +37,14 @@ function renderProposal(r) {
   const head = el('tr', {}, ...['Territory', 'Proposed quota', 'Potential (yearly)', 'Booked before (weighed)', 'Same quarter last year']
     .map(h => el('th', { text: h })));
   const rows = r.territories.map(x => el('tr', { 'data-key': x.territory },
-    el('td', { text: x.territory }), el('td', { class: 'num', text: COUNT.format(x.quota) }),
+    el('td', { text: x.territory }), el('td', { class: 'num', text: count(x.quota) }),
     el('td', { class: 'num', text: money(x.potential) }), el('td', { class: 'num', text: money(x.history) }),
     el('td', { class: 'num', text: money(x.last_year_bookings) })));
   t.replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
   const sum = r.territories.reduce((a, x) => a + x.quota, 0);
   document.getElementById('quota-note').textContent = r.saved
-    ? `Saved: ${COUNT.format(sum)} over ${r.territories.length} territories for ${r.period}, month by month.`
-    : `Proposal for ${r.period}: ${COUNT.format(sum)} over ${r.territories.length} territories (bookings weighed over ${r.history}). Nothing is saved yet.`;
+    ? `Saved: ${count(sum)} over ${r.territories.length} territories for ${r.period}, month by month.`
+    : `Proposal for ${r.period}: ${count(sum)} over ${r.territories.length} territories (bookings weighed over ${r.history}). Nothing is saved yet.`;
 }
 
 async function send(dryRun) {

@@ -6,6 +6,7 @@
 // (POST …/rules/count), plus a dry run and a run of the territory's rules.
 // Every check is the server's: its message is what is shown.
 import { on, status, el } from './state.js';
+import * as fmt from './format.js';
 import { request } from './api.js';
 import * as model from './model.js';
 
@@ -15,7 +16,6 @@ const OPERATORS = ['equals', 'not_equals', 'starts_with', 'contains', 'not_conta
 const FIELDS = ['name', 'city', 'region', 'postal_code', 'country', 'owner', 'industry', 'type',
   'segment', 'unit', 'annual_revenue', 'employees', 'potential', 'lat', 'lon'];
 const MAX_CRITERIA = 10;
-const count = new Intl.NumberFormat('en-US');
 
 let territory = null;  // the territory whose rules are shown
 let listing = null;    // GET …/rules answer
@@ -117,8 +117,8 @@ async function liveCount() {
       { body: { ...body(), name: editing.name || 'draft' } });
     if (seq !== countSeq) return;
     out.className = 'rule-count';
-    out.textContent = `${count.format(r.satisfying)} of ${count.format(r.accounts)} accounts satisfy this rule; `
-      + `${count.format(r.matching)} would match ${territory}.`;
+    out.textContent = `${fmt.count(r.satisfying)} of ${fmt.count(r.accounts)} accounts satisfy this rule; `
+      + `${fmt.count(r.matching)} would match ${territory}.`;
     out.dataset.matching = String(r.matching);
   } catch (e) {
     if (seq !== countSeq) return;
@@ -195,9 +195,9 @@ async function runRules(dry) {
   const out = document.getElementById('rules-run-result');
   try {
     const r = await request('POST', `${base()}/rules/run`, { body: { territory, dry_run: dry } });
-    out.textContent = `${dry ? 'Would add' : 'Added'} ${count.format(r.added)}, ${dry ? 'remove' : 'removed'} `
-      + `${count.format(r.removed)}, kept ${count.format(r.kept)} rule associations in ${territory} and below `
-      + `(${count.format(r.matched)} after the run).`;
+    out.textContent = `${dry ? 'Would add' : 'Added'} ${fmt.count(r.added)}, ${dry ? 'remove' : 'removed'} `
+      + `${fmt.count(r.removed)}, kept ${fmt.count(r.kept)} rule associations in ${territory} and below `
+      + `(${fmt.count(r.matched)} after the run).`;
     out.dataset.added = String(r.added);
   } catch (e) {
     out.textContent = e.message;

@@ -51,21 +51,6 @@ export function showError(e, what) {
   if (bar && e && e.code) bar.dataset.code = e.code;
 }
 
-// ---- formatting ----
-export function fmtNum(v) {
-  if (v === null || v === undefined || Number.isNaN(v)) return '–';
-  const a = Math.abs(v);
-  if (a >= 1e9) return (v / 1e9).toFixed(2) + 'B';
-  if (a >= 1e6) return (v / 1e6).toFixed(2) + 'M';
-  if (a >= 1e4) return (v / 1e3).toFixed(1) + 'k';
-  if (Number.isInteger(v)) return String(v);
-  return v.toFixed(a < 10 ? 2 : 1);
-}
-export function fmtPct(v, signed = true) {
-  if (v === null || v === undefined || Number.isNaN(v)) return '–';
-  const s = (v * 100).toFixed(1) + '%';
-  return signed && v > 0 ? '+' + s : s;
-}
 /** A territory's rep as people read it: the rep's name (state.reps), else
  *  its id; '' for a territory without one. */
 export function repName(id) {

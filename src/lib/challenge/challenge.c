@@ -9,6 +9,7 @@
  */
 #include "challenge/challenge_internal.h"
 
+#include "regio/format.h"
 #include "regio/org.h"
 
 #include <ctype.h>
@@ -197,11 +198,12 @@ regio_err regio_challenge_raise(regio_store *s, const regio_model_view *vf,
             }
         }
         if (!rc && automatic) {
-            char note[160];
+            char note[160], pc[64];
             snprintf(note, sizeof note,
-                     "after the counter-move every territory is within %.4g%% of its target "
+                     "after the counter-move every territory is within %s%% of its target "
                      "on %s",
-                     tol * 100, ch->measure_names[vp->balance_col]);
+                     regio_format_sig(tol * 100, 4, pc, sizeof pc),
+                     ch->measure_names[vp->balance_col]);
             rc = regio_store_challenge_close(s, id, REGIO_CHALLENGE_APPROVED, NULL, note, 1,
                                              "auto", err);
         }

@@ -7,8 +7,38 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* Writes the plain decimal text raw ("1234567.89", no sign) into buf with a
+ * comma every three digits of its whole part, after a '-' when neg. */
+static const char *group(const char *raw, int neg, char *buf, size_t cap)
+{
+    const char *dot = strchr(raw, '.');
+    size_t int_len = dot ? (size_t)(dot - raw) : strlen(raw);
+    char out[512];
+    size_t o = 0;
+    if (neg)
+        out[o++] = '-';
+    for (size_t i = 0; i < int_len && o < sizeof out - 2; i++) {
+        if (i > 0 && (int_len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = raw[i];
+    }
+    if (dot)
+        for (const char *p = dot; *p && o < sizeof out - 1; p++)
+            out[o++] = *p;
+    out[o] = '\0';
+    snprintf(buf, cap, "%s", out);
+    return buf;
+}
+
+/* 1 when the digits of raw are all zeros (a value that rounds to 0). */
+static int all_zero(const char *raw)
+{
+    return strspn(raw, "0.") == strlen(raw);
+}
 
 const char *regio_format_number(double v, int decimals, char *buf, size_t cap)
 {
@@ -22,27 +52,113 @@ const char *regio_format_number(double v, int decimals, char *buf, size_t cap)
         decimals = 0;
     if (decimals > 6)
         decimals = 6;
-    char raw[64];
+    char raw[400];
     snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v));
-    if (!strcmp(raw, "0") || strspn(raw, "0.") == strlen(raw))
-        v = 0; /* no "-0" */
-    const char *dot = strchr(raw, '.');
-    size_t int_len = dot ? (size_t)(dot - raw) : strlen(raw);
-    char out[96];
-    size_t o = 0;
-    if (v < 0)
-        out[o++] = '-';
-    for (size_t i = 0; i < int_len && o < sizeof out - 2; i++) {
-        if (i > 0 && (int_len - i) % 3 == 0)
-            out[o++] = ',';
-        out[o++] = raw[i];
+    return group(raw, v < 0 && !all_zero(raw), buf, cap); /* no "-0" */
+}
+
+const char *regio_format_sig(double v, int digits, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return buf;
+    if (!isfinite(v)) {
+        snprintf(buf, cap, "-");
+        return buf;
     }
-    if (dot)
-        for (const char *p = dot; *p && o < sizeof out - 1; p++)
-            out[o++] = *p;
-    out[o] = '\0';
-    snprintf(buf, cap, "%s", out);
+    if (digits < 1)
+        digits = 1;
+    if (digits > 17)
+        digits = 17;
+    /* printf rounds to the digits once: "d.ddde+XX" */
+    char e[64];
+    snprintf(e, sizeof e, "%.*e", digits - 1, fabs(v));
+    char dig[24];
+    size_t nd = 0;
+    const char *p = e;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            dig[nd++] = *p;
+    int exp10 = *p == 'e' ? atoi(p + 1) : 0;
+    while (nd > 1 && dig[nd - 1] == '0') /* no trailing zeros, as %g */
+        nd--;
+    if (nd == 1 && dig[0] == '0')
+        exp10 = 0;
+    char raw[400];
+    size_t o = 0;
+    if (exp10 < 0) {
+        raw[o++] = '0';
+        raw[o++] = '.';
+        for (int i = 0; i < -exp10 - 1; i++)
+            raw[o++] = '0';
+        for (size_t i = 0; i < nd; i++)
+            raw[o++] = dig[i];
+    } else {
+        for (int i = 0; i <= exp10; i++)
+            raw[o++] = (size_t)i < nd ? dig[i] : '0';
+        if (nd > (size_t)exp10 + 1) {
+            raw[o++] = '.';
+            for (size_t i = (size_t)exp10 + 1; i < nd; i++)
+                raw[o++] = dig[i];
+        }
+    }
+    raw[o] = '\0';
+    return group(raw, v < 0 && !all_zero(raw), buf, cap);
+}
+
+const char *regio_format_percent(double share, int decimals, int sign, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return buf;
+    double p = share * 100.0;
+    if (!isfinite(p)) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    if (decimals < 0) /* people's default: "0.8%", "9.5%", "12%", "135%" */
+        decimals = fabs(p) < 10 ? 1 : 0;
+    char num[64];
+    regio_format_number(p, decimals, num, sizeof num);
+    snprintf(buf, cap, "%s%s%%", sign && num[0] != '-' && !all_zero(num) ? "+" : "", num);
     return buf;
+}
+
+const char *regio_format_unit(double v, int decimals, const char *unit, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return buf;
+    char num[64];
+    regio_format_number(v, decimals, num, sizeof num);
+    snprintf(buf, cap, "%s%s%s", num, unit && *unit ? " " : "", unit ? unit : "");
+    return buf;
+}
+
+const char *regio_format_duration(double minutes, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return buf;
+    if (!isfinite(minutes)) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    double m = nearbyint(fabs(minutes));
+    const char *neg = minutes < 0 && m > 0 ? "-" : "";
+    if (m < 60) {
+        snprintf(buf, cap, "%s%.0f min", neg, m);
+    } else if (m < 100 * 60) {
+        snprintf(buf, cap, "%s%.0f h %02.0f min", neg, floor(m / 60), fmod(m, 60));
+    } else {
+        char num[64];
+        regio_format_number(nearbyint(fabs(minutes) / 60), 0, num, sizeof num);
+        snprintf(buf, cap, "%s%s h", neg, num);
+    }
+    return buf;
+}
+
+const char *regio_format_measure(const char *name, double v, char *buf, size_t cap)
+{
+    if (regio_measure_is_money(name))
+        return regio_format_money(v, NULL, buf, cap);
+    return regio_format_number(v, v == floor(v) ? 0 : 2, buf, cap);
 }
 
 /* Writes the decimal digits of n (>= 0) at p; returns the end. */

@@ -11,6 +11,7 @@
 
 #include "regio/buf.h"
 #include "regio/design_opts.h"
+#include "regio/format.h"
 #include "regio/strmap.h"
 #include "io/import_common.h"
 #include "io/table.h"
@@ -600,8 +601,10 @@ static regio_err choose_k(loader *L, regio_error *err)
         k = (int)ceil(total / spec->capacity - 1e-9);
         if (k < 1)
             k = 1;
-        if ((rc = add_note(p, "k = %d: total %s %.6g / capacity %.6g per territory, rounded up", k,
-                           p->in.measure_names[c0], total, spec->capacity)))
+        char tot[400], cap[400];
+        if ((rc = add_note(p, "k = %d: total %s %s / capacity %s per territory, rounded up", k,
+                           p->in.measure_names[c0], regio_format_sig(total, 6, tot, sizeof tot),
+                           regio_format_sig(spec->capacity, 6, cap, sizeof cap))))
             return rc;
     }
     if (k <= 0)
@@ -742,8 +745,10 @@ static regio_err read_targets(loader *L, regio_error *err)
                         p->territory[t]);
         sum_s += p->targets_[t];
     }
+    char sum_text[64];
     if (fabs(sum_s - 1) > 1e-9 &&
-        (rc = add_note(p, "target shares sum to %.6g; they were scaled to sum to 1", sum_s)))
+        (rc = add_note(p, "target shares sum to %s; they were scaled to sum to 1",
+                       regio_format_sig(sum_s, 6, sum_text, sizeof sum_text))))
         return rc;
     p->params.target_shares = p->targets_;
     return REGIO_OK;

@@ -329,7 +329,9 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
     regio_err rc = REGIO_OK;
     const regio_unitset *us = p->loaded.units;
     size_t m = p->in.m;
-    P("%zu units in %d territories (tolerance %.1f%%", us->n, p->k,
+    char nu[32], km[64];
+    P("%s units in %d territories (tolerance %.1f%%",
+      regio_format_number((double)us->n, 0, nu, sizeof nu), p->k,
       100 * (p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE));
     if (p->params.tolerances)
         for (size_t i = 0; i < p->params.n_balance; i++)
@@ -352,16 +354,17 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
         if (nm)
             P("\n");
     }
-    P("  travel %.3f %s, non-contiguous territories %d, empty %d, island links %zu\n",
-      r->travel_km, us->planar ? "units" : "km", r->n_noncontiguous, r->n_empty,
-      p->loaded.islands.n_links);
+    P("  travel %s, non-contiguous territories %d, empty %d, island links %zu\n",
+      regio_format_unit(r->travel_km, 3, us->planar ? "units" : "km", km, sizeof km),
+      r->n_noncontiguous, r->n_empty, p->loaded.islands.n_links);
     if (r->has_baseline)
-        P("  disruption: %zu units moved (%.2f%% of units, %.2f%% of weight)\n", r->moved_units,
+        P("  disruption: %s units moved (%.2f%% of units, %.2f%% of weight)\n",
+          regio_format_number((double)r->moved_units, 0, nu, sizeof nu),
           100 * r->moved_units_share, 100 * r->moved_weight_share);
     if (r->n_unaligned) {
-        P("  unaligned: %zu units in no territory (added after the model was made; the next "
+        P("  unaligned: %s units in no territory (added after the model was made; the next "
           "realign assigns them):",
-          r->n_unaligned);
+          regio_format_number((double)r->n_unaligned, 0, nu, sizeof nu));
         size_t shown = 0;
         for (size_t i = 0; i < us->n && shown < 10; i++)
             if (labels[i] < 0)
@@ -393,13 +396,9 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
         P("%-12.12s", p->territory[t]);
         if (rep_w)
             P(" %-*.*s", rep_w, rep_w, p->territory_rep[t] ? p->territory_rep[t] : "-");
-        P(" %6zu", tt->n_units);
+        P(" %6s", regio_format_number((double)tt->n_units, 0, num, sizeof num));
         for (size_t c = 0; c < m; c++) {
-            double v = tt->totals[c];
-            if (regio_measure_is_money(us->measure_names[c]))
-                regio_format_money(v, NULL, num, sizeof num);
-            else
-                regio_format_number(v, v == floor(v) ? 0 : 2, num, sizeof num);
+            regio_format_measure(us->measure_names[c], tt->totals[c], num, sizeof num);
             P(" %14s %+8.2f", num, 100 * tt->dev[c]);
         }
         P(" %10s %s\n", regio_format_number(tt->travel_km, 2, num, sizeof num),

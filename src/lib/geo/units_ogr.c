@@ -7,6 +7,7 @@
  */
 #include "geo/geo_internal.h"
 #include "core/grow.h"
+#include "regio/format.h"
 
 #include <cpl_error.h>
 #include <cpl_string.h>
@@ -300,9 +301,10 @@ static regio_err read_attrs(reader *r, OGRFeatureH f, OGRFeatureDefnH defn,
             if (!isfinite(v))
                 return fail_feat(r, REGIO_EDATA, feat, key,
                                  "measure '%s' is not a finite number", key);
+            char num[32];
             if (v < 0)
-                return fail_feat(r, REGIO_EDATA, feat, key,
-                                 "measure '%s' is negative (%g)", key, v);
+                return fail_feat(r, REGIO_EDATA, feat, key, "measure '%s' is negative (%s)",
+                                 key, regio_format_g15(v, num));
             a->num = v;
             a->is_num = 1;
         }

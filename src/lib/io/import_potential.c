@@ -12,6 +12,7 @@
 #include "io/import_common.h"
 #include "io/table.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -168,9 +169,11 @@ static regio_err point_row(pot_ctx *c, regio_error *err)
     } else if (!regio__table_point(c->t, &lat, &lon)) {
         lat = lon = NAN;
     }
+    char g1[32], g2[32];
     if (!isnan(lat) && (lat < -90 || lat > 90 || lon < -180 || lon > 180))
         return regio__row_error(err, c->path, c->t, (size_t)(c->lat_col >= 0 ? c->lat_col : 0),
-                                "%g, %g is no latitude, longitude", lat, lon);
+                                "%s, %s is no latitude, longitude", regio_format_g15(lat, g1),
+                                regio_format_g15(lon, g2));
     if (isnan(lat)) {
         sum->no_coords++;
         return REGIO_OK;

@@ -14,6 +14,7 @@
 #include "io/table.h"
 #include "regio/assign.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 #include "regio/model.h"
 
 #include <math.h>
@@ -100,12 +101,13 @@ static regio_err check_coords(const rec_ctx *c, double *lat, double *lon, regio_
         return regio__row_error(err, c->path, c->t, col < 0 ? 0 : (size_t)col,
                                 "is empty while the other coordinate is given");
     }
+    char g[32];
     if (!isnan(*lat) && (*lat < -90 || *lat > 90))
         return regio__row_error(err, c->path, c->t, (size_t)lat_col,
-                                "latitude %g is outside [-90, 90]", *lat);
+                                "latitude %s is outside [-90, 90]", regio_format_g15(*lat, g));
     if (!isnan(*lon) && (*lon < -180 || *lon > 180))
         return regio__row_error(err, c->path, c->t, (size_t)lon_col,
-                                "longitude %g is outside [-180, 180]", *lon);
+                                "longitude %s is outside [-180, 180]", regio_format_g15(*lon, g));
     return REGIO_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "io/table.h"
 #include "regio/assign.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 #include "regio/geo.h"
 #include "regio/model.h"
 
@@ -69,11 +70,13 @@ static regio_err csv_unit_row(const char *path, regio__table *t, const regio_hea
                 y = num;
             else
                 x = num;
+            char g[32];
             if (f == REGIO_F_LAT && (num < -90 || num > 90))
-                return regio__row_error(err, path, t, col, "latitude %g is outside [-90, 90]", num);
+                return regio__row_error(err, path, t, col, "latitude %s is outside [-90, 90]",
+                                        regio_format_g15(num, g));
             if (f == REGIO_F_LON && (num < -180 || num > 180))
-                return regio__row_error(err, path, t, col, "longitude %g is outside [-180, 180]",
-                                        num);
+                return regio__row_error(err, path, t, col, "longitude %s is outside [-180, 180]",
+                                        regio_format_g15(num, g));
             break;
         case REGIO_F_NONE: {
             const char *key = regio_header_map_attr_name(map, col);

@@ -84,9 +84,7 @@ const char *regio__bp_pct(double v, char *buf, size_t cap)
 {
     if (!isfinite(v))
         return "–";
-    char n[32];
-    snprintf(buf, cap, "%s%%", regio_format_number(v * 100, 1, n, sizeof n));
-    return buf;
+    return regio_format_percent(v, 1, 0, buf, cap);
 }
 
 const char *regio__bp_count(double v, char *buf, size_t cap)

@@ -9,6 +9,7 @@
 
 #include "regio/buf.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 #include "regio/strmap.h"
 #include "core/error.h"
 #include "core/grow.h"
@@ -233,9 +234,10 @@ static regio_err sales_row(imp *c, size_t *changed, regio_error *e)
         rc = number(c, REGIO_F_PROBABILITY, "the probability", 0, &row.probability, e);
     if (rc)
         return rc;
+    char g[32];
     if (!isnan(row.probability) && (row.probability < 0 || row.probability > 100))
-        return FAIL(c, REGIO_F_PROBABILITY, e, "the probability %g is not between 0 and 100",
-                    row.probability);
+        return FAIL(c, REGIO_F_PROBABILITY, e, "the probability %s is not between 0 and 100",
+                    regio_format_g15(row.probability, g));
     int ch = 0;
     rc = regio__perf_sale_put(c->s, &row, idv, cell(c, REGIO_F_PRODUCT, product, sizeof product),
                               cell(c, REGIO_F_REP, rep, sizeof rep), &ch, e);
@@ -314,8 +316,10 @@ static regio_err quota_row(imp *c, qset *file, regio_error *e)
     regio_err rc = number(c, REGIO_F_AMOUNT, "the amount", 1, &amount, e);
     if (rc)
         return rc;
+    char num[32];
     if (amount < 0)
-        return FAIL(c, REGIO_F_AMOUNT, e, "the amount %g is negative", amount);
+        return FAIL(c, REGIO_F_AMOUNT, e, "the amount %s is negative",
+                    regio_format_g15(amount, num));
     for (char *q = per; *q; q++)
         *q = (char)toupper((unsigned char)*q);
     regio__perf_quota q = {t, per, pp.start, pp.end, amount};
@@ -490,12 +494,16 @@ static regio_err activity_row(imp *c, regio_error *e)
         (rc = number(c, REGIO_F_LAT, "the latitude", 0, &a.lat, e)) ||
         (rc = number(c, REGIO_F_LON, "the longitude", 0, &a.lon, e)))
         return rc;
+    char num[32];
     if (!isnan(a.duration_min) && a.duration_min < 0)
-        return FAIL(c, REGIO_F_DURATION, e, "the duration %g is negative", a.duration_min);
+        return FAIL(c, REGIO_F_DURATION, e, "the duration %s is negative",
+                    regio_format_g15(a.duration_min, num));
     if (!isnan(a.lat) && (a.lat < -90 || a.lat > 90))
-        return FAIL(c, REGIO_F_LAT, e, "latitude %g is outside -90..90", a.lat);
+        return FAIL(c, REGIO_F_LAT, e, "latitude %s is outside -90..90",
+                    regio_format_g15(a.lat, num));
     if (!isnan(a.lon) && (a.lon < -180 || a.lon > 180))
-        return FAIL(c, REGIO_F_LON, e, "longitude %g is outside -180..180", a.lon);
+        return FAIL(c, REGIO_F_LON, e, "longitude %s is outside -180..180",
+                    regio_format_g15(a.lon, num));
     a.outcome = cell(c, REGIO_F_OUTCOME, outcome, sizeof outcome);
     int added = 0;
     rc = regio__perf_activity_put(c->s, &a, 1, &added, e);

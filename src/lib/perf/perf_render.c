@@ -31,13 +31,7 @@ const char *regio_perf_flag_name(unsigned flag)
 /* A share as people read it: "72%", "0.8%", "12.4%". */
 static void pct(double v, char *out, size_t cap)
 {
-    double p = v * 100.0;
-    if (!isfinite(p))
-        snprintf(out, cap, "-");
-    else if (fabs(p) < 10)
-        snprintf(out, cap, "%.1f%%", p);
-    else
-        snprintf(out, cap, "%.0f%%", p);
+    regio_format_percent(v, -1, 0, out, cap);
 }
 
 void regio_perf_flag_reason(const regio_perf_result *r, const regio_perf_row *row, unsigned flag,
@@ -61,8 +55,9 @@ void regio_perf_flag_reason(const regio_perf_result *r, const regio_perf_row *ro
         break;
     case REGIO_PERF_UNDER_COVERED:
         pct(row->coverage, a, sizeof a);
-        snprintf(out, cap, "%s of accounts got their visits (%ld of %ld), under 80%%", a,
-                 row->covered, row->needing);
+        regio_format_number((double)row->covered, 0, m1, sizeof m1);
+        regio_format_number((double)row->needing, 0, m2, sizeof m2);
+        snprintf(out, cap, "%s of accounts got their visits (%s of %s), under 80%%", a, m1, m2);
         break;
     default:
         snprintf(out, cap, "%s", "");
@@ -297,16 +292,7 @@ static void cells(const regio_perf_row *x, char c[NCOL][40])
     regio_format_money(x->bookings, NULL, c[1], 40);
     regio_format_money(x->quota, NULL, c[2], 40);
     pct(x->attainment, c[3], 40);
-    if (isfinite(x->growth_yoy)) {
-        pct(x->growth_yoy, c[4], 40);
-        if (x->growth_yoy > 0) {
-            char t[40];
-            snprintf(t, sizeof t, "+%s", c[4]);
-            snprintf(c[4], 40, "%s", t);
-        }
-    } else {
-        snprintf(c[4], 40, "-");
-    }
+    regio_format_percent(x->growth_yoy, -1, 1, c[4], 40);
     regio_format_money(x->pipeline, NULL, c[5], 40);
     char w[20], l[20];
     regio_format_number((double)x->won, 0, w, sizeof w);
@@ -366,13 +352,14 @@ static regio_err render_table(const regio_perf_result *r, regio_buf *b)
                                       r->rows[i].key, regio_perf_flag_name(FLAGS[f]), why);
                 any = 1;
             }
-    char cv[32], gi[32], wi[32];
+    char cv[32], gi[32], wi[32], rows[32];
     if (!rc) {
         pct(r->attainment.within10, wi, sizeof wi);
         snprintf(cv, sizeof cv, "%.2f", r->attainment.cv);
         snprintf(gi, sizeof gi, "%.2f", r->attainment.gini);
-        rc = regio_buf_printf(b, "\nFairness: attainment CV %s, Gini %s, %s within 10%% of the mean (%zu rows); ",
-                              cv, gi, wi, r->attainment.n);
+        regio_format_number((double)r->attainment.n, 0, rows, sizeof rows);
+        rc = regio_buf_printf(b, "\nFairness: attainment CV %s, Gini %s, %s within 10%% of the mean (%s rows); ",
+                              cv, gi, wi, rows);
     }
     if (!rc) {
         pct(r->potential.within10, wi, sizeof wi);

@@ -9,6 +9,7 @@
  */
 #include "regio/perf.h"
 
+#include "regio/format.h"
 #include "regio/org.h"
 #include "regio/strmap.h"
 #include "core/error.h"
@@ -343,12 +344,13 @@ static regio_err save(regio_store *s, const regio_quota_query *q, const leaves *
             rc = regio__perf_quota_put(s, &row, err);
         }
     if (!rc) {
-        char after[200], pf[32];
+        char after[200], pf[32], wp[32], wh[32];
         regio_period_format(q->period, pf);
         snprintf(after, sizeof after,
-                 "{\"period\":\"%s\",\"total\":%.0f,\"territories\":%zu,\"w_potential\":%g,"
-                 "\"w_history\":%g,\"seasonality\":%s}",
-                 pf, q->total, l->n, q->w_potential, q->w_history,
+                 "{\"period\":\"%s\",\"total\":%.0f,\"territories\":%zu,\"w_potential\":%s,"
+                 "\"w_history\":%s,\"seasonality\":%s}",
+                 pf, q->total, l->n, regio_format_g15(q->w_potential, wp),
+                 regio_format_g15(q->w_history, wh),
                  q->seasonality ? "true" : "false");
         rc = regio_store_audit_append(s, q->actor ? q->actor : "cli", "quota.allocate", "model",
                                       q->model, NULL, after, err);
@@ -513,12 +515,14 @@ regio_err regio_quota_render_json(const regio_quota_query *q, const regio_quota_
         rc = regio_buf_puts(b, i ? ",{\"territory\":" : "{\"territory\":");
         if (!rc)
             rc = regio_buf_json_str(b, r->t[i].territory);
+        char pot[32], hist_v[32], last[32];
         if (!rc)
             rc = regio_buf_printf(b,
-                                  ",\"quota\":%.0f,\"potential\":%.15g,\"history\":%.15g,"
-                                  "\"last_year_bookings\":%.15g}",
-                                  r->t[i].amount, r->t[i].potential, r->t[i].history,
-                                  r->t[i].last_bookings);
+                                  ",\"quota\":%.0f,\"potential\":%s,\"history\":%s,"
+                                  "\"last_year_bookings\":%s}",
+                                  r->t[i].amount, regio_format_g15(r->t[i].potential, pot),
+                                  regio_format_g15(r->t[i].history, hist_v),
+                                  regio_format_g15(r->t[i].last_bookings, last));
     }
     return rc ? rc : regio_buf_puts(b, "]}\n");
 }

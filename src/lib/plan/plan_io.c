@@ -11,6 +11,7 @@
 #include "regio/strmap.h"
 #include "regio/csv.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 #include "regio/output.h"
 #include "core/error.h"
 #include "core/grow.h"
@@ -454,9 +455,10 @@ static regio_err load_accounts(const char *path, const regio_plan_load_opts *o,
                 break;
             }
             if (f > o->n_days) {
+                char g[32];
                 rc = ferr(err, REGIO_EDATA, path, cs.line, cfreq + 1, fname,
-                          "account '%s': frequency %g is above the %d days of the cycle", id, f,
-                          o->n_days);
+                          "account '%s': frequency %s is above the %d days of the cycle", id,
+                          regio_format_g15(f, g), o->n_days);
                 break;
             }
         }

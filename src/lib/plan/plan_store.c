@@ -11,6 +11,7 @@
 
 #include "core/grow.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 #include "regio/geo.h"
 #include "regio/model_view.h"
 #include "regio/store.h"
@@ -118,9 +119,11 @@ static regio_err opening(collect *c, const regio_account *a, const char *key, do
 static regio_err account_times(collect *c, const regio_account *a, regio_plan_account *pa)
 {
     double cm = regio_attrs_num(a->attrs, a->n_attrs, "call_minutes");
+    char g[32];
     if (cm < 0 || cm > 24 * 60)
         return regio_error_setf(c->err, REGIO_EDATA, NULL, 0, NULL,
-                                "account '%s': call_minutes %g is not within 0..1440", a->id, cm);
+                                "account '%s': call_minutes %s is not within 0..1440", a->id,
+                                regio_format_g15(cm, g));
     pa->call_s = isnan(cm) ? c->call_s : cm * 60.0;
     int p1, p2;
     regio_err rc = opening(c, a, "tw_start", &pa->tw_start_s, &p1);
@@ -319,12 +322,16 @@ static void measure_home(regio_territory_plan *p)
         p->diameter_km = farthest(a, n, i, &j);
     }
     p->far = p->home_km > fmax(REGIO_PLAN_FAR_KM, p->diameter_km);
-    if (p->far)
+    if (p->far) {
+        char home[48], across[48];
         snprintf(p->warning, sizeof p->warning,
-                 "rep '%s' lives %.0f km from the nearest account of territory '%s', farther "
-                 "than the territory is across (%.0f km) and than %.0f km: every day starts and "
+                 "rep '%s' lives %s from the nearest account of territory '%s', farther "
+                 "than the territory is across (%s) and than %.0f km: every day starts and "
                  "ends with that drive",
-                 r->id, p->home_km, p->territory, p->diameter_km, REGIO_PLAN_FAR_KM);
+                 r->id, regio_format_unit(p->home_km, 0, "km", home, sizeof home), p->territory,
+                 regio_format_unit(p->diameter_km, 0, "km", across, sizeof across),
+                 REGIO_PLAN_FAR_KM);
+    }
 }
 
 /* ---- prepare ----------------------------------------------------------------------- */
@@ -353,10 +360,11 @@ static regio_err apply_opts(const regio_territory_plan_opts *o, regio_territory_
                                 "a cycle has 1 to %d working days, not %d", REGIO_PLAN_MAX_DAYS,
                                 n_days);
     p->call_minutes = o->call_minutes ? o->call_minutes : REGIO_TERRITORY_PLAN_CALL_MINUTES;
+    char g[32];
     if (!(p->call_minutes > 0 && p->call_minutes <= 24 * 60))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
-                                "a call lasts more than 0 and at most 1440 minutes, not %g",
-                                p->call_minutes);
+                                "a call lasts more than 0 and at most 1440 minutes, not %s",
+                                regio_format_g15(p->call_minutes, g));
     if (!regio__plan_cycle_start(o->start, p->start))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
                                 "start '%s' must be a date YYYY-MM-DD", o->start);

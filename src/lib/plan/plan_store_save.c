@@ -6,6 +6,7 @@
  */
 #include "plan/plan_internal.h"
 #include "regio/buf.h"
+#include "regio/format.h"
 #include "regio/store.h"
 
 #include <math.h>
@@ -31,17 +32,20 @@ regio_err regio_territory_plan_solve(regio_territory_plan *p, regio_error *err)
     if (r->cancelled || r->visits_required == 0 || r->visits_scheduled > 0)
         return REGIO_OK;
     const char *rep = p->data->reps[0].id;
+    char home[48], visits[32];
+    regio_format_number((double)r->visits_required, 0, visits, sizeof visits);
     if (p->far)
         return regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
-                                "rep '%s' lives %.0f km from the nearest account of territory "
+                                "rep '%s' lives %s from the nearest account of territory "
                                 "'%s' and reaches none of its accounts within a working day: "
-                                "the plan would cover nothing (0 of %ld visits placed); plan it "
+                                "the plan would cover nothing (0 of %s visits placed); plan it "
                                 "with a rep nearer the territory",
-                                rep, p->home_km, p->territory, r->visits_required);
+                                rep, regio_format_unit(p->home_km, 0, "km", home, sizeof home),
+                                p->territory, visits);
     return regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
                             "no visit to territory '%s' fits a working day of rep '%s' (0 of "
-                            "%ld visits placed; %s): the plan would cover nothing",
-                            p->territory, rep, r->visits_required,
+                            "%s visits placed; %s): the plan would cover nothing",
+                            p->territory, rep, visits,
                             r->n_unplaced ? r->unplaced[0].text : "no day has room");
 }
 

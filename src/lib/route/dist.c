@@ -15,6 +15,7 @@
  * worst case, fine for the small n matrices are used for.
  */
 #include "regio/dist.h"
+#include "regio/format.h"
 #include "core/error.h"
 #include "core/great_circle.h"
 
@@ -85,9 +86,9 @@ regio_err regio_dist_create_coords(size_t n, const double *x, const double *y,
         }
         if (opts->metric == REGIO_METRIC_HAVERSINE &&
             (y[i] < -90.0 || y[i] > 90.0)) {
-            snprintf(msg, sizeof msg,
-                     "point %zu has latitude %g outside [-90, 90]", i + 1,
-                     y[i]);
+            char g[32];
+            snprintf(msg, sizeof msg, "point %zu has latitude %s outside [-90, 90]", i + 1,
+                     regio_format_g15(y[i], g));
             set_err(err, REGIO_EDATA, (long)i + 1, 0, msg);
             return REGIO_EDATA;
         }
@@ -151,11 +152,12 @@ regio_err regio_dist_create_matrix(size_t n, const double *cost,
             for (size_t j = 0; j < n; j++) {
                 double v = a[i * n + j];
                 if (i != j && (!isfinite(v) || v < 0)) {
-                    char msg[200];
+                    char msg[200], num[32];
                     snprintf(msg, sizeof msg,
-                             "%s matrix entry [%zu][%zu] = %g is negative "
+                             "%s matrix entry [%zu][%zu] = %s is negative "
                              "or not finite",
-                             m ? "duration" : "cost", i, j, v);
+                             m ? "duration" : "cost", i, j,
+                             regio_format_g15(v, num));
                     set_err(err, REGIO_EDATA, (long)i + 1, (long)j + 1, msg);
                     return REGIO_EDATA;
                 }

@@ -7,6 +7,7 @@
 #include "regio/route_io.h"
 #include "regio/csv.h"
 #include "regio/fields.h"
+#include "regio/format.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -156,9 +157,10 @@ regio_err regio_route_read_stops_csv(const char *path,
             }
         }
         if (geo && (r->y < -90 || r->y > 90 || r->x < -180 || r->x > 180)) {
+            char g1[32], g2[32];
             rc = regio__route_fail(err, REGIO_EDATA, fname, line, NULL,
-                                   "lat %g, lon %g is outside [-90, 90] x [-180, 180]",
-                                   r->y, r->x);
+                                   "lat %s, lon %s is outside [-90, 90] x [-180, 180]",
+                                   regio_format_g15(r->y, g1), regio_format_g15(r->x, g2));
             goto done;
         }
         r->service = 0;
@@ -184,9 +186,11 @@ regio_err regio_route_read_stops_csv(const char *path,
             *odst[k] = v;
         }
         if (!isnan(r->tws) && !isnan(r->twe) && r->twe < r->tws) {
+            char n1[32], n2[32];
             rc = regio__route_fail(err, REGIO_EDATA, fname, line, "tw_end",
-                                   "the window ends (%g) before it starts (%g)",
-                                   r->twe, r->tws);
+                                   "the window ends (%s) before it starts (%s)",
+                                   regio_format_g15(r->twe, n1),
+                                   regio_format_g15(r->tws, n2));
             goto done;
         }
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "regio/buf.h"
+#include "regio/format.h"
 
 #define fail(err, code, file, line, ...)                                       \
     regio_error_setf((err), (code), (file), (line), NULL, __VA_ARGS__)
@@ -114,8 +115,9 @@ regio_err regio_tsplib_parse(const char *text, const char *name,
                 goto bad;
             }
             if (id != floor(id) || id < 1 || id > (double)dim) {
+                char g[32];
                 rc = fail(err, REGIO_EPARSE, name, line,
-                          "node index %g is not an integer in 1..%zu", id,
+                          "node index %s is not an integer in 1..%zu", regio_format_g15(id, g),
                           dim);
                 goto bad;
             }

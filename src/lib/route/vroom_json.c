@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "route/route_io_internal.h"
+#include "regio/format.h"
 #include "core/grow.h"
 
 /* What the reader tracks while it walks the document. */
@@ -66,9 +67,12 @@ static regio_err opt_nonneg(ctx *c, json_t *obj, const char *key,
         return REGIO_OK;
     double d;
     if (!get_num(v, &d))
-        return FAIL(c, REGIO_EPARSE, "%s.%s: expected a number (at most 1e15)", path, key);
+        return FAIL(c, REGIO_EPARSE, "%s.%s: expected a number (at most 1,000,000,000,000,000)",
+                    path, key);
+    char num[32];
     if (d < 0)
-        return FAIL(c, REGIO_EDATA, "%s.%s: %g is negative", path, key, d);
+        return FAIL(c, REGIO_EDATA, "%s.%s: %s is negative", path, key,
+                    regio_format_g15(d, num));
     *out = d;
     return REGIO_OK;
 }
@@ -109,8 +113,10 @@ static regio_err parse_amounts(ctx *c, json_t *arr, const char *path,
         double d;
         if (!get_num(json_array_get(arr, i), &d))
             return FAIL(c, REGIO_EPARSE, "%s.%s[%zu]: expected a number", path, key, i);
+        char num[32];
         if (d < 0)
-            return FAIL(c, REGIO_EDATA, "%s.%s[%zu]: %g is negative", path, key, i, d);
+            return FAIL(c, REGIO_EDATA, "%s.%s[%zu]: %s is negative", path, key, i,
+                        regio_format_g15(d, num));
         out[i] = d;
     }
     return REGIO_OK;
@@ -245,8 +251,10 @@ static regio_err parse_matrix(ctx *c, json_t *m, const char *path, double **out)
                 return FAIL(c, REGIO_EPARSE, "%s[%zu][%zu]: expected a number", path, i, j);
             }
             if (d < 0) {
+                char num[32];
                 regio_free(a);
-                return FAIL(c, REGIO_EDATA, "%s[%zu][%zu]: %g is negative", path, i, j, d);
+                return FAIL(c, REGIO_EDATA, "%s[%zu][%zu]: %s is negative", path, i, j,
+                            regio_format_g15(d, num));
             }
             a[i * n + j] = i == j ? 0.0 : d;
         }
@@ -285,13 +293,15 @@ static regio_err parse_tws(ctx *c, json_t *o, const char *path, regio_vrp_job *j
             !get_num(json_array_get(w, 0), &a) || !get_num(json_array_get(w, 1), &b))
             return FAIL(c, REGIO_EPARSE, "%s.time_windows[%zu]: expected [start, end]",
                         path, k);
+        char na[32], nb[32];
         if (a < 0)
-            return FAIL(c, REGIO_EDATA, "%s.time_windows[%zu]: start %g is negative",
-                        path, k, a);
+            return FAIL(c, REGIO_EDATA, "%s.time_windows[%zu]: start %s is negative",
+                        path, k, regio_format_g15(a, na));
         if (b < a)
             return FAIL(c, REGIO_EDATA,
                         "%s.time_windows[%zu]: end before start (VROOM: \"Invalid time "
-                        "window: [%g, %g]\")", path, k, a, b);
+                        "window: [%s, %s]\")", path, k, regio_format_g15(a, na),
+                        regio_format_g15(b, nb));
         tw[k].start = a;
         tw[k].end = b;
     }
@@ -500,8 +510,10 @@ static regio_err parse_vehicle(ctx *c, json_t *o, size_t i, const char **profile
         if (!json_is_array(v) || json_array_size(v) != 2 ||
             !get_num(json_array_get(v, 0), &a) || !get_num(json_array_get(v, 1), &b))
             return FAIL(c, REGIO_EPARSE, "%s.time_window: expected [start, end]", path);
+        char na[32];
         if (a < 0)
-            return FAIL(c, REGIO_EDATA, "%s.time_window: start %g is negative", path, a);
+            return FAIL(c, REGIO_EDATA, "%s.time_window: start %s is negative", path,
+                        regio_format_g15(a, na));
         if (b < a)
             return FAIL(c, REGIO_EDATA, "%s.time_window: end before start", path);
         vh->shift.start = a;

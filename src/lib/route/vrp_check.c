@@ -11,6 +11,8 @@
  */
 #include "regio/vrp.h"
 
+#include "regio/format.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,10 +95,12 @@ regio_err regio_vrp_check(const regio_vrp_problem *p,
         memcpy(peak, load, sizeof peak);
         int tasks = 0;
         double t = rt->start_time, cost = 0.0;
+        char n1[32], n2[32];
         if (t < v->shift.start - 1e-9 * (1 + fabs(v->shift.start)))
             violation(rep, &rep->shift_violations,
-                      "route of vehicle %d leaves at %g before its shift "
-                      "starts at %g", rt->vehicle, t, v->shift.start);
+                      "route of vehicle %d leaves at %s before its shift "
+                      "starts at %s", rt->vehicle, regio_format_g15(t, n1),
+                      regio_format_g15(v->shift.start, n2));
         int prev = v->start;
         for (int k = 0; k < rt->n_steps; k++) {
             const regio_vrp_step *st = &rt->steps[k];
@@ -183,8 +187,9 @@ regio_err regio_vrp_check(const regio_vrp_problem *p,
         for (int d = 0; d < p->n_dims; d++)
             if (peak[d] > v->capacity[d] + 1e-9 * (1 + fabs(v->capacity[d])))
                 violation(rep, &rep->capacity_violations,
-                          "vehicle %d carries %g > capacity %g (dim %d)",
-                          rt->vehicle, peak[d], v->capacity[d], d);
+                          "vehicle %d carries %s > capacity %s (dim %d)", rt->vehicle,
+                          regio_format_g15(peak[d], n1),
+                          regio_format_g15(v->capacity[d], n2), d);
         if (v->max_tasks > 0 && tasks > v->max_tasks)
             violation(rep, &rep->max_tasks_violations,
                       "vehicle %d has %d tasks > max %d", rt->vehicle,
