@@ -511,6 +511,20 @@ regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *e
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 10000);
+    /* Nothing below may write before the file is known to be a Regio store
+     * of a schema this build knows: switching to write-ahead logging or a
+     * migration would change another application's database, a damaged
+     * file or a newer store. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        rc = regio__store_fail(err, REGIO_EIO,
+                               "store '%s' is read-only (its file is not writable): Regio "
+                               "writes to the store it opens; make the file writable, or copy "
+                               "it somewhere writable",
+                               path);
+        goto fail;
+    }
+    if ((rc = regio__sqlite_identify(s->db, path, 1, err)))
+        goto fail;
     /* WAL with synchronous=NORMAL: a committed transaction survives a crash
      * of the process (not necessarily of the OS); readers never block the
      * writer. Foreign keys are per connection and off by default. Reading
