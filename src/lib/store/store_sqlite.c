@@ -120,6 +120,20 @@ regio_err regio__sq_err(regio__sqlite_store *s, regio_error *err, const char *wh
         else
             code = REGIO_EDATA;
         break;
+    case SQLITE_FULL:
+        return regio__store_fail(err, REGIO_EIO, "%s: the disk is full", what);
+    case SQLITE_IOERR:
+        /* SQLite keeps no reliable errno: ENOSPC, EFBIG (past ulimit -f)
+         * and EIO all end here. */
+        if (xc == SQLITE_IOERR_WRITE || xc == SQLITE_IOERR_FSYNC || xc == SQLITE_IOERR_TRUNCATE ||
+            xc == SQLITE_IOERR_SHMSIZE)
+            return regio__store_fail(err, REGIO_EIO,
+                                     "%s: cannot write to the disk (full, over the file size "
+                                     "limit, or failing)",
+                                     what);
+        return regio__store_fail(err, REGIO_EIO, "%s: %s", what, sqlite3_errmsg(s->db));
+    case SQLITE_READONLY:
+        return regio__store_fail(err, REGIO_EIO, "%s: the store is read-only", what);
     default: break;
     }
     return regio__store_fail(err, code, "%s: %s", what, sqlite3_errmsg(s->db));
@@ -135,10 +149,26 @@ regio_err regio__sq_stmt(regio__sqlite_store *s, int which, sqlite3_stmt **out, 
     return REGIO_OK;
 }
 
+/* What a statement run by regio__sq_exec was doing, for its error message:
+ * the SQL text itself never goes into one. */
+static const char *exec_what(const char *sql)
+{
+    static const struct {
+        const char *prefix, *what;
+    } kinds[] = {{"BEGIN", "starting a transaction"}, {"SAVEPOINT", "starting a transaction"},
+                 {"COMMIT", "committing"},           {"RELEASE", "committing"},
+                 {"ROLLBACK", "rolling back"},       {"PRAGMA", "setting up the store"},
+                 {"CREATE", "rebuilding an index"}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strncmp(sql, kinds[i].prefix, strlen(kinds[i].prefix)))
+            return kinds[i].what;
+    return "writing the store";
+}
+
 regio_err regio__sq_exec(regio__sqlite_store *s, const char *sql, regio_error *err)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return regio__sq_err(s, err, sql);
+        return regio__sq_err(s, err, exec_what(sql));
     return REGIO_OK;
 }
 
