@@ -742,6 +742,12 @@ regio_err regio__sqlite_identify(sqlite3 *db, const char *path, int empty_ok, re
         rc = check_whole_pages(db, path, err);
     if (rc || (empty_ok && n == 0 && version == 0))
         return rc;
+    /* A newer Regio may have changed its tables: its version says so first. */
+    if (version > regio__sqlite_schema_latest())
+        return regio__store_fail(err, REGIO_EUNSUPPORTED,
+                                 "'%s' has schema version %lld, newer than this Regio supports "
+                                 "(latest %d); use a newer Regio",
+                                 path, version, regio__sqlite_schema_latest());
     static const char *const tables[] = {"schema_migrations", "accounts", "units",
                                          "territory_models", "audit_log", "settings"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
@@ -753,10 +759,5 @@ regio_err regio__sqlite_identify(sqlite3 *db, const char *path, int empty_ok, re
         return regio__store_fail(err, REGIO_EDATA,
                                  "'%s' is not a Regio store: its schema version is %lld", path,
                                  version);
-    if (version > regio__sqlite_schema_latest())
-        return regio__store_fail(err, REGIO_EUNSUPPORTED,
-                                 "'%s' has schema version %lld, newer than this Regio supports "
-                                 "(latest %d); use a newer Regio",
-                                 path, version, regio__sqlite_schema_latest());
     return REGIO_OK;
 }
