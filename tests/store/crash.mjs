@@ -78,6 +78,7 @@ function runRegio(argv, killAfterMs = null) {
     let stderr = '';
     p.stderr.on('data', d => { stderr += d; });
     const timer = killAfterMs === null ? null : setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+    p.on('error', e => { live.delete(p); if (timer) clearTimeout(timer); resolve({ code: null, signal: null, ms: 0, stderr: String(e) }); });
     p.on('exit', (code, signal) => {
       live.delete(p);
       if (timer) clearTimeout(timer);
@@ -161,6 +162,7 @@ function startServe() {
       if (m && !done) { done = true; resolve({ proc, url: m[1] }); }
     });
     proc.stderr.on('data', () => {});
+    proc.on('error', () => { live.delete(proc); if (!done) { done = true; resolve({ proc, url: null }); } });
     proc.on('exit', () => { live.delete(proc); if (!done) { done = true; resolve({ proc, url: null }); } });
   });
 }
@@ -169,6 +171,7 @@ function startServe() {
 async function runApi(r, killAfterMs) {
   const t0 = performance.now();
   const srv = await startServe();
+  if (srv.proc.pid === undefined) return { acked: 0, error: 'regio serve could not be started', ms: 0 };
   let killed = false;
   const exited = new Promise(res => srv.proc.exitCode !== null || srv.proc.signalCode !== null
     ? res(srv.proc.signalCode) : srv.proc.on('exit', (code, sig) => res(sig)));
