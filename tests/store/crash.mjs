@@ -18,8 +18,9 @@
 //                              [--verbose] [--plant C]
 //
 // The seed fixes each cycle's kind, data and the point of the kill as a
-// fraction of that kind's duration (measured once, unkilled, at the start),
-// so a run is the same on a faster or slower machine; whether a given kill
+// fraction of that kind's duration (measured unkilled at the start, then
+// followed: a finished run updates it, a run killed past it raises it), so
+// a run is the same on a faster or slower machine; whether a given kill
 // lands before or after the commit still depends on the timing. Prints a
 // line per failing cycle, a summary, and the closing "N passed, N failed"
 // (one per cycle).
@@ -63,7 +64,11 @@ process.on('exit', () => {
   for (const p of live) p.kill('SIGKILL');
   if (!KEEP) removeDir(dir);
 });
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(130));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => { console.log(`FAIL stopped by ${sig}`); process.exit(130); });
+process.on('beforeExit', () => {
+  if (process.exitCode === undefined) { console.log('FAIL the harness ran out of work before its end'); process.exitCode = 1; }
+});
 
 function sqlite(sql) {
   return execFileSync('sqlite3', ['-batch', '-separator', '\t', db, sql], { encoding: 'utf8' });
@@ -333,6 +338,10 @@ async function main() {
       tag = res.op.tag;
       if (res.acked) s.acked++; else s.killed++;
       note = res.acked ? 'acknowledged' : 'killed';
+      // The duration follows the machine's load: a finished run tells it,
+      // a run killed past the estimate says it is longer.
+      if (res.acked) calib[kind] = (calib[kind] + res.res.ms) / 2;
+      else if (frac >= 1) calib[kind] = Math.max(calib[kind], frac * calib[kind] * 1.1);
     }
     if (c === PLANT) sqlite("DELETE FROM accounts WHERE ext_id = 'Kc1-0';");
     const v = await check(c);
