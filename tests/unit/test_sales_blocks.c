@@ -40,19 +40,8 @@ typedef struct line {
 
 static line model[POOL];
 static uint64_t rs = 0x2545F4914F6CDD1DULL;
-
-static uint64_t rnd(void)
-{
-    rs ^= rs >> 12;
-    rs ^= rs << 25;
-    rs ^= rs >> 27;
-    return rs * 2685821657736338717ULL;
-}
-
-static long pick(long n)
-{
-    return (long)(rnd() % (uint64_t)n);
-}
+#define rnd() regio_test_rnd(&rs)
+#define pick(n) regio_test_pick(&rs, (n))
 
 typedef struct got {
     regio__perf_sale *v;

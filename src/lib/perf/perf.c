@@ -257,11 +257,8 @@ static int on_account_unit(void *ud, long long account, long long unit)
 {
     perf *c = ud;
     long i = account_index(c, account);
-    if (i >= 0) {
+    if (i >= 0)
         c->unit[i] = unit;
-        if (unit > c->max_unit)
-            c->max_unit = unit;
-    }
     return 0;
 }
 
@@ -880,6 +877,90 @@ static void perf_free(perf *c)
     regio_free(c->slots);
 }
 
+/* The index from account keys to positions. Keys are row ids: the
+ * position itself when they are 1..na (no account was ever removed), else
+ * a direct index when dense enough, else a binary search. */
+static regio_err index_accounts(perf *c, regio_error *err)
+{
+    c->contiguous = c->na && c->keys[0] == 1 && c->keys[c->na - 1] == (long long)c->na;
+    if (c->contiguous || !c->na || c->keys[c->na - 1] < 0 ||
+        (size_t)c->keys[c->na - 1] >= 4 * c->na + 1024)
+        return REGIO_OK;
+    c->max_key = c->keys[c->na - 1];
+    if (!(c->dense = regio_malloc((size_t)(c->max_key + 1) * sizeof *c->dense)))
+        return oom(err);
+    for (long long k = 0; k <= c->max_key; k++)
+        c->dense[k] = -1;
+    for (size_t i = 0; i < c->na; i++)
+        c->dense[c->keys[i]] = (int32_t)i;
+    return REGIO_OK;
+}
+
+/* read_accounts from the rows, packed for the next computations. */
+static regio_err read_rows(perf *c, regio_error *err)
+{
+    uint64_t generation = 0;
+    int keep = regio_store_generation(c->s, &generation, NULL) == REGIO_OK;
+    regio_err rc = walked(c, regio__perf_account_keys(c->s, on_account, c, err));
+    if (!rc)
+        rc = index_accounts(c, err);
+    if (!rc && !(c->unit = regio_calloc(c->na ? c->na : 1, sizeof *c->unit)))
+        rc = oom(err);
+    if (!rc)
+        rc = walked(c, regio__perf_account_units(c->s, on_account_unit, c, err));
+    if (!rc && keep) {
+        regio__perf_account_cols mine = {c->na, c->keys, c->unit, c->potential, c->freq};
+        rc = regio__perf_account_columns_save(c->s, &mine, generation, err);
+    }
+    return rc;
+}
+
+/* Every account's key, unit, potential and visit frequency: the store's
+ * packed columns when they are current (and no segment map needs the
+ * segments), else the rows. */
+static regio_err read_accounts(perf *c, regio_error *err)
+{
+    regio__perf_account_cols cols = {0};
+    int found = 0, seg_map = c->q->segment_visits && *c->q->segment_visits;
+    regio_err rc = REGIO_OK;
+    if (!seg_map && (rc = regio__perf_account_columns_load(c->s, &cols, &found, err)))
+        return rc;
+    if (found) {
+        c->keys = cols.key;
+        c->unit = cols.unit;
+        c->potential = cols.potential;
+        c->freq = cols.freq;
+        c->na = c->capa = cols.n;
+        rc = index_accounts(c, err);
+    } else {
+        rc = read_rows(c, err);
+    }
+    for (size_t i = 0; !rc && i < c->na; i++)
+        if (c->unit[i] > c->max_unit)
+            c->max_unit = c->unit[i];
+    return rc;
+}
+
+/* Packs the accounts' columns when the store holds none that are current
+ * (an import of sales lines ends with it, so that the first figures after
+ * it read them packed). */
+regio_err regio__perf_account_columns_ensure(regio_store *s, regio_error *err)
+{
+    int found = 0;
+    regio_err rc = regio__perf_account_columns_load(s, NULL, &found, err);
+    if (rc || found)
+        return rc;
+    regio_perf_query q;
+    memset(&q, 0, sizeof q);
+    perf c;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    c.q = &q;
+    rc = read_accounts(&c, err);
+    perf_trim(&c);
+    return rc;
+}
+
 /* Every model's tree (parents, reps, leaves) over every territory id. */
 static regio_err read_trees(perf *c, regio_error *err)
 {
@@ -935,27 +1016,9 @@ static regio_err credit(perf *c, regio_store *s, const regio_perf_query *q, cons
     if (!(c->tmap = regio_strmap_create(1024)) || !(c->rmap = regio_strmap_create(256)))
         rc = oom(err);
     if (!rc)
-        rc = walked(c, regio__perf_account_keys(s, on_account, c, err));
+        rc = read_accounts(c, err);
     if (!rc)
         rc = segment_visits(c, err);
-    /* account keys are row ids: the index itself when they are 1..na (no
-     * account was ever removed), else a direct index when dense enough */
-    c->contiguous = c->na && c->keys[0] == 1 && c->keys[c->na - 1] == (long long)c->na;
-    if (!rc && !c->contiguous && c->na && c->keys[c->na - 1] >= 0 &&
-        (size_t)c->keys[c->na - 1] < 4 * c->na + 1024) {
-        c->max_key = c->keys[c->na - 1];
-        if (!(c->dense = regio_malloc((size_t)(c->max_key + 1) * sizeof *c->dense)))
-            rc = oom(err);
-        for (long long k = 0; !rc && k <= c->max_key; k++)
-            c->dense[k] = -1;
-        for (size_t i = 0; !rc && i < c->na; i++)
-            c->dense[c->keys[i]] = (int32_t)i;
-    }
-    /* every account's unit, once for all the models read */
-    if (!rc && !(c->unit = regio_calloc(c->na ? c->na : 1, sizeof *c->unit)))
-        rc = oom(err);
-    if (!rc)
-        rc = walked(c, regio__perf_account_units(s, on_account_unit, c, err));
     int r0 = 0;
     if (!rc)
         rc = load_model(c, model, &r0, err);

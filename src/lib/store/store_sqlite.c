@@ -540,7 +540,7 @@ regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *e
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, REGIO_SQ_BUSY_MS);
     /* Nothing below may write before the file is known to be a Regio store
      * of a schema this build knows: switching to write-ahead logging or a
      * migration would change another application's database, a damaged
