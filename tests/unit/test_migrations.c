@@ -216,7 +216,7 @@ static void test_not_a_database(void)
     regio_err rc = regio_store_open(path, &s, &e);
     ASSERT_TRUE(rc != REGIO_OK);
     ASSERT_TRUE(s == NULL);
-    ASSERT_TRUE(strstr(e.msg, "not a database") != NULL);
+    ASSERT_TRUE(strstr(e.msg, "not a SQLite database") != NULL);
     regio_store_close(NULL);
     rm_db();
 }

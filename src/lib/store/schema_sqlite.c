@@ -10,6 +10,7 @@
 #include "store/store_impl.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 typedef struct migration {
     int version;
@@ -684,4 +685,102 @@ regio_err regio__sqlite_migrate(sqlite3 *db, int target, int *version_out, regio
     if (version_out)
         *version_out = version;
     return rc;
+}
+
+/* ---- is it a Regio store? ------------------------------------------------------ */
+
+/* One integer from a query; REGIO_EDATA with SQLite's message when the
+ * file cannot answer it (not a database, damaged). */
+static regio_err query_int(sqlite3 *db, const char *sql, long long *v, const char *path,
+                           regio_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int r = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (r == SQLITE_OK)
+        r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return REGIO_OK;
+    }
+    int xc = sqlite3_extended_errcode(db) & 0xff;
+    regio_err rc;
+    if (xc == SQLITE_NOTADB)
+        rc = regio__store_fail(err, REGIO_EDATA, "'%s' is not a Regio store: not a SQLite database",
+                               path);
+    else if (xc == SQLITE_CORRUPT)
+        rc = regio__store_fail(err, REGIO_EDATA, "'%s' is damaged (truncated or corrupt): %s",
+                               path, sqlite3_errmsg(db));
+    else if (xc == SQLITE_CANTOPEN || xc == SQLITE_READONLY)
+        rc = regio__store_fail(err, REGIO_EIO,
+                               "cannot open '%s' (%s): a store keeps its -wal and -shm files "
+                               "beside it, so its folder must be writable too",
+                               path, sqlite3_errmsg(db));
+    else
+        rc = regio__store_fail(err, REGIO_EIO, "cannot read '%s': %s", path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int regio__sqlite_has_table(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int yes = 0;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        yes = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return yes;
+}
+
+/* A database file is whole pages; a shorter last one is a truncated file
+ * (SQLite itself notices a file shorter than its header's page count). Not
+ * judged while a write-ahead log holds pages of it. */
+static regio_err check_whole_pages(sqlite3 *db, const char *path, regio_error *err)
+{
+    long long page = 0;
+    struct stat st, wal;
+    char wal_path[4200];
+    snprintf(wal_path, sizeof wal_path, "%s-wal", path);
+    if (stat(path, &st) != 0 || (stat(wal_path, &wal) == 0 && wal.st_size > 0))
+        return REGIO_OK;
+    regio_err rc = query_int(db, "PRAGMA page_size", &page, path, err);
+    if (!rc && page > 0 && st.st_size % page != 0)
+        rc = regio__store_fail(err, REGIO_EDATA,
+                               "'%s' is damaged (truncated or corrupt): %lld bytes are not a "
+                               "whole number of its %lld-byte pages",
+                               path, (long long)st.st_size, page);
+    return rc;
+}
+
+regio_err regio__sqlite_identify(sqlite3 *db, const char *path, int empty_ok, regio_error *err)
+{
+    long long n = 0, version = 0;
+    regio_err rc = query_int(db, "SELECT count(*) FROM sqlite_master", &n, path, err);
+    if (!rc)
+        rc = query_int(db, "PRAGMA user_version", &version, path, err);
+    if (!rc)
+        rc = check_whole_pages(db, path, err);
+    if (rc || (empty_ok && n == 0 && version == 0))
+        return rc;
+    /* A newer Regio may have changed its tables: its version says so first. */
+    if (version > regio__sqlite_schema_latest())
+        return regio__store_fail(err, REGIO_EUNSUPPORTED,
+                                 "'%s' has schema version %lld, newer than this Regio supports "
+                                 "(latest %d); use a newer Regio",
+                                 path, version, regio__sqlite_schema_latest());
+    static const char *const tables[] = {"schema_migrations", "accounts", "units",
+                                         "territory_models", "audit_log", "settings"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (!regio__sqlite_has_table(db, tables[i]))
+            return regio__store_fail(err, REGIO_EDATA,
+                                     "'%s' is not a Regio store: it has no %s table", path,
+                                     tables[i]);
+    if (version <= 0)
+        return regio__store_fail(err, REGIO_EDATA,
+                                 "'%s' is not a Regio store: its schema version is %lld", path,
+                                 version);
+    return REGIO_OK;
 }

@@ -24,6 +24,19 @@ regio_err regio__sqlite_user_version(sqlite3 *db, int *version, regio_error *err
  */
 regio_err regio__sqlite_migrate(sqlite3 *db, int target, int *version_out, regio_error *err);
 
+/* Does the database have a table of this name? */
+int regio__sqlite_has_table(sqlite3 *db, const char *name);
+
+/*
+ * Is the file behind db (named path in messages) a Regio store this build
+ * can open, before anything writes to it? REGIO_EDATA for a file that is
+ * not a SQLite database, is damaged, or is the database of another
+ * application; REGIO_EUNSUPPORTED naming both versions for a newer schema;
+ * REGIO_EIO when it cannot be read. With empty_ok a database without any
+ * table (a new store) passes.
+ */
+regio_err regio__sqlite_identify(sqlite3 *db, const char *path, int empty_ok, regio_error *err);
+
 /* The connection under a SQLite store handle, or NULL for another backend;
  * for tests and backend-internal code only. The handle keeps ownership. */
 struct regio_store;

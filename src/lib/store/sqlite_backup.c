@@ -56,75 +56,6 @@ static regio_err open_existing(const char *path, sqlite3 **out, regio_error *err
     return REGIO_OK;
 }
 
-/* One integer from a query; REGIO_EDATA with SQLite's message when the
- * file cannot answer it (not a database, damaged). */
-static regio_err query_int(sqlite3 *db, const char *sql, long long *v, const char *path,
-                           regio_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int r = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (r == SQLITE_OK)
-        r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        *v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return REGIO_OK;
-    }
-    int xc = sqlite3_extended_errcode(db) & 0xff;
-    regio_err rc;
-    if (xc == SQLITE_NOTADB)
-        rc = regio__store_fail(err, REGIO_EDATA, "'%s' is not a Regio store: not a SQLite database",
-                               path);
-    else if (xc == SQLITE_CORRUPT)
-        rc = regio__store_fail(err, REGIO_EDATA, "'%s' is damaged (truncated or corrupt): %s",
-                               path, sqlite3_errmsg(db));
-    else
-        rc = regio__store_fail(err, REGIO_EIO, "cannot read '%s': %s", path, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int has_table(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *st = NULL;
-    int yes = 0;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        yes = sqlite3_step(st) == SQLITE_ROW;
-    }
-    sqlite3_finalize(st);
-    return yes;
-}
-
-/* Is this a Regio store this Regio can read? */
-static regio_err identify(sqlite3 *db, const char *path, regio_error *err)
-{
-    long long n = 0, version = 0;
-    regio_err rc = query_int(db, "SELECT count(*) FROM sqlite_master", &n, path, err);
-    if (!rc)
-        rc = query_int(db, "PRAGMA user_version", &version, path, err);
-    if (rc)
-        return rc;
-    static const char *const tables[] = {"schema_migrations", "accounts", "units",
-                                         "territory_models", "audit_log", "settings"};
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-        if (!has_table(db, tables[i]))
-            return regio__store_fail(err, REGIO_EDATA,
-                                     "'%s' is not a Regio store: it has no %s table", path,
-                                     tables[i]);
-    if (version <= 0)
-        return regio__store_fail(err, REGIO_EDATA,
-                                 "'%s' is not a Regio store: its schema version is %lld", path,
-                                 version);
-    if (version > regio__sqlite_schema_latest())
-        return regio__store_fail(err, REGIO_EUNSUPPORTED,
-                                 "'%s' has schema version %lld, newer than this Regio supports "
-                                 "(latest %d); use a newer Regio",
-                                 path, version, regio__sqlite_schema_latest());
-    return REGIO_OK;
-}
-
 /* ---- the check ------------------------------------------------------------------- */
 
 typedef struct checker {
@@ -197,7 +128,8 @@ static void check_audit(checker *c)
 
 static void check_sales_blocks(checker *c)
 {
-    if (!has_table(c->db, "sales_blocks") || !has_table(c->db, "sales_transactions"))
+    if (!regio__sqlite_has_table(c->db, "sales_blocks") ||
+        !regio__sqlite_has_table(c->db, "sales_transactions"))
         return;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->db,
@@ -226,7 +158,7 @@ static void check_sales_blocks(checker *c)
  * on a change are all in place. */
 static void check_account_columns(checker *c)
 {
-    if (!has_table(c->db, "account_columns"))
+    if (!regio__sqlite_has_table(c->db, "account_columns"))
         return;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->db,
@@ -270,7 +202,7 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
     checker c = {.cb = cb, .ud = ud};
     regio_err rc = open_existing(path, &c.db, err);
     if (!rc)
-        rc = identify(c.db, path, err);
+        rc = regio__sqlite_identify(c.db, path, 0, err);
     /* One read transaction: every check sees the same state of a store
      * that others may be writing. */
     if (!rc && sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -285,7 +217,7 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
                         "%s: %s refers to a row of %s that does not exist", 0);
         if (!c.stop)
             check_audit(&c);
-        if (!c.stop && has_table(c.db, "sales_transactions"))
+        if (!c.stop && regio__sqlite_has_table(c.db, "sales_transactions"))
             report_rows(&c, "orphan",
                         "SELECT s.id, s.ext_id, s.account_id FROM sales_transactions s"
                         " WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id)"

@@ -129,6 +129,20 @@ regio_err regio__sq_err(regio__sqlite_store *s, regio_error *err, const char *wh
                                  : xc == SQLITE_CONSTRAINT_CHECK      ? "a value it does not allow"
                                  : xc == SQLITE_CONSTRAINT_FOREIGNKEY ? "it names a record that does not exist"
                                                                       : "a rule of the store");
+    case SQLITE_FULL:
+        return regio__store_fail(err, REGIO_EIO, "%s: the disk is full", what);
+    case SQLITE_IOERR:
+        /* SQLite keeps no reliable errno: ENOSPC, EFBIG (past ulimit -f)
+         * and EIO all end here. */
+        if (xc == SQLITE_IOERR_WRITE || xc == SQLITE_IOERR_FSYNC || xc == SQLITE_IOERR_TRUNCATE ||
+            xc == SQLITE_IOERR_SHMSIZE)
+            return regio__store_fail(err, REGIO_EIO,
+                                     "%s: cannot write to the disk (full, over the file size "
+                                     "limit, or failing)",
+                                     what);
+        return regio__store_fail(err, REGIO_EIO, "%s: %s", what, sqlite3_errmsg(s->db));
+    case SQLITE_READONLY:
+        return regio__store_fail(err, REGIO_EIO, "%s: the store is read-only", what);
     default: break;
     }
     return regio__store_fail(err, code, "%s: %s", what, sqlite3_errmsg(s->db));
@@ -144,10 +158,26 @@ regio_err regio__sq_stmt(regio__sqlite_store *s, int which, sqlite3_stmt **out, 
     return REGIO_OK;
 }
 
+/* What a statement run by regio__sq_exec was doing, for its error message:
+ * the SQL text itself never goes into one. */
+static const char *exec_what(const char *sql)
+{
+    static const struct {
+        const char *prefix, *what;
+    } kinds[] = {{"BEGIN", "starting a transaction"}, {"SAVEPOINT", "starting a transaction"},
+                 {"COMMIT", "committing"},           {"RELEASE", "committing"},
+                 {"ROLLBACK", "rolling back"},       {"PRAGMA", "setting up the store"},
+                 {"CREATE", "rebuilding an index"}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strncmp(sql, kinds[i].prefix, strlen(kinds[i].prefix)))
+            return kinds[i].what;
+    return "writing the store";
+}
+
 regio_err regio__sq_exec(regio__sqlite_store *s, const char *sql, regio_error *err)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return regio__sq_err(s, err, sql);
+        return regio__sq_err(s, err, exec_what(sql));
     return REGIO_OK;
 }
 
@@ -520,6 +550,20 @@ regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *e
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, REGIO_SQ_BUSY_MS);
+    /* Nothing below may write before the file is known to be a Regio store
+     * of a schema this build knows: switching to write-ahead logging or a
+     * migration would change another application's database, a damaged
+     * file or a newer store. */
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        rc = regio__store_fail(err, REGIO_EIO,
+                               "store '%s' is read-only (its file is not writable): Regio "
+                               "writes to the store it opens; make the file writable, or copy "
+                               "it somewhere writable",
+                               path);
+        goto fail;
+    }
+    if ((rc = regio__sqlite_identify(s->db, path, 1, err)))
+        goto fail;
     /* WAL with synchronous=NORMAL: a committed transaction survives a crash
      * of the process (not necessarily of the OS); readers never block the
      * writer. Foreign keys are per connection and off by default. Reading
