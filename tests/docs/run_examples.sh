@@ -7,7 +7,7 @@
 # Without FILEs: README.md and docs/*.md of $REGIO_SOURCE_DIR (default: the
 # repository this script is in). REGIO_BIN is the regio binary to test
 # (required). REGIO_DOCS_TIMEOUT: seconds one file's examples may take
-# (default 300). --list prints every command with its line and what the
+# (default 600). --list prints every command with its line and what the
 # runner does with it, and runs nothing; --keep keeps the temporary folders.
 #
 # What runs
@@ -80,7 +80,7 @@ if [ $list = 0 ]; then
   fi
   REGIO_BIN=$(cd "$(dirname "$REGIO_BIN")" && pwd)/$(basename "$REGIO_BIN")
 fi
-timeout_s=${REGIO_DOCS_TIMEOUT:-300}
+timeout_s=${REGIO_DOCS_TIMEOUT:-600}
 
 # ---- parsing ---------------------------------------------------------------
 # One entry per command, in document order:
