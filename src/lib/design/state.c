@@ -140,6 +140,23 @@ double regio__dz_dviol(const regio__dz *z, int i, int t)
     return d;
 }
 
+double regio__dz_dsq(const regio__dz *z, int i, int t)
+{
+    int s = z->label[i], nb = z->nb;
+    double d = 0;
+    for (int c = 0; c < nb; c++) {
+        double v = z->b[(size_t)i * nb + c];
+        if (v == 0.0)
+            continue;
+        double ds0 = z->load[s * nb + c] / z->share[s] - 1.0;
+        double ds1 = (z->load[s * nb + c] - v) / z->share[s] - 1.0;
+        double dt0 = z->load[t * nb + c] / z->share[t] - 1.0;
+        double dt1 = (z->load[t * nb + c] + v) / z->share[t] - 1.0;
+        d += (ds1 * ds1 - ds0 * ds0 + dt1 * dt1 - dt0 * dt0) * (z->vscale[c] * z->vscale[c]);
+    }
+    return d;
+}
+
 int regio__dz_budget_ok(const regio__dz *z, int i, int t)
 {
     if (!z->base || z->base[i] != z->label[i] || z->base[i] == t)
