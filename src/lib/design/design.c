@@ -618,7 +618,8 @@ static void realign_attempt(regio__dz *z)
  * threads as there are cores (each with a state of its own) and the
  * result stays the one of the sequential schedule: the best start by
  * (violation, broken, objective), ties to the lowest start. Progress and
- * cancellation go through the calling thread only. */
+ * cancellation go through the calling thread only; a stop (time limit,
+ * cancel) in any thread stops the others at their next check. */
 #define MAX_THREADS 2
 
 typedef struct start_worker {
@@ -708,6 +709,8 @@ static regio_err run_starts(regio__dz *z, const regio_design_params *params, int
     }
     for (int w = 0; w < nt; w++)
         W[w].step = nt;
+    for (int w = 0; w < nt; w++)
+        W[w].z->quit = &quit; /* a stop in one thread stops the others */
     for (int w = 1; w < nt; w++)
         started[w] = pthread_create(&th[w], NULL, start_worker_run, &W[w]) == 0;
     start_worker_run(&W[0]);
@@ -717,6 +720,7 @@ static regio_err run_starts(regio__dz *z, const regio_design_params *params, int
         else
             start_worker_run(&W[w]); /* no thread: the same starts here */
     }
+    z->quit = NULL;
     *done = 0;
     int bs = -1;
     for (int w = 0; w < nt; w++) {

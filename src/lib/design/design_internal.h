@@ -10,6 +10,7 @@
 #include "regio/design.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* Points are stored as 3-vectors: unit vectors on the sphere (LATLON) or
@@ -85,6 +86,8 @@ typedef struct regio__dz {
     regio_progress_fn progress;
     void *progress_ud;
     int cancelled;
+    atomic_int *quit;       /* set by another thread of the multistart to
+                               stop this one too (time limit, cancel) */
     int objective;          /* regio_design_objective: picks the best start */
     double heavy;           /* realign chains: preference for heavy moves */
     double margin;          /* realign chains: room a chain end must have (x tol) */
@@ -93,7 +96,8 @@ typedef struct regio__dz {
 
 /* Wall clock seconds (monotonic). */
 double regio__now(void);
-/* 1 when the time limit passed or the callback cancelled (latched). */
+/* 1 when the time limit passed or the callback cancelled (latched), or
+ * when another thread of the multistart stopped (*quit). */
 int regio__dz_stop(regio__dz *z);
 
 regio_err regio__dz_alloc(regio__dz *z);

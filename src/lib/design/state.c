@@ -22,7 +22,7 @@ double regio__now(void)
 
 int regio__dz_stop(regio__dz *z)
 {
-    if (z->timed_out || z->cancelled)
+    if (z->timed_out || z->cancelled || (z->quit && atomic_load(z->quit)))
         return 1;
     if (z->t_limit > 0 && regio__now() - z->t_start > z->t_limit)
         z->timed_out = 1;
