@@ -861,21 +861,6 @@ regio_err regio_design_run(const regio_design_input *in,
         rc = run_starts(&z, params, starts, rounds, best, &bestq, &out->starts_done);
         if (rc)
             goto done;
-        /* Up to 5,000 nodes the best start is polished for travel at
-         * balance (travel.c): 0.3-1.2% less travel on the counties for
-         * about a third more time; above, the same rounds cost more than
-         * they give (0.07% on 33,000 points for 70% more time). */
-        if (np.n <= 5000 && out->starts_done > 0 && z.objective == REGIO_DESIGN_MIN_TRAVEL &&
-            bestq.viol <= 1e-12 && bestq.broken == 0 && !regio__dz_stop(&z)) {
-            memcpy(z.label, best, (size_t)np.n * sizeof *best);
-            regio__dz_recount(&z);
-            regio__dz_travel_polish(&z);
-            qkey q = measure(&z);
-            if (better(q, bestq)) {
-                bestq = q;
-                memcpy(best, z.label, (size_t)np.n * sizeof *best);
-            }
-        }
         if (out->starts_done == 0) {
             /* Cancelled before any start: still return a labelling. */
             for (int v = 0; v < np.n; v++)
