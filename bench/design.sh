@@ -27,6 +27,14 @@ d="$(grep '^counties:' <<<"$out")"
 r="$(grep '^realign:' <<<"$out")"
 echo "| us_counties k=50 accounts tol 0.02 | $(field rc "$d") | $(field balance_accounts "$d") | $(field noncontig "$d") | $(field travel_km "$d") | $(field maxD "$d") | – | $(field seconds "$d") |"
 echo "| realign Texas x1.3, max-moved 5% | $(field rc "$r") | $(field balance_accounts "$r") | $(field noncontig "$r") | $(field travel_km "$r") | $(field maxD "$r") | $(field moved_share "$r") | $(field seconds "$r") |"
+# Issue 14: the counties at 1% (contiguous, travel <= 119 km, <= 10 s),
+# with CPU seconds and the load average beside the wall clock.
+tmp1="$(mktemp)"
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+d="$(/usr/bin/time -f 'cpu=%U' -o "$tmp1" "$bin" counties --k 50 --balance accounts --tol 0.01 --seed "$seed" 2>/dev/null | grep '^counties:')"
+cpu="$(sed -n 's/.*cpu=\([^ ]*\).*/\1/p' "$tmp1")"
+rm -f "$tmp1"
+echo "| us_counties k=50 accounts tol 0.01 (CPU $cpu s, load $load) | $(field rc "$d") | $(field balance_accounts "$d") | $(field noncontig "$d") | $(field travel_km "$d") | $(field maxD "$d") | – | $(field seconds "$d") |"
 
 for f in "$REGIO_SHARED_DATA"/territory/dl/*.in; do
   out="$("$bin" dl "$f" --seed "$seed" --starts "${DL_STARTS:-24}" 2>/dev/null)"

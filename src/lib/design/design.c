@@ -18,14 +18,19 @@
  * Starts: 8 up to 5,000 nodes (3 with several balanced columns, whose
  * window rebuilds take 30 trials instead of 100), 3 up to 20,000, else 1
  * of 60 assignment rounds instead of 40 (n_starts overrides).
+ * The starts run on both cores (run_starts below) with the same result
+ * as one after the other.
  * Cost: dominated by the assignment rounds, O(starts * rounds * n L nb).
  */
 #include "design/design_internal.h"
 #include "core/grow.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct diag_list {
     char **items;
@@ -606,6 +611,141 @@ static void realign_attempt(regio__dz *z)
     }
 }
 
+/* ---- multistart on several threads ----------------------------------
+ * Start s depends only on the input and its own seed (seed, s): the
+ * assignment (assign.c) resets every centre, and nothing else carries
+ * over from one start to the next. So the starts can run on as many
+ * threads as there are cores (each with a state of its own) and the
+ * result stays the one of the sequential schedule: the best start by
+ * (violation, broken, objective), ties to the lowest start. Progress and
+ * cancellation go through the calling thread only; a stop (time limit,
+ * cancel) in any thread stops the others at their next check. */
+#define MAX_THREADS 2
+
+typedef struct start_worker {
+    regio__dz *z;          /* own state (worker 0: the caller's) */
+    int first, step, starts, rounds;
+    uint64_t seed;
+    int *best;             /* n: the best labelling of this worker */
+    qkey bestq;
+    int best_s, done;
+    regio_err rc;
+    atomic_int *quit;      /* set when any worker stops (time, cancel) */
+    atomic_int *finished;  /* starts completed by all workers */
+} start_worker;
+
+static void *start_worker_run(void *arg)
+{
+    start_worker *W = arg;
+    regio__dz *z = W->z;
+    for (int s = W->first; s < W->starts && !*W->quit; s += W->step) {
+        if (W->first == 0 && report_progress(z, (double)*W->finished / W->starts, "design")) {
+            *W->quit = 1;
+            break;
+        }
+        regio_rng_seed(&z->rng, W->seed * 0x9E3779B97F4A7C15ull + (uint64_t)s);
+        W->rc = one_start(z, W->rounds);
+        if (W->rc) {
+            *W->quit = 1;
+            break;
+        }
+        qkey q = measure(z);
+        W->done++;
+        (*W->finished)++;
+        if (better(q, W->bestq)) {
+            W->bestq = q;
+            W->best_s = s;
+            memcpy(W->best, z->label, (size_t)z->n * sizeof *W->best);
+        }
+        if (regio__dz_stop(z)) {
+            *W->quit = 1;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int cores(void)
+{
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c < 1 ? 1 : c > MAX_THREADS ? MAX_THREADS : (int)c;
+}
+
+/* Runs the starts of the design schedule; writes the best labelling to
+ * best and its key to *bestq, the number of starts completed to *done. */
+static regio_err run_starts(regio__dz *z, const regio_design_params *params, int starts,
+                            int rounds, int *best, qkey *bestq, int *done)
+{
+    int nt = cores();
+    if (nt > starts)
+        nt = starts;
+    start_worker W[MAX_THREADS];
+    regio__dz zz[MAX_THREADS];
+    pthread_t th[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    atomic_int quit = 0, finished = 0;
+    regio_err rc = REGIO_OK;
+    memset(W, 0, sizeof W);
+    for (int w = 0; w < nt; w++) {
+        W[w] = (start_worker){.z = z, .first = w, .step = nt, .starts = starts, .rounds = rounds,
+                              .seed = params->seed, .bestq = {INFINITY, 1 << 30, INFINITY},
+                              .best_s = -1, .quit = &quit, .finished = &finished};
+        if (w == 0) {
+            W[w].best = best;
+            continue;
+        }
+        zz[w] = *z;
+        if (regio__dz_alloc(&zz[w])) {
+            nt = w; /* fewer threads, same result */
+            break;
+        }
+        W[w].z = &zz[w];
+        W[w].best = regio_malloc((size_t)z->n * sizeof *best);
+        if (!W[w].best) {
+            regio__dz_free(&zz[w]);
+            nt = w;
+            break;
+        }
+    }
+    for (int w = 0; w < nt; w++)
+        W[w].step = nt;
+    for (int w = 0; w < nt; w++)
+        W[w].z->quit = &quit; /* a stop in one thread stops the others */
+    for (int w = 1; w < nt; w++)
+        started[w] = pthread_create(&th[w], NULL, start_worker_run, &W[w]) == 0;
+    start_worker_run(&W[0]);
+    for (int w = 1; w < nt; w++) {
+        if (started[w])
+            pthread_join(th[w], NULL);
+        else
+            start_worker_run(&W[w]); /* no thread: the same starts here */
+    }
+    z->quit = NULL;
+    *done = 0;
+    int bs = -1;
+    for (int w = 0; w < nt; w++) {
+        if (W[w].rc && !rc)
+            rc = W[w].rc;
+        *done += W[w].done;
+        if (W[w].best_s < 0)
+            continue;
+        if (bs < 0 || better(W[w].bestq, *bestq) ||
+            (!better(*bestq, W[w].bestq) && W[w].best_s < bs)) {
+            *bestq = W[w].bestq;
+            bs = W[w].best_s;
+            if (w > 0) /* worker 0 wrote to best itself and is looked at first */
+                memcpy(best, W[w].best, (size_t)z->n * sizeof *best);
+        }
+    }
+    for (int w = 1; w < nt; w++) {
+        if (zz[w].timed_out)
+            z->timed_out = 1;
+        regio__dz_free(&zz[w]);
+        regio_free(W[w].best);
+    }
+    return rc;
+}
+
 regio_err regio_design_run(const regio_design_input *in,
                            const regio_design_params *params,
                            regio_design_result *out, regio_error *err)
@@ -718,22 +858,9 @@ regio_err regio_design_run(const regio_design_input *in,
          * improving for dozens of rounds, while starts differ little. */
         int rounds = np.n <= 20000 ? 40 : 60;
         qkey bestq = {INFINITY, 1 << 30, INFINITY};
-        for (int s = 0; s < starts; s++) {
-            if (report_progress(&z, (double)s / starts, "design"))
-                break;
-            regio_rng_seed(&z.rng, params->seed * 0x9E3779B97F4A7C15ull + (uint64_t)s);
-            rc = one_start(&z, rounds);
-            if (rc)
-                goto done;
-            qkey q = measure(&z);
-            out->starts_done++;
-            if (better(q, bestq)) {
-                bestq = q;
-                memcpy(best, z.label, (size_t)np.n * sizeof *best);
-            }
-            if (regio__dz_stop(&z))
-                break;
-        }
+        rc = run_starts(&z, params, starts, rounds, best, &bestq, &out->starts_done);
+        if (rc)
+            goto done;
         if (out->starts_done == 0) {
             /* Cancelled before any start: still return a labelling. */
             for (int v = 0; v < np.n; v++)

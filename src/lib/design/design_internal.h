@@ -10,6 +10,7 @@
 #include "regio/design.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* Points are stored as 3-vectors: unit vectors on the sphere (LATLON) or
@@ -85,6 +86,8 @@ typedef struct regio__dz {
     regio_progress_fn progress;
     void *progress_ud;
     int cancelled;
+    atomic_int *quit;       /* set by another thread of the multistart to
+                               stop this one too (time limit, cancel) */
     int objective;          /* regio_design_objective: picks the best start */
     double heavy;           /* realign chains: preference for heavy moves */
     double margin;          /* realign chains: room a chain end must have (x tol) */
@@ -93,7 +96,8 @@ typedef struct regio__dz {
 
 /* Wall clock seconds (monotonic). */
 double regio__now(void);
-/* 1 when the time limit passed or the callback cancelled (latched). */
+/* 1 when the time limit passed or the callback cancelled (latched), or
+ * when another thread of the multistart stopped (*quit). */
 int regio__dz_stop(regio__dz *z);
 
 regio_err regio__dz_alloc(regio__dz *z);
@@ -121,6 +125,10 @@ double regio__dz_viol_t(const regio__dz *z, int t);
 double regio__dz_viol(const regio__dz *z);
 /* Change of total violation if node i moved from its territory to t. */
 double regio__dz_dviol(const regio__dz *z, int i, int t);
+/* Change of sum_c (dev_c * vscale_c)^2 over i's territory and t if node i
+ * moved to t: deviations in units of each column's own tolerance (times
+ * the tightest one; with one tolerance for all, plain dev^2). */
+double regio__dz_dsq(const regio__dz *z, int i, int t);
 /* Travel objective sum_i w_i d(i, c_label(i)) with current centres. */
 double regio__dz_travel(const regio__dz *z);
 /* Largest node-to-node distance inside one territory (exact). */
@@ -200,6 +208,18 @@ int regio__dz_exchange(regio__dz *z);
  * patience moves without a better state. Returns the number of moves. */
 long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int *nodes,
                           int n_nodes, const int *inwin);
+
+/* ---- travel.c ---- */
+/* Tabu search with strategic oscillation for travel at balance: from a
+ * balanced, contiguous labelling, boundary moves scored by travel plus an
+ * adaptive price on the violation; restores the best balanced labelling
+ * (with its medoids). Stops after max_iter moves or patience moves
+ * without a better one. Returns the number of moves. */
+long regio__dz_travel_tabu(regio__dz *z, long max_iter, long patience);
+/* Polishes a balanced, contiguous labelling for travel: window rebuilds
+ * (lns.c) around every territory while they help, then swaps, descent
+ * and the travel tabu search. Never worse by (violation, travel). */
+void regio__dz_travel_polish(regio__dz *z);
 
 /* ---- lns.c ---- */
 /* Dissolves territory s and its neighbours (up to `radius` territories)

@@ -22,7 +22,7 @@ double regio__now(void)
 
 int regio__dz_stop(regio__dz *z)
 {
-    if (z->timed_out || z->cancelled)
+    if (z->timed_out || z->cancelled || (z->quit && atomic_load(z->quit)))
         return 1;
     if (z->t_limit > 0 && regio__now() - z->t_start > z->t_limit)
         z->timed_out = 1;
@@ -136,6 +136,23 @@ double regio__dz_dviol(const regio__dz *z, int i, int t)
         double ls = z->load[s * nb + c], lt = z->load[t * nb + c];
         d += regio__dz_viol_c(z, c, ls - v, z->share[s]) - regio__dz_viol_c(z, c, ls, z->share[s]);
         d += regio__dz_viol_c(z, c, lt + v, z->share[t]) - regio__dz_viol_c(z, c, lt, z->share[t]);
+    }
+    return d;
+}
+
+double regio__dz_dsq(const regio__dz *z, int i, int t)
+{
+    int s = z->label[i], nb = z->nb;
+    double d = 0;
+    for (int c = 0; c < nb; c++) {
+        double v = z->b[(size_t)i * nb + c];
+        if (v == 0.0)
+            continue;
+        double ds0 = z->load[s * nb + c] / z->share[s] - 1.0;
+        double ds1 = (z->load[s * nb + c] - v) / z->share[s] - 1.0;
+        double dt0 = z->load[t * nb + c] / z->share[t] - 1.0;
+        double dt1 = (z->load[t * nb + c] + v) / z->share[t] - 1.0;
+        d += (ds1 * ds1 - ds0 * ds0 + dt1 * dt1 - dt0 * dt0) * (z->vscale[c] * z->vscale[c]);
     }
     return d;
 }

@@ -16,26 +16,6 @@
 
 #include <string.h>
 
-/* Change of sum_c (dev * vscale_c)^2 over s and t if node i moved from s
- * to t: deviations in units of each column's own tolerance (times the
- * tightest one; with one tolerance for all, plain dev^2). */
-static double dsq(const regio__dz *z, int i, int t)
-{
-    int s = z->label[i], nb = z->nb;
-    double d = 0;
-    for (int c = 0; c < nb; c++) {
-        double v = z->b[(size_t)i * nb + c];
-        if (v == 0.0)
-            continue;
-        double ds0 = z->load[s * nb + c] / z->share[s] - 1.0;
-        double ds1 = (z->load[s * nb + c] - v) / z->share[s] - 1.0;
-        double dt0 = z->load[t * nb + c] / z->share[t] - 1.0;
-        double dt1 = (z->load[t * nb + c] + v) / z->share[t] - 1.0;
-        d += (ds1 * ds1 - ds0 * ds0 + dt1 * dt1 - dt0 * dt0) * (z->vscale[c] * z->vscale[c]);
-    }
-    return d;
-}
-
 #define TABU_TOP 8
 
 void regio__dz_tabu_balance(regio__dz *z, int realign, long max_iter)
@@ -91,7 +71,7 @@ void regio__dz_tabu_balance(regio__dz *z, int realign, long max_iter)
                 double dv = regio__dz_dviol(z, i, t);
                 if (tabu_t[i] == t && tabu_until[i] > it && v + dv >= bestv - 1e-12)
                     continue;
-                double f = dv + 0.5 * z->tol * dsq(z, i, t) / (z->tol * z->tol);
+                double f = dv + 0.5 * z->tol * regio__dz_dsq(z, i, t) / (z->tol * z->tol);
                 if (realign && z->base) {
                     if (z->base[i] == s)
                         f += 0.1 * z->tol;

@@ -1,0 +1,421 @@
+/*
+ * Unit tests for invariants of the design engine's search (src/lib/design)
+ * over random cases, each against an oracle written here:
+ * - the donor test behind every boundary move (regio__dz_can_remove)
+ *   equals a full BFS of the territory without the node, on random
+ *   contiguous labellings and along random walks of moves it allows;
+ * - the travel polish (travel.c) keeps every territory connected and
+ *   within its tolerance, leaves locked nodes where they are, and never
+ *   lengthens travel measured with brute-force medoids;
+ * - the multistart gives the same labels run after run (its starts run
+ *   on several threads).
+ */
+#include "design/design_internal.h"
+#include "regio/core.h"
+#include "regio/design.h"
+#include "regio_test.h"
+
+#include <stdint.h>
+
+/* A random planar graph: a rows x cols grid with 4-neighbour edges and,
+ * with probability 1/4 per cell, one diagonal; accounts 0..6 (zeros
+ * included: they link weighted units without counting). */
+typedef struct rgraph {
+    int n;
+    double *x, *y, *acc;
+    int *xadj, *adj;
+} rgraph;
+
+static void rgraph_make(rgraph *g, int rows, int cols, regio_rng *r)
+{
+    int n = rows * cols;
+    g->n = n;
+    g->x = malloc(n * sizeof *g->x);
+    g->y = malloc(n * sizeof *g->y);
+    g->acc = malloc(n * sizeof *g->acc);
+    int *ea = malloc(3 * n * sizeof *ea), *eb = malloc(3 * n * sizeof *eb), ne = 0;
+    for (int a = 0; a < rows; a++)
+        for (int b = 0; b < cols; b++) {
+            int i = a * cols + b;
+            g->x[i] = b;
+            g->y[i] = a;
+            g->acc[i] = (double)regio_rng_below(r, 7);
+            if (b + 1 < cols) {
+                ea[ne] = i;
+                eb[ne++] = i + 1;
+            }
+            if (a + 1 < rows) {
+                ea[ne] = i;
+                eb[ne++] = i + cols;
+            }
+            if (a + 1 < rows && b + 1 < cols && regio_rng_below(r, 4) == 0) {
+                ea[ne] = i;
+                eb[ne++] = i + cols + 1;
+            }
+        }
+    regio_design_csr_from_edges((size_t)n, ea, eb, (size_t)ne, &g->xadj, &g->adj);
+    free(ea);
+    free(eb);
+}
+
+static void rgraph_free(rgraph *g)
+{
+    free(g->x);
+    free(g->y);
+    free(g->acc);
+    regio_free(g->xadj);
+    regio_free(g->adj);
+}
+
+/* The engine state on g with one balanced column (accounts, also the
+ * travel weight), k territories of equal share, tolerance tol. */
+typedef struct dzbox {
+    regio__dz z;
+    double *p, *b, share_[64], tolc_[1], vscale_[1], *nunits;
+    int *lock;
+} dzbox;
+
+static void dz_make(dzbox *D, const rgraph *g, int k, double tol)
+{
+    regio__dz *z = &D->z;
+    memset(D, 0, sizeof *D);
+    int n = g->n;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += g->acc[i];
+    D->p = calloc(3 * (size_t)n, sizeof *D->p);
+    D->b = malloc(n * sizeof *D->b);
+    D->nunits = malloc(n * sizeof *D->nunits);
+    D->lock = malloc(n * sizeof *D->lock);
+    for (int i = 0; i < n; i++) {
+        D->p[3 * i] = g->x[i];
+        D->p[3 * i + 1] = g->y[i];
+        D->b[i] = g->acc[i] / sum;
+        D->nunits[i] = 1;
+        D->lock[i] = -1;
+    }
+    for (int t = 0; t < k; t++)
+        D->share_[t] = 1.0 / k;
+    D->tolc_[0] = tol;
+    D->vscale_[0] = 1;
+    z->n = n;
+    z->k = k;
+    z->nb = 1;
+    z->planar = 1;
+    z->xadj = g->xadj;
+    z->adj = g->adj;
+    z->p = D->p;
+    z->b = D->b;
+    z->w = g->acc;
+    z->wsum = sum;
+    z->share = D->share_;
+    z->tol = tol;
+    z->tolc = D->tolc_;
+    z->vscale = D->vscale_;
+    z->lock = D->lock;
+    z->nunits = D->nunits;
+    z->budget_units = z->budget_weight = -1;
+    z->t_start = regio__now();
+    regio_rng_seed(&z->rng, 5);
+    ASSERT_EQ_INT(regio__dz_alloc(z), REGIO_OK);
+}
+
+static void dz_free(dzbox *D)
+{
+    regio__dz_free(&D->z);
+    free(D->p);
+    free(D->b);
+    free(D->nunits);
+    free(D->lock);
+}
+
+/* ---- oracles -------------------------------------------------------------- */
+
+/* Nodes of territory t reachable from `from` without passing `skip`. */
+static int reach(const regio__dz *z, const int *label, int t, int from, int skip, int *seen,
+                 int *queue)
+{
+    memset(seen, 0, z->n * sizeof *seen);
+    int head = 0, tail = 0;
+    queue[tail++] = from;
+    seen[from] = 1;
+    while (head < tail) {
+        int u = queue[head++];
+        for (int e = z->xadj[u]; e < z->xadj[u + 1]; e++) {
+            int v = z->adj[e];
+            if (v != skip && label[v] == t && !seen[v]) {
+                seen[v] = 1;
+                queue[tail++] = v;
+            }
+        }
+    }
+    return tail;
+}
+
+static int terr_size(const regio__dz *z, const int *label, int t)
+{
+    int c = 0;
+    for (int i = 0; i < z->n; i++)
+        c += label[i] == t;
+    return c;
+}
+
+/* 1 when removing i leaves its territory non-empty and connected. */
+static int oracle_removable(const regio__dz *z, int i, int *seen, int *queue)
+{
+    int s = z->label[i], size = terr_size(z, z->label, s);
+    if (size <= 1)
+        return 0;
+    int other = -1;
+    for (int j = 0; j < z->n && other < 0; j++)
+        if (j != i && z->label[j] == s)
+            other = j;
+    return reach(z, z->label, s, other, i, seen, queue) == size - 1;
+}
+
+/* Every territory non-empty and connected. */
+static int oracle_contiguous(const regio__dz *z, const int *label, int *seen, int *queue)
+{
+    for (int t = 0; t < z->k; t++) {
+        int first = -1;
+        for (int i = 0; i < z->n && first < 0; i++)
+            if (label[i] == t)
+                first = i;
+        if (first < 0 || reach(z, label, t, first, -1, seen, queue) != terr_size(z, label, t))
+            return 0;
+    }
+    return 1;
+}
+
+/* Largest |load / target - 1| over territories, from the raw accounts. */
+static double oracle_balance(const rgraph *g, const int *label, int k)
+{
+    double sum = 0, worst = 0;
+    for (int i = 0; i < g->n; i++)
+        sum += g->acc[i];
+    for (int t = 0; t < k; t++) {
+        double l = 0;
+        for (int i = 0; i < g->n; i++)
+            if (label[i] == t)
+                l += g->acc[i];
+        double d = fabs(l / (sum / k) - 1);
+        if (d > worst)
+            worst = d;
+    }
+    return worst;
+}
+
+/* Sum over territories of the smallest sum_i acc_i * |x_i - x_m| over
+ * members m (brute-force weighted medoid, plane distance). */
+static double oracle_travel(const rgraph *g, const int *label, int k)
+{
+    double total = 0;
+    for (int t = 0; t < k; t++) {
+        double best = INFINITY;
+        for (int m = 0; m < g->n; m++) {
+            if (label[m] != t)
+                continue;
+            double s = 0;
+            for (int i = 0; i < g->n; i++)
+                if (label[i] == t)
+                    s += g->acc[i] * hypot(g->x[i] - g->x[m], g->y[i] - g->y[m]);
+            if (s < best)
+                best = s;
+        }
+        total += best;
+    }
+    return total;
+}
+
+/* Random contiguous labelling: k seeds grow one frontier node at a time,
+ * the territory that grows picked at random. */
+static void random_regions(regio__dz *z, regio_rng *r)
+{
+    int n = z->n, k = z->k, left = n;
+    for (int i = 0; i < n; i++)
+        z->label[i] = -1;
+    for (int t = 0; t < k; t++) {
+        int i;
+        do
+            i = (int)regio_rng_below(r, (uint64_t)n);
+        while (z->label[i] >= 0);
+        z->label[i] = t;
+        left--;
+    }
+    while (left > 0) {
+        int i = (int)regio_rng_below(r, (uint64_t)n);
+        if (z->label[i] >= 0)
+            continue;
+        int deg = z->xadj[i + 1] - z->xadj[i];
+        int j = z->adj[z->xadj[i] + (int)regio_rng_below(r, (uint64_t)deg)];
+        if (z->label[j] >= 0) {
+            z->label[i] = z->label[j];
+            left--;
+        }
+    }
+    regio__dz_recount(z);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_can_remove_is_a_full_bfs(void)
+{
+    regio_rng r;
+    regio_rng_seed(&r, 2026);
+    int mismatches = 0, checks = 0, removable = 0, broken = 0;
+    for (int cs = 0; cs < 40; cs++) {
+        rgraph g;
+        rgraph_make(&g, 4 + (int)regio_rng_below(&r, 12), 4 + (int)regio_rng_below(&r, 12), &r);
+        int k = 2 + (int)regio_rng_below(&r, 6);
+        dzbox D;
+        dz_make(&D, &g, k, 0.05);
+        regio__dz *z = &D.z;
+        int *seen = malloc(g.n * sizeof *seen), *queue = malloc(g.n * sizeof *queue);
+        random_regions(z, &r);
+        /* a random walk of moves the test allows; every state checked */
+        for (int step = 0; step < 60; step++) {
+            for (int i = 0; i < g.n; i++) {
+                int a = regio__dz_can_remove(z, i), b = oracle_removable(z, i, seen, queue);
+                mismatches += a != b;
+                removable += b;
+                checks++;
+            }
+            int i = (int)regio_rng_below(&r, (uint64_t)g.n);
+            int e = z->xadj[i] + (int)regio_rng_below(&r, (uint64_t)(z->xadj[i + 1] - z->xadj[i]));
+            int t = z->label[z->adj[e]];
+            if (t != z->label[i] && regio__dz_can_remove(z, i))
+                regio__dz_move(z, i, t);
+            broken += !oracle_contiguous(z, z->label, seen, queue);
+        }
+        free(seen);
+        free(queue);
+        dz_free(&D);
+        rgraph_free(&g);
+    }
+    ASSERT_EQ_INT(mismatches, 0);
+    ASSERT_EQ_INT(broken, 0);
+    /* both answers occur, so the comparison could fail either way */
+    ASSERT_TRUE(removable > 0 && removable < checks);
+}
+
+static void test_travel_polish_invariants(void)
+{
+    regio_rng r;
+    regio_rng_seed(&r, 77);
+    int cases = 0, shorter = 0;
+    for (int cs = 0; cs < 12; cs++) {
+        rgraph g;
+        rgraph_make(&g, 8 + (int)regio_rng_below(&r, 8), 8 + (int)regio_rng_below(&r, 8), &r);
+        int k = 3 + (int)regio_rng_below(&r, 5);
+        double tol = 0.05;
+        /* a balanced, contiguous start from the public design */
+        regio_design_input in = {0};
+        in.n = (size_t)g.n;
+        in.coords = REGIO_COORDS_PLANAR;
+        in.x = g.x;
+        in.y = g.y;
+        in.m = 1;
+        in.measures = g.acc;
+        in.xadj = g.xadj;
+        in.adjncy = g.adj;
+        regio_design_params p;
+        regio_design_params_init(&p);
+        p.k = k;
+        p.tolerance = tol;
+        p.seed = 1 + (uint64_t)cs;
+        p.n_starts = 1;
+        regio_design_result res;
+        regio_err rc = regio_design_run(&in, &p, &res, NULL);
+        dzbox D;
+        dz_make(&D, &g, k, tol);
+        regio__dz *z = &D.z;
+        int *seen = malloc(g.n * sizeof *seen), *queue = malloc(g.n * sizeof *queue);
+        if (rc == REGIO_OK) {
+            for (int i = 0; i < g.n; i++)
+                z->label[i] = res.labels[i];
+            regio__dz_recount(z);
+            /* knock it off its optimum: random moves that keep it
+             * balanced and contiguous */
+            for (int step = 0; step < 4 * g.n; step++) {
+                int i = (int)regio_rng_below(&r, (uint64_t)g.n);
+                int e = z->xadj[i] + (int)regio_rng_below(&r, (uint64_t)(z->xadj[i + 1] - z->xadj[i]));
+                int t = z->label[z->adj[e]];
+                if (t != z->label[i] && regio__dz_dviol(z, i, t) <= 0 && regio__dz_can_remove(z, i))
+                    regio__dz_move(z, i, t);
+            }
+            /* lock a few nodes where they are */
+            for (int q = 0; q < 3; q++) {
+                int i = (int)regio_rng_below(&r, (uint64_t)g.n);
+                D.lock[i] = z->label[i];
+            }
+            int *before = malloc(g.n * sizeof *before);
+            memcpy(before, z->label, g.n * sizeof *before);
+            double tb = oracle_travel(&g, before, k);
+            ASSERT_TRUE(oracle_balance(&g, before, k) <= tol + 1e-12);
+            regio__dz_travel_polish(z);
+            double ta = oracle_travel(&g, z->label, k);
+            ASSERT_TRUE(oracle_contiguous(z, z->label, seen, queue));
+            ASSERT_TRUE(oracle_balance(&g, z->label, k) <= tol + 1e-12);
+            for (int i = 0; i < g.n; i++)
+                if (D.lock[i] >= 0)
+                    ASSERT_EQ_INT(z->label[i], D.lock[i]);
+            ASSERT_TRUE(ta <= tb * (1 + 1e-12));
+            shorter += ta < tb - 1e-9;
+            cases++;
+            free(before);
+        }
+        regio_design_result_free(&res);
+        free(seen);
+        free(queue);
+        dz_free(&D);
+        rgraph_free(&g);
+    }
+    ASSERT_TRUE(cases >= 6);
+    ASSERT_TRUE(shorter > 0); /* the polish did something to check */
+}
+
+static void test_threads_same_labels(void)
+{
+    regio_rng r;
+    regio_rng_seed(&r, 9);
+    rgraph g;
+    rgraph_make(&g, 14, 14, &r);
+    regio_design_input in = {0};
+    in.n = (size_t)g.n;
+    in.coords = REGIO_COORDS_PLANAR;
+    in.x = g.x;
+    in.y = g.y;
+    in.m = 1;
+    in.measures = g.acc;
+    in.xadj = g.xadj;
+    in.adjncy = g.adj;
+    regio_design_params p;
+    regio_design_params_init(&p);
+    p.k = 6;
+    p.tolerance = 0.03;
+    p.seed = 3;
+    p.n_starts = 5;
+    regio_design_result a;
+    regio_err ra = regio_design_run(&in, &p, &a, NULL);
+    for (int rep = 0; rep < 5; rep++) {
+        regio_design_result b;
+        regio_err rb = regio_design_run(&in, &p, &b, NULL);
+        ASSERT_EQ_INT(ra, rb);
+        ASSERT_EQ_INT(a.starts_done, b.starts_done);
+        int same = 1;
+        for (int i = 0; i < g.n; i++)
+            same &= a.labels[i] == b.labels[i];
+        ASSERT_TRUE(same);
+        regio_design_result_free(&b);
+    }
+    regio_design_result_free(&a);
+    rgraph_free(&g);
+}
+
+int main(void)
+{
+    RUN(test_can_remove_is_a_full_bfs);
+    RUN(test_travel_polish_invariants);
+    RUN(test_threads_same_labels);
+    TEST_END();
+}
