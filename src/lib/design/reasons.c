@@ -466,7 +466,7 @@ const char *regio_design_reason_text(const regio_design_input *in,
 {
     char a[64], b[64], mn[64], d1[32], d2[32];
     const char *unit = in->coords == REGIO_COORDS_PLANAR ? "units" : "km";
-    int realign = params->realign && params->baseline;
+    int realign = params->realign; /* a move, or a design's assignment */
     char together[64] = "";
     if (r->block_units > 1)
         snprintf(together, sizeof together, " (%zu units moved together)", r->block_units);

@@ -275,8 +275,8 @@ regio_err regio_model_view_save(regio_store *s, const regio_design_problem *unit
 /* The reasons as the store keeps them: unit ids, territory names, kind,
  * sentence and numbers (texts and JSON in one buffer each, offsets kept
  * until the buffers stop growing). */
-static regio_err save_reasons(regio_store *s, const regio_design_problem *units, int k,
-                              char *const *names, const regio_design_reason *reasons,
+static regio_err save_reasons(regio_store *s, const regio_design_problem *units, int realign,
+                              int k, char *const *names, const regio_design_reason *reasons,
                               size_t n, const char *target, regio_error *err)
 {
     regio_unit_reason *rows = n ? regio_calloc(n, sizeof *rows) : NULL;
@@ -288,6 +288,7 @@ static regio_err save_reasons(regio_store *s, const regio_design_problem *units,
     regio_design_problem q = *units;
     q.params.territory_names = (const char *const *)names;
     q.params.k = k;
+    q.params.realign = realign; /* the sentences say "move" */
     q.territory = (char **)names;
     for (size_t i = 0; !rc && i < n; i++) {
         const regio_design_reason *r = &reasons[i];
@@ -396,7 +397,7 @@ regio_err regio_model_view_save_explained(regio_store *s, const regio_design_pro
         regio_free(ids);
     }
     if (!rc)
-        rc = save_reasons(s, units, k, names, reasons, n_reasons, target, err);
+        rc = save_reasons(s, units, base != NULL, k, names, reasons, n_reasons, target, err);
     if (!rc) {
         char detail[160];
         snprintf(detail, sizeof detail, "{\"units\":%zu,\"territories\":%d}", n, k);
