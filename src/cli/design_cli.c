@@ -328,7 +328,9 @@ static int run_proposals(design_cmd cmd, regio_store *store, regio_design_proble
     if (rc)
         cli_print_error(cmd_name[cmd], rc, &err);
     else if (model)
-        fprintf(stderr, "regio %s: saved %zu proposals as planning models '%s' to '%s'\n",
+        fprintf(stderr, props.n == 1 ? "regio %s: saved %zu proposal as planning model '%s'\n"
+                                     : "regio %s: saved %zu proposals as planning models '%s' to "
+                                       "'%s'\n",
                 cmd_name[cmd], props.n, names[0], names[props.n - 1]);
     for (int i = 0; i < n_wanted; i++) {
         regio_free(names ? names[i] : NULL);
