@@ -465,7 +465,8 @@ int main(int argc, char **argv)
         print_result("realign", &P, &p, &R2, rc, secs);
         if (proposals > 0) {
             /* The front of disruption vs balance (issue 14): its extreme
-             * points against the single-answer run above. */
+             * points against the single-answer run above (balances equal
+             * within 1e-12, the library's own tie). */
             regio_design_proposals F;
             t0 = now_s();
             double c0 = (double)clock() / CLOCKS_PER_SEC;
@@ -484,13 +485,13 @@ int main(int argc, char **argv)
             const regio_design_report *b = &F.items[0].result.report;
             const regio_design_report *c = &F.items[F.n - 1].result.report;
             double sb = R2.report.balance[acc], sm = R2.report.moved_units_share;
-            printf("front: proposals=%zu runs=%d seconds=%.2f cpu=%.2f best_balance=%.4f "
-                   "at_moved=%.4f least_moved=%.4f at_balance=%.4f single_balance=%.4f "
+            printf("front: proposals=%zu runs=%d seconds=%.2f cpu=%.2f best_balance=%.6f "
+                   "at_moved=%.4f least_moved=%.4f at_balance=%.6f single_balance=%.6f "
                    "single_moved=%.4f balance_end_dominates=%d moved_end_dominates=%d\n",
                    F.n, F.runs, secs, cpu, b->balance[acc], b->moved_units_share,
                    c->moved_units_share, c->balance[acc], sb, sm,
-                   b->balance[acc] <= sb && b->moved_units_share <= sm,
-                   c->balance[acc] <= sb && c->moved_units_share <= sm);
+                   b->balance[acc] <= sb + 1e-12 && b->moved_units_share <= sm + 1e-12,
+                   c->balance[acc] <= sb + 1e-12 && c->moved_units_share <= sm + 1e-12);
             regio_design_proposals_free(&F);
         }
         regio_design_result_free(&R2);

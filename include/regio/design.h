@@ -313,18 +313,23 @@ typedef struct regio_design_proposals {
  * Up to max_proposals (1..20) designs on the Pareto front of travel vs
  * balance (a design) or disruption vs balance (params->realign): runs of
  * regio_design_run with the same input, seed and options and the
- * tolerances scaled by a fixed ladder of factors (1 first: the
- * single-answer run is always a candidate, so the front holds it or a
- * design that dominates it; then 0.5, 2, 0.25, 3, 0.75, 1.5, 0.125, 5:
- * max_proposals + 2 runs, at least 3, at most 9). A candidate must be
- * contiguous and keep the locks and the disruption budget (when none
- * does, the best effort is kept); of those the ones no other dominates
- * (as good on both figures and better on one) are the front, thinned to
- * max_proposals by keeping both ends and then, one at a time, the point
- * furthest from those kept (figures scaled to their ranges). The same
- * input and seed give the same proposals. params->time_limit_s holds for
- * each run. REGIO_OK with at least one proposal, REGIO_ECANCELLED when
- * the callback stopped it (the runs done are used), else an error as
+ * tolerances scaled by a fixed ladder of factors, 1 first (the
+ * single-answer run); a design then tries 0.5, 2, 0.25, 3, 0.75, 1.5,
+ * 0.125, 5 and a realign only looser ones, 2, 3, 1.5, 5, 1.25, 4, 2.5, 8
+ * (max_proposals + 2 runs, at least 3, at most 9). Each realign run is
+ * then polished: single boundary moves that lower its largest deviation
+ * while every territory stays connected and its disruption does not grow,
+ * so it dominates or equals the run; and its most balanced run, polished
+ * again with the whole budget (max_moved_units / max_moved_weight), is one
+ * more candidate. A candidate must be contiguous and keep the locks and
+ * the budget (when none does, the best effort is kept); those no other
+ * dominates (as good on both figures and better on one) are the front,
+ * thinned to max_proposals by keeping both ends and the point that covers
+ * the single-answer run, then, one at a time, the point furthest from
+ * those kept (figures scaled to their ranges). The same input and seed
+ * give the same proposals. params->time_limit_s holds for each run.
+ * REGIO_OK with at least one proposal, REGIO_ECANCELLED when the callback
+ * stopped it (the runs done are used), else an error as
  * regio_design_run's.
  */
 REGIO_API regio_err regio_design_propose(const regio_design_input *in,
