@@ -181,6 +181,8 @@ json_t *srv_job_json(const srv_app *app, const job *j)
             json_object_set_new(o, j->target_terr[q], json_real(j->target_share[q]));
         json_object_set_new(params, "targets", o);
     }
+    if (j->proposals)
+        json_object_set_new(params, "proposals", json_integer(j->proposals));
     if (j->realign) {
         json_object_set_new(params, "max_moved_weight", json_real(j->max_moved_weight));
         json_object_set_new(params, "max_moved", json_real(j->max_moved));
