@@ -254,6 +254,22 @@ static void test_design_reasons_random(void)
     ASSERT_TRUE(balance_reasons > 0); /* the oracle was exercised */
 }
 
+/* Params for k territories within 3% (seed), and the labels of a design
+ * with them (the caller frees): the baseline of a realign. */
+static int *designed(const inst *s, regio_design_params *p, int k, uint64_t seed)
+{
+    regio_design_params_init(p);
+    p->k = k;
+    p->tolerance = 0.03;
+    p->seed = seed;
+    regio_design_result D;
+    regio_design_run(&s->in, p, &D, NULL);
+    int *base = malloc(s->n * sizeof *base);
+    memcpy(base, D.labels, s->n * sizeof *base);
+    regio_design_result_free(&D);
+    return base;
+}
+
 /* Realigns after a drift (the first rows' accounts x 2.5) with locks and a
  * detached piece in the baseline: every moved unit has a true reason. */
 static void test_realign_reasons_random(void)
@@ -263,14 +279,7 @@ static void test_realign_reasons_random(void)
         inst s;
         inst_make(&s, 10, 10, 100 + seed);
         regio_design_params p;
-        regio_design_params_init(&p);
-        p.k = 4;
-        p.tolerance = 0.03;
-        p.seed = seed;
-        regio_design_result D;
-        regio_design_run(&s.in, &p, &D, NULL);
-        int *base = malloc(s.n * sizeof *base), *locked = malloc(s.n * sizeof *locked);
-        memcpy(base, D.labels, s.n * sizeof *base);
+        int *base = designed(&s, &p, 4, seed), *locked = malloc(s.n * sizeof *locked);
         /* a detached piece: one unit of a territory deep inside another */
         int cut = -1;
         for (int i = 0; i < s.n && cut < 0; i++) {
@@ -304,7 +313,6 @@ static void test_realign_reasons_random(void)
         free(base);
         free(locked);
         regio_design_result_free(&R);
-        regio_design_result_free(&D);
         inst_free(&s);
     }
     ASSERT_TRUE(balance_reasons > 0);
@@ -330,14 +338,7 @@ static void test_proposals_front(void)
             inst s;
             inst_make(&s, 10, 10, 200 + seed);
             regio_design_params p;
-            regio_design_params_init(&p);
-            p.k = 4;
-            p.tolerance = 0.03;
-            p.seed = seed;
-            regio_design_result D;
-            regio_design_run(&s.in, &p, &D, NULL);
-            int *base = malloc(s.n * sizeof *base);
-            memcpy(base, D.labels, s.n * sizeof *base);
+            int *base = designed(&s, &p, 4, seed);
             if (realign) {
                 for (int i = 0; i < 20; i++)
                     s.meas[2 * i] *= 2;
@@ -400,7 +401,6 @@ static void test_proposals_front(void)
             free(cost);
             regio_design_proposals_free(&F);
             regio_design_result_free(&single);
-            regio_design_result_free(&D);
             free(base);
             inst_free(&s);
         }
