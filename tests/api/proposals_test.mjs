@@ -10,6 +10,7 @@
 //    is its territory in `base` and "to" its territory now, and a balance
 //    reason's numbers;
 //  - a design job with proposals answers the travel-vs-balance front;
+//  - a realign on revenue of a 5-territory design ends (it crashed);
 //  - bad values give 400.
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
@@ -133,6 +134,14 @@ test('design job with proposals: the travel-vs-balance front', async () => {
   // a taken name is refused before the run
   const again = await post('/jobs', { kind: 'design', target: 'api-dprop', k: 4, balance: ['accounts'], proposals: 2 });
   assert.equal(again.status, 409, again.text.slice(0, 300));
+});
+
+test('a realign on revenue from a 5-territory design runs to its end (lns.c read a stale centre outside its window)', async () => {
+  const d = cli(['design', '--k', '5', '--balance', 'accounts', '--tolerance', '0.05', '--model', 'base5']);
+  assert.equal(d.status, 0, d.stderr);
+  const r = cli(['realign', '--from-model', 'base5', '--balance', 'revenue', '--tolerance', '0.04',
+    '--max-moved', '0.3', '--seed', '3', '--model', 'rev5']);
+  assert.ok(r.status === 0 || r.status === 3, `regio realign: status ${r.status} signal ${r.signal}\n${r.stderr}`);
 });
 
 test('bad proposals values give 400', async () => {
