@@ -9,8 +9,10 @@
 #     panel row showing the new total (bench/app_edit.mjs; skipped without
 #     /usr/bin/chromium or $REGIO_CHROMIUM);
 #   - another client (100 GETs of health, 20 of the GeoJSON) while 1,000
-#     connections trickle a header one byte every ~500 ms
-#     (bench/slow_clients.mjs).
+#     connections trickle a header one byte every ~500 ms, then health every
+#     50 ms until the request deadline (default 30 s) has cut them all; a
+#     client trickling a header one byte every 2 s and one sending a body at
+#     10 bytes/s, and when the deadline cut them (bench/slow_clients.mjs).
 # Prints the Markdown section body on stdout (the bench/run.sh protocol:
 # run.sh adds the title and writes bench/out/serve.md) and, for runs by hand,
 # writes the whole section, titled "## HTTP server", to bench/out/serve.md.
@@ -19,7 +21,8 @@
 #
 # Targets: wrk 0 errors and p99 <= 50 ms; round trip <= 100 ms; balance panel
 # updated within 100 ms of an edit; the other client served within 100 ms
-# during the trickle. Wall-clock figures with the load generators on the same
+# during the trickle and while the deadline cuts the slow connections; the
+# two trickling clients cut with a 408 at the deadline (30 s). Wall-clock figures with the load generators on the same
 # machine: quote them with the machine and load.
 # WRK_DURATION (default 30s), ROUNDTRIPS (default 50) and APP_EDITS (default
 # 30) shorten a trial run.
@@ -141,6 +144,12 @@ g_p99="$(jq_ "$sc" geojson.p99_ms)"; g_max="$(jq_ "$sc" geojson.max_ms)"; g_med=
 wrk_ok="$(verdict "$p99" 50)"; [ "$wrk_err" -eq 0 ] || wrk_ok="**NOT MET**"
 h_ok="$(verdict "$h_max" 100)"; [ "$h_err" -eq 0 ] || h_ok="**NOT MET**"
 rt_ok="$(verdict "$rt_max" 100)"
+u_max="$(jq_ "$sc" until_cut.max_ms)"; u_err="$(jq_ "$sc" until_cut.errors)"
+u_ok="$(verdict "$u_max" 100)"; [ "$u_err" -eq 0 ] || u_ok="**NOT MET**"
+[ "$(jq_ "$sc" still_open)" -eq 0 ] || u_ok="**NOT MET**"
+th_s="$(jq_ "$sc" header_trickle.s)"; tb_s="$(jq_ "$sc" body_trickle.s)"
+t_ok="$(verdict "$th_s" 30.5)"; [ "$(verdict "$tb_s" 30.5)" = met ] || t_ok="**NOT MET**"
+[ "$(jq_ "$sc" header_trickle.status408)" = true ] && [ "$(jq_ "$sc" body_trickle.status408)" = true ] || t_ok="**NOT MET**"
 
 body() {
   echo "Machine: $(nproc) cores (nproc) of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
@@ -156,6 +165,8 @@ body() {
   app_row
   echo "| 100 GETs of /api/v1/health (fresh connection each) while 1,000 connections trickle ($(jq_ "$sc" open_at_end) still open at the end) | median $h_med ms, p99 $h_p99 ms, max $h_max ms; errors $h_err | max <= 100 ms | $h_ok |"
   echo "| 20 GETs of /api/v1/territories.geojson during the same trickle | median $g_med ms, p99 $g_p99 ms, max $g_max ms; errors $g_err | – | |"
+  echo "| then GETs of /api/v1/health every 50 ms until the request deadline (30 s) had cut all 1,000 slow connections (all cut $(jq_ "$sc" all_cut_s) s after they began to open, $(jq_ "$sc" got408) of them with a 408; $(jq_ "$sc" still_open) left open) | $(jq_ "$sc" until_cut.n) GETs: median $(jq_ "$sc" until_cut.median_ms) ms, p99 $(jq_ "$sc" until_cut.p99_ms) ms, max $u_max ms; errors $u_err | max <= 100 ms, none left open | $u_ok |"
+  echo "| a client trickling a header one byte every 2 s; one sending a body at 10 bytes/s (default \`--request-deadline\` 30 s) | cut after $th_s s (408: $(jq_ "$sc" header_trickle.status408)) and $tb_s s (408: $(jq_ "$sc" body_trickle.status408)) | cut with a 408 at the deadline | $t_ok |"
   echo
   if awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n + 0) }'; then
     echo "The load average at the start exceeded the $(nproc) cores: other work competed for the CPU, so the"

@@ -2,8 +2,9 @@
  * `regio backup --out FILE`, `regio restore FILE` and `regio check [FILE]`:
  * an online, checked copy of the store; a restore that refuses a file
  * failing its check and keeps the store it replaces; the check itself
- * (integrity, foreign keys, the audit chain, orphans, sales blocks). One
- * file for the three: they share their options and their library header.
+ * (integrity, foreign keys, the audit chain, orphans, sales blocks, account
+ * columns). One file for the three: they share their options and their
+ * library header.
  */
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -157,6 +158,6 @@ int cli_cmd_check(int argc, char **argv)
         printf("%s: %ld problem%s found\n", path, problems, problems == 1 ? "" : "s");
         return CLI_FAIL;
     }
-    printf("%s: ok (integrity, foreign keys, audit chain, orphans, sales blocks)\n", path);
+    printf("%s: ok (integrity, foreign keys, audit chain, orphans, sales blocks, account columns)\n", path);
     return CLI_OK;
 }

@@ -19,10 +19,16 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: regio serve [--db PATH] [--port 8080] [--bind 127.0.0.1]\n"
             "                   [--tile-url URL] [--cors ORIGIN] [--max-body BYTES]\n"
-            "                   [--timeout SECONDS] [--per-client N] [--threads N]\n"
+            "                   [--timeout SECONDS] [--request-deadline SECONDS]\n"
+            "                   [--per-client N] [--max-connections N] [--threads N]\n"
             "                   [--web DIR] [--modules DIR] [--quiet]\n"
             "Serves the JSON API under /api/v1 (docs/API.md) and the browser app at /.\n"
-            "Binds 127.0.0.1 unless --bind says otherwise; --port 0 picks a free port.\n");
+            "Binds 127.0.0.1 unless --bind says otherwise; --port 0 picks a free port.\n"
+            "A connection idle for --timeout (15 s) is closed; a request whose headers and\n"
+            "body have not all arrived --request-deadline (30 s) after it began gets 408.\n"
+            "At most --per-client (128) connections from one address, --max-connections\n"
+            "(4096) in all. SIGTERM or SIGINT stops it gracefully: the requests in flight\n"
+            "are answered, running jobs cancelled, the store closed.\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -42,13 +48,15 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 
 int cli_cmd_serve(int argc, char **argv)
 {
-    enum { O_DB = 1, O_PORT, O_BIND, O_TILE, O_CORS, O_BODY, O_TIMEOUT, O_PER, O_THREADS,
-           O_WEB, O_MODULES, O_QUIET, O_HELP };
+    enum { O_DB = 1, O_PORT, O_BIND, O_TILE, O_CORS, O_BODY, O_TIMEOUT, O_DEADLINE, O_PER,
+           O_MAX_CONNS, O_THREADS, O_WEB, O_MODULES, O_QUIET, O_HELP };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},           {"port", required_argument, 0, O_PORT},
         {"bind", required_argument, 0, O_BIND},       {"tile-url", required_argument, 0, O_TILE},
         {"cors", required_argument, 0, O_CORS},       {"max-body", required_argument, 0, O_BODY},
         {"timeout", required_argument, 0, O_TIMEOUT}, {"per-client", required_argument, 0, O_PER},
+        {"request-deadline", required_argument, 0, O_DEADLINE},
+        {"max-connections", required_argument, 0, O_MAX_CONNS},
         {"threads", required_argument, 0, O_THREADS}, {"web", required_argument, 0, O_WEB},
         {"modules", required_argument, 0, O_MODULES}, {"quiet", no_argument, 0, O_QUIET},
         {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
@@ -79,6 +87,16 @@ int cli_cmd_serve(int argc, char **argv)
             if (parse_uint("--timeout", optarg, 1, 3600, &v))
                 return CLI_USAGE;
             o.timeout_s = (unsigned)v;
+            break;
+        case O_DEADLINE:
+            if (parse_uint("--request-deadline", optarg, 1, 3600, &v))
+                return CLI_USAGE;
+            o.deadline_s = (unsigned)v;
+            break;
+        case O_MAX_CONNS:
+            if (parse_uint("--max-connections", optarg, 1, 100000, &v))
+                return CLI_USAGE;
+            o.max_conns = (unsigned)v;
             break;
         case O_PER:
             if (parse_uint("--per-client", optarg, 1, 100000, &v))

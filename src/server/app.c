@@ -347,6 +347,7 @@ void srv_opts_init(srv_opts *o)
     o->max_body = 8u << 20;
     o->max_header = 32u << 10;
     o->timeout_s = 15;
+    o->deadline_s = 30;
     o->per_client = 128;
     o->max_conns = 4096;
     o->threads = 4;

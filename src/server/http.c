@@ -1,17 +1,24 @@
 /*
  * The libmicrohttpd adapter: one epoll loop per worker thread (a slow
  * client costs a socket, not a thread), connection caps per client address
- * and in all, an idle timeout, a header memory cap (MHD answers 431 past
- * it) and a body cap (413, answered from Content-Length before the body is
- * read when it is known). Each finished request becomes an srv_request for
- * the router; the srv_response the handler fills becomes an MHD response.
+ * and in all, an idle timeout, a total deadline for receiving a request
+ * (headers and body: MHD's timeout is an idle one, so a client trickling a
+ * byte at a time would keep it forever), a header memory cap (MHD answers
+ * 431 past it), a body cap (413, answered from Content-Length before the
+ * body is read when it is known) and a nesting cap for JSON bodies. Every
+ * answer carries the security headers. Each finished request becomes an
+ * srv_request for the router; the srv_response the handler fills becomes
+ * an MHD response. SIGTERM stops gracefully: no new connections, running
+ * jobs cancelled, the requests in flight answered, then the store closed.
  */
 #include "server/app.h"
 #include "server/http.h"
+#include "server/jobs.h"
 
 #include "regio/buf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -168,8 +175,38 @@ void srv_reply_header(srv_response *rs, const char *name, const char *value)
     rs->n_extra++;
 }
 
+/* Whether JSON text nests arrays and objects deeper than limit (strings
+ * skipped): jansson would parse 2048 levels, which no body of the API needs. */
+static int json_too_deep(const char *s, size_t n, int limit)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > limit)
+                return 1;
+        } else if (ch == ']' || ch == '}') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 json_t *srv_body_json(const srv_request *rq, srv_response *rs)
 {
+    if (json_too_deep(rq->body, rq->body_len, SRV_MAX_JSON_DEPTH)) {
+        srv_reply_error(rs, 400, "invalid_json",
+                        "request body nests arrays and objects deeper than %d levels",
+                        SRV_MAX_JSON_DEPTH);
+        return NULL;
+    }
     json_error_t je;
     json_t *v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
     if (!v) {
@@ -187,16 +224,213 @@ json_t *srv_body_json(const srv_request *rq, srv_response *rs)
 
 /* ---- the adapter ------------------------------------------------------------ */
 
+/* ---- security headers -------------------------------------------------------- */
+
+/* On every answer (the Content-Security-Policy, which depends on
+ * --tile-url, is built once by build_csp). No inline script or style runs,
+ * no other site may frame the app, and a tile server learns only the
+ * origin of the page (OpenStreetMap's tile policy asks for a Referer). */
+static const char *const SECURITY_HEADERS[][2] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "strict-origin-when-cross-origin"},
+};
+#define N_SECURITY_HEADERS (sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0])
+
+/* The image source a tile URL template needs: the scheme and the host,
+ * with its leading labels that hold {…} placeholders made one wildcard
+ * (https://{s}.tile.example.org/{z}/{x}/{y}.png needs *.tile.example.org
+ * over https). "" when it is not an http(s) URL whose host is letters,
+ * digits, '.', '-', ':' and placeholders: anything else stays out. */
+static void tile_source(const char *url, char *out, size_t cap)
+{
+    out[0] = '\0';
+    size_t scheme = !strncmp(url, "https://", 8) ? 8 : !strncmp(url, "http://", 7) ? 7 : 0;
+    if (!scheme)
+        return;
+    const char *host = url + scheme;
+    size_t n = strcspn(host, "/?#");
+    /* Placeholders can only be wildcarded as whole leading labels. */
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++)
+        if (host[i] == '}')
+            from = i + 1;
+    int wild = from > 0;
+    if (wild) {
+        while (from < n && host[from] != '.')
+            from++;
+        if (from >= n)
+            return;
+        from++; /* past the '.' */
+    }
+    for (size_t i = from; i < n; i++)
+        if (!isalnum((unsigned char)host[i]) && !strchr(".-:", host[i]))
+            return;
+    if (from >= n)
+        return;
+    snprintf(out, cap, " %.*s%s%.*s", (int)scheme, url, wild ? "*." : "", (int)(n - from),
+             host + from);
+}
+
+static void build_csp(const char *tile_url, char *out, size_t cap)
+{
+    char tiles[512] = "";
+    if (tile_url)
+        tile_source(tile_url, tiles, sizeof tiles);
+    snprintf(out, cap,
+             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:%s; "
+             "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+             "form-action 'self'; frame-ancestors 'none'",
+             tiles);
+}
+
+/* ---- the adapter ------------------------------------------------------------ */
+
+/*
+ * Every open connection, from MHD's "started" notification to its
+ * "closed" one. While a request is being received (from the opening of the
+ * connection, or the end of the previous answer on it, until its answer is
+ * queued) its deadline runs; past it the main thread shuts the socket
+ * down, so that MHD's next read ends the connection (MHD closes the socket
+ * only after its "closed" notification, which takes the track out under
+ * the mutex first). When the request line had arrived, a 408 is written
+ * first; a connection that never began a request is closed without one,
+ * as the idle timeout would.
+ */
+typedef struct conn_track {
+    struct conn_track *prev, *next;
+    int fd;
+    int begun;      /* its request line has arrived */
+    int in_flight;  /* its request's headers have arrived: a graceful stop waits */
+    int answering;  /* the answer is being made or sent: no deadline */
+    int cut;        /* shut down already */
+    double since;   /* when the reception of its request began (now_s) */
+} conn_track;
+
 typedef struct conn_state {
     regio_buf body;
     int too_large;
+    conn_track *track; /* NULL when the connection is not tracked (no memory) */
     struct timespec t0;
 } conn_state;
 
 typedef struct adapter {
     srv_app *app;
     struct MHD_Daemon *daemon;
+    pthread_mutex_t mu;     /* guards the tracks and n_in_flight */
+    conn_track *conns;
+    long n_in_flight;
+    atomic_int draining;    /* a graceful stop began: answers close their connection */
+    char csp[1024];
+    char late[2048];        /* the 408 written on a connection past its deadline */
+    size_t late_len;
 } adapter;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void build_late_reply(adapter *ad)
+{
+    char body[256];
+    int nb = snprintf(body, sizeof body,
+                      "{\"error\":{\"code\":\"request_timeout\",\"message\":\"the request did "
+                      "not arrive in full within %u s\"}}",
+                      ad->app->opts.deadline_s);
+    size_t n = (size_t)snprintf(ad->late, sizeof ad->late,
+                                "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                                "Content-Type: application/json\r\nContent-Length: %d\r\n"
+                                "Content-Security-Policy: %s\r\n",
+                                nb, ad->csp);
+    for (size_t i = 0; i < N_SECURITY_HEADERS && n < sizeof ad->late; i++)
+        n += (size_t)snprintf(ad->late + n, sizeof ad->late - n, "%s: %s\r\n",
+                              SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+    if (n < sizeof ad->late)
+        n += (size_t)snprintf(ad->late + n, sizeof ad->late - n, "\r\n%s", body);
+    ad->late_len = n < sizeof ad->late ? n : 0; /* too long: cut without a word */
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    adapter *ad = cls;
+    conn_track *t = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci || !(t = regio_calloc(1, sizeof *t)))
+            return; /* untracked: only the idle timeout applies */
+        t->fd = ci->connect_fd;
+        t->since = now_s();
+        pthread_mutex_lock(&ad->mu);
+        t->next = ad->conns;
+        if (ad->conns)
+            ad->conns->prev = t;
+        ad->conns = t;
+        pthread_mutex_unlock(&ad->mu);
+        *socket_context = t;
+        return;
+    }
+    if (!t)
+        return;
+    pthread_mutex_lock(&ad->mu);
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        ad->conns = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    if (t->in_flight)
+        ad->n_in_flight--;
+    pthread_mutex_unlock(&ad->mu);
+    regio_free(t);
+    *socket_context = NULL;
+}
+
+/* MHD's URI log hook, called once a request line has arrived: marks the
+ * request begun. The connection's first con_cls stays NULL. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    adapter *ad = cls;
+    (void)uri;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_track *t = ci ? ci->socket_context : NULL;
+    if (t) {
+        pthread_mutex_lock(&ad->mu);
+        t->begun = 1;
+        pthread_mutex_unlock(&ad->mu);
+    }
+    return NULL;
+}
+
+/* Cuts the connections past their deadline (with a 408 when a request had
+ * begun) and, once draining, those with no request in flight; returns the
+ * seconds until the next deadline, at most 1. */
+static double sweep(adapter *ad)
+{
+    double now = now_s(), next = 1.0, limit = ad->app->opts.deadline_s;
+    int draining = atomic_load(&ad->draining);
+    pthread_mutex_lock(&ad->mu);
+    for (conn_track *t = ad->conns; t; t = t->next) {
+        if (t->answering || t->cut)
+            continue;
+        double left = t->since + limit - now;
+        if (left <= 0 && t->begun && ad->late_len)
+            (void)!send(t->fd, ad->late, ad->late_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (left <= 0 || (draining && !t->in_flight)) {
+            shutdown(t->fd, SHUT_RDWR);
+            t->cut = 1;
+        } else if (left < next) {
+            next = left;
+        }
+    }
+    pthread_mutex_unlock(&ad->mu);
+    return next;
+}
 
 static double ms_since(const struct timespec *t0)
 {
@@ -264,7 +498,11 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
         return MHD_NO;
     if (rs->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy", ad->csp);
+    for (size_t i = 0; i < N_SECURITY_HEADERS; i++)
+        MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+    if (atomic_load(&ad->draining))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     for (int i = 0; i < rs->n_extra; i++)
         MHD_add_response_header(r, rs->extra_name[i], rs->extra_value[i]);
     if (ad->app->opts.cors_origin) {
@@ -289,6 +527,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         regio_buf_init(&st->body, ad->app->opts.max_body);
         clock_gettime(CLOCK_MONOTONIC, &st->t0);
         *con_cls = st;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (ci && ci->socket_context) {
+            st->track = ci->socket_context;
+            pthread_mutex_lock(&ad->mu);
+            st->track->in_flight = 1;
+            ad->n_in_flight++;
+            pthread_mutex_unlock(&ad->mu);
+        }
         /* Refuse a declared oversize body before reading it. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -311,6 +558,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
 
+    if (st->track) {
+        pthread_mutex_lock(&ad->mu);
+        st->track->answering = 1;
+        pthread_mutex_unlock(&ad->mu);
+    }
     srv_response rs = {0};
     regio_buf_init(&rs.body, 0);
     if (st->too_large) {
@@ -347,11 +599,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    adapter *ad = cls;
     (void)c;
     (void)toe;
     conn_state *st = *con_cls;
     if (st) {
+        /* The connection may carry another request: its deadline starts now. */
+        if (st->track) {
+            pthread_mutex_lock(&ad->mu);
+            st->track->begun = 0;
+            st->track->in_flight = 0;
+            st->track->answering = 0;
+            st->track->since = now_s();
+            ad->n_in_flight--;
+            pthread_mutex_unlock(&ad->mu);
+        }
         regio_buf_free(&st->body);
         regio_free(st);
         *con_cls = NULL;
@@ -365,6 +627,53 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     (void)ap;
     /* MHD reports every refused or timed-out peer; the request log says
      * what matters, so these stay quiet. */
+}
+
+/* Waits up to seconds for one of the signals of set: the signal, or 0. */
+static int wait_signal(const sigset_t *set, double seconds)
+{
+    if (seconds < 0.005)
+        seconds = 0.005;
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    int sig = sigtimedwait(set, NULL, &ts);
+    return sig > 0 ? sig : 0;
+}
+
+/*
+ * The graceful stop: no new connection is accepted, connections with no
+ * request in flight are closed, running and queued jobs are cancelled
+ * (nothing of theirs is saved), and the requests in flight are answered
+ * (each with "Connection: close") within one request deadline more; a
+ * second signal ends the wait.
+ */
+static void drain(adapter *ad, const sigset_t *set, int sig)
+{
+    atomic_store(&ad->draining, 1);
+    MHD_socket l = MHD_quiesce_daemon(ad->daemon);
+    if (l != MHD_INVALID_SOCKET)
+        close(l);
+    srv_jobs_stop(ad->app);
+    pthread_mutex_lock(&ad->mu);
+    long n = ad->n_in_flight;
+    pthread_mutex_unlock(&ad->mu);
+    fprintf(stderr, "regio serve: stopping (signal %d), %ld request%s in flight\n", sig, n,
+            n == 1 ? "" : "s");
+    double until = now_s() + ad->app->opts.deadline_s;
+    for (;;) {
+        double wait = sweep(ad);
+        pthread_mutex_lock(&ad->mu);
+        n = ad->n_in_flight;
+        pthread_mutex_unlock(&ad->mu);
+        if (!n || now_s() >= until)
+            break;
+        if (wait_signal(set, wait < 0.02 ? wait : 0.02)) {
+            fprintf(stderr, "regio serve: a second signal: stopping now\n");
+            break;
+        }
+    }
+    if (n)
+        fprintf(stderr, "regio serve: %ld request%s still in flight: closed\n", n,
+                n == 1 ? "" : "s");
 }
 
 regio_err srv_run(const srv_opts *o, regio_error *err)
@@ -404,7 +713,12 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    adapter ad = {&app, NULL};
+    static adapter ad; /* the connection callbacks may run until MHD_stop_daemon returns */
+    ad.app = &app;
+    pthread_mutex_init(&ad.mu, NULL);
+    build_csp(o->tile_url, ad.csp, sizeof ad.csp);
+    build_late_reply(&ad);
+    flags |= MHD_USE_ITC; /* for MHD_quiesce_daemon */
     ad.daemon = MHD_start_daemon(
         flags, (uint16_t)o->port, NULL, NULL, on_request, &ad,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -413,10 +727,13 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_client,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->max_header,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ad,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &ad,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &ad,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_END);
     if (!ad.daemon) {
+        pthread_mutex_destroy(&ad.mu);
         srv_app_close(&app);
         return regio_error_setf(err, REGIO_EIO, NULL, 0, NULL,
                              "cannot listen on %s:%d (in use, or not allowed)", o->bind, o->port);
@@ -427,10 +744,15 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
     printf("Regio serving at http://%s%s%s:%d/\n", v6 ? "[" : "", o->bind, v6 ? "]" : "", port);
     fflush(stdout);
 
+    /* This thread cuts the connections past their request deadline until
+     * a signal comes. */
     int sig = 0;
-    sigwait(&set, &sig);
-    fprintf(stderr, "regio serve: stopping (signal %d)\n", sig);
+    while (sig <= 0)
+        sig = wait_signal(&set, sweep(&ad));
+    drain(&ad, &set, sig);
     MHD_stop_daemon(ad.daemon);
     srv_app_close(&app);
+    pthread_mutex_destroy(&ad.mu);
+    fprintf(stderr, "regio serve: stopped, the store is closed\n");
     return REGIO_OK;
 }

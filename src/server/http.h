@@ -14,6 +14,8 @@
 #include <stddef.h>
 
 #define SRV_MAX_PARAMS 4
+/* Deepest nesting of arrays and objects a JSON body may have (400 past it). */
+#define SRV_MAX_JSON_DEPTH 32
 
 struct srv_caller;
 #define SRV_MAX_EXTRA_HEADERS 4

@@ -730,6 +730,31 @@ int srv_jobs_start(srv_jobs *J)
 
 const char *srv_job_state_name(job_state st) { return STATE_NAME[st]; }
 
+/* With J->mu held: cancels every job not finished and tells the worker to
+ * stop once the running one has. */
+static void stop_locked(srv_jobs *J)
+{
+    J->stop = 1;
+    for (job *j = J->head; j; j = j->next) {
+        if (j->state == JOB_QUEUED)
+            srv_job_finish(j, JOB_CANCELLED, "the server stopped", NULL);
+        j->cancel = 1;
+    }
+    pthread_cond_broadcast(&J->cv);
+}
+
+void srv_jobs_stop(srv_app *app)
+{
+    pthread_mutex_lock(&table_mu);
+    srv_jobs *J = app->jobs;
+    if (J) {
+        pthread_mutex_lock(&J->mu);
+        stop_locked(J);
+        pthread_mutex_unlock(&J->mu);
+    }
+    pthread_mutex_unlock(&table_mu);
+}
+
 void srv_jobs_shutdown(srv_app *app)
 {
     pthread_mutex_lock(&table_mu);
@@ -739,13 +764,7 @@ void srv_jobs_shutdown(srv_app *app)
     if (!J)
         return;
     pthread_mutex_lock(&J->mu);
-    J->stop = 1;
-    for (job *j = J->head; j; j = j->next) {
-        if (j->state == JOB_QUEUED)
-            srv_job_finish(j, JOB_CANCELLED, "the server stopped", NULL);
-        j->cancel = 1;
-    }
-    pthread_cond_broadcast(&J->cv);
+    stop_locked(J);
     pthread_mutex_unlock(&J->mu);
     if (J->has_thread)
         pthread_join(J->thread, NULL);

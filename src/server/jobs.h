@@ -104,6 +104,14 @@ void srv_job_free(job *j);
 
 
 /*
+ * Cancels the running job and every queued one and lets the worker thread
+ * end once the running one has (a job queued later is never run), without
+ * freeing anything: safe while handlers still run (a graceful shutdown
+ * calls it first, then srv_jobs_shutdown once the daemon has stopped).
+ */
+void srv_jobs_stop(srv_app *app);
+
+/*
  * Stops the job runner of app: cancels the running job and every queued
  * one, joins the worker thread and frees the job table (app->jobs becomes
  * NULL). Call once the HTTP daemon has stopped and before the store is

@@ -20,6 +20,7 @@ typedef struct srv_opts {
     size_t max_body;           /* request body cap (413), default 8 MiB */
     size_t max_header;         /* per-connection header memory (431), default 32 KiB */
     unsigned timeout_s;        /* idle connection timeout, default 15 s */
+    unsigned deadline_s;       /* a request's headers and body arrive within it, default 30 s */
     unsigned per_client;       /* connections per client address, default 128 */
     unsigned max_conns;        /* connections in all, default 4096 */
     unsigned threads;          /* worker threads, default 4 */
@@ -33,6 +34,8 @@ void srv_opts_init(srv_opts *o);
 /*
  * Opens the store, starts the server and blocks until SIGINT or SIGTERM;
  * prints "Regio serving at http://HOST:PORT/" on stdout once it listens.
+ * Then stops gracefully (the requests in flight are answered, jobs are
+ * cancelled) and closes the store.
  */
 regio_err srv_run(const srv_opts *o, regio_error *err);
 

@@ -186,6 +186,37 @@ export function rawRequest(port, bytes, { host = '127.0.0.1', timeoutMs = 5000, 
 
 export function sleep(ms) { return new Promise(r => setTimeout(r, ms)); }
 
+/**
+ * A slow client on a fresh connection: 'header' sends a request whose header
+ * never ends, one more byte every 2 s; 'body' declares a 100,000-byte body and
+ * sends it at 10 bytes a second. Resolves once the server closes it:
+ * {ms (from the connection to the close), data (what came back), status}.
+ */
+export function slowClient(port, kind, { localAddress } = {}) {
+  return new Promise(resolvePromise => {
+    const s = net.connect({ host: '127.0.0.1', port, localAddress });
+    let data = '', t0 = 0, timer = null;
+    s.on('connect', () => {
+      t0 = performance.now();
+      if (kind === 'header') {
+        s.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+        timer = setInterval(() => s.write('a'), 2000);
+      } else {
+        s.write('POST /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 100000\r\n\r\n{"name":"');
+        timer = setInterval(() => s.write('x'), 100);
+      }
+    });
+    s.on('data', d => { data += d.toString('latin1'); });
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearInterval(timer);
+      const m = data.match(/^HTTP\/1\.[01] (\d{3})/);
+      resolvePromise({ ms: performance.now() - t0, data, status: m ? Number(m[1]) : null });
+    });
+  });
+}
+
 /** Polls GET {api}/jobs/{id} until the job is done, failed or cancelled; the job. */
 export async function waitJob(api, id, deadlineMs = 60000) {
   const t0 = Date.now();

@@ -1,13 +1,18 @@
 // Slow clients: 1,000 connections from 127.0.1.1-127.0.1.10 (100 each)
 // trickle a request header one byte every ~500 ms while a client from
 // 127.0.0.1 asks for /api/v1/health 20 times; every answer must be 200 (a
-// generous 2 s bound here; bench/serve.sh measures the 100 ms target). Then
-// the per-client cap: with --per-client 50, the 51st connection from one
-// address is refused while other addresses are still served.
+// generous 2 s bound here; bench/serve.sh measures the 100 ms target).
+// Meanwhile a client trickling a header one byte every 2 s and one sending a
+// body at 10 bytes/s are cut by the default request deadline, 30 s, with a
+// 408. With --request-deadline 3, 1,000 such trickling connections are all
+// cut within it while health is served. Then the caps: with --per-client 50
+// the 51st connection from one address is refused while other addresses are
+// still served; with --max-connections 20 the server holds 20 connections
+// and the others wait unaccepted in the listen queue until one closes.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';
-import { test, run, tempDir, removeDir, buildSmallStore, startServer, rawRequest, sleep } from './harness.mjs';
+import { test, run, tempDir, removeDir, buildSmallStore, startServer, rawRequest, sleep, slowClient } from './harness.mjs';
 
 const SLOW_PER_ADDR = 100;
 const SLOW_ADDRS = Array.from({ length: 10 }, (_, i) => `127.0.1.${i + 1}`);
@@ -54,10 +59,13 @@ test('setup: a small store and a server with the default limits', async () => {
   db = join(dir, 'slow.db');
   buildSmallStore(db, { design: false });
   srv = await startServer(db, []);
+  deadlineHeader = slowClient(srv.port, 'header');
+  deadlineBody = slowClient(srv.port, 'body');
 });
 
 let slow = [];
 let trickle = null;
+let deadlineHeader = null, deadlineBody = null;
 test(`1,000 trickling connections from ${SLOW_ADDRS[0]}-${SLOW_ADDRS.at(-1)} all connect`, async () => {
   slow = await openMany(srv.port, SLOW_ADDRS, SLOW_PER_ADDR);
   assert.equal(slow.length, SLOW_ADDRS.length * SLOW_PER_ADDR);
@@ -101,7 +109,48 @@ test('cleanup: the slow connections are closed and the server still answers', as
   await sleep(300);
   const r = await freshGet(srv.port, '/api/v1/health', '127.0.1.1');
   assert.equal(r.status, 200, 'a slow address is served once its connections are gone');
+});
+
+test('the default request deadline: a header at 1 byte / 2 s and a body at 10 bytes/s are cut at 30 s with 408', async () => {
+  const [h, b] = await Promise.all([deadlineHeader, deadlineBody]);
+  console.log(`     header trickle cut after ${(h.ms / 1000).toFixed(2)} s, body trickle after ${(b.ms / 1000).toFixed(2)} s`);
+  for (const [what, x] of [['header', h], ['body', b]]) {
+    assert.ok(x.ms >= 29500 && x.ms <= 31000, `${what}: open ${x.ms.toFixed(0)} ms`);
+    assert.match(x.data, /^HTTP\/1\.1 408 /, `${what}: ${x.data.slice(0, 200)}`);
+    assert.match(x.data, /"code":"request_timeout"/);
+  }
   assert.equal(await srv.stop(), 0, `server exit status; stderr:\n${srv.stderr().slice(-2000)}`);
+});
+
+test('--request-deadline 3: 1,000 connections trickling a header byte every 2 s are all cut within it; health is served meanwhile', async () => {
+  const s3 = await startServer(db, ['--request-deadline', '3']);
+  try {
+    const t0 = performance.now();
+    const conns = await openMany(s3.port, SLOW_ADDRS, SLOW_PER_ADDR);
+    const opened = performance.now() - t0;
+    for (const r of conns) r.sock.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    const timer = setInterval(() => { for (const r of conns) if (!r.closed) r.sock.write('a'); }, 2000);
+    const lat = [];
+    while (conns.some(r => !r.closed) && performance.now() - t0 < 10000) {
+      const h = await freshGet(s3.port, '/api/v1/health', '127.0.0.1');
+      assert.equal(h.status, 200, h.error || h.data.slice(0, 100));
+      lat.push(h.ms);
+      await sleep(100);
+    }
+    clearInterval(timer);
+    const all = performance.now() - t0;
+    const open = conns.filter(r => !r.closed).length;
+    const with408 = conns.filter(r => /^HTTP\/1\.1 408 /.test(r.data || '')).length;
+    lat.sort((a, b) => a - b);
+    console.log(`     1,000 opened in ${opened.toFixed(0)} ms, all cut ${(all / 1000).toFixed(2)} s after the first opened; ` +
+      `${with408} got a 408; health x${lat.length}: max ${lat.at(-1).toFixed(1)} ms`);
+    assert.equal(open, 0, 'connections still open');
+    assert.ok(all <= 3000 + opened + 1000, `all cut after ${all.toFixed(0)} ms`);
+    assert.equal(with408, 1000, 'each got a 408');
+    assert.ok(lat.at(-1) < 2000, `health max ${lat.at(-1)} ms`);
+  } finally {
+    assert.equal(await s3.stop(), 0);
+  }
 });
 
 test('--per-client 50: the connections past 50 from one address are refused; other addresses are served', async () => {
@@ -129,6 +178,32 @@ test('--per-client 50: the connections past 50 from one address are refused; oth
   await sleep(300);
   const again = await freshGet(srvCap.port, '/api/v1/health', addr);
   assert.equal(again.status, 200, `${addr} is served again once its connections closed`);
+});
+
+test('--max-connections 20 (one worker thread): 20 connections are served, the rest wait in the listen queue until one closes', async () => {
+  const s = await startServer(db, ['--max-connections', '20', '--threads', '1']);
+  try {
+    const conns = [];
+    for (let i = 0; i < 30; i++) conns.push(await openConn(s.port, `127.0.3.${i + 1}`));
+    await sleep(300);
+    for (const c of conns) if (!c.closed) c.sock.write('GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    const answered = () => conns.filter(c => /^HTTP\/1\.1 200/.test(c.data || ''));
+    const t0 = Date.now();
+    while (Date.now() - t0 < 5000 && answered().length < 20) await sleep(50);
+    await sleep(500);
+    const first = answered();
+    console.log(`     30 connections: ${first.length} answered while the first 20 stay open`);
+    assert.equal(first.length, 20, 'answered while 20 are held');
+    // The server holds no more: the other ten were not accepted. Once the
+    // first twenty close, they are (their requests were waiting).
+    for (const c of first) c.sock.destroy();
+    const t1 = Date.now();
+    while (Date.now() - t1 < 5000 && answered().length < 30) await sleep(50);
+    assert.equal(answered().length, 30, 'the waiting ten are served once the first twenty closed');
+    for (const c of conns) c.sock.destroy();
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
 });
 
 await run({

@@ -9,6 +9,7 @@
 #include "regio/core.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,5 +124,20 @@ static const regio_allocator regio_test_failing __attribute__((unused)) = {
         printf("\n");                                                          \
         return regio_test_failed_ ? 1 : 0;                                     \
     } while (0)
+
+/* A small deterministic generator for random-case tests (xorshift64*):
+ * the next number from *state, and one in [0, n). */
+static inline uint64_t regio_test_rnd(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 2685821657736338717ULL;
+}
+
+static inline long regio_test_pick(uint64_t *state, long n)
+{
+    return (long)(regio_test_rnd(state) % (uint64_t)n);
+}
 
 #endif

@@ -5,7 +5,7 @@
  * sentence and numbers the library gives; a unit moved by hand since is
  * left out; saving again without reasons clears them; a reason naming a
  * unit the store does not have writes nothing (the save is one
- * transaction); a version-6 store migrates to 7 keeping its models.
+ * transaction); a version-7 store migrates to 8 keeping its models.
  */
 #include "regio/design_io.h"
 #include "regio/model_view.h"
@@ -135,21 +135,21 @@ static void test_reasons_saved_read_cleared(void)
     regio_test_db_remove(path);
 }
 
-/* A store of version 6 with a model migrates to 7: the model stays, the
+/* A store of version 7 with a model migrates to 8: the model stays, the
  * reasons table is there and empty. */
-static void test_v6_migrates(void)
+static void test_v7_migrates(void)
 {
-    regio_test_db_path(path, sizeof path, "reasons6");
+    regio_test_db_path(path, sizeof path, "reasons7");
     sqlite3 *db = NULL;
     ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
     int v = 0;
-    ASSERT_OK(regio__sqlite_migrate(db, 6, &v, NULL));
-    ASSERT_EQ_INT(v, 6);
+    ASSERT_OK(regio__sqlite_migrate(db, 7, &v, NULL));
+    ASSERT_EQ_INT(v, 7);
     ASSERT_EQ_INT(sqlite3_exec(db, "INSERT INTO territory_models(name) VALUES ('m')", NULL, NULL, NULL),
                   SQLITE_OK);
     ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'model_reasons'"), 0);
-    ASSERT_OK(regio__sqlite_migrate(db, 7, &v, NULL));
-    ASSERT_EQ_INT(v, 7);
+    ASSERT_OK(regio__sqlite_migrate(db, 8, &v, NULL));
+    ASSERT_EQ_INT(v, 8);
     ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM territory_models WHERE name = 'm'"), 1);
     ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM model_reasons"), 0);
     sqlite3_close(db);
@@ -159,6 +159,6 @@ static void test_v6_migrates(void)
 int main(void)
 {
     RUN(test_reasons_saved_read_cleared);
-    RUN(test_v6_migrates);
+    RUN(test_v7_migrates);
     TEST_END();
 }

@@ -40,19 +40,8 @@ typedef struct line {
 
 static line model[POOL];
 static uint64_t rs = 0x2545F4914F6CDD1DULL;
-
-static uint64_t rnd(void)
-{
-    rs ^= rs >> 12;
-    rs ^= rs << 25;
-    rs ^= rs >> 27;
-    return rs * 2685821657736338717ULL;
-}
-
-static long pick(long n)
-{
-    return (long)(rnd() % (uint64_t)n);
-}
+#define rnd() regio_test_rnd(&rs)
+#define pick(n) regio_test_pick(&rs, (n))
 
 typedef struct got {
     regio__perf_sale *v;
@@ -67,6 +56,14 @@ static int on_sale(void *ud, const regio__perf_sale *x)
         g->v = realloc(g->v, g->cap * sizeof *g->v);
     }
     g->v[g->n++] = *x;
+    return 0;
+}
+
+static int on_sales(void *ud, const regio__perf_sale *v, size_t n)
+{
+    ASSERT_TRUE(n >= 1);
+    for (size_t i = 0; i < n; i++)
+        on_sale(ud, &v[i]);
     return 0;
 }
 
@@ -92,7 +89,7 @@ static size_t check_window(regio_store *s, regio_day from, regio_day to)
     got g = {0};
     regio_error e;
     regio_error_clear(&e);
-    ASSERT_OK(regio__perf_sales_scan(s, from, to, on_sale, &g, &e));
+    ASSERT_OK(regio__perf_sales_scan(s, from, to, on_sales, &g, &e));
     got want = {0};
     for (int i = 0; i < POOL; i++)
         if (model[i].present && model[i].day >= from && model[i].day < to) {

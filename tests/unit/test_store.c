@@ -7,6 +7,7 @@
 #include "regio_test.h"
 #include "regio_test_db.h"
 #include "store/schema_sqlite.h"
+#include "store/sqlite_impl.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -668,6 +669,31 @@ static void test_accounts_query(void)
 
 /* The generation moves with writes of this handle and of another one,
  * and stays put while nothing is written. */
+/* A constraint's refusal reaches API callers (409, 422): it is said without
+ * SQLite's sentence, which names the schema's tables and columns. */
+static void test_constraint_messages(void)
+{
+    regio_store *s = fresh();
+    regio_error e;
+    ASSERT_OK(regio_store_model_create(s, "FY26", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL,
+                                       NULL));
+    static const struct {
+        const char *sql;
+        regio_err code;
+    } cases[] = {
+        {"INSERT INTO territory_models(name, state) VALUES ('FY26', 'planning')", REGIO_ECONFLICT},
+        {"INSERT INTO territory_models(name, state) VALUES ('FY27', 'draft')", REGIO_EDATA},
+        {"INSERT INTO territory_models(name, state) VALUES (NULL, 'planning')", REGIO_EDATA},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ASSERT_TRUE(q_exec(s, cases[i].sql) != SQLITE_OK);
+        ASSERT_EQ_INT(regio__sq_err(REGIO_SQ(s), &e, "creating a model"), cases[i].code);
+        ASSERT_TRUE(strncmp(e.msg, "creating a model: the store ", 28) == 0);
+        ASSERT_TRUE(strstr(e.msg, "constraint") == NULL && strstr(e.msg, "territory_models") == NULL);
+    }
+    done_with(s);
+}
+
 static void test_generation(void)
 {
     regio_store *s = fresh();
@@ -920,6 +946,7 @@ int main(void)
     RUN(test_units_allocation_and_measures);
     RUN(test_models_and_alignment);
     RUN(test_audit_chain);
+    RUN(test_constraint_messages);
     RUN(test_generation);
     RUN(test_accounts_query);
     RUN(test_bulk_load_keeps_indexes);

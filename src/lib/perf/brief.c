@@ -137,15 +137,18 @@ static int by_key(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
-static int on_sale(void *ud, const regio__perf_sale *s)
+static int on_sales(void *ud, const regio__perf_sale *v, size_t n)
 {
     keys *k = ud;
-    if (s->status != REGIO__SALE_WON)
-        return 0;
-    key_pos want = {s->account, 0};
-    const key_pos *hit = bsearch(&want, k->v, k->n, sizeof *k->v, by_key);
-    if (hit)
-        k->b->a[hit->pos].bookings += s->amount;
+    for (size_t i = 0; i < n; i++) {
+        const regio__perf_sale *s = &v[i];
+        if (s->status != REGIO__SALE_WON)
+            continue;
+        key_pos want = {s->account, 0};
+        const key_pos *hit = bsearch(&want, k->v, k->n, sizeof *k->v, by_key);
+        if (hit)
+            k->b->a[hit->pos].bookings += s->amount;
+    }
     return 0;
 }
 
@@ -175,7 +178,7 @@ static regio_err account_figures(brief *b)
         rc = regio__brief_oom(b);
     if (!rc) {
         qsort(k.v, k.n, sizeof *k.v, by_key);
-        rc = regio__perf_sales_scan(b->s, b->today - 364, b->today + 1, on_sale, &k, b->err);
+        rc = regio__perf_sales_scan(b->s, b->today - 364, b->today + 1, on_sales, &k, b->err);
     }
     regio_free(k.v);
     if (!rc) {

@@ -65,6 +65,7 @@ typedef struct perf {
     double *potential, *freq;
     size_t na, capa;
     int32_t *visits;     /* visits per account in P */
+    int visit_model;     /* the model crediting every visit of P, or -1 (visit by visit) */
     int32_t *dense;      /* account key -> index (keys are row ids, dense), or NULL */
     long long max_key;
     int contiguous;      /* account keys are 1..na: the index is key - 1 */
@@ -257,11 +258,8 @@ static int on_account_unit(void *ud, long long account, long long unit)
 {
     perf *c = ud;
     long i = account_index(c, account);
-    if (i >= 0) {
+    if (i >= 0)
         c->unit[i] = unit;
-        if (unit > c->max_unit)
-            c->max_unit = unit;
-    }
     return 0;
 }
 
@@ -466,44 +464,70 @@ static int in(regio_period p, regio_day d)
  * latest day: an (account, territory) pair is the account under one or
  * more models holding it in that territory, and it counts once, placed by
  * the model of its latest day (count_active). */
+enum { IN_P = 1, IN_PREV = 2, IN_ACTIVE = 4 };
+
+/* The scan of [from, to): per day, the windows it lies in and the model
+ * that credits it, looked up once (lines come by account, days jump). */
 typedef struct scan {
     perf *c;
+    regio_day from;
+    size_t days;
+    unsigned char *in;
+    int32_t *model;
 } scan;
 
-static int on_sale(void *ud, const regio__perf_sale *x)
+static regio_err scan_days(scan *sc, perf *c, regio_day from, regio_day to, regio_error *err)
+{
+    sc->c = c;
+    sc->from = from;
+    sc->days = to > from ? (size_t)((long long)to - from) : 0;
+    sc->in = regio_malloc(sc->days ? sc->days : 1);
+    sc->model = regio_malloc((sc->days ? sc->days : 1) * sizeof *sc->model);
+    if (!sc->in || !sc->model)
+        return oom(err);
+    for (size_t i = 0; i < sc->days; i++) {
+        regio_day d = from + (regio_day)i;
+        sc->in[i] = (unsigned char)((in(c->p, d) ? IN_P : 0) | (in(c->prev, d) ? IN_PREV : 0) |
+                                    (in(c->active, d) ? IN_ACTIVE : 0));
+        sc->model[i] = model_of(c, d);
+    }
+    return REGIO_OK;
+}
+
+static int on_sales(void *ud, const regio__perf_sale *v, size_t n)
 {
     scan *sc = ud;
     perf *c = sc->c;
-    long acc = account_index(c, x->account);
-    int m = model_of(c, x->day);
-    slot *sl = slot_of(c, m, acc);
-    int counted = 0;
-    if (in(c->p, x->day)) {
-        counted = 1;
-        if (x->status == REGIO__SALE_WON) {
-            sl->bookings += x->amount;
-            sl->won++;
-        } else if (x->status == REGIO__SALE_LOST) {
-            sl->lost++;
-        } else {
-            sl->pipeline += x->amount;
-            sl->pipeline_w += x->amount * (isnan(x->probability) ? 0.0 : x->probability) / 100.0;
+    for (size_t i = 0; i < n; i++) {
+        const regio__perf_sale *x = &v[i];
+        size_t d = (size_t)((long long)x->day - sc->from);
+        if (x->day < sc->from || d >= sc->days || !sc->in[d])
+            continue;
+        unsigned in_ = sc->in[d];
+        int m = sc->model[d];
+        long acc = account_index(c, x->account);
+        slot *sl = slot_of(c, m, acc);
+        if (in_ & IN_P) {
+            if (x->status == REGIO__SALE_WON) {
+                sl->bookings += x->amount;
+                sl->won++;
+            } else if (x->status == REGIO__SALE_LOST) {
+                sl->lost++;
+            } else {
+                sl->pipeline += x->amount;
+                sl->pipeline_w +=
+                    x->amount * (isnan(x->probability) ? 0.0 : x->probability) / 100.0;
+            }
         }
-    }
-    if (in(c->prev, x->day)) {
-        counted = 1;
-        if (x->status == REGIO__SALE_WON)
+        if ((in_ & IN_PREV) && x->status == REGIO__SALE_WON)
             sl->bookings_prev += x->amount;
-    }
-    if (in(c->active, x->day)) {
-        counted = 1;
-        if (x->status == REGIO__SALE_WON && acc >= 0) {
+        if ((in_ & IN_ACTIVE) && x->status == REGIO__SALE_WON && acc >= 0) {
             regio_day *lw = &c->m[m].acct[acc].lastwon;
             if (x->day > *lw)
                 *lw = x->day;
         }
+        sl->seen = 1;
     }
-    sl->seen |= counted;
     return 0;
 }
 
@@ -534,11 +558,36 @@ static int on_visit(void *ud, long long account, regio_day day)
     long acc = account_index(c, account);
     if (acc < 0)
         return 0;
-    slot *sl = slot_of(c, model_of(c, day), acc);
-    sl->visits++;
-    sl->seen = 1;
     c->visits[acc]++;
+    if (c->visit_model < 0) {
+        slot *sl = slot_of(c, model_of(c, day), acc);
+        sl->visits++;
+        sl->seen = 1;
+    }
     return 0;
+}
+
+/* Visits arrive by day, their accounts at random: when one model credits
+ * the whole period, they are only counted per account while read, and
+ * credited to the slots here, in account order. */
+static regio_err credit_visits(perf *c, regio_error *err)
+{
+    int m = model_of(c, c->p.start);
+    c->visit_model = m;
+    for (size_t i = 0; c->visit_model >= 0 && i < c->ntl; i++)
+        if (c->tl[i].from > c->p.start && c->tl[i].from < c->p.end && c->tl[i].model != m)
+            c->visit_model = -1;
+    if (c->q->current)
+        c->visit_model = 0;
+    regio_err rc =
+        walked(c, regio__perf_visits_scan(c->s, c->p.start, c->p.end, on_visit, c, err));
+    for (size_t i = 0; !rc && c->visit_model >= 0 && i < c->na; i++)
+        if (c->visits[i]) {
+            slot *sl = slot_of(c, c->visit_model, (long)i);
+            sl->visits += c->visits[i];
+            sl->seen = 1;
+        }
+    return rc;
 }
 
 static int on_quota(void *ud, const regio__perf_quota *q)
@@ -880,6 +929,90 @@ static void perf_free(perf *c)
     regio_free(c->slots);
 }
 
+/* The index from account keys to positions. Keys are row ids: the
+ * position itself when they are 1..na (no account was ever removed), else
+ * a direct index when dense enough, else a binary search. */
+static regio_err index_accounts(perf *c, regio_error *err)
+{
+    c->contiguous = c->na && c->keys[0] == 1 && c->keys[c->na - 1] == (long long)c->na;
+    if (c->contiguous || !c->na || c->keys[c->na - 1] < 0 ||
+        (size_t)c->keys[c->na - 1] >= 4 * c->na + 1024)
+        return REGIO_OK;
+    c->max_key = c->keys[c->na - 1];
+    if (!(c->dense = regio_malloc((size_t)(c->max_key + 1) * sizeof *c->dense)))
+        return oom(err);
+    for (long long k = 0; k <= c->max_key; k++)
+        c->dense[k] = -1;
+    for (size_t i = 0; i < c->na; i++)
+        c->dense[c->keys[i]] = (int32_t)i;
+    return REGIO_OK;
+}
+
+/* read_accounts from the rows, packed for the next computations. */
+static regio_err read_rows(perf *c, regio_error *err)
+{
+    uint64_t generation = 0;
+    int keep = regio_store_generation(c->s, &generation, NULL) == REGIO_OK;
+    regio_err rc = walked(c, regio__perf_account_keys(c->s, on_account, c, err));
+    if (!rc)
+        rc = index_accounts(c, err);
+    if (!rc && !(c->unit = regio_calloc(c->na ? c->na : 1, sizeof *c->unit)))
+        rc = oom(err);
+    if (!rc)
+        rc = walked(c, regio__perf_account_units(c->s, on_account_unit, c, err));
+    if (!rc && keep) {
+        regio__perf_account_cols mine = {c->na, c->keys, c->unit, c->potential, c->freq};
+        rc = regio__perf_account_columns_save(c->s, &mine, generation, err);
+    }
+    return rc;
+}
+
+/* Every account's key, unit, potential and visit frequency: the store's
+ * packed columns when they are current (and no segment map needs the
+ * segments), else the rows. */
+static regio_err read_accounts(perf *c, regio_error *err)
+{
+    regio__perf_account_cols cols = {0};
+    int found = 0, seg_map = c->q->segment_visits && *c->q->segment_visits;
+    regio_err rc = REGIO_OK;
+    if (!seg_map && (rc = regio__perf_account_columns_load(c->s, &cols, &found, err)))
+        return rc;
+    if (found) {
+        c->keys = cols.key;
+        c->unit = cols.unit;
+        c->potential = cols.potential;
+        c->freq = cols.freq;
+        c->na = c->capa = cols.n;
+        rc = index_accounts(c, err);
+    } else {
+        rc = read_rows(c, err);
+    }
+    for (size_t i = 0; !rc && i < c->na; i++)
+        if (c->unit[i] > c->max_unit)
+            c->max_unit = c->unit[i];
+    return rc;
+}
+
+/* Packs the accounts' columns when the store holds none that are current
+ * (an import of sales lines ends with it, so that the first figures after
+ * it read them packed). */
+regio_err regio__perf_account_columns_ensure(regio_store *s, regio_error *err)
+{
+    int found = 0;
+    regio_err rc = regio__perf_account_columns_load(s, NULL, &found, err);
+    if (rc || found)
+        return rc;
+    regio_perf_query q;
+    memset(&q, 0, sizeof q);
+    perf c;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    c.q = &q;
+    rc = read_accounts(&c, err);
+    perf_trim(&c);
+    return rc;
+}
+
 /* Every model's tree (parents, reps, leaves) over every territory id. */
 static regio_err read_trees(perf *c, regio_error *err)
 {
@@ -935,27 +1068,9 @@ static regio_err credit(perf *c, regio_store *s, const regio_perf_query *q, cons
     if (!(c->tmap = regio_strmap_create(1024)) || !(c->rmap = regio_strmap_create(256)))
         rc = oom(err);
     if (!rc)
-        rc = walked(c, regio__perf_account_keys(s, on_account, c, err));
+        rc = read_accounts(c, err);
     if (!rc)
         rc = segment_visits(c, err);
-    /* account keys are row ids: the index itself when they are 1..na (no
-     * account was ever removed), else a direct index when dense enough */
-    c->contiguous = c->na && c->keys[0] == 1 && c->keys[c->na - 1] == (long long)c->na;
-    if (!rc && !c->contiguous && c->na && c->keys[c->na - 1] >= 0 &&
-        (size_t)c->keys[c->na - 1] < 4 * c->na + 1024) {
-        c->max_key = c->keys[c->na - 1];
-        if (!(c->dense = regio_malloc((size_t)(c->max_key + 1) * sizeof *c->dense)))
-            rc = oom(err);
-        for (long long k = 0; !rc && k <= c->max_key; k++)
-            c->dense[k] = -1;
-        for (size_t i = 0; !rc && i < c->na; i++)
-            c->dense[c->keys[i]] = (int32_t)i;
-    }
-    /* every account's unit, once for all the models read */
-    if (!rc && !(c->unit = regio_calloc(c->na ? c->na : 1, sizeof *c->unit)))
-        rc = oom(err);
-    if (!rc)
-        rc = walked(c, regio__perf_account_units(s, on_account_unit, c, err));
     int r0 = 0;
     if (!rc)
         rc = load_model(c, model, &r0, err);
@@ -968,18 +1083,22 @@ static regio_err credit(perf *c, regio_store *s, const regio_perf_query *q, cons
                 !(c->visits = regio_calloc(c->na ? c->na : 1, sizeof *c->visits))))
         rc = oom(err);
     /* sales lines over the union of the windows */
-    scan sc = {c};
+    scan sc = {0};
     regio_day from = c->p.start, to = c->p.end;
     if (c->prev.start < from)
         from = c->prev.start;
     if (c->active.start < from)
         from = c->active.start;
     if (!rc)
-        rc = walked(c, regio__perf_sales_scan(s, from, to, on_sale, &sc, err));
+        rc = scan_days(&sc, c, from, to, err);
+    if (!rc)
+        rc = walked(c, regio__perf_sales_scan(s, from, to, on_sales, &sc, err));
+    regio_free(sc.in);
+    regio_free(sc.model);
     if (!rc)
         count_active(c);
     if (!rc)
-        rc = walked(c, regio__perf_visits_scan(s, c->p.start, c->p.end, on_visit, c, err));
+        rc = credit_visits(c, err);
     if (!rc)
         rc = walked(c, regio__perf_quotas_foreach(s, on_quota, c, err));
     /* potential and coverage through the reporting model */

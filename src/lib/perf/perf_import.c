@@ -581,6 +581,9 @@ static regio_err run(regio_store *s, kind k, const char *path, const regio_impor
         long long later = 0;
         if (!rc && k == K_SALES && !(rc = regio__perf_sales_settle(s, &later, &e)))
             changed += (size_t)later;
+        /* the figures that follow the import read the accounts packed */
+        if (!rc && k == K_SALES && !opts->dry_run)
+            rc = regio__perf_account_columns_ensure(s, &e);
         if (!rc && k == K_SALES && !(rc = regio__perf_sales_count(s, &after, &e))) {
             sum->added = (size_t)(after - before);
             sum->updated = changed - sum->added;

@@ -9,6 +9,8 @@
 
 #include "regio/perf.h"
 
+#include <stdint.h>
+
 /* An account's key and what the figures read from it. */
 typedef struct regio__perf_account {
     long long key;
@@ -39,7 +41,9 @@ typedef struct regio__perf_sale {
     double amount;
     double probability; /* NAN when empty */
 } regio__perf_sale;
-typedef int (*regio__perf_sale_cb)(void *ud, const regio__perf_sale *s);
+/* Sales lines come in batches: v[0..n), n >= 1 (a callback per line cost
+ * more than crediting it). */
+typedef int (*regio__perf_sales_cb)(void *ud, const regio__perf_sale *v, size_t n);
 
 typedef struct regio__perf_quota {
     const char *territory;
@@ -77,6 +81,29 @@ regio_err regio__perf_account_keys(regio_store *s, regio__perf_account_cb cb, vo
  * particular order). */
 regio_err regio__perf_account_units(regio_store *s, regio__perf_placed_unit_cb cb, void *ud,
                                     regio_error *err);
+
+/* The same four columns of every account side by side, in key order: key,
+ * unit key (0 none), potential (0 when empty) and visits a year (NAN when
+ * empty), as the store keeps them packed between changes to its accounts. */
+typedef struct regio__perf_account_cols {
+    size_t n;
+    long long *key, *unit;
+    double *potential, *freq;
+} regio__perf_account_cols;
+void regio__perf_account_cols_free(regio__perf_account_cols *c);
+/* The packed columns into *out (freed with regio__perf_account_cols_free;
+ * out NULL: only whether they are there); *found = 0 when the store holds
+ * none that are current. */
+regio_err regio__perf_account_columns_load(regio_store *s, regio__perf_account_cols *out,
+                                          int *found, regio_error *err);
+/* Keeps c packed for the next computations: inside a transaction, as part
+ * of it; else in a transaction of its own, and only when the store's
+ * generation is still `generation` (nothing changed since c was read) and
+ * no other writer holds the store (then nothing is written, no error). */
+regio_err regio__perf_account_columns_save(regio_store *s, const regio__perf_account_cols *c,
+                                          uint64_t generation, regio_error *err);
+/* Packs them when the store holds none that are current (perf.c). */
+regio_err regio__perf_account_columns_ensure(regio_store *s, regio_error *err);
 /* The units a model aligns and their territory; the accounts it moves by
  * hand and theirs. */
 regio_err regio__perf_model_units(regio_store *s, const char *model, regio__perf_placed_cb cb,
@@ -97,7 +124,7 @@ regio_err regio__perf_sale_put(regio_store *s, const regio__perf_sale *row, cons
                                const char *product, const char *rep, int *changed,
                                regio_error *err);
 regio_err regio__perf_sales_scan(regio_store *s, regio_day from, regio_day to,
-                                 regio__perf_sale_cb cb, void *ud, regio_error *err);
+                                 regio__perf_sales_cb cb, void *ud, regio_error *err);
 regio_err regio__perf_quota_put(regio_store *s, const regio__perf_quota *q, regio_error *err);
 regio_err regio__perf_quota_delete(regio_store *s, const char *territory, const char *period,
                                    regio_error *err);

@@ -19,6 +19,10 @@ typedef struct regio__perf_ops {
                              void *ud, regio_error *err);
     regio_err (*model_hand_moves)(regio_store *s, const char *model, regio__perf_placed_cb cb,
                                   void *ud, regio_error *err);
+    regio_err (*account_columns_load)(regio_store *s, regio__perf_account_cols *out, int *found,
+                                      regio_error *err);
+    regio_err (*account_columns_save)(regio_store *s, const regio__perf_account_cols *c,
+                                      uint64_t generation, regio_error *err);
     regio_err (*territory_codes)(regio_store *s, regio__perf_code_cb cb, void *ud,
                                  regio_error *err);
     regio_err (*sales_count)(regio_store *s, long long *n, regio_error *err);
@@ -26,7 +30,7 @@ typedef struct regio__perf_ops {
     regio_err (*sale_put)(regio_store *s, const regio__perf_sale *row, const char *id,
                           const char *product, const char *rep, int *changed, regio_error *err);
     regio_err (*sales_scan)(regio_store *s, regio_day from, regio_day to,
-                            regio__perf_sale_cb cb, void *ud, regio_error *err);
+                            regio__perf_sales_cb cb, void *ud, regio_error *err);
     regio_err (*quota_put)(regio_store *s, const regio__perf_quota *q, regio_error *err);
     regio_err (*quota_delete)(regio_store *s, const char *territory, const char *period,
                               regio_error *err);
@@ -67,8 +71,13 @@ regio_err regio__sq_plan_day(regio_store *s, long plan_id, const char *rep, int 
  * blocks (sqlite_sales_blocks.c); *used is 0 when the store has no valid
  * blocks (the caller reads the table). */
 struct regio__sqlite_store;
+/* The accounts' packed columns (sqlite_account_columns.c). */
+regio_err regio__sq_account_columns_load(regio_store *s, regio__perf_account_cols *out,
+                                         int *found, regio_error *err);
+regio_err regio__sq_account_columns_save(regio_store *s, const regio__perf_account_cols *c,
+                                         uint64_t generation, regio_error *err);
 regio_err regio__sq_sales_blocks_scan(struct regio__sqlite_store *s, regio_day from, regio_day to,
-                                      regio__perf_sale_cb cb, void *ud, int *used,
+                                      regio__perf_sales_cb cb, void *ud, int *used,
                                       regio_error *err);
 regio_err regio__sq_activity_find(regio_store *s, const char *id, regio__perf_activity_cb cb,
                                   void *ud, regio_error *err);

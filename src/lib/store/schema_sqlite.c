@@ -541,14 +541,36 @@ static const char MIGRATION_6[] =
     "INSERT INTO sales_blocks(month, part, lines, data)"
     " SELECT -1, 0, 0, x'' WHERE NOT EXISTS (SELECT 1 FROM sales_transactions);";
 
-/* Migration 7: why each unit of a designed or realigned model is where it
+/* Migration 7: the accounts' columns the figures read, packed. Reading a
+ * million accounts row by row (the visit frequency out of each row's JSON,
+ * the unit through the units' codes) took longer than a year of sales
+ * lines, so the store keeps the four columns packed
+ * (store/sqlite_account_columns.c). The triggers empty the table whenever
+ * what it holds may change, whichever program writes the store; the
+ * figures pack the columns again when they find the table empty. */
+#define STALE_ACCOUNT_COLUMNS " BEGIN DELETE FROM account_columns; END;"
+static const char MIGRATION_7[] =
+    "CREATE TABLE account_columns ("
+    " part INTEGER PRIMARY KEY,"
+    " accounts INTEGER NOT NULL CHECK (accounts >= 0),"
+    " data BLOB NOT NULL);"
+    "CREATE TRIGGER account_columns_account_added AFTER INSERT ON accounts" STALE_ACCOUNT_COLUMNS
+    "CREATE TRIGGER account_columns_account_removed AFTER DELETE ON accounts" STALE_ACCOUNT_COLUMNS
+    "CREATE TRIGGER account_columns_account_changed"
+    " AFTER UPDATE OF id, potential, attrs, unit_ext ON accounts" STALE_ACCOUNT_COLUMNS
+    "CREATE TRIGGER account_columns_unit_added AFTER INSERT ON units" STALE_ACCOUNT_COLUMNS
+    "CREATE TRIGGER account_columns_unit_removed AFTER DELETE ON units" STALE_ACCOUNT_COLUMNS
+    "CREATE TRIGGER account_columns_unit_changed"
+    " AFTER UPDATE OF id, ext_id ON units" STALE_ACCOUNT_COLUMNS;
+
+/* Migration 8: why each unit of a designed or realigned model is where it
  * is (issue 14): one row a unit that a realign moved or a design gave to a
  * territory other than its nearest centre — the territory it came from
  * (the baseline's, or the nearest centre's), the one it went to, the kind
  * of reason, the sentence people read and its numbers as JSON. Saving a
  * model's result replaces its reasons; a unit moved by hand since keeps
  * its row, which readers skip when `to_territory` is no longer the unit's. */
-static const char MIGRATION_7[] =
+static const char MIGRATION_8[] =
     "CREATE TABLE model_reasons ("
     " model_id INTEGER NOT NULL REFERENCES territory_models(id) ON DELETE CASCADE,"
     " unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,"
@@ -570,7 +592,8 @@ static const migration migrations[] = {
     {4, "effective-dated promotion: withdrawn promotions, who promoted", MIGRATION_4},
     {5, "goals and results: sales lines by day, quotas by territory code, check-ins", MIGRATION_5},
     {6, "sales lines read in packed monthly blocks; no covering index", MIGRATION_6},
-    {7, "why units moved: a model's reasons by unit", MIGRATION_7},
+    {7, "the accounts' columns the figures read, packed", MIGRATION_7},
+    {8, "why units moved: a model's reasons by unit", MIGRATION_8},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

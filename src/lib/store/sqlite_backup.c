@@ -221,6 +221,45 @@ static void check_sales_blocks(checker *c)
     sqlite3_finalize(st);
 }
 
+/* The accounts' packed columns (migration 7): when the marker row says
+ * they are there, they hold every account; the triggers that empty them
+ * on a change are all in place. */
+static void check_account_columns(checker *c)
+{
+    if (!has_table(c->db, "account_columns"))
+        return;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT (SELECT accounts FROM account_columns WHERE part = -1),"
+                           " (SELECT coalesce(sum(accounts), 0) FROM account_columns"
+                           "  WHERE part >= 0),"
+                           " (SELECT count(*) FROM accounts),"
+                           " (SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                           "  AND name LIKE 'account\\_columns\\_%' ESCAPE '\\')",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        char detail[256];
+        snprintf(detail, sizeof detail, "cannot count the packed accounts: %s",
+                 sqlite3_errmsg(c->db));
+        problem(c, "account_columns", detail);
+    } else {
+        char detail[256] = "";
+        long long marker = sqlite3_column_int64(st, 0), parts = sqlite3_column_int64(st, 1),
+                  rows = sqlite3_column_int64(st, 2);
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL && (marker != parts || parts != rows))
+            snprintf(detail, sizeof detail,
+                     "account_columns say %lld accounts and hold %lld, but accounts has %lld rows",
+                     marker, parts, rows);
+        else if (sqlite3_column_int(st, 3) != 6)
+            snprintf(detail, sizeof detail,
+                     "%d of the 6 triggers that keep account_columns current are there",
+                     sqlite3_column_int(st, 3));
+        if (detail[0])
+            problem(c, "account_columns", detail);
+    }
+    sqlite3_finalize(st);
+}
+
 regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, long *problems,
                                  regio_error *err)
 {
@@ -256,6 +295,8 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
                         0);
         if (!c.stop)
             check_sales_blocks(&c);
+        if (!c.stop)
+            check_account_columns(&c);
         sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
         if (c.stop)
             rc = regio__store_fail(err, REGIO_ECANCELLED, "stopped by the callback");

@@ -81,6 +81,9 @@ typedef struct regio__sqlite_store {
  * mode (see regio__sq_bulk_enter). */
 #define REGIO_BULK_AFTER 20000
 
+/* How long a statement waits for another connection's write lock. */
+#define REGIO_SQ_BUSY_MS 10000
+
 /* Atomic multi-statement writes: an IMMEDIATE transaction of their own when
  * the caller has none open, else a savepoint inside the caller's. */
 typedef struct regio__sq_txn {

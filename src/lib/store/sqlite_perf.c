@@ -214,7 +214,7 @@ static regio_err sq_sales_settle(regio_store *base, long long *changed, regio_er
 }
 
 static regio_err sq_sales_scan(regio_store *base, regio_day from, regio_day to,
-                               regio__perf_sale_cb cb, void *ud, regio_error *err)
+                               regio__perf_sales_cb cb, void *ud, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     int used = 0;
@@ -229,13 +229,21 @@ static regio_err sq_sales_scan(regio_store *base, regio_day from, regio_day to,
                         "ii", (sqlite3_int64)from, (sqlite3_int64)to);
     if (rc)
         return rc;
+    regio__perf_sale v[256];
+    size_t n = 0;
     int r, stop = 0;
     while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
         regio__perf_sale x = {sqlite3_column_int64(st, 0), (regio_day)sqlite3_column_int(st, 1),
                               sqlite3_column_int(st, 2), sqlite3_column_double(st, 3),
                               col_num(st, 4)};
-        stop = cb(ud, &x);
+        v[n++] = x;
+        if (n == sizeof v / sizeof v[0]) {
+            stop = cb(ud, v, n);
+            n = 0;
+        }
     }
+    if (!stop && r == SQLITE_DONE && n)
+        stop = cb(ud, v, n);
     return scan_end(s, st, r, stop, err);
 }
 
@@ -425,6 +433,8 @@ const regio__perf_ops regio__sq_perf_ops = {
     .people = sq_people,
     .account_keys = sq_account_keys,
     .account_units = sq_account_units,
+    .account_columns_load = regio__sq_account_columns_load,
+    .account_columns_save = regio__sq_account_columns_save,
     .model_units = sq_model_units,
     .model_hand_moves = sq_model_hand_moves,
     .territory_codes = sq_territory_codes,

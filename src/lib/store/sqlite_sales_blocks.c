@@ -525,23 +525,39 @@ regio_err regio__sq_sales_settle(regio__sqlite_store *s, long long *changed, reg
 
 /* ---- reading ----------------------------------------------------------------------- */
 
+#define SCAN_BATCH 1024
+
 typedef struct window {
     regio_day from, to;
-    regio__perf_sale_cb cb;
+    regio__perf_sales_cb cb;
     void *ud;
+    size_t n;
+    regio__perf_sale v[SCAN_BATCH];
 } window;
+
+static int flush_window(window *w)
+{
+    size_t n = w->n;
+    w->n = 0;
+    return n ? w->cb(w->ud, w->v, n) : 0;
+}
 
 static int in_window(void *ud, const rec *r)
 {
-    const window *w = ud;
+    window *w = ud;
     if (r->day < w->from || r->day >= w->to)
         return 0;
-    regio__perf_sale x = {r->account, r->day, r->status, r->amount, r->probability};
-    return w->cb(w->ud, &x);
+    regio__perf_sale *x = &w->v[w->n++];
+    x->account = r->account;
+    x->day = r->day;
+    x->status = r->status;
+    x->amount = r->amount;
+    x->probability = r->probability;
+    return w->n == SCAN_BATCH ? flush_window(w) : 0;
 }
 
 regio_err regio__sq_sales_blocks_scan(regio__sqlite_store *s, regio_day from, regio_day to,
-                                      regio__perf_sale_cb cb, void *ud, int *used,
+                                      regio__perf_sales_cb cb, void *ud, int *used,
                                       regio_error *err)
 {
     *used = 0;
@@ -558,11 +574,23 @@ regio_err regio__sq_sales_blocks_scan(regio__sqlite_store *s, regio_day from, re
                                   (sqlite3_int64)month_of(to - 1));
     if (rc)
         return rc;
-    window w = {from, to, cb, ud};
+    window *w = regio_malloc(sizeof *w);
+    if (!w) {
+        sqlite3_finalize(st);
+        return oom(err);
+    }
+    w->from = from;
+    w->to = to;
+    w->cb = cb;
+    w->ud = ud;
+    w->n = 0;
     int r, stop = 0;
     while (!stop && (r = sqlite3_step(st)) == SQLITE_ROW)
         stop = each_line(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-                         (int32_t)sqlite3_column_int(st, 0), in_window, &w);
+                         (int32_t)sqlite3_column_int(st, 0), in_window, w);
+    if (!stop && r == SQLITE_DONE)
+        stop = flush_window(w);
+    regio_free(w);
     return regio__sq_finish(s, st, stop ? SQLITE_DONE : r,
                             stop ? regio__sq_cancelled(err) : REGIO_OK, err);
 }

@@ -35,6 +35,18 @@ regio_err regio__perf_account_units(regio_store *s, regio__perf_placed_unit_cb c
     PERF_DISPATCH(s, err, account_units(s, cb, ud, e_));
 }
 
+regio_err regio__perf_account_columns_load(regio_store *s, regio__perf_account_cols *out,
+                                          int *found, regio_error *err)
+{
+    PERF_DISPATCH(s, err, account_columns_load(s, out, found, e_));
+}
+
+regio_err regio__perf_account_columns_save(regio_store *s, const regio__perf_account_cols *c,
+                                          uint64_t generation, regio_error *err)
+{
+    PERF_DISPATCH(s, err, account_columns_save(s, c, generation, e_));
+}
+
 regio_err regio__perf_model_units(regio_store *s, const char *model, regio__perf_placed_cb cb,
                                   void *ud, regio_error *err)
 {
@@ -71,7 +83,7 @@ regio_err regio__perf_sale_put(regio_store *s, const regio__perf_sale *row, cons
 }
 
 regio_err regio__perf_sales_scan(regio_store *s, regio_day from, regio_day to,
-                                 regio__perf_sale_cb cb, void *ud, regio_error *err)
+                                 regio__perf_sales_cb cb, void *ud, regio_error *err)
 {
     PERF_DISPATCH(s, err, sales_scan(s, from, to, cb, ud, e_));
 }

@@ -106,7 +106,11 @@ static const char *const stmt_sql[REGIO_ST_COUNT] = {
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(ext_id) DO NOTHING",
 };
 
-/* Maps the connection's last SQLite error onto a regio error code. */
+/* Maps the connection's last SQLite error onto a regio error code. A
+ * constraint's refusal is said in Regio's words: SQLite's sentence names the
+ * schema's tables and columns ("UNIQUE constraint failed: t.c"), and these
+ * messages reach API callers (409, 422); a trigger's RAISE sentence is
+ * Regio's own already. */
 regio_err regio__sq_err(regio__sqlite_store *s, regio_error *err, const char *what)
 {
     int xc = sqlite3_extended_errcode(s->db);
@@ -114,12 +118,17 @@ regio_err regio__sq_err(regio__sqlite_store *s, regio_error *err, const char *wh
     switch (xc & 0xff) {
     case SQLITE_NOMEM: code = REGIO_ENOMEM; break;
     case SQLITE_CONSTRAINT:
-        if (xc == SQLITE_CONSTRAINT_UNIQUE || xc == SQLITE_CONSTRAINT_PRIMARYKEY ||
-            xc == SQLITE_CONSTRAINT_TRIGGER)
-            code = REGIO_ECONFLICT;
-        else
-            code = REGIO_EDATA;
-        break;
+        if (xc == SQLITE_CONSTRAINT_TRIGGER)
+            return regio__store_fail(err, REGIO_ECONFLICT, "%s: %s", what, sqlite3_errmsg(s->db));
+        if (xc == SQLITE_CONSTRAINT_UNIQUE || xc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return regio__store_fail(err, REGIO_ECONFLICT,
+                                     "%s: the store already holds a record with that name or key",
+                                     what);
+        return regio__store_fail(err, REGIO_EDATA, "%s: the store refused it (%s)", what,
+                                 xc == SQLITE_CONSTRAINT_NOTNULL      ? "a required value is missing"
+                                 : xc == SQLITE_CONSTRAINT_CHECK      ? "a value it does not allow"
+                                 : xc == SQLITE_CONSTRAINT_FOREIGNKEY ? "it names a record that does not exist"
+                                                                      : "a rule of the store");
     default: break;
     }
     return regio__store_fail(err, code, "%s: %s", what, sqlite3_errmsg(s->db));
@@ -512,7 +521,7 @@ regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *e
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, REGIO_SQ_BUSY_MS);
     /* WAL with synchronous=NORMAL: a committed transaction survives a crash
      * of the process (not necessarily of the OS); readers never block the
      * writer. Foreign keys are per connection and off by default. Reading

@@ -5,5 +5,7 @@ set +e
 "$REGIO" serve --port -1 --db s.db; echo "exit $?"
 "$REGIO" serve --max-body 0 --db s.db; echo "exit $?"
 "$REGIO" serve --threads 0 --db s.db; echo "exit $?"
+"$REGIO" serve --request-deadline 0 --db s.db; echo "exit $?"
+"$REGIO" serve --max-connections 12x --db s.db; echo "exit $?"
 "$REGIO" serve extra --db s.db; echo "exit $?"
 "$REGIO" serve --bind nonsense --port 0 --db s.db; echo "exit $?"
