@@ -8,7 +8,7 @@
  *
  *   bench_design counties [--k 50] [--balance accounts] [--tol 0.02]
  *                [--travel accounts] [--seed 1] [--time 60] [--starts N]
- *                [--realign-texas] [--max-moved 0.05]
+ *                [--realign-texas] [--max-moved 0.05] [--proposals N]
  *   bench_design dl FILE.in [--seed 1] [--time 60] [--starts N]
  *   bench_design synth [--n 33000] [--k 200] [--tol 0.02] [--seed 1]
  */
@@ -264,6 +264,14 @@ static void print_result(const char *what, const problem *P, const regio_design_
         printf(" moved_units=%zu moved_share=%.4f moved_weight_share=%.4f",
                R->report.moved_units, R->report.moved_units_share,
                R->report.moved_weight_share);
+    /* Reasons (issue 14): how many units carry one, by kind. */
+    size_t kinds[6] = {0};
+    for (size_t q = 0; q < R->n_reasons; q++)
+        kinds[R->reasons[q].kind]++;
+    printf(" reasons=%zu lock=%zu group=%zu contiguity=%zu balance=%zu travel=%zu none=%zu",
+           R->n_reasons, kinds[REGIO_REASON_LOCK], kinds[REGIO_REASON_GROUP],
+           kinds[REGIO_REASON_CONTIGUITY], kinds[REGIO_REASON_BALANCE],
+           kinds[REGIO_REASON_TRAVEL], kinds[REGIO_REASON_NONE]);
     printf("\n");
     for (size_t d = 0; d < R->n_diagnostics && d < 8; d++)
         printf("  diag: %s\n", R->diagnostics[d]);
@@ -285,7 +293,7 @@ int main(int argc, char **argv)
         file = argv[2];
         argi = 3;
     }
-    int k = 50, starts = 0, realign_tx = 0;
+    int k = 50, starts = 0, realign_tx = 0, proposals = 0;
     double tol = 0.02, tlim = 60, max_moved = 0.05;
     uint64_t seed = 1;
     size_t synth_n = 33000;
@@ -310,6 +318,8 @@ int main(int argc, char **argv)
             synth_n = strtoul(v, NULL, 10), a++;
         else if (!strcmp(o, "--max-moved"))
             max_moved = strtod(v, NULL), a++;
+        else if (!strcmp(o, "--proposals"))
+            proposals = (int)strtol(v, NULL, 10), a++;
         else if (!strcmp(o, "--realign-texas"))
             realign_tx = 1;
         else {
@@ -453,6 +463,37 @@ int main(int argc, char **argv)
             return 1;
         }
         print_result("realign", &P, &p, &R2, rc, secs);
+        if (proposals > 0) {
+            /* The front of disruption vs balance (issue 14): its extreme
+             * points against the single-answer run above (balances equal
+             * within 1e-12, the library's own tie). */
+            regio_design_proposals F;
+            t0 = now_s();
+            double c0 = (double)clock() / CLOCKS_PER_SEC;
+            rc = regio_design_propose(&in, &p, proposals, &F, &err);
+            secs = now_s() - t0;
+            double cpu = (double)clock() / CLOCKS_PER_SEC - c0;
+            if (rc) {
+                fprintf(stderr, "proposals failed: %s: %s\n", regio_err_name(rc), err.msg);
+                return 1;
+            }
+            for (size_t j = 0; j < F.n; j++) {
+                char what[32];
+                snprintf(what, sizeof what, "proposal%zu", j + 1);
+                print_result(what, &P, &p, &F.items[j].result, F.items[j].status, 0);
+            }
+            const regio_design_report *b = &F.items[0].result.report;
+            const regio_design_report *c = &F.items[F.n - 1].result.report;
+            double sb = R2.report.balance[acc], sm = R2.report.moved_units_share;
+            printf("front: proposals=%zu runs=%d seconds=%.2f cpu=%.2f best_balance=%.6f "
+                   "at_moved=%.4f least_moved=%.4f at_balance=%.6f single_balance=%.6f "
+                   "single_moved=%.4f balance_end_dominates=%d moved_end_dominates=%d\n",
+                   F.n, F.runs, secs, cpu, b->balance[acc], b->moved_units_share,
+                   c->moved_units_share, c->balance[acc], sb, sm,
+                   b->balance[acc] <= sb + 1e-12 && b->moved_units_share <= sm + 1e-12,
+                   c->balance[acc] <= sb + 1e-12 && c->moved_units_share <= sm + 1e-12);
+            regio_design_proposals_free(&F);
+        }
         regio_design_result_free(&R2);
     }
     regio_design_result_free(&R);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the territory design benchmarks (docs/METRICS.md definitions)
 # and prints a markdown table: US counties k=50 design, the Texas drift
-# realignment, the two DL instances (diameter D against the published best),
+# realignment and its front of 5 proposals (disruption vs balance), the
+# two DL instances (diameter D against the published best),
 # a synthetic 33,000-unit set with k=200 and the sample market (make run's
 # store) with k=25 and accounts, revenue and potential each within 5%.
 #
@@ -22,7 +23,7 @@ field() { # field KEY LINE
 echo "| run | result | balance | non-contiguous | travel km | max D | moved units | seconds |"
 echo "|---|---|---|---|---|---|---|---|"
 
-out="$("$bin" counties --k 50 --balance accounts --tol 0.02 --seed "$seed" --realign-texas --max-moved 0.05 2>/dev/null)"
+out="$("$bin" counties --k 50 --balance accounts --tol 0.02 --seed "$seed" --realign-texas --max-moved 0.05 --proposals 5 2>/dev/null)"
 d="$(grep '^counties:' <<<"$out")"
 r="$(grep '^realign:' <<<"$out")"
 echo "| us_counties k=50 accounts tol 0.02 | $(field rc "$d") | $(field balance_accounts "$d") | $(field noncontig "$d") | $(field travel_km "$d") | $(field maxD "$d") | – | $(field seconds "$d") |"
@@ -35,6 +36,13 @@ d="$(/usr/bin/time -f 'cpu=%U' -o "$tmp1" "$bin" counties --k 50 --balance accou
 cpu="$(sed -n 's/.*cpu=\([^ ]*\).*/\1/p' "$tmp1")"
 rm -f "$tmp1"
 echo "| us_counties k=50 accounts tol 0.01 (CPU $cpu s, load $load) | $(field rc "$d") | $(field balance_accounts "$d") | $(field noncontig "$d") | $(field travel_km "$d") | $(field maxD "$d") | – | $(field seconds "$d") |"
+# The front of disruption vs balance of the same realign (--proposals 5,
+# issue 14): each proposal, then whether its ends dominate the single run.
+grep '^proposal' <<<"$out" | while read -r line; do
+  echo "| Texas front ${line%%:*} ($(field reasons "$line") moved units, $(field none "$line") without a reason) | $(field rc "$line") | $(field balance_accounts "$line") | $(field noncontig "$line") | $(field travel_km "$line") | $(field maxD "$line") | $(field moved_share "$line") | – |"
+done
+f="$(grep '^front:' <<<"$out")"
+echo "| Texas front: $(field proposals "$f") proposals from $(field runs "$f") runs ($(field cpu "$f") s CPU); balanced end dominates the single run: $(field balance_end_dominates "$f"), least-moved end: $(field least_moved "$f") moved at $(field at_balance "$f") | – | – | – | – | – | – | $(field seconds "$f") |"
 
 for f in "$REGIO_SHARED_DATA"/territory/dl/*.in; do
   out="$("$bin" dl "$f" --seed "$seed" --starts "${DL_STARTS:-24}" 2>/dev/null)"

@@ -172,6 +172,73 @@ REGIO_API regio_err regio_design_evaluate(const regio_design_input *in,
                                 const int *labels, regio_design_report *out,
                                 regio_error *err);
 
+/* Why a unit is where a design or realign put it (regio_design_explain). */
+typedef enum regio_reason_kind {
+    REGIO_REASON_NONE = 0,    /* nothing found (should not happen: the tests check) */
+    REGIO_REASON_LOCK,        /* the unit is locked to its territory */
+    REGIO_REASON_GROUP,       /* kept whole with the other units of its group */
+    REGIO_REASON_CONTIGUITY,  /* a contiguity repair: the unit (its block) was a
+                                 detached piece of `from` in the baseline; or
+                                 undoing it would cut territory `terr` into
+                                 `before` pieces (it has `after` now) */
+    REGIO_REASON_BALANCE,     /* undoing it would make territory `terr`'s deviation
+                                 on measure `measure` `before` instead of `after`,
+                                 further from its target */
+    REGIO_REASON_TRAVEL       /* it is `after` (km or plane units) from the centre
+                                 of its territory instead of `before` from the
+                                 centre of `from` */
+} regio_reason_kind;
+
+/*
+ * The reason of one unit. The counterfactual is "undoing" the unit's
+ * block: in a realign, putting the block's units back in their baseline
+ * territory `from`; in a design, giving them to `from`, the territory
+ * whose centre is nearest. A block is a connected set of units that share
+ * `from` and `to` (they moved together); its units are undone together and
+ * carry the same reason.
+ */
+typedef struct regio_design_reason {
+    size_t unit;              /* unit index */
+    int from;                 /* baseline territory (realign) / nearest centre's (design) */
+    int to;                   /* the territory the unit is in */
+    regio_reason_kind kind;
+    int terr;                 /* balance, contiguity: the territory concerned; -1 */
+    int measure;              /* balance: the measure (column of the input); -1 */
+    double before, after;     /* see regio_reason_kind */
+    size_t block;             /* the block's lowest unit index */
+    size_t block_units;       /* units in the block */
+} regio_design_reason;
+
+/*
+ * Explains a labelling: one reason for every unit whose label differs
+ * from params->baseline[i] when params->realign (a moved unit), else for
+ * every unit not in the territory whose centre (the report's medoid, or
+ * the home) is nearest. Reasons are tried in the order lock, group,
+ * contiguity repair (realign: the unit was in a detached piece of its
+ * baseline territory), balance (the largest worsening, relative to the
+ * measure's tolerance, of |deviation| of `from` or `to` on a balanced
+ * measure when the block is undone), contiguity (undoing the block cuts
+ * `from` or `to`), travel (closer to its centre than to `from`'s). report
+ * is the labelling's regio_design_evaluate. *reasons (caller frees with
+ * regio_free) receives *n_reasons entries in unit order.
+ */
+REGIO_API regio_err regio_design_explain(const regio_design_input *in,
+                                         const regio_design_params *params, const int *labels,
+                                         const regio_design_report *report,
+                                         regio_design_reason **reasons, size_t *n_reasons,
+                                         regio_error *err);
+
+/* "lock", "group", "contiguity", "balance", "travel" or "none". */
+REGIO_API const char *regio_design_reason_kind_name(regio_reason_kind kind);
+
+/* The reason as a sentence with its numbers, for people ("balance: T07's
+ * accounts deviation +4.30% without the move, +1.90% with it"); names from
+ * params->territory_names and in->measure_names. Returns buf. */
+REGIO_API const char *regio_design_reason_text(const regio_design_input *in,
+                                               const regio_design_params *params,
+                                               const regio_design_reason *r, char *buf,
+                                               size_t cap);
+
 /* Result of a design or realign run. Free with regio_design_result_free. */
 typedef struct regio_design_result {
     int *labels;              /* n territory labels 0..k-1 (owned) */
@@ -183,6 +250,8 @@ typedef struct regio_design_result {
     double seconds;           /* wall time of the run */
     int starts_done;          /* multistart iterations completed */
     int stopped_by_time;      /* 1 when the time limit cut the schedule */
+    regio_design_reason *reasons; /* regio_design_explain of labels (owned) */
+    size_t n_reasons;
 } regio_design_result;
 
 /* Frees everything inside a result and zeroes it. Accepts NULL. */
@@ -203,6 +272,72 @@ REGIO_API void regio_design_result_free(regio_design_result *r);
 REGIO_API regio_err regio_design_run(const regio_design_input *in,
                            const regio_design_params *params,
                            regio_design_result *out, regio_error *err);
+
+/* The weighted index balance of a report (params->index_weights): the
+ * largest |sum_c w_c dev_tc / sum_c w_c| over territories t; 0 without
+ * index weights. */
+REGIO_API double regio_design_index_balance(const regio_design_params *params,
+                                            const regio_design_report *r);
+
+/*
+ * The balance figure of a proposal front: the largest balance of a
+ * balanced measure, each scaled by tolerance / its own tolerance (the
+ * plain worst deviation when the tolerances are equal), and with index
+ * weights the index balance for the measures held through the index only.
+ */
+REGIO_API double regio_design_balance_figure(const regio_design_params *params,
+                                             const regio_design_report *r);
+
+/* One design of a proposal front (regio_design_propose). */
+typedef struct regio_design_proposal {
+    regio_design_result result; /* labels, report, diagnostics, reasons */
+    regio_err status;           /* REGIO_OK, or REGIO_EINFEASIBLE: a tolerance of
+                                   its run missed (contiguity, locks and the
+                                   budget hold in every proposal) */
+    double balance;             /* regio_design_balance_figure */
+    double cost;                /* design: travel_km; realign: moved_units_share */
+    double tolerance_factor;    /* the tolerances of its run: params' x this */
+} regio_design_proposal;
+
+/* Proposals, the most balanced first (so the costliest first). Free with
+ * regio_design_proposals_free. */
+typedef struct regio_design_proposals {
+    size_t n;
+    regio_design_proposal *items;
+    int runs;                   /* design or realign runs made */
+    int realign;                /* 1: cost is disruption */
+    double seconds;             /* wall time of all runs */
+} regio_design_proposals;
+
+/*
+ * Up to max_proposals (1..20) designs on the Pareto front of travel vs
+ * balance (a design) or disruption vs balance (params->realign): runs of
+ * regio_design_run with the same input, seed and options and the
+ * tolerances scaled by a fixed ladder of factors, 1 first (the
+ * single-answer run); a design then tries 0.5, 2, 0.25, 3, 0.75, 1.5,
+ * 0.125, 5 and a realign only looser ones, 2, 3, 1.5, 5, 1.25, 4, 2.5, 8
+ * (max_proposals + 2 runs, at least 3, at most 9). Each realign run is
+ * then polished: single boundary moves that lower its largest deviation
+ * while every territory stays connected and its disruption does not grow,
+ * so it dominates or equals the run; and its most balanced run, polished
+ * again with the whole budget (max_moved_units / max_moved_weight), is one
+ * more candidate. A candidate must be contiguous and keep the locks and
+ * the budget (when none does, the best effort is kept); those no other
+ * dominates (as good on both figures and better on one) are the front,
+ * thinned to max_proposals by keeping both ends and the point that covers
+ * the single-answer run, then, one at a time, the point furthest from
+ * those kept (figures scaled to their ranges). The same input and seed
+ * give the same proposals. params->time_limit_s holds for each run.
+ * REGIO_OK with at least one proposal, REGIO_ECANCELLED when the callback
+ * stopped it (the runs done are used), else an error as
+ * regio_design_run's.
+ */
+REGIO_API regio_err regio_design_propose(const regio_design_input *in,
+                                         const regio_design_params *params, int max_proposals,
+                                         regio_design_proposals *out, regio_error *err);
+
+/* Frees the proposals and zeroes the struct. Accepts NULL. */
+REGIO_API void regio_design_proposals_free(regio_design_proposals *p);
 
 /*
  * Builds G' from G: every connected component other than the largest gets

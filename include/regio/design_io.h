@@ -109,6 +109,31 @@ REGIO_API regio_err regio_design_write_report(const regio_design_problem *p, con
                                     const regio_design_result *res, regio_report_format fmt,
                                     FILE *out, regio_error *err);
 
+/* Appends reason r (of a result over p's units) to b as a JSON object:
+ * {"kind", "territory", the kind's numbers ("measure",
+ * "deviation_without", "deviation_with" for balance; "distance_from",
+ * "distance_to" for travel; "detached_piece_units" or "pieces_without"
+ * for contiguity; "group_units"), "block_units", "text"}. */
+REGIO_API regio_err regio_design_reason_json(const regio_design_problem *p,
+                                             const regio_design_reason *r, regio_buf *b);
+
+/*
+ * Writes a proposal front (regio_design_propose) for people or programs:
+ * text is the summary table (one row a proposal: name, each balanced
+ * measure's balance in %, travel km, moved units and %, non-contiguous
+ * territories, the tolerance of its run, whether its run met it), JSON an
+ * object {"front", "runs", "seconds", "proposals": [{"proposal", "name",
+ * "status", "balance", "travel_km", "moved_units", "moved_share",
+ * "tolerance", "reasons": {KIND: count}, "report": the proposal's
+ * regio_design_write_report JSON}]}. names (props->n entries, may be
+ * NULL) are the models or files the proposals were saved as.
+ */
+REGIO_API regio_err regio_design_write_proposals(const regio_design_problem *p,
+                                                 const regio_design_proposals *props,
+                                                 const char *const *names,
+                                                 regio_report_format fmt, FILE *out,
+                                                 regio_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -215,6 +215,22 @@ REGIO_API regio_err regio_model_view_save(regio_store *s, const regio_design_pro
                                           unsigned flags, const char *actor,
                                           regio_error *err);
 
+/*
+ * regio_model_view_save with the reasons of the result (regio_design_explain
+ * over units->in: reasons[q].unit indexes its units; n_reasons may be 0),
+ * stored with the model in the same transaction: the model's earlier
+ * reasons go (regio_model_view_save clears them too).
+ */
+REGIO_API regio_err regio_model_view_save_explained(regio_store *s,
+                                                    const regio_design_problem *units,
+                                                    const regio_model_view *base, int k,
+                                                    char *const *names, const int *labels,
+                                                    const char *const *reps,
+                                                    const regio_design_reason *reasons,
+                                                    size_t n_reasons, const char *target,
+                                                    unsigned flags, const char *actor,
+                                                    regio_error *err);
+
 /* regio_model_reps_assign flag: a realign's base territories do not keep
  * their reps; every rep is chosen again. */
 #define REGIO_REPS_REASSIGN 1u

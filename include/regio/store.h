@@ -373,6 +373,34 @@ REGIO_API regio_err regio_store_alignment_set(regio_store *s, const char *model,
 REGIO_API regio_err regio_store_alignment_foreach(regio_store *s, const char *model,
                                         regio_alignment_cb cb, void *ud, regio_error *err);
 
+/* Why a unit of a designed or realigned model is where it is
+ * (regio_design_reason as stored): strings owned by the caller (set) or
+ * valid during the callback (foreach). */
+typedef struct regio_unit_reason {
+    const char *unit_id;
+    const char *from;  /* the baseline's territory (realign) or the nearest centre's */
+    const char *to;    /* the territory the design or realign gave it */
+    const char *kind;  /* regio_design_reason_kind_name */
+    const char *text;  /* the sentence with its numbers */
+    const char *data;  /* the numbers as a JSON object */
+} regio_unit_reason;
+
+typedef int (*regio_reason_cb)(void *ud, const regio_unit_reason *r);
+
+/* Replaces the stored reasons of model (by name) with n reasons (0: the
+ * model keeps none). One transaction (a part of the caller's). An unknown
+ * unit fails with REGIO_ENOTFOUND naming it, and nothing changes. */
+REGIO_API regio_err regio_store_model_reasons_set(regio_store *s, const char *model,
+                                                  const regio_unit_reason *r, size_t n,
+                                                  regio_error *err);
+
+/* Calls cb for each stored reason of model (by name) in unit-id order,
+ * skipping those of units moved since (whose territory is no longer
+ * `to`). */
+REGIO_API regio_err regio_store_model_reasons_foreach(regio_store *s, const char *model,
+                                                      regio_reason_cb cb, void *ud,
+                                                      regio_error *err);
+
 /* Current alignment revision of model (NULL = active) into *rev. */
 REGIO_API regio_err regio_store_alignment_revision(regio_store *s, const char *model, long *rev,
                                          regio_error *err);

@@ -21,21 +21,26 @@ static const char *const usage_text[] = {
         "                    [--tolerance T|MEASURE=T[,...]] [--travel COL] [--homes REPS.csv]\n"
         "                    [--locked LOCKED.csv] [--keep-whole COL] [--targets TARGETS.csv]\n"
         "                    [--objective travel|diameter] [--seed N] [--time-limit S]\n"
-        "                    --out ALIGNMENT.csv [--report REPORT.json]\n"
+        "                    [--proposals N] --out ALIGNMENT.csv [--report REPORT.json]\n"
         "store mode: without --units the store's units are used; --model NAME saves\n"
         "the result as planning model NAME (--db PATH, default $REGIO_DB or regio.db);\n"
         "a model of that name is refused unless --replace (a planning model only);\n"
         "the store's reps go to the territories nearest their homes (Hungarian method)\n"
+        "--proposals N: up to N designs on the front of travel vs balance, each written\n"
+        "as ALIGNMENT-I.csv / saved as model NAME-I, a summary table on stdout and the\n"
+        "front as --report (JSON by default)\n"
         "exit: 0 done, 1 failed (nothing written), 2 usage, 3 best effort written\n",
     [DESIGN_CMD_REALIGN] =
         "usage: regio realign --units UNITS [--adjacency ADJ.csv] --from CURRENT.csv\n"
         "                     --balance COL[,COL...] [--max-moved F] [--max-moved-weight F]\n"
         "                     [--tolerance T|MEASURE=T[,...]] [--travel COL] [--locked ...]\n"
-        "                     [--seed N]\n"
+        "                     [--seed N] [--proposals N]\n"
         "                     [--time-limit S] --out ALIGNMENT.csv [--report REPORT.json]\n"
         "store mode: --from-model NAME instead of --from, --model NEW to save the result\n"
         "(--replace to replace a planning model of that name); each territory keeps its\n"
         "rep unless --reassign-reps, the others get the nearest free reps\n"
+        "--proposals N: up to N realigns on the front of disruption vs balance, each\n"
+        "written as ALIGNMENT-I.csv / saved as model NEW-I, a summary table on stdout\n"
         "exit: 0 done, 1 failed (nothing written), 2 usage, 3 best effort written\n",
     [DESIGN_CMD_REPORT] =
         "usage: regio report --units UNITS [--adjacency ADJ.csv] --alignment A.csv\n"
@@ -115,25 +120,6 @@ static regio_err write_report(const char *path, const regio_design_problem *p, c
         return rc;
     }
     return regio_output_commit(o, err);
-}
-
-/* Balance of the weighted index (--index-weights): a territory's index
- * deviation is the weight-averaged deviation of its measures, since each
- * measure's target is the territory's share of that measure's total. */
-static double index_balance(const regio_design_problem *p, const regio_design_report *r)
-{
-    double wsum = 0, worst = 0;
-    for (size_t i = 0; i < p->params.n_balance; i++)
-        wsum += p->params.index_weights[i];
-    for (int t = 0; wsum > 0 && t < r->k; t++) {
-        double d = 0;
-        for (size_t i = 0; i < p->params.n_balance; i++)
-            d += p->params.index_weights[i] * r->territories[t].dev[p->params.balance_cols[i]];
-        d /= wsum;
-        if (fabs(d) > worst)
-            worst = fabs(d);
-    }
-    return worst;
 }
 
 /*
@@ -255,13 +241,115 @@ static void print_lines(const char *cmd, const regio_buf *text)
     }
 }
 
+/* NAME-I for proposal i: a model name, or a file name with -I before its
+ * extension ("a.csv" -> "a-2.csv"). */
+static char *proposal_name(const char *base, int i, int is_file)
+{
+    size_t len = strlen(base);
+    const char *dot = is_file ? strrchr(base, '.') : NULL;
+    const char *slash = strrchr(base, '/');
+    if (dot && (dot == base || (slash && dot < slash) || dot[-1] == '/'))
+        dot = NULL;
+    size_t stem = dot ? (size_t)(dot - base) : len;
+    char *name = regio_malloc(len + 16);
+    if (name)
+        snprintf(name, len + 16, "%.*s-%d%s", (int)stem, base, i, dot ? dot : "");
+    return name;
+}
+
+/*
+ * --proposals: the front (regio_design_propose), each proposal with its
+ * reps written as OUT-I and saved as MODEL-I (with its reasons), the
+ * summary table on stdout and the front as --report. Returns the exit
+ * status.
+ */
+static int run_proposals(design_cmd cmd, regio_store *store, regio_design_problem *p,
+                         const regio_model_view *view, int n_wanted, const char *out,
+                         const char *report, regio_report_format fmt, const char *model,
+                         int replace, int reassign, int by_name)
+{
+    regio_error err;
+    regio_error_clear(&err);
+    char **names = regio_calloc((size_t)n_wanted, sizeof *names);
+    char **files = regio_calloc((size_t)n_wanted, sizeof *files);
+    regio_err rc = names && files ? REGIO_OK : REGIO_ENOMEM;
+    for (int i = 0; !rc && i < n_wanted; i++) {
+        if (model && !(names[i] = proposal_name(model, i + 1, 0)))
+            rc = REGIO_ENOMEM;
+        if (!rc && out && !(files[i] = proposal_name(out, i + 1, 1)))
+            rc = REGIO_ENOMEM;
+        int exists = 0;
+        if (!rc && model)
+            rc = regio_model_save_check(store, names[i], replace ? REGIO_SAVE_REPLACE : 0,
+                                        &exists, &err);
+    }
+    regio_design_proposals props;
+    memset(&props, 0, sizeof props);
+    if (!rc) {
+        rc = regio_design_propose(&p->in, &p->params, n_wanted, &props, &err);
+        if (rc == REGIO_ECANCELLED && props.n)
+            rc = REGIO_OK;
+    }
+    int partial = 0;
+    for (size_t i = 0; !rc && i < props.n; i++) {
+        const regio_design_result *res = &props.items[i].result;
+        regio_model_reps *reps = NULL;
+        regio_buf rep_text;
+        regio_buf_init(&rep_text, 0);
+        rc = choose_reps(store, p, view, res->labels, reassign, by_name, &reps, &rep_text, &err);
+        if (!rc && out)
+            rc = regio_design_write_alignment(p, res->labels, files[i], &err);
+        if (!rc && model)
+            rc = regio_model_view_save_explained(store, p, view, p->k, p->territory, res->labels,
+                                                 reps ? reps->territory_rep : NULL, res->reasons,
+                                                 res->n_reasons, names[i],
+                                                 replace ? REGIO_SAVE_REPLACE : 0, "cli", &err);
+        partial |= props.items[i].status != REGIO_OK;
+        regio_buf_free(&rep_text);
+        regio_model_reps_destroy(reps);
+        regio_design_problem_set_reps(p, NULL, NULL);
+    }
+    if (!rc) {
+        const char *const *shown = (const char *const *)(model ? names : files);
+        rc = regio_design_write_proposals(p, &props, shown, REGIO_REPORT_TEXT, stdout, &err);
+        if (!rc && report) {
+            regio_output *o;
+            rc = regio_output_open(report, &o, &err);
+            if (!rc) {
+                rc = regio_design_write_proposals(p, &props, shown, fmt, regio_output_stream(o),
+                                                  &err);
+                if (rc)
+                    regio_output_discard(o);
+                else
+                    rc = regio_output_commit(o, &err);
+            }
+        }
+    }
+    if (rc)
+        cli_print_error(cmd_name[cmd], rc, &err);
+    else if (model)
+        fprintf(stderr, props.n == 1 ? "regio %s: saved %zu proposal as planning model '%s'\n"
+                                     : "regio %s: saved %zu proposals as planning models '%s' to "
+                                       "'%s'\n",
+                cmd_name[cmd], props.n, names[0], names[props.n - 1]);
+    for (int i = 0; i < n_wanted; i++) {
+        regio_free(names ? names[i] : NULL);
+        regio_free(files ? files[i] : NULL);
+    }
+    regio_free(names);
+    regio_free(files);
+    regio_design_proposals_free(&props);
+    /* Every proposal met its run's tolerances: done; else best efforts. */
+    return rc ? CLI_FAIL : partial ? CLI_PARTIAL : CLI_OK;
+}
+
 int cli_design_main(design_cmd cmd, int argc, char **argv)
 {
     enum {
         O_UNITS = 256, O_ADJ, O_LAYER, O_WHERE, O_IDF, O_K, O_CAP, O_BAL, O_IW, O_TOL, O_TRAVEL,
         O_HOMES, O_LOCKED, O_KEEP, O_TARGETS, O_SEED, O_TIME, O_OUT, O_REPORT, O_OBJ, O_FROM,
         O_MAXM, O_MAXW, O_ALIGN, O_BASE, O_FORMAT, O_STARTS, O_DB, O_MODEL, O_FROM_MODEL,
-        O_REPLACE, O_REASSIGN
+        O_REPLACE, O_REASSIGN, O_PROPOSALS
     };
     static const struct option longopts[] = {
         {"units", required_argument, 0, O_UNITS},       {"adjacency", required_argument, 0, O_ADJ},
@@ -282,6 +370,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         {"from-model", required_argument, 0, O_FROM_MODEL},
         {"replace", no_argument, 0, O_REPLACE},
         {"reassign-reps", no_argument, 0, O_REASSIGN},
+        {"proposals", required_argument, 0, O_PROPOSALS},
         {"help", no_argument, 0, 'h'},                  {0, 0, 0, 0}};
     regio_design_spec spec;
     memset(&spec, 0, sizeof spec);
@@ -290,7 +379,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     const char *tol_spec = NULL;
     double *tols = NULL;
     unsigned long long seed = 1;
-    int k_auto = 0, starts = 0, replace = 0, reassign = 0;
+    int k_auto = 0, starts = 0, replace = 0, reassign = 0, proposals = 0;
     const char *db = NULL, *model = NULL;
     regio_design_objective objective = REGIO_DESIGN_MIN_TRAVEL;
     int c;
@@ -369,6 +458,18 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         case O_REPLACE: replace = 1; break;
         case O_REASSIGN: reassign = 1; break;
         case O_FORMAT: format = optarg; break;
+        case O_PROPOSALS: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1 || v > 20 || cmd == DESIGN_CMD_REPORT) {
+                fprintf(stderr, "regio %s: --proposals takes a number from 1 to 20 (design and "
+                                "realign)\n",
+                        cmd_name[cmd]);
+                return CLI_USAGE;
+            }
+            proposals = (int)v;
+            break;
+        }
         case O_STARTS: {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -406,6 +507,12 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         fprintf(stderr, "regio %s: --reassign-reps is for regio realign --from-model\n",
                 cmd_name[cmd]);
         fputs(usage_text[cmd], stderr);
+        return CLI_USAGE;
+    }
+    if (!missing && proposals && out && !strcmp(out, "-")) {
+        fprintf(stderr, "regio %s: --proposals writes a file a proposal: --out needs a file "
+                        "name, not -\n",
+                cmd_name[cmd]);
         return CLI_USAGE;
     }
     if (missing || optind != argc) {
@@ -540,6 +647,17 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         regio_store_close(store);
         return rc ? CLI_FAIL : CLI_OK;
     }
+    if (proposals) {
+        status = run_proposals(cmd, store, p, view, proposals, out, report, fmt, model, replace,
+                               reassign, spec.homes_path != NULL);
+        if (ps.shown)
+            fputc('\n', stderr);
+        regio_model_view_destroy(view);
+        regio_design_problem_destroy(p);
+        regio_free(tols);
+        regio_store_close(store);
+        return status;
+    }
     regio_design_result res;
     memset(&res, 0, sizeof res);
     rc = regio_design_run(&p->in, &p->params, &res, &err);
@@ -570,9 +688,10 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
     if (!wrc && out)
         wrc = regio_design_write_alignment(p, res.labels, out, &err);
     if (!wrc && model) {
-        wrc = regio_model_view_save(store, p, view, p->k, p->territory, res.labels,
-                                    reps ? reps->territory_rep : NULL, model,
-                                    replace ? REGIO_SAVE_REPLACE : 0, "cli", &err);
+        wrc = regio_model_view_save_explained(store, p, view, p->k, p->territory, res.labels,
+                                              reps ? reps->territory_rep : NULL, res.reasons,
+                                              res.n_reasons, model,
+                                              replace ? REGIO_SAVE_REPLACE : 0, "cli", &err);
         if (!wrc)
             fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
     }
@@ -588,7 +707,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         fprintf(stderr, "regio %s: %s units in %d territories; balance", cmd_name[cmd],
                 regio_format_number((double)p->in.n, 0, nu, sizeof nu), p->k);
         if (p->params.index_weights)
-            fprintf(stderr, " index %.2f%% (", 100 * index_balance(p, r));
+            fprintf(stderr, " index %.2f%% (", 100 * regio_design_index_balance(&p->params, r));
         for (size_t i = 0; i < p->params.n_balance; i++)
             fprintf(stderr, "%s%s %.2f%%", i || !p->params.index_weights ? " " : "",
                     p->in.measure_names[p->params.balance_cols[i]],

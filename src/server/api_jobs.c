@@ -355,6 +355,14 @@ static int parse_options(json_t *body, job *j, const regio_design_problem *p, sr
         }
         j->starts = (int)json_integer_value(v);
     }
+    v = json_object_get(body, "proposals");
+    if (v && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 20) {
+            srv_reply_error(rs, 400, "bad_request", "\"proposals\" takes a number from 1 to 20");
+            return 0;
+        }
+        j->proposals = (int)json_integer_value(v);
+    }
     if (opt_number(body, "max_moved_weight", &j->max_moved_weight, rs) < 0)
         return 0;
     regio_design_params chk;
@@ -515,13 +523,28 @@ static int parse_job(json_t *body, job *j, const char **base, const char **targe
     return 1;
 }
 
+/* With app->mu and J->mu held: 1 when the model name, or with proposals
+ * one of NAME-1..NAME-N that the job saves, exists or is being written. */
+static int target_taken(srv_app *app, const srv_jobs *J, const job *j, const char *name)
+{
+    if (model_exists(app, name) || target_pending(J, name))
+        return 1;
+    for (int i = 1; i <= j->proposals; i++) {
+        char each[NAME_MAX_LEN + 80];
+        snprintf(each, sizeof each, "%s-%d", name, i);
+        if (model_exists(app, each) || target_pending(J, each))
+            return 1;
+    }
+    return 0;
+}
+
 /* With app->mu and J->mu held: assigns j's id and target (default names
  * skip ids whose model exists). 0 and rs filled on a conflict. */
 static int assign_target(srv_app *app, srv_jobs *J, job *j, const char *base, const char *target,
                          srv_response *rs)
 {
     if (target) {
-        if (model_exists(app, target) || target_pending(J, target)) {
+        if (target_taken(app, J, j, target)) {
             srv_reply_error(rs, 409, "conflict",
                             "model '%s' already exists (or a job is writing it): choose another "
                             "\"target\"",
@@ -545,7 +568,7 @@ static int assign_target(srv_app *app, srv_jobs *J, job *j, const char *base, co
         for (char *c = name; *c; c++)
             if (*c == '/')
                 *c = '-'; /* a default name stays addressable in a URL */
-        if (model_exists(app, name) || target_pending(J, name)) {
+        if (target_taken(app, J, j, name)) {
             J->next_id++;
             continue;
         }

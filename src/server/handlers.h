@@ -18,6 +18,8 @@ SRV_HANDLER(api_territories);
 SRV_HANDLER(api_territories_geojson);
 SRV_HANDLER(api_default_territories_geojson);
 SRV_HANDLER(api_alignment);
+/* api_reasons.c: why units moved (the reasons stored with a model) */
+SRV_HANDLER(api_reasons);
 SRV_HANDLER(api_moves);
 SRV_HANDLER(api_locks);
 

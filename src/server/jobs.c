@@ -181,6 +181,8 @@ json_t *srv_job_json(const srv_app *app, const job *j)
             json_object_set_new(o, j->target_terr[q], json_real(j->target_share[q]));
         json_object_set_new(params, "targets", o);
     }
+    if (j->proposals)
+        json_object_set_new(params, "proposals", json_integer(j->proposals));
     if (j->realign) {
         json_object_set_new(params, "max_moved_weight", json_real(j->max_moved_weight));
         json_object_set_new(params, "max_moved", json_real(j->max_moved));
@@ -357,8 +359,8 @@ static json_t *reps_json(const run_input *in, const regio_model_reps *mr, json_t
 }
 
 /* The result object of a finished run; caller owns it. */
-static json_t *result_json(const job *j, const run_input *in, const regio_design_result *res,
-                           json_t *reps)
+static json_t *result_json(const job *j, const char *model, const run_input *in,
+                           const regio_design_result *res, json_t *reps)
 {
     const regio_design_report *r = &res->report;
     json_t *bal = json_object();
@@ -379,7 +381,16 @@ static json_t *result_json(const job *j, const run_input *in, const regio_design
     json_t *diag = json_array();
     for (size_t i = 0; i < res->n_diagnostics; i++)
         json_array_append_new(diag, json_string(res->diagnostics[i]));
-    return json_pack("{s:s,s:o,s:o,s:o}", "model", j->target, "summary", summary, "reps",
+    /* Why units moved, by kind (the reasons are stored with the model). */
+    json_t *why = json_object();
+    size_t kinds[REGIO_REASON_TRAVEL + 1] = {0};
+    for (size_t q = 0; q < res->n_reasons; q++)
+        kinds[res->reasons[q].kind]++;
+    for (int kd = REGIO_REASON_NONE; kd <= REGIO_REASON_TRAVEL; kd++)
+        json_object_set_new(why, regio_design_reason_kind_name((regio_reason_kind)kd),
+                            json_integer((json_int_t)kinds[kd]));
+    json_object_set_new(summary, "reasons", why);
+    return json_pack("{s:s,s:o,s:o,s:o}", "model", model, "summary", summary, "reps",
                      reps ? reps : json_null(), "diagnostics", diag);
 }
 
@@ -537,9 +548,18 @@ static void run_job(srv_jobs *J, job *j)
     prm.progress_ud = &pc;
     regio_design_result res;
     memset(&res, 0, sizeof res);
+    regio_design_proposals props;
+    memset(&props, 0, sizeof props);
     regio_error err;
     regio_error_clear(&err);
-    regio_err rc = regio_design_run(&in.p->in, &prm, &res, &err);
+    regio_err rc = j->proposals ? regio_design_propose(&in.p->in, &prm, j->proposals, &props, &err)
+                                : regio_design_run(&in.p->in, &prm, &res, &err);
+    /* The results saved: the one answer, or each proposal as TARGET-I. */
+    size_t n_out = j->proposals ? props.n : 1;
+    if (j->proposals && rc == REGIO_OK)
+        for (size_t i = 0; i < props.n; i++)
+            if (props.items[i].status == REGIO_EINFEASIBLE)
+                rc = REGIO_EINFEASIBLE;
 
     pthread_mutex_lock(&J->mu);
     int cancelled = j->cancel || rc == REGIO_ECANCELLED;
@@ -550,6 +570,7 @@ static void run_job(srv_jobs *J, job *j)
         pthread_mutex_unlock(&J->mu);
         regio_free(m);
         regio_design_result_free(&res);
+        regio_design_proposals_free(&props);
         regio_free(locked);
         regio_free(targets);
         run_input_free(&in);
@@ -563,28 +584,42 @@ static void run_job(srv_jobs *J, job *j)
     snprintf(j->phase, sizeof j->phase, "saving");
     pthread_mutex_unlock(&J->mu);
 
-    /* Saving, under app->mu: a new planning model, never an existing one. */
+    /* Saving, under app->mu: new planning models, never an existing one. */
     regio_model_reps *reps = NULL;
     regio_buf rep_text;
     regio_buf_init(&rep_text, 0);
+    json_t *saved = json_array();
+    char name[NAME_MAX_LEN + 80];
     pthread_mutex_lock(&app->mu);
-    regio_model_info mi;
-    memset(&mi, 0, sizeof mi);
-    regio_error_clear(&err);
-    regio_err src = regio_store_model_find(app->store, j->target, &mi, &err);
-    regio_model_info_clear(&mi);
-    if (src == REGIO_OK) {
-        char m[NAME_MAX_LEN + 128];
-        snprintf(m, sizeof m, "model '%s' was created while the job ran; nothing was saved",
-                 j->target);
-        msg = regio_strdup(m);
-    } else if (src != REGIO_ENOTFOUND) {
-        msg = error_message(src, &err);
-    } else {
-        /* Reps for the territories (a realign keeps each territory's rep
-         * unless reassign_reps), then the model with them. */
+    for (size_t i = 0; !msg && i < n_out; i++) {
+        const regio_design_result *one = j->proposals ? &props.items[i].result : &res;
+        if (j->proposals)
+            snprintf(name, sizeof name, "%s-%zu", j->target, i + 1);
+        else
+            snprintf(name, sizeof name, "%s", j->target);
+        regio_model_info mi;
+        memset(&mi, 0, sizeof mi);
         regio_error_clear(&err);
-        src = regio_model_reps_assign(app->store, in.p, in.base, in.k, in.names, res.labels,
+        regio_err src = regio_store_model_find(app->store, name, &mi, &err);
+        regio_model_info_clear(&mi);
+        if (src == REGIO_OK) {
+            char m[NAME_MAX_LEN + 200];
+            snprintf(m, sizeof m, "model '%s' was created while the job ran; nothing more was saved",
+                     name);
+            msg = regio_strdup(m);
+            break;
+        } else if (src != REGIO_ENOTFOUND) {
+            msg = error_message(src, &err);
+            break;
+        }
+        /* Reps for the territories (a realign keeps each territory's rep
+         * unless reassign_reps), then the model with them and its reasons. */
+        regio_error_clear(&err);
+        regio_model_reps_destroy(reps);
+        reps = NULL;
+        regio_buf_free(&rep_text);
+        regio_buf_init(&rep_text, 0);
+        src = regio_model_reps_assign(app->store, in.p, in.base, in.k, in.names, one->labels,
                                       j->balance[0],
                                       (j->reassign_reps ? REGIO_REPS_REASSIGN : 0) |
                                           (j->n_homes ? REGIO_REPS_BY_NAME : 0),
@@ -592,19 +627,43 @@ static void run_job(srv_jobs *J, job *j)
         if (!src)
             src = regio_model_reps_describe(reps, in.p, in.names, &rep_text);
         if (!src)
-            src = regio_model_view_save(app->store, in.p, in.base, in.k, in.names, res.labels,
-                                        reps->territory_rep, j->target, 0,
-                                        j->actor ? j->actor : "local", &err);
-        if (src)
+            src = regio_model_view_save_explained(app->store, in.p, in.base, in.k, in.names,
+                                                  one->labels, reps->territory_rep, one->reasons,
+                                                  one->n_reasons, name, 0,
+                                                  j->actor ? j->actor : "local", &err);
+        if (src) {
             msg = error_message(src, &err);
+            break;
+        }
+        srv_workspace_forget(app, name);
+        if (j->proposals) {
+            json_t *lines = text_lines(rep_text.data);
+            json_t *pj = result_json(j, name, &in, one, reps_json(&in, reps, lines));
+            json_decref(lines);
+            json_object_set_new(pj, "proposal", json_integer((json_int_t)i + 1));
+            json_object_set_new(pj, "status", json_string(props.items[i].status == REGIO_OK
+                                                              ? "ok"
+                                                              : "best effort"));
+            json_object_set_new(pj, "balance", srv_json_num(props.items[i].balance));
+            json_array_append_new(saved, pj);
+        }
     }
-    if (!msg)
-        srv_workspace_forget(app, j->target);
     pthread_mutex_unlock(&app->mu);
 
     pthread_mutex_lock(&J->mu);
     if (msg) {
         srv_job_finish(j, JOB_FAILED, msg, NULL);
+    } else if (j->proposals) {
+        char m[2 * NAME_MAX_LEN + 200];
+        snprintf(m, sizeof m, "saved %zu proposals as planning models '%s-1' to '%s-%zu'%s",
+                 props.n, j->target, j->target, props.n,
+                 rc == REGIO_EINFEASIBLE ? " (some miss their run's tolerances: best efforts)" : "");
+        json_t *first = json_deep_copy(json_array_get(saved, 0));
+        json_object_set_new(first, "front",
+                            json_string(props.realign ? "disruption vs balance" : "travel vs balance"));
+        json_object_set_new(first, "runs", json_integer(props.runs));
+        json_object_set(first, "proposals", saved);
+        srv_job_finish(j, JOB_DONE, m, first);
     } else {
         char *done = NULL;
         if (rc == REGIO_EINFEASIBLE)
@@ -617,15 +676,18 @@ static void run_job(srv_jobs *J, job *j)
         json_t *lines = text_lines(rep_text.data);
         if (done)
             done = with_rep_notes(done, lines);
-        srv_job_finish(j, JOB_DONE, done, result_json(j, &in, &res, reps_json(&in, reps, lines)));
+        srv_job_finish(j, JOB_DONE, done,
+                       result_json(j, j->target, &in, &res, reps_json(&in, reps, lines)));
         json_decref(lines);
         regio_free(done);
     }
     pthread_mutex_unlock(&J->mu);
+    json_decref(saved);
     regio_model_reps_destroy(reps);
     regio_buf_free(&rep_text);
     regio_free(msg);
     regio_design_result_free(&res);
+    regio_design_proposals_free(&props);
     run_input_free(&in);
 }
 

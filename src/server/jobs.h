@@ -37,6 +37,7 @@ typedef struct job {
     int objective;       /* regio_design_objective */
     int starts;          /* 0 = the schedule's */
     double max_moved_weight;
+    int proposals;       /* 0: one answer; N: up to N proposals saved as target-1.. */
     char *keep_whole;    /* attribute, or NULL */
     int *groups;         /* n units' groups (keep_whole), or NULL */
     size_t n_locked;     /* "locked": unit indexes and territory names */

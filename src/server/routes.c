@@ -50,6 +50,7 @@ static const srv_route ROUTES[] = {
     {"POST", "/api/v1/models/{}/territories/{}/plan", api_plan, SRV_SELF},
     {"POST", "/api/v1/models/{}/workload", api_workload, SRV_MANAGE},
     {"GET", "/api/v1/models/{}/alignment", api_alignment, SRV_READ},
+    {"GET", "/api/v1/models/{}/reasons", api_reasons, SRV_READ},
     {"POST", "/api/v1/models/{}/moves", api_moves, SRV_WRITE},
     {"POST", "/api/v1/models/{}/locks", api_locks, SRV_WRITE},
     {"GET", "/api/v1/models/{}/export", api_export, SRV_SELF},

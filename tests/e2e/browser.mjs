@@ -39,6 +39,25 @@ export async function openPage(browser, viewport = { width: 1400, height: 850 })
 }
 
 /** Saves a screenshot of page as e2e-artifacts/NAME, and as docs/img/DOCNAME with REGIO_DOC_IMAGES=1. */
+/** Opens the app at url in a new page of browser and shows its Design tab
+ *  (single-user mode): {page, log}. */
+export async function openDesignTab(browser, url, viewport = { width: 1400, height: 1100 }) {
+  const { page, log } = await openPage(browser, viewport);
+  await page.goto(url, { waitUntil: 'load', timeout: 60000 });
+  if (await ready(page) !== true) throw new Error('window.regio.ready did not resolve');
+  await page.click('#tab-design');
+  await page.waitForSelector('#job-form', { state: 'visible', timeout: 15000 });
+  return { page, log };
+}
+
+/** Ticks exactly the measures `on` among the job form's balance boxes. */
+export async function chooseBalance(page, on) {
+  for (const m of ['accounts', 'revenue', 'potential']) {
+    const box = await page.$(`#job-balance-${m}`);
+    if (box) await box.setChecked(on.includes(m));
+  }
+}
+
 export async function shot(page, name, docName) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const p = join(ARTIFACTS, name);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test, run, tempDir, removeDir, buildSmallStore, startServer, http, waitJob, BIN } from '../api/harness.mjs';
-import { launch, openPage, shot, ready, assertNothingFailed } from './browser.mjs';
+import { launch, openDesignTab, chooseBalance, shot, assertNothingFailed } from './browser.mjs';
 
 const dir = tempDir('regio-opts-e2e-');
 const db = join(dir, 'small.db');
@@ -22,11 +22,7 @@ test('setup: the small store, the app on the Design tab', async () => {
   srv = await startServer(db, []);
   A = srv.base;
   browser = await launch();
-  ({ page, log } = await openPage(browser, { width: 1400, height: 1100 }));
-  await page.goto(srv.url, { waitUntil: 'load', timeout: 60000 });
-  assert.equal(await ready(page), true, 'window.regio.ready');
-  await page.click('#tab-design');
-  await page.waitForSelector('#job-form', { state: 'visible', timeout: 15000 });
+  ({ page, log } = await openDesignTab(browser, srv.url));
 });
 
 test('a design with Advanced options: the job uses them, as regio design does', async () => {
@@ -35,10 +31,7 @@ test('a design with Advanced options: the job uses them, as regio design does', 
   await page.fill('#job-k', '3');
   await page.fill('#job-seed', '9');
   await page.fill('#job-tolerance', '0.1');
-  for (const m of ['accounts', 'revenue', 'potential']) {
-    const box = await page.$(`#job-balance-${m}`);
-    if (box) await box.setChecked(m === 'accounts' || m === 'revenue');
-  }
+  await chooseBalance(page, ['accounts', 'revenue']);
   await page.click('#job-advanced > summary');
   await page.waitForSelector('#job-objective', { state: 'visible' });
   await page.selectOption('#job-objective', 'diameter');

@@ -83,6 +83,7 @@ export const api = {
   territories: (name, balance) => get(m(name) + '/territories', { balance }),
   territoriesGeojson: name => get(m(name) + '/territories.geojson'),
   alignment: name => get(m(name) + '/alignment'),
+  reasons: name => get(m(name) + '/reasons'),
   moves: (name, revision, moves) => post(m(name) + '/moves', { revision, moves }),
   locks: (name, revision, units, locked) => post(m(name) + '/locks', { revision, units, locked }),
   units: params => get('/units', params),

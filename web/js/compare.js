@@ -4,6 +4,7 @@ import * as fmt from './format.js';
 import { api } from './api.js';
 import * as model from './model.js';
 import { restyleUnits, zoomToUnits } from './map.js';
+import { reasonsOf } from './reasons.js';
 
 export function initCompare() {
   document.getElementById('compare-run').addEventListener('click', () => runCompare().catch(() => {}));
@@ -41,6 +42,12 @@ export async function runCompare(aName, bName) {
   catch (e) { showError(e, 'Compare'); throw e; }
   const byUnit = {};
   for (const c of r.changes || []) byUnit[c.unit] = c;
+  // Why each unit moved, when b was designed or realigned from a.
+  const why = await reasonsOf(b);
+  for (const c of r.changes || []) {
+    const w = why[c.unit];
+    if (w && w.from === c.from && w.to === c.to) c.reason = w;
+  }
   state.compare = { ...r, byUnit };
   renderCompare(r);
   restyleUnits();
@@ -80,10 +87,11 @@ function renderCompare(r) {
         el('tr', {}, el('th', { text: 'non-contiguous' }), el('td', { text: fmt.count(sa.non_contiguous) }), el('td', { text: fmt.count(sb.non_contiguous) })))));
   const table = document.getElementById('change-table');
   table.querySelector('thead').replaceChildren(el('tr', {}, el('th', { text: 'Unit' }), el('th', { text: 'Name' }), el('th', { text: 'From' }), el('th', { text: 'To' }),
-    ...shown.map(m => el('th', { class: 'num', text: m }))));
+    ...shown.map(m => el('th', { class: 'num', text: m })), el('th', { text: 'Why it moved' })));
   const rows = (r.changes || []).map(c => el('tr', { dataset: { unit: c.unit } },
     el('td', { class: 'unit', text: c.unit }), el('td', { text: c.name || state.units[c.unit]?.name || '' }),
     el('td', { class: 'from', text: c.from ?? '—' }), el('td', { class: 'to', text: c.to ?? '—' }),
-    ...shown.map(m => el('td', { class: 'num', dataset: { measure: m }, text: fmt.measure(m, c.measures?.[m]) }))));
+    ...shown.map(m => el('td', { class: 'num', dataset: { measure: m }, text: fmt.measure(m, c.measures?.[m]) }))),
+    el('td', { class: 'why', title: c.reason ? c.reason.kind : '', text: c.reason ? c.reason.text : '' })));
   table.querySelector('tbody').replaceChildren(...rows);
 }

@@ -72,6 +72,7 @@ function advancedOptions(body, kind) {
   if (travel) body.travel = travel;
   body.starts = num('job-starts');
   if (kind === 'realign') body.max_moved_weight = num('job-max-moved-weight');
+  body.proposals = num('job-proposals');
   const kw = document.getElementById('job-keep-whole').value.trim();
   if (kw) body.keep_whole = kw;
   if (kind === 'design' && document.getElementById('job-locks').checked) {
@@ -127,7 +128,7 @@ async function pollJob(id) {
   if (j.state === 'running' || j.state === 'queued') { status(`${j.kind || 'job'} ${id}: ${j.phase || j.state} ${Math.round((j.progress || 0) * 100)}%${j.message ? ' — ' + j.message : ''}`, 'busy'); return; }
   clearInterval(poll);
   if (j.state === 'done') {
-    const result = j.result && j.result.model;
+    const result = j.result && j.result.model; // with proposals: the first (most balanced)
     status(`${j.kind || 'Job'} ${id} done${result ? ': switching to ' + result : ''}.`, 'ok');
     if (result) state.compareHint = { a: jobBase[id] || j.model, b: result };
     if (result && switchTo) {
@@ -161,6 +162,39 @@ function renderJob() {
   const s = j.result && j.result.summary;
   res.textContent = j.result ? `Result: ${j.result.model}` + (s ? ` · balance ${Object.entries(s.balance || {}).map(([k, v]) => `${k} ±${fmt.pct(v, { decimals: 1 })}`).join(', ')} · travel ${fmt.km(s.travel_km)} · non-contiguous ${fmt.count(s.non_contiguous)}` +
     (s.moved_units != null ? ` · moved ${fmt.count(s.moved_units)} units (${fmt.pct(s.moved_share || 0, { decimals: 1 })})` : '') + (s.stopped_by_time ? ' · stopped by the time limit' : '') : '') : '';
+  renderProposals(j);
   const diags = (j.result && j.result.diagnostics) || [];
   document.getElementById('job-diagnostics').replaceChildren(...diags.slice(0, 50).map(d => el('li', { text: typeof d === 'string' ? d : (d.message || d.text || JSON.stringify(d)) })));
+}
+
+/* A job's proposals side by side: each one's figures (balance per measure,
+ * travel, units moved, reasons) and a button that shows it on the map. */
+function renderProposals(j) {
+  const box = document.getElementById('job-proposals-box');
+  const props = (j.result && j.result.proposals) || [];
+  box.hidden = !props.length;
+  if (!props.length) return;
+  const realign = j.result.front === 'disruption vs balance';
+  document.getElementById('job-front-cost').textContent = realign ? 'units moved' : 'travel';
+  const meas = Object.keys(props[0].summary?.balance || {});
+  const table = document.getElementById('job-proposals-table');
+  table.querySelector('thead').replaceChildren(el('tr', {}, el('th', { text: '#' }), el('th', { text: 'Model' }),
+    ...meas.map(m => el('th', { class: 'num', text: `${m} balance %` })), el('th', { class: 'num', text: 'Travel km' }),
+    ...(realign ? [el('th', { class: 'num', text: 'Moved units' }), el('th', { class: 'num', text: 'Moved %' })] : []),
+    el('th', { class: 'num', text: 'Non-contiguous' }), el('th', { text: 'Result' }), el('th', { text: 'Reasons' }), el('th')));
+  table.querySelector('tbody').replaceChildren(...props.map(p => {
+    const s = p.summary || {};
+    const why = Object.entries(s.reasons || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${fmt.count(n)}`).join(', ');
+    const view = el('button', { type: 'button', text: 'View', dataset: { model: p.model } });
+    view.addEventListener('click', async () => {
+      try { await switchTo(p.model, true); state.compareHint = { a: jobBase[j.id] || j.model, b: p.model }; status(`Showing proposal ${p.proposal}: ${p.model}.`, 'ok'); }
+      catch (e) { showError(e, 'Opening ' + p.model); }
+    });
+    return el('tr', { dataset: { model: p.model } }, el('td', { text: String(p.proposal) }), el('td', { text: p.model }),
+      ...meas.map(m => el('td', { class: 'num', text: s.balance?.[m] == null ? '–' : '±' + fmt.number(s.balance[m] * 100, 2) })),
+      el('td', { class: 'num', text: fmt.number(s.travel_km, 1) }),
+      ...(realign ? [el('td', { class: 'num', text: fmt.count(s.moved_units ?? 0) }), el('td', { class: 'num', text: fmt.number((s.moved_share || 0) * 100, 2) })] : []),
+      el('td', { class: 'num', text: fmt.count(s.non_contiguous) }), el('td', { text: p.status === 'ok' ? 'met' : 'best effort' }),
+      el('td', { text: why || '–' }), el('td', {}, view));
+  }));
 }

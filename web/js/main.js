@@ -10,6 +10,7 @@ import * as fmt from './format.js';
 import { loadModels, initModelBar } from './modelbar.js';
 import { initJobs, startJob, cancelJob } from './jobs.js';
 import { initCompare, runCompare, clearCompare } from './compare.js';
+import { initReasons } from './reasons.js';
 import { initPlan, runPlan, showDay } from './plan.js';
 import * as auth from './auth.js';
 import { initAccounts } from './accounts.js';
@@ -151,6 +152,7 @@ async function boot() {
   initModelBar(n => switchModel(n));
   initJobs((n, reload) => switchModel(n, reload));
   initCompare();
+  initReasons();
   initPlan();
   initAccounts();
   initOrg();

@@ -6,6 +6,7 @@ import { state, emit, on, colorOf, assignColors, esc, status, showError, debounc
 import * as fmt from './format.js';
 import { api } from './api.js';
 import * as model from './model.js';
+import { reasonFor } from './reasons.js';
 
 export let map = null;
 const layers = {};
@@ -279,9 +280,11 @@ function showInfo(id) {
   const U = state.units[id] || { id, name: '' };
   const ms = Object.entries(U.measures || {}).filter(([k]) => state.measures.includes(k)).map(([k, v]) => `${esc(k)} ${fmt.measure(k, v)}`).join(' · ');
   const ch = state.compare && state.compare.byUnit[id];
+  const why = reasonFor(id, model.territoryOf(id));
   infoEl.innerHTML = `<b>${esc(U.name || id)}</b> <span class="muted">${esc(id)}</span><br>` +
     `Territory <b>${esc(model.territoryOf(id) || '—')}</b>${model.isLocked(id) ? ' · locked' : ''}` +
-    (ch ? `<br>Changed ${esc(ch.from)} → ${esc(ch.to)}` : '') + (ms ? `<br><span class="muted">${ms}</span>` : '');
+    (ch ? `<br>Changed ${esc(ch.from)} → ${esc(ch.to)}` : '') + (ms ? `<br><span class="muted">${ms}</span>` : '') +
+    (why ? `<br><span class="why" data-testid="unit-reason">Why: ${esc(why.text)}</span>` : '');
   infoEl.hidden = false;
 }
 

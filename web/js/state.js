@@ -18,6 +18,7 @@ export const state = {
   reps: [],
   plan: null,
   job: null,
+  reasons: {},           // unit id → why it moved, of the model shown (reasons.js)
   lastError: null,
   loaded: false,
 };

@@ -70,6 +70,7 @@ void regio_design_result_free(regio_design_result *r)
         regio_free(r->diagnostics[i]);
     regio_free(r->diagnostics);
     regio_free(r->moved);
+    regio_free(r->reasons);
     memset(r, 0, sizeof *r);
 }
 
@@ -879,6 +880,11 @@ regio_err regio_design_run(const regio_design_input *in,
     for (size_t i = 0; i < in->n; i++)
         out->labels[i] = best[np.of_unit[i]];
     rc = regio_design_evaluate(in, params, out->labels, &out->report, err);
+    if (rc)
+        goto done;
+    /* Why each moved (or, in a design, each off-centre) unit is where it is. */
+    rc = regio_design_explain(in, params, out->labels, &out->report, &out->reasons,
+                              &out->n_reasons, err);
     if (rc)
         goto done;
     if (params->baseline && out->report.moved_units > 0) {

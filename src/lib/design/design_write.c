@@ -67,6 +67,61 @@ static int is_balanced(const regio_design_problem *p, size_t c)
     return 0;
 }
 
+/* The reason of unit i in res (NULL when it has none): reasons are in
+ * unit order, so a binary search finds it. */
+static const regio_design_reason *reason_of(const regio_design_result *res, size_t i)
+{
+    if (!res)
+        return NULL;
+    size_t lo = 0, hi = res->n_reasons;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (res->reasons[mid].unit < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < res->n_reasons && res->reasons[lo].unit == i ? &res->reasons[lo] : NULL;
+}
+
+regio_err regio_design_reason_json(const regio_design_problem *p, const regio_design_reason *r,
+                                   regio_buf *b)
+{
+    regio_err rc = REGIO_OK;
+    regio_design_params q = p->params;
+    q.territory_names = (const char *const *)p->territory;
+    char text[400];
+    P("{\"kind\": ");
+    STR(regio_design_reason_kind_name(r->kind));
+    if (r->terr >= 0) {
+        P(", \"territory\": ");
+        STR(p->territory[r->terr]);
+    }
+    if (r->kind == REGIO_REASON_BALANCE) {
+        P(", \"measure\": ");
+        STR(p->in.measure_names[r->measure]);
+        P(", \"deviation_without\": ");
+        NUM(r->before);
+        P(", \"deviation_with\": ");
+        NUM(r->after);
+    } else if (r->kind == REGIO_REASON_TRAVEL) {
+        P(", \"distance_from\": ");
+        NUM(r->before);
+        P(", \"distance_to\": ");
+        NUM(r->after);
+    } else if (r->kind == REGIO_REASON_CONTIGUITY) {
+        P(r->after == 0 ? ", \"detached_piece_units\": " : ", \"pieces_without\": ");
+        NUM(r->before);
+    } else if (r->kind == REGIO_REASON_GROUP) {
+        P(", \"group_units\": ");
+        NUM(r->after);
+    }
+    P(", \"block_units\": %zu, \"text\": ", r->block_units);
+    STR(regio_design_reason_text(&p->in, &q, r, text, sizeof text));
+    P("}");
+    return rc;
+}
+
 /* Whether a measure met its balance target, for the text report: only the
  * measures asked for are targets, and a target is met or it is not. */
 static const char *balance_note(const regio_design_problem *p, const regio_design_report *r,
@@ -262,7 +317,33 @@ static regio_err report_json(const regio_design_problem *p, const int *labels,
                 P(": ");
                 NUM(p->measures_[i * m + c]);
             }
-            P("}}");
+            P("}");
+            const regio_design_reason *why = reason_of(res, i);
+            if (why) {
+                P(", \"reason\": ");
+                if (!rc)
+                    rc = regio_design_reason_json(p, why, b);
+            }
+            P("}");
+        }
+        P("]");
+    } else if (res && res->n_reasons) {
+        /* A design: the units away from the territory of their nearest
+         * centre, and why. */
+        P(",\n  \"off_nearest\": [");
+        for (size_t q = 0; q < res->n_reasons; q++) {
+            const regio_design_reason *why = &res->reasons[q];
+            P(q ? ",\n    " : "\n    ");
+            P("{\"unit\": ");
+            STR(us->units[why->unit].id);
+            P(", \"nearest\": ");
+            STR(p->territory[why->from]);
+            P(", \"territory\": ");
+            STR(p->territory[why->to]);
+            P(", \"reason\": ");
+            if (!rc)
+                rc = regio_design_reason_json(p, why, b);
+            P("}");
         }
         P("]");
     }
@@ -404,6 +485,23 @@ static regio_err report_text(const regio_design_problem *p, const int *labels,
         P(" %10s %s\n", regio_format_number(tt->travel_km, 2, num, sizeof num),
           tt->contiguous ? "yes" : "NO");
     }
+    if (res && res->n_reasons) {
+        /* Why each moved unit moved (a realign), or why each unit is not
+         * in the territory of its nearest centre (a design). */
+        regio_design_params q = p->params;
+        q.territory_names = (const char *const *)p->territory;
+        int moved = r->has_baseline && p->params.baseline;
+        P("\n%s (%zu):\n", moved ? "why units moved" : "units not in the territory of their nearest centre",
+          res->n_reasons);
+        P("%-12s %-12s %-12s %s\n", "unit", moved ? "from" : "nearest", moved ? "to" : "territory",
+          "reason");
+        for (size_t k = 0; k < res->n_reasons; k++) {
+            const regio_design_reason *why = &res->reasons[k];
+            char text[400];
+            P("%-12.12s %-12.12s %-12.12s %s\n", us->units[why->unit].id, p->territory[why->from],
+              p->territory[why->to], regio_design_reason_text(&p->in, &q, why, text, sizeof text));
+        }
+    }
     if (res)
         for (size_t i = 0; i < res->n_diagnostics; i++)
             P("note: %s\n", res->diagnostics[i]);
@@ -424,6 +522,120 @@ regio_err regio_design_write_report(const regio_design_problem *p, const int *la
                                              : report_text(p, labels, r, res, &b);
     if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
         rc = fail(err, REGIO_EIO, NULL, 0, "cannot write the report");
+    regio_buf_free(&b);
+    return rc;
+}
+
+/* ---- proposals ----------------------------------------------------------- */
+
+static regio_err proposals_json(const regio_design_problem *p, const regio_design_proposals *props,
+                                const char *const *names, regio_buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    P("{\n  \"front\": \"%s vs balance\",\n  \"runs\": %d,\n  \"seconds\": ",
+      props->realign ? "disruption" : "travel", props->runs);
+    NUM(props->seconds);
+    P(",\n  \"proposals\": [");
+    for (size_t j = 0; j < props->n; j++) {
+        const regio_design_proposal *x = &props->items[j];
+        const regio_design_report *r = &x->result.report;
+        P(j ? ",\n    " : "\n    ");
+        P("{\"proposal\": %zu, \"name\": ", j + 1);
+        if (names && names[j])
+            STR(names[j]);
+        else
+            P("null");
+        P(", \"status\": \"%s\", \"balance\": ", x->status == REGIO_OK ? "ok" : "best effort");
+        NUM(x->balance);
+        P(", \"balance_by_measure\": {");
+        for (size_t i = 0; i < p->params.n_balance; i++) {
+            P(i ? ", " : "");
+            STR(us->measure_names[p->params.balance_cols[i]]);
+            P(": ");
+            NUM(r->balance[p->params.balance_cols[i]]);
+        }
+        P("}, \"travel_km\": ");
+        NUM(r->travel_km);
+        P(", \"non_contiguous\": %d, \"moved_units\": %zu, \"moved_share\": ",
+          r->n_noncontiguous, r->moved_units);
+        NUM(r->moved_units_share);
+        P(", \"tolerance\": ");
+        double base = p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+        NUM(fmin(base * x->tolerance_factor, 0.95));
+        size_t kinds[REGIO_REASON_TRAVEL + 1] = {0};
+        for (size_t q = 0; q < x->result.n_reasons; q++)
+            kinds[x->result.reasons[q].kind]++;
+        P(", \"reasons\": {");
+        for (int kd = REGIO_REASON_NONE; kd <= REGIO_REASON_TRAVEL; kd++) {
+            P(kd ? ", " : "");
+            STR(regio_design_reason_kind_name((regio_reason_kind)kd));
+            P(": %zu", kinds[kd]);
+        }
+        P("}, \"report\": ");
+        if (!rc)
+            rc = report_json(p, x->result.labels, r, &x->result, b);
+        /* report_json ends its object with a newline */
+        if (!rc && b->len && b->data[b->len - 1] == '\n')
+            b->data[--b->len] = 0;
+        P("}");
+    }
+    P("\n  ]\n}\n");
+    return rc;
+}
+
+static regio_err proposals_text(const regio_design_problem *p, const regio_design_proposals *props,
+                                const char *const *names, regio_buf *b)
+{
+    regio_err rc = REGIO_OK;
+    const regio_unitset *us = p->loaded.units;
+    const char *unit = us->planar ? "units" : "km";
+    int name_w = 8;
+    for (size_t j = 0; names && j < props->n; j++)
+        if (names[j] && (int)strlen(names[j]) > name_w)
+            name_w = strlen(names[j]) > 40 ? 40 : (int)strlen(names[j]);
+    P("%zu proposal%s on the front of %s vs balance (%d runs, %.1f s)\n", props->n,
+      props->n == 1 ? "" : "s", props->realign ? "disruption" : "travel", props->runs,
+      props->seconds);
+    P("%-3s %-*s", "#", name_w, "saved as");
+    for (size_t i = 0; i < p->params.n_balance; i++) {
+        char h[48];
+        snprintf(h, sizeof h, "%.20s %%", us->measure_names[p->params.balance_cols[i]]);
+        P(" %12s", h);
+    }
+    P(" %9s%-3s", "travel ", unit);
+    if (props->realign)
+        P(" %11s %8s", "moved units", "moved %");
+    P(" %14s %11s %s\n", "non-contiguous", "tolerance %", "result");
+    for (size_t j = 0; j < props->n; j++) {
+        const regio_design_proposal *x = &props->items[j];
+        const regio_design_report *r = &x->result.report;
+        char num[64];
+        P("%-3zu %-*.*s", j + 1, name_w, name_w, names && names[j] ? names[j] : "-");
+        for (size_t i = 0; i < p->params.n_balance; i++)
+            P(" %12.2f", 100 * r->balance[p->params.balance_cols[i]]);
+        P(" %12s", regio_format_number(r->travel_km, 1, num, sizeof num));
+        if (props->realign)
+            P(" %11s %8.2f", regio_format_number((double)r->moved_units, 0, num, sizeof num),
+              100 * r->moved_units_share);
+        double base = p->params.tolerance > 0 ? p->params.tolerance : REGIO_DESIGN_DEFAULT_TOLERANCE;
+        P(" %14d %11.2f %s\n", r->n_noncontiguous, 100 * fmin(base * x->tolerance_factor, 0.95),
+          x->status == REGIO_OK ? "met" : "best effort");
+    }
+    return rc;
+}
+
+regio_err regio_design_write_proposals(const regio_design_problem *p,
+                                       const regio_design_proposals *props,
+                                       const char *const *names, regio_report_format fmt,
+                                       FILE *out, regio_error *err)
+{
+    regio_buf b;
+    regio_buf_init(&b, 0);
+    regio_err rc = fmt == REGIO_REPORT_JSON ? proposals_json(p, props, names, &b)
+                                            : proposals_text(p, props, names, &b);
+    if (!rc && b.len && fwrite(b.data, 1, b.len, out) != b.len)
+        rc = fail(err, REGIO_EIO, NULL, 0, "cannot write the proposals");
     regio_buf_free(&b);
     return rc;
 }

@@ -423,9 +423,14 @@ int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign)
                 if (save[i] == t && regio_rng_below(&z->rng, (uint64_t)++cnt) == 0)
                     pick = i;
             }
-            seed[a] = tr == 0 && savecn[t] >= 0 && save[savecn[t]] == t ? savecn[t] : pick;
+            /* (the centre node may be stale: outside the window, where
+             * save[] is not set; its label is what says it is t's) */
+            seed[a] = tr == 0 && savecn[t] >= 0 && z->label[savecn[t]] == t ? savecn[t] : pick;
         }
-        if (!grow(&W, seed, 0.5))
+        int seedless = 0; /* a territory with no node in the window */
+        for (int a = 0; a < W.r; a++)
+            seedless |= seed[a] < 0;
+        if (seedless || !grow(&W, seed, 0.5))
             continue;
         win_centres(&W);
         win_descent(&W, 10);

@@ -268,6 +268,73 @@ regio_err regio_model_view_save(regio_store *s, const regio_design_problem *unit
                                 const int *labels, const char *const *reps, const char *target,
                                 unsigned flags, const char *actor, regio_error *err)
 {
+    return regio_model_view_save_explained(s, units, base, k, names, labels, reps, NULL, 0,
+                                           target, flags, actor, err);
+}
+
+/* The reasons as the store keeps them: unit ids, territory names, kind,
+ * sentence and numbers (texts and JSON in one buffer each, offsets kept
+ * until the buffers stop growing). */
+static regio_err save_reasons(regio_store *s, const regio_design_problem *units, int realign,
+                              int k, char *const *names, const regio_design_reason *reasons,
+                              size_t n, const char *target, regio_error *err)
+{
+    regio_unit_reason *rows = n ? regio_calloc(n, sizeof *rows) : NULL;
+    size_t *at = n ? regio_calloc(2 * n, sizeof *at) : NULL;
+    regio_buf text, data;
+    regio_buf_init(&text, 0);
+    regio_buf_init(&data, 0);
+    regio_err rc = n && (!rows || !at) ? REGIO_ENOMEM : REGIO_OK;
+    regio_design_problem q = *units;
+    q.params.territory_names = (const char *const *)names;
+    q.params.k = k;
+    q.params.realign = realign; /* the sentences say "move" */
+    q.territory = (char **)names;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const regio_design_reason *r = &reasons[i];
+        if (r->unit >= units->in.n || r->from < 0 || r->from >= k || r->to < 0 || r->to >= k) {
+            rc = regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
+                                  "a reason names a unit or territory outside the result");
+            break;
+        }
+        char sentence[400];
+        at[2 * i] = text.len;
+        rc = regio_buf_puts(&text, regio_design_reason_text(&q.in, &q.params, r, sentence,
+                                                            sizeof sentence));
+        if (!rc)
+            rc = regio_buf_putc(&text, 0);
+        at[2 * i + 1] = data.len;
+        if (!rc)
+            rc = regio_design_reason_json(&q, r, &data);
+        if (!rc)
+            rc = regio_buf_putc(&data, 0);
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        const regio_design_reason *r = &reasons[i];
+        rows[i].unit_id = units->loaded.units->units[r->unit].id;
+        rows[i].from = names[r->from];
+        rows[i].to = names[r->to];
+        rows[i].kind = regio_design_reason_kind_name(r->kind);
+        rows[i].text = text.data + at[2 * i];
+        rows[i].data = data.data + at[2 * i + 1];
+    }
+    if (!rc)
+        rc = regio_store_model_reasons_set(s, target, rows, n, err);
+    regio_buf_free(&text);
+    regio_buf_free(&data);
+    regio_free(rows);
+    regio_free(at);
+    return rc;
+}
+
+regio_err regio_model_view_save_explained(regio_store *s, const regio_design_problem *units,
+                                          const regio_model_view *base, int k,
+                                          char *const *names, const int *labels,
+                                          const char *const *reps,
+                                          const regio_design_reason *reasons, size_t n_reasons,
+                                          const char *target, unsigned flags, const char *actor,
+                                          regio_error *err)
+{
     const regio_unitset *us = units->loaded.units;
     size_t n = us->n;
     for (size_t i = 0; i < n; i++)
@@ -329,6 +396,8 @@ regio_err regio_model_view_save(regio_store *s, const regio_design_problem *unit
             rc = regio_store_alignment_lock(s, target, rev, ids, j, 1, actor, NULL, NULL, err);
         regio_free(ids);
     }
+    if (!rc)
+        rc = save_reasons(s, units, base != NULL, k, names, reasons, n_reasons, target, err);
     if (!rc) {
         char detail[160];
         snprintf(detail, sizeof detail, "{\"units\":%zu,\"territories\":%d}", n, k);

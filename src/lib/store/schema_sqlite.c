@@ -564,6 +564,25 @@ static const char MIGRATION_7[] =
     "CREATE TRIGGER account_columns_unit_changed"
     " AFTER UPDATE OF id, ext_id ON units" STALE_ACCOUNT_COLUMNS;
 
+/* Migration 8: why each unit of a designed or realigned model is where it
+ * is (issue 14): one row a unit that a realign moved or a design gave to a
+ * territory other than its nearest centre — the territory it came from
+ * (the baseline's, or the nearest centre's), the one it went to, the kind
+ * of reason, the sentence people read and its numbers as JSON. Saving a
+ * model's result replaces its reasons; a unit moved by hand since keeps
+ * its row, which readers skip when `to_territory` is no longer the unit's. */
+static const char MIGRATION_8[] =
+    "CREATE TABLE model_reasons ("
+    " model_id INTEGER NOT NULL REFERENCES territory_models(id) ON DELETE CASCADE,"
+    " unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,"
+    " from_territory TEXT NOT NULL,"
+    " to_territory TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('none', 'lock', 'group', 'contiguity', 'balance',"
+    "   'travel')),"
+    " text TEXT NOT NULL,"
+    " data TEXT NOT NULL DEFAULT '{}',"
+    " PRIMARY KEY (model_id, unit_id)) WITHOUT ROWID;";
+
 /* No index on (lat, lon): maintaining it cost a 1,000,000-account import
  * 40% more time (14 s -> 20 s), while a bounding-box scan of the same
  * table takes a fraction of a second. */
@@ -575,6 +594,7 @@ static const migration migrations[] = {
     {5, "goals and results: sales lines by day, quotas by territory code, check-ins", MIGRATION_5},
     {6, "sales lines read in packed monthly blocks; no covering index", MIGRATION_6},
     {7, "the accounts' columns the figures read, packed", MIGRATION_7},
+    {8, "why units moved: a model's reasons by unit", MIGRATION_8},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

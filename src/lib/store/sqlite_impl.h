@@ -222,6 +222,10 @@ regio_err regio__sq_alignment_set(regio_store *base, const char *model, const ch
                                   const char *territory, regio_error *err);
 regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regio_alignment_cb cb,
                                       void *ud, regio_error *err);
+regio_err regio__sq_model_reasons_set(regio_store *base, const char *model,
+                                      const regio_unit_reason *r, size_t n, regio_error *err);
+regio_err regio__sq_model_reasons_foreach(regio_store *base, const char *model,
+                                          regio_reason_cb cb, void *ud, regio_error *err);
 regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *err);
 regio_err regio__sq_others_version(regio_store *base, long *v, regio_error *err);
 regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,

@@ -451,6 +451,83 @@ regio_err regio__sq_alignment_foreach(regio_store *base, const char *model, regi
     return rc;
 }
 
+regio_err regio__sq_model_reasons_set(regio_store *base, const char *model,
+                                      const regio_unit_reason *r, size_t n, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_int64 mid = 0;
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
+    if (rc)
+        return rc;
+    regio__sq_txn t;
+    if ((rc = regio__sq_txn_begin(s, &t, err)))
+        return rc;
+    sqlite3_stmt *st = NULL;
+    rc = regio__sq_prepare(s, "DELETE FROM model_reasons WHERE model_id = ?1", &st, err);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, mid);
+        rc = regio__sq_step_done(s, st, "clearing the reasons of model", model, err);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc && n)
+        rc = regio__sq_prepare(s,
+                               "INSERT INTO model_reasons(model_id, unit_id, from_territory,"
+                               " to_territory, kind, text, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                               " COALESCE(?7, '{}'))",
+                               &st, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sqlite3_int64 uid = 0;
+        int found = 0;
+        rc = regio__sq_unit_id(s, r[i].unit_id, &uid, &found, err);
+        if (!rc && !found)
+            rc = regio__store_fail(err, REGIO_ENOTFOUND, "unit '%s' not found", r[i].unit_id);
+        if (rc)
+            break;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, mid);
+        sqlite3_bind_int64(st, 2, uid);
+        bind_text(st, 3, r[i].from);
+        bind_text(st, 4, r[i].to);
+        bind_text(st, 5, r[i].kind);
+        bind_text(st, 6, r[i].text);
+        bind_text(st, 7, r[i].data);
+        rc = regio__sq_step_done(s, st, "storing the reason of unit", r[i].unit_id, err);
+    }
+    sqlite3_finalize(st);
+    return regio__sq_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__sq_model_reasons_foreach(regio_store *base, const char *model,
+                                          regio_reason_cb cb, void *ud, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_int64 mid = 0;
+    regio_err rc = regio__sq_model_id(s, model, &mid, err);
+    sqlite3_stmt *st = NULL;
+    if (!rc)
+        rc = regio__sq_prepare(s,
+                               "SELECT u.ext_id, r.from_territory, r.to_territory, r.kind, r.text,"
+                               " r.data FROM model_reasons r JOIN units u ON u.id = r.unit_id"
+                               " JOIN alignments al ON al.model_id = r.model_id"
+                               "  AND al.unit_id = r.unit_id AND al.effective_to IS NULL"
+                               " JOIN territories t ON t.id = al.territory_id"
+                               " WHERE r.model_id = ?1 AND t.ext_id = r.to_territory"
+                               " ORDER BY u.ext_id",
+                               &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, mid);
+    int q;
+    while (!rc && (q = sqlite3_step(st)) == SQLITE_ROW) {
+        regio_unit_reason row = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                                 col_text(st, 3), col_text(st, 4), col_text(st, 5)};
+        if (cb(ud, &row))
+            rc = regio__sq_cancelled(err);
+    }
+    return regio__sq_finish(s, st, rc ? SQLITE_DONE : q, rc, err);
+}
+
 /* PRAGMA data_version moves when another connection commits; this
  * connection's own writes show in sqlite3_total_changes64, less its
  * bookkeeping (a token's last use: quiet_changes). */

@@ -377,6 +377,21 @@ regio_err regio_store_alignment_foreach(regio_store *s, const char *model, regio
     DISPATCH(s, err, alignment_foreach(s, model, cb, ud, e_));
 }
 
+regio_err regio_store_model_reasons_set(regio_store *s, const char *model,
+                                        const regio_unit_reason *r, size_t n, regio_error *err)
+{
+    if (s && (!model || (n && !r)))
+        return reject(s, err, REGIO_EINVAL, "reasons need a model");
+    DISPATCH(s, err, model_reasons_set(s, model, r, n, e_));
+}
+
+regio_err regio_store_model_reasons_foreach(regio_store *s, const char *model, regio_reason_cb cb,
+                                            void *ud, regio_error *err)
+{
+    NEED_CB(s, err, cb);
+    DISPATCH(s, err, model_reasons_foreach(s, model, cb, ud, e_));
+}
+
 regio_err regio_store_alignment_revision(regio_store *s, const char *model, long *rev,
                                          regio_error *err)
 {

@@ -66,6 +66,10 @@ typedef struct regio__store_ops {
                                    void *ud, regio_error *err);
     regio_err (*alignment_revision)(regio_store *s, const char *model, long *rev,
                                     regio_error *err);
+    regio_err (*model_reasons_set)(regio_store *s, const char *model, const regio_unit_reason *r,
+                                   size_t n, regio_error *err);
+    regio_err (*model_reasons_foreach)(regio_store *s, const char *model, regio_reason_cb cb,
+                                       void *ud, regio_error *err);
     regio_err (*generation)(regio_store *s, uint64_t *gen, regio_error *err);
     regio_err (*others_version)(regio_store *s, long *v, regio_error *err);
 
