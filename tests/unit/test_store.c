@@ -952,6 +952,25 @@ static void test_alloc_failure(void)
     ASSERT_TRUE(saw_enomem);
 }
 
+/* A location is shown without its password, whatever else it holds. */
+static void test_location_shown(void)
+{
+    char b[256];
+    ASSERT_EQ_STR(regio_store_location_shown("regio.db", b, sizeof b), "regio.db");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://ana:s3cret@db.example:5433/regio", b,
+                                             sizeof b),
+                  "postgresql://ana@db.example:5433/regio");
+    ASSERT_EQ_STR(regio_store_location_shown("postgres://ana@h/r?sslmode=require&password=s3cret"
+                                             "&connect_timeout=5",
+                                             b, sizeof b),
+                  "postgres://ana@h/r?sslmode=require&connect_timeout=5");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://h:5432/r?password=x", b, sizeof b),
+                  "postgresql://h:5432/r");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://:pw@/r", b, sizeof b),
+                  "postgresql://@/r");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://a:pw@h/r", b, 12), "postgresql:");
+}
+
 int main(int argc, char **argv)
 {
     /* --pg: the PostgreSQL variant (unit.test_store.pg), on REGIO_TEST_DB. */
@@ -959,6 +978,7 @@ int main(int argc, char **argv)
         regio_test_pg_required("test_store --pg");
     else
         unsetenv("REGIO_TEST_DB");
+    RUN(test_location_shown);
     RUN(test_upsert_counts);
     RUN(test_attrs_round_trip);
     RUN(test_rollback_restores);

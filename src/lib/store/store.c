@@ -112,6 +112,51 @@ int regio__store_is_pg(const char *location)
            (!strncmp(location, "postgres://", 11) || !strncmp(location, "postgresql://", 13));
 }
 
+const char *regio_store_location_shown(const char *location, char *buf, size_t cap)
+{
+    if (!buf || !cap)
+        return buf;
+    buf[0] = '\0';
+    if (!location)
+        return buf;
+    if (!regio__store_is_pg(location)) {
+        snprintf(buf, cap, "%s", location);
+        return buf;
+    }
+    size_t len = 0;
+    const char *p = strstr(location, "://") + 3;
+    size_t auth = strcspn(p, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth; i++)
+        if (p[i] == '@')
+            at = p + i;
+    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    /* scheme, user, then from the '@' on: the password is left out. */
+    len += (size_t)snprintf(buf, cap, "%.*s", (int)(colon ? colon - location : p - location),
+                            location);
+    const char *rest = colon ? at : p;
+    size_t path = strcspn(rest, "?#");
+    if (len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, "%.*s", (int)path, rest);
+    /* The parameters, but password=. */
+    const char *q = rest + path;
+    char sep = '?';
+    if (*q == '?') {
+        q++;
+        while (*q && *q != '#') {
+            size_t n = strcspn(q, "&#");
+            if (strncmp(q, "password=", 9) && n && len < cap) {
+                len += (size_t)snprintf(buf + len, cap - len, "%c%.*s", sep, (int)n, q);
+                sep = '&';
+            }
+            q += n;
+            if (*q == '&')
+                q++;
+        }
+    }
+    return buf;
+}
+
 int regio_store_schema_latest(void)
 {
     return regio__sqlite_schema_latest();
