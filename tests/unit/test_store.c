@@ -952,6 +952,61 @@ static void test_alloc_failure(void)
     ASSERT_TRUE(saw_enomem);
 }
 
+/* The revision guard between two handles (two servers): edits based on
+ * the same revision, one wins and the other is stale, nothing of it
+ * written; moves of units and accounts, the audit record of each batch. */
+static void test_revision_guard(void)
+{
+    regio_store *s = fresh();
+    regio_store *other = NULL;
+    regio_error e;
+    ASSERT_OK(regio_store_open(path, &other, &e));
+    ASSERT_OK(regio_store_model_create(s, "P", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL,
+                                       NULL));
+    ASSERT_OK(regio_store_territory_upsert(s, "P", "T1", NULL, NULL, NULL));
+    ASSERT_OK(regio_store_territory_upsert(s, "P", "T2", NULL, NULL, NULL));
+    const char *uids[] = {"Z1", "Z2"};
+    for (int i = 0; i < 2; i++) {
+        regio_unit u = unit(uids[i], 0, 0);
+        ASSERT_OK(regio_store_unit_upsert(s, &u, NULL, NULL));
+        ASSERT_OK(regio_store_alignment_set(s, "P", uids[i], "T1", NULL));
+    }
+    regio_account a = acc("ACC1", "a", 1);
+    ASSERT_OK(up(s, &a, NULL));
+    long rev = -1, rev_a = -1, rev_b = -1;
+    ASSERT_OK(regio_store_alignment_revision(s, "P", &rev, NULL));
+    regio_alignment_row mine[] = {{.unit_id = "Z1", .territory = "T2"},
+                                  {.account_id = "ACC1", .territory = "T2"}};
+    regio_alignment_row theirs[] = {{.unit_id = "Z2", .territory = "T2"}};
+    regio_apply_status st = REGIO_APPLY_ERROR;
+    ASSERT_OK(regio_store_alignment_apply(s, "P", rev, mine, 2, "ana", &rev_a, &st, NULL));
+    ASSERT_EQ_INT(st, REGIO_APPLY_OK);
+    ASSERT_EQ_INT(rev_a, rev + 1);
+    ASSERT_EQ_INT(regio_store_alignment_apply(other, "P", rev, theirs, 1, "bo", &rev_b, &st, &e),
+                  REGIO_ECONFLICT);
+    ASSERT_EQ_INT(st, REGIO_APPLY_STALE);
+    ASSERT_TRUE(strstr(e.msg, "stale revision") != NULL);
+    rows ar = {{0}, 0};
+    ASSERT_OK(regio_store_alignment_foreach(other, "P", align_cb, &ar, NULL));
+    ASSERT_EQ_STR(ar.text, "Z1>T2@-;Z2>T1@-;ACC1>T2@-;");
+    /* An unknown territory fails the whole batch: nothing moves. */
+    regio_alignment_row bad[] = {{.unit_id = "Z2", .territory = "T2"},
+                                 {.unit_id = "Z1", .territory = "T404"}};
+    ASSERT_EQ_INT(regio_store_alignment_apply(other, "P", rev_a, bad, 2, "bo", NULL, &st, &e),
+                  REGIO_EDATA);
+    ASSERT_EQ_INT(st, REGIO_APPLY_UNKNOWN);
+    rows ar2 = {{0}, 0};
+    ASSERT_OK(regio_store_alignment_foreach(s, "P", align_cb, &ar2, NULL));
+    ASSERT_EQ_STR(ar2.text, ar.text);
+    ASSERT_OK(regio_store_alignment_apply(other, "P", rev_a, theirs, 1, "bo", &rev_b, &st, NULL));
+    ASSERT_EQ_INT(rev_b, rev + 2);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'alignment.apply'"), 2);
+    long bad_id = -1;
+    ASSERT_OK(regio_store_audit_verify(other, &bad_id, NULL));
+    regio_store_close(other);
+    done_with(s);
+}
+
 /* A location is shown without its password, whatever else it holds. */
 static void test_location_shown(void)
 {
@@ -987,6 +1042,7 @@ int main(int argc, char **argv)
     RUN(test_units_allocation_and_measures);
     RUN(test_models_and_alignment);
     RUN(test_audit_chain);
+    RUN(test_revision_guard);
     RUN(test_generation);
     RUN(test_accounts_query);
     RUN(test_bulk_load_keeps_indexes);

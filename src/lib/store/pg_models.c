@@ -466,18 +466,19 @@ static regio_err move_row(regio__pg_store *s, long long mid, const char *model,
     }
     /* An account's hand move replaces its geographic territory (cause geo). */
     char c[3][32];
-    const char *q[4] = {regio__pg_int(c[0], id), regio__pg_int(c[1], mid),
-                        regio__pg_int(c[2], tid), actor};
+    const char *q[3] = {regio__pg_int(c[0], id), regio__pg_int(c[1], mid),
+                        regio__pg_int(c[2], tid)};
     rc = regio__pg_query(s,
                          "DELETE FROM account_territories WHERE account_id = $1 AND cause = 'geo'"
                          " AND territory_id IN (SELECT id FROM territories WHERE model_id = $2)",
                          2, q, PGRES_COMMAND_OK, "moving an account", NULL, err);
+    const char *ins[3] = {q[0], q[2], actor};
     if (!rc && row->territory)
         rc = regio__pg_query(s,
                              "INSERT INTO account_territories(account_id, territory_id, cause,"
-                             " created_by) VALUES ($1, $3, 'geo',"
-                             " (SELECT id FROM users WHERE login = $4))",
-                             4, q, PGRES_COMMAND_OK, "moving an account", NULL, err);
+                             " created_by) VALUES ($1, $2, 'geo',"
+                             " (SELECT id FROM users WHERE login = $3))",
+                             3, ins, PGRES_COMMAND_OK, "moving an account", NULL, err);
     return rc;
 }
 
