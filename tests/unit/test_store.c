@@ -1007,6 +1007,31 @@ static void test_revision_guard(void)
     done_with(s);
 }
 
+/* PostgreSQL's schema: every migration recorded, at SQLite's latest
+ * version; a newer schema is refused (test_migrations checks SQLite's). */
+static void test_schema_versions(void)
+{
+    if (!regio_test_pg())
+        SKIP("SQLite's migrations are checked by test_migrations");
+    regio_store *s = fresh();
+    ASSERT_EQ_INT(regio_store_schema_version(s), regio_store_schema_latest());
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM schema_migrations"), regio_store_schema_latest());
+    regio_store_close(s);
+    /* Opening again migrates nothing and keeps the data. */
+    regio_error e;
+    ASSERT_OK(regio_store_open(path, &s, &e));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM schema_migrations"), regio_store_schema_latest());
+    regio_store_close(s);
+    ASSERT_EQ_INT(q_exec(NULL, "INSERT INTO schema_migrations(version, name, applied_at)"
+                               " VALUES (99, 'from the future', 'now')"),
+                  SQLITE_OK);
+    s = NULL;
+    ASSERT_EQ_INT(regio_store_open(path, &s, &e), REGIO_EUNSUPPORTED);
+    ASSERT_TRUE(s == NULL);
+    ASSERT_TRUE(strstr(e.msg, "newer than this Regio supports") != NULL);
+    rm_db();
+}
+
 /* A location is shown without its password, whatever else it holds. */
 static void test_location_shown(void)
 {
@@ -1034,6 +1059,7 @@ int main(int argc, char **argv)
     else
         unsetenv("REGIO_TEST_DB");
     RUN(test_location_shown);
+    RUN(test_schema_versions);
     RUN(test_upsert_counts);
     RUN(test_attrs_round_trip);
     RUN(test_rollback_restores);
