@@ -1007,6 +1007,97 @@ static void test_revision_guard(void)
     done_with(s);
 }
 
+static int count_sevens(void *ud, const regio_account *a)
+{
+    long *n = ud;
+    if (a->potential == 7)
+        n[1]++;
+    n[0]++;
+    return 0;
+}
+
+/* A load of thousands of accounts in one transaction (SQLite's bulk mode,
+ * PostgreSQL's COPY): the same added / updated / unchanged counts as one
+ * upsert after the other, an id given twice applied in order (its unit
+ * kept or dropped by the same rule), reads inside the transaction see the
+ * rows, a rollback leaves nothing. */
+static void test_large_transaction(void)
+{
+    regio_store *s = fresh();
+    enum { N = 3000 };
+    char id[32];
+    int counts[3] = {0, 0, 0};
+    regio_upsert_result r;
+    regio_account keep = acc("KEEP", "keep", 1);
+    keep.lat = 1;
+    keep.lon = 2;
+    keep.unit_id = "U1";
+    ASSERT_OK(up(s, &keep, NULL));
+    ASSERT_OK(regio_store_begin(s, NULL));
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "L%05d", i);
+        regio_account a = acc(id, "tab\there \\ new\nline", i);
+        ASSERT_OK(up(s, &a, &r));
+        counts[r]++;
+    }
+    /* Again, past the threshold: unchanged; then changed. */
+    for (int i = 0; i < N; i += 2) {
+        snprintf(id, sizeof id, "L%05d", i);
+        regio_account a = acc(id, "tab\there \\ new\nline", i);
+        if (i % 4 == 0)
+            a.potential = 7;
+        ASSERT_OK(up(s, &a, &r));
+        counts[r]++;
+    }
+    /* KEEP moves away and back in one transaction: its unit is dropped, as
+     * one upsert after the other would. */
+    keep.unit_id = NULL;
+    keep.lat = 5;
+    ASSERT_OK(up(s, &keep, &r));
+    ASSERT_EQ_INT(r, REGIO_UPSERT_UPDATED);
+    keep.lat = 1;
+    ASSERT_OK(up(s, &keep, &r));
+    ASSERT_EQ_INT(r, REGIO_UPSERT_UPDATED);
+    ASSERT_EQ_INT(counts[REGIO_UPSERT_ADDED], N);
+    ASSERT_EQ_INT(counts[REGIO_UPSERT_UNCHANGED], N / 4);
+    ASSERT_EQ_INT(counts[REGIO_UPSERT_UPDATED], N / 4);
+    long seen_n[2] = {0, 0};
+    ASSERT_OK(regio_store_accounts_foreach(s, count_sevens, seen_n, NULL));
+    ASSERT_EQ_INT(seen_n[0], N + 1);
+    ASSERT_EQ_INT(seen_n[1], N / 4);
+    ASSERT_OK(regio_store_commit(s, NULL));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts"), N + 1);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts WHERE potential = 7"), N / 4);
+    ASSERT_EQ_INT(q_int(s, dialect("SELECT COUNT(*) FROM accounts WHERE name = 'tab' ||"
+                                   " char(9) || 'here \\ new' || char(10) || 'line'",
+                                   "SELECT COUNT(*) FROM accounts WHERE name = 'tab' ||"
+                                   " chr(9) || 'here \\ new' || chr(10) || 'line'")),
+                  N);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts WHERE unit_ext IS NOT NULL"), 0);
+    /* The same load again: all unchanged; a rolled-back change leaves nothing. */
+    ASSERT_OK(regio_store_begin(s, NULL));
+    int again[3] = {0, 0, 0};
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "L%05d", i);
+        regio_account a = acc(id, "tab\there \\ new\nline", i);
+        if (i % 4 == 0)
+            a.potential = 7;
+        ASSERT_OK(up(s, &a, &r));
+        again[r]++;
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "X%05d", i);
+        regio_account a = acc(id, "x", i);
+        ASSERT_OK(up(s, &a, &r));
+        again[r]++;
+    }
+    ASSERT_EQ_INT(again[REGIO_UPSERT_UNCHANGED], N);
+    ASSERT_EQ_INT(again[REGIO_UPSERT_ADDED], N);
+    ASSERT_OK(regio_store_rollback(s, NULL));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts"), N + 1);
+    done_with(s);
+}
+
 /* PostgreSQL's schema: every migration recorded, at SQLite's latest
  * version; a newer schema is refused (test_migrations checks SQLite's). */
 static void test_schema_versions(void)
@@ -1069,6 +1160,7 @@ int main(int argc, char **argv)
     RUN(test_models_and_alignment);
     RUN(test_audit_chain);
     RUN(test_revision_guard);
+    RUN(test_large_transaction);
     RUN(test_generation);
     RUN(test_accounts_query);
     RUN(test_bulk_load_keeps_indexes);

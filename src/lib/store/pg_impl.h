@@ -25,8 +25,30 @@ typedef struct regio__pg_store {
     int user_txn;       /* inside regio_store_begin .. commit/rollback */
     unsigned prepared;  /* bit i: statement i of store_pg.c is prepared */
     regio_buf json;     /* scratch for attrs JSON, reused by every upsert */
+    /* Bulk account loads (pg_records.c): past REGIO_PG_BULK_AFTER upserts
+     * in one regio_store_begin transaction, rows stream through COPY into
+     * a temporary table and are merged into accounts in one statement
+     * before anything else reads or writes (regio__pg_flush). */
+    long txn_upserts;           /* account upserts in this transaction */
+    struct regio_strmap *known; /* ext_id -> index into known_v */
+    struct regio__pg_known *known_v;
+    size_t n_known, cap_known;
+    long batch;   /* number of the batch being staged */
+    int copying;  /* the connection is in COPY FROM STDIN */
+    int flushing; /* inside regio__pg_flush */
+    regio_buf line; /* scratch for one COPY line */
     char where[192];    /* host:port/database, for messages: never the password */
 } regio__pg_store;
+
+/* An account a bulk load knows: its content hash and the batch that
+ * staged it (0: it is in the table). */
+typedef struct regio__pg_known {
+    long long hash;
+    long batch;
+} regio__pg_known;
+
+/* Account upserts in one transaction after which a load goes through COPY. */
+#define REGIO_PG_BULK_AFTER 1000
 
 #define REGIO_PG(b) ((regio__pg_store *)(b))
 
@@ -74,6 +96,11 @@ regio_err regio__pg_txn_begin(regio__pg_store *s, regio__pg_txn *t, regio_error 
 regio_err regio__pg_txn_end(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
                             regio_error *err);
 regio_err regio__pg_cancelled(regio_error *err);
+/* Ends a bulk load's COPY and merges the staged accounts (no-op when none
+ * are staged); every statement of the backend runs it first. */
+regio_err regio__pg_flush(regio__pg_store *s, regio_error *err);
+/* Forgets what a bulk load knew (at the end of its transaction). */
+void regio__pg_bulk_forget(regio__pg_store *s);
 
 /* Parameter text of numbers: NAN is NULL (returns NULL), as SQLite binds it. */
 const char *regio__pg_num(char buf[32], double v);

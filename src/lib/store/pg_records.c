@@ -6,6 +6,7 @@
  * unit adjacency, allocation of accounts to units and the counts.
  */
 #include "store/pg_impl.h"
+#include "regio/strmap.h"
 #include "store/record_codec.h"
 
 #include <stdio.h>
@@ -83,6 +84,193 @@ static const char *now_text(char buf[32])
     return buf;
 }
 
+/* ---- bulk account loads through COPY --------------------------------------------------- */
+
+#define STAGE_COLS                                                                     \
+    "ext_id, name, street, city, region, postal_code, country, lat, lon, geo_source,"  \
+    " owner_ext, industry, type, segment, annual_revenue, employees, potential,"       \
+    " unit_ext, attrs, row_hash, created_at, updated_at"
+
+void regio__pg_bulk_forget(regio__pg_store *s)
+{
+    regio_strmap_destroy(s->known);
+    s->known = NULL;
+    regio_free(s->known_v);
+    s->known_v = NULL;
+    s->n_known = s->cap_known = 0;
+    s->batch = 0;
+}
+
+/* Learns the content hash of every stored account (one cursor), so that a
+ * bulk load can tell added, updated and unchanged rows without asking. */
+static regio_err known_add(regio__pg_store *s, const char *id, long long hash, long batch,
+                           regio_error *err)
+{
+    if (s->n_known == s->cap_known) {
+        size_t cap = s->cap_known ? 2 * s->cap_known : 4096;
+        regio__pg_known *v = regio_realloc(s->known_v, cap * sizeof *v);
+        if (!v)
+            return regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+        s->known_v = v;
+        s->cap_known = cap;
+    }
+    int found = 0;
+    long old = 0;
+    if (regio_strmap_put(s->known, id, (long)s->n_known, &found, &old))
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+    if (found) {
+        s->known_v[old] = (regio__pg_known){hash, batch};
+        return REGIO_OK;
+    }
+    s->known_v[s->n_known++] = (regio__pg_known){hash, batch};
+    return REGIO_OK;
+}
+
+static regio_err known_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    return known_add(ctx, PQgetvalue(res, i, 0), regio__pg_col_int(res, i, 1), 0, err);
+}
+
+static regio_err bulk_start(regio__pg_store *s, regio_error *err)
+{
+    s->known = regio_strmap_create(1024);
+    if (!s->known)
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+    s->batch = 1;
+    regio_err rc = regio__pg_exec(s,
+                                  "CREATE TEMPORARY TABLE IF NOT EXISTS regio_accounts_stage"
+                                  " (seq bigserial, ext_id text, name text, street text,"
+                                  " city text, region text, postal_code text, country text,"
+                                  " lat double precision, lon double precision,"
+                                  " geo_source bigint, owner_ext text, industry text,"
+                                  " type text, segment text,"
+                                  " annual_revenue double precision,"
+                                  " employees double precision, potential double precision,"
+                                  " unit_ext text, attrs text, row_hash bigint,"
+                                  " created_at text, updated_at text)",
+                                  err);
+    if (!rc)
+        rc = each_row(s, "SELECT ext_id, row_hash FROM accounts", 0, NULL, known_row, s, err);
+    if (rc)
+        regio__pg_bulk_forget(s);
+    return rc;
+}
+
+regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
+{
+    if (!s->copying || s->flushing)
+        return REGIO_OK;
+    s->flushing = 1;
+    s->copying = 0;
+    regio_err rc = REGIO_OK;
+    if (PQputCopyEnd(s->conn, NULL) != 1) {
+        rc = regio__store_fail(err, REGIO_EIO, "writing accounts: the connection to %s failed",
+                               s->where);
+    } else {
+        PGresult *res = PQgetResult(s->conn);
+        rc = regio__pg_check(s, res, PGRES_COMMAND_OK, "writing accounts", err);
+        PQclear(res);
+        while ((res = PQgetResult(s->conn)))
+            PQclear(res);
+    }
+    /* The same rule as one upsert: a NULL unit keeps the allocated unit
+     * unless the coordinates moved. No id is staged twice in one batch. */
+    if (!rc)
+        rc = regio__pg_exec(
+            s,
+            "INSERT INTO accounts AS a (" STAGE_COLS ") SELECT " STAGE_COLS
+            " FROM regio_accounts_stage ORDER BY seq"
+            " ON CONFLICT (ext_id) DO UPDATE SET name = excluded.name,"
+            " street = excluded.street, city = excluded.city, region = excluded.region,"
+            " postal_code = excluded.postal_code, country = excluded.country,"
+            " unit_ext = CASE WHEN excluded.unit_ext IS NOT NULL THEN excluded.unit_ext"
+            "   WHEN a.lat IS NOT DISTINCT FROM excluded.lat"
+            "    AND a.lon IS NOT DISTINCT FROM excluded.lon THEN a.unit_ext ELSE NULL END,"
+            " lat = excluded.lat, lon = excluded.lon, geo_source = excluded.geo_source,"
+            " owner_ext = excluded.owner_ext, industry = excluded.industry,"
+            " type = excluded.type, segment = excluded.segment,"
+            " annual_revenue = excluded.annual_revenue, employees = excluded.employees,"
+            " potential = excluded.potential, attrs = excluded.attrs,"
+            " row_hash = excluded.row_hash, updated_at = excluded.updated_at"
+            " WHERE a.row_hash <> excluded.row_hash;"
+            "TRUNCATE regio_accounts_stage",
+            err);
+    s->batch++;
+    s->flushing = 0;
+    return rc;
+}
+
+/* Appends a COPY text field: \N for NULL, backslash escapes. */
+static regio_err copy_field(regio_buf *b, const char *v, int last)
+{
+    regio_err rc = REGIO_OK;
+    if (!v) {
+        rc = regio_buf_puts(b, "\\N");
+    } else {
+        for (const char *p = v; *p && !rc; p++) {
+            char c = *p;
+            if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+                char esc[3] = {'\\', c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\',
+                               '\0'};
+                rc = regio_buf_puts(b, esc);
+            } else {
+                rc = regio_buf_putc(b, c);
+            }
+        }
+    }
+    if (!rc)
+        rc = regio_buf_putc(b, last ? '\n' : '\t');
+    return rc;
+}
+
+/* Stages one account of a bulk load; *out from what the load knows. */
+static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long long hash,
+                             regio_upsert_result *out, regio_error *err)
+{
+    regio_err rc = REGIO_OK;
+    if (!s->known && (rc = bulk_start(s, err)))
+        return rc;
+    long idx = regio_strmap_get(s->known, a->id);
+    if (idx >= 0 && s->known_v[idx].hash == hash) {
+        if (out)
+            *out = REGIO_UPSERT_UNCHANGED;
+        return REGIO_OK;
+    }
+    /* Staged already in this batch: merge that first, so that rows apply
+     * in order exactly as one upsert after the other. */
+    if (idx >= 0 && s->known_v[idx].batch == s->batch && (rc = regio__pg_flush(s, err)))
+        return rc;
+    if (!s->copying) {
+        PGresult *res = PQexec(s->conn, "COPY regio_accounts_stage (" STAGE_COLS ") FROM STDIN");
+        rc = regio__pg_check(s, res, PGRES_COPY_IN, "writing accounts", err);
+        PQclear(res);
+        if (rc)
+            return rc;
+        s->copying = 1;
+    }
+    char b[8][32];
+    const char *f[22] = {a->id, a->name, a->street, a->city, a->region, a->postal_code,
+                         a->country, regio__pg_num(b[0], a->lat), regio__pg_num(b[1], a->lon),
+                         regio__pg_int(b[2], (long long)a->geo_source), a->owner, a->industry,
+                         a->type, a->segment, regio__pg_num(b[3], a->annual_revenue),
+                         regio__pg_num(b[4], a->employees), regio__pg_num(b[5], a->potential),
+                         a->unit_id, s->json.data, regio__pg_int(b[6], hash), now_text(b[7]),
+                         b[7]};
+    regio_buf_reset(&s->line);
+    for (int i = 0; i < 22 && !rc; i++)
+        rc = copy_field(&s->line, f[i], i == 21);
+    if (rc)
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory writing account '%s'", a->id);
+    if (PQputCopyData(s->conn, s->line.data, (int)s->line.len) != 1)
+        return regio__store_fail(err, REGIO_EIO, "writing account '%s': the connection to %s"
+                                 " failed", a->id, s->where);
+    if ((rc = known_add(s, a->id, hash, s->batch, err)))
+        return rc;
+    if (out)
+        *out = idx >= 0 ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED;
+    return REGIO_OK;
+}
+
 regio_err regio__pg_account_upsert(regio_store *base, const regio_account *a,
                                    regio_upsert_result *out, regio_error *err)
 {
@@ -90,6 +278,9 @@ regio_err regio__pg_account_upsert(regio_store *base, const regio_account *a,
     regio_err rc = encode_attrs(s, a->attrs, a->n_attrs, a->id, err);
     if (rc)
         return rc;
+    /* A large load in the caller's transaction goes through COPY. */
+    if (s->user_txn && (s->known || ++s->txn_upserts > REGIO_PG_BULK_AFTER))
+        return bulk_upsert(s, a, (long long)regio__account_hash(a, s->json.data), out, err);
     char b[8][32];
     const char *p[21] = {a->id, a->name, a->street, a->city, a->region, a->postal_code,
                          a->country, regio__pg_num(b[0], a->lat), regio__pg_num(b[1], a->lon),

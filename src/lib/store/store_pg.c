@@ -107,6 +107,11 @@ regio_err regio__pg_check(regio__pg_store *s, const PGresult *res, ExecStatusTyp
 
 regio_err regio__pg_exec(regio__pg_store *s, const char *sql, regio_error *err)
 {
+    if (s->copying && !s->flushing) {
+        regio_err f = regio__pg_flush(s, err);
+        if (f)
+            return f;
+    }
     PGresult *res = PQexec(s->conn, sql);
     regio_err rc = regio__pg_check(s, res, PQresultStatus(res) == PGRES_TUPLES_OK
                                                ? PGRES_TUPLES_OK : PGRES_COMMAND_OK,
@@ -133,6 +138,14 @@ regio_err regio__pg_query(regio__pg_store *s, const char *sql, int n, const char
                           ExecStatusType want, const char *what, PGresult **out,
                           regio_error *err)
 {
+    if (s->copying && !s->flushing) {
+        regio_err f = regio__pg_flush(s, err);
+        if (f) {
+            if (out)
+                *out = NULL;
+            return f;
+        }
+    }
     return take(s, PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0), want, what, out,
                 err);
 }
@@ -140,6 +153,14 @@ regio_err regio__pg_query(regio__pg_store *s, const char *sql, int n, const char
 regio_err regio__pg_run(regio__pg_store *s, int which, int n, const char *const *params,
                         ExecStatusType want, const char *what, PGresult **out, regio_error *err)
 {
+    if (s->copying && !s->flushing) {
+        regio_err f = regio__pg_flush(s, err);
+        if (f) {
+            if (out)
+                *out = NULL;
+            return f;
+        }
+    }
     char name[16];
     snprintf(name, sizeof name, "regio_%d", which);
     if (!(s->prepared & (1u << which))) {
@@ -220,8 +241,11 @@ static regio_err pg_begin(regio_store *base, regio_error *err)
     if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
         return regio__store_fail(err, REGIO_EINVAL, "a transaction is already open");
     regio_err rc = regio__pg_exec(s, "BEGIN", err);
-    if (!rc)
+    if (!rc) {
         s->user_txn = 1;
+        s->txn_upserts = 0;
+        regio__pg_bulk_forget(s);
+    }
     return rc;
 }
 
@@ -230,10 +254,16 @@ static regio_err pg_commit(regio_store *base, regio_error *err)
     regio__pg_store *s = REGIO_PG(base);
     if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
         return regio__store_fail(err, REGIO_EINVAL, "commit without an open transaction");
-    /* COMMIT of a failed transaction rolls it back: say so. */
+    /* The staged accounts first; COMMIT of a failed transaction rolls it
+     * back: say so. */
+    regio_err rc = regio__pg_flush(s, err);
     int failed = PQtransactionStatus(s->conn) == PQTRANS_INERROR;
-    regio_err rc = regio__pg_exec(s, "COMMIT", err);
+    regio_error ignore;
+    regio_err c = regio__pg_exec(s, "COMMIT", rc ? &ignore : err);
+    if (!rc)
+        rc = c;
     s->user_txn = 0;
+    regio__pg_bulk_forget(s);
     if (!rc && failed)
         rc = regio__store_fail(err, REGIO_ESTORE,
                                "the transaction had failed and was rolled back");
@@ -243,10 +273,19 @@ static regio_err pg_commit(regio_store *base, regio_error *err)
 static regio_err pg_rollback(regio_store *base, regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
+    if (s->copying) {
+        /* The staged rows are dropped with everything else. */
+        PQputCopyEnd(s->conn, "rolled back");
+        PGresult *res;
+        while ((res = PQgetResult(s->conn)))
+            PQclear(res);
+        s->copying = 0;
+    }
     if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
         return regio__store_fail(err, REGIO_EINVAL, "rollback without an open transaction");
     regio_err rc = regio__pg_exec(s, "ROLLBACK", err);
     s->user_txn = 0;
+    regio__pg_bulk_forget(s);
     return rc;
 }
 
@@ -281,7 +320,9 @@ static void pg_close(regio_store *base)
     regio__pg_store *s = REGIO_PG(base);
     if (s->conn)
         PQfinish(s->conn); /* an open transaction is rolled back by the server */
+    regio__pg_bulk_forget(s);
     regio_buf_free(&s->json);
+    regio_buf_free(&s->line);
     regio_free(s);
 }
 
@@ -333,6 +374,7 @@ regio_err regio__pg_open(const char *location, regio_store **out, regio_error *e
         return regio__store_fail(err, REGIO_ENOMEM, "out of memory opening the store");
     s->base.ops = &pg_ops;
     regio_buf_init(&s->json, 0);
+    regio_buf_init(&s->line, 0);
     snprintf(s->where, sizeof s->where, "(an invalid postgresql:// location)");
     /* The location is parsed by libpq; its error text may quote it, so it
      * is not repeated: only host, port and database name are. */
