@@ -102,6 +102,23 @@ regio_err regio__pg_check(regio__pg_store *s, const PGresult *res, ExecStatusTyp
     if (PQstatus(s->conn) != CONNECTION_OK)
         return regio__store_fail(err, REGIO_EIO, "%s: the connection to the PostgreSQL store at %s"
                                  " was lost", what, s->where);
+    /* A constraint's refusal is said as SQLite's backend says it, without
+     * PostgreSQL's sentence, which names the schema's tables and
+     * constraints; the schema's own triggers speak for themselves. */
+    if (state && !strcmp(state, "23505"))
+        return regio__store_fail(err, REGIO_ECONFLICT,
+                                 "%s: the store already holds a record with that name or key",
+                                 what);
+    if (state && !strncmp(state, "23", 2))
+        return regio__store_fail(err, REGIO_EDATA, "%s: the store refused it (%s)", what,
+                                 !strcmp(state, "23502")   ? "a required value is missing"
+                                 : !strcmp(state, "23514") ? "a value it does not allow"
+                                 : !strcmp(state, "23503") ? "it names a record that does not exist"
+                                                           : "a rule of the store");
+    if (state && !strcmp(state, "53100"))
+        return regio__store_fail(err, REGIO_EIO, "%s: the database server's disk is full", what);
+    if (state && !strcmp(state, "25006"))
+        return regio__store_fail(err, REGIO_EIO, "%s: the store is read-only", what);
     return regio__store_fail(err, code_of(state), "%s: %s", what, why ? why : "failed");
 }
 
