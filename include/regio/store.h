@@ -128,6 +128,12 @@ REGIO_API int regio_store_schema_version(const regio_store *s);
 /* Latest schema version this build knows; no ownership. */
 REGIO_API int regio_store_schema_latest(void);
 
+/* A store location fit to print or log: a postgresql:// location without
+ * its password (user:secret@host becomes user@host, a password=
+ * parameter is left out), a file path as it is. Writes into buf (cap
+ * bytes, cut short if need be) and returns buf. */
+REGIO_API const char *regio_store_location_shown(const char *location, char *buf, size_t cap);
+
 /* Text of the most recent failure on this handle ("" when none yet); the
  * string is owned by the handle and valid until its next call. */
 REGIO_API const char *regio_store_errmsg(const regio_store *s);

@@ -139,7 +139,8 @@ int cli_cmd_summary(int argc, char **argv)
         /* Counts with thousands separators, money in k/M/B. */
         char a[8][32];
 #define N(i, v) CLI_COUNT(a[i], v)
-        printf("market in %s\n", cli_db_path(db));
+        char shown[1024];
+        printf("market in %s\n", regio_store_location_shown(cli_db_path(db), shown, sizeof shown));
         printf("accounts: %s (coordinates given %s, geocoded by postal code %s, by city %s, "
                "not placed %s; in a geography unit %s)\n",
                N(0, st.accounts), N(1, st.accounts_geo_input), N(2, st.accounts_geo_postal),

@@ -2,7 +2,9 @@
  * Helpers shared by the store tests: a fresh temporary database path, its
  * removal with the WAL files, one-value SQL queries on a connection, and a
  * fingerprint of a whole database's content (to prove a failed call
- * changed nothing).
+ * changed nothing). With REGIO_TEST_DB=postgresql://... (tests registered
+ * as *.pg in CTest) a store location is instead a new, empty schema of
+ * that database, and regio_test_pg_sql runs SQL there through libpq.
  */
 #ifndef REGIO_TEST_DB_H
 #define REGIO_TEST_DB_H
@@ -13,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef REGIO_HAVE_PG
+#include <libpq-fe.h>
+#endif
 
 /* Fills path (cap >= 64) with a new empty file /tmp/regio_TAG_XXXXXX. */
 static inline void regio_test_db_path(char *path, size_t cap, const char *tag)
@@ -130,6 +135,105 @@ static inline uint64_t regio_test_db_digest(sqlite3 *db, int values, long *rows)
 static inline uint64_t regio_test_db_fingerprint(sqlite3 *db, long *rows)
 {
     return regio_test_db_digest(db, 1, rows);
+}
+
+/* The PostgreSQL database the tests use (REGIO_TEST_DB), or NULL: SQLite. */
+static inline const char *regio_test_pg(void)
+{
+    const char *db = getenv("REGIO_TEST_DB");
+    return db && (!strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11)) ? db
+                                                                                          : NULL;
+}
+
+/* Exits 77 (CTest's skip) saying why, when a PostgreSQL variant cannot run. */
+static inline void regio_test_pg_required(const char *test)
+{
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg())
+        return;
+    printf("%s: skipped: no PostgreSQL test cluster (REGIO_TEST_DB is not set; is PostgreSQL"
+           " installed? tests/pg/pg_cluster.sh says)\n", test);
+#else
+    printf("%s: skipped: this Regio is built without libpq\n", test);
+#endif
+    exit(77);
+}
+
+#ifdef REGIO_HAVE_PG
+/* Runs sql on the database of location loc (a postgresql:// URI, its
+ * schema set by options); returns the first value as an integer, -1 when
+ * there is no row or the statement failed, and 0 for a statement without
+ * rows that succeeded. */
+static inline long long regio_test_pg_sql(const char *loc, const char *sql, int *failed)
+{
+    PGconn *c = PQconnectdb(loc);
+    long long v = -1;
+    *failed = 1;
+    if (PQstatus(c) == CONNECTION_OK) {
+        PQclear(PQexec(c, "SET client_min_messages = warning"));
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+            *failed = 0;
+            if (PQntuples(r) && !PQgetisnull(r, 0, 0))
+                v = strcmp(PQgetvalue(r, 0, 0), "t") == 0   ? 1
+                    : strcmp(PQgetvalue(r, 0, 0), "f") == 0 ? 0
+                                                            : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        } else if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+            *failed = 0;
+            v = 0;
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    return v;
+}
+#endif
+
+/* Fills loc with a fresh store location: a new empty SQLite file
+ * /tmp/regio_TAG_XXXXXX, or under REGIO_TEST_DB a new empty schema
+ * regio_TAG_PID_N of that database (the location names it through
+ * search_path). cap >= 512. */
+static inline void regio_test_store_location(char *loc, size_t cap, const char *tag)
+{
+    const char *pg = regio_test_pg();
+    if (!pg) {
+        regio_test_db_path(loc, cap, tag);
+        return;
+    }
+#ifdef REGIO_HAVE_PG
+    static int n;
+    char schema[96], sql[256];
+    snprintf(schema, sizeof schema, "regio_%s_%ld_%d", tag, (long)getpid(), ++n);
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+             schema);
+    int failed = 0;
+    regio_test_pg_sql(pg, sql, &failed);
+    if (failed)
+        fprintf(stderr, "cannot make schema %s in the test database\n", schema);
+    snprintf(loc, cap, "%s%soptions=-csearch_path%%3D%s", pg, strchr(pg, '?') ? "&" : "?",
+             schema);
+#else
+    snprintf(loc, cap, "%s", pg);
+#endif
+}
+
+/* Removes a store made by regio_test_store_location. */
+static inline void regio_test_store_remove(const char *loc)
+{
+    const char *pg = regio_test_pg();
+    if (!pg) {
+        regio_test_db_remove(loc);
+        return;
+    }
+#ifdef REGIO_HAVE_PG
+    const char *schema = strstr(loc, "search_path%3D");
+    char sql[256];
+    if (!schema)
+        return;
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", schema + 14);
+    int failed = 0;
+    regio_test_pg_sql(pg, sql, &failed);
+#endif
 }
 
 #endif

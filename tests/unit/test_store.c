@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char path[64];
+/* A SQLite file, or with REGIO_TEST_DB a PostgreSQL schema (regio_test_db.h). */
+static char path[1024];
 
-static void tmp_path(void) { regio_test_db_path(path, sizeof path, "store"); }
+static void tmp_path(void) { regio_test_store_location(path, sizeof path, "store"); }
 
-static void rm_db(void) { regio_test_db_remove(path); }
+static void rm_db(void) { regio_test_store_remove(path); }
 
 static regio_store *fresh(void)
 {
@@ -37,12 +38,31 @@ static void done_with(regio_store *s)
 
 static long long q_int(regio_store *s, const char *sql)
 {
+#ifdef REGIO_HAVE_PG
+    int failed = 0;
+    if (regio_test_pg())
+        return regio_test_pg_sql(path, sql, &failed);
+#endif
     return regio_test_sql_int(regio__sqlite_handle(s), sql);
 }
 
+/* SQLITE_OK (0) when sql succeeded, on either backend. */
 static int q_exec(regio_store *s, const char *sql)
 {
+#ifdef REGIO_HAVE_PG
+    int failed = 0;
+    if (regio_test_pg()) {
+        regio_test_pg_sql(path, sql, &failed);
+        return failed ? SQLITE_ERROR : SQLITE_OK;
+    }
+#endif
     return sqlite3_exec(regio__sqlite_handle(s), sql, NULL, NULL, NULL);
+}
+
+/* The statement for this run's backend, where the dialects differ. */
+static const char *dialect(const char *sqlite, const char *postgresql)
+{
+    return regio_test_pg() ? postgresql : sqlite;
 }
 
 /* Builds an account whose strings point at literals (never cleared). */
@@ -168,9 +188,17 @@ static void test_attrs_round_trip(void)
     regio_upsert_result r;
     ASSERT_OK(up(s, &a, &r));
     /* Stored as JSON numbers, so SQL can balance on them. */
-    ASSERT_EQ_INT(q_int(s, "SELECT json_extract(attrs, '$.score') * 2 FROM accounts"), 25);
-    ASSERT_EQ_INT(q_int(s, "SELECT json_type(attrs, '$.count') = 'integer' FROM accounts"), 1);
-    ASSERT_EQ_INT(q_int(s, "SELECT json_type(attrs, '$.empty') = 'null' FROM accounts"), 1);
+    ASSERT_EQ_INT(q_int(s, dialect("SELECT json_extract(attrs, '$.score') * 2 FROM accounts",
+                                   "SELECT (attrs::jsonb->>'score')::float * 2 FROM accounts")),
+                  25);
+    ASSERT_EQ_INT(q_int(s, dialect("SELECT json_type(attrs, '$.count') = 'integer' FROM accounts",
+                                   "SELECT jsonb_typeof(attrs::jsonb->'count') = 'number'"
+                                   " FROM accounts")),
+                  1);
+    ASSERT_EQ_INT(q_int(s, dialect("SELECT json_type(attrs, '$.empty') = 'null' FROM accounts",
+                                   "SELECT jsonb_typeof(attrs::jsonb->'empty') = 'null'"
+                                   " FROM accounts")),
+                  1);
     seen sn = {0};
     ASSERT_OK(regio_store_accounts_foreach(s, collect, &sn, NULL));
     ASSERT_EQ_INT(sn.n, 1);
@@ -347,6 +375,8 @@ static int unit_cb(void *ud, const regio_unit *u)
 
 static void test_units_allocation_and_measures(void)
 {
+    if (regio_test_pg())
+        SKIP("unit measures are not in the PostgreSQL backend yet");
     regio_store *s = fresh();
     unsigned char wkb[5] = {1, 2, 3, 4, 5};
     regio_attr pop = {"population", "1200", 1200, 1};
@@ -614,6 +644,8 @@ static int collect_ids(void *ud, const regio_account *a)
  * unit, text, limit and offset, with the total of all matches. */
 static void test_accounts_query(void)
 {
+    if (regio_test_pg())
+        SKIP("paged account queries are not in the PostgreSQL backend yet");
     regio_store *s = fresh();
     regio_error e;
     struct {
@@ -667,12 +699,12 @@ static void test_accounts_query(void)
     done_with(s);
 }
 
-/* The generation moves with writes of this handle and of another one,
- * and stays put while nothing is written. */
 /* A constraint's refusal reaches API callers (409, 422): it is said without
  * SQLite's sentence, which names the schema's tables and columns. */
 static void test_constraint_messages(void)
 {
+    if (regio_test_pg())
+        SKIP("SQLite's error mapping (the PostgreSQL backend has its own)");
     regio_store *s = fresh();
     regio_error e;
     ASSERT_OK(regio_store_model_create(s, "FY26", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL,
@@ -694,8 +726,12 @@ static void test_constraint_messages(void)
     done_with(s);
 }
 
+/* The generation moves with writes of this handle and of another one,
+ * and stays put while nothing is written. */
 static void test_generation(void)
 {
+    if (regio_test_pg())
+        SKIP("the store generation is not in the PostgreSQL backend yet");
     regio_store *s = fresh();
     regio_error e;
     uint64_t g0 = 0, g1 = 0, g2 = 0, g3 = 0;
@@ -749,7 +785,9 @@ static void test_audit_chain(void)
     ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE actor = 'eve'"), 0);
 
     /* Tampering behind the triggers' back is detected. */
-    ASSERT_EQ_INT(q_exec(s, "DROP TRIGGER audit_log_no_update"), SQLITE_OK);
+    ASSERT_EQ_INT(q_exec(s, dialect("DROP TRIGGER audit_log_no_update",
+                                     "DROP TRIGGER audit_log_no_update ON audit_log")),
+                  SQLITE_OK);
     ASSERT_EQ_INT(q_exec(s, "UPDATE audit_log SET after = '{\"t\":\"T9\"}' WHERE id = 2"),
                   SQLITE_OK);
     ASSERT_EQ_INT(regio_store_audit_verify(s, &bad, &e), REGIO_EDATA);
@@ -762,7 +800,9 @@ static void test_audit_chain(void)
     s = fresh();
     for (int i = 0; i < 3; i++)
         ASSERT_OK(regio_store_audit_append(s, "a", "x", NULL, NULL, NULL, NULL, NULL));
-    ASSERT_EQ_INT(q_exec(s, "DROP TRIGGER audit_log_no_delete"), SQLITE_OK);
+    ASSERT_EQ_INT(q_exec(s, dialect("DROP TRIGGER audit_log_no_delete",
+                                     "DROP TRIGGER audit_log_no_delete ON audit_log")),
+                  SQLITE_OK);
     ASSERT_EQ_INT(q_exec(s, "DELETE FROM audit_log WHERE id = 2"), SQLITE_OK);
     ASSERT_EQ_INT(regio_store_audit_verify(s, &bad, NULL), REGIO_EDATA);
     ASSERT_EQ_INT(bad, 3);
@@ -773,6 +813,8 @@ static void test_audit_chain(void)
 
 static void test_bulk_load_keeps_indexes(void)
 {
+    if (regio_test_pg())
+        SKIP("SQLite's own bulk-load index handling");
     regio_store *s = fresh();
     const char *idx = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'accounts'"
                       " AND name IN ('accounts_owner', 'accounts_unit')";
@@ -886,6 +928,8 @@ static int count_cb(void *ud, const regio_account *a)
 
 static void test_alloc_failure(void)
 {
+    if (regio_test_pg())
+        SKIP("SQLite's allocator hooks");
     tmp_path();
     regio_allocator al = {f_malloc, f_realloc, f_free, NULL};
     regio_attr attrs[2] = {{"k1", "text value", NAN, 0}, {"k2", "2.5", 2.5, 1}};
@@ -936,8 +980,205 @@ static void test_alloc_failure(void)
     ASSERT_TRUE(saw_enomem);
 }
 
-int main(void)
+/* The revision guard between two handles (two servers): edits based on
+ * the same revision, one wins and the other is stale, nothing of it
+ * written; moves of units and accounts, the audit record of each batch. */
+static void test_revision_guard(void)
 {
+    regio_store *s = fresh();
+    regio_store *other = NULL;
+    regio_error e;
+    ASSERT_OK(regio_store_open(path, &other, &e));
+    ASSERT_OK(regio_store_model_create(s, "P", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL,
+                                       NULL));
+    ASSERT_OK(regio_store_territory_upsert(s, "P", "T1", NULL, NULL, NULL));
+    ASSERT_OK(regio_store_territory_upsert(s, "P", "T2", NULL, NULL, NULL));
+    const char *uids[] = {"Z1", "Z2"};
+    for (int i = 0; i < 2; i++) {
+        regio_unit u = unit(uids[i], 0, 0);
+        ASSERT_OK(regio_store_unit_upsert(s, &u, NULL, NULL));
+        ASSERT_OK(regio_store_alignment_set(s, "P", uids[i], "T1", NULL));
+    }
+    regio_account a = acc("ACC1", "a", 1);
+    ASSERT_OK(up(s, &a, NULL));
+    long rev = -1, rev_a = -1, rev_b = -1;
+    ASSERT_OK(regio_store_alignment_revision(s, "P", &rev, NULL));
+    regio_alignment_row mine[] = {{.unit_id = "Z1", .territory = "T2"},
+                                  {.account_id = "ACC1", .territory = "T2"}};
+    regio_alignment_row theirs[] = {{.unit_id = "Z2", .territory = "T2"}};
+    regio_apply_status st = REGIO_APPLY_ERROR;
+    ASSERT_OK(regio_store_alignment_apply(s, "P", rev, mine, 2, "ana", &rev_a, &st, NULL));
+    ASSERT_EQ_INT(st, REGIO_APPLY_OK);
+    ASSERT_EQ_INT(rev_a, rev + 1);
+    ASSERT_EQ_INT(regio_store_alignment_apply(other, "P", rev, theirs, 1, "bo", &rev_b, &st, &e),
+                  REGIO_ECONFLICT);
+    ASSERT_EQ_INT(st, REGIO_APPLY_STALE);
+    ASSERT_TRUE(strstr(e.msg, "stale revision") != NULL);
+    rows ar = {{0}, 0};
+    ASSERT_OK(regio_store_alignment_foreach(other, "P", align_cb, &ar, NULL));
+    ASSERT_EQ_STR(ar.text, "Z1>T2@-;Z2>T1@-;ACC1>T2@-;");
+    /* An unknown territory fails the whole batch: nothing moves. */
+    regio_alignment_row bad[] = {{.unit_id = "Z2", .territory = "T2"},
+                                 {.unit_id = "Z1", .territory = "T404"}};
+    ASSERT_EQ_INT(regio_store_alignment_apply(other, "P", rev_a, bad, 2, "bo", NULL, &st, &e),
+                  REGIO_EDATA);
+    ASSERT_EQ_INT(st, REGIO_APPLY_UNKNOWN);
+    rows ar2 = {{0}, 0};
+    ASSERT_OK(regio_store_alignment_foreach(s, "P", align_cb, &ar2, NULL));
+    ASSERT_EQ_STR(ar2.text, ar.text);
+    ASSERT_OK(regio_store_alignment_apply(other, "P", rev_a, theirs, 1, "bo", &rev_b, &st, NULL));
+    ASSERT_EQ_INT(rev_b, rev + 2);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'alignment.apply'"), 2);
+    long bad_id = -1;
+    ASSERT_OK(regio_store_audit_verify(other, &bad_id, NULL));
+    regio_store_close(other);
+    done_with(s);
+}
+
+static int count_sevens(void *ud, const regio_account *a)
+{
+    long *n = ud;
+    if (a->potential == 7)
+        n[1]++;
+    n[0]++;
+    return 0;
+}
+
+/* A load of thousands of accounts in one transaction (SQLite's bulk mode,
+ * PostgreSQL's COPY): the same added / updated / unchanged counts as one
+ * upsert after the other, an id given twice applied in order (its unit
+ * kept or dropped by the same rule), reads inside the transaction see the
+ * rows, a rollback leaves nothing. */
+static void test_large_transaction(void)
+{
+    regio_store *s = fresh();
+    enum { N = 3000 };
+    char id[32];
+    int counts[3] = {0, 0, 0};
+    regio_upsert_result r;
+    regio_account keep = acc("KEEP", "keep", 1);
+    keep.lat = 1;
+    keep.lon = 2;
+    keep.unit_id = "U1";
+    ASSERT_OK(up(s, &keep, NULL));
+    ASSERT_OK(regio_store_begin(s, NULL));
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "L%05d", i);
+        regio_account a = acc(id, "tab\there \\ new\nline", i);
+        ASSERT_OK(up(s, &a, &r));
+        counts[r]++;
+    }
+    /* Again, past the threshold: unchanged; then changed. */
+    for (int i = 0; i < N; i += 2) {
+        snprintf(id, sizeof id, "L%05d", i);
+        regio_account a = acc(id, "tab\there \\ new\nline", i);
+        if (i % 4 == 0)
+            a.potential = 7;
+        ASSERT_OK(up(s, &a, &r));
+        counts[r]++;
+    }
+    /* KEEP moves away and back in one transaction: its unit is dropped, as
+     * one upsert after the other would. */
+    keep.unit_id = NULL;
+    keep.lat = 5;
+    ASSERT_OK(up(s, &keep, &r));
+    ASSERT_EQ_INT(r, REGIO_UPSERT_UPDATED);
+    keep.lat = 1;
+    ASSERT_OK(up(s, &keep, &r));
+    ASSERT_EQ_INT(r, REGIO_UPSERT_UPDATED);
+    ASSERT_EQ_INT(counts[REGIO_UPSERT_ADDED], N);
+    ASSERT_EQ_INT(counts[REGIO_UPSERT_UNCHANGED], N / 4);
+    ASSERT_EQ_INT(counts[REGIO_UPSERT_UPDATED], N / 4);
+    long seen_n[2] = {0, 0};
+    ASSERT_OK(regio_store_accounts_foreach(s, count_sevens, seen_n, NULL));
+    ASSERT_EQ_INT(seen_n[0], N + 1);
+    ASSERT_EQ_INT(seen_n[1], N / 4);
+    ASSERT_OK(regio_store_commit(s, NULL));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts"), N + 1);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts WHERE potential = 7"), N / 4);
+    ASSERT_EQ_INT(q_int(s, dialect("SELECT COUNT(*) FROM accounts WHERE name = 'tab' ||"
+                                   " char(9) || 'here \\ new' || char(10) || 'line'",
+                                   "SELECT COUNT(*) FROM accounts WHERE name = 'tab' ||"
+                                   " chr(9) || 'here \\ new' || chr(10) || 'line'")),
+                  N);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts WHERE unit_ext IS NOT NULL"), 0);
+    /* The same load again: all unchanged; a rolled-back change leaves nothing. */
+    ASSERT_OK(regio_store_begin(s, NULL));
+    int again[3] = {0, 0, 0};
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "L%05d", i);
+        regio_account a = acc(id, "tab\there \\ new\nline", i);
+        if (i % 4 == 0)
+            a.potential = 7;
+        ASSERT_OK(up(s, &a, &r));
+        again[r]++;
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "X%05d", i);
+        regio_account a = acc(id, "x", i);
+        ASSERT_OK(up(s, &a, &r));
+        again[r]++;
+    }
+    ASSERT_EQ_INT(again[REGIO_UPSERT_UNCHANGED], N);
+    ASSERT_EQ_INT(again[REGIO_UPSERT_ADDED], N);
+    ASSERT_OK(regio_store_rollback(s, NULL));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM accounts"), N + 1);
+    done_with(s);
+}
+
+/* PostgreSQL's schema: every migration recorded, at SQLite's latest
+ * version; a newer schema is refused (test_migrations checks SQLite's). */
+static void test_schema_versions(void)
+{
+    if (!regio_test_pg())
+        SKIP("SQLite's migrations are checked by test_migrations");
+    regio_store *s = fresh();
+    ASSERT_EQ_INT(regio_store_schema_version(s), regio_store_schema_latest());
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM schema_migrations"), regio_store_schema_latest());
+    regio_store_close(s);
+    /* Opening again migrates nothing and keeps the data. */
+    regio_error e;
+    ASSERT_OK(regio_store_open(path, &s, &e));
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM schema_migrations"), regio_store_schema_latest());
+    regio_store_close(s);
+    ASSERT_EQ_INT(q_exec(NULL, "INSERT INTO schema_migrations(version, name, applied_at)"
+                               " VALUES (99, 'from the future', 'now')"),
+                  SQLITE_OK);
+    s = NULL;
+    ASSERT_EQ_INT(regio_store_open(path, &s, &e), REGIO_EUNSUPPORTED);
+    ASSERT_TRUE(s == NULL);
+    ASSERT_TRUE(strstr(e.msg, "newer than this Regio supports") != NULL);
+    rm_db();
+}
+
+/* A location is shown without its password, whatever else it holds. */
+static void test_location_shown(void)
+{
+    char b[256];
+    ASSERT_EQ_STR(regio_store_location_shown("regio.db", b, sizeof b), "regio.db");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://ana:s3cret@db.example:5433/regio", b,
+                                             sizeof b),
+                  "postgresql://ana@db.example:5433/regio");
+    ASSERT_EQ_STR(regio_store_location_shown("postgres://ana@h/r?sslmode=require&password=s3cret"
+                                             "&connect_timeout=5",
+                                             b, sizeof b),
+                  "postgres://ana@h/r?sslmode=require&connect_timeout=5");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://h:5432/r?password=x", b, sizeof b),
+                  "postgresql://h:5432/r");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://:pw@/r", b, sizeof b),
+                  "postgresql://@/r");
+    ASSERT_EQ_STR(regio_store_location_shown("postgresql://a:pw@h/r", b, 12), "postgresql:");
+}
+
+int main(int argc, char **argv)
+{
+    /* --pg: the PostgreSQL variant (unit.test_store.pg), on REGIO_TEST_DB. */
+    if (argc > 1 && !strcmp(argv[1], "--pg"))
+        regio_test_pg_required("test_store --pg");
+    else
+        unsetenv("REGIO_TEST_DB");
+    RUN(test_location_shown);
+    RUN(test_schema_versions);
     RUN(test_upsert_counts);
     RUN(test_attrs_round_trip);
     RUN(test_rollback_restores);
@@ -947,6 +1188,8 @@ int main(void)
     RUN(test_models_and_alignment);
     RUN(test_audit_chain);
     RUN(test_constraint_messages);
+    RUN(test_revision_guard);
+    RUN(test_large_transaction);
     RUN(test_generation);
     RUN(test_accounts_query);
     RUN(test_bulk_load_keeps_indexes);

@@ -3,54 +3,11 @@
  * hash = SHA-256(prev_hash || canonical record) (OpenSSL EVP) and verifies
  * the chain. The table itself refuses UPDATE and DELETE through triggers.
  */
+#include "store/audit_codec.h"
 #include "store/sqlite_impl.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
-
-static const char ZERO_HASH[] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
-
-/* Canonical record: each field framed as "<len>:<bytes>" or "~" for NULL,
- * in a fixed order, so no two different records share a byte string. */
-static regio_err audit_canonical(regio_buf *b, const char *prev_hash, sqlite3_int64 id,
-                                 const char *const fields[7])
-{
-    regio_buf_reset(b);
-    regio_err rc = regio_buf_puts(b, prev_hash);
-    if (!rc)
-        rc = regio_buf_printf(b, "%lld", (long long)id);
-    for (int i = 0; i < 7 && !rc; i++) {
-        rc = regio_buf_putc(b, '|');
-        if (rc)
-            break;
-        if (!fields[i]) {
-            rc = regio_buf_putc(b, '~');
-        } else {
-            size_t n = strlen(fields[i]);
-            rc = regio_buf_printf(b, "%zu:", n);
-            if (!rc)
-                rc = regio_buf_append(b, fields[i], n);
-        }
-    }
-    return rc;
-}
-
-static regio_err sha256_hex(const regio_buf *b, char out[65], regio_error *err)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!EVP_Digest(b->data, b->len, md, &len, EVP_sha256(), NULL) || len != 32)
-        return regio__store_fail(err, REGIO_ESTORE, "SHA-256 failed");
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-    return REGIO_OK;
-}
 
 regio_err regio__sq_audit_append(regio_store *base, const char *actor, const char *action,
                                  const char *object_type, const char *object_id,
@@ -77,13 +34,7 @@ regio_err regio__sq_audit_append(regio_store *base, const char *actor, const cha
         rc = regio__sq_finish(s, st, r, rc, err);
     }
     char ts[40] = "";
-    struct timespec tv;
-    clock_gettime(CLOCK_REALTIME, &tv);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char secs[24];
-    strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts, sizeof ts, "%s.%03ldZ", secs, (long)(tv.tv_nsec / 1000000));
+    audit_now(ts);
 
     const char *fields[7] = {ts, actor, action, object_type, object_id, before_json, after_json};
     char hash[65];
@@ -158,30 +109,10 @@ regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *e
         const char *fields[7];
         for (int i = 0; i < 7; i++)
             fields[i] = col_text(st, i + 1);
-        const char *prev = col_text(st, 8), *hash = col_text(st, 9);
-        char calc[65] = "";
-        if (!prev || strcmp(prev, expect) != 0) {
-            *bad_id = (long)id;
-            rc = regio__store_fail(err, REGIO_EDATA,
-                                   "audit log row %lld does not link to the row before it "
-                                   "(a row was removed or altered)",
-                                   (long long)id);
+        rc = audit_check_row(&b, (long long)id, fields, col_text(st, 8), col_text(st, 9), expect,
+                             bad_id, err);
+        if (rc)
             break;
-        }
-        if (audit_canonical(&b, prev, id, fields)) {
-            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory verifying the audit log");
-            break;
-        }
-        if ((rc = sha256_hex(&b, calc, err)))
-            break;
-        if (!hash || strcmp(hash, calc) != 0) {
-            *bad_id = (long)id;
-            rc = regio__store_fail(err, REGIO_EDATA,
-                                   "audit log row %lld was altered: its hash does not match",
-                                   (long long)id);
-            break;
-        }
-        snprintf(expect, sizeof expect, "%s", calc);
         last = (long long)id;
     }
     regio_buf_free(&b);
@@ -194,17 +125,7 @@ regio_err regio__sq_audit_verify(regio_store *base, long *bad_id, regio_error *e
         return rc;
     r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
-        long long head_id = 0;
-        char head_hash[65] = "";
-        const char *v = col_text(st, 0);
-        if (!v || sscanf(v, "%lld:%64s", &head_id, head_hash) != 2 || head_id != last ||
-            strcmp(head_hash, expect) != 0) {
-            *bad_id = (long)(last + 1);
-            rc = regio__store_fail(err, REGIO_EDATA,
-                                   "audit log ends at record %lld but its last record was %lld: "
-                                   "records were removed from its end (or its head was altered)",
-                                   last, head_id);
-        }
+        rc = audit_check_head(col_text(st, 0), last, expect, bad_id, err);
         r = SQLITE_DONE;
     }
     return regio__sq_finish(s, st, r, rc, err);

@@ -199,6 +199,10 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
         *problems = 0;
     if (!path || !*path)
         return regio__store_fail(err, REGIO_EINVAL, "store path is empty");
+    if (regio__store_is_pg(path))
+        return regio__store_fail(err, REGIO_EUNSUPPORTED,
+                                 "check is only supported for SQLite stores (not yet for "
+                                 "PostgreSQL)");
     checker c = {.cb = cb, .ud = ud};
     regio_err rc = open_existing(path, &c.db, err);
     if (!rc)
@@ -441,6 +445,10 @@ regio_err regio_store_restore(const char *db_path, const char *from_path, char *
         kept[0] = '\0';
     if (!db_path || !*db_path || !from_path || !*from_path)
         return regio__store_fail(err, REGIO_EINVAL, "restore needs a store and a backup file");
+    if (regio__store_is_pg(db_path) || regio__store_is_pg(from_path))
+        return regio__store_fail(err, REGIO_EUNSUPPORTED,
+                                 "restore is only supported for SQLite stores (not yet for "
+                                 "PostgreSQL)");
     char first[400] = "";
     long n = 0;
     regio_err rc = regio_store_check_file(from_path, first_problem, first, &n, err);

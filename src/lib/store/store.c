@@ -12,14 +12,17 @@
 #include <string.h>
 
 /* Runs one backend call with a guaranteed error struct and records the
- * failure text on the handle. */
-#define DISPATCH(s, err, call)                                                 \
+ * failure text on the handle. A backend that does not have the operation
+ * yet (op is NULL in its table) fails it with REGIO_EUNSUPPORTED. */
+#define DISPATCH(s, err, op, call)                                             \
     do {                                                                       \
         regio_error local_;                                                    \
         regio_error *e_ = (err) ? (err) : &local_;                             \
         light_clear(e_);                                                       \
         if (!(s))                                                              \
             return regio__store_fail(e_, REGIO_EINVAL, "store handle is NULL"); \
+        if (!(s)->ops->op)                                                     \
+            return unsupported((s), e_, #op);                                  \
         regio_err rc_ = (s)->ops->call;                                        \
         note((s), rc_, e_);                                                    \
         return rc_;                                                            \
@@ -44,6 +47,15 @@ static void note(regio_store *s, regio_err rc, regio_error *e)
     snprintf(s->errmsg, sizeof s->errmsg, "%s", e->msg);
 }
 
+/* Fails an operation the handle's backend does not have (yet). */
+static regio_err unsupported(regio_store *s, regio_error *e, const char *op)
+{
+    regio__store_fail(e, REGIO_EUNSUPPORTED, "the %s store does not support %s yet",
+                      s->ops->name, op);
+    note(s, REGIO_EUNSUPPORTED, e);
+    return REGIO_EUNSUPPORTED;
+}
+
 /* Fails a call before it reaches the backend, recording it like any other. */
 static regio_err reject(regio_store *s, regio_error *err, regio_err code, const char *msg)
 {
@@ -64,9 +76,16 @@ regio_err regio_store_open(const char *path, regio_store **out, regio_error *err
         *out = NULL;
     if (!path || !*path || !out)
         return regio__store_fail(e, REGIO_EINVAL, "store path is empty");
-    if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13))
+    if (regio__store_is_pg(path)) {
+#ifdef REGIO_HAVE_PG
+        /* The location may hold a password: errors name the server, never it. */
+        return regio__pg_open(path, out, e);
+#else
         return regio__store_fail(e, REGIO_EUNSUPPORTED,
-                                 "the PostgreSQL store backend is not built into this Regio");
+                                 "the PostgreSQL store backend is not built into this Regio "
+                                 "(it was built without libpq)");
+#endif
+    }
     regio_err rc = regio__sqlite_open(path, out, e);
     if (rc) {
         char msg[sizeof e->msg];
@@ -87,6 +106,57 @@ int regio_store_schema_version(const regio_store *s)
     return s ? s->ops->schema_version(s) : 0;
 }
 
+int regio__store_is_pg(const char *location)
+{
+    return location &&
+           (!strncmp(location, "postgres://", 11) || !strncmp(location, "postgresql://", 13));
+}
+
+const char *regio_store_location_shown(const char *location, char *buf, size_t cap)
+{
+    if (!buf || !cap)
+        return buf;
+    buf[0] = '\0';
+    if (!location)
+        return buf;
+    if (!regio__store_is_pg(location)) {
+        snprintf(buf, cap, "%s", location);
+        return buf;
+    }
+    size_t len = 0;
+    const char *p = strstr(location, "://") + 3;
+    size_t auth = strcspn(p, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth; i++)
+        if (p[i] == '@')
+            at = p + i;
+    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    /* scheme, user, then from the '@' on: the password is left out. */
+    len += (size_t)snprintf(buf, cap, "%.*s", (int)(colon ? colon - location : p - location),
+                            location);
+    const char *rest = colon ? at : p;
+    size_t path = strcspn(rest, "?#");
+    if (len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, "%.*s", (int)path, rest);
+    /* The parameters, but password=. */
+    const char *q = rest + path;
+    char sep = '?';
+    if (*q == '?') {
+        q++;
+        while (*q && *q != '#') {
+            size_t n = strcspn(q, "&#");
+            if (strncmp(q, "password=", 9) && n && len < cap) {
+                len += (size_t)snprintf(buf + len, cap - len, "%c%.*s", sep, (int)n, q);
+                sep = '&';
+            }
+            q += n;
+            if (*q == '&')
+                q++;
+        }
+    }
+    return buf;
+}
+
 int regio_store_schema_latest(void)
 {
     return regio__sqlite_schema_latest();
@@ -99,17 +169,17 @@ const char *regio_store_errmsg(const regio_store *s)
 
 regio_err regio_store_begin(regio_store *s, regio_error *err)
 {
-    DISPATCH(s, err, begin(s, e_));
+    DISPATCH(s, err, begin, begin(s, e_));
 }
 
 regio_err regio_store_commit(regio_store *s, regio_error *err)
 {
-    DISPATCH(s, err, commit(s, e_));
+    DISPATCH(s, err, commit, commit(s, e_));
 }
 
 regio_err regio_store_rollback(regio_store *s, regio_error *err)
 {
-    DISPATCH(s, err, rollback(s, e_));
+    DISPATCH(s, err, rollback, rollback(s, e_));
 }
 
 regio_err regio_store_account_upsert(regio_store *s, const regio_account *a,
@@ -118,7 +188,7 @@ regio_err regio_store_account_upsert(regio_store *s, const regio_account *a,
     if (s && (!a || !a->id || !*a->id)) {
         return reject(s, err, REGIO_EDATA, "account has no external id");
     }
-    DISPATCH(s, err, account_upsert(s, a, out, e_));
+    DISPATCH(s, err, account_upsert, account_upsert(s, a, out, e_));
 }
 
 regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,
@@ -127,7 +197,7 @@ regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r, regio_upser
     if (s && (!r || !r->id || !*r->id)) {
         return reject(s, err, REGIO_EDATA, "rep has no external id");
     }
-    DISPATCH(s, err, rep_upsert(s, r, out, e_));
+    DISPATCH(s, err, rep_upsert, rep_upsert(s, r, out, e_));
 }
 
 regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u, regio_upsert_result *out,
@@ -136,7 +206,7 @@ regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u, regio_ups
     if (s && (!u || !u->id || !*u->id)) {
         return reject(s, err, REGIO_EDATA, "unit has no external id");
     }
-    DISPATCH(s, err, unit_upsert(s, u, out, e_));
+    DISPATCH(s, err, unit_upsert, unit_upsert(s, u, out, e_));
 }
 
 regio_err regio_store_adjacency_replace(regio_store *s, const regio_adj_edge *edges, size_t n,
@@ -145,7 +215,7 @@ regio_err regio_store_adjacency_replace(regio_store *s, const regio_adj_edge *ed
     if (s && n && !edges) {
         return reject(s, err, REGIO_EINVAL, "edges is NULL");
     }
-    DISPATCH(s, err, adjacency_replace(s, edges, n, e_));
+    DISPATCH(s, err, adjacency_replace, adjacency_replace(s, edges, n, e_));
 }
 
 #define NEED_CB(s, err, cb)                                                    \
@@ -163,14 +233,14 @@ regio_err regio_store_accounts_query(regio_store *s, const regio_account_query *
         return reject(s, err, REGIO_EINVAL, "query or total is NULL");
     }
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, accounts_query(s, q, cb, ud, total, e_));
+    DISPATCH(s, err, accounts_query, accounts_query(s, q, cb, ud, total, e_));
 }
 
 regio_err regio_store_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
                                        regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, accounts_foreach(s, cb, ud, e_));
+    DISPATCH(s, err, accounts_foreach, accounts_foreach(s, cb, ud, e_));
 }
 
 regio_err regio_store_accounts_get(regio_store *s, const char *const *ids, size_t n,
@@ -178,27 +248,27 @@ regio_err regio_store_accounts_get(regio_store *s, const char *const *ids, size_
 {
     if (s && n && !ids)
         return reject(s, err, REGIO_EINVAL, "accounts get: ids is NULL");
-    DISPATCH(s, err, accounts_get(s, ids, n, cb, ud, e_));
+    DISPATCH(s, err, accounts_get, accounts_get(s, ids, n, cb, ud, e_));
 }
 
 regio_err regio_store_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, reps_foreach(s, cb, ud, e_));
+    DISPATCH(s, err, reps_foreach, reps_foreach(s, cb, ud, e_));
 }
 
 regio_err regio_store_units_foreach(regio_store *s, int with_geometry, regio_unit_cb cb,
                                     void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, units_foreach(s, with_geometry, cb, ud, e_));
+    DISPATCH(s, err, units_foreach, units_foreach(s, with_geometry, cb, ud, e_));
 }
 
 regio_err regio_store_adjacency_foreach(regio_store *s, regio_adj_cb cb, void *ud,
                                         regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, adjacency_foreach(s, cb, ud, e_));
+    DISPATCH(s, err, adjacency_foreach, adjacency_foreach(s, cb, ud, e_));
 }
 
 regio_err regio_store_account_set_unit(regio_store *s, const char *const *account_ids,
@@ -207,18 +277,18 @@ regio_err regio_store_account_set_unit(regio_store *s, const char *const *accoun
     if (s && n && (!account_ids || !unit_ids)) {
         return reject(s, err, REGIO_EINVAL, "id arrays are NULL");
     }
-    DISPATCH(s, err, account_set_unit(s, account_ids, unit_ids, n, e_));
+    DISPATCH(s, err, account_set_unit, account_set_unit(s, account_ids, unit_ids, n, e_));
 }
 
 regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *err)
 {
-    DISPATCH(s, err, unit_measures_from_accounts(s, e_));
+    DISPATCH(s, err, unit_measures_from_accounts, unit_measures_from_accounts(s, e_));
 }
 
 regio_err regio_store_unit_measure_set(regio_store *s, const char *name, const char *const *ids,
                                        const double *values, size_t n, regio_error *err)
 {
-    DISPATCH(s, err, unit_measure_set(s, name, ids, values, n, e_));
+    DISPATCH(s, err, unit_measure_set, unit_measure_set(s, name, ids, values, n, e_));
 }
 
 regio_err regio_store_stats(regio_store *s, regio_store_counts *out, regio_error *err)
@@ -226,7 +296,7 @@ regio_err regio_store_stats(regio_store *s, regio_store_counts *out, regio_error
     if (s && !out) {
         return reject(s, err, REGIO_EINVAL, "out is NULL");
     }
-    DISPATCH(s, err, stats(s, out, e_));
+    DISPATCH(s, err, stats, stats(s, out, e_));
 }
 
 /* ---- models ---------------------------------------------------------------- */
@@ -261,7 +331,7 @@ regio_err regio_store_model_create(regio_store *s, const char *name, regio_model
     if (s && (!name || (int)state < 0 || state > REGIO_MODEL_ARCHIVED)) {
         return reject(s, err, REGIO_EINVAL, "a model needs a name and a valid state");
     }
-    DISPATCH(s, err,
+    DISPATCH(s, err, model_create,
              model_create(s, name, state, effective_from, parent, description, id_out, e_));
 }
 
@@ -273,13 +343,13 @@ regio_err regio_store_model_find(regio_store *s, const char *name, regio_model_i
     }
     if (out)
         memset(out, 0, sizeof *out);
-    DISPATCH(s, err, model_find(s, name, out, e_));
+    DISPATCH(s, err, model_find, model_find(s, name, out, e_));
 }
 
 regio_err regio_store_model_list(regio_store *s, regio_model_cb cb, void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, model_list(s, cb, ud, e_));
+    DISPATCH(s, err, model_list, model_list(s, cb, ud, e_));
 }
 
 /* ---- effective-dated promotion (sqlite_promotions.c) ----------------------- */
@@ -292,14 +362,14 @@ regio_err regio_store_model_find_at(regio_store *s, const char *name, const char
     }
     if (out)
         memset(out, 0, sizeof *out);
-    DISPATCH(s, err, model_find_at(s, name, day, out, e_));
+    DISPATCH(s, err, model_find_at, model_find_at(s, name, day, out, e_));
 }
 
 regio_err regio_store_model_list_at(regio_store *s, const char *day, regio_model_cb cb, void *ud,
                                     regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, model_list_at(s, day, cb, ud, e_));
+    DISPATCH(s, err, model_list_at, model_list_at(s, day, cb, ud, e_));
 }
 
 const char *regio_promotion_status_name(regio_promotion_status st)
@@ -318,7 +388,7 @@ regio_err regio_store_promotions_foreach(regio_store *s, const char *day, regio_
                                          void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, promotions_foreach(s, day, cb, ud, e_));
+    DISPATCH(s, err, promotions_foreach, promotions_foreach(s, day, cb, ud, e_));
 }
 
 regio_err regio_store_model_rollback(regio_store *s, const char *effective_from,
@@ -327,7 +397,8 @@ regio_err regio_store_model_rollback(regio_store *s, const char *effective_from,
 {
     if (name_out)
         *name_out = NULL;
-    DISPATCH(s, err, model_rollback(s, effective_from, new_name, actor, name_out, e_));
+    DISPATCH(s, err, model_rollback,
+             model_rollback(s, effective_from, new_name, actor, name_out, e_));
 }
 
 regio_err regio_store_territory_upsert(regio_store *s, const char *model, const char *ext_id,
@@ -337,12 +408,12 @@ regio_err regio_store_territory_upsert(regio_store *s, const char *model, const 
     if (s && (!ext_id || !*ext_id)) {
         return reject(s, err, REGIO_EDATA, "territory has no external id");
     }
-    DISPATCH(s, err, territory_upsert(s, model, ext_id, name, parent_ext_id, e_));
+    DISPATCH(s, err, territory_upsert, territory_upsert(s, model, ext_id, name, parent_ext_id, e_));
 }
 
 regio_err regio_store_units_fingerprint(regio_store *s, uint64_t *fp, regio_error *err)
 {
-    DISPATCH(s, err, units_fingerprint(s, fp, e_));
+    DISPATCH(s, err, units_fingerprint, units_fingerprint(s, fp, e_));
 }
 
 regio_err regio_store_model_reset(regio_store *s, const char *name, const char *actor,
@@ -350,7 +421,7 @@ regio_err regio_store_model_reset(regio_store *s, const char *name, const char *
 {
     if (s && !name)
         return reject(s, err, REGIO_EINVAL, "a reset needs the model's name");
-    DISPATCH(s, err, model_reset(s, name, actor, e_));
+    DISPATCH(s, err, model_reset, model_reset(s, name, actor, e_));
 }
 
 regio_err regio_store_territory_set_rep(regio_store *s, const char *model, const char *ext_id,
@@ -358,7 +429,7 @@ regio_err regio_store_territory_set_rep(regio_store *s, const char *model, const
 {
     if (s && (!ext_id || !*ext_id))
         return reject(s, err, REGIO_EDATA, "territory has no external id");
-    DISPATCH(s, err, territory_set_rep(s, model, ext_id, rep, e_));
+    DISPATCH(s, err, territory_set_rep, territory_set_rep(s, model, ext_id, rep, e_));
 }
 
 regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
@@ -367,14 +438,14 @@ regio_err regio_store_alignment_set(regio_store *s, const char *model, const cha
     if (s && (!unit_id || !*unit_id)) {
         return reject(s, err, REGIO_EDATA, "alignment row has no unit id");
     }
-    DISPATCH(s, err, alignment_set(s, model, unit_id, territory, e_));
+    DISPATCH(s, err, alignment_set, alignment_set(s, model, unit_id, territory, e_));
 }
 
 regio_err regio_store_alignment_foreach(regio_store *s, const char *model, regio_alignment_cb cb,
                                         void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, alignment_foreach(s, model, cb, ud, e_));
+    DISPATCH(s, err, alignment_foreach, alignment_foreach(s, model, cb, ud, e_));
 }
 
 regio_err regio_store_model_reasons_set(regio_store *s, const char *model,
@@ -382,14 +453,14 @@ regio_err regio_store_model_reasons_set(regio_store *s, const char *model,
 {
     if (s && (!model || (n && !r)))
         return reject(s, err, REGIO_EINVAL, "reasons need a model");
-    DISPATCH(s, err, model_reasons_set(s, model, r, n, e_));
+    DISPATCH(s, err, model_reasons_set, model_reasons_set(s, model, r, n, e_));
 }
 
 regio_err regio_store_model_reasons_foreach(regio_store *s, const char *model, regio_reason_cb cb,
                                             void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, model_reasons_foreach(s, model, cb, ud, e_));
+    DISPATCH(s, err, model_reasons_foreach, model_reasons_foreach(s, model, cb, ud, e_));
 }
 
 regio_err regio_store_alignment_revision(regio_store *s, const char *model, long *rev,
@@ -398,7 +469,7 @@ regio_err regio_store_alignment_revision(regio_store *s, const char *model, long
     if (s && !rev) {
         return reject(s, err, REGIO_EINVAL, "rev is NULL");
     }
-    DISPATCH(s, err, alignment_revision(s, model, rev, e_));
+    DISPATCH(s, err, alignment_revision, alignment_revision(s, model, rev, e_));
 }
 
 regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err)
@@ -406,7 +477,7 @@ regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err
     if (s && !gen) {
         return reject(s, err, REGIO_EINVAL, "gen is NULL");
     }
-    DISPATCH(s, err, generation(s, gen, e_));
+    DISPATCH(s, err, generation, generation(s, gen, e_));
 }
 
 regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err)
@@ -414,7 +485,7 @@ regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err)
     if (s && !v) {
         return reject(s, err, REGIO_EINVAL, "v is NULL");
     }
-    DISPATCH(s, err, others_version(s, v, e_));
+    DISPATCH(s, err, others_version, others_version(s, v, e_));
 }
 
 /* ---- scenarios ------------------------------------------------------------- */
@@ -426,7 +497,7 @@ regio_err regio_store_model_clone(regio_store *s, const char *from, const char *
     if (s && (!from || !*from || !new_name)) {
         return reject(s, err, REGIO_EINVAL, "a clone needs a source model and a new name");
     }
-    DISPATCH(s, err, model_clone(s, from, new_name, description, actor, id_out, e_));
+    DISPATCH(s, err, model_clone, model_clone(s, from, new_name, description, actor, id_out, e_));
 }
 
 regio_err regio_store_model_promote(regio_store *s, const char *name, const char *effective_from,
@@ -435,7 +506,7 @@ regio_err regio_store_model_promote(regio_store *s, const char *name, const char
     if (s && (!name || !*name)) {
         return reject(s, err, REGIO_EINVAL, "promoting needs a model name");
     }
-    DISPATCH(s, err, model_promote(s, name, effective_from, actor, e_));
+    DISPATCH(s, err, model_promote, model_promote(s, name, effective_from, actor, e_));
 }
 
 regio_err regio_store_model_archive(regio_store *s, const char *name, const char *actor,
@@ -444,7 +515,7 @@ regio_err regio_store_model_archive(regio_store *s, const char *name, const char
     if (s && (!name || !*name)) {
         return reject(s, err, REGIO_EINVAL, "archiving needs a model name");
     }
-    DISPATCH(s, err, model_archive(s, name, actor, e_));
+    DISPATCH(s, err, model_archive, model_archive(s, name, actor, e_));
 }
 
 regio_err regio_store_alignment_apply(regio_store *s, const char *model, long expected_rev,
@@ -459,7 +530,7 @@ regio_err regio_store_alignment_apply(regio_store *s, const char *model, long ex
     if (s && n && !rows) {
         return reject(s, err, REGIO_EINVAL, "rows is NULL");
     }
-    DISPATCH(s, err,
+    DISPATCH(s, err, alignment_apply,
              alignment_apply(s, model, expected_rev, rows, n, actor, new_rev, status, e_));
 }
 
@@ -475,7 +546,8 @@ regio_err regio_store_alignment_lock(regio_store *s, const char *model, long exp
     if (s && n && !unit_ids) {
         return reject(s, err, REGIO_EINVAL, "unit_ids is NULL");
     }
-    DISPATCH(s, err, alignment_lock(s, model, expected_rev, unit_ids, n, locked, actor, new_rev,
+    DISPATCH(s, err, alignment_lock,
+             alignment_lock(s, model, expected_rev, unit_ids, n, locked, actor, new_rev,
                                     status, e_));
 }
 
@@ -483,7 +555,7 @@ regio_err regio_store_territories_foreach(regio_store *s, const char *model,
                                           regio_territory_cb cb, void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, territories_foreach(s, model, cb, ud, e_));
+    DISPATCH(s, err, territories_foreach, territories_foreach(s, model, cb, ud, e_));
 }
 
 /* ---- call plans ---------------------------------------------------------------- */
@@ -497,21 +569,21 @@ regio_err regio_store_plan_save(regio_store *s, const regio_plan_info *plan,
     if (s && (!plan || (n && !visits))) {
         return reject(s, err, REGIO_EINVAL, "plan or visits is NULL");
     }
-    DISPATCH(s, err, plan_save(s, plan, visits, n, actor, id_out, e_));
+    DISPATCH(s, err, plan_save, plan_save(s, plan, visits, n, actor, id_out, e_));
 }
 
 regio_err regio_store_plans_foreach(regio_store *s, const char *model, regio_plan_info_cb cb,
                                     void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, plans_foreach(s, model, cb, ud, e_));
+    DISPATCH(s, err, plans_foreach, plans_foreach(s, model, cb, ud, e_));
 }
 
 regio_err regio_store_plan_visits_foreach(regio_store *s, long plan_id, regio_plan_visit_cb cb,
                                           void *ud, regio_error *err)
 {
     NEED_CB(s, err, cb);
-    DISPATCH(s, err, plan_visits_foreach(s, plan_id, cb, ud, e_));
+    DISPATCH(s, err, plan_visits_foreach, plan_visits_foreach(s, plan_id, cb, ud, e_));
 }
 
 /* ---- audit ------------------------------------------------------------------- */
@@ -524,14 +596,15 @@ regio_err regio_store_audit_append(regio_store *s, const char *actor, const char
     if (s && (!action || !*action)) {
         return reject(s, err, REGIO_EINVAL, "an audit record needs an action");
     }
-    DISPATCH(s, err, audit_append(s, actor, action, object_type, object_id, before_json,
+    DISPATCH(s, err, audit_append,
+             audit_append(s, actor, action, object_type, object_id, before_json,
                                   after_json, e_));
 }
 
 regio_err regio_store_audit_verify(regio_store *s, long *bad_id, regio_error *err)
 {
     long dummy;
-    DISPATCH(s, err, audit_verify(s, bad_id ? bad_id : &dummy, e_));
+    DISPATCH(s, err, audit_verify, audit_verify(s, bad_id ? bad_id : &dummy, e_));
 }
 
 /* ---- the organisation (regio/org.h) --------------------------------------- */
@@ -559,57 +632,58 @@ regio_err regio_store_role_upsert(regio_store *s, const char *name, const char *
 {
     if (s && !present(name))
         return reject(s, err, REGIO_EINVAL, "role upsert: a required value is missing");
-    DISPATCH(s, err, role_upsert(s, name, parent, actor, e_));
+    DISPATCH(s, err, role_upsert, role_upsert(s, name, parent, actor, e_));
 }
 
 regio_err regio_store_roles_foreach(regio_store *s, regio_role_cb cb, void *ud, regio_error *err)
 {
-    DISPATCH(s, err, roles_foreach(s, cb, ud, e_));
+    DISPATCH(s, err, roles_foreach, roles_foreach(s, cb, ud, e_));
 }
 
 regio_err regio_store_user_upsert(regio_store *s, const regio_user_info *u, const char *actor, regio_upsert_result *out, regio_error *err)
 {
     if (s && !present(u ? u->login : NULL))
         return reject(s, err, REGIO_EINVAL, "user upsert: a required value is missing");
-    DISPATCH(s, err, user_upsert(s, u, actor, out, e_));
+    DISPATCH(s, err, user_upsert, user_upsert(s, u, actor, out, e_));
 }
 
 regio_err regio_store_users_foreach(regio_store *s, const char *login, regio_user_cb cb, void *ud, regio_error *err)
 {
-    DISPATCH(s, err, users_foreach(s, login, cb, ud, e_));
+    DISPATCH(s, err, users_foreach, users_foreach(s, login, cb, ud, e_));
 }
 
 regio_err regio_store_user_set_active(regio_store *s, const char *login, int active, const char *actor, regio_error *err)
 {
     if (s && !present(login))
         return reject(s, err, REGIO_EINVAL, "user set active: a required value is missing");
-    DISPATCH(s, err, user_set_active(s, login, active, actor, e_));
+    DISPATCH(s, err, user_set_active, user_set_active(s, login, active, actor, e_));
 }
 
 regio_err regio_store_user_set_password_hash(regio_store *s, const char *login, const char *hash, const char *actor, regio_error *err)
 {
     if (s && !present(login))
         return reject(s, err, REGIO_EINVAL, "user set password hash: a required value is missing");
-    DISPATCH(s, err, user_set_password_hash(s, login, hash, actor, e_));
+    DISPATCH(s, err, user_set_password_hash, user_set_password_hash(s, login, hash, actor, e_));
 }
 
 regio_err regio_store_user_password_hash(regio_store *s, const char *login, char **hash, int *active, regio_error *err)
 {
     if (s && !present(login))
         return reject(s, err, REGIO_EINVAL, "user password hash: a required value is missing");
-    DISPATCH(s, err, user_password_hash(s, login, hash, active, e_));
+    DISPATCH(s, err, user_password_hash, user_password_hash(s, login, hash, active, e_));
 }
 
 regio_err regio_store_login_users(regio_store *s, long *n, regio_error *err)
 {
-    DISPATCH(s, err, login_users(s, n, e_));
+    DISPATCH(s, err, login_users, login_users(s, n, e_));
 }
 
 regio_err regio_store_territory_set_access(regio_store *s, const char *model, const char *ext_id, const char *level, const char *actor, regio_error *err)
 {
     if (s && !present(ext_id))
         return reject(s, err, REGIO_EINVAL, "territory set access: a required value is missing");
-    DISPATCH(s, err, territory_set_access(s, model, ext_id, level, actor, e_));
+    DISPATCH(s, err, territory_set_access,
+             territory_set_access(s, model, ext_id, level, actor, e_));
 }
 
 regio_err regio_store_territory_edit(regio_store *s, const char *model, const char *ext_id,
@@ -618,95 +692,98 @@ regio_err regio_store_territory_edit(regio_store *s, const char *model, const ch
 {
     if (s && !present(ext_id))
         return reject(s, err, REGIO_EINVAL, "territory edit: the territory id is missing");
-    DISPATCH(s, err, territory_edit(s, model, ext_id, name, set_parent, parent, level, actor, e_));
+    DISPATCH(s, err, territory_edit,
+             territory_edit(s, model, ext_id, name, set_parent, parent, level, actor, e_));
 }
 
 regio_err regio_store_membership_upsert(regio_store *s, const char *model, const regio_membership_info *m, const char *actor, regio_error *err)
 {
     if (s && !present(m && m->user && *m->user && m->territory ? m->role : NULL))
         return reject(s, err, REGIO_EINVAL, "membership upsert: a required value is missing");
-    DISPATCH(s, err, membership_upsert(s, model, m, actor, e_));
+    DISPATCH(s, err, membership_upsert, membership_upsert(s, model, m, actor, e_));
 }
 
 regio_err regio_store_membership_remove(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err)
 {
     if (s && !present(user && territory ? role : NULL))
         return reject(s, err, REGIO_EINVAL, "membership remove: a required value is missing");
-    DISPATCH(s, err, membership_remove(s, model, user, territory, role, actor, e_));
+    DISPATCH(s, err, membership_remove,
+             membership_remove(s, model, user, territory, role, actor, e_));
 }
 
 regio_err regio_store_memberships_foreach(regio_store *s, const char *model, regio_membership_cb cb, void *ud, regio_error *err)
 {
-    DISPATCH(s, err, memberships_foreach(s, model, cb, ud, e_));
+    DISPATCH(s, err, memberships_foreach, memberships_foreach(s, model, cb, ud, e_));
 }
 
 regio_err regio_store_association_set(regio_store *s, const char *model, const char *account, const char *territory, int add, const char *actor, regio_error *err)
 {
     if (s && !present(account ? territory : NULL))
         return reject(s, err, REGIO_EINVAL, "association set: a required value is missing");
-    DISPATCH(s, err, association_set(s, model, account, territory, add, actor, e_));
+    DISPATCH(s, err, association_set,
+             association_set(s, model, account, territory, add, actor, e_));
 }
 
 regio_err regio_store_associations_foreach(regio_store *s, const char *model, regio_association_cb cb, void *ud, regio_error *err)
 {
-    DISPATCH(s, err, associations_foreach(s, model, cb, ud, e_));
+    DISPATCH(s, err, associations_foreach, associations_foreach(s, model, cb, ud, e_));
 }
 
 regio_err regio_store_account_keys_foreach(regio_store *s, regio_account_key_cb cb, void *ud, regio_error *err)
 {
-    DISPATCH(s, err, account_keys_foreach(s, cb, ud, e_));
+    DISPATCH(s, err, account_keys_foreach, account_keys_foreach(s, cb, ud, e_));
 }
 
 regio_err regio_store_model_in_force(regio_store *s, const char *day, regio_model_info *out, regio_error *err)
 {
-    DISPATCH(s, err, model_in_force(s, day, out, e_));
+    DISPATCH(s, err, model_in_force, model_in_force(s, day, out, e_));
 }
 
 regio_err regio_store_token_add(regio_store *s, const char *login, const char *token_hash, const char *label, const char *actor, long *id, regio_error *err)
 {
     if (s && !present(login ? token_hash : NULL))
         return reject(s, err, REGIO_EINVAL, "token add: a required value is missing");
-    DISPATCH(s, err, token_add(s, login, token_hash, label, actor, id, e_));
+    DISPATCH(s, err, token_add, token_add(s, login, token_hash, label, actor, id, e_));
 }
 
 regio_err regio_store_token_user(regio_store *s, const char *token_hash, char **login, regio_error *err)
 {
     if (s && !present(token_hash))
         return reject(s, err, REGIO_EINVAL, "token user: a required value is missing");
-    DISPATCH(s, err, token_user(s, token_hash, login, e_));
+    DISPATCH(s, err, token_user, token_user(s, token_hash, login, e_));
 }
 
 regio_err regio_store_token_revoke(regio_store *s, const char *login, long id, const char *actor, regio_error *err)
 {
     if (s && !present(login))
         return reject(s, err, REGIO_EINVAL, "token revoke: a required value is missing");
-    DISPATCH(s, err, token_revoke(s, login, id, actor, e_));
+    DISPATCH(s, err, token_revoke, token_revoke(s, login, id, actor, e_));
 }
 
 regio_err regio_store_tokens_foreach(regio_store *s, const char *login, regio_token_cb cb, void *ud, regio_error *err)
 {
-    DISPATCH(s, err, tokens_foreach(s, login, cb, ud, e_));
+    DISPATCH(s, err, tokens_foreach, tokens_foreach(s, login, cb, ud, e_));
 }
 
 regio_err regio_store_session_add(regio_store *s, const char *id_hash, const char *login, const char *csrf, long long expires, regio_error *err)
 {
     if (s && !present(id_hash && login ? csrf : NULL))
         return reject(s, err, REGIO_EINVAL, "session add: a required value is missing");
-    DISPATCH(s, err, session_add(s, id_hash, login, csrf, expires, e_));
+    DISPATCH(s, err, session_add, session_add(s, id_hash, login, csrf, expires, e_));
 }
 
 regio_err regio_store_session_find(regio_store *s, const char *id_hash, long long now, char **login, char **csrf, regio_error *err)
 {
     if (s && !present(id_hash))
         return reject(s, err, REGIO_EINVAL, "session find: a required value is missing");
-    DISPATCH(s, err, session_find(s, id_hash, now, login, csrf, e_));
+    DISPATCH(s, err, session_find, session_find(s, id_hash, now, login, csrf, e_));
 }
 
 regio_err regio_store_session_remove(regio_store *s, const char *id_hash, long long now, regio_error *err)
 {
     if (s && !present(id_hash))
         return reject(s, err, REGIO_EINVAL, "session remove: a required value is missing");
-    DISPATCH(s, err, session_remove(s, id_hash, now, e_));
+    DISPATCH(s, err, session_remove, session_remove(s, id_hash, now, e_));
 }
 
 regio_err regio_store_audit_foreach(regio_store *s, const char *since, const char *user, regio_audit_cb cb, void *ud, regio_error *err)
@@ -714,7 +791,7 @@ regio_err regio_store_audit_foreach(regio_store *s, const char *since, const cha
     if (s && since && !iso_time(since))
         return reject(s, err, REGIO_EINVAL,
                       "--since wants a date or time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]");
-    DISPATCH(s, err, audit_foreach(s, since, user, cb, ud, e_));
+    DISPATCH(s, err, audit_foreach, audit_foreach(s, since, user, cb, ud, e_));
 }
 
 /* ---- challenges (regio/challenge.h) ---------------------------------------- */
@@ -729,7 +806,7 @@ regio_err regio_store_challenge_add(regio_store *s, const regio_challenge *c, co
                       "an account are required");
     if (s && !present(c->reason))
         return reject(s, err, REGIO_EINVAL, "challenge: a reason is required");
-    DISPATCH(s, err, challenge_add(s, c, actor, id, e_));
+    DISPATCH(s, err, challenge_add, challenge_add(s, c, actor, id, e_));
 }
 
 regio_err regio_store_challenge_close(regio_store *s, long id, regio_challenge_state to,
@@ -737,13 +814,14 @@ regio_err regio_store_challenge_close(regio_store *s, long id, regio_challenge_s
                                       const char *actor, regio_error *err)
 {
     /* (comment: note is the function that records a failure on the handle) */
-    DISPATCH(s, err, challenge_close(s, id, to, by, comment, auto_approved, actor, e_));
+    DISPATCH(s, err, challenge_close,
+             challenge_close(s, id, to, by, comment, auto_approved, actor, e_));
 }
 
 regio_err regio_store_challenges_foreach(regio_store *s, const char *model, long id,
                                          regio_challenge_cb cb, void *ud, regio_error *err)
 {
-    DISPATCH(s, err, challenges_foreach(s, model, id, cb, ud, e_));
+    DISPATCH(s, err, challenges_foreach, challenges_foreach(s, model, id, cb, ud, e_));
 }
 
 regio_err regio_store_model_auto_approval(regio_store *s, const char *model, int *on,
@@ -751,7 +829,7 @@ regio_err regio_store_model_auto_approval(regio_store *s, const char *model, int
 {
     if (s && !present(model))
         return reject(s, err, REGIO_EINVAL, "automatic approval: a model is required");
-    DISPATCH(s, err, model_auto_approval(s, model, on, tolerance, e_));
+    DISPATCH(s, err, model_auto_approval, model_auto_approval(s, model, on, tolerance, e_));
 }
 
 regio_err regio_store_model_set_auto_approval(regio_store *s, const char *model, int on,
@@ -760,7 +838,8 @@ regio_err regio_store_model_set_auto_approval(regio_store *s, const char *model,
 {
     if (s && !present(model))
         return reject(s, err, REGIO_EINVAL, "automatic approval: a model is required");
-    DISPATCH(s, err, model_set_auto_approval(s, model, on, tolerance, actor, e_));
+    DISPATCH(s, err, model_set_auto_approval,
+             model_set_auto_approval(s, model, on, tolerance, actor, e_));
 }
 
 /* ---- content hash ------------------------------------------------------------

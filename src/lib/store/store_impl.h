@@ -1,7 +1,9 @@
 /*
  * Private contract between the public store interface (store.c) and its
- * backends (store_sqlite.c, later PostgreSQL). A backend embeds
- * struct regio_store as its first member and fills a regio__store_ops table.
+ * backends (store_sqlite.c; store_pg.c, built with libpq). A backend embeds
+ * struct regio_store as its first member and fills a regio__store_ops table;
+ * an operation it does not have (yet) is NULL there, and store.c fails it
+ * with REGIO_EUNSUPPORTED.
  */
 #ifndef REGIO_STORE_IMPL_H
 #define REGIO_STORE_IMPL_H
@@ -13,7 +15,7 @@
 #include <stdint.h>
 
 typedef struct regio__store_ops {
-    const char *name; /* "sqlite" */
+    const char *name; /* "sqlite", "PostgreSQL" */
     void (*close)(regio_store *s);
     int (*schema_version)(const regio_store *s);
     regio_err (*begin)(regio_store *s, regio_error *err);
@@ -168,6 +170,16 @@ struct regio_store {
 
 /* Opens the SQLite backend (store_sqlite.c). */
 regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *err);
+
+/* 1 when location names a PostgreSQL database (postgres:// or
+ * postgresql://), which store.c opens with the PostgreSQL backend. */
+int regio__store_is_pg(const char *location);
+
+#ifdef REGIO_HAVE_PG
+/* Opens the PostgreSQL backend (store_pg.c); built only with libpq. Its
+ * errors never repeat the location, which may hold a password. */
+regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err);
+#endif
 
 /* Fills err (may be NULL) with code and a printf-style message; returns code. */
 #define regio__store_fail(err, code, ...)                                      \

@@ -1,0 +1,172 @@
+/*
+ * Private to the PostgreSQL backend (built only with libpq): the handle and
+ * the helpers its files share (store_pg.c: connection, transactions, errors,
+ * the vtable; pg_schema.c: migrations; pg_records.c: accounts, reps, units,
+ * adjacency; pg_models.c: models, territories, alignments; pg_audit.c: the
+ * audit chain).
+ */
+#ifndef REGIO_STORE_PG_IMPL_H
+#define REGIO_STORE_PG_IMPL_H
+
+#include "regio/buf.h"
+#include "store/store_impl.h"
+
+#include <libpq-fe.h>
+#include <math.h>
+
+/* The SQLSTATE the schema's triggers raise (a refusal, like SQLite's
+ * RAISE(ABORT)): reported as REGIO_ECONFLICT. */
+#define REGIO_PG_REFUSED "RG001"
+
+typedef struct regio__pg_store {
+    regio_store base; /* first: the public handle */
+    PGconn *conn;
+    int version;
+    int user_txn;       /* inside regio_store_begin .. commit/rollback */
+    unsigned prepared;  /* bit i: statement i of store_pg.c is prepared */
+    regio_buf json;     /* scratch for attrs JSON, reused by every upsert */
+    /* Bulk account loads (pg_records.c): past REGIO_PG_BULK_AFTER upserts
+     * in one regio_store_begin transaction, rows stream through COPY into
+     * a temporary table and are merged into accounts in one statement
+     * before anything else reads or writes (regio__pg_flush). */
+    long txn_upserts;           /* account upserts in this transaction */
+    struct regio_strmap *known; /* ext_id -> index into known_v */
+    struct regio__pg_known *known_v;
+    size_t n_known, cap_known;
+    long batch;   /* number of the batch being staged */
+    int copying;  /* the connection is in COPY FROM STDIN */
+    int flushing; /* inside regio__pg_flush */
+    regio_buf line; /* scratch for one COPY line */
+    char where[192];    /* host:port/database, for messages: never the password */
+} regio__pg_store;
+
+/* An account a bulk load knows: its content hash and the batch that
+ * staged it (0: it is in the table). */
+typedef struct regio__pg_known {
+    long long hash;
+    long batch;
+} regio__pg_known;
+
+/* Account upserts in one transaction after which a load goes through COPY. */
+#define REGIO_PG_BULK_AFTER 1000
+
+#define REGIO_PG(b) ((regio__pg_store *)(b))
+
+#define REGIO_PG_STR_(x) #x
+#define REGIO_PG_STR(x) REGIO_PG_STR_(x)
+
+/* Statements prepared once per connection (store_pg.c holds their SQL). */
+enum regio__pg_stmt_id {
+    REGIO_PG_ACC_UPSERT,
+    REGIO_PG_REP_GET,
+    REGIO_PG_REP_INS,
+    REGIO_PG_REP_UPD,
+    REGIO_PG_USER_UPSERT,
+    REGIO_PG_UNIT_GET,
+    REGIO_PG_UNIT_INS,
+    REGIO_PG_UNIT_UPD,
+    REGIO_PG_MODEL_ID,
+    REGIO_PG_TERR_ID,
+    REGIO_PG_COUNT
+};
+
+/* A transaction of one operation: its own, or a savepoint inside the
+ * caller's (regio_store_begin). */
+typedef struct regio__pg_txn {
+    int own;
+} regio__pg_txn;
+
+/* Checks res against the status wanted; on failure fills err with what
+ * failed and PostgreSQL's reason (never the SQL) and maps its SQLSTATE onto
+ * a regio code. Does not clear res. */
+regio_err regio__pg_check(regio__pg_store *s, const PGresult *res, ExecStatusType want,
+                          const char *what, regio_error *err);
+/* Runs sql without parameters or rows. */
+regio_err regio__pg_exec(regio__pg_store *s, const char *sql, regio_error *err);
+/* Runs sql with text parameters (NULL: SQL NULL); *out is the result the
+ * caller clears (NULL after a failure). want: PGRES_TUPLES_OK or
+ * PGRES_COMMAND_OK. */
+regio_err regio__pg_query(regio__pg_store *s, const char *sql, int n, const char *const *params,
+                          ExecStatusType want, const char *what, PGresult **out,
+                          regio_error *err);
+/* The same with a statement prepared once per connection. */
+regio_err regio__pg_run(regio__pg_store *s, int which, int n, const char *const *params,
+                        ExecStatusType want, const char *what, PGresult **out, regio_error *err);
+regio_err regio__pg_txn_begin(regio__pg_store *s, regio__pg_txn *t, regio_error *err);
+regio_err regio__pg_txn_end(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
+                            regio_error *err);
+regio_err regio__pg_cancelled(regio_error *err);
+/* Ends a bulk load's COPY and merges the staged accounts (no-op when none
+ * are staged); every statement of the backend runs it first. */
+regio_err regio__pg_flush(regio__pg_store *s, regio_error *err);
+/* Forgets what a bulk load knew (at the end of its transaction). */
+void regio__pg_bulk_forget(regio__pg_store *s);
+
+/* Parameter text of numbers: NAN is NULL (returns NULL), as SQLite binds it. */
+const char *regio__pg_num(char buf[32], double v);
+const char *regio__pg_int(char buf[32], long long v);
+/* A column as a number: NULL is NAN. */
+double regio__pg_col_num(const PGresult *res, int row, int col);
+/* A column as text: NULL is NULL. */
+static inline const char *regio__pg_col_text(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+long long regio__pg_col_int(const PGresult *res, int row, int col);
+
+/* A model's id by name; REGIO_ENOTFOUND when there is none. */
+regio_err regio__pg_model_id(regio__pg_store *s, const char *name, long long *id,
+                             regio_error *err);
+
+int regio__pg_schema_latest(void);
+regio_err regio__pg_migrate(regio__pg_store *s, int target, int *version_out, regio_error *err);
+
+/* pg_records.c */
+regio_err regio__pg_account_upsert(regio_store *s, const regio_account *a,
+                                   regio_upsert_result *out, regio_error *err);
+regio_err regio__pg_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,
+                               regio_error *err);
+regio_err regio__pg_unit_upsert(regio_store *s, const regio_unit *u, regio_upsert_result *out,
+                                regio_error *err);
+regio_err regio__pg_adjacency_replace(regio_store *s, const regio_adj_edge *edges, size_t n,
+                                      regio_error *err);
+regio_err regio__pg_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
+                                     regio_error *err);
+regio_err regio__pg_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_units_foreach(regio_store *s, int with_geometry, regio_unit_cb cb, void *ud,
+                                  regio_error *err);
+regio_err regio__pg_adjacency_foreach(regio_store *s, regio_adj_cb cb, void *ud,
+                                      regio_error *err);
+regio_err regio__pg_account_set_unit(regio_store *s, const char *const *account_ids,
+                                     const char *const *unit_ids, size_t n, regio_error *err);
+regio_err regio__pg_stats(regio_store *s, regio_store_counts *out, regio_error *err);
+
+/* pg_models.c */
+regio_err regio__pg_model_create(regio_store *s, const char *name, regio_model_state state,
+                                 const char *effective_from, const char *parent,
+                                 const char *description, long *id_out, regio_error *err);
+regio_err regio__pg_model_find(regio_store *s, const char *name, regio_model_info *out,
+                               regio_error *err);
+regio_err regio__pg_model_list(regio_store *s, regio_model_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_territory_upsert(regio_store *s, const char *model, const char *ext_id,
+                                     const char *name, const char *parent_ext_id,
+                                     regio_error *err);
+regio_err regio__pg_alignment_set(regio_store *s, const char *model, const char *unit_id,
+                                  const char *territory, regio_error *err);
+regio_err regio__pg_alignment_foreach(regio_store *s, const char *model, regio_alignment_cb cb,
+                                      void *ud, regio_error *err);
+regio_err regio__pg_alignment_revision(regio_store *s, const char *model, long *rev,
+                                       regio_error *err);
+regio_err regio__pg_alignment_apply(regio_store *s, const char *model, long expected_rev,
+                                    const regio_alignment_row *rows, size_t n, const char *actor,
+                                    long *new_rev, regio_apply_status *status,
+                                    regio_error *err);
+
+/* pg_audit.c */
+regio_err regio__pg_audit_append(regio_store *s, const char *actor, const char *action,
+                                 const char *object_type, const char *object_id,
+                                 const char *before_json, const char *after_json,
+                                 regio_error *err);
+regio_err regio__pg_audit_verify(regio_store *s, long *bad_id, regio_error *err);
+
+#endif

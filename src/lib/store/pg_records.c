@@ -1,0 +1,688 @@
+/*
+ * PostgreSQL backend, records: account, rep and unit upserts with the same
+ * content-hash change detection and attribute JSON as SQLite
+ * (store/record_codec.h), the ordered readers (through a cursor, a batch
+ * of rows at a time, in byte order of the external ids like SQLite),
+ * unit adjacency, allocation of accounts to units and the counts.
+ */
+#include "store/pg_impl.h"
+#include "regio/strmap.h"
+#include "store/record_codec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- reading in batches ---------------------------------------------------------------- */
+
+/* Rows fetched from the cursor at a time. */
+#define PG_BATCH 2000
+
+typedef regio_err (*pg_row_fn)(void *ctx, const PGresult *res, int row, regio_error *err);
+
+/* Runs the query sql (with text params) through a cursor and calls fn for
+ * every row, in the caller's transaction or one of its own; fn's error
+ * (REGIO_ECANCELLED to stop) ends the loop and is returned. */
+static regio_err each_row(regio__pg_store *s, const char *sql, int n, const char *const *params,
+                          pg_row_fn fn, void *ctx, regio_error *err)
+{
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    size_t len = strlen(sql) + 64;
+    char *decl = regio_malloc(len);
+    if (!decl)
+        return regio__pg_txn_end(s, &t,
+                                 regio__store_fail(err, REGIO_ENOMEM, "out of memory reading"),
+                                 err);
+    snprintf(decl, len, "DECLARE regio_rows NO SCROLL CURSOR FOR %s", sql);
+    rc = regio__pg_query(s, decl, n, params, PGRES_COMMAND_OK, "reading the store", NULL, err);
+    regio_free(decl);
+    while (!rc) {
+        PGresult *res = NULL;
+        rc = regio__pg_query(s, "FETCH " REGIO_PG_STR(PG_BATCH) " FROM regio_rows", 0, NULL,
+                             PGRES_TUPLES_OK, "reading the store", &res, err);
+        if (rc)
+            break;
+        int rows = PQntuples(res);
+        for (int i = 0; i < rows && !rc; i++)
+            rc = fn(ctx, res, i, err);
+        PQclear(res);
+        if (rows < PG_BATCH)
+            break;
+    }
+    if (!rc)
+        rc = regio__pg_exec(s, "CLOSE regio_rows", err);
+    /* A read changes nothing: a stopped read ends its transaction cleanly. */
+    if (rc == REGIO_ECANCELLED) {
+        regio_error ignore;
+        regio__pg_txn_end(s, &t, REGIO_ECANCELLED, &ignore);
+        return rc;
+    }
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+/* ---- upserts -------------------------------------------------------------------------- */
+
+static regio_err encode_attrs(regio__pg_store *s, const regio_attr *attrs, size_t n,
+                              const char *id, regio_error *err)
+{
+    if (attrs_json(&s->json, attrs, n))
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory encoding attributes of '%s'",
+                                 id);
+    return REGIO_OK;
+}
+
+static const char *now_text(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* ---- bulk account loads through COPY --------------------------------------------------- */
+
+#define STAGE_COLS                                                                     \
+    "ext_id, name, street, city, region, postal_code, country, lat, lon, geo_source,"  \
+    " owner_ext, industry, type, segment, annual_revenue, employees, potential,"       \
+    " unit_ext, attrs, row_hash, created_at, updated_at"
+
+void regio__pg_bulk_forget(regio__pg_store *s)
+{
+    regio_strmap_destroy(s->known);
+    s->known = NULL;
+    regio_free(s->known_v);
+    s->known_v = NULL;
+    s->n_known = s->cap_known = 0;
+    s->batch = 0;
+}
+
+/* Learns the content hash of every stored account (one cursor), so that a
+ * bulk load can tell added, updated and unchanged rows without asking. */
+static regio_err known_add(regio__pg_store *s, const char *id, long long hash, long batch,
+                           regio_error *err)
+{
+    if (s->n_known == s->cap_known) {
+        size_t cap = s->cap_known ? 2 * s->cap_known : 4096;
+        regio__pg_known *v = regio_realloc(s->known_v, cap * sizeof *v);
+        if (!v)
+            return regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+        s->known_v = v;
+        s->cap_known = cap;
+    }
+    int found = 0;
+    long old = 0;
+    if (regio_strmap_put(s->known, id, (long)s->n_known, &found, &old))
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+    if (found) {
+        s->known_v[old] = (regio__pg_known){hash, batch};
+        return REGIO_OK;
+    }
+    s->known_v[s->n_known++] = (regio__pg_known){hash, batch};
+    return REGIO_OK;
+}
+
+static regio_err known_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    return known_add(ctx, PQgetvalue(res, i, 0), regio__pg_col_int(res, i, 1), 0, err);
+}
+
+static regio_err bulk_start(regio__pg_store *s, regio_error *err)
+{
+    s->known = regio_strmap_create(1024);
+    if (!s->known)
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+    s->batch = 1;
+    regio_err rc = regio__pg_exec(s,
+                                  "CREATE TEMPORARY TABLE IF NOT EXISTS regio_accounts_stage"
+                                  " (seq bigserial, ext_id text, name text, street text,"
+                                  " city text, region text, postal_code text, country text,"
+                                  " lat double precision, lon double precision,"
+                                  " geo_source bigint, owner_ext text, industry text,"
+                                  " type text, segment text,"
+                                  " annual_revenue double precision,"
+                                  " employees double precision, potential double precision,"
+                                  " unit_ext text, attrs text, row_hash bigint,"
+                                  " created_at text, updated_at text)",
+                                  err);
+    if (!rc)
+        rc = each_row(s, "SELECT ext_id, row_hash FROM accounts", 0, NULL, known_row, s, err);
+    if (rc)
+        regio__pg_bulk_forget(s);
+    return rc;
+}
+
+regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
+{
+    if (!s->copying || s->flushing)
+        return REGIO_OK;
+    s->flushing = 1;
+    s->copying = 0;
+    regio_err rc = REGIO_OK;
+    if (PQputCopyEnd(s->conn, NULL) != 1) {
+        rc = regio__store_fail(err, REGIO_EIO, "writing accounts: the connection to %s failed",
+                               s->where);
+    } else {
+        PGresult *res = PQgetResult(s->conn);
+        rc = regio__pg_check(s, res, PGRES_COMMAND_OK, "writing accounts", err);
+        PQclear(res);
+        while ((res = PQgetResult(s->conn)))
+            PQclear(res);
+    }
+    /* The same rule as one upsert: a NULL unit keeps the allocated unit
+     * unless the coordinates moved. No id is staged twice in one batch. */
+    if (!rc)
+        rc = regio__pg_exec(
+            s,
+            "INSERT INTO accounts AS a (" STAGE_COLS ") SELECT " STAGE_COLS
+            " FROM regio_accounts_stage ORDER BY seq"
+            " ON CONFLICT (ext_id) DO UPDATE SET name = excluded.name,"
+            " street = excluded.street, city = excluded.city, region = excluded.region,"
+            " postal_code = excluded.postal_code, country = excluded.country,"
+            " unit_ext = CASE WHEN excluded.unit_ext IS NOT NULL THEN excluded.unit_ext"
+            "   WHEN a.lat IS NOT DISTINCT FROM excluded.lat"
+            "    AND a.lon IS NOT DISTINCT FROM excluded.lon THEN a.unit_ext ELSE NULL END,"
+            " lat = excluded.lat, lon = excluded.lon, geo_source = excluded.geo_source,"
+            " owner_ext = excluded.owner_ext, industry = excluded.industry,"
+            " type = excluded.type, segment = excluded.segment,"
+            " annual_revenue = excluded.annual_revenue, employees = excluded.employees,"
+            " potential = excluded.potential, attrs = excluded.attrs,"
+            " row_hash = excluded.row_hash, updated_at = excluded.updated_at"
+            " WHERE a.row_hash <> excluded.row_hash;"
+            "TRUNCATE regio_accounts_stage",
+            err);
+    s->batch++;
+    s->flushing = 0;
+    return rc;
+}
+
+/* Appends a COPY text field: \N for NULL, backslash escapes. */
+static regio_err copy_field(regio_buf *b, const char *v, int last)
+{
+    regio_err rc = REGIO_OK;
+    if (!v) {
+        rc = regio_buf_puts(b, "\\N");
+    } else {
+        for (const char *p = v; *p && !rc; p++) {
+            char c = *p;
+            if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+                char esc[3] = {'\\', c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\',
+                               '\0'};
+                rc = regio_buf_puts(b, esc);
+            } else {
+                rc = regio_buf_putc(b, c);
+            }
+        }
+    }
+    if (!rc)
+        rc = regio_buf_putc(b, last ? '\n' : '\t');
+    return rc;
+}
+
+/* Stages one account of a bulk load; *out from what the load knows. */
+static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long long hash,
+                             regio_upsert_result *out, regio_error *err)
+{
+    regio_err rc = REGIO_OK;
+    if (!s->known && (rc = bulk_start(s, err)))
+        return rc;
+    long idx = regio_strmap_get(s->known, a->id);
+    if (idx >= 0 && s->known_v[idx].hash == hash) {
+        if (out)
+            *out = REGIO_UPSERT_UNCHANGED;
+        return REGIO_OK;
+    }
+    /* Staged already in this batch: merge that first, so that rows apply
+     * in order exactly as one upsert after the other. */
+    if (idx >= 0 && s->known_v[idx].batch == s->batch && (rc = regio__pg_flush(s, err)))
+        return rc;
+    if (!s->copying) {
+        PGresult *res = PQexec(s->conn, "COPY regio_accounts_stage (" STAGE_COLS ") FROM STDIN");
+        rc = regio__pg_check(s, res, PGRES_COPY_IN, "writing accounts", err);
+        PQclear(res);
+        if (rc)
+            return rc;
+        s->copying = 1;
+    }
+    char b[8][32];
+    const char *f[22] = {a->id, a->name, a->street, a->city, a->region, a->postal_code,
+                         a->country, regio__pg_num(b[0], a->lat), regio__pg_num(b[1], a->lon),
+                         regio__pg_int(b[2], (long long)a->geo_source), a->owner, a->industry,
+                         a->type, a->segment, regio__pg_num(b[3], a->annual_revenue),
+                         regio__pg_num(b[4], a->employees), regio__pg_num(b[5], a->potential),
+                         a->unit_id, s->json.data, regio__pg_int(b[6], hash), now_text(b[7]),
+                         b[7]};
+    regio_buf_reset(&s->line);
+    for (int i = 0; i < 22 && !rc; i++)
+        rc = copy_field(&s->line, f[i], i == 21);
+    if (rc)
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory writing account '%s'", a->id);
+    if (PQputCopyData(s->conn, s->line.data, (int)s->line.len) != 1)
+        return regio__store_fail(err, REGIO_EIO, "writing account '%s': the connection to %s"
+                                 " failed", a->id, s->where);
+    if ((rc = known_add(s, a->id, hash, s->batch, err)))
+        return rc;
+    if (out)
+        *out = idx >= 0 ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED;
+    return REGIO_OK;
+}
+
+regio_err regio__pg_account_upsert(regio_store *base, const regio_account *a,
+                                   regio_upsert_result *out, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = encode_attrs(s, a->attrs, a->n_attrs, a->id, err);
+    if (rc)
+        return rc;
+    /* A large load in the caller's transaction goes through COPY. */
+    if (s->user_txn && (s->known || ++s->txn_upserts > REGIO_PG_BULK_AFTER))
+        return bulk_upsert(s, a, (long long)regio__account_hash(a, s->json.data), out, err);
+    char b[8][32];
+    const char *p[21] = {a->id, a->name, a->street, a->city, a->region, a->postal_code,
+                         a->country, regio__pg_num(b[0], a->lat), regio__pg_num(b[1], a->lon),
+                         regio__pg_int(b[2], (long long)a->geo_source), a->owner, a->industry,
+                         a->type, a->segment, regio__pg_num(b[3], a->annual_revenue),
+                         regio__pg_num(b[4], a->employees), regio__pg_num(b[5], a->potential),
+                         a->unit_id, s->json.data,
+                         regio__pg_int(b[6], (long long)regio__account_hash(a, s->json.data)),
+                         now_text(b[7])};
+    PGresult *res = NULL;
+    char what[160];
+    snprintf(what, sizeof what, "writing account '%s'", a->id);
+    rc = regio__pg_run(s, REGIO_PG_ACC_UPSERT, 21, p, PGRES_TUPLES_OK, what, &res, err);
+    if (rc)
+        return rc;
+    if (out)
+        *out = PQntuples(res) == 0                  ? REGIO_UPSERT_UNCHANGED
+               : regio__pg_col_int(res, 0, 0) == 1 ? REGIO_UPSERT_ADDED
+                                                   : REGIO_UPSERT_UPDATED;
+    PQclear(res);
+    return REGIO_OK;
+}
+
+/* Looks up (id, row_hash) by external id. */
+static regio_err find_hash(regio__pg_store *s, int which, const char *ext, long long *id,
+                           long long *hash, int *found, regio_error *err)
+{
+    PGresult *res = NULL;
+    const char *p[1] = {ext};
+    regio_err rc = regio__pg_run(s, which, 1, p, PGRES_TUPLES_OK, "looking up a record", &res,
+                                 err);
+    if (rc)
+        return rc;
+    *found = PQntuples(res) > 0;
+    if (*found) {
+        *id = regio__pg_col_int(res, 0, 0);
+        *hash = regio__pg_col_int(res, 0, 1);
+    }
+    PQclear(res);
+    return REGIO_OK;
+}
+
+regio_err regio__pg_rep_upsert(regio_store *base, const regio_rep *r, regio_upsert_result *out,
+                               regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = encode_attrs(s, r->attrs, r->n_attrs, r->id, err);
+    if (rc)
+        return rc;
+    long long hash = (long long)regio__rep_hash(r, s->json.data);
+    long long id = 0, old = 0;
+    int found = 0;
+    if ((rc = find_hash(s, REGIO_PG_REP_GET, r->id, &id, &old, &found, err)))
+        return rc;
+    if (found && old == hash) {
+        if (out)
+            *out = REGIO_UPSERT_UNCHANGED;
+        return REGIO_OK;
+    }
+    regio__pg_txn t;
+    if ((rc = regio__pg_txn_begin(s, &t, err)))
+        return rc;
+    /* Reps are users too: keep the user row (login = rep external id) in step. */
+    char b[8][32];
+    const char *pu[4] = {r->id, r->name, r->email, now_text(b[0])};
+    PGresult *res = NULL;
+    rc = regio__pg_run(s, REGIO_PG_USER_UPSERT, 4, pu, PGRES_TUPLES_OK,
+                       "writing the user of a rep", &res, err);
+    long long user_id = rc ? 0 : regio__pg_col_int(res, 0, 0);
+    PQclear(res);
+    if (!rc) {
+        const char *p[20] = {r->id, r->name, r->email, r->city, r->region, r->postal_code,
+                             r->country, regio__pg_num(b[1], r->lat),
+                             regio__pg_num(b[2], r->lon),
+                             regio__pg_int(b[3], (long long)r->geo_source),
+                             regio__pg_num(b[4], r->capacity), r->skills, r->day_start,
+                             r->day_end, r->manager, s->json.data, regio__pg_int(b[5], hash),
+                             b[0], regio__pg_int(b[6], user_id), regio__pg_int(b[7], id)};
+        char what[160];
+        snprintf(what, sizeof what, "writing rep '%s'", r->id);
+        rc = regio__pg_run(s, found ? REGIO_PG_REP_UPD : REGIO_PG_REP_INS, found ? 20 : 19, p,
+                           PGRES_COMMAND_OK, what, NULL, err);
+    }
+    rc = regio__pg_txn_end(s, &t, rc, err);
+    if (!rc && out)
+        *out = found ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED;
+    return rc;
+}
+
+regio_err regio__pg_unit_upsert(regio_store *base, const regio_unit *u, regio_upsert_result *out,
+                                regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = encode_attrs(s, u->attrs, u->n_attrs, u->id, err);
+    if (rc)
+        return rc;
+    long long hash = (long long)regio__unit_hash(u, s->json.data);
+    long long id = 0, old = 0;
+    int found = 0;
+    if ((rc = find_hash(s, REGIO_PG_UNIT_GET, u->id, &id, &old, &found, err)))
+        return rc;
+    if (found && old == hash) {
+        if (out)
+            *out = REGIO_UPSERT_UNCHANGED;
+        return REGIO_OK;
+    }
+    /* The geometry goes as bytea's hex text: \x then two digits a byte. */
+    char *geom = NULL;
+    if (u->wkb) {
+        geom = regio_malloc(2 * u->wkb_len + 3);
+        if (!geom)
+            return regio__store_fail(err, REGIO_ENOMEM, "out of memory writing unit '%s'", u->id);
+        static const char hex[] = "0123456789abcdef";
+        geom[0] = '\\';
+        geom[1] = 'x';
+        for (size_t i = 0; i < u->wkb_len; i++) {
+            geom[2 + 2 * i] = hex[u->wkb[i] >> 4];
+            geom[3 + 2 * i] = hex[u->wkb[i] & 15];
+        }
+        geom[2 + 2 * u->wkb_len] = '\0';
+    }
+    char b[6][32];
+    const char *p[10] = {u->id, u->name, regio__pg_num(b[0], u->lat),
+                         regio__pg_num(b[1], u->lon), regio__pg_num(b[2], u->area_km2), geom,
+                         s->json.data, regio__pg_int(b[3], hash), now_text(b[4]),
+                         regio__pg_int(b[5], id)};
+    char what[160];
+    snprintf(what, sizeof what, "writing unit '%s'", u->id);
+    rc = regio__pg_run(s, found ? REGIO_PG_UNIT_UPD : REGIO_PG_UNIT_INS, found ? 10 : 9, p,
+                       PGRES_COMMAND_OK, what, NULL, err);
+    regio_free(geom);
+    if (!rc && out)
+        *out = found ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED;
+    return rc;
+}
+
+/* ---- adjacency ---------------------------------------------------------------------------- */
+
+regio_err regio__pg_adjacency_replace(regio_store *base, const regio_adj_edge *edges, size_t n,
+                                      regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    rc = regio__pg_exec(s, "DELETE FROM unit_adjacency", err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const regio_adj_edge *e = &edges[i];
+        if (!e->a || !e->b) {
+            rc = regio__store_fail(err, REGIO_EDATA, "adjacency edge %zu has no unit id", i + 1);
+            break;
+        }
+        char b[2][32];
+        const char *p[4] = {e->a, e->b, regio__pg_int(b[0], (long long)e->kind),
+                            regio__pg_num(b[1], e->shared_km)};
+        PGresult *res = NULL;
+        rc = regio__pg_query(s,
+                             "SELECT (SELECT id FROM units WHERE ext_id = $1),"
+                             " (SELECT id FROM units WHERE ext_id = $2)",
+                             2, p, PGRES_TUPLES_OK, "looking up a unit", &res, err);
+        if (rc)
+            break;
+        int fa = !PQgetisnull(res, 0, 0), fb = !PQgetisnull(res, 0, 1);
+        long long ia = regio__pg_col_int(res, 0, 0), ib = regio__pg_col_int(res, 0, 1);
+        PQclear(res);
+        if (!fa || !fb) {
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "adjacency edge %zu refers to unknown unit '%s'", i + 1,
+                                   fa ? e->b : e->a);
+            break;
+        }
+        if (ia == ib) {
+            rc = regio__store_fail(err, REGIO_EDATA, "adjacency edge %zu links unit '%s' to itself",
+                                   i + 1, e->a);
+            break;
+        }
+        char c[2][32];
+        const char *q[4] = {regio__pg_int(c[0], ia < ib ? ia : ib),
+                            regio__pg_int(c[1], ia < ib ? ib : ia), p[2], p[3]};
+        rc = regio__pg_query(s,
+                             "INSERT INTO unit_adjacency(unit_a, unit_b, kind, shared_km)"
+                             " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                             4, q, PGRES_COMMAND_OK, "writing adjacency", NULL, err);
+    }
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+typedef struct adj_ctx {
+    regio_adj_cb cb;
+    void *ud;
+} adj_ctx;
+
+static regio_err adj_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    adj_ctx *c = ctx;
+    regio_adj_edge e;
+    e.a = (char *)regio__pg_col_text(res, i, 0);
+    e.b = (char *)regio__pg_col_text(res, i, 1);
+    e.kind = (regio_adj_kind)regio__pg_col_int(res, i, 2);
+    e.shared_km = regio__pg_col_num(res, i, 3);
+    return c->cb(c->ud, &e) ? regio__pg_cancelled(err) : REGIO_OK;
+}
+
+regio_err regio__pg_adjacency_foreach(regio_store *base, regio_adj_cb cb, void *ud,
+                                      regio_error *err)
+{
+    /* Reported with a < b by external id, in byte order as SQLite does. */
+    adj_ctx c = {cb, ud};
+    return each_row(REGIO_PG(base),
+                    "SELECT least(ua.ext_id COLLATE \"C\", ub.ext_id) AS a,"
+                    " greatest(ua.ext_id COLLATE \"C\", ub.ext_id) AS b, j.kind, j.shared_km"
+                    " FROM unit_adjacency j JOIN units ua ON ua.id = j.unit_a"
+                    " JOIN units ub ON ub.id = j.unit_b ORDER BY a, b",
+                    0, NULL, adj_row, &c, err);
+}
+
+/* ---- readers ------------------------------------------------------------------------------ */
+
+typedef struct rec_ctx {
+    regio_account_cb account;
+    regio_rep_cb rep;
+    regio_unit_cb unit;
+    void *ud;
+    int with_geometry;
+} rec_ctx;
+
+static regio_err account_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    rec_ctx *c = ctx;
+    regio_account a;
+    regio_account_init(&a);
+    char **text[] = {&a.id, &a.name, &a.street, &a.city, &a.region, &a.postal_code, &a.country};
+    for (int k = 0; k < 7; k++)
+        *text[k] = (char *)regio__pg_col_text(res, i, k);
+    a.lat = regio__pg_col_num(res, i, 7);
+    a.lon = regio__pg_col_num(res, i, 8);
+    a.geo_source = (regio_geo_source)regio__pg_col_int(res, i, 9);
+    char **text2[] = {&a.owner, &a.industry, &a.type, &a.segment};
+    for (int k = 0; k < 4; k++)
+        *text2[k] = (char *)regio__pg_col_text(res, i, 10 + k);
+    a.annual_revenue = regio__pg_col_num(res, i, 14);
+    a.employees = regio__pg_col_num(res, i, 15);
+    a.potential = regio__pg_col_num(res, i, 16);
+    a.unit_id = (char *)regio__pg_col_text(res, i, 17);
+    regio_err rc = attrs_parse(regio__pg_col_text(res, i, 18), &a.attrs, &a.n_attrs, err);
+    if (rc)
+        return rc;
+    int stop = c->account(c->ud, &a);
+    regio_attrs_free(a.attrs, a.n_attrs);
+    return stop ? regio__pg_cancelled(err) : REGIO_OK;
+}
+
+regio_err regio__pg_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
+                                     regio_error *err)
+{
+    rec_ctx c = {.account = cb, .ud = ud};
+    return each_row(REGIO_PG(base),
+                    "SELECT ext_id, name, street, city, region, postal_code, country, lat, lon,"
+                    " geo_source, owner_ext, industry, type, segment, annual_revenue, employees,"
+                    " potential, unit_ext, attrs FROM accounts ORDER BY ext_id COLLATE \"C\"",
+                    0, NULL, account_row, &c, err);
+}
+
+static regio_err rep_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    rec_ctx *c = ctx;
+    regio_rep p;
+    regio_rep_init(&p);
+    char **text[] = {&p.id, &p.name, &p.email, &p.city, &p.region, &p.postal_code, &p.country};
+    for (int k = 0; k < 7; k++)
+        *text[k] = (char *)regio__pg_col_text(res, i, k);
+    p.lat = regio__pg_col_num(res, i, 7);
+    p.lon = regio__pg_col_num(res, i, 8);
+    p.geo_source = (regio_geo_source)regio__pg_col_int(res, i, 9);
+    p.capacity = regio__pg_col_num(res, i, 10);
+    char **text2[] = {&p.skills, &p.day_start, &p.day_end, &p.manager};
+    for (int k = 0; k < 4; k++)
+        *text2[k] = (char *)regio__pg_col_text(res, i, 11 + k);
+    regio_err rc = attrs_parse(regio__pg_col_text(res, i, 15), &p.attrs, &p.n_attrs, err);
+    if (rc)
+        return rc;
+    int stop = c->rep(c->ud, &p);
+    regio_attrs_free(p.attrs, p.n_attrs);
+    return stop ? regio__pg_cancelled(err) : REGIO_OK;
+}
+
+regio_err regio__pg_reps_foreach(regio_store *base, regio_rep_cb cb, void *ud, regio_error *err)
+{
+    rec_ctx c = {.rep = cb, .ud = ud};
+    return each_row(REGIO_PG(base),
+                    "SELECT ext_id, name, email, city, region, postal_code, country, lat, lon,"
+                    " geo_source, capacity, skills, day_start, day_end, manager_ext, attrs"
+                    " FROM reps ORDER BY ext_id COLLATE \"C\"",
+                    0, NULL, rep_row, &c, err);
+}
+
+static regio_err unit_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    rec_ctx *c = ctx;
+    regio_unit u;
+    regio_unit_init(&u);
+    u.id = (char *)regio__pg_col_text(res, i, 0);
+    u.name = (char *)regio__pg_col_text(res, i, 1);
+    u.lat = regio__pg_col_num(res, i, 2);
+    u.lon = regio__pg_col_num(res, i, 3);
+    u.area_km2 = regio__pg_col_num(res, i, 4);
+    unsigned char *wkb = NULL;
+    if (c->with_geometry && !PQgetisnull(res, i, 6)) {
+        size_t len = 0;
+        wkb = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 6), &len);
+        if (!wkb)
+            return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading unit '%s'", u.id);
+        u.wkb = wkb;
+        u.wkb_len = len;
+    }
+    regio_err rc = attrs_parse(regio__pg_col_text(res, i, 5), &u.attrs, &u.n_attrs, err);
+    if (!rc) {
+        int stop = c->unit(c->ud, &u);
+        regio_attrs_free(u.attrs, u.n_attrs);
+        if (stop)
+            rc = regio__pg_cancelled(err);
+    }
+    PQfreemem(wkb);
+    return rc;
+}
+
+regio_err regio__pg_units_foreach(regio_store *base, int with_geometry, regio_unit_cb cb,
+                                  void *ud, regio_error *err)
+{
+    rec_ctx c = {.unit = cb, .ud = ud, .with_geometry = with_geometry};
+    return each_row(REGIO_PG(base),
+                    with_geometry ? "SELECT ext_id, name, lat, lon, area_km2, attrs, geom"
+                                    " FROM units ORDER BY ext_id COLLATE \"C\""
+                                  : "SELECT ext_id, name, lat, lon, area_km2, attrs"
+                                    " FROM units ORDER BY ext_id COLLATE \"C\"",
+                    0, NULL, unit_row, &c, err);
+}
+
+/* ---- allocation and counts ----------------------------------------------------------------- */
+
+regio_err regio__pg_account_set_unit(regio_store *base, const char *const *account_ids,
+                                     const char *const *unit_ids, size_t n, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = REGIO_OK;
+    int multi = n > 1;
+    if (multi && (rc = regio__pg_txn_begin(s, &t, err)))
+        return rc;
+    char now[32];
+    now_text(now);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!account_ids[i]) {
+            rc = regio__store_fail(err, REGIO_EINVAL, "account id %zu is NULL", i + 1);
+            break;
+        }
+        const char *p[3] = {account_ids[i], unit_ids[i], now};
+        PGresult *res = NULL;
+        rc = regio__pg_query(s, "UPDATE accounts SET unit_ext = $2, updated_at = $3"
+                                " WHERE ext_id = $1",
+                             3, p, PGRES_COMMAND_OK, "setting the unit of an account", &res,
+                             err);
+        if (!rc && !strcmp(PQcmdTuples(res), "0"))
+            rc = regio__store_fail(err, REGIO_ENOTFOUND, "account '%s' not found",
+                                   account_ids[i]);
+        PQclear(res);
+    }
+    if (multi)
+        rc = regio__pg_txn_end(s, &t, rc, err);
+    return rc;
+}
+
+regio_err regio__pg_stats(regio_store *base, regio_store_counts *out, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    memset(out, 0, sizeof *out);
+    PGresult *res = NULL;
+    regio_err rc = regio__pg_query(
+        s,
+        "SELECT COUNT(*),"
+        " COUNT(*) FILTER (WHERE lat IS NOT NULL AND lon IS NOT NULL),"
+        " COUNT(*) FILTER (WHERE geo_source = 1 AND lat IS NOT NULL),"
+        " COUNT(*) FILTER (WHERE geo_source = 2 AND lat IS NOT NULL),"
+        " COUNT(*) FILTER (WHERE geo_source = 3 AND lat IS NOT NULL),"
+        " COUNT(*) FILTER (WHERE lat IS NULL OR lon IS NULL),"
+        " COUNT(*) FILTER (WHERE unit_ext IS NOT NULL),"
+        " (SELECT COUNT(*) FROM reps), (SELECT COUNT(*) FROM units),"
+        " (SELECT COUNT(*) FROM unit_adjacency), (SELECT COUNT(*) FROM territory_models),"
+        " (SELECT COUNT(*) FROM territories)"
+        " FROM accounts",
+        0, NULL, PGRES_TUPLES_OK, "counting the store", &res, err);
+    if (rc)
+        return rc;
+    long *f[] = {&out->accounts,           &out->accounts_with_coords,
+                 &out->accounts_geo_input,  &out->accounts_geo_postal,
+                 &out->accounts_geo_city,   &out->accounts_without_coords,
+                 &out->accounts_with_unit,  &out->reps,
+                 &out->units,              &out->adjacency_edges,
+                 &out->models,             &out->territories};
+    for (int i = 0; i < 12; i++)
+        *f[i] = (long)regio__pg_col_int(res, 0, i);
+    PQclear(res);
+    return REGIO_OK;
+}
