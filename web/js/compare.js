@@ -91,7 +91,7 @@ function renderCompare(r) {
   const rows = (r.changes || []).map(c => el('tr', { dataset: { unit: c.unit } },
     el('td', { class: 'unit', text: c.unit }), el('td', { text: c.name || state.units[c.unit]?.name || '' }),
     el('td', { class: 'from', text: c.from ?? '—' }), el('td', { class: 'to', text: c.to ?? '—' }),
-    ...shown.map(m => el('td', { class: 'num', dataset: { measure: m }, text: fmt.measure(m, c.measures?.[m]) }))),
+    ...shown.map(m => el('td', { class: 'num', dataset: { measure: m }, text: fmt.measure(m, c.measures?.[m]) })),
     el('td', { class: 'why', title: c.reason ? c.reason.kind : '', text: c.reason ? c.reason.text : '' })));
   table.querySelector('tbody').replaceChildren(...rows);
 }
