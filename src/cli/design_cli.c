@@ -106,15 +106,47 @@ static int parse_tolerances(design_cmd cmd, const char *spec, const regio_design
 
 /* Writes the report to path (NULL or "-": stdout) through the library's
  * one output helper (regio/output.h). */
+/* One stored reason as a line of the text report's "why units moved". */
+typedef struct {
+    FILE *f;
+    size_t n;
+} reason_lines;
+
+static int print_stored_reason(void *ud, const regio_unit_reason *r)
+{
+    reason_lines *l = ud;
+    if (!l->n++)
+        fprintf(l->f, "%-12s %-12s %-12s %s\n", "unit", "from", "to", "reason");
+    fprintf(l->f, "%-12.12s %-12.12s %-12.12s %s\n", r->unit_id, r->from ? r->from : "-",
+            r->to ? r->to : "-", r->text ? r->text : r->kind);
+    return 0;
+}
+
+/* The report of a stored model (store != NULL, text format) ends with the
+ * reasons saved with it: why each unit moved, as the design or realign
+ * that made the model found them (those of units moved since are left
+ * out by the store). */
 static regio_err write_report(const char *path, const regio_design_problem *p, const int *labels,
                               const regio_design_report *r, const regio_design_result *res,
-                              regio_report_format fmt, regio_error *err)
+                              regio_report_format fmt, regio_store *store, const char *model,
+                              regio_error *err)
 {
     regio_output *o;
     regio_err rc = regio_output_open(path, &o, err);
     if (rc)
         return rc;
     rc = regio_design_write_report(p, labels, r, res, fmt, regio_output_stream(o), err);
+    if (!rc && store && model && fmt == REGIO_REPORT_TEXT) {
+        FILE *f = regio_output_stream(o);
+        fprintf(f,
+                "\nwhy units are where they are, as saved with model '%s' (from: the territory "
+                "before a realign, or of the nearest centre after a design):\n",
+                model);
+        reason_lines l = {f, 0};
+        rc = regio_store_model_reasons_foreach(store, model, print_stored_reason, &l, err);
+        if (!rc && !l.n)
+            fputs("(none saved with the model)\n", f);
+    }
     if (rc) {
         regio_output_discard(o);
         return rc;
@@ -636,7 +668,8 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
         p->params.allow_unaligned = spec.alignment_model != NULL;
         rc = regio_design_evaluate(&p->in, &p->params, p->alignment, &r, &err);
         if (!rc)
-            rc = write_report(out, p, p->alignment, &r, NULL, fmt, &err);
+            rc = write_report(out, p, p->alignment, &r, NULL, fmt, store, spec.alignment_model,
+                              &err);
         if (rc)
             cli_print_error("report", rc, &err);
         regio_design_report_free(&r);
@@ -696,7 +729,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             fprintf(stderr, "regio %s: saved as planning model '%s'\n", cmd_name[cmd], model);
     }
     if (!wrc && report) {
-        wrc = write_report(report, p, res.labels, &res.report, &res, fmt, &err);
+        wrc = write_report(report, p, res.labels, &res.report, &res, fmt, NULL, NULL, &err);
     }
     if (wrc) {
         cli_print_error(cmd_name[cmd], wrc, &err);

@@ -30,7 +30,7 @@ echo "== the units' workload adds up to the plans' total (and units.csv says the
   { s += $w; n++ } END { printf "%d units, workload %.1f h\n", n, s }'
 awk -F, 'NR > 1 { s += $2; n++ } END { printf "units.csv: %d units, workload %.1f h\n", n, s }' units.csv
 echo "== realign and report balance it"
-"$REGIO" report --model co --balance workload --format text | grep -i "balance"
+"$REGIO" report --model co --balance workload --format text | grep -E '^  [a-z]+ +balance '
 "$REGIO" realign --from-model co --balance workload --tolerance 0.05 --max-moved 0.2 \
   --model co-realigned 2>&1 | grep "balance" | sed -E 's/; [0-9.]+ s$//'
 echo "== with overnight trips, the far rep's visits are placed too (2/27 by day trips)"
@@ -43,7 +43,7 @@ echo "== the loop: a row per round (seconds cut), the best round kept"
   > loop.out 2> loop.err; echo "exit $?"
 sed -E 's/[0-9]+\.[0-9]$/S/; s/[0-9]+\.[0-9]  \(no/S  (no/' loop.out
 sed -E 's/, [0-9.]+ s in all//' loop.err
-"$REGIO" report --model co-balanced --balance workload --format text | grep -i "balance"
+"$REGIO" report --model co-balanced --balance workload --format text | grep -E '^  [a-z]+ +balance '
 sqlite3 "$REGIO_DB" "SELECT name FROM visit_plans WHERE name LIKE 'co-balanced/r0/%' OR
   name LIKE 'co-balanced/r3/%' ORDER BY id"
 echo "== refusals"

@@ -35,6 +35,9 @@ echo "== why units moved: the single answer (the front's least disruptive end he
 "$REGIO" realign --from-model base --balance accounts --tolerance 0.03 --max-moved 0.2 \
   --model single --report single.txt --format text 2>/dev/null || true
 sed -n '/why units moved/,$p' single.txt
+echo "== the saved model's report lists the same reasons, as saved with it"
+"$REGIO" report --model single --balance accounts --tolerance 0.03 --format text |
+  sed -n '/^why units are where/,$p'
 echo "== a design's front"
 "$REGIO" design --k 4 --balance accounts --tolerance 0.03 --proposals 2 --out d.csv 2>&1 |
   sed 's/runs, [0-9.]* s)/runs)/'
