@@ -21,14 +21,17 @@ static void usage(FILE *out)
             "                   [--tile-url URL] [--cors ORIGIN] [--max-body BYTES]\n"
             "                   [--timeout SECONDS] [--request-deadline SECONDS]\n"
             "                   [--per-client N] [--max-connections N] [--threads N]\n"
-            "                   [--web DIR] [--modules DIR] [--quiet]\n"
+            "                   [--web DIR] [--modules DIR] [--trusted-proxy ADDR]... [--quiet]\n"
             "Serves the JSON API under /api/v1 (docs/API.md) and the browser app at /.\n"
             "Binds 127.0.0.1 unless --bind says otherwise; --port 0 picks a free port.\n"
             "A connection idle for --timeout (15 s) is closed; a request whose headers and\n"
             "body have not all arrived --request-deadline (30 s) after it began gets 408.\n"
             "At most --per-client (128) connections from one address, --max-connections\n"
             "(4096) in all. SIGTERM or SIGINT stops it gracefully: the requests in flight\n"
-            "are answered, running jobs cancelled, the store closed.\n");
+            "are answered, running jobs cancelled, the store closed.\n"
+            "Behind a reverse proxy, --trusted-proxy (up to 8 times) names its address: the\n"
+            "client of a request from it is the last address of X-Forwarded-For that is\n"
+            "not a trusted proxy (for the sign-in throttle and the audit).\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -49,7 +52,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 int cli_cmd_serve(int argc, char **argv)
 {
     enum { O_DB = 1, O_PORT, O_BIND, O_TILE, O_CORS, O_BODY, O_TIMEOUT, O_DEADLINE, O_PER,
-           O_MAX_CONNS, O_THREADS, O_WEB, O_MODULES, O_QUIET, O_HELP };
+           O_MAX_CONNS, O_THREADS, O_WEB, O_MODULES, O_QUIET, O_PROXY, O_HELP };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},           {"port", required_argument, 0, O_PORT},
         {"bind", required_argument, 0, O_BIND},       {"tile-url", required_argument, 0, O_TILE},
@@ -59,9 +62,11 @@ int cli_cmd_serve(int argc, char **argv)
         {"max-connections", required_argument, 0, O_MAX_CONNS},
         {"threads", required_argument, 0, O_THREADS}, {"web", required_argument, 0, O_WEB},
         {"modules", required_argument, 0, O_MODULES}, {"quiet", no_argument, 0, O_QUIET},
+        {"trusted-proxy", required_argument, 0, O_PROXY},
         {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
     srv_opts o;
     srv_opts_init(&o);
+    static char proxies[SRV_MAX_TRUSTED_PROXIES][SRV_ADDRESS_MAX];
     const char *db = NULL;
     const char *web = getenv("REGIO_WEB_ROOT"), *modules = getenv("REGIO_MODULES_ROOT");
     int c;
@@ -111,6 +116,22 @@ int cli_cmd_serve(int argc, char **argv)
         case O_WEB: web = optarg; break;
         case O_MODULES: modules = optarg; break;
         case O_QUIET: o.quiet = 1; break;
+        case O_PROXY:
+            if (o.n_trusted_proxies == SRV_MAX_TRUSTED_PROXIES) {
+                fprintf(stderr, "regio serve: at most %d --trusted-proxy addresses\n",
+                        SRV_MAX_TRUSTED_PROXIES);
+                return CLI_USAGE;
+            }
+            if (srv_address_canonical(optarg, strlen(optarg), proxies[o.n_trusted_proxies],
+                                      sizeof proxies[0])) {
+                fprintf(stderr,
+                        "regio serve: --trusted-proxy '%s' is not an IPv4 or IPv6 address\n",
+                        optarg);
+                return CLI_USAGE;
+            }
+            o.trusted_proxies[o.n_trusted_proxies] = proxies[o.n_trusted_proxies];
+            o.n_trusted_proxies++;
+            break;
         case O_HELP: usage(stdout); return CLI_OK;
         default: usage(stderr); return CLI_USAGE;
         }

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -466,6 +467,91 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t cap)
                   (socklen_t)cap);
 }
 
+int srv_address_canonical(const char *text, size_t len, char *out, size_t cap)
+{
+    char a[SRV_ADDRESS_MAX];
+    unsigned char bin[sizeof(struct in6_addr)];
+    out[0] = '\0';
+    while (len && (*text == ' ' || *text == '\t'))
+        text++, len--;
+    while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    if (!len || len >= sizeof a)
+        return -1;
+    memcpy(a, text, len);
+    a[len] = '\0';
+    int family = strchr(a, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(family, a, bin) != 1 || !inet_ntop(family, bin, out, (socklen_t)cap)) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether text[0..len) is one of the trusted proxies; *canon receives the
+ * address (empty when it is not one). */
+static int is_trusted_proxy(const srv_opts *o, const char *text, size_t len, char *canon,
+                            size_t cap)
+{
+    if (srv_address_canonical(text, len, canon, cap))
+        return 0;
+    for (size_t i = 0; i < o->n_trusted_proxies; i++)
+        if (!strcmp(o->trusted_proxies[i], canon))
+            return 1;
+    return 0;
+}
+
+typedef struct {
+    regio_buf all; /* every X-Forwarded-For value, in order, joined by commas */
+    int failed;
+} forwarded;
+
+static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
+{
+    forwarded *f = cls;
+    (void)kind;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For") &&
+        ((f->all.len && regio_buf_putc(&f->all, ',')) ||
+         regio_buf_append(&f->all, value, strlen(value))))
+        f->failed = 1;
+    return MHD_YES;
+}
+
+/*
+ * The client of a request that came through a trusted proxy: each proxy
+ * appends the address it received the request from to X-Forwarded-For
+ * (a header of its own, or the end of the one it got), so the list is
+ * read from its end, past the trusted proxies, and the first other
+ * address is the client. What comes before it was written by the client
+ * and is not believed. The peer stays the client when it is not a
+ * trusted proxy or the header names no address.
+ */
+static void forwarded_client(const srv_opts *o, struct MHD_Connection *c, char *client,
+                             size_t cap)
+{
+    char canon[SRV_ADDRESS_MAX];
+    if (!o->n_trusted_proxies || !is_trusted_proxy(o, client, strlen(client), canon, sizeof canon))
+        return;
+    forwarded f;
+    regio_buf_init(&f.all, 0);
+    f.failed = 0;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, collect_forwarded, &f);
+    size_t end = f.failed ? 0 : f.all.len;
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && f.all.data[start - 1] != ',')
+            start--;
+        if (!is_trusted_proxy(o, f.all.data + start, end - start, canon, sizeof canon)) {
+            if (canon[0])
+                snprintf(client, cap, "%s", canon);
+            break; /* the first address not a trusted proxy, or not an address */
+        }
+        end = start ? start - 1 : 0;
+    }
+    regio_buf_free(&f.all);
+}
+
 static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_response *rs)
 {
     struct MHD_Response *r = NULL;
@@ -575,8 +661,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         srv_reply_error(&rs, 413, "payload_too_large", "request body exceeds %zu bytes",
                         ad->app->opts.max_body);
     } else {
-        char client[INET6_ADDRSTRLEN + 1];
+        char client[SRV_ADDRESS_MAX];
         client_addr(c, client, sizeof client);
+        forwarded_client(&ad->app->opts, c, client, sizeof client);
         if (regio_buf_putc(&st->body, '\0') == REGIO_OK)
             st->body.len--;
         srv_request rq = {0};

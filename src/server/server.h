@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#define SRV_MAX_TRUSTED_PROXIES 8
+
 typedef struct srv_opts {
     const char *bind;          /* listen address, default "127.0.0.1" */
     int port;                  /* default 8080; 0 = any free port */
@@ -26,7 +28,20 @@ typedef struct srv_opts {
     unsigned threads;          /* worker threads, default 4 */
     int quiet;                 /* 1 = no request log */
     int secure_cookies;        /* 1 = session cookies carry Secure (TLS at a proxy) */
+    /* Addresses of reverse proxies whose X-Forwarded-For names the client
+     * (for the sign-in throttle and the audit); none = the peer is the
+     * client, and X-Forwarded-For is ignored. */
+    const char *trusted_proxies[SRV_MAX_TRUSTED_PROXIES];
+    size_t n_trusted_proxies;
 } srv_opts;
+
+/* Longest address text srv_address_canonical writes, with its NUL. */
+#define SRV_ADDRESS_MAX 48
+
+/* The IPv4 or IPv6 address in text[0..len) (blanks around it ignored) in
+ * inet_ntop's form, the form the server gives a peer's address; -1 (and
+ * out empty) when it is not an address. */
+int srv_address_canonical(const char *text, size_t len, char *out, size_t cap);
 
 /* Fills the defaults above. */
 void srv_opts_init(srv_opts *o);
