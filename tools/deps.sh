@@ -15,10 +15,11 @@ PKGS=(build-essential cmake pkg-config git
 if [ "${REGIO_DEPS_BENCH:-0}" = 1 ]; then
   PKGS+=(metis jq wrk)
 fi
-# Extra tools for the test suite (ASan runtime from clang, fuzzing) and
-# Chromium for the browser tests (driven by playwright-core from npm).
+# Extra tools for the test suite (ASan runtime from clang, fuzzing),
+# Chromium for the browser tests (driven by playwright-core from npm) and
+# HAProxy for the two-server deployment test (tools/cluster.sh).
 if [ "${REGIO_DEPS_TEST:-0}" = 1 ]; then
-  PKGS+=(clang libclang-rt-14-dev python3 chromium)
+  PKGS+=(clang libclang-rt-14-dev python3 chromium haproxy curl openssl)
 fi
 
 missing=()
