@@ -35,6 +35,7 @@
 #include "regio/challenge.h"
 #include "regio/rules.h"
 #include "regio/rule_store.h"
+#include "regio/jobs.h"
 #include "regio/perf.h"
 #include "regio/backup.h"
 

@@ -583,6 +583,30 @@ static const char MIGRATION_8[] =
     " data TEXT NOT NULL DEFAULT '{}',"
     " PRIMARY KEY (model_id, unit_id)) WITHOUT ROWID;";
 
+/* The job queue (regio/jobs.h): times are Unix seconds; a running job's
+ * worker holds it until lease_until. It replaces the jobs table of
+ * migration 1, which no Regio ever wrote (the server kept its jobs in
+ * memory). */
+static const char MIGRATION_9[] =
+    "DROP TABLE jobs;"
+    "CREATE TABLE jobs ("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " params TEXT NOT NULL,"
+    " created_by TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'queued'"
+    "  CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),"
+    " worker TEXT,"
+    " lease_until INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " cancel_requested INTEGER NOT NULL DEFAULT 0,"
+    " progress REAL NOT NULL DEFAULT 0,"
+    " message TEXT,"
+    " result TEXT,"
+    " finished_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX jobs_open ON jobs(state, id) WHERE state IN ('queued', 'running');";
+
 /* No index on (lat, lon): maintaining it cost a 1,000,000-account import
  * 40% more time (14 s -> 20 s), while a bounding-box scan of the same
  * table takes a fraction of a second. */
@@ -595,6 +619,7 @@ static const migration migrations[] = {
     {6, "sales lines read in packed monthly blocks; no covering index", MIGRATION_6},
     {7, "the accounts' columns the figures read, packed", MIGRATION_7},
     {8, "why units moved: a model's reasons by unit", MIGRATION_8},
+    {9, "the job queue", MIGRATION_9},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

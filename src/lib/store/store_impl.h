@@ -148,6 +148,8 @@ typedef struct regio__store_ops {
     const struct regio__rules_ops *rules;
     /* goals and results: sales lines, quotas, activities (store/perf_impl.h) */
     const struct regio__perf_ops *perf;
+    /* the job queue (store/jobs_impl.h) */
+    const struct regio__jobs_ops *jobs;
 
     /* challenges (sqlite_challenges.c) */
     regio_err (*challenge_add)(regio_store *s, const regio_challenge *c, const char *actor,
@@ -180,6 +182,27 @@ int regio__store_is_pg(const char *location);
  * errors never repeat the location, which may hold a password. */
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err);
 #endif
+
+/* Runs one call of a backend's second vtable (member `table` of the
+ * handle's ops: rules, perf, jobs) with a guaranteed error struct, failing
+ * with REGIO_EUNSUPPORTED and `none` when the backend has no such table,
+ * and records a failure's text on the handle. */
+#define REGIO__SUB_DISPATCH(s, err, table, none, call)                                  \
+    do {                                                                               \
+        regio_error local_;                                                            \
+        regio_error *e_ = (err) ? (err) : &local_;                                     \
+        regio_error_clear(e_);                                                         \
+        if (!(s) || !(s)->ops->table)                                                  \
+            return regio__store_fail(e_, REGIO_EUNSUPPORTED, "%s", none);              \
+        regio_err rc_ = (s)->ops->table->call;                                         \
+        if (rc_) {                                                                     \
+            e_->code = rc_;                                                            \
+            if (!e_->msg[0])                                                           \
+                regio_error_setf(e_, rc_, NULL, 0, NULL, "%s", regio_strerror(rc_));   \
+            snprintf((s)->errmsg, sizeof (s)->errmsg, "%s", e_->msg);                  \
+        }                                                                              \
+        return rc_;                                                                    \
+    } while (0)
 
 /* Fills err (may be NULL) with code and a printf-style message; returns code. */
 #define regio__store_fail(err, code, ...)                                      \

@@ -7,6 +7,7 @@
 #include "store/schema_sqlite.h"
 #include "store/rules_impl.h"
 #include "store/perf_impl.h"
+#include "store/jobs_impl.h"
 #include "store/sqlite_impl.h"
 
 #include <stdarg.h>
@@ -520,6 +521,7 @@ static const regio__store_ops sqlite_ops = {
     .audit_foreach = regio__sq_audit_foreach,
     .rules = &regio__sq_rules_ops,
     .perf = &regio__sq_perf_ops,
+    .jobs = &regio__sq_jobs_ops,
     .challenge_add = regio__sq_challenge_add,
     .challenge_close = regio__sq_challenge_close,
     .challenges_foreach = regio__sq_challenges_foreach,
