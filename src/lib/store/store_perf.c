@@ -8,20 +8,7 @@
 #include <stdio.h>
 
 #define PERF_DISPATCH(s, err, call)                                                    \
-    do {                                                                               \
-        regio_error local_;                                                            \
-        regio_error *e_ = (err) ? (err) : &local_;                                     \
-        if (!(s) || !(s)->ops->perf)                                                   \
-            return regio__store_fail(e_, REGIO_EUNSUPPORTED,                           \
-                                     "this store holds no sales, quotas or activities"); \
-        regio_err rc_ = (s)->ops->perf->call;                                          \
-        if (rc_) {                                                                     \
-            if (!e_->msg[0])                                                           \
-                regio_error_setf(e_, rc_, NULL, 0, NULL, "%s", regio_strerror(rc_));   \
-            snprintf((s)->errmsg, sizeof (s)->errmsg, "%s", e_->msg);                  \
-        }                                                                              \
-        return rc_;                                                                    \
-    } while (0)
+    REGIO__SUB_DISPATCH(s, err, perf, "this store holds no sales, quotas or activities", call)
 
 regio_err regio__perf_account_keys(regio_store *s, regio__perf_account_cb cb, void *ud,
                                    regio_error *err)

@@ -12,22 +12,7 @@
 /* Runs one backend call with a guaranteed error struct and records a
  * failure's text on the handle. */
 #define RULES_DISPATCH(s, err, call)                                                   \
-    do {                                                                               \
-        regio_error local_;                                                            \
-        regio_error *e_ = (err) ? (err) : &local_;                                     \
-        regio_error_clear(e_);                                                         \
-        if (!(s) || !(s)->ops->rules)                                                  \
-            return regio__store_fail(e_, REGIO_EUNSUPPORTED,                           \
-                                     "this store has no assignment rules");            \
-        regio_err rc_ = (s)->ops->rules->call;                                         \
-        if (rc_) {                                                                     \
-            e_->code = rc_;                                                            \
-            if (!e_->msg[0])                                                           \
-                regio_error_setf(e_, rc_, NULL, 0, NULL, "%s", regio_strerror(rc_));   \
-            snprintf((s)->errmsg, sizeof (s)->errmsg, "%s", e_->msg);                  \
-        }                                                                              \
-        return rc_;                                                                    \
-    } while (0)
+    REGIO__SUB_DISPATCH(s, err, rules, "this store has no assignment rules", call)
 
 static regio_err missing(regio_error *err, const char *what)
 {
