@@ -8,9 +8,11 @@
  * its induced subgraph, by the multistart of design.c (a callback), with
  * its tolerance narrowed by the part's own deviation from its share, so
  * that a territory within it in the part is within the design's tolerance
- * in the whole. Last, one polish over every border of the whole: a tabu
- * search on the balance when a part missed (tabu.c), then medoids,
- * boundary-move descent and swaps (local_search.c).
+ * in the whole. Last, one polish over every border of the whole: when a
+ * part missed, the multi-measure tabu search with its swaps (mm.c), the
+ * single-move balance tabu search (tabu.c) and window rebuilds (lns.c)
+ * around each territory still off; then medoids, boundary-move descent
+ * and swaps for travel (local_search.c).
  *
  * A cut (regio__dz_bisect): the part's points are projected on their
  * principal axis (weighted by load); side A grows from the lowest
@@ -515,8 +517,18 @@ regio_err regio__dz_divide(regio__dz *z, int leaf_k, regio__dz_part_fn solve, vo
     /* One polish over every border of the whole. */
     regio__dz_recount(z);
     regio__dz_update_centres(z);
+    /* Swaps and moves through a third territory (mm.c) exchange a heavy
+     * unit for a light one where dense metros leave territories of two or
+     * three heavy units; then the single-move tabu search and window
+     * rebuilds around what still misses. */
+    if (regio__dz_viol(z) > 0 && !regio__dz_stop(z))
+        regio__dz_mm_balance(z, 10L * z->k + 5000, 2L * z->k + 1000, NULL, 0, NULL);
     if (regio__dz_viol(z) > 0 && !regio__dz_stop(z))
         regio__dz_tabu_balance(z, 0, 50L * z->k + 2000);
+    for (int radius = 3; radius <= 9 && regio__dz_viol(z) > 0 && !regio__dz_stop(z); radius += 3)
+        for (int t = 0; t < z->k; t++)
+            if (regio__dz_viol_t(z, t) > 0)
+                regio__dz_lns(z, t, radius, 100, 0);
     if (!regio__dz_stop(z)) {
         regio__dz_descent(z, 10, 1);
         regio__dz_swaps(z);
