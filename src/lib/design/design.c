@@ -19,7 +19,9 @@
  * window rebuilds take 30 trials instead of 100), 3 up to 20,000, else 1
  * of 60 assignment rounds instead of 40 (n_starts overrides).
  * The starts run on both cores (run_starts below) with the same result
- * as one after the other.
+ * as one after the other. Above 300 territories (one balanced measure, no
+ * locks or homes) the graph is divided into connected parts of at most 64
+ * territories first, each designed by this multistart (divide.c).
  * Cost: dominated by the assignment rounds, O(starts * rounds * n L nb).
  */
 #include "design/design_internal.h"
