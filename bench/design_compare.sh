@@ -5,12 +5,21 @@
 # markdown table.
 #
 #   bench/design_compare.sh [BUILD_DIR] [SEED]
+#   ZIP_TOL=0.01 SKIP_COUNTIES=1 KMEANS_STARTS=0 bench/design_compare.sh BUILD
+#       (issue 14: the ZIP set at 1% against METIS -ufactor=10, alone)
+#   LARGE=1 bench/design_compare.sh BUILD
+#       (issue 14: also Regio alone on the ZIP set with k=1,000 and 2,000
+#       within 5% and k=5,000 within 10%: CPU and wall seconds, peak
+#       memory, load, each alignment checked by bench/check_alignment.mjs)
 #
 # BUILD_DIR (default build-bench) must hold `regio` and `bench_kmeans`
 # (cmake --build BUILD_DIR --target regio bench_kmeans). Needs gpmetis
 # (Debian package `metis`), jq, awk and, to generate the ZIP set, node.
 # Environment: REGIO_SHARED_DATA (default ../shared/data next to the repo),
-# KMEANS_STARTS (default 10), OUT (work directory, default bench/out),
+# KMEANS_STARTS (default 10; 0 skips k-means), OUT (work directory, default
+# bench/out), ZIP_TOL (the ZIP instance's tolerance, default 0.02; METIS
+# gets -ufactor=1000*ZIP_TOL), SKIP_COUNTIES (1: the ZIP set only), LARGE
+# (1: the large-k runs above),
 # ZIP_DELAUNAY_MAX_KM (unset: the ZIP graph is Regio's default Delaunay
 # triangulation, whose convex-hull edges run up to 2,500 km, e.g. Maine to
 # the Florida Keys; set, e.g. 100: longer edges are dropped at import, island
@@ -104,12 +113,12 @@ metis_alignment() {
     }' "$1" "$2" > "$3"
 }
 
-# measure INSTANCE METHOD K UNITS ADJ ALIGN BAL TRAVEL SECONDS: one row.
+# measure INSTANCE METHOD K UNITS ADJ ALIGN BAL TRAVEL SECONDS [TOL]: one row.
 measure() {
   local inst="$1" method="$2" k="$3" units="$4" adj="$5" align="$6" bal="$7" trav="$8" secs="$9"
-  local json
+  local tol="${10:-0.02}" json
   if [ ! -s "$align" ] || ! json="$("$regio" report --units "$units" --adjacency "$adj" \
-      --alignment "$align" --balance "$bal" --travel "$trav" --tolerance 0.02 \
+      --alignment "$align" --balance "$bal" --travel "$trav" --tolerance "$tol" \
       --format json 2>/dev/null)"; then
     echo "| $inst | $method | $k | failed | – | – | $secs |"
     return
@@ -125,9 +134,11 @@ measure() {
   }'
 }
 
-# run_instance NAME UNITS GIVEN_ADJ(or "") K BAL TRAVEL [DELAUNAY_MAX_KM] [LABEL]
+# run_instance NAME UNITS GIVEN_ADJ(or "") K BAL TRAVEL [DELAUNAY_MAX_KM] [LABEL] [TOL]
 run_instance() {
   local name="$1" units="$2" given="$3" k="$4" bal="$5" trav="$6" maxkm="${7:-}" label="${8:-$1}"
+  local tol="${9:-0.02}" uf
+  uf="$(awk -v t="$tol" 'BEGIN { printf "%d", 1000 * t + 0.5 }')"
   local tag="$out/$name" t0 t1 rc
   rm -f "$tag.db" "$tag".*.fig
   local imp=(import units "$units" --db "$tag.db" --quiet)
@@ -140,25 +151,26 @@ run_instance() {
   fi
 
   # Regio design, default settings.
-  local dsg=(design --units "$units" --k "$k" --balance "$bal" --tolerance 0.02
+  local dsg=(design --units "$units" --k "$k" --balance "$bal" --tolerance "$tol"
              --travel "$trav" --seed "$seed" --out "$tag.regio.csv" --report "$tag.regio.json")
   [ -n "$given" ] && dsg+=(--adjacency "$given")
   # With a Delaunay edge limit, design gets the limited graph as a pair list.
   [ -n "$maxkm" ] && dsg+=(--adjacency "$tag.adj.csv")
   rm -f "$tag.regio.csv"
-  t0=$(now); "$regio" "${dsg[@]}" >"$tag.regio.log" 2>&1; rc=$?; t1=$(now)
+  echo "$(cut -d' ' -f1-3 /proc/loadavg)" > "$tag.regio.load"
+  t0=$(now); /usr/bin/time -f '%U %S' -o "$tag.regio.cpu" "$regio" "${dsg[@]}" >"$tag.regio.log" 2>&1; rc=$?; t1=$(now)
   local note=""
   [ "$rc" -ne 0 ] && note=" (exit $rc)"
-  measure "$label" "Regio design$note" "$k" "$units" "$tag.adj.csv" "$tag.regio.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")"
+  measure "$label" "Regio design$note" "$k" "$units" "$tag.adj.csv" "$tag.regio.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")" "$tol"
 
   # METIS on the same graph.
   metis_graph "$units" "$tag.adj.csv" "$bal" "$tag.graph" || return
   local v opts mlabel
   for v in u20 default contig; do
     case $v in
-      u20) opts=(-ufactor=20); mlabel="METIS gpmetis -ufactor=20" ;;
+      u20) opts=(-ufactor="$uf"); mlabel="METIS gpmetis -ufactor=$uf" ;;
       default) opts=(); mlabel="METIS gpmetis (default, ufactor 30)" ;;
-      contig) opts=(-ufactor=20 -contig); mlabel="METIS gpmetis -ufactor=20 -contig" ;;
+      contig) opts=(-ufactor="$uf" -contig); mlabel="METIS gpmetis -ufactor=$uf -contig" ;;
     esac
     rm -f "$tag.graph.part.$k"
     t0=$(now); gpmetis "${opts[@]}" -seed="$seed" "$tag.graph" "$k" >"$tag.metis.$v.log" 2>&1; t1=$(now)
@@ -167,22 +179,25 @@ run_instance() {
     else
       rm -f "$tag.metis.$v.csv"
     fi
-    measure "$label" "$mlabel" "$k" "$units" "$tag.adj.csv" "$tag.metis.$v.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")"
+    measure "$label" "$mlabel" "$k" "$units" "$tag.adj.csv" "$tag.metis.$v.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")" "$tol"
   done
 
   # Unconstrained weighted k-means.
+  [ "$starts" -gt 0 ] || return 0
   rm -f "$tag.kmeans.csv"
   t0=$(now); "$kmeans" "$units" "$k" "$trav" "$tag.kmeans.csv" --starts "$starts" --seed "$seed" \
     >"$tag.kmeans.log" 2>&1; t1=$(now)
   measure "$label" "weighted k-means ($starts starts, weight $trav)" "$k" "$units" "$tag.adj.csv" \
-    "$tag.kmeans.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")"
+    "$tag.kmeans.csv" "$bal" "$trav" "$(elapsed "$t0" "$t1")" "$tol"
 }
 
 echo "| instance | method | k | balance | non-contiguous | travel km | seconds |"
 echo "|---|---|---|---|---|---|---|"
 
 counties="$shared/territory/us_counties"
-if [ -f "$counties/us_counties.csv" ] && [ -f "$counties/us_counties_adjacency.csv" ]; then
+if [ "${SKIP_COUNTIES:-0}" = 1 ]; then
+  :
+elif [ -f "$counties/us_counties.csv" ] && [ -f "$counties/us_counties_adjacency.csv" ]; then
   run_instance us_counties "$counties/us_counties.csv" "$counties/us_counties_adjacency.csv" \
     50 accounts accounts
 else
@@ -195,30 +210,64 @@ if [ ! -s "$zips" ]; then
     { echo "| zip | skipped: node tools/make_zip_units.mjs failed | 200 | – | – | – | – |"; exit 1; }
 fi
 maxkm="${ZIP_DELAUNAY_MAX_KM:-}"
+ztol="${ZIP_TOL:-0.02}"
 if [ -n "$maxkm" ]; then
-  run_instance zip "$zips" "" 200 workload workload "$maxkm" "zip (Delaunay edges <= $maxkm km)"
+  run_instance zip "$zips" "" 200 workload workload "$maxkm" "zip (Delaunay edges <= $maxkm km)" "$ztol"
 else
-  run_instance zip "$zips" "" 200 workload workload
+  run_instance zip "$zips" "" 200 workload workload "" zip "$ztol"
 fi
 
-# Done-when target of issue 3 on the ZIP instance: Regio balance <= 0.02,
-# all contiguous, travel >= 10% below METIS (-ufactor=20), within 60 s.
+# Done-when targets on the ZIP instance: issue 3 at 2% (balance <= 0.02,
+# all contiguous, travel >= 10% below METIS -ufactor=20, within 60 s),
+# issue 14 at 1% (travel >= 12% below METIS -ufactor=10, within 30 s).
 echo
 if [ -f "$out/zip.regio.csv.fig" ] && [ -f "$out/zip.metis.u20.csv.fig" ]; then
   read -r rb rn rt _ secs < "$out/zip.regio.csv.fig"
   read -r _ _ mt _ _ < "$out/zip.metis.u20.csv.fig"
+  cpu="$(awk '{ printf "%.1f", $1 + $2 }' "$out/zip.regio.cpu" 2>/dev/null)"
+  load="$(cat "$out/zip.regio.load" 2>/dev/null)"
   md=""; [ -f "$out/zip.metis.default.csv.fig" ] && read -r _ _ md _ _ < "$out/zip.metis.default.csv.fig"
-  awk -v rb="$rb" -v rn="$rn" -v rt="$rt" -v mt="$mt" -v md="$md" -v s="$secs" '
+  awk -v rb="$rb" -v rn="$rn" -v rt="$rt" -v mt="$mt" -v md="$md" -v s="$secs" -v tol="$ztol" -v cpu="$cpu" -v load="$load" '
   function pct(a, b) { return a <= b ? sprintf("%.1f%% lower", 100 * (1 - a / b)) : sprintf("%.1f%% higher", 100 * (a / b - 1)) }
   BEGIN {
     gain = 1 - rt / mt
-    ok_b = rb <= 0.02; ok_c = rn == 0; ok_t = gain >= 0.10; ok_s = s != "" && s <= 60
-    printf "ZIP target: balance %.4f %s 0.02; non-contiguous %d; travel %.1f km vs METIS -ufactor=20 %.1f km (%s%s); Regio %s s %s 60 s => %s\n",
-      rb, ok_b ? "<=" : ">", rn, rt, mt, pct(rt, mt),
+    need = tol <= 0.01 ? 0.12 : 0.10; limit = tol <= 0.01 ? 30 : 60
+    # Seconds: CPU seconds of the design (the 2 cores are shared with
+    # other work, so the wall clock is printed with the load beside it).
+    ok_b = rb <= tol + 1e-9; ok_c = rn == 0; ok_t = gain >= need; ok_s = cpu != "" && cpu <= limit
+    printf "ZIP target (%s): balance %.4f %s %s; non-contiguous %d; travel %.1f km vs METIS -ufactor=%d %.1f km (%s, needed %d%% lower%s); Regio %s s CPU %s %d s (%s s wall at load %s) => %s\n",
+      tol, rb, ok_b ? "<=" : ">", tol, rn, rt, 1000 * tol + 0.5, mt, pct(rt, mt), 100 * need,
       md != "" ? sprintf("; vs METIS default %.1f km: %s", md, pct(rt, md)) : "",
-      s == "" ? "?" : s, ok_s ? "<=" : ">",
+      cpu == "" ? "?" : cpu, ok_s ? "<=" : ">", limit, s, load,
       (ok_b && ok_c && ok_t && ok_s) ? "HOLDS" : "NOT MET"
   }'
 else
   echo "ZIP target: not evaluated (a run failed)"
+fi
+
+# Issue 14, large alignments: Regio alone on the ZIP set with k=1,000 and
+# 2,000 within 5% and k=5,000 within 10% (targets: k=2,000 contiguous in
+# <= 120 s and <= 2 GB; k=5,000 in <= 300 s). Balance and contiguity come
+# from bench/check_alignment.mjs, which recounts them without Regio's code.
+if [ "${LARGE:-0}" = 1 ]; then
+  echo
+  echo "| k | tolerance | balance (recounted) | non-contiguous (recounted) | empty | CPU s | wall s | peak MB | load at start |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for spec in "1000 0.05" "2000 0.05" "5000 0.10"; do
+    set -- $spec
+    lk="$1" lt="$2" load="$(cut -d' ' -f1-3 /proc/loadavg)"
+    rm -f "$out/zip.k$lk.csv"
+    /usr/bin/time -f '%U %S %e %M' -o "$out/zip.k$lk.time" "$regio" design --units "$zips" \
+      --k "$lk" --balance workload --tolerance "$lt" --travel workload --seed "$seed" \
+      --out "$out/zip.k$lk.csv" >"$out/zip.k$lk.log" 2>&1
+    # (time writes "Command exited with non-zero status 3" first on a miss)
+    read -r us ss ws mk < <(tail -1 "$out/zip.k$lk.time")
+    chk="$(node "$here/bench/check_alignment.mjs" "$zips" "$out/zip.adj.csv" "$out/zip.k$lk.csv" workload "$lk" 2>&1)"
+    sed -n 's/^balance=\([^ ]*\) noncontig=\([^ ]*\) empty=\([^ ]*\).*/\1 \2 \3/p' <<<"$chk" | {
+      read -r b nc em
+      awk -v k="$lk" -v t="$lt" -v b="$b" -v nc="$nc" -v em="$em" -v us="$us" -v ss="$ss" -v ws="$ws" -v mk="$mk" -v load="$load" 'BEGIN {
+        printf "| %d | %s | %.4f%s | %d | %d | %.1f | %.1f | %.0f | %s |\n", k, t, b, b <= t + 1e-9 ? "" : " (over)", nc, em, us + ss, ws, mk / 1024, load
+      }'
+    }
+  done
 fi

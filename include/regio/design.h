@@ -94,7 +94,10 @@ typedef struct regio_design_params {
     uint64_t seed;
     int n_starts;                 /* design: starts of the multistart schedule
                                      (0 = automatic: 8 up to 5,000 nodes, 3
-                                     up to 20,000, 1 longer start above);
+                                     up to 20,000, 1 longer start above;
+                                     above 300 territories, divided, the
+                                     starts of each part: 2, or 8 for a
+                                     part that misses);
                                      realign: attempts (0 = 6, at most 6) */
     double time_limit_s;          /* safety net, 0 = none (see regio_design_run) */
     const char *const *territory_names; /* k names for diagnostics ("T34"), or NULL

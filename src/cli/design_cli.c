@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,7 +430,7 @@ int cli_design_main(design_cmd cmd, int argc, char **argv)
             } else {
                 char *end;
                 long k = strtol(optarg, &end, 10);
-                if (*end || end == optarg || k < 1 || k > 100000) {
+                if (*end || end == optarg || k < 1 || k > INT_MAX) {
                     fprintf(stderr, "regio %s: --k takes a positive number or 'auto'\n",
                             cmd_name[cmd]);
                     return CLI_USAGE;

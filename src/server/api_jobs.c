@@ -9,6 +9,7 @@
 #include "regio/design_opts.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -460,7 +461,7 @@ static int parse_job(json_t *body, job *j, const char **base, const char **targe
             return 0;
         }
     } else if (k && !json_is_null(k) && !j->realign) {
-        if (!json_is_integer(k) || json_integer_value(k) < 1 || json_integer_value(k) > 100000) {
+        if (!json_is_integer(k) || json_integer_value(k) < 1 || json_integer_value(k) > INT_MAX) {
             srv_reply_error(rs, 400, "bad_request",
                             "\"k\" must be a whole number >= 1 (or \"auto\" with \"capacity\")");
             return 0;

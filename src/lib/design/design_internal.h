@@ -242,4 +242,21 @@ long regio__dz_descent(regio__dz *z, int max_sweeps, int travel_moves);
  * that keep balance within tolerance and shorten travel. */
 long regio__dz_swaps(regio__dz *z);
 
+/* ---- divide.c ---- */
+/* Designs one part of a divided problem (sub: a state of its own, its
+ * labels 0..sub->k-1 written to labels); part counts 0..parts-1. Sets
+ * *starts_done to 0 when stopped before any labelling was made. */
+typedef regio_err (*regio__dz_part_fn)(regio__dz *sub, void *ud, int part, int parts,
+                                       int *labels, int *starts_done);
+/* Cuts nodes[0..cnt), labelled 1 in the two-side state h (every other
+ * node labelled 2, h->load[0] = 0 and h->load[1] their load on column 0),
+ * into two sides, each connected in h's graph: A (label 0) with about
+ * frac of their load, the rest B (label 1). */
+regio_err regio__dz_bisect(regio__dz *h, const int *nodes, int cnt, double frac);
+/* Divide and conquer: cuts the node graph recursively into connected
+ * parts of at most leaf_k territories with loads in proportion to their
+ * shares, designs each part by solve with narrowed tolerances, then
+ * polishes the whole. Writes z->label. */
+regio_err regio__dz_divide(regio__dz *z, int leaf_k, regio__dz_part_fn solve, void *ud);
+
 #endif

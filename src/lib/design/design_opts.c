@@ -168,9 +168,9 @@ regio_err regio_design_numbers_check(const regio_design_params *p, regio_opts_st
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
                                 "%s takes a number from 1 to 1000",
                                 regio_design_opt_name(style, "starts", opt, sizeof opt));
-    if (p->k < 0 || p->k > 100000)
+    if (p->k < 0) /* no upper bound: at most the number of units (design) */
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
-                                "%s takes a number from 1 to 100000",
+                                "%s takes a whole number from 1",
                                 regio_design_opt_name(style, "k", opt, sizeof opt));
     return REGIO_OK;
 }
