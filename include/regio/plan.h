@@ -86,7 +86,7 @@ typedef struct regio_plan_params {
      * reproducible for a seed whenever the deadline is not reached (the
      * work is bounded by iteration counts, the clock only cuts it). */
     double time_limit_s;
-    long search_iterations;      /* ruin-and-recreate kicks per rep; 0 = 400, < 0 = none */
+    long search_iterations;      /* ruin-and-recreate kicks per rep; 0 = 6000, < 0 = none */
     long route_iterations;       /* VRP iterations per day; 0 = 2000 */
     regio_progress_fn progress;  /* may be NULL; non-zero return cancels */
     void *progress_ud;
