@@ -34,6 +34,8 @@ done
 # Kansas City rep (REP-14; OVERNIGHT_TERRITORY, default T09 of today's
 # sample-design, 162 visits) planned with day trips only and with
 # --overnight. Target: at least 95% of the visits placed, no overtime day.
+# Then the lower bound on the hours any plan of all and of 95% of the
+# visits needs, against the 180 h of the cycle (regio plan --bound).
 db="${SAMPLE_DB:-$here/regio-sample.db}"
 terr="${OVERNIGHT_TERRITORY:-T09}"
 if [ -f "$db" ] && [ -x "$build/regio" ]; then
@@ -52,6 +54,13 @@ const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 const [u, s, e] = require("fs").readFileSync(process.argv[2], "utf8").trim().split("\n").pop().split(" ").map(Number);
 console.log(`| | ${process.argv[3] || "day trips only"} | ${r.visits_scheduled}/${r.visits_required} (${(100 * r.coverage).toFixed(1)}%) | ${r.overtime_days} | ${r.nights || 0} | ${r.travel_km.toFixed(1)} | ${(u + s).toFixed(2)} | ${e.toFixed(2)} |`);' \
       "$tmp/r.json" "$tmp/time" "$o"
+  done
+  # the lower bound on the hours any plan needs (regio_plan_hours_bound):
+  # all visits, and the 95% of the target
+  for cov in 1 0.95; do
+    "$build/regio" plan --db "$tmp/s.db" --model sample-design --territory "$terr" --rep REP-14 \
+      --start 2026-12-07 --overnight --max-nights 4 --name "bound-$cov" --out "$tmp/p.csv" \
+      --bound "$cov" 2>&1 | grep 'bound for' || true
   done
   echo
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

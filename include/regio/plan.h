@@ -86,7 +86,7 @@ typedef struct regio_plan_params {
      * reproducible for a seed whenever the deadline is not reached (the
      * work is bounded by iteration counts, the clock only cuts it). */
     double time_limit_s;
-    long search_iterations;      /* ruin-and-recreate kicks per rep; 0 = 400, < 0 = none */
+    long search_iterations;      /* ruin-and-recreate kicks per rep; 0 = 6000, < 0 = none */
     long route_iterations;       /* VRP iterations per day; 0 = 2000 */
     regio_progress_fn progress;  /* may be NULL; non-zero return cancels */
     void *progress_ud;
@@ -240,6 +240,35 @@ REGIO_API regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps
 
 /* Frees a plan; accepts NULL. */
 REGIO_API void regio_plan_result_destroy(regio_plan_result *r);
+
+/* A lower bound on the hours one rep's cycle needs (regio_plan_hours_bound). */
+typedef struct regio_plan_bound {
+    long visits_required;        /* the rep's visits (frequency, at most n_days each) */
+    long visits;                 /* visits the bound is for: ceil(coverage x required) */
+    double available_h;          /* working days x the rep's day */
+    double call_h;               /* calls of all visits_required */
+    double tour_h;               /* driving of any tour through home and every account,
+                                    at least (Held-Karp 1-tree bound) */
+    double saving_h;             /* most that leaving visits_required - visits visits out
+                                    can save (calls and driving) */
+    double need_h;               /* tour_h + call_h - saving_h: no plan serving `visits`
+                                    visits needs less */
+} regio_plan_bound;
+
+/*
+ * A lower bound on the working hours (calls + driving) that any plan of rep
+ * `rep` serving at least a share `coverage` (0-1) of its visits needs,
+ * whatever its days, day trips or overnight trips, under params' travel
+ * model (road_factor, speed_kmh) and cycle (n_days; the rep's days off
+ * count for available_h). When need_h > available_h, no plan places that
+ * many visits within the rep's hours. Method and proof in
+ * src/lib/plan/bound.c. Deterministic. REGIO_EINVAL for NULL arguments,
+ * a rep index out of range, a bad cycle length or coverage outside 0-1.
+ */
+REGIO_API regio_err regio_plan_hours_bound(const regio_plan_rep *reps, size_t n_reps, int rep,
+                                 const regio_plan_account *accounts, size_t n_accounts,
+                                 const regio_plan_params *params, double coverage,
+                                 regio_plan_bound *out, regio_error *err);
 
 /* ---- files ------------------------------------------------------------ */
 

@@ -28,7 +28,7 @@ static void usage(FILE *out)
             "                  [--overnight [--hotel-cost 100] [--km-cost 0.5] [--max-nights 4]]\n"
             "                  --out PLAN.csv\n"
             "                  [--routes ROUTES.geojson] [--report REPORT.json]\n"
-            "                  [--workload WORKLOAD.csv]\n"
+            "                  [--workload WORKLOAD.csv] [--bound COVERAGE]\n"
             "\n"
             "ACCOUNTS.csv: id,lat,lon,rep (or owner; blank: --rep R, or the only rep of\n"
             "  REPS.csv) and a frequency column (visits per cycle; default\n"
@@ -51,12 +51,16 @@ static void usage(FILE *out)
             "  a night is kept only when it places visits or costs less than driving home.\n"
             "  At most --max-nights nights a week (1-6). PLAN.csv of a plan with nights has\n"
             "  the columns night,hotel_lat,hotel_lon (1 and the hotel on a day ending there).\n"
+            "--bound COVERAGE (0-1, both modes): also prints, per rep, a lower bound on the\n"
+            "  hours (calls + driving) any plan serving that share of its visits needs, day\n"
+            "  trips or overnight, against the hours of its working days.\n"
             "\n"
             "usage: regio plan --model MODEL --territory T [--rep R] [--days 20] [--seed 1]\n"
             "                  [--call-minutes 20] [--start YYYY-MM-DD] [--time-limit 5]\n"
             "                  [--overnight [--hotel-cost 100] [--km-cost 0.5] [--max-nights 4]]\n"
             "                  [--name NAME] [--out PLAN.csv] [--routes ROUTES.geojson]\n"
             "                  [--report REPORT.json] [--workload WORKLOAD.csv] [--db PATH]\n"
+            "                  [--bound COVERAGE]\n"
             "\n"
             "Store mode: plans territory T of model MODEL (the accounts the model puts in it)\n"
             "  for rep R, by default the territory's own rep, and saves the plan in the store\n"
@@ -137,10 +141,36 @@ static void print_summary(const regio_plan_result *r, const regio_plan_data *d)
         fprintf(stderr, "  ... %zu more in the report\n", r->n_unplaced - 10);
 }
 
+/* --bound: per rep, the hours any plan serving that share of its visits
+ * needs at least (regio_plan_hours_bound) against its hours. */
+static int print_bounds(const regio_plan_data *d, const regio_plan_params *pp, double coverage)
+{
+    for (size_t r = 0; r < d->n_reps; r++) {
+        regio_plan_bound b;
+        regio_error err;
+        regio_error_clear(&err);
+        regio_err rc = regio_plan_hours_bound(d->reps, d->n_reps, (int)r, d->accounts,
+                                              d->n_accounts, pp, coverage, &b, &err);
+        if (rc) {
+            cli_print_error("plan", rc, &err);
+            return CLI_FAIL;
+        }
+        fprintf(stderr,
+                "regio plan: bound for rep %s: %ld of %ld visits need at least %.1f h (tour %.1f "
+                "h + calls %.1f h - at most %.1f h saved by the visits left out), %.1f h "
+                "available: %s\n",
+                d->reps[r].id, b.visits, b.visits_required, b.need_h, b.tour_h, b.call_h,
+                b.saving_h, b.available_h,
+                b.need_h > b.available_h ? "impossible" : "not excluded by the bound");
+    }
+    return CLI_OK;
+}
+
 /* What store mode was asked for. */
 typedef struct store_req {
     const char *db, *model, *name;
     regio_territory_plan_opts o;
+    double bound;                /* --bound coverage, < 0 none */
 } store_req;
 
 /* Store mode: the units, the model, then prepare, solve, save and write. */
@@ -178,6 +208,8 @@ static int plan_store(const store_req *q, const char *out, const char *routes,
         fprintf(stderr, "regio plan: saved as plan %ld '%s'\n", p->plan_id, p->name);
     }
     int status = rc ? CLI_FAIL : partial_status(p ? p->result : NULL);
+    if (!rc && q->bound >= 0 && print_bounds(p->data, &p->params, q->bound))
+        status = CLI_FAIL;
     regio_territory_plan_destroy(p);
     regio_model_view_destroy(v);
     regio_design_problem_destroy(units);
@@ -187,7 +219,7 @@ static int plan_store(const store_req *q, const char *out, const char *routes,
 
 enum { O_ACC = 256, O_REPS, O_DAYS, O_FREQ, O_SEG, O_FMAP, O_CALL, O_SPEED, O_ROAD, O_TL,
        O_SEED, O_OUT, O_ROUTES, O_REPORT, O_WORK, O_TOL, O_WEEK, O_DB, O_MODEL, O_TERR, O_REP,
-       O_START, O_NAME, O_OVERNIGHT, O_HOTEL, O_KMCOST, O_NIGHTS };
+       O_START, O_NAME, O_OVERNIGHT, O_HOTEL, O_KMCOST, O_NIGHTS, O_BOUND };
 
 int cli_cmd_plan(int argc, char **argv)
 {
@@ -208,6 +240,7 @@ int cli_cmd_plan(int argc, char **argv)
         {"start", required_argument, 0, O_START},   {"name", required_argument, 0, O_NAME},
         {"overnight", no_argument, 0, O_OVERNIGHT}, {"hotel-cost", required_argument, 0, O_HOTEL},
         {"km-cost", required_argument, 0, O_KMCOST}, {"max-nights", required_argument, 0, O_NIGHTS},
+        {"bound", required_argument, 0, O_BOUND},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     if (cli_plan_all_wanted(argc, argv)) /* every territory of a model: cmd_plan_all.c */
         return cli_plan_all(argc, argv);
@@ -218,6 +251,7 @@ int cli_cmd_plan(int argc, char **argv)
     const char *cost_given = NULL; /* an overnight option, which needs --overnight */
     store_req q;
     memset(&q, 0, sizeof q);
+    q.bound = -1;
     regio_plan_load_opts lo;
     memset(&lo, 0, sizeof lo);
     regio_plan_params pp;
@@ -299,6 +333,10 @@ int cli_cmd_plan(int argc, char **argv)
                 return CLI_USAGE;
             pp.max_nights = (int)v;
             cost_given = "--max-nights";
+            break;
+        case O_BOUND:
+            if (cli_parse_num("plan", "--bound", optarg, 0, 1, &q.bound))
+                return CLI_USAGE;
             break;
         case O_DB: q.db = optarg; break;
         case O_MODEL: q.model = optarg; break;
@@ -394,6 +432,8 @@ int cli_cmd_plan(int argc, char **argv)
     else
         print_summary(r, d);
     int status = rc ? CLI_FAIL : partial_status(r);
+    if (!rc && q.bound >= 0 && print_bounds(d, &pp, q.bound))
+        status = CLI_FAIL;
     regio_plan_result_destroy(r);
     regio_plan_data_destroy(d);
     return status;

@@ -21,10 +21,13 @@
  *     penalty, using insertion / removal deltas on the day tours; after
  *     each round the tours are re-optimised with 2-opt and Or-opt, until a
  *     round gains nothing. Then an iterated local search (Lourenco, Martin
- *     and Stuetzle): take the ~10 accounts nearest a random one out of
- *     every day (ruin), give each its cheapest pattern again (recreate),
- *     descend, keep the plan if its estimated cost fell, else restore the
- *     best (search_iterations kicks, default 400).
+ *     and Stuetzle): take the ~10 accounts nearest a random one, or (half
+ *     of the kicks) every account of a random day, out of every day
+ *     (ruin), give each its cheapest pattern again (recreate), descend,
+ *     keep the plan if its estimated cost fell, else restore the best
+ *     (search_iterations kicks, default 6000). A pattern's cost is summed
+ *     from per-day insertion and removal deltas computed once per account
+ *     and move, so a move costs O(N * L + P * f).
  *  4. Routing. Each working day is solved exactly as a VRPTW with
  *     regio_vrp_solve (one vehicle = the rep's day, shift = the working
  *     day, the call windows), keeping the search's own tour when it is
@@ -41,8 +44,8 @@
  * Invariants: a day's tour never holds an account twice; an account with
  * a pattern is in the tour of each of its non-blocked days; routed days are
  * always feasible (windows, day end). Complexity: construction and each
- * search round O(m * P * f * L) for m accounts, P patterns, day length L;
- * each kick O(m * P * f * L) per descent round; routing as
+ * search round O(m * (N * L + P * f)) for m accounts, N days, P patterns,
+ * day length L; each kick as much per descent round; routing as
  * regio_vrp_solve per day. Memory O(m^2) per rep for the
  * duration matrix when m <= 2000, O(m) otherwise.
  *

@@ -7,12 +7,16 @@
  * cheapest sum of insertion costs plus overtime and balance penalties;
  * then the pattern-change descent of Cordeau, Gendreau and Laporte (1997)
  * as a plain descent, and an iterated local search (Lourenco, Martin and
- * Stuetzle): ruin the ~10 accounts nearest a random one, recreate by
- * cheapest pattern, descend, keep the plan when its estimated cost fell.
+ * Stuetzle): ruin the ~10 accounts nearest a random one, or every account
+ * of a random day (a whole cluster, whose accounts then may settle on
+ * other days together), recreate by cheapest pattern, descend, keep the
+ * plan when its estimated cost fell.
  * Invariants: an account with a pattern is in the tour of each of its
  * non-blocked days and in no other; a day tour never holds an account
- * twice. Complexity: construction and each descent round O(m * P * f * L)
- * for m accounts, P patterns, f visits, day length L.
+ * twice. Complexity: construction and each descent round
+ * O(m * (N * L + P * f)) for m accounts, N days, P patterns, f visits, day
+ * length L (the per-day deltas of an account are computed once for all of
+ * its patterns).
  */
 #include "plan/plan_internal.h"
 
@@ -33,15 +37,16 @@ static inline double pen(const rctx *c, double load)
     return load > c->cap ? W_OVER * (load - c->cap) : 0.0;
 }
 
-/* Estimated cost change of giving local account a pattern q (its current
- * one is c->pat[a], or none). Extra balance penalty when target > 0. */
-static double pattern_delta(rctx *c, int a, int q, double target)
+/* Per-day parts of the estimated cost change of moving local account a:
+ * add[d] of a new visit on day d (a not there), rem[d] of taking a's
+ * visit off day d (a there by its current pattern c->pat[a]); c->inday
+ * marks the current pattern's non-blocked days with 1. Extra balance
+ * penalty when target > 0. O(N * L), once for all of a's patterns. */
+static void day_deltas(rctx *c, int a, double target, double *add, double *rem)
 {
     const regio__plan_patset *ps = c->ps[a];
-    const int *qd = ps->days + (size_t)q * (size_t)ps->f;
     int cur = c->pat[a];
     double call = regio__plan_acc(c, a)->call_s;
-    double delta = 0;
     memset(c->inday, 0, (size_t)c->N);
     if (cur >= 0) {
         const int *cd = ps->days + (size_t)cur * (size_t)ps->f;
@@ -49,37 +54,56 @@ static double pattern_delta(rctx *c, int a, int q, double target)
             if (!regio__plan_blocked(c, a, cd[k]))
                 c->inday[cd[k]] = 1;
     }
+    for (int d = 0; d < c->N; d++) {
+        const tour *t = &c->days[d];
+        double l0 = t->travel + t->call;
+        if (c->inday[d]) {
+            int i = regio__plan_tour_find(t, a);
+            double g = i >= 0 ? regio__plan_rem_gain(c, t, i) : 0;
+            double l1 = l0 - g - call;
+            rem[d] = -g + pen(c, l1) - pen(c, l0);
+            add[d] = 0;
+        } else if (regio__plan_blocked(c, a, d)) {
+            add[d] = MISS_PEN;
+            rem[d] = 0;
+        } else {
+            int pos;
+            double ins = regio__plan_ins_delta(c, t, a, &pos);
+            double l1 = l0 + ins + call;
+            add[d] = ins + pen(c, l1) - pen(c, l0);
+            if (target > 0)
+                add[d] += W_BAL * (fmax(0, l1 - target) - fmax(0, l0 - target));
+            rem[d] = 0;
+        }
+    }
+}
+
+/* Estimated cost change of giving local account a pattern q (its current
+ * one is c->pat[a], or none), from day_deltas' parts. */
+static double pattern_sum(rctx *c, int a, int q, const double *add, const double *rem)
+{
+    const regio__plan_patset *ps = c->ps[a];
+    const int *qd = ps->days + (size_t)q * (size_t)ps->f;
+    int cur = c->pat[a];
+    double delta = 0;
     for (int k = 0; k < ps->f; k++) {
         int d = qd[k];
-        if (regio__plan_blocked(c, a, d)) {
-            delta += MISS_PEN;
-            continue;
-        }
-        if (c->inday[d]) {
-            c->inday[d] = 2; /* kept */
-            continue;
-        }
-        const tour *t = &c->days[d];
-        int pos;
-        double ins = regio__plan_ins_delta(c, t, a, &pos);
-        double l0 = t->travel + t->call, l1 = l0 + ins + call;
-        delta += ins + pen(c, l1) - pen(c, l0);
-        if (target > 0)
-            delta += W_BAL * (fmax(0, l1 - target) - fmax(0, l0 - target));
+        if (c->inday[d] == 1 || c->inday[d] == 3)
+            c->inday[d] = 3; /* kept */
+        else
+            delta += add[d];
     }
     if (cur >= 0) {
         const int *cd = ps->days + (size_t)cur * (size_t)ps->f;
         for (int k = 0; k < ps->f; k++) {
             int d = cd[k];
-            if (c->inday[d] != 1)
-                continue;
-            const tour *t = &c->days[d];
-            int i = regio__plan_tour_find(t, a);
-            double g = i >= 0 ? regio__plan_rem_gain(c, t, i) : 0;
-            double l0 = t->travel + t->call, l1 = l0 - g - call;
-            delta += -g + pen(c, l1) - pen(c, l0);
+            if (c->inday[d] == 1)
+                delta += rem[d];
         }
     }
+    for (int k = 0; k < ps->f; k++)
+        if (c->inday[qd[k]] == 3)
+            c->inday[qd[k]] = 1;
     return delta;
 }
 
@@ -116,12 +140,14 @@ static regio_err pattern_apply(rctx *c, int a, int q)
 static int best_pattern(rctx *c, int a, double target, double *best_delta)
 {
     const regio__plan_patset *ps = c->ps[a];
+    double add[REGIO_PLAN_MAX_DAYS], rem[REGIO_PLAN_MAX_DAYS];
+    day_deltas(c, a, target, add, rem);
     int best = -1;
     double bd = INFINITY;
     for (int q = 0; q < ps->n; q++) {
         if (q == c->pat[a])
             continue;
-        double d = pattern_delta(c, a, q, target);
+        double d = pattern_sum(c, a, q, add, rem);
         if (d < bd - 1e-9) {
             bd = d;
             best = q;
@@ -131,7 +157,8 @@ static int best_pattern(rctx *c, int a, double target, double *best_delta)
     return best;
 }
 
-#define DEFAULT_KICKS 400
+#define DEFAULT_KICKS 6000
+#define DAY_RUIN 0.5 /* share of kicks that ruin a whole day's accounts */
 #define RUIN_SIZE(n) ((n) < 40 ? ((n) + 3) / 4 : 10)
 
 /* Pattern-change descent over all accounts in seeded random order, tours
@@ -242,6 +269,19 @@ static regio_err snap_restore(rctx *c, const snap *sn)
     return REGIO_OK;
 }
 
+/* Takes local account a out of the tours of its pattern's days. */
+static void unassign(rctx *c, int a)
+{
+    const regio__plan_patset *ps = c->ps[a];
+    if (c->pat[a] < 0)
+        return;
+    const int *qd = ps->days + (size_t)c->pat[a] * (size_t)ps->f;
+    for (int j = 0; j < ps->f; j++)
+        if (!regio__plan_blocked(c, a, qd[j]))
+            regio__plan_tour_remove(c, &c->days[qd[j]], a);
+    c->pat[a] = -1;
+}
+
 /* Takes the k accounts nearest to a0 (a0 included) out of every day;
  * returns how many, listed in out. */
 static int ruin_near(rctx *c, int a0, const angle_item *order, int n_order, int k, int *out,
@@ -267,17 +307,19 @@ static int ruin_near(rctx *c, int a0, const angle_item *order, int n_order, int 
         if (n < k)
             n++;
     }
-    for (int i = 0; i < n; i++) {
-        int a = out[i];
-        const regio__plan_patset *ps = c->ps[a];
-        if (c->pat[a] < 0)
-            continue;
-        const int *qd = ps->days + (size_t)c->pat[a] * (size_t)ps->f;
-        for (int j = 0; j < ps->f; j++)
-            if (!regio__plan_blocked(c, a, qd[j]))
-                regio__plan_tour_remove(c, &c->days[qd[j]], a);
-        c->pat[a] = -1;
-    }
+    for (int i = 0; i < n; i++)
+        unassign(c, out[i]);
+    return n;
+}
+
+/* Takes every account of day d out of every day (its whole pattern);
+ * returns how many, listed in out. */
+static int ruin_day(rctx *c, int d, int *out)
+{
+    int n = c->days[d].n;
+    memcpy(out, c->days[d].s, (size_t)n * sizeof *out);
+    for (int i = 0; i < n; i++)
+        unassign(c, out[i]);
     return n;
 }
 
@@ -329,6 +371,8 @@ regio_err regio__plan_seed_hints(rctx *c)
             continue;
         int best = -1;
         double bd = INFINITY;
+        double add[REGIO_PLAN_MAX_DAYS], rem[REGIO_PLAN_MAX_DAYS];
+        day_deltas(c, a, 0, add, rem);
         for (int q = 0; q < ps->n; q++) {
             const int *qd = ps->days + (size_t)q * (size_t)ps->f;
             int has = 0;
@@ -336,7 +380,7 @@ regio_err regio__plan_seed_hints(rctx *c)
                 has |= qd[k] == c->hint[a];
             if (!has)
                 continue;
-            double d = pattern_delta(c, a, q, 0);
+            double d = pattern_sum(c, a, q, add, rem);
             if (d < bd) {
                 bd = d;
                 best = q;
@@ -380,8 +424,13 @@ regio_err regio__plan_search(rctx *c, solve_ctx *s, int r, const angle_item *ord
             rc = REGIO_ENOMEM;
         for (long k = 0; !rc && k < kicks && !s->cancelled && !regio__plan_past_search_deadline(s);
              k++) {
-            int a0 = order[regio_rng_below(&rng, (uint64_t)n_order)].a;
-            int nr = ruin_near(c, a0, order, n_order, RUIN_SIZE(n_order), ruined, dd);
+            int nr;
+            if (regio_rng_double(&rng) < DAY_RUIN) {
+                nr = ruin_day(c, (int)regio_rng_below(&rng, (uint64_t)c->N), ruined);
+            } else {
+                int a0 = order[regio_rng_below(&rng, (uint64_t)n_order)].a;
+                nr = ruin_near(c, a0, order, n_order, RUIN_SIZE(n_order), ruined, dd);
+            }
             for (int i = nr - 1; i > 0; i--) {
                 int j = (int)regio_rng_below(&rng, (uint64_t)i + 1);
                 int t = ruined[i];

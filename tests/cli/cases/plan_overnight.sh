@@ -45,3 +45,7 @@ echo "== refusals"
 set +e
 plan --accounts accounts.csv --reps reps.csv --days 10 --hotel-cost 90 --out x.csv; echo "exit $?"
 plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --max-nights 9 --out x.csv; echo "exit $?"
+echo "== the bound: hours any plan of all, and of half, of the visits needs"
+plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --out x.csv --bound 1 2>&1 | grep "bound for"
+plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --out x.csv --bound 0.5 2>&1 | grep "bound for"
+plan --accounts accounts.csv --reps reps.csv --days 10 --out x.csv --bound 1.5; echo "exit $?"
