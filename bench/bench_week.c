@@ -7,8 +7,9 @@
  * regio_route_parse_vroom / regio_route_solve; the answer is checked with
  * regio_vrp_check.
  *
- * VROOM cannot be installed here, so the run is compared with what can be
- * computed: (1) upper bounds — a knapsack relaxation on the week's shift
+ * Beside VROOM's answer on the same JSON (bench/vrptw.sh runs VROOM when
+ * VROOM is set), the run is compared with what can be computed here:
+ * (1) upper bounds — a knapsack relaxation on the week's shift
  * time, each visit costing its service plus its cheapest way in, for the
  * number of visits and for the priority sum; (2) the same solver with three
  * other seeds at the same budget; (3) for the visits served, the same
