@@ -7,17 +7,21 @@
  * regio_route_parse_vroom / regio_route_solve; the answer is checked with
  * regio_vrp_check.
  *
- * VROOM cannot be installed here, so the run is compared with what can be
- * computed: (1) upper bounds — a knapsack relaxation on the week's shift
+ * Beside VROOM's answer on the same JSON (bench/vrptw.sh runs VROOM when
+ * VROOM is set), the run is compared with what can be computed here:
+ * (1) upper bounds — a knapsack relaxation on the week's shift
  * time, each visit costing its service plus its cheapest way in, for the
  * number of visits and for the priority sum; (2) the same solver with three
  * other seeds at the same budget; (3) for the visits served, the same
  * visits alone as a must-serve problem with three times the budget (is the
  * travel for those visits as low as a longer search gets it?).
- * --write FILE saves the JSON to run VROOM on it elsewhere.
+ * --write FILE saves the JSON to run VROOM on it (bench/vrptw.sh does when
+ * VROOM is set). --keep FILE runs only the visits whose ids FILE lists
+ * (those another solver served) and prints what Regio serves of them and
+ * its travel: the same visits, routed by Regio.
  *
  * Usage: bench_week [--seed N] [--time-limit S] [--iterations N] [--visits N]
- *        [--write FILE]
+ *        [--write FILE] [--keep FILE]
  * With --iterations the runs are bounded by iterations instead of the clock
  * (the same answer on a loaded machine; the must-serve run gets 3x).
  * Prints one line per run: "label served priority travel_s feasible s".
@@ -266,11 +270,42 @@ static void upper_bounds(const week *w, int *ub_count, double *ub_prio)
     free(f);
 }
 
+/* Regio on the visits whose ids (1..n, separated by blanks) FILE lists. */
+static int run_kept(const week *w, const char *path, uint64_t seed, double tl)
+{
+    FILE *f = fopen(path, "r");
+    unsigned char *keep = calloc((size_t)w->n, 1);
+    if (!f || !keep) {
+        fprintf(stderr, "bench_week: cannot read %s\n", path);
+        if (f)
+            fclose(f);
+        free(keep);
+        return 1;
+    }
+    int n = 0, id;
+    while (fscanf(f, "%d", &id) == 1)
+        if (id >= 1 && id <= w->n && !keep[id - 1]) {
+            keep[id - 1] = 1;
+            n++;
+        }
+    fclose(f);
+    result r;
+    int rc = run(w, keep, seed, tl, &r);
+    free(keep);
+    if (rc)
+        return 1;
+    printf("regio on the %d visits of %s, %.0f s: served %d priority %ld travel_s %.0f "
+           "feasible %s cpu_s %.1f\n",
+           n, path, tl, r.served, r.prio, r.travel, r.feasible ? "yes" : "no", r.secs);
+    free(r.served_set);
+    return r.feasible ? 0 : 3;
+}
+
 int main(int argc, char **argv)
 {
     long seed = 1, n = 120;
     double tl = 10;
-    const char *write = NULL;
+    const char *write = NULL, *keep_path = NULL;
     for (int i = 1; i < argc; i++) {
         char *e = NULL;
         errno = 0;
@@ -286,9 +321,11 @@ int main(int argc, char **argv)
             g_only_main = 1;
         else if (!strcmp(argv[i], "--write") && i + 1 < argc)
             write = argv[++i];
+        else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
+            keep_path = argv[++i];
         else {
             fprintf(stderr, "usage: bench_week [--seed N] [--time-limit S] [--iterations N] "
-                            "[--visits N] [--write FILE]\n");
+                            "[--visits N] [--write FILE] [--keep FILE]\n");
             return 2;
         }
         if (e && (*e || errno)) {
@@ -314,6 +351,8 @@ int main(int argc, char **argv)
         fclose(f);
         regio_free(json);
     }
+    if (keep_path)
+        return run_kept(&w, keep_path, (uint64_t)seed, tl);
     int ubc;
     double ubp;
     upper_bounds(&w, &ubc, &ubp);
