@@ -542,6 +542,22 @@ static int report_progress(regio__dz *z, double frac, const char *phase)
     return z->cancelled;
 }
 
+/* The exact window search (window.c) around every territory over a
+ * tolerance, in windows of 4, 6 and 8 territories until one lowers the
+ * violation; again while a pass helps (at most 3 passes). */
+static void window_fix_all(regio__dz *z)
+{
+    for (int pass = 0, better = 1; pass < 3 && better; pass++) {
+        better = 0;
+        for (int t = 0; t < z->k && regio__dz_viol(z) > 0 && !regio__dz_stop(z); t++)
+            for (int w = 4; w <= 8 && regio__dz_viol_t(z, t) > 0; w += 2)
+                if (regio__dz_window_fix(z, t, w)) {
+                    better = 1;
+                    break;
+                }
+    }
+}
+
 /* One start of the design schedule. With several balanced columns the
  * repaired start is first regrown as a whole (region growing that keeps
  * each territory's measures alike, lns.c), which undoes most of what
@@ -578,16 +594,6 @@ static regio_err one_start(regio__dz *z, int rounds)
     if (z->objective == REGIO_DESIGN_MIN_DIAMETER && regio__dz_viol(z) <= 1e-12)
         regio__dz_diameter_descent(z, 20L * z->n);
     return REGIO_OK;
-}
-
-/* The exact window search (window.c) around every territory over a
- * tolerance, in windows of 4, 6 and 8 territories until one fits. */
-static void window_fix_all(regio__dz *z)
-{
-    for (int t = 0; t < z->k && regio__dz_viol(z) > 0 && !regio__dz_stop(z); t++)
-        for (int w = 4; w <= 8 && regio__dz_viol_t(z, t) > 0; w += 2)
-            if (regio__dz_window_fix(z, t, w))
-                break;
 }
 
 /* One realign attempt from the baseline (already in z.label): contiguity
@@ -880,6 +886,14 @@ regio_err regio_design_run(const regio_design_input *in,
         rc = run_starts(&z, params, starts, rounds, best, &bestq, &out->starts_done);
         if (rc)
             goto done;
+        if (out->starts_done > 0 && np.nb > 1 && bestq.viol > 0 && !regio__dz_stop(&z)) {
+            /* Several columns, the best start over a tolerance: the
+             * exact window search on it (once, not in every start). */
+            memcpy(z.label, best, (size_t)np.n * sizeof *best);
+            regio__dz_recount(&z);
+            window_fix_all(&z);
+            memcpy(best, z.label, (size_t)np.n * sizeof *best);
+        }
         if (out->starts_done == 0) {
             /* Cancelled before any start: still return a labelling. */
             for (int v = 0; v < np.n; v++)

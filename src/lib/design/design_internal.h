@@ -237,10 +237,11 @@ int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign);
 
 /* ---- window.c ---- */
 /* Exact window search: territory s (over a tolerance) and up to width-1
- * territories around it exchange small connected pieces across their
- * borders so that every one of them ends within every tolerance and
- * connected (within the realign budget). Returns 1 when it found and
- * applied such an exchange, 0 when none (nothing changed). */
+ * territories around it exchange small connected pieces (up to 4 nodes,
+ * one a border) across their borders; the choice with the least window
+ * violation that keeps all connected (and the realign budget) is
+ * applied. Returns 1 when it lowered the violation, 0 when it could not
+ * (nothing changed). */
 int regio__dz_window_fix(regio__dz *z, int s, int width);
 
 /* ---- diameter.c ---- */

@@ -1,8 +1,8 @@
 /*
  * Exact window search: a territory over a tolerance and the territories
  * around it (a window of up to WIN_MAX) exchange small connected pieces
- * across their shared borders so that every territory of the window ends
- * within every tolerance at once.
+ * across their shared borders so that the window's violation drops,
+ * every territory of it within every tolerance at best.
  *
  * On lumpy measures (a county holding 80% of a territory's accounts, or
  * 17 of the 160 a territory should have) no single move, swap or chain of
@@ -14,18 +14,22 @@
  * touching b and leaves a connected (zero-weight units ride along as
  * links), either way; transfers with the same load vector are kept once
  * (the one moving fewest units), at most OPT_MAX a border. A depth-first
- * search picks one transfer per border and prunes a branch as soon as a
- * territory with every border decided is out of its band, or when the
- * transfers still open cannot bring a territory into its band (per column
- * interval bounds). A complete choice is applied only when its pieces are
+ * search picks one transfer per border (in the order the window grew);
+ * it is a branch and bound on the window's violation:
+ * territories with every border decided count exactly, the others by
+ * the least violation the open borders can leave them (per column
+ * interval bounds), and a branch that cannot beat the best complete
+ * choice is cut. A complete choice counts only when its pieces are
  * disjoint, every window territory stays connected and the realign
- * budget holds; the first such choice is kept (the menus are ordered by
- * moved units, nothing first, so small changes come first).
+ * budget holds; the best one is applied (ties to the first found: the
+ * menus are ordered by moved units, nothing first), and the search ends
+ * early at a window within every tolerance.
  *
  * Invariants: locked nodes never move; nodes outside the window never
- * move; the result is kept only if every window territory is within its
- * tolerances and connected, so the total violation drops when the
- * window held one over it. Deterministic (no randomness). Cost: menu
+ * move; the result is kept only if it lowers the window's violation
+ * (so the total one) and leaves every window territory connected.
+ * Tested against an enumeration of all pieces on small random graphs
+ * (tests/unit/test_design_search.c). Deterministic (no randomness). Cost: menu
  * building O(borders * border nodes * degree * territory size), the
  * search at most WIN_NODES choices. Windows grow from the territory
  * over a tolerance by the territory sharing most border edges with them.
@@ -62,25 +66,44 @@ typedef struct wctx {
     int n_opts, cap_opts;
     double *dbuf;
     int *pick;          /* E: chosen option or -1 */
-    double *L;          /* W*nb current loads */
+    double *L;          /* (E+1) x W*nb: the window's loads before each border */
     double *lo, *hi;    /* W*nb*(E+1): bounds of what borders >= p can still add */
     int *last;          /* W: the last border of each territory (-1 none) */
     unsigned char *used; /* n: nodes in a chosen piece */
     int *seen;          /* n: BFS marks */
     int seen_stamp;
     int *queue;
+    int *bestpick;      /* E: the best complete choice */
+    double bestv;       /* its window violation (at first: the window's now) */
     long visited;
-    int found;
 } wctx;
 
-static int in_band(const wctx *X, int x, const double *L)
+/* Violation of window territory x with loads L (as regio__dz_viol_t). */
+static double wviol(const wctx *X, int x, const double *L)
 {
     const regio__dz *z = X->z;
-    int t = X->win[x];
+    double v = 0;
     for (int c = 0; c < X->nb; c++)
-        if (regio__dz_viol_c(z, c, L[c], z->share[t]) > 1e-12)
-            return 0;
-    return 1;
+        v += regio__dz_viol_c(z, c, L[c], z->share[X->win[x]]);
+    return v;
+}
+
+/* The least violation of window territory x with loads L plus anything
+ * within [lo, hi] (per column). */
+static double wbound(const wctx *X, int x, const double *L, const double *lo, const double *hi)
+{
+    const regio__dz *z = X->z;
+    double v = 0, sh = z->share[X->win[x]];
+    for (int c = 0; c < X->nb; c++) {
+        double a = L[c] + lo[c], b = L[c] + hi[c];
+        if (sh > 0 && b < sh)
+            v += regio__dz_viol_c(z, c, b, sh);
+        else if (sh > 0 && a > sh)
+            v += regio__dz_viol_c(z, c, a, sh);
+        else if (sh <= 0)
+            v += regio__dz_viol_c(z, c, a > 0 ? a : 0, sh);
+    }
+    return v;
 }
 
 /* 1 when territory t minus the nodes ex[0..nex) is connected and not
@@ -231,16 +254,17 @@ static int cmp_units(const void *a, const void *b)
     return x->n[0] - y->n[0];
 }
 
-/* Applies the chosen pieces; keeps them when every window territory is
- * connected and the budget holds, else undoes them. */
-static int try_apply(wctx *X)
+/* Applies the chosen pieces (pick); 1 when every window territory is
+ * connected and the budget holds. keep = 0: undone either way; keep = 1:
+ * kept when it holds. */
+static int try_apply(wctx *X, const int *pick, int keep)
 {
     regio__dz *z = X->z;
     int moved[WIN_MAX * WIN_MAX * PIECE_MAX], from[WIN_MAX * WIN_MAX * PIECE_MAX], nm = 0;
     for (int p = 0; p < X->E; p++) {
-        if (X->pick[p] < 0)
+        if (pick[p] < 0)
             continue;
-        wopt *o = &X->opts[X->pick[p]];
+        wopt *o = &X->opts[pick[p]];
         for (int q = 0; q < o->nn; q++) {
             from[nm] = z->label[o->n[q]];
             moved[nm++] = o->n[q];
@@ -251,7 +275,7 @@ static int try_apply(wctx *X)
              (z->budget_weight < 0 || z->moved_weight <= z->budget_weight + 1e-9);
     for (int x = 0; x < X->W && ok; x++)
         ok = connected_without(X, X->win[x], NULL, 0);
-    if (!ok)
+    if (!ok || !keep)
         while (nm > 0) {
             nm--;
             regio__dz_move(z, moved[nm], from[nm]);
@@ -259,18 +283,16 @@ static int try_apply(wctx *X)
     return ok;
 }
 
+/* Branch and bound over the borders p.. : the window's violation (exact
+ * for territories with every border decided, bounded below for the
+ * others) must stay under the best found. */
 static void search(wctx *X, int p)
 {
-    if (X->found || ++X->visited > WIN_NODES)
+    if (X->bestv <= 1e-12 || ++X->visited > WIN_NODES)
         return;
     int nb = X->nb;
-    if (p == X->E) {
-        if (try_apply(X))
-            X->found = 1;
-        return;
-    }
     wedge *ed = &X->e[p];
-    for (int q = -1; q < ed->cnt && !X->found; q++) {
+    for (int q = -1; q < ed->cnt && X->bestv > 1e-12; q++) {
         wopt *o = q < 0 ? NULL : &X->opts[ed->first + q];
         if (o) {
             int clash = 0;
@@ -278,45 +300,40 @@ static void search(wctx *X, int p)
                 clash |= X->used[o->n[r]];
             if (clash)
                 continue;
-            for (int c = 0; c < nb; c++) {
-                X->L[o->from * nb + c] -= o->d[c];
-                X->L[o->to * nb + c] += o->d[c];
-            }
         }
-        /* every territory: within reach of its band with the borders
-         * still open; one with none open: in its band */
-        int ok = 1;
-        for (int x = 0; x < X->W && ok; x++) {
-            const double *lo = X->lo + ((size_t)x * (X->E + 1) + p + 1) * nb;
-            const double *hi = X->hi + ((size_t)x * (X->E + 1) + p + 1) * nb;
+        /* loads after this border: a copy per depth (no drift) */
+        double *L = X->L + (size_t)(p + 1) * X->W * nb;
+        memcpy(L, X->L + (size_t)p * X->W * nb, (size_t)X->W * nb * sizeof *L);
+        if (o)
+            for (int c = 0; c < nb; c++) {
+                L[o->from * nb + c] -= o->d[c];
+                L[o->to * nb + c] += o->d[c];
+            }
+        double v = 0;
+        for (int x = 0; x < X->W && v < X->bestv - 1e-12; x++) {
             if (X->last[x] <= p) {
-                ok = in_band(X, x, X->L + x * nb);
+                v += wviol(X, x, L + x * nb);
                 continue;
             }
-            int t = X->win[x];
-            for (int c = 0; c < nb && ok; c++) {
-                double sh = X->z->share[t], tc = X->z->tolc[c];
-                if (sh <= 0)
-                    continue;
-                double a = X->L[x * nb + c] + lo[c], b = X->L[x * nb + c] + hi[c];
-                ok = b >= sh * (1 - tc) - 1e-12 && a <= sh * (1 + tc) + 1e-12;
-            }
+            const double *lo = X->lo + ((size_t)x * (X->E + 1) + p + 1) * nb;
+            const double *hi = X->hi + ((size_t)x * (X->E + 1) + p + 1) * nb;
+            v += wbound(X, x, L + x * nb, lo, hi);
         }
-        if (ok) {
+        if (v < X->bestv - 1e-12) {
             X->pick[p] = o ? ed->first + q : -1;
             if (o)
                 for (int r = 0; r < o->nn; r++)
                     X->used[o->n[r]] = 1;
-            search(X, p + 1);
+            if (p + 1 < X->E)
+                search(X, p + 1);
+            else if (try_apply(X, X->pick, 0)) {
+                X->bestv = v;
+                memcpy(X->bestpick, X->pick, (size_t)X->E * sizeof *X->pick);
+            }
             if (o)
                 for (int r = 0; r < o->nn; r++)
                     X->used[o->n[r]] = 0;
         }
-        if (o)
-            for (int c = 0; c < nb; c++) {
-                X->L[o->from * nb + c] += o->d[c];
-                X->L[o->to * nb + c] -= o->d[c];
-            }
     }
 }
 
@@ -357,14 +374,15 @@ int regio__dz_window_fix(regio__dz *z, int s, int width)
     X.opts = regio_malloc((size_t)X.cap_opts * sizeof *X.opts);
     X.dbuf = regio_malloc((size_t)X.cap_opts * nb * sizeof *X.dbuf);
     X.pick = regio_malloc((size_t)(W * W) * sizeof *X.pick);
-    X.L = regio_malloc((size_t)W * nb * sizeof *X.L);
+    X.bestpick = regio_malloc((size_t)(W * W) * sizeof *X.bestpick);
+    X.L = regio_malloc((size_t)(W * W + 1) * W * nb * sizeof *X.L);
     X.lo = regio_malloc((size_t)W * (W * W + 1) * nb * sizeof *X.lo);
     X.hi = regio_malloc((size_t)W * (W * W + 1) * nb * sizeof *X.hi);
     X.last = regio_malloc((size_t)W * sizeof *X.last);
     X.used = regio_calloc((size_t)z->n, 1);
     X.seen = regio_calloc((size_t)z->n, sizeof *X.seen);
     X.queue = regio_malloc((size_t)z->n * sizeof *X.queue);
-    if (!X.opts || !X.dbuf || !X.pick || !X.L || !X.lo || !X.hi || !X.last || !X.used || !X.seen ||
+    if (!X.opts || !X.dbuf || !X.pick || !X.bestpick || !X.L || !X.lo || !X.hi || !X.last || !X.used || !X.seen ||
         !X.queue)
         goto done;
     /* Borders between window territories, in window order, each with its
@@ -411,16 +429,19 @@ int regio__dz_window_fix(regio__dz *z, int s, int width)
     }
     for (int x = 0; x < W; x++)
         memcpy(X.L + x * nb, z->load + (size_t)X.win[x] * nb, (size_t)nb * sizeof *X.L);
-    /* a territory with no border in the window cannot change */
+    double v0 = 0;
     for (int x = 0; x < W; x++)
-        if (X.last[x] < 0 && !in_band(&X, x, X.L + x * nb))
-            goto done;
-    search(&X, 0);
-    rc = X.found;
+        v0 += wviol(&X, x, X.L + x * nb);
+    X.bestv = v0;
+    if (X.E > 0)
+        search(&X, 0);
+    if (X.bestv < v0 - 1e-12)
+        rc = try_apply(&X, X.bestpick, 1);
 done:
     regio_free(X.opts);
     regio_free(X.dbuf);
     regio_free(X.pick);
+    regio_free(X.bestpick);
     regio_free(X.L);
     regio_free(X.lo);
     regio_free(X.hi);
