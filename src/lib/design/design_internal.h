@@ -109,6 +109,14 @@ static inline double regio__dz_dist(const regio__dz *z, int i, int t)
 {
     return regio__pdist(z->planar, z->p + 3 * (size_t)i, z->cp + 3 * (size_t)t);
 }
+/* 1 when node i has a neighbour in territory t. */
+static inline int regio__dz_touches(const regio__dz *z, int i, int t)
+{
+    for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++)
+        if (z->label[z->adj[e]] == t)
+            return 1;
+    return 0;
+}
 /* Moves node i to territory t, updating loads and counters. */
 void regio__dz_move(regio__dz *z, int i, int t);
 /* Violation of one column of territory t: max(0, |dev| - tolc[c]) scaled
@@ -226,6 +234,15 @@ void regio__dz_travel_polish(regio__dz *z);
  * and re-grows them `trials` times; keeps the best rebuild by
  * (violation, travel) if it beats the current one. Returns 1 then. */
 int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign);
+
+/* ---- window.c ---- */
+/* Exact window search: territory s (over a tolerance) and up to width-1
+ * territories around it exchange small connected pieces (up to 4 nodes,
+ * one a border) across their borders; the choice with the least window
+ * violation that keeps all connected (and the realign budget) is
+ * applied. Returns 1 when it lowered the violation, 0 when it could not
+ * (nothing changed). */
+int regio__dz_window_fix(regio__dz *z, int s, int width);
 
 /* ---- diameter.c ---- */
 /* Shortens the largest territory diameter by moving (or exchanging) an

@@ -161,14 +161,6 @@ static int first_edge_to(const regio__dz *z, int i, int e)
     return 1;
 }
 
-static int touches(const regio__dz *z, int i, int t)
-{
-    for (int e = z->xadj[i]; e < z->xadj[i + 1]; e++)
-        if (z->label[z->adj[e]] == t)
-            return 1;
-    return 0;
-}
-
 /* Removing i from its territory s: 1 when s stays connected (as
  * regio__dz_can_remove). Else, when every piece cut off from the main
  * one (the heaviest) is free of locks and small (a third of s at most),
@@ -463,7 +455,7 @@ static int vc_hop(vc_ctx *V, int a, int depth)
                 for (int g2 = z->xadj[u]; g2 <= z->xadj[u + 1]; g2++) {
                     int j = g2 == z->xadj[u + 1] ? u : z->adj[g2];
                     if (z->label[j] != t || !weighted(z, j) || (z->lock && z->lock[j] >= 0) ||
-                        !touches(z, j, a))
+                        !regio__dz_touches(z, j, a))
                         continue;
                     for (int c = 0; c < nb; c++)
                         la[c] = z->load[a * nb + c] - z->b[(size_t)i * nb + c] +
@@ -491,7 +483,7 @@ static int vc_hop(vc_ctx *V, int a, int depth)
         int mark = V->nu;
         vc_move(V, i, t);
         if (j >= 0) {
-            if (z->label[j] != t || !touches(z, j, a) || !regio__dz_can_remove(z, j)) {
+            if (z->label[j] != t || !regio__dz_touches(z, j, a) || !regio__dz_can_remove(z, j)) {
                 vc_undo(V, mark);
                 continue;
             }
@@ -744,7 +736,7 @@ long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int 
                 if (!regio__dz_can_remove(z, i))
                     continue;
                 regio__dz_move(z, i, t);
-                if (z->label[j] != t || !touches(z, j, to) || !regio__dz_can_remove(z, j)) {
+                if (z->label[j] != t || !regio__dz_touches(z, j, to) || !regio__dz_can_remove(z, j)) {
                     regio__dz_move(z, i, s);
                     continue;
                 }
