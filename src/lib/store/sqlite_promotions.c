@@ -50,30 +50,13 @@ void regio__sq_today(char day[11])
     strftime(day, 11, "%Y-%m-%d", &tm);
 }
 
-int regio__sq_is_date(const char *d)
-{
-    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-            return 0;
-    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    int m = (d[5] - '0') * 10 + (d[6] - '0');
-    int day = (d[8] - '0') * 10 + (d[9] - '0');
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1 || m < 1 || m > 12 || day < 1)
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return day <= mdays[m - 1] + (m == 2 && leap);
-}
-
 regio_err regio__sq_day(const char *day, char buf[11], regio_error *err)
 {
     if (!day) {
         regio__sq_today(buf);
         return REGIO_OK;
     }
-    if (!regio__sq_is_date(day))
+    if (!regio__is_date(day))
         return regio__store_fail(err, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)", day);
     memcpy(buf, day, 11);
     return REGIO_OK;
@@ -468,7 +451,7 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
                                   const char *actor, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    if (!regio__sq_is_date(effective_from))
+    if (!regio__is_date(effective_from))
         return regio__store_fail(err, REGIO_EINVAL,
                                  "effective_from '%s' is not a date written YYYY-MM-DD",
                                  effective_from ? effective_from : "");
@@ -619,7 +602,7 @@ regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from
     memset(&p, 0, sizeof p);
     regio__sq_today(p.today);
     char eff[11];
-    if (effective_from && !regio__sq_is_date(effective_from))
+    if (effective_from && !regio__is_date(effective_from))
         return regio__store_fail(err, REGIO_EINVAL,
                                  "effective_from '%s' is not a date written YYYY-MM-DD",
                                  effective_from);
@@ -742,7 +725,7 @@ regio_err regio__sq_promotions_foreach(regio_store *base, const char *day, regio
         const char *eff = pi.effective_from ? pi.effective_from : "";
         /* Its previous model: the one in force the day before its date, as
          * the timeline stands (a withdrawn promotion between them is not). */
-        if (regio__sq_is_date(eff)) {
+        if (regio__is_date(eff)) {
             force was;
             char before[11];
             day_before(eff, before);

@@ -181,6 +181,9 @@ int regio__store_is_pg(const char *location);
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err);
 #endif
 
+/* Whether d is a real calendar date written YYYY-MM-DD (store.c). */
+int regio__is_date(const char *d);
+
 /* Fills err (may be NULL) with code and a printf-style message; returns code. */
 #define regio__store_fail(err, code, ...)                                      \
     regio_error_setf((err), (code), NULL, 0, NULL, __VA_ARGS__)
