@@ -730,8 +730,6 @@ static void test_constraint_messages(void)
  * and stays put while nothing is written. */
 static void test_generation(void)
 {
-    if (regio_test_pg())
-        SKIP("the store generation is not in the PostgreSQL backend yet");
     regio_store *s = fresh();
     regio_error e;
     uint64_t g0 = 0, g1 = 0, g2 = 0, g3 = 0;
@@ -1173,10 +1171,7 @@ static void test_location_shown(void)
 int main(int argc, char **argv)
 {
     /* --pg: the PostgreSQL variant (unit.test_store.pg), on REGIO_TEST_DB. */
-    if (argc > 1 && !strcmp(argv[1], "--pg"))
-        regio_test_pg_required("test_store --pg");
-    else
-        unsetenv("REGIO_TEST_DB");
+    regio_test_backend(argc, argv, "test_store --pg");
     RUN(test_location_shown);
     RUN(test_schema_versions);
     RUN(test_upsert_counts);

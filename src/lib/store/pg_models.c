@@ -41,8 +41,7 @@ static regio_err terr_id(regio__pg_store *s, long long mid, const char *ext_id, 
     return REGIO_OK;
 }
 
-/* One integer from sql with up to two integer parameters (0 when NULL). */
-static regio_err int_query(regio__pg_store *s, const char *sql, long long p1, long long p2,
+regio_err regio__pg_int_query(regio__pg_store *s, const char *sql, long long p1, long long p2,
                            long long *v, regio_error *err)
 {
     char b[2][32];
@@ -192,14 +191,14 @@ regio_err regio__pg_territory_upsert(regio_store *base, const char *model, const
         return rc;
     if (parent) {
         long long limit = 16, up = 0, down = 1;
-        rc = int_query(s, "SELECT value::bigint FROM settings"
+        rc = regio__pg_int_query(s, "SELECT value::bigint FROM settings"
                           " WHERE key = 'territory_depth_limit' AND $1::bigint = $2::bigint",
                        0, 0, &limit, err);
         if (!rc && limit <= 0)
             limit = 16;
         /* Levels from the parent up to its root, and whether self is among them. */
         if (!rc)
-            rc = int_query(s,
+            rc = regio__pg_int_query(s,
                            "WITH RECURSIVE anc(id, parent_id, d) AS ("
                            " SELECT id, parent_id, 1 FROM territories WHERE id = $1"
                            " UNION ALL SELECT t.id, t.parent_id, anc.d + 1 FROM territories t"
@@ -209,7 +208,7 @@ regio_err regio__pg_territory_upsert(regio_store *base, const char *model, const
         long long cycle = up & 1;
         up >>= 1;
         if (!rc && found)
-            rc = int_query(s,
+            rc = regio__pg_int_query(s,
                            "WITH RECURSIVE sub(id, d) AS (SELECT id, 1 FROM territories"
                            " WHERE id = $1 UNION ALL SELECT t.id, sub.d + 1 FROM territories t"
                            " JOIN sub ON t.parent_id = sub.id WHERE sub.d <= 4096)"
@@ -371,7 +370,7 @@ regio_err regio__pg_alignment_revision(regio_store *base, const char *model, lon
     long long mid = 0, v = 0;
     regio_err rc = regio__pg_model_id(s, model, &mid, err);
     if (!rc)
-        rc = int_query(s, "SELECT alignment_rev FROM territory_models WHERE id = $1"
+        rc = regio__pg_int_query(s, "SELECT alignment_rev FROM territory_models WHERE id = $1"
                           " AND $2::bigint = 0",
                        mid, 0, &v, err);
     *rev = (long)v;

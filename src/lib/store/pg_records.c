@@ -75,15 +75,6 @@ static regio_err encode_attrs(regio__pg_store *s, const regio_attr *attrs, size_
     return REGIO_OK;
 }
 
-static const char *now_text(char buf[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 /* ---- bulk account loads through COPY --------------------------------------------------- */
 
 #define STAGE_COLS                                                                     \
@@ -254,7 +245,7 @@ static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long lo
                          regio__pg_int(b[2], (long long)a->geo_source), a->owner, a->industry,
                          a->type, a->segment, regio__pg_num(b[3], a->annual_revenue),
                          regio__pg_num(b[4], a->employees), regio__pg_num(b[5], a->potential),
-                         a->unit_id, s->json.data, regio__pg_int(b[6], hash), now_text(b[7]),
+                         a->unit_id, s->json.data, regio__pg_int(b[6], hash), regio__pg_now(b[7]),
                          b[7]};
     regio_buf_reset(&s->line);
     for (int i = 0; i < 22 && !rc; i++)
@@ -289,7 +280,7 @@ regio_err regio__pg_account_upsert(regio_store *base, const regio_account *a,
                          regio__pg_num(b[4], a->employees), regio__pg_num(b[5], a->potential),
                          a->unit_id, s->json.data,
                          regio__pg_int(b[6], (long long)regio__account_hash(a, s->json.data)),
-                         now_text(b[7])};
+                         regio__pg_now(b[7])};
     PGresult *res = NULL;
     char what[160];
     snprintf(what, sizeof what, "writing account '%s'", a->id);
@@ -345,7 +336,7 @@ regio_err regio__pg_rep_upsert(regio_store *base, const regio_rep *r, regio_upse
         return rc;
     /* Reps are users too: keep the user row (login = rep external id) in step. */
     char b[8][32];
-    const char *pu[4] = {r->id, r->name, r->email, now_text(b[0])};
+    const char *pu[4] = {r->id, r->name, r->email, regio__pg_now(b[0])};
     PGresult *res = NULL;
     rc = regio__pg_run(s, REGIO_PG_USER_UPSERT, 4, pu, PGRES_TUPLES_OK,
                        "writing the user of a rep", &res, err);
@@ -405,7 +396,7 @@ regio_err regio__pg_unit_upsert(regio_store *base, const regio_unit *u, regio_up
     char b[6][32];
     const char *p[10] = {u->id, u->name, regio__pg_num(b[0], u->lat),
                          regio__pg_num(b[1], u->lon), regio__pg_num(b[2], u->area_km2), geom,
-                         s->json.data, regio__pg_int(b[3], hash), now_text(b[4]),
+                         s->json.data, regio__pg_int(b[3], hash), regio__pg_now(b[4]),
                          regio__pg_int(b[5], id)};
     char what[160];
     snprintf(what, sizeof what, "writing unit '%s'", u->id);
@@ -632,7 +623,7 @@ regio_err regio__pg_account_set_unit(regio_store *base, const char *const *accou
     if (multi && (rc = regio__pg_txn_begin(s, &t, err)))
         return rc;
     char now[32];
-    now_text(now);
+    regio__pg_now(now);
     for (size_t i = 0; i < n && !rc; i++) {
         if (!account_ids[i]) {
             rc = regio__store_fail(err, REGIO_EINVAL, "account id %zu is NULL", i + 1);
