@@ -157,6 +157,15 @@ regio_err regio__pg_adjacency_replace(regio_store *s, const regio_adj_edge *edge
                                       regio_error *err);
 regio_err regio__pg_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
                                      regio_error *err);
+regio_err regio__pg_accounts_query(regio_store *s, const regio_account_query *q,
+                                   regio_account_cb cb, void *ud, long *total, regio_error *err);
+regio_err regio__pg_accounts_get(regio_store *s, const char *const *ids, size_t n,
+                                 regio_account_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_unit_measures_from_accounts(regio_store *s, regio_error *err);
+regio_err regio__pg_unit_measure_set(regio_store *s, const char *name, const char *const *ids,
+                                     const double *values, size_t n, regio_error *err);
+/* b = the array literal of n texts (NULL: SQL NULL), for one $n::text[]. */
+regio_err regio__pg_text_array(regio_buf *b, const char *const *v, size_t n);
 regio_err regio__pg_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err);
 regio_err regio__pg_units_foreach(regio_store *s, int with_geometry, regio_unit_cb cb, void *ud,
                                   regio_error *err);
@@ -173,6 +182,10 @@ regio_err regio__pg_model_create(regio_store *s, const char *name, regio_model_s
 regio_err regio__pg_model_find(regio_store *s, const char *name, regio_model_info *out,
                                regio_error *err);
 regio_err regio__pg_model_list(regio_store *s, regio_model_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_model_find_at(regio_store *s, const char *name, const char *day,
+                                  regio_model_info *out, regio_error *err);
+regio_err regio__pg_model_list_at(regio_store *s, const char *day, regio_model_cb cb, void *ud,
+                                  regio_error *err);
 regio_err regio__pg_territory_upsert(regio_store *s, const char *model, const char *ext_id,
                                      const char *name, const char *parent_ext_id,
                                      regio_error *err);

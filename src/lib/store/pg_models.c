@@ -5,11 +5,12 @@
  * revision guard: the model's row is locked (SELECT ... FOR UPDATE) for
  * the transaction, so two servers editing the same revision serialise and
  * the second finds the revision moved (REGIO_APPLY_STALE). A model's state
- * is the stored one: promotions (effective dates) are not in this backend
- * yet.
+ * on a day is the promotion timeline's (store/timeline_sql.h); promoting,
+ * archiving and rolling back are not in this backend yet.
  */
 #include "regio/model_view.h"
 #include "store/pg_impl.h"
+#include "store/timeline_sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ static regio_model_state state_of(const char *t)
         return REGIO_MODEL_ACTIVE;
     if (t && !strcmp(t, "archived"))
         return REGIO_MODEL_ARCHIVED;
+    if (t && !strcmp(t, "scheduled"))
+        return REGIO_MODEL_SCHEDULED;
     return REGIO_MODEL_PLANNING;
 }
 
@@ -91,10 +94,25 @@ regio_err regio__pg_model_create(regio_store *base, const char *name, regio_mode
     return rc;
 }
 
+/* The models with their state on day $1 as the timeline has it: the
+ * model of the latest entry not after the day is in force (active) unless
+ * that entry ended by then; a model with an entry is scheduled when its
+ * last entry is after the day and archived when before; a model never on
+ * the timeline is planning, or archived without ever taking effect. */
 #define MODEL_COLS                                                                         \
-    "SELECT m.id, m.name, m.state, m.effective_from, m.created_at, p.name, m.description," \
+    REGIO_TIMELINE_ENTRIES ","                                                            \
+    " latest AS (SELECT model_id, ended FROM entries WHERE eff <= $1"                      \
+    "  ORDER BY eff DESC, seq DESC LIMIT 1),"                                              \
+    " in_force AS (SELECT model_id FROM latest WHERE ended IS NULL OR ended > $1),"        \
+    " last AS (SELECT DISTINCT ON (model_id) model_id, eff FROM entries"                   \
+    "  ORDER BY model_id, seq DESC)"                                                       \
+    " SELECT m.id, m.name, CASE WHEN m.id IN (SELECT model_id FROM in_force)"              \
+    "  THEN 'active' WHEN l.eff IS NOT NULL THEN CASE WHEN l.eff > $1 THEN 'scheduled'"   \
+    "  ELSE 'archived' END WHEN m.state = 'planning' THEN 'planning' ELSE 'archived' END," \
+    " m.effective_from, m.created_at, p.name, m.description,"                              \
     " m.alignment_rev FROM territory_models m"                                             \
-    " LEFT JOIN territory_models p ON p.id = m.parent_model_id "
+    " LEFT JOIN territory_models p ON p.id = m.parent_model_id"                            \
+    " LEFT JOIN last l ON l.model_id = m.id "
 
 /* Fills a model info whose strings point into the result's row. */
 static void model_row(const PGresult *res, int i, regio_model_info *m)
@@ -117,23 +135,28 @@ static char *dup_or_null(const char *v, int *oom)
     return c;
 }
 
-regio_err regio__pg_model_find(regio_store *base, const char *name, regio_model_info *out,
-                               regio_error *err)
+regio_err regio__pg_model_find_at(regio_store *base, const char *name, const char *day,
+                                  regio_model_info *out, regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
-    const char *p[1] = {name};
+    char d[11];
+    regio_err rc = regio__day(day, d, err);
+    if (rc)
+        return rc;
+    const char *p[2] = {d, name};
     PGresult *res = NULL;
-    regio_err rc = regio__pg_query(s, name ? MODEL_COLS "WHERE m.name = $1"
-                                           : MODEL_COLS "WHERE m.state = 'active'",
-                                   name ? 1 : 0, name ? p : NULL, PGRES_TUPLES_OK,
-                                   "reading a territory model", &res, err);
+    rc = regio__pg_query(s, name ? MODEL_COLS "WHERE m.name = $2"
+                                 : MODEL_COLS "WHERE m.id IN (SELECT model_id FROM in_force)",
+                         name ? 2 : 1, p, PGRES_TUPLES_OK, "reading a territory model", &res, err);
     if (rc)
         return rc;
     if (!PQntuples(res)) {
         PQclear(res);
-        return name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found",
-                                        name)
-                    : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
+        return name  ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found",
+                                         name)
+               : day ? regio__store_fail(err, REGIO_ENOTFOUND,
+                                         "no territory model is in force on %s", d)
+                     : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
     }
     regio_model_info v;
     model_row(res, 0, &v);
@@ -154,12 +177,24 @@ regio_err regio__pg_model_find(regio_store *base, const char *name, regio_model_
     return REGIO_OK;
 }
 
-regio_err regio__pg_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err)
+regio_err regio__pg_model_find(regio_store *base, const char *name, regio_model_info *out,
+                               regio_error *err)
+{
+    return regio__pg_model_find_at(base, name, NULL, out, err);
+}
+
+regio_err regio__pg_model_list_at(regio_store *base, const char *day, regio_model_cb cb, void *ud,
+                                  regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
+    char d[11];
+    regio_err rc = regio__day(day, d, err);
+    if (rc)
+        return rc;
+    const char *p[1] = {d};
     PGresult *res = NULL;
-    regio_err rc = regio__pg_query(s, MODEL_COLS "ORDER BY m.name COLLATE \"C\"", 0, NULL,
-                                   PGRES_TUPLES_OK, "reading the territory models", &res, err);
+    rc = regio__pg_query(s, MODEL_COLS "ORDER BY m.name COLLATE \"C\"", 1, p, PGRES_TUPLES_OK,
+                         "reading the territory models", &res, err);
     for (int i = 0; !rc && i < PQntuples(res); i++) {
         regio_model_info m;
         model_row(res, i, &m);
@@ -168,6 +203,11 @@ regio_err regio__pg_model_list(regio_store *base, regio_model_cb cb, void *ud, r
     }
     PQclear(res);
     return rc;
+}
+
+regio_err regio__pg_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err)
+{
+    return regio__pg_model_list_at(base, NULL, cb, ud, err);
 }
 
 regio_err regio__pg_territory_upsert(regio_store *base, const char *model, const char *ext_id,

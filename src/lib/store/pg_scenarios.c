@@ -102,13 +102,11 @@ regio_err regio__pg_territory_set_rep(regio_store *base, const char *model, cons
                            3, p, PGRES_COMMAND_OK, "setting a territory's rep", NULL, err);
 }
 
-/* Promotions with effective dates are not in this backend yet: the model
- * in force on any day is the active one. */
+/* The timeline's (pg_models.c), as every reader sees it. */
 regio_err regio__pg_model_in_force(regio_store *base, const char *day, regio_model_info *out,
                                    regio_error *err)
 {
-    (void)day;
-    return regio__pg_model_find(base, NULL, out, err);
+    return regio__pg_model_find_at(base, NULL, day, out, err);
 }
 
 /* ---- reasons of a design ------------------------------------------------------------- */

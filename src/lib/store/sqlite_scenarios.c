@@ -37,7 +37,7 @@ static regio_err model_get(regio__sqlite_store *s, const char *name, model_row *
                            regio_error *err)
 {
     char today[11];
-    regio__sq_today(today);
+    regio__today(today);
     sqlite3_int64 in_force = 0;
     regio_err rc = regio__sq_in_force(s, today, &in_force, err);
     sqlite3_stmt *st = NULL;

@@ -7,9 +7,11 @@
 #include "store/schema_sqlite.h"
 #include "store/store_impl.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Runs one backend call with a guaranteed error struct and records the
  * failure text on the handle. A backend that does not have the operation
@@ -66,6 +68,19 @@ static regio_err reject(regio_store *s, regio_error *err, regio_err code, const 
     note(s, code, e);
     return code;
 }
+
+/* Runs a shared check of a call's arguments before its backend sees
+ * them: fails the call as the check said (field and message kept). */
+#define CHECKED(s, err, check)                                                 \
+    do {                                                                       \
+        regio_error lc_;                                                       \
+        regio_error *ec_ = (err) ? (err) : &lc_;                               \
+        regio_err c_ = (s) ? (check) : REGIO_OK;                               \
+        if (c_) {                                                              \
+            note((s), c_, ec_);                                                \
+            return c_;                                                         \
+        }                                                                      \
+    } while (0)
 
 regio_err regio_store_open(const char *path, regio_store **out, regio_error *err)
 {
@@ -285,9 +300,31 @@ regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *e
     DISPATCH(s, err, unit_measures_from_accounts, unit_measures_from_accounts(s, e_));
 }
 
+/* A measure's name and values, as every backend stores them. */
+static regio_err measure_check(const char *name, const char *const *ids, const double *values,
+                               size_t n, regio_error *err)
+{
+    size_t len = name ? strlen(name) : 0;
+    int ok = len > 0 && len <= 64;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '_';
+    if (!ok)
+        return regio__store_fail(err, REGIO_EINVAL,
+                                 "measure name '%s' must be 1 to 64 letters, digits or '_'",
+                                 name ? name : "");
+    for (size_t i = 0; i < n; i++)
+        if (!ids[i] || !isfinite(values[i]) || values[i] < 0)
+            return regio__store_fail(err, REGIO_EINVAL,
+                                     "unit %zu: no id, or a measure that is not a finite number"
+                                     " >= 0",
+                                     i + 1);
+    return REGIO_OK;
+}
+
 regio_err regio_store_unit_measure_set(regio_store *s, const char *name, const char *const *ids,
                                        const double *values, size_t n, regio_error *err)
 {
+    CHECKED(s, err, measure_check(name, ids, values, n, ec_));
     DISPATCH(s, err, unit_measure_set, unit_measure_set(s, name, ids, values, n, e_));
 }
 
@@ -646,19 +683,6 @@ static int iso_time(const char *v)
     return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-/* Runs a shared check of a call's arguments before its backend sees
- * them: fails the call as the check said (field and message kept). */
-#define CHECKED(s, err, check)                                                 \
-    do {                                                                       \
-        regio_error lc_;                                                       \
-        regio_error *ec_ = (err) ? (err) : &lc_;                               \
-        regio_err c_ = (s) ? (check) : REGIO_OK;                               \
-        if (c_) {                                                              \
-            note((s), c_, ec_);                                                \
-            return c_;                                                         \
-        }                                                                      \
-    } while (0)
-
 /* The checks of a membership that every backend would make alike. */
 static regio_err membership_check(const regio_membership_info *m, regio_error *err)
 {
@@ -674,6 +698,26 @@ static regio_err membership_check(const regio_membership_info *m, regio_error *e
     if (m->start && m->end && strcmp(m->end, m->start) < 0)
         return regio_error_setf(err, REGIO_EDATA, NULL, 0, "end", "end %s is before start %s",
                                 m->end, m->start);
+    return REGIO_OK;
+}
+
+void regio__today(char day[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(day, 11, "%Y-%m-%d", &tm);
+}
+
+regio_err regio__day(const char *day, char buf[11], regio_error *err)
+{
+    if (!day) {
+        regio__today(buf);
+        return REGIO_OK;
+    }
+    if (!regio__is_date(day))
+        return regio__store_fail(err, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)", day);
+    memcpy(buf, day, 11);
     return REGIO_OK;
 }
 
