@@ -1026,8 +1026,35 @@ static void test_revision_guard(void)
     ASSERT_OK(regio_store_alignment_apply(other, "P", rev_a, theirs, 1, "bo", &rev_b, &st, NULL));
     ASSERT_EQ_INT(rev_b, rev + 2);
     ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'alignment.apply'"), 2);
+    /* Locks go under the same guard: a stale one changes nothing; a locked
+     * unit does not move until unlocked; one record a lock. */
+    const char *lk[] = {"Z1"};
+    long rev_l = -1;
+    ASSERT_EQ_INT(regio_store_alignment_lock(s, "P", rev_a, lk, 1, 1, "ana", &rev_l, &st, &e),
+                  REGIO_ECONFLICT);
+    ASSERT_EQ_INT(st, REGIO_APPLY_STALE);
+    ASSERT_OK(regio_store_alignment_lock(s, "P", rev_b, lk, 1, 1, "ana", &rev_l, &st, &e));
+    ASSERT_EQ_INT(rev_l, rev + 3);
+    regio_alignment_row back[] = {{.unit_id = "Z1", .territory = "T1"}};
+    ASSERT_EQ_INT(regio_store_alignment_apply(other, "P", rev_l, back, 1, "bo", NULL, &st, &e),
+                  REGIO_ECONFLICT);
+    ASSERT_EQ_INT(st, REGIO_APPLY_LOCKED);
+    const char *nope[] = {"Z404"};
+    ASSERT_EQ_INT(regio_store_alignment_lock(s, "P", rev_l, nope, 1, 0, "ana", NULL, &st, &e),
+                  REGIO_EDATA);
+    ASSERT_EQ_INT(st, REGIO_APPLY_UNKNOWN);
+    ASSERT_OK(regio_store_alignment_lock(other, "P", rev_l, lk, 1, 0, "bo", &rev_l, &st, &e));
+    ASSERT_OK(regio_store_alignment_apply(other, "P", rev_l, back, 1, "bo", &rev_l, &st, &e));
+    ASSERT_EQ_INT(rev_l, rev + 5);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM audit_log WHERE action = 'alignment.lock' AND after ="
+             " '{\"revision\":%ld,\"units\":[{\"unit\":\"Z1\",\"locked\":true}]}'",
+             rev + 3);
+    ASSERT_EQ_INT(q_int(s, sql), 1);
     long bad_id = -1;
     ASSERT_OK(regio_store_audit_verify(other, &bad_id, NULL));
+    ASSERT_EQ_INT(bad_id, 0);
     regio_store_close(other);
     done_with(s);
 }

@@ -199,6 +199,10 @@ regio_err regio__pg_alignment_apply(regio_store *s, const char *model, long expe
                                     const regio_alignment_row *rows, size_t n, const char *actor,
                                     long *new_rev, regio_apply_status *status,
                                     regio_error *err);
+regio_err regio__pg_alignment_lock(regio_store *s, const char *model, long expected_rev,
+                                   const char *const *unit_ids, size_t n, int locked,
+                                   const char *actor, long *new_rev, regio_apply_status *status,
+                                   regio_error *err);
 
 /* pg_audit.c */
 regio_err regio__pg_audit_append(regio_store *s, const char *actor, const char *action,

@@ -9,6 +9,7 @@
  * archiving and rolling back are not in this backend yet.
  */
 #include "regio/model_view.h"
+#include "store/edit_codec.h"
 #include "store/pg_impl.h"
 #include "store/timeline_sql.h"
 
@@ -425,19 +426,6 @@ regio_err regio__pg_alignment_revision(regio_store *base, const char *model, lon
             *(st_) = (v_);                                                                  \
     } while (0)
 
-/* Appends {"unit"|"account":id,"territory":value} (value NULL: null) to b. */
-static regio_err move_json(regio_buf *b, int first, const char *kind, const char *id,
-                           const char *value)
-{
-    if ((!first && regio_buf_putc(b, ',')) || regio_buf_putc(b, '{') ||
-        regio_buf_json_str(b, kind) || regio_buf_putc(b, ':') || regio_buf_json_str(b, id) ||
-        regio_buf_puts(b, ",\"territory\":") ||
-        (value ? regio_buf_json_str(b, value) : regio_buf_puts(b, "null")) ||
-        regio_buf_putc(b, '}'))
-        return REGIO_ENOMEM;
-    return REGIO_OK;
-}
-
 /* Moves one unit or account of model mid; before receives where it was
  * (NULL: unaligned), a copy the caller frees. */
 static regio_err move_row(regio__pg_store *s, long long mid, const char *model,
@@ -521,16 +509,24 @@ static regio_err move_row(regio__pg_store *s, long long mid, const char *model,
     return rc;
 }
 
-regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long expected_rev,
-                                    const regio_alignment_row *rows, size_t n, const char *actor,
-                                    long *new_rev, regio_apply_status *status, regio_error *err)
+/* One row of an edit at index i; adds its before and after to j. */
+typedef regio_err (*edit_row_fn)(regio__pg_store *s, long long mid, const char *model, size_t i,
+                                 const void *ctx, const char *actor, edit_json *j,
+                                 regio_apply_status *status, regio_error *err);
+
+/* An alignment edit of n rows in one transaction under the revision guard:
+ * the model's row locked (SELECT ... FOR UPDATE) until the end, so of two
+ * edits based on one revision the second finds it moved; then the rows,
+ * the revision bumped and one audit record (list names its rows). */
+static regio_err edit_batch(regio__pg_store *s, const char *model, long expected_rev, size_t n,
+                            const char *list, const char *action, edit_row_fn row,
+                            const void *ctx, const char *actor, long *new_rev,
+                            regio_apply_status *status, regio_error *err)
 {
-    regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
     regio_err rc = regio__pg_txn_begin(s, &t, err);
     if (rc)
         return rc;
-    /* The guard: the model's row locked until the end of the transaction. */
     const char *p[1] = {model};
     PGresult *res = NULL;
     rc = regio__pg_query(s,
@@ -574,35 +570,21 @@ regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long e
                                "the current revision is %ld",
                                name, expected_rev, rev);
     }
-    regio_buf before, after;
-    regio_buf_init(&before, 0);
-    regio_buf_init(&after, 0);
-    if (!rc && (regio_buf_printf(&before, "{\"revision\":%ld,\"moves\":[", rev) ||
-                regio_buf_printf(&after, "{\"revision\":%ld,\"moves\":[", rev + 1)))
+    edit_json j;
+    if (ej_open(&j, rev, list) && !rc)
         rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
-    for (size_t i = 0; i < n && !rc; i++) {
-        const regio_alignment_row *row = &rows[i];
-        char *was = NULL;
-        rc = move_row(s, mid, name, row, i, actor, &was, status, err);
-        int is_unit = row->unit_id && *row->unit_id;
-        const char *kind = is_unit ? "unit" : "account";
-        const char *id = is_unit ? row->unit_id : row->account_id;
-        if (!rc && (move_json(&before, i == 0, kind, id, was) ||
-                    move_json(&after, i == 0, kind, id, row->territory)))
-            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
-        regio_free(was);
-    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = row(s, mid, name, i, ctx, actor, &j, status, err);
     if (!rc && n) {
-        if (regio_buf_puts(&before, "]}") || regio_buf_puts(&after, "]}"))
+        if (ej_close(&j))
             rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
         if (!rc)
             rc = bump(s, mid, err);
         if (!rc)
-            rc = regio__pg_audit_append(base, actor, "alignment.apply", "territory_model", name,
-                                        before.data, after.data, err);
+            rc = regio__pg_audit_append(&s->base, actor, action, "territory_model", name,
+                                        j.before.data, j.after.data, err);
     }
-    regio_buf_free(&before);
-    regio_buf_free(&after);
+    ej_free(&j);
     regio_free(name);
     rc = regio__pg_txn_end(s, &t, rc, err);
     if (!rc) {
@@ -613,4 +595,88 @@ regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long e
         *status = REGIO_APPLY_ERROR;
     }
     return rc;
+}
+
+static regio_err apply_row(regio__pg_store *s, long long mid, const char *model, size_t i,
+                           const void *ctx, const char *actor, edit_json *j,
+                           regio_apply_status *status, regio_error *err)
+{
+    const regio_alignment_row *row = (const regio_alignment_row *)ctx + i;
+    char *was = NULL;
+    regio_err rc = move_row(s, mid, model, row, i, actor, &was, status, err);
+    int is_unit = row->unit_id && *row->unit_id;
+    if (!rc && ej_row(j, is_unit ? "unit" : "account", is_unit ? row->unit_id : row->account_id,
+                      "territory", was, row->territory, 0))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+    regio_free(was);
+    return rc;
+}
+
+regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long expected_rev,
+                                    const regio_alignment_row *rows, size_t n, const char *actor,
+                                    long *new_rev, regio_apply_status *status, regio_error *err)
+{
+    return edit_batch(REGIO_PG(base), model, expected_rev, n, "moves", "alignment.apply",
+                      apply_row, rows, actor, new_rev, status, err);
+}
+
+typedef struct lock_ctx {
+    const char *const *unit_ids;
+    int locked;
+} lock_ctx;
+
+static regio_err lock_row(regio__pg_store *s, long long mid, const char *model, size_t i,
+                          const void *ctx, const char *actor, edit_json *j,
+                          regio_apply_status *status, regio_error *err)
+{
+    (void)actor;
+    const lock_ctx *c = ctx;
+    const char *id = c->unit_ids[i];
+    if (!id || !*id) {
+        SET_STATUS(status, REGIO_APPLY_INVALID);
+        return regio__store_fail(err, REGIO_EINVAL, "unit %zu of the lock has no id", i + 1);
+    }
+    char b[32];
+    const char *p[3] = {id, regio__pg_int(b, mid), c->locked ? "1" : "0"};
+    PGresult *res = NULL;
+    /* The unit, and its alignment row's lock before this one. */
+    regio_err rc = regio__pg_query(s,
+                                   "SELECT u.id, al.locked FROM units u LEFT JOIN alignments al"
+                                   " ON al.unit_id = u.id AND al.model_id = $2"
+                                   " AND al.effective_to IS NULL WHERE u.ext_id = $1"
+                                   " AND $3::int IS NOT NULL",
+                                   3, p, PGRES_TUPLES_OK, "looking up a lock", &res, err);
+    if (rc)
+        return rc;
+    int unit = PQntuples(res) > 0, aligned = unit && !PQgetisnull(res, 0, 1);
+    int was = aligned && regio__pg_col_int(res, 0, 1) != 0;
+    PQclear(res);
+    if (!unit) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA, "unknown unit '%s'", id);
+    }
+    if (!aligned) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA,
+                                 "unit '%s' is not aligned in territory model '%s'", id, model);
+    }
+    rc = regio__pg_write(s,
+                         "UPDATE alignments SET locked = $3 FROM units u WHERE u.ext_id = $1"
+                         " AND alignments.unit_id = u.id AND alignments.model_id = $2"
+                         " AND alignments.effective_to IS NULL",
+                         3, p, "locking a unit", NULL, err);
+    if (!rc && ej_row(j, "unit", id, "locked", was ? "true" : "false",
+                      c->locked ? "true" : "false", 1))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+    return rc;
+}
+
+regio_err regio__pg_alignment_lock(regio_store *base, const char *model, long expected_rev,
+                                   const char *const *unit_ids, size_t n, int locked,
+                                   const char *actor, long *new_rev, regio_apply_status *status,
+                                   regio_error *err)
+{
+    lock_ctx c = {unit_ids, locked};
+    return edit_batch(REGIO_PG(base), model, expected_rev, n, "units", "alignment.lock",
+                      lock_row, &c, actor, new_rev, status, err);
 }

@@ -4,6 +4,7 @@
  * their rep, the reasons of a design, and cloning and resetting a model.
  */
 #include "regio/model_view.h"
+#include "store/edit_codec.h"
 #include "store/pg_impl.h"
 
 #include <stdio.h>
@@ -273,11 +274,8 @@ regio_err regio__pg_model_clone(regio_store *base, const char *from, const char 
     regio_buf j;
     regio_buf_init(&j, 0);
     if (!rc) {
-        if (regio_buf_puts(&j, "{\"name\":") || regio_buf_json_str(&j, new_name) ||
-            regio_buf_puts(&j, ",\"from\":") ||
-            (from ? regio_buf_json_str(&j, from) : regio_buf_puts(&j, "null")) ||
-            regio_buf_puts(&j, ",\"description\":") ||
-            (description ? regio_buf_json_str(&j, description) : regio_buf_puts(&j, "null")) ||
+        if (regio_buf_puts(&j, "{") || edit_kv(&j, "name", new_name, 0) ||
+            edit_kv(&j, "from", from, 1) || edit_kv(&j, "description", description, 1) ||
             regio_buf_printf(&j, ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld}", n[0], n[1],
                              n[2]))
             rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");

@@ -541,6 +541,7 @@ static const regio__store_ops pg_ops = {
     .alignment_foreach = regio__pg_alignment_foreach,
     .alignment_revision = regio__pg_alignment_revision,
     .alignment_apply = regio__pg_alignment_apply,
+    .alignment_lock = regio__pg_alignment_lock,
     .audit_append = regio__pg_audit_append,
     .audit_verify = regio__pg_audit_verify,
     .role_upsert = regio__pg_role_upsert,
