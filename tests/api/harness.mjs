@@ -237,3 +237,37 @@ export function percentile(sorted, p) {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1));
   return sorted[i];
 }
+
+// ---- PostgreSQL ---------------------------------------------------------------
+
+/** The test cluster's location (REGIO_TEST_DB, set by tests/pg/with_cluster.sh), or null. */
+export function pgCluster() {
+  const u = process.env.REGIO_TEST_DB || '';
+  return /^postgres(ql)?:\/\//.test(u) ? u : null;
+}
+
+/**
+ * A fresh, empty store on the test cluster: a new schema regio_TAG_PID of
+ * its database (made with psql), named by the location's search_path.
+ */
+export function pgStore(tag) {
+  const url = pgCluster();
+  const schema = `regio_${tag}_${process.pid}`.replace(/[^a-z0-9_]/g, '_');
+  execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c',
+    `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return `${url}${url.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
+}
+
+/** Drops a store made by pgStore. */
+export function pgStoreDrop(location) {
+  const m = /search_path%3D([a-z0-9_]+)/.exec(location || '');
+  if (m)
+    execFileSync('psql', [pgCluster(), '-q', '-c', `DROP SCHEMA IF EXISTS ${m[1]} CASCADE`],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Runs a regio command on db with text on stdin; its stdout. */
+export function regioWith(args, db, input) {
+  return execFileSync(BIN, [...args, '--db', db], { cwd: SRC, encoding: 'utf8', input,
+    stdio: ['pipe', 'pipe', 'pipe'] });
+}

@@ -189,6 +189,36 @@ static inline long long regio_test_pg_sql(const char *loc, const char *sql, int 
 }
 #endif
 
+/* First value of sql as an integer on the store at loc, whichever backend
+ * holds it (see regio_test_sql_int and regio_test_pg_sql); -1 when there
+ * is no row or it failed. */
+static inline long long regio_test_loc_int(const char *loc, const char *sql)
+{
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg()) {
+        int failed = 0;
+        return regio_test_pg_sql(loc, sql, &failed);
+    }
+#endif
+    sqlite3 *db = NULL;
+    long long v = -1;
+    if (sqlite3_open(loc, &db) == SQLITE_OK)
+        v = regio_test_sql_int(db, sql);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Chooses the backend of a store test from its arguments: --pg runs it on
+ * REGIO_TEST_DB (exiting 77 when there is none), anything else on SQLite
+ * files whatever the environment says. */
+static inline void regio_test_backend(int argc, char **argv, const char *test)
+{
+    if (argc > 1 && !strcmp(argv[1], "--pg"))
+        regio_test_pg_required(test);
+    else
+        unsetenv("REGIO_TEST_DB");
+}
+
 /* Fills loc with a fresh store location: a new empty SQLite file
  * /tmp/regio_TAG_XXXXXX, or under REGIO_TEST_DB a new empty schema
  * regio_TAG_PID_N of that database (the location names it through

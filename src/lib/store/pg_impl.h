@@ -3,7 +3,8 @@
  * the helpers its files share (store_pg.c: connection, transactions, errors,
  * the vtable; pg_schema.c: migrations; pg_records.c: accounts, reps, units,
  * adjacency; pg_models.c: models, territories, alignments; pg_audit.c: the
- * audit chain).
+ * audit chain; pg_org.c: the organisation, tokens, sessions; pg_scenarios.c:
+ * the generation, territories, reasons, clone and reset).
  */
 #ifndef REGIO_STORE_PG_IMPL_H
 #define REGIO_STORE_PG_IMPL_H
@@ -38,6 +39,15 @@ typedef struct regio__pg_store {
     int flushing; /* inside regio__pg_flush */
     regio_buf line; /* scratch for one COPY line */
     char where[192];    /* host:port/database, for messages: never the password */
+    /* The store generation: writes committed by this handle, and by other
+     * sessions on the same schema as told by NOTIFY (on a channel named
+     * for the schema, listened to from the first regio_store_generation
+     * on: a CLI command never listens). A transaction that wrote
+     * (dirty) sends NOTIFY just before its COMMIT; a write outside a
+     * transaction right after it, unless it is bookkeeping (quiet). */
+    unsigned long long own_writes, others_writes;
+    int dirty, quiet, listening;
+    char channel[80]; /* the channel's quoted identifier, "" until known */
 } regio__pg_store;
 
 /* An account a bulk load knows: its content hash and the batch that
@@ -92,6 +102,12 @@ regio_err regio__pg_query(regio__pg_store *s, const char *sql, int n, const char
 /* The same with a statement prepared once per connection. */
 regio_err regio__pg_run(regio__pg_store *s, int which, int n, const char *const *params,
                         ExecStatusType want, const char *what, PGresult **out, regio_error *err);
+/* A write with text parameters; *changed (may be NULL) gets the rows it changed. */
+regio_err regio__pg_write(regio__pg_store *s, const char *sql, int n, const char *const *params,
+                          const char *what, long *changed, regio_error *err);
+/* One integer of sql with two integer parameters $1, $2 (0 when no row). */
+regio_err regio__pg_int_query(regio__pg_store *s, const char *sql, long long p1, long long p2,
+                              long long *v, regio_error *err);
 regio_err regio__pg_txn_begin(regio__pg_store *s, regio__pg_txn *t, regio_error *err);
 regio_err regio__pg_txn_end(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
                             regio_error *err);
@@ -101,6 +117,9 @@ regio_err regio__pg_cancelled(regio_error *err);
 regio_err regio__pg_flush(regio__pg_store *s, regio_error *err);
 /* Forgets what a bulk load knew (at the end of its transaction). */
 void regio__pg_bulk_forget(regio__pg_store *s);
+
+/* Sends this handle's NOTIFY after a committed write (store_pg.c). */
+regio_err regio__pg_notify(regio__pg_store *s, regio_error *err);
 
 /* Parameter text of numbers: NAN is NULL (returns NULL), as SQLite binds it. */
 const char *regio__pg_num(char buf[32], double v);
@@ -113,10 +132,16 @@ static inline const char *regio__pg_col_text(const PGresult *res, int row, int c
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 long long regio__pg_col_int(const PGresult *res, int row, int col);
+/* Now, UTC, as the store writes timestamps (2026-01-31T12:00:00Z). */
+const char *regio__pg_now(char buf[32]);
 
 /* A model's id by name; REGIO_ENOTFOUND when there is none. */
 regio_err regio__pg_model_id(regio__pg_store *s, const char *name, long long *id,
                              regio_error *err);
+
+/* The rows of sql, whose $1 is the id of model (NULL: the active one). */
+regio_err regio__pg_model_rows(regio__pg_store *s, const char *model, const char *sql,
+                              const char *what, PGresult **res, regio_error *err);
 
 int regio__pg_schema_latest(void);
 regio_err regio__pg_migrate(regio__pg_store *s, int target, int *version_out, regio_error *err);
@@ -132,6 +157,15 @@ regio_err regio__pg_adjacency_replace(regio_store *s, const regio_adj_edge *edge
                                       regio_error *err);
 regio_err regio__pg_accounts_foreach(regio_store *s, regio_account_cb cb, void *ud,
                                      regio_error *err);
+regio_err regio__pg_accounts_query(regio_store *s, const regio_account_query *q,
+                                   regio_account_cb cb, void *ud, long *total, regio_error *err);
+regio_err regio__pg_accounts_get(regio_store *s, const char *const *ids, size_t n,
+                                 regio_account_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_unit_measures_from_accounts(regio_store *s, regio_error *err);
+regio_err regio__pg_unit_measure_set(regio_store *s, const char *name, const char *const *ids,
+                                     const double *values, size_t n, regio_error *err);
+/* b = the array literal of n texts (NULL: SQL NULL), for one $n::text[]. */
+regio_err regio__pg_text_array(regio_buf *b, const char *const *v, size_t n);
 regio_err regio__pg_reps_foreach(regio_store *s, regio_rep_cb cb, void *ud, regio_error *err);
 regio_err regio__pg_units_foreach(regio_store *s, int with_geometry, regio_unit_cb cb, void *ud,
                                   regio_error *err);
@@ -148,6 +182,10 @@ regio_err regio__pg_model_create(regio_store *s, const char *name, regio_model_s
 regio_err regio__pg_model_find(regio_store *s, const char *name, regio_model_info *out,
                                regio_error *err);
 regio_err regio__pg_model_list(regio_store *s, regio_model_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_model_find_at(regio_store *s, const char *name, const char *day,
+                                  regio_model_info *out, regio_error *err);
+regio_err regio__pg_model_list_at(regio_store *s, const char *day, regio_model_cb cb, void *ud,
+                                  regio_error *err);
 regio_err regio__pg_territory_upsert(regio_store *s, const char *model, const char *ext_id,
                                      const char *name, const char *parent_ext_id,
                                      regio_error *err);
@@ -161,6 +199,10 @@ regio_err regio__pg_alignment_apply(regio_store *s, const char *model, long expe
                                     const regio_alignment_row *rows, size_t n, const char *actor,
                                     long *new_rev, regio_apply_status *status,
                                     regio_error *err);
+regio_err regio__pg_alignment_lock(regio_store *s, const char *model, long expected_rev,
+                                   const char *const *unit_ids, size_t n, int locked,
+                                   const char *actor, long *new_rev, regio_apply_status *status,
+                                   regio_error *err);
 
 /* pg_audit.c */
 regio_err regio__pg_audit_append(regio_store *s, const char *actor, const char *action,
@@ -168,5 +210,75 @@ regio_err regio__pg_audit_append(regio_store *s, const char *actor, const char *
                                  const char *before_json, const char *after_json,
                                  regio_error *err);
 regio_err regio__pg_audit_verify(regio_store *s, long *bad_id, regio_error *err);
+
+/* pg_org.c */
+regio_err regio__pg_role_upsert(regio_store *base, const char *name, const char *parent,
+                                const char *actor, regio_error *err);
+regio_err regio__pg_roles_foreach(regio_store *base, regio_role_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_user_upsert(regio_store *base, const regio_user_info *u, const char *actor,
+                                regio_upsert_result *out, regio_error *err);
+regio_err regio__pg_users_foreach(regio_store *base, const char *login, regio_user_cb cb,
+                                  void *ud, regio_error *err);
+regio_err regio__pg_user_set_active(regio_store *base, const char *login, int active,
+                                    const char *actor, regio_error *err);
+regio_err regio__pg_user_set_password_hash(regio_store *base, const char *login, const char *hash,
+                                           const char *actor, regio_error *err);
+regio_err regio__pg_user_password_hash(regio_store *base, const char *login, char **hash,
+                                       int *active, regio_error *err);
+regio_err regio__pg_login_users(regio_store *base, long *n, regio_error *err);
+regio_err regio__pg_territory_set_access(regio_store *base, const char *model, const char *ext_id,
+                                         const char *level, const char *actor, regio_error *err);
+regio_err regio__pg_territory_edit(regio_store *base, const char *model, const char *ext_id,
+                                   const char *name, int set_parent, const char *parent,
+                                   const char *level, const char *actor, regio_error *err);
+regio_err regio__pg_membership_upsert(regio_store *base, const char *model,
+                                      const regio_membership_info *m, const char *actor,
+                                      regio_error *err);
+regio_err regio__pg_membership_remove(regio_store *base, const char *model, const char *user,
+                                      const char *territory, const char *role, const char *actor,
+                                      regio_error *err);
+regio_err regio__pg_memberships_foreach(regio_store *base, const char *model,
+                                        regio_membership_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_association_set(regio_store *base, const char *model, const char *account,
+                                    const char *territory, int add, const char *actor,
+                                    regio_error *err);
+regio_err regio__pg_associations_foreach(regio_store *base, const char *model,
+                                         regio_association_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_account_keys_foreach(regio_store *base, regio_account_key_cb cb, void *ud,
+                                         regio_error *err);
+regio_err regio__pg_token_add(regio_store *base, const char *login, const char *token_hash,
+                              const char *label, const char *actor, long *id, regio_error *err);
+regio_err regio__pg_token_user(regio_store *base, const char *token_hash, char **login,
+                               regio_error *err);
+regio_err regio__pg_token_revoke(regio_store *base, const char *login, long id, const char *actor,
+                                 regio_error *err);
+regio_err regio__pg_tokens_foreach(regio_store *base, const char *login, regio_token_cb cb,
+                                   void *ud, regio_error *err);
+regio_err regio__pg_session_add(regio_store *base, const char *id_hash, const char *login,
+                                const char *csrf, long long expires, regio_error *err);
+regio_err regio__pg_session_find(regio_store *base, const char *id_hash, long long now,
+                                 char **login, char **csrf, regio_error *err);
+regio_err regio__pg_session_remove(regio_store *base, const char *id_hash, long long now,
+                                   regio_error *err);
+regio_err regio__pg_audit_foreach(regio_store *base, const char *since, const char *user,
+                                  regio_audit_cb cb, void *ud, regio_error *err);
+
+/* pg_scenarios.c */
+regio_err regio__pg_units_fingerprint(regio_store *base, uint64_t *fp, regio_error *err);
+regio_err regio__pg_territories_foreach(regio_store *base, const char *model,
+                                        regio_territory_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_territory_set_rep(regio_store *base, const char *model, const char *ext_id,
+                                      const char *rep, regio_error *err);
+regio_err regio__pg_model_in_force(regio_store *base, const char *day, regio_model_info *out,
+                                   regio_error *err);
+regio_err regio__pg_model_reasons_set(regio_store *base, const char *model,
+                                      const regio_unit_reason *r, size_t n, regio_error *err);
+regio_err regio__pg_model_reasons_foreach(regio_store *base, const char *model,
+                                          regio_reason_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_model_clone(regio_store *base, const char *from, const char *new_name,
+                                const char *description, const char *actor, long *id_out,
+                                regio_error *err);
+regio_err regio__pg_model_reset(regio_store *base, const char *name, const char *actor,
+                                regio_error *err);
 
 #endif

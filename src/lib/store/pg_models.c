@@ -5,11 +5,13 @@
  * revision guard: the model's row is locked (SELECT ... FOR UPDATE) for
  * the transaction, so two servers editing the same revision serialise and
  * the second finds the revision moved (REGIO_APPLY_STALE). A model's state
- * is the stored one: promotions (effective dates) are not in this backend
- * yet.
+ * on a day is the promotion timeline's (store/timeline_sql.h); promoting,
+ * archiving and rolling back are not in this backend yet.
  */
 #include "regio/model_view.h"
+#include "store/edit_codec.h"
 #include "store/pg_impl.h"
+#include "store/timeline_sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,8 @@ static regio_model_state state_of(const char *t)
         return REGIO_MODEL_ACTIVE;
     if (t && !strcmp(t, "archived"))
         return REGIO_MODEL_ARCHIVED;
+    if (t && !strcmp(t, "scheduled"))
+        return REGIO_MODEL_SCHEDULED;
     return REGIO_MODEL_PLANNING;
 }
 
@@ -41,8 +45,7 @@ static regio_err terr_id(regio__pg_store *s, long long mid, const char *ext_id, 
     return REGIO_OK;
 }
 
-/* One integer from sql with up to two integer parameters (0 when NULL). */
-static regio_err int_query(regio__pg_store *s, const char *sql, long long p1, long long p2,
+regio_err regio__pg_int_query(regio__pg_store *s, const char *sql, long long p1, long long p2,
                            long long *v, regio_error *err)
 {
     char b[2][32];
@@ -92,10 +95,25 @@ regio_err regio__pg_model_create(regio_store *base, const char *name, regio_mode
     return rc;
 }
 
+/* The models with their state on day $1 as the timeline has it: the
+ * model of the latest entry not after the day is in force (active) unless
+ * that entry ended by then; a model with an entry is scheduled when its
+ * last entry is after the day and archived when before; a model never on
+ * the timeline is planning, or archived without ever taking effect. */
 #define MODEL_COLS                                                                         \
-    "SELECT m.id, m.name, m.state, m.effective_from, m.created_at, p.name, m.description," \
+    REGIO_TIMELINE_ENTRIES ","                                                            \
+    " latest AS (SELECT model_id, ended FROM entries WHERE eff <= $1"                      \
+    "  ORDER BY eff DESC, seq DESC LIMIT 1),"                                              \
+    " in_force AS (SELECT model_id FROM latest WHERE ended IS NULL OR ended > $1),"        \
+    " last AS (SELECT DISTINCT ON (model_id) model_id, eff FROM entries"                   \
+    "  ORDER BY model_id, seq DESC)"                                                       \
+    " SELECT m.id, m.name, CASE WHEN m.id IN (SELECT model_id FROM in_force)"              \
+    "  THEN 'active' WHEN l.eff IS NOT NULL THEN CASE WHEN l.eff > $1 THEN 'scheduled'"   \
+    "  ELSE 'archived' END WHEN m.state = 'planning' THEN 'planning' ELSE 'archived' END," \
+    " m.effective_from, m.created_at, p.name, m.description,"                              \
     " m.alignment_rev FROM territory_models m"                                             \
-    " LEFT JOIN territory_models p ON p.id = m.parent_model_id "
+    " LEFT JOIN territory_models p ON p.id = m.parent_model_id"                            \
+    " LEFT JOIN last l ON l.model_id = m.id "
 
 /* Fills a model info whose strings point into the result's row. */
 static void model_row(const PGresult *res, int i, regio_model_info *m)
@@ -118,23 +136,28 @@ static char *dup_or_null(const char *v, int *oom)
     return c;
 }
 
-regio_err regio__pg_model_find(regio_store *base, const char *name, regio_model_info *out,
-                               regio_error *err)
+regio_err regio__pg_model_find_at(regio_store *base, const char *name, const char *day,
+                                  regio_model_info *out, regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
-    const char *p[1] = {name};
+    char d[11];
+    regio_err rc = regio__day(day, d, err);
+    if (rc)
+        return rc;
+    const char *p[2] = {d, name};
     PGresult *res = NULL;
-    regio_err rc = regio__pg_query(s, name ? MODEL_COLS "WHERE m.name = $1"
-                                           : MODEL_COLS "WHERE m.state = 'active'",
-                                   name ? 1 : 0, name ? p : NULL, PGRES_TUPLES_OK,
-                                   "reading a territory model", &res, err);
+    rc = regio__pg_query(s, name ? MODEL_COLS "WHERE m.name = $2"
+                                 : MODEL_COLS "WHERE m.id IN (SELECT model_id FROM in_force)",
+                         name ? 2 : 1, p, PGRES_TUPLES_OK, "reading a territory model", &res, err);
     if (rc)
         return rc;
     if (!PQntuples(res)) {
         PQclear(res);
-        return name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found",
-                                        name)
-                    : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
+        return name  ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found",
+                                         name)
+               : day ? regio__store_fail(err, REGIO_ENOTFOUND,
+                                         "no territory model is in force on %s", d)
+                     : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
     }
     regio_model_info v;
     model_row(res, 0, &v);
@@ -155,12 +178,24 @@ regio_err regio__pg_model_find(regio_store *base, const char *name, regio_model_
     return REGIO_OK;
 }
 
-regio_err regio__pg_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err)
+regio_err regio__pg_model_find(regio_store *base, const char *name, regio_model_info *out,
+                               regio_error *err)
+{
+    return regio__pg_model_find_at(base, name, NULL, out, err);
+}
+
+regio_err regio__pg_model_list_at(regio_store *base, const char *day, regio_model_cb cb, void *ud,
+                                  regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
+    char d[11];
+    regio_err rc = regio__day(day, d, err);
+    if (rc)
+        return rc;
+    const char *p[1] = {d};
     PGresult *res = NULL;
-    regio_err rc = regio__pg_query(s, MODEL_COLS "ORDER BY m.name COLLATE \"C\"", 0, NULL,
-                                   PGRES_TUPLES_OK, "reading the territory models", &res, err);
+    rc = regio__pg_query(s, MODEL_COLS "ORDER BY m.name COLLATE \"C\"", 1, p, PGRES_TUPLES_OK,
+                         "reading the territory models", &res, err);
     for (int i = 0; !rc && i < PQntuples(res); i++) {
         regio_model_info m;
         model_row(res, i, &m);
@@ -169,6 +204,11 @@ regio_err regio__pg_model_list(regio_store *base, regio_model_cb cb, void *ud, r
     }
     PQclear(res);
     return rc;
+}
+
+regio_err regio__pg_model_list(regio_store *base, regio_model_cb cb, void *ud, regio_error *err)
+{
+    return regio__pg_model_list_at(base, NULL, cb, ud, err);
 }
 
 regio_err regio__pg_territory_upsert(regio_store *base, const char *model, const char *ext_id,
@@ -192,14 +232,14 @@ regio_err regio__pg_territory_upsert(regio_store *base, const char *model, const
         return rc;
     if (parent) {
         long long limit = 16, up = 0, down = 1;
-        rc = int_query(s, "SELECT value::bigint FROM settings"
+        rc = regio__pg_int_query(s, "SELECT value::bigint FROM settings"
                           " WHERE key = 'territory_depth_limit' AND $1::bigint = $2::bigint",
                        0, 0, &limit, err);
         if (!rc && limit <= 0)
             limit = 16;
         /* Levels from the parent up to its root, and whether self is among them. */
         if (!rc)
-            rc = int_query(s,
+            rc = regio__pg_int_query(s,
                            "WITH RECURSIVE anc(id, parent_id, d) AS ("
                            " SELECT id, parent_id, 1 FROM territories WHERE id = $1"
                            " UNION ALL SELECT t.id, t.parent_id, anc.d + 1 FROM territories t"
@@ -209,7 +249,7 @@ regio_err regio__pg_territory_upsert(regio_store *base, const char *model, const
         long long cycle = up & 1;
         up >>= 1;
         if (!rc && found)
-            rc = int_query(s,
+            rc = regio__pg_int_query(s,
                            "WITH RECURSIVE sub(id, d) AS (SELECT id, 1 FROM territories"
                            " WHERE id = $1 UNION ALL SELECT t.id, sub.d + 1 FROM territories t"
                            " JOIN sub ON t.parent_id = sub.id WHERE sub.d <= 4096)"
@@ -371,7 +411,7 @@ regio_err regio__pg_alignment_revision(regio_store *base, const char *model, lon
     long long mid = 0, v = 0;
     regio_err rc = regio__pg_model_id(s, model, &mid, err);
     if (!rc)
-        rc = int_query(s, "SELECT alignment_rev FROM territory_models WHERE id = $1"
+        rc = regio__pg_int_query(s, "SELECT alignment_rev FROM territory_models WHERE id = $1"
                           " AND $2::bigint = 0",
                        mid, 0, &v, err);
     *rev = (long)v;
@@ -385,19 +425,6 @@ regio_err regio__pg_alignment_revision(regio_store *base, const char *model, lon
         if (st_)                                                                            \
             *(st_) = (v_);                                                                  \
     } while (0)
-
-/* Appends {"unit"|"account":id,"territory":value} (value NULL: null) to b. */
-static regio_err move_json(regio_buf *b, int first, const char *kind, const char *id,
-                           const char *value)
-{
-    if ((!first && regio_buf_putc(b, ',')) || regio_buf_putc(b, '{') ||
-        regio_buf_json_str(b, kind) || regio_buf_putc(b, ':') || regio_buf_json_str(b, id) ||
-        regio_buf_puts(b, ",\"territory\":") ||
-        (value ? regio_buf_json_str(b, value) : regio_buf_puts(b, "null")) ||
-        regio_buf_putc(b, '}'))
-        return REGIO_ENOMEM;
-    return REGIO_OK;
-}
 
 /* Moves one unit or account of model mid; before receives where it was
  * (NULL: unaligned), a copy the caller frees. */
@@ -482,16 +509,24 @@ static regio_err move_row(regio__pg_store *s, long long mid, const char *model,
     return rc;
 }
 
-regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long expected_rev,
-                                    const regio_alignment_row *rows, size_t n, const char *actor,
-                                    long *new_rev, regio_apply_status *status, regio_error *err)
+/* One row of an edit at index i; adds its before and after to j. */
+typedef regio_err (*edit_row_fn)(regio__pg_store *s, long long mid, const char *model, size_t i,
+                                 const void *ctx, const char *actor, edit_json *j,
+                                 regio_apply_status *status, regio_error *err);
+
+/* An alignment edit of n rows in one transaction under the revision guard:
+ * the model's row locked (SELECT ... FOR UPDATE) until the end, so of two
+ * edits based on one revision the second finds it moved; then the rows,
+ * the revision bumped and one audit record (list names its rows). */
+static regio_err edit_batch(regio__pg_store *s, const char *model, long expected_rev, size_t n,
+                            const char *list, const char *action, edit_row_fn row,
+                            const void *ctx, const char *actor, long *new_rev,
+                            regio_apply_status *status, regio_error *err)
 {
-    regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
     regio_err rc = regio__pg_txn_begin(s, &t, err);
     if (rc)
         return rc;
-    /* The guard: the model's row locked until the end of the transaction. */
     const char *p[1] = {model};
     PGresult *res = NULL;
     rc = regio__pg_query(s,
@@ -535,35 +570,21 @@ regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long e
                                "the current revision is %ld",
                                name, expected_rev, rev);
     }
-    regio_buf before, after;
-    regio_buf_init(&before, 0);
-    regio_buf_init(&after, 0);
-    if (!rc && (regio_buf_printf(&before, "{\"revision\":%ld,\"moves\":[", rev) ||
-                regio_buf_printf(&after, "{\"revision\":%ld,\"moves\":[", rev + 1)))
+    edit_json j;
+    if (ej_open(&j, rev, list) && !rc)
         rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
-    for (size_t i = 0; i < n && !rc; i++) {
-        const regio_alignment_row *row = &rows[i];
-        char *was = NULL;
-        rc = move_row(s, mid, name, row, i, actor, &was, status, err);
-        int is_unit = row->unit_id && *row->unit_id;
-        const char *kind = is_unit ? "unit" : "account";
-        const char *id = is_unit ? row->unit_id : row->account_id;
-        if (!rc && (move_json(&before, i == 0, kind, id, was) ||
-                    move_json(&after, i == 0, kind, id, row->territory)))
-            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
-        regio_free(was);
-    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = row(s, mid, name, i, ctx, actor, &j, status, err);
     if (!rc && n) {
-        if (regio_buf_puts(&before, "]}") || regio_buf_puts(&after, "]}"))
+        if (ej_close(&j))
             rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
         if (!rc)
             rc = bump(s, mid, err);
         if (!rc)
-            rc = regio__pg_audit_append(base, actor, "alignment.apply", "territory_model", name,
-                                        before.data, after.data, err);
+            rc = regio__pg_audit_append(&s->base, actor, action, "territory_model", name,
+                                        j.before.data, j.after.data, err);
     }
-    regio_buf_free(&before);
-    regio_buf_free(&after);
+    ej_free(&j);
     regio_free(name);
     rc = regio__pg_txn_end(s, &t, rc, err);
     if (!rc) {
@@ -574,4 +595,88 @@ regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long e
         *status = REGIO_APPLY_ERROR;
     }
     return rc;
+}
+
+static regio_err apply_row(regio__pg_store *s, long long mid, const char *model, size_t i,
+                           const void *ctx, const char *actor, edit_json *j,
+                           regio_apply_status *status, regio_error *err)
+{
+    const regio_alignment_row *row = (const regio_alignment_row *)ctx + i;
+    char *was = NULL;
+    regio_err rc = move_row(s, mid, model, row, i, actor, &was, status, err);
+    int is_unit = row->unit_id && *row->unit_id;
+    if (!rc && ej_row(j, is_unit ? "unit" : "account", is_unit ? row->unit_id : row->account_id,
+                      "territory", was, row->territory, 0))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+    regio_free(was);
+    return rc;
+}
+
+regio_err regio__pg_alignment_apply(regio_store *base, const char *model, long expected_rev,
+                                    const regio_alignment_row *rows, size_t n, const char *actor,
+                                    long *new_rev, regio_apply_status *status, regio_error *err)
+{
+    return edit_batch(REGIO_PG(base), model, expected_rev, n, "moves", "alignment.apply",
+                      apply_row, rows, actor, new_rev, status, err);
+}
+
+typedef struct lock_ctx {
+    const char *const *unit_ids;
+    int locked;
+} lock_ctx;
+
+static regio_err lock_row(regio__pg_store *s, long long mid, const char *model, size_t i,
+                          const void *ctx, const char *actor, edit_json *j,
+                          regio_apply_status *status, regio_error *err)
+{
+    (void)actor;
+    const lock_ctx *c = ctx;
+    const char *id = c->unit_ids[i];
+    if (!id || !*id) {
+        SET_STATUS(status, REGIO_APPLY_INVALID);
+        return regio__store_fail(err, REGIO_EINVAL, "unit %zu of the lock has no id", i + 1);
+    }
+    char b[32];
+    const char *p[3] = {id, regio__pg_int(b, mid), c->locked ? "1" : "0"};
+    PGresult *res = NULL;
+    /* The unit, and its alignment row's lock before this one. */
+    regio_err rc = regio__pg_query(s,
+                                   "SELECT u.id, al.locked FROM units u LEFT JOIN alignments al"
+                                   " ON al.unit_id = u.id AND al.model_id = $2"
+                                   " AND al.effective_to IS NULL WHERE u.ext_id = $1"
+                                   " AND $3::int IS NOT NULL",
+                                   3, p, PGRES_TUPLES_OK, "looking up a lock", &res, err);
+    if (rc)
+        return rc;
+    int unit = PQntuples(res) > 0, aligned = unit && !PQgetisnull(res, 0, 1);
+    int was = aligned && regio__pg_col_int(res, 0, 1) != 0;
+    PQclear(res);
+    if (!unit) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA, "unknown unit '%s'", id);
+    }
+    if (!aligned) {
+        SET_STATUS(status, REGIO_APPLY_UNKNOWN);
+        return regio__store_fail(err, REGIO_EDATA,
+                                 "unit '%s' is not aligned in territory model '%s'", id, model);
+    }
+    rc = regio__pg_write(s,
+                         "UPDATE alignments SET locked = $3 FROM units u WHERE u.ext_id = $1"
+                         " AND alignments.unit_id = u.id AND alignments.model_id = $2"
+                         " AND alignments.effective_to IS NULL",
+                         3, p, "locking a unit", NULL, err);
+    if (!rc && ej_row(j, "unit", id, "locked", was ? "true" : "false",
+                      c->locked ? "true" : "false", 1))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+    return rc;
+}
+
+regio_err regio__pg_alignment_lock(regio_store *base, const char *model, long expected_rev,
+                                   const char *const *unit_ids, size_t n, int locked,
+                                   const char *actor, long *new_rev, regio_apply_status *status,
+                                   regio_error *err)
+{
+    lock_ctx c = {unit_ids, locked};
+    return edit_batch(REGIO_PG(base), model, expected_rev, n, "units", "alignment.lock",
+                      lock_row, &c, actor, new_rev, status, err);
 }

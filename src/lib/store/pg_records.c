@@ -75,15 +75,6 @@ static regio_err encode_attrs(regio__pg_store *s, const regio_attr *attrs, size_
     return REGIO_OK;
 }
 
-static const char *now_text(char buf[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 /* ---- bulk account loads through COPY --------------------------------------------------- */
 
 #define STAGE_COLS                                                                     \
@@ -254,7 +245,7 @@ static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long lo
                          regio__pg_int(b[2], (long long)a->geo_source), a->owner, a->industry,
                          a->type, a->segment, regio__pg_num(b[3], a->annual_revenue),
                          regio__pg_num(b[4], a->employees), regio__pg_num(b[5], a->potential),
-                         a->unit_id, s->json.data, regio__pg_int(b[6], hash), now_text(b[7]),
+                         a->unit_id, s->json.data, regio__pg_int(b[6], hash), regio__pg_now(b[7]),
                          b[7]};
     regio_buf_reset(&s->line);
     for (int i = 0; i < 22 && !rc; i++)
@@ -289,7 +280,7 @@ regio_err regio__pg_account_upsert(regio_store *base, const regio_account *a,
                          regio__pg_num(b[4], a->employees), regio__pg_num(b[5], a->potential),
                          a->unit_id, s->json.data,
                          regio__pg_int(b[6], (long long)regio__account_hash(a, s->json.data)),
-                         now_text(b[7])};
+                         regio__pg_now(b[7])};
     PGresult *res = NULL;
     char what[160];
     snprintf(what, sizeof what, "writing account '%s'", a->id);
@@ -345,7 +336,7 @@ regio_err regio__pg_rep_upsert(regio_store *base, const regio_rep *r, regio_upse
         return rc;
     /* Reps are users too: keep the user row (login = rep external id) in step. */
     char b[8][32];
-    const char *pu[4] = {r->id, r->name, r->email, now_text(b[0])};
+    const char *pu[4] = {r->id, r->name, r->email, regio__pg_now(b[0])};
     PGresult *res = NULL;
     rc = regio__pg_run(s, REGIO_PG_USER_UPSERT, 4, pu, PGRES_TUPLES_OK,
                        "writing the user of a rep", &res, err);
@@ -405,7 +396,7 @@ regio_err regio__pg_unit_upsert(regio_store *base, const regio_unit *u, regio_up
     char b[6][32];
     const char *p[10] = {u->id, u->name, regio__pg_num(b[0], u->lat),
                          regio__pg_num(b[1], u->lon), regio__pg_num(b[2], u->area_km2), geom,
-                         s->json.data, regio__pg_int(b[3], hash), now_text(b[4]),
+                         s->json.data, regio__pg_int(b[3], hash), regio__pg_now(b[4]),
                          regio__pg_int(b[5], id)};
     char what[160];
     snprintf(what, sizeof what, "writing unit '%s'", u->id);
@@ -534,15 +525,164 @@ static regio_err account_row(void *ctx, const PGresult *res, int i, regio_error 
     return stop ? regio__pg_cancelled(err) : REGIO_OK;
 }
 
+#define ACCOUNT_COLS                                                                   \
+    "SELECT ext_id, name, street, city, region, postal_code, country, lat, lon,"       \
+    " geo_source, owner_ext, industry, type, segment, annual_revenue, employees,"      \
+    " potential, unit_ext, attrs FROM accounts"
+
 regio_err regio__pg_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
                                      regio_error *err)
 {
     rec_ctx c = {.account = cb, .ud = ud};
-    return each_row(REGIO_PG(base),
-                    "SELECT ext_id, name, street, city, region, postal_code, country, lat, lon,"
-                    " geo_source, owner_ext, industry, type, segment, annual_revenue, employees,"
-                    " potential, unit_ext, attrs FROM accounts ORDER BY ext_id COLLATE \"C\"",
-                    0, NULL, account_row, &c, err);
+    return each_row(REGIO_PG(base), ACCOUNT_COLS " ORDER BY ext_id COLLATE \"C\"", 0, NULL,
+                    account_row, &c, err);
+}
+
+/* The filter of an account query, $1..$7 as query_params fills them:
+ * the box (south, north, west, east; NULL: none), the unit, the text
+ * (ASCII case-insensitive, as SQLite's lower()), the id. */
+#define QUERY_WHERE                                                                    \
+    " WHERE ($1::float8 IS NULL OR (lat BETWEEN $1::float8 AND $2::float8 AND (CASE"   \
+    " WHEN $3::float8 <= $4::float8 THEN lon BETWEEN $3::float8 AND $4::float8"        \
+    " ELSE lon >= $3::float8 OR lon <= $4::float8 END)))"                              \
+    " AND ($5::text IS NULL OR unit_ext = $5)"                                         \
+    " AND ($6::text IS NULL OR strpos(lower(ext_id), lower($6)) > 0"                   \
+    " OR strpos(lower(name), lower($6)) > 0 OR strpos(lower(city), lower($6)) > 0"     \
+    " OR strpos(lower(postal_code), lower($6)) > 0)"                                   \
+    " AND ($7::text IS NULL OR ext_id = $7)"
+
+regio_err regio__pg_accounts_query(regio_store *base, const regio_account_query *q,
+                                   regio_account_cb cb, void *ud, long *total, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    char b[6][32];
+    const char *p[9] = {
+        q->has_bbox ? regio__pg_num(b[0], q->south) : NULL,
+        q->has_bbox ? regio__pg_num(b[1], q->north) : NULL,
+        q->has_bbox ? regio__pg_num(b[2], q->west) : NULL,
+        q->has_bbox ? regio__pg_num(b[3], q->east) : NULL,
+        q->unit_id,
+        q->text && *q->text ? q->text : NULL,
+        q->id,
+        q->limit > 0 ? regio__pg_int(b[4], q->limit) : NULL,
+        regio__pg_int(b[5], q->offset > 0 ? q->offset : 0),
+    };
+    PGresult *res = NULL;
+    *total = 0;
+    regio_err rc = regio__pg_query(s, "SELECT count(*) FROM accounts" QUERY_WHERE, 7, p,
+                                   PGRES_TUPLES_OK, "counting accounts", &res, err);
+    if (!rc)
+        *total = (long)regio__pg_col_int(res, 0, 0);
+    PQclear(res);
+    if (rc)
+        return rc;
+    rec_ctx c = {.account = cb, .ud = ud};
+    return each_row(s,
+                    ACCOUNT_COLS QUERY_WHERE " ORDER BY ext_id COLLATE \"C\""
+                                             " LIMIT $8::bigint OFFSET $9::bigint",
+                    9, p, account_row, &c, err);
+}
+
+/* The ids go as one array parameter: one statement whatever their number. */
+regio_err regio__pg_accounts_get(regio_store *base, const char *const *ids, size_t n,
+                                 regio_account_cb cb, void *ud, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_buf arr;
+    regio_buf_init(&arr, 0);
+    regio_err rc = regio__pg_text_array(&arr, ids, n);
+    if (rc) {
+        regio_buf_free(&arr);
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading accounts");
+    }
+    const char *p[1] = {arr.data};
+    rec_ctx c = {.account = cb, .ud = ud};
+    rc = each_row(s, ACCOUNT_COLS " WHERE ext_id = ANY($1::text[]) ORDER BY ext_id COLLATE \"C\"",
+                  1, p, account_row, &c, err);
+    regio_buf_free(&arr);
+    return rc;
+}
+
+regio_err regio__pg_text_array(regio_buf *b, const char *const *v, size_t n)
+{
+    regio_buf_reset(b);
+    regio_err rc = regio_buf_putc(b, '{');
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i)
+            rc = regio_buf_putc(b, ',');
+        if (!rc && !v[i]) {
+            rc = regio_buf_puts(b, "NULL");
+            continue;
+        }
+        if (!rc)
+            rc = regio_buf_putc(b, '"');
+        for (const char *c = v[i]; !rc && *c; c++)
+            rc = (*c == '"' || *c == '\\') ? regio_buf_printf(b, "\\%c", *c)
+                                          : regio_buf_putc(b, *c);
+        if (!rc)
+            rc = regio_buf_putc(b, '"');
+    }
+    if (!rc)
+        rc = regio_buf_putc(b, '}');
+    return rc;
+}
+
+/* ---- unit measures ----------------------------------------------------------------------- */
+
+/* The accounts, revenue and potential of each unit into its attributes
+ * (numbers in the attributes' JSON, which every reader parses). */
+regio_err regio__pg_unit_measures_from_accounts(regio_store *base, regio_error *err)
+{
+    return regio__pg_exec(REGIO_PG(base),
+                          "UPDATE units u SET attrs = (u.attrs::jsonb || jsonb_build_object("
+                          "'accounts', m.n, 'revenue', m.rev, 'potential', m.pot))::text"
+                          " FROM (SELECT u2.id AS uid, COUNT(a.id) AS n,"
+                          "  COALESCE(SUM(a.annual_revenue), 0)::float8 AS rev,"
+                          "  COALESCE(SUM(a.potential), 0)::float8 AS pot FROM units u2"
+                          "  LEFT JOIN accounts a ON a.unit_ext = u2.ext_id GROUP BY u2.id) AS m"
+                          " WHERE m.uid = u.id",
+                          err);
+}
+
+/* One statement for all: the ids and values as arrays; a unit that is
+ * not there fails the whole (store.c checked the name and values). */
+regio_err regio__pg_unit_measure_set(regio_store *base, const char *name, const char *const *ids,
+                                     const double *values, size_t n, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_buf a, v;
+    regio_buf_init(&a, 0);
+    regio_buf_init(&v, 0);
+    regio_err rc = regio__pg_text_array(&a, ids, n);
+    if (!rc)
+        rc = regio_buf_putc(&v, '{');
+    for (size_t i = 0; i < n && !rc; i++) {
+        char num[32];
+        rc = regio_buf_printf(&v, "%s%s", i ? "," : "", regio__pg_num(num, values[i]));
+    }
+    if (!rc)
+        rc = regio_buf_putc(&v, '}');
+    char now[32], count[32];
+    const char *p[5] = {name, a.data, v.data, regio__pg_now(now), regio__pg_int(count, (long long)n)};
+    PGresult *res = NULL;
+    if (rc)
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory setting a measure");
+    else
+        rc = regio__pg_query(s,
+                             "WITH v(id, x, k) AS (SELECT * FROM unnest($2::text[], $3::float8[])"
+                             "  WITH ORDINALITY),"
+                             " up AS (UPDATE units u SET attrs = (u.attrs::jsonb ||"
+                             "  jsonb_build_object($1::text, v.x))::text, updated_at = $4"
+                             "  FROM v WHERE u.ext_id = v.id RETURNING u.ext_id)"
+                             " SELECT (SELECT id FROM v WHERE id NOT IN (SELECT ext_id FROM up)"
+                             "  ORDER BY k LIMIT 1), $5::bigint",
+                             5, p, PGRES_TUPLES_OK, "setting a measure of the units", &res, err);
+    if (!rc && !PQgetisnull(res, 0, 0))
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "unit '%s' not found", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    regio_buf_free(&a);
+    regio_buf_free(&v);
+    return rc;
 }
 
 static regio_err rep_row(void *ctx, const PGresult *res, int i, regio_error *err)
@@ -632,7 +772,7 @@ regio_err regio__pg_account_set_unit(regio_store *base, const char *const *accou
     if (multi && (rc = regio__pg_txn_begin(s, &t, err)))
         return rc;
     char now[32];
-    now_text(now);
+    regio__pg_now(now);
     for (size_t i = 0; i < n && !rc; i++) {
         if (!account_ids[i]) {
             rc = regio__store_fail(err, REGIO_EINVAL, "account id %zu is NULL", i + 1);

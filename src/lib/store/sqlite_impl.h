@@ -252,13 +252,6 @@ regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from
  * uses (docs/ACCESS.md, "The model in force"): *model its id, 0 when none. */
 regio_err regio__sq_in_force(regio__sqlite_store *s, const char *day, sqlite3_int64 *model,
                              regio_error *err);
-/* Today's date, UTC, into day. */
-void regio__sq_today(char day[11]);
-/* Whether d is a real calendar date written YYYY-MM-DD. */
-int regio__sq_is_date(const char *d);
-/* day into buf, or today (UTC) when day is NULL; REGIO_EINVAL naming a day
- * that is no real date written YYYY-MM-DD. */
-regio_err regio__sq_day(const char *day, char buf[11], regio_error *err);
 /* The state model id (stored state `stored`) has on day (NULL: today),
  * given the model in force that day (-1: look it up). */
 regio_err regio__sq_model_state(regio__sqlite_store *s, sqlite3_int64 id, regio_model_state stored,

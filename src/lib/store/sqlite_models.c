@@ -43,7 +43,7 @@ regio_err regio__sq_model_id(regio__sqlite_store *s, const char *name, sqlite3_i
     } else {
         /* The active model is the one in force today (sqlite_promotions.c). */
         char today[11];
-        regio__sq_today(today);
+        regio__today(today);
         rc = regio__sq_in_force(s, today, id, err);
         found = *id != 0;
     }
@@ -161,7 +161,7 @@ regio_err regio__sq_model_find_at(regio_store *base, const char *name, const cha
     regio__sqlite_store *s = REGIO_SQ(base);
     char d[11];
     sqlite3_int64 in_force = 0;
-    regio_err rc = regio__sq_day(day, d, err);
+    regio_err rc = regio__day(day, d, err);
     if (!rc)
         rc = regio__sq_in_force(s, d, &in_force, err);
     if (rc)
@@ -205,7 +205,7 @@ regio_err regio__sq_model_list_at(regio_store *base, const char *day, regio_mode
     regio__sqlite_store *s = REGIO_SQ(base);
     char d[11];
     sqlite3_int64 in_force = 0;
-    regio_err rc = regio__sq_day(day, d, err);
+    regio_err rc = regio__day(day, d, err);
     if (!rc)
         rc = regio__sq_in_force(s, d, &in_force, err);
     sqlite3_stmt *st = NULL;

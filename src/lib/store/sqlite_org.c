@@ -5,6 +5,7 @@
  * day, and reading the audit log. Each write is one transaction (or a
  * savepoint inside the caller's) and appends one audit record.
  */
+#include "store/org_codec.h"
 #include "store/sqlite_impl.h"
 
 #include <stdarg.h>
@@ -72,39 +73,6 @@ static regio_err territory_id(regio__sqlite_store *s, sqlite3_int64 mid, const c
                                             ext);
     }
     return regio__sq_finish(s, st, r, rc, err);
-}
-
-/* The end of json_obj's arguments (a typed null: NULL may be a plain 0). */
-#define JSON_END ((const char *)NULL)
-
-/* Audit JSON: {"k1":"v1",...} from JSON_END-terminated key/value pairs (a NULL
- * value writes null). Returns NULL when out of memory; caller frees. */
-static char *json_obj(const char *k, ...)
-{
-    regio_buf b;
-    regio_buf_init(&b, 0);
-    regio_err rc = regio_buf_putc(&b, '{');
-    va_list ap;
-    va_start(ap, k);
-    for (int first = 1; k && !rc; first = 0, k = va_arg(ap, const char *)) {
-        const char *v = va_arg(ap, const char *);
-        if (!first)
-            rc = regio_buf_putc(&b, ',');
-        if (!rc)
-            rc = regio_buf_json_str(&b, k);
-        if (!rc)
-            rc = regio_buf_putc(&b, ':');
-        if (!rc)
-            rc = v ? regio_buf_json_str(&b, v) : regio_buf_puts(&b, "null");
-    }
-    va_end(ap);
-    if (!rc)
-        rc = regio_buf_putc(&b, '}');
-    if (rc) {
-        regio_buf_free(&b);
-        return NULL;
-    }
-    return b.data; /* the caller owns it now */
 }
 
 static regio_err audit(regio__sqlite_store *s, const char *actor, const char *action,
@@ -196,20 +164,6 @@ regio_err regio_account_level_check(const char *level, regio_error *err)
     return regio_error_setf(err, REGIO_EDATA, NULL, 0, "account_access",
                             "unknown account access level '%s' (read, edit or owner)",
                             level ? level : "");
-}
-
-/* A real calendar date "YYYY-MM-DD". */
-static int is_date(const char *d)
-{
-    int y, m, day;
-    char tail;
-    if (!d || strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 ||
-        d[4] != '-' || d[7] != '-')
-        return 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
-        return 0;
-    return !(m == 2 && day == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
 }
 
 /* ---- roles ------------------------------------------------------------------ */
@@ -334,11 +288,6 @@ static void user_row(sqlite3_stmt *st, regio_user_info *u)
     regio_perm_parse(col_text(st, 7), &u->perms, NULL);
 }
 
-static int same(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
 regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, const char *actor,
                                 regio_upsert_result *out, regio_error *err)
 {
@@ -350,8 +299,6 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
     sqlite3_int64 rid = 0, uid = 0;
     int found = 0;
     char *before = NULL;
-    char perms[64];
-    regio_perm_format(u->perms, perms, sizeof perms);
     if (u->role) {
         if ((rc = id_of(s, "SELECT id FROM roles WHERE name = ?1", u->role, NULL, &rid, &found,
                         err)))
@@ -371,15 +318,8 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
         if (r == SQLITE_ROW) {
             regio_user_info old;
             user_row(st, &old);
-            char op[64];
-            regio_perm_format(old.perms, op, sizeof op);
-            res = same(old.name, u->name) && same(old.email, u->email) &&
-                          same(old.role, u->role) && old.perms == u->perms &&
-                          old.active == (u->active != 0)
-                      ? REGIO_UPSERT_UNCHANGED
-                      : REGIO_UPSERT_UPDATED;
-            before = json_obj("name", old.name, "email", old.email, "role", old.role,
-                              "permissions", op, "active", old.active ? "yes" : "no", JSON_END);
+            res = user_change(&old, u);
+            before = user_json(&old);
             r = SQLITE_DONE;
         }
         if ((rc = regio__sq_finish(s, st, r, rc, err)))
@@ -429,10 +369,7 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
             rc = run(s, st, "ending sessions", NULL, err);
     }
     if (!rc) {
-        rc = audit(s, actor, "user.upsert", "user", u->login, before,
-                   json_obj("name", u->name, "email", u->email, "role", u->role, "permissions",
-                            perms, "active", u->active ? "yes" : "no", JSON_END),
-                   err);
+        rc = audit(s, actor, "user.upsert", "user", u->login, before, user_json(u), err);
         before = NULL;
     }
 out:
@@ -561,10 +498,8 @@ regio_err regio__sq_territory_set_access(regio_store *base, const char *model, c
                                          const char *level, const char *actor, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    regio_err rc = regio_account_level_check(level, err);
-    if (rc)
-        return rc;
     regio__sq_txn t;
+    regio_err rc;
     if ((rc = regio__sq_txn_begin(s, &t, err)))
         return rc;
     sqlite3_int64 mid = 0, tid = 0;
@@ -588,9 +523,7 @@ regio_err regio__sq_territory_edit(regio_store *base, const char *model, const c
                                    const char *level, const char *actor, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    regio_err rc = level ? regio_account_level_check(level, err) : REGIO_OK;
-    if (rc)
-        return rc;
+    regio_err rc;
     regio__sq_txn t;
     if ((rc = regio__sq_txn_begin(s, &t, err)))
         return rc;
@@ -651,19 +584,8 @@ regio_err regio__sq_membership_upsert(regio_store *base, const char *model,
                                       regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    regio_err rc = regio_membership_role_check(m->role, err);
-    if (rc)
-        return rc;
-    if (m->start && !is_date(m->start))
-        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "start",
-                                "start '%s' is not a date (YYYY-MM-DD)", m->start);
-    if (m->end && !is_date(m->end))
-        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "end",
-                                "end '%s' is not a date (YYYY-MM-DD)", m->end);
-    if (m->start && m->end && strcmp(m->end, m->start) < 0)
-        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "end", "end %s is before start %s",
-                                m->end, m->start);
     regio__sq_txn t;
+    regio_err rc;
     if ((rc = regio__sq_txn_begin(s, &t, err)))
         return rc;
     sqlite3_int64 mid = 0, tid = 0, uid = 0;
@@ -684,12 +606,9 @@ regio_err regio__sq_membership_upsert(regio_store *base, const char *model,
         rc = run(s, st, "writing a membership", NULL, err);
     if (!rc) {
         char key[512];
-        snprintf(key, sizeof key, "%s@%s", m->user, m->territory);
+        pair_key(key, sizeof key, m->user, m->territory);
         rc = audit(s, actor, "membership.upsert", "membership", key, NULL,
-                   json_obj("model", model, "user", m->user, "territory", m->territory, "role",
-                            m->role, "active", m->active ? "yes" : "no", "start", m->start, "end",
-                            m->end, JSON_END),
-                   err);
+                   membership_json(model, m), err);
     }
     return regio__sq_txn_end(s, &t, rc, err);
 }
@@ -720,7 +639,7 @@ regio_err regio__sq_membership_remove(regio_store *base, const char *model, cons
                                user, role, territory);
     if (!rc) {
         char key[512];
-        snprintf(key, sizeof key, "%s@%s", user, territory);
+        pair_key(key, sizeof key, user, territory);
         rc = audit(s, actor, "membership.remove", "membership", key,
                    json_obj("model", model, "user", user, "territory", territory, "role", role,
                             JSON_END),
@@ -792,7 +711,7 @@ regio_err regio__sq_association_set(regio_store *base, const char *model, const 
         rc = run(s, st, "writing an association", &n, err);
     if (!rc && n > 0) {
         char key[512];
-        snprintf(key, sizeof key, "%s@%s", account, territory);
+        pair_key(key, sizeof key, account, territory);
         char *j = json_obj("model", model, "account", account, "territory", territory, JSON_END);
         rc = audit(s, actor, add ? "association.add" : "association.remove", "association", key,
                    add ? NULL : j, add ? j : NULL, err);
@@ -844,10 +763,7 @@ regio_err regio__sq_account_keys_foreach(regio_store *base, regio_account_key_cb
 regio_err regio__sq_model_in_force(regio_store *base, const char *day, regio_model_info *out,
                                    regio_error *err)
 {
-    if (!is_date(day))
-        return regio__store_fail(err, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)",
-                                 day ? day : "");
-    /* The one definition of the model in force is the timeline's
+    /* store.c checked the day. The one definition of the model in force is the timeline's
      * (sqlite_promotions.c), shared with every state a reader sees. */
     return regio__sq_model_find_at(base, NULL, day, out, err);
 }
@@ -902,8 +818,7 @@ regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char *
     if (r == SQLITE_ROW) {
         kid = sqlite3_column_int64(st, 1);
         /* Note the use at most once a minute: reads stay reads. */
-        const char *last = col_text(st, 2);
-        touch = !last || strncmp(last, regio__sq_now(s), 16) != 0;
+        touch = token_touch(col_text(st, 2), regio__sq_now(s));
         if (!(*login = regio_strdup(col_text(st, 0))))
             rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
         r = SQLITE_DONE;

@@ -18,6 +18,7 @@
  */
 #include "regio/model_view.h"
 #include "store/sqlite_impl.h"
+#include "store/timeline_sql.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,59 +26,10 @@
 /* Longest model name handled here (bytes + NUL), as in sqlite_scenarios.c. */
 #define NAME_CAP 2048
 
-/* The entries of the timeline (see the comment above): model, effective
- * date, order (promotion id; 0 for a model created active) and the day the
- * entry ended (NULL when it did not). A model created active stays an entry
- * while active or once a promotion took over from it. */
-#define ENTRIES                                                                              \
-    "WITH entries(model_id, eff, seq, ended) AS ("                                           \
-    " SELECT model_id, effective_from, id, withdrawn_on FROM scenario_promotions"            \
-    "  WHERE withdrawn_on IS NULL OR withdrawn_on >= effective_from"                         \
-    " UNION ALL"                                                                             \
-    " SELECT m.id, COALESCE(m.effective_from, '0000-01-01'), 0, NULL FROM territory_models m" \
-    "  WHERE NOT EXISTS (SELECT 1 FROM scenario_promotions p WHERE p.model_id = m.id)"       \
-    "  AND (m.state = 'active' OR EXISTS (SELECT 1 FROM scenario_promotions q"               \
-    "   WHERE q.previous_model_id = m.id AND (q.withdrawn_on IS NULL"                        \
-    "   OR q.withdrawn_on >= q.effective_from)))) "
+/* The entries of the timeline (see the comment above). */
+#define ENTRIES REGIO_TIMELINE_ENTRIES
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-
-void regio__sq_today(char day[11])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(day, 11, "%Y-%m-%d", &tm);
-}
-
-int regio__sq_is_date(const char *d)
-{
-    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-            return 0;
-    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    int m = (d[5] - '0') * 10 + (d[6] - '0');
-    int day = (d[8] - '0') * 10 + (d[9] - '0');
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1 || m < 1 || m > 12 || day < 1)
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return day <= mdays[m - 1] + (m == 2 && leap);
-}
-
-regio_err regio__sq_day(const char *day, char buf[11], regio_error *err)
-{
-    if (!day) {
-        regio__sq_today(buf);
-        return REGIO_OK;
-    }
-    if (!regio__sq_is_date(day))
-        return regio__store_fail(err, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)", day);
-    memcpy(buf, day, 11);
-    return REGIO_OK;
-}
 
 /* The n-digit number at p. */
 static int digits(const char *p, int n)
@@ -160,7 +112,7 @@ regio_err regio__sq_model_state(regio__sqlite_store *s, sqlite3_int64 id, regio_
                                 regio_error *err)
 {
     char d[11];
-    regio_err rc = regio__sq_day(day, d, err);
+    regio_err rc = regio__day(day, d, err);
     if (!rc && in_force < 0)
         rc = regio__sq_in_force(s, d, &in_force, err);
     if (rc)
@@ -468,7 +420,7 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
                                   const char *actor, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    if (!regio__sq_is_date(effective_from))
+    if (!regio__is_date(effective_from))
         return regio__store_fail(err, REGIO_EINVAL,
                                  "effective_from '%s' is not a date written YYYY-MM-DD",
                                  effective_from ? effective_from : "");
@@ -478,7 +430,7 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
         return rc;
     promo p;
     memset(&p, 0, sizeof p);
-    regio__sq_today(p.today);
+    regio__today(p.today);
     regio_buf_init(&p.replaced, 0);
     regio_buf b, a;
     regio_buf_init(&b, 0);
@@ -508,7 +460,7 @@ regio_err regio__sq_model_archive(regio_store *base, const char *name, const cha
     if (rc)
         return rc;
     char today[11];
-    regio__sq_today(today);
+    regio__today(today);
     model_ref m;
     force now;
     regio_model_state st = REGIO_MODEL_PLANNING;
@@ -617,9 +569,9 @@ regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from
     regio__sqlite_store *s = REGIO_SQ(base);
     promo p;
     memset(&p, 0, sizeof p);
-    regio__sq_today(p.today);
+    regio__today(p.today);
     char eff[11];
-    if (effective_from && !regio__sq_is_date(effective_from))
+    if (effective_from && !regio__is_date(effective_from))
         return regio__store_fail(err, REGIO_EINVAL,
                                  "effective_from '%s' is not a date written YYYY-MM-DD",
                                  effective_from);
@@ -713,7 +665,7 @@ regio_err regio__sq_promotions_foreach(regio_store *base, const char *day, regio
     regio__sqlite_store *s = REGIO_SQ(base);
     char d[11];
     force f;
-    regio_err rc = regio__sq_day(day, d, err);
+    regio_err rc = regio__day(day, d, err);
     if (!rc)
         rc = force_on(s, d, &f, err);
     sqlite3_stmt *st = NULL;
@@ -742,7 +694,7 @@ regio_err regio__sq_promotions_foreach(regio_store *base, const char *day, regio
         const char *eff = pi.effective_from ? pi.effective_from : "";
         /* Its previous model: the one in force the day before its date, as
          * the timeline stands (a withdrawn promotion between them is not). */
-        if (regio__sq_is_date(eff)) {
+        if (regio__is_date(eff)) {
             force was;
             char before[11];
             day_before(eff, before);

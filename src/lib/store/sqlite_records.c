@@ -7,7 +7,6 @@
 #include "store/record_codec.h"
 #include "store/sqlite_impl.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -555,15 +554,7 @@ regio_err regio__sq_unit_measure_set(regio_store *base, const char *name, const 
                                      const double *values, size_t n, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    size_t len = name ? strlen(name) : 0;
-    int ok = len > 0 && len <= 64;
-    for (size_t i = 0; ok && i < len; i++)
-        ok = isalnum((unsigned char)name[i]) || name[i] == '_';
-    if (!ok)
-        return regio__store_fail(err, REGIO_EINVAL,
-                                 "measure name '%s' must be 1 to 64 letters, digits or '_'",
-                                 name ? name : "");
-    char path[80];
+    char path[80]; /* store.c checked the name and the values */
     snprintf(path, sizeof path, "$.%s", name);
     regio__sq_txn t;
     regio_err rc = regio__sq_txn_begin(s, &t, err);
@@ -574,11 +565,6 @@ regio_err regio__sq_unit_measure_set(regio_store *base, const char *name, const 
                               " WHERE ext_id = ?4",
                            &st, err);
     for (size_t i = 0; i < n && !rc; i++) {
-        if (!ids[i] || !isfinite(values[i]) || values[i] < 0) {
-            rc = regio__store_fail(err, REGIO_EINVAL, "unit %zu: no id, or a measure that is not a"
-                                   " finite number >= 0", i + 1);
-            break;
-        }
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
         sqlite3_bind_double(st, 2, values[i]);

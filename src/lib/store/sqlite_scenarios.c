@@ -6,6 +6,7 @@
  * Promotion, archiving and rollback are in sqlite_promotions.c.
  */
 #include "regio/model_view.h"
+#include "store/edit_codec.h"
 #include "store/sqlite_impl.h"
 
 #include <stdio.h>
@@ -37,7 +38,7 @@ static regio_err model_get(regio__sqlite_store *s, const char *name, model_row *
                            regio_error *err)
 {
     char today[11];
-    regio__sq_today(today);
+    regio__today(today);
     sqlite3_int64 in_force = 0;
     regio_err rc = regio__sq_in_force(s, today, &in_force, err);
     sqlite3_stmt *st = NULL;
@@ -119,19 +120,6 @@ regio_err regio__sq_exec_ids(regio__sqlite_store *s, const char *sql, sqlite3_in
 static regio_err json_oom(regio_error *err)
 {
     return regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
-}
-
-/* Appends "key":value with value a JSON string or null. */
-static regio_err json_kv(regio_buf *b, const char *key, const char *v, int comma)
-{
-    regio_err rc = comma ? regio_buf_putc(b, ',') : REGIO_OK;
-    if (!rc)
-        rc = regio_buf_json_str(b, key);
-    if (!rc)
-        rc = regio_buf_putc(b, ':');
-    if (!rc)
-        rc = v ? regio_buf_json_str(b, v) : regio_buf_puts(b, "null");
-    return rc;
 }
 
 /* ---- clone ------------------------------------------------------------------ */
@@ -241,8 +229,8 @@ regio_err regio__sq_model_clone(regio_store *base, const char *from, const char 
     regio_buf_init(&b, 0);
     rc = regio__sq_clone_rows(s, from, new_name, description, 0, &nid, n, err);
     if (!rc) {
-        if (regio_buf_puts(&b, "{") || json_kv(&b, "name", new_name, 0) ||
-            json_kv(&b, "from", from, 1) || json_kv(&b, "description", description, 1) ||
+        if (regio_buf_puts(&b, "{") || edit_kv(&b, "name", new_name, 0) ||
+            edit_kv(&b, "from", from, 1) || edit_kv(&b, "description", description, 1) ||
             regio_buf_printf(&b, ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld}",
                               n[0], n[1], n[2]))
             rc = json_oom(err);
@@ -384,59 +372,6 @@ static regio_err edit_finish(regio__sqlite_store *s, const model_row *m, const c
         rc = regio__sq_audit_append(&s->base, actor, action, "territory_model", m->name, before,
                                     after, err);
     return rc;
-}
-
-/* Before/after JSON of an edit, built side by side. */
-typedef struct edit_json {
-    regio_buf before, after;
-    size_t rows;
-} edit_json;
-
-static regio_err ej_open(edit_json *j, long rev, const char *list)
-{
-    regio_buf_init(&j->before, 0);
-    regio_buf_init(&j->after, 0);
-    j->rows = 0;
-    if (regio_buf_printf(&j->before, "{\"revision\":%ld,\"%s\":[", rev, list) ||
-        regio_buf_printf(&j->after, "{\"revision\":%ld,\"%s\":[", rev + 1, list))
-        return REGIO_ENOMEM;
-    return REGIO_OK;
-}
-
-/* Adds {"kind":id,"field":before} and {"kind":id,"field":after}; the
- * values are JSON strings (NULL = null), or literal JSON when raw. */
-static regio_err ej_row(edit_json *j, const char *kind, const char *id, const char *field,
-                        const char *bv, const char *av, int raw)
-{
-    regio_buf *bufs[2] = {&j->before, &j->after};
-    const char *vals[2] = {bv, av};
-    for (int i = 0; i < 2; i++) {
-        regio_buf *b = bufs[i];
-        if ((j->rows && regio_buf_putc(b, ',')) || regio_buf_putc(b, '{') ||
-            json_kv(b, kind, id, 0))
-            return REGIO_ENOMEM;
-        if (raw ? regio_buf_putc(b, ',') || regio_buf_json_str(b, field) ||
-                      regio_buf_putc(b, ':') || regio_buf_puts(b, vals[i])
-                : json_kv(b, field, vals[i], 1))
-            return REGIO_ENOMEM;
-        if (regio_buf_putc(b, '}'))
-            return REGIO_ENOMEM;
-    }
-    j->rows++;
-    return REGIO_OK;
-}
-
-static regio_err ej_close(edit_json *j)
-{
-    if (regio_buf_puts(&j->before, "]}") || regio_buf_puts(&j->after, "]}"))
-        return REGIO_ENOMEM;
-    return REGIO_OK;
-}
-
-static void ej_free(edit_json *j)
-{
-    regio_buf_free(&j->before);
-    regio_buf_free(&j->after);
 }
 
 /* Moves one unit; fills before (its old territory, "" when unaligned). */

@@ -7,9 +7,11 @@
 #include "store/schema_sqlite.h"
 #include "store/store_impl.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Runs one backend call with a guaranteed error struct and records the
  * failure text on the handle. A backend that does not have the operation
@@ -66,6 +68,19 @@ static regio_err reject(regio_store *s, regio_error *err, regio_err code, const 
     note(s, code, e);
     return code;
 }
+
+/* Runs a shared check of a call's arguments before its backend sees
+ * them: fails the call as the check said (field and message kept). */
+#define CHECKED(s, err, check)                                                 \
+    do {                                                                       \
+        regio_error lc_;                                                       \
+        regio_error *ec_ = (err) ? (err) : &lc_;                               \
+        regio_err c_ = (s) ? (check) : REGIO_OK;                               \
+        if (c_) {                                                              \
+            note((s), c_, ec_);                                                \
+            return c_;                                                         \
+        }                                                                      \
+    } while (0)
 
 regio_err regio_store_open(const char *path, regio_store **out, regio_error *err)
 {
@@ -285,9 +300,31 @@ regio_err regio_store_unit_measures_from_accounts(regio_store *s, regio_error *e
     DISPATCH(s, err, unit_measures_from_accounts, unit_measures_from_accounts(s, e_));
 }
 
+/* A measure's name and values, as every backend stores them. */
+static regio_err measure_check(const char *name, const char *const *ids, const double *values,
+                               size_t n, regio_error *err)
+{
+    size_t len = name ? strlen(name) : 0;
+    int ok = len > 0 && len <= 64;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '_';
+    if (!ok)
+        return regio__store_fail(err, REGIO_EINVAL,
+                                 "measure name '%s' must be 1 to 64 letters, digits or '_'",
+                                 name ? name : "");
+    for (size_t i = 0; i < n; i++)
+        if (!ids[i] || !isfinite(values[i]) || values[i] < 0)
+            return regio__store_fail(err, REGIO_EINVAL,
+                                     "unit %zu: no id, or a measure that is not a finite number"
+                                     " >= 0",
+                                     i + 1);
+    return REGIO_OK;
+}
+
 regio_err regio_store_unit_measure_set(regio_store *s, const char *name, const char *const *ids,
                                        const double *values, size_t n, regio_error *err)
 {
+    CHECKED(s, err, measure_check(name, ids, values, n, ec_));
     DISPATCH(s, err, unit_measure_set, unit_measure_set(s, name, ids, values, n, e_));
 }
 
@@ -609,6 +646,24 @@ regio_err regio_store_audit_verify(regio_store *s, long *bad_id, regio_error *er
 
 /* ---- the organisation (regio/org.h) --------------------------------------- */
 
+int regio__is_date(const char *d)
+{
+    if (!d || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+            return 0;
+    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int m = (d[5] - '0') * 10 + (d[6] - '0');
+    int day = (d[8] - '0') * 10 + (d[9] - '0');
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || day < 1)
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return day <= mdays[m - 1] + (m == 2 && leap);
+}
+
+
 static int present(const char *v)
 {
     return v && *v;
@@ -626,6 +681,44 @@ static int iso_time(const char *v)
             return 0;
     int month = (v[5] - '0') * 10 + (v[6] - '0'), day = (v[8] - '0') * 10 + (v[9] - '0');
     return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/* The checks of a membership that every backend would make alike. */
+static regio_err membership_check(const regio_membership_info *m, regio_error *err)
+{
+    regio_err rc = regio_membership_role_check(m->role, err);
+    if (rc)
+        return rc;
+    if (m->start && !regio__is_date(m->start))
+        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "start",
+                                "start '%s' is not a date (YYYY-MM-DD)", m->start);
+    if (m->end && !regio__is_date(m->end))
+        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "end",
+                                "end '%s' is not a date (YYYY-MM-DD)", m->end);
+    if (m->start && m->end && strcmp(m->end, m->start) < 0)
+        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "end", "end %s is before start %s",
+                                m->end, m->start);
+    return REGIO_OK;
+}
+
+void regio__today(char day[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(day, 11, "%Y-%m-%d", &tm);
+}
+
+regio_err regio__day(const char *day, char buf[11], regio_error *err)
+{
+    if (!day) {
+        regio__today(buf);
+        return REGIO_OK;
+    }
+    if (!regio__is_date(day))
+        return regio__store_fail(err, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)", day);
+    memcpy(buf, day, 11);
+    return REGIO_OK;
 }
 
 regio_err regio_store_role_upsert(regio_store *s, const char *name, const char *parent, const char *actor, regio_error *err)
@@ -682,6 +775,7 @@ regio_err regio_store_territory_set_access(regio_store *s, const char *model, co
 {
     if (s && !present(ext_id))
         return reject(s, err, REGIO_EINVAL, "territory set access: a required value is missing");
+    CHECKED(s, err, regio_account_level_check(level, ec_));
     DISPATCH(s, err, territory_set_access,
              territory_set_access(s, model, ext_id, level, actor, e_));
 }
@@ -692,6 +786,7 @@ regio_err regio_store_territory_edit(regio_store *s, const char *model, const ch
 {
     if (s && !present(ext_id))
         return reject(s, err, REGIO_EINVAL, "territory edit: the territory id is missing");
+    CHECKED(s, err, level ? regio_account_level_check(level, ec_) : REGIO_OK);
     DISPATCH(s, err, territory_edit,
              territory_edit(s, model, ext_id, name, set_parent, parent, level, actor, e_));
 }
@@ -700,6 +795,7 @@ regio_err regio_store_membership_upsert(regio_store *s, const char *model, const
 {
     if (s && !present(m && m->user && *m->user && m->territory ? m->role : NULL))
         return reject(s, err, REGIO_EINVAL, "membership upsert: a required value is missing");
+    CHECKED(s, err, membership_check(m, ec_));
     DISPATCH(s, err, membership_upsert, membership_upsert(s, model, m, actor, e_));
 }
 
@@ -736,6 +832,9 @@ regio_err regio_store_account_keys_foreach(regio_store *s, regio_account_key_cb 
 
 regio_err regio_store_model_in_force(regio_store *s, const char *day, regio_model_info *out, regio_error *err)
 {
+    CHECKED(s, err, regio__is_date(day) ? REGIO_OK
+                    : regio__store_fail(ec_, REGIO_EINVAL, "'%s' is not a date (YYYY-MM-DD)",
+                                        day ? day : ""));
     DISPATCH(s, err, model_in_force, model_in_force(s, day, out, e_));
 }
 

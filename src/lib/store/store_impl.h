@@ -204,6 +204,15 @@ regio_err regio__pg_open(const char *location, regio_store **out, regio_error *e
         return rc_;                                                                    \
     } while (0)
 
+/* Whether d is a real calendar date written YYYY-MM-DD (store.c). */
+int regio__is_date(const char *d);
+
+/* Today's date, UTC, into day (store.c). */
+void regio__today(char day[11]);
+/* day into buf, or today (UTC) when day is NULL; REGIO_EINVAL naming a day
+ * that is no real date written YYYY-MM-DD (store.c). */
+regio_err regio__day(const char *day, char buf[11], regio_error *err);
+
 /* Fills err (may be NULL) with code and a printf-style message; returns code. */
 #define regio__store_fail(err, code, ...)                                      \
     regio_error_setf((err), (code), NULL, 0, NULL, __VA_ARGS__)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const stmt_sql[REGIO_PG_COUNT] = {
     /* One statement per account, as in SQLite: insert, or update when the
@@ -122,6 +123,28 @@ regio_err regio__pg_check(regio__pg_store *s, const PGresult *res, ExecStatusTyp
     return regio__store_fail(err, code_of(state), "%s: %s", what, why ? why : "failed");
 }
 
+/* Notes a statement that changed rows: inside a transaction its COMMIT
+ * will notify; outside one it is committed already, so it notifies now
+ * (unless it is bookkeeping). */
+static void note_write(regio__pg_store *s, const PGresult *res)
+{
+    const char *tag = PQcmdStatus((PGresult *)res);
+    if (strncmp(tag, "INSERT", 6) && strncmp(tag, "UPDATE", 6) && strncmp(tag, "DELETE", 6) &&
+        strncmp(tag, "MERGE", 5) && strncmp(tag, "COPY", 4) && strncmp(tag, "TRUNCATE", 8))
+        return;
+    if (!strcmp(PQcmdTuples((PGresult *)res), "0"))
+        return;
+    if (PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+        s->dirty = 1;
+        return;
+    }
+    if (s->quiet)
+        return;
+    regio_error ignore;
+    s->own_writes++;
+    regio__pg_notify(s, &ignore);
+}
+
 regio_err regio__pg_exec(regio__pg_store *s, const char *sql, regio_error *err)
 {
     if (s->copying && !s->flushing) {
@@ -133,6 +156,8 @@ regio_err regio__pg_exec(regio__pg_store *s, const char *sql, regio_error *err)
     regio_err rc = regio__pg_check(s, res, PQresultStatus(res) == PGRES_TUPLES_OK
                                                ? PGRES_TUPLES_OK : PGRES_COMMAND_OK,
                                    "the PostgreSQL store", err);
+    if (!rc)
+        note_write(s, res);
     PQclear(res);
     return rc;
 }
@@ -142,6 +167,8 @@ static regio_err take(regio__pg_store *s, PGresult *res, ExecStatusType want, co
                       PGresult **out, regio_error *err)
 {
     regio_err rc = regio__pg_check(s, res, want, what, err);
+    if (!rc)
+        note_write(s, res);
     if (rc || !out) {
         PQclear(res);
         res = NULL;
@@ -192,6 +219,17 @@ regio_err regio__pg_run(regio__pg_store *s, int which, int n, const char *const 
                 err);
 }
 
+regio_err regio__pg_write(regio__pg_store *s, const char *sql, int n, const char *const *params,
+                          const char *what, long *changed, regio_error *err)
+{
+    PGresult *res = NULL;
+    regio_err rc = regio__pg_query(s, sql, n, params, PGRES_COMMAND_OK, what, &res, err);
+    if (!rc && changed)
+        *changed = atol(PQcmdTuples(res));
+    PQclear(res);
+    return rc;
+}
+
 regio_err regio__pg_cancelled(regio_error *err)
 {
     return regio__store_fail(err, REGIO_ECANCELLED, "stopped by the callback");
@@ -220,6 +258,15 @@ double regio__pg_col_num(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
 }
 
+const char *regio__pg_now(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 long long regio__pg_col_int(const PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
@@ -237,11 +284,20 @@ regio_err regio__pg_txn_end(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
                             regio_error *err)
 {
     if (rc == REGIO_OK) {
-        regio_err c = regio__pg_exec(s, t->own ? "COMMIT" : "RELEASE SAVEPOINT regio_op", err);
-        if (c == REGIO_OK)
+        regio_err c = t->own && s->dirty ? regio__pg_notify(s, err) : REGIO_OK;
+        if (!c)
+            c = regio__pg_exec(s, t->own ? "COMMIT" : "RELEASE SAVEPOINT regio_op", err);
+        if (c == REGIO_OK) {
+            if (t->own && s->dirty)
+                s->own_writes++;
+            if (t->own)
+                s->dirty = 0;
             return REGIO_OK;
+        }
         rc = c;
     }
+    if (t->own)
+        s->dirty = 0;
     if (t->own) {
         if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
             PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -275,10 +331,16 @@ static regio_err pg_commit(regio_store *base, regio_error *err)
      * back: say so. */
     regio_err rc = regio__pg_flush(s, err);
     int failed = PQtransactionStatus(s->conn) == PQTRANS_INERROR;
+    int wrote = s->dirty && !failed;
     regio_error ignore;
+    if (!rc && wrote)
+        rc = regio__pg_notify(s, err);
     regio_err c = regio__pg_exec(s, "COMMIT", rc ? &ignore : err);
     if (!rc)
         rc = c;
+    if (!rc && wrote)
+        s->own_writes++;
+    s->dirty = 0;
     s->user_txn = 0;
     regio__pg_bulk_forget(s);
     if (!rc && failed)
@@ -302,6 +364,7 @@ static regio_err pg_rollback(regio_store *base, regio_error *err)
         return regio__store_fail(err, REGIO_EINVAL, "rollback without an open transaction");
     regio_err rc = regio__pg_exec(s, "ROLLBACK", err);
     s->user_txn = 0;
+    s->dirty = 0;
     regio__pg_bulk_forget(s);
     return rc;
 }
@@ -328,6 +391,98 @@ regio_err regio__pg_model_id(regio__pg_store *s, const char *name, long long *id
         *id = regio__pg_col_int(res, 0, 0);
     PQclear(res);
     return rc;
+}
+
+/* ---- the store generation ---------------------------------------------------------- */
+
+/* The channel of this store's changes: one per schema, so that stores
+ * in other schemas of the database (the tests' ones) do not count. */
+static regio_err channel(regio__pg_store *s, regio_error *err)
+{
+    if (s->channel[0])
+        return REGIO_OK;
+    PGresult *res = NULL;
+    regio_err rc = regio__pg_query(s, "SELECT 'regio_' || current_schema()", 0, NULL,
+                                   PGRES_TUPLES_OK, "reading the store's schema", &res, err);
+    if (rc)
+        return rc;
+    char name[64];
+    snprintf(name, sizeof name, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    char *id = PQescapeIdentifier(s->conn, name, strlen(name));
+    if (!id)
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    snprintf(s->channel, sizeof s->channel, "%s", id);
+    PQfreemem(id);
+    return REGIO_OK;
+}
+
+regio_err regio__pg_notify(regio__pg_store *s, regio_error *err)
+{
+    char sql[96];
+    regio_err rc = channel(s, err);
+    if (rc)
+        return rc;
+    snprintf(sql, sizeof sql, "NOTIFY %s", s->channel);
+    PGresult *res = PQexec(s->conn, sql);
+    rc = regio__pg_check(s, res, PGRES_COMMAND_OK, "noting a change of the store", err);
+    PQclear(res);
+    return rc;
+}
+
+/* Counts the changes other sessions told of. The round trip first: a
+ * commit another server acknowledged before it began has signalled this
+ * session, which tells its client before it answers. */
+static regio_err others(regio__pg_store *s, regio_error *err)
+{
+    regio_err rc = REGIO_OK;
+    if (!s->listening) {
+        char sql[96];
+        if ((rc = channel(s, err)))
+            return rc;
+        snprintf(sql, sizeof sql, "LISTEN %s", s->channel);
+        if ((rc = regio__pg_exec(s, sql, err)))
+            return rc;
+        s->listening = 1;
+    } else if ((rc = regio__pg_exec(s, "SELECT 1", err))) {
+        return rc;
+    }
+    PQconsumeInput(s->conn);
+    int me = PQbackendPID(s->conn);
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn))) {
+        if (n->be_pid != me)
+            s->others_writes++;
+        PQfreemem(n);
+    }
+    return REGIO_OK;
+}
+
+static regio_err pg_generation(regio_store *base, uint64_t *gen, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = others(s, err);
+    *gen = (s->others_writes << 32) ^ s->own_writes;
+    return rc;
+}
+
+static regio_err pg_others_version(regio_store *base, long *v, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = others(s, err);
+    *v = (long)s->others_writes;
+    return rc;
+}
+
+regio_err regio__pg_model_rows(regio__pg_store *s, const char *model, const char *sql,
+                              const char *what, PGresult **res, regio_error *err)
+{
+    long long mid = 0;
+    char b[32];
+    *res = NULL;
+    regio_err rc = regio__pg_model_id(s, model, &mid, err);
+    const char *p[1] = {regio__pg_int(b, mid)};
+    return rc ? rc : regio__pg_query(s, sql, 1, p, PGRES_TUPLES_OK, what, res, err);
 }
 
 /* ---- open / close --------------------------------------------------------------------------- */
@@ -367,6 +522,10 @@ static const regio__store_ops pg_ops = {
     .unit_upsert = regio__pg_unit_upsert,
     .adjacency_replace = regio__pg_adjacency_replace,
     .accounts_foreach = regio__pg_accounts_foreach,
+    .accounts_query = regio__pg_accounts_query,
+    .accounts_get = regio__pg_accounts_get,
+    .unit_measures_from_accounts = regio__pg_unit_measures_from_accounts,
+    .unit_measure_set = regio__pg_unit_measure_set,
     .reps_foreach = regio__pg_reps_foreach,
     .units_foreach = regio__pg_units_foreach,
     .adjacency_foreach = regio__pg_adjacency_foreach,
@@ -375,13 +534,50 @@ static const regio__store_ops pg_ops = {
     .model_create = regio__pg_model_create,
     .model_find = regio__pg_model_find,
     .model_list = regio__pg_model_list,
+    .model_find_at = regio__pg_model_find_at,
+    .model_list_at = regio__pg_model_list_at,
     .territory_upsert = regio__pg_territory_upsert,
     .alignment_set = regio__pg_alignment_set,
     .alignment_foreach = regio__pg_alignment_foreach,
     .alignment_revision = regio__pg_alignment_revision,
     .alignment_apply = regio__pg_alignment_apply,
+    .alignment_lock = regio__pg_alignment_lock,
     .audit_append = regio__pg_audit_append,
     .audit_verify = regio__pg_audit_verify,
+    .role_upsert = regio__pg_role_upsert,
+    .roles_foreach = regio__pg_roles_foreach,
+    .user_upsert = regio__pg_user_upsert,
+    .users_foreach = regio__pg_users_foreach,
+    .user_set_active = regio__pg_user_set_active,
+    .user_set_password_hash = regio__pg_user_set_password_hash,
+    .user_password_hash = regio__pg_user_password_hash,
+    .login_users = regio__pg_login_users,
+    .territory_set_access = regio__pg_territory_set_access,
+    .territory_edit = regio__pg_territory_edit,
+    .membership_upsert = regio__pg_membership_upsert,
+    .membership_remove = regio__pg_membership_remove,
+    .memberships_foreach = regio__pg_memberships_foreach,
+    .association_set = regio__pg_association_set,
+    .associations_foreach = regio__pg_associations_foreach,
+    .account_keys_foreach = regio__pg_account_keys_foreach,
+    .token_add = regio__pg_token_add,
+    .token_user = regio__pg_token_user,
+    .token_revoke = regio__pg_token_revoke,
+    .tokens_foreach = regio__pg_tokens_foreach,
+    .session_add = regio__pg_session_add,
+    .session_find = regio__pg_session_find,
+    .session_remove = regio__pg_session_remove,
+    .audit_foreach = regio__pg_audit_foreach,
+    .generation = pg_generation,
+    .others_version = pg_others_version,
+    .units_fingerprint = regio__pg_units_fingerprint,
+    .territories_foreach = regio__pg_territories_foreach,
+    .territory_set_rep = regio__pg_territory_set_rep,
+    .model_in_force = regio__pg_model_in_force,
+    .model_reasons_set = regio__pg_model_reasons_set,
+    .model_reasons_foreach = regio__pg_model_reasons_foreach,
+    .model_clone = regio__pg_model_clone,
+    .model_reset = regio__pg_model_reset,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)

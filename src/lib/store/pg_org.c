@@ -1,0 +1,831 @@
+/*
+ * PostgreSQL backend, the organisation: roles (a tree), users with their
+ * role, permissions and password hash, memberships, manual associations,
+ * territory access levels, API tokens and sessions (in the database, so
+ * that every server behind a proxy knows every session), and reading the
+ * audit log. Each write is one transaction (or a savepoint inside the
+ * caller's) and appends one audit record built as SQLite's backend builds
+ * it (store/org_codec.h).
+ */
+#include "store/org_codec.h"
+#include "store/pg_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define C_ORDER " COLLATE \"C\""
+
+/* Runs sql with n text parameters; *res (may be NULL) gets its rows. */
+static regio_err q(regio__pg_store *s, const char *sql, int n, const char *const *p,
+                   const char *what, PGresult **res, regio_error *err)
+{
+    return regio__pg_query(s, sql, n, p, res ? PGRES_TUPLES_OK : PGRES_COMMAND_OK, what, res, err);
+}
+
+/* One integer of a one-row query; *found says whether there was a row. */
+static regio_err id_of(regio__pg_store *s, const char *sql, const char *a, const char *b,
+                       long long *id, int *found, regio_error *err)
+{
+    const char *p[2] = {a, b};
+    PGresult *res = NULL;
+    regio_err rc = q(s, sql, b ? 2 : 1, p, "reading the store", &res, err);
+    if (rc)
+        return rc;
+    *found = PQntuples(res) > 0;
+    *id = *found ? regio__pg_col_int(res, 0, 0) : 0;
+    PQclear(res);
+    return REGIO_OK;
+}
+
+static regio_err user_id(regio__pg_store *s, const char *login, long long *id, regio_error *err)
+{
+    int found = 0;
+    regio_err rc = id_of(s, "SELECT id FROM users WHERE login = $1", login, NULL, id, &found, err);
+    if (!rc && !found)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "unknown user '%s'", login);
+    return rc;
+}
+
+static regio_err territory_id(regio__pg_store *s, long long mid, const char *model_name,
+                              const char *ext, long long *id, regio_error *err)
+{
+    char b[32];
+    int found = 0;
+    regio_err rc = id_of(s, "SELECT id FROM territories WHERE model_id = $1 AND ext_id = $2",
+                         regio__pg_int(b, mid), ext, id, &found, err);
+    if (!rc && !found)
+        rc = model_name
+                 ? regio__store_fail(err, REGIO_EDATA,
+                                     "unknown territory '%s' in territory model '%s'", ext,
+                                     model_name)
+                 : regio__store_fail(err, REGIO_EDATA,
+                                     "unknown territory '%s' in the active territory model", ext);
+    return rc;
+}
+
+static regio_err audit(regio__pg_store *s, const char *actor, const char *action, const char *type,
+                       const char *id, char *before, char *after, regio_error *err)
+{
+    regio_err rc;
+    if (!before && !after)
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
+    else
+        rc = regio__pg_audit_append(&s->base, actor ? actor : "cli", action, type, id, before,
+                                    after, err);
+    regio_free(before);
+    regio_free(after);
+    return rc;
+}
+
+static regio_err end_sessions(regio__pg_store *s, long long uid, regio_error *err)
+{
+    char b[32];
+    const char *p[1] = {regio__pg_int(b, uid)};
+    return regio__pg_write(s, "DELETE FROM sessions WHERE user_id = $1", 1, p, "ending sessions",
+                           NULL, err);
+}
+
+/* ---- roles ------------------------------------------------------------------ */
+
+regio_err regio__pg_role_upsert(regio_store *base, const char *name, const char *parent,
+                                const char *actor, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long pid = 0, below = 0;
+    int found = 0;
+    char *before = NULL;
+    PGresult *res = NULL;
+    if (parent) {
+        if (!strcmp(parent, name)) {
+            rc = regio__store_fail(err, REGIO_EDATA, "role '%s' cannot be its own parent", name);
+            goto out;
+        }
+        if ((rc =
+                 id_of(s, "SELECT id FROM roles WHERE name = $1", parent, NULL, &pid, &found, err)))
+            goto out;
+        if (!found) {
+            rc = regio__store_fail(err, REGIO_EDATA, "unknown parent role '%s' of role '%s'",
+                                   parent, name);
+            goto out;
+        }
+        /* A cycle: the new parent is the role itself or lies below it. */
+        if ((rc = id_of(s,
+                        "WITH RECURSIVE up(id, name) AS (SELECT id, name FROM roles WHERE"
+                        " name = $1 UNION SELECT r.id, r.name FROM roles r JOIN up ON r.id ="
+                        " (SELECT parent_id FROM roles WHERE id = up.id))"
+                        " SELECT 1 FROM up WHERE name = $2",
+                        parent, name, &below, &found, err)))
+            goto out;
+        if (found) {
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "role '%s' cannot report to '%s': '%s' already reports to it "
+                                   "(a cycle)",
+                                   name, parent, parent);
+            goto out;
+        }
+    }
+    const char *p1[1] = {name};
+    if ((rc = q(s,
+                "SELECT p.name FROM roles r LEFT JOIN roles p ON p.id = r.parent_id"
+                " WHERE r.name = $1",
+                1, p1, "reading a role", &res, err)))
+        goto out;
+    if (PQntuples(res))
+        before = json_obj("name", name, "parent", regio__pg_col_text(res, 0, 0), JSON_END);
+    PQclear(res);
+    char b[32];
+    const char *p2[2] = {name, parent ? regio__pg_int(b, pid) : NULL};
+    rc = regio__pg_write(s,
+                         "INSERT INTO roles(name, parent_id) VALUES ($1, $2)"
+                         " ON CONFLICT (name) DO UPDATE SET parent_id = excluded.parent_id",
+                         2, p2, "writing a role", NULL, err);
+    if (!rc) {
+        rc = audit(s, actor, "role.upsert", "role", name, before,
+                   json_obj("name", name, "parent", parent, JSON_END), err);
+        before = NULL;
+    }
+out:
+    regio_free(before);
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_roles_foreach(regio_store *base, regio_role_cb cb, void *ud, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    PGresult *res = NULL;
+    regio_err rc = q(s,
+                     "WITH RECURSIVE t(id, depth) AS (SELECT id, 0 FROM roles WHERE parent_id"
+                     " IS NULL UNION ALL SELECT r.id, t.depth + 1 FROM roles r JOIN t ON"
+                     " r.parent_id = t.id)"
+                     " SELECT r.name, p.name FROM t JOIN roles r ON r.id = t.id"
+                     " LEFT JOIN roles p ON p.id = r.parent_id ORDER BY t.depth, r.name" C_ORDER,
+                     0, NULL, "reading the roles", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        regio_role_info ri = {regio__pg_col_text(res, i, 0), regio__pg_col_text(res, i, 1)};
+        if (cb(ud, &ri))
+            rc = regio__pg_cancelled(err);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* ---- users ------------------------------------------------------------------ */
+
+#define USER_COLS                                                                                  \
+    "SELECT u.login, u.display_name, u.email, r.name, u.active,"                                   \
+    " (u.password_hash IS NOT NULL)::int,"                                                         \
+    " (SELECT count(*) FROM api_tokens k WHERE k.user_id = u.id AND k.revoked_at IS NULL),"        \
+    " (SELECT string_agg(permission, ';') FROM user_permissions p WHERE p.user_id = u.id)"         \
+    " FROM users u LEFT JOIN roles r ON r.id = u.role_id "
+
+static void user_row(const PGresult *res, int i, regio_user_info *u)
+{
+    u->login = regio__pg_col_text(res, i, 0);
+    u->name = regio__pg_col_text(res, i, 1);
+    u->email = regio__pg_col_text(res, i, 2);
+    u->role = regio__pg_col_text(res, i, 3);
+    u->active = (int)regio__pg_col_int(res, i, 4);
+    u->has_password = (int)regio__pg_col_int(res, i, 5);
+    u->tokens = (long)regio__pg_col_int(res, i, 6);
+    u->perms = 0;
+    regio_perm_parse(regio__pg_col_text(res, i, 7), &u->perms, NULL);
+}
+
+regio_err regio__pg_user_upsert(regio_store *base, const regio_user_info *u, const char *actor,
+                                regio_upsert_result *out, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long rid = 0, uid = 0;
+    int found = 0;
+    char *before = NULL;
+    PGresult *res = NULL;
+    if (u->role) {
+        if ((rc = id_of(s, "SELECT id FROM roles WHERE name = $1", u->role, NULL, &rid, &found,
+                        err)))
+            goto out;
+        if (!found) {
+            rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, "role",
+                                  "unknown role '%s' of user '%s'", u->role, u->login);
+            goto out;
+        }
+    }
+    regio_upsert_result result = REGIO_UPSERT_ADDED;
+    const char *pl[1] = {u->login};
+    if ((rc = q(s, USER_COLS "WHERE u.login = $1", 1, pl, "reading a user", &res, err)))
+        goto out;
+    if (PQntuples(res)) {
+        regio_user_info old;
+        user_row(res, 0, &old);
+        result = user_change(&old, u);
+        before = user_json(&old);
+    }
+    PQclear(res);
+    if (out)
+        *out = result;
+    if (result == REGIO_UPSERT_UNCHANGED)
+        goto out;
+    char b[3][32], now[32];
+    const char *p[6] = {u->login,
+                        u->name,
+                        u->email,
+                        u->role ? regio__pg_int(b[0], rid) : NULL,
+                        regio__pg_int(b[1], u->active != 0),
+                        regio__pg_now(now)};
+    if ((rc = q(s,
+                "INSERT INTO users(login, display_name, email, role_id, active, created_at,"
+                " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (login) DO UPDATE"
+                " SET display_name = excluded.display_name, email = excluded.email,"
+                " role_id = excluded.role_id, active = excluded.active,"
+                " updated_at = excluded.updated_at RETURNING id",
+                6, p, "writing a user", &res, err)))
+        goto out;
+    uid = regio__pg_col_int(res, 0, 0);
+    PQclear(res);
+    char perms[64];
+    regio_perm_format(u->perms, perms, sizeof perms);
+    const char *pp[2] = {regio__pg_int(b[2], uid), perms};
+    rc = regio__pg_write(s, "DELETE FROM user_permissions WHERE user_id = $1", 1, pp,
+                         "writing permissions", NULL, err);
+    if (!rc && perms[0])
+        rc = regio__pg_write(s,
+                             "INSERT INTO user_permissions(user_id, permission)"
+                             " SELECT $1, unnest(string_to_array($2, ';'))",
+                             2, pp, "writing permissions", NULL, err);
+    if (!rc && !u->active)
+        rc = end_sessions(s, uid, err);
+    if (!rc) {
+        rc = audit(s, actor, "user.upsert", "user", u->login, before, user_json(u), err);
+        before = NULL;
+    }
+out:
+    regio_free(before);
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_users_foreach(regio_store *base, const char *login, regio_user_cb cb, void *ud,
+                                  regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    PGresult *res = NULL;
+    const char *p[1] = {login};
+    regio_err rc =
+        login ? q(s, USER_COLS "WHERE u.login = $1", 1, p, "reading users", &res, err)
+              : q(s, USER_COLS "ORDER BY u.login" C_ORDER, 0, NULL, "reading users", &res, err);
+    int n = rc ? 0 : PQntuples(res);
+    for (int i = 0; !rc && i < n; i++) {
+        regio_user_info u;
+        user_row(res, i, &u);
+        if (cb(ud, &u))
+            rc = regio__pg_cancelled(err);
+    }
+    PQclear(res);
+    if (!rc && login && !n)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "unknown user '%s'", login);
+    return rc;
+}
+
+/* Runs one write on user login ($1: its id, $2: text, $3: flag) inside its
+ * own transaction, ends its sessions unless it enables it, and audits it. */
+static regio_err user_write(regio__pg_store *s, const char *login, const char *sql,
+                            const char *text, int flag, const char *actor, const char *action,
+                            char *after, regio_error *err)
+{
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long uid = 0;
+    if (!rc)
+        rc = user_id(s, login, &uid, err);
+    char b[2][32];
+    const char *p[3] = {regio__pg_int(b[0], uid), text, regio__pg_int(b[1], flag)};
+    if (!rc)
+        rc = regio__pg_write(s, sql, strstr(sql, "$3") ? 3 : 2, p, "writing a user", NULL, err);
+    if (!rc && strcmp(action, "user.enable") != 0)
+        rc = end_sessions(s, uid, err);
+    if (!rc) {
+        rc = audit(s, actor, action, "user", login, NULL, after, err);
+        after = NULL;
+    }
+    regio_free(after);
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_user_set_active(regio_store *base, const char *login, int active,
+                                    const char *actor, regio_error *err)
+{
+    char now[32];
+    return user_write(
+        REGIO_PG(base), login, "UPDATE users SET active = $3, updated_at = $2 WHERE id = $1",
+        regio__pg_now(now), active != 0, actor, active ? "user.enable" : "user.disable",
+        json_obj("active", active ? "yes" : "no", JSON_END), err);
+}
+
+regio_err regio__pg_user_set_password_hash(regio_store *base, const char *login, const char *hash,
+                                           const char *actor, regio_error *err)
+{
+    return user_write(REGIO_PG(base), login, "UPDATE users SET password_hash = $2 WHERE id = $1",
+                      hash, 0, actor, "user.passwd",
+                      json_obj("password", hash ? "set" : "cleared", JSON_END), err);
+}
+
+regio_err regio__pg_user_password_hash(regio_store *base, const char *login, char **hash,
+                                       int *active, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *hash = NULL;
+    *active = 0;
+    PGresult *res = NULL;
+    const char *p[1] = {login};
+    regio_err rc = q(s, "SELECT password_hash, active FROM users WHERE login = $1", 1, p,
+                     "reading a user", &res, err);
+    if (rc)
+        return rc;
+    if (!PQntuples(res)) {
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "unknown user '%s'", login);
+    } else {
+        *active = (int)regio__pg_col_int(res, 0, 1);
+        const char *h = regio__pg_col_text(res, 0, 0);
+        if (h && !(*hash = regio_strdup(h)))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    }
+    PQclear(res);
+    return rc;
+}
+
+regio_err regio__pg_login_users(regio_store *base, long *n, regio_error *err)
+{
+    PGresult *res = NULL;
+    *n = 0;
+    regio_err rc = q(REGIO_PG(base),
+                     "SELECT count(*) FROM users u WHERE u.active = 1 AND (u.password_hash IS NOT"
+                     " NULL OR EXISTS (SELECT 1 FROM api_tokens k WHERE k.user_id = u.id AND"
+                     " k.revoked_at IS NULL))",
+                     0, NULL, "counting users", &res, err);
+    if (!rc)
+        *n = (long)regio__pg_col_int(res, 0, 0);
+    PQclear(res);
+    return rc;
+}
+
+/* ---- territories, memberships, associations ------------------------------ */
+
+regio_err regio__pg_territory_set_access(regio_store *base, const char *model, const char *ext_id,
+                                         const char *level, const char *actor, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long mid = 0, tid = 0;
+    rc = regio__pg_model_id(s, model, &mid, err);
+    if (!rc)
+        rc = territory_id(s, mid, model, ext_id, &tid, err);
+    char b[32];
+    const char *p[2] = {regio__pg_int(b, tid), level};
+    if (!rc)
+        rc = regio__pg_write(s, "UPDATE territories SET account_access = $2 WHERE id = $1", 2, p,
+                             "writing a territory", NULL, err);
+    if (!rc)
+        rc = audit(s, actor, "territory.access", "territory", ext_id, NULL,
+                   json_obj("model", model, "account_access", level, JSON_END), err);
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_territory_edit(regio_store *base, const char *model, const char *ext_id,
+                                   const char *name, int set_parent, const char *parent,
+                                   const char *level, const char *actor, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long mid = 0;
+    char old_name[512] = "", old_parent[512] = "", old_level[16] = "", b[32];
+    int had_parent = 0;
+    PGresult *res = NULL;
+    rc = regio__pg_model_id(s, model, &mid, err);
+    const char *p[3] = {regio__pg_int(b, mid), ext_id, level};
+    if (!rc)
+        rc = q(s,
+               "SELECT t.name, p.ext_id, t.account_access FROM territories t LEFT JOIN"
+               " territories p ON p.id = t.parent_id WHERE t.model_id = $1 AND t.ext_id = $2",
+               2, p, "reading a territory", &res, err);
+    if (!rc && !PQntuples(res))
+        rc = model ? regio__store_fail(err, REGIO_ENOTFOUND,
+                                       "no territory '%s' in territory model '%s'", ext_id, model)
+                   : regio__store_fail(err, REGIO_ENOTFOUND,
+                                       "no territory '%s' in the active territory model", ext_id);
+    if (!rc) {
+        const char *n = regio__pg_col_text(res, 0, 0), *par = regio__pg_col_text(res, 0, 1),
+                   *lv = regio__pg_col_text(res, 0, 2);
+        snprintf(old_name, sizeof old_name, "%s", n ? n : "");
+        had_parent = par != NULL;
+        snprintf(old_parent, sizeof old_parent, "%s", par ? par : "");
+        snprintf(old_level, sizeof old_level, "%s", lv ? lv : "");
+    }
+    PQclear(res);
+    if (!rc && (name || set_parent))
+        rc =
+            regio__pg_territory_upsert(base, model, ext_id, name ? name : old_name,
+                                       set_parent ? parent : (had_parent ? old_parent : NULL), err);
+    if (!rc && level)
+        rc = regio__pg_write(
+            s, "UPDATE territories SET account_access = $3 WHERE model_id = $1 AND ext_id = $2", 3,
+            p, "writing a territory", NULL, err);
+    if (!rc)
+        rc = audit(s, actor, "territory.update", "territory", ext_id,
+                   json_obj("name", old_name, "parent", had_parent ? old_parent : NULL,
+                            "account_access", old_level, JSON_END),
+                   json_obj("model", model, "name", name ? name : old_name, "parent",
+                            set_parent ? parent : (had_parent ? old_parent : NULL),
+                            "account_access", level ? level : old_level, JSON_END),
+                   err);
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_membership_upsert(regio_store *base, const char *model,
+                                      const regio_membership_info *m, const char *actor,
+                                      regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long mid = 0, tid = 0, uid = 0;
+    rc = regio__pg_model_id(s, model, &mid, err);
+    if (!rc)
+        rc = territory_id(s, mid, model, m->territory, &tid, err);
+    if (!rc && (rc = user_id(s, m->user, &uid, err)) == REGIO_ENOTFOUND)
+        rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, "user", "unknown user '%s'", m->user);
+    char b[3][32];
+    const char *p[6] = {regio__pg_int(b[0], uid),
+                        regio__pg_int(b[1], tid),
+                        m->role,
+                        regio__pg_int(b[2], m->active != 0),
+                        m->start,
+                        m->end};
+    if (!rc)
+        rc = regio__pg_write(
+            s,
+            "INSERT INTO memberships(user_id, territory_id, role, active, start_date,"
+            " end_date) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, territory_id,"
+            " role) DO UPDATE SET active = excluded.active, start_date ="
+            " excluded.start_date, end_date = excluded.end_date",
+            6, p, "writing a membership", NULL, err);
+    if (!rc) {
+        char key[512];
+        pair_key(key, sizeof key, m->user, m->territory);
+        rc = audit(s, actor, "membership.upsert", "membership", key, NULL,
+                   membership_json(model, m), err);
+    }
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_membership_remove(regio_store *base, const char *model, const char *user,
+                                      const char *territory, const char *role, const char *actor,
+                                      regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long mid = 0;
+    long n = 0;
+    char b[32];
+    rc = regio__pg_model_id(s, model, &mid, err);
+    const char *p[4] = {user, territory, role, regio__pg_int(b, mid)};
+    if (!rc)
+        rc = regio__pg_write(
+            s,
+            "DELETE FROM memberships WHERE role = $3 AND user_id = (SELECT id FROM users"
+            " WHERE login = $1) AND territory_id = (SELECT id FROM territories WHERE"
+            " model_id = $4 AND ext_id = $2)",
+            4, p, "removing a membership", &n, err);
+    if (!rc && n == 0)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "'%s' has no %s membership in territory '%s'",
+                               user, role, territory);
+    if (!rc) {
+        char key[512];
+        pair_key(key, sizeof key, user, territory);
+        rc = audit(
+            s, actor, "membership.remove", "membership", key,
+            json_obj("model", model, "user", user, "territory", territory, "role", role, JSON_END),
+            NULL, err);
+    }
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_memberships_foreach(regio_store *base, const char *model,
+                                        regio_membership_cb cb, void *ud, regio_error *err)
+{
+    PGresult *res = NULL;
+    regio_err rc =
+        regio__pg_model_rows(REGIO_PG(base), model,
+                             "SELECT u.login, t.ext_id, m.role, m.active, m.start_date, m.end_date,"
+                             " u.display_name FROM memberships m JOIN users u ON u.id = m.user_id"
+                             " JOIN territories t ON t.id = m.territory_id WHERE t.model_id = $1"
+                             " ORDER BY t.ext_id" C_ORDER ", u.login" C_ORDER ", m.role" C_ORDER,
+                             "reading memberships", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        regio_membership_info mi = {
+            regio__pg_col_text(res, i, 0), regio__pg_col_text(res, i, 1),
+            regio__pg_col_text(res, i, 2), (int)regio__pg_col_int(res, i, 3),
+            regio__pg_col_text(res, i, 4), regio__pg_col_text(res, i, 5),
+            regio__pg_col_text(res, i, 6)};
+        if (cb(ud, &mi))
+            rc = regio__pg_cancelled(err);
+    }
+    PQclear(res);
+    return rc;
+}
+
+regio_err regio__pg_association_set(regio_store *base, const char *model, const char *account,
+                                    const char *territory, int add, const char *actor,
+                                    regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long mid = 0, tid = 0, aid = 0;
+    int found = 0;
+    long n = 0;
+    rc = regio__pg_model_id(s, model, &mid, err);
+    if (!rc)
+        rc = territory_id(s, mid, model, territory, &tid, err);
+    if (!rc)
+        rc =
+            id_of(s, "SELECT id FROM accounts WHERE ext_id = $1", account, NULL, &aid, &found, err);
+    if (!rc && !found)
+        rc =
+            regio_error_setf(err, REGIO_EDATA, NULL, 0, "account", "unknown account '%s'", account);
+    char b[2][32];
+    const char *p[3] = {regio__pg_int(b[0], aid), regio__pg_int(b[1], tid), actor};
+    if (!rc)
+        rc = add ? regio__pg_write(
+                       s,
+                       "INSERT INTO account_territories(account_id, territory_id, cause,"
+                       " created_by) SELECT $1, $2, 'manual', (SELECT id FROM users WHERE"
+                       " login = $3) WHERE NOT EXISTS (SELECT 1 FROM account_territories WHERE"
+                       " account_id = $1 AND territory_id = $2 AND cause = 'manual')",
+                       3, p, "writing an association", &n, err)
+                 : regio__pg_write(
+                       s,
+                       "DELETE FROM account_territories WHERE account_id = $1 AND territory_id"
+                       " = $2 AND cause = 'manual'",
+                       2, p, "writing an association", &n, err);
+    if (!rc && n > 0) {
+        char key[512];
+        pair_key(key, sizeof key, account, territory);
+        char *j = json_obj("model", model, "account", account, "territory", territory, JSON_END);
+        rc = audit(s, actor, add ? "association.add" : "association.remove", "association", key,
+                   add ? NULL : j, add ? j : NULL, err);
+    }
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_associations_foreach(regio_store *base, const char *model,
+                                         regio_association_cb cb, void *ud, regio_error *err)
+{
+    PGresult *res = NULL;
+    regio_err rc =
+        regio__pg_model_rows(REGIO_PG(base), model,
+                             "SELECT a.ext_id, t.ext_id, at.cause FROM account_territories at"
+                             " JOIN accounts a ON a.id = at.account_id"
+                             " JOIN territories t ON t.id = at.territory_id WHERE t.model_id = $1"
+                             " ORDER BY a.ext_id" C_ORDER ", t.ext_id" C_ORDER ", at.cause" C_ORDER,
+                             "reading associations", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        regio_association_info ai = {regio__pg_col_text(res, i, 0), regio__pg_col_text(res, i, 1),
+                                     regio__pg_col_text(res, i, 2)};
+        if (cb(ud, &ai))
+            rc = regio__pg_cancelled(err);
+    }
+    PQclear(res);
+    return rc;
+}
+
+regio_err regio__pg_account_keys_foreach(regio_store *base, regio_account_key_cb cb, void *ud,
+                                         regio_error *err)
+{
+    PGresult *res = NULL;
+    regio_err rc = q(REGIO_PG(base),
+                     "SELECT ext_id, owner_ext, unit_ext FROM accounts ORDER BY ext_id" C_ORDER, 0,
+                     NULL, "reading accounts", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++)
+        if (cb(ud, regio__pg_col_text(res, i, 0), regio__pg_col_text(res, i, 1),
+               regio__pg_col_text(res, i, 2)))
+            rc = regio__pg_cancelled(err);
+    PQclear(res);
+    return rc;
+}
+
+/* ---- tokens and sessions ------------------------------------------------- */
+
+regio_err regio__pg_token_add(regio_store *base, const char *login, const char *token_hash,
+                              const char *label, const char *actor, long *id, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long uid = 0, tid = 0;
+    rc = user_id(s, login, &uid, err);
+    char b[32];
+    const char *p[3] = {regio__pg_int(b, uid), token_hash, label};
+    PGresult *res = NULL;
+    if (!rc)
+        rc = q(s,
+               "INSERT INTO api_tokens(user_id, token_hash, label) VALUES ($1, $2, $3)"
+               " RETURNING id",
+               3, p, "writing a token", &res, err);
+    if (!rc)
+        tid = regio__pg_col_int(res, 0, 0);
+    PQclear(res);
+    if (!rc && id)
+        *id = (long)tid;
+    if (!rc) {
+        char idtxt[32];
+        rc = audit(s, actor, "token.create", "user", login, NULL,
+                   json_obj("token", regio__pg_int(idtxt, tid), "label", label, JSON_END), err);
+    }
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_token_user(regio_store *base, const char *token_hash, char **login,
+                               regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *login = NULL;
+    PGresult *res = NULL;
+    const char *p[1] = {token_hash};
+    regio_err rc = q(s,
+                     "SELECT u.login, k.id, k.last_used_at FROM api_tokens k JOIN users u ON"
+                     " u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND"
+                     " u.active = 1",
+                     1, p, "reading a token", &res, err);
+    if (rc)
+        return rc;
+    char now[32], kid[32];
+    int touch = 0;
+    if (PQntuples(res)) {
+        snprintf(kid, sizeof kid, "%s", PQgetvalue(res, 0, 1));
+        touch = token_touch(regio__pg_col_text(res, 0, 2), regio__pg_now(now));
+        if (!(*login = regio_strdup(regio__pg_col_text(res, 0, 0))))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    }
+    PQclear(res);
+    if (!rc && touch) {
+        /* bookkeeping: a failure to note the use does not refuse the token */
+        const char *pt[2] = {kid, now};
+        regio_error ignore;
+        s->quiet = 1;
+        regio__pg_write(s, "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1", 2, pt,
+                        "noting a token's use", NULL, &ignore);
+        s->quiet = 0;
+    }
+    return rc;
+}
+
+regio_err regio__pg_token_revoke(regio_store *base, const char *login, long id, const char *actor,
+                                 regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long uid = 0;
+    long n = 0;
+    rc = user_id(s, login, &uid, err);
+    char b[2][32], now[32];
+    const char *p[3] = {regio__pg_int(b[0], id), regio__pg_int(b[1], uid), regio__pg_now(now)};
+    if (!rc)
+        rc = regio__pg_write(
+            s,
+            "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND"
+            " revoked_at IS NULL",
+            3, p, "revoking a token", &n, err);
+    if (!rc && !n)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "user '%s' has no live token %ld", login, id);
+    if (!rc)
+        rc = audit(s, actor, "token.revoke", "user", login, NULL, json_obj("token", p[0], JSON_END),
+                   err);
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+regio_err regio__pg_tokens_foreach(regio_store *base, const char *login, regio_token_cb cb,
+                                   void *ud, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    PGresult *res = NULL;
+    const char *p[1] = {login};
+    regio_err rc = q(s,
+                     "SELECT k.id, u.login, k.label, k.created_at, k.last_used_at,"
+                     " (k.revoked_at IS NOT NULL)::int FROM api_tokens k JOIN users u ON"
+                     " u.id = k.user_id WHERE $1::text IS NULL OR u.login = $1 ORDER BY k.id",
+                     1, p, "reading tokens", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        regio_token_info ti = {
+            (long)regio__pg_col_int(res, i, 0), regio__pg_col_text(res, i, 1),
+            regio__pg_col_text(res, i, 2),      regio__pg_col_text(res, i, 3),
+            regio__pg_col_text(res, i, 4),      (int)regio__pg_col_int(res, i, 5)};
+        if (cb(ud, &ti))
+            rc = regio__pg_cancelled(err);
+    }
+    PQclear(res);
+    return rc;
+}
+
+regio_err regio__pg_session_add(regio_store *base, const char *id_hash, const char *login,
+                                const char *csrf, long long expires, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    char b[32];
+    const char *p[4] = {id_hash, login, csrf, regio__pg_int(b, expires)};
+    long n = 0;
+    regio_err rc = regio__pg_write(s,
+                                   "INSERT INTO sessions(id_hash, user_id, csrf, expires_at)"
+                                   " SELECT $1, id, $3, $4 FROM users WHERE login = $2",
+                                   4, p, "writing a session", &n, err);
+    if (!rc && !n)
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "unknown user '%s'", login);
+    return rc;
+}
+
+regio_err regio__pg_session_find(regio_store *base, const char *id_hash, long long now,
+                                 char **login, char **csrf, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *login = *csrf = NULL;
+    char b[32];
+    const char *p[2] = {id_hash, regio__pg_int(b, now)};
+    PGresult *res = NULL;
+    regio_err rc = q(s,
+                     "SELECT u.login, x.csrf FROM sessions x JOIN users u ON u.id = x.user_id"
+                     " WHERE x.id_hash = $1 AND x.expires_at > $2 AND u.active = 1",
+                     2, p, "reading a session", &res, err);
+    if (!rc && PQntuples(res)) {
+        *login = regio_strdup(regio__pg_col_text(res, 0, 0));
+        *csrf = regio_strdup(regio__pg_col_text(res, 0, 1));
+        if (!*login || !*csrf) {
+            regio_free(*login);
+            regio_free(*csrf);
+            *login = *csrf = NULL;
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+regio_err regio__pg_session_remove(regio_store *base, const char *id_hash, long long now,
+                                   regio_error *err)
+{
+    char b[32];
+    const char *p[2] = {id_hash, regio__pg_int(b, now)};
+    return regio__pg_write(REGIO_PG(base),
+                           "DELETE FROM sessions WHERE id_hash = $1 OR expires_at <= $2", 2, p,
+                           "ending a session", NULL, err);
+}
+
+/* ---- audit log ------------------------------------------------------------- */
+
+regio_err regio__pg_audit_foreach(regio_store *base, const char *since, const char *user,
+                                  regio_audit_cb cb, void *ud, regio_error *err)
+{
+    PGresult *res = NULL;
+    const char *p[2] = {since, user};
+    regio_err rc =
+        q(REGIO_PG(base),
+          "SELECT id, ts, actor, action, object_type, object_id, before, after, hash"
+          " FROM audit_log WHERE ($1::text IS NULL OR ts >= $1" C_ORDER ") AND ($2::text IS NULL"
+          " OR actor = $2) ORDER BY id",
+          2, p, "reading the audit log", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        regio_audit_record a = {(long)regio__pg_col_int(res, i, 0), regio__pg_col_text(res, i, 1),
+                                regio__pg_col_text(res, i, 2),      regio__pg_col_text(res, i, 3),
+                                regio__pg_col_text(res, i, 4),      regio__pg_col_text(res, i, 5),
+                                regio__pg_col_text(res, i, 6),      regio__pg_col_text(res, i, 7),
+                                regio__pg_col_text(res, i, 8)};
+        if (cb(ud, &a))
+            rc = regio__pg_cancelled(err);
+    }
+    PQclear(res);
+    return rc;
+}
