@@ -107,6 +107,8 @@ void srv_response_clear(srv_response *rs)
     }
     rs->n_extra = 0;
     rs->file_path = NULL;
+    rs->saved_status = 0;
+    rs->saved_used = 0;
 }
 
 static void reset_body(srv_response *rs)
@@ -115,11 +117,95 @@ static void reset_body(srv_response *rs)
     srv_blob_unref(rs->blob);
     rs->blob = NULL;
     rs->file_path = NULL;
+    rs->saved_used = 0;
+}
+
+/* Once a write committed, an error answer gives way to its saved answer:
+ * returns 1 when rs now holds that instead of the answer asked for. */
+static int keep_saved(srv_response *rs, int status)
+{
+    if (!rs->saved_status || status < 400)
+        return 0;
+    reset_body(rs);
+    rs->status = rs->saved_status;
+    rs->content_type = "application/json";
+    rs->saved_used = 1;
+    return 1;
+}
+
+void srv_reply_saved(srv_response *rs, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(rs->saved, sizeof rs->saved, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof rs->saved) /* cannot happen with the callers' formats */
+        n = snprintf(rs->saved, sizeof rs->saved, "{\"saved\":true}");
+    rs->saved_len = (size_t)n;
+    rs->saved_status = status;
+    keep_saved(rs, 500); /* the saved answer is the answer until a full one replaces it */
+}
+
+const char *srv_json_quote(const char *s, char *out, size_t cap)
+{
+    if (cap < 7) {
+        if (cap)
+            out[0] = '\0';
+        return out;
+    }
+    if (!s) {
+        memcpy(out, "null", 5);
+        return out;
+    }
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[8];
+        size_t k;
+        if (ch == '"' || ch == '\\')
+            k = (size_t)snprintf(esc, sizeof esc, "\\%c", ch);
+        else if (ch < 0x20)
+            k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", ch);
+        else
+            esc[0] = (char)ch, k = 1;
+        if (o + k + 2 > cap) {
+            /* Cut before the character this byte belongs to. */
+            if ((ch & 0xC0) == 0x80) {
+                while (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+                    o--;
+                if (o > 1)
+                    o--;
+            }
+            break;
+        }
+        memcpy(out + o, esc, k);
+        o += k;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}
+
+const char *srv_response_data(const srv_response *rs, size_t *len)
+{
+    if (rs->saved_used) {
+        *len = rs->saved_len;
+        return rs->saved;
+    }
+    if (rs->blob) {
+        *len = rs->blob->len;
+        return rs->blob->data;
+    }
+    *len = rs->body.len;
+    return rs->body.data;
 }
 
 void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char *data,
                      size_t len)
 {
+    if (keep_saved(rs, status))
+        return;
     reset_body(rs);
     rs->status = status;
     rs->content_type = ctype;
@@ -129,6 +215,8 @@ void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char
 
 void srv_reply_blob(srv_response *rs, int status, const char *ctype, srv_blob *b)
 {
+    if (keep_saved(rs, status))
+        return;
     reset_body(rs);
     srv_blob_ref(b);
     rs->blob = b;
@@ -213,8 +301,21 @@ json_t *srv_body_json(const srv_request *rq, srv_response *rs)
                         SRV_MAX_JSON_DEPTH);
         return NULL;
     }
-    json_error_t je;
+    json_error_t je, again;
     json_t *v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+    /* Jansson reports some allocation failures as syntax errors ("string
+     * expected" when a string's buffer cannot grow): a body that is really
+     * bad fails again at the same place, one that met a failing allocation
+     * parses or fails elsewhere. */
+    if (!v && je.text[0] && json_error_code(&je) != json_error_out_of_memory &&
+        !(v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &again)) &&
+        (again.position != je.position || strcmp(again.text, je.text) != 0))
+        je = again, je.text[0] = '\0';
+    /* Out of memory: jansson says so, or fails before it set any error. */
+    if (!v && (json_error_code(&je) == json_error_out_of_memory || !je.text[0])) {
+        srv_reply_error(rs, 500, "internal", "out of memory reading the request body");
+        return NULL;
+    }
     if (!v) {
         srv_reply_error(rs, 400, "invalid_json", "request body is not valid JSON: %s (line %d, column %d)",
                         je.text, je.line, je.column);
@@ -491,7 +592,9 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
         if (!r)
             srv_blob_unref(b);
     }
-    if (!r) {
+    if (!r && rs->saved_used) {
+        r = MHD_create_response_from_buffer(rs->saved_len, rs->saved, MHD_RESPMEM_MUST_COPY);
+    } else if (!r) {
         size_t len = rs->body.len;
         char *data = regio_buf_steal(&rs->body);
         if (data)
