@@ -11,6 +11,7 @@
  * an MHD response. SIGTERM stops gracefully: no new connections, running
  * jobs cancelled, the requests in flight answered, then the store closed.
  */
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include "server/app.h"
 #include "server/http.h"
 #include "server/jobs.h"
@@ -19,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -344,6 +346,81 @@ static const char *const SECURITY_HEADERS[][2] = {
 };
 #define N_SECURITY_HEADERS (sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0])
 
+static void add_security_headers(struct MHD_Response *r, const char *csp)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", csp);
+    for (size_t i = 0; i < N_SECURITY_HEADERS; i++)
+        MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+}
+
+/* ---- libmicrohttpd's own answers ---------------------------------------------- */
+
+/*
+ * libmicrohttpd answers some requests itself, before Regio sees them: a
+ * malformed request line or header (400), headers past its memory limit
+ * (431; 414 while the request line is still arriving), an HTTP version it
+ * does not speak (505). It makes those answers (HTML, no headers of ours)
+ * and queues them through its exported MHD_queue_response, which it calls
+ * through its procedure linkage table; the definition below, exported by
+ * the executable (CMakeLists.txt), comes first in the dynamic linker's
+ * lookup, so every answer passes here. An answer of Regio's own carries the
+ * Content-Security-Policy already and goes through as it is; one of MHD's is
+ * replaced by a JSON error of the same status with the security headers
+ * (or, with no memory for that, gets the headers added). hardening_test.mjs
+ * sends such requests and fails if an answer lacks them, so an MHD that
+ * stops calling through the table is noticed.
+ */
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static queue_fn mhd_queue;            /* libmicrohttpd's own */
+static pthread_once_t mhd_queue_once = PTHREAD_ONCE_INIT;
+static const char *_Atomic answer_csp; /* the serving adapter's policy, NULL when none */
+
+static void find_mhd_queue(void)
+{
+    mhd_queue = (queue_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+static const char *mhd_error_text(unsigned status, const char **code)
+{
+    switch (status) {
+    case 400: *code = "bad_request"; return "the request is malformed";
+    case 413: *code = "payload_too_large"; return "the request body is too large";
+    case 414: *code = "uri_too_long"; return "the request line is too long";
+    case 431: *code = "headers_too_large"; return "the request headers are too large";
+    case 505: *code = "http_version_not_supported"; return "this HTTP version is not supported";
+    default: *code = status >= 500 ? "internal" : "bad_request";
+        return "the request could not be processed";
+    }
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status,
+                                   struct MHD_Response *r)
+{
+    pthread_once(&mhd_queue_once, find_mhd_queue);
+    if (!mhd_queue)
+        return MHD_NO; /* cannot happen with a shared libmicrohttpd: the connection closes */
+    const char *csp = atomic_load(&answer_csp);
+    if (!csp || MHD_get_response_header(r, "Content-Security-Policy"))
+        return mhd_queue(c, status, r);
+    const char *code;
+    const char *msg = mhd_error_text(status, &code);
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                     code, msg);
+    struct MHD_Response *j =
+        MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+    if (!j) {
+        add_security_headers(r, csp);
+        return mhd_queue(c, status, r);
+    }
+    MHD_add_response_header(j, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(j, MHD_HTTP_HEADER_CONNECTION, "close");
+    add_security_headers(j, csp);
+    enum MHD_Result ret = mhd_queue(c, status, j);
+    MHD_destroy_response(j);
+    return ret;
+}
+
 /* The image source a tile URL template needs: the scheme and the host,
  * with its leading labels that hold {…} placeholders made one wildcard
  * (https://{s}.tile.example.org/{z}/{x}/{y}.png needs *.tile.example.org
@@ -607,9 +684,7 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
         return MHD_NO;
     if (rs->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type);
-    MHD_add_response_header(r, "Content-Security-Policy", ad->csp);
-    for (size_t i = 0; i < N_SECURITY_HEADERS; i++)
-        MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+    add_security_headers(r, ad->csp);
     if (atomic_load(&ad->draining))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     for (int i = 0; i < rs->n_extra; i++)
@@ -826,6 +901,7 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
     ad.app = &app;
     pthread_mutex_init(&ad.mu, NULL);
     build_csp(o->tile_url, ad.csp, sizeof ad.csp);
+    atomic_store(&answer_csp, ad.csp);
     build_late_reply(&ad);
     flags |= MHD_USE_ITC; /* for MHD_quiesce_daemon */
     ad.daemon = MHD_start_daemon(
