@@ -15,12 +15,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$here/build}" && pwd)"
 cycles="${CRASH_CYCLES:-200}"
 seed="${CRASH_SEED:-15}"
-[ -x "$build/regio" ] || { echo "crash.sh: $build/regio not found (build the regio target)" >&2; exit 1; }
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/regio-bench-crash.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-# A copy of the binary: a rebuild during the run does not pull it away.
-cp "$build/regio" "$tmp/regio"
-export REGIO_BIN="$tmp/regio" REGIO_SOURCE_DIR="$here" REGIO_BUILD_DIR="$build"
+. "$here/bench/store_prologue.sh" crash
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
 node "$here/tests/store/crash.mjs" --cycles "$cycles" --seed "$seed" --json "$tmp/r.json" --verbose \

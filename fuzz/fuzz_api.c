@@ -77,8 +77,8 @@ static void check(const uint8_t *data, size_t size, const srv_response *rs)
 {
     if (rs->status < 100 || rs->status > 599)
         __builtin_trap();
-    const char *body = rs->blob ? srv_blob_data(rs->blob) : rs->body.data;
-    size_t len = rs->blob ? srv_blob_len(rs->blob) : rs->body.len;
+    size_t len = 0;
+    const char *body = srv_response_data(rs, &len);
     if (rs->content_type && !strcmp(rs->content_type, "application/json") && len && !rs->file_path) {
         json_error_t je;
         json_t *v = json_loadb(body, len, 0, &je);

@@ -198,6 +198,9 @@ SRV_HANDLER(api_activities_log)
     } else if (rc) {
         srv_reply_regio_error(rs, rc, &err);
     } else {
+        srv_reply_saved(rs, added ? 201 : 200,
+                        "{\"added\":%ld,\"duplicates\":%ld,\"partial\":true}", (long)added,
+                        (long)(n - n_fresh));
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(items, json_pack("{s:s,s:b}", "id", a[i].id, "duplicate",

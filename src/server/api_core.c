@@ -416,6 +416,12 @@ SRV_HANDLER(api_moves)
             srv_workspace_forget(app, rq->params[0]); /* may no longer match the store */
         goto free_from;
     }
+    /* Saved: from here on the answer is a success, the full one if it can
+     * be made, else this short one. */
+    long saved_rev = w->v->revision >= 0 ? w->v->revision : rev + 1;
+    char qm[640];
+    srv_reply_saved(rs, 200, "{\"model\":%s,\"revision\":%ld,\"partial\":true}",
+                    srv_json_quote(rq->params[0], qm, sizeof qm), saved_rev);
     if (w->v->revision < 0) {
         /* Applied, but the view could not follow (out of memory): load the
          * model again for the answer. */
@@ -505,6 +511,10 @@ SRV_HANDLER(api_locks)
             regio_store_alignment_revision(app->store, w->v->model, &cur, NULL);
             reply_apply_error(rs, rc, st, cur, rev, &err);
         } else {
+            char qm[640];
+            srv_reply_saved(rs, 200,
+                            "{\"model\":%s,\"revision\":%ld,\"units\":%d,\"partial\":true}",
+                            srv_json_quote(w->v->model, qm, sizeof qm), w->v->revision, (int)n);
             if (w->n_outline != w->v->k) {
                 srv_workspace_changed(w, NULL); /* loaded again under the edit */
             } else {

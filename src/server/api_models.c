@@ -39,13 +39,17 @@ static regio_err put_path_segment(regio_buf *b, const char *s)
 /* ---- life cycle ------------------------------------------------------------------- */
 
 /*
- * With app->mu held: answers the model `name` as it is now (status 200 or
- * 201, with a Location header for 201), after dropping any cached
- * workspace of it and of `also` (may be NULL).
+ * With app->mu held, after a write of the model committed: answers the
+ * model `name` as it is now (status 200 or 201, with a Location header
+ * for 201), after dropping any cached workspace of it and of `also` (may
+ * be NULL); its name alone when the rest cannot be made.
  */
 static void reply_model(srv_app *app, const char *name, const char *also, int status,
                         srv_response *rs)
 {
+    char qn[640];
+    srv_reply_saved(rs, status, "{\"name\":%s,\"partial\":true}",
+                    srv_json_quote(name, qn, sizeof qn));
     srv_workspace_forget(app, name);
     if (also)
         srv_workspace_forget(app, also);

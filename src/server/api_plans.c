@@ -239,9 +239,16 @@ SRV_HANDLER(api_plan)
     }
     if (rc == REGIO_EINVAL) /* the solver refuses its input: not the request's fault */
         rc = REGIO_EDATA;
-    if (rc)
+    if (rc) {
         srv_reply_regio_error(rs, rc, &err);
-    else
+    } else {
+        if (save) {
+            char qm[400], qt[400];
+            srv_reply_saved(rs, 200, "{\"model\":%s,\"territory\":%s,\"partial\":true}",
+                            srv_json_quote(rq->params[0], qm, sizeof qm),
+                            srv_json_quote(rq->params[1], qt, sizeof qt));
+        }
         srv_reply_json(rs, 200, plan_json(p));
+    }
     regio_territory_plan_destroy(p);
 }

@@ -212,6 +212,7 @@ SRV_HANDLER(api_rule_create)
         srv_reply_regio_error(rs, rc, &err);
     } else {
         r.id = id;
+        srv_reply_saved(rs, 201, "{\"rule\":{\"id\":%ld},\"partial\":true}", id);
         srv_reply_json(rs, 201, json_pack("{s:o}", "rule", rule_json(&r)));
     }
     json_decref(body);
@@ -283,10 +284,12 @@ SRV_HANDLER(api_rule_update)
     pthread_mutex_lock(&app->mu);
     regio_err rc = regio_rule_save(app->store, model, &r, rq->actor, NULL, &err);
     pthread_mutex_unlock(&app->mu);
-    if (rc)
+    if (rc) {
         srv_reply_regio_error(rs, rc, &err);
-    else
+    } else {
+        srv_reply_saved(rs, 200, "{\"rule\":{\"id\":%ld},\"partial\":true}", r.id);
         srv_reply_json(rs, 200, json_pack("{s:o}", "rule", rule_json(&r)));
+    }
     json_decref(body);
 }
 
@@ -301,10 +304,12 @@ SRV_HANDLER(api_rule_delete)
     pthread_mutex_lock(&app->mu);
     regio_err rc = regio_store_rule_delete(app->store, model, f.id, rq->actor, &err);
     pthread_mutex_unlock(&app->mu);
-    if (rc)
+    if (rc) {
         srv_reply_regio_error(rs, rc, &err);
-    else
+    } else {
+        srv_reply_saved(rs, 200, "{\"id\":%ld,\"result\":\"deleted\"}", f.id);
         srv_reply_json(rs, 200, json_pack("{s:I,s:s}", "id", (json_int_t)f.id, "result", "deleted"));
+    }
 }
 
 /* ---- the live count and the run ----------------------------------------------------- */

@@ -11,6 +11,7 @@
  * an MHD response. SIGTERM stops gracefully: no new connections, running
  * jobs cancelled, the requests in flight answered, then the store closed.
  */
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include "server/app.h"
 #include "server/http.h"
 #include "server/jobs.h"
@@ -19,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +110,8 @@ void srv_response_clear(srv_response *rs)
     }
     rs->n_extra = 0;
     rs->file_path = NULL;
+    rs->saved_status = 0;
+    rs->saved_used = 0;
 }
 
 static void reset_body(srv_response *rs)
@@ -116,11 +120,95 @@ static void reset_body(srv_response *rs)
     srv_blob_unref(rs->blob);
     rs->blob = NULL;
     rs->file_path = NULL;
+    rs->saved_used = 0;
+}
+
+/* Once a write committed, an error answer gives way to its saved answer:
+ * returns 1 when rs now holds that instead of the answer asked for. */
+static int keep_saved(srv_response *rs, int status)
+{
+    if (!rs->saved_status || status < 400)
+        return 0;
+    reset_body(rs);
+    rs->status = rs->saved_status;
+    rs->content_type = "application/json";
+    rs->saved_used = 1;
+    return 1;
+}
+
+void srv_reply_saved(srv_response *rs, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(rs->saved, sizeof rs->saved, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof rs->saved) /* cannot happen with the callers' formats */
+        n = snprintf(rs->saved, sizeof rs->saved, "{\"saved\":true}");
+    rs->saved_len = (size_t)n;
+    rs->saved_status = status;
+    keep_saved(rs, 500); /* the saved answer is the answer until a full one replaces it */
+}
+
+const char *srv_json_quote(const char *s, char *out, size_t cap)
+{
+    if (cap < 7) {
+        if (cap)
+            out[0] = '\0';
+        return out;
+    }
+    if (!s) {
+        memcpy(out, "null", 5);
+        return out;
+    }
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[8];
+        size_t k;
+        if (ch == '"' || ch == '\\')
+            k = (size_t)snprintf(esc, sizeof esc, "\\%c", ch);
+        else if (ch < 0x20)
+            k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", ch);
+        else
+            esc[0] = (char)ch, k = 1;
+        if (o + k + 2 > cap) {
+            /* Cut before the character this byte belongs to. */
+            if ((ch & 0xC0) == 0x80) {
+                while (o > 1 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+                    o--;
+                if (o > 1)
+                    o--;
+            }
+            break;
+        }
+        memcpy(out + o, esc, k);
+        o += k;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}
+
+const char *srv_response_data(const srv_response *rs, size_t *len)
+{
+    if (rs->saved_used) {
+        *len = rs->saved_len;
+        return rs->saved;
+    }
+    if (rs->blob) {
+        *len = rs->blob->len;
+        return rs->blob->data;
+    }
+    *len = rs->body.len;
+    return rs->body.data;
 }
 
 void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char *data,
                      size_t len)
 {
+    if (keep_saved(rs, status))
+        return;
     reset_body(rs);
     rs->status = status;
     rs->content_type = ctype;
@@ -130,6 +218,8 @@ void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char
 
 void srv_reply_blob(srv_response *rs, int status, const char *ctype, srv_blob *b)
 {
+    if (keep_saved(rs, status))
+        return;
     reset_body(rs);
     srv_blob_ref(b);
     rs->blob = b;
@@ -214,8 +304,21 @@ json_t *srv_body_json(const srv_request *rq, srv_response *rs)
                         SRV_MAX_JSON_DEPTH);
         return NULL;
     }
-    json_error_t je;
+    json_error_t je, again;
     json_t *v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+    /* Jansson reports some allocation failures as syntax errors ("string
+     * expected" when a string's buffer cannot grow): a body that is really
+     * bad fails again at the same place, one that met a failing allocation
+     * parses or fails elsewhere. */
+    if (!v && je.text[0] && json_error_code(&je) != json_error_out_of_memory &&
+        !(v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &again)) &&
+        (again.position != je.position || strcmp(again.text, je.text) != 0))
+        je = again, je.text[0] = '\0';
+    /* Out of memory: jansson says so, or fails before it set any error. */
+    if (!v && (json_error_code(&je) == json_error_out_of_memory || !je.text[0])) {
+        srv_reply_error(rs, 500, "internal", "out of memory reading the request body");
+        return NULL;
+    }
     if (!v) {
         srv_reply_error(rs, 400, "invalid_json", "request body is not valid JSON: %s (line %d, column %d)",
                         je.text, je.line, je.column);
@@ -243,6 +346,81 @@ static const char *const SECURITY_HEADERS[][2] = {
     {"Referrer-Policy", "strict-origin-when-cross-origin"},
 };
 #define N_SECURITY_HEADERS (sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0])
+
+static void add_security_headers(struct MHD_Response *r, const char *csp)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", csp);
+    for (size_t i = 0; i < N_SECURITY_HEADERS; i++)
+        MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+}
+
+/* ---- libmicrohttpd's own answers ---------------------------------------------- */
+
+/*
+ * libmicrohttpd answers some requests itself, before Regio sees them: a
+ * malformed request line or header (400), headers past its memory limit
+ * (431; 414 while the request line is still arriving), an HTTP version it
+ * does not speak (505). It makes those answers (HTML, no headers of ours)
+ * and queues them through its exported MHD_queue_response, which it calls
+ * through its procedure linkage table; the definition below, exported by
+ * the executable (CMakeLists.txt), comes first in the dynamic linker's
+ * lookup, so every answer passes here. An answer of Regio's own carries the
+ * Content-Security-Policy already and goes through as it is; one of MHD's is
+ * replaced by a JSON error of the same status with the security headers
+ * (or, with no memory for that, gets the headers added). hardening_test.mjs
+ * sends such requests and fails if an answer lacks them, so an MHD that
+ * stops calling through the table is noticed.
+ */
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static queue_fn mhd_queue;            /* libmicrohttpd's own */
+static pthread_once_t mhd_queue_once = PTHREAD_ONCE_INIT;
+static const char *_Atomic answer_csp; /* the serving adapter's policy, NULL when none */
+
+static void find_mhd_queue(void)
+{
+    mhd_queue = (queue_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+static const char *mhd_error_text(unsigned status, const char **code)
+{
+    switch (status) {
+    case 400: *code = "bad_request"; return "the request is malformed";
+    case 413: *code = "payload_too_large"; return "the request body is too large";
+    case 414: *code = "uri_too_long"; return "the request line is too long";
+    case 431: *code = "headers_too_large"; return "the request headers are too large";
+    case 505: *code = "http_version_not_supported"; return "this HTTP version is not supported";
+    default: *code = status >= 500 ? "internal" : "bad_request";
+        return "the request could not be processed";
+    }
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status,
+                                   struct MHD_Response *r)
+{
+    pthread_once(&mhd_queue_once, find_mhd_queue);
+    if (!mhd_queue)
+        return MHD_NO; /* cannot happen with a shared libmicrohttpd: the connection closes */
+    const char *csp = atomic_load(&answer_csp);
+    if (!csp || MHD_get_response_header(r, "Content-Security-Policy"))
+        return mhd_queue(c, status, r);
+    const char *code;
+    const char *msg = mhd_error_text(status, &code);
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                     code, msg);
+    struct MHD_Response *j =
+        MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+    if (!j) {
+        add_security_headers(r, csp);
+        return mhd_queue(c, status, r);
+    }
+    MHD_add_response_header(j, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(j, MHD_HTTP_HEADER_CONNECTION, "close");
+    add_security_headers(j, csp);
+    enum MHD_Result ret = mhd_queue(c, status, j);
+    MHD_destroy_response(j);
+    return ret;
+}
 
 /* The image source a tile URL template needs: the scheme and the host,
  * with its leading labels that hold {…} placeholders made one wildcard
@@ -577,7 +755,9 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
         if (!r)
             srv_blob_unref(b);
     }
-    if (!r) {
+    if (!r && rs->saved_used) {
+        r = MHD_create_response_from_buffer(rs->saved_len, rs->saved, MHD_RESPMEM_MUST_COPY);
+    } else if (!r) {
         size_t len = rs->body.len;
         char *data = regio_buf_steal(&rs->body);
         if (data)
@@ -590,9 +770,7 @@ static enum MHD_Result send_response(adapter *ad, struct MHD_Connection *c, srv_
         return MHD_NO;
     if (rs->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type);
-    MHD_add_response_header(r, "Content-Security-Policy", ad->csp);
-    for (size_t i = 0; i < N_SECURITY_HEADERS; i++)
-        MHD_add_response_header(r, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+    add_security_headers(r, ad->csp);
     if (atomic_load(&ad->draining))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     for (int i = 0; i < rs->n_extra; i++)
@@ -810,6 +988,7 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
     ad.app = &app;
     pthread_mutex_init(&ad.mu, NULL);
     build_csp(o->tile_url, ad.csp, sizeof ad.csp);
+    atomic_store(&answer_csp, ad.csp);
     build_late_reply(&ad);
     flags |= MHD_USE_ITC; /* for MHD_quiesce_daemon */
     ad.daemon = MHD_start_daemon(

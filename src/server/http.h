@@ -19,6 +19,8 @@
 
 struct srv_caller;
 #define SRV_MAX_EXTRA_HEADERS 4
+/* Room for the short answer of a committed write (srv_reply_saved). */
+#define SRV_SAVED_MAX 1024
 
 typedef struct srv_request {
     const char *method;              /* "GET", "POST", ... */
@@ -49,6 +51,12 @@ typedef struct srv_response {
     char *extra_name[SRV_MAX_EXTRA_HEADERS];
     char *extra_value[SRV_MAX_EXTRA_HEADERS];
     int n_extra;
+    /* The answer of a write that committed (srv_reply_saved): made without
+     * allocating, it stands when the full answer cannot be made. */
+    int saved_status;                /* 0: no write committed yet */
+    int saved_used;                  /* 1: the body is saved[] */
+    size_t saved_len;
+    char saved[SRV_SAVED_MAX];
 } srv_response;
 
 /* Query-string value of key, or NULL; valid during the request. */
@@ -66,6 +74,24 @@ void srv_reply_bytes(srv_response *rs, int status, const char *ctype, const char
                      size_t len);
 /* Serves a shared blob (takes a new reference). */
 void srv_reply_blob(srv_response *rs, int status, const char *ctype, srv_blob *b);
+/*
+ * Records the answer of a write that has just committed: status and a JSON
+ * body printed from fmt, without allocating (strings go in through
+ * srv_json_quote). From then on an error (status >= 400: an allocation
+ * that failed while making the full answer, a reload that failed) does not
+ * replace the answer: this one is sent instead, so the client never hears
+ * of a failure for a write that was saved. A later success answer (the
+ * full one) replaces it as usual. Call it right after the commit, before
+ * anything that can fail.
+ */
+void srv_reply_saved(srv_response *rs, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* s as a JSON string literal, quotes included, in out (cap bytes, NUL
+ * ended), without allocating; "null" for NULL; returns out. A string that
+ * does not fit is cut at a character boundary. */
+const char *srv_json_quote(const char *s, char *out, size_t cap);
+/* The body of rs: the owned, shared or saved one (NULL for a file or none). */
+const char *srv_response_data(const srv_response *rs, size_t *len);
 /* Adds a response header (copied). */
 void srv_reply_header(srv_response *rs, const char *name, const char *value);
 

@@ -4,8 +4,10 @@
 //    X-Frame-Options, Referrer-Policy) on every answer: each route of the
 //    router's table (read from src/server/routes.c) with plausible and with
 //    hostile path parameters and bodies, every static file (the tables of
-//    src/server/static.c, every file of web/), 404s, 405s, 400s, 401s, 413s
-//    and the 408 of the request deadline;
+//    src/server/static.c, every file of web/), 404s, 405s, 400s, 401s, 413s,
+//    the 408 of the request deadline, and the answers libmicrohttpd makes
+//    itself (a malformed request, headers past its memory: 400, 414, 431,
+//    505), which must come as Regio's JSON errors too;
 //  - error bodies that are JSON {"error":{"code","message"}} and hold no SQL,
 //    SQLite message, source location or stack trace, and no 500 for bad
 //    input: bad JSON, JSON nested past the cap, wrong types, bad ids,
@@ -283,6 +285,52 @@ test('413 (declared and chunked), 431 from the HTTP layer, and the 408 of the re
   checkHeaders('408', headers);
   checkErrorBody('408', 408, body);
   assert.equal(JSON.parse(body).error.code, 'request_timeout');
+});
+
+/** A raw answer's headers and body (libmicrohttpd 0.9.75 writes the status
+ *  line and headers of its answer to a bad Content-Length twice: the last). */
+function splitRaw(data) {
+  data = data.slice(data.lastIndexOf('HTTP/1.'));
+  const end = data.indexOf('\r\n\r\n');
+  const headers = new Headers(data.slice(0, end).split('\r\n').slice(1)
+    .map(l => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+  return { headers, body: data.slice(end + 4) };
+}
+
+test('libmicrohttpd\'s own answers (malformed request line and header, headers and request line past its memory, HTTP/2.0 and 0.9, bad Content-Length, bad chunks) carry the headers and a clean JSON error', async () => {
+  const big = 'x'.repeat(40 * 1024); // over the 32 KiB default --max-header
+  const cases = [
+    // No request line at all: closed without an answer (nothing to carry headers).
+    ['a line that is no request line', 'GARBAGE\r\n\r\n', [null]],
+    ['a request line with no version', 'GET /api/v1/health\r\nHost: 127.0.0.1\r\n\r\n', [400, 505]],
+    ['a header line without a colon', 'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon here\r\n\r\n', [400]],
+    ['HTTP/2.0 in the request line', 'GET /api/v1/health HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n', [505]],
+    ['HTTP/0.9 in the request line', 'GET /api/v1/health HTTP/0.9\r\n\r\n', [505]],
+    ['a Content-Length past 2^64', 'POST /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999999999999999\r\n\r\n', [413]],
+    ['a header of 40 KiB', `GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${big}\r\n\r\n`, [431]],
+    ['a cookie of 40 KiB', `GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: a=${big}\r\n\r\n`, [431]],
+    ['a request line of 40 KiB', `GET /api/v1/health?q=${big} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, [414, 431]],
+    ['a bad Content-Length', 'POST /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 12abc\r\n\r\n', [400, 413]],
+    ['a bad chunk size', 'POST /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n', [400]],
+  ];
+  const seen = [];
+  for (const [what, bytes, want] of cases) {
+    const r = await rawRequest(srv.port, bytes, { timeoutMs: 5000 });
+    assert.ok(want.includes(r.status), `${what}: status ${r.status}: ${r.data.slice(0, 300)}`);
+    seen.push(`${r.status}`);
+    if (r.status === null) {
+      assert.ok(r.closed && r.data === '', `${what}: ${r.data.slice(0, 300)}`);
+      continue;
+    }
+    const { headers, body } = splitRaw(r.data);
+    checkHeaders(what, headers);
+    checkErrorBody(what, r.status, body);
+    assert.match(headers.get('content-type') || '', /^application\/json/, `${what}: Content-Type`);
+    assert.ok(!/<html|libmicrohttpd|microhttpd/i.test(r.data), `${what}: MHD's own page or name: ${r.data.slice(0, 300)}`);
+  }
+  console.log(`     ${cases.length} requests, statuses ${seen.join(' ')}`);
+  // The server still answers.
+  assert.equal((await probe(srv.base, 'GET', '/health')).status, 200);
 });
 
 test('--tile-url: img-src gains the tile host (placeholders as a wildcard label), nothing that is not a host', async () => {

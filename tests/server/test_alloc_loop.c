@@ -15,8 +15,10 @@
  * it. A run that met the failure must end in an error with a message (an
  * API request: a 5xx answer with a JSON error body) and leave the store's
  * content exactly as it was (regio_test_db_fingerprint); a run that
- * absorbed it (a retry, SQLite's benign failures) must end as a clean run
- * does. Leaks are LeakSanitizer's to find in the sanitizer build, which
+ * absorbed it (a retry, SQLite's benign failures), or an API write that met
+ * it after its commit, must answer as a clean run does and leave the
+ * store as the clean run does: an answer never contradicts its commit.
+ * Jansson's allocations go through the same hook (json_set_alloc_funcs). Leaks are LeakSanitizer's to find in the sanitizer build, which
  * runs this test too. REGIO_ALLOC_LOOP_ONLY=TEXT runs only the operations
  * whose name contains TEXT.
  */
@@ -118,9 +120,11 @@ typedef struct op {
     const void *arg;
 } op;
 
-/* Totals over both passes, for the summary line; lost: API writes that
- * were saved whole but answered 5xx (the answer could not be made). */
-static long total_runs, total_failures, total_absorbed, total_lost;
+/* Totals over both passes, for the summary line; partial: API writes
+ * whose failure came after the commit, answered with the write's short
+ * saved answer (srv_reply_saved) instead of the full one. */
+static long total_runs, total_failures, total_absorbed, total_partial;
+static int last_partial; /* the last request was answered with its saved answer */
 
 static regio_err run_request(const void *arg, int *status, regio_error *e);
 
@@ -143,7 +147,8 @@ static long fail_each(const op *o)
         return 0;
     }
     uint64_t clean_shape = digest(work_db, 0);
-    long lost = 0;
+    int clean_landed = digest(work_db, 1) != before;
+    long partial = 0;
     for (fail_at = 1;; fail_at += pass_sqlite ? sqlite_step : 1) {
         if (fixture_copy(o->store, work_db)) {
             FAIL_AT_("%s: cannot copy the store", o->name);
@@ -158,44 +163,55 @@ static long fail_each(const op *o)
         regio_set_allocator(NULL);
         armed = 0;
         total_runs++;
+        const char *side = pass_sqlite ? "SQLite" : "libregio";
         if (calls < fail_at) { /* no failure met: the operation is covered */
             if (rc || status != clean_status)
                 FAIL_AT_("%s: the run without a failure ended %d/%d (clean: 0/%d): %s", o->name,
                          (int)rc, status, clean_status, e.msg);
-            if (lost)
-                fprintf(stderr, "  %s, %s: %ld failures came after the write was saved whole "
-                                "(answered 5xx all the same)\n",
-                        o->name, pass_sqlite ? "SQLite" : "libregio", lost);
+            if (partial)
+                fprintf(stderr, "  %s, %s: %ld failures came after the commit (answered with "
+                                "the write's saved answer)\n",
+                        o->name, side, partial);
             return calls;
         }
-        if (!rc && status == clean_status) { /* absorbed */
-            total_absorbed++;
+        int landed = digest(work_db, 1) != before;
+        if (!rc && status == clean_status) {
+            /* Absorbed, or (an API write) failed after its commit and
+             * answered with its saved answer: either way the answer is the
+             * clean run's success, so the store must hold what the clean
+             * run left (timestamps aside): no success for a write that is
+             * absent. */
+            if (landed != clean_landed || digest(work_db, 0) != clean_shape) {
+                FAIL_AT_("%s: allocation %ld (%s) answered %d as the clean run but the store "
+                         "%s: %s",
+                         o->name, fail_at, side, status,
+                         landed ? "holds other rows" : "lacks the write", e.msg);
+                return 0;
+            }
+            if (o->fn == run_request && last_partial) {
+                partial++;
+                total_partial++;
+            } else {
+                total_absorbed++;
+            }
             continue;
         }
         total_failures++;
         if (!rc && !(status >= 500 && status <= 599)) {
             FAIL_AT_("%s: allocation %ld (%s) answered %d instead of %d or a 5xx: %s", o->name,
-                     fail_at, pass_sqlite ? "SQLite" : "libregio", status, clean_status, e.msg);
+                     fail_at, side, status, clean_status, e.msg);
             return 0;
         }
         if (rc && !e.msg[0] && rc != REGIO_ENOMEM) {
             FAIL_AT_("%s: allocation %ld (%s) failed with %s and no message", o->name, fail_at,
-                     pass_sqlite ? "SQLite" : "libregio", regio_err_name(rc));
+                     side, regio_err_name(rc));
             return 0;
         }
-        if (digest(work_db, 1) == before)
-            continue;
-        /* A request whose write was saved whole before the failure: the
-         * store has the clean run's rows (timestamps aside). */
-        if (o->fn == run_request && status >= 500 && digest(work_db, 0) == clean_shape) {
-            lost++;
-            total_lost++;
-            continue;
-        }
-        {
+        /* An error, and an API request's 5xx, leaves every row as it was:
+         * a 5xx for a write that was saved would tell the client a lie. */
+        if (landed) {
             FAIL_AT_("%s: allocation %ld (%s) failed (%s, status %d: %s) and changed the store",
-                     o->name, fail_at, pass_sqlite ? "SQLite" : "libregio", regio_err_name(rc),
-                     status, e.msg);
+                     o->name, fail_at, side, regio_err_name(rc), status, e.msg);
             return 0;
         }
     }
@@ -323,8 +339,11 @@ static regio_err run_request(const void *arg, int *status, regio_error *e)
         if (rc)
             regio_error_setf(e, rc, NULL, 0, NULL, "out of memory building the request");
         *status = rs.status;
-        const char *body = rs.blob ? srv_blob_data(rs.blob) : rs.body.data ? rs.body.data : "";
-        size_t len = rs.blob ? srv_blob_len(rs.blob) : rs.body.len;
+        last_partial = rs.saved_used;
+        size_t len = 0;
+        const char *body = srv_response_data(&rs, &len);
+        if (!body)
+            body = "";
         if (!rc) /* the answer, for the loop's messages */
             snprintf(e->msg, sizeof e->msg, "%.*s", (int)(len < 300 ? len : 300), body);
         if (!rc && rs.status >= 500) {
@@ -362,6 +381,24 @@ static const request REQUESTS[] = {
      "\"date\":\"2027-01-11\"}]}"},
 };
 
+/* Jansson's allocations (request bodies parsed, answers built) go through
+ * libregio's hook too, so that they fail in the libregio pass; except in
+ * the route, whose VROOM file has string tokens longer than 15 bytes:
+ * Jansson (2.14) ignores a failed allocation while it saves a token's text
+ * (lex_save) and then reads past the token (an assertion in its own code).
+ * The request bodies of the loop have no such tokens. */
+static int jansson_fails = 1;
+
+static void *j_malloc(size_t n)
+{
+    return jansson_fails ? regio_malloc(n) : malloc(n);
+}
+
+static void j_free(void *p)
+{
+    free(p); /* both kinds: regio_free ends in free() here */
+}
+
 /* ---- the test ------------------------------------------------------------------------ */
 
 static void report(const char *name, long n)
@@ -391,7 +428,9 @@ static void run_pass(int sqlite_side)
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         if ((only && !strstr(ops[i].name, only)) || (sqlite_side && ops[i].fn == run_route))
             continue; /* a route uses no store */
+        jansson_fails = ops[i].fn != run_route;
         long n = fail_each(&ops[i]);
+        jansson_fails = 1;
         report(ops[i].name, n);
         ASSERT_TRUE(n > 0);
     }
@@ -435,6 +474,7 @@ static void cleanup(void)
 int main(void)
 {
     sq_hook(); /* before SQLite's first use */
+    json_set_alloc_funcs(j_malloc, j_free);
     const char *step = getenv("REGIO_ALLOC_LOOP_SQLITE_STEP");
     if (step && atol(step) > 0)
         sqlite_step = atol(step);
@@ -461,9 +501,10 @@ int main(void)
     RUN(test_libregio);
     RUN(test_sqlite);
     fprintf(stderr,
-            "  %ld runs: %ld met their failure and ended in an error (%ld of them API writes "
-            "saved before it), %ld absorbed it\n",
-            total_runs, total_failures, total_lost, total_absorbed);
+            "  %ld runs: %ld met their failure and ended in an error with nothing saved, "
+            "%ld absorbed it, %ld API writes met it after their commit and answered success "
+            "(their saved answer)\n",
+            total_runs, total_failures, total_absorbed, total_partial);
     cleanup();
     TEST_END();
 }
