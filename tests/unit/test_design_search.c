@@ -13,7 +13,11 @@
  *   least violation of every move of one connected piece of up to 4
  *   nodes found by enumerating all subsets, and on more territories
  *   never raises the violation, keeps contiguity and locks, and changes
- *   nothing when it reports no gain.
+ *   nothing when it reports no gain;
+ * - the diameter tabu search (diameter_tabu.c) keeps every territory
+ *   connected and within its tolerance, leaves locked nodes where they
+ *   are, never lengthens the largest diameter measured over all pairs,
+ *   and gives the same labels for the same seed.
  */
 #include "design/design_internal.h"
 #include "regio/core.h"
@@ -241,6 +245,20 @@ static double oracle_travel(const rgraph *g, const int *label, int k)
     return total;
 }
 
+/* Largest distance between two nodes of one territory, over all pairs. */
+static double oracle_max_diameter(const rgraph *g, const int *label)
+{
+    double worst = 0;
+    for (int i = 0; i < g->n; i++)
+        for (int j = i + 1; j < g->n; j++)
+            if (label[i] == label[j]) {
+                double d = hypot(g->x[i] - g->x[j], g->y[i] - g->y[j]);
+                if (d > worst)
+                    worst = d;
+            }
+    return worst;
+}
+
 /* Random contiguous labelling: k seeds grow one frontier node at a time,
  * the territory that grows picked at random. */
 static void random_regions(regio__dz *z, regio_rng *r)
@@ -268,6 +286,29 @@ static void random_regions(regio__dz *z, regio_rng *r)
         }
     }
     regio__dz_recount(z);
+}
+
+/* A balanced, contiguous start from the public design: one start of the
+ * travel objective on g with k territories, tolerance tol. */
+static regio_err design_one_start(const rgraph *g, int k, double tol, uint64_t seed,
+                                  regio_design_result *res)
+{
+    regio_design_input in = {0};
+    in.n = (size_t)g->n;
+    in.coords = REGIO_COORDS_PLANAR;
+    in.x = g->x;
+    in.y = g->y;
+    in.m = 1;
+    in.measures = g->acc;
+    in.xadj = g->xadj;
+    in.adjncy = g->adj;
+    regio_design_params p;
+    regio_design_params_init(&p);
+    p.k = k;
+    p.tolerance = tol;
+    p.seed = seed;
+    p.n_starts = 1;
+    return regio_design_run(&in, &p, res, NULL);
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -322,24 +363,8 @@ static void test_travel_polish_invariants(void)
         rgraph_make(&g, 8 + (int)regio_rng_below(&r, 8), 8 + (int)regio_rng_below(&r, 8), &r);
         int k = 3 + (int)regio_rng_below(&r, 5);
         double tol = 0.05;
-        /* a balanced, contiguous start from the public design */
-        regio_design_input in = {0};
-        in.n = (size_t)g.n;
-        in.coords = REGIO_COORDS_PLANAR;
-        in.x = g.x;
-        in.y = g.y;
-        in.m = 1;
-        in.measures = g.acc;
-        in.xadj = g.xadj;
-        in.adjncy = g.adj;
-        regio_design_params p;
-        regio_design_params_init(&p);
-        p.k = k;
-        p.tolerance = tol;
-        p.seed = 1 + (uint64_t)cs;
-        p.n_starts = 1;
         regio_design_result res;
-        regio_err rc = regio_design_run(&in, &p, &res, NULL);
+        regio_err rc = design_one_start(&g, k, tol, 1 + (uint64_t)cs, &res);
         dzbox D;
         dz_make(&D, &g, k, tol);
         regio__dz *z = &D.z;
@@ -584,6 +609,70 @@ static void test_window_fix_invariants(void)
     ASSERT_TRUE(gains > 0);
 }
 
+static void test_diameter_tabu_invariants(void)
+{
+    regio_rng r;
+    regio_rng_seed(&r, 31);
+    int cases = 0, shorter = 0;
+    for (int cs = 0; cs < 10; cs++) {
+        rgraph g;
+        rgraph_make(&g, 8 + (int)regio_rng_below(&r, 10), 8 + (int)regio_rng_below(&r, 10), &r);
+        int k = 2 + (int)regio_rng_below(&r, 5);
+        double tol = 0.05;
+        regio_design_result res;
+        regio_err rc = design_one_start(&g, k, tol, 1 + (uint64_t)cs, &res);
+        dzbox D;
+        dz_make(&D, &g, k, tol);
+        regio__dz *z = &D.z;
+        int *seen = malloc(g.n * sizeof *seen), *queue = malloc(g.n * sizeof *queue);
+        int *before = malloc(g.n * sizeof *before), *first = malloc(g.n * sizeof *first);
+        if (rc == REGIO_OK) {
+            for (int i = 0; i < g.n; i++)
+                z->label[i] = res.labels[i];
+            regio__dz_recount(z);
+            for (int q = 0; q < 3; q++) {
+                int i = (int)regio_rng_below(&r, (uint64_t)g.n);
+                D.lock[i] = z->label[i];
+            }
+            memcpy(before, z->label, g.n * sizeof *before);
+            double db = oracle_max_diameter(&g, before);
+            for (int run = 0; run < 2; run++) {
+                memcpy(z->label, before, g.n * sizeof *before);
+                regio__dz_recount(z);
+                regio_rng_seed(&z->rng, 40 + (uint64_t)cs);
+                regio__dz_diameter_tabu(z, 200L * g.n, 20L * g.n);
+                if (run == 0) {
+                    memcpy(first, z->label, g.n * sizeof *first);
+                    continue;
+                }
+                int same = 1;
+                for (int i = 0; i < g.n; i++)
+                    same &= first[i] == z->label[i];
+                ASSERT_TRUE(same);
+            }
+            double da = oracle_max_diameter(&g, z->label);
+            ASSERT_TRUE(oracle_contiguous(z, z->label, seen, queue));
+            ASSERT_TRUE(oracle_balance(&g, z->label, k) <= tol + 1e-12);
+            for (int i = 0; i < g.n; i++)
+                if (D.lock[i] >= 0)
+                    ASSERT_EQ_INT(z->label[i], D.lock[i]);
+            ASSERT_TRUE(da <= db + 1e-12);
+            ASSERT_NEAR(regio__dz_max_diameter(z), da, 1e-9);
+            shorter += da < db - 1e-9;
+            cases++;
+        }
+        regio_design_result_free(&res);
+        free(seen);
+        free(queue);
+        free(before);
+        free(first);
+        dz_free(&D);
+        rgraph_free(&g);
+    }
+    ASSERT_TRUE(cases >= 5);
+    ASSERT_TRUE(shorter > 0); /* the search did something to check */
+}
+
 int main(void)
 {
     RUN(test_can_remove_is_a_full_bfs);
@@ -591,5 +680,6 @@ int main(void)
     RUN(test_threads_same_labels);
     RUN(test_window_fix_against_brute_force);
     RUN(test_window_fix_invariants);
+    RUN(test_diameter_tabu_invariants);
     TEST_END();
 }

@@ -10,7 +10,9 @@
  * (local_search.c) alternating with balance repair by ejection chains,
  * tabu search and window rebuilds (balance.c, lns.c), and for the
  * diameter objective a diameter descent (diameter.c); the best start by
- * (violation, broken territories, objective) wins. Realign: a fixed
+ * (violation, broken territories, objective) wins, and for the diameter
+ * objective a tabu search on the largest diameter follows it
+ * (diameter_tabu.c, up to 10,000 nodes). Realign: a fixed
  * schedule of attempts from the baseline that differ in how chains pick
  * moves, each repairing contiguity and then balance under the disruption
  * budget; the best by (violation, moved units) wins.
@@ -954,6 +956,17 @@ regio_err regio_design_run(const regio_design_input *in,
             /* Cancelled before any start: still return a labelling. */
             for (int v = 0; v < np.n; v++)
                 best[v] = np.lock[v] >= 0 ? np.lock[v] : v % z.k;
+        } else if (z.objective == REGIO_DESIGN_MIN_DIAMETER && np.n <= 10000) {
+            /* The best start, then the tabu search on the largest
+             * diameter (diameter_tabu.c) for a fixed number of moves:
+             * O(n) a move and O(n^2) per new best, so up to 10,000
+             * nodes. */
+            memcpy(z.label, best, (size_t)np.n * sizeof *best);
+            regio__dz_recount(&z);
+            regio_rng_seed(&z.rng, params->seed * 0x9E3779B97F4A7C15ull + 0xD1A);
+            long iters = 400L * np.n < 1000000 ? 400L * np.n : 1000000;
+            regio__dz_diameter_tabu(&z, iters, 20L * np.n);
+            memcpy(best, z.label, (size_t)np.n * sizeof *best);
         }
     }
     out->stopped_by_time = z.timed_out;

@@ -250,6 +250,15 @@ int regio__dz_window_fix(regio__dz *z, int s, int width);
  * number of steps made. */
 long regio__dz_diameter_descent(regio__dz *z, long max_steps);
 
+/* ---- diameter_tabu.c ---- */
+/* Tabu search on the largest diameter of a balanced, contiguous
+ * labelling: conflicts (node pairs of one territory at least the best
+ * diameter apart) driven to zero under an adaptive balance price, the
+ * threshold lowered at each success; restarts from the best with a shake
+ * after `patience` moves without one. Leaves the best labelling in z.
+ * Returns the number of moves. */
+long regio__dz_diameter_tabu(regio__dz *z, long max_iter, long patience);
+
 /* ---- local_search.c ---- */
 /* Boundary-move descent: lexicographic (violation, travel) with fixed
  * centres per sweep, then medoid update; stops at a local optimum or
