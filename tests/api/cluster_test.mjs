@@ -7,7 +7,8 @@
 //    proxy: no acknowledged write is lost and the proxy keeps answering
 //    from the other server.
 // The store is a SQLite file shared by both servers; with
-// REGIO_TEST_STORE=pg it is a throw-away PostgreSQL cluster instead.
+// REGIO_TEST_STORE=pg (ctest api.cluster.pg) it is a fresh schema of the
+// test cluster of tests/pg/with_cluster.sh instead.
 // Skips (exit 77) when HAProxy, or PostgreSQL for the pg variant, is not
 // installed.
 import assert from 'node:assert/strict';
@@ -15,11 +16,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
-import { test, run, tempDir, removeDir, buildSmallStore, http, sleep, BIN, SRC } from './harness.mjs';
+import {
+  test, run, tempDir, removeDir, buildSmallStore, http, sleep, pgCluster, pgStore, pgStoreDrop, BIN, SRC,
+} from './harness.mjs';
 
 const PG = process.env.REGIO_TEST_STORE === 'pg';
 const dir = tempDir('regio-cluster-');
-const cdir = join(dir, 'cluster'), pgdir = join(dir, 'pg');
+const cdir = join(dir, 'cluster');
 let db = join(dir, 'regio.db');
 let env = {}, token, auth, ca;
 
@@ -68,10 +71,8 @@ test('setup: a store, two servers behind HAProxy', async () => {
   if (!spawnSync('sh', ['-c', 'command -v haproxy']).stdout.length)
     skip('HAProxy is not installed (Debian package haproxy)');
   if (PG) {
-    const r = spawnSync(join(SRC, 'tests/pg/pg_cluster.sh'), ['start', pgdir], { encoding: 'utf8' });
-    if (r.status === 77) skip('PostgreSQL is not installed');
-    assert.equal(r.status, 0, r.stderr);
-    db = readFileSync(join(pgdir, 'url'), 'utf8').trim();
+    if (!pgCluster()) skip('no PostgreSQL test cluster (REGIO_TEST_DB; run through tests/pg/with_cluster.sh)');
+    db = pgStore('cluster');
   }
   buildSmallStore(db);
   cli(['user', 'add', 'ed', '--permissions', 'manage_territories;view_all;modify_all', '--password-stdin'],
@@ -205,7 +206,7 @@ test('one server killed mid-load: no acknowledged write lost, the proxy keeps an
 run({
   after: async () => {
     spawnSync(join(SRC, 'tools/cluster.sh'), ['down', cdir]);
-    if (PG) spawnSync(join(SRC, 'tests/pg/pg_cluster.sh'), ['stop', pgdir]);
+    if (PG) pgStoreDrop(db);
     removeDir(dir);
   },
 });
