@@ -6,8 +6,25 @@
 #include "store/audit_codec.h"
 #include "store/sqlite_impl.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Whether text (NULL: none) is JSON. The audit table's CHECK calls
+ * SQLite's json_valid(), which answers "not valid" when it runs out of
+ * memory; a record whose JSON parses here failed that way, not for its
+ * text. Parsing that fails for memory counts as valid for the same reason. */
+static int json_text_ok(const char *text)
+{
+    if (!text)
+        return 1;
+    json_error_t e;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
+    if (!j)
+        return json_error_code(&e) == json_error_out_of_memory;
+    json_decref(j);
+    return 1;
+}
 
 regio_err regio__sq_audit_append(regio_store *base, const char *actor, const char *action,
                                  const char *object_type, const char *object_id,
@@ -75,12 +92,13 @@ regio_err regio__sq_audit_append(regio_store *base, const char *actor, const cha
             }
         }
         if (!rc && r != SQLITE_DONE) {
-            if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_CHECK)
-                rc = regio__store_fail(err, REGIO_EINVAL,
-                                       "audit before/after must be valid JSON: %s",
-                                       sqlite3_errmsg(s->db));
-            else
+            if (sqlite3_extended_errcode(s->db) != SQLITE_CONSTRAINT_CHECK)
                 rc = regio__sq_err(s, err, "appending to the audit log");
+            else if (json_text_ok(before_json) && json_text_ok(after_json))
+                rc = regio__store_fail(err, REGIO_ENOMEM,
+                                       "out of memory appending to the audit log");
+            else
+                rc = regio__store_fail(err, REGIO_EINVAL, "audit before/after must be valid JSON");
         }
         sqlite3_finalize(st);
     }
