@@ -394,8 +394,11 @@ static void test_lost_lease_rolls_back_the_effect(void)
     ASSERT_TRUE(strstr(err.msg, "not held by w1") != NULL);
     ASSERT_OK(regio_store_rollback(s, &err));
     regio_model_info mi;
+    memset(&mi, 0, sizeof mi);
     ASSERT_EQ_INT(regio_store_model_find(s, "M-by-w1", &mi, &err), REGIO_ENOTFOUND);
+    regio_model_info_clear(&mi);
     ASSERT_OK(regio_store_model_find(s, "M", &mi, &err));
+    regio_model_info_clear(&mi);
     int cancel = -1;
     ASSERT_EQ_INT(regio_store_job_heartbeat(s, id, "w1", 117, 10, 0.5, NULL, &cancel, &err),
                   REGIO_ECONFLICT);

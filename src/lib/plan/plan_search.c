@@ -317,7 +317,8 @@ static int ruin_near(rctx *c, int a0, const angle_item *order, int n_order, int 
 static int ruin_day(rctx *c, int d, int *out)
 {
     int n = c->days[d].n;
-    memcpy(out, c->days[d].s, (size_t)n * sizeof *out);
+    if (n) /* an empty day may have no list at all */
+        memcpy(out, c->days[d].s, (size_t)n * sizeof *out);
     for (int i = 0; i < n; i++)
         unassign(c, out[i]);
     return n;
