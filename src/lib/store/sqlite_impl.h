@@ -111,6 +111,10 @@ regio_err regio__sq_finish(regio__sqlite_store *s, sqlite3_stmt *st, int r, regi
 /* Steps a write statement to completion and resets it; names ext on failure. */
 regio_err regio__sq_step_done(regio__sqlite_store *s, sqlite3_stmt *st, const char *what,
                               const char *ext, regio_error *err);
+/* Steps a prepared write to its end and finalizes it; *changes (may be
+ * NULL) gets the rows changed. */
+regio_err regio__sq_run(regio__sqlite_store *s, sqlite3_stmt *st, const char *what,
+                        long *changes, regio_error *err);
 /* The REGIO_ECANCELLED error of a reader whose callback asked to stop. */
 regio_err regio__sq_cancelled(regio_error *err);
 /* Current UTC time, ISO-8601 to the second; owned by the handle. */

@@ -54,21 +54,6 @@ static regio_err scan(regio__sqlite_store *s, sqlite3_stmt *st, regio_job_cb cb,
                             stop ? regio__sq_cancelled(err) : REGIO_OK, err);
 }
 
-/* Runs a prepared write to its end; *changes gets the rows it changed. */
-static regio_err write(regio__sqlite_store *s, sqlite3_stmt *st, regio_err rc, const char *what,
-                       long *changes, regio_error *err)
-{
-    if (!rc) {
-        int r = sqlite3_step(st);
-        if (r != SQLITE_DONE)
-            rc = regio__sq_err(s, err, what);
-        else if (changes)
-            *changes = (long)sqlite3_changes(s->db);
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static regio_err sq_enqueue(regio_store *base, const char *kind, const char *params,
                             const char *actor, long long now, long *id, regio_error *err)
 {
@@ -78,7 +63,7 @@ static regio_err sq_enqueue(regio_store *base, const char *kind, const char *par
                                   "INSERT INTO jobs(kind, params, created_by, created_at)"
                                   " VALUES (?1, ?2, ?3, ?4)",
                                   "ttti", kind, params, actor, (sqlite3_int64)now);
-    rc = write(s, st, rc, "queueing a job", NULL, err);
+    rc = rc ? rc : regio__sq_run(s, st, "queueing a job", NULL, err);
     if (!rc)
         *id = (long)sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -111,14 +96,14 @@ static regio_err sq_claim(regio_store *base, const char *worker, const char *con
                         " message = 'cancelled (its worker stopped)'"
                         " WHERE state = 'running' AND lease_until < ?1 AND cancel_requested = 1",
                         "i", (sqlite3_int64)now);
-    rc = write(s, st, rc, "cancelling jobs whose worker stopped", NULL, err);
+    rc = rc ? rc : regio__sq_run(s, st, "cancelling jobs whose worker stopped", NULL, err);
     if (!rc)
         rc = regio__sq_prep(s, &st, err,
                             "UPDATE jobs SET state = 'failed', finished_at = ?1, lease_until = 0,"
                             " message = printf('its worker stopped %d times', attempts)"
                             " WHERE state = 'running' AND lease_until < ?1 AND attempts >= ?2",
                             "ii", (sqlite3_int64)now, (sqlite3_int64)max_attempts);
-    rc = write(s, st, rc, "failing jobs tried too often", NULL, err);
+    rc = rc ? rc : regio__sq_run(s, st, "failing jobs tried too often", NULL, err);
     /* The oldest queued job, else the oldest one whose lease ran out. */
     regio_buf sql;
     regio_buf_init(&sql, 0);
@@ -148,7 +133,7 @@ static regio_err sq_claim(regio_store *base, const char *worker, const char *con
                             "UPDATE jobs SET state = 'running', worker = ?2, lease_until = ?3,"
                             " attempts = attempts + 1, progress = 0, message = NULL WHERE id = ?1",
                             "iti", pick.id, worker, (sqlite3_int64)(now + lease_s));
-        rc = write(s, st, rc, "taking a job", NULL, err);
+        rc = rc ? rc : regio__sq_run(s, st, "taking a job", NULL, err);
     }
     rc = regio__sq_txn_end(s, &t, rc, err);
     if (!rc && pick.id) {
@@ -215,7 +200,7 @@ static regio_err sq_finish(regio_store *base, long id, const char *worker, regio
                                   "itttti", (sqlite3_int64)id, worker,
                                   regio_job_state_name(state), message, result,
                                   (sqlite3_int64)now);
-    rc = write(s, st, rc, "finishing a job", &changed, err);
+    rc = rc ? rc : regio__sq_run(s, st, "finishing a job", &changed, err);
     return !rc && !changed ? not_held(err, id, worker) : rc;
 }
 
@@ -240,12 +225,12 @@ static regio_err sq_cancel(regio_store *base, long id, const char *actor, long l
                         " message = 'cancelled before it started'"
                         " WHERE id = ?1 AND state = 'queued'",
                         "ii", (sqlite3_int64)id, (sqlite3_int64)now);
-    rc = write(s, st, rc, "cancelling a job", NULL, err);
+    rc = rc ? rc : regio__sq_run(s, st, "cancelling a job", NULL, err);
     if (!rc)
         rc = regio__sq_prep(s, &st, err,
                             "UPDATE jobs SET cancel_requested = 1 WHERE id = ?1 AND state = 'running'",
                             "i", (sqlite3_int64)id);
-    rc = write(s, st, rc, "cancelling a job", NULL, err);
+    rc = rc ? rc : regio__sq_run(s, st, "cancelling a job", NULL, err);
     regio_job_state now_state = REGIO_JOB_QUEUED;
     int rows = 0;
     if (!rc)

@@ -12,21 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Steps a prepared write to its end and finalizes it; *changes (may be
- * NULL) gets the rows changed. */
-static regio_err run(regio__sqlite_store *s, sqlite3_stmt *st, const char *what, long *changes,
-                     regio_error *err)
-{
-    int r = sqlite3_step(st);
-    regio_err rc = REGIO_OK;
-    if (r != SQLITE_DONE && r != SQLITE_ROW)
-        rc = regio__sq_err(s, err, what);
-    else if (changes)
-        *changes = (long)sqlite3_changes(s->db);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* One integer from a one-row query with string parameters; *found says
  * whether it returned a row. */
 static regio_err id_of(regio__sqlite_store *s, const char *sql, const char *a, const char *b,
@@ -233,7 +218,7 @@ regio_err regio__sq_role_upsert(regio_store *base, const char *name, const char 
     if (!rc) {
         if (parent)
             sqlite3_bind_int64(st, 2, pid);
-        rc = run(s, st, "writing a role", NULL, err);
+        rc = regio__sq_run(s, st, "writing a role", NULL, err);
     }
     if (!rc)
         rc = audit(s, actor, "role.upsert", "role", name, before,
@@ -343,7 +328,7 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
                 sqlite3_bind_int64(st, 4, rid);
             sqlite3_bind_int(st, 5, u->active != 0);
             bind_text(st, 6, regio__sq_now(s));
-            rc = run(s, st, "writing a user", NULL, err);
+            rc = regio__sq_run(s, st, "writing a user", NULL, err);
         }
     }
     if (!rc)
@@ -352,21 +337,21 @@ regio_err regio__sq_user_upsert(regio_store *base, const regio_user_info *u, con
         sqlite3_stmt *st = NULL;
         rc = regio__sq_prep(s, &st, err, "DELETE FROM user_permissions WHERE user_id = ?1", "i", uid);
         if (!rc)
-            rc = run(s, st, "writing permissions", NULL, err);
+            rc = regio__sq_run(s, st, "writing permissions", NULL, err);
         for (int i = 0; i < 3 && !rc; i++)
             if (u->perms & (1u << i)) {
                 rc = regio__sq_prep(s, &st, err,
                           "INSERT INTO user_permissions(user_id, permission) VALUES (?1, ?2)", "it",
                           uid, PERM_NAMES[i]);
                 if (!rc)
-                    rc = run(s, st, "writing permissions", NULL, err);
+                    rc = regio__sq_run(s, st, "writing permissions", NULL, err);
             }
     }
     if (!rc && !u->active) {
         sqlite3_stmt *st = NULL;
         rc = regio__sq_prep(s, &st, err, "DELETE FROM sessions WHERE user_id = ?1", "i", uid);
         if (!rc)
-            rc = run(s, st, "ending sessions", NULL, err);
+            rc = regio__sq_run(s, st, "ending sessions", NULL, err);
     }
     if (!rc) {
         rc = audit(s, actor, "user.upsert", "user", u->login, before, user_json(u), err);
@@ -416,12 +401,12 @@ static regio_err user_write(regio__sqlite_store *s, const char *login, const cha
     if (!rc) {
         if (sqlite3_bind_parameter_count(st) >= 3)
             sqlite3_bind_int(st, 3, flag);
-        rc = run(s, st, "writing a user", NULL, err);
+        rc = regio__sq_run(s, st, "writing a user", NULL, err);
     }
     if (!rc && strcmp(action, "user.enable") != 0) {
         rc = regio__sq_prep(s, &st, err, "DELETE FROM sessions WHERE user_id = ?1", "i", uid);
         if (!rc)
-            rc = run(s, st, "ending sessions", NULL, err);
+            rc = regio__sq_run(s, st, "ending sessions", NULL, err);
     }
     if (!rc) {
         rc = audit(s, actor, action, "user", login, NULL, after, err);
@@ -511,7 +496,7 @@ regio_err regio__sq_territory_set_access(regio_store *base, const char *model, c
         rc = regio__sq_prep(s, &st, err, "UPDATE territories SET account_access = ?2 WHERE id = ?1", "it",
                   tid, level);
     if (!rc)
-        rc = run(s, st, "writing a territory", NULL, err);
+        rc = regio__sq_run(s, st, "writing a territory", NULL, err);
     if (!rc)
         rc = audit(s, actor, "territory.access", "territory", ext_id, NULL,
                    json_obj("model", model, "account_access", level, JSON_END), err);
@@ -565,7 +550,7 @@ regio_err regio__sq_territory_edit(regio_store *base, const char *model, const c
                   "UPDATE territories SET account_access = ?3 WHERE model_id = ?1 AND ext_id = ?2",
                   "itt", mid, ext_id, level);
         if (!rc)
-            rc = run(s, st, "writing a territory", NULL, err);
+            rc = regio__sq_run(s, st, "writing a territory", NULL, err);
     }
     if (!rc) {
         before = json_obj("name", old_name, "parent", had_parent ? old_parent : NULL,
@@ -603,7 +588,7 @@ regio_err regio__sq_membership_upsert(regio_store *base, const char *model,
                   " excluded.start_date, end_date = excluded.end_date",
                   "iititt", uid, tid, m->role, (sqlite3_int64)(m->active != 0), m->start, m->end);
     if (!rc)
-        rc = run(s, st, "writing a membership", NULL, err);
+        rc = regio__sq_run(s, st, "writing a membership", NULL, err);
     if (!rc) {
         char key[512];
         pair_key(key, sizeof key, m->user, m->territory);
@@ -633,7 +618,7 @@ regio_err regio__sq_membership_remove(regio_store *base, const char *model, cons
                   " model_id = ?4 AND ext_id = ?2)",
                   "ttti", user, territory, role, mid);
     if (!rc)
-        rc = run(s, st, "removing a membership", &n, err);
+        rc = regio__sq_run(s, st, "removing a membership", &n, err);
     if (!rc && n == 0)
         rc = regio__store_fail(err, REGIO_ENOTFOUND, "'%s' has no %s membership in territory '%s'",
                                user, role, territory);
@@ -708,7 +693,7 @@ regio_err regio__sq_association_set(regio_store *base, const char *model, const 
                         " = ?2 AND cause = 'manual'",
                         "ii", aid, tid);
     if (!rc)
-        rc = run(s, st, "writing an association", &n, err);
+        rc = regio__sq_run(s, st, "writing an association", &n, err);
     if (!rc && n > 0) {
         char key[512];
         pair_key(key, sizeof key, account, territory);
@@ -786,7 +771,7 @@ regio_err regio__sq_token_add(regio_store *base, const char *login, const char *
                   "INSERT INTO api_tokens(user_id, token_hash, label) VALUES (?1, ?2, ?3)", "itt",
                   uid, token_hash, label);
     if (!rc)
-        rc = run(s, st, "writing a token", NULL, err);
+        rc = regio__sq_run(s, st, "writing a token", NULL, err);
     long tid = (long)sqlite3_last_insert_rowid(s->db);
     if (!rc && id)
         *id = tid;
@@ -829,7 +814,7 @@ regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char *
                   regio__sq_now(s))) {
             /* bookkeeping: caches of what the store holds stay valid */
             long changed = 0;
-            if (!run(s, st, "noting a token's use", &changed, NULL))
+            if (!regio__sq_run(s, st, "noting a token's use", &changed, NULL))
                 s->quiet_changes += changed;
         }
     }
@@ -854,7 +839,7 @@ regio_err regio__sq_token_revoke(regio_store *base, const char *login, long id, 
                   " revoked_at IS NULL",
                   "iit", (sqlite3_int64)id, uid, regio__sq_now(s));
     if (!rc)
-        rc = run(s, st, "revoking a token", &n, err);
+        rc = regio__sq_run(s, st, "revoking a token", &n, err);
     if (!rc && !n)
         rc = regio__store_fail(err, REGIO_ENOTFOUND, "user '%s' has no live token %ld", login, id);
     if (!rc) {
@@ -901,7 +886,7 @@ regio_err regio__sq_session_add(regio_store *base, const char *id_hash, const ch
                   "INSERT INTO sessions(id_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
                   "titi", id_hash, uid, csrf, (sqlite3_int64)expires);
     if (!rc)
-        rc = run(s, st, "writing a session", NULL, err);
+        rc = regio__sq_run(s, st, "writing a session", NULL, err);
     return rc;
 }
 
@@ -940,7 +925,7 @@ regio_err regio__sq_session_remove(regio_store *base, const char *id_hash, long 
     regio_err rc = regio__sq_prep(s, &st, err, "DELETE FROM sessions WHERE id_hash = ?1 OR expires_at <= ?2",
                         "ti", id_hash, (sqlite3_int64)now);
     if (!rc)
-        rc = run(s, st, "ending a session", NULL, err);
+        rc = regio__sq_run(s, st, "ending a session", NULL, err);
     return rc;
 }
 

@@ -256,6 +256,19 @@ regio_err regio__sq_finish(regio__sqlite_store *s, sqlite3_stmt *st, int r, regi
     return rc;
 }
 
+regio_err regio__sq_run(regio__sqlite_store *s, sqlite3_stmt *st, const char *what,
+                        long *changes, regio_error *err)
+{
+    int r = sqlite3_step(st);
+    regio_err rc = REGIO_OK;
+    if (r != SQLITE_DONE && r != SQLITE_ROW)
+        rc = regio__sq_err(s, err, what);
+    else if (changes)
+        *changes = (long)sqlite3_changes(s->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 regio_err regio__sq_cancelled(regio_error *err)
 {
     return regio__store_fail(err, REGIO_ECANCELLED, "stopped by the callback");
