@@ -546,7 +546,7 @@ static void test_window_fix_against_brute_force(void)
             double want = oracle_best_piece(&g, z, tol, seen, queue);
             int *before = malloc(g.n * sizeof *before);
             memcpy(before, z->label, g.n * sizeof *before);
-            int got = regio__dz_window_fix(z, s, 2);
+            int got = regio__dz_window_fix(z, s, 2, NULL);
             double v = oracle_violation(&g, z->label, 2, tol);
             ASSERT_EQ_INT(got, want < v0 - 1e-12);
             ASSERT_TRUE(fabs(v - want) <= 1e-9);
@@ -591,7 +591,7 @@ static void test_window_fix_invariants(void)
                 continue;
             double v0 = oracle_violation(&g, z->label, k, tol);
             memcpy(before, z->label, g.n * sizeof *before);
-            int got = regio__dz_window_fix(z, t, 4 + (int)regio_rng_below(&r, 5));
+            int got = regio__dz_window_fix(z, t, 4 + (int)regio_rng_below(&r, 5), NULL);
             double v = oracle_violation(&g, z->label, k, tol);
             check_window_result(&D, before, got, seen, queue);
             if (got)

@@ -544,20 +544,52 @@ static int report_progress(regio__dz *z, double frac, const char *phase)
     return z->cancelled;
 }
 
+/* FNV-1a of the labelling: what a window search depends on (the loads
+ * and the moved budget follow from it). */
+static uint64_t labels_hash(const regio__dz *z)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < z->n; i++)
+        h = (h ^ (uint32_t)z->label[i]) * 1099511628211ULL;
+    return h;
+}
+
 /* The exact window search (window.c) around every territory over a
  * tolerance, in windows of 4, 6 and 8 territories until one lowers the
- * violation; again while a pass helps (at most 3 passes). */
+ * violation; again while a pass helps (at most 3 passes). A failed
+ * search changes nothing and is deterministic, so two things would only
+ * repeat it: a larger width whose window could not grow past the last
+ * one (few territories around), and the next pass on a labelling no
+ * search changed since. Both are skipped, which leaves every result as
+ * it was (the remembered labelling is a 64-bit hash). */
 static void window_fix_all(regio__dz *z)
 {
+    struct failure {
+        uint64_t hash; /* of the labelling it failed on; 0: none */
+        int reached;
+    } *failed = regio_calloc((size_t)z->k * 3, sizeof *failed);
     for (int pass = 0, better = 1; pass < 3 && better; pass++) {
         better = 0;
         for (int t = 0; t < z->k && regio__dz_viol(z) > 0 && !regio__dz_stop(z); t++)
-            for (int w = 4; w <= 8 && regio__dz_viol_t(z, t) > 0; w += 2)
-                if (regio__dz_window_fix(z, t, w)) {
+            for (int w = 4, reached = w; w <= 8 && reached >= w && regio__dz_viol_t(z, t) > 0;
+                 w += 2) {
+                struct failure *f = failed ? &failed[(size_t)t * 3 + (w - 4) / 2] : NULL;
+                uint64_t h = f ? labels_hash(z) | 1 : 0;
+                if (f && f->hash == h) {
+                    reached = f->reached;
+                    continue;
+                }
+                if (regio__dz_window_fix(z, t, w, &reached)) {
                     better = 1;
                     break;
                 }
+                if (f) {
+                    f->hash = h;
+                    f->reached = reached;
+                }
+            }
     }
+    regio_free(failed);
 }
 
 /* One start of the design schedule. With several balanced columns the

@@ -241,8 +241,10 @@ int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign);
  * one a border) across their borders; the choice with the least window
  * violation that keeps all connected (and the realign budget) is
  * applied. Returns 1 when it lowered the violation, 0 when it could not
- * (nothing changed). */
-int regio__dz_window_fix(regio__dz *z, int s, int width);
+ * (nothing changed). *reached (may be NULL) receives the number of
+ * territories the window grew to (fewer than width when no more touch
+ * it; 0 when s is within its tolerances). */
+int regio__dz_window_fix(regio__dz *z, int s, int width, int *reached);
 
 /* ---- diameter.c ---- */
 /* Shortens the largest territory diameter by moving (or exchanging) an

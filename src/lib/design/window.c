@@ -337,9 +337,11 @@ static void search(wctx *X, int p)
     }
 }
 
-int regio__dz_window_fix(regio__dz *z, int s, int width)
+int regio__dz_window_fix(regio__dz *z, int s, int width, int *reached)
 {
     int k = z->k, nb = z->nb;
+    if (reached)
+        *reached = 0;
     if (nb > 64 || regio__dz_viol_t(z, s) <= 0)
         return 0;
     if (width > WIN_MAX)
@@ -368,6 +370,8 @@ int regio__dz_window_fix(regio__dz *z, int s, int width)
     }
     regio_free(shared);
     int W = X.W, rc = 0;
+    if (reached)
+        *reached = W;
     if (W < 2)
         return 0;
     X.cap_opts = W * (W - 1) / 2 * OPT_MAX;
