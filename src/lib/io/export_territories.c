@@ -100,7 +100,7 @@ static void shp_name(table *tb, size_t i, const char *base, const char *suffix)
         if (!dup)
             return;
         char num[8];
-        snprintf(num, sizeof num, "_%d", n);
+        snprintf(num, sizeof num, "_%d", n % 100); /* n < 100: "% 100" tells the compiler */
         snprintf(out, 11, "%.*s%s", (int)utf8_cut(base, 10 - strlen(num)), base, num);
     }
 }
