@@ -529,10 +529,16 @@ static regio_err pg_sales_scan(regio_store *base, regio_day from, regio_day to,
     c->n = 0;
     char a[32], b[32];
     const char *p[2] = {day_text(a, from), day_text(b, to)};
-    regio_err rc = regio__pg_each_row(REGIO_PG(base),
-                                      "SELECT account_id, day, status, amount, probability"
-                                      " FROM sales_transactions WHERE day >= $1 AND day < $2",
-                                      2, p, sale_row, c, err);
+    /* In the order of SQLite's blocks (calendar month, then account, day,
+     * status, amount, probability): the figures add the lines up in the
+     * order read, and the same order gives the same sums to the last bit. */
+    regio_err rc = regio__pg_each_row(
+        REGIO_PG(base),
+        "SELECT account_id, day, status, amount, probability FROM sales_transactions"
+        " WHERE day >= $1 AND day < $2"
+        " ORDER BY date_trunc('month', date '1970-01-01' + day::int), account_id, day, status,"
+        " amount, coalesce(probability, -1)",
+        2, p, sale_row, c, err);
     if (!rc && c->n)
         rc = stop_if(cb(ud, c->v, c->n), err);
     regio_free(c);
