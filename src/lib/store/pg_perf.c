@@ -438,7 +438,7 @@ static regio_err pg_sale_put(regio_store *base, const regio__perf_sale *row, con
                         regio__pg_int(b[2], row->status), regio__pg_num(b[3], row->amount),
                         regio__pg_num(b[4], row->probability), product, rep};
     long n = 0;
-    snprintf(what, sizeof what, "writing a sales line (%s)", id ? id : "");
+    snprintf(what, sizeof what, "writing a sales line '%s'", id ? id : "");
     rc = regio__pg_write(s,
                          "INSERT INTO sales_transactions AS t (" SALE_COLS ")"
                          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" SALE_UPSERT_TAIL,
@@ -547,6 +547,7 @@ static regio_err pg_sales_scan(regio_store *base, regio_day from, regio_day to,
 
 /* ---- quotas ------------------------------------------------------------------------------ */
 
+/* Their refusals read as SQLite's ("reading the store: ..."). */
 static regio_err pg_quota_put(regio_store *base, const regio__perf_quota *q, regio_error *err)
 {
     char a[32], b[32], m[32];
@@ -557,7 +558,7 @@ static regio_err pg_quota_put(regio_store *base, const regio__perf_quota *q, reg
                            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (territory, period)"
                            " DO UPDATE SET amount = excluded.amount,"
                            " start_day = excluded.start_day, end_day = excluded.end_day",
-                           5, p, "writing a quota", NULL, err);
+                           5, p, "reading the store", NULL, err);
 }
 
 static regio_err pg_quota_delete(regio_store *base, const char *territory, const char *period,
@@ -566,7 +567,7 @@ static regio_err pg_quota_delete(regio_store *base, const char *territory, const
     const char *p[2] = {territory, period};
     return regio__pg_write(REGIO_PG(base),
                            "DELETE FROM quotas WHERE territory = $1 AND period = $2", 2, p,
-                           "removing a quota", NULL, err);
+                           "reading the store", NULL, err);
 }
 
 static regio_err quota_row(void *ctx, const PGresult *res, int i, regio_error *err)
@@ -613,7 +614,7 @@ static regio_err pg_activity_put(regio_store *base, const regio__perf_activity *
                          a->notes,
                          regio__pg_num(b[5], a->lat),
                          regio__pg_num(b[6], a->lon)};
-    snprintf(what, sizeof what, "writing an activity (%s)", a->id ? a->id : "");
+    snprintf(what, sizeof what, "writing an activity '%s'", a->id ? a->id : "");
     PGresult *res = NULL;
     /* RETURNING says whether the row was inserted (xmax 0) or updated;
      * nothing when it was left as it was. */
