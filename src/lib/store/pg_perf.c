@@ -11,7 +11,8 @@
  * the commit): round k writes the lines given for the k-th time in the
  * batch, in the order given, so a line given twice ends as given last and
  * every change is counted as SQLite counts it. A period's lines are read
- * from the table through a cursor: the packed monthly blocks of SQLite
+ * from the table through a cursor, each month's in the order of SQLite's
+ * blocks (store/sales_codec.h says why): the packed monthly blocks of SQLite
  * (sqlite_sales_blocks.c) are not kept here, and a transaction that writes
  * lines empties sales_blocks so that no block claims to hold them.
  */
@@ -19,6 +20,7 @@
 #include "store/account_columns_codec.h"
 #include "store/perf_impl.h"
 #include "store/pg_impl.h"
+#include "store/sales_codec.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -496,14 +498,36 @@ static regio_err pg_sales_count(regio_store *base, long long *n, regio_error *er
     return rc;
 }
 
-#define SALES_BATCH 256
+#define SALES_BATCH 1024
 
+/* A period's lines, by day from the table; each calendar month's are
+ * sorted here, as SQLite's blocks hold them (store/sales_codec.h). */
 typedef struct sales_ctx {
     regio__perf_sales_cb cb;
     void *ud;
-    size_t n;
-    regio__perf_sale v[SALES_BATCH];
+    int32_t month;
+    regio__perf_sale *v; /* the month's lines so far */
+    size_t n, cap;
 } sales_ctx;
+
+static int cmp_sale(const void *pa, const void *pb)
+{
+    const regio__perf_sale *a = pa, *b = pb;
+    return sales_line_cmp(a->account, a->day, a->status, a->amount, a->probability, b->account,
+                          b->day, b->status, b->amount, b->probability);
+}
+
+/* Sorts the month's lines and hands them on in batches. */
+static regio_err month_done(sales_ctx *c, regio_error *err)
+{
+    if (c->n > 1)
+        qsort(c->v, c->n, sizeof *c->v, cmp_sale);
+    int stop = 0;
+    for (size_t at = 0; !stop && at < c->n; at += SALES_BATCH)
+        stop = c->cb(c->ud, c->v + at, c->n - at < SALES_BATCH ? c->n - at : SALES_BATCH);
+    c->n = 0;
+    return stop_if(stop, err);
+}
 
 static regio_err sale_row(void *ctx, const PGresult *res, int i, regio_error *err)
 {
@@ -511,37 +535,37 @@ static regio_err sale_row(void *ctx, const PGresult *res, int i, regio_error *er
     regio__perf_sale x = {regio__pg_col_int(res, i, 0), (regio_day)regio__pg_col_int(res, i, 1),
                           (int)regio__pg_col_int(res, i, 2), regio__pg_col_num(res, i, 3),
                           regio__pg_col_num(res, i, 4)};
+    int32_t month = sales_month_of(x.day);
+    regio_err rc = REGIO_OK;
+    if (c->n && month != c->month && (rc = month_done(c, err)))
+        return rc;
+    c->month = month;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 4096;
+        regio__perf_sale *v = regio_realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading sales lines");
+        c->v = v;
+        c->cap = cap;
+    }
     c->v[c->n++] = x;
-    if (c->n < SALES_BATCH)
-        return REGIO_OK;
-    c->n = 0;
-    return stop_if(c->cb(c->ud, c->v, SALES_BATCH), err);
+    return REGIO_OK;
 }
 
 static regio_err pg_sales_scan(regio_store *base, regio_day from, regio_day to,
                                regio__perf_sales_cb cb, void *ud, regio_error *err)
 {
-    sales_ctx *c = regio_malloc(sizeof *c);
-    if (!c)
-        return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading sales lines");
-    c->cb = cb;
-    c->ud = ud;
-    c->n = 0;
+    sales_ctx c = {cb, ud, 0, NULL, 0, 0};
     char a[32], b[32];
     const char *p[2] = {day_text(a, from), day_text(b, to)};
-    /* In the order of SQLite's blocks (calendar month, then account, day,
-     * status, amount, probability): the figures add the lines up in the
-     * order read, and the same order gives the same sums to the last bit. */
-    regio_err rc = regio__pg_each_row(
-        REGIO_PG(base),
-        "SELECT account_id, day, status, amount, probability FROM sales_transactions"
-        " WHERE day >= $1 AND day < $2"
-        " ORDER BY date_trunc('month', date '1970-01-01' + day::int), account_id, day, status,"
-        " amount, coalesce(probability, -1)",
-        2, p, sale_row, c, err);
-    if (!rc && c->n)
-        rc = stop_if(cb(ud, c->v, c->n), err);
-    regio_free(c);
+    regio_err rc = regio__pg_each_row(REGIO_PG(base),
+                                      "SELECT account_id, day, status, amount, probability"
+                                      " FROM sales_transactions WHERE day >= $1 AND day < $2"
+                                      " ORDER BY day",
+                                      2, p, sale_row, &c, err);
+    if (!rc && c.n)
+        rc = month_done(&c, err);
+    regio_free(c.v);
     return rc;
 }
 
