@@ -456,7 +456,9 @@ regio_err regio__pg_sales_settle(regio__pg_store *s, long long *changed, regio_e
 {
     *changed = 0;
     regio__pg_sales *t = s->sales;
-    if (!t || !t->staged || PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+    /* a failed transaction writes nothing: its commit says so */
+    PGTransactionStatusType ts = PQtransactionStatus(s->conn);
+    if (!t || !t->staged || ts == PQTRANS_IDLE || ts == PQTRANS_INERROR)
         return REGIO_OK;
     regio_err rc = regio__pg_flush(s, err);
     /* round by round, each in the order staged */
