@@ -3,7 +3,7 @@
  * packed form of the accounts' columns the figures read (schema migration
  * 7; the format is described in sqlite_account_columns.c). A backend reads
  * its rows (part, accounts, data) in part order and hands them to
- * acols_marker / acols_part, and writes what acols_pack makes.
+ * acols_take, and writes what acols_pack makes.
  */
 #ifndef REGIO_STORE_ACCOUNT_COLUMNS_CODEC_H
 #define REGIO_STORE_ACCOUNT_COLUMNS_CODEC_H
@@ -86,6 +86,41 @@ static inline int acols_part(regio__perf_account_cols *c, size_t total, long lon
     acols_get_words(c->freq + c->n, d + 24 * k, k);
     c->n += k;
     return 1;
+}
+
+/* Reading the rows back, in part order. */
+typedef struct acols_reader {
+    regio__perf_account_cols c;
+    size_t total;
+    int ok;   /* the marker was read and every part so far is well formed */
+    int want; /* the columns are wanted, not only whether they are there */
+} acols_reader;
+
+/* Takes the next row: 1 read on, 0 stop (all that is needed is read, or a
+ * row is not as written: the caller reads the accounts instead), -1 out of
+ * memory. */
+static inline int acols_take(acols_reader *r, long long part, long long n,
+                             const unsigned char *d, size_t bytes)
+{
+    if (part == ACOLS_MARKER_PART) {
+        int m = acols_marker(n, &r->total, r->want ? &r->c : NULL);
+        r->ok = m == 1;
+        return m < 0 ? -1 : r->ok && r->want;
+    }
+    return r->ok && (r->ok = acols_part(&r->c, r->total, part, n, d, bytes));
+}
+
+/* After the rows: 1 (and the columns into *out when wanted) when they are
+ * all there; else 0, and what was read is freed. */
+static inline int acols_done(acols_reader *r, regio__perf_account_cols *out)
+{
+    if (r->ok && (!r->want || r->c.n == r->total)) {
+        if (out)
+            *out = r->c;
+        return 1;
+    }
+    regio__perf_account_cols_free(&r->c);
+    return 0;
 }
 
 /* The bytes a part of c needs at most. */

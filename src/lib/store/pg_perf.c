@@ -168,10 +168,9 @@ static regio_err pg_account_columns_load(regio_store *base, regio__perf_account_
                                  "SELECT part, accounts, data FROM account_columns ORDER BY part",
                                  0, NULL, NULL, NULL, NULL, 1);
     rc = regio__pg_check(s, res, PGRES_TUPLES_OK, "reading the accounts' columns", err);
-    regio__perf_account_cols c = {0};
-    size_t total = 0;
-    int ok = 0; /* ok: the marker was read and every part so far is well formed */
-    for (int i = 0; !rc && i < PQntuples(res); i++) {
+    acols_reader rd = {.want = out != NULL};
+    int more = 1;
+    for (int i = 0; !rc && more > 0 && i < PQntuples(res); i++) {
         long long v[2];
         for (int k = 0; k < 2; k++) {
             const unsigned char *p = (const unsigned char *)PQgetvalue(res, i, k);
@@ -180,29 +179,15 @@ static regio_err pg_account_columns_load(regio_store *base, regio__perf_account_
                 x = x << 8 | p[b];
             v[k] = (long long)x;
         }
-        if (v[0] == ACOLS_MARKER_PART) {
-            int m = acols_marker(v[1], &total, out ? &c : NULL);
-            ok = m == 1;
-            if (m < 0)
-                rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
-            if (!ok || !out)
-                break;
-            continue;
-        }
-        /* not as written: read the rows instead */
-        if (!ok || !(ok = acols_part(&c, total, v[0], v[1],
-                                     (const unsigned char *)PQgetvalue(res, i, 2),
-                                     (size_t)PQgetlength(res, i, 2))))
-            break;
+        more = acols_take(&rd, v[0], v[1], (const unsigned char *)PQgetvalue(res, i, 2),
+                          (size_t)PQgetlength(res, i, 2));
     }
     PQclear(res);
-    if (!rc && ok && (!out || c.n == total)) {
-        *found = 1;
-        if (out)
-            *out = c;
-        return REGIO_OK;
-    }
-    regio__perf_account_cols_free(&c);
+    if (more < 0)
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory");
+    if (rc)
+        rd.ok = 0;
+    *found = acols_done(&rd, out);
     return rc;
 }
 

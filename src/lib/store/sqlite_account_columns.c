@@ -55,33 +55,17 @@ regio_err regio__sq_account_columns_load(regio_store *base, regio__perf_account_
         s, &st, err, "SELECT part, accounts, data FROM account_columns ORDER BY part", "");
     if (rc)
         return rc;
-    regio__perf_account_cols c = {0};
-    size_t total = 0;
-    int r, ok = 0; /* ok: the marker was read and every part so far is well formed */
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        sqlite3_int64 part = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
-        if (part == ACOLS_MARKER_PART) {
-            int m = acols_marker(n, &total, out ? &c : NULL);
-            ok = m == 1;
-            if (m < 0)
-                rc = oom(err);
-            if (!ok || !out)
-                break;
-            continue;
-        }
-        /* not as written: read the rows instead */
-        if (!ok || !(ok = acols_part(&c, total, part, n, sqlite3_column_blob(st, 2),
-                                     (size_t)sqlite3_column_bytes(st, 2))))
-            break;
-    }
+    acols_reader rd = {.want = out != NULL};
+    int r = SQLITE_DONE, more = 1;
+    while (more > 0 && (r = sqlite3_step(st)) == SQLITE_ROW)
+        more = acols_take(&rd, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                          sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    if (more < 0)
+        rc = oom(err);
     rc = regio__sq_finish(s, st, rc || r == SQLITE_ROW ? SQLITE_DONE : r, rc, err);
-    if (!rc && ok && (!out || c.n == total)) {
-        *found = 1;
-        if (out)
-            *out = c;
-        return REGIO_OK;
-    }
-    regio__perf_account_cols_free(&c);
+    if (rc)
+        rd.ok = 0;
+    *found = acols_done(&rd, out);
     return rc;
 }
 
