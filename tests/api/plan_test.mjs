@@ -14,17 +14,24 @@
 //    without a rep and a territory that would be covered by nothing (API:
 //    404, 404, 400, 422); a far rep is a warning, and a plan that then
 //    reaches no account covers nothing: an error (422), nothing saved.
+// With --pg (api.plans.pg) the store is a new schema of the PostgreSQL test
+// cluster (REGIO_TEST_DB; exit 77 without one).
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, startServer, http, BIN, SRC,
+  test, run, tempDir, removeDir, startServer, http, BIN, SRC, pgCluster, pgStore, pgStoreDrop,
 } from './harness.mjs';
 
+const PG = process.argv.includes('--pg');
+if (PG && !pgCluster()) {
+  console.log('SKIP: no PostgreSQL test cluster (REGIO_TEST_DB; run through tests/pg/with_cluster.sh)');
+  process.exit(77);
+}
 const dir = tempDir('regio-plan-');
-const db = join(dir, 'plan.db');
+const db = PG ? pgStore('plans') : join(dir, 'plan.db');
 const M = 'sample-design';
 const START = '2027-01-04';
 let srv = null, A = '';
@@ -37,8 +44,23 @@ function cli(args) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** One query on the store, its rows as CSV lines (psql's -A -t on PostgreSQL).
+ * On PostgreSQL a write then tells the servers, as every Regio writer does
+ * (NOTIFY on the schema's channel): they count changes by what is told. */
 function sql(q) {
+  if (PG) {
+    const write = /^\s*(INSERT|UPDATE|DELETE)/i.test(q);
+    const text = write ? `${q}; SELECT pg_notify('regio_' || current_schema(), '')` : q;
+    const out = execFileSync('psql', [db, '-X', '-q', '-A', '-t', '-F', ',', '-v', 'ON_ERROR_STOP=1', '-c', text],
+      { encoding: 'utf8' }).trim();
+    return write ? '' : out;
+  }
   return execFileSync('sqlite3', ['-csv', db, q], { encoding: 'utf8' }).trim();
+}
+
+/** A field of a JSON text column, as each backend reads it. */
+function jsonField(column, field) {
+  return PG ? `${column}::json ->> '${field}'` : `json_extract(${column}, '$.${field}')`;
 }
 
 /** `regio plan --model M --territory T …` into FILE; the CSV rows and the saved plan's id. */
@@ -140,8 +162,8 @@ test('T02 without a rep: the territory\'s rep REP-10, the same visits through th
   const cliStored = storedRows(c.id), apiStored = storedRows(r.json.plan_id);
   assert.equal(cliStored.split('\n').length, c.rows.length, 'the CLI saved every visit');
   assert.equal(apiStored, cliStored, 'the two saved plans hold the same rows');
-  const hdr = sql(`SELECT cycle_start, cycle_days, json_extract(params, '$.rep'),
-                   json_extract(params, '$.territory'), json_extract(params, '$.seed')
+  const hdr = sql(`SELECT cycle_start, cycle_days, ${jsonField('params', 'rep')},
+                   ${jsonField('params', 'territory')}, ${jsonField('params', 'seed')}
                    FROM visit_plans WHERE id = ${r.json.plan_id}`);
   assert.equal(hdr, `${START},20,REP-10,T02,1`);
   const audit = sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'plan.save' AND object_id IN ('${c.id}', '${r.json.plan_id}')`);
@@ -217,4 +239,4 @@ test('errors: the same message through the CLI and the API', async () => {
   assert.ok(c.stderr.includes(msg), `${c.stderr} names ${msg}`);
 });
 
-await run({ after: async () => { if (srv) await srv.stop(); removeDir(dir); } });
+await run({ after: async () => { if (srv) await srv.stop(); if (PG) pgStoreDrop(db); removeDir(dir); } });

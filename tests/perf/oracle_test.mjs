@@ -31,6 +31,8 @@
 // PERF_ORACLE_LOG=FILE writes every mismatch there (default
 // REGIO_BUILD_DIR/perf_oracle_mismatches.txt); PERF_ORACLE_KEEP=1 keeps the
 // temporary directory (store, CSV files, expected and actual outputs).
+// PERF_ORACLE_DB=LOCATION builds the store there instead of a new SQLite
+// file: an empty store, e.g. a postgresql:// location of a new schema.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -57,7 +59,7 @@ if (!DRY) {
 }
 
 const dir = tempDir('regio-perf-oracle-');
-const DB = join(dir, 'perf.db');
+const DB = process.env.PERF_ORACLE_DB || join(dir, 'perf.db');
 const KEEP = !!process.env.PERF_ORACLE_KEEP || DRY;
 const LOG = process.env.PERF_ORACLE_LOG || join(BUILD, 'perf_oracle_mismatches.txt');
 

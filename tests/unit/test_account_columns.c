@@ -1,6 +1,6 @@
 /*
- * The accounts' packed columns (store/sqlite_account_columns.c, schema
- * migration 7) against a model kept in the test. Another connection (any
+ * The accounts' packed columns (store/sqlite_account_columns.c and
+ * pg_perf.c, schema migration 7) against a model kept in the test. Another connection (any
  * program that writes the store) adds, removes and changes accounts and
  * units at random, some of it rolled back; after each round the packed
  * columns are either absent, or exactly the model's: every account's key
@@ -42,14 +42,73 @@ static uint64_t rs = 0x9E3779B97F4A7C15ULL;
 #define rnd() regio_test_rnd(&rs)
 #define pick(n) regio_test_pick(&rs, (n))
 
-static void exec(sqlite3 *db, const char *sql)
+/* Another connection to the store: SQLite's, or with --pg PostgreSQL's. */
+typedef struct other {
+    sqlite3 *db;
+#ifdef REGIO_HAVE_PG
+    PGconn *pg;
+#endif
+} other;
+
+static int other_open(other *o, const char *loc)
 {
+    memset(o, 0, sizeof *o);
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg()) {
+        o->pg = PQconnectdb(loc);
+        if (PQstatus(o->pg) != CONNECTION_OK)
+            return -1;
+        PQclear(PQexec(o->pg, "SET client_min_messages = warning"));
+        return 0;
+    }
+#endif
+    if (sqlite3_open(loc, &o->db) != SQLITE_OK)
+        return -1;
+    sqlite3_busy_timeout(o->db, 5000);
+    return 0;
+}
+
+static void other_close(other *o)
+{
+#ifdef REGIO_HAVE_PG
+    if (o->pg)
+        PQfinish(o->pg);
+#endif
+    sqlite3_close(o->db);
+}
+
+/* Runs sql on the other connection. On PostgreSQL a write then tells the
+ * change as every Regio writer does (NOTIFY on the schema's channel, delivered at
+ * its commit): PostgreSQL has no counter of the database's changes like
+ * SQLite's data_version, so the store's generation counts what is told. */
+static void exec(other *o, const char *sql)
+{
+#ifdef REGIO_HAVE_PG
+    if (o->pg) {
+        PGresult *r = PQexec(o->pg, sql);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        if (!ok)
+            fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(o->pg));
+        PQclear(r);
+        ASSERT_TRUE(ok);
+        if (!strncmp(sql, "INSERT", 6) || !strncmp(sql, "UPDATE", 6) ||
+            !strncmp(sql, "DELETE", 6))
+            PQclear(PQexec(o->pg, "SELECT pg_notify('regio_' || current_schema(), '')"));
+        return;
+    }
+#endif
     char *msg = NULL;
-    int r = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    int r = sqlite3_exec(o->db, sql, NULL, NULL, &msg);
     if (r != SQLITE_OK)
         fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
     sqlite3_free(msg);
     ASSERT_EQ_INT(r, SQLITE_OK);
+}
+
+/* The SQL of the backend under test. */
+static const char *dialect(const char *sqlite, const char *postgresql)
+{
+    return regio_test_pg() ? postgresql : sqlite;
 }
 
 /* The unit key the model expects for account i: the row id of the unit
@@ -84,14 +143,14 @@ static void random_account(int i, char *sql, size_t cap)
     snprintf(sql, cap,
              "INSERT INTO accounts(id, ext_id, potential, attrs, unit_ext, row_hash, created_at,"
              " updated_at) VALUES (%d, 'A%d', %s, %s, %s, 0, 'now', 'now')"
-             " ON CONFLICT(id) DO UPDATE SET potential = excluded.potential,"
+             " ON CONFLICT (id) DO UPDATE SET potential = excluded.potential,"
              " attrs = excluded.attrs, unit_ext = excluded.unit_ext",
              i + 1, i, pot, attrs, u);
 }
 
 /* One random write on db to the model m; *matters says whether it changes
  * what the packed columns hold. */
-static void random_write(sqlite3 *db, int *matters)
+static void random_write(other *db, int *matters)
 {
     char sql[512];
     int i = (int)pick(ACCOUNTS), u = (int)pick(UNITS);
@@ -194,15 +253,14 @@ static int packed(regio_store *s, regio__perf_account_cols *c)
 
 static void test_random_writes(void)
 {
-    char path[64];
-    regio_test_db_path(path, sizeof path, "acols");
+    char path[512];
+    regio_test_store_location(path, sizeof path, "acols");
     regio_store *s = NULL;
     regio_error e;
     regio_error_clear(&e);
     ASSERT_OK(regio_store_open(path, &s, &e));
-    sqlite3 *db = NULL;
-    ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
+    other conn, *db = &conn;
+    ASSERT_EQ_INT(other_open(db, path), 0);
     memset(accts, 0, sizeof accts);
     memset(units, 0, sizeof units);
     regio__perf_account_cols c;
@@ -252,9 +310,9 @@ static void test_random_writes(void)
         }
     }
     ASSERT_TRUE(kept > 20 && dropped > 100);
-    sqlite3_close(db);
+    other_close(db);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
 /* Columns read before another connection committed are not kept; nor are
@@ -262,14 +320,14 @@ static void test_random_writes(void)
  * waits nor fails). */
 static void test_stale_or_busy_save(void)
 {
-    char path[64];
-    regio_test_db_path(path, sizeof path, "acols2");
+    char path[512];
+    regio_test_store_location(path, sizeof path, "acols2");
     regio_store *s = NULL;
     regio_error e;
     regio_error_clear(&e);
     ASSERT_OK(regio_store_open(path, &s, &e));
-    sqlite3 *db = NULL;
-    ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    other conn, *db = &conn;
+    ASSERT_EQ_INT(other_open(db, path), 0);
     memset(accts, 0, sizeof accts);
     memset(units, 0, sizeof units);
     char sql[512];
@@ -287,7 +345,10 @@ static void test_stale_or_busy_save(void)
     ASSERT_OK(regio__perf_account_columns_save(s, &stale, gen, &e));
     ASSERT_EQ_INT(packed(s, &c), 0);
     ASSERT_OK(regio_store_generation(s, &gen, &e));
-    exec(db, "BEGIN IMMEDIATE");
+    /* the write lock: SQLite's, or a write under way on account_columns */
+    exec(db, dialect("BEGIN IMMEDIATE", "BEGIN"));
+    if (regio_test_pg())
+        exec(db, "LOCK TABLE account_columns IN ROW EXCLUSIVE MODE");
     ASSERT_OK(regio__perf_account_columns_save(s, &stale, gen, &e));
     exec(db, "COMMIT");
     ASSERT_EQ_INT(packed(s, &c), 0);
@@ -300,15 +361,18 @@ static void test_stale_or_busy_save(void)
     ASSERT_EQ_INT(c.n, 1);
     regio__perf_account_cols_free(&c);
     /* a part that is not as written is not trusted */
-    exec(db, "UPDATE account_columns SET data = x'01' WHERE part = 0");
+    exec(db, dialect("UPDATE account_columns SET data = x'01' WHERE part = 0",
+                     "UPDATE account_columns SET data = '\\x01'::bytea WHERE part = 0"));
     ASSERT_EQ_INT(packed(s, &c), 0);
-    sqlite3_close(db);
+    other_close(db);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg: the PostgreSQL variant (unit.test_account_columns.pg), on REGIO_TEST_DB. */
+    regio_test_backend(argc, argv, "test_account_columns --pg");
     RUN(test_random_writes);
     RUN(test_stale_or_busy_save);
     TEST_END();

@@ -20,17 +20,26 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-static char path[64];
+static char path[512];
 
+/* One value of sql on the store (on PostgreSQL through a connection of its
+ * own: what the store committed). */
 static long long q_int(regio_store *s, const char *sql)
 {
-    return regio_test_sql_int(regio__sqlite_handle(s), sql);
+    return regio_test_pg() ? regio_test_loc_int(path, sql)
+                           : regio_test_sql_int(regio__sqlite_handle(s), sql);
+}
+
+/* The SQL of the backend under test: JSON is read by each its own way. */
+static const char *dialect(const char *sqlite, const char *postgresql)
+{
+    return regio_test_pg() ? postgresql : sqlite;
 }
 
 /* A store with reps R1, R2, accounts A1..A3 and planning model M. */
 static regio_store *fixture(void)
 {
-    regio_test_db_path(path, sizeof path, "plans");
+    regio_test_store_location(path, sizeof path, "plans");
     regio_store *s = NULL;
     regio_error e;
     if (regio_store_open(path, &s, &e) != REGIO_OK) {
@@ -62,7 +71,7 @@ static void done_with(regio_store *s)
     ASSERT_OK(regio_store_audit_verify(s, &bad, NULL));
     ASSERT_EQ_INT(bad, 0);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
 /* Visits read back, as one text line each. */
@@ -132,9 +141,10 @@ static void test_round_trip(void)
     /* Audited: one plan.save record per plan, naming it. */
     ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'plan.save'"), 2);
     char q[160];
-    snprintf(q, sizeof q,
-             "SELECT json_extract(after, '$.visits') FROM audit_log WHERE action = 'plan.save'"
+    snprintf(q, sizeof q, "%s FROM audit_log WHERE action = 'plan.save'"
              " AND object_type = 'visit_plan' AND object_id = '%ld'",
+             dialect("SELECT json_extract(after, '$.visits')",
+                     "SELECT (after::jsonb ->> 'visits')::bigint"),
              id);
     ASSERT_EQ_INT(q_int(s, q), 4);
     done_with(s);
@@ -386,10 +396,14 @@ static void test_territory_plan(void)
     }
     ASSERT_OK(regio_store_plan_visits_foreach(s, p->plan_id, collect_visit, &got, NULL));
     ASSERT_EQ_STR(got.data, want.data);
-    char q[200];
-    snprintf(q, sizeof q,
-             "SELECT json_extract(params, '$.seed') = 1 AND json_extract(params, '$.rep') = 'R1'"
-             " AND json_extract(params, '$.visits_scheduled') = 5 FROM visit_plans WHERE id = %ld",
+    char q[300];
+    snprintf(q, sizeof q, "%s FROM visit_plans WHERE id = %ld",
+             dialect("SELECT json_extract(params, '$.seed') = 1"
+                     " AND json_extract(params, '$.rep') = 'R1'"
+                     " AND json_extract(params, '$.visits_scheduled') = 5",
+                     "SELECT (params::jsonb -> 'seed')::numeric = 1"
+                     " AND params::jsonb ->> 'rep' = 'R1'"
+                     " AND (params::jsonb -> 'visits_scheduled')::numeric = 5"),
              p->plan_id);
     ASSERT_EQ_INT(q_int(s, q), 1);
     regio_buf_free(&want);
@@ -480,8 +494,10 @@ out:
         done_with(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg: the PostgreSQL variant (unit.test_plan_store.pg), on REGIO_TEST_DB. */
+    regio_test_backend(argc, argv, "test_plan_store --pg");
     RUN(test_round_trip);
     RUN(test_refusals);
     RUN(test_alloc_failures);

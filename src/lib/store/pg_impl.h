@@ -4,7 +4,8 @@
  * the vtable; pg_schema.c: migrations; pg_records.c: accounts, reps, units,
  * adjacency; pg_models.c: models, territories, alignments; pg_audit.c: the
  * audit chain; pg_org.c: the organisation, tokens, sessions; pg_scenarios.c:
- * the generation, territories, reasons, clone and reset).
+ * the generation, territories, reasons, clone and reset; pg_perf.c: goals
+ * and results; pg_plans.c: saved call plans).
  */
 #ifndef REGIO_STORE_PG_IMPL_H
 #define REGIO_STORE_PG_IMPL_H
@@ -35,7 +36,7 @@ typedef struct regio__pg_store {
     struct regio__pg_known *known_v;
     size_t n_known, cap_known;
     long batch;   /* number of the batch being staged */
-    int copying;  /* the connection is in COPY FROM STDIN */
+    int copying;  /* the connection is in COPY FROM STDIN: REGIO_PG_COPY_* */
     int flushing; /* inside regio__pg_flush */
     regio_buf line; /* scratch for one COPY line */
     char where[192];    /* host:port/database, for messages: never the password */
@@ -48,7 +49,12 @@ typedef struct regio__pg_store {
     unsigned long long own_writes, others_writes;
     int dirty, quiet, listening;
     char channel[80]; /* the channel's quoted identifier, "" until known */
+    struct regio__pg_sales *sales; /* this transaction's sales lines (pg_perf.c) */
 } regio__pg_store;
+
+/* What a COPY in progress fills: accounts (pg_records.c) or sales lines
+ * (pg_perf.c, which ends its own COPY in regio__pg_flush). */
+enum { REGIO_PG_COPY_ACCOUNTS = 1, REGIO_PG_COPY_SALES = 2 };
 
 /* An account a bulk load knows: its content hash and the batch that
  * staged it (0: it is in the table). */
@@ -147,6 +153,16 @@ int regio__pg_schema_latest(void);
 regio_err regio__pg_migrate(regio__pg_store *s, int target, int *version_out, regio_error *err);
 
 /* pg_records.c */
+/* Runs the query sql (with text params) through a cursor and calls fn for
+ * every row, in the caller's transaction or one of its own; fn's error
+ * (REGIO_ECANCELLED to stop) ends the loop and is returned. */
+typedef regio_err (*regio__pg_row_fn)(void *ctx, const PGresult *res, int row, regio_error *err);
+regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n,
+                             const char *const *params, regio__pg_row_fn fn, void *ctx,
+                             regio_error *err);
+/* Appends a COPY text field to b (NULL: \N), then a tab, or a newline when
+ * it is the last of its line. */
+regio_err regio__pg_copy_field(regio_buf *b, const char *v, int last);
 regio_err regio__pg_account_upsert(regio_store *s, const regio_account *a,
                                    regio_upsert_result *out, regio_error *err);
 regio_err regio__pg_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,
@@ -203,6 +219,29 @@ regio_err regio__pg_alignment_lock(regio_store *s, const char *model, long expec
                                    const char *const *unit_ids, size_t n, int locked,
                                    const char *actor, long *new_rev, regio_apply_status *status,
                                    regio_error *err);
+
+/* pg_perf.c: goals and results (store/perf_impl.h). The sales lines of a
+ * transaction: ends their COPY (from regio__pg_flush), writes the staged
+ * ones (before a commit), forgets them (after a commit or rollback). */
+struct regio__perf_ops;
+extern const struct regio__perf_ops regio__pg_perf_ops;
+regio_err regio__pg_sales_copy_end(regio__pg_store *s, regio_error *err);
+regio_err regio__pg_sales_settle(regio__pg_store *s, long long *changed, regio_error *err);
+void regio__pg_sales_forget(regio__pg_store *s);
+
+/* pg_plans.c */
+regio_err regio__pg_plan_save(regio_store *s, const regio_plan_info *plan,
+                              const regio_plan_visit_row *visits, size_t n, const char *actor,
+                              long *id_out, regio_error *err);
+regio_err regio__pg_plans_foreach(regio_store *s, const char *model, regio_plan_info_cb cb,
+                                  void *ud, regio_error *err);
+regio_err regio__pg_plan_visits_foreach(regio_store *s, long plan_id, regio_plan_visit_cb cb,
+                                        void *ud, regio_error *err);
+/* The visits sql selects (rep, account, day, seq, arrival_s, departure_s,
+ * travel_s; times NULL: -1) to cb. */
+regio_err regio__pg_plan_visits(regio__pg_store *s, const char *sql, int n,
+                                const char *const *params, regio_plan_visit_cb cb, void *ud,
+                                regio_error *err);
 
 /* pg_audit.c */
 regio_err regio__pg_audit_append(regio_store *s, const char *actor, const char *action,

@@ -151,6 +151,8 @@ regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
 {
     if (!s->copying || s->flushing)
         return REGIO_OK;
+    if (s->copying == REGIO_PG_COPY_SALES)
+        return regio__pg_sales_copy_end(s, err);
     s->flushing = 1;
     s->copying = 0;
     regio_err rc = REGIO_OK;
@@ -231,13 +233,15 @@ static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long lo
      * in order exactly as one upsert after the other. */
     if (idx >= 0 && s->known_v[idx].batch == s->batch && (rc = regio__pg_flush(s, err)))
         return rc;
+    if (s->copying == REGIO_PG_COPY_SALES && (rc = regio__pg_flush(s, err)))
+        return rc;
     if (!s->copying) {
         PGresult *res = PQexec(s->conn, "COPY regio_accounts_stage (" STAGE_COLS ") FROM STDIN");
         rc = regio__pg_check(s, res, PGRES_COPY_IN, "writing accounts", err);
         PQclear(res);
         if (rc)
             return rc;
-        s->copying = 1;
+        s->copying = REGIO_PG_COPY_ACCOUNTS;
     }
     char b[8][32];
     const char *f[22] = {a->id, a->name, a->street, a->city, a->region, a->postal_code,
@@ -825,4 +829,16 @@ regio_err regio__pg_stats(regio_store *base, regio_store_counts *out, regio_erro
         *f[i] = (long)regio__pg_col_int(res, 0, i);
     PQclear(res);
     return REGIO_OK;
+}
+
+regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n,
+                             const char *const *params, regio__pg_row_fn fn, void *ctx,
+                             regio_error *err)
+{
+    return each_row(s, sql, n, params, fn, ctx, err);
+}
+
+regio_err regio__pg_copy_field(regio_buf *b, const char *v, int last)
+{
+    return copy_field(b, v, last);
 }

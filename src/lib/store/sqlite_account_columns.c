@@ -7,7 +7,7 @@
  * (the frequency out of each row's JSON, the unit through the units' codes)
  * that took half a second, more than the sales lines of a year. So the
  * store keeps them packed in account_columns: parts of at most
- * PART_ACCOUNTS accounts, column by column, and the row part = -1 whose
+ * ACOLS_PART_ACCOUNTS accounts, column by column, and the row part = -1 whose
  * `accounts` is the number of accounts the parts hold. Triggers of the
  * migration delete every row whenever an account is added or removed, or
  * its potential, attributes or unit change, or a unit is added, removed or
@@ -22,51 +22,16 @@
  * account.
  */
 #include "core/error.h"
+#include "store/account_columns_codec.h"
 #include "store/perf_impl.h"
 #include "store/sqlite_impl.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#define PART_ACCOUNTS 65536
-#define MARKER_PART (-1)
-#define FORMAT 1
-#define ACCOUNT_BYTES 32
-
 static regio_err oom(regio_error *err)
 {
     return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
-}
-
-/* n 64-bit little-endian words at p into dst (long long or double). */
-static void get_words(void *dst, const unsigned char *p, size_t n)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(dst, p, n * 8);
-#else
-    unsigned char *d = dst;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t v = 0;
-        for (int b = 7; b >= 0; b--)
-            v = v << 8 | p[8 * i + (size_t)b];
-        memcpy(d + 8 * i, &v, 8);
-    }
-#endif
-}
-
-static void put_words(unsigned char *p, const void *src, size_t n)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, src, n * 8);
-#else
-    const unsigned char *s = src;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t v;
-        memcpy(&v, s + 8 * i, 8);
-        for (int b = 0; b < 8; b++, v >>= 8)
-            p[8 * i + (size_t)b] = (unsigned char)v;
-    }
-#endif
 }
 
 void regio__perf_account_cols_free(regio__perf_account_cols *c)
@@ -90,49 +55,17 @@ regio_err regio__sq_account_columns_load(regio_store *base, regio__perf_account_
         s, &st, err, "SELECT part, accounts, data FROM account_columns ORDER BY part", "");
     if (rc)
         return rc;
-    regio__perf_account_cols c = {0};
-    size_t total = 0;
-    int r, ok = 0; /* ok: the marker was read and every part so far is well formed */
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        sqlite3_int64 part = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
-        if (part == MARKER_PART) {
-            ok = n >= 0 && (sqlite3_uint64)n <= SIZE_MAX / ACCOUNT_BYTES;
-            total = ok ? (size_t)n : 0;
-            if (!ok || !out)
-                break;
-            if (!(c.key = regio_malloc((total ? total : 1) * sizeof *c.key)) ||
-                !(c.unit = regio_malloc((total ? total : 1) * sizeof *c.unit)) ||
-                !(c.potential = regio_malloc((total ? total : 1) * sizeof *c.potential)) ||
-                !(c.freq = regio_malloc((total ? total : 1) * sizeof *c.freq))) {
-                rc = oom(err);
-                break;
-            }
-            continue;
-        }
-        const unsigned char *d = sqlite3_column_blob(st, 2);
-        size_t bytes = (size_t)sqlite3_column_bytes(st, 2);
-        if (!ok || part != (sqlite3_int64)(c.n / PART_ACCOUNTS) || n < 1 || n > PART_ACCOUNTS ||
-            (size_t)n > total - c.n || bytes != 1 + (size_t)n * ACCOUNT_BYTES || !d ||
-            d[0] != FORMAT) {
-            ok = 0; /* not as written: read the rows instead */
-            break;
-        }
-        size_t k = (size_t)n;
-        d++;
-        get_words(c.key + c.n, d, k);
-        get_words(c.unit + c.n, d + 8 * k, k);
-        get_words(c.potential + c.n, d + 16 * k, k);
-        get_words(c.freq + c.n, d + 24 * k, k);
-        c.n += k;
-    }
+    acols_reader rd = {.want = out != NULL};
+    int r = SQLITE_DONE, more = 1;
+    while (more > 0 && (r = sqlite3_step(st)) == SQLITE_ROW)
+        more = acols_take(&rd, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                          sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    if (more < 0)
+        rc = oom(err);
     rc = regio__sq_finish(s, st, rc || r == SQLITE_ROW ? SQLITE_DONE : r, rc, err);
-    if (!rc && ok && (!out || c.n == total)) {
-        *found = 1;
-        if (out)
-            *out = c;
-        return REGIO_OK;
-    }
-    regio__perf_account_cols_free(&c);
+    if (rc)
+        rd.ok = 0;
+    *found = acols_done(&rd, out);
     return rc;
 }
 
@@ -141,8 +74,7 @@ regio_err regio__sq_account_columns_load(regio_store *base, regio__perf_account_
 static regio_err write_parts(regio__sqlite_store *s, const regio__perf_account_cols *c,
                              regio_error *err)
 {
-    size_t cap = 1 + (c->n < PART_ACCOUNTS ? c->n : PART_ACCOUNTS) * ACCOUNT_BYTES;
-    unsigned char *buf = regio_malloc(cap);
+    unsigned char *buf = regio_malloc(acols_buf_size(c));
     sqlite3_stmt *st = NULL;
     regio_err rc = buf ? regio__sq_prepare(s,
                                            "INSERT INTO account_columns(part, accounts, data)"
@@ -150,20 +82,15 @@ static regio_err write_parts(regio__sqlite_store *s, const regio__perf_account_c
                                            &st, err)
                        : oom(err);
     for (size_t at = 0, part = 0; !rc && at < c->n; part++) {
-        size_t k = c->n - at < PART_ACCOUNTS ? c->n - at : PART_ACCOUNTS;
-        buf[0] = FORMAT;
-        put_words(buf + 1, c->key + at, k);
-        put_words(buf + 1 + 8 * k, c->unit + at, k);
-        put_words(buf + 1 + 16 * k, c->potential + at, k);
-        put_words(buf + 1 + 24 * k, c->freq + at, k);
+        size_t k = 0, len = acols_pack(buf, c, at, &k);
         sqlite3_bind_int64(st, 1, (sqlite3_int64)part);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)k);
-        sqlite3_bind_blob64(st, 3, buf, (sqlite3_uint64)(1 + k * ACCOUNT_BYTES), SQLITE_STATIC);
+        sqlite3_bind_blob64(st, 3, buf, (sqlite3_uint64)len, SQLITE_STATIC);
         rc = regio__sq_step_done(s, st, "packing the accounts' columns", NULL, err);
         at += k;
     }
     if (!rc) {
-        sqlite3_bind_int64(st, 1, MARKER_PART);
+        sqlite3_bind_int64(st, 1, ACOLS_MARKER_PART);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)c->n);
         sqlite3_bind_zeroblob(st, 3, 0);
         rc = regio__sq_step_done(s, st, "packing the accounts' columns", NULL, err);

@@ -3,6 +3,7 @@
  * plan_visits) in one audited transaction, and reading plans and their
  * visits back by external ids.
  */
+#include "store/plan_codec.h"
 #include "store/sqlite_impl.h"
 
 #include <stdio.h>
@@ -52,27 +53,6 @@ static regio_err model_by_name(regio__sqlite_store *s, const char *name, sqlite3
     return rc ? rc : id_of(s, st, "territory model", name, id, err);
 }
 
-/* Checks one visit row before it is written. */
-static regio_err visit_problem(const regio_plan_visit_row *v, size_t i, int cycle_days,
-                               regio_error *err)
-{
-    if (!v->rep || !*v->rep || !v->account || !*v->account)
-        return regio__store_fail(err, REGIO_EDATA, "visit %zu has no rep or no account", i + 1);
-    if (v->day < 1 || v->day > cycle_days)
-        return regio__store_fail(err, REGIO_EDATA,
-                                 "visit %zu (account '%s') is on day %d, outside 1..%d", i + 1,
-                                 v->account, v->day, cycle_days);
-    if (v->seq < 1)
-        return regio__store_fail(err, REGIO_EDATA, "visit %zu (account '%s') has seq %d < 1",
-                                 i + 1, v->account, v->seq);
-    if (v->arrival_s < 0 || v->departure_s < v->arrival_s || v->travel_s < 0)
-        return regio__store_fail(err, REGIO_EDATA,
-                                 "visit %zu (account '%s') leaves before it arrives or has a "
-                                 "negative time",
-                                 i + 1, v->account);
-    return REGIO_OK;
-}
-
 static regio_err insert_visits(regio__sqlite_store *s, sqlite3_int64 plan_id,
                                const regio_plan_visit_row *visits, size_t n, int cycle_days,
                                regio_error *err)
@@ -92,7 +72,7 @@ static regio_err insert_visits(regio__sqlite_store *s, sqlite3_int64 plan_id,
     for (size_t i = 0; !rc && i < n; i++) {
         const regio_plan_visit_row *v = &visits[i];
         sqlite3_int64 acc_id = 0;
-        rc = visit_problem(v, i, cycle_days, err);
+        rc = plan_visit_problem(v, i, cycle_days, err);
         if (!rc && (!last_rep || strcmp(last_rep, v->rep) != 0)) {
             rc = id_of(s, rep_st, "rep", v->rep, &rep_id, err);
             last_rep = v->rep;
@@ -111,8 +91,7 @@ static regio_err insert_visits(regio__sqlite_store *s, sqlite3_int64 plan_id,
         sqlite3_bind_int64(ins, 8, v->travel_s);
         int r = sqlite3_step(ins);
         if ((r & 0xff) == SQLITE_CONSTRAINT) /* the rest was checked above */
-            rc = regio__store_fail(err, REGIO_EDATA, "rep '%s' has two visits on day %d at seq %d",
-                                   v->rep, v->day, v->seq);
+            rc = plan_visit_twice(v, err);
         else if (r != SQLITE_DONE)
             rc = regio__sq_err(s, err, "saving a plan visit");
         done(ins);
@@ -122,52 +101,25 @@ static regio_err insert_visits(regio__sqlite_store *s, sqlite3_int64 plan_id,
     return rc;
 }
 
-/* The audit record of a saved plan. */
-static regio_err audit_json(regio_buf *b, const regio_plan_info *p, size_t n)
-{
-    regio_err rc = regio_buf_puts(b, "{\"name\":");
-    if (!rc)
-        rc = regio_buf_json_str(b, p->name);
-    if (!rc)
-        rc = regio_buf_puts(b, ",\"model\":");
-    if (!rc)
-        rc = p->model ? regio_buf_json_str(b, p->model) : regio_buf_puts(b, "null");
-    if (!rc)
-        rc = regio_buf_puts(b, ",\"cycle_start\":");
-    if (!rc)
-        rc = p->cycle_start ? regio_buf_json_str(b, p->cycle_start) : regio_buf_puts(b, "null");
-    if (!rc)
-        rc = regio_buf_printf(b, ",\"cycle_days\":%d,\"visits\":%zu}", p->cycle_days, n);
-    return rc;
-}
-
 regio_err regio__sq_plan_save(regio_store *base, const regio_plan_info *plan,
                               const regio_plan_visit_row *visits, size_t n, const char *actor,
                               long *id_out, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    if (!plan->name || !*plan->name)
-        return regio__store_fail(err, REGIO_EDATA, "a plan needs a name");
-    if (plan->cycle_days < 1)
-        return regio__store_fail(err, REGIO_EDATA, "a plan's cycle has %d days (at least 1)",
-                                 plan->cycle_days);
+    regio_err rc = plan_problem(plan, err);
+    if (rc)
+        return rc;
     const char *params = plan->params ? plan->params : "{}";
     regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    rc = regio__sq_txn_begin(s, &t, err);
     if (rc)
         return rc;
     int ok = 1;
     rc = check_text(s, "SELECT json_valid(?1) AND json_type(?1) = 'object'", params, &ok, err);
     if (!rc && !ok)
         rc = regio__store_fail(err, REGIO_EINVAL, "a plan's params must be a JSON object");
-    if (!rc && plan->cycle_start) {
-        /* '+0 days' normalises 02-30 to 03-02, so only a real date is itself. */
-        rc = check_text(s, "SELECT date(?1, '+0 days') IS ?1", plan->cycle_start, &ok, err);
-        if (!rc && !ok)
-            rc = regio__store_fail(err, REGIO_EDATA,
-                                   "a plan's cycle start '%s' is not a date YYYY-MM-DD",
-                                   plan->cycle_start);
-    }
+    if (!rc)
+        rc = plan_start_problem(plan, err);
     sqlite3_int64 model_id = 0, plan_id = 0;
     if (!rc && plan->model)
         rc = model_by_name(s, plan->model, &model_id, err);
@@ -193,17 +145,8 @@ regio_err regio__sq_plan_save(regio_store *base, const regio_plan_info *plan,
     }
     if (!rc)
         rc = insert_visits(s, plan_id, visits, n, plan->cycle_days, err);
-    regio_buf b;
-    regio_buf_init(&b, 0);
-    if (!rc && audit_json(&b, plan, n))
-        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
-    if (!rc) {
-        char oid[32];
-        snprintf(oid, sizeof oid, "%lld", (long long)plan_id);
-        rc = regio__sq_audit_append(base, actor, "plan.save", "visit_plan", oid, NULL, b.data,
-                                    err);
-    }
-    regio_buf_free(&b);
+    if (!rc)
+        rc = plan_audit(base, plan, n, (long long)plan_id, actor, err);
     rc = regio__sq_txn_end(s, &t, rc, err);
     if (!rc && id_out)
         *id_out = (long)plan_id;

@@ -31,6 +31,7 @@
  */
 #include "core/error.h"
 #include "store/perf_impl.h"
+#include "store/sales_codec.h"
 #include "store/sqlite_impl.h"
 
 #include <math.h>
@@ -55,21 +56,6 @@ typedef struct recs {
 } recs;
 
 /* ---- dates and encoding ------------------------------------------------------------ */
-
-/* Calendar month (year * 12 + month - 1) of a day counted from 1970-01-01
- * (the civil-from-days conversion of the proleptic Gregorian calendar). */
-static int32_t month_of(int32_t day)
-{
-    long long z = (long long)day + 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153;
-    long long m = mp < 10 ? mp + 3 : mp - 9;
-    long long y = yoe + era * 400 + (m <= 2);
-    return (int32_t)(y * 12 + m - 1);
-}
 
 /* The day (from 1970-01-01) a calendar month starts on. */
 static int32_t month_start(int32_t month)
@@ -138,17 +124,8 @@ static size_t decode(const unsigned char *p, int wide, int32_t first, rec *r)
 
 static int cmp_line(const rec *a, const rec *b)
 {
-    if (a->account != b->account)
-        return a->account < b->account ? -1 : 1;
-    if (a->day != b->day)
-        return a->day < b->day ? -1 : 1;
-    if (a->status != b->status)
-        return a->status < b->status ? -1 : 1;
-    if (a->amount != b->amount)
-        return a->amount < b->amount ? -1 : 1;
-    double pa = isnan(a->probability) ? -1.0 : a->probability;
-    double pb = isnan(b->probability) ? -1.0 : b->probability;
-    return (pa > pb) - (pa < pb);
+    return sales_line_cmp(a->account, a->day, a->status, a->amount, a->probability, b->account,
+                          b->day, b->status, b->amount, b->probability);
 }
 
 static int cmp_month_line(const void *pa, const void *pb)
@@ -195,7 +172,7 @@ static regio_err read_lines(regio__sqlite_store *s, sqlite3_stmt *st, recs *out,
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         rec x = {sqlite3_column_int64(st, 0), (int32_t)sqlite3_column_int(st, 1), 0,
                  sqlite3_column_int(st, 2), sqlite3_column_double(st, 3), col_num(st, 4)};
-        x.month = month_of(x.day);
+        x.month = sales_month_of(x.day);
         rc = push(out, &x, err);
     }
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
@@ -570,8 +547,8 @@ regio_err regio__sq_sales_blocks_scan(regio__sqlite_store *s, regio_day from, re
     regio_err rc = regio__sq_prep(s, &st, err,
                                   "SELECT month, data FROM sales_blocks"
                                   " WHERE month BETWEEN ?1 AND ?2 ORDER BY month, part",
-                                  "ii", (sqlite3_int64)month_of(from),
-                                  (sqlite3_int64)month_of(to - 1));
+                                  "ii", (sqlite3_int64)sales_month_of(from),
+                                  (sqlite3_int64)sales_month_of(to - 1));
     if (rc)
         return rc;
     window *w = regio_malloc(sizeof *w);

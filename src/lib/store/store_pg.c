@@ -8,6 +8,7 @@
  * with REGIO_EUNSUPPORTED. Errors name the server as host:port/database,
  * never the location itself, which may hold a password.
  */
+#include "store/perf_impl.h"
 #include "store/pg_impl.h"
 
 #include <stdio.h>
@@ -318,6 +319,7 @@ static regio_err pg_begin(regio_store *base, regio_error *err)
         s->user_txn = 1;
         s->txn_upserts = 0;
         regio__pg_bulk_forget(s);
+        regio__pg_sales_forget(s);
     }
     return rc;
 }
@@ -327,9 +329,12 @@ static regio_err pg_commit(regio_store *base, regio_error *err)
     regio__pg_store *s = REGIO_PG(base);
     if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
         return regio__store_fail(err, REGIO_EINVAL, "commit without an open transaction");
-    /* The staged accounts first; COMMIT of a failed transaction rolls it
-     * back: say so. */
-    regio_err rc = regio__pg_flush(s, err);
+    /* The staged sales lines and accounts first; COMMIT of a failed
+     * transaction rolls it back: say so. */
+    long long staged = 0;
+    regio_err rc = regio__pg_sales_settle(s, &staged, err);
+    if (!rc)
+        rc = regio__pg_flush(s, err);
     int failed = PQtransactionStatus(s->conn) == PQTRANS_INERROR;
     int wrote = s->dirty && !failed;
     regio_error ignore;
@@ -343,6 +348,7 @@ static regio_err pg_commit(regio_store *base, regio_error *err)
     s->dirty = 0;
     s->user_txn = 0;
     regio__pg_bulk_forget(s);
+    regio__pg_sales_forget(s);
     if (!rc && failed)
         rc = regio__store_fail(err, REGIO_ESTORE,
                                "the transaction had failed and was rolled back");
@@ -366,6 +372,7 @@ static regio_err pg_rollback(regio_store *base, regio_error *err)
     s->user_txn = 0;
     s->dirty = 0;
     regio__pg_bulk_forget(s);
+    regio__pg_sales_forget(s);
     return rc;
 }
 
@@ -385,7 +392,7 @@ regio_err regio__pg_model_id(regio__pg_store *s, const char *name, long long *id
     if (rc)
         return rc;
     if (PQntuples(res) == 0)
-        rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "no territory model named '%s'", name)
+        rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name)
                   : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
     else
         *id = regio__pg_col_int(res, 0, 0);
@@ -493,6 +500,7 @@ static void pg_close(regio_store *base)
     if (s->conn)
         PQfinish(s->conn); /* an open transaction is rolled back by the server */
     regio__pg_bulk_forget(s);
+    regio__pg_sales_forget(s);
     regio_buf_free(&s->json);
     regio_buf_free(&s->line);
     regio_free(s);
@@ -578,6 +586,10 @@ static const regio__store_ops pg_ops = {
     .model_reasons_foreach = regio__pg_model_reasons_foreach,
     .model_clone = regio__pg_model_clone,
     .model_reset = regio__pg_model_reset,
+    .plan_save = regio__pg_plan_save,
+    .plans_foreach = regio__pg_plans_foreach,
+    .plan_visits_foreach = regio__pg_plan_visits_foreach,
+    .perf = &regio__pg_perf_ops,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)
