@@ -9,6 +9,7 @@
  * never the location itself, which may hold a password.
  */
 #include "store/pg_impl.h"
+#include "store/copy_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -578,6 +579,7 @@ static const regio__store_ops pg_ops = {
     .model_reasons_foreach = regio__pg_model_reasons_foreach,
     .model_clone = regio__pg_model_clone,
     .model_reset = regio__pg_model_reset,
+    .copy = &regio__pg_copy_ops,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)
