@@ -48,20 +48,19 @@ typedef struct regio__value {
 /* Called by a read for every row, t->n_cols values in the table's column
  * order; non-zero stops the read with that code (err already filled). */
 typedef regio_err (*regio__row_fn)(void *ud, const regio__value *row, regio_error *err);
-/* Called once per name. */
-typedef regio_err (*regio__name_fn)(void *ud, const char *name, char kind, regio_error *err);
+/* Called once per column of a table, with the column's kind (0 for a
+ * type the backend cannot map: the copy refuses it). */
+typedef regio_err (*regio__column_fn)(void *ud, const char *table, const char *column, char kind,
+                                      regio_error *err);
 
 /* An open bulk write into one table (backend-specific). */
 typedef struct regio__copy_writer regio__copy_writer;
 
 typedef struct regio__copy_ops {
-    /* Every table of the store's schema (views and the backend's own
-     * bookkeeping left out: schema_migrations, sqlite_*), kind 0. */
-    regio_err (*tables)(regio_store *s, regio__name_fn cb, void *ud, regio_error *err);
-    /* The columns of table with their kind (0 for a type the backend
-     * cannot map: the copy refuses it). */
-    regio_err (*columns)(regio_store *s, const char *table, regio__name_fn cb, void *ud,
-                         regio_error *err);
+    /* Every column of every table of the store's schema (views and the
+     * backend's own bookkeeping left out: schema_migrations, sqlite_*),
+     * in one query. */
+    regio_err (*columns)(regio_store *s, regio__column_fn cb, void *ud, regio_error *err);
     /* Rows of a table. */
     regio_err (*count)(regio_store *s, const char *table, long long *n, regio_error *err);
     /* A read-only snapshot over every following read, until snapshot_end
@@ -74,13 +73,15 @@ typedef struct regio__copy_ops {
     regio_err (*read)(regio_store *s, const regio__copy_table *t, regio__row_fn cb, void *ud,
                       regio_error *err);
     /* A bulk write into t, inside the caller's transaction on s: rows
-     * go in with write_row, write_end sends what is left, checks, and
-     * (ok) resets what numbers new rows (PostgreSQL's identity columns);
-     * it always frees w. */
+     * go in with write_row, write_end sends what is left and checks; it
+     * always frees w. */
     regio_err (*write_begin)(regio_store *s, const regio__copy_table *t, regio__copy_writer **w,
                              regio_error *err);
     regio_err (*write_row)(regio__copy_writer *w, const regio__value *row, regio_error *err);
     regio_err (*write_end)(regio__copy_writer *w, int ok, regio_error *err);
+    /* After every table is written (may be NULL): what numbers new rows
+     * goes on after the largest id copied (PostgreSQL's identities). */
+    regio_err (*written)(regio_store *s, regio_error *err);
     /* Removes every row of table (inside the caller's transaction): the
      * rows a new schema seeds, which the source's replace. */
     regio_err (*clear)(regio_store *s, const char *table, regio_error *err);

@@ -15,22 +15,6 @@
 /* Bytes of COPY data gathered before they are handed to libpq. */
 #define SEND_BYTES 65536
 
-static regio_err pg_tables(regio_store *base, regio__name_fn cb, void *ud, regio_error *err)
-{
-    regio__pg_store *s = REGIO_PG(base);
-    PGresult *res = NULL;
-    regio_err rc = regio__pg_query(s,
-                                   "SELECT table_name FROM information_schema.tables"
-                                   " WHERE table_schema = current_schema()"
-                                   " AND table_type = 'BASE TABLE'"
-                                   " AND table_name <> 'schema_migrations' ORDER BY 1",
-                                   0, NULL, PGRES_TUPLES_OK, "listing the tables", &res, err);
-    for (int i = 0; !rc && i < PQntuples(res); i++)
-        rc = cb(ud, PQgetvalue(res, i, 0), 0, err);
-    PQclear(res);
-    return rc;
-}
-
 /* The kind of a PostgreSQL column type (the schema uses these). */
 static char kind_of(const char *type)
 {
@@ -45,19 +29,22 @@ static char kind_of(const char *type)
     return 0;
 }
 
-static regio_err pg_columns(regio_store *base, const char *table, regio__name_fn cb, void *ud,
-                            regio_error *err)
+static regio_err pg_columns(regio_store *base, regio__column_fn cb, void *ud, regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
     PGresult *res = NULL;
-    const char *p[1] = {table};
     regio_err rc = regio__pg_query(s,
-                                   "SELECT column_name, data_type FROM information_schema.columns"
-                                   " WHERE table_schema = current_schema() AND table_name = $1"
-                                   " ORDER BY ordinal_position",
-                                   1, p, PGRES_TUPLES_OK, "listing a table's columns", &res, err);
+                                   "SELECT c.table_name, c.column_name, c.data_type"
+                                   " FROM information_schema.columns c"
+                                   " JOIN information_schema.tables t USING (table_schema, table_name)"
+                                   " WHERE c.table_schema = current_schema()"
+                                   " AND t.table_type = 'BASE TABLE'"
+                                   " AND c.table_name <> 'schema_migrations'"
+                                   " ORDER BY c.table_name, c.ordinal_position",
+                                   0, NULL, PGRES_TUPLES_OK, "listing the tables", &res, err);
     for (int i = 0; !rc && i < PQntuples(res); i++)
-        rc = cb(ud, PQgetvalue(res, i, 0), kind_of(PQgetvalue(res, i, 1)), err);
+        rc = cb(ud, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), kind_of(PQgetvalue(res, i, 2)),
+                err);
     PQclear(res);
     return rc;
 }
@@ -411,28 +398,20 @@ static regio_err pg_write_row(regio__copy_writer *w, const regio__value *row, re
     return w->data.len >= SEND_BYTES ? send_data(w, err) : REGIO_OK;
 }
 
-/* The identity columns of w's table go on after the largest value copied. */
-static regio_err reset_identities(regio__copy_writer *w, regio_error *err)
+/* Every identity column goes on after the largest value copied (one
+ * statement for the whole schema). */
+static regio_err pg_written(regio_store *base, regio_error *err)
 {
-    regio__pg_store *s = w->s;
-    PGresult *res = NULL;
-    const char *p[1] = {w->t->name};
-    regio_err rc = regio__pg_query(s,
-                                   "SELECT column_name FROM information_schema.columns"
-                                   " WHERE table_schema = current_schema() AND table_name = $1"
-                                   " AND is_identity = 'YES'",
-                                   1, p, PGRES_TUPLES_OK, "numbering copied rows", &res, err);
-    for (int i = 0; !rc && i < PQntuples(res); i++) {
-        char sql[384];
-        const char *col = PQgetvalue(res, i, 0);
-        snprintf(sql, sizeof sql,
-                 "SELECT setval(pg_get_serial_sequence('\"%s\"', '%s'),"
-                 " coalesce(max(\"%s\"), 0) + 1, false) FROM \"%s\"",
-                 w->t->name, col, col, w->t->name);
-        rc = regio__pg_exec(s, sql, err);
-    }
-    PQclear(res);
-    return rc;
+    return regio__pg_exec(
+        REGIO_PG(base),
+        "DO $$ DECLARE r record; BEGIN"
+        " FOR r IN SELECT table_name, column_name FROM information_schema.columns"
+        "  WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP"
+        "  EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
+        "   coalesce(max(%I), 0) + 1, false) FROM %I', quote_ident(r.table_name),"
+        "   r.column_name, r.column_name, r.table_name);"
+        " END LOOP; END $$",
+        err);
 }
 
 static regio_err pg_write_end(regio__copy_writer *w, int ok, regio_error *err)
@@ -451,8 +430,6 @@ static regio_err pg_write_end(regio__copy_writer *w, int ok, regio_error *err)
     regio_err end = copy_result(w->s, what, sent_ok && !rc ? err : &ignore);
     if (!rc && sent_ok)
         rc = end;
-    if (!rc && sent_ok)
-        rc = reset_identities(w, err);
     regio_buf_free(&w->data);
     regio_free(w);
     return rc;
@@ -467,7 +444,6 @@ static regio_err pg_clear(regio_store *base, const char *table, regio_error *err
 }
 
 const regio__copy_ops regio__pg_copy_ops = {
-    .tables = pg_tables,
     .columns = pg_columns,
     .count = pg_count,
     .snapshot_begin = pg_snapshot_begin,
@@ -476,5 +452,6 @@ const regio__copy_ops regio__pg_copy_ops = {
     .write_begin = pg_write_begin,
     .write_row = pg_write_row,
     .write_end = pg_write_end,
+    .written = pg_written,
     .clear = pg_clear,
 };

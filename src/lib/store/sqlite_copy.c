@@ -17,23 +17,6 @@
  * counts, few enough that the buffered rows stay small. */
 #define ROWS_PER_INSERT 256
 
-static regio_err sq_tables(regio_store *base, regio__name_fn cb, void *ud, regio_error *err)
-{
-    regio__sqlite_store *s = REGIO_SQ(base);
-    sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prepare(s,
-                                     "SELECT name FROM sqlite_master WHERE type = 'table'"
-                                     " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-                                     " AND name <> 'schema_migrations' ORDER BY name",
-                                     &st, err);
-    if (rc)
-        return rc;
-    int r;
-    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
-        rc = cb(ud, (const char *)sqlite3_column_text(st, 0), 0, err);
-    return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
-}
-
 /* The kind of a declared SQLite column type (the schema uses exactly
  * these four). */
 static char kind_of(const char *type)
@@ -51,20 +34,23 @@ static char kind_of(const char *type)
     return 0;
 }
 
-static regio_err sq_columns(regio_store *base, const char *table, regio__name_fn cb, void *ud,
-                            regio_error *err)
+static regio_err sq_columns(regio_store *base, regio__column_fn cb, void *ud, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "SELECT name, type FROM pragma_table_info(?1) ORDER BY cid",
-                                  "t", table);
+    regio_err rc = regio__sq_prepare(s,
+                                     "SELECT m.name, p.name, p.type FROM sqlite_master m,"
+                                     " pragma_table_info(m.name) p WHERE m.type = 'table'"
+                                     " AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                                     " AND m.name <> 'schema_migrations' ORDER BY m.name, p.cid",
+                                     &st, err);
     if (rc)
         return rc;
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
         rc = cb(ud, (const char *)sqlite3_column_text(st, 0),
-                kind_of((const char *)sqlite3_column_text(st, 1)), err);
+                (const char *)sqlite3_column_text(st, 1),
+                kind_of((const char *)sqlite3_column_text(st, 2)), err);
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
 }
 
@@ -355,7 +341,6 @@ static regio_err sq_clear(regio_store *base, const char *table, regio_error *err
 }
 
 const regio__copy_ops regio__sq_copy_ops = {
-    .tables = sq_tables,
     .columns = sq_columns,
     .count = sq_count,
     .snapshot_begin = sq_snapshot_begin,

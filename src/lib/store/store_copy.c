@@ -188,32 +188,27 @@ regio_err regio__copy_bad_value(regio_error *err, const regio__copy_table *t, si
 
 /* ---- the schemas agree with the list ------------------------------------------------------ */
 
-typedef struct names {
+typedef struct schema_seen {
     const parsed *p;
-    const regio__copy_table *t; /* columns: of this table; NULL: tables */
-    const char *which;          /* "source", "target" */
-    unsigned char seen[N_TABLES > 64 ? N_TABLES : 64];
-} names;
+    const char *which; /* "source", "target" */
+    unsigned char table[N_TABLES];
+    unsigned char col[N_TABLES][64];
+} schema_seen;
 
-static regio_err table_seen(void *ud, const char *name, char kind, regio_error *err)
+static regio_err column_seen(void *ud, const char *table, const char *name, char kind,
+                             regio_error *err)
 {
-    names *n = ud;
-    (void)kind;
-    for (size_t i = 0; i < N_TABLES; i++)
-        if (!strcmp(n->p->t[i].name, name)) {
-            n->seen[i] = 1;
-            return REGIO_OK;
-        }
-    return regio__store_fail(err, REGIO_EDATA,
-                             "the %s store has a table this Regio does not know (%s): it was "
-                             "written by another version of Regio",
-                             n->which, name);
-}
-
-static regio_err column_seen(void *ud, const char *name, char kind, regio_error *err)
-{
-    names *n = ud;
-    const regio__copy_table *t = n->t;
+    schema_seen *n = ud;
+    size_t i = 0;
+    while (i < N_TABLES && strcmp(n->p->t[i].name, table))
+        i++;
+    if (i == N_TABLES)
+        return regio__store_fail(err, REGIO_EDATA,
+                                 "the %s store has a table this Regio does not know (%s): it was "
+                                 "written by another version of Regio",
+                                 n->which, table);
+    const regio__copy_table *t = &n->p->t[i];
+    n->table[i] = 1;
     for (size_t c = 0; c < t->n_cols; c++)
         if (!strcmp(t->cols[c], name)) {
             if (kind != t->kinds[c])
@@ -222,7 +217,7 @@ static regio_err column_seen(void *ud, const char *name, char kind, regio_error 
                                          "this Regio's schema has %s",
                                          t->name, n->which, name, kind_name(kind),
                                          kind_name(t->kinds[c]));
-            n->seen[c] = 1;
+            n->col[i][c] = 1;
             return REGIO_OK;
         }
     return regio__store_fail(err, REGIO_EDATA,
@@ -231,24 +226,26 @@ static regio_err column_seen(void *ud, const char *name, char kind, regio_error 
                              t->name, n->which, name);
 }
 
+/* The store's tables and columns are exactly the list's. */
 static regio_err check_schema(regio_store *s, const parsed *p, const char *which,
                               regio_error *err)
 {
-    const regio__copy_ops *ops = s->ops->copy;
-    names n = {.p = p, .which = which};
-    regio_err rc = ops->tables(s, table_seen, &n, err);
-    for (size_t i = 0; !rc && i < N_TABLES; i++)
-        if (!n.seen[i])
+    schema_seen *n = regio_calloc(1, sizeof *n);
+    if (!n)
+        return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading the schema");
+    n->p = p;
+    n->which = which;
+    regio_err rc = s->ops->copy->columns(s, column_seen, n, err);
+    for (size_t i = 0; !rc && i < N_TABLES; i++) {
+        if (!n->table[i])
             rc = regio__store_fail(err, REGIO_EDATA, "the %s store has no table %s", which,
                                    p->t[i].name);
-    for (size_t i = 0; !rc && i < N_TABLES; i++) {
-        names c = {.p = p, .t = &p->t[i], .which = which};
-        rc = ops->columns(s, p->t[i].name, column_seen, &c, err);
         for (size_t k = 0; !rc && k < p->t[i].n_cols; k++)
-            if (!c.seen[k])
+            if (!n->col[i][k])
                 rc = regio__store_fail(err, REGIO_EDATA, "table %s of the %s store has no "
                                        "column %s", p->t[i].name, which, p->t[i].cols[k]);
     }
+    regio_free(n);
     return rc;
 }
 
@@ -381,6 +378,8 @@ static regio_err copy_tables(regio_store *from, regio_store *to, const parsed *p
             snprintf(src_head, 65, "%s", r->head);
         }
     }
+    if (!rc && tops->written)
+        rc = tops->written(to, err);
     /* The check: every table as the target now holds it. */
     for (size_t i = 0; i < N_TABLES && !rc; i++) {
         const regio__copy_table *t = &p->t[i];
