@@ -297,6 +297,15 @@ static void test_round_trip(void)
     regio_test_store_remove(mid);
 }
 
+/* Where table name is in the order of a copy, -1 when it is not copied. */
+static long table_index(const regio_copy_report *rep, const char *name)
+{
+    for (size_t i = 0; i < rep->n_tables; i++)
+        if (!strcmp(rep->tables[i].name, name))
+            return (long)i;
+    return -1;
+}
+
 /* The list covers every table of a new store, in an order where each
  * table's foreign keys point at tables before it (or at itself): read from
  * SQLite's own catalogue, not from the copy's list. */
@@ -315,10 +324,7 @@ static void test_every_table_in_key_order(void)
     size_t n_tables = 0;
     for (char *t = strtok(names, " "); t; t = strtok(NULL, " ")) {
         n_tables++;
-        long at = -1;
-        for (size_t i = 0; i < rep.n_tables; i++)
-            if (!strcmp(rep.tables[i].name, t))
-                at = (long)i;
+        long at = table_index(&rep, t);
         if (at < 0)
             fprintf(stderr, "  table %s is not copied\n", t);
         ASSERT_TRUE(at >= 0);
@@ -328,10 +334,7 @@ static void test_every_table_in_key_order(void)
         sqlite3_free(sql);
         while (st && sqlite3_step(st) == SQLITE_ROW) {
             const char *parent = (const char *)sqlite3_column_text(st, 0);
-            long pat = -1;
-            for (size_t i = 0; i < rep.n_tables; i++)
-                if (!strcmp(rep.tables[i].name, parent))
-                    pat = (long)i;
+            long pat = table_index(&rep, parent);
             if (!(pat >= 0 && pat <= at))
                 fprintf(stderr, "  %s is copied before %s, which it refers to\n", t, parent);
             ASSERT_TRUE(pat >= 0 && pat <= at);
@@ -441,6 +444,20 @@ static void test_failure_half_way_leaves_target_empty(void)
     ASSERT_EQ_INT(regio_store_copy(a, b, stop_after, &calls, &rep, &err), REGIO_ECANCELLED);
     regio_copy_report_free(&rep);
     ASSERT_EQ_INT(user_rows(dst), 0);
+
+    /* a row naming a record that does not exist (written while SQLite's
+     * foreign keys were off): refused when the copy's keys are checked */
+    ASSERT_EQ_INT(sqlite3_exec(w, "PRAGMA foreign_keys = OFF; INSERT INTO memberships(user_id,"
+                                  " territory_id, role) VALUES (999, 60, 'rep')",
+                               NULL, NULL, NULL),
+                  SQLITE_OK);
+    ASSERT_EQ_INT(regio_store_copy(a, b, NULL, NULL, &rep, &err), REGIO_EDATA);
+    ASSERT_TRUE(strstr(err.msg, "does not exist") != NULL);
+    regio_copy_report_free(&rep);
+    ASSERT_EQ_INT(user_rows(dst), 0);
+    ASSERT_EQ_INT(sqlite3_exec(w, "DELETE FROM memberships WHERE user_id = 999;"
+                                  " PRAGMA foreign_keys = ON", NULL, NULL, NULL),
+                  SQLITE_OK);
 
     /* and the target takes the corrected store whole */
     ASSERT_OK(regio_store_copy(a, b, NULL, NULL, &rep, &err));

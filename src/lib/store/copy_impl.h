@@ -79,8 +79,12 @@ typedef struct regio__copy_ops {
                              regio_error *err);
     regio_err (*write_row)(regio__copy_writer *w, const regio__value *row, regio_error *err);
     regio_err (*write_end)(regio__copy_writer *w, int ok, regio_error *err);
-    /* After every table is written (may be NULL): what numbers new rows
-     * goes on after the largest id copied (PostgreSQL's identities). */
+    /* Before the first table is written and after the last (both may be
+     * NULL), inside the caller's transaction: PostgreSQL sets its foreign
+     * keys aside and makes them again, checking every row in one pass
+     * per key instead of one lookup per row and key, and numbers new rows
+     * after the largest id copied (its identities). */
+    regio_err (*writing)(regio_store *s, regio_error *err);
     regio_err (*written)(regio_store *s, regio_error *err);
     /* Removes every row of table (inside the caller's transaction): the
      * rows a new schema seeds, which the source's replace. */

@@ -15,6 +15,11 @@
 /* Bytes of COPY data gathered before they are handed to libpq. */
 #define SEND_BYTES 65536
 
+/* What a read parses, whatever the server's defaults: every double with
+ * the digits that give it back exactly (PostgreSQL before 12 prints 15
+ * by default), bytea as hex. For the rest of the transaction. */
+#define READ_FORMATS "SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'"
+
 /* The kind of a PostgreSQL column type (the schema uses these). */
 static char kind_of(const char *type)
 {
@@ -68,7 +73,8 @@ static regio_err pg_snapshot_begin(regio_store *base, regio_error *err)
     if (s->user_txn)
         return regio__store_fail(err, REGIO_EINVAL,
                                  "the store to copy from is inside a transaction");
-    return regio__pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err);
+    return regio__pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " READ_FORMATS,
+                          err);
 }
 
 static void pg_snapshot_end(regio_store *base)
@@ -398,12 +404,41 @@ static regio_err pg_write_row(regio__copy_writer *w, const regio__value *row, re
     return w->data.len >= SEND_BYTES ? send_data(w, err) : REGIO_OK;
 }
 
-/* Every identity column goes on after the largest value copied (one
- * statement for the whole schema). */
-static regio_err pg_written(regio_store *base, regio_error *err)
+/* The schema's foreign keys, kept aside (in a temporary table that
+ * lives as long as the transaction) and dropped; a rollback brings them
+ * back with everything else. */
+static regio_err pg_writing(regio_store *base, regio_error *err)
 {
     return regio__pg_exec(
         REGIO_PG(base),
+        READ_FORMATS ";"
+        "CREATE TEMPORARY TABLE regio_copy_fkeys ON COMMIT DROP AS"
+        " SELECT conrelid::regclass::text AS tbl, conname AS name,"
+        "  pg_get_constraintdef(oid) AS def FROM pg_constraint"
+        " WHERE contype = 'f' AND connamespace = current_schema()::regnamespace;"
+        "DO $$ DECLARE r record; BEGIN"
+        " FOR r IN SELECT tbl, name FROM regio_copy_fkeys LOOP"
+        "  EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.name);"
+        " END LOOP; END $$",
+        err);
+}
+
+/* The foreign keys made again (each checks every row copied), then every
+ * identity column goes on after the largest value copied. */
+static regio_err pg_written(regio_store *base, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = regio__pg_write(
+        s,
+        "DO $$ DECLARE r record; BEGIN"
+        " FOR r IN SELECT tbl, name, def FROM regio_copy_fkeys LOOP"
+        "  EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.tbl, r.name, r.def);"
+        " END LOOP; END $$",
+        0, NULL, "checking what the copied rows refer to", NULL, err);
+    if (rc)
+        return rc;
+    return regio__pg_exec(
+        s,
         "DO $$ DECLARE r record; BEGIN"
         " FOR r IN SELECT table_name, column_name FROM information_schema.columns"
         "  WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP"
@@ -452,6 +487,7 @@ const regio__copy_ops regio__pg_copy_ops = {
     .write_begin = pg_write_begin,
     .write_row = pg_write_row,
     .write_end = pg_write_end,
+    .writing = pg_writing,
     .written = pg_written,
     .clear = pg_clear,
 };

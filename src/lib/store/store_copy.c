@@ -357,7 +357,7 @@ static regio_err copy_tables(regio_store *from, regio_store *to, const parsed *p
                              regio_copy_report *rep, char src_head[65], regio_error *err)
 {
     const regio__copy_ops *tops = to->ops->copy;
-    regio_err rc = REGIO_OK;
+    regio_err rc = tops->writing ? tops->writing(to, err) : REGIO_OK;
     for (size_t i = 0; i < N_TABLES && !rc; i++) {
         const regio__copy_table *t = &p->t[i];
         regio_copy_table *out = &rep->tables[i];
@@ -520,9 +520,11 @@ regio_err regio_store_copy(regio_store *from, regio_store *to, regio_progress_fn
         rc = copy_tables(from, to, &p, &r, rep, src_head, err);
     if (!rc && progress && progress(ud, 1.0, "committing"))
         rc = regio__store_fail(err, REGIO_ECANCELLED, "the copy was cancelled");
+    /* SQLite checks the deferred foreign keys at the commit, which then
+     * fails and leaves the transaction open. */
     if (!rc)
         rc = regio_store_commit(to, err);
-    else if (txn) {
+    if (rc && txn) {
         regio_error ignore;
         regio_store_rollback(to, &ignore);
     }
