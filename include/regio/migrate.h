@@ -46,8 +46,9 @@ typedef struct regio_copy_report {
  * table or column that differs otherwise). The tables go in the order of
  * their foreign keys, read from one snapshot of `from` and written into
  * `to` in ONE transaction with its backend's bulk path (PostgreSQL's COPY,
- * SQLite's multi-row INSERTs); PostgreSQL's identity columns then go on
- * after the largest id copied. Before committing, the copy is verified:
+ * its foreign keys set aside and made again after the copy; SQLite's
+ * multi-row INSERTs, its foreign keys checked at the commit); PostgreSQL's
+ * identity columns then go on after the largest id copied. Before committing, the copy is verified:
  * every table's rows counted and every row and column hashed again as the
  * target holds them, the target's audit chain recomputed
  * (regio_store_audit_verify) and its head compared with the source's;
