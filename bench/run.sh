@@ -2,7 +2,7 @@
 # `make bench`: runs the benchmarks and writes docs/BENCHMARKS.md.
 #   bench/run.sh BUILD_DIR [PART...]
 # PARTs: import design design_compare tsp vrptw plan serve access rules perf
-# crash backup (default: all). Each
+# crash backup migrate (default: all). Each
 # part's table is kept in bench/out/PART.md; the page is assembled from all
 # the tables there, so parts can be re-run one at a time. Parts that need
 # ../shared/data say so and are skipped when it is absent.
@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-build}" && pwd)"
 shift || true
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan serve access rules perf crash backup)
+[ ${#parts[@]} -eq 0 ] && parts=(import design design_compare tsp vrptw plan serve access rules perf crash backup migrate)
 export REGIO_SHARED_DATA="${REGIO_SHARED_DATA:-$here/../shared/data}"
 outdir="$here/bench/out"
 mkdir -p "$outdir"
@@ -32,6 +32,7 @@ title() {
     perf) echo "Goals and results" ;;
     crash) echo "Crash safety" ;;
     backup) echo "Backups under a write load" ;;
+    migrate) echo "Moving a store" ;;
     *) echo "$1" ;;
   esac
 }
@@ -70,7 +71,7 @@ done
   echo "clock, so the load average at the start of each section is given."
   echo
   [ -f "$here/bench/NOTES.md" ] && { cat "$here/bench/NOTES.md"; echo; }
-  for part in import design design_compare tsp vrptw plan serve access rules crash backup; do
+  for part in import design design_compare tsp vrptw plan serve access rules crash backup migrate; do
     [ -f "$outdir/$part.md" ] && cat "$outdir/$part.md"
   done
 } > "$here/docs/BENCHMARKS.md"

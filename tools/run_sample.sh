@@ -48,6 +48,8 @@ else
   echo "regio: the demo sales, quotas and visits were not loaded (above: why); the app runs without them" >&2
 fi
 echo
+# REGIO_SAMPLE_SERVE=0: the store only (tests/pg/migrate_roundtrip.sh).
+[ "${REGIO_SAMPLE_SERVE:-1}" = 0 ] && exit 0
 PORT=${REGIO_PORT:-8080}
 echo "== The app: open http://127.0.0.1:$PORT in a browser (Ctrl-C stops the server)"
 echo "   (the CLI works on the same store: $REGIO summary --db $REGIO_DB)"

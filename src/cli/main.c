@@ -34,6 +34,7 @@
     X(check, "check a store: integrity, foreign keys, audit chain, orphans")  \
     X(backup, "copy the store to a file while it is in use, checked")         \
     X(restore, "replace the store with a checked backup, keeping the old one") \
+    X(migrate, "copy a whole store into an empty one (SQLite to PostgreSQL, back)") \
     X(serve, "serve the HTTP API and the browser app")                        \
     X(summary, "print what the store holds")                                   \
     X(version, "print the version")

@@ -127,6 +127,10 @@ void regio__pg_bulk_forget(regio__pg_store *s);
 /* Sends this handle's NOTIFY after a committed write (store_pg.c). */
 regio_err regio__pg_notify(regio__pg_store *s, regio_error *err);
 
+/* Appends a COPY text field of n bytes (NULL: \\N), backslash-escaped,
+ * and the tab or (last) newline after it (pg_copy.c). */
+regio_err regio__pg_copy_field(regio_buf *b, const char *v, size_t n, int last);
+
 /* Parameter text of numbers: NAN is NULL (returns NULL), as SQLite binds it. */
 const char *regio__pg_num(char buf[32], double v);
 const char *regio__pg_int(char buf[32], long long v);

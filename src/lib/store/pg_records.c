@@ -193,29 +193,6 @@ regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
     return rc;
 }
 
-/* Appends a COPY text field: \N for NULL, backslash escapes. */
-static regio_err copy_field(regio_buf *b, const char *v, int last)
-{
-    regio_err rc = REGIO_OK;
-    if (!v) {
-        rc = regio_buf_puts(b, "\\N");
-    } else {
-        for (const char *p = v; *p && !rc; p++) {
-            char c = *p;
-            if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
-                char esc[3] = {'\\', c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\',
-                               '\0'};
-                rc = regio_buf_puts(b, esc);
-            } else {
-                rc = regio_buf_putc(b, c);
-            }
-        }
-    }
-    if (!rc)
-        rc = regio_buf_putc(b, last ? '\n' : '\t');
-    return rc;
-}
-
 /* Stages one account of a bulk load; *out from what the load knows. */
 static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long long hash,
                              regio_upsert_result *out, regio_error *err)
@@ -253,7 +230,7 @@ static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long lo
                          b[7]};
     regio_buf_reset(&s->line);
     for (int i = 0; i < 22 && !rc; i++)
-        rc = copy_field(&s->line, f[i], i == 21);
+        rc = regio__pg_copy_field(&s->line, f[i], f[i] ? strlen(f[i]) : 0, i == 21);
     if (rc)
         return regio__store_fail(err, REGIO_ENOMEM, "out of memory writing account '%s'", a->id);
     if (PQputCopyData(s->conn, s->line.data, (int)s->line.len) != 1)

@@ -282,7 +282,7 @@ static regio_err make_temp(const char *path, char *out, size_t cap, regio_error 
     return REGIO_OK;
 }
 
-static void remove_temp(const char *tmp)
+void regio__sqlite_file_remove(const char *tmp)
 {
     char side[4200];
     unlink(tmp);
@@ -409,7 +409,7 @@ regio_err regio_store_backup(regio_store *s, const char *out_path, regio_progres
     if (!rc)
         rc = put_in_place(tmp, out_path, err);
     if (rc)
-        remove_temp(tmp);
+        regio__sqlite_file_remove(tmp);
     return rc;
 }
 
@@ -521,6 +521,6 @@ regio_err regio_store_restore(const char *db_path, const char *from_path, char *
     if (!rc)
         rc = put_in_place(tmp, db_path, err);
     if (rc)
-        remove_temp(tmp);
+        regio__sqlite_file_remove(tmp);
     return rc;
 }

@@ -163,6 +163,8 @@ typedef struct regio__store_ops {
                                      double *tolerance, regio_error *err);
     regio_err (*model_set_auto_approval)(regio_store *s, const char *model, int on,
                                          double tolerance, const char *actor, regio_error *err);
+    /* copying a whole store, table by table (store/copy_impl.h) */
+    const struct regio__copy_ops *copy;
 } regio__store_ops;
 
 struct regio_store {
@@ -172,6 +174,10 @@ struct regio_store {
 
 /* Opens the SQLite backend (store_sqlite.c). */
 regio_err regio__sqlite_open(const char *path, regio_store **out, regio_error *err);
+
+/* Removes a SQLite store file and its -journal, -wal and -shm files
+ * (sqlite_backup.c). */
+void regio__sqlite_file_remove(const char *path);
 
 /* 1 when location names a PostgreSQL database (postgres:// or
  * postgresql://), which store.c opens with the PostgreSQL backend. */

@@ -10,6 +10,7 @@
  */
 #include "store/perf_impl.h"
 #include "store/pg_impl.h"
+#include "store/copy_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -590,6 +591,7 @@ static const regio__store_ops pg_ops = {
     .plans_foreach = regio__pg_plans_foreach,
     .plan_visits_foreach = regio__pg_plan_visits_foreach,
     .perf = &regio__pg_perf_ops,
+    .copy = &regio__pg_copy_ops,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)

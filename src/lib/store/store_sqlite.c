@@ -8,6 +8,7 @@
 #include "store/rules_impl.h"
 #include "store/perf_impl.h"
 #include "store/jobs_impl.h"
+#include "store/copy_impl.h"
 #include "store/sqlite_impl.h"
 
 #include <stdarg.h>
@@ -540,6 +541,7 @@ static const regio__store_ops sqlite_ops = {
     .challenges_foreach = regio__sq_challenges_foreach,
     .model_auto_approval = regio__sq_model_auto_approval,
     .model_set_auto_approval = regio__sq_model_set_auto_approval,
+    .copy = &regio__sq_copy_ops,
 };
 
 sqlite3 *regio__sqlite_handle(regio_store *s)
