@@ -4,7 +4,8 @@
  * the vtable; pg_schema.c: migrations; pg_records.c: accounts, reps, units,
  * adjacency; pg_models.c: models, territories, alignments; pg_audit.c: the
  * audit chain; pg_org.c: the organisation, tokens, sessions; pg_scenarios.c:
- * the generation, territories, reasons, clone and reset).
+ * the generation, territories, reasons, clone and reset; pg_jobs.c: the job
+ * queue).
  */
 #ifndef REGIO_STORE_PG_IMPL_H
 #define REGIO_STORE_PG_IMPL_H

@@ -8,6 +8,7 @@
  * with REGIO_EUNSUPPORTED. Errors name the server as host:port/database,
  * never the location itself, which may hold a password.
  */
+#include "store/jobs_impl.h"
 #include "store/pg_impl.h"
 
 #include <stdio.h>
@@ -578,6 +579,7 @@ static const regio__store_ops pg_ops = {
     .model_reasons_foreach = regio__pg_model_reasons_foreach,
     .model_clone = regio__pg_model_clone,
     .model_reset = regio__pg_model_reset,
+    .jobs = &regio__pg_jobs_ops,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)
