@@ -2,7 +2,8 @@
 # Jobs on workers (issue 16): a `regio worker` killed in the middle of a
 # design job, and the job finished by another worker after its lease,
 # exactly once; then two workers draining several jobs at once, none run
-# twice. On the small store of the API tests (Colorado's counties, the
+# twice; a worker stopped (SIGSTOP) past its lease writes nothing when it
+# goes on. On the small store of the API tests (Colorado's counties, the
 # sample reps and accounts).
 #
 #   tests/store/worker_kill.sh          on a SQLite file
@@ -104,6 +105,45 @@ check "worker A's log shows the job taken, no finish" \
   "$(grep -c "job $id (design), attempt 1" "$work/a.log") $(grep -c "job $id done" "$work/a.log")" "1 0"
 check "audit chain verifies" "$("$REGIO" audit verify >/dev/null 2>&1; echo $?)" "0"
 
+# ---- a stalled worker comes back after another finished its job ---------------
+# Worker E is stopped (SIGSTOP) once it reports progress, F finishes the
+# job after E's lease, then E goes on: its next heartbeat is refused, and
+# it writes nothing.
+zid=$("$REGIO" jobs enqueue --params '{"kind": "design", "k": 5, "balance": "accounts",
+  "starts": 1000, "time_limit": 4, "target": "stalled-design"}') || { fail "enqueue"; exit 1; }
+"$REGIO" worker --lease 2 --poll 0.2 --name worker-E >"$work/e.log" 2>&1 &
+e=$!
+pids+=("$e")
+for _ in $(seq 1 100); do
+  read -r st att who prog < <(job "$zid")
+  [ "$st" = running ] && [ "$who" = worker-E ] && [ "$prog" != "0.00" ] && break
+  sleep 0.1
+done
+kill -STOP "$e"
+"$REGIO" worker --lease 30 --poll 0.2 --name worker-F >"$work/f.log" 2>&1 &
+f=$!
+pids+=("$f")
+for _ in $(seq 1 300); do
+  read -r st att who prog < <(job "$zid")
+  [ "$st" = done ] || [ "$st" = failed ] && break
+  sleep 0.1
+done
+kill -TERM "$f"
+wait "$f"
+read -r st att who prog < <(job "$zid")
+check "worker F finished the stalled worker's job" "$st $att $who" "done 2 worker-F"
+kill -CONT "$e"
+for _ in $(seq 1 100); do
+  grep -q "not held by worker-E" "$work/e.log" && break
+  sleep 0.1
+done
+kill -TERM "$e"
+wait "$e"
+check "worker E, back, is refused: the job is not its own any more"   "$(grep -c "job $zid is not held by worker-E" "$work/e.log")" "1"
+read -r st att who prog < <(job "$zid")
+check "the job stays done by worker F" "$st $att $who" "done 2 worker-F"
+check "one model and one design.save for it"   "$(sql "SELECT count(*) FROM territory_models WHERE name = 'stalled-design'")/$(sql "SELECT count(*) FROM audit_log WHERE action = 'design.save' AND object_id = 'stalled-design'")" "1/1"
+
 # ---- two workers drain several jobs at once ----------------------------------
 ids=()
 for i in 1 2 3 4 5 6; do
@@ -123,7 +163,7 @@ done
 kill -TERM "$c" "$d"
 wait "$c" "$d"
 check "every job is done, each on its first attempt" \
-  "$(sql "SELECT count(*) FROM jobs WHERE id > $id AND state = 'done' AND attempts = 1")" "6"
+  "$(sql "SELECT count(*) FROM jobs WHERE id > $zid AND state = 'done' AND attempts = 1")" "6"
 took_c=$(grep -o 'job [0-9]* (design)' "$work/c.log" | sort)
 took_d=$(grep -o 'job [0-9]* (design)' "$work/d.log" | sort)
 check "no job taken by both workers" "$(comm -12 <(echo "$took_c") <(echo "$took_d") | grep -c job)" "0"
