@@ -233,6 +233,8 @@ static void test_random_operations(void)
                 jobs[id].state = st;
                 jobs[id].finished_at = clock_now;
                 jobs[id].lease_until = 0;
+                if (st == REGIO_JOB_DONE)
+                    jobs[id].progress = 1;
                 snprintf(jobs[id].message, sizeof jobs[id].message, "finished");
             } else {
                 ASSERT_EQ_INT(rc, REGIO_ECONFLICT);

@@ -50,10 +50,11 @@
     " WHERE id = ?1 AND state = 'running' AND worker = ?2 RETURNING cancel_requested"
 
 /* ?1 id, ?2 worker, ?3 state, ?4 message, ?5 result, ?6 now; changes a row
- * when the worker holds the job. */
+ * when the worker holds the job. A job done has progress 1. */
 #define REGIO_JOB_SQL_FINISH                                                            \
     "UPDATE jobs SET state = ?3, message = ?4, result = ?5, finished_at = ?6,"          \
-    " lease_until = 0 WHERE id = ?1 AND state = 'running' AND worker = ?2"
+    " lease_until = 0, progress = CASE WHEN ?3 = 'done' THEN 1 ELSE progress END"      \
+    " WHERE id = ?1 AND state = 'running' AND worker = ?2"
 
 /* ?1 id, ?2 now: a queued job is cancelled, a running one asked to stop. */
 #define REGIO_JOB_SQL_CANCEL_QUEUED                                                     \
