@@ -25,7 +25,9 @@ static const char usage_text[] =
     "(default 60), renewed while it runs: when a worker dies, another takes its job\n"
     "once the lease has run out (at most 3 times). --once: one job at most, then exit.\n"
     "--name (default host:pid) is how the queue names this worker. SIGTERM or SIGINT\n"
-    "stop it; a job it was running is taken again after its lease.\n";
+    "stop it (exit 0); a job it was running is taken again after its lease. Exit 1:\n"
+    "the store could not be opened, or with --once, the claim or the job's store\n"
+    "writes failed (a job that fails is not the worker's failure: see regio jobs).\n";
 
 static volatile int stop_flag;
 
@@ -171,13 +173,20 @@ int cli_cmd_worker(int argc, char **argv)
         memset(&t, 0, sizeof t);
         int found = 0;
         regio_error_clear(&err);
-        regio_err rc = regio_store_job_claim(s, name, kinds, n_kinds, (long long)time(NULL),
-                                             (long)lease, MAX_ATTEMPTS, take, &t, &found, &err);
+        regio_err rc = s ? REGIO_OK : regio_store_open(cli_db_path(db), &s, &err);
+        if (!rc)
+            rc = regio_store_job_claim(s, name, kinds, n_kinds, (long long)time(NULL),
+                                       (long)lease, MAX_ATTEMPTS, take, &t, &found, &err);
         if (rc) {
-            /* The store is away or busy: try again after a pause, as a
-             * worker outlives a restart of its database. */
+            /* The store is away or busy: try again after a pause, on a new
+             * connection when the old one was lost, as a worker outlives a
+             * restart of its database. */
             cli_print_error("claiming a job", rc, &err);
-            status = CLI_FAIL;
+            status = once ? CLI_FAIL : status;
+            if (rc == REGIO_EIO) {
+                regio_store_close(s);
+                s = NULL;
+            }
             if (once)
                 break;
             nap(poll > 5 ? poll : 5);
@@ -208,7 +217,7 @@ int cli_cmd_worker(int argc, char **argv)
             char what[64];
             snprintf(what, sizeof what, "job %ld", t.info.id);
             cli_print_error(what, rc, &err);
-            status = CLI_FAIL;
+            status = once ? CLI_FAIL : status;
         } else {
             fprintf(stderr, "regio worker %s: job %ld %s\n", name, t.info.id,
                     regio_job_state_name(st));
