@@ -85,8 +85,8 @@ REGIO_API regio_err regio_store_job_heartbeat(regio_store *s, long id, const cha
                                               const char *message, int *cancel_requested,
                                               regio_error *err);
 
-/* Ends job id held by worker as done, failed or cancelled, with a message
- * and a JSON result (both may be NULL). REGIO_ECONFLICT, and nothing
+/* Ends job id held by worker as done (its progress becomes 1), failed or
+ * cancelled, with a message and a JSON result (both may be NULL). REGIO_ECONFLICT, and nothing
  * written, when worker does not hold it: called inside the caller's
  * transaction with the job's effect, that effect is then rolled back. */
 REGIO_API regio_err regio_store_job_finish(regio_store *s, long id, const char *worker,

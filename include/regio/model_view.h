@@ -183,6 +183,10 @@ REGIO_API void regio_model_view_names_free(char **names, int k);
 /* regio_model_view_save flag: an existing planning model `target` is
  * emptied (regio_store_model_reset) and takes the result. */
 #define REGIO_SAVE_REPLACE 1u
+/* regio_model_view_save flag: the caller has a transaction open
+ * (regio_store_begin): the save writes inside it and neither commits nor
+ * rolls it back (a job's worker finishes the job in the same one). */
+#define REGIO_SAVE_IN_TXN 2u
 
 /*
  * Whether a result may be saved as model `target` with these flags, the

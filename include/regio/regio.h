@@ -36,6 +36,7 @@
 #include "regio/rules.h"
 #include "regio/rule_store.h"
 #include "regio/jobs.h"
+#include "regio/design_job.h"
 #include "regio/perf.h"
 #include "regio/backup.h"
 

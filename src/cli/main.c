@@ -36,6 +36,8 @@
     X(restore, "replace the store with a checked backup, keeping the old one") \
     X(migrate, "copy a whole store into an empty one (SQLite to PostgreSQL, back)") \
     X(serve, "serve the HTTP API and the browser app")                        \
+    X(worker, "take design and realign jobs from the store's queue and run them") \
+    X(jobs, "list, show, cancel and queue the store's jobs")                  \
     X(summary, "print what the store holds")                                   \
     X(version, "print the version")
 

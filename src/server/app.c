@@ -134,10 +134,7 @@ regio_design_problem *srv_units(srv_app *app, srv_response *rs)
     app->units_fp = fp;
     app->units_others = others;
     /* Balance and travel default to "accounts" when the units have it. */
-    const regio_design_problem *p = app->units;
-    for (size_t c = 0; c < p->in.m; c++)
-        if (!strcmp(p->in.measure_names[c], "accounts"))
-            app->default_measure = (int)c;
+    app->default_measure = regio_design_job_default_measure(app->units);
     return app->units;
 }
 

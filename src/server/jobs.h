@@ -2,6 +2,7 @@
  * The design and realign job runner behind /api/v1/jobs (api_jobs.c): a
  * table of jobs and one worker thread, both created on the first job, that
  * runs queued jobs one at a time without holding app->mu while optimising.
+ * Parsing and running a job are the library's (regio/design_job.h).
  */
 #ifndef REGIO_SERVER_JOBS_H
 #define REGIO_SERVER_JOBS_H
@@ -20,37 +21,7 @@ typedef enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_CANC
 typedef struct job {
     /* set at creation, read only afterwards */
     long id;
-    int realign;
-    char *base;          /* base model, or NULL (design from scratch) */
-    char *target;        /* planning model the result is saved as */
-    int k;               /* design: territories */
-    double capacity;     /* design, "k": "auto": k = first balanced measure / capacity */
-    int *balance;        /* measure indices */
-    size_t n_balance;
-    double tolerance, time_limit_s, max_moved;
-    int reassign_reps;   /* realign: the base's territories do not keep their reps */
-    /* the CLI's other options (regio/design_opts.h parses them as it does) */
-    double *tolerances;  /* n_balance own tolerances (0 = "tolerance"), or NULL */
-    char *tolerance_spec; /* "tolerance" as given when a string, or NULL */
-    double *index_weights; /* n_balance, or NULL */
-    int travel_col;      /* REGIO_DESIGN_TRAVEL_DEFAULT or a measure index */
-    int objective;       /* regio_design_objective */
-    int starts;          /* 0 = the schedule's */
-    double max_moved_weight;
-    int proposals;       /* 0: one answer; N: up to N proposals saved as target-1.. */
-    char *keep_whole;    /* attribute, or NULL */
-    int *groups;         /* n units' groups (keep_whole), or NULL */
-    size_t n_locked;     /* "locked": unit indexes and territory names */
-    size_t *locked_units;
-    char **locked_terr;
-    size_t n_targets;    /* "targets": territory names and shares */
-    char **target_terr;
-    double *target_share;
-    size_t n_homes;      /* "homes": design territories named after reps, centred
-                            on their homes (k = n_homes) */
-    char **home_ids;
-    double *home_lon, *home_lat;
-    uint64_t seed;
+    regio_design_job *dj; /* the run's parameters (regio/design_job.h), target set */
     char *actor;
     char created_at[32];
     /* guarded by srv_jobs.mu */

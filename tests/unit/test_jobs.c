@@ -7,7 +7,8 @@
  * whose worker stopped is cancelled if that was asked, failed after its
  * last attempt; only the holder renews or finishes. Then two connections
  * on two threads drain a queue (every job taken exactly once), and a
- * worker that lost its lease cannot commit its job's effect.
+ * worker that lost its lease cannot commit its job's effect. With --pg, all
+ * of it on PostgreSQL (claims there pick with FOR UPDATE SKIP LOCKED).
  */
 #include "regio/jobs.h"
 #include "regio/store.h"
@@ -151,8 +152,8 @@ static int got_id(void *ud, const regio_job_info *j)
 
 static void test_random_operations(void)
 {
-    char path[128];
-    regio_test_db_path(path, sizeof path, "jobs");
+    char path[512];
+    regio_test_store_location(path, sizeof path, "jobs");
     regio_store *s = NULL;
     regio_error err;
     ASSERT_OK(regio_store_open(path, &s, &err));
@@ -232,6 +233,8 @@ static void test_random_operations(void)
                 jobs[id].state = st;
                 jobs[id].finished_at = clock_now;
                 jobs[id].lease_until = 0;
+                if (st == REGIO_JOB_DONE)
+                    jobs[id].progress = 1;
                 snprintf(jobs[id].message, sizeof jobs[id].message, "finished");
             } else {
                 ASSERT_EQ_INT(rc, REGIO_ECONFLICT);
@@ -277,7 +280,7 @@ static void test_random_operations(void)
             steps, n_jobs, claims, expired_retakes, conflicts, failed_after_attempts,
             MAX_ATTEMPTS, cancelled_stopped);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
 /* ---- two connections drain one queue -------------------------------------- */
@@ -322,8 +325,8 @@ static void *drain(void *arg)
 
 static void test_two_workers_take_each_job_once(void)
 {
-    char path[128];
-    regio_test_db_path(path, sizeof path, "jobs2");
+    char path[512];
+    regio_test_store_location(path, sizeof path, "jobs2");
     regio_store *s = NULL;
     regio_error err;
     ASSERT_OK(regio_store_open(path, &s, &err));
@@ -356,15 +359,15 @@ static void test_two_workers_take_each_job_once(void)
     fprintf(stderr, "  %d jobs: %d taken by one connection, %d by the other, none twice\n",
             DRAIN_JOBS, a.n, b.n);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
 /* ---- a worker that lost its lease cannot commit ----------------------------- */
 
 static void test_lost_lease_rolls_back_the_effect(void)
 {
-    char path[128];
-    regio_test_db_path(path, sizeof path, "jobs3");
+    char path[512];
+    regio_test_store_location(path, sizeof path, "jobs3");
     regio_store *s = NULL;
     regio_error err;
     ASSERT_OK(regio_store_open(path, &s, &err));
@@ -412,11 +415,13 @@ static void test_lost_lease_rolls_back_the_effect(void)
     ASSERT_EQ_INT(regio_store_job_finish(s, 1, "w1", REGIO_JOB_RUNNING, NULL, NULL, 1, &err),
                   REGIO_EINVAL);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg: the PostgreSQL variant (unit.test_jobs.pg), on REGIO_TEST_DB. */
+    regio_test_backend(argc, argv, "test_jobs --pg");
     RUN(test_random_operations);
     RUN(test_two_workers_take_each_job_once);
     RUN(test_lost_lease_rolls_back_the_effect);

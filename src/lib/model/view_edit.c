@@ -344,7 +344,7 @@ regio_err regio_model_view_save_explained(regio_store *s, const regio_design_pro
     regio_strmap *done = regio_strmap_create((size_t)k + 1);
     if (!done)
         return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
-    regio_err rc = regio_store_begin(s, err);
+    regio_err rc = flags & REGIO_SAVE_IN_TXN ? REGIO_OK : regio_store_begin(s, err);
     if (rc) {
         regio_strmap_destroy(done);
         return rc;
@@ -404,9 +404,10 @@ regio_err regio_model_view_save_explained(regio_store *s, const regio_design_pro
         rc = regio_store_audit_append(s, actor ? actor : "cli", "design.save", "model", target,
                                       NULL, detail, err);
     }
-    if (!rc)
+    /* In the caller's transaction, the caller commits or rolls back. */
+    if (!(flags & REGIO_SAVE_IN_TXN) && !rc)
         rc = regio_store_commit(s, err);
-    else
+    else if (!(flags & REGIO_SAVE_IN_TXN))
         regio_store_rollback(s, NULL);
     regio_strmap_destroy(done);
     if (rc == REGIO_ENOMEM)

@@ -27,6 +27,15 @@ typedef struct regio__jobs_ops {
     regio_err (*foreach)(regio_store *s, long id, regio_job_cb cb, void *ud, regio_error *err);
 } regio__jobs_ops;
 
+/* A state as the store spells it (the schema's CHECK allows no other;
+ * anything else reads as failed). */
+regio_job_state regio__job_state_of(const char *name);
+/* REGIO_ECONFLICT: worker does not hold job id. */
+regio_err regio__job_not_held(regio_error *err, long id, const char *worker);
+
 extern const regio__jobs_ops regio__sq_jobs_ops;
+#ifdef REGIO_HAVE_PG
+extern const regio__jobs_ops regio__pg_jobs_ops;
+#endif
 
 #endif

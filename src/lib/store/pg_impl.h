@@ -5,7 +5,7 @@
  * adjacency; pg_models.c: models, territories, alignments; pg_audit.c: the
  * audit chain; pg_org.c: the organisation, tokens, sessions; pg_scenarios.c:
  * the generation, territories, reasons, clone and reset; pg_perf.c: goals
- * and results; pg_plans.c: saved call plans).
+ * and results; pg_plans.c: saved call plans; pg_jobs.c: the job queue).
  */
 #ifndef REGIO_STORE_PG_IMPL_H
 #define REGIO_STORE_PG_IMPL_H

@@ -3,27 +3,17 @@
  * (migration 9). A claim is one IMMEDIATE transaction (SQLite's writer
  * lock plays the part of PostgreSQL's FOR UPDATE SKIP LOCKED: two claims
  * never see the same job free); heartbeats and finishing only touch a job
- * that the caller still holds.
+ * that the caller still holds. The statements are those of PostgreSQL
+ * (store/jobs_sql.h).
  */
 #include "store/jobs_impl.h"
+#include "store/jobs_sql.h"
 #include "store/sqlite_impl.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define JOB_COLUMNS                                                                     \
-    "id, kind, params, created_by, created_at, state, worker, lease_until, attempts,"   \
-    " cancel_requested, progress, message, result, finished_at"
-
-static regio_job_state state_of(const char *name)
-{
-    for (int st = REGIO_JOB_QUEUED; st <= REGIO_JOB_CANCELLED; st++)
-        if (name && !strcmp(name, regio_job_state_name((regio_job_state)st)))
-            return (regio_job_state)st;
-    return REGIO_JOB_FAILED; /* the schema's CHECK allows no other */
-}
-
-/* Calls cb with each row of st (selecting JOB_COLUMNS); stops when cb
+/* Calls cb with each row of st (selecting REGIO_JOB_COLUMNS); stops when cb
  * returns non-zero (REGIO_ECANCELLED). Finalizes st. */
 static regio_err scan(regio__sqlite_store *s, sqlite3_stmt *st, regio_job_cb cb, void *ud,
                       int *rows, regio_error *err)
@@ -36,7 +26,7 @@ static regio_err scan(regio__sqlite_store *s, sqlite3_stmt *st, regio_job_cb cb,
         j.params = col_text(st, 2);
         j.created_by = col_text(st, 3);
         j.created_at = sqlite3_column_int64(st, 4);
-        j.state = state_of(col_text(st, 5));
+        j.state = regio__job_state_of(col_text(st, 5));
         j.worker = col_text(st, 6);
         j.lease_until = sqlite3_column_int64(st, 7);
         j.attempts = sqlite3_column_int(st, 8);
@@ -59,13 +49,18 @@ static regio_err sq_enqueue(regio_store *base, const char *kind, const char *par
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "INSERT INTO jobs(kind, params, created_by, created_at)"
-                                  " VALUES (?1, ?2, ?3, ?4)",
-                                  "ttti", kind, params, actor, (sqlite3_int64)now);
-    rc = rc ? rc : regio__sq_run(s, st, "queueing a job", NULL, err);
-    if (!rc)
-        *id = (long)sqlite3_last_insert_rowid(s->db);
+    regio_err rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_ENQUEUE, "ttti", kind, params,
+                                  actor, (sqlite3_int64)now);
+    if (rc)
+        return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *id = (long)sqlite3_column_int64(st, 0);
+        r = sqlite3_step(st);
+    }
+    if (r != SQLITE_DONE)
+        rc = regio__sq_err(s, err, "queueing a job");
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -91,31 +86,23 @@ static regio_err sq_claim(regio_store *base, const char *worker, const char *con
     sqlite3_stmt *st = NULL;
     /* Jobs whose worker stopped: cancelled when that was asked, failed
      * after their last attempt. */
-    rc = regio__sq_prep(s, &st, err,
-                        "UPDATE jobs SET state = 'cancelled', finished_at = ?1, lease_until = 0,"
-                        " message = 'cancelled (its worker stopped)'"
-                        " WHERE state = 'running' AND lease_until < ?1 AND cancel_requested = 1",
-                        "i", (sqlite3_int64)now);
+    rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_STOPPED_CANCELLED, "i", (sqlite3_int64)now);
     rc = rc ? rc : regio__sq_run(s, st, "cancelling jobs whose worker stopped", NULL, err);
     if (!rc)
-        rc = regio__sq_prep(s, &st, err,
-                            "UPDATE jobs SET state = 'failed', finished_at = ?1, lease_until = 0,"
-                            " message = printf('its worker stopped %d times', attempts)"
-                            " WHERE state = 'running' AND lease_until < ?1 AND attempts >= ?2",
-                            "ii", (sqlite3_int64)now, (sqlite3_int64)max_attempts);
+        rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_STOPPED_FAILED, "ii", (sqlite3_int64)now,
+                            (sqlite3_int64)max_attempts);
     rc = rc ? rc : regio__sq_run(s, st, "failing jobs tried too often", NULL, err);
     /* The oldest queued job, else the oldest one whose lease ran out. */
     regio_buf sql;
     regio_buf_init(&sql, 0);
     if (!rc)
-        rc = regio_buf_puts(&sql, "SELECT " JOB_COLUMNS " FROM jobs WHERE (state = 'queued' OR"
-                                  " (state = 'running' AND lease_until < ?1))");
+        rc = regio_buf_puts(&sql, REGIO_JOB_SQL_PICK);
     for (size_t i = 0; !rc && i < n_kinds; i++)
         rc = regio_buf_printf(&sql, "%s?%zu", i ? ", " : " AND kind IN (", i + 2);
     if (!rc && n_kinds)
         rc = regio_buf_putc(&sql, ')');
     if (!rc)
-        rc = regio_buf_puts(&sql, " ORDER BY state = 'running', id LIMIT 1");
+        rc = regio_buf_puts(&sql, REGIO_JOB_SQL_PICK_ORDER);
     first_id pick = {0};
     if (!rc)
         rc = regio__sq_prepare(s, sql.data, &st, err);
@@ -129,32 +116,21 @@ static regio_err sq_claim(regio_store *base, const char *worker, const char *con
     }
     regio_buf_free(&sql);
     if (!rc && pick.id) {
-        rc = regio__sq_prep(s, &st, err,
-                            "UPDATE jobs SET state = 'running', worker = ?2, lease_until = ?3,"
-                            " attempts = attempts + 1, progress = 0, message = NULL WHERE id = ?1",
-                            "iti", pick.id, worker, (sqlite3_int64)(now + lease_s));
+        rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_TAKE, "iti", pick.id, worker,
+                            (sqlite3_int64)(now + lease_s));
         rc = rc ? rc : regio__sq_run(s, st, "taking a job", NULL, err);
     }
     rc = regio__sq_txn_end(s, &t, rc, err);
     if (!rc && pick.id) {
         if (found)
             *found = 1;
-        rc = regio__sq_prep(s, &st, err, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1", "i",
-                            pick.id);
+        rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_LIST, "i", pick.id);
         if (!rc)
             rc = scan(s, st, cb, ud, NULL, err);
         if (rc == REGIO_ECANCELLED)
             rc = REGIO_OK;
     }
     return rc;
-}
-
-static regio_err not_held(regio_error *err, long id, const char *worker)
-{
-    return regio__store_fail(err, REGIO_ECONFLICT,
-                             "job %ld is not held by %s (its lease ran out and another worker "
-                             "took it, or it has finished)",
-                             id, worker);
 }
 
 static regio_err sq_heartbeat(regio_store *base, long id, const char *worker, long long now,
@@ -164,12 +140,7 @@ static regio_err sq_heartbeat(regio_store *base, long id, const char *worker, lo
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
     long changed = 0;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "UPDATE jobs SET lease_until = ?3, progress = ?4,"
-                                  " message = COALESCE(?5, message)"
-                                  " WHERE id = ?1 AND state = 'running' AND worker = ?2"
-                                  " RETURNING cancel_requested",
-                                  "itidt", (sqlite3_int64)id, worker,
+    regio_err rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_HEARTBEAT, "itidt", (sqlite3_int64)id, worker,
                                   (sqlite3_int64)(now + lease_s), progress, message);
     if (rc)
         return rc;
@@ -183,7 +154,7 @@ static regio_err sq_heartbeat(regio_store *base, long id, const char *worker, lo
     if (r != SQLITE_DONE)
         rc = regio__sq_err(s, err, "renewing a job's lease");
     sqlite3_finalize(st);
-    return !rc && !changed ? not_held(err, id, worker) : rc;
+    return !rc && !changed ? regio__job_not_held(err, id, worker) : rc;
 }
 
 static regio_err sq_finish(regio_store *base, long id, const char *worker, regio_job_state state,
@@ -193,15 +164,11 @@ static regio_err sq_finish(regio_store *base, long id, const char *worker, regio
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
     long changed = 0;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "UPDATE jobs SET state = ?3, message = ?4, result = ?5,"
-                                  " finished_at = ?6, lease_until = 0"
-                                  " WHERE id = ?1 AND state = 'running' AND worker = ?2",
-                                  "itttti", (sqlite3_int64)id, worker,
+    regio_err rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_FINISH, "itttti", (sqlite3_int64)id, worker,
                                   regio_job_state_name(state), message, result,
                                   (sqlite3_int64)now);
     rc = rc ? rc : regio__sq_run(s, st, "finishing a job", &changed, err);
-    return !rc && !changed ? not_held(err, id, worker) : rc;
+    return !rc && !changed ? regio__job_not_held(err, id, worker) : rc;
 }
 
 static int get_state(void *ud, const regio_job_info *j)
@@ -220,22 +187,15 @@ static regio_err sq_cancel(regio_store *base, long id, const char *actor, long l
     if (rc)
         return rc;
     sqlite3_stmt *st = NULL;
-    rc = regio__sq_prep(s, &st, err,
-                        "UPDATE jobs SET state = 'cancelled', finished_at = ?2,"
-                        " message = 'cancelled before it started'"
-                        " WHERE id = ?1 AND state = 'queued'",
-                        "ii", (sqlite3_int64)id, (sqlite3_int64)now);
+    rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_CANCEL_QUEUED, "ii", (sqlite3_int64)id, (sqlite3_int64)now);
     rc = rc ? rc : regio__sq_run(s, st, "cancelling a job", NULL, err);
     if (!rc)
-        rc = regio__sq_prep(s, &st, err,
-                            "UPDATE jobs SET cancel_requested = 1 WHERE id = ?1 AND state = 'running'",
-                            "i", (sqlite3_int64)id);
+        rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_CANCEL_RUNNING, "i", (sqlite3_int64)id);
     rc = rc ? rc : regio__sq_run(s, st, "cancelling a job", NULL, err);
     regio_job_state now_state = REGIO_JOB_QUEUED;
     int rows = 0;
     if (!rc)
-        rc = regio__sq_prep(s, &st, err, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1", "i",
-                            (sqlite3_int64)id);
+        rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_LIST, "i", (sqlite3_int64)id);
     if (!rc)
         rc = scan(s, st, get_state, &now_state, &rows, err);
     if (!rc && !rows)
@@ -251,10 +211,7 @@ static regio_err sq_foreach(regio_store *base, long id, regio_job_cb cb, void *u
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                                  "SELECT " JOB_COLUMNS " FROM jobs WHERE ?1 = 0 OR id = ?1"
-                                  " ORDER BY id DESC",
-                                  "i", (sqlite3_int64)id);
+    regio_err rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_LIST, "i", (sqlite3_int64)id);
     return rc ? rc : scan(s, st, cb, ud, NULL, err);
 }
 

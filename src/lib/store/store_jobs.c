@@ -17,6 +17,22 @@ const char *regio_job_state_name(regio_job_state st)
     return (unsigned)st < sizeof STATE_NAMES / sizeof STATE_NAMES[0] ? STATE_NAMES[st] : NULL;
 }
 
+regio_job_state regio__job_state_of(const char *name)
+{
+    for (int st = REGIO_JOB_QUEUED; st <= REGIO_JOB_CANCELLED; st++)
+        if (name && !strcmp(name, STATE_NAMES[st]))
+            return (regio_job_state)st;
+    return REGIO_JOB_FAILED;
+}
+
+regio_err regio__job_not_held(regio_error *err, long id, const char *worker)
+{
+    return regio__store_fail(err, REGIO_ECONFLICT,
+                             "job %ld is not held by %s (its lease ran out and another worker "
+                             "took it, or it has finished)",
+                             id, worker);
+}
+
 static regio_err bad(regio_error *err, const char *what)
 {
     return regio__store_fail(err, REGIO_EINVAL, "job queue: %s", what);

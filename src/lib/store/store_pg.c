@@ -9,6 +9,7 @@
  * never the location itself, which may hold a password.
  */
 #include "store/perf_impl.h"
+#include "store/jobs_impl.h"
 #include "store/pg_impl.h"
 #include "store/copy_impl.h"
 
@@ -592,6 +593,7 @@ static const regio__store_ops pg_ops = {
     .plan_visits_foreach = regio__pg_plan_visits_foreach,
     .perf = &regio__pg_perf_ops,
     .copy = &regio__pg_copy_ops,
+    .jobs = &regio__pg_jobs_ops,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)
