@@ -164,9 +164,6 @@ typedef regio_err (*regio__pg_row_fn)(void *ctx, const PGresult *res, int row, r
 regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n,
                              const char *const *params, regio__pg_row_fn fn, void *ctx,
                              regio_error *err);
-/* Appends a COPY text field to b (NULL: \N), then a tab, or a newline when
- * it is the last of its line. */
-regio_err regio__pg_copy_field(regio_buf *b, const char *v, int last);
 regio_err regio__pg_account_upsert(regio_store *s, const regio_account *a,
                                    regio_upsert_result *out, regio_error *err);
 regio_err regio__pg_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,

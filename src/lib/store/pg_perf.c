@@ -391,7 +391,7 @@ static regio_err stage(regio__pg_store *s, const regio__perf_sale *row, const ch
                         product, rep};
     regio_buf_reset(&s->line);
     for (int i = 0; i < 9 && !rc; i++)
-        rc = regio__pg_copy_field(&s->line, f[i], i == 8);
+        rc = regio__pg_copy_field(&s->line, f[i], f[i] ? strlen(f[i]) : 0, i == 8);
     if (rc)
         return sales_oom(err);
     if (PQputCopyData(s->conn, s->line.data, (int)s->line.len) != 1)

@@ -814,8 +814,3 @@ regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n,
 {
     return each_row(s, sql, n, params, fn, ctx, err);
 }
-
-regio_err regio__pg_copy_field(regio_buf *b, const char *v, int last)
-{
-    return copy_field(b, v, last);
-}
