@@ -7,7 +7,8 @@
  * promotes a clone of the previous model, the history lists every
  * promotion with its status, and allocation failures leave nothing
  * behind. Dates are taken relative to today (UTC) so the tests hold on any
- * day.
+ * day. With --pg (unit.test_promotions.pg) it runs on REGIO_TEST_DB, each
+ * store a fresh PostgreSQL schema (regio_test_db.h).
  */
 #include "regio/org.h"
 #include "regio/store.h"
@@ -20,11 +21,47 @@
 #include <time.h>
 #include <unistd.h>
 
-static char path[64];
+/* A SQLite file, or with REGIO_TEST_DB a PostgreSQL schema. */
+static char path[1024];
 
+/* First value of sql on the store, whichever backend holds it; the SQL
+ * reads audit records through json_extract (regio_test_store_json). */
 static long long q_int(regio_store *s, const char *sql)
 {
+#ifdef REGIO_HAVE_PG
+    int failed = 0;
+    if (regio_test_pg())
+        return regio_test_pg_sql(path, sql, &failed);
+#endif
     return regio_test_sql_int(regio__sqlite_handle(s), sql);
+}
+
+/* SQLITE_OK (0) when sql succeeded, on either backend. */
+static int q_exec(regio_store *s, const char *sql)
+{
+#ifdef REGIO_HAVE_PG
+    int failed = 0;
+    if (regio_test_pg()) {
+        regio_test_pg_sql(path, sql, &failed);
+        return failed ? SQLITE_ERROR : SQLITE_OK;
+    }
+#endif
+    return sqlite3_exec(regio__sqlite_handle(s), sql, NULL, NULL, NULL);
+}
+
+/* A fresh empty store at path. */
+static regio_store *open_fresh(regio_error *e)
+{
+    regio_test_store_location(path, sizeof path, "prom");
+    regio_store *s = NULL;
+    if (regio_store_open(path, &s, e) != REGIO_OK)
+        return NULL;
+    if (regio_test_store_json(path)) {
+        FAIL_AT_("cannot give the test store json_extract");
+        regio_store_close(s);
+        return NULL;
+    }
+    return s;
 }
 
 /* Today (UTC) moved by `days`, into buf (11 bytes): one slot per call site. */
@@ -44,10 +81,9 @@ static const char *day(int days)
  * U3 -> T2) and user ana, a rep of T1 in A. Nothing promoted yet. */
 static regio_store *fixture(void)
 {
-    regio_test_db_path(path, sizeof path, "prom");
-    regio_store *s = NULL;
     regio_error e;
-    if (regio_store_open(path, &s, &e) != REGIO_OK) {
+    regio_store *s = open_fresh(&e);
+    if (!s) {
         FAIL_AT_("open: %s", e.msg);
         return NULL;
     }
@@ -80,7 +116,7 @@ static void done_with(regio_store *s)
     ASSERT_OK(regio_store_audit_verify(s, &bad, NULL));
     ASSERT_EQ_INT(bad, 0);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
 /* The state of model name on d (NULL: today), or -1. */
@@ -222,7 +258,7 @@ static void test_schedule(void)
              "UPDATE scenario_promotions SET effective_from = '%s' WHERE model_id ="
              " (SELECT id FROM territory_models WHERE name = 'B')",
              day(0));
-    ASSERT_OK(sqlite3_exec(regio__sqlite_handle(s), sql, NULL, NULL, NULL));
+    ASSERT_OK(q_exec(s, sql));
     ASSERT_EQ_STR(in_force(s, day(0)), "B");
     ASSERT_OK(regio_store_model_find(s, NULL, &m, &e));
     ASSERT_EQ_STR(m.name, "B");
@@ -328,8 +364,8 @@ static void test_archive(void)
     done_with(s);
 
     /* Created active (no promotion of its own), as imports and old stores have it. */
-    regio_test_db_path(path, sizeof path, "prom");
-    ASSERT_OK(regio_store_open(path, &s, &e));
+    s = open_fresh(&e);
+    ASSERT_TRUE(s != NULL);
     ASSERT_OK(regio_store_model_create(s, "OLD", REGIO_MODEL_ACTIVE, NULL, NULL, NULL, NULL, &e));
     ASSERT_OK(regio_store_model_create(s, "NEW", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL, &e));
     ASSERT_EQ_STR(in_force(s, "1999-01-01"), "OLD");
@@ -391,7 +427,7 @@ static void test_rollback(void)
                            " AND json_extract(before, '$.in_force') = 'B'"
                            " AND json_extract(after, '$.clone_of') = 'A'"
                            " AND json_extract(after, '$.state') = 'active'"
-                           " AND json_extract(after, '$.memberships') = 1"),
+                           " AND CAST(json_extract(after, '$.memberships') AS INTEGER) = 1"),
                   1);
     ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM scenario_promotions"
                            " WHERE note = 'rollback to ''A''' AND actor = 'cli'"),
@@ -468,10 +504,8 @@ static void test_alloc_failure(void)
             ASSERT_OK(regio_store_model_archive(s, "C", "cli", &e));
             ASSERT_OK(regio_store_model_clone(s, "A", "C2", NULL, "cli", NULL, &e));
             /* Next round promotes C2 under the name C: rename it back. */
-            sqlite3_exec(regio__sqlite_handle(s),
-                         "UPDATE territory_models SET name = 'C' || id WHERE name = 'C';"
-                         "UPDATE territory_models SET name = 'C' WHERE name = 'C2'",
-                         NULL, NULL, NULL);
+            q_exec(s, "UPDATE territory_models SET name = 'C' || id WHERE name = 'C';"
+                      "UPDATE territory_models SET name = 'C' WHERE name = 'C2'");
         } else if (r2) {
             FAIL_AT_("alloc_fail_at %d: unexpected %s: %s", alloc_fail_at, regio_err_name(r2),
                      e.msg);
@@ -487,8 +521,10 @@ static void test_alloc_failure(void)
     done_with(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg: the PostgreSQL variant (unit.test_promotions.pg), on REGIO_TEST_DB. */
+    regio_test_backend(argc, argv, "test_promotions --pg");
     RUN(test_schedule);
     RUN(test_replace);
     RUN(test_archive);
