@@ -17,6 +17,8 @@
 #include "regio_test_db.h"
 
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define LIVE "live"
 #define PLAN "plan"
@@ -647,6 +649,58 @@ static void test_auto_approval(void)
     world_close(&w);
 }
 
+/* ---- two servers at once ------------------------------------------------------------- */
+
+/* Two processes close one challenge at once (on PostgreSQL: two servers on
+ * one database): the first rejects it and has not committed yet when the
+ * second approves it; the second must wait and then find it rejected,
+ * not record an approval of a rejected challenge. */
+static void test_concurrent_close(void)
+{
+    /* SQLite's writers queue on its file lock (BEGIN IMMEDIATE); and a
+     * process forked from one that has the file open shares SQLite's
+     * record of its locks, which this test's child would need not to. */
+    if (!regio_test_pg())
+        SKIP("two servers on one database are a PostgreSQL store's case");
+    OPEN_WORLD(w);
+    regio_error e;
+    regio_challenge_outcome out;
+    long id = 0;
+    ASSERT_OK(regio_challenge_raise(w.s, w.live, w.plan, "rep1", DAY, "U2", NULL, "mine", &id,
+                                    NULL, &out, &e));
+    ASSERT_OK(regio_store_begin(w.s, &e));
+    ASSERT_OK(regio_store_challenge_close(w.s, id, REGIO_CHALLENGE_REJECTED, "mgr", "no", 0,
+                                          "mgr", &e));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        regio_store *t = NULL;
+        regio_error ce;
+        int code = 2;
+        if (regio_store_open(w.path, &t, &ce) == REGIO_OK) {
+            regio_err rc = regio_store_challenge_close(t, id, REGIO_CHALLENGE_APPROVED, "ops",
+                                                       NULL, 0, "ops", &ce);
+            code = rc == REGIO_ECONFLICT && strstr(ce.msg, "is rejected already") ? 0 : 3;
+        }
+        regio_store_close(t);
+        _exit(code);
+    }
+    ASSERT_TRUE(pid > 0);
+    usleep(300 * 1000);
+    ASSERT_OK(regio_store_commit(w.s, &e));
+    int status = -1;
+    ASSERT_TRUE(waitpid(pid, &status, 0) == pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ASSERT_EQ_STR(list(&w, "mgr", -1).state[0], "rejected");
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action ="
+                            " 'challenge.approve'"),
+                  0);
+    long bad = -1;
+    ASSERT_OK(regio_store_audit_verify(w.s, &bad, &e));
+    ASSERT_EQ_INT(bad, 0);
+    world_close(&w);
+}
+
 /* ---- allocation failures -------------------------------------------------------------- */
 
 static void test_alloc_failures(void)
@@ -717,6 +771,7 @@ int main(int argc, char **argv)
     RUN(test_state_machine);
     RUN(test_account);
     RUN(test_auto_approval);
+    RUN(test_concurrent_close);
     RUN(test_alloc_failures);
     TEST_END();
 }

@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -471,6 +472,67 @@ static void test_rollback(void)
     done_with(s);
 }
 
+/* ---- two processes at once ---------------------------------------------------------- */
+
+/* Two processes promote to one day at once (on PostgreSQL: two servers on
+ * one database): the one that comes second waits for the first to commit
+ * and then replaces its promotion, as if they had come one after the
+ * other. Were the second to decide on what it read before the first
+ * committed, both models would be scheduled for the day. */
+static void test_concurrent(void)
+{
+    /* SQLite's writers queue on its file lock (BEGIN IMMEDIATE); and a
+     * process forked from one that has the file open shares SQLite's
+     * record of its locks, which this test's child would need not to. */
+    if (!regio_test_pg())
+        SKIP("two servers on one database are a PostgreSQL store's case");
+    regio_store *s = fixture();
+    regio_error e;
+    ASSERT_OK(regio_store_model_promote(s, "A", day(-1), "cli", &e));
+    ASSERT_OK(regio_store_model_clone(s, "A", "B", NULL, "cli", NULL, &e));
+    ASSERT_OK(regio_store_model_clone(s, "A", "C", NULL, "cli", NULL, &e));
+    /* The first holds its promotion of B uncommitted... */
+    ASSERT_OK(regio_store_begin(s, &e));
+    ASSERT_OK(regio_store_model_promote(s, "B", day(2), "cli", &e));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* ...while the second promotes C to the same day (its own
+         * connection; the parent's is left alone). */
+        regio_store *t = NULL;
+        regio_error ce;
+        int code = regio_store_open(path, &t, &ce) != REGIO_OK ? 2
+                   : regio_store_model_promote(t, "C", day(2), "other", &ce) != REGIO_OK ? 3
+                                                                                          : 0;
+        if (code)
+            fprintf(stderr, "the second process: %s\n", ce.msg);
+        regio_store_close(t);
+        _exit(code);
+    }
+    ASSERT_TRUE(pid > 0);
+    usleep(300 * 1000);
+    ASSERT_OK(regio_store_commit(s, &e));
+    int status = -1;
+    ASSERT_TRUE(waitpid(pid, &status, 0) == pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ_INT(WEXITSTATUS(status), 0);
+    /* C replaced B: B withdrawn and archived, one promotion for the day. */
+    ASSERT_EQ_STR(in_force(s, day(2)), "C");
+    ASSERT_EQ_INT(state_at(s, "B", NULL), REGIO_MODEL_ARCHIVED);
+    ASSERT_EQ_INT(state_at(s, "C", NULL), REGIO_MODEL_SCHEDULED);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM scenario_promotions WHERE effective_from = '%s'"
+             " AND withdrawn_on IS NULL",
+             day(2));
+    ASSERT_EQ_INT(q_int(s, sql), 1);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'model.promote'"
+                           " AND object_id = 'C' AND actor = 'other'"
+                           " AND json_extract(after, '$.replaced[0].model') = 'B'"),
+                  1);
+    done_with(s);
+}
+
 /* ---- allocation failure -------------------------------------------------------------- */
 
 static void test_alloc_failure(void)
@@ -529,6 +591,7 @@ int main(int argc, char **argv)
     RUN(test_replace);
     RUN(test_archive);
     RUN(test_rollback);
+    RUN(test_concurrent);
     RUN(test_alloc_failure);
     TEST_END();
 }
