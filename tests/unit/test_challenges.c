@@ -182,6 +182,16 @@ static void world_close(world *w)
     regio_test_store_remove(w->path);
 }
 
+/* Checks the audit chain is whole, then closes the world. */
+static void world_close_verified(world *w)
+{
+    long bad = -1;
+    regio_error e;
+    ASSERT_OK(regio_store_audit_verify(w->s, &bad, &e));
+    ASSERT_EQ_INT(bad, 0);
+    world_close(w);
+}
+
 /* Declares world w and opens it; a test whose world cannot be made ends. */
 #define OPEN_WORLD(w)                                                                        \
     world w;                                                                                 \
@@ -532,10 +542,7 @@ static void test_state_machine(void)
     ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action ="
                                          " 'alignment.apply' AND actor = 'mgr'"),
                   1);
-    long bad = -1;
-    ASSERT_OK(regio_store_audit_verify(w.s, &bad, &e));
-    ASSERT_EQ_INT(bad, 0);
-    world_close(&w);
+    world_close_verified(&w);
 }
 
 /* An account: rejected with a comment, challenged again, withdrawn, then
@@ -695,10 +702,7 @@ static void test_concurrent_close(void)
     ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action ="
                             " 'challenge.approve'"),
                   0);
-    long bad = -1;
-    ASSERT_OK(regio_store_audit_verify(w.s, &bad, &e));
-    ASSERT_EQ_INT(bad, 0);
-    world_close(&w);
+    world_close_verified(&w);
 }
 
 /* ---- allocation failures -------------------------------------------------------------- */
