@@ -3,7 +3,8 @@
 # directory (fixtures from tests/data are reachable as $DATA, the binary as
 # $REGIO) and compares everything it prints (stdout and stderr, with the exit
 # status of each command as the case prints it) with NAME.out.
-# REGIO_UPDATE_GOLDEN=1 rewrites the expected file instead.
+# REGIO_UPDATE_GOLDEN=1 rewrites the expected file instead. Usage:
+# run_golden.sh CASE.sh [--pg]
 set -u
 case_file=$1
 name=$(basename "$case_file" .sh)
@@ -13,12 +14,27 @@ trap 'rm -rf "$work"' EXIT
 export REGIO="${REGIO_BIN:?REGIO_BIN not set}"
 export DATA="${REGIO_SOURCE_DIR:?}/tests/data"
 export REGIO_DB="$work/regio.db"
+# With --pg after the case (cli.NAME.pg, run through tests/pg/with_cluster.sh)
+# the store is a fresh schema of REGIO_TEST_DB, dropped at the end.
+if [ "${2:-}" = --pg ]; then
+  case "${REGIO_TEST_DB:-}" in
+  postgres://*|postgresql://*)
+    command -v psql >/dev/null || { echo "skipped: psql is not installed"; exit 77; }
+    schema="regio_cli_${name}_$$"
+    psql "$REGIO_TEST_DB" -qc "CREATE SCHEMA $schema" >/dev/null || exit 1
+    trap 'psql "$REGIO_TEST_DB" -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null; rm -rf "$work"' EXIT
+    sep='?'; case "$REGIO_TEST_DB" in *\?*) sep='&';; esac
+    export REGIO_DB="$REGIO_TEST_DB${sep}options=-csearch_path%3D$schema"
+    ;;
+  *) echo "skipped: REGIO_TEST_DB names no PostgreSQL database"; exit 77;;
+  esac
+fi
 export REGIO_GAZETTEER="$DATA/gazetteer_small.tsv"
 ln -s "$DATA" "$work/data"
 actual="$work/actual.out"
 (cd "$work" && bash -e "$case_file") >"$actual" 2>&1
 status=$?
-if [ "${REGIO_UPDATE_GOLDEN:-0}" = 1 ]; then
+if [ "${REGIO_UPDATE_GOLDEN:-0}" = 1 ] && [ "${2:-}" != --pg ]; then
   cp "$actual" "$expected"
   echo "updated $expected"
 fi

@@ -247,6 +247,28 @@ static inline void regio_test_store_location(char *loc, size_t cap, const char *
 #endif
 }
 
+/* Gives the store at loc SQLite's json_extract(doc, '$.key[0].key') for
+ * the tests' SQL on audit records: a PostgreSQL store gets a function of
+ * that name in its schema (returning text: compare numbers through CAST);
+ * SQLite has its own. 0 on success. */
+static inline int regio_test_store_json(const char *loc)
+{
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg()) {
+        int failed = 0;
+        regio_test_pg_sql(loc,
+                          "CREATE FUNCTION json_extract(doc text, path text) RETURNS text"
+                          " LANGUAGE sql IMMUTABLE AS $$ SELECT (doc::jsonb) #>>"
+                          " string_to_array(regexp_replace(substr(path, 3),"
+                          " '\\[(\\d+)\\]', '.\\1', 'g'), '.') $$",
+                          &failed);
+        return failed;
+    }
+#endif
+    (void)loc;
+    return 0;
+}
+
 /* Removes a store made by regio_test_store_location. */
 static inline void regio_test_store_remove(const char *loc)
 {

@@ -8,20 +8,24 @@
  * (403), a stale revision and a locked unit refusing an approval cleanly,
  * the counter-moves of a unit and of an account, the automatic approval
  * within the model's balance tolerance, the audit records, and every
- * allocation failure of the calls.
+ * allocation failure of the calls. With --pg (unit.test_challenges.pg) it
+ * runs on REGIO_TEST_DB, each world a fresh PostgreSQL schema
+ * (regio_test_db.h).
  */
 #include "regio/regio.h"
 #include "regio_test.h"
 #include "regio_test_db.h"
 
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define LIVE "live"
 #define PLAN "plan"
 #define DAY "2030-06-01"
 
 typedef struct world {
-    char path[128];
+    char path[1024]; /* a SQLite file or a PostgreSQL schema */
     regio_store *s;
     regio_design_problem *units;
     regio_model_view *live, *plan;
@@ -55,6 +59,29 @@ static void user(world *w, const char *login, unsigned perms)
     SETUP(regio_store_user_upsert(w->s, &u, "setup", NULL, &e));
 }
 
+/* First value of sql on the world's store, whichever backend holds it. */
+static long long w_int(const world *w, const char *sql)
+{
+    return regio_test_loc_int(w->path, sql);
+}
+
+/* Whether the world's store refuses the write sql. */
+static int w_refused(const world *w, const char *sql)
+{
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg()) {
+        int failed = 0;
+        regio_test_pg_sql(w->path, sql, &failed);
+        return failed;
+    }
+#endif
+    sqlite3 *db = NULL;
+    int refused = sqlite3_open(w->path, &db) != SQLITE_OK ||
+                  sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK;
+    sqlite3_close(db);
+    return refused;
+}
+
 static int load_views(world *w)
 {
     regio_error e;
@@ -72,11 +99,15 @@ static int world_open(world *w)
 {
     memset(w, 0, sizeof *w);
     setup_failed = 0;
-    regio_test_db_path(w->path, sizeof w->path, "chal");
+    regio_test_store_location(w->path, sizeof w->path, "chal");
     regio_error e;
     SETUP(regio_store_open(w->path, &w->s, &e));
     if (setup_failed)
         return 0;
+    if (regio_test_store_json(w->path)) {
+        FAIL_AT_("setup: cannot give the test store json_extract");
+        return 0;
+    }
     for (int i = 0; i < 9; i++) {
         regio_unit u;
         regio_unit_init(&u);
@@ -148,7 +179,17 @@ static void world_close(world *w)
     regio_model_view_destroy(w->plan);
     regio_design_problem_destroy(w->units);
     regio_store_close(w->s);
-    regio_test_db_remove(w->path);
+    regio_test_store_remove(w->path);
+}
+
+/* Checks the audit chain is whole, then closes the world. */
+static void world_close_verified(world *w)
+{
+    long bad = -1;
+    regio_error e;
+    ASSERT_OK(regio_store_audit_verify(w->s, &bad, &e));
+    ASSERT_EQ_INT(bad, 0);
+    world_close(w);
 }
 
 /* Declares world w and opens it; a test whose world cannot be made ends. */
@@ -332,16 +373,13 @@ static void test_raise(void)
     ASSERT_EQ_INT(find(c, "A00") ? find(c, "A00")->challenge : -1, 0);
     regio_changes_free(c);
     /* the reason is stored trimmed, with where U2 was and went */
-    sqlite3 *db = NULL;
-    sqlite3_open(w.path, &db);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM challenges WHERE id = 1 AND"
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM challenges WHERE id = 1 AND"
                                          " reason = 'I know U2''s buyers' AND from_territory ="
                                          " 'T1' AND to_territory = 'T2' AND status = 'open'"),
                   1);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM audit_log WHERE action ="
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action ="
                                          " 'challenge.raise' AND actor IN ('rep1', 'rep2')"),
                   2);
-    sqlite3_close(db);
     /* a model not planning has no changes to challenge */
     regio_model_view *live2 = NULL;
     ASSERT_OK(regio_model_view_load(w.s, w.units, LIVE, -1, &live2, &e));
@@ -490,30 +528,21 @@ static void test_state_machine(void)
     ASSERT_OK(regio_challenge_changes(w.s, w.live, w.plan, "rep1", DAY, &c, &e));
     ASSERT_TRUE(find(c, "U2") == NULL);
     regio_changes_free(c);
-    sqlite3 *db = NULL;
-    sqlite3_open(w.path, &db);
-    ASSERT_TRUE(sqlite3_exec(db,
-                             "INSERT INTO challenges(model_id, territory_id, unit_id, raised_by,"
-                             " reason, status, decided_at) SELECT model_id, territory_id, unit_id,"
-                             " raised_by, 'x', 'approved', 'now' FROM challenges WHERE id = 1",
-                             NULL, NULL, NULL) != SQLITE_OK);
-    ASSERT_TRUE(sqlite3_exec(db,
-                             "INSERT INTO challenges(model_id, territory_id, raised_by, reason)"
-                             " SELECT model_id, territory_id, raised_by, 'x' FROM challenges",
-                             NULL, NULL, NULL) != SQLITE_OK);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM audit_log WHERE action ="
+    ASSERT_TRUE(w_refused(&w, "INSERT INTO challenges(model_id, territory_id, unit_id, raised_by,"
+                              " reason, status, decided_at) SELECT model_id, territory_id,"
+                              " unit_id, raised_by, 'x', 'approved', 'now' FROM challenges"
+                              " WHERE id = 1"));
+    ASSERT_TRUE(w_refused(&w, "INSERT INTO challenges(model_id, territory_id, raised_by, reason)"
+                              " SELECT model_id, territory_id, raised_by, 'x' FROM challenges"));
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action ="
                                          " 'challenge.approve' AND actor = 'mgr' AND"
                                          " json_extract(after, '$.status') = 'approved' AND"
                                          " json_extract(before, '$.status') = 'open'"),
                   1);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM audit_log WHERE action ="
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action ="
                                          " 'alignment.apply' AND actor = 'mgr'"),
                   1);
-    sqlite3_close(db);
-    long bad = -1;
-    ASSERT_OK(regio_store_audit_verify(w.s, &bad, &e));
-    ASSERT_EQ_INT(bad, 0);
-    world_close(&w);
+    world_close_verified(&w);
 }
 
 /* An account: rejected with a comment, challenged again, withdrawn, then
@@ -556,17 +585,14 @@ static void test_account(void)
     ASSERT_EQ_STR(s.state[0], "approved");
     ASSERT_EQ_STR(s.state[1], "withdrawn");
     ASSERT_EQ_STR(s.state[2], "rejected");
-    sqlite3 *db = NULL;
-    sqlite3_open(w.path, &db);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM challenges WHERE status ="
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM challenges WHERE status ="
                                          " 'withdrawn' AND decided_by IS NULL AND decided_at IS"
                                          " NOT NULL"),
                   1);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM audit_log WHERE action IN"
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action IN"
                                          " ('challenge.raise', 'challenge.reject',"
                                          " 'challenge.withdraw', 'challenge.approve')"),
                   6);
-    sqlite3_close(db);
     world_close(&w);
 }
 
@@ -611,18 +637,15 @@ static void test_auto_approval(void)
     ASSERT_EQ_INT(w.plan->revision, rev + 1);
     where wh;
     ASSERT_EQ_STR(stored(&w, "U5", &wh), "T2");
-    sqlite3 *db = NULL;
-    sqlite3_open(w.path, &db);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM challenges WHERE unit_id = (SELECT"
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM challenges WHERE unit_id = (SELECT"
                                          " id FROM units WHERE ext_id = 'U5') AND status ="
                                          " 'approved' AND auto_approved = 1 AND decided_by IS"
                                          " NULL"),
                   1);
-    ASSERT_EQ_INT(regio_test_sql_int(db, "SELECT count(*) FROM audit_log WHERE actor = 'auto'"
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE actor = 'auto'"
                                          " AND action IN ('alignment.apply',"
                                          " 'challenge.approve')"),
                   2);
-    sqlite3_close(db);
     seen s = list(&w, "rep2", -1);
     ASSERT_EQ_STR(s.state[0], "approved");
     /* off again: a balanced counter-move waits for a manager */
@@ -631,6 +654,55 @@ static void test_auto_approval(void)
     ASSERT_EQ_INT(on, 0);
     ASSERT_NEAR(tol, 0.1, 1e-12);
     world_close(&w);
+}
+
+/* ---- two servers at once ------------------------------------------------------------- */
+
+/* Two processes close one challenge at once (on PostgreSQL: two servers on
+ * one database): the first rejects it and has not committed yet when the
+ * second approves it; the second must wait and then find it rejected,
+ * not record an approval of a rejected challenge. */
+static void test_concurrent_close(void)
+{
+    /* SQLite's writers queue on its file lock (BEGIN IMMEDIATE); and a
+     * process forked from one that has the file open shares SQLite's
+     * record of its locks, which this test's child would need not to. */
+    if (!regio_test_pg())
+        SKIP("two servers on one database are a PostgreSQL store's case");
+    OPEN_WORLD(w);
+    regio_error e;
+    regio_challenge_outcome out;
+    long id = 0;
+    ASSERT_OK(regio_challenge_raise(w.s, w.live, w.plan, "rep1", DAY, "U2", NULL, "mine", &id,
+                                    NULL, &out, &e));
+    ASSERT_OK(regio_store_begin(w.s, &e));
+    ASSERT_OK(regio_store_challenge_close(w.s, id, REGIO_CHALLENGE_REJECTED, "mgr", "no", 0,
+                                          "mgr", &e));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        regio_store *t = NULL;
+        regio_error ce;
+        int code = 2;
+        if (regio_store_open(w.path, &t, &ce) == REGIO_OK) {
+            regio_err rc = regio_store_challenge_close(t, id, REGIO_CHALLENGE_APPROVED, "ops",
+                                                       NULL, 0, "ops", &ce);
+            code = rc == REGIO_ECONFLICT && strstr(ce.msg, "is rejected already") ? 0 : 3;
+        }
+        regio_store_close(t);
+        _exit(code);
+    }
+    ASSERT_TRUE(pid > 0);
+    usleep(300 * 1000);
+    ASSERT_OK(regio_store_commit(w.s, &e));
+    int status = -1;
+    ASSERT_TRUE(waitpid(pid, &status, 0) == pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ASSERT_EQ_STR(list(&w, "mgr", -1).state[0], "rejected");
+    ASSERT_EQ_INT(w_int(&w, "SELECT count(*) FROM audit_log WHERE action ="
+                            " 'challenge.approve'"),
+                  0);
+    world_close_verified(&w);
 }
 
 /* ---- allocation failures -------------------------------------------------------------- */
@@ -656,8 +728,10 @@ static void test_alloc_failures(void)
         regio_changes_free(c);
     }
     ASSERT_TRUE(completed);
-    /* raise, then close: a failure changes nothing; a success once */
-    long n_ok = 0;
+    /* raise, then close: a failure changes nothing; a success once. Its
+     * id is the one raise gives: on PostgreSQL the failed attempts used
+     * ids of the sequence, which a rollback does not give back. */
+    long n_ok = 0, raised = 0;
     for (alloc_fail_at = 1; alloc_fail_at < 5000 && n_ok == 0; alloc_fail_at++) {
         alloc_calls = 0;
         long id = 0;
@@ -669,6 +743,8 @@ static void test_alloc_failures(void)
         seen s = list(&w, "rep1", -1);
         ASSERT_EQ_INT(s.n, rc == REGIO_OK ? 1 : 0);
         n_ok += rc == REGIO_OK;
+        if (rc == REGIO_OK)
+            raised = id;
     }
     ASSERT_EQ_INT(n_ok, 1);
     completed = 0;
@@ -676,7 +752,7 @@ static void test_alloc_failures(void)
         alloc_calls = 0;
         regio_challenge_outcome out;
         regio_set_allocator(&regio_test_failing);
-        regio_err rc = decide(&w, 1, "mgr", REGIO_CHALLENGE_APPROVED, "ok", -1, &out);
+        regio_err rc = decide(&w, raised, "mgr", REGIO_CHALLENGE_APPROVED, "ok", -1, &out);
         regio_set_allocator(NULL);
         where wh;
         const char *now = stored(&w, "U2", &wh);
@@ -690,13 +766,16 @@ static void test_alloc_failures(void)
     world_close(&w);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg: the PostgreSQL variant (unit.test_challenges.pg), on REGIO_TEST_DB. */
+    regio_test_backend(argc, argv, "test_challenges --pg");
     RUN(test_changes);
     RUN(test_raise);
     RUN(test_state_machine);
     RUN(test_account);
     RUN(test_auto_approval);
+    RUN(test_concurrent_close);
     RUN(test_alloc_failures);
     TEST_END();
 }

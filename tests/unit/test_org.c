@@ -239,8 +239,6 @@ static void test_memberships_and_force(void)
 
 static void test_model_in_force(void)
 {
-    if (regio_test_pg())
-        SKIP("promoting a model (effective dates) is not in the PostgreSQL backend yet");
     char path[512];
     regio_store *s = open_store(path, sizeof path);
     ASSERT_TRUE(s != NULL);

@@ -7,7 +7,8 @@
  * promotes a clone of the previous model, the history lists every
  * promotion with its status, and allocation failures leave nothing
  * behind. Dates are taken relative to today (UTC) so the tests hold on any
- * day.
+ * day. With --pg (unit.test_promotions.pg) it runs on REGIO_TEST_DB, each
+ * store a fresh PostgreSQL schema (regio_test_db.h).
  */
 #include "regio/org.h"
 #include "regio/store.h"
@@ -17,14 +18,51 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static char path[64];
+/* A SQLite file, or with REGIO_TEST_DB a PostgreSQL schema. */
+static char path[1024];
 
+/* First value of sql on the store, whichever backend holds it; the SQL
+ * reads audit records through json_extract (regio_test_store_json). */
 static long long q_int(regio_store *s, const char *sql)
 {
+#ifdef REGIO_HAVE_PG
+    int failed = 0;
+    if (regio_test_pg())
+        return regio_test_pg_sql(path, sql, &failed);
+#endif
     return regio_test_sql_int(regio__sqlite_handle(s), sql);
+}
+
+/* SQLITE_OK (0) when sql succeeded, on either backend. */
+static int q_exec(regio_store *s, const char *sql)
+{
+#ifdef REGIO_HAVE_PG
+    int failed = 0;
+    if (regio_test_pg()) {
+        regio_test_pg_sql(path, sql, &failed);
+        return failed ? SQLITE_ERROR : SQLITE_OK;
+    }
+#endif
+    return sqlite3_exec(regio__sqlite_handle(s), sql, NULL, NULL, NULL);
+}
+
+/* A fresh empty store at path. */
+static regio_store *open_fresh(regio_error *e)
+{
+    regio_test_store_location(path, sizeof path, "prom");
+    regio_store *s = NULL;
+    if (regio_store_open(path, &s, e) != REGIO_OK)
+        return NULL;
+    if (regio_test_store_json(path)) {
+        FAIL_AT_("cannot give the test store json_extract");
+        regio_store_close(s);
+        return NULL;
+    }
+    return s;
 }
 
 /* Today (UTC) moved by `days`, into buf (11 bytes): one slot per call site. */
@@ -44,10 +82,9 @@ static const char *day(int days)
  * U3 -> T2) and user ana, a rep of T1 in A. Nothing promoted yet. */
 static regio_store *fixture(void)
 {
-    regio_test_db_path(path, sizeof path, "prom");
-    regio_store *s = NULL;
     regio_error e;
-    if (regio_store_open(path, &s, &e) != REGIO_OK) {
+    regio_store *s = open_fresh(&e);
+    if (!s) {
         FAIL_AT_("open: %s", e.msg);
         return NULL;
     }
@@ -80,7 +117,7 @@ static void done_with(regio_store *s)
     ASSERT_OK(regio_store_audit_verify(s, &bad, NULL));
     ASSERT_EQ_INT(bad, 0);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
 /* The state of model name on d (NULL: today), or -1. */
@@ -222,7 +259,7 @@ static void test_schedule(void)
              "UPDATE scenario_promotions SET effective_from = '%s' WHERE model_id ="
              " (SELECT id FROM territory_models WHERE name = 'B')",
              day(0));
-    ASSERT_OK(sqlite3_exec(regio__sqlite_handle(s), sql, NULL, NULL, NULL));
+    ASSERT_OK(q_exec(s, sql));
     ASSERT_EQ_STR(in_force(s, day(0)), "B");
     ASSERT_OK(regio_store_model_find(s, NULL, &m, &e));
     ASSERT_EQ_STR(m.name, "B");
@@ -328,8 +365,8 @@ static void test_archive(void)
     done_with(s);
 
     /* Created active (no promotion of its own), as imports and old stores have it. */
-    regio_test_db_path(path, sizeof path, "prom");
-    ASSERT_OK(regio_store_open(path, &s, &e));
+    s = open_fresh(&e);
+    ASSERT_TRUE(s != NULL);
     ASSERT_OK(regio_store_model_create(s, "OLD", REGIO_MODEL_ACTIVE, NULL, NULL, NULL, NULL, &e));
     ASSERT_OK(regio_store_model_create(s, "NEW", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL, &e));
     ASSERT_EQ_STR(in_force(s, "1999-01-01"), "OLD");
@@ -391,7 +428,7 @@ static void test_rollback(void)
                            " AND json_extract(before, '$.in_force') = 'B'"
                            " AND json_extract(after, '$.clone_of') = 'A'"
                            " AND json_extract(after, '$.state') = 'active'"
-                           " AND json_extract(after, '$.memberships') = 1"),
+                           " AND CAST(json_extract(after, '$.memberships') AS INTEGER) = 1"),
                   1);
     ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM scenario_promotions"
                            " WHERE note = 'rollback to ''A''' AND actor = 'cli'"),
@@ -435,6 +472,67 @@ static void test_rollback(void)
     done_with(s);
 }
 
+/* ---- two processes at once ---------------------------------------------------------- */
+
+/* Two processes promote to one day at once (on PostgreSQL: two servers on
+ * one database): the one that comes second waits for the first to commit
+ * and then replaces its promotion, as if they had come one after the
+ * other. Were the second to decide on what it read before the first
+ * committed, both models would be scheduled for the day. */
+static void test_concurrent(void)
+{
+    /* SQLite's writers queue on its file lock (BEGIN IMMEDIATE); and a
+     * process forked from one that has the file open shares SQLite's
+     * record of its locks, which this test's child would need not to. */
+    if (!regio_test_pg())
+        SKIP("two servers on one database are a PostgreSQL store's case");
+    regio_store *s = fixture();
+    regio_error e;
+    ASSERT_OK(regio_store_model_promote(s, "A", day(-1), "cli", &e));
+    ASSERT_OK(regio_store_model_clone(s, "A", "B", NULL, "cli", NULL, &e));
+    ASSERT_OK(regio_store_model_clone(s, "A", "C", NULL, "cli", NULL, &e));
+    /* The first holds its promotion of B uncommitted... */
+    ASSERT_OK(regio_store_begin(s, &e));
+    ASSERT_OK(regio_store_model_promote(s, "B", day(2), "cli", &e));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* ...while the second promotes C to the same day (its own
+         * connection; the parent's is left alone). */
+        regio_store *t = NULL;
+        regio_error ce;
+        int code = regio_store_open(path, &t, &ce) != REGIO_OK ? 2
+                   : regio_store_model_promote(t, "C", day(2), "other", &ce) != REGIO_OK ? 3
+                                                                                          : 0;
+        if (code)
+            fprintf(stderr, "the second process: %s\n", ce.msg);
+        regio_store_close(t);
+        _exit(code);
+    }
+    ASSERT_TRUE(pid > 0);
+    usleep(300 * 1000);
+    ASSERT_OK(regio_store_commit(s, &e));
+    int status = -1;
+    ASSERT_TRUE(waitpid(pid, &status, 0) == pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ_INT(WEXITSTATUS(status), 0);
+    /* C replaced B: B withdrawn and archived, one promotion for the day. */
+    ASSERT_EQ_STR(in_force(s, day(2)), "C");
+    ASSERT_EQ_INT(state_at(s, "B", NULL), REGIO_MODEL_ARCHIVED);
+    ASSERT_EQ_INT(state_at(s, "C", NULL), REGIO_MODEL_SCHEDULED);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM scenario_promotions WHERE effective_from = '%s'"
+             " AND withdrawn_on IS NULL",
+             day(2));
+    ASSERT_EQ_INT(q_int(s, sql), 1);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log WHERE action = 'model.promote'"
+                           " AND object_id = 'C' AND actor = 'other'"
+                           " AND json_extract(after, '$.replaced[0].model') = 'B'"),
+                  1);
+    done_with(s);
+}
+
 /* ---- allocation failure -------------------------------------------------------------- */
 
 static void test_alloc_failure(void)
@@ -468,10 +566,8 @@ static void test_alloc_failure(void)
             ASSERT_OK(regio_store_model_archive(s, "C", "cli", &e));
             ASSERT_OK(regio_store_model_clone(s, "A", "C2", NULL, "cli", NULL, &e));
             /* Next round promotes C2 under the name C: rename it back. */
-            sqlite3_exec(regio__sqlite_handle(s),
-                         "UPDATE territory_models SET name = 'C' || id WHERE name = 'C';"
-                         "UPDATE territory_models SET name = 'C' WHERE name = 'C2'",
-                         NULL, NULL, NULL);
+            q_exec(s, "UPDATE territory_models SET name = 'C' || id WHERE name = 'C';"
+                      "UPDATE territory_models SET name = 'C' WHERE name = 'C2'");
         } else if (r2) {
             FAIL_AT_("alloc_fail_at %d: unexpected %s: %s", alloc_fail_at, regio_err_name(r2),
                      e.msg);
@@ -487,12 +583,15 @@ static void test_alloc_failure(void)
     done_with(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg: the PostgreSQL variant (unit.test_promotions.pg), on REGIO_TEST_DB. */
+    regio_test_backend(argc, argv, "test_promotions --pg");
     RUN(test_schedule);
     RUN(test_replace);
     RUN(test_archive);
     RUN(test_rollback);
+    RUN(test_concurrent);
     RUN(test_alloc_failure);
     TEST_END();
 }

@@ -5,7 +5,8 @@
  * adjacency; pg_models.c: models, territories, alignments; pg_audit.c: the
  * audit chain; pg_org.c: the organisation, tokens, sessions; pg_scenarios.c:
  * the generation, territories, reasons, clone and reset; pg_perf.c: goals
- * and results; pg_plans.c: saved call plans; pg_jobs.c: the job queue).
+ * and results; pg_plans.c: saved call plans; pg_jobs.c: the job queue;
+ * pg_promotions.c: the promotion timeline; pg_challenges.c: challenges).
  */
 #ifndef REGIO_STORE_PG_IMPL_H
 #define REGIO_STORE_PG_IMPL_H
@@ -320,5 +321,45 @@ regio_err regio__pg_model_clone(regio_store *base, const char *from, const char 
                                 regio_error *err);
 regio_err regio__pg_model_reset(regio_store *base, const char *name, const char *actor,
                                 regio_error *err);
+/* Clones model from (NULL: the one in force today) as planning model
+ * new_name inside the caller's transaction: territories, alignment,
+ * associations and, with with_members, memberships; counts gets how many
+ * of each (territories, units, accounts, memberships). No audit record. */
+regio_err regio__pg_clone_rows(regio__pg_store *s, const char *from, const char *new_name,
+                               const char *description, int with_members, long long *id_out,
+                               long counts[4], regio_error *err);
+
+/* pg_promotions.c: the timeline (store/promotion_codec.h) */
+/* The model in force on day (NULL: today), 0 when none. */
+regio_err regio__pg_in_force(regio__pg_store *s, const char *day, long long *model,
+                             regio_error *err);
+/* The state on day (NULL: today) of model id stored as `stored`; in_force
+ * is the model in force that day, or -1 to look it up. */
+regio_err regio__pg_model_state(regio__pg_store *s, long long id, regio_model_state stored,
+                                const char *day, long long in_force, regio_model_state *out,
+                                regio_error *err);
+regio_err regio__pg_model_promote(regio_store *base, const char *name, const char *effective_from,
+                                  const char *actor, regio_error *err);
+regio_err regio__pg_model_archive(regio_store *base, const char *name, const char *actor,
+                                  regio_error *err);
+regio_err regio__pg_model_rollback(regio_store *base, const char *effective_from,
+                                   const char *new_name, const char *actor, char **name_out,
+                                   regio_error *err);
+regio_err regio__pg_promotions_foreach(regio_store *base, const char *day, regio_promotion_cb cb,
+                                       void *ud, regio_error *err);
+
+/* pg_challenges.c */
+regio_err regio__pg_challenge_add(regio_store *base, const regio_challenge *c, const char *actor,
+                                  long *id_out, regio_error *err);
+regio_err regio__pg_challenge_close(regio_store *base, long id, regio_challenge_state to,
+                                    const char *by, const char *note, int auto_approved,
+                                    const char *actor, regio_error *err);
+regio_err regio__pg_challenges_foreach(regio_store *base, const char *model, long id,
+                                       regio_challenge_cb cb, void *ud, regio_error *err);
+regio_err regio__pg_model_auto_approval(regio_store *base, const char *model, int *on,
+                                        double *tolerance, regio_error *err);
+regio_err regio__pg_model_set_auto_approval(regio_store *base, const char *model, int on,
+                                            double tolerance, const char *actor,
+                                            regio_error *err);
 
 #endif

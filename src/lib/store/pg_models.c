@@ -6,7 +6,7 @@
  * the transaction, so two servers editing the same revision serialise and
  * the second finds the revision moved (REGIO_APPLY_STALE). A model's state
  * on a day is the promotion timeline's (store/timeline_sql.h); promoting,
- * archiving and rolling back are not in this backend yet.
+ * archiving and rolling back are in pg_promotions.c.
  */
 #include "regio/model_view.h"
 #include "store/edit_codec.h"
@@ -72,7 +72,15 @@ regio_err regio__pg_model_create(regio_store *base, const char *name, regio_mode
     if (regio__pg_model_id(s, name, &id, &probe) == REGIO_OK)
         return regio__store_fail(err, REGIO_ECONFLICT,
                                  "a territory model named '%s' already exists", name);
-    if (state == REGIO_MODEL_ACTIVE && regio__pg_model_id(s, NULL, &id, &probe) == REGIO_OK)
+    long long active = 0;
+    /* The stored record, as SQLite checks it: the unique index allows one. */
+    if (state == REGIO_MODEL_ACTIVE &&
+        (rc = regio__pg_int_query(s,
+                                  "SELECT id FROM territory_models WHERE state = 'active'"
+                                  " AND $1::bigint = $2::bigint",
+                                  0, 0, &active, err)))
+        return rc;
+    if (active)
         return regio__store_fail(err, REGIO_ECONFLICT,
                                  "cannot create '%s' as active: another territory model is "
                                  "already active (at most one may be)",
@@ -527,15 +535,20 @@ static regio_err edit_batch(regio__pg_store *s, const char *model, long expected
     regio_err rc = regio__pg_txn_begin(s, &t, err);
     if (rc)
         return rc;
-    const char *p[1] = {model};
+    /* No model named: the one in force today (pg_promotions.c). */
+    long long in_force = 0;
+    char b[32];
+    if (!model)
+        rc = regio__pg_in_force(s, NULL, &in_force, err);
+    const char *p[1] = {model ? model : regio__pg_int(b, in_force)};
     PGresult *res = NULL;
-    rc = regio__pg_query(s,
-                         model ? "SELECT id, state, alignment_rev, name FROM territory_models"
-                                 " WHERE name = $1 FOR UPDATE"
-                               : "SELECT id, state, alignment_rev, name FROM territory_models"
-                                 " WHERE state = 'active' FOR UPDATE",
-                         model ? 1 : 0, model ? p : NULL, PGRES_TUPLES_OK,
-                         "reading a territory model", &res, err);
+    if (!rc)
+        rc = regio__pg_query(s,
+                             model ? "SELECT id, state, alignment_rev, name FROM territory_models"
+                                     " WHERE name = $1 FOR UPDATE"
+                                   : "SELECT id, state, alignment_rev, name FROM territory_models"
+                                     " WHERE id = $1 FOR UPDATE",
+                             1, p, PGRES_TUPLES_OK, "reading a territory model", &res, err);
     long long mid = 0;
     long rev = 0;
     char *name = NULL;
@@ -556,6 +569,10 @@ static regio_err edit_batch(regio__pg_store *s, const char *model, long expected
             *new_rev = rev;
     }
     PQclear(res);
+    /* Its state today as the timeline has it (a scheduled model is stored
+     * as planning). */
+    if (!rc)
+        rc = regio__pg_model_state(s, mid, state, NULL, -1, &state, err);
     if (!rc && state != REGIO_MODEL_PLANNING) {
         SET_STATUS(status, REGIO_APPLY_NOT_EDITABLE);
         rc = regio__store_fail(err, REGIO_ECONFLICT,

@@ -612,11 +612,25 @@ regio_err regio__pg_text_array(regio_buf *b, const char *const *v, size_t n)
 
 /* The accounts, revenue and potential of each unit into its attributes
  * (numbers in the attributes' JSON, which every reader parses). */
+/* The attrs text a (a JSON object) with the keys of json object n set as
+ * SQLite's json_set sets them: a key a has keeps its place, a new one is
+ * appended, in n's order (jsonb would sort the keys, and the measures of
+ * a unit are listed in the order its attrs hold them). */
+#define ATTRS_SET(a, n)                                                                       \
+    "(SELECT COALESCE(json_object_agg(x.k, x.v ORDER BY x.o1, x.o2), '{}')::text FROM ("      \
+    " SELECT e.key AS k, COALESCE(ne.value, e.value) AS v, 0 AS o1, e.ord AS o2"              \
+    "  FROM json_each((" a ")::json) WITH ORDINALITY e(key, value, ord)"                      \
+    "  LEFT JOIN json_each(" n ") ne ON ne.key = e.key"                                       \
+    " UNION ALL SELECT ne.key, ne.value, 1, ne.ord"                                           \
+    "  FROM json_each(" n ") WITH ORDINALITY ne(key, value, ord)"                             \
+    "  WHERE NOT EXISTS (SELECT 1 FROM json_each((" a ")::json) e2 WHERE e2.key = ne.key)) x)"
+
 regio_err regio__pg_unit_measures_from_accounts(regio_store *base, regio_error *err)
 {
     return regio__pg_exec(REGIO_PG(base),
-                          "UPDATE units u SET attrs = (u.attrs::jsonb || jsonb_build_object("
-                          "'accounts', m.n, 'revenue', m.rev, 'potential', m.pot))::text"
+                          "UPDATE units u SET attrs = " ATTRS_SET(
+                              "u.attrs", "json_build_object('accounts', m.n, 'revenue', m.rev,"
+                                         " 'potential', m.pot)")
                           " FROM (SELECT u2.id AS uid, COUNT(a.id) AS n,"
                           "  COALESCE(SUM(a.annual_revenue), 0)::float8 AS rev,"
                           "  COALESCE(SUM(a.potential), 0)::float8 AS pot FROM units u2"
@@ -652,8 +666,9 @@ regio_err regio__pg_unit_measure_set(regio_store *base, const char *name, const 
         rc = regio__pg_query(s,
                              "WITH v(id, x, k) AS (SELECT * FROM unnest($2::text[], $3::float8[])"
                              "  WITH ORDINALITY),"
-                             " up AS (UPDATE units u SET attrs = (u.attrs::jsonb ||"
-                             "  jsonb_build_object($1::text, v.x))::text, updated_at = $4"
+                             " up AS (UPDATE units u SET attrs = "
+                             ATTRS_SET("u.attrs", "json_build_object($1::text, v.x)")
+                             ", updated_at = $4"
                              "  FROM v WHERE u.ext_id = v.id RETURNING u.ext_id)"
                              " SELECT (SELECT id FROM v WHERE id NOT IN (SELECT ext_id FROM up)"
                              "  ORDER BY k LIMIT 1), $5::bigint",

@@ -172,46 +172,53 @@ regio_err regio__pg_model_reasons_foreach(regio_store *base, const char *model, 
 
 /* ---- clone and reset --------------------------------------------------------------------- */
 
-/* The state of model name (NULL: the active one), its id and name. */
+/* The state today of model name (NULL: the one in force today), as the
+ * promotion timeline has it (pg_promotions.c), its id and name. */
 static regio_err model_of(regio__pg_store *s, const char *name, long long *id, char *state,
                           char *shown, size_t cap, regio_error *err)
 {
-    const char *p[1] = {name};
+    long long in_force = 0;
+    char b[32];
+    regio_err rc = regio__pg_in_force(s, NULL, &in_force, err);
+    const char *p[1] = {name ? name : regio__pg_int(b, in_force)};
     PGresult *res = NULL;
-    regio_err rc = regio__pg_query(s,
-                                   name ? "SELECT id, state, name FROM territory_models"
-                                          " WHERE name = $1"
-                                        : "SELECT id, state, name FROM territory_models"
-                                          " WHERE state = 'active'",
-                                   name ? 1 : 0, name ? p : NULL, PGRES_TUPLES_OK,
-                                   "reading a territory model", &res, err);
+    if (!rc)
+        rc = regio__pg_query(s,
+                             name ? "SELECT id, state, name FROM territory_models WHERE name = $1"
+                                  : "SELECT id, state, name FROM territory_models WHERE id = $1",
+                             1, p, PGRES_TUPLES_OK, "reading a territory model", &res, err);
     if (rc)
         return rc;
+    regio_model_state st = REGIO_MODEL_PLANNING;
     if (!PQntuples(res))
         rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name)
                   : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
     else {
         *id = regio__pg_col_int(res, 0, 0);
-        snprintf(state, 16, "%s", PQgetvalue(res, 0, 1));
+        const char *stored = PQgetvalue(res, 0, 1);
+        st = !strcmp(stored, "active")     ? REGIO_MODEL_ACTIVE
+             : !strcmp(stored, "archived") ? REGIO_MODEL_ARCHIVED
+                                           : REGIO_MODEL_PLANNING;
         snprintf(shown, cap, "%s", PQgetvalue(res, 0, 2));
     }
     PQclear(res);
+    if (!rc)
+        rc = regio__pg_model_state(s, *id, st, NULL, in_force, &st, err);
+    if (!rc)
+        snprintf(state, 16, "%s", regio_model_state_name(st));
     return rc;
 }
 
-regio_err regio__pg_model_clone(regio_store *base, const char *from, const char *new_name,
-                                const char *description, const char *actor, long *id_out,
-                                regio_error *err)
+regio_err regio__pg_clone_rows(regio__pg_store *s, const char *from, const char *new_name,
+                               const char *description, int with_members, long long *id_out,
+                               long counts[4], regio_error *err)
 {
-    regio__pg_store *s = REGIO_PG(base);
     regio_err rc = regio_model_name_check(new_name, err);
     if (rc)
         return rc;
-    regio__pg_txn t;
-    if ((rc = regio__pg_txn_begin(s, &t, err)))
-        return rc;
-    long long src = 0, nid = 0, dup = 0;
-    long n[3] = {0, 0, 0};
+    long long src = 0, nid = 0;
+    long *n = counts;
+    n[0] = n[1] = n[2] = n[3] = 0;
     char state[16], shown[512];
     rc = model_of(s, from, &src, state, shown, sizeof shown, err);
     const char *pn[3] = {new_name, NULL, description};
@@ -220,7 +227,7 @@ regio_err regio__pg_model_clone(regio_store *base, const char *from, const char 
     if (!rc)
         rc = regio__pg_query(s, "SELECT id FROM territory_models WHERE name = $1", 1, pn,
                              PGRES_TUPLES_OK, "reading a territory model", &res, err);
-    if (!rc && (dup = PQntuples(res)))
+    if (!rc && PQntuples(res))
         rc = regio__store_fail(err, REGIO_ECONFLICT, "a territory model named '%s' already exists",
                                new_name);
     PQclear(res);
@@ -271,6 +278,34 @@ regio_err regio__pg_model_clone(regio_store *base, const char *from, const char 
                       " JOIN territories n ON n.model_id = $1 AND n.ext_id = o.ext_id"
                       " WHERE o.model_id = $2 AND at.cause IN ('geo', 'manual')",
                       nid, src, &n[2], err);
+    if (!rc && with_members)
+        rc = exec_ids(s,
+                      "INSERT INTO memberships(user_id, territory_id, role, active, start_date,"
+                      " end_date)"
+                      " SELECT ms.user_id, n.id, ms.role, ms.active, ms.start_date, ms.end_date"
+                      " FROM memberships ms JOIN territories o ON o.id = ms.territory_id"
+                      " JOIN territories n ON n.model_id = $1 AND n.ext_id = o.ext_id"
+                      " WHERE o.model_id = $2 ORDER BY ms.id",
+                      nid, src, &n[3], err);
+    if (!rc && id_out)
+        *id_out = nid;
+    return rc;
+}
+
+regio_err regio__pg_model_clone(regio_store *base, const char *from, const char *new_name,
+                                const char *description, const char *actor, long *id_out,
+                                regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = regio_model_name_check(new_name, err);
+    if (rc)
+        return rc;
+    regio__pg_txn t;
+    if ((rc = regio__pg_txn_begin(s, &t, err)))
+        return rc;
+    long long nid = 0;
+    long n[4];
+    rc = regio__pg_clone_rows(s, from, new_name, description, 0, &nid, n, err);
     regio_buf j;
     regio_buf_init(&j, 0);
     if (!rc) {

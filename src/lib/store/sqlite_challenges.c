@@ -5,14 +5,11 @@
  * setting. Each write is one transaction (or a savepoint in the caller's)
  * with one audit record; who may do what is decided in src/lib/challenge.
  */
+#include "store/challenge_codec.h"
 #include "store/sqlite_impl.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *const STATE_NAMES[] = {"open", "approved", "rejected", "withdrawn"};
-static const char *const CLOSE_ACTIONS[] = {NULL, "challenge.approve", "challenge.reject",
-                                            "challenge.withdraw"};
 
 /* Looks up one id by a text key (sql has ?1 for the key, ?2 for an
  * optional model id); *found says whether a row came back. */
@@ -40,51 +37,7 @@ static regio_err required(regio__sqlite_store *s, const char *sql, const char *w
     int found = 0;
     regio_err rc = lookup(s, sql, key, model, id, &found, err);
     if (!rc && !found)
-        rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL, "unknown %s '%s'", what, key);
-    return rc;
-}
-
-/* Appends "key":value to an audit object being built in b (value NULL:
- * null); the first pair opens it. */
-static regio_err put(regio_buf *b, const char *key, const char *value)
-{
-    regio_err rc = regio_buf_putc(b, b->len ? ',' : '{');
-    if (!rc)
-        rc = regio_buf_json_str(b, key);
-    if (!rc)
-        rc = regio_buf_putc(b, ':');
-    if (!rc)
-        rc = value ? regio_buf_json_str(b, value) : regio_buf_puts(b, "null");
-    return rc;
-}
-
-/* The audit object of a challenge: what it is about and where it stands. */
-static regio_err describe(regio_buf *b, const regio_challenge *c)
-{
-    regio_err rc = put(b, "model", c->model);
-    if (!rc)
-        rc = put(b, "territory", c->territory);
-    if (!rc)
-        rc = put(b, c->unit ? "unit" : "account", c->unit ? c->unit : c->account);
-    if (!rc)
-        rc = put(b, "from", c->from);
-    if (!rc)
-        rc = put(b, "to", c->to);
-    if (!rc)
-        rc = put(b, "raised_by", c->raised_by);
-    if (!rc)
-        rc = put(b, "reason", c->reason);
-    if (!rc)
-        rc = put(b, "status", STATE_NAMES[c->state]);
-    if (!rc && c->state != REGIO_CHALLENGE_OPEN) {
-        rc = put(b, "decided_by", c->decided_by);
-        if (!rc)
-            rc = put(b, "note", c->note);
-        if (!rc && c->auto_approved)
-            rc = regio_buf_puts(b, ",\"auto_approved\":true");
-    }
-    if (!rc)
-        rc = regio_buf_putc(b, '}');
+        rc = challenge_unknown(what, key, err);
     return rc;
 }
 
@@ -104,10 +57,7 @@ regio_err regio__sq_challenge_add(regio_store *base, const regio_challenge *c, c
                                  "SELECT state = 'planning' FROM territory_models WHERE id = ?1",
                                  mid, 0, &planning, err);
     if (!rc && !planning)
-        rc = regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
-                              "territory model '%s' is not a planning model: only the changes "
-                              "of a planning model are challenged",
-                              c->model);
+        rc = challenge_not_planning(c->model, err);
     if (!rc)
         rc = required(s, "SELECT id FROM territories WHERE ext_id = ?1 AND model_id = ?2",
                       "territory", c->territory, mid, &tid, err);
@@ -140,18 +90,13 @@ regio_err regio__sq_challenge_add(regio_store *base, const regio_challenge *c, c
     }
     long id = rc ? 0 : (long)sqlite3_last_insert_rowid(s->db);
     if (!rc) {
-        regio_challenge open = *c;
-        open.state = REGIO_CHALLENGE_OPEN;
         char key[32];
-        snprintf(key, sizeof key, "%ld", id);
         regio_buf b;
         regio_buf_init(&b, 0);
-        rc = describe(&b, &open);
+        rc = challenge_raise_json(&b, c, id, key, err);
         if (!rc)
             rc = regio__sq_audit_append(base, actor ? actor : c->raised_by, "challenge.raise",
                                         "challenge", key, NULL, b.data, err);
-        else
-            rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
         regio_buf_free(&b);
     }
     rc = regio__sq_txn_end(s, &t, rc, err);
@@ -160,51 +105,28 @@ regio_err regio__sq_challenge_add(regio_store *base, const regio_challenge *c, c
     return rc;
 }
 
-/* The one challenge read by regio__sq_challenge_close, copied. */
-typedef struct found {
-    int n;
-    regio_buf text; /* before-JSON of the challenge */
-    regio_challenge c; /* its strings are valid only during the read */
-} found;
-
-static int keep(void *ud, const regio_challenge *c)
-{
-    found *f = ud;
-    f->n++;
-    f->c = *c;
-    return describe(&f->text, c) != REGIO_OK;
-}
-
 regio_err regio__sq_challenge_close(regio_store *base, long id, regio_challenge_state to,
                                     const char *by, const char *note, int auto_approved,
                                     const char *actor, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    if (to == REGIO_CHALLENGE_OPEN || (int)to < 0 || (int)to > REGIO_CHALLENGE_WITHDRAWN)
-        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
-                                "a challenge is closed as approved, rejected or withdrawn");
-    if (auto_approved && to != REGIO_CHALLENGE_APPROVED)
-        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
-                                "only an approval is automatic");
-    regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    regio_err rc = challenge_close_check(to, auto_approved, err);
     if (rc)
         return rc;
-    found f;
+    regio__sq_txn t;
+    rc = regio__sq_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    challenge_found f;
     memset(&f, 0, sizeof f);
     regio_buf_init(&f.text, 0);
     regio_buf after;
     regio_buf_init(&after, 0);
-    rc = regio__sq_challenges_foreach(base, NULL, id, keep, &f, err);
+    rc = regio__sq_challenges_foreach(base, NULL, id, challenge_keep, &f, err);
     if (rc == REGIO_ECANCELLED)
         rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
-    if (!rc && f.n == 0)
-        rc = regio_error_setf(err, REGIO_ENOTFOUND, NULL, 0, NULL, "no challenge %ld", id);
-    if (!rc && f.c.state != REGIO_CHALLENGE_OPEN)
-        rc = regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
-                              "challenge %ld is %s already: only an open challenge is decided "
-                              "or withdrawn",
-                              id, STATE_NAMES[f.c.state]);
+    if (!rc)
+        rc = challenge_closable(id, f.n, f.c.state, err);
     sqlite3_int64 uid = 0;
     if (!rc && by)
         rc = required(s, "SELECT id FROM users WHERE login = ?1", "user", by, 0, &uid, err);
@@ -218,7 +140,7 @@ regio_err regio__sq_challenge_close(regio_store *base, long id, regio_challenge_
                                &st, err);
     if (!rc) {
         sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, STATE_NAMES[to]);
+        bind_text(st, 2, CHALLENGE_STATES[to]);
         if (by && to != REGIO_CHALLENGE_WITHDRAWN)
             sqlite3_bind_int64(st, 3, uid);
         bind_text(st, 4, note);
@@ -231,10 +153,10 @@ regio_err regio__sq_challenge_close(regio_store *base, long id, regio_challenge_
         /* The strings f.c pointed to lived only during the read: the
          * before-JSON holds them; the after-JSON names the change again
          * from a second read. */
-        found g;
+        challenge_found g;
         memset(&g, 0, sizeof g);
         g.text = after;
-        rc = regio__sq_challenges_foreach(base, NULL, id, keep, &g, err);
+        rc = regio__sq_challenges_foreach(base, NULL, id, challenge_keep, &g, err);
         after = g.text;
         if (rc == REGIO_ECANCELLED)
             rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -242,7 +164,7 @@ regio_err regio__sq_challenge_close(regio_store *base, long id, regio_challenge_
     if (!rc) {
         char key[32];
         snprintf(key, sizeof key, "%ld", id);
-        rc = regio__sq_audit_append(base, actor ? actor : (by ? by : "auto"), CLOSE_ACTIONS[to],
+        rc = regio__sq_audit_append(base, challenge_closer(actor, by), CHALLENGE_CLOSE_ACTIONS[to],
                                     "challenge", key, f.text.data, after.data, err);
     }
     regio_buf_free(&f.text);
@@ -275,7 +197,6 @@ regio_err regio__sq_challenges_foreach(regio_store *base, const char *model, lon
     sqlite3_bind_int64(st, 2, id > 0 ? id : 0);
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *state = col_text(st, 10);
         regio_challenge c = {
             .id = (long)sqlite3_column_int64(st, 0),
             .model = col_text(st, 1),
@@ -287,15 +208,12 @@ regio_err regio__sq_challenges_foreach(regio_store *base, const char *model, lon
             .raised_by = col_text(st, 7),
             .reason = col_text(st, 8),
             .created_at = col_text(st, 9),
-            .state = REGIO_CHALLENGE_OPEN,
+            .state = challenge_state_of(col_text(st, 10)),
             .decided_by = col_text(st, 11),
             .decided_at = col_text(st, 12),
             .note = col_text(st, 13),
             .auto_approved = sqlite3_column_int(st, 14),
         };
-        for (int k = 0; state && k < 4; k++)
-            if (!strcmp(state, STATE_NAMES[k]))
-                c.state = (regio_challenge_state)k;
         if (cb(ud, &c))
             rc = regio__sq_cancelled(err);
     }
@@ -335,11 +253,11 @@ regio_err regio__sq_model_set_auto_approval(regio_store *base, const char *model
                                             regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    if (!(tolerance < 1))
-        return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
-                                "a balance tolerance is a share above 0 and below 1 (0.05 is 5%%)");
+    regio_err rc = challenge_tolerance_check(tolerance, err);
+    if (rc)
+        return rc;
     regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    rc = regio__sq_txn_begin(s, &t, err);
     if (rc)
         return rc;
     sqlite3_int64 mid = 0;
@@ -367,10 +285,8 @@ regio_err regio__sq_model_set_auto_approval(regio_store *base, const char *model
         rc = regio__sq_model_auto_approval(base, model, NULL, &now_tol, err);
     if (!rc) {
         char before[96], after[96];
-        snprintf(before, sizeof before, "{\"auto_approve\":%s,\"balance_tolerance\":%.6g}",
-                 was_on ? "true" : "false", was_tol);
-        snprintf(after, sizeof after, "{\"auto_approve\":%s,\"balance_tolerance\":%.6g}",
-                 on ? "true" : "false", now_tol);
+        challenge_auto_json(before, was_on, was_tol);
+        challenge_auto_json(after, on, now_tol);
         rc = regio__sq_audit_append(base, actor ? actor : "cli", "model.auto_approval",
                                     "territory_model", model, before, after, err);
     }

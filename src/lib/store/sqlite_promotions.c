@@ -17,47 +17,19 @@
  * ("settle"), and no reader takes the day's state from it.
  */
 #include "regio/model_view.h"
+#include "store/promotion_codec.h"
 #include "store/sqlite_impl.h"
 #include "store/timeline_sql.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* Longest model name handled here (bytes + NUL), as in sqlite_scenarios.c. */
-#define NAME_CAP 2048
+#define NAME_CAP PROMO_NAME_CAP
 
 /* The entries of the timeline (see the comment above). */
 #define ENTRIES REGIO_TIMELINE_ENTRIES
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-
-/* The n-digit number at p. */
-static int digits(const char *p, int n)
-{
-    int v = 0;
-    while (n-- > 0)
-        v = v * 10 + (*p++ - '0');
-    return v;
-}
-
-/* The day before d (a valid date written YYYY-MM-DD) into out. */
-static void day_before(const char *d, char out[11])
-{
-    int y = digits(d, 4), m = digits(d + 5, 2), dd = digits(d + 8, 2);
-    if (--dd == 0) {
-        static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        if (--m == 0) {
-            m = 12;
-            y--;
-        }
-        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        dd = mdays[m - 1] + (m == 2 && leap);
-    }
-    /* Year 0 before 0001-01-01, which no day of the timeline precedes. */
-    unsigned uy = y < 0 ? 0u : (unsigned)y % 10000u, um = (unsigned)m % 100u,
-             ud = (unsigned)dd % 100u;
-    snprintf(out, 11, "%04u-%02u-%02u", uy, um, ud);
-}
 
 static void copy_text(char *dst, size_t cap, const unsigned char *t)
 {
@@ -66,13 +38,8 @@ static void copy_text(char *dst, size_t cap, const unsigned char *t)
 
 /* ---- the model in force ----------------------------------------------------------- */
 
-/* What the timeline says about one day. */
-typedef struct force {
-    sqlite3_int64 model;     /* the model in force, 0 when none */
-    sqlite3_int64 latest;    /* model of the latest entry not after the day, 0 when none */
-    sqlite3_int64 promotion; /* that entry's promotion, 0 for a model created active */
-    char eff[11];            /* that entry's effective date */
-} force;
+/* What the timeline says about one day (store/promotion_codec.h). */
+typedef promo_force force;
 
 static regio_err force_on(regio__sqlite_store *s, const char *day, force *f, regio_error *err)
 {
@@ -88,11 +55,8 @@ static regio_err force_on(regio__sqlite_store *s, const char *day, force *f, reg
     bind_text(st, 1, day);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
-        f->latest = sqlite3_column_int64(st, 0);
-        copy_text(f->eff, sizeof f->eff, sqlite3_column_text(st, 1));
-        f->promotion = sqlite3_column_int64(st, 2);
-        const char *ended = (const char *)sqlite3_column_text(st, 3);
-        f->model = ended && strcmp(ended, day) <= 0 ? 0 : f->latest;
+        promo_force_set(f, sqlite3_column_int64(st, 0), col_text(st, 1),
+                        sqlite3_column_int64(st, 2), col_text(st, 3), day);
         r = SQLITE_DONE;
     }
     return regio__sq_finish(s, st, r, rc, err);
@@ -129,34 +93,17 @@ regio_err regio__sq_model_state(regio__sqlite_store *s, sqlite3_int64 id, regio_
         return rc;
     sqlite3_bind_int64(st, 1, id);
     int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        const char *eff = (const char *)sqlite3_column_text(st, 0);
-        *out = eff && strcmp(eff, d) > 0 ? REGIO_MODEL_SCHEDULED : REGIO_MODEL_ARCHIVED;
+    /* Its last entry's date (never NULL: see REGIO_TIMELINE_ENTRIES). */
+    const char *eff = r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    *out = promo_state(id, in_force, eff, stored, d);
+    if (r == SQLITE_ROW)
         r = SQLITE_DONE;
-    } else {
-        /* Never on the timeline: planning, or archived without ever taking effect. */
-        *out = stored == REGIO_MODEL_PLANNING ? REGIO_MODEL_PLANNING : REGIO_MODEL_ARCHIVED;
-    }
     return regio__sq_finish(s, st, r, rc, err);
 }
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-typedef struct model_ref {
-    sqlite3_int64 id;
-    regio_model_state stored;
-    char name[NAME_CAP];
-    char eff[11]; /* its effective_from, "" when none */
-} model_ref;
-
-static regio_model_state stored_state(const char *t)
-{
-    if (t && !strcmp(t, "active"))
-        return REGIO_MODEL_ACTIVE;
-    if (t && !strcmp(t, "archived"))
-        return REGIO_MODEL_ARCHIVED;
-    return REGIO_MODEL_PLANNING;
-}
+typedef promo_model model_ref;
 
 /* Model by name (id when name is NULL); REGIO_ENOTFOUND naming it when none. */
 static regio_err model_ref_get(regio__sqlite_store *s, const char *name, sqlite3_int64 id,
@@ -177,7 +124,7 @@ static regio_err model_ref_get(regio__sqlite_store *s, const char *name, sqlite3
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         m->id = sqlite3_column_int64(st, 0);
-        m->stored = stored_state((const char *)sqlite3_column_text(st, 1));
+        m->stored = promo_stored_state((const char *)sqlite3_column_text(st, 1));
         const char *nm = (const char *)sqlite3_column_text(st, 2);
         if (nm && strlen(nm) >= sizeof m->name)
             rc = regio__store_fail(err, REGIO_EINVAL, "a model name is longer than %d bytes",
@@ -200,17 +147,7 @@ static regio_err exec_it(regio__sqlite_store *s, const char *sql, sqlite3_int64 
     return regio__sq_exec_ids(s, sql, a, 0, 0, b, NULL, err);
 }
 
-static regio_err json_oom(regio_error *err)
-{
-    return regio__store_fail(err, REGIO_ENOMEM, "out of memory building an audit record");
-}
-
-/* Appends "key":value with value a JSON string or null (comma first when asked). */
-static int json_kv(regio_buf *b, const char *key, const char *v, int comma)
-{
-    return (comma && regio_buf_putc(b, ',')) || regio_buf_json_str(b, key) ||
-           regio_buf_putc(b, ':') || (v ? regio_buf_json_str(b, v) : regio_buf_puts(b, "null"));
-}
+#define json_oom promo_oom
 
 /*
  * Brings the stored states up to date with the timeline as of today: a
@@ -238,16 +175,6 @@ static regio_err settle(regio__sqlite_store *s, const char *today, regio_error *
 }
 
 /* ---- promote ------------------------------------------------------------------------- */
-
-/* What a promotion did, for its audit record. */
-typedef struct promo {
-    char today[11];
-    model_ref m;              /* the model promoted */
-    char prev[NAME_CAP];      /* the model it takes over from on its date, "" when none */
-    char was[NAME_CAP];       /* the model in force today before it, "" when none */
-    int scheduled;            /* its date is after today */
-    regio_buf replaced;       /* JSON array of the scheduled models it replaced */
-} promo;
 
 /* Names the model id into buf ("" for 0). */
 static regio_err name_of(regio__sqlite_store *s, sqlite3_int64 id, char *buf, size_t cap,
@@ -290,11 +217,8 @@ static regio_err withdraw_replaced(regio__sqlite_store *s, promo *p, const char 
         }
         ids[0][n] = sqlite3_column_int64(st, 0);
         ids[1][n] = sqlite3_column_int64(st, 1);
-        if ((p->replaced.len > 1 && regio_buf_putc(&p->replaced, ',')) ||
-            regio_buf_putc(&p->replaced, '{') ||
-            json_kv(&p->replaced, "model", (const char *)sqlite3_column_text(st, 2), 0) ||
-            json_kv(&p->replaced, "effective_from", (const char *)sqlite3_column_text(st, 3), 1) ||
-            regio_buf_putc(&p->replaced, '}'))
+        if (promo_replaced_add(p, (const char *)sqlite3_column_text(st, 2),
+                               (const char *)sqlite3_column_text(st, 3)))
             rc = json_oom(err);
         n++;
     }
@@ -331,32 +255,15 @@ static regio_err promote_in(regio__sqlite_store *s, const char *name, const char
         rc = force_on(s, p->today, &now, err);
     if (!rc)
         rc = regio__sq_model_state(s, p->m.id, p->m.stored, p->today, now.model, &st, err);
+    if (!rc)
+        rc = promo_check_state(name, st, p->m.eff, err);
     if (rc)
         return rc;
-    if (st == REGIO_MODEL_ACTIVE)
-        return regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already active",
-                                 name);
-    if (st == REGIO_MODEL_SCHEDULED)
-        return regio__store_fail(err, REGIO_ECONFLICT,
-                                 "territory model '%s' is already scheduled to become active on "
-                                 "%s",
-                                 name, p->m.eff);
-    if (st == REGIO_MODEL_ARCHIVED)
-        return regio__store_fail(err, REGIO_ECONFLICT,
-                                 "territory model '%s' is archived and can never become active "
-                                 "again; clone it and promote the clone",
-                                 name);
-    /* Not before the latest model that took effect, nor on its first day
-     * once that day is past: what was in force is not rewritten. */
-    int cmp = now.latest ? strcmp(eff, now.eff) : 1;
-    if (cmp < 0 || (cmp == 0 && strcmp(eff, p->today) < 0)) {
+    /* What was in force is not rewritten. */
+    if (promo_rewrites(eff, &now, p->today)) {
         char latest[NAME_CAP];
         rc = name_of(s, now.latest, latest, sizeof latest, err);
-        return rc ? rc
-                  : regio__store_fail(err, REGIO_ECONFLICT,
-                                      "a promotion from %s would rewrite what was in force: '%s' "
-                                      "took effect on %s; choose a later date",
-                                      eff, latest, now.eff);
+        return rc ? rc : promo_rewrite_fail(eff, latest, now.eff, err);
     }
     rc = name_of(s, now.model, p->was, sizeof p->was, err);
     if (!rc && regio_buf_putc(&p->replaced, '['))
@@ -368,7 +275,7 @@ static regio_err promote_in(regio__sqlite_store *s, const char *name, const char
     /* It takes over from the model in force the day before its date. */
     force on;
     char before[11];
-    day_before(eff, before);
+    promo_day_before(eff, before);
     if (!rc)
         rc = force_on(s, before, &on, err);
     if (!rc)
@@ -404,26 +311,12 @@ static regio_err promote_in(regio__sqlite_store *s, const char *name, const char
     return rc;
 }
 
-/* The after-JSON of a promotion: state, date, previous, archived, replaced. */
-static int promo_json(regio_buf *a, const promo *p)
-{
-    const char *archived = !p->scheduled && p->was[0] ? p->was : NULL;
-    return regio_buf_puts(a, "{") ||
-           json_kv(a, "state", p->scheduled ? "scheduled" : "active", 0) ||
-           json_kv(a, "effective_from", p->m.eff, 1) ||
-           json_kv(a, "previous", p->prev[0] ? p->prev : NULL, 1) ||
-           json_kv(a, "archived", archived, 1) || regio_buf_puts(a, ",\"replaced\":") ||
-           regio_buf_append(a, p->replaced.data, p->replaced.len);
-}
-
 regio_err regio__sq_model_promote(regio_store *base, const char *name, const char *effective_from,
                                   const char *actor, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     if (!regio__is_date(effective_from))
-        return regio__store_fail(err, REGIO_EINVAL,
-                                 "effective_from '%s' is not a date written YYYY-MM-DD",
-                                 effective_from ? effective_from : "");
+        return promo_bad_date(effective_from, err);
     regio__sq_txn t;
     regio_err rc = regio__sq_txn_begin(s, &t, err);
     if (rc)
@@ -436,9 +329,7 @@ regio_err regio__sq_model_promote(regio_store *base, const char *name, const cha
     regio_buf_init(&b, 0);
     regio_buf_init(&a, 0);
     rc = promote_in(s, name, effective_from, actor, NULL, &p, err);
-    if (!rc && (regio_buf_puts(&b, "{\"state\":\"planning\",") ||
-                json_kv(&b, "active", p.was[0] ? p.was : NULL, 0) || regio_buf_puts(&b, "}") ||
-                promo_json(&a, &p) || regio_buf_puts(&a, "}")))
+    if (!rc && promo_promote_json(&b, &a, &p))
         rc = json_oom(err);
     if (!rc)
         rc = regio__sq_audit_append(base, actor, "model.promote", "territory_model", p.m.name,
@@ -472,8 +363,7 @@ regio_err regio__sq_model_archive(regio_store *base, const char *name, const cha
     if (!rc)
         rc = regio__sq_model_state(s, m.id, m.stored, today, now.model, &st, err);
     if (!rc && st == REGIO_MODEL_ARCHIVED)
-        rc = regio__store_fail(err, REGIO_ECONFLICT, "territory model '%s' is already archived",
-                               name);
+        rc = promo_archived_already(name, err);
     /* A model created active that a scheduled promotion takes over from
      * has no promotion of its own to end: it stays until then. */
     sqlite3_int64 successor = 0;
@@ -487,10 +377,7 @@ regio_err regio__sq_model_archive(regio_store *base, const char *name, const cha
         model_ref next;
         rc = model_ref_get(s, NULL, successor, &next, err);
         if (!rc)
-            rc = regio__store_fail(err, REGIO_ECONFLICT,
-                                   "territory model '%s' stays in force until '%s' takes over on "
-                                   "%s; archive '%s' first to cancel that",
-                                   name, next.name, next.eff, next.name);
+            rc = promo_stays_until(name, next.name, next.eff, err);
     }
     /* Scheduled: its promotion never takes effect. In force: it ends today. */
     if (!rc && st == REGIO_MODEL_SCHEDULED)
@@ -508,12 +395,7 @@ regio_err regio__sq_model_archive(regio_store *base, const char *name, const cha
                      m.id, NULL, err);
     if (!rc) {
         char before[64], after[96];
-        snprintf(before, sizeof before, "{\"state\":\"%s\"}", regio_model_state_name(st));
-        if (st == REGIO_MODEL_SCHEDULED || st == REGIO_MODEL_ACTIVE)
-            snprintf(after, sizeof after, "{\"state\":\"archived\",\"withdrawn_on\":\"%s\"}",
-                     today);
-        else
-            snprintf(after, sizeof after, "{\"state\":\"archived\"}");
+        promo_archive_json(st, today, before, after);
         rc = regio__sq_audit_append(base, actor, "model.archive", "territory_model", m.name,
                                     before, after, err);
     }
@@ -537,29 +419,18 @@ static regio_err name_taken(regio__sqlite_store *s, const char *name, int *taken
     return regio__sq_finish(s, st, *taken ? SQLITE_DONE : r, rc, err);
 }
 
-/* "PREVIOUS-rollback-DATE" (PREVIOUS cut to keep the name within 100
- * characters), then "-2", "-3"... until free. */
+/* The first free default name of a rollback (store/promotion_codec.h). */
 static regio_err default_name(regio__sqlite_store *s, const char *prev, const char *day,
                               char *out, size_t cap, regio_error *err)
 {
-    char suffix[48];
-    snprintf(suffix, sizeof suffix, "-rollback-%s", day);
-    /* 100 characters in all, with room for "-NNN". */
-    size_t keep = 100 - strlen(suffix) - 4, bytes = 0, chars = 0;
-    for (; prev[bytes]; bytes++)
-        if (((unsigned char)prev[bytes] & 0xc0) != 0x80 && ++chars > keep)
-            break;
     for (int i = 1; i < 1000; i++) {
-        if (i == 1)
-            snprintf(out, cap, "%.*s%s", (int)bytes, prev, suffix);
-        else
-            snprintf(out, cap, "%.*s%s-%d", (int)bytes, prev, suffix, i);
+        promo_rollback_name(prev, day, i, out, cap);
         int taken = 0;
         regio_err rc = name_taken(s, out, &taken, err);
         if (rc || !taken)
             return rc;
     }
-    return regio__store_fail(err, REGIO_ECONFLICT, "no free name for the rollback of '%s'", prev);
+    return promo_no_free_name(prev, err);
 }
 
 regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from,
@@ -572,9 +443,7 @@ regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from
     regio__today(p.today);
     char eff[11];
     if (effective_from && !regio__is_date(effective_from))
-        return regio__store_fail(err, REGIO_EINVAL,
-                                 "effective_from '%s' is not a date written YYYY-MM-DD",
-                                 effective_from);
+        return promo_bad_date(effective_from, err);
     snprintf(eff, sizeof eff, "%s", effective_from ? effective_from : p.today);
     regio_err rc = new_name ? regio_model_name_check(new_name, err) : REGIO_OK;
     regio__sq_txn t;
@@ -590,23 +459,19 @@ regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from
     if (!rc)
         rc = force_on(s, eff, &on, err);
     if (!rc && !on.model)
-        rc = regio__store_fail(err, REGIO_ENOTFOUND,
-                               "no territory model is in force on %s: nothing to roll back", eff);
+        rc = promo_nothing_in_force(eff, err);
     if (!rc)
         rc = model_ref_get(s, NULL, on.model, &cur, err);
     /* The previous model: the one in force the day before cur took effect. */
     force was;
     char before[11];
     if (!rc) {
-        day_before(on.eff, before);
+        promo_day_before(on.eff, before);
         rc = force_on(s, before, &was, err);
         prev_id = was.model;
     }
     if (!rc && !prev_id)
-        rc = regio__store_fail(err, REGIO_ECONFLICT,
-                               "territory model '%s' (in force on %s) took over from no other "
-                               "model: there is nothing to roll back to",
-                               cur.name, eff);
+        rc = promo_no_previous(cur.name, eff, err);
     if (!rc)
         rc = model_ref_get(s, NULL, prev_id, &prev, err);
     char name[NAME_CAP], note[NAME_CAP + 32], desc[NAME_CAP + 64];
@@ -615,14 +480,12 @@ regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from
         int taken = 0;
         rc = name_taken(s, name, &taken, err);
         if (!rc && taken)
-            rc = regio__store_fail(err, REGIO_ECONFLICT,
-                                   "a territory model named '%s' already exists", name);
+            rc = promo_name_taken(name, err);
     } else if (!rc) {
         rc = default_name(s, prev.name, eff, name, sizeof name, err);
     }
     long counts[4] = {0, 0, 0, 0};
-    snprintf(note, sizeof note, "rollback to '%s'", prev.name);
-    snprintf(desc, sizeof desc, "rollback to '%s' from %s", prev.name, eff);
+    promo_rollback_texts(prev.name, eff, note, sizeof note, desc, sizeof desc);
     if (!rc)
         rc = regio__sq_clone_rows(s, prev.name, name, desc, 1, NULL, counts, err);
     if (!rc)
@@ -630,13 +493,7 @@ regio_err regio__sq_model_rollback(regio_store *base, const char *effective_from
     regio_buf b, a;
     regio_buf_init(&b, 0);
     regio_buf_init(&a, 0);
-    if (!rc && (regio_buf_puts(&b, "{") || json_kv(&b, "in_force", cur.name, 0) ||
-                json_kv(&b, "active", p.was[0] ? p.was : NULL, 1) || regio_buf_puts(&b, "}") ||
-                promo_json(&a, &p) || json_kv(&a, "clone_of", prev.name, 1) ||
-                regio_buf_printf(&a,
-                                 ",\"territories\":%ld,\"units\":%ld,\"accounts\":%ld,"
-                                 "\"memberships\":%ld}",
-                                 counts[0], counts[1], counts[2], counts[3])))
+    if (!rc && promo_rollback_json(&b, &a, &p, cur.name, prev.name, counts))
         rc = json_oom(err);
     if (!rc)
         rc = regio__sq_audit_append(base, actor, "model.rollback", "territory_model", name, b.data,
@@ -697,21 +554,14 @@ regio_err regio__sq_promotions_foreach(regio_store *base, const char *day, regio
         if (regio__is_date(eff)) {
             force was;
             char before[11];
-            day_before(eff, before);
+            promo_day_before(eff, before);
             rc = force_on(s, before, &was, err);
             if (!rc)
                 rc = name_of(s, was.model, prev, sizeof prev, err);
             if (!rc && prev[0])
                 pi.previous = prev;
         }
-        if (pi.withdrawn_on && strcmp(pi.withdrawn_on, eff) < 0)
-            pi.status = REGIO_PROMOTION_WITHDRAWN;
-        else if (strcmp(eff, d) > 0)
-            pi.status = REGIO_PROMOTION_SCHEDULED;
-        else if (f.model && pi.id == (long)f.promotion)
-            pi.status = REGIO_PROMOTION_IN_FORCE;
-        else if (pi.withdrawn_on && strcmp(pi.withdrawn_on, d) <= 0)
-            pi.status = REGIO_PROMOTION_ENDED;
+        pi.status = promo_status(&pi, d, &f);
         if (!rc && cb(ud, &pi))
             rc = regio__sq_cancelled(err);
     }

@@ -383,19 +383,23 @@ static regio_err pg_rollback(regio_store *base, regio_error *err)
 regio_err regio__pg_model_id(regio__pg_store *s, const char *name, long long *id,
                              regio_error *err)
 {
+    if (!name) {
+        /* The active model is the one in force today (pg_promotions.c). */
+        char today[11];
+        regio__today(today);
+        regio_err rc = regio__pg_in_force(s, today, id, err);
+        if (!rc && !*id)
+            rc = regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
+        return rc;
+    }
     PGresult *res = NULL;
     const char *p[1] = {name};
-    regio_err rc = name ? regio__pg_run(s, REGIO_PG_MODEL_ID, 1, p, PGRES_TUPLES_OK,
-                                        "looking up a territory model", &res, err)
-                        : regio__pg_query(s, "SELECT id FROM territory_models"
-                                             " WHERE state = 'active'",
-                                          0, NULL, PGRES_TUPLES_OK,
-                                          "looking up the active territory model", &res, err);
+    regio_err rc = regio__pg_run(s, REGIO_PG_MODEL_ID, 1, p, PGRES_TUPLES_OK,
+                                 "looking up a territory model", &res, err);
     if (rc)
         return rc;
     if (PQntuples(res) == 0)
-        rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name)
-                  : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
+        rc = regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name);
     else
         *id = regio__pg_col_int(res, 0, 0);
     PQclear(res);
@@ -594,6 +598,15 @@ static const regio__store_ops pg_ops = {
     .perf = &regio__pg_perf_ops,
     .copy = &regio__pg_copy_ops,
     .jobs = &regio__pg_jobs_ops,
+    .model_promote = regio__pg_model_promote,
+    .model_archive = regio__pg_model_archive,
+    .model_rollback = regio__pg_model_rollback,
+    .promotions_foreach = regio__pg_promotions_foreach,
+    .challenge_add = regio__pg_challenge_add,
+    .challenge_close = regio__pg_challenge_close,
+    .challenges_foreach = regio__pg_challenges_foreach,
+    .model_auto_approval = regio__pg_model_auto_approval,
+    .model_set_auto_approval = regio__pg_model_set_auto_approval,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)
