@@ -21,13 +21,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, copyStore, startServer, http, rawRequest, sleep, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, copyStore, startServer, http, rawRequest, sleep, testStore, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-hardening-');
-const db = join(dir, 'hard.db');
-const dbAuth = join(dir, 'auth.db');
-const dbWalk = join(dir, 'walk.db');
+const db = testStore(dir, 'hard');
+const dbAuth = testStore(dir, 'auth');
+const dbWalk = testStore(dir, 'walk');
 // srvWalk takes the walks (their POSTs promote and archive models); srv
 // keeps the store as built for the pointed checks.
 let srv = null, srvWalk = null, srvAuth = null, srvSmall = null;

@@ -13,11 +13,11 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, buildSampleStore, startServer, http, sleep, BIN, SRC,
+  test, run, tempDir, removeDir, buildSampleStore, startServer, http, sleep, testStore, storeSql, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-paths-');
-const db = join(dir, 'paths.db');
+const db = testStore(dir, 'paths');
 const M = 'sample-design';
 const REALIGN = { balance: 'accounts', tolerance: 0.04, maxMoved: 0.2, seed: 7, timeLimit: 300 };
 let srv = null, A = '';
@@ -70,7 +70,7 @@ test('setup: the sample market, a region level over its 25 territories, the serv
       WHERE ext_id IN (${leaves.join(',')})
         AND model_id = (SELECT id FROM territory_models WHERE name = '${M}');`);
   }
-  execFileSync('sqlite3', [db, sql.join('\n')]);
+  storeSql(db, sql.join('\n'));
   srv = await startServer(db);
   A = srv.base;
   const t = await territoriesOf(M);

@@ -20,11 +20,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, startServer, http, BIN, SRC,
+  test, run, tempDir, removeDir, startServer, http, testStore, storeSql, storeWrite, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-plan-');
-const db = join(dir, 'plan.db');
+const db = testStore(dir, 'plan');
 const M = 'sample-design';
 const START = '2027-01-04';
 let srv = null, A = '';
@@ -38,7 +38,7 @@ function cli(args) {
 }
 
 function sql(q) {
-  return execFileSync('sqlite3', ['-csv', db, q], { encoding: 'utf8' }).trim();
+  return storeSql(db, q, { csv: true });
 }
 
 /** `regio plan --model M --territory T …` into FILE; the CSV rows and the saved plan's id. */
@@ -140,10 +140,9 @@ test('T02 without a rep: the territory\'s rep REP-10, the same visits through th
   const cliStored = storedRows(c.id), apiStored = storedRows(r.json.plan_id);
   assert.equal(cliStored.split('\n').length, c.rows.length, 'the CLI saved every visit');
   assert.equal(apiStored, cliStored, 'the two saved plans hold the same rows');
-  const hdr = sql(`SELECT cycle_start, cycle_days, json_extract(params, '$.rep'),
-                   json_extract(params, '$.territory'), json_extract(params, '$.seed')
-                   FROM visit_plans WHERE id = ${r.json.plan_id}`);
-  assert.equal(hdr, `${START},20,REP-10,T02,1`);
+  const hdr = sql(`SELECT cycle_start, cycle_days FROM visit_plans WHERE id = ${r.json.plan_id}`);
+  const params = JSON.parse(storeSql(db, `SELECT params FROM visit_plans WHERE id = ${r.json.plan_id}`));
+  assert.equal([hdr, params.rep, params.territory, params.seed].join(','), `${START},20,REP-10,T02,1`);
   const audit = sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'plan.save' AND object_id IN ('${c.id}', '${r.json.plan_id}')`);
   assert.equal(audit, '2', 'both saves are audited');
 });
@@ -202,7 +201,7 @@ test('errors: the same message through the CLI and the API', async () => {
     ['T02', ['--rep', 'REP-99'], '&rep=REP-99', 404, 'not_found', /rep 'REP-99' not found/],
     ['T01', [], '', 400, 'bad_request', /territory 'T01' of model 'sample-design' has no rep of its own/],
   ];
-  sql(`INSERT INTO territories(model_id, ext_id, name) SELECT id, 'T04', 'Empty'
+  storeWrite(db, `INSERT INTO territories(model_id, ext_id, name) SELECT id, 'T04', 'Empty'
        FROM territory_models WHERE name = '${M}'`);
   cases.push(['T04', ['--rep', 'REP-10'], '&rep=REP-10', 422, 'unprocessable', /would cover nothing/]);
   for (const [t, args, q, status, code, re] of cases) {
