@@ -60,6 +60,9 @@ const LEAKS = [
   /\bcreate\s+(table|index)\b/i, /\bpragma\b/i, /sqlite/i, /constraint failed/i, /no such (table|column)/i,
   /near "[^"]*": syntax error/i, /\.[ch]:\d+/, /\bat \S+ \(/, /#\d+\s+0x[0-9a-f]+/i, /backtrace/i,
   /segmentation/i, /assert(ion)? fail/i,
+  // PostgreSQL's own words (api.hardening.pg)
+  /violates (unique|foreign key|check|not-null) constraint/i, /duplicate key value/i, /relation "[^"]*"/i,
+  /syntax error at or near/i, /\bSQLSTATE\b/, /postgres/i, /libpq/i, /invalid input syntax for/i,
 ];
 
 function checkErrorBody(what, status, text) {

@@ -32,7 +32,8 @@ if [ "${REGIO_TEST_STORE:-}" = pg ]; then
   esac
   schema="regio_cli_${name}_$$"
   psql "$REGIO_TEST_DB" -X -q -v ON_ERROR_STOP=1 \
-    -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null || exit 1
+    -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" \
+    >/dev/null || exit 1
   sep='?'
   case "$REGIO_TEST_DB" in *\?*) sep='&' ;; esac
   export REGIO_DB="${REGIO_TEST_DB}${sep}options=-csearch_path%3D${schema}"
