@@ -33,7 +33,9 @@ static const char check_usage[] =
     "Checks a store (the current one, or a backup FILE) without changing it: SQLite's\n"
     "integrity_check and foreign_key_check, the audit log's hash chain, rows that point\n"
     "at what does not exist, the sales blocks against the sales lines. Prints each\n"
-    "problem as 'kind: what'; exit 0 when there is none, 1 otherwise.\n";
+    "problem as 'kind: what'; exit 0 when there is none, 1 otherwise. On a PostgreSQL\n"
+    "store (--db postgresql://...), whose integrity and foreign keys PostgreSQL keeps,\n"
+    "the audit chain, the sales blocks and the accounts' packed columns.\n";
 
 typedef struct opts {
     const char *db, *out, *file;
@@ -148,6 +150,8 @@ int cli_cmd_check(int argc, char **argv)
     if (o.file && o.db)
         return usage_error("check", "one store only (--db PATH or FILE)", check_usage);
     const char *path = o.file ? o.file : cli_db_path(o.db);
+    char shown[512]; /* a postgresql:// location without its password */
+    regio_store_location_shown(path, shown, sizeof shown);
     regio_error err;
     regio_error_clear(&err);
     long problems = 0;
@@ -156,9 +160,9 @@ int cli_cmd_check(int argc, char **argv)
         return fail("check", rc, &err);
     if (problems) {
         char n[32];
-        printf("%s: %s problem%s found\n", path, CLI_COUNT(n, problems), problems == 1 ? "" : "s");
+        printf("%s: %s problem%s found\n", shown, CLI_COUNT(n, problems), problems == 1 ? "" : "s");
         return CLI_FAIL;
     }
-    printf("%s: ok (integrity, foreign keys, audit chain, orphans, sales blocks, account columns)\n", path);
+    printf("%s: ok (integrity, foreign keys, audit chain, orphans, sales blocks, account columns)\n", shown);
     return CLI_OK;
 }

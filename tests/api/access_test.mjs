@@ -16,16 +16,16 @@
 //  - single-user mode on loopback only.
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import httpMod from 'node:http';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, testStore, storeSql, storeBytes, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-access-');
-const db = join(dir, 'access.db');
+const db = testStore(dir, 'access');
 const M = 'live';
 const enc = encodeURIComponent;
 let srv = null, A = '';
@@ -44,7 +44,7 @@ function cli(args, { input, allowFail = false, dbPath = db } = {}) {
 }
 
 function sql(query, dbPath = db) {
-  return execFileSync('sqlite3', [dbPath, query], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+  return storeSql(dbPath, query);
 }
 
 function csvRows(text) {
@@ -218,9 +218,9 @@ ACC-000006,T02
   ].join('');
   for (const [what, n] of [['roles', 6], ['users', 10], ['territories', 7], ['memberships', 7], ['associations', 6]])
     assert.match(out, new RegExp(`imported ${what} from \\S+: ${n} rows`), out);
-  assert.equal(sql(`SELECT group_concat(t.ext_id || '<' || ifnull(p.ext_id, '-'), ' ') FROM territories t
+  assert.equal(sql(`SELECT t.ext_id || '<' || coalesce(p.ext_id, '-') FROM territories t
     LEFT JOIN territories p ON p.id = t.parent_id JOIN territory_models m ON m.id = t.model_id
-    WHERE m.name = '${M}' ORDER BY t.ext_id`).split(' ').sort().join(' '),
+    WHERE m.name = '${M}'`).split('\n').sort().join(' '),
   'North<- South<- T01<North T02<North T03<South T04<South T05<South');
   for (const u of ['vera', 'mia', 'max', 'ana', 'cy', 'dee', 'ops']) {
     PASSWORD[u] = `pw-${u}-correct-horse`;
@@ -412,7 +412,7 @@ test('the store keeps argon2id hashes only: no password, token or session id in 
   const hashes = sql("SELECT password_hash FROM users WHERE password_hash IS NOT NULL").split('\n');
   assert.equal(hashes.length, Object.keys(PASSWORD).length);
   for (const h of hashes) assert.match(h, /^\$argon2id\$/);
-  const files = [db, db + '-wal'].filter(existsSync).map(p => readFileSync(p).toString('latin1'));
+  const files = [storeBytes(db)];
   const secrets = { ...Object.fromEntries(ORG.map(u => [`token of ${u}`, tokens[u].slice(4)])),
     'session id of mia': mia.sid, ...Object.fromEntries(Object.entries(PASSWORD).map(([u, p]) => [`password of ${u}`, p])) };
   for (const [what, s] of Object.entries(secrets))
@@ -603,7 +603,7 @@ test('rule 12 from another process: a membership deactivated, a user disabled an
 // ---- single-user mode ----------------------------------------------------------------
 
 test('single-user mode: on loopback with no user who can sign in, requests need no credentials; --bind 0.0.0.0 refuses to start', async () => {
-  const db2 = join(dir, 'single.db');
+  const db2 = testStore(dir, 'single');
   buildSmallStore(db2, { design: false });
   const s2 = await startServer(db2);
   try {

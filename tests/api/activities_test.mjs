@@ -18,13 +18,15 @@
 //  - the stops show the visits logged.
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, run, tempDir, removeDir, buildSmallStore, startServer, http, BIN, SRC } from './harness.mjs';
+import {
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, testStore, storeSql, BIN, SRC,
+} from './harness.mjs';
 
 const dir = tempDir('regio-activities-');
-const db = join(dir, 'activities.db');
+const db = testStore(dir, 'activities');
 const M = 'live';
 let srv = null;
 const tokens = {};
@@ -38,7 +40,7 @@ function cli(args, { allowFail = false, input } = {}) {
   if (r.status !== 0 && !allowFail) throw new Error(`regio ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return r;
 }
-const sql = q => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+const sql = q => storeSql(db, q);
 const as = (u, path, opts = {}) => http(srv.base + path, { ...opts, headers: { Authorization: `Bearer ${tokens[u]}`, ...(opts.headers || {}) } });
 const post = (u, body) => as(u, '/activities', { method: 'POST', body });
 

@@ -5,13 +5,14 @@
 // order and share the server; each prints ok/FAIL, then "N passed, N failed".
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, waitJob as waitJobAt, BIN,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, waitJob as waitJobAt,
+  testStore, storeWrite, BIN,
 } from './harness.mjs';
 
 const MAX_BODY = 1024;
 const dir = tempDir('regio-api-');
+const db = testStore(dir, 'api');
 let srv = null;       // the server handle
 let A = '';           // base URL of the API (http://127.0.0.1:PORT/api/v1)
 const M = 'base';     // the planning model of the store
@@ -56,7 +57,6 @@ async function territoriesOf(model, q = '') {
 // ---- setup -----------------------------------------------------------------
 
 test('setup: build the small store and start the server', async () => {
-  const db = join(dir, 'api.db');
   buildSmallStore(db);
   srv = await startServer(db, ['--max-body', String(MAX_BODY)]);
   A = srv.base;
@@ -371,7 +371,7 @@ test('POST /models/{m}/clone: 201 planning copy with the same alignment (the pre
   assert.equal(g.status, 200);
 });
 
-test('hierarchy: parents written by another process (sqlite3) show up, leaves stay the territories', async () => {
+test('hierarchy: parents written by another process (sqlite3, psql) show up, leaves stay the territories', async () => {
   const c = await post(`/models/${M}/clone`, { name: 'base-regions' });
   assert.equal(c.status, 201, c.text.slice(0, 300));
   const before = await territoriesOf('base-regions');
@@ -385,7 +385,7 @@ test('hierarchy: parents written by another process (sqlite3) show up, leaves st
         WHERE m.name = 'base-regions' AND t.ext_id = 'R1')
       WHERE ext_id IN ('${leaves[0]}', '${leaves[1]}')
         AND model_id = (SELECT id FROM territory_models WHERE name = 'base-regions');`;
-  execFileSync('sqlite3', [join(dir, 'api.db'), sql]);
+  storeWrite(db, sql);
   const after = await territoriesOf('base-regions');
   assert.deepEqual(after.territories.map(t => t.id), leaves, 'the parent is not a territory of its own');
   const h = Object.fromEntries(after.hierarchy.map(x => [x.id, x]));
@@ -676,7 +676,7 @@ test('GET /export?format=geojson and kml: attachments with one feature/placemark
   for (const m of measures) assert.ok(k.text.includes(`<Data name="${m}_target">`), `kml has ${m}_target`);
   // The CLI writes the same files (the library's one territory export).
   const cli = fmt => execFileSync(BIN, ['export', 'territories', '--model', M, '--format', fmt,
-    '--db', join(dir, 'api.db')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    '--db', db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.equal(cli('geojson'), g.text, 'regio export territories --format geojson = the API download');
   assert.equal(cli('kml'), k.text, 'regio export territories --format kml = the API download');
   assertError(await get(`/models/${M}/export?format=xls`), 400, 'bad_request', 'unknown format');

@@ -17,11 +17,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, waitJob as waitJobAt, BIN,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, waitJob as waitJobAt, testStore, BIN,
 } from './harness.mjs';
 
 const dir = tempDir('regio-opts-');
-const db = join(dir, 'opts.db');
+const db = testStore(dir, 'opts');
 let srv = null, A = '';
 const enc = encodeURIComponent;
 const get = p => http(A + p);

@@ -21,13 +21,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, copyStore, startServer, http, rawRequest, sleep, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, copyStore, startServer, http, rawRequest, sleep, testStore, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-hardening-');
-const db = join(dir, 'hard.db');
-const dbAuth = join(dir, 'auth.db');
-const dbWalk = join(dir, 'walk.db');
+const db = testStore(dir, 'hard');
+const dbAuth = testStore(dir, 'auth');
+const dbWalk = testStore(dir, 'walk');
 // srvWalk takes the walks (their POSTs promote and archive models); srv
 // keeps the store as built for the pointed checks.
 let srv = null, srvWalk = null, srvAuth = null, srvSmall = null;
@@ -60,6 +60,9 @@ const LEAKS = [
   /\bcreate\s+(table|index)\b/i, /\bpragma\b/i, /sqlite/i, /constraint failed/i, /no such (table|column)/i,
   /near "[^"]*": syntax error/i, /\.[ch]:\d+/, /\bat \S+ \(/, /#\d+\s+0x[0-9a-f]+/i, /backtrace/i,
   /segmentation/i, /assert(ion)? fail/i,
+  // PostgreSQL's own words (api.hardening.pg)
+  /violates (unique|foreign key|check|not-null) constraint/i, /duplicate key value/i, /relation "[^"]*"/i,
+  /syntax error at or near/i, /\bSQLSTATE\b/, /postgres/i, /libpq/i, /invalid input syntax for/i,
 ];
 
 function checkErrorBody(what, status, text) {

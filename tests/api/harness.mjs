@@ -2,8 +2,12 @@
 // a tiny test runner (prints the closing "N passed, N failed" line), store
 // builders that run the regio CLI into a temporary directory, and a server
 // handle that starts `regio serve --port 0` and parses its "serving at" line.
+// With REGIO_TEST_STORE=pg (the ctest variants NAME.pg, run through
+// tests/pg/with_cluster.sh) every store a test makes with testStore() is a
+// fresh schema of the PostgreSQL test cluster instead of a SQLite file, and
+// storeSql() / copyStore() work on either.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +88,90 @@ export function buildSampleStore(db) {
   return db;
 }
 
+// ---- the backend under test ---------------------------------------------------
+
+/** 'pg' when the tests run on PostgreSQL (REGIO_TEST_STORE=pg), else 'sqlite'. */
+export const STORE = process.env.REGIO_TEST_STORE === 'pg' ? 'pg' : 'sqlite';
+if (STORE === 'pg' && !pgCluster()) {
+  console.log('skipped: REGIO_TEST_STORE=pg but no PostgreSQL test cluster (REGIO_TEST_DB;' +
+    ' run through tests/pg/with_cluster.sh)');
+  process.exit(77);
+}
+
+// Schemas made by testStore, dropped when the process ends (after its
+// servers are killed: that handler is registered first, below).
+const madeStores = [];
+
+/**
+ * A new, empty store for a test: DIR/NAME.db on SQLite, a fresh schema of
+ * the test cluster on PostgreSQL (dropped when the process exits).
+ */
+export function testStore(dir, name) {
+  if (STORE !== 'pg') return join(dir, `${name}.db`);
+  const loc = pgStore(name);
+  madeStores.push(loc);
+  return loc;
+}
+
+/**
+ * Runs SQL (one or more statements) on a store of either backend and
+ * returns what it prints, trimmed: rows one a line, columns separated by
+ * '|' (sqlite3's list mode, psql -At), or as CSV without a header with
+ * {csv: true}. The SQL must be valid on both (coalesce, not ifnull; no
+ * group_concat or json_extract).
+ */
+export function storeSql(db, query, { csv = false } = {}) {
+  const pg = /^postgres(ql)?:\/\//.test(db);
+  const [cmd, args] = pg
+    ? ['psql', [db, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-t', ...(csv ? ['--csv'] : ['-A']), '-f', '-']]
+    : ['sqlite3', [...(csv ? ['-csv'] : []), db]];
+  try {
+    return execFileSync(cmd, args, { input: query, encoding: 'utf8', maxBuffer: 64 << 20,
+      stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    throw new Error(`${cmd} failed (${e.status}): ${e.stderr || ''}\n${query}`);
+  }
+}
+
+/**
+ * Writes to a store behind its servers' backs, as another process would:
+ * SQLite servers notice the file changed; on PostgreSQL a writer tells
+ * them with a NOTIFY on the store's channel (docs/DEPLOY.md), sent here in
+ * the same transaction.
+ */
+export function storeWrite(db, sql) {
+  if (STORE !== 'pg') return storeSql(db, sql);
+  return storeSql(db, `BEGIN;\n${sql};\nSELECT pg_notify('regio_' || current_schema(), '');\nCOMMIT;`);
+}
+
+/**
+ * Everything the store keeps, as text to search (e.g. for secrets that
+ * must not be there): its files and WAL, latin1, on SQLite; a data dump of
+ * its schema on PostgreSQL.
+ */
+export function storeBytes(db) {
+  if (STORE === 'pg')
+    return execFileSync('pg_dump', [pgCluster(), '-n', pgSchema(db), '--data-only', '--no-owner'],
+      { encoding: 'latin1', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  return [db, db + '-wal'].filter(existsSync).map(p => readFileSync(p).toString('latin1')).join('\n');
+}
+
+/**
+ * Copies store `from` over the empty store `to` (both made by testStore):
+ * the file and its WAL on SQLite, the schema (pg_dump, renamed) on
+ * PostgreSQL. Returns to.
+ */
 export function copyStore(from, to) {
+  if (STORE === 'pg') {
+    const a = pgSchema(from), b = pgSchema(to);
+    const dump = execFileSync('pg_dump', [pgCluster(), '-n', a, '--no-owner', '--no-privileges'],
+      { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('psql', [pgCluster(), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `DROP SCHEMA ${b} CASCADE`],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('psql', [pgCluster(), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
+      { input: dump.replace(new RegExp(`\\b${a}\\b`, 'g'), b), maxBuffer: 256 << 20, stdio: ['pipe', 'ignore', 'pipe'] });
+    return to;
+  }
   copyFileSync(from, to);
   for (const ext of ['-wal', '-shm']) if (existsSync(from + ext)) copyFileSync(from + ext, to + ext);
   return to;
@@ -95,7 +182,12 @@ export function copyStore(from, to) {
 // Servers still running when this process ends (an exception, a signal from
 // CTest's timeout) are killed, so none outlives its test.
 const live = new Set();
-process.on('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+  for (const loc of madeStores) {
+    try { pgStoreDrop(loc); } catch (e) { console.log(`could not drop ${loc}: ${e.stderr || e}`); }
+  }
+});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
   process.on(sig, () => { for (const p of live) p.kill('SIGKILL'); process.exit(130); });
 
@@ -246,23 +338,32 @@ export function pgCluster() {
   return /^postgres(ql)?:\/\//.test(u) ? u : null;
 }
 
+let pgStores = 0;
+
 /**
- * A fresh, empty store on the test cluster: a new schema regio_TAG_PID of
+ * A fresh, empty store on the test cluster: a new schema regio_TAG_PID_N of
  * its database (made with psql), named by the location's search_path.
  */
 export function pgStore(tag) {
   const url = pgCluster();
-  const schema = `regio_${tag}_${process.pid}`.replace(/[^a-z0-9_]/g, '_');
+  const schema = `regio_${tag}_${process.pid}_${++pgStores}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c',
     `DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   return `${url}${url.includes('?') ? '&' : '?'}options=-csearch_path%3D${schema}`;
 }
 
-/** Drops a store made by pgStore. */
-export function pgStoreDrop(location) {
+/** The schema of a store made by pgStore, or null. */
+function pgSchema(location) {
   const m = /search_path%3D([a-z0-9_]+)/.exec(location || '');
-  if (m)
-    execFileSync('psql', [pgCluster(), '-q', '-c', `DROP SCHEMA IF EXISTS ${m[1]} CASCADE`],
+  return m ? m[1] : null;
+}
+
+/** Drops a store made by pgStore (waiting at most 20 s for the locks of servers still closing). */
+export function pgStoreDrop(location) {
+  const schema = pgSchema(location);
+  if (schema)
+    execFileSync('psql', [pgCluster(), '-X', '-q', '-c',
+      `SET lock_timeout = '20s'; DROP SCHEMA IF EXISTS ${schema} CASCADE`],
       { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 

@@ -9,32 +9,37 @@
 //    figures and in `regio report --model`.
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, buildSampleStore, startServer, http, sleep, BIN, SRC,
+  test, run, tempDir, removeDir, buildSampleStore, startServer, http, sleep, testStore, storeSql, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-paths-');
-const db = join(dir, 'paths.db');
+const db = testStore(dir, 'paths');
 const M = 'sample-design';
 const REALIGN = { balance: 'accounts', tolerance: 0.04, maxMoved: 0.2, seed: 7, timeLimit: 300 };
 let srv = null, A = '';
 let base = null;       // alignment of M after the locks
 let locked = [];       // the two locked units
+const execFileP = promisify(execFile);
 const enc = encodeURIComponent;
 const get = p => http(A + p);
 const post = (p, body) => http(A + p, { method: 'POST', body });
 
-function cli(args, { allowFail = false } = {}) {
+// Asynchronous, so that the event loop runs while a command does: a
+// realign blocking it for longer than the server's idle timeout (15 s)
+// would leave fetch a kept-alive connection the server has closed.
+async function cli(args, { allowFail = false } = {}) {
   try {
-    return execFileSync(BIN, [...args, '--db', db], {
-      cwd: SRC, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return (await execFileP(BIN, [...args, '--db', db], {
+      cwd: SRC, encoding: 'utf8', maxBuffer: 64 << 20,
+    })).stdout;
   } catch (e) {
     if (allowFail) return e.stdout || '';
-    throw new Error(`regio ${args.join(' ')} failed (${e.status}):\n${e.stderr || ''}`);
+    throw new Error(`regio ${args.join(' ')} failed (${e.code}):\n${e.stderr || ''}`);
   }
 }
 
@@ -70,7 +75,7 @@ test('setup: the sample market, a region level over its 25 territories, the serv
       WHERE ext_id IN (${leaves.join(',')})
         AND model_id = (SELECT id FROM territory_models WHERE name = '${M}');`);
   }
-  execFileSync('sqlite3', [db, sql.join('\n')]);
+  storeSql(db, sql.join('\n'));
   srv = await startServer(db);
   A = srv.base;
   const t = await territoriesOf(M);
@@ -81,7 +86,7 @@ test('setup: the sample market, a region level over its 25 territories, the serv
 test('two units that a realign moves are locked through the API', async () => {
   // A realign without locks, to a file: which units does it move?
   const out = join(dir, 'free.csv');
-  cli(['realign', '--from-model', M, ...realignArgs(), '--out', out]);
+  await cli(['realign', '--from-model', M, ...realignArgs(), '--out', out]);
   const before = await alignmentOf(M);
   const moved = readFileSync(out, 'utf8').trim().split('\n').slice(1).map(l => l.split(','))
     .filter(([u, t]) => before.units[u] !== t).map(([u]) => u);
@@ -94,7 +99,7 @@ test('two units that a realign moves are locked through the API', async () => {
 });
 
 test('CLI realign and API realign job give byte-identical alignments, locks and hierarchy kept', async () => {
-  cli(['realign', '--from-model', M, ...realignArgs(), '--model', 'via-cli']);
+  await cli(['realign', '--from-model', M, ...realignArgs(), '--model', 'via-cli']);
   const j = await post('/jobs', {
     kind: 'realign', model: M, target: 'via-api', balance: [REALIGN.balance],
     tolerance: REALIGN.tolerance, max_moved: REALIGN.maxMoved, seed: REALIGN.seed,
@@ -108,8 +113,8 @@ test('CLI realign and API realign job give byte-identical alignments, locks and 
     await sleep(200);
   }
   assert.equal(job.state, 'done', `job: ${JSON.stringify(job).slice(0, 400)}`);
-  const a = cli(['export', 'alignment', '--model', 'via-cli']);
-  const b = cli(['export', 'alignment', '--model', 'via-api']);
+  const a = await cli(['export', 'alignment', '--model', 'via-cli']);
+  const b = await cli(['export', 'alignment', '--model', 'via-api']);
   assert.ok(a.split('\n').length > 3000, 'a whole alignment was exported');
   assert.equal(a, b, 'the two alignments differ');
   for (const model of ['via-cli', 'via-api']) {
@@ -154,7 +159,7 @@ test('an account moved by hand counts in its new territory: API figures and `reg
     assert.ok(Math.abs(t1[to].totals.revenue - t0[to].totals.revenue - rev) < 1e-6 * Math.max(1, rev),
       'territories: revenue follows the account');
   // The CLI's report on the same model.
-  const csv = cli(['report', '--model', 'acct-move', '--balance', 'accounts', '--format', 'csv']);
+  const csv = await cli(['report', '--model', 'acct-move', '--balance', 'accounts', '--format', 'csv']);
   const rows = csv.trim().split('\n').map(l => l.split(','));
   const col = rows[0].indexOf('accounts');
   const row = id => rows.find(x => x[0] === id);
@@ -172,7 +177,7 @@ test('units imported under a running server: the model still reports, the new un
   const before = await territoriesOf(M);
   assert.equal(before.summary.unaligned, 0);
   // The whole counties file: Alaska, Hawaii and the territories come in.
-  cli(['import', 'units', join(SRC, 'node_modules/us-atlas/counties-10m.json'), '--layer', 'counties',
+  await cli(['import', 'units', join(SRC, 'node_modules/us-atlas/counties-10m.json'), '--layer', 'counties',
     '--skip-empty', '--quiet']);
   const after = await territoriesOf(M);
   const added = after.summary.units - before.summary.units;
@@ -182,9 +187,9 @@ test('units imported under a running server: the model still reports, the new un
   assert.ok(after.summary.balance.accounts !== null, 'the model still has its figures');
   const units = (await get('/units?limit=1')).json;
   assert.equal(units.total, after.summary.units, 'the server serves the new units');
-  const txt = cli(['report', '--model', M, '--balance', 'accounts', '--format', 'text']);
+  const txt = await cli(['report', '--model', M, '--balance', 'accounts', '--format', 'text']);
   assert.match(txt, new RegExp(`unaligned: ${added} units in no territory`));
-  cli(['realign', '--from-model', M, ...realignArgs(), '--model', 'after-import'], { allowFail: true });
+  await cli(['realign', '--from-model', M, ...realignArgs(), '--model', 'after-import'], { allowFail: true });
   const al = await alignmentOf('after-import');
   assert.equal(Object.keys(al.units).length, after.summary.units, 'the realign aligned every unit');
   const t = await territoriesOf('after-import');

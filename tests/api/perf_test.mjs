@@ -15,10 +15,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, run, tempDir, removeDir, buildSmallStore, startServer, http, BIN, SRC } from './harness.mjs';
+import {
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, testStore, BIN, SRC,
+} from './harness.mjs';
 
 const dir = tempDir('regio-perf-api-');
-const db = join(dir, 'perf.db');
+const db = testStore(dir, 'perf');
 const LIVE = 'base-live';
 let srv = null;
 const token = {};

@@ -14,24 +14,17 @@
 //    without a rep and a territory that would be covered by nothing (API:
 //    404, 404, 400, 422); a far rep is a warning, and a plan that then
 //    reaches no account covers nothing: an error (422), nothing saved.
-// With --pg (api.plans.pg) the store is a new schema of the PostgreSQL test
-// cluster (REGIO_TEST_DB; exit 77 without one).
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, startServer, http, BIN, SRC, pgCluster, pgStore, pgStoreDrop,
+  test, run, tempDir, removeDir, startServer, http, testStore, storeSql, storeWrite, BIN, SRC,
 } from './harness.mjs';
 
-const PG = process.argv.includes('--pg');
-if (PG && !pgCluster()) {
-  console.log('SKIP: no PostgreSQL test cluster (REGIO_TEST_DB; run through tests/pg/with_cluster.sh)');
-  process.exit(77);
-}
 const dir = tempDir('regio-plan-');
-const db = PG ? pgStore('plans') : join(dir, 'plan.db');
+const db = testStore(dir, 'plan');
 const M = 'sample-design';
 const START = '2027-01-04';
 let srv = null, A = '';
@@ -44,23 +37,8 @@ function cli(args) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** One query on the store, its rows as CSV lines (psql's -A -t on PostgreSQL).
- * On PostgreSQL a write then tells the servers, as every Regio writer does
- * (NOTIFY on the schema's channel): they count changes by what is told. */
 function sql(q) {
-  if (PG) {
-    const write = /^\s*(INSERT|UPDATE|DELETE)/i.test(q);
-    const text = write ? `${q}; SELECT pg_notify('regio_' || current_schema(), '')` : q;
-    const out = execFileSync('psql', [db, '-X', '-q', '-A', '-t', '-F', ',', '-v', 'ON_ERROR_STOP=1', '-c', text],
-      { encoding: 'utf8' }).trim();
-    return write ? '' : out;
-  }
-  return execFileSync('sqlite3', ['-csv', db, q], { encoding: 'utf8' }).trim();
-}
-
-/** A field of a JSON text column, as each backend reads it. */
-function jsonField(column, field) {
-  return PG ? `${column}::json ->> '${field}'` : `json_extract(${column}, '$.${field}')`;
+  return storeSql(db, q, { csv: true });
 }
 
 /** `regio plan --model M --territory T …` into FILE; the CSV rows and the saved plan's id. */
@@ -162,10 +140,9 @@ test('T02 without a rep: the territory\'s rep REP-10, the same visits through th
   const cliStored = storedRows(c.id), apiStored = storedRows(r.json.plan_id);
   assert.equal(cliStored.split('\n').length, c.rows.length, 'the CLI saved every visit');
   assert.equal(apiStored, cliStored, 'the two saved plans hold the same rows');
-  const hdr = sql(`SELECT cycle_start, cycle_days, ${jsonField('params', 'rep')},
-                   ${jsonField('params', 'territory')}, ${jsonField('params', 'seed')}
-                   FROM visit_plans WHERE id = ${r.json.plan_id}`);
-  assert.equal(hdr, `${START},20,REP-10,T02,1`);
+  const hdr = sql(`SELECT cycle_start, cycle_days FROM visit_plans WHERE id = ${r.json.plan_id}`);
+  const params = JSON.parse(storeSql(db, `SELECT params FROM visit_plans WHERE id = ${r.json.plan_id}`));
+  assert.equal([hdr, params.rep, params.territory, params.seed].join(','), `${START},20,REP-10,T02,1`);
   const audit = sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'plan.save' AND object_id IN ('${c.id}', '${r.json.plan_id}')`);
   assert.equal(audit, '2', 'both saves are audited');
 });
@@ -224,7 +201,7 @@ test('errors: the same message through the CLI and the API', async () => {
     ['T02', ['--rep', 'REP-99'], '&rep=REP-99', 404, 'not_found', /rep 'REP-99' not found/],
     ['T01', [], '', 400, 'bad_request', /territory 'T01' of model 'sample-design' has no rep of its own/],
   ];
-  sql(`INSERT INTO territories(model_id, ext_id, name) SELECT id, 'T04', 'Empty'
+  storeWrite(db, `INSERT INTO territories(model_id, ext_id, name) SELECT id, 'T04', 'Empty'
        FROM territory_models WHERE name = '${M}'`);
   cases.push(['T04', ['--rep', 'REP-10'], '&rep=REP-10', 422, 'unprocessable', /would cover nothing/]);
   for (const [t, args, q, status, code, re] of cases) {
@@ -239,4 +216,4 @@ test('errors: the same message through the CLI and the API', async () => {
   assert.ok(c.stderr.includes(msg), `${c.stderr} names ${msg}`);
 });
 
-await run({ after: async () => { if (srv) await srv.stop(); if (PG) pgStoreDrop(db); removeDir(dir); } });
+await run({ after: async () => { if (srv) await srv.stop(); removeDir(dir); } });

@@ -13,15 +13,15 @@
 //  - a second promotion for the same day replaces the scheduled one.
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, testStore, storeSql, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-promotion-');
-const db = join(dir, 'promotion.db');
+const db = testStore(dir, 'promotion');
 let srv = null, A = '';
 const tokens = {};
 
@@ -41,7 +41,7 @@ function cli(args, { allowFail = false } = {}) {
 }
 
 function sql(query) {
-  return execFileSync('sqlite3', [db, query], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+  return storeSql(db, query);
 }
 
 const as = (user, path, opts = {}) =>

@@ -15,13 +15,12 @@
 // Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, waitJob as waitJobAt, BIN,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, waitJob as waitJobAt, testStore, BIN,
 } from './harness.mjs';
 
 const dir = tempDir('regio-prop-');
-const db = join(dir, 'prop.db');
+const db = testStore(dir, 'prop');
 let srv = null, A = '';
 const enc = encodeURIComponent;
 const get = p => http(A + p);

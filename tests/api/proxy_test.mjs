@@ -9,13 +9,12 @@
 // sign-ins from one address make that address wait, not the others).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, rawRequest, testStore, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-proxy-');
-const db = join(dir, 'regio.db');
+const db = testStore(dir, 'regio');
 let plain, proxied;
 
 function cli(args, input) {

@@ -10,15 +10,15 @@
 // over the accounts table, the run against the CLI's dry run (nothing left
 // to do) and the store. Prints ok/FAIL per test and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, testStore, storeSql, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-rules-');
-const db = join(dir, 'rules.db');
+const db = testStore(dir, 'rules');
 let srv = null, A = '';
 const tokens = {};
 
@@ -30,7 +30,7 @@ function cli(args, { allowFail = false } = {}) {
     throw new Error(`regio ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return allowFail ? r : r.stdout;
 }
-const sql = q => execFileSync('sqlite3', [db, q], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+const sql = q => storeSql(db, q);
 
 const as = (user, path, opts = {}) =>
   http(A + path, { ...opts, headers: { ...(opts.headers || {}), Authorization: `Bearer ${tokens[user]}` } });

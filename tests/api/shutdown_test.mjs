@@ -12,13 +12,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { join } from 'node:path';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, copyStore, startServer, http, sleep, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, copyStore, startServer, http, sleep, testStore, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-shutdown-');
-const db = join(dir, 'base.db');
+const db = testStore(dir, 'base');
 const servers = [];
 
 function check(store) {
@@ -56,7 +55,7 @@ async function until(cond, ms, what) {
 }
 
 async function start(name, args = []) {
-  const store = copyStore(db, join(dir, `${name}.db`));
+  const store = copyStore(db, testStore(dir, name));
   const s = await startServer(store, args);
   servers.push(s);
   return { s, store };

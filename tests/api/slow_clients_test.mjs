@@ -11,8 +11,9 @@
 // and the others wait unaccepted in the listen queue until one closes.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { join } from 'node:path';
-import { test, run, tempDir, removeDir, buildSmallStore, startServer, rawRequest, sleep, slowClient } from './harness.mjs';
+import {
+  test, run, tempDir, removeDir, buildSmallStore, startServer, rawRequest, sleep, slowClient, testStore,
+} from './harness.mjs';
 
 const SLOW_PER_ADDR = 100;
 const SLOW_ADDRS = Array.from({ length: 10 }, (_, i) => `127.0.1.${i + 1}`);
@@ -56,7 +57,7 @@ async function freshGet(port, path, localAddress) {
 }
 
 test('setup: a small store and a server with the default limits', async () => {
-  db = join(dir, 'slow.db');
+  db = testStore(dir, 'slow');
   buildSmallStore(db, { design: false });
   srv = await startServer(db, []);
   deadlineHeader = slowClient(srv.port, 'header');

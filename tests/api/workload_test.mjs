@@ -15,10 +15,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { test, run, tempDir, removeDir, startServer, http, BIN, SRC } from './harness.mjs';
+import { test, run, tempDir, removeDir, startServer, http, testStore, BIN, SRC } from './harness.mjs';
 
 const dir = tempDir('regio-workload-');
-const db = join(dir, 'workload.db');
+const db = testStore(dir, 'workload');
 const START = '2027-01-04';
 let srv = null, A = '';
 

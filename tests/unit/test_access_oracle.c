@@ -23,7 +23,8 @@
  * Seeds are fixed. REGIO_ORACLE_SEED=<number> runs one seed only;
  * REGIO_ORACLE_PAIRS=<n> runs seeds until n pairs were checked. The default
  * runs all 8 seeds (about 1.1 million pairs), or the first 3 (one of each
- * variant, about 330,000 pairs) when built with AddressSanitizer.
+ * variant, about 330,000 pairs) when built with AddressSanitizer. With
+ * --pg each seed's store is a fresh schema of REGIO_TEST_DB (PostgreSQL).
  */
 #include "regio/access.h"
 #include "regio/org.h"
@@ -1153,14 +1154,14 @@ static void run_seed(world *w, uint64_t seed, int variant, totals *tt)
 {
     gen_world(w, seed, variant);
     rng r = {seed ^ 0xabcdef12345ull}; /* for the hand moves */
-    char path[64];
-    regio_test_db_path(path, sizeof path, "oracle");
+    char path[512];
+    regio_test_store_location(path, sizeof path, "oracle");
     regio_store *s = NULL;
     regio_error e;
     memset(&e, 0, sizeof e);
     if (regio_store_open(path, &s, &e) != REGIO_OK) {
         FAIL_AT_("open: %s", e.msg);
-        regio_test_db_remove(path);
+        regio_test_store_remove(path);
         return;
     }
     if (build_store(w, s, &r) == 0 && index_world(w) == 0) {
@@ -1172,7 +1173,7 @@ static void run_seed(world *w, uint64_t seed, int variant, totals *tt)
     }
     free_world(w);
     regio_store_close(s);
-    regio_test_db_remove(path);
+    regio_test_store_remove(path);
 }
 
 static void test_access_against_oracle(void)
@@ -1237,8 +1238,10 @@ static void test_access_against_oracle(void)
     free(w);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg: the PostgreSQL variant (unit.test_access_oracle.pg), on REGIO_TEST_DB. */
+    regio_test_backend(argc, argv, "test_access_oracle --pg");
     RUN(test_access_against_oracle);
     TEST_END();
 }

@@ -3,7 +3,8 @@
  * the progress callback of a backup of many pages, a backup cancelled by
  * it (the target untouched, no temporary file left), a backup refused
  * inside an open transaction, a check stopped by its callback, and a
- * restore onto a path where no store exists yet (nothing to keep).
+ * restore onto a path where no store exists yet (nothing to keep). With
+ * --pg, the check of a PostgreSQL store.
  */
 #include "regio/backup.h"
 #include "regio/store.h"
@@ -147,6 +148,56 @@ static void test_check_stops(void)
     regio_test_db_remove(db);
 }
 
+#ifdef REGIO_HAVE_PG
+/* The check on PostgreSQL (--pg): a schema without a store is refused and
+ * not made into one; a store with accounts, sales blocks and audit records
+ * passes; then each planted problem is found, in SQLite's words: a trigger
+ * of the packed columns dropped, the sales blocks claiming every line but
+ * one more in the table, an audit record changed behind the append-only
+ * trigger's back. The callback stops it at the first. */
+static void test_check_pg(void)
+{
+    char loc[512];
+    regio_test_store_location(loc, sizeof loc, "check");
+    long problems = -1;
+    regio_error err;
+    ASSERT_EQ_INT(regio_store_check_file(loc, NULL, NULL, &problems, &err), REGIO_EDATA);
+    ASSERT_TRUE(strstr(err.msg, "holds no Regio store") != NULL);
+    ASSERT_TRUE(strstr(err.msg, "search_path") != NULL); /* names the schema */
+    ASSERT_EQ_INT(regio_test_loc_int(loc, "SELECT to_regclass('accounts') IS NOT NULL"), 0);
+    regio_store *s = store_with(loc, 10);
+    ASSERT_TRUE(s != NULL);
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(regio_store_audit_append(s, "ops", "test.check", "account", "A000001", NULL,
+                                           "{\"n\":1}", &err));
+    regio_store_close(s);
+    ASSERT_OK(regio_store_check_file(loc, NULL, NULL, &problems, &err));
+    ASSERT_EQ_INT(problems, 0);
+
+    int failed = 0;
+    regio_test_pg_sql(loc, "DROP TRIGGER account_columns_unit_added ON units", &failed);
+    ASSERT_EQ_INT(failed, 0);
+    regio_test_pg_sql(loc,
+                      "INSERT INTO sales_transactions(ext_id, account_id, day, amount)"
+                      " SELECT 'X1', min(id), 1, 1 FROM accounts",
+                      &failed);
+    ASSERT_EQ_INT(failed, 0);
+    regio_test_pg_sql(loc,
+                      "ALTER TABLE audit_log DISABLE TRIGGER USER;"
+                      " UPDATE audit_log SET actor = 'eve' WHERE id = (SELECT max(id) FROM audit_log)",
+                      &failed);
+    ASSERT_EQ_INT(failed, 0);
+    char kind[32] = "";
+    ASSERT_EQ_INT(regio_store_check_file(loc, stop_at_first, kind, &problems, &err),
+                  REGIO_ECANCELLED);
+    ASSERT_EQ_STR(kind, "audit");
+    ASSERT_EQ_INT(problems, 1);
+    ASSERT_OK(regio_store_check_file(loc, NULL, NULL, &problems, &err));
+    ASSERT_EQ_INT(problems, 3);
+    regio_test_store_remove(loc);
+}
+#endif
+
 static void test_restore_where_no_store_is(void)
 {
     char db[128], from[128], fresh[128];
@@ -172,8 +223,17 @@ static void test_restore_where_no_store_is(void)
     regio_test_db_remove(fresh);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* --pg (unit.test_backup.pg): the check on PostgreSQL; backup and
+     * restore are SQLite's own. */
+    regio_test_backend(argc, argv, "test_backup --pg");
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg()) {
+        RUN(test_check_pg);
+        TEST_END();
+    }
+#endif
     snprintf(dir, sizeof dir, "/tmp/regio_backup_XXXXXX");
     if (!mkdtemp(dir))
         return 1;

@@ -5,6 +5,7 @@
  * keeps the store it replaces. Works on files, not through the store's
  * vtable: a backup or a restore is a copy of the SQLite file itself.
  */
+#include "store/check_sql.h"
 #include "store/schema_sqlite.h"
 #include "store/sqlite_impl.h"
 
@@ -60,17 +61,12 @@ static regio_err open_existing(const char *path, sqlite3 **out, regio_error *err
 
 typedef struct checker {
     sqlite3 *db;
-    regio_check_fn cb;
-    void *ud;
-    long problems;
-    int stop;
+    regio__check_sink k;
 } checker;
 
 static void problem(checker *c, const char *kind, const char *detail)
 {
-    c->problems++;
-    if (c->cb && !c->stop && c->cb(c->ud, kind, detail))
-        c->stop = 1;
+    regio__check_problem(&c->k, kind, detail);
 }
 
 /* Runs sql and reports one problem per row, the row formatted by fmt over
@@ -86,7 +82,7 @@ static void report_rows(checker *c, const char *kind, const char *sql, const cha
         return;
     }
     int r = SQLITE_DONE, n = 0;
-    while (!c->stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!c->k.stop && (r = sqlite3_step(st)) == SQLITE_ROW) {
         const char *v[4];
         for (int i = 0; i < 4; i++) {
             v[i] = i < sqlite3_column_count(st) ? (const char *)sqlite3_column_text(st, i) : NULL;
@@ -105,7 +101,7 @@ static void report_rows(checker *c, const char *kind, const char *sql, const cha
 #pragma GCC diagnostic pop
         problem(c, kind, detail);
     }
-    if (!c->stop && r != SQLITE_DONE && n <= MAX_PER_KIND) {
+    if (!c->k.stop && r != SQLITE_DONE && n <= MAX_PER_KIND) {
         snprintf(detail, sizeof detail, "the check stopped: %s", sqlite3_errmsg(c->db));
         problem(c, kind, detail);
     }
@@ -132,22 +128,15 @@ static void check_sales_blocks(checker *c)
         !regio__sqlite_has_table(c->db, "sales_transactions"))
         return;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT EXISTS (SELECT 1 FROM sales_blocks WHERE month = -1),"
-                           " (SELECT coalesce(sum(lines), 0) FROM sales_blocks WHERE month >= 0),"
-                           " (SELECT count(*) FROM sales_transactions)",
-                           -1, &st, NULL) != SQLITE_OK ||
+    char detail[256];
+    if (sqlite3_prepare_v2(c->db, REGIO_CHECK_SALES_BLOCKS_SQL, -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
-        char detail[256];
         snprintf(detail, sizeof detail, "cannot count the sales lines: %s",
                  sqlite3_errmsg(c->db));
         problem(c, "sales_blocks", detail);
-    } else if (sqlite3_column_int(st, 0) &&
-               sqlite3_column_int64(st, 1) != sqlite3_column_int64(st, 2)) {
-        char detail[256];
-        snprintf(detail, sizeof detail,
-                 "sales_blocks hold %lld lines but sales_transactions has %lld rows",
-                 (long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
+    } else if (regio__check_sales_blocks(detail, sizeof detail, sqlite3_column_int(st, 0),
+                                         sqlite3_column_int64(st, 1),
+                                         sqlite3_column_int64(st, 2))) {
         problem(c, "sales_blocks", detail);
     }
     sqlite3_finalize(st);
@@ -161,33 +150,21 @@ static void check_account_columns(checker *c)
     if (!regio__sqlite_has_table(c->db, "account_columns"))
         return;
     sqlite3_stmt *st = NULL;
+    char detail[256];
     if (sqlite3_prepare_v2(c->db,
-                           "SELECT (SELECT accounts FROM account_columns WHERE part = -1),"
-                           " (SELECT coalesce(sum(accounts), 0) FROM account_columns"
-                           "  WHERE part >= 0),"
-                           " (SELECT count(*) FROM accounts),"
-                           " (SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
-                           "  AND name LIKE 'account\\_columns\\_%' ESCAPE '\\')",
+                           REGIO_CHECK_ACCOUNT_COLUMNS_SQL(
+                               "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                               "  AND name LIKE 'account\\_columns\\_%' ESCAPE '\\')"),
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
-        char detail[256];
         snprintf(detail, sizeof detail, "cannot count the packed accounts: %s",
                  sqlite3_errmsg(c->db));
         problem(c, "account_columns", detail);
-    } else {
-        char detail[256] = "";
-        long long marker = sqlite3_column_int64(st, 0), parts = sqlite3_column_int64(st, 1),
-                  rows = sqlite3_column_int64(st, 2);
-        if (sqlite3_column_type(st, 0) != SQLITE_NULL && (marker != parts || parts != rows))
-            snprintf(detail, sizeof detail,
-                     "account_columns say %lld accounts and hold %lld, but accounts has %lld rows",
-                     marker, parts, rows);
-        else if (sqlite3_column_int(st, 3) != 6)
-            snprintf(detail, sizeof detail,
-                     "%d of the 6 triggers that keep account_columns current are there",
-                     sqlite3_column_int(st, 3));
-        if (detail[0])
-            problem(c, "account_columns", detail);
+    } else if (regio__check_account_columns(
+                   detail, sizeof detail, sqlite3_column_type(st, 0) != SQLITE_NULL,
+                   sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                   sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3))) {
+        problem(c, "account_columns", detail);
     }
     sqlite3_finalize(st);
 }
@@ -200,10 +177,14 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
     if (!path || !*path)
         return regio__store_fail(err, REGIO_EINVAL, "store path is empty");
     if (regio__store_is_pg(path))
+#ifdef REGIO_HAVE_PG
+        return regio__pg_check_store(path, cb, ud, problems, err);
+#else
         return regio__store_fail(err, REGIO_EUNSUPPORTED,
-                                 "check is only supported for SQLite stores (not yet for "
-                                 "PostgreSQL)");
-    checker c = {.cb = cb, .ud = ud};
+                                 "the PostgreSQL store backend is not built into this Regio "
+                                 "(it was built without libpq)");
+#endif
+    checker c = {.k = {.cb = cb, .ud = ud}};
     regio_err rc = open_existing(path, &c.db, err);
     if (!rc)
         rc = regio__sqlite_identify(c.db, path, 0, err);
@@ -214,14 +195,14 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
                                sqlite3_errmsg(c.db));
     if (!rc) {
         report_rows(&c, "integrity", "PRAGMA integrity_check(100)", "%s", 1);
-        if (!c.stop)
+        if (!c.k.stop)
             report_rows(&c, "foreign_key",
                         "SELECT \"table\", coalesce('row ' || rowid, 'a row'), parent"
                         " FROM pragma_foreign_key_check",
                         "%s: %s refers to a row of %s that does not exist", 0);
-        if (!c.stop)
+        if (!c.k.stop)
             check_audit(&c);
-        if (!c.stop && regio__sqlite_has_table(c.db, "sales_transactions"))
+        if (!c.k.stop && regio__sqlite_has_table(c.db, "sales_transactions"))
             report_rows(&c, "orphan",
                         "SELECT s.id, s.ext_id, s.account_id FROM sales_transactions s"
                         " WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id)"
@@ -229,17 +210,17 @@ regio_err regio_store_check_file(const char *path, regio_check_fn cb, void *ud, 
                         "sales_transactions row %s (%s) refers to account id %s, which does "
                         "not exist",
                         0);
-        if (!c.stop)
+        if (!c.k.stop)
             check_sales_blocks(&c);
-        if (!c.stop)
+        if (!c.k.stop)
             check_account_columns(&c);
         sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
-        if (c.stop)
+        if (c.k.stop)
             rc = regio__store_fail(err, REGIO_ECANCELLED, "stopped by the callback");
     }
     sqlite3_close(c.db);
     if (problems)
-        *problems = c.problems;
+        *problems = c.k.problems;
     return rc;
 }
 

@@ -8,6 +8,7 @@
 #ifndef REGIO_STORE_IMPL_H
 #define REGIO_STORE_IMPL_H
 
+#include "regio/backup.h"
 #include "regio/challenge.h"
 #include "regio/org.h"
 #include "regio/store.h"
@@ -187,6 +188,9 @@ int regio__store_is_pg(const char *location);
 /* Opens the PostgreSQL backend (store_pg.c); built only with libpq. Its
  * errors never repeat the location, which may hold a password. */
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err);
+/* regio_store_check_file on a postgresql:// location (pg_check.c). */
+regio_err regio__pg_check_store(const char *location, regio_check_fn cb, void *ud,
+                                long *problems, regio_error *err);
 #endif
 
 /* Runs one call of a backend's second vtable (member `table` of the

@@ -13,7 +13,7 @@ printf 'id,name,lat,lon,owner\nA1,Acme,40.1,-100.1,\nA2,Bolt,38.01,-97.5,\nA3,Co
 "$REGIO" assign units --max-km 80 >/dev/null 2>&1 || true
 "$REGIO" design --k 2 --balance accounts --tolerance 0.2 --model org >/dev/null 2>&1
 "$REGIO" export alignment --model org
-sqlite3 "$REGIO_DB" "SELECT ext_id, unit_ext, ifnull(owner_ext, '-') FROM accounts ORDER BY ext_id"
+regio_sql "SELECT ext_id, unit_ext, coalesce(owner_ext, '-') FROM accounts ORDER BY ext_id"
 cat > roles.csv <<'CSV'
 role,parent
 vp,
