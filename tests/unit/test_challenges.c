@@ -127,7 +127,7 @@ static int world_open(world *w)
     SETUP(regio_store_adjacency_replace(w->s, edges, ne, &e));
     for (int a = 0; a < 18; a++) {
         char id[8];
-        snprintf(id, sizeof id, "A%02d", a);
+        snprintf(id, sizeof id, "A%02d", a % 100); /* a < 18: "% 100" tells gcc -O1 it fits */
         regio_account ac;
         regio_account_init(&ac);
         ac.id = id;
