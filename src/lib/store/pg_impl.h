@@ -112,6 +112,18 @@ regio_err regio__pg_txn_begin(regio__pg_store *s, regio__pg_txn *t, regio_error 
 regio_err regio__pg_txn_end(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
                             regio_error *err);
 regio_err regio__pg_cancelled(regio_error *err);
+/* A timestamp as the schema's defaults write it (2026-01-31T12:00:00.000Z),
+ * in SQL. */
+#define REGIO_PG_NOW_SQL \
+    "(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
+
+/* Runs the query sql (text params) through a cursor, a batch of rows at a
+ * time, calling fn for every row, in the caller's transaction or one of
+ * its own (pg_records.c); fn's error (REGIO_ECANCELLED to stop) ends it. */
+typedef regio_err (*regio__pg_row_fn)(void *ctx, const PGresult *res, int row, regio_error *err);
+regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n, const char *const *params,
+                             regio__pg_row_fn fn, void *ctx, regio_error *err);
+
 /* Ends a bulk load's COPY and merges the staged accounts (no-op when none
  * are staged); every statement of the backend runs it first. */
 regio_err regio__pg_flush(regio__pg_store *s, regio_error *err);

@@ -9,6 +9,7 @@
  * never the location itself, which may hold a password.
  */
 #include "store/pg_impl.h"
+#include "store/rules_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,7 +386,7 @@ regio_err regio__pg_model_id(regio__pg_store *s, const char *name, long long *id
     if (rc)
         return rc;
     if (PQntuples(res) == 0)
-        rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "no territory model named '%s'", name)
+        rc = name ? regio__store_fail(err, REGIO_ENOTFOUND, "territory model '%s' not found", name)
                   : regio__store_fail(err, REGIO_ENOTFOUND, "no territory model is active");
     else
         *id = regio__pg_col_int(res, 0, 0);
@@ -578,6 +579,7 @@ static const regio__store_ops pg_ops = {
     .model_reasons_foreach = regio__pg_model_reasons_foreach,
     .model_clone = regio__pg_model_clone,
     .model_reset = regio__pg_model_reset,
+    .rules = &regio__pg_rules_ops,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)
