@@ -20,6 +20,11 @@
  *    before and after (and a dry run changes nothing at all);
  *  - the audit chain stays intact.
  *
+ * Two handles on one store stand for two servers on one database: a
+ * types save and a rule run of the second wait for the first's
+ * transaction and then start from what it committed, never from what they
+ * read before it.
+ *
  * Counters make sure the cases that matter occurred. REGIO_RULES_SEED=<n>
  * runs one seed, REGIO_RULES_ROUNDS=<n> n rounds a seed. With --pg the same runs on PostgreSQL (REGIO_TEST_DB),
  * one seed of 6 rounds by default: the store is checked there through
@@ -34,7 +39,9 @@
 #include "regio_test_db.h"
 #include "rules_oracle.h"
 
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define RUN_SANITIZED 1
@@ -905,9 +912,115 @@ static void test_property(void)
     ASSERT_TRUE(c_dry > 0);
 }
 
+/* ---- two servers ---------------------------------------------------------------------------- */
+
+typedef struct second {
+    regio_store *s;
+    int what; /* 0: a types save, 1: a rule run */
+    regio_err rc;
+    regio_error e;
+    regio_rules_report rep;
+} second;
+
+static void *second_server(void *ud)
+{
+    second *b = ud;
+    if (b->what == 0) {
+        regio_territory_type y = {"y", 1, NULL, 0};
+        b->rc = regio_store_types_save(b->s, &y, 1, "b", NULL, &b->e);
+    } else {
+        regio_rules_run_opts o = {"m", NULL, 0, "b"};
+        b->rc = regio_rules_run(b->s, &o, &b->rep, &b->e);
+    }
+    return NULL;
+}
+
+static int on_assoc(void *ud, const regio_rule_assoc *a)
+{
+    (void)a;
+    ++*(long *)ud;
+    return 0;
+}
+
+static void test_two_servers(void)
+{
+    char path[512], csv[80];
+    regio_test_store_location(path, sizeof path, "rules_two");
+    regio_store *a = NULL, *b = NULL;
+    regio_error e;
+    ASSERT_OK(regio_store_open(path, &a, &e));
+    ASSERT_OK(regio_store_open(path, &b, &e));
+    regio_test_db_path(csv, sizeof csv, "rules_two_csv");
+    FILE *f = fopen(csv, "w");
+    fprintf(f, "id,name,industry\nA1,One,Retail\nA2,Two,Health\nA3,Three,Retail\n");
+    fclose(f);
+    ASSERT_OK(regio_import_accounts(a, csv, NULL, NULL, &e));
+    remove(csv);
+    ASSERT_OK(regio_store_model_create(a, "m", REGIO_MODEL_PLANNING, NULL, NULL, NULL, NULL, &e));
+    ASSERT_OK(regio_store_territory_upsert(a, "m", "T1", NULL, NULL, &e));
+    regio_rule_info r;
+    memset(&r, 0, sizeof r);
+    r.name = "retail";
+    r.territory = "T1";
+    r.active = 1;
+    r.n_criteria = 1;
+    r.criteria[0] = (regio_rule_criterion){"industry", "equals", "retail"};
+    ASSERT_OK(regio_rule_save(a, "m", &r, "a", NULL, &e));
+
+    /* Types: the second save waits, then sees priority 1 taken. */
+    pthread_t th;
+    second sb;
+    memset(&sb, 0, sizeof sb);
+    sb.s = b;
+    regio_territory_type x = {"x", 1, NULL, 0};
+    ASSERT_OK(regio_store_begin(a, &e));
+    ASSERT_OK(regio_store_types_save(a, &x, 1, "a", NULL, &e));
+    pthread_create(&th, NULL, second_server, &sb);
+    usleep(300000);
+    ASSERT_OK(regio_store_commit(a, &e));
+    pthread_join(th, NULL);
+    ASSERT_EQ_INT(sb.rc, REGIO_ECONFLICT);
+    if (!strstr(sb.e.msg, "is already territory type 'x''s"))
+        FAIL_AT_("the second types save did not see the first's: %s", sb.e.msg);
+
+    /* A run: the first holds the associations it read and adds one the
+     * rules do not make (A2 to T1); the second run waits, then reads it
+     * and takes it away. */
+    const char *terr[1] = {"T1"};
+    long before = 0;
+    ASSERT_OK(regio_store_begin(a, &e));
+    ASSERT_OK(regio_store_rule_assocs_foreach(a, "m", terr, 1, on_assoc, &before, &e));
+    ASSERT_EQ_INT(before, 0);
+    long long key = -1;
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT id FROM accounts WHERE ext_id = 'A2'");
+    key = regio_test_loc_int(path, sql);
+    regio_rule_assoc add = {key, 0, 0};
+    memset(&sb, 0, sizeof sb);
+    sb.s = b;
+    sb.what = 1;
+    pthread_create(&th, NULL, second_server, &sb);
+    usleep(300000);
+    ASSERT_OK(regio_store_rule_assocs_apply(a, "m", terr, 1, NULL, 0, &add, 1, NULL, 0, "a", &e));
+    ASSERT_OK(regio_store_commit(a, &e));
+    pthread_join(th, NULL);
+    if (sb.rc)
+        FAIL_AT_("the second run: %s", sb.e.msg);
+    ASSERT_EQ_INT(sb.rep.added, 2);   /* A1, A3 */
+    ASSERT_EQ_INT(sb.rep.removed, 1); /* A2, added by the first meanwhile */
+    regio_rules_report_clear(&sb.rep);
+    long after = 0;
+    ASSERT_OK(regio_store_rule_assocs_foreach(a, "m", terr, 1, on_assoc, &after, &e));
+    ASSERT_EQ_INT(after, 2);
+    regio_store_close(a);
+    regio_store_close(b);
+    regio_test_store_remove(path);
+}
+
 int main(int argc, char **argv)
 {
     regio_test_backend(argc, argv, "test_rules_run --pg");
+    RUN(test_two_servers);
     RUN(test_property);
     TEST_END();
 }
