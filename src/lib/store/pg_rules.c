@@ -89,6 +89,41 @@ static regio_err pg_types_foreach(regio_store *base, regio_territory_type_cb cb,
     return rc;
 }
 
+typedef struct pg_types_ctx {
+    regio__pg_store *s;
+    const char *actor;
+} pg_types_ctx;
+
+static regio_err pg_type_park(void *ctx, const type_row *x, long priority, regio_error *err)
+{
+    char b[2][32];
+    const char *p[2] = {regio__pg_int(b[0], x->id), regio__pg_int(b[1], priority)};
+    return regio__pg_write(((pg_types_ctx *)ctx)->s,
+                           "UPDATE territory_types SET priority = $2 WHERE id = $1", 2, p,
+                           "writing a territory type", NULL, err);
+}
+
+static regio_err pg_type_write(void *ctx, const type_row *x, const regio_territory_type *in,
+                               regio_error *err)
+{
+    char b[2][32];
+    const char *p[3] = {x->id ? regio__pg_int(b[0], x->id) : x->name,
+                        regio__pg_int(b[1], x->final), in->description};
+    return regio__pg_write(((pg_types_ctx *)ctx)->s,
+                           x->id ? "UPDATE territory_types SET priority = $2, description = $3"
+                                   " WHERE id = $1"
+                                 : "INSERT INTO territory_types(name, priority, description)"
+                                   " VALUES ($1, $2, $3)",
+                           3, p, "writing a territory type", NULL, err);
+}
+
+static regio_err pg_type_audit(void *ctx, const char *name, const char *before, const char *after,
+                               regio_error *err)
+{
+    pg_types_ctx *c = ctx;
+    return audit(c->s, c->actor, "type.upsert", "territory_type", name, before, after, err);
+}
+
 static regio_err pg_types_save(regio_store *base, const regio_territory_type *types, size_t n,
                                const char *actor, size_t *changed, regio_error *err)
 {
@@ -114,38 +149,11 @@ static regio_err pg_types_save(regio_store *base, const regio_territory_type *ty
     PQclear(res);
     if (!rc)
         rc = types_merge(&rows, types, n, err);
+    static const types_writer W = {pg_type_park, pg_type_write, pg_type_audit};
+    pg_types_ctx c = {s, actor};
     size_t n_changed = 0;
-    char b[2][32];
-    for (size_t i = 0; !rc && i < rows.n; i++) {
-        type_row *x = &rows.v[i];
-        if (!types_parks(x))
-            continue;
-        const char *p[2] = {regio__pg_int(b[0], x->id), regio__pg_int(b[1], types_park(&rows, i))};
-        rc = regio__pg_write(s, "UPDATE territory_types SET priority = $2 WHERE id = $1", 2, p,
-                             "writing a territory type", NULL, err);
-    }
-    for (size_t i = 0; !rc && i < rows.n; i++) {
-        type_row *x = &rows.v[i];
-        if (!x->given)
-            continue;
-        const regio_territory_type *in = &types[x->given - 1];
-        if (types_same(x, in))
-            continue;
-        const char *p[3] = {x->id ? regio__pg_int(b[0], x->id) : x->name,
-                            regio__pg_int(b[1], x->final), in->description};
-        rc = regio__pg_write(s,
-                             x->id ? "UPDATE territory_types SET priority = $2, description = $3"
-                                     " WHERE id = $1"
-                                   : "INSERT INTO territory_types(name, priority, description)"
-                                     " VALUES ($1, $2, $3)",
-                             3, p, "writing a territory type", NULL, err);
-        char *before = NULL, *after = NULL;
-        if (!rc && !(rc = type_audit(x, in, &before, &after, err)))
-            rc = audit(s, actor, "type.upsert", "territory_type", x->name, before, after, err);
-        regio_free(before);
-        regio_free(after);
-        n_changed++;
-    }
+    if (!rc)
+        rc = types_apply(&rows, types, &W, &c, &n_changed, err);
     type_rows_free(&rows);
     rc = regio__pg_txn_end(s, &t, rc, err);
     if (!rc && changed)

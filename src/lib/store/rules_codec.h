@@ -253,6 +253,47 @@ static inline regio_err type_audit(const type_row *x, const regio_territory_type
     return rules_oom(err);
 }
 
+/* A backend's writes of a types save: park row x at a priority out of the
+ * way, write x as in gives it (insert when x->id is 0), and append an
+ * audit record. */
+typedef struct types_writer {
+    regio_err (*park)(void *ctx, const type_row *x, long priority, regio_error *err);
+    regio_err (*write)(void *ctx, const type_row *x, const regio_territory_type *in,
+                       regio_error *err);
+    regio_err (*audit)(void *ctx, const char *name, const char *before, const char *after,
+                       regio_error *err);
+} types_writer;
+
+/* The writes of a save of types[] merged into rows (types_merge): changed
+ * rows park first, then every given row that changes is written and
+ * audited as "type.upsert"; *changed gets how many. */
+static inline regio_err types_apply(const type_rows *rows, const regio_territory_type *types,
+                                    const types_writer *w, void *ctx, size_t *changed,
+                                    regio_error *err)
+{
+    regio_err rc = REGIO_OK;
+    *changed = 0;
+    for (size_t i = 0; !rc && i < rows->n; i++)
+        if (types_parks(&rows->v[i]))
+            rc = w->park(ctx, &rows->v[i], types_park(rows, i), err);
+    for (size_t i = 0; !rc && i < rows->n; i++) {
+        const type_row *x = &rows->v[i];
+        if (!x->given)
+            continue;
+        const regio_territory_type *in = &types[x->given - 1];
+        if (types_same(x, in))
+            continue;
+        rc = w->write(ctx, x, in, err);
+        char *before = NULL, *after = NULL;
+        if (!rc && !(rc = type_audit(x, in, &before, &after, err)))
+            rc = w->audit(ctx, x->name, before, after, err);
+        regio_free(before);
+        regio_free(after);
+        ++*changed;
+    }
+    return rc;
+}
+
 /* ---- rules -------------------------------------------------------------------------- */
 
 /* What regio_store_rule_save checks of a rule's shape before it looks at

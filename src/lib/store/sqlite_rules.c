@@ -77,6 +77,44 @@ static regio_err sq_types_foreach(regio_store *base, regio_territory_type_cb cb,
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
 }
 
+typedef struct sq_types_ctx {
+    regio__sqlite_store *s;
+    const char *actor;
+} sq_types_ctx;
+
+static regio_err sq_type_park(void *ctx, const type_row *x, long priority, regio_error *err)
+{
+    regio__sqlite_store *s = ((sq_types_ctx *)ctx)->s;
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err, "UPDATE territory_types SET priority = ?2 WHERE id = ?1",
+                                  "ii", (sqlite3_int64)x->id, (sqlite3_int64)priority);
+    return rc ? rc : run(s, st, "writing a territory type", err);
+}
+
+static regio_err sq_type_write(void *ctx, const type_row *x, const regio_territory_type *in,
+                               regio_error *err)
+{
+    regio__sqlite_store *s = ((sq_types_ctx *)ctx)->s;
+    sqlite3_stmt *st = NULL;
+    regio_err rc =
+        x->id ? regio__sq_prep(s, &st, err,
+                               "UPDATE territory_types SET priority = ?2, description = ?3 WHERE id = ?1",
+                               "iit", (sqlite3_int64)x->id, (sqlite3_int64)x->final,
+                               in->description)
+              : regio__sq_prep(s, &st, err,
+                               "INSERT INTO territory_types(name, priority, description) VALUES (?1, ?2, ?3)",
+                               "tit", x->name, (sqlite3_int64)x->final, in->description);
+    return rc ? rc : run(s, st, "writing a territory type", err);
+}
+
+static regio_err sq_type_audit(void *ctx, const char *name, const char *before, const char *after,
+                               regio_error *err)
+{
+    sq_types_ctx *c = ctx;
+    return regio__sq_audit_append(&c->s->base, c->actor ? c->actor : "cli", "type.upsert",
+                                  "territory_type", name, before, after, err);
+}
+
 static regio_err sq_types_save(regio_store *base, const regio_territory_type *types, size_t n,
                                const char *actor, size_t *changed, regio_error *err)
 {
@@ -99,40 +137,11 @@ static regio_err sq_types_save(regio_store *base, const regio_territory_type *ty
         rc = regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
     if (!rc)
         rc = types_merge(&rows, types, n, err);
+    static const types_writer W = {sq_type_park, sq_type_write, sq_type_audit};
+    sq_types_ctx c = {s, actor};
     size_t n_changed = 0;
-    for (size_t i = 0; !rc && i < rows.n; i++) {
-        type_row *x = &rows.v[i];
-        if (!types_parks(x))
-            continue;
-        if (!(rc = regio__sq_prep(s, &st, err, "UPDATE territory_types SET priority = ?2 WHERE id = ?1", "ii",
-                        (sqlite3_int64)x->id, (sqlite3_int64)types_park(&rows, i))))
-            rc = run(s, st, "writing a territory type", err);
-    }
-    for (size_t i = 0; !rc && i < rows.n; i++) {
-        type_row *x = &rows.v[i];
-        if (!x->given)
-            continue;
-        const regio_territory_type *in = &types[x->given - 1];
-        if (types_same(x, in))
-            continue;
-        if (x->id)
-            rc = regio__sq_prep(s, &st, err,
-                      "UPDATE territory_types SET priority = ?2, description = ?3 WHERE id = ?1",
-                      "iit", (sqlite3_int64)x->id, (sqlite3_int64)x->final, in->description);
-        else
-            rc = regio__sq_prep(s, &st, err,
-                      "INSERT INTO territory_types(name, priority, description) VALUES (?1, ?2, ?3)",
-                      "tit", x->name, (sqlite3_int64)x->final, in->description);
-        if (!rc)
-            rc = run(s, st, "writing a territory type", err);
-        char *before = NULL, *after = NULL;
-        if (!rc && !(rc = type_audit(x, in, &before, &after, err)))
-            rc = regio__sq_audit_append(base, actor ? actor : "cli", "type.upsert",
-                                        "territory_type", x->name, before, after, err);
-        regio_free(before);
-        regio_free(after);
-        n_changed++;
-    }
+    if (!rc)
+        rc = types_apply(&rows, types, &W, &c, &n_changed, err);
     type_rows_free(&rows);
     rc = regio__sq_txn_end(s, &t, rc, err);
     if (!rc && changed)
