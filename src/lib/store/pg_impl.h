@@ -117,13 +117,6 @@ regio_err regio__pg_cancelled(regio_error *err);
 #define REGIO_PG_NOW_SQL \
     "(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
 
-/* Runs the query sql (text params) through a cursor, a batch of rows at a
- * time, calling fn for every row, in the caller's transaction or one of
- * its own (pg_records.c); fn's error (REGIO_ECANCELLED to stop) ends it. */
-typedef regio_err (*regio__pg_row_fn)(void *ctx, const PGresult *res, int row, regio_error *err);
-regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n, const char *const *params,
-                             regio__pg_row_fn fn, void *ctx, regio_error *err);
-
 /* Ends a bulk load's COPY and merges the staged accounts (no-op when none
  * are staged); every statement of the backend runs it first. */
 regio_err regio__pg_flush(regio__pg_store *s, regio_error *err);
@@ -159,6 +152,13 @@ int regio__pg_schema_latest(void);
 regio_err regio__pg_migrate(regio__pg_store *s, int target, int *version_out, regio_error *err);
 
 /* pg_records.c */
+/* Runs the query sql (with text params) through a cursor and calls fn for
+ * every row, in the caller's transaction or one of its own; fn's error
+ * (REGIO_ECANCELLED to stop) ends the loop and is returned. */
+typedef regio_err (*regio__pg_row_fn)(void *ctx, const PGresult *res, int row, regio_error *err);
+regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n,
+                             const char *const *params, regio__pg_row_fn fn, void *ctx,
+                             regio_error *err);
 regio_err regio__pg_account_upsert(regio_store *s, const regio_account *a,
                                    regio_upsert_result *out, regio_error *err);
 regio_err regio__pg_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,

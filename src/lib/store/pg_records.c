@@ -19,7 +19,7 @@
 /* Rows fetched from the cursor at a time. */
 #define PG_BATCH 2000
 
-typedef regio__pg_row_fn pg_row_fn;
+typedef regio_err (*pg_row_fn)(void *ctx, const PGresult *res, int row, regio_error *err);
 
 /* Runs the query sql (with text params) through a cursor and calls fn for
  * every row, in the caller's transaction or one of its own; fn's error
@@ -62,12 +62,6 @@ static regio_err each_row(regio__pg_store *s, const char *sql, int n, const char
         return rc;
     }
     return regio__pg_txn_end(s, &t, rc, err);
-}
-
-regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n, const char *const *params,
-                             regio__pg_row_fn fn, void *ctx, regio_error *err)
-{
-    return each_row(s, sql, n, params, fn, ctx, err);
 }
 
 /* ---- upserts -------------------------------------------------------------------------- */
@@ -831,4 +825,11 @@ regio_err regio__pg_stats(regio_store *base, regio_store_counts *out, regio_erro
         *f[i] = (long)regio__pg_col_int(res, 0, i);
     PQclear(res);
     return REGIO_OK;
+}
+
+regio_err regio__pg_each_row(regio__pg_store *s, const char *sql, int n,
+                             const char *const *params, regio__pg_row_fn fn, void *ctx,
+                             regio_error *err)
+{
+    return each_row(s, sql, n, params, fn, ctx, err);
 }
