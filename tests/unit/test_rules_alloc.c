@@ -5,7 +5,10 @@
  * allocation failing for n = 1, 2, ... until they succeed. Each failure
  * must be an error (never a crash, and under AddressSanitizer never a
  * leak) that leaves the store as it was; the call that finally succeeds
- * gives what a run without failures gives.
+ * gives what a run without failures gives. With --pg the same on
+ * PostgreSQL (REGIO_TEST_DB), whose store is snapshotted into a sibling
+ * schema and put back with triggers off (session_replication_role, which
+ * the test cluster's superuser may set).
  */
 #include "regio/import.h"
 #include "regio/org.h"
@@ -15,11 +18,28 @@
 #include "regio_test.h"
 #include "regio_test_db.h"
 
-static char db_path[64];
+static char loc[512];   /* the store */
+static char db_path[64]; /* a temporary file whose name the CSV files share */
 static regio_store *S;
+
+#ifdef REGIO_HAVE_PG
+static PGconn *pg; /* the test's own connection to the PostgreSQL store */
+#endif
 
 static long long q(const char *sql)
 {
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg()) {
+        if (!pg)
+            pg = PQconnectdb(loc);
+        PGresult *r = PQexec(pg, sql);
+        long long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r)
+                          ? strtoll(PQgetvalue(r, 0, 0), NULL, 10)
+                          : -1;
+        PQclear(r);
+        return v;
+    }
+#endif
     return regio_test_sql_int(regio__sqlite_handle(S), sql);
 }
 
@@ -34,8 +54,12 @@ static long long state(void)
 static void setup(void)
 {
     regio_test_db_path(db_path, sizeof db_path, "rules_alloc");
+    if (regio_test_pg())
+        regio_test_store_location(loc, sizeof loc, "rules_alloc");
+    else
+        snprintf(loc, sizeof loc, "%s", db_path);
     regio_error e;
-    ASSERT_OK(regio_store_open(db_path, &S, &e));
+    ASSERT_OK(regio_store_open(loc, &S, &e));
     char csv[128];
     snprintf(csv, sizeof csv, "%s.csv", db_path);
     FILE *f = fopen(csv, "w");
@@ -68,8 +92,40 @@ typedef regio_err (*call_fn)(void);
  * a smaller buffer) can be undone and the next failure tried. */
 static sqlite3 *snap;
 
+#ifdef REGIO_HAVE_PG
+/* PostgreSQL: every table of the store's schema copied into schema
+ * <schema>_snap, or copied back over it with triggers (and so foreign
+ * keys and the audit log's guards) off. */
+static void pg_snapshot(int restore)
+{
+    static const char *const sql[2] = {
+        "DO $$ DECLARE t text; n text := current_schema() || '_snap'; BEGIN"
+        " EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', n);"
+        " EXECUTE format('CREATE SCHEMA %I', n);"
+        " FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP"
+        " EXECUTE format('CREATE TABLE %I.%I AS TABLE %I.%I', n, t, current_schema(), t);"
+        " END LOOP; END $$",
+        "SET session_replication_role = replica;"
+        "DO $$ DECLARE t text; n text := current_schema() || '_snap'; BEGIN"
+        " FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP"
+        " EXECUTE format('DELETE FROM %I.%I', current_schema(), t);"
+        " EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I', current_schema(), t, n, t);"
+        " END LOOP; END $$"};
+    int failed = 0;
+    regio_test_pg_sql(loc, sql[restore != 0], &failed);
+    if (failed)
+        FAIL_AT_("%s the PostgreSQL store failed", restore ? "restoring" : "snapshotting");
+}
+#endif
+
 static void snapshot(int restore)
 {
+#ifdef REGIO_HAVE_PG
+    if (regio_test_pg()) {
+        pg_snapshot(restore);
+        return;
+    }
+#endif
     sqlite3 *db = regio__sqlite_handle(S);
     if (!snap)
         sqlite3_open(":memory:", &snap);
@@ -217,11 +273,24 @@ static void test_every_failure(void)
     sqlite3_close(snap);
     snap = NULL;
     regio_store_close(S);
+    if (regio_test_pg()) {
+#ifdef REGIO_HAVE_PG
+        PQfinish(pg);
+        pg = NULL;
+        char sql[600];
+        const char *schema = strstr(loc, "search_path%3D");
+        snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s_snap CASCADE", schema ? schema + 14 : "x");
+        int failed = 0;
+        regio_test_pg_sql(regio_test_pg(), sql, &failed);
+#endif
+        regio_test_store_remove(loc);
+    }
     regio_test_db_remove(db_path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    regio_test_backend(argc, argv, "test_rules_alloc --pg");
     RUN(test_every_failure);
     TEST_END();
 }

@@ -4,7 +4,8 @@
  * Salesforce's Object Reference) or the relationship form of one of its
  * reference fields; DeveloperNames; the round trip through the
  * organisation importers and through regio_import_salesforce (types and
- * rules too); errors naming file and line; allocation failures.
+ * rules too); errors naming file and line; allocation failures. With --pg
+ * the same on PostgreSQL (REGIO_TEST_DB).
  */
 #include "regio/regio.h"
 #include "regio_test.h"
@@ -67,14 +68,18 @@ static const char *const expected_headers[REGIO_SF_FILE_COUNT_] = {
     "Id,OwnerId",
 };
 
-static char db_path[256], dir[256];
+static char db_path[512], dir[256];
 static regio_error err;
 static regio_import_summary isum;
 
 static regio_store *fresh(void)
 {
-    snprintf(db_path, sizeof db_path, "/tmp/regio_test_salesforce_%ld.db", (long)getpid());
-    regio_test_db_remove(db_path);
+    if (regio_test_pg()) {
+        regio_test_store_location(db_path, sizeof db_path, "salesforce");
+    } else {
+        snprintf(db_path, sizeof db_path, "/tmp/regio_test_salesforce_%ld.db", (long)getpid());
+        regio_test_db_remove(db_path);
+    }
     snprintf(dir, sizeof dir, "/tmp/regio_test_salesforce_%ld", (long)getpid());
     regio_store *s = NULL;
     if (regio_store_open(db_path, &s, &err) != REGIO_OK)
@@ -95,7 +100,7 @@ static void rm_dir(const char *d)
 static void done(regio_store *s)
 {
     regio_store_close(s);
-    regio_test_db_remove(db_path);
+    regio_test_store_remove(db_path);
     rm_dir(dir);
 }
 
@@ -498,8 +503,9 @@ static void test_alloc_failures(void)
     done(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    regio_test_backend(argc, argv, "test_salesforce --pg");
     RUN(test_columns_are_salesforce_fields);
     RUN(test_developer_names);
     RUN(test_export_and_round_trip);

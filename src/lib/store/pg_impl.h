@@ -119,6 +119,11 @@ regio_err regio__pg_txn_begin(regio__pg_store *s, regio__pg_txn *t, regio_error 
 regio_err regio__pg_txn_end(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
                             regio_error *err);
 regio_err regio__pg_cancelled(regio_error *err);
+/* A timestamp as the schema's defaults write it (2026-01-31T12:00:00.000Z),
+ * in SQL. */
+#define REGIO_PG_NOW_SQL \
+    "(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
+
 /* Ends a bulk load's COPY and merges the staged accounts (no-op when none
  * are staged); every statement of the backend runs it first. */
 regio_err regio__pg_flush(regio__pg_store *s, regio_error *err);

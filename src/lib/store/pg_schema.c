@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* A timestamp as the SQLite schema writes it: 2026-01-31T12:00:00.000Z. */
-#define PG_NOW "(to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
+#define PG_NOW REGIO_PG_NOW_SQL
 /* The SQLSTATE of the schema's own refusals (a trigger's RAISE), which the
  * backend reports as conflicts like SQLite's RAISE(ABORT). */
 #define PG_REFUSED REGIO_PG_REFUSED

@@ -43,5 +43,7 @@ typedef struct regio__rules_ops {
 
 /* The SQLite backend's table (sqlite_rules.c). */
 extern const regio__rules_ops regio__sq_rules_ops;
+/* The PostgreSQL backend's table (pg_rules.c). */
+extern const regio__rules_ops regio__pg_rules_ops;
 
 #endif

@@ -6,6 +6,7 @@
  * caller's) with one audit record; the reads a rule run makes stream the
  * accounts by row key with only the fields its rules name.
  */
+#include "store/rules_codec.h"
 #include "store/rules_impl.h"
 #include "store/sqlite_impl.h"
 
@@ -19,11 +20,6 @@
 #include <string.h>
 
 /* ---- helpers ------------------------------------------------------------------- */
-
-static regio_err oom(regio_error *err)
-{
-    return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
-}
 
 /* Steps a prepared write to its end and finalizes it. */
 static regio_err run(regio__sqlite_store *s, sqlite3_stmt *st, const char *what,
@@ -57,19 +53,8 @@ static regio_err territory_id(regio__sqlite_store *s, sqlite3_int64 mid, const c
     if (!rc)
         rc = one_int(s, st, id, &found, err);
     if (!rc && !found)
-        rc = model ? regio_error_setf(err, REGIO_EDATA, NULL, 0, "territory",
-                                      "unknown territory '%s' in territory model '%s'", ext, model)
-                   : regio_error_setf(err, REGIO_EDATA, NULL, 0, "territory",
-                                      "unknown territory '%s' in the active territory model", ext);
+        rc = rules_unknown_territory(err, model, ext);
     return rc;
-}
-
-static int blank(const char *s)
-{
-    for (; s && *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-            return 0;
-    return 1;
 }
 
 /* ---- territory types ------------------------------------------------------------ */
@@ -79,11 +64,7 @@ static regio_err sq_types_foreach(regio_store *base, regio_territory_type_cb cb,
 {
     regio__sqlite_store *s = REGIO_SQ(base);
     sqlite3_stmt *st = NULL;
-    regio_err rc = regio__sq_prep(s, &st, err,
-                        "SELECT y.name, y.priority, y.description, (SELECT count(*) FROM"
-                        " territories t WHERE t.type_id = y.id) FROM territory_types y"
-                        " ORDER BY y.priority",
-                        "");
+    regio_err rc = regio__sq_prep(s, &st, err, RULES_TYPES_SQL, "");
     if (rc)
         return rc;
     int r;
@@ -96,184 +77,72 @@ static regio_err sq_types_foreach(regio_store *base, regio_territory_type_cb cb,
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
 }
 
-/* A stored type. */
-typedef struct type_row {
-    char *name, *desc;
-    sqlite3_int64 id;
-    long priority;
-    long final;  /* priority after the save */
-    int given;   /* index in the input + 1, or 0 */
-} type_row;
+typedef struct sq_types_ctx {
+    regio__sqlite_store *s;
+    const char *actor;
+} sq_types_ctx;
 
-static void type_rows_free(type_row *t, size_t n)
+static regio_err sq_type_park(void *ctx, const type_row *x, long priority, regio_error *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        regio_free(t[i].name);
-        regio_free(t[i].desc);
-    }
-    regio_free(t);
+    regio__sqlite_store *s = ((sq_types_ctx *)ctx)->s;
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err, "UPDATE territory_types SET priority = ?2 WHERE id = ?1",
+                                  "ii", (sqlite3_int64)x->id, (sqlite3_int64)priority);
+    return rc ? rc : run(s, st, "writing a territory type", err);
 }
 
-static int same_str(const char *a, const char *b)
+static regio_err sq_type_write(void *ctx, const type_row *x, const regio_territory_type *in,
+                               regio_error *err)
 {
-    return (!a && !b) || (a && b && !strcmp(a, b));
+    regio__sqlite_store *s = ((sq_types_ctx *)ctx)->s;
+    sqlite3_stmt *st = NULL;
+    regio_err rc =
+        x->id ? regio__sq_prep(s, &st, err,
+                               "UPDATE territory_types SET priority = ?2, description = ?3 WHERE id = ?1",
+                               "iit", (sqlite3_int64)x->id, (sqlite3_int64)x->final,
+                               in->description)
+              : regio__sq_prep(s, &st, err,
+                               "INSERT INTO territory_types(name, priority, description) VALUES (?1, ?2, ?3)",
+                               "tit", x->name, (sqlite3_int64)x->final, in->description);
+    return rc ? rc : run(s, st, "writing a territory type", err);
 }
 
-static char *type_json(const char *name, long priority, const char *desc)
+static regio_err sq_type_audit(void *ctx, const char *name, const char *before, const char *after,
+                               regio_error *err)
 {
-    regio_buf b;
-    regio_buf_init(&b, 0);
-    regio_err rc = regio_buf_puts(&b, "{\"name\":");
-    if (!rc)
-        rc = regio_buf_json_str(&b, name);
-    if (!rc)
-        rc = regio_buf_printf(&b, ",\"priority\":%ld,\"description\":", priority);
-    if (!rc)
-        rc = desc ? regio_buf_json_str(&b, desc) : regio_buf_puts(&b, "null");
-    if (!rc)
-        rc = regio_buf_putc(&b, '}');
-    if (rc) {
-        regio_buf_free(&b);
-        return NULL;
-    }
-    return regio_buf_steal(&b);
+    sq_types_ctx *c = ctx;
+    return regio__sq_audit_append(&c->s->base, c->actor ? c->actor : "cli", "type.upsert",
+                                  "territory_type", name, before, after, err);
 }
 
 static regio_err sq_types_save(regio_store *base, const regio_territory_type *types, size_t n,
                                const char *actor, size_t *changed, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    for (size_t i = 0; i < n; i++) {
-        if (blank(types[i].name))
-            return regio_error_setf(err, REGIO_EDATA, NULL, 0, "name",
-                                    "a territory type needs a name");
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(types[i].name, types[j].name))
-                return regio_error_setf(err, REGIO_EDATA, NULL, 0, "name",
-                                        "territory type '%s' is given twice", types[i].name);
-    }
-    regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    regio_err rc = types_check_input(types, n, err);
     if (rc)
         return rc;
+    regio__sq_txn t;
+    if ((rc = regio__sq_txn_begin(s, &t, err)))
+        return rc;
     /* Everything stored, then the input on top. */
-    type_row *rows = NULL;
-    size_t nr = 0, cap = 0;
+    type_rows rows = {0};
     sqlite3_stmt *st = NULL;
-    rc = regio__sq_prep(s, &st, err, "SELECT id, name, priority, description FROM territory_types", "");
+    rc = regio__sq_prep(s, &st, err, RULES_TYPES_STORED_SQL, "");
     int r = SQLITE_DONE;
-    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (nr == cap) {
-            type_row *g = regio_realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof *rows);
-            if (!g) {
-                rc = oom(err);
-                break;
-            }
-            rows = g;
-        }
-        type_row *x = &rows[nr++];
-        memset(x, 0, sizeof *x);
-        x->id = sqlite3_column_int64(st, 0);
-        x->name = regio_strdup(col_text(st, 1));
-        x->priority = x->final = (long)sqlite3_column_int64(st, 2);
-        x->desc = col_text(st, 3) ? regio_strdup(col_text(st, 3)) : NULL;
-        if (!x->name || (col_text(st, 3) && !x->desc))
-            rc = oom(err);
-    }
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+        rc = type_rows_stored(&rows, sqlite3_column_int64(st, 0), col_text(st, 1),
+                              (long)sqlite3_column_int64(st, 2), col_text(st, 3), err);
     if (st)
         rc = regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
-    for (size_t i = 0; !rc && i < n; i++) {
-        size_t k = 0;
-        while (k < nr && strcmp(rows[k].name, types[i].name) != 0)
-            k++;
-        if (k == nr) {
-            if (nr == cap) {
-                type_row *g = regio_realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof *rows);
-                if (!g) {
-                    rc = oom(err);
-                    break;
-                }
-                rows = g;
-            }
-            memset(&rows[nr], 0, sizeof rows[nr]);
-            if (!(rows[nr].name = regio_strdup(types[i].name))) {
-                rc = oom(err);
-                break;
-            }
-            nr++;
-        }
-        rows[k].final = types[i].priority;
-        rows[k].given = (int)i + 1;
-    }
-    /* Priorities stay unique after the save. */
-    for (size_t i = 0; !rc && i < nr; i++)
-        for (size_t j = 0; j < i && !rc; j++)
-            if (rows[i].final == rows[j].final) {
-                const type_row *a = rows[i].given ? &rows[i] : &rows[j];
-                const type_row *b = a == &rows[i] ? &rows[j] : &rows[i];
-                rc = b->given
-                         ? regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, "priority",
-                                            "territory types '%s' and '%s' are both given "
-                                            "priority %ld (no two types share a priority)",
-                                            b->name, a->name, a->final)
-                         : regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, "priority",
-                                            "priority %ld of territory type '%s' is already "
-                                            "territory type '%s''s (no two types share a "
-                                            "priority)",
-                                            a->final, a->name, b->name);
-            }
-    /* Changed rows move out of the way first, so that swaps pass the
-     * UNIQUE constraint. */
-    long low = 0;
-    for (size_t i = 0; i < nr; i++) {
-        if (rows[i].final < low)
-            low = rows[i].final;
-        if (rows[i].id && rows[i].priority < low)
-            low = rows[i].priority;
-    }
-    if (low < LONG_MIN / 2)
-        low = LONG_MIN / 2;
+    if (!rc)
+        rc = types_merge(&rows, types, n, err);
+    static const types_writer W = {sq_type_park, sq_type_write, sq_type_audit};
+    sq_types_ctx c = {s, actor};
     size_t n_changed = 0;
-    for (size_t i = 0; !rc && i < nr; i++) {
-        type_row *x = &rows[i];
-        if (!x->id || !x->given || x->final == x->priority)
-            continue;
-        if (!(rc = regio__sq_prep(s, &st, err, "UPDATE territory_types SET priority = ?2 WHERE id = ?1", "ii",
-                        x->id, (sqlite3_int64)(low - 1 - (long)i))))
-            rc = run(s, st, "writing a territory type", err);
-    }
-    for (size_t i = 0; !rc && i < nr; i++) {
-        type_row *x = &rows[i];
-        if (!x->given)
-            continue;
-        const regio_territory_type *in = &types[x->given - 1];
-        int same = x->id && x->final == x->priority && same_str(x->desc, in->description);
-        if (same)
-            continue;
-        if (x->id)
-            rc = regio__sq_prep(s, &st, err,
-                      "UPDATE territory_types SET priority = ?2, description = ?3 WHERE id = ?1",
-                      "iit", x->id, (sqlite3_int64)x->final, in->description);
-        else
-            rc = regio__sq_prep(s, &st, err,
-                      "INSERT INTO territory_types(name, priority, description) VALUES (?1, ?2, ?3)",
-                      "tit", x->name, (sqlite3_int64)x->final, in->description);
-        if (!rc)
-            rc = run(s, st, "writing a territory type", err);
-        if (!rc) {
-            char *before = x->id ? type_json(x->name, x->priority, x->desc) : NULL;
-            char *after = type_json(x->name, x->final, in->description);
-            if (!after || (x->id && !before))
-                rc = oom(err);
-            else
-                rc = regio__sq_audit_append(base, actor ? actor : "cli", "type.upsert",
-                                            "territory_type", x->name, before, after, err);
-            regio_free(before);
-            regio_free(after);
-        }
-        n_changed++;
-    }
-    type_rows_free(rows, nr);
+    if (!rc)
+        rc = types_apply(&rows, types, &W, &c, &n_changed, err);
+    type_rows_free(&rows);
     rc = regio__sq_txn_end(s, &t, rc, err);
     if (!rc && changed)
         *changed = n_changed;
@@ -299,10 +168,7 @@ static regio_err sq_territory_set_type(regio_store *base, const char *model, con
         if (!rc)
             rc = one_int(s, st, &yid, &found, err);
         if (!rc && !found)
-            rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, "type",
-                                  "unknown territory type '%s' (import the types first: regio "
-                                  "import types)",
-                                  type);
+            rc = rules_unknown_type(err, type);
     }
     if (!rc)
         rc = regio__sq_prep(s, &st, err, "UPDATE territories SET type_id = ?2 WHERE id = ?1", "ii", tid,
@@ -313,56 +179,16 @@ static regio_err sq_territory_set_type(regio_store *base, const char *model, con
         rc = run(s, st, "writing a territory's type", err);
     }
     if (!rc) {
-        regio_buf b;
-        regio_buf_init(&b, 0);
-        rc = regio_buf_puts(&b, "{\"model\":");
-        if (!rc)
-            rc = model ? regio_buf_json_str(&b, model) : regio_buf_puts(&b, "null");
-        if (!rc)
-            rc = regio_buf_puts(&b, ",\"type\":");
-        if (!rc)
-            rc = type ? regio_buf_json_str(&b, type) : regio_buf_puts(&b, "null");
-        if (!rc)
-            rc = regio_buf_putc(&b, '}');
-        if (!rc)
-            rc = regio__sq_audit_append(base, actor ? actor : "cli", "territory.type",
-                                        "territory", ext_id, NULL, b.data, err);
-        else
-            rc = oom(err);
-        regio_buf_free(&b);
+        char *after = json_obj("model", model, "type", type, JSON_END);
+        rc = after ? regio__sq_audit_append(base, actor ? actor : "cli", "territory.type",
+                                            "territory", ext_id, NULL, after, err)
+                   : rules_oom(err);
+        regio_free(after);
     }
     return regio__sq_txn_end(s, &t, rc, err);
 }
 
 /* ---- rules ---------------------------------------------------------------------------- */
-
-/* A rule read from the store, its strings owned here until the callback
- * returns. */
-typedef struct rule_buf {
-    regio_rule_info info;
-    char *s[4 + 3 * REGIO_RULE_MAX_CRITERIA];
-    int n_s;
-} rule_buf;
-
-static void rule_buf_clear(rule_buf *b)
-{
-    for (int i = 0; i < b->n_s; i++)
-        regio_free(b->s[i]);
-    memset(b, 0, sizeof *b);
-}
-
-static const char *keep(rule_buf *b, const char *v, int *oomf)
-{
-    if (!v)
-        return NULL;
-    char *d = regio_strdup(v);
-    if (!d) {
-        *oomf = 1;
-        return NULL;
-    }
-    b->s[b->n_s++] = d;
-    return d;
-}
 
 static regio_err sq_rules_foreach(regio_store *base, const char *model, const char *territory,
                                   regio_rule_cb cb, void *ud, regio_error *err)
@@ -379,152 +205,44 @@ static regio_err sq_rules_foreach(regio_store *base, const char *model, const ch
     }
     sqlite3_stmt *st = NULL;
     rc = regio__sq_prep(s, &st, err,
-              "SELECT r.id, t.ext_id, r.name, r.expression, r.inherited, r.active, c.seq, c.field,"
-              " c.operator, c.value FROM assignment_rules r JOIN territories t ON t.id ="
-              " r.territory_id LEFT JOIN rule_criteria c ON c.rule_id = r.id WHERE t.model_id ="
-              " ?1 AND (?2 = 0 OR t.id = ?2) ORDER BY t.ext_id, r.name, r.id, c.seq",
+              RULES_JOIN_SQL " WHERE t.model_id = ?1 AND (?2 = 0 OR t.id = ?2)"
+              " ORDER BY t.ext_id, r.name, r.id, c.seq",
               "ii", mid, tid);
     if (rc)
         return rc;
     rule_buf b;
     memset(&b, 0, sizeof b);
-    int r, have = 0, oomf = 0;
+    int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
         long id = (long)sqlite3_column_int64(st, 0);
-        if (have && id != b.info.id) {
+        if (b.have && id != b.info.id) {
             if (cb(ud, &b.info))
                 rc = regio__sq_cancelled(err);
             rule_buf_clear(&b);
-            have = 0;
         }
         if (rc)
             break;
-        if (!have) {
-            have = 1;
-            b.info.id = id;
-            b.info.territory = keep(&b, col_text(st, 1), &oomf);
-            b.info.name = keep(&b, col_text(st, 2), &oomf);
-            b.info.logic = keep(&b, col_text(st, 3), &oomf);
-            b.info.inherit = sqlite3_column_int(st, 4);
-            b.info.active = sqlite3_column_int(st, 5);
-        }
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL && b.info.n_criteria < REGIO_RULE_MAX_CRITERIA) {
-            regio_rule_criterion *c = &b.info.criteria[b.info.n_criteria++];
-            c->field = keep(&b, col_text(st, 7), &oomf);
-            c->op = keep(&b, col_text(st, 8), &oomf);
-            c->value = keep(&b, col_text(st, 9), &oomf);
-        }
-        if (oomf)
-            rc = oom(err);
+        if (rule_buf_row(&b, id, col_text(st, 1), col_text(st, 2), col_text(st, 3),
+                         sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+                         sqlite3_column_type(st, 6) != SQLITE_NULL, col_text(st, 7),
+                         col_text(st, 8), col_text(st, 9)))
+            rc = rules_oom(err);
     }
-    if (!rc && have && cb(ud, &b.info))
+    if (!rc && b.have && cb(ud, &b.info))
         rc = regio__sq_cancelled(err);
     rule_buf_clear(&b);
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
-}
-
-/* The JSON of a rule for the audit log. */
-static char *rule_json(const char *model, const regio_rule_info *r)
-{
-    regio_buf b;
-    regio_buf_init(&b, 0);
-    regio_err rc = regio_buf_puts(&b, "{\"model\":");
-    if (!rc)
-        rc = model ? regio_buf_json_str(&b, model) : regio_buf_puts(&b, "null");
-    if (!rc)
-        rc = regio_buf_printf(&b, ",\"id\":%ld,\"territory\":", r->id);
-    if (!rc)
-        rc = regio_buf_json_str(&b, r->territory ? r->territory : "");
-    if (!rc)
-        rc = regio_buf_puts(&b, ",\"name\":");
-    if (!rc)
-        rc = regio_buf_json_str(&b, r->name ? r->name : "");
-    if (!rc)
-        rc = regio_buf_puts(&b, ",\"logic\":");
-    if (!rc)
-        rc = r->logic ? regio_buf_json_str(&b, r->logic) : regio_buf_puts(&b, "null");
-    if (!rc)
-        rc = regio_buf_printf(&b, ",\"inherit\":%s,\"active\":%s,\"criteria\":[",
-                              r->inherit ? "true" : "false", r->active ? "true" : "false");
-    for (int i = 0; !rc && i < r->n_criteria; i++) {
-        const regio_rule_criterion *c = &r->criteria[i];
-        rc = regio_buf_puts(&b, i ? ",[" : "[");
-        if (!rc)
-            rc = regio_buf_json_str(&b, c->field ? c->field : "");
-        if (!rc)
-            rc = regio_buf_putc(&b, ',');
-        if (!rc)
-            rc = regio_buf_json_str(&b, c->op ? c->op : "");
-        if (!rc)
-            rc = regio_buf_putc(&b, ',');
-        if (!rc)
-            rc = c->value ? regio_buf_json_str(&b, c->value) : regio_buf_puts(&b, "null");
-        if (!rc)
-            rc = regio_buf_putc(&b, ']');
-    }
-    if (!rc)
-        rc = regio_buf_puts(&b, "]}");
-    if (rc) {
-        regio_buf_free(&b);
-        return NULL;
-    }
-    return regio_buf_steal(&b);
-}
-
-typedef struct one_rule {
-    long id;
-    char *json;
-    int found;
-    regio_err rc;
-} one_rule;
-
-static int on_one_rule(void *ud, const regio_rule_info *r)
-{
-    one_rule *o = ud;
-    if (r->id != o->id)
-        return 0;
-    o->found = 1;
-    if (!(o->json = rule_json(NULL, r)))
-        o->rc = REGIO_ENOMEM;
-    return 1;
-}
-
-/* The audit JSON of stored rule id of model (found = 0 when there is none). */
-static regio_err stored_rule(regio_store *base, const char *model, long id, one_rule *o,
-                             regio_error *err)
-{
-    memset(o, 0, sizeof *o);
-    o->id = id;
-    regio_err rc = sq_rules_foreach(base, model, NULL, on_one_rule, o, err);
-    if (rc == REGIO_ECANCELLED)
-        rc = o->rc ? oom(err) : REGIO_OK;
-    if (!rc && err)
-        regio_error_clear(err);
-    return rc;
 }
 
 static regio_err sq_rule_save(regio_store *base, const char *model, const regio_rule_info *r,
                               const char *actor, long *id_out, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
-    if (blank(r->name))
-        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "rule", "a rule needs a name");
-    if (!r->territory || !*r->territory)
-        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "territory",
-                                "a rule belongs to a territory");
-    if (r->n_criteria < 1 || r->n_criteria > REGIO_RULE_MAX_CRITERIA)
-        return regio_error_setf(err, REGIO_EDATA, NULL, 0, "criterion",
-                                "rule '%s' has %d criteria: a rule has 1 to %d", r->name,
-                                r->n_criteria, REGIO_RULE_MAX_CRITERIA);
-    for (int i = 0; i < r->n_criteria; i++)
-        if (blank(r->criteria[i].field) || blank(r->criteria[i].op))
-            return regio_error_setf(err, REGIO_EDATA, NULL, 0,
-                                    blank(r->criteria[i].field) ? "field" : "operator",
-                                    "criterion %d of rule '%s' has no %s", i + 1, r->name,
-                                    blank(r->criteria[i].field) ? "field" : "operator");
-    regio__sq_txn t;
-    regio_err rc = regio__sq_txn_begin(s, &t, err);
+    regio_err rc = rule_check_shape(r, err);
     if (rc)
+        return rc;
+    regio__sq_txn t;
+    if ((rc = regio__sq_txn_begin(s, &t, err)))
         return rc;
     sqlite3_int64 mid = 0, tid = 0, other = 0, id = r->id;
     int found = 0;
@@ -535,12 +253,9 @@ static regio_err sq_rule_save(regio_store *base, const char *model, const regio_
     if (!rc)
         rc = territory_id(s, mid, model, r->territory, &tid, err);
     if (!rc && r->id) {
-        rc = stored_rule(base, model, r->id, &before, err);
+        rc = rule_stored(base, sq_rules_foreach, model, r->id, &before, err);
         if (!rc && !before.found)
-            rc = model ? regio__store_fail(err, REGIO_ENOTFOUND,
-                                           "no rule %ld in territory model '%s'", r->id, model)
-                       : regio__store_fail(err, REGIO_ENOTFOUND,
-                                           "no rule %ld in the active territory model", r->id);
+            rc = rules_no_rule(err, model, r->id);
     }
     if (!rc)
         rc = regio__sq_prep(s, &st, err,
@@ -550,10 +265,8 @@ static regio_err sq_rule_save(regio_store *base, const char *model, const regio_
     if (!rc)
         rc = one_int(s, st, &other, &found, err);
     if (!rc && found)
-        rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, "rule",
-                              "territory '%s' already has a rule named '%s' (rule %lld)",
-                              r->territory, r->name, (long long)other);
-    const char *logic = blank(r->logic) ? NULL : r->logic;
+        rc = rules_name_taken(err, r, other);
+    const char *logic = rules_blank(r->logic) ? NULL : r->logic;
     if (!rc && r->id)
         rc = regio__sq_prep(s, &st, err,
                   "UPDATE assignment_rules SET territory_id = ?2, name = ?3, expression = ?4,"
@@ -584,14 +297,11 @@ static regio_err sq_rule_save(regio_store *base, const char *model, const regio_
             rc = run(s, st, "writing a rule's criterion", err);
     }
     if (!rc) {
-        regio_rule_info copy = *r;
-        copy.id = (long)id;
-        copy.logic = logic;
-        char *after = rule_json(model, &copy);
+        char *after = rule_json_saved(model, r, id, logic);
         char key[32];
-        snprintf(key, sizeof key, "%lld", (long long)id);
+        rule_key(key, id);
         if (!after)
-            rc = oom(err);
+            rc = rules_oom(err);
         else
             rc = regio__sq_audit_append(base, actor ? actor : "cli",
                                         r->id ? "rule.update" : "rule.create", "rule", key,
@@ -615,12 +325,9 @@ static regio_err sq_rule_delete(regio_store *base, const char *model, long id, c
         return rc;
     one_rule before;
     sqlite3_stmt *st = NULL;
-    rc = stored_rule(base, model, id, &before, err);
+    rc = rule_stored(base, sq_rules_foreach, model, id, &before, err);
     if (!rc && !before.found)
-        rc = model ? regio__store_fail(err, REGIO_ENOTFOUND, "no rule %ld in territory model '%s'",
-                                       id, model)
-                   : regio__store_fail(err, REGIO_ENOTFOUND,
-                                       "no rule %ld in the active territory model", id);
+        rc = rules_no_rule(err, model, id);
     /* Its associations stay until the next run (docs/ACCESS.md rule 9): they
      * only stop naming it, instead of going with it (ON DELETE CASCADE). */
     if (!rc && (rc = regio__sq_prep(s, &st, err,
@@ -632,7 +339,7 @@ static regio_err sq_rule_delete(regio_store *base, const char *model, long id, c
         rc = run(s, st, "deleting a rule", err);
     if (!rc) {
         char key[32];
-        snprintf(key, sizeof key, "%ld", id);
+        rule_key(key, id);
         rc = regio__sq_audit_append(base, actor ? actor : "cli", "rule.delete", "rule", key,
                                     before.json, NULL, err);
     }
@@ -656,31 +363,6 @@ static regio_err sq_attr_exists(regio_store *base, const char *key, int *exists,
 
 /* ---- what a rule run reads ------------------------------------------------------------ */
 
-/* The SQL expression of a standard field, or NULL for a custom column. */
-static const char *standard_column(const char *field)
-{
-    static const char *const map[][2] = {
-        {"id", "ext_id"},         {"name", "name"},        {"street", "street"},
-        {"city", "city"},         {"region", "region"},    {"postal_code", "postal_code"},
-        {"country", "country"},   {"owner", "owner_ext"},  {"industry", "industry"},
-        {"type", "type"},         {"segment", "segment"},  {"unit", "unit_ext"},
-        {"lat", "lat"},           {"lon", "lon"},          {"annual_revenue", "annual_revenue"},
-        {"employees", "employees"}, {"potential", "potential"}};
-    const char *canon = NULL;
-    if (regio_rule_field_standard(field, &canon) == REGIO_RULE_FIELD_CUSTOM)
-        return NULL;
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(map[i][0], canon))
-            return map[i][1];
-    return NULL;
-}
-
-/* A custom column SQLite's JSON path can name: no '"' or '\' in its key. */
-static int path_ok(const char *key)
-{
-    return !strchr(key, '"') && !strchr(key, '\\');
-}
-
 static regio_err sq_rule_accounts_foreach(regio_store *base, const char *const *fields, size_t n,
                                           regio_rule_account_cb cb, void *ud, regio_error *err)
 {
@@ -690,10 +372,10 @@ static regio_err sq_rule_accounts_foreach(regio_store *base, const char *const *
     regio_err rc = regio_buf_puts(&sql, "SELECT id, ext_id, excluded_from_realign, attrs");
     int need_json = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        const char *col = standard_column(fields[i]);
+        const char *col = rule_standard_column(fields[i], NULL);
         if (col)
             rc = regio_buf_printf(&sql, ", %s", col);
-        else if (path_ok(fields[i]))
+        else if (rule_path_ok(fields[i]))
             rc = regio_buf_printf(&sql, ", json_extract(attrs, ?%zu)", i + 1);
         else {
             rc = regio_buf_puts(&sql, ", NULL");
@@ -708,16 +390,16 @@ static regio_err sq_rule_accounts_foreach(regio_store *base, const char *const *
         regio_buf_free(&sql);
         regio_free(vals);
         regio_free(paths);
-        return oom(err);
+        return rules_oom(err);
     }
     sqlite3_stmt *st = NULL;
     rc = regio__sq_prepare(s, sql.data, &st, err);
     for (size_t i = 0; !rc && i < n; i++) {
-        if (standard_column(fields[i]) || !path_ok(fields[i]))
+        if (rule_standard_column(fields[i], NULL) || !rule_path_ok(fields[i]))
             continue;
         size_t len = strlen(fields[i]) + 8;
         if (!(paths[i] = regio_malloc(len))) {
-            rc = oom(err);
+            rc = rules_oom(err);
             break;
         }
         snprintf(paths[i], len, "$.\"%s\"", fields[i]);
@@ -736,7 +418,7 @@ static regio_err sq_rule_accounts_foreach(regio_store *base, const char *const *
             v->kind = 0;
             v->text = NULL;
             v->num = 0;
-            if (need_json && !standard_column(fields[i]) && !path_ok(fields[i])) {
+            if (need_json && !rule_standard_column(fields[i], NULL) && !rule_path_ok(fields[i])) {
                 json_t *j = root ? json_object_get(root, fields[i]) : NULL;
                 if (json_is_number(j)) {
                     v->kind = 2;
@@ -785,12 +467,12 @@ static regio_err territory_ids(regio__sqlite_store *s, sqlite3_int64 mid,
 {
     *ids = regio_calloc(n ? n : 1, sizeof **ids);
     regio_strmap *map = regio_strmap_create(n);
-    regio_err rc = *ids && map ? REGIO_OK : oom(err);
+    regio_err rc = *ids && map ? REGIO_OK : rules_oom(err);
     for (size_t i = 0; !rc && i < n; i++) {
         int found = 0;
         long old = 0;
         if (regio_strmap_put(map, territories[i], (long)i, &found, &old))
-            rc = oom(err);
+            rc = rules_oom(err);
     }
     sqlite3_stmt *st = NULL;
     if (!rc)
@@ -838,7 +520,7 @@ static regio_err sq_rule_assocs_foreach(regio_store *base, const char *model,
     id_index *tab = regio_malloc((n ? n : 1) * sizeof *tab);
     if (!tab) {
         regio_free(ids);
-        return oom(err);
+        return rules_oom(err);
     }
     size_t nt = 0;
     for (size_t i = 0; i < n; i++)
@@ -1066,21 +748,10 @@ static regio_err sq_rule_assocs_apply(regio_store *base, const char *model,
         rc = one_int(s, st, &uid, &found, err);
     const regio_rule_assoc *lists[3] = {del, add, upd};
     size_t counts[3] = {n_del, n_add, n_upd};
-    for (int k = 0; !rc && k < 3; k++)
-        for (size_t i = 0; !rc && i < counts[k]; i++) {
-            long ti = lists[k][i].territory;
-            if (ti < 0 || (size_t)ti >= n || !ids[ti])
-                rc = regio__store_fail(err, REGIO_EDATA,
-                                       "rule association names an unknown territory");
-        }
-    /* One time for every row (the column's default formats it per row). */
+    if (!rc)
+        rc = rule_assocs_check(lists, counts, ids, n, err);
     char now[40];
-    {
-        time_t tt = time(NULL);
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    }
+    rule_assocs_now(now);
     char *trigger = NULL;
     if (!rc && n_add >= BULK_ASSOCS) {
         bulk = 1;
@@ -1097,7 +768,7 @@ static regio_err sq_rule_assocs_apply(regio_store *base, const char *model,
                        "")) == REGIO_OK) {
             int r = sqlite3_step(st);
             if (r == SQLITE_ROW && col_text(st, 0) && !(trigger = regio_strdup(col_text(st, 0))))
-                rc = oom(err);
+                rc = rules_oom(err);
             rc = regio__sq_finish(s, st, r == SQLITE_ROW ? SQLITE_DONE : r, rc, err);
         }
         if (!rc && trigger)

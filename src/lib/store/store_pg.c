@@ -12,6 +12,7 @@
 #include "store/jobs_impl.h"
 #include "store/pg_impl.h"
 #include "store/copy_impl.h"
+#include "store/rules_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,6 +608,7 @@ static const regio__store_ops pg_ops = {
     .challenges_foreach = regio__pg_challenges_foreach,
     .model_auto_approval = regio__pg_model_auto_approval,
     .model_set_auto_approval = regio__pg_model_set_auto_approval,
+    .rules = &regio__pg_rules_ops,
 };
 
 regio_err regio__pg_open(const char *location, regio_store **out, regio_error *err)
