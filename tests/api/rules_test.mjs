@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
-  test, run, tempDir, removeDir, buildSmallStore, startServer, http, testStore, storeSql, BIN, SRC,
+  test, run, tempDir, removeDir, buildSmallStore, startServer, http, testStore, storeSql, STORE, BIN, SRC,
 } from './harness.mjs';
 
 const dir = tempDir('regio-rules-');
@@ -112,10 +112,12 @@ test('POST …/rules/count: the live count equals SQL over the accounts', async 
   assert.equal(r.status, 403, 'counting is for those who may edit the rule');
   const c = await post('mia', '/models/now/territories/T01/rules/count', { ...healthRule, id: healthId });
   assert.equal(c.status, 200, c.text);
+  // the custom field "source" of the accounts' attributes (JSON text)
+  const source = STORE === 'pg' ? `(attrs::json ->> 'source')` : `json_extract(attrs, '$.source')`;
   const sat = Number(sql(`SELECT count(*) FROM accounts WHERE lower(trim(industry)) = 'healthcare'
-    AND (employees > 50 OR lower(trim(ifnull(json_extract(attrs, '$.source'), ''))) <> 'website')`));
+    AND (employees > 50 OR lower(trim(coalesce(${source}, ''))) <> 'website')`));
   const match = Number(sql(`SELECT count(*) FROM accounts WHERE lower(trim(industry)) = 'healthcare'
-    AND (employees > 50 OR lower(trim(ifnull(json_extract(attrs, '$.source'), ''))) <> 'website')
+    AND (employees > 50 OR lower(trim(coalesce(${source}, ''))) <> 'website')
     AND upper(trim(segment)) IN ('A', 'B') AND excluded_from_realign = 0`));
   assert.ok(sat > 100 && match > 50 && match < sat, `${sat} ${match}`);
   assert.deepEqual(c.json, { satisfying: sat, matching: match, accounts: 4000 });
