@@ -23,9 +23,11 @@ typedef struct beat {
     regio_error err;
 } beat;
 
-/* Renews the lease at most every lease/3 seconds (at least every second
- * when the lease is short) with the run's progress; asks the run to stop
- * when the job was cancelled, another worker took it, or the caller stops. */
+/* Renews the lease with the run's progress every lease/3 seconds, but at
+ * least every 2 seconds (and at most every second): the progress a server
+ * shows and the time a cancel takes to arrive are those of a heartbeat.
+ * Asks the run to stop when the job was cancelled, another worker took it,
+ * or the caller stops. */
 static int on_progress(void *ud, double fraction, const char *phase)
 {
     beat *b = ud;
@@ -34,7 +36,7 @@ static int on_progress(void *ud, double fraction, const char *phase)
         return 1;
     }
     time_t now = time(NULL);
-    long every = b->lease_s / 3 > 1 ? b->lease_s / 3 : 1;
+    long every = b->lease_s / 3 > 2 ? 2 : b->lease_s / 3 > 1 ? b->lease_s / 3 : 1;
     if (now - b->last < every)
         return 0;
     b->last = now;
