@@ -243,13 +243,14 @@ static int read_job(srv_app *app, long id, listing *l, srv_response *rs)
 
 typedef struct pending {
     const char *name;
+    long self; /* the job being queued, not counted */
     int hit;
 } pending;
 
 static int pending_cb(void *ud, const regio_job_info *ji)
 {
     pending *p = ud;
-    if (!is_design_kind(ji->kind) || job_finished(ji->state) || p->hit)
+    if (!is_design_kind(ji->kind) || job_finished(ji->state) || p->hit || ji->id == p->self)
         return 0;
     json_t *params = json_loads(ji->params ? ji->params : "{}", 0, NULL);
     char *t = job_target(params, ji->kind, ji->id);
@@ -268,27 +269,82 @@ static int pending_cb(void *ud, const regio_job_info *ji)
 
 /* With app->mu held: 1 when a queued or running job of the store writes
  * that model (or the store cannot say). */
-static int target_pending(srv_app *app, const char *name)
+static int target_pending(srv_app *app, const char *name, long self)
 {
-    pending p = {name, 0};
+    pending p = {name, self, 0};
     regio_error err;
     regio_error_clear(&err);
     return regio_store_jobs_foreach(app->store, 0, pending_cb, &p, &err) ? 1 : p.hit;
 }
 
 /* With app->mu held: 1 when the model name, or with proposals one of
- * NAME-1..NAME-N that the job saves, exists or is being written. */
-static int target_taken(srv_app *app, const regio_design_job *dj, const char *name)
+ * NAME-1..NAME-N that the job saves, exists or is being written by a job
+ * other than self. */
+static int target_taken(srv_app *app, const regio_design_job *dj, const char *name, long self)
 {
-    if (model_exists(app, name) || target_pending(app, name))
+    if (model_exists(app, name) || target_pending(app, name, self))
         return 1;
     for (int i = 1; i <= dj->proposals; i++) {
         char each[NAME_MAX_LEN + 80];
         snprintf(each, sizeof each, "%s-%d", name, i);
-        if (model_exists(app, each) || target_pending(app, each))
+        if (model_exists(app, each) || target_pending(app, each, self))
             return 1;
     }
     return 0;
+}
+
+static regio_err enqueue_text(srv_app *app, const regio_design_job *dj, json_t *body,
+                              const char *actor, long *id, regio_error *err)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    if (!text)
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    regio_err rc = regio_store_job_enqueue(app->store, dj->realign ? "realign" : "design", text,
+                                           actor, (long long)time(NULL), id, err);
+    free(text); /* Jansson's */
+    return rc;
+}
+
+/*
+ * With app->mu held: queues the job. Without a "target", the worker names
+ * its model after the job's id (regio_design_job_default_target): the job
+ * is queued in a transaction that is kept only when that name is free.
+ * When it is not (a model of an earlier server's numbering has it), the
+ * job is queued with the first free default name of a later number as its
+ * "target", as the server's own numbering did. REGIO_ECONFLICT when no
+ * name is free.
+ */
+static regio_err enqueue_job(srv_app *app, const regio_design_job *dj, json_t *body,
+                             const char *actor, long *id, regio_error *err)
+{
+    if (dj->target)
+        return enqueue_text(app, dj, body, actor, id, err);
+    regio_err rc = regio_store_begin(app->store, err);
+    if (!rc)
+        rc = enqueue_text(app, dj, body, actor, id, err);
+    if (rc) {
+        regio_store_rollback(app->store, NULL);
+        return rc;
+    }
+    char *name = regio_design_job_default_target(dj->base, dj->realign, *id);
+    if (name && !target_taken(app, dj, name, *id)) {
+        regio_free(name);
+        return regio_store_commit(app->store, err);
+    }
+    regio_free(name);
+    regio_store_rollback(app->store, NULL);
+    for (long k = *id + 1; k <= *id + 1000; k++) {
+        if (!(name = regio_design_job_default_target(dj->base, dj->realign, k)))
+            return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+        int taken = target_taken(app, dj, name, 0);
+        if (!taken)
+            json_object_set_new(body, "target", json_string(name));
+        regio_free(name);
+        if (!taken)
+            return enqueue_text(app, dj, body, actor, id, err);
+    }
+    return regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
+                            "no free default model name: give \"target\"");
 }
 
 /* ---- handlers ------------------------------------------------------------------ */
@@ -300,7 +356,6 @@ SRV_HANDLER(api_job_create)
         return;
     char *text = json_dumps(body, JSON_COMPACT);
     regio_design_job *dj = NULL;
-    char *queued = NULL;
     if (!text) {
         srv_reply_error(rs, 500, "internal", "out of memory");
         json_decref(body);
@@ -335,7 +390,7 @@ SRV_HANDLER(api_job_create)
         reply_refused(rs, rc, &err);
         goto unlock;
     }
-    if (dj->target && target_taken(app, dj, dj->target)) {
+    if (dj->target && target_taken(app, dj, dj->target, 0)) {
         srv_reply_error(rs, 409, "conflict",
                         "model '%s' already exists (or a job is writing it): choose another "
                         "\"target\"",
@@ -346,13 +401,13 @@ SRV_HANDLER(api_job_create)
      * settled k, its measures by name) kept beside it for GET; without a
      * "target", the worker names the model after the job's id. */
     json_object_set_new(body, "_view", params_view(app, dj));
-    queued = json_dumps(body, JSON_COMPACT);
     long id = 0;
     regio_error_clear(&err);
-    rc = queued ? regio_store_job_enqueue(app->store, dj->realign ? "realign" : "design", queued,
-                                          rq->actor ? rq->actor : "local", (long long)time(NULL),
-                                          &id, &err)
-                : REGIO_ENOMEM;
+    rc = enqueue_job(app, dj, body, rq->actor ? rq->actor : "local", &id, &err);
+    if (rc == REGIO_ECONFLICT) {
+        srv_reply_error(rs, 409, "conflict", "%s", err.msg);
+        goto unlock;
+    }
     if (rc) {
         srv_reply_regio_error(rs, rc, &err);
         goto unlock;
@@ -373,7 +428,6 @@ SRV_HANDLER(api_job_create)
 unlock:
     pthread_mutex_unlock(&app->mu);
 out:
-    free(queued);
     json_decref(body);
     regio_design_job_destroy(dj);
 }

@@ -2,7 +2,8 @@
 // processes on one store, A with its own worker thread, B with --no-worker:
 //  - a job posted to A runs on A's worker, and B shows it with its
 //    progress, then its result; default target names are the store's job
-//    ids (design-design-ID), distinct for distinct jobs;
+//    ids (design-design-ID), distinct for distinct jobs, skipping a name a
+//    model has already;
 //  - a job posted to A is cancelled through B: A's worker stops it at its
 //    next heartbeat and saves nothing;
 //  - with no worker anywhere (A restarted with --no-worker), a posted job
@@ -59,6 +60,17 @@ test('a single server does a job by itself; the default target is named after th
   assert.notEqual(r2.json.id, r.json.id);
   assert.equal(r2.json.target, `design-design-${r2.json.id}`);
   assert.equal((await waitJob(a.base, r2.json.id)).state, 'done');
+  // a model that has the next default name already (as an earlier server's
+  // numbering made them): the job gets the next free one
+  const next = Number(r2.json.id) + 1;
+  const m = await post(a, '/models', { name: `design-design-${next}`, from: 'base' });
+  assert.equal(m.status, 201, m.text);
+  const r3 = await post(b, '/jobs', { kind: 'design', k: 3, balance: ['accounts'], time_limit: 1 });
+  assert.equal(r3.status, 202, r3.text);
+  assert.equal(r3.json.target, `design-design-${next + 1}`);
+  const j3 = await waitJob(b.base, r3.json.id);
+  assert.equal(j3.state, 'done', JSON.stringify(j3).slice(0, 300));
+  assert.equal(j3.result.model, `design-design-${next + 1}`);
 });
 
 test('a job posted to A is on B with its progress, then its result', async () => {
