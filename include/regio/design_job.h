@@ -92,6 +92,16 @@ REGIO_API regio_err regio_design_job_settle(regio_design_job *j, const regio_des
  * have it, else the first. */
 REGIO_API int regio_design_job_default_measure(const regio_design_problem *p);
 
+/*
+ * The planning model a queued job saves when its parameters name none:
+ * "BASE-design-ID" or "BASE-realign-ID" (BASE: the first 80 characters of
+ * its base model, "design" without one; '/' made '-' so that the name
+ * stays addressable in a URL), ID the store's job id: unique among jobs,
+ * and the same for the server that shows the job and the worker that
+ * saves it. Caller frees (regio_free); NULL when out of memory.
+ */
+REGIO_API char *regio_design_job_default_target(const char *base, int realign, long id);
+
 /* Frees a job. Accepts NULL. */
 REGIO_API void regio_design_job_destroy(regio_design_job *j);
 

@@ -37,6 +37,7 @@
 #include "regio/rule_store.h"
 #include "regio/jobs.h"
 #include "regio/design_job.h"
+#include "regio/worker.h"
 #include "regio/perf.h"
 #include "regio/backup.h"
 

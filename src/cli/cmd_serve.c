@@ -22,13 +22,18 @@ static void usage(FILE *out)
             "                   [--timeout SECONDS] [--request-deadline SECONDS]\n"
             "                   [--per-client N] [--max-connections N] [--threads N]\n"
             "                   [--web DIR] [--modules DIR] [--trusted-proxy ADDR]... [--quiet]\n"
+            "                   [--no-worker]\n"
             "Serves the JSON API under /api/v1 (docs/API.md) and the browser app at /.\n"
             "Binds 127.0.0.1 unless --bind says otherwise; --port 0 picks a free port.\n"
             "A connection idle for --timeout (15 s) is closed; a request whose headers and\n"
             "body have not all arrived --request-deadline (30 s) after it began gets 408.\n"
             "At most --per-client (128) connections from one address, --max-connections\n"
             "(4096) in all. SIGTERM or SIGINT stops it gracefully: the requests in flight\n"
-            "are answered, running jobs cancelled, the store closed.\n"
+            "are answered, the store closed.\n"
+            "Jobs (POST /api/v1/jobs) are queued in the store and done by the server's\n"
+            "worker thread, or by any server or `regio worker` on the same store; with\n"
+            "--no-worker this server runs none. At a stop, the job its worker runs stops at\n"
+            "its next heartbeat and is taken again by a worker after its lease (60 s).\n"
             "Behind a reverse proxy, --trusted-proxy (up to 8 times) names its address: the\n"
             "client of a request from it is the last address of X-Forwarded-For that is\n"
             "not a trusted proxy (for the sign-in throttle and the audit).\n");
@@ -52,7 +57,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 int cli_cmd_serve(int argc, char **argv)
 {
     enum { O_DB = 1, O_PORT, O_BIND, O_TILE, O_CORS, O_BODY, O_TIMEOUT, O_DEADLINE, O_PER,
-           O_MAX_CONNS, O_THREADS, O_WEB, O_MODULES, O_QUIET, O_PROXY, O_HELP };
+           O_MAX_CONNS, O_THREADS, O_WEB, O_MODULES, O_QUIET, O_PROXY, O_NO_WORKER, O_HELP };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},           {"port", required_argument, 0, O_PORT},
         {"bind", required_argument, 0, O_BIND},       {"tile-url", required_argument, 0, O_TILE},
@@ -63,6 +68,7 @@ int cli_cmd_serve(int argc, char **argv)
         {"threads", required_argument, 0, O_THREADS}, {"web", required_argument, 0, O_WEB},
         {"modules", required_argument, 0, O_MODULES}, {"quiet", no_argument, 0, O_QUIET},
         {"trusted-proxy", required_argument, 0, O_PROXY},
+        {"no-worker", no_argument, 0, O_NO_WORKER},
         {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
     srv_opts o;
     srv_opts_init(&o);
@@ -75,6 +81,7 @@ int cli_cmd_serve(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case O_DB: db = optarg; break;
+        case O_NO_WORKER: o.no_worker = 1; break;
         case O_PORT:
             if (parse_uint("--port", optarg, 0, 65535, &v))
                 return CLI_USAGE;

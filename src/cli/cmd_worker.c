@@ -1,10 +1,11 @@
 /*
  * `regio worker`: a process, on any machine that reaches the store, that
  * takes design and realign jobs from the store's queue (regio/jobs.h),
- * runs them through the library (regio_design_job_work) and finishes
- * them; SIGTERM or SIGINT stop it between two heartbeats.
+ * runs them through the library's worker loop (regio_worker_run, the
+ * same as the worker thread of `regio serve`); SIGTERM or SIGINT stop it between two heartbeats.
  */
 #include "cli/cli.h"
+#include "regio/worker.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -13,8 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define MAX_ATTEMPTS 3
 
 static const char usage_text[] =
     "usage: regio worker [--db LOC] [--lease SECONDS] [--once] [--kinds design,realign]\n"
@@ -45,53 +44,10 @@ static int usage_error(const char *msg)
     return CLI_USAGE;
 }
 
-/* The job a claim took, copied out of the callback. */
-typedef struct taken {
-    regio_job_info info;
-    char *kind, *params, *created_by;
-} taken;
-
-static int take(void *ud, const regio_job_info *j)
+/* Each line of the loop, on stderr after the worker's name. */
+static void log_line(void *ud, const char *line)
 {
-    taken *t = ud;
-    t->info = *j;
-    t->kind = regio_strdup(j->kind);
-    t->params = regio_strdup(j->params);
-    t->created_by = regio_strdup(j->created_by ? j->created_by : "");
-    t->info.kind = t->kind;
-    t->info.params = t->params;
-    t->info.created_by = t->created_by;
-    t->info.worker = t->info.message = t->info.result = NULL;
-    return 0;
-}
-
-static void taken_free(taken *t)
-{
-    regio_free(t->kind);
-    regio_free(t->params);
-    regio_free(t->created_by);
-    memset(t, 0, sizeof *t);
-}
-
-/* host:pid, with anything the queue does not take in a name made '-'. */
-static void default_name(char *name, size_t cap)
-{
-    char host[64] = "";
-    if (gethostname(host, sizeof host - 1) != 0 || !host[0])
-        snprintf(host, sizeof host, "worker");
-    host[sizeof host - 1] = '\0';
-    for (char *c = host; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-              *c == '-' || *c == '_' || *c == '.'))
-            *c = '-';
-    snprintf(name, cap, "%s:%ld", host, (long)getpid());
-}
-
-/* Sleeps s seconds unless a signal comes first. */
-static void nap(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    nanosleep(&ts, NULL);
+    fprintf(stderr, "regio worker %s: %s\n", (const char *)ud, line);
 }
 
 int cli_cmd_worker(int argc, char **argv)
@@ -153,11 +109,11 @@ int cli_cmd_worker(int argc, char **argv)
             return usage_error("--kinds takes design and/or realign");
     }
     if (!name[0])
-        default_name(name, sizeof name);
+        regio_worker_default_name(NULL, name, sizeof name);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal; /* no SA_RESTART: a nap ends at once */
+    sa.sa_handler = on_signal; /* no SA_RESTART: a pause ends at once */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
@@ -166,66 +122,20 @@ int cli_cmd_worker(int argc, char **argv)
         return CLI_FAIL;
     fprintf(stderr, "regio worker %s: taking %s%s%s jobs, lease %.0f s\n", name, kinds[0],
             n_kinds > 1 ? " and " : "", n_kinds > 1 ? kinds[1] : "", lease);
-    int status = CLI_OK;
+    regio_worker_opts wo;
+    memset(&wo, 0, sizeof wo);
+    wo.name = name;
+    wo.kinds = kinds;
+    wo.n_kinds = n_kinds;
+    wo.lease_s = (long)lease;
+    wo.poll_s = poll;
+    wo.once = once;
+    wo.stop = &stop_flag;
+    wo.log = log_line;
+    wo.ud = name;
     regio_error err;
-    while (!stop_flag) {
-        taken t;
-        memset(&t, 0, sizeof t);
-        int found = 0;
-        regio_error_clear(&err);
-        regio_err rc = s ? REGIO_OK : regio_store_open(cli_db_path(db), &s, &err);
-        if (!rc)
-            rc = regio_store_job_claim(s, name, kinds, n_kinds, (long long)time(NULL),
-                                       (long)lease, MAX_ATTEMPTS, take, &t, &found, &err);
-        if (rc) {
-            /* The store is away or busy: try again after a pause, on a new
-             * connection when the old one was lost, as a worker outlives a
-             * restart of its database. */
-            cli_print_error("claiming a job", rc, &err);
-            status = once ? CLI_FAIL : status;
-            if (rc == REGIO_EIO) {
-                regio_store_close(s);
-                s = NULL;
-            }
-            if (once)
-                break;
-            nap(poll > 5 ? poll : 5);
-            continue;
-        }
-        if (!found) {
-            if (once)
-                break;
-            nap(poll);
-            continue;
-        }
-        if (!t.kind || !t.params || !t.created_by) {
-            fprintf(stderr, "regio worker: out of memory\n");
-            taken_free(&t);
-            status = CLI_FAIL;
-            break;
-        }
-        fprintf(stderr, "regio worker %s: job %ld (%s), attempt %d\n", name, t.info.id, t.kind,
-                t.info.attempts);
-        regio_job_state st = REGIO_JOB_RUNNING;
-        regio_error_clear(&err);
-        rc = regio_design_job_work(s, &t.info, name, (long)lease, &stop_flag, &st, &err);
-        if (rc == REGIO_ECANCELLED) {
-            fprintf(stderr, "regio worker %s: stopped during job %ld; it is taken again after "
-                            "its lease\n",
-                    name, t.info.id);
-        } else if (rc) {
-            char what[64];
-            snprintf(what, sizeof what, "job %ld", t.info.id);
-            cli_print_error(what, rc, &err);
-            status = once ? CLI_FAIL : status;
-        } else {
-            fprintf(stderr, "regio worker %s: job %ld %s\n", name, t.info.id,
-                    regio_job_state_name(st));
-        }
-        taken_free(&t);
-        if (once)
-            break;
-    }
+    regio_error_clear(&err);
+    int status = regio_worker_run(&s, cli_db_path(db), &wo, &err) ? CLI_FAIL : CLI_OK;
     regio_store_close(s);
     return status;
 }

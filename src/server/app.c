@@ -67,6 +67,9 @@ regio_err srv_app_open(srv_app *app, const srv_opts *o, regio_error *err)
                                 "(127.0.0.1); add one first: regio user add NAME "
                                 "--password-stdin (then --bind %s)",
                                 b);
+    /* The server's own worker (jobs.h), unless other processes do the jobs. */
+    if (!o->no_worker && srv_jobs_start(app))
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "cannot start the job worker");
     if (o->quiet)
         return REGIO_OK;
     if (users)

@@ -912,8 +912,9 @@ static int wait_signal(const sigset_t *set, double seconds)
 
 /*
  * The graceful stop: no new connection is accepted, connections with no
- * request in flight are closed, running and queued jobs are cancelled
- * (nothing of theirs is saved), and the requests in flight are answered
+ * request in flight are closed, the server's worker stops at the next
+ * heartbeat of its job (which stays queued in the store, to be taken again
+ * after its lease), and the requests in flight are answered
  * (each with "Connection: close") within one request deadline more; a
  * second signal ends the wait.
  */

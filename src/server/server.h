@@ -27,6 +27,7 @@ typedef struct srv_opts {
     unsigned max_conns;        /* connections in all, default 4096 */
     unsigned threads;          /* worker threads, default 4 */
     int quiet;                 /* 1 = no request log */
+    int no_worker;             /* 1 = no worker thread: jobs wait for `regio worker` */
     int secure_cookies;        /* 1 = session cookies carry Secure (TLS at a proxy) */
     /* Addresses of reverse proxies whose X-Forwarded-For names the client
      * (for the sign-in throttle and the audit); none = the peer is the

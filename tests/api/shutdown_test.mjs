@@ -3,8 +3,10 @@
 //    the signal, with Connection: close, and its write is in the store;
 //  - once the signal came no new connection is accepted, and a kept-alive
 //    connection with no request in flight is closed at once;
-//  - a running design job is cancelled: the process exits 0 long before the
-//    job's time limit and the job's model was not saved;
+//  - a design job that the server's worker runs stops: the process exits 0
+//    long before the job's time limit, the job's model was not saved, and
+//    the job stays running in the store's queue, to be taken again by a
+//    worker once its lease has run out;
 //  - a request that is still not in full when its deadline passes does not
 //    hold the stop beyond it;
 //  - each time the process exits 0 and the store passes `regio check`.
@@ -100,7 +102,7 @@ test('SIGTERM during a slow POST: it is answered and saved; new connections refu
   assert.equal(await again.stop(), 0);
 });
 
-test('SIGTERM while a design job runs: the job is cancelled, exit 0 at once, nothing of it saved', async () => {
+test('SIGTERM while a design job runs: the worker stops, exit 0 at once, nothing saved, the job left for another worker', async () => {
   const { s, store } = await start('job');
   const r = await http(`${s.base}/jobs`, {
     method: 'POST',
@@ -122,9 +124,11 @@ test('SIGTERM while a design job runs: the job is cancelled, exit 0 at once, not
   assert.equal(code, 0, s.stderr());
   assert.ok(ms < 10000, `stopped in ${ms.toFixed(0)} ms`);
   check(store);
-  const again = await startServer(store, []);
+  const again = await startServer(store, ['--no-worker']);
   servers.push(again);
-  assert.equal((await http(`${again.base}/models/long-run`)).status, 404, 'the cancelled job saved no model');
+  assert.equal((await http(`${again.base}/models/long-run`)).status, 404, 'the stopped job saved no model');
+  const left = (await http(`${again.base}/jobs/${r.json.id}`)).json;
+  assert.equal(left.state, 'running', `the job stays in the queue until its lease ends: ${JSON.stringify(left).slice(0, 300)}`);
   assert.equal((await http(`${again.base}/models/base`)).status, 200);
   assert.equal(await again.stop(), 0);
 });

@@ -328,6 +328,7 @@ static regio_err run_request(const void *arg, int *status, regio_error *e)
     srv_opts_init(&o);
     o.db_path = work_db;
     o.quiet = 1;
+    o.no_worker = 1; /* no worker thread: its allocations would race the count */
     srv_app app;
     regio_err rc = srv_app_open(&app, &o, e);
     if (!rc) {

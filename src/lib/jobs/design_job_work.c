@@ -8,6 +8,7 @@
 #include "regio/design_job.h"
 #include "regio/model_view.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,9 +23,11 @@ typedef struct beat {
     regio_error err;
 } beat;
 
-/* Renews the lease at most every lease/3 seconds (at least every second
- * when the lease is short) with the run's progress; asks the run to stop
- * when the job was cancelled, another worker took it, or the caller stops. */
+/* Renews the lease with the run's progress every lease/3 seconds, but at
+ * least every 2 seconds (and at most every second): the progress a server
+ * shows and the time a cancel takes to arrive are those of a heartbeat.
+ * Asks the run to stop when the job was cancelled, another worker took it,
+ * or the caller stops. */
 static int on_progress(void *ud, double fraction, const char *phase)
 {
     beat *b = ud;
@@ -33,7 +36,7 @@ static int on_progress(void *ud, double fraction, const char *phase)
         return 1;
     }
     time_t now = time(NULL);
-    long every = b->lease_s / 3 > 1 ? b->lease_s / 3 : 1;
+    long every = b->lease_s / 3 > 2 ? 2 : b->lease_s / 3 > 1 ? b->lease_s / 3 : 1;
     if (now - b->last < every)
         return 0;
     b->last = now;
@@ -53,6 +56,20 @@ static int on_progress(void *ud, double fraction, const char *phase)
         return 1;
     }
     return 0;
+}
+
+char *regio_design_job_default_target(const char *base, int realign, long id)
+{
+    const char *b = base ? base : "design";
+    int len = 0, chars = 0;
+    while (b[len] && !(((unsigned char)b[len] & 0xc0) != 0x80 && ++chars > 80))
+        len++;
+    char name[400];
+    snprintf(name, sizeof name, "%.*s-%s-%ld", len, b, realign ? "realign" : "design", id);
+    for (char *c = name; *c; c++)
+        if (*c == '/')
+            *c = '-';
+    return regio_strdup(name);
 }
 
 static char *error_text(regio_err rc, const regio_error *err)
@@ -95,6 +112,9 @@ regio_err regio_design_job_work(regio_store *s, const regio_job_info *job, const
         rc = regio_error_setf(&e, REGIO_EINVAL, NULL, 0, NULL,
                               "a %s job's parameters say \"kind\": \"%s\"", job->kind,
                               j->realign ? "realign" : "design");
+    if (!rc && !j->target && !(j->target = regio_design_job_default_target(j->base, j->realign,
+                                                                           job->id)))
+        rc = regio_error_setf(&e, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (!rc)
         rc = regio_design_problem_load_units(s, 1, &p, &e);
     int measure = p ? regio_design_job_default_measure(p) : 0;
