@@ -65,7 +65,12 @@ step() {
   shift
   local t
   t=$(mktemp)
-  /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null
+  if ! /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null; then
+    # A step killed (the OOM killer) or failed: say so, with what it used.
+    echo "scale.sh: $store: $name failed: $(tr '\n' ' ' <"$t")" >&2
+    printf '%s' "$rows" >&2
+    exit 1
+  fi
   read -r wall usr sys rss <"$t"
   rm -f "$t"
   rows+="| $store | $name | $wall | $(echo "$usr + $sys" | bc) | $((rss / 1024)) |"$'\n'
