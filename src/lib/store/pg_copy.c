@@ -288,16 +288,22 @@ regio_err regio__pg_copy_field(regio_buf *b, const char *v, size_t n, int last)
     if (!v) {
         rc = regio_buf_puts(b, "\\N");
     } else {
+        /* Runs of plain bytes go in one append: every byte of a bulk load
+         * passes here, and a call a byte was a tenth of the client's CPU
+         * importing 10 million accounts (bench/scale.sh). */
+        size_t run = 0;
         for (size_t i = 0; i < n && !rc; i++) {
             char c = v[i];
-            if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
-                char esc[3] = {'\\', c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\',
-                               '\0'};
-                rc = regio_buf_puts(b, esc);
-            } else {
-                rc = regio_buf_putc(b, c);
-            }
+            if (c != '\\' && c != '\t' && c != '\n' && c != '\r')
+                continue;
+            char esc[2] = {'\\', c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\'};
+            rc = regio_buf_append(b, v + run, i - run);
+            if (!rc)
+                rc = regio_buf_append(b, esc, 2);
+            run = i + 1;
         }
+        if (!rc)
+            rc = regio_buf_append(b, v + run, n - run);
     }
     if (!rc)
         rc = regio_buf_putc(b, last ? '\n' : '\t');
