@@ -83,6 +83,7 @@ EXCEPTIONS=(
   "src/lib/io/salesforce_map.c|Salesforce's rule fields and operations against Regio's; uses no store function, but the DeveloperName it makes (regio_sf_developer_name) is declared in regio/salesforce.h, which includes regio/store.h"
   "src/lib/rules/associations.c|reads every account's associations in a model (alignment, hand moves, rule and manual associations) from the store, and exports them"
   "src/lib/rules/owners.c|a store pipeline step: reads each account's associations, territory types and owner memberships, and writes each account's owner back"
+  "src/lib/jobs/*|the job queue's work (design_job*.c, worker_loop.c): a claimed design or realign job's parameters checked against the store's units, the design run, the model saved and the job finished in one store transaction, and the worker loop that claims jobs from the store; the bridge between the design engine and the store's queue"
   "src/lib/model/names.c|the model-name rules, run by the store before it creates a model; uses no store function, but its public declaration (regio_model_name_problem) sits in regio/model_view.h, which includes regio/store.h"
 )
 
