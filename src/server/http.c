@@ -950,6 +950,18 @@ static void drain(adapter *ad, const sigset_t *set, int sig)
 
 regio_err srv_run(const srv_opts *o, regio_error *err)
 {
+    /* Signals go to the sigwait below, never to another thread: blocked
+     * before any thread starts (the job worker starts in srv_app_open,
+     * MHD's threads later), as each inherits this mask. A thread started
+     * earlier would take a SIGTERM itself and die of it, with no
+     * graceful stop. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
     static srv_app app;
     regio_err rc = srv_app_open(&app, o, err);
     if (rc) {
@@ -975,15 +987,6 @@ regio_err srv_run(const srv_opts *o, regio_error *err)
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "--bind '%s' is not an IP address",
                              o->bind);
     }
-
-    /* Signals go to the sigwait below, never to a worker thread (the
-     * workers and job threads inherit this mask). */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     static adapter ad; /* the connection callbacks may run until MHD_stop_daemon returns */
     ad.app = &app;
