@@ -279,7 +279,7 @@ static regio_store *territory_fixture(regio_design_problem **units, regio_model_
     for (int i = 0; i < 4; i++) {
         regio_unit u;
         regio_unit_init(&u);
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "U%d", i + 1);
         u.id = id;
         u.lat = 39.7 + 0.1 * (i / 2);

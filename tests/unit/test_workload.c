@@ -45,7 +45,7 @@ static void put_unit(regio_store *s, int i)
 {
     regio_unit u;
     regio_unit_init(&u);
-    char id[8];
+    char id[16];
     snprintf(id, sizeof id, "U%02d", i);
     u.id = id;
     u.lat = 39.6 + 0.1 * (i / 4);
@@ -155,7 +155,7 @@ static regio_store *fixture(int override)
     ASSERT_OK(regio_store_territory_upsert(s, "M", "T1", NULL, NULL, NULL));
     ASSERT_OK(regio_store_territory_upsert(s, "M", "T2", NULL, NULL, NULL));
     for (int i = 0; i < NU; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "U%02d", i);
         ASSERT_OK(regio_store_alignment_set(s, "M", id, i % 4 < 3 ? "T1" : "T2", NULL));
     }
