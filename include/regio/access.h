@@ -124,6 +124,12 @@ REGIO_API regio_access_level regio_access_scope_territory(const regio_access_sco
  * gets the number readable in all. */
 REGIO_API long regio_access_scope_page(const regio_access_scope *sc, long offset, long limit,
                                        long *idx, long *total);
+/* All the readable accounts in external-id order, in a new array (*out,
+ * regio_free it; NULL when none) of *n indexes. Below view_all it takes the
+ * time of the user's own territories and owned accounts, not of the whole
+ * market. */
+REGIO_API regio_err regio_access_scope_list(const regio_access_scope *sc, long **out, long *n,
+                                            regio_error *err);
 
 /*
  * Answers many questions at once: reads CSV in_path with a header naming a

@@ -68,6 +68,13 @@ struct regio_access {
     long *as_start; /* n_acc + 1 */
     long *as_terr;
     unsigned char *as_cause;
+    /* the same, inverted, for listing what one user reads without
+     * visiting every account: each territory's accounts and each user's
+     * owned accounts, ascending (CSR) */
+    long *ta_start; /* n_terr + 1 */
+    long *ta_acc;
+    long *own_start; /* n_users + 1 */
+    long *own_acc;
 };
 
 const char *regio_access_level_name(regio_access_level l)
@@ -404,6 +411,36 @@ static regio_err territories_finish(regio_access *a, loader *l, regio_error *err
     return REGIO_OK;
 }
 
+/* Inverts rows 0..n, row i holding keys[from[i] .. from[i + 1]) (from
+ * NULL: the one key keys[i]; a negative key is none), into CSR start[m + 1]
+ * / out: for each key in [0, m) the rows holding it, ascending. */
+static regio_err invert(const long *from, const long *keys, long n, long m, long **start,
+                        long **out)
+{
+    *start = regio_calloc((size_t)m + 2, sizeof(long));
+    if (!*start)
+        return REGIO_ENOMEM;
+    long lo = from ? from[0] : 0, hi = from ? from[n] : n;
+    for (long k = lo; k < hi; k++)
+        if (keys[k] >= 0)
+            (*start)[keys[k] + 1]++;
+    for (long j = 0; j < m; j++)
+        (*start)[j + 1] += (*start)[j];
+    *out = regio_malloc(((size_t)(*start)[m] + 1) * sizeof(long));
+    long *fill = regio_malloc(((size_t)m + 1) * sizeof(long));
+    if (!*out || !fill) {
+        regio_free(fill);
+        return REGIO_ENOMEM;
+    }
+    memcpy(fill, *start, (size_t)m * sizeof(long));
+    for (long i = 0; i < n; i++)
+        for (long k = from ? from[i] : i, e = from ? from[i + 1] : i + 1; k < e; k++)
+            if (keys[k] >= 0)
+                (*out)[fill[keys[k]]++] = i;
+    regio_free(fill);
+    return REGIO_OK;
+}
+
 /* Accounts: geo territory first, then rule and manual ones, as CSR. */
 static regio_err accounts_finish(regio_access *a, loader *l, regio_error *err)
 {
@@ -436,6 +473,10 @@ static regio_err accounts_finish(regio_access *a, loader *l, regio_error *err)
         a->as_cause[fill[i]++] = l->x_cause[x];
     }
     regio_free(fill);
+    /* Inverted, to list what one user reads without visiting every account. */
+    if (invert(a->as_start, a->as_terr, n, a->n_terr, &a->ta_start, &a->ta_acc) ||
+        invert(NULL, a->acc_owner, n, a->n_users, &a->own_start, &a->own_acc))
+        return oom(err);
     return REGIO_OK;
 }
 
@@ -586,6 +627,10 @@ void regio_access_free(regio_access *a)
     regio_free(a->as_start);
     regio_free(a->as_terr);
     regio_free(a->as_cause);
+    regio_free(a->ta_start);
+    regio_free(a->ta_acc);
+    regio_free(a->own_start);
+    regio_free(a->own_acc);
     regio_free(a);
 }
 
@@ -866,18 +911,118 @@ regio_access_level regio_access_scope_territory(const regio_access_scope *sc,
     return lv;
 }
 
+static int long_cmp(const void *x, const void *y)
+{
+    long p = *(const long *)x, q = *(const long *)y;
+    return (p > q) - (p < q);
+}
+
+/* Whether a scope below view_all reads account acc: the owner counts for
+ * its user, or a territory of the account is covered and grants a level. */
+static int scope_reads(const regio_access_scope *sc, long acc)
+{
+    return regio_access_scope_level(sc, acc) != REGIO_LEVEL_NONE;
+}
+
+/* The readable accounts of a scope below view_all, ascending, gathered
+ * from the territories it covers and the owners it counts through the
+ * inverted indexes, then sorted and made unique: a rep's list in the time
+ * of their own accounts, not of the whole market. When the gathered
+ * entries are not few against all accounts (a manager of most of the
+ * market), one pass over the accounts with a mark each is cheaper than the
+ * sort. NULL when out of memory. */
+static long *scope_gather(const regio_access_scope *sc, long *n)
+{
+    const regio_access *a = sc->a;
+    long g = 0;
+    for (long t = 0; t < a->n_terr; t++)
+        if (sc->covered[t] && a->terr_level[t] > REGIO_LEVEL_NONE)
+            g += a->ta_start[t + 1] - a->ta_start[t];
+    for (long v = 0; v < a->n_users; v++)
+        if (sc->owner_ok[v])
+            g += a->own_start[v + 1] - a->own_start[v];
+    long *list = regio_malloc(((size_t)(g < a->n_acc ? g : a->n_acc) + 1) * sizeof(long));
+    if (!list)
+        return NULL;
+    long k = 0;
+    if (g <= a->n_acc / 16) {
+        for (long t = 0; t < a->n_terr; t++)
+            if (sc->covered[t] && a->terr_level[t] > REGIO_LEVEL_NONE)
+                for (long j = a->ta_start[t]; j < a->ta_start[t + 1]; j++)
+                    list[k++] = a->ta_acc[j];
+        for (long v = 0; v < a->n_users; v++)
+            if (sc->owner_ok[v])
+                for (long j = a->own_start[v]; j < a->own_start[v + 1]; j++)
+                    list[k++] = a->own_acc[j];
+        qsort(list, (size_t)k, sizeof *list, long_cmp);
+        long u = 0;
+        for (long j = 0; j < k; j++)
+            if (!u || list[u - 1] != list[j])
+                list[u++] = list[j];
+        k = u;
+    } else {
+        for (long i = 0; i < a->n_acc; i++)
+            if (scope_reads(sc, i))
+                list[k++] = i;
+    }
+    *n = k;
+    return list;
+}
+
+regio_err regio_access_scope_list(const regio_access_scope *sc, long **out, long *n,
+                                  regio_error *err)
+{
+    const regio_access *a = sc->a;
+    *out = NULL;
+    *n = 0;
+    if (sc->user < 0)
+        return REGIO_OK;
+    if (sc->base >= REGIO_LEVEL_READ) {
+        long *all = regio_malloc(((size_t)a->n_acc + 1) * sizeof(long));
+        if (!all)
+            return oom(err);
+        for (long i = 0; i < a->n_acc; i++)
+            all[i] = i;
+        *out = all;
+        *n = a->n_acc;
+        return REGIO_OK;
+    }
+    *out = scope_gather(sc, n);
+    return *out ? REGIO_OK : oom(err);
+}
+
 long regio_access_scope_page(const regio_access_scope *sc, long offset, long limit, long *idx,
                              long *total)
 {
+    const regio_access *a = sc->a;
     long n = 0, seen = 0;
-    if (sc->user >= 0)
-        for (long i = 0; i < sc->a->n_acc; i++) {
-            if (regio_access_scope_level(sc, i) == REGIO_LEVEL_NONE)
-                continue;
-            if (seen >= offset && (limit < 0 || n < limit))
-                idx[n++] = i;
-            seen++;
-        }
+    if (offset < 0)
+        offset = 0;
+    *total = 0;
+    if (sc->user < 0)
+        return 0;
+    if (sc->base >= REGIO_LEVEL_READ) {
+        for (long i = offset; i < a->n_acc && (limit < 0 || n < limit); i++)
+            idx[n++] = i;
+        *total = a->n_acc;
+        return n;
+    }
+    long cnt = 0, *list = scope_gather(sc, &cnt);
+    if (list) {
+        for (long i = offset; i < cnt && (limit < 0 || n < limit); i++)
+            idx[n++] = list[i];
+        regio_free(list);
+        *total = cnt;
+        return n;
+    }
+    /* Out of memory for the list: the same answer, one account at a time. */
+    for (long i = 0; i < a->n_acc; i++) {
+        if (!scope_reads(sc, i))
+            continue;
+        if (seen >= offset && (limit < 0 || n < limit))
+            idx[n++] = i;
+        seen++;
+    }
     *total = seen;
     return n;
 }
