@@ -18,6 +18,7 @@
 #include "regio/geo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void regio__design_point(regio_coords coords, double x, double y, double out[3])
@@ -245,6 +246,12 @@ int regio__design_travel_col(const regio_design_params *p)
     return 0;
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
 regio_err regio_design_evaluate(const regio_design_input *in,
                                 const regio_design_params *params,
                                 const int *labels, regio_design_report *out,
@@ -457,6 +464,9 @@ regio_err regio_design_evaluate(const regio_design_input *in,
      * is the population one (divide by k); Gini is the mean absolute
      * difference over twice the mean. A tiny epsilon keeps shares that sit
      * exactly on 5 % / 15 % inside despite rounding. */
+    double *sorted = regio_malloc((size_t)k * sizeof *sorted);
+    if (!sorted)
+        goto done;
     for (size_t c = 0; c < m; c++) {
         double mean = 0;
         for (int t = 0; t < k; t++)
@@ -464,11 +474,19 @@ regio_err regio_design_evaluate(const regio_design_input *in,
         mean /= k;
         double var = 0, mad = 0;
         int in5 = 0, in15 = 0;
+        /* The sum of |a_t - a_u| over all ordered pairs, from the totals
+         * in ascending order: the i-th smallest exceeds i others and is
+         * exceeded by k - 1 - i, so it adds 2 (2i - k + 1) times itself —
+         * O(k log k), where the pairs themselves took seconds at 50,000
+         * territories on every edit. */
+        for (int t = 0; t < k; t++)
+            sorted[t] = out->territories[t].totals[c];
+        qsort(sorted, (size_t)k, sizeof *sorted, cmp_double);
+        for (int i = 0; i < k; i++)
+            mad += 2.0 * (2.0 * i - k + 1) * sorted[i];
         for (int t = 0; t < k; t++) {
             double a = out->territories[t].totals[c];
             var += (a - mean) * (a - mean);
-            for (int u = 0; u < k; u++)
-                mad += fabs(a - out->territories[u].totals[c]);
             double dv = fabs(out->territories[t].dev[c]);
             if (dv <= 0.05 + 1e-12)
                 in5++;
@@ -481,6 +499,7 @@ regio_err regio_design_evaluate(const regio_design_input *in,
         out->within5[c] = (double)in5 / k;
         out->within15[c] = (double)in15 / k;
     }
+    regio_free(sorted);
 
     if (params && params->baseline) {
         out->has_baseline = 1;
