@@ -7,11 +7,95 @@
 #include "regio/model_view.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 json_t *srv_json_str(const char *s) { return s ? json_string(s) : json_null(); }
 
 json_t *srv_json_num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF), 0 when there is none. */
+static int utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    int n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                       : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
+        (c == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+regio_err srv_put_str(regio_buf *b, const char *s)
+{
+    if (!s)
+        return regio_buf_puts(b, "null");
+    regio_err rc = regio_buf_putc(b, '"');
+    const unsigned char *p = (const unsigned char *)s;
+    while (!rc && *p) {
+        /* The run that needs no escape goes in at once. */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+            q++;
+        if (q > p) {
+            rc = regio_buf_append(b, (const char *)p, (size_t)(q - p));
+            p = q;
+            continue;
+        }
+        int n = utf8_len(p);
+        static const char esc[] = {['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r',
+                                   ['\t'] = 't', ['"'] = '"', ['\\'] = '\\'};
+        if (!n) { /* not UTF-8: U+FFFD, one a byte */
+            rc = regio_buf_puts(b, "\xEF\xBF\xBD");
+            p++;
+        } else if (n > 1) {
+            rc = regio_buf_append(b, (const char *)p, (size_t)n);
+            p += n;
+        } else if (*p < sizeof esc && esc[*p]) {
+            char e[2] = {'\\', esc[*p]};
+            rc = regio_buf_append(b, e, 2);
+            p++;
+        } else {
+            rc = regio_buf_printf(b, "\\u%04X", *p);
+            p++;
+        }
+    }
+    return rc ? rc : regio_buf_putc(b, '"');
+}
+
+regio_err srv_put_num(regio_buf *b, double v)
+{
+    if (!isfinite(v))
+        return regio_buf_puts(b, "null");
+    /* jansson's JSON_REAL_PRECISION(12): "%.12g", a ".0" when neither a
+     * point nor an exponent shows, the exponent without '+' or leading 0s. */
+    char t[40], out[48];
+    snprintf(t, sizeof t, "%.12g", v);
+    size_t k = 0;
+    int point = 0;
+    for (const char *p = t; *p; p++) {
+        if (*p == '.' || *p == 'e')
+            point = 1;
+        out[k++] = *p;
+        if (*p == 'e') {
+            if (p[1] == '+')
+                p++;
+            else if (p[1] == '-')
+                out[k++] = *++p;
+            while (p[1] == '0' && p[2])
+                p++;
+        }
+    }
+    if (!point) {
+        out[k++] = '.';
+        out[k++] = '0';
+    }
+    return regio_buf_append(b, out, k);
+}
 
 json_t *srv_model_json(const regio_model_info *m)
 {

@@ -14,6 +14,14 @@ int srv_account_json_cb(void *ud, const regio_account *a);
 /* v as a JSON number, or null when v is not finite; caller owns the result. */
 json_t *srv_json_num(double v);
 
+/* Written straight into a buffer, byte for byte as srv_reply_json writes
+ * the same values through jansson (for pages too large to build as
+ * objects first): s as a JSON string, or null when s is NULL (bytes that
+ * are not UTF-8 become U+FFFD); v with 12 significant digits and a ".0"
+ * when it would read as an integer, or null when not finite. */
+regio_err srv_put_str(regio_buf *b, const char *s);
+regio_err srv_put_num(regio_buf *b, double v);
+
 /* A model as the API shows it; caller owns the result. */
 json_t *srv_model_json(const regio_model_info *m);
 
