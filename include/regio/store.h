@@ -544,6 +544,16 @@ REGIO_API regio_err regio_store_units_fingerprint(regio_store *s, uint64_t *fp,
  * cache that something it did not write may have changed. Plain value. */
 REGIO_API regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err);
 
+/* A number that changes with every committed write to what an access
+ * snapshot (regio/access.h) is made of — users, permissions, roles, tokens,
+ * models, promotions, the accounts' keys, owners and units, unit codes, and
+ * the territories, memberships, alignment and associations of any model
+ * that may be in force — by any program, and not with other writes (a move
+ * in a planning model, a check-in, a sale). A snapshot loaded at one epoch
+ * holds for the same epoch and day. Plain value. */
+REGIO_API regio_err regio_store_access_epoch(regio_store *s, long long *epoch,
+                                             regio_error *err);
+
 /* ---- call plans ------------------------------------------------------------- */
 
 /* A saved call plan (a visit_plans row). Given to regio_store_plan_save

@@ -72,7 +72,6 @@ struct srv_app {
     srv_jobs *jobs;
     regio_throttle *throttle;    /* failed sign-ins per user and per address */
     srv_access *acc;             /* the access snapshot (see server/auth.h) */
-    long writes;                 /* writes answered: a snapshot older than this is stale */
     char *default_name;          /* the default model ... */
     uint64_t default_gen;        /* ... at this store generation */
     int default_valid;

@@ -27,14 +27,17 @@ static void today(char day[11])
 
 srv_access *srv_access_get(srv_app *app, regio_error *err)
 {
-    long others = 0;
-    regio_err rc = regio_store_others_version(app->store, &others, err);
+    /* Rule 12: a snapshot holds until the store's access epoch moves (a
+     * write to what it is made of, through any server or program) or the
+     * day changes; other writes keep it. */
+    long long epoch = 0;
+    regio_err rc = regio_store_access_epoch(app->store, &epoch, err);
     if (rc)
         return NULL;
     char day[11];
     today(day);
     srv_access *cur = app->acc;
-    if (cur && cur->others == others && cur->writes == app->writes && !strcmp(cur->day, day)) {
+    if (cur && cur->epoch == epoch && !strcmp(cur->day, day)) {
         cur->refs++;
         return cur;
     }
@@ -51,8 +54,7 @@ srv_access *srv_access_get(srv_app *app, regio_error *err)
         regio_free(n);
         return NULL;
     }
-    n->others = others;
-    n->writes = app->writes;
+    n->epoch = epoch;
     snprintf(n->day, sizeof n->day, "%s", day);
     n->refs = 2; /* the app's and the caller's */
     srv_access_release_locked(cur);
@@ -270,14 +272,13 @@ int srv_caller_readable(srv_app *app, srv_request *rq, long **idx, long *n, int 
     pthread_mutex_unlock(&app->mu);
     /* Made outside the lock: the snapshot does not change. */
     const regio_access_scope *sc = srv_caller_scope(rq);
-    long total = 0;
-    if (!sc)
+    long total = 0, *list = NULL;
+    regio_error err;
+    regio_error_clear(&err);
+    if (!sc || regio_access_scope_list(sc, &list, &total, &err))
         return 0;
-    regio_access_scope_page(sc, 0, 0, NULL, &total);
-    long *list = regio_malloc(((size_t)total + 1) * sizeof *list);
-    if (!list)
+    if (!list && !(list = regio_malloc(sizeof *list)))
         return 0;
-    regio_access_scope_page(sc, 0, total, list, &total);
     pthread_mutex_lock(&app->mu);
     int cached = 0;
     for (int i = 0; i < acc->n_lists; i++)

@@ -32,8 +32,7 @@ typedef struct srv_access {
                                                until the snapshot goes */
     int n_lists;
     int refs;          /* guarded by app->mu */
-    long others;       /* regio_store_others_version it was loaded at */
-    long writes;       /* app->writes it was loaded at */
+    long long epoch;   /* regio_store_access_epoch it was loaded at */
     char day[11];
     long login_users;  /* users who can sign in (0: single-user mode possible) */
 } srv_access;

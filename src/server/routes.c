@@ -249,13 +249,6 @@ void srv_dispatch(srv_app *app, srv_request *rq, srv_response *rs)
         route->fn(app, rq, rs);
         if (!rs->status)
             srv_reply_error(rs, 500, "internal", "the handler gave no answer");
-        /* Rule 12: after any write the next request loads a new snapshot. */
-        if (route->action != SRV_PUBLIC && strcmp(rq->method, "GET") != 0 &&
-            strcmp(rq->method, "HEAD") != 0) {
-            pthread_mutex_lock(&app->mu);
-            app->writes++;
-            pthread_mutex_unlock(&app->mu);
-        }
     }
     rq->caller = NULL;
     srv_caller_done(app, &caller);

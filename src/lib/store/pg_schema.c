@@ -564,6 +564,55 @@ typedef struct pg_migration {
     const char *sql;
 } pg_migration;
 
+/* Migration 10: the access epoch, as in schema_sqlite.c (which says why
+ * and what moves it). Here a transaction moves it once however many rows
+ * it writes (last_txid): every extra UPDATE of the one row would leave a
+ * dead row version behind. Whole-table writes (a COPY of millions of
+ * accounts) fire once a statement; the model-scoped tables once a row,
+ * since whether a row counts depends on its model. */
+#define PG_BUMP_EPOCH " EXECUTE FUNCTION regio_access_epoch_bump();"
+#define PG_EPOCH_ON(name, table, fn, col)                                                 \
+    "CREATE TRIGGER access_epoch_" name "_added AFTER INSERT ON " table                   \
+    " FOR EACH ROW WHEN (" fn "(NEW." col "))" PG_BUMP_EPOCH                               \
+    "CREATE TRIGGER access_epoch_" name "_removed AFTER DELETE ON " table                 \
+    " FOR EACH ROW WHEN (" fn "(OLD." col "))" PG_BUMP_EPOCH                               \
+    "CREATE TRIGGER access_epoch_" name "_changed AFTER UPDATE ON " table                 \
+    " FOR EACH ROW WHEN (" fn "(OLD." col ") OR " fn "(NEW." col "))" PG_BUMP_EPOCH
+#define PG_EPOCH_ALWAYS(name, table, cols)                                                \
+    "CREATE TRIGGER access_epoch_" name " AFTER INSERT OR DELETE OR UPDATE" cols " ON "    \
+    table " FOR EACH STATEMENT" PG_BUMP_EPOCH
+static const char PG_MIGRATION_10[] =
+    "CREATE TABLE access_epoch ("
+    " id integer PRIMARY KEY CHECK (id = 1),"
+    " n bigint NOT NULL,"
+    " last_txid bigint);"
+    "INSERT INTO access_epoch(id, n) VALUES (1, 0);"
+    "CREATE FUNCTION regio_access_epoch_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " UPDATE access_epoch SET n = n + 1, last_txid = txid_current()"
+    "  WHERE last_txid IS DISTINCT FROM txid_current();"
+    " RETURN NULL; END $$;"
+    "CREATE FUNCTION regio_access_live_model(mid bigint) RETURNS boolean LANGUAGE sql STABLE AS"
+    " $$ SELECT EXISTS (SELECT 1 FROM territory_models lm WHERE lm.id = mid"
+    " AND (lm.state <> 'planning' OR EXISTS (SELECT 1 FROM scenario_promotions lp"
+    " WHERE lp.model_id = lm.id OR lp.previous_model_id = lm.id))) $$;"
+    "CREATE FUNCTION regio_access_live_territory(tid bigint) RETURNS boolean LANGUAGE sql STABLE"
+    " AS $$ SELECT EXISTS (SELECT 1 FROM territories lt WHERE lt.id = tid"
+    " AND regio_access_live_model(lt.model_id)) $$;"
+    PG_EPOCH_ALWAYS("users", "users", " OF login, active, role_id, password_hash")
+    PG_EPOCH_ALWAYS("permissions", "user_permissions", "")
+    PG_EPOCH_ALWAYS("roles", "roles", "")
+    PG_EPOCH_ALWAYS("tokens", "api_tokens", " OF user_id, revoked_at")
+    PG_EPOCH_ALWAYS("models", "territory_models", " OF name, state, effective_from")
+    PG_EPOCH_ALWAYS("promotions", "scenario_promotions", "")
+    PG_EPOCH_ALWAYS("accounts", "accounts", " OF ext_id, owner_ext, unit_ext")
+    "CREATE TRIGGER access_epoch_units AFTER DELETE OR UPDATE OF ext_id ON units"
+    " FOR EACH STATEMENT" PG_BUMP_EPOCH
+    PG_EPOCH_ON("territories", "territories", "regio_access_live_model", "model_id")
+    PG_EPOCH_ON("alignments", "alignments", "regio_access_live_model", "model_id")
+    PG_EPOCH_ON("memberships", "memberships", "regio_access_live_territory", "territory_id")
+    PG_EPOCH_ON("associations", "account_territories", "regio_access_live_territory",
+                "territory_id");
+
 /* The names are those of schema_sqlite.c: one version means one schema. */
 static const pg_migration migrations[] = {
     {1, "initial schema: the whole product data model", PG_MIGRATION_1},
@@ -577,6 +626,7 @@ static const pg_migration migrations[] = {
     {7, "the accounts' columns the figures read, packed", PG_MIGRATION_7},
     {8, "why units moved: a model's reasons by unit", PG_MIGRATION_8},
     {9, "the job queue", PG_MIGRATION_9},
+    {10, "the access epoch: moved by every write the access snapshot reads", PG_MIGRATION_10},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

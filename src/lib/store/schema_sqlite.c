@@ -607,6 +607,57 @@ static const char MIGRATION_9[] =
     " finished_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX jobs_open ON jobs(state, id) WHERE state IN ('queued', 'running');";
 
+/* Migration 10: the access epoch (regio_store_access_epoch). A server
+ * keeps one snapshot of who may read what (regio/access.h); loading it
+ * reads every account, seconds at millions, so it must not be reloaded
+ * after writes that cannot change it, such as a move in a planning model.
+ * The triggers move the epoch with every write to what the snapshot is
+ * made of, whichever program writes the store: users, their permissions,
+ * roles and tokens; models, promotions; the accounts' keys, owners and
+ * units; unit codes; and the territories, memberships, alignment and
+ * account associations of any model that may be in force on some day —
+ * one that is not 'planning' or that a promotion names (what the
+ * timeline is made of, timeline_sql.h). A model becomes such a model
+ * only through writes that move the epoch themselves. last_txid is
+ * PostgreSQL's (one move a transaction there); SQLite leaves it NULL. */
+#define BUMP_EPOCH " BEGIN UPDATE access_epoch SET n = n + 1; END;"
+#define LIVE_MODEL(mid)                                                                   \
+    "EXISTS (SELECT 1 FROM territory_models lm WHERE lm.id = " mid                         \
+    " AND (lm.state <> 'planning' OR EXISTS (SELECT 1 FROM scenario_promotions lp"         \
+    " WHERE lp.model_id = lm.id OR lp.previous_model_id = lm.id)))"
+#define LIVE_TERRITORY(tid)                                                               \
+    "EXISTS (SELECT 1 FROM territories lt WHERE lt.id = " tid " AND " LIVE_MODEL("lt.model_id") ")"
+#define EPOCH_ON(name, table, by, col)                                                    \
+    "CREATE TRIGGER access_epoch_" name "_added AFTER INSERT ON " table                   \
+    " WHEN " by("NEW." col) BUMP_EPOCH                                                    \
+    "CREATE TRIGGER access_epoch_" name "_removed AFTER DELETE ON " table                 \
+    " WHEN " by("OLD." col) BUMP_EPOCH                                                    \
+    "CREATE TRIGGER access_epoch_" name "_changed AFTER UPDATE ON " table                 \
+    " WHEN " by("OLD." col) " OR " by("NEW." col) BUMP_EPOCH
+#define EPOCH_ALWAYS(name, table, cols)                                                   \
+    "CREATE TRIGGER access_epoch_" name "_added AFTER INSERT ON " table BUMP_EPOCH        \
+    "CREATE TRIGGER access_epoch_" name "_removed AFTER DELETE ON " table BUMP_EPOCH      \
+    "CREATE TRIGGER access_epoch_" name "_changed AFTER UPDATE" cols " ON " table BUMP_EPOCH
+static const char MIGRATION_10[] =
+    "CREATE TABLE access_epoch ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " n INTEGER NOT NULL,"
+    " last_txid INTEGER);"
+    "INSERT INTO access_epoch(id, n) VALUES (1, 0);"
+    EPOCH_ALWAYS("users", "users", " OF login, active, role_id, password_hash")
+    EPOCH_ALWAYS("permissions", "user_permissions", "")
+    EPOCH_ALWAYS("roles", "roles", "")
+    EPOCH_ALWAYS("tokens", "api_tokens", " OF user_id, revoked_at")
+    EPOCH_ALWAYS("models", "territory_models", " OF name, state, effective_from")
+    EPOCH_ALWAYS("promotions", "scenario_promotions", "")
+    EPOCH_ALWAYS("accounts", "accounts", " OF ext_id, owner_ext, unit_ext")
+    "CREATE TRIGGER access_epoch_units_removed AFTER DELETE ON units" BUMP_EPOCH
+    "CREATE TRIGGER access_epoch_units_changed AFTER UPDATE OF ext_id ON units" BUMP_EPOCH
+    EPOCH_ON("territories", "territories", LIVE_MODEL, "model_id")
+    EPOCH_ON("alignments", "alignments", LIVE_MODEL, "model_id")
+    EPOCH_ON("memberships", "memberships", LIVE_TERRITORY, "territory_id")
+    EPOCH_ON("associations", "account_territories", LIVE_TERRITORY, "territory_id");
+
 /* No index on (lat, lon): maintaining it cost a 1,000,000-account import
  * 40% more time (14 s -> 20 s), while a bounding-box scan of the same
  * table takes a fraction of a second. */
@@ -620,6 +671,7 @@ static const migration migrations[] = {
     {7, "the accounts' columns the figures read, packed", MIGRATION_7},
     {8, "why units moved: a model's reasons by unit", MIGRATION_8},
     {9, "the job queue", MIGRATION_9},
+    {10, "the access epoch: moved by every write the access snapshot reads", MIGRATION_10},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

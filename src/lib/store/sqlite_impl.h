@@ -232,6 +232,7 @@ regio_err regio__sq_model_reasons_foreach(regio_store *base, const char *model,
                                           regio_reason_cb cb, void *ud, regio_error *err);
 regio_err regio__sq_generation(regio_store *base, uint64_t *gen, regio_error *err);
 regio_err regio__sq_others_version(regio_store *base, long *v, regio_error *err);
+regio_err regio__sq_access_epoch(regio_store *base, long long *epoch, regio_error *err);
 regio_err regio__sq_alignment_revision(regio_store *base, const char *model, long *rev,
                                        regio_error *err);
 regio_err regio__sq_model_clone(regio_store *base, const char *from, const char *new_name,

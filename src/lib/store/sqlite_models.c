@@ -548,6 +548,15 @@ regio_err regio__sq_others_version(regio_store *base, long *v, regio_error *err)
     return rc;
 }
 
+regio_err regio__sq_access_epoch(regio_store *base, long long *epoch, regio_error *err)
+{
+    sqlite3_int64 x = 0;
+    regio_err rc = regio__sq_int_query(REGIO_SQ(base), "SELECT n FROM access_epoch WHERE id = 1",
+                                       0, 0, &x, err);
+    *epoch = (long long)x;
+    return rc;
+}
+
 regio_err regio__sq_units_fingerprint(regio_store *base, uint64_t *fp, regio_error *err)
 {
     regio__sqlite_store *s = REGIO_SQ(base);

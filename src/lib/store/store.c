@@ -525,6 +525,14 @@ regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err)
     DISPATCH(s, err, others_version, others_version(s, v, e_));
 }
 
+regio_err regio_store_access_epoch(regio_store *s, long long *epoch, regio_error *err)
+{
+    if (s && !epoch) {
+        return reject(s, err, REGIO_EINVAL, "epoch is NULL");
+    }
+    DISPATCH(s, err, access_epoch, access_epoch(s, epoch, e_));
+}
+
 /* ---- scenarios ------------------------------------------------------------- */
 
 regio_err regio_store_model_clone(regio_store *s, const char *from, const char *new_name,

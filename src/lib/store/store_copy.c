@@ -103,6 +103,9 @@ static const struct table_spec {
                      " after t, prev_hash t, hash t"},
     {"sales_blocks", SEEDED, "month i, part i, lines i, data b"},
     {"account_columns", 0, "part i, accounts i, data b"},
+    /* Moved by the copy's own writes (triggers); the source's value then
+     * replaces the one the target reached. */
+    {"access_epoch", SEEDED, "id i, n i, last_txid i"},
 };
 
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])

@@ -75,6 +75,7 @@ typedef struct regio__store_ops {
                                        void *ud, regio_error *err);
     regio_err (*generation)(regio_store *s, uint64_t *gen, regio_error *err);
     regio_err (*others_version)(regio_store *s, long *v, regio_error *err);
+    regio_err (*access_epoch)(regio_store *s, long long *epoch, regio_error *err);
 
     regio_err (*model_clone)(regio_store *s, const char *from, const char *new_name,
                              const char *description, const char *actor, long *id_out,

@@ -480,6 +480,16 @@ static regio_err pg_generation(regio_store *base, uint64_t *gen, regio_error *er
     return rc;
 }
 
+static regio_err pg_access_epoch(regio_store *base, long long *epoch, regio_error *err)
+{
+    long long v = 0;
+    regio_err rc = regio__pg_int_query(REGIO_PG(base),
+                                       "SELECT n FROM access_epoch WHERE id = $1 AND $2::bigint = 0",
+                                       1, 0, &v, err);
+    *epoch = v;
+    return rc;
+}
+
 static regio_err pg_others_version(regio_store *base, long *v, regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
@@ -585,6 +595,7 @@ static const regio__store_ops pg_ops = {
     .audit_foreach = regio__pg_audit_foreach,
     .generation = pg_generation,
     .others_version = pg_others_version,
+    .access_epoch = pg_access_epoch,
     .units_fingerprint = regio__pg_units_fingerprint,
     .territories_foreach = regio__pg_territories_foreach,
     .territory_set_rep = regio__pg_territory_set_rep,

@@ -493,6 +493,7 @@ static const regio__store_ops sqlite_ops = {
     .alignment_revision = regio__sq_alignment_revision,
     .generation = regio__sq_generation,
     .others_version = regio__sq_others_version,
+    .access_epoch = regio__sq_access_epoch,
     .model_clone = regio__sq_model_clone,
     .model_promote = regio__sq_model_promote,
     .model_archive = regio__sq_model_archive,
