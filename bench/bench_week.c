@@ -20,8 +20,11 @@
  * (those another solver served) and prints what Regio serves of them and
  * its travel: the same visits, routed by Regio.
  *
- * Usage: bench_week [--seed N] [--time-limit S] [--iterations N] [--visits N]
- *        [--write FILE] [--keep FILE]
+ * Usage: bench_week [--seed N] [--solver-seed N] [--time-limit S] [--iterations N]
+ *        [--visits N] [--only-main] [--write FILE] [--keep FILE]
+ * --seed generates the week and seeds the solver; --solver-seed seeds the
+ * main (and --keep) run with another number on the same week, to see the
+ * spread of the search from run to run.
  * With --iterations the runs are bounded by iterations instead of the clock
  * (the same answer on a loaded machine; the must-serve run gets 3x).
  * Prints one line per run: "label served priority travel_s feasible s".
@@ -303,7 +306,7 @@ static int run_kept(const week *w, const char *path, uint64_t seed, double tl)
 
 int main(int argc, char **argv)
 {
-    long seed = 1, n = 120;
+    long seed = 1, n = 120, solver_seed = -1;
     double tl = 10;
     const char *write = NULL, *keep_path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -311,6 +314,8 @@ int main(int argc, char **argv)
         errno = 0;
         if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             seed = strtol(argv[++i], &e, 10);
+        else if (!strcmp(argv[i], "--solver-seed") && i + 1 < argc)
+            solver_seed = strtol(argv[++i], &e, 10);
         else if (!strcmp(argv[i], "--visits") && i + 1 < argc)
             n = strtol(argv[++i], &e, 10);
         else if (!strcmp(argv[i], "--time-limit") && i + 1 < argc)
@@ -324,8 +329,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
             keep_path = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_week [--seed N] [--time-limit S] [--iterations N] "
-                            "[--visits N] [--write FILE] [--keep FILE]\n");
+            fprintf(stderr, "usage: bench_week [--seed N] [--solver-seed N] [--time-limit S] "
+                            "[--iterations N] [--visits N] [--only-main] [--write FILE] "
+                            "[--keep FILE]\n");
             return 2;
         }
         if (e && (*e || errno)) {
@@ -338,6 +344,7 @@ int main(int argc, char **argv)
         return 2;
     }
     g_tl = tl;
+    uint64_t main_seed = (uint64_t)(solver_seed >= 0 ? solver_seed : seed);
     week w;
     gen(&w, (int)n, (uint64_t)seed);
     if (write) {
@@ -352,15 +359,15 @@ int main(int argc, char **argv)
         regio_free(json);
     }
     if (keep_path)
-        return run_kept(&w, keep_path, (uint64_t)seed, tl);
+        return run_kept(&w, keep_path, main_seed, tl);
     int ubc;
     double ubp;
     upper_bounds(&w, &ubc, &ubp);
     result main_r, other[3], same;
-    if (run(&w, NULL, (uint64_t)seed, tl, &main_r))
+    if (run(&w, NULL, main_seed, tl, &main_r))
         return 1;
     printf("regio seed %ld %.0f s: served %d priority %ld travel_s %.0f feasible %s cpu_s %.1f\n",
-           seed, tl, main_r.served, main_r.prio, main_r.travel,
+           (long)main_seed, tl, main_r.served, main_r.prio, main_r.travel,
            main_r.feasible ? "yes" : "no", main_r.secs);
     printf("upper bound (knapsack on shift time): served <= %d, priority <= %.0f\n", ubc, ubp);
     if (g_only_main)
