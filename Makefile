@@ -46,7 +46,7 @@ fuzz: export REGIO_DEPS_TEST=1
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DREGIO_FUZZ=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
 	@bash fuzz/run.sh build-fuzz
 
 clean:
