@@ -29,12 +29,13 @@ test: deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 # The same suite under AddressSanitizer + UBSan (CI's second pass), without
-# the checks on full-size data (label heavy) and the API and CLI tests'
-# PostgreSQL twins (label pg_twin): the server and CLI code they run is
+# the checks on full-size data (label heavy), the API and CLI tests'
+# PostgreSQL twins (label pg_twin: the server and CLI code they run is
 # run here by their SQLite originals, the PostgreSQL backend's by the store
-# tests' .pg variants.
+# tests' .pg variants) and the tests that run none of Regio's C code (label
+# no_c: the web app's modules in node, the dependency checker).
 test-asan: deps
-	@$(MAKE) --no-print-directory test BUILD=build-asan CTEST_ARGS="-LE 'heavy|pg_twin'" \
+	@$(MAKE) --no-print-directory test BUILD=build-asan CTEST_ARGS="-LE 'heavy|pg_twin|no_c'" \
 	  CMAKE_FLAGS="-DREGIO_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
 bench: export REGIO_DEPS_BENCH=1
