@@ -23,15 +23,16 @@ run: deps
 
 CTEST_ARGS ?=
 
-# CTest gets a cpu slot per job (ctest-cpu.json, RESOURCE_GROUPS in
-# CMakeLists.txt): at most JOBS tests that compute run at once, and with them
-# up to as many more of those labelled waits, which mostly wait.
+# CTest gets two cpu slots per job (ctest-cpu.json, RESOURCE_GROUPS in
+# CMakeLists.txt): at most JOBS tests that compute run at once (two slots
+# each), or two browser tests (label e2e, one slot) in place of one, and
+# beside them those labelled waits (no slot), which mostly wait.
 test: export REGIO_DEPS_TEST=1
 test: deps
 	@$(MAKE) --no-print-directory build CMAKE_FLAGS="-DREGIO_WERROR=ON $(CMAKE_FLAGS)"
 	printf '{"version":{"major":1,"minor":0},"local":[{"cpu":[{"id":"0","slots":%s}]}]}\n' \
-	  $(JOBS) > $(BUILD)/ctest-cpu.json
-	cd $(BUILD) && ctest --output-on-failure -j $$(( 2 * $(JOBS) )) \
+	  $$(( 2 * $(JOBS) )) > $(BUILD)/ctest-cpu.json
+	cd $(BUILD) && ctest --output-on-failure -j $$(( 3 * $(JOBS) )) \
 	  --resource-spec-file ctest-cpu.json $(CTEST_ARGS)
 
 # The same suite under AddressSanitizer + UBSan (CI's second pass), without
