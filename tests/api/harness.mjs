@@ -77,15 +77,50 @@ export function buildSmallStore(db, { design = true } = {}) {
   return db;
 }
 
-/** The sample market of tools/run_sample.sh (contiguous US, 25 territories, model sample-design). */
-export function buildSampleStore(db) {
+/**
+ * The sample market of tools/run_sample.sh (contiguous US, 25 territories,
+ * model sample-design); with {org: true} also the demo organisation of
+ * `make run` (tools/demo_org.mjs: regions, the live model sample-live, users;
+ * run again it only prints the logins). Under CTest the tests that need
+ * them share one of each, built once by the fixtures sample_store and
+ * sample_org_store (tests/api/sample_fixture.mjs), which name them in
+ * REGIO_SAMPLE_STORE and REGIO_SAMPLE_ORG_STORE: a SQLite store is a copy of
+ * that file; without it (a test run by hand, a PostgreSQL store) it is
+ * built here.
+ */
+export function buildSampleStore(db, { org = false } = {}) {
+  if (copyShared(org ? 'REGIO_SAMPLE_ORG_STORE' : 'REGIO_SAMPLE_STORE', db)) return db;
   regio(['import', 'units', join(SRC, 'node_modules/us-atlas/counties-10m.json'), '--layer', 'counties',
     '--skip-empty', '--where', "id NOT LIKE '02%' AND id NOT LIKE '15%' AND id < '60'"], db);
   regio(['import', 'reps', join(SRC, 'data/sample/reps.csv')], db);
   regio(['import', 'accounts', join(SRC, 'data/sample/accounts.csv')], db);
   regio(['assign', 'units', '--measures'], db);
   regio(['design', '--k', '25', '--balance', 'accounts', '--tolerance', '0.05', '--model', 'sample-design'], db);
+  if (org) addDemoOrg(db);
   return db;
+}
+
+/**
+ * Adds the demo organisation to a sample store that has none (tools/demo_org.mjs):
+ * under CTest the store becomes a copy of the fixture sample_org_store, the
+ * same sample market with it.
+ */
+export function addDemoOrg(db) {
+  if (copyShared('REGIO_SAMPLE_ORG_STORE', db)) return db;
+  execFileSync(process.execPath, [join(SRC, 'tools/demo_org.mjs'), '--db', db, '--regio', BIN],
+    { cwd: SRC, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return db;
+}
+
+/** Copies the SQLite store the environment variable `name` names over db, when both are files. */
+function copyShared(name, db) {
+  const shared = process.env[name];
+  if (!shared || !existsSync(shared) || /^postgres(ql)?:\/\//.test(db)) return false;
+  for (const ext of ['', '-wal', '-shm']) {
+    if (existsSync(shared + ext)) copyFileSync(shared + ext, db + ext);
+    else rmSync(db + ext, { force: true });
+  }
+  return true;
 }
 
 // ---- the backend under test ---------------------------------------------------

@@ -70,7 +70,7 @@ async function changesTab() {
 }
 
 test('setup: the sample market, the demo organisation, a unit of a rep moved away in the plan', async () => {
-  buildSampleStore(db);
+  buildSampleStore(db, { org: true });   // demo_org below then only prints the logins
   const out = execFileSync(process.execPath, [join(SRC, 'tools/demo_org.mjs'), '--db', db, '--regio', BIN], { cwd: SRC, encoding: 'utf8' });
   password = (out.match(/password for all: (\S+?)\)/) || [])[1];
   assert.ok(password, `demo_org printed the password:\n${out}`);

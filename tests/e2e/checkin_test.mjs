@@ -68,7 +68,7 @@ const stopSel = account => `[data-testid="checkin-stop"][data-account="${account
 const stateOf = account => page.getAttribute(stopSel(account), 'data-state');
 
 test('setup: the sample market, the demo organisation, a saved call plan of a rep', async () => {
-  buildSampleStore(db);
+  buildSampleStore(db, { org: true });   // demo_org below then only prints the logins
   const out = execFileSync(process.execPath, [join(SRC, 'tools/demo_org.mjs'), '--db', db, '--regio', BIN], { cwd: SRC, encoding: 'utf8' });
   password = (out.match(/password for all: (\S+?)\)/) || [])[1];
   assert.ok(password, `demo_org printed the password:\n${out}`);

@@ -26,7 +26,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import httpMod from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { test, run, tempDir, removeDir, buildSampleStore, startServer, sleep, BIN, BUILD, SRC } from '../api/harness.mjs';
+import { test, run, tempDir, removeDir, buildSampleStore, addDemoOrg, startServer, sleep, BIN, BUILD, SRC } from '../api/harness.mjs';
 
 const LIVE = 'sample-live';
 const CHROMIUM = process.env.REGIO_CHROMIUM || '/usr/bin/chromium';
@@ -151,6 +151,7 @@ test('setup: the sample market in single-user mode shows the banner and no sign-
 });
 
 test('setup: the demo organisation (tools/demo_org.mjs), the access oracle, the server', async () => {
+  addDemoOrg(db);   // under CTest a copy of the fixture's; demo_org below then only prints the logins
   const out = execFileSync(process.execPath, [join(SRC, 'tools/demo_org.mjs'), '--db', db, '--regio', BIN], { cwd: SRC, encoding: 'utf8' });
   password = (out.match(/password for all: (\S+?)\)/) || [])[1];
   assert.ok(password, `demo_org printed the password:\n${out}`);

@@ -43,7 +43,7 @@ async function perfTab(period) {
 const tableKeys = () => page.$$eval('#perf-body tr', rs => rs.map(r => r.dataset.key));
 
 test('setup: the make run sample store (market, demo organisation, demo sales, quotas, visits)', async () => {
-  buildSampleStore(db);
+  buildSampleStore(db, { org: true });   // demo_org below then only prints the logins
   password = (tool('demo_org.mjs').match(/password for all: (\S+?)\)/) || [])[1];
   assert.ok(password, 'demo_org printed the password');
   const out = tool('demo_sales.mjs');
