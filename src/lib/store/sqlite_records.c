@@ -575,7 +575,7 @@ regio_err regio__sq_unit_measure_set(regio_store *base, const char *name, const 
             rc = regio__store_fail(err, REGIO_ENOTFOUND, "unit '%s' not found", ids[i]);
     }
     if (st)
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
     return regio__sq_txn_end(s, &t, rc, err);
 }
 
