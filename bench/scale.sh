@@ -122,7 +122,7 @@ for store in $stores; do
     r=$(( (i * 7919 + seed) % nreps ))
     "$regio" user token "$(printf 'rep%06d' "$r")" | awk '{print $NF}' >>"$work/tokens"
   done
-  revision=$("$regio" model show edit | awk '/^revision/{print $2}')
+  revision=$("$regio" model show edit | awk '$1 == "revision:" {print $2}')
 
   cluster="$work/cluster"
   bash "$here/tools/cluster.sh" up "$cluster" --db "$db" --regio "$regio" >/dev/null
