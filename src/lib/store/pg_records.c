@@ -64,6 +64,31 @@ static regio_err each_row(regio__pg_store *s, const char *sql, int n, const char
     return regio__pg_txn_end(s, &t, rc, err);
 }
 
+typedef struct key_ctx {
+    regio_account_key_cb cb;
+    void *ud;
+} key_ctx;
+
+static regio_err key_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    key_ctx *c = ctx;
+    return c->cb(c->ud, regio__pg_col_text(res, i, 0), regio__pg_col_text(res, i, 1),
+                 regio__pg_col_text(res, i, 2))
+               ? regio__pg_cancelled(err)
+               : REGIO_OK;
+}
+
+/* Through a cursor: at millions of accounts one result would hold them all
+ * in the client's memory at once (the access snapshot reads them). */
+regio_err regio__pg_account_keys_foreach(regio_store *base, regio_account_key_cb cb, void *ud,
+                                         regio_error *err)
+{
+    key_ctx c = {cb, ud};
+    return each_row(REGIO_PG(base),
+                    "SELECT ext_id, owner_ext, unit_ext FROM accounts ORDER BY ext_id COLLATE \"C\"",
+                    0, NULL, key_row, &c, err);
+}
+
 /* ---- upserts -------------------------------------------------------------------------- */
 
 static regio_err encode_attrs(regio__pg_store *s, const regio_attr *attrs, size_t n,
