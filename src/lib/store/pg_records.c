@@ -89,6 +89,21 @@ regio_err regio__pg_account_keys_foreach(regio_store *base, regio_account_key_cb
                     0, NULL, key_row, &c, err);
 }
 
+/* Runs sql once and calls fn for every row: for results known to be small
+ * (a page of accounts), where a cursor's BEGIN, DECLARE, FETCH, CLOSE and
+ * COMMIT would be five round trips for one. */
+static regio_err all_rows(regio__pg_store *s, const char *sql, int n, const char *const *params,
+                          pg_row_fn fn, void *ctx, regio_error *err)
+{
+    PGresult *res = NULL;
+    regio_err rc =
+        regio__pg_query(s, sql, n, params, PGRES_TUPLES_OK, "reading the store", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++)
+        rc = fn(ctx, res, i, err);
+    PQclear(res);
+    return rc;
+}
+
 /* ---- upserts -------------------------------------------------------------------------- */
 
 static regio_err encode_attrs(regio__pg_store *s, const regio_attr *attrs, size_t n,
@@ -603,8 +618,10 @@ regio_err regio__pg_accounts_get(regio_store *base, const char *const *ids, size
     }
     const char *p[1] = {arr.data};
     rec_ctx c = {.account = cb, .ud = ud};
-    rc = each_row(s, ACCOUNT_COLS " WHERE ext_id = ANY($1::text[]) ORDER BY ext_id COLLATE \"C\"",
-                  1, p, account_row, &c, err);
+    /* A page at once; many ids through a cursor, as the rows may be many. */
+    rc = (n <= 1000 ? all_rows : each_row)(
+        s, ACCOUNT_COLS " WHERE ext_id = ANY($1::text[]) ORDER BY ext_id COLLATE \"C\"", 1, p,
+        account_row, &c, err);
     regio_buf_free(&arr);
     return rc;
 }
