@@ -518,6 +518,7 @@ typedef struct rec_ctx {
     regio_unit_cb unit;
     void *ud;
     int with_geometry;
+    int no_attrs; /* accounts without their attributes */
 } rec_ctx;
 
 static regio_err account_row(void *ctx, const PGresult *res, int i, regio_error *err)
@@ -538,7 +539,9 @@ static regio_err account_row(void *ctx, const PGresult *res, int i, regio_error 
     a.employees = regio__pg_col_num(res, i, 15);
     a.potential = regio__pg_col_num(res, i, 16);
     a.unit_id = (char *)regio__pg_col_text(res, i, 17);
-    regio_err rc = attrs_parse(regio__pg_col_text(res, i, 18), &a.attrs, &a.n_attrs, err);
+    regio_err rc = c->no_attrs ? REGIO_OK
+                               : attrs_parse(regio__pg_col_text(res, i, 18), &a.attrs, &a.n_attrs,
+                                             err);
     if (rc)
         return rc;
     int stop = c->account(c->ud, &a);
@@ -617,7 +620,7 @@ regio_err regio__pg_accounts_get(regio_store *base, const char *const *ids, size
         return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading accounts");
     }
     const char *p[1] = {arr.data};
-    rec_ctx c = {.account = cb, .ud = ud};
+    rec_ctx c = {.account = cb, .ud = ud, .no_attrs = 1};
     /* A page at once; many ids through a cursor, as the rows may be many. */
     rc = (n <= 1000 ? all_rows : each_row)(
         s, ACCOUNT_COLS " WHERE ext_id = ANY($1::text[]) ORDER BY ext_id COLLATE \"C\"", 1, p,
