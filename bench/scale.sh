@@ -26,7 +26,8 @@
 # ("pg sqlite"), TOKENS (200), WRK_DURATION (30s), BENCH_WORK (the data and
 # stores, default /tmp/regio-scale; about 1 GB of CSV, 5 GB of SQLite and
 # 5 GB of PostgreSQL at full size; removed at the end unless KEEP=1).
-# The throw-away PostgreSQL runs with fsync=off (tests/pg/pg_cluster.sh).
+# The throw-away PostgreSQL runs with fsync=off (tests/pg/pg_cluster.sh)
+# and PG_SETTINGS (default: shared_buffers 4GB, max_wal_size 16GB, ...).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$here/build}" && pwd)"
@@ -94,7 +95,12 @@ for store in $stores; do
   case "$store" in
   pg)
     pg="$work/pg"
-    bash "$here/tests/pg/pg_cluster.sh" start "$pg" >/dev/null
+    # Sized as a server for 10M accounts on this 24 GB machine would be
+    # (the tests' default 128 MB of shared buffers holds a tenth of the
+    # accounts table; 1 GB of WAL between checkpoints makes a bulk load
+    # checkpoint every few seconds). PG_SETTINGS overrides.
+    REGIO_PG_SETTINGS="${PG_SETTINGS:--c shared_buffers=4GB -c effective_cache_size=12GB -c maintenance_work_mem=1GB -c max_wal_size=16GB -c checkpoint_timeout=30min -c work_mem=64MB}" \
+      bash "$here/tests/pg/pg_cluster.sh" start "$pg" >/dev/null
     db=$(cat "$pg/url")
     ;;
   sqlite) db="$work/scale.db" ;;
@@ -122,7 +128,7 @@ for store in $stores; do
     r=$(( (i * 7919 + seed) % nreps ))
     "$regio" user token "$(printf 'rep%06d' "$r")" | awk '{print $NF}' >>"$work/tokens"
   done
-  revision=$("$regio" model show edit | awk '/^revision/{print $2}')
+  revision=$("$regio" model show edit | awk '$1 == "revision:" {print $2}')
 
   cluster="$work/cluster"
   bash "$here/tools/cluster.sh" up "$cluster" --db "$db" --regio "$regio" >/dev/null

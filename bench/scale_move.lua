@@ -7,6 +7,7 @@ local units = tonumber(os.getenv("SCALE_UNITS"))
 local token = os.getenv("SCALE_MANAGER_TOKEN")
 revision = tonumber(os.getenv("SCALE_REVISION"))
 stale, ok, other = 0, 0, 0
+other_status = 0
 local threads, n = {}, 0
 function setup(thread)
   n = n + 1
@@ -27,12 +28,17 @@ function response(status, headers, body)
   if r then revision = r end
   if status == 200 then ok = ok + 1
   elseif status == 409 then stale = stale + 1
-  else other = other + 1 end
+  else
+    other = other + 1
+    other_status = status
+  end
 end
 function done(summary, latency, requests)
-  local s, o, x = 0, 0, 0
+  local s, o, x, st = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     s = s + t:get("stale"); o = o + t:get("ok"); x = x + t:get("other")
+    if t:get("other_status") ~= 0 then st = t:get("other_status") end
   end
-  io.write(string.format("scale: moved %d, 409 stale %d, other %d\n", o, s, x))
+  io.write(string.format("scale: moved %d, 409 stale %d, other %d (last other status %d)\n",
+    o, s, x, st))
 end

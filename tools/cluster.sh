@@ -114,10 +114,24 @@ defaults
 frontend regio
     bind 127.0.0.1:$port ssl crt $dir/proxy.pem
     http-request set-header X-Forwarded-Proto https
+    acl model_path path_beg /api/v1/models/
+    use_backend models if model_path
     default_backend servers
 
 backend servers
     balance roundrobin
+    option httpchk GET /api/v1/health
+    default-server check inter 500ms fall 2 rise 1
+    server s1 $hp1
+    server s2 $hp2
+
+# A model's requests (/api/v1/models/NAME...) go to one server while it is
+# up, so the model a server keeps loaded is rarely stale: an edit made on
+# the other server costs the next one a reload of the whole alignment.
+# Consistent hashing: when a server fails, only its models move.
+backend models
+    balance uri depth 4
+    hash-type consistent
     option httpchk GET /api/v1/health
     default-server check inter 500ms fall 2 rise 1
     server s1 $hp1

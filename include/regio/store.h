@@ -202,7 +202,9 @@ REGIO_API regio_err regio_store_accounts_query(regio_store *s, const regio_accou
 
 /* Calls cb for the accounts with external ids ids[0..n) that exist, in
  * external-id order (unknown ids are skipped); records valid during the
- * call. For a page of accounts chosen elsewhere (e.g. by access). */
+ * call, without their attributes (n_attrs 0: reading them cost a sixth of
+ * a page of 200). For a page of accounts chosen elsewhere (e.g. by
+ * access). */
 REGIO_API regio_err regio_store_accounts_get(regio_store *s, const char *const *ids, size_t n,
                                              regio_account_cb cb, void *ud, regio_error *err);
 

@@ -13,6 +13,8 @@
 # initdb refuses to run as root: as root the cluster belongs to the
 # postgres user (made by the package) and DIR is handed to it. The cluster
 # trusts local connections only (listen 127.0.0.1, a socket in DIR).
+# REGIO_PG_SETTINGS adds server settings ("-c shared_buffers=4GB ...") to
+# the start, e.g. a benchmark's sized like a real server.
 set -euo pipefail
 
 cmd=${1:-}
@@ -60,7 +62,7 @@ start)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
            echo $((20000 + RANDOM % 20000)))
     if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off ${REGIO_PG_SETTINGS:-}" \
          start >/dev/null; then
       break
     fi

@@ -619,21 +619,6 @@ regio_err regio__pg_associations_foreach(regio_store *base, const char *model,
     return rc;
 }
 
-regio_err regio__pg_account_keys_foreach(regio_store *base, regio_account_key_cb cb, void *ud,
-                                         regio_error *err)
-{
-    PGresult *res = NULL;
-    regio_err rc = q(REGIO_PG(base),
-                     "SELECT ext_id, owner_ext, unit_ext FROM accounts ORDER BY ext_id" C_ORDER, 0,
-                     NULL, "reading accounts", &res, err);
-    for (int i = 0; !rc && i < PQntuples(res); i++)
-        if (cb(ud, regio__pg_col_text(res, i, 0), regio__pg_col_text(res, i, 1),
-               regio__pg_col_text(res, i, 2)))
-            rc = regio__pg_cancelled(err);
-    PQclear(res);
-    return rc;
-}
-
 /* ---- tokens and sessions ------------------------------------------------- */
 
 regio_err regio__pg_token_add(regio_store *base, const char *login, const char *token_hash,

@@ -64,6 +64,46 @@ static regio_err each_row(regio__pg_store *s, const char *sql, int n, const char
     return regio__pg_txn_end(s, &t, rc, err);
 }
 
+typedef struct key_ctx {
+    regio_account_key_cb cb;
+    void *ud;
+} key_ctx;
+
+static regio_err key_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    key_ctx *c = ctx;
+    return c->cb(c->ud, regio__pg_col_text(res, i, 0), regio__pg_col_text(res, i, 1),
+                 regio__pg_col_text(res, i, 2))
+               ? regio__pg_cancelled(err)
+               : REGIO_OK;
+}
+
+/* Through a cursor: at millions of accounts one result would hold them all
+ * in the client's memory at once (the access snapshot reads them). */
+regio_err regio__pg_account_keys_foreach(regio_store *base, regio_account_key_cb cb, void *ud,
+                                         regio_error *err)
+{
+    key_ctx c = {cb, ud};
+    return each_row(REGIO_PG(base),
+                    "SELECT ext_id, owner_ext, unit_ext FROM accounts ORDER BY ext_id COLLATE \"C\"",
+                    0, NULL, key_row, &c, err);
+}
+
+/* Runs sql once and calls fn for every row: for results known to be small
+ * (a page of accounts), where a cursor's BEGIN, DECLARE, FETCH, CLOSE and
+ * COMMIT would be five round trips for one. */
+static regio_err all_rows(regio__pg_store *s, const char *sql, int n, const char *const *params,
+                          pg_row_fn fn, void *ctx, regio_error *err)
+{
+    PGresult *res = NULL;
+    regio_err rc =
+        regio__pg_query(s, sql, n, params, PGRES_TUPLES_OK, "reading the store", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++)
+        rc = fn(ctx, res, i, err);
+    PQclear(res);
+    return rc;
+}
+
 /* ---- upserts -------------------------------------------------------------------------- */
 
 static regio_err encode_attrs(regio__pg_store *s, const regio_attr *attrs, size_t n,
@@ -478,6 +518,7 @@ typedef struct rec_ctx {
     regio_unit_cb unit;
     void *ud;
     int with_geometry;
+    int no_attrs; /* accounts without their attributes */
 } rec_ctx;
 
 static regio_err account_row(void *ctx, const PGresult *res, int i, regio_error *err)
@@ -498,7 +539,9 @@ static regio_err account_row(void *ctx, const PGresult *res, int i, regio_error 
     a.employees = regio__pg_col_num(res, i, 15);
     a.potential = regio__pg_col_num(res, i, 16);
     a.unit_id = (char *)regio__pg_col_text(res, i, 17);
-    regio_err rc = attrs_parse(regio__pg_col_text(res, i, 18), &a.attrs, &a.n_attrs, err);
+    regio_err rc = c->no_attrs ? REGIO_OK
+                               : attrs_parse(regio__pg_col_text(res, i, 18), &a.attrs, &a.n_attrs,
+                                             err);
     if (rc)
         return rc;
     int stop = c->account(c->ud, &a);
@@ -577,9 +620,11 @@ regio_err regio__pg_accounts_get(regio_store *base, const char *const *ids, size
         return regio__store_fail(err, REGIO_ENOMEM, "out of memory reading accounts");
     }
     const char *p[1] = {arr.data};
-    rec_ctx c = {.account = cb, .ud = ud};
-    rc = each_row(s, ACCOUNT_COLS " WHERE ext_id = ANY($1::text[]) ORDER BY ext_id COLLATE \"C\"",
-                  1, p, account_row, &c, err);
+    rec_ctx c = {.account = cb, .ud = ud, .no_attrs = 1};
+    /* A page at once; many ids through a cursor, as the rows may be many. */
+    rc = (n <= 1000 ? all_rows : each_row)(
+        s, ACCOUNT_COLS " WHERE ext_id = ANY($1::text[]) ORDER BY ext_id COLLATE \"C\"", 1, p,
+        account_row, &c, err);
     regio_buf_free(&arr);
     return rc;
 }

@@ -95,7 +95,7 @@ static regio_err write_parts(regio__sqlite_store *s, const regio__perf_account_c
         sqlite3_bind_zeroblob(st, 3, 0);
         rc = regio__sq_step_done(s, st, "packing the accounts' columns", NULL, err);
     }
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     regio_free(buf);
     return rc;
 }

@@ -78,7 +78,7 @@ regio_err regio__sq_audit_append(regio_store *base, const char *actor, const cha
         if (r == SQLITE_DONE) {
             /* The chain's head, kept beside it, so that removing the newest
              * records is as detectable as changing one. */
-            sqlite3_finalize(st);
+            regio__sq_release(s, st);
             st = NULL;
             char head[96];
             snprintf(head, sizeof head, "%lld:%s", (long long)(prev_id + 1), hash);
@@ -100,7 +100,7 @@ regio_err regio__sq_audit_append(regio_store *base, const char *actor, const cha
             else
                 rc = regio__store_fail(err, REGIO_EINVAL, "audit before/after must be valid JSON");
         }
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
     }
     return regio__sq_txn_end(s, &t, rc, err);
 }

@@ -120,6 +120,7 @@ static void check_audit(checker *c)
     long bad = 0;
     if (regio__sq_audit_verify(&tmp.base, &bad, &e))
         problem(c, "audit", e.msg[0] ? e.msg : "the audit chain cannot be verified");
+    regio__sq_cache_clear(&tmp);
 }
 
 static void check_sales_blocks(checker *c)

@@ -86,7 +86,7 @@ regio_err regio__sq_challenge_add(regio_store *base, const regio_challenge *c, c
         bind_text(st, 8, c->to);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = regio__sq_err(s, err, "storing a challenge");
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
     }
     long id = rc ? 0 : (long)sqlite3_last_insert_rowid(s->db);
     if (!rc) {
@@ -147,7 +147,7 @@ regio_err regio__sq_challenge_close(regio_store *base, long id, regio_challenge_
         sqlite3_bind_int(st, 5, auto_approved != 0);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = regio__sq_err(s, err, "closing a challenge");
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
     }
     if (!rc) {
         /* The strings f.c pointed to lived only during the read: the
@@ -279,7 +279,7 @@ regio_err regio__sq_model_set_auto_approval(regio_store *base, const char *model
         sqlite3_bind_double(st, 3, tolerance > 0 ? tolerance : 0);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = regio__sq_err(s, err, "writing a territory model");
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
     }
     if (!rc)
         rc = regio__sq_model_auto_approval(base, model, NULL, &now_tol, err);

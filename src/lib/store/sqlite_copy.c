@@ -258,7 +258,7 @@ static regio_err flush(regio__copy_writer *w, regio_error *err)
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
     } else {
-        sqlite3_finalize(st);
+        regio__sq_release(w->s, st);
     }
     w->pending = 0;
     regio_buf_reset(&w->bytes);
@@ -322,7 +322,7 @@ static regio_err sq_write_row(regio__copy_writer *w, const regio__value *row, re
 static regio_err sq_write_end(regio__copy_writer *w, int ok, regio_error *err)
 {
     regio_err rc = ok ? flush(w, err) : REGIO_OK;
-    sqlite3_finalize(w->full);
+    regio__sq_release(w->s, w->full);
     regio_buf_free(&w->bytes);
     regio_free(w->vals);
     regio_free(w);

@@ -43,6 +43,8 @@ enum regio__sq_stmt_id {
     REGIO_ST_COUNT
 };
 
+#define REGIO_SQ_CACHE 48
+
 typedef struct regio__sqlite_store {
     regio_store base; /* first: the public handle */
     sqlite3 *db;
@@ -61,6 +63,15 @@ typedef struct regio__sqlite_store {
     int n_bulk;
     time_t now_t;
     char now[32];
+    /* Statements regio__sq_prepare made, kept for the next use of the same
+     * SQL (regio__sq_release resets them instead of finalizing): parsing
+     * the timeline query cost more than running it. */
+    struct {
+        sqlite3_stmt *st; /* its SQL: sqlite3_sql(st) */
+        int busy;
+        unsigned long used;
+    } cache[REGIO_SQ_CACHE];
+    unsigned long cache_tick;
 } regio__sqlite_store;
 
 #define REGIO_SQ(s) ((regio__sqlite_store *)(s))
@@ -97,9 +108,16 @@ regio_err regio__sq_err(regio__sqlite_store *s, regio_error *err, const char *wh
 regio_err regio__sq_stmt(regio__sqlite_store *s, int which, sqlite3_stmt **out, regio_error *err);
 /* Runs SQL without results. */
 regio_err regio__sq_exec(regio__sqlite_store *s, const char *sql, regio_error *err);
-/* Prepares a one-off statement the caller finalizes (or hands to regio__sq_finish). */
+/* Prepares a statement the caller ends with regio__sq_release (or hands
+ * to regio__sq_finish): a statement of the same SQL ended before is
+ * reused, never finalize one directly. */
 regio_err regio__sq_prepare(regio__sqlite_store *s, const char *sql, sqlite3_stmt **st,
                             regio_error *err);
+/* Ends a statement of regio__sq_prepare (kept, reset, for the next use) or
+ * of sqlite3_prepare (finalized); NULL is fine. */
+void regio__sq_release(regio__sqlite_store *s, sqlite3_stmt *st);
+/* Finalizes the kept statements (before the connection closes). */
+void regio__sq_cache_clear(regio__sqlite_store *s);
 /* Prepares sql and binds its parameters in order from the variadic
  * arguments as types says: 't' a string (NULL binds NULL), 'i' a
  * sqlite3_int64, 'd' a double (NAN binds NULL). */

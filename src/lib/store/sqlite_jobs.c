@@ -60,7 +60,7 @@ static regio_err sq_enqueue(regio_store *base, const char *kind, const char *par
     }
     if (r != SQLITE_DONE)
         rc = regio__sq_err(s, err, "queueing a job");
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -153,7 +153,7 @@ static regio_err sq_heartbeat(regio_store *base, long id, const char *worker, lo
     }
     if (r != SQLITE_DONE)
         rc = regio__sq_err(s, err, "renewing a job's lease");
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return !rc && !changed ? regio__job_not_held(err, id, worker) : rc;
 }
 

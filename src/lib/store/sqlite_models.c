@@ -99,7 +99,7 @@ regio_err regio__sq_model_create(regio_store *base, const char *name, regio_mode
     int r = sqlite3_step(st);
     if (r != SQLITE_DONE)
         rc = regio__sq_err(s, err, "creating a territory model");
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     if (!rc && id_out)
         *id_out = (long)sqlite3_last_insert_rowid(s->db);
     return rc;
@@ -331,7 +331,7 @@ regio_err regio__sq_territory_upsert(regio_store *base, const char *model, const
     int r = sqlite3_step(st);
     if (r != SQLITE_DONE)
         rc = regio__sq_err(s, err, "writing a territory");
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -364,7 +364,7 @@ regio_err regio__sq_territory_set_rep(regio_store *base, const char *model, cons
         rc = regio__sq_err(s, err, "setting a territory's rep");
     else if (sqlite3_changes(s->db) == 0)
         rc = regio__store_fail(err, REGIO_ENOTFOUND, "no rep '%s'", rep);
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -467,7 +467,7 @@ regio_err regio__sq_model_reasons_set(regio_store *base, const char *model,
     if (!rc) {
         sqlite3_bind_int64(st, 1, mid);
         rc = regio__sq_step_done(s, st, "clearing the reasons of model", model, err);
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
         st = NULL;
     }
     if (!rc && n)
@@ -494,7 +494,7 @@ regio_err regio__sq_model_reasons_set(regio_store *base, const char *model,
         bind_text(st, 7, r[i].data);
         rc = regio__sq_step_done(s, st, "storing the reason of unit", r[i].unit_id, err);
     }
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return regio__sq_txn_end(s, &t, rc, err);
 }
 

@@ -33,7 +33,7 @@ static regio_err unit_keys(regio__sqlite_store *s, regio_strmap **out, regio_err
                              (long)sqlite3_column_int64(st, 0), &found, &old))
             rc = REGIO_ENOMEM;
     if (rc == REGIO_ENOMEM) {
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
         return regio__store_fail(err, REGIO_ENOMEM, "out of memory");
     }
     return regio__sq_finish(s, st, r, rc, err);

@@ -96,8 +96,8 @@ static regio_err insert_visits(regio__sqlite_store *s, sqlite3_int64 plan_id,
             rc = regio__sq_err(s, err, "saving a plan visit");
         done(ins);
     }
-    sqlite3_finalize(acc_st);
-    sqlite3_finalize(ins);
+    regio__sq_release(s, acc_st);
+    regio__sq_release(s, ins);
     return rc;
 }
 
@@ -140,7 +140,7 @@ regio_err regio__sq_plan_save(regio_store *base, const regio_plan_info *plan,
                 rc = regio__sq_err(s, err, "saving a plan");
             else
                 plan_id = sqlite3_last_insert_rowid(s->db);
-            sqlite3_finalize(st);
+            regio__sq_release(s, st);
         }
     }
     if (!rc)

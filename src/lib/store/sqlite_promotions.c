@@ -297,7 +297,7 @@ static regio_err promote_in(regio__sqlite_store *s, const char *name, const char
         bind_text(ins, 5, note);
         if (sqlite3_step(ins) != SQLITE_DONE)
             rc = regio__sq_err(s, err, "recording the promotion");
-        sqlite3_finalize(ins);
+        regio__sq_release(s, ins);
     }
     if (!rc)
         rc = exec_it(s,

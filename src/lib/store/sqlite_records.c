@@ -255,8 +255,8 @@ regio_err regio__sq_adjacency_replace(regio_store *base, const regio_adj_edge *e
     " potential, unit_ext, attrs"
 
 /* Steps st (columns ACCOUNT_COLS) and calls cb for each row. */
-static regio_err each_account(regio__sqlite_store *s, sqlite3_stmt *st, regio_account_cb cb,
-                              void *ud, regio_error *err)
+static regio_err each_account_(regio__sqlite_store *s, sqlite3_stmt *st, regio_account_cb cb,
+                               void *ud, int with_attrs, regio_error *err)
 {
     regio_err rc = REGIO_OK;
     int r;
@@ -281,7 +281,7 @@ static regio_err each_account(regio__sqlite_store *s, sqlite3_stmt *st, regio_ac
         a.employees = col_num(st, 15);
         a.potential = col_num(st, 16);
         a.unit_id = col_text(st, 17);
-        rc = attrs_parse(col_text(st, 18), &a.attrs, &a.n_attrs, err);
+        rc = with_attrs ? attrs_parse(col_text(st, 18), &a.attrs, &a.n_attrs, err) : REGIO_OK;
         if (rc)
             break;
         int stop = cb(ud, &a);
@@ -290,6 +290,12 @@ static regio_err each_account(regio__sqlite_store *s, sqlite3_stmt *st, regio_ac
             rc = regio__sq_cancelled(err);
     }
     return regio__sq_finish(s, st, rc ? SQLITE_DONE : r, rc, err);
+}
+
+static regio_err each_account(regio__sqlite_store *s, sqlite3_stmt *st, regio_account_cb cb,
+                              void *ud, regio_error *err)
+{
+    return each_account_(s, st, cb, ud, 1, err);
 }
 
 regio_err regio__sq_accounts_foreach(regio_store *base, regio_account_cb cb, void *ud,
@@ -382,7 +388,7 @@ regio_err regio__sq_accounts_get(regio_store *base, const char *const *ids, size
             break;
         for (size_t i = 0; i < k; i++)
             bind_text(st, (int)i + 1, ids[from + i]);
-        rc = each_account(s, st, cb, ud, err);
+        rc = each_account_(s, st, cb, ud, 0, err);
     }
     return rc;
 }
@@ -575,7 +581,7 @@ regio_err regio__sq_unit_measure_set(regio_store *base, const char *name, const 
             rc = regio__store_fail(err, REGIO_ENOTFOUND, "unit '%s' not found", ids[i]);
     }
     if (st)
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
     return regio__sq_txn_end(s, &t, rc, err);
 }
 

@@ -29,7 +29,7 @@ static regio_err run(regio__sqlite_store *s, sqlite3_stmt *st, const char *what,
     regio_err rc = REGIO_OK;
     if (r != SQLITE_DONE && r != SQLITE_ROW)
         rc = regio__sq_err(s, err, what);
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -721,7 +721,7 @@ static regio_err bulk_insert(regio__sqlite_store *s, const regio_rule_assoc *add
     sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = regio__sq_err(s, err, "writing rule associations");
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -817,7 +817,7 @@ static regio_err sq_rule_assocs_apply(regio_store *base, const char *model,
                 rc = regio__sq_err(s, err, "writing a rule association");
             sqlite3_reset(st);
         }
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
         st = NULL;
     }
     for (size_t i = 0; !rc && bulk && i < 2; i++)
@@ -851,7 +851,7 @@ static regio_err sq_account_owners_set(regio_store *base, const long long *keys,
             rc = regio__sq_err(s, err, "writing an account's owner");
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return regio__sq_txn_end(s, &t, rc, err);
 }
 

@@ -287,7 +287,7 @@ static int valid(regio__sqlite_store *s)
     if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sales_blocks WHERE month = -1", -1, &st,
                            NULL) == SQLITE_OK)
         ok = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return ok;
 }
 
@@ -553,7 +553,7 @@ regio_err regio__sq_sales_blocks_scan(regio__sqlite_store *s, regio_day from, re
         return rc;
     window *w = regio_malloc(sizeof *w);
     if (!w) {
-        sqlite3_finalize(st);
+        regio__sq_release(s, st);
         return oom(err);
     }
     w->from = from;

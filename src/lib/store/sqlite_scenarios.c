@@ -62,7 +62,7 @@ static regio_err model_get(regio__sqlite_store *s, const char *name, model_row *
         m->rev = (long)sqlite3_column_int64(st, 2);
         const char *nm = col_text(st, 3) ? col_text(st, 3) : "";
         if (strlen(nm) >= sizeof m->name) {
-            sqlite3_finalize(st);
+            regio__sq_release(s, st);
             return regio__store_fail(err, REGIO_EINVAL, "a model name is longer than %d bytes",
                                      NAME_CAP - 1);
         }
@@ -113,7 +113,7 @@ regio_err regio__sq_exec_ids(regio__sqlite_store *s, const char *sql, sqlite3_in
         rc = regio__sq_err(s, err, "writing a scenario");
     else if (changes)
         *changes = (long)sqlite3_changes(s->db);
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -157,7 +157,7 @@ regio_err regio__sq_clone_rows(regio__sqlite_store *s, const char *from, const c
                 rc = regio__sq_err(s, err, "creating the clone");
             else
                 nid = sqlite3_last_insert_rowid(s->db);
-            sqlite3_finalize(st);
+            regio__sq_release(s, st);
         }
     }
     /* Territories first without parents, then the hierarchy by external
@@ -475,7 +475,7 @@ static regio_err move_account(regio__sqlite_store *s, const model_row *m,
     } else {
         rc = regio__sq_err(s, err, "looking up an account");
     }
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     if (rc)
         return rc;
     if (row->territory && !has_tid) {
@@ -528,7 +528,7 @@ static regio_err edit_batch(regio__sqlite_store *s, const char *model, long expe
         rc = regio__sq_prepare(s, CURRENT_SQL, &cur, err);
     for (size_t i = 0; i < n && !rc; i++)
         rc = fn(s, cur, &m, i, ctx, actor, &j, status, err);
-    sqlite3_finalize(cur);
+    regio__sq_release(s, cur);
     if (!rc && n) {
         if (ej_close(&j))
             rc = json_oom(err);

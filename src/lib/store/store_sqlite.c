@@ -223,9 +223,53 @@ regio_err regio__sq_txn_end(regio__sqlite_store *s, regio__sq_txn *t, regio_err 
 regio_err regio__sq_prepare(regio__sqlite_store *s, const char *sql, sqlite3_stmt **st,
                               regio_error *err)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+    int slot = -1;
+    for (int i = 0; i < REGIO_SQ_CACHE; i++) {
+        if (s->cache[i].st && !s->cache[i].busy && !strcmp(sqlite3_sql(s->cache[i].st), sql)) {
+            s->cache[i].busy = 1;
+            s->cache[i].used = ++s->cache_tick;
+            *st = s->cache[i].st;
+            return REGIO_OK;
+        }
+        /* The slot a new statement takes: an empty one, else the one
+         * least recently used that nobody holds. */
+        if (!s->cache[i].busy &&
+            (slot < 0 || (s->cache[slot].st && (!s->cache[i].st ||
+                                                 s->cache[i].used < s->cache[slot].used))))
+            slot = i;
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
         return regio__sq_err(s, err, "preparing a query");
+    if (slot >= 0) {
+        sqlite3_finalize(s->cache[slot].st);
+        s->cache[slot].st = *st;
+        s->cache[slot].busy = 1;
+        s->cache[slot].used = ++s->cache_tick;
+    }
     return REGIO_OK;
+}
+
+void regio__sq_cache_clear(regio__sqlite_store *s)
+{
+    for (int i = 0; i < REGIO_SQ_CACHE; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        s->cache[i].st = NULL;
+        s->cache[i].busy = 0;
+    }
+}
+
+void regio__sq_release(regio__sqlite_store *s, sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < REGIO_SQ_CACHE; i++)
+        if (s->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->cache[i].busy = 0;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 regio_err regio__sq_prep(regio__sqlite_store *s, sqlite3_stmt **st, regio_error *err,
@@ -253,7 +297,7 @@ regio_err regio__sq_finish(regio__sqlite_store *s, sqlite3_stmt *st, int r, regi
 {
     if (!rc && r != SQLITE_DONE)
         rc = regio__sq_err(s, err, "reading the store");
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -266,7 +310,7 @@ regio_err regio__sq_run(regio__sqlite_store *s, sqlite3_stmt *st, const char *wh
         rc = regio__sq_err(s, err, what);
     else if (changes)
         *changes = (long)sqlite3_changes(s->db);
-    sqlite3_finalize(st);
+    regio__sq_release(s, st);
     return rc;
 }
 
@@ -314,6 +358,7 @@ static void sq_close(regio_store *base)
     regio__sqlite_store *s = REGIO_SQ(base);
     for (int i = 0; i < REGIO_ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    regio__sq_cache_clear(s);
     if (s->db) {
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
