@@ -316,6 +316,7 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     /* 3. pattern local search, then iterated: ruin a neighbourhood of
      * accounts, recreate it greedily, descend, keep the result if better
      * (left is reused as the permutation) */
+    c.pin = p->trip_days > 0 && c.hint;
     if ((rc = regio__plan_search(&c, s, r, order, n_order, left, scratch)))
         goto done;
     for (int d = 0; d < c.N; d++)
@@ -399,10 +400,11 @@ regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
                     "within 0-0.4");
     if (!(params->hotel_cost >= 0) || !(params->km_cost >= 0) || !isfinite(params->hotel_cost) ||
         !isfinite(params->km_cost) || params->max_nights < 0 || params->max_nights > 6 ||
-        params->week_len < 0 || params->week_len > 7)
+        params->week_len < 0 || params->week_len > 7 || params->trip_days < 0 ||
+        params->trip_days == 1 || params->trip_days > REGIO_PLAN_MAX_DAYS)
         return fail(err, REGIO_EINVAL, 0, NULL,
-                    "plan: hotel and km costs must be >= 0, nights per week within 0-6 and "
-                    "working days per week within 0-7");
+                    "plan: hotel and km costs must be >= 0, nights per week within 0-6, "
+                    "working days per week within 0-7 and days of a trip 0 or 2-256");
     char msg[512];
     for (size_t i = 0; i < n_reps; i++) {
         const regio_plan_rep *rp = &reps[i];
