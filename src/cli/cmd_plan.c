@@ -365,11 +365,6 @@ int cli_cmd_plan(int argc, char **argv)
         default: usage(stderr); return CLI_USAGE;
         }
     }
-    if (pp.trip_days && pp.max_nights) {
-        fprintf(stderr, "regio plan: --max-nights is a week's limit; trips of --trip-days sleep "
-                        "away every night of the trip: give one of them\n");
-        return CLI_USAGE;
-    }
     if (pp.trip_days && !cost_given)
         cost_given = "--trip-days";
     if (cost_given && !pp.overnight) {

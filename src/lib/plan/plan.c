@@ -405,6 +405,10 @@ regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
         return fail(err, REGIO_EINVAL, 0, NULL,
                     "plan: hotel and km costs must be >= 0, nights per week within 0-6, "
                     "working days per week within 0-7 and days of a trip 0 or 2-256");
+    if (params->trip_days && params->max_nights)
+        return fail(err, REGIO_EINVAL, 0, NULL,
+                    "plan: the nights per week limit a trip inside a week; trips over weekends "
+                    "(days of a trip) sleep away every night of the trip: give one of them");
     char msg[512];
     for (size_t i = 0; i < n_reps; i++) {
         const regio_plan_rep *rp = &reps[i];
