@@ -170,7 +170,7 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
     int *hotel = buf;         /* k - 1 */
     int *i_day = buf + k;     /* k + 1: loop stops served by day d: [i_day[d], i_day[d + 1]) */
     i_day[0] = 0;
-    double cap = c->cap;
+    double cap = c->walk_cap > 0 ? c->walk_cap : c->cap;
     place cur = node_at(c, 0), home = cur;
     for (int j = 0; j < k - 1; j++) {
         int left = k - 1 - j; /* days after tonight */
@@ -556,6 +556,13 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
 {
     const regio_plan_params *p = s->p;
     *n_nights = 0;
+    /* (a plan of several passes comes here again) */
+    regio_free(c->hint);
+    regio_free(c->way_lat);
+    regio_free(c->way_lon);
+    c->hint = NULL;
+    c->way_lat = c->way_lon = NULL;
+    c->n_way = 0;
     if (!p->overnight || c->m == 0)
         return REGIO_OK;
     int week = p->week_len > 0 ? p->week_len : 5;

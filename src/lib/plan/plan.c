@@ -254,6 +254,33 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     c.L = m + 1;
     if ((rc = regio__plan_build_times(&c, p, err)))
         goto done;
+    /* Trips over weekends are planned twice, their walks filling the
+     * search's share of each day or the whole day (which leaves more room
+     * for what the walk left out, or less), and the plan placing more
+     * visits is planned again and kept: the walk is the plan's skeleton,
+     * and only the routed plan says which fill serves more. */
+    size_t un0 = s->un.n;
+    double est0 = s->est_km;
+    int passes = p->overnight && p->trip_days > 0 ? 2 : 1, best_pass = 0;
+    long best_placed = -1;
+    for (int pass = 0;; pass++) {
+    int run = pass < passes ? pass : best_pass;
+    s->un.n = un0;
+    s->est_km = est0;
+    for (int d = 0; d < c.N; d++) {
+        c.days[d].n = 0;
+        c.days[d].call = 0;
+        c.days[d].from = c.days[d].to = 0;
+    }
+    for (int a = 1; a <= m; a++)
+        c.pat[a] = -1;
+    if (c.L != m + 1) {
+        c.L = m + 1;
+        c.n_way = 0;
+        if ((rc = regio__plan_build_times(&c, p, err)))
+            goto done;
+    }
+    c.walk_cap = run ? c.shift : 0;
     /* overnight trips: anchors of the days of a trip (overnight.c) */
     int n_nights = 0;
     if ((rc = regio__plan_overnight_trips(&c, s, &n_nights)))
@@ -352,6 +379,18 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
         goto done;
     if (n_nights)
         regio__plan_overnight_settle(&c, s);
+    long placed = 0;
+    for (int d = 0; d < c.N; d++)
+        placed += c.days[d].n;
+    if (pass < passes && placed > best_placed) {
+        best_placed = placed;
+        best_pass = pass;
+    }
+    if (pass >= passes - 1 && run == best_pass)
+        break; /* the best pass is the one just planned */
+    if (pass >= passes)
+        break;
+    }
     /* copy routes (and nights) to the result */
     for (int d = 0; d < c.N; d++) {
         regio_plan_day *pd = &res->days[(size_t)r * (size_t)c.N + (size_t)d];

@@ -61,6 +61,7 @@ typedef struct regio__plan_rctx {
     unsigned char *inday;            /* scratch N */
     int *hint;                       /* per local account: the day (0-based) an overnight
                                         trip's walk visits it, -1 none; NULL without trips */
+    double walk_cap;                 /* hours of a day a trip's walk fills, s; 0 = cap */
     int pin;                         /* the search keeps hinted accounts on their walk's
                                         day (trips over weekends) */
     int L;                           /* nodes: home, m accounts, then n_way hotels */
