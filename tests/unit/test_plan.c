@@ -366,7 +366,9 @@ static void make_far_case(regio_plan_rep *rep, regio_plan_account *acc, int n)
 /* Recomputes every day from its stops as a rep drives them: a day leaves
  * home, or last night's hotel, at day start and ends at home or tonight's
  * hotel no later than day end; a night joins two working days of one
- * 5-day week; at most max_nights nights a week. Returns the visits. */
+ * 5-day week; at most max_nights nights a week; with max_nights < 0
+ * (trips over weekends) a Friday's night may lead to the Monday and counts
+ * as three; the result's nights are the sum. Returns the visits. */
 static int check_trips(const regio_plan_result *r, const regio_plan_rep *rep,
                        const regio_plan_account *acc, int max_nights)
 {

@@ -15,14 +15,19 @@
  *     then the 2-opt + Or-opt descent of tours.c) prices the far work
  *     (calls x frequency + the tour) and each account's share of it.
  *  3. Trips: runs of consecutive working days inside one week (no weekend,
- *     no day off inside a trip), each of up to max_nights + 1 days; as
+ *     no day off inside a trip), each of up to max_nights + 1 days (with
+ *     trip_days: runs cut only at days off and every trip_days days, the
+ *     rep staying at the hotel over weekends); as
  *     many trips as the far work needs (times TRIP_SLACK) and as the
  *     highest frequency of a far account, spread evenly over the runs.
  *  4. A loop per trip: when the far work fits the trips, sectors of equal
  *     work swept by polar angle around home from the widest gap (Gillett
  *     and Miller); when it does not, the loop holding the most visits
  *     within FILL of the trip's hours, grown from every seed by cheapest
- *     insertion (the costliest, farthest visits are the ones left out).
+ *     insertion (the costliest, farthest visits are the ones left out),
+ *     or cut down from the tour through all free far accounts by dropping
+ *     the stop saving most per visit (drop_loop, at several fills): the
+ *     variant whose walks serve most far visits is kept.
  *  5. Each loop (home -> loop -> home, improved) is walked day by day: a
  *     day serves loop stops while it can still reach a hotel and, from
  *     there, home in the days left; tonight's hotel is the next stop (the
