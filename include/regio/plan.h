@@ -102,7 +102,15 @@ typedef struct regio_plan_params {
     double km_cost;              /* per road km; 0 = REGIO_PLAN_KM_COST */
     int max_nights;              /* nights away per week, 1..6; 0 = 4 */
     int week_len;                /* working days a week, day 1 a Monday (trips never
-                                    span a weekend or a day off); 0 = 5 */
+                                    span a day off, nor a weekend unless trip_days);
+                                    0 = 5 */
+    /* Trips over weekends: 0 = a trip stays inside one week (max_nights
+     * a week); 2..n_days = a trip may last up to trip_days consecutive
+     * working days across weekends, the rep sleeping at the hotel every
+     * night between them (a weekend's nights counted and priced as
+     * nights; max_nights does not apply). For a rep whose accounts lie
+     * further than a week's round trip allows. */
+    int trip_days;
 } regio_plan_params;
 
 /* Defaults of the overnight costs (money units per night and per road km;
@@ -389,6 +397,7 @@ typedef struct regio_territory_plan_opts {
     double hotel_cost;           /* per night; 0 = REGIO_PLAN_HOTEL_COST */
     double km_cost;              /* per road km; 0 = REGIO_PLAN_KM_COST */
     int max_nights;              /* per week; 0 = 4 */
+    int trip_days;               /* trips over weekends (regio_plan_params); 0 = none */
     regio_progress_fn progress;  /* of the solve; may be NULL */
     void *progress_ud;
 } regio_territory_plan_opts;

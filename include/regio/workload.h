@@ -38,6 +38,7 @@ typedef struct regio_plan_all_opts {
     int overnight;               /* overnight trips allowed, with these costs and */
     double hotel_cost, km_cost;  /* limit (regio_territory_plan_opts; 0 = defaults) */
     int max_nights;
+    int trip_days;               /* trips over weekends (regio_plan_params); 0 = none */
     const char *name_prefix;     /* plans saved as "<prefix>/<territory>"; NULL or "" =
                                     the default name of regio_territory_plan_save */
     const char *actor;           /* audited as; NULL = "cli" */

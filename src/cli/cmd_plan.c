@@ -25,7 +25,8 @@ static void usage(FILE *out)
             "                  [--call-minutes COL|N] [--speed-kmh 50] [--road-factor 1.3]\n"
             "                  [--spacing-tolerance 0.25] [--week-days 5]\n"
             "                  [--time-limit S] [--seed N] [--rep R] [--start YYYY-MM-DD]\n"
-            "                  [--overnight [--hotel-cost 100] [--km-cost 0.5] [--max-nights 4]]\n"
+            "                  [--overnight [--hotel-cost 100] [--km-cost 0.5]\n"
+            "                               [--max-nights 4 | --trip-days N]]\n"
             "                  --out PLAN.csv\n"
             "                  [--routes ROUTES.geojson] [--report REPORT.json]\n"
             "                  [--workload WORKLOAD.csv] [--bound COVERAGE]\n"
@@ -49,7 +50,10 @@ static void usage(FILE *out)
             "  day off inside), sleeping at a hotel near the next day's first visit; driving\n"
             "  counts within the working day. A night costs --hotel-cost, a road km --km-cost;\n"
             "  a night is kept only when it places visits or costs less than driving home.\n"
-            "  At most --max-nights nights a week (1-6). PLAN.csv of a plan with nights has\n"
+            "  At most --max-nights nights a week (1-6). --trip-days N (2-256): a trip may\n"
+            "  last up to N working days across weekends instead, the rep staying at the\n"
+            "  hotel over a weekend (its nights counted and priced): for a home further from\n"
+            "  the accounts than a week's trip there and back. PLAN.csv of a plan with nights has\n"
             "  the columns night,hotel_lat,hotel_lon (1 and the hotel on a day ending there).\n"
             "--bound COVERAGE (0-1, both modes): also prints, per rep, a lower bound on the\n"
             "  hours (calls + driving) any plan serving that share of its visits needs, day\n"
@@ -57,7 +61,8 @@ static void usage(FILE *out)
             "\n"
             "usage: regio plan --model MODEL --territory T [--rep R] [--days 20] [--seed 1]\n"
             "                  [--call-minutes 20] [--start YYYY-MM-DD] [--time-limit 5]\n"
-            "                  [--overnight [--hotel-cost 100] [--km-cost 0.5] [--max-nights 4]]\n"
+            "                  [--overnight [--hotel-cost 100] [--km-cost 0.5]\n"
+            "                               [--max-nights 4 | --trip-days N]]\n"
             "                  [--name NAME] [--out PLAN.csv] [--routes ROUTES.geojson]\n"
             "                  [--report REPORT.json] [--workload WORKLOAD.csv] [--db PATH]\n"
             "                  [--bound COVERAGE]\n"
@@ -219,7 +224,8 @@ static int plan_store(const store_req *q, const char *out, const char *routes,
 
 enum { O_ACC = 256, O_REPS, O_DAYS, O_FREQ, O_SEG, O_FMAP, O_CALL, O_SPEED, O_ROAD, O_TL,
        O_SEED, O_OUT, O_ROUTES, O_REPORT, O_WORK, O_TOL, O_WEEK, O_DB, O_MODEL, O_TERR, O_REP,
-       O_START, O_NAME, O_OVERNIGHT, O_HOTEL, O_KMCOST, O_NIGHTS, O_BOUND };
+       O_START, O_NAME, O_OVERNIGHT, O_HOTEL, O_KMCOST, O_NIGHTS, O_BOUND,
+       O_TRIPDAYS };
 
 int cli_cmd_plan(int argc, char **argv)
 {
@@ -240,6 +246,7 @@ int cli_cmd_plan(int argc, char **argv)
         {"start", required_argument, 0, O_START},   {"name", required_argument, 0, O_NAME},
         {"overnight", no_argument, 0, O_OVERNIGHT}, {"hotel-cost", required_argument, 0, O_HOTEL},
         {"km-cost", required_argument, 0, O_KMCOST}, {"max-nights", required_argument, 0, O_NIGHTS},
+        {"trip-days", required_argument, 0, O_TRIPDAYS},
         {"bound", required_argument, 0, O_BOUND},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     if (cli_plan_all_wanted(argc, argv)) /* every territory of a model: cmd_plan_all.c */
@@ -334,6 +341,12 @@ int cli_cmd_plan(int argc, char **argv)
             pp.max_nights = (int)v;
             cost_given = "--max-nights";
             break;
+        case O_TRIPDAYS:
+            if (cli_parse_num("plan", "--trip-days", optarg, 2, REGIO_PLAN_MAX_DAYS, &v) ||
+                v != floor(v))
+                return CLI_USAGE;
+            pp.trip_days = (int)v;
+            break;
         case O_BOUND:
             if (cli_parse_num("plan", "--bound", optarg, 0, 1, &q.bound))
                 return CLI_USAGE;
@@ -352,6 +365,8 @@ int cli_cmd_plan(int argc, char **argv)
         default: usage(stderr); return CLI_USAGE;
         }
     }
+    if (pp.trip_days && !cost_given)
+        cost_given = "--trip-days";
     if (cost_given && !pp.overnight) {
         fprintf(stderr, "regio plan: %s is for overnight trips: add --overnight\n", cost_given);
         return CLI_USAGE;
@@ -377,6 +392,7 @@ int cli_cmd_plan(int argc, char **argv)
         q.o.hotel_cost = pp.hotel_cost;
         q.o.km_cost = pp.km_cost;
         q.o.max_nights = pp.max_nights;
+        q.o.trip_days = pp.trip_days;
         return plan_store(&q, out, routes, report, work);
     }
     const char *missing = !acc ? "--accounts" : !reps ? "--reps" : !lo.n_days ? "--days"

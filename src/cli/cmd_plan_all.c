@@ -218,6 +218,12 @@ int cli_plan_all_option(int c, const char *arg, const char *cmd, regio_plan_all_
         else
             o->max_nights = (int)v;
         break;
+    case CLI_PA_TRIPDAYS:
+        if (regio_parse_number(arg, &v) || v < 2 || v > REGIO_PLAN_MAX_DAYS || v != floor(v))
+            want = "--trip-days wants a whole number within 2..256";
+        else
+            o->trip_days = (int)v;
+        break;
     default: return 1;
     }
     if (!want)
@@ -229,7 +235,7 @@ int cli_plan_all_option(int c, const char *arg, const char *cmd, regio_plan_all_
 int cli_plan_all_options_check(const regio_plan_all_opts *o, const char *cmd)
 {
     const char *given = o->hotel_cost ? "--hotel-cost" : o->km_cost ? "--km-cost"
-                        : o->max_nights ? "--max-nights" : NULL;
+                        : o->max_nights ? "--max-nights" : o->trip_days ? "--trip-days" : NULL;
     if (!given || o->overnight)
         return 0;
     fprintf(stderr, "regio %s: %s is for overnight trips: add --overnight\n", cmd, given);

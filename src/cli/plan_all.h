@@ -14,7 +14,7 @@
  * commands' own). */
 enum {
     CLI_PA_DAYS = 1000, CLI_PA_SEED, CLI_PA_CALL, CLI_PA_START, CLI_PA_TL, CLI_PA_OVERNIGHT,
-    CLI_PA_HOTEL, CLI_PA_KM, CLI_PA_NIGHTS
+    CLI_PA_HOTEL, CLI_PA_KM, CLI_PA_NIGHTS, CLI_PA_TRIPDAYS
 };
 #define CLI_PLAN_ALL_LONGOPTS                                                                     \
     {"days", required_argument, 0, CLI_PA_DAYS}, {"seed", required_argument, 0, CLI_PA_SEED},    \
@@ -24,13 +24,14 @@ enum {
         {"overnight", no_argument, 0, CLI_PA_OVERNIGHT},                                          \
         {"hotel-cost", required_argument, 0, CLI_PA_HOTEL},                                       \
         {"km-cost", required_argument, 0, CLI_PA_KM},                                             \
-        {"max-nights", required_argument, 0, CLI_PA_NIGHTS}
+        {"max-nights", required_argument, 0, CLI_PA_NIGHTS},                                      \
+        {"trip-days", required_argument, 0, CLI_PA_TRIPDAYS}
 
 /* The usage lines of those options. */
 #define CLI_PLAN_ALL_USAGE                                                                        \
     "                  [--days 20] [--seed 1] [--call-minutes 20] [--start YYYY-MM-DD]\n"        \
     "                  [--time-limit 5] [--overnight [--hotel-cost 100] [--km-cost 0.5]\n"      \
-    "                  [--max-nights 4]]\n"
+    "                  [--max-nights 4 | --trip-days N]]\n"
 
 /* Parses shared option c with argument arg into o: 0 when taken, -1 (said
  * why on stderr, as `regio CMD`) for a bad value, 1 when c is not one of

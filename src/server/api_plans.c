@@ -163,7 +163,7 @@ SRV_HANDLER(api_plan)
 {
     const char *model = rq->params[0];
     double days = REGIO_TERRITORY_PLAN_DAYS, visit_min = REGIO_TERRITORY_PLAN_CALL_MINUTES,
-           seed = SEED_DEFAULT, hotel_cost = 0, km_cost = 0, max_nights = 0;
+           seed = SEED_DEFAULT, hotel_cost = 0, km_cost = 0, max_nights = 0, trip_days = 0;
     /* GET previews a plan and changes nothing; POST plans and saves it. */
     int save = !strcmp(rq->method, "POST");
     /* Planning a territory needs reading it; saving a plan needs edit on
@@ -183,7 +183,8 @@ SRV_HANDLER(api_plan)
         !query_number(rq, "seed", 0, 9007199254740992.0, 1, &seed, rs) ||
         !query_number(rq, "hotel_cost", 0.01, 1e9, 0, &hotel_cost, rs) ||
         !query_number(rq, "km_cost", 0.0001, 1e6, 0, &km_cost, rs) ||
-        !query_number(rq, "max_nights", 1, 6, 1, &max_nights, rs))
+        !query_number(rq, "max_nights", 1, 6, 1, &max_nights, rs) ||
+        !query_number(rq, "trip_days", 2, REGIO_PLAN_MAX_DAYS, 1, &trip_days, rs))
         return;
     /* overnight trips: overnight=1 (or true) */
     const char *ov = srv_query(rq, "overnight");
@@ -203,6 +204,7 @@ SRV_HANDLER(api_plan)
     o.hotel_cost = hotel_cost;
     o.km_cost = km_cost;
     o.max_nights = (int)max_nights;
+    o.trip_days = (int)trip_days;
     const char *name = srv_query(rq, "name");
 
     regio_territory_plan *p = NULL;

@@ -38,14 +38,15 @@ static int body_number(json_t *body, const char *key, double lo, double hi, int 
 /* The body's options into o (defaults of `regio plan --all`); 0 or -1. */
 static int parse_opts(json_t *body, regio_plan_all_opts *o, srv_response *rs)
 {
-    double days = 0, call = 0, seed = 1, tl = 0, hotel = 0, km = 0, nights = 0;
+    double days = 0, call = 0, seed = 1, tl = 0, hotel = 0, km = 0, nights = 0, trip = 0;
     if (body_number(body, "days", 1, REGIO_PLAN_MAX_DAYS, 1, &days, rs) < 0 ||
         body_number(body, "call_minutes", 1, 480, 0, &call, rs) < 0 ||
         body_number(body, "seed", 0, 9007199254740992.0, 1, &seed, rs) < 0 ||
         body_number(body, "time_limit", 0.1, 30, 0, &tl, rs) < 0 ||
         body_number(body, "hotel_cost", 0.01, 1e9, 0, &hotel, rs) < 0 ||
         body_number(body, "km_cost", 0.0001, 1e6, 0, &km, rs) < 0 ||
-        body_number(body, "max_nights", 1, 6, 1, &nights, rs) < 0)
+        body_number(body, "max_nights", 1, 6, 1, &nights, rs) < 0 ||
+        body_number(body, "trip_days", 2, REGIO_PLAN_MAX_DAYS, 1, &trip, rs) < 0)
         return -1;
     json_t *start = json_object_get(body, "start"), *ov = json_object_get(body, "overnight");
     if ((start && !json_is_null(start) && !json_is_string(start)) ||
@@ -63,6 +64,7 @@ static int parse_opts(json_t *body, regio_plan_all_opts *o, srv_response *rs)
     o->hotel_cost = hotel;
     o->km_cost = km;
     o->max_nights = (int)nights;
+    o->trip_days = (int)trip;
     return 0;
 }
 

@@ -200,6 +200,8 @@ test('errors: the same message through the CLI and the API', async () => {
     ['T99', [], '', 404, 'not_found', /model 'sample-design' has no territory 'T99'/],
     ['T02', ['--rep', 'REP-99'], '&rep=REP-99', 404, 'not_found', /rep 'REP-99' not found/],
     ['T01', [], '', 400, 'bad_request', /territory 'T01' of model 'sample-design' has no rep of its own/],
+    ['T02', ['--overnight', '--max-nights', '3', '--trip-days', '5'], '&overnight=1&max_nights=3&trip_days=5',
+      422, 'unprocessable', /trips over weekends .* give one of them/],
   ];
   storeWrite(db, `INSERT INTO territories(model_id, ext_id, name) SELECT id, 'T04', 'Empty'
        FROM territory_models WHERE name = '${M}'`);

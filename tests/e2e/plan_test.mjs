@@ -33,7 +33,7 @@ async function shot(name) {
 }
 
 /** Plans the chosen territory for REP-14 through the form; the plan the app got. */
-async function planInApp(overnight) {
+async function planInApp(overnight, tripDays = '') {
   await page.click('[data-testid="tab-plan"]');
   await page.selectOption('#plan-territory', territory);
   await page.evaluate(rep => {
@@ -45,7 +45,8 @@ async function planInApp(overnight) {
   const box = page.locator('[data-testid="plan-overnight"]');
   if (overnight) {
     await box.check();
-    await page.fill('#plan-max-nights', '4');
+    await page.fill('#plan-trip-days', tripDays); /* a value disables the nights a week */
+    if (!tripDays) await page.fill('#plan-max-nights', '4');
     await page.fill('#plan-hotel-cost', '120');
   } else {
     await box.uncheck();
@@ -57,6 +58,10 @@ async function planInApp(overnight) {
   ]);
   assert.equal(resp.status(), 200, await resp.text());
   assert.equal(/[?&]overnight=1/.test(resp.url()), overnight, resp.url());
+  if (overnight) {
+    assert.equal(/[?&]trip_days=/.test(resp.url()), !!tripDays, resp.url());
+    assert.equal(/[?&]max_nights=/.test(resp.url()), !tripDays, resp.url());
+  }
   await page.waitForFunction(o => window.regio.state.plan && !!window.regio.state.plan.overnight === o,
     overnight, { timeout: 30000 });
   await page.waitForSelector('#plan-calendar .cal-day');
@@ -114,6 +119,16 @@ test('overnight: the calendar marks the nights the API gives, no day over hours'
   assert.equal(await page.locator('#plan-calendar .cal-day.over').count(), 0, 'no overtime day');
   assert.match(await page.textContent('#plan-nights'), new RegExp(`^nights${p.nights}`));
   await shot('plan-overnight-calendar.png');
+});
+
+test('trips over weekends (Trip days 20): a Friday\'s night counts three, no day over hours', async () => {
+  const p = await planInApp(true, '20');
+  assert.equal(p.overtime_days, 0);
+  const nights = p.days.filter(d => Array.isArray(d.night))
+    .reduce((n, d) => n + (d.day % 5 === 0 && d.day < p.days.length ? 3 : 1), 0);
+  assert.equal(p.nights, nights, 'nights: a weekend at the hotel counts its nights');
+  for (const d of p.days) assert.ok(!d.back || d.back <= '17:00', `day ${d.day} back ${d.back}`);
+  await planInApp(true); /* back to trips inside a week for the tests below */
 });
 
 test('a night\'s day says where it sleeps; the map shows the hotel', async () => {

@@ -366,11 +366,13 @@ static void make_far_case(regio_plan_rep *rep, regio_plan_account *acc, int n)
 /* Recomputes every day from its stops as a rep drives them: a day leaves
  * home, or last night's hotel, at day start and ends at home or tonight's
  * hotel no later than day end; a night joins two working days of one
- * 5-day week; at most max_nights nights a week. Returns the visits. */
+ * 5-day week; at most max_nights nights a week; with max_nights < 0
+ * (trips over weekends) a Friday's night may lead to the Monday and counts
+ * as three; the result's nights are the sum. Returns the visits. */
 static int check_trips(const regio_plan_result *r, const regio_plan_rep *rep,
                        const regio_plan_account *acc, int max_nights)
 {
-    int visits = 0, week_nights = 0;
+    int visits = 0, week_nights = 0, weekends = max_nights < 0, nights = 0;
     for (int d = 0; d < r->n_days; d++) {
         const regio_plan_day *pd = &r->days[d], *pv = d ? &r->days[d - 1] : NULL;
         if (d % 5 == 0)
@@ -397,13 +399,18 @@ static int check_trips(const regio_plan_result *r, const regio_plan_rep *rep,
         ASSERT_TRUE(t <= rep->day_end_s + 1e-6); /* no day over the rep's hours */
         if (pd->night) {
             week_nights++;
-            ASSERT_TRUE(d % 5 != 4);       /* no night into a weekend */
+            /* no night into a weekend, unless trips go over weekends:
+             * then a Friday's night is three (Friday to Monday) */
+            ASSERT_TRUE(weekends || d % 5 != 4);
+            nights += d % 5 == 4 ? 3 : 1;
             ASSERT_TRUE(d + 1 < r->n_days); /* a next day starts at the hotel */
             ASSERT_TRUE(!r->days[d + 1].off);
-            ASSERT_TRUE(r->days[d + 1].n_visits > 0 || r->days[d + 1].night);
+            /* (a home more than a day away takes days that only drive) */
+            ASSERT_TRUE(weekends || r->days[d + 1].n_visits > 0 || r->days[d + 1].night);
         }
-        ASSERT_TRUE(week_nights <= max_nights);
+        ASSERT_TRUE(weekends || week_nights <= max_nights);
     }
+    ASSERT_EQ_INT(r->nights, nights);
     return visits;
 }
 
@@ -477,6 +484,55 @@ out:
     regio_plan_result_destroy(again);
 }
 
+/* A rep 1,000 km (26 h of driving) from all of its 40 accounts: a week's
+ * trip cannot go there and back (52 h > 45 h), a trip over weekends
+ * (trip_days) places nearly every visit, no day over the rep's hours. */
+static void test_trips_over_weekends(void)
+{
+    enum { N = 40 };
+    regio_plan_rep rep;
+    regio_plan_account acc[N];
+    make_far_case(&rep, acc, N);
+    for (int i = 0; i < N; i++) {
+        double ang = 2 * M_PI * i / 7.0, r_km = 10 + (i * 13) % 60;
+        double clat = HOME_LAT - 9.0;
+        acc[i].lat = clat + r_km * sin(ang) / 111.2;
+        acc[i].lon = HOME_LON + r_km * cos(ang) / (111.2 * cos(clat * M_PI / 180));
+    }
+    regio_plan_params p;
+    params_for(&p, 20, 3);
+    p.overnight = 1;
+    regio_plan_result *week = NULL, *r = NULL, *again = NULL, *bad = NULL;
+    regio_error err;
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &week, &err));
+    p.trip_days = 20;
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &r, &err));
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &again, &err));
+    if (!week || !r || !again)
+        goto out;
+    ASSERT_EQ_INT(week->visits_scheduled, 0);
+    ASSERT_EQ_INT(check_trips(r, &rep, acc, -1), (int)r->visits_scheduled);
+    ASSERT_TRUE(r->visits_scheduled >= 0.9 * r->visits_required);
+    ASSERT_EQ_INT(r->overtime_days, 0);
+    ASSERT_NEAR(r->hotel_cost, REGIO_PLAN_HOTEL_COST * r->nights, 1e-9);
+    int weekend = 0;
+    for (int d = 4; d + 1 < r->n_days; d += 5)
+        weekend += r->days[d].night;
+    ASSERT_TRUE(weekend >= 1); /* the rep stays over a weekend */
+    printf("trips over weekends: %ld/%ld visits, %d nights; trips of a week: %ld\n",
+           r->visits_scheduled, r->visits_required, r->nights, week->visits_scheduled);
+    ASSERT_EQ_INT(again->nights, r->nights);
+    for (int d = 0; d < r->n_days; d++)
+        ASSERT_EQ_INT(again->days[d].n_visits, r->days[d].n_visits);
+    /* a trip of one day is no trip */
+    p.trip_days = 1;
+    ASSERT_TRUE(regio_plan_solve(&rep, 1, acc, N, &p, &bad, &err) == REGIO_EINVAL);
+out:
+    regio_plan_result_destroy(week);
+    regio_plan_result_destroy(r);
+    regio_plan_result_destroy(again);
+}
+
 int main(void)
 {
     RUN(test_small_cycle);
@@ -487,5 +543,6 @@ int main(void)
     RUN(test_cancel);
     RUN(test_allocation_failures);
     RUN(test_overnight);
+    RUN(test_trips_over_weekends);
     TEST_END();
 }

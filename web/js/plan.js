@@ -19,18 +19,24 @@ export function initPlan() {
   on('reps', () => { fillTerritories(); fillReps(); });
 }
 
-/** Overnight trips: a checkbox, the hotel cost per night and the nights
- *  a week, put before the Plan button (the server's overnight, hotel_cost
- *  and max_nights). */
+/** Overnight trips: a checkbox, the hotel cost per night, the nights a
+ *  week and the days of a trip over weekends (empty: trips inside a week),
+ *  put before the Plan button (the server's overnight, hotel_cost,
+ *  max_nights and trip_days; with trip days the nights a week are not
+ *  sent, the server taking one or the other). */
 function addOvernightControls() {
   const run = document.getElementById('plan-run');
   if (!run || document.getElementById('plan-overnight')) return;
   const cb = el('input', { id: 'plan-overnight', type: 'checkbox', dataset: { testid: 'plan-overnight' } });
   const cost = el('input', { id: 'plan-hotel-cost', type: 'number', min: '1', step: '1', value: '100', disabled: true });
   const nights = el('input', { id: 'plan-max-nights', type: 'number', min: '1', max: '6', value: '4', disabled: true });
-  cb.addEventListener('change', () => { cost.disabled = nights.disabled = !cb.checked; });
+  const trip = el('input', { id: 'plan-trip-days', type: 'number', min: '2', max: '256', placeholder: 'week', disabled: true,
+    dataset: { testid: 'plan-trip-days' } });
+  cb.addEventListener('change', () => { cost.disabled = nights.disabled = trip.disabled = !cb.checked; });
+  trip.addEventListener('input', () => { nights.disabled = !cb.checked || !!trip.value; });
   run.before(el('label', { title: 'Trips of consecutive days with nights at hotels, for accounts a day trip from home cannot reach' }, cb, ' Overnight'),
-    el('label', {}, 'Hotel/night ', cost), el('label', {}, 'Nights/week ', nights));
+    el('label', {}, 'Hotel/night ', cost), el('label', {}, 'Nights/week ', nights),
+    el('label', { title: 'A trip may last this many working days across weekends, the rep staying at the hotel (empty: trips inside a week)' }, 'Trip days ', trip));
 }
 
 function nextMonday() {
@@ -77,7 +83,9 @@ export async function runPlan(territory, rep, days) {
   if (document.getElementById('plan-overnight')?.checked) {
     params.overnight = 1;
     params.hotel_cost = document.getElementById('plan-hotel-cost').value || undefined;
-    params.max_nights = document.getElementById('plan-max-nights').value || undefined;
+    const trip = document.getElementById('plan-trip-days')?.value;
+    if (trip) params.trip_days = trip;
+    else params.max_nights = document.getElementById('plan-max-nights').value || undefined;
   }
   if (!t) { status('Choose a territory.', 'warn'); return null; }
   status(`Planning ${t} for ${r || 'rep'} …`, 'busy');

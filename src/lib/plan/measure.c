@@ -61,8 +61,9 @@ regio_err regio_plan_measure(const regio_plan_rep *reps, size_t n_reps,
             double elat = pd->night ? pd->night_lat : rp->lat;
             double elon = pd->night ? pd->night_lon : rp->lon;
             if (pd->night) {
-                rs->nights++;
-                r->nights++;
+                int n = regio__plan_nights_after(params, d);
+                rs->nights += n;
+                r->nights += n;
             }
             if (pd->n_visits == 0 && !away && !pd->night)
                 continue;

@@ -15,14 +15,19 @@
  *     then the 2-opt + Or-opt descent of tours.c) prices the far work
  *     (calls x frequency + the tour) and each account's share of it.
  *  3. Trips: runs of consecutive working days inside one week (no weekend,
- *     no day off inside a trip), each of up to max_nights + 1 days; as
+ *     no day off inside a trip), each of up to max_nights + 1 days (with
+ *     trip_days: runs cut only at days off and every trip_days days, the
+ *     rep staying at the hotel over weekends); as
  *     many trips as the far work needs (times TRIP_SLACK) and as the
  *     highest frequency of a far account, spread evenly over the runs.
  *  4. A loop per trip: when the far work fits the trips, sectors of equal
  *     work swept by polar angle around home from the widest gap (Gillett
  *     and Miller); when it does not, the loop holding the most visits
  *     within FILL of the trip's hours, grown from every seed by cheapest
- *     insertion (the costliest, farthest visits are the ones left out).
+ *     insertion (the costliest, farthest visits are the ones left out),
+ *     or cut down from the tour through all free far accounts by dropping
+ *     the stop saving most per visit (drop_loop, at several fills): the
+ *     variant whose walks serve most far visits is kept.
  *  5. Each loop (home -> loop -> home, improved) is walked day by day: a
  *     day serves loop stops while it can still reach a hotel and, from
  *     there, home in the days left; tonight's hotel is the next stop (the
@@ -61,6 +66,10 @@
 #define TRIP_SLACK 1.15 /* weekly loops drive more than one giant tour */
 #define FILL 0.95       /* a loop chosen by orienteering takes at most this share of its trip */
 #define MAX_STARTS 64   /* seeds tried for a loop chosen by orienteering */
+/* shares of a trip's hours tried for a loop cut down from the tour through
+ * all (drop_loop): the walk, not the estimate, says how much a trip holds */
+static const double fills[] = {0.95, 1.0, 1.05, 1.1};
+#define N_FILLS ((int)(sizeof fills / sizeof fills[0]))
 
 typedef regio__plan_tour tour;
 typedef regio__plan_rctx rctx;
@@ -158,14 +167,15 @@ static int add_way(rctx *c, place q)
  * on the road), or where the day's last call was. The trip ends early
  * when the loop is done and home is reached. The stops a day serves get
  * it as their hint. Returns the nights set; 0 (no anchor changed) when a
- * day cannot move on. */
-static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0, int k)
+ * day cannot move on. buf holds 2 * k + 1 ints. */
+static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0, int k,
+                    int *buf)
 {
-    int hotel[8], nights = 0, i = 0, way0 = c->n_way;
-    if (k > 8)
-        k = 8;
-    int i_day[9]; /* loop stops served by day d: [i_day[d], i_day[d + 1]) */
+    int nights = 0, i = 0, way0 = c->n_way;
+    int *hotel = buf;         /* k - 1 */
+    int *i_day = buf + k;     /* k + 1: loop stops served by day d: [i_day[d], i_day[d + 1]) */
     i_day[0] = 0;
+    double cap = c->walk_cap > 0 ? c->walk_cap : c->cap;
     place cur = node_at(c, 0), home = cur;
     for (int j = 0; j < k - 1; j++) {
         int left = k - 1 - j; /* days after tonight */
@@ -173,7 +183,7 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
         while (i < g->n) {
             place x = node_at(c, g->s[i]);
             double arrive = t + pdur(c, p, cur, x) + regio__plan_acc(c, x.node)->call_s;
-            if (arrive > c->cap || pdur(c, p, x, home) > left * c->cap)
+            if (arrive > cap || pdur(c, p, x, home) > left * cap)
                 break;
             t = arrive;
             cur = x;
@@ -183,14 +193,14 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
         place target = home;
         if (i < g->n) {
             place x = node_at(c, g->s[i]);
-            if (pdur(c, p, x, home) <= left * c->cap)
+            if (pdur(c, p, x, home) <= left * cap)
                 target = x;
         }
         double to_target = pdur(c, p, cur, target);
-        if (target.node == 0 && t + to_target <= c->cap)
+        if (target.node == 0 && t + to_target <= cap)
             break; /* home tonight: the trip ends here */
         place h = cur;
-        if (t + to_target <= c->cap) {
+        if (t + to_target <= cap) {
             h = target; /* the next day's first visit */
         } else {
             /* else the account's place nearest it that today reaches (a
@@ -198,7 +208,7 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
             double best = to_target;
             for (int y = 1; y <= c->m; y++) {
                 place q = node_at(c, y);
-                if (t + pdur(c, p, cur, q) > c->cap || pdur(c, p, q, home) > left * c->cap)
+                if (t + pdur(c, p, cur, q) > cap || pdur(c, p, q, home) > left * cap)
                     continue;
                 double d = pdur(c, p, q, target);
                 if (d < best - 1e-6) {
@@ -208,13 +218,13 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
             }
             /* ... by at least half of what the road gets; else a point
              * on the road towards it, as far as today reaches */
-            if (to_target - best < 0.5 * 0.98 * (c->cap - t) && c->cap - t > 0.1 * c->shift) {
+            if (to_target - best < 0.5 * 0.98 * (cap - t) && cap - t > 0.1 * c->shift) {
                 place town = h;
-                double f = 0.98 * (c->cap - t) / to_target;
+                double f = 0.98 * (cap - t) / to_target;
                 h.node = -1;
                 h.lat = cur.lat + f * (target.lat - cur.lat);
                 h.lon = cur.lon + f * (target.lon - cur.lon);
-                if (t + pdur(c, p, cur, h) > c->cap || pdur(c, p, h, home) > left * c->cap)
+                if (t + pdur(c, p, cur, h) > cap || pdur(c, p, h, home) > left * cap)
                     h = town;
             }
         }
@@ -224,7 +234,7 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
         hotel[nights++] = h.node >= 0 ? h.node : add_way(c, h);
         cur = h;
     }
-    if (nights == 0 || pdur(c, p, cur, home) > c->cap)
+    if (nights == 0 || pdur(c, p, cur, home) > cap)
         goto fail;
     /* the last day serves what it can before the drive home */
     {
@@ -233,7 +243,7 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
         while (i < g->n) {
             place x = node_at(c, g->s[i]);
             double arrive = t + pdur(c, p, at, x) + regio__plan_acc(c, x.node)->call_s;
-            if (arrive + pdur(c, p, x, home) > c->cap)
+            if (arrive + pdur(c, p, x, home) > cap)
                 break;
             t = arrive;
             at = x;
@@ -315,6 +325,84 @@ static regio_err best_loop(const rctx *c, const int *far, int n_far, unsigned ch
     return REGIO_OK;
 }
 
+/* The loop of one trip when the far work is more than the trips hold,
+ * route first: the tour through every free far account (giant_tour), from
+ * which the stop saving the most time per visit (its detour and call) is
+ * dropped while the loop is over limit seconds; then dropped accounts
+ * whose cheapest insertion still fits go back, cheapest first. Better
+ * than growing a loop (best_loop) when the trip can hold most of the
+ * accounts: the dropped ones are the costliest detours of a good tour.
+ * Its accounts are marked in used; members holds n_far ints. */
+static regio_err drop_loop(const rctx *c, const int *far, int n_far, unsigned char *used,
+                           double limit, tour *best, int *members, unsigned char *in,
+                           int *scratch)
+{
+    int n = 0;
+    for (int i = 0; i < n_far; i++)
+        if (!used[i])
+            members[n++] = far[i];
+    best->n = 0;
+    if (n == 0)
+        return REGIO_OK;
+    regio_err rc = giant_tour(c, members, n, best, in, scratch);
+    if (rc)
+        return rc;
+    best->from = best->to = 0;
+    best->call = 0;
+    for (int i = 0; i < best->n; i++)
+        best->call += regio__plan_acc(c, best->s[i])->call_s;
+    best->travel = regio__plan_tour_travel(c, best);
+    int n_out = 0; /* dropped accounts, kept at the end of members */
+    while (best->n > 1 && best->travel + best->call > limit) {
+        int bi = 0;
+        double bs = -INFINITY;
+        for (int i = 0; i < best->n; i++) {
+            const regio_plan_account *ac = regio__plan_acc(c, best->s[i]);
+            double sv = (regio__plan_rem_gain(c, best, i) + ac->call_s) / ac->frequency;
+            if (sv > bs) {
+                bs = sv;
+                bi = i;
+            }
+        }
+        int a = best->s[bi];
+        regio__plan_tour_remove(c, best, a);
+        members[n - 1 - n_out++] = a;
+        if (best->travel + best->call <= limit) {
+            regio__plan_tour_improve(c, best, scratch);
+            best->travel = regio__plan_tour_travel(c, best);
+        }
+    }
+    if (best->travel + best->call > limit) {
+        best->n = 0;
+        return REGIO_OK;
+    }
+    /* put back what still fits, cheapest first */
+    for (;;) {
+        int bk = -1;
+        double bd = INFINITY;
+        for (int k = n - n_out; k < n; k++) {
+            int pos;
+            double d = regio__plan_ins_delta(c, best, members[k], &pos) +
+                       regio__plan_acc(c, members[k])->call_s;
+            if (best->travel + best->call + d <= limit && d < bd) {
+                bd = d;
+                bk = k;
+            }
+        }
+        if (bk < 0)
+            break;
+        if ((rc = regio__plan_tour_insert(c, best, members[bk])))
+            return rc;
+        members[bk] = members[n - n_out];
+        n_out--;
+    }
+    for (int j = 0; j < best->n; j++)
+        for (int i = 0; i < n_far; i++)
+            if (far[i] == best->s[j])
+                used[i] = 1;
+    return REGIO_OK;
+}
+
 /* The anchors, hints and hotels on the way of one variant of the trips. */
 typedef struct trips_snap {
     int *from, *to, *hint;
@@ -382,7 +470,8 @@ static long served(const rctx *c, const tour *g)
  * trip (best_loop). Each loop is improved and walked (set_trip). */
 static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *order, int n_far,
                              const run *runs, int n_runs, int n_trips, int kmax, double need,
-                             const double *share, int *n_nights, int *scratch)
+                             const double *share, int drop, double fill, int *n_nights,
+                             int *scratch)
 {
     regio_err rc = REGIO_OK;
     for (int d = 0; d < c->N; d++)
@@ -400,7 +489,8 @@ static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *ord
     int *members = regio_malloc(((size_t)n_far + 1) * sizeof *members);
     unsigned char *in = regio_calloc((size_t)n_far + 1, 1);
     unsigned char *used = regio_calloc((size_t)n_far + 1, 1);
-    if (!members || !in || !used || regio__plan_tour_reserve(&loop, n_far)) {
+    int *buf = regio_malloc((2 * (size_t)kmax + 1) * sizeof *buf);
+    if (!members || !in || !used || !buf || regio__plan_tour_reserve(&loop, n_far)) {
         rc = REGIO_ENOMEM;
         goto out;
     }
@@ -413,7 +503,9 @@ static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *ord
         const run *r = &runs[(size_t)t * (size_t)n_runs / (size_t)n_trips];
         int k = kmax < r->len ? kmax : r->len;
         if (capacity_bound) {
-            if ((rc = best_loop(c, order, n_far, used, FILL * k * c->cap, &loop, &bl, in)))
+            double limit = fill * k * c->cap;
+            if ((rc = drop ? drop_loop(c, order, n_far, used, limit, &bl, members, in, scratch)
+                           : best_loop(c, order, n_far, used, limit, &loop, &bl, in)))
                 goto out;
         } else {
             int n_in = 0;
@@ -434,7 +526,7 @@ static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *ord
          * (then fewer nights) */
         if ((rc = trips_save(c, &before)))
             goto out;
-        int n1 = set_trip(c, p, &bl, r->start, k);
+        int n1 = set_trip(c, p, &bl, r->start, k, buf);
         long v1 = served(c, &bl);
         if ((rc = trips_save(c, &fwd)))
             goto out;
@@ -444,7 +536,7 @@ static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *ord
             bl.s[x] = bl.s[y];
             bl.s[y] = tmp;
         }
-        int n2 = set_trip(c, p, &bl, r->start, k);
+        int n2 = set_trip(c, p, &bl, r->start, k, buf);
         long v2 = served(c, &bl);
         if (v1 > v2 || (v1 == v2 && n1 <= n2)) {
             trips_restore(c, &fwd);
@@ -461,6 +553,7 @@ out:
     regio_free(members);
     regio_free(in);
     regio_free(used);
+    regio_free(buf);
     return rc;
 }
 
@@ -468,6 +561,13 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
 {
     const regio_plan_params *p = s->p;
     *n_nights = 0;
+    /* (a plan of several passes comes here again) */
+    regio_free(c->hint);
+    regio_free(c->way_lat);
+    regio_free(c->way_lon);
+    c->hint = NULL;
+    c->way_lat = c->way_lon = NULL;
+    c->n_way = 0;
     if (!p->overnight || c->m == 0)
         return REGIO_OK;
     int week = p->week_len > 0 ? p->week_len : 5;
@@ -519,7 +619,8 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
         rc = REGIO_ENOMEM;
         goto done;
     }
-    /* runs of working days, cut at week ends and days off */
+    /* runs of working days, cut at days off and week ends, or with
+     * trip_days (trips over weekends) every trip_days days */
     int n_runs = 0;
     for (int d = 0; d < N;) {
         if (regio_plan_dayset_has(&c->rep->days_off, d + 1)) {
@@ -527,7 +628,8 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
             continue;
         }
         int e = d + 1;
-        while (e < N && e % week != 0 && !regio_plan_dayset_has(&c->rep->days_off, e + 1))
+        while (e < N && (p->trip_days > 0 ? e - d < p->trip_days : e % week != 0) &&
+               !regio_plan_dayset_has(&c->rep->days_off, e + 1))
             e++;
         if (e - d >= 2)
             runs[n_runs++] = (run){d, e - d};
@@ -545,7 +647,7 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
         share[a] = ac->frequency * ac->call_s +
                    (regio__plan_dur(c, pr, a) + regio__plan_dur(c, a, nx)) / 2;
     }
-    int kmax = maxn + 1;
+    int kmax = p->trip_days > 0 ? p->trip_days : maxn + 1;
     double need = TRIP_SLACK * work / c->cap; /* trip days */
     int n_trips = (int)ceil(need / kmax);
     if (n_trips < maxf)
@@ -579,21 +681,27 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
     long best_v = -1;
     int best_nights = 0;
     for (;; n_trips++) {
-        int nights;
         long v = 0;
-        if ((rc = build_trips(c, p, order, n_far, runs, n_runs, n_trips, kmax, need, share, &nights,
-                              scratch)))
-            goto done;
-        for (int i = 0; i < n_far; i++)
-            if (c->hint[far[i]] >= 0)
-                v += regio__plan_acc(c, far[i])->frequency;
-        if (v > best_v || (v == best_v && nights < best_nights)) {
-            best_v = v;
-            best_nights = nights;
-            if ((rc = trips_save(c, &best)))
+        /* loops grown by insertion, and (when the trips cannot hold the
+         * far work) cut down from the tour through all */
+        int kinds = need > (double)n_trips * kmax ? 1 + N_FILLS : 1;
+        for (int kind = 0; kind < kinds; kind++) {
+            int nights;
+            if ((rc = build_trips(c, p, order, n_far, runs, n_runs, n_trips, kmax, need, share,
+                                  kind > 0, kind ? fills[kind - 1] : FILL, &nights, scratch)))
                 goto done;
+            v = 0;
+            for (int i = 0; i < n_far; i++)
+                if (c->hint[far[i]] >= 0)
+                    v += regio__plan_acc(c, far[i])->frequency;
+            if (v > best_v || (v == best_v && nights < best_nights)) {
+                best_v = v;
+                best_nights = nights;
+                if ((rc = trips_save(c, &best)))
+                    goto done;
+            }
         }
-        if (v == far_visits || n_trips >= n_runs)
+        if (best_v == far_visits || n_trips >= n_runs)
             break;
     }
     trips_restore(c, &best);
@@ -650,7 +758,7 @@ void regio__plan_overnight_settle(rctx *c, solve_ctx *s)
             double after = regio__plan_path_travel(c, td->from, 0, td->s, td->n) +
                            regio__plan_path_travel(c, 0, tn->to, tn->s, tn->n);
             double extra_km = (after - before) / 3600.0 * speed;
-            if (extra_km * per_km < hotel) {
+            if (extra_km * per_km < hotel * regio__plan_nights_after(p, d)) {
                 anchor(c, td, td->from, 0);
                 anchor(c, tn, 0, tn->to);
             }

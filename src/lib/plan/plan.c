@@ -254,6 +254,33 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     c.L = m + 1;
     if ((rc = regio__plan_build_times(&c, p, err)))
         goto done;
+    /* Trips over weekends are planned twice, their walks filling the
+     * search's share of each day or the whole day (which leaves more room
+     * for what the walk left out, or less), and the plan placing more
+     * visits is planned again and kept: the walk is the plan's skeleton,
+     * and only the routed plan says which fill serves more. */
+    size_t un0 = s->un.n;
+    double est0 = s->est_km;
+    int passes = p->overnight && p->trip_days > 0 ? 2 : 1, best_pass = 0;
+    long best_placed = -1;
+    for (int pass = 0;; pass++) {
+    int run = pass < passes ? pass : best_pass;
+    s->un.n = un0;
+    s->est_km = est0;
+    for (int d = 0; d < c.N; d++) {
+        c.days[d].n = 0;
+        c.days[d].call = 0;
+        c.days[d].from = c.days[d].to = 0;
+    }
+    for (int a = 1; a <= m; a++)
+        c.pat[a] = -1;
+    if (c.L != m + 1) {
+        c.L = m + 1;
+        c.n_way = 0;
+        if ((rc = regio__plan_build_times(&c, p, err)))
+            goto done;
+    }
+    c.walk_cap = run ? c.shift : 0;
     /* overnight trips: anchors of the days of a trip (overnight.c) */
     int n_nights = 0;
     if ((rc = regio__plan_overnight_trips(&c, s, &n_nights)))
@@ -316,6 +343,7 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     /* 3. pattern local search, then iterated: ruin a neighbourhood of
      * accounts, recreate it greedily, descend, keep the result if better
      * (left is reused as the permutation) */
+    c.pin = p->trip_days > 0 && c.hint;
     if ((rc = regio__plan_search(&c, s, r, order, n_order, left, scratch)))
         goto done;
     for (int d = 0; d < c.N; d++)
@@ -351,6 +379,18 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
         goto done;
     if (n_nights)
         regio__plan_overnight_settle(&c, s);
+    long placed = 0;
+    for (int d = 0; d < c.N; d++)
+        placed += c.days[d].n;
+    if (pass < passes && placed > best_placed) {
+        best_placed = placed;
+        best_pass = pass;
+    }
+    if (pass >= passes - 1 && run == best_pass)
+        break; /* the best pass is the one just planned */
+    if (pass >= passes)
+        break;
+    }
     /* copy routes (and nights) to the result */
     for (int d = 0; d < c.N; d++) {
         regio_plan_day *pd = &res->days[(size_t)r * (size_t)c.N + (size_t)d];
@@ -399,10 +439,15 @@ regio_err regio_plan_solve(const regio_plan_rep *reps, size_t n_reps,
                     "within 0-0.4");
     if (!(params->hotel_cost >= 0) || !(params->km_cost >= 0) || !isfinite(params->hotel_cost) ||
         !isfinite(params->km_cost) || params->max_nights < 0 || params->max_nights > 6 ||
-        params->week_len < 0 || params->week_len > 7)
+        params->week_len < 0 || params->week_len > 7 || params->trip_days < 0 ||
+        params->trip_days == 1 || params->trip_days > REGIO_PLAN_MAX_DAYS)
         return fail(err, REGIO_EINVAL, 0, NULL,
-                    "plan: hotel and km costs must be >= 0, nights per week within 0-6 and "
-                    "working days per week within 0-7");
+                    "plan: hotel and km costs must be >= 0, nights per week within 0-6, "
+                    "working days per week within 0-7 and days of a trip 0 or 2-256");
+    if (params->trip_days && params->max_nights)
+        return fail(err, REGIO_EINVAL, 0, NULL,
+                    "plan: the nights per week limit a trip inside a week; trips over weekends "
+                    "(days of a trip) sleep away every night of the trip: give one of them");
     char msg[512];
     for (size_t i = 0; i < n_reps; i++) {
         const regio_plan_rep *rp = &reps[i];

@@ -61,6 +61,9 @@ typedef struct regio__plan_rctx {
     unsigned char *inday;            /* scratch N */
     int *hint;                       /* per local account: the day (0-based) an overnight
                                         trip's walk visits it, -1 none; NULL without trips */
+    double walk_cap;                 /* hours of a day a trip's walk fills, s; 0 = cap */
+    int pin;                         /* the search keeps hinted accounts on their walk's
+                                        day (trips over weekends) */
     int L;                           /* nodes: home, m accounts, then n_way hotels */
     int n_way;                       /* hotels on the way (not at an account), nodes m+1.. */
     double *way_lat, *way_lon;       /* their places, n_way each */
@@ -209,6 +212,16 @@ regio_err regio__plan_build_times(regio__plan_rctx *c, const regio_plan_params *
  * days still fit, then every night whose removal (home that evening) keeps
  * both days feasible and costs less in km than the hotel is dropped. */
 void regio__plan_overnight_settle(regio__plan_rctx *c, regio__plan_solve_ctx *s);
+
+/* Nights a stay at a hotel after working day d0 (0-based) of the cycle
+ * lasts: 1, and the weekend's nights too when day d0 ends a week of
+ * params.week_len working days (only a trip over weekends, trip_days,
+ * sleeps there). */
+static inline int regio__plan_nights_after(const regio_plan_params *p, int d0)
+{
+    int week = p->week_len > 0 ? p->week_len : 5;
+    return week < 7 && (d0 + 1) % week == 0 ? 1 + 7 - week : 1;
+}
 
 /* ---- plan_store_save.c: the calendar of a territory plan --------------- */
 

@@ -32,6 +32,14 @@ typedef regio__plan_rctx rctx;
 typedef regio__plan_solve_ctx solve_ctx;
 typedef regio__plan_angle angle_item;
 
+/* 1 when local account a keeps the day an overnight trip's walk gave it
+ * (trips over weekends: the walk is the plan's skeleton, its days chained
+ * through hotels placed for exactly those stops). */
+static inline int pinned(const rctx *c, int a)
+{
+    return c->pin && c->hint[a] >= 0;
+}
+
 static inline double pen(const rctx *c, double load)
 {
     return load > c->cap ? W_OVER * (load - c->cap) : 0.0;
@@ -177,6 +185,8 @@ static regio_err descend(rctx *c, regio_rng *rng, int *perm, int n, int *scratch
         long moved = 0;
         for (int i = 0; i < n; i++) {
             int a = perm[i];
+            if (pinned(c, a))
+                continue;
             double bd;
             int q = best_pattern(c, a, 0, &bd);
             if (q >= 0 && bd < -1e-6) {
@@ -308,7 +318,8 @@ static int ruin_near(rctx *c, int a0, const angle_item *order, int n_order, int 
             n++;
     }
     for (int i = 0; i < n; i++)
-        unassign(c, out[i]);
+        if (!pinned(c, out[i]))
+            unassign(c, out[i]);
     return n;
 }
 
@@ -320,7 +331,8 @@ static int ruin_day(rctx *c, int d, int *out)
     if (n) /* an empty day may have no list at all */
         memcpy(out, c->days[d].s, (size_t)n * sizeof *out);
     for (int i = 0; i < n; i++)
-        unassign(c, out[i]);
+        if (!pinned(c, out[i]))
+            unassign(c, out[i]);
     return n;
 }
 
@@ -440,6 +452,8 @@ regio_err regio__plan_search(rctx *c, solve_ctx *s, int r, const angle_item *ord
             }
             for (int i = 0; i < nr && !rc; i++) {
                 double bd;
+                if (pinned(c, ruined[i]))
+                    continue;
                 int q = best_pattern(c, ruined[i], 0, &bd);
                 if (q >= 0)
                     rc = pattern_apply(c, ruined[i], q);

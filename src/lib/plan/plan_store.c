@@ -377,6 +377,7 @@ static regio_err apply_opts(const regio_territory_plan_opts *o, regio_territory_
     p->params.hotel_cost = o->hotel_cost;
     p->params.km_cost = o->km_cost;
     p->params.max_nights = o->max_nights;
+    p->params.trip_days = o->trip_days;
     p->params.progress = o->progress;
     p->params.progress_ud = o->progress_ud;
     return REGIO_OK;

@@ -179,6 +179,7 @@ static regio_err plan_one(run *R, int t)
     po.hotel_cost = o->hotel_cost;
     po.km_cost = o->km_cost;
     po.max_nights = o->max_nights;
+    po.trip_days = o->trip_days;
     regio_territory_plan *p = NULL;
     regio_error e;
     regio_error_clear(&e);

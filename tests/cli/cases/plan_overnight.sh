@@ -45,6 +45,18 @@ echo "== refusals"
 set +e
 plan --accounts accounts.csv --reps reps.csv --days 10 --hotel-cost 90 --out x.csv; echo "exit $?"
 plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --max-nights 9 --out x.csv; echo "exit $?"
+plan --accounts accounts.csv --reps reps.csv --days 10 --trip-days 5 --out x.csv; echo "exit $?"
+plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --trip-days 1 --out x.csv; echo "exit $?"
+plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --max-nights 3 --trip-days 5 --out x.csv; echo "exit $?"
+set -e
+echo "== trips over weekends (--trip-days 10): nights over the weekend counted as three"
+plan --accounts accounts.csv --reps reps.csv --days 10 --seed 1 --overnight --trip-days 10 \
+  --out wk.csv --report wk.json | head -1
+node -e '
+const r = JSON.parse(require("fs").readFileSync("wk.json", "utf8"));
+console.log("report: nights", r.nights, "coverage", r.coverage, "overtime days", r.overtime_days);
+console.log("friday night:", r.reps[0].days[4].night ? "hotel" : "home");'
+set +e
 echo "== the bound: hours any plan of all, and of half, of the visits needs"
 plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --out x.csv --bound 1 2>&1 | grep "bound for"
 plan --accounts accounts.csv --reps reps.csv --days 10 --overnight --out x.csv --bound 0.5 2>&1 | grep "bound for"
