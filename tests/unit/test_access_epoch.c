@@ -24,7 +24,8 @@
  *    PostgreSQL one transaction writing many rows moves it by one.
  *
  * With --pg the stores are fresh schemas of REGIO_TEST_DB (PostgreSQL).
- * REGIO_EPOCH_SEED=<n> runs that seed only.
+ * REGIO_EPOCH_SEED=<n> runs that seed only; REGIO_EPOCH_SEEDS=<n> and
+ * REGIO_EPOCH_WRITES=<n> run n seeds / n writes a seed (longer runs).
  */
 #include "regio/access.h"
 #include "regio/auth.h"
@@ -822,15 +823,16 @@ static void step(ctx *c, tally *t, uint64_t seed, int n, uint64_t *fp, int is_pg
                                     "%s]", r2 ? " (failed)" : "");
             len = strlen(c->desc);
         }
-        if (rolled_back && (rc = regio_store_rollback(c->s, &e)) != REGIO_OK) {
-            /* a write inside ended the transaction: not a rollback */
-            rolled_back = 0;
-            t->txn_ended++;
-            len = strlen(c->desc);
-            snprintf(c->desc + len, len < sizeof c->desc ? sizeof c->desc - len : 0,
-                     " (ended early: %.120s)", e.msg);
-        }
-        else if (regio_store_commit(c->s, &e) != REGIO_OK) {
+        if (rolled_back) {
+            if ((rc = regio_store_rollback(c->s, &e)) != REGIO_OK) {
+                /* a write inside ended the transaction: not a rollback */
+                rolled_back = 0;
+                t->txn_ended++;
+                len = strlen(c->desc);
+                snprintf(c->desc + len, len < sizeof c->desc ? sizeof c->desc - len : 0,
+                         " (ended early: %.120s)", e.msg);
+            }
+        } else if (regio_store_commit(c->s, &e) != REGIO_OK) {
             regio_store_rollback(c->s, &e);
             rc = REGIO_ESTORE;
         }
@@ -912,11 +914,15 @@ static void test_random_writes_move_the_epoch(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int is_pg = regio_test_pg() != NULL;
     int seeds = is_pg ? 3 : N_SEEDS, writes = is_pg ? 80 : 150;
+    if (getenv("REGIO_EPOCH_SEEDS"))
+        seeds = atoi(getenv("REGIO_EPOCH_SEEDS"));
+    if (getenv("REGIO_EPOCH_WRITES"))
+        writes = atoi(getenv("REGIO_EPOCH_WRITES"));
     if (one)
         run_seed(strtoull(one, NULL, 0), writes, &t);
     else
         for (int i = 0; i < seeds; i++)
-            run_seed(SEEDS[i], writes, &t);
+            run_seed(i < N_SEEDS ? SEEDS[i] : 0xe90c0000ull + (uint64_t)i + 1, writes, &t);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     long changed = 0, needless = 0;
