@@ -800,6 +800,8 @@ static int build_base(ctx *c)
 static void step(ctx *c, tally *t, uint64_t seed, int n, uint64_t *fp, int is_pg)
 {
     long long e0 = epoch_of(c->s);
+    char day0[11], day1[11];
+    day_plus(day0, 0);
     int w = draw(&c->r, 0);
     size_t len = (size_t)snprintf(c->desc, sizeof c->desc, "%s", "");
     regio_err rc = REGIO_OK;
@@ -841,6 +843,11 @@ static void step(ctx *c, tally *t, uint64_t seed, int n, uint64_t *fp, int is_pg
     }
     long long e1 = epoch_of(c->s);
     uint64_t now = fingerprint(c->s);
+    if (strcmp(day0, day_plus(day1, 0)) != 0) {
+        /* midnight (UTC) passed: today's snapshot is another day's */
+        *fp = now;
+        return;
+    }
     int changed = now != *fp, moved = e1 != e0;
     t->writes++;
     t->tried[w]++;
