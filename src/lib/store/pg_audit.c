@@ -15,6 +15,29 @@
 /* The advisory lock key of the audit chain's head. */
 #define AUDIT_LOCK "SELECT pg_advisory_xact_lock(7366152)"
 
+regio_err regio__pg_audit_settle(regio__pg_store *s, regio_error *err)
+{
+    if (!s->audit_dirty)
+        return REGIO_OK;
+    /* From the table, not from what this handle knew: a savepoint rolled
+     * back may have taken records away again. */
+    regio_err rc = regio__pg_exec(s,
+                                  "INSERT INTO settings(key, value) SELECT 'audit_head',"
+                                  " id || ':' || hash FROM audit_log ORDER BY id DESC LIMIT 1"
+                                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                  err);
+    if (!rc)
+        s->audit_dirty = 0;
+    return rc;
+}
+
+void regio__pg_audit_forget(regio__pg_store *s, int appended_too)
+{
+    s->audit_known = 0;
+    if (appended_too)
+        s->audit_dirty = 0;
+}
+
 regio_err regio__pg_audit_append(regio_store *base, const char *actor, const char *action,
                                  const char *object_type, const char *object_id,
                                  const char *before_json, const char *after_json,
@@ -25,15 +48,22 @@ regio_err regio__pg_audit_append(regio_store *base, const char *actor, const cha
     regio_err rc = regio__pg_txn_begin(s, &t, err);
     if (rc)
         return rc;
-    rc = regio__pg_exec(s, AUDIT_LOCK, err);
+    /* In a caller's transaction the lock, once taken, is held to its end:
+     * the head read then is still the head (a load of many rows appends a
+     * record a row). */
+    int cached = s->user_txn && s->audit_known;
     long long prev_id = 0;
     char prev[65];
-    snprintf(prev, sizeof prev, "%s", ZERO_HASH);
+    snprintf(prev, sizeof prev, "%s", cached ? s->audit_hash : ZERO_HASH);
     PGresult *res = NULL;
-    if (!rc)
+    if (cached)
+        prev_id = s->audit_id;
+    else
+        rc = regio__pg_exec(s, AUDIT_LOCK, err);
+    if (!rc && !cached)
         rc = regio__pg_query(s, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", 0,
                              NULL, PGRES_TUPLES_OK, "reading the audit log", &res, err);
-    if (!rc && PQntuples(res)) {
+    if (!rc && !cached && PQntuples(res)) {
         prev_id = regio__pg_col_int(res, 0, 0);
         const char *h = regio__pg_col_text(res, 0, 1);
         snprintf(prev, sizeof prev, "%s", h ? h : "");
@@ -70,8 +100,13 @@ regio_err regio__pg_audit_append(regio_store *base, const char *actor, const cha
         PQclear(res);
     }
     /* The chain's head, kept beside it, so that removing the newest
-     * records is as detectable as changing one. */
-    if (!rc) {
+     * records is as detectable as changing one: in a caller's transaction
+     * once, before its COMMIT (regio__pg_audit_settle). */
+    if (!rc && s->user_txn) {
+        s->audit_id = prev_id + 1;
+        memcpy(s->audit_hash, hash, sizeof s->audit_hash);
+        s->audit_known = s->audit_dirty = 1;
+    } else if (!rc) {
         const char *p[1] = {head};
         rc = regio__pg_query(s,
                              "INSERT INTO settings(key, value) VALUES ('audit_head', $1)"
@@ -92,6 +127,8 @@ regio_err regio__pg_audit_verify(regio_store *base, long *bad_id, regio_error *e
         return rc;
     if (t.own)
         rc = regio__pg_exec(s, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", err);
+    else
+        rc = regio__pg_audit_settle(s, err);
     PGresult *res = NULL;
     if (!rc)
         rc = regio__pg_query(s,

@@ -51,6 +51,13 @@ typedef struct regio__pg_store {
     int dirty, quiet, listening;
     char channel[80]; /* the channel's quoted identifier, "" until known */
     struct regio__pg_sales *sales; /* this transaction's sales lines (pg_perf.c) */
+    /* The audit chain's head inside a regio_store_begin transaction
+     * (pg_audit.c): once its advisory lock is held, the last record's id
+     * and hash are known (audit_known) and the head in settings is
+     * written once, before COMMIT (audit_dirty), not once a record. */
+    long long audit_id;
+    char audit_hash[65];
+    int audit_known, audit_dirty;
 } regio__pg_store;
 
 /* What a COPY in progress fills: accounts (pg_records.c) or sales lines
@@ -251,6 +258,11 @@ regio_err regio__pg_plan_visits(regio__pg_store *s, const char *sql, int n,
                                 regio_error *err);
 
 /* pg_audit.c */
+/* Writes the audit chain's head into settings when this transaction
+ * appended records (before its COMMIT, or a verify inside it). */
+regio_err regio__pg_audit_settle(regio__pg_store *s, regio_error *err);
+/* Forgets the head a transaction knew (its end, or a savepoint rolled back). */
+void regio__pg_audit_forget(regio__pg_store *s, int appended_too);
 regio_err regio__pg_audit_append(regio_store *s, const char *actor, const char *action,
                                  const char *object_type, const char *object_id,
                                  const char *before_json, const char *after_json,
