@@ -37,6 +37,15 @@ typedef struct regio__pg_store {
     struct regio__pg_known *known_v;
     size_t n_known, cap_known;
     long batch;   /* number of the batch being staged */
+    /* A load into an empty accounts table (direct) goes straight into it
+     * by COPY, its secondary indexes dropped (their definitions in
+     * drop_idx, made again when the COPY ends); seen holds a 64-bit hash
+     * of each id sent, so that a repeated id (or a collision) ends the COPY
+     * and goes through the one-row upsert. */
+    int direct;
+    unsigned long long *seen;
+    size_t n_seen, cap_seen;
+    char *drop_idx;
     int copying;  /* the connection is in COPY FROM STDIN: REGIO_PG_COPY_* */
     int flushing; /* inside regio__pg_flush */
     regio_buf line; /* scratch for one COPY line */
