@@ -176,6 +176,17 @@ REGIO_API regio_err regio_store_membership_upsert(regio_store *s, const char *mo
                                                   const regio_membership_info *m,
                                                   const char *actor, regio_error *err);
 
+/* Upserts n memberships of model, as n calls of regio_store_membership_upsert
+ * one after the other would (the same rows, the same audit records), for
+ * an import in the caller's transaction: a backend with a bulk path
+ * (PostgreSQL: COPY) writes them in a few statements. On a failure *bad
+ * (may be NULL) gets the index of the membership that failed, err says
+ * why, and the caller rolls its transaction back. */
+REGIO_API regio_err regio_store_memberships_upsert(regio_store *s, const char *model,
+                                                   const regio_membership_info *m, size_t n,
+                                                   const char *actor, size_t *bad,
+                                                   regio_error *err);
+
 /* Removes the membership (user, territory, role) of model; REGIO_ENOTFOUND
  * when there is none. Audited as "membership.remove". */
 REGIO_API regio_err regio_store_membership_remove(regio_store *s, const char *model,

@@ -152,6 +152,11 @@ regio_err regio__pg_notify(regio__pg_store *s, regio_error *err);
 /* Appends a COPY text field of n bytes (NULL: \\N), backslash-escaped,
  * and the tab or (last) newline after it (pg_copy.c). */
 regio_err regio__pg_copy_field(regio_buf *b, const char *v, size_t n, int last);
+/* Appends a COPY line of n text fields (NULL: \\N) (pg_copy.c). */
+regio_err regio__pg_copy_line(regio_buf *b, const char *const *v, int n);
+/* Runs sql, a COPY ... FROM STDIN, with the lines in data (pg_copy.c). */
+regio_err regio__pg_copy_in(regio__pg_store *s, const char *sql, const regio_buf *data,
+                            const char *what, regio_error *err);
 
 /* Parameter text of numbers: NAN is NULL (returns NULL), as SQLite binds it. */
 const char *regio__pg_num(char buf[32], double v);
@@ -267,6 +272,15 @@ regio_err regio__pg_plan_visits(regio__pg_store *s, const char *sql, int n,
                                 regio_error *err);
 
 /* pg_audit.c */
+/* One record of regio__pg_audit_many. */
+typedef struct regio__pg_audit_rec {
+    const char *object_id, *before, *after;
+} regio__pg_audit_rec;
+/* Appends n records of one actor, action and object type, as n calls of
+ * regio__pg_audit_append would, through one COPY. */
+regio_err regio__pg_audit_many(regio__pg_store *s, const char *actor, const char *action,
+                               const char *object_type, const regio__pg_audit_rec *r, size_t n,
+                               regio_error *err);
 /* Writes the audit chain's head into settings when this transaction
  * appended records (before its COMMIT, or a verify inside it). */
 regio_err regio__pg_audit_settle(regio__pg_store *s, regio_error *err);
@@ -301,6 +315,9 @@ regio_err regio__pg_territory_edit(regio_store *base, const char *model, const c
 regio_err regio__pg_membership_upsert(regio_store *base, const char *model,
                                       const regio_membership_info *m, const char *actor,
                                       regio_error *err);
+regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model,
+                                            const regio_membership_info *m, size_t n,
+                                            const char *actor, size_t *bad, regio_error *err);
 regio_err regio__pg_membership_remove(regio_store *base, const char *model, const char *user,
                                       const char *territory, const char *role, const char *actor,
                                       regio_error *err);

@@ -493,6 +493,102 @@ regio_err regio__pg_membership_upsert(regio_store *base, const char *model,
     return regio__pg_txn_end(s, &t, rc, err);
 }
 
+/* Through COPY into a staging table and one INSERT ... SELECT; should
+ * anything fail there, the rows go again one by one, which says which row
+ * failed and why, exactly as the one-row upsert says it. */
+regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model,
+                                            const regio_membership_info *m, size_t n,
+                                            const char *actor, size_t *bad, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *bad = 0;
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long mid = 0;
+    rc = regio__pg_model_id(s, model, &mid, err);
+    regio_buf lines;
+    regio_buf_init(&lines, 0);
+    regio__pg_audit_rec *rec = regio_calloc(n ? n : 1, sizeof *rec);
+    char **keys = regio_calloc(n ? n : 1, sizeof *keys);
+    if (!rc && (!rec || !keys))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing memberships");
+    for (size_t i = 0; !rc && i < n; i++) {
+        char seq[32], active[2] = {m[i].active ? '1' : '0', 0};
+        snprintf(seq, sizeof seq, "%zu", i);
+        const char *row[7] = {seq, m[i].user, m[i].territory, m[i].role, active, m[i].start,
+                              m[i].end};
+        char key[512];
+        pair_key(key, sizeof key, m[i].user, m[i].territory);
+        rec[i].object_id = keys[i] = regio_strdup(key);
+        rec[i].after = membership_json(model, &m[i]);
+        if (regio__pg_copy_line(&lines, row, 7) || !keys[i] || !rec[i].after)
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing memberships");
+    }
+    if (!rc)
+        rc = regio__pg_exec(s,
+                            "CREATE TEMPORARY TABLE IF NOT EXISTS regio_memberships_stage"
+                            " (seq bigint, login text, territory text, role text, active bigint,"
+                            " start_date text, end_date text);"
+                            "TRUNCATE regio_memberships_stage",
+                            err);
+    if (!rc)
+        rc = regio__pg_copy_in(s,
+                               "COPY regio_memberships_stage (seq, login, territory, role, active,"
+                               " start_date, end_date) FROM STDIN",
+                               &lines, "writing memberships", err);
+    /* Every row must name a user and a territory of the model, and
+     * (user, territory, role) be new to the call: else one by one. */
+    long long unmatched = 0;
+    char b[32];
+    const char *p[2] = {regio__pg_int(b, mid), NULL};
+    PGresult *res = NULL;
+    if (!rc)
+        rc = q(s,
+               "SELECT (SELECT count(*) FROM regio_memberships_stage) - (SELECT count(*) FROM"
+               " (SELECT DISTINCT u.id, t.id, g.role FROM regio_memberships_stage g"
+               " JOIN users u ON u.login = g.login"
+               " JOIN territories t ON t.model_id = $1 AND t.ext_id = g.territory) d)",
+               1, p, "writing memberships", &res, err);
+    if (!rc)
+        unmatched = regio__pg_col_int(res, 0, 0);
+    PQclear(res);
+    if (!rc && !unmatched)
+        rc = regio__pg_write(
+            s,
+            "INSERT INTO memberships(user_id, territory_id, role, active, start_date, end_date)"
+            " SELECT u.id, t.id, g.role, g.active, g.start_date, g.end_date"
+            " FROM regio_memberships_stage g JOIN users u ON u.login = g.login"
+            " JOIN territories t ON t.model_id = $1 AND t.ext_id = g.territory ORDER BY g.seq"
+            " ON CONFLICT (user_id, territory_id, role) DO UPDATE SET active = excluded.active,"
+            " start_date = excluded.start_date, end_date = excluded.end_date",
+            1, p, "writing memberships", NULL, err);
+    if (!rc && !unmatched)
+        rc = regio__pg_audit_many(s, actor ? actor : "cli", "membership.upsert", "membership",
+                                  rec, n, err);
+    regio_buf_free(&lines);
+    for (size_t i = 0; rec && keys && i < n; i++) {
+        regio_free(keys[i]);
+        regio_free((char *)rec[i].after);
+    }
+    regio_free(keys);
+    regio_free(rec);
+    if (!rc && !unmatched)
+        return regio__pg_txn_end(s, &t, rc, err);
+    /* The bulk path is undone; each row again, to find the one at fault. */
+    regio_error ignore;
+    regio__pg_txn_end(s, &t, rc ? rc : REGIO_EDATA, &ignore);
+    if (rc == REGIO_ENOMEM || rc == REGIO_EIO)
+        return rc;
+    if ((rc = regio__pg_txn_begin(s, &t, err)))
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++)
+        if ((rc = regio__pg_membership_upsert(base, model, &m[i], actor, err)))
+            *bad = i;
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
 regio_err regio__pg_membership_remove(regio_store *base, const char *model, const char *user,
                                       const char *territory, const char *role, const char *actor,
                                       regio_error *err)

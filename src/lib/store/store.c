@@ -799,6 +799,41 @@ regio_err regio_store_membership_upsert(regio_store *s, const char *model, const
     DISPATCH(s, err, membership_upsert, membership_upsert(s, model, m, actor, e_));
 }
 
+regio_err regio_store_memberships_upsert(regio_store *s, const char *model,
+                                         const regio_membership_info *m, size_t n,
+                                         const char *actor, size_t *bad, regio_error *err)
+{
+    size_t local_bad;
+    if (!bad)
+        bad = &local_bad;
+    *bad = 0;
+    /* Without a bulk path, or with a row the bulk path would refuse: one
+     * by one, each with its own checks and messages. */
+    for (size_t i = 0; s && s->ops->memberships_upsert_many && i < n; i++) {
+        regio_error ignore;
+        if (!present(m[i].user && *m[i].user && m[i].territory ? m[i].role : NULL) ||
+            membership_check(&m[i], &ignore))
+            goto one_by_one;
+    }
+    if (s && s->ops->memberships_upsert_many) {
+        regio_error local_;
+        regio_error *e_ = err ? err : &local_;
+        light_clear(e_);
+        regio_err rc = s->ops->memberships_upsert_many(s, model, m, n, actor, bad, e_);
+        note(s, rc, e_);
+        return rc;
+    }
+one_by_one:
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = regio_store_membership_upsert(s, model, &m[i], actor, err);
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
+}
+
 regio_err regio_store_membership_remove(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err)
 {
     if (s && !present(user && territory ? role : NULL))

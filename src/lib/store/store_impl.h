@@ -131,6 +131,11 @@ typedef struct regio__store_ops {
                                 const char *name, int set_parent, const char *parent,
                                 const char *level, const char *actor, regio_error *err);
     regio_err (*membership_upsert)(regio_store *s, const char *model, const regio_membership_info *m, const char *actor, regio_error *err);
+    /* n memberships at once (may be NULL: store.c calls membership_upsert
+     * n times); rows store.c has checked. */
+    regio_err (*memberships_upsert_many)(regio_store *s, const char *model,
+                                         const regio_membership_info *m, size_t n,
+                                         const char *actor, size_t *bad, regio_error *err);
     regio_err (*membership_remove)(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err);
     regio_err (*memberships_foreach)(regio_store *s, const char *model, regio_membership_cb cb, void *ud, regio_error *err);
     regio_err (*association_set)(regio_store *s, const char *model, const char *account, const char *territory, int add, const char *actor, regio_error *err);
