@@ -363,6 +363,100 @@ static void test_memberships_bulk(void)
     }
 }
 
+static int user_line(void *ud, const regio_user_info *u)
+{
+    regio_buf *b = ud;
+    return regio_buf_printf(b, "%s|%s|%s|%s|%u|%d\n", u->login, u->name ? u->name : "~",
+                            u->email ? u->email : "~", u->role ? u->role : "~", u->perms,
+                            u->active) != REGIO_OK;
+}
+
+/* Users written at once leave the rows, results and audit records that one
+ * upsert after the other leaves (the oracle), awkward values and all; a
+ * user at fault is named by its index. */
+static void test_users_bulk(void)
+{
+    static const char *names[] = {"Ann", "tab\there", "back\\slash", NULL, "\\N", "new\nline"};
+    static const char *roles[] = {NULL, "rep", "mgr"};
+    enum { N = 30 };
+    char login[N][16];
+    regio_user_info u[N];
+    unsigned seed = 7;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        snprintf(login[i], sizeof login[i], i % 7 ? "u%02d" : "u\t%02d", i);
+        u[i] = (regio_user_info){login[i], names[(seed >> 8) % 6], (seed >> 12) % 2 ? "a@b.c" : NULL,
+                                 roles[(seed >> 14) % 3], (seed >> 16) % 8, (seed >> 20) % 4 != 0,
+                                 0, 0};
+    }
+    char path[2][512];
+    regio_store *s[2];
+    regio_error e;
+    regio_upsert_result want_r[N], got_r[N];
+    for (int i = 0; i < 2; i++) {
+        s[i] = open_store(path[i], sizeof path[i]);
+        ASSERT_TRUE(s[i] != NULL);
+        ASSERT_OK(regio_store_role_upsert(s[i], "mgr", NULL, "t", &e));
+        ASSERT_OK(regio_store_role_upsert(s[i], "rep", "mgr", "t", &e));
+        /* some users are there before */
+        for (int j = 0; j < N; j += 4)
+            ASSERT_OK(regio_store_user_upsert(s[i], &u[j], "t", NULL, &e));
+    }
+    for (int j = 0; j < N; j += 3) {
+        u[j].active = !u[j].active;
+        u[j].perms ^= 2u;
+    }
+    for (int j = 0; j < N; j++)
+        ASSERT_OK(regio_store_user_upsert(s[0], &u[j], "t", &want_r[j], &e));
+    size_t bad = 99;
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_users_upsert(s[1], u, N, "t", got_r, &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    for (int j = 0; j < N; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    /* a login twice in one call: one after the other */
+    regio_user_info twice[3] = {u[1], u[2], u[1]};
+    twice[2].name = "Second";
+    for (int j = 0; j < 3; j++)
+        ASSERT_OK(regio_store_user_upsert(s[0], &twice[j], "t", &want_r[j], &e));
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_users_upsert(s[1], twice, 3, "t", got_r, &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    for (int j = 0; j < 3; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    regio_buf want, got;
+    regio_buf_init(&want, 0);
+    regio_buf_init(&got, 0);
+    for (int i = 0; i < 2; i++) {
+        regio_buf *b = i ? &got : &want;
+        ASSERT_OK(regio_store_users_foreach(s[i], NULL, user_line, b, NULL));
+        ASSERT_OK(regio_store_audit_foreach(s[i], NULL, NULL, audit_line, b, NULL));
+        long badid = -1;
+        ASSERT_OK(regio_store_audit_verify(s[i], &badid, NULL));
+        ASSERT_EQ_INT(badid, 0);
+    }
+    ASSERT_EQ_STR(got.data, want.data);
+    /* an unknown role: its index, its name */
+    regio_user_info faulty[4] = {u[3], u[5], u[6], u[7]};
+    faulty[0].name = "changed";
+    faulty[2].role = "nobody";
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_users_upsert(s[1], faulty, 4, "t", NULL, &bad, &e), REGIO_EDATA);
+    ASSERT_EQ_INT((long)bad, 2);
+    ASSERT_TRUE(strstr(e.msg, "nobody") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    regio_buf_reset(&got);
+    ASSERT_OK(regio_store_users_foreach(s[1], NULL, user_line, &got, NULL));
+    ASSERT_OK(regio_store_audit_foreach(s[1], NULL, NULL, audit_line, &got, NULL));
+    ASSERT_EQ_STR(got.data, want.data);
+    regio_buf_free(&want);
+    regio_buf_free(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_store_close(s[i]);
+        regio_test_store_remove(path[i]);
+    }
+}
+
 static void test_model_in_force(void)
 {
     char path[512];
@@ -398,6 +492,7 @@ int main(int argc, char **argv)
     RUN(test_throttle);
     RUN(test_memberships_and_force);
     RUN(test_memberships_bulk);
+    RUN(test_users_bulk);
     RUN(test_model_in_force);
     TEST_END();
 }

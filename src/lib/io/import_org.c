@@ -776,8 +776,16 @@ static regio_err write_role(org_ctx *c, const org_row *r, regio_error *e)
     return REGIO_OK;
 }
 
+/* The users of a file, written in one call (a bulk path on PostgreSQL);
+ * row[i] is the row of u[i]. */
+typedef struct user_batch {
+    regio_user_info *u;
+    const org_row **row;
+    size_t n;
+} user_batch;
+
 /* A column the file does not have keeps what the store holds. */
-static regio_err write_user(org_ctx *c, const org_row *r, regio_error *e)
+static regio_err write_user(org_ctx *c, const org_row *r, user_batch *batch)
 {
     const cur_entry *was = cur_get(&c->cur, r->v[S_KEY]);
     regio_user_info u;
@@ -788,12 +796,22 @@ static regio_err write_user(org_ctx *c, const org_row *r, regio_error *e)
     u.role = c->col[S_ROLE] >= 0 ? r->v[S_ROLE] : was ? was->s[2] : NULL;
     u.perms = c->col[S_PERMS] >= 0 ? r->perms : was ? (unsigned)(was->n & 0xff) : 0;
     u.active = c->col[S_ACTIVE] >= 0 ? r->active : was ? (was->n & 0x100) != 0 : 1;
-    regio_upsert_result res = REGIO_UPSERT_UNCHANGED;
-    regio_err rc = regio_store_user_upsert(c->s, &u, c->actor, &res, e);
-    if (rc)
-        return at_row(c, r, S_KEY, rc, e);
-    count(c, res);
+    batch->u[batch->n] = u;
+    batch->row[batch->n++] = r;
     return REGIO_OK;
+}
+
+static regio_err write_users(org_ctx *c, const user_batch *batch, regio_error *e)
+{
+    regio_upsert_result *res = regio_malloc((batch->n ? batch->n : 1) * sizeof *res);
+    if (!res)
+        return REGIO_ENOMEM;
+    size_t bad = 0;
+    regio_err rc = regio_store_users_upsert(c->s, batch->u, batch->n, c->actor, res, &bad, e);
+    for (size_t i = 0; !rc && i < batch->n; i++)
+        count(c, res[i]);
+    regio_free(res);
+    return rc && bad < batch->n ? at_row(c, batch->row[bad], S_KEY, rc, e) : rc;
 }
 
 /* An empty account_access keeps the level (a new territory gets the
@@ -896,17 +914,24 @@ static regio_err write_rows(org_ctx *c, regio_error *e)
     regio_buf key;
     regio_buf_init(&key, 0);
     membership_batch batch = {NULL, NULL, 0};
+    user_batch users = {NULL, NULL, 0};
     if (!rc && c->k->k == K_MEMBERSHIPS) {
         batch.m = regio_malloc((c->n ? c->n : 1) * sizeof *batch.m);
         batch.row = regio_malloc((c->n ? c->n : 1) * sizeof *batch.row);
         if (!batch.m || !batch.row)
             rc = REGIO_ENOMEM;
     }
+    if (!rc && c->k->k == K_USERS) {
+        users.u = regio_malloc((c->n ? c->n : 1) * sizeof *users.u);
+        users.row = regio_malloc((c->n ? c->n : 1) * sizeof *users.row);
+        if (!users.u || !users.row)
+            rc = REGIO_ENOMEM;
+    }
     for (size_t i = 0; !rc && i < c->n; i++) {
         const org_row *r = &c->rows[order ? (size_t)order[i] : i];
         switch (c->k->k) {
         case K_ROLES: rc = write_role(c, r, e); break;
-        case K_USERS: rc = write_user(c, r, e); break;
+        case K_USERS: rc = write_user(c, r, &users); break;
         case K_TERRITORIES: rc = write_territory(c, r, e); break;
         case K_MEMBERSHIPS: rc = write_membership(c, r, &key, &batch, e); break;
         case K_ASSOCIATIONS: rc = write_association(c, r, &key, e); break;
@@ -914,6 +939,10 @@ static regio_err write_rows(org_ctx *c, regio_error *e)
     }
     if (!rc && batch.n)
         rc = write_memberships(c, &batch, e);
+    if (!rc && users.n)
+        rc = write_users(c, &users, e);
+    regio_free(users.u);
+    regio_free(users.row);
     regio_free(batch.m);
     regio_free(batch.row);
     regio_buf_free(&key);

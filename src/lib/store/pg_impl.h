@@ -298,6 +298,9 @@ regio_err regio__pg_role_upsert(regio_store *base, const char *name, const char 
 regio_err regio__pg_roles_foreach(regio_store *base, regio_role_cb cb, void *ud, regio_error *err);
 regio_err regio__pg_user_upsert(regio_store *base, const regio_user_info *u, const char *actor,
                                 regio_upsert_result *out, regio_error *err);
+regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *u, size_t n,
+                                      const char *actor, regio_upsert_result *out, size_t *bad,
+                                      regio_error *err);
 regio_err regio__pg_users_foreach(regio_store *base, const char *login, regio_user_cb cb,
                                   void *ud, regio_error *err);
 regio_err regio__pg_user_set_active(regio_store *base, const char *login, int active,

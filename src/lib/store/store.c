@@ -740,6 +740,35 @@ regio_err regio_store_user_upsert(regio_store *s, const regio_user_info *u, cons
     DISPATCH(s, err, user_upsert, user_upsert(s, u, actor, out, e_));
 }
 
+regio_err regio_store_users_upsert(regio_store *s, const regio_user_info *u, size_t n,
+                                   const char *actor, regio_upsert_result *out, size_t *bad,
+                                   regio_error *err)
+{
+    size_t local_bad;
+    if (!bad)
+        bad = &local_bad;
+    *bad = 0;
+    int bulk = s && s->ops->users_upsert_many;
+    for (size_t i = 0; bulk && i < n; i++)
+        bulk = present(u[i].login);
+    if (bulk) {
+        regio_error local_;
+        regio_error *e_ = err ? err : &local_;
+        light_clear(e_);
+        regio_err rc = s->ops->users_upsert_many(s, u, n, actor, out, bad, e_);
+        note(s, rc, e_);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = regio_store_user_upsert(s, &u[i], actor, out ? &out[i] : NULL, err);
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
+}
+
 regio_err regio_store_users_foreach(regio_store *s, const char *login, regio_user_cb cb, void *ud, regio_error *err)
 {
     DISPATCH(s, err, users_foreach, users_foreach(s, login, cb, ud, e_));

@@ -578,6 +578,7 @@ static const regio__store_ops pg_ops = {
     .territory_set_access = regio__pg_territory_set_access,
     .territory_edit = regio__pg_territory_edit,
     .membership_upsert = regio__pg_membership_upsert,
+    .users_upsert_many = regio__pg_users_upsert_many,
     .memberships_upsert_many = regio__pg_memberships_upsert_many,
     .membership_remove = regio__pg_membership_remove,
     .memberships_foreach = regio__pg_memberships_foreach,
