@@ -19,11 +19,14 @@
 #         stale_revision carries the current revision, which the next
 #         request uses; they are counted (bench/scale_move.lua).
 # Prints Markdown tables on stdout; wrk's own output goes to $work/*.wrk.
+# With WRK=0 only the import steps run (no cluster, no wrk; wrk need not be
+# installed), each followed by a line of the load average.
 #
 #   bench/scale.sh [BUILD_DIR]
 #
 # Environment: ACCOUNTS (10000000), REPS (50000), SEED (2026), STORES
-# ("pg sqlite"), TOKENS (200), WRK_DURATION (30s), BENCH_WORK (the data and
+# ("pg sqlite"), WRK (1; 0: the imports only), TOKENS (200), WRK_DURATION
+# (30s), BENCH_WORK (the data and
 # stores, default /tmp/regio-scale; about 1 GB of CSV, 5 GB of SQLite and
 # 5 GB of PostgreSQL at full size; removed at the end unless KEEP=1).
 # The throw-away PostgreSQL runs with fsync=off (tests/pg/pg_cluster.sh)
@@ -38,10 +41,11 @@ stores="${STORES:-pg sqlite}"
 ntokens="${TOKENS:-200}"
 duration="${WRK_DURATION:-30s}"
 work="${BENCH_WORK:-/tmp/regio-scale}"
+run_wrk="${WRK:-1}"
 for x in "$build/regio" "$build/bench_import"; do
   [ -x "$x" ] || { echo "scale.sh: $x not found (build regio and bench_import)" >&2; exit 1; }
 done
-command -v wrk >/dev/null || { echo "scale.sh: wrk not found (Debian package wrk)" >&2; exit 1; }
+[ "$run_wrk" = 0 ] || command -v wrk >/dev/null || { echo "scale.sh: wrk not found (Debian package wrk)" >&2; exit 1; }
 mkdir -p "$work/data"
 regio="$work/regio"
 cp "$build/regio" "$regio" # a rebuild during the run does not pull it away
@@ -75,6 +79,7 @@ step() {
   read -r wall usr sys rss <"$t"
   rm -f "$t"
   rows+="| $store | $name | $wall | $(echo "$usr + $sys" | bc) | $((rss / 1024)) |"$'\n'
+  echo "scale.sh: $store: $name: ${wall}s, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 }
 
 # wrk_run NAME SCRIPT: wrk through the proxy; prints a row.
@@ -119,6 +124,15 @@ for store in $stores; do
   step "import memberships" "$regio" import memberships "$data/memberships.csv" --model scale --quiet
   step "promote" "$regio" model promote scale
   rows+="| $store | **total** | $(( $(date +%s) - t0 )) | | | (load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)) |"$'\n'
+  if [ "$run_wrk" = 0 ]; then
+    if [ "$store" = pg ]; then
+      bash "$here/tests/pg/pg_cluster.sh" stop "$pg" >/dev/null
+      pg=""
+    else
+      rm -f "$db" "$db-wal" "$db-shm"
+    fi
+    continue
+  fi
 
   "$regio" model clone scale edit >/dev/null
   "$regio" user add scale-manager --permissions manage_territories >/dev/null
@@ -160,6 +174,7 @@ echo
 echo "| store | step | wall s | CPU s (regio) | peak RSS MB |"
 echo "|---|---|---:|---:|---:|"
 printf '%s' "$rows"
+[ "$run_wrk" = 0 ] && exit 0
 echo
 echo "| store | wrk -c 50 -t 2 -d $duration --latency | p50 | p99 | req/s | |"
 echo "|---|---|---:|---:|---:|---|"

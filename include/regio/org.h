@@ -114,6 +114,16 @@ REGIO_API regio_err regio_store_roles_foreach(regio_store *s, regio_role_cb cb, 
  * An unknown role fails with REGIO_EDATA naming it. *out (may be NULL)
  * says whether it was added, updated or unchanged. Audited as "user.upsert".
  */
+/* Upserts n users as n calls of regio_store_user_upsert one after the
+ * other would (the same rows, the same audit records; out[i], may be NULL,
+ * what each did), for an import in the caller's transaction: a backend
+ * with a bulk path (PostgreSQL: COPY) writes them in a few statements. On
+ * a failure *bad (may be NULL) gets the index of the user that failed, err
+ * says why, and the caller rolls its transaction back. */
+REGIO_API regio_err regio_store_users_upsert(regio_store *s, const regio_user_info *u, size_t n,
+                                             const char *actor, regio_upsert_result *out,
+                                             size_t *bad, regio_error *err);
+
 REGIO_API regio_err regio_store_user_upsert(regio_store *s, const regio_user_info *u,
                                             const char *actor, regio_upsert_result *out,
                                             regio_error *err);
@@ -175,6 +185,17 @@ REGIO_API regio_err regio_store_territory_edit(regio_store *s, const char *model
 REGIO_API regio_err regio_store_membership_upsert(regio_store *s, const char *model,
                                                   const regio_membership_info *m,
                                                   const char *actor, regio_error *err);
+
+/* Upserts n memberships of model, as n calls of regio_store_membership_upsert
+ * one after the other would (the same rows, the same audit records), for
+ * an import in the caller's transaction: a backend with a bulk path
+ * (PostgreSQL: COPY) writes them in a few statements. On a failure *bad
+ * (may be NULL) gets the index of the membership that failed, err says
+ * why, and the caller rolls its transaction back. */
+REGIO_API regio_err regio_store_memberships_upsert(regio_store *s, const char *model,
+                                                   const regio_membership_info *m, size_t n,
+                                                   const char *actor, size_t *bad,
+                                                   regio_error *err);
 
 /* Removes the membership (user, territory, role) of model; REGIO_ENOTFOUND
  * when there is none. Audited as "membership.remove". */

@@ -237,6 +237,226 @@ static void test_memberships_and_force(void)
     regio_test_store_remove(path);
 }
 
+/* ---- memberships written at once (PostgreSQL: COPY) ------------------------- */
+
+static int membership_line(void *ud, const regio_membership_info *m)
+{
+    regio_buf *b = ud;
+    return regio_buf_printf(b, "%s|%s|%s|%d|%s|%s\n", m->user, m->territory, m->role, m->active,
+                            m->start ? m->start : "~", m->end ? m->end : "~") != REGIO_OK;
+}
+
+static int audit_line(void *ud, const regio_audit_record *r)
+{
+    regio_buf *b = ud;
+    return regio_buf_printf(b, "%s|%s|%s|%s|%s|%s\n", r->actor, r->action, r->object_type,
+                            r->object_id ? r->object_id : "~", r->before ? r->before : "~",
+                            r->after ? r->after : "~") != REGIO_OK;
+}
+
+/* The store's memberships of m1 and its audit records (no times, no hashes). */
+static void org_text(regio_store *s, regio_buf *b)
+{
+    regio_buf_reset(b);
+    ASSERT_OK(regio_store_memberships_foreach(s, "m1", membership_line, b, NULL));
+    ASSERT_OK(regio_store_audit_foreach(s, NULL, NULL, audit_line, b, NULL));
+    long bad = -1;
+    ASSERT_OK(regio_store_audit_verify(s, &bad, NULL));
+    ASSERT_EQ_INT(bad, 0);
+}
+
+/* Awkward users and territories, random memberships: written at once they
+ * leave the rows and audit records that one upsert after the other leaves
+ * (the oracle); a call with a row at fault names that row and, rolled
+ * back, keeps nothing. */
+static void test_memberships_bulk(void)
+{
+    static const char *users[] = {"kim", "tab\there", "back\\slash", "new\nline", "\xc3\xbc\\N"};
+    static const char *terrs[] = {"T1", "T\t2", "T\\3", "\\N", "T 5"};
+    static const char *roles[] = {"rep", "owner", "manager"};
+    enum { N = 40 };
+    regio_membership_info m[N];
+    char start[N][11], end[N][11];
+    unsigned seed = 2026;
+    size_t n = 0;
+    /* distinct (user, territory, role) keys, in a random order */
+    for (int k = 0; k < 5 * 5 * 3 && n < N; k++) {
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 16) % 2)
+            continue;
+        regio_membership_info *x = &m[n];
+        x->user = users[k % 5];
+        x->territory = terrs[(k / 5) % 5];
+        x->role = roles[k / 25];
+        x->active = (seed >> 20) % 3 != 0;
+        snprintf(start[n], sizeof start[n], "2027-0%d-1%d", 1 + (int)(seed >> 8) % 9, (int)n % 10);
+        snprintf(end[n], sizeof end[n], "2028-0%d-0%d", 1 + (int)(seed >> 12) % 9, 1 + (int)n % 9);
+        x->start = (seed >> 24) % 4 ? start[n] : NULL;
+        x->end = (seed >> 26) % 3 ? end[n] : NULL;
+        x->user_name = NULL;
+        n++;
+    }
+    ASSERT_TRUE(n > 20);
+    char path[2][512];
+    regio_store *s[2];
+    regio_error e;
+    for (int i = 0; i < 2; i++) {
+        s[i] = open_store(path[i], sizeof path[i]);
+        ASSERT_TRUE(s[i] != NULL);
+        ASSERT_OK(regio_store_model_create(s[i], "m1", REGIO_MODEL_PLANNING, NULL, NULL, NULL,
+                                           NULL, &e));
+        for (int u = 0; u < 5; u++) {
+            regio_user_info ui = {users[u], NULL, NULL, NULL, 0, 1, 0, 0};
+            ASSERT_OK(regio_store_user_upsert(s[i], &ui, "t", NULL, &e));
+        }
+        for (int t = 0; t < 5; t++)
+            ASSERT_OK(regio_store_territory_upsert(s[i], "m1", terrs[t], terrs[t], NULL, &e));
+    }
+    /* the oracle: one after the other */
+    for (size_t i = 0; i < n; i++)
+        ASSERT_OK(regio_store_membership_upsert(s[0], "m1", &m[i], "t", &e));
+    /* at once, in a transaction; then again, changed, with a repeated key */
+    size_t bad = 99;
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_memberships_upsert(s[1], "m1", m, n, "t", &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    regio_membership_info again[3] = {m[1], m[2], m[1]};
+    again[0].active = !again[0].active;
+    again[2].end = NULL;
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(regio_store_membership_upsert(s[0], "m1", &again[i], "t", &e));
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_memberships_upsert(s[1], "m1", again, 3, "t", &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    regio_buf want, got;
+    regio_buf_init(&want, 0);
+    regio_buf_init(&got, 0);
+    org_text(s[0], &want);
+    org_text(s[1], &got);
+    ASSERT_TRUE(want.len > 0);
+    ASSERT_EQ_STR(got.data, want.data);
+    /* a row at fault: its index and why; the transaction rolled back keeps nothing */
+    regio_membership_info faulty[5] = {m[0], m[3], m[4], m[5], m[6]};
+    faulty[3].user = "ghost";
+    faulty[0].active = !faulty[0].active;
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_memberships_upsert(s[1], "m1", faulty, 5, "t", &bad, &e),
+                  REGIO_EDATA);
+    ASSERT_EQ_INT((long)bad, 3);
+    ASSERT_TRUE(strstr(e.msg, "ghost") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    faulty[3].user = "kim";
+    faulty[3].territory = "T9";
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_memberships_upsert(s[1], "m1", faulty, 5, "t", &bad, &e),
+                  REGIO_EDATA);
+    ASSERT_EQ_INT((long)bad, 3);
+    ASSERT_TRUE(strstr(e.msg, "T9") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    org_text(s[1], &got);
+    ASSERT_EQ_STR(got.data, want.data);
+    regio_buf_free(&want);
+    regio_buf_free(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_store_close(s[i]);
+        regio_test_store_remove(path[i]);
+    }
+}
+
+static int user_line(void *ud, const regio_user_info *u)
+{
+    regio_buf *b = ud;
+    return regio_buf_printf(b, "%s|%s|%s|%s|%u|%d\n", u->login, u->name ? u->name : "~",
+                            u->email ? u->email : "~", u->role ? u->role : "~", u->perms,
+                            u->active) != REGIO_OK;
+}
+
+/* Users written at once leave the rows, results and audit records that one
+ * upsert after the other leaves (the oracle), awkward values and all; a
+ * user at fault is named by its index. */
+static void test_users_bulk(void)
+{
+    static const char *names[] = {"Ann", "tab\there", "back\\slash", NULL, "\\N", "new\nline"};
+    static const char *roles[] = {NULL, "rep", "mgr"};
+    enum { N = 30 };
+    char login[N][16];
+    regio_user_info u[N];
+    unsigned seed = 7;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        snprintf(login[i], sizeof login[i], i % 7 ? "u%02d" : "u\t%02d", i);
+        u[i] = (regio_user_info){login[i], names[(seed >> 8) % 6], (seed >> 12) % 2 ? "a@b.c" : NULL,
+                                 roles[(seed >> 14) % 3], (seed >> 16) % 8, (seed >> 20) % 4 != 0,
+                                 0, 0};
+    }
+    char path[2][512];
+    regio_store *s[2];
+    regio_error e;
+    regio_upsert_result want_r[N], got_r[N];
+    for (int i = 0; i < 2; i++) {
+        s[i] = open_store(path[i], sizeof path[i]);
+        ASSERT_TRUE(s[i] != NULL);
+        ASSERT_OK(regio_store_role_upsert(s[i], "mgr", NULL, "t", &e));
+        ASSERT_OK(regio_store_role_upsert(s[i], "rep", "mgr", "t", &e));
+        /* some users are there before */
+        for (int j = 0; j < N; j += 4)
+            ASSERT_OK(regio_store_user_upsert(s[i], &u[j], "t", NULL, &e));
+    }
+    for (int j = 0; j < N; j += 3) {
+        u[j].active = !u[j].active;
+        u[j].perms ^= 2u;
+    }
+    for (int j = 0; j < N; j++)
+        ASSERT_OK(regio_store_user_upsert(s[0], &u[j], "t", &want_r[j], &e));
+    size_t bad = 99;
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_users_upsert(s[1], u, N, "t", got_r, &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    for (int j = 0; j < N; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    /* a login twice in one call: one after the other */
+    regio_user_info twice[3] = {u[1], u[2], u[1]};
+    twice[2].name = "Second";
+    for (int j = 0; j < 3; j++)
+        ASSERT_OK(regio_store_user_upsert(s[0], &twice[j], "t", &want_r[j], &e));
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_users_upsert(s[1], twice, 3, "t", got_r, &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    for (int j = 0; j < 3; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    regio_buf want, got;
+    regio_buf_init(&want, 0);
+    regio_buf_init(&got, 0);
+    for (int i = 0; i < 2; i++) {
+        regio_buf *b = i ? &got : &want;
+        ASSERT_OK(regio_store_users_foreach(s[i], NULL, user_line, b, NULL));
+        ASSERT_OK(regio_store_audit_foreach(s[i], NULL, NULL, audit_line, b, NULL));
+        long badid = -1;
+        ASSERT_OK(regio_store_audit_verify(s[i], &badid, NULL));
+        ASSERT_EQ_INT(badid, 0);
+    }
+    ASSERT_EQ_STR(got.data, want.data);
+    /* an unknown role: its index, its name */
+    regio_user_info faulty[4] = {u[3], u[5], u[6], u[7]};
+    faulty[0].name = "changed";
+    faulty[2].role = "nobody";
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_users_upsert(s[1], faulty, 4, "t", NULL, &bad, &e), REGIO_EDATA);
+    ASSERT_EQ_INT((long)bad, 2);
+    ASSERT_TRUE(strstr(e.msg, "nobody") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    regio_buf_reset(&got);
+    ASSERT_OK(regio_store_users_foreach(s[1], NULL, user_line, &got, NULL));
+    ASSERT_OK(regio_store_audit_foreach(s[1], NULL, NULL, audit_line, &got, NULL));
+    ASSERT_EQ_STR(got.data, want.data);
+    regio_buf_free(&want);
+    regio_buf_free(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_store_close(s[i]);
+        regio_test_store_remove(path[i]);
+    }
+}
+
 static void test_model_in_force(void)
 {
     char path[512];
@@ -271,6 +491,8 @@ int main(int argc, char **argv)
     RUN(test_tokens_and_sessions);
     RUN(test_throttle);
     RUN(test_memberships_and_force);
+    RUN(test_memberships_bulk);
+    RUN(test_users_bulk);
     RUN(test_model_in_force);
     TEST_END();
 }

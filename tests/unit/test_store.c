@@ -804,6 +804,40 @@ static void test_audit_chain(void)
     ASSERT_EQ_INT(regio_store_audit_verify(s, &bad, NULL), REGIO_EDATA);
     ASSERT_EQ_INT(bad, 3);
     done_with(s);
+
+    /* Many records in one transaction (PostgreSQL keeps the head in the
+     * handle then), a refused one among them, a verify in the middle: the
+     * chain and its head hold; a rollback takes them all away. */
+    s = fresh();
+    ASSERT_OK(regio_store_audit_append(s, "a", "before", NULL, NULL, NULL, NULL, NULL));
+    ASSERT_OK(regio_store_begin(s, NULL));
+    for (int i = 0; i < 40; i++) {
+        if (i == 17)
+            ASSERT_EQ_INT(regio_store_audit_append(s, "x", "bad", NULL, NULL, "{not json", NULL,
+                                                   &e),
+                          REGIO_EINVAL);
+        if (i == 23) {
+            ASSERT_OK(regio_store_audit_verify(s, &bad, NULL));
+            ASSERT_EQ_INT(bad, 0);
+        }
+        ASSERT_OK(regio_store_audit_append(s, "a", "in", "n", NULL, NULL, "{}", NULL));
+    }
+    ASSERT_OK(regio_store_commit(s, NULL));
+    ASSERT_OK(regio_store_audit_verify(s, &bad, NULL));
+    ASSERT_EQ_INT(bad, 0);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log"), 41);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM settings WHERE key = 'audit_head'"
+                           " AND value = (SELECT id || ':' || hash FROM audit_log WHERE id = 41)"),
+                  1);
+    ASSERT_OK(regio_store_begin(s, NULL));
+    for (int i = 0; i < 5; i++)
+        ASSERT_OK(regio_store_audit_append(s, "a", "gone", NULL, NULL, NULL, NULL, NULL));
+    ASSERT_OK(regio_store_rollback(s, NULL));
+    ASSERT_OK(regio_store_audit_append(s, "a", "after", NULL, NULL, NULL, NULL, NULL));
+    ASSERT_OK(regio_store_audit_verify(s, &bad, NULL));
+    ASSERT_EQ_INT(bad, 0);
+    ASSERT_EQ_INT(q_int(s, "SELECT COUNT(*) FROM audit_log"), 42);
+    done_with(s);
 }
 
 /* ---- bulk loads -------------------------------------------------------------------- */

@@ -776,8 +776,16 @@ static regio_err write_role(org_ctx *c, const org_row *r, regio_error *e)
     return REGIO_OK;
 }
 
+/* The users of a file, written in one call (a bulk path on PostgreSQL);
+ * row[i] is the row of u[i]. */
+typedef struct user_batch {
+    regio_user_info *u;
+    const org_row **row;
+    size_t n;
+} user_batch;
+
 /* A column the file does not have keeps what the store holds. */
-static regio_err write_user(org_ctx *c, const org_row *r, regio_error *e)
+static regio_err write_user(org_ctx *c, const org_row *r, user_batch *batch)
 {
     const cur_entry *was = cur_get(&c->cur, r->v[S_KEY]);
     regio_user_info u;
@@ -788,12 +796,22 @@ static regio_err write_user(org_ctx *c, const org_row *r, regio_error *e)
     u.role = c->col[S_ROLE] >= 0 ? r->v[S_ROLE] : was ? was->s[2] : NULL;
     u.perms = c->col[S_PERMS] >= 0 ? r->perms : was ? (unsigned)(was->n & 0xff) : 0;
     u.active = c->col[S_ACTIVE] >= 0 ? r->active : was ? (was->n & 0x100) != 0 : 1;
-    regio_upsert_result res = REGIO_UPSERT_UNCHANGED;
-    regio_err rc = regio_store_user_upsert(c->s, &u, c->actor, &res, e);
-    if (rc)
-        return at_row(c, r, S_KEY, rc, e);
-    count(c, res);
+    batch->u[batch->n] = u;
+    batch->row[batch->n++] = r;
     return REGIO_OK;
+}
+
+static regio_err write_users(org_ctx *c, const user_batch *batch, regio_error *e)
+{
+    regio_upsert_result *res = regio_malloc((batch->n ? batch->n : 1) * sizeof *res);
+    if (!res)
+        return REGIO_ENOMEM;
+    size_t bad = 0;
+    regio_err rc = regio_store_users_upsert(c->s, batch->u, batch->n, c->actor, res, &bad, e);
+    for (size_t i = 0; !rc && i < batch->n; i++)
+        count(c, res[i]);
+    regio_free(res);
+    return rc && bad < batch->n ? at_row(c, batch->row[bad], S_KEY, rc, e) : rc;
 }
 
 /* An empty account_access keeps the level (a new territory gets the
@@ -831,7 +849,16 @@ static regio_err write_territory(org_ctx *c, const org_row *r, regio_error *e)
     return REGIO_OK;
 }
 
-static regio_err write_membership(org_ctx *c, const org_row *r, regio_buf *key, regio_error *e)
+/* The memberships a file adds or changes, written in one call (a bulk
+ * path on PostgreSQL); row[i] is the row of m[i]. */
+typedef struct membership_batch {
+    regio_membership_info *m;
+    const org_row **row;
+    size_t n;
+} membership_batch;
+
+static regio_err write_membership(org_ctx *c, const org_row *r, regio_buf *key,
+                                  membership_batch *batch, regio_error *e)
 {
     regio_err rc = pair_key(key, r->v[S_KEY], r->v[S_MTERR], r->v[S_MROLE]);
     if (rc)
@@ -848,10 +875,18 @@ static regio_err write_membership(org_ctx *c, const org_row *r, regio_buf *key, 
         count(c, REGIO_UPSERT_UNCHANGED);
         return REGIO_OK;
     }
-    if ((rc = regio_store_membership_upsert(c->s, c->model, &m, c->actor, e)))
-        return at_row(c, r, S_KEY, rc, e);
+    batch->m[batch->n] = m;
+    batch->row[batch->n++] = r;
     count(c, was ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED);
     return REGIO_OK;
+}
+
+static regio_err write_memberships(org_ctx *c, const membership_batch *batch, regio_error *e)
+{
+    size_t bad = 0;
+    regio_err rc = regio_store_memberships_upsert(c->s, c->model, batch->m, batch->n, c->actor,
+                                                  &bad, e);
+    return rc && bad < batch->n ? at_row(c, batch->row[bad], S_KEY, rc, e) : rc;
 }
 
 static regio_err write_association(org_ctx *c, const org_row *r, regio_buf *key, regio_error *e)
@@ -878,16 +913,38 @@ static regio_err write_rows(org_ctx *c, regio_error *e)
         rc = order_tree(c, &order, e);
     regio_buf key;
     regio_buf_init(&key, 0);
+    membership_batch batch = {NULL, NULL, 0};
+    user_batch users = {NULL, NULL, 0};
+    if (!rc && c->k->k == K_MEMBERSHIPS) {
+        batch.m = regio_malloc((c->n ? c->n : 1) * sizeof *batch.m);
+        batch.row = regio_malloc((c->n ? c->n : 1) * sizeof *batch.row);
+        if (!batch.m || !batch.row)
+            rc = REGIO_ENOMEM;
+    }
+    if (!rc && c->k->k == K_USERS) {
+        users.u = regio_malloc((c->n ? c->n : 1) * sizeof *users.u);
+        users.row = regio_malloc((c->n ? c->n : 1) * sizeof *users.row);
+        if (!users.u || !users.row)
+            rc = REGIO_ENOMEM;
+    }
     for (size_t i = 0; !rc && i < c->n; i++) {
         const org_row *r = &c->rows[order ? (size_t)order[i] : i];
         switch (c->k->k) {
         case K_ROLES: rc = write_role(c, r, e); break;
-        case K_USERS: rc = write_user(c, r, e); break;
+        case K_USERS: rc = write_user(c, r, &users); break;
         case K_TERRITORIES: rc = write_territory(c, r, e); break;
-        case K_MEMBERSHIPS: rc = write_membership(c, r, &key, e); break;
+        case K_MEMBERSHIPS: rc = write_membership(c, r, &key, &batch, e); break;
         case K_ASSOCIATIONS: rc = write_association(c, r, &key, e); break;
         }
     }
+    if (!rc && batch.n)
+        rc = write_memberships(c, &batch, e);
+    if (!rc && users.n)
+        rc = write_users(c, &users, e);
+    regio_free(users.u);
+    regio_free(users.row);
+    regio_free(batch.m);
+    regio_free(batch.row);
     regio_buf_free(&key);
     regio_free(order);
     c->sum->added = c->counted[REGIO_UPSERT_ADDED];

@@ -310,6 +310,41 @@ regio_err regio__pg_copy_field(regio_buf *b, const char *v, size_t n, int last)
     return rc;
 }
 
+regio_err regio__pg_copy_line(regio_buf *b, const char *const *v, int n)
+{
+    regio_err rc = REGIO_OK;
+    for (int i = 0; i < n && !rc; i++)
+        rc = regio__pg_copy_field(b, v[i], v[i] ? strlen(v[i]) : 0, i == n - 1);
+    return rc;
+}
+
+regio_err regio__pg_copy_in(regio__pg_store *s, const char *sql, const regio_buf *data,
+                            const char *what, regio_error *err)
+{
+    regio_err rc = regio__pg_flush(s, err); /* a bulk account load's COPY, if any */
+    if (rc)
+        return rc;
+    PGresult *res = PQexec(s->conn, sql);
+    rc = regio__pg_check(s, res, PGRES_COPY_IN, what, err);
+    PQclear(res);
+    if (rc)
+        return rc;
+    int sent = 1;
+    for (size_t at = 0; sent && at < data->len; at += SEND_BYTES) {
+        size_t n = data->len - at < SEND_BYTES ? data->len - at : SEND_BYTES;
+        sent = PQputCopyData(s->conn, data->data + at, (int)n) == 1;
+    }
+    if (!sent || PQputCopyEnd(s->conn, NULL) != 1)
+        rc = regio__store_fail(err, REGIO_EIO, "%s: the connection to %s failed", what,
+                               s->where);
+    while ((res = PQgetResult(s->conn))) {
+        if (!rc)
+            rc = regio__pg_check(s, res, PGRES_COMMAND_OK, what, err);
+        PQclear(res);
+    }
+    return rc;
+}
+
 static regio_err send_data(regio__copy_writer *w, regio_error *err)
 {
     if (!w->data.len)

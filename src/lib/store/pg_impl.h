@@ -37,6 +37,15 @@ typedef struct regio__pg_store {
     struct regio__pg_known *known_v;
     size_t n_known, cap_known;
     long batch;   /* number of the batch being staged */
+    /* A load into an empty accounts table (direct) goes straight into it
+     * by COPY, its secondary indexes dropped (their definitions in
+     * drop_idx, made again when the COPY ends); seen holds a 64-bit hash
+     * of each id sent, so that a repeated id (or a collision) ends the COPY
+     * and goes through the one-row upsert. */
+    int direct;
+    unsigned long long *seen;
+    size_t n_seen, cap_seen;
+    char *drop_idx;
     int copying;  /* the connection is in COPY FROM STDIN: REGIO_PG_COPY_* */
     int flushing; /* inside regio__pg_flush */
     regio_buf line; /* scratch for one COPY line */
@@ -51,6 +60,13 @@ typedef struct regio__pg_store {
     int dirty, quiet, listening;
     char channel[80]; /* the channel's quoted identifier, "" until known */
     struct regio__pg_sales *sales; /* this transaction's sales lines (pg_perf.c) */
+    /* The audit chain's head inside a regio_store_begin transaction
+     * (pg_audit.c): once its advisory lock is held, the last record's id
+     * and hash are known (audit_known) and the head in settings is
+     * written once, before COMMIT (audit_dirty), not once a record. */
+    long long audit_id;
+    char audit_hash[65];
+    int audit_known, audit_dirty;
 } regio__pg_store;
 
 /* What a COPY in progress fills: accounts (pg_records.c) or sales lines
@@ -136,6 +152,11 @@ regio_err regio__pg_notify(regio__pg_store *s, regio_error *err);
 /* Appends a COPY text field of n bytes (NULL: \\N), backslash-escaped,
  * and the tab or (last) newline after it (pg_copy.c). */
 regio_err regio__pg_copy_field(regio_buf *b, const char *v, size_t n, int last);
+/* Appends a COPY line of n text fields (NULL: \\N) (pg_copy.c). */
+regio_err regio__pg_copy_line(regio_buf *b, const char *const *v, int n);
+/* Runs sql, a COPY ... FROM STDIN, with the lines in data (pg_copy.c). */
+regio_err regio__pg_copy_in(regio__pg_store *s, const char *sql, const regio_buf *data,
+                            const char *what, regio_error *err);
 
 /* Parameter text of numbers: NAN is NULL (returns NULL), as SQLite binds it. */
 const char *regio__pg_num(char buf[32], double v);
@@ -251,6 +272,20 @@ regio_err regio__pg_plan_visits(regio__pg_store *s, const char *sql, int n,
                                 regio_error *err);
 
 /* pg_audit.c */
+/* One record of regio__pg_audit_many. */
+typedef struct regio__pg_audit_rec {
+    const char *object_id, *before, *after;
+} regio__pg_audit_rec;
+/* Appends n records of one actor, action and object type, as n calls of
+ * regio__pg_audit_append would, through one COPY. */
+regio_err regio__pg_audit_many(regio__pg_store *s, const char *actor, const char *action,
+                               const char *object_type, const regio__pg_audit_rec *r, size_t n,
+                               regio_error *err);
+/* Writes the audit chain's head into settings when this transaction
+ * appended records (before its COMMIT, or a verify inside it). */
+regio_err regio__pg_audit_settle(regio__pg_store *s, regio_error *err);
+/* Forgets the head a transaction knew (its end, or a savepoint rolled back). */
+void regio__pg_audit_forget(regio__pg_store *s, int appended_too);
 regio_err regio__pg_audit_append(regio_store *s, const char *actor, const char *action,
                                  const char *object_type, const char *object_id,
                                  const char *before_json, const char *after_json,
@@ -263,6 +298,9 @@ regio_err regio__pg_role_upsert(regio_store *base, const char *name, const char 
 regio_err regio__pg_roles_foreach(regio_store *base, regio_role_cb cb, void *ud, regio_error *err);
 regio_err regio__pg_user_upsert(regio_store *base, const regio_user_info *u, const char *actor,
                                 regio_upsert_result *out, regio_error *err);
+regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *u, size_t n,
+                                      const char *actor, regio_upsert_result *out, size_t *bad,
+                                      regio_error *err);
 regio_err regio__pg_users_foreach(regio_store *base, const char *login, regio_user_cb cb,
                                   void *ud, regio_error *err);
 regio_err regio__pg_user_set_active(regio_store *base, const char *login, int active,
@@ -280,6 +318,9 @@ regio_err regio__pg_territory_edit(regio_store *base, const char *model, const c
 regio_err regio__pg_membership_upsert(regio_store *base, const char *model,
                                       const regio_membership_info *m, const char *actor,
                                       regio_error *err);
+regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model,
+                                            const regio_membership_info *m, size_t n,
+                                            const char *actor, size_t *bad, regio_error *err);
 regio_err regio__pg_membership_remove(regio_store *base, const char *model, const char *user,
                                       const char *territory, const char *role, const char *actor,
                                       regio_error *err);

@@ -9,6 +9,7 @@
  */
 #include "store/org_codec.h"
 #include "store/pg_impl.h"
+#include "regio/strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,19 @@ static regio_err end_sessions(regio__pg_store *s, long long uid, regio_error *er
     const char *p[1] = {regio__pg_int(b, uid)};
     return regio__pg_write(s, "DELETE FROM sessions WHERE user_id = $1", 1, p, "ending sessions",
                            NULL, err);
+}
+
+/* Ends a bulk write that failed (rc), or found rows it does not take (rc
+ * REGIO_OK), undoing it, and begins in t the savepoint (or transaction) in
+ * which the rows go again one by one; returns what stops that (out of
+ * memory, the connection). */
+static regio_err bulk_retry(regio__pg_store *s, regio__pg_txn *t, regio_err rc, regio_error *err)
+{
+    regio_error ignore;
+    regio__pg_txn_end(s, t, rc ? rc : REGIO_EDATA, &ignore);
+    if (rc == REGIO_ENOMEM || rc == REGIO_EIO)
+        return rc;
+    return regio__pg_txn_begin(s, t, err);
 }
 
 /* ---- roles ------------------------------------------------------------------ */
@@ -269,6 +283,146 @@ regio_err regio__pg_user_upsert(regio_store *base, const regio_user_info *u, con
     }
 out:
     regio_free(before);
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+/* The users that change go through COPY into a staging table and a few
+ * statements; should anything fail there (an unknown role, a login twice),
+ * the users go again one by one, which says which one failed and why. */
+regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *u, size_t n,
+                                      const char *actor, regio_upsert_result *out, size_t *bad,
+                                      regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *bad = 0;
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    /* What is stored of them, by login. */
+    const char **logins = regio_malloc((n ? n : 1) * sizeof *logins);
+    regio__pg_audit_rec *rec = regio_calloc(n ? n : 1, sizeof *rec);
+    regio_strmap *old = regio_strmap_create(n + 1);
+    regio_buf arr, lines;
+    regio_buf_init(&arr, 0);
+    regio_buf_init(&lines, 0);
+    PGresult *res = NULL;
+    int again = 0;
+    size_t m = 0;
+    if (!logins || !rec || !old)
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
+    for (size_t i = 0; !rc && i < n; i++)
+        logins[i] = u[i].login;
+    if (!rc && regio__pg_text_array(&arr, logins, n))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
+    const char *pa[1] = {arr.data};
+    if (!rc)
+        rc = q(s, USER_COLS "WHERE u.login = ANY($1::text[])", 1, pa, "reading users", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        int found = 0;
+        long prev = 0;
+        if (regio_strmap_put(old, PQgetvalue(res, i, 0), i, &found, &prev))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
+    }
+    char now[32];
+    regio__pg_now(now);
+    for (size_t i = 0; !rc && !again && i < n; i++) {
+        regio_upsert_result r = REGIO_UPSERT_ADDED;
+        long j = regio_strmap_get(old, u[i].login);
+        char *before = NULL;
+        if (j >= 0) {
+            regio_user_info was;
+            user_row(res, (int)j, &was);
+            r = user_change(&was, &u[i]);
+            if (r != REGIO_UPSERT_UNCHANGED && !(before = user_json(&was)))
+                rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
+        }
+        /* a login twice: one after the other, as the one-row upsert does */
+        int dup = 0;
+        long first = 0;
+        if (!rc && regio_strmap_put(old, u[i].login, -1, &dup, &first))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
+        if (dup && first < 0)
+            again = 1;
+        if (out)
+            out[i] = r;
+        if (rc || again || r == REGIO_UPSERT_UNCHANGED) {
+            regio_free(before);
+            continue;
+        }
+        char perms[64], seq[32], active[2] = {u[i].active ? '1' : '0', 0};
+        regio_perm_format(u[i].perms, perms, sizeof perms);
+        snprintf(seq, sizeof seq, "%zu", i);
+        const char *row[7] = {seq, u[i].login, u[i].name, u[i].email, u[i].role, active, perms};
+        rec[m].object_id = u[i].login;
+        rec[m].before = before;
+        rec[m].after = user_json(&u[i]);
+        if (!rec[m++].after || regio__pg_copy_line(&lines, row, 7))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
+    }
+    PQclear(res);
+    res = NULL;
+    if (!rc && !again && m)
+        rc = regio__pg_exec(s,
+                            "CREATE TEMPORARY TABLE IF NOT EXISTS regio_users_stage"
+                            " (seq bigint, login text, display_name text, email text, role text,"
+                            " active bigint, perms text);"
+                            "TRUNCATE regio_users_stage",
+                            err);
+    if (!rc && !again && m)
+        rc = regio__pg_copy_in(s,
+                               "COPY regio_users_stage (seq, login, display_name, email, role,"
+                               " active, perms) FROM STDIN",
+                               &lines, "writing users", err);
+    long long unknown = 0;
+    if (!rc && !again && m)
+        rc = regio__pg_int_query(s,
+                                 "SELECT count(*) FROM regio_users_stage g WHERE g.role IS NOT"
+                                 " NULL AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.name ="
+                                 " g.role) AND $1 = $2",
+                                 0, 0, &unknown, err);
+    again |= unknown != 0;
+    const char *pn[1] = {now};
+    if (!rc && !again && m)
+        rc = regio__pg_write(
+            s,
+            "INSERT INTO users(login, display_name, email, role_id, active, created_at,"
+            " updated_at) SELECT g.login, g.display_name, g.email, r.id, g.active, $1, $1"
+            " FROM regio_users_stage g LEFT JOIN roles r ON r.name = g.role ORDER BY g.seq"
+            " ON CONFLICT (login) DO UPDATE SET display_name = excluded.display_name,"
+            " email = excluded.email, role_id = excluded.role_id, active = excluded.active,"
+            " updated_at = excluded.updated_at",
+            1, pn, "writing users", NULL, err);
+    if (!rc && !again && m)
+        rc = regio__pg_exec(
+            s,
+            "DELETE FROM user_permissions WHERE user_id IN (SELECT u.id FROM users u"
+            " JOIN regio_users_stage g ON g.login = u.login);"
+            "INSERT INTO user_permissions(user_id, permission) SELECT u.id,"
+            " unnest(string_to_array(g.perms, ';')) FROM regio_users_stage g"
+            " JOIN users u ON u.login = g.login WHERE g.perms <> '' ORDER BY g.seq;"
+            "DELETE FROM sessions WHERE user_id IN (SELECT u.id FROM users u"
+            " JOIN regio_users_stage g ON g.login = u.login WHERE g.active = 0)",
+            err);
+    if (!rc && !again && m)
+        rc = regio__pg_audit_many(s, actor ? actor : "cli", "user.upsert", "user", rec, m, err);
+    for (size_t i = 0; rec && i < m; i++) {
+        regio_free((char *)rec[i].before);
+        regio_free((char *)rec[i].after);
+    }
+    regio_free(rec);
+    regio_free(logins);
+    regio_strmap_destroy(old);
+    regio_buf_free(&arr);
+    regio_buf_free(&lines);
+    if (!rc && !again)
+        return regio__pg_txn_end(s, &t, rc, err);
+    /* The bulk path is undone; each user again, to find the one at fault. */
+    if ((rc = bulk_retry(s, &t, rc, err)))
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++)
+        if ((rc = regio__pg_user_upsert(base, &u[i], actor, out ? &out[i] : NULL, err)))
+            *bad = i;
     return regio__pg_txn_end(s, &t, rc, err);
 }
 
@@ -490,6 +644,98 @@ regio_err regio__pg_membership_upsert(regio_store *base, const char *model,
         rc = audit(s, actor, "membership.upsert", "membership", key, NULL,
                    membership_json(model, m), err);
     }
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
+/* Through COPY into a staging table and one INSERT ... SELECT; should
+ * anything fail there, the rows go again one by one, which says which row
+ * failed and why, exactly as the one-row upsert says it. */
+regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model,
+                                            const regio_membership_info *m, size_t n,
+                                            const char *actor, size_t *bad, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *bad = 0;
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    long long mid = 0;
+    rc = regio__pg_model_id(s, model, &mid, err);
+    regio_buf lines;
+    regio_buf_init(&lines, 0);
+    regio__pg_audit_rec *rec = regio_calloc(n ? n : 1, sizeof *rec);
+    char **keys = regio_calloc(n ? n : 1, sizeof *keys);
+    if (!rc && (!rec || !keys))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing memberships");
+    for (size_t i = 0; !rc && i < n; i++) {
+        char seq[32], active[2] = {m[i].active ? '1' : '0', 0};
+        snprintf(seq, sizeof seq, "%zu", i);
+        const char *row[7] = {seq, m[i].user, m[i].territory, m[i].role, active, m[i].start,
+                              m[i].end};
+        char key[512];
+        pair_key(key, sizeof key, m[i].user, m[i].territory);
+        rec[i].object_id = keys[i] = regio_strdup(key);
+        rec[i].after = membership_json(model, &m[i]);
+        if (regio__pg_copy_line(&lines, row, 7) || !keys[i] || !rec[i].after)
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing memberships");
+    }
+    if (!rc)
+        rc = regio__pg_exec(s,
+                            "CREATE TEMPORARY TABLE IF NOT EXISTS regio_memberships_stage"
+                            " (seq bigint, login text, territory text, role text, active bigint,"
+                            " start_date text, end_date text);"
+                            "TRUNCATE regio_memberships_stage",
+                            err);
+    if (!rc)
+        rc = regio__pg_copy_in(s,
+                               "COPY regio_memberships_stage (seq, login, territory, role, active,"
+                               " start_date, end_date) FROM STDIN",
+                               &lines, "writing memberships", err);
+    /* Every row must name a user and a territory of the model, and
+     * (user, territory, role) be new to the call: else one by one. */
+    long long unmatched = 0;
+    char b[32];
+    const char *p[2] = {regio__pg_int(b, mid), NULL};
+    PGresult *res = NULL;
+    if (!rc)
+        rc = q(s,
+               "SELECT (SELECT count(*) FROM regio_memberships_stage) - (SELECT count(*) FROM"
+               " (SELECT DISTINCT u.id, t.id, g.role FROM regio_memberships_stage g"
+               " JOIN users u ON u.login = g.login"
+               " JOIN territories t ON t.model_id = $1 AND t.ext_id = g.territory) d)",
+               1, p, "writing memberships", &res, err);
+    if (!rc)
+        unmatched = regio__pg_col_int(res, 0, 0);
+    PQclear(res);
+    if (!rc && !unmatched)
+        rc = regio__pg_write(
+            s,
+            "INSERT INTO memberships(user_id, territory_id, role, active, start_date, end_date)"
+            " SELECT u.id, t.id, g.role, g.active, g.start_date, g.end_date"
+            " FROM regio_memberships_stage g JOIN users u ON u.login = g.login"
+            " JOIN territories t ON t.model_id = $1 AND t.ext_id = g.territory ORDER BY g.seq"
+            " ON CONFLICT (user_id, territory_id, role) DO UPDATE SET active = excluded.active,"
+            " start_date = excluded.start_date, end_date = excluded.end_date",
+            1, p, "writing memberships", NULL, err);
+    if (!rc && !unmatched)
+        rc = regio__pg_audit_many(s, actor ? actor : "cli", "membership.upsert", "membership",
+                                  rec, n, err);
+    regio_buf_free(&lines);
+    for (size_t i = 0; rec && keys && i < n; i++) {
+        regio_free(keys[i]);
+        regio_free((char *)rec[i].after);
+    }
+    regio_free(keys);
+    regio_free(rec);
+    if (!rc && !unmatched)
+        return regio__pg_txn_end(s, &t, rc, err);
+    /* The bulk path is undone; each row again, to find the one at fault. */
+    if ((rc = bulk_retry(s, &t, rc, err)))
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++)
+        if ((rc = regio__pg_membership_upsert(base, model, &m[i], actor, err)))
+            *bad = i;
     return regio__pg_txn_end(s, &t, rc, err);
 }
 

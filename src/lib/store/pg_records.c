@@ -130,6 +130,88 @@ void regio__pg_bulk_forget(regio__pg_store *s)
     s->known_v = NULL;
     s->n_known = s->cap_known = 0;
     s->batch = 0;
+    s->direct = 0;
+    regio_free(s->seen);
+    s->seen = NULL;
+    s->n_seen = s->cap_seen = 0;
+    regio_free(s->drop_idx);
+    s->drop_idx = NULL;
+}
+
+/* ---- a load into an empty table ---------------------------------------------------------- */
+
+/* The id's 64-bit hash, never 0 (an empty slot of seen). */
+static unsigned long long id_hash(const char *id)
+{
+    regio__hash h;
+    regio__hash_init(&h);
+    regio__hash_str(&h, id);
+    return h.h ? h.h : 1;
+}
+
+static size_t seen_slot(const unsigned long long *v, size_t cap, unsigned long long h)
+{
+    size_t i = (size_t)(h ^ (h >> 29)) & (cap - 1);
+    while (v[i] && v[i] != h)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* Adds h to seen; *was: it was there already (the id, or a collision). */
+static regio_err seen_add(regio__pg_store *s, unsigned long long h, int *was, regio_error *err)
+{
+    if (2 * (s->n_seen + 1) > s->cap_seen) {
+        size_t cap = s->cap_seen ? 2 * s->cap_seen : 1 << 16;
+        unsigned long long *v = regio_calloc(cap, sizeof *v);
+        if (!v)
+            return regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+        for (size_t i = 0; i < s->cap_seen; i++)
+            if (s->seen[i])
+                v[seen_slot(v, cap, s->seen[i])] = s->seen[i];
+        regio_free(s->seen);
+        s->seen = v;
+        s->cap_seen = cap;
+    }
+    size_t i = seen_slot(s->seen, s->cap_seen, h);
+    *was = s->seen[i] != 0;
+    if (!*was) {
+        s->seen[i] = h;
+        s->n_seen++;
+    }
+    return REGIO_OK;
+}
+
+/* Drops the secondary (not unique) indexes of accounts for a load into
+ * the empty table, keeping their definitions to make them again at its
+ * end: one sort of the loaded rows instead of a descent a row. */
+static regio_err drop_indexes(regio__pg_store *s, regio_error *err)
+{
+    PGresult *res = NULL;
+    regio_err rc = regio__pg_query(s,
+                                   "SELECT indexname, indexdef FROM pg_indexes"
+                                   " WHERE schemaname = current_schema() AND tablename = 'accounts'"
+                                   " AND indexdef NOT LIKE 'CREATE UNIQUE %'",
+                                   0, NULL, PGRES_TUPLES_OK, "loading accounts", &res, err);
+    regio_buf drop, make;
+    regio_buf_init(&drop, 0);
+    regio_buf_init(&make, 0);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        char *q = PQescapeIdentifier(s->conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
+        if (!q || regio_buf_printf(&drop, "DROP INDEX %s;", q) ||
+            regio_buf_printf(&make, "%s;", PQgetvalue(res, i, 1)))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+        PQfreemem(q);
+    }
+    PQclear(res);
+    if (!rc && drop.len)
+        rc = regio__pg_exec(s, drop.data, err);
+    if (!rc && make.len) {
+        s->drop_idx = make.data;
+        make.data = NULL;
+    }
+    regio_buf_free(&drop);
+    regio_buf_free(&make);
+    return rc;
 }
 
 /* Learns the content hash of every stored account (one cursor), so that a
@@ -162,6 +244,16 @@ static regio_err known_row(void *ctx, const PGresult *res, int i, regio_error *e
     return known_add(ctx, PQgetvalue(res, i, 0), regio__pg_col_int(res, i, 1), 0, err);
 }
 
+/* Accounts in the table when a load starts below which it goes straight
+ * into the table (direct). */
+#define REGIO_PG_DIRECT_BELOW 4096
+
+static regio_err seen_row(void *ctx, const PGresult *res, int i, regio_error *err)
+{
+    int was = 0;
+    return seen_add(ctx, id_hash(PQgetvalue(res, i, 0)), &was, err);
+}
+
 static regio_err bulk_start(regio__pg_store *s, regio_error *err)
 {
     s->known = regio_strmap_create(1024);
@@ -180,8 +272,21 @@ static regio_err bulk_start(regio__pg_store *s, regio_error *err)
                                   " unit_ext text, attrs text, row_hash bigint,"
                                   " created_at text, updated_at text)",
                                   err);
+    /* A first load (the table empty but for the rows this transaction
+     * wrote one by one before it became a load) needs neither the staging
+     * table nor the hashes of what is stored: the ids there are seen. */
+    long long n = 0;
     if (!rc)
+        rc = regio__pg_int_query(s, "SELECT count(*) FROM (SELECT 1 FROM accounts LIMIT $1) a"
+                                    " WHERE $2 = 0", REGIO_PG_DIRECT_BELOW, 0, &n, err);
+    if (!rc && n < REGIO_PG_DIRECT_BELOW) {
+        s->direct = 1;
+        rc = each_row(s, "SELECT ext_id FROM accounts", 0, NULL, seen_row, s, err);
+        if (!rc)
+            rc = drop_indexes(s, err);
+    } else if (!rc) {
         rc = each_row(s, "SELECT ext_id, row_hash FROM accounts", 0, NULL, known_row, s, err);
+    }
     if (rc)
         regio__pg_bulk_forget(s);
     return rc;
@@ -206,9 +311,15 @@ regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
         while ((res = PQgetResult(s->conn)))
             PQclear(res);
     }
+    /* Straight into the table: its indexes back, once. */
+    if (!rc && s->direct && s->drop_idx) {
+        rc = regio__pg_exec(s, s->drop_idx, err);
+        regio_free(s->drop_idx);
+        s->drop_idx = NULL;
+    }
     /* The same rule as one upsert: a NULL unit keeps the allocated unit
      * unless the coordinates moved. No id is staged twice in one batch. */
-    if (!rc)
+    if (!rc && !s->direct)
         rc = regio__pg_exec(
             s,
             "INSERT INTO accounts AS a (" STAGE_COLS ") SELECT " STAGE_COLS
@@ -233,18 +344,32 @@ regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
     return rc;
 }
 
-/* Stages one account of a bulk load; *out from what the load knows. */
+/* Stages one account of a bulk load; *out from what the load knows. In a
+ * direct load, an id seen before sets *one instead: the COPY is ended and
+ * the caller upserts the row by itself. */
 static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long long hash,
-                             regio_upsert_result *out, regio_error *err)
+                             regio_upsert_result *out, int *one, regio_error *err)
 {
     regio_err rc = REGIO_OK;
+    *one = 0;
     if (!s->known && (rc = bulk_start(s, err)))
         return rc;
-    long idx = regio_strmap_get(s->known, a->id);
-    if (idx >= 0 && s->known_v[idx].hash == hash) {
-        if (out)
-            *out = REGIO_UPSERT_UNCHANGED;
-        return REGIO_OK;
+    long idx = -1;
+    if (s->direct) {
+        int was = 0;
+        if ((rc = seen_add(s, id_hash(a->id), &was, err)))
+            return rc;
+        if (was) {
+            *one = 1;
+            return regio__pg_flush(s, err);
+        }
+    } else {
+        idx = regio_strmap_get(s->known, a->id);
+        if (idx >= 0 && s->known_v[idx].hash == hash) {
+            if (out)
+                *out = REGIO_UPSERT_UNCHANGED;
+            return REGIO_OK;
+        }
     }
     /* Staged already in this batch: merge that first, so that rows apply
      * in order exactly as one upsert after the other. */
@@ -253,7 +378,10 @@ static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long lo
     if (s->copying == REGIO_PG_COPY_SALES && (rc = regio__pg_flush(s, err)))
         return rc;
     if (!s->copying) {
-        PGresult *res = PQexec(s->conn, "COPY regio_accounts_stage (" STAGE_COLS ") FROM STDIN");
+        PGresult *res = PQexec(s->conn, s->direct
+                                            ? "COPY accounts (" STAGE_COLS ") FROM STDIN"
+                                            : "COPY regio_accounts_stage (" STAGE_COLS
+                                              ") FROM STDIN");
         rc = regio__pg_check(s, res, PGRES_COPY_IN, "writing accounts", err);
         PQclear(res);
         if (rc)
@@ -276,7 +404,7 @@ static regio_err bulk_upsert(regio__pg_store *s, const regio_account *a, long lo
     if (PQputCopyData(s->conn, s->line.data, (int)s->line.len) != 1)
         return regio__store_fail(err, REGIO_EIO, "writing account '%s': the connection to %s"
                                  " failed", a->id, s->where);
-    if ((rc = known_add(s, a->id, hash, s->batch, err)))
+    if (!s->direct && (rc = known_add(s, a->id, hash, s->batch, err)))
         return rc;
     if (out)
         *out = idx >= 0 ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_ADDED;
@@ -291,8 +419,12 @@ regio_err regio__pg_account_upsert(regio_store *base, const regio_account *a,
     if (rc)
         return rc;
     /* A large load in the caller's transaction goes through COPY. */
-    if (s->user_txn && (s->known || ++s->txn_upserts > REGIO_PG_BULK_AFTER))
-        return bulk_upsert(s, a, (long long)regio__account_hash(a, s->json.data), out, err);
+    if (s->user_txn && (s->known || ++s->txn_upserts > REGIO_PG_BULK_AFTER)) {
+        int one = 0;
+        rc = bulk_upsert(s, a, (long long)regio__account_hash(a, s->json.data), out, &one, err);
+        if (rc || !one)
+            return rc;
+    }
     char b[8][32];
     const char *p[21] = {a->id, a->name, a->street, a->city, a->region, a->postal_code,
                          a->country, regio__pg_num(b[0], a->lat), regio__pg_num(b[1], a->lon),
@@ -431,6 +563,9 @@ regio_err regio__pg_unit_upsert(regio_store *base, const regio_unit *u, regio_up
 
 /* ---- adjacency ---------------------------------------------------------------------------- */
 
+/* The edges go through COPY into a staging table and one INSERT ... SELECT
+ * (a round trip an edge was most of importing 50,000 units); the first
+ * edge at fault, in order, is named as one edge after the other would. */
 regio_err regio__pg_adjacency_replace(regio_store *base, const regio_adj_edge *edges, size_t n,
                                       regio_error *err)
 {
@@ -439,45 +574,61 @@ regio_err regio__pg_adjacency_replace(regio_store *base, const regio_adj_edge *e
     regio_err rc = regio__pg_txn_begin(s, &t, err);
     if (rc)
         return rc;
-    rc = regio__pg_exec(s, "DELETE FROM unit_adjacency", err);
+    rc = regio__pg_exec(s,
+                        "DELETE FROM unit_adjacency;"
+                        "CREATE TEMPORARY TABLE IF NOT EXISTS regio_adjacency_stage"
+                        " (seq bigint, a text, b text, kind bigint, shared_km double precision);"
+                        "TRUNCATE regio_adjacency_stage",
+                        err);
+    regio_buf lines;
+    regio_buf_init(&lines, 0);
     for (size_t i = 0; i < n && !rc; i++) {
         const regio_adj_edge *e = &edges[i];
         if (!e->a || !e->b) {
             rc = regio__store_fail(err, REGIO_EDATA, "adjacency edge %zu has no unit id", i + 1);
             break;
         }
-        char b[2][32];
-        const char *p[4] = {e->a, e->b, regio__pg_int(b[0], (long long)e->kind),
-                            regio__pg_num(b[1], e->shared_km)};
-        PGresult *res = NULL;
-        rc = regio__pg_query(s,
-                             "SELECT (SELECT id FROM units WHERE ext_id = $1),"
-                             " (SELECT id FROM units WHERE ext_id = $2)",
-                             2, p, PGRES_TUPLES_OK, "looking up a unit", &res, err);
-        if (rc)
-            break;
-        int fa = !PQgetisnull(res, 0, 0), fb = !PQgetisnull(res, 0, 1);
-        long long ia = regio__pg_col_int(res, 0, 0), ib = regio__pg_col_int(res, 0, 1);
-        PQclear(res);
-        if (!fa || !fb) {
-            rc = regio__store_fail(err, REGIO_EDATA,
-                                   "adjacency edge %zu refers to unknown unit '%s'", i + 1,
-                                   fa ? e->b : e->a);
-            break;
-        }
-        if (ia == ib) {
-            rc = regio__store_fail(err, REGIO_EDATA, "adjacency edge %zu links unit '%s' to itself",
-                                   i + 1, e->a);
-            break;
-        }
-        char c[2][32];
-        const char *q[4] = {regio__pg_int(c[0], ia < ib ? ia : ib),
-                            regio__pg_int(c[1], ia < ib ? ib : ia), p[2], p[3]};
-        rc = regio__pg_query(s,
-                             "INSERT INTO unit_adjacency(unit_a, unit_b, kind, shared_km)"
-                             " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                             4, q, PGRES_COMMAND_OK, "writing adjacency", NULL, err);
+        char b[3][32];
+        const char *row[5] = {regio__pg_int(b[0], (long long)i + 1), e->a, e->b,
+                              regio__pg_int(b[1], (long long)e->kind),
+                              regio__pg_num(b[2], e->shared_km)};
+        if (regio__pg_copy_line(&lines, row, 5))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing adjacency");
     }
+    if (!rc && n)
+        rc = regio__pg_copy_in(s, "COPY regio_adjacency_stage (seq, a, b, kind, shared_km) FROM STDIN",
+                               &lines, "writing adjacency", err);
+    regio_buf_free(&lines);
+    PGresult *res = NULL;
+    if (!rc && n)
+        rc = regio__pg_query(s,
+                             "SELECT g.seq, g.a, g.b, ua.id IS NULL, ub.id IS NULL"
+                             " FROM regio_adjacency_stage g"
+                             " LEFT JOIN units ua ON ua.ext_id = g.a"
+                             " LEFT JOIN units ub ON ub.ext_id = g.b"
+                             " WHERE ua.id IS NULL OR ub.id IS NULL OR ua.id = ub.id"
+                             " ORDER BY g.seq LIMIT 1",
+                             0, NULL, PGRES_TUPLES_OK, "looking up a unit", &res, err);
+    if (!rc && n && PQntuples(res)) {
+        long long i = regio__pg_col_int(res, 0, 0);
+        int no_a = PQgetvalue(res, 0, 3)[0] == 't', no_b = PQgetvalue(res, 0, 4)[0] == 't';
+        if (no_a || no_b)
+            rc = regio__store_fail(err, REGIO_EDATA,
+                                   "adjacency edge %lld refers to unknown unit '%s'", i,
+                                   PQgetvalue(res, 0, no_a ? 1 : 2));
+        else
+            rc = regio__store_fail(err, REGIO_EDATA, "adjacency edge %lld links unit '%s' to itself",
+                                   i, PQgetvalue(res, 0, 1));
+    }
+    PQclear(res);
+    if (!rc && n)
+        rc = regio__pg_exec(s,
+                            "INSERT INTO unit_adjacency(unit_a, unit_b, kind, shared_km)"
+                            " SELECT least(ua.id, ub.id), greatest(ua.id, ub.id), g.kind, g.shared_km"
+                            " FROM regio_adjacency_stage g JOIN units ua ON ua.ext_id = g.a"
+                            " JOIN units ub ON ub.ext_id = g.b ORDER BY g.seq"
+                            " ON CONFLICT DO NOTHING",
+                            err);
     return regio__pg_txn_end(s, &t, rc, err);
 }
 

@@ -748,6 +748,35 @@ regio_err regio_store_user_upsert(regio_store *s, const regio_user_info *u, cons
     DISPATCH(s, err, user_upsert, user_upsert(s, u, actor, out, e_));
 }
 
+regio_err regio_store_users_upsert(regio_store *s, const regio_user_info *u, size_t n,
+                                   const char *actor, regio_upsert_result *out, size_t *bad,
+                                   regio_error *err)
+{
+    size_t local_bad;
+    if (!bad)
+        bad = &local_bad;
+    *bad = 0;
+    int bulk = s && s->ops->users_upsert_many;
+    for (size_t i = 0; bulk && i < n; i++)
+        bulk = present(u[i].login);
+    if (bulk) {
+        regio_error local_;
+        regio_error *e_ = err ? err : &local_;
+        light_clear(e_);
+        regio_err rc = s->ops->users_upsert_many(s, u, n, actor, out, bad, e_);
+        note(s, rc, e_);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = regio_store_user_upsert(s, &u[i], actor, out ? &out[i] : NULL, err);
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
+}
+
 regio_err regio_store_users_foreach(regio_store *s, const char *login, regio_user_cb cb, void *ud, regio_error *err)
 {
     DISPATCH(s, err, users_foreach, users_foreach(s, login, cb, ud, e_));
@@ -805,6 +834,41 @@ regio_err regio_store_membership_upsert(regio_store *s, const char *model, const
         return reject(s, err, REGIO_EINVAL, "membership upsert: a required value is missing");
     CHECKED(s, err, membership_check(m, ec_));
     DISPATCH(s, err, membership_upsert, membership_upsert(s, model, m, actor, e_));
+}
+
+regio_err regio_store_memberships_upsert(regio_store *s, const char *model,
+                                         const regio_membership_info *m, size_t n,
+                                         const char *actor, size_t *bad, regio_error *err)
+{
+    size_t local_bad;
+    if (!bad)
+        bad = &local_bad;
+    *bad = 0;
+    /* Without a bulk path, or with a row the bulk path would refuse: one
+     * by one, each with its own checks and messages. */
+    for (size_t i = 0; s && s->ops->memberships_upsert_many && i < n; i++) {
+        regio_error ignore;
+        if (!present(m[i].user && *m[i].user && m[i].territory ? m[i].role : NULL) ||
+            membership_check(&m[i], &ignore))
+            goto one_by_one;
+    }
+    if (s && s->ops->memberships_upsert_many) {
+        regio_error local_;
+        regio_error *e_ = err ? err : &local_;
+        light_clear(e_);
+        regio_err rc = s->ops->memberships_upsert_many(s, model, m, n, actor, bad, e_);
+        note(s, rc, e_);
+        return rc;
+    }
+one_by_one:
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = regio_store_membership_upsert(s, model, &m[i], actor, err);
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
 }
 
 regio_err regio_store_membership_remove(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err)

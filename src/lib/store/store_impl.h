@@ -122,6 +122,10 @@ typedef struct regio__store_ops {
     regio_err (*role_upsert)(regio_store *s, const char *name, const char *parent, const char *actor, regio_error *err);
     regio_err (*roles_foreach)(regio_store *s, regio_role_cb cb, void *ud, regio_error *err);
     regio_err (*user_upsert)(regio_store *s, const regio_user_info *u, const char *actor, regio_upsert_result *out, regio_error *err);
+    /* n users at once (may be NULL: store.c calls user_upsert n times) */
+    regio_err (*users_upsert_many)(regio_store *s, const regio_user_info *u, size_t n,
+                                   const char *actor, regio_upsert_result *out, size_t *bad,
+                                   regio_error *err);
     regio_err (*users_foreach)(regio_store *s, const char *login, regio_user_cb cb, void *ud, regio_error *err);
     regio_err (*user_set_active)(regio_store *s, const char *login, int active, const char *actor, regio_error *err);
     regio_err (*user_set_password_hash)(regio_store *s, const char *login, const char *hash, const char *actor, regio_error *err);
@@ -132,6 +136,11 @@ typedef struct regio__store_ops {
                                 const char *name, int set_parent, const char *parent,
                                 const char *level, const char *actor, regio_error *err);
     regio_err (*membership_upsert)(regio_store *s, const char *model, const regio_membership_info *m, const char *actor, regio_error *err);
+    /* n memberships at once (may be NULL: store.c calls membership_upsert
+     * n times); rows store.c has checked. */
+    regio_err (*memberships_upsert_many)(regio_store *s, const char *model,
+                                         const regio_membership_info *m, size_t n,
+                                         const char *actor, size_t *bad, regio_error *err);
     regio_err (*membership_remove)(regio_store *s, const char *model, const char *user, const char *territory, const char *role, const char *actor, regio_error *err);
     regio_err (*memberships_foreach)(regio_store *s, const char *model, regio_membership_cb cb, void *ud, regio_error *err);
     regio_err (*association_set)(regio_store *s, const char *model, const char *account, const char *territory, int add, const char *actor, regio_error *err);

@@ -308,6 +308,9 @@ regio_err regio__pg_txn_end(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
     } else {
         PQclear(PQexec(s->conn, "ROLLBACK TO SAVEPOINT regio_op"));
         PQclear(PQexec(s->conn, "RELEASE SAVEPOINT regio_op"));
+        /* The audit lock may have gone with the savepoint: read the head
+         * again under it next time. */
+        regio__pg_audit_forget(s, 0);
     }
     return rc;
 }
@@ -321,6 +324,7 @@ static regio_err pg_begin(regio_store *base, regio_error *err)
     if (!rc) {
         s->user_txn = 1;
         s->txn_upserts = 0;
+        regio__pg_audit_forget(s, 1);
         regio__pg_bulk_forget(s);
         regio__pg_sales_forget(s);
     }
@@ -338,6 +342,8 @@ static regio_err pg_commit(regio_store *base, regio_error *err)
     regio_err rc = regio__pg_sales_settle(s, &staged, err);
     if (!rc)
         rc = regio__pg_flush(s, err);
+    if (!rc && PQtransactionStatus(s->conn) != PQTRANS_INERROR)
+        rc = regio__pg_audit_settle(s, err);
     int failed = PQtransactionStatus(s->conn) == PQTRANS_INERROR;
     int wrote = s->dirty && !failed;
     regio_error ignore;
@@ -350,6 +356,7 @@ static regio_err pg_commit(regio_store *base, regio_error *err)
         s->own_writes++;
     s->dirty = 0;
     s->user_txn = 0;
+    regio__pg_audit_forget(s, 1);
     regio__pg_bulk_forget(s);
     regio__pg_sales_forget(s);
     if (!rc && failed)
@@ -374,6 +381,7 @@ static regio_err pg_rollback(regio_store *base, regio_error *err)
     regio_err rc = regio__pg_exec(s, "ROLLBACK", err);
     s->user_txn = 0;
     s->dirty = 0;
+    regio__pg_audit_forget(s, 1);
     regio__pg_bulk_forget(s);
     regio__pg_sales_forget(s);
     return rc;
@@ -580,6 +588,8 @@ static const regio__store_ops pg_ops = {
     .territory_set_access = regio__pg_territory_set_access,
     .territory_edit = regio__pg_territory_edit,
     .membership_upsert = regio__pg_membership_upsert,
+    .users_upsert_many = regio__pg_users_upsert_many,
+    .memberships_upsert_many = regio__pg_memberships_upsert_many,
     .membership_remove = regio__pg_membership_remove,
     .memberships_foreach = regio__pg_memberships_foreach,
     .association_set = regio__pg_association_set,
