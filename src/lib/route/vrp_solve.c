@@ -21,8 +21,9 @@
  * annealing on cost, never accepting more left-out jobs (or more vehicles
  * when minimising); the temperature falls exponentially from 1x (3x when
  * phase 1 had to run) to a hundredth of that times the best cost per
- * served job. A final relocate + 2-opt* descent polishes
- * the best solution.
+ * served job. Each new best of phase 2 is polished by a relocate + 2-opt*
+ * descent and the walk continues from it (at most once per n_jobs
+ * iterations); a final descent polishes the best solution.
  *
  * Reproducibility: one RNG stream (regio_rng, seeded by params->seed) drives
  * every choice, and the schedule depends only on the budget fraction used
@@ -59,6 +60,13 @@
  * BKS; r1_10_1, the small Solomon instances and the over-subscribed week
  * within their seed-to-seed spread. */
 #define T0_AFTER_PHASE1 3.0
+/* Each new best of the annealing is polished (relocate + 2-opt*, no
+ * randomness, so runs stay repeatable) and the search continues from the
+ * polished solution, at most once per this many x n_jobs iterations.
+ * Measured on rc1_2_1 (20 vehicles, 2 searches of 500,000 iterations,
+ * seeds 1-3): mean 3559.8 -> 3550.8 for 8% more CPU; r1_10_1 (2 x 100,000):
+ * 55320 -> 54920. */
+#define POLISH_GAP_JOBS 1
 /* In the cost phase, empty vehicles compete on cost with used routes
  * (measured better on R2/RC2, where more routes mean less distance). */
 #define PHASE2_NEW_ROUTE_LAST 0
@@ -336,6 +344,7 @@ static void *search_run(void *arg)
      * hundredth of it, exponentially in the budget. */
     int served = S.n_servable - best.n_unassigned;
     double fstart = frac;
+    long last_polish = -(long)POLISH_GAP_JOBS * S.nj;
     while (!cancelled) {
         frac = 0.0;
         if (max_it > 0)
@@ -374,9 +383,19 @@ static void *search_run(void *arg)
             regio__vsol tmp = cur;
             cur = cand;
             cand = tmp;
-            if (better(&cur, &best, minveh) < 0)
+            if (better(&cur, &best, minveh) < 0) {
+                /* a new best goes down to its relocate / 2-opt* optimum
+                 * and the walk goes on from there (at most once per
+                 * POLISH_GAP_JOBS x n_jobs iterations: early on nearly
+                 * every candidate is a new best) */
+                if (!S.general && it >= last_polish + POLISH_GAP_JOBS * S.nj) {
+                    last_polish = it;
+                    if (regio__vrp_polish(&S, &cur, INFINITY))
+                        goto oom;
+                }
                 if (regio__vrp_sol_copy(&S, &best, &cur))
                     goto oom;
+            }
         }
     }
     /* relocate and 2-opt* move single jobs and tails, which would split
