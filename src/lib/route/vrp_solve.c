@@ -11,7 +11,7 @@
  * every removed job greedily (random / demand / far / close / tight-window
  * order, higher priority first) at its cheapest feasible position, skipping
  * positions at a small "blink" rate. Insertion is granular: only routes
- * holding one of the job's 20 nearest jobs are scanned unless none fits.
+ * holding one of the job's 40 nearest jobs are scanned unless none fits.
  * Construction is recreate from the empty solution. Phase 1 (only while
  * jobs are left out, or when vehicles are minimised): SISR's
  * absence-driven search, which accepts a candidate when it leaves less
