@@ -115,17 +115,27 @@ typedef struct regio_vrp_problem {
  * the unit of work, the clock only a deadline). With a time limit the wall
  * clock decides where the trajectory is cut and how fast it cools, so runs
  * on a busy machine may differ. When both are 0, 20000 iterations are run.
- * The final polish is bounded by the time limit too. */
+ * The final polish is bounded by the time limit too.
+ *
+ * searches > 1 runs that many independent searches side by side, one
+ * thread each (at most 8), each with the whole budget (max_iterations each;
+ * the same wall-clock limit), the first from seed and the others from seeds
+ * derived from it, and keeps the best (ties to the lower index): the answer
+ * still depends only on the seed and the input under an iteration budget,
+ * whatever the cores or the order the threads finish in. Only the first
+ * search calls progress; a cancel stops them all. */
 typedef struct regio_vrp_params {
     uint64_t seed;
     double time_limit_s;        /* 0 = none */
     long max_iterations;        /* ruin-and-recreate iterations, 0 = none */
     int minimize_vehicles;      /* after serving all jobs, use fewest vehicles */
+    int searches;               /* independent searches, best kept; 0 = 1 */
     regio_progress_fn progress; /* may be NULL; non-zero return stops */
     void *progress_ud;
 } regio_vrp_params;
 
-/* Fills defaults: seed 1, 10 s, no iteration cap, no vehicle minimisation. */
+/* Fills defaults: seed 1, 10 s, no iteration cap, no vehicle minimisation,
+ * 2 searches (one per core of a two-core machine). */
 REGIO_API void regio_vrp_params_default(regio_vrp_params *p);
 
 /* One served job in a route. */

@@ -56,11 +56,15 @@ static void set_tw(line_inst *L, int job, double a, double b)
     L->jobs[job].n_tws = 1;
 }
 
-static regio_vrp_solution *solve_iters(const regio_vrp_problem *p, long iters,
-                                       uint64_t seed)
+/* Solves with an iteration budget and `searches` searches (0: the
+ * default). */
+static regio_vrp_solution *solve_iters_n(const regio_vrp_problem *p, long iters,
+                                         uint64_t seed, int searches)
 {
     regio_vrp_params prm;
     regio_vrp_params_default(&prm);
+    if (searches > 0)
+        prm.searches = searches;
     prm.time_limit_s = 0;
     prm.max_iterations = iters;
     prm.seed = seed;
@@ -68,6 +72,12 @@ static regio_vrp_solution *solve_iters(const regio_vrp_problem *p, long iters,
     regio_error err;
     ASSERT_OK(regio_vrp_solve(p, &prm, &s, &err));
     return s;
+}
+
+static regio_vrp_solution *solve_iters(const regio_vrp_problem *p, long iters,
+                                       uint64_t seed)
+{
+    return solve_iters_n(p, iters, seed, 0);
 }
 
 /* Depot at 0; jobs at +1, +2, +3, -1, -2; two vehicles of capacity 3. Any
@@ -383,6 +393,29 @@ static void test_same_seed_same_solution(void)
     ASSERT_TRUE(rep.feasible);
     regio_vrp_solution_destroy(a);
     regio_vrp_solution_destroy(b);
+    /* Four searches in threads: the same answer on every run, and never
+     * worse than the single search from the same seed, which is their
+     * first (left-out jobs first, then cost). */
+    regio_vrp_solution *one = solve_iters_n(&p, 3000, 9, 1);
+    regio_vrp_solution *four[3];
+    for (int k = 0; k < 3; k++)
+        four[k] = solve_iters_n(&p, 3000, 9, 4);
+    ASSERT_TRUE(one && four[0] && four[1] && four[2]);
+    if (one && four[0] && four[1] && four[2]) {
+        for (int k = 1; k < 3; k++) {
+            ASSERT_TRUE(four[k]->total_cost == four[0]->total_cost);
+            ASSERT_EQ_INT(four[k]->iterations, four[0]->iterations);
+        }
+        ASSERT_TRUE(four[0]->n_unassigned <= one->n_unassigned);
+        ASSERT_TRUE(four[0]->n_unassigned < one->n_unassigned ||
+                    four[0]->total_cost <= one->total_cost + 1e-9);
+        ASSERT_EQ_INT(four[0]->iterations, 4 * one->iterations);
+        ASSERT_OK(regio_vrp_check(&p, four[0], &rep));
+        ASSERT_TRUE(rep.feasible);
+    }
+    regio_vrp_solution_destroy(one);
+    for (int k = 0; k < 3; k++)
+        regio_vrp_solution_destroy(four[k]);
 }
 
 static void test_solomon_reader_errors(void)
@@ -498,6 +531,7 @@ static void test_solve_allocation_failures(void)
     regio_vrp_params_default(&prm);
     prm.time_limit_s = 0;
     prm.max_iterations = 20;
+    prm.searches = 1; /* the allocation counter is not shared safely */
     int saw_enomem = 0, done = 0;
     for (alloc_fail_at = 1; alloc_fail_at < 400 && !done; alloc_fail_at++) {
         alloc_calls = 0;
@@ -538,12 +572,24 @@ static void test_cancel_returns_best(void)
     prm.max_iterations = 1000000;
     prm.progress = cancel_cb;
     prm.progress_ud = &n;
+    prm.searches = 1;
     regio_vrp_solution *s = NULL;
     ASSERT_OK(regio_vrp_solve(&L.p, &prm, &s, NULL));
     ASSERT_TRUE(s != NULL);
     if (!s)
         return;
     ASSERT_TRUE(s->iterations < 1000);
+    /* with two searches the first one's cancel stops the other too: without
+     * it they would run 2 x 980,000 iterations */
+    regio_vrp_solution_destroy(s);
+    s = NULL;
+    n = 0;
+    prm.searches = 2;
+    ASSERT_OK(regio_vrp_solve(&L.p, &prm, &s, NULL));
+    ASSERT_TRUE(s != NULL);
+    if (!s)
+        return;
+    ASSERT_TRUE(s->iterations < 1000000);
     ASSERT_EQ_INT(s->n_unassigned, 0);
     regio_vrp_check_report rep;
     ASSERT_OK(regio_vrp_check(&L.p, s, &rep));

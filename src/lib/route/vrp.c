@@ -18,6 +18,7 @@ void regio_vrp_params_default(regio_vrp_params *p)
     p->time_limit_s = 10.0;
     p->max_iterations = 0;
     p->minimize_vehicles = 0;
+    p->searches = 2;
     p->progress = NULL;
     p->progress_ud = NULL;
 }
