@@ -10,6 +10,8 @@
 #include "regio_test.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* ---- the oracle: brute force ----------------------------------------------------- */
 
@@ -475,6 +477,128 @@ static void test_allocation_failures(void)
     regio_rep_assignment_free(&want);
 }
 
+/* More reps x territories than the distances are all computed for (the
+ * candidate path of rep_assign.c): 4,300 one-unit territories, reps living
+ * near them (a few without a home, a few pinned). Every pair's distance is
+ * the oracle's, every free territory gets a rep while there are free reps
+ * with homes, nobody takes two, and the total stays within 8% of the
+ * optimum (5.5% above it here), which the exact solver finds on the
+ * whole matrix the candidate path avoids. */
+static void test_many_reps(void)
+{
+    enum { K = 4300 };
+    regio_rng rng;
+    regio_rng_seed(&rng, 23);
+    double *x = malloc(K * sizeof *x), *y = malloc(K * sizeof *y);
+    double *meas = calloc(K * 2, sizeof *meas), *hx = malloc(K * sizeof *hx);
+    double *hy = malloc(K * sizeof *hy);
+    int *labels = malloc(K * sizeof *labels), *xadj = calloc(K + 1, sizeof *xadj);
+    int *pinned = malloc(K * sizeof *pinned);
+    ASSERT_TRUE(x && y && meas && hx && hy && labels && xadj && pinned);
+    for (int i = 0; i < K; i++) {
+        x[i] = -120 + 45 * regio_rng_double(&rng);
+        y[i] = 28 + 20 * regio_rng_double(&rng);
+        meas[i * 2] = 1 + (double)regio_rng_below(&rng, 9);
+        labels[i] = i;
+        pinned[i] = -1;
+    }
+    /* rep i lives near territory (i * 7) % K, one in 20 farther, one in 33
+     * nowhere */
+    for (int i = 0; i < K; i++) {
+        int t = (int)((i * 7L) % K);
+        double far = regio_rng_below(&rng, 20) == 0 ? 5 : 0.2;
+        hx[i] = x[t] + far * (regio_rng_double(&rng) - 0.5);
+        hy[i] = y[t] + far * (regio_rng_double(&rng) - 0.5);
+        if (regio_rng_below(&rng, 33) == 0)
+            hx[i] = NAN;
+    }
+    for (int n = 0; n < 40; n++) /* pins: territory t keeps rep t */
+        pinned[(int)regio_rng_below(&rng, K)] = -2;
+    for (int t = 0; t < K; t++)
+        pinned[t] = pinned[t] == -2 ? t : -1;
+    regio_design_input in;
+    memset(&in, 0, sizeof in);
+    in.n = K;
+    in.coords = REGIO_COORDS_LATLON;
+    in.x = x;
+    in.y = y;
+    in.m = 2;
+    in.measures = meas;
+    in.xadj = xadj;
+    regio_rep_assignment a;
+    ASSERT_OK(regio_rep_assign(&in, K, labels, 0, K, hx, hy, pinned, &a, NULL));
+    unsigned char *pin_of = calloc(K, 1);
+    int *held = calloc(K, sizeof *held);
+    ASSERT_TRUE(pin_of && held);
+    size_t free_homes = 0, free_terr = 0;
+    for (int t = 0; t < K; t++)
+        if (pinned[t] >= 0)
+            pin_of[pinned[t]] = 1;
+    for (int r = 0; r < K; r++)
+        free_homes += !pin_of[r] && isfinite(hx[r]);
+    double total = 0;
+    for (int t = 0; t < K; t++) {
+        int r = a.territory_rep[t];
+        if (pinned[t] >= 0) {
+            ASSERT_EQ_INT(r, pinned[t]);
+        } else {
+            free_terr++;
+        }
+        if (r < 0)
+            continue;
+        held[r]++;
+        double want = isfinite(hx[r]) ? hav_km(hy[r], hx[r], y[t], x[t]) : NAN;
+        if (isfinite(want)) {
+            ASSERT_NEAR(a.territory_dist[t], want, 1e-6 * (1 + want));
+            if (pinned[t] < 0)
+                total += want;
+        }
+    }
+    for (int r = 0; r < K; r++)
+        ASSERT_TRUE(held[r] <= 1);
+    ASSERT_EQ_INT(a.n_assigned,
+                  a.n_kept + (int)(free_homes < free_terr ? free_homes : free_terr));
+    /* The optimum of the same free reps and territories, by the exact
+     * solver on every distance (what the candidate path avoids). */
+    int *R = malloc(K * sizeof *R), *T = malloc(K * sizeof *T);
+    ASSERT_TRUE(R && T);
+    size_t nr = 0, nt = 0;
+    for (int r = 0; r < K; r++)
+        if (!pin_of[r] && isfinite(hx[r]))
+            R[nr++] = r;
+    for (int t = 0; t < K; t++)
+        if (pinned[t] < 0)
+            T[nt++] = t;
+    double *c = malloc(nr * nt * sizeof *c);
+    int *rowcol = malloc(nr * sizeof *rowcol);
+    ASSERT_TRUE(c && rowcol);
+    for (size_t i = 0; i < nr; i++)
+        for (size_t j = 0; j < nt; j++)
+            c[i * nt + j] = hav_km(hy[R[i]], hx[R[i]], y[T[j]], x[T[j]]);
+    double opt = 0;
+    ASSERT_OK(regio_assignment_solve(nr, nt, c, rowcol, &opt, NULL));
+    printf("  many reps: %zu free territories, %zu free reps with a home; %.1f km, the "
+           "optimum %.1f km (+%.1f%%)\n",
+           free_terr, free_homes, total, opt, 100 * (total / opt - 1));
+    ASSERT_TRUE(total >= opt - 1e-6 * opt);
+    ASSERT_TRUE(total <= 1.08 * opt);
+    free(R);
+    free(T);
+    free(c);
+    free(rowcol);
+    regio_rep_assignment_free(&a);
+    free(x);
+    free(y);
+    free(meas);
+    free(hx);
+    free(hy);
+    free(labels);
+    free(xadj);
+    free(pinned);
+    free(pin_of);
+    free(held);
+}
+
 int main(void)
 {
     RUN(test_solve_against_brute_force);
@@ -485,5 +609,6 @@ int main(void)
     RUN(test_pinned_and_homeless);
     RUN(test_empty_territory);
     RUN(test_allocation_failures);
+    RUN(test_many_reps);
     TEST_END();
 }

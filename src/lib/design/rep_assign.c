@@ -19,12 +19,16 @@
  * transposed when it has more rows), O(n m) memory for the transpose only.
  * Ties: columns are scanned in index order and the first of equal
  * distances wins, so the same input gives the same matching.
+ * Beyond 2^24 rep x territory pairs the distances are not all computed:
+ * candidates nearest each territory, taken greedily, the rest exactly
+ * (match_sparse).
  */
 #include "design/design_internal.h"
 
 #include "regio/format.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the assignment ------------------------------------------------------------ */
@@ -301,6 +305,298 @@ static regio_err match_free(regio_rep_assignment *a, const double *dist, const u
     return rc;
 }
 
+/* ---- many reps and territories ---------------------------------------------------- */
+
+/* Above this many free reps x free territories the distances are not all
+ * computed: the matrix and its copy took 20 GB each at 50,000 x 50,000.
+ * Below it (every store and test of ordinary size) the matching is the
+ * optimal one above. */
+#define DENSE_MAX ((size_t)1 << 24)
+/* Candidate reps a territory considers, nearest its centre first. */
+#define SPARSE_CANDIDATES 16
+
+/* The units of each territory and their weights, as regio_rep_distances
+ * weighs them, to measure one (home, territory) pair at a time. */
+typedef struct terr_units {
+    size_t *start; /* k + 1 */
+    int *unit;
+    double *pts, *w, *wsum, *cx, *cy;
+} terr_units;
+
+static void terr_units_free(terr_units *g)
+{
+    regio_free(g->start);
+    regio_free(g->unit);
+    regio_free(g->pts);
+    regio_free(g->w);
+    regio_free(g->wsum);
+    regio_free(g->cx);
+    regio_free(g->cy);
+}
+
+static regio_err terr_units_make(const regio_design_input *in, int k, const int *labels,
+                                 int weight_col, terr_units *g)
+{
+    size_t n = in->n, kk = (size_t)k;
+    memset(g, 0, sizeof *g);
+    g->start = regio_calloc(kk + 2, sizeof *g->start);
+    g->unit = regio_malloc((n ? n : 1) * sizeof *g->unit);
+    g->pts = regio_malloc((n ? n : 1) * 3 * sizeof *g->pts);
+    g->w = regio_malloc((n ? n : 1) * sizeof *g->w);
+    g->wsum = regio_calloc(kk + 1, sizeof *g->wsum);
+    g->cx = regio_calloc(kk + 1, sizeof *g->cx);
+    g->cy = regio_calloc(kk + 1, sizeof *g->cy);
+    size_t *fill = regio_malloc((kk + 1) * sizeof *fill);
+    if (!g->start || !g->unit || !g->pts || !g->w || !g->wsum || !g->cx || !g->cy || !fill) {
+        regio_free(fill);
+        terr_units_free(g);
+        return REGIO_ENOMEM;
+    }
+    double *cnt = g->cx; /* counts first, centres after */
+    for (size_t i = 0; i < n; i++) {
+        regio__design_point(in->coords, in->x[i], in->y[i], &g->pts[3 * i]);
+        g->w[i] = weight_col >= 0 ? in->measures[i * in->m + (size_t)weight_col] : 1.0;
+        if (labels[i] >= 0) {
+            g->wsum[labels[i]] += g->w[i];
+            cnt[labels[i]] += 1;
+            g->start[labels[i] + 1]++;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] >= 0 && !(g->wsum[labels[i]] > 0))
+            g->w[i] = 1.0;
+    for (size_t t = 0; t < kk; t++) {
+        if (!(g->wsum[t] > 0))
+            g->wsum[t] = cnt[t];
+        g->start[t + 1] += g->start[t];
+    }
+    memcpy(fill, g->start, kk * sizeof *fill);
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] >= 0)
+            g->unit[fill[labels[i]]++] = (int)i;
+    regio_free(fill);
+    /* The weighted centre in the input's coordinates: only for finding
+     * candidates, never for the distances themselves. */
+    for (size_t t = 0; t < kk; t++) {
+        double sx = 0, sy = 0, sw = 0;
+        for (size_t j = g->start[t]; j < g->start[t + 1]; j++) {
+            int i = g->unit[j];
+            double wi = g->w[i] > 0 ? g->w[i] : 0;
+            sx += wi * in->x[i];
+            sy += wi * in->y[i];
+            sw += wi;
+        }
+        size_t c = g->start[t + 1] - g->start[t];
+        if (!(sw > 0) && c) {
+            sx = sy = 0;
+            for (size_t j = g->start[t]; j < g->start[t + 1]; j++) {
+                sx += in->x[g->unit[j]];
+                sy += in->y[g->unit[j]];
+            }
+            sw = (double)c;
+        }
+        g->cx[t] = sw > 0 ? sx / sw : NAN;
+        g->cy[t] = sw > 0 ? sy / sw : NAN;
+    }
+    return REGIO_OK;
+}
+
+/* The home-to-territory distance of one pair, as regio_rep_distances
+ * computes it (the units in the same order, so the same sum). */
+static double pair_dist(const regio_design_input *in, const terr_units *g, int t, double hx,
+                        double hy)
+{
+    if (!isfinite(hx) || !isfinite(hy) || g->start[t + 1] == g->start[t])
+        return NAN;
+    double hp[3], acc = 0;
+    regio__design_point(in->coords, hx, hy, hp);
+    int planar = in->coords == REGIO_COORDS_PLANAR;
+    for (size_t j = g->start[t]; j < g->start[t + 1]; j++) {
+        int i = g->unit[j];
+        if (g->w[i] != 0)
+            acc += g->w[i] * regio__pdist(planar, hp, &g->pts[3 * (size_t)i]);
+    }
+    return acc / g->wsum[t];
+}
+
+typedef struct cand {
+    double d;
+    int t, r;
+} cand;
+
+static int cand_cmp(const void *x, const void *y)
+{
+    const cand *a = x, *b = y;
+    if (a->d != b->d)
+        return a->d < b->d ? -1 : 1;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return (a->r > b->r) - (a->r < b->r);
+}
+
+/* Matches free reps to free territories when there are too many of both
+ * for every distance: each free territory measures the reps whose homes
+ * lie nearest its centre (a grid of the homes, searched ring by ring),
+ * the pairs go by increasing distance to whichever of the two is still
+ * free, and the rounds repeat among what is left; the last few are
+ * matched exactly. Memory O(k + reps); not optimal, near it when homes
+ * are spread like the territories. */
+static regio_err match_sparse(regio_rep_assignment *a, const regio_design_input *in,
+                              const int *labels, int weight_col, const double *hx,
+                              const double *hy, unsigned char *free_rep, regio_error *err)
+{
+    terr_units g;
+    if (terr_units_make(in, a->k, labels, weight_col, &g))
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory assigning reps");
+    size_t kk = (size_t)a->k, nreps = a->n_reps;
+    int *reps = regio_malloc((nreps ? nreps : 1) * sizeof *reps);
+    int *terrs = regio_malloc((kk ? kk : 1) * sizeof *terrs);
+    cand *pairs = regio_malloc((kk ? kk : 1) * SPARSE_CANDIDATES * sizeof *pairs);
+    int *cell_start = NULL, *cell_rep = NULL;
+    regio_err rc = reps && terrs && pairs ? REGIO_OK : REGIO_ENOMEM;
+    for (int round = 0; !rc; round++) {
+        size_t nr = 0, nt = 0;
+        for (size_t r = 0; r < nreps; r++)
+            if (free_rep[r])
+                reps[nr++] = (int)r;
+        for (size_t t = 0; t < kk; t++)
+            if (a->territory_rep[t] < 0 && !a->empty[t] && isfinite(g.cx[t]))
+                terrs[nt++] = (int)t;
+        if (!nr || !nt)
+            break;
+        if (nr * nt <= DENSE_MAX || round >= 8) {
+            /* What is left, exactly (or, after many rounds, still in
+             * pairs: each territory its nearest free rep). */
+            if (nr * nt <= DENSE_MAX) {
+                double *cost = regio_malloc(nr * nt * sizeof *cost);
+                int *row_col = regio_malloc(nr * sizeof *row_col);
+                if (!cost || !row_col)
+                    rc = REGIO_ENOMEM;
+                for (size_t i = 0; !rc && i < nr; i++)
+                    for (size_t j = 0; j < nt; j++) {
+                        double d = pair_dist(in, &g, terrs[j], hx[reps[i]], hy[reps[i]]);
+                        cost[i * nt + j] = isfinite(d) ? d : 1e300;
+                    }
+                if (!rc)
+                    rc = regio_assignment_solve(nr, nt, cost, row_col, NULL, err);
+                for (size_t i = 0; !rc && i < nr; i++)
+                    if (row_col[i] >= 0) {
+                        a->territory_rep[terrs[row_col[i]]] = reps[i];
+                        free_rep[reps[i]] = 0;
+                    }
+                regio_free(cost);
+                regio_free(row_col);
+            }
+            break;
+        }
+        /* The grid: about two homes a cell over their bounding box. */
+        double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+        for (size_t i = 0; i < nr; i++) {
+            double x = hx[reps[i]], y = hy[reps[i]];
+            x0 = x < x0 ? x : x0;
+            x1 = x > x1 ? x : x1;
+            y0 = y < y0 ? y : y0;
+            y1 = y > y1 ? y : y1;
+        }
+        int side = 1;
+        while ((size_t)side * (size_t)side * 2 < nr && side < 4096)
+            side++;
+        double sx = x1 > x0 ? side / (x1 - x0) : 0, sy = y1 > y0 ? side / (y1 - y0) : 0;
+        regio_free(cell_start);
+        regio_free(cell_rep);
+        size_t cells = (size_t)side * (size_t)side;
+        cell_start = regio_calloc(cells + 1, sizeof *cell_start);
+        cell_rep = regio_malloc(nr * sizeof *cell_rep);
+        int *fill = regio_malloc((cells + 1) * sizeof *fill);
+        if (!cell_start || !cell_rep || !fill) {
+            regio_free(fill);
+            rc = REGIO_ENOMEM;
+            break;
+        }
+#define CELL_OF(v, v0, s) ((int)fmin(side - 1, fmax(0, floor(((v) - (v0)) * (s)))))
+        for (size_t i = 0; i < nr; i++) {
+            int c = CELL_OF(hy[reps[i]], y0, sy) * side + CELL_OF(hx[reps[i]], x0, sx);
+            cell_start[c + 1]++;
+        }
+        for (size_t c = 0; c < cells; c++)
+            cell_start[c + 1] += cell_start[c];
+        memcpy(fill, cell_start, cells * sizeof *fill);
+        for (size_t i = 0; i < nr; i++) {
+            int c = CELL_OF(hy[reps[i]], y0, sy) * side + CELL_OF(hx[reps[i]], x0, sx);
+            cell_rep[fill[c]++] = reps[i];
+        }
+        regio_free(fill);
+        size_t np = 0;
+        for (size_t j = 0; j < nt; j++) {
+            int t = terrs[j];
+            int cx = CELL_OF(g.cx[t], x0, sx), cy = CELL_OF(g.cy[t], y0, sy);
+            int found = 0;
+            /* Rings of cells around the centre's until the candidates are
+             * there and one ring more has been seen. */
+            for (int ring = 0, extra = 0; ring < side && extra < 2; ring++) {
+                for (int yy = cy - ring; yy <= cy + ring; yy++) {
+                    if (yy < 0 || yy >= side)
+                        continue;
+                    for (int xx = cx - ring; xx <= cx + ring; xx++) {
+                        if (xx < 0 || xx >= side ||
+                            (yy != cy - ring && yy != cy + ring && xx != cx - ring &&
+                             xx != cx + ring))
+                            continue;
+                        int c = yy * side + xx;
+                        for (int q = cell_start[c]; q < cell_start[c + 1]; q++) {
+                            int r = cell_rep[q];
+                            double d = pair_dist(in, &g, t, hx[r], hy[r]);
+                            if (!isfinite(d))
+                                continue;
+                            cand nc = {d, t, r};
+                            if (found < SPARSE_CANDIDATES) {
+                                pairs[np + (size_t)found++] = nc;
+                                continue;
+                            }
+                            /* Keep the nearest SPARSE_CANDIDATES. */
+                            size_t worst = np;
+                            for (size_t z = np + 1; z < np + (size_t)found; z++)
+                                if (cand_cmp(&pairs[z], &pairs[worst]) > 0)
+                                    worst = z;
+                            if (cand_cmp(&nc, &pairs[worst]) < 0)
+                                pairs[worst] = nc;
+                        }
+                    }
+                }
+                if (found >= SPARSE_CANDIDATES)
+                    extra++;
+            }
+            np += (size_t)found;
+        }
+#undef CELL_OF
+        qsort(pairs, np, sizeof *pairs, cand_cmp);
+        size_t matched = 0;
+        for (size_t z = 0; z < np; z++)
+            if (a->territory_rep[pairs[z].t] < 0 && free_rep[pairs[z].r]) {
+                a->territory_rep[pairs[z].t] = pairs[z].r;
+                free_rep[pairs[z].r] = 0;
+                matched++;
+            }
+        if (!matched)
+            break;
+    }
+    /* Every pair's distance, pinned ones included, the way the dense path
+     * reads it from its matrix. */
+    for (size_t t = 0; !rc && t < kk; t++) {
+        int r = a->territory_rep[t];
+        a->territory_dist[t] = r >= 0 ? pair_dist(in, &g, (int)t, hx[r], hy[r]) : NAN;
+    }
+    regio_free(reps);
+    regio_free(terrs);
+    regio_free(pairs);
+    regio_free(cell_start);
+    regio_free(cell_rep);
+    terr_units_free(&g);
+    if (rc == REGIO_ENOMEM)
+        regio_error_setf(err, rc, NULL, 0, NULL, "out of memory assigning reps");
+    return rc;
+}
+
 regio_err regio_rep_assign(const regio_design_input *in, int k, const int *labels, int weight_col,
                            size_t n_reps, const double *home_x, const double *home_y,
                            const int *pinned, regio_rep_assignment *out, regio_error *err)
@@ -325,15 +621,17 @@ regio_err regio_rep_assign(const regio_design_input *in, int k, const int *label
     a.empty = regio_malloc(kk);
     a.rep_territory = regio_malloc(nr * sizeof *a.rep_territory);
     a.has_home = regio_malloc(nr);
-    double *dist = regio_malloc(nr * kk * sizeof *dist);
+    /* Too many for every distance: candidates only (match_sparse). */
+    int sparse = (size_t)n_reps * kk > DENSE_MAX;
+    double *dist = sparse ? NULL : regio_malloc(nr * kk * sizeof *dist);
     unsigned char *free_rep = regio_malloc(nr);
     if (!a.territory_rep || !a.territory_dist || !a.kept || !a.empty || !a.rep_territory ||
-        !a.has_home || !dist || !free_rep) {
+        !a.has_home || (!dist && !sparse) || !free_rep) {
         rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory assigning reps");
         goto out;
     }
-    if (n_reps && (rc = regio_rep_distances(in, k, labels, weight_col, n_reps, home_x, home_y,
-                                            dist, err)))
+    if (n_reps && !sparse &&
+        (rc = regio_rep_distances(in, k, labels, weight_col, n_reps, home_x, home_y, dist, err)))
         goto out;
     memset(a.empty, 1, kk);
     for (size_t i = 0; i < in->n; i++)
@@ -348,13 +646,15 @@ regio_err regio_rep_assign(const regio_design_input *in, int k, const int *label
             free_rep[a.territory_rep[t]] = 0;
         }
     }
-    if ((rc = match_free(&a, dist, free_rep, err)))
+    if ((rc = sparse ? match_sparse(&a, in, labels, weight_col, home_x, home_y, free_rep, err)
+                     : match_free(&a, dist, free_rep, err)))
         goto out;
     for (size_t r = 0; r < n_reps; r++)
         a.rep_territory[r] = -1;
     for (size_t t = 0; t < kk; t++) {
         int r = a.territory_rep[t];
-        a.territory_dist[t] = r >= 0 ? dist[(size_t)r * kk + t] : NAN;
+        if (!sparse)
+            a.territory_dist[t] = r >= 0 ? dist[(size_t)r * kk + t] : NAN;
         if (r < 0) {
             a.n_vacant++;
             continue;
