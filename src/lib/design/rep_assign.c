@@ -192,129 +192,6 @@ static regio_err check_labels(const regio_design_input *in, int k, const int *la
     return REGIO_OK;
 }
 
-regio_err regio_rep_distances(const regio_design_input *in, int k, const int *labels,
-                              int weight_col, size_t n_homes, const double *home_x,
-                              const double *home_y, double *out, regio_error *err)
-{
-    regio_err rc = check_labels(in, k, labels, weight_col, err);
-    if (rc)
-        return rc;
-    size_t n = in->n, kk = (size_t)k;
-    int planar = in->coords == REGIO_COORDS_PLANAR;
-    double *pts = regio_malloc((n ? n : 1) * 3 * sizeof *pts);
-    double *w = regio_malloc((n ? n : 1) * sizeof *w);
-    double *wsum = regio_calloc(kk, sizeof *wsum);
-    double *cnt = regio_calloc(kk, sizeof *cnt);
-    double *acc = regio_malloc(kk * sizeof *acc);
-    if (!pts || !w || !wsum || !cnt || !acc) {
-        rc = regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        regio__design_point(in->coords, in->x[i], in->y[i], &pts[3 * i]);
-        w[i] = weight_col >= 0 ? in->measures[i * in->m + (size_t)weight_col] : 1.0;
-        if (labels[i] >= 0) {
-            wsum[labels[i]] += w[i];
-            cnt[labels[i]] += 1;
-        }
-    }
-    /* A territory without weight (no accounts) is measured to its units. */
-    for (size_t i = 0; i < n; i++)
-        if (labels[i] >= 0 && !(wsum[labels[i]] > 0))
-            w[i] = 1.0;
-    for (size_t t = 0; t < kk; t++)
-        if (!(wsum[t] > 0))
-            wsum[t] = cnt[t];
-    for (size_t h = 0; h < n_homes; h++) {
-        double *row = out + h * kk;
-        if (!isfinite(home_x[h]) || !isfinite(home_y[h])) {
-            for (size_t t = 0; t < kk; t++)
-                row[t] = NAN;
-            continue;
-        }
-        double hp[3];
-        regio__design_point(in->coords, home_x[h], home_y[h], hp);
-        memset(acc, 0, kk * sizeof *acc);
-        for (size_t i = 0; i < n; i++)
-            if (labels[i] >= 0 && w[i] != 0)
-                acc[labels[i]] += w[i] * regio__pdist(planar, hp, &pts[3 * i]);
-        for (size_t t = 0; t < kk; t++)
-            row[t] = cnt[t] > 0 ? acc[t] / wsum[t] : NAN;
-    }
-out:
-    regio_free(pts);
-    regio_free(w);
-    regio_free(wsum);
-    regio_free(cnt);
-    regio_free(acc);
-    return rc;
-}
-
-/* ---- reps to territories --------------------------------------------------------- */
-
-void regio_rep_assignment_free(regio_rep_assignment *a)
-{
-    if (!a)
-        return;
-    regio_free(a->territory_rep);
-    regio_free(a->territory_dist);
-    regio_free(a->kept);
-    regio_free(a->empty);
-    regio_free(a->rep_territory);
-    regio_free(a->has_home);
-    memset(a, 0, sizeof *a);
-}
-
-/* Matches the free reps (with a home, pinned nowhere) to the free
- * territories (no pinned rep, not empty) by least total distance. */
-static regio_err match_free(regio_rep_assignment *a, const double *dist, const unsigned char *free_rep,
-                            regio_error *err)
-{
-    size_t kk = (size_t)a->k, nr = 0, nt = 0;
-    int *rows = regio_malloc((a->n_reps ? a->n_reps : 1) * sizeof *rows);
-    int *cols = regio_malloc(kk * sizeof *cols);
-    double *cost = NULL;
-    int *row_col = NULL;
-    regio_err rc = rows && cols ? REGIO_OK : REGIO_ENOMEM;
-    for (size_t r = 0; !rc && r < a->n_reps; r++)
-        if (free_rep[r])
-            rows[nr++] = (int)r;
-    for (size_t t = 0; !rc && t < kk; t++)
-        if (a->territory_rep[t] < 0 && !a->empty[t])
-            cols[nt++] = (int)t;
-    if (!rc && nr && nt) {
-        cost = regio_malloc(nr * nt * sizeof *cost);
-        row_col = regio_malloc(nr * sizeof *row_col);
-        if (!cost || !row_col)
-            rc = REGIO_ENOMEM;
-        for (size_t i = 0; !rc && i < nr; i++)
-            for (size_t j = 0; j < nt; j++)
-                cost[i * nt + j] = dist[(size_t)rows[i] * kk + (size_t)cols[j]];
-        if (!rc)
-            rc = regio_assignment_solve(nr, nt, cost, row_col, NULL, err);
-        for (size_t i = 0; !rc && i < nr; i++)
-            if (row_col[i] >= 0)
-                a->territory_rep[cols[row_col[i]]] = rows[i];
-    }
-    regio_free(rows);
-    regio_free(cols);
-    regio_free(cost);
-    regio_free(row_col);
-    if (rc == REGIO_ENOMEM)
-        regio_error_setf(err, rc, NULL, 0, NULL, "out of memory assigning reps");
-    return rc;
-}
-
-/* ---- many reps and territories ---------------------------------------------------- */
-
-/* Above this many free reps x free territories the distances are not all
- * computed: the matrix and its copy took 20 GB each at 50,000 x 50,000.
- * Below it (every store and test of ordinary size) the matching is the
- * optimal one above. */
-#define DENSE_MAX ((size_t)1 << 24)
-/* Candidate reps a territory considers, nearest its centre first. */
-#define SPARSE_CANDIDATES 16
-
 /* The units of each territory and their weights, as regio_rep_distances
  * weighs them, to measure one (home, territory) pair at a time. */
 typedef struct terr_units {
@@ -418,6 +295,88 @@ static double pair_dist(const regio_design_input *in, const terr_units *g, int t
     }
     return acc / g->wsum[t];
 }
+
+regio_err regio_rep_distances(const regio_design_input *in, int k, const int *labels,
+                              int weight_col, size_t n_homes, const double *home_x,
+                              const double *home_y, double *out, regio_error *err)
+{
+    regio_err rc = check_labels(in, k, labels, weight_col, err);
+    if (rc)
+        return rc;
+    terr_units g;
+    if (terr_units_make(in, k, labels, weight_col, &g))
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    for (size_t h = 0; h < n_homes; h++)
+        for (int t = 0; t < k; t++)
+            out[h * (size_t)k + (size_t)t] = pair_dist(in, &g, t, home_x[h], home_y[h]);
+    terr_units_free(&g);
+    return REGIO_OK;
+}
+
+/* ---- reps to territories --------------------------------------------------------- */
+
+void regio_rep_assignment_free(regio_rep_assignment *a)
+{
+    if (!a)
+        return;
+    regio_free(a->territory_rep);
+    regio_free(a->territory_dist);
+    regio_free(a->kept);
+    regio_free(a->empty);
+    regio_free(a->rep_territory);
+    regio_free(a->has_home);
+    memset(a, 0, sizeof *a);
+}
+
+/* Matches the free reps (with a home, pinned nowhere) to the free
+ * territories (no pinned rep, not empty) by least total distance. */
+static regio_err match_free(regio_rep_assignment *a, const double *dist, const unsigned char *free_rep,
+                            regio_error *err)
+{
+    size_t kk = (size_t)a->k, nr = 0, nt = 0;
+    int *rows = regio_malloc((a->n_reps ? a->n_reps : 1) * sizeof *rows);
+    int *cols = regio_malloc(kk * sizeof *cols);
+    double *cost = NULL;
+    int *row_col = NULL;
+    regio_err rc = rows && cols ? REGIO_OK : REGIO_ENOMEM;
+    for (size_t r = 0; !rc && r < a->n_reps; r++)
+        if (free_rep[r])
+            rows[nr++] = (int)r;
+    for (size_t t = 0; !rc && t < kk; t++)
+        if (a->territory_rep[t] < 0 && !a->empty[t])
+            cols[nt++] = (int)t;
+    if (!rc && nr && nt) {
+        cost = regio_malloc(nr * nt * sizeof *cost);
+        row_col = regio_malloc(nr * sizeof *row_col);
+        if (!cost || !row_col)
+            rc = REGIO_ENOMEM;
+        for (size_t i = 0; !rc && i < nr; i++)
+            for (size_t j = 0; j < nt; j++)
+                cost[i * nt + j] = dist[(size_t)rows[i] * kk + (size_t)cols[j]];
+        if (!rc)
+            rc = regio_assignment_solve(nr, nt, cost, row_col, NULL, err);
+        for (size_t i = 0; !rc && i < nr; i++)
+            if (row_col[i] >= 0)
+                a->territory_rep[cols[row_col[i]]] = rows[i];
+    }
+    regio_free(rows);
+    regio_free(cols);
+    regio_free(cost);
+    regio_free(row_col);
+    if (rc == REGIO_ENOMEM)
+        regio_error_setf(err, rc, NULL, 0, NULL, "out of memory assigning reps");
+    return rc;
+}
+
+/* ---- many reps and territories ---------------------------------------------------- */
+
+/* Above this many free reps x free territories the distances are not all
+ * computed: the matrix and its copy took 20 GB each at 50,000 x 50,000.
+ * Below it (every store and test of ordinary size) the matching is the
+ * optimal one above. */
+#define DENSE_MAX ((size_t)1 << 24)
+/* Candidate reps a territory considers, nearest its centre first. */
+#define SPARSE_CANDIDATES 16
 
 typedef struct cand {
     double d;
