@@ -423,29 +423,28 @@ static regio_err match_sparse(regio_rep_assignment *a, const regio_design_input 
                 terrs[nt++] = (int)t;
         if (!nr || !nt)
             break;
-        if (nr * nt <= DENSE_MAX || round >= 8) {
-            /* What is left, exactly (or, after many rounds, still in
-             * pairs: each territory its nearest free rep). */
-            if (nr * nt <= DENSE_MAX) {
-                double *cost = regio_malloc(nr * nt * sizeof *cost);
-                int *row_col = regio_malloc(nr * sizeof *row_col);
-                if (!cost || !row_col)
-                    rc = REGIO_ENOMEM;
-                for (size_t i = 0; !rc && i < nr; i++)
-                    for (size_t j = 0; j < nt; j++) {
-                        double d = pair_dist(in, &g, terrs[j], hx[reps[i]], hy[reps[i]]);
-                        cost[i * nt + j] = isfinite(d) ? d : 1e300;
-                    }
-                if (!rc)
-                    rc = regio_assignment_solve(nr, nt, cost, row_col, NULL, err);
-                for (size_t i = 0; !rc && i < nr; i++)
-                    if (row_col[i] >= 0) {
-                        a->territory_rep[terrs[row_col[i]]] = reps[i];
-                        free_rep[reps[i]] = 0;
-                    }
-                regio_free(cost);
-                regio_free(row_col);
-            }
+        if (nr * nt > DENSE_MAX && round >= 8)
+            break; /* still too many after eight rounds: the rest stay vacant */
+        if (nr * nt <= DENSE_MAX) {
+            /* What is left, exactly. */
+            double *cost = regio_malloc(nr * nt * sizeof *cost);
+            int *row_col = regio_malloc(nr * sizeof *row_col);
+            if (!cost || !row_col)
+                rc = REGIO_ENOMEM;
+            for (size_t i = 0; !rc && i < nr; i++)
+                for (size_t j = 0; j < nt; j++) {
+                    double d = pair_dist(in, &g, terrs[j], hx[reps[i]], hy[reps[i]]);
+                    cost[i * nt + j] = isfinite(d) ? d : 1e300;
+                }
+            if (!rc)
+                rc = regio_assignment_solve(nr, nt, cost, row_col, NULL, err);
+            for (size_t i = 0; !rc && i < nr; i++)
+                if (row_col[i] >= 0) {
+                    a->territory_rep[terrs[row_col[i]]] = reps[i];
+                    free_rep[reps[i]] = 0;
+                }
+            regio_free(cost);
+            regio_free(row_col);
             break;
         }
         /* The grid: about two homes a cell over their bounding box. */
