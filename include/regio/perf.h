@@ -55,8 +55,10 @@ typedef struct regio_activity {
     double lat, lon;     /* NAN when unknown */
 } regio_activity;
 
-/* Logs activities in one transaction (all or none); *added (may be NULL)
- * gets how many were new (an id already stored is left as it is). */
+/* Logs activities all or none — in a transaction of its own, or as a part
+ * of one the caller has open (a failure then undoes the log alone);
+ * *added (may be NULL) gets how many were new (an id already stored is
+ * left as it is). */
 REGIO_API regio_err regio_activities_log(regio_store *s, const regio_activity *a, size_t n,
                                          const char *actor, size_t *added, regio_error *err);
 

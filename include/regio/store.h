@@ -144,6 +144,18 @@ REGIO_API regio_err regio_store_begin(regio_store *s, regio_error *err);
 REGIO_API regio_err regio_store_commit(regio_store *s, regio_error *err);
 /* Discards the open transaction, leaving the store as before begin. */
 REGIO_API regio_err regio_store_rollback(regio_store *s, regio_error *err);
+/*
+ * A unit of work that is atomic whether or not the caller has a
+ * transaction open: with none, regio_store_nest_begin begins one (*own = 1)
+ * and regio_store_nest_end commits it; inside the caller's, it is a
+ * savepoint that regio_store_nest_end releases, so the caller's commit or
+ * rollback decides. On rc != REGIO_OK regio_store_nest_end undoes the unit
+ * alone — the caller's earlier writes stay — and returns rc (err is left as
+ * the failure set it); otherwise it returns the commit's result.
+ */
+REGIO_API regio_err regio_store_nest_begin(regio_store *s, int *own, regio_error *err);
+REGIO_API regio_err regio_store_nest_end(regio_store *s, int own, regio_err rc,
+                                         regio_error *err);
 
 /* ---- records -------------------------------------------------------------- */
 

@@ -702,12 +702,10 @@ static const int WEIGHT[W_COUNT] = {
     [W_SALE] = 1, [W_TXN] = 4};
 
 /* Inside a transaction (in_txn) neither another one, nor another
- * program's write, which would wait for this one's locks, nor
- * regio_activities_log, which begins a transaction of its own and, when
- * that fails inside the caller's, rolls the caller's back. */
+ * program's write, which would wait for this one's locks. */
 static int weight(int w, int in_txn)
 {
-    return in_txn && (w == W_TXN || w == W_UNIT_CODE || w == W_ACTIVITY) ? 0 : WEIGHT[w];
+    return in_txn && (w == W_TXN || w == W_UNIT_CODE) ? 0 : WEIGHT[w];
 }
 
 static int draw(rng *r, int in_txn)

@@ -254,6 +254,44 @@ out:
         done_with(s);
 }
 
+/* Inside the caller's transaction the log is a part of it: a failing log
+ * undoes itself alone, and the caller's commit or rollback decides. */
+static void test_log_inside_a_transaction(void)
+{
+    regio_store *s = fixture();
+    if (!s || setup_failed)
+        goto out;
+    regio_error e;
+    regio_activity ok1 = {"n-1", "A1", "u1", "2027-04-01", NULL, NAN, NULL, NULL, NAN, NAN};
+    regio_activity bad[] = {
+        {"n-2", "A2", "u1", "2027-04-01", NULL, NAN, NULL, NULL, NAN, NAN},
+        {"n-3", "NO-SUCH", "u1", "2027-04-01", NULL, NAN, NULL, NULL, NAN, NAN},
+    };
+    regio_activity ok2 = {"n-4", "A4", "u2", "2027-04-02", NULL, NAN, NULL, NULL, NAN, NAN};
+    regio_activity gone = {"n-5", "A4", "u2", "2027-04-03", NULL, NAN, NULL, NULL, NAN, NAN};
+    size_t added = 0;
+    ASSERT_OK(regio_store_begin(s, &e));
+    ASSERT_OK(regio_activities_log(s, &ok1, 1, "test", &added, &e));
+    ASSERT_EQ_INT(added, 1);
+    ASSERT_EQ_INT(regio_activities_log(s, bad, 2, "test", &added, &e), REGIO_ENOTFOUND);
+    ASSERT_EQ_INT(added, 0);
+    ASSERT_OK(regio_activities_log(s, &ok2, 1, "test", &added, &e));
+    ASSERT_OK(regio_store_commit(s, &e));
+    ASSERT_OK(regio_store_begin(s, &e));
+    ASSERT_OK(regio_activities_log(s, &gone, 1, "test", &added, &e));
+    ASSERT_OK(regio_store_rollback(s, &e));
+    char t[256] = "";
+    regio_period p;
+    ASSERT_OK(regio_period_range("2027-04-01", "2027-04-30", &p, &e));
+    ASSERT_OK(regio_activities_foreach(s, p, NULL, count_cb, t, &e));
+    ASSERT_EQ_STR(t, "n-1/A1/u1/-;n-4/A4/u2/-;");
+    /* The chain holds the two logs that stayed, and only them. */
+    ASSERT_OK(regio_store_audit_verify(s, NULL, &e));
+out:
+    if (s)
+        done_with(s);
+}
+
 /* Every allocation failure: an error (ENOMEM) or the right day, never a crash or a leak. */
 static void test_alloc_failures(void)
 {
@@ -292,6 +330,7 @@ int main(int argc, char **argv)
     regio_test_backend(argc, argv, "test_checkin --pg");
     RUN(test_whose_and_which_day);
     RUN(test_logged_visits);
+    RUN(test_log_inside_a_transaction);
     RUN(test_alloc_failures);
     TEST_END();
 }

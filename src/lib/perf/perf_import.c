@@ -697,7 +697,11 @@ regio_err regio_activities_log(regio_store *s, const regio_activity *a, size_t n
         *added = 0;
     if (!s || (n && !a))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL, "no store or no activities");
-    regio_err rc = regio_store_begin(s, err);
+    /* Atomic on its own, or as a part of the caller's transaction. */
+    int own = 0;
+    regio_err rc = regio_store_nest_begin(s, &own, err);
+    if (rc)
+        return rc;
     size_t count = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         int one = 0;
@@ -710,10 +714,7 @@ regio_err regio_activities_log(regio_store *s, const regio_activity *a, size_t n
         rc = regio_store_audit_append(s, actor ? actor : "cli", "activity.log", "activity",
                                       a[0].id, NULL, after, err);
     }
-    if (!rc)
-        rc = regio_store_commit(s, err);
-    else
-        regio_store_rollback(s, NULL);
+    rc = regio_store_nest_end(s, own, rc, err);
     if (!rc && added)
         *added = count;
     return rc;

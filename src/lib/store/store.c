@@ -197,6 +197,24 @@ regio_err regio_store_rollback(regio_store *s, regio_error *err)
     DISPATCH(s, err, rollback, rollback(s, e_));
 }
 
+regio_err regio_store_nest_begin(regio_store *s, int *own, regio_error *err)
+{
+    DISPATCH(s, err, nest_begin, nest_begin(s, own, e_));
+}
+
+regio_err regio_store_nest_end(regio_store *s, int own, regio_err rc, regio_error *err)
+{
+    if (!s || !s->ops->nest_end)
+        return rc ? rc : regio__store_fail(err, REGIO_EINVAL, "no unit of work to end");
+    if (rc) {
+        /* The failure's own message stays in err. */
+        regio_error ignore;
+        s->ops->nest_end(s, own, rc, &ignore);
+        return rc;
+    }
+    DISPATCH(s, err, nest_end, nest_end(s, own, REGIO_OK, e_));
+}
+
 regio_err regio_store_account_upsert(regio_store *s, const regio_account *a,
                                      regio_upsert_result *out, regio_error *err)
 {

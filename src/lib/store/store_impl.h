@@ -22,6 +22,11 @@ typedef struct regio__store_ops {
     regio_err (*begin)(regio_store *s, regio_error *err);
     regio_err (*commit)(regio_store *s, regio_error *err);
     regio_err (*rollback)(regio_store *s, regio_error *err);
+    /* A unit of work inside whatever is open: *own = 1 and begin when no
+     * transaction is, else a savepoint; nest_end commits / releases it on
+     * rc == REGIO_OK, else undoes it (and only it). */
+    regio_err (*nest_begin)(regio_store *s, int *own, regio_error *err);
+    regio_err (*nest_end)(regio_store *s, int own, regio_err rc, regio_error *err);
 
     regio_err (*account_upsert)(regio_store *s, const regio_account *a,
                                 regio_upsert_result *out, regio_error *err);

@@ -387,6 +387,33 @@ static regio_err pg_rollback(regio_store *base, regio_error *err)
     return rc;
 }
 
+static regio_err pg_nest_begin(regio_store *base, int *own, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *own = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    return *own ? pg_begin(base, err) : regio__pg_exec(s, "SAVEPOINT regio_nest", err);
+}
+
+static regio_err pg_nest_end(regio_store *base, int own, regio_err rc, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    if (!rc)
+        rc = own ? pg_commit(base, err) : regio__pg_exec(s, "RELEASE SAVEPOINT regio_nest", err);
+    if (!rc)
+        return REGIO_OK;
+    regio_error ignore;
+    if (own) {
+        if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+            pg_rollback(base, &ignore);
+    } else {
+        PQclear(PQexec(s->conn, "ROLLBACK TO SAVEPOINT regio_nest"));
+        PQclear(PQexec(s->conn, "RELEASE SAVEPOINT regio_nest"));
+        /* The audit head read under the savepoint may be gone with it. */
+        regio__pg_audit_forget(s, 0);
+    }
+    return rc;
+}
+
 /* ---- models: ids ------------------------------------------------------------------------ */
 
 regio_err regio__pg_model_id(regio__pg_store *s, const char *name, long long *id,
@@ -550,6 +577,8 @@ static const regio__store_ops pg_ops = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .nest_begin = pg_nest_begin,
+    .nest_end = pg_nest_end,
     .account_upsert = regio__pg_account_upsert,
     .rep_upsert = regio__pg_rep_upsert,
     .unit_upsert = regio__pg_unit_upsert,

@@ -501,6 +501,31 @@ static regio_err sq_rollback(regio_store *base, regio_error *err)
     return rc;
 }
 
+static regio_err sq_nest_begin(regio_store *base, int *own, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    *own = sqlite3_get_autocommit(s->db);
+    return *own ? sq_begin(base, err) : regio__sq_exec(s, "SAVEPOINT regio_nest", err);
+}
+
+static regio_err sq_nest_end(regio_store *base, int own, regio_err rc, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    if (!rc)
+        rc = own ? sq_commit(base, err) : regio__sq_exec(s, "RELEASE regio_nest", err);
+    if (!rc)
+        return REGIO_OK;
+    regio_error ignore;
+    if (own) {
+        if (!sqlite3_get_autocommit(s->db))
+            sq_rollback(base, &ignore);
+    } else {
+        sqlite3_exec(s->db, "ROLLBACK TO regio_nest", NULL, NULL, NULL);
+        sqlite3_exec(s->db, "RELEASE regio_nest", NULL, NULL, NULL);
+    }
+    return rc;
+}
+
 /* ---- vtable and open ------------------------------------------------------------------------ */
 
 static const regio__store_ops sqlite_ops = {
@@ -510,6 +535,8 @@ static const regio__store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .nest_begin = sq_nest_begin,
+    .nest_end = sq_nest_end,
     .account_upsert = regio__sq_account_upsert,
     .rep_upsert = regio__sq_rep_upsert,
     .unit_upsert = regio__sq_unit_upsert,
