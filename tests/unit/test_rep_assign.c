@@ -481,9 +481,9 @@ static void test_allocation_failures(void)
  * candidate path of rep_assign.c): 4,300 one-unit territories, reps living
  * near them (a few without a home, a few pinned). Every pair's distance is
  * the oracle's, every free territory gets a rep while there are free reps
- * with homes, nobody takes two, and the total stays within 8% of the
- * optimum (5.5% above it here), which the exact solver finds on the
- * whole matrix the candidate path avoids. */
+ * with homes, nobody takes two, and the total stays within 3% of the
+ * optimum (0.8% above it here; 5.5% before the exchanges), which the
+ * exact solver finds on the whole matrix the candidate path avoids. */
 static void test_many_reps(void)
 {
     enum { K = 4300 };
@@ -581,7 +581,7 @@ static void test_many_reps(void)
            "optimum %.1f km (+%.1f%%)\n",
            free_terr, free_homes, total, opt, 100 * (total / opt - 1));
     ASSERT_TRUE(total >= opt - 1e-6 * opt);
-    ASSERT_TRUE(total <= 1.08 * opt);
+    ASSERT_TRUE(total <= 1.03 * opt);
     free(R);
     free(T);
     free(c);

@@ -393,13 +393,178 @@ static int cand_cmp(const void *x, const void *y)
     return (a->r > b->r) - (a->r < b->r);
 }
 
+/* The SPARSE_CANDIDATES reps of reps[nr] nearest each territory of
+ * terrs[nt] (found through a grid of the homes, searched ring by ring from
+ * the territory's centre), each territory's block after the last: pairs
+ * (room for nt * SPARSE_CANDIDATES) and *np. */
+static regio_err grid_candidates(const regio_design_input *in, const terr_units *g,
+                                 const int *terrs, size_t nt, const int *reps, size_t nr,
+                                 const double *hx, const double *hy, cand *pairs, size_t *np_out)
+{
+    /* About two homes a cell over their bounding box. */
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (size_t i = 0; i < nr; i++) {
+        double x = hx[reps[i]], y = hy[reps[i]];
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+    }
+    int side = 1;
+    while ((size_t)side * (size_t)side * 2 < nr && side < 4096)
+        side++;
+    double sx = x1 > x0 ? side / (x1 - x0) : 0, sy = y1 > y0 ? side / (y1 - y0) : 0;
+    size_t cells = (size_t)side * (size_t)side;
+    int *cell_start = regio_calloc(cells + 1, sizeof *cell_start);
+    int *cell_rep = regio_malloc((nr ? nr : 1) * sizeof *cell_rep);
+    int *fill = regio_malloc((cells + 1) * sizeof *fill);
+    if (!cell_start || !cell_rep || !fill) {
+        regio_free(cell_start);
+        regio_free(cell_rep);
+        regio_free(fill);
+        return REGIO_ENOMEM;
+    }
+#define CELL_OF(v, v0, s) ((int)fmin(side - 1, fmax(0, floor(((v) - (v0)) * (s)))))
+    for (size_t i = 0; i < nr; i++) {
+        int c = CELL_OF(hy[reps[i]], y0, sy) * side + CELL_OF(hx[reps[i]], x0, sx);
+        cell_start[c + 1]++;
+    }
+    for (size_t c = 0; c < cells; c++)
+        cell_start[c + 1] += cell_start[c];
+    memcpy(fill, cell_start, cells * sizeof *fill);
+    for (size_t i = 0; i < nr; i++) {
+        int c = CELL_OF(hy[reps[i]], y0, sy) * side + CELL_OF(hx[reps[i]], x0, sx);
+        cell_rep[fill[c]++] = reps[i];
+    }
+    regio_free(fill);
+    size_t np = 0;
+    for (size_t j = 0; j < nt; j++) {
+        int t = terrs[j];
+        int cx = CELL_OF(g->cx[t], x0, sx), cy = CELL_OF(g->cy[t], y0, sy);
+        int found = 0;
+        /* Rings of cells around the centre's until the candidates are
+         * there and one ring more has been seen. */
+        for (int ring = 0, extra = 0; ring < side && extra < 2; ring++) {
+            for (int yy = cy - ring; yy <= cy + ring; yy++) {
+                if (yy < 0 || yy >= side)
+                    continue;
+                for (int xx = cx - ring; xx <= cx + ring; xx++) {
+                    if (xx < 0 || xx >= side ||
+                        (yy != cy - ring && yy != cy + ring && xx != cx - ring && xx != cx + ring))
+                        continue;
+                    int c = yy * side + xx;
+                    for (int q = cell_start[c]; q < cell_start[c + 1]; q++) {
+                        int r = cell_rep[q];
+                        double d = pair_dist(in, g, t, hx[r], hy[r]);
+                        if (!isfinite(d))
+                            continue;
+                        cand nc = {d, t, r};
+                        if (found < SPARSE_CANDIDATES) {
+                            pairs[np + (size_t)found++] = nc;
+                            continue;
+                        }
+                        /* Keep the nearest SPARSE_CANDIDATES. */
+                        size_t worst = np;
+                        for (size_t z = np + 1; z < np + (size_t)found; z++)
+                            if (cand_cmp(&pairs[z], &pairs[worst]) > 0)
+                                worst = z;
+                        if (cand_cmp(&nc, &pairs[worst]) < 0)
+                            pairs[worst] = nc;
+                    }
+                }
+            }
+            if (found >= SPARSE_CANDIDATES)
+                extra++;
+        }
+        np += (size_t)found;
+    }
+#undef CELL_OF
+    regio_free(cell_start);
+    regio_free(cell_rep);
+    *np_out = np;
+    return REGIO_OK;
+}
+
+/* Exchanges after the greedy rounds, which leave pairs two territories
+ * would rather swap and free reps nearer than the one taken: the
+ * candidates of every territory matched here (terrs) among every rep free
+ * at the start (reps); a pass takes, in the candidates' order, each move
+ * that lowers the total — a nearer free rep, or two territories swapping
+ * reps — until a pass finds none (at most 32 passes). A vacant territory
+ * takes a free candidate. */
+static regio_err improve_by_swaps(regio_rep_assignment *a, const regio_design_input *in,
+                                  const terr_units *g, const double *hx, const double *hy,
+                                  const int *terrs, size_t nt, const int *reps, size_t nr,
+                                  unsigned char *free_rep, cand *pairs)
+{
+    size_t np = 0, kk = (size_t)a->k;
+    int *rep_terr = regio_malloc((a->n_reps ? a->n_reps : 1) * sizeof *rep_terr);
+    double *cur = regio_malloc((kk ? kk : 1) * sizeof *cur);
+    if (!rep_terr || !cur || grid_candidates(in, g, terrs, nt, reps, nr, hx, hy, pairs, &np)) {
+        regio_free(rep_terr);
+        regio_free(cur);
+        return REGIO_ENOMEM;
+    }
+    for (size_t r = 0; r < a->n_reps; r++)
+        rep_terr[r] = -1;
+    for (size_t t = 0; t < kk; t++) {
+        int r = a->territory_rep[t];
+        if (r >= 0)
+            rep_terr[r] = (int)t;
+        cur[t] = r >= 0 ? pair_dist(in, g, (int)t, hx[r], hy[r]) : NAN;
+    }
+    for (int pass = 0; pass < 32; pass++) {
+        size_t changed = 0;
+        for (size_t z = 0; z < np; z++) {
+            int t = pairs[z].t, r2 = pairs[z].r, r = a->territory_rep[t];
+            double d2 = pairs[z].d;
+            if (r2 == r)
+                continue;
+            int t2 = rep_terr[r2];
+            if (t2 < 0) {
+                if (r >= 0 && !(d2 < cur[t] - 1e-12 * cur[t]))
+                    continue;
+                if (r >= 0) {
+                    rep_terr[r] = -1;
+                    free_rep[r] = 1;
+                }
+                a->territory_rep[t] = r2;
+                rep_terr[r2] = t;
+                free_rep[r2] = 0;
+                cur[t] = d2;
+                changed++;
+                continue;
+            }
+            if (r < 0)
+                continue; /* taking t2's rep would leave t2 vacant */
+            double d12 = pair_dist(in, g, t2, hx[r], hy[r]);
+            double before = cur[t] + cur[t2];
+            if (!(d2 + d12 < before - 1e-12 * before))
+                continue;
+            a->territory_rep[t] = r2;
+            a->territory_rep[t2] = r;
+            rep_terr[r2] = t;
+            rep_terr[r] = t2;
+            cur[t] = d2;
+            cur[t2] = d12;
+            changed++;
+        }
+        if (!changed)
+            break;
+    }
+    regio_free(rep_terr);
+    regio_free(cur);
+    return REGIO_OK;
+}
+
 /* Matches free reps to free territories when there are too many of both
  * for every distance: each free territory measures the reps whose homes
  * lie nearest its centre (a grid of the homes, searched ring by ring),
  * the pairs go by increasing distance to whichever of the two is still
  * free, and the rounds repeat among what is left; the last few are
- * matched exactly. Memory O(k + reps); not optimal, near it when homes
- * are spread like the territories. */
+ * matched exactly; then exchanges (improve_by_swaps) lower the total.
+ * Memory O(k + reps); not optimal, near it when homes are spread like the
+ * territories. */
 static regio_err match_sparse(regio_rep_assignment *a, const regio_design_input *in,
                               const int *labels, int weight_col, const double *hx,
                               const double *hy, unsigned char *free_rep, regio_error *err)
@@ -411,8 +576,17 @@ static regio_err match_sparse(regio_rep_assignment *a, const regio_design_input 
     int *reps = regio_malloc((nreps ? nreps : 1) * sizeof *reps);
     int *terrs = regio_malloc((kk ? kk : 1) * sizeof *terrs);
     cand *pairs = regio_malloc((kk ? kk : 1) * SPARSE_CANDIDATES * sizeof *pairs);
-    int *cell_start = NULL, *cell_rep = NULL;
-    regio_err rc = reps && terrs && pairs ? REGIO_OK : REGIO_ENOMEM;
+    /* What was free at the start, for the exchanges at the end. */
+    int *reps0 = regio_malloc((nreps ? nreps : 1) * sizeof *reps0);
+    int *terrs0 = regio_malloc((kk ? kk : 1) * sizeof *terrs0);
+    size_t nr0 = 0, nt0 = 0;
+    regio_err rc = reps && terrs && pairs && reps0 && terrs0 ? REGIO_OK : REGIO_ENOMEM;
+    for (size_t r = 0; !rc && r < nreps; r++)
+        if (free_rep[r])
+            reps0[nr0++] = (int)r;
+    for (size_t t = 0; !rc && t < kk; t++)
+        if (a->territory_rep[t] < 0 && !a->empty[t] && isfinite(g.cx[t]))
+            terrs0[nt0++] = (int)t;
     for (int round = 0; !rc; round++) {
         size_t nr = 0, nt = 0;
         for (size_t r = 0; r < nreps; r++)
@@ -447,86 +621,9 @@ static regio_err match_sparse(regio_rep_assignment *a, const regio_design_input 
             regio_free(row_col);
             break;
         }
-        /* The grid: about two homes a cell over their bounding box. */
-        double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-        for (size_t i = 0; i < nr; i++) {
-            double x = hx[reps[i]], y = hy[reps[i]];
-            x0 = x < x0 ? x : x0;
-            x1 = x > x1 ? x : x1;
-            y0 = y < y0 ? y : y0;
-            y1 = y > y1 ? y : y1;
-        }
-        int side = 1;
-        while ((size_t)side * (size_t)side * 2 < nr && side < 4096)
-            side++;
-        double sx = x1 > x0 ? side / (x1 - x0) : 0, sy = y1 > y0 ? side / (y1 - y0) : 0;
-        regio_free(cell_start);
-        regio_free(cell_rep);
-        size_t cells = (size_t)side * (size_t)side;
-        cell_start = regio_calloc(cells + 1, sizeof *cell_start);
-        cell_rep = regio_malloc(nr * sizeof *cell_rep);
-        int *fill = regio_malloc((cells + 1) * sizeof *fill);
-        if (!cell_start || !cell_rep || !fill) {
-            regio_free(fill);
-            rc = REGIO_ENOMEM;
-            break;
-        }
-#define CELL_OF(v, v0, s) ((int)fmin(side - 1, fmax(0, floor(((v) - (v0)) * (s)))))
-        for (size_t i = 0; i < nr; i++) {
-            int c = CELL_OF(hy[reps[i]], y0, sy) * side + CELL_OF(hx[reps[i]], x0, sx);
-            cell_start[c + 1]++;
-        }
-        for (size_t c = 0; c < cells; c++)
-            cell_start[c + 1] += cell_start[c];
-        memcpy(fill, cell_start, cells * sizeof *fill);
-        for (size_t i = 0; i < nr; i++) {
-            int c = CELL_OF(hy[reps[i]], y0, sy) * side + CELL_OF(hx[reps[i]], x0, sx);
-            cell_rep[fill[c]++] = reps[i];
-        }
-        regio_free(fill);
         size_t np = 0;
-        for (size_t j = 0; j < nt; j++) {
-            int t = terrs[j];
-            int cx = CELL_OF(g.cx[t], x0, sx), cy = CELL_OF(g.cy[t], y0, sy);
-            int found = 0;
-            /* Rings of cells around the centre's until the candidates are
-             * there and one ring more has been seen. */
-            for (int ring = 0, extra = 0; ring < side && extra < 2; ring++) {
-                for (int yy = cy - ring; yy <= cy + ring; yy++) {
-                    if (yy < 0 || yy >= side)
-                        continue;
-                    for (int xx = cx - ring; xx <= cx + ring; xx++) {
-                        if (xx < 0 || xx >= side ||
-                            (yy != cy - ring && yy != cy + ring && xx != cx - ring &&
-                             xx != cx + ring))
-                            continue;
-                        int c = yy * side + xx;
-                        for (int q = cell_start[c]; q < cell_start[c + 1]; q++) {
-                            int r = cell_rep[q];
-                            double d = pair_dist(in, &g, t, hx[r], hy[r]);
-                            if (!isfinite(d))
-                                continue;
-                            cand nc = {d, t, r};
-                            if (found < SPARSE_CANDIDATES) {
-                                pairs[np + (size_t)found++] = nc;
-                                continue;
-                            }
-                            /* Keep the nearest SPARSE_CANDIDATES. */
-                            size_t worst = np;
-                            for (size_t z = np + 1; z < np + (size_t)found; z++)
-                                if (cand_cmp(&pairs[z], &pairs[worst]) > 0)
-                                    worst = z;
-                            if (cand_cmp(&nc, &pairs[worst]) < 0)
-                                pairs[worst] = nc;
-                        }
-                    }
-                }
-                if (found >= SPARSE_CANDIDATES)
-                    extra++;
-            }
-            np += (size_t)found;
-        }
-#undef CELL_OF
+        if ((rc = grid_candidates(in, &g, terrs, nt, reps, nr, hx, hy, pairs, &np)))
+            break;
         qsort(pairs, np, sizeof *pairs, cand_cmp);
         size_t matched = 0;
         for (size_t z = 0; z < np; z++)
@@ -538,6 +635,8 @@ static regio_err match_sparse(regio_rep_assignment *a, const regio_design_input 
         if (!matched)
             break;
     }
+    if (!rc && nr0 && nt0)
+        rc = improve_by_swaps(a, in, &g, hx, hy, terrs0, nt0, reps0, nr0, free_rep, pairs);
     /* Every pair's distance, pinned ones included, the way the dense path
      * reads it from its matrix. */
     for (size_t t = 0; !rc && t < kk; t++) {
@@ -546,9 +645,9 @@ static regio_err match_sparse(regio_rep_assignment *a, const regio_design_input 
     }
     regio_free(reps);
     regio_free(terrs);
+    regio_free(reps0);
+    regio_free(terrs0);
     regio_free(pairs);
-    regio_free(cell_start);
-    regio_free(cell_rep);
     terr_units_free(&g);
     if (rc == REGIO_ENOMEM)
         regio_error_setf(err, rc, NULL, 0, NULL, "out of memory assigning reps");
