@@ -102,6 +102,13 @@ REGIO_API regio_err regio_store_job_cancel(regio_store *s, long id, const char *
                                            long long now, regio_job_state *state,
                                            regio_error *err);
 
+/* Removes the jobs that ended (done, failed or cancelled) before `before`
+ * (Unix seconds), their results with them; queued and running jobs stay.
+ * *removed (may be NULL) gets how many went. The models and plans a job
+ * saved are not touched. */
+REGIO_API regio_err regio_store_jobs_prune(regio_store *s, long long before, long *removed,
+                                           regio_error *err);
+
 /* Calls cb for job id, or for every job (id 0) newest first. */
 REGIO_API regio_err regio_store_jobs_foreach(regio_store *s, long id, regio_job_cb cb, void *ud,
                                              regio_error *err);

@@ -16,6 +16,8 @@ extern "C" {
 
 /* Times a job is taken before a lost lease fails it. */
 #define REGIO_WORKER_MAX_ATTEMPTS 3
+/* How long a finished job is kept by default (30 days). */
+#define REGIO_WORKER_KEEP_S (30L * 86400)
 
 typedef struct regio_worker_opts {
     const char *name;               /* how the queue names this worker */
@@ -24,6 +26,10 @@ typedef struct regio_worker_opts {
     long lease_s;                   /* lease, renewed while a job runs */
     double poll_s;                  /* pause when the queue is empty */
     int once;                       /* one job at most, then return */
+    /* Jobs that ended more than keep_s seconds ago are removed
+     * (regio_store_jobs_prune) when the queue is empty, at most once an
+     * hour; 0 keeps them all. */
+    long keep_s;
     volatile int *stop;             /* non-zero: return (a running job is left to its lease) */
     /* What happens, one line each (no newline): "job 3 (design), attempt 1",
      * "job 3 done", "claiming a job: ..."; may be NULL. */

@@ -1,10 +1,11 @@
 /*
- * `regio jobs`: the store's job queue from the command line — list, show
- * and cancel jobs, and queue a design or realign job from the JSON that
+ * `regio jobs`: the store's job queue from the command line — list, show,
+ * cancel and prune jobs, and queue a design or realign job from the JSON that
  * POST /api/v1/jobs takes (checked as the API checks it), for
  * `regio worker` processes to run.
  */
 #include "cli/cli.h"
+#include "regio/worker.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,10 +18,14 @@ static const char usage_text[] =
     "usage: regio jobs list [--db LOC]\n"
     "       regio jobs show ID [--db LOC]\n"
     "       regio jobs cancel ID [--db LOC]\n"
+    "       regio jobs prune [--older-than DAYS] [--db LOC]\n"
     "       regio jobs enqueue (--params JSON | --file PATH|-) [--actor NAME] [--db LOC]\n"
     "enqueue takes the body of POST /api/v1/jobs ({\"kind\": \"design\" or \"realign\",\n"
     "\"target\": the planning model to save, \"k\", \"balance\", ...), checks it against the\n"
-    "store's units and prints the job's id; `regio worker` runs it.\n";
+    "store's units and prints the job's id; `regio worker` runs it.\n"
+    "prune removes the jobs that ended (done, failed, cancelled) more than DAYS days\n"
+    "ago (default 30; 0: all that ended), with their results; the models they saved\n"
+    "stay. Workers and servers do the same with 30 days, once an hour.\n";
 
 static int usage_error(const char *msg)
 {
@@ -127,6 +132,7 @@ int cli_cmd_jobs(int argc, char **argv)
                                              {"params", required_argument, NULL, 'p'},
                                              {"file", required_argument, NULL, 'f'},
                                              {"actor", required_argument, NULL, 'a'},
+                                             {"older-than", required_argument, NULL, 'o'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     if (argc < 2)
@@ -137,9 +143,11 @@ int cli_cmd_jobs(int argc, char **argv)
         return CLI_OK;
     }
     int with_id = !strcmp(verb, "show") || !strcmp(verb, "cancel");
-    if (!with_id && strcmp(verb, "list") && strcmp(verb, "enqueue"))
-        return usage_error("unknown verb (list, show, cancel or enqueue)");
+    if (!with_id && strcmp(verb, "list") && strcmp(verb, "enqueue") && strcmp(verb, "prune"))
+        return usage_error("unknown verb (list, show, cancel, prune or enqueue)");
     const char *db = NULL, *params = NULL, *file = NULL, *actor = NULL;
+    double days = REGIO_WORKER_KEEP_S / 86400;
+    int days_given = 0;
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -148,6 +156,11 @@ int cli_cmd_jobs(int argc, char **argv)
         case 'p': params = optarg; break;
         case 'f': file = optarg; break;
         case 'a': actor = optarg; break;
+        case 'o':
+            if (cli_parse_num("jobs", "--older-than", optarg, 0, 36500, &days))
+                return CLI_USAGE;
+            days_given = 1;
+            break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         default: return usage_error(NULL);
         }
@@ -162,6 +175,8 @@ int cli_cmd_jobs(int argc, char **argv)
         return usage_error("unexpected argument");
     if (strcmp(verb, "enqueue") && (params || file || actor))
         return usage_error("--params, --file and --actor are for enqueue");
+    if (strcmp(verb, "prune") && days_given)
+        return usage_error("--older-than is for prune");
     if (!strcmp(verb, "enqueue") && !params == !file)
         return usage_error("enqueue takes --params JSON or --file PATH");
 
@@ -187,6 +202,12 @@ int cli_cmd_jobs(int argc, char **argv)
         rc = regio_store_jobs_foreach(s, id, print_job, &n, &err);
         if (!rc && !n)
             rc = regio_error_setf(&err, REGIO_ENOTFOUND, NULL, 0, NULL, "job %ld not found", id);
+    } else if (!strcmp(verb, "prune")) {
+        long removed = 0;
+        rc = regio_store_jobs_prune(s, (long long)time(NULL) - (long long)(days * 86400),
+                                    &removed, &err);
+        if (!rc)
+            printf("removed %ld finished jobs\n", removed);
     } else if (!strcmp(verb, "cancel")) {
         regio_job_state st = REGIO_JOB_QUEUED;
         rc = regio_store_job_cancel(s, id, actor, (long long)time(NULL), &st, &err);

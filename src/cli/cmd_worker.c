@@ -17,7 +17,7 @@
 
 static const char usage_text[] =
     "usage: regio worker [--db LOC] [--lease SECONDS] [--once] [--kinds design,realign]\n"
-    "                    [--name NAME] [--poll SECONDS]\n"
+    "                    [--name NAME] [--poll SECONDS] [--keep-days N]\n"
     "Takes the oldest queued design or realign job of the store (SQLite file or\n"
     "postgresql://...), runs it and saves its models, over and over; waits --poll\n"
     "seconds (default 1) when the queue is empty. A job is held for --lease seconds\n"
@@ -26,7 +26,9 @@ static const char usage_text[] =
     "--name (default host:pid) is how the queue names this worker. SIGTERM or SIGINT\n"
     "stop it (exit 0); a job it was running is taken again after its lease. Exit 1:\n"
     "the store could not be opened, or with --once, the claim or the job's store\n"
-    "writes failed (a job that fails is not the worker's failure: see regio jobs).\n";
+    "writes failed (a job that fails is not the worker's failure: see regio jobs).\n"
+    "Jobs that ended more than --keep-days days ago (default 30; 0: keep all) are\n"
+    "removed when the queue is empty, at most once an hour.\n";
 
 static volatile int stop_flag;
 
@@ -58,11 +60,12 @@ int cli_cmd_worker(int argc, char **argv)
                                              {"kinds", required_argument, NULL, 'k'},
                                              {"name", required_argument, NULL, 'n'},
                                              {"poll", required_argument, NULL, 'p'},
+                                             {"keep-days", required_argument, NULL, 'K'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *db = NULL, *kinds_opt = NULL;
     char name[160] = "";
-    double lease = 60, poll = 1;
+    double lease = 60, poll = 1, keep_days = REGIO_WORKER_KEEP_S / 86400;
     int once = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -77,6 +80,10 @@ int cli_cmd_worker(int argc, char **argv)
         case 'n': snprintf(name, sizeof name, "%s", optarg); break;
         case 'p':
             if (cli_parse_num("worker", "--poll", optarg, 0.05, 3600, &poll))
+                return CLI_USAGE;
+            break;
+        case 'K':
+            if (cli_parse_num("worker", "--keep-days", optarg, 0, 36500, &keep_days))
                 return CLI_USAGE;
             break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
@@ -130,6 +137,7 @@ int cli_cmd_worker(int argc, char **argv)
     wo.lease_s = (long)lease;
     wo.poll_s = poll;
     wo.once = once;
+    wo.keep_s = (long)(keep_days * 86400);
     wo.stop = &stop_flag;
     wo.log = log_line;
     wo.ud = name;

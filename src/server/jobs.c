@@ -25,6 +25,7 @@ static void *worker(void *arg)
     wo.name = J->name;
     wo.lease_s = SRV_WORKER_LEASE_S;
     wo.poll_s = 0.5;
+    wo.keep_s = REGIO_WORKER_KEEP_S;
     wo.stop = &J->stop;
     wo.log = log_line;
     wo.ud = J;

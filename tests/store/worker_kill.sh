@@ -173,5 +173,34 @@ check "six models, one design.save each" \
   "$(sql "SELECT count(*) FROM audit_log WHERE action = 'design.save' AND object_id LIKE 'drain-%'")/$(sql "SELECT count(DISTINCT object_id) FROM audit_log WHERE action = 'design.save' AND object_id LIKE 'drain-%'")" "6/6"
 echo "  worker C took $(echo "$took_c" | grep -c job), worker D $(echo "$took_d" | grep -c job)"
 
+# ---- finished jobs pruned ------------------------------------------------------
+# Two of the drained jobs ended 40 days ago, two 20 days ago; one job is
+# queued with an old date (never pruned). `regio jobs prune` takes the 40-day
+# ones (default 30 days), a worker with --keep-days 10 the 20-day ones when
+# its queue is empty; the models they saved stay.
+sql "UPDATE jobs SET finished_at = finished_at - 40 * 86400 WHERE id IN (${ids[0]}, ${ids[1]})" >/dev/null
+sql "UPDATE jobs SET finished_at = finished_at - 20 * 86400 WHERE id IN (${ids[2]}, ${ids[3]})" >/dev/null
+qid=$("$REGIO" jobs enqueue --params '{"kind": "design", "k": 3, "balance": "accounts", "target": "later"}')
+sql "UPDATE jobs SET created_at = created_at - 90 * 86400 WHERE id = $qid" >/dev/null
+before=$(sql "SELECT count(*) FROM jobs")
+check "regio jobs prune removes the two jobs that ended over 30 days ago" \
+  "$("$REGIO" jobs prune)" "removed 2 finished jobs"
+check "they are gone, the rest stay" "$(sql "SELECT count(*) FROM jobs")" "$((before - 2))"
+"$REGIO" worker --lease 30 --poll 0.2 --kinds realign --keep-days 10 --name worker-G >"$work/g.log" 2>&1 &
+g=$!
+pids+=("$g")
+for _ in $(seq 1 100); do
+  grep -q 'removed' "$work/g.log" && break
+  sleep 0.1
+done
+kill -TERM "$g"
+wait "$g"
+check "a worker with --keep-days 10 removes the two that ended 20 days ago" \
+  "$(grep -c 'removed 2 jobs that ended over 10 days ago' "$work/g.log")" "1"
+check "the queued job stays, and the jobs of the last days" \
+  "$(sql "SELECT count(*) FROM jobs WHERE id = $qid AND state = 'queued'")/$(sql "SELECT count(*) FROM jobs")" "1/$((before - 4))"
+check "the pruned jobs' models stay" \
+  "$(sql "SELECT count(*) FROM territory_models WHERE name LIKE 'drain-%'")" "6"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,7 +1,7 @@
 /*
  * The store's job queue (regio/jobs.h) against a model kept in the test:
  * random sequences of enqueue, claim (by three workers, some limited to
- * kinds), heartbeat, finish and cancel on a simulated clock, each answer
+ * kinds), heartbeat, finish, cancel and prune on a simulated clock, each answer
  * and the whole table after each step compared with what the rules say —
  * the oldest queued job first, then the oldest whose lease ran out; a job
  * whose worker stopped is cancelled if that was asked, failed after its
@@ -31,6 +31,7 @@ typedef struct mjob {
     int worker; /* -1: none yet */
     long long lease_until, finished_at;
     int attempts, cancel_requested;
+    int gone; /* removed by a prune */
     double progress;
     char message[64]; /* "" = none */
 } mjob;
@@ -110,6 +111,11 @@ static int compare_one(void *ud, const regio_job_info *g)
         return 0;
     }
     const mjob *m = &jobs[g->id];
+    if (m->gone) {
+        c->bad++;
+        fprintf(stderr, "  job %ld was pruned but is still listed\n", g->id);
+        return 0;
+    }
     const char *w = m->worker >= 0 ? WORKERS[m->worker] : NULL;
     int ok = !strcmp(g->kind, KINDS[m->kind]) && g->state == m->state &&
              ((!w && !g->worker) || (w && g->worker && !strcmp(w, g->worker))) &&
@@ -141,7 +147,10 @@ static int table_matches(regio_store *s)
         fprintf(stderr, "  jobs_foreach: %s\n", err.msg);
         return 0;
     }
-    return !c.bad && c.seen == n_jobs;
+    long listed = 0;
+    for (long i = 1; i <= n_jobs; i++)
+        listed += !jobs[i].gone;
+    return !c.bad && c.seen == listed;
 }
 
 static int got_id(void *ud, const regio_job_info *j)
@@ -159,7 +168,7 @@ static void test_random_operations(void)
     ASSERT_OK(regio_store_open(path, &s, &err));
     if (!s)
         return;
-    long steps = 0, claims = 0, conflicts = 0, expired_retakes = 0;
+    long steps = 0, claims = 0, conflicts = 0, expired_retakes = 0, pruned = 0;
     for (int step = 0; step < 3000 && regio_test_failed_checks_ == 0; step++) {
         clock_now += (long long)pick(4); /* time moves 0-3 s a step */
         int op = (int)pick(100);
@@ -240,11 +249,25 @@ static void test_random_operations(void)
                 ASSERT_EQ_INT(rc, REGIO_ECONFLICT);
                 conflicts++;
             }
+        } else if (op >= 97) {
+            /* Jobs that ended before a time up to a minute ago go. */
+            long long before = clock_now - (long long)pick(60);
+            long want = 0, removed = -1;
+            for (long i = 1; i <= n_jobs; i++) {
+                mjob *j = &jobs[i];
+                if (!j->gone && j->state >= REGIO_JOB_DONE && j->finished_at < before) {
+                    j->gone = 1;
+                    want++;
+                }
+            }
+            ASSERT_OK(regio_store_jobs_prune(s, before, &removed, &err));
+            ASSERT_EQ_INT(removed, want);
+            pruned += want;
         } else {
             long id = 1 + (long)pick((uint64_t)n_jobs + 2);
             regio_job_state st = (regio_job_state)-1;
             regio_err rc = regio_store_job_cancel(s, id, "tester", clock_now, &st, &err);
-            if (id > n_jobs) {
+            if (id > n_jobs || jobs[id].gone) {
                 ASSERT_EQ_INT(rc, REGIO_ENOTFOUND);
             } else {
                 ASSERT_EQ_INT(rc, REGIO_OK);
@@ -266,6 +289,7 @@ static void test_random_operations(void)
     ASSERT_TRUE(claims > 100);
     ASSERT_TRUE(expired_retakes > 5);
     ASSERT_TRUE(conflicts > 100);
+    ASSERT_TRUE(pruned > 10);
     int failed_after_attempts = 0, cancelled_stopped = 0;
     for (long i = 1; i <= n_jobs; i++) {
         failed_after_attempts += jobs[i].state == REGIO_JOB_FAILED &&
@@ -276,9 +300,9 @@ static void test_random_operations(void)
     ASSERT_TRUE(cancelled_stopped > 0);
     fprintf(stderr, "  %ld steps, %ld jobs, %ld claims (%ld retaken after a lease ran out), "
                     "%ld refused heartbeats or finishes, %d failed after %d attempts, "
-                    "%d cancelled after their worker stopped\n",
+                    "%d cancelled after their worker stopped, %ld pruned\n",
             steps, n_jobs, claims, expired_retakes, conflicts, failed_after_attempts,
-            MAX_ATTEMPTS, cancelled_stopped);
+            MAX_ATTEMPTS, cancelled_stopped, pruned);
     regio_store_close(s);
     regio_test_store_remove(path);
 }

@@ -93,6 +93,7 @@ regio_err regio_worker_run(regio_store **s, const char *loc, const regio_worker_
     size_t n_kinds = o->kinds ? o->n_kinds : 2;
     regio_err status = REGIO_OK;
     regio_error e;
+    long long pruned_at = 0;
     while (!(o->stop && *o->stop)) {
         taken t;
         memset(&t, 0, sizeof t);
@@ -122,6 +123,20 @@ regio_err regio_worker_run(regio_store **s, const char *loc, const regio_worker_
         if (!found) {
             if (o->once)
                 break;
+            long long now = (long long)time(NULL);
+            if (o->keep_s > 0 && now - pruned_at >= 3600) {
+                /* A failure here is said and tried again in an hour: the
+                 * queue works without it. */
+                long removed = 0;
+                pruned_at = now;
+                regio_error_clear(&e);
+                rc = regio_store_jobs_prune(*s, now - o->keep_s, &removed, &e);
+                if (rc)
+                    say_error(o, "removing finished jobs", rc, &e);
+                else if (removed)
+                    say(o, "removed %ld jobs that ended over %ld days ago", removed,
+                        o->keep_s / 86400);
+            }
             nap(o, o->poll_s);
             continue;
         }

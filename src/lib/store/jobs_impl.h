@@ -25,6 +25,7 @@ typedef struct regio__jobs_ops {
     regio_err (*cancel)(regio_store *s, long id, const char *actor, long long now,
                         regio_job_state *state, regio_error *err);
     regio_err (*foreach)(regio_store *s, long id, regio_job_cb cb, void *ud, regio_error *err);
+    regio_err (*prune)(regio_store *s, long long before, long *removed, regio_error *err);
 } regio__jobs_ops;
 
 /* A state as the store spells it (the schema's CHECK allows no other;

@@ -63,6 +63,10 @@
 #define REGIO_JOB_SQL_CANCEL_RUNNING                                                    \
     "UPDATE jobs SET cancel_requested = 1 WHERE id = ?1 AND state = 'running'"
 
+/* ?1 a time: jobs that ended (done, failed, cancelled) before it go. */
+#define REGIO_JOB_SQL_PRUNE                                                             \
+    "DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND finished_at < ?1"
+
 /* ?1 id, or 0: every job, newest first. */
 #define REGIO_JOB_SQL_LIST                                                              \
     "SELECT " REGIO_JOB_COLUMNS " FROM jobs WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC"

@@ -244,6 +244,14 @@ static regio_err pg_foreach(regio_store *base, long id, regio_job_cb cb, void *u
     return rc ? rc : scan(res, cb, ud, err);
 }
 
+static regio_err pg_prune(regio_store *base, long long before, long *removed, regio_error *err)
+{
+    char tb[32];
+    const char *p[1] = {regio__pg_int(tb, before)};
+    return write_rows(REGIO_PG(base), REGIO_JOB_SQL_PRUNE, 1, p, "removing finished jobs",
+                      removed, err);
+}
+
 const regio__jobs_ops regio__pg_jobs_ops = {
     .enqueue = pg_enqueue,
     .claim = pg_claim,
@@ -251,4 +259,5 @@ const regio__jobs_ops regio__pg_jobs_ops = {
     .finish = pg_finish,
     .cancel = pg_cancel,
     .foreach = pg_foreach,
+    .prune = pg_prune,
 };

@@ -215,6 +215,14 @@ static regio_err sq_foreach(regio_store *base, long id, regio_job_cb cb, void *u
     return rc ? rc : scan(s, st, cb, ud, NULL, err);
 }
 
+static regio_err sq_prune(regio_store *base, long long before, long *removed, regio_error *err)
+{
+    regio__sqlite_store *s = REGIO_SQ(base);
+    sqlite3_stmt *st = NULL;
+    regio_err rc = regio__sq_prep(s, &st, err, REGIO_JOB_SQL_PRUNE, "i", (sqlite3_int64)before);
+    return rc ? rc : regio__sq_run(s, st, "removing finished jobs", removed, err);
+}
+
 const regio__jobs_ops regio__sq_jobs_ops = {
     .enqueue = sq_enqueue,
     .claim = sq_claim,
@@ -222,4 +230,5 @@ const regio__jobs_ops regio__sq_jobs_ops = {
     .finish = sq_finish,
     .cancel = sq_cancel,
     .foreach = sq_foreach,
+    .prune = sq_prune,
 };

@@ -121,6 +121,15 @@ regio_err regio_store_job_cancel(regio_store *s, long id, const char *actor, lon
     JOBS_DISPATCH(s, err, cancel(s, id, actor ? actor : "", now, state, e_));
 }
 
+regio_err regio_store_jobs_prune(regio_store *s, long long before, long *removed,
+                                 regio_error *err)
+{
+    long n = 0;
+    if (removed)
+        *removed = 0;
+    JOBS_DISPATCH(s, err, prune(s, before, removed ? removed : &n, e_));
+}
+
 regio_err regio_store_jobs_foreach(regio_store *s, long id, regio_job_cb cb, void *ud,
                                    regio_error *err)
 {
