@@ -18,8 +18,10 @@
 
 #define PATTERN_CAP 320
 
+/* Each set allocated on its own: the pointers handed out stay valid while
+ * the cache grows. */
 struct regio__plan_patcache {
-    regio__plan_patset *v;
+    regio__plan_patset **v;
     size_t n, cap;
 };
 
@@ -33,8 +35,10 @@ void regio__plan_patcache_destroy(regio__plan_patcache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n; i++)
-        regio_free(c->v[i].days);
+    for (size_t i = 0; i < c->n; i++) {
+        regio_free(c->v[i]->days);
+        regio_free(c->v[i]);
+    }
     regio_free(c->v);
     regio_free(c);
 }
@@ -124,11 +128,14 @@ regio_err regio__plan_patterns(regio__plan_patcache *c, int f, int n_days, doubl
     if (tol <= 0)
         tol = 0.25;
     for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].f == f && c->v[i].n_days == n_days && c->v[i].tol == tol) {
-            *out = &c->v[i];
+        if (c->v[i]->f == f && c->v[i]->n_days == n_days && c->v[i]->tol == tol) {
+            *out = c->v[i];
             return REGIO_OK;
         }
     if (c->n == c->cap && regio__grow(&c->v, &c->cap, c->n + 1, sizeof *c->v))
+        return REGIO_ENOMEM;
+    regio__plan_patset *ps = regio_calloc(1, sizeof *ps);
+    if (!ps)
         return REGIO_ENOMEM;
     gen g;
     memset(&g, 0, sizeof g);
@@ -136,8 +143,10 @@ regio_err regio__plan_patterns(regio__plan_patcache *c, int f, int n_days, doubl
     g.N = n_days;
     g.cap = PATTERN_CAP;
     g.days = regio_malloc((size_t)PATTERN_CAP * (size_t)f * sizeof *g.days);
-    if (!g.days)
+    if (!g.days) {
+        regio_free(ps);
         return REGIO_ENOMEM;
+    }
     double t = tol;
     for (int attempt = 0; attempt < 4; attempt++) {
         g.n = 0;
@@ -157,7 +166,7 @@ regio_err regio__plan_patterns(regio__plan_patcache *c, int f, int n_days, doubl
             break;
         t *= 0.5;
     }
-    regio__plan_patset *ps = &c->v[c->n++];
+    c->v[c->n++] = ps;
     ps->f = f;
     ps->n_days = n_days;
     ps->tol = tol;
