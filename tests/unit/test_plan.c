@@ -524,6 +524,25 @@ static void test_trips_over_weekends(void)
     ASSERT_EQ_INT(again->nights, r->nights);
     for (int d = 0; d < r->n_days; d++)
         ASSERT_EQ_INT(again->days[d].n_visits, r->days[d].n_visits);
+    /* shorter trips (each plan also tries trips one day shorter than
+     * trip_days; with 10, trips of 9 days inside runs of 10): every day
+     * still within the rep's hours by the checker's own schedule, every
+     * night chained to a next working day */
+    static const int tds[] = {10, 19};
+    for (size_t k = 0; k < sizeof tds / sizeof tds[0]; k++) {
+        int td = tds[k];
+        regio_plan_result *s = NULL;
+        p.trip_days = td;
+        ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &s, &err));
+        if (!s)
+            continue;
+        ASSERT_EQ_INT(check_trips(s, &rep, acc, -1), (int)s->visits_scheduled);
+        ASSERT_EQ_INT(s->overtime_days, 0);
+        ASSERT_TRUE(s->visits_scheduled > 0 && s->nights > 0);
+        printf("trips over weekends of up to %d days: %ld/%ld visits, %d nights\n", td,
+               s->visits_scheduled, s->visits_required, s->nights);
+        regio_plan_result_destroy(s);
+    }
     /* a trip of one day is no trip */
     p.trip_days = 1;
     ASSERT_TRUE(regio_plan_solve(&rep, 1, acc, N, &p, &bad, &err) == REGIO_EINVAL);

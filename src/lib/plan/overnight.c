@@ -17,7 +17,8 @@
  *  3. Trips: runs of consecutive working days inside one week (no weekend,
  *     no day off inside a trip), each of up to max_nights + 1 days (with
  *     trip_days: runs cut only at days off and every trip_days days, the
- *     rep staying at the hotel over weekends); as
+ *     rep staying at the hotel over weekends; trips of trip_days, or one
+ *     day fewer with c->trip_short, a variant plan.c compares); as
  *     many trips as the far work needs (times TRIP_SLACK) and as the
  *     highest frequency of a far account, spread evenly over the runs.
  *  4. A loop per trip: when the far work fits the trips, sectors of equal
@@ -647,7 +648,7 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
         share[a] = ac->frequency * ac->call_s +
                    (regio__plan_dur(c, pr, a) + regio__plan_dur(c, a, nx)) / 2;
     }
-    int kmax = p->trip_days > 0 ? p->trip_days : maxn + 1;
+    int kmax = p->trip_days > 0 ? p->trip_days - (c->trip_short && p->trip_days > 2) : maxn + 1;
     double need = TRIP_SLACK * work / c->cap; /* trip days */
     int n_trips = (int)ceil(need / kmax);
     if (n_trips < maxf)

@@ -64,6 +64,8 @@ typedef struct regio__plan_rctx {
     double walk_cap;                 /* hours of a day a trip's walk fills, s; 0 = cap */
     int pin;                         /* the search keeps hinted accounts on their walk's
                                         day (trips over weekends) */
+    int trip_short;                  /* trips over weekends one day shorter than
+                                        params.trip_days (a variant plan.c compares) */
     int L;                           /* nodes: home, m accounts, then n_way hotels */
     int n_way;                       /* hotels on the way (not at an account), nodes m+1.. */
     double *way_lat, *way_lon;       /* their places, n_way each */
