@@ -427,11 +427,51 @@ static void set_levels(srv_request *rq, acc_copy *c, const char *const *ids,
     }
 }
 
+/* The key of an account list in app->lists: who asks and the exact
+ * query, each part with its length (a part that is absent is "-"). */
+static regio_err list_key(regio_buf *k, const srv_request *rq, const page *pg)
+{
+    const srv_caller *c = rq->caller;
+    const char *part[] = {c->kind == SRV_USER ? "user" : c->kind == SRV_LOCAL ? "local" : "anon",
+                          c->login, srv_query(rq, "bbox"), pg->q, srv_query(rq, "unit")};
+    regio_err rc = regio_buf_printf(k, "%ld:%ld", pg->limit, pg->offset);
+    for (size_t i = 0; i < sizeof part / sizeof *part && !rc; i++)
+        rc = part[i] ? regio_buf_printf(k, "|%zu:%s", strlen(part[i]), part[i])
+                     : regio_buf_puts(k, "|-");
+    return rc;
+}
+
 SRV_HANDLER(api_accounts)
 {
     page pg;
     if (!parse_page(rq, &pg, rs))
         return;
+    /* Kept answers first: the same caller and query at the same state of
+     * the store (access epoch and day, store generation read before any
+     * read below) get the same bytes. */
+    regio_buf key;
+    regio_buf_init(&key, 0);
+    srv_page_state st;
+    memset(&st, 0, sizeof st);
+    int cacheable = app->opts.list_cache > 0 && rq->caller && rq->caller->acc &&
+                    !list_key(&key, rq, &pg);
+    if (cacheable) {
+        st.epoch = rq->caller->acc->epoch;
+        memcpy(st.day, rq->caller->acc->day, sizeof st.day);
+        pthread_mutex_lock(&app->mu);
+        srv_blob *hit = NULL;
+        cacheable = regio_store_generation(app->store, &st.gen, NULL) == REGIO_OK;
+        if (cacheable)
+            hit = srv_page_cache_get(app->lists, &st, key.data, key.len);
+        pthread_mutex_unlock(&app->mu);
+        if (hit) {
+            regio_buf_free(&key);
+            srv_reply_header(rs, "X-Regio-Cache", "hit");
+            srv_reply_blob(rs, 200, "application/json", hit);
+            srv_blob_unref(hit);
+            return;
+        }
+    }
     regio_account_query q = {pg.has_bbox, pg.w, pg.s, pg.e, pg.n, srv_query(rq, "unit"),
                              pg.q, pg.limit, pg.offset, NULL};
     long total = 0;
@@ -454,6 +494,7 @@ SRV_HANDLER(api_accounts)
         long *idx = NULL, n = 0;
         int owned = 0;
         if (!srv_caller_readable(app, rq, &idx, &n, &owned)) {
+            regio_buf_free(&key);
             srv_reply_error(rs, 500, "internal", "out of memory");
             return;
         }
@@ -501,11 +542,23 @@ SRV_HANDLER(api_accounts)
     if (!rc && accounts_page(&out, total, pg.offset, pg.limit, &got))
         rc = regio_error_setf(&err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     copy_free(&got);
-    if (rc)
-        srv_reply_regio_error(rs, rc, &err);
-    else
-        srv_reply_bytes(rs, 200, "application/json", out.data, out.len);
+    srv_blob *blob = NULL;
+    if (!rc && !(blob = srv_blob_from_buf(&out)))
+        rc = regio_error_setf(&err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     regio_buf_free(&out);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+    } else {
+        if (cacheable) {
+            pthread_mutex_lock(&app->mu);
+            srv_page_cache_put(app->lists, &st, key.data, key.len, blob);
+            pthread_mutex_unlock(&app->mu);
+            srv_reply_header(rs, "X-Regio-Cache", "miss");
+        }
+        srv_reply_blob(rs, 200, "application/json", blob);
+        srv_blob_unref(blob);
+    }
+    regio_buf_free(&key);
 }
 
 /* ---- reps -------------------------------------------------------------------------- */
