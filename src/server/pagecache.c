@@ -28,10 +28,11 @@ struct srv_page_cache {
     unsigned long long hits, misses, flushes;
 };
 
-/* What an entry counts against the cap: its answer, its key, its header. */
+/* What an entry counts against the cap: its answer, its key, its header
+ * (fixed, so that the cap means the same everywhere). */
 static size_t cost(const entry *e)
 {
-    return srv_blob_len(e->blob) + e->len + sizeof *e;
+    return srv_blob_len(e->blob) + e->len + SRV_PAGE_CACHE_ENTRY;
 }
 
 static uint64_t hash_of(const char *key, size_t len)

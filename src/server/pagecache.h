@@ -25,6 +25,9 @@ typedef struct srv_page_state {
     uint64_t gen;    /* regio_store_generation, read before the answer's reads */
 } srv_page_state;
 
+/* What an answer counts against the cap: its bytes, its key's, and this. */
+#define SRV_PAGE_CACHE_ENTRY 64
+
 /* A cache of at most max_bytes of answers (0: a cache that keeps nothing);
  * NULL when out of memory. */
 srv_page_cache *srv_page_cache_new(size_t max_bytes);
