@@ -12,7 +12,10 @@
 #   - tools/cluster.sh (two `regio serve` behind HAProxy with TLS; the two
 #     share the SQLite file) and `wrk -c 50 -t 2 --latency` through the proxy:
 #     (a) GET /api/v1/accounts?limit=200 as random reps (API tokens of
-#         TOKENS reps, bench/scale_list.lua), after a warm-up run;
+#         TOKENS reps, bench/scale_list.lua), after a warm-up run; the
+#         answers the servers' list cache gave and made are counted, and
+#         with UNCACHED=1 (the default) the run is made again on servers
+#         started with --list-cache 0;
 #     (b) POST /api/v1/models/edit/moves of a random unit to a random
 #         territory of the planning model `edit` (a clone of `scale`) as a
 #         user with manage_territories, with the revision token; a 409
@@ -25,7 +28,7 @@
 #   bench/scale.sh [BUILD_DIR]
 #
 # Environment: ACCOUNTS (10000000), REPS (50000), SEED (2026), STORES
-# ("pg sqlite"), WRK (1; 0: the imports only), TOKENS (200), WRK_DURATION
+# ("pg sqlite"), WRK (1; 0: the imports only), UNCACHED (1), TOKENS (200), WRK_DURATION
 # (30s), BENCH_WORK (the data and
 # stores, default /tmp/regio-scale; about 1 GB of CSV, 5 GB of SQLite and
 # 5 GB of PostgreSQL at full size; removed at the end unless KEEP=1).
@@ -161,6 +164,22 @@ for store in $stores; do
   wrk_rows+="| $store | load average | $loadw0 → $(cut -d' ' -f1-3 /proc/loadavg) | | | |"$'\n'
   bash "$here/tools/cluster.sh" down "$cluster" >/dev/null
   cluster=""
+  if [ "${UNCACHED:-1}" = 1 ]; then
+    # The same list on servers that keep no answers: what a miss costs.
+    cluster="$work/cluster"
+    REGIO_SERVE_OPTS="--list-cache 0" \
+      bash "$here/tools/cluster.sh" up "$cluster" --db "$db" --regio "$regio" >/dev/null
+    # shellcheck disable=SC1091
+    . "$cluster/env"
+    duration=5s
+    wrk_run warmup "$here/bench/scale_list.lua" >/dev/null
+    duration=$WRK_DURATION_SAVE
+    loadw0="$(cut -d' ' -f1-3 /proc/loadavg)"
+    wrk_rows+="$(wrk_run "rep's account list, --list-cache 0" "$here/bench/scale_list.lua")"$'\n'
+    wrk_rows+="| $store | load average | $loadw0 → $(cut -d' ' -f1-3 /proc/loadavg) | | | |"$'\n'
+    bash "$here/tools/cluster.sh" down "$cluster" >/dev/null
+    cluster=""
+  fi
   if [ "$store" = pg ]; then
     bash "$here/tests/pg/pg_cluster.sh" stop "$pg" >/dev/null
     pg=""

@@ -19,7 +19,8 @@
 #       stops the proxy, the servers and the throw-away cluster; removes DIR.
 #
 # Each server trusts the proxy's X-Forwarded-For (--trusted-proxy
-# 127.0.0.1) and allows it many connections (--per-client 4096). HAProxy
+# 127.0.0.1) and allows it many connections (--per-client 4096); options
+# in REGIO_SERVE_OPTS (e.g. "--list-cache 0") are added to both. HAProxy
 # checks GET /api/v1/health every 500 ms and stops sending to a server
 # that fails twice; a request whose connection to a server fails is sent
 # to the other (it never reached the first, so it is safe to resend).
@@ -50,8 +51,9 @@ free_port() {
 # Starts `regio serve` on a free port; prints "PID URL" once it listens.
 start_server() {
   local log=$1
+  # shellcheck disable=SC2086 # REGIO_SERVE_OPTS is a list of words
   "$regio" serve --db "$db" --port 0 --quiet --trusted-proxy 127.0.0.1 \
-    --per-client 4096 >"$log" 2>"$log.err" &
+    --per-client 4096 ${REGIO_SERVE_OPTS:-} >"$log" 2>"$log.err" &
   local pid=$! i
   for i in $(seq 1 300); do
     if grep -q 'Regio serving at' "$log" 2>/dev/null; then

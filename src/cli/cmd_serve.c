@@ -22,7 +22,7 @@ static void usage(FILE *out)
             "                   [--timeout SECONDS] [--request-deadline SECONDS]\n"
             "                   [--per-client N] [--max-connections N] [--threads N]\n"
             "                   [--web DIR] [--modules DIR] [--trusted-proxy ADDR]... [--quiet]\n"
-            "                   [--no-worker]\n"
+            "                   [--no-worker] [--list-cache MB]\n"
             "Serves the JSON API under /api/v1 (docs/API.md) and the browser app at /.\n"
             "Binds 127.0.0.1 unless --bind says otherwise; --port 0 picks a free port.\n"
             "A connection idle for --timeout (15 s) is closed; a request whose headers and\n"
@@ -36,7 +36,9 @@ static void usage(FILE *out)
             "its next heartbeat and is taken again by a worker after its lease (60 s).\n"
             "Behind a reverse proxy, --trusted-proxy (up to 8 times) names its address: the\n"
             "client of a request from it is the last address of X-Forwarded-For that is\n"
-            "not a trusted proxy (for the sign-in throttle and the audit).\n");
+            "not a trusted proxy (for the sign-in throttle and the audit).\n"
+            "Account lists (GET /api/v1/accounts) are kept per caller and query until the\n"
+            "next write to the store, up to --list-cache MB (64) of them; 0 keeps none.\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -57,7 +59,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long min, unsigne
 int cli_cmd_serve(int argc, char **argv)
 {
     enum { O_DB = 1, O_PORT, O_BIND, O_TILE, O_CORS, O_BODY, O_TIMEOUT, O_DEADLINE, O_PER,
-           O_MAX_CONNS, O_THREADS, O_WEB, O_MODULES, O_QUIET, O_PROXY, O_NO_WORKER, O_HELP };
+           O_MAX_CONNS, O_THREADS, O_WEB, O_MODULES, O_QUIET, O_PROXY, O_NO_WORKER, O_LIST_CACHE, O_HELP };
     static const struct option opts[] = {
         {"db", required_argument, 0, O_DB},           {"port", required_argument, 0, O_PORT},
         {"bind", required_argument, 0, O_BIND},       {"tile-url", required_argument, 0, O_TILE},
@@ -69,6 +71,7 @@ int cli_cmd_serve(int argc, char **argv)
         {"modules", required_argument, 0, O_MODULES}, {"quiet", no_argument, 0, O_QUIET},
         {"trusted-proxy", required_argument, 0, O_PROXY},
         {"no-worker", no_argument, 0, O_NO_WORKER},
+        {"list-cache", required_argument, 0, O_LIST_CACHE},
         {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
     srv_opts o;
     srv_opts_init(&o);
@@ -119,6 +122,11 @@ int cli_cmd_serve(int argc, char **argv)
             if (parse_uint("--threads", optarg, 1, 64, &v))
                 return CLI_USAGE;
             o.threads = (unsigned)v;
+            break;
+        case O_LIST_CACHE:
+            if (parse_uint("--list-cache", optarg, 0, 65536, &v))
+                return CLI_USAGE;
+            o.list_cache = (size_t)v << 20;
             break;
         case O_WEB: web = optarg; break;
         case O_MODULES: modules = optarg; break;

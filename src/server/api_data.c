@@ -272,18 +272,6 @@ SRV_HANDLER(api_units_geojson)
 
 /* ---- accounts ------------------------------------------------------------------- */
 
-int srv_account_json_cb(void *ud, const regio_account *a)
-{
-    json_array_append_new(
-        ud, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", a->id, "name",
-                      srv_json_str(a->name), "city", srv_json_str(a->city), "region", srv_json_str(a->region),
-                      "postal_code", srv_json_str(a->postal_code), "lat", srv_json_num(a->lat), "lon",
-                      srv_json_num(a->lon), "unit", srv_json_str(a->unit_id), "annual_revenue",
-                      srv_json_num(a->annual_revenue), "potential", srv_json_num(a->potential), "owner",
-                      srv_json_str(a->owner), "segment", srv_json_str(a->segment)));
-    return 0;
-}
-
 /* A page of accounts copied out under the store lock (the few columns the
  * list shows), so that writing their JSON happens after it is released. */
 enum { ACC_ID, ACC_NAME, ACC_CITY, ACC_REGION, ACC_POSTAL, ACC_UNIT, ACC_OWNER, ACC_SEGMENT,
@@ -349,40 +337,61 @@ static const char *copy_text(const acc_copy *c, size_t i, int k)
     return c->off[i][k] < 0 ? NULL : c->text.data + c->off[i][k];
 }
 
-/* The answer: {"total", "offset", "limit", "accounts": [...]}, each
- * account as srv_account_json_cb builds it plus its "access", written
- * straight into b (a page of 200 is about 50 kB; building it as jansson
- * objects first took a third of the request). */
-static regio_err accounts_page(regio_buf *b, long total, long offset, long limit,
-                               const acc_copy *c)
+/* One account: the strings t (ACC_* order, NULL for null), the numbers
+ * num (lat, lon, annual_revenue, potential) and the caller's level. */
+static regio_err put_account(regio_buf *b, const char *const *t, const double *num,
+                             regio_access_level lv)
 {
     static const char *const key[] = {",\"name\":", ",\"city\":", ",\"region\":",
                                        ",\"postal_code\":"};
+    regio_err rc = regio_buf_puts(b, "{\"id\":");
+    if (!rc)
+        rc = srv_put_str(b, t[ACC_ID]);
+    for (int k = 0; k < 4 && !rc; k++)
+        if (!(rc = regio_buf_puts(b, key[k])))
+            rc = srv_put_str(b, t[ACC_NAME + k]);
+    if (!rc && !(rc = regio_buf_puts(b, ",\"lat\":")))
+        rc = srv_put_num(b, num[0]);
+    if (!rc && !(rc = regio_buf_puts(b, ",\"lon\":")))
+        rc = srv_put_num(b, num[1]);
+    if (!rc && !(rc = regio_buf_puts(b, ",\"unit\":")))
+        rc = srv_put_str(b, t[ACC_UNIT]);
+    if (!rc && !(rc = regio_buf_puts(b, ",\"annual_revenue\":")))
+        rc = srv_put_num(b, num[2]);
+    if (!rc && !(rc = regio_buf_puts(b, ",\"potential\":")))
+        rc = srv_put_num(b, num[3]);
+    if (!rc && !(rc = regio_buf_puts(b, ",\"owner\":")))
+        rc = srv_put_str(b, t[ACC_OWNER]);
+    if (!rc && !(rc = regio_buf_puts(b, ",\"segment\":")))
+        rc = srv_put_str(b, t[ACC_SEGMENT]);
+    return rc ? rc : regio_buf_printf(b, ",\"access\":\"%s\"}", regio_access_level_name(lv));
+}
+
+regio_err srv_put_account(regio_buf *b, const regio_account *a, regio_access_level lv)
+{
+    const char *t[ACC_TEXTS] = {a->id,          a->name,    a->city,  a->region,
+                                a->postal_code, a->unit_id, a->owner, a->segment};
+    const double num[4] = {a->lat, a->lon, a->annual_revenue, a->potential};
+    return put_account(b, t, num, lv);
+}
+
+/* The answer: {"total", "offset", "limit", "accounts": [...]}, each
+ * account as put_account writes it, straight into b (a page of 200 is
+ * about 50 kB; building it as jansson objects first took a third of the
+ * request). */
+static regio_err accounts_page(regio_buf *b, long total, long offset, long limit,
+                               const acc_copy *c)
+{
     regio_err rc = regio_buf_printf(b, "{\"total\":%ld,\"offset\":%ld,\"limit\":%ld,\"accounts\":[",
                                     total, offset, limit);
     for (size_t i = 0; i < c->n && !rc; i++) {
-        rc = regio_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+        const char *t[ACC_TEXTS];
+        for (int k = 0; k < ACC_TEXTS; k++)
+            t[k] = copy_text(c, i, k);
+        if (i)
+            rc = regio_buf_putc(b, ',');
         if (!rc)
-            rc = srv_put_str(b, copy_text(c, i, ACC_ID));
-        for (int k = 0; k < 4 && !rc; k++)
-            if (!(rc = regio_buf_puts(b, key[k])))
-                rc = srv_put_str(b, copy_text(c, i, ACC_NAME + k));
-        if (!rc && !(rc = regio_buf_puts(b, ",\"lat\":")))
-            rc = srv_put_num(b, c->num[i][0]);
-        if (!rc && !(rc = regio_buf_puts(b, ",\"lon\":")))
-            rc = srv_put_num(b, c->num[i][1]);
-        if (!rc && !(rc = regio_buf_puts(b, ",\"unit\":")))
-            rc = srv_put_str(b, copy_text(c, i, ACC_UNIT));
-        if (!rc && !(rc = regio_buf_puts(b, ",\"annual_revenue\":")))
-            rc = srv_put_num(b, c->num[i][2]);
-        if (!rc && !(rc = regio_buf_puts(b, ",\"potential\":")))
-            rc = srv_put_num(b, c->num[i][3]);
-        if (!rc && !(rc = regio_buf_puts(b, ",\"owner\":")))
-            rc = srv_put_str(b, copy_text(c, i, ACC_OWNER));
-        if (!rc && !(rc = regio_buf_puts(b, ",\"segment\":")))
-            rc = srv_put_str(b, copy_text(c, i, ACC_SEGMENT));
-        if (!rc)
-            rc = regio_buf_printf(b, ",\"access\":\"%s\"}", regio_access_level_name(c->lv[i]));
+            rc = put_account(b, t, c->num[i], c->lv[i]);
     }
     return rc ? rc : regio_buf_puts(b, "]}");
 }
@@ -427,11 +436,51 @@ static void set_levels(srv_request *rq, acc_copy *c, const char *const *ids,
     }
 }
 
+/* The key of an account list in app->lists: who asks and the exact
+ * query, each part with its length (a part that is absent is "-"). */
+static regio_err list_key(regio_buf *k, const srv_request *rq, const page *pg)
+{
+    const srv_caller *c = rq->caller;
+    const char *part[] = {c->kind == SRV_USER ? "user" : c->kind == SRV_LOCAL ? "local" : "anon",
+                          c->login, srv_query(rq, "bbox"), pg->q, srv_query(rq, "unit")};
+    regio_err rc = regio_buf_printf(k, "%ld:%ld", pg->limit, pg->offset);
+    for (size_t i = 0; i < sizeof part / sizeof *part && !rc; i++)
+        rc = part[i] ? regio_buf_printf(k, "|%zu:%s", strlen(part[i]), part[i])
+                     : regio_buf_puts(k, "|-");
+    return rc;
+}
+
 SRV_HANDLER(api_accounts)
 {
     page pg;
     if (!parse_page(rq, &pg, rs))
         return;
+    /* Kept answers first: the same caller and query at the same state of
+     * the store (access epoch and day, store generation read before any
+     * read below) get the same bytes. */
+    regio_buf key;
+    regio_buf_init(&key, 0);
+    srv_page_state st;
+    memset(&st, 0, sizeof st);
+    int cacheable = app->opts.list_cache > 0 && rq->caller && rq->caller->acc &&
+                    !list_key(&key, rq, &pg);
+    if (cacheable) {
+        st.epoch = rq->caller->acc->epoch;
+        memcpy(st.day, rq->caller->acc->day, sizeof st.day);
+        pthread_mutex_lock(&app->mu);
+        srv_blob *hit = NULL;
+        cacheable = regio_store_generation(app->store, &st.gen, NULL) == REGIO_OK;
+        if (cacheable)
+            hit = srv_page_cache_get(app->lists, &st, key.data, key.len);
+        pthread_mutex_unlock(&app->mu);
+        if (hit) {
+            regio_buf_free(&key);
+            srv_reply_header(rs, "X-Regio-Cache", "hit");
+            srv_reply_blob(rs, 200, "application/json", hit);
+            srv_blob_unref(hit);
+            return;
+        }
+    }
     regio_account_query q = {pg.has_bbox, pg.w, pg.s, pg.e, pg.n, srv_query(rq, "unit"),
                              pg.q, pg.limit, pg.offset, NULL};
     long total = 0;
@@ -454,6 +503,7 @@ SRV_HANDLER(api_accounts)
         long *idx = NULL, n = 0;
         int owned = 0;
         if (!srv_caller_readable(app, rq, &idx, &n, &owned)) {
+            regio_buf_free(&key);
             srv_reply_error(rs, 500, "internal", "out of memory");
             return;
         }
@@ -501,11 +551,23 @@ SRV_HANDLER(api_accounts)
     if (!rc && accounts_page(&out, total, pg.offset, pg.limit, &got))
         rc = regio_error_setf(&err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     copy_free(&got);
-    if (rc)
-        srv_reply_regio_error(rs, rc, &err);
-    else
-        srv_reply_bytes(rs, 200, "application/json", out.data, out.len);
+    srv_blob *blob = NULL;
+    if (!rc && !(blob = srv_blob_from_buf(&out)))
+        rc = regio_error_setf(&err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     regio_buf_free(&out);
+    if (rc) {
+        srv_reply_regio_error(rs, rc, &err);
+    } else {
+        if (cacheable) {
+            pthread_mutex_lock(&app->mu);
+            srv_page_cache_put(app->lists, &st, key.data, key.len, blob);
+            pthread_mutex_unlock(&app->mu);
+            srv_reply_header(rs, "X-Regio-Cache", "miss");
+        }
+        srv_reply_blob(rs, 200, "application/json", blob);
+        srv_blob_unref(blob);
+    }
+    regio_buf_free(&key);
 }
 
 /* ---- reps -------------------------------------------------------------------------- */

@@ -385,6 +385,22 @@ SRV_HANDLER(api_territory_edit)
 
 /* ---- one account ----------------------------------------------------------------- */
 
+/* The one account asked for, written as the list writes it. */
+typedef struct one_account {
+    regio_buf b;
+    regio_access_level lv;
+    regio_err rc;
+    int found;
+} one_account;
+
+static int put_one_account(void *ud, const regio_account *a)
+{
+    one_account *o = ud;
+    o->found = 1;
+    o->rc = srv_put_account(&o->b, a, o->lv);
+    return o->rc != REGIO_OK;
+}
+
 SRV_HANDLER(api_account_get)
 {
     const char *id = rq->params[0];
@@ -393,28 +409,26 @@ SRV_HANDLER(api_account_get)
         srv_deny(app, rq, rs, 404, "not found");
         return;
     }
-    json_t *arr = json_array();
+    one_account o = {.lv = lv};
+    regio_buf_init(&o.b, 0);
     regio_account_query q = {0};
     q.id = id;
     q.limit = 1;
     long total = 0;
     regio_error err;
+    regio_error_clear(&err);
     pthread_mutex_lock(&app->mu);
-    regio_err rc = regio_store_accounts_query(app->store, &q, srv_account_json_cb, arr, &total, &err);
+    regio_err rc = regio_store_accounts_query(app->store, &q, put_one_account, &o, &total, &err);
     pthread_mutex_unlock(&app->mu);
-    json_t *a = json_array_get(arr, 0);
-    if (rc || !a) {
-        json_decref(arr);
-        if (rc)
-            srv_reply_regio_error(rs, rc, &err);
-        else
-            srv_deny(app, rq, rs, 404, "not found");
-        return;
-    }
-    json_incref(a);
-    json_decref(arr);
-    json_object_set_new(a, "access", json_string(regio_access_level_name(lv)));
-    srv_reply_json(rs, 200, a);
+    if (o.rc)
+        rc = regio_error_setf(&err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (rc)
+        srv_reply_regio_error(rs, rc, &err);
+    else if (!o.found)
+        srv_deny(app, rq, rs, 404, "not found");
+    else
+        srv_reply_bytes(rs, 200, "application/json", o.b.data, o.b.len);
+    regio_buf_free(&o.b);
 }
 
 /* ---- audit ---------------------------------------------------------------------------- */

@@ -48,7 +48,8 @@ regio_err srv_app_open(srv_app *app, const srv_opts *o, regio_error *err)
     regio_err rc = regio_store_open(o->db_path, &app->store, err);
     if (rc)
         return rc;
-    if (!(app->throttle = regio_throttle_create()))
+    if (!(app->throttle = regio_throttle_create()) ||
+        !(app->lists = srv_page_cache_new(o->list_cache)))
         return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     if ((rc = regio_auth_init(err)))
         return rc;
@@ -105,6 +106,7 @@ void srv_app_close(srv_app *app)
         regio_geo_outlines_free(app->unit_geo, (int)app->units->in.n);
     regio_free(app->default_name);
     regio_perf_cache_destroy(app->perf);
+    srv_page_cache_free(app->lists);
     srv_access_release_locked(app->acc);
     regio_throttle_destroy(app->throttle);
     regio_design_problem_destroy(app->units);
@@ -351,4 +353,5 @@ void srv_opts_init(srv_opts *o)
     o->per_client = 128;
     o->max_conns = 4096;
     o->threads = 4;
+    o->list_cache = (size_t)64 << 20;
 }

@@ -10,6 +10,7 @@
 
 #include "server/auth.h"
 #include "server/http.h"
+#include "server/pagecache.h"
 #include "server/server.h"
 
 #include "regio/regio.h"
@@ -76,6 +77,7 @@ struct srv_app {
     uint64_t default_gen;        /* ... at this store generation */
     int default_valid;
     struct regio_perf_cache *perf; /* credited figures of recent periods (made on first use) */
+    srv_page_cache *lists;       /* account lists kept between writes (api_data.c) */
 };
 
 /* ---- routing (routes.c) ---- */

@@ -287,8 +287,9 @@ int srv_caller_readable(srv_app *app, srv_request *rq, long **idx, long *n, int 
             list = acc->lists[i].idx;
             cached = 1;
         }
-    if (!cached && acc->n_lists < SRV_READABLE_CACHE) {
+    if (!cached && acc->n_lists < SRV_READABLE_CACHE && total <= SRV_READABLE_MAX_IDX - acc->n_idx) {
         acc->lists[acc->n_lists++] = (srv_readable){c->user, list, total};
+        acc->n_idx += total;
         cached = 1;
     }
     pthread_mutex_unlock(&app->mu);

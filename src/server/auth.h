@@ -15,8 +15,11 @@ typedef struct srv_request srv_request;
 typedef struct srv_response srv_response;
 typedef struct srv_route srv_route;
 
-/* The access snapshot shared by requests; reference counted. */
-#define SRV_READABLE_CACHE 32
+/* Readable lists a snapshot keeps: at most this many users' (a rep's is
+ * a few hundred accounts; 32 were fewer than the reps a server sees), ...
+ * and at most this many account indexes in all (32 MB). */
+#define SRV_READABLE_CACHE 1024
+#define SRV_READABLE_MAX_IDX (4L << 20)
 
 /* The accounts one user may read, in external-id order. */
 typedef struct srv_readable {
@@ -31,6 +34,7 @@ typedef struct srv_access {
     srv_readable lists[SRV_READABLE_CACHE]; /* per user, made on first use, kept
                                                until the snapshot goes */
     int n_lists;
+    long n_idx;        /* account indexes in lists, in all */
     int refs;          /* guarded by app->mu */
     long long epoch;   /* regio_store_access_epoch it was loaded at */
     char day[11];

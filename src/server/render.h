@@ -9,8 +9,6 @@
 
 /* s as a JSON string, or null when s is NULL; caller owns the result. */
 json_t *srv_json_str(const char *s);
-/* Appends account a as JSON to the array ud (a regio_account_cb). */
-int srv_account_json_cb(void *ud, const regio_account *a);
 /* v as a JSON number, or null when v is not finite; caller owns the result. */
 json_t *srv_json_num(double v);
 
@@ -21,6 +19,11 @@ json_t *srv_json_num(double v);
  * when it would read as an integer, or null when not finite. */
 regio_err srv_put_str(regio_buf *b, const char *s);
 regio_err srv_put_num(regio_buf *b, double v);
+
+/* Account a as the API shows it, with the caller's level as "access": the
+ * one rendering of an account, for the list (GET /api/v1/accounts) and
+ * for one (GET /api/v1/accounts/{id}). api_data.c. */
+regio_err srv_put_account(regio_buf *b, const regio_account *a, regio_access_level lv);
 
 /* A model as the API shows it; caller owns the result. */
 json_t *srv_model_json(const regio_model_info *m);

@@ -29,6 +29,8 @@ typedef struct srv_opts {
     int quiet;                 /* 1 = no request log */
     int no_worker;             /* 1 = no worker thread: jobs wait for `regio worker` */
     int secure_cookies;        /* 1 = session cookies carry Secure (TLS at a proxy) */
+    size_t list_cache;         /* bytes of account lists kept between writes
+                                  (server/pagecache.h), default 64 MiB; 0 = none */
     /* Addresses of reverse proxies whose X-Forwarded-For names the client
      * (for the sign-in throttle and the audit); none = the peer is the
      * client, and X-Forwarded-For is ignored. */

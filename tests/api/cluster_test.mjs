@@ -3,6 +3,9 @@
 //  - a move made through one server is in the next answer of the other;
 //  - two editors on different servers with the same revision: one wins,
 //    the other gets 409 stale_revision;
+//  - an account list a server keeps (its list cache) is never older than
+//    the last write: a name or an owner changed by the CLI, a user's
+//    rights changed through the other server, show in its next answer;
 //  - one server killed (SIGKILL) in the middle of a write load through the
 //    proxy: no acknowledged write is lost and the proxy keeps answering
 //    from the other server.
@@ -13,7 +16,7 @@
 // installed.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import {
@@ -137,6 +140,74 @@ test('two editors on different servers with the same revision: one wins, the oth
     assert.equal(b.json.revision, rev + 1);
     assert.equal(b.json.units[won.unit], won.to);
   }
+});
+
+test('an account list kept by one server shows a change made elsewhere in its next answer', async () => {
+  const [A, B] = [env.REGIO_CLUSTER_S1, env.REGIO_CLUSTER_S2];
+  const list = async (server, q, who = auth) => {
+    const r = await http(server + 'api/v1/accounts' + q, { headers: who });
+    assert.equal(r.status, 200, r.text);
+    return r;
+  };
+  const q = '?limit=5&offset=3';
+  const first = await list(A, q);
+  const again = await list(A, q);
+  assert.equal(again.headers.get('x-regio-cache'), 'hit', 'the same list asked twice is kept');
+  assert.equal(again.text, first.text);
+  // An account of the page whose sample row has no quoted field, changed
+  // by `regio import accounts` (an upsert of that one row).
+  const lines = readFileSync(join(SRC, 'data/sample/accounts.csv'), 'utf8').split('\n');
+  const acc = first.json.accounts.find(a => lines.some(l => l.startsWith(a.id + ',') && !l.includes('"')));
+  assert.ok(acc, 'an account of the page has a plain sample row');
+  const fields = lines.find(l => l.startsWith(acc.id + ',')).split(',');
+  const csv = join(dir, 'one.csv');
+  const rounds = [
+    ['name', 1, 'Renamed Through The CLI'],   // no access rule reads it: the epoch does not move
+    ['owner', 14, 'ed'],                      // the owner: the access epoch moves
+    ['city', 3, 'Otherville'],
+  ];
+  for (const [key, col, value] of rounds) {
+    fields[col] = value;
+    writeFileSync(csv, lines[0] + '\n' + fields.join(',') + '\n');
+    cli(['import', 'accounts', csv, '--no-geocode', '--quiet']);
+    for (const server of [A, B]) {
+      const r = await list(server, q);
+      assert.equal(r.headers.get('x-regio-cache'), 'miss', `${key}: the list after a write is made again`);
+      const got = r.json.accounts.find(a => a.id === acc.id);
+      assert.equal(got && got[key], value, `${key} of ${acc.id} after the CLI changed it, on ${server}`);
+      const kept = await list(server, q);
+      assert.equal(kept.headers.get('x-regio-cache'), 'hit');
+      assert.equal(kept.text, r.text);
+    }
+  }
+  // A write through server B that moves no access rule (a move in a
+  // planning model): A's next answer is made again, not the kept one.
+  const al = await direct(B, '/models/base/alignment');
+  const unit = units[rnd(units.length)];
+  const mv = await direct(B, '/models/base/moves', {
+    method: 'POST', body: { revision: al.json.revision, moves: [{ unit, to: territories.filter(t => t !== al.json.units[unit])[0] }] },
+  });
+  assert.equal(mv.status, 200, mv.text);
+  assert.equal((await list(A, q)).headers.get('x-regio-cache'), 'miss', 'a write through the other server empties the kept lists');
+  // A name written by another program (sqlite3) moves neither the access
+  // epoch nor any Regio count: SQLite's own data_version tells.
+  if (!PG && spawnSync('sh', ['-c', 'command -v sqlite3']).stdout.length) {
+    assert.equal((await list(A, q)).headers.get('x-regio-cache'), 'hit');
+    execFileSync('sqlite3', [db, `UPDATE accounts SET name = 'Renamed By sqlite3' WHERE ext_id = '${acc.id}'`]);
+    const r = await list(A, q);
+    assert.equal(r.json.accounts.find(a => a.id === acc.id).name, 'Renamed By sqlite3');
+  }
+  // A user's rights changed through server B: their list on A follows.
+  cli(['user', 'add', 'rita', '--password-stdin'], 'another long password\n');
+  const rita = { Authorization: `Bearer ${cli(['user', 'token', 'rita']).trim().split(/\s+/).pop()}` };
+  const none = await list(A, q, rita);
+  assert.equal(none.json.total, 0, 'without a right or a territory rita reads nothing');
+  assert.equal((await list(A, q, rita)).headers.get('x-regio-cache'), 'hit');
+  const up = await direct(B, '/users', { method: 'POST', body: { username: 'rita', permissions: 'view_all' } });
+  assert.equal(up.status, 200, up.text);
+  const all = await list(A, q, rita);
+  assert.equal(all.json.total, first.json.total, 'with view_all given through the other server rita reads every account');
+  assert.deepEqual(all.json.accounts.map(a => a.id), first.json.accounts.map(a => a.id));
 });
 
 test('one server killed mid-load: no acknowledged write lost, the proxy keeps answering', async () => {

@@ -482,6 +482,39 @@ static void test_model_in_force(void)
     regio_test_store_remove(path);
 }
 
+/* A token's use is noted (last_used_at) as bookkeeping: it moves no store
+ * generation, and on SQLite it is held and written with the others at
+ * most a minute later, at the latest when the handle closes. */
+static void test_token_use_noted(void)
+{
+    char path[512];
+    regio_store *s = open_store(path, sizeof path);
+    ASSERT_TRUE(s != NULL);
+    regio_error e;
+    regio_user_info u = {"lou", NULL, NULL, NULL, 0, 1, 0, 0};
+    ASSERT_OK(regio_store_user_upsert(s, &u, "t", NULL, &e));
+    char *tok[3] = {NULL, NULL, NULL}, *who = NULL;
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(regio_auth_token_create(s, "lou", i == 2 ? "unused" : "ci", "t", &tok[i], NULL, &e));
+    uint64_t g0 = 0, g1 = 1;
+    ASSERT_OK(regio_store_generation(s, &g0, &e));
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 2; i++) {
+            ASSERT_OK(regio_auth_token_user(s, tok[i], &who, &e));
+            ASSERT_EQ_STR(who, "lou");
+            regio_free(who);
+        }
+    ASSERT_OK(regio_store_generation(s, &g1, &e));
+    ASSERT_TRUE(g0 == g1);
+    regio_store_close(s);
+    ASSERT_EQ_INT(count_rows(path, "SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL"), 2);
+    ASSERT_EQ_INT(count_rows(path, "SELECT count(*) FROM api_tokens WHERE last_used_at IS NULL"
+                                   " AND label = 'unused'"), 1);
+    for (int i = 0; i < 3; i++)
+        regio_free(tok[i]);
+    regio_test_store_remove(path);
+}
+
 int main(int argc, char **argv)
 {
     /* --pg: the PostgreSQL variant (unit.test_org.pg), on REGIO_TEST_DB. */
@@ -489,6 +522,7 @@ int main(int argc, char **argv)
     RUN(test_roles);
     RUN(test_users_and_passwords);
     RUN(test_tokens_and_sessions);
+    RUN(test_token_use_noted);
     RUN(test_throttle);
     RUN(test_memberships_and_force);
     RUN(test_memberships_bulk);

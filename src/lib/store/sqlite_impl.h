@@ -58,6 +58,11 @@ typedef struct regio__sqlite_store {
     long sales_puts;        /* lines it wrote */
     long sales_staged;      /* lines waiting in temp.regio_sales_stage */
     long long quiet_changes; /* rows written as bookkeeping, left out of the generation */
+    /* Tokens' uses not yet noted (regio__sq_token_user): written together
+     * once the oldest is a minute old, and when the store closes. */
+    struct regio__sq_touch *touch;
+    size_t n_touch, cap_touch;
+    time_t touch_since;
     unsigned bulk_tables; /* tables whose indexes are dropped: bit 1 accounts */
     char *bulk_sql[8]; /* secondary account indexes dropped for a bulk load */
     int n_bulk;
@@ -338,6 +343,8 @@ regio_err regio__sq_account_keys_foreach(regio_store *base, regio_account_key_cb
 regio_err regio__sq_model_in_force(regio_store *base, const char *day, regio_model_info *out, regio_error *err);
 regio_err regio__sq_token_add(regio_store *base, const char *login, const char *token_hash, const char *label, const char *actor, long *id, regio_error *err);
 regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char **login, regio_error *err);
+/* Writes the tokens' uses regio__sq_token_user holds, and forgets them. */
+void regio__sq_token_touch_flush(regio__sqlite_store *s);
 regio_err regio__sq_token_revoke(regio_store *base, const char *login, long id, const char *actor, regio_error *err);
 regio_err regio__sq_tokens_foreach(regio_store *base, const char *login, regio_token_cb cb, void *ud, regio_error *err);
 regio_err regio__sq_session_add(regio_store *base, const char *id_hash, const char *login, const char *csrf, long long expires, regio_error *err);

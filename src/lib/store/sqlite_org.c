@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* One integer from a one-row query with string parameters; *found says
  * whether it returned a row. */
@@ -784,6 +785,63 @@ regio_err regio__sq_token_add(regio_store *base, const char *login, const char *
     return regio__sq_txn_end(s, &t, rc, err);
 }
 
+/* A token's use waiting to be noted. */
+struct regio__sq_touch {
+    sqlite3_int64 id;
+    char at[32];
+};
+
+void regio__sq_token_touch_flush(regio__sqlite_store *s)
+{
+    if (!s->n_touch)
+        return;
+    /* One commit for all of them, as bookkeeping (caches of what the store
+     * holds stay valid); inside a caller's transaction, part of it. */
+    int own = sqlite3_get_autocommit(s->db);
+    if (!own || sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st = NULL;
+        for (size_t i = 0; i < s->n_touch; i++) {
+            long changed = 0;
+            if (!regio__sq_prep(s, &st, NULL, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+                                "it", s->touch[i].id, s->touch[i].at) &&
+                !regio__sq_run(s, st, "noting a token's use", &changed, NULL))
+                s->quiet_changes += changed;
+        }
+        if (own && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    s->n_touch = 0;
+}
+
+/* Holds token kid's use at now; writes the uses held once the oldest is a
+ * minute old. Every commit makes the other servers on the same file drop
+ * what SQLite keeps of it (their page cache and memory map) and their
+ * caches of the store, so a token's use, noted at most once a minute,
+ * is not a commit of its own: with 200 tokens in use, those were 200
+ * commits at the turn of every minute. */
+static void token_touch_later(regio__sqlite_store *s, sqlite3_int64 kid, const char *now)
+{
+    size_t i = 0;
+    while (i < s->n_touch && s->touch[i].id != kid)
+        i++;
+    if (i == s->n_touch) {
+        if (s->n_touch == s->cap_touch) {
+            size_t cap = s->cap_touch ? 2 * s->cap_touch : 64;
+            struct regio__sq_touch *t = regio_realloc(s->touch, cap * sizeof *t);
+            if (!t)
+                return; /* the use goes unnoted: bookkeeping only */
+            s->touch = t;
+            s->cap_touch = cap;
+        }
+        if (!s->n_touch)
+            s->touch_since = time(NULL);
+        s->touch[s->n_touch++].id = kid;
+    }
+    snprintf(s->touch[i].at, sizeof s->touch[i].at, "%s", now);
+    if (time(NULL) - s->touch_since >= 60)
+        regio__sq_token_touch_flush(s);
+}
+
 regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char **login,
                                regio_error *err)
 {
@@ -809,15 +867,10 @@ regio_err regio__sq_token_user(regio_store *base, const char *token_hash, char *
         r = SQLITE_DONE;
     }
     rc = regio__sq_finish(s, st, r, rc, err);
-    if (!rc && touch) {
-        if (!regio__sq_prep(s, &st, NULL, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", "it", kid,
-                  regio__sq_now(s))) {
-            /* bookkeeping: caches of what the store holds stay valid */
-            long changed = 0;
-            if (!regio__sq_run(s, st, "noting a token's use", &changed, NULL))
-                s->quiet_changes += changed;
-        }
-    }
+    if (!rc && touch)
+        token_touch_later(s, kid, regio__sq_now(s));
+    else if (s->n_touch && time(NULL) - s->touch_since >= 60)
+        regio__sq_token_touch_flush(s);
     return rc;
 }
 

@@ -356,6 +356,9 @@ regio_err regio__sq_unit_id(regio__sqlite_store *s, const char *ext, sqlite3_int
 static void sq_close(regio_store *base)
 {
     regio__sqlite_store *s = REGIO_SQ(base);
+    if (s->db)
+        regio__sq_token_touch_flush(s);
+    regio_free(s->touch);
     for (int i = 0; i < REGIO_ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     regio__sq_cache_clear(s);
