@@ -545,6 +545,12 @@ REGIO_API regio_err regio_store_territories_foreach(regio_store *s, const char *
  * write through this handle or a commit by another process. Lets callers
  * keep caches without re-reading; plain value, no ownership. */
 REGIO_API regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err);
+/* The same as of the last statement this handle ran, for a caller that has
+ * just run one (a request's access-epoch read): on PostgreSQL it reads the
+ * notifications that statement's answer brought instead of a round trip of
+ * its own; elsewhere it is regio_store_generation. */
+REGIO_API regio_err regio_store_generation_seen(regio_store *s, uint64_t *gen,
+                                                regio_error *err);
 
 /* A number that changes whenever a geography unit or an adjacency edge is
  * added, removed or changed (a hash of their counts, newest id and change

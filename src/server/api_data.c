@@ -456,8 +456,8 @@ SRV_HANDLER(api_accounts)
     if (!parse_page(rq, &pg, rs))
         return;
     /* Kept answers first: the same caller and query at the same state of
-     * the store (access epoch and day, store generation read before any
-     * read below) get the same bytes. */
+     * the store (access epoch and day, store generation read when the
+     * caller was identified, before any read below) get the same bytes. */
     regio_buf key;
     regio_buf_init(&key, 0);
     srv_page_state st;
@@ -467,11 +467,10 @@ SRV_HANDLER(api_accounts)
     if (cacheable) {
         st.epoch = rq->caller->acc->epoch;
         memcpy(st.day, rq->caller->acc->day, sizeof st.day);
+        st.gen = rq->caller->gen;
+        cacheable = rq->caller->have_gen;
         pthread_mutex_lock(&app->mu);
-        srv_blob *hit = NULL;
-        cacheable = regio_store_generation(app->store, &st.gen, NULL) == REGIO_OK;
-        if (cacheable)
-            hit = srv_page_cache_get(app->lists, &st, key.data, key.len);
+        srv_blob *hit = cacheable ? srv_page_cache_get(app->lists, &st, key.data, key.len) : NULL;
         pthread_mutex_unlock(&app->mu);
         if (hit) {
             regio_buf_free(&key);

@@ -137,6 +137,8 @@ int srv_caller_identify(srv_app *app, srv_request *rq, srv_caller *c, srv_respon
         rc = regio_auth_session_user(app->store, sid, &login, &csrf, &err);
         c->via_cookie = login != NULL;
     }
+    /* The access epoch's read (and the token's) just made a round trip. */
+    c->have_gen = !rc && regio_store_generation_seen(app->store, &c->gen, NULL) == REGIO_OK;
     pthread_mutex_unlock(&app->mu);
     if (rc) {
         regio_free(login);

@@ -55,6 +55,10 @@ typedef struct srv_caller {
     srv_access *acc;                 /* a reference, released by srv_caller_done */
     long user;                       /* index in acc->a, or -1 */
     regio_access_scope *scope;       /* made on first use */
+    /* The store's generation when the caller was identified, before any
+     * read of the request (have_gen 0: unknown). */
+    uint64_t gen;
+    int have_gen;
 } srv_caller;
 
 /* Session cookie name and lifetime. */

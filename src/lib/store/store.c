@@ -535,6 +535,16 @@ regio_err regio_store_generation(regio_store *s, uint64_t *gen, regio_error *err
     DISPATCH(s, err, generation, generation(s, gen, e_));
 }
 
+regio_err regio_store_generation_seen(regio_store *s, uint64_t *gen, regio_error *err)
+{
+    if (s && !gen) {
+        return reject(s, err, REGIO_EINVAL, "gen is NULL");
+    }
+    if (s && !s->ops->generation_seen)
+        return regio_store_generation(s, gen, err);
+    DISPATCH(s, err, generation_seen, generation_seen(s, gen, e_));
+}
+
 regio_err regio_store_others_version(regio_store *s, long *v, regio_error *err)
 {
     if (s && !v) {

@@ -79,6 +79,8 @@ typedef struct regio__store_ops {
     regio_err (*model_reasons_foreach)(regio_store *s, const char *model, regio_reason_cb cb,
                                        void *ud, regio_error *err);
     regio_err (*generation)(regio_store *s, uint64_t *gen, regio_error *err);
+    /* NULL: generation. */
+    regio_err (*generation_seen)(regio_store *s, uint64_t *gen, regio_error *err);
     regio_err (*others_version)(regio_store *s, long *v, regio_error *err);
     regio_err (*access_epoch)(regio_store *s, long long *epoch, regio_error *err);
 

@@ -482,7 +482,10 @@ regio_err regio__pg_notify(regio__pg_store *s, regio_error *err)
 /* Counts the changes other sessions told of. The round trip first: a
  * commit another server acknowledged before it began has signalled this
  * session, which tells its client before it answers. */
-static regio_err others(regio__pg_store *s, regio_error *err)
+/* Counts the other connections' commits notified so far; a round trip
+ * first (unless the caller has just made one: seen) so that every commit
+ * before now has been notified. */
+static regio_err others_notified(regio__pg_store *s, int seen, regio_error *err)
 {
     regio_err rc = REGIO_OK;
     if (!s->listening) {
@@ -493,7 +496,7 @@ static regio_err others(regio__pg_store *s, regio_error *err)
         if ((rc = regio__pg_exec(s, sql, err)))
             return rc;
         s->listening = 1;
-    } else if ((rc = regio__pg_exec(s, "SELECT 1", err))) {
+    } else if (!seen && (rc = regio__pg_exec(s, "SELECT 1", err))) {
         return rc;
     }
     PQconsumeInput(s->conn);
@@ -507,10 +510,23 @@ static regio_err others(regio__pg_store *s, regio_error *err)
     return REGIO_OK;
 }
 
+static regio_err others(regio__pg_store *s, regio_error *err)
+{
+    return others_notified(s, 0, err);
+}
+
 static regio_err pg_generation(regio_store *base, uint64_t *gen, regio_error *err)
 {
     regio__pg_store *s = REGIO_PG(base);
     regio_err rc = others(s, err);
+    *gen = (s->others_writes << 32) ^ s->own_writes;
+    return rc;
+}
+
+static regio_err pg_generation_seen(regio_store *base, uint64_t *gen, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    regio_err rc = others_notified(s, 1, err);
     *gen = (s->others_writes << 32) ^ s->own_writes;
     return rc;
 }
@@ -633,6 +649,7 @@ static const regio__store_ops pg_ops = {
     .session_remove = regio__pg_session_remove,
     .audit_foreach = regio__pg_audit_foreach,
     .generation = pg_generation,
+    .generation_seen = pg_generation_seen,
     .others_version = pg_others_version,
     .access_epoch = pg_access_epoch,
     .units_fingerprint = regio__pg_units_fingerprint,
