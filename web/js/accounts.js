@@ -39,6 +39,7 @@ function render() {
   const whose = s && s.mode === 'users' && !s.reads_all ? ' you can read' : '';
   const n = list.total;
   info.dataset.total = String(n);
+  info.dataset.loading = String(list.loading);   // the tests' "answered" signal
   info.textContent = list.loading && !list.rows.length ? 'Loading accounts …'
     : `${fmt.count(n)} account${n === 1 ? '' : 's'}${whose}${list.q ? ` matching “${list.q}”` : ''}` +
       (n > list.rows.length ? ` · first ${fmt.count(list.rows.length)} shown` : '') + '.';
