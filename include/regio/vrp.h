@@ -109,7 +109,9 @@ typedef struct regio_vrp_problem {
  * Reproducibility: the search is a single deterministic trajectory for a
  * given seed. Its schedule (phase switch, annealing temperature) is driven by
  * the fraction of the budget used, taken as the larger of
- * iterations / max_iterations and elapsed / time_limit_s. With
+ * iterations / max_iterations and elapsed / time_limit_s, and, when the
+ * budget holds several annealing runs of 500 x n_jobs iterations (restarts
+ * and recombinations of the best runs), by the iterations of each run. With
  * max_iterations > 0 and time_limit_s == 0 the result depends only on the
  * seed and the input (the choice made for reproducible runs: iterations are
  * the unit of work, the clock only a deadline). With a time limit the wall

@@ -3,6 +3,7 @@
  * checker must catch, unassigned reasons, reproducibility, and C101. */
 #include "regio/vrp.h"
 #include "regio_test.h"
+#include "route/vrp_internal.h"
 
 #include <stdint.h>
 
@@ -597,6 +598,137 @@ static void test_cancel_returns_best(void)
     regio_vrp_solution_destroy(s);
 }
 
+/* The recombination (vrp_cross.c) on random instances: the child serves
+ * every job at most once and the rest are listed unassigned, each route
+ * is checked here from the problem's own data (windows, shift, capacity,
+ * cost recomputed), and when the parents differ the child carries a route
+ * of B that A does not have. */
+static int route_in(const regio__vsol *x, int nv, const regio__vroute *r)
+{
+    for (int v = 0; v < nv; v++)
+        if (x->r[v].m == r->m && r->m > 0 &&
+            !memcmp(x->r[v].jobs, r->jobs, (size_t)r->m * sizeof *r->jobs))
+            return 1;
+    return 0;
+}
+
+static void test_cross_child_feasible(void)
+{
+    enum { N = 41, NV = 6 };
+    static double xs[N], ys[N], m[N * N];
+    static regio_vrp_job jobs[N];
+    static regio_vrp_tw tws[N];
+    static regio_vrp_vehicle veh[NV];
+    regio_rng rng;
+    regio_rng_seed(&rng, 7);
+    int carried = 0;
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < N; i++) {
+            xs[i] = 100 * regio_rng_double(&rng);
+            ys[i] = 100 * regio_rng_double(&rng);
+        }
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++)
+                m[i * N + j] = hypot(xs[i] - xs[j], ys[i] - ys[j]);
+        memset(jobs, 0, sizeof jobs);
+        memset(veh, 0, sizeof veh);
+        for (int j = 0; j < N - 1; j++) {
+            jobs[j].location = j + 1;
+            jobs[j].service = 10;
+            jobs[j].amount[0] = 1 + (double)regio_rng_below(&rng, 20);
+            double a = 400 * regio_rng_double(&rng);
+            tws[j].start = a;
+            tws[j].end = a + 30 + 100 * regio_rng_double(&rng);
+            jobs[j].tws = &tws[j];
+            jobs[j].n_tws = 1;
+        }
+        for (int v = 0; v < NV; v++) {
+            veh[v].shift.end = 700;
+            veh[v].capacity[0] = 80;
+        }
+        regio_vrp_problem p = {N, m, m, 1, jobs, N - 1, veh, NV};
+        regio__vsolver S;
+        regio__vsol A, B, C;
+        memset(&A, 0, sizeof A);
+        memset(&B, 0, sizeof B);
+        memset(&C, 0, sizeof C);
+        regio_vrp_reason reason[N] = {0};
+        ASSERT_TRUE(regio__vrp_solver_init(&S, &p, 100 + (uint64_t)round, reason) == 0);
+        ASSERT_TRUE(regio__vrp_sol_init(&S, &A) == 0 && regio__vrp_sol_init(&S, &B) == 0 &&
+                    regio__vrp_sol_init(&S, &C) == 0);
+        /* two parents: greedy constructions in different random orders,
+         * B then walked a little by ruin and recreate */
+        regio__vsol *par[2] = {&A, &B};
+        for (int k = 0; k < 2; k++) {
+            S.n_removed = 0;
+            for (int i = 0; i < S.n_servable; i++)
+                S.removed[S.n_removed++] = S.servable[i];
+            ASSERT_TRUE(regio__vrp_recreate(&S, par[k], 1) == 0);
+        }
+        for (int it = 0; it < 30; it++) {
+            regio__vrp_ruin(&S, &B, -1);
+            ASSERT_TRUE(regio__vrp_recreate(&S, &B, 1) == 0);
+        }
+        for (int t = 0; t < 5; t++) {
+            ASSERT_TRUE(regio__vrp_sol_copy(&S, &C, &A) == 0);
+            ASSERT_TRUE(regio__vrp_cross(&S, &C, &B) == 0);
+            /* each job once, on a route or listed unassigned (a job no
+             * vehicle can reach in time is in neither: the solver sets it
+             * aside with its reason) */
+            int seen[N] = {0};
+            double total = 0;
+            for (int v = 0; v < NV; v++) {
+                const regio__vroute *r = &C.r[v];
+                double t_now = veh[v].shift.start, load = 0, cost = 0;
+                int prev = veh[v].start;
+                for (int i = 0; i < r->m; i++) {
+                    int jb = r->jobs[i];
+                    ASSERT_TRUE(jb >= 0 && jb < N - 1);
+                    seen[jb]++;
+                    ASSERT_EQ_INT(C.where[jb], v);
+                    int loc = jobs[jb].location;
+                    double arr = t_now + m[prev * N + loc];
+                    ASSERT_TRUE(arr <= tws[jb].end + 1e-9);
+                    t_now = (arr > tws[jb].start ? arr : tws[jb].start) + jobs[jb].service;
+                    load += jobs[jb].amount[0];
+                    cost += m[prev * N + loc];
+                    prev = loc;
+                }
+                if (r->m > 0) {
+                    cost += m[prev * N + veh[v].end];
+                    ASSERT_TRUE(t_now + m[prev * N + veh[v].end] <= veh[v].shift.end + 1e-9);
+                }
+                ASSERT_TRUE(load <= veh[v].capacity[0] + 1e-9);
+                ASSERT_TRUE(fabs(cost - r->cost) < 1e-6);
+                total += cost;
+            }
+            ASSERT_TRUE(fabs(total - C.cost) < 1e-6);
+            for (int i = 0; i < C.n_unassigned; i++) {
+                ASSERT_TRUE(C.where[C.unassigned[i]] < 0);
+                seen[C.unassigned[i]]++;
+            }
+            for (int j = 0; j < N - 1; j++)
+                ASSERT_EQ_INT(seen[j], reason[j] ? 0 : 1);
+            /* a route of B that A lacks came over */
+            int differ = 0, has = 0;
+            for (int v = 0; v < NV; v++)
+                if (B.r[v].m > 0 && !route_in(&A, NV, &B.r[v])) {
+                    differ = 1;
+                    has |= route_in(&C, NV, &B.r[v]);
+                }
+            if (differ)
+                carried += has;
+        }
+        regio__vrp_sol_free(&S, &A);
+        regio__vrp_sol_free(&S, &B);
+        regio__vrp_sol_free(&S, &C);
+        regio__vrp_solver_free(&S);
+    }
+    /* not every recombination keeps a carried route intact (recreate may
+     * add jobs to it), but most do */
+    ASSERT_TRUE(carried >= 50);
+}
+
 int main(void)
 {
     RUN(test_tiny_optimum);
@@ -606,6 +738,7 @@ int main(void)
     RUN(test_priority_kept_first);
     RUN(test_skills_and_max_tasks);
     RUN(test_same_seed_same_solution);
+    RUN(test_cross_child_feasible);
     RUN(test_solomon_reader_errors);
     RUN(test_degenerate_problems);
     RUN(test_solve_allocation_failures);

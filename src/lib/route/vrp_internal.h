@@ -212,6 +212,14 @@ int regio__vrp_best_in_route(regio__vsolver *s, const regio__vroute *r, int jb,
  * allocation failure. */
 int regio__vrp_recreate(regio__vsolver *s, regio__vsol *x, int blink);
 
+/* ---- crossover (vrp_cross.c) ------------------------------------------ */
+
+/* Replaces child (a copy of parent A) by a recombination with parent b:
+ * routes of b near a random job carried over whole, the jobs they displace
+ * reinserted (those that fit nowhere left unassigned). Not for problems
+ * with shipments, pickups or breaks. -1 on allocation failure. */
+int regio__vrp_cross(regio__vsolver *s, regio__vsol *child, const regio__vsol *b);
+
 /* ---- polish (vrp_polish.c) --------------------------------------------- */
 
 /* Relocate and 2-opt* to a local optimum (at most 50 rounds), stopping at

@@ -3,7 +3,8 @@
  * the parts share the solver state of vrp_internal.h: vrp_setup.c
  * (validation, static data), vrp_route.c (routes with time slack,
  * solutions), vrp_ruin.c (string removal), vrp_recreate.c (greedy
- * reinsertion with blinks) and vrp_polish.c (relocate + 2-opt* descent).
+ * reinsertion with blinks), vrp_polish.c (relocate + 2-opt* descent) and
+ * vrp_cross.c (route-based recombination for the restarts).
  *
  * Method: Slack Induction by String Removals (SISR, Christiaens & Vanden
  * Berghe, Transportation Science 2020): remove a few strings of
@@ -21,13 +22,21 @@
  * annealing on cost, never accepting more left-out jobs (or more vehicles
  * when minimising); the temperature falls exponentially from 1x (3x when
  * phase 1 had to run) to a hundredth of that times the best cost per
- * served job. Each new best of phase 2 is polished by a relocate + 2-opt*
+ * served job. When the budget holds two runs of 500 x n_jobs iterations
+ * or more, phase 2 is a series of such runs, each cooling over its own
+ * length: the first two from the solution phase 2 began with, then two of
+ * every three from a recombination of the best solution with another of
+ * the four best run results (vrp_cross.c: routes of one carried whole into
+ * the other), starting a tenth as hot, the third afresh; the best over all
+ * runs is kept. Each new best of a run is polished by a relocate + 2-opt*
  * descent and the walk continues from it (at most once per n_jobs
  * iterations); a final descent polishes the best solution.
  *
  * Reproducibility: one RNG stream (regio_rng, seeded by params->seed) drives
  * every choice, and the schedule depends only on the budget fraction used
- * (see regio_vrp_params): iteration-bounded runs are bit-for-bit repeatable;
+ * and the iteration count (see regio_vrp_params; a time-bounded search
+ * decides from its measured rate whether its budget holds more than one
+ * run): iteration-bounded runs are bit-for-bit repeatable;
  * time-bounded runs follow the same trajectory until the clock cuts it.
  * With params->searches > 1 that many such searches run side by side, one
  * thread each, from seeds derived from params->seed, and the best is kept
@@ -37,7 +46,8 @@
  * Invariants: every route held by the search is feasible (hard windows,
  * shift, capacity, skills, max_tasks), with est[] / lat[] exact (see
  * vrp_route.c); best holds the best solution seen in (left-out weight,
- * vehicles when minimising, cost) order.
+ * vehicles when minimising, cost) order, rbest the best of the current
+ * run.
  *
  * Complexity: per iteration O(removed * scanned positions) for recreate plus
  * O(route length) per touched route, O(n) to copy the candidate; setup
@@ -67,6 +77,97 @@
  * seeds 1-3): mean 3559.8 -> 3550.8 for 8% more CPU; r1_10_1 (2 x 100,000):
  * 55320 -> 54920. */
 #define POLISH_GAP_JOBS 1
+/* The cost phase is a series of annealing runs of RUN_JOBS x n_jobs
+ * iterations when the budget holds two or more (else one run over the
+ * whole budget, as before). On rc1_2_1 (20 vehicles) one run settles within
+ * 100,000-200,000 iterations into a basin it rarely leaves: runs of 200,000
+ * and of 1,000,000 iterations end alike, anywhere in 3528-3563, so a long
+ * budget buys more by drawing more basins and recombining the best ones
+ * than by cooling one longer. The first two runs start from the solution
+ * the phase began with; then two runs of every three start from a
+ * recombination of the best solution with another elite (vrp_cross.c) at
+ * CROSS_G0 of the cooling, the third afresh. rc1_2_1, two searches x
+ * 1,000,000 iterations, seeds 1-4 (the line is 3539.45): one run 3546.6 /
+ * 3550.6 / 3549.8 (seeds 1-3); runs of 100,000 afresh 3537.1 / 3547.9 /
+ * 3536.9; one run in two recombined 3538.8 / 3547.9 / 3538.9 / 3532.3; two
+ * in three 3538.9 / 3536.9 / 3536.9 / 3536.9. Runs of 50,000 afresh: 3540.9
+ * / 3537.1 / 3539.4. */
+#define RUN_JOBS 500
+/* Where in the cooling (0 hot, 1 cold) a run from a recombination starts:
+ * a tenth of the start temperature, warm enough to repair the seams and
+ * cool enough to keep the carried routes; a third of the way (a quarter of
+ * the start temperature, one run in two recombined, any seed job) gave
+ * 3545.6 / 3536.9 / 3537.1 / 3546.4 on the runs above. */
+#define CROSS_G0 0.5
+/* Elite solutions kept for the recombinations: the best of each run, the
+ * best ELITES of them, one per cost. */
+#define ELITES 4
+/* Fraction of a run after which a time-bounded search, having measured its
+ * rate, decides whether its budget holds more runs than this one. */
+#define RUN_PROBE 16
+
+/* The schedule of the cost phase's runs (see RUN_JOBS). */
+typedef struct run_sched {
+    long len;       /* iterations of a run */
+    long it0;       /* first iteration of the phase, of the current run */
+    long run_it0;
+    double f0;      /* budget fraction at the same two points */
+    double run_f0;
+    int decided;    /* whether the current run knows if it is the last */
+    int last;       /* the current run lasts until the budget ends */
+    int tail;       /* the budget ended a run with less than a run left:
+                       stay cold */
+    double g0;      /* where the current run starts in the cooling */
+} run_sched;
+
+/* Iterations the budget still holds at fraction frac, from the rate since
+ * the phase began (exact under an iteration budget alone). */
+static double run_left(const run_sched *rs, long it, double frac, long max_it,
+                       double tl)
+{
+    if (max_it > 0 && tl <= 0)
+        return 0.98 * (double)max_it - (double)it;
+    if (frac <= rs->f0 || it <= rs->it0)
+        return INFINITY;
+    return (0.98 - frac) * (double)(it - rs->it0) / (frac - rs->f0);
+}
+
+/* Where the current run is in its cooling, 0 (hot) to 1 (cold); sets
+ * *restart when a new run begins at this iteration. */
+static double run_progress(run_sched *rs, long it, double frac, long max_it,
+                           double tl, int *restart)
+{
+    *restart = 0;
+    long done = it - rs->run_it0;
+    if (!rs->decided && (done >= rs->len / RUN_PROBE || (max_it > 0 && tl <= 0))) {
+        rs->decided = 1;
+        rs->last = (double)done + run_left(rs, it, frac, max_it, tl) < 2.0 * (double)rs->len;
+    }
+    if (rs->decided && !rs->last && !rs->tail && done >= rs->len) {
+        double left = run_left(rs, it, frac, max_it, tl);
+        if (left >= (double)rs->len) {
+            rs->run_it0 = it;
+            rs->run_f0 = frac;
+            rs->last = left < 2.0 * (double)rs->len;
+            *restart = 1;
+            return 0.0;
+        }
+        rs->tail = 1;
+    }
+    if (rs->tail)
+        return 1.0;
+    double g;
+    if (!rs->decided || rs->last) {
+        /* by the budget, as a single run always was */
+        g = rs->run_f0 < 1.0 ? (frac - rs->run_f0) / (1.0 - rs->run_f0) : 1.0;
+        if (g < 0)
+            g = 0;
+    } else {
+        g = (double)done / (double)rs->len;
+    }
+    return rs->g0 + (1.0 - rs->g0) * g;
+}
+
 /* In the cost phase, empty vehicles compete on cost with used routes
  * (measured better on R2/RC2, where more routes mean less distance). */
 #define PHASE2_NEW_ROUTE_LAST 0
@@ -97,6 +198,33 @@ static int64_t absence_sum(const regio__vsolver *s, const regio__vsol *x)
         t += (int64_t)s->absent[x->unassigned[k]] *
              (1 + s->p->jobs[x->unassigned[k]].priority);
     return t;
+}
+
+/* Adds x to the elites E[0..*n) kept in better() order (E[0] the best),
+ * unless one of the same cost is there; the worst drops out when full. -1
+ * on allocation failure. */
+static int elite_add(regio__vsolver *s, regio__vsol *E, int *n,
+                     const regio__vsol *x, int minveh)
+{
+    int at = *n;
+    for (int k = 0; k < *n; k++) {
+        int c = better(x, &E[k], minveh);
+        if (c == 0)
+            return 0;
+        if (c < 0 && at == *n)
+            at = k;
+    }
+    if (at >= ELITES)
+        return 0;
+    /* shift the worse ones down by one, the last drops when full */
+    int last = *n < ELITES ? *n : ELITES - 1;
+    regio__vsol spare = E[last];
+    for (int k = last; k > at; k--)
+        E[k] = E[k - 1];
+    E[at] = spare;
+    if (*n < ELITES)
+        (*n)++;
+    return regio__vrp_sol_copy(s, &E[at], x);
 }
 
 static regio_err build_output(regio__vsolver *s, const regio__vsol *best,
@@ -210,8 +338,11 @@ static void *search_run(void *arg)
         max_it = 20000; /* neither budget given: a fixed, reproducible one */
 
     regio__vsolver S;
-    regio__vsol cur, cand, best;
+    regio__vsol cur, cand, best, start, rbest, E[ELITES];
+    memset(E, 0, sizeof E);
     memset(&cur, 0, sizeof cur);
+    memset(&start, 0, sizeof start);
+    memset(&rbest, 0, sizeof rbest);
     memset(&cand, 0, sizeof cand);
     memset(&best, 0, sizeof best);
     regio_vrp_reason *reason =
@@ -223,8 +354,12 @@ static void *search_run(void *arg)
     }
     if (regio__vrp_solver_init(&S, p, w->seed, reason) ||
         regio__vrp_sol_init(&S, &cur) || regio__vrp_sol_init(&S, &cand) ||
-        regio__vrp_sol_init(&S, &best))
+        regio__vrp_sol_init(&S, &best) || regio__vrp_sol_init(&S, &start) ||
+        regio__vrp_sol_init(&S, &rbest))
         goto oom;
+    for (int k = 0; k < ELITES; k++)
+        if (regio__vrp_sol_init(&S, &E[k]))
+            goto oom;
     S.new_route_last = 1;
 
     /* construction: the vehicles' prescribed steps first (VROOM refuses
@@ -343,8 +478,12 @@ static void *search_run(void *arg)
      * from T0_FACTOR (T0_AFTER_PHASE1 when phase 1 ran) down to a
      * hundredth of it, exponentially in the budget. */
     int served = S.n_servable - best.n_unassigned;
-    double fstart = frac;
     long last_polish = -(long)POLISH_GAP_JOBS * S.nj;
+    run_sched rs = {.len = (long)RUN_JOBS * (S.nj > 0 ? S.nj : 1), .it0 = it,
+                    .run_it0 = it, .f0 = frac, .run_f0 = frac};
+    if (regio__vrp_sol_copy(&S, &start, &cur) || regio__vrp_sol_copy(&S, &rbest, &best))
+        goto oom;
+    int n_elite = 0, n_runs = 0;
     while (!cancelled) {
         frac = 0.0;
         if (max_it > 0)
@@ -360,9 +499,29 @@ static void *search_run(void *arg)
             cancelled = 1;
             break;
         }
-        double g = fstart < 1.0 ? (frac - fstart) / (1.0 - fstart) : 1.0;
-        if (g < 0)
-            g = 0;
+        int restart;
+        double g = run_progress(&rs, it, frac, max_it, tl, &restart);
+        if (restart) {
+            /* the run's best joins the elites; the next run starts afresh
+             * or, two runs of every three once two elites exist, from a
+             * recombination of the best with another elite, part cooled
+             * (see RUN_JOBS) */
+            if (elite_add(&S, E, &n_elite, &rbest, minveh))
+                goto oom;
+            n_runs++;
+            int cross = !S.general && n_elite >= 2 && n_runs % 3 != 0;
+            if (regio__vrp_sol_copy(&S, &cur, cross ? &E[0] : &start))
+                goto oom;
+            if (cross) {
+                int o = 1 + (int)regio_rng_below(&S.rng, (uint64_t)(n_elite - 1));
+                if (regio__vrp_cross(&S, &cur, &E[o]))
+                    goto oom;
+            }
+            if (regio__vrp_sol_copy(&S, &rbest, &cur))
+                goto oom;
+            rs.g0 = cross ? CROSS_G0 : 0.0;
+            g = rs.g0;
+        }
         double per_job = served > 0 ? best.cost / served : 1.0;
         double T = (ran_phase1 ? T0_AFTER_PHASE1 : T0_FACTOR) * per_job * pow(0.01, g);
         if (regio__vrp_sol_copy(&S, &cand, &cur))
@@ -383,17 +542,20 @@ static void *search_run(void *arg)
             regio__vsol tmp = cur;
             cur = cand;
             cand = tmp;
-            if (better(&cur, &best, minveh) < 0) {
-                /* a new best goes down to its relocate / 2-opt* optimum
-                 * and the walk goes on from there (at most once per
-                 * POLISH_GAP_JOBS x n_jobs iterations: early on nearly
+            if (better(&cur, &rbest, minveh) < 0) {
+                /* a new best of the run goes down to its relocate / 2-opt*
+                 * optimum and the walk goes on from there (at most once
+                 * per POLISH_GAP_JOBS x n_jobs iterations: early on nearly
                  * every candidate is a new best) */
                 if (!S.general && it >= last_polish + POLISH_GAP_JOBS * S.nj) {
                     last_polish = it;
                     if (regio__vrp_polish(&S, &cur, INFINITY))
                         goto oom;
                 }
-                if (regio__vrp_sol_copy(&S, &best, &cur))
+                if (regio__vrp_sol_copy(&S, &rbest, &cur))
+                    goto oom;
+                if (better(&rbest, &best, minveh) < 0 &&
+                    regio__vrp_sol_copy(&S, &best, &rbest))
                     goto oom;
             }
         }
@@ -416,6 +578,10 @@ done:
     regio__vrp_sol_free(&S, &cur);
     regio__vrp_sol_free(&S, &cand);
     regio__vrp_sol_free(&S, &best);
+    regio__vrp_sol_free(&S, &start);
+    regio__vrp_sol_free(&S, &rbest);
+    for (int k = 0; k < ELITES; k++)
+        regio__vrp_sol_free(&S, &E[k]);
     regio__vrp_solver_free(&S);
     regio_free(reason);
     w->rc = rc;
