@@ -375,6 +375,41 @@ REGIO_API regio_err regio_store_territory_set_rep(regio_store *s, const char *mo
 REGIO_API regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
                                     const char *territory, regio_error *err);
 
+/* One territory of regio_store_territories_write: upsert says whether it
+ * is written as regio_store_territory_upsert(ext_id, name, parent) does,
+ * set_rep whether its rep is then set as regio_store_territory_set_rep
+ * (rep NULL: vacant) does. */
+typedef struct regio_territory_write {
+    const char *ext_id;
+    const char *name;
+    const char *parent;
+    const char *rep;
+    int upsert;
+    int set_rep;
+} regio_territory_write;
+
+/*
+ * The n territories of t in model (by name; NULL = active), each as its
+ * one-row calls would write it, in order: the same rows, messages and
+ * codes. On failure *bad (may be NULL) is the index of the territory that
+ * failed and *bad_rep (may be NULL) whether its rep did. PostgreSQL writes
+ * them in a few statements when no one names a parent.
+ */
+REGIO_API regio_err regio_store_territories_write(regio_store *s, const char *model,
+                                                  const regio_territory_write *t, size_t n,
+                                                  size_t *bad, int *bad_rep, regio_error *err);
+
+/*
+ * regio_store_alignment_set for unit_ids[i] and territories[i], i < n, in
+ * order: the same rows, revision, messages and codes; on failure *bad
+ * (may be NULL) is the index of the row that failed. PostgreSQL writes
+ * them in a few statements.
+ */
+REGIO_API regio_err regio_store_alignment_set_many(regio_store *s, const char *model,
+                                                   const char *const *unit_ids,
+                                                   const char *const *territories, size_t n,
+                                                   size_t *bad, regio_error *err);
+
 /* Calls cb for each current alignment row of model (NULL = active): units
  * in external-id order (with their locked flag), then manual account
  * overrides in account-id order; rows are valid during the call. */

@@ -532,3 +532,33 @@ const regio__copy_ops regio__pg_copy_ops = {
     .written = pg_written,
     .clear = pg_clear,
 };
+
+/* ---- the staging tables of the bulk paths -------------------------------------------- */
+
+regio_err regio__pg_stage(regio__pg_store *s, const char *table, const char *columns,
+                          const regio_buf *lines, const char *what, regio_error *err)
+{
+    regio_buf sql;
+    regio_buf_init(&sql, 0);
+    regio_err rc = regio_buf_printf(&sql, "CREATE TEMPORARY TABLE IF NOT EXISTS %s (%s);"
+                                          " TRUNCATE %s", table, columns, table)
+                       ? regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what)
+                       : regio__pg_exec(s, sql.data, err);
+    regio_buf_reset(&sql);
+    if (!rc && regio_buf_printf(&sql, "COPY %s FROM STDIN", table))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what);
+    if (!rc)
+        rc = regio__pg_copy_in(s, sql.data, lines, what, err);
+    regio_buf_free(&sql);
+    return rc;
+}
+
+regio_err regio__pg_bulk_retry(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
+                               regio_error *err)
+{
+    regio_error ignore;
+    regio__pg_txn_end(s, t, rc ? rc : REGIO_EDATA, &ignore);
+    if (rc == REGIO_ENOMEM || rc == REGIO_EIO)
+        return rc;
+    return regio__pg_txn_begin(s, t, err);
+}

@@ -88,19 +88,6 @@ static regio_err end_sessions(regio__pg_store *s, long long uid, regio_error *er
                            NULL, err);
 }
 
-/* Ends a bulk write that failed (rc), or found rows it does not take (rc
- * REGIO_OK), undoing it, and begins in t the savepoint (or transaction) in
- * which the rows go again one by one; returns what stops that (out of
- * memory, the connection). */
-static regio_err bulk_retry(regio__pg_store *s, regio__pg_txn *t, regio_err rc, regio_error *err)
-{
-    regio_error ignore;
-    regio__pg_txn_end(s, t, rc ? rc : REGIO_EDATA, &ignore);
-    if (rc == REGIO_ENOMEM || rc == REGIO_EIO)
-        return rc;
-    return regio__pg_txn_begin(s, t, err);
-}
-
 /* ---- roles ------------------------------------------------------------------ */
 
 regio_err regio__pg_role_upsert(regio_store *base, const char *name, const char *parent,
@@ -363,17 +350,10 @@ regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *
     PQclear(res);
     res = NULL;
     if (!rc && !again && m)
-        rc = regio__pg_exec(s,
-                            "CREATE TEMPORARY TABLE IF NOT EXISTS regio_users_stage"
-                            " (seq bigint, login text, display_name text, email text, role text,"
-                            " active bigint, perms text);"
-                            "TRUNCATE regio_users_stage",
-                            err);
-    if (!rc && !again && m)
-        rc = regio__pg_copy_in(s,
-                               "COPY regio_users_stage (seq, login, display_name, email, role,"
-                               " active, perms) FROM STDIN",
-                               &lines, "writing users", err);
+        rc = regio__pg_stage(s, "regio_users_stage",
+                             "seq bigint, login text, display_name text, email text, role text,"
+                             " active bigint, perms text",
+                             &lines, "writing users", err);
     long long unknown = 0;
     if (!rc && !again && m)
         rc = regio__pg_int_query(s,
@@ -418,7 +398,7 @@ regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *
     if (!rc && !again)
         return regio__pg_txn_end(s, &t, rc, err);
     /* The bulk path is undone; each user again, to find the one at fault. */
-    if ((rc = bulk_retry(s, &t, rc, err)))
+    if ((rc = regio__pg_bulk_retry(s, &t, rc, err)))
         return rc;
     for (size_t i = 0; !rc && i < n; i++)
         if ((rc = regio__pg_user_upsert(base, &u[i], actor, out ? &out[i] : NULL, err)))
@@ -681,17 +661,10 @@ regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model
             rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing memberships");
     }
     if (!rc)
-        rc = regio__pg_exec(s,
-                            "CREATE TEMPORARY TABLE IF NOT EXISTS regio_memberships_stage"
-                            " (seq bigint, login text, territory text, role text, active bigint,"
-                            " start_date text, end_date text);"
-                            "TRUNCATE regio_memberships_stage",
-                            err);
-    if (!rc)
-        rc = regio__pg_copy_in(s,
-                               "COPY regio_memberships_stage (seq, login, territory, role, active,"
-                               " start_date, end_date) FROM STDIN",
-                               &lines, "writing memberships", err);
+        rc = regio__pg_stage(s, "regio_memberships_stage",
+                             "seq bigint, login text, territory text, role text, active bigint,"
+                             " start_date text, end_date text",
+                             &lines, "writing memberships", err);
     /* Every row must name a user and a territory of the model, and
      * (user, territory, role) be new to the call: else one by one. */
     long long unmatched = 0;
@@ -731,7 +704,7 @@ regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model
     if (!rc && !unmatched)
         return regio__pg_txn_end(s, &t, rc, err);
     /* The bulk path is undone; each row again, to find the one at fault. */
-    if ((rc = bulk_retry(s, &t, rc, err)))
+    if ((rc = regio__pg_bulk_retry(s, &t, rc, err)))
         return rc;
     for (size_t i = 0; !rc && i < n; i++)
         if ((rc = regio__pg_membership_upsert(base, model, &m[i], actor, err)))
