@@ -161,6 +161,14 @@ REGIO_API regio_err regio_store_account_upsert(regio_store *s, const regio_accou
 REGIO_API regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r,
                                  regio_upsert_result *out, regio_error *err);
 
+/* regio_store_rep_upsert for r[0..n), in order: the same rows and codes;
+ * out (may be NULL) gets each one's result, and on failure *bad (may be
+ * NULL) the index of the rep that failed. PostgreSQL writes them in a few
+ * statements. */
+REGIO_API regio_err regio_store_reps_upsert(regio_store *s, const regio_rep *r, size_t n,
+                                            regio_upsert_result *out, size_t *bad,
+                                            regio_error *err);
+
 /* Inserts or updates a geography unit by external id (geometry, centroid,
  * area, attributes); the caller keeps ownership of u. */
 REGIO_API regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u,

@@ -8,6 +8,7 @@
 #include "regio_test.h"
 #include "regio_test_db.h"
 
+#include <math.h>
 #include <string.h>
 
 static regio_store *open_store(char *path, size_t cap)
@@ -614,6 +615,104 @@ static void test_territories_bulk(void)
     }
 }
 
+static int rep_line(void *ud, const regio_rep *r)
+{
+    return regio_buf_printf(ud, "%s|%s|%s|%s|%.5f|%.5f|%d|%g|%s|%s|%zu\n", r->id,
+                            r->name ? r->name : "~", r->email ? r->email : "~",
+                            r->city ? r->city : "~", r->lat, r->lon, (int)r->geo_source,
+                            r->capacity, r->skills ? r->skills : "~",
+                            r->manager ? r->manager : "~", r->n_attrs) != REGIO_OK;
+}
+
+/* Reps written at once leave the reps, their users and the results that
+ * one upsert after the other leaves (the oracle): new, changed, unchanged,
+ * awkward values, an id twice. */
+static void test_reps_bulk(void)
+{
+    static char *names[] = {"Ann", "tab\there", "back\\slash", NULL, "\\N", "new\nline"};
+    static char *skills[] = {NULL, "a,b", "x"};
+    enum { N = 30 };
+    char id[N][16];
+    regio_attr attr[N];
+    regio_rep r[N + 1];
+    unsigned seed = 5;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        snprintf(id[i], sizeof id[i], i % 6 ? "R%02d" : "R\t%02d", i);
+        regio_rep_init(&r[i]);
+        r[i].id = id[i];
+        r[i].name = names[(seed >> 8) % 6];
+        r[i].email = (seed >> 12) % 2 ? "a@b.c" : NULL;
+        r[i].lat = (seed >> 14) % 4 ? 40 + (seed >> 16) % 100 * 0.01 : NAN;
+        r[i].lon = -100;
+        r[i].capacity = (seed >> 18) % 3 ? 1600 : NAN;
+        r[i].skills = skills[(seed >> 20) % 3];
+        r[i].manager = i > 3 && (seed >> 22) % 2 ? id[i / 2] : NULL;
+        attr[i] = (regio_attr){"tier", names[(seed >> 24) % 3], NAN, 0};
+        r[i].attrs = (seed >> 26) % 2 ? &attr[i] : NULL;
+        r[i].n_attrs = r[i].attrs != NULL;
+    }
+    char path[2][512];
+    regio_store *s[2];
+    regio_error e;
+    regio_upsert_result want_r[N + 1], got_r[N + 1];
+    for (int i = 0; i < 2; i++) {
+        s[i] = open_store(path[i], sizeof path[i]);
+        ASSERT_TRUE(s[i] != NULL);
+        /* some reps are there before; a user that is a rep's login too */
+        for (int j = 0; j < N; j += 4)
+            ASSERT_OK(regio_store_rep_upsert(s[i], &r[j], NULL, &e));
+        regio_user_info ui = {id[5], "Before", NULL, NULL, 0, 1, 0, 0};
+        ASSERT_OK(regio_store_user_upsert(s[i], &ui, "t", NULL, &e));
+    }
+    for (int j = 0; j < N; j += 3)
+        r[j].name = "Changed";
+    r[N] = r[7];
+    r[N].email = "second@b.c";
+    for (int j = 0; j <= N; j++)
+        ASSERT_OK(regio_store_rep_upsert(s[0], &r[j], &want_r[j], &e));
+    size_t bad = 99;
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_reps_upsert(s[1], r, N, got_r, &bad, &e));
+    ASSERT_OK(regio_store_reps_upsert(s[1], &r[N], 1, &got_r[N], &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    for (int j = 0; j <= N; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    regio_buf want, got;
+    regio_buf_init(&want, 0);
+    regio_buf_init(&got, 0);
+    for (int i = 0; i < 2; i++) {
+        regio_buf *b = i ? &got : &want;
+        ASSERT_OK(regio_store_reps_foreach(s[i], rep_line, b, NULL));
+        ASSERT_OK(regio_store_users_foreach(s[i], NULL, user_line, b, NULL));
+    }
+    ASSERT_TRUE(strstr(want.data, "Changed") != NULL);
+    ASSERT_EQ_STR(got.data, want.data);
+    /* an id twice in one call: one after the other */
+    regio_rep twice[3] = {r[4], r[2], r[4]};
+    twice[0].name = "First";
+    twice[2].name = "Second";
+    for (int j = 0; j < 3; j++)
+        ASSERT_OK(regio_store_rep_upsert(s[0], &twice[j], &want_r[j], &e));
+    ASSERT_OK(regio_store_reps_upsert(s[1], twice, 3, got_r, &bad, &e));
+    for (int j = 0; j < 3; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    regio_buf_reset(&want);
+    regio_buf_reset(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_buf *b = i ? &got : &want;
+        ASSERT_OK(regio_store_reps_foreach(s[i], rep_line, b, NULL));
+        ASSERT_OK(regio_store_users_foreach(s[i], NULL, user_line, b, NULL));
+    }
+    ASSERT_EQ_STR(got.data, want.data);
+    regio_buf_free(&want);
+    regio_buf_free(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_store_close(s[i]);
+        regio_test_store_remove(path[i]);
+    }
+}
+
 static void test_model_in_force(void)
 {
     char path[512];
@@ -651,6 +750,7 @@ int main(int argc, char **argv)
     RUN(test_memberships_bulk);
     RUN(test_users_bulk);
     RUN(test_territories_bulk);
+    RUN(test_reps_bulk);
     RUN(test_model_in_force);
     TEST_END();
 }

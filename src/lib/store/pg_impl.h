@@ -207,6 +207,8 @@ regio_err regio__pg_account_upsert(regio_store *s, const regio_account *a,
                                    regio_upsert_result *out, regio_error *err);
 regio_err regio__pg_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,
                                regio_error *err);
+regio_err regio__pg_reps_upsert_many(regio_store *s, const regio_rep *r, size_t n,
+                                     regio_upsert_result *out, size_t *bad, regio_error *err);
 regio_err regio__pg_unit_upsert(regio_store *s, const regio_unit *u, regio_upsert_result *out,
                                 regio_error *err);
 regio_err regio__pg_adjacency_replace(regio_store *s, const regio_adj_edge *edges, size_t n,

@@ -215,6 +215,28 @@ regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r, regio_upser
     DISPATCH(s, err, rep_upsert, rep_upsert(s, r, out, e_));
 }
 
+regio_err regio_store_reps_upsert(regio_store *s, const regio_rep *r, size_t n,
+                                  regio_upsert_result *out, size_t *bad, regio_error *err)
+{
+    size_t local_bad;
+    if (!bad)
+        bad = &local_bad;
+    *bad = 0;
+    int bulk = s && s->ops->reps_upsert_many;
+    for (size_t i = 0; bulk && i < n; i++)
+        bulk = r[i].id && *r[i].id;
+    if (bulk)
+        DISPATCH(s, err, reps_upsert_many, reps_upsert_many(s, r, n, out, bad, e_));
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = regio_store_rep_upsert(s, &r[i], out ? &out[i] : NULL, err);
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
+}
+
 regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u, regio_upsert_result *out,
                                   regio_error *err)
 {

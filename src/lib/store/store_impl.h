@@ -27,6 +27,9 @@ typedef struct regio__store_ops {
                                 regio_upsert_result *out, regio_error *err);
     regio_err (*rep_upsert)(regio_store *s, const regio_rep *r, regio_upsert_result *out,
                             regio_error *err);
+    /* n reps at once (may be NULL: store.c calls rep_upsert n times) */
+    regio_err (*reps_upsert_many)(regio_store *s, const regio_rep *r, size_t n,
+                                  regio_upsert_result *out, size_t *bad, regio_error *err);
     regio_err (*unit_upsert)(regio_store *s, const regio_unit *u, regio_upsert_result *out,
                              regio_error *err);
     regio_err (*adjacency_replace)(regio_store *s, const regio_adj_edge *edges, size_t n,

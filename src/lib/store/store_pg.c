@@ -552,6 +552,7 @@ static const regio__store_ops pg_ops = {
     .rollback = pg_rollback,
     .account_upsert = regio__pg_account_upsert,
     .rep_upsert = regio__pg_rep_upsert,
+    .reps_upsert_many = regio__pg_reps_upsert_many,
     .unit_upsert = regio__pg_unit_upsert,
     .adjacency_replace = regio__pg_adjacency_replace,
     .accounts_foreach = regio__pg_accounts_foreach,
