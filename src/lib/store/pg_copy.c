@@ -7,6 +7,7 @@
  */
 #include "store/copy_impl.h"
 #include "store/pg_impl.h"
+#include "regio/strmap.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -561,4 +562,28 @@ regio_err regio__pg_bulk_retry(regio__pg_store *s, regio__pg_txn *t, regio_err r
     if (rc == REGIO_ENOMEM || rc == REGIO_EIO)
         return rc;
     return regio__pg_txn_begin(s, t, err);
+}
+
+regio_err regio__pg_rows_by_key(regio__pg_store *s, const char *sql, const char *const *keys,
+                                size_t n, const char *what, PGresult **res,
+                                struct regio_strmap **map, regio_error *err)
+{
+    *res = NULL;
+    *map = regio_strmap_create(n + 1);
+    regio_buf arr;
+    regio_buf_init(&arr, 0);
+    regio_err rc = !*map || regio__pg_text_array(&arr, keys, n)
+                       ? regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what)
+                       : REGIO_OK;
+    const char *p[1] = {arr.data};
+    if (!rc)
+        rc = regio__pg_query(s, sql, 1, p, PGRES_TUPLES_OK, what, res, err);
+    for (int i = 0; !rc && i < PQntuples(*res); i++) {
+        int found = 0;
+        long prev = 0;
+        if (regio_strmap_put(*map, PQgetvalue(*res, i, 0), i, &found, &prev))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what);
+    }
+    regio_buf_free(&arr);
+    return rc;
 }

@@ -163,6 +163,12 @@ regio_err regio__pg_copy_in(regio__pg_store *s, const char *sql, const regio_buf
  * table, made if need be and emptied first. */
 regio_err regio__pg_stage(regio__pg_store *s, const char *table, const char *columns,
                           const regio_buf *lines, const char *what, regio_error *err);
+/* The stored rows of keys[0..n) by sql (its $1: the keys as a text[]) in
+ * *res (the caller clears it), and *map (the caller destroys it) from each
+ * row's first column to its row number. */
+regio_err regio__pg_rows_by_key(regio__pg_store *s, const char *sql, const char *const *keys,
+                                size_t n, const char *what, PGresult **res,
+                                struct regio_strmap **map, regio_error *err);
 /* Ends a bulk write that failed (rc), or found rows it does not take (rc
  * REGIO_OK), undoing it, and begins in t the savepoint (or transaction) in
  * which the rows go again one by one, which says which row fails and why;

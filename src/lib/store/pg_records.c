@@ -528,29 +528,21 @@ regio_err regio__pg_reps_upsert_many(regio_store *base, const regio_rep *r, size
         return rc;
     /* What is stored of them: the content hash by id. */
     const char **ids = regio_malloc((n ? n : 1) * sizeof *ids);
-    regio_strmap *old = regio_strmap_create(n + 1), *seen = regio_strmap_create(n + 1);
-    regio_buf arr, lines;
-    regio_buf_init(&arr, 0);
+    regio_strmap *old = NULL, *seen = regio_strmap_create(n + 1);
+    regio_buf lines;
     regio_buf_init(&lines, 0);
     PGresult *res = NULL;
     int again = 0;
     size_t m = 0;
-    if (!ids || !old || !seen)
+    if (!ids || !seen)
         rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing reps");
     for (size_t i = 0; !rc && i < n; i++)
         ids[i] = r[i].id;
-    if (!rc && regio__pg_text_array(&arr, ids, n))
-        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing reps");
-    const char *pa[1] = {arr.data};
     if (!rc)
-        rc = regio__pg_query(s, "SELECT ext_id, row_hash FROM reps WHERE ext_id = ANY($1::text[])",
-                             1, pa, PGRES_TUPLES_OK, "reading reps", &res, err);
-    for (int i = 0; !rc && i < PQntuples(res); i++) {
-        int found = 0;
-        long prev = 0;
-        if (regio_strmap_put(old, PQgetvalue(res, i, 0), i, &found, &prev))
-            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing reps");
-    }
+        rc = regio__pg_rows_by_key(s,
+                                   "SELECT ext_id, row_hash FROM reps"
+                                   " WHERE ext_id = ANY($1::text[])",
+                                   ids, n, "reading reps", &res, &old, err);
     for (size_t i = 0; !rc && !again && i < n; i++) {
         const regio_rep *p = &r[i];
         if ((rc = encode_attrs(s, p->attrs, p->n_attrs, p->id, err)))
@@ -584,7 +576,6 @@ regio_err regio__pg_reps_upsert_many(regio_store *base, const regio_rep *r, size
     regio_free(ids);
     regio_strmap_destroy(old);
     regio_strmap_destroy(seen);
-    regio_buf_free(&arr);
     if (!rc && !again && m)
         rc = regio__pg_stage(s, "regio_reps_stage",
                              "seq bigint, ext_id text, name text, email text, city text,"
