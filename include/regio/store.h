@@ -173,6 +173,14 @@ REGIO_API regio_err regio_store_account_upsert(regio_store *s, const regio_accou
 REGIO_API regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r,
                                  regio_upsert_result *out, regio_error *err);
 
+/* regio_store_rep_upsert for r[0..n), in order: the same rows and codes;
+ * out (may be NULL) gets each one's result, and on failure *bad (may be
+ * NULL) the index of the rep that failed. PostgreSQL writes them in a few
+ * statements. */
+REGIO_API regio_err regio_store_reps_upsert(regio_store *s, const regio_rep *r, size_t n,
+                                            regio_upsert_result *out, size_t *bad,
+                                            regio_error *err);
+
 /* Inserts or updates a geography unit by external id (geometry, centroid,
  * area, attributes); the caller keeps ownership of u. */
 REGIO_API regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u,
@@ -386,6 +394,41 @@ REGIO_API regio_err regio_store_territory_set_rep(regio_store *s, const char *mo
  */
 REGIO_API regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
                                     const char *territory, regio_error *err);
+
+/* One territory of regio_store_territories_write: upsert says whether it
+ * is written as regio_store_territory_upsert(ext_id, name, parent) does,
+ * set_rep whether its rep is then set as regio_store_territory_set_rep
+ * (rep NULL: vacant) does. */
+typedef struct regio_territory_write {
+    const char *ext_id;
+    const char *name;
+    const char *parent;
+    const char *rep;
+    int upsert;
+    int set_rep;
+} regio_territory_write;
+
+/*
+ * The n territories of t in model (by name; NULL = active), each as its
+ * one-row calls would write it, in order: the same rows, messages and
+ * codes. On failure *bad (may be NULL) is the index of the territory that
+ * failed and *bad_rep (may be NULL) whether its rep did. PostgreSQL writes
+ * them in a few statements when no one names a parent.
+ */
+REGIO_API regio_err regio_store_territories_write(regio_store *s, const char *model,
+                                                  const regio_territory_write *t, size_t n,
+                                                  size_t *bad, int *bad_rep, regio_error *err);
+
+/*
+ * regio_store_alignment_set for unit_ids[i] and territories[i], i < n, in
+ * order: the same rows, revision, messages and codes; on failure *bad
+ * (may be NULL) is the index of the row that failed. PostgreSQL writes
+ * them in a few statements.
+ */
+REGIO_API regio_err regio_store_alignment_set_many(regio_store *s, const char *model,
+                                                   const char *const *unit_ids,
+                                                   const char *const *territories, size_t n,
+                                                   size_t *bad, regio_error *err);
 
 /* Calls cb for each current alignment row of model (NULL = active): units
  * in external-id order (with their locked flag), then manual account

@@ -8,6 +8,7 @@
 #include "regio_test.h"
 #include "regio_test_db.h"
 
+#include <math.h>
 #include <string.h>
 
 static regio_store *open_store(char *path, size_t cap)
@@ -457,6 +458,261 @@ static void test_users_bulk(void)
     }
 }
 
+static int terr_line(void *ud, const regio_territory_info *t)
+{
+    return regio_buf_printf(ud, "%s|%s|%s|%s|%s\n", t->id, t->name ? t->name : "~",
+                            t->parent ? t->parent : "~", t->rep ? t->rep : "~",
+                            t->account_access) != REGIO_OK;
+}
+
+static int align_line(void *ud, const regio_alignment_row *r)
+{
+    return regio_buf_printf(ud, "%s>%s %d\n", r->unit_id ? r->unit_id : r->account_id,
+                            r->territory, r->locked) != REGIO_OK;
+}
+
+/* A model's territories, alignment and revision as text. */
+static void model_text(regio_store *s, const char *model, regio_buf *b)
+{
+    long rev = -1;
+    regio_buf_reset(b);
+    ASSERT_OK(regio_store_territories_foreach(s, model, terr_line, b, NULL));
+    ASSERT_OK(regio_store_alignment_foreach(s, model, align_line, b, NULL));
+    ASSERT_OK(regio_store_alignment_revision(s, model, &rev, NULL));
+    regio_buf_printf(b, "rev %ld\n", rev);
+}
+
+/* Territories (names, reps, vacancies) and alignments (moves, removals,
+ * rows unchanged) written at once leave the rows and revision that the
+ * one-row calls one after the other leave (the oracle), awkward ids and
+ * all; a row at fault is named by its index (and, for a rep, says so),
+ * and rolled back keeps nothing. */
+static void test_territories_bulk(void)
+{
+    static const char *ids[] = {"T0", "tab\tT", "back\\T", "\\N", "new\nT", "T5", "T6", "T7"};
+    enum { NT = 8, NU = 24 };
+    char unit[NU][8];
+    char path[2][512];
+    regio_store *s[2];
+    regio_error e;
+    for (int i = 0; i < 2; i++) {
+        s[i] = open_store(path[i], sizeof path[i]);
+        ASSERT_TRUE(s[i] != NULL);
+        ASSERT_OK(regio_store_model_create(s[i], "m1", REGIO_MODEL_PLANNING, NULL, NULL, NULL,
+                                           NULL, &e));
+        for (int r = 0; r < 4; r++) {
+            regio_rep rep;
+            regio_rep_init(&rep);
+            char rid[8];
+            snprintf(rid, sizeof rid, "R%d", r);
+            rep.id = rid;
+            rep.name = rid;
+            ASSERT_OK(regio_store_rep_upsert(s[i], &rep, NULL, &e));
+        }
+        for (int u = 0; u < NU; u++) {
+            snprintf(unit[u], sizeof unit[u], u % 5 ? "U%02d" : "U\t%02d", u);
+            regio_unit un;
+            regio_unit_init(&un);
+            un.id = unit[u];
+            un.name = unit[u];
+            un.lat = 40 + u * 0.01;
+            un.lon = -100;
+            ASSERT_OK(regio_store_unit_upsert(s[i], &un, NULL, &e));
+        }
+        /* some territories and alignments are there before */
+        ASSERT_OK(regio_store_territory_upsert(s[i], "m1", ids[1], "Old one", NULL, &e));
+        ASSERT_OK(regio_store_territory_upsert(s[i], "m1", ids[5], NULL, NULL, &e));
+        ASSERT_OK(regio_store_territory_set_rep(s[i], "m1", ids[5], "R3", &e));
+        ASSERT_OK(regio_store_territory_upsert(s[i], "m1", ids[6], "six", ids[1], &e));
+        for (int u = 0; u < NU; u += 3)
+            ASSERT_OK(regio_store_alignment_set(s[i], "m1", unit[u], ids[1], &e));
+    }
+    static const char *reps[] = {NULL, "R0", "R1", "R2", "R3"};
+    for (unsigned round = 0, seed = 11; round < 3; round++) {
+        regio_territory_write t[NT];
+        const char *uids[NU], *tids[NU];
+        for (int i = 0; i < NT; i++) {
+            seed = seed * 1103515245u + 12345u;
+            t[i] = (regio_territory_write){ids[(i + round) % NT], (seed >> 8) % 3 ? ids[i] : NULL,
+                                           NULL, reps[(seed >> 12) % 5], 1, (seed >> 16) % 3 != 0};
+            /* a rep alone, on a territory stored before */
+            if (round && (seed >> 20) % 4 == 0)
+                t[i].upsert = 0;
+        }
+        for (int u = 0; u < NU; u++) {
+            seed = seed * 1103515245u + 12345u;
+            uids[u] = unit[(u * 7 + round) % NU];
+            tids[u] = (seed >> 10) % 6 ? ids[(seed >> 14) % NT] : NULL;
+        }
+        /* the oracle: one call after the other */
+        for (int i = 0; i < NT; i++) {
+            if (t[i].upsert)
+                ASSERT_OK(regio_store_territory_upsert(s[0], "m1", t[i].ext_id, t[i].name, NULL,
+                                                       &e));
+            if (t[i].set_rep)
+                ASSERT_OK(regio_store_territory_set_rep(s[0], "m1", t[i].ext_id, t[i].rep, &e));
+        }
+        for (int u = 0; u < NU; u++)
+            ASSERT_OK(regio_store_alignment_set(s[0], "m1", uids[u], tids[u], &e));
+        size_t bad = 99;
+        int bad_rep = 9;
+        ASSERT_OK(regio_store_begin(s[1], &e));
+        ASSERT_OK(regio_store_territories_write(s[1], "m1", t, NT, &bad, &bad_rep, &e));
+        ASSERT_OK(regio_store_alignment_set_many(s[1], "m1", uids, tids, NU, &bad, &e));
+        ASSERT_OK(regio_store_commit(s[1], &e));
+    }
+    regio_buf want, got;
+    regio_buf_init(&want, 0);
+    regio_buf_init(&got, 0);
+    model_text(s[0], "m1", &want);
+    model_text(s[1], "m1", &got);
+    ASSERT_TRUE(strstr(want.data, "R2") != NULL);
+    ASSERT_EQ_STR(got.data, want.data);
+    /* faults: an unknown rep, a territory unknown to a rep alone, an
+     * unknown unit, an unknown territory */
+    regio_territory_write ft[3] = {{"T0", "x", NULL, "R1", 1, 1},
+                                   {"T5", NULL, NULL, "R9", 0, 1},
+                                   {"T6", "y", NULL, NULL, 1, 0}};
+    size_t bad = 99;
+    int bad_rep = 0;
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_territories_write(s[1], "m1", ft, 3, &bad, &bad_rep, &e),
+                  REGIO_ENOTFOUND);
+    ASSERT_EQ_INT((long)bad, 1);
+    ASSERT_EQ_INT(bad_rep, 1);
+    ASSERT_TRUE(strstr(e.msg, "R9") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    ft[1] = (regio_territory_write){"T9", NULL, NULL, "R1", 0, 1};
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_territories_write(s[1], "m1", ft, 3, &bad, &bad_rep, &e),
+                  REGIO_ENOTFOUND);
+    ASSERT_EQ_INT((long)bad, 1);
+    ASSERT_TRUE(strstr(e.msg, "T9") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    const char *fu[3] = {unit[0], "U99", unit[2]}, *ftt[3] = {"T0", "T5", NULL};
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_alignment_set_many(s[1], "m1", fu, ftt, 3, &bad, &e),
+                  REGIO_ENOTFOUND);
+    ASSERT_EQ_INT((long)bad, 1);
+    ASSERT_TRUE(strstr(e.msg, "U99") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    fu[1] = unit[1];
+    ftt[2] = "T99";
+    fu[2] = unit[3];
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_EQ_INT(regio_store_alignment_set_many(s[1], "m1", fu, ftt, 3, &bad, &e),
+                  REGIO_ENOTFOUND);
+    ASSERT_EQ_INT((long)bad, 2);
+    ASSERT_TRUE(strstr(e.msg, "T99") != NULL);
+    ASSERT_OK(regio_store_rollback(s[1], &e));
+    model_text(s[1], "m1", &got);
+    ASSERT_EQ_STR(got.data, want.data);
+    regio_buf_free(&want);
+    regio_buf_free(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_store_close(s[i]);
+        regio_test_store_remove(path[i]);
+    }
+}
+
+static int rep_line(void *ud, const regio_rep *r)
+{
+    return regio_buf_printf(ud, "%s|%s|%s|%s|%.5f|%.5f|%d|%g|%s|%s|%zu\n", r->id,
+                            r->name ? r->name : "~", r->email ? r->email : "~",
+                            r->city ? r->city : "~", r->lat, r->lon, (int)r->geo_source,
+                            r->capacity, r->skills ? r->skills : "~",
+                            r->manager ? r->manager : "~", r->n_attrs) != REGIO_OK;
+}
+
+/* Reps written at once leave the reps, their users and the results that
+ * one upsert after the other leaves (the oracle): new, changed, unchanged,
+ * awkward values, an id twice. */
+static void test_reps_bulk(void)
+{
+    static char *names[] = {"Ann", "tab\there", "back\\slash", NULL, "\\N", "new\nline"};
+    static char *skills[] = {NULL, "a,b", "x"};
+    enum { N = 30 };
+    char id[N][16];
+    regio_attr attr[N];
+    regio_rep r[N + 1];
+    unsigned seed = 5;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        snprintf(id[i], sizeof id[i], i % 6 ? "R%02d" : "R\t%02d", i);
+        regio_rep_init(&r[i]);
+        r[i].id = id[i];
+        r[i].name = names[(seed >> 8) % 6];
+        r[i].email = (seed >> 12) % 2 ? "a@b.c" : NULL;
+        r[i].lat = (seed >> 14) % 4 ? 40 + (seed >> 16) % 100 * 0.01 : NAN;
+        r[i].lon = -100;
+        r[i].capacity = (seed >> 18) % 3 ? 1600 : NAN;
+        r[i].skills = skills[(seed >> 20) % 3];
+        r[i].manager = i > 3 && (seed >> 22) % 2 ? id[i / 2] : NULL;
+        attr[i] = (regio_attr){"tier", names[(seed >> 24) % 3], NAN, 0};
+        r[i].attrs = (seed >> 26) % 2 ? &attr[i] : NULL;
+        r[i].n_attrs = r[i].attrs != NULL;
+    }
+    char path[2][512];
+    regio_store *s[2];
+    regio_error e;
+    regio_upsert_result want_r[N + 1], got_r[N + 1];
+    for (int i = 0; i < 2; i++) {
+        s[i] = open_store(path[i], sizeof path[i]);
+        ASSERT_TRUE(s[i] != NULL);
+        /* some reps are there before; a user that is a rep's login too */
+        for (int j = 0; j < N; j += 4)
+            ASSERT_OK(regio_store_rep_upsert(s[i], &r[j], NULL, &e));
+        regio_user_info ui = {id[5], "Before", NULL, NULL, 0, 1, 0, 0};
+        ASSERT_OK(regio_store_user_upsert(s[i], &ui, "t", NULL, &e));
+    }
+    for (int j = 0; j < N; j += 3)
+        r[j].name = "Changed";
+    r[N] = r[7];
+    r[N].email = "second@b.c";
+    for (int j = 0; j <= N; j++)
+        ASSERT_OK(regio_store_rep_upsert(s[0], &r[j], &want_r[j], &e));
+    size_t bad = 99;
+    ASSERT_OK(regio_store_begin(s[1], &e));
+    ASSERT_OK(regio_store_reps_upsert(s[1], r, N, got_r, &bad, &e));
+    ASSERT_OK(regio_store_reps_upsert(s[1], &r[N], 1, &got_r[N], &bad, &e));
+    ASSERT_OK(regio_store_commit(s[1], &e));
+    for (int j = 0; j <= N; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    regio_buf want, got;
+    regio_buf_init(&want, 0);
+    regio_buf_init(&got, 0);
+    for (int i = 0; i < 2; i++) {
+        regio_buf *b = i ? &got : &want;
+        ASSERT_OK(regio_store_reps_foreach(s[i], rep_line, b, NULL));
+        ASSERT_OK(regio_store_users_foreach(s[i], NULL, user_line, b, NULL));
+    }
+    ASSERT_TRUE(strstr(want.data, "Changed") != NULL);
+    ASSERT_EQ_STR(got.data, want.data);
+    /* an id twice in one call: one after the other */
+    regio_rep twice[3] = {r[4], r[2], r[4]};
+    twice[0].name = "First";
+    twice[2].name = "Second";
+    for (int j = 0; j < 3; j++)
+        ASSERT_OK(regio_store_rep_upsert(s[0], &twice[j], &want_r[j], &e));
+    ASSERT_OK(regio_store_reps_upsert(s[1], twice, 3, got_r, &bad, &e));
+    for (int j = 0; j < 3; j++)
+        ASSERT_EQ_INT(got_r[j], want_r[j]);
+    regio_buf_reset(&want);
+    regio_buf_reset(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_buf *b = i ? &got : &want;
+        ASSERT_OK(regio_store_reps_foreach(s[i], rep_line, b, NULL));
+        ASSERT_OK(regio_store_users_foreach(s[i], NULL, user_line, b, NULL));
+    }
+    ASSERT_EQ_STR(got.data, want.data);
+    regio_buf_free(&want);
+    regio_buf_free(&got);
+    for (int i = 0; i < 2; i++) {
+        regio_store_close(s[i]);
+        regio_test_store_remove(path[i]);
+    }
+}
+
 static void test_model_in_force(void)
 {
     char path[512];
@@ -527,6 +783,8 @@ int main(int argc, char **argv)
     RUN(test_memberships_and_force);
     RUN(test_memberships_bulk);
     RUN(test_users_bulk);
+    RUN(test_territories_bulk);
+    RUN(test_reps_bulk);
     RUN(test_model_in_force);
     TEST_END();
 }

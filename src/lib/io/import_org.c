@@ -814,38 +814,67 @@ static regio_err write_users(org_ctx *c, const user_batch *batch, regio_error *e
     return rc && bad < batch->n ? at_row(c, batch->row[bad], S_KEY, rc, e) : rc;
 }
 
+/* The territories of a file whose name, parent and rep are written in one
+ * call (a bulk path on PostgreSQL); row[i] is the row of t[i]. */
+typedef struct territory_batch {
+    regio_territory_write *t;
+    const org_row **row;
+    size_t n;
+} territory_batch;
+
+static regio_err write_territories(org_ctx *c, territory_batch *batch, regio_error *e)
+{
+    size_t bad = 0;
+    int bad_rep = 0;
+    regio_err rc = batch->n ? regio_store_territories_write(c->s, c->model, batch->t, batch->n,
+                                                            &bad, &bad_rep, e)
+                            : REGIO_OK;
+    size_t n = batch->n;
+    batch->n = 0;
+    if (!rc || bad >= n)
+        return rc;
+    return bad_rep ? at_row(c, batch->row[bad], S_REP, rc == REGIO_ENOTFOUND ? REGIO_EDATA : rc, e)
+                   : at_row(c, batch->row[bad], S_PARENT, rc, e);
+}
+
 /* An empty account_access keeps the level (a new territory gets the
  * store's default); an empty rep, when the file has the column, leaves
- * the territory vacant. */
-static regio_err write_territory(org_ctx *c, const org_row *r, regio_error *e)
+ * the territory vacant. A row that sets neither level nor type joins the
+ * batch; one that does writes the batch first, then itself. */
+static regio_err write_territory(org_ctx *c, const org_row *r, territory_batch *batch,
+                                 regio_error *e)
 {
     const cur_entry *was = cur_get(&c->cur, r->v[S_KEY]);
     const char *key = r->v[S_KEY], *parent = parent_key(c, r), *label = r->v[S_LABEL];
-    const char *level = r->v[S_LEVEL], *rep = r->v[S_REP];
-    int changed = 0;
+    const char *level = r->v[S_LEVEL], *rep = r->v[S_REP], *type = r->v[S_TYPE];
+    int upsert = !was || !same(was->s[0], parent) || (label && !same(label, was->s[1]));
+    int set_level = level && (!was || !same(level, was->s[2]));
+    int set_rep = c->col[S_REP] >= 0 && (was ? !same(rep, was->s[3]) : rep != NULL);
+    int set_type = c->col[S_TYPE] >= 0 && (was ? !same(type, was->s[4]) : type != NULL);
     regio_err rc = REGIO_OK;
-    if (!was || !same(was->s[0], parent) || (label && !same(label, was->s[1]))) {
-        changed = 1;
-        if ((rc = regio_store_territory_upsert(c->s, c->model, key, label, parent, e)))
-            return at_row(c, r, S_PARENT, rc, e);
+    count(c, !was                                           ? REGIO_UPSERT_ADDED
+             : upsert || set_level || set_rep || set_type ? REGIO_UPSERT_UPDATED
+                                                           : REGIO_UPSERT_UNCHANGED);
+    if (!set_level && !set_type) {
+        if (upsert || set_rep) {
+            regio_territory_write w = {key, label, parent, rep, upsert, set_rep};
+            batch->t[batch->n] = w;
+            batch->row[batch->n++] = r;
+        }
+        return REGIO_OK;
     }
-    if (level && (!was || !same(level, was->s[2]))) {
-        changed = 1;
-        if ((rc = regio_store_territory_set_access(c->s, c->model, key, level, c->actor, e)))
-            return at_row(c, r, S_LEVEL, rc, e);
-    }
-    if (c->col[S_REP] >= 0 && (was ? !same(rep, was->s[3]) : rep != NULL)) {
-        changed = 1;
-        if ((rc = regio_store_territory_set_rep(c->s, c->model, key, rep, e)))
-            return at_row(c, r, S_REP, rc == REGIO_ENOTFOUND ? REGIO_EDATA : rc, e);
-    }
-    const char *type = r->v[S_TYPE];
-    if (c->col[S_TYPE] >= 0 && (was ? !same(type, was->s[4]) : type != NULL)) {
-        changed = 1;
-        if ((rc = regio_store_territory_set_type(c->s, c->model, key, type, c->actor, e)))
-            return at_row(c, r, S_TYPE, rc, e);
-    }
-    count(c, !was ? REGIO_UPSERT_ADDED : changed ? REGIO_UPSERT_UPDATED : REGIO_UPSERT_UNCHANGED);
+    if ((rc = write_territories(c, batch, e)))
+        return rc;
+    if (upsert && (rc = regio_store_territory_upsert(c->s, c->model, key, label, parent, e)))
+        return at_row(c, r, S_PARENT, rc, e);
+    if (set_level &&
+        (rc = regio_store_territory_set_access(c->s, c->model, key, level, c->actor, e)))
+        return at_row(c, r, S_LEVEL, rc, e);
+    if (set_rep && (rc = regio_store_territory_set_rep(c->s, c->model, key, rep, e)))
+        return at_row(c, r, S_REP, rc == REGIO_ENOTFOUND ? REGIO_EDATA : rc, e);
+    if (set_type &&
+        (rc = regio_store_territory_set_type(c->s, c->model, key, type, c->actor, e)))
+        return at_row(c, r, S_TYPE, rc, e);
     return REGIO_OK;
 }
 
@@ -915,6 +944,7 @@ static regio_err write_rows(org_ctx *c, regio_error *e)
     regio_buf_init(&key, 0);
     membership_batch batch = {NULL, NULL, 0};
     user_batch users = {NULL, NULL, 0};
+    territory_batch terrs = {NULL, NULL, 0};
     if (!rc && c->k->k == K_MEMBERSHIPS) {
         batch.m = regio_malloc((c->n ? c->n : 1) * sizeof *batch.m);
         batch.row = regio_malloc((c->n ? c->n : 1) * sizeof *batch.row);
@@ -927,12 +957,18 @@ static regio_err write_rows(org_ctx *c, regio_error *e)
         if (!users.u || !users.row)
             rc = REGIO_ENOMEM;
     }
+    if (!rc && c->k->k == K_TERRITORIES) {
+        terrs.t = regio_malloc((c->n ? c->n : 1) * sizeof *terrs.t);
+        terrs.row = regio_malloc((c->n ? c->n : 1) * sizeof *terrs.row);
+        if (!terrs.t || !terrs.row)
+            rc = REGIO_ENOMEM;
+    }
     for (size_t i = 0; !rc && i < c->n; i++) {
         const org_row *r = &c->rows[order ? (size_t)order[i] : i];
         switch (c->k->k) {
         case K_ROLES: rc = write_role(c, r, e); break;
         case K_USERS: rc = write_user(c, r, &users); break;
-        case K_TERRITORIES: rc = write_territory(c, r, e); break;
+        case K_TERRITORIES: rc = write_territory(c, r, &terrs, e); break;
         case K_MEMBERSHIPS: rc = write_membership(c, r, &key, &batch, e); break;
         case K_ASSOCIATIONS: rc = write_association(c, r, &key, e); break;
         }
@@ -941,6 +977,10 @@ static regio_err write_rows(org_ctx *c, regio_error *e)
         rc = write_memberships(c, &batch, e);
     if (!rc && users.n)
         rc = write_users(c, &users, e);
+    if (!rc && terrs.n)
+        rc = write_territories(c, &terrs, e);
+    regio_free(terrs.t);
+    regio_free(terrs.row);
     regio_free(users.u);
     regio_free(users.row);
     regio_free(batch.m);

@@ -32,6 +32,10 @@ typedef struct rec_ctx {
     regio_import_summary *sum;
     FILE *rejects;
     regio_output *rejects_out;
+    /* Reps of a file imported without skipping invalid rows, written in
+     * one call at its end (a bulk path on PostgreSQL). */
+    regio_rep *reps;
+    size_t n_reps, cap_reps;
 } rec_ctx;
 
 /* Points a string member at a fresh copy of the trimmed value, or NULL. */
@@ -270,7 +274,26 @@ static void count_upsert(regio_import_summary *sum, regio_upsert_result r)
         sum->unchanged++;
 }
 
-/* Handles one data row: convert, validate, place, upsert. */
+/* Keeps r (and what it holds) for write_reps. */
+static regio_err keep_rep(rec_ctx *c, regio_rep *r)
+{
+    if (c->n_reps == c->cap_reps) {
+        size_t cap = c->cap_reps ? 2 * c->cap_reps : 256;
+        regio_rep *v = regio_realloc(c->reps, cap * sizeof *v);
+        if (!v) {
+            regio_rep_clear(r);
+            return REGIO_ENOMEM;
+        }
+        c->reps = v;
+        c->cap_reps = cap;
+    }
+    c->reps[c->n_reps++] = *r;
+    return REGIO_OK;
+}
+
+/* Handles one data row: convert, validate, place, upsert (a rep: kept
+ * for write_reps unless invalid rows are skipped, which needs each row's
+ * own answer). */
 static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
 {
     regio_err rc;
@@ -296,12 +319,27 @@ static regio_err one_row(rec_ctx *c, regio_store *s, regio_error *err)
         if (!rc)
             rc = place(c, &r.country, &r.postal_code, &r.city, &r.region, r.id, &r.lat,
                        &r.lon, &r.geo_source);
+        if (!rc && !c->opts->skip_invalid)
+            return keep_rep(c, &r);
         if (!rc)
             rc = regio_store_rep_upsert(s, &r, &res, err);
         regio_rep_clear(&r);
     }
     if (!rc)
         count_upsert(c->sum, res);
+    return rc;
+}
+
+/* Writes the reps kept, counting what was done with each. */
+static regio_err write_reps(rec_ctx *c, regio_store *s, regio_error *err)
+{
+    regio_upsert_result *res = regio_malloc((c->n_reps ? c->n_reps : 1) * sizeof *res);
+    if (!res)
+        return REGIO_ENOMEM;
+    regio_err rc = regio_store_reps_upsert(s, c->reps, c->n_reps, res, NULL, err);
+    for (size_t i = 0; !rc && i < c->n_reps; i++)
+        count_upsert(c->sum, res[i]);
+    regio_free(res);
     return rc;
 }
 
@@ -363,7 +401,7 @@ static regio_err import_records(regio_store *s, const char *path, regio_entity e
     if (!opts)
         opts = &defaults;
     regio_error_clear(err);
-    rec_ctx c = {path, ent, opts, NULL, NULL, NULL, sum, NULL, NULL};
+    rec_ctx c = {path, ent, opts, NULL, NULL, NULL, sum, NULL, NULL, NULL, 0, 0};
     if (opts->gazetteer && opts->default_country &&
         !regio_country_code(opts->gazetteer, opts->default_country))
         return regio_error_setf(err, REGIO_EINVAL, NULL, 0, NULL,
@@ -414,6 +452,8 @@ static regio_err import_records(regio_store *s, const char *path, regio_entity e
             break;
         }
     }
+    if (!rc && c.n_reps)
+        rc = write_reps(&c, s, err);
     if (!rc && ent == REGIO_ENTITY_ACCOUNT) {
         regio_locate_summary ls;
         rc = regio_assign_locate_accounts(s, NULL, &ls, err);
@@ -444,6 +484,9 @@ done:
         else
             rc = regio_output_commit(c.rejects_out, err);
     }
+    for (size_t i = 0; i < c.n_reps; i++)
+        regio_rep_clear(&c.reps[i]);
+    regio_free(c.reps);
     regio_strmap_destroy(c.ids);
     regio_header_map_destroy(c.map);
     regio__table_close(c.t);

@@ -241,21 +241,40 @@ regio_err regio_model_save_check(regio_store *s, const char *target, unsigned fl
     return rc;
 }
 
-/* Saves node id of base (and first its ancestors) into target once. */
-static regio_err save_node(regio_store *s, const regio_model_view *base, const char *id,
-                           const char *target, regio_strmap *done, int depth, regio_error *err)
+/* The territories a save writes, in the order it writes them. */
+typedef struct terr_batch {
+    regio_territory_write *t;
+    size_t n, cap;
+} terr_batch;
+
+static regio_err batch_add(terr_batch *b, regio_territory_write w)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        regio_territory_write *t = regio_realloc(b->t, cap * sizeof *t);
+        if (!t)
+            return REGIO_ENOMEM;
+        b->t = t;
+        b->cap = cap;
+    }
+    b->t[b->n++] = w;
+    return REGIO_OK;
+}
+
+/* Adds node id of base (and first its ancestors) to the batch once. */
+static regio_err save_node(terr_batch *b, const regio_model_view *base, const char *id,
+                           regio_strmap *done, int depth)
 {
     if (regio_strmap_get(done, id) >= 0)
         return REGIO_OK;
     const regio_model_node *nd = regio_model_view_node(base, id);
     regio_err rc = REGIO_OK;
     if (nd && nd->parent && depth < 64)
-        rc = save_node(s, base, nd->parent, target, done, depth + 1, err);
+        rc = save_node(b, base, nd->parent, done, depth + 1);
+    regio_territory_write w = {id, nd && nd->name ? nd->name : id, nd ? nd->parent : NULL,
+                               nd ? nd->rep : NULL, 1, nd && nd->rep};
     if (!rc)
-        rc = regio_store_territory_upsert(s, target, id, nd && nd->name ? nd->name : id,
-                                          nd ? nd->parent : NULL, err);
-    if (!rc && nd && nd->rep)
-        rc = regio_store_territory_set_rep(s, target, id, nd->rep, err);
+        rc = batch_add(b, w);
     int found = 0;
     long old = 0;
     if (!rc)
@@ -359,24 +378,45 @@ regio_err regio_model_view_save_explained(regio_store *s, const regio_design_pro
                                       base ? base->model : NULL,
                                       base ? "territory realign" : "territory design", NULL, err);
     }
-    for (int t = 0; !rc && t < k; t++)
-        rc = base ? save_node(s, base, names[t], target, done, 0, err)
-                  : regio_store_territory_upsert(s, target, names[t], names[t], NULL, err);
-    /* The reps chosen for the result replace those kept from base. */
+    /* The territories, then the reps chosen for the result (they replace
+     * those kept from base), then the alignment: each a batch, which
+     * PostgreSQL writes in a few statements. */
+    terr_batch tb = {NULL, 0, 0};
+    for (int t = 0; !rc && t < k; t++) {
+        regio_territory_write w = {names[t], names[t], NULL, NULL, 1, 0};
+        rc = base ? save_node(&tb, base, names[t], done, 0) : batch_add(&tb, w);
+    }
+    if (!rc)
+        rc = regio_store_territories_write(s, target, tb.t, tb.n, NULL, NULL, err);
+    tb.n = 0;
     for (int t = 0; !rc && reps && t < k; t++) {
         const regio_model_node *nd = base ? regio_model_view_node(base, names[t]) : NULL;
         const char *had = nd ? nd->rep : NULL;
+        regio_territory_write w = {names[t], NULL, NULL, reps[t], 0, 1};
         if (reps[t] != had && (!reps[t] || !had || strcmp(reps[t], had) != 0))
-            rc = regio_store_territory_set_rep(s, target, names[t], reps[t], err);
+            rc = batch_add(&tb, w);
     }
+    if (!rc && tb.n)
+        rc = regio_store_territories_write(s, target, tb.t, tb.n, NULL, NULL, err);
+    regio_free(tb.t);
+    const char **uids = regio_malloc((n ? n : 1) * sizeof *uids);
+    const char **tids = regio_malloc((n ? n : 1) * sizeof *tids);
+    if (!rc && (!uids || !tids))
+        rc = REGIO_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
-        rc = regio_store_alignment_set(s, target, us->units[i].id, names[labels[i]], err);
-        if (rc == REGIO_EDATA || rc == REGIO_ENOTFOUND)
-            rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
-                                  "unit '%s' is not in the store: import the units before "
-                                  "saving a model",
-                                  us->units[i].id);
+        uids[i] = us->units[i].id;
+        tids[i] = names[labels[i]];
     }
+    size_t bad = n;
+    if (!rc && n)
+        rc = regio_store_alignment_set_many(s, target, uids, tids, n, &bad, err);
+    if ((rc == REGIO_EDATA || rc == REGIO_ENOTFOUND) && bad < n)
+        rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, NULL,
+                              "unit '%s' is not in the store: import the units before "
+                              "saving a model",
+                              us->units[bad].id);
+    regio_free(uids);
+    regio_free(tids);
     /* The base's locked units stay locked in the new model. */
     if (!rc && base) {
         size_t n_locked = 0;

@@ -65,6 +65,17 @@ static regio_err head_read(regio__pg_store *s, long long *id, char prev[65], reg
     return rc;
 }
 
+/* The start of an append: begins t and reads the chain's head under its
+ * lock (head_read); on a failure t is ended again and the code returned. */
+static regio_err begin_append(regio__pg_store *s, regio__pg_txn *t, long long *id, char prev[65],
+                              regio_error *err)
+{
+    regio_err rc = regio__pg_txn_begin(s, t, err);
+    if (!rc && (rc = head_read(s, id, prev, err)))
+        return regio__pg_txn_end(s, t, rc, err);
+    return rc;
+}
+
 /* The chain's head after record id of hash, kept beside it, so that
  * removing the newest records is as detectable as changing one: in a
  * caller's transaction once, before its COMMIT (regio__pg_audit_settle). */
@@ -93,13 +104,12 @@ regio_err regio__pg_audit_append(regio_store *base, const char *actor, const cha
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
-    if (rc)
-        return rc;
     long long prev_id = 0;
     char prev[65];
     PGresult *res = NULL;
-    rc = head_read(s, &prev_id, prev, err);
+    regio_err rc = begin_append(s, &t, &prev_id, prev, err);
+    if (rc)
+        return rc;
     char ts[40] = "";
     audit_now(ts);
 
@@ -141,12 +151,11 @@ regio_err regio__pg_audit_many(regio__pg_store *s, const char *actor, const char
     if (!n)
         return REGIO_OK;
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
-    if (rc)
-        return rc;
     long long id = 0;
     char prev[65];
-    rc = head_read(s, &id, prev, err);
+    regio_err rc = begin_append(s, &t, &id, prev, err);
+    if (rc)
+        return rc;
     /* The records as regio__pg_audit_append makes them, one after the
      * other, each chained to the one before. */
     regio_buf b, lines;

@@ -7,6 +7,7 @@
  */
 #include "store/copy_impl.h"
 #include "store/pg_impl.h"
+#include "regio/strmap.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -532,3 +533,57 @@ const regio__copy_ops regio__pg_copy_ops = {
     .written = pg_written,
     .clear = pg_clear,
 };
+
+/* ---- the staging tables of the bulk paths -------------------------------------------- */
+
+regio_err regio__pg_stage(regio__pg_store *s, const char *table, const char *columns,
+                          const regio_buf *lines, const char *what, regio_error *err)
+{
+    regio_buf sql;
+    regio_buf_init(&sql, 0);
+    regio_err rc = regio_buf_printf(&sql, "CREATE TEMPORARY TABLE IF NOT EXISTS %s (%s);"
+                                          " TRUNCATE %s", table, columns, table)
+                       ? regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what)
+                       : regio__pg_exec(s, sql.data, err);
+    regio_buf_reset(&sql);
+    if (!rc && regio_buf_printf(&sql, "COPY %s FROM STDIN", table))
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what);
+    if (!rc)
+        rc = regio__pg_copy_in(s, sql.data, lines, what, err);
+    regio_buf_free(&sql);
+    return rc;
+}
+
+regio_err regio__pg_bulk_retry(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
+                               regio_error *err)
+{
+    regio_error ignore;
+    regio__pg_txn_end(s, t, rc ? rc : REGIO_EDATA, &ignore);
+    if (rc == REGIO_ENOMEM || rc == REGIO_EIO)
+        return rc;
+    return regio__pg_txn_begin(s, t, err);
+}
+
+regio_err regio__pg_rows_by_key(regio__pg_store *s, const char *sql, const char *const *keys,
+                                size_t n, const char *what, PGresult **res,
+                                struct regio_strmap **map, regio_error *err)
+{
+    *res = NULL;
+    *map = regio_strmap_create(n + 1);
+    regio_buf arr;
+    regio_buf_init(&arr, 0);
+    regio_err rc = !*map || regio__pg_text_array(&arr, keys, n)
+                       ? regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what)
+                       : REGIO_OK;
+    const char *p[1] = {arr.data};
+    if (!rc)
+        rc = regio__pg_query(s, sql, 1, p, PGRES_TUPLES_OK, what, res, err);
+    for (int i = 0; !rc && i < PQntuples(*res); i++) {
+        int found = 0;
+        long prev = 0;
+        if (regio_strmap_put(*map, PQgetvalue(*res, i, 0), i, &found, &prev))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory %s", what);
+    }
+    regio_buf_free(&arr);
+    return rc;
+}

@@ -158,6 +158,24 @@ regio_err regio__pg_copy_line(regio_buf *b, const char *const *v, int n);
 regio_err regio__pg_copy_in(regio__pg_store *s, const char *sql, const regio_buf *data,
                             const char *what, regio_error *err);
 
+/* The bulk paths (pg_copy.c): the lines (COPY text, a column each in the
+ * order of columns, e.g. "seq bigint, login text") into temporary table
+ * table, made if need be and emptied first. */
+regio_err regio__pg_stage(regio__pg_store *s, const char *table, const char *columns,
+                          const regio_buf *lines, const char *what, regio_error *err);
+/* The stored rows of keys[0..n) by sql (its $1: the keys as a text[]) in
+ * *res (the caller clears it), and *map (the caller destroys it) from each
+ * row's first column to its row number. */
+regio_err regio__pg_rows_by_key(regio__pg_store *s, const char *sql, const char *const *keys,
+                                size_t n, const char *what, PGresult **res,
+                                struct regio_strmap **map, regio_error *err);
+/* Ends a bulk write that failed (rc), or found rows it does not take (rc
+ * REGIO_OK), undoing it, and begins in t the savepoint (or transaction) in
+ * which the rows go again one by one, which says which row fails and why;
+ * returns what stops that (out of memory, the connection). */
+regio_err regio__pg_bulk_retry(regio__pg_store *s, regio__pg_txn *t, regio_err rc,
+                               regio_error *err);
+
 /* Parameter text of numbers: NAN is NULL (returns NULL), as SQLite binds it. */
 const char *regio__pg_num(char buf[32], double v);
 const char *regio__pg_int(char buf[32], long long v);
@@ -195,6 +213,8 @@ regio_err regio__pg_account_upsert(regio_store *s, const regio_account *a,
                                    regio_upsert_result *out, regio_error *err);
 regio_err regio__pg_rep_upsert(regio_store *s, const regio_rep *r, regio_upsert_result *out,
                                regio_error *err);
+regio_err regio__pg_reps_upsert_many(regio_store *s, const regio_rep *r, size_t n,
+                                     regio_upsert_result *out, size_t *bad, regio_error *err);
 regio_err regio__pg_unit_upsert(regio_store *s, const regio_unit *u, regio_upsert_result *out,
                                 regio_error *err);
 regio_err regio__pg_adjacency_replace(regio_store *s, const regio_adj_edge *edges, size_t n,
@@ -235,6 +255,13 @@ regio_err regio__pg_territory_upsert(regio_store *s, const char *model, const ch
                                      regio_error *err);
 regio_err regio__pg_alignment_set(regio_store *s, const char *model, const char *unit_id,
                                   const char *territory, regio_error *err);
+regio_err regio__pg_territories_write(regio_store *s, const char *model,
+                                      const regio_territory_write *t, size_t n, size_t *bad,
+                                      int *bad_rep, regio_error *err);
+regio_err regio__pg_alignment_set_many(regio_store *s, const char *model,
+                                       const char *const *unit_ids,
+                                       const char *const *territories, size_t n, size_t *bad,
+                                       regio_error *err);
 regio_err regio__pg_alignment_foreach(regio_store *s, const char *model, regio_alignment_cb cb,
                                       void *ud, regio_error *err);
 regio_err regio__pg_alignment_revision(regio_store *s, const char *model, long *rev,

@@ -398,6 +398,161 @@ regio_err regio__pg_alignment_set(regio_store *base, const char *model, const ch
     return rc;
 }
 
+/* ---- many at once ------------------------------------------------------------------------- */
+
+/* The territories go through COPY into a staging table and two statements
+ * (store.c sends none with a parent); should a row be one the statements
+ * would not write as the one-row calls do (an id twice, an unknown rep or
+ * territory), or anything fail, they go again one by one, which says
+ * which one failed and why. Neither call writes an audit record. */
+regio_err regio__pg_territories_write(regio_store *base, const char *model,
+                                      const regio_territory_write *t, size_t n, size_t *bad,
+                                      int *bad_rep, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *bad = 0;
+    *bad_rep = 0;
+    regio__pg_txn txn;
+    regio_err rc = regio__pg_txn_begin(s, &txn, err);
+    if (rc)
+        return rc;
+    long long mid = 0, again = 0;
+    regio_error probe;
+    again = regio__pg_model_id(s, model, &mid, &probe) != REGIO_OK;
+    regio_buf lines;
+    regio_buf_init(&lines, 0);
+    for (size_t i = 0; !rc && !again && i < n; i++) {
+        char seq[32];
+        snprintf(seq, sizeof seq, "%zu", i);
+        const char *row[6] = {seq, t[i].ext_id, t[i].name, t[i].upsert ? "1" : "0", t[i].rep,
+                              t[i].set_rep ? "1" : "0"};
+        if (regio__pg_copy_line(&lines, row, 6))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing territories");
+    }
+    if (!rc && !again)
+        rc = regio__pg_stage(s, "regio_territories_stage",
+                             "seq bigint, ext_id text, name text, upsert bigint, rep text,"
+                             " set_rep bigint",
+                             &lines, "writing territories", err);
+    regio_buf_free(&lines);
+    /* A rep set on a territory neither written before nor stored, or to an
+     * unknown rep, is the one-row call's error. */
+    if (!rc && !again)
+        rc = regio__pg_int_query(
+            s,
+            "SELECT (SELECT count(*) - count(DISTINCT ext_id) FROM regio_territories_stage)"
+            " + (SELECT count(*) FROM regio_territories_stage g WHERE g.set_rep = 1 AND"
+            " ((g.rep IS NOT NULL AND NOT EXISTS (SELECT 1 FROM reps r WHERE r.ext_id = g.rep))"
+            " OR (g.upsert = 0 AND NOT EXISTS (SELECT 1 FROM territories x"
+            " WHERE x.model_id = $1 AND x.ext_id = g.ext_id)))) + $2",
+            mid, 0, &again, err);
+    char b[32];
+    const char *p[1] = {regio__pg_int(b, mid)};
+    /* As the one-row upsert: a new territory is a root with its name; a
+     * stored one keeps its name when none is given and becomes a root. */
+    if (!rc && !again)
+        rc = regio__pg_write(s,
+                             "INSERT INTO territories AS t (model_id, ext_id, name)"
+                             " SELECT $1, g.ext_id, g.name FROM regio_territories_stage g"
+                             " WHERE g.upsert = 1 ORDER BY g.seq"
+                             " ON CONFLICT (model_id, ext_id) DO UPDATE SET"
+                             " name = COALESCE(excluded.name, t.name), parent_id = NULL,"
+                             " updated_at = " REGIO_PG_NOW_SQL,
+                             1, p, "writing territories", NULL, err);
+    if (!rc && !again)
+        rc = regio__pg_write(s,
+                             "UPDATE territories t SET rep_id = r.id, updated_at = " REGIO_PG_NOW_SQL
+                             " FROM regio_territories_stage g LEFT JOIN reps r ON r.ext_id = g.rep"
+                             " WHERE g.set_rep = 1 AND t.model_id = $1 AND t.ext_id = g.ext_id",
+                             1, p, "setting territories' reps", NULL, err);
+    if (!rc && !again)
+        return regio__pg_txn_end(s, &txn, rc, err);
+    if ((rc = regio__pg_bulk_retry(s, &txn, rc, err)))
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (t[i].upsert)
+            rc = regio__pg_territory_upsert(base, model, t[i].ext_id, t[i].name, t[i].parent,
+                                            err);
+        if (!rc && t[i].set_rep)
+            *bad_rep = (rc = regio__pg_territory_set_rep(base, model, t[i].ext_id, t[i].rep,
+                                                         err)) != REGIO_OK;
+        if (rc)
+            *bad = i;
+    }
+    return regio__pg_txn_end(s, &txn, rc, err);
+}
+
+/* The rows go through COPY into a staging table and one statement that
+ * deletes and aligns them, the revision bumped by the rows it changed (as
+ * as many one-row calls bump it); a unit twice or anything unknown, and
+ * they go again one by one. */
+regio_err regio__pg_alignment_set_many(regio_store *base, const char *model,
+                                       const char *const *unit_ids,
+                                       const char *const *territories, size_t n, size_t *bad,
+                                       regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *bad = 0;
+    regio__pg_txn txn;
+    regio_err rc = regio__pg_txn_begin(s, &txn, err);
+    if (rc)
+        return rc;
+    long long mid = 0, again = 0, changed = 0;
+    regio_error probe;
+    again = regio__pg_model_id(s, model, &mid, &probe) != REGIO_OK;
+    regio_buf lines;
+    regio_buf_init(&lines, 0);
+    for (size_t i = 0; !rc && !again && i < n; i++) {
+        char seq[32];
+        snprintf(seq, sizeof seq, "%zu", i);
+        const char *row[3] = {seq, unit_ids[i], territories[i]};
+        if (regio__pg_copy_line(&lines, row, 3))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory aligning units");
+    }
+    if (!rc && !again)
+        rc = regio__pg_stage(s, "regio_alignments_stage", "seq bigint, unit text, territory text",
+                             &lines, "aligning units", err);
+    regio_buf_free(&lines);
+    if (!rc && !again)
+        rc = regio__pg_int_query(
+            s,
+            "SELECT (SELECT count(*) - count(DISTINCT unit) FROM regio_alignments_stage)"
+            " + (SELECT count(*) FROM regio_alignments_stage g"
+            " WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.ext_id = g.unit)"
+            " OR (g.territory IS NOT NULL AND NOT EXISTS (SELECT 1 FROM territories x"
+            " WHERE x.model_id = $1 AND x.ext_id = g.territory))) + $2",
+            mid, 0, &again, err);
+    if (!rc && !again)
+        rc = regio__pg_int_query(
+            s,
+            "WITH d AS (DELETE FROM alignments al USING regio_alignments_stage g, units u"
+            "  WHERE g.territory IS NULL AND u.ext_id = g.unit AND al.model_id = $1"
+            "  AND al.unit_id = u.id AND al.effective_to IS NULL RETURNING 1),"
+            " a AS (INSERT INTO alignments AS al (model_id, unit_id, territory_id)"
+            "  SELECT $1, u.id, x.id FROM regio_alignments_stage g"
+            "  JOIN units u ON u.ext_id = g.unit"
+            "  JOIN territories x ON x.model_id = $1 AND x.ext_id = g.territory ORDER BY g.seq"
+            "  ON CONFLICT (model_id, unit_id) WHERE effective_to IS NULL"
+            "  DO UPDATE SET territory_id = excluded.territory_id"
+            "  WHERE al.territory_id <> excluded.territory_id RETURNING 1)"
+            " SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM a) + $2",
+            mid, 0, &changed, err);
+    if (!rc && !again && changed)
+        rc = regio__pg_int_query(s,
+                                 "WITH b AS (UPDATE territory_models SET alignment_rev ="
+                                 " alignment_rev + $2, updated_at = " REGIO_PG_NOW_SQL
+                                 " WHERE id = $1 RETURNING 1) SELECT count(*) FROM b",
+                                 mid, changed, &changed, err);
+    if (!rc && !again)
+        return regio__pg_txn_end(s, &txn, rc, err);
+    if ((rc = regio__pg_bulk_retry(s, &txn, rc, err)))
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++)
+        if ((rc = regio__pg_alignment_set(base, model, unit_ids[i], territories[i], err)))
+            *bad = i;
+    return regio__pg_txn_end(s, &txn, rc, err);
+}
+
 regio_err regio__pg_alignment_foreach(regio_store *base, const char *model, regio_alignment_cb cb,
                                       void *ud, regio_error *err)
 {

@@ -88,17 +88,36 @@ static regio_err end_sessions(regio__pg_store *s, long long uid, regio_error *er
                            NULL, err);
 }
 
-/* Ends a bulk write that failed (rc), or found rows it does not take (rc
- * REGIO_OK), undoing it, and begins in t the savepoint (or transaction) in
- * which the rows go again one by one; returns what stops that (out of
- * memory, the connection). */
-static regio_err bulk_retry(regio__pg_store *s, regio__pg_txn *t, regio_err rc, regio_error *err)
+/* What a write names, found at its start (begin_write). */
+enum {
+    W_MODEL = 1,          /* the model (NULL: the active one) */
+    W_TERRITORY = 2 | 1,  /* a territory of it */
+    W_USER = 4,           /* a user: unknown is REGIO_ENOTFOUND */
+    W_USER_DATA = 8 | 4   /* a user a row names: unknown is REGIO_EDATA on field "user" */
+};
+
+/* The start of every write: begins t (a transaction, or a savepoint in the
+ * caller's) and finds the ids of what it names (what: W_*), in this order,
+ * into *mid, *tid, *uid (NULL when not asked). On a failure t is ended
+ * again and the code returned. */
+static regio_err begin_write(regio__pg_store *s, regio__pg_txn *t, unsigned what,
+                             const char *model, const char *territory, const char *login,
+                             long long *mid, long long *tid, long long *uid, regio_error *err)
 {
-    regio_error ignore;
-    regio__pg_txn_end(s, t, rc ? rc : REGIO_EDATA, &ignore);
-    if (rc == REGIO_ENOMEM || rc == REGIO_EIO)
+    long long m = 0;
+    regio_err rc = regio__pg_txn_begin(s, t, err);
+    if (rc)
         return rc;
-    return regio__pg_txn_begin(s, t, err);
+    if (what & W_MODEL)
+        rc = regio__pg_model_id(s, model, &m, err);
+    if (mid)
+        *mid = m;
+    if (!rc && (what & W_TERRITORY & ~W_MODEL))
+        rc = territory_id(s, m, model, territory, tid, err);
+    if (!rc && (what & W_USER) && (rc = user_id(s, login, uid, err)) == REGIO_ENOTFOUND &&
+        (what & W_USER_DATA & ~W_USER))
+        rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, "user", "unknown user '%s'", login);
+    return rc ? regio__pg_txn_end(s, t, rc, err) : REGIO_OK;
 }
 
 /* ---- roles ------------------------------------------------------------------ */
@@ -302,28 +321,19 @@ regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *
     /* What is stored of them, by login. */
     const char **logins = regio_malloc((n ? n : 1) * sizeof *logins);
     regio__pg_audit_rec *rec = regio_calloc(n ? n : 1, sizeof *rec);
-    regio_strmap *old = regio_strmap_create(n + 1);
-    regio_buf arr, lines;
-    regio_buf_init(&arr, 0);
+    regio_strmap *old = NULL;
+    regio_buf lines;
     regio_buf_init(&lines, 0);
     PGresult *res = NULL;
     int again = 0;
     size_t m = 0;
-    if (!logins || !rec || !old)
+    if (!logins || !rec)
         rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
     for (size_t i = 0; !rc && i < n; i++)
         logins[i] = u[i].login;
-    if (!rc && regio__pg_text_array(&arr, logins, n))
-        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
-    const char *pa[1] = {arr.data};
     if (!rc)
-        rc = q(s, USER_COLS "WHERE u.login = ANY($1::text[])", 1, pa, "reading users", &res, err);
-    for (int i = 0; !rc && i < PQntuples(res); i++) {
-        int found = 0;
-        long prev = 0;
-        if (regio_strmap_put(old, PQgetvalue(res, i, 0), i, &found, &prev))
-            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing users");
-    }
+        rc = regio__pg_rows_by_key(s, USER_COLS "WHERE u.login = ANY($1::text[])", logins, n,
+                                   "reading users", &res, &old, err);
     char now[32];
     regio__pg_now(now);
     for (size_t i = 0; !rc && !again && i < n; i++) {
@@ -363,17 +373,10 @@ regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *
     PQclear(res);
     res = NULL;
     if (!rc && !again && m)
-        rc = regio__pg_exec(s,
-                            "CREATE TEMPORARY TABLE IF NOT EXISTS regio_users_stage"
-                            " (seq bigint, login text, display_name text, email text, role text,"
-                            " active bigint, perms text);"
-                            "TRUNCATE regio_users_stage",
-                            err);
-    if (!rc && !again && m)
-        rc = regio__pg_copy_in(s,
-                               "COPY regio_users_stage (seq, login, display_name, email, role,"
-                               " active, perms) FROM STDIN",
-                               &lines, "writing users", err);
+        rc = regio__pg_stage(s, "regio_users_stage",
+                             "seq bigint, login text, display_name text, email text, role text,"
+                             " active bigint, perms text",
+                             &lines, "writing users", err);
     long long unknown = 0;
     if (!rc && !again && m)
         rc = regio__pg_int_query(s,
@@ -413,12 +416,11 @@ regio_err regio__pg_users_upsert_many(regio_store *base, const regio_user_info *
     regio_free(rec);
     regio_free(logins);
     regio_strmap_destroy(old);
-    regio_buf_free(&arr);
     regio_buf_free(&lines);
     if (!rc && !again)
         return regio__pg_txn_end(s, &t, rc, err);
     /* The bulk path is undone; each user again, to find the one at fault. */
-    if ((rc = bulk_retry(s, &t, rc, err)))
+    if ((rc = regio__pg_bulk_retry(s, &t, rc, err)))
         return rc;
     for (size_t i = 0; !rc && i < n; i++)
         if ((rc = regio__pg_user_upsert(base, &u[i], actor, out ? &out[i] : NULL, err)))
@@ -455,10 +457,10 @@ static regio_err user_write(regio__pg_store *s, const char *login, const char *s
                             char *after, regio_error *err)
 {
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
     long long uid = 0;
-    if (!rc)
-        rc = user_id(s, login, &uid, err);
+    regio_err rc = begin_write(s, &t, W_USER, NULL, NULL, login, NULL, NULL, &uid, err);
+    if (rc)
+        return rc;
     char b[2][32];
     const char *p[3] = {regio__pg_int(b[0], uid), text, regio__pg_int(b[1], flag)};
     if (!rc)
@@ -537,13 +539,10 @@ regio_err regio__pg_territory_set_access(regio_store *base, const char *model, c
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long tid = 0;
+    regio_err rc = begin_write(s, &t, W_TERRITORY, model, ext_id, NULL, NULL, &tid, NULL, err);
     if (rc)
         return rc;
-    long long mid = 0, tid = 0;
-    rc = regio__pg_model_id(s, model, &mid, err);
-    if (!rc)
-        rc = territory_id(s, mid, model, ext_id, &tid, err);
     char b[32];
     const char *p[2] = {regio__pg_int(b, tid), level};
     if (!rc)
@@ -561,14 +560,13 @@ regio_err regio__pg_territory_edit(regio_store *base, const char *model, const c
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long mid = 0;
+    regio_err rc = begin_write(s, &t, W_MODEL, model, NULL, NULL, &mid, NULL, NULL, err);
     if (rc)
         return rc;
-    long long mid = 0;
     char old_name[512] = "", old_parent[512] = "", old_level[16] = "", b[32];
     int had_parent = 0;
     PGresult *res = NULL;
-    rc = regio__pg_model_id(s, model, &mid, err);
     const char *p[3] = {regio__pg_int(b, mid), ext_id, level};
     if (!rc)
         rc = q(s,
@@ -614,15 +612,11 @@ regio_err regio__pg_membership_upsert(regio_store *base, const char *model,
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long tid = 0, uid = 0;
+    regio_err rc = begin_write(s, &t, W_TERRITORY | W_USER_DATA, model, m->territory, m->user,
+                               NULL, &tid, &uid, err);
     if (rc)
         return rc;
-    long long mid = 0, tid = 0, uid = 0;
-    rc = regio__pg_model_id(s, model, &mid, err);
-    if (!rc)
-        rc = territory_id(s, mid, model, m->territory, &tid, err);
-    if (!rc && (rc = user_id(s, m->user, &uid, err)) == REGIO_ENOTFOUND)
-        rc = regio_error_setf(err, REGIO_EDATA, NULL, 0, "user", "unknown user '%s'", m->user);
     char b[3][32];
     const char *p[6] = {regio__pg_int(b[0], uid),
                         regio__pg_int(b[1], tid),
@@ -657,11 +651,10 @@ regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model
     regio__pg_store *s = REGIO_PG(base);
     *bad = 0;
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long mid = 0;
+    regio_err rc = begin_write(s, &t, W_MODEL, model, NULL, NULL, &mid, NULL, NULL, err);
     if (rc)
         return rc;
-    long long mid = 0;
-    rc = regio__pg_model_id(s, model, &mid, err);
     regio_buf lines;
     regio_buf_init(&lines, 0);
     regio__pg_audit_rec *rec = regio_calloc(n ? n : 1, sizeof *rec);
@@ -681,17 +674,10 @@ regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model
             rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing memberships");
     }
     if (!rc)
-        rc = regio__pg_exec(s,
-                            "CREATE TEMPORARY TABLE IF NOT EXISTS regio_memberships_stage"
-                            " (seq bigint, login text, territory text, role text, active bigint,"
-                            " start_date text, end_date text);"
-                            "TRUNCATE regio_memberships_stage",
-                            err);
-    if (!rc)
-        rc = regio__pg_copy_in(s,
-                               "COPY regio_memberships_stage (seq, login, territory, role, active,"
-                               " start_date, end_date) FROM STDIN",
-                               &lines, "writing memberships", err);
+        rc = regio__pg_stage(s, "regio_memberships_stage",
+                             "seq bigint, login text, territory text, role text, active bigint,"
+                             " start_date text, end_date text",
+                             &lines, "writing memberships", err);
     /* Every row must name a user and a territory of the model, and
      * (user, territory, role) be new to the call: else one by one. */
     long long unmatched = 0;
@@ -731,7 +717,7 @@ regio_err regio__pg_memberships_upsert_many(regio_store *base, const char *model
     if (!rc && !unmatched)
         return regio__pg_txn_end(s, &t, rc, err);
     /* The bulk path is undone; each row again, to find the one at fault. */
-    if ((rc = bulk_retry(s, &t, rc, err)))
+    if ((rc = regio__pg_bulk_retry(s, &t, rc, err)))
         return rc;
     for (size_t i = 0; !rc && i < n; i++)
         if ((rc = regio__pg_membership_upsert(base, model, &m[i], actor, err)))
@@ -745,13 +731,12 @@ regio_err regio__pg_membership_remove(regio_store *base, const char *model, cons
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long mid = 0;
+    regio_err rc = begin_write(s, &t, W_MODEL, model, NULL, NULL, &mid, NULL, NULL, err);
     if (rc)
         return rc;
-    long long mid = 0;
     long n = 0;
     char b[32];
-    rc = regio__pg_model_id(s, model, &mid, err);
     const char *p[4] = {user, territory, role, regio__pg_int(b, mid)};
     if (!rc)
         rc = regio__pg_write(
@@ -804,18 +789,13 @@ regio_err regio__pg_association_set(regio_store *base, const char *model, const 
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long tid = 0, aid = 0;
+    regio_err rc = begin_write(s, &t, W_TERRITORY, model, territory, NULL, NULL, &tid, NULL, err);
     if (rc)
         return rc;
-    long long mid = 0, tid = 0, aid = 0;
     int found = 0;
     long n = 0;
-    rc = regio__pg_model_id(s, model, &mid, err);
-    if (!rc)
-        rc = territory_id(s, mid, model, territory, &tid, err);
-    if (!rc)
-        rc =
-            id_of(s, "SELECT id FROM accounts WHERE ext_id = $1", account, NULL, &aid, &found, err);
+    rc = id_of(s, "SELECT id FROM accounts WHERE ext_id = $1", account, NULL, &aid, &found, err);
     if (!rc && !found)
         rc =
             regio_error_setf(err, REGIO_EDATA, NULL, 0, "account", "unknown account '%s'", account);
@@ -872,11 +852,10 @@ regio_err regio__pg_token_add(regio_store *base, const char *login, const char *
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long uid = 0, tid = 0;
+    regio_err rc = begin_write(s, &t, W_USER, NULL, NULL, login, NULL, NULL, &uid, err);
     if (rc)
         return rc;
-    long long uid = 0, tid = 0;
-    rc = user_id(s, login, &uid, err);
     char b[32];
     const char *p[3] = {regio__pg_int(b, uid), token_hash, label};
     PGresult *res = NULL;
@@ -938,12 +917,11 @@ regio_err regio__pg_token_revoke(regio_store *base, const char *login, long id, 
 {
     regio__pg_store *s = REGIO_PG(base);
     regio__pg_txn t;
-    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    long long uid = 0;
+    regio_err rc = begin_write(s, &t, W_USER, NULL, NULL, login, NULL, NULL, &uid, err);
     if (rc)
         return rc;
-    long long uid = 0;
     long n = 0;
-    rc = user_id(s, login, &uid, err);
     char b[2][32], now[32];
     const char *p[3] = {regio__pg_int(b[0], id), regio__pg_int(b[1], uid), regio__pg_now(now)};
     if (!rc)

@@ -514,6 +514,119 @@ regio_err regio__pg_rep_upsert(regio_store *base, const regio_rep *r, regio_upse
     return rc;
 }
 
+/* The reps that change go through COPY into a staging table and two
+ * statements (their users, then them), as rep_upsert writes each; an id
+ * twice, or anything failing there, and they go again one by one. */
+regio_err regio__pg_reps_upsert_many(regio_store *base, const regio_rep *r, size_t n,
+                                     regio_upsert_result *out, size_t *bad, regio_error *err)
+{
+    regio__pg_store *s = REGIO_PG(base);
+    *bad = 0;
+    regio__pg_txn t;
+    regio_err rc = regio__pg_txn_begin(s, &t, err);
+    if (rc)
+        return rc;
+    /* What is stored of them: the content hash by id. */
+    const char **ids = regio_malloc((n ? n : 1) * sizeof *ids);
+    regio_strmap *old = NULL, *seen = regio_strmap_create(n + 1);
+    regio_buf lines;
+    regio_buf_init(&lines, 0);
+    PGresult *res = NULL;
+    int again = 0;
+    size_t m = 0;
+    if (!ids || !seen)
+        rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing reps");
+    for (size_t i = 0; !rc && i < n; i++)
+        ids[i] = r[i].id;
+    if (!rc)
+        rc = regio__pg_rows_by_key(s,
+                                   "SELECT ext_id, row_hash FROM reps"
+                                   " WHERE ext_id = ANY($1::text[])",
+                                   ids, n, "reading reps", &res, &old, err);
+    for (size_t i = 0; !rc && !again && i < n; i++) {
+        const regio_rep *p = &r[i];
+        if ((rc = encode_attrs(s, p->attrs, p->n_attrs, p->id, err)))
+            break;
+        long long hash = (long long)regio__rep_hash(p, s->json.data);
+        long j = regio_strmap_get(old, p->id);
+        /* an id twice: one after the other, as the one-row upsert does */
+        long first = 0;
+        if (regio_strmap_put(seen, p->id, 0, &again, &first))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing reps");
+        regio_upsert_result u = j < 0                                   ? REGIO_UPSERT_ADDED
+                                : regio__pg_col_int(res, (int)j, 1) == hash ? REGIO_UPSERT_UNCHANGED
+                                                                        : REGIO_UPSERT_UPDATED;
+        if (out)
+            out[i] = u;
+        if (rc || again || u == REGIO_UPSERT_UNCHANGED)
+            continue;
+        char b[8][32];
+        snprintf(b[0], sizeof b[0], "%zu", i);
+        const char *row[18] = {b[0], p->id, p->name, p->email, p->city, p->region,
+                               p->postal_code, p->country, regio__pg_num(b[1], p->lat),
+                               regio__pg_num(b[2], p->lon),
+                               regio__pg_int(b[3], (long long)p->geo_source),
+                               regio__pg_num(b[4], p->capacity), p->skills, p->day_start,
+                               p->day_end, p->manager, s->json.data, regio__pg_int(b[5], hash)};
+        if (regio__pg_copy_line(&lines, row, 18))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory writing reps");
+        m++;
+    }
+    PQclear(res);
+    regio_free(ids);
+    regio_strmap_destroy(old);
+    regio_strmap_destroy(seen);
+    if (!rc && !again && m)
+        rc = regio__pg_stage(s, "regio_reps_stage",
+                             "seq bigint, ext_id text, name text, email text, city text,"
+                             " region text, postal_code text, country text,"
+                             " lat double precision, lon double precision, geo_source bigint,"
+                             " capacity double precision, skills text, day_start text,"
+                             " day_end text, manager_ext text, attrs text, row_hash bigint",
+                             &lines, "writing reps", err);
+    regio_buf_free(&lines);
+    char now[32];
+    const char *pn[1] = {regio__pg_now(now)};
+    /* Reps are users too: the user rows (login = rep id) first. */
+    if (!rc && !again && m)
+        rc = regio__pg_write(s,
+                             "INSERT INTO users(login, display_name, email, created_at,"
+                             " updated_at) SELECT g.ext_id, g.name, g.email, $1, $1"
+                             " FROM regio_reps_stage g ORDER BY g.seq ON CONFLICT (login) DO"
+                             " UPDATE SET display_name = excluded.display_name,"
+                             " email = excluded.email, updated_at = excluded.updated_at",
+                             1, pn, "writing the users of reps", NULL, err);
+    if (!rc && !again && m)
+        rc = regio__pg_write(
+            s,
+            "INSERT INTO reps AS p (ext_id, name, email, city, region, postal_code, country, lat,"
+            " lon, geo_source, capacity, skills, day_start, day_end, manager_ext, attrs, row_hash,"
+            " created_at, updated_at, user_id)"
+            " SELECT g.ext_id, g.name, g.email, g.city, g.region, g.postal_code, g.country, g.lat,"
+            " g.lon, g.geo_source, g.capacity, g.skills, g.day_start, g.day_end, g.manager_ext,"
+            " g.attrs, g.row_hash, $1, $1, u.id FROM regio_reps_stage g"
+            " JOIN users u ON u.login = g.ext_id ORDER BY g.seq"
+            " ON CONFLICT (ext_id) DO UPDATE SET name = excluded.name, email = excluded.email,"
+            " city = excluded.city, region = excluded.region,"
+            " postal_code = excluded.postal_code, country = excluded.country,"
+            " lat = excluded.lat, lon = excluded.lon, geo_source = excluded.geo_source,"
+            " capacity = excluded.capacity, skills = excluded.skills,"
+            " day_start = excluded.day_start, day_end = excluded.day_end,"
+            " manager_ext = excluded.manager_ext, attrs = excluded.attrs,"
+            " row_hash = excluded.row_hash, updated_at = excluded.updated_at,"
+            " user_id = excluded.user_id",
+            1, pn, "writing reps", NULL, err);
+    if (!rc && !again)
+        return regio__pg_txn_end(s, &t, rc, err);
+    /* The bulk path is undone; each rep again, to find the one at fault. */
+    if ((rc = regio__pg_bulk_retry(s, &t, rc, err)))
+        return rc;
+    for (size_t i = 0; !rc && i < n; i++)
+        if ((rc = regio__pg_rep_upsert(base, &r[i], out ? &out[i] : NULL, err)))
+            *bad = i;
+    return regio__pg_txn_end(s, &t, rc, err);
+}
+
 regio_err regio__pg_unit_upsert(regio_store *base, const regio_unit *u, regio_upsert_result *out,
                                 regio_error *err)
 {

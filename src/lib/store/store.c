@@ -233,6 +233,28 @@ regio_err regio_store_rep_upsert(regio_store *s, const regio_rep *r, regio_upser
     DISPATCH(s, err, rep_upsert, rep_upsert(s, r, out, e_));
 }
 
+regio_err regio_store_reps_upsert(regio_store *s, const regio_rep *r, size_t n,
+                                  regio_upsert_result *out, size_t *bad, regio_error *err)
+{
+    size_t local_bad;
+    if (!bad)
+        bad = &local_bad;
+    *bad = 0;
+    int bulk = s && s->ops->reps_upsert_many;
+    for (size_t i = 0; bulk && i < n; i++)
+        bulk = r[i].id && *r[i].id;
+    if (bulk)
+        DISPATCH(s, err, reps_upsert_many, reps_upsert_many(s, r, n, out, bad, e_));
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = regio_store_rep_upsert(s, &r[i], out ? &out[i] : NULL, err);
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
+}
+
 regio_err regio_store_unit_upsert(regio_store *s, const regio_unit *u, regio_upsert_result *out,
                                   regio_error *err)
 {
@@ -485,6 +507,66 @@ regio_err regio_store_territory_set_rep(regio_store *s, const char *model, const
     if (s && (!ext_id || !*ext_id))
         return reject(s, err, REGIO_EDATA, "territory has no external id");
     DISPATCH(s, err, territory_set_rep, territory_set_rep(s, model, ext_id, rep, e_));
+}
+
+regio_err regio_store_territories_write(regio_store *s, const char *model,
+                                       const regio_territory_write *t, size_t n, size_t *bad,
+                                       int *bad_rep, regio_error *err)
+{
+    size_t local_bad;
+    int local_rep;
+    if (!bad)
+        bad = &local_bad;
+    if (!bad_rep)
+        bad_rep = &local_rep;
+    *bad = 0;
+    *bad_rep = 0;
+    /* The bulk path takes no parent (the cycle and depth checks are the
+     * one-row upsert's) and no row without an id. */
+    int bulk = s && s->ops->territories_write;
+    for (size_t i = 0; bulk && i < n; i++)
+        bulk = t[i].ext_id && *t[i].ext_id && !(t[i].upsert && t[i].parent);
+    if (bulk)
+        DISPATCH(s, err, territories_write, territories_write(s, model, t, n, bad, bad_rep, e_));
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = t[i].upsert ? regio_store_territory_upsert(s, model, t[i].ext_id,
+                                                                  t[i].name, t[i].parent, err)
+                                   : REGIO_OK;
+        if (!rc && t[i].set_rep) {
+            rc = regio_store_territory_set_rep(s, model, t[i].ext_id, t[i].rep, err);
+            *bad_rep = rc != REGIO_OK;
+        }
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
+}
+
+regio_err regio_store_alignment_set_many(regio_store *s, const char *model,
+                                         const char *const *unit_ids,
+                                         const char *const *territories, size_t n, size_t *bad,
+                                         regio_error *err)
+{
+    size_t local_bad;
+    if (!bad)
+        bad = &local_bad;
+    *bad = 0;
+    int bulk = s && s->ops->alignment_set_many;
+    for (size_t i = 0; bulk && i < n; i++)
+        bulk = unit_ids[i] && *unit_ids[i];
+    if (bulk)
+        DISPATCH(s, err, alignment_set_many,
+                 alignment_set_many(s, model, unit_ids, territories, n, bad, e_));
+    for (size_t i = 0; i < n; i++) {
+        regio_err rc = regio_store_alignment_set(s, model, unit_ids[i], territories[i], err);
+        if (rc) {
+            *bad = i;
+            return rc;
+        }
+    }
+    return REGIO_OK;
 }
 
 regio_err regio_store_alignment_set(regio_store *s, const char *model, const char *unit_id,
@@ -787,14 +869,8 @@ regio_err regio_store_users_upsert(regio_store *s, const regio_user_info *u, siz
     int bulk = s && s->ops->users_upsert_many;
     for (size_t i = 0; bulk && i < n; i++)
         bulk = present(u[i].login);
-    if (bulk) {
-        regio_error local_;
-        regio_error *e_ = err ? err : &local_;
-        light_clear(e_);
-        regio_err rc = s->ops->users_upsert_many(s, u, n, actor, out, bad, e_);
-        note(s, rc, e_);
-        return rc;
-    }
+    if (bulk)
+        DISPATCH(s, err, users_upsert_many, users_upsert_many(s, u, n, actor, out, bad, e_));
     for (size_t i = 0; i < n; i++) {
         regio_err rc = regio_store_user_upsert(s, &u[i], actor, out ? &out[i] : NULL, err);
         if (rc) {
@@ -880,14 +956,9 @@ regio_err regio_store_memberships_upsert(regio_store *s, const char *model,
             membership_check(&m[i], &ignore))
             goto one_by_one;
     }
-    if (s && s->ops->memberships_upsert_many) {
-        regio_error local_;
-        regio_error *e_ = err ? err : &local_;
-        light_clear(e_);
-        regio_err rc = s->ops->memberships_upsert_many(s, model, m, n, actor, bad, e_);
-        note(s, rc, e_);
-        return rc;
-    }
+    if (s && s->ops->memberships_upsert_many)
+        DISPATCH(s, err, memberships_upsert_many,
+                 memberships_upsert_many(s, model, m, n, actor, bad, e_));
 one_by_one:
     for (size_t i = 0; i < n; i++) {
         regio_err rc = regio_store_membership_upsert(s, model, &m[i], actor, err);

@@ -32,6 +32,9 @@ typedef struct regio__store_ops {
                                 regio_upsert_result *out, regio_error *err);
     regio_err (*rep_upsert)(regio_store *s, const regio_rep *r, regio_upsert_result *out,
                             regio_error *err);
+    /* n reps at once (may be NULL: store.c calls rep_upsert n times) */
+    regio_err (*reps_upsert_many)(regio_store *s, const regio_rep *r, size_t n,
+                                  regio_upsert_result *out, size_t *bad, regio_error *err);
     regio_err (*unit_upsert)(regio_store *s, const regio_unit *u, regio_upsert_result *out,
                              regio_error *err);
     regio_err (*adjacency_replace)(regio_store *s, const regio_adj_edge *edges, size_t n,
@@ -70,6 +73,14 @@ typedef struct regio__store_ops {
                                    const char *rep, regio_error *err);
     regio_err (*alignment_set)(regio_store *s, const char *model, const char *unit_id,
                                const char *territory, regio_error *err);
+    /* n territories / alignment rows at once (may be NULL: store.c calls
+     * the one-row operations); rows store.c has checked. */
+    regio_err (*territories_write)(regio_store *s, const char *model,
+                                   const regio_territory_write *t, size_t n, size_t *bad,
+                                   int *bad_rep, regio_error *err);
+    regio_err (*alignment_set_many)(regio_store *s, const char *model,
+                                    const char *const *unit_ids, const char *const *territories,
+                                    size_t n, size_t *bad, regio_error *err);
     regio_err (*alignment_foreach)(regio_store *s, const char *model, regio_alignment_cb cb,
                                    void *ud, regio_error *err);
     regio_err (*alignment_revision)(regio_store *s, const char *model, long *rev,
