@@ -181,16 +181,21 @@ static regio_err seen_add(regio__pg_store *s, unsigned long long h, int *was, re
     return REGIO_OK;
 }
 
-/* Drops the secondary (not unique) indexes of accounts for a load into
- * the empty table, keeping their definitions to make them again at its
- * end: one sort of the loaded rows instead of a descent a row. */
+/* Drops the secondary indexes of accounts and its unique constraints for
+ * a load into the empty table, keeping their definitions to make them
+ * again at its end: one sort of the loaded rows instead of a descent a
+ * row. */
 static regio_err drop_indexes(regio__pg_store *s, regio_error *err)
 {
     PGresult *res = NULL;
     regio_err rc = regio__pg_query(s,
-                                   "SELECT indexname, indexdef FROM pg_indexes"
-                                   " WHERE schemaname = current_schema() AND tablename = 'accounts'"
-                                   " AND indexdef NOT LIKE 'CREATE UNIQUE %'",
+                                   /* Only this table's indexes are described: the
+                                    * description of another's, which another
+                                    * connection may be dropping, can fail. */
+                                   "SELECT i.relname, pg_get_indexdef(x.indexrelid)"
+                                   " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                                   " WHERE x.indrelid = 'accounts'::regclass"
+                                   " AND NOT x.indisunique ORDER BY i.relname",
                                    0, NULL, PGRES_TUPLES_OK, "loading accounts", &res, err);
     regio_buf drop, make;
     regio_buf_init(&drop, 0);
@@ -199,6 +204,25 @@ static regio_err drop_indexes(regio__pg_store *s, regio_error *err)
         char *q = PQescapeIdentifier(s->conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
         if (!q || regio_buf_printf(&drop, "DROP INDEX %s;", q) ||
             regio_buf_printf(&make, "%s;", PQgetvalue(res, i, 1)))
+            rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
+        PQfreemem(q);
+    }
+    PQclear(res);
+    /* The unique constraint on the external id too (the primary key stays:
+     * other tables refer to it): the load's ids are checked by the importer
+     * (seen_add) against each other and against the rows already there,
+     * and the constraint made again at the end checks them once more. */
+    res = NULL;
+    if (!rc)
+        rc = regio__pg_query(s,
+                             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                             " WHERE conrelid = 'accounts'::regclass AND contype = 'u'",
+                             0, NULL, PGRES_TUPLES_OK, "loading accounts", &res, err);
+    for (int i = 0; !rc && i < PQntuples(res); i++) {
+        char *q = PQescapeIdentifier(s->conn, PQgetvalue(res, i, 0), strlen(PQgetvalue(res, i, 0)));
+        if (!q || regio_buf_printf(&drop, "ALTER TABLE accounts DROP CONSTRAINT %s;", q) ||
+            regio_buf_printf(&make, "ALTER TABLE accounts ADD CONSTRAINT %s %s;", q,
+                             PQgetvalue(res, i, 1)))
             rc = regio__store_fail(err, REGIO_ENOMEM, "out of memory loading accounts");
         PQfreemem(q);
     }
@@ -292,8 +316,22 @@ static regio_err bulk_start(regio__pg_store *s, regio_error *err)
     return rc;
 }
 
+/* Makes the indexes and constraints a direct load dropped again. */
+static regio_err restore_indexes(regio__pg_store *s, regio_error *err)
+{
+    regio_err rc = regio__pg_exec(s, s->drop_idx, err);
+    regio_free(s->drop_idx);
+    s->drop_idx = NULL;
+    return rc;
+}
+
 regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
 {
+    /* Dropped at the load's start but no COPY under way (a row the load
+     * saw already goes one by one, and needs the unique id; a commit):
+     * back now. */
+    if (!s->copying && !s->flushing && s->direct && s->drop_idx)
+        return restore_indexes(s, err);
     if (!s->copying || s->flushing)
         return REGIO_OK;
     if (s->copying == REGIO_PG_COPY_SALES)
@@ -312,11 +350,8 @@ regio_err regio__pg_flush(regio__pg_store *s, regio_error *err)
             PQclear(res);
     }
     /* Straight into the table: its indexes back, once. */
-    if (!rc && s->direct && s->drop_idx) {
-        rc = regio__pg_exec(s, s->drop_idx, err);
-        regio_free(s->drop_idx);
-        s->drop_idx = NULL;
-    }
+    if (!rc && s->direct && s->drop_idx)
+        rc = restore_indexes(s, err);
     /* The same rule as one upsert: a NULL unit keeps the allocated unit
      * unless the coordinates moved. No id is staged twice in one batch. */
     if (!rc && !s->direct)
