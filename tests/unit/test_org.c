@@ -503,7 +503,7 @@ static void test_territories_bulk(void)
         for (int r = 0; r < 4; r++) {
             regio_rep rep;
             regio_rep_init(&rep);
-            char rid[8];
+            char rid[16];
             snprintf(rid, sizeof rid, "R%d", r);
             rep.id = rid;
             rep.name = rid;
