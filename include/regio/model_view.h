@@ -154,6 +154,19 @@ REGIO_API regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, 
                                            const char *actor, unsigned char **changed,
                                            regio_apply_status *status, regio_error *err);
 
+/*
+ * The guards of _apply (lock = 0) or _lock (lock != 0) alone, without a
+ * view: REGIO_OK when model is planning and expected_rev is its current
+ * revision, else the refusal (status and error) the edit itself would get.
+ * A server checks an edit with it before it loads or brings up to date the
+ * view the edit needs: an edit based on an old revision (the usual
+ * outcome when many edit one model) is refused for the price of one read.
+ * *current (may be NULL) receives the store's revision.
+ */
+REGIO_API regio_err regio_model_edit_guard(regio_store *s, const char *model, long expected_rev,
+                                           int lock, const char *actor, long *current,
+                                           regio_apply_status *status, regio_error *err);
+
 /* Locks (locked != 0) or unlocks units, with the guards of _apply (a stale
  * view is loaded again first); on success the view's locks and revision
  * follow. */

@@ -342,6 +342,22 @@ static void reply_apply_error(srv_response *rs, regio_err rc, regio_apply_status
         srv_reply_regio_error(rs, rc, err);
 }
 
+/* The edit's guards before its workspace: 1 when it may go on, else the
+ * refusal is in rs (an edit on an old revision costs one read, not a
+ * load of the model). Under app->mu. */
+static int edit_guard(srv_app *app, const srv_request *rq, long rev, int lock, srv_response *rs)
+{
+    long cur = -1;
+    regio_apply_status st = REGIO_APPLY_OK;
+    regio_error err;
+    regio_error_clear(&err);
+    regio_err rc = regio_model_edit_guard(app->store, rq->params[0], rev, lock, rq->actor, &cur,
+                                          &st, &err);
+    if (rc)
+        reply_apply_error(rs, rc, st, cur, rev, &err);
+    return rc == REGIO_OK;
+}
+
 SRV_HANDLER(api_moves)
 {
     json_t *body = srv_body_json(rq, rs);
@@ -383,14 +399,14 @@ SRV_HANDLER(api_moves)
     }
 
     pthread_mutex_lock(&app->mu);
-    srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
-    if (!w)
+    char **from = NULL;
+    unsigned char *changed = NULL;
+    srv_workspace *w = NULL;
+    if (!edit_guard(app, rq, rev, 0, rs) || !(w = srv_workspace_get(app, rq->params[0], rs)))
         goto unlock;
     /* Where each unit was, for the answer (names: the view may be loaded
      * again by the edit). */
-    char **from = regio_calloc(n, sizeof *from);
-    unsigned char *changed = NULL;
-    if (!from) {
+    if (!(from = regio_calloc(n, sizeof *from))) {
         srv_reply_error(rs, 500, "internal", "out of memory");
         goto unlock;
     }
@@ -499,7 +515,8 @@ SRV_HANDLER(api_locks)
         }
     }
     pthread_mutex_lock(&app->mu);
-    srv_workspace *w = srv_workspace_get(app, rq->params[0], rs);
+    srv_workspace *w = edit_guard(app, rq, rev, 1, rs) ? srv_workspace_get(app, rq->params[0], rs)
+                                                       : NULL;
     if (w) {
         regio_apply_status st = REGIO_APPLY_OK;
         regio_error err;

@@ -44,6 +44,45 @@ static regio_err refresh(regio_store *s, regio_model_view *v, regio_error *err)
     return REGIO_OK;
 }
 
+regio_err regio_model_edit_guard(regio_store *s, const char *model, long expected_rev, int lock,
+                                 const char *actor, long *current, regio_apply_status *status,
+                                 regio_error *err)
+{
+    long cur = -1;
+    if (status)
+        *status = REGIO_APPLY_OK;
+    /* A read decides the usual cases, a planning model at the revision or
+     * past it, without the write lock the store's guards take (on SQLite
+     * one writer at a time for every process). Anything else (no such
+     * model, not planning, a read that failed) goes through those guards,
+     * whose order of refusals is the edit's. */
+    regio_model_info mi;
+    memset(&mi, 0, sizeof mi);
+    int planning = model && regio_store_model_find(s, model, &mi, NULL) == REGIO_OK &&
+                   mi.state == REGIO_MODEL_PLANNING;
+    long rev = mi.alignment_rev;
+    regio_model_info_clear(&mi);
+    if (planning) {
+        if (current)
+            *current = rev;
+        if (rev == expected_rev)
+            return REGIO_OK;
+        if (status)
+            *status = REGIO_APPLY_STALE;
+        return regio_error_setf(err, REGIO_ECONFLICT, NULL, 0, NULL,
+                                "stale revision: the edit of '%s' was based on revision %ld but "
+                                "the current revision is %ld",
+                                model, expected_rev, rev);
+    }
+    regio_err rc = lock ? regio_store_alignment_lock(s, model, expected_rev, NULL, 0, 1, actor,
+                                                     &cur, status, err)
+                        : regio_store_alignment_apply(s, model, expected_rev, NULL, 0, actor,
+                                                      &cur, status, err);
+    if (current)
+        *current = cur;
+    return rc;
+}
+
 /*
  * The guards every edit passes first, with the store's own answers: the
  * model exists and is planning, and expected_rev is its current revision.
