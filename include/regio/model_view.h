@@ -73,6 +73,7 @@ typedef struct regio_model_view {
     int balance_col;            /* measure the report balances and weighs travel by */
     /* internal: indexes and the measures of the last evaluation */
     struct regio_strmap *leaf_index_, *override_index_;
+    struct regio__eval_memo *eval_memo_; /* the last evaluation, for the next */
     int *eval_cols_;
     size_t n_eval_cols_;
     double eval_tol_;
@@ -89,6 +90,18 @@ typedef struct regio_model_view {
 REGIO_API regio_err regio_model_view_load(regio_store *s, const regio_design_problem *units,
                                           const char *model, int balance_col,
                                           regio_model_view **out, regio_error *err);
+
+/*
+ * Brings v up to date with the store (another handle or process changed the
+ * model): everything is read again, keeping the measures v is evaluated
+ * with; when the leaves are the same, only those whose units changed are
+ * measured again. *changed (may be NULL) receives v->k flags, 1 for those
+ * leaves, or NULL when everything changed (other leaves); the caller frees
+ * it (regio_free). On failure v is stale (as after an apply it could not
+ * follow) or, when the store could not be read, as it was.
+ */
+REGIO_API regio_err regio_model_view_reload(regio_store *s, regio_model_view *v,
+                                            unsigned char **changed, regio_error *err);
 
 /* Frees a view. Accepts NULL. */
 REGIO_API void regio_model_view_destroy(regio_model_view *v);

@@ -302,15 +302,24 @@ srv_workspace *srv_workspace_get(srv_app *app, const char *model, srv_response *
     long others = 0;
     int have_others = regio_store_others_version(app->store, &others, NULL) == REGIO_OK;
     srv_workspace *w = *pp;
-    if (!w || w->v->revision != rev || !have_others || w->others != others) {
-        w = workspace_load(app, model, rs);
-        if (!w) {
+    if (w && (w->v->revision != rev || !have_others || w->others != others)) {
+        /* Read again; only the territories whose units moved are measured
+         * again and lose their outlines. */
+        unsigned char *changed = NULL;
+        rc = regio_model_view_reload(app->store, w->v, &changed, &err);
+        if (rc) {
+            *pp = w->next;
+            workspace_free(w);
+            srv_reply_regio_error(rs, rc, &err);
             regio_free(dflt);
             return NULL;
         }
-        if (*pp) {
-            w->next = (*pp)->next;
-            workspace_free(*pp);
+        srv_workspace_changed(w, changed);
+        regio_free(changed);
+    } else if (!w) {
+        if (!(w = workspace_load(app, model, rs))) {
+            regio_free(dflt);
+            return NULL;
         }
         *pp = w;
     }

@@ -426,6 +426,8 @@ static void expected_totals(const world *w, const int *lab, const int *ov, int k
     }
 }
 
+static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
 static int near_rel(double a, double b)
 {
     return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b)));
@@ -591,7 +593,28 @@ static void compare_views(const world *w, const regio_model_view *a, const regio
     if (!a->has_report || !b->has_report || a->report.k != b->report.k ||
         a->report.m != b->report.m)
         return;
+    /* The edited view measured only the leaves its edits touched: every
+     * figure must still be the whole evaluation's, bit for bit. */
+    const regio_design_report *ra = &a->report, *rb = &b->report;
+    EXPECT(same_bits(ra->travel_km, rb->travel_km) && same_bits(ra->max_diameter, rb->max_diameter) &&
+               ra->n_noncontiguous == rb->n_noncontiguous && ra->n_empty == rb->n_empty,
+           "travel %.17g / %.17g, diameter %.17g / %.17g, non-contiguous %d / %d (view/reloaded)",
+           ra->travel_km, rb->travel_km, ra->max_diameter, rb->max_diameter, ra->n_noncontiguous,
+           rb->n_noncontiguous);
+    for (size_t c = 0; c < ra->m; c++)
+        EXPECT(same_bits(ra->balance[c], rb->balance[c]) && same_bits(ra->cv[c], rb->cv[c]) &&
+                   same_bits(ra->gini[c], rb->gini[c]) &&
+                   same_bits(ra->within5[c], rb->within5[c]) &&
+                   same_bits(ra->within15[c], rb->within15[c]),
+               "measure %zu: balance, cv, gini or within differ from the reloaded view's", c);
     for (int t = 0; t < a->k; t++) {
+        const regio_design_territory *ta = &ra->territories[t], *tb = &rb->territories[t];
+        EXPECT(same_bits(ta->travel_km, tb->travel_km) && same_bits(ta->diameter, tb->diameter) &&
+                   ta->centre == tb->centre && ta->n_components == tb->n_components,
+               "leaf %s: travel %.17g / %.17g, diameter %.17g / %.17g, centre %ld / %ld, "
+               "components %d / %d (view/reloaded)",
+               a->territory[t], ta->travel_km, tb->travel_km, ta->diameter, tb->diameter,
+               ta->centre, tb->centre, ta->n_components, tb->n_components);
         EXPECT(a->report.territories[t].n_units == b->report.territories[t].n_units,
                "leaf %s units %zu vs reloaded %zu", a->territory[t],
                a->report.territories[t].n_units, b->report.territories[t].n_units);
@@ -1250,6 +1273,21 @@ static void test_stale_view_apply(void)
              w.uid[u1], w.uid[u2], v1->revision, w.st.rev);
     do_apply(&w, v1, r2, 1);
     check_view(&w, v1, &w.st);
+    /* v2 is now behind: brought up to date by reading the store again,
+     * measuring only the leaves whose units moved. */
+    snprintf(ctx, sizeof ctx, "stale view: v2 read again after %s moved through v1", w.uid[u2]);
+    unsigned char *changed = NULL;
+    int from2 = v2->labels[u2];
+    EXPECT(regio_model_view_reload(w.s, v2, &changed, &e) == REGIO_OK, "reload: %s", e.msg);
+    check_view(&w, v2, &w.st);
+    compare_views(&w, v2, v1);
+    EXPECT(changed && from2 >= 0 && changed[from2] && changed[v2->labels[u2]],
+           "the reload flags the leaves %s left and joined", w.uid[u2]);
+    int n_changed = 0;
+    for (int t = 0; changed && t < v2->k; t++)
+        n_changed += changed[t];
+    EXPECT(n_changed == 2, "%d leaves flagged, want 2", n_changed);
+    regio_free(changed);
 out:
     regio_model_view_destroy(v1);
     regio_model_view_destroy(v2);

@@ -14,6 +14,7 @@
  * haversine formula in another form (chord/2 = sqrt(hav)).
  */
 #include "design/design_internal.h"
+#include "design/eval_memo.h"
 
 #include "regio/geo.h"
 
@@ -252,15 +253,68 @@ static int cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+void regio__eval_memo_free(regio__eval_memo *memo)
+{
+    if (!memo)
+        return;
+    regio_free(memo->pts);
+    regio_free(memo->cost);
+    regio_free(memo->sorted);
+    memset(memo, 0, sizeof *memo);
+}
+
 regio_err regio_design_evaluate(const regio_design_input *in,
                                 const regio_design_params *params,
                                 const int *labels, regio_design_report *out,
                                 regio_error *err)
 {
+    return regio__design_evaluate_memo(in, params, labels, NULL, out, NULL, err);
+}
+
+/* Position of the first of sorted[0..k) not below x. */
+static size_t lower_bound(const double *sorted, size_t k, double x)
+{
+    size_t lo = 0, hi = k;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Brings one measure's ascending territory totals from the old totals to
+ * the new: each changed total leaves its place and enters its new one,
+ * O(k) a change; 0 when an old total is not where it should be (the memo
+ * does not belong to these totals), and the caller sorts again. */
+static int resort_changed(double *sorted, int k, size_t m, size_t c, const double *old,
+                          const regio_design_report *out)
+{
+    for (int t = 0; t < k; t++) {
+        double a = old[(size_t)t * m + c], b = out->territories[t].totals[c];
+        if (memcmp(&a, &b, sizeof a) == 0)
+            continue;
+        size_t i = lower_bound(sorted, (size_t)k, a);
+        if (i >= (size_t)k || sorted[i] != a)
+            return 0;
+        memmove(sorted + i, sorted + i + 1, ((size_t)k - 1 - i) * sizeof *sorted);
+        size_t j = lower_bound(sorted, (size_t)k - 1, b);
+        memmove(sorted + j + 1, sorted + j, ((size_t)k - 1 - j) * sizeof *sorted);
+        sorted[j] = b;
+    }
+    return 1;
+}
+
+regio_err regio__design_evaluate_memo(const regio_design_input *in,
+                                      const regio_design_params *params, const int *labels,
+                                      const unsigned char *changed, regio_design_report *out,
+                                      regio__eval_memo *memo, regio_error *err)
+{
     if (!in || !labels || !out || in->n == 0 || in->m == 0 || !in->x ||
         !in->y || !in->measures || !in->xadj || !in->adjncy)
         return fail(err, REGIO_EINVAL, "design evaluate: missing input");
-    memset(out, 0, sizeof *out);
     size_t n = in->n, m = in->m;
     int k;
     if (params && params->k >= 1) {
@@ -288,9 +342,50 @@ regio_err regio_design_evaluate(const regio_design_input *in,
         return fail(err, REGIO_EINVAL, "travel column out of range");
     int planar = in->coords == REGIO_COORDS_PLANAR;
     int homes = params && params->home_x && params->home_y;
+    /* Only the territories whose units changed are measured again when
+     * the memo holds the last evaluation of this input and these
+     * parameters (the caller's promise) and out is that evaluation. */
+    if (memo && (!memo->valid || memo->n != n || memo->m != m || memo->k != k)) {
+        regio__eval_memo_free(memo);
+        changed = NULL;
+    }
+    int upd = changed && memo && out->territories && out->k == k && out->m == m;
+    double *old = NULL;
+    if (!upd) {
+        if (out->territories && memo) /* the caller's report of an earlier evaluation */
+            regio_design_report_free(out);
+        memset(out, 0, sizeof *out);
+    } else {
+        /* The totals as they were, for the sorted totals of the fairness
+         * figures; everything counted from zero again below. */
+        if (!(old = regio_malloc((size_t)k * m * sizeof *old))) {
+            regio_design_report_free(out);
+            memo->valid = 0;
+            return fail(err, REGIO_ENOMEM, "out of memory in design evaluate");
+        }
+        for (int t = 0; t < k; t++) {
+            regio_design_territory *T = &out->territories[t];
+            memcpy(old + (size_t)t * m, T->totals, m * sizeof *old);
+            memset(T->totals, 0, m * sizeof *T->totals);
+            T->n_units = 0;
+        }
+        memset(out->balance, 0, m * sizeof *out->balance);
+        out->travel_km = 0;
+        out->max_diameter = 0;
+        out->n_noncontiguous = 0;
+        out->n_empty = 0;
+        out->n_unaligned = 0;
+        out->has_baseline = 0;
+        out->moved_units = 0;
+        out->moved_units_share = 0;
+        out->moved_weight_share = 0;
+    }
+    if (memo)
+        memo->valid = 0; /* until this evaluation is complete */
 
     regio_err rc = REGIO_ENOMEM;
-    double *pts = regio_malloc(3 * n * sizeof *pts);
+    int own_pts = !(memo && memo->pts);
+    double *pts = own_pts ? regio_malloc(3 * n * sizeof *pts) : memo->pts;
     double *w = regio_malloc(n * sizeof *w);
     double *share = regio_malloc((size_t)k * sizeof *share);
     double *colsum = regio_calloc(m, sizeof *colsum);
@@ -300,19 +395,26 @@ regio_err regio_design_evaluate(const regio_design_input *in,
     int *si = regio_malloc(n * sizeof *si);
     int *queue = regio_malloc(n * sizeof *queue);
     int *comp = regio_malloc(n * sizeof *comp);
-    out->k = k;
-    out->m = m;
-    out->territories = regio_calloc((size_t)k, sizeof *out->territories);
-    out->balance = regio_calloc(m, sizeof(double));
-    out->cv = regio_calloc(m, sizeof(double));
-    out->gini = regio_calloc(m, sizeof(double));
-    out->within5 = regio_calloc(m, sizeof(double));
-    out->within15 = regio_calloc(m, sizeof(double));
+    if (memo && !memo->cost)
+        memo->cost = regio_malloc((size_t)k * sizeof *memo->cost);
+    if (memo && !memo->sorted)
+        memo->sorted = regio_malloc((size_t)k * m * sizeof *memo->sorted);
+    if (!upd) {
+        out->k = k;
+        out->m = m;
+        out->territories = regio_calloc((size_t)k, sizeof *out->territories);
+        out->balance = regio_calloc(m, sizeof(double));
+        out->cv = regio_calloc(m, sizeof(double));
+        out->gini = regio_calloc(m, sizeof(double));
+        out->within5 = regio_calloc(m, sizeof(double));
+        out->within15 = regio_calloc(m, sizeof(double));
+    }
     if (!pts || !w || !share || !colsum || !start || !members || !sd || !si ||
         !queue || !comp || !out->territories || !out->balance || !out->cv ||
-        !out->gini || !out->within5 || !out->within15)
+        !out->gini || !out->within5 || !out->within15 ||
+        (memo && (!memo->cost || !memo->sorted)))
         goto done;
-    for (int t = 0; t < k; t++) {
+    for (int t = 0; t < k && !upd; t++) {
         regio_design_territory *T = &out->territories[t];
         T->totals = regio_calloc(m, sizeof(double));
         T->target = regio_calloc(m, sizeof(double));
@@ -341,7 +443,8 @@ regio_err regio_design_evaluate(const regio_design_input *in,
         share[t] /= ssum;
 
     for (size_t i = 0; i < n; i++) {
-        regio__design_point(in->coords, in->x[i], in->y[i], pts + 3 * i);
+        if (own_pts)
+            regio__design_point(in->coords, in->x[i], in->y[i], pts + 3 * i);
         w[i] = tcol >= 0 ? in->measures[i * m + (size_t)tcol] : 1.0;
         if (labels[i] < 0) {
             /* An unaligned unit weighs nothing and counts in no total. */
@@ -407,7 +510,9 @@ regio_err regio_design_evaluate(const regio_design_input *in,
         const int *idx = members + start[t];
         size_t cnt = start[t + 1] - start[t];
         double cost = 0;
-        if (homes) {
+        if (upd && !changed[t]) {
+            cost = memo->cost[t]; /* its units, centre and diameter as they were */
+        } else if (homes) {
             double h[3];
             regio__design_point(in->coords, params->home_x[t],
                                 params->home_y[t], h);
@@ -417,9 +522,14 @@ regio_err regio_design_evaluate(const regio_design_input *in,
             size_t a = regio__medoid(planar, pts, w, idx, cnt, &cost, sd, si);
             T->centre = idx[a];
         }
+        if (!upd || changed[t]) {
+            T->centre = homes || cnt == 0 ? -1 : T->centre;
+            T->diameter = regio__diameter(planar, pts, idx, cnt, sd, si);
+        }
+        if (memo)
+            memo->cost[t] = cost;
         T->travel_km = wsum > 0 ? cost / wsum : 0.0;
         travel += cost;
-        T->diameter = regio__diameter(planar, pts, idx, cnt, sd, si);
         if (T->diameter > out->max_diameter)
             out->max_diameter = T->diameter;
     }
@@ -428,8 +538,11 @@ regio_err regio_design_evaluate(const regio_design_input *in,
     /* Contiguity in G': components of each territory's induced subgraph. */
     for (size_t i = 0; i < n; i++)
         comp[i] = -1;
+    for (int t = 0; t < k; t++)
+        if (!upd || changed[t])
+            out->territories[t].n_components = 0;
     for (size_t i = 0; i < n; i++) {
-        if (comp[i] >= 0 || labels[i] < 0)
+        if (comp[i] >= 0 || labels[i] < 0 || (upd && !changed[labels[i]]))
             continue;
         int t = labels[i];
         size_t head = 0, tail = 0;
@@ -464,10 +577,11 @@ regio_err regio_design_evaluate(const regio_design_input *in,
      * is the population one (divide by k); Gini is the mean absolute
      * difference over twice the mean. A tiny epsilon keeps shares that sit
      * exactly on 5 % / 15 % inside despite rounding. */
-    double *sorted = regio_malloc((size_t)k * sizeof *sorted);
-    if (!sorted)
+    double *sorted = memo ? NULL : regio_malloc((size_t)k * sizeof *sorted);
+    if (!memo && !sorted)
         goto done;
     for (size_t c = 0; c < m; c++) {
+        double *srt = memo ? memo->sorted + c * (size_t)k : sorted;
         double mean = 0;
         for (int t = 0; t < k; t++)
             mean += out->territories[t].totals[c];
@@ -479,11 +593,13 @@ regio_err regio_design_evaluate(const regio_design_input *in,
          * exceeded by k - 1 - i, so it adds 2 (2i - k + 1) times itself —
          * O(k log k), where the pairs themselves took seconds at 50,000
          * territories on every edit. */
-        for (int t = 0; t < k; t++)
-            sorted[t] = out->territories[t].totals[c];
-        qsort(sorted, (size_t)k, sizeof *sorted, cmp_double);
+        if (!upd || !resort_changed(srt, k, m, c, old, out)) {
+            for (int t = 0; t < k; t++)
+                srt[t] = out->territories[t].totals[c];
+            qsort(srt, (size_t)k, sizeof *srt, cmp_double);
+        }
         for (int i = 0; i < k; i++)
-            mad += 2.0 * (2.0 * i - k + 1) * sorted[i];
+            mad += 2.0 * (2.0 * i - k + 1) * srt[i];
         for (int t = 0; t < k; t++) {
             double a = out->territories[t].totals[c];
             var += (a - mean) * (a - mean);
@@ -514,13 +630,25 @@ regio_err regio_design_evaluate(const regio_design_input *in,
         out->moved_weight_share = wsum > 0 ? wm / wsum : 0.0;
     }
     rc = REGIO_OK;
+    if (memo) {
+        memo->n = n;
+        memo->m = m;
+        memo->k = k;
+        memo->valid = 1;
+        if (own_pts) {
+            memo->pts = pts; /* kept for the next evaluation */
+            pts = NULL;
+        }
+    }
 done:
     if (rc != REGIO_OK) {
         if (rc == REGIO_ENOMEM)
             fail(err, REGIO_ENOMEM, "out of memory in design evaluate");
         regio_design_report_free(out);
     }
-    regio_free(pts);
+    regio_free(old);
+    if (own_pts)
+        regio_free(pts);
     regio_free(w);
     regio_free(share);
     regio_free(colsum);

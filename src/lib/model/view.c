@@ -7,6 +7,8 @@
  */
 #include "model/view_internal.h"
 
+#include "design/eval_memo.h"
+
 #include "core/grow.h"
 
 #include "regio/buf.h"
@@ -34,6 +36,7 @@ void regio__view_mark_stale(regio_model_view *v)
     regio_strmap_destroy(v->override_index_);
     v->override_index_ = NULL;
     regio_design_report_free(&v->report);
+    regio__eval_memo_free(v->eval_memo_);
     v->has_report = 0;
     v->revision = -1;
 }
@@ -76,6 +79,8 @@ void regio_model_view_destroy(regio_model_view *v)
     regio__view_drop_overrides(v);
     regio_free(v->eval_cols_);
     regio_design_report_free(&v->report);
+    regio__eval_memo_free(v->eval_memo_);
+    regio_free(v->eval_memo_);
     regio_strmap_destroy(v->leaf_index_);
     regio_strmap_destroy(v->override_index_);
     regio_free(v->model);
@@ -382,9 +387,9 @@ regio_err regio__view_reload_overrides(regio_store *s, regio_model_view *v, regi
     return rc;
 }
 
-regio_err regio_model_view_load(regio_store *s, const regio_design_problem *units,
-                                const char *model, int balance_col, regio_model_view **out,
-                                regio_error *err)
+/* The model as the store holds it; its report too when `report`. */
+static regio_err load_view(regio_store *s, const regio_design_problem *units, const char *model,
+                           int balance_col, int report, regio_model_view **out, regio_error *err)
 {
     *out = NULL;
     if (!s || !units)
@@ -434,7 +439,7 @@ regio_err regio_model_view_load(regio_store *s, const regio_design_problem *unit
         rc = regio__view_index_overrides(v);
     for (size_t i = 0; i < n; i++)
         v->n_aligned += v->labels[i] >= 0;
-    if (!rc)
+    if (!rc && report)
         rc = regio_model_view_evaluate(v, NULL, 0, 0, err);
     if (rc)
         goto fail;
@@ -451,13 +456,75 @@ fail:
     return rc;
 }
 
+regio_err regio_model_view_load(regio_store *s, const regio_design_problem *units,
+                                const char *model, int balance_col, regio_model_view **out,
+                                regio_error *err)
+{
+    return load_view(s, units, model, balance_col, 1, out, err);
+}
+
+regio_err regio_model_view_reload(regio_store *s, regio_model_view *v, unsigned char **changed_out,
+                                  regio_error *err)
+{
+    if (changed_out)
+        *changed_out = NULL;
+    regio_model_view *nv = NULL;
+    regio_err rc = load_view(s, v->units, v->model, v->balance_col, 0, &nv, err);
+    if (rc)
+        return rc;
+    /* The same leaves in the same order: the report follows the units
+     * that moved; anything else is measured anew. */
+    int same = v->has_report && v->eval_memo_ && nv->k == v->k;
+    for (int t = 0; same && t < v->k; t++)
+        same = !strcmp(v->territory[t], nv->territory[t]);
+    unsigned char *changed = same ? regio_calloc((size_t)(v->k ? v->k : 1), 1) : NULL;
+    same = same && changed;
+    for (size_t i = 0; same && i < v->units->in.n; i++) {
+        int a = v->labels[i], b = nv->labels[i];
+        if (a != b) {
+            if (a >= 0)
+                changed[a] = 1;
+            if (b >= 0)
+                changed[b] = 1;
+        }
+    }
+    nv->eval_cols_ = v->eval_cols_;
+    nv->n_eval_cols_ = v->n_eval_cols_;
+    nv->eval_tol_ = v->eval_tol_;
+    v->eval_cols_ = NULL;
+    if (same) {
+        nv->report = v->report;
+        memset(&v->report, 0, sizeof v->report);
+        nv->eval_memo_ = v->eval_memo_;
+        v->eval_memo_ = NULL;
+        nv->has_report = 1;
+        v->has_report = 0;
+    }
+    rc = regio__view_reevaluate(nv, same ? changed : NULL, err);
+    regio_model_view old = *v;
+    *v = *nv;
+    *nv = old;
+    regio_model_view_destroy(nv);
+    if (rc) {
+        /* Loaded, not measured (out of memory): say it is stale. */
+        regio_free(changed);
+        regio__view_mark_stale(v);
+        return rc;
+    }
+    if (changed_out && same)
+        *changed_out = changed;
+    else
+        regio_free(changed);
+    return REGIO_OK;
+}
+
 /* ---- the report ------------------------------------------------------------------ */
 
 regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols,
                                     size_t n_balance, double tolerance, regio_error *err)
 {
     const regio_design_problem *p = v->units;
-    size_t n = p->in.n, m = p->in.m;
+    size_t m = p->in.m;
     if (balance_cols && n_balance) {
         for (size_t b = 0; b < n_balance; b++)
             if (balance_cols[b] < 0 || (size_t)balance_cols[b] >= m)
@@ -473,13 +540,31 @@ regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols
         v->n_eval_cols_ = n_balance;
         v->eval_tol_ = tolerance;
     }
-    regio_design_report_free(&v->report);
+    regio__eval_memo_free(v->eval_memo_); /* other measures: everything anew */
+    return regio__view_reevaluate(v, NULL, err);
+}
+
+regio_err regio__view_reevaluate(regio_model_view *v, const unsigned char *changed,
+                                 regio_error *err)
+{
+    const regio_design_problem *p = v->units;
+    size_t n = p->in.n;
+    int had = v->has_report;
     v->has_report = 0;
     v->n_aligned = 0;
     for (size_t i = 0; i < n; i++)
         v->n_aligned += v->labels[i] >= 0;
-    if (v->k == 0 || v->n_aligned == 0)
+    if (v->k == 0 || v->n_aligned == 0) {
+        regio_design_report_free(&v->report);
+        regio__eval_memo_free(v->eval_memo_);
         return REGIO_OK; /* nothing aligned: no METRICS.md figures */
+    }
+    if (!had) {
+        regio_design_report_free(&v->report);
+        regio__eval_memo_free(v->eval_memo_);
+    }
+    if (!v->eval_memo_ && !(v->eval_memo_ = regio_calloc(1, sizeof *v->eval_memo_)))
+        return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
     double *adjust = NULL;
     if (v->n_overrides) {
         regio_err arc = regio_model_view_measure_adjust(v, v->k, v->territory, &adjust, err);
@@ -495,7 +580,8 @@ regio_err regio_model_view_evaluate(regio_model_view *v, const int *balance_cols
     params.travel_col = params.balance_cols[0];
     params.measure_adjust = adjust;
     params.allow_unaligned = 1; /* units added since: listed, in no total */
-    regio_err rc = regio_design_evaluate(&p->in, &params, v->labels, &v->report, err);
+    regio_err rc = regio__design_evaluate_memo(&p->in, &params, v->labels, changed, &v->report,
+                                               v->eval_memo_, err);
     regio_free(adjust);
     if (rc == REGIO_OK)
         v->has_report = 1;

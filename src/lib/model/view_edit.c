@@ -20,30 +20,6 @@ static regio_err out_of_memory(regio_error *err, regio_apply_status *status)
     return regio_error_setf(err, REGIO_ENOMEM, NULL, 0, NULL, "out of memory");
 }
 
-/* Replaces v's contents by the model as the store holds it now (another
- * handle or process edited it), keeping the measures v is evaluated with. */
-static regio_err refresh(regio_store *s, regio_model_view *v, regio_error *err)
-{
-    regio_model_view *nv = NULL;
-    regio_err rc = regio_model_view_load(s, v->units, v->model, v->balance_col, &nv, err);
-    if (rc)
-        return rc;
-    regio_model_view old = *v;
-    *v = *nv;
-    *nv = old;
-    v->eval_cols_ = nv->eval_cols_;
-    v->n_eval_cols_ = nv->n_eval_cols_;
-    v->eval_tol_ = nv->eval_tol_;
-    nv->eval_cols_ = NULL;
-    regio_model_view_destroy(nv);
-    if (v->eval_cols_) {
-        regio_error e2;
-        if (regio_model_view_evaluate(v, NULL, 0, 0, &e2))
-            v->has_report = 0;
-    }
-    return REGIO_OK;
-}
-
 regio_err regio_model_edit_guard(regio_store *s, const char *model, long expected_rev, int lock,
                                  const char *actor, long *current, regio_apply_status *status,
                                  regio_error *err)
@@ -101,7 +77,7 @@ static regio_err guard(regio_store *s, regio_model_view *v, long expected_rev, i
                                                       &cur, status, err);
     if (!rc && cur != v->revision) {
         *refreshed = 1;
-        if ((rc = refresh(s, v, err)) != REGIO_OK && status)
+        if ((rc = regio_model_view_reload(s, v, NULL, err)) != REGIO_OK && status)
             *status = REGIO_APPLY_ERROR;
     }
     return rc;
@@ -120,7 +96,7 @@ regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expec
     regio_err rc = guard(s, v, expected_rev, 0, actor, &refreshed, status, err);
     if (rc)
         return rc;
-    unsigned char *changed = NULL;
+    unsigned char *changed = NULL, *moved = NULL;
     if (changed_out && !(changed = regio_calloc((size_t)(v->k ? v->k : 1), 1)))
         return out_of_memory(err, status);
     if (changed && refreshed) /* what the caller saw is gone: everything changed */
@@ -171,6 +147,11 @@ regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expec
             old_unit[i] = o >= 0 ? v->overrides[o].unit : -1;
         }
     }
+    /* The leaves whose units change: the only ones measured again. */
+    if (!(moved = regio_calloc((size_t)(v->k ? v->k : 1), 1))) {
+        rc = out_of_memory(err, status);
+        goto done;
+    }
     long new_rev = v->revision;
     rc = regio_store_alignment_apply(s, v->model, expected_rev, rows, n, actor, &new_rev, status,
                                      err);
@@ -182,6 +163,9 @@ regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expec
         int from = v->labels[idx[i]];
         if (from == to[i])
             continue;
+        if (from >= 0)
+            moved[from] = 1;
+        moved[to[i]] = 1;
         if (changed && from >= 0)
             changed[from] = 1;
         if (changed)
@@ -194,7 +178,8 @@ regio_err regio_model_view_apply(regio_store *s, regio_model_view *v, long expec
     regio_error e2;
     regio_error_clear(&e2);
     if ((accounts && regio__view_reload_overrides(s, v, &e2)) ||
-        regio_model_view_evaluate(v, NULL, 0, 0, &e2) || (v->n_aligned == v->units->in.n &&
+        regio__view_reevaluate(v, refreshed ? NULL : moved, &e2) ||
+        (v->n_aligned == v->units->in.n &&
                                                           !v->has_report)) {
         regio__view_mark_stale(v);
         if (changed)
@@ -220,6 +205,7 @@ done:
     regio_free(idx);
     regio_free(old_to);
     regio_free(old_unit);
+    regio_free(moved);
     if (rc)
         regio_free(changed);
     else if (changed_out)

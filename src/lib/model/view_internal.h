@@ -22,6 +22,12 @@ void regio__view_drop_overrides(regio_model_view *v);
  * later edit is refused as stale and a cache reloads the model. */
 void regio__view_mark_stale(regio_model_view *v);
 
+/* The report again after units moved: changed (v->k flags, NULL: all)
+ * names the leaves whose units changed since the last evaluation, which
+ * are the only ones measured again (design/eval_memo.h). */
+regio_err regio__view_reevaluate(regio_model_view *v, const unsigned char *changed,
+                                 regio_error *err);
+
 /* Reads the model's account overrides again from the store. */
 regio_err regio__view_reload_overrides(regio_store *s, regio_model_view *v, regio_error *err);
 
