@@ -17,7 +17,11 @@
  * - the diameter tabu search (diameter_tabu.c) keeps every territory
  *   connected and within its tolerance, leaves locked nodes where they
  *   are, never lengthens the largest diameter measured over all pairs,
- *   and gives the same labels for the same seed.
+ *   and gives the same labels for the same seed;
+ * - the annealing on the violation (anneal.c) keeps every territory
+ *   connected and locked nodes where they are, never leaves more
+ *   violation than it was given (recounted here), gives the same labels
+ *   for the same seed and reaches no violation on some random cases.
  */
 #include "design/design_internal.h"
 #include "regio/core.h"
@@ -673,6 +677,60 @@ static void test_diameter_tabu_invariants(void)
     ASSERT_TRUE(shorter > 0); /* the search did something to check */
 }
 
+static void test_anneal_invariants(void)
+{
+    regio_rng r;
+    regio_rng_seed(&r, 2718);
+    int cases = 0, solved = 0;
+    for (int cs = 0; cs < 20; cs++) {
+        rgraph g;
+        rgraph_make(&g, 6 + (int)regio_rng_below(&r, 8), 6 + (int)regio_rng_below(&r, 8), &r);
+        int k = 2 + (int)regio_rng_below(&r, 6);
+        double tol = 0.05;
+        dzbox D;
+        dz_make(&D, &g, k, tol);
+        regio__dz *z = &D.z;
+        int *seen = malloc(g.n * sizeof *seen), *queue = malloc(g.n * sizeof *queue);
+        int *before = malloc(g.n * sizeof *before), *first = malloc(g.n * sizeof *first);
+        random_regions(z, &r);
+        for (int q = 0; q < 3; q++) {
+            int i = (int)regio_rng_below(&r, (uint64_t)g.n);
+            D.lock[i] = z->label[i];
+        }
+        memcpy(before, z->label, g.n * sizeof *before);
+        double v0 = oracle_violation(&g, before, k, tol);
+        for (int run = 0; run < 2; run++) {
+            memcpy(z->label, before, g.n * sizeof *before);
+            regio__dz_recount(z);
+            regio_rng_seed(&z->rng, 70 + (uint64_t)cs);
+            regio__dz_anneal(z, 20000, 2, 0.06, 0.002);
+            if (run == 0)
+                memcpy(first, z->label, g.n * sizeof *first);
+        }
+        int same = 1;
+        for (int i = 0; i < g.n; i++)
+            same &= first[i] == z->label[i];
+        ASSERT_TRUE(same);
+        double v = oracle_violation(&g, z->label, k, tol);
+        ASSERT_TRUE(v <= v0 + 1e-12);
+        ASSERT_NEAR(regio__dz_viol(z), v, 1e-9);
+        ASSERT_TRUE(oracle_contiguous(z, z->label, seen, queue));
+        for (int i = 0; i < g.n; i++)
+            if (D.lock[i] >= 0)
+                ASSERT_EQ_INT(z->label[i], D.lock[i]);
+        cases += v0 > 0;
+        solved += v0 > 0 && v <= 1e-12;
+        free(seen);
+        free(queue);
+        free(before);
+        free(first);
+        dz_free(&D);
+        rgraph_free(&g);
+    }
+    ASSERT_TRUE(cases >= 10);
+    ASSERT_TRUE(solved > 0); /* the search did something to check */
+}
+
 int main(void)
 {
     RUN(test_can_remove_is_a_full_bfs);
@@ -681,5 +739,6 @@ int main(void)
     RUN(test_window_fix_against_brute_force);
     RUN(test_window_fix_invariants);
     RUN(test_diameter_tabu_invariants);
+    RUN(test_anneal_invariants);
     TEST_END();
 }

@@ -217,6 +217,15 @@ int regio__dz_exchange(regio__dz *z);
 long regio__dz_mm_balance(regio__dz *z, long max_iter, long patience, const int *nodes,
                           int n_nodes, const int *inwin);
 
+/* ---- anneal.c ---- */
+/* Simulated annealing on the violation of every column (plus a small
+ * pull toward the targets): random boundary moves accepted by the
+ * Metropolis rule at a temperature falling from t0 to t1 (x the tightest
+ * tolerance) in each of `rounds` rounds of max_iter/rounds iterations,
+ * each from the best labelling; stops at no violation. Leaves the best
+ * labelling by violation in z. Design only. Returns the moves made. */
+long regio__dz_anneal(regio__dz *z, long max_iter, int rounds, double t0, double t1);
+
 /* ---- travel.c ---- */
 /* Tabu search with strategic oscillation for travel at balance: from a
  * balanced, contiguous labelling, boundary moves scored by travel plus an
