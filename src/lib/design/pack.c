@@ -24,9 +24,14 @@
  * once, up to the order of equal territories. A budget of steps bounds
  * the search; the first complete packing is applied.
  *
- * Invariants: nodes outside the window never change; every window
- * territory is one connected piece within every tolerance afterwards, or
- * nothing changed; windows with locked nodes, rep homes or a baseline
+ * When no window around s packs, the search runs again with its last
+ * territory (the far end of the sweep, either way) allowed off by a part
+ * of s's excess: applied only when the window's violation drops, it
+ * passes the excess on to where a later window may pack it.
+ *
+ * Invariants: nodes outside the window never change; afterwards every
+ * window territory is one connected piece, each within every tolerance
+ * but a sink, and the window's violation is lower, or nothing changed; windows with locked nodes, rep homes or a baseline
  * (realign) are skipped. Cost: O(r n) to build the window, then at most
  * `budget` enumeration steps, each O(degree), and one O(|U| + edges)
  * count check per candidate tried.
