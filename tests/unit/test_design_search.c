@@ -14,6 +14,11 @@
  *   nodes found by enumerating all subsets, and on more territories
  *   never raises the violation, keeps contiguity and locks, and changes
  *   nothing when it reports no gain;
+ * - window packing (pack.c) over the whole of a small graph finds a
+ *   labelling with every territory connected and within the tolerance
+ *   whenever one exists among all k^n labellings (enumerated), and
+ *   otherwise lowers the violation with contiguity kept or changes
+ *   nothing; a window with a locked node is left alone;
  * - the diameter tabu search (diameter_tabu.c) keeps every territory
  *   connected and within its tolerance, leaves locked nodes where they
  *   are, never lengthens the largest diameter measured over all pairs,
@@ -613,6 +618,93 @@ static void test_window_fix_invariants(void)
     ASSERT_TRUE(gains > 0);
 }
 
+/* 1 when some labelling of g's nodes into k territories has every
+ * territory non-empty, connected and within tol: all k^n enumerated. */
+static int oracle_packable(const rgraph *g, const regio__dz *z, int k, double tol, int *seen,
+                           int *queue)
+{
+    int n = g->n, *lab = malloc(n * sizeof *lab), found = 0;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += g->acc[i];
+    long total = 1;
+    for (int i = 0; i < n; i++)
+        total *= k;
+    for (long code = 0; code < total && !found; code++) {
+        long c = code;
+        double load[8] = {0};
+        for (int i = 0; i < n; i++) {
+            lab[i] = (int)(c % k);
+            c /= k;
+            load[lab[i]] += g->acc[i];
+        }
+        int ok = 1;
+        for (int t = 0; t < k && ok; t++)
+            ok = fabs(load[t] / (sum / k) - 1) <= tol;
+        found = ok && oracle_contiguous(z, lab, seen, queue);
+    }
+    free(lab);
+    return found;
+}
+
+static void test_pack_against_brute_force(void)
+{
+    regio_rng r;
+    regio_rng_seed(&r, 1416);
+    int cases = 0, packed = 0, impossible = 0;
+    for (int cs = 0; cs < 300; cs++) {
+        rgraph g;
+        int rows = 2 + (int)regio_rng_below(&r, 2);
+        rgraph_make(&g, rows, rows == 2 ? 4 + (int)regio_rng_below(&r, 2) : 3, &r);
+        /* (tolerances off any ratio of small integers: no ties at the band) */
+        double tol = 0.0537 + 0.05 * (double)regio_rng_below(&r, 5);
+        int k = 3;
+        dzbox D;
+        dz_make(&D, &g, k, tol);
+        regio__dz *z = &D.z;
+        int *seen = malloc(g.n * sizeof *seen), *queue = malloc(g.n * sizeof *queue);
+        int *before = malloc(g.n * sizeof *before);
+        random_regions(z, &r);
+        int s = -1;
+        for (int t = k - 1; t >= 0; t--)
+            if (regio__dz_viol_t(z, t) > 0)
+                s = t;
+        if (s >= 0 && z->wsum > 0) {
+            int lock = regio_rng_below(&r, 8) == 0;
+            if (lock)
+                D.lock[0] = z->label[0];
+            double v0 = oracle_violation(&g, z->label, k, tol);
+            int want = oracle_packable(&g, z, k, tol, seen, queue);
+            memcpy(before, z->label, g.n * sizeof *before);
+            int got = regio__dz_pack(z, s, k, 1000000);
+            double v = oracle_violation(&g, z->label, k, tol);
+            ASSERT_TRUE(oracle_contiguous(z, z->label, seen, queue));
+            if (lock) {
+                ASSERT_EQ_INT(got, 0);
+            } else if (want) {
+                ASSERT_EQ_INT(got, 1);
+                ASSERT_TRUE(v <= 1e-9);
+                packed++;
+            } else if (got) {
+                ASSERT_TRUE(v < v0 - 1e-12);
+            }
+            if (!got)
+                for (int i = 0; i < g.n; i++)
+                    ASSERT_EQ_INT(z->label[i], before[i]);
+            impossible += !want;
+            cases++;
+        }
+        free(seen);
+        free(queue);
+        free(before);
+        dz_free(&D);
+        rgraph_free(&g);
+    }
+    ASSERT_TRUE(cases >= 100);
+    /* both answers of the oracle occur, so the comparison could fail */
+    ASSERT_TRUE(packed > 10 && impossible > 10);
+}
+
 static void test_diameter_tabu_invariants(void)
 {
     regio_rng r;
@@ -738,6 +830,7 @@ int main(void)
     RUN(test_threads_same_labels);
     RUN(test_window_fix_against_brute_force);
     RUN(test_window_fix_invariants);
+    RUN(test_pack_against_brute_force);
     RUN(test_diameter_tabu_invariants);
     RUN(test_anneal_invariants);
     TEST_END();

@@ -243,6 +243,18 @@ void regio__dz_travel_polish(regio__dz *z);
  * and re-grows them `trials` times; keeps the best rebuild by
  * (violation, travel) if it beats the current one. Returns 1 then. */
 int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign);
+/* Grows a window of territories terr[0..r) (flagged in inwin) by the
+ * breadth-first neighbours of its members, in order, up to width
+ * territories. Returns the new count. */
+int regio__dz_grow_window(const regio__dz *z, int *terr, int r, int *inwin, int width);
+
+/* ---- pack.c ---- */
+/* Window packing: territory s (over a tolerance) and up to width-1
+ * territories around it are partitioned again by a complete search,
+ * bounded by `budget` steps, for connected pieces each within every
+ * tolerance; the first found is applied. Returns 1 then, 0 when none was
+ * found (nothing changed). Skipped with locks, homes or a baseline. */
+int regio__dz_pack(regio__dz *z, int s, int width, long budget);
 
 /* ---- window.c ---- */
 /* Exact window search: territory s (over a tolerance) and up to width-1

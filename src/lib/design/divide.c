@@ -10,8 +10,8 @@
  * that a territory within it in the part is within the design's tolerance
  * in the whole. Last, one polish over every border of the whole: when a
  * part missed, the multi-measure tabu search with its swaps (mm.c), the
- * single-move balance tabu search (tabu.c) and window rebuilds (lns.c)
- * around each territory still off; then medoids, boundary-move descent
+ * single-move balance tabu search (tabu.c), window packing (pack.c) and
+ * window rebuilds (lns.c) around each territory still off; then medoids, boundary-move descent
  * and swaps for travel (local_search.c).
  *
  * A cut (regio__dz_bisect): the part's points are projected on their
@@ -519,12 +519,22 @@ regio_err regio__dz_divide(regio__dz *z, int leaf_k, regio__dz_part_fn solve, vo
     regio__dz_update_centres(z);
     /* Swaps and moves through a third territory (mm.c) exchange a heavy
      * unit for a light one where dense metros leave territories of two or
-     * three heavy units; then the single-move tabu search and window
-     * rebuilds around what still misses. */
+     * three heavy units; then the single-move tabu search, window
+     * packing (pack.c: a complete search for a window of whole
+     * territories each within the tolerance, or one passing the excess
+     * on to a territory at the window's far end; rounds while it helps)
+     * and window rebuilds around what still misses. */
     if (regio__dz_viol(z) > 0 && !regio__dz_stop(z))
         regio__dz_mm_balance(z, 10L * z->k + 5000, 2L * z->k + 1000, NULL, 0, NULL);
     if (regio__dz_viol(z) > 0 && !regio__dz_stop(z))
         regio__dz_tabu_balance(z, 0, 50L * z->k + 2000);
+    for (int round = 0, better = 1; round < 12 && better; round++) {
+        better = 0;
+        for (int width = 8; width <= 24 && regio__dz_viol(z) > 0 && !regio__dz_stop(z); width += 4)
+            for (int t = 0; t < z->k; t++)
+                if (regio__dz_viol_t(z, t) > 0)
+                    better |= regio__dz_pack(z, t, width, 1000000);
+    }
     for (int radius = 3; radius <= 9 && regio__dz_viol(z) > 0 && !regio__dz_stop(z); radius += 3)
         for (int t = 0; t < z->k; t++)
             if (regio__dz_viol_t(z, t) > 0)

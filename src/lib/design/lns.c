@@ -360,6 +360,25 @@ static void win_centres(win *W)
     }
 }
 
+int regio__dz_grow_window(const regio__dz *z, int *terr, int r, int *inwin, int width)
+{
+    for (int h = 0; h < r && r < width; h++) {
+        int a = terr[h];
+        for (int i = 0; i < z->n && r < width; i++) {
+            if (z->label[i] != a)
+                continue;
+            for (int e = z->xadj[i]; e < z->xadj[i + 1] && r < width; e++) {
+                int t = z->label[z->adj[e]];
+                if (!inwin[t]) {
+                    inwin[t] = 1;
+                    terr[r++] = t;
+                }
+            }
+        }
+    }
+    return r;
+}
+
 int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign)
 {
     int k = z->k, n = z->n;
@@ -384,20 +403,7 @@ int regio__dz_lns(regio__dz *z, int s, int radius, int trials, int realign)
     /* Window: s, then breadth-first neighbours up to `radius` territories. */
     W.terr[W.r++] = s;
     W.inwin[s] = 1;
-    for (int h = 0; h < W.r && W.r < radius; h++) {
-        int a = W.terr[h];
-        for (int i = 0; i < n && W.r < radius; i++) {
-            if (z->label[i] != a)
-                continue;
-            for (int e = z->xadj[i]; e < z->xadj[i + 1] && W.r < radius; e++) {
-                int t = z->label[z->adj[e]];
-                if (!W.inwin[t]) {
-                    W.inwin[t] = 1;
-                    W.terr[W.r++] = t;
-                }
-            }
-        }
-    }
+    W.r = regio__dz_grow_window(z, W.terr, W.r, W.inwin, radius);
     for (int i = 0; i < n; i++) {
         if (!W.inwin[z->label[i]])
             continue;
