@@ -429,7 +429,7 @@ static regio_err drop_loop(const rctx *c, const int *far, int n_far, unsigned ch
 
 /* ---- a trip over the whole cycle passing accounts twice (c->cross) ------ */
 
-#define CROSS_WORK 2.0e7 /* cross_loop's annealing: iterations x stops */
+#define CROSS_WORK 1.0e7 /* cross_loop's annealing: iterations x stops */
 
 /* Days (0-based from the trip's first) of the stops s[0..n) of a walk from
  * home and back within k days of cap seconds: drive and calls fill each
