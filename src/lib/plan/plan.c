@@ -206,6 +206,60 @@ static void rctx_free(rctx *c)
     regio_dist_destroy(c->dist);
 }
 
+/* The best plan of a rep's passes as it was planned: each day's stops
+ * (local accounts, m a day at most), its night's place, the unplaced
+ * visits the pass added and the solve's estimate after it. Kept rather
+ * than planned again, which under a deadline would give another plan. */
+typedef struct plan_snap {
+    int *n, *s;
+    unsigned char *night;
+    double *lat, *lon;
+    regio_plan_unplaced *un;
+    size_t n_un, cap_un;
+    double est_km;
+} plan_snap;
+
+static regio_err snap_save(plan_snap *b, const rctx *c, const solve_ctx *s, size_t un0)
+{
+    size_t N = (size_t)c->N, m = (size_t)c->m;
+    if (!b->n) {
+        b->n = regio_malloc(N * sizeof *b->n);
+        b->s = regio_malloc((N * m + 1) * sizeof *b->s);
+        b->night = regio_malloc(N);
+        b->lat = regio_malloc(N * sizeof *b->lat);
+        b->lon = regio_malloc(N * sizeof *b->lon);
+        if (!b->n || !b->s || !b->night || !b->lat || !b->lon)
+            return REGIO_ENOMEM;
+    }
+    for (size_t d = 0; d < N; d++) {
+        const tour *t = &c->days[d];
+        b->n[d] = t->n;
+        memcpy(b->s + d * m, t->s, (size_t)t->n * sizeof *t->s);
+        b->night[d] = t->to != 0;
+        b->lat[d] = b->lon[d] = 0;
+        if (t->to != 0)
+            regio__plan_node_place(c, t->to, &b->lat[d], &b->lon[d]);
+    }
+    size_t k = s->un.n - un0;
+    if (k > b->cap_un && regio__grow(&b->un, &b->cap_un, k, sizeof *b->un))
+        return REGIO_ENOMEM;
+    if (k)
+        memcpy(b->un, s->un.v + un0, k * sizeof *b->un);
+    b->n_un = k;
+    b->est_km = s->est_km;
+    return REGIO_OK;
+}
+
+static void snap_free(plan_snap *b)
+{
+    regio_free(b->n);
+    regio_free(b->s);
+    regio_free(b->night);
+    regio_free(b->lat);
+    regio_free(b->lon);
+    regio_free(b->un);
+}
+
 static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
                           const regio_plan_account *acc, size_t n_acc, regio_plan_result *res,
                           regio_error *err)
@@ -213,6 +267,8 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     const regio_plan_params *p = s->p;
     rctx c;
     memset(&c, 0, sizeof c);
+    plan_snap snap;
+    memset(&snap, 0, sizeof snap);
     c.rep = &reps[r];
     c.acc = acc;
     c.N = p->n_days;
@@ -260,16 +316,23 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
      * day fewer (the walk of a shorter trip leaves other accounts off, and
      * the routed plan of one or the other places more: on the sample's
      * T09 147 visits against 140, T01 152 against 156), and the plan
-     * placing more visits is planned again and kept: the walk is the
-     * plan's skeleton, and only the routed plan says which serves more
-     * (the walk's own count of the visits it serves does not). */
+     * placing more visits is kept as it was planned (plan_snap): the walk
+     * is the plan's skeleton, and only the routed plan says which serves
+     * more (the walk's own count of the visits it serves does not). */
     size_t un0 = s->un.n;
     double est0 = s->est_km;
     int passes = p->overnight && p->trip_days > 0 ? (p->trip_days > 2 ? 4 : 2) : 1;
-    int best_pass = 0;
-    long best_placed = -1;
-    for (int pass = 0;; pass++) {
-    int run = pass < passes ? pass : best_pass;
+    /* then the best of those once more with its trip re-walked to pass
+     * twice-a-cycle accounts twice (c.cross, overnight.c's cross_loop),
+     * kept only when it places more */
+    int n_pass = passes > 1 ? passes + 1 : 1;
+    int best_run = 0;
+    long best_placed = -1, best_run_placed = -1;
+    for (int pass = 0; pass < n_pass; pass++) {
+    if (pass == passes && regio__plan_past_search_deadline(s))
+        break; /* no time left for the crossing walk */
+    int run = pass < passes ? pass : best_run;
+    c.cross = pass >= passes;
     s->un.n = un0;
     s->est_km = est0;
     for (int d = 0; d < c.N; d++) {
@@ -277,8 +340,10 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
         c.days[d].call = 0;
         c.days[d].from = c.days[d].to = 0;
     }
-    for (int a = 1; a <= m; a++)
+    for (int a = 1; a <= m; a++) {
         c.pat[a] = -1;
+        c.ps[a] = NULL; /* set again below for the accounts this pass can plan */
+    }
     if (c.L != m + 1) {
         c.L = m + 1;
         c.n_way = 0;
@@ -388,35 +453,46 @@ static regio_err plan_rep(solve_ctx *s, const regio_plan_rep *reps, int r,
     long placed = 0;
     for (int d = 0; d < c.N; d++)
         placed += c.days[d].n;
-    if (pass < passes && placed > best_placed) {
+    if (placed > best_placed) {
         best_placed = placed;
-        best_pass = pass;
+        if ((rc = snap_save(&snap, &c, s, un0)))
+            goto done;
     }
-    if (pass >= passes - 1 && run == best_pass)
-        break; /* the best pass is the one just planned */
-    if (pass >= passes)
-        break;
+    if (pass < passes && placed > best_run_placed) {
+        best_run_placed = placed;
+        best_run = pass;
     }
-    /* copy routes (and nights) to the result */
+    }
+    /* the best plan's routes (and nights) to the result, its unplaced
+     * visits and estimate back in the solve */
+    s->un.n = un0;
+    for (size_t i = 0; i < snap.n_un; i++) {
+        const regio_plan_unplaced *u = &snap.un[i];
+        if ((rc = regio__plan_add_unplaced(&s->un, u->account, u->day, u->reason, u->text)))
+            goto done;
+    }
+    s->est_km = snap.est_km;
     for (int d = 0; d < c.N; d++) {
         regio_plan_day *pd = &res->days[(size_t)r * (size_t)c.N + (size_t)d];
-        tour *t = &c.days[d];
-        if (t->to != 0) {
+        const int *st = snap.s + (size_t)d * (size_t)m;
+        if (snap.night[d]) {
             pd->night = 1;
-            regio__plan_node_place(&c, t->to, &pd->night_lat, &pd->night_lon);
+            pd->night_lat = snap.lat[d];
+            pd->night_lon = snap.lon[d];
         }
-        if (t->n == 0)
+        if (snap.n[d] == 0)
             continue;
-        pd->visits = regio_calloc((size_t)t->n, sizeof *pd->visits);
+        pd->visits = regio_calloc((size_t)snap.n[d], sizeof *pd->visits);
         if (!pd->visits) {
             rc = REGIO_ENOMEM;
             goto done;
         }
-        pd->n_visits = t->n;
-        for (int i = 0; i < t->n; i++)
-            pd->visits[i].account = c.gi[t->s[i]];
+        pd->n_visits = snap.n[d];
+        for (int i = 0; i < snap.n[d]; i++)
+            pd->visits[i].account = c.gi[st[i]];
     }
 done:
+    snap_free(&snap);
     rctx_free(&c);
     regio_free(scratch);
     regio_free(left);

@@ -60,12 +60,17 @@ typedef struct regio__plan_rctx {
     double shift;                    /* day_end - day_start */
     unsigned char *inday;            /* scratch N */
     int *hint;                       /* per local account: the day (0-based) an overnight
-                                        trip's walk visits it, -1 none; NULL without trips */
+                                        trip's walk visits it, -1 none; NULL without trips;
+                                        then (m + 1 more) the day a walk passing it twice
+                                        visits it again, -1 none */
     double walk_cap;                 /* hours of a day a trip's walk fills, s; 0 = cap */
     int pin;                         /* the search keeps hinted accounts on their walk's
                                         day (trips over weekends) */
     int trip_short;                  /* trips over weekends one day shorter than
                                         params.trip_days (a variant plan.c compares) */
+    int cross;                       /* a trip over the whole cycle is re-walked so that it
+                                        passes twice-a-cycle accounts twice (cross_loop of
+                                        overnight.c; a variant plan.c compares) */
     int L;                           /* nodes: home, m accounts, then n_way hotels */
     int n_way;                       /* hotels on the way (not at an account), nodes m+1.. */
     double *way_lat, *way_lon;       /* their places, n_way each */

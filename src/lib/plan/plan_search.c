@@ -386,17 +386,24 @@ regio_err regio__plan_seed_hints(rctx *c)
         double bd = INFINITY;
         double add[REGIO_PLAN_MAX_DAYS], rem[REGIO_PLAN_MAX_DAYS];
         day_deltas(c, a, 0, add, rem);
+        /* a walk passing the account twice gave it a second day: the
+         * patterns holding both come first */
+        int h2 = c->hint[c->m + 1 + a], best_has = 0;
         for (int q = 0; q < ps->n; q++) {
             const int *qd = ps->days + (size_t)q * (size_t)ps->f;
-            int has = 0;
-            for (int k = 0; k < ps->f; k++)
+            int has = 0, has2 = 0;
+            for (int k = 0; k < ps->f; k++) {
                 has |= qd[k] == c->hint[a];
+                has2 |= h2 >= 0 && qd[k] == h2;
+            }
             if (!has)
                 continue;
+            has += has2;
             double d = pattern_sum(c, a, q, add, rem);
-            if (d < bd) {
+            if (has > best_has || (has == best_has && d < bd)) {
                 bd = d;
                 best = q;
+                best_has = has;
             }
         }
         if (best >= 0) {
