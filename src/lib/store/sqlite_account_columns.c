@@ -117,9 +117,9 @@ regio_err regio__sq_account_columns_save(regio_store *base, const regio__perf_ac
     regio_error mine;
     regio_error_clear(&mine);
     long long before = sqlite3_total_changes64(s->db);
-    sqlite3_busy_timeout(s->db, 0);
+    regio__sq_busy_wait(s->db, 0);
     regio_err rc = regio__sq_exec(s, "BEGIN IMMEDIATE", &mine);
-    sqlite3_busy_timeout(s->db, REGIO_SQ_BUSY_MS);
+    regio__sq_busy_wait(s->db, 1);
     if (rc)
         return REGIO_OK;
     uint64_t now = 0;

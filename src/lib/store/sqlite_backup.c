@@ -51,7 +51,7 @@ static regio_err open_existing(const char *path, sqlite3 **out, regio_error *err
         return rc;
     }
     sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, 10000);
+    regio__sq_busy_wait(db, 1);
     sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
     *out = db;
     return REGIO_OK;

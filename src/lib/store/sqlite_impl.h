@@ -100,6 +100,10 @@ typedef struct regio__sqlite_store {
 /* How long a statement waits for another connection's write lock. */
 #define REGIO_SQ_BUSY_MS 10000
 
+/* Makes db wait up to REGIO_SQ_BUSY_MS for another connection's lock (on)
+ * or not at all (off), in short sleeps (store_sqlite.c). */
+void regio__sq_busy_wait(sqlite3 *db, int on);
+
 /* Atomic multi-statement writes: an IMMEDIATE transaction of their own when
  * the caller has none open, else a savepoint inside the caller's. */
 typedef struct regio__sq_txn {
