@@ -238,6 +238,14 @@ long regio__dz_travel_tabu(regio__dz *z, long max_iter, long patience);
  * and the travel tabu search. Never worse by (violation, travel). */
 void regio__dz_travel_polish(regio__dz *z);
 
+/* ---- pair.c ---- */
+/* Re-splits adjacent pairs of territories of a balanced labelling around
+ * relocated centres (one balanced column, no locks, homes or baseline;
+ * otherwise does nothing), rounds over all pairs until one changes
+ * nothing or max_rounds. Travel strictly falls; balance and contiguity
+ * hold. Returns the number of pairs re-split. */
+long regio__dz_pair_resplit(regio__dz *z, int max_rounds);
+
 /* ---- lns.c ---- */
 /* Dissolves territory s and its neighbours (up to `radius` territories)
  * and re-grows them `trials` times; keeps the best rebuild by
