@@ -8,8 +8,10 @@
 #include "regio_test_db.h"
 #include "store/schema_sqlite.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 static char path[64];
@@ -182,6 +184,15 @@ static void test_v1_hand_moves_become_geo(void)
     rm_db();
 }
 
+/* Ends the first connection's write transaction after 60 ms. */
+static void *commit_later(void *db)
+{
+    struct timespec d = {0, 60 * 1000 * 1000};
+    nanosleep(&d, NULL);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return NULL;
+}
+
 static void test_connection_settings(void)
 {
     tmp_path();
@@ -193,10 +204,28 @@ static void test_connection_settings(void)
     ASSERT_EQ_STR(mode, "wal");
     ASSERT_EQ_INT(regio_test_sql_int(db, "PRAGMA foreign_keys"), 1);
     ASSERT_EQ_INT(regio_test_sql_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
-    ASSERT_TRUE(regio_test_sql_int(db, "PRAGMA busy_timeout") > 0);
     /* Foreign keys are enforced, not just declared. */
     ASSERT_TRUE(sqlite3_exec(db, "INSERT INTO unit_adjacency(unit_a, unit_b) VALUES (1, 2)", NULL,
                              NULL, NULL) != SQLITE_OK);
+    /* A connection waits for another's write lock (here held 60 ms by a
+     * thread) instead of failing with SQLITE_BUSY. */
+    regio_store *s2 = NULL;
+    ASSERT_OK(regio_store_open(path, &s2, NULL));
+    if (s2) {
+        ASSERT_EQ_INT(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        pthread_t th;
+        ASSERT_EQ_INT(pthread_create(&th, NULL, commit_later, db), 0);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = sqlite3_exec(regio__sqlite_handle(s2), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        pthread_join(th, NULL);
+        ASSERT_EQ_INT(rc, SQLITE_OK);
+        double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+        ASSERT_TRUE(ms >= 40);
+        sqlite3_exec(regio__sqlite_handle(s2), "ROLLBACK", NULL, NULL, NULL);
+        regio_store_close(s2);
+    }
     regio_store_close(s);
     rm_db();
 }
