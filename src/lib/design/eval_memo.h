@@ -19,6 +19,16 @@ typedef struct regio__eval_memo {
     double *pts;    /* 3n: the units' points */
     double *cost;   /* k: each territory's weighted travel to its centre */
     double *sorted; /* m * k: each measure's territory totals, ascending */
+    int *labels;    /* n: the labelling evaluated */
+    double *w;      /* n: each unit's travel weight, aligned or not */
+    double *tot;    /* k * m: the territories' totals */
+    double *adj;    /* k * m: the measure_adjust they hold (0 without) */
+    double *absdev; /* k * m: |deviation| */
+    double *share;  /* k: target shares, normalised */
+    double *colsum; /* m: the measures' totals over all territories */
+    double wsum;    /* the travel weight of the aligned units */
+    unsigned *seen; /* n: marks of the contiguity search */
+    unsigned mark;
 } regio__eval_memo;
 
 /* Frees what the memo holds and empties it. Accepts NULL. */
@@ -29,10 +39,13 @@ void regio__eval_memo_free(regio__eval_memo *memo);
  * changed (k flags, 1 for each territory whose set of units differs from
  * the last evaluation's) and a valid memo of the same in and params
  * (whose measure_adjust may differ) for which out holds the report, out
- * is brought up to date in place: totals and the figures over all
- * territories are counted again (O(n m + k m)), the centre, travel,
- * diameter and components of the changed territories only, and the
- * sorted totals move by the totals that changed. Otherwise (changed NULL,
+ * is brought up to date in place: the labels are compared with the last
+ * ones (the units that moved say which territories changed, whatever
+ * `changed` says), the totals, centre, travel, diameter and components of
+ * those territories (and the totals of those whose measure_adjust
+ * changed) are counted again, and the figures over all territories are
+ * summed again from contiguous arrays (O(n + k m)); the sorted totals
+ * move by the totals that changed. Otherwise (changed NULL,
  * an empty memo, other sizes) out (freed first when it holds a report and
  * a memo is given) receives a whole evaluation and the memo is filled.
  * On failure out is freed and the memo emptied of its validity.

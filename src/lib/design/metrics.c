@@ -260,6 +260,14 @@ void regio__eval_memo_free(regio__eval_memo *memo)
     regio_free(memo->pts);
     regio_free(memo->cost);
     regio_free(memo->sorted);
+    regio_free(memo->labels);
+    regio_free(memo->w);
+    regio_free(memo->tot);
+    regio_free(memo->adj);
+    regio_free(memo->absdev);
+    regio_free(memo->share);
+    regio_free(memo->colsum);
+    regio_free(memo->seen);
     memset(memo, 0, sizeof *memo);
 }
 
@@ -290,21 +298,349 @@ static size_t lower_bound(const double *sorted, size_t k, double x)
  * O(k) a change; 0 when an old total is not where it should be (the memo
  * does not belong to these totals), and the caller sorts again. */
 static int resort_changed(double *sorted, int k, size_t m, size_t c, const double *old,
-                          const regio_design_report *out)
+                          const double *tot, const int *which, int n_which)
 {
-    for (int t = 0; t < k; t++) {
-        double a = old[(size_t)t * m + c], b = out->territories[t].totals[c];
+    for (int j = 0; j < n_which; j++) {
+        int t = which[j];
+        double a = old[(size_t)j * m + c], b = tot[(size_t)t * m + c];
         if (memcmp(&a, &b, sizeof a) == 0)
             continue;
         size_t i = lower_bound(sorted, (size_t)k, a);
         if (i >= (size_t)k || sorted[i] != a)
             return 0;
         memmove(sorted + i, sorted + i + 1, ((size_t)k - 1 - i) * sizeof *sorted);
-        size_t j = lower_bound(sorted, (size_t)k - 1, b);
-        memmove(sorted + j + 1, sorted + j, ((size_t)k - 1 - j) * sizeof *sorted);
-        sorted[j] = b;
+        size_t at = lower_bound(sorted, (size_t)k - 1, b);
+        memmove(sorted + at + 1, sorted + at, ((size_t)k - 1 - at) * sizeof *sorted);
+        sorted[at] = b;
     }
     return 1;
+}
+
+/* Fills what the memo keeps beyond the points, costs and sorted totals
+ * from a whole evaluation just made; 0, or -1 out of memory. */
+static int memo_keep(regio__eval_memo *memo, const regio_design_input *in,
+                     const regio_design_params *params, const int *labels,
+                     const regio_design_report *out, const double *share, const double *colsum,
+                     const double *w_aligned, double wsum, int tcol)
+{
+    size_t n = in->n, m = in->m, k = (size_t)out->k;
+    if ((!memo->labels && !(memo->labels = regio_malloc(n * sizeof *memo->labels))) ||
+        (!memo->w && !(memo->w = regio_malloc(n * sizeof *memo->w))) ||
+        (!memo->tot && !(memo->tot = regio_malloc(k * m * sizeof *memo->tot))) ||
+        (!memo->adj && !(memo->adj = regio_malloc(k * m * sizeof *memo->adj))) ||
+        (!memo->absdev && !(memo->absdev = regio_malloc(k * m * sizeof *memo->absdev))) ||
+        (!memo->share && !(memo->share = regio_malloc(k * sizeof *memo->share))) ||
+        (!memo->colsum && !(memo->colsum = regio_malloc(m * sizeof *memo->colsum))) ||
+        (!memo->seen && !(memo->seen = regio_calloc(n, sizeof *memo->seen))))
+        return -1;
+    (void)w_aligned;
+    memcpy(memo->labels, labels, n * sizeof *labels);
+    for (size_t i = 0; i < n; i++)
+        memo->w[i] = tcol >= 0 ? in->measures[i * m + (size_t)tcol] : 1.0;
+    for (size_t t = 0; t < k; t++)
+        for (size_t c = 0; c < m; c++) {
+            memo->tot[t * m + c] = out->territories[t].totals[c];
+            memo->absdev[t * m + c] = fabs(out->territories[t].dev[c]);
+            memo->adj[t * m + c] =
+                params && params->measure_adjust ? params->measure_adjust[t * m + c] : 0.0;
+        }
+    memcpy(memo->share, share, k * sizeof *share);
+    memcpy(memo->colsum, colsum, m * sizeof *colsum);
+    memo->wsum = wsum;
+    return 0;
+}
+
+/* The moves against params->baseline (w: the units' travel weights). */
+static void baseline_figures(regio_design_report *out, const regio_design_params *params,
+                             const int *labels, size_t n, const double *w, double wsum)
+{
+    if (!params || !params->baseline)
+        return;
+    out->has_baseline = 1;
+    double wm = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] >= 0 && params->baseline[i] != labels[i]) {
+            out->moved_units++;
+            wm += w[i];
+        }
+    }
+    out->moved_units_share = (double)out->moved_units / (double)n;
+    out->moved_weight_share = wsum > 0 ? wm / wsum : 0.0;
+}
+
+/* The fairness figures of measure c from the territories' totals (tot,
+ * k x m), their |deviations| and the totals in ascending order: the same
+ * sums, in the same order, as a whole evaluation. */
+static void fairness(regio_design_report *out, int k, size_t m, size_t c, const double *tot,
+                     const double *absdev, const double *srt)
+{
+    double mean = 0, var = 0, mad = 0;
+    int in5 = 0, in15 = 0;
+    for (int t = 0; t < k; t++)
+        mean += tot[(size_t)t * m + c];
+    mean /= k;
+    /* The sum of |a_t - a_u| over all ordered pairs, from the totals in
+     * ascending order: the i-th smallest exceeds i others and is exceeded
+     * by k - 1 - i, so it adds 2 (2i - k + 1) times itself — O(k log k),
+     * where the pairs themselves took seconds at 50,000 territories. */
+    for (int i = 0; i < k; i++)
+        mad += 2.0 * (2.0 * i - k + 1) * srt[i];
+    for (int t = 0; t < k; t++) {
+        double a = tot[(size_t)t * m + c];
+        var += (a - mean) * (a - mean);
+        double dv = absdev[(size_t)t * m + c];
+        if (dv <= 0.05 + 1e-12)
+            in5++;
+        if (dv <= 0.15 + 1e-12)
+            in15++;
+    }
+    var /= k;
+    out->cv[c] = mean > 0 ? sqrt(var) / mean : 0.0;
+    out->gini[c] = mean > 0 ? mad / (2.0 * (double)k * (double)k * mean) : 0.0;
+    out->within5[c] = (double)in5 / k;
+    out->within15[c] = (double)in15 / k;
+}
+
+/*
+ * The update of regio__design_evaluate_memo: the units whose label
+ * differs from the memo's say which territories changed (bit 1: their
+ * units, so their centre, travel, diameter and components; bit 2: their
+ * totals, also set by a changed measure_adjust). Everything is computed
+ * as a whole evaluation computes it, in the same order, from the memo's
+ * contiguous arrays for the territories that did not change.
+ */
+static regio_err fast_update(const regio_design_input *in, const regio_design_params *params,
+                             const int *labels, regio_design_report *out, regio__eval_memo *memo,
+                             regio_error *err)
+{
+    size_t n = in->n, m = in->m;
+    int k = out->k;
+    int planar = in->coords == REGIO_COORDS_PLANAR;
+    int homes = params && params->home_x && params->home_y;
+    const double *adj = params ? params->measure_adjust : NULL;
+    regio_err rc = REGIO_ENOMEM;
+    unsigned char *f = regio_calloc((size_t)k, 1);
+    int *which = regio_malloc((size_t)k * sizeof *which);
+    size_t *start = NULL;
+    int *members = NULL, *slot = NULL, *queue = NULL, *si = NULL;
+    double *old = NULL, *sd = NULL;
+    if (!f || !which)
+        goto done;
+    int aligned_changed = 0, adj_changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        int a = memo->labels[i], b = labels[i];
+        if (a == b)
+            continue;
+        if (a >= 0)
+            f[a] |= 3;
+        if (b >= 0)
+            f[b] |= 3;
+        if ((a < 0) != (b < 0))
+            aligned_changed = 1;
+    }
+    for (int t = 0; t < k; t++)
+        for (size_t c = 0; c < m; c++) {
+            double d = adj ? adj[(size_t)t * m + c] : 0.0;
+            if (memcmp(&d, &memo->adj[(size_t)t * m + c], sizeof d) != 0) {
+                f[t] |= 2;
+                adj_changed = 1;
+            }
+        }
+    int n_which = 0, n_moved = 0;
+    for (int t = 0; t < k; t++)
+        if (f[t]) {
+            which[n_which++] = t;
+            n_moved += f[t] & 1;
+        }
+    /* Old totals of the territories that change, for the sorted totals. */
+    if (!(old = regio_malloc(((size_t)n_which + 1) * m * sizeof *old)) ||
+        !(slot = regio_malloc((size_t)k * sizeof *slot)) ||
+        !(start = regio_calloc((size_t)n_which + 2, sizeof *start)))
+        goto done;
+    for (int j = 0; j < n_which; j++) {
+        int t = which[j];
+        slot[t] = j;
+        memcpy(old + (size_t)j * m, memo->tot + (size_t)t * m, m * sizeof *old);
+        if (f[t] & 2)
+            memset(memo->tot + (size_t)t * m, 0, m * sizeof *memo->tot);
+    }
+    /* Totals and units of the changed territories, in unit order. */
+    size_t n_members = 0;
+    for (size_t i = 0; i < n; i++) {
+        int t = labels[i];
+        if (t < 0 || !f[t])
+            continue;
+        if (f[t] & 2)
+            for (size_t c = 0; c < m; c++)
+                memo->tot[(size_t)t * m + c] += in->measures[i * m + c];
+        if (f[t] & 1) {
+            start[slot[t] + 2]++;
+            n_members++;
+        }
+    }
+    for (int j = 0; j < n_which; j++) {
+        int t = which[j];
+        if (f[t] & 2)
+            for (size_t c = 0; c < m; c++) {
+                double d = adj ? adj[(size_t)t * m + c] : 0.0;
+                memo->tot[(size_t)t * m + c] += d;
+                memo->adj[(size_t)t * m + c] = d;
+            }
+        start[j + 2] += start[j + 1];
+    }
+    if (!(members = regio_malloc((n_members + 1) * sizeof *members)) ||
+        !(queue = regio_malloc((n_members + 1) * sizeof *queue)) ||
+        !(sd = regio_malloc((n_members + 1) * sizeof *sd)) ||
+        !(si = regio_malloc((n_members + 1) * sizeof *si)))
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        int t = labels[i];
+        if (t >= 0 && (f[t] & 1))
+            members[start[slot[t] + 1]++] = (int)i;
+    }
+    /* start[j] .. start[j + 1]: the units of which[j]. */
+    if (aligned_changed || adj_changed) {
+        /* The column totals as a whole evaluation sums them. */
+        for (size_t c = 0; c < m; c++)
+            memo->colsum[c] = 0;
+        for (size_t i = 0; i < n; i++)
+            if (labels[i] >= 0)
+                for (size_t c = 0; c < m; c++)
+                    memo->colsum[c] += in->measures[i * m + c];
+        for (int t = 0; t < k && adj; t++)
+            for (size_t c = 0; c < m; c++)
+                memo->colsum[c] += adj[(size_t)t * m + c];
+    }
+    if (aligned_changed) {
+        memo->wsum = 0;
+        out->n_unaligned = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (labels[i] >= 0)
+                memo->wsum += memo->w[i];
+            else
+                out->n_unaligned++;
+        }
+    }
+    double wsum = memo->wsum;
+    int all = aligned_changed || adj_changed; /* targets move with the column totals */
+    for (int t = 0; t < k; t++) {
+        if (!all && !(f[t] & 2))
+            continue;
+        regio_design_territory *T = &out->territories[t];
+        for (size_t c = 0; c < m; c++) {
+            T->totals[c] = memo->tot[(size_t)t * m + c];
+            T->target[c] = memo->share[t] * memo->colsum[c];
+            T->dev[c] = T->target[c] > 0 ? (T->totals[c] - T->target[c]) / T->target[c] : 0.0;
+            memo->absdev[(size_t)t * m + c] = fabs(T->dev[c]);
+        }
+    }
+    for (size_t c = 0; c < m; c++) {
+        double b = 0;
+        for (int t = 0; t < k; t++)
+            if (memo->absdev[(size_t)t * m + c] > b)
+                b = memo->absdev[(size_t)t * m + c];
+        out->balance[c] = b;
+    }
+    /* Centres, travel, diameters and components of the territories whose
+     * units changed. */
+    for (int j = 0; j < n_which; j++) {
+        int t = which[j];
+        if (!(f[t] & 1))
+            continue;
+        regio_design_territory *T = &out->territories[t];
+        const int *idx = members + start[j];
+        size_t cnt = start[j + 1] - start[j];
+        double cost = 0;
+        T->centre = -1;
+        if (homes) {
+            double h[3];
+            regio__design_point(in->coords, params->home_x[t], params->home_y[t], h);
+            for (size_t a = 0; a < cnt; a++)
+                cost += memo->w[idx[a]] * regio__pdist(planar, memo->pts + 3 * (size_t)idx[a], h);
+        } else if (cnt > 0) {
+            size_t a = regio__medoid(planar, memo->pts, memo->w, idx, cnt, &cost, sd, si);
+            T->centre = idx[a];
+        }
+        memo->cost[t] = cost;
+        T->n_units = cnt;
+        T->diameter = regio__diameter(planar, memo->pts, idx, cnt, sd, si);
+        /* Components: a search from each unit not yet reached. */
+        if (++memo->mark == 0) {
+            memset(memo->seen, 0, n * sizeof *memo->seen);
+            memo->mark = 1;
+        }
+        T->n_components = 0;
+        for (size_t a = 0; a < cnt; a++) {
+            int s0 = idx[a];
+            if (memo->seen[s0] == memo->mark)
+                continue;
+            size_t head = 0, tail = 0;
+            queue[tail++] = s0;
+            memo->seen[s0] = memo->mark;
+            while (head < tail) {
+                int u = queue[head++];
+                for (int e = in->xadj[u]; e < in->xadj[u + 1]; e++) {
+                    int v = in->adjncy[e];
+                    if (v >= 0 && (size_t)v < n && labels[v] == t && memo->seen[v] != memo->mark) {
+                        memo->seen[v] = memo->mark;
+                        queue[tail++] = v;
+                    }
+                }
+            }
+            T->n_components++;
+        }
+        T->contiguous = T->n_components == 1;
+    }
+    double travel = 0;
+    out->max_diameter = 0;
+    out->n_noncontiguous = 0;
+    out->n_empty = 0;
+    for (int t = 0; t < k; t++) {
+        regio_design_territory *T = &out->territories[t];
+        travel += memo->cost[t];
+        if (aligned_changed || (f[t] & 1))
+            T->travel_km = wsum > 0 ? memo->cost[t] / wsum : 0.0;
+        if (T->diameter > out->max_diameter)
+            out->max_diameter = T->diameter;
+        if (!T->contiguous)
+            out->n_noncontiguous++;
+        if (T->n_units == 0)
+            out->n_empty++;
+    }
+    out->travel_km = wsum > 0 ? travel / wsum : 0.0;
+    for (size_t c = 0; c < m; c++) {
+        double *srt = memo->sorted + c * (size_t)k;
+        if (!resort_changed(srt, k, m, c, old, memo->tot, which, n_which)) {
+            for (int t = 0; t < k; t++)
+                srt[t] = memo->tot[(size_t)t * m + c];
+            qsort(srt, (size_t)k, sizeof *srt, cmp_double);
+        }
+        fairness(out, k, m, c, memo->tot, memo->absdev, srt);
+    }
+    out->has_baseline = 0;
+    out->moved_units = 0;
+    out->moved_units_share = out->moved_weight_share = 0;
+    baseline_figures(out, params, labels, n, memo->w, wsum);
+    for (size_t i = 0; i < n; i++)
+        memo->labels[i] = labels[i];
+    (void)n_moved;
+    rc = REGIO_OK;
+done:
+    if (rc != REGIO_OK) {
+        fail(err, REGIO_ENOMEM, "out of memory in design evaluate");
+        regio_design_report_free(out);
+        memo->valid = 0;
+    }
+    regio_free(f);
+    regio_free(which);
+    regio_free(old);
+    regio_free(slot);
+    regio_free(start);
+    regio_free(members);
+    regio_free(queue);
+    regio_free(sd);
+    regio_free(si);
+    return rc;
 }
 
 regio_err regio__design_evaluate_memo(const regio_design_input *in,
@@ -349,37 +685,11 @@ regio_err regio__design_evaluate_memo(const regio_design_input *in,
         regio__eval_memo_free(memo);
         changed = NULL;
     }
-    int upd = changed && memo && out->territories && out->k == k && out->m == m;
-    double *old = NULL;
-    if (!upd) {
-        if (out->territories && memo) /* the caller's report of an earlier evaluation */
-            regio_design_report_free(out);
-        memset(out, 0, sizeof *out);
-    } else {
-        /* The totals as they were, for the sorted totals of the fairness
-         * figures; everything counted from zero again below. */
-        if (!(old = regio_malloc((size_t)k * m * sizeof *old))) {
-            regio_design_report_free(out);
-            memo->valid = 0;
-            return fail(err, REGIO_ENOMEM, "out of memory in design evaluate");
-        }
-        for (int t = 0; t < k; t++) {
-            regio_design_territory *T = &out->territories[t];
-            memcpy(old + (size_t)t * m, T->totals, m * sizeof *old);
-            memset(T->totals, 0, m * sizeof *T->totals);
-            T->n_units = 0;
-        }
-        memset(out->balance, 0, m * sizeof *out->balance);
-        out->travel_km = 0;
-        out->max_diameter = 0;
-        out->n_noncontiguous = 0;
-        out->n_empty = 0;
-        out->n_unaligned = 0;
-        out->has_baseline = 0;
-        out->moved_units = 0;
-        out->moved_units_share = 0;
-        out->moved_weight_share = 0;
-    }
+    if (changed && memo && out->territories && out->k == k && out->m == m)
+        return fast_update(in, params, labels, out, memo, err);
+    if (out->territories && memo) /* the caller's report of an earlier evaluation */
+        regio_design_report_free(out);
+    memset(out, 0, sizeof *out);
     if (memo)
         memo->valid = 0; /* until this evaluation is complete */
 
@@ -399,22 +709,20 @@ regio_err regio__design_evaluate_memo(const regio_design_input *in,
         memo->cost = regio_malloc((size_t)k * sizeof *memo->cost);
     if (memo && !memo->sorted)
         memo->sorted = regio_malloc((size_t)k * m * sizeof *memo->sorted);
-    if (!upd) {
-        out->k = k;
-        out->m = m;
-        out->territories = regio_calloc((size_t)k, sizeof *out->territories);
-        out->balance = regio_calloc(m, sizeof(double));
-        out->cv = regio_calloc(m, sizeof(double));
-        out->gini = regio_calloc(m, sizeof(double));
-        out->within5 = regio_calloc(m, sizeof(double));
-        out->within15 = regio_calloc(m, sizeof(double));
-    }
+    out->k = k;
+    out->m = m;
+    out->territories = regio_calloc((size_t)k, sizeof *out->territories);
+    out->balance = regio_calloc(m, sizeof(double));
+    out->cv = regio_calloc(m, sizeof(double));
+    out->gini = regio_calloc(m, sizeof(double));
+    out->within5 = regio_calloc(m, sizeof(double));
+    out->within15 = regio_calloc(m, sizeof(double));
     if (!pts || !w || !share || !colsum || !start || !members || !sd || !si ||
         !queue || !comp || !out->territories || !out->balance || !out->cv ||
         !out->gini || !out->within5 || !out->within15 ||
         (memo && (!memo->cost || !memo->sorted)))
         goto done;
-    for (int t = 0; t < k && !upd; t++) {
+    for (int t = 0; t < k; t++) {
         regio_design_territory *T = &out->territories[t];
         T->totals = regio_calloc(m, sizeof(double));
         T->target = regio_calloc(m, sizeof(double));
@@ -510,9 +818,7 @@ regio_err regio__design_evaluate_memo(const regio_design_input *in,
         const int *idx = members + start[t];
         size_t cnt = start[t + 1] - start[t];
         double cost = 0;
-        if (upd && !changed[t]) {
-            cost = memo->cost[t]; /* its units, centre and diameter as they were */
-        } else if (homes) {
+        if (homes) {
             double h[3];
             regio__design_point(in->coords, params->home_x[t],
                                 params->home_y[t], h);
@@ -522,10 +828,7 @@ regio_err regio__design_evaluate_memo(const regio_design_input *in,
             size_t a = regio__medoid(planar, pts, w, idx, cnt, &cost, sd, si);
             T->centre = idx[a];
         }
-        if (!upd || changed[t]) {
-            T->centre = homes || cnt == 0 ? -1 : T->centre;
-            T->diameter = regio__diameter(planar, pts, idx, cnt, sd, si);
-        }
+        T->diameter = regio__diameter(planar, pts, idx, cnt, sd, si);
         if (memo)
             memo->cost[t] = cost;
         T->travel_km = wsum > 0 ? cost / wsum : 0.0;
@@ -538,11 +841,8 @@ regio_err regio__design_evaluate_memo(const regio_design_input *in,
     /* Contiguity in G': components of each territory's induced subgraph. */
     for (size_t i = 0; i < n; i++)
         comp[i] = -1;
-    for (int t = 0; t < k; t++)
-        if (!upd || changed[t])
-            out->territories[t].n_components = 0;
     for (size_t i = 0; i < n; i++) {
-        if (comp[i] >= 0 || labels[i] < 0 || (upd && !changed[labels[i]]))
+        if (comp[i] >= 0 || labels[i] < 0)
             continue;
         int t = labels[i];
         size_t head = 0, tail = 0;
@@ -576,61 +876,38 @@ regio_err regio__design_evaluate_memo(const regio_design_input *in,
     /* Fairness over territory totals, per measure. The standard deviation
      * is the population one (divide by k); Gini is the mean absolute
      * difference over twice the mean. A tiny epsilon keeps shares that sit
-     * exactly on 5 % / 15 % inside despite rounding. */
+     * exactly on 5 % / 15 % inside despite rounding. The totals and
+     * |deviations| side by side, as the update keeps them (fairness()). */
     double *sorted = memo ? NULL : regio_malloc((size_t)k * sizeof *sorted);
-    if (!memo && !sorted)
+    double *tot = regio_malloc((size_t)k * m * sizeof *tot);
+    double *absd = regio_malloc((size_t)k * m * sizeof *absd);
+    if ((!memo && !sorted) || !tot || !absd) {
+        regio_free(sorted);
+        regio_free(tot);
+        regio_free(absd);
         goto done;
+    }
+    for (int t = 0; t < k; t++)
+        for (size_t c = 0; c < m; c++) {
+            tot[(size_t)t * m + c] = out->territories[t].totals[c];
+            absd[(size_t)t * m + c] = fabs(out->territories[t].dev[c]);
+        }
     for (size_t c = 0; c < m; c++) {
         double *srt = memo ? memo->sorted + c * (size_t)k : sorted;
-        double mean = 0;
         for (int t = 0; t < k; t++)
-            mean += out->territories[t].totals[c];
-        mean /= k;
-        double var = 0, mad = 0;
-        int in5 = 0, in15 = 0;
-        /* The sum of |a_t - a_u| over all ordered pairs, from the totals
-         * in ascending order: the i-th smallest exceeds i others and is
-         * exceeded by k - 1 - i, so it adds 2 (2i - k + 1) times itself —
-         * O(k log k), where the pairs themselves took seconds at 50,000
-         * territories on every edit. */
-        if (!upd || !resort_changed(srt, k, m, c, old, out)) {
-            for (int t = 0; t < k; t++)
-                srt[t] = out->territories[t].totals[c];
-            qsort(srt, (size_t)k, sizeof *srt, cmp_double);
-        }
-        for (int i = 0; i < k; i++)
-            mad += 2.0 * (2.0 * i - k + 1) * srt[i];
-        for (int t = 0; t < k; t++) {
-            double a = out->territories[t].totals[c];
-            var += (a - mean) * (a - mean);
-            double dv = fabs(out->territories[t].dev[c]);
-            if (dv <= 0.05 + 1e-12)
-                in5++;
-            if (dv <= 0.15 + 1e-12)
-                in15++;
-        }
-        var /= k;
-        out->cv[c] = mean > 0 ? sqrt(var) / mean : 0.0;
-        out->gini[c] = mean > 0 ? mad / (2.0 * (double)k * (double)k * mean) : 0.0;
-        out->within5[c] = (double)in5 / k;
-        out->within15[c] = (double)in15 / k;
+            srt[t] = tot[(size_t)t * m + c];
+        qsort(srt, (size_t)k, sizeof *srt, cmp_double);
+        fairness(out, k, m, c, tot, absd, srt);
     }
     regio_free(sorted);
+    regio_free(tot);
+    regio_free(absd);
 
-    if (params && params->baseline) {
-        out->has_baseline = 1;
-        double wm = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (labels[i] >= 0 && params->baseline[i] != labels[i]) {
-                out->moved_units++;
-                wm += w[i];
-            }
-        }
-        out->moved_units_share = (double)out->moved_units / (double)n;
-        out->moved_weight_share = wsum > 0 ? wm / wsum : 0.0;
-    }
+    baseline_figures(out, params, labels, n, w, wsum);
     rc = REGIO_OK;
-    if (memo) {
+    if (memo && memo_keep(memo, in, params, labels, out, share, colsum, w, wsum, tcol))
+        rc = REGIO_ENOMEM;
+    if (memo && rc == REGIO_OK) {
         memo->n = n;
         memo->m = m;
         memo->k = k;
@@ -646,7 +923,6 @@ done:
             fail(err, REGIO_ENOMEM, "out of memory in design evaluate");
         regio_design_report_free(out);
     }
-    regio_free(old);
     if (own_pts)
         regio_free(pts);
     regio_free(w);
