@@ -234,7 +234,8 @@ static regio_err snap_save(plan_snap *b, const rctx *c, const solve_ctx *s, size
     for (size_t d = 0; d < N; d++) {
         const tour *t = &c->days[d];
         b->n[d] = t->n;
-        memcpy(b->s + d * m, t->s, (size_t)t->n * sizeof *t->s);
+        if (t->n) /* an empty day may have no stops array */
+            memcpy(b->s + d * m, t->s, (size_t)t->n * sizeof *t->s);
         b->night[d] = t->to != 0;
         b->lat[d] = b->lon[d] = 0;
         if (t->to != 0)
